@@ -1,1 +1,6 @@
-export {}
+export * from "./amounts.js"
+export * from "./chain.js"
+export * from "./errors.js"
+export * from "./networks.js"
+export * from "./runtime.js"
+export * from "./schemas.js"

@@ -1,0 +1,152 @@
+/**
+ * `Chain` (a read-only view of one network) and `Wallet` (who signs) services over ethers v6.
+ * Any ethers `Signer` works; a private key is only one way to make one.
+ */
+import { Context, Effect, Layer, Redacted } from "effect"
+import { Wallet as EthersWallet, getAddress, JsonRpcProvider, Network, type Provider, type Signer } from "ethers"
+import { ChainMismatch, InvalidAddress, InvalidPrivateKey, RpcError, type UnknownChainId } from "./errors.js"
+import {
+  type ContractAddresses,
+  NETWORKS,
+  type NetworkName,
+  type NetworkPreset,
+  networkForChainId,
+} from "./networks.js"
+
+export interface ChainShape {
+  readonly provider: Provider
+  readonly chainId: bigint
+  /** The preset matching `chainId`, or undefined for a custom chain with explicit addresses. */
+  readonly network: NetworkPreset | undefined
+  readonly contracts: ContractAddresses
+}
+
+export class Chain extends Context.Service<Chain, ChainShape>()("zg/Chain") {}
+
+export interface WalletShape {
+  readonly signer: Signer
+  readonly address: string
+}
+
+export class Wallet extends Context.Service<Wallet, WalletShape>()("zg/Wallet") {}
+
+export interface ChainOptions {
+  /** Expect this preset; the RPC's chain id must match it. */
+  readonly network?: NetworkName
+  /** Override contract addresses (required for an unknown chain id). */
+  readonly contracts?: Partial<ContractAddresses>
+}
+
+const isLocal = (url: string) => /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/i.test(url)
+
+/** Resolves the network of a provider, failing closed on unknown chain ids without explicit addresses. */
+export const makeChain = (
+  provider: Provider,
+  options: ChainOptions = {},
+): Effect.Effect<ChainShape, RpcError | ChainMismatch | UnknownChainId> =>
+  Effect.gen(function* () {
+    const net = yield* Effect.tryPromise({
+      try: () => provider.getNetwork(),
+      catch: (cause) => new RpcError({ method: "eth_chainId", cause }),
+    })
+    const chainId = net.chainId
+    if (options.network !== undefined) {
+      const expected = NETWORKS[options.network]
+      if (expected.chainId !== chainId) return yield* new ChainMismatch({ expected: expected.chainId, actual: chainId })
+      return { provider, chainId, network: expected, contracts: { ...expected.contracts, ...options.contracts } }
+    }
+    const c = options.contracts
+    if (c?.ledger && c.inference && c.fineTuning) {
+      const known = yield* networkForChainId(chainId).pipe(Effect.option)
+      return {
+        provider,
+        chainId,
+        network: known._tag === "Some" ? known.value : undefined,
+        contracts: { ledger: c.ledger, inference: c.inference, fineTuning: c.fineTuning },
+      }
+    }
+    const preset = yield* networkForChainId(chainId)
+    return { provider, chainId, network: preset, contracts: { ...preset.contracts, ...c } }
+  })
+
+/** A JSON-RPC provider tuned for the target: fast polling on loopback chains, the chain id pinned once known. */
+export const makeRpcProvider = (rpcUrl: string, chainId?: bigint): JsonRpcProvider => {
+  const provider = new JsonRpcProvider(
+    rpcUrl,
+    chainId === undefined ? undefined : Network.from(chainId),
+    chainId === undefined ? {} : { staticNetwork: Network.from(chainId) },
+  )
+  provider.pollingInterval = isLocal(rpcUrl) ? 50 : 1000
+  return provider
+}
+
+/** `Chain` from an RPC URL. With a preset, its chain id is pinned and checked against the RPC. */
+export const chainLayerFromRpc = (rpcUrl: string, options: ChainOptions = {}) =>
+  Layer.effect(
+    Chain,
+    Effect.gen(function* () {
+      const pinned = options.network === undefined ? undefined : NETWORKS[options.network].chainId
+      const provider = makeRpcProvider(rpcUrl, pinned)
+      yield* Effect.addFinalizer(() => Effect.sync(() => provider.destroy()))
+      if (pinned !== undefined) {
+        // staticNetwork skips eth_chainId, so check it once explicitly.
+        const raw = yield* Effect.tryPromise({
+          try: () => provider.send("eth_chainId", []) as Promise<string>,
+          catch: (cause) => new RpcError({ method: "eth_chainId", cause }),
+        })
+        if (BigInt(raw) !== pinned) return yield* new ChainMismatch({ expected: pinned, actual: BigInt(raw) })
+      }
+      return Chain.of(yield* makeChain(provider, options))
+    }),
+  )
+
+/** `Chain` from an existing ethers provider. */
+export const chainLayerFromProvider = (provider: Provider, options: ChainOptions = {}) =>
+  Layer.effect(Chain, Effect.map(makeChain(provider, options), Chain.of))
+
+/** `Wallet` from any ethers signer (browser wallet, hardware signer, ethers.Wallet…). */
+export const walletLayerFromSigner = (signer: Signer) =>
+  Layer.effect(
+    Wallet,
+    Effect.tryPromise({
+      try: async () => Wallet.of({ signer, address: getAddress(await signer.getAddress()) }),
+      catch: (cause) => new RpcError({ method: "getAddress", cause }),
+    }),
+  )
+
+/** `Wallet` from a private key, connected to the `Chain` provider. */
+export const walletLayerFromPrivateKey = (key: Redacted.Redacted<string>) =>
+  Layer.effect(
+    Wallet,
+    Effect.gen(function* () {
+      const chain = yield* Chain
+      const checked = yield* parsePrivateKey(Redacted.value(key))
+      const w = new EthersWallet(Redacted.value(checked), chain.provider)
+      return Wallet.of({ signer: w, address: w.address })
+    }),
+  )
+
+/** Validates a hex private key (with or without 0x) and wraps it so it never prints. */
+export const parsePrivateKey = (input: string): Effect.Effect<Redacted.Redacted<string>, InvalidPrivateKey> => {
+  const text = input.trim()
+  const hex = text.startsWith("0x") || text.startsWith("0X") ? text.slice(2) : text
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
+    return Effect.fail(new InvalidPrivateKey({ reason: "expected 32 bytes as 64 hex digits" }))
+  }
+  if (/^0+$/.test(hex)) return Effect.fail(new InvalidPrivateKey({ reason: "the zero key is not a valid key" }))
+  try {
+    new EthersWallet(`0x${hex}`)
+  } catch {
+    return Effect.fail(new InvalidPrivateKey({ reason: "not a valid secp256k1 private key" }))
+  }
+  return Effect.succeed(Redacted.make(`0x${hex.toLowerCase()}`))
+}
+
+/** Validates an address and returns its EIP-55 form. Mixed-case input must carry a correct checksum. */
+export const parseAddress = (input: string): Effect.Effect<string, InvalidAddress> =>
+  Effect.try({ try: () => getAddress(input.trim()), catch: () => new InvalidAddress({ input }) }).pipe(
+    Effect.filterOrFail(
+      () => /^0x[0-9a-fA-F]{40}$/.test(input.trim()),
+      () => new InvalidAddress({ input }),
+    ),
+  )

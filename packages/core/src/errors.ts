@@ -1,0 +1,115 @@
+/**
+ * The error catalogue shared by every package.
+ *
+ * Every failure a user can cause or meet is a tagged error: `_tag` plus fields a program can act on, and a one-line
+ * human `message` the CLI prints. They are `Error` subclasses, so the Promise facades reject with them unchanged.
+ */
+import { Data } from "effect"
+import { formatZG as formatNeuron } from "./units.js"
+
+/** What every error of ours is: an `Error` with a `_tag` and data fields. */
+export interface ZgError extends Error {
+  readonly _tag: string
+}
+
+/** True for our tagged errors (and any Effect tagged error), false for plain errors and non-errors. */
+export const isZgError = (u: unknown): u is ZgError =>
+  u instanceof Error && typeof (u as { _tag?: unknown })._tag === "string"
+
+/** An amount string that is not a valid non-negative decimal 0G value with at most 18 decimals. */
+export class InvalidAmount extends Data.TaggedError("InvalidAmount")<{
+  readonly input: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `Invalid amount ${JSON.stringify(this.input)}: ${this.reason}`
+  }
+}
+
+/** A string that is not a 20-byte hex address (or has a wrong EIP-55 checksum). */
+export class InvalidAddress extends Data.TaggedError("InvalidAddress")<{ readonly input: string }> {
+  override get message() {
+    return `Invalid address ${JSON.stringify(this.input)}: expected 0x followed by 40 hex digits`
+  }
+}
+
+/** A private key that is not 32 bytes of hex. The key itself is never included. */
+export class InvalidPrivateKey extends Data.TaggedError("InvalidPrivateKey")<{ readonly reason: string }> {
+  override get message() {
+    return `Invalid private key: ${this.reason}`
+  }
+}
+
+/** A network name that is neither a preset nor an http(s) RPC URL. */
+export class UnknownNetwork extends Data.TaggedError("UnknownNetwork")<{ readonly input: string }> {
+  override get message() {
+    return `Unknown network ${JSON.stringify(this.input)}: use devnet, testnet, testnet-dev, mainnet or an http(s) RPC URL`
+  }
+}
+
+/** The chain reports a chain id we have no contract addresses for; we never fall back silently. */
+export class UnknownChainId extends Data.TaggedError("UnknownChainId")<{ readonly chainId: bigint }> {
+  override get message() {
+    return `Chain id ${this.chainId} is not a known 0G network; pass contract addresses explicitly`
+  }
+}
+
+/** The RPC answered with a chain id other than the one the chosen preset expects. */
+export class ChainMismatch extends Data.TaggedError("ChainMismatch")<{
+  readonly expected: bigint
+  readonly actual: bigint
+}> {
+  override get message() {
+    return `RPC is on chain ${this.actual}, expected ${this.expected}`
+  }
+}
+
+/** The RPC endpoint failed or could not be reached. */
+export class RpcError extends Data.TaggedError("RpcError")<{
+  readonly method: string
+  readonly cause: unknown
+}> {
+  override get message() {
+    const detail = this.cause instanceof Error ? this.cause.message.split("\n")[0] : String(this.cause)
+    return `RPC call ${this.method} failed: ${detail}`
+  }
+}
+
+/** An operation needs a signer but only a read-only provider was configured. */
+export class SignerRequired extends Data.TaggedError("SignerRequired")<{ readonly operation: string }> {
+  override get message() {
+    return `${this.operation} needs a signing key (set ZG_PRIVATE_KEY or pass --key-file)`
+  }
+}
+
+/** A balance is too small for the requested operation. Amounts are in neuron. */
+export class InsufficientBalance extends Data.TaggedError("InsufficientBalance")<{
+  readonly what: string
+  readonly required: bigint
+  readonly available: bigint
+}> {
+  override get message() {
+    return `Insufficient ${this.what}: need ${formatNeuron(this.required)} 0G, have ${formatNeuron(this.available)} 0G`
+  }
+}
+
+/** An amount below an on-chain minimum (MIN_ACCOUNT_BALANCE, MIN_TRANSFER_AMOUNT, …). Amounts are in neuron. */
+export class BelowMinimum extends Data.TaggedError("BelowMinimum")<{
+  readonly what: string
+  readonly amount: bigint
+  readonly minimum: bigint
+}> {
+  override get message() {
+    return `${this.what} of ${formatNeuron(this.amount)} 0G is below the on-chain minimum of ${formatNeuron(this.minimum)} 0G`
+  }
+}
+
+/** Structured provider/chain data that does not match its Schema. */
+export class MalformedData extends Data.TaggedError("MalformedData")<{
+  readonly what: string
+  readonly detail: string
+}> {
+  override get message() {
+    return `Malformed ${this.what}: ${this.detail}`
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The Promise-facade runner: one ManagedRuntime per facade, rejecting with the typed error itself (an `Error`
+ * subclass carrying `_tag` and fields), never with a wrapper.
+ */
+import { Cause, Effect, Exit, type Layer, ManagedRuntime } from "effect"
+
+export interface FacadeRuntime<R> {
+  readonly run: <A, E>(effect: Effect.Effect<A, E, R>) => Promise<A>
+  readonly dispose: () => Promise<void>
+}
+
+export const makeFacadeRuntime = <R, E>(layer: Layer.Layer<R, E, never>): FacadeRuntime<R> => {
+  const runtime = ManagedRuntime.make(layer)
+  return {
+    run: async (effect) => {
+      const exit = await runtime.runPromiseExit(effect)
+      if (Exit.isSuccess(exit)) return exit.value
+      throw Cause.squash(exit.cause)
+    },
+    dispose: () => runtime.dispose(),
+  }
+}
+
+/** Runs a standalone effect and rejects with its typed error. */
+export const runFacade = async <A, E>(effect: Effect.Effect<A, E, never>): Promise<A> => {
+  const exit = await Effect.runPromiseExit(effect)
+  if (Exit.isSuccess(exit)) return exit.value
+  throw Cause.squash(exit.cause)
+}
