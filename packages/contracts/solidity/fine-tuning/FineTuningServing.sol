@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.22;
+
+import "@openzeppelin/contracts/access/Ownable.sol";
+import "@openzeppelin/contracts/security/ReentrancyGuard.sol";
+import "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import "@openzeppelin/contracts/utils/introspection/ERC165.sol";
+import "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+import "../utils/Initializable.sol";
+import "../interfaces/IServing.sol";
+import "./FineTuningDeliverables.sol";
+
+/// @title FineTuningServing: sub-accounts funded from LedgerManager; providers deliver models and are paid per
+/// task on a TEE-signed EIP-712 VerifierMessage (full fee if the user acknowledged, penalty share otherwise).
+/// @dev No constructor, as in the live contract: the logic contract stays initializable (harmless).
+contract FineTuningServing is Ownable, Initializable, ReentrancyGuard, ERC165, IServing, FineTuningDeliverables {
+    using EnumerableSet for EnumerableSet.Bytes32Set;
+
+    bytes32 private constant DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 private constant NAME_HASH = keccak256("0G Fine-Tuning Serving");
+    bytes32 private constant VERSION_HASH = keccak256("1");
+    bytes32 private constant VERIFIER_TYPEHASH =
+        keccak256(
+            "VerifierMessage(string id,bytes encryptedSecret,bytes modelRootHash,uint256 nonce,uint256 taskFee,address user)"
+        );
+
+    function initialize(
+        uint256 _locktime,
+        address _ledgerAddress,
+        address owner,
+        uint256 _penaltyPercentage
+    ) external onlyInitializeOnce {
+        if (_ledgerAddress == address(0) || _ledgerAddress.code.length == 0) revert InvalidLedgerAddress();
+        if (_penaltyPercentage > 100) revert PenaltyPercentageTooHigh(_penaltyPercentage);
+        _checkLockTime(_locktime);
+        Layout storage $ = _s();
+        $.lockTime = _locktime;
+        $.ledgerAddress = _ledgerAddress;
+        $.penaltyPercentage = _penaltyPercentage;
+        _transferOwnership(owner);
+    }
+
+    function lockTime() external view returns (uint256) {
+        return _s().lockTime;
+    }
+
+    function ledgerAddress() external view returns (address) {
+        return _s().ledgerAddress;
+    }
+
+    function penaltyPercentage() external view returns (uint256) {
+        return _s().penaltyPercentage;
+    }
+
+    function updateLockTime(uint256 _locktime) external onlyOwner {
+        _checkLockTime(_locktime);
+        Layout storage $ = _s();
+        uint256 old = $.lockTime;
+        if (old == _locktime) return;
+        $.lockTime = _locktime;
+        emit LockTimeUpdated(old, _locktime);
+    }
+
+    function updatePenaltyPercentage(uint256 _penaltyPercentage) external onlyOwner {
+        if (_penaltyPercentage > 100) revert PenaltyPercentageTooHigh(_penaltyPercentage);
+        _s().penaltyPercentage = _penaltyPercentage;
+    }
+
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == type(IServing).interfaceId || super.supportsInterface(interfaceId);
+    }
+
+    receive() external payable {
+        revert DirectDepositsDisabled();
+    }
+
+    // ------------------------------------------------------- ledger (IServing)
+
+    function accountExists(address user, address provider) external view returns (bool) {
+        return _s().accountKeys.contains(_accountKey(user, provider));
+    }
+
+    function getPendingRefund(address user, address provider) external view returns (uint256) {
+        return _account(user, provider).pendingRefund;
+    }
+
+    function addAccount(address user, address provider, string calldata additionalInfo) external payable onlyLedger {
+        _addAccount(user, provider, additionalInfo);
+    }
+
+    function depositFund(address user, address provider, uint256 cancelRetrievingAmount) external payable onlyLedger {
+        Account storage a = _account(user, provider);
+        _cancelRefunds(a, cancelRetrievingAmount);
+        a.balance += msg.value;
+        a.acknowledged = true;
+        emit BalanceUpdated(user, provider, a.balance, a.pendingRefund);
+    }
+
+    function requestRefundAll(address user, address provider) external onlyLedger {
+        _requestRefundAll(user, provider);
+    }
+
+    function processRefund(
+        address user,
+        address provider
+    ) external onlyLedger returns (uint256 totalAmount, uint256 balance, uint256 pendingRefund) {
+        Account storage a = _account(user, provider);
+        totalAmount = _processRefund(a);
+        balance = a.balance;
+        pendingRefund = a.pendingRefund;
+        if (totalAmount > 0) {
+            emit BalanceUpdated(user, provider, balance, pendingRefund);
+            (bool ok, ) = payable(msg.sender).call{value: totalAmount}("");
+            if (!ok) revert TransferToLedgerFailed();
+        }
+    }
+
+    function deleteAccount(address user, address provider) external onlyLedger {
+        emit AccountDeleted(user, provider, _deleteAccount(user, provider));
+    }
+
+    // ------------------------------------------------------------ account views
+
+    function getAccount(address user, address provider) external view returns (AccountDetails memory) {
+        Account storage a = _account(user, provider);
+        return
+            AccountDetails({
+                user: a.user,
+                provider: a.provider,
+                nonce: a.nonce,
+                balance: a.balance,
+                pendingRefund: a.pendingRefund,
+                refunds: a.refunds,
+                additionalInfo: a.additionalInfo,
+                deliverables: _deliverableList(a),
+                validRefundsLength: a.validRefundsLength,
+                deliverablesHead: a.deliverablesHead,
+                deliverablesCount: a.deliverablesCount,
+                acknowledged: a.acknowledged
+            });
+    }
+
+    function getAllAccounts(
+        uint256 offset,
+        uint256 limit
+    ) external view returns (AccountSummary[] memory accounts, uint256 total) {
+        return _summaryPage(_s().accountKeys, offset, limit);
+    }
+
+    function getAccountsByProvider(
+        address provider,
+        uint256 offset,
+        uint256 limit
+    ) external view returns (AccountSummary[] memory accounts, uint256 total) {
+        return _summaryPage(_s().accountsByProvider[provider], offset, limit);
+    }
+
+    function getAccountsByUser(
+        address user,
+        uint256 offset,
+        uint256 limit
+    ) external view returns (AccountSummary[] memory accounts, uint256 total) {
+        return _summaryPage(_s().accountsByUser[user], offset, limit);
+    }
+
+    /// @dev The caller is the provider; users without a sub-account yield a zeroed entry.
+    function getBatchAccountsByUsers(
+        address[] calldata users
+    ) external view returns (AccountSummary[] memory accounts) {
+        if (users.length > MAX_BATCH_USERS) revert BatchSizeTooLarge(users.length, MAX_BATCH_USERS);
+        Layout storage $ = _s();
+        accounts = new AccountSummary[](users.length);
+        for (uint256 i = 0; i < users.length; ++i) {
+            bytes32 key = _accountKey(users[i], msg.sender);
+            if ($.accountKeys.contains(key)) accounts[i] = _summary($.accounts[key]);
+        }
+    }
+
+    function acknowledgeTEESigner(address provider, bool acknowledged) external {
+        Account storage a = _account(msg.sender, provider);
+        if (!acknowledged && a.balance != 0) revert CannotRevokeWithNonZeroBalance(msg.sender, provider, a.balance);
+        a.acknowledged = acknowledged;
+    }
+
+    // ------------------------------------------------------------------ services
+
+    function addOrUpdateService(
+        string calldata url,
+        Quota calldata quota,
+        uint256 pricePerToken,
+        bool occupied,
+        string[] calldata models,
+        address teeSignerAddress
+    ) external payable {
+        Layout storage $ = _s();
+        if ($.stakes[msg.sender] == 0) {
+            if (msg.value < MIN_PROVIDER_STAKE) revert InsufficientStake(msg.value, MIN_PROVIDER_STAKE);
+            $.stakes[msg.sender] = msg.value;
+            emit ProviderStaked(msg.sender, msg.value);
+        } else if (msg.value != 0) {
+            revert CannotAddStakeWhenUpdating();
+        }
+        bytes32 key = _serviceKey(msg.sender);
+        Service storage s = $.services[key];
+        if ($.serviceKeys.add(key)) {
+            s.provider = msg.sender;
+        } else if (s.teeSignerAddress != teeSignerAddress) {
+            // only a signer change voids the owner's vetting here
+            s.teeSignerAcknowledged = false;
+        }
+        s.url = url;
+        s.quota = quota;
+        s.pricePerToken = pricePerToken;
+        s.occupied = occupied;
+        s.models = models;
+        s.teeSignerAddress = teeSignerAddress;
+        emit ServiceUpdated(msg.sender, url, quota, pricePerToken, teeSignerAddress, occupied);
+    }
+
+    function removeService() external nonReentrant {
+        Layout storage $ = _s();
+        bytes32 key = _serviceKey(msg.sender);
+        if (!$.serviceKeys.remove(key)) revert ServiceNotExist(msg.sender);
+        delete $.services[key];
+        uint256 stake = $.stakes[msg.sender];
+        if (stake > 0) {
+            $.stakes[msg.sender] = 0;
+            emit ProviderStakeReturned(msg.sender, stake);
+        }
+        emit ServiceRemoved(msg.sender);
+        if (stake > 0) _pay(msg.sender, stake);
+    }
+
+    function getService(address provider) external view returns (Service memory service) {
+        return _service(provider);
+    }
+
+    function getAllServices() external view returns (Service[] memory services) {
+        Layout storage $ = _s();
+        uint256 n = $.serviceKeys.length();
+        services = new Service[](n);
+        for (uint256 i = 0; i < n; ++i) {
+            services[i] = $.services[$.serviceKeys.at(i)];
+        }
+    }
+
+    function acknowledgeTEESignerByOwner(address provider) external onlyOwner {
+        Service storage s = _service(provider);
+        s.teeSignerAcknowledged = true;
+        emit ProviderTEESignerAcknowledged(provider, s.teeSignerAddress, true);
+    }
+
+    function revokeTEESignerAcknowledgement(address provider) external onlyOwner {
+        Service storage s = _service(provider);
+        s.teeSignerAcknowledged = false;
+        emit ProviderTEESignerAcknowledged(provider, s.teeSignerAddress, false);
+    }
+
+    // ---------------------------------------------------------------- settlement
+
+    function settleFees(VerifierInput calldata verifierInput) external nonReentrant {
+        VerifierInput calldata v = verifierInput;
+        Account storage a = _account(v.user, msg.sender);
+        Service storage s = _service(msg.sender);
+        address signer = s.teeSignerAddress;
+        if (!a.acknowledged || !s.teeSignerAcknowledged || signer == address(0)) {
+            revert InvalidVerifierInput("TEE signer not acknowledged");
+        }
+        if (v.nonce <= a.nonce) revert InvalidVerifierInput("nonce should larger than the current nonce");
+        // the full fee must be covered even when only the penalty is charged (live behaviour)
+        if (a.balance < v.taskFee) revert InvalidVerifierInput("insufficient balance");
+        Deliverable storage d = _deliverable(a, v.id);
+        if (d.settled) revert DeliverableAlreadySettled(v.id);
+        if (keccak256(v.modelRootHash) != keccak256(d.modelRootHash)) {
+            revert InvalidVerifierInput("model root hash mismatch");
+        }
+        _checkIdLength(v.id);
+        (address recovered, ECDSA.RecoverError err) = ECDSA.tryRecover(_verifierDigest(v), v.signature);
+        if (err != ECDSA.RecoverError.NoError || recovered != signer) {
+            revert InvalidVerifierInput("TEE settlement validation failed");
+        }
+
+        bool acknowledged = d.acknowledged;
+        uint256 fee;
+        if (acknowledged) {
+            if (v.encryptedSecret.length == 0) revert SecretShouldNotBeEmpty();
+            d.encryptedSecret = v.encryptedSecret;
+            fee = v.taskFee;
+        } else {
+            // no acknowledgement: the key is never released and only the penalty share is paid
+            if (v.encryptedSecret.length != 0) revert SecretShouldBeEmpty();
+            fee = (v.taskFee * _s().penaltyPercentage) / 100;
+        }
+        a.nonce = v.nonce;
+        d.settled = true;
+        emit FeesSettled(v.user, msg.sender, v.id, fee, acknowledged, v.nonce);
+        if (fee > 0) {
+            _settle(a, fee);
+            _pay(msg.sender, fee);
+        }
+    }
+
+    // ------------------------------------------------------------------ internal
+
+    function _service(address provider) private view returns (Service storage) {
+        Layout storage $ = _s();
+        bytes32 key = _serviceKey(provider);
+        if (!$.serviceKeys.contains(key)) revert ServiceNotExist(provider);
+        return $.services[key];
+    }
+
+    /// @dev Provider is not in the message: it is bound by the domain (this proxy), the account and the signer.
+    function _verifierDigest(VerifierInput calldata v) private view returns (bytes32) {
+        bytes32 domainSeparator = keccak256(
+            abi.encode(DOMAIN_TYPEHASH, NAME_HASH, VERSION_HASH, block.chainid, address(this))
+        );
+        bytes32 structHash = keccak256(
+            abi.encode(
+                VERIFIER_TYPEHASH,
+                keccak256(bytes(v.id)),
+                keccak256(v.encryptedSecret),
+                keccak256(v.modelRootHash),
+                v.nonce,
+                v.taskFee,
+                v.user
+            )
+        );
+        return keccak256(abi.encodePacked("\x19\x01", domainSeparator, structHash));
+    }
+
+    function _checkLockTime(uint256 lt) private pure {
+        if (lt < MIN_LOCKTIME || lt > MAX_LOCKTIME) revert LockTimeOutOfRange(lt);
+    }
+
+    function _pay(address to, uint256 amount) private {
+        (bool ok, ) = payable(to).call{value: amount}("");
+        if (!ok) revert ETHTransferFailed();
+    }
+}

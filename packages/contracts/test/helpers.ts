@@ -1,0 +1,204 @@
+// Shared fixture for the on-chain tests: one anvil + reference deploy per test file, evm_snapshot isolation.
+import {
+  type BaseContractMethod,
+  Contract,
+  type ContractTransactionReceipt,
+  HDNodeWallet,
+  type Interface,
+  JsonRpcProvider,
+  type Log,
+  Network,
+  Wallet,
+  parseEther,
+} from "ethers"
+import { expect } from "vitest"
+import { type AnvilInstance, type DeployedContracts, deployContracts, loadArtifact, startAnvil } from "../src/node/index.js"
+
+type LedgerFn =
+  | "MIN_ACCOUNT_BALANCE" | "MIN_TRANSFER_AMOUNT" | "MAX_PROVIDERS_PER_BATCH" | "MAX_PROVIDERS_PER_USER_PER_SERVICE"
+  | "MAX_SERVICES" | "MAX_ADDITIONAL_INFO_LENGTH" | "addLedger" | "depositFund" | "depositFundFor" | "refund"
+  | "transferFund" | "retrieveFund" | "deleteLedger" | "updateAdditionalInfo" | "spendFund" | "getLedger"
+  | "getAllLedgers" | "getLedgerProviders" | "registerService" | "setRecommendedService" | "getServiceInfo"
+  | "getServiceAddressByName" | "getAllActiveServices" | "getRecommendedService" | "getAllVersions"
+  | "isRecommendedVersion" | "initialize" | "initialized" | "owner" | "transferOwnership" | "renounceOwnership"
+type ServingFn =
+  | "MIN_LOCKTIME" | "MAX_LOCKTIME" | "MIN_PROVIDER_STAKE" | "accountExists" | "getPendingRefund" | "addAccount"
+  | "depositFund" | "requestRefundAll" | "processRefund" | "deleteAccount" | "getAccount" | "getAllAccounts"
+  | "getAccountsByProvider" | "getAccountsByUser" | "getBatchAccountsByUsers" | "addOrUpdateService" | "removeService"
+  | "getService" | "getAllServices" | "acknowledgeTEESigner" | "acknowledgeTEESignerByOwner"
+  | "revokeTEESignerAcknowledgement" | "updateLockTime" | "lockTime" | "ledgerAddress" | "supportsInterface"
+  | "initialize" | "initialized" | "owner" | "transferOwnership" | "renounceOwnership"
+type InferenceFn =
+  | ServingFn | "serviceExists" | "revokeToken" | "revokeTokens" | "revokeAllTokens" | "isTokenRevoked"
+  | "settleFeesWithTEE" | "previewSettlementResults"
+type FineTuningFn =
+  | ServingFn | "addDeliverable" | "acknowledgeDeliverable" | "abandonDeliverable" | "getDeliverable"
+  | "getDeliverables" | "settleFees" | "updatePenaltyPercentage" | "penaltyPercentage"
+
+/** An ethers Contract whose method names are spelled out, so strict indexing stays usable in tests. */
+export type Bound<K extends string> = { readonly [P in K]: BaseContractMethod } & {
+  readonly target: string
+  readonly interface: Interface
+  as(signer: Wallet): Bound<K>
+}
+export type LedgerC = Bound<LedgerFn>
+export type InferenceC = Bound<InferenceFn>
+export type FineTuningC = Bound<FineTuningFn>
+
+function bind<K extends string>(address: string, name: "LedgerManager" | "InferenceServing" | "FineTuningServing", runner: Wallet): Bound<K> {
+  const c = new Contract(address, loadArtifact(name).abi, runner)
+  return Object.assign(c, { as: (s: Wallet) => bind<K>(address, name, s) }) as unknown as Bound<K>
+}
+
+export const E = (n: string | number): bigint => parseEther(String(n))
+export const INFERENCE = "inference-v1.0"
+export const FINE_TUNING = "fine-tuning-v1.0"
+export const LOCK_TIME = 86_400
+
+export interface Env {
+  readonly anvil: AnvilInstance
+  readonly provider: JsonRpcProvider
+  readonly addrs: DeployedContracts
+  /** Dev accounts #0..#9 of the standard mnemonic, connected. #0 deploys and owns the contracts. */
+  readonly w: readonly Wallet[]
+  readonly ledger: LedgerC
+  readonly inference: InferenceC
+  readonly fineTuning: FineTuningC
+  /** Wraps every test in evm_snapshot / evm_revert. */
+  snapshot(): Promise<void>
+  restore(): Promise<void>
+  rpc<T = unknown>(method: string, params?: unknown[]): Promise<T>
+  /** Timestamp of the latest block. */
+  now(): Promise<number>
+  /** Sets the timestamp the next transaction's block gets. */
+  setNextTimestamp(ts: number): Promise<void>
+  increaseTime(seconds: number): Promise<void>
+  balanceOf(addr: string): Promise<bigint>
+  stop(): Promise<void>
+}
+
+export async function createEnv(): Promise<Env> {
+  const anvil = await startAnvil()
+  const addrs = await deployContracts({ rpcUrl: anvil.rpcUrl })
+  const provider = new JsonRpcProvider(anvil.rpcUrl, Network.from(31337), {
+    staticNetwork: true,
+    batchMaxCount: 1,
+    pollingInterval: 20,
+    cacheTimeout: -1,
+  })
+  const root = HDNodeWallet.fromPhrase(anvil_mnemonic(), undefined, "m/44'/60'/0'/0")
+  const w = Array.from({ length: 10 }, (_, i) => new Wallet(root.deriveChild(i).privateKey, provider))
+  const owner = w[0] as Wallet
+  const rpc = <T,>(method: string, params: unknown[] = []): Promise<T> => provider.send(method, params) as Promise<T>
+  let snap: string | undefined
+  return {
+    anvil,
+    provider,
+    addrs,
+    w,
+    ledger: bind<LedgerFn>(addrs.ledger, "LedgerManager", owner),
+    inference: bind<InferenceFn>(addrs.inference, "InferenceServing", owner),
+    fineTuning: bind<FineTuningFn>(addrs.fineTuning, "FineTuningServing", owner),
+    rpc,
+    async snapshot() {
+      snap = await rpc<string>("evm_snapshot")
+    },
+    async restore() {
+      if (snap === undefined) return
+      const ok = await rpc<boolean>("evm_revert", [snap])
+      snap = undefined
+      if (!ok) throw new Error("evm_revert failed")
+    },
+    async now() {
+      const block = await provider.getBlock("latest")
+      if (!block) throw new Error("no latest block")
+      return block.timestamp
+    },
+    async setNextTimestamp(ts: number) {
+      await rpc("evm_setNextBlockTimestamp", [ts])
+    },
+    async increaseTime(seconds: number) {
+      await rpc("evm_increaseTime", [seconds])
+      await rpc("evm_mine")
+    },
+    balanceOf: (addr: string) => provider.getBalance(addr),
+    async stop() {
+      provider.destroy()
+      await anvil.stop()
+    },
+  }
+}
+
+function anvil_mnemonic(): string {
+  return "test test test test test test test test test test test junk"
+}
+
+/** Sends a contract transaction and returns its receipt (throws on revert). */
+export async function mined(tx: Promise<unknown>): Promise<ContractTransactionReceipt> {
+  const sent = (await tx) as { wait(): Promise<ContractTransactionReceipt | null> }
+  const receipt = await sent.wait()
+  if (!receipt) throw new Error("no receipt")
+  return receipt
+}
+
+/** Extracts revert data from an ethers error (estimateGas / call / send paths differ in where it sits). */
+export function revertData(error: unknown): string | undefined {
+  const seen = new Set<unknown>()
+  const walk = (e: unknown): string | undefined => {
+    if (e === null || typeof e !== "object" || seen.has(e)) return undefined
+    seen.add(e)
+    const o = e as Record<string, unknown>
+    if (typeof o.data === "string" && o.data.startsWith("0x")) return o.data
+    for (const k of ["error", "info", "cause", "data"]) {
+      const found = walk(o[k])
+      if (found !== undefined) return found
+    }
+    return undefined
+  }
+  return walk(error)
+}
+
+/** Asserts that `p` reverts with the custom error `name` (decoded by `iface`) and, if given, exactly `args`. */
+export async function expectRevert(p: Promise<unknown>, iface: Interface, name: string, args?: readonly unknown[]): Promise<void> {
+  let error: unknown
+  try {
+    await p
+  } catch (e) {
+    error = e
+  }
+  expect(error, `expected revert ${name}`).toBeDefined()
+  const data = revertData(error)
+  expect(data, `revert data for ${name}: ${String(error)}`).toBeDefined()
+  const parsed = iface.parseError(data as string)
+  expect(parsed?.name, `decoded ${data}`).toBe(name)
+  if (args !== undefined) expect(parsed?.args.toArray()).toEqual(args)
+}
+
+/** Asserts an OZ 4.x string revert (Error(string)). */
+export async function expectStringRevert(p: Promise<unknown>, iface: Interface, message: string): Promise<void> {
+  await expectRevert(p, iface, "Error", [message])
+}
+
+/** Decoded events named `name` emitted by `contract` in `receipt`, in log order. */
+export function events(receipt: ContractTransactionReceipt, contract: { interface: Interface; target: string }, name: string): unknown[][] {
+  return receipt.logs
+    .filter((l: Log) => l.address.toLowerCase() === contract.target.toLowerCase())
+    .map((l: Log) => contract.interface.parseLog(l))
+    .filter((d) => d !== null && d.name === name)
+    .map((d) => (d ? d.args.toArray() : []))
+}
+
+/** Common setup of the reference suites: ledgers, staked providers with a TEE signer, first transfers. */
+export interface Roles {
+  readonly owner: Wallet // #0: deployer, contract owner, also a user
+  readonly signer: Wallet // #1: TEE signer of the EIP-712 vectors
+  readonly provider1: Wallet // #2: provider of the inference vector
+  readonly provider2: Wallet // #3
+  readonly user1: Wallet // #4
+  readonly user2: Wallet // #5
+}
+
+export function roles(env: Env): Roles {
+  const at = (i: number): Wallet => env.w[i] as Wallet
+  return { owner: at(0), signer: at(1), provider1: at(2), provider2: at(3), user1: at(4), user2: at(5) }
+}
