@@ -1,1 +1,2 @@
-export {}
+export * from "./accounts.js"
+export * from "./devnet.js"

@@ -1,0 +1,75 @@
+/**
+ * `0g-compute devnet up`: runs the embedded devnet in the foreground until interrupted.
+ */
+import { type Devnet, startDevnet } from "@0g-compute/devnet"
+import { Effect, Redacted } from "effect"
+import { Command, Flag } from "effect/cli"
+import { keyValues, table } from "../output.js"
+import { root, withErrors } from "./root.js"
+
+export const describeDevnet = (d: Devnet) => ({
+  rpcUrl: d.rpcUrl,
+  chainId: d.chainId,
+  contracts: d.addresses,
+  services: {
+    inference: d.services.inference.map((s) => ({
+      provider: s.provider.address,
+      teeSigner: s.teeSigner.address,
+      url: s.url,
+      model: s.model,
+      inputPrice: s.inputPrice,
+      outputPrice: s.outputPrice,
+    })),
+    fineTuning: d.services.fineTuning.map((s) => ({
+      provider: s.provider.address,
+      teeSigner: s.teeSigner.address,
+      url: s.url,
+      pricePerToken: s.pricePerToken,
+    })),
+  },
+  // Public test keys of the standard mnemonic: printing them is the point of `devnet up`.
+  accounts: d.accounts.all.map((a) => ({ role: a.role, address: a.address, privateKey: Redacted.value(a.privateKey) })),
+})
+
+const up = Command.make(
+  "up",
+  {
+    port: Flag.Int("port").pipe(
+      Flag.withDescription("loopback port for the chain; 8545 makes --network devnet work unchanged"),
+      Flag.withDefault(8545),
+    ),
+  },
+  ({ port }) =>
+    withErrors(
+      Effect.gen(function* () {
+        const g = yield* root
+        const devnet = yield* Effect.acquireRelease(
+          Effect.tryPromise(() => startDevnet({ port })),
+          (d) => Effect.promise(() => d.stop()),
+        )
+        const info = describeDevnet(devnet)
+        const write = (s: string) => Effect.sync(() => process.stdout.write(`${s}\n`))
+        if (g.json) yield* write(JSON.stringify(info, (_k, v) => (typeof v === "bigint" ? v.toString() : v)))
+        else {
+          yield* write(
+            keyValues([
+              ["RPC", info.rpcUrl],
+              ["chain id", String(info.chainId)],
+              ["LedgerManager", info.contracts.ledger],
+              ["InferenceServing", info.contracts.inference],
+              ["FineTuningServing", info.contracts.fineTuning],
+            ]),
+          )
+          yield* write("\nFunded test accounts (public test keys — never use them on a real network):")
+          yield* write(table(["#", "role", "address", "private key"], info.accounts.map((a, i) => [String(i), a.role, a.address, a.privateKey])))
+          yield* write(`\nUse it: ZG_PRIVATE_KEY=<key> 0g-compute --network ${info.rpcUrl} ledger show\nPress Ctrl-C to stop.`)
+        }
+        return yield* Effect.never
+      }).pipe(Effect.scoped),
+    ),
+).pipe(Command.withDescription("start a local chain with the 0G compute contracts and print its accounts"))
+
+export const devnetCommand = Command.make("devnet").pipe(
+  Command.withDescription("the embedded local network"),
+  Command.withSubcommands([up]),
+)

@@ -1,0 +1,59 @@
+/**
+ * The root command's shared flags, and the error boundary every handler runs inside.
+ */
+import { type Cause, Config, Effect } from "effect"
+import { Command, Flag } from "effect/cli"
+import type { GlobalOptions } from "../context.js"
+import { errorDocument, errorText, toJson } from "../output.js"
+
+export const root = Command.make("0g-compute").pipe(
+  Command.withSharedFlags({
+    network: Flag.String("network").pipe(
+      Flag.withDescription("devnet | testnet | testnet-dev | mainnet | an http(s) RPC URL"),
+      Flag.withFallbackConfig(Config.String("ZG_NETWORK")),
+      Flag.withDefault("devnet"),
+    ),
+    rpc: Flag.String("rpc").pipe(Flag.withDescription("RPC URL overriding the preset's"), Flag.optional),
+    keyFile: Flag.File("key-file").pipe(
+      Flag.withDescription("file holding the private key (otherwise ZG_PRIVATE_KEY)"),
+      Flag.optional,
+    ),
+    json: Flag.Boolean("json").pipe(Flag.withDescription("print one JSON document"), Flag.withDefault(false)),
+    verbose: Flag.Boolean("verbose").pipe(Flag.withDescription("show stack traces on errors"), Flag.withDefault(false)),
+  }),
+  Command.withDescription("customer toolkit for the 0G Compute Network"),
+)
+
+/** Thrown through to main.ts after printing, so the process exits non-zero without a second report. */
+export class ReportedFailure extends Error {
+  readonly _tag = "ReportedFailure"
+}
+
+/**
+ * Runs a handler; a failure (typed error or defect) is printed as one line (or a JSON error document) on stderr and
+ * becomes a ReportedFailure so the process exits 1.
+ */
+export const withErrors = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const g: GlobalOptions = yield* root
+    return yield* effect.pipe(
+      Effect.catchCause((cause) =>
+        Effect.gen(function* () {
+          if (!cause.reasons.some((r) => r._tag === "Fail" || r._tag === "Die")) return yield* Effect.failCause(cause)
+          const error = causeError(cause)
+          yield* Effect.sync(() =>
+            process.stderr.write(`${g.json ? toJson(errorDocument(error)) : errorText(error, g.verbose)}\n`),
+          )
+          return yield* Effect.die(new ReportedFailure("reported"))
+        }),
+      ),
+    )
+  })
+
+const causeError = (cause: Cause.Cause<unknown>): unknown => {
+  for (const r of cause.reasons) {
+    if (r._tag === "Fail") return r.error
+    if (r._tag === "Die") return r.defect
+  }
+  return undefined
+}

@@ -1,0 +1,68 @@
+/**
+ * Turns the global flags into services: which chain, which key. Keys come from ZG_PRIVATE_KEY or --key-file,
+ * never from a flag value, and stay Redacted.
+ */
+import { readFile } from "node:fs/promises"
+import {
+  chainLayerFromRpc,
+  NETWORKS,
+  parseNetwork,
+  parsePrivateKey,
+  walletLayerFromPrivateKey,
+} from "@0g-compute/core"
+import { Data, Effect, Layer, Option, type Redacted } from "effect"
+
+export interface GlobalOptions {
+  readonly network: string
+  readonly rpc: Option.Option<string>
+  readonly keyFile: Option.Option<string>
+  readonly json: boolean
+  readonly verbose: boolean
+}
+
+export class KeyFileUnreadable extends Data.TaggedError("KeyFileUnreadable")<{ readonly path: string; readonly reason: string }> {
+  override get message() {
+    return `Cannot read key file ${this.path}: ${this.reason}`
+  }
+}
+
+export class NoKeyConfigured extends Data.TaggedError("NoKeyConfigured")<{}> {
+  override get message() {
+    return "No signing key: set ZG_PRIVATE_KEY or pass --key-file <path>"
+  }
+}
+
+/** The signing key, if one is configured. --key-file wins over ZG_PRIVATE_KEY. */
+export const loadKey = (options: GlobalOptions) =>
+  Effect.gen(function* () {
+    if (Option.isSome(options.keyFile)) {
+      const path = options.keyFile.value
+      const text = yield* Effect.tryPromise({
+        try: () => readFile(path, "utf8"),
+        catch: (e) => new KeyFileUnreadable({ path, reason: (e as NodeJS.ErrnoException).code ?? "unreadable" }),
+      })
+      return Option.some(yield* parsePrivateKey(text))
+    }
+    const env = process.env.ZG_PRIVATE_KEY
+    if (env !== undefined && env.trim() !== "") return Option.some(yield* parsePrivateKey(env))
+    return Option.none<Redacted.Redacted<string>>()
+  })
+
+export const requireKey = (options: GlobalOptions) =>
+  Effect.flatMap(loadKey(options), (k) => (Option.isSome(k) ? Effect.succeed(k.value) : Effect.fail(new NoKeyConfigured())))
+
+/** The Chain layer for `--network` (preset or RPC URL) and an optional `--rpc` override for a preset. */
+export const chainLayer = (options: GlobalOptions) =>
+  Layer.unwrap(
+    Effect.map(parseNetwork(options.network), (sel) => {
+      if (sel._tag === "CustomRpc") return chainLayerFromRpc(sel.rpcUrl)
+      const rpcUrl = Option.getOrElse(options.rpc, () => NETWORKS[sel.preset.name].rpcUrl)
+      return chainLayerFromRpc(rpcUrl, { network: sel.preset.name })
+    }),
+  )
+
+/** Chain + Wallet for commands that sign. */
+export const signingLayer = (options: GlobalOptions) =>
+  Layer.unwrap(Effect.map(requireKey(options), (key) => walletLayerFromPrivateKey(key))).pipe(
+    Layer.provideMerge(chainLayer(options)),
+  )
