@@ -1,1 +1,32 @@
-export {}
+/**
+ * @0g-compute/contracts — browser-safe entry: typed clients, revert decoding, the transaction engine and the
+ * `Ledger` service (Effect) with its `LedgerClient` facade (Promise). Node-only helpers (anvil, deploy) live in
+ * `@0g-compute/contracts/node`.
+ */
+export * from "./clients.js"
+export * from "./errors.js"
+export * from "./generated/index.js"
+export { type AmountInput, LedgerClient, type LedgerClientOptions, ledgerLayerFromOptions } from "./ledger/facade.js"
+export { Ledger, type LedgerShape, makeLedger } from "./ledger/service.js"
+export {
+  type LedgerInfo,
+  type LedgerLimits,
+  parseServiceType,
+  type RefundInfo,
+  type ResolvedService,
+  SERVICE_TYPES,
+  type ServiceType,
+  type SubAccount,
+} from "./ledger/types.js"
+export { decodeRevertData, extractRevertData, isRevert, revertFromError } from "./revert.js"
+export { CUSTOM_ERROR_MESSAGES, type CustomErrorArgs, type CustomErrorName, describeRevert } from "./revert-messages.js"
+export {
+  makeTxEngine,
+  TxEngine,
+  type TxEngineOptions,
+  type TxEngineShape,
+  type TxError,
+  type TxRequest,
+  type TxResult,
+} from "./tx/engine.js"
+export { bumpFees, classifySendError, type Fees, withHeadroom } from "./tx/fees.js"
