@@ -1,0 +1,167 @@
+/**
+ * The encrypted model file layout (fine-tuning-protocol.md §7.1), shared by the in-memory and streaming codecs:
+ *
+ *   tagSig(65) ‖ iv0(12) ‖ chunk_1 ‖ … ‖ chunk_n,   chunk_i = AES-256-GCM(key, iv0 + (i−1), plain_i) ‖ tag_i(16)
+ *
+ * tagSig is a raw ECDSA signature (no EIP-191 prefix) by the TEE signer over keccak256(tag_1 ‖ … ‖ tag_n), v = 0/1.
+ */
+import { type InvalidPrivateKey, parsePrivateKey } from "@0g-compute/core"
+import { keccak_256 } from "@noble/hashes/sha3.js"
+import { hexToBytes } from "@noble/hashes/utils.js"
+import { Effect, Redacted } from "effect"
+import { SigningKey } from "ethers"
+import type { AesGcmBackend } from "./aes-gcm.js"
+import { toHex } from "./bytes.js"
+import {
+  InvalidAesKey,
+  type MalformedSignature,
+  ModelChunkCorrupted,
+  ModelFileTruncated,
+  ModelKeyMismatch,
+  ModelTagSignatureMismatch,
+} from "./errors.js"
+import { recoverSigner } from "./signature.js"
+
+/** Plaintext bytes per chunk used by providers (64 MiB). */
+export const MODEL_CHUNK_SIZE = 64 * 1024 * 1024
+export const TAG_SIGNATURE_LENGTH = 65
+export const IV_LENGTH = 12
+export const GCM_TAG_LENGTH = 16
+/** tagSig ‖ iv0. */
+export const MODEL_HEADER_LENGTH = TAG_SIGNATURE_LENGTH + IV_LENGTH
+
+export interface ModelCodecOptions {
+  /** Plaintext bytes per chunk; default 64 MiB. Both sides must agree (tests use small chunks). */
+  readonly chunkSize?: number
+  /** AES-GCM implementation; default WebCrypto when available. */
+  readonly backend?: AesGcmBackend
+}
+
+/** Progress of a chunked operation; `bytesDone`/`bytesTotal` count plaintext bytes. */
+export interface ModelProgress {
+  readonly chunkIndex: number
+  readonly chunkCount: number
+  readonly bytesDone: number
+  readonly bytesTotal: number
+}
+
+/** `iv0 + index` as a 12-byte big-endian counter (the carry runs leftwards; wraps modulo 2^96). */
+export const chunkIv = (iv0: Uint8Array, index: number): Uint8Array => {
+  const iv = Uint8Array.from(iv0)
+  let carry = index
+  for (let i = iv.length - 1; i >= 0 && carry > 0; i--) {
+    const sum = (iv[i] ?? 0) + (carry % 256)
+    iv[i] = sum & 0xff
+    carry = Math.floor(carry / 256) + (sum > 0xff ? 1 : 0)
+  }
+  return iv
+}
+
+/** Number of chunks for a plaintext length (0 for an empty plaintext). */
+export const modelChunkCount = (plainLength: number, chunkSize = MODEL_CHUNK_SIZE): number =>
+  Math.ceil(plainLength / chunkSize)
+
+/** Encrypted file length: 77 + len + 16 × n. */
+export const modelFileLength = (plainLength: number, chunkSize = MODEL_CHUNK_SIZE): number =>
+  MODEL_HEADER_LENGTH + plainLength + GCM_TAG_LENGTH * modelChunkCount(plainLength, chunkSize)
+
+/** Where each chunk (ciphertext ‖ tag) lies in a file of a given length. */
+export interface ModelFileLayout {
+  readonly fileLength: number
+  readonly chunkSize: number
+  readonly chunkCount: number
+  readonly plainLength: number
+  /** Byte offset of chunk `i` in the file. */
+  readonly chunkOffset: (i: number) => number
+  /** Sealed length (ciphertext + tag) of chunk `i`. */
+  readonly chunkLength: (i: number) => number
+}
+
+/** Derives the chunk layout from the file length; fails when no valid file has that length. */
+export const modelFileLayout = (
+  fileLength: number,
+  chunkSize = MODEL_CHUNK_SIZE,
+): Effect.Effect<ModelFileLayout, ModelFileTruncated> => {
+  if (fileLength < MODEL_HEADER_LENGTH) {
+    return Effect.fail(
+      new ModelFileTruncated({ length: fileLength, reason: `shorter than the ${MODEL_HEADER_LENGTH}-byte header` }),
+    )
+  }
+  const stride = chunkSize + GCM_TAG_LENGTH
+  const body = fileLength - MODEL_HEADER_LENGTH
+  const full = Math.floor(body / stride)
+  const rest = body % stride
+  if (rest > 0 && rest <= GCM_TAG_LENGTH) {
+    return Effect.fail(
+      new ModelFileTruncated({ length: fileLength, reason: `the last ${rest} bytes cannot hold a chunk and its tag` }),
+    )
+  }
+  const chunkCount = full + (rest > 0 ? 1 : 0)
+  return Effect.succeed({
+    fileLength,
+    chunkSize,
+    chunkCount,
+    plainLength: body - GCM_TAG_LENGTH * chunkCount,
+    chunkOffset: (i) => MODEL_HEADER_LENGTH + i * stride,
+    chunkLength: (i) => (i < full ? stride : rest),
+  })
+}
+
+/** keccak256(tag_1 ‖ … ‖ tag_n): the digest the TEE signs. */
+export const modelTagsDigest = (tags: ReadonlyArray<Uint8Array>): string => {
+  const h = keccak_256.create()
+  for (const t of tags) h.update(t)
+  return toHex(h.digest())
+}
+
+/** Signs the tag digest with the TEE key, raw (no EIP-191), v written as 0/1 like the provider. */
+export const signModelTags = (
+  digest: string,
+  teeKey: Redacted.Redacted<string>,
+): Effect.Effect<Uint8Array, InvalidPrivateKey> =>
+  Effect.map(parsePrivateKey(Redacted.value(teeKey)), (k) => {
+    const sig = new SigningKey(Redacted.value(k)).sign(digest)
+    const out = new Uint8Array(TAG_SIGNATURE_LENGTH)
+    out.set(hexBytes(sig.r), 0)
+    out.set(hexBytes(sig.s), 32)
+    out[64] = sig.yParity
+    return out
+  })
+
+const hexBytes = (hex: string): Uint8Array => hexToBytes(hex.slice(2))
+
+/** Recovers the tag signer and requires the expected TEE signer. Accepts v = 0/1 and 27/28. */
+export const verifyModelTagSignature = (
+  tagSignature: Uint8Array,
+  digest: string,
+  expectedSigner: string,
+  chunkCount: number,
+): Effect.Effect<string, MalformedSignature | ModelTagSignatureMismatch> =>
+  Effect.flatMap(recoverSigner("model file tag", digest, tagSignature), (recovered) =>
+    recovered.toLowerCase() === expectedSigner.toLowerCase()
+      ? Effect.succeed(recovered)
+      : Effect.fail(new ModelTagSignatureMismatch({ expected: expectedSigner, recovered, chunkCount })),
+  )
+
+/** Reads and length-checks a Redacted AES key. */
+export const aesKeyBytes = (key: Redacted.Redacted<Uint8Array>): Effect.Effect<Uint8Array, InvalidAesKey> => {
+  const raw = Redacted.value(key)
+  return raw.length === 32 ? Effect.succeed(raw) : Effect.fail(new InvalidAesKey({ length: raw.length }))
+}
+
+/**
+ * Names a GCM failure. A later chunk failing after earlier ones decrypted means the key is right and that chunk
+ * was altered. A first-chunk failure is probed against the second chunk: if that one decrypts, chunk 0 was
+ * altered; if it also fails (or there is no second chunk), the key is wrong.
+ */
+export const classifyChunkFailure = <E, R>(
+  failedIndex: number,
+  chunkCount: number,
+  secondChunkDecrypts: Effect.Effect<boolean, E, R>,
+): Effect.Effect<never, ModelChunkCorrupted | ModelKeyMismatch | E, R> => {
+  if (failedIndex > 0) return Effect.fail(new ModelChunkCorrupted({ chunkIndex: failedIndex, chunkCount }))
+  if (chunkCount < 2) return Effect.fail(new ModelKeyMismatch({ chunkCount }))
+  return Effect.flatMap(secondChunkDecrypts, (ok) =>
+    Effect.fail(ok ? new ModelChunkCorrupted({ chunkIndex: 0, chunkCount }) : new ModelKeyMismatch({ chunkCount })),
+  )
+}

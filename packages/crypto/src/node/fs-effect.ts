@@ -1,0 +1,79 @@
+/**
+ * Small Effect wrappers over node:fs/promises for the streaming model codec: typed IO errors, exact reads, and an
+ * atomic output (temp file in the target directory, renamed on success, deleted on any failure or interruption).
+ */
+import type { FileHandle } from "node:fs/promises"
+import { open, rename, unlink } from "node:fs/promises"
+import { basename, dirname, join } from "node:path"
+import { bytesToHex, randomBytes } from "@noble/hashes/utils.js"
+import { Effect, Exit } from "effect"
+import { ModelFileIoError, ModelFileTruncated } from "../errors.js"
+
+export const io = <A>(path: string, operation: string, f: () => Promise<A>): Effect.Effect<A, ModelFileIoError> =>
+  Effect.tryPromise({ try: f, catch: (cause) => new ModelFileIoError({ path, operation, cause }) })
+
+/** Opens a file for the duration of the surrounding Scope. */
+export const openScoped = (path: string, flags: string, operation: string) =>
+  Effect.acquireRelease(io(path, operation, () => open(path, flags)), (fh) =>
+    Effect.promise(() => fh.close().catch(() => undefined)),
+  )
+
+/**
+ * Reads exactly `length` bytes at `position` into `buffer` and returns that view. A short read means the file
+ * shrank underneath us: reported as truncation.
+ */
+export const readExactly = (
+  fh: FileHandle,
+  path: string,
+  buffer: Uint8Array,
+  length: number,
+  position: number,
+  fileLength: number,
+): Effect.Effect<Uint8Array, ModelFileIoError | ModelFileTruncated> =>
+  Effect.flatMap(
+    io(path, "read", async () => {
+      let done = 0
+      while (done < length) {
+        const { bytesRead } = await fh.read(buffer, done, length - done, position + done)
+        if (bytesRead === 0) break
+        done += bytesRead
+      }
+      return done
+    }),
+    (done) =>
+      done === length
+        ? Effect.succeed(buffer.subarray(0, length))
+        : Effect.fail(new ModelFileTruncated({ length: fileLength, reason: `file ended at byte ${position + done} while reading` })),
+  )
+
+/**
+ * Runs `write` against a fresh temp file next to `outPath` (same directory → same file system → atomic rename).
+ * On success the temp file is flushed, closed and renamed to `outPath`; on failure or interruption it is closed
+ * and deleted, so no partial output (for decryption: no unverified plaintext) is left behind.
+ */
+export const withAtomicOutput = <A, E, R>(
+  outPath: string,
+  write: (fh: FileHandle, tempPath: string) => Effect.Effect<A, E, R>,
+): Effect.Effect<A, E | ModelFileIoError, R> =>
+  Effect.gen(function* () {
+    const tempPath = join(dirname(outPath), `.${basename(outPath)}.${bytesToHex(randomBytes(6))}.partial`)
+    const fh = yield* io(tempPath, "create", () => open(tempPath, "wx", 0o600))
+    let closed = false
+    const close = io(tempPath, "close", () => {
+      closed = true
+      return fh.close()
+    })
+    return yield* write(fh, tempPath).pipe(
+      Effect.tap(() => io(tempPath, "flush", () => fh.sync())),
+      Effect.tap(() => close),
+      Effect.tap(() => io(outPath, "rename into", () => rename(tempPath, outPath))),
+      Effect.onExit((exit) =>
+        Exit.isSuccess(exit)
+          ? Effect.void
+          : Effect.promise(async () => {
+              if (!closed) await fh.close().catch(() => undefined)
+              await unlink(tempPath).catch(() => undefined)
+            }),
+      ),
+    )
+  })

@@ -1,0 +1,78 @@
+/**
+ * ECDSA plumbing over ethers: strict sig65 parsing, signer/public-key recovery from a digest, signing through any
+ * ethers `Signer`. Every module that checks a signature goes through here so the error shapes stay uniform.
+ */
+import { Effect } from "effect"
+import { getAddress, hashMessage, recoverAddress, Signature, type Signer, SigningKey } from "ethers"
+import { type BytesLike, parseBytes, toHex } from "./bytes.js"
+import { MalformedSignature, SignerMismatch, SigningFailed } from "./errors.js"
+
+/** Parses r ‖ s ‖ v (65 bytes). v may be 27/28 (Ethereum) or 0/1 (the TEE file signer, newer brokers). */
+export const parseSignature = (what: string, input: BytesLike): Effect.Effect<Signature, MalformedSignature> =>
+  parseBytes(what, input, 65).pipe(
+    Effect.mapError((e) => new MalformedSignature({ what, reason: e.detail })),
+    Effect.flatMap((bytes) => {
+      const v = bytes[64] ?? 0
+      if (v !== 0 && v !== 1 && v !== 27 && v !== 28) {
+        return Effect.fail(new MalformedSignature({ what, reason: `v must be 0, 1, 27 or 28, got ${v}` }))
+      }
+      return Effect.try({
+        try: () => Signature.from(toHex(bytes)),
+        catch: (e) => new MalformedSignature({ what, reason: e instanceof Error ? e.message.split(" (")[0] ?? "" : "" }),
+      })
+    }),
+  )
+
+/** Recovers the EIP-55 address that signed a raw 32-byte digest. */
+export const recoverSigner = (
+  what: string,
+  digest: string,
+  signature: BytesLike,
+): Effect.Effect<string, MalformedSignature> =>
+  Effect.flatMap(parseSignature(what, signature), (sig) =>
+    Effect.try({
+      try: () => recoverAddress(digest, sig),
+      catch: () => new MalformedSignature({ what, reason: "does not recover to a public key" }),
+    }),
+  )
+
+/** Recovers the uncompressed public key (0x04 ‖ X ‖ Y) that signed a raw 32-byte digest. */
+export const recoverPublicKeyFromDigest = (
+  what: string,
+  digest: string,
+  signature: BytesLike,
+): Effect.Effect<string, MalformedSignature> =>
+  Effect.flatMap(parseSignature(what, signature), (sig) =>
+    Effect.try({
+      try: () => SigningKey.recoverPublicKey(digest, sig),
+      catch: () => new MalformedSignature({ what, reason: "does not recover to a public key" }),
+    }),
+  )
+
+/** Fails with `SignerMismatch` unless the two addresses are equal (case-insensitive). Returns the EIP-55 form. */
+export const expectSigner = (
+  what: string,
+  recovered: string,
+  expected: string,
+): Effect.Effect<string, SignerMismatch> =>
+  recovered.toLowerCase() === expected.toLowerCase()
+    ? Effect.succeed(getAddress(recovered))
+    : Effect.fail(new SignerMismatch({ what, expected, recovered }))
+
+/** EIP-191 digest: keccak256("\x19Ethereum Signed Message:\n" + len ‖ message). Strings are UTF-8 text. */
+export const personalDigest = (message: Uint8Array | string): string => hashMessage(message)
+
+/** `personal_sign` through an ethers Signer. */
+export const signPersonal = (
+  signer: Signer,
+  what: string,
+  message: Uint8Array | string,
+): Effect.Effect<string, SigningFailed> =>
+  Effect.tryPromise({ try: () => signer.signMessage(message), catch: (cause) => new SigningFailed({ what, cause }) })
+
+/** The signer's address, EIP-55. */
+export const signerAddress = (signer: Signer, what: string): Effect.Effect<string, SigningFailed> =>
+  Effect.tryPromise({
+    try: async () => getAddress(await signer.getAddress()),
+    catch: (cause) => new SigningFailed({ what, cause }),
+  })
