@@ -1,0 +1,160 @@
+/**
+ * Typed storage errors. Each is an `Error` with a `_tag`, fields a program can act on and a one-line message, so the
+ * Promise facade rejects with them unchanged.
+ */
+import { Data } from "effect"
+
+const detailOf = (cause: unknown): string =>
+  cause instanceof Error ? (cause.message.split("\n")[0] ?? "") : String(cause)
+
+/** Empty input has no root: Flow, the nodes and every client reject it. */
+export class EmptyFile extends Data.TaggedError("EmptyFile")<{ readonly what: string }> {
+  override get message() {
+    return `${this.what} is empty; 0G storage has no root for empty input`
+  }
+}
+
+/** The input (file, Blob, stream) could not be read. */
+export class SourceReadError extends Data.TaggedError("SourceReadError")<{
+  readonly what: string
+  readonly cause: unknown
+}> {
+  override get message() {
+    return `Cannot read ${this.what}: ${detailOf(this.cause)}`
+  }
+}
+
+/** A local file operation failed (temp file, rename, state file). */
+export class FileWriteError extends Data.TaggedError("FileWriteError")<{
+  readonly path: string
+  readonly cause: unknown
+}> {
+  override get message() {
+    return `Cannot write ${this.path}: ${detailOf(this.cause)}`
+  }
+}
+
+/** A storage node or indexer failed: transport, HTTP status, malformed reply or a JSON-RPC error object. */
+export class NodeRpcError extends Data.TaggedError("NodeRpcError")<{
+  readonly url: string
+  readonly method: string
+  /** JSON-RPC error code, when the node answered with an error object. */
+  readonly code: number | undefined
+  readonly detail: string
+}> {
+  override get message() {
+    return `${this.method} on ${this.url} failed: ${this.detail}`
+  }
+}
+
+/** No node (from the indexer or the given list) holds the finalized file. */
+export class NoNodeHasFile extends Data.TaggedError("NoNodeHasFile")<{
+  readonly root: string
+  readonly tried: ReadonlyArray<string>
+}> {
+  override get message() {
+    return `No storage node has finalized file ${this.root} (asked ${this.tried.length} node(s))`
+  }
+}
+
+/** A segment's proof (or its data) does not match the expected root. */
+export class ProofInvalid extends Data.TaggedError("ProofInvalid")<{
+  readonly root: string
+  readonly segment: number
+  readonly node: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `Segment ${this.segment} of ${this.root} from ${this.node} failed verification: ${this.reason}`
+  }
+}
+
+/** Every node served a bad or missing copy of a segment. */
+export class SegmentUnavailable extends Data.TaggedError("SegmentUnavailable")<{
+  readonly root: string
+  readonly segment: number
+  readonly reasons: ReadonlyArray<string>
+}> {
+  override get message() {
+    return `No node served a valid segment ${this.segment} of ${this.root}: ${this.reasons.join("; ")}`
+  }
+}
+
+/** The bytes' recomputed root differs from the expected one. */
+export class RootMismatch extends Data.TaggedError("RootMismatch")<{
+  readonly expected: string
+  readonly actual: string
+}> {
+  override get message() {
+    return `Merkle root mismatch: expected ${this.expected}, computed ${this.actual}`
+  }
+}
+
+/** The Flow contract refused the fee (`NotEnoughFee`) or the signer cannot pay it. Amounts in neuron. */
+export class FeeTooLow extends Data.TaggedError("FeeTooLow")<{
+  readonly required: bigint
+  readonly paid: bigint
+}> {
+  override get message() {
+    return `Storage fee too low: need ${this.required} neuron, paid ${this.paid}`
+  }
+}
+
+/** The submit transaction failed or reverted. */
+export class TxReverted extends Data.TaggedError("TxReverted")<{
+  readonly txHash: string | undefined
+  readonly reason: string
+}> {
+  override get message() {
+    return `Flow submit ${this.txHash ?? "(not sent)"} reverted: ${this.reason}`
+  }
+}
+
+/** A node reports a Flow contract other than the pinned one (it could redirect payments). */
+export class FlowAddressMismatch extends Data.TaggedError("FlowAddressMismatch")<{
+  readonly node: string
+  readonly expected: string
+  readonly reported: string
+}> {
+  override get message() {
+    return `Node ${this.node} uses Flow ${this.reported}, expected ${this.expected}`
+  }
+}
+
+/** Bounded polling gave up. */
+export class StorageTimeout extends Data.TaggedError("StorageTimeout")<{
+  readonly what: string
+  readonly waitedMs: number
+}> {
+  override get message() {
+    return `Timed out after ${this.waitedMs} ms waiting for ${this.what}`
+  }
+}
+
+/** The operation was cancelled through its AbortSignal. */
+export class StorageAborted extends Data.TaggedError("StorageAborted")<{ readonly what: string }> {
+  override get message() {
+    return `${this.what} was aborted`
+  }
+}
+
+/** A node answered with data that contradicts the chain or the request (wrong size, wrong tx, bad shape). */
+export class NodeMisbehaved extends Data.TaggedError("NodeMisbehaved")<{
+  readonly node: string
+  readonly detail: string
+}> {
+  override get message() {
+    return `Storage node ${this.node} misbehaved: ${this.detail}`
+  }
+}
+
+/** The file was submitted but the upload could not complete on any node. */
+export class UploadFailed extends Data.TaggedError("UploadFailed")<{
+  readonly root: string
+  readonly txSeq: number
+  readonly detail: string
+}> {
+  override get message() {
+    return `Upload of ${this.root} (txSeq ${this.txSeq}) failed: ${this.detail}`
+  }
+}

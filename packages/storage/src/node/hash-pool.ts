@@ -1,0 +1,127 @@
+/**
+ * A pool of worker threads hashing full segments of a file, so every core works on one root. Batches are handed out
+ * dynamically (two in flight per worker) and their roots land in one array in file order.
+ */
+import { availableParallelism } from "node:os"
+import { Worker } from "node:worker_threads"
+import { HASH_SIZE } from "../constants.js"
+
+const BATCH_SEGMENTS = 16
+
+interface Reply {
+  readonly id: number
+  readonly roots?: Uint8Array
+  readonly error?: string
+}
+
+interface Pending {
+  readonly resolve: (roots: Uint8Array) => void
+  readonly reject: (e: Error) => void
+}
+
+class HashWorker {
+  private readonly worker: Worker
+  private readonly pending = new Map<number, Pending>()
+  private nextId = 0
+  private failure: Error | undefined
+
+  constructor() {
+    this.worker = new Worker(new URL("./hash-worker.mjs", import.meta.url))
+    this.worker.unref()
+    this.worker.on("message", (m: Reply) => {
+      const p = this.pending.get(m.id)
+      if (!p) return
+      this.pending.delete(m.id)
+      if (this.pending.size === 0) this.worker.unref()
+      if (m.roots) p.resolve(m.roots)
+      else p.reject(new Error(m.error ?? "hash worker failed"))
+    })
+    const fail = (e: Error) => {
+      this.failure = e
+      for (const p of this.pending.values()) p.reject(e)
+      this.pending.clear()
+    }
+    this.worker.on("error", fail)
+    this.worker.on("exit", (code) => fail(new Error(`hash worker exited with code ${code}`)))
+  }
+
+  get inFlight(): number {
+    return this.pending.size
+  }
+
+  hash(path: string, first: number, count: number): Promise<Uint8Array> {
+    if (this.failure) return Promise.reject(this.failure)
+    const id = this.nextId++
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref()
+      this.pending.set(id, { resolve, reject })
+      this.worker.postMessage({ id, path, first, count })
+    })
+  }
+
+  closeFile(): void {
+    if (!this.failure) this.worker.postMessage({ type: "close" })
+  }
+
+  terminate(): Promise<number> {
+    this.failure ??= new Error("hash pool closed")
+    return this.worker.terminate()
+  }
+}
+
+export class HashPool {
+  private readonly workers: HashWorker[]
+
+  constructor(threads: number = Math.max(1, Math.min(4, availableParallelism()))) {
+    this.workers = Array.from({ length: Math.max(1, threads) }, () => new HashWorker())
+  }
+
+  get size(): number {
+    return this.workers.length
+  }
+
+  /**
+   * Roots of the full segments `[0, count)` of the file at `path` (count × 32 bytes, in order).
+   * `onSegments(n)` reports each finished batch; `isAborted` is polled between batches.
+   */
+  async segmentRoots(
+    path: string,
+    count: number,
+    onSegments: (n: number) => void = () => {},
+    isAborted: () => boolean = () => false,
+  ): Promise<Uint8Array> {
+    const out = new Uint8Array(count * HASH_SIZE)
+    let next = 0
+    let failed: Error | undefined
+    const drive = async (w: HashWorker): Promise<void> => {
+      while (next < count && !failed) {
+        if (isAborted()) throw new Error("aborted")
+        const first = next
+        const n = Math.min(BATCH_SEGMENTS, count - first)
+        next += n
+        const roots = await w.hash(path, first, n)
+        out.set(roots, first * HASH_SIZE)
+        onSegments(n)
+      }
+    }
+    // Two drivers per worker keep one batch queued behind the one being hashed.
+    const drivers = this.workers.flatMap((w) => [drive(w), drive(w)])
+    try {
+      await Promise.all(
+        drivers.map((d) =>
+          d.catch((e: Error) => {
+            failed ??= e
+          }),
+        ),
+      )
+      if (failed) throw failed
+      return out
+    } finally {
+      for (const w of this.workers) w.closeFile()
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()))
+  }
+}
