@@ -1,10 +1,13 @@
 // Shared fixture for the on-chain tests: one anvil + reference deploy per test file, evm_snapshot isolation.
+import { readFileSync } from "node:fs"
+import { createRequire } from "node:module"
 import {
   type BaseContractMethod,
   Contract,
   type ContractTransactionReceipt,
   HDNodeWallet,
   type Interface,
+  type InterfaceAbi,
   JsonRpcProvider,
   type Log,
   Network,
@@ -201,4 +204,68 @@ export interface Roles {
 export function roles(env: Env): Roles {
   const at = (i: number): Wallet => env.w[i] as Wallet
   return { owner: at(0), signer: at(1), provider1: at(2), provider2: at(3), user1: at(4), user2: at(5) }
+}
+
+export const QUOTA = { cpuCount: 8n, nodeMemory: 64n, gpuCount: 1n, nodeStorage: 1000n, gpuType: "H100" }
+
+export function inferenceParams(teeSigner: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    serviceType: "chatbot",
+    url: "https://provider.example",
+    model: "llama-3",
+    verifiability: "TeeML",
+    inputPrice: 1n,
+    outputPrice: 2n,
+    additionalInfo: "{}",
+    teeSignerAddress: teeSigner,
+    ...overrides,
+  }
+}
+
+/**
+ * The reference suites' common setup: owner ledger 5 0G, user1 ledger 10 0G; provider1 registered (100 0G stake,
+ * TEE signer #1, owner-acknowledged) on the requested services; owner and user1 transfer 1 / 2 0G to provider1.
+ */
+export async function commonSetup(env: Env, services: { inference?: boolean; fineTuning?: boolean }): Promise<Roles> {
+  const r = roles(env)
+  await mined(env.ledger.as(r.owner).addLedger("", { value: E(5) }))
+  await mined(env.ledger.as(r.user1).addLedger("", { value: E(10) }))
+  if (services.inference) {
+    await mined(env.inference.as(r.provider1).addOrUpdateService(inferenceParams(r.signer.address), { value: E(100) }))
+    await mined(env.inference.acknowledgeTEESignerByOwner(r.provider1.address))
+    await mined(env.ledger.as(r.owner).transferFund(r.provider1.address, INFERENCE, E(1)))
+    await mined(env.ledger.as(r.user1).transferFund(r.provider1.address, INFERENCE, E(2)))
+  }
+  if (services.fineTuning) {
+    await mined(
+      env.fineTuning.as(r.provider1).addOrUpdateService("https://ft.example", QUOTA, 10n, false, ["qwen"], r.signer.address, {
+        value: E(100),
+      }),
+    )
+    await mined(env.fineTuning.acknowledgeTEESignerByOwner(r.provider1.address))
+    await mined(env.ledger.as(r.owner).transferFund(r.provider1.address, FINE_TUNING, E(1)))
+    await mined(env.ledger.as(r.user1).transferFund(r.provider1.address, FINE_TUNING, E(2)))
+  }
+  return r
+}
+
+/** Compiles a test fixture from test/fixtures with the solc npm package (plain codegen: fast). */
+export function compileFixture(file: string, contract: string): { abi: InterfaceAbi; bytecode: string } {
+  const require = createRequire(import.meta.url)
+  const solc = require("solc") as { compile(input: string): string }
+  const content = readFileSync(new URL(`./fixtures/${file}`, import.meta.url), "utf8")
+  const input = {
+    language: "Solidity",
+    sources: { [file]: { content } },
+    settings: { evmVersion: "istanbul", outputSelection: { "*": { [contract]: ["abi", "evm.bytecode.object"] } } },
+  }
+  const out = JSON.parse(solc.compile(JSON.stringify(input))) as {
+    errors?: { severity: string; formattedMessage: string }[]
+    contracts: Record<string, Record<string, { abi: InterfaceAbi; evm: { bytecode: { object: string } } }>>
+  }
+  const fatal = (out.errors ?? []).filter((e) => e.severity === "error")
+  if (fatal.length > 0) throw new Error(fatal.map((e) => e.formattedMessage).join("\n"))
+  const c = out.contracts[file]?.[contract]
+  if (!c) throw new Error(`no ${contract} in ${file}`)
+  return { abi: c.abi, bytecode: `0x${c.evm.bytecode.object}` }
 }

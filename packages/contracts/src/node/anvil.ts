@@ -112,61 +112,72 @@ async function launch(bin: string, port: number, chainId: number, options: Start
     String(options.accounts ?? 10),
     "--balance",
     String(options.balanceEth ?? 10_000),
-    "--silent",
   ]
   if (options.blockTime !== undefined) args.push("--block-time", String(options.blockTime))
   if (options.extraArgs) args.push(...options.extraArgs)
 
-  const child = spawn(bin, args, { stdio: ["ignore", "ignore", "pipe"] })
+  // Not --silent: the "Listening on" line is printed only after *this* process bound the port, whereas an RPC
+  // poll could be answered by another node that already holds it. Later output is drained and dropped.
+  const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] })
   track(child)
-  let stderr = ""
-  child.stderr?.setEncoding("utf8")
-  child.stderr?.on("data", (chunk: string) => {
-    if (stderr.length < 8192) stderr += chunk
-  })
-  const exited = new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve()
-    else child.once("exit", () => resolve())
-  })
-
   const rpcUrl = `http://${HOST}:${port}`
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM")
     await exited
   }
 
-  let spawnError: Error | undefined
-  child.once("error", (e) => {
-    spawnError = e
-  })
-  let dead = false
-  void exited.then(() => {
-    dead = true
+  let stderr = ""
+  child.stderr?.setEncoding("utf8")
+  child.stderr?.on("data", (chunk: string) => {
+    if (stderr.length < 8192) stderr += chunk
   })
 
-  const deadline = Date.now() + READY_TIMEOUT_MS
-  let delay = 5
-  for (;;) {
-    if (spawnError) throw new AnvilStartError(`cannot spawn anvil (${bin}): ${spawnError.message}`, false)
-    if (dead) {
-      const inUse = /address already in use|EADDRINUSE|os error 98/i.test(stderr)
-      throw new AnvilStartError(`anvil exited before becoming ready (port ${port}): ${stderr.trim()}`, inUse)
-    }
-    const answered = await rpcChainId(rpcUrl)
-    if (answered !== undefined) {
-      if (answered !== chainId) {
-        await stop()
-        throw new AnvilStartError(`anvil on port ${port} reports chain id ${answered}, expected ${chainId}`, false)
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let stdout = ""
+      const marker = `Listening on ${HOST}:${port}`
+      const onData = (chunk: string): void => {
+        stdout += chunk
+        if (stdout.includes(marker)) {
+          child.stdout?.off("data", onData)
+          child.stdout?.resume()
+          cleanup()
+          resolve()
+        } else if (stdout.length > 65_536) {
+          stdout = stdout.slice(-1024)
+        }
       }
-      return { rpcUrl, port, chainId, process: child, stop }
-    }
-    if (Date.now() > deadline) {
-      await stop()
-      throw new AnvilStartError(`anvil did not answer on ${rpcUrl} within ${READY_TIMEOUT_MS} ms`, false)
-    }
-    await new Promise((r) => setTimeout(r, delay))
-    delay = Math.min(delay * 2, 100)
+      const onExit = (): void => {
+        cleanup()
+        const inUse = /address already in use|EADDRINUSE|os error 98/i.test(stderr)
+        reject(new AnvilStartError(`anvil exited before listening on port ${port}: ${stderr.trim()}`, inUse))
+      }
+      const onError = (e: Error): void => {
+        cleanup()
+        reject(new AnvilStartError(`cannot spawn anvil (${bin}): ${e.message}`, false))
+      }
+      const timer = setTimeout(() => {
+        cleanup()
+        reject(new AnvilStartError(`anvil did not start listening on ${rpcUrl} within ${READY_TIMEOUT_MS} ms`, false))
+      }, READY_TIMEOUT_MS)
+      const cleanup = (): void => {
+        clearTimeout(timer)
+        child.off("exit", onExit)
+        child.off("error", onError)
+      }
+      child.stdout?.setEncoding("utf8")
+      child.stdout?.on("data", onData)
+      child.once("exit", onExit)
+      child.once("error", onError)
+    })
+    const answered = await rpcChainId(rpcUrl)
+    if (answered !== chainId) throw new AnvilStartError(`anvil on ${rpcUrl} reports chain id ${answered}, expected ${chainId}`, false)
+  } catch (error) {
+    await stop()
+    throw error
   }
+  return { rpcUrl, port, chainId, process: child, stop }
 }
 
 async function rpcChainId(rpcUrl: string): Promise<number | undefined> {
