@@ -1,15 +1,18 @@
 /**
  * Entry point of the `0g-compute` command.
  */
-import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Effect } from "effect"
 import { Command } from "effect/cli"
 import { devnetCommand } from "./commands/devnet.js"
+import { journeyCommand } from "./commands/journey.js"
+import { ledgerCommand } from "./commands/ledger.js"
 import { root } from "./commands/root.js"
 
 export const VERSION = "0.1.0"
 
-export const cli = root.pipe(Command.withSubcommands([devnetCommand]))
+export const cli = root.pipe(Command.withSubcommands([devnetCommand, ledgerCommand, journeyCommand]))
 
 export const runCli = (argv: ReadonlyArray<string>) =>
   Command.runWith(cli, { version: VERSION })(argv).pipe(Effect.provide(NodeServices.layer))

@@ -2,9 +2,12 @@
  * `0g-compute devnet up`: runs the embedded devnet in the foreground until interrupted.
  */
 import { type Devnet, startDevnet } from "@0g-compute/devnet"
-import { Effect, Redacted } from "effect"
-import { Command, Flag } from "effect/cli"
-import { keyValues, table } from "../output.js"
+import { Chain, ChainMismatch, NETWORKS, RpcError } from "@0g-compute/core"
+import { Effect, Layer, Redacted } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import type { JsonRpcProvider } from "ethers"
+import { chainLayer } from "../context.js"
+import { keyValues, makePrinter, table } from "../output.js"
 import { root, withErrors } from "./root.js"
 
 export const describeDevnet = (d: Devnet) => ({
@@ -69,7 +72,32 @@ const up = Command.make(
     ),
 ).pipe(Command.withDescription("start a local chain with the 0G compute contracts and print its accounts"))
 
+const advanceTime = Command.make(
+  "advance-time",
+  { seconds: Argument.Int("seconds").pipe(Argument.withDescription("how far to move the chain clock")) },
+  ({ seconds }) =>
+    withErrors(
+      Effect.gen(function* () {
+        const g = yield* root
+        const chain = yield* Chain
+        if (chain.chainId !== NETWORKS.devnet.chainId) {
+          return yield* new ChainMismatch({ expected: NETWORKS.devnet.chainId, actual: chain.chainId })
+        }
+        const rpc = chain.provider as JsonRpcProvider
+        const timestamp = yield* Effect.tryPromise({
+          try: async () => {
+            await rpc.send("evm_increaseTime", [seconds])
+            await rpc.send("evm_mine", [])
+            return (await rpc.getBlock("latest"))?.timestamp ?? 0
+          },
+          catch: (cause) => new RpcError({ method: "evm_increaseTime", cause }),
+        })
+        yield* makePrinter(g.json).result({ advancedBy: seconds, timestamp }, () => `chain time advanced by ${seconds}s; now ${new Date(timestamp * 1000).toISOString()}`)
+      }).pipe(Effect.provide(Layer.unwrap(Effect.map(root, chainLayer)))),
+    ),
+).pipe(Command.withDescription("move the devnet clock forward (e.g. past a refund lock)"))
+
 export const devnetCommand = Command.make("devnet").pipe(
   Command.withDescription("the embedded local network"),
-  Command.withSubcommands([up]),
+  Command.withSubcommands([up, advanceTime]),
 )

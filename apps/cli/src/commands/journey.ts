@@ -1,0 +1,101 @@
+/**
+ * `0g-compute journey`: the README's main job. Starts the embedded devnet and walks the user journey by running the
+ * real `0g-compute` binary for every step, printing each command and its output, then a summary.
+ */
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { formatZG } from "@0g-compute/core"
+import { type Devnet, startDevnet } from "@0g-compute/devnet"
+import { Data, Effect, Redacted } from "effect"
+import { Command } from "effect/cli"
+import { root, withErrors } from "./root.js"
+
+const BIN = fileURLToPath(new URL("../../bin/0g-compute.mjs", import.meta.url))
+
+export class JourneyStepFailed extends Data.TaggedError("JourneyStepFailed")<{
+  readonly step: string
+  readonly exitCode: number | null
+}> {
+  override get message() {
+    return `journey step failed (exit ${this.exitCode}): 0g-compute ${this.step}`
+  }
+}
+
+interface StepResult {
+  readonly code: number | null
+  readonly stdout: string
+}
+
+/** Runs the CLI binary as a user would, streaming its output under the printed command line. */
+const runCli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, echo: boolean) =>
+  Effect.callback<StepResult>((resume) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    child.stdout.on("data", (b: Buffer) => {
+      stdout += b.toString()
+      if (echo) process.stdout.write(b)
+    })
+    child.stderr.on("data", (b: Buffer) => {
+      if (echo) process.stdout.write(b)
+    })
+    child.on("close", (code) => resume(Effect.succeed({ code, stdout })))
+    return Effect.sync(() => child.kill())
+  })
+
+export const journey = (devnet: Devnet, print: (s: string) => void) =>
+  Effect.gen(function* () {
+    const user = devnet.accounts.users[0]!
+    const friend = devnet.accounts.users[1]!
+    const inference = devnet.services.inference[0]!
+    const fineTuning = devnet.services.fineTuning[0]!
+    // The key travels in the environment, never in argv.
+    const env = { ...process.env, ZG_PRIVATE_KEY: Redacted.value(user.privateKey), NO_COLOR: "1" }
+    const net = ["--network", devnet.rpcUrl]
+    let n = 0
+    const step = (title: string, args: ReadonlyArray<string>, expectFailure = false) =>
+      Effect.gen(function* () {
+        n += 1
+        print(`\n[${n}] ${title}\n$ 0g-compute ${args.join(" ")}`)
+        const r = yield* runCli([...net, ...args], env, true)
+        if ((r.code === 0) === expectFailure) return yield* new JourneyStepFailed({ step: args.join(" "), exitCode: r.code })
+        return r.stdout
+      })
+    const ledgerJson = (stdout: string) => JSON.parse(stdout) as { ledger: { available: string; total: string } }
+
+    print(`Devnet up at ${devnet.rpcUrl} (chain ${devnet.chainId}); acting as ${user.address}`)
+    yield* step("A new user has no ledger yet: a clear error, exit code 1", ["ledger", "show"], true)
+    yield* step("Create the ledger with 10 0G", ["ledger", "add", "10"])
+    yield* step("Deposit 2.5 0G more", ["ledger", "deposit", "2.5"])
+    yield* step("Fund a friend's ledger", ["ledger", "deposit", "3", "--for", friend.address])
+    yield* step("An amount with 19 decimals is refused before any transaction", ["ledger", "deposit", "0.0000000000000000001"], true)
+    yield* step("Fund the inference provider's sub-account", ["ledger", "transfer", "--provider", inference.provider.address, "--service", "inference", "2"])
+    yield* step("Fund the fine-tuning provider's sub-account", ["ledger", "transfer", "--provider", fineTuning.provider.address, "--service", "fine-tuning", "1.5"])
+    yield* step("The ledger with both sub-accounts", ["ledger", "show"])
+    yield* step("Retrieve: starts the refund lock on every sub-account", ["ledger", "retrieve"])
+    yield* step("Time passes on the devnet: 24 h and 1 s", ["devnet", "advance-time", "86401"])
+    yield* step("Retrieve again: the unlocked refunds return to the ledger", ["ledger", "retrieve"])
+    const before = ledgerJson(yield* step("Everything is available again", ["ledger", "show", "--json"]))
+    yield* step("Withdraw everything to the wallet (deletes the ledger)", ["ledger", "refund", formatZG(BigInt(before.ledger.available))])
+    yield* step("The ledger is gone", ["ledger", "show"], true)
+    print(
+      `\nSummary: ledger created, funded, ${formatZG(BigInt(before.ledger.total))} 0G moved through two provider sub-accounts, ` +
+        `retrieved after the lock and refunded in full; ${n} CLI steps on devnet ${devnet.rpcUrl}.`,
+    )
+    return n
+  })
+
+export const journeyCommand = Command.make("journey", {}, () =>
+  withErrors(
+    Effect.gen(function* () {
+      yield* root
+      const print = (s: string) => process.stdout.write(`${s}\n`)
+      print("Starting the embedded devnet (anvil + 0G compute contracts)…")
+      const devnet = yield* Effect.acquireRelease(
+        Effect.tryPromise(() => startDevnet()),
+        (d) => Effect.promise(() => d.stop()),
+      )
+      yield* journey(devnet, print)
+      print("Devnet stopped. Journey complete.")
+    }).pipe(Effect.scoped),
+  ),
+).pipe(Command.withDescription("start the embedded devnet and walk the whole user journey through this CLI"))

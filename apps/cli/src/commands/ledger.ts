@@ -1,0 +1,159 @@
+/**
+ * `0g-compute ledger show|add|deposit|refund|transfer|retrieve|delete`.
+ */
+import { parseAddress, parseZG } from "@0g-compute/core"
+import { Ledger } from "@0g-compute/contracts"
+import type { SubAccount, TxResult } from "@0g-compute/contracts"
+import { Effect, Layer, Option } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { chainLayer, type GlobalOptions, loadKey, signingLayer } from "../context.js"
+import { keyValues, makePrinter, table, zg } from "../output.js"
+import { root, withErrors } from "./root.js"
+
+const amountArg = Argument.String("amount").pipe(Argument.withDescription("amount in 0G, e.g. 1.5"))
+const serviceFlag = Flag.Literals("service", ["inference", "fine-tuning"]).pipe(
+  Flag.withDescription("which serving contract"),
+)
+
+/** Runs `f` with a Ledger for the global options: signing when a key is configured (or required), else read-only. */
+const withLedger = <A, E>(needsKey: boolean, f: (g: GlobalOptions) => Effect.Effect<A, E, Ledger>) =>
+  withErrors(
+    Effect.gen(function* () {
+      const g = yield* root
+      const key = yield* loadKey(g)
+      const layer =
+        needsKey || Option.isSome(key)
+          ? Ledger.live.pipe(Layer.provide(signingLayer(g)))
+          : Ledger.layerReadOnly.pipe(Layer.provide(chainLayer(g)))
+      return yield* f(g).pipe(Effect.provide(layer))
+    }),
+  )
+
+const txLine = (r: { hash: string; fee: bigint }) => `tx ${r.hash} (gas ${zg(r.fee)})`
+
+const subAccountRows = (subs: ReadonlyArray<SubAccount>) =>
+  subs.map((s) => [
+    s.serviceName,
+    s.provider,
+    zg(s.balance),
+    zg(s.pendingRefund),
+    s.refunds.length === 0
+      ? "-"
+      : s.refunds.map((r) => (r.remainingLockSeconds === 0n ? "unlocked" : `${r.remainingLockSeconds}s`)).join(", "),
+  ])
+
+const show = Command.make(
+  "show",
+  { address: Flag.String("address").pipe(Flag.withDescription("whose ledger (default: your key's)"), Flag.optional) },
+  ({ address }) =>
+    withLedger(false, (g) =>
+      Effect.gen(function* () {
+        const ledger = yield* Ledger
+        const who = Option.isSome(address) ? yield* parseAddress(address.value) : undefined
+        const info = yield* ledger.get(who)
+        const subs = yield* ledger.listSubAccounts(undefined, info.user)
+        yield* makePrinter(g.json).result({ ledger: info, subAccounts: subs }, () =>
+          [
+            keyValues([
+              ["user", info.user],
+              ["total", zg(info.total)],
+              ["available", zg(info.available)],
+              ["in sub-accounts", zg(info.locked)],
+            ]),
+            subs.length === 0
+              ? "no sub-accounts"
+              : table(["service", "provider", "balance", "pending refund", "refund locks"], subAccountRows(subs)),
+          ].join("\n\n"),
+        )
+      }),
+    ),
+).pipe(Command.withDescription("show a ledger and its sub-accounts"))
+
+const add = Command.make(
+  "add",
+  { amount: amountArg, info: Flag.String("info").pipe(Flag.withDescription("additional info"), Flag.withDefault("")) },
+  ({ amount, info }) =>
+    withLedger(true, (g) =>
+      Effect.gen(function* () {
+        const value = yield* parseZG(amount)
+        const r = yield* (yield* Ledger).add(value, info)
+        yield* makePrinter(g.json).result({ action: "add", amount: value, tx: r }, () => `ledger created with ${zg(value)}; ${txLine(r)}`)
+      }),
+    ),
+).pipe(Command.withDescription("create your ledger with an initial deposit"))
+
+const deposit = Command.make(
+  "deposit",
+  { amount: amountArg, recipient: Flag.String("for").pipe(Flag.withDescription("deposit into another address's ledger"), Flag.optional) },
+  ({ amount, recipient }) =>
+    withLedger(true, (g) =>
+      Effect.gen(function* () {
+        const value = yield* parseZG(amount)
+        const ledger = yield* Ledger
+        const r = Option.isSome(recipient) ? yield* ledger.depositFor(recipient.value, value) : yield* ledger.deposit(value)
+        const to = Option.getOrElse(recipient, () => "your ledger")
+        yield* makePrinter(g.json).result({ action: "deposit", amount: value, recipient: Option.getOrNull(recipient), tx: r }, () => `deposited ${zg(value)} into ${to}; ${txLine(r)}`)
+      }),
+    ),
+).pipe(Command.withDescription("add funds to a ledger (creates it when missing)"))
+
+const refund = Command.make("refund", { amount: amountArg }, ({ amount }) =>
+  withLedger(true, (g) =>
+    Effect.gen(function* () {
+      const value = yield* parseZG(amount)
+      const r = yield* (yield* Ledger).refund(value)
+      yield* makePrinter(g.json).result({ action: "refund", amount: value, tx: r }, () => `withdrew ${zg(value)} to your wallet; ${txLine(r)}`)
+    }),
+  ),
+).pipe(Command.withDescription("withdraw available ledger funds to your wallet"))
+
+const transfer = Command.make(
+  "transfer",
+  { provider: Flag.String("provider").pipe(Flag.withDescription("provider address")), service: serviceFlag, amount: amountArg },
+  ({ provider, service, amount }) =>
+    withLedger(true, (g) =>
+      Effect.gen(function* () {
+        const value = yield* parseZG(amount)
+        const r = yield* (yield* Ledger).transfer(provider, service, value)
+        yield* makePrinter(g.json).result({ action: "transfer", provider, service, amount: value, tx: r }, () => `moved ${zg(value)} to the ${service} sub-account of ${provider}; ${txLine(r)}`)
+      }),
+    ),
+).pipe(Command.withDescription("fund a provider sub-account from the ledger"))
+
+const retrieve = Command.make(
+  "retrieve",
+  {
+    service: serviceFlag.pipe(Flag.optional),
+    providers: Flag.String("provider").pipe(Flag.withDescription("only this provider (repeatable)"), Flag.atLeast(0)),
+  },
+  ({ service, providers }) =>
+    withLedger(true, (g) =>
+      Effect.gen(function* () {
+        const ledger = yield* Ledger
+        const types = Option.isSome(service) ? [service.value] : (["inference", "fine-tuning"] as const)
+        const txs: Array<TxResult> = []
+        for (const t of types) txs.push(...(yield* ledger.retrieve(t, providers.length > 0 ? providers : undefined)))
+        const subs = yield* ledger.listSubAccounts(Option.getOrUndefined(service))
+        yield* makePrinter(g.json).result({ action: "retrieve", txs, subAccounts: subs }, () =>
+          [
+            txs.length === 0 ? "nothing to retrieve" : txs.map(txLine).join("\n"),
+            subs.length === 0 ? "" : table(["service", "provider", "balance", "pending refund", "refund locks"], subAccountRows(subs)),
+          ].filter((s) => s !== "").join("\n\n"),
+        )
+      }),
+    ),
+).pipe(Command.withDescription("lock sub-account funds for refund and collect unlocked refunds into the ledger"))
+
+const del = Command.make("delete", {}, () =>
+  withLedger(true, (g) =>
+    Effect.gen(function* () {
+      const r = yield* (yield* Ledger).delete()
+      yield* makePrinter(g.json).result({ action: "delete", tx: r }, () => `ledger deleted; ${txLine(r)}`)
+    }),
+  ),
+).pipe(Command.withDescription("delete an empty ledger"))
+
+export const ledgerCommand = Command.make("ledger").pipe(
+  Command.withDescription("your ledger and provider sub-accounts"),
+  Command.withSubcommands([show, add, deposit, refund, transfer, retrieve, del]),
+)
