@@ -1,0 +1,25 @@
+/** The README's main job, `npm run journey`, as the binary runs it: every step passes and the devnet stops. */
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "vitest"
+
+const BIN = fileURLToPath(new URL("../bin/0g-compute.mjs", import.meta.url))
+
+describe("0g-compute journey", () => {
+  it("starts the devnet, runs every CLI step and exits 0 with a summary", async () => {
+    const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [BIN, "journey"], { env: { ...process.env, ZG_PRIVATE_KEY: undefined }, stdio: ["ignore", "pipe", "pipe"] })
+      let out = ""
+      child.stdout.on("data", (b: Buffer) => (out += b))
+      child.stderr.on("data", (b: Buffer) => (out += b))
+      child.on("close", (c) => resolve({ code: c, out }))
+    })
+    expect(code, out).toBe(0)
+    expect(out).toMatch(/\[14\] The ledger is gone/)
+    expect(out).toMatch(/withdrew 12\.5 0G to your wallet/)
+    expect(out).toMatch(/Summary: ledger created, funded, 12\.5 0G moved through two provider sub-accounts/)
+    expect(out).toMatch(/Devnet stopped\. Journey complete\./)
+    // The journey's key is passed in the environment, never printed.
+    expect(out).not.toMatch(/8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba/)
+  }, 240_000)
+})
