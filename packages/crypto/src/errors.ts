@@ -186,7 +186,11 @@ export class InvalidAesKey extends Data.TaggedError("InvalidAesKey")<{ readonly 
   }
 }
 
-/** The file is too short for its layout: missing header, or a trailing chunk too short to hold a GCM tag. */
+/**
+ * The file is cut short: shorter than the header, a trailing piece too short for a GCM tag, or (diagnosed with the
+ * key after a signature mismatch) a first chunk that authenticates and a last chunk that does not — i.e. the end of
+ * the file is missing or damaged.
+ */
 export class ModelFileTruncated extends Data.TaggedError("ModelFileTruncated")<{
   readonly length: number
   readonly reason: string

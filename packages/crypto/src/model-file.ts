@@ -20,6 +20,7 @@ import {
   aesKeyBytes,
   chunkIv,
   classifyChunkFailure,
+  diagnoseTagMismatch,
   GCM_TAG_LENGTH,
   IV_LENGTH,
   MODEL_CHUNK_SIZE,
@@ -112,24 +113,22 @@ export const decryptModel = (
     const sealedChunk = (i: number) => file.subarray(layout.chunkOffset(i), layout.chunkOffset(i) + layout.chunkLength(i))
     const tags = Array.from({ length: n }, (_, i) => sealedChunk(i).subarray(-GCM_TAG_LENGTH))
     const tagsDigest = modelTagsDigest(tags)
+    const iv0 = file.subarray(TAG_SIGNATURE_LENGTH, MODEL_HEADER_LENGTH)
+    const cipher = yield* Effect.promise(() => makeAesGcmCipher(key, options.backend))
+    const chunkDecrypts = (i: number) =>
+      Effect.promise(async () => (await cipher.decrypt(chunkIv(iv0, i), sealedChunk(i))) !== undefined)
     const signer = yield* verifyModelTagSignature(
       file.subarray(0, TAG_SIGNATURE_LENGTH),
       tagsDigest,
       options.expectedSigner,
       n,
-    )
-    const iv0 = file.subarray(TAG_SIGNATURE_LENGTH, MODEL_HEADER_LENGTH)
-    const cipher = yield* Effect.promise(() => makeAesGcmCipher(key, options.backend))
+    ).pipe(Effect.catchTag("ModelTagSignatureMismatch", (e) => diagnoseTagMismatch(e, layout, chunkDecrypts)))
     const plaintext = new Uint8Array(layout.plainLength)
     for (let i = 0; i < n; i++) {
       const plain = yield* Effect.promise(() => cipher.decrypt(chunkIv(iv0, i), sealedChunk(i)))
       if (plain === undefined) {
         plaintext.fill(0)
-        return yield* classifyChunkFailure(
-          i,
-          n,
-          Effect.promise(async () => (await cipher.decrypt(chunkIv(iv0, 1), sealedChunk(1))) !== undefined),
-        )
+        return yield* classifyChunkFailure(i, n, chunkDecrypts(1))
       }
       plaintext.set(plain, i * layout.chunkSize)
     }

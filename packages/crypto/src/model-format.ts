@@ -165,3 +165,32 @@ export const classifyChunkFailure = <E, R>(
     Effect.fail(ok ? new ModelChunkCorrupted({ chunkIndex: 0, chunkCount }) : new ModelKeyMismatch({ chunkCount })),
   )
 }
+
+/**
+ * Names a tag-signature mismatch more precisely when the key allows it. If the last chunk (as the length places
+ * it) authenticates, the tags sit where they should and the signature is simply someone else's: keep the mismatch.
+ * If the last chunk fails while the first authenticates, the key is right and the end of the file is missing or
+ * damaged: report truncation. Single-chunk files and wrong keys stay a signature mismatch.
+ */
+export const diagnoseTagMismatch = <E, R>(
+  mismatch: ModelTagSignatureMismatch,
+  layout: ModelFileLayout,
+  chunkDecrypts: (index: number) => Effect.Effect<boolean, E, R>,
+): Effect.Effect<never, ModelTagSignatureMismatch | ModelFileTruncated | E, R> => {
+  const n = layout.chunkCount
+  if (n < 2) return Effect.fail(mismatch)
+  return Effect.flatMap(chunkDecrypts(n - 1), (lastOk) =>
+    lastOk
+      ? Effect.fail(mismatch)
+      : Effect.flatMap(chunkDecrypts(0), (firstOk) =>
+          Effect.fail(
+            firstOk
+              ? new ModelFileTruncated({
+                  length: layout.fileLength,
+                  reason: "the first chunk authenticates but the last does not: the file is cut short or damaged at its end",
+                })
+              : mismatch,
+          ),
+        ),
+  )
+}

@@ -13,6 +13,7 @@ import {
   aesKeyBytes,
   chunkIv,
   classifyChunkFailure,
+  diagnoseTagMismatch,
   GCM_TAG_LENGTH,
   MODEL_CHUNK_SIZE,
   MODEL_HEADER_LENGTH,
@@ -60,17 +61,21 @@ export const decryptModelFile = (
         tags.push(Uint8Array.from(yield* read(new Uint8Array(GCM_TAG_LENGTH), GCM_TAG_LENGTH, tagAt)))
       }
       const tagsDigest = modelTagsDigest(tags)
+      const iv0 = header.subarray(TAG_SIGNATURE_LENGTH)
+      const cipher = yield* Effect.promise(() => makeAesGcmCipher(key, options.backend))
+      const buffer = new Uint8Array(n === 0 ? 0 : layout.chunkLength(0))
+      const readChunk = (i: number) => read(buffer, layout.chunkLength(i), layout.chunkOffset(i))
+      const chunkDecrypts = (i: number) =>
+        Effect.flatMap(readChunk(i), (sealed) =>
+          Effect.promise(async () => (await cipher.decrypt(chunkIv(iv0, i), sealed)) !== undefined),
+        )
+      // Signature first: nothing is decrypted to disk unless the expected TEE signed these tags.
       const signer = yield* verifyModelTagSignature(
         header.subarray(0, TAG_SIGNATURE_LENGTH),
         tagsDigest,
         options.expectedSigner,
         n,
-      )
-
-      const iv0 = header.subarray(TAG_SIGNATURE_LENGTH)
-      const cipher = yield* Effect.promise(() => makeAesGcmCipher(key, options.backend))
-      const buffer = new Uint8Array(n === 0 ? 0 : layout.chunkLength(0))
-      const readChunk = (i: number) => read(buffer, layout.chunkLength(i), layout.chunkOffset(i))
+      ).pipe(Effect.catchTag("ModelTagSignatureMismatch", (e) => diagnoseTagMismatch(e, layout, chunkDecrypts)))
 
       yield* withAtomicOutput(outPath, (out, tempPath) =>
         Effect.gen(function* () {
@@ -82,12 +87,7 @@ export const decryptModelFile = (
               return yield* new ModelChunkCorrupted({ chunkIndex: i, chunkCount: n })
             }
             const plain = yield* Effect.promise(() => cipher.decrypt(chunkIv(iv0, i), sealed))
-            if (plain === undefined) {
-              const probe = Effect.flatMap(readChunk(1), (s) =>
-                Effect.promise(async () => (await cipher.decrypt(chunkIv(iv0, 1), s)) !== undefined),
-              )
-              return yield* classifyChunkFailure(i, n, probe)
-            }
+            if (plain === undefined) return yield* classifyChunkFailure(i, n, chunkDecrypts(1))
             yield* io(tempPath, "write", () => out.write(plain, 0, plain.length, written))
             written += plain.length
             plain.fill(0)

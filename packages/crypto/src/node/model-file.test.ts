@@ -1,0 +1,168 @@
+import { createHash } from "node:crypto"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Redacted } from "effect"
+import fc from "fast-check"
+import { afterAll, describe, expect, it } from "vitest"
+import { encryptModel } from "../model-file.js"
+import type { ModelProgress } from "../model-format.js"
+import { account, fail, hex, recipe, run, toHexString, vectors } from "../test-util/vectors.js"
+import { cryptoNodePromises, decryptModelFile, encryptModelFile, keccak256File } from "./index.js"
+
+const mf = vectors.encryptedModelFile
+const key = Redacted.make(hex(mf.aesKey))
+const teeKey = Redacted.make(account(1).privateKey)
+const iv0 = hex(mf.iv0)
+const tee = account(1).address
+const sha256 = (b: Uint8Array) => `0x${createHash("sha256").update(b).digest("hex")}`
+
+const root = mkdtempSync(join(tmpdir(), "zg-crypto-"))
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+let dirs = 0
+/** A fresh directory per test, so "nothing left behind" can be checked by listing it. */
+const freshDir = () => {
+  const d = join(root, `t${dirs++}`)
+  rmSync(d, { recursive: true, force: true })
+  mkdirSync(d)
+  return d
+}
+
+describe("streaming decryption of the vectors", () => {
+  it("small vector file → plaintext, with progress, nothing else left in the directory", async () => {
+    const dir = freshDir()
+    writeFileSync(join(dir, "model.enc"), hex(mf.small.file))
+    const progress: Array<ModelProgress> = []
+    const res = await run(
+      decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), { key, expectedSigner: tee, onProgress: (p) => progress.push(p) }),
+    )
+    expect(res).toMatchObject({ signer: tee, chunkCount: 1, plainLength: 100, tagsDigest: mf.small.keccak256Tags })
+    expect(new Uint8Array(readFileSync(join(dir, "model.zip")))).toEqual(recipe(100))
+    expect(progress).toEqual([{ chunkIndex: 0, chunkCount: 1, bytesDone: 100, bytesTotal: 100 }])
+    expect(readdirSync(dir).sort()).toEqual(["model.enc", "model.zip"])
+    expect(await run(keccak256File(join(dir, "model.enc"), { bufferSize: 7 }))).toBe(mf.small.keccak256File)
+  })
+
+  it("two-chunk vector: encryptModelFile reproduces it, decryptModelFile restores the plaintext", async () => {
+    const v = mf.twoChunks
+    const dir = freshDir()
+    const plain = recipe(v.plaintextLength)
+    writeFileSync(join(dir, "model.zip"), plain)
+    const enc = await run(encryptModelFile(join(dir, "model.zip"), join(dir, "model.enc"), { key, teeKey, iv0 }))
+    expect(enc).toEqual({ fileLength: v.fileLength, chunkCount: 2 })
+    const file = new Uint8Array(readFileSync(join(dir, "model.enc")))
+    expect(toHexString(file.subarray(0, 77))).toBe(v.first77Bytes)
+    expect(toHexString(file.subarray(-116))).toBe(v.last116Bytes)
+    expect(sha256(file)).toBe(v.sha256File)
+    const progress: Array<number> = []
+    const res = await run(
+      decryptModelFile(join(dir, "model.enc"), join(dir, "out.zip"), { key, expectedSigner: tee, onProgress: (p) => progress.push(p.bytesDone) }),
+    )
+    expect(res).toMatchObject({ chunkCount: 2, tagsDigest: v.keccak256Tags, plainLength: v.plaintextLength })
+    expect(progress).toEqual([64 * 1024 * 1024, v.plaintextLength])
+    expect(sha256(readFileSync(join(dir, "out.zip")))).toBe(sha256(plain))
+    expect(readdirSync(dir).sort()).toEqual(["model.enc", "model.zip", "out.zip"])
+  })
+})
+
+describe("streaming decryption failures leave no plaintext on disk", () => {
+  const chunkSize = 64
+  const plain = recipe(3 * chunkSize + 10)
+  const setup = async (mutate: (file: Uint8Array) => Uint8Array = (f) => f, signer = teeKey) => {
+    const dir = freshDir()
+    writeFileSync(join(dir, "plain"), plain)
+    await run(encryptModelFile(join(dir, "plain"), join(dir, "model.enc"), { key, teeKey: signer, iv0, chunkSize }))
+    rmSync(join(dir, "plain"))
+    writeFileSync(join(dir, "model.enc"), mutate(new Uint8Array(readFileSync(join(dir, "model.enc")))))
+    writeFileSync(join(dir, "model.zip"), "previous contents")
+    return dir
+  }
+  const attempt = (dir: string, k = key) =>
+    fail(decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), { key: k, expectedSigner: tee, chunkSize }))
+  const untouched = (dir: string) => {
+    expect(readdirSync(dir).sort()).toEqual(["model.enc", "model.zip"])
+    expect(readFileSync(join(dir, "model.zip"), "utf8")).toBe("previous contents")
+  }
+
+  it("succeeds on the intact file (control), replacing the old output atomically", async () => {
+    const dir = await setup()
+    await run(decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), { key, expectedSigner: tee, chunkSize }))
+    expect(new Uint8Array(readFileSync(join(dir, "model.zip")))).toEqual(plain)
+  })
+  it("wrong tag signature → ModelTagSignatureMismatch", async () => {
+    const dir = await setup(undefined, Redacted.make(account(2).privateKey))
+    expect(await attempt(dir)).toMatchObject({ _tag: "ModelTagSignatureMismatch", recovered: account(2).address })
+    untouched(dir)
+  })
+  it("flipped ciphertext byte in the third chunk → ModelChunkCorrupted after two chunks were written to the temp file", async () => {
+    const dir = await setup((f) => {
+      f[77 + 2 * (chunkSize + 16) + 9] = (f[77 + 2 * (chunkSize + 16) + 9] ?? 0) ^ 1
+      return f
+    })
+    const seen: Array<Array<string>> = []
+    const e = await fail(
+      decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), {
+        key,
+        expectedSigner: tee,
+        chunkSize,
+        onProgress: () => seen.push(readdirSync(dir).sort()),
+      }),
+    )
+    expect(e).toMatchObject({ _tag: "ModelChunkCorrupted", chunkIndex: 2 })
+    // While chunks 1–2 were decrypted, plaintext lived only in a hidden temp file beside the output.
+    expect(seen).toHaveLength(2)
+    expect(seen[0]?.some((n) => /^\.model\.zip\.[0-9a-f]{12}\.partial$/.test(n))).toBe(true)
+    untouched(dir)
+  })
+  it("truncated file → ModelFileTruncated", async () => {
+    const dir = await setup((f) => f.subarray(0, f.length - 7))
+    expect((await attempt(dir))._tag).toBe("ModelFileTruncated")
+    untouched(dir)
+  })
+  it("wrong key → ModelKeyMismatch", async () => {
+    const dir = await setup()
+    expect((await attempt(dir, Redacted.make(new Uint8Array(32).fill(9))))._tag).toBe("ModelKeyMismatch")
+    untouched(dir)
+  })
+  it("missing input → ModelFileIoError naming the path", async () => {
+    const dir = freshDir()
+    const e = await fail(decryptModelFile(join(dir, "nope.enc"), join(dir, "out"), { key, expectedSigner: tee }))
+    expect(e).toMatchObject({ _tag: "ModelFileIoError", path: join(dir, "nope.enc"), operation: "open" })
+    expect(readdirSync(dir)).toEqual([])
+  })
+  it("a failed encryption (bad TEE key) leaves no output either", async () => {
+    const dir = freshDir()
+    writeFileSync(join(dir, "plain"), plain)
+    const e = await fail(encryptModelFile(join(dir, "plain"), join(dir, "model.enc"), { key, teeKey: Redacted.make("0x00"), chunkSize }))
+    expect(e._tag).toBe("InvalidPrivateKey")
+    expect(readdirSync(dir)).toEqual(["plain"])
+  })
+  it("the Promise facade rejects with the same tagged error", async () => {
+    const dir = await setup()
+    const err = await cryptoNodePromises
+      .decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), { key: Redacted.make(new Uint8Array(32)), expectedSigner: tee, chunkSize })
+      .catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(Error)
+    expect(err).toMatchObject({ _tag: "ModelKeyMismatch" })
+    untouched(dir)
+  })
+})
+
+describe("file round trip (property)", () => {
+  it("decryptModelFile ∘ encryptModelFile = id at chunk boundaries ±1, equal to the in-memory codec's bytes", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 0, max: 4 }), fc.constantFrom(-1, 0, 1), async (chunkSize, k, d) => {
+        const dir = freshDir()
+        const data = recipe(Math.max(0, k * chunkSize + d))
+        writeFileSync(join(dir, "p"), data)
+        await run(encryptModelFile(join(dir, "p"), join(dir, "e"), { key, teeKey, iv0, chunkSize }))
+        await run(decryptModelFile(join(dir, "e"), join(dir, "d"), { key, expectedSigner: tee, chunkSize }))
+        expect(new Uint8Array(readFileSync(join(dir, "d")))).toEqual(data)
+        const inMemory = await run(encryptModel(data, { key, teeKey, iv0, chunkSize }))
+        expect(new Uint8Array(readFileSync(join(dir, "e")))).toEqual(inMemory)
+        expect(readdirSync(dir).sort()).toEqual(["d", "e", "p"])
+      }),
+      { numRuns: 40 },
+    )
+  })
+})
