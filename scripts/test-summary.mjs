@@ -1,0 +1,27 @@
+// Adds up the vitest JSON reports of every workspace package into one closing line: "N passed, N failed".
+import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+
+let passed = 0
+let failed = 0
+let skipped = 0
+const missing = []
+for (const group of ["packages", "apps"]) {
+  for (const name of readdirSync(group)) {
+    const dir = join(group, name)
+    if (!existsSync(join(dir, "package.json"))) continue
+    const report = join(dir, ".vitest-report.json")
+    if (!existsSync(report)) {
+      missing.push(dir)
+      continue
+    }
+    const r = JSON.parse(readFileSync(report, "utf8"))
+    passed += r.numPassedTests
+    failed += r.numFailedTests
+    skipped += r.numPendingTests + r.numTodoTests
+    console.log(`${dir}: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)
+  }
+}
+if (missing.length > 0) console.log(`no test report from: ${missing.join(", ")}`)
+console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`)
+process.exit(failed > 0 || skipped > 0 || missing.length > 0 ? 1 : 0)

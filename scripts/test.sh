@@ -1,0 +1,12 @@
+#!/bin/sh
+# The README's test command: install from the lockfile, run every package's vitest suite through turbo, then print one
+# closing line "N passed, N failed" added up from the per-package JSON reports.
+set -e
+cd "$(dirname "$0")/.."
+sh scripts/bootstrap.sh
+rm -f packages/*/.vitest-report.json apps/*/.vitest-report.json
+status=0
+sh scripts/pnpm.sh exec turbo run typecheck test --concurrency=2 --output-logs=errors-only -- \
+  --reporter=default --reporter=json --outputFile.json=.vitest-report.json || status=$?
+node scripts/test-summary.mjs || status=1
+exit $status
