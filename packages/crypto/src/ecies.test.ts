@@ -13,7 +13,10 @@ const secret = Redacted.make(hex(e.plaintext))
 describe("ECIES encryptedSecret vector (fine-tuning-protocol §8)", () => {
   it("wraps byte for byte with the fixed ephemeral key and nonce", async () => {
     const blob = await run(
-      wrapSecret(e.recipientPublicKey, secret, { ephemeralPrivateKey: Redacted.make(e.ephemeralPrivateKey), nonce: hex(e.nonce) }),
+      wrapSecret(e.recipientPublicKey, secret, {
+        ephemeralPrivateKey: Redacted.make(e.ephemeralPrivateKey),
+        nonce: hex(e.nonce),
+      }),
     )
     expect(blob.length).toBe(ENCRYPTED_SECRET_LENGTH)
     expect(toHexString(blob)).toBe(e.encryptedSecret)
@@ -35,7 +38,9 @@ describe("ECIES encryptedSecret vector (fine-tuning-protocol §8)", () => {
     const altered = hex(e.encryptedSecret)
     altered[100] = (altered[100] ?? 0) ^ 0xff
     expect((await fail(unwrapSecret(altered, recipientKey)))._tag).toBe("SecretUnwrapFailed")
-    expect((await fail(unwrapSecret(hex(e.encryptedSecret).subarray(0, 97), recipientKey)))._tag).toBe("MalformedEncryptedSecret")
+    expect((await fail(unwrapSecret(hex(e.encryptedSecret).subarray(0, 97), recipientKey)))._tag).toBe(
+      "MalformedEncryptedSecret",
+    )
     const offCurve = hex(e.encryptedSecret)
     offCurve[10] = (offCurve[10] ?? 0) ^ 0x01
     expect((await fail(unwrapSecret(offCurve, recipientKey)))._tag).toBe("MalformedEncryptedSecret")

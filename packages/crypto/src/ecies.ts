@@ -70,7 +70,10 @@ export const wrapSecret = (
         : new PrivateKey(yield* privateKeyBytes(options.ephemeralPrivateKey), "secp256k1")
     const nonce = options.nonce ?? randomBytes(NONCE_LENGTH)
     if (nonce.length !== NONCE_LENGTH) {
-      return yield* new MalformedData({ what: "ECIES nonce", detail: `expected ${NONCE_LENGTH} bytes, got ${nonce.length}` })
+      return yield* new MalformedData({
+        what: "ECIES nonce",
+        detail: `expected ${NONCE_LENGTH} bytes, got ${nonce.length}`,
+      })
     }
     const key = ephemeral.encapsulate(recipient, false)
     const sealed = gcm(key, nonce).encrypt(Redacted.value(secret)) // ciphertext ‖ tag
@@ -97,16 +100,26 @@ export const unwrapSecret = (
       })
     }
     if (blob[0] !== 0x04) {
-      return yield* new MalformedEncryptedSecret({ length: blob.length, reason: "ephemeral key is not 0x04-uncompressed" })
+      return yield* new MalformedEncryptedSecret({
+        length: blob.length,
+        reason: "ephemeral key is not 0x04-uncompressed",
+      })
     }
     yield* parsePublicKey(blob.subarray(0, EPHEMERAL_KEY_LENGTH)).pipe(
-      Effect.mapError(() => new MalformedEncryptedSecret({ length: blob.length, reason: "ephemeral key is not a curve point" })),
+      Effect.mapError(
+        () => new MalformedEncryptedSecret({ length: blob.length, reason: "ephemeral key is not a curve point" }),
+      ),
     )
     const key = yield* privateKeyBytes(privateKey)
     const plain = yield* Effect.try({
-      try: () => decrypt(key, blob, config()),
+      try: () => {
+        try {
+          return decrypt(key, blob, config())
+        } finally {
+          key.fill(0)
+        }
+      },
       catch: () => new SecretUnwrapFailed({ length: blob.length }),
     })
-    key.fill(0)
     return Redacted.make(plain)
   })

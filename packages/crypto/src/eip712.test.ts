@@ -58,27 +58,49 @@ describe.each(cases)("%s vector", (_name, payload, vec) => {
     const p = await run(payload)
     expect(await run(signTypedData(wallet(1), p))).toBe(vec.signature)
     expect(await run(recoverTypedDataSigner(p, vec.signature))).toBe(account(1).address)
-    expect(await run(verifyTypedDataSignature(p, vec.signature, account(1).address.toLowerCase()))).toBe(account(1).address)
+    expect(await run(verifyTypedDataSignature(p, vec.signature, account(1).address.toLowerCase()))).toBe(
+      account(1).address,
+    )
   })
   it("rejects the signature for another signer or an altered message", async () => {
     const p = await run(payload)
     const wrongSigner = await fail(verifyTypedDataSignature(p, vec.signature, account(0).address))
     expect(wrongSigner).toMatchObject({ _tag: "SignerMismatch", recovered: account(1).address })
     const altered = { ...p, message: { ...p.message, nonce: 2n } }
-    expect((await fail(verifyTypedDataSignature(altered, vec.signature, account(1).address)))._tag).toBe("SignerMismatch")
+    expect((await fail(verifyTypedDataSignature(altered, vec.signature, account(1).address)))._tag).toBe(
+      "SignerMismatch",
+    )
     expect((await fail(verifyTypedDataSignature(p, "0x1234", account(1).address)))._tag).toBe("MalformedSignature")
   })
 })
 
 describe("typed data builders validate inputs", () => {
   it("requestsHash must be 32 bytes; addresses must be valid", async () => {
-    const base = { chainId: 1, verifyingContract: inf.domain.verifyingContract, nonce: 1n, provider: account(2).address, user: account(0).address, totalFee: 1n }
+    const base = {
+      chainId: 1,
+      verifyingContract: inf.domain.verifyingContract,
+      nonce: 1n,
+      provider: account(2).address,
+      user: account(0).address,
+      totalFee: 1n,
+    }
     expect((await fail(teeSettlementTypedData({ ...base, requestsHash: "0x1234" })))._tag).toBe("MalformedData")
-    expect((await fail(teeSettlementTypedData({ ...base, requestsHash: id("x"), user: "0xnope" })))._tag).toBe("InvalidAddress")
+    expect((await fail(teeSettlementTypedData({ ...base, requestsHash: id("x"), user: "0xnope" })))._tag).toBe(
+      "InvalidAddress",
+    )
   })
   it("an empty encryptedSecret (penalty settlement) is allowed", async () => {
     const p = await run(
-      verifierMessageTypedData({ chainId: 31337, verifyingContract: ft.domain.verifyingContract, id: "t", encryptedSecret: "0x", modelRootHash: "0xab", nonce: 1n, taskFee: 1n, user: account(0).address }),
+      verifierMessageTypedData({
+        chainId: 31337,
+        verifyingContract: ft.domain.verifyingContract,
+        id: "t",
+        encryptedSecret: "0x",
+        modelRootHash: "0xab",
+        nonce: 1n,
+        taskFee: 1n,
+        user: account(0).address,
+      }),
     )
     const sig = await run(signTypedData(wallet(1), p))
     expect(await run(recoverTypedDataSigner(p, sig))).toBe(account(1).address)
@@ -87,17 +109,39 @@ describe("typed data builders validate inputs", () => {
 
 describe("requestsHash (broker settlement)", () => {
   it("hashes requestHash ‖ userAddress ‖ fee ‖ inputFee ‖ outputFee in order, no separators", () => {
-    const a = { requestHash: "0b6c7c8e-1111-4222-8333-444455556666", userAddress: account(0).address, fee: 30n, inputFee: "10", outputFee: 20n }
-    const b = { requestHash: "r2", userAddress: account(0).address.toLowerCase(), fee: "5", inputFee: 0n, outputFee: "5" }
+    const a = {
+      requestHash: "0b6c7c8e-1111-4222-8333-444455556666",
+      userAddress: account(0).address,
+      fee: 30n,
+      inputFee: "10",
+      outputFee: 20n,
+    }
+    const b = {
+      requestHash: "r2",
+      userAddress: account(0).address.toLowerCase(),
+      fee: "5",
+      inputFee: 0n,
+      outputFee: "5",
+    }
     const expected = keccak256(toUtf8Bytes(`${a.requestHash}${a.userAddress}301020r2${b.userAddress}505`))
     expect(requestsHash([a, b])).toBe(expected)
     expect(requestsHash([b, a])).not.toBe(expected)
     expect(requestsHash([])).toBe(keccak256("0x"))
   })
   it("feeds the TEESettlement payload", async () => {
-    const rh = requestsHash([{ requestHash: "x", userAddress: account(0).address, fee: 1n, inputFee: 1n, outputFee: 0n }])
+    const rh = requestsHash([
+      { requestHash: "x", userAddress: account(0).address, fee: 1n, inputFee: 1n, outputFee: 0n },
+    ])
     const p = await run(
-      teeSettlementTypedData({ chainId: 31337, verifyingContract: inf.domain.verifyingContract, requestsHash: rh, nonce: 5n, provider: account(2).address, user: account(0).address, totalFee: 1n }),
+      teeSettlementTypedData({
+        chainId: 31337,
+        verifyingContract: inf.domain.verifyingContract,
+        requestsHash: rh,
+        nonce: 5n,
+        provider: account(2).address,
+        user: account(0).address,
+        totalFee: 1n,
+      }),
     )
     expect(p.message.requestsHash).toBe(rh)
     const sig = await run(signTypedData(wallet(1), p))

@@ -181,7 +181,9 @@ export interface SettledRequest {
 export const requestsHash = (requests: ReadonlyArray<SettledRequest>): string => {
   const h = keccak_256.create()
   for (const r of requests) {
-    h.update(utf8(`${r.requestHash}${r.userAddress}${r.fee.toString()}${r.inputFee.toString()}${r.outputFee.toString()}`))
+    h.update(
+      utf8(`${r.requestHash}${r.userAddress}${r.fee.toString()}${r.inputFee.toString()}${r.outputFee.toString()}`),
+    )
   }
   return toHex(h.digest())
 }

@@ -238,7 +238,8 @@ export class ModelFileIoError extends Data.TaggedError("ModelFileIoError")<{
 }> {
   override get message() {
     const code = (this.cause as { code?: unknown } | undefined)?.code
-    const detail = typeof code === "string" ? code : this.cause instanceof Error ? this.cause.message : String(this.cause)
+    const detail =
+      typeof code === "string" ? code : this.cause instanceof Error ? this.cause.message : String(this.cause)
     return `Cannot ${this.operation} ${this.path}: ${detail}`
   }
 }

@@ -50,6 +50,7 @@ describe("browser-safe default entry", () => {
     const dir = new URL(".", import.meta.url).pathname
     const files = readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
     expect(files.length).toBeGreaterThan(8)
-    for (const f of files) expect([f, /from "node:|require\("node:/.test(readFileSync(join(dir, f), "utf8"))]).toEqual([f, false])
+    for (const f of files)
+      expect([f, /from "node:|require\("node:/.test(readFileSync(join(dir, f), "utf8"))]).toEqual([f, false])
   })
 })

@@ -24,7 +24,9 @@ const ct = m.createTask
 
 describe("fine-tuning message vectors (fine-tuning-protocol §5)", () => {
   it("create task: preimage, keccak, signature, recovered public key", async () => {
-    const pre = await run(createTaskPreimage({ userAddress: ct.userAddress, nonce: BigInt(ct.nonce), datasetHash: ct.datasetHash }))
+    const pre = await run(
+      createTaskPreimage({ userAddress: ct.userAddress, nonce: BigInt(ct.nonce), datasetHash: ct.datasetHash }),
+    )
     expect(toHexString(pre)).toBe(ct.preimage)
     expect(fineTuningMessageHash(pre)).toBe(ct.keccak256)
     expect(await run(signFineTuningMessage(user, pre))).toBe(ct.signature)
@@ -34,7 +36,12 @@ describe("fine-tuning message vectors (fine-tuning-protocol §5)", () => {
 
   it("create task through signCreateTask (address from the signer, bigint nonce > 2^53)", async () => {
     const signed = await run(signCreateTask(user, { datasetHash: ct.datasetHash, nonce: BigInt(ct.nonce) }))
-    expect(signed).toEqual({ userAddress: ct.userAddress, nonce: 17672256000000040n, datasetHash: ct.datasetHash, signature: ct.signature })
+    expect(signed).toEqual({
+      userAddress: ct.userAddress,
+      nonce: 17672256000000040n,
+      datasetHash: ct.datasetHash,
+      signature: ct.signature,
+    })
   })
 
   it("create task nonce defaults to the time-based scheme of the Effect clock", async () => {
@@ -86,14 +93,21 @@ describe("fine-tuning message vectors (fine-tuning-protocol §5)", () => {
 describe("input validation and the time window", () => {
   it("rejects a non-UUID task id and a bad user address", async () => {
     expect((await fail(cancelTaskPreimage("task-1")))._tag).toBe("MalformedData")
-    expect((await fail(createTaskPreimage({ userAddress: "0x12", nonce: 1n, datasetHash: "0x" })))._tag).toBe("InvalidAddress")
-    expect((await fail(createTaskPreimage({ userAddress: ct.userAddress, nonce: -1n, datasetHash: "0x" })))._tag).toBe("MalformedData")
+    expect((await fail(createTaskPreimage({ userAddress: "0x12", nonce: 1n, datasetHash: "0x" })))._tag).toBe(
+      "InvalidAddress",
+    )
+    expect((await fail(createTaskPreimage({ userAddress: ct.userAddress, nonce: -1n, datasetHash: "0x" })))._tag).toBe(
+      "MalformedData",
+    )
   })
   it("accepts now − 300 s … now + 60 s and rejects outside", async () => {
     const now = 1767225600
     await run(checkTimestampWindow(now - 300, { now }))
     await run(checkTimestampWindow(now + 60, { now }))
-    expect(await fail(checkTimestampWindow(now - 301, { now }))).toMatchObject({ _tag: "TimestampOutOfWindow", earliest: now - 300 })
+    expect(await fail(checkTimestampWindow(now - 301, { now }))).toMatchObject({
+      _tag: "TimestampOutOfWindow",
+      earliest: now - 300,
+    })
     expect((await fail(checkTimestampWindow(now + 61, { now })))._tag).toBe("TimestampOutOfWindow")
     expect((await fail(checkTimestampWindow(now - 301).pipe(at(now * 1000))))._tag).toBe("TimestampOutOfWindow")
     await run(checkTimestampWindow(now).pipe(at(now * 1000), Effect.asVoid))

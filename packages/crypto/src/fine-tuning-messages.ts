@@ -38,7 +38,10 @@ export const createTaskPreimage = (params: {
     if (params.nonce < 0n || params.nonce > UINT256_MAX) {
       return yield* new MalformedData({ what: "task nonce", detail: "must fit in uint256" })
     }
-    return yield* parseBytes("create-task preimage", solidityPacked(["address", "uint256", "string"], [user, params.nonce, params.datasetHash]))
+    return yield* parseBytes(
+      "create-task preimage",
+      solidityPacked(["address", "uint256", "string"], [user, params.nonce, params.datasetHash]),
+    )
   })
 
 /** The 16 raw bytes of the task UUID. */
@@ -50,8 +53,10 @@ export const datasetUploadPreimage = (userAddress: string, timestampSeconds: num
   utf8(`${userAddress}${timestampSeconds}`)
 
 /** `utf8(lowercase UUID hex without dashes + decimal(timestamp))`. */
-export const modelDownloadPreimage = (taskId: string, timestampSeconds: number): Effect.Effect<Uint8Array, MalformedData> =>
-  Effect.map(taskIdHex(taskId), (hex) => utf8(`${hex}${timestampSeconds}`))
+export const modelDownloadPreimage = (
+  taskId: string,
+  timestampSeconds: number,
+): Effect.Effect<Uint8Array, MalformedData> => Effect.map(taskIdHex(taskId), (hex) => utf8(`${hex}${timestampSeconds}`))
 
 /** keccak256(preimage) as 0x-hex: the 32-byte message that gets personal-signed. */
 export const fineTuningMessageHash = (preimage: Uint8Array): string => toHex(keccak_256(preimage))
@@ -139,7 +144,11 @@ export const signDatasetUpload = (
   Effect.gen(function* () {
     const userAddress = params.userAddress ?? (yield* signerAddress(signer, "dataset-upload message"))
     const timestamp = params.timestamp ?? (yield* nowSeconds)
-    const signature = yield* signFineTuningMessage(signer, datasetUploadPreimage(userAddress, timestamp), "dataset-upload message")
+    const signature = yield* signFineTuningMessage(
+      signer,
+      datasetUploadPreimage(userAddress, timestamp),
+      "dataset-upload message",
+    )
     return { userAddress, timestamp, signature }
   })
 

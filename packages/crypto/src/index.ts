@@ -3,7 +3,7 @@
  * verification, fine-tuning signed messages, ECIES key wrapping, the encrypted model format (in memory) and
  * streaming keccak. Node file streaming lives in `@0g-compute/crypto/node`.
  */
-export * from "./aes-gcm.js"
+export type { AesGcmBackend } from "./aes-gcm.js"
 export { type BytesLike, toHex } from "./bytes.js"
 export * from "./ecies.js"
 export * from "./eip712.js"
@@ -12,7 +12,23 @@ export * from "./facade.js"
 export * from "./fine-tuning-messages.js"
 export * from "./keccak.js"
 export * from "./model-file.js"
-export * from "./model-format.js"
+export {
+  chunkIv,
+  GCM_TAG_LENGTH,
+  IV_LENGTH,
+  MODEL_CHUNK_SIZE,
+  MODEL_HEADER_LENGTH,
+  type ModelCodecOptions,
+  type ModelFileLayout,
+  type ModelProgress,
+  modelChunkCount,
+  modelFileLayout,
+  modelFileLength,
+  modelTagsDigest,
+  signModelTags,
+  TAG_SIGNATURE_LENGTH,
+  verifyModelTagSignature,
+} from "./model-format.js"
 export * from "./response.js"
 export * from "./service.js"
 export * from "./session-token.js"

@@ -79,7 +79,12 @@ describe("decryption failures are distinct and release nothing", () => {
   })
   it("tag signature by another key → ModelTagSignatureMismatch", async () => {
     const e = await fail(decrypt(await encrypt(Redacted.make(account(2).privateKey))))
-    expect(e).toMatchObject({ _tag: "ModelTagSignatureMismatch", recovered: account(2).address, expected: tee, chunkCount: 4 })
+    expect(e).toMatchObject({
+      _tag: "ModelTagSignatureMismatch",
+      recovered: account(2).address,
+      expected: tee,
+      chunkCount: 4,
+    })
   })
   it("flipped ciphertext byte → ModelChunkCorrupted with its index (first chunk found by probing)", async () => {
     for (const chunk of [0, 2, 3]) {
@@ -118,7 +123,9 @@ describe("decryption failures are distinct and release nothing", () => {
   it("wrong AES key → ModelKeyMismatch (multi-chunk and single-chunk)", async () => {
     const wrong = Redacted.make(new Uint8Array(32).fill(7))
     expect(await fail(decrypt(await encrypt(), wrong))).toMatchObject({ _tag: "ModelKeyMismatch", chunkCount: 4 })
-    expect((await fail(decryptModel(hex(mf.small.file), { key: wrong, expectedSigner: tee })))._tag).toBe("ModelKeyMismatch")
+    expect((await fail(decryptModel(hex(mf.small.file), { key: wrong, expectedSigner: tee })))._tag).toBe(
+      "ModelKeyMismatch",
+    )
   })
   it("bad key length → InvalidAesKey; bad v byte → MalformedSignature", async () => {
     expect((await fail(decrypt(await encrypt(), Redacted.make(new Uint8Array(16)))))._tag).toBe("InvalidAesKey")
@@ -139,14 +146,19 @@ describe("round trip (property)", () => {
       fc.tuple(fc.constant(-1), fc.integer({ min: 0, max: 700 })),
     )
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 96 }), size, fc.uint8Array({ minLength: 12, maxLength: 12 }), async (chunkSize, [k, d], iv) => {
-        const length = k < 0 ? d : Math.max(0, k * chunkSize + d)
-        const plain = recipe(length).map((b, i) => b ^ (i * 7))
-        const file = await run(encryptModel(plain, { key, teeKey, iv0: iv, chunkSize }))
-        expect(file.length).toBe(modelFileLength(length, chunkSize))
-        const out = await run(decryptModel(file, { key, expectedSigner: tee, chunkSize }))
-        expect(out.plaintext).toEqual(plain)
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 96 }),
+        size,
+        fc.uint8Array({ minLength: 12, maxLength: 12 }),
+        async (chunkSize, [k, d], iv) => {
+          const length = k < 0 ? d : Math.max(0, k * chunkSize + d)
+          const plain = recipe(length).map((b, i) => b ^ (i * 7))
+          const file = await run(encryptModel(plain, { key, teeKey, iv0: iv, chunkSize }))
+          expect(file.length).toBe(modelFileLength(length, chunkSize))
+          const out = await run(decryptModel(file, { key, expectedSigner: tee, chunkSize }))
+          expect(out.plaintext).toEqual(plain)
+        },
+      ),
       { numRuns: 120 },
     )
   })

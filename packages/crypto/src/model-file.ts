@@ -110,7 +110,8 @@ export const decryptModel = (
     const key = yield* aesKeyBytes(options.key)
     const layout = yield* modelFileLayout(file.length, options.chunkSize ?? MODEL_CHUNK_SIZE)
     const n = layout.chunkCount
-    const sealedChunk = (i: number) => file.subarray(layout.chunkOffset(i), layout.chunkOffset(i) + layout.chunkLength(i))
+    const sealedChunk = (i: number) =>
+      file.subarray(layout.chunkOffset(i), layout.chunkOffset(i) + layout.chunkLength(i))
     const tags = Array.from({ length: n }, (_, i) => sealedChunk(i).subarray(-GCM_TAG_LENGTH))
     const tagsDigest = modelTagsDigest(tags)
     const iv0 = file.subarray(TAG_SIGNATURE_LENGTH, MODEL_HEADER_LENGTH)

@@ -187,7 +187,8 @@ export const diagnoseTagMismatch = <E, R>(
             firstOk
               ? new ModelFileTruncated({
                   length: layout.fileLength,
-                  reason: "the first chunk authenticates but the last does not: the file is cut short or damaged at its end",
+                  reason:
+                    "the first chunk authenticates but the last does not: the file is cut short or damaged at its end",
                 })
               : mismatch,
           ),

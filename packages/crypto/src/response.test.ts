@@ -1,7 +1,7 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { personalDigest } from "./signature.js"
 import { bodyHashHex, responseSignedText, verifyResponseSignature } from "./response.js"
+import { personalDigest } from "./signature.js"
 import { account, fail, run, vectors, wallet } from "./test-util/vectors.js"
 
 const v = vectors.chatSignature
@@ -25,7 +25,9 @@ describe("chat response signature vector (inference-protocol §9.5)", () => {
     expect(`${verdict.requestHash}:${verdict.responseHash}`).toBe(v.text)
   })
   it("accepts string bodies (UTF-8) the same as bytes", async () => {
-    const verdict = await run(verifyResponseSignature({ request: v.requestBytesUtf8, response: v.responseBytesUtf8, signed, expectedSigner }))
+    const verdict = await run(
+      verifyResponseSignature({ request: v.requestBytesUtf8, response: v.responseBytesUtf8, signed, expectedSigner }),
+    )
     expect(verdict._tag).toBe("Verified")
   })
 })
@@ -47,17 +49,33 @@ describe("tampering and failures", () => {
     expect(e).toMatchObject({ _tag: "SignerMismatch", recovered: account(1).address, expected: account(2).address })
   })
   it("no signature → SignatureMissing; garbage → MalformedSignature", async () => {
-    expect((await fail(verifyResponseSignature({ request, response, signed: undefined, expectedSigner, chatId: "x" })))._tag).toBe("SignatureMissing")
-    expect((await fail(verifyResponseSignature({ request, response, signed: { text: v.text, signature: "" }, expectedSigner })))._tag).toBe("SignatureMissing")
+    expect(
+      (await fail(verifyResponseSignature({ request, response, signed: undefined, expectedSigner, chatId: "x" })))._tag,
+    ).toBe("SignatureMissing")
+    expect(
+      (
+        await fail(
+          verifyResponseSignature({ request, response, signed: { text: v.text, signature: "" }, expectedSigner }),
+        )
+      )._tag,
+    ).toBe("SignatureMissing")
     const bad = `${v.signature.slice(0, -2)}05`
-    expect((await fail(verifyResponseSignature({ request, response, signed: { text: v.text, signature: bad }, expectedSigner })))._tag).toBe("MalformedSignature")
+    expect(
+      (
+        await fail(
+          verifyResponseSignature({ request, response, signed: { text: v.text, signature: bad }, expectedSigner }),
+        )
+      )._tag,
+    ).toBe("MalformedSignature")
   })
   it("a validly signed text of another form → MalformedSignedText, or BindingUnknown for separated providers", async () => {
     const text = "some-other-preimage"
     const signature = await wallet(1).signMessage(text)
     const e = await fail(verifyResponseSignature({ request, response, signed: { text, signature }, expectedSigner }))
     expect(e._tag).toBe("MalformedSignedText")
-    const verdict = await run(verifyResponseSignature({ request, response, signed: { text, signature }, expectedSigner, separated: true }))
+    const verdict = await run(
+      verifyResponseSignature({ request, response, signed: { text, signature }, expectedSigner, separated: true }),
+    )
     expect(verdict).toMatchObject({ _tag: "BindingUnknown", signer: expectedSigner })
   })
 })
@@ -86,9 +104,14 @@ describe("stream bodies", () => {
     ].map((s) => new TextEncoder().encode(s))
     const text = responseSignedText(request, sse)
     const signature = await wallet(1).signMessage(text)
-    const verdict = await run(verifyResponseSignature({ request, response: sse, signed: { text, signature }, expectedSigner }))
+    const verdict = await run(
+      verifyResponseSignature({ request, response: sse, signed: { text, signature }, expectedSigner }),
+    )
     expect(verdict._tag).toBe("Verified")
     const dropped = sse.slice(0, 3) // the final [DONE] event never arrived
-    expect((await fail(verifyResponseSignature({ request, response: dropped, signed: { text, signature }, expectedSigner })))._tag).toBe("ResponseHashMismatch")
+    expect(
+      (await fail(verifyResponseSignature({ request, response: dropped, signed: { text, signature }, expectedSigner })))
+        ._tag,
+    ).toBe("ResponseHashMismatch")
   })
 })

@@ -3,7 +3,6 @@
  * devnet) take it from context and tests can swap it (`Layer.mock`). `CryptoLive` is the real implementation.
  */
 import { Context, Layer } from "effect"
-import { decryptModel, encryptModel } from "./model-file.js"
 import { unwrapSecret, wrapSecret } from "./ecies.js"
 import { recoverTypedDataSigner, signTypedData, verifyTypedDataSignature } from "./eip712.js"
 import {
@@ -14,6 +13,7 @@ import {
   signModelDownload,
   verifyFineTuningMessage,
 } from "./fine-tuning-messages.js"
+import { decryptModel, encryptModel } from "./model-file.js"
 import { verifyResponseSignature } from "./response.js"
 import { issueSessionToken, parseApiKey, signSessionToken, verifySessionToken } from "./session-token.js"
 

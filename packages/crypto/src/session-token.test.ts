@@ -68,7 +68,9 @@ describe("session token vector (inference-protocol §3.5)", () => {
 
 describe("session token creation rules", () => {
   it("rejects an ephemeral lifetime above 24 h", async () => {
-    const e = await fail(createSessionToken({ address: user, provider, timestamp: T0, durationMs: MAX_EPHEMERAL_LIFETIME_MS + 1 }))
+    const e = await fail(
+      createSessionToken({ address: user, provider, timestamp: T0, durationMs: MAX_EPHEMERAL_LIFETIME_MS + 1 }),
+    )
     expect(e._tag).toBe("InvalidSessionTokenParams")
   })
   it("persistent API keys default to never expiring; ephemeral to 24 h", async () => {
@@ -79,7 +81,9 @@ describe("session token creation rules", () => {
     expect(eph.nonce).toMatch(/^[0-9a-f]{32}$/)
   })
   it("rejects token ids outside 0..255 and nonces with '|'", async () => {
-    expect((await fail(createSessionToken({ address: user, provider, tokenId: 256 })))._tag).toBe("InvalidSessionTokenParams")
+    expect((await fail(createSessionToken({ address: user, provider, tokenId: 256 })))._tag).toBe(
+      "InvalidSessionTokenParams",
+    )
     expect((await fail(createSessionToken({ address: user, provider, nonce: `${"a".repeat(31)}|` })))._tag).toBe(
       "InvalidSessionTokenParams",
     )
@@ -130,7 +134,9 @@ describe("session token verification (provider order §3.4)", () => {
     expect((await fail(verifySessionToken(signed, opts)))._tag).toBe("InvalidSessionTokenParams")
   })
   it("older generation → revoked; newer → ahead", async () => {
-    const revoked = await fail(verifySessionToken(v.authorizationHeader, { ...opts, account: { generation: 1n, revokedBitmap: 0n } }))
+    const revoked = await fail(
+      verifySessionToken(v.authorizationHeader, { ...opts, account: { generation: 1n, revokedBitmap: 0n } }),
+    )
     expect(revoked).toMatchObject({ _tag: "SessionTokenRevoked", by: "generation" })
     const t = await run(createSessionToken({ address: user, provider, timestamp: T0, generation: 2 }))
     const signed = await run(signSessionToken(t, wallet(0)))
@@ -145,7 +151,12 @@ describe("session token verification (provider order §3.4)", () => {
     const ok = await run(verifySessionToken(signed, { ...opts, account: { generation: 0n, revokedBitmap: 1n << 6n } }))
     expect(ok.user).toBe(user)
     // Bit 255 does not exist for API keys; an ephemeral token ignores the bitmap.
-    const eph = await run(verifySessionToken(v.authorizationHeader, { ...opts, account: { generation: 0n, revokedBitmap: (1n << 256n) - 1n } }))
+    const eph = await run(
+      verifySessionToken(v.authorizationHeader, {
+        ...opts,
+        account: { generation: 0n, revokedBitmap: (1n << 256n) - 1n },
+      }),
+    )
     expect(eph.user).toBe(user)
   })
   it("a token whose JSON was edited after signing fails the signature check", async () => {
@@ -170,7 +181,9 @@ describe("encode → parse round trip (property)", () => {
         fc.integer({ min: 0, max: 1_000_000 }),
         fc.string({ minLength: 32, maxLength: 32 }).filter((s) => !s.includes("|")),
         async (tokenId, timestamp, durationMs, generation, nonce) => {
-          const token = await run(createSessionToken({ address: user, provider, tokenId, timestamp, durationMs, generation, nonce }))
+          const token = await run(
+            createSessionToken({ address: user, provider, tokenId, timestamp, durationMs, generation, nonce }),
+          )
           const signed = await run(signSessionToken(token, signer))
           const parsed = await run(parseApiKey(signed.authorization))
           expect(parsed.token).toEqual(token)

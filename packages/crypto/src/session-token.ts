@@ -82,7 +82,11 @@ export const createSessionToken = (
       return yield* invalid("tokenId", `must be an integer 0..255, got ${tokenId}`)
     }
     const generation = params.generation ?? 0
-    if (typeof generation === "bigint" ? generation < 0n || generation > BigInt(Number.MAX_SAFE_INTEGER) : !Number.isSafeInteger(generation) || generation < 0) {
+    if (
+      typeof generation === "bigint"
+        ? generation < 0n || generation > BigInt(Number.MAX_SAFE_INTEGER)
+        : !Number.isSafeInteger(generation) || generation < 0
+    ) {
       return yield* invalid("generation", `must be a non-negative safe integer, got ${generation}`)
     }
     const timestamp = params.timestamp ?? (yield* Clock.currentTimeMillis)

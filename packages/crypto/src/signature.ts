@@ -18,7 +18,8 @@ export const parseSignature = (what: string, input: BytesLike): Effect.Effect<Si
       }
       return Effect.try({
         try: () => Signature.from(toHex(bytes)),
-        catch: (e) => new MalformedSignature({ what, reason: e instanceof Error ? e.message.split(" (")[0] ?? "" : "" }),
+        catch: (e) =>
+          new MalformedSignature({ what, reason: e instanceof Error ? (e.message.split(" (")[0] ?? "") : "" }),
       })
     }),
   )

@@ -14,8 +14,9 @@ export const io = <A>(path: string, operation: string, f: () => Promise<A>): Eff
 
 /** Opens a file for the duration of the surrounding Scope. */
 export const openScoped = (path: string, flags: string, operation: string) =>
-  Effect.acquireRelease(io(path, operation, () => open(path, flags)), (fh) =>
-    Effect.promise(() => fh.close().catch(() => undefined)),
+  Effect.acquireRelease(
+    io(path, operation, () => open(path, flags)),
+    (fh) => Effect.promise(() => fh.close().catch(() => undefined)),
   )
 
 /**
@@ -43,7 +44,12 @@ export const readExactly = (
     (done) =>
       done === length
         ? Effect.succeed(buffer.subarray(0, length))
-        : Effect.fail(new ModelFileTruncated({ length: fileLength, reason: `file ended at byte ${position + done} while reading` })),
+        : Effect.fail(
+            new ModelFileTruncated({
+              length: fileLength,
+              reason: `file ended at byte ${position + done} while reading`,
+            }),
+          ),
   )
 
 /**

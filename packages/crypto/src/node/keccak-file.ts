@@ -10,7 +10,10 @@ export interface Keccak256FileOptions {
   readonly onProgress?: (progress: { readonly bytesDone: number; readonly bytesTotal: number }) => void
 }
 
-export const keccak256File = (path: string, options: Keccak256FileOptions = {}): Effect.Effect<string, ModelFileIoError> =>
+export const keccak256File = (
+  path: string,
+  options: Keccak256FileOptions = {},
+): Effect.Effect<string, ModelFileIoError> =>
   Effect.scoped(
     Effect.gen(function* () {
       const fh = yield* openScoped(path, "r", "open")

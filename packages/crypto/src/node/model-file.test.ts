@@ -34,7 +34,11 @@ describe("streaming decryption of the vectors", () => {
     writeFileSync(join(dir, "model.enc"), hex(mf.small.file))
     const progress: Array<ModelProgress> = []
     const res = await run(
-      decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), { key, expectedSigner: tee, onProgress: (p) => progress.push(p) }),
+      decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), {
+        key,
+        expectedSigner: tee,
+        onProgress: (p) => progress.push(p),
+      }),
     )
     expect(res).toMatchObject({ signer: tee, chunkCount: 1, plainLength: 100, tagsDigest: mf.small.keccak256Tags })
     expect(new Uint8Array(readFileSync(join(dir, "model.zip")))).toEqual(recipe(100))
@@ -56,7 +60,11 @@ describe("streaming decryption of the vectors", () => {
     expect(sha256(file)).toBe(v.sha256File)
     const progress: Array<number> = []
     const res = await run(
-      decryptModelFile(join(dir, "model.enc"), join(dir, "out.zip"), { key, expectedSigner: tee, onProgress: (p) => progress.push(p.bytesDone) }),
+      decryptModelFile(join(dir, "model.enc"), join(dir, "out.zip"), {
+        key,
+        expectedSigner: tee,
+        onProgress: (p) => progress.push(p.bytesDone),
+      }),
     )
     expect(res).toMatchObject({ chunkCount: 2, tagsDigest: v.keccak256Tags, plainLength: v.plaintextLength })
     expect(progress).toEqual([64 * 1024 * 1024, v.plaintextLength])
@@ -133,14 +141,20 @@ describe("streaming decryption failures leave no plaintext on disk", () => {
   it("a failed encryption (bad TEE key) leaves no output either", async () => {
     const dir = freshDir()
     writeFileSync(join(dir, "plain"), plain)
-    const e = await fail(encryptModelFile(join(dir, "plain"), join(dir, "model.enc"), { key, teeKey: Redacted.make("0x00"), chunkSize }))
+    const e = await fail(
+      encryptModelFile(join(dir, "plain"), join(dir, "model.enc"), { key, teeKey: Redacted.make("0x00"), chunkSize }),
+    )
     expect(e._tag).toBe("InvalidPrivateKey")
     expect(readdirSync(dir)).toEqual(["plain"])
   })
   it("the Promise facade rejects with the same tagged error", async () => {
     const dir = await setup()
     const err = await cryptoNodePromises
-      .decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), { key: Redacted.make(new Uint8Array(32)), expectedSigner: tee, chunkSize })
+      .decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), {
+        key: Redacted.make(new Uint8Array(32)),
+        expectedSigner: tee,
+        chunkSize,
+      })
       .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(Error)
     expect(err).toMatchObject({ _tag: "ModelKeyMismatch" })
@@ -151,17 +165,22 @@ describe("streaming decryption failures leave no plaintext on disk", () => {
 describe("file round trip (property)", () => {
   it("decryptModelFile ∘ encryptModelFile = id at chunk boundaries ±1, equal to the in-memory codec's bytes", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 0, max: 4 }), fc.constantFrom(-1, 0, 1), async (chunkSize, k, d) => {
-        const dir = freshDir()
-        const data = recipe(Math.max(0, k * chunkSize + d))
-        writeFileSync(join(dir, "p"), data)
-        await run(encryptModelFile(join(dir, "p"), join(dir, "e"), { key, teeKey, iv0, chunkSize }))
-        await run(decryptModelFile(join(dir, "e"), join(dir, "d"), { key, expectedSigner: tee, chunkSize }))
-        expect(new Uint8Array(readFileSync(join(dir, "d")))).toEqual(data)
-        const inMemory = await run(encryptModel(data, { key, teeKey, iv0, chunkSize }))
-        expect(new Uint8Array(readFileSync(join(dir, "e")))).toEqual(inMemory)
-        expect(readdirSync(dir).sort()).toEqual(["d", "e", "p"])
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.constantFrom(-1, 0, 1),
+        async (chunkSize, k, d) => {
+          const dir = freshDir()
+          const data = recipe(Math.max(0, k * chunkSize + d))
+          writeFileSync(join(dir, "p"), data)
+          await run(encryptModelFile(join(dir, "p"), join(dir, "e"), { key, teeKey, iv0, chunkSize }))
+          await run(decryptModelFile(join(dir, "e"), join(dir, "d"), { key, expectedSigner: tee, chunkSize }))
+          expect(new Uint8Array(readFileSync(join(dir, "d")))).toEqual(data)
+          const inMemory = await run(encryptModel(data, { key, teeKey, iv0, chunkSize }))
+          expect(new Uint8Array(readFileSync(join(dir, "e")))).toEqual(inMemory)
+          expect(readdirSync(dir).sort()).toEqual(["d", "e", "p"])
+        },
+      ),
       { numRuns: 40 },
     )
   })

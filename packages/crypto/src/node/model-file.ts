@@ -7,7 +7,13 @@ import { Effect } from "effect"
 import { makeAesGcmCipher } from "../aes-gcm.js"
 import type { ModelFileIoError } from "../errors.js"
 import { ModelChunkCorrupted, type ModelFileTruncated } from "../errors.js"
-import type { DecryptModelError, DecryptModelOptions, EncryptModelError, EncryptModelOptions, ModelDecryption } from "../model-file.js"
+import type {
+  DecryptModelError,
+  DecryptModelOptions,
+  EncryptModelError,
+  EncryptModelOptions,
+  ModelDecryption,
+} from "../model-file.js"
 import { resolveIv0 } from "../model-file.js"
 import {
   aesKeyBytes,
@@ -104,7 +110,10 @@ export const encryptModelFile = (
   inPath: string,
   outPath: string,
   options: EncryptModelFileOptions,
-): Effect.Effect<{ readonly fileLength: number; readonly chunkCount: number }, EncryptModelError | ModelFileIoError | ModelFileTruncated> =>
+): Effect.Effect<
+  { readonly fileLength: number; readonly chunkCount: number },
+  EncryptModelError | ModelFileIoError | ModelFileTruncated
+> =>
   Effect.scoped(
     Effect.gen(function* () {
       const key = yield* aesKeyBytes(options.key)
