@@ -44,7 +44,8 @@ export class TransactionTimeout extends Data.TaggedError("TransactionTimeout")<{
   readonly timeoutMs: number
 }> {
   override get message() {
-    return `Transaction ${this.hash} was not mined within ${Math.round(this.timeoutMs / 1000)} s; it may still be pending`
+    const wait = this.timeoutMs >= 10_000 ? `${Math.round(this.timeoutMs / 1000)} s` : `${this.timeoutMs} ms`
+    return `Transaction ${this.hash} was not mined within ${wait}; it may still be pending`
   }
 }
 

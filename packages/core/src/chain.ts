@@ -71,10 +71,12 @@ export const makeChain = (
 
 /** A JSON-RPC provider tuned for the target: fast polling on loopback chains, the chain id pinned once known. */
 export const makeRpcProvider = (rpcUrl: string, chainId?: bigint): JsonRpcProvider => {
+  // cacheTimeout -1: ethers otherwise answers an identical read made within 250 ms from cache, so a read right after
+  // a mined write (the norm on an automining devnet) can return the pre-write state.
   const provider = new JsonRpcProvider(
     rpcUrl,
     chainId === undefined ? undefined : Network.from(chainId),
-    chainId === undefined ? {} : { staticNetwork: Network.from(chainId) },
+    chainId === undefined ? { cacheTimeout: -1 } : { staticNetwork: Network.from(chainId), cacheTimeout: -1 },
   )
   provider.pollingInterval = isLocal(rpcUrl) ? 50 : 1000
   return provider

@@ -9,7 +9,7 @@
  */
 import { Chain, InsufficientBalance, RpcError, Wallet } from "@0g-compute/core"
 import { Context, Effect, Layer } from "effect"
-import { isError, type TransactionReceipt, type TransactionRequest } from "ethers"
+import type { TransactionReceipt, TransactionRequest } from "ethers"
 import type { ContractName } from "../clients.js"
 import { type ContractRevert, TransactionReverted, TransactionTimeout } from "../errors.js"
 import { revertFromError } from "../revert.js"
@@ -51,6 +51,8 @@ export interface TxEngineOptions {
   readonly maxAttempts?: number
   /** Fee increase per retry, at least 10 (nodes' replacement rule). Default 12.5. */
   readonly feeBumpPercent?: number
+  /** Receipt polling interval. Default: the provider's polling interval, within [50, 4000] ms. */
+  readonly receiptPollMs?: number
 }
 
 export interface TxEngineShape {
@@ -150,16 +152,27 @@ export const makeTxEngine = (options: TxEngineOptions = {}) =>
         }),
       )
 
+    // Our own polling rather than provider.waitForTransaction: ethers' block subscriber ignores a block mined before
+    // it started (the normal case on an automining devnet) and can then wait for a block that never comes.
+    const pollMs =
+      options.receiptPollMs ?? Math.min(4_000, Math.max(50, (provider as { pollingInterval?: number }).pollingInterval ?? 1_000))
+    const pollReceipt = (hash: string) =>
+      Effect.gen(function* () {
+        for (;;) {
+          const receipt = yield* rpc("eth_getTransactionReceipt", () => provider.getTransactionReceipt(hash))
+          if (receipt !== null) return receipt
+          yield* Effect.sleep(pollMs)
+        }
+      })
+
     const waitReceipt = (req: TxRequest, hash: string) =>
       Effect.gen(function* () {
-        const receipt = yield* Effect.tryPromise({
-          try: () => provider.waitForTransaction(hash, 1, timeoutMs),
-          catch: (cause) =>
-            isError(cause, "TIMEOUT")
-              ? new TransactionTimeout({ hash, timeoutMs })
-              : new RpcError({ method: "eth_getTransactionReceipt", cause }),
-        })
-        if (receipt === null) return yield* new TransactionTimeout({ hash, timeoutMs })
+        const receipt = yield* pollReceipt(hash).pipe(
+          Effect.timeoutOrElse({
+            duration: timeoutMs,
+            orElse: () => Effect.fail(new TransactionTimeout({ hash, timeoutMs })),
+          }),
+        )
         const gasUsed = receipt.gasUsed
         const effectiveGasPrice = receipt.gasPrice
         const fee = gasUsed * effectiveGasPrice

@@ -1,0 +1,78 @@
+/**
+ * Test fixture for the chain tests in src/: one anvil with our contracts per test file, evm_snapshot isolation, and
+ * layers built per test (a fresh provider per test also means a fresh nonce slot after evm_revert).
+ * Not exported from the package entry.
+ */
+import { chainLayerFromRpc, makeRpcProvider, walletLayerFromPrivateKey } from "@0g-compute/core"
+import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { HDNodeWallet, type JsonRpcProvider, Mnemonic, parseEther } from "ethers"
+import { type AnvilInstance, type DeployedContracts, deployContracts, startAnvil, TEST_MNEMONIC } from "../node/index.js"
+
+export const E = (n: string | number): bigint => parseEther(String(n))
+
+/** Dev account #i of the standard mnemonic. */
+export const devAccount = (i: number) => {
+  const w = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(TEST_MNEMONIC), `m/44'/60'/0'/0/${i}`)
+  return { address: w.address, privateKey: w.privateKey }
+}
+
+export interface Devnet {
+  readonly anvil: AnvilInstance
+  readonly rpcUrl: string
+  readonly provider: JsonRpcProvider
+  readonly addrs: DeployedContracts
+  rpc<T = unknown>(method: string, params?: unknown[]): Promise<T>
+  snapshot(): Promise<void>
+  restore(): Promise<void>
+  stop(): Promise<void>
+}
+
+export const startDevnet = async (): Promise<Devnet> => {
+  const anvil = await startAnvil()
+  try {
+    const addrs = await deployContracts({ rpcUrl: anvil.rpcUrl })
+    const provider = makeRpcProvider(anvil.rpcUrl, BigInt(anvil.chainId)) // uncached: reads see the latest state
+    const rpc = <T>(method: string, params: unknown[] = []) => provider.send(method, params) as Promise<T>
+    let snap: string | undefined
+    return {
+      anvil,
+      rpcUrl: anvil.rpcUrl,
+      provider,
+      addrs,
+      rpc,
+      snapshot: async () => {
+        snap = await rpc<string>("evm_snapshot")
+      },
+      restore: async () => {
+        if (snap !== undefined) await rpc("evm_revert", [snap])
+        snap = undefined
+      },
+      stop: async () => {
+        provider.destroy()
+        await anvil.stop()
+      },
+    }
+  } catch (e) {
+    await anvil.stop()
+    throw e
+  }
+}
+
+/** Chain + Wallet for dev account `i` on a fresh provider. */
+export const baseLayer = (devnet: Devnet, i: number) =>
+  Layer.provideMerge(
+    walletLayerFromPrivateKey(Redacted.make(devAccount(i).privateKey)),
+    chainLayerFromRpc(devnet.rpcUrl, { network: "devnet" }),
+  )
+
+/** A runtime over a layer, with helpers that return the success or the typed failure. */
+export const runtimeOf = <R, E>(layer: Layer.Layer<R, E, never>) => {
+  const rt = ManagedRuntime.make(layer)
+  return {
+    run: <A, E2>(eff: Effect.Effect<A, E2, R>) => rt.runPromise(eff),
+    /** The typed failure of `eff`; rejects if it succeeds or dies. */
+    fail: <A, E2>(eff: Effect.Effect<A, E2, R>): Promise<E2> => rt.runPromise(Effect.flip(eff)),
+    dispose: () => rt.dispose(),
+  }
+}
+
