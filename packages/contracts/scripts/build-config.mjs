@@ -1,7 +1,7 @@
 // Shared by compile.mjs and the artifacts freshness test: what we compile, with which settings, and the
 // sourceHash that ties committed artifacts to their inputs.
 import { createHash } from "node:crypto"
-import { readFileSync, readdirSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 import { dirname, join, relative, sep } from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -32,7 +32,8 @@ export function readSources() {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const full = join(dir, entry.name)
       if (entry.isDirectory()) walk(full)
-      else if (entry.name.endsWith(".sol")) out[relative(PACKAGE_DIR, full).split(sep).join("/")] = readFileSync(full, "utf8")
+      else if (entry.name.endsWith(".sol"))
+        out[relative(PACKAGE_DIR, full).split(sep).join("/")] = readFileSync(full, "utf8")
     }
   }
   walk(SOLIDITY_DIR)

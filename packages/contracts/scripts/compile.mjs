@@ -5,13 +5,24 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
-import { ARTIFACTS_DIR, CONTRACTS, PACKAGE_DIR, SETTINGS, SOLC_VERSION, computeSourceHash, readSources } from "./build-config.mjs"
+import {
+  ARTIFACTS_DIR,
+  CONTRACTS,
+  computeSourceHash,
+  PACKAGE_DIR,
+  readSources,
+  SETTINGS,
+  SOLC_VERSION,
+} from "./build-config.mjs"
 
 const require = createRequire(join(PACKAGE_DIR, "package.json"))
 const solc = require("solc")
 const check = process.argv.includes("--check")
 // --only=Name,Name compiles a subset (development aid; artifacts of the others are left untouched)
-const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7).split(",")
+const only = process.argv
+  .find((a) => a.startsWith("--only="))
+  ?.slice(7)
+  .split(",")
 const selected = Object.entries(CONTRACTS).filter(([name]) => !only || only.includes(name))
 
 if (!solc.version().startsWith(SOLC_VERSION.split("+")[0])) {
@@ -41,7 +52,8 @@ const input = { language: "Solidity", sources, settings: { ...SETTINGS, outputSe
 const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImport }))
 const errors = (output.errors ?? []).filter((e) => e.severity === "error")
 for (const e of output.errors ?? []) {
-  if (e.severity === "error" || !/shadows an existing declaration/.test(e.message)) process.stderr.write(`${e.formattedMessage}\n`)
+  if (e.severity === "error" || !/shadows an existing declaration/.test(e.message))
+    process.stderr.write(`${e.formattedMessage}\n`)
 }
 if (errors.length > 0) process.exit(1)
 
@@ -74,7 +86,9 @@ if (check) {
     if (!same) stale.push(name)
   }
   if (stale.length > 0) {
-    process.stderr.write(`stale artifacts: ${stale.join(", ")} (run: pnpm --filter @0g-compute/contracts run compile)\n`)
+    process.stderr.write(
+      `stale artifacts: ${stale.join(", ")} (run: pnpm --filter @0g-compute/contracts run compile)\n`,
+    )
     process.exit(1)
   }
   process.stdout.write(`artifacts up to date (${seconds} s)\n`)
@@ -83,7 +97,9 @@ if (check) {
   for (const [name, a] of Object.entries(artifacts)) {
     writeFileSync(join(ARTIFACTS_DIR, `${name}.json`), `${JSON.stringify(a, null, 2)}\n`)
     const size = (a.deployedBytecode.length - 2) / 2
-    process.stdout.write(`${name.padEnd(18)} deployed ${String(size).padStart(6)} bytes${size > 24576 ? "  EXCEEDS EIP-170" : ""}\n`)
+    process.stdout.write(
+      `${name.padEnd(18)} deployed ${String(size).padStart(6)} bytes${size > 24576 ? "  EXCEEDS EIP-170" : ""}\n`,
+    )
   }
   process.stdout.write(`compiled in ${seconds} s\n`)
 }

@@ -1,7 +1,19 @@
-import { Contract, ContractFactory, Interface, Wallet, getAddress, toBeHex, zeroPadValue } from "ethers"
+import {
+  AbiCoder,
+  Contract,
+  ContractFactory,
+  getAddress,
+  Interface,
+  id,
+  keccak256,
+  toBeHex,
+  Wallet,
+  ZeroAddress,
+  zeroPadValue,
+} from "ethers"
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { DEPLOYER_ADDRESS, DEVNET_ADDRESSES, deployContracts, loadArtifact, startAnvil } from "../src/node/index.js"
-import { type Env, createEnv, expectRevert, mined } from "./helpers.js"
+import { createEnv, type Env, expectRevert, inferenceParams, mined } from "./helpers.js"
 
 const BEACON_SLOT = "0xa3f0ad74e5423aebfd80d3ef4346578335a9a72aeaee59ff6cb3582b35133d50"
 const NAMESPACES = {
@@ -25,7 +37,9 @@ afterEach(async () => env.restore())
 
 /** Initializer-related logs at `address` (the proxy's own BeaconUpgraded log is left out). */
 const topicsAt = async (address: string): Promise<{ topic: string; data: string }[]> => {
-  const logs = await env.rpc<{ topics: string[]; data: string }[]>("eth_getLogs", [{ address, fromBlock: "0x0", toBlock: "latest" }])
+  const logs = await env.rpc<{ topics: string[]; data: string }[]>("eth_getLogs", [
+    { address, fromBlock: "0x0", toBlock: "latest" },
+  ])
   const wanted = new Set([TOPIC_INITIALIZED, TOPIC_OWNERSHIP, TOPIC_CONTRACT_INITIALIZED])
   return logs.map((l) => ({ topic: l.topics[0] as string, data: l.data })).filter((l) => wanted.has(l.topic))
 }
@@ -73,7 +87,12 @@ describe("reference deployment", () => {
     expect(await env.fineTuning.lockTime()).toBe(86_400n)
     expect(await env.fineTuning.penaltyPercentage()).toBe(30n)
     await expectRevert(env.ledger.initialize(DEPLOYER_ADDRESS), env.ledger.interface, "AlreadyInitialized", [])
-    await expectRevert(env.inference.initialize(3600, env.addrs.ledger, DEPLOYER_ADDRESS), env.inference.interface, "AlreadyInitialized", [])
+    await expectRevert(
+      env.inference.initialize(3600, env.addrs.ledger, DEPLOYER_ADDRESS),
+      env.inference.interface,
+      "AlreadyInitialized",
+      [],
+    )
     await expectRevert(
       env.fineTuning.initialize(3600, env.addrs.ledger, DEPLOYER_ADDRESS, 30),
       env.fineTuning.interface,
@@ -87,7 +106,11 @@ describe("reference deployment", () => {
     expect(ledgerLogs.slice(0, 2).map((l) => l.topic)).toEqual([TOPIC_OWNERSHIP, TOPIC_INITIALIZED])
     expect(BigInt(ledgerLogs[1]?.data ?? "0x")).toBe(1n)
     const infLogs = await topicsAt(env.addrs.inference)
-    expect(infLogs.slice(0, 3).map((l) => l.topic)).toEqual([TOPIC_CONTRACT_INITIALIZED, TOPIC_OWNERSHIP, TOPIC_INITIALIZED])
+    expect(infLogs.slice(0, 3).map((l) => l.topic)).toEqual([
+      TOPIC_CONTRACT_INITIALIZED,
+      TOPIC_OWNERSHIP,
+      TOPIC_INITIALIZED,
+    ])
     const ftLogs = await topicsAt(env.addrs.fineTuning)
     expect(ftLogs.slice(0, 2).map((l) => l.topic)).toEqual([TOPIC_OWNERSHIP, TOPIC_INITIALIZED])
   })
@@ -100,7 +123,12 @@ describe("reference deployment", () => {
     }
     const [user] = env.w
     const ledgerImpl = new Contract(env.addrs.implementations.ledger, loadArtifact("LedgerManager").abi, user)
-    await expectRevert(ledgerImpl.getFunction("initialize")(DEPLOYER_ADDRESS), ledgerImpl.interface, "AlreadyInitialized", [])
+    await expectRevert(
+      ledgerImpl.getFunction("initialize")(DEPLOYER_ADDRESS),
+      ledgerImpl.interface,
+      "AlreadyInitialized",
+      [],
+    )
     expect(await ledgerImpl.getFunction("initialized")()).toBe(false)
     const ftImpl = new Contract(env.addrs.implementations.fineTuning, loadArtifact("FineTuningServing").abi, user)
     await mined(ftImpl.getFunction("initialize")(3600, env.addrs.ledger, DEPLOYER_ADDRESS, 10))
@@ -132,6 +160,20 @@ describe("reference deployment", () => {
     expect(BigInt(await env.provider.getStorage(env.addrs.fineTuning, BigInt(NAMESPACES.fineTuning) + 2n))).toBe(30n)
     // ledger namespace: first member is a mapping, so the slot itself stays empty
     expect(await env.provider.getStorage(env.addrs.ledger, NAMESPACES.ledger)).toBe(toBeHex(0, 32))
+    // ReentrancyGuard._status is slot 1: 0 on a fresh proxy, 1 (_NOT_ENTERED) after a nonReentrant call
+    expect(BigInt(await env.provider.getStorage(env.addrs.inference, 1))).toBe(0n)
+    const provider = env.inference.as(env.w[3] as Wallet)
+    await mined(provider.addOrUpdateService(inferenceParams(ZeroAddress), { value: 10n ** 20n }))
+    await mined(provider.removeService())
+    expect(BigInt(await env.provider.getStorage(env.addrs.inference, 1))).toBe(1n)
+  })
+
+  it("uses the ERC-7201 formula for the namespace slots", () => {
+    const slot = (ns: string): string =>
+      toBeHex(BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(["uint256"], [BigInt(id(ns)) - 1n]))) & ~0xffn, 32)
+    expect(slot("0g.serving.ledger")).toBe(NAMESPACES.ledger)
+    expect(slot("0g.serving.inference.v1.0")).toBe(NAMESPACES.inference)
+    expect(slot("0g.serving.finetuning.v1.0")).toBe(NAMESPACES.fineTuning)
   })
 
   it("is idempotent on an already deployed chain", async () => {

@@ -11,32 +11,101 @@ import {
   JsonRpcProvider,
   type Log,
   Network,
-  Wallet,
   parseEther,
+  Wallet,
 } from "ethers"
 import { expect } from "vitest"
-import { type AnvilInstance, type DeployedContracts, deployContracts, loadArtifact, startAnvil } from "../src/node/index.js"
+import {
+  type AnvilInstance,
+  type DeployedContracts,
+  deployContracts,
+  loadArtifact,
+  startAnvil,
+} from "../src/node/index.js"
 
 type LedgerFn =
-  | "MIN_ACCOUNT_BALANCE" | "MIN_TRANSFER_AMOUNT" | "MAX_PROVIDERS_PER_BATCH" | "MAX_PROVIDERS_PER_USER_PER_SERVICE"
-  | "MAX_SERVICES" | "MAX_ADDITIONAL_INFO_LENGTH" | "addLedger" | "depositFund" | "depositFundFor" | "refund"
-  | "transferFund" | "retrieveFund" | "deleteLedger" | "updateAdditionalInfo" | "spendFund" | "getLedger"
-  | "getAllLedgers" | "getLedgerProviders" | "registerService" | "setRecommendedService" | "getServiceInfo"
-  | "getServiceAddressByName" | "getAllActiveServices" | "getRecommendedService" | "getAllVersions"
-  | "isRecommendedVersion" | "initialize" | "initialized" | "owner" | "transferOwnership" | "renounceOwnership"
+  | "MIN_ACCOUNT_BALANCE"
+  | "MIN_TRANSFER_AMOUNT"
+  | "MAX_PROVIDERS_PER_BATCH"
+  | "MAX_PROVIDERS_PER_USER_PER_SERVICE"
+  | "MAX_SERVICES"
+  | "MAX_ADDITIONAL_INFO_LENGTH"
+  | "addLedger"
+  | "depositFund"
+  | "depositFundFor"
+  | "refund"
+  | "transferFund"
+  | "retrieveFund"
+  | "deleteLedger"
+  | "updateAdditionalInfo"
+  | "spendFund"
+  | "getLedger"
+  | "getAllLedgers"
+  | "getLedgerProviders"
+  | "registerService"
+  | "setRecommendedService"
+  | "getServiceInfo"
+  | "getServiceAddressByName"
+  | "getAllActiveServices"
+  | "getRecommendedService"
+  | "getAllVersions"
+  | "isRecommendedVersion"
+  | "initialize"
+  | "initialized"
+  | "owner"
+  | "transferOwnership"
+  | "renounceOwnership"
 type ServingFn =
-  | "MIN_LOCKTIME" | "MAX_LOCKTIME" | "MIN_PROVIDER_STAKE" | "accountExists" | "getPendingRefund" | "addAccount"
-  | "depositFund" | "requestRefundAll" | "processRefund" | "deleteAccount" | "getAccount" | "getAllAccounts"
-  | "getAccountsByProvider" | "getAccountsByUser" | "getBatchAccountsByUsers" | "addOrUpdateService" | "removeService"
-  | "getService" | "getAllServices" | "acknowledgeTEESigner" | "acknowledgeTEESignerByOwner"
-  | "revokeTEESignerAcknowledgement" | "updateLockTime" | "lockTime" | "ledgerAddress" | "supportsInterface"
-  | "initialize" | "initialized" | "owner" | "transferOwnership" | "renounceOwnership"
+  | "MIN_LOCKTIME"
+  | "MAX_LOCKTIME"
+  | "MIN_PROVIDER_STAKE"
+  | "accountExists"
+  | "getPendingRefund"
+  | "addAccount"
+  | "depositFund"
+  | "requestRefundAll"
+  | "processRefund"
+  | "deleteAccount"
+  | "getAccount"
+  | "getAllAccounts"
+  | "getAccountsByProvider"
+  | "getAccountsByUser"
+  | "getBatchAccountsByUsers"
+  | "addOrUpdateService"
+  | "removeService"
+  | "getService"
+  | "getAllServices"
+  | "acknowledgeTEESigner"
+  | "acknowledgeTEESignerByOwner"
+  | "revokeTEESignerAcknowledgement"
+  | "updateLockTime"
+  | "lockTime"
+  | "ledgerAddress"
+  | "supportsInterface"
+  | "initialize"
+  | "initialized"
+  | "owner"
+  | "transferOwnership"
+  | "renounceOwnership"
 type InferenceFn =
-  | ServingFn | "serviceExists" | "revokeToken" | "revokeTokens" | "revokeAllTokens" | "isTokenRevoked"
-  | "settleFeesWithTEE" | "previewSettlementResults"
+  | ServingFn
+  | "serviceExists"
+  | "revokeToken"
+  | "revokeTokens"
+  | "revokeAllTokens"
+  | "isTokenRevoked"
+  | "settleFeesWithTEE"
+  | "previewSettlementResults"
 type FineTuningFn =
-  | ServingFn | "addDeliverable" | "acknowledgeDeliverable" | "abandonDeliverable" | "getDeliverable"
-  | "getDeliverables" | "settleFees" | "updatePenaltyPercentage" | "penaltyPercentage"
+  | ServingFn
+  | "addDeliverable"
+  | "acknowledgeDeliverable"
+  | "abandonDeliverable"
+  | "getDeliverable"
+  | "getDeliverables"
+  | "settleFees"
+  | "updatePenaltyPercentage"
+  | "penaltyPercentage"
 
 /** An ethers Contract whose method names are spelled out, so strict indexing stays usable in tests. */
 export type Bound<K extends string> = { readonly [P in K]: BaseContractMethod } & {
@@ -48,7 +117,11 @@ export type LedgerC = Bound<LedgerFn>
 export type InferenceC = Bound<InferenceFn>
 export type FineTuningC = Bound<FineTuningFn>
 
-function bind<K extends string>(address: string, name: "LedgerManager" | "InferenceServing" | "FineTuningServing", runner: Wallet): Bound<K> {
+function bind<K extends string>(
+  address: string,
+  name: "LedgerManager" | "InferenceServing" | "FineTuningServing",
+  runner: Wallet,
+): Bound<K> {
   const c = new Contract(address, loadArtifact(name).abi, runner)
   return Object.assign(c, { as: (s: Wallet) => bind<K>(address, name, s) }) as unknown as Bound<K>
 }
@@ -92,7 +165,7 @@ export async function createEnv(): Promise<Env> {
   const root = HDNodeWallet.fromPhrase(anvil_mnemonic(), undefined, "m/44'/60'/0'/0")
   const w = Array.from({ length: 10 }, (_, i) => new Wallet(root.deriveChild(i).privateKey, provider))
   const owner = w[0] as Wallet
-  const rpc = <T,>(method: string, params: unknown[] = []): Promise<T> => provider.send(method, params) as Promise<T>
+  const rpc = <T>(method: string, params: unknown[] = []): Promise<T> => provider.send(method, params) as Promise<T>
   let snap: string | undefined
   return {
     anvil,
@@ -162,7 +235,12 @@ export function revertData(error: unknown): string | undefined {
 }
 
 /** Asserts that `p` reverts with the custom error `name` (decoded by `iface`) and, if given, exactly `args`. */
-export async function expectRevert(p: Promise<unknown>, iface: Interface, name: string, args?: readonly unknown[]): Promise<void> {
+export async function expectRevert(
+  p: Promise<unknown>,
+  iface: Interface,
+  name: string,
+  args?: readonly unknown[],
+): Promise<void> {
   let error: unknown
   try {
     await p
@@ -183,7 +261,11 @@ export async function expectStringRevert(p: Promise<unknown>, iface: Interface, 
 }
 
 /** Decoded events named `name` emitted by `contract` in `receipt`, in log order. */
-export function events(receipt: ContractTransactionReceipt, contract: { interface: Interface; target: string }, name: string): unknown[][] {
+export function events(
+  receipt: ContractTransactionReceipt,
+  contract: { interface: Interface; target: string },
+  name: string,
+): unknown[][] {
   return receipt.logs
     .filter((l: Log) => l.address.toLowerCase() === contract.target.toLowerCase())
     .map((l: Log) => contract.interface.parseLog(l))
@@ -238,9 +320,11 @@ export async function commonSetup(env: Env, services: { inference?: boolean; fin
   }
   if (services.fineTuning) {
     await mined(
-      env.fineTuning.as(r.provider1).addOrUpdateService("https://ft.example", QUOTA, 10n, false, ["qwen"], r.signer.address, {
-        value: E(100),
-      }),
+      env.fineTuning
+        .as(r.provider1)
+        .addOrUpdateService("https://ft.example", QUOTA, 10n, false, ["qwen"], r.signer.address, {
+          value: E(100),
+        }),
     )
     await mined(env.fineTuning.acknowledgeTEESignerByOwner(r.provider1.address))
     await mined(env.ledger.as(r.owner).transferFund(r.provider1.address, FINE_TUNING, E(1)))

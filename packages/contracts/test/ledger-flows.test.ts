@@ -1,17 +1,17 @@
 import { Wallet } from "ethers"
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import {
+  commonSetup,
+  createEnv,
   E,
   type Env,
+  events,
+  expectRevert,
   FINE_TUNING,
   INFERENCE,
   LOCK_TIME,
-  type Roles,
-  commonSetup,
-  createEnv,
-  events,
-  expectRevert,
   mined,
+  type Roles,
 } from "./helpers.js"
 
 let env: Env
@@ -43,15 +43,32 @@ describe("ledger -> sub-account transfers", () => {
     expect((await ft(r.user1)).balance).toBe(E(2))
     expect(await env.balanceOf(env.addrs.inference)).toBe(E(3) + E(100)) // sub-accounts + stake
     const receipt = await transfer(r.user1, E("0.3"))
-    expect(events(receipt, env.inference, "BalanceUpdated")).toEqual([[r.user1.address, r.provider1.address, E("2.3"), 0n]])
+    expect(events(receipt, env.inference, "BalanceUpdated")).toEqual([
+      [r.user1.address, r.provider1.address, E("2.3"), 0n],
+    ])
     expect(await ledgerOf(r.user1)).toEqual([E("5.7"), E(10)])
   })
 
   it("needs the minimum for a new sub-account and enough available balance", async () => {
     const u = env.ledger.as(r.user1)
-    await expectRevert(u.transferFund(r.provider2.address, INFERENCE, E("0.9")), u.interface, "MinimumDepositRequired", [E("0.9"), E(1)])
-    await expectRevert(u.transferFund(r.provider1.address, INFERENCE, E(7)), u.interface, "InsufficientAvailableBalance", [E(6), E(7)])
-    await expectRevert(u.transferFund(r.provider2.address, INFERENCE, E(7)), u.interface, "InsufficientAvailableBalance", [E(6), E(7)])
+    await expectRevert(
+      u.transferFund(r.provider2.address, INFERENCE, E("0.9")),
+      u.interface,
+      "MinimumDepositRequired",
+      [E("0.9"), E(1)],
+    )
+    await expectRevert(
+      u.transferFund(r.provider1.address, INFERENCE, E(7)),
+      u.interface,
+      "InsufficientAvailableBalance",
+      [E(6), E(7)],
+    )
+    await expectRevert(
+      u.transferFund(r.provider2.address, INFERENCE, E(7)),
+      u.interface,
+      "InsufficientAvailableBalance",
+      [E(6), E(7)],
+    )
     await mined(u.transferFund(r.provider1.address, INFERENCE, 0n)) // zero top-up of an existing account is fine
   })
 
@@ -102,7 +119,10 @@ describe("ledger -> sub-account transfers", () => {
     }
     expect((await inf(r.user1)).validRefundsLength).toBe(5n)
     await transfer(r.user1, E("0.01"))
-    await expectRevert(u.retrieveFund([r.provider1.address], INFERENCE), env.inference.interface, "TooManyRefunds", [r.user1.address, r.provider1.address])
+    await expectRevert(u.retrieveFund([r.provider1.address], INFERENCE), env.inference.interface, "TooManyRefunds", [
+      r.user1.address,
+      r.provider1.address,
+    ])
 
     await mined(u.depositFund({ value: E(60) }))
     for (let i = 1; i < 50; i++) await mined(u.transferFund(Wallet.createRandom().address, FINE_TUNING, E(1)))
@@ -179,7 +199,9 @@ describe("full exit", () => {
     expect(await env.balanceOf(r.owner.address)).toBe(before + E(5) - receipt.gasUsed * receipt.gasPrice)
     expect(events(receipt, env.inference, "AccountDeleted")).toEqual([[r.owner.address, r.provider1.address, 0n]])
     expect(events(receipt, env.fineTuning, "AccountDeleted")).toEqual([[r.owner.address, r.provider1.address, 0n]])
-    await expectRevert(env.ledger.getLedger(r.owner.address), env.ledger.interface, "LedgerNotExists", [r.owner.address])
+    await expectRevert(env.ledger.getLedger(r.owner.address), env.ledger.interface, "LedgerNotExists", [
+      r.owner.address,
+    ])
     expect(await env.inference.accountExists(r.owner.address, r.provider1.address)).toBe(false)
     expect(await env.ledger.getLedgerProviders(r.owner.address, INFERENCE)).toEqual([])
 

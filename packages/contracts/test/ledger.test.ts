@@ -1,18 +1,18 @@
-import { Contract, ContractFactory, Wallet, ZeroAddress } from "ethers"
+import { type Contract, ContractFactory, type Wallet, ZeroAddress } from "ethers"
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { loadArtifact } from "../src/node/index.js"
 import {
-  E,
-  type Env,
-  INFERENCE,
-  type Roles,
   commonSetup,
   compileFixture,
   createEnv,
+  E,
+  type Env,
   events,
   expectRevert,
   expectStringRevert,
+  INFERENCE,
   mined,
+  type Roles,
 } from "./helpers.js"
 
 let env: Env
@@ -58,8 +58,14 @@ describe("LedgerManager ledgers", () => {
   it("addLedger: returns (value, 0) and enforces minimum, info length, uniqueness in that order", async () => {
     const u = env.ledger.as(fresh())
     expect([...(await u.addLedger.staticCall("x", { value: E(3) }))]).toEqual([E(3), 0n])
-    await expectRevert(u.addLedger("x".repeat(5000), { value: E(2) }), u.interface, "MinimumDepositRequired", [E(2), E(3)])
-    await expectRevert(u.addLedger("x".repeat(4097), { value: E(3) }), u.interface, "AdditionalInfoTooLong", [4097n, 4096n])
+    await expectRevert(u.addLedger("x".repeat(5000), { value: E(2) }), u.interface, "MinimumDepositRequired", [
+      E(2),
+      E(3),
+    ])
+    await expectRevert(u.addLedger("x".repeat(4097), { value: E(3) }), u.interface, "AdditionalInfoTooLong", [
+      4097n,
+      4096n,
+    ])
     await mined(u.addLedger("x".repeat(4096), { value: E(3) }))
     expect((await ledgerOf(fresh().address)).additionalInfo.length).toBe(4096)
     await expectRevert(u.addLedger("", { value: E(3) }), u.interface, "LedgerExists", [fresh().address])
@@ -80,8 +86,18 @@ describe("LedgerManager ledgers", () => {
   it("depositFundFor checks the recipient first, then the amount, and credits the recipient", async () => {
     const payer = env.ledger.as(r.user1)
     await expectRevert(payer.depositFundFor(ZeroAddress, { value: 0n }), payer.interface, "ZeroAddressNotAllowed", [])
-    await expectRevert(payer.depositFundFor(fresh().address, { value: 0n }), payer.interface, "ZeroAmountNotAllowed", [])
-    await expectRevert(payer.depositFundFor(fresh().address, { value: E(1) }), payer.interface, "MinimumDepositRequired", [E(1), E(3)])
+    await expectRevert(
+      payer.depositFundFor(fresh().address, { value: 0n }),
+      payer.interface,
+      "ZeroAmountNotAllowed",
+      [],
+    )
+    await expectRevert(
+      payer.depositFundFor(fresh().address, { value: E(1) }),
+      payer.interface,
+      "MinimumDepositRequired",
+      [E(1), E(3)],
+    )
     await mined(payer.depositFundFor(fresh().address, { value: E(4) }))
     await mined(payer.depositFundFor(r.owner.address, { value: E(1) }))
     expect((await ledgerOf(fresh().address)).totalBalance).toBe(E(4))
@@ -129,7 +145,12 @@ describe("LedgerManager ledgers", () => {
   it("getLedgerProviders lists providers per service name", async () => {
     expect(await env.ledger.getLedgerProviders(r.user1.address, INFERENCE)).toEqual([r.provider1.address])
     expect(await env.ledger.getLedgerProviders(r.user1.address, "fine-tuning-v1.0")).toEqual([])
-    await expectRevert(env.ledger.getLedgerProviders(r.user1.address, "nope"), env.ledger.interface, "ServiceNotFound", [ZeroAddress])
+    await expectRevert(
+      env.ledger.getLedgerProviders(r.user1.address, "nope"),
+      env.ledger.interface,
+      "ServiceNotFound",
+      [ZeroAddress],
+    )
   })
 })
 
@@ -150,7 +171,11 @@ describe("LedgerManager service registry", () => {
     expect(await env.ledger.getServiceAddressByName("inference-v2.0")).toBe(v2)
     expect(await env.ledger.getServiceAddressByName("inference-v9")).toBe(ZeroAddress)
     const all = await env.ledger.getAllActiveServices()
-    expect(all.map((s: { fullName: string }) => s.fullName)).toEqual(["inference-v1.0", "fine-tuning-v1.0", "inference-v2.0"])
+    expect(all.map((s: { fullName: string }) => s.fullName)).toEqual([
+      "inference-v1.0",
+      "fine-tuning-v1.0",
+      "inference-v2.0",
+    ])
 
     const rec = await mined(env.ledger.setRecommendedService("inference", "v2.0"))
     expect(events(rec, env.ledger, "RecommendedServiceUpdated")).toEqual([["inference", "v2.0", v2]])
@@ -159,7 +184,11 @@ describe("LedgerManager service registry", () => {
     expect(await env.ledger.isRecommendedVersion("inference", "v1.0")).toBe(false)
     expect((await env.ledger.getServiceInfo(env.addrs.inference)).isRecommended).toBe(false)
     const [versions, addresses, flags] = await env.ledger.getAllVersions("inference")
-    expect([[...versions], [...addresses], [...flags]]).toEqual([["v1.0", "v2.0"], [env.addrs.inference, v2], [false, true]])
+    expect([[...versions], [...addresses], [...flags]]).toEqual([
+      ["v1.0", "v2.0"],
+      [env.addrs.inference, v2],
+      [false, true],
+    ])
   })
 
   it("returns a zeroed ServiceInfo for unknown addresses", async () => {
@@ -170,13 +199,23 @@ describe("LedgerManager service registry", () => {
   it("reverts registry misuse with the documented errors", async () => {
     const i = env.ledger.interface
     const v2 = await newServiceImpl()
-    await expectRevert(env.ledger.registerService("inference", "v2", ZeroAddress, ""), i, "InvalidServiceAddress", [ZeroAddress])
+    await expectRevert(env.ledger.registerService("inference", "v2", ZeroAddress, ""), i, "InvalidServiceAddress", [
+      ZeroAddress,
+    ])
     await expectRevert(env.ledger.registerService("", "v2", v2, ""), i, "ServiceTypeRequired", [])
     await expectRevert(env.ledger.registerService("inference", "", v2, ""), i, "VersionRequired", [])
-    await expectRevert(env.ledger.registerService("x", "y", env.addrs.inference, ""), i, "ServiceAlreadyRegistered", [env.addrs.inference])
-    await expectRevert(env.ledger.registerService("inference", "v1.0", v2, ""), i, "ServiceNameExists", ["inference-v1.0"])
-    await expectRevert(env.ledger.registerService("x", "y", r.user2.address, ""), i, "ServiceMustImplementIServing", [r.user2.address])
-    await expectRevert(env.ledger.registerService("x", "y", env.addrs.ledger, ""), i, "ServiceMustImplementIServing", [env.addrs.ledger])
+    await expectRevert(env.ledger.registerService("x", "y", env.addrs.inference, ""), i, "ServiceAlreadyRegistered", [
+      env.addrs.inference,
+    ])
+    await expectRevert(env.ledger.registerService("inference", "v1.0", v2, ""), i, "ServiceNameExists", [
+      "inference-v1.0",
+    ])
+    await expectRevert(env.ledger.registerService("x", "y", r.user2.address, ""), i, "ServiceMustImplementIServing", [
+      r.user2.address,
+    ])
+    await expectRevert(env.ledger.registerService("x", "y", env.addrs.ledger, ""), i, "ServiceMustImplementIServing", [
+      env.addrs.ledger,
+    ])
     await expectRevert(env.ledger.setRecommendedService("inference", "v7"), i, "ServiceNotFound", [ZeroAddress])
     await expectRevert(env.ledger.getRecommendedService("foo"), i, "NoRecommendedService", ["foo"])
     const stranger = env.ledger.as(r.user1)
@@ -189,13 +228,19 @@ describe("LedgerManager service registry", () => {
     const u = env.ledger.as(r.user1)
     // user == provider makes the service revert ProviderCannotBeUser, which the ledger swallows
     await expectRevert(u.transferFund(r.user1.address, INFERENCE, E(1)), u.interface, "CallFailed", [])
-    await expectRevert(u.transferFund(r.provider2.address, "inference-v9", E(1)), u.interface, "ServiceNotFound", [ZeroAddress])
-    await expectRevert(u.retrieveFund([r.provider1.address], "inference-v9"), u.interface, "ServiceNotFound", [ZeroAddress])
+    await expectRevert(u.transferFund(r.provider2.address, "inference-v9", E(1)), u.interface, "ServiceNotFound", [
+      ZeroAddress,
+    ])
+    await expectRevert(u.retrieveFund([r.provider1.address], "inference-v9"), u.interface, "ServiceNotFound", [
+      ZeroAddress,
+    ])
   })
 
   it("re-entry: LedgerLocked on the user's ledger, OZ string on nonReentrant functions", async () => {
     const { abi, bytecode } = compileFixture("ReentrantProbe.sol", "ReentrantProbe")
-    const probe = (await (await new ContractFactory(abi, bytecode, r.owner).deploy(env.addrs.ledger)).waitForDeployment()) as Contract
+    const probe = (await (
+      await new ContractFactory(abi, bytecode, r.owner).deploy(env.addrs.ledger)
+    ).waitForDeployment()) as Contract
     const probeAddr = await probe.getAddress()
     await mined(env.ledger.registerService("probe", "v1", probeAddr, "reentrancy probe"))
     // transferFund holds user1's lock while calling the "service", which calls spendFund(user1)
@@ -206,7 +251,16 @@ describe("LedgerManager service registry", () => {
 
     // as a provider, the probe re-enters removeService from the stake payout
     const data = env.inference.interface.encodeFunctionData("addOrUpdateService", [
-      { serviceType: "t", url: "u", model: "m", verifiability: "", inputPrice: 1n, outputPrice: 1n, additionalInfo: "", teeSignerAddress: ZeroAddress },
+      {
+        serviceType: "t",
+        url: "u",
+        model: "m",
+        verifiability: "",
+        inputPrice: 1n,
+        outputPrice: 1n,
+        additionalInfo: "",
+        teeSignerAddress: ZeroAddress,
+      },
     ])
     await mined(probe.getFunction("forward")(env.addrs.inference, data, { value: E(100) }))
     await mined(probe.getFunction("removeAndReenter")(env.addrs.inference))

@@ -172,7 +172,8 @@ async function launch(bin: string, port: number, chainId: number, options: Start
       child.once("error", onError)
     })
     const answered = await rpcChainId(rpcUrl)
-    if (answered !== chainId) throw new AnvilStartError(`anvil on ${rpcUrl} reports chain id ${answered}, expected ${chainId}`, false)
+    if (answered !== chainId)
+      throw new AnvilStartError(`anvil on ${rpcUrl} reports chain id ${answered}, expected ${chainId}`, false)
   } catch (error) {
     await stop()
     throw error

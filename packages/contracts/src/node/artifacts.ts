@@ -2,7 +2,12 @@ import { readFileSync } from "node:fs"
 import type { InterfaceAbi } from "ethers"
 
 /** Contracts with a committed artifact in packages/contracts/artifacts/. */
-export type ArtifactName = "LedgerManager" | "InferenceServing" | "FineTuningServing" | "UpgradeableBeacon" | "BeaconProxy"
+export type ArtifactName =
+  | "LedgerManager"
+  | "InferenceServing"
+  | "FineTuningServing"
+  | "UpgradeableBeacon"
+  | "BeaconProxy"
 
 export const ARTIFACT_NAMES: readonly ArtifactName[] = [
   "LedgerManager",

@@ -1,4 +1,4 @@
-import { ContractFactory, Interface, JsonRpcProvider, Network, Wallet, getAddress, getCreateAddress } from "ethers"
+import { ContractFactory, getAddress, getCreateAddress, Interface, JsonRpcProvider, Network, Wallet } from "ethers"
 import { type ArtifactName, loadArtifact } from "./artifacts.js"
 
 /** Account #0 of the standard test mnemonic; every devnet deploy transaction comes from it. */
@@ -65,6 +65,9 @@ export async function deployContracts(options: DeployOptions): Promise<DeployedC
     provider.destroy()
   }
 }
+
+/** Alias of {@link deployContracts}: the reference (contracts.md §3) deploy sequence. */
+export const deployReference = deployContracts
 
 async function run(provider: JsonRpcProvider, chainId: bigint): Promise<DeployedContracts> {
   const wallet = new Wallet(DEPLOYER_PRIVATE_KEY)
@@ -174,7 +177,10 @@ function expectedAddresses(from: string): DeployedContracts {
     implementations: { ledger: at(0), inference: at(4), fineTuning: at(10) },
   }
   // guards against a wrong key: the SDK hardcodes these
-  if (result.ledger !== getAddress(DEVNET_ADDRESSES.ledger) || result.fineTuning !== getAddress(DEVNET_ADDRESSES.fineTuning)) {
+  if (
+    result.ledger !== getAddress(DEVNET_ADDRESSES.ledger) ||
+    result.fineTuning !== getAddress(DEVNET_ADDRESSES.fineTuning)
+  ) {
     throw new Error(`deployer ${from} does not produce the reference devnet addresses`)
   }
   return result
@@ -190,7 +196,9 @@ async function createData(name: ArtifactName, args: unknown[]): Promise<string> 
 async function isDeployed(provider: JsonRpcProvider, r: DeployedContracts): Promise<boolean> {
   const initializedSel = new Interface(["function initialized() view returns (bool)"]).encodeFunctionData("initialized")
   for (const addr of [r.ledger, r.inference, r.fineTuning]) {
-    const out = (await provider.send("eth_call", [{ to: addr, data: initializedSel }, "latest"]).catch(() => "0x")) as string
+    const out = (await provider
+      .send("eth_call", [{ to: addr, data: initializedSel }, "latest"])
+      .catch(() => "0x")) as string
     if (out === "0x" || BigInt(out) !== 1n) return false
   }
   const ledger = new Interface(loadArtifact("LedgerManager").abi)

@@ -1,4 +1,4 @@
-export { type AnvilInstance, type StartAnvilOptions, TEST_MNEMONIC, resolveAnvilBinary, startAnvil } from "./anvil.js"
+export { type AnvilInstance, resolveAnvilBinary, type StartAnvilOptions, startAnvil, TEST_MNEMONIC } from "./anvil.js"
 export { ARTIFACT_NAMES, type Artifact, type ArtifactName, loadArtifact } from "./artifacts.js"
 export {
   DEFAULT_LOCK_TIME,
@@ -6,9 +6,10 @@ export {
   DEPLOYER_ADDRESS,
   DEPLOYER_PRIVATE_KEY,
   DEVNET_ADDRESSES,
-  type DeployOptions,
   type DeployedContracts,
+  type DeployOptions,
+  deployContracts,
+  deployReference,
   FINE_TUNING_SERVICE_NAME,
   INFERENCE_SERVICE_NAME,
-  deployContracts,
 } from "./deploy.js"
