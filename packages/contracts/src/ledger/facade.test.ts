@@ -1,0 +1,110 @@
+import { Redacted } from "effect"
+import { Wallet as EthersWallet } from "ethers"
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { type Devnet, devAccount, E, startDevnet } from "../testing/devnet.js"
+import { LedgerClient } from "./facade.js"
+
+let devnet: Devnet
+beforeAll(async () => {
+  devnet = await startDevnet()
+})
+afterAll(async () => {
+  await devnet?.stop()
+})
+beforeEach(async () => devnet.snapshot())
+afterEach(async () => devnet.restore())
+
+const user = devAccount(3)
+const P_INF = devAccount(4).address
+
+/** The rejection of a promise that must reject. */
+const rejection = async (p: Promise<unknown>): Promise<Error & Record<string, unknown>> => {
+  try {
+    await p
+  } catch (e) {
+    return e as Error & Record<string, unknown>
+  }
+  throw new Error("expected a rejection")
+}
+
+describe("LedgerClient (Promise facade)", () => {
+  it("runs the ledger with decimal 0G strings or bigint neuron", async () => {
+    const client = await LedgerClient.connect({ privateKey: Redacted.make(user.privateKey), rpcUrl: devnet.rpcUrl })
+    try {
+      expect(client.address).toBe(user.address)
+      const added = await client.add("3.5", "via facade")
+      expect(added.hash).toMatch(/^0x[0-9a-f]{64}$/)
+      expect(added.fee).toBe(added.gasUsed * added.effectiveGasPrice)
+      await client.deposit(E("0.5"))
+      await client.transfer(P_INF, "inference", "1")
+      expect(await client.get()).toEqual({
+        user: user.address,
+        total: E(4),
+        available: E(3),
+        locked: E(1),
+        additionalInfo: "via facade",
+      })
+      const [sub] = await client.listSubAccounts("inference")
+      expect(sub).toMatchObject({ provider: P_INF, balance: E(1), serviceName: "inference-v1.0" })
+      expect((await client.limits()).minAccountBalance).toBe(E(3))
+    } finally {
+      await client.close()
+    }
+  })
+
+  it("rejects with Errors carrying the typed error's _tag and fields", async () => {
+    const client = await LedgerClient.connect({ privateKey: user.privateKey, rpcUrl: devnet.rpcUrl, network: "devnet" })
+    try {
+      const nonce = await devnet.provider.getTransactionCount(user.address)
+      const badAmount = await rejection(client.add("1.2.3"))
+      expect(badAmount).toBeInstanceOf(Error)
+      expect(badAmount).toMatchObject({ _tag: "InvalidAmount", input: "1.2.3" })
+
+      const noLedger = await rejection(client.refund("1"))
+      expect(noLedger).toBeInstanceOf(Error)
+      expect(noLedger).toMatchObject({ _tag: "LedgerNotFound", user: user.address })
+      expect(noLedger.message).toBe(`No ledger exists for ${user.address}; create one with \`ledger add\``)
+
+      const below = await rejection(client.add("2"))
+      expect(below).toMatchObject({ _tag: "BelowMinimum", amount: E(2), minimum: E(3) })
+      expect(below.message).toBe("Initial ledger deposit of 2 0G is below the on-chain minimum of 3 0G")
+
+      await client.add(3n * 10n ** 18n)
+      const self = await rejection(client.transfer(user.address, "inference", "1"))
+      expect(self).toMatchObject({ _tag: "ProviderIsSelf", provider: user.address })
+      const short = await rejection(client.refund("10"))
+      expect(short).toMatchObject({ _tag: "InsufficientBalance", required: E(10), available: E(3) })
+      expect(await devnet.provider.getTransactionCount(user.address)).toBe(nonce + 1) // only the add
+    } finally {
+      await client.close()
+    }
+  })
+
+  it("accepts any ethers signer, connecting one without a provider to the chain", async () => {
+    const client = await LedgerClient.connect({ signer: new EthersWallet(user.privateKey), rpcUrl: devnet.rpcUrl })
+    try {
+      await client.add("3")
+      expect((await client.get()).total).toBe(E(3))
+    } finally {
+      await client.close()
+    }
+  })
+
+  it("is read-only without a key, and fails fast on bad configuration without leaking the key", async () => {
+    const reader = await LedgerClient.connect({ rpcUrl: devnet.rpcUrl })
+    try {
+      expect(reader.address).toBeUndefined()
+      expect(await rejection(reader.add("3"))).toMatchObject({ _tag: "SignerRequired" })
+      expect(await rejection(reader.get(user.address))).toMatchObject({ _tag: "LedgerNotFound" })
+    } finally {
+      await reader.close()
+    }
+    const badKey = `0x${"zz".repeat(32)}`
+    const keyErr = await rejection(LedgerClient.connect({ privateKey: badKey, rpcUrl: devnet.rpcUrl }))
+    expect(keyErr).toMatchObject({ _tag: "InvalidPrivateKey" })
+    expect(JSON.stringify({ ...keyErr, message: keyErr.message })).not.toContain("zz".repeat(32))
+    const wrongNet = await rejection(LedgerClient.connect({ rpcUrl: devnet.rpcUrl, network: "mainnet" }))
+    expect(wrongNet).toMatchObject({ _tag: "ChainMismatch", expected: 16661n, actual: 31337n })
+    expect(await rejection(LedgerClient.connect({}))).toMatchObject({ _tag: "ConnectionRequired" })
+  })
+})
