@@ -10,6 +10,7 @@ import {
   expectRevert,
   expectStringRevert,
   FINE_TUNING,
+  LOCK_TIME,
   mined,
   QUOTA,
   type Roles,
@@ -145,6 +146,24 @@ describe("FineTuningServing accounts and services", () => {
     ])
     expect(await env.balanceOf(p1())).toBe(before + E(100) - receipt.gasUsed * receipt.gasPrice)
     expect(await env.fineTuning.getAllServices()).toEqual([])
+  })
+
+  it("refund slots as in inference: 1 live after retrieve, 0 after processing, slot reused by a 0.3 top-up", async () => {
+    const u = env.ledger.as(r.user1)
+    const acct = () => env.fineTuning.getAccount(r.user1.address, p1())
+    await mined(u.retrieveFund([p1()], FINE_TUNING))
+    let a = await acct()
+    expect([a.refunds.length, a.validRefundsLength, a.pendingRefund]).toEqual([1, 1n, E(2)])
+    expect(await env.fineTuning.getPendingRefund(r.user1.address, p1())).toBe(E(2))
+    await env.increaseTime(LOCK_TIME + 1)
+    await mined(u.retrieveFund([p1()], FINE_TUNING))
+    a = await acct()
+    expect([a.refunds.length, a.validRefundsLength, a.balance]).toEqual([1, 0n, 0n])
+    await mined(u.transferFund(p1(), FINE_TUNING, E("0.3")))
+    await mined(u.retrieveFund([p1()], FINE_TUNING))
+    a = await acct()
+    expect([a.refunds.length, a.validRefundsLength, a.refunds[0].amount]).toEqual([1, 1n, E("0.3")])
+    expect((await env.ledger.getLedger(r.user1.address)).availableBalance).toBe(E("9.7"))
   })
 
   it("ledger-only entry points revert CallerNotLedger() without arguments", async () => {
