@@ -16,7 +16,11 @@ import {
   type LedgerManagerTypes,
 } from "./generated/index.js"
 
-const abis = { LedgerManager: LedgerManagerAbi, InferenceServing: InferenceServingAbi, FineTuningServing: FineTuningServingAbi }
+const abis = {
+  LedgerManager: LedgerManagerAbi,
+  InferenceServing: InferenceServingAbi,
+  FineTuningServing: FineTuningServingAbi,
+}
 const selectors = {
   LedgerManager: LedgerManagerErrorSelectors,
   InferenceServing: InferenceServingErrorSelectors,
@@ -50,7 +54,9 @@ describe("codegen", () => {
     expect(LedgerManagerErrorSelectors.LedgerNotExists).toBe("0x7d2d536b")
     expect(InferenceServingErrorSelectors.LimitTooLarge).toBe("0x062ba4db")
     expect(FineTuningServingErrorSelectors.LimitTooLarge).toBe("0xbad7206a")
-    expect(InferenceServingEventTopics.BalanceUpdated).toBe(new Interface(InferenceServingAbi).getEvent("BalanceUpdated")?.topicHash)
+    expect(InferenceServingEventTopics.BalanceUpdated).toBe(
+      new Interface(InferenceServingAbi).getEvent("BalanceUpdated")?.topicHash,
+    )
   })
 
   it("is deterministic and rejects ABIs it cannot type", () => {

@@ -3,14 +3,25 @@
  * generated error maps, so a new custom error in an ABI is a compile error here until it gets a message.
  */
 import { formatZG } from "@0g-compute/core"
-import type { FineTuningServingErrorArgs, InferenceServingErrorArgs, LedgerManagerErrorArgs } from "./generated/index.js"
+import type {
+  FineTuningServingErrorArgs,
+  InferenceServingErrorArgs,
+  LedgerManagerErrorArgs,
+} from "./generated/index.js"
 
 type AllErrorArgs = LedgerManagerErrorArgs | InferenceServingErrorArgs | FineTuningServingErrorArgs
 /** Every custom error name of the three ABIs. */
-export type CustomErrorName = keyof LedgerManagerErrorArgs | keyof InferenceServingErrorArgs | keyof FineTuningServingErrorArgs
+export type CustomErrorName =
+  | keyof LedgerManagerErrorArgs
+  | keyof InferenceServingErrorArgs
+  | keyof FineTuningServingErrorArgs
 type AllErrorName = CustomErrorName
 /** The arguments of `K` in whichever ABIs declare it (some names differ in arity between contracts). */
-export type CustomErrorArgs<K extends CustomErrorName> = AllErrorArgs extends infer U ? (U extends Record<K, infer A> ? A : never) : never
+export type CustomErrorArgs<K extends CustomErrorName> = AllErrorArgs extends infer U
+  ? U extends Record<K, infer A>
+    ? A
+    : never
+  : never
 
 const zg = (v: unknown) => (typeof v === "bigint" ? `${formatZG(v)} 0G` : String(v))
 const num = (v: unknown) => String(v)
@@ -55,8 +66,7 @@ export const CUSTOM_ERROR_MESSAGES: { readonly [K in AllErrorName]: (args: Custo
   ZeroAmountNotAllowed: () => "The amount must be greater than zero",
   // Serving contracts
   AccountExists: (a) => `A sub-account of ${a.user} with provider ${a.provider} already exists`,
-  AccountNotExists: (a) =>
-    `No sub-account of ${a.user} with provider ${a.provider}; fund one with \`ledger transfer\``,
+  AccountNotExists: (a) => `No sub-account of ${a.user} with provider ${a.provider}; fund one with \`ledger transfer\``,
   BatchSizeTooLarge: (a) => `Batch of ${num(a.size)} is too large (maximum ${num("max" in a ? a.max : a.maxSize)})`,
   CallerNotLedger: () => "Only the LedgerManager may call this",
   CannotAddStakeWhenUpdating: () => "A service update must not send a stake",
@@ -127,8 +137,8 @@ export const describeRevert = (error: string, args: Readonly<Record<string, unkn
   }
   if (error === "EmptyRevert") return "The contract reverted without a reason"
   if (error === "UnknownError") return `The contract reverted with an unknown error (selector ${String(args.selector)})`
-  const fmt = (CUSTOM_ERROR_MESSAGES as unknown as Record<string, ((a: Readonly<Record<string, unknown>>) => string) | undefined>)[
-    error
-  ]
+  const fmt = (
+    CUSTOM_ERROR_MESSAGES as unknown as Record<string, ((a: Readonly<Record<string, unknown>>) => string) | undefined>
+  )[error]
   return fmt ? fmt(args) : `The contract reverted with ${error}`
 }

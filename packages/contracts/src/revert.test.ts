@@ -1,5 +1,5 @@
-import fc from "fast-check"
 import { type ErrorFragment, getAddress, Interface, makeError, type ParamType } from "ethers"
+import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { CONTRACT_NAMES, type ContractName, contractInterfaces } from "./clients.js"
 import { ContractRevert } from "./errors.js"
@@ -26,9 +26,15 @@ const errorsOf = (name: ContractName): ErrorFragment[] => {
 
 const wrappers: ReadonlyArray<[string, (data: string) => unknown]> = [
   ["error.data (estimateGas / call)", (data) => ({ code: "CALL_EXCEPTION", data })],
-  ["error.info.error.data (sendTransaction)", (data) => ({ code: "UNKNOWN_ERROR", info: { error: { code: 3, data } } })],
+  [
+    "error.info.error.data (sendTransaction)",
+    (data) => ({ code: "UNKNOWN_ERROR", info: { error: { code: 3, data } } }),
+  ],
   ["error.error.data.data (nested RPC object)", (data) => ({ error: { data: { message: "revert", data } } })],
-  ["JSON-RPC body string", (data) => ({ error: { body: JSON.stringify({ jsonrpc: "2.0", error: { code: 3, data } }) } })],
+  [
+    "JSON-RPC body string",
+    (data) => ({ error: { body: JSON.stringify({ jsonrpc: "2.0", error: { code: 3, data } }) } }),
+  ],
 ]
 
 describe("revert decoding", () => {
@@ -72,14 +78,21 @@ describe("revert decoding", () => {
   it("reads well to a user", () => {
     const data = contractInterfaces.LedgerManager.encodeErrorResult("LedgerNotExists", [USER])
     expect(decodeRevertData(data).message).toBe(`No ledger exists for ${USER}; create one with \`ledger add\``)
-    const min = contractInterfaces.LedgerManager.encodeErrorResult("MinimumDepositRequired", [10n ** 17n, 3n * 10n ** 18n])
+    const min = contractInterfaces.LedgerManager.encodeErrorResult("MinimumDepositRequired", [
+      10n ** 17n,
+      3n * 10n ** 18n,
+    ])
     expect(decodeRevertData(min).message).toBe("0.1 0G is below the on-chain minimum of 3 0G")
   })
 
   it("decodes OZ string reverts, panics, bare reverts and unknown selectors", () => {
     const iface = new Interface(["error Error(string)", "error Panic(uint256)", "error Other(uint256)"])
     const owner = revertFromError({ data: iface.encodeErrorResult("Error", ["Ownable: caller is not the owner"]) })
-    expect(owner).toMatchObject({ error: "Error", args: { reason: "Ownable: caller is not the owner" }, selector: "0x08c379a0" })
+    expect(owner).toMatchObject({
+      error: "Error",
+      args: { reason: "Ownable: caller is not the owner" },
+      selector: "0x08c379a0",
+    })
     expect(owner?.message).toMatch(/Only the contract owner/)
     const reentrant = revertFromError({ data: iface.encodeErrorResult("Error", ["ReentrancyGuard: reentrant call"]) })
     expect(reentrant?.message).toMatch(/Re-entrant/)
@@ -106,15 +119,30 @@ describe("revert decoding", () => {
       revert: null,
     })
     expect(revertFromError(ethersErr, "LedgerManager")?.error).toBe("LedgerExists")
-    expect(revertFromError(makeError("no data", "CALL_EXCEPTION", { action: "call", data: null, reason: null, transaction: { to: null, data: "0x" }, invocation: null, revert: null }))?.error).toBe("EmptyRevert")
+    expect(
+      revertFromError(
+        makeError("no data", "CALL_EXCEPTION", {
+          action: "call",
+          data: null,
+          reason: null,
+          transaction: { to: null, data: "0x" },
+          invocation: null,
+          revert: null,
+        }),
+      )?.error,
+    ).toBe("EmptyRevert")
     expect(revertFromError(makeError("insufficient funds", "INSUFFICIENT_FUNDS", { transaction: {} }))).toBeUndefined()
     expect(revertFromError(new Error("socket hang up"))).toBeUndefined()
     // a transaction hash elsewhere in the error is not revert data
-    expect(extractRevertData({ hash: `0x${"ab".repeat(32)}`, receipt: { blockHash: `0x${"cd".repeat(32)}` } })).toBeUndefined()
+    expect(
+      extractRevertData({ hash: `0x${"ab".repeat(32)}`, receipt: { blockHash: `0x${"cd".repeat(32)}` } }),
+    ).toBeUndefined()
   })
 
   it("narrows with isRevert", () => {
-    const r = decodeRevertData(contractInterfaces.InferenceServing.encodeErrorResult("AccountNotExists", [USER, PROVIDER]))
+    const r = decodeRevertData(
+      contractInterfaces.InferenceServing.encodeErrorResult("AccountNotExists", [USER, PROVIDER]),
+    )
     expect(isRevert(r, "AccountNotExists")).toBe(true)
     expect(isRevert(r, "AccountExists")).toBe(false)
     if (isRevert(r, "AccountNotExists")) expect(r.args.provider).toBe(PROVIDER)
@@ -123,12 +151,19 @@ describe("revert decoding", () => {
   it("round-trips arbitrary arguments (property)", () => {
     const lm = contractInterfaces.LedgerManager
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 20, maxLength: 20 }), fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }), fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }), (bytes, a, b) => {
-        const user = getAddress(`0x${Buffer.from(bytes).toString("hex")}`)
-        expect(decodeRevertData(lm.encodeErrorResult("LedgerNotExists", [user])).args).toEqual({ user })
-        const r = revertFromError({ info: { error: { data: lm.encodeErrorResult("InsufficientAvailableBalance", [a, b]) } } })
-        expect(r?.args).toEqual({ available: a, required: b })
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 20, maxLength: 20 }),
+        fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
+        fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
+        (bytes, a, b) => {
+          const user = getAddress(`0x${Buffer.from(bytes).toString("hex")}`)
+          expect(decodeRevertData(lm.encodeErrorResult("LedgerNotExists", [user])).args).toEqual({ user })
+          const r = revertFromError({
+            info: { error: { data: lm.encodeErrorResult("InsufficientAvailableBalance", [a, b]) } },
+          })
+          expect(r?.args).toEqual({ available: a, required: b })
+        },
+      ),
       { numRuns: 200 },
     )
   })

@@ -63,7 +63,8 @@ export const decodeRevertData = (data: string, hint?: ContractName): ContractRev
   try {
     if (selector === ERROR_STRING || selector === PANIC) {
       const desc = contractInterfaces.LedgerManager.parseError(data)
-      if (desc) return make(undefined, desc.name, selector === PANIC ? { code: desc.args[0] } : { reason: desc.args[0] })
+      if (desc)
+        return make(undefined, desc.name, selector === PANIC ? { code: desc.args[0] } : { reason: desc.args[0] })
     }
     for (const name of order) {
       const desc = contractInterfaces[name].parseError(data)

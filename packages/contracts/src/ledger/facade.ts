@@ -17,7 +17,7 @@ import {
   parseZG,
   type RpcError,
   type UnknownChainId,
-  Wallet,
+  type Wallet,
   walletLayerFromPrivateKey,
   walletLayerFromSigner,
 } from "@0g-compute/core"

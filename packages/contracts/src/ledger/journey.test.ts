@@ -1,5 +1,8 @@
+import { chainLayerFromRpc } from "@0g-compute/core"
 import { Effect, Layer } from "effect"
+import { getAddress, toBeHex } from "ethers"
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { contractInterfaces } from "../clients.js"
 import { baseLayer, type Devnet, devAccount, E, runtimeOf, startDevnet } from "../testing/devnet.js"
 import { moneyState } from "../testing/ledger-state.js"
 import type { TxResult } from "../tx/engine.js"
@@ -180,6 +183,51 @@ describe("Ledger journey", () => {
       expect(after.wallet).toBe(before.wallet + E(5) - paid - revertFee)
       expect(after.ledger).toBeNull()
       expect(after.contracts[0]).toBe(before.contracts[0] - E(5))
+    } finally {
+      await rt.dispose()
+    }
+  })
+
+  it("retrieves from every provider in batches of at most MAX_PROVIDERS_PER_BATCH", async () => {
+    const rt = ledgerRuntime(3)
+    try {
+      const providers = Array.from({ length: 21 }, (_, i) => getAddress(toBeHex(0x1000 + i, 20)))
+      await rt.run(L((l) => l.add(E(25))))
+      // Concurrent transfers: the engine serialises the nonces, every preflight sees enough available balance.
+      await rt.run(
+        Effect.forEach(providers, (p) => L((l) => l.transfer(p, "inference", E(1))), { concurrency: "unbounded" }),
+      )
+      const results = await rt.run(L((l) => l.retrieve("inference")))
+      expect(results).toHaveLength(2)
+      const batches = await Promise.all(
+        results.map(async (r) => {
+          const tx = await devnet.provider.getTransaction(r.hash)
+          return contractInterfaces.LedgerManager.decodeFunctionData("retrieveFund", tx?.data ?? "0x")[0] as string[]
+        }),
+      )
+      expect(batches.map((b) => b.length)).toEqual([20, 1])
+      expect(batches.flat().sort()).toEqual([...providers].sort())
+      const subs = await rt.run(L((l) => l.listSubAccounts("inference")))
+      expect(subs).toHaveLength(21)
+      expect(subs.every((s) => s.pendingRefund === E(1) && s.refunds.length === 1)).toBe(true)
+    } finally {
+      await rt.dispose()
+    }
+  })
+
+  it("finds the service name in the registry, falling back to the recommended service", async () => {
+    const unregistered = getAddress(toBeHex(0xdead, 20))
+    const layer = Layer.provide(
+      Ledger.layerReadOnly,
+      chainLayerFromRpc(devnet.rpcUrl, { network: "devnet", contracts: { inference: unregistered } }),
+    )
+    const rt = runtimeOf(layer)
+    try {
+      expect(await rt.run(L((l) => l.service("inference")))).toEqual({
+        serviceType: "inference",
+        name: "inference-v1.0",
+        address: devnet.addrs.inference,
+      })
     } finally {
       await rt.dispose()
     }

@@ -1,10 +1,10 @@
+import { chainLayerFromRpc } from "@0g-compute/core"
 import { Effect, Layer } from "effect"
 import { ZeroAddress } from "ethers"
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { baseLayer, type Devnet, devAccount, E, runtimeOf, startDevnet } from "../testing/devnet.js"
 import { moneyState } from "../testing/ledger-state.js"
 import { Ledger } from "./service.js"
-import { chainLayerFromRpc } from "@0g-compute/core"
 
 let devnet: Devnet
 beforeAll(async () => {
@@ -90,10 +90,22 @@ describe("Ledger preflight: every refusal comes before any transaction and moves
         L((l) => l.transfer(P_FT, "fine-tuning", E("3.5"))),
         { _tag: "InsufficientBalance", required: E("3.5"), available: E(3) },
       ],
-      ["transfer to self", L((l) => l.transfer(me.toLowerCase(), "inference", E(1))), { _tag: "ProviderIsSelf", provider: me }],
+      [
+        "transfer to self",
+        L((l) => l.transfer(me.toLowerCase(), "inference", E(1))),
+        { _tag: "ProviderIsSelf", provider: me },
+      ],
       ["transfer 0", L((l) => l.transfer(P_INF, "inference", 0n)), { _tag: "InvalidAmount" }],
-      ["unknown service type", L((l) => l.transfer(P_INF, "training", E(1))), { _tag: "InvalidServiceType", input: "training" }],
-      ["bad provider", L((l) => l.transfer("provider", "inference", E(1))), { _tag: "InvalidAddress", input: "provider" }],
+      [
+        "unknown service type",
+        L((l) => l.transfer(P_INF, "training", E(1))),
+        { _tag: "InvalidServiceType", input: "training" },
+      ],
+      [
+        "bad provider",
+        L((l) => l.transfer("provider", "inference", E(1))),
+        { _tag: "InvalidAddress", input: "provider" },
+      ],
       ["retrieve unknown type", L((l) => l.retrieve("gpu")), { _tag: "InvalidServiceType" }],
       ["retrieve bad provider", L((l) => l.retrieve("inference", [P_INF, "0xnope"])), { _tag: "InvalidAddress" }],
       ["delete non-empty", L((l) => l.delete()), { _tag: "LedgerNotEmpty", total: E(5), available: E(3) }],
@@ -109,7 +121,11 @@ describe("Ledger preflight: every refusal comes before any transaction and moves
         L((l) => l.deposit(E(1))),
         { _tag: "BelowMinimum", amount: E(1), minimum: E(3) },
       ],
-      ["additional info too long", L((l) => l.add(E(3), "é".repeat(2049))), { _tag: "AdditionalInfoTooLong", length: 4098, max: 4096 }],
+      [
+        "additional info too long",
+        L((l) => l.add(E(3), "é".repeat(2049))),
+        { _tag: "AdditionalInfoTooLong", length: 4098, max: 4096 },
+      ],
       ["refund", L((l) => l.refund(E(1))), { _tag: "LedgerNotFound", user: devAccount(7).address }],
       ["transfer", L((l) => l.transfer(P_INF, "inference", E(1))), { _tag: "LedgerNotFound" }],
       ["retrieve", L((l) => l.retrieve("inference")), { _tag: "LedgerNotFound" }],

@@ -4,6 +4,8 @@
  * Every write runs its preflight checks (preflight.ts) against on-chain state and limits first, so a mistake fails
  * with a typed error before anything is signed; whatever still reverts is decoded by the transaction engine.
  */
+
+import type { BelowMinimum } from "@0g-compute/core"
 import {
   Chain,
   type ChainShape,
@@ -18,7 +20,6 @@ import {
   SignerRequired,
   Wallet,
 } from "@0g-compute/core"
-import type { BelowMinimum } from "@0g-compute/core"
 import { Context, Effect, Layer, Option } from "effect"
 import { ledgerManager } from "../clients.js"
 import {
@@ -33,7 +34,6 @@ import {
   type ServiceNotRegistered,
 } from "../errors.js"
 import { TxEngine, type TxEngineShape, type TxError, type TxResult } from "../tx/engine.js"
-import { makeWrites } from "./writes.js"
 import { readCall, readLimits, resolveService } from "./registry.js"
 import { listServiceSubAccounts } from "./subaccounts.js"
 import {
@@ -44,6 +44,7 @@ import {
   SERVICE_TYPES,
   type SubAccount,
 } from "./types.js"
+import { makeWrites } from "./writes.js"
 
 type ReadError = ContractRevert | RpcError | MalformedData
 /** Also the two ledger-existence errors: a concurrent writer can change the state between preflight and mining. */
@@ -53,7 +54,9 @@ export interface LedgerShape {
   /** The wallet address writes act for; undefined for a read-only ledger. */
   readonly address: string | undefined
   /** The ledger of `address` (default: the wallet). */
-  readonly get: (address?: string) => Effect.Effect<LedgerInfo, LedgerNotFound | InvalidAddress | SignerRequired | ReadError>
+  readonly get: (
+    address?: string,
+  ) => Effect.Effect<LedgerInfo, LedgerNotFound | InvalidAddress | SignerRequired | ReadError>
   /** On-chain MIN_* and batch limits. */
   readonly limits: Effect.Effect<LedgerLimits, ContractRevert | RpcError>
   /** The registry entry (name such as "inference-v1.0", contract address) for a service type. */

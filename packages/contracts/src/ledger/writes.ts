@@ -75,7 +75,9 @@ export const makeWrites = ({ chain, writer, limits, service, ledgerOf }: WriteDe
         (e) => e._tag === "ContractRevert" && (e.error === "LedgerNotExists" || e.error === "LedgerExists"),
         (e) =>
           Effect.fail(
-            (e as ContractRevert).error === "LedgerExists" ? new LedgerAlreadyExists({ user }) : new LedgerNotFound({ user }),
+            (e as ContractRevert).error === "LedgerExists"
+              ? new LedgerAlreadyExists({ user })
+              : new LedgerNotFound({ user }),
           ),
       ),
     )

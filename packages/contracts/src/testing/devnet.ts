@@ -6,7 +6,13 @@
 import { chainLayerFromRpc, makeRpcProvider, walletLayerFromPrivateKey } from "@0g-compute/core"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { HDNodeWallet, type JsonRpcProvider, Mnemonic, parseEther } from "ethers"
-import { type AnvilInstance, type DeployedContracts, deployContracts, startAnvil, TEST_MNEMONIC } from "../node/index.js"
+import {
+  type AnvilInstance,
+  type DeployedContracts,
+  deployContracts,
+  startAnvil,
+  TEST_MNEMONIC,
+} from "../node/index.js"
 
 export const E = (n: string | number): bigint => parseEther(String(n))
 
@@ -75,4 +81,3 @@ export const runtimeOf = <R, E>(layer: Layer.Layer<R, E, never>) => {
     dispose: () => rt.dispose(),
   }
 }
-

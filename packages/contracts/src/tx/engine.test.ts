@@ -17,9 +17,7 @@ beforeEach(async () => devnet.snapshot())
 afterEach(async () => devnet.restore())
 
 const engine = (account: number, options?: TxEngineOptions) =>
-  runtimeOf(
-    Layer.provideMerge(options ? TxEngine.layerWith(options) : TxEngine.layer, baseLayer(devnet, account)),
-  )
+  runtimeOf(Layer.provideMerge(options ? TxEngine.layerWith(options) : TxEngine.layer, baseLayer(devnet, account)))
 const send = (req: Parameters<TxEngine["Service"]["send"]>[0]) => TxEngine.use((tx) => tx.send(req))
 const nonceOf = (address: string) => devnet.provider.getTransactionCount(address, "pending")
 const balanceOf = (address: string) => devnet.provider.getBalance(address)
@@ -109,7 +107,12 @@ describe("TxEngine", () => {
         required: bigint
         available: bigint
       }
-      expect(over).toMatchObject({ _tag: "InsufficientBalance", what: "wallet balance", required: E(2), available: E(1) })
+      expect(over).toMatchObject({
+        _tag: "InsufficientBalance",
+        what: "wallet balance",
+        required: E(2),
+        available: E(1),
+      })
       const gasShort = (await rt.fail(send({ to: sink, data: "0x", value: E(1) }))) as typeof over
       expect(gasShort._tag).toBe("InsufficientBalance")
       expect(gasShort.required).toBeGreaterThan(E(1))

@@ -66,7 +66,10 @@ export interface TxEngineShape {
 
 export class TxEngine extends Context.Service<TxEngine, TxEngineShape>()("zg/contracts/TxEngine") {
   /** The engine with default options; needs `Wallet` and `Chain`. */
-  static readonly layer = Layer.effect(TxEngine, Effect.suspend(() => makeTxEngine()))
+  static readonly layer = Layer.effect(
+    TxEngine,
+    Effect.suspend(() => makeTxEngine()),
+  )
   /** The engine with custom options. */
   static readonly layerWith = (options: TxEngineOptions) => Layer.effect(TxEngine, makeTxEngine(options))
 }
@@ -155,7 +158,8 @@ export const makeTxEngine = (options: TxEngineOptions = {}) =>
     // Our own polling rather than provider.waitForTransaction: ethers' block subscriber ignores a block mined before
     // it started (the normal case on an automining devnet) and can then wait for a block that never comes.
     const pollMs =
-      options.receiptPollMs ?? Math.min(4_000, Math.max(50, (provider as { pollingInterval?: number }).pollingInterval ?? 1_000))
+      options.receiptPollMs ??
+      Math.min(4_000, Math.max(50, (provider as { pollingInterval?: number }).pollingInterval ?? 1_000))
     const pollReceipt = (hash: string) =>
       Effect.gen(function* () {
         for (;;) {

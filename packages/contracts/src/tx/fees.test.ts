@@ -1,5 +1,5 @@
-import fc from "fast-check"
 import { makeError } from "ethers"
+import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { bumpBy, bumpFees, classifySendError, maxPricePerGas, withHeadroom } from "./fees.js"
 
@@ -42,10 +42,12 @@ describe("fee bumps", () => {
 
 describe("send error classification", () => {
   it("uses ethers codes first", () => {
-    expect(classifySendError(makeError("nonce has already been used", "NONCE_EXPIRED", { transaction: {} }))).toBe("nonce")
-    expect(classifySendError(makeError("replacement fee too low", "REPLACEMENT_UNDERPRICED", { transaction: {} }))).toBe(
-      "underpriced",
+    expect(classifySendError(makeError("nonce has already been used", "NONCE_EXPIRED", { transaction: {} }))).toBe(
+      "nonce",
     )
+    expect(
+      classifySendError(makeError("replacement fee too low", "REPLACEMENT_UNDERPRICED", { transaction: {} })),
+    ).toBe("underpriced")
     expect(classifySendError(makeError("insufficient funds", "INSUFFICIENT_FUNDS", { transaction: {} }))).toBe(
       "insufficient-funds",
     )
@@ -53,9 +55,12 @@ describe("send error classification", () => {
 
   it("falls back to node messages, also nested under info.error", () => {
     expect(classifySendError(new Error("nonce too low: next nonce 5, tx nonce 4"))).toBe("nonce")
-    expect(classifySendError({ message: "could not coalesce error", info: { error: { message: "transaction underpriced" } } })).toBe(
-      "underpriced",
-    )
+    expect(
+      classifySendError({
+        message: "could not coalesce error",
+        info: { error: { message: "transaction underpriced" } },
+      }),
+    ).toBe("underpriced")
     expect(classifySendError(new Error("max fee per gas less than block base fee"))).toBe("underpriced")
     expect(classifySendError(new Error("connection refused"))).toBe("other")
   })
