@@ -6,7 +6,7 @@ import { CHUNK_SIZE, HASH_SIZE, SEGMENT_CHUNKS, SEGMENT_HEIGHT, SEGMENT_SIZE } f
 import { toHex } from "../bytes.js"
 import type { Keccak } from "./keccak.js"
 import { decompose, type FileLayout, fileLayout, segmentPaddedChunks } from "./layout.js"
-import { chunkTreeRoot, foldRight, MerkleAccumulator, reduceLevels, ZeroRoots } from "./tree.js"
+import { foldRight, MerkleAccumulator, ZeroRoots } from "./tree.js"
 
 export interface SubmissionNode {
   /** log2 of the chunks the node covers. */
@@ -25,10 +25,8 @@ export interface FileMerkle {
 }
 
 /** Root of a complete tree over one full 256 KiB segment. */
-export const fullSegmentRoot = (keccak: Keccak, segment: Uint8Array, scratch: Uint8Array): Uint8Array => {
-  keccak.digestMany(segment, CHUNK_SIZE, SEGMENT_CHUNKS, scratch, 0)
-  return reduceLevels(keccak, scratch, SEGMENT_CHUNKS)
-}
+export const fullSegmentRoot = (keccak: Keccak, segment: Uint8Array): Uint8Array =>
+  keccak.chunkTreeRoot(segment, SEGMENT_CHUNKS)
 
 /** Thrown by {@link MerkleBuilder.finish} for empty input, which has no root. */
 export class EmptyInputError extends Error {
@@ -60,12 +58,12 @@ export class MerkleBuilder {
       this.fill += take
       off = take
       if (this.fill === SEGMENT_SIZE) {
-        this.addSegmentRoot(fullSegmentRoot(this.keccak, this.segment, this.scratch))
+        this.addSegmentRoot(fullSegmentRoot(this.keccak, this.segment))
         this.fill = 0
       }
     }
     while (data.length - off >= SEGMENT_SIZE) {
-      this.addSegmentRoot(fullSegmentRoot(this.keccak, data.subarray(off, off + SEGMENT_SIZE), this.scratch))
+      this.addSegmentRoot(fullSegmentRoot(this.keccak, data.subarray(off, off + SEGMENT_SIZE)))
       off += SEGMENT_SIZE
     }
     if (off < data.length) {
@@ -95,11 +93,11 @@ export class MerkleBuilder {
       const tailChunks = Math.ceil(this.fill / CHUNK_SIZE)
       this.segment.fill(0, this.fill, tailChunks * CHUNK_SIZE)
       const tail = this.segment.subarray(0, tailChunks * CHUNK_SIZE)
-      this.keccak.digestMany(tail, CHUNK_SIZE, tailChunks, this.scratch, 0)
+      this.keccak.chunkDigests(tail, tailChunks, this.scratch, 0)
       for (let i = 0; i < tailChunks; i++) this.acc.push(0, this.scratch.slice(i * HASH_SIZE, (i + 1) * HASH_SIZE))
       const index = this.segmentRoots.length
       const padded = segmentPaddedChunks(layout, index)
-      this.segmentRoots.push(chunkTreeRoot(this.keccak, tail, padded, this.scratch, this.zeros))
+      this.segmentRoots.push(this.keccak.chunkTreeRoot(tail, padded))
     }
     this.acc.padTo(layout.paddedChunks)
     for (let j = this.segmentRoots.length; j < layout.numSegmentsPadded; j++) {

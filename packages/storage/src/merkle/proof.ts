@@ -6,7 +6,6 @@ import { bytesEqual, fromHex, toHex } from "../bytes.js"
 import { HASH_SIZE } from "../constants.js"
 import type { Keccak } from "./keccak.js"
 import { type FileLayout, nextPow2, segmentPaddedChunks, segmentWireLength } from "./layout.js"
-import { chunkTreeRoot, type ZeroRoots } from "./tree.js"
 
 export interface MerkleProof {
   readonly lemma: ReadonlyArray<Uint8Array>
@@ -114,16 +113,14 @@ export const checkProof = (
  */
 export const checkSegment = (
   keccak: Keccak,
-  zeros: ZeroRoots,
   layout: FileLayout,
   segment: { readonly index: number; readonly data: Uint8Array; readonly proof: MerkleProof; readonly root: Uint8Array },
-  scratch?: Uint8Array,
 ): string | undefined => {
   const { index, data } = segment
   if (!Number.isInteger(index) || index < 0 || index >= layout.numSegments) return "index out of bound"
   if (data.length !== segmentWireLength(layout, index)) return "invalid data length"
   const padded = segmentPaddedChunks(layout, index)
-  const leaf = chunkTreeRoot(keccak, data, padded, scratch ?? new Uint8Array(padded * HASH_SIZE), zeros)
+  const leaf = keccak.chunkTreeRoot(data, padded)
   return checkProof(keccak, segment.proof, {
     leaf,
     root: segment.root,

@@ -3,7 +3,7 @@
  * an unpaired last node promoted unchanged. For n leaves the root is the right fold of the complete-subtree roots of
  * n's binary decomposition, which is what {@link MerkleAccumulator} keeps while streaming.
  */
-import { CHUNK_SIZE, HASH_SIZE } from "../constants.js"
+import { CHUNK_SIZE } from "../constants.js"
 import type { Keccak } from "./keccak.js"
 
 /** zeros(h): root of a complete tree of 2^h zero chunks, memoised per hasher. */
@@ -80,38 +80,4 @@ export const foldRight = (keccak: Keccak, roots: ReadonlyArray<Uint8Array>): Uin
   if (!r) throw new Error("no roots to fold")
   for (let i = roots.length - 2; i >= 0; i--) r = keccak.pair(roots[i] as Uint8Array, r)
   return r
-}
-
-/**
- * Reduces `count` digests stored consecutively in `level` to their promote-odd tree root, in place.
- * Returns a copy of the root.
- */
-export const reduceLevels = (keccak: Keccak, level: Uint8Array, count: number): Uint8Array => {
-  let n = count
-  while (n > 1) {
-    const pairs = n >> 1
-    keccak.digestMany(level, 2 * HASH_SIZE, pairs, level, 0)
-    if (n & 1) level.copyWithin(pairs * HASH_SIZE, (n - 1) * HASH_SIZE, n * HASH_SIZE)
-    n = pairs + (n & 1)
-  }
-  return level.slice(0, HASH_SIZE)
-}
-
-/**
- * Root over the chunks of `data` (a whole number of 256-byte chunks), extended with zero leaves up to `paddedLeaves`.
- * `scratch` must hold at least `paddedLeaves` digests.
- */
-export const chunkTreeRoot = (
-  keccak: Keccak,
-  data: Uint8Array,
-  paddedLeaves: number,
-  scratch: Uint8Array,
-  zeros: ZeroRoots,
-): Uint8Array => {
-  const leaves = data.length / CHUNK_SIZE
-  if (!Number.isInteger(leaves) || leaves > paddedLeaves) throw new Error("data is not a whole number of chunks")
-  keccak.digestMany(data, CHUNK_SIZE, leaves, scratch, 0)
-  const zero = zeros.get(0)
-  for (let i = leaves; i < paddedLeaves; i++) scratch.set(zero, i * HASH_SIZE)
-  return reduceLevels(keccak, scratch, paddedLeaves)
 }

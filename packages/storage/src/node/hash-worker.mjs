@@ -1,33 +1,34 @@
-// Hashes full 256 KiB segments of a file for the main thread (plain JS so it runs unchanged under node, tsx and
-// vitest). Request: {id, path, first, count}; reply: {id, roots} (count × 32-byte complete-tree roots) or {id, error}.
+// Hashes full 256 KiB segments of a file for the main thread. Plain JS so it runs unchanged under node, tsx and
+// vitest. workerData.kernel holds the bytes of the batch keccak kernel (merkle/keccak-kernel.ts).
+// Request: {id, path, first, count}; reply: {id, roots} (count × 32-byte complete-tree roots) or {id, error}.
 import { closeSync, openSync, readSync } from "node:fs"
-import { parentPort } from "node:worker_threads"
-import { createKeccak } from "hash-wasm"
+import { parentPort, workerData } from "node:worker_threads"
 
-const CHUNK = 256
+const SEGMENT = 256 * 1024
 const CHUNKS = 1024
-const SEGMENT = CHUNK * CHUNKS
+const IO_BASE = 1024 // below: the kernel's round constants
+const OUT = IO_BASE // 1024 digests
+const IN = OUT + CHUNKS * 32
+const PAGE = 65536
 
-const keccak = await createKeccak(256)
-const level = new Uint8Array(CHUNKS * 32)
-let buffer = new Uint8Array(0)
+const { exports: kernel } = await WebAssembly.instantiate(await WebAssembly.compile(workerData.kernel), {})
+let mem = new Uint8Array(kernel.memory.buffer)
 let fd = -1
 let fdPath = ""
 
-const segmentRoot = (data) => {
-  for (let i = 0; i < CHUNKS; i++) {
-    keccak.init()
-    keccak.update(data.subarray(i * CHUNK, i * CHUNK + CHUNK))
-    level.set(keccak.digest("binary"), i * 32)
+/** Makes room for `segments` segments at IN (memory only grows). */
+const reserve = (segments) => {
+  const need = IN + segments * SEGMENT
+  if (kernel.memory.buffer.byteLength < need) {
+    kernel.memory.grow(Math.ceil((need - kernel.memory.buffer.byteLength) / PAGE))
+    mem = new Uint8Array(kernel.memory.buffer)
   }
-  for (let n = CHUNKS; n > 1; n >>= 1) {
-    for (let i = 0; i < n / 2; i++) {
-      keccak.init()
-      keccak.update(level.subarray(i * 64, i * 64 + 64))
-      level.set(keccak.digest("binary"), i * 32)
-    }
-  }
-  return level.subarray(0, 32)
+}
+
+const segmentRoot = (at, out, outOffset) => {
+  kernel.leaves(at, CHUNKS, OUT)
+  for (let n = CHUNKS >> 1; n >= 1; n >>= 1) kernel.pairs(OUT, n, OUT)
+  out.set(mem.subarray(OUT, OUT + 32), outOffset)
 }
 
 const closeFile = () => {
@@ -47,16 +48,16 @@ parentPort.on("message", (msg) => {
       fd = openSync(msg.path, "r")
       fdPath = msg.path
     }
+    reserve(msg.count)
     const bytes = msg.count * SEGMENT
-    if (buffer.length < bytes) buffer = new Uint8Array(bytes)
     let got = 0
     while (got < bytes) {
-      const n = readSync(fd, buffer, got, bytes - got, msg.first * SEGMENT + got)
+      const n = readSync(fd, mem, IN + got, bytes - got, msg.first * SEGMENT + got)
       if (n === 0) throw new Error(`file ended before segment ${msg.first + Math.floor(got / SEGMENT)}`)
       got += n
     }
     const roots = new Uint8Array(msg.count * 32)
-    for (let k = 0; k < msg.count; k++) roots.set(segmentRoot(buffer.subarray(k * SEGMENT, (k + 1) * SEGMENT)), k * 32)
+    for (let k = 0; k < msg.count; k++) segmentRoot(IN + k * SEGMENT, roots, k * 32)
     parentPort.postMessage({ id: msg.id, roots }, [roots.buffer])
   } catch (e) {
     closeFile()
