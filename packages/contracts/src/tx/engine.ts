@@ -205,7 +205,11 @@ export const makeTxEngine = (options: TxEngineOptions = {}) =>
       for (let attempt = 1; ; attempt++) {
         const sent = yield* Effect.result(broadcast(req, gasLimit, fees))
         if (sent._tag === "Success") {
-          req.onSubmitted?.(sent.success)
+          try {
+            req.onSubmitted?.(sent.success)
+          } catch {
+            // A progress callback must not turn a broadcast transaction into a failure.
+          }
           return yield* waitReceipt(req, sent.success)
         }
         if (sent.failure._tag !== "SendFailed") return yield* sent.failure
