@@ -1,0 +1,288 @@
+/**
+ * Typed failures of the inference client. Each carries the fields a program can act on and a one-line human message.
+ * No error ever holds a secret: session tokens and API keys are never copied into errors.
+ */
+import { formatZG } from "@0g-compute/core"
+import { Data } from "effect"
+
+const short = (hex: string) => (hex.length > 20 ? `${hex.slice(0, 10)}…${hex.slice(-8)}` : hex)
+const causeText = (cause: unknown) =>
+  cause instanceof Error ? (cause.message.split("\n")[0] ?? "") : cause === undefined ? "" : String(cause)
+
+// ── Discovery and provider HTTP ───────────────────────────────────────────────────────────────────────────────────
+
+/** No inference service is registered for this provider address. */
+export class ServiceNotFound extends Data.TaggedError("ServiceNotFound")<{ readonly provider: string }> {
+  override get message() {
+    return `No inference service is registered for provider ${this.provider}`
+  }
+}
+
+/** The provider's HTTP endpoint could not be reached (connection refused, DNS, TLS, timeout). */
+export class ProviderUnreachable extends Data.TaggedError("ProviderUnreachable")<{
+  readonly provider: string
+  readonly url: string
+  readonly cause: unknown
+}> {
+  override get message() {
+    const detail = causeText((this.cause as { cause?: unknown })?.cause ?? this.cause)
+    return `Provider ${this.provider} is unreachable at ${this.url}${detail ? `: ${detail}` : ""}`
+  }
+}
+
+/** The provider answered with a non-2xx status that no more specific error describes. */
+export class ProviderHttpError extends Data.TaggedError("ProviderHttpError")<{
+  readonly provider: string
+  readonly url: string
+  readonly status: number
+  /** The provider's error message (its JSON `error` field, or the start of the body). */
+  readonly detail: string
+}> {
+  override get message() {
+    return `Provider ${this.provider} answered ${this.status} for ${this.url}: ${this.detail}`
+  }
+}
+
+/** The provider returned JSON that does not have the documented shape. */
+export class MalformedProviderResponse extends Data.TaggedError("MalformedProviderResponse")<{
+  readonly provider: string
+  readonly what: string
+  readonly detail: string
+}> {
+  override get message() {
+    return `Provider ${this.provider} returned a malformed ${this.what}: ${this.detail}`
+  }
+}
+
+/** A request URL outside the provider's service URL: the client refuses to attach credentials to it. */
+export class UrlNotForProvider extends Data.TaggedError("UrlNotForProvider")<{
+  readonly provider: string
+  readonly url: string
+  readonly serviceUrl: string
+}> {
+  override get message() {
+    return `Refusing to send credentials for provider ${this.provider} to ${this.url} (service URL ${this.serviceUrl})`
+  }
+}
+
+/** A request body the adapter cannot send byte-exactly (for example a one-shot stream that was already read). */
+export class UnsupportedRequest extends Data.TaggedError("UnsupportedRequest")<{ readonly reason: string }> {
+  override get message() {
+    return `Unsupported request: ${this.reason}`
+  }
+}
+
+// ── Admission (what the provider refuses before serving) ──────────────────────────────────────────────────────────
+
+/**
+ * The provider's TEE signer is not acknowledged: `level: "owner"` — the contract owner has not vetted it (settlement is
+ * impossible); `level: "user"` — this user has not acknowledged it on their sub-account.
+ */
+export class ProviderNotAcknowledged extends Data.TaggedError("ProviderNotAcknowledged")<{
+  readonly provider: string
+  readonly level: "owner" | "user"
+}> {
+  override get message() {
+    return this.level === "owner"
+      ? `Provider ${this.provider}: its TEE signer is not acknowledged by the contract owner; its responses cannot be trusted or settled`
+      : `Provider ${this.provider} is not acknowledged by this account; run the acknowledgement first`
+  }
+}
+
+/** The user has no sub-account with this provider. */
+export class SubAccountMissing extends Data.TaggedError("SubAccountMissing")<{
+  readonly user: string
+  readonly provider: string
+}> {
+  override get message() {
+    return `${this.user} has no inference sub-account with provider ${this.provider}; fund it first (ledger transfer)`
+  }
+}
+
+/** The sub-account cannot cover the provider's reserve plus unsettled fees. Amounts in neuron when known. */
+export class InsufficientSubAccountBalance extends Data.TaggedError("InsufficientSubAccountBalance")<{
+  readonly provider: string
+  readonly required: bigint | undefined
+  readonly available: bigint | undefined
+}> {
+  override get message() {
+    const detail =
+      this.required !== undefined && this.available !== undefined
+        ? `: need ${formatZG(this.required)} 0G locked, have ${formatZG(this.available)} 0G`
+        : ""
+    return `Insufficient sub-account balance with provider ${this.provider}${detail}; top up the sub-account`
+  }
+}
+
+/** The provider rejected the session token or API key as expired. */
+export class TokenExpired extends Data.TaggedError("TokenExpired")<{
+  readonly provider: string
+  readonly tokenId: number | undefined
+}> {
+  override get message() {
+    return `Provider ${this.provider} rejected the ${this.tokenId === undefined || this.tokenId === 255 ? "session token" : `API key ${this.tokenId}`}: expired`
+  }
+}
+
+/** The provider rejected the session token or API key as revoked on chain. */
+export class TokenRevoked extends Data.TaggedError("TokenRevoked")<{
+  readonly provider: string
+  readonly tokenId: number | undefined
+}> {
+  override get message() {
+    return `Provider ${this.provider} rejected the ${this.tokenId === undefined || this.tokenId === 255 ? "session token" : `API key ${this.tokenId}`}: revoked on chain`
+  }
+}
+
+/** The provider rejected the credentials for another reason (malformed, wrong provider, bad signature). */
+export class TokenRejected extends Data.TaggedError("TokenRejected")<{
+  readonly provider: string
+  readonly detail: string
+}> {
+  override get message() {
+    return `Provider ${this.provider} rejected the credentials: ${this.detail}`
+  }
+}
+
+// ── Response verification ─────────────────────────────────────────────────────────────────────────────────────────
+
+/** The service is not TEE-verifiable (verifiability is not TeeML, or its additionalInfo is not valid JSON). */
+export class ServiceNotVerifiable extends Data.TaggedError("ServiceNotVerifiable")<{
+  readonly provider: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `Provider ${this.provider} cannot be verified: ${this.reason}`
+  }
+}
+
+/** The response bytes differ from the bytes the TEE signed: at least one byte was altered. */
+export class ResponseTampered extends Data.TaggedError("ResponseTampered")<{
+  readonly provider: string
+  readonly chatId: string | undefined
+  readonly signedHash: string
+  readonly actualHash: string
+}> {
+  override get message() {
+    return `Response from provider ${this.provider} was altered: signed hash ${short(this.signedHash)}, received ${short(this.actualHash)}`
+  }
+}
+
+/** The TEE signed a different request body than the one sent (the provider rewrote or replaced it). */
+export class RequestAltered extends Data.TaggedError("RequestAltered")<{
+  readonly provider: string
+  readonly chatId: string | undefined
+  readonly signedHash: string
+  readonly actualHash: string
+}> {
+  override get message() {
+    return `Provider ${this.provider} signed a different request (${short(this.signedHash)}) than the one sent (${short(this.actualHash)})`
+  }
+}
+
+/** The response signature recovers to an address other than the provider's acknowledged TEE signer. */
+export class WrongResponseSigner extends Data.TaggedError("WrongResponseSigner")<{
+  readonly provider: string
+  readonly chatId: string | undefined
+  readonly expected: string
+  readonly recovered: string
+}> {
+  override get message() {
+    return `Response from provider ${this.provider} was signed by ${this.recovered}, not its TEE signer ${this.expected}`
+  }
+}
+
+/** The provider has no signature for the exchange (404/expired/empty), so the response cannot be verified. */
+export class ResponseSignatureMissing extends Data.TaggedError("ResponseSignatureMissing")<{
+  readonly provider: string
+  readonly chatId: string | undefined
+}> {
+  override get message() {
+    return `Provider ${this.provider} returned no signature for chat ${this.chatId ?? "(no chat id)"}; the response is unverified`
+  }
+}
+
+/** The signature or the signed text is malformed (not 65 bytes, not `sha256:sha256`). */
+export class MalformedResponseSignature extends Data.TaggedError("MalformedResponseSignature")<{
+  readonly provider: string
+  readonly chatId: string | undefined
+  readonly reason: string
+}> {
+  override get message() {
+    return `Provider ${this.provider} returned a malformed signature for chat ${this.chatId ?? "?"}: ${this.reason}`
+  }
+}
+
+/** A separated provider's TEE signed a text whose preimage cannot be checked, and the caller requires binding. */
+export class ResponseBindingUnknown extends Data.TaggedError("ResponseBindingUnknown")<{
+  readonly provider: string
+  readonly chatId: string | undefined
+}> {
+  override get message() {
+    return `Provider ${this.provider}: the signature is valid but does not bind the exchanged bytes (separated TEE)`
+  }
+}
+
+/** The provider failed in the middle of a streamed response (error event, 5xx relay, truncated stream). */
+export class ProviderStreamFailed extends Data.TaggedError("ProviderStreamFailed")<{
+  readonly provider: string
+  readonly chatId: string | undefined
+  readonly detail: string
+}> {
+  override get message() {
+    return `Provider ${this.provider} failed mid-stream: ${this.detail}`
+  }
+}
+
+// ── Attestation, acknowledgement, funding, API keys ──────────────────────────────────────────────────────────────
+
+/** The attestation checks did not pass and the caller did not opt in to an unverified provider. */
+export class AttestationRejected extends Data.TaggedError("AttestationRejected")<{
+  readonly provider: string
+  /** Names of the checks that failed (or are devnet-only). */
+  readonly failed: ReadonlyArray<string>
+}> {
+  override get message() {
+    return `Provider ${this.provider} failed attestation (${this.failed.join(", ")}); pass allowUnverified (or allowDevnet on a devnet) to accept it`
+  }
+}
+
+/** Intel TDX collateral could not be obtained from the PCCS. */
+export class CollateralUnavailable extends Data.TaggedError("CollateralUnavailable")<{
+  readonly pccsUrl: string
+  readonly cause: unknown
+}> {
+  override get message() {
+    return `Cannot fetch TDX collateral from ${this.pccsUrl}: ${causeText(this.cause)}`
+  }
+}
+
+/** Every API key id 0..254 is issued or revoked in the current generation. */
+export class ApiKeyIdsExhausted extends Data.TaggedError("ApiKeyIdsExhausted")<{ readonly provider: string }> {
+  override get message() {
+    return `All 255 API key ids for provider ${this.provider} are issued or revoked; revoke all keys to start a new generation`
+  }
+}
+
+/** The requested API key id cannot be used: already issued in this generation, or its revocation bit is set. */
+export class ApiKeyIdUnavailable extends Data.TaggedError("ApiKeyIdUnavailable")<{
+  readonly provider: string
+  readonly tokenId: number
+  readonly reason: "issued" | "revoked" | "out-of-range"
+}> {
+  override get message() {
+    return this.reason === "out-of-range"
+      ? `API key id ${this.tokenId} is out of range (0..254)`
+      : `API key id ${this.tokenId} for provider ${this.provider} is ${this.reason === "issued" ? "already issued" : "revoked"} in this generation`
+  }
+}
+
+/** The key store could not be read or written. */
+export class KeyStoreError extends Data.TaggedError("KeyStoreError")<{
+  readonly operation: string
+  readonly cause: unknown
+}> {
+  override get message() {
+    return `API key store ${this.operation} failed: ${causeText(this.cause)}`
+  }
+}
