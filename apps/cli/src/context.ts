@@ -10,12 +10,17 @@ import {
   parsePrivateKey,
   walletLayerFromPrivateKey,
 } from "@0g-compute/core"
-import { Data, Effect, Layer, Option, type Redacted } from "effect"
+import { Data, Effect, Layer, Option, Redacted } from "effect"
+import { Wallet } from "ethers"
+import { unlockKey, WrongPassword } from "./keystore.js"
+import { readPassword } from "./password.js"
 
 export interface GlobalOptions {
   readonly network: string
   readonly rpc: Option.Option<string>
   readonly keyFile: Option.Option<string>
+  readonly key: Option.Option<string>
+  readonly passwordFile: Option.Option<string>
   readonly json: boolean
   readonly verbose: boolean
 }
@@ -28,11 +33,14 @@ export class KeyFileUnreadable extends Data.TaggedError("KeyFileUnreadable")<{ r
 
 export class NoKeyConfigured extends Data.TaggedError("NoKeyConfigured")<{}> {
   override get message() {
-    return "No signing key: set ZG_PRIVATE_KEY or pass --key-file <path>"
+    return "No signing key: set ZG_PRIVATE_KEY, pass --key-file <path> or --key <keystore name>"
   }
 }
 
-/** The signing key, if one is configured. --key-file wins over ZG_PRIVATE_KEY. */
+/**
+ * The signing key, if one is configured: --key-file (a plain key or an encrypted JSON wallet), then --key (a keystore
+ * entry), then ZG_PRIVATE_KEY.
+ */
 export const loadKey = (options: GlobalOptions) =>
   Effect.gen(function* () {
     if (Option.isSome(options.keyFile)) {
@@ -41,7 +49,18 @@ export const loadKey = (options: GlobalOptions) =>
         try: () => readFile(path, "utf8"),
         catch: (e) => new KeyFileUnreadable({ path, reason: (e as NodeJS.ErrnoException).code ?? "unreadable" }),
       })
+      if (text.trimStart().startsWith("{")) {
+        const password = yield* readPassword(options.passwordFile)
+        const wallet = yield* Effect.tryPromise({
+          try: () => Wallet.fromEncryptedJson(text, Redacted.value(password)),
+          catch: () => new WrongPassword({ name: path }),
+        })
+        return Option.some(Redacted.make(wallet.privateKey))
+      }
       return Option.some(yield* parsePrivateKey(text))
+    }
+    if (Option.isSome(options.key)) {
+      return Option.some(yield* unlockKey(options.key.value, yield* readPassword(options.passwordFile)))
     }
     const env = process.env.ZG_PRIVATE_KEY
     if (env !== undefined && env.trim() !== "") return Option.some(yield* parsePrivateKey(env))

@@ -70,7 +70,7 @@ export class RpcError extends Data.TaggedError("RpcError")<{
   readonly cause: unknown
 }> {
   override get message() {
-    const detail = this.cause instanceof Error ? this.cause.message.split("\n")[0] : String(this.cause)
+    const detail = describeCause(this.cause)
     return `RPC call ${this.method} failed: ${detail}`
   }
 }
@@ -111,5 +111,15 @@ export class MalformedData extends Data.TaggedError("MalformedData")<{
 }> {
   override get message() {
     return `Malformed ${this.what}: ${this.detail}`
+  }
+}
+
+/** First line of a cause, safe for any value (including null-prototype objects, which String() rejects). */
+export const describeCause = (cause: unknown): string => {
+  if (cause instanceof Error) return cause.message.split("\n")[0] ?? ""
+  try {
+    return String(cause)
+  } catch {
+    return Object.prototype.toString.call(cause)
   }
 }

@@ -18,6 +18,15 @@ export const root = Command.make("0g-compute").pipe(
       Flag.withDescription("file holding the private key (otherwise ZG_PRIVATE_KEY)"),
       Flag.optional,
     ),
+    key: Flag.String("key").pipe(
+      Flag.withDescription("name of an encrypted keystore entry (see `keys list`)"),
+      Flag.withFallbackConfig(Config.String("ZG_KEY")),
+      Flag.optional,
+    ),
+    passwordFile: Flag.File("password-file").pipe(
+      Flag.withDescription("file holding the keystore password (otherwise ZG_KEYSTORE_PASSWORD or a prompt)"),
+      Flag.optional,
+    ),
     json: Flag.Boolean("json").pipe(Flag.withDescription("print one JSON document"), Flag.withDefault(false)),
     verbose: Flag.Boolean("verbose").pipe(Flag.withDescription("show stack traces on errors"), Flag.withDefault(false)),
   }),
