@@ -5,8 +5,13 @@
 import { type ContractAddresses, makeRpcProvider } from "@0g-compute/core"
 import { deployContracts, loadArtifact, startAnvil } from "@0g-compute/contracts/node"
 import { Context, Effect, Layer, Redacted } from "effect"
-import { Contract, NonceManager, parseEther, type TransactionResponse, Wallet } from "ethers"
-import { type DevnetAccount, type DevnetAccounts, devnetAccounts } from "./accounts.js"
+import { Contract, NonceManager, type TransactionResponse, Wallet } from "ethers"
+import { type DevnetAccount, type DevnetAccounts, deriveAccount, devnetAccounts, ROLES } from "./accounts.js"
+import { startInferenceProvider } from "./inference/provider.js"
+import { DEVNET_INFERENCE_MODEL, DEVNET_PROVIDER_STAKE } from "./inference/register.js"
+import type { InferenceProvider, InferenceProviderOptions } from "./inference/types.js"
+
+export { DEVNET_INFERENCE_MODEL, DEVNET_PROVIDER_STAKE }
 
 export interface DevnetOptions {
   /** Loopback port for the chain; a free one when omitted. */
@@ -17,7 +22,19 @@ export interface DevnetOptions {
   readonly balance?: number
   /** Register the default inference and fine-tuning services (default true). */
   readonly registerServices?: boolean
+  /**
+   * Emulated inference providers to start and register, each with its own wallet, TEE key and prices (default 1).
+   * Provider 0 uses accounts #2 (wallet) and #1 (TEE key); provider i ≥ 1 uses #(8 + 2i) and #(9 + 2i).
+   */
+  readonly inferenceProviders?: number
+  /** Options applied to every emulated inference provider. */
+  readonly inference?: DevnetInferenceOptions
 }
+
+export type DevnetInferenceOptions = Pick<
+  InferenceProviderOptions,
+  "settleIntervalMs" | "upstream" | "upstreamApiKey" | "onEvent"
+>
 
 export interface RegisteredInferenceService {
   readonly provider: DevnetAccount
@@ -48,22 +65,11 @@ export interface DevnetInfo {
 }
 
 export interface Devnet extends DevnetInfo {
-  /** Stops the chain; idempotent. */
+  /** The running emulated inference providers, in the order of `services.inference`. */
+  readonly inference: ReadonlyArray<InferenceProvider>
+  /** Stops the providers, then the chain; idempotent. */
   readonly stop: () => Promise<void>
 }
-
-export const DEVNET_PROVIDER_STAKE = parseEther("100")
-export const DEVNET_INFERENCE_MODEL = "devnet-echo-1"
-
-/** Valid `additionalInfo` for a TeeML service whose broker signs its own responses. */
-const INFERENCE_ADDITIONAL_INFO = JSON.stringify({
-  VerifierURL: "",
-  TEEVerifier: "dstack",
-  TargetSeparated: false,
-  TargetTeeAddress: "",
-  ImageName: "",
-  ImageDigest: "",
-})
 
 const mined = async (tx: Promise<TransactionResponse>) => {
   const sent = await tx
@@ -73,10 +79,14 @@ const mined = async (tx: Promise<TransactionResponse>) => {
 }
 
 export const startDevnet = async (options: DevnetOptions = {}): Promise<Devnet> => {
+  const providerCount = options.registerServices === false ? 0 : Math.max(0, options.inferenceProviders ?? 1)
+  const chainAccounts = ROLES.length + 2 * Math.max(0, providerCount - 1)
   const anvil = await startAnvil({
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.balance === undefined ? {} : { balanceEth: options.balance }),
+    ...(chainAccounts > ROLES.length ? { accounts: chainAccounts } : {}),
   })
+  let inference: ReadonlyArray<InferenceProvider> = []
   try {
     const deployed = await deployContracts({ rpcUrl: anvil.rpcUrl })
     const addresses: ContractAddresses = {
@@ -86,13 +96,23 @@ export const startDevnet = async (options: DevnetOptions = {}): Promise<Devnet> 
     }
     const accounts = devnetAccounts()
     const provider = makeRpcProvider(anvil.rpcUrl, BigInt(anvil.chainId))
-    const balanceHex = `0x${parseEther(String(options.balance ?? 10000)).toString(16)}`
+    const balanceHex = `0x${(BigInt(options.balance ?? 10000) * 10n ** 18n).toString(16)}`
     for (const address of options.fund ?? []) await provider.send("anvil_setBalance", [address, balanceHex])
 
-    const services =
-      options.registerServices === false
-        ? { inference: [], fineTuning: [] }
-        : await registerServices(provider, addresses, accounts, anvil.port)
+    let services: DevnetInfo["services"] = { inference: [], fineTuning: [] }
+    if (options.registerServices !== false) {
+      const registered = await registerServices(
+        provider,
+        anvil.rpcUrl,
+        addresses,
+        accounts,
+        BigInt(anvil.chainId),
+        providerCount,
+        options.inference,
+      )
+      services = registered.services
+      inference = registered.providers
+    }
     provider.destroy()
 
     let stopped: Promise<void> | undefined
@@ -103,12 +123,14 @@ export const startDevnet = async (options: DevnetOptions = {}): Promise<Devnet> 
       addresses,
       accounts,
       services,
+      inference,
       stop: () => {
-        stopped ??= anvil.stop()
-        return stopped as Promise<void>
+        stopped ??= Promise.allSettled(inference.map((p) => p.stop())).then(() => anvil.stop())
+        return stopped
       },
     }
   } catch (e) {
+    await Promise.allSettled(inference.map((p) => p.stop()))
     await anvil.stop()
     throw e
   }
@@ -117,50 +139,44 @@ export const startDevnet = async (options: DevnetOptions = {}): Promise<Devnet> 
 const signerOf = (account: DevnetAccount, provider: ReturnType<typeof makeRpcProvider>) =>
   new Wallet(Redacted.value(account.privateKey), provider)
 
-/** Registers one inference and one fine-tuning service (staked, owner-acknowledged), as the recommended versions. */
+/** Wallet and TEE key of emulated provider `i`: #2/#1 for the first, then pairs after the ten role accounts. */
+const providerAccounts = (i: number, accounts: DevnetAccounts) =>
+  i === 0
+    ? { provider: accounts.inferenceProvider, teeSigner: accounts.inferenceSigner }
+    : {
+        provider: { ...deriveAccount(ROLES.length + 2 * (i - 1)), role: "inference-provider" },
+        teeSigner: { ...deriveAccount(ROLES.length + 2 * (i - 1) + 1), role: "inference-tee-signer" },
+      }
+
+/**
+ * Starts the emulated inference providers (each registers its service with its real URL; the owner acknowledges
+ * it) and registers the fine-tuning service, all owner-acknowledged.
+ */
 const registerServices = async (
   provider: ReturnType<typeof makeRpcProvider>,
+  rpcUrl: string,
   addresses: ContractAddresses,
   accounts: DevnetAccounts,
-  chainPort: number,
-): Promise<DevnetInfo["services"]> => {
-  const inferenceAbi = loadArtifact("InferenceServing").abi
+  chainId: bigint,
+  providerCount: number,
+  inferenceOptions: DevnetInferenceOptions = {},
+): Promise<{ services: DevnetInfo["services"]; providers: ReadonlyArray<InferenceProvider> }> => {
   const fineTuningAbi = loadArtifact("FineTuningServing").abi
-  // Emulated providers are started separately; these URLs name where they listen by default.
-  const inference: RegisteredInferenceService = {
-    provider: accounts.inferenceProvider,
-    teeSigner: accounts.inferenceSigner,
-    url: `http://127.0.0.1:${chainPort + 1}`,
-    model: DEVNET_INFERENCE_MODEL,
-    inputPrice: 1_000_000_000n,
-    outputPrice: 2_000_000_000n,
-  }
+  // Emulated fine-tuning providers are started separately; this URL names where one listens by default.
+  const chainPort = Number(new URL(rpcUrl).port)
   const fineTuning: RegisteredFineTuningService = {
     provider: accounts.fineTuningProvider,
     teeSigner: accounts.fineTuningSigner,
     url: `http://127.0.0.1:${chainPort + 2}`,
     pricePerToken: 1_000_000_000n,
   }
-
-  const inf = new Contract(addresses.inference, inferenceAbi, signerOf(inference.provider, provider))
+  // The owner vets each TEE signer. NonceManager because ethers caches identical nonce reads for 250 ms, and the
+  // acknowledgements of several providers go out concurrently.
+  const owner = new NonceManager(signerOf(accounts.deployer, provider))
   const ft = new Contract(addresses.fineTuning, fineTuningAbi, signerOf(fineTuning.provider, provider))
-  await Promise.all([
-    mined(
-      inf.getFunction("addOrUpdateService")(
-        {
-          serviceType: "chatbot",
-          url: inference.url,
-          model: inference.model,
-          verifiability: "TeeML",
-          inputPrice: inference.inputPrice,
-          outputPrice: inference.outputPrice,
-          additionalInfo: INFERENCE_ADDITIONAL_INFO,
-          teeSignerAddress: inference.teeSigner.address,
-        },
-        { value: DEVNET_PROVIDER_STAKE },
-      ),
-    ),
-    mined(
+
+  const registerFineTuning = async () => {
+    await mined(
       ft.getFunction("addOrUpdateService")(
         fineTuning.url,
         { cpuCount: 8n, nodeMemory: 32n, gpuCount: 1n, nodeStorage: 100n, gpuType: "devnet-cpu" },
@@ -170,22 +186,54 @@ const registerServices = async (
         fineTuning.teeSigner.address,
         { value: DEVNET_PROVIDER_STAKE },
       ),
+    )
+    await mined(
+      new Contract(addresses.fineTuning, fineTuningAbi, owner).getFunction("acknowledgeTEESignerByOwner")(
+        fineTuning.provider.address,
+      ) as Promise<TransactionResponse>,
+    )
+  }
+  const starting = Promise.allSettled(
+    Array.from({ length: providerCount }, (_, i) => {
+      const who = providerAccounts(i, accounts)
+      return startInferenceProvider({
+        ...inferenceOptions,
+        rpcUrl,
+        chainId,
+        contract: addresses.inference,
+        providerKey: who.provider.privateKey,
+        teeKey: who.teeSigner.privateKey,
+        model: DEVNET_INFERENCE_MODEL,
+        inputPrice: BigInt(i + 1) * 1_000_000_000n,
+        outputPrice: BigInt(i + 1) * 2_000_000_000n,
+        acknowledgeWith: owner,
+      }).then((p) => ({ p, who }))
+    }),
+  )
+  const [started, ftError] = await Promise.all([
+    starting,
+    registerFineTuning().then(
+      () => undefined,
+      (e: unknown) => e ?? new Error("fine-tuning registration failed"),
     ),
   ])
-
-  // The owner vets each TEE signer. NonceManager because ethers caches identical nonce reads for 250 ms.
-  const owner = new NonceManager(signerOf(accounts.deployer, provider))
-  await mined(
-    (new Contract(addresses.inference, inferenceAbi, owner).getFunction("acknowledgeTEESignerByOwner")(
-      inference.provider.address,
-    )) as Promise<TransactionResponse>,
+  const ok = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []))
+  const failed = started.find((r) => r.status === "rejected")
+  if (failed !== undefined || ftError !== undefined) {
+    await Promise.allSettled(ok.map(({ p }) => p.stop()))
+    throw failed !== undefined ? failed.reason : ftError
+  }
+  const inference = ok.map(
+    ({ p, who }): RegisteredInferenceService => ({
+      provider: who.provider,
+      teeSigner: who.teeSigner,
+      url: p.url,
+      model: p.model,
+      inputPrice: p.inputPrice,
+      outputPrice: p.outputPrice,
+    }),
   )
-  await mined(
-    (new Contract(addresses.fineTuning, fineTuningAbi, owner).getFunction("acknowledgeTEESignerByOwner")(
-      fineTuning.provider.address,
-    )) as Promise<TransactionResponse>,
-  )
-  return { inference: [inference], fineTuning: [fineTuning] }
+  return { services: { inference, fineTuning: [fineTuning] }, providers: ok.map(({ p }) => p) }
 }
 
 /** The devnet as an Effect service, for layers and tests written with Effect. */

@@ -1,2 +1,3 @@
 export * from "./accounts.js"
 export * from "./devnet.js"
+export * from "./inference/index.js"

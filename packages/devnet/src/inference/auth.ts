@@ -1,0 +1,105 @@
+/**
+ * Session-token validation in the broker's order (inference-protocol.md §3.4) and admission of a billed request
+ * (§5 step 8). Steps 1–4 need no chain; the caller then reads the sub-account (no cache) for steps 5–6.
+ * Token failures are 401 `validate session: …`; admission failures are 400 `validate request: …`.
+ */
+import { formatZG } from "@0g-compute/core"
+import {
+  EPHEMERAL_TOKEN_ID,
+  MAX_EPHEMERAL_LIFETIME_MS,
+  parseApiKey,
+  type SessionTokenVerifyError,
+  type SignedSessionToken,
+  verifySessionToken,
+} from "@0g-compute/crypto"
+import { Effect, Result } from "effect"
+import type { Account, Service } from "./chain.js"
+import { HttpError } from "./http.js"
+
+/** The provider's admission reserve, `MinimumLockedBalance` (§5, §12): 1 0G. */
+export const MINIMUM_LOCKED_BALANCE = 10n ** 18n
+
+const BEARER = "Bearer app-sk-"
+
+const session = (message: string) => new HttpError(401, `validate session: ${message}`)
+const request = (message: string) => new HttpError(400, `validate request: ${message}`)
+
+const describe = (e: SessionTokenVerifyError): string => {
+  switch (e._tag) {
+    case "MalformedSessionToken":
+      return `malformed session token: ${e.reason}`
+    case "SessionTokenWrongProvider":
+      return `session token is for provider ${e.actual}, not ${e.expected}`
+    case "InvalidSessionTokenParams":
+      return `invalid session token: ${e.field}: ${e.reason}`
+    case "SessionTokenExpired":
+      return "session token expired"
+    case "SessionTokenRevoked":
+      return e.by === "generation"
+        ? `session token revoked: generation ${e.tokenGeneration} < account generation ${e.accountGeneration}`
+        : `session token revoked: API key ${e.tokenId} is revoked on chain`
+    case "SessionTokenGenerationAhead":
+      return `invalid session token: generation ${e.tokenGeneration} > account generation ${e.accountGeneration}`
+    case "SignerMismatch":
+    case "MalformedSignature":
+      return "invalid session token signature"
+  }
+}
+
+/** Steps 1–4: prefix, base64, first `|`, JSON; provider match; ephemeral 24 h rule; expiry in ms. */
+export const parseSession = (header: string | undefined, provider: string, now: number): SignedSessionToken => {
+  if (header === undefined || !header.startsWith(BEARER)) {
+    throw session("missing Authorization header with a Bearer app-sk- session token")
+  }
+  const parsed = Effect.runSync(Effect.result(parseApiKey(header)))
+  if (Result.isFailure(parsed)) throw session(describe(parsed.failure))
+  const signed = parsed.success
+  const t = signed.token
+  if (t.provider.toLowerCase() !== provider.toLowerCase()) {
+    throw session(`session token is for provider ${t.provider}, not ${provider}`)
+  }
+  if (t.tokenId === EPHEMERAL_TOKEN_ID) {
+    if (t.expiresAt === 0) throw session("invalid session token: an ephemeral token must expire")
+    if (t.expiresAt - t.timestamp > MAX_EPHEMERAL_LIFETIME_MS) {
+      throw session("invalid session token: an ephemeral token lives at most 24 h")
+    }
+  }
+  if (t.expiresAt > 0 && now > t.expiresAt) throw session("session token expired")
+  return signed
+}
+
+/** Steps 5–6 against the freshly read sub-account (missing = generation 0): revocation, then ECDSA. Returns the user. */
+export const verifySession = (
+  signed: SignedSessionToken,
+  provider: string,
+  account: Account | undefined,
+  now: number,
+): string => {
+  const state = account === undefined ? undefined : { generation: account.generation, revokedBitmap: account.revokedBitmap }
+  const verified = Effect.runSync(Effect.result(verifySessionToken(signed, { provider, account: state, now })))
+  if (Result.isFailure(verified)) throw session(describe(verified.failure))
+  return verified.success.user
+}
+
+/**
+ * Admission (§5 step 8): the sub-account exists and is acknowledged, the owner acknowledged the service's TEE
+ * signer, and `balance − pendingRefund ≥ unsettled + 1 0G` (the expected input fee is 0, as in the newest brokers).
+ */
+export const admit = (user: string, account: Account | undefined, service: Service | undefined, unsettled: bigint): void => {
+  if (service === undefined) throw new HttpError(503, "service not registered")
+  if (account === undefined) {
+    throw request(`account not exist: ${user} has no sub-account with provider ${service.provider}; transfer funds to it first`)
+  }
+  if (!account.acknowledged) throw request(`user not acknowledge the provider: ${user} must acknowledge ${service.provider}`)
+  if (!service.teeSignerAcknowledged) {
+    throw request(`the TEE signer ${service.teeSignerAddress} of provider ${service.provider} is not acknowledged by the contract owner`)
+  }
+  const locked = account.balance - account.pendingRefund
+  const required = unsettled + MINIMUM_LOCKED_BALANCE
+  if (locked < required) {
+    throw request(
+      `insufficient balance: your locked balance is ${formatZG(locked)} 0G, but the required minimum is ${formatZG(required)} 0G ` +
+        `(breakdown: unsettled fees ${formatZG(unsettled)} 0G + reserve ${formatZG(MINIMUM_LOCKED_BALANCE)} 0G)`,
+    )
+  }
+}

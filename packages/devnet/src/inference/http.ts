@@ -1,0 +1,88 @@
+/** HTTP plumbing of the provider server: CORS, broker-style JSON errors, bounded body reads, backpressured writes. */
+import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http"
+
+/** The broker's body cap (inference-protocol.md §4.4). */
+export const MAX_BODY_BYTES = 32 * 1024 * 1024
+
+/** Exposed on every response so browser clients can read the chat id and the provider. */
+export const EXPOSED_HEADERS = "Provider, content-encoding, ZG-Res-Key"
+
+/** A request that ends in a broker-style error: `{"error": message}` with this status. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+    this.name = "HttpError"
+  }
+}
+
+export const corsHeaders = (req: IncomingMessage): OutgoingHttpHeaders => ({
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "GET, POST, OPTIONS",
+  // Reflect what a preflight asks for; Authorization must always be allowed (bearer session tokens).
+  "access-control-allow-headers": req.headers["access-control-request-headers"] ?? "Authorization, Content-Type",
+  "access-control-expose-headers": EXPOSED_HEADERS,
+  "access-control-max-age": "600",
+})
+
+export const sendJson = (req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void => {
+  const bytes = Buffer.from(JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v)))
+  res.writeHead(status, { ...corsHeaders(req), "content-type": "application/json", "content-length": bytes.length })
+  res.end(bytes)
+}
+
+/** Broker error body. For 5xx the message is replaced by the generic status text, as the broker does. */
+export const sendError = (req: IncomingMessage, res: ServerResponse, status: number, message: string): void => {
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  sendJson(req, res, status, { error: status >= 500 ? (STATUS_CODES[status] ?? "Internal Server Error") : message })
+}
+
+/** Reads the whole body, failing with 413 past the cap. */
+export const readBody = (req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Uint8Array> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        req.removeAllListeners("data")
+        req.resume()
+        reject(new HttpError(413, "Request body size exceeds the limit of 32MB"))
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.once("end", () => resolve(new Uint8Array(Buffer.concat(chunks))))
+    req.once("error", reject)
+  })
+
+/** Writes one chunk, waiting for `drain` under backpressure. A client that went away is not an error: billing goes on. */
+export const writeChunk = async (res: ServerResponse, chunk: Uint8Array): Promise<void> => {
+  if (res.destroyed || res.writableEnded) return
+  if (res.write(chunk)) return
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      res.off("drain", done)
+      res.off("close", done)
+      resolve()
+    }
+    res.once("drain", done)
+    res.once("close", done)
+  })
+}
+
+export const endResponse = (res: ServerResponse): Promise<void> =>
+  new Promise((resolve) => {
+    if (res.destroyed || res.writableEnded) return resolve()
+    res.end(() => resolve())
+  })
+
+export const isLoopback = (req: IncomingMessage): boolean => {
+  const a = req.socket.remoteAddress ?? ""
+  return a === "127.0.0.1" || a === "::1" || a === "::ffff:127.0.0.1"
+}

@@ -1,0 +1,105 @@
+/**
+ * The offline "model": deterministic, no network. It echoes the last user message (`Echo: <words>`), counts tokens
+ * as whitespace-separated words and answers in OpenAI's chat-completion shapes, as JSON or as SSE chunks with a
+ * final usage chunk and `data: [DONE]`. It plays the upstream: the relay treats its output like any backend's.
+ */
+import type { OutgoingHttpHeaders } from "node:http"
+import { wordCount } from "./billing.js"
+
+/** What a backend answered: status, headers and the body as the chunks it sent. */
+export interface SourceResponse {
+  readonly status: number
+  readonly headers: OutgoingHttpHeaders
+  readonly body: AsyncIterable<Uint8Array>
+  /** Stops producing (the relay gave up on the response). */
+  readonly cancel: () => void
+}
+
+const encoder = new TextEncoder()
+
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
+
+/** A message's text: a string, or the `text` of its content parts. */
+const textOf = (content: unknown): string => {
+  if (typeof content === "string") return content
+  if (!Array.isArray(content)) return ""
+  return content
+    .map((p) => (isObject(p) && typeof p.text === "string" ? p.text : ""))
+    .filter((s) => s.length > 0)
+    .join(" ")
+}
+
+const openAiError = (status: number, message: string, code: string | null, param: string | null): SourceResponse => {
+  const body = encoder.encode(JSON.stringify({ error: { message, type: "invalid_request_error", param, code } }))
+  return once(status, { "content-type": "application/json" }, body)
+}
+
+const once = (status: number, headers: OutgoingHttpHeaders, bytes: Uint8Array): SourceResponse => ({
+  status,
+  headers,
+  body: (async function* () {
+    yield bytes
+  })(),
+  cancel: () => {},
+})
+
+const positiveInt = (v: unknown): number | undefined =>
+  typeof v === "number" && Number.isSafeInteger(v) && v > 0 ? v : undefined
+
+/** Answers one chat-completions request (already parsed) for `model`. */
+export const offlineCompletion = (request: Record<string, unknown>, model: string, chatKey: string): SourceResponse => {
+  if (request.model !== model) {
+    return openAiError(404, `The model \`${String(request.model)}\` does not exist`, "model_not_found", "model")
+  }
+  const messages = request.messages
+  if (!Array.isArray(messages) || messages.length === 0) {
+    return openAiError(400, "'messages' must be a non-empty array", null, "messages")
+  }
+  const texts = messages.map((m) => (isObject(m) ? textOf(m.content) : ""))
+  const promptTokens = texts.reduce((n, t) => n + wordCount(t), 0)
+  const lastUser = [...messages].reverse().find((m) => isObject(m) && m.role === "user")
+  const words = ["Echo:", ...textOf(isObject(lastUser) ? lastUser.content : "").split(/\s+/).filter((w) => w.length > 0)]
+  const limit = positiveInt(request.max_completion_tokens) ?? positiveInt(request.max_tokens)
+  const reply = limit === undefined ? words : words.slice(0, limit)
+  const usage = { prompt_tokens: promptTokens, completion_tokens: reply.length, total_tokens: promptTokens + reply.length }
+  const id = `chatcmpl-${chatKey}`
+  const created = Math.floor(Date.now() / 1000)
+  const finish = limit !== undefined && reply.length < words.length ? "length" : "stop"
+
+  if (request.stream !== true) {
+    const body = {
+      id,
+      object: "chat.completion",
+      created,
+      model,
+      choices: [{ index: 0, message: { role: "assistant", content: reply.join(" ") }, finish_reason: finish }],
+      usage,
+    }
+    return once(200, { "content-type": "application/json" }, encoder.encode(JSON.stringify(body)))
+  }
+
+  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+    encoder.encode(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices, ...extra })}\n\n`)
+  let cancelled = false
+  return {
+    status: 200,
+    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" },
+    body: (async function* () {
+      const parts = [
+        chunk([{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }]),
+        ...reply.map((w, i) => chunk([{ index: 0, delta: { content: i === 0 ? w : ` ${w}` }, finish_reason: null }])),
+        chunk([{ index: 0, delta: {}, finish_reason: finish }]),
+        // stream_options.include_usage is always on (the provider forces it): a final chunk with empty choices.
+        chunk([], { usage }),
+        encoder.encode("data: [DONE]\n\n"),
+      ]
+      for (const p of parts) {
+        if (cancelled) return
+        yield p
+      }
+    })(),
+    cancel: () => {
+      cancelled = true
+    },
+  }
+}

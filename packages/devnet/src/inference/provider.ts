@@ -1,0 +1,149 @@
+/**
+ * `startInferenceProvider()`: an emulated TEE inference provider on 127.0.0.1. The server starts first, so the
+ * service can be registered (or updated) with its real URL; then the settlement timer runs until `stop()`.
+ */
+import { createServer, type Server } from "node:http"
+import { inferenceServing } from "@0g-compute/contracts"
+import { makeRpcProvider } from "@0g-compute/core"
+import { Redacted } from "effect"
+import { getAddress, NonceManager, Wallet } from "ethers"
+import { FeeLedger } from "./billing.js"
+import { makeChainView } from "./chain.js"
+import { makeFaultSwitches } from "./faults.js"
+import { DEVNET_INFERENCE_MODEL, registerService } from "./register.js"
+import { makeRequestListener } from "./server.js"
+import { makeSettler } from "./settlement.js"
+import { SignatureCache } from "./signatures.js"
+import type { InferenceProvider, InferenceProviderOptions } from "./types.js"
+
+export const DEFAULT_INPUT_PRICE = 1_000_000_000n
+export const DEFAULT_OUTPUT_PRICE = 2_000_000_000n
+export const DEFAULT_SETTLE_INTERVAL_MS = 5_000
+
+const listen = (server: Server, port: number): Promise<number> =>
+  new Promise((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", reject)
+      const a = server.address()
+      resolve(typeof a === "object" && a !== null ? a.port : port)
+    })
+  })
+
+const close = (server: Server): Promise<void> =>
+  new Promise((resolve) => {
+    server.close(() => resolve())
+    server.closeAllConnections()
+  })
+
+export const startInferenceProvider = async (
+  options: InferenceProviderOptions,
+): Promise<InferenceProvider> => {
+  const rpc = makeRpcProvider(options.rpcUrl, options.chainId)
+  const chainId = options.chainId ?? (await rpc.getNetwork()).chainId
+  const contractAddress = getAddress(options.contract)
+  const wallet = new NonceManager(new Wallet(Redacted.value(options.providerKey), rpc))
+  const tee = new Wallet(Redacted.value(options.teeKey))
+  const providerAddress = getAddress(await wallet.getAddress())
+  const contract = inferenceServing(contractAddress, wallet)
+  const chain = makeChainView(inferenceServing(contractAddress, rpc), providerAddress)
+  const ledger = new FeeLedger()
+  const faults = makeFaultSwitches()
+  const model = options.model ?? DEVNET_INFERENCE_MODEL
+  const inputPrice = options.inputPrice ?? DEFAULT_INPUT_PRICE
+  const outputPrice = options.outputPrice ?? DEFAULT_OUTPUT_PRICE
+  const settler = makeSettler({ contract, wallet, chain, chainId, contractAddress, provider: providerAddress, tee, ledger })
+
+  const settleNow = async () => {
+    const report = await settler.settleNow()
+    if (report.items.length > 0) options.onEvent?.({ _tag: "Settled", report })
+    return report
+  }
+
+  const server = createServer(
+    makeRequestListener({
+      provider: providerAddress,
+      teeSigner: getAddress(tee.address),
+      model,
+      inputPrice,
+      outputPrice,
+      tee,
+      chain,
+      ledger,
+      signatures: new SignatureCache(),
+      faults,
+      upstream: options.upstream,
+      upstreamApiKey: options.upstreamApiKey,
+      settleNow,
+      onEvent: options.onEvent,
+    }),
+  )
+  let port: number
+  try {
+    port = await listen(server, options.port ?? 0)
+  } catch (e) {
+    rpc.destroy()
+    throw e
+  }
+  const url = `http://127.0.0.1:${port}`
+
+  try {
+    if (options.register !== false) {
+      await registerService({
+        contract,
+        contractAddress,
+        provider: providerAddress,
+        url,
+        model,
+        inputPrice,
+        outputPrice,
+        teeSigner: tee.address,
+        acknowledgeWith: options.acknowledgeWith,
+      })
+    }
+  } catch (e) {
+    await close(server)
+    rpc.destroy()
+    throw e
+  }
+
+  // A timeout chain rather than setInterval: a slow round never overlaps the next tick.
+  const interval = options.settleIntervalMs ?? DEFAULT_SETTLE_INTERVAL_MS
+  let timer: NodeJS.Timeout | undefined
+  let stopped = false
+  const tick = () => {
+    timer = setTimeout(() => {
+      settleNow()
+        .catch((error: unknown) => options.onEvent?.({ _tag: "SettlementFailed", error }))
+        .finally(() => {
+          if (!stopped) tick()
+        })
+    }, interval)
+    timer.unref()
+  }
+  if (interval > 0) tick()
+
+  let stopping: Promise<void> | undefined
+  return {
+    url,
+    port,
+    providerAddress,
+    teeSignerAddress: getAddress(tee.address),
+    model,
+    inputPrice,
+    outputPrice,
+    faults,
+    unsettledFee: (user) => ledger.unsettled(user),
+    settleNow,
+    stop: () => {
+      stopping ??= (async () => {
+        stopped = true
+        if (timer !== undefined) clearTimeout(timer)
+        await close(server)
+        await settler.idle()
+        rpc.destroy()
+      })()
+      return stopping
+    },
+  }
+}

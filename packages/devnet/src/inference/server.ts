@@ -1,0 +1,159 @@
+/**
+ * The provider's HTTP routes (inference-protocol.md §4, §13). Every error is broker-shaped JSON `{"error": …}`.
+ */
+import { randomUUID } from "node:crypto"
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http"
+import { bodyHashHex } from "@0g-compute/crypto"
+import type { Redacted } from "effect"
+import type { Wallet } from "ethers"
+import { admit, parseSession, verifySession } from "./auth.js"
+import { computeFees, extractUsage, type FeeLedger } from "./billing.js"
+import type { ChainView } from "./chain.js"
+import { corsHeaders, HttpError, isLoopback, readBody, sendError, sendJson } from "./http.js"
+import { offlineCompletion } from "./model.js"
+import { makeQuote, modelsList } from "./quote.js"
+import { relay } from "./relay.js"
+import { type SignatureCache, signResponse } from "./signatures.js"
+import type { FaultSwitches, InferenceProviderEvent, SettlementReport } from "./types.js"
+import { upstreamCompletion } from "./upstream.js"
+
+export interface ServerContext {
+  readonly provider: string
+  readonly teeSigner: string
+  readonly model: string
+  /** Prices registered at start: shown by /v1/models when the chain has no service. */
+  readonly inputPrice: bigint
+  readonly outputPrice: bigint
+  readonly tee: Wallet
+  readonly chain: ChainView
+  readonly ledger: FeeLedger
+  readonly signatures: SignatureCache
+  readonly faults: FaultSwitches
+  readonly upstream?: string | undefined
+  readonly upstreamApiKey?: Redacted.Redacted<string> | undefined
+  readonly settleNow: () => Promise<SettlementReport>
+  readonly onEvent?: ((event: InferenceProviderEvent) => void) | undefined
+}
+
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
+const encoder = new TextEncoder()
+
+/** `POST /v1/proxy/chat/completions`: authenticate, admit, forward, relay, bill, sign. */
+const chat = async (ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const raw = await readBody(req)
+  const now = Date.now()
+  const signed = parseSession(req.headers.authorization, ctx.provider, now)
+  const [account, service] = await Promise.all([ctx.chain.account(signed.token.address), ctx.chain.service()])
+  const user = verifySession(signed, ctx.provider, account, now)
+  admit(user, account, service, ctx.ledger.unsettled(user))
+  if (service === undefined) throw new HttpError(503, "service not registered") // admit already refused; for the type
+
+  let json: unknown
+  try {
+    json = JSON.parse(Buffer.from(raw).toString("utf8"))
+  } catch {
+    throw new HttpError(400, "invalid request body: not JSON")
+  }
+  if (!isObject(json)) throw new HttpError(400, "invalid request body: not a JSON object")
+  const stream = json.stream === true
+  let forwarded = raw
+  const opts = json.stream_options
+  if (stream && !(isObject(opts) && opts.include_usage === true)) {
+    // The broker forces usage into streams and re-serialises; the signed request hash covers these bytes.
+    json.stream_options = { ...(isObject(opts) ? opts : {}), include_usage: true }
+    forwarded = encoder.encode(JSON.stringify(json))
+  }
+
+  const chatKey = randomUUID()
+  const faults = ctx.faults.current()
+  const source =
+    ctx.upstream === undefined
+      ? offlineCompletion(json, ctx.model, chatKey)
+      : await upstreamCompletion(ctx.upstream, forwarded, req.headers, ctx.upstreamApiKey)
+  const requestHash = bodyHashHex(forwarded)
+  await relay(source, {
+    req,
+    res,
+    chatKey,
+    provider: ctx.provider,
+    stream,
+    faults,
+    finish: async (body, responseHash, contentEncoding) => {
+      const fees = computeFees(extractUsage(body, stream, contentEncoding), service.inputPrice, service.outputPrice)
+      ctx.ledger.add({ requestHash: chatKey, user, ...fees })
+      const payload = await signResponse(ctx.tee, `${requestHash}:${responseHash}`, faults.wrongSigner === true)
+      if (faults.dropSignature !== true) ctx.signatures.put(chatKey, payload)
+      ctx.onEvent?.({ _tag: "Billed", chatId: chatKey, user, fee: fees.fee })
+    },
+  })
+}
+
+/** `GET /v1/user/{addr}/unsettledfee`: session required; the path address must be the token's. */
+const unsettledFee = async (ctx: ServerContext, req: IncomingMessage, res: ServerResponse, addr: string) => {
+  const now = Date.now()
+  const signed = parseSession(req.headers.authorization, ctx.provider, now)
+  const user = verifySession(signed, ctx.provider, await ctx.chain.account(signed.token.address), now)
+  if (addr.toLowerCase() !== user.toLowerCase()) {
+    throw new HttpError(403, `validate session: path address ${addr} does not match the session token's ${user}`)
+  }
+  sendJson(req, res, 200, { userAddress: user, unsettledFee: ctx.ledger.unsettled(user).toString() })
+}
+
+const proxy = async (ctx: ServerContext, req: IncomingMessage, res: ServerResponse, rest: string) => {
+  // Derive the target path as the broker does: collapse a leading /v1, trim a trailing /.
+  const target = (rest.startsWith("/v1/") ? rest.slice(3) : rest).replace(/\/+$/, "")
+  if (target === "/chat/completions") {
+    if (req.method !== "POST") throw new HttpError(405, "method not allowed: use POST")
+    return chat(ctx, req, res)
+  }
+  const sig = /^\/signature\/([^/]+)$/.exec(target)
+  if (sig !== null && req.method === "GET") {
+    const chatId = decodeURIComponent(sig[1] ?? "").toLowerCase()
+    const payload = ctx.signatures.get(chatId)
+    if (payload === undefined) throw new HttpError(404, `chat_id_not_found: no signature for chat id ${chatId}`)
+    return sendJson(req, res, 200, payload)
+  }
+  throw new HttpError(400, `${target || "/"} endpoint not supported`)
+}
+
+const route = async (ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const path = new URL(req.url ?? "/", "http://localhost").pathname
+  const method = req.method ?? "GET"
+  if (method === "OPTIONS") {
+    res.writeHead(204, corsHeaders(req))
+    res.end()
+    return
+  }
+  if (path === "/v1/proxy" || path.startsWith("/v1/proxy/")) return proxy(ctx, req, res, path.slice("/v1/proxy".length))
+  if (path === "/v1/quote" && method === "GET") {
+    return sendJson(req, res, 200, makeQuote({ teeSigner: ctx.teeSigner, provider: ctx.provider, model: ctx.model }))
+  }
+  if (path === "/v1/quote/verify/gpu" && method === "POST") {
+    await readBody(req)
+    return sendJson(req, res, 200, { devnet: true, verified: false, reason: "a devnet provider has no GPU evidence" })
+  }
+  if (path === "/v1/models" && method === "GET") {
+    const service = await ctx.chain.service()
+    // Named fields, not a spread: an ethers Result keeps its names behind a proxy.
+    const inputPrice = service?.inputPrice ?? ctx.inputPrice
+    const outputPrice = service?.outputPrice ?? ctx.outputPrice
+    return sendJson(req, res, 200, modelsList({ model: ctx.model, provider: ctx.provider, inputPrice, outputPrice }))
+  }
+  const fee = /^\/v1\/user\/([^/]+)\/unsettledfee\/?$/.exec(path)
+  if (fee !== null && method === "GET") return unsettledFee(ctx, req, res, decodeURIComponent(fee[1] ?? ""))
+  if (path === "/admin/settle" && method === "POST") {
+    if (!isLoopback(req)) throw new HttpError(403, "admin routes are loopback-only")
+    return sendJson(req, res, 200, await ctx.settleNow())
+  }
+  throw new HttpError(404, `${path} not found`)
+}
+
+export const makeRequestListener =
+  (ctx: ServerContext): RequestListener =>
+  (req, res) => {
+    route(ctx, req, res).catch((e: unknown) => {
+      if (e instanceof HttpError && e.status < 500) return sendError(req, res, e.status, e.message)
+      ctx.onEvent?.({ _tag: "RequestFailed", method: req.method ?? "", path: req.url ?? "", error: e })
+      sendError(req, res, e instanceof HttpError ? e.status : 500, "internal error")
+    })
+  }

@@ -1,0 +1,111 @@
+/**
+ * Public shapes of the emulated inference provider: options, the running provider, fault switches, settlement
+ * reports and the events it reports instead of logging.
+ */
+import type { Redacted } from "effect"
+import type { Signer } from "ethers"
+
+/** Test-only faults, settable at runtime. Each stays on until cleared. */
+export interface InferenceFaults {
+  /** Flip one byte of the response body after it was hashed and signed (the signature then fails to verify). */
+  readonly flipResponseByte?: boolean
+  /** Sign responses with a key other than the on-chain TEE signer. */
+  readonly wrongSigner?: boolean
+  /** Never cache the signature: the signature route answers 404 for every new chat id. */
+  readonly dropSignature?: boolean
+  /** Streams: after the first chunk, an SSE error event and the end of the body, without `[DONE]`. Non-streams: 500. */
+  readonly failMidStream?: boolean
+  /** Delay the server awaits between response chunks (ms). */
+  readonly streamDelayMs?: number
+}
+
+export interface FaultSwitches {
+  /** The faults in force now. */
+  readonly current: () => InferenceFaults
+  /** Merges `faults` into the current set (a `false`/`0` value switches one off). */
+  readonly set: (faults: InferenceFaults) => void
+  /** Switches every fault off. */
+  readonly clear: () => void
+}
+
+/** One settlement item as the contract reported it (`TEESettlementResult`). */
+export interface SettlementItemResult {
+  readonly user: string
+  readonly nonce: bigint
+  readonly totalFee: bigint
+  /** 0 SUCCESS, 1 PARTIAL, 2 PROVIDER_MISMATCH, 3 NO_TEE_SIGNER, 4 INVALID_NONCE, 5 INVALID_SIGNATURE. */
+  readonly status: number
+  readonly unsettledAmount: bigint
+  /** What moved to the provider: totalFee − unsettledAmount for SUCCESS/PARTIAL, 0 otherwise. */
+  readonly settledAmount: bigint
+  /** How many request records this item covered. */
+  readonly requests: number
+  readonly txHash: string
+}
+
+export interface SettlementReport {
+  readonly items: ReadonlyArray<SettlementItemResult>
+  readonly txHashes: ReadonlyArray<string>
+  /** Σ settledAmount. */
+  readonly settled: bigint
+}
+
+/** What the provider reports instead of logging. */
+export type InferenceProviderEvent =
+  | { readonly _tag: "Billed"; readonly chatId: string; readonly user: string; readonly fee: bigint }
+  | { readonly _tag: "Settled"; readonly report: SettlementReport }
+  | { readonly _tag: "SettlementFailed"; readonly error: unknown }
+  /** A request that ended in a 5xx (the client only sees the generic status text). */
+  | { readonly _tag: "RequestFailed"; readonly method: string; readonly path: string; readonly error: unknown }
+
+export interface InferenceProviderOptions {
+  readonly rpcUrl: string
+  /** Default: asked from the node. */
+  readonly chainId?: bigint
+  /** The InferenceServing proxy address. */
+  readonly contract: string
+  /** The provider wallet: registers the service and sends settlements. */
+  readonly providerKey: Redacted.Redacted<string>
+  /** The TEE signer key: signs responses and settlements; never sends transactions. */
+  readonly teeKey: Redacted.Redacted<string>
+  /** Default `devnet-echo-1`. */
+  readonly model?: string
+  /** Neuron per prompt token; default 1 gwei. */
+  readonly inputPrice?: bigint
+  /** Neuron per completion token; default 2 gwei. */
+  readonly outputPrice?: bigint
+  /** Loopback port; a free one by default. */
+  readonly port?: number
+  /** OpenAI-compatible base URL (e.g. `http://127.0.0.1:8000/v1`) to proxy to instead of the offline model. */
+  readonly upstream?: string
+  /** Bearer key for the upstream, if it needs one (never logged, never forwarded from clients). */
+  readonly upstreamApiKey?: Redacted.Redacted<string>
+  /** Settlement timer period in ms; 0 disables the timer (settleNow and POST /admin/settle still work). Default 5000. */
+  readonly settleIntervalMs?: number
+  /** Register (or update) the service with the server's real URL. Default true. */
+  readonly register?: boolean
+  /** The contract owner: acknowledges the TEE signer after registration when given. */
+  readonly acknowledgeWith?: Signer
+  readonly onEvent?: (event: InferenceProviderEvent) => void
+}
+
+export interface InferenceProvider {
+  /** `http://127.0.0.1:<port>`, no trailing slash: the on-chain `Service.url`. */
+  readonly url: string
+  readonly port: number
+  /** The provider wallet address (EIP-55). */
+  readonly providerAddress: string
+  /** The TEE signer address (EIP-55), `Service.teeSignerAddress`. */
+  readonly teeSignerAddress: string
+  readonly model: string
+  /** Prices registered at start (billing always reads the chain). */
+  readonly inputPrice: bigint
+  readonly outputPrice: bigint
+  readonly faults: FaultSwitches
+  /** Σ unsettled request fees of a user, as `GET /v1/user/{addr}/unsettledfee` reports it. */
+  readonly unsettledFee: (user: string) => bigint
+  /** Runs one settlement round now (serialised with the timer's rounds). */
+  readonly settleNow: () => Promise<SettlementReport>
+  /** Stops the timer, waits for a running settlement, closes the server. Idempotent. */
+  readonly stop: () => Promise<void>
+}
