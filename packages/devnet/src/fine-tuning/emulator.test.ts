@@ -1,0 +1,183 @@
+/**
+ * Protocol-level test of the emulated fine-tuning provider: raw HTTP and raw chain calls, no client library, so the
+ * wire shapes (§2, §3), the state walk (§6), the file format (§7) and settlement (§9) are checked on their own.
+ */
+import { makeRpcProvider } from "@0g-compute/core"
+import { fineTuningServing, ledgerManager } from "@0g-compute/contracts"
+import {
+  decryptModel,
+  signCancelTask,
+  signCreateTask,
+  signDatasetUpload,
+  signModelDownload,
+  unwrapSecret,
+} from "@0g-compute/crypto"
+import { Effect, Redacted } from "effect"
+import { keccak256, NonceManager, parseEther, Wallet } from "ethers"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type Devnet, startDevnet } from "../devnet.js"
+import { countTokens, type FineTuningProvider, startFineTuningProvider, trainNgramModel } from "./index.js"
+
+const PARAMS = {
+  neftune_noise_alpha: 5,
+  num_train_epochs: 2,
+  per_device_train_batch_size: 2,
+  learning_rate: 0.0002,
+  max_steps: -1,
+}
+const PARAMS_TEXT =
+  '{"neftune_noise_alpha":5,"num_train_epochs":2,"per_device_train_batch_size":2,"learning_rate":0.0002,"max_steps":-1}'
+const DATASET = new TextEncoder().encode(
+  [
+    '{"text": "the quick brown fox jumps over the lazy dog"}',
+    '{"messages": [{"role": "user", "content": "hello there"}, {"role": "assistant", "content": "general kenobi"}]}',
+  ].join("\n"),
+)
+const MOCK_MODEL = "0xcb42b5ca9e998c82dd239ef2d20d22a4ae16b3dc0ce0a855c93b52c7c2bab6dc"
+
+describe("emulated fine-tuning provider", () => {
+  let devnet: Devnet
+  let ft: FineTuningProvider
+  let rpc: ReturnType<typeof makeRpcProvider>
+  let user: NonceManager
+  let userKey: Redacted.Redacted<string>
+  let address: string
+
+  beforeAll(async () => {
+    devnet = await startDevnet()
+    ft = await startFineTuningProvider({
+      rpcUrl: devnet.rpcUrl,
+      addresses: devnet.addresses,
+      accounts: devnet.accounts,
+      stepDelayMs: 0,
+      settlementPollMs: 20,
+      chunkSize: 256,
+    })
+    rpc = makeRpcProvider(devnet.rpcUrl, devnet.chainId)
+    const account = devnet.accounts.users[0]
+    if (account === undefined) throw new Error("no user account")
+    userKey = account.privateKey
+    const wallet = new Wallet(Redacted.value(userKey), rpc)
+    address = wallet.address
+    user = new NonceManager(wallet)
+    const lm = ledgerManager(devnet.addresses.ledger, user)
+    await (await lm.addLedger("", { value: parseEther("10") })).wait()
+    await (await lm.transferFund(ft.address, "fine-tuning-v1.0", parseEther("2"))).wait()
+  })
+  afterAll(async () => {
+    await ft?.stop()
+    rpc?.destroy()
+    await devnet?.stop()
+  })
+
+  const api = (path: string, init?: RequestInit) => fetch(`${ft.url}/v1${path}`, init)
+  const postJson = (path: string, body: unknown) =>
+    api(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
+
+  it("registers its real URL on chain and serves the quote and models", async () => {
+    const service = await fineTuningServing(devnet.addresses.fineTuning, rpc).getService(ft.address)
+    expect(service.url).toBe(ft.url)
+    expect(service.teeSignerAcknowledged).toBe(true)
+    const quote = JSON.parse(await (await api("/quote")).text())
+    expect(Buffer.from(quote.report_data, "base64").toString("ascii").replace(/\0+$/, "")).toBe(ft.teeSigner)
+    const models = await (await api("/model")).json()
+    expect(models.map((m: { name: string }) => m.name)).toEqual(["mock-model"])
+    expect((await api("/model/nope")).status).toBe(404)
+  })
+
+  it("rejects a malformed training config and an unknown model with 400", async () => {
+    const signed = await Effect.runPromise(signCreateTask(user, { datasetHash: "0x00" }))
+    const body = { ...signed, nonce: signed.nonce.toString(), preTrainedModelHash: MOCK_MODEL, fee: "0", wait: false }
+    const bad = await postJson(`/user/${address}/task`, { ...body, trainingParams: '{"fp16": true}' })
+    expect(bad.status).toBe(400)
+    expect((await bad.json()).error).toMatch(/unsupported key/)
+    const unknown = await postJson(`/user/${address}/task`, {
+      ...body,
+      trainingParams: PARAMS_TEXT,
+      preTrainedModelHash: `0x${"11".repeat(32)}`,
+    })
+    expect((await unknown.json()).error).toMatch(/unsupported model/)
+  })
+
+  it("walks every state, delivers the byte-exact file and settles with the wrapped key", async () => {
+    const up = await Effect.runPromise(signDatasetUpload(user))
+    const form = new FormData()
+    form.set("file", new Blob([DATASET], { type: "application/octet-stream" }), "data.jsonl")
+    form.set("signature", up.signature)
+    form.set("timestamp", String(up.timestamp))
+    const uploaded = await (await api(`/user/${address}/dataset`, { method: "POST", body: form })).json()
+    expect(uploaded.datasetHash).toBe(keccak256(DATASET))
+
+    const signed = await Effect.runPromise(signCreateTask(user, { datasetHash: uploaded.datasetHash }))
+    const created = await postJson(`/user/${address}/task`, {
+      ...signed,
+      nonce: signed.nonce.toString(),
+      preTrainedModelHash: MOCK_MODEL,
+      trainingParams: PARAMS_TEXT,
+      fee: "0",
+      wait: false,
+    })
+    expect(created.status).toBe(201)
+    const { id } = await created.json()
+    // A second task while the first is unfinished is refused.
+    const again = await postJson(`/user/${address}/task`, {
+      ...signed,
+      nonce: signed.nonce.toString(),
+      preTrainedModelHash: MOCK_MODEL,
+      trainingParams: PARAMS_TEXT,
+      fee: "0",
+    })
+    expect(again.status).toBe(409)
+
+    const delivered = await ft.waitForState(id, "Delivered")
+    expect(delivered.history).toEqual(["Init", "SettingUp", "SetUp", "Training", "Trained", "Delivering", "Delivered"])
+    const task = await (await api(`/user/${address}/task/${id}`)).json()
+    expect(task).toMatchObject({ id, progress: "Delivered", userAddress: address, modelType: 1, deliverIndex: 0 })
+    expect(task.fee).toBe(String(BigInt(countTokens(DATASET) * 2) * 1_000_000_000n))
+    const log = await (await api(`/user/${address}/task/${id}/log`)).text()
+    expect(log.split("\n")[0]).toMatch(/^\[\d{4}-\d\d-\d\dT[\d:]+Z\] creating task\.\.\.\.$/)
+    expect(await (await api("/task/pending")).text()).toBe("0")
+    const cancelSig = await Effect.runPromise(signCancelTask(user, id))
+    expect((await postJson(`/user/${address}/task/${id}/cancel`, { signature: cancelSig })).status).toBe(400)
+
+    const dl = await Effect.runPromise(signModelDownload(user, { taskId: id }))
+    const file = new Uint8Array(await (await postJson(`/user/${address}/task/${id}/lora`, dl)).arrayBuffer())
+    const serving = fineTuningServing(devnet.addresses.fineTuning, user)
+    const deliverable = await serving.getDeliverable(address, ft.address, id)
+    expect(deliverable.modelRootHash).toBe(keccak256(file))
+    const trained = trainNgramModel(DATASET, PARAMS, "mock-model")
+    expect(file.length).toBe(77 + trained.zip.length + 16 * Math.ceil(trained.zip.length / 256))
+
+    await (await serving.acknowledgeDeliverable(ft.address, id)).wait()
+    const settlement = await ft.waitForSettlement(id)
+    expect(settlement).toMatchObject({ acknowledged: true, fee: BigInt(task.fee) })
+    const settled = await serving.getDeliverable(address, ft.address, id)
+    const key = await Effect.runPromise(unwrapSecret(settled.encryptedSecret, userKey))
+    const plain = await Effect.runPromise(decryptModel(file, { key, expectedSigner: ft.teeSigner, chunkSize: 256 }))
+    expect(plain.plaintext).toEqual(trained.zip)
+    expect(ft.task(id)?.history.slice(-2)).toEqual(["UserAcknowledged", "Finished"])
+  })
+
+  it("cancels a task frozen in Init with the owner's signature only", async () => {
+    ft.setFaults({ stall: "Init" })
+    const signed = await Effect.runPromise(signCreateTask(user, { datasetHash: keccak256(DATASET) }))
+    const created = await postJson(`/user/${address}/task`, {
+      ...signed,
+      nonce: signed.nonce.toString(),
+      preTrainedModelHash: MOCK_MODEL,
+      trainingParams: PARAMS_TEXT,
+      fee: "0",
+      wait: false,
+    })
+    const { id } = await created.json()
+    expect(await (await api("/task/pending")).text()).toBe("1")
+    const stranger = await Effect.runPromise(signCancelTask(Wallet.createRandom(), id))
+    expect((await postJson(`/user/${address}/task/${id}/cancel`, { signature: stranger })).status).toBe(403)
+    const own = await Effect.runPromise(signCancelTask(user, id))
+    const res = await postJson(`/user/${address}/task/${id}/cancel`, { signature: own })
+    expect(await res.text()).toBe(`task ${id} cancelled`)
+    ft.setFaults({})
+    await ft.waitForState(id, "Failed")
+    expect(ft.task(id)?.history).toEqual(["Init", "Failed"])
+  })
+})

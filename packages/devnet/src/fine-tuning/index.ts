@@ -1,0 +1,206 @@
+/**
+ * `startFineTuningProvider`: an emulated fine-tuning provider broker on 127.0.0.1 for a running devnet. It speaks the
+ * provider protocol (fine-tuning-protocol.md §2–§9, §12), trains a small deterministic model on the uploaded dataset,
+ * delivers it encrypted in the byte-exact file format, and settles on chain from the provider wallet with the TEE key.
+ * On start it points the on-chain service URL at itself (`addOrUpdateService`, no stake on update).
+ */
+import { mkdtemp, rm } from "node:fs/promises"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import type { ContractAddresses } from "@0g-compute/core"
+import { MODEL_CHUNK_SIZE } from "@0g-compute/crypto"
+import type { DevnetAccount } from "../accounts.js"
+import { ProviderChain, type SettlementOutcome } from "./chain.js"
+import type { RootHashKind } from "./delivery.js"
+import { handle, tamperedCopy } from "./routes.js"
+import {
+  type FaultSwitches,
+  type ProgressState,
+  type SchedulerConfig,
+  TaskEngine,
+  type TaskRecord,
+  taskJson,
+} from "./tasks.js"
+import { EMULATED_MODELS } from "./validation.js"
+
+export { countTokens, datasetExamples, NGRAM_ORDER, type TrainingParams, trainNgramModel } from "./trainer.js"
+export { EMULATED_MODELS, type EmulatedModel, parseTrainingParams } from "./validation.js"
+export { quoteJson } from "./routes.js"
+export type { FaultSwitches, ProgressState, RootHashKind, SettlementOutcome }
+export { PROGRESS_STATES } from "./tasks.js"
+
+export interface FineTuningProviderOptions {
+  readonly rpcUrl: string
+  /** The devnet's contract addresses (only `fineTuning` is used). */
+  readonly addresses: Pick<ContractAddresses, "fineTuning">
+  /** The registered provider wallet (#3) and TEE signer (#4). */
+  readonly accounts: { readonly fineTuningProvider: DevnetAccount; readonly fineTuningSigner: DevnetAccount }
+  /** Loopback port; a free one when omitted. */
+  readonly port?: number
+  /** Delay before each state transition (default 200 ms; 0 in tests). */
+  readonly stepDelayMs?: number
+  /** How often a delivered task checks the chain for the acknowledgement (default 500 ms). */
+  readonly settlementPollMs?: number
+  /** Settle with the penalty when a delivery stays unacknowledged this long (default 10 min). */
+  readonly ackTimeoutMs?: number
+  /** Plaintext bytes per encrypted chunk (default 64 MiB, as real providers). */
+  readonly chunkSize?: number
+  /** `keccak` (no storage upload, the spec's devnet default) or `merkle` (as after a storage upload). */
+  readonly rootHash?: RootHashKind
+  /** `maxTaskQueueSize` (default 5). */
+  readonly maxQueueSize?: number
+  /** Where encrypted models are kept (default a fresh temp directory, removed on stop). */
+  readonly dataDir?: string
+  /** Re-register the on-chain service with this server's URL (default true). */
+  readonly updateServiceUrl?: boolean
+  readonly faults?: FaultSwitches
+}
+
+/** A read-only view of a task, including the server-side fields tests may inspect. */
+export interface EmulatedTask {
+  readonly json: ReturnType<typeof taskJson>
+  readonly history: ReadonlyArray<ProgressState>
+  readonly log: ReadonlyArray<string>
+  readonly modelRootHash: string | undefined
+  readonly modelPath: string | undefined
+  readonly settlement: SettlementOutcome | undefined
+}
+
+export interface FineTuningProvider {
+  readonly url: string
+  readonly port: number
+  /** The provider wallet address. */
+  readonly address: string
+  readonly teeSigner: string
+  /** Models served by `/v1/model` and accepted by create. */
+  readonly models: typeof EMULATED_MODELS
+  readonly faults: () => FaultSwitches
+  /** Replaces the fault switches (clearing `stall` resumes frozen tasks). */
+  readonly setFaults: (faults: FaultSwitches) => void
+  /** Changes timings at run time, e.g. `{ ackTimeoutMs: 0 }` to force the penalty on unacknowledged deliveries. */
+  readonly configure: (
+    changes: Partial<Pick<SchedulerConfig, "stepDelayMs" | "settlementPollMs" | "ackTimeoutMs">>,
+  ) => void
+  readonly task: (id: string) => EmulatedTask | undefined
+  readonly tasks: () => ReadonlyArray<EmulatedTask>
+  /** Resolves when the task has been in `state` (rejects if it fails first). */
+  readonly waitForState: (taskId: string, state: ProgressState) => Promise<EmulatedTask>
+  /** Resolves with the task's settlement (acknowledged with the key, or the penalty). */
+  readonly waitForSettlement: (taskId: string) => Promise<SettlementOutcome>
+  /** Resolves with the next task created after this call. */
+  readonly nextTask: () => Promise<EmulatedTask>
+  /** Closes the server and the workers; idempotent. */
+  readonly stop: () => Promise<void>
+}
+
+const view = (t: TaskRecord): EmulatedTask => ({
+  json: taskJson(t),
+  history: [...t.history],
+  log: [...t.log],
+  modelRootHash: t.modelRootHash,
+  modelPath: t.modelPath,
+  settlement: t.settlement,
+})
+
+export const startFineTuningProvider = async (options: FineTuningProviderOptions): Promise<FineTuningProvider> => {
+  const ownDir = options.dataDir === undefined ? await mkdtemp(join(tmpdir(), "zg-ft-provider-")) : undefined
+  const chain = new ProviderChain(
+    options.rpcUrl,
+    options.addresses.fineTuning,
+    options.accounts.fineTuningProvider.privateKey,
+    options.accounts.fineTuningSigner.privateKey,
+  )
+  const config: SchedulerConfig = {
+    stepDelayMs: options.stepDelayMs ?? 200,
+    settlementPollMs: options.settlementPollMs ?? 500,
+    ackTimeoutMs: options.ackTimeoutMs ?? 10 * 60_000,
+    chunkSize: options.chunkSize ?? MODEL_CHUNK_SIZE,
+    rootHash: options.rootHash ?? "keccak",
+    maxQueueSize: options.maxQueueSize ?? 5,
+    dataDir: options.dataDir ?? ownDir ?? tmpdir(),
+  }
+  const engine = new TaskEngine(chain, options.accounts.fineTuningSigner.privateKey, config)
+  engine.setFaults(options.faults ?? {})
+  const teeSigner = chain.tee.address
+
+  const server = createServer((req, res) => {
+    void handle(
+      {
+        engine,
+        teeSigner,
+        teeSignerAcknowledgedByUser: async (user) => {
+          const [service, account] = await Promise.all([chain.service(), chain.account(user).catch(() => undefined)])
+          return service.teeSignerAcknowledged && account?.acknowledged === true
+        },
+        servedFile: async (t) => {
+          if (t.modelPath === undefined) throw new Error("no model file")
+          return engine.faults.tamperFile === true ? tamperedCopy(t.modelPath) : t.modelPath
+        },
+      },
+      req,
+      res,
+    )
+  })
+  const cleanup = async () => {
+    engine.stop()
+    chain.close()
+    if (ownDir !== undefined) await rm(ownDir, { recursive: true, force: true })
+  }
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject)
+      server.listen(options.port ?? 0, "127.0.0.1", () => resolve())
+    })
+    const port = (server.address() as AddressInfo).port
+    const url = `http://127.0.0.1:${port}`
+    if (options.updateServiceUrl !== false) {
+      await chain.updateService(
+        url,
+        EMULATED_MODELS.filter((m) => m.modelType === 1).map((m) => m.name),
+      )
+    }
+    engine.start()
+
+    let stopped: Promise<void> | undefined
+    return {
+      url,
+      port,
+      address: chain.wallet.address,
+      teeSigner,
+      models: EMULATED_MODELS,
+      faults: () => engine.faults,
+      setFaults: (f) => engine.setFaults(f),
+      configure: (c) => engine.configure(c),
+      task: (id) => {
+        const t = engine.tasks.get(id)
+        return t === undefined ? undefined : view(t)
+      },
+      tasks: () => [...engine.tasks.values()].map(view),
+      waitForState: (id, state) => engine.waitForState(id, state).then(view),
+      waitForSettlement: (id) => engine.waitForSettlement(id),
+      nextTask: () =>
+        new Promise((resolve) => {
+          const known = new Set(engine.tasks.keys())
+          const on = (t: TaskRecord) => {
+            if (known.has(t.id)) return
+            engine.off("state", on)
+            resolve(view(t))
+          }
+          engine.on("state", on)
+        }),
+      stop: () => {
+        stopped ??= new Promise<void>((resolve) => {
+          server.closeAllConnections()
+          server.close(() => resolve())
+        }).then(cleanup)
+        return stopped
+      },
+    }
+  } catch (e) {
+    server.close()
+    await cleanup()
+    throw e
+  }
+}

@@ -1,0 +1,385 @@
+/**
+ * The emulated broker's task store and workers (fine-tuning-protocol.md §6): one worker claims the oldest `Init`
+ * task and walks it Init → SettingUp → SetUp → Training → Trained → Delivering → Delivered; a settlement watcher per
+ * delivered task waits for the on-chain acknowledgement (→ UserAcknowledged → settleFees with the wrapped key →
+ * Finished) or, after the acknowledgement timeout, settles with the penalty and an empty secret.
+ *
+ * Every transition emits a `state` event, so tests await `waitForState` instead of sleeping; the step delay
+ * (0 in tests) only paces the walk. The `stall` fault freezes a task in a given state until it is cleared.
+ */
+import { EventEmitter } from "node:events"
+import { join } from "node:path"
+import { createTaskPreimage, recoverFineTuningSigner, toHex, wrapSecret } from "@0g-compute/crypto"
+import { Effect, type Redacted } from "effect"
+import type { ProviderChain, SettlementOutcome } from "./chain.js"
+import { deliverModel, type RootHashKind } from "./delivery.js"
+import { countTokens, DatasetInvalid, type TrainingParams, trainNgramModel } from "./trainer.js"
+import { type EmulatedModel, parseTrainingParams } from "./validation.js"
+
+export const PROGRESS_STATES = [
+  "Init",
+  "SettingUp",
+  "SetUp",
+  "Training",
+  "Trained",
+  "Delivering",
+  "Delivered",
+  "UserAcknowledged",
+  "Finished",
+  "Failed",
+] as const
+export type ProgressState = (typeof PROGRESS_STATES)[number]
+
+/** States counted by `GET /v1/task/pending` and blocking `wait: false` creations. */
+export const PENDING_STATES: ReadonlyArray<ProgressState> = ["Init", "SettingUp", "SetUp", "Training"]
+export const CANCELLABLE_STATES: ReadonlyArray<ProgressState> = ["Init", "SettingUp", "SetUp"]
+
+export interface FaultSwitches {
+  /** Serve the model file with one byte of its last GCM tag flipped (the root on chain stays the genuine one). */
+  readonly tamperFile?: boolean
+  /** Sign the model file's tags with a key other than the registered TEE signer. */
+  readonly wrongTagSignature?: boolean
+  /** Record a root on chain that is not the delivered file's. */
+  readonly wrongRoot?: boolean
+  /** Freeze tasks in this state (true: in whatever state they are) until cleared. */
+  readonly stall?: ProgressState | boolean
+}
+
+export interface SchedulerConfig {
+  stepDelayMs: number
+  settlementPollMs: number
+  ackTimeoutMs: number
+  chunkSize: number
+  rootHash: RootHashKind
+  maxQueueSize: number
+  dataDir: string
+}
+
+export interface TaskRecord {
+  readonly id: string
+  readonly createdAt: Date
+  updatedAt: Date
+  readonly userAddress: string
+  readonly preTrainedModelHash: string
+  readonly datasetHash: string
+  readonly trainingParams: string
+  fee: bigint
+  readonly nonce: string
+  readonly signature: string
+  progress: ProgressState
+  deliverTime: number
+  readonly modelType: 0 | 1
+  readonly wait: boolean
+  // Server-side only (never in the JSON): §3.2.
+  readonly model: EmulatedModel
+  readonly params: TrainingParams
+  readonly history: Array<ProgressState>
+  readonly log: Array<string>
+  publicKey?: string
+  zip?: Uint8Array | undefined
+  modelPath?: string
+  modelRootHash?: string
+  aesKey?: Redacted.Redacted<Uint8Array>
+  deliveredAtMs?: number
+  settlement?: SettlementOutcome
+}
+
+/** The Task JSON of §3.2. */
+export const taskJson = (t: TaskRecord) => ({
+  id: t.id,
+  createdAt: t.createdAt.toISOString(),
+  updatedAt: t.updatedAt.toISOString(),
+  userAddress: t.userAddress,
+  preTrainedModelHash: t.preTrainedModelHash,
+  datasetHash: t.datasetHash,
+  trainingParams: t.trainingParams,
+  fee: t.fee.toString(),
+  nonce: t.nonce,
+  signature: t.signature,
+  progress: t.progress,
+  deliverIndex: 0,
+  deliverTime: t.deliverTime,
+  modelType: t.modelType,
+  wait: t.wait,
+})
+
+class StepFailed extends Error {}
+class Stopped extends Error {}
+
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
+const causeText = (e: unknown) => (e instanceof Error ? (e.message.split("\n")[0] ?? "") : String(e))
+
+export class TaskEngine extends EventEmitter {
+  readonly tasks = new Map<string, TaskRecord>()
+  /** Uploaded datasets by `0x` + keccak256 (lower case). */
+  readonly datasets = new Map<string, Uint8Array>()
+  private faultState: FaultSwitches = {}
+  private stopped = false
+  private wakeWorker: (() => void) | undefined
+  private waiters: Array<() => void> = []
+
+  constructor(
+    private readonly chain: ProviderChain,
+    private readonly teeKey: Redacted.Redacted<string>,
+    readonly config: SchedulerConfig,
+  ) {
+    super()
+    this.setMaxListeners(0)
+  }
+
+  get faults(): FaultSwitches {
+    return this.faultState
+  }
+
+  /** Replaces the fault switches and wakes every paused worker. */
+  setFaults(faults: FaultSwitches) {
+    this.faultState = { ...faults }
+    this.wakeAll()
+  }
+
+  /** Changes timings at run time (e.g. shorten the acknowledgement timeout to force the penalty path). */
+  configure(changes: Partial<SchedulerConfig>) {
+    Object.assign(this.config, changes)
+    this.wakeAll()
+  }
+
+  private wakeAll() {
+    const ws = this.waiters
+    this.waiters = []
+    for (const w of ws) w()
+  }
+
+  /** Waits `ms` or until the next `setFaults`/`configure`, whichever comes first. */
+  private pause(ms: number) {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      this.waiters.push(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+  }
+
+  pendingCount() {
+    let n = 0
+    for (const t of this.tasks.values()) if (PENDING_STATES.includes(t.progress)) n++
+    return n
+  }
+
+  userTasks(user: string) {
+    return [...this.tasks.values()].filter((t) => same(t.userAddress, user))
+  }
+
+  add(task: TaskRecord) {
+    this.tasks.set(task.id, task)
+    this.note(task, "creating task....")
+    this.emit("state", task)
+    this.wakeWorker?.()
+  }
+
+  note(t: TaskRecord, message: string) {
+    t.log.push(`[${new Date().toISOString().replace(/\.\d{3}Z$/, "Z")}] ${message}`)
+  }
+
+  private transition(t: TaskRecord, next: ProgressState) {
+    t.progress = next
+    t.updatedAt = new Date()
+    t.history.push(next)
+    this.note(t, `progress: ${next}`)
+    this.emit("state", t)
+  }
+
+  fail(t: TaskRecord, reason: string) {
+    if (t.progress === "Failed" || t.progress === "Finished") return
+    this.note(t, `task failed: ${reason}`)
+    this.transition(t, "Failed")
+  }
+
+  cancel(t: TaskRecord) {
+    this.note(t, "cancelled by the user")
+    this.transition(t, "Failed")
+  }
+
+  /** Resolves once task `id` has been in `state`; rejects if it fails first (unless waiting for Failed). */
+  waitForState(id: string, state: ProgressState): Promise<TaskRecord> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const t = this.tasks.get(id)
+        if (t === undefined) return false
+        if (t.history.includes(state)) resolve(t)
+        else if (t.progress === "Failed") reject(new Error(`task ${id} failed: ${t.log.at(-1) ?? ""}`))
+        else return false
+        return true
+      }
+      if (check()) return
+      const on = () => {
+        if (check()) this.off("state", on)
+      }
+      this.on("state", on)
+    })
+  }
+
+  /** Resolves with the settlement of task `id` (acknowledged or penalty). */
+  waitForSettlement(id: string): Promise<SettlementOutcome> {
+    return this.waitForState(id, "Finished").then((t) => {
+      if (t.settlement === undefined) throw new Error(`task ${id} finished without a settlement`)
+      return t.settlement
+    })
+  }
+
+  start() {
+    void this.loop()
+  }
+
+  stop() {
+    this.stopped = true
+    this.wakeWorker?.()
+    this.wakeAll()
+  }
+
+  private async loop() {
+    while (!this.stopped) {
+      const next = [...this.tasks.values()]
+        .filter((t) => t.progress === "Init")
+        .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())[0]
+      if (next === undefined) {
+        await new Promise<void>((resolve) => {
+          this.wakeWorker = resolve
+        })
+        this.wakeWorker = undefined
+        continue
+      }
+      try {
+        await this.walk(next)
+      } catch (e) {
+        if (e instanceof Stopped) return
+        this.fail(next, causeText(e))
+      }
+    }
+  }
+
+  private stalledAt(t: TaskRecord) {
+    const s = this.faultState.stall
+    return s === true || s === t.progress
+  }
+
+  /** Paces one step, holds while stalled, and stops the walk if the task was cancelled meanwhile. */
+  private async step(t: TaskRecord, next: ProgressState) {
+    while (!this.stopped && this.stalledAt(t)) await this.pause(60_000)
+    if (this.config.stepDelayMs > 0) await this.pause(this.config.stepDelayMs)
+    else await new Promise((r) => setImmediate(r))
+    if (this.stopped) throw new Stopped()
+    if (t.progress === "Failed") throw new StepFailed("cancelled")
+    this.transition(t, next)
+  }
+
+  private async walk(t: TaskRecord) {
+    try {
+      await this.step(t, "SettingUp")
+      const dataset = await this.setup(t)
+      await this.step(t, "SetUp")
+      await this.step(t, "Training")
+      t.zip = trainNgramModel(dataset, t.params, t.model.name).zip
+      this.note(t, `trained a character trigram model (${t.zip.length} bytes zipped)`)
+      await this.step(t, "Trained")
+      await this.step(t, "Delivering")
+      await this.finalize(t)
+      await this.step(t, "Delivered")
+      t.deliverTime = Math.floor(Date.now() / 1000)
+      t.deliveredAtMs = Date.now()
+      void this.settleWhenDue(t)
+    } catch (e) {
+      if (e instanceof Stopped) throw e
+      if (!(e instanceof StepFailed && e.message === "cancelled")) this.fail(t, causeText(e))
+    }
+  }
+
+  /** Setup (§4, §6): dataset, signature check and public-key recovery, fee, on-chain preconditions. */
+  private async setup(t: TaskRecord): Promise<Uint8Array> {
+    const dataset = this.datasets.get(t.datasetHash.toLowerCase())
+    if (dataset === undefined) throw new StepFailed(`dataset ${t.datasetHash} not found`)
+    const preimage = await Effect.runPromise(
+      createTaskPreimage({ userAddress: t.userAddress, nonce: BigInt(t.nonce), datasetHash: t.datasetHash }),
+    )
+    const signer = await Effect.runPromise(Effect.result(recoverFineTuningSigner(preimage, t.signature)))
+    if (signer._tag === "Failure" || !same(signer.success.address, t.userAddress)) {
+      throw new StepFailed("signature error: the create-task signature does not recover to userAddress")
+    }
+    t.publicKey = signer.success.publicKey
+    const tokens = countTokens(dataset)
+    const service = await this.chain.service()
+    const fee = BigInt(tokens) * service.pricePerToken * BigInt(t.params.num_train_epochs)
+    const account = await this.chain.account(t.userAddress).catch(() => {
+      throw new StepFailed("no fine-tuning sub-account for this user")
+    })
+    if (!account.acknowledged || !service.teeSignerAcknowledged) {
+      throw new StepFailed("the TEE signer is not acknowledged (by the user or the owner)")
+    }
+    if (account.balance - account.pendingRefund < fee) {
+      throw new StepFailed(`insufficient balance: fee ${fee}, available ${account.balance - account.pendingRefund}`)
+    }
+    if (BigInt(t.nonce) <= account.nonce) throw new StepFailed(`nonce ${t.nonce} is not above ${account.nonce}`)
+    t.fee = fee
+    this.note(t, `dataset ${t.datasetHash}: ${tokens} tokens, fee ${fee}`)
+    return dataset
+  }
+
+  /** Finalizer (§7): encrypt, compute the root, `addDeliverable`. */
+  private async finalize(t: TaskRecord) {
+    const zip = t.zip
+    if (zip === undefined) throw new StepFailed("no trained model")
+    const delivered = await deliverModel(zip, join(this.config.dataDir, t.id), this.teeKey, {
+      chunkSize: this.config.chunkSize,
+      rootHash: this.config.rootHash,
+      wrongTagSignature: this.faultState.wrongTagSignature === true,
+      wrongRoot: this.faultState.wrongRoot === true,
+    })
+    t.zip = undefined
+    t.modelPath = delivered.path
+    t.modelRootHash = delivered.modelRootHash
+    t.aesKey = delivered.key
+    await this.chain.addDeliverable(t.userAddress, t.id, delivered.modelRootHash).catch((e) => {
+      const m = causeText(e)
+      throw new StepFailed(
+        /PreviousDeliverableNotAcknowledged/.test(JSON.stringify(e) + m)
+          ? "previous deliverable not acknowledged"
+          : `addDeliverable failed: ${m}`,
+      )
+    })
+    this.note(t, `deliverable added: modelRootHash ${delivered.modelRootHash} (${delivered.fileLength} bytes)`)
+  }
+
+  /** Settlement (§9): the wrapped key after an acknowledgement, or the penalty after the timeout. */
+  private async settleWhenDue(t: TaskRecord) {
+    let failures = 0
+    while (!this.stopped && (t.progress === "Delivered" || t.progress === "UserAcknowledged")) {
+      try {
+        if (!this.stalledAt(t) && (await this.trySettle(t))) return
+      } catch (e) {
+        this.note(t, `settlement attempt failed: ${causeText(e)}`)
+        if (++failures >= 10) return this.fail(t, "settlement retries exhausted")
+      }
+      await this.pause(this.config.settlementPollMs)
+    }
+  }
+
+  private async trySettle(t: TaskRecord): Promise<boolean> {
+    const d = await this.chain.deliverable(t.userAddress, t.id)
+    const root = t.modelRootHash ?? "0x"
+    const base = { user: t.userAddress, id: t.id, modelRootHash: root, nonce: BigInt(t.nonce), taskFee: t.fee }
+    if (d.acknowledged) {
+      if (t.progress === "Delivered") this.transition(t, "UserAcknowledged")
+      if (t.publicKey === undefined || t.aesKey === undefined) throw new Error("no key material for this task")
+      const secret = await Effect.runPromise(wrapSecret(t.publicKey, t.aesKey))
+      t.settlement = await this.chain.settle({ ...base, encryptedSecret: toHex(secret) })
+      this.note(t, `settled: fee ${t.settlement.fee}, key released`)
+    } else if (Date.now() - (t.deliveredAtMs ?? 0) >= this.config.ackTimeoutMs) {
+      t.settlement = await this.chain.settle({ ...base, encryptedSecret: "0x" })
+      this.note(t, `not acknowledged in time: settled with the penalty fee ${t.settlement.fee}; the key is withheld`)
+    } else {
+      return false
+    }
+    this.transition(t, "Finished")
+    return true
+  }
+}
