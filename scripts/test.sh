@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 sh scripts/bootstrap.sh
 rm -f packages/*/.vitest-report.json apps/*/.vitest-report.json
 status=0
-sh scripts/pnpm.sh exec turbo run typecheck --concurrency=2 --output-logs=errors-only || status=$?
-sh scripts/pnpm.sh exec turbo run test --concurrency=2 --output-logs=errors-only -- \
+sh scripts/pnpm.sh exec turbo run typecheck --continue --concurrency=2 --output-logs=errors-only || status=$?
+sh scripts/pnpm.sh exec turbo run test --continue --concurrency=2 --output-logs=errors-only -- \
   --reporter=default --reporter=json --outputFile.json=.vitest-report.json || status=$?
 node scripts/test-summary.mjs || status=1
 exit $status
