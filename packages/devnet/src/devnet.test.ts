@@ -45,6 +45,9 @@ describe("startDevnet", () => {
     expect(s.inputPrice).toBe(svc?.inputPrice)
     expect(() => JSON.parse(s.additionalInfo)).not.toThrow()
     expect(s.url.endsWith("/")).toBe(false)
+    // The emulated provider listens at the registered URL.
+    expect(s.url).toBe(devnet.inference[0]?.url)
+    expect((await fetch(`${s.url}/v1/quote`)).status).toBe(200)
     const ft = new Contract(devnet.addresses.fineTuning, loadArtifact("FineTuningServing").abi, provider)
     const [fsvc] = devnet.services.fineTuning
     const f = await ft.getFunction("getService")(fsvc?.provider.address)
@@ -61,6 +64,14 @@ describe("startDevnet", () => {
       expect(await provider.getBalance(a.address)).toBeGreaterThan(10n ** 21n)
     }
     expect(String(devnet.accounts.users[0]?.privateKey)).not.toMatch(/[0-9a-f]{64}/)
+  })
+
+  it("stops its emulated inference providers with the chain", async () => {
+    const other = await startDevnet({ inference: { settleIntervalMs: 0 } })
+    const url = other.inference[0]?.url as string
+    expect((await fetch(`${url}/v1/models`)).status).toBe(200)
+    await other.stop()
+    await expect(fetch(`${url}/v1/models`)).rejects.toThrow()
   })
 
   it("runs several devnets side by side on distinct ports", async () => {
