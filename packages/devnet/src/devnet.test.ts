@@ -1,6 +1,6 @@
+import { loadArtifact } from "@0g-compute/contracts/node"
 import { Redacted } from "effect"
 import { Contract, JsonRpcProvider, Wallet } from "ethers"
-import { loadArtifact } from "@0g-compute/contracts/node"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Devnet, startDevnet } from "./devnet.js"
 

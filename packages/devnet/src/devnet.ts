@@ -2,10 +2,11 @@
  * `startDevnet()`: a local 0G compute network on one machine — anvil from npm, our contracts at the official
  * devnet addresses, registered inference and fine-tuning services, funded accounts.
  */
-import { type ContractAddresses, makeRpcProvider } from "@0g-compute/core"
+
 import { deployContracts, loadArtifact, startAnvil } from "@0g-compute/contracts/node"
+import { type ContractAddresses, makeRpcProvider } from "@0g-compute/core"
 import { Context, Effect, Layer, Redacted } from "effect"
-import { Contract, NonceManager, type TransactionResponse, Wallet } from "ethers"
+import { Contract, NonceManager, parseEther, type TransactionResponse, Wallet } from "ethers"
 import { type DevnetAccount, type DevnetAccounts, deriveAccount, devnetAccounts, ROLES } from "./accounts.js"
 import { startInferenceProvider } from "./inference/provider.js"
 import { DEVNET_INFERENCE_MODEL, DEVNET_PROVIDER_STAKE } from "./inference/register.js"
@@ -96,7 +97,7 @@ export const startDevnet = async (options: DevnetOptions = {}): Promise<Devnet> 
     }
     const accounts = devnetAccounts()
     const provider = makeRpcProvider(anvil.rpcUrl, BigInt(anvil.chainId))
-    const balanceHex = `0x${(BigInt(options.balance ?? 10000) * 10n ** 18n).toString(16)}`
+    const balanceHex = `0x${parseEther(String(options.balance ?? 10000)).toString(16)}`
     for (const address of options.fund ?? []) await provider.send("anvil_setBalance", [address, balanceHex])
 
     let services: DevnetInfo["services"] = { inference: [], fineTuning: [] }

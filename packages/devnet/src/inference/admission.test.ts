@@ -2,8 +2,9 @@
  * Session-token validation (§3.4) and admission (§5) against the live chain: every rejection with its status and
  * broker-style body, and revocations / acknowledgements acting on the very next request (no caches).
  */
-import { INFERENCE_SERVICE_NAME } from "@0g-compute/contracts/node"
+
 import { ledgerManager } from "@0g-compute/contracts"
+import { INFERENCE_SERVICE_NAME } from "@0g-compute/contracts/node"
 import type { NonceManager } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { DevnetAccount } from "../accounts.js"
@@ -97,13 +98,21 @@ describe("session tokens", () => {
     rejected(await ask(key4), 401, /revoked: generation 0 < account generation 1/)
     rejected(await ask(session), 401, /revoked: generation 0/)
     expect((await ask(await token(user, p.providerAddress, { generation: 1 }))).status).toBe(200)
-    rejected(await ask(await token(user, p.providerAddress, { generation: 2 })), 401, /invalid session token: generation 2 >/)
+    rejected(
+      await ask(await token(user, p.providerAddress, { generation: 2 })),
+      401,
+      /invalid session token: generation 2 >/,
+    )
   })
 })
 
 describe("admission", () => {
   it("rejects a user without a sub-account", async () => {
-    rejected(await ask(await token(users[1] as NonceManager, p.providerAddress)), 400, /^validate request: account not exist/)
+    rejected(
+      await ask(await token(users[1] as NonceManager, p.providerAddress)),
+      400,
+      /^validate request: account not exist/,
+    )
   })
 
   it("keeps the 1 0G reserve above the unsettled fees", async () => {
@@ -111,7 +120,11 @@ describe("admission", () => {
     await fund(devnet, user, p.providerAddress, E(1)) // exactly the reserve: one request, then nothing
     const auth = await token(user, p.providerAddress)
     expect((await ask(auth)).status).toBe(200)
-    rejected(await ask(auth), 400, /^validate request: insufficient balance: your locked balance is 1 0G, but the required minimum is 1\.0/)
+    rejected(
+      await ask(auth),
+      400,
+      /^validate request: insufficient balance: your locked balance is 1 0G, but the required minimum is 1\.0/,
+    )
     await fund(devnet, user, p.providerAddress, E(0.5))
     expect((await ask(auth)).status).toBe(200)
   })
@@ -134,6 +147,10 @@ describe("admission", () => {
     await rpc.send("evm_increaseTime", [86_401])
     await mined(ledger.retrieveFund([p.providerAddress], INFERENCE_SERVICE_NAME))
     await mined(serving(devnet, user).acknowledgeTEESigner(p.providerAddress, false))
-    rejected(await ask(await token(user, p.providerAddress)), 400, /^validate request: user not acknowledge the provider/)
+    rejected(
+      await ask(await token(user, p.providerAddress)),
+      400,
+      /^validate request: user not acknowledge the provider/,
+    )
   })
 })

@@ -75,7 +75,8 @@ export const verifySession = (
   account: Account | undefined,
   now: number,
 ): string => {
-  const state = account === undefined ? undefined : { generation: account.generation, revokedBitmap: account.revokedBitmap }
+  const state =
+    account === undefined ? undefined : { generation: account.generation, revokedBitmap: account.revokedBitmap }
   const verified = Effect.runSync(Effect.result(verifySessionToken(signed, { provider, account: state, now })))
   if (Result.isFailure(verified)) throw session(describe(verified.failure))
   return verified.success.user
@@ -85,14 +86,24 @@ export const verifySession = (
  * Admission (§5 step 8): the sub-account exists and is acknowledged, the owner acknowledged the service's TEE
  * signer, and `balance − pendingRefund ≥ unsettled + 1 0G` (the expected input fee is 0, as in the newest brokers).
  */
-export const admit = (user: string, account: Account | undefined, service: Service | undefined, unsettled: bigint): void => {
+export const admit = (
+  user: string,
+  account: Account | undefined,
+  service: Service | undefined,
+  unsettled: bigint,
+): void => {
   if (service === undefined) throw new HttpError(503, "service not registered")
   if (account === undefined) {
-    throw request(`account not exist: ${user} has no sub-account with provider ${service.provider}; transfer funds to it first`)
+    throw request(
+      `account not exist: ${user} has no sub-account with provider ${service.provider}; transfer funds to it first`,
+    )
   }
-  if (!account.acknowledged) throw request(`user not acknowledge the provider: ${user} must acknowledge ${service.provider}`)
+  if (!account.acknowledged)
+    throw request(`user not acknowledge the provider: ${user} must acknowledge ${service.provider}`)
   if (!service.teeSignerAcknowledged) {
-    throw request(`the TEE signer ${service.teeSignerAddress} of provider ${service.provider} is not acknowledged by the contract owner`)
+    throw request(
+      `the TEE signer ${service.teeSignerAddress} of provider ${service.provider} is not acknowledged by the contract owner`,
+    )
   }
   const locked = account.balance - account.pendingRefund
   const required = unsettled + MINIMUM_LOCKED_BALANCE

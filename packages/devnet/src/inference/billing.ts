@@ -2,7 +2,7 @@
  * Billing (inference-protocol.md §6.1): usage from the response the client received, prices from the chain, and the
  * per-user ledger of unsettled request fees that `unsettledfee` reports and settlement drains.
  */
-import { gunzipSync, inflateSync, brotliDecompressSync } from "node:zlib"
+import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib"
 
 export interface Usage {
   readonly promptTokens: bigint
@@ -39,7 +39,13 @@ const decode = (bytes: Uint8Array, encoding: string | undefined): string => {
   const enc = (encoding ?? "").trim().toLowerCase()
   const raw = Buffer.from(bytes)
   const plain =
-    enc === "gzip" ? gunzipSync(raw) : enc === "deflate" ? inflateSync(raw) : enc === "br" ? brotliDecompressSync(raw) : raw
+    enc === "gzip"
+      ? gunzipSync(raw)
+      : enc === "deflate"
+        ? inflateSync(raw)
+        : enc === "br"
+          ? brotliDecompressSync(raw)
+          : raw
   return plain.toString("utf8")
 }
 
@@ -138,6 +144,7 @@ export class FeeLedger {
     const done = new Set<FeeRecord>()
     for (const r of records) {
       if (left <= 0n) break
+      // biome-ignore lint/complexity/useMathMinMax: bigint
       const take = r.outstanding < left ? r.outstanding : left
       r.outstanding -= take
       left -= take

@@ -75,11 +75,15 @@ describe("registration and discovery", () => {
     const { status, body } = await getJson(`${p.url}/v1/quote`)
     expect(status).toBe(200)
     expect(body.devnet).toBe(true)
-    const bound = Buffer.from(body.report_data as string, "base64").toString("latin1").replace(/\0+$/, "")
+    const bound = Buffer.from(body.report_data as string, "base64")
+      .toString("latin1")
+      .replace(/\0+$/, "")
     expect(bound).toBe(p.teeSignerAddress)
     const compose = (body.tcb_info as { app_compose: string }).app_compose
     const { createHash } = await import("node:crypto")
-    const event = (body.event_log as Array<{ event: string; event_payload: string }>).find((e) => e.event === "compose-hash")
+    const event = (body.event_log as Array<{ event: string; event_payload: string }>).find(
+      (e) => e.event === "compose-hash",
+    )
     expect(event?.event_payload).toBe(createHash("sha256").update(compose).digest("hex"))
     const gpu = await fetch(`${p.url}/v1/quote/verify/gpu`, { method: "POST", body: "{}" })
     expect(gpu.status).toBe(200)
@@ -89,7 +93,10 @@ describe("registration and discovery", () => {
     const { status, body } = await getJson(`${p.url}/v1/models`)
     expect(status).toBe(200)
     expect(body.data).toEqual([
-      expect.objectContaining({ id: p.model, pricing: { prompt: String(p.inputPrice), completion: String(p.outputPrice) } }),
+      expect.objectContaining({
+        id: p.model,
+        pricing: { prompt: String(p.inputPrice), completion: String(p.outputPrice) },
+      }),
     ])
   })
 })
@@ -189,7 +196,10 @@ describe("fees and settlement", () => {
     expect(res.status).toBe(200)
     expect(res.body).toEqual({ userAddress, unsettledFee: billed.toString() })
     expect(p.unsettledFee(userAddress)).toBe(billed)
-    const other = await getJson(`${p.url}/v1/user/${devnet.accounts.users[1]?.address}/unsettledfee`, auth.authorization)
+    const other = await getJson(
+      `${p.url}/v1/user/${devnet.accounts.users[1]?.address}/unsettledfee`,
+      auth.authorization,
+    )
     expect(other.status).toBe(403)
   })
 
@@ -199,7 +209,9 @@ describe("fees and settlement", () => {
     const [report, again] = await Promise.all([p.settleNow(), p.settleNow()])
     expect(again.items).toEqual([])
     expect(report.settled).toBe(billed)
-    expect(report.items).toEqual([expect.objectContaining({ user: userAddress, status: 0, settledAmount: billed, unsettledAmount: 0n })])
+    expect(report.items).toEqual([
+      expect.objectContaining({ user: userAddress, status: 0, settledAmount: billed, unsettledAmount: 0n }),
+    ])
     const receipt = await rpc.getTransactionReceipt(report.txHashes[0] as string)
     const events = (receipt?.logs ?? [])
       .map((l) => contractInterfaces.InferenceServing.parseLog(l))

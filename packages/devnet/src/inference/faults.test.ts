@@ -117,7 +117,8 @@ describe("upstream mode", () => {
   let upstreamUrl: string
   let proxy: InferenceProvider
   const received: Array<{ body: string; headers: IncomingHttpHeaders }> = []
-  const NON_STREAM = '{"id":"up-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"from upstream"},"finish_reason":"stop"}],"usage":{"prompt_tokens":7,"completion_tokens":5,"total_tokens":12}}'
+  const NON_STREAM =
+    '{"id":"up-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"from upstream"},"finish_reason":"stop"}],"usage":{"prompt_tokens":7,"completion_tokens":5,"total_tokens":12}}'
   const STREAM = [
     'data: {"id":"up-2","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"up"}}]}\n\n',
     'data: {"id":"up-2","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":2,"completion_tokens":9,"total_tokens":11}}\n\n',

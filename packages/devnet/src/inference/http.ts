@@ -1,5 +1,5 @@
 /** HTTP plumbing of the provider server: CORS, broker-style JSON errors, bounded body reads, backpressured writes. */
-import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http"
+import { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse, STATUS_CODES } from "node:http"
 
 /** The broker's body cap (inference-protocol.md §4.4). */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024

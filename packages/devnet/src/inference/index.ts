@@ -1,10 +1,16 @@
 /** The emulated inference provider of the devnet. */
-export { FeeLedger, type FeeRecord, type Fees, type Usage, computeFees, extractUsage, wordCount } from "./billing.js"
-export { InferenceProviderService, inferenceProviderLayer } from "./effect.js"
-export { makeQuote, modelsList, reportData } from "./quote.js"
-export { DEFAULT_INPUT_PRICE, DEFAULT_OUTPUT_PRICE, DEFAULT_SETTLE_INTERVAL_MS, startInferenceProvider } from "./provider.js"
-export { INFERENCE_ADDITIONAL_INFO } from "./register.js"
-export { SIGNATURE_TTL_MS, type SignaturePayload } from "./signatures.js"
+
 export { MINIMUM_LOCKED_BALANCE } from "./auth.js"
+export { computeFees, extractUsage, FeeLedger, type FeeRecord, type Fees, type Usage, wordCount } from "./billing.js"
+export { InferenceProviderService, inferenceProviderLayer } from "./effect.js"
+export {
+  DEFAULT_INPUT_PRICE,
+  DEFAULT_OUTPUT_PRICE,
+  DEFAULT_SETTLE_INTERVAL_MS,
+  startInferenceProvider,
+} from "./provider.js"
+export { makeQuote, modelsList, reportData } from "./quote.js"
+export { INFERENCE_ADDITIONAL_INFO } from "./register.js"
 export { MAX_SETTLEMENTS_PER_TX } from "./settlement.js"
+export { SIGNATURE_TTL_MS, type SignaturePayload } from "./signatures.js"
 export type * from "./types.js"

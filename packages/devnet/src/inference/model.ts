@@ -58,10 +58,19 @@ export const offlineCompletion = (request: Record<string, unknown>, model: strin
   const texts = messages.map((m) => (isObject(m) ? textOf(m.content) : ""))
   const promptTokens = texts.reduce((n, t) => n + wordCount(t), 0)
   const lastUser = [...messages].reverse().find((m) => isObject(m) && m.role === "user")
-  const words = ["Echo:", ...textOf(isObject(lastUser) ? lastUser.content : "").split(/\s+/).filter((w) => w.length > 0)]
+  const words = [
+    "Echo:",
+    ...textOf(isObject(lastUser) ? lastUser.content : "")
+      .split(/\s+/)
+      .filter((w) => w.length > 0),
+  ]
   const limit = positiveInt(request.max_completion_tokens) ?? positiveInt(request.max_tokens)
   const reply = limit === undefined ? words : words.slice(0, limit)
-  const usage = { prompt_tokens: promptTokens, completion_tokens: reply.length, total_tokens: promptTokens + reply.length }
+  const usage = {
+    prompt_tokens: promptTokens,
+    completion_tokens: reply.length,
+    total_tokens: promptTokens + reply.length,
+  }
   const id = `chatcmpl-${chatKey}`
   const created = Math.floor(Date.now() / 1000)
   const finish = limit !== undefined && reply.length < words.length ? "length" : "stop"
@@ -79,7 +88,9 @@ export const offlineCompletion = (request: Record<string, unknown>, model: strin
   }
 
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
-    encoder.encode(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices, ...extra })}\n\n`)
+    encoder.encode(
+      `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices, ...extra })}\n\n`,
+    )
   let cancelled = false
   return {
     status: 200,

@@ -4,9 +4,8 @@
  */
 import { createServer, type Server } from "node:http"
 import { inferenceServing } from "@0g-compute/contracts"
-import { makeRpcProvider } from "@0g-compute/core"
 import { Redacted } from "effect"
-import { getAddress, NonceManager, Wallet } from "ethers"
+import { getAddress, JsonRpcProvider, Network, NonceManager, Wallet } from "ethers"
 import { FeeLedger } from "./billing.js"
 import { makeChainView } from "./chain.js"
 import { makeFaultSwitches } from "./faults.js"
@@ -19,6 +18,26 @@ import type { InferenceProvider, InferenceProviderOptions } from "./types.js"
 export const DEFAULT_INPUT_PRICE = 1_000_000_000n
 export const DEFAULT_OUTPUT_PRICE = 2_000_000_000n
 export const DEFAULT_SETTLE_INTERVAL_MS = 5_000
+
+/**
+ * No read cache (a revocation must act on the next request) and no 10 ms batch stall: every request waits on two
+ * chain reads, which are the bulk of the emulator's latency.
+ */
+const chainProvider = async (rpcUrl: string, chainId: bigint | undefined): Promise<JsonRpcProvider> => {
+  let id = chainId
+  if (id === undefined) {
+    const probe = new JsonRpcProvider(rpcUrl)
+    try {
+      id = (await probe.getNetwork()).chainId
+    } finally {
+      probe.destroy()
+    }
+  }
+  const network = Network.from(id)
+  const rpc = new JsonRpcProvider(rpcUrl, network, { staticNetwork: network, cacheTimeout: -1, batchStallTime: 0 })
+  rpc.pollingInterval = 50
+  return rpc
+}
 
 const listen = (server: Server, port: number): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -36,11 +55,9 @@ const close = (server: Server): Promise<void> =>
     server.closeAllConnections()
   })
 
-export const startInferenceProvider = async (
-  options: InferenceProviderOptions,
-): Promise<InferenceProvider> => {
-  const rpc = makeRpcProvider(options.rpcUrl, options.chainId)
-  const chainId = options.chainId ?? (await rpc.getNetwork()).chainId
+export const startInferenceProvider = async (options: InferenceProviderOptions): Promise<InferenceProvider> => {
+  const rpc = await chainProvider(options.rpcUrl, options.chainId)
+  const chainId = (await rpc.getNetwork()).chainId
   const contractAddress = getAddress(options.contract)
   const wallet = new NonceManager(new Wallet(Redacted.value(options.providerKey), rpc))
   const tee = new Wallet(Redacted.value(options.teeKey))
@@ -52,7 +69,16 @@ export const startInferenceProvider = async (
   const model = options.model ?? DEVNET_INFERENCE_MODEL
   const inputPrice = options.inputPrice ?? DEFAULT_INPUT_PRICE
   const outputPrice = options.outputPrice ?? DEFAULT_OUTPUT_PRICE
-  const settler = makeSettler({ contract, wallet, chain, chainId, contractAddress, provider: providerAddress, tee, ledger })
+  const settler = makeSettler({
+    contract,
+    wallet,
+    chain,
+    chainId,
+    contractAddress,
+    provider: providerAddress,
+    tee,
+    ledger,
+  })
 
   const settleNow = async () => {
     const report = await settler.settleNow()

@@ -61,12 +61,14 @@ export const relay = async (src: SourceResponse, o: RelayOptions): Promise<void>
   const upstreamExpose = header(src.headers, "access-control-expose-headers")
   const headers: OutgoingHttpHeaders = { ...corsHeaders(req) }
   for (const [k, v] of Object.entries(src.headers)) {
-    if (v !== undefined && k.toLowerCase() !== "content-length" && k.toLowerCase() !== "access-control-expose-headers") headers[k] = v
+    if (v !== undefined && k.toLowerCase() !== "content-length" && k.toLowerCase() !== "access-control-expose-headers")
+      headers[k] = v
   }
   headers["zg-res-key"] = o.chatKey
   headers.provider = o.provider
   headers["x-accel-buffering"] = "no"
-  headers["access-control-expose-headers"] = upstreamExpose === undefined ? EXPOSED_HEADERS : `${upstreamExpose}, ${EXPOSED_HEADERS}`
+  headers["access-control-expose-headers"] =
+    upstreamExpose === undefined ? EXPOSED_HEADERS : `${upstreamExpose}, ${EXPOSED_HEADERS}`
   res.writeHead(200, headers)
   res.flushHeaders()
 

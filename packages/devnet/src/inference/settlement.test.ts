@@ -44,7 +44,10 @@ const start = async (wallet: number, options: Partial<InferenceProviderOptions>)
 const user = (i: number) => signer(devnet.accounts.users[i] as DevnetAccount, rpc)
 
 const ask = async (p: InferenceProvider, u: NonceManager, content: string) => {
-  const ex = await chat(p.url, await token(u, p.providerAddress), { model: p.model, messages: [{ role: "user", content }] })
+  const ex = await chat(p.url, await token(u, p.providerAddress), {
+    model: p.model,
+    messages: [{ role: "user", content }],
+  })
   expect(ex.status).toBe(200)
   const usage = JSON.parse(ex.text).usage as { prompt_tokens: number; completion_tokens: number }
   return BigInt(usage.prompt_tokens) * p.inputPrice + BigInt(usage.completion_tokens) * p.outputPrice

@@ -118,7 +118,11 @@ export const makeSettler = (deps: SettlerDeps): Settler => {
       if (log.address.toLowerCase() !== deps.contractAddress.toLowerCase()) continue
       const parsed = contractInterfaces.InferenceServing.parseLog(log)
       if (parsed?.name !== "TEESettlementResult") continue
-      results.push({ user: parsed.args[0] as string, status: Number(parsed.args[1]), unsettledAmount: parsed.args[2] as bigint })
+      results.push({
+        user: parsed.args[0] as string,
+        status: Number(parsed.args[1]),
+        unsettledAmount: parsed.args[2] as bigint,
+      })
     }
     // One event per item, in input order (contracts.md §8.1).
     return batch.map((item, i) => {

@@ -45,10 +45,14 @@ export const fund = async (devnet: Devnet, user: NonceManager, provider: string,
   await mined(ledger.transferFund(provider, INFERENCE_SERVICE_NAME, amount))
 }
 
-export const serving = (devnet: Devnet, runner: Rpc | NonceManager) => inferenceServing(devnet.addresses.inference, runner)
+export const serving = (devnet: Devnet, runner: Rpc | NonceManager) =>
+  inferenceServing(devnet.addresses.inference, runner)
 
-export const token = (user: NonceManager, provider: string, params: Omit<CreateSessionTokenParams, "address" | "provider"> = {}) =>
-  Effect.runPromise(issueSessionToken(user, { provider, ...params }))
+export const token = (
+  user: NonceManager,
+  provider: string,
+  params: Omit<CreateSessionTokenParams, "address" | "provider"> = {},
+) => Effect.runPromise(issueSessionToken(user, { provider, ...params }))
 
 /** Signs any token object as is (no lifetime rules): for tokens a correct client would never make. */
 export const craftToken = async (user: NonceManager, fields: Partial<SessionToken> & { provider: string }) => {
@@ -100,7 +104,8 @@ export const getJson = async (url: string, authorization?: string) => {
   return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> }
 }
 
-export const signatureOf = (url: string, chatId: string | null) => getJson(`${url}/v1/proxy/signature/${chatId ?? "none"}`)
+export const signatureOf = (url: string, chatId: string | null) =>
+  getJson(`${url}/v1/proxy/signature/${chatId ?? "none"}`)
 
 /** Fetches the signature and verifies it against `expectedSigner` over the exact bytes (crypto's verifier). */
 export const verify = async (

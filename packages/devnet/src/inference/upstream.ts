@@ -3,7 +3,7 @@
  * `{upstream}/chat/completions` and hand back its raw bytes. node:http rather than fetch, because fetch decodes
  * `Content-Encoding` and the signature must cover the bytes exactly as the backend sent them (§9.1).
  */
-import { type IncomingHttpHeaders, type OutgoingHttpHeaders, request as httpRequest } from "node:http"
+import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http"
 import { request as httpsRequest } from "node:https"
 import { Redacted } from "effect"
 import { HttpError } from "./http.js"
@@ -33,7 +33,14 @@ const NOT_FORWARDED = new Set([
 ])
 
 /** Upstream response headers that describe the upstream hop, not the body. */
-export const HOP_BY_HOP = new Set(["content-length", "connection", "keep-alive", "transfer-encoding", "upgrade", "trailer"])
+export const HOP_BY_HOP = new Set([
+  "content-length",
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "upgrade",
+  "trailer",
+])
 
 export const filterHeaders = (headers: IncomingHttpHeaders, drop: ReadonlySet<string>): OutgoingHttpHeaders => {
   const out: OutgoingHttpHeaders = {}
