@@ -143,7 +143,21 @@ describe("0g-compute ledger (spawned binary on a devnet)", () => {
     expect(badRun.stderr).toMatch(/Invalid private key/)
     const none = await cli(["ledger", "deposit", "1"], {})
     expect(none.code).toBe(1)
-    expect(none.stderr).toMatch(/set ZG_PRIVATE_KEY or pass --key-file/)
+    expect(none.stderr).toMatch(/set ZG_PRIVATE_KEY, pass --key-file/)
+  })
+
+  it("doctor gives one verdict per check, and fails on an unreachable RPC", async () => {
+    const ok = await cli(["doctor", "--json"])
+    const doc = JSON.parse(ok.stdout)
+    const byName = Object.fromEntries(doc.checks.map((c: { check: string; verdict: string }) => [c.check, c.verdict]))
+    expect(byName).toMatchObject({ rpc: "ok", "chain id": "ok", contracts: "ok", registry: "ok", key: "ok", ledger: "ok" })
+    expect(doc.verdict).not.toBe("fail")
+    expect(ok.code).toBe(0)
+    const down = await run(["--network", "http://127.0.0.1:9", "doctor", "--json"])
+    expect(down.code).toBe(1)
+    const downDoc = JSON.parse(down.stdout)
+    expect(downDoc.verdict).toBe("fail")
+    expect(downDoc.checks[0]).toMatchObject({ check: "rpc", verdict: "fail" })
   })
 
   it("never prints a private key in any output or error", () => {
