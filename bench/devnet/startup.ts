@@ -16,4 +16,6 @@ times.sort((a, b) => a - b)
 const p50 = times[Math.floor(times.length / 2)] ?? 0
 const max = times[times.length - 1] ?? 0
 console.log("devnet startup to ready")
-console.log(`  runs ${RUNS}  p50 ${p50.toFixed(0)} ms  min ${(times[0] ?? 0).toFixed(0)} ms  max ${max.toFixed(0)} ms  target ≤ 5000 ms  ${max <= 5000 ? "OK" : "MISSED"}`)
+console.log(
+  `  runs ${RUNS}  p50 ${p50.toFixed(0)} ms  min ${(times[0] ?? 0).toFixed(0)} ms  max ${max.toFixed(0)} ms  target ≤ 5000 ms  ${max <= 5000 ? "OK" : "MISSED"}`,
+)

@@ -39,7 +39,10 @@ describe("0g-compute ledger (spawned binary on a devnet)", () => {
   let net: string[]
   let secrets: string[]
   const outputs: Run[] = []
-  const cli = async (args: ReadonlyArray<string>, env: Record<string, string | undefined> = { ZG_PRIVATE_KEY: key }) => {
+  const cli = async (
+    args: ReadonlyArray<string>,
+    env: Record<string, string | undefined> = { ZG_PRIVATE_KEY: key },
+  ) => {
     const r = await run([...net, ...args], env)
     outputs.push(r)
     return r
@@ -67,9 +70,17 @@ describe("0g-compute ledger (spawned binary on a devnet)", () => {
     expect(transfer.code).toBe(0)
 
     const show = JSON.parse((await cli(["ledger", "show", "--json"])).stdout)
-    expect(show.ledger).toMatchObject({ total: "6250000000000000000", available: "4250000000000000000", locked: "2000000000000000000" })
+    expect(show.ledger).toMatchObject({
+      total: "6250000000000000000",
+      available: "4250000000000000000",
+      locked: "2000000000000000000",
+    })
     expect(show.subAccounts).toHaveLength(1)
-    expect(show.subAccounts[0]).toMatchObject({ provider, serviceName: "inference-v1.0", balance: "2000000000000000000" })
+    expect(show.subAccounts[0]).toMatchObject({
+      provider,
+      serviceName: "inference-v1.0",
+      balance: "2000000000000000000",
+    })
 
     const retrieve = JSON.parse((await cli(["ledger", "retrieve", "--service", "inference", "--json"])).stdout)
     expect(retrieve.txs).toHaveLength(1)
@@ -122,7 +133,9 @@ describe("0g-compute ledger (spawned binary on a devnet)", () => {
     const unknown = await run(["--network", "moonnet", "ledger", "show"], { ZG_PRIVATE_KEY: key })
     expect(unknown.code).toBe(1)
     expect(unknown.stderr).toMatch(/Unknown network "moonnet"/)
-    const mismatch = await run(["--network", "mainnet", "--rpc", devnet.rpcUrl, "ledger", "show"], { ZG_PRIVATE_KEY: key })
+    const mismatch = await run(["--network", "mainnet", "--rpc", devnet.rpcUrl, "ledger", "show"], {
+      ZG_PRIVATE_KEY: key,
+    })
     expect(mismatch.code).toBe(1)
     expect(mismatch.stderr).toMatch(/chain 31337, expected 16661/)
   })
@@ -150,7 +163,14 @@ describe("0g-compute ledger (spawned binary on a devnet)", () => {
     const ok = await cli(["doctor", "--json"])
     const doc = JSON.parse(ok.stdout)
     const byName = Object.fromEntries(doc.checks.map((c: { check: string; verdict: string }) => [c.check, c.verdict]))
-    expect(byName).toMatchObject({ rpc: "ok", "chain id": "ok", contracts: "ok", registry: "ok", key: "ok", ledger: "ok" })
+    expect(byName).toMatchObject({
+      rpc: "ok",
+      "chain id": "ok",
+      contracts: "ok",
+      registry: "ok",
+      key: "ok",
+      ledger: "ok",
+    })
     expect(doc.verdict).not.toBe("fail")
     expect(ok.code).toBe(0)
     const down = await run(["--network", "http://127.0.0.1:9", "doctor", "--json"])

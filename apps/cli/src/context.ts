@@ -3,13 +3,7 @@
  * never from a flag value, and stay Redacted.
  */
 import { readFile } from "node:fs/promises"
-import {
-  chainLayerFromRpc,
-  NETWORKS,
-  parseNetwork,
-  parsePrivateKey,
-  walletLayerFromPrivateKey,
-} from "@0g-compute/core"
+import { chainLayerFromRpc, NETWORKS, parseNetwork, parsePrivateKey, walletLayerFromPrivateKey } from "@0g-compute/core"
 import { Data, Effect, Layer, Option, Redacted } from "effect"
 import { Wallet } from "ethers"
 import { unlockKey, WrongPassword } from "./keystore.js"
@@ -25,13 +19,16 @@ export interface GlobalOptions {
   readonly verbose: boolean
 }
 
-export class KeyFileUnreadable extends Data.TaggedError("KeyFileUnreadable")<{ readonly path: string; readonly reason: string }> {
+export class KeyFileUnreadable extends Data.TaggedError("KeyFileUnreadable")<{
+  readonly path: string
+  readonly reason: string
+}> {
   override get message() {
     return `Cannot read key file ${this.path}: ${this.reason}`
   }
 }
 
-export class NoKeyConfigured extends Data.TaggedError("NoKeyConfigured")<{}> {
+export class NoKeyConfigured extends Data.TaggedError("NoKeyConfigured") {
   override get message() {
     return "No signing key: set ZG_PRIVATE_KEY, pass --key-file <path> or --key <keystore name>"
   }
@@ -68,7 +65,9 @@ export const loadKey = (options: GlobalOptions) =>
   })
 
 export const requireKey = (options: GlobalOptions) =>
-  Effect.flatMap(loadKey(options), (k) => (Option.isSome(k) ? Effect.succeed(k.value) : Effect.fail(new NoKeyConfigured())))
+  Effect.flatMap(loadKey(options), (k) =>
+    Option.isSome(k) ? Effect.succeed(k.value) : Effect.fail(new NoKeyConfigured()),
+  )
 
 /** The Chain layer for `--network` (preset or RPC URL) and an optional `--rpc` override for a preset. */
 export const chainLayer = (options: GlobalOptions) =>

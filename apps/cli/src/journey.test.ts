@@ -8,7 +8,10 @@ const BIN = fileURLToPath(new URL("../bin/0g-compute.mjs", import.meta.url))
 describe("0g-compute journey", () => {
   it("starts the devnet, runs every CLI step and exits 0 with a summary", async () => {
     const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, [BIN, "journey"], { env: { ...process.env, ZG_PRIVATE_KEY: undefined }, stdio: ["ignore", "pipe", "pipe"] })
+      const child = spawn(process.execPath, [BIN, "journey"], {
+        env: { ...process.env, ZG_PRIVATE_KEY: undefined },
+        stdio: ["ignore", "pipe", "pipe"],
+      })
       let out = ""
       child.stdout.on("data", (b: Buffer) => (out += b))
       child.stderr.on("data", (b: Buffer) => (out += b))

@@ -47,7 +47,10 @@ describe("0g-compute keys", () => {
 
     // Unlocking is proven by a command that needs the key: a read of its own ledger on an unreachable RPC fails
     // only after the key was decrypted, while a wrong password fails before.
-    const wrong = await run(["--key", "main", "--network", "http://127.0.0.1:9", "ledger", "show"], { ...env, ZG_KEYSTORE_PASSWORD: "nope" })
+    const wrong = await run(["--key", "main", "--network", "http://127.0.0.1:9", "ledger", "show"], {
+      ...env,
+      ZG_KEYSTORE_PASSWORD: "nope",
+    })
     expect(wrong.code).toBe(1)
     expect(wrong.out).toMatch(/Wrong password for keystore entry "main"/)
     const right = await run(["--key", "main", "--network", "http://127.0.0.1:9", "ledger", "show"], env)
@@ -56,7 +59,10 @@ describe("0g-compute keys", () => {
 
     const pwFile = join(dir, "pw")
     await writeFile(pwFile, "correct horse\n")
-    const viaFile = await run(["--key", "main", "--password-file", pwFile, "--network", "http://127.0.0.1:9", "ledger", "show"], { ZG_CONFIG_DIR: dir })
+    const viaFile = await run(
+      ["--key", "main", "--password-file", pwFile, "--network", "http://127.0.0.1:9", "ledger", "show"],
+      { ZG_CONFIG_DIR: dir },
+    )
     expect(viaFile.out).toMatch(/RPC call/)
 
     const removed = await run(["keys", "remove", "main"], env)

@@ -8,7 +8,10 @@ import { join } from "node:path"
 import { Data, Effect, Redacted } from "effect"
 import { getAddress, Wallet } from "ethers"
 
-export class KeystoreError extends Data.TaggedError("KeystoreError")<{ readonly name: string; readonly reason: string }> {
+export class KeystoreError extends Data.TaggedError("KeystoreError")<{
+  readonly name: string
+  readonly reason: string
+}> {
   override get message() {
     return `Keystore entry "${this.name}": ${this.reason}`
   }
@@ -72,7 +75,10 @@ export const listKeys = Effect.tryPromise({
     const entries: KeystoreEntry[] = []
     for (const f of files.filter((x) => x.endsWith(".json")).sort()) {
       const doc = JSON.parse(await readFile(join(keysDir(), f), "utf8")) as { address?: string }
-      entries.push({ name: f.slice(0, -5), address: doc.address ? getAddress(`0x${doc.address.replace(/^0x/, "")}`) : "unknown" })
+      entries.push({
+        name: f.slice(0, -5),
+        address: doc.address ? getAddress(`0x${doc.address.replace(/^0x/, "")}`) : "unknown",
+      })
     }
     return entries
   },

@@ -6,15 +6,17 @@ import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Effect } from "effect"
 import { Command } from "effect/cli"
 import { devnetCommand } from "./commands/devnet.js"
-import { journeyCommand } from "./commands/journey.js"
 import { doctorCommand } from "./commands/doctor.js"
+import { journeyCommand } from "./commands/journey.js"
 import { keysCommand } from "./commands/keys.js"
 import { ledgerCommand } from "./commands/ledger.js"
 import { root } from "./commands/root.js"
 
 export const VERSION = "0.1.0"
 
-export const cli = root.pipe(Command.withSubcommands([devnetCommand, ledgerCommand, keysCommand, doctorCommand, journeyCommand]))
+export const cli = root.pipe(
+  Command.withSubcommands([devnetCommand, ledgerCommand, keysCommand, doctorCommand, journeyCommand]),
+)
 
 export const runCli = (argv: ReadonlyArray<string>) =>
   Command.runWith(cli, { version: VERSION })(argv).pipe(Effect.provide(NodeServices.layer))

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises"
 import { Data, Effect, Option, Redacted } from "effect"
 import { Prompt } from "effect/cli"
 
-export class PasswordUnavailable extends Data.TaggedError("PasswordUnavailable")<{}> {
+export class PasswordUnavailable extends Data.TaggedError("PasswordUnavailable") {
   override get message() {
     return "A keystore password is needed: set ZG_KEYSTORE_PASSWORD, pass --password-file, or run in a terminal"
   }

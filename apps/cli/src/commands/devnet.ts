@@ -1,8 +1,9 @@
 /**
  * `0g-compute devnet up`: runs the embedded devnet in the foreground until interrupted.
  */
-import { type Devnet, startDevnet } from "@0g-compute/devnet"
+
 import { Chain, ChainMismatch, NETWORKS, RpcError } from "@0g-compute/core"
+import { type Devnet, startDevnet } from "@0g-compute/devnet"
 import { Effect, Layer, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import type { JsonRpcProvider } from "ethers"
@@ -64,8 +65,15 @@ const up = Command.make(
             ]),
           )
           yield* write("\nFunded test accounts (public test keys — never use them on a real network):")
-          yield* write(table(["#", "role", "address", "private key"], info.accounts.map((a, i) => [String(i), a.role, a.address, a.privateKey])))
-          yield* write(`\nUse it: ZG_PRIVATE_KEY=<key> 0g-compute --network ${info.rpcUrl} ledger show\nPress Ctrl-C to stop.`)
+          yield* write(
+            table(
+              ["#", "role", "address", "private key"],
+              info.accounts.map((a, i) => [String(i), a.role, a.address, a.privateKey]),
+            ),
+          )
+          yield* write(
+            `\nUse it: ZG_PRIVATE_KEY=<key> 0g-compute --network ${info.rpcUrl} ledger show\nPress Ctrl-C to stop.`,
+          )
         }
         return yield* Effect.never
       }).pipe(Effect.scoped),
@@ -92,7 +100,10 @@ const advanceTime = Command.make(
           },
           catch: (cause) => new RpcError({ method: "evm_increaseTime", cause }),
         })
-        yield* makePrinter(g.json).result({ advancedBy: seconds, timestamp }, () => `chain time advanced by ${seconds}s; now ${new Date(timestamp * 1000).toISOString()}`)
+        yield* makePrinter(g.json).result(
+          { advancedBy: seconds, timestamp },
+          () => `chain time advanced by ${seconds}s; now ${new Date(timestamp * 1000).toISOString()}`,
+        )
       }).pipe(Effect.provide(Layer.unwrap(Effect.map(root, chainLayer)))),
     ),
 ).pipe(Command.withDescription("move the devnet clock forward (e.g. past a refund lock)"))

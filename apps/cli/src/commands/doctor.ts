@@ -2,8 +2,9 @@
  * `0g-compute doctor`: is this setup usable? One verdict per check, never a stack trace.
  * Checks: RPC reachable, chain id vs preset, contracts deployed and registered, providers reachable, key, balances.
  */
-import { Chain, formatZG, parseNetwork, Wallet } from "@0g-compute/core"
+
 import { fineTuningServing, inferenceServing, Ledger, ledgerManager } from "@0g-compute/contracts"
+import { Chain, formatZG, parseNetwork, Wallet } from "@0g-compute/core"
 import { Effect, Layer, Option } from "effect"
 import { Command } from "effect/cli"
 import { chainLayer, loadKey, signingLayer } from "../context.js"
@@ -44,13 +45,21 @@ const chainChecks = Effect.gen(function* () {
   checks.push(
     missing.length === 0
       ? { check: "contracts", verdict: "ok", detail: "ledger, inference and fine-tuning deployed" }
-      : { check: "contracts", verdict: "fail", detail: `no code at ${missing.map(([n, a]) => `${n} ${a}`).join(", ")}` },
+      : {
+          check: "contracts",
+          verdict: "fail",
+          detail: `no code at ${missing.map(([n, a]) => `${n} ${a}`).join(", ")}`,
+        },
   )
   if (missing.length > 0) return checks
 
   const ledger = ledgerManager(chain.contracts.ledger, chain.provider)
   const names = yield* Effect.promise(async () =>
-    Promise.all([chain.contracts.inference, chain.contracts.fineTuning].map(async (a) => (await ledger.getServiceInfo(a)).fullName)),
+    Promise.all(
+      [chain.contracts.inference, chain.contracts.fineTuning].map(
+        async (a) => (await ledger.getServiceInfo(a)).fullName,
+      ),
+    ),
   )
   checks.push(
     names.every((n) => n !== "")
@@ -58,19 +67,32 @@ const chainChecks = Effect.gen(function* () {
       : { check: "registry", verdict: "fail", detail: "a configured serving contract is not registered in the ledger" },
   )
 
-  const [inf] = yield* Effect.promise(() => inferenceServing(chain.contracts.inference, chain.provider).getAllServices(0, 50))
+  const [inf] = yield* Effect.promise(() =>
+    inferenceServing(chain.contracts.inference, chain.provider).getAllServices(0, 50),
+  )
   const ft = yield* Effect.promise(() => fineTuningServing(chain.contracts.fineTuning, chain.provider).getAllServices())
-  const urls = [...inf.map((s) => ["inference", s.provider, s.url] as const), ...ft.map((s) => ["fine-tuning", s.provider, s.url] as const)]
-  const probes = yield* Effect.forEach(urls, ([kind, provider, url]) => Effect.map(reachable(url), (r) => ({ kind, provider, url, r })), {
-    concurrency: 8,
-  })
+  const urls = [
+    ...inf.map((s) => ["inference", s.provider, s.url] as const),
+    ...ft.map((s) => ["fine-tuning", s.provider, s.url] as const),
+  ]
+  const probes = yield* Effect.forEach(
+    urls,
+    ([kind, provider, url]) => Effect.map(reachable(url), (r) => ({ kind, provider, url, r })),
+    {
+      concurrency: 8,
+    },
+  )
   const down = probes.filter((p) => p.r._tag === "Failure")
   checks.push(
     probes.length === 0
       ? { check: "providers", verdict: "warn", detail: "no providers registered" }
       : down.length === 0
         ? { check: "providers", verdict: "ok", detail: `${probes.length} reachable` }
-        : { check: "providers", verdict: "warn", detail: `${down.length} of ${probes.length} unreachable: ${down.map((d) => `${d.kind} ${d.url}`).join(", ")}` },
+        : {
+            check: "providers",
+            verdict: "warn",
+            detail: `${down.length} of ${probes.length} unreachable: ${down.map((d) => `${d.kind} ${d.url}`).join(", ")}`,
+          },
   )
   return checks
 })
@@ -87,7 +109,11 @@ const keyChecks = Effect.gen(function* () {
   const info = yield* ledger.get().pipe(Effect.option)
   checks.push(
     Option.isSome(info)
-      ? { check: "ledger", verdict: "ok", detail: `${formatZG(info.value.total)} 0G total, ${formatZG(info.value.available)} 0G available` }
+      ? {
+          check: "ledger",
+          verdict: "ok",
+          detail: `${formatZG(info.value.total)} 0G total, ${formatZG(info.value.available)} 0G available`,
+        }
       : { check: "ledger", verdict: "warn", detail: "no ledger yet (create one with `ledger add`)" },
   )
   return checks
@@ -99,27 +125,37 @@ export const doctorCommand = Command.make("doctor", {}, () =>
       const g = yield* root
       const checks: Check[] = []
       const network = yield* parseNetwork(g.network).pipe(Effect.result)
-      if (network._tag === "Failure") checks.push({ check: "network", verdict: "fail", detail: network.failure.message })
+      if (network._tag === "Failure")
+        checks.push({ check: "network", verdict: "fail", detail: network.failure.message })
       else {
         const chainPart = yield* chainChecks.pipe(Effect.provide(chainLayer(g)), Effect.result)
-        if (chainPart._tag === "Failure") checks.push({ check: "rpc", verdict: "fail", detail: firstLine(chainPart.failure) })
+        if (chainPart._tag === "Failure")
+          checks.push({ check: "rpc", verdict: "fail", detail: firstLine(chainPart.failure) })
         else checks.push(...chainPart.success)
         const key = yield* loadKey(g).pipe(Effect.result)
         if (key._tag === "Failure") checks.push({ check: "key", verdict: "fail", detail: firstLine(key.failure) })
-        else if (Option.isNone(key.success)) checks.push({ check: "key", verdict: "warn", detail: "none configured (read-only)" })
+        else if (Option.isNone(key.success))
+          checks.push({ check: "key", verdict: "warn", detail: "none configured (read-only)" })
         else if (chainPart._tag === "Success") {
-          const keyed = yield* keyChecks.pipe(Effect.provide(Ledger.live.pipe(Layer.provideMerge(signingLayer(g)))), Effect.result)
+          const keyed = yield* keyChecks.pipe(
+            Effect.provide(Ledger.live.pipe(Layer.provideMerge(signingLayer(g)))),
+            Effect.result,
+          )
           if (keyed._tag === "Failure") checks.push({ check: "key", verdict: "fail", detail: firstLine(keyed.failure) })
           else checks.push(...keyed.success)
         }
       }
       const failed = checks.filter((c) => c.verdict === "fail").length
       const verdict: Verdict = failed > 0 ? "fail" : checks.some((c) => c.verdict === "warn") ? "warn" : "ok"
-      yield* makePrinter(g.json).result({ verdict, checks }, () =>
-        `${table(["check", "verdict", "detail"], checks.map((c) => [c.check, c.verdict.toUpperCase(), c.detail]))}\n\nverdict: ${verdict.toUpperCase()}`,
+      yield* makePrinter(g.json).result(
+        { verdict, checks },
+        () =>
+          `${table(
+            ["check", "verdict", "detail"],
+            checks.map((c) => [c.check, c.verdict.toUpperCase(), c.detail]),
+          )}\n\nverdict: ${verdict.toUpperCase()}`,
       )
       if (failed > 0) yield* Effect.sync(() => (process.exitCode = 1))
     }),
   ),
 ).pipe(Command.withDescription("check RPC, chain id, contracts, providers, key and balances, one verdict each"))
-

@@ -57,7 +57,8 @@ export const journey = (devnet: Devnet, print: (s: string) => void) =>
         n += 1
         print(`\n[${n}] ${title}\n$ 0g-compute ${args.join(" ")}`)
         const r = yield* runCli([...net, ...args], env, true)
-        if ((r.code === 0) === expectFailure) return yield* new JourneyStepFailed({ step: args.join(" "), exitCode: r.code })
+        if ((r.code === 0) === expectFailure)
+          return yield* new JourneyStepFailed({ step: args.join(" "), exitCode: r.code })
         return r.stdout
       })
     const ledgerJson = (stdout: string) => JSON.parse(stdout) as { ledger: { available: string; total: string } }
@@ -67,15 +68,39 @@ export const journey = (devnet: Devnet, print: (s: string) => void) =>
     yield* step("Create the ledger with 10 0G", ["ledger", "add", "10"])
     yield* step("Deposit 2.5 0G more", ["ledger", "deposit", "2.5"])
     yield* step("Fund a friend's ledger", ["ledger", "deposit", "3", "--for", friend.address])
-    yield* step("An amount with 19 decimals is refused before any transaction", ["ledger", "deposit", "0.0000000000000000001"], true)
-    yield* step("Fund the inference provider's sub-account", ["ledger", "transfer", "--provider", inference.provider.address, "--service", "inference", "2"])
-    yield* step("Fund the fine-tuning provider's sub-account", ["ledger", "transfer", "--provider", fineTuning.provider.address, "--service", "fine-tuning", "1.5"])
+    yield* step(
+      "An amount with 19 decimals is refused before any transaction",
+      ["ledger", "deposit", "0.0000000000000000001"],
+      true,
+    )
+    yield* step("Fund the inference provider's sub-account", [
+      "ledger",
+      "transfer",
+      "--provider",
+      inference.provider.address,
+      "--service",
+      "inference",
+      "2",
+    ])
+    yield* step("Fund the fine-tuning provider's sub-account", [
+      "ledger",
+      "transfer",
+      "--provider",
+      fineTuning.provider.address,
+      "--service",
+      "fine-tuning",
+      "1.5",
+    ])
     yield* step("The ledger with both sub-accounts", ["ledger", "show"])
     yield* step("Retrieve: starts the refund lock on every sub-account", ["ledger", "retrieve"])
     yield* step("Time passes on the devnet: 24 h and 1 s", ["devnet", "advance-time", "86401"])
     yield* step("Retrieve again: the unlocked refunds return to the ledger", ["ledger", "retrieve"])
     const before = ledgerJson(yield* step("Everything is available again", ["ledger", "show", "--json"]))
-    yield* step("Withdraw everything to the wallet (deletes the ledger)", ["ledger", "refund", formatZG(BigInt(before.ledger.available))])
+    yield* step("Withdraw everything to the wallet (deletes the ledger)", [
+      "ledger",
+      "refund",
+      formatZG(BigInt(before.ledger.available)),
+    ])
     yield* step("The ledger is gone", ["ledger", "show"], true)
     print(
       `\nSummary: ledger created, funded, ${formatZG(BigInt(before.ledger.total))} 0G moved through two provider sub-accounts, ` +

@@ -7,10 +7,10 @@ import { parsePrivateKey } from "@0g-compute/core"
 import { Effect, Option, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Wallet } from "ethers"
+import { KeyFileUnreadable, NoKeyConfigured } from "../context.js"
 import { listKeys, removeKey, saveKey } from "../keystore.js"
 import { makePrinter, table } from "../output.js"
 import { readPassword } from "../password.js"
-import { KeyFileUnreadable, NoKeyConfigured } from "../context.js"
 import { root, withErrors } from "./root.js"
 
 const nameArg = Argument.String("name").pipe(Argument.withDescription("keystore entry name"))
@@ -34,7 +34,10 @@ const importKey = Command.make(
   "import",
   {
     name: nameArg,
-    from: Flag.File("from-file").pipe(Flag.withDescription("file holding the private key (otherwise ZG_PRIVATE_KEY)"), Flag.optional),
+    from: Flag.File("from-file").pipe(
+      Flag.withDescription("file holding the private key (otherwise ZG_PRIVATE_KEY)"),
+      Flag.optional,
+    ),
     passwordFile: passwordFileFlag,
   },
   ({ name, from, passwordFile }) =>
@@ -62,7 +65,12 @@ const list = Command.make("list", {}, () =>
       const g = yield* root
       const entries = yield* listKeys
       yield* makePrinter(g.json).result({ keys: entries }, () =>
-        entries.length === 0 ? "no keys (create one with `keys new <name>`)" : table(["name", "address"], entries.map((e) => [e.name, e.address])),
+        entries.length === 0
+          ? "no keys (create one with `keys new <name>`)"
+          : table(
+              ["name", "address"],
+              entries.map((e) => [e.name, e.address]),
+            ),
       )
     }),
   ),

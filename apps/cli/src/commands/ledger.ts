@@ -1,9 +1,10 @@
 /**
  * `0g-compute ledger show|add|deposit|refund|transfer|retrieve|delete`.
  */
-import { parseAddress, parseZG } from "@0g-compute/core"
-import { Ledger } from "@0g-compute/contracts"
+
 import type { SubAccount, TxResult } from "@0g-compute/contracts"
+import { Ledger } from "@0g-compute/contracts"
+import { parseAddress, parseZG } from "@0g-compute/core"
 import { Effect, Layer, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { chainLayer, type GlobalOptions, loadKey, signingLayer } from "../context.js"
@@ -77,22 +78,33 @@ const add = Command.make(
       Effect.gen(function* () {
         const value = yield* parseZG(amount)
         const r = yield* (yield* Ledger).add(value, info)
-        yield* makePrinter(g.json).result({ action: "add", amount: value, tx: r }, () => `ledger created with ${zg(value)}; ${txLine(r)}`)
+        yield* makePrinter(g.json).result(
+          { action: "add", amount: value, tx: r },
+          () => `ledger created with ${zg(value)}; ${txLine(r)}`,
+        )
       }),
     ),
 ).pipe(Command.withDescription("create your ledger with an initial deposit"))
 
 const deposit = Command.make(
   "deposit",
-  { amount: amountArg, recipient: Flag.String("for").pipe(Flag.withDescription("deposit into another address's ledger"), Flag.optional) },
+  {
+    amount: amountArg,
+    recipient: Flag.String("for").pipe(Flag.withDescription("deposit into another address's ledger"), Flag.optional),
+  },
   ({ amount, recipient }) =>
     withLedger(true, (g) =>
       Effect.gen(function* () {
         const value = yield* parseZG(amount)
         const ledger = yield* Ledger
-        const r = Option.isSome(recipient) ? yield* ledger.depositFor(recipient.value, value) : yield* ledger.deposit(value)
+        const r = Option.isSome(recipient)
+          ? yield* ledger.depositFor(recipient.value, value)
+          : yield* ledger.deposit(value)
         const to = Option.getOrElse(recipient, () => "your ledger")
-        yield* makePrinter(g.json).result({ action: "deposit", amount: value, recipient: Option.getOrNull(recipient), tx: r }, () => `deposited ${zg(value)} into ${to}; ${txLine(r)}`)
+        yield* makePrinter(g.json).result(
+          { action: "deposit", amount: value, recipient: Option.getOrNull(recipient), tx: r },
+          () => `deposited ${zg(value)} into ${to}; ${txLine(r)}`,
+        )
       }),
     ),
 ).pipe(Command.withDescription("add funds to a ledger (creates it when missing)"))
@@ -102,20 +114,30 @@ const refund = Command.make("refund", { amount: amountArg }, ({ amount }) =>
     Effect.gen(function* () {
       const value = yield* parseZG(amount)
       const r = yield* (yield* Ledger).refund(value)
-      yield* makePrinter(g.json).result({ action: "refund", amount: value, tx: r }, () => `withdrew ${zg(value)} to your wallet; ${txLine(r)}`)
+      yield* makePrinter(g.json).result(
+        { action: "refund", amount: value, tx: r },
+        () => `withdrew ${zg(value)} to your wallet; ${txLine(r)}`,
+      )
     }),
   ),
 ).pipe(Command.withDescription("withdraw available ledger funds to your wallet"))
 
 const transfer = Command.make(
   "transfer",
-  { provider: Flag.String("provider").pipe(Flag.withDescription("provider address")), service: serviceFlag, amount: amountArg },
+  {
+    provider: Flag.String("provider").pipe(Flag.withDescription("provider address")),
+    service: serviceFlag,
+    amount: amountArg,
+  },
   ({ provider, service, amount }) =>
     withLedger(true, (g) =>
       Effect.gen(function* () {
         const value = yield* parseZG(amount)
         const r = yield* (yield* Ledger).transfer(provider, service, value)
-        yield* makePrinter(g.json).result({ action: "transfer", provider, service, amount: value, tx: r }, () => `moved ${zg(value)} to the ${service} sub-account of ${provider}; ${txLine(r)}`)
+        yield* makePrinter(g.json).result(
+          { action: "transfer", provider, service, amount: value, tx: r },
+          () => `moved ${zg(value)} to the ${service} sub-account of ${provider}; ${txLine(r)}`,
+        )
       }),
     ),
 ).pipe(Command.withDescription("fund a provider sub-account from the ledger"))
@@ -137,8 +159,12 @@ const retrieve = Command.make(
         yield* makePrinter(g.json).result({ action: "retrieve", txs, subAccounts: subs }, () =>
           [
             txs.length === 0 ? "nothing to retrieve" : txs.map(txLine).join("\n"),
-            subs.length === 0 ? "" : table(["service", "provider", "balance", "pending refund", "refund locks"], subAccountRows(subs)),
-          ].filter((s) => s !== "").join("\n\n"),
+            subs.length === 0
+              ? ""
+              : table(["service", "provider", "balance", "pending refund", "refund locks"], subAccountRows(subs)),
+          ]
+            .filter((s) => s !== "")
+            .join("\n\n"),
         )
       }),
     ),
