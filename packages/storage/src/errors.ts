@@ -158,3 +158,17 @@ export class UploadFailed extends Data.TaggedError("UploadFailed")<{
     return `Upload of ${this.root} (txSeq ${this.txSeq}) failed: ${this.detail}`
   }
 }
+
+/** Neither an indexer nor node URLs were configured, or none of them can serve the request. */
+export class NoStorageNodes extends Data.TaggedError("NoStorageNodes")<{ readonly reason: string }> {
+  override get message() {
+    return `No usable storage nodes: ${this.reason}`
+  }
+}
+
+/** The download destination already exists (pass `overwrite` to replace it). */
+export class OutputExists extends Data.TaggedError("OutputExists")<{ readonly path: string }> {
+  override get message() {
+    return `${this.path} already exists`
+  }
+}

@@ -5,7 +5,25 @@
 export * from "./bytes.js"
 export * from "./constants.js"
 export * from "./errors.js"
-export { computeRoot } from "./facade.js"
+export * from "./config.js"
+export * from "./download.js"
+export {
+  type AnyProgress,
+  clientLayer,
+  computeRoot,
+  type DownloadFacadeOptions,
+  downloadBytes,
+  type StorageClientOptions,
+  type UploadFacadeOptions,
+  uploadBytes,
+} from "./facade.js"
+export * from "./flow.js"
+export * from "./locate.js"
+export * from "./poll.js"
+export * from "./rpc/node-api.js"
+export * from "./rpc/transport.js"
+export * from "./rpc/types.js"
+export * from "./upload.js"
 export {
   type ByteSource,
   checkProof,

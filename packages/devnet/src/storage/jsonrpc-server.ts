@@ -1,0 +1,107 @@
+/**
+ * A JSON-RPC 2.0 HTTP server on 127.0.0.1 (free port). Logical errors are HTTP 200 with an `error` object, as the
+ * storage node does; the request `id` is echoed exactly as parsed (the TS SDK sends floats beyond 2^53).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+
+/** A JSON-RPC error with the node's wording: `invalid_params(param, msg)` → −32602 "Invalid params: <param>". */
+export class RpcFailure extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: string,
+  ) {
+    super(message)
+  }
+}
+
+export const invalidParams = (param: string, msg: string) => new RpcFailure(-32602, `Invalid params: ${param}`, msg)
+export const internalError = (msg: string) => new RpcFailure(-32603, "Internal error", msg)
+
+export type RpcHandler = (method: string, params: ReadonlyArray<unknown>) => Promise<unknown> | unknown
+
+export interface RpcServer {
+  readonly url: string
+  readonly port: number
+  readonly close: () => Promise<void>
+}
+
+const MAX_BODY = 64 * 1024 * 1024
+
+const readBody = (req: IncomingMessage): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const parts: Buffer[] = []
+    let size = 0
+    req.on("data", (c: Buffer) => {
+      size += c.length
+      if (size > MAX_BODY) req.destroy(new Error("body too large"))
+      else parts.push(c)
+    })
+    req.on("end", () => resolve(Buffer.concat(parts).toString("utf8")))
+    req.on("error", reject)
+  })
+
+const send = (res: ServerResponse, status: number, body: unknown) => {
+  const text = typeof body === "string" ? body : JSON.stringify(body)
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) })
+  res.end(text)
+}
+
+/**
+ * Serves `handler`. `gate` runs first on every request and may answer for the whole server (fault switches):
+ * a number is an HTTP status to reply with, a RpcFailure a JSON-RPC error, undefined lets the request through.
+ */
+export const startRpcServer = async (
+  handler: RpcHandler,
+  gate: (method: string) => number | RpcFailure | undefined = () => undefined,
+): Promise<RpcServer> => {
+  const server: Server = createServer((req, res) => {
+    if (req.method !== "POST") {
+      send(res, 405, { error: "POST only" })
+      return
+    }
+    void (async () => {
+      let id: unknown = null
+      try {
+        const body = JSON.parse(await readBody(req)) as { method?: unknown; params?: unknown; id?: unknown }
+        id = body.id ?? null
+        if (typeof body.method !== "string") throw new RpcFailure(-32600, "Invalid request")
+        const gated = gate(body.method)
+        if (typeof gated === "number") {
+          send(res, gated, { error: `node unavailable (HTTP ${gated})` })
+          return
+        }
+        if (gated) throw gated
+        const params = Array.isArray(body.params) ? body.params : []
+        const result = await handler(body.method, params)
+        send(res, 200, { jsonrpc: "2.0", result: result ?? null, id })
+      } catch (e) {
+        const failure =
+          e instanceof RpcFailure
+            ? e
+            : e instanceof SyntaxError
+              ? new RpcFailure(-32700, "Parse error")
+              : internalError(e instanceof Error ? e.message : String(e))
+        const error: Record<string, unknown> = { code: failure.code, message: failure.message }
+        if (failure.data !== undefined) error.data = failure.data
+        if (!res.headersSent) send(res, 200, { jsonrpc: "2.0", error, id })
+      }
+    })()
+  })
+  server.keepAliveTimeout = 30_000
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}

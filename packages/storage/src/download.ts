@@ -1,0 +1,203 @@
+/**
+ * Verified download by root (browser-safe core): locate finalized copies, fetch segments with proofs in parallel,
+ * verify every proof against the root, trim to the file size, retry a bad segment on another node.
+ * Sinks decide where bytes go (memory here; a temp file with resume in the node entry).
+ */
+import { Effect } from "effect"
+import { bytesEqual, fromBase64, fromHex } from "./bytes.js"
+import { StorageConfig } from "./config.js"
+import { SEGMENT_SIZE } from "./constants.js"
+import { NoNodeHasFile, ProofInvalid, RootMismatch, SegmentUnavailable, type SourceReadError, type EmptyFile, type StorageAborted } from "./errors.js"
+import { coversSegment, fileLocations } from "./locate.js"
+import { checkSegment, type FileLayout, fileLayout, foldRight, loadKeccak, merkleOf, proofFromJson } from "./merkle/index.js"
+import { isTransient, zgs } from "./rpc/node-api.js"
+import type { StorageRpc } from "./rpc/transport.js"
+import type { FileInfo, ShardConfig } from "./rpc/types.js"
+
+export interface FileSource {
+  readonly url: string
+  readonly config: ShardConfig
+  readonly txSeq: number
+  readonly startEntryIndex: number
+}
+
+/** A finalized file and the nodes that serve it. */
+export interface DownloadPlan {
+  readonly root: `0x${string}`
+  readonly size: number
+  readonly layout: FileLayout
+  readonly sources: ReadonlyArray<FileSource>
+}
+
+export interface DownloadProgress {
+  readonly phase: "download"
+  readonly segmentsDone: number
+  readonly segmentsTotal: number
+  readonly bytes: number
+  readonly totalBytes: number
+}
+
+export interface SegmentSink {
+  /** Receives each verified data segment, trimmed to the file size; calls may overlap and come out of order. */
+  readonly write: (index: number, offset: number, data: Uint8Array) => Promise<void>
+}
+
+export interface FetchOptions {
+  /** Segments already present (resume). */
+  readonly skip?: (index: number) => boolean
+  /** Called after each segment was written to the sink. */
+  readonly onSegment?: (index: number) => void
+  readonly onProgress?: (p: DownloadProgress) => void
+}
+
+const normalizeRoot = (root: string) => root.toLowerCase() as `0x${string}`
+
+/** Why a node's FileInfo cannot be used for `root`, or undefined when it is a consistent finalized copy. */
+const infoProblem = (info: FileInfo, root: string, keccakFold: (roots: Uint8Array[]) => Uint8Array): string | undefined => {
+  if (!info.finalized) return "not finalized"
+  if (info.pruned) return "pruned"
+  if (info.tx.dataMerkleRoot !== root) return "reports another root"
+  if (info.tx.size <= 0) return "reports an empty file"
+  const layout = fileLayout(info.tx.size)
+  const heights = info.tx.merkleNodes.map(([depth]) => depth - 1)
+  if (heights.join() !== layout.nodeHeights.join()) return "merkle nodes do not match the file size"
+  const fold = keccakFold(info.tx.merkleNodes.map(([, r]) => fromHex(r, 32) as Uint8Array))
+  if (!bytesEqual(fold, fromHex(root, 32) as Uint8Array)) return "merkle nodes do not fold to the root"
+  return undefined
+}
+
+/**
+ * Asks every candidate node for the file and keeps the finalized, self-consistent copies. When nodes disagree on the
+ * size (the root does not commit to trailing bytes within the last chunk), `expectedSize` decides, else the majority.
+ */
+export const locateFile = (
+  rootInput: string,
+  expectedSize?: number,
+): Effect.Effect<DownloadPlan, NoNodeHasFile, StorageRpc | StorageConfig> =>
+  Effect.gen(function* () {
+    const root = normalizeRoot(rootInput)
+    const keccak = yield* Effect.promise(loadKeccak)
+    const urls = yield* fileLocations(root)
+    const answers = yield* Effect.forEach(
+      urls,
+      (url) =>
+        Effect.all([zgs.getFileInfo(url, root, true), zgs.getShardConfig(url)]).pipe(
+          Effect.map(([info, config]) => ({ url, info, config })),
+          Effect.orElseSucceed(() => undefined),
+        ),
+      { concurrency: 8 },
+    )
+    const good = answers.filter(
+      (a): a is { url: string; info: FileInfo; config: ShardConfig } =>
+        a !== undefined && a.info !== null && infoProblem(a.info, root, (r) => foldRight(keccak, r)) === undefined,
+    )
+    const sizes = new Map<number, number>()
+    for (const a of good) sizes.set(a.info.tx.size, (sizes.get(a.info.tx.size) ?? 0) + 1)
+    const size = expectedSize ?? [...sizes.entries()].sort((a, b) => b[1] - a[1])[0]?.[0]
+    const sources = good
+      .filter((a) => a.info.tx.size === size)
+      .map((a) => ({ url: a.url, config: a.config, txSeq: a.info.tx.seq, startEntryIndex: a.info.tx.startEntryIndex }))
+    if (size === undefined || sources.length === 0) return yield* new NoNodeHasFile({ root, tried: urls })
+    return { root, size, layout: fileLayout(size), sources }
+  })
+
+/** Fetches, verifies and writes every data segment not skipped. */
+export const fetchSegments = (
+  plan: DownloadPlan,
+  sink: SegmentSink,
+  options: FetchOptions = {},
+): Effect.Effect<void, SegmentUnavailable, StorageConfig | StorageRpc> =>
+  Effect.gen(function* () {
+    const cfg = yield* StorageConfig
+    const keccak = yield* Effect.promise(loadKeccak)
+    const rootBytes = fromHex(plan.root, 32) as Uint8Array
+    const { layout } = plan
+    const strikes = new Map<string, number>()
+    const todo: number[] = []
+    for (let i = 0; i < layout.numSegments; i++) if (!options.skip?.(i)) todo.push(i)
+    let segmentsDone = layout.numSegments - todo.length
+    let bytes = Math.min(plan.size, segmentsDone * SEGMENT_SIZE)
+
+    const tryNode = (src: FileSource, index: number) =>
+      Effect.gen(function* () {
+        const seg = yield* zgs.downloadSegmentWithProofByTxSeq(src.url, src.txSeq, index)
+        if (seg === null) return { ok: false as const, reason: `${src.url}: segment not available`, transient: true }
+        const data = fromBase64(seg.data)
+        const proof = proofFromJson(seg.proof)
+        const problem =
+          seg.index !== index
+            ? "wrong segment index"
+            : seg.root !== plan.root
+              ? "wrong root"
+              : !data || !proof
+                ? "malformed data or proof"
+                : checkSegment(keccak, layout, { index, data, proof, root: rootBytes })
+        if (problem !== undefined || !data) {
+          const err = new ProofInvalid({ root: plan.root, segment: index, node: src.url, reason: problem ?? "?" })
+          yield* Effect.logDebug(err.message)
+          return { ok: false as const, reason: err.message, transient: false }
+        }
+        return { ok: true as const, data }
+      }).pipe(
+        Effect.catchTag("NodeRpcError", (e) =>
+          Effect.succeed({ ok: false as const, reason: e.message, transient: isTransient(e) }),
+        ),
+      )
+
+    const fetchOne = (index: number) =>
+      Effect.gen(function* () {
+        const reasons: string[] = []
+        for (let pass = 0; pass < cfg.attempts; pass++) {
+          const candidates = plan.sources
+            .filter((s) => coversSegment(s.config, Math.floor(s.startEntryIndex / 1024) + index))
+            .map((s, k, all) => ({ s, order: (strikes.get(s.url) ?? 0) * all.length + ((k + index) % all.length) }))
+            .sort((a, b) => a.order - b.order)
+          let retryable = false
+          for (const { s } of candidates) {
+            const r = yield* tryNode(s, index)
+            if (r.ok) {
+              const offset = index * SEGMENT_SIZE
+              const data = r.data.subarray(0, Math.min(r.data.length, plan.size - offset))
+              yield* Effect.promise(() => sink.write(index, offset, data))
+              segmentsDone++
+              bytes += data.length
+              options.onSegment?.(index)
+              options.onProgress?.({
+                phase: "download",
+                segmentsDone,
+                segmentsTotal: layout.numSegments,
+                bytes,
+                totalBytes: plan.size,
+              })
+              return
+            }
+            strikes.set(s.url, (strikes.get(s.url) ?? 0) + 1)
+            reasons.push(r.reason)
+            retryable ||= r.transient
+          }
+          if (!retryable || candidates.length === 0) break
+          yield* Effect.sleep(Math.min(2000, 100 * 2 ** pass))
+        }
+        return yield* new SegmentUnavailable({ root: plan.root, segment: index, reasons })
+      })
+
+    yield* Effect.forEach(todo, fetchOne, { concurrency: cfg.concurrency, discard: true })
+  })
+
+/** Downloads `root` into memory, verifying every proof and then the whole root. */
+export const downloadBytesEffect = (
+  root: string,
+  options: Omit<FetchOptions, "skip"> & { readonly expectedSize?: number } = {},
+): Effect.Effect<
+  Uint8Array,
+  NoNodeHasFile | SegmentUnavailable | RootMismatch | EmptyFile | SourceReadError | StorageAborted,
+  StorageRpc | StorageConfig
+> =>
+  Effect.gen(function* () {
+    const plan = yield* locateFile(root, options.expectedSize)
+    const out = new Uint8Array(plan.size)
+    yield* fetchSegments(plan, { write: async (_i, offset, data) => out.set(data, offset) }, options)
+    const check = yield* merkleOf(out)
+    if (check.root !== plan.root) return yield* new RootMismatch({ expected: plan.root, actual: check.root })
+    return out
+  })

@@ -1,0 +1,86 @@
+/** Node discovery: shard-covering selection for uploads, file locations for downloads (spec §5). */
+import { Effect } from "effect"
+import { StorageConfig } from "./config.js"
+import { NoStorageNodes } from "./errors.js"
+import { indexer, zgs } from "./rpc/node-api.js"
+import type { StorageRpc } from "./rpc/transport.js"
+import type { ShardConfig } from "./rpc/types.js"
+
+export interface NodeRef {
+  readonly url: string
+  readonly config: ShardConfig
+}
+
+/** True when the node (shardId, numShard) stores global segment `globalSegment`. */
+export const coversSegment = (config: ShardConfig, globalSegment: number): boolean =>
+  globalSegment % config.numShard === config.shardId
+
+/**
+ * Greedy selection (fewest shards first, the upload default) until every residue class is stored `replica` times.
+ * Undefined when the nodes cannot cover every class.
+ */
+export const selectCovering = (nodes: ReadonlyArray<NodeRef>, replica = 1): ReadonlyArray<NodeRef> | undefined => {
+  if (nodes.length === 0) return undefined
+  const sorted = [...nodes].sort((a, b) => a.config.numShard - b.config.numShard)
+  const classes = Math.max(...sorted.map((n) => n.config.numShard))
+  const counts = new Array<number>(classes).fill(0)
+  const chosen: NodeRef[] = []
+  for (const n of sorted) {
+    const mine: number[] = []
+    for (let r = n.config.shardId; r < classes; r += n.config.numShard) mine.push(r)
+    if (!mine.some((r) => (counts[r] as number) < replica)) continue
+    for (const r of mine) counts[r] = (counts[r] as number) + 1
+    chosen.push(n)
+    if (counts.every((c) => c >= replica)) return chosen
+  }
+  return undefined
+}
+
+const unique = (urls: ReadonlyArray<string>) => [...new Set(urls)]
+
+/** Nodes to upload to: configured URLs (asking each for its shard) or the indexer's trusted nodes. */
+export const uploadNodes: Effect.Effect<ReadonlyArray<NodeRef>, NoStorageNodes, StorageRpc | StorageConfig> =
+  Effect.gen(function* () {
+    const cfg = yield* StorageConfig
+    let candidates: NodeRef[] = []
+    if (cfg.nodeUrls.length > 0) {
+      const found = yield* Effect.forEach(
+        unique(cfg.nodeUrls),
+        (url) =>
+          zgs.getShardConfig(url).pipe(
+            Effect.map((config): NodeRef | undefined => ({ url, config })),
+            Effect.orElseSucceed(() => undefined),
+          ),
+        { concurrency: 8 },
+      )
+      candidates = found.filter((n): n is NodeRef => n !== undefined)
+    } else if (cfg.indexerUrl !== undefined) {
+      const sets = yield* indexer
+        .getShardedNodes(cfg.indexerUrl)
+        .pipe(Effect.mapError((e) => new NoStorageNodes({ reason: e.message })))
+      candidates = (sets.trusted.length > 0 ? sets.trusted : sets.discovered).map((n) => ({ url: n.url, config: n.config }))
+    } else {
+      return yield* new NoStorageNodes({ reason: "configure an indexer URL or node URLs" })
+    }
+    const selected = selectCovering(candidates, cfg.replicas)
+    if (!selected) {
+      return yield* new NoStorageNodes({
+        reason: `${candidates.length} reachable node(s) do not cover every shard ${cfg.replicas} time(s)`,
+      })
+    }
+    return selected
+  })
+
+/** Candidate URLs that may hold `root`: the indexer's locations, then the configured nodes. */
+export const fileLocations = (root: string): Effect.Effect<ReadonlyArray<string>, never, StorageRpc | StorageConfig> =>
+  Effect.gen(function* () {
+    const cfg = yield* StorageConfig
+    const fromIndexer =
+      cfg.indexerUrl === undefined
+        ? []
+        : yield* indexer.getFileLocations(cfg.indexerUrl, root).pipe(
+            Effect.map((nodes) => nodes.map((n) => n.url)),
+            Effect.orElseSucceed(() => [] as string[]),
+          )
+    return unique([...fromIndexer, ...cfg.nodeUrls])
+  })
