@@ -1,0 +1,148 @@
+/**
+ * The Promise facade: `createInferenceClient({ signer | privateKey, rpcUrl | provider, network? })` for integrators
+ * who never touch Effect, and `createInferenceReader(...)` for read-only use (no key). One runtime built from the
+ * layers; every method rejects with the typed error itself (an `Error` with `_tag` and fields).
+ */
+import { type FacadeRuntime, makeFacadeRuntime, parseZG } from "@0g-compute/core"
+import { Effect } from "effect"
+import type { TxResult } from "@0g-compute/contracts"
+import { type ApiKeyList, ApiKeys, type CreateApiKeyOptions, type CreatedApiKey } from "./auth/api-keys.js"
+import { RequestAuth } from "./auth/session.js"
+import type { AttestationOptions, AttestationReport } from "./attestation/report.js"
+import { type AcknowledgeOptions, type AcknowledgeResult, Attestation } from "./attestation/service.js"
+import { Directory, type ListServicesOptions, type ModelCatalog, type ServicePage } from "./directory.js"
+import type { InferenceFetch, InferenceFetchOptions } from "./fetch/adapter.js"
+import { type EnsureResult, Funding, type FundingPolicy, type FundingStatus, type TopUpOptions, type TopUpStats } from "./funding.js"
+import {
+  type ConnectionOptions,
+  type InferenceReadServices,
+  type InferenceStack,
+  inferenceLayerFromOptions,
+  inferenceReadLayerFromOptions,
+} from "./layers.js"
+import { InferenceRequests, type OpenAIClientOptions } from "./requests.js"
+import type { ServiceView } from "./service-view.js"
+import { UsageMeter, type UsageRecord, type UsageSummary } from "./usage.js"
+
+/** A decimal 0G string ("1.5") or a bigint number of neuron. */
+export type AmountInput = string | bigint
+
+const neuron = (a: AmountInput | undefined) =>
+  a === undefined ? Effect.succeed(undefined) : typeof a === "bigint" ? Effect.succeed(a) : parseZG(a)
+
+export interface AutoTopUp {
+  readonly provider: string
+  readonly stats: () => TopUpStats
+  readonly checkNow: () => Promise<EnsureResult>
+  readonly stop: () => Promise<void>
+}
+
+export interface InferenceReader {
+  listServices(options?: ListServicesOptions): Promise<ServicePage>
+  listAllServices(options?: Omit<ListServicesOptions, "offset" | "limit">): Promise<ReadonlyArray<ServiceView>>
+  getService(provider: string): Promise<ServiceView>
+  listModels(provider: string): Promise<ModelCatalog>
+  attestationReport(provider: string, options?: AttestationOptions): Promise<AttestationReport>
+  close(): Promise<void>
+}
+
+export interface InferenceClient extends InferenceReader {
+  /** The wallet address (EIP-55). */
+  readonly address: string
+  acknowledge(provider: string, options?: Omit<AcknowledgeOptions, "fund"> & { readonly fund?: AmountInput }): Promise<AcknowledgeResult>
+  fundingStatus(provider: string, policy?: FundingPolicy): Promise<FundingStatus>
+  ensureFunded(provider: string, policy?: FundingPolicy): Promise<EnsureResult>
+  startAutoTopUp(provider: string, options?: TopUpOptions): Promise<AutoTopUp>
+  /** A fetch for `new OpenAI({ baseURL: <url>/v1/proxy, apiKey: "unused", fetch })`. Synchronous. */
+  fetch(provider: string, options?: InferenceFetchOptions): InferenceFetch
+  /** `new OpenAI(await client.openAIOptions(provider))`. */
+  openAIOptions(provider: string, options?: InferenceFetchOptions): Promise<OpenAIClientOptions>
+  readonly apiKeys: {
+    create(provider: string, options?: CreateApiKeyOptions): Promise<CreatedApiKey>
+    list(provider: string): Promise<ApiKeyList>
+    revoke(provider: string, tokenIds: number | ReadonlyArray<number>): Promise<TxResult>
+    revokeAll(provider: string): Promise<TxResult>
+  }
+  usage(): UsageSummary
+  usageRecords(): ReadonlyArray<UsageRecord>
+  /** Runs any effect against this client's services (the Effect escape hatch). */
+  run<A, E>(effect: Effect.Effect<A, E, InferenceStack>): Promise<A>
+}
+
+const readerMethods = (runtime: FacadeRuntime<InferenceReadServices>): InferenceReader => ({
+  listServices: (options) => runtime.run(Directory.use((d) => d.list(options))),
+  listAllServices: (options) => runtime.run(Directory.use((d) => d.listAll(options))),
+  getService: (provider) => runtime.run(Directory.use((d) => d.get(provider))),
+  listModels: (provider) => runtime.run(Directory.use((d) => d.models(provider))),
+  attestationReport: (provider, options) => runtime.run(Attestation.use((a) => a.report(provider, options))),
+  close: () => runtime.dispose(),
+})
+
+/** A read-only client: discovery, model catalogues and attestation reports. */
+export const createInferenceReader = async (
+  options: Omit<ConnectionOptions, "signer" | "privateKey" | "keyStore" | "tx">,
+): Promise<InferenceReader> => {
+  const runtime = makeFacadeRuntime(inferenceReadLayerFromOptions(options))
+  try {
+    await runtime.run(Directory.use(() => Effect.void))
+  } catch (e) {
+    await runtime.dispose()
+    throw e
+  }
+  return readerMethods(runtime)
+}
+
+/** A signing client. Connects (and checks the chain and key) before resolving. */
+export const createInferenceClient = async (options: ConnectionOptions): Promise<InferenceClient> => {
+  const runtime = makeFacadeRuntime(inferenceLayerFromOptions(options))
+  let resolved: { address: string; requests: InferenceRequests["Service"]; usage: UsageMeter["Service"] }
+  try {
+    resolved = await runtime.run(
+      Effect.gen(function* () {
+        const requests = yield* InferenceRequests
+        const usage = yield* UsageMeter
+        const auth = yield* RequestAuth
+        return { address: auth.user, requests, usage }
+      }),
+    )
+  } catch (e) {
+    await runtime.dispose()
+    throw e
+  }
+  const { address, requests, usage } = resolved
+  const run = runtime.run
+  return {
+    ...readerMethods(runtime),
+    address,
+    acknowledge: (provider, o = {}) => {
+      const { fund: amount, ...rest } = o
+      return run(
+        Effect.flatMap(neuron(amount), (fund) =>
+          Attestation.use((a) => a.acknowledge(provider, { ...rest, ...(fund === undefined ? {} : { fund }) })),
+        ),
+      )
+    },
+    fundingStatus: (provider, policy) => run(Funding.use((f) => f.status(provider, policy))),
+    ensureFunded: (provider, policy) => run(Funding.use((f) => f.ensure(provider, policy))),
+    startAutoTopUp: async (provider, o) => {
+      const handle = await run(Funding.use((f) => f.startAutoTopUp(provider, o)))
+      return {
+        provider: handle.provider,
+        stats: handle.stats,
+        checkNow: () => run(handle.checkNow),
+        stop: () => run(handle.stop),
+      }
+    },
+    fetch: (provider, o) => requests.fetch(provider, o),
+    openAIOptions: (provider, o) => run(requests.openAIOptions(provider, o)),
+    apiKeys: {
+      create: (provider, o) => run(ApiKeys.use((k) => k.create(provider, o))),
+      list: (provider) => run(ApiKeys.use((k) => k.list(provider))),
+      revoke: (provider, ids) => run(ApiKeys.use((k) => k.revoke(provider, ids))),
+      revokeAll: (provider) => run(ApiKeys.use((k) => k.revokeAll(provider))),
+    },
+    usage: () => usage.summary(),
+    usageRecords: () => usage.records(),
+    run: (effect) => run(effect),
+  }
+}

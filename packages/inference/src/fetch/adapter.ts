@@ -1,0 +1,281 @@
+/**
+ * `inference.fetch(provider)`: a WHATWG `fetch` that any OpenAI client accepts
+ * (`new OpenAI({ baseURL: <url>/v1/proxy, apiKey: "unused", fetch })`). For each billed call it
+ *
+ * 1. refuses URLs outside the provider's service URL (credentials never go elsewhere);
+ * 2. serializes the body once and sends exactly those bytes (streams get `stream_options.include_usage` added by us,
+ *    so the provider has no reason to rewrite the request), with `Accept-Encoding: identity`;
+ * 3. attaches the cached ephemeral session token (no chain read, no signature in steady state);
+ * 4. maps provider rejections to typed errors, and retries once with a fresh token after an expiry/revocation;
+ * 5. verifies the response against the exact bytes — non-stream: before resolving (a failed verification rejects);
+ *    stream: at the end, before `[DONE]` is delivered (a failed verification errors the stream);
+ * 6. records usage and fee (tokens × on-chain prices) in the `UsageMeter`.
+ */
+import { Cause, type Context, Effect, Exit, Redacted } from "effect"
+import { bodyHashHex } from "@0g-compute/crypto"
+import type { RequestAuth } from "../auth/session.js"
+import { InferenceConfig, type InferenceConfigShape } from "../config.js"
+import type { Directory } from "../directory.js"
+import { ProviderUnreachable, UnsupportedRequest, UrlNotForProvider } from "../errors.js"
+import { mapRejection } from "../http.js"
+import { feeOf, type ServiceView } from "../service-view.js"
+import type { UsageMeter, UsageRecord } from "../usage.js"
+import { usageOf, wordCount } from "../verify/sse.js"
+import { type Receipt, verifiable, verifyExchange } from "../verify/verifier.js"
+import { streamFailure, verifyingStream } from "./stream.js"
+
+export type InferenceFetch = ((input: RequestInfo | URL, init?: RequestInit) => Promise<Response>) & {
+  readonly provider: string
+}
+
+/** What one billed exchange came to: the usage record, and the receipt or the error. */
+export interface ExchangeResult {
+  readonly record: UsageRecord
+  readonly receipt: Receipt | undefined
+  readonly error: Error | undefined
+}
+
+export interface InferenceFetchOptions {
+  /** Called once per billed exchange, after verification (for streams: when the stream ends). */
+  readonly onExchange?: (result: ExchangeResult) => void
+}
+
+export type FetchDeps = Directory | RequestAuth | UsageMeter
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
+const AUTH_RETRY_TAGS = new Set(["TokenExpired", "TokenRevoked", "TokenRejected"])
+
+const newRequestId = () =>
+  typeof globalThis.crypto?.randomUUID === "function" ? globalThis.crypto.randomUUID() : `${Date.now()}-${Math.random()}`
+
+const bodyBytes = async (body: BodyInit | null | undefined, headers: Headers): Promise<Uint8Array | undefined> => {
+  if (body === null || body === undefined) return undefined
+  if (typeof body === "string") return encoder.encode(body)
+  if (body instanceof Uint8Array) return body
+  if (body instanceof ArrayBuffer) return new Uint8Array(body)
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength)
+  // FormData, Blob, URLSearchParams, streams: let the platform serialize once, and keep its content type.
+  const r = new Response(body)
+  const type = r.headers.get("content-type")
+  if (type !== null && !headers.has("content-type")) headers.set("content-type", type)
+  return new Uint8Array(await r.arrayBuffer())
+}
+
+interface Prepared {
+  readonly method: string
+  readonly url: string
+  readonly headers: Headers
+  readonly body: Uint8Array | undefined
+  readonly stream: boolean
+  readonly model: string
+  readonly billed: boolean
+}
+
+/** Resolves the request the caller built into exactly what we will send. */
+const prepare = async (service: ServiceView, input: RequestInfo | URL, init: RequestInit | undefined): Promise<Prepared> => {
+  const isRequest = typeof Request !== "undefined" && input instanceof Request
+  const url = isRequest ? input.url : String(input)
+  if (!url.startsWith(`${service.url}/`)) {
+    throw new UrlNotForProvider({ provider: service.provider, url, serviceUrl: service.url })
+  }
+  const method = (init?.method ?? (isRequest ? input.method : "GET")).toUpperCase()
+  const headers = new Headers(isRequest ? input.headers : undefined)
+  new Headers(init?.headers).forEach((v, k) => headers.set(k, v))
+  let body = await bodyBytes(init?.body ?? (isRequest && input.body !== null ? await input.arrayBuffer() : undefined), headers)
+  const path = url.slice(service.url.length).split("?")[0] ?? ""
+  const billed = method === "POST" && path.startsWith("/v1/proxy/") && !path.startsWith("/v1/proxy/signature/")
+  let stream = false
+  let model = service.model
+  if (body !== undefined && body.length > 0 && body[0] === 0x7b /* { */) {
+    let json: unknown
+    try {
+      json = JSON.parse(decoder.decode(body))
+    } catch {
+      json = undefined
+    }
+    if (isObject(json)) {
+      if (typeof json.model === "string") model = json.model
+      stream = json.stream === true
+      const opts = json.stream_options
+      if (stream && !(isObject(opts) && opts.include_usage === true)) {
+        // The provider would add this and re-serialize (breaking our request hash): do it ourselves, once.
+        json.stream_options = { ...(isObject(opts) ? opts : {}), include_usage: true }
+        body = encoder.encode(JSON.stringify(json))
+      }
+    }
+  }
+  headers.delete("authorization")
+  headers.delete("content-length")
+  headers.delete("host")
+  headers.set("accept-encoding", "identity")
+  return { method, url, headers, body, stream, model, billed }
+}
+
+const copyHeaders = (from: Headers, extra: Record<string, string>): Headers => {
+  const h = new Headers()
+  from.forEach((v, k) => {
+    if (k !== "content-length" && k !== "content-encoding" && k !== "transfer-encoding") h.set(k, v)
+  })
+  for (const [k, v] of Object.entries(extra)) h.set(k, v)
+  return h
+}
+
+/** Builds the fetch for one provider over a context holding the inference services. */
+export const makeInferenceFetch = (
+  provider: string,
+  context: Context.Context<FetchDeps>,
+  services: {
+    readonly directory: Directory["Service"]
+    readonly auth: RequestAuth["Service"]
+    readonly usage: UsageMeter["Service"]
+    readonly config: InferenceConfigShape
+  },
+  options: InferenceFetchOptions = {},
+): InferenceFetch => {
+  const { directory, auth, usage, config } = services
+  const run = <A, E>(effect: Effect.Effect<A, E, FetchDeps>): Promise<A> =>
+    Effect.runPromiseExitWith(context)(Effect.provideService(effect, InferenceConfig, config)).then((exit) => {
+      if (Exit.isSuccess(exit)) return exit.value
+      throw Cause.squash(exit.cause)
+    })
+  let service: ServiceView | undefined
+
+  const report = (r: ExchangeResult) => {
+    usage.record(r.record)
+    options.onExchange?.(r)
+  }
+
+  const finishExchange = async (
+    prepared: Prepared,
+    svc: ServiceView,
+    base: { requestId: string; startedAt: number; requestHash: string },
+    chatId: string | undefined,
+    responseHash: string,
+    tokens: { promptTokens: number; completionTokens: number } | undefined,
+    earlyError: Error | undefined,
+  ): Promise<{ receipt: Receipt | undefined; error: Error | undefined }> => {
+    let receipt: Receipt | undefined
+    let error = earlyError
+    if (error === undefined) {
+      const exit = await Effect.runPromiseExit(
+        Effect.provideService(verifyExchange(svc, chatId, { requestHash: base.requestHash, responseHash }), InferenceConfig, config),
+      )
+      if (Exit.isSuccess(exit)) receipt = exit.value
+      else error = Cause.squash(exit.cause) as Error
+    }
+    const t = tokens ?? { promptTokens: 0, completionTokens: 0 }
+    const fees = feeOf(svc, t.promptTokens, t.completionTokens)
+    report({
+      record: {
+        requestId: base.requestId,
+        provider: svc.provider,
+        model: prepared.model,
+        chatId,
+        stream: prepared.stream,
+        ...t,
+        ...fees,
+        verdict: receipt?._tag ?? (error as { _tag?: string } | undefined)?._tag ?? "Error",
+        startedAt: base.startedAt,
+        durationMs: Date.now() - base.startedAt,
+      },
+      receipt,
+      error,
+    })
+    return { receipt, error }
+  }
+
+  const send = (prepared: Prepared, authorization: string | undefined, signal: AbortSignal | null | undefined) => {
+    const headers = new Headers(prepared.headers)
+    if (authorization !== undefined) headers.set("authorization", authorization)
+    return config
+      .fetch(prepared.url, {
+        method: prepared.method,
+        headers,
+        ...(prepared.body === undefined ? {} : { body: prepared.body as BodyInit }),
+        ...(signal ? { signal } : {}),
+      })
+      .catch((cause: unknown) => {
+        if (signal?.aborted) throw cause
+        throw new ProviderUnreachable({ provider: prepared.url === "" ? provider : (service?.provider ?? provider), url: prepared.url, cause })
+      })
+  }
+
+  const call = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const startedAt = Date.now()
+    const svc = service ?? (service = await run(directory.cached(provider)))
+    const prepared = await prepare(svc, input, init)
+    if (!prepared.billed) {
+      const cred = auth.peek(provider) ?? (await run(auth.session(provider)))
+      return send(prepared, Redacted.value(cred.authorization), init?.signal)
+    }
+    await run(verifiable(svc))
+    if (prepared.body === undefined) throw new UnsupportedRequest({ reason: "a billed request needs a body" })
+    let response: Response | undefined
+    for (let attempt = 0; response === undefined; attempt++) {
+      const cred = auth.peek(provider) ?? (await run(auth.session(provider)))
+      const r = await send(prepared, Redacted.value(cred.authorization), init?.signal)
+      if (r.ok) {
+        response = r
+        break
+      }
+      const text = await r.text().catch(() => "")
+      const rejection = mapRejection({ provider: svc.provider, url: prepared.url, user: auth.user, tokenId: cred.tokenId }, r.status, text)
+      if (attempt === 0 && AUTH_RETRY_TAGS.has(rejection._tag)) {
+        await run(auth.invalidate(provider, { generation: true }))
+        continue
+      }
+      throw rejection
+    }
+    const base = { requestId: newRequestId(), startedAt, requestHash: bodyHashHex(prepared.body) }
+    const headerChatId = response.headers.get("zg-res-key") ?? undefined
+    const extra = { "x-zg-request-id": base.requestId, "x-zg-provider": svc.provider }
+    const isStream = prepared.stream || (response.headers.get("content-type") ?? "").includes("text/event-stream")
+
+    if (isStream && response.body !== null) {
+      const body = verifyingStream(response.body, async (outcome) => {
+        const early = streamFailure(svc.provider, outcome)
+        const s = outcome.scanner
+        const tokens = s.usage ?? (s.done ? { promptTokens: 0, completionTokens: s.generatedWords } : undefined)
+        const { error } = await finishExchange(prepared, svc, base, headerChatId ?? s.id, outcome.responseHash, tokens, early)
+        return error
+      })
+      return new Response(body, { status: response.status, statusText: response.statusText, headers: copyHeaders(response.headers, extra) })
+    }
+
+    let bytes: Uint8Array
+    try {
+      bytes = new Uint8Array(await response.arrayBuffer())
+    } catch (cause) {
+      if (init?.signal?.aborted) throw cause
+      throw new ProviderUnreachable({ provider: svc.provider, url: prepared.url, cause })
+    }
+    let json: unknown
+    const text = decoder.decode(bytes)
+    try {
+      json = JSON.parse(text)
+    } catch {
+      json = undefined
+    }
+    const message = isObject(json) && Array.isArray(json.choices) ? json.choices : []
+    const words = isObject(json)
+      ? message.reduce((n: number, c: unknown) => {
+          const content = isObject(c) && isObject(c.message) ? c.message.content : undefined
+          return n + (typeof content === "string" ? wordCount(content) : 0)
+        }, 0)
+      : wordCount(text)
+    const tokens = (isObject(json) ? usageOf(json.usage) : undefined) ?? { promptTokens: 0, completionTokens: words }
+    const chatId = headerChatId ?? (isObject(json) && typeof json.id === "string" ? json.id : undefined)
+    const { receipt, error } = await finishExchange(prepared, svc, base, chatId, bodyHashHex(bytes), tokens, undefined)
+    if (error !== undefined) throw error
+    return new Response(bytes as BodyInit, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: copyHeaders(response.headers, { ...extra, "x-zg-verified": receipt?._tag ?? "Verified" }),
+    })
+  }
+
+  const fetchFn = (input: RequestInfo | URL, init?: RequestInit) => call(input, init)
+  return Object.assign(fetchFn, { provider })
+}

@@ -1,0 +1,100 @@
+/**
+ * The verifying stream: upstream SSE bytes pass through to the consumer as they arrive (hashed incrementally, never
+ * buffered), the terminal `[DONE]` (or error) event is held back, and when the upstream ends the exchange is
+ * verified. Verified: the held bytes are delivered and the stream closes. Anything else: the stream **errors** with
+ * the typed error instead of delivering `[DONE]`, so a consumer (the OpenAI SDK's iterator included) cannot see a
+ * normal end of an unverified stream.
+ *
+ * If the consumer cancels, the rest of the upstream is still read (the provider bills what it generated) so the
+ * exchange is verified and its fee recorded.
+ */
+import { bodyHasher } from "@0g-compute/crypto"
+import { ProviderStreamFailed } from "../errors.js"
+import { SseScanner } from "../verify/sse.js"
+
+export interface StreamOutcome {
+  /** Bytes received (all of them, hashed), the scanner's findings, and how the upstream ended. */
+  readonly responseHash: string
+  readonly scanner: SseScanner
+  /** A transport failure while reading, if any. */
+  readonly readError: unknown
+}
+
+/**
+ * Wraps `upstream` so its bytes flow through; `finish` decides the verdict when it ends and resolves to the error to
+ * raise (or undefined to deliver the held tail and close).
+ */
+export const verifyingStream = (
+  upstream: ReadableStream<Uint8Array>,
+  finish: (outcome: StreamOutcome) => Promise<Error | undefined>,
+): ReadableStream<Uint8Array> => {
+  const reader = upstream.getReader()
+  const hasher = bodyHasher()
+  const scanner = new SseScanner()
+  let finished: Promise<Error | undefined> | undefined
+
+  const conclude = (readError: unknown) => {
+    finished ??= finish({ responseHash: hasher.digestHex(), scanner, readError })
+    return finished
+  }
+
+  /** Reads until something can be forwarded, or the end. */
+  const next = async (): Promise<{ readonly forward: Uint8Array } | { readonly end: true; readonly readError: unknown }> => {
+    for (;;) {
+      let r: ReadableStreamReadResult<Uint8Array>
+      try {
+        r = await reader.read()
+      } catch (readError) {
+        return { end: true, readError }
+      }
+      if (r.done) return { end: true, readError: undefined }
+      hasher.update(r.value)
+      const forward = scanner.push(r.value)
+      if (forward.length > 0) return { forward }
+    }
+  }
+
+  const drain = async () => {
+    for (;;) {
+      const step = await next()
+      if ("end" in step) return conclude(step.readError)
+    }
+  }
+
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const step = await next()
+      if ("forward" in step) {
+        controller.enqueue(step.forward)
+        return
+      }
+      const error = await conclude(step.readError)
+      if (error !== undefined) {
+        controller.error(error)
+        return
+      }
+      const tail = scanner.held()
+      if (tail.length > 0) controller.enqueue(tail)
+      controller.close()
+    },
+    cancel() {
+      // The consumer stopped listening; keep reading so the billed exchange is still verified and recorded.
+      void drain().catch(() => undefined)
+    },
+  })
+}
+
+/** The failure a stream's end implies before any signature is checked, if any. */
+export const streamFailure = (provider: string, outcome: StreamOutcome): ProviderStreamFailed | undefined => {
+  const chatId = outcome.scanner.id
+  if (outcome.readError !== undefined) {
+    const e = outcome.readError
+    const detail = e instanceof Error ? `${e.message}${e.cause instanceof Error ? `: ${e.cause.message}` : ""}` : String(e)
+    return new ProviderStreamFailed({ provider, chatId, detail: `connection failed: ${detail}` })
+  }
+  if (outcome.scanner.error !== undefined) {
+    return new ProviderStreamFailed({ provider, chatId, detail: `error event: ${outcome.scanner.error}` })
+  }
+  if (!outcome.scanner.done) return new ProviderStreamFailed({ provider, chatId, detail: "the stream ended without [DONE]" })
+  return undefined
+}

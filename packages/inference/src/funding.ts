@@ -1,0 +1,242 @@
+/**
+ * `Funding`: keeps the sub-account with a provider able to pay, explicitly and never from the request path.
+ *
+ * A provider admits a request only while `balance − pendingRefund ≥ unsettled + reserve` (1 0G, §5). We top up to
+ * `unsettled + reserve + headroom` whenever the spendable balance falls below `unsettled + reserve + headroom / 2`,
+ * reading the debt from the provider's `unsettledfee` route (falling back to the last reading plus local spend) and
+ * the balance from chain. Transfers go through the `Ledger` service, whose preflight fails with a typed error when the
+ * ledger cannot cover them. Checks are single-flight per provider: concurrent callers never double-transfer.
+ *
+ * `startAutoTopUp` runs the check now, then in a background fiber every interval and whenever local spend since the
+ * last check crosses a threshold; `stop()` ends it (and closing the client ends all of them).
+ */
+import { Ledger, type TxResult } from "@0g-compute/contracts"
+import { Chain, type InvalidAddress, NEURON_PER_ZG, parseAddress, Wallet } from "@0g-compute/core"
+import { Context, Deferred, Effect, Fiber, Layer, Option, Redacted, Scope, Semaphore } from "effect"
+import { RequestAuth, type SessionError } from "./auth/session.js"
+import { type ReadError, readAccount } from "./chain-reads.js"
+import { Directory, type LookupError } from "./directory.js"
+import { providerJson } from "./http.js"
+import { UnsettledFeeBody } from "./schemas.js"
+import { UsageMeter } from "./usage.js"
+
+export interface FundingPolicy {
+  /** The provider's admission reserve. Default 1 0G (the broker's MinimumLockedBalance). */
+  readonly reserve?: bigint
+  /** Kept on top of reserve + unsettled fees. Default 1 0G. */
+  readonly headroom?: bigint
+  /** Smallest transfer. Default: headroom / 2. */
+  readonly minTopUp?: bigint
+}
+
+export interface FundingStatus {
+  readonly provider: string
+  readonly exists: boolean
+  readonly balance: bigint
+  readonly pendingRefund: bigint
+  /** balance − pendingRefund. */
+  readonly spendable: bigint
+  readonly unsettledFee: bigint
+  /** Where `unsettledFee` came from: the provider's route, or our last reading plus local spend since. */
+  readonly unsettledSource: "provider" | "estimate"
+  /** unsettled + reserve + headroom: what a top-up restores. */
+  readonly target: bigint
+  /** unsettled + reserve + headroom / 2: below this a top-up is due. */
+  readonly lowWater: bigint
+  /** How much a top-up would transfer now (0 when none is due). */
+  readonly deficit: bigint
+}
+
+export interface EnsureResult {
+  readonly status: FundingStatus
+  readonly transferred: bigint
+  readonly tx: TxResult | undefined
+}
+
+export type FundingError = InvalidAddress | LookupError | ReadError | SessionError | TransferError
+type TransferError = Ledger["Service"]["transfer"] extends (...a: never[]) => Effect.Effect<unknown, infer E> ? E : never
+
+export interface TopUpStats {
+  readonly checks: number
+  readonly topUps: number
+  readonly transferred: bigint
+  readonly lastStatus: FundingStatus | undefined
+  readonly lastError: FundingError | undefined
+}
+
+export interface TopUpOptions extends FundingPolicy {
+  /** Period of the background check. Default 30 000 ms. */
+  readonly intervalMs?: number
+  /** Also check once local spend with this provider grew by this much since the last check. Default headroom / 4. */
+  readonly wakeAfterSpend?: bigint
+  readonly onEvent?: (event: { readonly _tag: "Checked"; readonly result: EnsureResult } | { readonly _tag: "Failed"; readonly error: FundingError }) => void
+}
+
+export interface TopUpHandle {
+  readonly provider: string
+  readonly stats: () => TopUpStats
+  /** Runs one check now (serialised with the background ones). */
+  readonly checkNow: Effect.Effect<EnsureResult, FundingError>
+  /** Ends the background fiber. Idempotent. */
+  readonly stop: Effect.Effect<void>
+}
+
+export interface FundingShape {
+  readonly status: (provider: string, policy?: FundingPolicy) => Effect.Effect<FundingStatus, FundingError>
+  /** Transfers the deficit, if any (creating the sub-account when missing). */
+  readonly ensure: (provider: string, policy?: FundingPolicy) => Effect.Effect<EnsureResult, FundingError>
+  readonly startAutoTopUp: (provider: string, options?: TopUpOptions) => Effect.Effect<TopUpHandle, FundingError>
+}
+
+export class Funding extends Context.Service<Funding, FundingShape>()("zg/inference/Funding") {
+  /** Needs `Chain`, `Wallet`, `Ledger`, `Directory`, `RequestAuth`, `UsageMeter`. Background fibers end with the layer. */
+  static readonly layer = Layer.effect(
+    Funding,
+    Effect.gen(function* () {
+      return yield* makeFunding
+    }),
+  )
+}
+
+const ONE = NEURON_PER_ZG
+
+export const makeFunding = Effect.gen(function* () {
+  const chain = yield* Chain
+  const wallet = yield* Wallet
+  const ledger = yield* Ledger
+  const directory = yield* Directory
+  const auth = yield* RequestAuth
+  const usage = yield* UsageMeter
+  const scope = yield* Scope.Scope
+  const user = wallet.address
+  const locks = new Map<string, Semaphore.Semaphore>()
+  /** Last provider reading of the debt and the local spend at that moment, per provider. */
+  const readings = new Map<string, { unsettled: bigint; spentAt: bigint }>()
+
+  const lockOf = (key: string) => {
+    let s = locks.get(key)
+    if (s === undefined) locks.set(key, (s = Semaphore.makeUnsafe(1)))
+    return s
+  }
+
+  const unsettledOf = (provider: string) =>
+    Effect.gen(function* () {
+      const key = provider.toLowerCase()
+      const service = yield* directory.cached(provider)
+      const cred = yield* auth.session(provider)
+      const url = `${service.url}/v1/user/${user}/unsettledfee`
+      const read = yield* Effect.result(
+        providerJson({ provider, url, user, tokenId: cred.tokenId }, UnsettledFeeBody, "unsettled fee", {
+          headers: { authorization: Redacted.value(cred.authorization) },
+        }),
+      )
+      const spent = usage.spentWith(provider)
+      if (read._tag === "Success") {
+        const unsettled = BigInt(read.success.unsettledFee)
+        readings.set(key, { unsettled, spentAt: spent })
+        return { unsettled, source: "provider" as const }
+      }
+      const last = readings.get(key)
+      return { unsettled: (last?.unsettled ?? 0n) + (spent - (last?.spentAt ?? 0n)), source: "estimate" as const }
+    })
+
+  const status = Effect.fn("Funding.status")(function* (provider: string, policy: FundingPolicy = {}) {
+    const p = yield* parseAddress(provider)
+    const reserve = policy.reserve ?? ONE
+    const headroom = policy.headroom ?? ONE
+    const minTopUp = policy.minTopUp ?? headroom / 2n
+    const [account, debt] = yield* Effect.all([readAccount(chain, user, p), unsettledOf(p)], { concurrency: 2 })
+    const balance = Option.isSome(account) ? account.value.balance : 0n
+    const pendingRefund = Option.isSome(account) ? account.value.pendingRefund : 0n
+    const spendable = balance - pendingRefund
+    const target = debt.unsettled + reserve + headroom
+    const lowWater = debt.unsettled + reserve + headroom / 2n
+    const due = !Option.isSome(account) || spendable < lowWater
+    const gap = target - spendable
+    const deficit = due ? (gap > minTopUp ? gap : minTopUp) : 0n
+    return {
+      provider: p,
+      exists: Option.isSome(account),
+      balance,
+      pendingRefund,
+      spendable,
+      unsettledFee: debt.unsettled,
+      unsettledSource: debt.source,
+      target,
+      lowWater,
+      deficit,
+    } satisfies FundingStatus
+  })
+
+  const ensure = Effect.fn("Funding.ensure")(function* (provider: string, policy: FundingPolicy = {}) {
+    const p = yield* parseAddress(provider)
+    return yield* lockOf(p.toLowerCase()).withPermit(
+      Effect.gen(function* () {
+        const s = yield* status(p, policy)
+        if (s.deficit === 0n) return { status: s, transferred: 0n, tx: undefined } satisfies EnsureResult
+        let amount = s.deficit
+        if (!s.exists) {
+          const { minTransferAmount } = yield* ledger.limits
+          if (amount < minTransferAmount) amount = minTransferAmount
+        }
+        const tx = yield* ledger.transfer(p, "inference", amount)
+        return { status: s, transferred: amount, tx } satisfies EnsureResult
+      }),
+    )
+  })
+
+  const startAutoTopUp = Effect.fn("Funding.startAutoTopUp")(function* (provider: string, options: TopUpOptions = {}) {
+    const p = yield* parseAddress(provider)
+    const interval = Math.max(10, options.intervalMs ?? 30_000)
+    const wakeAfter = options.wakeAfterSpend ?? (options.headroom ?? ONE) / 4n
+    let stats: TopUpStats = { checks: 0, topUps: 0, transferred: 0n, lastStatus: undefined, lastError: undefined }
+    let spentAtCheck = usage.spentWith(p)
+    let wake = Deferred.makeUnsafe<void>()
+
+    const check = ensure(p, options).pipe(
+      Effect.tap((result) =>
+        Effect.sync(() => {
+          spentAtCheck = usage.spentWith(p)
+          stats = {
+            checks: stats.checks + 1,
+            topUps: stats.topUps + (result.tx === undefined ? 0 : 1),
+            transferred: stats.transferred + result.transferred,
+            lastStatus: result.status,
+            lastError: undefined,
+          }
+          options.onEvent?.({ _tag: "Checked", result })
+        }),
+      ),
+      Effect.tapError((error) =>
+        Effect.sync(() => {
+          stats = { ...stats, checks: stats.checks + 1, lastError: error }
+          options.onEvent?.({ _tag: "Failed", error })
+        }),
+      ),
+    )
+
+    yield* check
+    const unsubscribe = usage.subscribe((r) => {
+      if (r.provider.toLowerCase() === p.toLowerCase() && usage.spentWith(p) - spentAtCheck >= wakeAfter) {
+        Deferred.doneUnsafe(wake, Effect.void)
+      }
+    })
+    const loop = Effect.forever(
+      Effect.gen(function* () {
+        wake = Deferred.makeUnsafe<void>()
+        yield* Effect.raceFirst(Effect.sleep(interval), Deferred.await(wake))
+        yield* Effect.ignore(check)
+      }),
+    ).pipe(Effect.ensuring(Effect.sync(unsubscribe)))
+    const fiber = yield* Effect.forkIn(loop, scope)
+    return {
+      provider: p,
+      stats: () => stats,
+      checkNow: check,
+      stop: Fiber.interrupt(fiber),
+    } satisfies TopUpHandle
+  })
+
+  return Funding.of({ status, ensure, startAutoTopUp })
+})
+

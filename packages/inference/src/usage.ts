@@ -1,0 +1,107 @@
+/**
+ * `UsageMeter`: one record per billed request (tokens × on-chain prices = the provider's fee formula, §6.1) and
+ * aggregates per provider and per (provider, model). Listeners are told about each record (the funding loop uses
+ * that to wake up early; it never runs in the request path).
+ */
+import { Context, Layer } from "effect"
+
+export interface UsageRecord {
+  /** Client-side request id (also returned as the `x-zg-request-id` response header). */
+  readonly requestId: string
+  readonly provider: string
+  readonly model: string
+  readonly chatId: string | undefined
+  readonly stream: boolean
+  readonly promptTokens: number
+  readonly completionTokens: number
+  readonly inputFee: bigint
+  readonly outputFee: bigint
+  /** What the provider bills for this request, in neuron. */
+  readonly fee: bigint
+  /** "Verified"/"BindingUnknown", or the `_tag` of the failure (the provider still billed it). */
+  readonly verdict: string
+  /** Unix ms when the request was sent. */
+  readonly startedAt: number
+  /** Until the response was fully received and verified. */
+  readonly durationMs: number
+}
+
+export interface UsageTotals {
+  readonly requests: number
+  readonly verified: number
+  readonly failed: number
+  readonly promptTokens: number
+  readonly completionTokens: number
+  readonly fee: bigint
+}
+
+export interface UsageSummary {
+  readonly total: UsageTotals
+  readonly byProvider: ReadonlyArray<UsageTotals & { readonly provider: string }>
+  readonly byModel: ReadonlyArray<UsageTotals & { readonly provider: string; readonly model: string }>
+}
+
+export interface UsageMeterShape {
+  readonly record: (r: UsageRecord) => void
+  /** Records kept in memory (the most recent `limit`, default all kept). */
+  readonly records: () => ReadonlyArray<UsageRecord>
+  readonly summary: () => UsageSummary
+  /** Σ fee of every recorded request (including ones whose verification failed: the provider billed them). */
+  readonly spent: () => bigint
+  /** Σ fee recorded for one provider. */
+  readonly spentWith: (provider: string) => bigint
+  readonly subscribe: (listener: (r: UsageRecord) => void) => () => void
+}
+
+const zero = (): UsageTotals => ({ requests: 0, verified: 0, failed: 0, promptTokens: 0, completionTokens: 0, fee: 0n })
+
+const add = (t: UsageTotals, r: UsageRecord): UsageTotals => {
+  const ok = r.verdict === "Verified" || r.verdict === "BindingUnknown"
+  return {
+    requests: t.requests + 1,
+    verified: t.verified + (ok ? 1 : 0),
+    failed: t.failed + (ok ? 0 : 1),
+    promptTokens: t.promptTokens + r.promptTokens,
+    completionTokens: t.completionTokens + r.completionTokens,
+    fee: t.fee + r.fee,
+  }
+}
+
+/** A meter keeping at most `keep` records (aggregates always cover everything). */
+export const makeUsageMeter = (keep = 100_000): UsageMeterShape => {
+  const kept: UsageRecord[] = []
+  let total = zero()
+  const byProvider = new Map<string, { provider: string; totals: UsageTotals }>()
+  const byModel = new Map<string, { provider: string; model: string; totals: UsageTotals }>()
+  const listeners = new Set<(r: UsageRecord) => void>()
+  return {
+    record: (r) => {
+      kept.push(r)
+      if (kept.length > keep) kept.splice(0, kept.length - keep)
+      total = add(total, r)
+      const pk = r.provider.toLowerCase()
+      const p = byProvider.get(pk) ?? { provider: r.provider, totals: zero() }
+      byProvider.set(pk, { provider: p.provider, totals: add(p.totals, r) })
+      const mk = `${pk}\u0000${r.model}`
+      const m = byModel.get(mk) ?? { provider: r.provider, model: r.model, totals: zero() }
+      byModel.set(mk, { ...m, totals: add(m.totals, r) })
+      for (const l of listeners) l(r)
+    },
+    records: () => [...kept],
+    summary: () => ({
+      total,
+      byProvider: [...byProvider.values()].map((p) => ({ provider: p.provider, ...p.totals })),
+      byModel: [...byModel.values()].map((m) => ({ provider: m.provider, model: m.model, ...m.totals })),
+    }),
+    spent: () => total.fee,
+    spentWith: (provider) => byProvider.get(provider.toLowerCase())?.totals.fee ?? 0n,
+    subscribe: (listener) => {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+  }
+}
+
+export class UsageMeter extends Context.Service<UsageMeter, UsageMeterShape>()("zg/inference/UsageMeter") {
+  static readonly layer = Layer.sync(UsageMeter, () => makeUsageMeter())
+}
