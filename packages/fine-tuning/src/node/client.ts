@@ -1,0 +1,173 @@
+/**
+ * `createFineTuningClient`: the Promise face of the fine-tuning operations, for integrators who never touch Effect.
+ * One runtime built from the layers (chain, wallet, transaction engine, ledger, fine-tuning); every method rejects
+ * with the typed error itself (an `Error` carrying `_tag` and fields). No logic lives here.
+ */
+import { join } from "node:path"
+import {
+  Chain,
+  chainLayerFromProvider,
+  chainLayerFromRpc,
+  type ContractAddresses,
+  NETWORKS,
+  type NetworkName,
+  Wallet,
+  walletLayerFromPrivateKey,
+  walletLayerFromSigner,
+} from "@0g-compute/core"
+import { ConnectionRequired, Ledger, TxEngine, type TxEngineOptions } from "@0g-compute/contracts"
+import { Cause, Effect, Exit, Layer, ManagedRuntime, Redacted, Stream } from "effect"
+import type { Provider, Signer } from "ethers"
+import { acknowledgeWithoutDownload, getDeliverable, pendingDeliverables, waitForSecret } from "../deliverables.js"
+import { PrivateKeyRequired } from "../errors.js"
+import type { Task } from "../http.js"
+import { acknowledgeProvider, getService, listModels, listServices, verifyProvider } from "../providers.js"
+import { FineTuning, type FineTuningOptions } from "../service.js"
+import {
+  type CreateTaskOptions,
+  cancelTask,
+  createTask,
+  getTask,
+  getTaskLog,
+  listTasks,
+  type WatchOptions,
+  waitForTask,
+  watchTask,
+} from "../tasks.js"
+import { uploadDataset } from "./dataset.js"
+import { acknowledgeModel, decryptModel, downloadModel } from "./model.js"
+import { type PipelineOptions, runPipeline } from "./pipeline.js"
+
+export interface FineTuningClientOptions extends FineTuningOptions {
+  /** Any ethers signer; decryption then needs `privateKey` per call. */
+  readonly signer?: Signer
+  /** The wallet key; also used to decrypt models. Prefer `Redacted` so it never prints. */
+  readonly privateKey?: Redacted.Redacted<string> | string
+  readonly rpcUrl?: string
+  readonly provider?: Provider
+  /** Expected preset; also supplies the RPC URL when no rpcUrl, provider or connected signer is given. */
+  readonly network?: NetworkName
+  readonly contracts?: Partial<ContractAddresses>
+  readonly tx?: TxEngineOptions
+}
+
+/** Per-call cancellation. */
+export interface CallOptions {
+  readonly signal?: AbortSignal
+}
+
+const layerOf = (o: FineTuningClientOptions) => {
+  const chainOptions = {
+    ...(o.network === undefined ? {} : { network: o.network }),
+    ...(o.contracts === undefined ? {} : { contracts: o.contracts }),
+  }
+  const provider = o.provider ?? o.signer?.provider ?? undefined
+  const chain: Layer.Layer<Chain, unknown> =
+    o.rpcUrl !== undefined
+      ? chainLayerFromRpc(o.rpcUrl, chainOptions)
+      : provider
+        ? chainLayerFromProvider(provider, chainOptions)
+        : o.network !== undefined
+          ? chainLayerFromRpc(NETWORKS[o.network].rpcUrl, chainOptions)
+          : Layer.effect(Chain, Effect.fail(new ConnectionRequired({ detail: "pass rpcUrl, provider or network" })))
+  const signer = o.signer
+  const wallet: Layer.Layer<Wallet, unknown, Chain> =
+    signer !== undefined
+      ? Layer.unwrap(
+          Effect.gen(function* () {
+            const c = yield* Chain
+            return walletLayerFromSigner(signer.provider ? signer : signer.connect(c.provider))
+          }),
+        )
+      : o.privateKey !== undefined
+        ? walletLayerFromPrivateKey(typeof o.privateKey === "string" ? Redacted.make(o.privateKey) : o.privateKey)
+        : Layer.effect(Wallet, Effect.fail(new PrivateKeyRequired({ operation: "the fine-tuning client" })))
+  const base = Layer.provideMerge(wallet, chain)
+  const tx = Layer.provideMerge(o.tx === undefined ? TxEngine.layer : TxEngine.layerWith(o.tx), base)
+  const ledger = Layer.provideMerge(Ledger.layer, tx)
+  return Layer.provide(FineTuning.layer(o), ledger)
+}
+
+export type FineTuningClient = Awaited<ReturnType<typeof createFineTuningClient>>
+
+/** Connects (checking the chain and key up front) and returns the client. */
+export const createFineTuningClient = async (options: FineTuningClientOptions) => {
+  const runtime = ManagedRuntime.make(layerOf(options) as Layer.Layer<FineTuning, unknown, never>)
+  const run = async <A, E>(effect: Effect.Effect<A, E, FineTuning>, call: CallOptions = {}): Promise<A> => {
+    const exit = await runtime.runPromiseExit(effect, call.signal === undefined ? {} : { signal: call.signal })
+    if (Exit.isSuccess(exit)) return exit.value
+    throw Cause.squash(exit.cause)
+  }
+  const key = typeof options.privateKey === "string" ? Redacted.make(options.privateKey) : options.privateKey
+  const keyFor = (operation: string, given?: Redacted.Redacted<string>) => {
+    const k = given ?? key
+    return k === undefined ? Effect.fail(new PrivateKeyRequired({ operation })) : Effect.succeed(k)
+  }
+  try {
+    const address = await run(
+      Effect.gen(function* () {
+        return (yield* FineTuning).wallet.address
+      }),
+    )
+    return {
+      address,
+      listServices: (o: { includeUnvetted?: boolean } = {}) => run(listServices(o)),
+      getService: (provider: string) => run(getService(provider)),
+      listModels: (provider?: string) => run(listModels(provider)),
+      verifyProvider: (provider: string) => run(verifyProvider(provider)),
+      acknowledgeProvider: (provider: string, o: { fund?: bigint } = {}) => run(acknowledgeProvider(provider, o)),
+      uploadDataset: (provider: string, path: string) => run(uploadDataset(provider, path)),
+      createTask: (o: CreateTaskOptions) => run(createTask(o)),
+      listTasks: (provider: string) => run(listTasks(provider)),
+      getTask: (provider: string, taskId: string) => run(getTask(provider, taskId)),
+      getLog: (provider: string, taskId: string) => run(getTaskLog(provider, taskId)),
+      cancelTask: (provider: string, taskId: string) => run(cancelTask(provider, taskId)),
+      /** Waits until `until` (default Delivered), calling `onProgress` on each change; the CLI's progress bar. */
+      watch: (
+        provider: string,
+        taskId: string,
+        o: WatchOptions & { onProgress?: (task: Task) => void } & CallOptions = {},
+      ) => run(waitForTask(provider, taskId, o), o),
+      /** The same progress as an async iterable. */
+      watchIterable: (provider: string, taskId: string, o: WatchOptions = {}): Promise<AsyncIterable<Task>> =>
+        run(Stream.toAsyncIterableEffect(watchTask(provider, taskId, o))),
+      getDeliverable: (provider: string, taskId: string) =>
+        run(Effect.map(getDeliverable(provider, taskId), (d) => d.view)),
+      pendingDeliverables: () => run(pendingDeliverables),
+      downloadModel: (provider: string, taskId: string, outPath: string) =>
+        run(downloadModel(provider, taskId, outPath)),
+      /** Download → verify root and TEE signature → acknowledge on chain. */
+      acknowledgeModel: (provider: string, taskId: string, o: { output?: string } = {}) =>
+        run(acknowledgeModel(provider, taskId, o.output ?? join(process.cwd(), `${taskId}.model.enc`))),
+      /** Acknowledge WITHOUT verifying (unlocks the queue before the penalty deadline). */
+      acknowledgeWithoutDownload: (provider: string, taskId: string) =>
+        run(acknowledgeWithoutDownload(provider, taskId)),
+      waitForSecret: (provider: string, taskId: string, call: CallOptions = {}) =>
+        run(Effect.asVoid(waitForSecret(provider, taskId)), call),
+      decryptModel: (
+        provider: string,
+        taskId: string,
+        o: { output: string; encryptedPath?: string; privateKey?: Redacted.Redacted<string> },
+      ) =>
+        run(
+          Effect.flatMap(keyFor("decryptModel", o.privateKey), (privateKey) =>
+            decryptModel(provider, taskId, {
+              outputPath: o.output,
+              privateKey,
+              ...(o.encryptedPath === undefined ? {} : { encryptedPath: o.encryptedPath }),
+            }),
+          ),
+        ),
+      /** The resumable pipeline; rerun with the same state file to continue. */
+      run: (o: Omit<PipelineOptions, "privateKey"> & { privateKey?: Redacted.Redacted<string> } & CallOptions) =>
+        run(
+          Effect.flatMap(keyFor("run", o.privateKey), (privateKey) => runPipeline({ ...o, privateKey })),
+          o,
+        ),
+      close: () => runtime.dispose(),
+    }
+  } catch (e) {
+    await runtime.dispose()
+    throw e
+  }
+}

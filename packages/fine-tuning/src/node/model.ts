@@ -1,0 +1,244 @@
+/**
+ * Model delivery on Node (fine-tuning-protocol.md §7, §9): signed download to a file with an idle timeout, the hash
+ * check against the on-chain deliverable (keccak or 0G merkle root) plus the TEE tag signature, the acknowledgement
+ * (only after both pass), and the streaming decryption that releases plaintext only after verification.
+ */
+import { randomBytes } from "node:crypto"
+import { open, rename, stat, unlink } from "node:fs/promises"
+import { parsePrivateKey } from "@0g-compute/core"
+import {
+  GCM_TAG_LENGTH,
+  MODEL_HEADER_LENGTH,
+  modelFileLayout,
+  modelTagsDigest,
+  signModelDownload,
+  TAG_SIGNATURE_LENGTH,
+  unwrapSecret,
+  verifyModelTagSignature,
+} from "@0g-compute/crypto"
+import { decryptModelFile, keccak256File } from "@0g-compute/crypto/node"
+import { merkleOfFile } from "@0g-compute/storage/node"
+import { Effect, Redacted } from "effect"
+import { Wallet } from "ethers"
+import { getDeliverable } from "../deliverables.js"
+import {
+  DeliverablePenalized,
+  LocalFileError,
+  ModelFileTampered,
+  ModelRootMismatch,
+  ProviderHttpError,
+  ProviderUnreachable,
+  SecretNotReleased,
+  WrongDecryptionKey,
+  WrongTagSignature,
+} from "../errors.js"
+import { errorDetail } from "../http.js"
+import { endpoint } from "../providers.js"
+import { FineTuning, sendServing } from "../service.js"
+
+const fileError = (path: string, operation: string) => (cause: unknown) =>
+  new LocalFileError({ path, operation, cause })
+
+/** Streams `res` into `outPath` through a temp file; aborts when no byte arrives for `idleMs`. */
+const streamToFile = async (url: string, init: RequestInit, outPath: string, idleMs: number, fetchFn: typeof fetch) => {
+  const controller = new AbortController()
+  let timer = setTimeout(() => controller.abort(new Error(`no data for ${idleMs} ms`)), idleMs)
+  const touch = () => {
+    clearTimeout(timer)
+    timer = setTimeout(() => controller.abort(new Error(`no data for ${idleMs} ms`)), idleMs)
+  }
+  const temp = `${outPath}.${randomBytes(6).toString("hex")}.partial`
+  try {
+    const res = await fetchFn(url, { ...init, signal: controller.signal })
+    if (!res.ok)
+      return { ok: false as const, status: res.status, detail: errorDetail(await res.text().catch(() => "")) }
+    const fh = await open(temp, "wx", 0o600)
+    try {
+      const reader = res.body?.getReader()
+      let bytes = 0
+      for (;;) {
+        const next = await reader?.read()
+        if (next === undefined || next.done) break
+        touch()
+        await fh.write(next.value)
+        bytes += next.value.length
+      }
+      await fh.sync()
+      await fh.close()
+      await rename(temp, outPath)
+      return { ok: true as const, bytes }
+    } catch (e) {
+      await fh.close().catch(() => undefined)
+      throw e
+    }
+  } finally {
+    clearTimeout(timer)
+    await unlink(temp).catch(() => undefined)
+  }
+}
+
+/**
+ * Downloads the encrypted model through the provider route (`POST …/task/{id}/lora`), re-signing on every attempt
+ * (the timestamp window), into `outPath` (atomically). Retries twice on transport failures.
+ */
+export const downloadModel = (provider: string, taskId: string, outPath: string) =>
+  Effect.gen(function* () {
+    const ft = yield* FineTuning
+    const { ep } = yield* endpoint(provider)
+    const url = `${ep.url}/v1/user/${ft.wallet.address}/task/${encodeURIComponent(taskId)}/lora`
+    const attempt = Effect.gen(function* () {
+      const signed = yield* signModelDownload(ft.wallet.signer, { taskId })
+      const init = {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ signature: signed.signature, timestamp: signed.timestamp }),
+      }
+      const r = yield* Effect.tryPromise({
+        try: () => streamToFile(url, init, outPath, ft.options.downloadIdleTimeoutMs, ep.fetch),
+        catch: (cause) => new ProviderUnreachable({ provider, url, cause }),
+      })
+      if (!r.ok) return yield* new ProviderHttpError({ provider, url, status: r.status, detail: r.detail })
+      return { path: outPath, bytes: r.bytes }
+    })
+    return yield* attempt.pipe(Effect.retry({ times: 2, while: (e) => e._tag === "ProviderUnreachable" }))
+  })
+
+/** The tag signature of a model file, recovered without the key (header + the 16-byte tags only). */
+const tagSigner = (path: string, chunkSize: number, teeSigner: string) =>
+  Effect.gen(function* () {
+    const size = (yield* Effect.tryPromise({ try: () => stat(path), catch: fileError(path, "stat") })).size
+    const layout = yield* Effect.result(modelFileLayout(size, chunkSize))
+    if (layout._tag === "Failure") return { ok: false, reason: layout.failure.reason, recovered: "" }
+    const l = layout.success
+    const pieces = yield* Effect.tryPromise({
+      try: async () => {
+        const fh = await open(path, "r")
+        try {
+          const read = async (length: number, position: number) => {
+            const buf = new Uint8Array(length)
+            await fh.read(buf, 0, length, position)
+            return buf
+          }
+          const header = await read(MODEL_HEADER_LENGTH, 0)
+          const tags: Array<Uint8Array> = []
+          for (let i = 0; i < l.chunkCount; i++) {
+            tags.push(await read(GCM_TAG_LENGTH, l.chunkOffset(i) + l.chunkLength(i) - GCM_TAG_LENGTH))
+          }
+          return { header, tags }
+        } finally {
+          await fh.close()
+        }
+      },
+      catch: fileError(path, "read"),
+    })
+    const sig = pieces.header.subarray(0, TAG_SIGNATURE_LENGTH)
+    const r = yield* Effect.result(verifyModelTagSignature(sig, modelTagsDigest(pieces.tags), teeSigner, l.chunkCount))
+    if (r._tag === "Success") return { ok: true, reason: "", recovered: r.success }
+    const recovered = r.failure._tag === "ModelTagSignatureMismatch" ? r.failure.recovered : "none"
+    return { ok: false, reason: r.failure.message, recovered }
+  })
+
+export type RootMatch = "keccak" | "merkle"
+
+/**
+ * Checks a downloaded file against the deliverable (§9.1: keccak256 of the file or its 0G merkle root) and the TEE
+ * tag signature against the on-chain signer. Root ✓ signature ✗ → `WrongTagSignature`; root ✗ signature ✓ →
+ * `ModelRootMismatch`; both ✗ (or a malformed file) → `ModelFileTampered`.
+ */
+export const verifyModelFile = (taskId: string, path: string, expectedRoot: string, teeSigner: string) =>
+  Effect.gen(function* () {
+    const ft = yield* FineTuning
+    const expected = expectedRoot.toLowerCase()
+    const keccak = yield* keccak256File(path).pipe(Effect.mapError(fileError(path, "hash")))
+    let merkleRoot = ""
+    let matchedBy: RootMatch | undefined = keccak === expected ? "keccak" : undefined
+    if (matchedBy === undefined) {
+      merkleRoot = (yield* merkleOfFile(path).pipe(Effect.mapError(fileError(path, "hash")))).root
+      if (merkleRoot === expected) matchedBy = "merkle"
+    }
+    const sig = yield* tagSigner(path, ft.options.chunkSize, teeSigner)
+    if (matchedBy !== undefined && sig.ok) return { matchedBy, keccak }
+    if (matchedBy !== undefined) {
+      return yield* new WrongTagSignature({ taskId, expected: teeSigner, recovered: sig.recovered })
+    }
+    if (sig.ok) return yield* new ModelRootMismatch({ taskId, expected, keccak, merkleRoot, path })
+    return yield* new ModelFileTampered({
+      taskId,
+      path,
+      reason: `the file matches neither the on-chain root nor the TEE tag signature (${sig.reason})`,
+    })
+  })
+
+const rejectPenalized = (provider: string, taskId: string) =>
+  Effect.flatMap(getDeliverable(provider, taskId), (d) =>
+    d.view.penalized ? Effect.fail(new DeliverablePenalized({ provider, taskId })) : Effect.succeed(d),
+  )
+
+/**
+ * Download → verify (root and tag signature) → `acknowledgeDeliverable`. Nothing is acknowledged unless every check
+ * passed; a rejected file stays at `outPath` as evidence.
+ */
+export const acknowledgeModel = (provider: string, taskId: string, outPath: string) =>
+  Effect.gen(function* () {
+    const { record, view } = yield* rejectPenalized(provider, taskId)
+    const { service } = yield* endpoint(provider)
+    yield* downloadModel(provider, taskId, outPath)
+    const verified = yield* verifyModelFile(taskId, outPath, record.modelRootHash, service.teeSigner)
+    const txHash = view.acknowledged
+      ? undefined
+      : (yield* sendServing("acknowledgeDeliverable", [service.provider, taskId])).hash
+    return { taskId, path: outPath, modelRootHash: record.modelRootHash, matchedBy: verified.matchedBy, txHash }
+  })
+
+export interface DecryptModelOptions {
+  /** The encrypted file (from `acknowledgeModel`); downloaded and verified again when omitted. */
+  readonly encryptedPath?: string
+  /** Where the model zip appears, only after full verification. */
+  readonly outputPath: string
+  /** The raw key of the wallet that signed the task (ECIES recipient). */
+  readonly privateKey: Redacted.Redacted<string>
+}
+
+/**
+ * Unwraps the on-chain secret with the wallet key and stream-decrypts, checking the tag signature against the
+ * on-chain TEE signer before any plaintext is written; the output appears by rename only on success.
+ */
+export const decryptModel = (provider: string, taskId: string, options: DecryptModelOptions) =>
+  Effect.gen(function* () {
+    const ft = yield* FineTuning
+    const { record, view } = yield* rejectPenalized(provider, taskId)
+    if (!view.secretReleased) return yield* new SecretNotReleased({ taskId, acknowledged: view.acknowledged })
+    const { service } = yield* endpoint(provider)
+    const keyAddress = new Wallet(Redacted.value(yield* parsePrivateKey(Redacted.value(options.privateKey)))).address
+    const key = yield* unwrapSecret(record.encryptedSecret, options.privateKey).pipe(
+      Effect.catchTag("SecretUnwrapFailed", () =>
+        Effect.fail(new WrongDecryptionKey({ taskId, keyAddress, taskUser: ft.wallet.address })),
+      ),
+    )
+    let encryptedPath = options.encryptedPath
+    if (encryptedPath === undefined) {
+      encryptedPath = `${options.outputPath}.encrypted`
+      yield* downloadModel(provider, taskId, encryptedPath)
+      yield* verifyModelFile(taskId, encryptedPath, record.modelRootHash, service.teeSigner)
+    }
+    const inPath = encryptedPath
+    const tampered = (reason: string) => new ModelFileTampered({ taskId, reason, path: inPath })
+    const result = yield* decryptModelFile(inPath, options.outputPath, {
+      key,
+      expectedSigner: service.teeSigner,
+      chunkSize: ft.options.chunkSize,
+    }).pipe(
+      Effect.catchTags({
+        ModelTagSignatureMismatch: (e) =>
+          Effect.fail(new WrongTagSignature({ taskId, expected: e.expected, recovered: e.recovered })),
+        ModelChunkCorrupted: (e) => Effect.fail(tampered(e.message)),
+        ModelFileTruncated: (e) => Effect.fail(tampered(e.message)),
+        MalformedSignature: (e) => Effect.fail(tampered(e.message)),
+        ModelKeyMismatch: () => Effect.fail(tampered("the released key does not open this file")),
+        ModelFileIoError: (e) =>
+          Effect.fail(new LocalFileError({ path: e.path, operation: e.operation, cause: e.cause })),
+      }),
+    )
+    Redacted.value(key).fill(0)
+    return { taskId, path: options.outputPath, bytes: result.plainLength, chunkCount: result.chunkCount }
+  })

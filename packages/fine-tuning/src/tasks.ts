@@ -1,0 +1,306 @@
+/**
+ * Tasks (fine-tuning-protocol.md §3–§6): dataset upload through the provider route, creation (validated config,
+ * resolved model, funded sub-account, signed request, no prompts), listing, logs, cancellation, and progress as a
+ * Stream that polls with backoff.
+ */
+import {
+  keccak256Chunks,
+  signCancelTask,
+  signCreateTask,
+  signDatasetUpload,
+  taskNonceFromTime,
+} from "@0g-compute/crypto"
+import { Clock, Effect, Option, Schema, Stream } from "effect"
+import {
+  DatasetNotFound,
+  DeliverablePenalized,
+  InsufficientFunds,
+  MalformedProviderResponse,
+  MalformedTrainingConfig,
+  PreviousDeliverableUnacknowledged,
+  ProviderBusy,
+  type ProviderHttpError,
+  ProviderNotAcknowledged,
+  ProviderNotVetted,
+  TaskFailed,
+  TaskNotCancellable,
+  TaskNotFound,
+  UnfinishedTask,
+  UnknownModel,
+} from "./errors.js"
+import {
+  CreatedJson,
+  DatasetUploadJson,
+  type ProviderEndpoint,
+  progressRank,
+  readJson,
+  readText,
+  send,
+  type Task,
+  TaskJson,
+  type TaskProgress,
+  toTask,
+} from "./http.js"
+import { endpoint, fundSubAccount, listModels } from "./providers.js"
+import { FineTuning, getAccountRecord } from "./service.js"
+import { estimateFee, parseTrainingConfig, resolveModel } from "./training.js"
+
+const userPath = (ft: FineTuning["Service"]) => `/user/${ft.wallet.address}`
+
+/**
+ * Uploads a JSONL dataset through the provider's own route (the fallback when 0G Storage is not used). The reply's
+ * `datasetHash` must be keccak256 of the bytes sent.
+ */
+export const uploadDatasetBytes = (provider: string, dataset: Uint8Array, fileName = "dataset.jsonl") =>
+  Effect.gen(function* () {
+    const ft = yield* FineTuning
+    if (dataset.length === 0) return yield* new DatasetNotFound({ dataset: fileName, reason: "the dataset is empty" })
+    const { ep } = yield* endpoint(provider)
+    const signed = yield* signDatasetUpload(ft.wallet.signer, { userAddress: ft.wallet.address })
+    const form = new FormData()
+    form.set("file", new Blob([new Uint8Array(dataset)], { type: "application/octet-stream" }), fileName)
+    form.set("signature", signed.signature)
+    form.set("timestamp", String(signed.timestamp))
+    const res = yield* send(ep, "POST", `${userPath(ft)}/dataset`, { form })
+    const { datasetHash } = yield* readJson(ep, res, DatasetUploadJson)
+    const expected = keccak256Chunks([dataset])
+    if (datasetHash.toLowerCase() !== expected) {
+      return yield* new MalformedProviderResponse({
+        provider,
+        url: ep.url,
+        detail: `datasetHash ${datasetHash} is not keccak256 of the uploaded bytes (${expected})`,
+      })
+    }
+    return { datasetHash, bytes: dataset.length }
+  })
+
+export interface CreateTaskOptions {
+  readonly provider: string
+  /** A predefined or provider model name, or its hash. */
+  readonly model: string
+  /** The dataset's 0G Storage root, or the hash returned by the upload route. */
+  readonly datasetHash: string
+  /** The config file's text (sent verbatim) or an object with the five keys. */
+  readonly trainingParams: string | Readonly<Record<string, unknown>>
+  /** Token count for the fee estimate (see `estimateTokens`); 0 when unknown. */
+  readonly tokens?: number
+  /** "auto" (default) tops the sub-account up to the estimated fee from the ledger; "never" only checks. */
+  readonly funding?: "auto" | "never"
+  /** "fail" (default): a busy provider is `ProviderBusy`; "wait": queue behind other users' tasks. */
+  readonly queue?: "wait" | "fail"
+}
+
+export interface CreatedTask {
+  readonly taskId: string
+  readonly provider: string
+  readonly modelHash: string
+  readonly datasetHash: string
+  readonly nonce: bigint
+  /** tokens × pricePerToken × epochs; the provider computes the charged fee itself. */
+  readonly estimatedFee: bigint
+}
+
+/** Refines a create-task rejection into the error its message describes. */
+const refineCreateError = (provider: string, model: string) => (e: { status: number; detail: string }) => {
+  const m = e.detail.toLowerCase()
+  const unfinished = /unfinished task ([0-9a-f-]{36})(?: \((\w+)\))?/i.exec(e.detail)
+  if (unfinished !== null) {
+    return new UnfinishedTask({ provider, taskId: unfinished[1] ?? "", progress: unfinished[2] ?? "unknown" })
+  }
+  if (/queue full|in-progress tasks/.test(m)) return new ProviderBusy({ provider, pending: -1, detail: e.detail })
+  if (/unsupported model/.test(m)) return new UnknownModel({ model, available: [] })
+  if (/trainingparams/.test(m)) return new MalformedTrainingConfig({ field: "trainingParams", reason: e.detail })
+  if (/not acknowledged/.test(m)) return new ProviderNotAcknowledged({ provider })
+  return undefined
+}
+
+/** Validates everything locally, funds the sub-account, signs and submits a task. Never prompts. */
+export const createTask = (options: CreateTaskOptions) =>
+  Effect.gen(function* () {
+    const ft = yield* FineTuning
+    const config = yield* parseTrainingConfig(options.trainingParams)
+    const { service, ep } = yield* endpoint(options.provider)
+    const provider = service.provider
+    if (!service.teeSignerAcknowledged) return yield* new ProviderNotVetted({ provider })
+    const model = yield* resolveModel(options.model, yield* listModels(provider))
+
+    // The locked queue (§11.1): an unacknowledged latest deliverable blocks every further delivery.
+    const account = yield* getAccountRecord(provider)
+    const latest = Option.isSome(account) ? account.value.deliverables.at(-1) : undefined
+    if (latest !== undefined && !latest.acknowledged) {
+      return yield* latest.settled
+        ? new DeliverablePenalized({ provider, taskId: latest.id })
+        : new PreviousDeliverableUnacknowledged({ provider, taskId: latest.id })
+    }
+
+    const fee = estimateFee(options.tokens ?? 0, service.pricePerToken, config.params.num_train_epochs)
+    const spendable = Option.isSome(account) ? account.value.balance - account.value.pendingRefund : 0n
+    if (Option.isNone(account) || spendable < fee) {
+      if (options.funding === "never") {
+        return yield* new InsufficientFunds({ provider, required: fee, available: spendable, detail: "sub-account" })
+      }
+      const min = Option.isNone(account) ? (yield* ft.ledger.limits).minTransferAmount : 0n
+      yield* fundSubAccount(provider, fee - spendable > min ? fee - spendable : min)
+    } else if (!account.value.acknowledged) {
+      return yield* new ProviderNotAcknowledged({ provider })
+    }
+    const onChainNonce = Option.isSome(account) ? account.value.nonce : 0n
+    const timeNonce = taskNonceFromTime(yield* Clock.currentTimeMillis)
+    const nonce = timeNonce > onChainNonce ? timeNonce : onChainNonce + 1n
+
+    const pending = Number((yield* readText(ep, yield* send(ep, "GET", "/task/pending"))).trim())
+    if (pending > 0 && options.queue !== "wait") {
+      return yield* new ProviderBusy({ provider, pending, detail: "other tasks are in progress" })
+    }
+    const signed = yield* signCreateTask(ft.wallet.signer, { datasetHash: options.datasetHash, nonce })
+    const res = yield* send(ep, "POST", `${userPath(ft)}/task`, {
+      json: {
+        userAddress: signed.userAddress,
+        preTrainedModelHash: model.hash,
+        datasetHash: options.datasetHash,
+        trainingParams: config.text,
+        fee: "0", // the provider computes and overwrites it (§3.1)
+        nonce: nonce.toString(),
+        signature: signed.signature,
+        wait: options.queue === "wait",
+      },
+    }).pipe(
+      Effect.catchTag("ProviderHttpError", (e) => Effect.fail(refineCreateError(provider, options.model)(e) ?? e)),
+    )
+    const { id } = yield* readJson(ep, res, CreatedJson)
+    return {
+      taskId: id,
+      provider,
+      modelHash: model.hash,
+      datasetHash: options.datasetHash,
+      nonce,
+      estimatedFee: fee,
+    } satisfies CreatedTask
+  })
+
+const notFound =
+  (provider: string, taskId: string) =>
+  <A, E extends { readonly _tag: string }, R>(self: Effect.Effect<A, E, R>) =>
+    Effect.catchIf(
+      self,
+      (e: E) => e._tag === "ProviderHttpError" && (e as unknown as ProviderHttpError).status === 404,
+      () => Effect.fail(new TaskNotFound({ provider, taskId })),
+    )
+
+/** The user's tasks with a provider, newest first. */
+export const listTasks = (provider: string) =>
+  Effect.gen(function* () {
+    const ft = yield* FineTuning
+    const { ep } = yield* endpoint(provider)
+    const res = yield* send(ep, "GET", `${userPath(ft)}/task`)
+    return (yield* readJson(ep, res, Schema.Array(TaskJson))).map(toTask)
+  })
+
+const fetchTask = (ep: ProviderEndpoint, user: string, taskId: string) =>
+  send(ep, "GET", `/user/${user}/task/${encodeURIComponent(taskId)}`).pipe(
+    Effect.flatMap((res) => readJson(ep, res, TaskJson)),
+    Effect.map(toTask),
+    notFound(ep.provider, taskId),
+  )
+
+export const getTask = (provider: string, taskId: string) =>
+  Effect.gen(function* () {
+    const ft = yield* FineTuning
+    const { ep } = yield* endpoint(provider)
+    return yield* fetchTask(ep, ft.wallet.address, taskId)
+  })
+
+/** The task's `progress.log` text. */
+export const getTaskLog = (provider: string, taskId: string) =>
+  Effect.gen(function* () {
+    const ft = yield* FineTuning
+    const { ep } = yield* endpoint(provider)
+    const res = yield* send(ep, "GET", `${userPath(ft)}/task/${encodeURIComponent(taskId)}/log`).pipe(
+      notFound(provider, taskId),
+    )
+    return yield* readText(ep, res)
+  })
+
+/** Cancels a task still in Init, SettingUp or SetUp (it becomes Failed). */
+export const cancelTask = (provider: string, taskId: string) =>
+  Effect.gen(function* () {
+    const ft = yield* FineTuning
+    const { ep } = yield* endpoint(provider)
+    const task = yield* fetchTask(ep, ft.wallet.address, taskId)
+    if (!["Init", "SettingUp", "SetUp"].includes(task.progress)) {
+      return yield* new TaskNotCancellable({ taskId, progress: task.progress })
+    }
+    const signature = yield* signCancelTask(ft.wallet.signer, taskId)
+    const res = yield* send(ep, "POST", `${userPath(ft)}/task/${encodeURIComponent(taskId)}/cancel`, {
+      json: { signature },
+    }).pipe(
+      Effect.catchIf(
+        (e) => e._tag === "ProviderHttpError" && /cannot cancel/i.test(e.detail),
+        () => Effect.fail(new TaskNotCancellable({ taskId, progress: "past SetUp" })),
+      ),
+    )
+    return (yield* readText(ep, res)).trim()
+  })
+
+export interface WatchOptions {
+  /** Stop after the task reaches this state (default "Delivered", where the user must act). */
+  readonly until?: TaskProgress
+}
+
+const taskFailed = (ep: ProviderEndpoint, user: string, taskId: string) =>
+  send(ep, "GET", `/user/${user}/task/${encodeURIComponent(taskId)}/log`).pipe(
+    Effect.flatMap((res) => readText(ep, res)),
+    Effect.orElseSucceed(() => ""),
+    Effect.flatMap((log) =>
+      Effect.fail(new TaskFailed({ taskId, logTail: log.trimEnd().split("\n").filter(Boolean).slice(-5) })),
+    ),
+  )
+
+/**
+ * Each progress change of a task, polled with backoff (the interval doubles while nothing changes and resets on a
+ * change). Ends after the `until` state (or Finished); a Failed task fails the stream with `TaskFailed`.
+ */
+export const watchTask = (provider: string, taskId: string, options: WatchOptions = {}) =>
+  Stream.unwrap(
+    Effect.gen(function* () {
+      const ft = yield* FineTuning
+      const { ep } = yield* endpoint(provider)
+      const target = progressRank(options.until ?? "Delivered")
+      const { pollIntervalMs, maxPollIntervalMs } = ft.options
+      return Stream.unfold({ last: "", done: false }, (s) =>
+        s.done
+          ? Effect.succeed(undefined)
+          : Effect.gen(function* () {
+              let delay = pollIntervalMs
+              for (;;) {
+                const task = yield* fetchTask(ep, ft.wallet.address, taskId)
+                if (task.progress === "Failed") return yield* taskFailed(ep, ft.wallet.address, taskId)
+                if (task.progress !== s.last) {
+                  const rank = progressRank(task.progress)
+                  const done = rank >= target || task.progress === "Finished"
+                  return [task, { last: task.progress, done }] as const
+                }
+                yield* Effect.sleep(delay)
+                delay = Math.min(delay * 2, maxPollIntervalMs)
+              }
+            }),
+      )
+    }),
+  )
+
+/** Runs {@link watchTask} to its end, calling `onProgress` for each change; returns the last task seen. */
+export const waitForTask = (
+  provider: string,
+  taskId: string,
+  options: WatchOptions & { readonly onProgress?: (task: Task) => void } = {},
+) =>
+  Stream.runFold(
+    watchTask(provider, taskId, options),
+    () => undefined as Task | undefined,
+    (_, task) => {
+      options.onProgress?.(task)
+      return task
+    },
+  ).pipe(
+    Effect.flatMap((t) => (t === undefined ? Effect.fail(new TaskNotFound({ provider, taskId })) : Effect.succeed(t))),
+  )
