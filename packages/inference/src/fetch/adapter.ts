@@ -12,7 +12,7 @@
  * 6. records usage and fee (tokens × on-chain prices) in the `UsageMeter`.
  */
 import { Cause, type Context, Effect, Exit, Redacted } from "effect"
-import { bodyHashHex } from "@0g-compute/crypto"
+import { bodyHashHex, parseApiKey } from "@0g-compute/crypto"
 import type { RequestAuth } from "../auth/session.js"
 import { InferenceConfig, type InferenceConfigShape } from "../config.js"
 import type { Directory } from "../directory.js"
@@ -38,6 +38,11 @@ export interface ExchangeResult {
 export interface InferenceFetchOptions {
   /** Called once per billed exchange, after verification (for streams: when the stream ends). */
   readonly onExchange?: (result: ExchangeResult) => void
+  /**
+   * Authenticate with this persistent API key (`app-sk-…`) instead of the client's ephemeral session tokens. A key
+   * the provider rejects (expired, revoked) is an error; there is no automatic renewal.
+   */
+  readonly apiKey?: Redacted.Redacted<string> | string
 }
 
 export type FetchDeps = Directory | RequestAuth | UsageMeter
@@ -141,6 +146,20 @@ export const makeInferenceFetch = (
       throw Cause.squash(exit.cause)
     })
   let service: ServiceView | undefined
+  const fixedKey = options.apiKey === undefined ? undefined : typeof options.apiKey === "string" ? Redacted.make(options.apiKey) : options.apiKey
+  const fixedCredential =
+    fixedKey === undefined
+      ? undefined
+      : {
+          authorization: Redacted.make(`Bearer ${Redacted.value(fixedKey).replace(/^Bearer\s+/, "")}`),
+          tokenId: Effect.runSync(
+            parseApiKey(Redacted.value(fixedKey)).pipe(
+              Effect.map((k) => k.token.tokenId),
+              Effect.orElseSucceed(() => undefined),
+            ),
+          ),
+        }
+  const credential = async () => fixedCredential ?? auth.peek(provider) ?? (await run(auth.session(provider)))
 
   const report = (r: ExchangeResult) => {
     usage.record(r.record)
@@ -198,7 +217,7 @@ export const makeInferenceFetch = (
       })
       .catch((cause: unknown) => {
         if (signal?.aborted) throw cause
-        throw new ProviderUnreachable({ provider: prepared.url === "" ? provider : (service?.provider ?? provider), url: prepared.url, cause })
+        throw new ProviderUnreachable({ provider: service?.provider ?? provider, url: prepared.url, cause })
       })
   }
 
@@ -207,14 +226,14 @@ export const makeInferenceFetch = (
     const svc = service ?? (service = await run(directory.cached(provider)))
     const prepared = await prepare(svc, input, init)
     if (!prepared.billed) {
-      const cred = auth.peek(provider) ?? (await run(auth.session(provider)))
+      const cred = await credential()
       return send(prepared, Redacted.value(cred.authorization), init?.signal)
     }
     await run(verifiable(svc))
     if (prepared.body === undefined) throw new UnsupportedRequest({ reason: "a billed request needs a body" })
     let response: Response | undefined
     for (let attempt = 0; response === undefined; attempt++) {
-      const cred = auth.peek(provider) ?? (await run(auth.session(provider)))
+      const cred = await credential()
       const r = await send(prepared, Redacted.value(cred.authorization), init?.signal)
       if (r.ok) {
         response = r
@@ -222,7 +241,7 @@ export const makeInferenceFetch = (
       }
       const text = await r.text().catch(() => "")
       const rejection = mapRejection({ provider: svc.provider, url: prepared.url, user: auth.user, tokenId: cred.tokenId }, r.status, text)
-      if (attempt === 0 && AUTH_RETRY_TAGS.has(rejection._tag)) {
+      if (attempt === 0 && fixedCredential === undefined && AUTH_RETRY_TAGS.has(rejection._tag)) {
         await run(auth.invalidate(provider, { generation: true }))
         continue
       }

@@ -1,0 +1,212 @@
+/**
+ * Every failure a user can meet, each a distinct typed error, through the OpenAI SDK and the raw fetch, against
+ * emulated providers with their fault switches; and no funds lost: what settles on chain is what we recorded.
+ */
+import { inferenceServing } from "@0g-compute/contracts"
+import { EPHEMERAL_TOKEN_ID, issueSessionToken } from "@0g-compute/crypto"
+import type { Devnet, InferenceFaults, InferenceProvider } from "@0g-compute/devnet"
+import { Effect, Redacted } from "effect"
+import { Wallet } from "ethers"
+import OpenAI from "openai"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { RequestAuth } from "../auth/session.js"
+import { addLedger, startTestDevnet, type TestUser, userClient, ZG } from "../test-util/fixture.js"
+
+let devnet: Devnet
+let a: InferenceProvider
+let down: InferenceProvider
+let vetted: InferenceProvider
+let user: TestUser
+let openai: OpenAI
+/** Fees recorded by other clients of the same wallet (settlement is per user address). */
+let otherClientFees = 0n
+
+beforeAll(async () => {
+  devnet = await startTestDevnet({ inferenceProviders: 3 })
+  ;[a, down, vetted] = devnet.inference as [InferenceProvider, InferenceProvider, InferenceProvider]
+  user = await userClient(devnet, 0)
+  await addLedger(user, "20")
+  for (const p of [a, down, vetted]) await user.client.acknowledge(p.providerAddress, { allowDevnet: true, fund: "2" })
+  openai = new OpenAI(await user.client.openAIOptions(a.providerAddress))
+})
+afterAll(async () => {
+  await user?.close()
+  await devnet?.stop()
+})
+
+const chat = (content: string) => ({ model: a.model, messages: [{ role: "user" as const, content }] })
+
+const withFault = async <T>(faults: InferenceFaults, f: () => Promise<T>): Promise<T> => {
+  a.faults.set(faults)
+  try {
+    return await f()
+  } finally {
+    a.faults.clear()
+  }
+}
+
+/** The typed error behind an OpenAI SDK failure (a rejected fetch surfaces as APIConnectionError with the cause). */
+const cause = (e: unknown): unknown => (e instanceof OpenAI.APIConnectionError ? e.cause : e)
+
+const nonStreamError = (faults: InferenceFaults) =>
+  withFault(faults, () => openai.chat.completions.create(chat("non stream fault")).then(() => undefined, cause))
+
+const streamError = (faults: InferenceFaults) =>
+  withFault(faults, async () => {
+    const chunks: string[] = []
+    try {
+      const s = await openai.chat.completions.create({ ...chat("stream fault words"), stream: true })
+      for await (const c of s) chunks.push(c.choices[0]?.delta.content ?? "")
+    } catch (e) {
+      return { error: cause(e), chunks }
+    }
+    return { error: undefined, chunks }
+  })
+
+describe("tampered, wrongly signed and unsigned responses", () => {
+  it("a flipped response byte rejects a non-stream call with ResponseTampered", async () => {
+    expect(await nonStreamError({ flipResponseByte: true })).toMatchObject({ _tag: "ResponseTampered", provider: a.providerAddress })
+  })
+
+  it("a flipped byte in a stream errors the stream at the end instead of [DONE]", async () => {
+    const { error, chunks } = await streamError({ flipResponseByte: true })
+    expect(error).toMatchObject({ _tag: "ResponseTampered" })
+    // The content was delivered as it came (unverified until the end), then the stream failed.
+    expect(chunks.join("").length).toBeGreaterThan(0)
+  })
+
+  it("a signature by another key is WrongResponseSigner (stream and non-stream)", async () => {
+    const e = await nonStreamError({ wrongSigner: true })
+    expect(e).toMatchObject({ _tag: "WrongResponseSigner", expected: a.teeSignerAddress })
+    expect((e as { recovered: string }).recovered).not.toBe(a.teeSignerAddress)
+    expect((await streamError({ wrongSigner: true })).error).toMatchObject({ _tag: "WrongResponseSigner" })
+  })
+
+  it("a missing signature is ResponseSignatureMissing (stream and non-stream)", async () => {
+    expect(await nonStreamError({ dropSignature: true })).toMatchObject({ _tag: "ResponseSignatureMissing" })
+    expect((await streamError({ dropSignature: true })).error).toMatchObject({ _tag: "ResponseSignatureMissing" })
+  })
+
+  it("a 500 in the middle of a stream is ProviderStreamFailed; a non-stream 500 is ProviderHttpError", async () => {
+    const { error } = await streamError({ failMidStream: true })
+    expect(error).toMatchObject({ _tag: "ProviderStreamFailed" })
+    expect(await nonStreamError({ failMidStream: true })).toMatchObject({ _tag: "ProviderHttpError", status: 500 })
+  })
+
+  it("the raw fetch rejects with the typed error itself", async () => {
+    const f = user.client.fetch(a.providerAddress)
+    await withFault({ flipResponseByte: true }, () =>
+      expect(
+        f(`${a.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("raw")) }),
+      ).rejects.toMatchObject({ _tag: "ResponseTampered" }),
+    )
+  })
+})
+
+describe("admission and credentials", () => {
+  it("an unreachable provider is ProviderUnreachable", async () => {
+    const f = user.client.fetch(down.providerAddress)
+    await f(`${down.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("up")) }).then((r) => r.text())
+    await down.stop()
+    await expect(
+      f(`${down.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("down")) }),
+    ).rejects.toMatchObject({ _tag: "ProviderUnreachable", provider: down.providerAddress })
+  })
+
+  it("a user without a sub-account gets SubAccountMissing", async () => {
+    const other = await userClient(devnet, 1)
+    try {
+      const f = other.client.fetch(a.providerAddress)
+      await expect(f(`${a.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("x")) })).rejects.toMatchObject({
+        _tag: "SubAccountMissing",
+      })
+    } finally {
+      await other.close()
+    }
+  })
+
+  it("a sub-account below reserve + unsettled fees gets InsufficientSubAccountBalance with the amounts", async () => {
+    const poor = await userClient(devnet, 2)
+    try {
+      await addLedger(poor, "5")
+      await poor.client.acknowledge(a.providerAddress, { allowDevnet: true, fund: "1" })
+      const f = poor.client.fetch(a.providerAddress)
+      const send = () => f(`${a.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("spend")) })
+      await (await send()).text() // 1 0G covers the reserve with nothing unsettled: admitted, now it owes a fee
+      const e = await send().then(() => undefined, (x: unknown) => x)
+      expect(e).toMatchObject({ _tag: "InsufficientSubAccountBalance", available: ZG(1) })
+      const { required, available } = e as { required: bigint; available: bigint }
+      expect(required - available).toBe(a.unsettledFee(poor.address))
+    } finally {
+      await poor.close()
+    }
+  })
+
+  it("an expired API key is TokenExpired, a revoked one TokenRevoked", async () => {
+    const wallet = new Wallet(Redacted.value((devnet.accounts.users[0] as { privateKey: Redacted.Redacted<string> }).privateKey))
+    const expired = await Effect.runPromise(
+      issueSessionToken(wallet, { provider: a.providerAddress, tokenId: 7, timestamp: Date.now() - 60_000, durationMs: 1000 }),
+    )
+    const body = JSON.stringify(chat("key"))
+    const url = `${a.url}/v1/proxy/chat/completions`
+    const withExpired = user.client.fetch(a.providerAddress, { apiKey: expired.apiKey })
+    await expect(withExpired(url, { method: "POST", body })).rejects.toMatchObject({ _tag: "TokenExpired", tokenId: 7 })
+
+    const key = await user.client.apiKeys.create(a.providerAddress)
+    const withKey = user.client.fetch(a.providerAddress, { apiKey: key.apiKey })
+    expect((await withKey(url, { method: "POST", body })).status).toBe(200)
+    await user.client.apiKeys.revoke(a.providerAddress, key.tokenId)
+    await expect(withKey(url, { method: "POST", body })).rejects.toMatchObject({ _tag: "TokenRevoked", tokenId: key.tokenId })
+  })
+
+  it("revoking all tokens kills the cached session token too; the client re-signs and carries on", async () => {
+    const second = await userClient(devnet, 0) // same wallet, its own token cache
+    try {
+      const f2 = second.client.fetch(a.providerAddress)
+      const url = `${a.url}/v1/proxy/chat/completions`
+      await (await f2(url, { method: "POST", body: JSON.stringify(chat("before")) })).text()
+      await user.client.apiKeys.revokeAll(a.providerAddress)
+      // second's cached token carries the old generation: the provider refuses it, the client renews once.
+      const res = await f2(url, { method: "POST", body: JSON.stringify(chat("after")) })
+      expect(res.status).toBe(200)
+      await res.text()
+      const ephemeral = await second.client.run(RequestAuth.use((auth) => auth.session(a.providerAddress)))
+      expect(ephemeral.tokenId).toBe(EPHEMERAL_TOKEN_ID)
+      expect(ephemeral.generation).toBe(1n)
+    } finally {
+      otherClientFees += second.client.usage().total.fee
+      await second.close()
+    }
+  })
+
+  it("an owner-revoked TEE signer is ProviderNotAcknowledged (owner), before and after the cache learns it", async () => {
+    const owner = new Wallet(Redacted.value(devnet.accounts.deployer.privateKey), user.provider)
+    await (await inferenceServing(devnet.addresses.inference, owner).revokeTEESignerAcknowledgement(vetted.providerAddress)).wait()
+    const f = user.client.fetch(vetted.providerAddress)
+    const send = () => f(`${vetted.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("v")) })
+    await expect(send()).rejects.toMatchObject({ _tag: "ProviderNotAcknowledged", level: "owner" }) // the provider says so
+    await user.client.getService(vetted.providerAddress) // refreshes the cache
+    const before = vetted.unsettledFee(user.address)
+    await expect(send()).rejects.toMatchObject({ _tag: "ProviderNotAcknowledged", level: "owner" }) // refused locally
+    expect(vetted.unsettledFee(user.address)).toBe(before)
+    await expect(user.client.acknowledge(vetted.providerAddress, { allowDevnet: true })).rejects.toMatchObject({
+      _tag: "ProviderNotAcknowledged",
+    })
+  })
+})
+
+describe("no funds lost", () => {
+  it("what settles on chain equals the fees recorded for every exchange, verified or not", async () => {
+    const serving = inferenceServing(devnet.addresses.inference, user.provider)
+    const before = (await serving.getAccount(user.address, a.providerAddress)).balance
+    const report = await a.settleNow()
+    const after = (await serving.getAccount(user.address, a.providerAddress)).balance
+    const mine = report.items.filter((i) => i.user.toLowerCase() === user.address.toLowerCase())
+    expect(mine.every((i) => i.status === 0)).toBe(true)
+    const recorded = user.client.usage().byProvider.find((p) => p.provider === a.providerAddress)
+    expect(recorded?.failed).toBeGreaterThan(0)
+    const total = (recorded?.fee ?? 0n) + otherClientFees
+    expect(before - after).toBe(total)
+    expect(mine.reduce((s, i) => s + i.settledAmount, 0n)).toBe(total)
+  })
+})
