@@ -1,0 +1,144 @@
+/**
+ * Test fixture: a real devnet (anvil + contracts) with the emulated fine-tuning provider on real HTTP, and clients
+ * for fresh funded users. Each test file starts its own.
+ */
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { contractInterfaces, FineTuningServingEventTopics, LedgerClient } from "@0g-compute/contracts"
+import { type Devnet, startDevnet } from "@0g-compute/devnet"
+import {
+  type FineTuningProvider,
+  type FineTuningProviderOptions,
+  startFineTuningProvider,
+} from "@0g-compute/devnet/fine-tuning"
+import { Redacted } from "effect"
+import { JsonRpcProvider, parseEther, Wallet } from "ethers"
+import { createFineTuningClient, type FineTuningClient } from "../src/node/index.js"
+
+export const CHUNK_SIZE = 256
+export const PARAMS = {
+  neftune_noise_alpha: 5,
+  num_train_epochs: 2,
+  per_device_train_batch_size: 2,
+  learning_rate: 0.0002,
+  max_steps: -1,
+}
+
+export const DATASET_LINES = [
+  {
+    messages: [
+      { role: "user", content: "What is the capital of France?" },
+      { role: "assistant", content: "Paris." },
+    ],
+  },
+  { text: "the cat sat on the mat while the dog slept" },
+  { instruction: "Translate to French", input: "thank you", output: "merci" },
+  { text: "there is no place like home, said the girl in the red shoes" },
+]
+export const DATASET = `${DATASET_LINES.map((l) => JSON.stringify(l)).join("\n")}\n`
+
+export interface User {
+  readonly wallet: Wallet
+  readonly key: Redacted.Redacted<string>
+  readonly client: FineTuningClient
+}
+
+export interface Harness {
+  readonly devnet: Devnet
+  readonly ft: FineTuningProvider
+  readonly dir: string
+  readonly rpc: JsonRpcProvider
+  /** A new random user with 100 0G in the wallet and a 20 0G ledger (`ledger: false`: no ledger). */
+  readonly user: (options?: { readonly ledger?: boolean }) => Promise<User>
+  /** Writes a dataset file and returns its path. */
+  readonly datasetFile: (name: string, text?: string) => Promise<string>
+  readonly files: (sub?: string) => Promise<ReadonlyArray<string>>
+  readonly stop: () => Promise<void>
+}
+
+export const startHarness = async (
+  options: Partial<Omit<FineTuningProviderOptions, "rpcUrl" | "addresses" | "accounts">> = {},
+): Promise<Harness> => {
+  const devnet = await startDevnet()
+  const ft = await startFineTuningProvider({
+    rpcUrl: devnet.rpcUrl,
+    addresses: devnet.addresses,
+    accounts: devnet.accounts,
+    stepDelayMs: 0,
+    settlementPollMs: 20,
+    chunkSize: CHUNK_SIZE,
+    ...options,
+  })
+  const dir = await mkdtemp(join(tmpdir(), "zg-ft-test-"))
+  const rpc = new JsonRpcProvider(devnet.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 })
+  const clients: Array<{ close: () => Promise<void> }> = []
+  const user = async (o: { readonly ledger?: boolean } = {}): Promise<User> => {
+    const wallet = new Wallet(Wallet.createRandom().privateKey)
+    await rpc.send("anvil_setBalance", [wallet.address, `0x${parseEther("100").toString(16)}`])
+    const key = Redacted.make(wallet.privateKey)
+    if (o.ledger !== false) {
+      const ledger = await LedgerClient.connect({ privateKey: key, rpcUrl: devnet.rpcUrl, contracts: devnet.addresses })
+      await ledger.add("20")
+      await ledger.close()
+    }
+    const client = await createFineTuningClient({
+      privateKey: key,
+      rpcUrl: devnet.rpcUrl,
+      contracts: devnet.addresses,
+      pollIntervalMs: 10,
+      maxPollIntervalMs: 100,
+      chunkSize: CHUNK_SIZE,
+    })
+    clients.push(client)
+    return { wallet, key, client }
+  }
+  return {
+    devnet,
+    ft,
+    dir,
+    rpc,
+    user,
+    datasetFile: async (name, text = DATASET) => {
+      const path = join(dir, name)
+      await writeFile(path, text)
+      return path
+    },
+    files: async (sub) => (await readdir(sub === undefined ? dir : join(dir, sub))).sort(),
+    stop: async () => {
+      await Promise.all(clients.map((c) => c.close()))
+      rpc.destroy()
+      await ft.stop()
+      await devnet.stop()
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** The typed failure of a promise (rejects the test if it resolves). */
+export const failure = async (p: Promise<unknown>): Promise<{ _tag: string } & Record<string, unknown>> => {
+  try {
+    await p
+  } catch (e) {
+    return e as { _tag: string } & Record<string, unknown>
+  }
+  throw new Error("expected a failure, got a success")
+}
+
+/** FeesSettled events of a user, decoded: [deliverableId, fee, acknowledged]. */
+export const feesSettled = async (h: Harness, user: string) => {
+  const iface = contractInterfaces.FineTuningServing
+  const logs = await h.rpc.getLogs({
+    address: h.devnet.addresses.fineTuning,
+    topics: [FineTuningServingEventTopics.FeesSettled, `0x${user.slice(2).toLowerCase().padStart(64, "0")}`],
+    fromBlock: 0,
+  })
+  return logs.map((l) => {
+    const e = iface.parseLog(l)
+    return [
+      String(e?.args.getValue("deliverableId")),
+      BigInt(e?.args.getValue("fee")),
+      Boolean(e?.args.getValue("acknowledged")),
+    ] as const
+  })
+}
