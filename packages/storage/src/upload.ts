@@ -14,7 +14,7 @@ import {
   FlowAddressMismatch,
   NodeMisbehaved,
   type NoStorageNodes,
-  type SourceReadError,
+  SourceReadError,
   type StorageAborted,
   type StorageTimeout,
   type TxReverted,
@@ -101,6 +101,7 @@ export type UploadError =
   | NodeMisbehaved
   | StorageTimeout
   | UploadFailed
+  | SourceReadError
 
 type UploadEnv = StorageRpc | StorageConfig | Wallet
 
@@ -214,7 +215,9 @@ export const uploadWithMerkle = (
     })
 
     const segmentJson = (index: number) =>
-      Effect.promise(async (): Promise<SegmentWithProofJson> => {
+      Effect.tryPromise({
+        catch: (cause) => new SourceReadError({ what: `segment ${index} of the upload`, cause }),
+        try: async (): Promise<SegmentWithProofJson> => {
         const wire = segmentWireLength(merkle.layout, index)
         const raw = await src.read(index * SEGMENT_SIZE, wire)
         const data = raw.length === wire ? raw : (() => {
@@ -224,6 +227,7 @@ export const uploadWithMerkle = (
         })()
         const proof = proofToJson(tree.proof(index))
         return { root, data: toBase64(data), index, proof, fileSize: size }
+        },
       })
 
     const runTask = (task: { node: NodeRef; indices: number[] }) =>

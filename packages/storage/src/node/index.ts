@@ -1,11 +1,45 @@
-/** Node-only entry: file hashing on worker threads, file upload/download with resume. */
-import { runFacade } from "@0g-compute/core"
+/** Node-only entry: file hashing on worker threads, file upload and download with resume. */
+import { runFacade, walletLayerFromSigner } from "@0g-compute/core"
+import { Effect, Layer } from "effect"
+import { clientLayer, type DownloadFacadeOptions, type UploadFacadeOptions } from "../facade.js"
 import type { FileMerkle } from "../merkle/index.js"
+import type { UploadResult } from "../upload.js"
+import { type DownloadFileOptions, type DownloadFileResult, downloadToFile } from "./download-file.js"
 import { type FileHashOptions, merkleOfFile } from "./file-root.js"
+import { type UploadFileOptions, uploadFileEffect } from "./upload-file.js"
 
+export { type DownloadFileOptions, type DownloadFileResult, downloadToFile } from "./download-file.js"
 export { type FileHashOptions, merkleOfFile } from "./file-root.js"
 export { HashPool } from "./hash-pool.js"
+export { fileResumeStore, type UploadFileOptions, uploadFileEffect } from "./upload-file.js"
 
 /** Root of the file at `path`; large files are hashed on worker threads (every core). */
 export const rootOfFile = (path: string, options: FileHashOptions = {}): Promise<FileMerkle> =>
   runFacade(merkleOfFile(path, options))
+
+export type UploadFileFacadeOptions = UploadFacadeOptions & Pick<UploadFileOptions, "resumeDir" | "hash">
+
+/**
+ * Uploads the file at `path`: one hashing pass on worker threads, pay `submit` once (a tx the nodes already know is
+ * reused, a finalized file is not paid again), segments with proofs in parallel batches, wait until finalized.
+ * An interrupted upload resumes where it stopped when called again.
+ */
+export const uploadFile = (path: string, options: UploadFileFacadeOptions): Promise<UploadResult> =>
+  runFacade(
+    uploadFileEffect(path, options).pipe(
+      Effect.provide(Layer.merge(clientLayer(options), walletLayerFromSigner(options.signer))),
+    ),
+  )
+
+export type DownloadFileFacadeOptions = Omit<DownloadFacadeOptions, "onProgress"> & DownloadFileOptions
+
+/**
+ * Downloads `root` to `dest`: every segment proof verified, written to `<dest>.zgpart`, the whole root recomputed,
+ * then renamed. An interrupted download resumes by segment when called again.
+ */
+export const downloadFile = (
+  root: string,
+  dest: string,
+  options: DownloadFileFacadeOptions,
+): Promise<DownloadFileResult> =>
+  runFacade(downloadToFile(root, dest, options).pipe(Effect.provide(clientLayer(options))))

@@ -1,0 +1,83 @@
+/** Upload of a file on disk: hashed on worker threads, read by segment, resumable through a state file per root. */
+import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import type { Wallet } from "@0g-compute/core"
+import { Effect } from "effect"
+import type { StorageConfig } from "../config.js"
+import { SourceReadError } from "../errors.js"
+import type { HashProgress } from "../merkle/index.js"
+import type { StorageRpc } from "../rpc/transport.js"
+import {
+  type UploadError,
+  type UploadHashError,
+  type UploadOptions,
+  type UploadResult,
+  type UploadResumeStore,
+  type UploadState,
+  uploadWithMerkle,
+} from "../upload.js"
+import { type FileHashOptions, merkleOfFile } from "./file-root.js"
+
+/** Keeps upload state as `<dir>/<root>.json` (default dir: `<os tmp>/0g-storage-uploads`). */
+export const fileResumeStore = (dir: string = join(tmpdir(), "0g-storage-uploads")): UploadResumeStore => {
+  const path = (root: string) => join(dir, `${root.toLowerCase()}.json`)
+  return {
+    load: async (root) => {
+      try {
+        const s = JSON.parse(await readFile(path(root), "utf8")) as UploadState
+        return s.root === root && typeof s.txSeq === "number" ? s : undefined
+      } catch {
+        return undefined
+      }
+    },
+    save: async (state) => {
+      await mkdir(dir, { recursive: true })
+      const p = path(state.root)
+      await writeFile(`${p}.tmp`, JSON.stringify(state))
+      await rename(`${p}.tmp`, p)
+    },
+    clear: async (root) => {
+      await rm(path(root), { force: true })
+    },
+  }
+}
+
+export interface UploadFileOptions extends Omit<UploadOptions, "onProgress" | "resume"> {
+  readonly onProgress?: (p: HashProgress | Parameters<NonNullable<UploadOptions["onProgress"]>>[0]) => void
+  /** Where resume state lives; `false` disables resume. */
+  readonly resumeDir?: string | false
+  readonly hash?: Omit<FileHashOptions, "onProgress">
+}
+
+export const uploadFileEffect = (
+  path: string,
+  options: UploadFileOptions = {},
+): Effect.Effect<UploadResult, UploadError | UploadHashError, StorageRpc | StorageConfig | Wallet> =>
+  Effect.gen(function* () {
+    const { onProgress } = options
+    const merkle = yield* merkleOfFile(path, { ...options.hash, ...(onProgress ? { onProgress } : {}) })
+    const fh = yield* Effect.tryPromise({
+      try: () => open(path, "r"),
+      catch: (cause) => new SourceReadError({ what: `file ${path}`, cause }),
+    })
+    const src = {
+      size: merkle.layout.size,
+      read: async (offset: number, length: number) => {
+        const n = Math.max(0, Math.min(length, merkle.layout.size - offset))
+        const buf = new Uint8Array(n)
+        let got = 0
+        while (got < n) {
+          const { bytesRead } = await fh.read(buf, got, n - got, offset + got)
+          if (bytesRead === 0) throw new Error(`${path} changed while uploading`)
+          got += bytesRead
+        }
+        return buf
+      },
+    }
+    return yield* uploadWithMerkle(src, merkle, {
+      ...options,
+      ...(onProgress ? { onProgress } : {}),
+      ...(options.resumeDir === false ? {} : { resume: fileResumeStore(options.resumeDir) }),
+    }).pipe(Effect.ensuring(Effect.promise(() => fh.close())))
+  })
