@@ -1,0 +1,106 @@
+/**
+ * Attestation reports and acknowledgement against emulated providers: a devnet quote is reported as devnet (its
+ * JSON-level checks pass, the hardware checks are "devnet", never "pass"), a provider is refused without an opt-in,
+ * and the user-level acknowledgement ends up on chain by the cheapest honest route.
+ */
+import { inferenceServing } from "@0g-compute/contracts"
+import { type Devnet, type InferenceProvider, startInferenceProvider } from "@0g-compute/devnet"
+import { Redacted } from "effect"
+import { Wallet } from "ethers"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { addLedger, startTestDevnet, type TestUser, userClient, ZG } from "../test-util/fixture.js"
+
+let devnet: Devnet
+let provider: InferenceProvider
+let user: TestUser
+
+beforeAll(async () => {
+  devnet = await startTestDevnet()
+  provider = devnet.inference[0] as InferenceProvider
+  user = await userClient(devnet, 0)
+  await addLedger(user, "10")
+})
+afterAll(async () => {
+  await user?.close()
+  await devnet?.stop()
+})
+
+describe("attestation report of a devnet provider", () => {
+  it("reports each check separately and the quote as devnet, not verified hardware", async () => {
+    const report = await user.client.attestationReport(provider.providerAddress)
+    expect(report.environment).toBe("devnet")
+    expect(report.verdict).toBe("devnet")
+    expect(report.teeSignerAddress).toBe(provider.teeSignerAddress)
+    expect(report.checks.quoteFetched.status).toBe("pass")
+    expect(report.checks.signerBound).toMatchObject({ status: "pass", detail: expect.stringMatching(/not hardware-signed/) })
+    expect(report.checks.composeHash.status).toBe("pass")
+    expect(report.checks.quoteSignature.status).toBe("devnet")
+    expect(report.checks.eventLogReplay.status).toBe("devnet")
+    expect(report.checks.gpuEvidence.status).toBe("skipped")
+    expect(report.failed).toEqual(["quoteSignature", "eventLogReplay"])
+    expect(report.tdx).toBeUndefined()
+  })
+})
+
+describe("acknowledge", () => {
+  it("refuses a devnet provider unless the caller opts in", async () => {
+    await expect(user.client.acknowledge(provider.providerAddress)).rejects.toMatchObject({
+      _tag: "AttestationRejected",
+      failed: ["quoteSignature", "eventLogReplay"],
+    })
+  })
+
+  it("never creates a sub-account implicitly; with `fund` it creates one, which acknowledges in the same transaction", async () => {
+    await expect(user.client.acknowledge(provider.providerAddress, { allowDevnet: true })).rejects.toMatchObject({
+      _tag: "SubAccountMissing",
+    })
+    const nonce = await user.provider.getTransactionCount(user.address)
+    const created = await user.client.acknowledge(provider.providerAddress, { allowDevnet: true, fund: "1.5" })
+    expect(created.onChain).toBe("created")
+    expect(await user.provider.getTransactionCount(user.address)).toBe(nonce + 1)
+    const account = await inferenceServing(devnet.addresses.inference, user.provider).getAccount(user.address, provider.providerAddress)
+    expect(account.acknowledged).toBe(true)
+    expect(account.balance).toBe(ZG("1.5"))
+    const again = await user.client.acknowledge(provider.providerAddress, { allowDevnet: true, fund: "1" })
+    expect(again).toMatchObject({ onChain: "already-acknowledged", tx: undefined })
+    expect(await user.provider.getTransactionCount(user.address)).toBe(nonce + 1)
+  })
+
+  it("re-acknowledges an existing sub-account whose acknowledgement the user withdrew", async () => {
+    // An account can only be un-acknowledged at balance 0: let an expensive provider settle all of it away.
+    const owner = new Wallet(Redacted.value(devnet.accounts.deployer.privateKey), user.provider)
+    const pricey = await startInferenceProvider({
+      rpcUrl: devnet.rpcUrl,
+      chainId: devnet.chainId,
+      contract: devnet.addresses.inference,
+      providerKey: (devnet.accounts.users[3] as { privateKey: Redacted.Redacted<string> }).privateKey,
+      teeKey: Redacted.make(Wallet.createRandom().privateKey),
+      inputPrice: ZG(1),
+      outputPrice: ZG(1),
+      settleIntervalMs: 0,
+      acknowledgeWith: owner,
+    })
+    try {
+      await user.client.acknowledge(pricey.providerAddress, { allowDevnet: true, fund: "1" })
+      const f = user.client.fetch(pricey.providerAddress)
+      const res = await f(`${pricey.url}/v1/proxy/chat/completions`, {
+        method: "POST",
+        body: JSON.stringify({ model: pricey.model, messages: [{ role: "user", content: "hi" }] }),
+      })
+      await res.text()
+      const report = await pricey.settleNow()
+      expect(report.items[0]?.status).toBe(1) // PARTIAL: the fee exceeded the balance, all of it was taken
+      const wallet = new Wallet(Redacted.value((devnet.accounts.users[0] as { privateKey: Redacted.Redacted<string> }).privateKey), user.provider)
+      const serving = inferenceServing(devnet.addresses.inference, wallet)
+      await (await serving.acknowledgeTEESigner(pricey.providerAddress, false)).wait()
+      expect((await serving.getAccount(user.address, pricey.providerAddress)).acknowledged).toBe(false)
+
+      const result = await user.client.acknowledge(pricey.providerAddress, { allowDevnet: true })
+      expect(result.onChain).toBe("acknowledged")
+      expect(result.tx?.hash).toMatch(/^0x[0-9a-f]{64}$/)
+      expect((await serving.getAccount(user.address, pricey.providerAddress)).acknowledged).toBe(true)
+    } finally {
+      await pricey.stop()
+    }
+  })
+})

@@ -1,0 +1,109 @@
+/**
+ * The JSON-level attestation checks on hand-made quotes: signer binding, compose hash, the broker's mock quote,
+ * and the RTMR3 replay (checked against an independent computation with node:crypto).
+ */
+import { createHash } from "node:crypto"
+import { Effect } from "effect"
+import { describe, expect, it } from "vitest"
+import type { QuoteBody } from "../schemas.js"
+import { parseQuoteBody, replayRtmr3, signerInReportData } from "./quote.js"
+import { assessQuote } from "./report.js"
+
+const signer = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+const service = { provider: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", url: "http://x", teeSignerAddress: signer, teeVerifier: "dstack" }
+const reportData = (text: string) => {
+  const b = new Uint8Array(64)
+  b.set(new TextEncoder().encode(text))
+  return Buffer.from(b).toString("base64")
+}
+const compose = '{"manifest_version":2,"name":"app"}'
+const composeHash = createHash("sha256").update(compose).digest("hex")
+const devnetQuote = (over: Partial<QuoteBody> = {}): QuoteBody => ({
+  devnet: true,
+  report_data: reportData(signer),
+  event_log: [{ imr: 3, event: "compose-hash", event_payload: composeHash }],
+  tcb_info: JSON.stringify({ app_compose: compose }),
+  ...over,
+})
+const assess = (body: QuoteBody) =>
+  Effect.runPromise(assessQuote(service, { body }, { pccsUrl: "http://127.0.0.1:9", fetchedAt: 1 }))
+
+describe("JSON-level checks", () => {
+  it("a consistent devnet quote has verdict devnet", async () => {
+    const r = await assess(devnetQuote())
+    expect(r.verdict).toBe("devnet")
+    expect(r.checks.signerBound.status).toBe("pass")
+    expect(r.checks.composeHash.status).toBe("pass")
+  })
+
+  it("a report_data naming another signer fails the binding and the verdict", async () => {
+    const r = await assess(devnetQuote({ report_data: reportData("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC") }))
+    expect(r.checks.signerBound).toMatchObject({ status: "fail", detail: expect.stringMatching(/names 0x3C44/) })
+    expect(r.verdict).toBe("unverified")
+    expect(r.failed).toContain("signerBound")
+  })
+
+  it("a compose hash that does not match app_compose fails", async () => {
+    const r = await assess(devnetQuote({ tcb_info: { app_compose: `${compose} ` } }))
+    expect(r.checks.composeHash.status).toBe("fail")
+    expect(r.verdict).toBe("unverified")
+  })
+
+  it("finds tcb_info under info and parses a JSON-string event log", async () => {
+    const r = await assess(
+      devnetQuote({
+        tcb_info: undefined as never,
+        info: { tcb_info: JSON.stringify({ app_compose: compose }) },
+        event_log: JSON.stringify([{ event: "compose-hash", event_payload: composeHash }]),
+      }),
+    )
+    expect(r.checks.composeHash.status).toBe("pass")
+  })
+
+  it("the broker's mock quote is reported as mock, failing the hardware check", async () => {
+    const r = await assess({ report_data: reportData(signer), intel_quote: "mock_intel_quote", event_log: [] })
+    expect(r.environment).toBe("mock")
+    expect(r.checks.quoteSignature.status).toBe("fail")
+    expect(r.verdict).toBe("unverified")
+  })
+
+  it("reads a 42-byte report_data without padding (the broker mock) and rejects non-addresses", () => {
+    expect(signerInReportData(new TextEncoder().encode(signer))).toBe(signer)
+    expect(signerInReportData(new Uint8Array(64).fill(0x41))).toBeUndefined()
+  })
+})
+
+describe("RTMR3 replay", () => {
+  const sha384 = (b: Buffer) => createHash("sha384").update(b).digest()
+  const eventDigest = (type: number, name: string, payloadHex: string) => {
+    const t = Buffer.alloc(4)
+    t.writeUInt32LE(type)
+    return sha384(Buffer.concat([t, Buffer.from(":"), Buffer.from(name), Buffer.from(":"), Buffer.from(payloadHex, "hex")]))
+  }
+  const events = [
+    { name: "app-id", payload: "aa".repeat(20) },
+    { name: "compose-hash", payload: composeHash },
+    { name: "instance-id", payload: "" },
+  ]
+
+  it("recomputes each runtime event digest and folds them like the hardware", async () => {
+    let mr = Buffer.alloc(48)
+    for (const e of events) mr = sha384(Buffer.concat([mr, eventDigest(0x08000001, e.name, e.payload)]))
+    const log = events.map((e) => ({
+      imr: 3,
+      event_type: 0x08000001,
+      event: e.name,
+      event_payload: e.payload,
+      digest: eventDigest(0x08000001, e.name, e.payload).toString("hex"),
+    }))
+    const q = parseQuoteBody({ event_log: [{ imr: 0, digest: "ff".repeat(48) }, ...log] })
+    expect(await Effect.runPromise(replayRtmr3(q.eventLog))).toEqual({ rtmr3: mr.toString("hex"), events: 3 })
+  })
+
+  it("fails when an event's digest does not match its content", async () => {
+    const q = parseQuoteBody({
+      event_log: [{ imr: 3, event_type: 0x08000001, event: "compose-hash", event_payload: composeHash, digest: "00".repeat(48) }],
+    })
+    expect(await Effect.runPromise(replayRtmr3(q.eventLog))).toMatchObject({ error: expect.stringMatching(/digest/) })
+  })
+})

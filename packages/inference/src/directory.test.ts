@@ -1,0 +1,136 @@
+/**
+ * Discovery on a devnet: paged listing with the acknowledged-only filter, one service with prices as bigint and
+ * exact decimal strings, the provider's model catalogue, and typed errors for unknown providers and malformed
+ * provider JSON (a misbehaving provider registered on chain, served by a local HTTP server).
+ */
+import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { inferenceServing } from "@0g-compute/contracts"
+import { type Devnet, DEVNET_PROVIDER_STAKE, type InferenceProvider } from "@0g-compute/devnet"
+import { Redacted } from "effect"
+import { Wallet } from "ethers"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { createInferenceReader, type InferenceReader } from "./facade.js"
+import { startTestDevnet, type TestUser, userClient } from "./test-util/fixture.js"
+
+let devnet: Devnet
+let reader: InferenceReader
+let user: TestUser
+let bad: Server
+let badProvider: string
+let providers: ReadonlyArray<InferenceProvider>
+
+beforeAll(async () => {
+  devnet = await startTestDevnet({ inferenceProviders: 3 })
+  providers = devnet.inference
+  bad = createServer((req, res) => {
+    if (req.url === "/v1/models") res.end(JSON.stringify({ data: "not a list" }))
+    else if (req.url === "/v1/quote") res.end("<html>not json</html>")
+    else res.writeHead(404).end()
+  })
+  await new Promise<void>((resolve) => bad.listen(0, "127.0.0.1", resolve))
+  const url = `http://127.0.0.1:${(bad.address() as AddressInfo).port}`
+  user = await userClient(devnet, 0)
+  const wallet = new Wallet(Redacted.value((devnet.accounts.users[4] as { privateKey: Redacted.Redacted<string> }).privateKey), user.provider)
+  badProvider = wallet.address
+  const tx = await inferenceServing(devnet.addresses.inference, wallet).addOrUpdateService(
+    {
+      serviceType: "chatbot",
+      url,
+      model: "bad-model",
+      verifiability: "TeeML",
+      inputPrice: 5n,
+      outputPrice: 7n,
+      additionalInfo: "{not json",
+      teeSignerAddress: wallet.address,
+    },
+    { value: DEVNET_PROVIDER_STAKE },
+  )
+  await tx.wait()
+  reader = await createInferenceReader({ rpcUrl: devnet.rpcUrl, contracts: devnet.addresses })
+})
+afterAll(async () => {
+  await reader?.close()
+  await user?.close()
+  await new Promise<void>((resolve) => (bad ? bad.close(() => resolve()) : resolve()))
+  await devnet?.stop()
+})
+
+describe("service discovery", () => {
+  it("lists acknowledged services only by default, unacknowledged ones on request", async () => {
+    const all = await reader.listServices({ includeUnacknowledged: true })
+    expect(all.total).toBe(4)
+    expect(all.services.map((s) => s.provider)).toContain(badProvider)
+    const acked = await reader.listServices()
+    expect(acked.total).toBe(4)
+    expect(acked.services.map((s) => s.provider).sort()).toEqual(providers.map((p) => p.providerAddress).sort())
+    expect(acked.services.every((s) => s.teeSignerAcknowledged)).toBe(true)
+  })
+
+  it("pages through the registry", async () => {
+    const first = await reader.listServices({ limit: 3, includeUnacknowledged: true })
+    expect(first.services).toHaveLength(3)
+    expect(first.nextOffset).toBe(3)
+    const second = await reader.listServices({ offset: 3, limit: 3, includeUnacknowledged: true })
+    expect(second.services).toHaveLength(1)
+    expect(second.nextOffset).toBeUndefined()
+    const everything = await reader.listAllServices({ includeUnacknowledged: true })
+    expect(everything.map((s) => s.provider)).toEqual([...first.services, ...second.services].map((s) => s.provider))
+  })
+
+  it("gives one service with prices as bigint and exact 0G strings", async () => {
+    const p = providers[1] as InferenceProvider
+    const s = await reader.getService(p.providerAddress.toLowerCase())
+    expect(s).toMatchObject({ provider: p.providerAddress, url: p.url, model: p.model, verifiability: "TeeML" })
+    expect(s.inputPrice).toEqual({ perToken: 2_000_000_000n, perTokenZG: "0.000000002", perMillionZG: "0.002" })
+    expect(s.outputPrice).toEqual({ perToken: 4_000_000_000n, perTokenZG: "0.000000004", perMillionZG: "0.004" })
+    expect(s.teeSignerAddress).toBe(p.teeSignerAddress)
+    expect(s.notVerifiableReason).toBeUndefined()
+    expect(s.expectedSigner).toBe(p.teeSignerAddress)
+  })
+
+  it("flags a service whose additionalInfo is not JSON as not verifiable", async () => {
+    const s = await reader.getService(badProvider)
+    expect(s.additionalInfo).toBeUndefined()
+    expect(s.notVerifiableReason).toMatch(/not valid JSON/)
+    expect(s.teeSignerAcknowledged).toBe(false)
+  })
+
+  it("fails with typed errors for unknown or invalid providers", async () => {
+    await expect(reader.getService(Wallet.createRandom().address)).rejects.toMatchObject({ _tag: "ServiceNotFound" })
+    await expect(reader.getService("0x1234")).rejects.toMatchObject({ _tag: "InvalidAddress" })
+  })
+})
+
+describe("model catalogue", () => {
+  it("reads the provider's /v1/models", async () => {
+    const p = providers[0] as InferenceProvider
+    const catalog = await reader.listModels(p.providerAddress)
+    expect(catalog).toMatchObject({ provider: p.providerAddress, defaultModel: p.model, source: "provider", multiModel: false })
+    expect(catalog.models.map((m) => m.id)).toEqual([p.model])
+    expect(catalog.models[0]?.contextLength).toBe(8192)
+  })
+
+  it("rejects a malformed catalogue with MalformedProviderResponse", async () => {
+    await expect(reader.listModels(badProvider)).rejects.toMatchObject({
+      _tag: "MalformedProviderResponse",
+      provider: badProvider,
+      what: "model catalogue",
+    })
+  })
+
+  it("reports a malformed quote as a failed quoteFetched check", async () => {
+    const report = await reader.attestationReport(badProvider)
+    expect(report.checks.quoteFetched.status).toBe("fail")
+    expect(report.checks.quoteFetched.detail).toMatch(/not JSON/)
+    expect(report.verdict).toBe("unverified")
+  })
+
+  it("refuses to send a billed request to an unverifiable service, before anything is sent", async () => {
+    const f = user.client.fetch(badProvider)
+    const s = await reader.getService(badProvider)
+    await expect(
+      f(`${s.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify({ model: "bad-model", messages: [] }) }),
+    ).rejects.toMatchObject({ _tag: "ServiceNotVerifiable", provider: badProvider })
+  })
+})
