@@ -33,8 +33,14 @@ const KEYS = Object.keys(DEFAULT_TRAINING_PARAMS) as ReadonlyArray<keyof Trainin
 const bad = (field: string, reason: string) => Effect.fail(new MalformedTrainingConfig({ field, reason }))
 const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v)
 
-/** Decimal text for a learning rate (providers reject `e` notation such as 2e-4). */
-const decimal = (n: number) => (Number.isFinite(n) ? n.toFixed(20).replace(/0+$/, "").replace(/\.$/, "") : String(n))
+/** Decimal text of a number from its shortest representation (providers reject `e` notation such as 1e-7). */
+const decimal = (n: number): string => {
+  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(String(n))
+  if (m === null) return String(n)
+  const [, sign = "", int = "", frac = "", exp = "0"] = m
+  const e = Number(exp)
+  return e < 0 ? `${sign}0.${"0".repeat(-e - 1)}${int}${frac}` : `${sign}${(int + frac).padEnd(e + 1, "0")}`
+}
 
 /** Serialises params the way providers accept them: fixed key order, decimal learning rate. */
 export const trainingParamsText = (p: TrainingParams): string =>
