@@ -1,0 +1,155 @@
+/**
+ * The local gateway on a devnet with three emulated providers: bearer auth, `/v1/models`, the official OpenAI client
+ * pointed at it, priority routing, failover on a tampered response and on a dead provider, a stream whose
+ * verification fails ending in an error event, the usage report, and the spending cap.
+ */
+import type { Devnet, InferenceProvider } from "@0g-compute/devnet"
+import { Redacted } from "effect"
+import OpenAI from "openai"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { addLedger, startTestDevnet, type TestUser, userClient } from "../../test-util/fixture.js"
+import { type Gateway, startGateway } from "./server.js"
+
+let devnet: Devnet
+let p0: InferenceProvider
+let p1: InferenceProvider
+let p2: InferenceProvider
+let user: TestUser
+let gateway: Gateway
+let openai: OpenAI
+
+beforeAll(async () => {
+  devnet = await startTestDevnet({ inferenceProviders: 3 })
+  ;[p0, p1, p2] = devnet.inference as [InferenceProvider, InferenceProvider, InferenceProvider]
+  user = await userClient(devnet, 0)
+  await addLedger(user, "20")
+  for (const p of [p0, p1, p2]) await user.client.acknowledge(p.providerAddress, { allowDevnet: true, fund: "3" })
+  gateway = await startGateway({
+    client: user.client,
+    providers: [
+      { address: p0.providerAddress, priority: 2 },
+      { address: p1.providerAddress, priority: 1 },
+      { address: p2.providerAddress, priority: 3 },
+    ],
+    cooldownMs: 600_000,
+  })
+  openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: Redacted.value(gateway.token), maxRetries: 0 })
+})
+afterAll(async () => {
+  await gateway?.stop()
+  await user?.close()
+  await devnet?.stop()
+})
+
+const ask = (content: string) =>
+  openai.chat.completions.create({ model: "devnet-echo-1", messages: [{ role: "user", content }] }).withResponse()
+
+describe("local gateway", () => {
+  it("binds to 127.0.0.1 and requires the bearer token", async () => {
+    expect(gateway.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect((await fetch(`${gateway.url}/health`)).status).toBe(200)
+    const none = await fetch(`${gateway.url}/v1/models`)
+    expect(none.status).toBe(401)
+    expect(await none.json()).toMatchObject({ error: { code: "Unauthorized" } })
+    const wrong = await fetch(`${gateway.url}/v1/models`, { headers: { authorization: "Bearer nope" } })
+    expect(wrong.status).toBe(401)
+  })
+
+  it("lists the models of its providers, in priority order", async () => {
+    const models = await openai.models.list()
+    expect(models.data).toEqual([
+      expect.objectContaining({ id: "devnet-echo-1", providers: [p1.providerAddress, p0.providerAddress, p2.providerAddress] }),
+    ])
+  })
+
+  it("serves a chat from the preferred provider, verified", async () => {
+    const { data, response } = await ask("route me")
+    expect(data.choices[0]?.message.content).toBe("Echo: route me")
+    expect(response.headers.get("x-zg-provider")).toBe(p1.providerAddress)
+    expect(response.headers.get("x-zg-verified")).toBe("Verified")
+    const stream = await openai.chat.completions.create({
+      model: "devnet-echo-1",
+      messages: [{ role: "user", content: "stream me" }],
+      stream: true,
+    })
+    let text = ""
+    for await (const c of stream) text += c.choices[0]?.delta.content ?? ""
+    expect(text).toBe("Echo: stream me")
+  })
+
+  it("fails over when the preferred provider's response is tampered, and keeps it in cooldown", async () => {
+    p1.faults.set({ flipResponseByte: true })
+    try {
+      const { data, response } = await ask("fail over")
+      expect(data.choices[0]?.message.content).toBe("Echo: fail over")
+      expect(response.headers.get("x-zg-provider")).toBe(p0.providerAddress)
+    } finally {
+      p1.faults.clear()
+    }
+    const status = gateway.usage().providers.find((p) => p.address === p1.providerAddress)
+    expect(status?.downUntil).toBeGreaterThan(Date.now())
+    expect(status?.lastError).toMatch(/^ResponseTampered/)
+    expect((await ask("still cooling")).response.headers.get("x-zg-provider")).toBe(p0.providerAddress)
+  })
+
+  it("fails over past a provider that is down", async () => {
+    await p0.stop()
+    const { response } = await ask("p0 is gone")
+    expect(response.headers.get("x-zg-provider")).toBe(p2.providerAddress)
+    expect(gateway.usage().providers.find((p) => p.address === p0.providerAddress)?.lastError).toMatch(/^ProviderUnreachable/)
+  })
+
+  it("ends a stream whose verification fails with an error event instead of [DONE]", async () => {
+    p2.faults.set({ wrongSigner: true })
+    try {
+      const stream = await openai.chat.completions.create({
+        model: "devnet-echo-1",
+        messages: [{ role: "user", content: "signed by whom" }],
+        stream: true,
+      })
+      const error = await (async () => {
+        for await (const _ of stream) {
+          // content arrives; the verdict comes at the end
+        }
+      })().then(() => undefined, (e: unknown) => e)
+      expect(error).toBeInstanceOf(OpenAI.APIError)
+      expect(error).toMatchObject({ code: "WrongResponseSigner" })
+    } finally {
+      p2.faults.clear()
+    }
+  })
+
+  it("reports usage per provider and model: requests, tokens and fees as billed", async () => {
+    const res = await fetch(`${gateway.url}/v1/usage`, { headers: { authorization: `Bearer ${Redacted.value(gateway.token)}` } })
+    const report = (await res.json()) as { total: { requests: number; fee: string }; byModel: Array<{ provider: string; fee: string }> }
+    const usage = gateway.usage()
+    expect(report.total.requests).toBe(usage.total.requests)
+    expect(BigInt(report.total.fee)).toBe(usage.spent)
+    const byProvider = new Map(usage.byProvider.map((p) => [p.provider, p]))
+    expect(byProvider.get(p1.providerAddress)).toMatchObject({ requests: 3, verified: 2, failed: 1 })
+    expect(byProvider.get(p2.providerAddress)).toMatchObject({ requests: 2, verified: 1, failed: 1 })
+    // The gateway's fee per provider is what the provider billed (only the gateway used these providers).
+    for (const p of [p1, p2]) expect(byProvider.get(p.providerAddress)?.fee).toBe(p.unsettledFee(user.address))
+    const m = usage.byModel.find((x) => x.provider === p2.providerAddress)
+    expect(m).toMatchObject({ model: "devnet-echo-1", promptTokens: 6, completionTokens: 8 })
+  })
+})
+
+describe("spending cap", () => {
+  it("refuses new requests once the spend reaches the cap", async () => {
+    const capped = await startGateway({ client: user.client, providers: [p1.providerAddress], spendingCap: 1n })
+    try {
+      const client = new OpenAI({ baseURL: `${capped.url}/v1`, apiKey: Redacted.value(capped.token), maxRetries: 0 })
+      const first = await client.chat.completions.create({ model: "devnet-echo-1", messages: [{ role: "user", content: "one" }] })
+      expect(first.choices[0]?.message.content).toBe("Echo: one")
+      expect(capped.usage().spent).toBeGreaterThanOrEqual(1n)
+      const refused = await client.chat.completions
+        .create({ model: "devnet-echo-1", messages: [{ role: "user", content: "two" }] })
+        .then(() => undefined, (e: unknown) => e)
+      expect(refused).toMatchObject({ status: 402, code: "SpendingCapReached" })
+      expect(capped.usage().total.requests).toBe(1)
+    } finally {
+      await capped.stop()
+    }
+  })
+})
