@@ -2,18 +2,7 @@
  * The `FineTuning` service: the chain, wallet, transaction engine and ledger a fine-tuning client acts through, plus
  * its options; and the FineTuningServing reads and writes every operation shares (decoded structs, typed reverts).
  */
-import {
-  Chain,
-  type ChainShape,
-  decodeChainStruct,
-  Deliverable,
-  FineTuningAccountDetails,
-  FineTuningService,
-  type MalformedData,
-  RpcError,
-  Wallet,
-  type WalletShape,
-} from "@0g-compute/core"
+
 import {
   type ContractRevert,
   contractInterfaces,
@@ -24,6 +13,18 @@ import {
   TxEngine,
   type TxEngineShape,
 } from "@0g-compute/contracts"
+import {
+  Chain,
+  type ChainShape,
+  Deliverable,
+  decodeChainStruct,
+  FineTuningAccountDetails,
+  FineTuningService,
+  type MalformedData,
+  RpcError,
+  Wallet,
+  type WalletShape,
+} from "@0g-compute/core"
 import { MODEL_CHUNK_SIZE } from "@0g-compute/crypto"
 import { Context, Effect, Layer, Option } from "effect"
 import { FineTuningServiceNotFound } from "./errors.js"

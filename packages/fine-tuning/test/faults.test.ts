@@ -38,6 +38,16 @@ describe("fine-tuning faults", () => {
     (await user.client.getDeliverable(provider, taskId)).acknowledged
   let refused: { user: User; taskId: string }
 
+  it("a quote that does not bind the on-chain TEE signer: refused, nothing sent on chain", async () => {
+    h.ft.setFaults({ wrongQuoteSigner: true })
+    const user = await h.user()
+    const e = await failure(user.client.acknowledgeProvider(provider))
+    expect(e).toMatchObject({ _tag: "QuoteSignerMismatch", provider, onChain: h.ft.teeSigner })
+    expect(await h.rpc.getTransactionCount(user.wallet.address)).toBe(1) // only the ledger creation
+    h.ft.setFaults({})
+    expect((await user.client.verifyProvider(provider)).signerBound).toBe(true)
+  })
+
   it("tampered file: refused, not acknowledged, kept as evidence", async () => {
     const { user, taskId } = await delivered({ tamperFile: true })
     const path = join(h.dir, "tampered.enc")
@@ -84,7 +94,11 @@ describe("fine-tuning faults", () => {
   it("a file altered after verification fails decryption as tampered and leaves no plaintext", async () => {
     const { user, taskId } = await delivered({})
     const path = join(h.dir, "good.enc")
+    h.ft.setFaults({ stall: "Delivered" }) // the provider has not settled yet
     await user.client.acknowledgeModel(provider, taskId, { output: path })
+    const early = await failure(user.client.decryptModel(provider, taskId, { output: join(h.dir, "early.zip") }))
+    expect(early).toMatchObject({ _tag: "SecretNotReleased", taskId, acknowledged: true })
+    h.ft.setFaults({})
     await user.client.waitForSecret(provider, taskId)
     const altered = join(h.dir, "altered.enc")
     await copyFile(path, altered)

@@ -2,8 +2,9 @@
  * The emulated provider's chain side: the provider wallet's transactions (service URL update, `addDeliverable`,
  * `settleFees`), serialised so nonces never race, and the TEE key's EIP-712 `VerifierMessage` signature.
  */
-import { makeRpcProvider } from "@0g-compute/core"
+
 import { type FineTuningServingContract, type FineTuningServingTypes, fineTuningServing } from "@0g-compute/contracts"
+import { makeRpcProvider } from "@0g-compute/core"
 import { signTypedData, verifierMessageTypedData } from "@0g-compute/crypto"
 import { Effect, Redacted } from "effect"
 import { type ContractTransactionResponse, NonceManager, Wallet } from "ethers"

@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto"
 import { mkdir, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { keccak256File, encryptModelFile } from "@0g-compute/crypto/node"
+import { encryptModelFile, keccak256File } from "@0g-compute/crypto/node"
 import { merkleOfFile } from "@0g-compute/storage/node"
 import { Effect, Redacted } from "effect"
 import { keccak256, toUtf8Bytes, Wallet } from "ethers"

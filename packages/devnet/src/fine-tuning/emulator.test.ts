@@ -2,8 +2,9 @@
  * Protocol-level test of the emulated fine-tuning provider: raw HTTP and raw chain calls, no client library, so the
  * wire shapes (§2, §3), the state walk (§6), the file format (§7) and settlement (§9) are checked on their own.
  */
-import { makeRpcProvider } from "@0g-compute/core"
+
 import { fineTuningServing, ledgerManager } from "@0g-compute/contracts"
+import { makeRpcProvider } from "@0g-compute/core"
 import {
   decryptModel,
   signCancelTask,

@@ -25,11 +25,11 @@ import {
 } from "./tasks.js"
 import { EMULATED_MODELS } from "./validation.js"
 
+export { quoteJson } from "./routes.js"
+export { PROGRESS_STATES } from "./tasks.js"
 export { countTokens, datasetExamples, NGRAM_ORDER, type TrainingParams, trainNgramModel } from "./trainer.js"
 export { EMULATED_MODELS, type EmulatedModel, parseTrainingParams } from "./validation.js"
-export { quoteJson } from "./routes.js"
 export type { FaultSwitches, ProgressState, RootHashKind, SettlementOutcome }
-export { PROGRESS_STATES } from "./tasks.js"
 
 export interface FineTuningProviderOptions {
   readonly rpcUrl: string

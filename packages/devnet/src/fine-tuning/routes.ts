@@ -232,7 +232,14 @@ const ADDR = "(0x[0-9a-fA-F]{40})"
 const ID = "([0-9a-fA-F-]{36})"
 
 export const ROUTES: ReadonlyArray<readonly [string, RegExp, Handler]> = [
-  ["GET", /^\/v1\/quote$/, async (ctx, _q, res) => sendText(res, 200, JSON.stringify(quoteJson(ctx.teeSigner)))],
+  [
+    "GET",
+    /^\/v1\/quote$/,
+    async (ctx, _q, res) => {
+      const signer = ctx.engine.faults.wrongQuoteSigner === true ? `0x${"ab".repeat(20)}` : ctx.teeSigner
+      sendText(res, 200, JSON.stringify(quoteJson(signer)))
+    },
+  ],
   [
     "GET",
     /^\/v1\/model$/,

@@ -13,8 +13,8 @@ import { createTaskPreimage, recoverFineTuningSigner, toHex, wrapSecret } from "
 import { Effect, type Redacted } from "effect"
 import type { ProviderChain, SettlementOutcome } from "./chain.js"
 import { deliverModel, type RootHashKind } from "./delivery.js"
-import { countTokens, DatasetInvalid, type TrainingParams, trainNgramModel } from "./trainer.js"
-import { type EmulatedModel, parseTrainingParams } from "./validation.js"
+import { countTokens, type TrainingParams, trainNgramModel } from "./trainer.js"
+import type { EmulatedModel } from "./validation.js"
 
 export const PROGRESS_STATES = [
   "Init",
@@ -41,6 +41,8 @@ export interface FaultSwitches {
   readonly wrongTagSignature?: boolean
   /** Record a root on chain that is not the delivered file's. */
   readonly wrongRoot?: boolean
+  /** Serve a quote whose report_data names another signer than the registered TEE signer. */
+  readonly wrongQuoteSigner?: boolean
   /** Freeze tasks in this state (true: in whatever state they are) until cleared. */
   readonly stall?: ProgressState | boolean
 }

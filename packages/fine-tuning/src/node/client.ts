@@ -4,18 +4,18 @@
  * with the typed error itself (an `Error` carrying `_tag` and fields). No logic lives here.
  */
 import { join } from "node:path"
+import { ConnectionRequired, Ledger, TxEngine, type TxEngineOptions } from "@0g-compute/contracts"
 import {
   Chain,
+  type ContractAddresses,
   chainLayerFromProvider,
   chainLayerFromRpc,
-  type ContractAddresses,
   NETWORKS,
   type NetworkName,
   Wallet,
   walletLayerFromPrivateKey,
   walletLayerFromSigner,
 } from "@0g-compute/core"
-import { ConnectionRequired, Ledger, TxEngine, type TxEngineOptions } from "@0g-compute/contracts"
 import { Cause, Effect, Exit, Layer, ManagedRuntime, Redacted, Stream } from "effect"
 import type { Provider, Signer } from "ethers"
 import { acknowledgeWithoutDownload, getDeliverable, pendingDeliverables, waitForSecret } from "../deliverables.js"
