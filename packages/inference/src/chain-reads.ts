@@ -44,7 +44,9 @@ export const readServicePage = (
   limit: number,
 ): Effect.Effect<{ readonly services: ReadonlyArray<InferenceService>; readonly total: number }, ReadError> =>
   Effect.gen(function* () {
-    const result = yield* readCall("InferenceServing.getAllServices", () => serving(chain).getAllServices(offset, limit))
+    const result = yield* readCall("InferenceServing.getAllServices", () =>
+      serving(chain).getAllServices(offset, limit),
+    )
     const services = yield* Effect.forEach(Array.from(result[0]), (s) =>
       decodeChainStruct(InferenceService, "InferenceServing.getAllServices")(s),
     )

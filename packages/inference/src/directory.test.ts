@@ -6,7 +6,7 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { inferenceServing } from "@0g-compute/contracts"
-import { type Devnet, DEVNET_PROVIDER_STAKE, type InferenceProvider } from "@0g-compute/devnet"
+import { DEVNET_PROVIDER_STAKE, type Devnet, type InferenceProvider } from "@0g-compute/devnet"
 import { Redacted } from "effect"
 import { Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -31,7 +31,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => bad.listen(0, "127.0.0.1", resolve))
   const url = `http://127.0.0.1:${(bad.address() as AddressInfo).port}`
   user = await userClient(devnet, 0)
-  const wallet = new Wallet(Redacted.value((devnet.accounts.users[4] as { privateKey: Redacted.Redacted<string> }).privateKey), user.provider)
+  const wallet = new Wallet(
+    Redacted.value((devnet.accounts.users[4] as { privateKey: Redacted.Redacted<string> }).privateKey),
+    user.provider,
+  )
   badProvider = wallet.address
   const tx = await inferenceServing(devnet.addresses.inference, wallet).addOrUpdateService(
     {
@@ -106,7 +109,12 @@ describe("model catalogue", () => {
   it("reads the provider's /v1/models", async () => {
     const p = providers[0] as InferenceProvider
     const catalog = await reader.listModels(p.providerAddress)
-    expect(catalog).toMatchObject({ provider: p.providerAddress, defaultModel: p.model, source: "provider", multiModel: false })
+    expect(catalog).toMatchObject({
+      provider: p.providerAddress,
+      defaultModel: p.model,
+      source: "provider",
+      multiModel: false,
+    })
     expect(catalog.models.map((m) => m.id)).toEqual([p.model])
     expect(catalog.models[0]?.contextLength).toBe(8192)
   })
@@ -130,7 +138,10 @@ describe("model catalogue", () => {
     const f = user.client.fetch(badProvider)
     const s = await reader.getService(badProvider)
     await expect(
-      f(`${s.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify({ model: "bad-model", messages: [] }) }),
+      f(`${s.url}/v1/proxy/chat/completions`, {
+        method: "POST",
+        body: JSON.stringify({ model: "bad-model", messages: [] }),
+      }),
     ).rejects.toMatchObject({ _tag: "ServiceNotVerifiable", provider: badProvider })
   })
 })

@@ -52,7 +52,9 @@ export type LookupError = ServiceNotFound | InvalidAddress | ReadError
 export interface DirectoryShape {
   readonly list: (options?: ListServicesOptions) => Effect.Effect<ServicePage, ReadError>
   /** Every page. */
-  readonly listAll: (options?: Omit<ListServicesOptions, "offset" | "limit">) => Effect.Effect<ReadonlyArray<ServiceView>, ReadError>
+  readonly listAll: (
+    options?: Omit<ListServicesOptions, "offset" | "limit">,
+  ) => Effect.Effect<ReadonlyArray<ServiceView>, ReadError>
   /** Reads the service from chain now (and refreshes the cache). */
   readonly get: (provider: string) => Effect.Effect<ServiceView, LookupError>
   /** The cached service, read once when missing. What the request path uses. */

@@ -3,16 +3,24 @@
  * who never touch Effect, and `createInferenceReader(...)` for read-only use (no key). One runtime built from the
  * layers; every method rejects with the typed error itself (an `Error` with `_tag` and fields).
  */
+
+import type { TxResult } from "@0g-compute/contracts"
 import { type FacadeRuntime, makeFacadeRuntime, parseZG } from "@0g-compute/core"
 import { Effect } from "effect"
-import type { TxResult } from "@0g-compute/contracts"
-import { type ApiKeyList, ApiKeys, type CreateApiKeyOptions, type CreatedApiKey } from "./auth/api-keys.js"
-import { RequestAuth } from "./auth/session.js"
 import type { AttestationOptions, AttestationReport } from "./attestation/report.js"
 import { type AcknowledgeOptions, type AcknowledgeResult, Attestation } from "./attestation/service.js"
+import { type ApiKeyList, ApiKeys, type CreateApiKeyOptions, type CreatedApiKey } from "./auth/api-keys.js"
+import { RequestAuth } from "./auth/session.js"
 import { Directory, type ListServicesOptions, type ModelCatalog, type ServicePage } from "./directory.js"
 import type { InferenceFetch, InferenceFetchOptions } from "./fetch/adapter.js"
-import { type EnsureResult, Funding, type FundingPolicy, type FundingStatus, type TopUpOptions, type TopUpStats } from "./funding.js"
+import {
+  type EnsureResult,
+  Funding,
+  type FundingPolicy,
+  type FundingStatus,
+  type TopUpOptions,
+  type TopUpStats,
+} from "./funding.js"
 import {
   type ConnectionOptions,
   type InferenceReadServices,
@@ -49,7 +57,10 @@ export interface InferenceReader {
 export interface InferenceClient extends InferenceReader {
   /** The wallet address (EIP-55). */
   readonly address: string
-  acknowledge(provider: string, options?: Omit<AcknowledgeOptions, "fund"> & { readonly fund?: AmountInput }): Promise<AcknowledgeResult>
+  acknowledge(
+    provider: string,
+    options?: Omit<AcknowledgeOptions, "fund"> & { readonly fund?: AmountInput },
+  ): Promise<AcknowledgeResult>
   fundingStatus(provider: string, policy?: FundingPolicy): Promise<FundingStatus>
   ensureFunded(provider: string, policy?: FundingPolicy): Promise<EnsureResult>
   startAutoTopUp(provider: string, options?: TopUpOptions): Promise<AutoTopUp>

@@ -54,7 +54,9 @@ export interface EnsureResult {
 }
 
 export type FundingError = InvalidAddress | LookupError | ReadError | SessionError | TransferError
-type TransferError = Ledger["Service"]["transfer"] extends (...a: never[]) => Effect.Effect<unknown, infer E> ? E : never
+type TransferError = Ledger["Service"]["transfer"] extends (...a: never[]) => Effect.Effect<unknown, infer E>
+  ? E
+  : never
 
 export interface TopUpStats {
   readonly checks: number
@@ -69,7 +71,11 @@ export interface TopUpOptions extends FundingPolicy {
   readonly intervalMs?: number
   /** Also check once local spend with this provider grew by this much since the last check. Default headroom / 4. */
   readonly wakeAfterSpend?: bigint
-  readonly onEvent?: (event: { readonly _tag: "Checked"; readonly result: EnsureResult } | { readonly _tag: "Failed"; readonly error: FundingError }) => void
+  readonly onEvent?: (
+    event:
+      | { readonly _tag: "Checked"; readonly result: EnsureResult }
+      | { readonly _tag: "Failed"; readonly error: FundingError },
+  ) => void
 }
 
 export interface TopUpHandle {
@@ -115,7 +121,10 @@ export const makeFunding = Effect.gen(function* () {
 
   const lockOf = (key: string) => {
     let s = locks.get(key)
-    if (s === undefined) locks.set(key, (s = Semaphore.makeUnsafe(1)))
+    if (s === undefined) {
+      s = Semaphore.makeUnsafe(1)
+      locks.set(key, s)
+    }
     return s
   }
 
@@ -239,4 +248,3 @@ export const makeFunding = Effect.gen(function* () {
 
   return Funding.of({ status, ensure, startAutoTopUp })
 })
-

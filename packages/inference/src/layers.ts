@@ -9,8 +9,8 @@ import {
   type ContractAddresses,
   chainLayerFromProvider,
   chainLayerFromRpc,
-  NETWORKS,
   type InvalidPrivateKey,
+  NETWORKS,
   type NetworkName,
   type RpcError,
   type Wallet,
@@ -19,10 +19,10 @@ import {
 } from "@0g-compute/core"
 import { Effect, Layer, Redacted } from "effect"
 import type { Provider, Signer } from "ethers"
+import { Attestation } from "./attestation/service.js"
 import { ApiKeys } from "./auth/api-keys.js"
 import { KeyStore, type KeyStoreShape } from "./auth/key-store.js"
 import { RequestAuth } from "./auth/session.js"
-import { Attestation } from "./attestation/service.js"
 import { InferenceConfig, type InferenceConfigShape, inferenceConfigLayer } from "./config.js"
 import { Directory } from "./directory.js"
 import { Funding } from "./funding.js"
@@ -30,10 +30,12 @@ import { InferenceRequests } from "./requests.js"
 import { UsageMeter } from "./usage.js"
 
 /** Every inference service. */
-export const InferenceLive = Layer.mergeAll(Attestation.layer, Funding.layer, ApiKeys.layer, InferenceRequests.layer).pipe(
-  Layer.provideMerge(Layer.mergeAll(RequestAuth.layer, UsageMeter.layer)),
-  Layer.provideMerge(Directory.layer),
-)
+export const InferenceLive = Layer.mergeAll(
+  Attestation.layer,
+  Funding.layer,
+  ApiKeys.layer,
+  InferenceRequests.layer,
+).pipe(Layer.provideMerge(Layer.mergeAll(RequestAuth.layer, UsageMeter.layer)), Layer.provideMerge(Directory.layer))
 
 /** Discovery and attestation reports, without a wallet. */
 export const InferenceReadOnly = Attestation.layerReadOnly.pipe(Layer.provideMerge(Directory.layer))
@@ -86,7 +88,9 @@ const walletLayer = (o: ConnectionOptions): Layer.Layer<Wallet, RpcError | Inval
 }
 
 const configLayer = (o: ConnectionOptions) =>
-  o.config === undefined ? Layer.succeed(InferenceConfig, InferenceConfig.defaultValue()) : inferenceConfigLayer(o.config)
+  o.config === undefined
+    ? Layer.succeed(InferenceConfig, InferenceConfig.defaultValue())
+    : inferenceConfigLayer(o.config)
 
 /** The full stack for a signing client. Fails to build without `signer` or `privateKey`. */
 export const inferenceLayerFromOptions = (o: ConnectionOptions) => {
@@ -100,10 +104,9 @@ export const inferenceLayerFromOptions = (o: ConnectionOptions) => {
 }
 
 /** The read-only stack (discovery, model catalogues, attestation reports). */
-export const inferenceReadLayerFromOptions = (o: Omit<ConnectionOptions, "signer" | "privateKey" | "keyStore" | "tx">) =>
-  InferenceReadOnly.pipe(Layer.provideMerge(chainLayer(o)), Layer.provideMerge(configLayer(o)))
-
-
+export const inferenceReadLayerFromOptions = (
+  o: Omit<ConnectionOptions, "signer" | "privateKey" | "keyStore" | "tx">,
+) => InferenceReadOnly.pipe(Layer.provideMerge(chainLayer(o)), Layer.provideMerge(configLayer(o)))
 
 /** Everything the full stack provides: the inference services plus Chain, Wallet, Ledger, TxEngine, KeyStore, config. */
 export type InferenceStack = Layer.Success<ReturnType<typeof inferenceLayerFromOptions>>

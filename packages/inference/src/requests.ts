@@ -24,7 +24,10 @@ export interface OpenAIClientOptions {
 
 export interface InferenceRequestsShape {
   readonly fetch: (provider: string, options?: InferenceFetchOptions) => InferenceFetch
-  readonly openAIOptions: (provider: string, options?: InferenceFetchOptions) => Effect.Effect<OpenAIClientOptions, LookupError>
+  readonly openAIOptions: (
+    provider: string,
+    options?: InferenceFetchOptions,
+  ) => Effect.Effect<OpenAIClientOptions, LookupError>
 }
 
 export class InferenceRequests extends Context.Service<InferenceRequests, InferenceRequestsShape>()(
@@ -41,13 +44,19 @@ export class InferenceRequests extends Context.Service<InferenceRequests, Infere
         usage: yield* UsageMeter,
         config: yield* InferenceConfig,
       }
-      const fetch = (provider: string, options?: InferenceFetchOptions) => makeInferenceFetch(provider, context, services, options)
+      const fetch = (provider: string, options?: InferenceFetchOptions) =>
+        makeInferenceFetch(provider, context, services, options)
       const openAIOptions = Effect.fn("InferenceRequests.openAIOptions")(function* (
         provider: string,
         options?: InferenceFetchOptions,
       ) {
         const service = yield* services.directory.cached(provider)
-        return { baseURL: `${service.url}/v1/proxy`, apiKey: "unused", fetch: fetch(service.provider, options), maxRetries: 0 }
+        return {
+          baseURL: `${service.url}/v1/proxy`,
+          apiKey: "unused",
+          fetch: fetch(service.provider, options),
+          maxRetries: 0,
+        }
       })
       return InferenceRequests.of({ fetch, openAIOptions })
     }),

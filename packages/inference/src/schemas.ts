@@ -19,7 +19,10 @@ export type SignaturePayload = typeof SignaturePayload.Type
 /** `GET /v1/user/{addr}/unsettledfee`. */
 export const UnsettledFeeBody = Schema.Struct({
   userAddress: Schema.optionalKey(Schema.String),
-  unsettledFee: Schema.Union([Digits, Schema.Number.pipe(Schema.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0)))]),
+  unsettledFee: Schema.Union([
+    Digits,
+    Schema.Number.pipe(Schema.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0))),
+  ]),
 })
 
 /** One entry of `GET /v1/models`; model-card fields beyond `id` are kept as they came. */
@@ -75,7 +78,8 @@ export const decodeProviderJson =
 export const parseProviderJson = (text: string, provider: string, what: string) =>
   Effect.try({
     try: () => JSON.parse(text) as unknown,
-    catch: () => new MalformedProviderResponse({ provider, what, detail: `not JSON: ${JSON.stringify(text.slice(0, 80))}` }),
+    catch: () =>
+      new MalformedProviderResponse({ provider, what, detail: `not JSON: ${JSON.stringify(text.slice(0, 80))}` }),
   })
 
 /** Parses `additionalInfo`: the decoded keys, or the reason it is unusable. */
@@ -86,7 +90,10 @@ export const parseAdditionalInfo = (raw: string): Result.Result<AdditionalInfo, 
   } catch {
     return Result.fail("additionalInfo is not valid JSON")
   }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) return Result.fail("additionalInfo is not a JSON object")
+  if (typeof json !== "object" || json === null || Array.isArray(json))
+    return Result.fail("additionalInfo is not a JSON object")
   const r = Schema.decodeUnknownResult(AdditionalInfo)(json)
-  return Result.isSuccess(r) ? Result.succeed(r.success) : Result.fail(`additionalInfo: ${r.failure.message.split("\n")[0]}`)
+  return Result.isSuccess(r)
+    ? Result.succeed(r.success)
+    : Result.fail(`additionalInfo: ${r.failure.message.split("\n")[0]}`)
 }

@@ -53,9 +53,11 @@ export const toServiceView = (s: InferenceService): ServiceView => {
   const separated = info?.TargetSeparated === true
   const target = info?.TargetTeeAddress ?? ""
   let notVerifiableReason: string | undefined
-  if (s.verifiability !== "TeeML") notVerifiableReason = `verifiability is ${JSON.stringify(s.verifiability)}, not "TeeML"`
+  if (s.verifiability !== "TeeML")
+    notVerifiableReason = `verifiability is ${JSON.stringify(s.verifiability)}, not "TeeML"`
   else if (Result.isFailure(parsed)) notVerifiableReason = parsed.failure
-  else if (separated && !/^0x[0-9a-fA-F]{40}$/.test(target)) notVerifiableReason = "separated TEE without a TargetTeeAddress"
+  else if (separated && !/^0x[0-9a-fA-F]{40}$/.test(target))
+    notVerifiableReason = "separated TEE without a TargetTeeAddress"
   else if (/^0x0{40}$/.test(s.teeSignerAddress)) notVerifiableReason = "no TEE signer address"
   return {
     provider: s.provider,
@@ -78,7 +80,11 @@ export const toServiceView = (s: InferenceService): ServiceView => {
 }
 
 /** The provider's fee for a usage (§6.1): prompt × inputPrice + completion × outputPrice. */
-export const feeOf = (service: Pick<ServiceView, "inputPrice" | "outputPrice">, promptTokens: number, completionTokens: number) => {
+export const feeOf = (
+  service: Pick<ServiceView, "inputPrice" | "outputPrice">,
+  promptTokens: number,
+  completionTokens: number,
+) => {
   const inputFee = BigInt(promptTokens) * service.inputPrice.perToken
   const outputFee = BigInt(completionTokens) * service.outputPrice.perToken
   return { inputFee, outputFee, fee: inputFee + outputFee }

@@ -32,7 +32,10 @@ describe("attestation report of a devnet provider", () => {
     expect(report.verdict).toBe("devnet")
     expect(report.teeSignerAddress).toBe(provider.teeSignerAddress)
     expect(report.checks.quoteFetched.status).toBe("pass")
-    expect(report.checks.signerBound).toMatchObject({ status: "pass", detail: expect.stringMatching(/not hardware-signed/) })
+    expect(report.checks.signerBound).toMatchObject({
+      status: "pass",
+      detail: expect.stringMatching(/not hardware-signed/),
+    })
     expect(report.checks.composeHash.status).toBe("pass")
     expect(report.checks.quoteSignature.status).toBe("devnet")
     expect(report.checks.eventLogReplay.status).toBe("devnet")
@@ -58,7 +61,10 @@ describe("acknowledge", () => {
     const created = await user.client.acknowledge(provider.providerAddress, { allowDevnet: true, fund: "1.5" })
     expect(created.onChain).toBe("created")
     expect(await user.provider.getTransactionCount(user.address)).toBe(nonce + 1)
-    const account = await inferenceServing(devnet.addresses.inference, user.provider).getAccount(user.address, provider.providerAddress)
+    const account = await inferenceServing(devnet.addresses.inference, user.provider).getAccount(
+      user.address,
+      provider.providerAddress,
+    )
     expect(account.acknowledged).toBe(true)
     expect(account.balance).toBe(ZG("1.5"))
     const again = await user.client.acknowledge(provider.providerAddress, { allowDevnet: true, fund: "1" })
@@ -90,7 +96,10 @@ describe("acknowledge", () => {
       await res.text()
       const report = await pricey.settleNow()
       expect(report.items[0]?.status).toBe(1) // PARTIAL: the fee exceeded the balance, all of it was taken
-      const wallet = new Wallet(Redacted.value((devnet.accounts.users[0] as { privateKey: Redacted.Redacted<string> }).privateKey), user.provider)
+      const wallet = new Wallet(
+        Redacted.value((devnet.accounts.users[0] as { privateKey: Redacted.Redacted<string> }).privateKey),
+        user.provider,
+      )
       const serving = inferenceServing(devnet.addresses.inference, wallet)
       await (await serving.acknowledgeTEESigner(pricey.providerAddress, false)).wait()
       expect((await serving.getAccount(user.address, pricey.providerAddress)).acknowledged).toBe(false)

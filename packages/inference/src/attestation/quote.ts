@@ -121,7 +121,8 @@ export const checkComposeHash = (q: ParsedQuote, teeVerifier: string): Effect.Ef
     }
     if (q.appCompose === undefined) return { status: "fail", detail: "tcb_info.app_compose is missing" } as const
     const event = q.eventLog.find((e) => e.event === "compose-hash")
-    if (event?.eventPayload === undefined) return { status: "fail", detail: "no compose-hash event in the event log" } as const
+    if (event?.eventPayload === undefined)
+      return { status: "fail", detail: "no compose-hash event in the event log" } as const
     const actual = toHexString(yield* digest("SHA-256", new TextEncoder().encode(q.appCompose)))
     return actual === event.eventPayload.toLowerCase()
       ? ({ status: "pass", detail: `sha256(app_compose) = ${actual}` } as const)

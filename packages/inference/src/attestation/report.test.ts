@@ -10,7 +10,12 @@ import { parseQuoteBody, replayRtmr3, signerInReportData } from "./quote.js"
 import { assessQuote } from "./report.js"
 
 const signer = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
-const service = { provider: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", url: "http://x", teeSignerAddress: signer, teeVerifier: "dstack" }
+const service = {
+  provider: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+  url: "http://x",
+  teeSignerAddress: signer,
+  teeVerifier: "dstack",
+}
 const reportData = (text: string) => {
   const b = new Uint8Array(64)
   b.set(new TextEncoder().encode(text))
@@ -78,7 +83,9 @@ describe("RTMR3 replay", () => {
   const eventDigest = (type: number, name: string, payloadHex: string) => {
     const t = Buffer.alloc(4)
     t.writeUInt32LE(type)
-    return sha384(Buffer.concat([t, Buffer.from(":"), Buffer.from(name), Buffer.from(":"), Buffer.from(payloadHex, "hex")]))
+    return sha384(
+      Buffer.concat([t, Buffer.from(":"), Buffer.from(name), Buffer.from(":"), Buffer.from(payloadHex, "hex")]),
+    )
   }
   const events = [
     { name: "app-id", payload: "aa".repeat(20) },
@@ -102,7 +109,9 @@ describe("RTMR3 replay", () => {
 
   it("fails when an event's digest does not match its content", async () => {
     const q = parseQuoteBody({
-      event_log: [{ imr: 3, event_type: 0x08000001, event: "compose-hash", event_payload: composeHash, digest: "00".repeat(48) }],
+      event_log: [
+        { imr: 3, event_type: 0x08000001, event: "compose-hash", event_payload: composeHash, digest: "00".repeat(48) },
+      ],
     })
     expect(await Effect.runPromise(replayRtmr3(q.eventLog))).toMatchObject({ error: expect.stringMatching(/digest/) })
   })

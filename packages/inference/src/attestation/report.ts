@@ -97,7 +97,8 @@ export const assessQuote = (
     let quoteSignature: AttestationCheck
     if (environment === "devnet") quoteSignature = check("devnet", "devnet quote: emulated, not signed by TEE hardware")
     else if (environment === "mock") quoteSignature = check("fail", "broker mock quote: not a hardware quote")
-    else if (environment === "none" || q.quoteBytes === undefined) quoteSignature = check("fail", "no TDX quote in the response")
+    else if (environment === "none" || q.quoteBytes === undefined)
+      quoteSignature = check("fail", "no TDX quote in the response")
     else {
       const result = yield* Effect.result(verifyTdxQuote(q.quoteBytes, options))
       if (result._tag === "Failure") {
@@ -123,7 +124,8 @@ export const assessQuote = (
     if (hwData !== undefined && jsonData !== undefined && padded(jsonData) !== hwData) {
       signerBound = check("fail", "the JSON report_data differs from the REPORTDATA inside the quote")
     } else {
-      const source = hwData !== undefined ? Uint8Array.from(hwData.match(/../g) ?? [], (h) => Number.parseInt(h, 16)) : jsonData
+      const source =
+        hwData !== undefined ? Uint8Array.from(hwData.match(/../g) ?? [], (h) => Number.parseInt(h, 16)) : jsonData
       const named = source === undefined ? undefined : signerInReportData(source)
       const where = hwData !== undefined ? "the quote's REPORTDATA" : "report_data (not hardware-signed)"
       signerBound =
@@ -152,15 +154,31 @@ export const assessQuote = (
             ? check("fail", "the event log has no RTMR3 events")
             : replay.rtmr3 === verified.measurements.rtmr3
               ? check("pass", `${replay.events} runtime events replay to RTMR3`)
-              : check("fail", `runtime events replay to ${replay.rtmr3}, the quote's RTMR3 is ${verified.measurements.rtmr3}`)
+              : check(
+                  "fail",
+                  `runtime events replay to ${replay.rtmr3}, the quote's RTMR3 is ${verified.measurements.rtmr3}`,
+                )
     }
 
     const gpuEvidence = q.hasGpuEvidence
       ? check("skipped", "NVIDIA evidence present; not verified by this client")
       : check("skipped", "no GPU evidence")
 
-    const checks = { quoteFetched: check("pass", "quote JSON received"), signerBound, composeHash, quoteSignature, eventLogReplay, gpuEvidence }
-    const required: ReadonlyArray<CheckName> = ["quoteFetched", "signerBound", "composeHash", "quoteSignature", "eventLogReplay"]
+    const checks = {
+      quoteFetched: check("pass", "quote JSON received"),
+      signerBound,
+      composeHash,
+      quoteSignature,
+      eventLogReplay,
+      gpuEvidence,
+    }
+    const required: ReadonlyArray<CheckName> = [
+      "quoteFetched",
+      "signerBound",
+      "composeHash",
+      "quoteSignature",
+      "eventLogReplay",
+    ]
     const failed = required.filter((n) => checks[n].status !== "pass" && checks[n].status !== "skipped")
     const verdict =
       failed.length === 0
@@ -168,7 +186,15 @@ export const assessQuote = (
         : environment === "devnet" && failed.every((n) => checks[n].status === "devnet")
           ? "devnet"
           : "unverified"
-    return { ...base, environment, checks, tdx, verdict, failed, fetchedAt: options.fetchedAt } satisfies AttestationReport
+    return {
+      ...base,
+      environment,
+      checks,
+      tdx,
+      verdict,
+      failed,
+      fetchedAt: options.fetchedAt,
+    } satisfies AttestationReport
   })
 
 export type QuoteFetchError = ProviderUnreachable | ProviderRejection | MalformedProviderResponse
@@ -192,4 +218,3 @@ export const reportAccepted = (
   report.verdict === "verified" ||
   options.allowUnverified === true ||
   (report.verdict === "devnet" && options.allowDevnet === true)
-

@@ -7,7 +7,14 @@
  * - no sub-account → created with `fund` through the Ledger (transferFund acknowledges automatically; no redundant
  *   second transaction), or `SubAccountMissing` when no `fund` was given — never a hidden transfer.
  */
-import { type ContractRevert, inferenceServing, Ledger, TxEngine, type TxError, type TxResult } from "@0g-compute/contracts"
+import {
+  type ContractRevert,
+  inferenceServing,
+  Ledger,
+  TxEngine,
+  type TxError,
+  type TxResult,
+} from "@0g-compute/contracts"
 import { Chain, SignerRequired, Wallet } from "@0g-compute/core"
 import { Clock, Context, Effect, Layer, Option } from "effect"
 import { readAccount } from "../chain-reads.js"
@@ -31,7 +38,9 @@ export interface AcknowledgeResult {
   readonly tx: TxResult | undefined
 }
 
-type TransferError = Ledger["Service"]["transfer"] extends (...a: never[]) => Effect.Effect<unknown, infer E> ? E : never
+type TransferError = Ledger["Service"]["transfer"] extends (...a: never[]) => Effect.Effect<unknown, infer E>
+  ? E
+  : never
 
 export interface AttestationShape {
   readonly report: (provider: string, options?: AttestationOptions) => Effect.Effect<AttestationReport, LookupError>
@@ -88,7 +97,10 @@ export const makeAttestation = (directory: Directory["Service"], writer: Writer 
     return yield* attestService(service, { ...options, pccsUrl: options.pccsUrl ?? config.pccsUrl, fetchedAt })
   })
 
-  const acknowledge = Effect.fn("Attestation.acknowledge")(function* (provider: string, options: AcknowledgeOptions = {}) {
+  const acknowledge = Effect.fn("Attestation.acknowledge")(function* (
+    provider: string,
+    options: AcknowledgeOptions = {},
+  ) {
     const r = yield* report(provider, options)
     if (!reportAccepted(r, options)) return yield* new AttestationRejected({ provider: r.provider, failed: r.failed })
     const service = yield* directory.cached(r.provider)
@@ -104,7 +116,11 @@ export const makeAttestation = (directory: Directory["Service"], writer: Writer 
     if (Option.isSome(account)) {
       const serving = inferenceServing(writer.chain.contracts.inference, writer.chain.provider)
       const populated = yield* Effect.promise(() => serving.acknowledgeTEESigner.populateTransaction(r.provider, true))
-      const tx = yield* writer.tx.send({ to: writer.chain.contracts.inference, data: populated.data, contract: "InferenceServing" })
+      const tx = yield* writer.tx.send({
+        to: writer.chain.contracts.inference,
+        data: populated.data,
+        contract: "InferenceServing",
+      })
       return { report: r, onChain: "acknowledged", tx } satisfies AcknowledgeResult
     }
     if (options.fund === undefined) return yield* new SubAccountMissing({ user, provider: r.provider })
@@ -114,4 +130,3 @@ export const makeAttestation = (directory: Directory["Service"], writer: Writer 
 
   return { report, acknowledge }
 }
-

@@ -124,10 +124,16 @@ describe("collateral from a PCCS", () => {
         res.end(toBytes(collateral.pck_crl))
       } else if (path.endsWith("/tdx/certification/v4/tcb")) {
         res.writeHead(200, { "TCB-Info-Issuer-Chain": encodeURIComponent(collateral.tcb_info_issuer_chain) })
-        res.end(`{"tcbInfo":${collateral.tcb_info},"signature":"${toBytes(collateral.tcb_info_signature).toString("hex")}"}`)
+        res.end(
+          `{"tcbInfo":${collateral.tcb_info},"signature":"${toBytes(collateral.tcb_info_signature).toString("hex")}"}`,
+        )
       } else if (path.endsWith("/tdx/certification/v4/qe/identity")) {
-        res.writeHead(200, { "SGX-Enclave-Identity-Issuer-Chain": encodeURIComponent(collateral.qe_identity_issuer_chain) })
-        res.end(`{"enclaveIdentity":${collateral.qe_identity},"signature":"${toBytes(collateral.qe_identity_signature).toString("hex")}"}`)
+        res.writeHead(200, {
+          "SGX-Enclave-Identity-Issuer-Chain": encodeURIComponent(collateral.qe_identity_issuer_chain),
+        })
+        res.end(
+          `{"enclaveIdentity":${collateral.qe_identity},"signature":"${toBytes(collateral.qe_identity_signature).toString("hex")}"}`,
+        )
       } else if (path.endsWith("/sgx/certification/v4/rootcacrl")) {
         res.end(toBytes(collateral.root_ca_crl).toString("hex"))
       } else {
@@ -146,7 +152,9 @@ describe("collateral from a PCCS", () => {
   })
 
   it("fails with CollateralUnavailable when the PCCS is down", async () => {
-    const e = await Effect.runPromise(Effect.flip(verifyTdxQuote(quote, { pccsUrl: "http://127.0.0.1:9", nowSeconds: NOW })))
+    const e = await Effect.runPromise(
+      Effect.flip(verifyTdxQuote(quote, { pccsUrl: "http://127.0.0.1:9", nowSeconds: NOW })),
+    )
     expect(e._tag).toBe("CollateralUnavailable")
   })
 })

@@ -28,7 +28,12 @@ export interface TdxCollateral {
 }
 
 /** TCB statuses that mean "genuine and patched enough"; anything else fails the quote check by default. */
-export const DEFAULT_ACCEPTED_TCB = ["UpToDate", "SWHardeningNeeded", "ConfigurationNeeded", "ConfigurationAndSWHardeningNeeded"]
+export const DEFAULT_ACCEPTED_TCB = [
+  "UpToDate",
+  "SWHardeningNeeded",
+  "ConfigurationNeeded",
+  "ConfigurationAndSWHardeningNeeded",
+]
 
 export interface TdxMeasurements {
   readonly reportData: string
@@ -63,7 +68,10 @@ export interface VerifyTdxOptions {
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("")
 
 /** Fetches the collateral for a quote from a PCCS (Intel PCS API v4 layout). */
-export const fetchTdxCollateral = (quote: Uint8Array, pccsUrl: string): Effect.Effect<TdxCollateral, CollateralUnavailable> =>
+export const fetchTdxCollateral = (
+  quote: Uint8Array,
+  pccsUrl: string,
+): Effect.Effect<TdxCollateral, CollateralUnavailable> =>
   Effect.tryPromise({
     try: async () => (await loadDcap()).getCollateral(pccsUrl, quote) as Promise<TdxCollateral>,
     catch: (cause) => new CollateralUnavailable({ pccsUrl, cause }),
@@ -86,7 +94,8 @@ export const verifyTdxQuote = (
       try {
         const verified = dcap.verify(quote, collateral as Parameters<Dcap["verify"]>[1], now)
         const td = verified.report.asTd15()?.base ?? verified.report.asTd10()
-        if (td === null) return { _tag: "Failed", reason: "the quote is an SGX quote, not a TDX quote", verifiedAt: now }
+        if (td === null)
+          return { _tag: "Failed", reason: "the quote is an SGX quote, not a TDX quote", verifiedAt: now }
         return {
           _tag: "Verified",
           tcbStatus: verified.status,

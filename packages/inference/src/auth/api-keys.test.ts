@@ -68,14 +68,19 @@ describe("API keys", () => {
     expect(list1.keys.find((k) => k.tokenId === 0)?.status).toBe("active")
     const next = await user.client.apiKeys.create(provider.providerAddress)
     expect(next.tokenId).toBe(2)
-    await expect(user.client.apiKeys.create(provider.providerAddress, { tokenId: 1 })).rejects.toMatchObject({ reason: "revoked" })
+    await expect(user.client.apiKeys.create(provider.providerAddress, { tokenId: 1 })).rejects.toMatchObject({
+      reason: "revoked",
+    })
   })
 
   it("revoke-all starts a new generation: every old key dies at the provider, ids are free again", async () => {
     const old = await user.client.apiKeys.create(provider.providerAddress)
     expect((await hello(plainClient(old.apiKey))).choices).toHaveLength(1)
     await user.client.apiKeys.revokeAll(provider.providerAddress)
-    const err = await hello(plainClient(old.apiKey)).then(() => undefined, (e: unknown) => e)
+    const err = await hello(plainClient(old.apiKey)).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(err).toMatchObject({ status: 401 })
     expect(String((err as Error).message)).toMatch(/revoked/)
     const list = await user.client.apiKeys.list(provider.providerAddress)
@@ -89,7 +94,9 @@ describe("API keys", () => {
   it("needs a sub-account to revoke", async () => {
     const other = await userClient(devnet, 1)
     try {
-      await expect(other.client.apiKeys.revokeAll(provider.providerAddress)).rejects.toMatchObject({ _tag: "SubAccountMissing" })
+      await expect(other.client.apiKeys.revokeAll(provider.providerAddress)).rejects.toMatchObject({
+        _tag: "SubAccountMissing",
+      })
     } finally {
       await other.close()
     }

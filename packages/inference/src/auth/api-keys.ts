@@ -56,7 +56,10 @@ export interface ApiKeysShape {
   readonly create: (
     provider: string,
     options?: CreateApiKeyOptions,
-  ) => Effect.Effect<CreatedApiKey, InvalidAddress | ReadError | KeyStoreError | ApiKeyIdsExhausted | ApiKeyIdUnavailable | SessionError>
+  ) => Effect.Effect<
+    CreatedApiKey,
+    InvalidAddress | ReadError | KeyStoreError | ApiKeyIdsExhausted | ApiKeyIdUnavailable | SessionError
+  >
   readonly list: (provider: string) => Effect.Effect<ApiKeyList, InvalidAddress | ReadError | KeyStoreError>
   /** Sets the revocation bits of `tokenIds` on chain (one transaction). */
   readonly revoke: (
@@ -64,7 +67,9 @@ export interface ApiKeysShape {
     tokenIds: number | ReadonlyArray<number>,
   ) => Effect.Effect<TxResult, InvalidAddress | ReadError | SubAccountMissing | ApiKeyIdUnavailable | TxFailure>
   /** `revokeAllTokens`: generation + 1, every API key and session token of this account dies. */
-  readonly revokeAll: (provider: string) => Effect.Effect<TxResult, InvalidAddress | ReadError | SubAccountMissing | TxFailure>
+  readonly revokeAll: (
+    provider: string,
+  ) => Effect.Effect<TxResult, InvalidAddress | ReadError | SubAccountMissing | TxFailure>
 }
 
 export class ApiKeys extends Context.Service<ApiKeys, ApiKeysShape>()("zg/inference/ApiKeys") {
@@ -112,7 +117,8 @@ export const makeApiKeys = (
           if (!Number.isInteger(tokenId) || tokenId < 0 || tokenId > MAX_ID) {
             return yield* new ApiKeyIdUnavailable({ provider: p, tokenId, reason: "out-of-range" })
           }
-          if (bitSet(state.bitmap, tokenId)) return yield* new ApiKeyIdUnavailable({ provider: p, tokenId, reason: "revoked" })
+          if (bitSet(state.bitmap, tokenId))
+            return yield* new ApiKeyIdUnavailable({ provider: p, tokenId, reason: "revoked" })
           if (taken.has(tokenId)) return yield* new ApiKeyIdUnavailable({ provider: p, tokenId, reason: "issued" })
         } else {
           for (let id = 0; id <= MAX_ID && tokenId === undefined; id++) {
@@ -172,7 +178,9 @@ export const makeApiKeys = (
   })
 
   const requireAccount = (p: string) =>
-    Effect.flatMap(accountState(p), (s) => (s.exists ? Effect.succeed(s) : Effect.fail(new SubAccountMissing({ user, provider: p }))))
+    Effect.flatMap(accountState(p), (s) =>
+      s.exists ? Effect.succeed(s) : Effect.fail(new SubAccountMissing({ user, provider: p })),
+    )
 
   const revoke = Effect.fn("ApiKeys.revoke")(function* (provider: string, tokenIds: number | ReadonlyArray<number>) {
     const p = yield* parseAddress(provider)
@@ -184,7 +192,9 @@ export const makeApiKeys = (
     }
     yield* requireAccount(p)
     const populated = yield* Effect.promise(() =>
-      ids.length === 1 ? serving.revokeToken.populateTransaction(p, ids[0] ?? 0) : serving.revokeTokens.populateTransaction(p, ids),
+      ids.length === 1
+        ? serving.revokeToken.populateTransaction(p, ids[0] ?? 0)
+        : serving.revokeTokens.populateTransaction(p, ids),
     )
     return yield* tx.send({ to: chain.contracts.inference, data: populated.data, contract: "InferenceServing" })
   })

@@ -11,8 +11,9 @@
  *    stream: at the end, before `[DONE]` is delivered (a failed verification errors the stream);
  * 6. records usage and fee (tokens × on-chain prices) in the `UsageMeter`.
  */
-import { Cause, type Context, Effect, Exit, Redacted } from "effect"
+
 import { bodyHashHex, parseApiKey } from "@0g-compute/crypto"
+import { Cause, type Context, Effect, Exit, Redacted } from "effect"
 import type { RequestAuth } from "../auth/session.js"
 import { InferenceConfig, type InferenceConfigShape } from "../config.js"
 import type { Directory } from "../directory.js"
@@ -53,7 +54,9 @@ const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "obj
 const AUTH_RETRY_TAGS = new Set(["TokenExpired", "TokenRevoked", "TokenRejected"])
 
 const newRequestId = () =>
-  typeof globalThis.crypto?.randomUUID === "function" ? globalThis.crypto.randomUUID() : `${Date.now()}-${Math.random()}`
+  typeof globalThis.crypto?.randomUUID === "function"
+    ? globalThis.crypto.randomUUID()
+    : `${Date.now()}-${Math.random()}`
 
 const bodyBytes = async (body: BodyInit | null | undefined, headers: Headers): Promise<Uint8Array | undefined> => {
   if (body === null || body === undefined) return undefined
@@ -79,7 +82,11 @@ interface Prepared {
 }
 
 /** Resolves the request the caller built into exactly what we will send. */
-const prepare = async (service: ServiceView, input: RequestInfo | URL, init: RequestInit | undefined): Promise<Prepared> => {
+const prepare = async (
+  service: ServiceView,
+  input: RequestInfo | URL,
+  init: RequestInit | undefined,
+): Promise<Prepared> => {
   const isRequest = typeof Request !== "undefined" && input instanceof Request
   const url = isRequest ? input.url : String(input)
   if (!url.startsWith(`${service.url}/`)) {
@@ -87,8 +94,13 @@ const prepare = async (service: ServiceView, input: RequestInfo | URL, init: Req
   }
   const method = (init?.method ?? (isRequest ? input.method : "GET")).toUpperCase()
   const headers = new Headers(isRequest ? input.headers : undefined)
-  new Headers(init?.headers).forEach((v, k) => headers.set(k, v))
-  let body = await bodyBytes(init?.body ?? (isRequest && input.body !== null ? await input.arrayBuffer() : undefined), headers)
+  new Headers(init?.headers).forEach((v, k) => {
+    headers.set(k, v)
+  })
+  let body = await bodyBytes(
+    init?.body ?? (isRequest && input.body !== null ? await input.arrayBuffer() : undefined),
+    headers,
+  )
   const path = url.slice(service.url.length).split("?")[0] ?? ""
   const billed = method === "POST" && path.startsWith("/v1/proxy/") && !path.startsWith("/v1/proxy/signature/")
   let stream = false
@@ -146,7 +158,12 @@ export const makeInferenceFetch = (
       throw Cause.squash(exit.cause)
     })
   let service: ServiceView | undefined
-  const fixedKey = options.apiKey === undefined ? undefined : typeof options.apiKey === "string" ? Redacted.make(options.apiKey) : options.apiKey
+  const fixedKey =
+    options.apiKey === undefined
+      ? undefined
+      : typeof options.apiKey === "string"
+        ? Redacted.make(options.apiKey)
+        : options.apiKey
   const fixedCredential =
     fixedKey === undefined
       ? undefined
@@ -179,7 +196,11 @@ export const makeInferenceFetch = (
     let error = earlyError
     if (error === undefined) {
       const exit = await Effect.runPromiseExit(
-        Effect.provideService(verifyExchange(svc, chatId, { requestHash: base.requestHash, responseHash }), InferenceConfig, config),
+        Effect.provideService(
+          verifyExchange(svc, chatId, { requestHash: base.requestHash, responseHash }),
+          InferenceConfig,
+          config,
+        ),
       )
       if (Exit.isSuccess(exit)) receipt = exit.value
       else error = Cause.squash(exit.cause) as Error
@@ -223,7 +244,8 @@ export const makeInferenceFetch = (
 
   const call = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const startedAt = Date.now()
-    const svc = service ?? (service = await run(directory.cached(provider)))
+    if (service === undefined) service = await run(directory.cached(provider))
+    const svc = service
     const prepared = await prepare(svc, input, init)
     if (!prepared.billed) {
       const cred = await credential()
@@ -240,7 +262,11 @@ export const makeInferenceFetch = (
         break
       }
       const text = await r.text().catch(() => "")
-      const rejection = mapRejection({ provider: svc.provider, url: prepared.url, user: auth.user, tokenId: cred.tokenId }, r.status, text)
+      const rejection = mapRejection(
+        { provider: svc.provider, url: prepared.url, user: auth.user, tokenId: cred.tokenId },
+        r.status,
+        text,
+      )
       if (attempt === 0 && fixedCredential === undefined && AUTH_RETRY_TAGS.has(rejection._tag)) {
         await run(auth.invalidate(provider, { generation: true }))
         continue
@@ -257,10 +283,22 @@ export const makeInferenceFetch = (
         const early = streamFailure(svc.provider, outcome)
         const s = outcome.scanner
         const tokens = s.usage ?? (s.done ? { promptTokens: 0, completionTokens: s.generatedWords } : undefined)
-        const { error } = await finishExchange(prepared, svc, base, headerChatId ?? s.id, outcome.responseHash, tokens, early)
+        const { error } = await finishExchange(
+          prepared,
+          svc,
+          base,
+          headerChatId ?? s.id,
+          outcome.responseHash,
+          tokens,
+          early,
+        )
         return error
       })
-      return new Response(body, { status: response.status, statusText: response.statusText, headers: copyHeaders(response.headers, extra) })
+      return new Response(body, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: copyHeaders(response.headers, extra),
+      })
     }
 
     let bytes: Uint8Array

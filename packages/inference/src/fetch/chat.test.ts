@@ -41,7 +41,13 @@ describe("OpenAI SDK through inference.fetch", () => {
     const records = user.client.usageRecords().slice(before)
     expect(records).toHaveLength(1)
     const r = records[0]
-    expect(r).toMatchObject({ verdict: "Verified", stream: false, promptTokens: 3, completionTokens: 4, model: provider.model })
+    expect(r).toMatchObject({
+      verdict: "Verified",
+      stream: false,
+      promptTokens: 3,
+      completionTokens: 4,
+      model: provider.model,
+    })
     expect(r?.fee).toBe(feeOf(3, 4))
     expect(r?.chatId).toMatch(/^[0-9a-f-]{36}$/)
     // The provider billed exactly what we recorded.
@@ -77,7 +83,11 @@ describe("OpenAI SDK through inference.fetch", () => {
       const res = await f(`${provider.url}/v1/proxy/chat/completions`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model: provider.model, messages: [{ role: "user", content: "a b c d e f g h" }], stream: true }),
+        body: JSON.stringify({
+          model: provider.model,
+          messages: [{ role: "user", content: "a b c d e f g h" }],
+          stream: true,
+        }),
       })
       const reader = (res.body as ReadableStream<Uint8Array>).getReader()
       const first = await reader.read()
@@ -131,7 +141,9 @@ describe("OpenAI SDK through inference.fetch", () => {
 
   it("refuses to send credentials to a URL outside the provider's service URL", async () => {
     const f = user.client.fetch(provider.providerAddress)
-    await expect(f("http://127.0.0.1:9/v1/proxy/chat/completions", { method: "POST", body: "{}" })).rejects.toMatchObject({
+    await expect(
+      f("http://127.0.0.1:9/v1/proxy/chat/completions", { method: "POST", body: "{}" }),
+    ).rejects.toMatchObject({
       _tag: "UrlNotForProvider",
     })
   })
@@ -143,7 +155,11 @@ describe("OpenAI SDK through inference.fetch", () => {
     expect(provider.unsettledFee(user.address)).toBe(0n)
     const summary = user.client.usage()
     expect(summary.byModel).toEqual([
-      expect.objectContaining({ provider: provider.providerAddress, model: provider.model, requests: summary.total.requests }),
+      expect.objectContaining({
+        provider: provider.providerAddress,
+        model: provider.model,
+        requests: summary.total.requests,
+      }),
     ])
     expect(summary.total.failed).toBe(0)
   })

@@ -65,7 +65,10 @@ const streamError = (faults: InferenceFaults) =>
 
 describe("tampered, wrongly signed and unsigned responses", () => {
   it("a flipped response byte rejects a non-stream call with ResponseTampered", async () => {
-    expect(await nonStreamError({ flipResponseByte: true })).toMatchObject({ _tag: "ResponseTampered", provider: a.providerAddress })
+    expect(await nonStreamError({ flipResponseByte: true })).toMatchObject({
+      _tag: "ResponseTampered",
+      provider: a.providerAddress,
+    })
   })
 
   it("a flipped byte in a stream errors the stream at the end instead of [DONE]", async () => {
@@ -106,7 +109,9 @@ describe("tampered, wrongly signed and unsigned responses", () => {
 describe("admission and credentials", () => {
   it("an unreachable provider is ProviderUnreachable", async () => {
     const f = user.client.fetch(down.providerAddress)
-    await f(`${down.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("up")) }).then((r) => r.text())
+    await f(`${down.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("up")) }).then((r) =>
+      r.text(),
+    )
     await down.stop()
     await expect(
       f(`${down.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("down")) }),
@@ -117,7 +122,9 @@ describe("admission and credentials", () => {
     const other = await userClient(devnet, 1)
     try {
       const f = other.client.fetch(a.providerAddress)
-      await expect(f(`${a.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("x")) })).rejects.toMatchObject({
+      await expect(
+        f(`${a.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("x")) }),
+      ).rejects.toMatchObject({
         _tag: "SubAccountMissing",
       })
     } finally {
@@ -131,9 +138,13 @@ describe("admission and credentials", () => {
       await addLedger(poor, "5")
       await poor.client.acknowledge(a.providerAddress, { allowDevnet: true, fund: "1" })
       const f = poor.client.fetch(a.providerAddress)
-      const send = () => f(`${a.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("spend")) })
+      const send = () =>
+        f(`${a.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("spend")) })
       await (await send()).text() // 1 0G covers the reserve with nothing unsettled: admitted, now it owes a fee
-      const e = await send().then(() => undefined, (x: unknown) => x)
+      const e = await send().then(
+        () => undefined,
+        (x: unknown) => x,
+      )
       expect(e).toMatchObject({ _tag: "InsufficientSubAccountBalance", available: ZG(1) })
       const { required, available } = e as { required: bigint; available: bigint }
       expect(required - available).toBe(a.unsettledFee(poor.address))
@@ -143,9 +154,16 @@ describe("admission and credentials", () => {
   })
 
   it("an expired API key is TokenExpired, a revoked one TokenRevoked", async () => {
-    const wallet = new Wallet(Redacted.value((devnet.accounts.users[0] as { privateKey: Redacted.Redacted<string> }).privateKey))
+    const wallet = new Wallet(
+      Redacted.value((devnet.accounts.users[0] as { privateKey: Redacted.Redacted<string> }).privateKey),
+    )
     const expired = await Effect.runPromise(
-      issueSessionToken(wallet, { provider: a.providerAddress, tokenId: 7, timestamp: Date.now() - 60_000, durationMs: 1000 }),
+      issueSessionToken(wallet, {
+        provider: a.providerAddress,
+        tokenId: 7,
+        timestamp: Date.now() - 60_000,
+        durationMs: 1000,
+      }),
     )
     const body = JSON.stringify(chat("key"))
     const url = `${a.url}/v1/proxy/chat/completions`
@@ -156,7 +174,10 @@ describe("admission and credentials", () => {
     const withKey = user.client.fetch(a.providerAddress, { apiKey: key.apiKey })
     expect((await withKey(url, { method: "POST", body })).status).toBe(200)
     await user.client.apiKeys.revoke(a.providerAddress, key.tokenId)
-    await expect(withKey(url, { method: "POST", body })).rejects.toMatchObject({ _tag: "TokenRevoked", tokenId: key.tokenId })
+    await expect(withKey(url, { method: "POST", body })).rejects.toMatchObject({
+      _tag: "TokenRevoked",
+      tokenId: key.tokenId,
+    })
   })
 
   it("revoking all tokens kills the cached session token too; the client re-signs and carries on", async () => {
@@ -181,7 +202,9 @@ describe("admission and credentials", () => {
 
   it("an owner-revoked TEE signer is ProviderNotAcknowledged (owner), before and after the cache learns it", async () => {
     const owner = new Wallet(Redacted.value(devnet.accounts.deployer.privateKey), user.provider)
-    await (await inferenceServing(devnet.addresses.inference, owner).revokeTEESignerAcknowledgement(vetted.providerAddress)).wait()
+    await (
+      await inferenceServing(devnet.addresses.inference, owner).revokeTEESignerAcknowledgement(vetted.providerAddress)
+    ).wait()
     const f = user.client.fetch(vetted.providerAddress)
     const send = () => f(`${vetted.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("v")) })
     await expect(send()).rejects.toMatchObject({ _tag: "ProviderNotAcknowledged", level: "owner" }) // the provider says so

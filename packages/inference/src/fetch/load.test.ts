@@ -49,7 +49,9 @@ describe("200 concurrent requests", () => {
         return drain(await openai.chat.completions.create({ model: provider.model, messages, stream: true }))
       }),
     )
-    results.forEach((text, i) => expect(text.startsWith(`Echo: request ${i}`)).toBe(true))
+    results.forEach((text, i) => {
+      expect(text.startsWith(`Echo: request ${i}`)).toBe(true)
+    })
 
     const records = user.client.usageRecords()
     expect(records).toHaveLength(200)
@@ -108,7 +110,10 @@ describe("background top-up", () => {
     for (let round = 0; round < rounds; round++) {
       await Promise.all(
         Array.from({ length: perRound }, (_, k) =>
-          openai.chat.completions.create({ model: pricey.model, messages: [{ role: "user", content: `a b c ${round} ${k}` }] }),
+          openai.chat.completions.create({
+            model: pricey.model,
+            messages: [{ role: "user", content: `a b c ${round} ${k}` }],
+          }),
         ),
       )
     }

@@ -39,7 +39,9 @@ export const verifyingStream = (
   }
 
   /** Reads until something can be forwarded, or the end. */
-  const next = async (): Promise<{ readonly forward: Uint8Array } | { readonly end: true; readonly readError: unknown }> => {
+  const next = async (): Promise<
+    { readonly forward: Uint8Array } | { readonly end: true; readonly readError: unknown }
+  > => {
     for (;;) {
       let r: ReadableStreamReadResult<Uint8Array>
       try {
@@ -89,12 +91,14 @@ export const streamFailure = (provider: string, outcome: StreamOutcome): Provide
   const chatId = outcome.scanner.id
   if (outcome.readError !== undefined) {
     const e = outcome.readError
-    const detail = e instanceof Error ? `${e.message}${e.cause instanceof Error ? `: ${e.cause.message}` : ""}` : String(e)
+    const detail =
+      e instanceof Error ? `${e.message}${e.cause instanceof Error ? `: ${e.cause.message}` : ""}` : String(e)
     return new ProviderStreamFailed({ provider, chatId, detail: `connection failed: ${detail}` })
   }
   if (outcome.scanner.error !== undefined) {
     return new ProviderStreamFailed({ provider, chatId, detail: `error event: ${outcome.scanner.error}` })
   }
-  if (!outcome.scanner.done) return new ProviderStreamFailed({ provider, chatId, detail: "the stream ended without [DONE]" })
+  if (!outcome.scanner.done)
+    return new ProviderStreamFailed({ provider, chatId, detail: "the stream ended without [DONE]" })
   return undefined
 }

@@ -2,6 +2,13 @@
  * @0g-compute/inference/node — Node-only parts: the local OpenAI-compatible gateway (`startGateway`) and a JSON-file
  * key store for issued API-key ids.
  */
-export { fileKeyStoreLayer, makeFileKeyStore } from "./key-store.js"
+
 export { type ProviderHealth, type RoutedProvider, Router } from "./gateway/router.js"
-export { type Gateway, type GatewayOptions, type GatewayProvider, type GatewayUsage, startGateway } from "./gateway/server.js"
+export {
+  type Gateway,
+  type GatewayOptions,
+  type GatewayProvider,
+  type GatewayUsage,
+  startGateway,
+} from "./gateway/server.js"
+export { fileKeyStoreLayer, makeFileKeyStore } from "./key-store.js"

@@ -38,7 +38,8 @@ export const makeFileKeyStore = (path: string): KeyStoreShape => {
         throw e
       }
       const json = JSON.parse(text) as FileShape
-      if (json.version !== 1 || typeof json.keys !== "object" || json.keys === null) throw new Error("unknown file format")
+      if (json.version !== 1 || typeof json.keys !== "object" || json.keys === null)
+        throw new Error("unknown file format")
       return json
     },
     catch: (cause) => new KeyStoreError({ operation: `read ${path}`, cause }),
@@ -58,7 +59,9 @@ export const makeFileKeyStore = (path: string): KeyStoreShape => {
       Effect.map(read, (data) => (data.keys[keyStoreKey(user, provider)] ?? []).filter(isIssued)),
     save: (user, provider, keys) =>
       lock.withPermit(
-        Effect.flatMap(read, (data) => write({ version: 1, keys: { ...data.keys, [keyStoreKey(user, provider)]: [...keys] } })),
+        Effect.flatMap(read, (data) =>
+          write({ version: 1, keys: { ...data.keys, [keyStoreKey(user, provider)]: [...keys] } }),
+        ),
       ),
   }
 }

@@ -80,5 +80,4 @@ export const userClient = async (
 }
 
 /** Creates the user's ledger with `amount` 0G. */
-export const addLedger = (user: TestUser, amount: string) =>
-  user.client.run(Ledger.use((l) => l.add(ZG(amount))))
+export const addLedger = (user: TestUser, amount: string) => user.client.run(Ledger.use((l) => l.add(ZG(amount))))

@@ -35,7 +35,11 @@ export interface TokenUsage {
 }
 
 const count = (v: unknown): number =>
-  typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : 0
+  typeof v === "number" && Number.isSafeInteger(v) && v >= 0
+    ? v
+    : typeof v === "string" && /^\d+$/.test(v)
+      ? Number(v)
+      : 0
 
 export const usageOf = (u: unknown): TokenUsage | undefined =>
   isObject(u) ? { promptTokens: count(u.prompt_tokens), completionTokens: count(u.completion_tokens) } : undefined
@@ -111,7 +115,8 @@ export class SseScanner {
     if (!isObject(json)) return false
     if (json.error !== undefined && json.error !== null) {
       const e = json.error
-      this.error = isObject(e) && typeof e.message === "string" ? e.message : typeof e === "string" ? e : JSON.stringify(e)
+      this.error =
+        isObject(e) && typeof e.message === "string" ? e.message : typeof e === "string" ? e : JSON.stringify(e)
       return true
     }
     if (this.id === undefined && typeof json.id === "string") this.id = json.id

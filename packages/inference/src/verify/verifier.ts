@@ -62,11 +62,14 @@ export const VERIFICATION_FAILURE_TAGS = [
 ] as const
 
 /** Checks that need no network: can this service's responses be verified at all? */
-export const verifiable = (service: ServiceView): Effect.Effect<void, ServiceNotVerifiable | ProviderNotAcknowledged> => {
+export const verifiable = (
+  service: ServiceView,
+): Effect.Effect<void, ServiceNotVerifiable | ProviderNotAcknowledged> => {
   if (service.notVerifiableReason !== undefined) {
     return Effect.fail(new ServiceNotVerifiable({ provider: service.provider, reason: service.notVerifiableReason }))
   }
-  if (!service.teeSignerAcknowledged) return Effect.fail(new ProviderNotAcknowledged({ provider: service.provider, level: "owner" }))
+  if (!service.teeSignerAcknowledged)
+    return Effect.fail(new ProviderNotAcknowledged({ provider: service.provider, level: "owner" }))
   return Effect.void
 }
 
@@ -81,7 +84,9 @@ const fetchSignature = (service: ServiceView, chatId: string) =>
     const missing = new ResponseSignatureMissing({ provider: service.provider, chatId })
     let delay = config.signatureRetryDelayMs
     for (let attempt = 1; ; attempt++) {
-      const r = yield* Effect.result(providerJson({ provider: service.provider, url }, SignaturePayload, "response signature"))
+      const r = yield* Effect.result(
+        providerJson({ provider: service.provider, url }, SignaturePayload, "response signature"),
+      )
       if (r._tag === "Success") return r.success
       const e = r.failure
       const miss = e._tag === "ProviderHttpError" && (e.status === 404 || /chat_id_not_found|not found/i.test(e.detail))
@@ -130,7 +135,12 @@ export const verifyExchange = (
       return yield* new RequestAltered({ provider, chatId, signedHash: signedRequest, actualHash: hashes.requestHash })
     }
     if (signedResponse !== hashes.responseHash) {
-      return yield* new ResponseTampered({ provider, chatId, signedHash: signedResponse, actualHash: hashes.responseHash })
+      return yield* new ResponseTampered({
+        provider,
+        chatId,
+        signedHash: signedResponse,
+        actualHash: hashes.responseHash,
+      })
     }
     return { _tag: "Verified", ...base } satisfies Receipt
   })

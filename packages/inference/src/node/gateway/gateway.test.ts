@@ -58,7 +58,10 @@ describe("local gateway", () => {
   it("lists the models of its providers, in priority order", async () => {
     const models = await openai.models.list()
     expect(models.data).toEqual([
-      expect.objectContaining({ id: "devnet-echo-1", providers: [p1.providerAddress, p0.providerAddress, p2.providerAddress] }),
+      expect.objectContaining({
+        id: "devnet-echo-1",
+        providers: [p1.providerAddress, p0.providerAddress, p2.providerAddress],
+      }),
     ])
   })
 
@@ -96,7 +99,9 @@ describe("local gateway", () => {
     await p0.stop()
     const { response } = await ask("p0 is gone")
     expect(response.headers.get("x-zg-provider")).toBe(p2.providerAddress)
-    expect(gateway.usage().providers.find((p) => p.address === p0.providerAddress)?.lastError).toMatch(/^ProviderUnreachable/)
+    expect(gateway.usage().providers.find((p) => p.address === p0.providerAddress)?.lastError).toMatch(
+      /^ProviderUnreachable/,
+    )
   })
 
   it("ends a stream whose verification fails with an error event instead of [DONE]", async () => {
@@ -111,7 +116,10 @@ describe("local gateway", () => {
         for await (const _ of stream) {
           // content arrives; the verdict comes at the end
         }
-      })().then(() => undefined, (e: unknown) => e)
+      })().then(
+        () => undefined,
+        (e: unknown) => e,
+      )
       expect(error).toBeInstanceOf(OpenAI.APIError)
       expect(error).toMatchObject({ code: "WrongResponseSigner" })
     } finally {
@@ -120,8 +128,13 @@ describe("local gateway", () => {
   })
 
   it("reports usage per provider and model: requests, tokens and fees as billed", async () => {
-    const res = await fetch(`${gateway.url}/v1/usage`, { headers: { authorization: `Bearer ${Redacted.value(gateway.token)}` } })
-    const report = (await res.json()) as { total: { requests: number; fee: string }; byModel: Array<{ provider: string; fee: string }> }
+    const res = await fetch(`${gateway.url}/v1/usage`, {
+      headers: { authorization: `Bearer ${Redacted.value(gateway.token)}` },
+    })
+    const report = (await res.json()) as {
+      total: { requests: number; fee: string }
+      byModel: Array<{ provider: string; fee: string }>
+    }
     const usage = gateway.usage()
     expect(report.total.requests).toBe(usage.total.requests)
     expect(BigInt(report.total.fee)).toBe(usage.spent)
@@ -140,12 +153,18 @@ describe("spending cap", () => {
     const capped = await startGateway({ client: user.client, providers: [p1.providerAddress], spendingCap: 1n })
     try {
       const client = new OpenAI({ baseURL: `${capped.url}/v1`, apiKey: Redacted.value(capped.token), maxRetries: 0 })
-      const first = await client.chat.completions.create({ model: "devnet-echo-1", messages: [{ role: "user", content: "one" }] })
+      const first = await client.chat.completions.create({
+        model: "devnet-echo-1",
+        messages: [{ role: "user", content: "one" }],
+      })
       expect(first.choices[0]?.message.content).toBe("Echo: one")
       expect(capped.usage().spent).toBeGreaterThanOrEqual(1n)
       const refused = await client.chat.completions
         .create({ model: "devnet-echo-1", messages: [{ role: "user", content: "two" }] })
-        .then(() => undefined, (e: unknown) => e)
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        )
       expect(refused).toMatchObject({ status: 402, code: "SpendingCapReached" })
       expect(capped.usage().total.requests).toBe(1)
     } finally {

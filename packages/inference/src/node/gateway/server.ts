@@ -162,7 +162,12 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     return got.length === expected.length && timingSafeEqual(got, expected)
   }
 
-  const usage = (): GatewayUsage => ({ ...meter.summary(), spent: meter.spent(), spendingCap: cap, providers: router.status(Date.now()) })
+  const usage = (): GatewayUsage => ({
+    ...meter.summary(),
+    spent: meter.spent(),
+    spendingCap: cap,
+    providers: router.status(Date.now()),
+  })
 
   const chat = async (req: IncomingMessage, res: ServerResponse) => {
     if (cap !== undefined && meter.spent() >= cap) {
@@ -183,7 +188,8 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     }
     const model = typeof json.model === "string" ? json.model : undefined
     const candidates = router.candidates(model, Date.now())
-    if (candidates.length === 0) throw new HttpFailure(404, "ModelNotFound", `no provider serves model ${JSON.stringify(model)}`)
+    if (candidates.length === 0)
+      throw new HttpFailure(404, "ModelNotFound", `no provider serves model ${JSON.stringify(model)}`)
 
     const attempts: Array<{ provider: string; code: string; message: string }> = []
     for (const p of candidates) {
@@ -220,7 +226,10 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
       }
       if (!(response.headers.get("content-type") ?? "").includes("text/event-stream")) {
         const bytes = Buffer.from(await response.arrayBuffer())
-        res.writeHead(response.status, { ...headers, "x-zg-verified": response.headers.get("x-zg-verified") ?? "Verified" })
+        res.writeHead(response.status, {
+          ...headers,
+          "x-zg-verified": response.headers.get("x-zg-verified") ?? "Verified",
+        })
         res.end(bytes)
         return
       }
@@ -251,10 +260,13 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
   const route = async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? "/", "http://gateway").pathname.replace(/\/+$/, "")
     if (path === "/health" && req.method === "GET") return sendJson(res, 200, JSON.stringify({ status: "ok" }))
-    if (!authorized(req)) throw new HttpFailure(401, "Unauthorized", "missing or wrong bearer token", "authentication_error")
+    if (!authorized(req))
+      throw new HttpFailure(401, "Unauthorized", "missing or wrong bearer token", "authentication_error")
     if (path === "/v1/chat/completions" && req.method === "POST") return chat(req, res)
     if (path === "/v1/models" && req.method === "GET") {
-      const data = router.models().map((m) => ({ id: m.id, object: "model", created: 0, owned_by: "0g-compute", providers: m.providers }))
+      const data = router
+        .models()
+        .map((m) => ({ id: m.id, object: "model", created: 0, owned_by: "0g-compute", providers: m.providers }))
       return sendJson(res, 200, JSON.stringify({ object: "list", data }))
     }
     if (path === "/v1/usage" && req.method === "GET") return sendJson(res, 200, JSON.stringify(usage(), jsonReplacer))
@@ -268,7 +280,11 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
         return
       }
       const f = e instanceof HttpFailure ? e : new HttpFailure(500, tagOf(e), messageOf(e), "server_error")
-      sendJson(res, f.status, errorBody(f.message, f.type, f.code, f.attempts === undefined ? {} : { attempts: f.attempts }))
+      sendJson(
+        res,
+        f.status,
+        errorBody(f.message, f.type, f.code, f.attempts === undefined ? {} : { attempts: f.attempts }),
+      )
     })
   })
   await new Promise<void>((resolve, reject) => {
