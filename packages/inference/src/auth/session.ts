@@ -31,7 +31,7 @@ export interface RequestAuthShape {
   readonly user: string
   /** A valid ephemeral credential for `provider` (cached; signed anew when missing or close to expiry). */
   readonly session: (provider: string) => Effect.Effect<SessionCredential, SessionError>
-  /** The cached credential if it is still valid, without any effect: the request path's fast lane. */
+  /** The cached credential if it is still valid by the wall clock, without any effect: the request path's fast lane. */
   readonly peek: (provider: string) => SessionCredential | undefined
   /** Drops the cached token; with `generation`, also the cached account generation (after a revocation). */
   readonly invalidate: (provider: string, options?: { readonly generation?: boolean }) => Effect.Effect<void>
@@ -113,15 +113,15 @@ export const makeRequestAuth = (chain: Chain["Service"], wallet: Wallet["Service
     })
 
   const session = (provider: string): Effect.Effect<SessionCredential, SessionError> =>
-    Effect.suspend(() => {
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const key = provider.toLowerCase()
       const hit = tokens.get(key)
-      if (hit !== undefined && Date.now() < hit.renewAt) return Effect.succeed(hit.credential)
+      if (hit !== undefined && fresh(hit, now)) return Effect.succeed(hit.credential)
       // Single flight: concurrent requests wait for one signature instead of each signing a token.
       return lockOf(key).withPermit(
-        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        Effect.flatMap(Clock.currentTimeMillis, (later) => {
           const again = tokens.get(key)
-          return fresh(again, now) && again !== undefined ? Effect.succeed(again.credential) : issue(provider)
+          return again !== undefined && fresh(again, later) ? Effect.succeed(again.credential) : issue(provider)
         }),
       )
     })

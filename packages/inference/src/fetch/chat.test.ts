@@ -3,9 +3,13 @@
  * non-stream and stream, every response verified against the exact bytes, usage and fees recorded, and zero chain
  * calls per request once warm.
  */
+import { makeChain } from "@0g-compute/core"
 import type { Devnet, InferenceProvider } from "@0g-compute/devnet"
+import { Clock, Effect, Redacted } from "effect"
+import { Wallet } from "ethers"
 import OpenAI from "openai"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { makeRequestAuth } from "../auth/session.js"
 import { addLedger, startTestDevnet, type TestUser, userClient } from "../test-util/fixture.js"
 
 let devnet: Devnet
@@ -29,6 +33,35 @@ afterAll(async () => {
 
 const feeOf = (prompt: number, completion: number) =>
   BigInt(prompt) * provider.inputPrice + BigInt(completion) * provider.outputPrice
+
+describe("session tokens", () => {
+  const HOUR = 3_600_000
+  const at = (ms: number) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    Effect.provideService(effect, Clock.Clock, {
+      currentTimeMillisUnsafe: () => ms,
+      currentTimeMillis: Effect.succeed(ms),
+      currentTimeNanosUnsafe: () => BigInt(ms) * 1_000_000n,
+      currentTimeNanos: Effect.succeed(BigInt(ms) * 1_000_000n),
+      sleep: () => Effect.void,
+    } as unknown as Clock.Clock)
+
+  it("reuses the cached ephemeral token and renews it once less than the margin remains", async () => {
+    const chain = await Effect.runPromise(makeChain(user.provider, { contracts: devnet.addresses }))
+    const key = (devnet.accounts.users[0] as { privateKey: Redacted.Redacted<string> }).privateKey
+    const auth = makeRequestAuth(chain, { signer: new Wallet(Redacted.value(key)), address: user.address })
+    const p = provider.providerAddress
+    const t0 = Date.now()
+    const first = await Effect.runPromise(at(t0)(auth.session(p)))
+    expect(first.expiresAt).toBe(t0 + 24 * HOUR)
+    const later = await Effect.runPromise(at(t0 + 23 * HOUR - 1)(auth.session(p)))
+    expect(later).toBe(first) // same object: no new signature
+    const renewed = await Effect.runPromise(at(t0 + 23 * HOUR)(auth.session(p)))
+    expect(renewed).not.toBe(first)
+    expect(renewed.expiresAt).toBe(t0 + 47 * HOUR)
+    expect(Redacted.value(renewed.authorization)).not.toBe(Redacted.value(first.authorization))
+    expect(String(renewed.authorization)).not.toContain("app-sk-")
+  })
+})
 
 describe("OpenAI SDK through inference.fetch", () => {
   it("completes a non-stream chat, verified, with its fee recorded", async () => {
