@@ -284,6 +284,16 @@ export class PrivateKeyRequired extends Data.TaggedError("PrivateKeyRequired")<{
   }
 }
 
+/** A 0G Storage upload or download failed (`cause` is the storage package's typed error). */
+export class StorageTransferFailed extends Data.TaggedError("StorageTransferFailed")<{
+  readonly operation: "upload" | "download"
+  readonly cause: unknown
+}> {
+  override get message() {
+    return `0G Storage ${this.operation} failed: ${causeText(this.cause)}`
+  }
+}
+
 /** A local file operation failed. */
 export class LocalFileError extends Data.TaggedError("LocalFileError")<{
   readonly path: string

@@ -29,6 +29,14 @@ import { MODEL_CHUNK_SIZE } from "@0g-compute/crypto"
 import { Context, Effect, Layer, Option } from "effect"
 import { FineTuningServiceNotFound } from "./errors.js"
 
+/** 0G Storage endpoints for dataset upload and model download (the provider route is the fallback). */
+export interface FineTuningStorageOptions {
+  readonly indexerUrl: string
+  readonly flowAddress?: string
+  readonly nodeUrls?: ReadonlyArray<string>
+  readonly pollIntervalMs?: number
+}
+
 export interface FineTuningOptions {
   /** fetch implementation (default: the global one). */
   readonly fetch?: typeof globalThis.fetch
@@ -42,6 +50,8 @@ export interface FineTuningOptions {
   readonly downloadIdleTimeoutMs?: number
   /** The provider's acknowledgement timeout assumed for warnings (default 6 h, capped at lockTime / 2). */
   readonly assumedAckTimeoutSeconds?: number
+  /** Use 0G Storage for datasets and models; without it, the provider's own routes are used. */
+  readonly storage?: FineTuningStorageOptions
 }
 
 export interface ResolvedOptions {
@@ -51,6 +61,7 @@ export interface ResolvedOptions {
   readonly chunkSize: number
   readonly downloadIdleTimeoutMs: number
   readonly assumedAckTimeoutSeconds: number
+  readonly storage: FineTuningStorageOptions | undefined
 }
 
 export interface FineTuningShape {
@@ -79,6 +90,7 @@ export class FineTuning extends Context.Service<FineTuning, FineTuningShape>()("
             chunkSize: options.chunkSize ?? MODEL_CHUNK_SIZE,
             downloadIdleTimeoutMs: options.downloadIdleTimeoutMs ?? 60_000,
             assumedAckTimeoutSeconds: options.assumedAckTimeoutSeconds ?? 6 * 3600,
+            storage: options.storage,
           },
         })
       }),

@@ -12,6 +12,7 @@ import {
   type FineTuningProviderOptions,
   startFineTuningProvider,
 } from "@0g-compute/devnet/fine-tuning"
+import { type StorageDevnet, startStorageDevnet } from "@0g-compute/devnet/storage"
 import { Redacted } from "effect"
 import { JsonRpcProvider, parseEther, Wallet } from "ethers"
 import { createFineTuningClient, type FineTuningClient } from "../src/node/index.js"
@@ -49,6 +50,7 @@ export interface Harness {
   readonly ft: FineTuningProvider
   readonly dir: string
   readonly rpc: JsonRpcProvider
+  readonly storage: StorageDevnet | undefined
   /** A new random user with 100 0G in the wallet and a 20 0G ledger (`ledger: false`: no ledger). */
   readonly user: (options?: { readonly ledger?: boolean }) => Promise<User>
   /** Writes a dataset file and returns its path. */
@@ -58,10 +60,17 @@ export interface Harness {
 }
 
 export const startHarness = async (
-  options: Partial<Omit<FineTuningProviderOptions, "rpcUrl" | "addresses" | "accounts">> = {},
+  options: Partial<Omit<FineTuningProviderOptions, "rpcUrl" | "addresses" | "accounts" | "storage">> = {},
+  withStorage = false,
 ): Promise<Harness> => {
   const devnet = await startDevnet()
+  const storage = withStorage ? await startStorageDevnet({ rpcUrl: devnet.rpcUrl }) : undefined
+  const storageOptions =
+    storage === undefined
+      ? undefined
+      : { indexerUrl: storage.indexerUrl, flowAddress: storage.flowAddress, pollIntervalMs: 20 }
   const ft = await startFineTuningProvider({
+    ...(storageOptions === undefined ? {} : { storage: storageOptions }),
     rpcUrl: devnet.rpcUrl,
     addresses: devnet.addresses,
     accounts: devnet.accounts,
@@ -89,6 +98,7 @@ export const startHarness = async (
       pollIntervalMs: 10,
       maxPollIntervalMs: 100,
       chunkSize: CHUNK_SIZE,
+      ...(storageOptions === undefined ? {} : { storage: storageOptions }),
     })
     clients.push(client)
     return { wallet, key, client }
@@ -98,6 +108,7 @@ export const startHarness = async (
     ft,
     dir,
     rpc,
+    storage,
     user,
     datasetFile: async (name, text = DATASET) => {
       const path = join(dir, name)
@@ -109,6 +120,7 @@ export const startHarness = async (
       await Promise.all(clients.map((c) => c.close()))
       rpc.destroy()
       await ft.stop()
+      await storage?.stop()
       await devnet.stop()
       await rm(dir, { recursive: true, force: true })
     },

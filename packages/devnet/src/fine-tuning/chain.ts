@@ -64,6 +64,13 @@ export class ProviderChain {
     return run
   }
 
+  /** Runs `f` (which may send transactions from the provider wallet itself) between our own transactions. */
+  exclusive<A>(f: () => Promise<A>): Promise<A> {
+    const run = this.queue.then(f).finally(() => this.sender.reset())
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+
   /** Re-registers the service with the emulator's real URL (and its model list); the stake is already recorded. */
   async updateService(url: string, models: ReadonlyArray<string>) {
     const s = await this.contract.getService(this.wallet.address)

@@ -21,6 +21,9 @@ export interface DeliveryOptions {
   readonly wrongTagSignature: boolean
   /** Publish a root that is not the file's (fault). */
   readonly wrongRoot: boolean
+  /** Uploads the file to 0G Storage and returns its merkle root; its failure keeps the local root (§7.5). */
+  readonly publish?: (path: string) => Promise<string>
+  readonly onPublishError?: (cause: unknown) => void
 }
 
 export interface Delivered {
@@ -46,10 +49,16 @@ export const deliverModel = async (
     const { fileLength } = await Effect.runPromise(
       encryptModelFile(zipPath, path, { key, teeKey: signingKey, chunkSize: options.chunkSize }),
     )
-    const root =
+    let root =
       options.rootHash === "merkle"
         ? (await Effect.runPromise(merkleOfFile(path))).root
         : await Effect.runPromise(keccak256File(path))
+    if (options.publish !== undefined) {
+      root = await options.publish(path).catch((e: unknown) => {
+        options.onPublishError?.(e)
+        return root
+      })
+    }
     const modelRootHash = options.wrongRoot ? keccak256(toUtf8Bytes(`not the root of ${root}`)) : root
     return { path, modelRootHash, key, fileLength }
   } finally {

@@ -15,6 +15,7 @@ import type { DevnetAccount } from "../accounts.js"
 import { ProviderChain, type SettlementOutcome } from "./chain.js"
 import type { RootHashKind } from "./delivery.js"
 import { handle, tamperedCopy } from "./routes.js"
+import { type ProviderStorageOptions, storageAccess } from "./storage.js"
 import {
   type FaultSwitches,
   type ProgressState,
@@ -29,7 +30,7 @@ export { quoteJson } from "./routes.js"
 export { PROGRESS_STATES } from "./tasks.js"
 export { countTokens, datasetExamples, NGRAM_ORDER, type TrainingParams, trainNgramModel } from "./trainer.js"
 export { EMULATED_MODELS, type EmulatedModel, parseTrainingParams } from "./validation.js"
-export type { FaultSwitches, ProgressState, RootHashKind, SettlementOutcome }
+export type { FaultSwitches, ProgressState, ProviderStorageOptions, RootHashKind, SettlementOutcome }
 
 export interface FineTuningProviderOptions {
   readonly rpcUrl: string
@@ -56,6 +57,8 @@ export interface FineTuningProviderOptions {
   /** Re-register the on-chain service with this server's URL (default true). */
   readonly updateServiceUrl?: boolean
   readonly faults?: FaultSwitches
+  /** 0G Storage (the storage devnet): datasets by root, and the model uploaded there (root = merkle root). */
+  readonly storage?: ProviderStorageOptions
 }
 
 /** A read-only view of a task, including the server-side fields tests may inspect. */
@@ -121,7 +124,8 @@ export const startFineTuningProvider = async (options: FineTuningProviderOptions
     maxQueueSize: options.maxQueueSize ?? 5,
     dataDir: options.dataDir ?? ownDir ?? tmpdir(),
   }
-  const engine = new TaskEngine(chain, options.accounts.fineTuningSigner.privateKey, config)
+  const storage = options.storage === undefined ? undefined : storageAccess(options.storage, chain)
+  const engine = new TaskEngine(chain, options.accounts.fineTuningSigner.privateKey, config, storage)
   engine.setFaults(options.faults ?? {})
   const teeSigner = chain.tee.address
 

@@ -9,10 +9,12 @@
  */
 import { EventEmitter } from "node:events"
 import { join } from "node:path"
+import { revertFromError } from "@0g-compute/contracts"
 import { createTaskPreimage, recoverFineTuningSigner, toHex, wrapSecret } from "@0g-compute/crypto"
 import { Effect, type Redacted } from "effect"
 import type { ProviderChain, SettlementOutcome } from "./chain.js"
 import { deliverModel, type RootHashKind } from "./delivery.js"
+import type { StorageAccess } from "./storage.js"
 import { countTokens, type TrainingParams, trainNgramModel } from "./trainer.js"
 import type { EmulatedModel } from "./validation.js"
 
@@ -124,6 +126,7 @@ export class TaskEngine extends EventEmitter {
     private readonly chain: ProviderChain,
     private readonly teeKey: Redacted.Redacted<string>,
     readonly config: SchedulerConfig,
+    private readonly storage?: StorageAccess,
   ) {
     super()
     this.setMaxListeners(0)
@@ -298,7 +301,11 @@ export class TaskEngine extends EventEmitter {
 
   /** Setup (§4, §6): dataset, signature check and public-key recovery, fee, on-chain preconditions. */
   private async setup(t: TaskRecord): Promise<Uint8Array> {
-    const dataset = this.datasets.get(t.datasetHash.toLowerCase())
+    let dataset = this.datasets.get(t.datasetHash.toLowerCase())
+    if (dataset === undefined && this.storage !== undefined) {
+      dataset = await this.storage.fetch(t.datasetHash)
+      if (dataset !== undefined) this.note(t, `dataset ${t.datasetHash} downloaded from 0G Storage`)
+    }
     if (dataset === undefined) throw new StepFailed(`dataset ${t.datasetHash} not found`)
     const preimage = await Effect.runPromise(
       createTaskPreimage({ userAddress: t.userAddress, nonce: BigInt(t.nonce), datasetHash: t.datasetHash }),
@@ -335,18 +342,21 @@ export class TaskEngine extends EventEmitter {
       rootHash: this.config.rootHash,
       wrongTagSignature: this.faultState.wrongTagSignature === true,
       wrongRoot: this.faultState.wrongRoot === true,
+      ...(this.storage === undefined
+        ? {}
+        : {
+            publish: this.storage.publish,
+            onPublishError: (e: unknown) =>
+              this.note(t, `storage upload failed, keeping the local root: ${causeText(e)}`),
+          }),
     })
     t.zip = undefined
     t.modelPath = delivered.path
     t.modelRootHash = delivered.modelRootHash
     t.aesKey = delivered.key
-    await this.chain.addDeliverable(t.userAddress, t.id, delivered.modelRootHash).catch((e) => {
-      const m = causeText(e)
-      throw new StepFailed(
-        /PreviousDeliverableNotAcknowledged/.test(JSON.stringify(e) + m)
-          ? "previous deliverable not acknowledged"
-          : `addDeliverable failed: ${m}`,
-      )
+    await this.chain.addDeliverable(t.userAddress, t.id, delivered.modelRootHash).catch((e: unknown) => {
+      const locked = revertFromError(e, "FineTuningServing")?.error === "PreviousDeliverableNotAcknowledged"
+      throw new StepFailed(locked ? "previous deliverable not acknowledged" : `addDeliverable failed: ${causeText(e)}`)
     })
     this.note(t, `deliverable added: modelRootHash ${delivered.modelRootHash} (${delivered.fileLength} bytes)`)
   }

@@ -34,8 +34,8 @@ import {
   waitForTask,
   watchTask,
 } from "../tasks.js"
-import { uploadDataset } from "./dataset.js"
-import { acknowledgeModel, decryptModel, downloadModel } from "./model.js"
+import { type UploadDatasetOptions, uploadDataset } from "./dataset.js"
+import { acknowledgeModel, decryptModel, downloadModel, type ModelSource } from "./model.js"
 import { type PipelineOptions, runPipeline } from "./pipeline.js"
 
 export interface FineTuningClientOptions extends FineTuningOptions {
@@ -116,7 +116,9 @@ export const createFineTuningClient = async (options: FineTuningClientOptions) =
       listModels: (provider?: string) => run(listModels(provider)),
       verifyProvider: (provider: string) => run(verifyProvider(provider)),
       acknowledgeProvider: (provider: string, o: { fund?: bigint } = {}) => run(acknowledgeProvider(provider, o)),
-      uploadDataset: (provider: string, path: string) => run(uploadDataset(provider, path)),
+      /** To 0G Storage when configured (datasetHash = root), else through the provider route. */
+      uploadDataset: (provider: string, path: string, o: UploadDatasetOptions = {}) =>
+        run(uploadDataset(provider, path, o)),
       createTask: (o: CreateTaskOptions) => run(createTask(o)),
       listTasks: (provider: string) => run(listTasks(provider)),
       getTask: (provider: string, taskId: string) => run(getTask(provider, taskId)),
@@ -137,8 +139,8 @@ export const createFineTuningClient = async (options: FineTuningClientOptions) =
       downloadModel: (provider: string, taskId: string, outPath: string) =>
         run(downloadModel(provider, taskId, outPath)),
       /** Download → verify root and TEE signature → acknowledge on chain. */
-      acknowledgeModel: (provider: string, taskId: string, o: { output?: string } = {}) =>
-        run(acknowledgeModel(provider, taskId, o.output ?? join(process.cwd(), `${taskId}.model.enc`))),
+      acknowledgeModel: (provider: string, taskId: string, o: { output?: string; source?: ModelSource } = {}) =>
+        run(acknowledgeModel(provider, taskId, o.output ?? join(process.cwd(), `${taskId}.model.enc`), o.source)),
       /** Acknowledge WITHOUT verifying (unlocks the queue before the penalty deadline). */
       acknowledgeWithoutDownload: (provider: string, taskId: string) =>
         run(acknowledgeWithoutDownload(provider, taskId)),

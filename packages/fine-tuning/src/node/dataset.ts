@@ -1,8 +1,10 @@
 /** Dataset files on Node: read, token estimate, upload through the provider route. */
 import { readFile, stat } from "node:fs/promises"
 import { basename } from "node:path"
+import { uploadFile } from "@0g-compute/storage/node"
 import { Effect } from "effect"
-import { DatasetNotFound } from "../errors.js"
+import { DatasetNotFound, StorageTransferFailed } from "../errors.js"
+import { FineTuning } from "../service.js"
 import { uploadDatasetBytes } from "../tasks.js"
 import { estimateTokens } from "../training.js"
 
@@ -28,10 +30,25 @@ export const readDataset = (path: string) =>
     return new Uint8Array(bytes)
   })
 
-/** Uploads a dataset file to the provider; returns its `datasetHash` and the token estimate for the fee. */
-export const uploadDataset = (provider: string, path: string) =>
+export interface UploadDatasetOptions {
+  /** "storage" (default when storage is configured): 0G Storage, datasetHash = its root; "provider": the provider route. */
+  readonly via?: "storage" | "provider"
+}
+
+/** Uploads a dataset file; returns its `datasetHash` and the token estimate for the fee. */
+export const uploadDataset = (provider: string, path: string, options: UploadDatasetOptions = {}) =>
   Effect.gen(function* () {
+    const ft = yield* FineTuning
     const bytes = yield* readDataset(path)
+    const tokens = estimateTokens(bytes)
+    const storage = ft.options.storage
+    if (storage !== undefined && options.via !== "provider") {
+      const stored = yield* Effect.tryPromise({
+        try: () => uploadFile(path, { ...storage, signer: ft.wallet.signer, resumeDir: false }),
+        catch: (cause) => new StorageTransferFailed({ operation: "upload", cause }),
+      })
+      return { datasetHash: stored.root as string, bytes: bytes.length, tokens, via: "storage" as const }
+    }
     const uploaded = yield* uploadDatasetBytes(provider, bytes, basename(path))
-    return { ...uploaded, tokens: estimateTokens(bytes) }
+    return { ...uploaded, tokens, via: "provider" as const }
   })

@@ -17,7 +17,7 @@ import {
   verifyModelTagSignature,
 } from "@0g-compute/crypto"
 import { decryptModelFile, keccak256File } from "@0g-compute/crypto/node"
-import { merkleOfFile } from "@0g-compute/storage/node"
+import { downloadFile, merkleOfFile } from "@0g-compute/storage/node"
 import { Effect, Redacted } from "effect"
 import { Wallet } from "ethers"
 import { getDeliverable } from "../deliverables.js"
@@ -29,6 +29,7 @@ import {
   ProviderHttpError,
   ProviderUnreachable,
   SecretNotReleased,
+  StorageTransferFailed,
   WrongDecryptionKey,
   WrongTagSignature,
 } from "../errors.js"
@@ -169,6 +170,30 @@ export const verifyModelFile = (taskId: string, path: string, expectedRoot: stri
     })
   })
 
+export type ModelSource = "storage" | "provider"
+
+/**
+ * Fetches the encrypted model: from 0G Storage by the on-chain root (every segment proof and the root verified) when
+ * storage is configured and the root is a 32-byte hash, falling back to the provider route unless `source` forces one.
+ */
+export const fetchModel = (provider: string, taskId: string, root: string, outPath: string, source?: ModelSource) =>
+  Effect.gen(function* () {
+    const ft = yield* FineTuning
+    const storage = ft.options.storage
+    const byStorage = storage !== undefined && source !== "provider" && /^0x[0-9a-fA-F]{64}$/.test(root)
+    if (!byStorage) return { ...(yield* downloadModel(provider, taskId, outPath)), source: "provider" as const }
+    const stored = yield* Effect.result(
+      Effect.tryPromise({
+        try: () => downloadFile(root, outPath, { ...storage, overwrite: true }),
+        catch: (cause) => new StorageTransferFailed({ operation: "download", cause }),
+      }),
+    )
+    if (stored._tag === "Success")
+      return { path: stored.success.path, bytes: stored.success.size, source: "storage" as const }
+    if (source === "storage") return yield* stored.failure
+    return { ...(yield* downloadModel(provider, taskId, outPath)), source: "provider" as const }
+  })
+
 const rejectPenalized = (provider: string, taskId: string) =>
   Effect.flatMap(getDeliverable(provider, taskId), (d) =>
     d.view.penalized ? Effect.fail(new DeliverablePenalized({ provider, taskId })) : Effect.succeed(d),
@@ -178,16 +203,23 @@ const rejectPenalized = (provider: string, taskId: string) =>
  * Download → verify (root and tag signature) → `acknowledgeDeliverable`. Nothing is acknowledged unless every check
  * passed; a rejected file stays at `outPath` as evidence.
  */
-export const acknowledgeModel = (provider: string, taskId: string, outPath: string) =>
+export const acknowledgeModel = (provider: string, taskId: string, outPath: string, source?: ModelSource) =>
   Effect.gen(function* () {
     const { record, view } = yield* rejectPenalized(provider, taskId)
     const { service } = yield* endpoint(provider)
-    yield* downloadModel(provider, taskId, outPath)
+    const fetched = yield* fetchModel(provider, taskId, record.modelRootHash, outPath, source)
     const verified = yield* verifyModelFile(taskId, outPath, record.modelRootHash, service.teeSigner)
     const txHash = view.acknowledged
       ? undefined
       : (yield* sendServing("acknowledgeDeliverable", [service.provider, taskId])).hash
-    return { taskId, path: outPath, modelRootHash: record.modelRootHash, matchedBy: verified.matchedBy, txHash }
+    return {
+      taskId,
+      path: outPath,
+      modelRootHash: record.modelRootHash,
+      matchedBy: verified.matchedBy,
+      source: fetched.source,
+      txHash,
+    }
   })
 
 export interface DecryptModelOptions {
@@ -218,7 +250,7 @@ export const decryptModel = (provider: string, taskId: string, options: DecryptM
     let encryptedPath = options.encryptedPath
     if (encryptedPath === undefined) {
       encryptedPath = `${options.outputPath}.encrypted`
-      yield* downloadModel(provider, taskId, encryptedPath)
+      yield* fetchModel(provider, taskId, record.modelRootHash, encryptedPath)
       yield* verifyModelFile(taskId, encryptedPath, record.modelRootHash, service.teeSigner)
     }
     const inPath = encryptedPath
