@@ -6,11 +6,11 @@ import { open } from "node:fs/promises"
 export const MiB = 1024 * 1024
 
 /** Writes a file whose byte i is i mod 251 (the vectors' recipe), unless it already exists with that size. */
-export const ensureRecipeFile = async (path: string, size: number): Promise<void> => {
-  if (existsSync(path) && statSync(path).size === size) return
+export const ensureRecipeFile = async (path: string, size: number, seed = 0): Promise<void> => {
+  if (seed === 0 && existsSync(path) && statSync(path).size === size) return
   const block = 4 * MiB
   const pattern = new Uint8Array(block + 251)
-  for (let i = 0; i < pattern.length; i++) pattern[i] = i % 251
+  for (let i = 0; i < pattern.length; i++) pattern[i] = (i + seed * 97) % 251
   const fh = await open(path, "w")
   for (let o = 0; o < size; o += block) {
     const s = o % 251
@@ -30,8 +30,16 @@ export interface ChildResult {
 
 /** Runs `script args…` in a fresh node (same loader flags) and parses the JSON line it prints last. */
 export const runChild = (script: string, args: ReadonlyArray<string>): Promise<ChildResult> =>
+  spawnChild([...process.execArgv, script, ...args])
+
+/** Runs a bundled .mjs under plain node (no TypeScript loader). */
+export const runChildPlain = (script: string, args: ReadonlyArray<string>): Promise<ChildResult> =>
+  spawnChild([script, ...args])
+
+const spawnChild = (argv: ReadonlyArray<string>): Promise<ChildResult> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, script, ...args], { stdio: ["ignore", "pipe", "inherit"] })
+    const script = argv.join(" ").slice(0, 200)
+    const child = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "inherit"] })
     let out = ""
     child.stdout.on("data", (d: Buffer) => {
       out += d.toString()
@@ -39,7 +47,7 @@ export const runChild = (script: string, args: ReadonlyArray<string>): Promise<C
     child.on("error", reject)
     child.on("exit", (code) => {
       const line = out.trim().split("\n").filter((l) => l.startsWith("{")).at(-1)
-      if (code !== 0 || !line) reject(new Error(`${script} ${args.join(" ")} exited ${code}: ${out.slice(-500)}`))
+      if (code !== 0 || !line) reject(new Error(`${script} exited ${code}: ${out.slice(-500)}`))
       else resolve(JSON.parse(line) as ChildResult)
     })
   })

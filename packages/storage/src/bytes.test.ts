@@ -1,6 +1,6 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { bytesEqual, decodeBase64, encodeBase64, fromBase64, fromHex, toBase64, toHex } from "./bytes.js"
+import { base64Into, bytesEqual, decodeBase64, encodeBase64, fromBase64, fromHex, toBase64, toHex } from "./bytes.js"
 
 describe("bytes", () => {
   it("portable base64 matches Buffer both ways", () => {
@@ -11,6 +11,10 @@ describe("bytes", () => {
         expect(toBase64(data)).toBe(ref)
         expect(bytesEqual(decodeBase64(ref), data)).toBe(true)
         expect(bytesEqual(fromBase64(ref) as Uint8Array, data)).toBe(true)
+        const out = new Uint8Array(ref.length + 3).fill(33)
+        expect(base64Into(data, out, 2)).toBe(2 + ref.length)
+        expect(Buffer.from(out.subarray(2, 2 + ref.length)).toString("latin1")).toBe(ref)
+        expect([out[0], out[1], out[out.length - 1]]).toEqual([33, 33, 33])
       }),
       { numRuns: 60 },
     )

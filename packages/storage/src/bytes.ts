@@ -87,11 +87,14 @@ export const encodeBase64 = (bytes: Uint8Array): string => {
 /** Strict standard base64 decode; undefined when malformed. */
 export const fromBase64 = (text: string): Uint8Array | undefined => {
   if (text.length % 4 !== 0) return undefined
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return undefined
+  const pad = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0
+  const expected = (text.length / 4) * 3 - pad
   if (NodeBufferCtor) {
+    // Buffer skips characters outside the alphabet, so any such character shows up as a short result.
     const b = NodeBufferCtor.from(text, "base64")
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+    return b.byteLength === expected ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : undefined
   }
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return undefined
   return decodeBase64(text)
 }
 
@@ -111,4 +114,41 @@ export const decodeBase64 = (text: string): Uint8Array => {
     if (o < out.length) out[o++] = n & 255
   }
   return out
+}
+
+/** Pairs of base64 characters for every 12-bit value (encoder table). */
+const B64_PAIRS = (() => {
+  const t = new Uint16Array(4096)
+  for (let i = 0; i < 4096; i++) t[i] = (B64.charCodeAt(i >> 6) << 8) | B64.charCodeAt(i & 63)
+  return t
+})()
+
+/**
+ * Writes standard, `=`-padded base64 of `src` as ASCII bytes into `dst` at `offset` (no intermediate string).
+ * Returns the offset after the last byte written. `dst` must have room for `4 * ceil(src.length / 3)` bytes.
+ */
+export const base64Into = (src: Uint8Array, dst: Uint8Array, offset: number): number => {
+  let o = offset
+  let i = 0
+  const whole = src.length - (src.length % 3)
+  for (; i < whole; i += 3) {
+    const n = ((src[i] as number) << 16) | ((src[i + 1] as number) << 8) | (src[i + 2] as number)
+    const hi = B64_PAIRS[n >> 12] as number
+    const lo = B64_PAIRS[n & 4095] as number
+    dst[o] = hi >> 8
+    dst[o + 1] = hi & 255
+    dst[o + 2] = lo >> 8
+    dst[o + 3] = lo & 255
+    o += 4
+  }
+  const rest = src.length - whole
+  if (rest > 0) {
+    const n = ((src[i] as number) << 16) | (rest === 2 ? (src[i + 1] as number) << 8 : 0)
+    dst[o] = B64.charCodeAt(n >> 18)
+    dst[o + 1] = B64.charCodeAt((n >> 12) & 63)
+    dst[o + 2] = rest === 2 ? B64.charCodeAt((n >> 6) & 63) : 61
+    dst[o + 3] = 61
+    o += 4
+  }
+  return o
 }

@@ -4,8 +4,9 @@ import { StorageTimeout, type NodeRpcError } from "./errors.js"
 import { isTransient } from "./rpc/node-api.js"
 
 /**
- * Runs `check` every `intervalMs` until it yields a value (not undefined), failing with {@link StorageTimeout} after
- * `timeoutMs`. Errors of `check` count as "not yet".
+ * Runs `check` until it yields a value (not undefined), sleeping 50 ms after the first miss and doubling up to
+ * `intervalMs`; fails with {@link StorageTimeout} once the sleeps add up to `timeoutMs`. Errors of `check` count as
+ * "not yet".
  */
 export const pollUntil = <A, E, R>(
   what: string,
@@ -13,17 +14,17 @@ export const pollUntil = <A, E, R>(
   intervalMs: number,
   timeoutMs: number,
 ): Effect.Effect<A, StorageTimeout, R> => {
-  const maxPolls = Math.max(1, Math.ceil(timeoutMs / intervalMs))
-  const loop = (n: number): Effect.Effect<A, StorageTimeout, R> =>
+  const loop = (waited: number, delay: number): Effect.Effect<A, StorageTimeout, R> =>
     check.pipe(
       Effect.orElseSucceed(() => undefined),
       Effect.flatMap((a) => {
         if (a !== undefined) return Effect.succeed(a)
-        if (n + 1 >= maxPolls) return Effect.fail(new StorageTimeout({ what, waitedMs: timeoutMs }))
-        return Effect.sleep(intervalMs).pipe(Effect.flatMap(() => loop(n + 1)))
+        if (waited >= timeoutMs) return Effect.fail(new StorageTimeout({ what, waitedMs: waited }))
+        const sleep = Math.min(delay, intervalMs, timeoutMs - waited)
+        return Effect.sleep(sleep).pipe(Effect.flatMap(() => loop(waited + sleep, delay * 2)))
       }),
     )
-  return loop(0)
+  return loop(0, 50)
 }
 
 /** Retries `eff` on transient node errors (transport, HTTP, back-pressure) with exponential backoff. */

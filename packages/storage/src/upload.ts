@@ -5,7 +5,6 @@
  */
 import { type InsufficientBalance, Wallet } from "@0g-compute/core"
 import { Effect } from "effect"
-import { toBase64 } from "./bytes.js"
 import { StorageConfig } from "./config.js"
 import { SEGMENT_SIZE } from "./constants.js"
 import {
@@ -27,20 +26,22 @@ import {
   type HashProgress,
   loadKeccak,
   merkleOf,
-  proofToJson,
   SegmentTree,
   segmentWireLength,
 } from "./merkle/index.js"
 import { pollUntil, retryTransient } from "./poll.js"
 import { isAlreadyFinalized, zgs } from "./rpc/node-api.js"
 import type { StorageRpc } from "./rpc/transport.js"
-import type { FileInfo, SegmentWithProofJson } from "./rpc/types.js"
+import type { FileInfo } from "./rpc/types.js"
+import { type SegmentPayload, UploadBodyEncoder } from "./upload-body.js"
 
 /** Random access to the bytes being uploaded (a file, a Blob, memory). */
 export interface RandomAccessSource {
   readonly size: number
   /** Bytes [offset, offset + length), clipped at the end of the source. */
   readonly read: (offset: number, length: number) => Promise<Uint8Array>
+  /** Optional zero-allocation read into `target`; resolves to the bytes read (fewer only at the end). */
+  readonly readInto?: (offset: number, target: Uint8Array) => Promise<number>
 }
 
 export const bytesSource = (bytes: Uint8Array): RandomAccessSource => ({
@@ -214,33 +215,49 @@ export const uploadWithMerkle = (
       done: Object.fromEntries([...done].map(([url, set]) => [url, [...set].sort((a, b) => a - b)])),
     })
 
-    const segmentJson = (index: number) =>
+    // One encoder (request body + read buffer) per in-flight request, reused across requests.
+    const encoders: UploadBodyEncoder[] = []
+    const takeEncoder = () => encoders.pop() ?? new UploadBodyEncoder(cfg.segmentsPerRequest)
+
+    const readSegments = (indices: ReadonlyArray<number>, enc: UploadBodyEncoder) =>
       Effect.tryPromise({
-        catch: (cause) => new SourceReadError({ what: `segment ${index} of the upload`, cause }),
-        try: async (): Promise<SegmentWithProofJson> => {
-        const wire = segmentWireLength(merkle.layout, index)
-        const raw = await src.read(index * SEGMENT_SIZE, wire)
-        const data = raw.length === wire ? raw : (() => {
-          const padded = new Uint8Array(wire)
-          padded.set(raw)
-          return padded
-        })()
-        const proof = proofToJson(tree.proof(index))
-        return { root, data: toBase64(data), index, proof, fileSize: size }
+        catch: (cause) => new SourceReadError({ what: `segments ${indices.join(",")} of the upload`, cause }),
+        try: async (): Promise<SegmentPayload[]> => {
+          const out: SegmentPayload[] = []
+          for (const [k, index] of indices.entries()) {
+            const wire = segmentWireLength(merkle.layout, index)
+            const slot = enc.raw.subarray(k * SEGMENT_SIZE, k * SEGMENT_SIZE + wire)
+            let data: Uint8Array = slot
+            if (src.readInto) slot.fill(0, await src.readInto(index * SEGMENT_SIZE, slot))
+            else {
+              const raw = await src.read(index * SEGMENT_SIZE, wire)
+              if (raw.length === wire) data = raw
+              else {
+                slot.set(raw)
+                slot.fill(0, raw.length)
+              }
+            }
+            out.push({ index, data, proof: tree.proof(index) })
+          }
+          return out
         },
       })
 
     const runTask = (task: { node: NodeRef; indices: number[] }) =>
       Effect.gen(function* () {
         if (finalizedNodes.has(task.node.url)) return
-        const segments = yield* Effect.forEach(task.indices, segmentJson)
-        yield* retryTransient(zgs.uploadSegmentsByTxSeq(task.node.url, segments, txSeq), cfg.attempts).pipe(
-          Effect.catchTag("NodeRpcError", (e) =>
-            isAlreadyFinalized(e)
-              ? Effect.sync(() => finalizedNodes.add(task.node.url))
-              : Effect.fail(new UploadFailed({ root, txSeq, detail: e.message })),
-          ),
-        )
+        const enc = takeEncoder()
+        yield* Effect.gen(function* () {
+          const segments = yield* readSegments(task.indices, enc)
+          const send = zgs.uploadSegmentsEncoded(task.node.url, (id) => enc.encode(id, root, size, txSeq, segments))
+          yield* retryTransient(send, cfg.attempts).pipe(
+            Effect.catchTag("NodeRpcError", (e) =>
+              isAlreadyFinalized(e)
+                ? Effect.sync(() => finalizedNodes.add(task.node.url))
+                : Effect.fail(new UploadFailed({ root, txSeq, detail: e.message })),
+            ),
+          )
+        }).pipe(Effect.ensuring(Effect.sync(() => encoders.push(enc))))
         const set = done.get(task.node.url)
         for (const i of task.indices) set?.add(i)
         segmentsDone += task.indices.length

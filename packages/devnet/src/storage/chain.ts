@@ -58,12 +58,22 @@ export class SubmitLog {
     private readonly onTx: (tx: SubmittedTx) => void,
   ) {}
 
+  /** Resolves once a sync that started after this call has finished (so it sees every tx mined before the call). */
   sync(): Promise<void> {
-    this.running ??= this.doSync().finally(() => {
+    if (this.running) {
+      this.queued ??= this.running.then(() => {
+        this.queued = undefined
+        return this.sync()
+      })
+      return this.queued
+    }
+    this.running = this.doSync().finally(() => {
       this.running = undefined
     })
     return this.running
   }
+
+  private queued: Promise<void> | undefined
 
   private async doSync(): Promise<void> {
     const head = await this.provider.getBlockNumber()

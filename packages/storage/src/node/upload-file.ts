@@ -61,17 +61,22 @@ export const uploadFileEffect = (
       try: () => open(path, "r"),
       catch: (cause) => new SourceReadError({ what: `file ${path}`, cause }),
     })
+    const readInto = async (offset: number, target: Uint8Array) => {
+      const n = Math.max(0, Math.min(target.length, merkle.layout.size - offset))
+      let got = 0
+      while (got < n) {
+        const { bytesRead } = await fh.read(target, got, n - got, offset + got)
+        if (bytesRead === 0) throw new Error(`${path} changed while uploading`)
+        got += bytesRead
+      }
+      return n
+    }
     const src = {
       size: merkle.layout.size,
+      readInto,
       read: async (offset: number, length: number) => {
-        const n = Math.max(0, Math.min(length, merkle.layout.size - offset))
-        const buf = new Uint8Array(n)
-        let got = 0
-        while (got < n) {
-          const { bytesRead } = await fh.read(buf, got, n - got, offset + got)
-          if (bytesRead === 0) throw new Error(`${path} changed while uploading`)
-          got += bytesRead
-        }
+        const buf = new Uint8Array(Math.max(0, Math.min(length, merkle.layout.size - offset)))
+        await readInto(offset, buf)
         return buf
       },
     }

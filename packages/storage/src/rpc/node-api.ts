@@ -34,6 +34,9 @@ export const zgs = {
     call(url, "zgs_getFileInfoByTxSeq", [txSeq], decodeFileInfo),
   uploadSegmentsByTxSeq: (url: string, segments: ReadonlyArray<SegmentWithProofJson>, txSeq: number): Rpc<null> =>
     call(url, "zgs_uploadSegmentsByTxSeq", [segments, txSeq], decodeNull),
+  /** The same call with a body the caller encoded (see upload-body.ts). */
+  uploadSegmentsEncoded: (url: string, encode: (id: number) => Uint8Array<ArrayBuffer>): Rpc<null> =>
+    StorageRpc.use((rpc) => rpc.callEncoded(url, "zgs_uploadSegmentsByTxSeq", encode, decodeNull)),
   downloadSegmentWithProofByTxSeq: (url: string, txSeq: number, index: number): Rpc<SegmentWithProofJson | null> =>
     call(url, "zgs_downloadSegmentWithProofByTxSeq", [txSeq, index], decodeSegmentWithProof),
   downloadSegmentByTxSeq: (url: string, txSeq: number, start: number, end: number): Rpc<string | null> =>

@@ -1,0 +1,32 @@
+/**
+ * Bundles the bench children into plain .mjs (npm SDKs left external) so they run under plain `node`: peak RSS then
+ * measures the client, not a TypeScript loader. The hash worker is copied next to the bundles (it is loaded by URL).
+ */
+import { copyFileSync, mkdirSync } from "node:fs"
+import { createRequire } from "node:module"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { build } from "esbuild"
+
+const here = dirname(fileURLToPath(import.meta.url))
+export const BUILD_DIR = join(here, ".build")
+
+export const buildChildren = async (): Promise<Record<string, string>> => {
+  mkdirSync(BUILD_DIR, { recursive: true })
+  const names = ["merkle-child", "upload-child"]
+  await build({
+    entryPoints: names.map((n) => join(here, `${n}.ts`)),
+    outdir: BUILD_DIR,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    external: ["@0gfoundation/*", "@0glabs/*"],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: "warning",
+  })
+  const storageNode = createRequire(import.meta.url).resolve("@0g-compute/storage/node")
+  copyFileSync(join(dirname(storageNode), "hash-worker.mjs"), join(BUILD_DIR, "hash-worker.mjs"))
+  return Object.fromEntries(names.map((n) => [n, join(BUILD_DIR, `${n}.mjs`)]))
+}
