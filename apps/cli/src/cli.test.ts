@@ -2,36 +2,16 @@
  * The real binary, spawned as a user would run it, against a devnet: --json parsed, exit codes, and no secret in any
  * output.
  */
-import { spawn } from "node:child_process"
 import { mkdtemp, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { type Devnet, startDevnet } from "@0g-compute/devnet"
 import { Redacted } from "effect"
 import { JsonRpcProvider } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type Run, runCli } from "./test-util.js"
 
-const BIN = fileURLToPath(new URL("../bin/0g-compute.mjs", import.meta.url))
-
-interface Run {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-const run = (args: ReadonlyArray<string>, env: Record<string, string | undefined> = {}) =>
-  new Promise<Run>((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, ZG_PRIVATE_KEY: undefined, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (b: Buffer) => (stdout += b))
-    child.stderr.on("data", (b: Buffer) => (stderr += b))
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
+const run = runCli
 
 describe("0g-compute ledger (spawned binary on a devnet)", () => {
   let devnet: Devnet

@@ -84,3 +84,15 @@ export const signingLayer = (options: GlobalOptions) =>
   Layer.unwrap(Effect.map(requireKey(options), (key) => walletLayerFromPrivateKey(key))).pipe(
     Layer.provideMerge(chainLayer(options)),
   )
+
+/** What the Promise facades of the feature packages take: the RPC, the expected preset and the key (if any). */
+export const connectionOptions = (options: GlobalOptions) =>
+  Effect.gen(function* () {
+    const sel = yield* parseNetwork(options.network)
+    const key = yield* loadKey(options)
+    const base =
+      sel._tag === "CustomRpc"
+        ? { rpcUrl: sel.rpcUrl }
+        : { rpcUrl: Option.getOrElse(options.rpc, () => sel.preset.rpcUrl), network: sel.preset.name }
+    return { ...base, ...(Option.isSome(key) ? { privateKey: key.value } : {}) }
+  })

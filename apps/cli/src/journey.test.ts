@@ -1,22 +1,12 @@
 /** The README's main job, `npm run journey`, as the binary runs it: every step passes and the devnet stops. */
-import { spawn } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
-
-const BIN = fileURLToPath(new URL("../bin/0g-compute.mjs", import.meta.url))
+import { runCli } from "./test-util.js"
 
 describe("0g-compute journey", () => {
   it("starts the devnet, runs every CLI step and exits 0 with a summary", async () => {
-    const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, [BIN, "journey"], {
-        env: { ...process.env, ZG_PRIVATE_KEY: undefined },
-        stdio: ["ignore", "pipe", "pipe"],
-      })
-      let out = ""
-      child.stdout.on("data", (b: Buffer) => (out += b))
-      child.stderr.on("data", (b: Buffer) => (out += b))
-      child.on("close", (c) => resolve({ code: c, out }))
-    })
+    const r = await runCli(["journey"])
+    const { code } = r
+    const out = r.stdout + r.stderr
     expect(code, out).toBe(0)
     expect(out).toMatch(/\[14\] The ledger is gone/)
     expect(out).toMatch(/withdrew 12\.5 0G to your wallet/)

@@ -1,27 +1,18 @@
 /** The encrypted keystore through the spawned binary: round trip, wrong password, no plaintext key anywhere. */
-import { spawn } from "node:child_process"
 import { mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
+import { runCli } from "./test-util.js"
 
-const BIN = fileURLToPath(new URL("../bin/0g-compute.mjs", import.meta.url))
 // A public test key (standard mnemonic #7); never a real one.
 const KEY = "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356"
 const ADDRESS = "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955"
 
-const run = (args: ReadonlyArray<string>, env: Record<string, string | undefined>) =>
-  new Promise<{ code: number | null; out: string }>((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, ZG_PRIVATE_KEY: undefined, ZG_KEYSTORE_PASSWORD: undefined, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    })
-    let out = ""
-    child.stdout.on("data", (b: Buffer) => (out += b))
-    child.stderr.on("data", (b: Buffer) => (out += b))
-    child.on("close", (code) => resolve({ code, out }))
-  })
+const run = async (args: ReadonlyArray<string>, env: Record<string, string | undefined>) => {
+  const r = await runCli(args, env)
+  return { code: r.code, out: r.stdout + r.stderr }
+}
 
 describe("0g-compute keys", () => {
   it("imports, lists, unlocks and removes an encrypted key without ever writing or printing it in plaintext", async () => {

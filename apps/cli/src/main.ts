@@ -7,6 +7,7 @@ import { Effect } from "effect"
 import { Command } from "effect/cli"
 import { devnetCommand } from "./commands/devnet.js"
 import { doctorCommand } from "./commands/doctor.js"
+import { inferenceCommand } from "./commands/inference.js"
 import { journeyCommand } from "./commands/journey.js"
 import { keysCommand } from "./commands/keys.js"
 import { ledgerCommand } from "./commands/ledger.js"
@@ -15,7 +16,7 @@ import { root } from "./commands/root.js"
 export const VERSION = "0.1.0"
 
 export const cli = root.pipe(
-  Command.withSubcommands([devnetCommand, ledgerCommand, keysCommand, doctorCommand, journeyCommand]),
+  Command.withSubcommands([devnetCommand, ledgerCommand, inferenceCommand, keysCommand, doctorCommand, journeyCommand]),
 )
 
 export const runCli = (argv: ReadonlyArray<string>) =>

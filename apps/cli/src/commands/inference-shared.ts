@@ -1,0 +1,25 @@
+/** What the inference commands share: the provider flag and a facade client scoped to the command. */
+import { join } from "node:path"
+import { createInferenceClient } from "@0g-compute/inference"
+import { makeFileKeyStore } from "@0g-compute/inference/node"
+import { Effect } from "effect"
+import { Flag } from "effect/cli"
+import { connectionOptions, NoKeyConfigured } from "../context.js"
+import { configDir } from "../keystore.js"
+import { root } from "./root.js"
+
+export const providerFlag = Flag.String("provider").pipe(Flag.withDescription("provider address"))
+
+export const call = <A>(f: () => Promise<A>) => Effect.tryPromise({ try: f, catch: (e) => e })
+
+/** A signing facade client for the global options, closed when the command's scope ends. */
+export const inferenceClient = Effect.acquireRelease(
+  Effect.gen(function* () {
+    const options = yield* connectionOptions(yield* root)
+    if (options.privateKey === undefined) return yield* new NoKeyConfigured()
+    // Issued API-key ids are remembered across runs so an id is never handed out twice.
+    const keyStore = makeFileKeyStore(join(configDir(), "api-keys.json"))
+    return yield* call(() => createInferenceClient({ ...options, keyStore }))
+  }),
+  (c) => Effect.promise(() => c.close()),
+)

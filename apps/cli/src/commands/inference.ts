@@ -1,0 +1,252 @@
+/**
+ * `0g-compute inference list|models|verify|ack|chat|serve|api-key …`: discovery, attestation, verified chat, the
+ * local gateway and persistent API keys — thin over @0g-compute/inference's Promise facade.
+ */
+import { join } from "node:path"
+import { parseZG } from "@0g-compute/core"
+import { type AttestationReport, createInferenceReader, type ServiceView } from "@0g-compute/inference"
+import { startGateway } from "@0g-compute/inference/node"
+import { Effect, Option, Redacted } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { connectionOptions } from "../context.js"
+import { keyValues, makePrinter, table, zg } from "../output.js"
+import { apiKeyCommand } from "./inference-keys.js"
+import { call, inferenceClient, providerFlag } from "./inference-shared.js"
+import { root, withErrors } from "./root.js"
+
+const inferenceReader = Effect.acquireRelease(
+  Effect.gen(function* () {
+    const { privateKey: _unused, ...options } = yield* connectionOptions(yield* root)
+    return yield* call(() => createInferenceReader(options))
+  }),
+  (c) => Effect.promise(() => c.close()),
+)
+
+const serviceRow = (s: ServiceView) => [
+  s.provider,
+  s.model,
+  s.url,
+  `${s.inputPrice.perMillionZG}`,
+  `${s.outputPrice.perMillionZG}`,
+  s.teeSignerAcknowledged ? "yes" : "no",
+  s.notVerifiableReason === undefined ? "TeeML" : `no (${s.notVerifiableReason})`,
+]
+
+const reportText = (r: AttestationReport) =>
+  [
+    keyValues([
+      ["provider", r.provider],
+      ["TEE signer", r.teeSignerAddress],
+      ["environment", r.environment],
+      ["verdict", r.verdict.toUpperCase()],
+    ]),
+    table(
+      ["check", "status", "detail"],
+      Object.entries(r.checks).map(([name, c]) => [name, c.status, c.detail]),
+    ),
+  ].join("\n\n")
+
+const list = Command.make(
+  "list",
+  {
+    all: Flag.Boolean("all").pipe(
+      Flag.withDescription("include services the contract owner has not vetted"),
+      Flag.withDefault(false),
+    ),
+  },
+  ({ all }) =>
+    withErrors(
+      Effect.gen(function* () {
+        const g = yield* root
+        const r = yield* inferenceReader
+        const services = yield* call(() => r.listAllServices({ includeUnacknowledged: all }))
+        yield* makePrinter(g.json).result({ services }, () =>
+          services.length === 0
+            ? "no services"
+            : table(
+                ["provider", "model", "url", "input 0G/M tok", "output 0G/M tok", "owner-vetted", "verifiable"],
+                services.map(serviceRow),
+              ),
+        )
+      }).pipe(Effect.scoped),
+    ),
+).pipe(Command.withDescription("list inference services (owner-vetted ones unless --all)"))
+
+const models = Command.make("models", { provider: providerFlag }, ({ provider }) =>
+  withErrors(
+    Effect.gen(function* () {
+      const g = yield* root
+      const r = yield* inferenceReader
+      const catalog = yield* call(() => r.listModels(provider))
+      yield* makePrinter(g.json).result(catalog, () =>
+        table(
+          ["model", "context", "default"],
+          catalog.models.map((m) => [
+            m.id,
+            m.contextLength === undefined ? "-" : String(m.contextLength),
+            m.id === catalog.defaultModel ? "yes" : "",
+          ]),
+        ),
+      )
+    }).pipe(Effect.scoped),
+  ),
+).pipe(Command.withDescription("the provider's model catalogue"))
+
+const verify = Command.make("verify", { provider: providerFlag }, ({ provider }) =>
+  withErrors(
+    Effect.gen(function* () {
+      const g = yield* root
+      const r = yield* inferenceReader
+      const report = yield* call(() => r.attestationReport(provider))
+      yield* makePrinter(g.json).result(report, () => reportText(report))
+    }).pipe(Effect.scoped),
+  ),
+).pipe(Command.withDescription("fetch the provider's attestation and report every check (no transaction)"))
+
+const ack = Command.make(
+  "ack",
+  {
+    provider: providerFlag,
+    fund: Flag.String("fund").pipe(
+      Flag.withDescription("create the sub-account with this many 0G if missing"),
+      Flag.optional,
+    ),
+    allowDevnet: Flag.Boolean("allow-devnet").pipe(
+      Flag.withDescription("accept a devnet (emulated) quote"),
+      Flag.withDefault(false),
+    ),
+    allowUnverified: Flag.Boolean("allow-unverified").pipe(
+      Flag.withDescription("accept a provider whose checks fail"),
+      Flag.withDefault(false),
+    ),
+  },
+  ({ provider, fund, allowDevnet, allowUnverified }) =>
+    withErrors(
+      Effect.gen(function* () {
+        const g = yield* root
+        const c = yield* inferenceClient
+        const amount = Option.isSome(fund) ? yield* parseZG(fund.value) : undefined
+        const result = yield* call(() =>
+          c.acknowledge(provider, { allowDevnet, allowUnverified, ...(amount === undefined ? {} : { fund: amount }) }),
+        )
+        yield* makePrinter(g.json).result(
+          result,
+          () =>
+            `${reportText(result.report)}\n\non chain: ${result.onChain}${result.tx ? ` (tx ${result.tx.hash})` : ""}`,
+        )
+      }).pipe(Effect.scoped),
+    ),
+).pipe(Command.withDescription("verify a provider's attestation and acknowledge it on chain (refused if checks fail)"))
+
+const chat = Command.make(
+  "chat",
+  {
+    provider: providerFlag,
+    stream: Flag.Boolean("stream").pipe(Flag.withDescription("stream the answer"), Flag.withDefault(false)),
+    model: Flag.String("model").pipe(Flag.withDescription("model id (default: the provider's)"), Flag.optional),
+    message: Argument.String("message").pipe(Argument.withDescription("what to ask")),
+  },
+  ({ provider, stream, model, message }) =>
+    withErrors(
+      Effect.gen(function* () {
+        const g = yield* root
+        const c = yield* inferenceClient
+        const service = yield* call(() => c.getService(provider))
+        const fetch = c.fetch(provider)
+        const body = JSON.stringify({
+          model: Option.getOrElse(model, () => service.model),
+          messages: [{ role: "user", content: message }],
+          stream,
+        })
+        const res = yield* call(() =>
+          fetch(`${service.url}/v1/proxy/chat/completions`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body,
+          }),
+        )
+        let answer = ""
+        if (stream) {
+          // The adapter errors the stream before [DONE] when verification fails, so reading to the end is the check.
+          const text = yield* call(() => res.text())
+          for (const line of text.split("\n")) {
+            if (!line.startsWith("data: ") || line === "data: [DONE]") continue
+            const delta = (JSON.parse(line.slice(6)) as { choices?: Array<{ delta?: { content?: string } }> })
+              .choices?.[0]?.delta?.content
+            if (delta) answer += delta
+          }
+        } else {
+          const doc = (yield* call(() => res.json())) as { choices: Array<{ message: { content: string } }> }
+          answer = doc.choices[0]?.message.content ?? ""
+        }
+        const record = c.usageRecords().at(-1)
+        yield* makePrinter(g.json).result({ answer, usage: record }, () =>
+          [
+            answer,
+            "",
+            keyValues([
+              ["verification", record?.verdict ?? "unknown"],
+              ["tokens", record ? `${record.promptTokens} in, ${record.completionTokens} out` : "-"],
+              ["fee", record ? zg(record.fee) : "-"],
+            ]),
+          ].join("\n"),
+        )
+      }).pipe(Effect.scoped),
+    ),
+).pipe(Command.withDescription("ask a provider; the response is verified against its TEE signature before it is shown"))
+
+const serve = Command.make(
+  "serve",
+  {
+    providers: Flag.String("provider").pipe(
+      Flag.withDescription("provider address, in priority order (repeatable)"),
+      Flag.atLeast(1),
+    ),
+    port: Flag.Int("port").pipe(Flag.withDescription("port on 127.0.0.1"), Flag.withDefault(8787)),
+    host: Flag.String("host").pipe(Flag.withDescription("bind address"), Flag.withDefault("127.0.0.1")),
+    cap: Flag.String("spending-cap").pipe(
+      Flag.withDescription("refuse requests once this many 0G were spent"),
+      Flag.optional,
+    ),
+  },
+  ({ providers, port, host, cap }) =>
+    withErrors(
+      Effect.gen(function* () {
+        const g = yield* root
+        const c = yield* inferenceClient
+        const spendingCap = Option.isSome(cap) ? yield* parseZG(cap.value) : undefined
+        const envToken = process.env.ZG_GATEWAY_TOKEN
+        const gateway = yield* Effect.acquireRelease(
+          call(() =>
+            startGateway({
+              client: c,
+              providers,
+              host,
+              port,
+              ...(spendingCap === undefined ? {} : { spendingCap }),
+              ...(envToken ? { token: Redacted.make(envToken) } : {}),
+            }),
+          ),
+          (gw) => Effect.promise(() => gw.stop()),
+        )
+        // The bearer token is shown once when we generated it; with ZG_GATEWAY_TOKEN the caller already has it.
+        const token = envToken ? "(from ZG_GATEWAY_TOKEN)" : Redacted.value(gateway.token)
+        yield* makePrinter(g.json).result(
+          { url: gateway.url, openAIBaseUrl: `${gateway.url}/v1`, token, providers },
+          () =>
+            keyValues([
+              ["gateway", `${gateway.url}/v1 (OpenAI-compatible)`],
+              ["bearer token", token],
+              ["providers", providers.join(", ")],
+              ["spending cap", spendingCap === undefined ? "none" : zg(spendingCap)],
+            ]),
+        )
+        return yield* Effect.never
+      }).pipe(Effect.scoped),
+    ),
+).pipe(Command.withDescription("run a local OpenAI-compatible gateway that verifies every response"))
+
+export const inferenceCommand = Command.make("inference").pipe(
+  Command.withDescription("discover, verify and call inference providers"),
+  Command.withSubcommands([list, models, verify, ack, chat, serve, apiKeyCommand]),
+)
