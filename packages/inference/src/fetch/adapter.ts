@@ -22,7 +22,7 @@ import { mapRejection } from "../http.js"
 import { feeOf, type ServiceView } from "../service-view.js"
 import type { UsageMeter, UsageRecord } from "../usage.js"
 import { usageOf, wordCount } from "../verify/sse.js"
-import { type Receipt, verifiable, verifyExchange } from "../verify/verifier.js"
+import { type Receipt, verificationRefusal, verifyExchange } from "../verify/verifier.js"
 import { streamFailure, verifyingStream } from "./stream.js"
 
 export type InferenceFetch = ((input: RequestInfo | URL, init?: RequestInit) => Promise<Response>) & {
@@ -251,7 +251,8 @@ export const makeInferenceFetch = (
       const cred = await credential()
       return send(prepared, Redacted.value(cred.authorization), init?.signal)
     }
-    await run(verifiable(svc))
+    const refusal = verificationRefusal(svc)
+    if (refusal !== undefined) throw refusal
     if (prepared.body === undefined) throw new UnsupportedRequest({ reason: "a billed request needs a body" })
     let response: Response | undefined
     for (let attempt = 0; response === undefined; attempt++) {

@@ -36,14 +36,16 @@ const feeOf = (prompt: number, completion: number) =>
 
 describe("session tokens", () => {
   const HOUR = 3_600_000
-  const at = (ms: number) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-    Effect.provideService(effect, Clock.Clock, {
-      currentTimeMillisUnsafe: () => ms,
-      currentTimeMillis: Effect.succeed(ms),
-      currentTimeNanosUnsafe: () => BigInt(ms) * 1_000_000n,
-      currentTimeNanos: Effect.succeed(BigInt(ms) * 1_000_000n),
-      sleep: () => Effect.void,
-    } as unknown as Clock.Clock)
+  const at =
+    (ms: number) =>
+    <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+      Effect.provideService(effect, Clock.Clock, {
+        currentTimeMillisUnsafe: () => ms,
+        currentTimeMillis: Effect.succeed(ms),
+        currentTimeNanosUnsafe: () => BigInt(ms) * 1_000_000n,
+        currentTimeNanos: Effect.succeed(BigInt(ms) * 1_000_000n),
+        sleep: () => Effect.void,
+      } as unknown as Clock.Clock)
 
   it("reuses the cached ephemeral token and renews it once less than the margin remains", async () => {
     const chain = await Effect.runPromise(makeChain(user.provider, { contracts: devnet.addresses }))

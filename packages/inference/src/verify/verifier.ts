@@ -6,8 +6,9 @@
  * The hashes are passed in (streams hash incrementally as chunks pass through), so this composes crypto's
  * `recoverSigner`/`personalDigest` instead of `verifyResponseSignature`, which needs the whole body in hand.
  */
-import { expectSigner, personalDigest, recoverSigner } from "@0g-compute/crypto"
+import { parseSignature, personalDigest, recoverPublicKeyFromDigest } from "@0g-compute/crypto"
 import { Effect } from "effect"
+import { computeAddress, getAddress } from "ethers"
 import { InferenceConfig } from "../config.js"
 import {
   type MalformedProviderResponse,
@@ -24,6 +25,7 @@ import {
 import { type ProviderRejection, providerJson } from "../http.js"
 import { SignaturePayload } from "../schemas.js"
 import type { ServiceView } from "../service-view.js"
+import { rememberSignerKey, signedByKnownKey } from "./signer-check.js"
 
 export interface Receipt {
   readonly _tag: "Verified" | "BindingUnknown"
@@ -61,19 +63,48 @@ export const VERIFICATION_FAILURE_TAGS = [
   "ResponseBindingUnknown",
 ] as const
 
-/** Checks that need no network: can this service's responses be verified at all? */
+/** Checks that need no network: why this service's responses cannot be verified, or undefined when they can. */
+export const verificationRefusal = (
+  service: ServiceView,
+): ServiceNotVerifiable | ProviderNotAcknowledged | undefined => {
+  if (service.notVerifiableReason !== undefined) {
+    return new ServiceNotVerifiable({ provider: service.provider, reason: service.notVerifiableReason })
+  }
+  if (!service.teeSignerAcknowledged) return new ProviderNotAcknowledged({ provider: service.provider, level: "owner" })
+  return undefined
+}
+
+/** Effect form of {@link verificationRefusal}. */
 export const verifiable = (
   service: ServiceView,
 ): Effect.Effect<void, ServiceNotVerifiable | ProviderNotAcknowledged> => {
-  if (service.notVerifiableReason !== undefined) {
-    return Effect.fail(new ServiceNotVerifiable({ provider: service.provider, reason: service.notVerifiableReason }))
-  }
-  if (!service.teeSignerAcknowledged)
-    return Effect.fail(new ProviderNotAcknowledged({ provider: service.provider, level: "owner" }))
-  return Effect.void
+  const refusal = verificationRefusal(service)
+  return refusal === undefined ? Effect.void : Effect.fail(refusal)
 }
 
 const TEXT_FORM = /^([0-9a-f]{64}):([0-9a-f]{64})$/
+
+/**
+ * The EIP-191 signer of `text` must be the expected TEE signer. Once a signer's key is known, a signature is checked
+ * against it directly (signer-check.ts); otherwise (first response, or a mismatch to report) it is recovered.
+ */
+const checkSigner = (service: ServiceView, chatId: string, text: string, signature: string) =>
+  Effect.gen(function* () {
+    const provider = service.provider
+    const expected = service.expectedSigner
+    const malformed = (e: { readonly reason?: string; readonly message: string }) =>
+      new MalformedResponseSignature({ provider, chatId, reason: e.reason ?? e.message })
+    const sig = yield* Effect.mapError(parseSignature("response", signature), malformed)
+    const digest = personalDigest(text)
+    if (signedByKnownKey(expected, digest, BigInt(sig.r), BigInt(sig.s), sig.yParity)) return getAddress(expected)
+    const publicKey = yield* Effect.mapError(recoverPublicKeyFromDigest("response", digest, signature), malformed)
+    const recovered = computeAddress(publicKey)
+    if (recovered.toLowerCase() !== expected.toLowerCase()) {
+      return yield* new WrongResponseSigner({ provider, chatId, expected, recovered })
+    }
+    rememberSignerKey(expected, publicKey)
+    return recovered
+  })
 
 /** Fetches the signature, retrying a miss briefly (older brokers sign only after the last byte). */
 const fetchSignature = (service: ServiceView, chatId: string) =>
@@ -114,12 +145,7 @@ export const verifyExchange = (
     if (chatId === undefined || chatId === "") return yield* new ResponseSignatureMissing({ provider, chatId })
     const signed = yield* fetchSignature(service, chatId)
     if (signed.signature === "" || signed.text === "") return yield* new ResponseSignatureMissing({ provider, chatId })
-    const recovered = yield* recoverSigner("response", personalDigest(signed.text), signed.signature).pipe(
-      Effect.mapError((e) => new MalformedResponseSignature({ provider, chatId, reason: e.reason })),
-    )
-    const signer = yield* expectSigner("response signature", recovered, service.expectedSigner).pipe(
-      Effect.mapError(() => new WrongResponseSigner({ provider, chatId, expected: service.expectedSigner, recovered })),
-    )
+    const signer = yield* checkSigner(service, chatId, signed.text, signed.signature)
     const base = { provider, chatId, signer, text: signed.text, signature: signed.signature, ...hashes }
     const form = TEXT_FORM.exec(signed.text.toLowerCase())
     if (form === null) {
