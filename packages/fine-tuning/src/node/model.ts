@@ -16,7 +16,7 @@ import {
   unwrapSecret,
   verifyModelTagSignature,
 } from "@0g-compute/crypto"
-import { decryptModelFile, keccak256File } from "@0g-compute/crypto/node"
+import { keccak256File } from "@0g-compute/crypto/node"
 import { downloadFile, merkleOfFile } from "@0g-compute/storage/node"
 import { Effect, Redacted } from "effect"
 import { Wallet } from "ethers"
@@ -36,6 +36,7 @@ import {
 import { errorDetail } from "../http.js"
 import { endpoint } from "../providers.js"
 import { FineTuning, sendServing } from "../service.js"
+import { decryptFile } from "./decrypt-file.js"
 
 const fileError = (path: string, operation: string) => (cause: unknown) =>
   new LocalFileError({ path, operation, cause })
@@ -255,21 +256,22 @@ export const decryptModel = (provider: string, taskId: string, options: DecryptM
     }
     const inPath = encryptedPath
     const tampered = (reason: string) => new ModelFileTampered({ taskId, reason, path: inPath })
-    const result = yield* decryptModelFile(inPath, options.outputPath, {
+    const result = yield* decryptFile(inPath, options.outputPath, {
       key,
       expectedSigner: service.teeSigner,
       chunkSize: ft.options.chunkSize,
     }).pipe(
-      Effect.catchTags({
-        ModelTagSignatureMismatch: (e) =>
-          Effect.fail(new WrongTagSignature({ taskId, expected: e.expected, recovered: e.recovered })),
-        ModelChunkCorrupted: (e) => Effect.fail(tampered(e.message)),
-        ModelFileTruncated: (e) => Effect.fail(tampered(e.message)),
-        MalformedSignature: (e) => Effect.fail(tampered(e.message)),
-        ModelKeyMismatch: () => Effect.fail(tampered("the released key does not open this file")),
-        ModelFileIoError: (e) =>
-          Effect.fail(new LocalFileError({ path: e.path, operation: e.operation, cause: e.cause })),
-      }),
+      Effect.catchTag("DecryptRefused", ({ refusal: r }) =>
+        Effect.fail(
+          r.kind === "signature"
+            ? new WrongTagSignature({ taskId, expected: service.teeSigner, recovered: r.recovered })
+            : tampered(
+                r.kind === "malformed"
+                  ? r.reason
+                  : `chunk ${r.index + 1}/${r.count} failed AES-GCM authentication (altered, or not the file this key opens)`,
+              ),
+        ),
+      ),
     )
     Redacted.value(key).fill(0)
     return { taskId, path: options.outputPath, bytes: result.plainLength, chunkCount: result.chunkCount }
