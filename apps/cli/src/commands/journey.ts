@@ -73,29 +73,19 @@ export const journey = (devnet: Devnet, print: (s: string) => void) =>
       ["ledger", "deposit", "0.0000000000000000001"],
       true,
     )
-    yield* step("Fund the inference provider's sub-account", [
-      "ledger",
-      "transfer",
-      "--provider",
-      inference.provider.address,
-      "--service",
-      "inference",
-      "2",
-    ])
-    yield* step("Fund the fine-tuning provider's sub-account", [
-      "ledger",
-      "transfer",
-      "--provider",
-      fineTuning.provider.address,
-      "--service",
-      "fine-tuning",
-      "1.5",
-    ])
+    yield* step("Discover inference services (owner-vetted only)", ["inference", "list"])
+    yield* step("Check the provider's attestation: every check reported, devnet quotes say so", ["inference", "verify", "--provider", inference.provider.address])
+    yield* step("Acknowledge it and open a 2 0G sub-account (a devnet quote needs --allow-devnet)", ["inference", "ack", "--provider", inference.provider.address, "--fund", "2", "--allow-devnet"])
+    yield* step("Ask the provider; the answer is shown only after its TEE signature verifies", ["inference", "chat", "--provider", inference.provider.address, "What does 0G verify?"])
+    yield* step("The same, streamed; verification completes before the stream ends", ["inference", "chat", "--provider", inference.provider.address, "--stream", "Stream a verified answer"])
+    yield* step("Fund the fine-tuning provider's sub-account", ["ledger", "transfer", "--provider", fineTuning.provider.address, "--service", "fine-tuning", "1.5"])
     yield* step("The ledger with both sub-accounts", ["ledger", "show"])
     yield* step("Retrieve: starts the refund lock on every sub-account", ["ledger", "retrieve"])
     yield* step("Time passes on the devnet: 24 h and 1 s", ["devnet", "advance-time", "86401"])
     yield* step("Retrieve again: the unlocked refunds return to the ledger", ["ledger", "retrieve"])
-    const before = ledgerJson(yield* step("Everything is available again", ["ledger", "show", "--json"]))
+    yield* step("Everything is available again", ["ledger", "show"])
+    // The exact balance to withdraw, read quietly as JSON.
+    const before = ledgerJson((yield* runCli([...net, "ledger", "show", "--json"], env, false)).stdout)
     yield* step("Withdraw everything to the wallet (deletes the ledger)", [
       "ledger",
       "refund",
@@ -103,8 +93,9 @@ export const journey = (devnet: Devnet, print: (s: string) => void) =>
     ])
     yield* step("The ledger is gone", ["ledger", "show"], true)
     print(
-      `\nSummary: ledger created, funded, ${formatZG(BigInt(before.ledger.total))} 0G moved through two provider sub-accounts, ` +
-        `retrieved after the lock and refunded in full; ${n} CLI steps on devnet ${devnet.rpcUrl}.`,
+      `\nSummary: ledger created and funded; inference provider attested, acknowledged and answered with verified responses; ` +
+        `${formatZG(BigInt(before.ledger.total))} 0G came back from two provider sub-accounts after the refund lock and was ` +
+        `withdrawn in full; ${n} CLI steps on devnet ${devnet.rpcUrl}.`,
     )
     return n
   })
