@@ -57,6 +57,8 @@ export interface DirectoryShape {
   ) => Effect.Effect<ReadonlyArray<ServiceView>, ReadError>
   /** Reads the service from chain now (and refreshes the cache). */
   readonly get: (provider: string) => Effect.Effect<ServiceView, LookupError>
+  /** The cached service, if any, without an effect: the request path's fast lane. */
+  readonly peek: (provider: string) => ServiceView | undefined
   /** The cached service, read once when missing. What the request path uses. */
   readonly cached: (provider: string) => Effect.Effect<ServiceView, LookupError>
   /** The provider's model catalogue (`GET {url}/v1/models`). */
@@ -150,5 +152,7 @@ export const makeDirectory = (chain: Chain["Service"]): DirectoryShape => {
     )
   })
 
-  return { list, listAll, get, cached, models }
+  const peek = (provider: string) => cache.get(provider.toLowerCase())
+
+  return { list, listAll, get, cached, peek, models }
 }

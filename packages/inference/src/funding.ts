@@ -154,7 +154,10 @@ export const makeFunding = Effect.gen(function* () {
     const reserve = policy.reserve ?? ONE
     const headroom = policy.headroom ?? ONE
     const minTopUp = policy.minTopUp ?? headroom / 2n
-    const [account, debt] = yield* Effect.all([readAccount(chain, user, p), unsettledOf(p)], { concurrency: 2 })
+    // A fresh service read keeps the shared cache current (prices, acknowledgement) off the request path.
+    const [account, debt] = yield* Effect.all([readAccount(chain, user, p), unsettledOf(p), directory.get(p)], {
+      concurrency: 3,
+    })
     const balance = Option.isSome(account) ? account.value.balance : 0n
     const pendingRefund = Option.isSome(account) ? account.value.pendingRefund : 0n
     const spendable = balance - pendingRefund

@@ -244,8 +244,9 @@ export const makeInferenceFetch = (
 
   const call = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const startedAt = Date.now()
-    if (service === undefined) service = await run(directory.cached(provider))
-    const svc = service
+    // The directory's shared cache: a refresh elsewhere (getService, the funding loop) is seen by the next request.
+    const svc = directory.peek(provider) ?? (await run(directory.cached(provider)))
+    service = svc
     const prepared = await prepare(svc, input, init)
     if (!prepared.billed) {
       const cred = await credential()

@@ -201,20 +201,35 @@ describe("admission and credentials", () => {
   })
 
   it("an owner-revoked TEE signer is ProviderNotAcknowledged (owner), before and after the cache learns it", async () => {
-    const owner = new Wallet(Redacted.value(devnet.accounts.deployer.privateKey), user.provider)
-    await (
-      await inferenceServing(devnet.addresses.inference, owner).revokeTEESignerAcknowledgement(vetted.providerAddress)
-    ).wait()
-    const f = user.client.fetch(vetted.providerAddress)
-    const send = () => f(`${vetted.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("v")) })
-    await expect(send()).rejects.toMatchObject({ _tag: "ProviderNotAcknowledged", level: "owner" }) // the provider says so
-    await user.client.getService(vetted.providerAddress) // refreshes the cache
-    const before = vetted.unsettledFee(user.address)
-    await expect(send()).rejects.toMatchObject({ _tag: "ProviderNotAcknowledged", level: "owner" }) // refused locally
-    expect(vetted.unsettledFee(user.address)).toBe(before)
-    await expect(user.client.acknowledge(vetted.providerAddress, { allowDevnet: true })).rejects.toMatchObject({
-      _tag: "ProviderNotAcknowledged",
-    })
+    const sent: string[] = []
+    const counting: typeof fetch = (input, init) => {
+      sent.push(String(input))
+      return fetch(input, init)
+    }
+    const watcher = await userClient(devnet, 0, { fetch: counting })
+    try {
+      const f = watcher.client.fetch(vetted.providerAddress)
+      const send = () =>
+        f(`${vetted.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("v")) })
+      await (await send()).text() // warm: the service is cached as acknowledged
+      const owner = new Wallet(Redacted.value(devnet.accounts.deployer.privateKey), user.provider)
+      await (
+        await inferenceServing(devnet.addresses.inference, owner).revokeTEESignerAcknowledgement(vetted.providerAddress)
+      ).wait()
+      sent.length = 0
+      // The cache still says acknowledged: the provider refuses it.
+      await expect(send()).rejects.toMatchObject({ _tag: "ProviderNotAcknowledged", level: "owner" })
+      expect(sent).toEqual([`${vetted.url}/v1/proxy/chat/completions`])
+      await watcher.client.getService(vetted.providerAddress) // refreshes the shared cache
+      sent.length = 0
+      await expect(send()).rejects.toMatchObject({ _tag: "ProviderNotAcknowledged", level: "owner" })
+      expect(sent).toEqual([]) // refused locally: nothing was sent
+      await expect(watcher.client.acknowledge(vetted.providerAddress, { allowDevnet: true })).rejects.toMatchObject({
+        _tag: "ProviderNotAcknowledged",
+      })
+    } finally {
+      await watcher.close()
+    }
   })
 })
 
