@@ -12,11 +12,20 @@ import { journeyCommand } from "./commands/journey.js"
 import { keysCommand } from "./commands/keys.js"
 import { ledgerCommand } from "./commands/ledger.js"
 import { root } from "./commands/root.js"
+import { storageCommand } from "./commands/storage.js"
 
 export const VERSION = "0.1.0"
 
 export const cli = root.pipe(
-  Command.withSubcommands([devnetCommand, ledgerCommand, inferenceCommand, keysCommand, doctorCommand, journeyCommand]),
+  Command.withSubcommands([
+    devnetCommand,
+    ledgerCommand,
+    inferenceCommand,
+    storageCommand,
+    keysCommand,
+    doctorCommand,
+    journeyCommand,
+  ]),
 )
 
 export const runCli = (argv: ReadonlyArray<string>) =>

@@ -57,3 +57,26 @@ export const errorText = (error: unknown, verbose: boolean) => {
   const text = `error: ${msg}`
   return verbose && error instanceof Error && error.stack ? `${text}\n${error.stack}` : text
 }
+
+/**
+ * A one-line progress bar on stderr, redrawn in place when stderr is a terminal and silent otherwise (and in JSON
+ * mode), so pipes and logs never fill with carriage returns.
+ */
+export const progressBar = (json: boolean, label: string) => {
+  const tty = !json && process.stderr.isTTY === true
+  let last = -1
+  return {
+    update: (done: number, total: number | undefined) => {
+      if (!tty) return
+      const pct = total ? Math.min(100, Math.floor((done / total) * 100)) : 0
+      if (pct === last) return
+      last = pct
+      const width = 30
+      const filled = Math.round((pct / 100) * width)
+      process.stderr.write(`\r${label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${pct}%`)
+    },
+    done: () => {
+      if (tty && last >= 0) process.stderr.write("\n")
+    },
+  }
+}

@@ -74,11 +74,45 @@ export const journey = (devnet: Devnet, print: (s: string) => void) =>
       true,
     )
     yield* step("Discover inference services (owner-vetted only)", ["inference", "list"])
-    yield* step("Check the provider's attestation: every check reported, devnet quotes say so", ["inference", "verify", "--provider", inference.provider.address])
-    yield* step("Acknowledge it and open a 2 0G sub-account (a devnet quote needs --allow-devnet)", ["inference", "ack", "--provider", inference.provider.address, "--fund", "2", "--allow-devnet"])
-    yield* step("Ask the provider; the answer is shown only after its TEE signature verifies", ["inference", "chat", "--provider", inference.provider.address, "What does 0G verify?"])
-    yield* step("The same, streamed; verification completes before the stream ends", ["inference", "chat", "--provider", inference.provider.address, "--stream", "Stream a verified answer"])
-    yield* step("Fund the fine-tuning provider's sub-account", ["ledger", "transfer", "--provider", fineTuning.provider.address, "--service", "fine-tuning", "1.5"])
+    yield* step("Check the provider's attestation: every check reported, devnet quotes say so", [
+      "inference",
+      "verify",
+      "--provider",
+      inference.provider.address,
+    ])
+    yield* step("Acknowledge it and open a 2 0G sub-account (a devnet quote needs --allow-devnet)", [
+      "inference",
+      "ack",
+      "--provider",
+      inference.provider.address,
+      "--fund",
+      "2",
+      "--allow-devnet",
+    ])
+    yield* step("Ask the provider; the answer is shown only after its TEE signature verifies", [
+      "inference",
+      "chat",
+      "--provider",
+      inference.provider.address,
+      "What does 0G verify?",
+    ])
+    yield* step("The same, streamed; verification completes before the stream ends", [
+      "inference",
+      "chat",
+      "--provider",
+      inference.provider.address,
+      "--stream",
+      "Stream a verified answer",
+    ])
+    yield* step("Fund the fine-tuning provider's sub-account", [
+      "ledger",
+      "transfer",
+      "--provider",
+      fineTuning.provider.address,
+      "--service",
+      "fine-tuning",
+      "1.5",
+    ])
     yield* step("The ledger with both sub-accounts", ["ledger", "show"])
     yield* step("Retrieve: starts the refund lock on every sub-account", ["ledger", "retrieve"])
     yield* step("Time passes on the devnet: 24 h and 1 s", ["devnet", "advance-time", "86401"])

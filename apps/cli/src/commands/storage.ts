@@ -1,0 +1,134 @@
+/**
+ * `0g-compute storage root|upload|download`: 0G Storage files, hashed on every core, downloads verified segment by
+ * segment and against the root before they appear under their name.
+ */
+import { makeRpcProvider, NETWORKS, parseNetwork } from "@0g-compute/core"
+import { downloadFile, rootOfFile, uploadFile } from "@0g-compute/storage/node"
+import { Config, Data, Effect, Option, Redacted } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { Wallet } from "ethers"
+import { connectionOptions, NoKeyConfigured } from "../context.js"
+import { keyValues, makePrinter, progressBar, zg } from "../output.js"
+import { root, withErrors } from "./root.js"
+
+export class NoIndexer extends Data.TaggedError("NoIndexer")<{ readonly network: string }> {
+  override get message() {
+    return `No storage indexer for ${this.network}: pass --indexer <url> (devnet up prints it)`
+  }
+}
+
+const indexerFlag = Flag.String("indexer").pipe(
+  Flag.withDescription("storage indexer URL (default: the network preset's)"),
+  Flag.withFallbackConfig(Config.String("ZG_STORAGE_INDEXER")),
+  Flag.optional,
+)
+
+const call = <A>(f: () => Promise<A>) => Effect.tryPromise({ try: f, catch: (e) => e })
+
+const resolveIndexer = (indexer: Option.Option<string>) =>
+  Effect.gen(function* () {
+    if (Option.isSome(indexer)) return indexer.value
+    const g = yield* root
+    const sel = yield* parseNetwork(g.network)
+    const preset = sel._tag === "Preset" ? sel.preset.storageIndexer : undefined
+    if (preset === undefined) return yield* new NoIndexer({ network: g.network })
+    return preset
+  })
+
+const rootCmd = Command.make(
+  "root",
+  { file: Argument.String("file").pipe(Argument.withDescription("file to hash")) },
+  ({ file }) =>
+    withErrors(
+      Effect.gen(function* () {
+        const g = yield* root
+        const bar = progressBar(g.json, "hashing")
+        const merkle = yield* call(() => rootOfFile(file, { onProgress: (p) => bar.update(p.bytes, p.totalBytes) }))
+        bar.done()
+        yield* makePrinter(g.json).result(
+          { file, root: merkle.root, size: merkle.layout.size },
+          () => `${merkle.root}  ${file}`,
+        )
+      }),
+    ),
+).pipe(Command.withDescription("the 0G Storage merkle root of a file (no network)"))
+
+const upload = Command.make(
+  "upload",
+  { file: Argument.String("file").pipe(Argument.withDescription("file to upload")), indexer: indexerFlag },
+  ({ file, indexer }) =>
+    withErrors(
+      Effect.gen(function* () {
+        const g = yield* root
+        const options = yield* connectionOptions(g)
+        if (options.privateKey === undefined) return yield* new NoKeyConfigured()
+        const indexerUrl = yield* resolveIndexer(indexer)
+        const provider = makeRpcProvider(
+          options.rpcUrl,
+          "network" in options && options.network ? NETWORKS[options.network].chainId : undefined,
+        )
+        const signer = new Wallet(Redacted.value(options.privateKey), provider)
+        const hashing = progressBar(g.json, "hashing  ")
+        const sending = progressBar(g.json, "uploading")
+        const result = yield* call(() =>
+          uploadFile(file, {
+            signer,
+            indexerUrl,
+            onProgress: (p) => {
+              if (p.phase === "hash") hashing.update(p.bytes, p.totalBytes)
+              else if (p.phase === "upload") sending.update(p.segmentsDone, p.segmentsTotal)
+            },
+          }),
+        ).pipe(Effect.ensuring(Effect.sync(() => provider.destroy())))
+        hashing.done()
+        sending.done()
+        yield* makePrinter(g.json).result({ file, ...result }, () =>
+          keyValues([
+            ["root", result.root],
+            ["size", `${result.size} bytes`],
+            ["tx", result.txHash ?? "none (already known to the network)"],
+            ["fee", zg(result.fee)],
+            ["already stored", result.alreadyStored ? "yes" : "no"],
+          ]),
+        )
+      }),
+    ),
+).pipe(Command.withDescription("upload a file to 0G Storage (pays the Flow fee once; resumable)"))
+
+const download = Command.make(
+  "download",
+  {
+    rootHash: Argument.String("root").pipe(Argument.withDescription("0x-prefixed merkle root")),
+    out: Argument.String("out").pipe(Argument.withDescription("destination file")),
+    indexer: indexerFlag,
+    overwrite: Flag.Boolean("overwrite").pipe(
+      Flag.withDescription("replace an existing file"),
+      Flag.withDefault(false),
+    ),
+  },
+  ({ rootHash, out, indexer, overwrite }) =>
+    withErrors(
+      Effect.gen(function* () {
+        const g = yield* root
+        const indexerUrl = yield* resolveIndexer(indexer)
+        const bar = progressBar(g.json, "downloading")
+        const result = yield* call(() =>
+          downloadFile(rootHash, out, {
+            indexerUrl,
+            overwrite,
+            onProgress: (p) => bar.update(p.bytes, p.totalBytes),
+          }),
+        )
+        bar.done()
+        yield* makePrinter(g.json).result(
+          result,
+          () => `verified ${result.size} bytes against ${result.root} → ${result.path}`,
+        )
+      }),
+    ),
+).pipe(Command.withDescription("download a file by root; every segment proof and the root are verified"))
+
+export const storageCommand = Command.make("storage").pipe(
+  Command.withDescription("0G Storage: roots, uploads, verified downloads"),
+  Command.withSubcommands([rootCmd, upload, download]),
+)
