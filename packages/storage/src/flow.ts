@@ -98,6 +98,7 @@ export const submitFile = (
   merkle: FileMerkle,
   fee: bigint,
   tags = "0x",
+  waitTimeoutMs = 300_000,
 ): Effect.Effect<SubmitResult, FeeTooLow | TxReverted | InsufficientBalance> =>
   Effect.gen(function* () {
     const submitter = yield* Effect.tryPromise({ try: () => signer.getAddress(), catch: (e) => new TxReverted({ txHash: undefined, reason: String(e) }) })
@@ -109,12 +110,17 @@ export const submitFile = (
       return yield* new InsufficientBalance({ what: "balance for the storage fee", required: fee, available: balance })
     }
     const flow = new Contract(flowAddress, FLOW_ABI, signer)
+    const submit = flow.getFunction("submit")
+    const args = [submissionOf(merkle, submitter, tags), { value: fee }] as const
     let txHash: string | undefined
     const receipt = yield* Effect.tryPromise({
       try: async () => {
-        const tx = await flow.getFunction("submit")(submissionOf(merkle, submitter, tags), { value: fee })
+        // Simulate first: a revert is reported without spending gas or a nonce (NonceManager signers burn one on
+        // a failed send, which would stall every later transaction).
+        await submit.staticCall(...args)
+        const tx = await submit(...args)
         txHash = tx.hash as string
-        return (await tx.wait()) as TransactionReceipt | null
+        return (await tx.wait(1, waitTimeoutMs)) as TransactionReceipt | null
       },
       catch: (cause) => {
         const e = (cause ?? {}) as EthersLikeError

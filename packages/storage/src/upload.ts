@@ -163,7 +163,7 @@ export const uploadWithMerkle = (
       if (options.maxFee !== undefined && fee > options.maxFee) {
         return yield* new FeeTooLow({ required: fee, paid: options.maxFee })
       }
-      const submitted = yield* submitFile(signer, flowAddress, merkle, fee, options.tags)
+      const submitted = yield* submitFile(signer, flowAddress, merkle, fee, options.tags, cfg.waitTimeoutMs)
       txSeq = submitted.txSeq
       txHash = submitted.txHash
       options.onProgress?.({ phase: "submit", txHash: submitted.txHash, fee })

@@ -1,5 +1,6 @@
 import { startAnvil } from "@0g-compute/contracts/node"
 import { downloadBytes, type SegmentUnavailable, uploadBytes } from "@0g-compute/storage"
+import type { ZgError } from "@0g-compute/core"
 import { Redacted } from "effect"
 import { Contract, JsonRpcProvider, NonceManager, Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -80,6 +81,50 @@ describe("our client against the storage devnet (2 replicas)", () => {
     } finally {
       a.faults.reset()
       b.faults.reset()
+    }
+  })
+
+  it("fails with typed errors: unknown root, wrong pinned Flow, no endpoints, fee cap, nodes that never see the tx", async () => {
+    const tag = (p: Promise<unknown>) => p.then(() => "resolved", (e: ZgError) => e._tag)
+    expect(await tag(downloadBytes(`0x${"ab".repeat(32)}`, opts()))).toBe("NoNodeHasFile")
+    const data = randomBytes(5000, 3)
+    expect(await tag(uploadBytes(data, { ...opts(), signer, flowAddress: `0x${"12".repeat(20)}` }))).toBe(
+      "FlowAddressMismatch",
+    )
+    expect(await tag(uploadBytes(data, { signer }))).toBe("NoStorageNodes")
+    expect(await tag(uploadBytes(data, { ...opts(), signer, maxFee: 1n }))).toBe("FeeTooLow")
+    const nodes = devnet.nodes
+    const timeout = uploadBytes(data, {
+      ...opts(),
+      signer,
+      waitTimeoutMs: 300,
+      onProgress: (p) => {
+        if (p.phase === "submit") for (const n of nodes) n.faults.fail("http")
+      },
+    })
+    try {
+      expect(await tag(timeout)).toBe("StorageTimeout")
+    } finally {
+      for (const n of nodes) n.faults.reset()
+    }
+  })
+
+  it("routes segments by shard (nodes 0/2 and 1/2) and downloads from both", async () => {
+    const sharded = await startStorageDevnet({
+      rpcUrl: anvil.rpcUrl,
+      nodes: [
+        { shardId: 0, numShard: 2 },
+        { shardId: 1, numShard: 2 },
+      ],
+    })
+    try {
+      const data = randomBytes(5 * 262144 + 9, 5)
+      const o = { indexerUrl: sharded.indexerUrl, flowAddress: sharded.flowAddress, pollIntervalMs: 20 }
+      const { root } = await uploadBytes(data, { ...o, signer })
+      for (const n of sharded.nodes) expect(n.file(root)).toMatchObject({ finalized: true, uploadedSegNum: 3 })
+      expect(Buffer.from(await downloadBytes(root, o)).equals(Buffer.from(data))).toBe(true)
+    } finally {
+      await sharded.stop()
     }
   })
 })

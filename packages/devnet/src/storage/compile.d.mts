@@ -1,0 +1,2 @@
+export declare function storageSourceHash(version: string): string
+export declare const SOLC_VERSION: string
