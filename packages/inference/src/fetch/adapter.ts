@@ -255,10 +255,20 @@ export const makeInferenceFetch = (
     const refusal = verificationRefusal(svc)
     if (refusal !== undefined) throw refusal
     if (prepared.body === undefined) throw new UnsupportedRequest({ reason: "a billed request needs a body" })
+    // The caller's abort cancels the request only until the response starts: after that the provider bills what it
+    // generates, so the body is still read to the end (verified and recorded) while the caller sees the abort.
+    const callerSignal = init?.signal ?? undefined
+    const upstream = new AbortController()
+    let started = false
+    const onAbort = () => {
+      if (!started) upstream.abort(callerSignal?.reason)
+    }
+    if (callerSignal?.aborted) onAbort()
+    else callerSignal?.addEventListener("abort", onAbort, { once: true })
     let response: Response | undefined
     for (let attempt = 0; response === undefined; attempt++) {
       const cred = await credential()
-      const r = await send(prepared, Redacted.value(cred.authorization), init?.signal)
+      const r = await send(prepared, Redacted.value(cred.authorization), upstream.signal)
       if (r.ok) {
         response = r
         break
@@ -275,27 +285,34 @@ export const makeInferenceFetch = (
       }
       throw rejection
     }
+    started = true
     const base = { requestId: newRequestId(), startedAt, requestHash: bodyHashHex(prepared.body) }
     const headerChatId = response.headers.get("zg-res-key") ?? undefined
     const extra = { "x-zg-request-id": base.requestId, "x-zg-provider": svc.provider }
     const isStream = prepared.stream || (response.headers.get("content-type") ?? "").includes("text/event-stream")
 
     if (isStream && response.body !== null) {
-      const body = verifyingStream(response.body, async (outcome) => {
-        const early = streamFailure(svc.provider, outcome)
-        const s = outcome.scanner
-        const tokens = s.usage ?? (s.done ? { promptTokens: 0, completionTokens: s.generatedWords } : undefined)
-        const { error } = await finishExchange(
-          prepared,
-          svc,
-          base,
-          headerChatId ?? s.id,
-          outcome.responseHash,
-          tokens,
-          early,
-        )
-        return error
-      })
+      const body = verifyingStream(
+        response.body,
+        async (outcome) => {
+          // The caller aborted (its signal): surface the abort itself, as fetch would, not a provider failure.
+          const aborted = init?.signal?.aborted === true && outcome.readError !== undefined
+          const early = aborted ? (outcome.readError as Error) : streamFailure(svc.provider, outcome)
+          const s = outcome.scanner
+          const tokens = s.usage ?? (s.done ? { promptTokens: 0, completionTokens: s.generatedWords } : undefined)
+          const { error } = await finishExchange(
+            prepared,
+            svc,
+            base,
+            headerChatId ?? s.id,
+            outcome.responseHash,
+            tokens,
+            early,
+          )
+          return error
+        },
+        callerSignal,
+      )
       return new Response(body, {
         status: response.status,
         statusText: response.statusText,
@@ -307,7 +324,6 @@ export const makeInferenceFetch = (
     try {
       bytes = new Uint8Array(await response.arrayBuffer())
     } catch (cause) {
-      if (init?.signal?.aborted) throw cause
       throw new ProviderUnreachable({ provider: svc.provider, url: prepared.url, cause })
     }
     let json: unknown
@@ -327,6 +343,7 @@ export const makeInferenceFetch = (
     const tokens = (isObject(json) ? usageOf(json.usage) : undefined) ?? { promptTokens: 0, completionTokens: words }
     const chatId = headerChatId ?? (isObject(json) && typeof json.id === "string" ? json.id : undefined)
     const { receipt, error } = await finishExchange(prepared, svc, base, chatId, bodyHashHex(bytes), tokens, undefined)
+    if (callerSignal?.aborted) throw callerSignal.reason ?? new DOMException("The operation was aborted.", "AbortError")
     if (error !== undefined) throw error
     return new Response(bytes as BodyInit, {
       status: response.status,

@@ -11,6 +11,7 @@ import OpenAI from "openai"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makeRequestAuth } from "../auth/session.js"
 import { addLedger, startTestDevnet, type TestUser, userClient } from "../test-util/fixture.js"
+import type { ExchangeResult } from "./adapter.js"
 
 let devnet: Devnet
 let provider: InferenceProvider
@@ -134,6 +135,37 @@ describe("OpenAI SDK through inference.fetch", () => {
       for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value)
       expect(rest.trimEnd().endsWith("data: [DONE]")).toBe(true)
       expect(provider.unsettledFee(user.address)).toBeGreaterThan(billedBefore)
+    } finally {
+      provider.faults.clear()
+    }
+  })
+
+  it("surfaces the caller's abort as an abort, yet still reads, verifies and records what the provider billed", async () => {
+    provider.faults.set({ streamDelayMs: 10 })
+    try {
+      let settled: (r: ExchangeResult) => void = () => undefined
+      const exchanged = new Promise<ExchangeResult>((resolve) => {
+        settled = resolve
+      })
+      const f = user.client.fetch(provider.providerAddress, { onExchange: (r) => settled(r) })
+      const controller = new AbortController()
+      const billedBefore = provider.unsettledFee(user.address)
+      const res = await f(`${provider.url}/v1/proxy/chat/completions`, {
+        method: "POST",
+        body: JSON.stringify({
+          model: provider.model,
+          messages: [{ role: "user", content: "a b c d e f" }],
+          stream: true,
+        }),
+        signal: controller.signal,
+      })
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+      await reader.read()
+      controller.abort()
+      await expect(reader.read()).rejects.toMatchObject({ name: "AbortError" })
+      const result = await exchanged
+      expect(result.record).toMatchObject({ verdict: "Verified", promptTokens: 6, completionTokens: 7 })
+      expect(provider.unsettledFee(user.address) - billedBefore).toBe(result.record.fee)
     } finally {
       provider.faults.clear()
     }

@@ -5,8 +5,8 @@
  * the typed error instead of delivering `[DONE]`, so a consumer (the OpenAI SDK's iterator included) cannot see a
  * normal end of an unverified stream.
  *
- * If the consumer cancels, the rest of the upstream is still read (the provider bills what it generated) so the
- * exchange is verified and its fee recorded.
+ * If the consumer cancels or aborts, the rest of the upstream is still read (the provider bills what it generated)
+ * so the exchange is verified and its fee recorded.
  */
 import { bodyHasher } from "@0g-compute/crypto"
 import { ProviderStreamFailed } from "../errors.js"
@@ -27,6 +27,8 @@ export interface StreamOutcome {
 export const verifyingStream = (
   upstream: ReadableStream<Uint8Array>,
   finish: (outcome: StreamOutcome) => Promise<Error | undefined>,
+  /** The caller's abort signal: aborting errors our stream with its reason; the upstream is still read to the end. */
+  signal?: AbortSignal | null,
 ): ReadableStream<Uint8Array> => {
   const reader = upstream.getReader()
   const hasher = bodyHasher()
@@ -63,25 +65,43 @@ export const verifyingStream = (
     }
   }
 
+  let draining = false
+  const drainInBackground = () => {
+    if (draining) return
+    draining = true
+    void drain().catch(() => undefined)
+  }
+
   return new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (!signal) return
+      const onAbort = () => {
+        controller.error(signal.reason ?? new DOMException("The operation was aborted.", "AbortError"))
+        drainInBackground()
+      }
+      if (signal.aborted) onAbort()
+      else signal.addEventListener("abort", onAbort, { once: true })
+    },
     async pull(controller) {
+      if (draining) return
       const step = await next()
-      if ("forward" in step) {
-        controller.enqueue(step.forward)
+      if ("end" in step) {
+        const error = await conclude(step.readError)
+        if (draining) return
+        if (error !== undefined) return controller.error(error)
+        const tail = scanner.held()
+        if (tail.length > 0) controller.enqueue(tail)
+        return controller.close()
+      }
+      if (draining) {
+        // Aborted while this read was pending: the chunk is hashed and scanned; keep draining from here.
         return
       }
-      const error = await conclude(step.readError)
-      if (error !== undefined) {
-        controller.error(error)
-        return
-      }
-      const tail = scanner.held()
-      if (tail.length > 0) controller.enqueue(tail)
-      controller.close()
+      controller.enqueue(step.forward)
     },
     cancel() {
       // The consumer stopped listening; keep reading so the billed exchange is still verified and recorded.
-      void drain().catch(() => undefined)
+      drainInBackground()
     },
   })
 }
