@@ -71,34 +71,54 @@ const decryptToTemp = async (input: FileHandle, size: number, tempPath: string, 
     throw new DecryptRefused({ refusal: { kind: "signature", recovered } })
   }
   const iv0 = header.subarray(TAG_SIGNATURE_LENGTH)
+  // Fixed-size pieces over all chunks; the next piece is read while the current one is decrypted and written.
+  const pieces: Array<{ readonly chunk: number; readonly at: number; readonly n: number; readonly last: boolean }> = []
+  for (let i = 0; i < l.chunkCount; i++) {
+    const cipherLength = l.chunkLength(i) - GCM_TAG_LENGTH
+    for (let done = 0; done < cipherLength; done += PIECE) {
+      const n = Math.min(PIECE, cipherLength - done)
+      pieces.push({ chunk: i, at: l.chunkOffset(i) + done, n, last: done + n === cipherLength })
+    }
+  }
   const out = await open(tempPath, "wx", 0o600)
-  const buf = new Uint8Array(PIECE)
+  const bufs = [new Uint8Array(PIECE), new Uint8Array(PIECE)] as const
   const key = Redacted.value(o.key)
+  const read = (k: number) => {
+    const p = pieces[k]
+    return p === undefined ? undefined : readExact(input, bufs[k % 2] as Uint8Array, p.n, p.at)
+  }
+  let pendingWrite: Promise<unknown> = Promise.resolve()
+  let next = read(0)
   try {
     let written = 0
-    for (let i = 0; i < l.chunkCount; i++) {
-      const decipher = createDecipheriv("aes-256-gcm", key, chunkIv(iv0, i))
-      decipher.setAuthTag(tags[i] ?? new Uint8Array(GCM_TAG_LENGTH))
-      const cipherLength = l.chunkLength(i) - GCM_TAG_LENGTH
-      for (let done = 0; done < cipherLength; ) {
-        const n = Math.min(PIECE, cipherLength - done)
-        const plain = decipher.update(await readExact(input, buf, n, l.chunkOffset(i) + done))
-        await out.write(plain, 0, plain.length, written)
-        plain.fill(0)
-        written += plain.length
-        done += n
+    let decipher = createDecipheriv("aes-256-gcm", key, new Uint8Array(12))
+    for (let k = 0; k < pieces.length; k++) {
+      const piece = pieces[k] as (typeof pieces)[number]
+      const data = await (next as Promise<Uint8Array>)
+      next = read(k + 1) // into the other buffer, whose piece was consumed in the previous round
+      if (k === 0 || pieces[k - 1]?.chunk !== piece.chunk) {
+        decipher = createDecipheriv("aes-256-gcm", key, chunkIv(iv0, piece.chunk))
+        decipher.setAuthTag(tags[piece.chunk] ?? new Uint8Array(GCM_TAG_LENGTH))
       }
-      try {
-        decipher.final()
-      } catch {
-        throw new DecryptRefused({ refusal: { kind: "chunk", index: i, count: l.chunkCount } })
+      const plain = decipher.update(data)
+      await pendingWrite
+      pendingWrite = out.write(plain, 0, plain.length, written).then(() => plain.fill(0))
+      written += plain.length
+      if (piece.last) {
+        try {
+          decipher.final()
+        } catch {
+          throw new DecryptRefused({ refusal: { kind: "chunk", index: piece.chunk, count: l.chunkCount } })
+        }
+        o.onProgress?.({ bytesDone: written, bytesTotal: l.plainLength })
       }
-      o.onProgress?.({ bytesDone: written, bytesTotal: l.plainLength })
     }
+    await pendingWrite
     await out.sync()
     return { plainLength: l.plainLength, chunkCount: l.chunkCount }
   } finally {
-    buf.fill(0)
+    await Promise.all([pendingWrite.catch(() => undefined), next?.catch(() => undefined)])
+    for (const b of bufs) b.fill(0)
     await out.close()
   }
 }
