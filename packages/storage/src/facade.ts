@@ -7,9 +7,26 @@ import { Effect, Layer } from "effect"
 import type { Signer } from "ethers"
 import { type StorageOptions, storageConfigLayer } from "./config.js"
 import { type DownloadProgress, downloadBytesEffect } from "./download.js"
+import { StorageAborted } from "./errors.js"
 import { type ByteSource, type FileMerkle, type HashOptions, type HashProgress, merkleOf } from "./merkle/index.js"
 import { type FetchRpcOptions, storageRpcLayer } from "./rpc/transport.js"
 import { type UploadOptions, type UploadProgress, type UploadResult, uploadBytesEffect } from "./upload.js"
+
+/** Interrupts `eff` (cancelling its requests) when `signal` aborts, failing with {@link StorageAborted}. */
+export const abortable = <A, E, R>(
+  eff: Effect.Effect<A, E, R>,
+  signal: AbortSignal | undefined,
+  what: string,
+): Effect.Effect<A, E | StorageAborted, R> => {
+  if (!signal) return eff
+  const aborted = Effect.callback<never, StorageAborted>((resume) => {
+    const fire = () => resume(Effect.fail(new StorageAborted({ what })))
+    if (signal.aborted) fire()
+    else signal.addEventListener("abort", fire, { once: true })
+    return Effect.sync(() => signal.removeEventListener("abort", fire))
+  })
+  return Effect.raceFirst(eff, aborted)
+}
 
 /** Where the storage network is, plus transport tuning. */
 export interface StorageClientOptions extends StorageOptions {
@@ -17,6 +34,8 @@ export interface StorageClientOptions extends StorageOptions {
   readonly fetch?: typeof fetch
   /** Per-request timeout (default 30 s). */
   readonly requestTimeoutMs?: number
+  /** Cancels the operation (pending requests are aborted); it then rejects with StorageAborted. */
+  readonly signal?: AbortSignal
 }
 
 export type AnyProgress = HashProgress | UploadProgress | DownloadProgress
@@ -44,24 +63,29 @@ export const clientLayer = (o: StorageClientOptions) => {
 
 /** Root, submission nodes and segment roots of bytes, a Blob/File, a ReadableStream or an async iterable. */
 export const computeRoot = (input: ByteSource, options: HashOptions = {}): Promise<FileMerkle> =>
-  runFacade(merkleOf(input, options))
+  runFacade(abortable(merkleOf(input, options), options.signal, "hashing"))
 
 /** Uploads bytes or a Blob/File (hash, pay once, upload with proofs, wait until finalized). */
 export const uploadBytes = (input: Uint8Array | Blob, options: UploadFacadeOptions): Promise<UploadResult> => {
   const { onProgress } = options
   return runFacade(
-    uploadBytesEffect(input, {
-      ...options,
-      ...(onProgress ? { onProgress, onHashProgress: onProgress } : {}),
-    }).pipe(Effect.provide(Layer.merge(clientLayer(options), walletLayerFromSigner(options.signer)))),
+    abortable(
+      uploadBytesEffect(input, { ...options, ...(onProgress ? { onProgress, onHashProgress: onProgress } : {}) }),
+      options.signal,
+      "upload",
+    ).pipe(Effect.provide(Layer.merge(clientLayer(options), walletLayerFromSigner(options.signer)))),
   )
 }
 
 /** Downloads a file by root into memory, verifying every segment proof and the final root. */
 export const downloadBytes = (root: string, options: DownloadFacadeOptions): Promise<Uint8Array> =>
   runFacade(
-    downloadBytesEffect(root, {
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      ...(options.expectedSize !== undefined ? { expectedSize: options.expectedSize } : {}),
-    }).pipe(Effect.provide(clientLayer(options))),
+    abortable(
+      downloadBytesEffect(root, {
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(options.expectedSize !== undefined ? { expectedSize: options.expectedSize } : {}),
+      }),
+      options.signal,
+      `download of ${root}`,
+    ).pipe(Effect.provide(clientLayer(options))),
   )

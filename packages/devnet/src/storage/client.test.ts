@@ -93,6 +93,11 @@ describe("our client against the storage devnet (2 replicas)", () => {
     )
     expect(await tag(uploadBytes(data, { signer }))).toBe("NoStorageNodes")
     expect(await tag(uploadBytes(data, { ...opts(), signer, maxFee: 1n }))).toBe("FeeTooLow")
+    const big = randomBytes(8 * 262144, 21)
+    const { root } = await uploadBytes(big, { ...opts(), signer })
+    const ac = new AbortController()
+    const aborted = downloadBytes(root, { ...opts(), concurrency: 1, signal: ac.signal, onProgress: () => ac.abort() })
+    expect(await tag(aborted)).toBe("StorageAborted")
     const nodes = devnet.nodes
     const timeout = uploadBytes(data, {
       ...opts(),

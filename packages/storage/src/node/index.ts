@@ -1,7 +1,7 @@
 /** Node-only entry: file hashing on worker threads, file upload and download with resume. */
 import { runFacade, walletLayerFromSigner } from "@0g-compute/core"
 import { Effect, Layer } from "effect"
-import { clientLayer, type DownloadFacadeOptions, type UploadFacadeOptions } from "../facade.js"
+import { abortable, clientLayer, type DownloadFacadeOptions, type UploadFacadeOptions } from "../facade.js"
 import type { FileMerkle } from "../merkle/index.js"
 import type { UploadResult } from "../upload.js"
 import { type DownloadFileOptions, type DownloadFileResult, downloadToFile } from "./download-file.js"
@@ -26,7 +26,7 @@ export type UploadFileFacadeOptions = UploadFacadeOptions & Pick<UploadFileOptio
  */
 export const uploadFile = (path: string, options: UploadFileFacadeOptions): Promise<UploadResult> =>
   runFacade(
-    uploadFileEffect(path, options).pipe(
+    abortable(uploadFileEffect(path, options), options.signal, `upload of ${path}`).pipe(
       Effect.provide(Layer.merge(clientLayer(options), walletLayerFromSigner(options.signer))),
     ),
   )
@@ -42,4 +42,8 @@ export const downloadFile = (
   dest: string,
   options: DownloadFileFacadeOptions,
 ): Promise<DownloadFileResult> =>
-  runFacade(downloadToFile(root, dest, options).pipe(Effect.provide(clientLayer(options))))
+  runFacade(
+    abortable(downloadToFile(root, dest, options), options.signal, `download of ${root}`).pipe(
+      Effect.provide(clientLayer(options)),
+    ),
+  )
