@@ -160,6 +160,15 @@ describe("fine-tuning journey", () => {
 
     const task = await alice.client.getTask(provider, created.taskId)
     expect(task.progress).toBe("Finished")
+    const iterated: Array<string> = []
+    for await (const t of await alice.client.watchIterable(provider, created.taskId, { until: "Finished" })) {
+      iterated.push(t.progress)
+    }
+    expect(iterated).toEqual(["Finished"])
+    expect(await failure(alice.client.cancelTask(provider, created.taskId))).toMatchObject({
+      _tag: "TaskNotCancellable",
+      progress: "Finished",
+    })
     expect(await feesSettled(h, alice.wallet.address)).toEqual([[created.taskId, delivered.fee, true]])
   })
 })

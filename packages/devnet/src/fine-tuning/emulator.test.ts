@@ -84,6 +84,10 @@ describe("emulated fine-tuning provider", () => {
     const models = await (await api("/model")).json()
     expect(models.map((m: { name: string }) => m.name)).toEqual(["mock-model"])
     expect((await api("/model/nope")).status).toBe(404)
+    expect(await (await api("/model/mock-model")).json()).toMatchObject({ name: "mock-model", hash: MOCK_MODEL })
+    const desc = await api("/model/desc/mock-model")
+    expect(desc.headers.get("content-disposition")).toBe('attachment; filename="mock-model.zip"')
+    expect(new Uint8Array(await desc.arrayBuffer()).subarray(0, 2)).toEqual(new Uint8Array([0x50, 0x4b]))
   })
 
   it("rejects a malformed training config and an unknown model with 400", async () => {
