@@ -247,13 +247,33 @@ export interface WatchOptions {
   readonly until?: TaskProgress
 }
 
-const taskFailed = (ep: ProviderEndpoint, user: string, taskId: string) =>
-  send(ep, "GET", `/user/${user}/task/${encodeURIComponent(taskId)}/log`).pipe(
+/**
+ * The failure of a Failed task, from its log: a dataset the provider could not fetch is `DatasetNotFound`, a fee the
+ * sub-account could not cover is `InsufficientFunds`, anything else `TaskFailed` with the last log lines.
+ */
+const taskFailed = (ep: ProviderEndpoint, user: string, task: Task) =>
+  send(ep, "GET", `/user/${user}/task/${encodeURIComponent(task.id)}/log`).pipe(
     Effect.flatMap((res) => readText(ep, res)),
     Effect.orElseSucceed(() => ""),
-    Effect.flatMap((log) =>
-      Effect.fail(new TaskFailed({ taskId, logTail: log.trimEnd().split("\n").filter(Boolean).slice(-5) })),
-    ),
+    Effect.flatMap((log): Effect.Effect<never, DatasetNotFound | InsufficientFunds | TaskFailed> => {
+      const logTail = log.trimEnd().split("\n").filter(Boolean).slice(-5)
+      const last = logTail.filter((l) => /task failed/.test(l)).at(-1) ?? ""
+      if (/dataset .* not found/i.test(last)) {
+        return Effect.fail(new DatasetNotFound({ dataset: task.datasetHash, reason: "the provider cannot fetch it" }))
+      }
+      const funds = /insufficient balance: fee (\d+), available (-?\d+)/.exec(last)
+      if (funds !== null) {
+        return Effect.fail(
+          new InsufficientFunds({
+            provider: ep.provider,
+            required: BigInt(funds[1] ?? "0"),
+            available: BigInt(funds[2] ?? "0"),
+            detail: `task ${task.id} failed in setup`,
+          }),
+        )
+      }
+      return Effect.fail(new TaskFailed({ taskId: task.id, logTail }))
+    }),
   )
 
 /**
@@ -274,7 +294,7 @@ export const watchTask = (provider: string, taskId: string, options: WatchOption
               let delay = pollIntervalMs
               for (;;) {
                 const task = yield* fetchTask(ep, ft.wallet.address, taskId)
-                if (task.progress === "Failed") return yield* taskFailed(ep, ft.wallet.address, taskId)
+                if (task.progress === "Failed") return yield* taskFailed(ep, ft.wallet.address, task)
                 if (task.progress !== s.last) {
                   const rank = progressRank(task.progress)
                   const done = rank >= target || task.progress === "Finished"

@@ -86,6 +86,14 @@ describe("fine-tuning journey", () => {
       _tag: "DeliverableNotFound",
     })
     expect(h.ft.tasks()).toHaveLength(0) // nothing reached the provider
+
+    // A dataset the provider does not have: the task fails in Setup and watching names the cause.
+    const unknownDataset = keccak256(new TextEncoder().encode("never uploaded"))
+    const orphan = await alice.client.createTask({ ...base, datasetHash: unknownDataset })
+    expect(await failure(alice.client.watch(provider, orphan.taskId))).toMatchObject({
+      _tag: "DatasetNotFound",
+      dataset: unknownDataset,
+    })
   })
 
   it("trains on the dataset, verifies, acknowledges and decrypts the model trained on it", async () => {
