@@ -10,13 +10,11 @@
  *
  * Run: `npx tsx bench/overhead.ts` (from packages/inference).
  */
-import { spawn } from "node:child_process"
-import { createInterface } from "node:readline"
 import { Ledger } from "@0g-compute/contracts"
 import { makeRpcProvider } from "@0g-compute/core"
-import { startDevnet } from "@0g-compute/devnet"
 import { Effect, Redacted } from "effect"
 import { createInferenceClient, RequestAuth } from "../src/index.js"
+import { serve, startChild } from "./devnet-child.js"
 
 const N = Number(process.env.N ?? 400)
 
@@ -25,44 +23,14 @@ const quantile = (xs: number[], q: number) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN
 }
 
-interface DevnetInfo {
-  readonly rpcUrl: string
-  readonly chainId: string
-  readonly addresses: { ledger: string; inference: string; fineTuning: string }
-  readonly provider: { url: string; providerAddress: string; model: string }
-  readonly userKey: string
-}
-
-/** Child: start the devnet, print what the client needs, run until stdin closes. */
-const serve = async () => {
-  const devnet = await startDevnet({ inference: { settleIntervalMs: 0 } })
-  const p = devnet.inference[0]
-  const u = devnet.accounts.users[0]
-  if (p === undefined || u === undefined) throw new Error("devnet without provider or user")
-  const info: DevnetInfo = {
-    rpcUrl: devnet.rpcUrl,
-    chainId: devnet.chainId.toString(),
-    addresses: devnet.addresses,
-    provider: { url: p.url, providerAddress: p.providerAddress, model: p.model },
-    userKey: Redacted.value(u.privateKey),
-  }
-  process.stdout.write(`${JSON.stringify(info)}\n`)
-  process.stdin.resume()
-  process.stdin.on("end", () => void devnet.stop().then(() => process.exit(0)))
-}
-
-const startChild = async () => {
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1] ?? "", "serve"], { stdio: ["pipe", "pipe", "inherit"] })
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).once("line", resolve)
-    child.once("exit", (code) => reject(new Error(`devnet child exited with ${code}`)))
-  })
-  return { info: JSON.parse(line) as DevnetInfo, stop: () => child.stdin.end() }
-}
-
 const main = async () => {
-  const { info, stop } = await startChild()
-  const devnet = { rpcUrl: info.rpcUrl, chainId: BigInt(info.chainId), addresses: info.addresses, stop: async () => stop() }
+  const { info, stop } = await startChild(process.argv[1] ?? "")
+  const devnet = {
+    rpcUrl: info.rpcUrl,
+    chainId: BigInt(info.chainId),
+    addresses: info.addresses,
+    stop: async () => stop(),
+  }
   const provider = info.provider
   const account = { privateKey: Redacted.make(info.userKey) }
   const rpc = makeRpcProvider(devnet.rpcUrl, devnet.chainId)
@@ -73,18 +41,27 @@ const main = async () => {
     rpcCalls += Array.isArray(x) ? x.length : 1
     return send(x)
   }
-  const client = await createInferenceClient({ privateKey: account.privateKey, provider: rpc, contracts: devnet.addresses })
+  const client = await createInferenceClient({
+    privateKey: account.privateKey,
+    provider: rpc,
+    contracts: devnet.addresses,
+  })
   try {
     await client.run(Ledger.use((l) => l.add(10n ** 19n)))
     await client.acknowledge(provider.providerAddress, { allowDevnet: true, fund: "5" })
     const auth = await client.run(RequestAuth.use((a) => a.session(provider.providerAddress)))
     const header = Redacted.value(auth.authorization)
     const url = `${provider.url}/v1/proxy/chat/completions`
-    const body = (i: number) => JSON.stringify({ model: provider.model, messages: [{ role: "user", content: `bench ${i} a b c` }] })
+    const body = (i: number) =>
+      JSON.stringify({ model: provider.model, messages: [{ role: "user", content: `bench ${i} a b c` }] })
     const ours = client.fetch(provider.providerAddress)
 
     const raw = async (i: number) => {
-      const res = await fetch(url, { method: "POST", headers: { authorization: header, "content-type": "application/json" }, body: body(i) })
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { authorization: header, "content-type": "application/json" },
+        body: body(i),
+      })
       const text = await res.text()
       const id = res.headers.get("zg-res-key") ?? (JSON.parse(text) as { id: string }).id
       await (await fetch(`${provider.url}/v1/proxy/signature/${id}`)).text()
