@@ -10,7 +10,7 @@ import {
   signDatasetUpload,
   taskNonceFromTime,
 } from "@0g-compute/crypto"
-import { Clock, Effect, Option, Schema, Stream } from "effect"
+import { Clock, Effect, Option, Schedule, Schema, Stream } from "effect"
 import {
   DatasetNotFound,
   DeliverablePenalized,
@@ -293,7 +293,14 @@ export const watchTask = (provider: string, taskId: string, options: WatchOption
           : Effect.gen(function* () {
               let delay = pollIntervalMs
               for (;;) {
-                const task = yield* fetchTask(ep, ft.wallet.address, taskId)
+                // A provider restart or a network blip must not end a long watch: retry transport failures.
+                const task = yield* fetchTask(ep, ft.wallet.address, taskId).pipe(
+                  Effect.retry({
+                    times: 5,
+                    schedule: Schedule.exponential(pollIntervalMs),
+                    while: (e) => e._tag === "ProviderUnreachable",
+                  }),
+                )
                 if (task.progress === "Failed") return yield* taskFailed(ep, ft.wallet.address, task)
                 if (task.progress !== s.last) {
                   const rank = progressRank(task.progress)
