@@ -9,7 +9,17 @@ import { StorageConfig } from "./config.js"
 import { SEGMENT_SIZE } from "./constants.js"
 import { NoNodeHasFile, ProofInvalid, RootMismatch, SegmentUnavailable, type SourceReadError, type EmptyFile, type StorageAborted } from "./errors.js"
 import { coversSegment, fileLocations } from "./locate.js"
-import { checkSegment, type FileLayout, fileLayout, foldRight, loadKeccak, merkleOf, proofFromJson } from "./merkle/index.js"
+import {
+  checkProof,
+  type FileLayout,
+  fileLayout,
+  foldRight,
+  loadKeccak,
+  merkleOf,
+  proofFromJson,
+  segmentPaddedChunks,
+  segmentWireLength,
+} from "./merkle/index.js"
 import { isTransient, zgs } from "./rpc/node-api.js"
 import type { StorageRpc } from "./rpc/transport.js"
 import type { FileInfo, ShardConfig } from "./rpc/types.js"
@@ -48,6 +58,11 @@ export interface FetchOptions {
   /** Called after each segment was written to the sink. */
   readonly onSegment?: (index: number) => void
   readonly onProgress?: (p: DownloadProgress) => void
+  /**
+   * Computes a segment's root (its chunks plus zero chunks up to `leaves`) elsewhere, e.g. on worker threads. It may
+   * take ownership of `data` and must hand the bytes back. Default: the calling thread.
+   */
+  readonly segmentRoot?: (data: Uint8Array, leaves: number) => Promise<{ root: Uint8Array; data: Uint8Array }>
 }
 
 const normalizeRoot = (root: string) => root.toLowerCase() as `0x${string}`
@@ -122,16 +137,32 @@ export const fetchSegments = (
       Effect.gen(function* () {
         const seg = yield* zgs.downloadSegmentWithProofByTxSeq(src.url, src.txSeq, index)
         if (seg === null) return { ok: false as const, reason: `${src.url}: segment not available`, transient: true }
-        const data = fromBase64(seg.data)
+        const decoded = fromBase64(seg.data)
         const proof = proofFromJson(seg.proof)
-        const problem =
+        let data = decoded
+        let problem: string | undefined =
           seg.index !== index
             ? "wrong segment index"
             : seg.root !== plan.root
               ? "wrong root"
-              : !data || !proof
+              : !decoded || !proof
                 ? "malformed data or proof"
-                : checkSegment(keccak, layout, { index, data, proof, root: rootBytes })
+                : decoded.length !== segmentWireLength(layout, index)
+                  ? "invalid data length"
+                  : undefined
+        if (problem === undefined && decoded && proof) {
+          const leaves = segmentPaddedChunks(layout, index)
+          const { segmentRoot } = options
+          const leaf = segmentRoot
+            ? yield* Effect.promise(() => segmentRoot(decoded, leaves)).pipe(
+                Effect.map((r) => {
+                  data = r.data
+                  return r.root
+                }),
+              )
+            : keccak.chunkTreeRoot(decoded, leaves)
+          problem = checkProof(keccak, proof, { leaf, root: rootBytes, index, leafCount: layout.numSegmentsPadded })
+        }
         if (problem !== undefined || !data) {
           const err = new ProofInvalid({ root: plan.root, segment: index, node: src.url, reason: problem ?? "?" })
           yield* Effect.logDebug(err.message)
@@ -181,7 +212,15 @@ export const fetchSegments = (
         return yield* new SegmentUnavailable({ root: plan.root, segment: index, reasons })
       })
 
-    yield* Effect.forEach(todo, fetchOne, { concurrency: cfg.concurrency, discard: true })
+    // A segment no node serves does not stop the others: they still land in the sink (and in resume state).
+    const failures: SegmentUnavailable[] = []
+    yield* Effect.forEach(
+      todo,
+      (i) => fetchOne(i).pipe(Effect.catchTag("SegmentUnavailable", (e) => Effect.sync(() => failures.push(e)))),
+      { concurrency: cfg.concurrency, discard: true },
+    )
+    const first = failures.sort((a, b) => a.segment - b.segment)[0]
+    if (first) return yield* first
   })
 
 /** Downloads `root` into memory, verifying every proof and then the whole root. */

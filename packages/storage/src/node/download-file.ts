@@ -21,6 +21,7 @@ import {
 import type { HashProgress } from "../merkle/index.js"
 import type { StorageRpc } from "../rpc/transport.js"
 import { merkleOfFile } from "./file-root.js"
+import { HashPool } from "./hash-pool.js"
 
 export interface DownloadFileOptions {
   /** Replace an existing destination (default false: fail with OutputExists). */
@@ -102,6 +103,8 @@ export const downloadToFile = (
     for (let i = 0; i < plan.layout.numSegments; i++) if (isDone(i)) resumedSegments++
 
     const fh = yield* io(part, () => open(part, resuming ? "r+" : "w+"))
+    // Worker threads verify segments while this thread parses and writes, then rehash the finished file.
+    const pool = new HashPool()
     yield* Effect.gen(function* () {
       if (!resuming) yield* io(part, () => fh.truncate(plan.size))
       let pending = 0
@@ -122,6 +125,7 @@ export const downloadToFile = (
         },
         {
           skip: isDone,
+          segmentRoot: (data, leaves) => pool.chunkTreeRoot(data, leaves),
           onSegment: (i) => {
             bits[i >> 3] = (bits[i >> 3] as number) | (1 << (i & 7))
             if (++pending >= every) {
@@ -132,9 +136,11 @@ export const downloadToFile = (
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         },
       ).pipe(Effect.ensuring(Effect.promise(() => persist().catch(() => undefined))))
-    }).pipe(Effect.ensuring(Effect.promise(() => fh.close())))
+    }).pipe(Effect.ensuring(Effect.promise(() => fh.close())), Effect.onExit((exit) => (exit._tag === "Failure" ? Effect.promise(() => pool.close()) : Effect.void)))
 
-    const check = yield* merkleOfFile(part, options.onProgress ? { onProgress: options.onProgress } : {})
+    const check = yield* merkleOfFile(part, { pool, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }).pipe(
+      Effect.ensuring(Effect.promise(() => pool.close())),
+    )
     if (check.root !== plan.root) {
       yield* Effect.promise(() => Promise.all([rm(part, { force: true }), rm(statePath, { force: true })]))
       return yield* new RootMismatch({ expected: plan.root, actual: check.root })

@@ -12,11 +12,12 @@ const BATCH_SEGMENTS = 16
 interface Reply {
   readonly id: number
   readonly roots?: Uint8Array
+  readonly data?: Uint8Array
   readonly error?: string
 }
 
 interface Pending {
-  readonly resolve: (roots: Uint8Array) => void
+  readonly resolve: (reply: Reply) => void
   readonly reject: (e: Error) => void
 }
 
@@ -34,7 +35,7 @@ class HashWorker {
       if (!p) return
       this.pending.delete(m.id)
       if (this.pending.size === 0) this.worker.unref()
-      if (m.roots) p.resolve(m.roots)
+      if (m.roots) p.resolve(m)
       else p.reject(new Error(m.error ?? "hash worker failed"))
     })
     const fail = (e: Error) => {
@@ -50,14 +51,25 @@ class HashWorker {
     return this.pending.size
   }
 
-  hash(path: string, first: number, count: number): Promise<Uint8Array> {
+  private request(message: Record<string, unknown>, transfer: ReadonlyArray<ArrayBuffer> = []): Promise<Reply> {
     if (this.failure) return Promise.reject(this.failure)
     const id = this.nextId++
     return new Promise((resolve, reject) => {
       if (this.pending.size === 0) this.worker.ref()
       this.pending.set(id, { resolve, reject })
-      this.worker.postMessage({ id, path, first, count })
+      this.worker.postMessage({ ...message, id }, [...transfer])
     })
+  }
+
+  hash(path: string, first: number, count: number): Promise<Uint8Array> {
+    return this.request({ path, first, count }).then((r) => r.roots as Uint8Array)
+  }
+
+  tree(data: Uint8Array<ArrayBuffer>, leaves: number): Promise<{ root: Uint8Array; data: Uint8Array }> {
+    return this.request({ type: "tree", data, leaves }, [data.buffer]).then((r) => ({
+      root: r.roots as Uint8Array,
+      data: r.data as Uint8Array,
+    }))
   }
 
   closeFile(): void {
@@ -121,6 +133,19 @@ export class HashPool {
     } finally {
       for (const w of this.workers) w.closeFile()
     }
+  }
+
+  /**
+   * Root of the promote-odd tree over `data`'s chunks extended with zero chunks to `leaves` (≤ 1024), computed on
+   * the least busy worker. `data` is moved to the worker and handed back with the result.
+   */
+  chunkTreeRoot(data: Uint8Array, leaves: number): Promise<{ root: Uint8Array; data: Uint8Array }> {
+    const own: Uint8Array<ArrayBuffer> =
+      data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer
+        ? (data as Uint8Array<ArrayBuffer>)
+        : data.slice()
+    const w = this.workers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a))
+    return w.tree(own, leaves)
   }
 
   async close(): Promise<void> {

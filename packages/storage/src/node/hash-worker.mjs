@@ -1,6 +1,8 @@
 // Hashes full 256 KiB segments of a file for the main thread. Plain JS so it runs unchanged under node, tsx and
 // vitest. workerData.kernel holds the bytes of the batch keccak kernel (merkle/keccak-kernel.ts).
-// Request: {id, path, first, count}; reply: {id, roots} (count × 32-byte complete-tree roots) or {id, error}.
+// Requests: {id, path, first, count} → {id, roots} (count × 32-byte complete-tree roots of full file segments);
+// {id, type: "tree", data, leaves} → {id, roots: root, data} (promote-odd root over data's chunks plus zero chunks
+// up to `leaves`; `data` is transferred back). Failures reply {id, error}.
 import { closeSync, openSync, readSync } from "node:fs"
 import { parentPort, workerData } from "node:worker_threads"
 
@@ -25,6 +27,33 @@ const reserve = (segments) => {
   }
 }
 
+mem.fill(0, IN, IN + 256)
+kernel.leaves(IN, 1, OUT)
+const zeroLeaf = mem.slice(OUT, OUT + 32)
+
+/** Promote-odd reduction of `n` digests at OUT, in place. */
+const reduce = (n) => {
+  while (n > 1) {
+    const pairs = n >> 1
+    kernel.pairs(OUT, pairs, OUT)
+    if (n & 1) mem.copyWithin(OUT + pairs * 32, OUT + (n - 1) * 32, OUT + n * 32)
+    n = pairs + (n & 1)
+  }
+}
+
+const treeRoot = (msg) => {
+  const chunks = msg.data.length / 256
+  if (!Number.isInteger(chunks) || chunks > msg.leaves || msg.leaves > CHUNKS || msg.leaves < 1) {
+    throw new Error("bad chunk tree request")
+  }
+  mem.set(msg.data, IN)
+  kernel.leaves(IN, chunks, OUT)
+  for (let i = chunks; i < msg.leaves; i++) mem.set(zeroLeaf, OUT + i * 32)
+  reduce(msg.leaves)
+  const root = mem.slice(OUT, OUT + 32)
+  parentPort.postMessage({ id: msg.id, roots: root, data: msg.data }, [root.buffer, msg.data.buffer])
+}
+
 const segmentRoot = (at, out, outOffset) => {
   kernel.leaves(at, CHUNKS, OUT)
   for (let n = CHUNKS >> 1; n >= 1; n >>= 1) kernel.pairs(OUT, n, OUT)
@@ -43,6 +72,10 @@ parentPort.on("message", (msg) => {
     return
   }
   try {
+    if (msg.type === "tree") {
+      treeRoot(msg)
+      return
+    }
     if (msg.path !== fdPath) {
       closeFile()
       fd = openSync(msg.path, "r")
