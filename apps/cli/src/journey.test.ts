@@ -11,7 +11,11 @@ describe("0g-compute journey", () => {
     expect(out).toMatch(/\[\d+\] The ledger is gone/)
     expect(out.match(/verification +Verified/g)).toHaveLength(2)
     expect(out).toMatch(/withdrew 12\.49\d* 0G to your wallet/)
+    expect(out).toMatch(/verified \d+ bytes against 0x[0-9a-f]{64}/)
+    expect(out).toMatch(/acknowledged [0-9a-f-]{36}\n/)
+    expect(out).toMatch(/"modelPath": ".*\.model\.zip"/)
     expect(out).toMatch(/Summary: ledger created and funded; inference provider attested, acknowledged and answered/)
+    expect(out).toMatch(/a model fine-tuned on it, verified, acknowledged and decrypted/)
     expect(out).toMatch(/Devnet stopped\. Journey complete\./)
     // The journey's key is passed in the environment, never printed.
     expect(out).not.toMatch(/8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba/)

@@ -7,6 +7,7 @@ import { Effect } from "effect"
 import { Command } from "effect/cli"
 import { devnetCommand } from "./commands/devnet.js"
 import { doctorCommand } from "./commands/doctor.js"
+import { fineTuningCommand } from "./commands/fine-tuning.js"
 import { inferenceCommand } from "./commands/inference.js"
 import { journeyCommand } from "./commands/journey.js"
 import { keysCommand } from "./commands/keys.js"
@@ -21,6 +22,7 @@ export const cli = root.pipe(
     devnetCommand,
     ledgerCommand,
     inferenceCommand,
+    fineTuningCommand,
     storageCommand,
     keysCommand,
     doctorCommand,

@@ -11,6 +11,8 @@ import { type DevnetAccount, type DevnetAccounts, deriveAccount, devnetAccounts,
 import { startInferenceProvider } from "./inference/provider.js"
 import { DEVNET_INFERENCE_MODEL, DEVNET_PROVIDER_STAKE } from "./inference/register.js"
 import type { InferenceProvider, InferenceProviderOptions } from "./inference/types.js"
+import { type FineTuningProvider, type FineTuningProviderOptions, startFineTuningProvider } from "./fine-tuning/index.js"
+import { type StorageDevnet, type StorageDevnetOptions, startStorageDevnet } from "./storage/index.js"
 
 export { DEVNET_INFERENCE_MODEL, DEVNET_PROVIDER_STAKE }
 
@@ -30,7 +32,16 @@ export interface DevnetOptions {
   readonly inferenceProviders?: number
   /** Options applied to every emulated inference provider. */
   readonly inference?: DevnetInferenceOptions
+  /** 0G Storage: Flow + market contracts, emulated storage nodes and an indexer (default off). */
+  readonly storage?: boolean | Omit<StorageDevnetOptions, "rpcUrl">
+  /**
+   * The emulated fine-tuning provider for the registered FT service (default off). It keeps datasets and models in
+   * 0G Storage when `storage` is on, else serves them on its own routes.
+   */
+  readonly fineTuning?: boolean | DevnetFineTuningOptions
 }
+
+export type DevnetFineTuningOptions = Omit<Partial<FineTuningProviderOptions>, "rpcUrl" | "addresses" | "accounts">
 
 export type DevnetInferenceOptions = Pick<
   InferenceProviderOptions,
@@ -68,6 +79,10 @@ export interface DevnetInfo {
 export interface Devnet extends DevnetInfo {
   /** The running emulated inference providers, in the order of `services.inference`. */
   readonly inference: ReadonlyArray<InferenceProvider>
+  /** The storage devnet, when started. */
+  readonly storage: StorageDevnet | undefined
+  /** The emulated fine-tuning provider, when started. */
+  readonly fineTuning: FineTuningProvider | undefined
   /** Stops the providers, then the chain; idempotent. */
   readonly stop: () => Promise<void>
 }
@@ -88,6 +103,14 @@ export const startDevnet = async (options: DevnetOptions = {}): Promise<Devnet> 
     ...(chainAccounts > ROLES.length ? { accounts: chainAccounts } : {}),
   })
   let inference: ReadonlyArray<InferenceProvider> = []
+  let storage: StorageDevnet | undefined
+  let fineTuning: FineTuningProvider | undefined
+  // Stops what was started, newest first; the chain last.
+  const stopAll = async () => {
+    await fineTuning?.stop()
+    await Promise.allSettled([...inference.map((p) => p.stop()), storage?.stop()])
+    await anvil.stop()
+  }
   try {
     const deployed = await deployContracts({ rpcUrl: anvil.rpcUrl })
     const addresses: ContractAddresses = {
@@ -116,6 +139,21 @@ export const startDevnet = async (options: DevnetOptions = {}): Promise<Devnet> 
     }
     provider.destroy()
 
+    if (options.storage !== undefined && options.storage !== false) {
+      storage = await startStorageDevnet({ rpcUrl: anvil.rpcUrl, ...(options.storage === true ? {} : options.storage) })
+    }
+    if (options.fineTuning !== undefined && options.fineTuning !== false && options.registerServices !== false) {
+      fineTuning = await startFineTuningProvider({
+        rpcUrl: anvil.rpcUrl,
+        addresses,
+        accounts,
+        ...(storage ? { storage: { indexerUrl: storage.indexerUrl, flowAddress: storage.flowAddress }, rootHash: "merkle" as const } : {}),
+        ...(options.fineTuning === true ? {} : options.fineTuning),
+      })
+      const url = fineTuning.url
+      services = { ...services, fineTuning: services.fineTuning.map((s) => ({ ...s, url })) }
+    }
+
     let stopped: Promise<void> | undefined
     return {
       rpcUrl: anvil.rpcUrl,
@@ -125,14 +163,15 @@ export const startDevnet = async (options: DevnetOptions = {}): Promise<Devnet> 
       accounts,
       services,
       inference,
+      storage,
+      fineTuning,
       stop: () => {
-        stopped ??= Promise.allSettled(inference.map((p) => p.stop())).then(() => anvil.stop())
+        stopped ??= stopAll()
         return stopped
       },
     }
   } catch (e) {
-    await Promise.allSettled(inference.map((p) => p.stop()))
-    await anvil.stop()
+    await stopAll()
     throw e
   }
 }

@@ -15,6 +15,7 @@ export const describeDevnet = (d: Devnet) => ({
   rpcUrl: d.rpcUrl,
   chainId: d.chainId,
   contracts: d.addresses,
+  storage: d.storage ? { indexerUrl: d.storage.indexerUrl, flowAddress: d.storage.flowAddress } : undefined,
   services: {
     inference: d.services.inference.map((s) => ({
       provider: s.provider.address,
@@ -48,7 +49,7 @@ const up = Command.make(
       Effect.gen(function* () {
         const g = yield* root
         const devnet = yield* Effect.acquireRelease(
-          Effect.tryPromise(() => startDevnet({ port })),
+          Effect.tryPromise(() => startDevnet({ port, storage: true, fineTuning: true })),
           (d) => Effect.promise(() => d.stop()),
         )
         const info = describeDevnet(devnet)
@@ -62,6 +63,9 @@ const up = Command.make(
               ["LedgerManager", info.contracts.ledger],
               ["InferenceServing", info.contracts.inference],
               ["FineTuningServing", info.contracts.fineTuning],
+              ["storage indexer", info.storage?.indexerUrl ?? "-"],
+              ["inference provider", info.services.inference.map((s) => `${s.provider} ${s.url}`).join(", ")],
+              ["fine-tuning provider", info.services.fineTuning.map((s) => `${s.provider} ${s.url}`).join(", ")],
             ]),
           )
           yield* write("\nFunded test accounts (public test keys — never use them on a real network):")

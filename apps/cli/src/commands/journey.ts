@@ -3,6 +3,9 @@
  * real `0g-compute` binary for every step, printing each command and its output, then a summary.
  */
 import { spawn } from "node:child_process"
+import { mkdtemp, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { formatZG } from "@0g-compute/core"
 import { type Devnet, startDevnet } from "@0g-compute/devnet"
@@ -41,6 +44,30 @@ const runCli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, echo: boole
     child.on("close", (code) => resume(Effect.succeed({ code, stdout })))
     return Effect.sync(() => child.kill())
   })
+
+/** A tiny dataset and training config for the fine-tuning steps. */
+const writeJourneyFiles = async () => {
+  const dir = await mkdtemp(join(tmpdir(), "0g-journey-"))
+  const dataset = join(dir, "dataset.jsonl")
+  const config = join(dir, "training-config.json")
+  const lines = [
+    { text: "the network verifies what providers return" },
+    { text: "responses are signed inside a trusted execution environment" },
+    { text: "models are delivered encrypted and the key is released on chain" },
+  ]
+  await writeFile(dataset, `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`)
+  await writeFile(
+    config,
+    JSON.stringify({
+      neftune_noise_alpha: 5,
+      num_train_epochs: 2,
+      per_device_train_batch_size: 2,
+      learning_rate: 0.0002,
+      max_steps: -1,
+    }),
+  )
+  return { dir, dataset, config }
+}
 
 export const journey = (devnet: Devnet, print: (s: string) => void) =>
   Effect.gen(function* () {
@@ -104,14 +131,44 @@ export const journey = (devnet: Devnet, print: (s: string) => void) =>
       "--stream",
       "Stream a verified answer",
     ])
-    yield* step("Fund the fine-tuning provider's sub-account", [
-      "ledger",
-      "transfer",
-      "--provider",
-      fineTuning.provider.address,
-      "--service",
+    const ft = fineTuning.provider.address
+    const indexer = ["--indexer", devnet.storage!.indexerUrl]
+    const files = yield* Effect.promise(() => writeJourneyFiles())
+    print(`\n(a small dataset and training config were written to ${files.dir})`)
+    yield* step(
+      "Acknowledge the fine-tuning provider (its quote must bind the on-chain signer); open a 1.5 0G sub-account",
+      ["fine-tuning", "ack-provider", "--provider", ft, "--fund", "1.5"],
+    )
+    const uploaded = JSON.parse(
+      yield* step("Upload the dataset to 0G Storage (root computed locally, Flow fee paid once)", [
+        "storage",
+        "upload",
+        files.dataset,
+        ...indexer,
+        "--json",
+      ]),
+    ) as { root: string }
+    yield* step("Download it back by root: every segment proof and the root are verified", [
+      "storage",
+      "download",
+      uploaded.root,
+      join(files.dir, "roundtrip.jsonl"),
+      ...indexer,
+    ])
+    yield* step("Fine-tune on it: task → progress → download, verify and acknowledge the model → decrypt", [
       "fine-tuning",
-      "1.5",
+      "run",
+      "--provider",
+      ft,
+      "--dataset",
+      files.dataset,
+      "--model",
+      "mock-model",
+      "--config",
+      files.config,
+      "--out",
+      join(files.dir, "out"),
+      ...indexer,
     ])
     yield* step("The ledger with both sub-accounts", ["ledger", "show"])
     yield* step("Retrieve: starts the refund lock on every sub-account", ["ledger", "retrieve"])
@@ -128,6 +185,7 @@ export const journey = (devnet: Devnet, print: (s: string) => void) =>
     yield* step("The ledger is gone", ["ledger", "show"], true)
     print(
       `\nSummary: ledger created and funded; inference provider attested, acknowledged and answered with verified responses; ` +
+        "a dataset stored in 0G Storage and read back verified; a model fine-tuned on it, verified, acknowledged and decrypted; " +
         `${formatZG(BigInt(before.ledger.total))} 0G came back from two provider sub-accounts after the refund lock and was ` +
         `withdrawn in full; ${n} CLI steps on devnet ${devnet.rpcUrl}.`,
     )
@@ -141,7 +199,7 @@ export const journeyCommand = Command.make("journey", {}, () =>
       const print = (s: string) => process.stdout.write(`${s}\n`)
       print("Starting the embedded devnet (anvil + 0G compute contracts)…")
       const devnet = yield* Effect.acquireRelease(
-        Effect.tryPromise(() => startDevnet()),
+        Effect.tryPromise(() => startDevnet({ storage: true, fineTuning: { stepDelayMs: 50, chunkSize: 1 << 20 } })),
         (d) => Effect.promise(() => d.stop()),
       )
       yield* journey(devnet, print)

@@ -1,0 +1,42 @@
+/** What the fine-tuning commands share: flags and a facade client scoped to the command. */
+import { readFile } from "node:fs/promises"
+import { createFineTuningClient } from "@0g-compute/fine-tuning/node"
+import { Config, Data, Effect, Option } from "effect"
+import { Flag } from "effect/cli"
+import { connectionOptions, NoKeyConfigured } from "../context.js"
+import { root } from "./root.js"
+
+export const providerFlag = Flag.String("provider").pipe(Flag.withDescription("fine-tuning provider address"))
+export const taskFlag = Flag.String("task").pipe(Flag.withDescription("task id"))
+export const indexerFlag = Flag.String("indexer").pipe(
+  Flag.withDescription("0G Storage indexer for datasets and models (otherwise the provider's routes)"),
+  Flag.withFallbackConfig(Config.String("ZG_STORAGE_INDEXER")),
+  Flag.optional,
+)
+
+export const call = <A>(f: () => Promise<A>) => Effect.tryPromise({ try: f, catch: (e) => e })
+
+export const fineTuningClient = (indexer: Option.Option<string>) =>
+  Effect.acquireRelease(
+    Effect.gen(function* () {
+      const options = yield* connectionOptions(yield* root)
+      if (options.privateKey === undefined) return yield* new NoKeyConfigured()
+      return yield* call(() =>
+        createFineTuningClient({
+          ...options,
+          ...(Option.isSome(indexer) ? { storage: { indexerUrl: indexer.value } } : {}),
+        }),
+      )
+    }),
+    (c) => Effect.promise(() => c.close()),
+  )
+
+export class ConfigFileUnreadable extends Data.TaggedError("ConfigFileUnreadable")<{ readonly path: string }> {
+  override get message() {
+    return `Cannot read the training config ${this.path}`
+  }
+}
+
+/** The training config is sent verbatim, so it is read as text; the client validates it. */
+export const readConfig = (path: string) =>
+  Effect.tryPromise({ try: () => readFile(path, "utf8"), catch: () => new ConfigFileUnreadable({ path }) })

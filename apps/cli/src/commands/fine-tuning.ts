@@ -1,0 +1,262 @@
+/**
+ * `0g-compute fine-tuning list|models|ack-provider|upload|create|watch|logs|cancel|ack-model|decrypt|run|pending`:
+ * thin over @0g-compute/fine-tuning's Promise facade. Nothing is acknowledged unless the model verifies.
+ */
+import { mkdir } from "node:fs/promises"
+import { parseZG } from "@0g-compute/core"
+import { Effect, Option } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { keyValues, makePrinter, table, toJson, zg } from "../output.js"
+import { call, fineTuningClient, indexerFlag, providerFlag, readConfig, taskFlag } from "./fine-tuning-shared.js"
+import { root, withErrors } from "./root.js"
+
+/** Runs `f` with a client and prints its result as JSON or through `human`. */
+const command = <A>(
+  indexer: Option.Option<string>,
+  f: (c: Effect.Success<ReturnType<typeof fineTuningClient>>) => Effect.Effect<A, unknown>,
+  human: (a: A) => string,
+) =>
+  withErrors(
+    Effect.gen(function* () {
+      const g = yield* root
+      const c = yield* fineTuningClient(indexer)
+      const result = yield* f(c)
+      yield* makePrinter(g.json).result(result, () => human(result))
+    }).pipe(Effect.scoped),
+  )
+
+const list = Command.make(
+  "list",
+  {
+    all: Flag.Boolean("all").pipe(
+      Flag.withDescription("include providers the owner has not vetted"),
+      Flag.withDefault(false),
+    ),
+  },
+  ({ all }) =>
+    command(
+      Option.none(),
+      (c) => call(() => c.listServices({ includeUnvetted: all })),
+      (services) =>
+        table(
+          ["provider", "url", "price/token", "occupied", "owner-vetted"],
+          services.map((s) => [
+            s.provider,
+            s.url,
+            zg(s.pricePerToken),
+            s.occupied ? "yes" : "no",
+            s.teeSignerAcknowledged ? "yes" : "no",
+          ]),
+        ),
+    ),
+).pipe(Command.withDescription("list fine-tuning providers"))
+
+const models = Command.make("models", { provider: providerFlag.pipe(Flag.optional) }, ({ provider }) =>
+  command(
+    Option.none(),
+    (c) => call(() => c.listModels(Option.getOrUndefined(provider))),
+    (ms) => toJson(ms),
+  ),
+).pipe(Command.withDescription("pre-trained models available for fine-tuning"))
+
+const ackProvider = Command.make(
+  "ack-provider",
+  {
+    provider: providerFlag,
+    fund: Flag.String("fund").pipe(Flag.withDescription("open the sub-account with this many 0G"), Flag.optional),
+  },
+  ({ provider, fund }) =>
+    command(
+      Option.none(),
+      (c) =>
+        Effect.gen(function* () {
+          const amount = Option.isSome(fund) ? yield* parseZG(fund.value) : undefined
+          return yield* call(() => c.acknowledgeProvider(provider, amount === undefined ? {} : { fund: amount }))
+        }),
+      toJson,
+    ),
+).pipe(Command.withDescription("verify the provider's quote binds its on-chain signer, then acknowledge it on chain"))
+
+const upload = Command.make(
+  "upload",
+  {
+    provider: providerFlag,
+    file: Argument.String("dataset").pipe(Argument.withDescription("dataset file (jsonl)")),
+    indexer: indexerFlag,
+  },
+  ({ provider, file, indexer }) =>
+    command(
+      indexer,
+      (c) => call(() => c.uploadDataset(provider, file)),
+      (r) => keyValues(Object.entries(r).map(([k, v]) => [k, String(v)])),
+    ),
+).pipe(Command.withDescription("upload a dataset (to 0G Storage with --indexer, else the provider route)"))
+
+const create = Command.make(
+  "create",
+  {
+    provider: providerFlag,
+    model: Flag.String("model").pipe(Flag.withDescription("pre-trained model name or hash")),
+    dataset: Flag.String("dataset").pipe(Flag.withDescription("dataset hash from `upload`")),
+    config: Flag.String("config").pipe(Flag.withDescription("training config JSON file")),
+    tokens: Flag.Int("tokens").pipe(
+      Flag.withDescription("dataset token count for the fee estimate"),
+      Flag.withDefault(0),
+    ),
+  },
+  ({ provider, model, dataset, config, tokens }) =>
+    command(
+      Option.none(),
+      (c) =>
+        Effect.flatMap(readConfig(config), (trainingParams) =>
+          call(() => c.createTask({ provider, model, datasetHash: dataset, trainingParams, tokens })),
+        ),
+      (t) =>
+        keyValues([
+          ["task", t.taskId],
+          ["model hash", t.modelHash],
+          ["dataset", t.datasetHash],
+          ["estimated fee", zg(t.estimatedFee)],
+        ]),
+    ),
+).pipe(Command.withDescription("create a fine-tuning task (funds the sub-account for the estimated fee)"))
+
+const watch = Command.make("watch", { provider: providerFlag, task: taskFlag }, ({ provider, task }) =>
+  withErrors(
+    Effect.gen(function* () {
+      const g = yield* root
+      const c = yield* fineTuningClient(Option.none())
+      const print = makePrinter(g.json)
+      const final = yield* call(() =>
+        c.watch(provider, task, { onProgress: (t) => void Effect.runSync(print.line(`progress: ${t.progress}`)) }),
+      )
+      yield* print.result(final, () => `task ${task}: ${final.progress}`)
+    }).pipe(Effect.scoped),
+  ),
+).pipe(Command.withDescription("follow a task until its model is delivered"))
+
+const logs = Command.make("logs", { provider: providerFlag, task: taskFlag }, ({ provider, task }) =>
+  command(
+    Option.none(),
+    (c) => call(() => c.getLog(provider, task)),
+    (log) => String(log),
+  ),
+).pipe(Command.withDescription("the provider's training log"))
+
+const cancel = Command.make("cancel", { provider: providerFlag, task: taskFlag }, ({ provider, task }) =>
+  command(
+    Option.none(),
+    (c) => call(() => c.cancelTask(provider, task)),
+    () => `task ${task} cancelled`,
+  ),
+).pipe(Command.withDescription("cancel a task that has not started training"))
+
+const ackModel = Command.make(
+  "ack-model",
+  {
+    provider: providerFlag,
+    task: taskFlag,
+    output: Flag.String("output").pipe(Flag.withDescription("where to keep the encrypted model"), Flag.optional),
+    indexer: indexerFlag,
+    noDownload: Flag.Boolean("without-download").pipe(
+      Flag.withDescription("acknowledge WITHOUT verifying, only to unlock the queue before the penalty"),
+      Flag.withDefault(false),
+    ),
+  },
+  ({ provider, task, output, indexer, noDownload }) =>
+    command(
+      indexer,
+      (c) =>
+        noDownload
+          ? call(() => c.acknowledgeWithoutDownload(provider, task))
+          : call(() => c.acknowledgeModel(provider, task, Option.isSome(output) ? { output: output.value } : {})),
+      toJson,
+    ),
+).pipe(Command.withDescription("download the model, verify root and TEE signature, then acknowledge it on chain"))
+
+const decrypt = Command.make(
+  "decrypt",
+  {
+    provider: providerFlag,
+    task: taskFlag,
+    input: Flag.String("encrypted").pipe(
+      Flag.withDescription("the encrypted model file from ack-model"),
+      Flag.optional,
+    ),
+    output: Flag.String("output").pipe(Flag.withDescription("where to write the decrypted model")),
+  },
+  ({ provider, task, input, output }) =>
+    command(
+      Option.none(),
+      (c) =>
+        Effect.gen(function* () {
+          yield* call(() => c.waitForSecret(provider, task))
+          return yield* call(() =>
+            c.decryptModel(provider, task, { output, ...(Option.isSome(input) ? { encryptedPath: input.value } : {}) }),
+          )
+        }),
+      toJson,
+    ),
+).pipe(Command.withDescription("unwrap the released key and decrypt the model (verified before it appears)"))
+
+const run = Command.make(
+  "run",
+  {
+    provider: providerFlag,
+    dataset: Flag.String("dataset").pipe(Flag.withDescription("dataset file")),
+    model: Flag.String("model").pipe(Flag.withDescription("pre-trained model name")),
+    config: Flag.String("config").pipe(Flag.withDescription("training config JSON file")),
+    out: Flag.String("out").pipe(Flag.withDescription("output directory (holds the resumable state)")),
+    indexer: indexerFlag,
+  },
+  ({ provider, dataset, model, config, out, indexer }) =>
+    withErrors(
+      Effect.gen(function* () {
+        const g = yield* root
+        const c = yield* fineTuningClient(indexer)
+        const print = makePrinter(g.json)
+        const trainingParams = yield* readConfig(config)
+        yield* Effect.promise(() => mkdir(out, { recursive: true }))
+        const result = yield* call(() =>
+          c.run({
+            provider,
+            datasetPath: dataset,
+            model,
+            trainingParams,
+            outputDir: out,
+            onEvent: (e) =>
+              Effect.runSync(
+                print.line(
+                  e.stage === "progress"
+                    ? `progress: ${e.task.progress}`
+                    : `${e.stage}${"taskId" in e ? ` ${e.taskId}` : ""}`,
+                ),
+              ),
+          }),
+        )
+        yield* print.result(result, () => toJson(result))
+      }).pipe(Effect.scoped),
+    ),
+).pipe(Command.withDescription("upload → create → wait → acknowledge → decrypt; rerun to resume"))
+
+const pending = Command.make("pending", {}, () =>
+  command(Option.none(), (c) => call(() => c.pendingDeliverables()), toJson),
+).pipe(Command.withDescription("deliverables waiting for your acknowledgement, with the time left before the penalty"))
+
+export const fineTuningCommand = Command.make("fine-tuning").pipe(
+  Command.withDescription("fine-tune models with verified, encrypted delivery"),
+  Command.withSubcommands([
+    list,
+    models,
+    ackProvider,
+    upload,
+    create,
+    watch,
+    logs,
+    cancel,
+    ackModel,
+    decrypt,
+    run,
+    pending,
+  ]),
+)
