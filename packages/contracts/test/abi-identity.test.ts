@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import { type ArtifactName, loadArtifact } from "../src/node/index.js"
 
@@ -18,7 +19,7 @@ interface Entry {
   readonly anonymous?: boolean
 }
 
-const REFERENCE_DIR = "/work/shared/reference/abi"
+const REFERENCE_DIR = fileURLToPath(new URL("./reference", import.meta.url))
 const CONTRACTS = ["LedgerManager", "InferenceServing", "FineTuningServing"] as const satisfies readonly ArtifactName[]
 /** User-facing ABI entries we add on purpose beyond the live ABI. Deliberately none. */
 const DELIBERATE_EXTRAS: Record<(typeof CONTRACTS)[number], readonly string[]> = {

@@ -14,7 +14,7 @@ import {
   type Roles,
 } from "./helpers.js"
 
-const vectors = JSON.parse(readFileSync("/work/shared/reference/protocol-vectors.json", "utf8")) as {
+const vectors = JSON.parse(readFileSync(new URL("./reference/protocol-vectors.json", import.meta.url), "utf8")) as {
   eip712: {
     fineTuningVerifierMessage: {
       domain: Record<string, unknown>
