@@ -1,0 +1,63 @@
+/** One import, every flow: the broker's three parts against a devnet, through the official `openai` client. */
+import { type Devnet, startDevnet } from "@0g-compute/devnet"
+import { Redacted } from "effect"
+import { JsonRpcProvider, Wallet } from "ethers"
+import OpenAI from "openai"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type Broker, createBroker } from "./index.js"
+
+describe("createBroker", () => {
+  let devnet: Devnet
+  let broker: Broker
+  let provider: JsonRpcProvider
+  beforeAll(async () => {
+    devnet = await startDevnet({ inference: { settleIntervalMs: 0 } })
+    provider = new JsonRpcProvider(devnet.rpcUrl, undefined, { staticNetwork: true })
+    const user = devnet.accounts.users[0]!
+    broker = await createBroker(new Wallet(Redacted.value(user.privateKey), provider), {
+      network: "devnet",
+      privateKey: user.privateKey,
+    })
+  })
+  afterAll(async () => {
+    await broker?.close()
+    provider?.destroy()
+    await devnet?.stop()
+  })
+
+  it("shares one wallet across ledger, inference and fine-tuning", async () => {
+    expect(broker.address).toBe(devnet.accounts.users[0]!.address)
+    expect(broker.ledger.address).toBe(broker.address)
+    expect(broker.fineTuning.address).toBe(broker.address)
+  })
+
+  it("funds a ledger, acknowledges a provider and gets a verified chat through OpenAI", async () => {
+    await broker.ledger.add("5")
+    expect((await broker.ledger.get()).total).toBe(5n * 10n ** 18n)
+    const p = devnet.inference[0]!.providerAddress
+    const ack = await broker.inference.acknowledge(p, { allowDevnet: true, fund: "2" })
+    expect(ack.onChain).toBe("created")
+    const openai = new OpenAI(await broker.inference.openAIOptions(p))
+    const completion = await openai.chat.completions.create({
+      model: devnet.inference[0]!.model,
+      messages: [{ role: "user", content: "one import" }],
+    })
+    expect(completion.choices[0]?.message.content).toBe("Echo: one import")
+    expect(broker.inference.usageRecords().at(-1)?.verdict).toBe("Verified")
+  })
+
+  it("lists fine-tuning providers and rejects with typed errors", async () => {
+    const services = await broker.fineTuning.listServices()
+    expect(services.map((s) => s.provider)).toContain(devnet.services.fineTuning[0]!.provider.address)
+    const err = await broker.ledger.refund("1000").catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(Error)
+    expect(err).toMatchObject({ _tag: "InsufficientBalance" })
+  })
+
+  it("refuses a chain that does not match the requested network", async () => {
+    const err = await createBroker(new Wallet(Redacted.value(devnet.accounts.users[1]!.privateKey), provider), {
+      network: "mainnet",
+    }).catch((e: unknown) => e)
+    expect(err).toMatchObject({ _tag: "ChainMismatch", expected: 16661n, actual: 31337n })
+  })
+})

@@ -1,0 +1,82 @@
+/**
+ * @0g-compute/sdk — one import for integrators: `createBroker(signer, { network })` returns the ledger, inference and
+ * fine-tuning Promise facades sharing one connection. No logic of its own; each part is its package's facade.
+ *
+ * ```ts
+ * const broker = await createBroker(wallet, { network: "testnet" })
+ * await broker.ledger.add("3")                                              // ledger
+ * const [svc] = await broker.inference.listAllServices()                    // inference
+ * await broker.inference.acknowledge(svc.provider, { fund: "1" })
+ * const openai = new OpenAI(await broker.inference.openAIOptions(svc.provider))
+ * await broker.fineTuning.run({ provider, datasetPath, model, trainingParams, outputDir })   // fine-tuning
+ * await broker.close()
+ * ```
+ */
+import { LedgerClient } from "@0g-compute/contracts"
+import type { ContractAddresses, NetworkName } from "@0g-compute/core"
+import { createInferenceClient, type InferenceClient } from "@0g-compute/inference"
+import { createFineTuningClient, type FineTuningClient } from "@0g-compute/fine-tuning/node"
+import type { Redacted } from "effect"
+import type { Provider, Signer } from "ethers"
+
+export interface BrokerOptions {
+  /** Expected preset (the chain must match); also supplies the RPC URL when the signer has no provider. */
+  readonly network?: NetworkName
+  /** RPC URL when the signer is not connected to a provider. */
+  readonly rpcUrl?: string
+  readonly provider?: Provider
+  /** Override contract addresses (required on an unknown chain). */
+  readonly contracts?: Partial<ContractAddresses>
+  /**
+   * The wallet's raw key, needed only to decrypt fine-tuned models (ECIES). A signer that cannot export its key can do
+   * everything else.
+   */
+  readonly privateKey?: Redacted.Redacted<string> | string
+  /** 0G Storage indexer for fine-tuning datasets and models (otherwise the provider's routes). */
+  readonly storageIndexer?: string
+}
+
+export interface Broker {
+  readonly address: string
+  readonly ledger: LedgerClient
+  readonly inference: InferenceClient
+  readonly fineTuning: FineTuningClient
+  /** Releases every part's connection and background work. */
+  readonly close: () => Promise<void>
+}
+
+/** Connects the three facades for one signer. Rejects with the typed error of whichever part failed to connect. */
+export const createBroker = async (signer: Signer, options: BrokerOptions = {}): Promise<Broker> => {
+  const connection = {
+    signer,
+    ...(options.network === undefined ? {} : { network: options.network }),
+    ...(options.rpcUrl === undefined ? {} : { rpcUrl: options.rpcUrl }),
+    ...(options.provider === undefined ? {} : { provider: options.provider }),
+    ...(options.contracts === undefined ? {} : { contracts: options.contracts }),
+  }
+  const opened: Array<{ close: () => Promise<void> }> = []
+  try {
+    const ledger = await LedgerClient.connect(connection)
+    opened.push(ledger)
+    const inference = await createInferenceClient(connection)
+    opened.push(inference)
+    const fineTuning = await createFineTuningClient({
+      ...connection,
+      ...(options.privateKey === undefined ? {} : { privateKey: options.privateKey }),
+      ...(options.storageIndexer === undefined ? {} : { storage: { indexerUrl: options.storageIndexer } }),
+    })
+    opened.push(fineTuning)
+    return {
+      address: inference.address,
+      ledger,
+      inference,
+      fineTuning,
+      close: async () => {
+        await Promise.allSettled(opened.map((p) => p.close()))
+      },
+    }
+  } catch (e) {
+    await Promise.allSettled(opened.map((p) => p.close()))
+    throw e
+  }
+}
