@@ -1,7 +1,11 @@
-/** Merkle root of a 256 MiB file: ours vs both npm SDKs, each in its own process, same run. */
+/**
+ * Merkle root of a 256 MiB file: ours vs both npm SDKs, each in its own plain-node process (bundled, so peak RSS is
+ * the implementation's, not a TypeScript loader's), same run, interleaved.
+ */
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { ensureRecipeFile, MiB, runChild, table, type ChildResult } from "./util.js"
+import { buildChildren } from "./build.js"
+import { type ChildResult, ensureRecipeFile, MiB, runChildPlain, table } from "./util.js"
 
 const EXPECTED_256 = "0x1fd54927f1e2bfa05353c1a01d9d45809e8e156e7d680fdd19aa40c63746b261"
 
@@ -9,20 +13,23 @@ export const benchMerkle = async (sizeMiB = Number(process.env.MERKLE_MIB ?? 256
   const size = sizeMiB * MiB
   const path = join(tmpdir(), `zg-bench-${sizeMiB}MiB.bin`)
   await ensureRecipeFile(path, size)
-  const child = new URL("./merkle-child.ts", import.meta.url).pathname
+  const child = (await buildChildren())["merkle-child"] as string
   // The machine may be shared: interleave the implementations over two rounds and keep each one's best run.
-  const plan = [["ours", 2], ["0gfoundation", 1], ["ours-1thread", 2], ["0glabs", 1]] as const
+  const plan = [
+    ["ours", 2],
+    ["0gfoundation", 1],
+    ["ours-1thread", 2],
+    ["0glabs", 1],
+  ] as const
   const byLabel = new Map<string, ChildResult>()
   for (let round = 1; round <= 2; round++) {
     for (const [impl, n] of plan) {
       process.stderr.write(`merkle ${sizeMiB} MiB, round ${round}: ${impl}…\n`)
-      const r = await runChild(child, [impl, path, String(n)])
+      const r = await runChildPlain(child, [impl, path, String(n)])
       const prev = byLabel.get(impl)
       byLabel.set(
         impl,
-        prev
-          ? { ...r, runsMs: [...prev.runsMs, ...r.runsMs], peakRss: Math.max(prev.peakRss, r.peakRss) }
-          : r,
+        prev ? { ...r, runsMs: [...prev.runsMs, ...r.runsMs], peakRss: Math.max(prev.peakRss, r.peakRss) } : r,
       )
     }
   }

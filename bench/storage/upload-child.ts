@@ -6,7 +6,8 @@
 import { JsonRpcProvider, Wallet } from "ethers"
 import { reportChild } from "./util.js"
 
-const [impl = "", path = "", indexerUrl = "", rpcUrl = "", flowAddress = "", key = "", root = ""] = process.argv.slice(2)
+const [impl = "", path = "", indexerUrl = "", rpcUrl = "", flowAddress = "", key = "", root = ""] =
+  process.argv.slice(2)
 
 const impls: Record<string, () => Promise<() => Promise<string>>> = {
   ours: async () => {

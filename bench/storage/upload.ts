@@ -25,7 +25,12 @@ export const benchUpload = async (sizeMiB = Number(process.env.UPLOAD_MIB ?? 64)
   const files: string[] = []
   try {
     // Distinct content per run (the same bytes would be "already stored" the second time).
-    const plan = [["ours", 6], ["0gfoundation", 7], ["ours", 6], ["0gfoundation", 7]] as const
+    const plan = [
+      ["ours", 6],
+      ["0gfoundation", 7],
+      ["ours", 6],
+      ["0gfoundation", 7],
+    ] as const
     let roots: Record<string, { root: string; path: string }> = {}
     for (const [i, [impl, account]] of plan.entries()) {
       const path = join(tmpdir(), `zg-bench-upload-${sizeMiB}MiB-${i}.bin`)
@@ -33,7 +38,12 @@ export const benchUpload = async (sizeMiB = Number(process.env.UPLOAD_MIB ?? 64)
       await ensureRecipeFile(path, size, i + 1)
       process.stderr.write(`upload ${sizeMiB} MiB: ${impl} (run ${i})…\n`)
       const r = await runChildPlain(children["upload-child"] as string, [
-        impl, path, devnet.indexerUrl, anvil.rpcUrl, devnet.flowAddress, key(account),
+        impl,
+        path,
+        devnet.indexerUrl,
+        anvil.rpcUrl,
+        devnet.flowAddress,
+        key(account),
       ])
       results.push(r)
       roots = { ...roots, [impl]: { root: r.result, path } }
@@ -44,7 +54,13 @@ export const benchUpload = async (sizeMiB = Number(process.env.UPLOAD_MIB ?? 64)
       files.push(out)
       process.stderr.write(`download ${sizeMiB} MiB: ${impl}…\n`)
       const r = await runChildPlain(children["upload-child"] as string, [
-        impl, out, devnet.indexerUrl, anvil.rpcUrl, devnet.flowAddress, key(6), root,
+        impl,
+        out,
+        devnet.indexerUrl,
+        anvil.rpcUrl,
+        devnet.flowAddress,
+        key(6),
+        root,
       ])
       if (!readFileSync(out).equals(readFileSync(source))) throw new Error(`${impl} bytes differ`)
       results.push(r)
@@ -67,6 +83,8 @@ export const benchUpload = async (sizeMiB = Number(process.env.UPLOAD_MIB ?? 64)
       (peak(label) / 1e6).toFixed(0),
     ]
   })
-  process.stdout.write(`\n${sizeMiB} MiB to the storage devnet (anvil + emulated node + indexer), client in its own process\n`)
+  process.stdout.write(
+    `\n${sizeMiB} MiB to the storage devnet (anvil + emulated node + indexer), client in its own process\n`,
+  )
   process.stdout.write(`${table(["client", "runs ms", "best MB/s", "vs 0gfoundation", "client peak RSS MB"], rows)}\n`)
 }

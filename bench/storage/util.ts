@@ -46,7 +46,11 @@ const spawnChild = (argv: ReadonlyArray<string>): Promise<ChildResult> =>
     })
     child.on("error", reject)
     child.on("exit", (code) => {
-      const line = out.trim().split("\n").filter((l) => l.startsWith("{")).at(-1)
+      const line = out
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .at(-1)
       if (code !== 0 || !line) reject(new Error(`${script} exited ${code}: ${out.slice(-500)}`))
       else resolve(JSON.parse(line) as ChildResult)
     })

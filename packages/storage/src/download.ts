@@ -7,7 +7,15 @@ import { Effect } from "effect"
 import { bytesEqual, fromBase64, fromHex } from "./bytes.js"
 import { StorageConfig } from "./config.js"
 import { SEGMENT_SIZE } from "./constants.js"
-import { NoNodeHasFile, ProofInvalid, RootMismatch, SegmentUnavailable, type SourceReadError, type EmptyFile, type StorageAborted } from "./errors.js"
+import {
+  type EmptyFile,
+  NoNodeHasFile,
+  ProofInvalid,
+  RootMismatch,
+  SegmentUnavailable,
+  type SourceReadError,
+  type StorageAborted,
+} from "./errors.js"
 import { coversSegment, fileLocations } from "./locate.js"
 import {
   checkProof,
@@ -68,7 +76,11 @@ export interface FetchOptions {
 const normalizeRoot = (root: string) => root.toLowerCase() as `0x${string}`
 
 /** Why a node's FileInfo cannot be used for `root`, or undefined when it is a consistent finalized copy. */
-const infoProblem = (info: FileInfo, root: string, keccakFold: (roots: Uint8Array[]) => Uint8Array): string | undefined => {
+const infoProblem = (
+  info: FileInfo,
+  root: string,
+  keccakFold: (roots: Uint8Array[]) => Uint8Array,
+): string | undefined => {
   if (!info.finalized) return "not finalized"
   if (info.pruned) return "pruned"
   if (info.tx.dataMerkleRoot !== root) return "reports another root"

@@ -37,7 +37,10 @@ export const submissionOf = (merkle: FileMerkle, submitter: string, tags = "0x")
 })
 
 const chainError = (what: string) => (cause: unknown) =>
-  new NodeMisbehaved({ node: "chain", detail: `${what}: ${cause instanceof Error ? cause.message.split("\n")[0] : String(cause)}` })
+  new NodeMisbehaved({
+    node: "chain",
+    detail: `${what}: ${cause instanceof Error ? cause.message.split("\n")[0] : String(cause)}`,
+  })
 
 /** Fee for a file: Σ 2^height × market.pricePerSector(). */
 export const storageFee = (signer: Signer, flowAddress: string, merkle: FileMerkle) =>
@@ -45,7 +48,9 @@ export const storageFee = (signer: Signer, flowAddress: string, merkle: FileMerk
     try: async () => {
       const flow = new Contract(flowAddress, FLOW_ABI, signer)
       const market = (await flow.getFunction("market").staticCall()) as string
-      const price = (await new Contract(market, MARKET_ABI, signer).getFunction("pricePerSector").staticCall()) as bigint
+      const price = (await new Contract(market, MARKET_ABI, signer)
+        .getFunction("pricePerSector")
+        .staticCall()) as bigint
       return BigInt(merkle.layout.paddedChunks) * price
     },
     catch: chainError("reading the storage price"),
@@ -82,7 +87,7 @@ export const submitLogOf = (receipt: TransactionReceipt, flowAddress: string, me
     } catch {
       continue
     }
-    if (!parsed || parsed.name !== "Submit") continue
+    if (parsed?.name !== "Submit") continue
     const submission = parsed.args[5] as unknown as readonly [bigint, string, ReadonlyArray<readonly [string, bigint]>]
     const roots = submission[2].map((n) => n[0].toLowerCase())
     if (roots.join() !== merkle.nodes.map((n) => n.root).join()) continue
@@ -101,7 +106,10 @@ export const submitFile = (
   waitTimeoutMs = 300_000,
 ): Effect.Effect<SubmitResult, FeeTooLow | TxReverted | InsufficientBalance> =>
   Effect.gen(function* () {
-    const submitter = yield* Effect.tryPromise({ try: () => signer.getAddress(), catch: (e) => new TxReverted({ txHash: undefined, reason: String(e) }) })
+    const submitter = yield* Effect.tryPromise({
+      try: () => signer.getAddress(),
+      catch: (e) => new TxReverted({ txHash: undefined, reason: String(e) }),
+    })
     const balance = yield* Effect.tryPromise({
       try: async () => (signer.provider ? await signer.provider.getBalance(submitter) : undefined),
       catch: (e) => new TxReverted({ txHash: undefined, reason: `reading the balance: ${String(e)}` }),
@@ -135,14 +143,17 @@ export const submitFile = (
             available: balance ?? 0n,
           })
         }
-        const reason = revert ? `${revert.name}(${revert.args.join(", ")})` : (e.shortMessage ?? e.message ?? String(cause))
+        const reason = revert
+          ? `${revert.name}(${revert.args.join(", ")})`
+          : (e.shortMessage ?? e.message ?? String(cause))
         return new TxReverted({ txHash, reason })
       },
     })
-    if (!receipt || receipt.status !== 1) {
+    if (receipt?.status !== 1) {
       return yield* new TxReverted({ txHash: receipt?.hash ?? txHash, reason: "receipt status 0" })
     }
     const log = submitLogOf(receipt, flowAddress, merkle)
-    if (!log) return yield* new TxReverted({ txHash: receipt.hash, reason: "no Submit event for this file in the receipt" })
+    if (!log)
+      return yield* new TxReverted({ txHash: receipt.hash, reason: "no Submit event for this file in the receipt" })
     return { txHash: receipt.hash, txSeq: log.txSeq, startEntryIndex: log.startEntryIndex, fee }
   })

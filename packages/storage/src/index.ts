@@ -3,10 +3,10 @@
  * Node-only pieces (worker-thread hashing, file upload/download) live in `@0g-compute/storage/node`.
  */
 export * from "./bytes.js"
-export * from "./constants.js"
-export * from "./errors.js"
 export * from "./config.js"
+export * from "./constants.js"
 export * from "./download.js"
+export * from "./errors.js"
 export {
   type AnyProgress,
   clientLayer,
@@ -19,11 +19,6 @@ export {
 } from "./facade.js"
 export * from "./flow.js"
 export * from "./locate.js"
-export * from "./poll.js"
-export * from "./rpc/node-api.js"
-export * from "./rpc/transport.js"
-export * from "./rpc/types.js"
-export * from "./upload.js"
 export {
   type ByteSource,
   checkProof,
@@ -56,3 +51,8 @@ export {
   sourceSize,
   ZeroRoots,
 } from "./merkle/index.js"
+export * from "./poll.js"
+export * from "./rpc/node-api.js"
+export * from "./rpc/transport.js"
+export * from "./rpc/types.js"
+export * from "./upload.js"

@@ -39,37 +39,43 @@ export const selectCovering = (nodes: ReadonlyArray<NodeRef>, replica = 1): Read
 const unique = (urls: ReadonlyArray<string>) => [...new Set(urls)]
 
 /** Nodes to upload to: configured URLs (asking each for its shard) or the indexer's trusted nodes. */
-export const uploadNodes: Effect.Effect<ReadonlyArray<NodeRef>, NoStorageNodes, StorageRpc | StorageConfig> =
-  Effect.gen(function* () {
-    const cfg = yield* StorageConfig
-    let candidates: NodeRef[] = []
-    if (cfg.nodeUrls.length > 0) {
-      const found = yield* Effect.forEach(
-        unique(cfg.nodeUrls),
-        (url) =>
-          zgs.getShardConfig(url).pipe(
-            Effect.map((config): NodeRef | undefined => ({ url, config })),
-            Effect.orElseSucceed(() => undefined),
-          ),
-        { concurrency: 8 },
-      )
-      candidates = found.filter((n): n is NodeRef => n !== undefined)
-    } else if (cfg.indexerUrl !== undefined) {
-      const sets = yield* indexer
-        .getShardedNodes(cfg.indexerUrl)
-        .pipe(Effect.mapError((e) => new NoStorageNodes({ reason: e.message })))
-      candidates = (sets.trusted.length > 0 ? sets.trusted : sets.discovered).map((n) => ({ url: n.url, config: n.config }))
-    } else {
-      return yield* new NoStorageNodes({ reason: "configure an indexer URL or node URLs" })
-    }
-    const selected = selectCovering(candidates, cfg.replicas)
-    if (!selected) {
-      return yield* new NoStorageNodes({
-        reason: `${candidates.length} reachable node(s) do not cover every shard ${cfg.replicas} time(s)`,
-      })
-    }
-    return selected
-  })
+export const uploadNodes: Effect.Effect<
+  ReadonlyArray<NodeRef>,
+  NoStorageNodes,
+  StorageRpc | StorageConfig
+> = Effect.gen(function* () {
+  const cfg = yield* StorageConfig
+  let candidates: NodeRef[] = []
+  if (cfg.nodeUrls.length > 0) {
+    const found = yield* Effect.forEach(
+      unique(cfg.nodeUrls),
+      (url) =>
+        zgs.getShardConfig(url).pipe(
+          Effect.map((config): NodeRef | undefined => ({ url, config })),
+          Effect.orElseSucceed(() => undefined),
+        ),
+      { concurrency: 8 },
+    )
+    candidates = found.filter((n): n is NodeRef => n !== undefined)
+  } else if (cfg.indexerUrl !== undefined) {
+    const sets = yield* indexer
+      .getShardedNodes(cfg.indexerUrl)
+      .pipe(Effect.mapError((e) => new NoStorageNodes({ reason: e.message })))
+    candidates = (sets.trusted.length > 0 ? sets.trusted : sets.discovered).map((n) => ({
+      url: n.url,
+      config: n.config,
+    }))
+  } else {
+    return yield* new NoStorageNodes({ reason: "configure an indexer URL or node URLs" })
+  }
+  const selected = selectCovering(candidates, cfg.replicas)
+  if (!selected) {
+    return yield* new NoStorageNodes({
+      reason: `${candidates.length} reachable node(s) do not cover every shard ${cfg.replicas} time(s)`,
+    })
+  }
+  return selected
+})
 
 /** Candidate URLs that may hold `root`: the indexer's locations, then the configured nodes. */
 export const fileLocations = (root: string): Effect.Effect<ReadonlyArray<string>, never, StorageRpc | StorageConfig> =>

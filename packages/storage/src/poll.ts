@@ -1,6 +1,6 @@
 /** Bounded polling and retry helpers shared by upload and download. */
 import { Effect } from "effect"
-import { StorageTimeout, type NodeRpcError } from "./errors.js"
+import { type NodeRpcError, StorageTimeout } from "./errors.js"
 import { isTransient } from "./rpc/node-api.js"
 
 /**

@@ -12,28 +12,41 @@ describe("upload body encoder", () => {
     const keccak = await loadKeccak()
     const enc = new UploadBodyEncoder(3)
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 4 * SEGMENT_SIZE }), fc.integer({ min: 0, max: 1e6 }), async (size, txSeq) => {
-        const data = new Uint8Array(size).map((_, i) => (i * 5 + size) & 255)
-        const m = await Effect.runPromise(merkleOf(data))
-        const tree = new SegmentTree(keccak, m.segmentRoots)
-        const indices = Array.from({ length: Math.min(3, m.layout.numSegments) }, (_, i) => m.layout.numSegments - 1 - i)
-        const segs = indices.map((index) => {
-          const wire = new Uint8Array(segmentWireLength(m.layout, index))
-          wire.set(data.subarray(index * SEGMENT_SIZE, index * SEGMENT_SIZE + wire.length))
-          return { index, data: wire, proof: tree.proof(index) }
-        })
-        const body = new TextDecoder().decode(enc.encode(42, m.root, size, txSeq, segs))
-        const expected = {
-          jsonrpc: "2.0",
-          method: "zgs_uploadSegmentsByTxSeq",
-          id: 42,
-          params: [
-            segs.map((s) => ({ root: m.root, data: toBase64(s.data), index: s.index, proof: proofToJson(s.proof), fileSize: size })),
-            txSeq,
-          ],
-        }
-        expect(JSON.parse(body)).toEqual(expected)
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 4 * SEGMENT_SIZE }),
+        fc.integer({ min: 0, max: 1e6 }),
+        async (size, txSeq) => {
+          const data = new Uint8Array(size).map((_, i) => (i * 5 + size) & 255)
+          const m = await Effect.runPromise(merkleOf(data))
+          const tree = new SegmentTree(keccak, m.segmentRoots)
+          const indices = Array.from(
+            { length: Math.min(3, m.layout.numSegments) },
+            (_, i) => m.layout.numSegments - 1 - i,
+          )
+          const segs = indices.map((index) => {
+            const wire = new Uint8Array(segmentWireLength(m.layout, index))
+            wire.set(data.subarray(index * SEGMENT_SIZE, index * SEGMENT_SIZE + wire.length))
+            return { index, data: wire, proof: tree.proof(index) }
+          })
+          const body = new TextDecoder().decode(enc.encode(42, m.root, size, txSeq, segs))
+          const expected = {
+            jsonrpc: "2.0",
+            method: "zgs_uploadSegmentsByTxSeq",
+            id: 42,
+            params: [
+              segs.map((s) => ({
+                root: m.root,
+                data: toBase64(s.data),
+                index: s.index,
+                proof: proofToJson(s.proof),
+                fileSize: size,
+              })),
+              txSeq,
+            ],
+          }
+          expect(JSON.parse(body)).toEqual(expected)
+        },
+      ),
       { numRuns: 15 },
     )
   })

@@ -44,7 +44,9 @@ export class UploadBodyEncoder {
       put(`${k === 0 ? "" : ","}{"root":"${root}","data":"`)
       o = base64Into(seg.data, this.body, o)
       const lemma = seg.proof.lemma.map((h) => `"${toHex(h)}"`).join(",")
-      put(`","index":${seg.index},"proof":{"lemma":[${lemma}],"path":[${seg.proof.path.join(",")}]},"fileSize":${fileSize}}`)
+      put(
+        `","index":${seg.index},"proof":{"lemma":[${lemma}],"path":[${seg.proof.path.join(",")}]},"fileSize":${fileSize}}`,
+      )
     })
     put(`],${txSeq}]}`)
     return this.body.subarray(0, o)

@@ -51,7 +51,8 @@ export const bytesSource = (bytes: Uint8Array): RandomAccessSource => ({
 
 export const blobSource = (blob: Blob): RandomAccessSource => ({
   size: blob.size,
-  read: async (offset, length) => new Uint8Array(await blob.slice(offset, Math.min(blob.size, offset + length)).arrayBuffer()),
+  read: async (offset, length) =>
+    new Uint8Array(await blob.slice(offset, Math.min(blob.size, offset + length)).arrayBuffer()),
 })
 
 /** What a resumable upload remembers: the tx it pays for once and the segments each node already accepted. */
@@ -130,7 +131,10 @@ const knownTx = (merkle: FileMerkle, nodes: ReadonlyArray<NodeRef>) =>
   ).pipe(
     Effect.map((infos) => {
       const same = infos.filter((i): i is FileInfo => i !== null && i.tx.size === merkle.layout.size)
-      return { allFinalized: same.length === nodes.length && same.every((i) => i.finalized), tx: (same.find((i) => i.finalized) ?? same[0])?.tx }
+      return {
+        allFinalized: same.length === nodes.length && same.every((i) => i.finalized),
+        tx: (same.find((i) => i.finalized) ?? same[0])?.tx,
+      }
     }),
   )
 
@@ -191,7 +195,8 @@ export const uploadWithMerkle = (
     const keccak = yield* Effect.promise(loadKeccak)
     const tree = new SegmentTree(keccak, merkle.segmentRoots)
     const done = new Map<string, Set<number>>()
-    for (const { node } of infos) done.set(node.url, new Set(resumable?.txSeq === txSeq ? (resumable.done[node.url] ?? []) : []))
+    for (const { node } of infos)
+      done.set(node.url, new Set(resumable?.txSeq === txSeq ? (resumable.done[node.url] ?? []) : []))
     const finalizedNodes = new Set(infos.filter((i) => i.info.finalized).map((i) => i.node.url))
     const tasks: Array<{ node: NodeRef; indices: number[] }> = []
     for (const { node, info } of infos) {

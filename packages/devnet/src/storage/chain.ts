@@ -89,7 +89,11 @@ export class SubmitLog {
       const parsed = flowInterface.parseLog(log)
       if (!parsed) continue
       // A decoded struct is an Array subclass: `.length` would be the field count, so read by position.
-      const submission = parsed.args[5] as unknown as readonly [bigint, string, ReadonlyArray<readonly [string, bigint]>]
+      const submission = parsed.args[5] as unknown as readonly [
+        bigint,
+        string,
+        ReadonlyArray<readonly [string, bigint]>,
+      ]
       const tx: SubmittedTx = {
         seq: Number(parsed.args[2] as bigint),
         startEntryIndex: Number(parsed.args[3] as bigint),

@@ -1,12 +1,11 @@
 import { startAnvil } from "@0g-compute/contracts/node"
-import { downloadBytes, type SegmentUnavailable, uploadBytes } from "@0g-compute/storage"
 import type { ZgError } from "@0g-compute/core"
+import { downloadBytes, type SegmentUnavailable, uploadBytes } from "@0g-compute/storage"
 import { Redacted } from "effect"
 import { Contract, JsonRpcProvider, NonceManager, Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
 import { loadStorageArtifact, type StorageDevnet, startStorageDevnet } from "./index.js"
-
 
 const randomBytes = (size: number, seed: number) => {
   const out = new Uint8Array(size)
@@ -85,7 +84,11 @@ describe("our client against the storage devnet (2 replicas)", () => {
   })
 
   it("fails with typed errors: unknown root, wrong pinned Flow, no endpoints, fee cap, nodes that never see the tx", async () => {
-    const tag = (p: Promise<unknown>) => p.then(() => "resolved", (e: ZgError) => e._tag)
+    const tag = (p: Promise<unknown>) =>
+      p.then(
+        () => "resolved",
+        (e: ZgError) => e._tag,
+      )
     expect(await tag(downloadBytes(`0x${"ab".repeat(32)}`, opts()))).toBe("NoNodeHasFile")
     const data = randomBytes(5000, 3)
     expect(await tag(uploadBytes(data, { ...opts(), signer, flowAddress: `0x${"12".repeat(20)}` }))).toBe(

@@ -17,7 +17,9 @@ const CONTRACTS = { DevnetFlow: "DevnetFlow.sol", DevnetMarket: "DevnetMarket.so
 /** sha256 over the sorted sources, the compiler version and the settings. */
 export function storageSourceHash(version) {
   const h = createHash("sha256")
-  for (const f of readdirSync(SOURCE_DIR).filter((x) => x.endsWith(".sol")).sort()) {
+  for (const f of readdirSync(SOURCE_DIR)
+    .filter((x) => x.endsWith(".sol"))
+    .sort()) {
     h.update(`${f}\0`)
     h.update(readFileSync(join(SOURCE_DIR, f)))
     h.update("\0")
@@ -30,7 +32,8 @@ export const SOLC_VERSION = "0.8.22"
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const solc = createRequire(join(PACKAGE_DIR, "package.json"))("solc")
-  if (!solc.version().startsWith(SOLC_VERSION)) throw new Error(`solc ${solc.version()} found, ${SOLC_VERSION} required`)
+  if (!solc.version().startsWith(SOLC_VERSION))
+    throw new Error(`solc ${solc.version()} found, ${SOLC_VERSION} required`)
   const sources = {}
   for (const file of Object.values(CONTRACTS)) sources[file] = { content: readFileSync(join(SOURCE_DIR, file), "utf8") }
   const input = {

@@ -3,21 +3,20 @@ import {
   computeRoot,
   type FeeTooLow,
   type FileMerkle,
+  loadKeccak,
   proofToJson,
   SegmentTree,
   segmentWireLength,
   submitFile,
-  toBase64,
   type TxReverted,
-  loadKeccak,
+  toBase64,
 } from "@0g-compute/storage"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import { Contract, JsonRpcProvider, NonceManager, Wallet } from "ethers"
-import { Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
-import { loadStorageArtifact, type StorageDevnet, startStorageDevnet } from "./index.js"
 import { SOLC_VERSION, storageSourceHash } from "./compile.mjs"
+import { loadStorageArtifact, type StorageDevnet, startStorageDevnet } from "./index.js"
 
 const PRICE = 1_000_000_000n
 
@@ -28,7 +27,11 @@ const rpc = async (url: string, method: string, params?: unknown[]) => {
     body: JSON.stringify({ jsonrpc: "2.0", method, id: 17325784534567892, ...(params ? { params } : {}) }),
   })
   expect(res.status).toBe(200)
-  return (await res.json()) as { id: number; result?: unknown; error?: { code: number; message: string; data?: string } }
+  return (await res.json()) as {
+    id: number
+    result?: unknown
+    error?: { code: number; message: string; data?: string }
+  }
 }
 
 describe("storage devnet: contracts and node JSON-RPC", () => {
@@ -114,14 +117,26 @@ describe("storage devnet: contracts and node JSON-RPC", () => {
     expect(status.result).toMatchObject({ networkIdentity: { flowAddress: devnet.flowAddress, chainId: 31337 } })
     expect((await rpc(node, "zgs_getShardConfig")).result).toEqual({ shardId: 0, numShard: 1 })
 
-    await expectError([[seg(0, { fileSize: 5 })], 0], "Invalid params: file_size", "segment file size not matched with tx file size")
-    await expectError([[seg(0, { root: `0x${"11".repeat(32)}` })], 0], "Internal error", "data root and tx seq not match")
+    await expectError(
+      [[seg(0, { fileSize: 5 })], 0],
+      "Invalid params: file_size",
+      "segment file size not matched with tx file size",
+    )
+    await expectError(
+      [[seg(0, { root: `0x${"11".repeat(32)}` })], 0],
+      "Internal error",
+      "data root and tx seq not match",
+    )
     await expectError([[seg(0, { index: 9 })], 0], "Invalid params: index", "index out of bound")
     await expectError([[seg(1, { index: 0 })], 0], "Invalid params: proof", "proof position mismatch")
     const other = toBase64(new Uint8Array(262144).fill(7))
     await expectError([[seg(0, { data: other })], 0], "Invalid params: proof", "proof leaf does not match the data")
     await expectError([[seg(0, { data: "" })], 0], "Invalid params: data", "data is empty")
-    await expectError([[seg(4, { data: toBase64(new Uint8Array(512)) })], 0], "Invalid params: data", "invalid data length")
+    await expectError(
+      [[seg(4, { data: toBase64(new Uint8Array(512)) })], 0],
+      "Invalid params: data",
+      "invalid data length",
+    )
 
     for (let i = 0; i < 5; i++) expect((await rpc(node, "zgs_uploadSegmentsByTxSeq", [[seg(i)], 0])).result).toBeNull()
     expect((await rpc(node, "zgs_uploadSegmentsByTxSeq", [[seg(4)], 0])).error).toMatchObject({
@@ -133,7 +148,9 @@ describe("storage devnet: contracts and node JSON-RPC", () => {
     const dl = await rpc(node, "zgs_downloadSegmentByTxSeq", [0, 4096, 4097])
     expect(Buffer.from(dl.result as string, "base64")).toEqual(Buffer.concat([Buffer.from([3]), Buffer.alloc(255)]))
     expect((await rpc(node, "zgs_downloadSegmentByTxSeq", [0, 5, 5])).error?.data).toBe("invalid chunk index")
-    expect((await rpc(node, "zgs_downloadSegmentByTxSeq", [0, 0, 1025])).error?.data).toBe("exceeds maximum chunks 1024")
+    expect((await rpc(node, "zgs_downloadSegmentByTxSeq", [0, 0, 1025])).error?.data).toBe(
+      "exceeds maximum chunks 1024",
+    )
     const withProof = (await rpc(node, "zgs_downloadSegmentWithProofByTxSeq", [0, 4])).result as {
       proof: { lemma: string[] }
     }

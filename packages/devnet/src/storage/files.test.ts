@@ -50,7 +50,9 @@ describe("file upload/download with resume (node entry)", () => {
       concurrency: 1,
       segmentsPerRequest: 2,
       onProgress: (p) => {
-        if (p.phase === "upload" && (uploaded = p.segmentsDone) >= 4) node.faults.fail("rpc")
+        if (p.phase !== "upload") return
+        uploaded = p.segmentsDone
+        if (uploaded >= 4) node.faults.fail("rpc")
       },
     }).catch((e: unknown) => e as UploadFailed)
     node.faults.reset()

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { loadKeccak } from "@0g-compute/storage"
-import { JsonRpcProvider, Network, NonceManager, Wallet } from "ethers"
 import { Redacted } from "effect"
+import { JsonRpcProvider, Network, NonceManager, Wallet } from "ethers"
 import { deriveAccount } from "../accounts.js"
 import { deployStorageContracts, SubmitLog } from "./chain.js"
 import { startIndexer } from "./indexer.js"
@@ -18,7 +18,6 @@ export type { SubmittedTx } from "./chain.js"
 export { deployStorageContracts, loadStorageArtifact, SUBMIT_TOPIC } from "./chain.js"
 export type { EmulatedStorageNode, StorageNodeFaults } from "./node.js"
 export type { ShardConfig } from "./store.js"
-
 
 export interface StorageDevnetOptions {
   /** JSON-RPC URL of the (anvil) chain. */
@@ -61,7 +60,9 @@ export const startStorageDevnet = async (options: StorageDevnetOptions): Promise
   let flowAddress = options.flowAddress
   let marketAddress: string | undefined
   if (!flowAddress) {
-    const deployer = new NonceManager(new Wallet(options.deployerKey ?? Redacted.value(deriveAccount(9).privateKey), provider))
+    const deployer = new NonceManager(
+      new Wallet(options.deployerKey ?? Redacted.value(deriveAccount(9).privateKey), provider),
+    )
     const deployed = await deployStorageContracts(deployer, options.pricePerSector ?? 1_000_000_000n)
     flowAddress = deployed.flow
     marketAddress = deployed.market

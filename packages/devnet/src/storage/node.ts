@@ -1,8 +1,8 @@
 /** An emulated 0G storage node: the JSON-RPC methods both npm SDKs and our client use, plus fault switches. */
 import { toBase64 } from "@0g-compute/storage"
 import type { SubmitLog } from "./chain.js"
-import { invalidParams, type RpcFailure, RpcFailure as Failure, startRpcServer } from "./jsonrpc-server.js"
-import { type FileRecord, NodeStore, type SegmentWithProofJson, type ShardConfig } from "./store.js"
+import { RpcFailure as Failure, invalidParams, type RpcFailure, startRpcServer } from "./jsonrpc-server.js"
+import type { FileRecord, NodeStore, SegmentWithProofJson, ShardConfig } from "./store.js"
 
 /** Fault switches of one node. Segments are named by root (0x…) or txSeq. */
 export interface StorageNodeFaults {
@@ -86,7 +86,7 @@ export const startStorageNode = async (ctx: NodeContext): Promise<EmulatedStorag
   }
 
   const withProof = (rec: FileRecord | undefined, index: unknown): SegmentWithProofJson | null => {
-    if (!rec || !rec.finalized || typeof index !== "number") return null
+    if (!rec?.finalized || typeof index !== "number") return null
     const data = segmentBytes(rec, index)
     const proof = rec.proofs.get(index)
     if (!data || !proof) return null
@@ -154,9 +154,11 @@ export const startStorageNode = async (ctx: NodeContext): Promise<EmulatedStorag
         return uploadAll([p[0]], undefined)
       case "zgs_downloadSegmentByTxSeq":
       case "zgs_downloadSegment": {
-        const rec = method === "zgs_downloadSegment" ? store.byRootLookup(asRoot(p[0]), true) : store.bySeq.get(asSeq(p[0]))
+        const rec =
+          method === "zgs_downloadSegment" ? store.byRootLookup(asRoot(p[0]), true) : store.bySeq.get(asSeq(p[0]))
         const [start, end] = [p[1], p[2]]
-        if (typeof start !== "number" || typeof end !== "number") throw invalidParams("start_index", "invalid chunk index")
+        if (typeof start !== "number" || typeof end !== "number")
+          throw invalidParams("start_index", "invalid chunk index")
         return rec ? chunks(rec, start, end) : null
       }
       case "zgs_downloadSegmentWithProofByTxSeq":
@@ -175,7 +177,11 @@ export const startStorageNode = async (ctx: NodeContext): Promise<EmulatedStorag
   }
 
   const gate = (): number | RpcFailure | undefined =>
-    failMode === "http" ? 503 : failMode === "rpc" ? new Failure(-32603, "Internal error", "node failure (fault switch)") : undefined
+    failMode === "http"
+      ? 503
+      : failMode === "rpc"
+        ? new Failure(-32603, "Internal error", "node failure (fault switch)")
+        : undefined
 
   const server = await startRpcServer(handler, gate)
   return {

@@ -46,7 +46,12 @@ export class FileRecord {
     private readonly shard: ShardConfig,
   ) {
     this.layout = fileLayout(tx.size)
-    this.root = toHex(foldRight(keccak, tx.nodes.map(([, r]) => fromHex(r, 32) as Uint8Array)))
+    this.root = toHex(
+      foldRight(
+        keccak,
+        tx.nodes.map(([, r]) => fromHex(r, 32) as Uint8Array),
+      ),
+    )
   }
 
   /** File-local data segments this node's shard stores. */

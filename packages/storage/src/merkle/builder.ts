@@ -2,8 +2,9 @@
  * One streaming pass over a file's bytes giving its root, submission nodes and segment-tree leaves, with memory
  * bounded by one segment. Full segments are hashed straight from the caller's buffer; padding is never hashed.
  */
-import { CHUNK_SIZE, HASH_SIZE, SEGMENT_CHUNKS, SEGMENT_HEIGHT, SEGMENT_SIZE } from "../constants.js"
+
 import { toHex } from "../bytes.js"
+import { CHUNK_SIZE, HASH_SIZE, SEGMENT_CHUNKS, SEGMENT_HEIGHT, SEGMENT_SIZE } from "../constants.js"
 import type { Keccak } from "./keccak.js"
 import { decompose, type FileLayout, fileLayout, segmentPaddedChunks } from "./layout.js"
 import { foldRight, MerkleAccumulator, ZeroRoots } from "./tree.js"
@@ -102,7 +103,12 @@ export class MerkleBuilder {
     this.acc.padTo(layout.paddedChunks)
     for (let j = this.segmentRoots.length; j < layout.numSegmentsPadded; j++) {
       const heights = decompose(segmentPaddedChunks(layout, j))
-      this.segmentRoots.push(foldRight(this.keccak, heights.map((h) => this.zeros.get(h))))
+      this.segmentRoots.push(
+        foldRight(
+          this.keccak,
+          heights.map((h) => this.zeros.get(h)),
+        ),
+      )
     }
     const subtrees = this.acc.subtrees()
     const heights = subtrees.map((s) => s.height)

@@ -2,8 +2,8 @@ import { keccak_256 } from "@noble/hashes/sha3.js"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { toHex } from "../bytes.js"
-import { instantiateKernel, KERNEL_IO_BASE } from "./keccak-kernel.js"
 import { loadKeccak } from "./keccak.js"
+import { instantiateKernel, KERNEL_IO_BASE } from "./keccak-kernel.js"
 
 describe("batch keccak kernel", () => {
   it("hashes 256-byte leaves and 64-byte pairs exactly like @noble/hashes keccak_256", async () => {

@@ -150,61 +150,59 @@ const emitPermutation = (f: Body, rho: number[], pi: number[]) => {
   f.i32(0)
   f.set(ROUND)
   f.op(OP.loop, OP.void)
-  {
+  for (let x = 0; x < 5; x++) {
+    f.get(S + x)
+    for (let y = 1; y < 5; y++) {
+      f.get(S + x + 5 * y)
+      f.op(OP.i64Xor)
+    }
+    f.set(C + x)
+  }
+  for (let x = 0; x < 5; x++) {
+    f.get(C + ((x + 4) % 5))
+    f.get(C + ((x + 1) % 5))
+    f.i64(1n)
+    f.op(OP.i64Rotl, OP.i64Xor)
+    f.set(D)
+    for (let y = 0; y < 5; y++) {
+      f.get(S + x + 5 * y)
+      f.get(D)
+      f.op(OP.i64Xor)
+      f.set(S + x + 5 * y)
+    }
+  }
+  // rho + pi: t = s[1]; for each lane j along the cycle: (s[pi[j]], t) = (rotl(t, rho[j]), s[pi[j]])
+  f.get(S + 1)
+  f.set(D + 1)
+  for (const j of cycle) {
+    const to = pi[j] as number
+    f.get(S + to)
+    f.set(D + 2)
+    f.get(D + 1)
+    f.i64(BigInt(rho[j] as number))
+    f.op(OP.i64Rotl)
+    f.set(S + to)
+    f.get(D + 2)
+    f.set(D + 1)
+  }
+  for (let y = 0; y < 5; y++) {
     for (let x = 0; x < 5; x++) {
-      f.get(S + x)
-      for (let y = 1; y < 5; y++) {
-        f.get(S + x + 5 * y)
-        f.op(OP.i64Xor)
-      }
+      f.get(S + x + 5 * y)
       f.set(C + x)
     }
     for (let x = 0; x < 5; x++) {
-      f.get(C + ((x + 4) % 5))
+      f.get(C + x)
       f.get(C + ((x + 1) % 5))
-      f.i64(1n)
-      f.op(OP.i64Rotl, OP.i64Xor)
-      f.set(D)
-      for (let y = 0; y < 5; y++) {
-        f.get(S + x + 5 * y)
-        f.get(D)
+      f.i64(-1n)
+      f.op(OP.i64Xor)
+      f.get(C + ((x + 2) % 5))
+      f.op(OP.i64And, OP.i64Xor)
+      if (x === 0 && y === 0) {
+        f.get(ROUND)
+        f.load(RC_TABLE)
         f.op(OP.i64Xor)
-        f.set(S + x + 5 * y)
       }
-    }
-    // rho + pi: t = s[1]; for each lane j along the cycle: (s[pi[j]], t) = (rotl(t, rho[j]), s[pi[j]])
-    f.get(S + 1)
-    f.set(D + 1)
-    for (const j of cycle) {
-      const to = pi[j] as number
-      f.get(S + to)
-      f.set(D + 2)
-      f.get(D + 1)
-      f.i64(BigInt(rho[j] as number))
-      f.op(OP.i64Rotl)
-      f.set(S + to)
-      f.get(D + 2)
-      f.set(D + 1)
-    }
-    for (let y = 0; y < 5; y++) {
-      for (let x = 0; x < 5; x++) {
-        f.get(S + x + 5 * y)
-        f.set(C + x)
-      }
-      for (let x = 0; x < 5; x++) {
-        f.get(C + x)
-        f.get(C + ((x + 1) % 5))
-        f.i64(-1n)
-        f.op(OP.i64Xor)
-        f.get(C + ((x + 2) % 5))
-        f.op(OP.i64And, OP.i64Xor)
-        if (x === 0 && y === 0) {
-          f.get(ROUND)
-          f.load(RC_TABLE)
-          f.op(OP.i64Xor)
-        }
-        f.set(S + x + 5 * y)
-      }
+      f.set(S + x + 5 * y)
     }
   }
   f.get(ROUND)
@@ -304,7 +302,22 @@ export const kernelBytes = (): Uint8Array<ArrayBuffer> => {
   const table: number[] = []
   for (const rc of rcs) for (let b = 0; b < 8; b++) table.push(Number((rc >> BigInt(8 * b)) & 0xffn))
   const data = section(11, [1, 0, OP.i32Const, ...sleb(BigInt(RC_TABLE)), OP.end, ...uleb(table.length), ...table])
-  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...type, ...funcs, ...memory, ...exports, ...code, ...data])
+  return new Uint8Array([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    1,
+    0,
+    0,
+    0,
+    ...type,
+    ...funcs,
+    ...memory,
+    ...exports,
+    ...code,
+    ...data,
+  ])
 }
 
 export interface KernelExports {

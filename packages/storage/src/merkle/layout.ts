@@ -49,7 +49,8 @@ export const decompose = (chunks: number): number[] => {
 
 /** The layout of a non-empty file of `size` bytes. */
 export const fileLayout = (size: number): FileLayout => {
-  if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`file size must be a positive integer, got ${size}`)
+  if (!Number.isSafeInteger(size) || size <= 0)
+    throw new RangeError(`file size must be a positive integer, got ${size}`)
   const numChunks = Math.ceil(size / CHUNK_SIZE)
   const paddedChunks = paddedChunkCount(numChunks)
   return {

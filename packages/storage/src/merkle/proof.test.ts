@@ -44,9 +44,9 @@ describe("segment proofs", () => {
         }
         const last = m.layout.numSegments - 1
         const short = segmentData(data, last, segmentWireLength(m.layout, last) - CHUNK_SIZE)
-        expect(
-          checkSegment(keccak, m.layout, { index: last, data: short, proof: tree.proof(last), root }),
-        ).toBe("invalid data length")
+        expect(checkSegment(keccak, m.layout, { index: last, data: short, proof: tree.proof(last), root })).toBe(
+          "invalid data length",
+        )
       }),
       { numRuns: 12 },
     )

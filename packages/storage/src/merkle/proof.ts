@@ -40,7 +40,8 @@ export class SegmentTree {
     let level = leaves
     while (level.length > 1) {
       const next: Uint8Array[] = []
-      for (let i = 0; i + 1 < level.length; i += 2) next.push(keccak.pair(level[i] as Uint8Array, level[i + 1] as Uint8Array))
+      for (let i = 0; i + 1 < level.length; i += 2)
+        next.push(keccak.pair(level[i] as Uint8Array, level[i + 1] as Uint8Array))
       if (level.length % 2 === 1) next.push(level[level.length - 1] as Uint8Array)
       this.levels.push(next)
       level = next
@@ -80,7 +81,12 @@ export class SegmentTree {
 export const checkProof = (
   keccak: Keccak,
   proof: MerkleProof,
-  expected: { readonly leaf: Uint8Array; readonly root: Uint8Array; readonly index: number; readonly leafCount: number },
+  expected: {
+    readonly leaf: Uint8Array
+    readonly root: Uint8Array
+    readonly index: number
+    readonly leafCount: number
+  },
 ): string | undefined => {
   const { lemma, path } = proof
   const single = path.length === 0
@@ -114,7 +120,12 @@ export const checkProof = (
 export const checkSegment = (
   keccak: Keccak,
   layout: FileLayout,
-  segment: { readonly index: number; readonly data: Uint8Array; readonly proof: MerkleProof; readonly root: Uint8Array },
+  segment: {
+    readonly index: number
+    readonly data: Uint8Array
+    readonly proof: MerkleProof
+    readonly root: Uint8Array
+  },
 ): string | undefined => {
   const { index, data } = segment
   if (!Number.isInteger(index) || index < 0 || index >= layout.numSegments) return "index out of bound"

@@ -19,7 +19,15 @@ const randomBytes = (size: number, seed: number): Uint8Array => {
   return out
 }
 
-const boundaries = [CHUNK_SIZE, 16 * CHUNK_SIZE, 17 * CHUNK_SIZE, SEGMENT_SIZE, 2 * SEGMENT_SIZE, 3 * SEGMENT_SIZE, 4 * SEGMENT_SIZE]
+const boundaries = [
+  CHUNK_SIZE,
+  16 * CHUNK_SIZE,
+  17 * CHUNK_SIZE,
+  SEGMENT_SIZE,
+  2 * SEGMENT_SIZE,
+  3 * SEGMENT_SIZE,
+  4 * SEGMENT_SIZE,
+]
 const sizeArb = fc.oneof(
   fc.integer({ min: 1, max: 5 * SEGMENT_SIZE }),
   fc.integer({ min: 1, max: 4 * CHUNK_SIZE }),

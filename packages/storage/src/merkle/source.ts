@@ -3,12 +3,7 @@
  * async iterable of byte chunks. Read piecewise so memory stays flat.
  */
 
-export type ByteSource =
-  | Uint8Array
-  | ArrayBuffer
-  | Blob
-  | ReadableStream<Uint8Array>
-  | AsyncIterable<Uint8Array>
+export type ByteSource = Uint8Array | ArrayBuffer | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>
 
 /** Read granularity for Blobs and for slicing large in-memory buffers (progress steps). */
 export const READ_BLOCK = 4 * 1024 * 1024

@@ -70,7 +70,10 @@ export class MerkleAccumulator {
 
   /** Root of the promote-odd tree over the leaves so far: the right fold of the stack. */
   root(): Uint8Array {
-    return foldRight(this.keccak, this.stack.map((s) => s.root))
+    return foldRight(
+      this.keccak,
+      this.stack.map((s) => s.root),
+    )
   }
 }
 

@@ -17,7 +17,9 @@ describe("storage-vectors.json", () => {
   it("zeros(h) for every listed height", async () => {
     const zeros = new ZeroRoots(await loadKeccak())
     expect(file.zeroSubtreeRoots.values.length).toBeGreaterThan(20)
-    file.zeroSubtreeRoots.values.forEach((v, h) => expect(toHex(zeros.get(h))).toBe(v))
+    file.zeroSubtreeRoots.values.forEach((v, h) => {
+      expect(toHex(zeros.get(h))).toBe(v)
+    })
   })
 
   it("empty input has no root", async () => {

@@ -97,7 +97,9 @@ export const downloadToFile = (
 
     const saved = yield* Effect.promise(() => readState(statePath))
     const resuming = saved?.root === plan.root && saved.size === plan.size && existsSync(part)
-    const bits = resuming ? decodeBits(saved.done, plan.layout.numSegments) : new Uint8Array(Math.ceil(plan.layout.numSegments / 8))
+    const bits = resuming
+      ? decodeBits(saved.done, plan.layout.numSegments)
+      : new Uint8Array(Math.ceil(plan.layout.numSegments / 8))
     const isDone = (i: number) => ((bits[i >> 3] as number) & (1 << (i & 7))) !== 0
     let resumedSegments = 0
     for (let i = 0; i < plan.layout.numSegments; i++) if (isDone(i)) resumedSegments++
@@ -136,11 +138,15 @@ export const downloadToFile = (
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         },
       ).pipe(Effect.ensuring(Effect.promise(() => persist().catch(() => undefined))))
-    }).pipe(Effect.ensuring(Effect.promise(() => fh.close())), Effect.onExit((exit) => (exit._tag === "Failure" ? Effect.promise(() => pool.close()) : Effect.void)))
-
-    const check = yield* merkleOfFile(part, { pool, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }).pipe(
-      Effect.ensuring(Effect.promise(() => pool.close())),
+    }).pipe(
+      Effect.ensuring(Effect.promise(() => fh.close())),
+      Effect.onExit((exit) => (exit._tag === "Failure" ? Effect.promise(() => pool.close()) : Effect.void)),
     )
+
+    const check = yield* merkleOfFile(part, {
+      pool,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    }).pipe(Effect.ensuring(Effect.promise(() => pool.close())))
     if (check.root !== plan.root) {
       yield* Effect.promise(() => Promise.all([rm(part, { force: true }), rm(statePath, { force: true })]))
       return yield* new RootMismatch({ expected: plan.root, actual: check.root })

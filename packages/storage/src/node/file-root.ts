@@ -2,7 +2,7 @@
 import { open, stat } from "node:fs/promises"
 import { Effect } from "effect"
 import { SEGMENT_SIZE } from "../constants.js"
-import { EmptyFile, SourceReadError, StorageAborted } from "../errors.js"
+import { type EmptyFile, SourceReadError, StorageAborted } from "../errors.js"
 import { type FileMerkle, finishBuilder, type HashProgress, loadKeccak, MerkleBuilder } from "../merkle/index.js"
 import { HashPool } from "./hash-pool.js"
 

@@ -1,5 +1,5 @@
 /** Typed storage-node and indexer methods (spec storage-protocol.md §4.2, §5) over {@link StorageRpc}. */
-import { Effect } from "effect"
+import type { Effect } from "effect"
 import type { NodeRpcError } from "../errors.js"
 import { StorageRpc } from "./transport.js"
 import {
@@ -57,4 +57,3 @@ export const isAlreadyFinalized = (e: NodeRpcError): boolean => e.detail.include
 /** Errors worth retrying on the same node: transport failures, HTTP errors, back-pressure. */
 export const isTransient = (e: NodeRpcError): boolean =>
   e.code === undefined || e.detail.includes("too many data writing")
-

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { indexer, isAlreadyFinalized, isTransient, zgs } from "./node-api.js"
-import { StorageRpc, storageRpcLayer } from "./transport.js"
+import { type StorageRpc, storageRpcLayer } from "./transport.js"
 import { decodeFileInfo, decodeShardConfig, decodeShardedNodes } from "./types.js"
 
 /** A tiny JSON-RPC server over real HTTP whose replies are scripted per method. */
@@ -71,7 +71,9 @@ describe("JSON-RPC transport (real HTTP)", () => {
 
   it("sends pre-encoded bodies unchanged and maps null locations to []", async () => {
     replies.zgs_uploadSegmentsByTxSeq = { body: '{"jsonrpc":"2.0","id":$ID,"result":null}' }
-    const body = new TextEncoder().encode('{"jsonrpc":"2.0","method":"zgs_uploadSegmentsByTxSeq","id":77,"params":[[],1]}')
+    const body = new TextEncoder().encode(
+      '{"jsonrpc":"2.0","method":"zgs_uploadSegmentsByTxSeq","id":77,"params":[[],1]}',
+    )
     const r = await run(zgs.uploadSegmentsEncoded(url, () => body))
     expect(r._tag).toBe("Success")
     expect(seen.at(-1)?.body).toBe(new TextDecoder().decode(body))

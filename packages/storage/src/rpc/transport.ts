@@ -63,7 +63,12 @@ export const makeFetchRpc = (options: FetchRpcOptions = {}): StorageRpcShape => 
   let nextId = 1
   const timeoutMs = options.timeoutMs ?? 30_000
   const streamBodies = options.streamBodies ?? isNode
-  const send = <A>(url: string, method: string, body: (id: number) => string | Uint8Array<ArrayBuffer>, decode: Decoder<A>) =>
+  const send = <A>(
+    url: string,
+    method: string,
+    body: (id: number) => string | Uint8Array<ArrayBuffer>,
+    decode: Decoder<A>,
+  ) =>
     Effect.tryPromise({
       try: async (signal) => {
         const doFetch = options.fetch ?? globalThis.fetch
@@ -112,14 +117,19 @@ export const makeFetchRpc = (options: FetchRpcOptions = {}): StorageRpcShape => 
         return decoded
       },
       catch: (cause) =>
-        cause instanceof NodeRpcError ? cause : new NodeRpcError({ url, method, code: undefined, detail: describe(cause) }),
+        cause instanceof NodeRpcError
+          ? cause
+          : new NodeRpcError({ url, method, code: undefined, detail: describe(cause) }),
     })
   return {
     call: (url, method, params, decode) =>
       send(
         url,
         method,
-        (id) => JSON.stringify(params === undefined ? { jsonrpc: "2.0", method, id } : { jsonrpc: "2.0", method, params, id }),
+        (id) =>
+          JSON.stringify(
+            params === undefined ? { jsonrpc: "2.0", method, id } : { jsonrpc: "2.0", method, params, id },
+          ),
         decode,
       ),
     callEncoded: (url, method, encode, decode) => send(url, method, encode, decode),

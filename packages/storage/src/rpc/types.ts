@@ -55,8 +55,7 @@ const isHash = (u: unknown): u is string => typeof u === "string" && /^0x[0-9a-f
 
 export const decodeNull: Decoder<null> = (u) => (u === null ? null : undefined)
 
-export const decodeBoolOrNull: Decoder<boolean | null> = (u) =>
-  u === null || typeof u === "boolean" ? u : undefined
+export const decodeBoolOrNull: Decoder<boolean | null> = (u) => (u === null || typeof u === "boolean" ? u : undefined)
 
 export const decodeShardConfig: Decoder<ShardConfig> = (u) => {
   if (!isObj(u) || !isNat(u.shardId) || !isNat(u.numShard)) return undefined
