@@ -72,6 +72,14 @@ describe("our client against the storage devnet (2 replicas)", () => {
       const back = await downloadBytes(root, opts())
       expect(Buffer.from(back).equals(Buffer.from(data))).toBe(true)
 
+      a.faults.reset()
+      b.faults.reset()
+      a.faults.fail("http")
+      const fromB = await downloadBytes(root, opts())
+      expect(Buffer.from(fromB).equals(Buffer.from(data))).toBe(true)
+      a.faults.reset()
+
+      a.faults.corruptSegment(root, 1)
       b.faults.corruptSegment(root, 1)
       const err = (await downloadBytes(root, opts()).catch((e: unknown) => e)) as SegmentUnavailable
       expect(err._tag).toBe("SegmentUnavailable")
