@@ -119,8 +119,5 @@ export class AdditionalInfoTooLong extends Data.TaggedError("AdditionalInfoTooLo
 }
 
 /** A facade was given no way to reach a chain. */
-export class ConnectionRequired extends Data.TaggedError("ConnectionRequired")<{ readonly detail: string }> {
-  override get message() {
-    return `Cannot reach a chain: ${this.detail}`
-  }
-}
+/** Moved to core (shared by every facade); re-exported for compatibility. */
+export { ConnectionRequired } from "@0g-compute/core"

@@ -1,5 +1,6 @@
 export * from "./amounts.js"
 export * from "./chain.js"
+export * from "./connection.js"
 export * from "./errors.js"
 export * from "./networks.js"
 export * from "./runtime.js"

@@ -5,20 +5,12 @@
  */
 import { Ledger, TxEngine, type TxEngineOptions } from "@0g-compute/contracts"
 import {
-  Chain,
-  type ContractAddresses,
-  chainLayerFromProvider,
-  chainLayerFromRpc,
-  type InvalidPrivateKey,
-  NETWORKS,
-  type NetworkName,
-  type RpcError,
-  type Wallet,
-  walletLayerFromPrivateKey,
-  walletLayerFromSigner,
+  type Chain,
+  type ConnectionOptions as ChainConnectionOptions,
+  chainLayerFromOptions,
+  walletLayerFromOptions,
 } from "@0g-compute/core"
-import { Effect, Layer, Redacted } from "effect"
-import type { Provider, Signer } from "ethers"
+import { Layer } from "effect"
 import { Attestation } from "./attestation/service.js"
 import { ApiKeys } from "./auth/api-keys.js"
 import { KeyStore, type KeyStoreShape } from "./auth/key-store.js"
@@ -43,48 +35,11 @@ export const InferenceReadOnly = Attestation.layerReadOnly.pipe(Layer.provideMer
 export type InferenceServices = Layer.Success<typeof InferenceLive>
 export type InferenceReadServices = Layer.Success<typeof InferenceReadOnly>
 
-export interface ConnectionOptions {
-  /** Any ethers signer; without a provider it is connected to the chain's. */
-  readonly signer?: Signer
-  /** Alternative to `signer`. Prefer `Redacted` so the key never prints. */
-  readonly privateKey?: Redacted.Redacted<string> | string
-  readonly rpcUrl?: string
-  readonly provider?: Provider
-  /** Expected preset; also supplies the RPC URL when neither rpcUrl, provider nor a connected signer is given. */
-  readonly network?: NetworkName
-  readonly contracts?: Partial<ContractAddresses>
+export interface ConnectionOptions extends ChainConnectionOptions {
   readonly tx?: TxEngineOptions
   /** Where issued API-key ids are remembered; default in memory. */
   readonly keyStore?: KeyStoreShape
   readonly config?: Partial<InferenceConfigShape>
-}
-
-const chainLayer = (o: ConnectionOptions) => {
-  const chainOptions = {
-    ...(o.network === undefined ? {} : { network: o.network }),
-    ...(o.contracts === undefined ? {} : { contracts: o.contracts }),
-  }
-  if (o.rpcUrl !== undefined) return chainLayerFromRpc(o.rpcUrl, chainOptions)
-  const provider = o.provider ?? o.signer?.provider ?? undefined
-  if (provider) return chainLayerFromProvider(provider, chainOptions)
-  return chainLayerFromRpc(NETWORKS[o.network ?? "mainnet"].rpcUrl, chainOptions)
-}
-
-const walletLayer = (o: ConnectionOptions): Layer.Layer<Wallet, RpcError | InvalidPrivateKey, Chain> | undefined => {
-  if (o.signer !== undefined) {
-    const signer = o.signer
-    if (signer.provider) return walletLayerFromSigner(signer)
-    return Layer.unwrap(
-      Effect.gen(function* () {
-        const chain = yield* Chain
-        return walletLayerFromSigner(signer.connect(chain.provider))
-      }),
-    )
-  }
-  if (o.privateKey !== undefined) {
-    return walletLayerFromPrivateKey(typeof o.privateKey === "string" ? Redacted.make(o.privateKey) : o.privateKey)
-  }
-  return undefined
 }
 
 const configLayer = (o: ConnectionOptions) =>
@@ -94,9 +49,9 @@ const configLayer = (o: ConnectionOptions) =>
 
 /** The full stack for a signing client. Fails to build without `signer` or `privateKey`. */
 export const inferenceLayerFromOptions = (o: ConnectionOptions) => {
-  const wallet = walletLayer(o)
+  const wallet = walletLayerFromOptions(o)
   if (wallet === undefined) throw new TypeError("inferenceLayerFromOptions needs a signer or a privateKey")
-  const base = Layer.provideMerge(wallet, chainLayer(o))
+  const base = Layer.provideMerge(wallet, chainLayerFromOptions(o))
   const tx = o.tx === undefined ? TxEngine.layer : TxEngine.layerWith(o.tx)
   const ledgerAndTx = Layer.provideMerge(Ledger.layer, tx).pipe(Layer.provideMerge(base))
   const store = o.keyStore === undefined ? KeyStore.memory : Layer.succeed(KeyStore, o.keyStore)
@@ -106,7 +61,7 @@ export const inferenceLayerFromOptions = (o: ConnectionOptions) => {
 /** The read-only stack (discovery, model catalogues, attestation reports). */
 export const inferenceReadLayerFromOptions = (
   o: Omit<ConnectionOptions, "signer" | "privateKey" | "keyStore" | "tx">,
-) => InferenceReadOnly.pipe(Layer.provideMerge(chainLayer(o)), Layer.provideMerge(configLayer(o)))
+) => InferenceReadOnly.pipe(Layer.provideMerge(chainLayerFromOptions(o)), Layer.provideMerge(configLayer(o)))
 
 /** Everything the full stack provides: the inference services plus Chain, Wallet, Ledger, TxEngine, KeyStore, config. */
 export type InferenceStack = Layer.Success<ReturnType<typeof inferenceLayerFromOptions>>

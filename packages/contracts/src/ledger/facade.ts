@@ -3,89 +3,33 @@
  * from the layers; every method rejects with the same typed error (an `Error` with `_tag` and fields).
  */
 import {
-  Chain,
-  type ChainMismatch,
-  type ContractAddresses,
-  chainLayerFromProvider,
-  chainLayerFromRpc,
+  type ConnectionOptions,
+  chainLayerFromOptions,
   type FacadeRuntime,
   type InvalidAmount,
-  type InvalidPrivateKey,
   makeFacadeRuntime,
-  NETWORKS,
-  type NetworkName,
   parseZG,
-  type RpcError,
-  type UnknownChainId,
-  type Wallet,
-  walletLayerFromPrivateKey,
-  walletLayerFromSigner,
+  walletLayerFromOptions,
 } from "@0g-compute/core"
-import { Effect, Layer, Redacted } from "effect"
-import type { Provider, Signer } from "ethers"
+import { Effect, Layer } from "effect"
 import { getAddress } from "ethers"
-import { ConnectionRequired } from "../errors.js"
 import { TxEngine, type TxEngineOptions } from "../tx/engine.js"
 import { Ledger } from "./service.js"
 
 /** A decimal 0G string ("1.5") or a bigint number of neuron. */
 export type AmountInput = string | bigint
 
-export interface LedgerClientOptions {
-  /** Any ethers signer. Without a provider it is connected to the chain's. */
-  readonly signer?: Signer
-  /** Alternative to `signer`. Prefer `Redacted` so the key never prints. */
-  readonly privateKey?: Redacted.Redacted<string> | string
-  readonly rpcUrl?: string
-  readonly provider?: Provider
-  /** Expected preset; also supplies the RPC URL when neither rpcUrl, provider nor a connected signer is given. */
-  readonly network?: NetworkName
-  readonly contracts?: Partial<ContractAddresses>
+export interface LedgerClientOptions extends ConnectionOptions {
   readonly tx?: TxEngineOptions
 }
 
 const toNeuron = (amount: AmountInput): Effect.Effect<bigint, InvalidAmount> =>
   typeof amount === "bigint" ? Effect.succeed(amount) : parseZG(amount)
 
-type ChainLayerError = ConnectionRequired | RpcError | ChainMismatch | UnknownChainId
-
-const chainLayer = (o: LedgerClientOptions): Layer.Layer<Chain, ChainLayerError> => {
-  const chainOptions = {
-    ...(o.network === undefined ? {} : { network: o.network }),
-    ...(o.contracts === undefined ? {} : { contracts: o.contracts }),
-  }
-  if (o.rpcUrl !== undefined) return chainLayerFromRpc(o.rpcUrl, chainOptions)
-  const provider = o.provider ?? o.signer?.provider ?? undefined
-  if (provider) return chainLayerFromProvider(provider, chainOptions)
-  if (o.network !== undefined) return chainLayerFromRpc(NETWORKS[o.network].rpcUrl, chainOptions)
-  return Layer.effect(
-    Chain,
-    Effect.fail(new ConnectionRequired({ detail: "pass rpcUrl, provider, network or a signer with a provider" })),
-  )
-}
-
-const walletLayer = (o: LedgerClientOptions): Layer.Layer<Wallet, RpcError | InvalidPrivateKey, Chain> | undefined => {
-  if (o.signer !== undefined) {
-    const signer = o.signer
-    if (signer.provider) return walletLayerFromSigner(signer)
-    return Layer.unwrap(
-      Effect.gen(function* () {
-        const chain = yield* Chain
-        return walletLayerFromSigner(signer.connect(chain.provider))
-      }),
-    )
-  }
-  if (o.privateKey !== undefined) {
-    const key = typeof o.privateKey === "string" ? Redacted.make(o.privateKey) : o.privateKey
-    return walletLayerFromPrivateKey(key)
-  }
-  return undefined
-}
-
 /** The `Ledger` layer a facade runs on: read-only without a signer or key. */
 export const ledgerLayerFromOptions = (options: LedgerClientOptions) => {
-  const chain = chainLayer(options)
-  const wallet = walletLayer(options)
+  const chain = chainLayerFromOptions(options)
+  const wallet = walletLayerFromOptions(options)
   if (wallet === undefined) return Layer.provide(Ledger.layerReadOnly, chain)
   const walletWithChain = Layer.provideMerge(wallet, chain)
   const tx = options.tx === undefined ? TxEngine.layer : TxEngine.layerWith(options.tx)

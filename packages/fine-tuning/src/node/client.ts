@@ -4,20 +4,15 @@
  * with the typed error itself (an `Error` carrying `_tag` and fields). No logic lives here.
  */
 import { join } from "node:path"
-import { ConnectionRequired, Ledger, TxEngine, type TxEngineOptions } from "@0g-compute/contracts"
+import { Ledger, TxEngine, type TxEngineOptions } from "@0g-compute/contracts"
 import {
-  Chain,
-  type ContractAddresses,
-  chainLayerFromProvider,
-  chainLayerFromRpc,
-  NETWORKS,
-  type NetworkName,
+  type Chain,
+  type ConnectionOptions,
+  chainLayerFromOptions,
   Wallet,
-  walletLayerFromPrivateKey,
-  walletLayerFromSigner,
+  walletLayerFromOptions,
 } from "@0g-compute/core"
 import { Cause, Effect, Exit, Layer, ManagedRuntime, Redacted, Stream } from "effect"
-import type { Provider, Signer } from "ethers"
 import { acknowledgeWithoutDownload, getDeliverable, pendingDeliverables, waitForSecret } from "../deliverables.js"
 import { PrivateKeyRequired } from "../errors.js"
 import type { Task } from "../http.js"
@@ -38,16 +33,8 @@ import { type UploadDatasetOptions, uploadDataset } from "./dataset.js"
 import { acknowledgeModel, decryptModel, downloadModel, type ModelSource } from "./model.js"
 import { type PipelineOptions, runPipeline } from "./pipeline.js"
 
-export interface FineTuningClientOptions extends FineTuningOptions {
-  /** Any ethers signer; decryption then needs `privateKey` per call. */
-  readonly signer?: Signer
-  /** The wallet key; also used to decrypt models. Prefer `Redacted` so it never prints. */
-  readonly privateKey?: Redacted.Redacted<string> | string
-  readonly rpcUrl?: string
-  readonly provider?: Provider
-  /** Expected preset; also supplies the RPC URL when no rpcUrl, provider or connected signer is given. */
-  readonly network?: NetworkName
-  readonly contracts?: Partial<ContractAddresses>
+/** A plain `signer` can do everything but decrypt; decryption needs `privateKey` (here or per call). */
+export interface FineTuningClientOptions extends FineTuningOptions, ConnectionOptions {
   readonly tx?: TxEngineOptions
 }
 
@@ -57,31 +44,10 @@ export interface CallOptions {
 }
 
 const layerOf = (o: FineTuningClientOptions) => {
-  const chainOptions = {
-    ...(o.network === undefined ? {} : { network: o.network }),
-    ...(o.contracts === undefined ? {} : { contracts: o.contracts }),
-  }
-  const provider = o.provider ?? o.signer?.provider ?? undefined
-  const chain: Layer.Layer<Chain, unknown> =
-    o.rpcUrl !== undefined
-      ? chainLayerFromRpc(o.rpcUrl, chainOptions)
-      : provider
-        ? chainLayerFromProvider(provider, chainOptions)
-        : o.network !== undefined
-          ? chainLayerFromRpc(NETWORKS[o.network].rpcUrl, chainOptions)
-          : Layer.effect(Chain, Effect.fail(new ConnectionRequired({ detail: "pass rpcUrl, provider or network" })))
-  const signer = o.signer
+  const chain = chainLayerFromOptions(o)
   const wallet: Layer.Layer<Wallet, unknown, Chain> =
-    signer !== undefined
-      ? Layer.unwrap(
-          Effect.gen(function* () {
-            const c = yield* Chain
-            return walletLayerFromSigner(signer.provider ? signer : signer.connect(c.provider))
-          }),
-        )
-      : o.privateKey !== undefined
-        ? walletLayerFromPrivateKey(typeof o.privateKey === "string" ? Redacted.make(o.privateKey) : o.privateKey)
-        : Layer.effect(Wallet, Effect.fail(new PrivateKeyRequired({ operation: "the fine-tuning client" })))
+    walletLayerFromOptions(o) ??
+    Layer.effect(Wallet, Effect.fail(new PrivateKeyRequired({ operation: "the fine-tuning client" })))
   const base = Layer.provideMerge(wallet, chain)
   const tx = Layer.provideMerge(o.tx === undefined ? TxEngine.layer : TxEngine.layerWith(o.tx), base)
   const ledger = Layer.provideMerge(Ledger.layer, tx)
