@@ -1,8 +1,8 @@
 /**
  * Bundles the bench children into plain .mjs (npm SDKs left external) so they run under plain `node`: peak RSS then
- * measures the client, not a TypeScript loader. The hash worker is copied next to the bundles (it is loaded by URL).
+ * measures the client, not a TypeScript loader. The hash worker is bundled next to them (it is loaded by URL).
  */
-import { copyFileSync, mkdirSync } from "node:fs"
+import { mkdirSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -26,7 +26,16 @@ export const buildChildren = async (): Promise<Record<string, string>> => {
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: "warning",
   })
+  // The worker imports hash-wasm, which is not resolvable from BUILD_DIR: bundle it too.
   const storageNode = createRequire(import.meta.url).resolve("@0g-compute/storage/node")
-  copyFileSync(join(dirname(storageNode), "hash-worker.mjs"), join(BUILD_DIR, "hash-worker.mjs"))
+  await build({
+    entryPoints: [join(dirname(storageNode), "hash-worker.mjs")],
+    outfile: join(BUILD_DIR, "hash-worker.mjs"),
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "warning",
+  })
   return Object.fromEntries(names.map((n) => [n, join(BUILD_DIR, `${n}.mjs`)]))
 }

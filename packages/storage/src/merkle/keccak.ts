@@ -1,10 +1,10 @@
 /**
- * Keccak-256 (Ethereum flavour). Single digests go through one reused hash-wasm hasher; tree work (runs of 256-byte
- * leaves and 64-byte parents) goes through the batch kernel of keccak-kernel.ts, which avoids per-node call overhead.
+ * Keccak-256 (Ethereum flavour), always through hash-wasm: one reused hasher per thread (`init/update/digest`).
+ * Tree work writes digests into preallocated buffers and reduces levels in place, so the only per-node cost is the
+ * hasher call itself.
  */
 import { createKeccak, type IHasher } from "hash-wasm"
 import { CHUNK_SIZE, HASH_SIZE, SEGMENT_CHUNKS } from "../constants.js"
-import { instantiateKernel, KERNEL_IO_BASE, type KernelExports } from "./keccak-kernel.js"
 
 export interface Keccak {
   /** keccak256(data). */
@@ -20,33 +20,21 @@ export interface Keccak {
   readonly chunkDigests: (src: Uint8Array, count: number, dst: Uint8Array, dstIndex: number) => void
 }
 
-const IN = KERNEL_IO_BASE
-const OUT = IN + SEGMENT_CHUNKS * CHUNK_SIZE
-
-/** Promote-odd reduction of `n` digests stored at `at` in kernel memory, in place; returns a copy of the root. */
-export const reduceInKernel = (k: KernelExports, mem: Uint8Array, at: number, count: number): Uint8Array => {
-  let n = count
-  while (n > 1) {
-    const pairs = n >> 1
-    k.pairs(at, pairs, at)
-    if (n & 1) mem.copyWithin(at + pairs * HASH_SIZE, at + (n - 1) * HASH_SIZE, at + n * HASH_SIZE)
-    n = pairs + (n & 1)
-  }
-  return mem.slice(at, at + HASH_SIZE)
-}
-
-const makeKeccak = (h: IHasher, k: KernelExports): Keccak => {
+const makeKeccak = (h: IHasher): Keccak => {
   const scratch = new Uint8Array(2 * HASH_SIZE)
-  const mem = new Uint8Array(k.memory.buffer)
-  const zeroLeaf = (() => {
-    mem.fill(0, IN, IN + CHUNK_SIZE)
-    k.leaves(IN, 1, OUT)
-    return mem.slice(OUT, OUT + HASH_SIZE)
-  })()
+  const level = new Uint8Array(SEGMENT_CHUNKS * HASH_SIZE)
   const digest = (data: Uint8Array): Uint8Array => {
     h.init()
     h.update(data)
     return h.digest("binary")
+  }
+  const zeroLeaf = digest(new Uint8Array(CHUNK_SIZE))
+  const chunkDigests = (src: Uint8Array, count: number, dst: Uint8Array, dstIndex: number): void => {
+    for (let i = 0, at = dstIndex * HASH_SIZE; i < count; i++, at += HASH_SIZE) {
+      h.init()
+      h.update(src.subarray(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE))
+      dst.set(h.digest("binary"), at)
+    }
   }
   return {
     digest,
@@ -60,20 +48,23 @@ const makeKeccak = (h: IHasher, k: KernelExports): Keccak => {
       if (!Number.isInteger(leaves) || leaves > leafCount || leafCount > SEGMENT_CHUNKS || leafCount < 1) {
         throw new RangeError(`bad chunk tree: ${data.length} bytes, ${leafCount} leaves`)
       }
-      mem.set(data, IN)
-      k.leaves(IN, leaves, OUT)
-      for (let i = leaves; i < leafCount; i++) mem.set(zeroLeaf, OUT + i * HASH_SIZE)
-      return reduceInKernel(k, mem, OUT, leafCount)
-    },
-    chunkDigests: (src, count, dst, dstIndex) => {
-      for (let done = 0; done < count; ) {
-        const n = Math.min(SEGMENT_CHUNKS, count - done)
-        mem.set(src.subarray(done * CHUNK_SIZE, (done + n) * CHUNK_SIZE), IN)
-        k.leaves(IN, n, OUT)
-        dst.set(mem.subarray(OUT, OUT + n * HASH_SIZE), (dstIndex + done) * HASH_SIZE)
-        done += n
+      chunkDigests(data, leaves, level, 0)
+      for (let i = leaves; i < leafCount; i++) level.set(zeroLeaf, i * HASH_SIZE)
+      // Promote-odd reduction in place: parent i overwrites slot i (its children sit at 2i, 2i + 1 ≥ i).
+      let n = leafCount
+      while (n > 1) {
+        const pairs = n >> 1
+        for (let i = 0; i < pairs; i++) {
+          h.init()
+          h.update(level.subarray(2 * i * HASH_SIZE, (2 * i + 2) * HASH_SIZE))
+          level.set(h.digest("binary"), i * HASH_SIZE)
+        }
+        if (n & 1) level.copyWithin(pairs * HASH_SIZE, (n - 1) * HASH_SIZE, n * HASH_SIZE)
+        n = pairs + (n & 1)
       }
+      return level.slice(0, HASH_SIZE)
     },
+    chunkDigests,
   }
 }
 
@@ -81,6 +72,6 @@ let shared: Promise<Keccak> | undefined
 
 /** The process-wide hasher (WASM compiled once). */
 export const loadKeccak = (): Promise<Keccak> => {
-  if (!shared) shared = Promise.all([createKeccak(256), instantiateKernel()]).then(([h, k]) => makeKeccak(h, k))
+  if (!shared) shared = createKeccak(256).then(makeKeccak)
   return shared
 }

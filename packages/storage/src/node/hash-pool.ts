@@ -5,7 +5,6 @@
 import { availableParallelism } from "node:os"
 import { Worker } from "node:worker_threads"
 import { HASH_SIZE } from "../constants.js"
-import { kernelBytes } from "../merkle/keccak-kernel.js"
 
 const BATCH_SEGMENTS = 16
 
@@ -27,8 +26,8 @@ class HashWorker {
   private nextId = 0
   private failure: Error | undefined
 
-  constructor(kernel: Uint8Array) {
-    this.worker = new Worker(new URL("./hash-worker.mjs", import.meta.url), { workerData: { kernel } })
+  constructor() {
+    this.worker = new Worker(new URL("./hash-worker.mjs", import.meta.url))
     this.worker.unref()
     this.worker.on("message", (m: Reply) => {
       const p = this.pending.get(m.id)
@@ -86,8 +85,7 @@ export class HashPool {
   private readonly workers: HashWorker[]
 
   constructor(threads: number = Math.max(1, Math.min(4, availableParallelism()))) {
-    const kernel = kernelBytes()
-    this.workers = Array.from({ length: Math.max(1, threads) }, () => new HashWorker(kernel))
+    this.workers = Array.from({ length: Math.max(1, threads) }, () => new HashWorker())
   }
 
   get size(): number {

@@ -1,63 +1,59 @@
 // Hashes full 256 KiB segments of a file for the main thread. Plain JS so it runs unchanged under node, tsx and
-// vitest. workerData.kernel holds the bytes of the batch keccak kernel (merkle/keccak-kernel.ts).
+// vitest; keccak-256 comes from hash-wasm (one hasher reused for every node).
 // Requests: {id, path, first, count} → {id, roots} (count × 32-byte complete-tree roots of full file segments);
 // {id, type: "tree", data, leaves} → {id, roots: root, data} (promote-odd root over data's chunks plus zero chunks
 // up to `leaves`; `data` is transferred back). Failures reply {id, error}.
 import { closeSync, openSync, readSync } from "node:fs"
-import { parentPort, workerData } from "node:worker_threads"
+import { parentPort } from "node:worker_threads"
+import { createKeccak } from "hash-wasm"
 
-const SEGMENT = 256 * 1024
+const CHUNK = 256
 const CHUNKS = 1024
-const IO_BASE = 1024 // below: the kernel's round constants
-const OUT = IO_BASE // 1024 digests
-const IN = OUT + CHUNKS * 32
-const PAGE = 65536
+const SEGMENT = CHUNK * CHUNKS
 
-const { exports: kernel } = await WebAssembly.instantiate(await WebAssembly.compile(workerData.kernel), {})
-let mem = new Uint8Array(kernel.memory.buffer)
+const h = await createKeccak(256)
+/** One tree level: 1024 digests, reduced in place. */
+const level = new Uint8Array(CHUNKS * 32)
+/** Read buffer for a batch of segments (only grows). */
+let buf = new Uint8Array(0)
 let fd = -1
 let fdPath = ""
 
-/** Makes room for `segments` segments at IN (memory only grows). */
-const reserve = (segments) => {
-  const need = IN + segments * SEGMENT
-  if (kernel.memory.buffer.byteLength < need) {
-    kernel.memory.grow(Math.ceil((need - kernel.memory.buffer.byteLength) / PAGE))
-    mem = new Uint8Array(kernel.memory.buffer)
-  }
+const hashInto = (data, start, end, dst, at) => {
+  h.init()
+  h.update(data.subarray(start, end))
+  dst.set(h.digest("binary"), at)
 }
 
-mem.fill(0, IN, IN + 256)
-kernel.leaves(IN, 1, OUT)
-const zeroLeaf = mem.slice(OUT, OUT + 32)
+/** Digests of `n` chunks of `data` from byte `offset` into `level`. */
+const leaves = (data, offset, n) => {
+  for (let i = 0, p = offset; i < n; i++, p += CHUNK) hashInto(data, p, p + CHUNK, level, i * 32)
+}
 
-/** Promote-odd reduction of `n` digests at OUT, in place. */
+/** Promote-odd reduction of `n` digests in `level`, in place (parent i overwrites slot i ≤ 2i). */
 const reduce = (n) => {
   while (n > 1) {
     const pairs = n >> 1
-    kernel.pairs(OUT, pairs, OUT)
-    if (n & 1) mem.copyWithin(OUT + pairs * 32, OUT + (n - 1) * 32, OUT + n * 32)
+    for (let i = 0; i < pairs; i++) hashInto(level, i * 64, i * 64 + 64, level, i * 32)
+    if (n & 1) level.copyWithin(pairs * 32, (n - 1) * 32, n * 32)
     n = pairs + (n & 1)
   }
 }
 
+h.init()
+h.update(new Uint8Array(CHUNK))
+const zeroLeaf = h.digest("binary")
+
 const treeRoot = (msg) => {
-  const chunks = msg.data.length / 256
+  const chunks = msg.data.length / CHUNK
   if (!Number.isInteger(chunks) || chunks > msg.leaves || msg.leaves > CHUNKS || msg.leaves < 1) {
     throw new Error("bad chunk tree request")
   }
-  mem.set(msg.data, IN)
-  kernel.leaves(IN, chunks, OUT)
-  for (let i = chunks; i < msg.leaves; i++) mem.set(zeroLeaf, OUT + i * 32)
+  leaves(msg.data, 0, chunks)
+  for (let i = chunks; i < msg.leaves; i++) level.set(zeroLeaf, i * 32)
   reduce(msg.leaves)
-  const root = mem.slice(OUT, OUT + 32)
+  const root = level.slice(0, 32)
   parentPort.postMessage({ id: msg.id, roots: root, data: msg.data }, [root.buffer, msg.data.buffer])
-}
-
-const segmentRoot = (at, out, outOffset) => {
-  kernel.leaves(at, CHUNKS, OUT)
-  for (let n = CHUNKS >> 1; n >= 1; n >>= 1) kernel.pairs(OUT, n, OUT)
-  out.set(mem.subarray(OUT, OUT + 32), outOffset)
 }
 
 const closeFile = () => {
@@ -81,16 +77,20 @@ parentPort.on("message", (msg) => {
       fd = openSync(msg.path, "r")
       fdPath = msg.path
     }
-    reserve(msg.count)
     const bytes = msg.count * SEGMENT
+    if (buf.length < bytes) buf = new Uint8Array(bytes)
     let got = 0
     while (got < bytes) {
-      const n = readSync(fd, mem, IN + got, bytes - got, msg.first * SEGMENT + got)
+      const n = readSync(fd, buf, got, bytes - got, msg.first * SEGMENT + got)
       if (n === 0) throw new Error(`file ended before segment ${msg.first + Math.floor(got / SEGMENT)}`)
       got += n
     }
     const roots = new Uint8Array(msg.count * 32)
-    for (let k = 0; k < msg.count; k++) segmentRoot(IN + k * SEGMENT, roots, k * 32)
+    for (let k = 0; k < msg.count; k++) {
+      leaves(buf, k * SEGMENT, CHUNKS)
+      reduce(CHUNKS)
+      roots.set(level.subarray(0, 32), k * 32)
+    }
     parentPort.postMessage({ id: msg.id, roots }, [roots.buffer])
   } catch (e) {
     closeFile()
