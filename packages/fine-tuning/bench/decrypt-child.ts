@@ -1,13 +1,13 @@
 /**
  * One decryption in a fresh process (so peak RSS is its own):
- * `decrypt-child.ts ours|crypto|sdk <in> <out> <keyHex> <signer>`.
+ * `decrypt-child.ts baseline|ours|sdk <in> <out> <keyHex> <signer>`; "ours" is crypto's `decryptModelFile`, the one
+ * decryptor `decryptModel` uses.
  * Prints one JSON line: { ms, maxRss }.
  */
 import { createRequire } from "node:module"
 import { join } from "node:path"
 import { decryptModelFile } from "@0g-compute/crypto/node"
 import { Effect, Redacted } from "effect"
-import { decryptFile } from "../src/node/decrypt-file.js"
 
 const [impl, input, output, keyHex, signer] = process.argv.slice(2) as [string, string, string, string, string]
 
@@ -28,8 +28,6 @@ if (impl === "baseline") {
   await Effect.runPromise(Effect.void)
   await import("node:fs/promises").then((fs) => fs.writeFile(output, ""))
 } else if (impl === "ours") {
-  await Effect.runPromise(decryptFile(input, output, { key, expectedSigner: signer }))
-} else if (impl === "crypto") {
   await Effect.runPromise(decryptModelFile(input, output, { key, expectedSigner: signer }))
 } else {
   await officialDecrypt()(keyHex, input, output, signer)

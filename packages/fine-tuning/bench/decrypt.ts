@@ -1,8 +1,8 @@
 /**
  * Decrypting a large encrypted model (default 1 GiB, `FT_BENCH_MIB` to change), produced by the emulator's encryptor
- * (crypto's `encryptModelFile`, 64 MiB chunks): the fine-tuning decryptor `decryptModel` runs (Node decipher, 4 MiB
- * pieces), the crypto package's WebCrypto `decryptModelFile`, and the official SDK's `aesGCMDecryptToFile`, each in
- * its own process, two interleaved rounds, best run kept.
+ * (crypto's `encryptModelFile`, 64 MiB chunks): the single decryptor, crypto's `decryptModelFile` that `decryptModel`
+ * runs (Node decipher, 4 MiB pieces), against the official SDK's `aesGCMDecryptToFile`, each in its own process,
+ * two interleaved rounds, best run kept.
  * Targets: ≥ 1 GB/s of plaintext and peak RSS < 200 MB.
  */
 import { execFile } from "node:child_process"
@@ -71,8 +71,8 @@ const encryptMs = performance.now() - t0
 await rm(plain, { force: true })
 
 const impls = existsSync(join(sdkFrom, "node_modules", "@0gfoundation", "0g-compute-ts-sdk"))
-  ? ["baseline", "ours", "crypto", "sdk"]
-  : ["baseline", "ours", "crypto"]
+  ? ["baseline", "ours", "sdk"]
+  : ["baseline", "ours"]
 const best = new Map<string, { ms: Array<number>; rss: number; size: number }>()
 for (let round = 1; round <= 2; round++) {
   for (const impl of impls) {

@@ -20,9 +20,37 @@ export const openScoped = (path: string, flags: string, operation: string) =>
   )
 
 /**
- * Reads exactly `length` bytes at `position` into `buffer` and returns that view. A short read means the file
- * shrank underneath us: reported as truncation.
+ * Reads exactly `length` bytes at `position` into `buffer` and resolves with that view. A short read means the file
+ * shrank underneath us: rejects with `ModelFileTruncated`; other failures reject with `ModelFileIoError`.
  */
+export const readExactlyAsync = async (
+  fh: FileHandle,
+  path: string,
+  buffer: Uint8Array,
+  length: number,
+  position: number,
+  fileLength: number,
+): Promise<Uint8Array> => {
+  let done = 0
+  while (done < length) {
+    let bytesRead: number
+    try {
+      bytesRead = (await fh.read(buffer, done, length - done, position + done)).bytesRead
+    } catch (cause) {
+      throw new ModelFileIoError({ path, operation: "read", cause })
+    }
+    if (bytesRead === 0) {
+      throw new ModelFileTruncated({
+        length: fileLength,
+        reason: `file ended at byte ${position + done} while reading`,
+      })
+    }
+    done += bytesRead
+  }
+  return buffer.subarray(0, length)
+}
+
+/** `readExactlyAsync` as an Effect with typed errors. */
 export const readExactly = (
   fh: FileHandle,
   path: string,
@@ -31,26 +59,13 @@ export const readExactly = (
   position: number,
   fileLength: number,
 ): Effect.Effect<Uint8Array, ModelFileIoError | ModelFileTruncated> =>
-  Effect.flatMap(
-    io(path, "read", async () => {
-      let done = 0
-      while (done < length) {
-        const { bytesRead } = await fh.read(buffer, done, length - done, position + done)
-        if (bytesRead === 0) break
-        done += bytesRead
-      }
-      return done
-    }),
-    (done) =>
-      done === length
-        ? Effect.succeed(buffer.subarray(0, length))
-        : Effect.fail(
-            new ModelFileTruncated({
-              length: fileLength,
-              reason: `file ended at byte ${position + done} while reading`,
-            }),
-          ),
-  )
+  Effect.tryPromise({
+    try: () => readExactlyAsync(fh, path, buffer, length, position, fileLength),
+    catch: (cause) =>
+      cause instanceof ModelFileIoError || cause instanceof ModelFileTruncated
+        ? cause
+        : new ModelFileIoError({ path, operation: "read", cause }),
+  })
 
 /**
  * Runs `write` against a fresh temp file next to `outPath` (same directory → same file system → atomic rename).

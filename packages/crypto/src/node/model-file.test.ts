@@ -185,3 +185,49 @@ describe("file round trip (property)", () => {
     )
   })
 })
+
+describe("chunks larger than one 4 MiB decipher piece (moved from fine-tuning's decrypt-file test)", () => {
+  // 9 MiB + 5 in 8 MiB chunks: the first chunk spans two 4 MiB pieces plus a remainder, the second is short.
+  const chunkSize = 8 * 1024 * 1024
+  const plain = recipe(9 * 1024 * 1024 + 5)
+  const encrypted = () => run(encryptModel(plain, { key, teeKey, iv0, chunkSize }))
+
+  it("decrypts across pieces and chunks to exactly the plaintext, reporting progress per chunk", async () => {
+    const dir = freshDir()
+    writeFileSync(join(dir, "model.enc"), await encrypted())
+    const progress: Array<number> = []
+    const res = await run(
+      decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), {
+        key,
+        expectedSigner: tee,
+        chunkSize,
+        onProgress: (p) => progress.push(p.bytesDone),
+      }),
+    )
+    expect(res).toMatchObject({ chunkCount: 2, plainLength: plain.length })
+    // Buffer.equals: a deep toEqual over 9 MiB of elements is far too slow.
+    expect(readFileSync(join(dir, "model.zip")).equals(plain)).toBe(true)
+    expect(progress).toEqual([chunkSize, plain.length])
+    expect(readdirSync(dir).sort()).toEqual(["model.enc", "model.zip"])
+  })
+
+  it("refuses another signer, a byte flipped in the second piece of chunk 1, and a cut file, leaving nothing", async () => {
+    const dir = freshDir()
+    const file = await encrypted()
+    writeFileSync(join(dir, "model.enc"), file)
+    const altered = Uint8Array.from(file)
+    const inSecondPiece = 77 + 4 * 1024 * 1024 + 10
+    altered[inSecondPiece] = (altered[inSecondPiece] ?? 0) ^ 1
+    writeFileSync(join(dir, "bad.enc"), altered)
+    writeFileSync(join(dir, "cut.enc"), file.subarray(0, file.length - 10))
+    const attempt = (name: string, expectedSigner = tee) =>
+      fail(decryptModelFile(join(dir, name), join(dir, "out.zip"), { key, expectedSigner, chunkSize }))
+    expect(await attempt("model.enc", account(2).address)).toMatchObject({
+      _tag: "ModelTagSignatureMismatch",
+      recovered: tee,
+    })
+    expect(await attempt("bad.enc")).toMatchObject({ _tag: "ModelChunkCorrupted", chunkIndex: 0, chunkCount: 2 })
+    expect((await attempt("cut.enc"))._tag).toBe("ModelFileTruncated")
+    expect(readdirSync(dir).sort()).toEqual(["bad.enc", "cut.enc", "model.enc"])
+  })
+})

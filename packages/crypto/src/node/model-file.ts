@@ -1,12 +1,20 @@
 /**
- * Streaming encrypted-model codec over files, with flat memory (one chunk buffer at a time).
- * Decryption checks the tag signature first (reading only the 16-byte tags), then decrypts chunk by chunk into a
- * temp file that becomes `outPath` only after every chunk authenticated. Any failure deletes the temp file.
+ * Streaming encrypted-model codec over files, with small fixed memory.
+ *
+ * Decryption (fine-tuning-protocol.md §7.1, §9.2) runs in this order:
+ * 1. The tag signature is checked first, reading only the header and the 16-byte chunk tags (no key needed).
+ * 2. Each chunk goes through Node's AES-256-GCM decipher in 4 MiB pieces, with the next piece read while the current
+ *    one is decrypted and written, and with the tag the signature covered as its auth tag. Memory stays at two 4 MiB
+ *    read buffers plus the pieces in flight, whatever the chunk size. WebCrypto would need each 64 MiB chunk in one
+ *    piece and copies it, which costs several hundred MB of RSS.
+ * 3. Plaintext goes only to a temp file in the output directory. The temp file becomes `outPath` (by rename) only
+ *    after every chunk authenticated. Any failure or interruption deletes it and leaves an existing `outPath` untouched.
  */
+import { createDecipheriv, type DecipherGCM } from "node:crypto"
+import type { FileHandle } from "node:fs/promises"
 import { Effect } from "effect"
 import { makeAesGcmCipher } from "../aes-gcm.js"
-import type { ModelFileIoError } from "../errors.js"
-import { ModelChunkCorrupted, type ModelFileTruncated } from "../errors.js"
+import { ModelFileIoError, ModelFileTruncated } from "../errors.js"
 import type {
   DecryptModelError,
   DecryptModelOptions,
@@ -23,6 +31,7 @@ import {
   GCM_TAG_LENGTH,
   MODEL_CHUNK_SIZE,
   MODEL_HEADER_LENGTH,
+  type ModelFileLayout,
   type ModelProgress,
   modelChunkCount,
   modelFileLayout,
@@ -32,19 +41,131 @@ import {
   TAG_SIGNATURE_LENGTH,
   verifyModelTagSignature,
 } from "../model-format.js"
-import { io, openScoped, readExactly, withAtomicOutput } from "./fs-effect.js"
+import { io, openScoped, readExactly, readExactlyAsync, withAtomicOutput } from "./fs-effect.js"
 
 export interface ModelFileProgressOption {
   /** Called after each chunk; plaintext byte counts. */
   readonly onProgress?: (progress: ModelProgress) => void
 }
 
+/** `backend` is ignored by `decryptModelFile`: it always uses Node's native AES-GCM decipher. */
 export type DecryptModelFileOptions = DecryptModelOptions & ModelFileProgressOption
 export type EncryptModelFileOptions = EncryptModelOptions & ModelFileProgressOption
 
-const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i])
+/** Ciphertext bytes fed to the GCM decipher at a time. */
+const PIECE_SIZE = 4 * 1024 * 1024
 
-/** Decrypts `inPath` to `outPath`. On failure `outPath` is untouched and no temp file remains. */
+/** An open encrypted file whose tags were read (and, for the main pass, whose signature was verified). */
+interface SealedSource {
+  readonly input: FileHandle
+  readonly path: string
+  readonly layout: ModelFileLayout
+  readonly key: Uint8Array
+  readonly iv0: Uint8Array
+  readonly tags: ReadonlyArray<Uint8Array>
+  /** Two read buffers: one is filled ahead while the other is decrypted. */
+  readonly buffers: readonly [Uint8Array, Uint8Array]
+}
+
+interface PlainSink {
+  readonly write: (plain: Uint8Array, position: number) => Promise<unknown>
+  /** Called once chunk `index` authenticated and its plaintext is written; `written` counts plaintext bytes. */
+  readonly chunkDone: (index: number, written: number) => void
+}
+
+interface Piece {
+  readonly chunk: number
+  readonly at: number
+  readonly length: number
+  readonly last: boolean
+}
+
+/** The ciphertext of chunks `from … to−1` (tags excluded) cut into pieces of at most `size` bytes. */
+const piecesOf = (layout: ModelFileLayout, from: number, to: number, size: number): Array<Piece> => {
+  const pieces: Array<Piece> = []
+  for (let i = from; i < to; i++) {
+    const cipherLength = layout.chunkLength(i) - GCM_TAG_LENGTH
+    for (let done = 0; done < cipherLength; done += size) {
+      const length = Math.min(size, cipherLength - done)
+      pieces.push({ chunk: i, at: layout.chunkOffset(i) + done, length, last: done + length === cipherLength })
+    }
+  }
+  return pieces
+}
+
+/**
+ * Decrypts chunks `from … to−1` piece by piece, with read-ahead, handing plaintext to `sink` (if any; otherwise it is
+ * discarded). Resolves with the index of the first chunk that fails authentication, or `undefined` when all pass.
+ * Rejects with `ModelFileIoError` / `ModelFileTruncated`.
+ */
+const decipherChunks = async (
+  src: SealedSource,
+  from: number,
+  to: number,
+  sink?: PlainSink,
+): Promise<number | undefined> => {
+  const pieces = piecesOf(src.layout, from, to, src.buffers[0].length)
+  const read = (k: number) => {
+    const p = pieces[k]
+    return p === undefined
+      ? undefined
+      : readExactlyAsync(src.input, src.path, src.buffers[k % 2] as Uint8Array, p.length, p.at, src.layout.fileLength)
+  }
+  let next = read(0)
+  let pending: Promise<unknown> = Promise.resolve()
+  try {
+    let written = 0
+    let decipher: DecipherGCM | undefined
+    for (let k = 0; k < pieces.length; k++) {
+      const piece = pieces[k] as Piece
+      const data = await (next as Promise<Uint8Array>)
+      next = read(k + 1) // into the other buffer, whose piece the decipher consumed in the previous round
+      if (decipher === undefined) {
+        decipher = createDecipheriv("aes-256-gcm", src.key, chunkIv(src.iv0, piece.chunk), {
+          authTagLength: GCM_TAG_LENGTH,
+        })
+        decipher.setAuthTag(src.tags[piece.chunk] as Uint8Array)
+      }
+      const plain = decipher.update(data)
+      if (sink === undefined) plain.fill(0)
+      else {
+        await pending
+        pending = sink.write(plain, written).then(() => plain.fill(0))
+        written += plain.length
+      }
+      if (piece.last) {
+        try {
+          decipher.final()
+        } catch {
+          return piece.chunk
+        }
+        decipher = undefined
+        if (sink !== undefined) {
+          await pending
+          sink.chunkDone(piece.chunk, written)
+        }
+      }
+    }
+    await pending
+    return undefined
+  } finally {
+    await Promise.all([pending.catch(() => undefined), next?.catch(() => undefined)])
+  }
+}
+
+const decipherEffect = (src: SealedSource, from: number, to: number, sink?: PlainSink) =>
+  Effect.tryPromise({
+    try: () => decipherChunks(src, from, to, sink),
+    catch: (cause) =>
+      cause instanceof ModelFileIoError || cause instanceof ModelFileTruncated
+        ? cause
+        : new ModelFileIoError({ path: src.path, operation: "decrypt", cause }),
+  })
+
+/**
+ * Decrypts `inPath` to `outPath`. The tag signature is verified before any plaintext is written. On failure
+ * `outPath` is untouched and no temp file remains.
+ */
 export const decryptModelFile = (
   inPath: string,
   outPath: string,
@@ -67,14 +188,17 @@ export const decryptModelFile = (
         tags.push(Uint8Array.from(yield* read(new Uint8Array(GCM_TAG_LENGTH), GCM_TAG_LENGTH, tagAt)))
       }
       const tagsDigest = modelTagsDigest(tags)
-      const iv0 = header.subarray(TAG_SIGNATURE_LENGTH)
-      const cipher = yield* Effect.promise(() => makeAesGcmCipher(key, options.backend))
-      const buffer = new Uint8Array(n === 0 ? 0 : layout.chunkLength(0))
-      const readChunk = (i: number) => read(buffer, layout.chunkLength(i), layout.chunkOffset(i))
-      const chunkDecrypts = (i: number) =>
-        Effect.flatMap(readChunk(i), (sealed) =>
-          Effect.promise(async () => (await cipher.decrypt(chunkIv(iv0, i), sealed)) !== undefined),
-        )
+      const bufferSize = n === 0 ? 0 : Math.min(PIECE_SIZE, layout.chunkLength(0) - GCM_TAG_LENGTH)
+      const src: SealedSource = {
+        input,
+        path: inPath,
+        layout,
+        key,
+        iv0: header.subarray(TAG_SIGNATURE_LENGTH),
+        tags,
+        buffers: [new Uint8Array(bufferSize), new Uint8Array(bufferSize)],
+      }
+      const chunkDecrypts = (i: number) => Effect.map(decipherEffect(src, i, i + 1), (failed) => failed === undefined)
       // Signature first: nothing is decrypted to disk unless the expected TEE signed these tags.
       const signer = yield* verifyModelTagSignature(
         header.subarray(0, TAG_SIGNATURE_LENGTH),
@@ -85,21 +209,30 @@ export const decryptModelFile = (
 
       yield* withAtomicOutput(outPath, (out, tempPath) =>
         Effect.gen(function* () {
-          let written = 0
-          for (let i = 0; i < n; i++) {
-            const sealed = yield* readChunk(i)
-            // The tags were checked in a separate pass: insist the bytes did not change in between.
-            if (!equalBytes(sealed.subarray(-GCM_TAG_LENGTH), tags[i] ?? new Uint8Array())) {
-              return yield* new ModelChunkCorrupted({ chunkIndex: i, chunkCount: n })
-            }
-            const plain = yield* Effect.promise(() => cipher.decrypt(chunkIv(iv0, i), sealed))
-            if (plain === undefined) return yield* classifyChunkFailure(i, n, chunkDecrypts(1))
-            yield* io(tempPath, "write", () => out.write(plain, 0, plain.length, written))
-            written += plain.length
-            plain.fill(0)
-            options.onProgress?.({ chunkIndex: i, chunkCount: n, bytesDone: written, bytesTotal: layout.plainLength })
-          }
+          const failed = yield* decipherEffect(src, 0, n, {
+            write: async (plain, position) => {
+              try {
+                await out.write(plain, 0, plain.length, position)
+              } catch (cause) {
+                throw new ModelFileIoError({ path: tempPath, operation: "write", cause })
+              }
+            },
+            chunkDone: (i, written) =>
+              options.onProgress?.({
+                chunkIndex: i,
+                chunkCount: n,
+                bytesDone: written,
+                bytesTotal: layout.plainLength,
+              }),
+          })
+          if (failed !== undefined) return yield* classifyChunkFailure(failed, n, chunkDecrypts(1))
         }),
+      ).pipe(
+        Effect.ensuring(
+          Effect.sync(() => {
+            for (const b of src.buffers) b.fill(0)
+          }),
+        ),
       )
       return { signer, chunkCount: n, tagsDigest, plainLength: layout.plainLength }
     }),

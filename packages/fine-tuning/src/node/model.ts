@@ -7,8 +7,10 @@ import { randomBytes } from "node:crypto"
 import { open, rename, stat, unlink } from "node:fs/promises"
 import { parsePrivateKey } from "@0g-compute/core"
 import {
+  type DecryptModelError,
   GCM_TAG_LENGTH,
   MODEL_HEADER_LENGTH,
+  type ModelFileIoError,
   modelFileLayout,
   modelTagsDigest,
   signModelDownload,
@@ -16,7 +18,7 @@ import {
   unwrapSecret,
   verifyModelTagSignature,
 } from "@0g-compute/crypto"
-import { keccak256File } from "@0g-compute/crypto/node"
+import { decryptModelFile, keccak256File } from "@0g-compute/crypto/node"
 import { downloadFile, merkleOfFile } from "@0g-compute/storage/node"
 import { Effect, Redacted } from "effect"
 import { Wallet } from "ethers"
@@ -36,7 +38,6 @@ import {
 import { errorDetail } from "../http.js"
 import { endpoint } from "../providers.js"
 import { FineTuning, sendServing } from "../service.js"
-import { decryptFile } from "./decrypt-file.js"
 
 const fileError = (path: string, operation: string) => (cause: unknown) =>
   new LocalFileError({ path, operation, cause })
@@ -223,6 +224,29 @@ export const acknowledgeModel = (provider: string, taskId: string, outPath: stri
     }
   })
 
+/** Maps crypto's typed decryption failures to this package's errors. */
+const refusal =
+  (taskId: string, path: string, teeSigner: string) =>
+  (e: DecryptModelError | ModelFileIoError): WrongTagSignature | ModelFileTampered | LocalFileError => {
+    const tampered = (reason: string) => new ModelFileTampered({ taskId, reason, path })
+    switch (e._tag) {
+      case "ModelTagSignatureMismatch":
+        return new WrongTagSignature({ taskId, expected: teeSigner, recovered: e.recovered })
+      case "MalformedSignature":
+        return new WrongTagSignature({ taskId, expected: teeSigner, recovered: "none" })
+      case "ModelChunkCorrupted":
+        return tampered(`chunk ${e.chunkIndex + 1}/${e.chunkCount} failed AES-GCM authentication (altered)`)
+      case "ModelKeyMismatch":
+        return tampered(`no chunk authenticates with the released key: not the file this key opens (${e.message})`)
+      case "ModelFileTruncated":
+        return tampered(e.reason)
+      case "InvalidAesKey":
+        return tampered(`the released secret is not a 32-byte AES key (${e.length} bytes)`)
+      case "ModelFileIoError":
+        return new LocalFileError({ path: e.path, operation: e.operation, cause: e.cause })
+    }
+  }
+
 export interface DecryptModelOptions {
   /** The encrypted file (from `acknowledgeModel`); downloaded and verified again when omitted. */
   readonly encryptedPath?: string
@@ -255,24 +279,11 @@ export const decryptModel = (provider: string, taskId: string, options: DecryptM
       yield* verifyModelFile(taskId, encryptedPath, record.modelRootHash, service.teeSigner)
     }
     const inPath = encryptedPath
-    const tampered = (reason: string) => new ModelFileTampered({ taskId, reason, path: inPath })
-    const result = yield* decryptFile(inPath, options.outputPath, {
+    const result = yield* decryptModelFile(inPath, options.outputPath, {
       key,
       expectedSigner: service.teeSigner,
       chunkSize: ft.options.chunkSize,
-    }).pipe(
-      Effect.catchTag("DecryptRefused", ({ refusal: r }) =>
-        Effect.fail(
-          r.kind === "signature"
-            ? new WrongTagSignature({ taskId, expected: service.teeSigner, recovered: r.recovered })
-            : tampered(
-                r.kind === "malformed"
-                  ? r.reason
-                  : `chunk ${r.index + 1}/${r.count} failed AES-GCM authentication (altered, or not the file this key opens)`,
-              ),
-        ),
-      ),
-    )
+    }).pipe(Effect.mapError(refusal(taskId, inPath, service.teeSigner)))
     Redacted.value(key).fill(0)
     return { taskId, path: options.outputPath, bytes: result.plainLength, chunkCount: result.chunkCount }
   })
