@@ -14,8 +14,8 @@
  */
 import { LedgerClient } from "@0g-compute/contracts"
 import type { ContractAddresses, NetworkName } from "@0g-compute/core"
-import { createInferenceClient, type InferenceClient } from "@0g-compute/inference"
 import { createFineTuningClient, type FineTuningClient } from "@0g-compute/fine-tuning/node"
+import { createInferenceClient, type InferenceClient } from "@0g-compute/inference"
 import type { Redacted } from "effect"
 import type { Provider, Signer } from "ethers"
 
