@@ -4,7 +4,7 @@ import { Redacted } from "effect"
 import { JsonRpcProvider, Wallet } from "ethers"
 import OpenAI from "openai"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type Broker, createBroker } from "./index.js"
+import { type Broker, createBroker } from "./node/index.js"
 
 describe("createBroker", () => {
   let devnet: Devnet

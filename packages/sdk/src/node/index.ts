@@ -1,6 +1,8 @@
 /**
- * @0g-compute/sdk — one import for integrators: `createBroker(signer, { network })` returns the ledger, inference and
- * fine-tuning Promise facades sharing one connection. No logic of its own; each part is its package's facade.
+ * @0g-compute/sdk/node — one import for integrators: `createBroker(signer, { network })` returns the ledger, inference
+ * and fine-tuning Promise facades sharing one connection. No logic of its own; each part is its package's facade.
+ * Node-only (the fine-tuning facade reads and writes files); under Node, `@0g-compute/sdk` resolves here too through
+ * the `node` export condition.
  *
  * ```ts
  * const broker = await createBroker(wallet, { network: "testnet" })
