@@ -42,7 +42,9 @@ for (let i = 0; i < runs; i++) {
 }
 
 const row = (name: string, xs: ReadonlyArray<number>) =>
-  `${name.padEnd(32)} p50 ${p50(xs).toFixed(0).padStart(5)} ms   min ${Math.min(...xs).toFixed(0).padStart(5)} ms`
+  `${name.padEnd(32)} p50 ${p50(xs).toFixed(0).padStart(5)} ms   min ${Math.min(...xs)
+    .toFixed(0)
+    .padStart(5)} ms`
 const ratio = p50(t.ours) / p50(t.official)
 console.log(`\n--help cold start, ${runs} runs each, interleaved (node ${process.version})`)
 console.log(row("0g-compute (dist bundle)", t.ours))

@@ -3,10 +3,10 @@
  * never from a flag value, and stay Redacted.
  */
 import { readFile } from "node:fs/promises"
-import { chainLayerFromRpc, NETWORKS, parseNetwork, parsePrivateKey, walletLayerFromPrivateKey } from "@0g-compute/core"
+import { NETWORKS, parseNetwork } from "@0g-compute/core"
 import { Data, Effect, Layer, Option, Redacted } from "effect"
-import { Wallet } from "ethers"
 import { unlockKey, WrongPassword } from "./keystore.js"
+import * as lazy from "./lazy.js"
 import { readPassword } from "./password.js"
 
 export interface GlobalOptions {
@@ -48,19 +48,24 @@ export const loadKey = (options: GlobalOptions) =>
       })
       if (text.trimStart().startsWith("{")) {
         const password = yield* readPassword(options.passwordFile)
+        const { Wallet } = yield* lazy.ethers
         const wallet = yield* Effect.tryPromise({
           try: () => Wallet.fromEncryptedJson(text, Redacted.value(password)),
           catch: () => new WrongPassword({ name: path }),
         })
         return Option.some(Redacted.make(wallet.privateKey))
       }
+      const { parsePrivateKey } = yield* lazy.core
       return Option.some(yield* parsePrivateKey(text))
     }
     if (Option.isSome(options.key)) {
       return Option.some(yield* unlockKey(options.key.value, yield* readPassword(options.passwordFile)))
     }
     const env = process.env.ZG_PRIVATE_KEY
-    if (env !== undefined && env.trim() !== "") return Option.some(yield* parsePrivateKey(env))
+    if (env !== undefined && env.trim() !== "") {
+      const { parsePrivateKey } = yield* lazy.core
+      return Option.some(yield* parsePrivateKey(env))
+    }
     return Option.none<Redacted.Redacted<string>>()
   })
 
@@ -72,7 +77,9 @@ export const requireKey = (options: GlobalOptions) =>
 /** The Chain layer for `--network` (preset or RPC URL) and an optional `--rpc` override for a preset. */
 export const chainLayer = (options: GlobalOptions) =>
   Layer.unwrap(
-    Effect.map(parseNetwork(options.network), (sel) => {
+    Effect.gen(function* () {
+      const sel = yield* parseNetwork(options.network)
+      const { chainLayerFromRpc } = yield* lazy.core
       if (sel._tag === "CustomRpc") return chainLayerFromRpc(sel.rpcUrl)
       const rpcUrl = Option.getOrElse(options.rpc, () => NETWORKS[sel.preset.name].rpcUrl)
       return chainLayerFromRpc(rpcUrl, { network: sel.preset.name })
@@ -81,9 +88,13 @@ export const chainLayer = (options: GlobalOptions) =>
 
 /** Chain + Wallet for commands that sign. */
 export const signingLayer = (options: GlobalOptions) =>
-  Layer.unwrap(Effect.map(requireKey(options), (key) => walletLayerFromPrivateKey(key))).pipe(
-    Layer.provideMerge(chainLayer(options)),
-  )
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const key = yield* requireKey(options)
+      const { walletLayerFromPrivateKey } = yield* lazy.core
+      return walletLayerFromPrivateKey(key)
+    }),
+  ).pipe(Layer.provideMerge(chainLayer(options)))
 
 /** What the Promise facades of the feature packages take: the RPC, the expected preset and the key (if any). */
 export const connectionOptions = (options: GlobalOptions) =>

@@ -6,7 +6,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises"
 import { homedir } from "node:os"
 import { join } from "node:path"
 import { Data, Effect, Redacted } from "effect"
-import { getAddress, Wallet } from "ethers"
+import * as lazy from "./lazy.js"
 
 export class KeystoreError extends Data.TaggedError("KeystoreError")<{
   readonly name: string
@@ -49,6 +49,7 @@ export interface KeystoreEntry {
 export const saveKey = (name: string, privateKey: Redacted.Redacted<string>, password: Redacted.Redacted<string>) =>
   Effect.gen(function* () {
     yield* checkName(name)
+    const { Wallet } = yield* lazy.ethers
     const wallet = new Wallet(Redacted.value(privateKey))
     const json = yield* Effect.promise(() => wallet.encrypt(Redacted.value(password)))
     yield* Effect.tryPromise({
@@ -68,6 +69,7 @@ export const saveKey = (name: string, privateKey: Redacted.Redacted<string>, pas
 
 export const listKeys = Effect.tryPromise({
   try: async () => {
+    const { getAddress } = await import("ethers")
     const files = await readdir(keysDir()).catch((e: NodeJS.ErrnoException) => {
       if (e.code === "ENOENT") return [] as string[]
       throw e
@@ -93,6 +95,7 @@ export const unlockKey = (name: string, password: Redacted.Redacted<string>) =>
       try: () => readFile(entryPath(name), "utf8"),
       catch: () => new KeystoreError({ name, reason: "not found (see `keys list`)" }),
     })
+    const { Wallet } = yield* lazy.ethers
     const wallet = yield* Effect.tryPromise({
       try: () => Wallet.fromEncryptedJson(json, Redacted.value(password)),
       catch: () => new WrongPassword({ name }),

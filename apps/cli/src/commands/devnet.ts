@@ -2,12 +2,13 @@
  * `0g-compute devnet up`: runs the embedded devnet in the foreground until interrupted.
  */
 
-import { Chain, ChainMismatch, NETWORKS, RpcError } from "@0g-compute/core"
-import { type Devnet, startDevnet } from "@0g-compute/devnet"
+import { ChainMismatch, NETWORKS, RpcError } from "@0g-compute/core"
+import type { Devnet } from "@0g-compute/devnet"
 import { Effect, Layer, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import type { JsonRpcProvider } from "ethers"
 import { chainLayer } from "../context.js"
+import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table } from "../output.js"
 import { root, withErrors } from "./root.js"
 
@@ -48,6 +49,7 @@ const up = Command.make(
     withErrors(
       Effect.gen(function* () {
         const g = yield* root
+        const { startDevnet } = yield* lazy.devnet
         const devnet = yield* Effect.acquireRelease(
           Effect.tryPromise(() => startDevnet({ port, storage: true, fineTuning: true })),
           (d) => Effect.promise(() => d.stop()),
@@ -91,6 +93,7 @@ const advanceTime = Command.make(
     withErrors(
       Effect.gen(function* () {
         const g = yield* root
+        const { Chain } = yield* lazy.core
         const chain = yield* Chain
         if (chain.chainId !== NETWORKS.devnet.chainId) {
           return yield* new ChainMismatch({ expected: NETWORKS.devnet.chainId, actual: chain.chainId })

@@ -3,11 +3,11 @@
  * Checks: RPC reachable, chain id vs preset, contracts deployed and registered, providers reachable, key, balances.
  */
 
-import { fineTuningServing, inferenceServing, Ledger, ledgerManager } from "@0g-compute/contracts"
-import { Chain, formatZG, parseNetwork, Wallet } from "@0g-compute/core"
+import { formatZG, parseNetwork } from "@0g-compute/core"
 import { Effect, Layer, Option } from "effect"
 import { Command } from "effect/cli"
 import { chainLayer, loadKey, signingLayer } from "../context.js"
+import * as lazy from "../lazy.js"
 import { makePrinter, table } from "../output.js"
 import { root, withErrors } from "./root.js"
 
@@ -31,6 +31,8 @@ const reachable = (url: string) =>
   }).pipe(Effect.result)
 
 const chainChecks = Effect.gen(function* () {
+  const { Chain } = yield* lazy.core
+  const { fineTuningServing, inferenceServing, ledgerManager } = yield* lazy.contracts
   const chain = yield* Chain
   const checks: Check[] = [{ check: "rpc", verdict: "ok", detail: `reachable, chain id ${chain.chainId}` }]
   checks.push(
@@ -98,6 +100,8 @@ const chainChecks = Effect.gen(function* () {
 })
 
 const keyChecks = Effect.gen(function* () {
+  const { Chain, Wallet } = yield* lazy.core
+  const { Ledger } = yield* lazy.contracts
   const chain = yield* Chain
   const wallet = yield* Wallet
   const balance = yield* Effect.promise(() => chain.provider.getBalance(wallet.address))
@@ -137,6 +141,7 @@ export const doctorCommand = Command.make("doctor", {}, () =>
         else if (Option.isNone(key.success))
           checks.push({ check: "key", verdict: "warn", detail: "none configured (read-only)" })
         else if (chainPart._tag === "Success") {
+          const { Ledger } = yield* lazy.contracts
           const keyed = yield* keyChecks.pipe(
             Effect.provide(Ledger.live.pipe(Layer.provideMerge(signingLayer(g)))),
             Effect.result,

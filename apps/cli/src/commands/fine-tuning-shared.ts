@@ -1,9 +1,9 @@
 /** What the fine-tuning commands share: flags and a facade client scoped to the command. */
 import { readFile } from "node:fs/promises"
-import { createFineTuningClient } from "@0g-compute/fine-tuning/node"
 import { Config, Data, Effect, Option } from "effect"
 import { Flag } from "effect/cli"
 import { connectionOptions, NoKeyConfigured } from "../context.js"
+import * as lazy from "../lazy.js"
 import { root } from "./root.js"
 
 export const providerFlag = Flag.String("provider").pipe(Flag.withDescription("fine-tuning provider address"))
@@ -21,6 +21,7 @@ export const fineTuningClient = (indexer: Option.Option<string>) =>
     Effect.gen(function* () {
       const options = yield* connectionOptions(yield* root)
       if (options.privateKey === undefined) return yield* new NoKeyConfigured()
+      const { createFineTuningClient } = yield* lazy.fineTuningNode
       return yield* call(() =>
         createFineTuningClient({
           ...options,

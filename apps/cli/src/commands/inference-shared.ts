@@ -1,11 +1,10 @@
 /** What the inference commands share: the provider flag and a facade client scoped to the command. */
 import { join } from "node:path"
-import { createInferenceClient } from "@0g-compute/inference"
-import { makeFileKeyStore } from "@0g-compute/inference/node"
 import { Effect } from "effect"
 import { Flag } from "effect/cli"
 import { connectionOptions, NoKeyConfigured } from "../context.js"
 import { configDir } from "../keystore.js"
+import * as lazy from "../lazy.js"
 import { root } from "./root.js"
 
 export const providerFlag = Flag.String("provider").pipe(Flag.withDescription("provider address"))
@@ -17,6 +16,8 @@ export const inferenceClient = Effect.acquireRelease(
   Effect.gen(function* () {
     const options = yield* connectionOptions(yield* root)
     if (options.privateKey === undefined) return yield* new NoKeyConfigured()
+    const { createInferenceClient } = yield* lazy.inference
+    const { makeFileKeyStore } = yield* lazy.inferenceNode
     // Issued API-key ids are remembered across runs so an id is never handed out twice.
     const keyStore = makeFileKeyStore(join(configDir(), "api-keys.json"))
     return yield* call(() => createInferenceClient({ ...options, keyStore }))

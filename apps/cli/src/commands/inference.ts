@@ -4,11 +4,11 @@
  */
 import { join } from "node:path"
 import { parseZG } from "@0g-compute/core"
-import { type AttestationReport, createInferenceReader, type ServiceView } from "@0g-compute/inference"
-import { startGateway } from "@0g-compute/inference/node"
+import type { AttestationReport, ServiceView } from "@0g-compute/inference"
 import { Effect, Option, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { connectionOptions } from "../context.js"
+import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table, zg } from "../output.js"
 import { apiKeyCommand } from "./inference-keys.js"
 import { call, inferenceClient, providerFlag } from "./inference-shared.js"
@@ -17,6 +17,7 @@ import { root, withErrors } from "./root.js"
 const inferenceReader = Effect.acquireRelease(
   Effect.gen(function* () {
     const { privateKey: _unused, ...options } = yield* connectionOptions(yield* root)
+    const { createInferenceReader } = yield* lazy.inference
     return yield* call(() => createInferenceReader(options))
   }),
   (c) => Effect.promise(() => c.close()),
@@ -216,6 +217,7 @@ const serve = Command.make(
         const c = yield* inferenceClient
         const spendingCap = Option.isSome(cap) ? yield* parseZG(cap.value) : undefined
         const envToken = process.env.ZG_GATEWAY_TOKEN
+        const { startGateway } = yield* lazy.inferenceNode
         const gateway = yield* Effect.acquireRelease(
           call(() =>
             startGateway({

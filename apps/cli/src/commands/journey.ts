@@ -8,9 +8,10 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { formatZG } from "@0g-compute/core"
-import { type Devnet, startDevnet } from "@0g-compute/devnet"
+import type { Devnet } from "@0g-compute/devnet"
 import { Data, Effect, Redacted } from "effect"
 import { Command } from "effect/cli"
+import * as lazy from "../lazy.js"
 import { root, withErrors } from "./root.js"
 
 const BIN = fileURLToPath(new URL("../../bin/0g-compute.mjs", import.meta.url))
@@ -198,6 +199,7 @@ export const journeyCommand = Command.make("journey", {}, () =>
       yield* root
       const print = (s: string) => process.stdout.write(`${s}\n`)
       print("Starting the embedded devnet (anvil + 0G compute contracts)…")
+      const { startDevnet } = yield* lazy.devnet
       const devnet = yield* Effect.acquireRelease(
         Effect.tryPromise(() => startDevnet({ storage: true, fineTuning: { stepDelayMs: 50, chunkSize: 1 << 20 } })),
         (d) => Effect.promise(() => d.stop()),

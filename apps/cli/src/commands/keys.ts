@@ -3,12 +3,11 @@
  * from ZG_PRIVATE_KEY or a file.
  */
 import { readFile } from "node:fs/promises"
-import { parsePrivateKey } from "@0g-compute/core"
 import { Effect, Option, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { Wallet } from "ethers"
 import { KeyFileUnreadable, NoKeyConfigured } from "../context.js"
 import { listKeys, removeKey, saveKey } from "../keystore.js"
+import * as lazy from "../lazy.js"
 import { makePrinter, table } from "../output.js"
 import { readPassword } from "../password.js"
 import { root, withErrors } from "./root.js"
@@ -24,6 +23,7 @@ const create = Command.make("new", { name: nameArg, passwordFile: passwordFileFl
     Effect.gen(function* () {
       const g = yield* root
       const password = yield* readPassword(passwordFile, true)
+      const { Wallet } = yield* lazy.ethers
       const entry = yield* saveKey(name, Redacted.make(Wallet.createRandom().privateKey), password)
       yield* makePrinter(g.json).result(entry, () => `created key "${entry.name}" for ${entry.address}`)
     }),
@@ -51,6 +51,7 @@ const importKey = Command.make(
             })
           : process.env.ZG_PRIVATE_KEY
         if (raw === undefined || raw.trim() === "") return yield* new NoKeyConfigured()
+        const { parsePrivateKey } = yield* lazy.core
         const key = yield* parsePrivateKey(raw)
         const password = yield* readPassword(passwordFile, true)
         const entry = yield* saveKey(name, key, password)

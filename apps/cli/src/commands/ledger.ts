@@ -2,12 +2,12 @@
  * `0g-compute ledger show|add|deposit|refund|transfer|retrieve|delete`.
  */
 
-import type { SubAccount, TxResult } from "@0g-compute/contracts"
-import { Ledger } from "@0g-compute/contracts"
-import { parseAddress, parseZG } from "@0g-compute/core"
+import type { LedgerShape, SubAccount, TxResult } from "@0g-compute/contracts"
+import { parseZG } from "@0g-compute/core"
 import { Effect, Layer, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { chainLayer, type GlobalOptions, loadKey, signingLayer } from "../context.js"
+import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table, zg } from "../output.js"
 import { root, withErrors } from "./root.js"
 
@@ -17,16 +17,19 @@ const serviceFlag = Flag.Literals("service", ["inference", "fine-tuning"]).pipe(
 )
 
 /** Runs `f` with a Ledger for the global options: signing when a key is configured (or required), else read-only. */
-const withLedger = <A, E>(needsKey: boolean, f: (g: GlobalOptions) => Effect.Effect<A, E, Ledger>) =>
+const withLedger = <A, E>(needsKey: boolean, f: (g: GlobalOptions, ledger: LedgerShape) => Effect.Effect<A, E>) =>
   withErrors(
     Effect.gen(function* () {
       const g = yield* root
       const key = yield* loadKey(g)
+      const { Ledger } = yield* lazy.contracts
       const layer =
         needsKey || Option.isSome(key)
           ? Ledger.live.pipe(Layer.provide(signingLayer(g)))
           : Ledger.layerReadOnly.pipe(Layer.provide(chainLayer(g)))
-      return yield* f(g).pipe(Effect.provide(layer))
+      return yield* Effect.gen(function* () {
+        return yield* f(g, yield* Ledger)
+      }).pipe(Effect.provide(layer))
     }),
   )
 
@@ -47,10 +50,11 @@ const show = Command.make(
   "show",
   { address: Flag.String("address").pipe(Flag.withDescription("whose ledger (default: your key's)"), Flag.optional) },
   ({ address }) =>
-    withLedger(false, (g) =>
+    withLedger(false, (g, ledger) =>
       Effect.gen(function* () {
-        const ledger = yield* Ledger
-        const who = Option.isSome(address) ? yield* parseAddress(address.value) : undefined
+        const who = Option.isSome(address)
+          ? yield* Effect.flatMap(lazy.core, (core) => core.parseAddress(address.value))
+          : undefined
         const info = yield* ledger.get(who)
         const subs = yield* ledger.listSubAccounts(undefined, info.user)
         yield* makePrinter(g.json).result({ ledger: info, subAccounts: subs }, () =>
@@ -74,10 +78,10 @@ const add = Command.make(
   "add",
   { amount: amountArg, info: Flag.String("info").pipe(Flag.withDescription("additional info"), Flag.withDefault("")) },
   ({ amount, info }) =>
-    withLedger(true, (g) =>
+    withLedger(true, (g, ledger) =>
       Effect.gen(function* () {
         const value = yield* parseZG(amount)
-        const r = yield* (yield* Ledger).add(value, info)
+        const r = yield* ledger.add(value, info)
         yield* makePrinter(g.json).result(
           { action: "add", amount: value, tx: r },
           () => `ledger created with ${zg(value)}; ${txLine(r)}`,
@@ -93,10 +97,9 @@ const deposit = Command.make(
     recipient: Flag.String("for").pipe(Flag.withDescription("deposit into another address's ledger"), Flag.optional),
   },
   ({ amount, recipient }) =>
-    withLedger(true, (g) =>
+    withLedger(true, (g, ledger) =>
       Effect.gen(function* () {
         const value = yield* parseZG(amount)
-        const ledger = yield* Ledger
         const r = Option.isSome(recipient)
           ? yield* ledger.depositFor(recipient.value, value)
           : yield* ledger.deposit(value)
@@ -110,10 +113,10 @@ const deposit = Command.make(
 ).pipe(Command.withDescription("add funds to a ledger (creates it when missing)"))
 
 const refund = Command.make("refund", { amount: amountArg }, ({ amount }) =>
-  withLedger(true, (g) =>
+  withLedger(true, (g, ledger) =>
     Effect.gen(function* () {
       const value = yield* parseZG(amount)
-      const r = yield* (yield* Ledger).refund(value)
+      const r = yield* ledger.refund(value)
       yield* makePrinter(g.json).result(
         { action: "refund", amount: value, tx: r },
         () => `withdrew ${zg(value)} to your wallet; ${txLine(r)}`,
@@ -130,10 +133,10 @@ const transfer = Command.make(
     amount: amountArg,
   },
   ({ provider, service, amount }) =>
-    withLedger(true, (g) =>
+    withLedger(true, (g, ledger) =>
       Effect.gen(function* () {
         const value = yield* parseZG(amount)
-        const r = yield* (yield* Ledger).transfer(provider, service, value)
+        const r = yield* ledger.transfer(provider, service, value)
         yield* makePrinter(g.json).result(
           { action: "transfer", provider, service, amount: value, tx: r },
           () => `moved ${zg(value)} to the ${service} sub-account of ${provider}; ${txLine(r)}`,
@@ -149,9 +152,8 @@ const retrieve = Command.make(
     providers: Flag.String("provider").pipe(Flag.withDescription("only this provider (repeatable)"), Flag.atLeast(0)),
   },
   ({ service, providers }) =>
-    withLedger(true, (g) =>
+    withLedger(true, (g, ledger) =>
       Effect.gen(function* () {
-        const ledger = yield* Ledger
         const types = Option.isSome(service) ? [service.value] : (["inference", "fine-tuning"] as const)
         const txs: Array<TxResult> = []
         for (const t of types) txs.push(...(yield* ledger.retrieve(t, providers.length > 0 ? providers : undefined)))
@@ -171,9 +173,9 @@ const retrieve = Command.make(
 ).pipe(Command.withDescription("lock sub-account funds for refund and collect unlocked refunds into the ledger"))
 
 const del = Command.make("delete", {}, () =>
-  withLedger(true, (g) =>
+  withLedger(true, (g, ledger) =>
     Effect.gen(function* () {
-      const r = yield* (yield* Ledger).delete()
+      const r = yield* ledger.delete()
       yield* makePrinter(g.json).result({ action: "delete", tx: r }, () => `ledger deleted; ${txLine(r)}`)
     }),
   ),

@@ -2,12 +2,11 @@
  * `0g-compute storage root|upload|download`: 0G Storage files, hashed on every core, downloads verified segment by
  * segment and against the root before they appear under their name.
  */
-import { makeRpcProvider, NETWORKS, parseNetwork } from "@0g-compute/core"
-import { downloadFile, rootOfFile, uploadFile } from "@0g-compute/storage/node"
+import { NETWORKS, parseNetwork } from "@0g-compute/core"
 import { Config, Data, Effect, Option, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { Wallet } from "ethers"
 import { connectionOptions, NoKeyConfigured } from "../context.js"
+import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, progressBar, zg } from "../output.js"
 import { root, withErrors } from "./root.js"
 
@@ -42,6 +41,7 @@ const rootCmd = Command.make(
     withErrors(
       Effect.gen(function* () {
         const g = yield* root
+        const { rootOfFile } = yield* lazy.storageNode
         const bar = progressBar(g.json, "hashing")
         const merkle = yield* call(() => rootOfFile(file, { onProgress: (p) => bar.update(p.bytes, p.totalBytes) }))
         bar.done()
@@ -63,6 +63,9 @@ const upload = Command.make(
         const options = yield* connectionOptions(g)
         if (options.privateKey === undefined) return yield* new NoKeyConfigured()
         const indexerUrl = yield* resolveIndexer(indexer)
+        const { makeRpcProvider } = yield* lazy.core
+        const { Wallet } = yield* lazy.ethers
+        const { uploadFile } = yield* lazy.storageNode
         const provider = makeRpcProvider(
           options.rpcUrl,
           "network" in options && options.network ? NETWORKS[options.network].chainId : undefined,
@@ -111,6 +114,7 @@ const download = Command.make(
       Effect.gen(function* () {
         const g = yield* root
         const indexerUrl = yield* resolveIndexer(indexer)
+        const { downloadFile } = yield* lazy.storageNode
         const bar = progressBar(g.json, "downloading")
         const result = yield* call(() =>
           downloadFile(rootHash, out, {

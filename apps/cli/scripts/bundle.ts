@@ -1,0 +1,112 @@
+/**
+ * The production build of the CLI: `src/main.ts` bundled by esbuild into `dist/0g-compute.mjs` (ESM, node20, minified
+ * whitespace and syntax, readable names). The command handlers load their heavy modules with `import()`, so with code
+ * splitting `--help` evaluates only the entry chunk (effect and the flag definitions); ethers and the feature packages
+ * sit in chunks next to it, loaded by the command that needs them.
+ *
+ * Files found through `import.meta.url`:
+ * - the storage hash worker (`new URL("./hash-worker.mjs", import.meta.url)`) is bundled as its own entry,
+ *   `dist/hash-worker.mjs`, next to the chunk that starts it;
+ * - everything else (contract artifacts, the anvil binary, the dev bin `journey` spawns) keeps pointing at its source
+ *   location: `import.meta.url` in those files is replaced by the source file's own URL.
+ *
+ * Usage: `tsx scripts/bundle.ts [outdir]` (default `dist`), or `bundleCli(outdir)` from a test.
+ */
+import { chmod, readFile, rm } from "node:fs/promises"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
+import * as esbuild from "esbuild"
+
+const appDir = resolve(dirname(fileURLToPath(import.meta.url)), "..")
+
+/** Workspace sources and ethers have no import-time side effects: unused re-exports may be dropped. */
+const PURE = /[\\/]packages[\\/][^\\/]+[\\/]src[\\/]|[\\/]node_modules[\\/]ethers[\\/]/
+
+/** The one file whose `import.meta.url` must stay the bundle's: it starts `./hash-worker.mjs` from dist. */
+const HASH_POOL = /[\\/]packages[\\/]storage[\\/]src[\\/]node[\\/]hash-pool\.ts$/
+
+const coreSrc = resolve(appDir, "../../packages/core/src")
+/** The files of @0g-compute/core that import neither ethers nor anything that does. */
+const CORE_LIGHT = ["amounts.ts", "errors.ts", "networks.ts", "schemas.ts", "units.ts"]
+
+const plugin: esbuild.Plugin = {
+  name: "0g-compute-cli",
+  setup(build) {
+    // The CLI's static imports of @0g-compute/core use only its effect-only files; resolving them to those files keeps
+    // chain.ts (and with it ethers) out of the entry's import graph. `import()` of core still gets the whole package.
+    build.onResolve({ filter: /^@0g-compute\/core$/ }, (args) =>
+      args.kind === "import-statement" && args.importer.startsWith(join(appDir, "src"))
+        ? { path: "core-light", namespace: "0g-compute-cli" }
+        : undefined,
+    )
+    build.onLoad({ filter: /^core-light$/, namespace: "0g-compute-cli" }, () => ({
+      contents: CORE_LIGHT.map((f) => `export * from ${JSON.stringify(join(coreSrc, f))}`).join("\n"),
+      resolveDir: coreSrc,
+      loader: "js",
+    }))
+    build.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData === PURE || args.kind === "entry-point") return undefined
+      const r = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: PURE,
+      })
+      if (r.errors.length > 0 || r.external || !PURE.test(r.path)) return r.errors.length > 0 ? undefined : r
+      return { ...r, sideEffects: false }
+    })
+    build.onLoad({ filter: /\.(ts|mjs|js)$/ }, async (args) => {
+      if (args.path.includes("node_modules") || HASH_POOL.test(args.path)) return undefined
+      const text = await readFile(args.path, "utf8")
+      if (!text.includes("import.meta.url")) return undefined
+      return {
+        contents: text.replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href)),
+        loader: args.path.endsWith(".ts") ? "ts" : "js",
+      }
+    })
+  },
+}
+
+export const bundleCli = async (outdir = join(appDir, "dist")) => {
+  await rm(outdir, { recursive: true, force: true })
+  const hashWorker = fileURLToPath(
+    import.meta.resolve("@0g-compute/storage/node").replace(/index\.ts$/, "hash-worker.mjs"),
+  )
+  const result = await esbuild.build({
+    absWorkingDir: appDir,
+    entryPoints: [
+      { in: "src/main.ts", out: "0g-compute" },
+      { in: hashWorker, out: "hash-worker" },
+    ],
+    outdir,
+    outExtension: { ".js": ".mjs" },
+    chunkNames: "[name]-[hash]",
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: "none",
+    // CommonJS dependencies bundled into ESM still call require() for node builtins.
+    banner: {
+      js: '#!/usr/bin/env node\nimport { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);',
+    },
+    // ws's optional native accelerators.
+    external: ["bufferutil", "utf-8-validate"],
+    plugins: [plugin],
+    metafile: true,
+    logLevel: "warning",
+  })
+  await chmod(join(outdir, "0g-compute.mjs"), 0o755)
+  return result
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const out = process.argv[2] ? resolve(process.argv[2]) : undefined
+  const result = await bundleCli(out)
+  const outputs = Object.entries(result.metafile.outputs)
+  const entry = outputs.find(([p]) => p.endsWith("0g-compute.mjs"))
+  console.log(`${outputs.length} files; entry ${((entry?.[1].bytes ?? 0) / 1024).toFixed(0)} KiB`)
+}
