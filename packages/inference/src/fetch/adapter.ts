@@ -22,7 +22,7 @@ import { mapRejection } from "../http.js"
 import { feeOf, type ServiceView } from "../service-view.js"
 import type { UsageMeter, UsageRecord } from "../usage.js"
 import { usageOf, wordCount } from "../verify/sse.js"
-import { type Receipt, verificationRefusal, verifyExchange } from "../verify/verifier.js"
+import { type Receipt, verificationRefusal, verifyExchangePromise } from "../verify/verifier.js"
 import { streamFailure, verifyingStream } from "./stream.js"
 
 export type InferenceFetch = ((input: RequestInfo | URL, init?: RequestInit) => Promise<Response>) & {
@@ -195,15 +195,11 @@ export const makeInferenceFetch = (
     let receipt: Receipt | undefined
     let error = earlyError
     if (error === undefined) {
-      const exit = await Effect.runPromiseExit(
-        Effect.provideService(
-          verifyExchange(svc, chatId, { requestHash: base.requestHash, responseHash }),
-          InferenceConfig,
-          config,
-        ),
-      )
-      if (Exit.isSuccess(exit)) receipt = exit.value
-      else error = Cause.squash(exit.cause) as Error
+      try {
+        receipt = await verifyExchangePromise(config, svc, chatId, { requestHash: base.requestHash, responseHash })
+      } catch (e) {
+        error = e as Error
+      }
     }
     const t = tokens ?? { promptTokens: 0, completionTokens: 0 }
     const fees = feeOf(svc, t.promptTokens, t.completionTokens)

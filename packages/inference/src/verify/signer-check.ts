@@ -25,7 +25,7 @@ export const rememberSignerKey = (address: string, uncompressedPublicKey: string
   if (computeAddress(uncompressedPublicKey).toLowerCase() !== address.toLowerCase()) return
   const hex = uncompressedPublicKey.startsWith("0x") ? uncompressedPublicKey.slice(2) : uncompressedPublicKey
   const p = Point.fromHex(hex)
-  p.precompute(10, false)
+  p.precompute(10, true) // lazy: the first check builds the (public-scalar) table; no blinded table is needed
   if (keys.size >= MAX_KEYS) {
     const oldest = keys.keys().next().value
     if (oldest !== undefined) keys.delete(oldest)

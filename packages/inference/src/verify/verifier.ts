@@ -9,12 +9,13 @@
 import { parseSignature, personalDigest, recoverPublicKeyFromDigest } from "@0g-compute/crypto"
 import { Effect } from "effect"
 import { computeAddress, getAddress } from "ethers"
-import { InferenceConfig } from "../config.js"
+import { InferenceConfig, type InferenceConfigShape } from "../config.js"
 import {
   type MalformedProviderResponse,
   MalformedResponseSignature,
+  ProviderHttpError,
   ProviderNotAcknowledged,
-  type ProviderUnreachable,
+  ProviderUnreachable,
   RequestAltered,
   ResponseBindingUnknown,
   ResponseSignatureMissing,
@@ -22,8 +23,8 @@ import {
   ServiceNotVerifiable,
   WrongResponseSigner,
 } from "../errors.js"
-import { type ProviderRejection, providerJson } from "../http.js"
-import { SignaturePayload } from "../schemas.js"
+import { mapRejection, type ProviderRejection } from "../http.js"
+import { decodeProviderJson, parseProviderJson, SignaturePayload } from "../schemas.js"
 import type { ServiceView } from "../service-view.js"
 import { rememberSignerKey, signedByKnownKey } from "./signer-check.js"
 
@@ -84,89 +85,160 @@ export const verifiable = (
 
 const TEXT_FORM = /^([0-9a-f]{64}):([0-9a-f]{64})$/
 
+/** Runs a synchronous Effect; its failure is thrown as the typed error itself. */
+const sync = <A, E>(effect: Effect.Effect<A, E>): A => {
+  const r = Effect.runSync(Effect.result(effect))
+  if (r._tag === "Success") return r.success
+  throw r.failure
+}
+
+/** EIP-55 form of each expected signer (getAddress hashes the address: once per signer, not per response). */
+const checksummed = new Map<string, string>()
+const checksumOf = (address: string): string => {
+  let c = checksummed.get(address)
+  if (c === undefined) {
+    c = getAddress(address)
+    if (checksummed.size >= 64) checksummed.clear()
+    checksummed.set(address, c)
+  }
+  return c
+}
+
 /**
  * The EIP-191 signer of `text` must be the expected TEE signer. Once a signer's key is known, a signature is checked
  * against it directly (signer-check.ts); otherwise (first response, or a mismatch to report) it is recovered.
  */
-const checkSigner = (service: ServiceView, chatId: string, text: string, signature: string) =>
-  Effect.gen(function* () {
-    const provider = service.provider
-    const expected = service.expectedSigner
-    const malformed = (e: { readonly reason?: string; readonly message: string }) =>
-      new MalformedResponseSignature({ provider, chatId, reason: e.reason ?? e.message })
-    const sig = yield* Effect.mapError(parseSignature("response", signature), malformed)
-    const digest = personalDigest(text)
-    if (signedByKnownKey(expected, digest, BigInt(sig.r), BigInt(sig.s), sig.yParity)) return getAddress(expected)
-    const publicKey = yield* Effect.mapError(recoverPublicKeyFromDigest("response", digest, signature), malformed)
-    const recovered = computeAddress(publicKey)
-    if (recovered.toLowerCase() !== expected.toLowerCase()) {
-      return yield* new WrongResponseSigner({ provider, chatId, expected, recovered })
-    }
-    rememberSignerKey(expected, publicKey)
-    return recovered
+const checkSigner = (service: ServiceView, chatId: string, text: string, signature: string): string => {
+  const provider = service.provider
+  const expected = service.expectedSigner
+  const malformed = (e: { readonly reason?: string; readonly message: string }) =>
+    new MalformedResponseSignature({ provider, chatId, reason: e.reason ?? e.message })
+  const sig = sync(Effect.mapError(parseSignature("response", signature), malformed))
+  const digest = personalDigest(text)
+  if (signedByKnownKey(expected, digest, BigInt(sig.r), BigInt(sig.s), sig.yParity)) return checksumOf(expected)
+  const publicKey = sync(Effect.mapError(recoverPublicKeyFromDigest("response", digest, signature), malformed))
+  const recovered = computeAddress(publicKey)
+  if (recovered.toLowerCase() !== expected.toLowerCase()) {
+    throw new WrongResponseSigner({ provider, chatId, expected, recovered })
+  }
+  rememberSignerKey(expected, publicKey)
+  return recovered
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/** One GET of the signature: `providerJson` as plain async code (same timeout, typed errors and decoding). */
+const getSignature = async (
+  config: InferenceConfigShape,
+  ctx: { readonly provider: string; readonly url: string },
+): Promise<SignaturePayload> => {
+  const { provider, url } = ctx
+  const ms = config.httpTimeoutMs
+  const controller = new AbortController()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort()
+      reject(new ProviderUnreachable({ provider, url, cause: new Error(`no answer within ${ms} ms`) }))
+    }, ms)
   })
+  let response: Response
+  try {
+    response = await Promise.race([
+      config.fetch(url, { signal: controller.signal }).catch((cause: unknown) => {
+        throw new ProviderUnreachable({ provider, url, cause })
+      }),
+      timeout,
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+  let text: string
+  try {
+    text = await response.text()
+  } catch (cause) {
+    throw new ProviderUnreachable({ provider, url, cause })
+  }
+  if (!response.ok) throw mapRejection(ctx, response.status, text)
+  const what = "response signature"
+  const json = sync(parseProviderJson(text, provider, what))
+  return sync(decodeProviderJson(SignaturePayload, provider, what)(json))
+}
 
 /** Fetches the signature, retrying a miss briefly (older brokers sign only after the last byte). */
-const fetchSignature = (service: ServiceView, chatId: string) =>
-  Effect.gen(function* () {
-    const config = yield* InferenceConfig
-    const query = service.separated ? `?model=${encodeURIComponent(service.model)}` : ""
-    const url = `${service.url}/v1/proxy/signature/${encodeURIComponent(chatId)}${query}`
-    const missing = new ResponseSignatureMissing({ provider: service.provider, chatId })
-    let delay = config.signatureRetryDelayMs
-    for (let attempt = 1; ; attempt++) {
-      const r = yield* Effect.result(
-        providerJson({ provider: service.provider, url }, SignaturePayload, "response signature"),
-      )
-      if (r._tag === "Success") return r.success
-      const e = r.failure
-      const miss = e._tag === "ProviderHttpError" && (e.status === 404 || /chat_id_not_found|not found/i.test(e.detail))
-      if (!miss) return yield* e
-      if (attempt >= config.signatureAttempts) return yield* missing
-      yield* Effect.sleep(delay)
+const fetchSignature = async (
+  config: InferenceConfigShape,
+  service: ServiceView,
+  chatId: string,
+): Promise<SignaturePayload> => {
+  const query = service.separated ? `?model=${encodeURIComponent(service.model)}` : ""
+  const url = `${service.url}/v1/proxy/signature/${encodeURIComponent(chatId)}${query}`
+  let delay = config.signatureRetryDelayMs
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await getSignature(config, { provider: service.provider, url })
+    } catch (e) {
+      const miss = e instanceof ProviderHttpError && (e.status === 404 || /chat_id_not_found|not found/i.test(e.detail))
+      if (!miss) throw e
+      if (attempt >= config.signatureAttempts)
+        throw new ResponseSignatureMissing({ provider: service.provider, chatId })
+      await sleep(delay)
       delay *= 2
     }
-  })
+  }
+}
 
 export interface ExchangeHashes {
   readonly requestHash: string
   readonly responseHash: string
 }
 
-/** Verifies one exchange given the hashes of the exact bytes sent and received. */
+/**
+ * Verifies one exchange given the hashes of the exact bytes sent and received, as plain async code (the request
+ * path's form: no fiber per request). Resolves to the receipt; rejects with a {@link VerificationError}.
+ */
+export const verifyExchangePromise = async (
+  config: InferenceConfigShape,
+  service: ServiceView,
+  chatId: string | undefined,
+  hashes: ExchangeHashes,
+): Promise<Receipt> => {
+  const refusal = verificationRefusal(service)
+  if (refusal !== undefined) throw refusal
+  const provider = service.provider
+  if (chatId === undefined || chatId === "") throw new ResponseSignatureMissing({ provider, chatId })
+  const signed = await fetchSignature(config, service, chatId)
+  if (signed.signature === "" || signed.text === "") throw new ResponseSignatureMissing({ provider, chatId })
+  const signer = checkSigner(service, chatId, signed.text, signed.signature)
+  const base = { provider, chatId, signer, text: signed.text, signature: signed.signature, ...hashes }
+  const form = TEXT_FORM.exec(signed.text.toLowerCase())
+  if (form === null) {
+    if (!service.separated) {
+      throw new MalformedResponseSignature({ provider, chatId, reason: "signed text is not sha256:sha256" })
+    }
+    if (config.requireResponseBinding) throw new ResponseBindingUnknown({ provider, chatId })
+    return { _tag: "BindingUnknown", ...base } satisfies Receipt
+  }
+  const [, signedRequest = "", signedResponse = ""] = form
+  if (signedRequest !== hashes.requestHash) {
+    throw new RequestAltered({ provider, chatId, signedHash: signedRequest, actualHash: hashes.requestHash })
+  }
+  if (signedResponse !== hashes.responseHash) {
+    throw new ResponseTampered({ provider, chatId, signedHash: signedResponse, actualHash: hashes.responseHash })
+  }
+  return { _tag: "Verified", ...base } satisfies Receipt
+}
+
+/** Effect form of {@link verifyExchangePromise}. */
 export const verifyExchange = (
   service: ServiceView,
   chatId: string | undefined,
   hashes: ExchangeHashes,
 ): Effect.Effect<Receipt, VerificationError> =>
   Effect.gen(function* () {
-    yield* verifiable(service)
-    const provider = service.provider
-    if (chatId === undefined || chatId === "") return yield* new ResponseSignatureMissing({ provider, chatId })
-    const signed = yield* fetchSignature(service, chatId)
-    if (signed.signature === "" || signed.text === "") return yield* new ResponseSignatureMissing({ provider, chatId })
-    const signer = yield* checkSigner(service, chatId, signed.text, signed.signature)
-    const base = { provider, chatId, signer, text: signed.text, signature: signed.signature, ...hashes }
-    const form = TEXT_FORM.exec(signed.text.toLowerCase())
-    if (form === null) {
-      if (!service.separated) {
-        return yield* new MalformedResponseSignature({ provider, chatId, reason: "signed text is not sha256:sha256" })
-      }
-      const config = yield* InferenceConfig
-      if (config.requireResponseBinding) return yield* new ResponseBindingUnknown({ provider, chatId })
-      return { _tag: "BindingUnknown", ...base } satisfies Receipt
-    }
-    const [, signedRequest = "", signedResponse = ""] = form
-    if (signedRequest !== hashes.requestHash) {
-      return yield* new RequestAltered({ provider, chatId, signedHash: signedRequest, actualHash: hashes.requestHash })
-    }
-    if (signedResponse !== hashes.responseHash) {
-      return yield* new ResponseTampered({
-        provider,
-        chatId,
-        signedHash: signedResponse,
-        actualHash: hashes.responseHash,
-      })
-    }
-    return { _tag: "Verified", ...base } satisfies Receipt
+    const config = yield* InferenceConfig
+    return yield* Effect.tryPromise({
+      try: () => verifyExchangePromise(config, service, chatId, hashes),
+      catch: (e) => e as VerificationError,
+    })
   })
