@@ -4,7 +4,7 @@
 set -e
 cd "$(dirname "$0")/.."
 sh scripts/bootstrap.sh
-rm -f packages/*/.vitest-report.json apps/*/.vitest-report.json
+rm -f packages/*/.vitest-report.json apps/*/.vitest-report.json tests/*/.vitest-report.json
 status=0
 sh scripts/pnpm.sh exec turbo run typecheck --continue --concurrency=2 --output-logs=errors-only || status=$?
 sh scripts/pnpm.sh exec turbo run test --continue --concurrency=2 --output-logs=errors-only -- \

@@ -11,6 +11,8 @@ import { readPassword } from "./password.js"
 
 export interface GlobalOptions {
   readonly network: string
+  /** The profile in effect, if any. */
+  readonly profile: Option.Option<string>
   readonly rpc: Option.Option<string>
   readonly keyFile: Option.Option<string>
   readonly key: Option.Option<string>

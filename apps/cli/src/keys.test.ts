@@ -72,3 +72,33 @@ describe("0g-compute keys", () => {
     expect(bad.out).toMatch(/Invalid key name/)
   }, 60_000)
 })
+
+describe("0g-compute profile", () => {
+  it("saves, switches and applies profiles; explicit flags win; no key material in the config", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "zg-profiles-"))
+    const env = { ZG_CONFIG_DIR: dir }
+    expect(
+      (await run(["--network", "http://127.0.0.1:9", "--key", "main", "profile", "set", "local", "--json"], env)).code,
+    ).toBe(0)
+    expect((await run(["--network", "testnet", "profile", "set", "work"], env)).code).toBe(0)
+    const list = JSON.parse((await run(["profile", "list", "--json"], env)).out)
+    expect(list).toEqual({
+      current: "local",
+      profiles: { local: { network: "http://127.0.0.1:9", key: "main" }, work: { network: "testnet" } },
+    })
+    // The current profile decides the network when --network is absent…
+    const viaProfile = await run(["doctor", "--json"], env)
+    expect(JSON.parse(viaProfile.out.slice(0, viaProfile.out.lastIndexOf("}") + 1)).checks[0].detail).toMatch(
+      /127\.0\.0\.1:9/,
+    )
+    // …and an explicit flag wins over it.
+    const unknown = await run(["--network", "moonnet", "doctor"], env)
+    expect(unknown.out).toMatch(/Unknown network "moonnet"/)
+    expect((await run(["profile", "use", "work"], env)).code).toBe(0)
+    expect(JSON.parse((await run(["profile", "list", "--json"], env)).out).current).toBe("work")
+    const missing = await run(["--profile", "nope", "ledger", "show"], env)
+    expect(missing.code).toBe(1)
+    expect(missing.out).toMatch(/No profile named "nope"/)
+    expect(await readFile(join(dir, "config.json"), "utf8")).not.toMatch(/privateKey|0x[0-9a-f]{64}/i)
+  }, 60_000)
+})

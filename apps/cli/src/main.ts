@@ -12,6 +12,7 @@ import { inferenceCommand } from "./commands/inference.js"
 import { journeyCommand } from "./commands/journey.js"
 import { keysCommand } from "./commands/keys.js"
 import { ledgerCommand } from "./commands/ledger.js"
+import { profileCommand } from "./commands/profile.js"
 import { root } from "./commands/root.js"
 import { storageCommand } from "./commands/storage.js"
 
@@ -25,6 +26,7 @@ export const cli = root.pipe(
     fineTuningCommand,
     storageCommand,
     keysCommand,
+    profileCommand,
     doctorCommand,
     journeyCommand,
   ]),

@@ -5,7 +5,6 @@
  */
 import { Ledger, TxEngine, type TxEngineOptions } from "@0g-compute/contracts"
 import {
-  type Chain,
   type ConnectionOptions as ChainConnectionOptions,
   chainLayerFromOptions,
   walletLayerFromOptions,

@@ -10,7 +10,7 @@ import type { JsonRpcProvider } from "ethers"
 import { chainLayer } from "../context.js"
 import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table } from "../output.js"
-import { root, withErrors } from "./root.js"
+import { globals, withErrors } from "./root.js"
 
 export const describeDevnet = (d: Devnet) => ({
   rpcUrl: d.rpcUrl,
@@ -48,7 +48,7 @@ const up = Command.make(
   ({ port }) =>
     withErrors(
       Effect.gen(function* () {
-        const g = yield* root
+        const g = yield* globals
         const { startDevnet } = yield* lazy.devnet
         const devnet = yield* Effect.acquireRelease(
           Effect.tryPromise(() => startDevnet({ port, storage: true, fineTuning: true })),
@@ -92,7 +92,7 @@ const advanceTime = Command.make(
   ({ seconds }) =>
     withErrors(
       Effect.gen(function* () {
-        const g = yield* root
+        const g = yield* globals
         const { Chain } = yield* lazy.core
         const chain = yield* Chain
         if (chain.chainId !== NETWORKS.devnet.chainId) {
@@ -111,7 +111,7 @@ const advanceTime = Command.make(
           { advancedBy: seconds, timestamp },
           () => `chain time advanced by ${seconds}s; now ${new Date(timestamp * 1000).toISOString()}`,
         )
-      }).pipe(Effect.provide(Layer.unwrap(Effect.map(root, chainLayer)))),
+      }).pipe(Effect.provide(Layer.unwrap(Effect.map(globals, chainLayer)))),
     ),
 ).pipe(Command.withDescription("move the devnet clock forward (e.g. past a refund lock)"))
 

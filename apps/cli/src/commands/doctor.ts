@@ -9,7 +9,7 @@ import { Command } from "effect/cli"
 import { chainLayer, loadKey, signingLayer } from "../context.js"
 import * as lazy from "../lazy.js"
 import { makePrinter, table } from "../output.js"
-import { root, withErrors } from "./root.js"
+import { globals, withErrors } from "./root.js"
 
 type Verdict = "ok" | "warn" | "fail"
 interface Check {
@@ -126,7 +126,7 @@ const keyChecks = Effect.gen(function* () {
 export const doctorCommand = Command.make("doctor", {}, () =>
   withErrors(
     Effect.gen(function* () {
-      const g = yield* root
+      const g = yield* globals
       const checks: Check[] = []
       const network = yield* parseNetwork(g.network).pipe(Effect.result)
       if (network._tag === "Failure")

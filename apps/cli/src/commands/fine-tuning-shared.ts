@@ -4,7 +4,7 @@ import { Config, Data, Effect, Option } from "effect"
 import { Flag } from "effect/cli"
 import { connectionOptions, NoKeyConfigured } from "../context.js"
 import * as lazy from "../lazy.js"
-import { root } from "./root.js"
+import { globals } from "./root.js"
 
 export const providerFlag = Flag.String("provider").pipe(Flag.withDescription("fine-tuning provider address"))
 export const taskFlag = Flag.String("task").pipe(Flag.withDescription("task id"))
@@ -19,7 +19,7 @@ export const call = <A>(f: () => Promise<A>) => Effect.tryPromise({ try: f, catc
 export const fineTuningClient = (indexer: Option.Option<string>) =>
   Effect.acquireRelease(
     Effect.gen(function* () {
-      const options = yield* connectionOptions(yield* root)
+      const options = yield* connectionOptions(yield* globals)
       if (options.privateKey === undefined) return yield* new NoKeyConfigured()
       const { createFineTuningClient } = yield* lazy.fineTuningNode
       return yield* call(() =>

@@ -8,7 +8,7 @@ import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { keyValues, makePrinter, table, toJson, zg } from "../output.js"
 import { call, fineTuningClient, indexerFlag, providerFlag, readConfig, taskFlag } from "./fine-tuning-shared.js"
-import { root, withErrors } from "./root.js"
+import { globals, withErrors } from "./root.js"
 
 /** Runs `f` with a client and prints its result as JSON or through `human`. */
 const command = <A>(
@@ -18,7 +18,7 @@ const command = <A>(
 ) =>
   withErrors(
     Effect.gen(function* () {
-      const g = yield* root
+      const g = yield* globals
       const c = yield* fineTuningClient(indexer)
       const result = yield* f(c)
       yield* makePrinter(g.json).result(result, () => human(result))
@@ -124,7 +124,7 @@ const create = Command.make(
 const watch = Command.make("watch", { provider: providerFlag, task: taskFlag }, ({ provider, task }) =>
   withErrors(
     Effect.gen(function* () {
-      const g = yield* root
+      const g = yield* globals
       const c = yield* fineTuningClient(Option.none())
       const print = makePrinter(g.json)
       const final = yield* call(() =>
@@ -212,7 +212,7 @@ const run = Command.make(
   ({ provider, dataset, model, config, out, indexer }) =>
     withErrors(
       Effect.gen(function* () {
-        const g = yield* root
+        const g = yield* globals
         const c = yield* fineTuningClient(indexer)
         const print = makePrinter(g.json)
         const trainingParams = yield* readConfig(config)

@@ -3,7 +3,7 @@ import { Effect, Option, Redacted } from "effect"
 import { Command, Flag } from "effect/cli"
 import { makePrinter, table } from "../output.js"
 import { call, inferenceClient, providerFlag } from "./inference-shared.js"
-import { root, withErrors } from "./root.js"
+import { globals, withErrors } from "./root.js"
 
 const create = Command.make(
   "create",
@@ -16,7 +16,7 @@ const create = Command.make(
   ({ provider, tokenId, expiresIn, label }) =>
     withErrors(
       Effect.gen(function* () {
-        const g = yield* root
+        const g = yield* globals
         const c = yield* inferenceClient
         const key = yield* call(() =>
           c.apiKeys.create(provider, {
@@ -38,7 +38,7 @@ const create = Command.make(
 const list = Command.make("list", { provider: providerFlag }, ({ provider }) =>
   withErrors(
     Effect.gen(function* () {
-      const g = yield* root
+      const g = yield* globals
       const c = yield* inferenceClient
       const keys = yield* call(() => c.apiKeys.list(provider))
       yield* makePrinter(g.json).result(keys, () =>
@@ -66,7 +66,7 @@ const revoke = Command.make(
   ({ provider, tokenIds }) =>
     withErrors(
       Effect.gen(function* () {
-        const g = yield* root
+        const g = yield* globals
         const c = yield* inferenceClient
         const tx = yield* call(() => c.apiKeys.revoke(provider, tokenIds))
         yield* makePrinter(g.json).result(
@@ -80,7 +80,7 @@ const revoke = Command.make(
 const revokeAll = Command.make("revoke-all", { provider: providerFlag }, ({ provider }) =>
   withErrors(
     Effect.gen(function* () {
-      const g = yield* root
+      const g = yield* globals
       const c = yield* inferenceClient
       const tx = yield* call(() => c.apiKeys.revokeAll(provider))
       yield* makePrinter(g.json).result(

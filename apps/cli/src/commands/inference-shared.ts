@@ -5,7 +5,7 @@ import { Flag } from "effect/cli"
 import { connectionOptions, NoKeyConfigured } from "../context.js"
 import { configDir } from "../keystore.js"
 import * as lazy from "../lazy.js"
-import { root } from "./root.js"
+import { globals } from "./root.js"
 
 export const providerFlag = Flag.String("provider").pipe(Flag.withDescription("provider address"))
 
@@ -14,7 +14,7 @@ export const call = <A>(f: () => Promise<A>) => Effect.tryPromise({ try: f, catc
 /** A signing facade client for the global options, closed when the command's scope ends. */
 export const inferenceClient = Effect.acquireRelease(
   Effect.gen(function* () {
-    const options = yield* connectionOptions(yield* root)
+    const options = yield* connectionOptions(yield* globals)
     if (options.privateKey === undefined) return yield* new NoKeyConfigured()
     const { createInferenceClient } = yield* lazy.inference
     const { makeFileKeyStore } = yield* lazy.inferenceNode

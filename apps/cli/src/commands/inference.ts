@@ -2,7 +2,6 @@
  * `0g-compute inference list|models|verify|ack|chat|serve|api-key …`: discovery, attestation, verified chat, the
  * local gateway and persistent API keys — thin over @0g-compute/inference's Promise facade.
  */
-import { join } from "node:path"
 import { parseZG } from "@0g-compute/core"
 import type { AttestationReport, ServiceView } from "@0g-compute/inference"
 import { Effect, Option, Redacted } from "effect"
@@ -12,11 +11,11 @@ import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table, zg } from "../output.js"
 import { apiKeyCommand } from "./inference-keys.js"
 import { call, inferenceClient, providerFlag } from "./inference-shared.js"
-import { root, withErrors } from "./root.js"
+import { globals, withErrors } from "./root.js"
 
 const inferenceReader = Effect.acquireRelease(
   Effect.gen(function* () {
-    const { privateKey: _unused, ...options } = yield* connectionOptions(yield* root)
+    const { privateKey: _unused, ...options } = yield* connectionOptions(yield* globals)
     const { createInferenceReader } = yield* lazy.inference
     return yield* call(() => createInferenceReader(options))
   }),
@@ -58,7 +57,7 @@ const list = Command.make(
   ({ all }) =>
     withErrors(
       Effect.gen(function* () {
-        const g = yield* root
+        const g = yield* globals
         const r = yield* inferenceReader
         const services = yield* call(() => r.listAllServices({ includeUnacknowledged: all }))
         yield* makePrinter(g.json).result({ services }, () =>
@@ -76,7 +75,7 @@ const list = Command.make(
 const models = Command.make("models", { provider: providerFlag }, ({ provider }) =>
   withErrors(
     Effect.gen(function* () {
-      const g = yield* root
+      const g = yield* globals
       const r = yield* inferenceReader
       const catalog = yield* call(() => r.listModels(provider))
       yield* makePrinter(g.json).result(catalog, () =>
@@ -96,7 +95,7 @@ const models = Command.make("models", { provider: providerFlag }, ({ provider })
 const verify = Command.make("verify", { provider: providerFlag }, ({ provider }) =>
   withErrors(
     Effect.gen(function* () {
-      const g = yield* root
+      const g = yield* globals
       const r = yield* inferenceReader
       const report = yield* call(() => r.attestationReport(provider))
       yield* makePrinter(g.json).result(report, () => reportText(report))
@@ -124,7 +123,7 @@ const ack = Command.make(
   ({ provider, fund, allowDevnet, allowUnverified }) =>
     withErrors(
       Effect.gen(function* () {
-        const g = yield* root
+        const g = yield* globals
         const c = yield* inferenceClient
         const amount = Option.isSome(fund) ? yield* parseZG(fund.value) : undefined
         const result = yield* call(() =>
@@ -150,7 +149,7 @@ const chat = Command.make(
   ({ provider, stream, model, message }) =>
     withErrors(
       Effect.gen(function* () {
-        const g = yield* root
+        const g = yield* globals
         const c = yield* inferenceClient
         const service = yield* call(() => c.getService(provider))
         const fetch = c.fetch(provider)
@@ -213,7 +212,7 @@ const serve = Command.make(
   ({ providers, port, host, cap }) =>
     withErrors(
       Effect.gen(function* () {
-        const g = yield* root
+        const g = yield* globals
         const c = yield* inferenceClient
         const spendingCap = Option.isSome(cap) ? yield* parseZG(cap.value) : undefined
         const envToken = process.env.ZG_GATEWAY_TOKEN

@@ -12,7 +12,7 @@ import type { Devnet } from "@0g-compute/devnet"
 import { Data, Effect, Redacted } from "effect"
 import { Command } from "effect/cli"
 import * as lazy from "../lazy.js"
-import { root, withErrors } from "./root.js"
+import { globals, withErrors } from "./root.js"
 
 const BIN = fileURLToPath(new URL("../../bin/0g-compute.mjs", import.meta.url))
 
@@ -196,7 +196,7 @@ export const journey = (devnet: Devnet, print: (s: string) => void) =>
 export const journeyCommand = Command.make("journey", {}, () =>
   withErrors(
     Effect.gen(function* () {
-      yield* root
+      yield* globals
       const print = (s: string) => process.stdout.write(`${s}\n`)
       print("Starting the embedded devnet (anvil + 0G compute contracts)…")
       const { startDevnet } = yield* lazy.devnet

@@ -10,7 +10,7 @@ import { listKeys, removeKey, saveKey } from "../keystore.js"
 import * as lazy from "../lazy.js"
 import { makePrinter, table } from "../output.js"
 import { readPassword } from "../password.js"
-import { root, withErrors } from "./root.js"
+import { globals, withErrors } from "./root.js"
 
 const nameArg = Argument.String("name").pipe(Argument.withDescription("keystore entry name"))
 export const passwordFileFlag = Flag.File("password-file").pipe(
@@ -21,7 +21,7 @@ export const passwordFileFlag = Flag.File("password-file").pipe(
 const create = Command.make("new", { name: nameArg, passwordFile: passwordFileFlag }, ({ name, passwordFile }) =>
   withErrors(
     Effect.gen(function* () {
-      const g = yield* root
+      const g = yield* globals
       const password = yield* readPassword(passwordFile, true)
       const { Wallet } = yield* lazy.ethers
       const entry = yield* saveKey(name, Redacted.make(Wallet.createRandom().privateKey), password)
@@ -43,7 +43,7 @@ const importKey = Command.make(
   ({ name, from, passwordFile }) =>
     withErrors(
       Effect.gen(function* () {
-        const g = yield* root
+        const g = yield* globals
         const raw = Option.isSome(from)
           ? yield* Effect.tryPromise({
               try: () => readFile(from.value, "utf8"),
@@ -63,7 +63,7 @@ const importKey = Command.make(
 const list = Command.make("list", {}, () =>
   withErrors(
     Effect.gen(function* () {
-      const g = yield* root
+      const g = yield* globals
       const entries = yield* listKeys
       yield* makePrinter(g.json).result({ keys: entries }, () =>
         entries.length === 0
@@ -80,7 +80,7 @@ const list = Command.make("list", {}, () =>
 const remove = Command.make("remove", { name: nameArg }, ({ name }) =>
   withErrors(
     Effect.gen(function* () {
-      const g = yield* root
+      const g = yield* globals
       yield* removeKey(name)
       yield* makePrinter(g.json).result({ removed: name }, () => `removed key "${name}"`)
     }),

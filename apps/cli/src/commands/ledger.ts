@@ -9,7 +9,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import { chainLayer, type GlobalOptions, loadKey, signingLayer } from "../context.js"
 import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table, zg } from "../output.js"
-import { root, withErrors } from "./root.js"
+import { globals, withErrors } from "./root.js"
 
 const amountArg = Argument.String("amount").pipe(Argument.withDescription("amount in 0G, e.g. 1.5"))
 const serviceFlag = Flag.Literals("service", ["inference", "fine-tuning"]).pipe(
@@ -20,7 +20,7 @@ const serviceFlag = Flag.Literals("service", ["inference", "fine-tuning"]).pipe(
 const withLedger = <A, E>(needsKey: boolean, f: (g: GlobalOptions, ledger: LedgerShape) => Effect.Effect<A, E>) =>
   withErrors(
     Effect.gen(function* () {
-      const g = yield* root
+      const g = yield* globals
       const key = yield* loadKey(g)
       const { Ledger } = yield* lazy.contracts
       const layer =

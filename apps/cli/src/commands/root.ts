@@ -1,17 +1,25 @@
 /**
  * The root command's shared flags, and the error boundary every handler runs inside.
  */
-import { type Cause, Config, Effect } from "effect"
+import { type Cause, Config, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import type { GlobalOptions } from "../context.js"
 import { errorDocument, errorText, toJson } from "../output.js"
+import { readConfig, UnknownProfile } from "../profiles.js"
 
 export const root = Command.make("0g-compute").pipe(
   Command.withSharedFlags({
     network: Flag.String("network").pipe(
-      Flag.withDescription("devnet | testnet | testnet-dev | mainnet | an http(s) RPC URL"),
+      Flag.withDescription(
+        "devnet | testnet | testnet-dev | mainnet | an http(s) RPC URL (default: the profile's, else devnet)",
+      ),
       Flag.withFallbackConfig(Config.String("ZG_NETWORK")),
-      Flag.withDefault("devnet"),
+      Flag.optional,
+    ),
+    profile: Flag.String("profile").pipe(
+      Flag.withDescription("use a saved profile (see `profile list`); default: the current one"),
+      Flag.withFallbackConfig(Config.String("ZG_PROFILE")),
+      Flag.optional,
     ),
     rpc: Flag.String("rpc").pipe(Flag.withDescription("RPC URL overriding the preset's"), Flag.optional),
     keyFile: Flag.File("key-file").pipe(
@@ -33,6 +41,26 @@ export const root = Command.make("0g-compute").pipe(
   Command.withDescription("customer toolkit for the 0G Compute Network"),
 )
 
+/**
+ * The global options in effect: explicit flags (and their env fallbacks) win, then the chosen or current profile,
+ * then the defaults (devnet).
+ */
+export const globals: Effect.Effect<GlobalOptions, unknown, Effect.Services<typeof root>> = Effect.gen(function* () {
+  const flags = yield* root
+  const config = yield* readConfig
+  const name = Option.getOrUndefined(flags.profile) ?? config.current
+  const profile = name === undefined ? undefined : config.profiles[name]
+  if (name !== undefined && profile === undefined && Option.isSome(flags.profile))
+    return yield* new UnknownProfile({ name })
+  return {
+    ...flags,
+    network: Option.getOrElse(flags.network, () => profile?.network ?? "devnet"),
+    rpc: Option.orElse(flags.rpc, () => Option.fromNullishOr(profile?.rpc)),
+    key: Option.orElse(flags.key, () => Option.fromNullishOr(profile?.key)),
+    profile: Option.fromNullishOr(profile === undefined ? undefined : name),
+  }
+})
+
 /** Thrown through to main.ts after printing, so the process exits non-zero without a second report. */
 export class ReportedFailure extends Error {
   readonly _tag = "ReportedFailure"
@@ -44,7 +72,7 @@ export class ReportedFailure extends Error {
  */
 export const withErrors = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
-    const g: GlobalOptions = yield* root
+    const g = yield* root
     return yield* effect.pipe(
       Effect.catchCause((cause) =>
         Effect.gen(function* () {

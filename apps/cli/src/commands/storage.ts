@@ -8,7 +8,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import { connectionOptions, NoKeyConfigured } from "../context.js"
 import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, progressBar, zg } from "../output.js"
-import { root, withErrors } from "./root.js"
+import { globals, withErrors } from "./root.js"
 
 export class NoIndexer extends Data.TaggedError("NoIndexer")<{ readonly network: string }> {
   override get message() {
@@ -27,7 +27,7 @@ const call = <A>(f: () => Promise<A>) => Effect.tryPromise({ try: f, catch: (e) 
 const resolveIndexer = (indexer: Option.Option<string>) =>
   Effect.gen(function* () {
     if (Option.isSome(indexer)) return indexer.value
-    const g = yield* root
+    const g = yield* globals
     const sel = yield* parseNetwork(g.network)
     const preset = sel._tag === "Preset" ? sel.preset.storageIndexer : undefined
     if (preset === undefined) return yield* new NoIndexer({ network: g.network })
@@ -40,7 +40,7 @@ const rootCmd = Command.make(
   ({ file }) =>
     withErrors(
       Effect.gen(function* () {
-        const g = yield* root
+        const g = yield* globals
         const { rootOfFile } = yield* lazy.storageNode
         const bar = progressBar(g.json, "hashing")
         const merkle = yield* call(() => rootOfFile(file, { onProgress: (p) => bar.update(p.bytes, p.totalBytes) }))
@@ -59,7 +59,7 @@ const upload = Command.make(
   ({ file, indexer }) =>
     withErrors(
       Effect.gen(function* () {
-        const g = yield* root
+        const g = yield* globals
         const options = yield* connectionOptions(g)
         if (options.privateKey === undefined) return yield* new NoKeyConfigured()
         const indexerUrl = yield* resolveIndexer(indexer)
@@ -112,7 +112,7 @@ const download = Command.make(
   ({ rootHash, out, indexer, overwrite }) =>
     withErrors(
       Effect.gen(function* () {
-        const g = yield* root
+        const g = yield* globals
         const indexerUrl = yield* resolveIndexer(indexer)
         const { downloadFile } = yield* lazy.storageNode
         const bar = progressBar(g.json, "downloading")

@@ -1,0 +1,86 @@
+/**
+ * `0g-compute profile set|use|list|show|remove`: saved network/RPC/keystore-entry choices. `set` stores what the
+ * command line says, e.g. `0g-compute --network testnet --key main profile set work`.
+ */
+import { Effect, Option } from "effect"
+import { Argument, Command } from "effect/cli"
+import { makePrinter, table } from "../output.js"
+import { configPath, type Profile, readConfig, UnknownProfile, writeConfig } from "../profiles.js"
+import { root, withErrors } from "./root.js"
+
+const nameArg = Argument.String("name").pipe(Argument.withDescription("profile name"))
+
+const set = Command.make("set", { name: nameArg }, ({ name }) =>
+  withErrors(
+    Effect.gen(function* () {
+      const flags = yield* root
+      const config = yield* readConfig
+      // Only what this command line says is saved (never values inherited from the current profile).
+      const profile: Profile = {
+        network: Option.getOrElse(flags.network, () => config.profiles[name]?.network ?? "devnet"),
+        ...(Option.isSome(flags.rpc) ? { rpc: flags.rpc.value } : {}),
+        ...(Option.isSome(flags.key) ? { key: flags.key.value } : {}),
+      }
+      yield* writeConfig({
+        ...config,
+        current: config.current ?? name,
+        profiles: { ...config.profiles, [name]: profile },
+      })
+      yield* makePrinter(flags.json).result(
+        { name, profile, path: configPath() },
+        () => `saved profile "${name}": ${JSON.stringify(profile)}`,
+      )
+    }),
+  ),
+).pipe(Command.withDescription("save the --network, --rpc and --key of this command line as a profile"))
+
+const use = Command.make("use", { name: nameArg }, ({ name }) =>
+  withErrors(
+    Effect.gen(function* () {
+      const flags = yield* root
+      const config = yield* readConfig
+      if (config.profiles[name] === undefined) return yield* new UnknownProfile({ name })
+      yield* writeConfig({ ...config, current: name })
+      yield* makePrinter(flags.json).result({ current: name }, () => `now using profile "${name}"`)
+    }),
+  ),
+).pipe(Command.withDescription("make a profile the default for every command"))
+
+const list = Command.make("list", {}, () =>
+  withErrors(
+    Effect.gen(function* () {
+      const flags = yield* root
+      const config = yield* readConfig
+      const rows = Object.entries(config.profiles)
+      yield* makePrinter(flags.json).result(config, () =>
+        rows.length === 0
+          ? "no profiles (save one with `0g-compute --network testnet profile set <name>`)"
+          : table(
+              ["", "name", "network", "rpc", "key"],
+              rows.map(([n, p]) => [n === config.current ? "*" : "", n, p.network, p.rpc ?? "-", p.key ?? "-"]),
+            ),
+      )
+    }),
+  ),
+).pipe(Command.withDescription("list saved profiles (* = current)"))
+
+const remove = Command.make("remove", { name: nameArg }, ({ name }) =>
+  withErrors(
+    Effect.gen(function* () {
+      const flags = yield* root
+      const config = yield* readConfig
+      if (config.profiles[name] === undefined) return yield* new UnknownProfile({ name })
+      const { [name]: _removed, ...profiles } = config.profiles
+      yield* writeConfig({
+        profiles,
+        ...(config.current === name ? {} : config.current ? { current: config.current } : {}),
+      })
+      yield* makePrinter(flags.json).result({ removed: name }, () => `removed profile "${name}"`)
+    }),
+  ),
+).pipe(Command.withDescription("delete a profile"))
+
+export const profileCommand = Command.make("profile").pipe(
+  Command.withDescription("saved networks, RPC URLs and keystore entries"),
+  Command.withSubcommands([set, use, list, remove]),
+)

@@ -1,0 +1,65 @@
+/**
+ * Profiles: named network + RPC + keystore-entry choices in `<config dir>/config.json`. A profile never holds key
+ * material — only the name of an encrypted keystore entry.
+ */
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises"
+import { join } from "node:path"
+import { Data, Effect, Schema } from "effect"
+import { configDir } from "./keystore.js"
+
+export const Profile = Schema.Struct({
+  network: Schema.String,
+  rpc: Schema.optionalKey(Schema.String),
+  key: Schema.optionalKey(Schema.String),
+})
+export type Profile = typeof Profile.Type
+
+const ConfigFile = Schema.Struct({
+  current: Schema.optionalKey(Schema.String),
+  profiles: Schema.Record(Schema.String, Profile),
+})
+export type ConfigFile = typeof ConfigFile.Type
+
+export class ConfigUnreadable extends Data.TaggedError("ConfigUnreadable")<{
+  readonly path: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `Config file ${this.path} is unusable: ${this.reason}`
+  }
+}
+
+export class UnknownProfile extends Data.TaggedError("UnknownProfile")<{ readonly name: string }> {
+  override get message() {
+    return `No profile named "${this.name}" (see \`profile list\`)`
+  }
+}
+
+export const configPath = () => join(configDir(), "config.json")
+
+/** The config file; a missing file is an empty config. */
+export const readConfig = Effect.gen(function* () {
+  const path = configPath()
+  const text = yield* Effect.tryPromise({
+    try: () =>
+      readFile(path, "utf8").catch((e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? undefined : Promise.reject(e))),
+    catch: (e) => new ConfigUnreadable({ path, reason: (e as NodeJS.ErrnoException).code ?? "unreadable" }),
+  })
+  if (text === undefined) return { profiles: {} } as ConfigFile
+  return yield* Schema.decodeUnknownEffect(Schema.fromJsonString(ConfigFile))(text).pipe(
+    Effect.mapError((e) => new ConfigUnreadable({ path, reason: e.message.split("\n")[0] ?? "invalid" })),
+  )
+})
+
+/** Writes atomically (temp file + rename) with owner-only permissions. */
+export const writeConfig = (config: ConfigFile) =>
+  Effect.tryPromise({
+    try: async () => {
+      await mkdir(configDir(), { recursive: true, mode: 0o700 })
+      const tmp = `${configPath()}.${process.pid}.tmp`
+      await writeFile(tmp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 })
+      await rename(tmp, configPath())
+    },
+    catch: (e) =>
+      new ConfigUnreadable({ path: configPath(), reason: (e as NodeJS.ErrnoException).code ?? "unwritable" }),
+  })
