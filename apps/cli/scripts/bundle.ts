@@ -7,14 +7,15 @@
  * Files found through `import.meta.url`:
  * - the storage hash worker (`new URL("./hash-worker.mjs", import.meta.url)`) is bundled as its own entry,
  *   `dist/hash-worker.mjs`, next to the chunk that starts it;
- * - everything else (contract artifacts, the anvil binary, the dev bin `journey` spawns) keeps pointing at its source
- *   location: `import.meta.url` in those files is replaced by the source file's own URL.
+ * - every other workspace file that uses `import.meta.url` (contract artifacts, the devnet's storage artifacts, the
+ *   anvil binary's resolution) gets the URL it would have inside its package, re-rooted under `dist/assets/<package>/`,
+ *   and the package's `artifacts/` are copied there — so an installed bundle finds them next to itself.
  *
  * Usage: `tsx scripts/bundle.ts [outdir]` (default `dist`), or `bundleCli(outdir)` from a test.
  */
-import { chmod, readFile, rm } from "node:fs/promises"
-import { dirname, join, resolve } from "node:path"
-import { fileURLToPath, pathToFileURL } from "node:url"
+import { chmod, cp, readFile, rm } from "node:fs/promises"
+import { dirname, join, relative, resolve, sep } from "node:path"
+import { fileURLToPath } from "node:url"
 import * as esbuild from "esbuild"
 
 const appDir = resolve(dirname(fileURLToPath(import.meta.url)), "..")
@@ -25,7 +26,10 @@ const PURE = /[\\/]packages[\\/][^\\/]+[\\/]src[\\/]|[\\/]node_modules[\\/]ether
 /** The one file whose `import.meta.url` must stay the bundle's: it starts `./hash-worker.mjs` from dist. */
 const HASH_POOL = /[\\/]packages[\\/]storage[\\/]src[\\/]node[\\/]hash-pool\.ts$/
 
-const coreSrc = resolve(appDir, "../../packages/core/src")
+const packagesDir = resolve(appDir, "../../packages")
+const coreSrc = join(packagesDir, "core/src")
+/** Packages whose code reads `artifacts/*.json` relative to itself. */
+const ASSET_PACKAGES = ["contracts", "devnet"]
 /** The files of @0g-compute/core that import neither ethers nor anything that does. */
 const CORE_LIGHT = ["amounts.ts", "errors.ts", "networks.ts", "schemas.ts", "units.ts"]
 
@@ -59,10 +63,11 @@ const plugin: esbuild.Plugin = {
       if (args.path.includes("node_modules") || HASH_POOL.test(args.path)) return undefined
       const text = await readFile(args.path, "utf8")
       if (!text.includes("import.meta.url")) return undefined
-      return {
-        contents: text.replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href)),
-        loader: args.path.endsWith(".ts") ? "ts" : "js",
-      }
+      const inPackage = relative(packagesDir, args.path)
+      if (inPackage.startsWith("..")) return undefined
+      // Every chunk sits in the bundle's root, so this URL is the file's place under assets/ wherever dist/ lives.
+      const url = `new URL(${JSON.stringify(`./assets/${inPackage.split(sep).join("/")}`)}, import.meta.url).href`
+      return { contents: text.replaceAll("import.meta.url", url), loader: args.path.endsWith(".ts") ? "ts" : "js" }
     })
   },
 }
@@ -100,6 +105,9 @@ export const bundleCli = async (outdir = join(appDir, "dist")) => {
     logLevel: "warning",
   })
   await chmod(join(outdir, "0g-compute.mjs"), 0o755)
+  for (const pkg of ASSET_PACKAGES) {
+    await cp(join(packagesDir, pkg, "artifacts"), join(outdir, "assets", pkg, "artifacts"), { recursive: true })
+  }
   return result
 }
 

@@ -51,10 +51,25 @@ const isStale = (dir: string): boolean => {
   return Math.max(...inputs.filter((f) => existsSync(f)).map(newest)) > statSync(marker).mtimeMs
 }
 
+const cliDir = join(ROOT, "apps", "cli")
+const cliStale = (): boolean => {
+  const marker = join(cliDir, "dist", "0g-compute.mjs")
+  if (!existsSync(marker)) return true
+  const inputs = [
+    join(cliDir, "src"),
+    join(cliDir, "scripts"),
+    join(cliDir, "package.json"),
+    ...LIBRARIES.map((p) => join(ROOT, "packages", p, "src")),
+  ]
+  return Math.max(...inputs.filter((f) => existsSync(f)).map(newest)) > statSync(marker).mtimeMs
+}
+
 /** Each package's tsc resolves its workspace dependencies to their sources, so builds are independent: two at a time. */
 const buildStale = async (): Promise<void> => {
   const force = process.env.PACKAGING_REBUILD === "1"
   const queue = LIBRARIES.map((p) => join(ROOT, "packages", p)).filter((d) => force || isStale(d))
+  // The CLI's bundle (esbuild) inlines the libraries' sources, so it is rebuilt when any of them changed.
+  if (force || cliStale()) queue.push(cliDir)
   const worker = async () => {
     for (let dir = queue.shift(); dir !== undefined; dir = queue.shift()) await run("npm", ["run", "build"], dir)
   }
@@ -67,10 +82,13 @@ export default async function setup(project: TestProject) {
   const packDir = join(tmp, "tarballs")
   const appDir = join(tmp, "app")
   await run("sh", ["scripts/pnpm.sh", "-r", "--filter", "./packages/*", "pack", "--pack-destination", packDir], ROOT)
+  const cliPackDir = join(tmp, "cli-tarball")
+  await run("sh", ["scripts/pnpm.sh", "--filter", "./apps/cli", "pack", "--pack-destination", cliPackDir], ROOT)
   const tarballs = readdirSync(packDir)
     .filter((f) => f.endsWith(".tgz"))
     .map((f) => join(packDir, f))
   if (tarballs.length !== LIBRARIES.length) throw new Error(`expected ${LIBRARIES.length} tarballs, got ${tarballs}`)
+  tarballs.push(...readdirSync(cliPackDir).map((f) => join(cliPackDir, f)))
   await run("mkdir", ["-p", appDir], tmp)
   writeFileSync(join(appDir, "package.json"), `${JSON.stringify({ name: "blank", private: true, type: "module" })}\n`)
   // One npm install: the tarballs' `0.1.0` ranges on each other resolve to the tarballs given on the same line.

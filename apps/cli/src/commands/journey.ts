@@ -6,7 +6,6 @@ import { spawn } from "node:child_process"
 import { mkdtemp, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { formatZG } from "@0g-compute/core"
 import type { Devnet } from "@0g-compute/devnet"
 import { Data, Effect, Redacted } from "effect"
@@ -14,7 +13,8 @@ import { Command } from "effect/cli"
 import * as lazy from "../lazy.js"
 import { globals, withErrors } from "./root.js"
 
-const BIN = fileURLToPath(new URL("../../bin/0g-compute.mjs", import.meta.url))
+/** The script now running (the dev bin or the bundle): each step runs the same CLI the user started. */
+const BIN = process.argv[1] ?? ""
 
 export class JourneyStepFailed extends Data.TaggedError("JourneyStepFailed")<{
   readonly step: string
