@@ -69,15 +69,20 @@ const add = (t: UsageTotals, r: UsageRecord): UsageTotals => {
 
 /** A meter keeping at most `keep` records (aggregates always cover everything). */
 export const makeUsageMeter = (keep = 100_000): UsageMeterShape => {
+  // Ring buffer: once full, the oldest record is overwritten in O(1).
   const kept: UsageRecord[] = []
+  let head = 0
   let total = zero()
   const byProvider = new Map<string, { provider: string; totals: UsageTotals }>()
   const byModel = new Map<string, { provider: string; model: string; totals: UsageTotals }>()
   const listeners = new Set<(r: UsageRecord) => void>()
   return {
     record: (r) => {
-      kept.push(r)
-      if (kept.length > keep) kept.splice(0, kept.length - keep)
+      if (kept.length < keep) kept.push(r)
+      else if (keep > 0) {
+        kept[head] = r
+        head = (head + 1) % keep
+      }
       total = add(total, r)
       const pk = r.provider.toLowerCase()
       const p = byProvider.get(pk) ?? { provider: r.provider, totals: zero() }
@@ -87,7 +92,7 @@ export const makeUsageMeter = (keep = 100_000): UsageMeterShape => {
       byModel.set(mk, { ...m, totals: add(m.totals, r) })
       for (const l of listeners) l(r)
     },
-    records: () => [...kept],
+    records: () => (head === 0 ? [...kept] : [...kept.slice(head), ...kept.slice(0, head)]),
     summary: () => ({
       total,
       byProvider: [...byProvider.values()].map((p) => ({ provider: p.provider, ...p.totals })),

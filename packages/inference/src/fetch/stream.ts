@@ -8,8 +8,8 @@
  * If the consumer cancels or aborts, the rest of the upstream is still read (the provider bills what it generated)
  * so the exchange is verified and its fee recorded.
  */
-import { bodyHasher } from "@0g-compute/crypto"
 import { ProviderStreamFailed } from "../errors.js"
+import { sha256Hasher } from "../verify/digests.js"
 import { SseScanner } from "../verify/sse.js"
 
 export interface StreamOutcome {
@@ -31,7 +31,7 @@ export const verifyingStream = (
   signal?: AbortSignal | null,
 ): ReadableStream<Uint8Array> => {
   const reader = upstream.getReader()
-  const hasher = bodyHasher()
+  const hasher = sha256Hasher()
   const scanner = new SseScanner()
   let finished: Promise<Error | undefined> | undefined
 

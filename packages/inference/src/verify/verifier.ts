@@ -6,7 +6,7 @@
  * The hashes are passed in (streams hash incrementally as chunks pass through), so this composes crypto's
  * `recoverSigner`/`personalDigest` instead of `verifyResponseSignature`, which needs the whole body in hand.
  */
-import { parseSignature, personalDigest, recoverPublicKeyFromDigest } from "@0g-compute/crypto"
+import { parseSignature, recoverPublicKeyFromDigest } from "@0g-compute/crypto"
 import { Effect } from "effect"
 import { computeAddress, getAddress } from "ethers"
 import { InferenceConfig, type InferenceConfigShape } from "../config.js"
@@ -26,6 +26,7 @@ import {
 import { mapRejection, type ProviderRejection } from "../http.js"
 import { decodeProviderJson, parseProviderJson, SignaturePayload } from "../schemas.js"
 import type { ServiceView } from "../service-view.js"
+import { personalMessageDigest } from "./digests.js"
 import { rememberSignerKey, signedByKnownKey } from "./signer-check.js"
 
 export interface Receipt {
@@ -104,6 +105,25 @@ const checksumOf = (address: string): string => {
   return c
 }
 
+const SIG_HEX = /^0x[0-9a-fA-F]{130}$/
+
+/**
+ * r, s and parity of a canonical 65-byte hex signature (v ∈ {0, 1, 27, 28}, top bit of s clear — what the strict
+ * parser accepts), without the Effect/ethers round trip; undefined for anything else (the strict parser decides).
+ */
+const quickSignature = (signature: string): { r: bigint; s: bigint; yParity: 0 | 1 } | undefined => {
+  if (!SIG_HEX.test(signature)) return undefined
+  const hex = signature.slice(2)
+  const v = Number.parseInt(hex.slice(128, 130), 16)
+  if (v !== 0 && v !== 1 && v !== 27 && v !== 28) return undefined
+  if (Number.parseInt(hex.slice(64, 66), 16) >= 0x80) return undefined
+  return {
+    r: BigInt(`0x${hex.slice(0, 64)}`),
+    s: BigInt(`0x${hex.slice(64, 128)}`),
+    yParity: v === 0 || v === 27 ? 0 : 1,
+  }
+}
+
 /**
  * The EIP-191 signer of `text` must be the expected TEE signer. Once a signer's key is known, a signature is checked
  * against it directly (signer-check.ts); otherwise (first response, or a mismatch to report) it is recovered.
@@ -113,8 +133,13 @@ const checkSigner = (service: ServiceView, chatId: string, text: string, signatu
   const expected = service.expectedSigner
   const malformed = (e: { readonly reason?: string; readonly message: string }) =>
     new MalformedResponseSignature({ provider, chatId, reason: e.reason ?? e.message })
+  const digest = personalMessageDigest(text)
+  const quick = quickSignature(signature)
+  if (quick !== undefined && signedByKnownKey(expected, digest, quick.r, quick.s, quick.yParity)) {
+    return checksumOf(expected)
+  }
+  // Anything else goes through the strict parser (its typed errors) and, when known, the key check.
   const sig = sync(Effect.mapError(parseSignature("response", signature), malformed))
-  const digest = personalDigest(text)
   if (signedByKnownKey(expected, digest, BigInt(sig.r), BigInt(sig.s), sig.yParity)) return checksumOf(expected)
   const publicKey = sync(Effect.mapError(recoverPublicKeyFromDigest("response", digest, signature), malformed))
   const recovered = computeAddress(publicKey)
