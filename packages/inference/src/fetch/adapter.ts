@@ -12,7 +12,7 @@
  * 6. records usage and fee (tokens × on-chain prices) in the `UsageMeter`.
  */
 
-import { bodyHashHex, parseApiKey } from "@0g-compute/crypto"
+import { parseApiKey } from "@0g-compute/crypto"
 import { Cause, type Context, Effect, Exit, Redacted } from "effect"
 import type { RequestAuth } from "../auth/session.js"
 import { InferenceConfig, type InferenceConfigShape } from "../config.js"
@@ -21,6 +21,7 @@ import { ProviderUnreachable, UnsupportedRequest, UrlNotForProvider } from "../e
 import { mapRejection } from "../http.js"
 import { feeOf, type ServiceView } from "../service-view.js"
 import type { UsageMeter, UsageRecord } from "../usage.js"
+import { sha256Hex } from "../verify/digests.js"
 import { usageOf, wordCount } from "../verify/sse.js"
 import { type Receipt, verificationRefusal, verifyExchangePromise } from "../verify/verifier.js"
 import { streamFailure, verifyingStream } from "./stream.js"
@@ -74,7 +75,8 @@ const bodyBytes = async (body: BodyInit | null | undefined, headers: Headers): P
 interface Prepared {
   readonly method: string
   readonly url: string
-  readonly headers: Headers
+  /** Lower-case names; never `authorization` (added per attempt by `send`). */
+  readonly headers: Record<string, string>
   readonly body: Uint8Array | undefined
   readonly stream: boolean
   readonly model: string
@@ -93,10 +95,12 @@ const prepare = async (
     throw new UrlNotForProvider({ provider: service.provider, url, serviceUrl: service.url })
   }
   const method = (init?.method ?? (isRequest ? input.method : "GET")).toUpperCase()
-  const headers = new Headers(isRequest ? input.headers : undefined)
-  new Headers(init?.headers).forEach((v, k) => {
-    headers.set(k, v)
-  })
+  const headers = new Headers(isRequest ? input.headers : init?.headers)
+  if (isRequest && init?.headers !== undefined) {
+    new Headers(init.headers).forEach((v, k) => {
+      headers.set(k, v)
+    })
+  }
   let body = await bodyBytes(
     init?.body ?? (isRequest && input.body !== null ? await input.arrayBuffer() : undefined),
     headers,
@@ -123,19 +127,22 @@ const prepare = async (
       }
     }
   }
-  headers.delete("authorization")
-  headers.delete("content-length")
-  headers.delete("host")
-  headers.set("accept-encoding", "identity")
-  return { method, url, headers, body, stream, model, billed }
+  const out: Record<string, string> = {}
+  headers.forEach((v, k) => {
+    if (k !== "authorization" && k !== "content-length" && k !== "host") out[k] = v
+  })
+  out["accept-encoding"] = "identity"
+  return { method, url, headers: out, body, stream, model, billed }
 }
 
 const copyHeaders = (from: Headers, extra: Record<string, string>): Headers => {
   const h = new Headers()
   from.forEach((v, k) => {
-    if (k !== "content-length" && k !== "content-encoding" && k !== "transfer-encoding") h.set(k, v)
+    if (k !== "content-length" && k !== "content-encoding" && k !== "transfer-encoding" && !(k in extra)) {
+      h.set(k, v)
+    }
   })
-  for (const [k, v] of Object.entries(extra)) h.set(k, v)
+  for (const k in extra) h.set(k, extra[k] as string)
   return h
 }
 
@@ -223,8 +230,7 @@ export const makeInferenceFetch = (
   }
 
   const send = (prepared: Prepared, authorization: string | undefined, signal: AbortSignal | null | undefined) => {
-    const headers = new Headers(prepared.headers)
-    if (authorization !== undefined) headers.set("authorization", authorization)
+    const headers = authorization === undefined ? prepared.headers : { ...prepared.headers, authorization }
     return config
       .fetch(prepared.url, {
         method: prepared.method,
@@ -282,7 +288,7 @@ export const makeInferenceFetch = (
       throw rejection
     }
     started = true
-    const base = { requestId: newRequestId(), startedAt, requestHash: bodyHashHex(prepared.body) }
+    const base = { requestId: newRequestId(), startedAt, requestHash: sha256Hex(prepared.body) }
     const headerChatId = response.headers.get("zg-res-key") ?? undefined
     const extra = { "x-zg-request-id": base.requestId, "x-zg-provider": svc.provider }
     const isStream = prepared.stream || (response.headers.get("content-type") ?? "").includes("text/event-stream")
@@ -338,7 +344,7 @@ export const makeInferenceFetch = (
       : wordCount(text)
     const tokens = (isObject(json) ? usageOf(json.usage) : undefined) ?? { promptTokens: 0, completionTokens: words }
     const chatId = headerChatId ?? (isObject(json) && typeof json.id === "string" ? json.id : undefined)
-    const { receipt, error } = await finishExchange(prepared, svc, base, chatId, bodyHashHex(bytes), tokens, undefined)
+    const { receipt, error } = await finishExchange(prepared, svc, base, chatId, sha256Hex(bytes), tokens, undefined)
     if (callerSignal?.aborted) throw callerSignal.reason ?? new DOMException("The operation was aborted.", "AbortError")
     if (error !== undefined) throw error
     return new Response(bytes as BodyInit, {
