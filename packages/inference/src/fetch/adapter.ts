@@ -260,17 +260,18 @@ export const makeInferenceFetch = (
     // The caller's abort cancels the request only until the response starts: after that the provider bills what it
     // generates, so the body is still read to the end (verified and recorded) while the caller sees the abort.
     const callerSignal = init?.signal ?? undefined
-    const upstream = new AbortController()
+    // No caller signal, nothing to forward: no controller (and no signal) per request.
+    const upstream = callerSignal === undefined ? undefined : new AbortController()
     let started = false
     const onAbort = () => {
-      if (!started) upstream.abort(callerSignal?.reason)
+      if (!started) upstream?.abort(callerSignal?.reason)
     }
     if (callerSignal?.aborted) onAbort()
     else callerSignal?.addEventListener("abort", onAbort, { once: true })
     let response: Response | undefined
     for (let attempt = 0; response === undefined; attempt++) {
       const cred = await credential()
-      const r = await send(prepared, Redacted.value(cred.authorization), upstream.signal)
+      const r = await send(prepared, Redacted.value(cred.authorization), upstream?.signal)
       if (r.ok) {
         response = r
         break
