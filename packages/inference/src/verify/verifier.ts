@@ -152,6 +152,27 @@ const checkSigner = (service: ServiceView, chatId: string, text: string, signatu
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
+const optionalString = (u: unknown) => u === undefined || typeof u === "string"
+
+/**
+ * The common, well-formed payload without the Effect/Schema round trip: exactly the shape `SignaturePayload` accepts
+ * (string text and signature, optional string signing_address/signing_algo); anything else, including invalid JSON,
+ * is left to the schema path and its typed errors.
+ */
+const quickPayload = (text: string): SignaturePayload | undefined => {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined
+  const o = json as Record<string, unknown>
+  if (typeof o.text !== "string" || typeof o.signature !== "string") return undefined
+  if (!optionalString(o.signing_address) || !optionalString(o.signing_algo)) return undefined
+  return { text: o.text, signature: o.signature }
+}
+
 /** One GET of the signature: `providerJson` as plain async code (same timeout, typed errors and decoding). */
 const getSignature = async (
   config: InferenceConfigShape,
@@ -185,6 +206,8 @@ const getSignature = async (
     throw new ProviderUnreachable({ provider, url, cause })
   }
   if (!response.ok) throw mapRejection(ctx, response.status, text)
+  const quick = quickPayload(text)
+  if (quick !== undefined) return quick
   const what = "response signature"
   const json = sync(parseProviderJson(text, provider, what))
   return sync(decodeProviderJson(SignaturePayload, provider, what)(json))
