@@ -20,9 +20,8 @@ import { Wallet } from "ethers"
 const MiB = 1024 * 1024
 const sizeMiB = Number(process.env.FT_BENCH_MIB ?? 1024)
 const here = dirname(fileURLToPath(import.meta.url))
-const repoRoot = join(here, "..", "..", "..")
-// The official SDK is a devDependency of the root bench package.
-const sdkFrom = join(repoRoot, "bench")
+// The official SDK is a devDependency of this bench package.
+const sdkFrom = join(here, "..")
 const tee = new Wallet("0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a") // devnet account #4
 const keyHex = Buffer.from(Array.from({ length: 32 }, (_, i) => i)).toString("hex")
 
