@@ -123,3 +123,16 @@ export const describeCause = (cause: unknown): string => {
     return Object.prototype.toString.call(cause)
   }
 }
+
+/** A provider answered with a non-2xx status that no more specific error describes. */
+export class ProviderHttpError extends Data.TaggedError("ProviderHttpError")<{
+  readonly provider: string
+  readonly url: string
+  readonly status: number
+  /** The provider's error message (its JSON `error` field, or the start of the body). */
+  readonly detail: string
+}> {
+  override get message() {
+    return `Provider ${this.provider} answered ${this.status} for ${this.url}: ${this.detail}`
+  }
+}

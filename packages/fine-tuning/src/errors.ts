@@ -30,17 +30,8 @@ export class ProviderUnreachable extends Data.TaggedError("ProviderUnreachable")
   }
 }
 
-/** A non-2xx answer that no more specific error describes. `detail` is the broker's `error` message. */
-export class ProviderHttpError extends Data.TaggedError("ProviderHttpError")<{
-  readonly provider: string
-  readonly url: string
-  readonly status: number
-  readonly detail: string
-}> {
-  override get message() {
-    return `Provider ${this.provider} answered ${this.status} for ${this.url}: ${this.detail}`
-  }
-}
+/** Shared with every provider client; lives in the core catalogue. */
+export { ProviderHttpError } from "@0g-compute/core"
 
 /** A provider reply that does not have the protocol's shape. */
 export class MalformedProviderResponse extends Data.TaggedError("MalformedProviderResponse")<{

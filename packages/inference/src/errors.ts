@@ -30,18 +30,8 @@ export class ProviderUnreachable extends Data.TaggedError("ProviderUnreachable")
   }
 }
 
-/** The provider answered with a non-2xx status that no more specific error describes. */
-export class ProviderHttpError extends Data.TaggedError("ProviderHttpError")<{
-  readonly provider: string
-  readonly url: string
-  readonly status: number
-  /** The provider's error message (its JSON `error` field, or the start of the body). */
-  readonly detail: string
-}> {
-  override get message() {
-    return `Provider ${this.provider} answered ${this.status} for ${this.url}: ${this.detail}`
-  }
-}
+/** Shared with every provider client; lives in the core catalogue. */
+export { ProviderHttpError } from "@0g-compute/core"
 
 /** The provider returned JSON that does not have the documented shape. */
 export class MalformedProviderResponse extends Data.TaggedError("MalformedProviderResponse")<{
