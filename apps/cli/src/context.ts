@@ -109,3 +109,6 @@ export const connectionOptions = (options: GlobalOptions) =>
         : { rpcUrl: Option.getOrElse(options.rpc, () => sel.preset.rpcUrl), network: sel.preset.name }
     return { ...base, ...(Option.isSome(key) ? { privateKey: key.value } : {}) }
   })
+
+/** Runs a facade call; its rejection (already a typed error) is the failure, unchanged. */
+export const call = <A>(f: () => Promise<A>) => Effect.tryPromise({ try: f, catch: (e) => e })

@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises"
 import { Config, Data, Effect, Option } from "effect"
 import { Flag } from "effect/cli"
-import { connectionOptions, NoKeyConfigured } from "../context.js"
+import { call, connectionOptions, NoKeyConfigured } from "../context.js"
 import * as lazy from "../lazy.js"
 import { globals } from "./root.js"
 
@@ -14,7 +14,7 @@ export const indexerFlag = Flag.String("indexer").pipe(
   Flag.optional,
 )
 
-export const call = <A>(f: () => Promise<A>) => Effect.tryPromise({ try: f, catch: (e) => e })
+export { call }
 
 export const fineTuningClient = (indexer: Option.Option<string>) =>
   Effect.acquireRelease(

@@ -2,14 +2,14 @@
 import { join } from "node:path"
 import { Effect } from "effect"
 import { Flag } from "effect/cli"
-import { connectionOptions, NoKeyConfigured } from "../context.js"
+import { call, connectionOptions, NoKeyConfigured } from "../context.js"
 import { configDir } from "../keystore.js"
 import * as lazy from "../lazy.js"
 import { globals } from "./root.js"
 
 export const providerFlag = Flag.String("provider").pipe(Flag.withDescription("provider address"))
 
-export const call = <A>(f: () => Promise<A>) => Effect.tryPromise({ try: f, catch: (e) => e })
+export { call }
 
 /** A signing facade client for the global options, closed when the command's scope ends. */
 export const inferenceClient = Effect.acquireRelease(

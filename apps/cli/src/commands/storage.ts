@@ -5,7 +5,7 @@
 import { NETWORKS, parseNetwork } from "@0g-compute/core"
 import { Config, Data, Effect, Option, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { connectionOptions, NoKeyConfigured } from "../context.js"
+import { call, connectionOptions, NoKeyConfigured } from "../context.js"
 import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, progressBar, zg } from "../output.js"
 import { globals, withErrors } from "./root.js"
@@ -21,8 +21,6 @@ const indexerFlag = Flag.String("indexer").pipe(
   Flag.withFallbackConfig(Config.String("ZG_STORAGE_INDEXER")),
   Flag.optional,
 )
-
-const call = <A>(f: () => Promise<A>) => Effect.tryPromise({ try: f, catch: (e) => e })
 
 const resolveIndexer = (indexer: Option.Option<string>) =>
   Effect.gen(function* () {
