@@ -5,8 +5,8 @@
  * sit in chunks next to it, loaded by the command that needs them.
  *
  * Files found through `import.meta.url`:
- * - the storage hash worker (`new URL("./hash-worker.mjs", import.meta.url)`) is bundled as its own entry,
- *   `dist/hash-worker.mjs`, next to the chunk that starts it;
+ * - the worker threads (storage's `new URL("./hash-worker.mjs", import.meta.url)`, crypto's `./decrypt-worker.mjs`)
+ *   are bundled as entries of their own, `dist/<name>.mjs`, next to the chunk that starts them;
  * - every other workspace file that uses `import.meta.url` (contract artifacts, the devnet's storage artifacts, the
  *   anvil binary's resolution) gets the URL it would have inside its package, re-rooted under `dist/assets/<package>/`,
  *   and the package's `artifacts/` are copied there — so an installed bundle finds them next to itself.
@@ -23,8 +23,9 @@ const appDir = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 /** Workspace sources and ethers have no import-time side effects: unused re-exports may be dropped. */
 const PURE = /[\\/]packages[\\/][^\\/]+[\\/]src[\\/]|[\\/]node_modules[\\/]ethers[\\/]/
 
-/** The one file whose `import.meta.url` must stay the bundle's: it starts `./hash-worker.mjs` from dist. */
-const HASH_POOL = /[\\/]packages[\\/]storage[\\/]src[\\/]node[\\/]hash-pool\.ts$/
+/** The files whose `import.meta.url` must stay the bundle's: they start a worker (`./<name>.mjs`) from dist. */
+const WORKER_POOLS =
+  /[\\/]packages[\\/](storage[\\/]src[\\/]node[\\/]hash-pool|crypto[\\/]src[\\/]node[\\/]decrypt-pool)\.ts$/
 
 const packagesDir = resolve(appDir, "../../packages")
 const coreSrc = join(packagesDir, "core/src")
@@ -60,7 +61,7 @@ const plugin: esbuild.Plugin = {
       return { ...r, sideEffects: false }
     })
     build.onLoad({ filter: /\.(ts|mjs|js)$/ }, async (args) => {
-      if (args.path.includes("node_modules") || HASH_POOL.test(args.path)) return undefined
+      if (args.path.includes("node_modules") || WORKER_POOLS.test(args.path)) return undefined
       const text = await readFile(args.path, "utf8")
       if (!text.includes("import.meta.url")) return undefined
       const inPackage = relative(packagesDir, args.path)
@@ -74,14 +75,13 @@ const plugin: esbuild.Plugin = {
 
 export const bundleCli = async (outdir = join(appDir, "dist")) => {
   await rm(outdir, { recursive: true, force: true })
-  const hashWorker = fileURLToPath(
-    import.meta.resolve("@0g-compute/storage/node").replace(/index\.ts$/, "hash-worker.mjs"),
-  )
+  const workerOf = (pkg: string, name: string) => join(packagesDir, pkg, "src", "node", `${name}.mjs`)
   const result = await esbuild.build({
     absWorkingDir: appDir,
     entryPoints: [
       { in: "src/main.ts", out: "0g-compute" },
-      { in: hashWorker, out: "hash-worker" },
+      { in: workerOf("storage", "hash-worker"), out: "hash-worker" },
+      { in: workerOf("crypto", "decrypt-worker"), out: "decrypt-worker" },
     ],
     outdir,
     outExtension: { ".js": ".mjs" },

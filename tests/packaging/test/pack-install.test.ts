@@ -38,6 +38,7 @@ describe("pnpm pack → npm install", () => {
 
   it("ships the files the dist code loads at run time", () => {
     expect(existsSync(join(installed("storage"), "dist/node/hash-worker.mjs"))).toBe(true)
+    expect(existsSync(join(installed("crypto"), "dist/node/decrypt-worker.mjs"))).toBe(true)
     for (const a of ["LedgerManager", "InferenceServing", "FineTuningServing", "BeaconProxy", "UpgradeableBeacon"]) {
       expect(existsSync(join(installed("contracts"), "artifacts", `${a}.json`)), a).toBe(true)
     }
@@ -66,6 +67,7 @@ describe("pnpm pack → npm install", () => {
     expect(out.contracts.artifactAbiEntries).toBeGreaterThan(10)
     expect(out.crypto.user).toBe(out.crypto.expected)
     expect(out.crypto.nodeExports).toBeGreaterThan(0)
+    expect(out.crypto).toMatchObject({ modelChunks: 5, modelRestored: true })
     expect(out.storage).toEqual({
       root1000: "0xa1520264ae93cac619e22e8718fc4fa7ebdd23f493cad602434d2a58ff4868fb",
       // storage-vectors.json: 1 MiB of zeros

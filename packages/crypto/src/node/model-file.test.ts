@@ -2,7 +2,7 @@ import { createHash } from "node:crypto"
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Redacted } from "effect"
+import { Effect, Redacted } from "effect"
 import fc from "fast-check"
 import { afterAll, describe, expect, it } from "vitest"
 import { encryptModel } from "../model-file.js"
@@ -229,5 +229,107 @@ describe("chunks larger than one 4 MiB decipher piece (moved from fine-tuning's 
     expect(await attempt("bad.enc")).toMatchObject({ _tag: "ModelChunkCorrupted", chunkIndex: 0, chunkCount: 2 })
     expect((await attempt("cut.enc"))._tag).toBe("ModelFileTruncated")
     expect(readdirSync(dir).sort()).toEqual(["bad.enc", "cut.enc", "model.enc"])
+  })
+})
+
+describe("parallel decryption on worker threads", () => {
+  const chunkSize = 64
+  const plain = recipe(6 * chunkSize + 10)
+  const sealed = (data = plain, size = chunkSize) => run(encryptModel(data, { key, teeKey, iv0, chunkSize: size }))
+  const flip = (file: Uint8Array, chunk: number, size = chunkSize) => {
+    const at = 77 + chunk * (size + 16) + 5
+    file[at] = (file[at] ?? 0) ^ 1
+    return file
+  }
+  const attempt = async (file: Uint8Array, options: { threads: number; onProgress?: (p: ModelProgress) => void }) => {
+    const dir = freshDir()
+    writeFileSync(join(dir, "model.enc"), file)
+    writeFileSync(join(dir, "model.zip"), "previous contents")
+    const e = await fail(
+      decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), {
+        key,
+        expectedSigner: tee,
+        chunkSize,
+        ...options,
+      }),
+    )
+    expect(readdirSync(dir).sort()).toEqual(["model.enc", "model.zip"])
+    expect(readFileSync(join(dir, "model.zip"), "utf8")).toBe("previous contents")
+    return e
+  }
+
+  it.each([2, 3, 16])("%i threads restore the plaintext and report progress in file order", async (threads) => {
+    const dir = freshDir()
+    writeFileSync(join(dir, "model.enc"), await sealed())
+    const progress: Array<ModelProgress> = []
+    const res = await run(
+      decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), {
+        key,
+        expectedSigner: tee,
+        chunkSize,
+        threads,
+        onProgress: (p) => progress.push(p),
+      }),
+    )
+    expect(res).toMatchObject({ chunkCount: 7, plainLength: plain.length })
+    expect(new Uint8Array(readFileSync(join(dir, "model.zip")))).toEqual(plain)
+    expect(progress.map((p) => p.chunkIndex)).toEqual([0, 1, 2, 3, 4, 5, 6])
+    expect(progress.map((p) => p.bytesDone)).toEqual([64, 128, 192, 256, 320, 384, 394])
+    expect(readdirSync(dir).sort()).toEqual(["model.enc", "model.zip"])
+  })
+
+  it("a corrupted chunk → ModelChunkCorrupted for it, progress only for the chunks before it, nothing left", async () => {
+    const progress: Array<number> = []
+    const e = await attempt(flip(await sealed(), 2), { threads: 2, onProgress: (p) => progress.push(p.chunkIndex) })
+    expect(e).toMatchObject({ _tag: "ModelChunkCorrupted", chunkIndex: 2, chunkCount: 7 })
+    expect(progress).toEqual([0, 1])
+  })
+
+  it("two corrupted chunks → the lower one is reported", async () => {
+    const e = await attempt(flip(flip(await sealed(), 1), 4), { threads: 3 })
+    expect(e).toMatchObject({ _tag: "ModelChunkCorrupted", chunkIndex: 1 })
+  })
+
+  it("a wrong key → ModelKeyMismatch, as on one thread", async () => {
+    const dir = freshDir()
+    writeFileSync(join(dir, "model.enc"), await sealed())
+    const e = await fail(
+      decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), {
+        key: Redacted.make(new Uint8Array(32).fill(3)),
+        expectedSigner: tee,
+        chunkSize,
+        threads: 2,
+      }),
+    )
+    expect(e._tag).toBe("ModelKeyMismatch")
+    expect(readdirSync(dir)).toEqual(["model.enc"])
+  })
+
+  // The release awaits every worker's exit: were a worker left running, this test would hang rather than pass.
+  it("interruption ends the workers and deletes the temp file", async () => {
+    const size = 1024 * 1024
+    const dir = freshDir()
+    writeFileSync(join(dir, "model.enc"), await sealed(recipe(8 * size), size))
+    let progressed = 0
+    const abort = new AbortController()
+    const outcome = await Effect.runPromise(
+      decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), {
+        key,
+        expectedSigner: tee,
+        chunkSize: size,
+        threads: 2,
+        onProgress: () => {
+          progressed++
+          abort.abort()
+        },
+      }),
+      { signal: abort.signal },
+    ).then(
+      () => "completed",
+      () => "interrupted",
+    )
+    expect(outcome).toBe("interrupted")
+    expect(progressed).toBeGreaterThan(0)
+    expect(readdirSync(dir)).toEqual(["model.enc"])
   })
 })
