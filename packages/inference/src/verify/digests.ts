@@ -1,31 +1,41 @@
 /**
  * Request-path digests. sha256 uses the platform's native hash when the runtime offers one synchronously (Node's
  * `node:crypto`, reached through `process.getBuiltinModule` so that browsers never import it) and falls back to
- * crypto's pure-JS hashing elsewhere; the EIP-191 digest is keccak256 over the prefixed message bytes, without
- * ethers' `hashMessage` dispatch. Both give exactly the same result as the slower paths (see digests.test.ts).
+ * crypto's pure-JS hashing elsewhere; whole bodies go through the one-shot `crypto.hash` where it exists (no Hash
+ * object per call). The EIP-191 digest is keccak256 (noble, through crypto's hasher) over the prefixed message bytes,
+ * without ethers' `hashMessage`/`keccak256` conversion layers. All give exactly the same result as the slower paths
+ * (see digests.test.ts).
  */
-import { type BodyHasher, bodyHasher, bodyHashHex } from "@0g-compute/crypto"
-import { keccak256 } from "ethers"
+import { type BodyHasher, bodyHasher, bodyHashHex, keccak256Hasher } from "@0g-compute/crypto"
 
 interface NativeHash {
   update(data: Uint8Array): NativeHash
   digest(encoding: "hex"): string
 }
-type CreateHash = (algorithm: "sha256") => NativeHash
+interface NodeCrypto {
+  createHash?: (algorithm: "sha256") => NativeHash
+  /** Node ≥ 20.12: one-shot digest. */
+  hash?: (algorithm: "sha256", data: Uint8Array, encoding: "hex") => string
+}
 
-const nativeCreateHash = ((): CreateHash | undefined => {
+const nodeCrypto = ((): NodeCrypto | undefined => {
   try {
     const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-    const mod = proc?.getBuiltinModule?.("node:crypto") as { createHash?: CreateHash } | undefined
-    return typeof mod?.createHash === "function" ? mod.createHash : undefined
+    return proc?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined
   } catch {
     return undefined
   }
 })()
+const nativeCreateHash = typeof nodeCrypto?.createHash === "function" ? nodeCrypto.createHash : undefined
+const nativeHash = typeof nodeCrypto?.hash === "function" ? nodeCrypto.hash : undefined
 
 /** sha256 of the exact bytes, lower-case hex without prefix. */
 export const sha256Hex = (bytes: Uint8Array): string =>
-  nativeCreateHash === undefined ? bodyHashHex(bytes) : nativeCreateHash("sha256").update(bytes).digest("hex")
+  nativeHash !== undefined
+    ? nativeHash("sha256", bytes, "hex")
+    : nativeCreateHash !== undefined
+      ? nativeCreateHash("sha256").update(bytes).digest("hex")
+      : bodyHashHex(bytes)
 
 /** Incremental sha256 (same interface as crypto's `bodyHasher`). */
 export const sha256Hasher = (): BodyHasher => {
@@ -43,13 +53,19 @@ export const sha256Hasher = (): BodyHasher => {
 
 const encoder = new TextEncoder()
 const PREFIX = "\x19Ethereum Signed Message:\n"
+/** Encoded prefixes by message length: every response signature signs a 129-byte text. */
+const prefixes = new Map<number, Uint8Array>()
+const prefixOf = (length: number): Uint8Array => {
+  let p = prefixes.get(length)
+  if (p === undefined) {
+    p = encoder.encode(`${PREFIX}${length}`)
+    if (prefixes.size < 64) prefixes.set(length, p)
+  }
+  return p
+}
 
 /** EIP-191 `personal_sign` digest of a UTF-8 message (0x-prefixed hex), as ethers `hashMessage`. */
 export const personalMessageDigest = (message: string): string => {
   const body = encoder.encode(message)
-  const prefix = encoder.encode(`${PREFIX}${body.length}`)
-  const all = new Uint8Array(prefix.length + body.length)
-  all.set(prefix, 0)
-  all.set(body, prefix.length)
-  return keccak256(all)
+  return keccak256Hasher().update(prefixOf(body.length)).update(body).digest()
 }

@@ -7,6 +7,10 @@
  * R = (h·s⁻¹)·G + (r·s⁻¹)·P and requiring R.x = r and parity(R.y) = v — exactly the condition under which ecrecover
  * returns P, at the price of two fixed-base multiplications. Anything that does not match falls back to the full
  * recovery, so error reports still carry the recovered address. Pure JS: browser-safe.
+ *
+ * Both tables use 10-bit windows: 27 additions per multiplication instead of 44 with noble's 6-bit table for G, about
+ * 0.1 ms less per response. The price is paid once, lazily, on the first fast check: ~2 MB per table and ~0.1–0.2 s to
+ * build each. G's table hangs off a private copy of the base point, so noble's own `Point.BASE` stays as it is.
  */
 import { invert, mod } from "@noble/curves/abstract/modular.js"
 import { secp256k1 } from "@noble/curves/secp256k1.js"
@@ -16,7 +20,9 @@ type Point = InstanceType<typeof secp256k1.Point>
 
 const Point = secp256k1.Point
 const N = Point.CURVE().n
-const G = Point.BASE
+const WINDOW = 10
+/** A distinct object equal to G (noble keys its tables by point object). */
+const G = Point.fromAffine(Point.BASE.toAffine()).precompute(WINDOW)
 const MAX_KEYS = 16
 const keys = new Map<string, Point>()
 
@@ -25,7 +31,7 @@ export const rememberSignerKey = (address: string, uncompressedPublicKey: string
   if (computeAddress(uncompressedPublicKey).toLowerCase() !== address.toLowerCase()) return
   const hex = uncompressedPublicKey.startsWith("0x") ? uncompressedPublicKey.slice(2) : uncompressedPublicKey
   const p = Point.fromHex(hex)
-  p.precompute(10, true) // lazy: the first check builds the (public-scalar) table; no blinded table is needed
+  p.precompute(WINDOW, true) // lazy: the first check builds the (public-scalar) table; no blinded table is needed
   if (keys.size >= MAX_KEYS) {
     const oldest = keys.keys().next().value
     if (oldest !== undefined) keys.delete(oldest)
