@@ -126,5 +126,27 @@ export const providerJson = <S extends Schema.Decoder<unknown>>(
     return yield* decodeProviderJson(schema, ctx.provider, what)(json)
   })
 
+/** The whole body, read straight off its stream (the common single chunk is returned as is, not copied). */
+export const readAll = async (response: Response): Promise<Uint8Array> => {
+  if (response.body === null) return new Uint8Array(0)
+  const reader = response.body.getReader()
+  const parts: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const r = await reader.read()
+    if (r.done) break
+    parts.push(r.value)
+    total += r.value.length
+  }
+  if (parts.length === 1) return parts[0] as Uint8Array
+  const out = new Uint8Array(total)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
 /** Reads a response body as text with connection failures typed. */
 export const responseText = readText

@@ -53,18 +53,18 @@ export interface UsageMeterShape {
   readonly subscribe: (listener: (r: UsageRecord) => void) => () => void
 }
 
-const zero = (): UsageTotals => ({ requests: 0, verified: 0, failed: 0, promptTokens: 0, completionTokens: 0, fee: 0n })
+type Totals = { -readonly [K in keyof UsageTotals]: UsageTotals[K] }
 
-const add = (t: UsageTotals, r: UsageRecord): UsageTotals => {
-  const ok = r.verdict === "Verified" || r.verdict === "BindingUnknown"
-  return {
-    requests: t.requests + 1,
-    verified: t.verified + (ok ? 1 : 0),
-    failed: t.failed + (ok ? 0 : 1),
-    promptTokens: t.promptTokens + r.promptTokens,
-    completionTokens: t.completionTokens + r.completionTokens,
-    fee: t.fee + r.fee,
-  }
+const zero = (): Totals => ({ requests: 0, verified: 0, failed: 0, promptTokens: 0, completionTokens: 0, fee: 0n })
+
+/** In place: one record costs a few additions, not three fresh aggregate objects. */
+const add = (t: Totals, r: UsageRecord, ok: boolean): void => {
+  t.requests += 1
+  if (ok) t.verified += 1
+  else t.failed += 1
+  t.promptTokens += r.promptTokens
+  t.completionTokens += r.completionTokens
+  t.fee += r.fee
 }
 
 /** A meter keeping at most `keep` records (aggregates always cover everything). */
@@ -72,9 +72,9 @@ export const makeUsageMeter = (keep = 100_000): UsageMeterShape => {
   // Ring buffer: once full, the oldest record is overwritten in O(1).
   const kept: UsageRecord[] = []
   let head = 0
-  let total = zero()
-  const byProvider = new Map<string, { provider: string; totals: UsageTotals }>()
-  const byModel = new Map<string, { provider: string; model: string; totals: UsageTotals }>()
+  const total = zero()
+  const byProvider = new Map<string, { provider: string; totals: Totals }>()
+  const byModel = new Map<string, { provider: string; model: string; totals: Totals }>()
   const listeners = new Set<(r: UsageRecord) => void>()
   return {
     record: (r) => {
@@ -83,18 +83,27 @@ export const makeUsageMeter = (keep = 100_000): UsageMeterShape => {
         kept[head] = r
         head = (head + 1) % keep
       }
-      total = add(total, r)
+      const ok = r.verdict === "Verified" || r.verdict === "BindingUnknown"
+      add(total, r, ok)
       const pk = r.provider.toLowerCase()
-      const p = byProvider.get(pk) ?? { provider: r.provider, totals: zero() }
-      byProvider.set(pk, { provider: p.provider, totals: add(p.totals, r) })
+      let p = byProvider.get(pk)
+      if (p === undefined) {
+        p = { provider: r.provider, totals: zero() }
+        byProvider.set(pk, p)
+      }
+      add(p.totals, r, ok)
       const mk = `${pk}\u0000${r.model}`
-      const m = byModel.get(mk) ?? { provider: r.provider, model: r.model, totals: zero() }
-      byModel.set(mk, { ...m, totals: add(m.totals, r) })
+      let m = byModel.get(mk)
+      if (m === undefined) {
+        m = { provider: r.provider, model: r.model, totals: zero() }
+        byModel.set(mk, m)
+      }
+      add(m.totals, r, ok)
       for (const l of listeners) l(r)
     },
     records: () => (head === 0 ? [...kept] : [...kept.slice(head), ...kept.slice(0, head)]),
     summary: () => ({
-      total,
+      total: { ...total },
       byProvider: [...byProvider.values()].map((p) => ({ provider: p.provider, ...p.totals })),
       byModel: [...byModel.values()].map((m) => ({ provider: m.provider, model: m.model, ...m.totals })),
     }),

@@ -17,13 +17,14 @@ import { Cause, type Context, Effect, Exit, Redacted } from "effect"
 import type { RequestAuth } from "../auth/session.js"
 import { InferenceConfig, type InferenceConfigShape } from "../config.js"
 import type { Directory } from "../directory.js"
-import { ProviderUnreachable, UnsupportedRequest, UrlNotForProvider } from "../errors.js"
-import { mapRejection } from "../http.js"
+import { ProviderUnreachable, UnsupportedRequest } from "../errors.js"
+import { mapRejection, readAll } from "../http.js"
 import { feeOf, type ServiceView } from "../service-view.js"
 import type { UsageMeter, UsageRecord } from "../usage.js"
 import { sha256Hex } from "../verify/digests.js"
 import { usageOf, wordCount } from "../verify/sse.js"
 import { type Receipt, verificationRefusal, verifyExchangePromise } from "../verify/verifier.js"
+import { copyHeaders, type Prepared, prepare } from "./prepare.js"
 import { streamFailure, verifyingStream } from "./stream.js"
 
 export type InferenceFetch = ((input: RequestInfo | URL, init?: RequestInit) => Promise<Response>) & {
@@ -49,101 +50,38 @@ export interface InferenceFetchOptions {
 
 export type FetchDeps = Directory | RequestAuth | UsageMeter
 
-const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 const AUTH_RETRY_TAGS = new Set(["TokenExpired", "TokenRevoked", "TokenRejected"])
 
-const newRequestId = () =>
-  typeof globalThis.crypto?.randomUUID === "function"
-    ? globalThis.crypto.randomUUID()
-    : `${Date.now()}-${Math.random()}`
-
-const bodyBytes = async (body: BodyInit | null | undefined, headers: Headers): Promise<Uint8Array | undefined> => {
-  if (body === null || body === undefined) return undefined
-  if (typeof body === "string") return encoder.encode(body)
-  if (body instanceof Uint8Array) return body
-  if (body instanceof ArrayBuffer) return new Uint8Array(body)
-  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength)
-  // FormData, Blob, URLSearchParams, streams: let the platform serialize once, and keep its content type.
-  const r = new Response(body)
-  const type = r.headers.get("content-type")
-  if (type !== null && !headers.has("content-type")) headers.set("content-type", type)
-  return new Uint8Array(await r.arrayBuffer())
+/**
+ * Request ids: one random UUID per process whose last 12 hex digits count requests — unique, UUID-shaped, and no
+ * entropy draw per request (the id only correlates a response with its usage record; the provider never sees it).
+ */
+let idBase: string | undefined
+let idCount = 0
+const hex4 = () =>
+  Math.floor(Math.random() * 0x10000)
+    .toString(16)
+    .padStart(4, "0")
+const newRequestId = () => {
+  idBase ??=
+    typeof globalThis.crypto?.randomUUID === "function"
+      ? globalThis.crypto.randomUUID().slice(0, 24)
+      : `${hex4()}${hex4()}-${hex4()}-4${hex4().slice(1)}-8${hex4().slice(1)}-`
+  idCount = (idCount + 1) % 0x1000000000000
+  return `${idBase}${idCount.toString(16).padStart(12, "0")}`
 }
 
-interface Prepared {
-  readonly method: string
-  readonly url: string
-  /** Lower-case names; never `authorization` (added per attempt by `send`). */
-  readonly headers: Record<string, string>
-  readonly body: Uint8Array | undefined
-  readonly stream: boolean
-  readonly model: string
-  readonly billed: boolean
-}
-
-/** Resolves the request the caller built into exactly what we will send. */
-const prepare = async (
-  service: ServiceView,
-  input: RequestInfo | URL,
-  init: RequestInit | undefined,
-): Promise<Prepared> => {
-  const isRequest = typeof Request !== "undefined" && input instanceof Request
-  const url = isRequest ? input.url : String(input)
-  if (!url.startsWith(`${service.url}/`)) {
-    throw new UrlNotForProvider({ provider: service.provider, url, serviceUrl: service.url })
+/** Words of the generated messages: the provider's billing fallback when a response carries no usage. */
+const choiceWords = (choices: unknown): number => {
+  let n = 0
+  if (!Array.isArray(choices)) return n
+  for (const c of choices) {
+    const content = isObject(c) && isObject(c.message) ? c.message.content : undefined
+    if (typeof content === "string") n += wordCount(content)
   }
-  const method = (init?.method ?? (isRequest ? input.method : "GET")).toUpperCase()
-  const headers = new Headers(isRequest ? input.headers : init?.headers)
-  if (isRequest && init?.headers !== undefined) {
-    new Headers(init.headers).forEach((v, k) => {
-      headers.set(k, v)
-    })
-  }
-  let body = await bodyBytes(
-    init?.body ?? (isRequest && input.body !== null ? await input.arrayBuffer() : undefined),
-    headers,
-  )
-  const path = url.slice(service.url.length).split("?")[0] ?? ""
-  const billed = method === "POST" && path.startsWith("/v1/proxy/") && !path.startsWith("/v1/proxy/signature/")
-  let stream = false
-  let model = service.model
-  if (body !== undefined && body.length > 0 && body[0] === 0x7b /* { */) {
-    let json: unknown
-    try {
-      json = JSON.parse(decoder.decode(body))
-    } catch {
-      json = undefined
-    }
-    if (isObject(json)) {
-      if (typeof json.model === "string") model = json.model
-      stream = json.stream === true
-      const opts = json.stream_options
-      if (stream && !(isObject(opts) && opts.include_usage === true)) {
-        // The provider would add this and re-serialize (breaking our request hash): do it ourselves, once.
-        json.stream_options = { ...(isObject(opts) ? opts : {}), include_usage: true }
-        body = encoder.encode(JSON.stringify(json))
-      }
-    }
-  }
-  const out: Record<string, string> = {}
-  headers.forEach((v, k) => {
-    if (k !== "authorization" && k !== "content-length" && k !== "host") out[k] = v
-  })
-  out["accept-encoding"] = "identity"
-  return { method, url, headers: out, body, stream, model, billed }
-}
-
-const copyHeaders = (from: Headers, extra: Record<string, string>): Headers => {
-  const h = new Headers()
-  from.forEach((v, k) => {
-    if (k !== "content-length" && k !== "content-encoding" && k !== "transfer-encoding" && !(k in extra)) {
-      h.set(k, v)
-    }
-  })
-  for (const k in extra) h.set(k, extra[k] as string)
-  return h
+  return n
 }
 
 /** Builds the fetch for one provider over a context holding the inference services. */
@@ -183,7 +121,11 @@ export const makeInferenceFetch = (
             ),
           ),
         }
-  const credential = async () => fixedCredential ?? auth.peek(provider) ?? (await run(auth.session(provider)))
+  /** The credential to send: a cached one without leaving the current tick, else a session signed (or awaited). */
+  const credential = () => {
+    const cached = fixedCredential ?? auth.peek(provider)
+    return cached === undefined ? run(auth.session(provider)) : cached
+  }
 
   const report = (r: ExchangeResult) => {
     usage.record(r.record)
@@ -249,9 +191,11 @@ export const makeInferenceFetch = (
     // The directory's shared cache: a refresh elsewhere (getService, the funding loop) is seen by the next request.
     const svc = directory.peek(provider) ?? (await run(directory.cached(provider)))
     service = svc
-    const prepared = await prepare(svc, input, init)
+    const p = prepare(svc, input, init)
+    const prepared = p instanceof Promise ? await p : p
     if (!prepared.billed) {
-      const cred = await credential()
+      const c = credential()
+      const cred = c instanceof Promise ? await c : c
       return send(prepared, Redacted.value(cred.authorization), init?.signal)
     }
     const refusal = verificationRefusal(svc)
@@ -270,7 +214,8 @@ export const makeInferenceFetch = (
     else callerSignal?.addEventListener("abort", onAbort, { once: true })
     let response: Response | undefined
     for (let attempt = 0; response === undefined; attempt++) {
-      const cred = await credential()
+      const c = credential()
+      const cred = c instanceof Promise ? await c : c
       const r = await send(prepared, Redacted.value(cred.authorization), upstream?.signal)
       if (r.ok) {
         response = r
@@ -325,7 +270,7 @@ export const makeInferenceFetch = (
 
     let bytes: Uint8Array
     try {
-      bytes = new Uint8Array(await response.arrayBuffer())
+      bytes = await readAll(response)
     } catch (cause) {
       throw new ProviderUnreachable({ provider: svc.provider, url: prepared.url, cause })
     }
@@ -336,14 +281,10 @@ export const makeInferenceFetch = (
     } catch {
       json = undefined
     }
-    const message = isObject(json) && Array.isArray(json.choices) ? json.choices : []
-    const words = isObject(json)
-      ? message.reduce((n: number, c: unknown) => {
-          const content = isObject(c) && isObject(c.message) ? c.message.content : undefined
-          return n + (typeof content === "string" ? wordCount(content) : 0)
-        }, 0)
-      : wordCount(text)
-    const tokens = (isObject(json) ? usageOf(json.usage) : undefined) ?? { promptTokens: 0, completionTokens: words }
+    const tokens = (isObject(json) ? usageOf(json.usage) : undefined) ?? {
+      promptTokens: 0,
+      completionTokens: isObject(json) ? choiceWords(json.choices) : wordCount(text),
+    }
     const chatId = headerChatId ?? (isObject(json) && typeof json.id === "string" ? json.id : undefined)
     const { receipt, error } = await finishExchange(prepared, svc, base, chatId, sha256Hex(bytes), tokens, undefined)
     if (callerSignal?.aborted) throw callerSignal.reason ?? new DOMException("The operation was aborted.", "AbortError")

@@ -23,7 +23,7 @@ import {
   ServiceNotVerifiable,
   WrongResponseSigner,
 } from "../errors.js"
-import { mapRejection, type ProviderRejection } from "../http.js"
+import { mapRejection, type ProviderRejection, readAll } from "../http.js"
 import { decodeProviderJson, parseProviderJson, SignaturePayload } from "../schemas.js"
 import type { ServiceView } from "../service-view.js"
 import { personalMessageDigest } from "./digests.js"
@@ -84,6 +84,7 @@ export const verifiable = (
   return refusal === undefined ? Effect.void : Effect.fail(refusal)
 }
 
+const decoder = new TextDecoder()
 const TEXT_FORM = /^([0-9a-f]{64}):([0-9a-f]{64})$/
 
 /** Runs a synchronous Effect; its failure is thrown as the typed error itself. */
@@ -181,27 +182,29 @@ const getSignature = async (
   const { provider, url } = ctx
   const ms = config.httpTimeoutMs
   const controller = new AbortController()
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+  // One promise settled by whichever comes first (no separate timeout promise and race): the answer, a failure, or
+  // the timer, which also aborts the request (and still bounds the wait if a custom fetch ignores the signal).
+  const response = await new Promise<Response>((resolve, reject) => {
+    const timer = setTimeout(() => {
       controller.abort()
       reject(new ProviderUnreachable({ provider, url, cause: new Error(`no answer within ${ms} ms`) }))
     }, ms)
+    const fail = (cause: unknown) => {
+      clearTimeout(timer)
+      reject(new ProviderUnreachable({ provider, url, cause }))
+    }
+    try {
+      config.fetch(url, { signal: controller.signal }).then((r) => {
+        clearTimeout(timer)
+        resolve(r)
+      }, fail)
+    } catch (cause) {
+      fail(cause)
+    }
   })
-  let response: Response
-  try {
-    response = await Promise.race([
-      config.fetch(url, { signal: controller.signal }).catch((cause: unknown) => {
-        throw new ProviderUnreachable({ provider, url, cause })
-      }),
-      timeout,
-    ])
-  } finally {
-    clearTimeout(timer)
-  }
   let text: string
   try {
-    text = await response.text()
+    text = decoder.decode(await readAll(response))
   } catch (cause) {
     throw new ProviderUnreachable({ provider, url, cause })
   }

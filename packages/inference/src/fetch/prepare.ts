@@ -1,0 +1,169 @@
+/**
+ * Request preparation for the fetch adapter: the request the caller built, resolved into exactly the bytes and
+ * headers we send. The usual shape (URL string, string or byte body, headers object or `Headers`) is resolved
+ * without awaiting anything and without serializing twice; other bodies are serialized once by the platform.
+ */
+
+import { UrlNotForProvider } from "../errors.js"
+import type { ServiceView } from "../service-view.js"
+
+export interface Prepared {
+  readonly method: string
+  readonly url: string
+  /** Lower-case names; never `authorization` (added per attempt when sending). */
+  readonly headers: Record<string, string>
+  readonly body: Uint8Array | undefined
+  readonly stream: boolean
+  readonly model: string
+  readonly billed: boolean
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
+
+/** Bytes of a body sent as is, or undefined for one the platform must serialize (FormData, Blob, streams…). */
+const plainBytes = (body: BodyInit): Uint8Array | undefined => {
+  if (typeof body === "string") return encoder.encode(body)
+  if (body instanceof Uint8Array) return body
+  if (body instanceof ArrayBuffer) return new Uint8Array(body)
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength)
+  return undefined
+}
+
+/** Lets the platform serialize the body once; keeps the content type it implies. */
+const serialize = async (body: BodyInit): Promise<{ bytes: Uint8Array; type: string | null }> => {
+  const r = new Response(body)
+  return { bytes: new Uint8Array(await r.arrayBuffer()), type: r.headers.get("content-type") }
+}
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+/** What `Headers` would keep as is: no surrounding whitespace, no NUL/CR/LF, Latin-1 only. */
+const CLEAN_VALUE = /^(?:[^\0\r\n\t \u0100-\uffff](?:[^\0\r\n\u0100-\uffff]*[^\0\r\n\t \u0100-\uffff])?)?$/
+
+const SKIP = new Set(["authorization", "content-length", "host"])
+
+/** A plain object of clean headers read directly; undefined for anything `Headers` would normalize or reject. */
+const plainHeaders = (init: HeadersInit | undefined): Record<string, string> | undefined => {
+  if (init === undefined) return {}
+  if (typeof init !== "object" || Array.isArray(init) || Object.getPrototypeOf(init) !== Object.prototype) return
+  const out: Record<string, string> = {}
+  for (const name in init) {
+    const value = (init as Record<string, unknown>)[name]
+    if (typeof value !== "string" || !TOKEN.test(name) || !CLEAN_VALUE.test(value)) return
+    const k = name.toLowerCase()
+    if (k in out) return // same name twice in different case: let `Headers` combine them
+    if (!SKIP.has(k)) out[k] = value
+  }
+  return out
+}
+
+const headerRecord = (input: RequestInfo | URL, init: RequestInit | undefined, isRequest: boolean) => {
+  if (!isRequest) {
+    const plain = plainHeaders(init?.headers)
+    if (plain !== undefined) return plain
+  }
+  // The OpenAI SDK passes a `Headers`: read it in place rather than copying it into another one first.
+  let headers: Headers
+  if (!isRequest && init?.headers instanceof Headers) headers = init.headers
+  else {
+    headers = new Headers(isRequest ? (input as Request).headers : init?.headers)
+    if (isRequest && init?.headers !== undefined) {
+      new Headers(init.headers).forEach((v, k) => {
+        headers.set(k, v)
+      })
+    }
+  }
+  const out: Record<string, string> = {}
+  headers.forEach((v, k) => {
+    if (!SKIP.has(k)) out[k] = v
+  })
+  return out
+}
+
+/** Model and stream flag of a JSON body; a stream gets `stream_options.include_usage` added (new bytes). */
+const inspect = (service: ServiceView, body: Uint8Array | undefined, text: string | undefined) => {
+  let stream = false
+  let model = service.model
+  let bytes = body
+  if (body === undefined || body.length === 0 || body[0] !== 0x7b /* { */) return { body: bytes, stream, model }
+  let json: unknown
+  try {
+    json = JSON.parse(text ?? decoder.decode(body))
+  } catch {
+    json = undefined
+  }
+  if (isObject(json)) {
+    if (typeof json.model === "string") model = json.model
+    stream = json.stream === true
+    const opts = json.stream_options
+    if (stream && !(isObject(opts) && opts.include_usage === true)) {
+      // The provider would add this and re-serialize (breaking our request hash): do it ourselves, once.
+      json.stream_options = { ...(isObject(opts) ? opts : {}), include_usage: true }
+      bytes = encoder.encode(JSON.stringify(json))
+    }
+  }
+  return { body: bytes, stream, model }
+}
+
+const finish = (
+  service: ServiceView,
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  raw: Uint8Array | undefined,
+  text: string | undefined,
+): Prepared => {
+  const path = url.slice(service.url.length).split("?")[0] ?? ""
+  const billed = method === "POST" && path.startsWith("/v1/proxy/") && !path.startsWith("/v1/proxy/signature/")
+  const { body, stream, model } = inspect(service, raw, text)
+  headers["accept-encoding"] = "identity"
+  return { method, url, headers, body, stream, model, billed }
+}
+
+/**
+ * Resolves the request the caller built into exactly what we will send: synchronously for the usual shape, else a
+ * promise (a `Request` body or a body the platform must serialize).
+ */
+export const prepare = (
+  service: ServiceView,
+  input: RequestInfo | URL,
+  init: RequestInit | undefined,
+): Prepared | Promise<Prepared> => {
+  const isRequest = typeof Request !== "undefined" && input instanceof Request
+  const url = isRequest ? input.url : String(input)
+  if (!url.startsWith(`${service.url}/`)) {
+    throw new UrlNotForProvider({ provider: service.provider, url, serviceUrl: service.url })
+  }
+  const method = (init?.method ?? (isRequest ? input.method : "GET")).toUpperCase()
+  const headers = headerRecord(input, init, isRequest)
+  const body = init?.body ?? undefined
+  if (body === undefined || body === null) {
+    if (!isRequest || input.body === null) return finish(service, url, method, headers, undefined, undefined)
+    return input.arrayBuffer().then((b) => finish(service, url, method, headers, new Uint8Array(b), undefined))
+  }
+  const bytes = plainBytes(body)
+  if (bytes !== undefined) {
+    return finish(service, url, method, headers, bytes, typeof body === "string" ? body : undefined)
+  }
+  return serialize(body).then(({ bytes, type }) => {
+    if (type !== null && !("content-type" in headers)) headers["content-type"] = type
+    return finish(service, url, method, headers, bytes, undefined)
+  })
+}
+
+/** Body framing (we deliver identity bytes) and hop-by-hop connection headers: not part of the response we hand back. */
+const DROPPED = new Set(["content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"])
+
+/**
+ * The response headers we hand back, ours added. Pairs, not a `Headers`: the `Response` constructor validates them
+ * once instead of twice.
+ */
+export const copyHeaders = (from: Headers, extra: Record<string, string>): Array<[string, string]> => {
+  const out: Array<[string, string]> = []
+  from.forEach((v, k) => {
+    if (!DROPPED.has(k) && !(k in extra)) out.push([k, v])
+  })
+  for (const k in extra) out.push([k, extra[k] as string])
+  return out
+}
