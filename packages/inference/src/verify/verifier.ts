@@ -26,6 +26,7 @@ import {
 import { mapRejection, type ProviderRejection, readAll } from "../http.js"
 import { decodeProviderJson, parseProviderJson, SignaturePayload } from "../schemas.js"
 import type { ServiceView } from "../service-view.js"
+import { deadline } from "./deadlines.js"
 import { personalMessageDigest } from "./digests.js"
 import { rememberSignerKey, signedByKnownKey } from "./signer-check.js"
 
@@ -183,19 +184,19 @@ const getSignature = async (
   const ms = config.httpTimeoutMs
   const controller = new AbortController()
   // One promise settled by whichever comes first (no separate timeout promise and race): the answer, a failure, or
-  // the timer, which also aborts the request (and still bounds the wait if a custom fetch ignores the signal).
+  // the deadline, which also aborts the request (and still bounds the wait if a custom fetch ignores the signal).
   const response = await new Promise<Response>((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const release = deadline(ms, () => {
       controller.abort()
       reject(new ProviderUnreachable({ provider, url, cause: new Error(`no answer within ${ms} ms`) }))
-    }, ms)
+    })
     const fail = (cause: unknown) => {
-      clearTimeout(timer)
+      release()
       reject(new ProviderUnreachable({ provider, url, cause }))
     }
     try {
       config.fetch(url, { signal: controller.signal }).then((r) => {
-        clearTimeout(timer)
+        release()
         resolve(r)
       }, fail)
     } catch (cause) {
