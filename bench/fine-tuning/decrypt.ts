@@ -46,7 +46,11 @@ const run = async (impl: string, input: string, output: string) => {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ["--import", "tsx", join(here, "decrypt-child.ts"), impl, input, output, keyHex, tee.address],
-    { cwd: here, env: { ...process.env, ZG_SDK_FROM: sdkFrom }, maxBuffer: 1 << 20 },
+    {
+      cwd: here,
+      env: { ...process.env, ZG_SDK_FROM: sdkFrom, FT_BENCH_WARM_BYTES: String(sizeMiB * MiB) },
+      maxBuffer: 1 << 20,
+    },
   )
   const r = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as { ms: number; maxRss: number }
   const size = (await stat(output)).size

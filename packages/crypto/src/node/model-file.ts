@@ -64,6 +64,8 @@ export type EncryptModelFileOptions = EncryptModelOptions & ModelFileProgressOpt
 
 /** Ciphertext bytes fed to the GCM decipher at a time. */
 const PIECE_SIZE = 4 * 1024 * 1024
+/** A worker's piece: small enough that read, decrypt and write stay in cache (measured faster than 4 MiB). */
+const WORKER_PIECE_SIZE = 1024 * 1024
 
 /** An open encrypted file whose tags were read (and, for the main pass, whose signature was verified). */
 interface SealedSource {
@@ -186,6 +188,7 @@ const defaultThreads = (plainLength: number) =>
 /** Decrypts every chunk of `src` into `tempPath` on `threads` worker threads; same result as `decipherEffect`. */
 const decryptInWorkers = (
   src: SealedSource,
+  out: FileHandle,
   tempPath: string,
   threads: number,
   progress: (index: number, written: number) => void,
@@ -193,13 +196,15 @@ const decryptInWorkers = (
   Effect.scoped(
     Effect.gen(function* () {
       const { layout } = src
+      // Full length up front: the workers then fill in place instead of each extending the file.
+      yield* io(tempPath, "truncate", () => out.truncate(layout.plainLength))
       const pool = yield* decryptPool(
         {
           inPath: src.path,
           outPath: tempPath,
           fileLength: layout.fileLength,
           key: src.key,
-          pieceSize: src.buffers[0].length,
+          pieceSize: Math.min(WORKER_PIECE_SIZE, src.buffers[0].length),
         },
         threads,
       )
@@ -268,7 +273,7 @@ export const decryptModelFile = (
         Effect.gen(function* () {
           const failed =
             threads > 1
-              ? yield* decryptInWorkers(src, tempPath, threads, progress)
+              ? yield* decryptInWorkers(src, out, tempPath, threads, progress)
               : yield* decipherEffect(src, 0, n, {
                   write: async (plain, position) => {
                     try {
