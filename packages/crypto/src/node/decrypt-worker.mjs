@@ -6,7 +6,7 @@
 //                                                       | {type: "error", index, path, operation, message, code, eof}
 //   {type: "close"} → zeroes the key and buffer, closes both files and lets the thread end.
 import { createDecipheriv } from "node:crypto"
-import { closeSync, fdatasyncSync, openSync, readSync, writeSync } from "node:fs"
+import { closeSync, openSync, readSync, writeSync } from "node:fs"
 import { parentPort } from "node:worker_threads"
 
 /** @type {{ inPath: string, outPath: string, key: Uint8Array, buffer: Uint8Array, input: number, output: number } | undefined} */
@@ -61,8 +61,6 @@ const decryptChunk = (s, m) => {
     plain.fill(0)
     done += length
   }
-  // Flushing each chunk now overlaps the disk with the other workers' decryption; the final flush finds little left.
-  attempt(s.outPath, "flush", () => fdatasyncSync(s.output))
   try {
     decipher.final()
     return true

@@ -217,7 +217,27 @@ const decryptInWorkers = (
         plainAt: index * layout.chunkSize,
       }))
       const plainEnd = (i: number) => Math.min(layout.plainLength, (i + 1) * layout.chunkSize)
-      return yield* pool.run(jobs, (i) => progress(i, plainEnd(i)))
+      // Write-behind: flush finished chunks while the workers decrypt the next ones, so the final flush finds little.
+      let flushing: Promise<void> | undefined
+      let flushFailure: unknown
+      const flushBehind = () => {
+        flushing ??= out
+          .datasync()
+          .catch((cause: unknown) => {
+            flushFailure ??= cause
+          })
+          .finally(() => {
+            flushing = undefined
+          })
+      }
+      const failed = yield* pool.run(jobs, (i) => {
+        flushBehind()
+        progress(i, plainEnd(i))
+      })
+      yield* Effect.promise(() => flushing ?? Promise.resolve())
+      if (flushFailure !== undefined)
+        return yield* new ModelFileIoError({ path: tempPath, operation: "flush", cause: flushFailure })
+      return failed
     }),
   )
 
