@@ -35,8 +35,8 @@ const decrypt = (name: string, jobs: ReadonlyArray<ChunkJob>, files: { inPath?: 
   const progress: Array<number> = []
   const result = Effect.runPromise(
     Effect.scoped(
-      Effect.flatMap(decryptPool({ inPath, outPath, fileLength: bytes.length, key, pieceSize: 256 }, 2), (pool) =>
-        pool.run(jobs, (i) => progress.push(i)),
+      Effect.flatMap(decryptPool(2), (pool) =>
+        pool.run({ inPath, outPath, fileLength: bytes.length, key, pieceSize: 256 }, jobs, (i) => progress.push(i)),
       ),
     ).pipe(Effect.result),
   )
@@ -50,6 +50,29 @@ describe("decryptPool", () => {
     expect((await result)._tag).toBe("Success")
     expect(new Uint8Array(readFileSync(outPath))).toEqual(Uint8Array.from([...plain(0), ...plain(1), ...plain(2)]))
     expect(progress).toEqual([0, 1, 2])
+  })
+
+  it("one pool decrypts one file after another (each run opens and shuts its own files)", async () => {
+    const { bytes, jobs } = sealedFile()
+    const files = (name: string) => {
+      writeFileSync(join(dir, `${name}.enc`), bytes)
+      writeFileSync(join(dir, `${name}.out`), "")
+      return { inPath: join(dir, `${name}.enc`), outPath: join(dir, `${name}.out`), fileLength: bytes.length, key }
+    }
+    const a = files("first")
+    const b = files("second")
+    await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const pool = yield* decryptPool(2)
+          expect(yield* pool.run({ ...a, pieceSize: 300 }, jobs, () => {})).toBeUndefined()
+          expect(yield* pool.run({ ...b, pieceSize: 1000 }, jobs, () => {})).toBeUndefined()
+        }),
+      ),
+    )
+    const expected = Uint8Array.from([...plain(0), ...plain(1), ...plain(2)])
+    expect(new Uint8Array(readFileSync(a.outPath))).toEqual(expected)
+    expect(new Uint8Array(readFileSync(b.outPath))).toEqual(expected)
   })
 
   it("a chunk whose tag does not authenticate → its index, and no progress past it", async () => {

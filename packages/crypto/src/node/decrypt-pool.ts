@@ -29,6 +29,7 @@ export interface PoolFiles {
 
 type Reply =
   | { readonly type: "done"; readonly index: number; readonly ok: boolean }
+  | { readonly type: "shut" }
   | {
       readonly type: "error"
       readonly index?: number
@@ -56,32 +57,31 @@ const failureOf = (r: Extract<Reply, { type: "error" }>, fileLength: number): Fa
   return new ModelFileIoError({ path: r.path, operation: r.operation, cause })
 }
 
+const spawn = (): PoolWorker => {
+  // Plain JS with node builtins only: no need for the parent's loaders (tsx, instrumentation) in the worker.
+  const worker = new Worker(new URL("./decrypt-worker.mjs", import.meta.url), { execArgv: [] })
+  const w: PoolWorker = {
+    worker,
+    exited: new Promise((resolve) => worker.once("exit", () => resolve())),
+    busy: false,
+    alive: true,
+  }
+  void w.exited.then(() => {
+    w.alive = false
+  })
+  worker.on("error", (e) => {
+    w.failure ??= e
+  })
+  return w
+}
+
 /**
- * Starts `threads` workers, each with both files open, for the surrounding Scope; closing the scope lets every
- * worker finish its current chunk, zero its key copy, close its files and exit.
+ * Starts `threads` workers for the surrounding Scope — early, so their start-up overlaps the caller's other work
+ * (the tag signature check). Closing the scope lets every worker finish its current chunk and exit.
  */
-export const decryptPool = (files: PoolFiles, threads: number) =>
+export const decryptPool = (threads: number) =>
   Effect.acquireRelease(
-    Effect.sync(() =>
-      Array.from({ length: threads }, (): PoolWorker => {
-        // Plain JS with node builtins only: no need for the parent's loaders (tsx, instrumentation) in the worker.
-        const worker = new Worker(new URL("./decrypt-worker.mjs", import.meta.url), { execArgv: [] })
-        const w: PoolWorker = {
-          worker,
-          exited: new Promise((resolve) => worker.once("exit", () => resolve())),
-          busy: false,
-          alive: true,
-        }
-        void w.exited.then(() => {
-          w.alive = false
-        })
-        worker.on("error", (e) => {
-          w.failure ??= e
-        })
-        worker.postMessage({ type: "open", ...files })
-        return w
-      }),
-    ),
+    Effect.sync(() => Array.from({ length: threads }, spawn)),
     (workers) =>
       Effect.promise(() => {
         for (const w of workers) if (w.alive) w.worker.postMessage({ type: "close" })
@@ -89,8 +89,11 @@ export const decryptPool = (files: PoolFiles, threads: number) =>
       }),
   ).pipe(
     Effect.map((workers) => ({
-      /** Decrypts `jobs`; see {@link runJobs}. Typed failures: `ModelFileIoError`, `ModelFileTruncated`. */
-      run: (jobs: ReadonlyArray<ChunkJob>, onChunk: (index: number) => void) =>
+      /**
+       * Decrypts `jobs` from `files.inPath` into `files.outPath`; see {@link runJobs}. Every worker has closed both
+       * files and zeroed its key copy when this completes. Typed failures: `ModelFileIoError`, `ModelFileTruncated`.
+       */
+      run: (files: PoolFiles, jobs: ReadonlyArray<ChunkJob>, onChunk: (index: number) => void) =>
         Effect.tryPromise({
           try: (signal) => runJobs(workers, files, jobs, onChunk, signal),
           catch: (cause): Failure =>
@@ -102,10 +105,10 @@ export const decryptPool = (files: PoolFiles, threads: number) =>
   )
 
 /**
- * Decrypts `jobs` on `workers`. Resolves with the lowest chunk index that failed authentication (no further chunks
- * are handed out after one fails), or `undefined` when all passed; `onChunk(i)` runs once chunks `0 … i` are all
- * written and authenticated. Rejects with the first I/O failure, a worker's death or the signal's abort, after the
- * chunks in flight finished.
+ * Opens the files in every worker and decrypts `jobs`. Resolves with the lowest chunk index that failed
+ * authentication (no further chunks are handed out after one fails), or `undefined` when all passed; `onChunk(i)`
+ * runs once chunks `0 … i` are all written and authenticated. Rejects with the first I/O failure, a worker's death or
+ * the signal's abort. Either way only after the chunks in flight finished and every worker shut its files.
  */
 const runJobs = (
   workers: ReadonlyArray<PoolWorker>,
@@ -118,17 +121,26 @@ const runJobs = (
     let next = 0
     let failed: number | undefined
     let error: unknown
-    let settled = false
+    /** Workers asked to shut their files that have not confirmed (or died) yet; `undefined` before shutting. */
+    let shutting: Set<PoolWorker> | undefined
     const passed = new Set<number>()
     let watermark = 0
     const stopped = () => failed !== undefined || error !== undefined
-    const finishIfIdle = () => {
-      if (settled || workers.some((w) => w.busy) || (!stopped() && next < jobs.length)) return
-      settled = true
+    const settle = () => {
       for (const w of workers) w.worker.removeAllListeners("message")
       signal.removeEventListener("abort", onAbort)
       if (error !== undefined) reject(error)
       else resolve(failed)
+    }
+    const finishIfIdle = () => {
+      if (shutting !== undefined) {
+        if (shutting.size === 0) settle()
+        return
+      }
+      if (workers.some((w) => w.busy) || (!stopped() && next < jobs.length)) return
+      shutting = new Set(workers.filter((w) => w.alive))
+      for (const w of shutting) w.worker.postMessage({ type: "shut" })
+      finishIfIdle()
     }
     const give = (w: PoolWorker) => {
       const job = jobs[next]
@@ -143,28 +155,33 @@ const runJobs = (
     }
     for (const w of workers) {
       w.worker.on("message", (r: Reply) => {
-        if (r.index !== undefined) w.busy = false
-        if (r.type === "error") error ??= failureOf(r, files.fileLength)
-        else if (!r.ok) failed = Math.min(failed ?? r.index, r.index)
+        if (r.type === "shut") shutting?.delete(w)
         else {
-          passed.add(r.index)
-          try {
-            while (passed.has(watermark) && (failed === undefined || watermark < failed)) onChunk(watermark++)
-          } catch (cause) {
-            error ??= cause
+          if (r.index !== undefined) w.busy = false
+          if (r.type === "error") error ??= failureOf(r, files.fileLength)
+          else if (!r.ok) failed = Math.min(failed ?? r.index, r.index)
+          else {
+            passed.add(r.index)
+            try {
+              while (passed.has(watermark) && (failed === undefined || watermark < failed)) onChunk(watermark++)
+            } catch (cause) {
+              error ??= cause
+            }
           }
+          give(w)
         }
-        give(w)
         finishIfIdle()
       })
       void w.exited.then(() => {
         w.busy = false
+        shutting?.delete(w)
         const cause = w.failure ?? new Error("decrypt worker exited")
         error ??= new ModelFileIoError({ path: files.inPath, operation: "decrypt", cause })
         finishIfIdle()
       })
     }
     signal.addEventListener("abort", onAbort, { once: true })
+    for (const w of workers) if (w.alive) w.worker.postMessage({ type: "open", ...files })
     for (const w of workers) give(w)
     finishIfIdle()
   })

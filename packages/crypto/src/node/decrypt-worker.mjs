@@ -1,10 +1,11 @@
 // Decrypts whole chunks of an encrypted model file for decryptModelFile's worker pool (decrypt-pool.ts), so each core
 // runs AES-256-GCM on a chunk of its own. Plain JS so it runs unchanged under node, tsx, vitest and the CLI bundle.
-// The pool posts {type: "open", inPath, outPath, key, pieceSize} once, then
+// Per file the pool posts {type: "open", inPath, outPath, key, pieceSize}, then chunks:
 //   {type: "chunk", index, at, length, iv, tag, plainAt} → {type: "done", index, ok} (ok false: the tag did not
 //     authenticate; the chunk's plaintext already written stays in the temp file the caller deletes)
 //                                                       | {type: "error", index, path, operation, message, code, eof}
-//   {type: "close"} → zeroes the key and buffer, closes both files and lets the thread end.
+//   {type: "shut"} → zeroes the key and buffer, closes both files → {type: "shut"}
+// and {type: "close"} lets the thread end (shutting first if needed).
 import { createDecipheriv } from "node:crypto"
 import { closeSync, openSync, readSync, writeSync } from "node:fs"
 import { parentPort } from "node:worker_threads"
@@ -31,6 +32,7 @@ const attempt = (path, operation, f) => {
 }
 
 const open = (m) => {
+  shut()
   const input = attempt(m.inPath, "open", () => openSync(m.inPath, "r"))
   const output = attempt(m.outPath, "open", () => openSync(m.outPath, "r+"))
   state = { inPath: m.inPath, outPath: m.outPath, key: m.key, buffer: new Uint8Array(m.pieceSize), input, output }
@@ -69,7 +71,7 @@ const decryptChunk = (s, m) => {
   }
 }
 
-const close = () => {
+const shut = () => {
   if (state === undefined) return
   state.key.fill(0)
   state.buffer.fill(0)
@@ -85,8 +87,13 @@ const close = () => {
 
 parentPort.on("message", (m) => {
   if (m.type === "close") {
-    close()
+    shut()
     parentPort.close()
+    return
+  }
+  if (m.type === "shut") {
+    shut()
+    parentPort.postMessage({ type: "shut" })
     return
   }
   try {

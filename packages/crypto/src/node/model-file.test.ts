@@ -285,6 +285,11 @@ describe("parallel decryption on worker threads", () => {
     expect(progress).toEqual([0, 1])
   })
 
+  it("another signer → ModelTagSignatureMismatch; the workers started early get no key and end", async () => {
+    const other = await run(encryptModel(plain, { key, teeKey: Redacted.make(account(2).privateKey), iv0, chunkSize }))
+    expect(await attempt(other, { threads: 2 })).toMatchObject({ _tag: "ModelTagSignatureMismatch" })
+  })
+
   it("two corrupted chunks → the lower one is reported", async () => {
     const e = await attempt(flip(flip(await sealed(), 1), 4), { threads: 3 })
     expect(e).toMatchObject({ _tag: "ModelChunkCorrupted", chunkIndex: 1 })

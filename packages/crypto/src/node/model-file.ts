@@ -185,61 +185,58 @@ const PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 const defaultThreads = (plainLength: number) =>
   plainLength < PARALLEL_MIN_BYTES ? 1 : Math.min(2, availableParallelism())
 
-/** Decrypts every chunk of `src` into `tempPath` on `threads` worker threads; same result as `decipherEffect`. */
+type DecryptPool = Effect.Success<ReturnType<typeof decryptPool>>
+
+/** Decrypts every chunk of `src` into `tempPath` on the pool's workers; same result as `decipherEffect`. */
 const decryptInWorkers = (
   src: SealedSource,
+  pool: DecryptPool,
   out: FileHandle,
   tempPath: string,
-  threads: number,
   progress: (index: number, written: number) => void,
 ) =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      const { layout } = src
-      // Full length up front: the workers then fill in place instead of each extending the file.
-      yield* io(tempPath, "truncate", () => out.truncate(layout.plainLength))
-      const pool = yield* decryptPool(
-        {
-          inPath: src.path,
-          outPath: tempPath,
-          fileLength: layout.fileLength,
-          key: src.key,
-          pieceSize: Math.min(WORKER_PIECE_SIZE, src.buffers[0].length),
-        },
-        threads,
-      )
-      const jobs = src.tags.map((tag, index) => ({
-        index,
-        at: layout.chunkOffset(index),
-        length: layout.chunkLength(index) - GCM_TAG_LENGTH,
-        iv: chunkIv(src.iv0, index),
-        tag,
-        plainAt: index * layout.chunkSize,
-      }))
-      const plainEnd = (i: number) => Math.min(layout.plainLength, (i + 1) * layout.chunkSize)
-      // Write-behind: flush finished chunks while the workers decrypt the next ones, so the final flush finds little.
-      let flushing: Promise<void> | undefined
-      let flushFailure: unknown
-      const flushBehind = () => {
-        flushing ??= out
-          .datasync()
-          .catch((cause: unknown) => {
-            flushFailure ??= cause
-          })
-          .finally(() => {
-            flushing = undefined
-          })
-      }
-      const failed = yield* pool.run(jobs, (i) => {
-        flushBehind()
-        progress(i, plainEnd(i))
-      })
-      yield* Effect.promise(() => flushing ?? Promise.resolve())
-      if (flushFailure !== undefined)
-        return yield* new ModelFileIoError({ path: tempPath, operation: "flush", cause: flushFailure })
-      return failed
-    }),
-  )
+  Effect.gen(function* () {
+    const { layout } = src
+    // Full length up front: the workers then fill in place instead of each extending the file.
+    yield* io(tempPath, "truncate", () => out.truncate(layout.plainLength))
+    const files = {
+      inPath: src.path,
+      outPath: tempPath,
+      fileLength: layout.fileLength,
+      key: src.key,
+      pieceSize: Math.min(WORKER_PIECE_SIZE, src.buffers[0].length),
+    }
+    const jobs = src.tags.map((tag, index) => ({
+      index,
+      at: layout.chunkOffset(index),
+      length: layout.chunkLength(index) - GCM_TAG_LENGTH,
+      iv: chunkIv(src.iv0, index),
+      tag,
+      plainAt: index * layout.chunkSize,
+    }))
+    const plainEnd = (i: number) => Math.min(layout.plainLength, (i + 1) * layout.chunkSize)
+    // Write-behind: flush finished chunks while the workers decrypt the next ones, so the final flush finds little.
+    let flushing: Promise<void> | undefined
+    let flushFailure: unknown
+    const flushBehind = () => {
+      flushing ??= out
+        .datasync()
+        .catch((cause: unknown) => {
+          flushFailure ??= cause
+        })
+        .finally(() => {
+          flushing = undefined
+        })
+    }
+    const failed = yield* pool.run(files, jobs, (i) => {
+      flushBehind()
+      progress(i, plainEnd(i))
+    })
+    yield* Effect.promise(() => flushing ?? Promise.resolve())
+    if (flushFailure !== undefined)
+      return yield* new ModelFileIoError({ path: tempPath, operation: "flush", cause: flushFailure })
+    return failed
+  })
 
 /**
  * Decrypts `inPath` to `outPath`. The tag signature is verified before any plaintext is written. On failure
@@ -278,6 +275,9 @@ export const decryptModelFile = (
         buffers: [new Uint8Array(bufferSize), new Uint8Array(bufferSize)],
       }
       const chunkDecrypts = (i: number) => Effect.map(decipherEffect(src, i, i + 1), (failed) => failed === undefined)
+      const threads = Math.min(n, options.threads ?? defaultThreads(layout.plainLength))
+      // Started now so that their start-up overlaps the signature check; they get no key or file before it passed.
+      const pool = threads > 1 ? yield* decryptPool(threads) : undefined
       // Signature first: nothing is decrypted to disk unless the expected TEE signed these tags.
       const signer = yield* verifyModelTagSignature(
         header.subarray(0, TAG_SIGNATURE_LENGTH),
@@ -288,12 +288,11 @@ export const decryptModelFile = (
 
       const progress = (i: number, written: number) =>
         options.onProgress?.({ chunkIndex: i, chunkCount: n, bytesDone: written, bytesTotal: layout.plainLength })
-      const threads = Math.min(n, options.threads ?? defaultThreads(layout.plainLength))
       yield* withAtomicOutput(outPath, (out, tempPath) =>
         Effect.gen(function* () {
           const failed =
-            threads > 1
-              ? yield* decryptInWorkers(src, out, tempPath, threads, progress)
+            pool !== undefined
+              ? yield* decryptInWorkers(src, pool, out, tempPath, progress)
               : yield* decipherEffect(src, 0, n, {
                   write: async (plain, position) => {
                     try {
