@@ -1,8 +1,9 @@
 /**
  * Decrypting a large encrypted model (default 1 GiB, `FT_BENCH_MIB` to change), produced by the emulator's encryptor
  * (crypto's `encryptModelFile`, 64 MiB chunks): the single decryptor, crypto's `decryptModelFile` that `decryptModel`
- * runs (Node decipher, 4 MiB pieces), against the official SDK's `aesGCMDecryptToFile`, each in its own process,
- * two interleaved rounds, best run kept.
+ * runs (chunks on two worker threads, Node decipher), against the official SDK's `aesGCMDecryptToFile`, each in its
+ * own process, two interleaved rounds, best run kept. Each child first warms the page pool (see decrypt-child.ts;
+ * `FT_BENCH_COLD=1` to measure without).
  * Targets: ≥ 1 GB/s of plaintext and peak RSS < 200 MB.
  */
 import { execFile } from "node:child_process"
@@ -98,7 +99,7 @@ const bytes = sizeMiB * MiB
 const mbps = (ms: number) => bytes / 1e6 / (ms / 1000)
 const sdkBest = best.get("sdk") === undefined ? undefined : Math.min(...(best.get("sdk")?.ms ?? []))
 const lines = [
-  `Decrypt a ${sizeMiB} MiB encrypted model (emulator encryptor: ${mbps(encryptMs).toFixed(0)} MB/s; in-memory AES-GCM ceiling on this machine: ${ceiling.toFixed(0)} MB/s)`,
+  `Decrypt a ${sizeMiB} MiB encrypted model, ${process.env.FT_BENCH_COLD === "1" ? "cold" : "warm"} page pool (emulator encryptor: ${mbps(encryptMs).toFixed(0)} MB/s; in-memory AES-GCM ceiling on this machine: ${ceiling.toFixed(0)} MB/s)`,
 ]
 const baseRss = best.get("baseline")?.rss ?? 0
 lines.push("impl     runs ms              best MB/s   vs SDK   peak RSS MB (over baseline)   output ok")
