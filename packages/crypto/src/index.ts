@@ -4,7 +4,7 @@
  * streaming keccak. Node file streaming lives in `@0g-compute/crypto/node`.
  */
 export type { AesGcmBackend } from "./aes-gcm.js"
-export { type BytesLike, toHex } from "./bytes.js"
+export { type BytesLike, concatBytes, toHex } from "./bytes.js"
 export * from "./ecies.js"
 export * from "./eip712.js"
 export * from "./errors.js"

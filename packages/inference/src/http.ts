@@ -4,6 +4,7 @@
  * error it describes (missing sub-account, insufficient balance, expired/revoked token…), else `ProviderHttpError`.
  */
 import { parseZGResult } from "@0g-compute/core"
+import { concatBytes } from "@0g-compute/crypto"
 import { Effect, Result, type Schema } from "effect"
 import { InferenceConfig } from "./config.js"
 import {
@@ -131,21 +132,12 @@ export const readAll = async (response: Response): Promise<Uint8Array> => {
   if (response.body === null) return new Uint8Array(0)
   const reader = response.body.getReader()
   const parts: Uint8Array[] = []
-  let total = 0
   for (;;) {
     const r = await reader.read()
     if (r.done) break
     parts.push(r.value)
-    total += r.value.length
   }
-  if (parts.length === 1) return parts[0] as Uint8Array
-  const out = new Uint8Array(total)
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
+  return parts.length === 1 ? (parts[0] as Uint8Array) : concatBytes(...parts)
 }
 
 /** Reads a response body as text with connection failures typed. */
