@@ -12,6 +12,7 @@ import {
   type Log,
   Network,
   parseEther,
+  type TransactionRequest,
   Wallet,
 } from "ethers"
 import { expect } from "vitest"
@@ -153,6 +154,17 @@ export interface Env {
   stop(): Promise<void>
 }
 
+/**
+ * Test wallets add 20 % to anvil's gas estimate, as the SDK's TxEngine does. Anvil returns the exact minimum for the
+ * block it estimated against; when the including block differs (its timestamp, which services store as `updatedAt`),
+ * that exact limit can run out: a service update reverted this way once on a loaded 2-core machine.
+ */
+class HeadroomWallet extends Wallet {
+  override async estimateGas(tx: TransactionRequest): Promise<bigint> {
+    return ((await super.estimateGas(tx)) * 6n) / 5n
+  }
+}
+
 export async function createEnv(): Promise<Env> {
   const anvil = await startAnvil()
   const addrs = await deployContracts({ rpcUrl: anvil.rpcUrl })
@@ -163,7 +175,7 @@ export async function createEnv(): Promise<Env> {
     cacheTimeout: -1,
   })
   const root = HDNodeWallet.fromPhrase(anvil_mnemonic(), undefined, "m/44'/60'/0'/0")
-  const w = Array.from({ length: 10 }, (_, i) => new Wallet(root.deriveChild(i).privateKey, provider))
+  const w = Array.from({ length: 10 }, (_, i) => new HeadroomWallet(root.deriveChild(i).privateKey, provider))
   const owner = w[0] as Wallet
   const rpc = <T>(method: string, params: unknown[] = []): Promise<T> => provider.send(method, params) as Promise<T>
   let snap: string | undefined
