@@ -8,10 +8,14 @@ import { type ContractAddresses, makeRpcProvider } from "@0g-compute/core"
 import { Context, Effect, Layer, Redacted } from "effect"
 import { Contract, NonceManager, parseEther, type TransactionResponse, Wallet } from "ethers"
 import { type DevnetAccount, type DevnetAccounts, deriveAccount, devnetAccounts, ROLES } from "./accounts.js"
+import {
+  type FineTuningProvider,
+  type FineTuningProviderOptions,
+  startFineTuningProvider,
+} from "./fine-tuning/index.js"
 import { startInferenceProvider } from "./inference/provider.js"
 import { DEVNET_INFERENCE_MODEL, DEVNET_PROVIDER_STAKE } from "./inference/register.js"
 import type { InferenceProvider, InferenceProviderOptions } from "./inference/types.js"
-import { type FineTuningProvider, type FineTuningProviderOptions, startFineTuningProvider } from "./fine-tuning/index.js"
 import { type StorageDevnet, type StorageDevnetOptions, startStorageDevnet } from "./storage/index.js"
 
 export { DEVNET_INFERENCE_MODEL, DEVNET_PROVIDER_STAKE }
@@ -147,7 +151,12 @@ export const startDevnet = async (options: DevnetOptions = {}): Promise<Devnet> 
         rpcUrl: anvil.rpcUrl,
         addresses,
         accounts,
-        ...(storage ? { storage: { indexerUrl: storage.indexerUrl, flowAddress: storage.flowAddress }, rootHash: "merkle" as const } : {}),
+        ...(storage
+          ? {
+              storage: { indexerUrl: storage.indexerUrl, flowAddress: storage.flowAddress },
+              rootHash: "merkle" as const,
+            }
+          : {}),
         ...(options.fineTuning === true ? {} : options.fineTuning),
       })
       const url = fineTuning.url

@@ -3,6 +3,7 @@
  * JSON. Connection failures are `ProviderUnreachable`; non-2xx answers are `ProviderHttpError` carrying the broker's
  * `{"error": "..."}` message, which callers refine into specific errors.
  */
+import { FINE_TUNING_PROGRESS, type FineTuningProgress } from "@0g-compute/core"
 import { Effect, Schema } from "effect"
 import { MalformedProviderResponse, ProviderHttpError, ProviderUnreachable } from "./errors.js"
 
@@ -107,19 +108,8 @@ export const DatasetUploadJson = Schema.Struct({
 })
 
 /** The progress values of the state machine (spec §6), in order; providers may add others. */
-export const TASK_PROGRESS = [
-  "Init",
-  "SettingUp",
-  "SetUp",
-  "Training",
-  "Trained",
-  "Delivering",
-  "Delivered",
-  "UserAcknowledged",
-  "Finished",
-  "Failed",
-] as const
-export type TaskProgress = (typeof TASK_PROGRESS)[number]
+export const TASK_PROGRESS = FINE_TUNING_PROGRESS
+export type TaskProgress = FineTuningProgress
 
 /** A task as the client sees it. Amounts and nonces are bigint. */
 export interface Task {

@@ -10,6 +10,7 @@
 import { EventEmitter } from "node:events"
 import { join } from "node:path"
 import { revertFromError } from "@0g-compute/contracts"
+import { FINE_TUNING_PROGRESS, type FineTuningProgress } from "@0g-compute/core"
 import { createTaskPreimage, recoverFineTuningSigner, toHex, wrapSecret } from "@0g-compute/crypto"
 import { Effect, type Redacted } from "effect"
 import type { ProviderChain, SettlementOutcome } from "./chain.js"
@@ -18,19 +19,8 @@ import type { StorageAccess } from "./storage.js"
 import { countTokens, type TrainingParams, trainNgramModel } from "./trainer.js"
 import type { EmulatedModel } from "./validation.js"
 
-export const PROGRESS_STATES = [
-  "Init",
-  "SettingUp",
-  "SetUp",
-  "Training",
-  "Trained",
-  "Delivering",
-  "Delivered",
-  "UserAcknowledged",
-  "Finished",
-  "Failed",
-] as const
-export type ProgressState = (typeof PROGRESS_STATES)[number]
+export const PROGRESS_STATES = FINE_TUNING_PROGRESS
+export type ProgressState = FineTuningProgress
 
 /** States counted by `GET /v1/task/pending` and blocking `wait: false` creations. */
 export const PENDING_STATES: ReadonlyArray<ProgressState> = ["Init", "SettingUp", "SetUp", "Training"]
