@@ -4,6 +4,7 @@ import { Redacted } from "effect"
 import { JsonRpcProvider, Wallet } from "ethers"
 import OpenAI from "openai"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { createBroker as createBrowserBroker, LedgerNotFound } from "./index.js"
 import { type Broker, createBroker } from "./node/index.js"
 
 describe("createBroker", () => {
@@ -59,5 +60,22 @@ describe("createBroker", () => {
       network: "mainnet",
     }).catch((e: unknown) => e)
     expect(err).toMatchObject({ _tag: "ChainMismatch", expected: 16661n, actual: 31337n })
+  })
+
+  it("the default (browser-safe) entry's createBroker gives ledger and inference for one signer", async () => {
+    const user = devnet.accounts.users[2]!
+    const light = await createBrowserBroker(new Wallet(Redacted.value(user.privateKey), provider), {
+      network: "devnet",
+    })
+    try {
+      expect(light.address).toBe(user.address)
+      expect(Object.keys(light).sort()).toEqual(["address", "close", "inference", "ledger"])
+      const err = await light.ledger.get().catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(LedgerNotFound)
+      const services = await light.inference.listAllServices()
+      expect(services.map((s) => s.provider)).toContain(devnet.inference[0]!.providerAddress)
+    } finally {
+      await light.close()
+    }
   })
 })

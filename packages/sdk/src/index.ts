@@ -1,7 +1,145 @@
 /**
- * @0g-compute/sdk — browser-safe entry. `createBroker` bundles the fine-tuning facade, which reads and writes files, so
- * it lives in `@0g-compute/sdk/node`; under Node (the `node` export condition) `@0g-compute/sdk` resolves to that entry.
- * In a browser, use the browser-safe entries of `@0g-compute/contracts` (ledger), `@0g-compute/inference` and
- * `@0g-compute/fine-tuning` directly.
+ * @0g-compute/sdk — the one import. This is the browser-safe entry (no `node:` imports): `createBroker` gives the
+ * ledger and inference parts. Under Node (the `node` export condition) `@0g-compute/sdk` resolves to
+ * `@0g-compute/sdk/node`, whose `createBroker` adds `.fineTuning` (it reads and writes files); everything else below
+ * is exported by both entries, as the same classes and functions as the underlying packages'.
  */
-export type { Broker, BrokerOptions } from "./node/index.js"
+
+// Every rejection of the SDK is an `Error` with a `_tag` and fields: test with `instanceof` or `_tag`; `isZgError`
+// tells ours from others. Errors that two packages name alike are prefixed here (same `_tag`, different class).
+
+// Ledger: `LedgerClient` (read-only without a signer) and its errors.
+export {
+  AdditionalInfoTooLong,
+  type AmountInput,
+  ContractRevert,
+  InvalidServiceType,
+  LedgerAlreadyExists,
+  LedgerClient,
+  type LedgerClientOptions,
+  type LedgerInfo,
+  type LedgerLimits,
+  LedgerNotEmpty,
+  LedgerNotFound,
+  ProviderIsSelf,
+  type RefundInfo,
+  RefundWouldStrand,
+  SERVICE_TYPES,
+  ServiceNotRegistered,
+  type ServiceType,
+  type SubAccount,
+  TransactionReverted,
+  TransactionTimeout,
+  type TxEngineOptions,
+  type TxResult,
+} from "@0g-compute/contracts"
+// Core: amounts (1 0G = 10^18 neuron; `parseZG` here is the throwing form, core's `parseZGSync`: "1.5" →
+// 1500000000000000000n or throws InvalidAmount), network presets, the shared errors.
+export {
+  BelowMinimum,
+  ChainMismatch,
+  ConnectionRequired,
+  type ContractAddresses,
+  formatZG,
+  InsufficientBalance,
+  InvalidAddress,
+  InvalidAmount,
+  InvalidPrivateKey,
+  isNetworkName,
+  isZgError,
+  MalformedData,
+  NETWORK_NAMES,
+  NETWORKS,
+  NEURON_PER_ZG,
+  type NetworkName,
+  type NetworkPreset,
+  ProviderHttpError,
+  parseZGSync as parseZG,
+  RpcError,
+  SignerRequired,
+  UnknownChainId,
+  UnknownNetwork,
+  ZG_DECIMALS,
+  type ZgError,
+} from "@0g-compute/core"
+// Fine-tuning errors and training defaults (the file-based client is in `@0g-compute/sdk/node`).
+export {
+  DatasetNotFound,
+  DEFAULT_TRAINING_PARAMS,
+  DeliverableNotFound,
+  DeliverablePenalized,
+  FineTuningServiceNotFound,
+  InsufficientFunds,
+  LocalFileError,
+  MalformedProviderResponse as FineTuningMalformedProviderResponse,
+  MalformedTrainingConfig,
+  ModelFileTampered,
+  ModelRootMismatch,
+  PipelineStateMismatch,
+  PreviousDeliverableUnacknowledged,
+  PrivateKeyRequired,
+  ProviderBusy,
+  ProviderNotAcknowledged as FineTuningProviderNotAcknowledged,
+  ProviderNotVetted,
+  ProviderUnreachable as FineTuningProviderUnreachable,
+  QuoteInvalid,
+  QuoteSignerMismatch,
+  SecretNotReleased,
+  StorageTransferFailed,
+  TaskFailed,
+  TaskNotCancellable,
+  TaskNotFound,
+  type TrainingParams,
+  UnfinishedTask,
+  UnknownModel,
+  WrongDecryptionKey,
+  WrongTagSignature,
+} from "@0g-compute/fine-tuning"
+// Inference: the clients, the read-only reader (no key), its errors.
+export {
+  type AcknowledgeResult,
+  ApiKeyIdsExhausted,
+  ApiKeyIdUnavailable,
+  AttestationRejected,
+  type AttestationReport,
+  type AutoTopUp,
+  CollateralUnavailable,
+  createInferenceClient,
+  createInferenceReader,
+  type EnsureResult,
+  type FundingPolicy,
+  type FundingStatus,
+  type InferenceClient,
+  type InferenceReader,
+  InsufficientSubAccountBalance,
+  KeyStoreError,
+  MalformedProviderResponse,
+  MalformedResponseSignature,
+  type ModelCatalog,
+  ProviderNotAcknowledged,
+  ProviderStreamFailed,
+  ProviderUnreachable,
+  RequestAltered,
+  ResponseBindingUnknown,
+  ResponseSignatureMissing,
+  ResponseTampered,
+  ServiceNotFound,
+  ServiceNotVerifiable,
+  type ServiceView,
+  SubAccountMissing,
+  TokenExpired,
+  TokenRejected,
+  TokenRevoked,
+  type TopUpOptions,
+  UnsupportedRequest,
+  UrlNotForProvider,
+  type UsageRecord,
+  type UsageSummary,
+  WrongResponseSigner,
+} from "@0g-compute/inference"
+// The broker: ledger + inference for one signer.
+export {
+  type BrowserBroker as Broker,
+  type BrowserBrokerOptions as BrokerOptions,
+  createBrowserBroker as createBroker,
+} from "./broker.js"
