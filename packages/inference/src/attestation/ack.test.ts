@@ -3,6 +3,7 @@
  * JSON-level checks pass, the hardware checks are "devnet", never "pass"), a provider is refused without an opt-in,
  * and the user-level acknowledgement ends up on chain by the cheapest honest route.
  */
+import { createHash } from "node:crypto"
 import { inferenceServing } from "@0g-compute/contracts"
 import { type Devnet, type InferenceProvider, startInferenceProvider } from "@0g-compute/devnet"
 import { Redacted } from "effect"
@@ -42,6 +43,38 @@ describe("attestation report of a devnet provider", () => {
     expect(report.checks.gpuEvidence.status).toBe("skipped")
     expect(report.failed).toEqual(["quoteSignature", "eventLogReplay"])
     expect(report.tdx).toBeUndefined()
+    expect(report.chainId).toBe(31337n)
+    expect(report.checks.composePinned.status).toBe("unpinned")
+    expect(report.checks.imagePinned.status).toBe("unpinned")
+  })
+})
+
+describe("measurement pins against the devnet provider", () => {
+  const servedComposeHash = async () => {
+    const quote = (await (await fetch(`${provider.url}/v1/quote`)).json()) as { tcb_info: { app_compose: string } }
+    return createHash("sha256").update(quote.tcb_info.app_compose).digest("hex")
+  }
+
+  it("the served compose hash and image pass their pins", async () => {
+    const report = await user.client.attestationReport(provider.providerAddress, {
+      expectComposeHash: await servedComposeHash(),
+      expectImage: "0g-devnet/inference-emulator:local",
+    })
+    expect(report.checks.composePinned.status).toBe("pass")
+    expect(report.checks.imagePinned.status).toBe("pass")
+    expect(report.verdict).toBe("devnet")
+  })
+
+  it("a different pin refuses the acknowledgement whatever the opt-ins, and nothing is sent", async () => {
+    const nonce = await user.provider.getTransactionCount(user.address)
+    const all = { allowDevnet: true, allowUnverified: true, fund: "1" }
+    await expect(
+      user.client.acknowledge(provider.providerAddress, { ...all, expectComposeHash: "11".repeat(32) }),
+    ).rejects.toMatchObject({ _tag: "AttestationRefused", reason: "compose-hash-mismatch" })
+    await expect(
+      user.client.acknowledge(provider.providerAddress, { ...all, expectImage: `sha256:${"22".repeat(32)}` }),
+    ).rejects.toMatchObject({ _tag: "AttestationRefused", reason: "image-mismatch" })
+    expect(await user.provider.getTransactionCount(user.address)).toBe(nonce)
   })
 })
 

@@ -111,7 +111,12 @@ export const signerInReportData = (reportData: Uint8Array): string | undefined =
 const digest = (algorithm: "SHA-256" | "SHA-384", data: Uint8Array) =>
   Effect.promise(async () => new Uint8Array(await globalThis.crypto.subtle.digest(algorithm, data as BufferSource)))
 
-export type JsonCheck = { readonly status: "pass" | "fail" | "skipped"; readonly detail: string }
+export type JsonCheck = {
+  readonly status: "pass" | "fail" | "skipped"
+  readonly detail: string
+  /** The compose hash the check proved (set only when it passed). */
+  readonly hash?: string
+}
 
 /** sha256(app_compose) must equal the payload of the `compose-hash` event. */
 export const checkComposeHash = (q: ParsedQuote, teeVerifier: string): Effect.Effect<JsonCheck> =>
@@ -125,7 +130,7 @@ export const checkComposeHash = (q: ParsedQuote, teeVerifier: string): Effect.Ef
       return { status: "fail", detail: "no compose-hash event in the event log" } as const
     const actual = toHexString(yield* digest("SHA-256", new TextEncoder().encode(q.appCompose)))
     return actual === event.eventPayload.toLowerCase()
-      ? ({ status: "pass", detail: `sha256(app_compose) = ${actual}` } as const)
+      ? ({ status: "pass", detail: `sha256(app_compose) = ${actual}`, hash: actual } as const)
       : ({ status: "fail", detail: `sha256(app_compose) = ${actual}, event log says ${event.eventPayload}` } as const)
   })
 

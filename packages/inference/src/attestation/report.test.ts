@@ -6,8 +6,9 @@ import { createHash } from "node:crypto"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import type { QuoteBody } from "../schemas.js"
+import { composeImages } from "./pins.js"
 import { parseQuoteBody, replayRtmr3, signerInReportData } from "./quote.js"
-import { assessQuote } from "./report.js"
+import { type AttestationOptions, assessQuote, reportAccepted, reportRefusal } from "./report.js"
 
 const signer = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 const service = {
@@ -30,8 +31,10 @@ const devnetQuote = (over: Partial<QuoteBody> = {}): QuoteBody => ({
   tcb_info: JSON.stringify({ app_compose: compose }),
   ...over,
 })
-const assess = (body: QuoteBody) =>
-  Effect.runPromise(assessQuote(service, { body }, { pccsUrl: "http://127.0.0.1:9", fetchedAt: 1 }))
+const assess = (body: QuoteBody, options: AttestationOptions & { chainId?: bigint | undefined } = {}) =>
+  Effect.runPromise(
+    assessQuote(service, { body }, { chainId: 31337n, ...options, pccsUrl: "http://127.0.0.1:9", fetchedAt: 1 }),
+  )
 
 describe("JSON-level checks", () => {
   it("a consistent devnet quote has verdict devnet", async () => {
@@ -75,6 +78,98 @@ describe("JSON-level checks", () => {
   it("reads a 42-byte report_data without padding (the broker mock) and rejects non-addresses", () => {
     expect(signerInReportData(new TextEncoder().encode(signer))).toBe(signer)
     expect(signerInReportData(new Uint8Array(64).fill(0x41))).toBeUndefined()
+  })
+})
+
+describe("devnet quotes are for the devnet chain only", () => {
+  it("on chain 31337 a devnet quote is a devnet verdict that allowDevnet accepts", async () => {
+    const r = await assess(devnetQuote())
+    expect(r.chainId).toBe(31337n)
+    expect(reportRefusal(r)).toBeUndefined()
+    expect(reportAccepted(r, { allowDevnet: true })).toBe(true)
+  })
+
+  it("on any other chain (or an unknown one) it fails and no opt-in accepts it", async () => {
+    for (const chainId of [16661n, 16602n, undefined]) {
+      const r = await assess(devnetQuote(), { chainId })
+      expect(r.checks.quoteSignature).toMatchObject({ status: "fail", detail: expect.stringMatching(/only on/) })
+      expect(r.verdict).toBe("unverified")
+      expect(reportRefusal(r)).toMatchObject({ _tag: "AttestationRefused", reason: "devnet-quote-off-devnet" })
+      expect(reportAccepted(r, { allowDevnet: true, allowUnverified: true })).toBe(false)
+    }
+  })
+})
+
+describe("measurement pins", () => {
+  const digest = "ab".repeat(32)
+  const dstackCompose = JSON.stringify({
+    manifest_version: 2,
+    docker_compose_file: `services:\n  vllm:\n    image: "vllm/vllm@sha256:${digest}"\n  proxy:\n    image: nginx:1.27\n`,
+  })
+  const dstackQuote = devnetQuote({
+    event_log: [
+      { imr: 3, event: "compose-hash", event_payload: createHash("sha256").update(dstackCompose).digest("hex") },
+    ],
+    tcb_info: { app_compose: dstackCompose },
+  })
+
+  it("nothing pinned: both pins say unpinned and fail nothing", async () => {
+    const r = await assess(devnetQuote())
+    expect(r.checks.composePinned.status).toBe("unpinned")
+    expect(r.checks.imagePinned.status).toBe("unpinned")
+    expect(r.failed).toEqual(["quoteSignature", "eventLogReplay"])
+  })
+
+  it("a pinned compose hash passes when the proven hash equals it (any case, 0x or sha256: prefix)", async () => {
+    for (const pin of [composeHash, `0x${composeHash.toUpperCase()}`, `sha256:${composeHash}`]) {
+      const r = await assess(devnetQuote(), { expectComposeHash: pin })
+      expect(r.checks.composePinned.status).toBe("pass")
+      expect(reportRefusal(r)).toBeUndefined()
+    }
+  })
+
+  it("a different compose hash is refused even with allowUnverified", async () => {
+    const r = await assess(devnetQuote(), { expectComposeHash: "00".repeat(32) })
+    expect(r.checks.composePinned.status).toBe("fail")
+    expect(r.failed).toContain("composePinned")
+    expect(reportRefusal(r)).toMatchObject({ reason: "compose-hash-mismatch" })
+    expect(reportAccepted(r, { allowDevnet: true, allowUnverified: true })).toBe(false)
+  })
+
+  it("a compose the quote does not prove cannot satisfy a pin, even when the event log names the pinned hash", async () => {
+    // The event log claims composeHash, but app_compose was swapped: the compose check fails, so does the pin.
+    const r = await assess(devnetQuote({ tcb_info: { app_compose: `${compose} ` } }), {
+      expectComposeHash: composeHash,
+    })
+    expect(r.checks.composePinned.status).toBe("fail")
+    expect(reportRefusal(r)?.reason).toBe("compose-hash-mismatch")
+  })
+
+  it("reads image references from a dstack compose and a JSON compose", () => {
+    expect(composeImages(dstackCompose)).toEqual([`vllm/vllm@sha256:${digest}`, "nginx:1.27"])
+    expect(composeImages(JSON.stringify({ services: { a: { image: "x/y:1" } } }))).toEqual(["x/y:1"])
+  })
+
+  it("a pinned image digest passes when the proven compose runs it, and is refused otherwise", async () => {
+    const ok = await assess(dstackQuote, { expectImage: `sha256:${digest}` })
+    expect(ok.checks.imagePinned).toMatchObject({ status: "pass", detail: expect.stringContaining("vllm/vllm@") })
+    expect((await assess(dstackQuote, { expectImage: digest.toUpperCase() })).checks.imagePinned.status).toBe("pass")
+    expect((await assess(dstackQuote, { expectImage: "nginx:1.27" })).checks.imagePinned.status).toBe("pass")
+    const bad = await assess(dstackQuote, { expectImage: `sha256:${"cd".repeat(32)}` })
+    expect(bad.checks.imagePinned.status).toBe("fail")
+    expect(reportRefusal(bad)).toMatchObject({ reason: "image-mismatch" })
+    expect(reportAccepted(bad, { allowUnverified: true })).toBe(false)
+  })
+
+  it("an unreachable quote fails a pin, and says unpinned otherwise", async () => {
+    const opts = { chainId: 31337n, pccsUrl: "http://127.0.0.1:9", fetchedAt: 1 }
+    const pinned = await Effect.runPromise(
+      assessQuote(service, { error: "down" }, { ...opts, expectComposeHash: composeHash }),
+    )
+    expect(pinned.checks.composePinned.status).toBe("fail")
+    expect(pinned.failed).toContain("composePinned")
+    const bare = await Effect.runPromise(assessQuote(service, { error: "down" }, opts))
+    expect(bare.checks.imagePinned.status).toBe("unpinned")
   })
 })
 

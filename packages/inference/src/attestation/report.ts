@@ -8,17 +8,30 @@
  * - quoteSignature  — the TDX quote verifies with DCAP against Intel's root CA and acceptable TCB; a devnet quote is
  *                     reported as "devnet", never as verified hardware;
  * - eventLogReplay  — the runtime events replay to the quote's RTMR3 (binds the compose hash to the hardware);
- * - gpuEvidence     — NVIDIA evidence is reported as present/absent only (not verified here).
+ * - gpuEvidence     — NVIDIA evidence is reported as present/absent only (not verified here);
+ * - composePinned / imagePinned — the proven compose hash / the images of the proven compose against what the user
+ *                     pinned; "unpinned" when nothing was pinned.
+ *
+ * A devnet quote counts as "devnet" only on the local devnet chain (31337); anywhere else it fails. A failed pin or a
+ * devnet quote off the devnet is refused whatever the caller opted in to (`reportRefusal`).
  */
 import { Effect } from "effect"
 import type { CollateralUnavailable, MalformedProviderResponse, ProviderUnreachable } from "../errors.js"
 import { type ProviderRejection, providerJson } from "../http.js"
 import { QuoteBody } from "../schemas.js"
 import type { ServiceView } from "../service-view.js"
+import {
+  AttestationRefused,
+  checkComposePin,
+  checkImagePin,
+  DEVNET_CHAIN_ID,
+  devnetChainAllowed,
+  type MeasurementPins,
+} from "./pins.js"
 import { checkComposeHash, parseQuoteBody, replayRtmr3, signerInReportData, toHexString } from "./quote.js"
 import { type TdxVerification, type VerifyTdxOptions, verifyTdxQuote } from "./tdx.js"
 
-export type CheckStatus = "pass" | "fail" | "devnet" | "skipped"
+export type CheckStatus = "pass" | "fail" | "devnet" | "skipped" | "unpinned"
 
 export interface AttestationCheck {
   readonly status: CheckStatus
@@ -32,6 +45,8 @@ export const CHECK_NAMES = [
   "quoteSignature",
   "eventLogReplay",
   "gpuEvidence",
+  "composePinned",
+  "imagePinned",
 ] as const
 export type CheckName = (typeof CHECK_NAMES)[number]
 
@@ -39,6 +54,8 @@ export interface AttestationReport {
   readonly provider: string
   readonly url: string
   readonly teeSignerAddress: string
+  /** The chain the provider was read from (a devnet quote is acceptable only on 31337). */
+  readonly chainId: bigint | undefined
   /** What the quote is: a devnet emulation, a TDX hardware quote, the broker's mock, or nothing usable. */
   readonly environment: "devnet" | "tdx" | "mock" | "none"
   readonly checks: Readonly<Record<CheckName, AttestationCheck>>
@@ -55,22 +72,36 @@ export interface AttestationReport {
   readonly fetchedAt: number
 }
 
-export interface AttestationOptions extends Omit<VerifyTdxOptions, "pccsUrl"> {
+export interface AttestationOptions extends Omit<VerifyTdxOptions, "pccsUrl">, MeasurementPins {
   readonly pccsUrl?: string
+}
+
+type AssessOptions = AttestationOptions & {
+  readonly pccsUrl: string
+  readonly fetchedAt: number
+  /** The chain the service was read from; unknown counts as "not the devnet". */
+  readonly chainId?: bigint | undefined
 }
 
 type ServiceFacts = Pick<ServiceView, "provider" | "url" | "teeSignerAddress" | "teeVerifier">
 
 const check = (status: CheckStatus, detail: string): AttestationCheck => ({ status, detail })
+const pinNoQuote = (pin: string | undefined) =>
+  pin ? check("fail", `pinned ${pin}, but there is no quote`) : check("unpinned", "nothing pinned")
 
 /** Builds the report from a quote body (or the reason it could not be fetched). Pure apart from hashing and DCAP. */
 export const assessQuote = (
   service: ServiceFacts,
   fetched: { readonly body: QuoteBody } | { readonly error: string },
-  options: AttestationOptions & { readonly pccsUrl: string; readonly fetchedAt: number },
+  options: AssessOptions,
 ): Effect.Effect<AttestationReport> =>
   Effect.gen(function* () {
-    const base = { provider: service.provider, url: service.url, teeSignerAddress: service.teeSignerAddress }
+    const base = {
+      provider: service.provider,
+      url: service.url,
+      teeSignerAddress: service.teeSignerAddress,
+      chainId: options.chainId,
+    }
     if ("error" in fetched) {
       const no = check("fail", "no quote")
       return {
@@ -83,10 +114,20 @@ export const assessQuote = (
           quoteSignature: no,
           eventLogReplay: no,
           gpuEvidence: check("skipped", "no quote"),
+          composePinned: pinNoQuote(options.expectComposeHash),
+          imagePinned: pinNoQuote(options.expectImage),
         },
         tdx: undefined,
         verdict: "unverified",
-        failed: ["quoteFetched", "signerBound", "composeHash", "quoteSignature", "eventLogReplay"],
+        failed: [
+          "quoteFetched",
+          "signerBound",
+          "composeHash",
+          "quoteSignature",
+          "eventLogReplay",
+          ...(options.expectComposeHash ? (["composePinned"] as const) : []),
+          ...(options.expectImage ? (["imagePinned"] as const) : []),
+        ],
         fetchedAt: options.fetchedAt,
       } satisfies AttestationReport
     }
@@ -95,7 +136,14 @@ export const assessQuote = (
 
     let tdx: TdxVerification | undefined
     let quoteSignature: AttestationCheck
-    if (environment === "devnet") quoteSignature = check("devnet", "devnet quote: emulated, not signed by TEE hardware")
+    const devnetHere = devnetChainAllowed(options.chainId)
+    if (environment === "devnet" && !devnetHere)
+      quoteSignature = check(
+        "fail",
+        `devnet quote on chain ${options.chainId ?? "unknown"}: accepted only on the local devnet (chain ${DEVNET_CHAIN_ID})`,
+      )
+    else if (environment === "devnet")
+      quoteSignature = check("devnet", "devnet quote: emulated, not signed by TEE hardware")
     else if (environment === "mock") quoteSignature = check("fail", "broker mock quote: not a hardware quote")
     else if (environment === "none" || q.quoteBytes === undefined)
       quoteSignature = check("fail", "no TDX quote in the response")
@@ -142,7 +190,9 @@ export const assessQuote = (
     const composeHash = check(compose.status, compose.detail)
 
     let eventLogReplay: AttestationCheck
-    if (environment === "devnet") eventLogReplay = check("devnet", "devnet quote: no hardware RTMR3 to replay against")
+    if (environment === "devnet" && !devnetHere) eventLogReplay = check("fail", "devnet quote off the devnet chain")
+    else if (environment === "devnet")
+      eventLogReplay = check("devnet", "devnet quote: no hardware RTMR3 to replay against")
     else if (verified === undefined) eventLogReplay = check("fail", "no verified hardware quote to replay against")
     else if (service.teeVerifier !== "dstack") eventLogReplay = check("skipped", `TEEVerifier ${service.teeVerifier}`)
     else {
@@ -164,6 +214,11 @@ export const assessQuote = (
       ? check("skipped", "NVIDIA evidence present; not verified by this client")
       : check("skipped", "no GPU evidence")
 
+    // A pin is checked against what the quote proves: the compose hash only when the compose check passed.
+    const proven = compose.status === "pass" ? compose.hash : undefined
+    const composePinned = checkComposePin(options.expectComposeHash, proven)
+    const imagePinned = checkImagePin(options.expectImage, q, proven !== undefined)
+
     const checks = {
       quoteFetched: check("pass", "quote JSON received"),
       signerBound,
@@ -171,6 +226,8 @@ export const assessQuote = (
       quoteSignature,
       eventLogReplay,
       gpuEvidence,
+      composePinned: check(composePinned.status, composePinned.detail),
+      imagePinned: check(imagePinned.status, imagePinned.detail),
     }
     const required: ReadonlyArray<CheckName> = [
       "quoteFetched",
@@ -178,8 +235,12 @@ export const assessQuote = (
       "composeHash",
       "quoteSignature",
       "eventLogReplay",
+      "composePinned",
+      "imagePinned",
     ]
-    const failed = required.filter((n) => checks[n].status !== "pass" && checks[n].status !== "skipped")
+    const failed = required.filter(
+      (n) => checks[n].status !== "pass" && checks[n].status !== "skipped" && checks[n].status !== "unpinned",
+    )
     const verdict =
       failed.length === 0
         ? "verified"
@@ -200,21 +261,42 @@ export const assessQuote = (
 export type QuoteFetchError = ProviderUnreachable | ProviderRejection | MalformedProviderResponse
 
 /** Fetches `GET {url}/v1/quote` and assesses it. Fetch failures become a failed `quoteFetched` check. */
-export const attestService = (
-  service: ServiceFacts,
-  options: AttestationOptions & { readonly pccsUrl: string; readonly fetchedAt: number },
-): Effect.Effect<AttestationReport> =>
+export const attestService = (service: ServiceFacts, options: AssessOptions): Effect.Effect<AttestationReport> =>
   providerJson({ provider: service.provider, url: `${service.url}/v1/quote` }, QuoteBody, "attestation quote").pipe(
     Effect.map((body) => ({ body }) as const),
-    Effect.catch((e: QuoteFetchError) => Effect.succeed({ error: e.message } as const)),
+    Effect.catch((e: { readonly message: string }) => Effect.succeed({ error: e.message } as const)),
     Effect.flatMap((fetched) => assessQuote(service, fetched, options)),
   )
 
-/** Whether a report is acceptable under the caller's opt-ins. */
+/** What no opt-in waives: a devnet quote off the devnet chain, a pinned measurement that differs. */
+export const reportRefusal = (report: AttestationReport): AttestationRefused | undefined => {
+  if (report.environment === "devnet" && !devnetChainAllowed(report.chainId))
+    return new AttestationRefused({
+      provider: report.provider,
+      reason: "devnet-quote-off-devnet",
+      detail: `it serves a devnet (emulated) quote on chain ${report.chainId ?? "unknown"}; devnet quotes are accepted only on chain ${DEVNET_CHAIN_ID}`,
+    })
+  if (report.checks.composePinned.status === "fail")
+    return new AttestationRefused({
+      provider: report.provider,
+      reason: "compose-hash-mismatch",
+      detail: report.checks.composePinned.detail,
+    })
+  if (report.checks.imagePinned.status === "fail")
+    return new AttestationRefused({
+      provider: report.provider,
+      reason: "image-mismatch",
+      detail: report.checks.imagePinned.detail,
+    })
+  return undefined
+}
+
+/** Whether a report is acceptable under the caller's opt-ins (never when `reportRefusal` names a refusal). */
 export const reportAccepted = (
   report: AttestationReport,
   options: { readonly allowDevnet?: boolean; readonly allowUnverified?: boolean },
 ): boolean =>
-  report.verdict === "verified" ||
-  options.allowUnverified === true ||
-  (report.verdict === "devnet" && options.allowDevnet === true)
+  reportRefusal(report) === undefined &&
+  (report.verdict === "verified" ||
+    options.allowUnverified === true ||
+    (report.verdict === "devnet" && options.allowDevnet === true))

@@ -21,10 +21,17 @@ import { readAccount } from "../chain-reads.js"
 import { InferenceConfig } from "../config.js"
 import { Directory, type LookupError } from "../directory.js"
 import { AttestationRejected, ProviderNotAcknowledged, SubAccountMissing } from "../errors.js"
-import { type AttestationOptions, type AttestationReport, attestService, reportAccepted } from "./report.js"
+import type { AttestationRefused } from "./pins.js"
+import {
+  type AttestationOptions,
+  type AttestationReport,
+  attestService,
+  reportAccepted,
+  reportRefusal,
+} from "./report.js"
 
 export interface AcknowledgeOptions extends AttestationOptions {
-  /** Accept a devnet quote whose JSON-level checks pass. */
+  /** Accept a devnet quote whose JSON-level checks pass (on the local devnet chain 31337 only). */
   readonly allowDevnet?: boolean
   /** Accept a provider whatever its report says. The report is still returned. */
   readonly allowUnverified?: boolean
@@ -51,6 +58,7 @@ export interface AttestationShape {
     AcknowledgeResult,
     | LookupError
     | AttestationRejected
+    | AttestationRefused
     | ProviderNotAcknowledged
     | SubAccountMissing
     | SignerRequired
@@ -70,14 +78,14 @@ export class Attestation extends Context.Service<Attestation, AttestationShape>(
       const wallet = yield* Wallet
       const ledger = yield* Ledger
       const tx = yield* TxEngine
-      return makeAttestation(directory, { chain, wallet, ledger, tx })
+      return makeAttestation(directory, chain.chainId, { chain, wallet, ledger, tx })
     }),
   )
-  /** Reports only (`acknowledge` then fails with `SignerRequired`); needs `Directory`. */
+  /** Reports only (`acknowledge` then fails with `SignerRequired`); needs `Directory` and `Chain`. */
   static readonly layerReadOnly = Layer.effect(
     Attestation,
     Effect.gen(function* () {
-      return makeAttestation(yield* Directory, undefined)
+      return makeAttestation(yield* Directory, (yield* Chain).chainId, undefined)
     }),
   )
 }
@@ -89,12 +97,21 @@ interface Writer {
   readonly tx: TxEngine["Service"]
 }
 
-export const makeAttestation = (directory: Directory["Service"], writer: Writer | undefined): AttestationShape => {
+export const makeAttestation = (
+  directory: Directory["Service"],
+  chainId: bigint,
+  writer: Writer | undefined,
+): AttestationShape => {
   const report = Effect.fn("Attestation.report")(function* (provider: string, options: AttestationOptions = {}) {
     const service = yield* directory.get(provider)
     const config = yield* InferenceConfig
     const fetchedAt = yield* Clock.currentTimeMillis
-    return yield* attestService(service, { ...options, pccsUrl: options.pccsUrl ?? config.pccsUrl, fetchedAt })
+    return yield* attestService(service, {
+      ...options,
+      pccsUrl: options.pccsUrl ?? config.pccsUrl,
+      fetchedAt,
+      chainId,
+    })
   })
 
   const acknowledge = Effect.fn("Attestation.acknowledge")(function* (
@@ -102,6 +119,8 @@ export const makeAttestation = (directory: Directory["Service"], writer: Writer 
     options: AcknowledgeOptions = {},
   ) {
     const r = yield* report(provider, options)
+    const refusal = reportRefusal(r)
+    if (refusal !== undefined) return yield* refusal
     if (!reportAccepted(r, options)) return yield* new AttestationRejected({ provider: r.provider, failed: r.failed })
     const service = yield* directory.cached(r.provider)
     if (!service.teeSignerAcknowledged) {
