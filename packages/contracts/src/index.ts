@@ -6,6 +6,14 @@
 export * from "./clients.js"
 export * from "./errors.js"
 export * from "./generated/index.js"
+export {
+  entryOf,
+  type JournalEntry,
+  type JournalOutcome,
+  memoryTxJournal,
+  TxJournal,
+  type TxJournalShape,
+} from "./journal.js"
 export { type AmountInput, LedgerClient, type LedgerClientOptions, ledgerLayerFromOptions } from "./ledger/facade.js"
 export { Ledger, type LedgerShape, makeLedger } from "./ledger/service.js"
 export {
@@ -21,7 +29,11 @@ export {
 export { decodeRevertData, extractRevertData, isRevert, revertFromError } from "./revert.js"
 export { CUSTOM_ERROR_MESSAGES, type CustomErrorArgs, type CustomErrorName, describeRevert } from "./revert-messages.js"
 export {
+  defaultIntent,
   makeTxEngine,
+  type PendingIntent,
+  type ReplaceResult,
+  type TxControlError,
   TxEngine,
   type TxEngineOptions,
   type TxEngineShape,
@@ -29,4 +41,14 @@ export {
   type TxRequest,
   type TxResult,
 } from "./tx/engine.js"
-export { bumpFees, classifySendError, type Fees, withHeadroom } from "./tx/fees.js"
+export {
+  GasPriceAboveMax,
+  NonceConsumed,
+  NotOwnTransaction,
+  PendingIntentExists,
+  TransactionAlreadyMined,
+  TransactionNotFound,
+  TransactionOutcomeUnknown,
+  TxJournalError,
+} from "./tx/errors.js"
+export { bumpFees, capFees, classifySendError, type Fees, replacementFees, withHeadroom } from "./tx/fees.js"

@@ -67,10 +67,21 @@ export const makeWrites = ({ chain, writer, limits, service, ledgerOf }: WriteDe
       Option.isSome(l) ? Effect.succeed(l.value) : Effect.fail(new LedgerNotFound({ user })),
     )
 
-  /** Builds calldata with the typed client, sends it, and names the two ledger reverts like the preflight does. */
-  const send = (w: Writer, user: string, populate: () => Promise<ContractTransaction>, value = 0n) =>
+  /**
+   * Builds calldata with the typed client, sends it as the intent `ledger.<op>:<args>` (a re-run while an
+   * earlier one is unresolved settles that one), and names the two ledger reverts like the preflight does.
+   */
+  const send = (w: Writer, user: string, intent: string, populate: () => Promise<ContractTransaction>, value = 0n) =>
     Effect.promise(populate).pipe(
-      Effect.flatMap((t) => w.tx.send({ to: chain.contracts.ledger, data: t.data, value, contract: "LedgerManager" })),
+      Effect.flatMap((t) =>
+        w.tx.send({
+          to: chain.contracts.ledger,
+          data: t.data,
+          value,
+          contract: "LedgerManager",
+          intent: `ledger.${intent}`,
+        }),
+      ),
       Effect.catchIf(
         (e) => e._tag === "ContractRevert" && (e.error === "LedgerNotExists" || e.error === "LedgerExists"),
         (e) =>
@@ -94,7 +105,13 @@ export const makeWrites = ({ chain, writer, limits, service, ledgerOf }: WriteDe
     if (amount < lim.minAccountBalance) {
       return yield* new BelowMinimum({ what: "Initial ledger deposit", amount, minimum: lim.minAccountBalance })
     }
-    return yield* send(w, w.address, () => lm.addLedger.populateTransaction(additionalInfo), amount)
+    return yield* send(
+      w,
+      w.address,
+      `add:${w.address}:${amount}`,
+      () => lm.addLedger.populateTransaction(additionalInfo),
+      amount,
+    )
   })
 
   /** Deposits create a missing ledger, which then needs MIN_ACCOUNT_BALANCE. */
@@ -115,7 +132,13 @@ export const makeWrites = ({ chain, writer, limits, service, ledgerOf }: WriteDe
   const deposit = Effect.fn("Ledger.deposit")(function* (amount: bigint) {
     const w = yield* signer("ledger deposit")
     yield* depositPreflight(w.address, amount)
-    return yield* send(w, w.address, () => lm.depositFund.populateTransaction(), amount)
+    return yield* send(
+      w,
+      w.address,
+      `deposit:${w.address}:${amount}`,
+      () => lm.depositFund.populateTransaction(),
+      amount,
+    )
   })
 
   const depositFor = Effect.fn("Ledger.depositFor")(function* (recipient: string, amount: bigint) {
@@ -123,7 +146,7 @@ export const makeWrites = ({ chain, writer, limits, service, ledgerOf }: WriteDe
     const to = yield* parseAddress(recipient)
     if (to === ZeroAddress) return yield* new InvalidAddress({ input: recipient })
     yield* depositPreflight(to, amount)
-    return yield* send(w, to, () => lm.depositFundFor.populateTransaction(to), amount)
+    return yield* send(w, to, `depositFor:${to}:${amount}`, () => lm.depositFundFor.populateTransaction(to), amount)
   })
 
   const refund = Effect.fn("Ledger.refund")(function* (amount: bigint) {
@@ -142,7 +165,7 @@ export const makeWrites = ({ chain, writer, limits, service, ledgerOf }: WriteDe
     if (remaining > 0n && remaining < minAccountBalance) {
       return yield* new RefundWouldStrand({ amount, remaining, minimum: minAccountBalance })
     }
-    return yield* send(w, w.address, () => lm.refund.populateTransaction(amount))
+    return yield* send(w, w.address, `refund:${w.address}:${amount}`, () => lm.refund.populateTransaction(amount))
   })
 
   const transfer = Effect.fn("Ledger.transfer")(function* (provider: string, serviceType: string, amount: bigint) {
@@ -170,7 +193,9 @@ export const makeWrites = ({ chain, writer, limits, service, ledgerOf }: WriteDe
         available: ledger.available,
       })
     }
-    return yield* send(w, w.address, () => lm.transferFund.populateTransaction(to, svc.name, amount))
+    return yield* send(w, w.address, `transfer:${w.address}:${to}:${svc.name}:${amount}`, () =>
+      lm.transferFund.populateTransaction(to, svc.name, amount),
+    )
   })
 
   const retrieve = Effect.fn("Ledger.retrieve")(function* (serviceType: string, providers?: ReadonlyArray<string>) {
@@ -185,7 +210,11 @@ export const makeWrites = ({ chain, writer, limits, service, ledgerOf }: WriteDe
     const results: TxResult[] = []
     for (let i = 0; i < unique.length; i += size) {
       const batch = unique.slice(i, i + size)
-      results.push(yield* send(w, w.address, () => lm.retrieveFund.populateTransaction(batch, svc.name)))
+      results.push(
+        yield* send(w, w.address, `retrieve:${w.address}:${svc.name}:${batch.join(",")}`, () =>
+          lm.retrieveFund.populateTransaction(batch, svc.name),
+        ),
+      )
     }
     return results
   })
@@ -194,7 +223,7 @@ export const makeWrites = ({ chain, writer, limits, service, ledgerOf }: WriteDe
     const w = yield* signer("ledger delete")
     const ledger = yield* existing(w.address)
     if (ledger.total > 0n) return yield* new LedgerNotEmpty({ total: ledger.total, available: ledger.available })
-    return yield* send(w, w.address, () => lm.deleteLedger.populateTransaction())
+    return yield* send(w, w.address, `delete:${w.address}`, () => lm.deleteLedger.populateTransaction())
   })
 
   return { add, deposit, depositFor, refund, transfer, retrieve, delete: del }

@@ -13,3 +13,4 @@ export {
   FINE_TUNING_SERVICE_NAME,
   INFERENCE_SERVICE_NAME,
 } from "./deploy.js"
+export { fileTxJournal, fileTxJournalLayer } from "./journal-file.js"

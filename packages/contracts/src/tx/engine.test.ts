@@ -197,7 +197,11 @@ describe("TxEngine", () => {
       await devnet.rpc("evm_setAutomine", [true])
       await devnet.rpc("evm_mine")
       expect((await devnet.provider.getTransactionReceipt(err.hash))?.status).toBe(1)
-      const next = await rt.run(send({ to: sink, data: "0x", value: 1n }))
+      // The same intent again is the earlier transaction (now mined), not a second payment…
+      const again = await rt.run(send({ to: sink, data: "0x", value: 1n }))
+      expect(again).toMatchObject({ hash: err.hash, resumed: true })
+      // …and a different one goes out on the next nonce.
+      const next = await rt.run(send({ to: sink, data: "0x", value: 2n }))
       expect((await devnet.provider.getTransaction(next.hash))?.nonce).toBe((pending?.nonce ?? -1) + 1)
     } finally {
       await devnet.rpc("evm_setAutomine", [true])

@@ -1,20 +1,43 @@
 /**
- * The transaction engine: every write of the SDK goes through `TxEngine.send`.
+ * The transaction engine: every write of the SDK goes through `TxEngine.send`, and each send is an *intent with
+ * exactly one outcome*.
  *
- * 1. preflight: wallet balance ≥ value; gas estimate (a revert here is decoded and nothing is sent) plus headroom;
- *    wallet balance ≥ value + gasLimit × maxFeePerGas (what the node itself demands);
- * 2. broadcast under the signer's nonce lock (see nonce.ts), retrying "nonce too low" (resync) and underpriced
- *    replacements (fees bumped ≥ 10% on every fee field), a bounded number of times;
- * 3. receipt wait with a timeout; status 0 becomes `TransactionReverted` with the replayed reason.
+ * 1. an unresolved journal entry for the same intent (a crash, hang-up or timeout earlier) is settled first and its
+ *    outcome returned, instead of paying twice;
+ * 2. preflight: wallet balance ≥ value; gas estimate (a revert here is decoded and nothing is sent) plus headroom;
+ *    fees (network, or the fixed `gasPrice`) under `maxGasPrice`; balance ≥ value + gasLimit × max price;
+ * 3. under the signer's nonce lock (nonce.ts): sign once locally, so the hash is known before broadcasting, record it
+ *    in the journal, broadcast; any send error is checked against the chain (core.ts) before anything else happens;
+ * 4. receipt wait; a timeout asks the chain again and reports the hash. Replacement and cancellation happen only when
+ *    asked for (`speedUp`, `cancel`, replace.ts).
+ *
+ * A new signature at another nonce is made only after the node refused ours as "nonce too low" *and* the chain shows
+ * our transaction unknown with its nonce used: then it can never be mined, so at most one transaction pays.
  */
 import { Chain, InsufficientBalance, RpcError, Wallet } from "@0g-compute/core"
 import { Context, Effect, Layer } from "effect"
-import type { TransactionReceipt, TransactionRequest } from "ethers"
+import { keccak256 } from "ethers"
 import type { ContractName } from "../clients.js"
-import { type ContractRevert, TransactionReverted, TransactionTimeout } from "../errors.js"
+import type { ContractRevert, TransactionReverted, TransactionTimeout } from "../errors.js"
+import { type JournalEntry, memoryTxJournal, TxJournal, type TxJournalShape } from "../journal.js"
 import { revertFromError } from "../revert.js"
-import { bumpFees, classifySendError, type Fees, maxPricePerGas, withHeadroom } from "./fees.js"
+import { type CallInfo, makeCore, type TxResult } from "./core.js"
+import {
+  GasPriceAboveMax,
+  NonceConsumed,
+  type NotOwnTransaction,
+  type PendingIntentExists,
+  type TransactionAlreadyMined,
+  type TransactionNotFound,
+  type TransactionOutcomeUnknown,
+  type TxJournalError,
+} from "./errors.js"
+import { capFees, type Fees, maxPricePerGas, replacementFees, withHeadroom } from "./fees.js"
 import { nonceSlot, withNonce } from "./nonce.js"
+import { makeReplace, type PendingIntent, type ReplaceResult } from "./replace.js"
+
+export type { TxResult } from "./core.js"
+export type { PendingIntent, ReplaceResult } from "./replace.js"
 
 export interface TxRequest {
   readonly to: string
@@ -27,32 +50,47 @@ export interface TxRequest {
   readonly gasLimit?: bigint
   /** Use this nonce (to replace a pending transaction) instead of the signer's next one. */
   readonly nonce?: number
+  /**
+   * What the operation is ("ledger.deposit:<address>:<neuron>"): while an earlier transaction with the same intent
+   * is unresolved, a send settles that one instead of paying again. Default: the call itself (to, value, calldata).
+   */
+  readonly intent?: string
   /** Called once the transaction is accepted by the node, before waiting for the receipt. */
   readonly onSubmitted?: (hash: string) => void
 }
 
-export interface TxResult {
-  readonly hash: string
-  readonly blockNumber: number
-  readonly gasUsed: bigint
-  readonly effectiveGasPrice: bigint
-  /** gasUsed × effectiveGasPrice, in neuron. */
-  readonly fee: bigint
-}
+export type TxError =
+  | ContractRevert
+  | TransactionReverted
+  | TransactionTimeout
+  | TransactionOutcomeUnknown
+  | NonceConsumed
+  | PendingIntentExists
+  | GasPriceAboveMax
+  | TxJournalError
+  | InsufficientBalance
+  | RpcError
 
-export type TxError = ContractRevert | TransactionReverted | TransactionTimeout | InsufficientBalance | RpcError
+/** Errors of `wait`, `speedUp` and `cancel`. */
+export type TxControlError = TxError | TransactionNotFound | TransactionAlreadyMined | NotOwnTransaction
 
 export interface TxEngineOptions {
   /** Added to the gas estimate. Default 20. */
   readonly gasHeadroomPercent?: number
   /** How long to wait for a receipt. Default 120 000 ms. */
   readonly receiptTimeoutMs?: number
-  /** Broadcast attempts, including the first. Default 4. */
+  /** Broadcast attempts of the same signed bytes, and of underpriced/stale-nonce retries. Default 4. */
   readonly maxAttempts?: number
-  /** Fee increase per retry, at least 10 (nodes' replacement rule). Default 12.5. */
+  /** The fee step of a replacement (underpriced retry, `speedUp`, `cancel`), at least 10. Default 12.5. */
   readonly feeBumpPercent?: number
   /** Receipt polling interval. Default: the provider's polling interval, within [50, 4000] ms. */
   readonly receiptPollMs?: number
+  /** A fixed gas price in neuron (wei) per gas: legacy transactions at this price instead of the network's fees. */
+  readonly gasPrice?: bigint
+  /** Never sign above this price per gas (neuron); `GasPriceAboveMax` when the network needs more. */
+  readonly maxGasPrice?: bigint
+  /** Where signed transactions are recorded before broadcast. Default: a `TxJournal` in context, else memory. */
+  readonly journal?: TxJournalShape
 }
 
 export interface TxEngineShape {
@@ -62,10 +100,26 @@ export interface TxEngineShape {
   readonly estimateGas: (req: TxRequest) => Effect.Effect<bigint, ContractRevert | InsufficientBalance | RpcError>
   /** Sends and waits for the receipt. */
   readonly send: (req: TxRequest) => Effect.Effect<TxResult, TxError>
+  /** Waits for a transaction of this wallet (or any of its same-nonce replacements) and reports its outcome. */
+  readonly wait: (hash: string, options?: { readonly timeoutMs?: number }) => Effect.Effect<TxResult, TxControlError>
+  /** Replaces a pending transaction with the same one at fees raised by `bumpPercent` (≥ 10). */
+  readonly speedUp: (
+    hash: string,
+    options?: { readonly bumpPercent?: number },
+  ) => Effect.Effect<ReplaceResult, TxControlError>
+  /** Replaces a pending transaction with a zero-value transfer to itself at the same nonce. */
+  readonly cancel: (
+    hash: string,
+    options?: { readonly bumpPercent?: number },
+  ) => Effect.Effect<ReplaceResult, TxControlError>
+  /** Unresolved journal entries of this wallet on this chain, each with what the chain says about it now. */
+  readonly pending: Effect.Effect<ReadonlyArray<PendingIntent>, TxJournalError | RpcError>
+  /** The journal in use. */
+  readonly journal: TxJournalShape
 }
 
 export class TxEngine extends Context.Service<TxEngine, TxEngineShape>()("zg/contracts/TxEngine") {
-  /** The engine with default options; needs `Wallet` and `Chain`. */
+  /** The engine with default options; needs `Wallet` and `Chain` (and uses a `TxJournal` when one is provided). */
   static readonly layer = Layer.effect(
     TxEngine,
     Effect.suspend(() => makeTxEngine()),
@@ -74,13 +128,31 @@ export class TxEngine extends Context.Service<TxEngine, TxEngineShape>()("zg/con
   static readonly layerWith = (options: TxEngineOptions) => Layer.effect(TxEngine, makeTxEngine(options))
 }
 
-const rpc = <A>(method: string, f: () => Promise<A>) =>
-  Effect.tryPromise({ try: f, catch: (cause) => new RpcError({ method, cause }) })
+// Without a journal in options or context, engines over the same provider and address share one in memory, like
+// their nonce slot, so two facades of one process see each other's unresolved intents.
+const memoryJournals = new WeakMap<object, Map<string, TxJournalShape>>()
+const sharedMemoryJournal = (provider: object, address: string) => {
+  let byAddress = memoryJournals.get(provider)
+  if (!byAddress) {
+    byAddress = new Map()
+    memoryJournals.set(provider, byAddress)
+  }
+  let j = byAddress.get(address.toLowerCase())
+  if (!j) {
+    j = memoryTxJournal()
+    byAddress.set(address.toLowerCase(), j)
+  }
+  return j
+}
+
+export const defaultIntent = (req: Pick<TxRequest, "to" | "data" | "value">) =>
+  `call:${req.to.toLowerCase()}:${(req.value ?? 0n).toString()}:${keccak256(req.data)}`
 
 export const makeTxEngine = (options: TxEngineOptions = {}) =>
   Effect.gen(function* () {
     const chain = yield* Chain
     const wallet = yield* Wallet
+    const fromContext = yield* Effect.serviceOption(TxJournal)
     const headroom = options.gasHeadroomPercent ?? 20
     const timeoutMs = options.receiptTimeoutMs ?? 120_000
     const maxAttempts = Math.max(1, options.maxAttempts ?? 4)
@@ -88,6 +160,16 @@ export const makeTxEngine = (options: TxEngineOptions = {}) =>
     const provider = chain.provider
     const from = wallet.address
     const slot = nonceSlot(provider, from)
+    const journal =
+      options.journal ?? (fromContext._tag === "Some" ? fromContext.value : sharedMemoryJournal(provider, from))
+    // Our own polling rather than provider.waitForTransaction: ethers' block subscriber ignores a block mined before
+    // it started (the normal case on an automining devnet) and can then wait for a block that never comes.
+    const pollMs =
+      options.receiptPollMs ??
+      Math.min(4_000, Math.max(50, (provider as { pollingInterval?: number }).pollingInterval ?? 1_000))
+    const core = makeCore({ chain, wallet, slot, journal, timeoutMs, maxAttempts, pollMs })
+    const rpc = <A>(method: string, f: () => Promise<A>) =>
+      Effect.tryPromise({ try: f, catch: (cause) => new RpcError({ method, cause }) })
 
     const balance = rpc("eth_getBalance", () => provider.getBalance(from))
     const short = (required: bigint, available: bigint) =>
@@ -105,7 +187,7 @@ export const makeTxEngine = (options: TxEngineOptions = {}) =>
       })
     })
 
-    const feeData = Effect.gen(function* () {
+    const networkFees = Effect.gen(function* () {
       const f = yield* rpc("eth_feeHistory", () => provider.getFeeData())
       if (f.maxFeePerGas !== null && f.maxPriorityFeePerGas !== null) {
         return { type: 2, maxFeePerGas: f.maxFeePerGas, maxPriorityFeePerGas: f.maxPriorityFeePerGas } as Fees
@@ -113,120 +195,135 @@ export const makeTxEngine = (options: TxEngineOptions = {}) =>
       if (f.gasPrice !== null) return { type: 0, gasPrice: f.gasPrice } as Fees
       return yield* new RpcError({ method: "eth_gasPrice", cause: new Error("the node reported no fee data") })
     })
+    const baseFee = rpc("eth_getBlockByNumber", () => provider.getBlock("latest")).pipe(
+      Effect.map((b) => b?.baseFeePerGas ?? 0n),
+    )
+    const maximum = options.maxGasPrice
+
+    /** The fees of a first attempt: the fixed price or the network's, under the ceiling. */
+    const startFees = Effect.gen(function* () {
+      const fees: Fees = options.gasPrice !== undefined ? { type: 0, gasPrice: options.gasPrice } : yield* networkFees
+      if (maximum === undefined) return fees
+      const capped = capFees(fees, maximum, fees.type === 2 ? yield* baseFee : 0n)
+      if ("required" in capped) return yield* new GasPriceAboveMax({ required: capped.required, maximum })
+      return capped
+    })
 
     const readPending = rpc("eth_getTransactionCount", () => provider.getTransactionCount(from, "pending"))
 
-    /** One broadcast attempt under the nonce lock. Fails with the raw ethers error for classification. */
-    const broadcast = (req: TxRequest, gasLimit: bigint, fees: Fees) =>
-      withNonce(slot, readPending, req.nonce, (nonce) =>
-        Effect.tryPromise({
-          try: async () => {
-            const tx: TransactionRequest = {
-              to: req.to,
-              data: req.data,
-              value: req.value ?? 0n,
-              gasLimit,
-              nonce,
-              chainId: chain.chainId,
-              ...(fees.type === 2
-                ? { type: 2, maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas }
-                : { type: 0, gasPrice: fees.gasPrice }),
-            }
-            const sent = await wallet.signer.sendTransaction(tx)
-            return sent.hash
-          },
-          catch: (cause) => ({ _tag: "SendFailed" as const, cause }),
-        }),
+    /** Unresolved entries of this intent left by an earlier run (not the ones this process is settling now). */
+    const earlierOf = (intent: string) =>
+      Effect.map(journal.entries, (entries) =>
+        entries.find(
+          (e) =>
+            e.resolved === undefined &&
+            e.intent === intent &&
+            e.from.toLowerCase() === from.toLowerCase() &&
+            e.chainId === chain.chainId.toString() &&
+            !slot.inflight.has(e.id),
+        ),
       )
 
-    const replayRevert = (req: TxRequest, receipt: TransactionReceipt) =>
-      Effect.tryPromise(() =>
-        provider.call({
-          from,
-          to: req.to,
-          data: req.data,
-          value: req.value ?? 0n,
-          blockTag: Math.max(0, receipt.blockNumber - 1),
-        }),
-      ).pipe(
-        Effect.match({
-          onSuccess: () => undefined,
-          onFailure: (e) => revertFromError((e as { error?: unknown }).error ?? e, req.contract),
-        }),
-      )
+    const tracked = <A, E, R>(id: string, eff: Effect.Effect<A, E, R>) =>
+      Effect.suspend(() => {
+        slot.inflight.add(id)
+        return eff
+      }).pipe(Effect.ensuring(Effect.sync(() => slot.inflight.delete(id))))
 
-    // Our own polling rather than provider.waitForTransaction: ethers' block subscriber ignores a block mined before
-    // it started (the normal case on an automining devnet) and can then wait for a block that never comes.
-    const pollMs =
-      options.receiptPollMs ??
-      Math.min(4_000, Math.max(50, (provider as { pollingInterval?: number }).pollingInterval ?? 1_000))
-    const pollReceipt = (hash: string) =>
-      Effect.gen(function* () {
-        for (;;) {
-          const receipt = yield* rpc("eth_getTransactionReceipt", () => provider.getTransactionReceipt(hash))
-          if (receipt !== null) return receipt
-          yield* Effect.sleep(pollMs)
-        }
-      })
+    const replace = makeReplace({ core, chain, from, journal, bumpPercent, maximum, networkFees, tracked })
 
-    const waitReceipt = (req: TxRequest, hash: string) =>
-      Effect.gen(function* () {
-        const receipt = yield* pollReceipt(hash).pipe(
-          Effect.timeoutOrElse({
-            duration: timeoutMs,
-            orElse: () => Effect.fail(new TransactionTimeout({ hash, timeoutMs })),
-          }),
-        )
-        const gasUsed = receipt.gasUsed
-        const effectiveGasPrice = receipt.gasPrice
-        const fee = gasUsed * effectiveGasPrice
-        if (receipt.status !== 1) {
-          const revert = yield* replayRevert(req, receipt)
-          return yield* new TransactionReverted({ hash, blockNumber: receipt.blockNumber, gasUsed, fee, revert })
-        }
-        return { hash, blockNumber: receipt.blockNumber, gasUsed, effectiveGasPrice, fee } satisfies TxResult
-      }).pipe(
-        // A lost or stuck transaction leaves a nonce gap behind it: re-read the pending count next time.
-        Effect.tapError((e) =>
-          Effect.sync(() => {
-            if (e._tag === "TransactionTimeout") slot.next = undefined
-          }),
+    /** Settles the earlier transaction of this intent; still pending after the wait → `PendingIntentExists`. */
+    const resume = (earlier: JournalEntry, call: CallInfo) =>
+      tracked(
+        earlier.id,
+        core.settle(earlier, call, true).pipe(
+          Effect.map((r): TxResult => ({ ...r, resumed: true })),
+          Effect.catchTag("TransactionTimeout", (e) =>
+            Effect.fail(replace.pendingIntent(earlier.intent, e.hash, earlier.nonce)),
+          ),
         ),
       )
 
     const send = Effect.fn("TxEngine.send")(function* (req: TxRequest) {
       const value = req.value ?? 0n
+      const intent = req.intent ?? defaultIntent(req)
+      const call: CallInfo = { to: req.to, data: req.data, value, contract: req.contract }
+      const earlier = yield* earlierOf(intent)
+      if (earlier !== undefined) return yield* resume(earlier, call)
+
       const gasLimit = req.gasLimit ?? withHeadroom(yield* estimateGas(req), headroom)
-      let fees = yield* feeData
+      let fees = yield* startFees
       const have = yield* balance
       const need = value + gasLimit * maxPricePerGas(fees)
       if (have < need) return yield* short(need, have)
 
+      let pinned = req.nonce
       for (let attempt = 1; ; attempt++) {
-        const sent = yield* Effect.result(broadcast(req, gasLimit, fees))
-        if (sent._tag === "Success") {
+        const submitted = yield* Effect.result(
+          withNonce(slot, readPending, pinned, (nonce) =>
+            core.submit(
+              intent,
+              {
+                to: req.to,
+                data: req.data,
+                value,
+                gasLimit,
+                nonce,
+                chainId: chain.chainId,
+                ...(fees.type === 2
+                  ? { type: 2, maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas }
+                  : { type: 0, gasPrice: fees.gasPrice }),
+              },
+              req.contract === undefined ? {} : { contract: req.contract },
+            ),
+          ),
+        )
+        if (submitted._tag === "Success") {
+          const entry = submitted.success
           try {
-            req.onSubmitted?.(sent.success)
+            req.onSubmitted?.(entry.hashes[entry.hashes.length - 1] as string)
           } catch {
             // A progress callback must not turn a broadcast transaction into a failure.
           }
-          return yield* waitReceipt(req, sent.success)
+          return yield* tracked(entry.id, core.settle(entry, call))
         }
-        if (sent.failure._tag !== "SendFailed") return yield* sent.failure
-        const cause = sent.failure.cause
-        const kind = classifySendError(cause)
-        const revert = revertFromError(cause, req.contract)
-        if (revert && kind === "other") return yield* revert
-        if (kind === "insufficient-funds") return yield* short(need, yield* balance)
-        const retryable = kind === "underpriced" || (kind === "nonce" && req.nonce === undefined)
-        if (!retryable || attempt >= maxAttempts) {
-          return yield* new RpcError({ method: "eth_sendRawTransaction", cause })
+        const failure = submitted.failure
+        if (failure._tag !== "Rejected") return yield* failure
+        // Refused and unknown to the node: this signature is void (recorded as such), nothing of it can be mined.
+        if (failure.entry !== undefined) yield* core.resolve(failure.entry, "void")
+        const retry = attempt < maxAttempts
+        if (failure.kind === "nonce" && req.nonce === undefined && retry) {
+          pinned = undefined // our nonce was used before we sent: the next free one, as a new signature
+          yield* Effect.logDebug(`tx retry ${attempt}: stale nonce`)
+          continue
         }
-        // The nonce counter was already dropped by withNonce; bump fees so a same-nonce replacement is accepted.
-        fees = bumpFees(fees, bumpPercent)
-        yield* Effect.logDebug(`tx retry ${attempt}: ${kind}`)
+        if (failure.kind === "underpriced" && retry && failure.entry !== undefined) {
+          pinned = failure.entry.nonce // same nonce: at most one of the two can ever be mined
+          const next = replacementFees(fees, bumpPercent, undefined, maximum)
+          if ("required" in next)
+            return yield* new GasPriceAboveMax({ required: next.required, maximum: maximum ?? 0n })
+          fees = next
+          yield* Effect.logDebug(`tx retry ${attempt}: underpriced`)
+          continue
+        }
+        if (failure.kind === "insufficient-funds") return yield* short(need, yield* balance)
+        if (failure.revert !== undefined) return yield* failure.revert
+        if (failure.kind === "nonce" && failure.entry !== undefined) {
+          const hash = failure.entry.hashes[failure.entry.hashes.length - 1] as string
+          return yield* new NonceConsumed({ hash, nonce: failure.entry.nonce })
+        }
+        return yield* new RpcError({ method: "eth_sendRawTransaction", cause: failure.cause })
       }
     })
 
-    return TxEngine.of({ address: from, estimateGas, send })
+    return TxEngine.of({
+      address: from,
+      estimateGas,
+      send,
+      wait: replace.wait,
+      speedUp: replace.speedUp,
+      cancel: replace.cancel,
+      pending: replace.pending,
+      journal,
+    })
   })

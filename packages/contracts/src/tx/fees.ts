@@ -8,6 +8,9 @@ export type Fees =
   | { readonly type: 2; readonly maxFeePerGas: bigint; readonly maxPriorityFeePerGas: bigint }
   | { readonly type: 0; readonly gasPrice: bigint }
 
+const bigMax = (a: bigint, b: bigint) => (a >= b ? a : b)
+const bigMin = (a: bigint, b: bigint) => (a <= b ? a : b)
+
 const ceilPercent = (x: bigint, percent: number): bigint => {
   const p = BigInt(Math.ceil(percent * 100))
   return (x * p + 9_999n) / 10_000n
@@ -30,8 +33,56 @@ export const bumpFees = (fees: Fees, percent: number): Fees => {
   return {
     type: 2,
     maxPriorityFeePerGas,
-    maxFeePerGas: maxFeePerGas < maxPriorityFeePerGas ? maxPriorityFeePerGas : maxFeePerGas,
+    maxFeePerGas: bigMax(maxFeePerGas, maxPriorityFeePerGas),
   }
+}
+
+/** The lowest price a replacement of `fees` may offer: 10 % more on every field (the nodes' rule). */
+export const minReplacement = (fees: Fees): Fees => bumpFees(fees, 10)
+
+/**
+ * `fees` under a ceiling of `max` per gas, or the price the network needs when that is above it. For EIP-1559 the
+ * network needs the base fee; the max fee and the tip are lowered to the ceiling.
+ */
+export const capFees = (fees: Fees, max: bigint, baseFee: bigint): Fees | { readonly required: bigint } => {
+  if (fees.type === 0) return fees.gasPrice > max ? { required: fees.gasPrice } : fees
+  if (baseFee > max) return { required: baseFee }
+  const maxFeePerGas = bigMin(fees.maxFeePerGas, max)
+  const tip = fees.maxPriorityFeePerGas
+  return { type: 2, maxFeePerGas, maxPriorityFeePerGas: bigMin(tip, maxFeePerGas) }
+}
+
+/**
+ * A replacement for `previous`: bumped by `percent`, at least `network`, at most `max`. When the ceiling does not
+ * leave the 10 % a node demands, the price that would be needed.
+ */
+export const replacementFees = (
+  previous: Fees,
+  percent: number,
+  network: Fees | undefined,
+  max: bigint | undefined,
+): Fees | { readonly required: bigint } => {
+  let next = bumpFees(previous, Math.max(10, percent))
+  if (network !== undefined && next.type === network.type && maxPricePerGas(network) > maxPricePerGas(next)) {
+    next =
+      network.type === 0
+        ? network
+        : {
+            type: 2,
+            maxFeePerGas: network.maxFeePerGas,
+            maxPriorityFeePerGas:
+              next.type === 2 && next.maxPriorityFeePerGas > network.maxPriorityFeePerGas
+                ? next.maxPriorityFeePerGas
+                : network.maxPriorityFeePerGas,
+          }
+  }
+  if (max === undefined || maxPricePerGas(next) <= max) return next
+  const floor = minReplacement(previous)
+  if (maxPricePerGas(floor) > max) return { required: maxPricePerGas(floor) }
+  if (next.type === 0) return { type: 0, gasPrice: max }
+  const tip = next.maxPriorityFeePerGas > max ? max : next.maxPriorityFeePerGas
+  const minTip = floor.type === 2 ? floor.maxPriorityFeePerGas : 0n
+  return { type: 2, maxFeePerGas: max, maxPriorityFeePerGas: tip < minTip ? minTip : tip }
 }
 
 /** The highest price per gas these fees may pay (what a node checks the balance against). */
@@ -43,7 +94,8 @@ export const withHeadroom = (estimate: bigint, percent: number): bigint => estim
 /** How the engine reacts to a failed broadcast. */
 export type SendFailure = "nonce" | "underpriced" | "insufficient-funds" | "other"
 
-const messageOf = (err: unknown): string => {
+/** The messages of an error and its nested causes (ethers wraps the node's answer under info.error / error). */
+export const messageOf = (err: unknown): string => {
   const parts: string[] = []
   let cur: unknown = err
   for (let i = 0; i < 5 && typeof cur === "object" && cur !== null; i++) {

@@ -10,6 +10,8 @@ export interface NonceSlot {
   readonly lock: Semaphore.Semaphore
   /** The next nonce to use, or undefined when it must be re-read from the chain. */
   next: number | undefined
+  /** Journal entries being settled by an engine of this process (a concurrent identical intent is not a re-run). */
+  readonly inflight: Set<string>
 }
 
 // Keyed by provider object so that two chains with the same chain id (two local anvils) never share a counter, and
@@ -25,7 +27,7 @@ export const nonceSlot = (provider: object, address: string): NonceSlot => {
   const key = address.toLowerCase()
   let slot = byAddress.get(key)
   if (!slot) {
-    slot = { lock: Semaphore.makeUnsafe(1), next: undefined }
+    slot = { lock: Semaphore.makeUnsafe(1), next: undefined, inflight: new Set() }
     byAddress.set(key, slot)
   }
   return slot

@@ -1,0 +1,311 @@
+/**
+ * The chain-facing core of the transaction engine: sign once, record, deliver, and settle an intent by asking the
+ * chain about *its* hashes. Nothing here ever signs a transaction at a new nonce; that decision is the caller's.
+ *
+ * An intent's status is read as: our receipt (mined) → our transaction known to the node (pending) → unknown, with
+ * whether the account's mined nonce count is already past our nonce (then it can never be mined: `nonceUsed`).
+ * The count is read first, so a transaction mined in between is seen as mined, never as "nonce used".
+ */
+import { type ChainShape, RpcError, type WalletShape } from "@0g-compute/core"
+import { Data, Effect, Option } from "effect"
+import { isError, keccak256, Transaction, type TransactionReceipt, type TransactionRequest } from "ethers"
+import type { ContractName } from "../clients.js"
+import { type ContractRevert, TransactionReverted, TransactionTimeout } from "../errors.js"
+import type { JournalEntry, JournalOutcome, TxJournalShape } from "../journal.js"
+import { revertFromError } from "../revert.js"
+import { NonceConsumed, TransactionOutcomeUnknown } from "./errors.js"
+import { classifySendError, messageOf, type SendFailure } from "./fees.js"
+import type { NonceSlot } from "./nonce.js"
+
+export interface TxResult {
+  readonly hash: string
+  readonly nonce: number
+  readonly blockNumber: number
+  readonly gasUsed: bigint
+  readonly effectiveGasPrice: bigint
+  /** gasUsed × effectiveGasPrice, in neuron. */
+  readonly fee: bigint
+  /** True when this is an earlier, unresolved transaction of the same intent found in the journal: nothing new was sent. */
+  readonly resumed?: boolean
+}
+
+/** What a replayed revert needs to know about the call. */
+export interface CallInfo {
+  readonly to: string
+  readonly data: string
+  readonly value: bigint
+  readonly contract?: ContractName | undefined
+}
+
+export type ChainStatus =
+  | { readonly _tag: "Mined"; readonly receipt: TransactionReceipt }
+  | { readonly _tag: "Pending"; readonly hash: string }
+  | { readonly _tag: "Unknown"; readonly nonceUsed: boolean }
+
+/** The node definitively refused a transaction it does not know. Internal to the engine. */
+export class Rejected extends Data.TaggedError("Rejected")<{
+  readonly kind: SendFailure
+  readonly cause: unknown
+  readonly revert: ContractRevert | undefined
+  /** The recorded entry, when the transaction was signed locally. */
+  readonly entry: JournalEntry | undefined
+}> {}
+
+/** A refusal as the typed error a caller of `speedUp`/`cancel` gets. */
+export const rejectedError = (r: Rejected) =>
+  r.revert ?? new RpcError({ method: "eth_sendRawTransaction", cause: r.cause })
+
+export const rpc = <A>(method: string, f: () => Promise<A>) =>
+  Effect.tryPromise({ try: f, catch: (cause) => new RpcError({ method, cause }) })
+
+const now = () => new Date().toISOString()
+const last = <A>(xs: ReadonlyArray<A>): A => xs[xs.length - 1] as A
+
+/** Signers without local signing (a browser wallet's JsonRpcSigner) say so in one of these ways. */
+const cannotSignLocally = (e: unknown) =>
+  isError(e, "UNSUPPORTED_OPERATION") ||
+  /not supported|unsupported|does not exist|method not found|not available/i.test(messageOf(e))
+
+export interface CoreConfig {
+  readonly chain: ChainShape
+  readonly wallet: WalletShape
+  readonly slot: NonceSlot
+  readonly journal: TxJournalShape
+  readonly timeoutMs: number
+  readonly maxAttempts: number
+  readonly pollMs: number
+}
+
+export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts, pollMs }: CoreConfig) => {
+  const provider = chain.provider
+  const from = wallet.address
+  let localSigning = true
+
+  const put = (entry: JournalEntry) => journal.put(entry)
+  /** Marks an outcome; a journal that fails now must not turn a mined transaction into a failure. */
+  const resolve = (entry: JournalEntry, outcome: JournalOutcome, hash?: string) =>
+    put({ ...entry, resolved: { outcome, ...(hash === undefined ? {} : { hash }), at: now() } }).pipe(
+      Effect.catch((e) => Effect.logWarning(`tx journal: ${e.message}`)),
+    )
+
+  const statusOf = (hashes: ReadonlyArray<string>, nonce: number) =>
+    Effect.gen(function* () {
+      const mined = yield* rpc("eth_getTransactionCount", () => provider.getTransactionCount(from, "latest"))
+      for (const h of [...hashes].reverse()) {
+        const receipt = yield* rpc("eth_getTransactionReceipt", () => provider.getTransactionReceipt(h))
+        if (receipt !== null) return { _tag: "Mined", receipt } satisfies ChainStatus as ChainStatus
+      }
+      for (const h of [...hashes].reverse()) {
+        const tx = yield* rpc("eth_getTransactionByHash", () => provider.getTransaction(h))
+        if (tx !== null) return { _tag: "Pending", hash: h } satisfies ChainStatus as ChainStatus
+      }
+      return { _tag: "Unknown", nonceUsed: mined > nonce } satisfies ChainStatus as ChainStatus
+    })
+
+  const unknown = (entry: JournalEntry, reason: string) =>
+    new TransactionOutcomeUnknown({ hash: last(entry.hashes), nonce: entry.nonce, reason })
+
+  /** Status, with a failing node turned into "outcome unknown" (the hash is known, the answer is not). */
+  const statusOrUnknown = (entry: JournalEntry) =>
+    statusOf(entry.hashes, entry.nonce).pipe(
+      Effect.mapError((e) => unknown(entry, `the node could not be asked: ${messageOf(e.cause) || e.message}`)),
+    )
+
+  const broadcast = (raw: string) => rpc("eth_sendRawTransaction", () => provider.broadcastTransaction(raw))
+
+  /** A fresh journal entry for a transaction about to be signed. */
+  const draft = (intent: string, tx: TransactionRequest & { nonce: number; to: string }, contract?: string) => ({
+    intent,
+    chainId: chain.chainId.toString(),
+    from,
+    to: tx.to,
+    nonce: tx.nonce,
+    value: (tx.value ?? 0n).toString(),
+    dataDigest: keccak256(tx.data ?? "0x"),
+    ...(contract === undefined ? {} : { contract }),
+    createdAt: now(),
+  })
+
+  /**
+   * Signs locally (the hash is known before anything leaves), records the entry, then delivers it. A signer that
+   * cannot sign locally broadcasts itself; its hash is recorded as soon as it is known.
+   * `extend`: append to an existing entry (a same-nonce replacement) instead of starting one.
+   */
+  const submit = (
+    intent: string,
+    tx: TransactionRequest & { nonce: number; to: string },
+    options: { contract?: string; extend?: JournalEntry; cancel?: boolean } = {},
+  ) =>
+    Effect.gen(function* () {
+      const base = options.extend ?? { ...draft(intent, tx, options.contract), id: "", hashes: [], raws: [] }
+      const add = (hash: string, raw: string): JournalEntry => ({
+        ...base,
+        id: base.id === "" ? hash : base.id,
+        hashes: [...base.hashes, hash],
+        raws: [...base.raws, raw],
+        ...(options.cancel ? { cancelHash: hash } : {}),
+      })
+      if (localSigning) {
+        const signed = yield* Effect.tryPromise({
+          try: () => wallet.signer.signTransaction(tx),
+          catch: (cause) => cause,
+        }).pipe(Effect.result)
+        if (signed._tag === "Success") {
+          const entry = add(Transaction.from(signed.success).hash ?? keccak256(signed.success), signed.success)
+          yield* put(entry)
+          yield* deliver(entry, signed.success)
+          return entry
+        }
+        if (!cannotSignLocally(signed.failure)) {
+          return yield* new RpcError({ method: "signTransaction", cause: signed.failure })
+        }
+        localSigning = false
+      }
+      const sent = yield* Effect.tryPromise({ try: () => wallet.signer.sendTransaction(tx), catch: (c) => c }).pipe(
+        Effect.result,
+      )
+      if (sent._tag === "Success") {
+        const entry = add(sent.success.hash, "")
+        yield* put(entry)
+        return entry
+      }
+      // The wallet broadcast on its own: without a hash only the nonce can tell whether something went out.
+      const mined = yield* rpc("eth_getTransactionCount", () => provider.getTransactionCount(from, "pending"))
+      const kind = classifySendError(sent.failure)
+      if (mined <= tx.nonce || kind !== "other") {
+        const revert = revertFromError(sent.failure, options.contract as ContractName | undefined)
+        return yield* new Rejected({ kind, cause: sent.failure, revert, entry: undefined })
+      }
+      return yield* new TransactionOutcomeUnknown({
+        hash: "(not reported by the wallet)",
+        nonce: tx.nonce,
+        reason: messageOf(sent.failure),
+      })
+    })
+
+  /**
+   * Broadcasts the signed bytes. On any error, asks the chain about this transaction first: known → delivered; a
+   * definite refusal of an unknown transaction → `Rejected`; unknown with its nonce used → `NonceConsumed`; unknown
+   * with the nonce free (provably dropped) → the same bytes again, up to `maxAttempts`.
+   */
+  const deliver = (entry: JournalEntry, raw: string) =>
+    Effect.gen(function* () {
+      for (let attempt = 1; ; attempt++) {
+        const sent = yield* Effect.result(broadcast(raw))
+        if (sent._tag === "Success") return
+        const cause = sent.failure.cause
+        const status = yield* statusOrUnknown(entry)
+        if (status._tag !== "Unknown") return
+        const kind = classifySendError(cause)
+        const revert = revertFromError(cause, entry.contract as ContractName | undefined)
+        // "nonce too low" is believed only when the chain agrees; then our transaction can never be mined.
+        if (kind === "nonce" && status.nonceUsed) return yield* new Rejected({ kind, cause, revert, entry })
+        if (status.nonceUsed) return yield* new NonceConsumed({ hash: last(entry.hashes), nonce: entry.nonce })
+        if (kind === "underpriced" || kind === "insufficient-funds" || revert !== undefined) {
+          return yield* new Rejected({ kind, cause, revert, entry })
+        }
+        if (attempt >= maxAttempts) return yield* unknown(entry, messageOf(cause) || "the send failed")
+        yield* Effect.logDebug(`tx ${last(entry.hashes)}: not on the node after "${messageOf(cause)}"; resending`)
+      }
+    })
+
+  /** Polls receipts of every hash of the entry; transient RPC errors are retried until the deadline. */
+  const waitAny = (hashes: ReadonlyArray<string>, ms: number) =>
+    Effect.gen(function* () {
+      for (;;) {
+        for (const h of hashes) {
+          const r = yield* Effect.option(rpc("eth_getTransactionReceipt", () => provider.getTransactionReceipt(h)))
+          if (Option.isSome(r) && r.value !== null) return r.value
+        }
+        yield* Effect.sleep(pollMs)
+      }
+    }).pipe(Effect.timeoutOption(ms))
+
+  const replayRevert = (call: CallInfo, receipt: TransactionReceipt) =>
+    Effect.tryPromise(() =>
+      provider.call({
+        from,
+        to: call.to,
+        data: call.data,
+        value: call.value,
+        blockTag: Math.max(0, receipt.blockNumber - 1),
+      }),
+    ).pipe(
+      Effect.match({
+        onSuccess: () => undefined,
+        onFailure: (e) => revertFromError((e as { error?: unknown }).error ?? e, call.contract),
+      }),
+    )
+
+  const callOf = (hash: string) =>
+    rpc("eth_getTransactionByHash", () => provider.getTransaction(hash)).pipe(
+      Effect.map((t): CallInfo | undefined =>
+        t === null ? undefined : { to: t.to ?? from, data: t.data, value: t.value },
+      ),
+      Effect.orElseSucceed(() => undefined),
+    )
+
+  const finish = (entry: JournalEntry, receipt: TransactionReceipt, call: CallInfo | undefined) =>
+    Effect.gen(function* () {
+      const hash = receipt.hash
+      const gasUsed = receipt.gasUsed
+      const fee = gasUsed * receipt.gasPrice
+      if (receipt.status !== 1) {
+        yield* resolve(entry, "reverted", hash)
+        // Replay the transaction that was mined (a replacement may differ from the original call).
+        const mined = hash === entry.hashes[0] && call !== undefined ? call : yield* callOf(hash)
+        const c =
+          mined === undefined
+            ? undefined
+            : { ...mined, contract: call?.contract ?? (entry.contract as ContractName | undefined) }
+        const revert = c === undefined ? undefined : yield* replayRevert(c, receipt)
+        return yield* new TransactionReverted({ hash, blockNumber: receipt.blockNumber, gasUsed, fee, revert })
+      }
+      yield* resolve(entry, hash === entry.cancelHash ? "cancelled" : "mined", hash)
+      return {
+        hash,
+        nonce: entry.nonce,
+        blockNumber: receipt.blockNumber,
+        gasUsed,
+        effectiveGasPrice: receipt.gasPrice,
+        fee,
+      } satisfies TxResult as TxResult
+    })
+
+  /**
+   * Waits for whichever transaction of the entry is mined. On a timeout the chain is asked again: still pending →
+   * `TransactionTimeout` (with the hash); dropped → the same signed bytes again; nonce used by another →
+   * `NonceConsumed`. `checkFirst` starts with that question (for an entry found in the journal).
+   */
+  const settle = (entry: JournalEntry, call: CallInfo | undefined, checkFirst = false, ms = timeoutMs) =>
+    Effect.gen(function* () {
+      for (let round = 1; ; round++) {
+        if (!checkFirst || round > 1) {
+          const receipt = yield* waitAny(entry.hashes, ms)
+          if (Option.isSome(receipt)) return yield* finish(entry, receipt.value, call)
+        }
+        const status = yield* statusOrUnknown(entry)
+        if (status._tag === "Mined") return yield* finish(entry, status.receipt, call)
+        if (status._tag === "Pending") {
+          if (checkFirst && round === 1) continue
+          slot.next = undefined // a stuck transaction leaves a gap behind it: re-read the count next time
+          return yield* new TransactionTimeout({ hash: status.hash, timeoutMs: ms })
+        }
+        if (status.nonceUsed) {
+          yield* resolve(entry, "void")
+          return yield* new NonceConsumed({ hash: last(entry.hashes), nonce: entry.nonce })
+        }
+        const raw = [...entry.raws].reverse().find((r) => r !== "")
+        if (raw === undefined || round > maxAttempts) {
+          slot.next = undefined
+          return yield* unknown(entry, "the node does not know it and its nonce is still free")
+        }
+        // Provably dropped (unknown, nonce free): the same signed bytes again, never a new signature.
+        yield* Effect.ignore(broadcast(raw))
+      }
+    })
+
+  return { rpc, provider, from, put, resolve, statusOf, submit, deliver, settle, broadcast, unknown }
+}
+
+export type EngineCore = ReturnType<typeof makeCore>

@@ -1,0 +1,210 @@
+/**
+ * Explicit control over a transaction already signed: `wait` for it, `speedUp` (same call, same nonce, fees raised by
+ * the step) or `cancel` (a zero-value transfer to ourselves at the same nonce), and `pending` (the journal's
+ * unresolved intents with their chain status). Whichever transaction of the nonce is mined is the outcome.
+ */
+import type { ChainShape, RpcError } from "@0g-compute/core"
+import { Effect } from "effect"
+import { keccak256, Transaction, type TransactionRequest } from "ethers"
+import { entryOf, type JournalEntry, type TxJournalShape } from "../journal.js"
+import { type EngineCore, rejectedError, type TxResult } from "./core.js"
+import {
+  GasPriceAboveMax,
+  NonceConsumed,
+  NotOwnTransaction,
+  PendingIntentExists,
+  TransactionAlreadyMined,
+  TransactionNotFound,
+} from "./errors.js"
+import type { Fees } from "./fees.js"
+import { replacementFees } from "./fees.js"
+
+export interface ReplaceResult extends TxResult {
+  /** The hash of the replacement (or cancellation) that was signed. */
+  readonly replacement: string
+  /** True when the replacement was mined; false when the original was mined first. */
+  readonly replaced: boolean
+}
+
+export interface PendingIntent {
+  readonly intent: string
+  /** The newest transaction of the intent (after replacements). */
+  readonly hash: string
+  readonly hashes: ReadonlyArray<string>
+  readonly nonce: number
+  readonly to: string
+  readonly value: bigint
+  readonly createdAt: string
+  /** What the chain says now: `dropped` = unknown with its nonce still free (the same bytes can be sent again). */
+  readonly state: "pending" | "mined" | "reverted" | "dropped" | "nonce-used"
+  readonly blockNumber?: number
+}
+
+export interface ReplaceDeps {
+  readonly core: EngineCore
+  readonly chain: ChainShape
+  readonly from: string
+  readonly journal: TxJournalShape
+  readonly bumpPercent: number
+  readonly maximum: bigint | undefined
+  readonly networkFees: Effect.Effect<Fees, RpcError>
+  readonly tracked: <A, E, R>(id: string, eff: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+}
+
+const lower = (s: string) => s.toLowerCase()
+const last = (xs: ReadonlyArray<string>) => xs[xs.length - 1] as string
+
+export const makeReplace = ({
+  core,
+  chain,
+  from,
+  journal,
+  bumpPercent,
+  maximum,
+  networkFees,
+  tracked,
+}: ReplaceDeps) => {
+  const provider = chain.provider
+  const mine = (e: JournalEntry) => lower(e.from) === lower(from) && e.chainId === chain.chainId.toString()
+
+  /** The journal entry of `hash`, or one made from the node's copy of a transaction the journal never saw. */
+  const locate = (hash: string) =>
+    Effect.gen(function* () {
+      const known = entryOf((yield* journal.entries).filter(mine), hash)
+      if (known !== undefined) return known
+      const tx = yield* core.rpc("eth_getTransactionByHash", () => provider.getTransaction(hash))
+      if (tx === null) return yield* new TransactionNotFound({ hash })
+      if (lower(tx.from) !== lower(from)) return yield* new NotOwnTransaction({ hash, from: tx.from, address: from })
+      const raw = tx.signature === undefined ? "" : Transaction.from({ ...tx, signature: tx.signature }).serialized
+      const entry: JournalEntry = {
+        id: tx.hash,
+        intent: `tx:${tx.hash}`,
+        chainId: chain.chainId.toString(),
+        from,
+        to: tx.to ?? from,
+        nonce: tx.nonce,
+        value: tx.value.toString(),
+        dataDigest: keccak256(tx.data),
+        hashes: [tx.hash],
+        raws: [raw],
+        createdAt: new Date().toISOString(),
+      }
+      return entry
+    })
+
+  const wait = (hash: string, options: { readonly timeoutMs?: number } = {}) =>
+    Effect.flatMap(locate(hash), (entry) =>
+      tracked(entry.id, core.settle(entry, undefined, true, options.timeoutMs)),
+    ).pipe(Effect.withSpan("TxEngine.wait"))
+
+  /** The newest signed transaction of the entry, from its recorded bytes or the node. */
+  const newest = (entry: JournalEntry) =>
+    Effect.gen(function* () {
+      const raw = entry.raws[entry.raws.length - 1]
+      if (raw !== undefined && raw !== "") return Transaction.from(raw)
+      const tx = yield* core.rpc("eth_getTransactionByHash", () => provider.getTransaction(last(entry.hashes)))
+      if (tx === null) return yield* new TransactionNotFound({ hash: last(entry.hashes) })
+      return Transaction.from({ ...tx, signature: tx.signature })
+    })
+
+  const feesOf = (tx: Transaction): Fees =>
+    tx.type === 2
+      ? { type: 2, maxFeePerGas: tx.maxFeePerGas ?? 0n, maxPriorityFeePerGas: tx.maxPriorityFeePerGas ?? 0n }
+      : { type: 0, gasPrice: tx.gasPrice ?? 0n }
+
+  const replaceWith = (hash: string, cancel: boolean, percent: number) =>
+    Effect.gen(function* () {
+      const entry = yield* locate(hash)
+      const status = yield* core.statusOf(entry.hashes, entry.nonce)
+      if (status._tag === "Mined") {
+        yield* core.resolve(entry, status.receipt.status === 1 ? "mined" : "reverted", status.receipt.hash)
+        return yield* new TransactionAlreadyMined({
+          hash: status.receipt.hash,
+          blockNumber: status.receipt.blockNumber,
+        })
+      }
+      if (status._tag === "Unknown" && status.nonceUsed) {
+        yield* core.resolve(entry, "void")
+        return yield* new NonceConsumed({ hash: last(entry.hashes), nonce: entry.nonce })
+      }
+      const prev = yield* newest(entry)
+      const fees = replacementFees(feesOf(prev), percent, yield* networkFees, maximum)
+      if ("required" in fees) return yield* new GasPriceAboveMax({ required: fees.required, maximum: maximum ?? 0n })
+      const feeFields =
+        fees.type === 2
+          ? { type: 2, maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas }
+          : { type: 0, gasPrice: fees.gasPrice }
+      const tx: TransactionRequest & { nonce: number; to: string } = cancel
+        ? {
+            to: from,
+            data: "0x",
+            value: 0n,
+            gasLimit: 21_000n,
+            nonce: entry.nonce,
+            chainId: chain.chainId,
+            ...feeFields,
+          }
+        : {
+            to: prev.to ?? from,
+            data: prev.data,
+            value: prev.value,
+            gasLimit: prev.gasLimit,
+            nonce: entry.nonce,
+            chainId: chain.chainId,
+            ...feeFields,
+          }
+      const updated = yield* core
+        .submit(entry.intent, tx, {
+          extend: entry,
+          cancel,
+          ...(entry.contract === undefined ? {} : { contract: entry.contract }),
+        })
+        .pipe(Effect.catchTag("Rejected", (r) => Effect.fail(rejectedError(r))))
+      const replacement = last(updated.hashes)
+      const result = yield* tracked(updated.id, core.settle(updated, undefined))
+      return { ...result, replacement, replaced: lower(result.hash) === lower(replacement) } satisfies ReplaceResult
+    })
+
+  const speedUp = (hash: string, options: { readonly bumpPercent?: number } = {}) =>
+    replaceWith(hash, false, Math.max(10, options.bumpPercent ?? bumpPercent)).pipe(Effect.withSpan("TxEngine.speedUp"))
+  const cancel = (hash: string, options: { readonly bumpPercent?: number } = {}) =>
+    replaceWith(hash, true, Math.max(10, options.bumpPercent ?? bumpPercent)).pipe(Effect.withSpan("TxEngine.cancel"))
+
+  const pending = Effect.gen(function* () {
+    const open = (yield* journal.entries).filter((e) => mine(e) && e.resolved === undefined)
+    const out: PendingIntent[] = []
+    for (const e of open) {
+      const status = yield* core.statusOf(e.hashes, e.nonce)
+      const base = {
+        intent: e.intent,
+        hash: last(e.hashes),
+        hashes: e.hashes,
+        nonce: e.nonce,
+        to: e.to,
+        value: BigInt(e.value),
+        createdAt: e.createdAt,
+      }
+      if (status._tag === "Mined") {
+        const ok = status.receipt.status === 1
+        const outcome = !ok ? "reverted" : status.receipt.hash === e.cancelHash ? "cancelled" : "mined"
+        yield* core.resolve(e, outcome, status.receipt.hash)
+        out.push({
+          ...base,
+          hash: status.receipt.hash,
+          state: ok ? "mined" : "reverted",
+          blockNumber: status.receipt.blockNumber,
+        })
+      } else if (status._tag === "Pending") out.push({ ...base, hash: status.hash, state: "pending" })
+      else {
+        if (status.nonceUsed) yield* core.resolve(e, "void")
+        out.push({ ...base, state: status.nonceUsed ? "nonce-used" : "dropped" })
+      }
+    }
+    return out as ReadonlyArray<PendingIntent>
+  }).pipe(Effect.withSpan("TxEngine.pending"))
+
+  const pendingIntent = (intent: string, hash: string, nonce: number) =>
+    new PendingIntentExists({ intent, hash, nonce })
+
+  return { wait, speedUp, cancel, pending, pendingIntent }
+}
