@@ -2,13 +2,28 @@
  * Tunables of the inference client, as an Effect `Context.Reference` with defaults: provide a different value with
  * `Layer.succeed(InferenceConfig, {...})` or `inferenceConfigLayer(partial)`.
  */
+import { METADATA_LIMITS, type ProviderLimits } from "@0g-compute/core"
 import { Context, Layer } from "effect"
 
 export interface InferenceConfigShape {
   /** The HTTP implementation for every provider call (default: `globalThis.fetch`). */
   readonly fetch: typeof globalThis.fetch
-  /** Timeout of metadata calls (quote, models, signature, unsettled fee). */
-  readonly httpTimeoutMs: number
+  /** Deadlines and body ceiling of metadata calls (quote, models, unsettled fee). */
+  readonly metadataLimits: ProviderLimits
+  /** Deadlines and body ceiling of the response-signature GET. */
+  readonly signatureLimits: ProviderLimits
+  /**
+   * Deadlines and body ceiling of a billed request. `connectMs` covers a whole non-stream generation (the headers
+   * come after it); `maxBytes` bounds a stream's total bytes too.
+   */
+  readonly requestLimits: ProviderLimits
+  /** Largest single SSE event of a stream; a longer one fails the stream with `ProviderBodyTooLarge`. */
+  readonly maxSseEventBytes: number
+  /**
+   * After the caller aborts or stops reading, the rest of the response is still read for this long (so what the
+   * provider billed is verified and recorded); then the connection is closed.
+   */
+  readonly drainAfterAbortMs: number
   /** Lifetime of ephemeral session tokens (≤ 24 h, the provider's limit). */
   readonly tokenLifetimeMs: number
   /** Renew a cached ephemeral token once less than this remains. */
@@ -28,9 +43,29 @@ export interface InferenceConfigShape {
 
 export const DEFAULT_PCCS_URL = "https://pccs.phala.network/sgx/certification/v4/"
 
+const SIGNATURE_LIMITS: ProviderLimits = {
+  connectMs: 15_000,
+  firstByteMs: 15_000,
+  idleMs: 15_000,
+  totalMs: 20_000,
+  maxBytes: 64 * 1024,
+}
+
+const REQUEST_LIMITS: ProviderLimits = {
+  connectMs: 300_000,
+  firstByteMs: 300_000,
+  idleMs: 120_000,
+  totalMs: 1_800_000,
+  maxBytes: 64 * 1024 * 1024,
+}
+
 export const defaultInferenceConfig = (): InferenceConfigShape => ({
   fetch: (input, init) => globalThis.fetch(input, init),
-  httpTimeoutMs: 15_000,
+  metadataLimits: METADATA_LIMITS,
+  signatureLimits: SIGNATURE_LIMITS,
+  requestLimits: REQUEST_LIMITS,
+  maxSseEventBytes: 1024 * 1024,
+  drainAfterAbortMs: 5_000,
   tokenLifetimeMs: 86_400_000,
   tokenRenewMarginMs: 3_600_000,
   signatureAttempts: 6,

@@ -2,9 +2,17 @@
  * Provider HTTP: one place that turns fetch outcomes into typed errors. A connection failure is
  * `ProviderUnreachable`; a non-2xx answer is mapped from the broker's `{"error": "..."}` message (§4.4) to the admission
  * error it describes (missing sub-account, insufficient balance, expired/revoked token…), else `ProviderHttpError`.
+ * Every body is read under core's provider limits (deadlines, byte ceiling, cancellation): `ProviderTimeout` and
+ * `ProviderBodyTooLarge` pass through unchanged.
  */
-import { parseZGResult } from "@0g-compute/core"
-import { concatBytes } from "@0g-compute/crypto"
+import {
+  boundedFetch,
+  isProviderLimitError,
+  type ProviderLimitError,
+  type ProviderLimits,
+  parseZGResult,
+  providerErrorDetail,
+} from "@0g-compute/core"
 import { Effect, Result, type Schema } from "effect"
 import { InferenceConfig } from "./config.js"
 import {
@@ -20,7 +28,9 @@ import {
 } from "./errors.js"
 import { decodeProviderJson, parseProviderJson } from "./schemas.js"
 
+/** A non-2xx answer mapped to its typed error, or a provider that broke our limits (deadline, body ceiling). */
 export type ProviderRejection =
+  | ProviderLimitError
   | ProviderHttpError
   | ProviderNotAcknowledged
   | SubAccountMissing
@@ -38,20 +48,7 @@ export interface RejectionContext {
 }
 
 /** The broker's error message: the JSON `error` field (string or `{message}`), else the start of the body. */
-export const errorDetail = (body: string): string => {
-  try {
-    const json = JSON.parse(body) as { error?: unknown; message?: unknown }
-    const e = json.error
-    if (typeof e === "string") return e
-    if (typeof e === "object" && e !== null && typeof (e as { message?: unknown }).message === "string") {
-      return (e as { message: string }).message
-    }
-    if (typeof json.message === "string") return json.message
-  } catch {
-    // not JSON
-  }
-  return body.slice(0, 300).trim()
-}
+export const errorDetail = providerErrorDetail
 
 const amount = (s: string | undefined) => {
   if (s === undefined) return undefined
@@ -84,32 +81,33 @@ export const mapRejection = (ctx: RejectionContext, status: number, body: string
   return new ProviderHttpError({ provider, url: ctx.url, status, detail })
 }
 
-/** `fetch` with the configured implementation, a timeout, and connection failures as `ProviderUnreachable`. */
-export const providerFetch = (
-  provider: string,
-  url: string,
+const unreachable = (provider: string, url: string) => (cause: unknown) =>
+  cause instanceof ProviderUnreachable || isProviderLimitError(cause)
+    ? cause
+    : new ProviderUnreachable({ provider, url, cause })
+
+/**
+ * One provider call under `limits` (default: the metadata limits): status and the whole body as text, read under the
+ * deadlines and the byte ceiling. Interrupting the effect closes the connection.
+ */
+export const providerText = (
+  ctx: { readonly provider: string; readonly url: string },
   init: RequestInit = {},
-  timeoutMs?: number,
-): Effect.Effect<Response, ProviderUnreachable, never> =>
+  limits?: ProviderLimits,
+): Effect.Effect<{ readonly status: number; readonly text: string }, ProviderUnreachable | ProviderLimitError> =>
   Effect.gen(function* () {
     const config = yield* InferenceConfig
-    const ms = timeoutMs ?? config.httpTimeoutMs
+    const wrap = unreachable(ctx.provider, ctx.url)
     return yield* Effect.tryPromise({
-      try: (signal) => config.fetch(url, { ...init, signal }),
-      catch: (cause) => new ProviderUnreachable({ provider, url, cause }),
-    }).pipe(
-      Effect.timeoutOrElse({
-        duration: ms,
-        orElse: () =>
-          Effect.fail(new ProviderUnreachable({ provider, url, cause: new Error(`no answer within ${ms} ms`) })),
-      }),
-    )
-  })
-
-const readText = (provider: string, url: string, response: Response) =>
-  Effect.tryPromise({
-    try: () => response.text(),
-    catch: (cause) => new ProviderUnreachable({ provider, url, cause }),
+      try: async (signal) => {
+        const r = await boundedFetch(config.fetch, ctx, init, limits ?? config.metadataLimits, {
+          signal,
+          unreachable: wrap,
+        })
+        return { status: r.response.status, text: await r.text() }
+      },
+      catch: (e) => wrap(e) as ProviderUnreachable | ProviderLimitError,
+    })
   })
 
 /** GET/POST returning decoded JSON; non-2xx answers become typed rejections. */
@@ -120,25 +118,8 @@ export const providerJson = <S extends Schema.Decoder<unknown>>(
   init: RequestInit = {},
 ): Effect.Effect<S["Type"], ProviderUnreachable | ProviderRejection | MalformedProviderResponse> =>
   Effect.gen(function* () {
-    const response = yield* providerFetch(ctx.provider, ctx.url, init)
-    const text = yield* readText(ctx.provider, ctx.url, response)
-    if (!response.ok) return yield* mapRejection(ctx, response.status, text)
+    const { status, text } = yield* providerText(ctx, init)
+    if (status < 200 || status > 299) return yield* mapRejection(ctx, status, text)
     const json = yield* parseProviderJson(text, ctx.provider, what)
     return yield* decodeProviderJson(schema, ctx.provider, what)(json)
   })
-
-/** The whole body, read straight off its stream (the common single chunk is returned as is, not copied). */
-export const readAll = async (response: Response): Promise<Uint8Array> => {
-  if (response.body === null) return new Uint8Array(0)
-  const reader = response.body.getReader()
-  const parts: Uint8Array[] = []
-  for (;;) {
-    const r = await reader.read()
-    if (r.done) break
-    parts.push(r.value)
-  }
-  return parts.length === 1 ? (parts[0] as Uint8Array) : concatBytes(...parts)
-}
-
-/** Reads a response body as text with connection failures typed. */
-export const responseText = readText

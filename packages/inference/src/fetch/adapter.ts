@@ -10,15 +10,19 @@
  * 5. verifies the response against the exact bytes — non-stream: before resolving (a failed verification rejects);
  *    stream: at the end, before `[DONE]` is delivered (a failed verification errors the stream);
  * 6. records usage and fee (tokens × on-chain prices) in the `UsageMeter`.
+ *
+ * Every response is read under the configured limits (deadlines, byte ceiling, SSE event cap): a stalled or endless
+ * provider fails with `ProviderTimeout` / `ProviderBodyTooLarge` and its connection is closed.
  */
 
+import { type BoundedResponse, boundedFetch, type ProviderLimits } from "@0g-compute/core"
 import { parseApiKey } from "@0g-compute/crypto"
 import { Cause, type Context, Effect, Exit, Redacted } from "effect"
 import type { RequestAuth } from "../auth/session.js"
 import { InferenceConfig, type InferenceConfigShape } from "../config.js"
 import type { Directory } from "../directory.js"
 import { ProviderUnreachable, UnsupportedRequest } from "../errors.js"
-import { mapRejection, readAll } from "../http.js"
+import { mapRejection } from "../http.js"
 import { feeOf, type ServiceView } from "../service-view.js"
 import type { UsageMeter, UsageRecord } from "../usage.js"
 import { sha256Hex } from "../verify/digests.js"
@@ -83,6 +87,21 @@ const choiceWords = (choices: unknown): number => {
   }
   return n
 }
+
+/** A bounded response body as a stream: each pull one bounded read; cancelling closes the connection. */
+const boundedBody = (r: BoundedResponse): ReadableStream<Uint8Array> | null =>
+  r.response.body === null
+    ? null
+    : new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const chunk = await r.read()
+          if (chunk === undefined) controller.close()
+          else controller.enqueue(chunk)
+        },
+        cancel(reason) {
+          r.cancel(reason)
+        },
+      })
 
 /** Builds the fetch for one provider over a context holding the inference services. */
 export const makeInferenceFetch = (
@@ -171,19 +190,22 @@ export const makeInferenceFetch = (
     return { receipt, error }
   }
 
-  const send = (prepared: Prepared, authorization: string | undefined, signal: AbortSignal | null | undefined) => {
+  /** One attempt under `limits`; the connection closes when `signal` aborts (or a limit trips). */
+  const send = (
+    prepared: Prepared,
+    authorization: string | undefined,
+    signal: AbortSignal | null | undefined,
+    limits: ProviderLimits,
+  ): Promise<BoundedResponse> => {
     const headers = authorization === undefined ? prepared.headers : { ...prepared.headers, authorization }
-    return config
-      .fetch(prepared.url, {
-        method: prepared.method,
-        headers,
-        ...(prepared.body === undefined ? {} : { body: prepared.body as BodyInit }),
-        ...(signal ? { signal } : {}),
-      })
-      .catch((cause: unknown) => {
-        if (signal?.aborted) throw cause
-        throw new ProviderUnreachable({ provider: service?.provider ?? provider, url: prepared.url, cause })
-      })
+    const target = { provider: service?.provider ?? provider, url: prepared.url }
+    return boundedFetch(
+      config.fetch,
+      target,
+      { method: prepared.method, headers, ...(prepared.body === undefined ? {} : { body: prepared.body as BodyInit }) },
+      limits,
+      { signal, unreachable: (cause) => new ProviderUnreachable({ ...target, cause }) },
+    )
   }
 
   const call = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
@@ -196,35 +218,45 @@ export const makeInferenceFetch = (
     if (!prepared.billed) {
       const c = credential()
       const cred = c instanceof Promise ? await c : c
-      return send(prepared, Redacted.value(cred.authorization), init?.signal)
+      const r = await send(prepared, Redacted.value(cred.authorization), init?.signal, config.metadataLimits)
+      return new Response(boundedBody(r), {
+        status: r.response.status,
+        statusText: r.response.statusText,
+        headers: copyHeaders(r.response.headers, {}),
+      })
     }
     const refusal = verificationRefusal(svc)
     if (refusal !== undefined) throw refusal
     if (prepared.body === undefined) throw new UnsupportedRequest({ reason: "a billed request needs a body" })
-    // The caller's abort cancels the request only until the response starts: after that the provider bills what it
-    // generates, so the body is still read to the end (verified and recorded) while the caller sees the abort.
+    // The caller's abort cancels the request at once until the response starts: after that the provider bills what
+    // it generates, so the body is still read (verified and recorded) for the drain window while the caller sees the
+    // abort; then the connection is closed.
     const callerSignal = init?.signal ?? undefined
     // No caller signal, nothing to forward: no controller (and no signal) per request.
     const upstream = callerSignal === undefined ? undefined : new AbortController()
     let started = false
+    let exchange: BoundedResponse | undefined
     const onAbort = () => {
       if (!started) upstream?.abort(callerSignal?.reason)
+      else exchange?.shorten(config.drainAfterAbortMs)
     }
     if (callerSignal?.aborted) onAbort()
     else callerSignal?.addEventListener("abort", onAbort, { once: true })
+    const limits = config.requestLimits
     let response: Response | undefined
     for (let attempt = 0; response === undefined; attempt++) {
       const c = credential()
       const cred = c instanceof Promise ? await c : c
-      const r = await send(prepared, Redacted.value(cred.authorization), upstream?.signal)
-      if (r.ok) {
-        response = r
+      const r = await send(prepared, Redacted.value(cred.authorization), upstream?.signal, limits)
+      if (r.response.ok) {
+        exchange = r
+        response = r.response
         break
       }
       const text = await r.text().catch(() => "")
       const rejection = mapRejection(
         { provider: svc.provider, url: prepared.url, user: auth.user, tokenId: cred.tokenId },
-        r.status,
+        r.response.status,
         text,
       )
       if (attempt === 0 && fixedCredential === undefined && AUTH_RETRY_TAGS.has(rejection._tag)) {
@@ -234,14 +266,23 @@ export const makeInferenceFetch = (
       throw rejection
     }
     started = true
+    const ex = exchange as BoundedResponse
+    if (callerSignal?.aborted) ex.shorten(config.drainAfterAbortMs)
     const base = { requestId: newRequestId(), startedAt, requestHash: sha256Hex(prepared.body) }
     const headerChatId = response.headers.get("zg-res-key") ?? undefined
     const extra = { "x-zg-request-id": base.requestId, "x-zg-provider": svc.provider }
     const isStream = prepared.stream || (response.headers.get("content-type") ?? "").includes("text/event-stream")
 
     if (isStream && response.body !== null) {
+      const streamLimits = {
+        provider: svc.provider,
+        url: prepared.url,
+        maxEventBytes: config.maxSseEventBytes,
+        drainAfterAbortMs: config.drainAfterAbortMs,
+      }
       const body = verifyingStream(
-        response.body,
+        ex,
+        streamLimits,
         async (outcome) => {
           // The caller aborted (its signal): surface the abort itself, as fetch would, not a provider failure.
           const aborted = init?.signal?.aborted === true && outcome.readError !== undefined
@@ -270,9 +311,11 @@ export const makeInferenceFetch = (
 
     let bytes: Uint8Array
     try {
-      bytes = await readAll(response)
-    } catch (cause) {
-      throw new ProviderUnreachable({ provider: svc.provider, url: prepared.url, cause })
+      bytes = await ex.bytes()
+    } catch (e) {
+      // Cut off after the caller left (the drain window ran out): surface the abort, as fetch would.
+      if (callerSignal?.aborted) throw callerSignal.reason ?? e
+      throw e
     }
     let json: unknown
     const text = decoder.decode(bytes)

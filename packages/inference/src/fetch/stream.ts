@@ -6,8 +6,11 @@
  * normal end of an unverified stream.
  *
  * If the consumer cancels or aborts, the rest of the upstream is still read (the provider bills what it generated)
- * so the exchange is verified and its fee recorded.
+ * so the exchange is verified and its fee recorded — but only within a drain window, after which the connection is
+ * closed: an endless or stalled stream nobody listens to is not read forever. Every read is under the exchange's
+ * limits (deadlines, byte ceiling), and one SSE event may not exceed the scanner's cap.
  */
+import { isProviderLimitError, ProviderBodyTooLarge, type ProviderLimitError } from "@0g-compute/core"
 import { ProviderStreamFailed } from "../errors.js"
 import { sha256Hasher } from "../verify/digests.js"
 import { SseScanner } from "../verify/sse.js"
@@ -20,19 +23,34 @@ export interface StreamOutcome {
   readonly readError: unknown
 }
 
+/** The bounded upstream body (core's `BoundedResponse`, the part the stream needs). */
+export interface StreamSource {
+  readonly read: () => Promise<Uint8Array | undefined>
+  readonly cancel: (reason?: unknown) => void
+  /** Brings the exchange's total deadline forward: the drain window once nobody listens. */
+  readonly shorten: (ms: number) => void
+}
+
+export interface StreamLimits {
+  readonly provider: string
+  readonly url: string
+  readonly maxEventBytes: number
+  readonly drainAfterAbortMs: number
+}
+
 /**
  * Wraps `upstream` so its bytes flow through; `finish` decides the verdict when it ends and resolves to the error to
  * raise (or undefined to deliver the held tail and close).
  */
 export const verifyingStream = (
-  upstream: ReadableStream<Uint8Array>,
+  upstream: StreamSource,
+  limits: StreamLimits,
   finish: (outcome: StreamOutcome) => Promise<Error | undefined>,
-  /** The caller's abort signal: aborting errors our stream with its reason; the upstream is still read to the end. */
+  /** The caller's abort signal: aborting errors our stream with its reason; the upstream is drained for a while. */
   signal?: AbortSignal | null,
 ): ReadableStream<Uint8Array> => {
-  const reader = upstream.getReader()
   const hasher = sha256Hasher()
-  const scanner = new SseScanner()
+  const scanner = new SseScanner(limits.maxEventBytes)
   let finished: Promise<Error | undefined> | undefined
 
   const conclude = (readError: unknown) => {
@@ -45,15 +63,21 @@ export const verifyingStream = (
     { readonly forward: Uint8Array } | { readonly end: true; readonly readError: unknown }
   > => {
     for (;;) {
-      let r: ReadableStreamReadResult<Uint8Array>
+      let chunk: Uint8Array | undefined
       try {
-        r = await reader.read()
+        chunk = await upstream.read()
       } catch (readError) {
         return { end: true, readError }
       }
-      if (r.done) return { end: true, readError: undefined }
-      hasher.update(r.value)
-      const forward = scanner.push(r.value)
+      if (chunk === undefined) return { end: true, readError: undefined }
+      hasher.update(chunk)
+      const forward = scanner.push(chunk)
+      if (scanner.overflow) {
+        const { provider, url, maxEventBytes } = limits
+        const e = new ProviderBodyTooLarge({ provider, url, limit: maxEventBytes, what: "SSE event" })
+        upstream.cancel(e)
+        return { end: true, readError: e }
+      }
       if (forward.length > 0) return { forward }
     }
   }
@@ -69,6 +93,7 @@ export const verifyingStream = (
   const drainInBackground = () => {
     if (draining) return
     draining = true
+    upstream.shorten(limits.drainAfterAbortMs)
     void drain().catch(() => undefined)
   }
 
@@ -100,17 +125,22 @@ export const verifyingStream = (
       controller.enqueue(step.forward)
     },
     cancel() {
-      // The consumer stopped listening; keep reading so the billed exchange is still verified and recorded.
+      // The consumer stopped listening; keep reading for the drain window so a billed exchange that ends in it is
+      // still verified and recorded.
       drainInBackground()
     },
   })
 }
 
 /** The failure a stream's end implies before any signature is checked, if any. */
-export const streamFailure = (provider: string, outcome: StreamOutcome): ProviderStreamFailed | undefined => {
+export const streamFailure = (
+  provider: string,
+  outcome: StreamOutcome,
+): ProviderStreamFailed | ProviderLimitError | undefined => {
   const chatId = outcome.scanner.id
   if (outcome.readError !== undefined) {
     const e = outcome.readError
+    if (isProviderLimitError(e)) return e
     const detail =
       e instanceof Error ? `${e.message}${e.cause instanceof Error ? `: ${e.cause.message}` : ""}` : String(e)
     return new ProviderStreamFailed({ provider, chatId, detail: `connection failed: ${detail}` })

@@ -1,7 +1,7 @@
 /**
  * The shared deadline timer: each deadline fires on time whatever else is pending (an earlier one registered after a
  * later one included), a released one never fires, and a signature GET that never answers still fails with
- * `ProviderUnreachable` and an aborted signal — also when the fetch ignores its signal.
+ * `ProviderTimeout` and an aborted signal — also when the fetch ignores its signal.
  */
 import { describe, expect, it } from "vitest"
 import { defaultInferenceConfig } from "../config.js"
@@ -43,12 +43,12 @@ describe("signature GET timeout", () => {
   } as ServiceView
   const hashes = { requestHash: "a".repeat(64), responseHash: "b".repeat(64) }
 
-  it("fails with ProviderUnreachable and aborts the request when no answer comes", async () => {
+  it("fails with ProviderTimeout and aborts the request when no answer comes", async () => {
     for (const honoursSignal of [true, false]) {
       let signal: AbortSignal | undefined
       const config = {
         ...defaultInferenceConfig(),
-        httpTimeoutMs: 50,
+        signatureLimits: { ...defaultInferenceConfig().signatureLimits, connectMs: 50 },
         fetch: ((_: unknown, init?: RequestInit) => {
           signal = init?.signal ?? undefined
           return new Promise<Response>((_resolve, reject) => {
@@ -58,8 +58,7 @@ describe("signature GET timeout", () => {
       }
       const started = Date.now()
       const error = await verifyExchangePromise(config, service, "chat-1", hashes).catch((e: unknown) => e)
-      expect(error).toMatchObject({ _tag: "ProviderUnreachable" })
-      expect(String((error as { cause?: unknown }).cause)).toContain("no answer within 50 ms")
+      expect(error).toMatchObject({ _tag: "ProviderTimeout", phase: "connect", ms: 50 })
       expect(signal?.aborted).toBe(true)
       expect(Date.now() - started).toBeLessThan(1000)
       expect(pendingDeadlines()).toBe(0)

@@ -73,4 +73,23 @@ describe("SseScanner", () => {
     expect(s.done).toBe(true)
     expect(held).toBe(done.replaceAll("\n", "\r\n"))
   })
+
+  it("finds a blank line split across chunks, byte by byte, and keeps stray line feeds in order", () => {
+    const text = `${body}\n\n${done}`
+    const { forwarded, held, s } = run(text, [...Array(text.length).keys()])
+    expect(forwarded + held).toBe(text)
+    expect(s.done).toBe(true)
+  })
+
+  it("stops at an event larger than its cap and forwards nothing of it", () => {
+    const s = new SseScanner(1024)
+    expect(dec.decode(s.push(enc.encode(body)))).toBe(body)
+    const big = enc.encode(`data: ${"x".repeat(600)}`)
+    expect(s.push(big).length).toBe(0)
+    expect(s.overflow).toBe(false)
+    expect(s.push(big).length).toBe(0)
+    expect(s.overflow).toBe(true)
+    // Once over the cap, later bytes are only held, never scanned.
+    expect(s.push(enc.encode("\n\n")).length).toBe(0)
+  })
 })

@@ -7,24 +7,18 @@
 
 const EMPTY: Uint8Array<ArrayBufferLike> = new Uint8Array(0)
 const decoder = new TextDecoder()
+const LF = 10
+const CR = 13
 
-const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
-  if (a.length === 0) return b
-  if (b.length === 0) return a
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a, 0)
-  out.set(b, a.length)
-  return out
-}
-
-/** Index just past the blank line ending the event that starts at `from`, or -1 when incomplete. */
-const eventEnd = (buf: Uint8Array, from: number): number => {
-  for (let i = from; i < buf.length - 1; i++) {
-    if (buf[i] !== 10) continue
-    if (buf[i + 1] === 10) return i + 2
-    if (buf[i + 1] === 13 && buf[i + 2] === 10) return i + 3
+const concat = (parts: ReadonlyArray<Uint8Array>, length: number): Uint8Array => {
+  if (parts.length === 1) return parts[0] as Uint8Array
+  const out = new Uint8Array(length)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
   }
-  return -1
+  return out
 }
 
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
@@ -46,45 +40,97 @@ export const usageOf = (u: unknown): TokenUsage | undefined =>
 
 export const wordCount = (text: string): number => text.split(/\s+/).filter((w) => w.length > 0).length
 
+/**
+ * Linear in the bytes pushed: each byte is looked at once to find event boundaries (the two bytes before a chunk are
+ * remembered, so a boundary split across chunks is found), and an incomplete event is kept as a list of chunks that
+ * is joined once, when it completes — never re-scanned or re-copied per chunk.
+ */
 export class SseScanner {
-  private pending: Uint8Array<ArrayBufferLike> = EMPTY
+  /** Chunks (or their tails) of the event in progress, not forwarded yet. */
+  private pending: Uint8Array[] = []
+  private pendingLength = 0
+  /** The last two bytes seen, for a blank line split across chunks. */
+  private prev1 = -1
+  private prev2 = -1
   private readonly heldParts: Uint8Array[] = []
   /** `data: [DONE]` was seen. */
   done = false
   /** The message of an error event, if the provider sent one. */
   error: string | undefined
+  /** An event grew past the cap; nothing more is scanned. */
+  overflow = false
   id: string | undefined
   model: string | undefined
   usage: TokenUsage | undefined
   private words = 0
 
+  /** @param maxEventBytes largest event accepted (default: no cap). */
+  constructor(private readonly maxEventBytes = Number.POSITIVE_INFINITY) {}
+
   /** Feeds one chunk as received; returns the bytes that may be forwarded now. */
   push(chunk: Uint8Array): Uint8Array {
-    if (this.done || this.error !== undefined) {
+    if (this.done || this.error !== undefined || this.overflow) {
       this.heldParts.push(chunk)
       return EMPTY
     }
-    const buf = concat(this.pending, chunk)
+    /** A completed event that began in earlier chunks (joined once), forwarded ahead of this chunk's range. */
+    let joined: Uint8Array | undefined
+    /** This chunk's bytes from `from` to `start` are complete events to forward. */
+    let from = 0
+    /** Start in `chunk` of the first byte not yet part of a complete event. */
     let start = 0
-    for (;;) {
-      const end = eventEnd(buf, start)
-      if (end < 0) break
-      if (this.inspect(buf.subarray(start, end))) {
-        this.heldParts.push(buf.subarray(start))
-        this.pending = EMPTY
-        return buf.subarray(0, start)
+    for (let i = chunk.indexOf(LF); i >= 0; i = chunk.indexOf(LF, i + 1)) {
+      // Only bytes of the event in progress count: those of this chunk since `start`, before it the remembered two.
+      const b1 = i - 1 >= start ? (chunk[i - 1] as number) : start > 0 ? -1 : i === 0 ? this.prev1 : -1
+      if (b1 !== LF) {
+        if (b1 !== CR) continue
+        const b2 = i - 2 >= start ? (chunk[i - 2] as number) : start > 0 ? -1 : i === 1 ? this.prev1 : this.prev2
+        if (b2 !== LF) continue
+      }
+      // A blank line ends the event at i + 1.
+      const end = i + 1
+      let event: Uint8Array
+      if (this.pendingLength > 0) {
+        this.pending.push(chunk.subarray(0, end))
+        event = concat(this.pending, this.pendingLength + end)
+        this.pending = []
+        this.pendingLength = 0
+        joined = event
+        from = end
+      } else event = chunk.subarray(start, end)
+      this.prev1 = -1
+      this.prev2 = -1
+      if (this.inspect(event)) {
+        this.heldParts.push(event === joined ? event : chunk.subarray(start, end), chunk.subarray(end))
+        return this.forward(joined === event ? undefined : joined, chunk, from, start)
       }
       start = end
     }
-    this.pending = buf.subarray(start)
-    return buf.subarray(0, start)
+    const rest = chunk.subarray(start)
+    if (rest.length > 0) {
+      this.pending.push(rest)
+      this.pendingLength += rest.length
+      this.prev2 = rest.length >= 2 ? (rest[rest.length - 2] as number) : this.prev1
+      this.prev1 = rest[rest.length - 1] as number
+      if (this.pendingLength > this.maxEventBytes) this.overflow = true
+    }
+    return this.forward(joined, chunk, from, start)
+  }
+
+  /** `joined` (if any) then `chunk[from, to)`: zero-copy unless an event spanned chunks. */
+  private forward(joined: Uint8Array | undefined, chunk: Uint8Array, from: number, to: number): Uint8Array {
+    if (joined === undefined) return to > from ? chunk.subarray(from, to) : EMPTY
+    if (to <= from) return joined
+    return concat([joined, chunk.subarray(from, to)], joined.length + to - from)
   }
 
   /** Everything not yet forwarded: the terminal event and what followed it, or an incomplete trailing event. */
   held(): Uint8Array {
-    let out = EMPTY
-    for (const p of this.heldParts) out = concat(out, p)
-    return concat(out, this.pending)
+    const parts = [...this.heldParts, ...this.pending]
+    return concat(
+      parts,
+      parts.reduce((n, p) => n + p.length, 0),
+    )
   }
 
   /** Word count of the generated text (only meaningful without `usage`). */

@@ -6,6 +6,7 @@
  * The hashes are passed in (streams hash incrementally as chunks pass through), so this composes crypto's
  * `recoverSigner`/`personalDigest` instead of `verifyResponseSignature`, which needs the whole body in hand.
  */
+import { boundedFetch } from "@0g-compute/core"
 import { parseSignature, recoverPublicKeyFromDigest } from "@0g-compute/crypto"
 import { Effect } from "effect"
 import { computeAddress, getAddress } from "ethers"
@@ -23,10 +24,9 @@ import {
   ServiceNotVerifiable,
   WrongResponseSigner,
 } from "../errors.js"
-import { mapRejection, type ProviderRejection, readAll } from "../http.js"
+import { mapRejection, type ProviderRejection } from "../http.js"
 import { decodeProviderJson, parseProviderJson, SignaturePayload } from "../schemas.js"
 import type { ServiceView } from "../service-view.js"
-import { deadline } from "./deadlines.js"
 import { personalMessageDigest } from "./digests.js"
 import { rememberSignerKey, signedByKnownKey } from "./signer-check.js"
 
@@ -85,7 +85,6 @@ export const verifiable = (
   return refusal === undefined ? Effect.void : Effect.fail(refusal)
 }
 
-const decoder = new TextDecoder()
 const TEXT_FORM = /^([0-9a-f]{64}):([0-9a-f]{64})$/
 
 /** Runs a synchronous Effect; its failure is thrown as the typed error itself. */
@@ -175,41 +174,19 @@ const quickPayload = (text: string): SignaturePayload | undefined => {
   return { text: o.text, signature: o.signature }
 }
 
-/** One GET of the signature: `providerJson` as plain async code (same timeout, typed errors and decoding). */
+/**
+ * One GET of the signature: `providerJson` as plain async code (same limits, typed errors and decoding). The body is
+ * read under the signature limits, so a provider that sends `{` and stalls fails with `ProviderTimeout`.
+ */
 const getSignature = async (
   config: InferenceConfigShape,
   ctx: { readonly provider: string; readonly url: string },
 ): Promise<SignaturePayload> => {
   const { provider, url } = ctx
-  const ms = config.httpTimeoutMs
-  const controller = new AbortController()
-  // One promise settled by whichever comes first (no separate timeout promise and race): the answer, a failure, or
-  // the deadline, which also aborts the request (and still bounds the wait if a custom fetch ignores the signal).
-  const response = await new Promise<Response>((resolve, reject) => {
-    const release = deadline(ms, () => {
-      controller.abort()
-      reject(new ProviderUnreachable({ provider, url, cause: new Error(`no answer within ${ms} ms`) }))
-    })
-    const fail = (cause: unknown) => {
-      release()
-      reject(new ProviderUnreachable({ provider, url, cause }))
-    }
-    try {
-      config.fetch(url, { signal: controller.signal }).then((r) => {
-        release()
-        resolve(r)
-      }, fail)
-    } catch (cause) {
-      fail(cause)
-    }
-  })
-  let text: string
-  try {
-    text = decoder.decode(await readAll(response))
-  } catch (cause) {
-    throw new ProviderUnreachable({ provider, url, cause })
-  }
-  if (!response.ok) throw mapRejection(ctx, response.status, text)
+  const unreachable = (cause: unknown) => new ProviderUnreachable({ provider, url, cause })
+  const r = await boundedFetch(config.fetch, ctx, {}, config.signatureLimits, { unreachable })
+  const text = await r.text()
+  if (!r.response.ok) throw mapRejection(ctx, r.response.status, text)
   const quick = quickPayload(text)
   if (quick !== undefined) return quick
   const what = "response signature"

@@ -1,0 +1,378 @@
+/**
+ * The provider-HTTP limits every package applies to bytes from a provider: a deadline per phase (response headers,
+ * first body byte, silence between chunks, the whole exchange), a body ceiling, and the caller's cancellation. One
+ * exchange is one `AbortController` and one entry in a shared deadline timer; a limit that trips aborts the
+ * connection (the upstream sees it closed) and fails the pending read with a typed error.
+ */
+import { Data } from "effect"
+
+export type TimeoutPhase = "connect" | "firstByte" | "idle" | "total"
+
+/** A provider exceeded one of our deadlines; the connection was closed. */
+export class ProviderTimeout extends Data.TaggedError("ProviderTimeout")<{
+  readonly provider: string
+  readonly url: string
+  readonly phase: TimeoutPhase
+  readonly ms: number
+}> {
+  override get message() {
+    const what = PHASE_TEXT[this.phase]
+    return `Provider ${this.provider} timed out (${what} after ${this.ms} ms) for ${this.url}`
+  }
+}
+
+const PHASE_TEXT: Record<TimeoutPhase, string> = {
+  connect: "no response headers",
+  firstByte: "no body byte",
+  idle: "body stalled",
+  total: "exchange not finished",
+}
+
+/** A provider sent more than we accept for this kind of answer; the connection was closed. */
+export class ProviderBodyTooLarge extends Data.TaggedError("ProviderBodyTooLarge")<{
+  readonly provider: string
+  readonly url: string
+  /** The ceiling in bytes. */
+  readonly limit: number
+  /** What was refused: "body", "content-length", "SSE event". */
+  readonly what: string
+}> {
+  override get message() {
+    return `Provider ${this.provider} sent a ${this.what} over the ${this.limit}-byte limit for ${this.url}`
+  }
+}
+
+export type ProviderLimitError = ProviderTimeout | ProviderBodyTooLarge
+
+export const isProviderLimitError = (u: unknown): u is ProviderLimitError =>
+  u instanceof ProviderTimeout || u instanceof ProviderBodyTooLarge
+
+export interface ProviderLimits {
+  /** Request sent → response headers. */
+  readonly connectMs: number
+  /** Response headers → first body byte. */
+  readonly firstByteMs: number
+  /** Longest silence between body chunks. */
+  readonly idleMs: number
+  /** The whole exchange, headers and body. */
+  readonly totalMs: number
+  /** Body ceiling in bytes (a larger `content-length` is refused before reading). */
+  readonly maxBytes: number
+}
+
+const MiB = 1024 * 1024
+
+/** Small JSON answers: service metadata, models, quotes, unsettled fee, fine-tuning routes. */
+export const METADATA_LIMITS: ProviderLimits = {
+  connectMs: 15_000,
+  firstByteMs: 15_000,
+  idleMs: 15_000,
+  totalMs: 30_000,
+  maxBytes: 4 * MiB,
+}
+
+// ── One shared deadline timer ────────────────────────────────────────────────────────────────────────────────────
+// Arming a fresh timer per exchange costs more than the rest of a small request's bookkeeping; one timer armed for
+// the earliest pending deadline fires each on time. Unref'd where possible, so it never holds a process open itself.
+
+interface Waiter {
+  readonly at: number
+  readonly expire: () => void
+}
+type Handle = ReturnType<typeof setTimeout> & { unref?: () => unknown }
+const waiters = new Set<Waiter>()
+let timer: Handle | undefined
+let armedFor = Number.POSITIVE_INFINITY
+
+const arm = (at: number, now: number): void => {
+  if (timer !== undefined) clearTimeout(timer)
+  armedFor = at
+  timer = setTimeout(sweep, Math.max(0, at - now)) as Handle
+  timer.unref?.()
+}
+
+function sweep(): void {
+  timer = undefined
+  armedFor = Number.POSITIVE_INFINITY
+  const now = Date.now()
+  let next = Number.POSITIVE_INFINITY
+  for (const w of waiters) {
+    if (w.at <= now) {
+      waiters.delete(w)
+      w.expire()
+    } else if (w.at < next) next = w.at
+  }
+  if (next !== Number.POSITIVE_INFINITY && next < armedFor) arm(next, now)
+}
+
+/** Calls `expire` once `ms` have passed, unless the returned `release` is called first. */
+export const deadline = (ms: number, expire: () => void): (() => void) => {
+  const now = Date.now()
+  const w: Waiter = { at: now + Math.max(0, ms), expire }
+  waiters.add(w)
+  if (w.at < armedFor) arm(w.at, now)
+  return () => {
+    if (!waiters.delete(w) || waiters.size > 0 || timer === undefined || typeof timer.unref === "function") return
+    clearTimeout(timer)
+    timer = undefined
+    armedFor = Number.POSITIVE_INFINITY
+  }
+}
+
+/** Pending deadlines (tests). */
+export const pendingDeadlines = (): number => waiters.size
+
+// ── The bounded exchange ─────────────────────────────────────────────────────────────────────────────────────────
+
+export interface ExchangeTarget {
+  readonly provider: string
+  readonly url: string
+}
+
+export interface BoundedFetchOptions {
+  /** The caller's cancellation: aborts the upstream and rejects with its reason. */
+  readonly signal?: AbortSignal | null | undefined
+  /** Wraps a transport failure (connection refused, reset…) into the caller's typed error. */
+  readonly unreachable: (cause: unknown) => Error
+}
+
+/** A response whose body is read under the limits. Every method rejects with the typed limit error on a breach. */
+export interface BoundedResponse {
+  readonly response: Response
+  /** The next body chunk, or undefined at the end. */
+  readonly read: () => Promise<Uint8Array | undefined>
+  /** The rest of the body (the common single chunk is returned as is, not copied). */
+  readonly bytes: () => Promise<Uint8Array>
+  readonly text: () => Promise<string>
+  /** Closes the connection (the upstream sees it) and releases the deadline. Idempotent. */
+  readonly cancel: (reason?: unknown) => void
+  /** Brings the total deadline forward to at most `ms` from now (a drain window after the consumer left). */
+  readonly shorten: (ms: number) => void
+  /** Body bytes received so far. */
+  readonly received: () => number
+}
+
+const EMPTY = new Uint8Array(0)
+const decoder = new TextDecoder()
+
+const abortReason = (signal: AbortSignal): unknown =>
+  signal.reason ?? new DOMException("The operation was aborted.", "AbortError")
+
+class Exchange {
+  readonly controller = new AbortController()
+  private failure: unknown
+  private phase: TimeoutPhase = "connect"
+  private last = Date.now()
+  private totalAt: number
+  private armedAt = Number.POSITIVE_INFINITY
+  private release: (() => void) | undefined
+  private rejectWait: ((e: unknown) => void) | undefined
+  private reader: ReadableStreamDefaultReader<Uint8Array> | undefined
+  private finished = false
+  received = 0
+
+  constructor(
+    readonly target: ExchangeTarget,
+    readonly limits: ProviderLimits,
+    readonly options: BoundedFetchOptions,
+  ) {
+    this.totalAt = this.last + limits.totalMs
+    const signal = options.signal
+    if (signal) {
+      if (signal.aborted) this.fail(abortReason(signal))
+      else signal.addEventListener("abort", this.onAbort, { once: true })
+    }
+    if (this.failure === undefined) this.arm()
+  }
+
+  private readonly onAbort = () => this.fail(abortReason(this.options.signal as AbortSignal))
+
+  private phaseMs(): number {
+    const l = this.limits
+    return this.phase === "connect" ? l.connectMs : this.phase === "firstByte" ? l.firstByteMs : l.idleMs
+  }
+
+  private arm(): void {
+    const at = Math.min(this.last + this.phaseMs(), this.totalAt)
+    if (this.release !== undefined && at >= this.armedAt) return
+    this.release?.()
+    this.armedAt = at
+    this.release = deadline(at - Date.now(), this.expire)
+  }
+
+  private readonly expire = () => {
+    this.release = undefined
+    this.armedAt = Number.POSITIVE_INFINITY
+    if (this.finished || this.failure !== undefined) return
+    const now = Date.now()
+    const { provider, url } = this.target
+    if (now >= this.totalAt)
+      return this.fail(new ProviderTimeout({ provider, url, phase: "total", ms: this.limits.totalMs }))
+    const ms = this.phaseMs()
+    if (now >= this.last + ms) return this.fail(new ProviderTimeout({ provider, url, phase: this.phase, ms }))
+    this.arm() // bytes arrived since this deadline was set: wait for the next one
+  }
+
+  fail(reason: unknown): void {
+    if (this.failure !== undefined || this.finished) return
+    this.failure = reason
+    this.done()
+    this.controller.abort(reason)
+    this.reader?.cancel(reason).catch(() => undefined)
+    const reject = this.rejectWait
+    this.rejectWait = undefined
+    reject?.(reason)
+  }
+
+  private done(): void {
+    this.finished = true
+    this.release?.()
+    this.release = undefined
+    this.options.signal?.removeEventListener("abort", this.onAbort)
+  }
+
+  /** Settles with `p`, or with the failure as soon as a limit trips (even if a custom fetch ignores the signal). */
+  private guard<T>(p: Promise<T>): Promise<T> {
+    if (this.failure !== undefined) return Promise.reject(this.failure)
+    return new Promise<T>((resolve, reject) => {
+      this.rejectWait = reject
+      p.then(
+        (v) => {
+          this.rejectWait = undefined
+          if (this.failure !== undefined) reject(this.failure)
+          else resolve(v)
+        },
+        (e: unknown) => {
+          this.rejectWait = undefined
+          reject(this.failure ?? this.options.unreachable(e))
+        },
+      )
+    })
+  }
+
+  async start(fetchFn: typeof globalThis.fetch, init: RequestInit): Promise<BoundedResponse> {
+    let p: Promise<Response>
+    try {
+      p = fetchFn(this.target.url, { ...init, signal: this.controller.signal })
+    } catch (e) {
+      p = Promise.reject(e)
+    }
+    let response: Response
+    try {
+      response = await this.guard(p)
+    } catch (e) {
+      this.done()
+      throw e
+    }
+    const length = Number(response.headers.get("content-length") ?? Number.NaN)
+    if (length > this.limits.maxBytes) {
+      const { provider, url } = this.target
+      const e = new ProviderBodyTooLarge({ provider, url, limit: this.limits.maxBytes, what: "content-length" })
+      this.fail(e)
+      throw e
+    }
+    this.phase = "firstByte"
+    this.last = Date.now()
+    this.armAfterPhaseChange()
+    this.reader = response.body?.getReader()
+    if (this.reader === undefined) this.done()
+    return {
+      response,
+      read: () => this.read(),
+      bytes: () => this.bytes(),
+      text: () => this.bytes().then((b) => decoder.decode(b)),
+      cancel: (reason) => this.fail(reason ?? new DOMException("The operation was aborted.", "AbortError")),
+      shorten: (ms) => {
+        const at = Date.now() + ms
+        if (at < this.totalAt && !this.finished) {
+          this.totalAt = at
+          this.armAfterPhaseChange()
+        }
+      },
+      received: () => this.received,
+    }
+  }
+
+  private armAfterPhaseChange(): void {
+    if (this.finished) return
+    const at = Math.min(this.last + this.phaseMs(), this.totalAt)
+    if (at < this.armedAt) {
+      this.release?.()
+      this.release = undefined
+      this.armedAt = Number.POSITIVE_INFINITY
+      this.arm()
+    }
+  }
+
+  async read(): Promise<Uint8Array | undefined> {
+    if (this.failure !== undefined) throw this.failure
+    const reader = this.reader
+    if (reader === undefined || this.finished) return undefined
+    const r = await this.guard(reader.read())
+    if (r.done) {
+      this.done()
+      return undefined
+    }
+    this.received += r.value.length
+    if (this.received > this.limits.maxBytes) {
+      const { provider, url } = this.target
+      const e = new ProviderBodyTooLarge({ provider, url, limit: this.limits.maxBytes, what: "body" })
+      this.fail(e)
+      throw e
+    }
+    this.last = Date.now()
+    if (this.phase === "firstByte") {
+      this.phase = "idle"
+      this.armAfterPhaseChange()
+    }
+    return r.value
+  }
+
+  async bytes(): Promise<Uint8Array> {
+    const parts: Uint8Array[] = []
+    let n = 0
+    for (let c = await this.read(); c !== undefined; c = await this.read()) {
+      parts.push(c)
+      n += c.length
+    }
+    if (parts.length === 0) return EMPTY
+    if (parts.length === 1) return parts[0] as Uint8Array
+    const out = new Uint8Array(n)
+    let at = 0
+    for (const p of parts) {
+      out.set(p, at)
+      at += p.length
+    }
+    return out
+  }
+}
+
+/**
+ * `fetch` under `limits`: resolves once the headers arrived in time (a `content-length` over the ceiling is refused
+ * at once); the body is then read through the returned reader, each chunk under the idle and total deadlines and the
+ * byte ceiling. Rejects with `ProviderTimeout`, `ProviderBodyTooLarge`, the caller's abort reason, or
+ * `options.unreachable(cause)` for a transport failure.
+ */
+export const boundedFetch = (
+  fetchFn: typeof globalThis.fetch,
+  target: ExchangeTarget,
+  init: RequestInit,
+  limits: ProviderLimits,
+  options: BoundedFetchOptions,
+): Promise<BoundedResponse> => new Exchange(target, limits, options).start(fetchFn, init)
+
+/** A provider's error message: the JSON `error` field (string or `{message}`) or `message`, else the body's start. */
+export const providerErrorDetail = (body: string): string => {
+  try {
+    const json = JSON.parse(body) as { error?: unknown; message?: unknown }
+    const e = json.error
+    if (typeof e === "string") return e
+    if (typeof e === "object" && e !== null && typeof (e as { message?: unknown }).message === "string") {
+      return (e as { message: string }).message
+    }
+    if (typeof json.message === "string") return json.message
+  } catch {
+    // not JSON
+  }
+  return body.slice(0, 300).trim()
+}
