@@ -3,6 +3,16 @@
  * key store for issued API-key ids.
  */
 
+export {
+  Budget,
+  DEFAULT_MAX_TOKENS,
+  IMAGE_PART_TOKENS,
+  maxCostOf,
+  type Prices,
+  type Reservation,
+  requestedMaxTokens,
+} from "./gateway/budget.js"
+export type { StreamVerifyMode } from "./gateway/relay.js"
 export { type ProviderHealth, type RoutedProvider, Router } from "./gateway/router.js"
 export {
   type Gateway,

@@ -14,8 +14,10 @@ import type { AddressInfo } from "node:net"
 import { formatZG, parseZGResult } from "@0g-compute/core"
 import { Redacted, Result } from "effect"
 import type { InferenceClient } from "../../facade.js"
-import type { InferenceFetch } from "../../fetch/adapter.js"
+import type { ExchangeResult } from "../../fetch/adapter.js"
 import { makeUsageMeter, type UsageSummary } from "../../usage.js"
+import { Budget, DEFAULT_MAX_TOKENS, maxCostOf, type Prices, requestedMaxTokens } from "./budget.js"
+import { bufferStream, passThrough, type StreamVerifyMode, sendBuffered } from "./relay.js"
 import { type ProviderHealth, type RoutedProvider, Router } from "./router.js"
 
 export interface GatewayProvider {
@@ -33,8 +35,17 @@ export interface GatewayOptions {
   readonly port?: number
   /** The bearer token clients must send; default: 32 random bytes. */
   readonly token?: Redacted.Redacted<string> | string
-  /** Refuse new requests once the gateway's spend reaches this (neuron, or a decimal 0G string). */
+  /**
+   * A budget (neuron, or a decimal 0G string): spent + reserved by requests in flight never exceeds it. Each request
+   * reserves its maximum cost before it is sent; one that does not fit is refused with 402.
+   */
   readonly spendingCap?: bigint | string
+  /** With a spending cap: the `max_tokens` added to requests that set no output limit. Default 4096. */
+  readonly defaultMaxTokens?: number
+  /** What a streaming client sees before verification: "pass-through" (default) or "buffer" (nothing until verified). */
+  readonly verify?: StreamVerifyMode
+  /** In "buffer" mode, the largest stream held for verification. Default 32 MiB. */
+  readonly maxBufferedBytes?: number
   /** How long a failed provider is tried only after healthy ones. Default 30 000 ms. */
   readonly cooldownMs?: number
   /** Largest request body accepted. Default 32 MiB (the broker's limit). */
@@ -44,6 +55,10 @@ export interface GatewayOptions {
 export interface GatewayUsage extends UsageSummary {
   readonly spent: bigint
   readonly spendingCap: bigint | undefined
+  /** Σ maximum cost of the requests in flight. */
+  readonly reserved: bigint
+  /** Exchanges a provider billed above their reservation (the provider is put in cooldown). */
+  readonly overruns: number
   readonly providers: ReadonlyArray<ProviderHealth>
 }
 
@@ -62,6 +77,7 @@ class HttpFailure extends Error {
     message: string,
     readonly type = "invalid_request_error",
     readonly attempts?: ReadonlyArray<{ readonly provider: string; readonly code: string; readonly message: string }>,
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(message)
   }
@@ -106,17 +122,32 @@ const sendJson = (res: ServerResponse, status: number, body: string, headers: Re
   res.end(body)
 }
 
+/**
+ * Reads the body up to `max` bytes. Over it: a 413, and the rest of the body is discarded as it arrives (not a reset:
+ * the client gets to read the answer); the connection closes after the answer.
+ */
 const readBody = (req: IncomingMessage, max: number): Promise<Buffer> =>
   new Promise((resolve, reject) => {
+    const tooLarge = () => new HttpFailure(413, "RequestTooLarge", `request body exceeds ${max} bytes`)
+    const declared = Number(req.headers["content-length"])
+    if (Number.isFinite(declared) && declared > max) {
+      req.resume()
+      reject(tooLarge())
+      return
+    }
     const parts: Buffer[] = []
     let size = 0
-    req.on("data", (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length
-      if (size > max) {
-        reject(new HttpFailure(413, "RequestTooLarge", `request body exceeds ${max} bytes`))
-        req.destroy()
-      } else parts.push(c)
-    })
+      if (size <= max) parts.push(c)
+      else {
+        req.off("data", onData)
+        parts.length = 0
+        req.resume()
+        reject(tooLarge())
+      }
+    }
+    req.on("data", onData)
     req.on("end", () => resolve(Buffer.concat(parts)))
     req.on("error", reject)
   })
@@ -141,19 +172,26 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
         : options.token
   const expected = Buffer.from(`Bearer ${Redacted.value(token)}`)
   const meter = makeUsageMeter()
+  const budget = new Budget(cap, () => meter.spent())
   const maxBody = options.maxBodyBytes ?? 32 * 1024 * 1024
+  const maxBuffered = options.maxBufferedBytes ?? 32 * 1024 * 1024
+  const defaultMaxTokens = options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS
+  const streamMode: StreamVerifyMode = options.verify ?? "pass-through"
 
-  // Resolve every provider once: its URL, its models, a verifying fetch that records into the gateway's meter.
+  // Resolve every provider once: its URL, its models and prices (the budget reserves at these prices).
   const routed: RoutedProvider[] = []
-  const fetches = new Map<string, { fetch: InferenceFetch; url: string }>()
+  const targets = new Map<string, { address: string; url: string; prices: Prices }>()
   for (const [i, entry] of options.providers.entries()) {
     const spec = typeof entry === "string" ? { address: entry } : entry
     const service = await client.getService(spec.address)
     const catalog = await client.listModels(service.provider).catch(() => undefined)
     const models = new Set([service.model, ...(catalog?.models.map((m) => m.id) ?? [])])
     routed.push({ address: service.provider, priority: spec.priority ?? i, models, defaultModel: service.model })
-    const fetch = client.fetch(service.provider, { onExchange: (x) => meter.record(x.record) })
-    fetches.set(service.provider.toLowerCase(), { fetch, url: service.url })
+    targets.set(service.provider.toLowerCase(), {
+      address: service.provider,
+      url: service.url,
+      prices: { inputPerToken: service.inputPrice.perToken, outputPerToken: service.outputPrice.perToken },
+    })
   }
   const router = new Router(routed, options.cooldownMs ?? 30_000)
 
@@ -166,18 +204,30 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     ...meter.summary(),
     spent: meter.spent(),
     spendingCap: cap,
+    reserved: budget.reserved,
+    overruns: budget.overruns,
     providers: router.status(Date.now()),
   })
 
+  const capReached = (required?: bigint) =>
+    new HttpFailure(
+      402,
+      "SpendingCapReached",
+      required === undefined
+        ? `spending cap reached: spent ${formatZG(meter.spent())} of ${formatZG(cap ?? 0n)} 0G`
+        : `the request may cost up to ${formatZG(required)} 0G; ${formatZG(budget.remaining() ?? 0n)} 0G of the ${formatZG(cap ?? 0n)} 0G cap is free (spent ${formatZG(meter.spent())}, reserved by requests in flight ${formatZG(budget.reserved)}); lower max_tokens or wait`,
+      "insufficient_quota",
+      undefined,
+      {
+        spending_cap: formatZG(cap ?? 0n),
+        spent: formatZG(meter.spent()),
+        reserved: formatZG(budget.reserved),
+        ...(required === undefined ? {} : { required: formatZG(required) }),
+      },
+    )
+
   const chat = async (req: IncomingMessage, res: ServerResponse) => {
-    if (cap !== undefined && meter.spent() >= cap) {
-      throw new HttpFailure(
-        402,
-        "SpendingCapReached",
-        `spending cap reached: spent ${formatZG(meter.spent())} of ${formatZG(cap)} 0G`,
-        "insufficient_quota",
-      )
-    }
+    if (budget.remaining() === 0n) throw capReached()
     const raw = await readBody(req, maxBody)
     let json: Record<string, unknown>
     try {
@@ -190,20 +240,57 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     const candidates = router.candidates(model, Date.now())
     if (candidates.length === 0)
       throw new HttpFailure(404, "ModelNotFound", `no provider serves model ${JSON.stringify(model)}`)
+    // With a cap, a request without an output limit gets one: its cost must be bounded before it is sent.
+    const own = requestedMaxTokens(json)
+    const addLimit = cap !== undefined && own === undefined
+    const maxTokens = own ?? defaultMaxTokens
+    // The client leaving cancels the upstream request (a billed stream is still drained by the fetch to record it).
+    const gone = new AbortController()
+    res.on("close", () => {
+      if (!res.writableFinished) gone.abort(new Error("the gateway client disconnected"))
+    })
 
     const attempts: Array<{ provider: string; code: string; message: string }> = []
+    let unaffordable: bigint | undefined
     for (const p of candidates) {
-      const target = fetches.get(p.address.toLowerCase())
+      const target = targets.get(p.address.toLowerCase())
       if (target === undefined) continue
-      const body = model === undefined || model === "auto" ? JSON.stringify({ ...json, model: p.defaultModel }) : raw
+      const rewrite = model === undefined || model === "auto" || addLimit
+      const body = rewrite
+        ? Buffer.from(
+            JSON.stringify({
+              ...json,
+              ...(model === undefined || model === "auto" ? { model: p.defaultModel } : {}),
+              ...(addLimit ? { max_tokens: maxTokens } : {}),
+            }),
+          )
+        : raw
+      const cost = maxCostOf(json, body.length, maxTokens, target.prices)
+      const reservation = budget.reserve(cost)
+      if (reservation === undefined) {
+        unaffordable = unaffordable === undefined || cost < unaffordable ? cost : unaffordable
+        continue
+      }
+      let exchange: ExchangeResult | undefined
+      const fetch = client.fetch(target.address, {
+        onExchange: (x) => {
+          meter.record(x.record)
+          exchange = x
+          if (budget.release(reservation, x.record.fee))
+            router.markDown(p.address, Date.now(), `BudgetOverrun: billed ${x.record.fee} > reserved ${cost} neuron`)
+        },
+      })
       let response: Response
       try {
-        response = await target.fetch(`${target.url}/v1/proxy/chat/completions`, {
+        response = await fetch(`${target.url}/v1/proxy/chat/completions`, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: new Uint8Array(typeof body === "string" ? Buffer.from(body) : body),
+          body: new Uint8Array(body),
+          signal: gone.signal,
         })
       } catch (e) {
+        budget.release(reservation)
+        if (gone.signal.aborted) return
         attempts.push({ provider: p.address, code: tagOf(e), message: messageOf(e) })
         if (!failsOver(e)) {
           const status = tagOf(e) === "ProviderHttpError" ? (e as { status: number }).status : 502
@@ -213,19 +300,29 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
         continue
       }
       router.markUp(p.address)
+      const requestId = response.headers.get("x-zg-request-id") ?? ""
+      const chatId = response.headers.get("zg-res-key") ?? undefined
       const headers: Record<string, string> = {
         "content-type": response.headers.get("content-type") ?? "application/json",
         "x-zg-provider": p.address,
-        "x-zg-request-id": response.headers.get("x-zg-request-id") ?? "",
+        "x-zg-request-id": requestId,
+        ...(chatId === undefined ? {} : { "x-zg-chat-id": chatId }),
       }
-      const chatId = response.headers.get("zg-res-key")
-      if (chatId !== null) headers["x-zg-chat-id"] = chatId
+      const verdict = () => ({
+        verdict: exchange?.record.verdict ?? "Verified",
+        provider: p.address,
+        requestId,
+        chatId: chatId ?? exchange?.record.chatId,
+      })
       if (response.body === null) {
+        budget.release(reservation)
         sendJson(res, response.status, "", headers)
         return
       }
       if (!(response.headers.get("content-type") ?? "").includes("text/event-stream")) {
+        // Non-stream: the fetch verified (and recorded) before resolving.
         const bytes = Buffer.from(await response.arrayBuffer())
+        budget.release(reservation)
         res.writeHead(response.status, {
           ...headers,
           "x-zg-verified": response.headers.get("x-zg-verified") ?? "Verified",
@@ -233,21 +330,24 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
         res.end(bytes)
         return
       }
-      // Stream: from here on no failover; a failure becomes an error event in place of [DONE].
-      res.writeHead(response.status, { ...headers, "cache-control": "no-cache", "x-accel-buffering": "no" })
-      const reader = response.body.getReader()
-      res.on("close", () => {
-        if (!res.writableFinished) void reader.cancel().catch(() => undefined)
-      })
-      try {
-        for (let r = await reader.read(); !r.done; r = await reader.read()) res.write(r.value)
-      } catch (e) {
+      // Streams: the reservation ends when the fetch records the exchange (at the stream's end, even if cancelled).
+      if (streamMode === "buffer") {
+        const held = await bufferStream(response.body, res, maxBuffered)
+        if (held.ok) return sendBuffered(res, response.status, headers, held.chunks, verdict())
+        if (gone.signal.aborted) return
+        const e = held.error
+        attempts.push({ provider: p.address, code: tagOf(e), message: messageOf(e) })
         router.markDown(p.address, Date.now(), `${tagOf(e)}: ${messageOf(e)}`)
-        res.write(`data: ${errorBody(messageOf(e), "verification_failed", tagOf(e), { provider: p.address })}\n\n`)
+        if (failsOver(e)) continue
+        throw new HttpFailure(502, tagOf(e), messageOf(e), "verification_failed", attempts)
       }
-      res.end()
+      const failure = await passThrough(response.body, res, response.status, headers, verdict, (e) => {
+        return `data: ${errorBody(messageOf(e), "verification_failed", tagOf(e), { provider: p.address })}\n\n`
+      })
+      if (failure !== undefined) router.markDown(p.address, Date.now(), `${tagOf(failure)}: ${messageOf(failure)}`)
       return
     }
+    if (attempts.length === 0 && unaffordable !== undefined) throw capReached(unaffordable)
     throw new HttpFailure(
       502,
       "NoProviderAvailable",
@@ -283,7 +383,11 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
       sendJson(
         res,
         f.status,
-        errorBody(f.message, f.type, f.code, f.attempts === undefined ? {} : { attempts: f.attempts }),
+        errorBody(f.message, f.type, f.code, {
+          ...f.extra,
+          ...(f.attempts === undefined ? {} : { attempts: f.attempts }),
+        }),
+        f.status === 413 ? { connection: "close" } : {},
       )
     })
   })

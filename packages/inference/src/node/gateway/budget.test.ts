@@ -1,0 +1,218 @@
+/**
+ * The gateway's spending cap as a budget, on a devnet: the audit's reproduction (cap 0.00000002 0G, 8 concurrent
+ * requests: all were served and 10.4× the cap spent), a cap some requests fit in, a request too big for what is left,
+ * the default output limit, and the request side of the gateway's limits (413, the client leaving).
+ */
+import { createServer, request, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { formatZG, parseZG } from "@0g-compute/core"
+import { type Devnet, type InferenceProvider, startInferenceProvider } from "@0g-compute/devnet"
+import { Effect, Redacted } from "effect"
+import { Wallet } from "ethers"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { addLedger, startTestDevnet, type TestUser, userClient } from "../../test-util/fixture.js"
+import { maxCostOf } from "./budget.js"
+import { type Gateway, type GatewayOptions, startGateway } from "./server.js"
+
+let devnet: Devnet
+let p0: InferenceProvider
+let user: TestUser
+/** The proxy calls the client's fetch made, with their abort signals (the real fetch still runs). */
+const proxyCalls: Array<{ url: string; signal: AbortSignal | undefined }> = []
+
+beforeAll(async () => {
+  devnet = await startTestDevnet()
+  p0 = devnet.inference[0] as InferenceProvider
+  user = await userClient(devnet, 0, {
+    fetch: (input, init) => {
+      const url = String(input instanceof Request ? input.url : input)
+      if (url.includes("/v1/proxy/chat")) proxyCalls.push({ url, signal: init?.signal ?? undefined })
+      return globalThis.fetch(input, init)
+    },
+  })
+  await addLedger(user, "20")
+  await user.client.acknowledge(p0.providerAddress, { allowDevnet: true, fund: "3" })
+})
+afterAll(async () => {
+  await user?.close()
+  await devnet?.stop()
+})
+
+const withGateway = async (options: Partial<GatewayOptions>, body: (g: Gateway) => Promise<void>) => {
+  const g = await startGateway({ client: user.client, providers: [p0.providerAddress], ...options })
+  try {
+    await body(g)
+  } finally {
+    await g.stop()
+  }
+}
+
+const post = (g: Gateway, body: string, signal?: AbortSignal) =>
+  fetch(`${g.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${Redacted.value(g.token)}`, "content-type": "application/json" },
+    body,
+    ...(signal === undefined ? {} : { signal }),
+  })
+
+const chatBody = (content: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ model: "devnet-echo-1", messages: [{ role: "user", content }], ...extra })
+
+const billed = () => BigInt(p0.unsettledFee(user.address))
+const zg = (s: string) => Effect.runSync(parseZG(s))
+
+describe("spending cap as a budget", () => {
+  it("the audit's reproduction: cap 0.00000002 0G and 8 concurrent requests never spend more than the cap", async () => {
+    const cap = zg("0.00000002")
+    const before = billed()
+    await withGateway({ spendingCap: "0.00000002" }, async (g) => {
+      const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => post(g, chatBody(`request ${i}`))))
+      const bodies = await Promise.all(answers.map(async (r) => ({ status: r.status, json: await r.json() })))
+      for (const b of bodies) {
+        expect([200, 402]).toContain(b.status)
+        if (b.status === 402)
+          expect(b.json).toMatchObject({ error: { code: "SpendingCapReached", type: "insufficient_quota" } })
+      }
+      expect(bodies.filter((b) => b.status === 402).length).toBeGreaterThan(0)
+      expect(g.usage().spent).toBeLessThanOrEqual(cap)
+      expect(g.usage().reserved).toBe(0n)
+    })
+    // What the provider billed (the money that leaves the sub-account) stays within the cap too.
+    expect(billed() - before).toBeLessThanOrEqual(cap)
+  })
+
+  it("with room for two requests at a time, concurrent requests are served or refused but never overshoot", async () => {
+    const body = chatBody("a budget test", { max_tokens: 4 })
+    const prices = { inputPerToken: p0.inputPrice, outputPerToken: p0.outputPrice }
+    const oneRequest = maxCostOf(JSON.parse(body), Buffer.byteLength(body), 4, prices)
+    const cap = oneRequest * 2n + oneRequest / 2n
+    const before = billed()
+    await withGateway({ spendingCap: cap }, async (g) => {
+      const answers = await Promise.all(Array.from({ length: 8 }, () => post(g, body)))
+      const statuses = answers.map((r) => r.status)
+      const refused = await Promise.all(answers.filter((r) => r.status === 402).map((r) => r.json()))
+      expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(2)
+      expect(refused.length).toBeGreaterThan(0)
+      expect(refused[0]).toMatchObject({ error: { code: "SpendingCapReached", required: expect.any(String) } })
+      expect(g.usage().spent).toBeLessThanOrEqual(cap)
+      expect(g.usage().total.requests).toBe(statuses.filter((s) => s === 200).length)
+    })
+    expect(billed() - before).toBeLessThanOrEqual(cap)
+  })
+
+  it("refuses, before sending it, a request whose maximum cost is more than what is left", async () => {
+    const before = billed()
+    await withGateway({ spendingCap: "0.001" }, async (g) => {
+      const body = chatBody("too long an answer", { max_tokens: 10_000_000 })
+      const prices = { inputPerToken: p0.inputPrice, outputPerToken: p0.outputPrice }
+      const required = formatZG(maxCostOf(JSON.parse(body), Buffer.byteLength(body), 10_000_000, prices))
+      const r = await post(g, body)
+      expect(r.status).toBe(402)
+      expect(await r.json()).toMatchObject({ error: { code: "SpendingCapReached", required, spending_cap: "0.001" } })
+      expect(g.usage().total.requests).toBe(0)
+      const fits = await post(g, chatBody("short", { max_tokens: 8 }))
+      expect(fits.status).toBe(200)
+    })
+    expect(billed() - before).toBeGreaterThan(0n) // only the request that fit
+  })
+
+  it("adds the default output limit to a request that sets none, so its cost is bounded", async () => {
+    await withGateway({ spendingCap: "1", defaultMaxTokens: 2 }, async (g) => {
+      const r = await post(g, chatBody("one two three four"))
+      const json = (await r.json()) as { choices: Array<{ message: { content: string }; finish_reason: string }> }
+      expect(json.choices[0]).toMatchObject({ message: { content: "Echo: one" }, finish_reason: "length" })
+    })
+    // Without a cap the request is sent as it is.
+    await withGateway({}, async (g) => {
+      const json = (await (await post(g, chatBody("one two three four"))).json()) as {
+        choices: Array<{ message: { content: string } }>
+      }
+      expect(json.choices[0]?.message.content).toBe("Echo: one two three four")
+    })
+  })
+})
+
+describe("request limits", () => {
+  it("answers an oversize body with a 413 JSON error, declared length or chunked, instead of a reset", async () => {
+    await withGateway({ maxBodyBytes: 1024 }, async (g) => {
+      const big = chatBody("x".repeat(64 * 1024))
+      const declared = await post(g, big)
+      expect(declared.status).toBe(413)
+      expect(await declared.json()).toMatchObject({ error: { code: "RequestTooLarge" } })
+      const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const u = new URL(`${g.url}/v1/chat/completions`)
+        const req = request(
+          {
+            host: u.hostname,
+            port: u.port,
+            path: u.pathname,
+            method: "POST",
+            headers: { authorization: `Bearer ${Redacted.value(g.token)}`, "transfer-encoding": "chunked" },
+          },
+          (res) => {
+            let text = ""
+            res.on("data", (c: Buffer) => {
+              text += c.toString()
+            })
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }))
+          },
+        )
+        req.on("error", reject)
+        for (let i = 0; i < 16; i++) req.write("x".repeat(4096))
+        req.end()
+      })
+      expect(chunked.status).toBe(413)
+      expect(JSON.parse(chunked.body)).toMatchObject({ error: { code: "RequestTooLarge" } })
+      expect(g.usage().total.requests).toBe(0)
+    })
+  })
+
+  it("cancels the upstream request when the client leaves before the provider answers", async () => {
+    // A provider whose upstream model accepts the request and never answers.
+    let upstreamHit: () => void = () => {}
+    const hit = new Promise<void>((r) => {
+      upstreamHit = r
+    })
+    const hung: Server = createServer(() => upstreamHit())
+    await new Promise<void>((r) => hung.listen(0, "127.0.0.1", () => r()))
+    const owner = new Wallet(Redacted.value(devnet.accounts.deployer.privateKey), user.provider)
+    const stalled = await startInferenceProvider({
+      rpcUrl: devnet.rpcUrl,
+      chainId: devnet.chainId,
+      contract: devnet.addresses.inference,
+      providerKey: (devnet.accounts.users[3] as { privateKey: Redacted.Redacted<string> }).privateKey,
+      teeKey: Redacted.make(Wallet.createRandom().privateKey),
+      upstream: `http://127.0.0.1:${(hung.address() as AddressInfo).port}/v1`,
+      settleIntervalMs: 0,
+      acknowledgeWith: owner,
+    })
+    try {
+      await user.client.acknowledge(stalled.providerAddress, { allowDevnet: true, fund: "1" })
+      const g = await startGateway({ client: user.client, providers: [stalled.providerAddress], spendingCap: "1" })
+      try {
+        proxyCalls.length = 0
+        const leave = new AbortController()
+        const pending = post(g, chatBody("anyone there?", { model: stalled.model }), leave.signal).catch((e) => e)
+        await hit
+        expect(g.usage().reserved).toBeGreaterThan(0n)
+        const upstream = proxyCalls[0]?.signal
+        expect(upstream?.aborted).toBe(false)
+        const cancelled = new Promise<void>((r) => upstream?.addEventListener("abort", () => r(), { once: true }))
+        leave.abort()
+        await cancelled
+        expect(upstream?.aborted).toBe(true)
+        expect(await pending).toBeInstanceOf(Error)
+        // Nothing was billed; the reservation is given back once the cancelled call settles.
+        await Promise.resolve()
+        while (g.usage().reserved !== 0n) await new Promise((r) => setImmediate(r))
+        expect(g.usage().total.requests).toBe(0)
+      } finally {
+        await g.stop()
+      }
+    } finally {
+      await stalled.stop()
+      hung.closeAllConnections()
+      hung.close()
+    }
+  })
+})
