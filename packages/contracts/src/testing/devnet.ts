@@ -6,6 +6,7 @@
 import { chainLayerFromRpc, makeRpcProvider, walletLayerFromPrivateKey } from "@0g-compute/core"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { HDNodeWallet, type JsonRpcProvider, Mnemonic, parseEther } from "ethers"
+import { Ledger } from "../ledger/service.js"
 import {
   type AnvilInstance,
   type DeployedContracts,
@@ -13,6 +14,7 @@ import {
   startAnvil,
   TEST_MNEMONIC,
 } from "../node/index.js"
+import { TxEngine, type TxEngineOptions } from "../tx/engine.js"
 
 export const E = (n: string | number): bigint => parseEther(String(n))
 
@@ -80,4 +82,14 @@ export const runtimeOf = <R, E>(layer: Layer.Layer<R, E, never>) => {
     fail: <A, E2>(eff: Effect.Effect<A, E2, R>): Promise<E2> => rt.runPromise(Effect.flip(eff)),
     dispose: () => rt.dispose(),
   }
+}
+
+/** Ledger + TxEngine (+ Chain, Wallet) for dev account `i` over the RPC at `url` (e.g. a fault proxy). */
+export const stackVia = (url: string, i: number, options: TxEngineOptions = {}) => {
+  const base = Layer.provideMerge(
+    walletLayerFromPrivateKey(Redacted.make(devAccount(i).privateKey)),
+    chainLayerFromRpc(url, { network: "devnet" }),
+  )
+  const tx = Layer.provideMerge(TxEngine.layerWith({ receiptPollMs: 50, ...options }), base)
+  return runtimeOf(Layer.provideMerge(Ledger.layer, tx))
 }

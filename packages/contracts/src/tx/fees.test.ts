@@ -1,7 +1,7 @@
 import { makeError } from "ethers"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { bumpBy, bumpFees, classifySendError, maxPricePerGas, withHeadroom } from "./fees.js"
+import { bumpBy, bumpFees, capFees, classifySendError, maxPricePerGas, replacementFees, withHeadroom } from "./fees.js"
 
 const wei = fc.bigInt({ min: 0n, max: 10n ** 30n })
 
@@ -63,5 +63,42 @@ describe("send error classification", () => {
     ).toBe("underpriced")
     expect(classifySendError(new Error("max fee per gas less than block base fee"))).toBe("underpriced")
     expect(classifySendError(new Error("connection refused"))).toBe("other")
+  })
+})
+
+describe("gas price ceiling", () => {
+  it("caps EIP-1559 fees at the ceiling and asks for the base fee when it is above", () => {
+    const fees = { type: 2 as const, maxFeePerGas: 300n, maxPriorityFeePerGas: 100n }
+    expect(capFees(fees, 250n, 100n)).toEqual({ type: 2, maxFeePerGas: 250n, maxPriorityFeePerGas: 100n })
+    expect(capFees(fees, 80n, 50n)).toEqual({ type: 2, maxFeePerGas: 80n, maxPriorityFeePerGas: 80n })
+    expect(capFees(fees, 99n, 100n)).toEqual({ required: 100n })
+    expect(capFees({ type: 0, gasPrice: 10n }, 9n, 0n)).toEqual({ required: 10n })
+    expect(capFees({ type: 0, gasPrice: 10n }, 10n, 0n)).toEqual({ type: 0, gasPrice: 10n })
+  })
+
+  it("replacements rise ≥ 10 %, follow the network when it is higher, and stop at the ceiling", () => {
+    fc.assert(
+      fc.property(wei, wei, fc.double({ min: 10, max: 50, noNaN: true }), (a, b, pct) => {
+        const prev = {
+          type: 2 as const,
+          maxFeePerGas: (a > b ? a : b) + 1n,
+          maxPriorityFeePerGas: (a > b ? b : a) + 1n,
+        }
+        const next = replacementFees(prev, pct, undefined, undefined)
+        if ("required" in next || next.type !== 2) throw new Error("no replacement")
+        expect(next.maxFeePerGas * 10n).toBeGreaterThanOrEqual(prev.maxFeePerGas * 11n)
+        expect(next.maxPriorityFeePerGas * 10n).toBeGreaterThanOrEqual(prev.maxPriorityFeePerGas * 11n)
+        const ceiling = replacementFees(prev, pct, undefined, next.maxFeePerGas - 1n)
+        if ("required" in ceiling) {
+          expect(ceiling.required).toBeGreaterThan(next.maxFeePerGas - 1n)
+        } else {
+          expect(maxPricePerGas(ceiling)).toBeLessThanOrEqual(next.maxFeePerGas - 1n)
+          expect(maxPricePerGas(ceiling) * 10n).toBeGreaterThanOrEqual(prev.maxFeePerGas * 11n)
+        }
+      }),
+    )
+    const legacy = replacementFees({ type: 0, gasPrice: 100n }, 10, { type: 0, gasPrice: 500n }, undefined)
+    expect(legacy).toEqual({ type: 0, gasPrice: 500n })
+    expect(replacementFees({ type: 0, gasPrice: 100n }, 10, undefined, 105n)).toEqual({ required: 110n })
   })
 })

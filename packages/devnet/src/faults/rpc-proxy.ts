@@ -45,6 +45,8 @@ export interface RpcFaultProxy {
   readonly counters: () => RpcProxyCounters
   /** Calls of `method` received so far. */
   readonly calls: (method: string) => number
+  /** The signed transactions received in eth_sendRawTransaction calls, in order. */
+  readonly rawTransactions: () => ReadonlyArray<string>
   readonly close: () => Promise<void>
 }
 
@@ -59,6 +61,7 @@ export interface RpcFaultProxyOptions {
 interface RpcCall {
   readonly id?: unknown
   readonly method?: unknown
+  readonly params?: unknown
 }
 
 const readBody = (req: IncomingMessage) =>
@@ -77,6 +80,7 @@ export const startRpcFaultProxy = async (options: RpcFaultProxyOptions): Promise
   let left = rule?.times ?? Number.POSITIVE_INFINITY
   const counts = { requests: 0, forwarded: 0, faults: 0 }
   const calls: Record<string, number> = {}
+  const raws: string[] = []
 
   const forward = async (body: string) => {
     counts.forwarded++
@@ -101,6 +105,9 @@ export const startRpcFaultProxy = async (options: RpcFaultProxyOptions): Promise
     for (const c of list) {
       const m = typeof c.method === "string" ? c.method : "?"
       calls[m] = (calls[m] ?? 0) + 1
+      if (m === "eth_sendRawTransaction" && Array.isArray(c.params) && typeof c.params[0] === "string") {
+        raws.push(c.params[0])
+      }
     }
     const methods = rule?.methods ?? ["eth_sendRawTransaction"]
     const hit = (c: RpcCall) => typeof c.method === "string" && methods.includes(c.method)
@@ -170,6 +177,7 @@ export const startRpcFaultProxy = async (options: RpcFaultProxyOptions): Promise
     },
     counters: () => ({ ...counts, calls: { ...calls } }),
     calls: (method) => calls[method] ?? 0,
+    rawTransactions: () => [...raws],
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()

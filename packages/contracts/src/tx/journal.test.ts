@@ -1,0 +1,190 @@
+/**
+ * The pending-intent journal: a re-run of the same operation after a crash (a new engine, a new provider, only the
+ * journal file in common) reports the earlier transaction instead of paying twice. Plus the file format guarantees
+ * and the gas-price controls (`gasPrice`, `maxGasPrice`).
+ */
+import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect } from "effect"
+import { toQuantity } from "ethers"
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { type RpcFaultProxy, startRpcFaultProxy } from "../../../devnet/src/faults/index.js"
+import type { TransactionTimeout } from "../errors.js"
+import type { JournalEntry } from "../journal.js"
+import { Ledger } from "../ledger/service.js"
+import { fileTxJournal } from "../node/journal-file.js"
+import { conservationGap, markMoney, minedSince } from "../testing/conservation.js"
+import { type Devnet, devAccount, E, stackVia, startDevnet } from "../testing/devnet.js"
+import { moneyState } from "../testing/ledger-state.js"
+import { TxEngine } from "./engine.js"
+import type { GasPriceAboveMax, PendingIntentExists, TransactionOutcomeUnknown } from "./errors.js"
+
+let devnet: Devnet
+let proxy: RpcFaultProxy
+let dir: string
+beforeAll(async () => {
+  devnet = await startDevnet()
+  proxy = await startRpcFaultProxy({ upstream: devnet.rpcUrl })
+  dir = await mkdtemp(join(tmpdir(), "zg-journal-"))
+})
+afterAll(async () => {
+  await proxy?.close()
+  await devnet?.stop()
+})
+beforeEach(async () => {
+  proxy.setFault(undefined)
+  await devnet.snapshot()
+})
+afterEach(async () => {
+  proxy.setFault(undefined)
+  await devnet.rpc("evm_setAutomine", [true])
+  await devnet.restore()
+})
+
+const pendingOf = TxEngine.use((t) => t.pending)
+const ledgerTotal = async (user: string) => (await moneyState(devnet, user, [])).ledger?.total ?? 0n
+const deposit = (amount: bigint) => Ledger.use((l) => l.deposit(amount))
+const entriesIn = async (path: string) =>
+  (JSON.parse(await readFile(path, "utf8")) as { entries: JournalEntry[] }).entries
+
+const withLedger = async (i: number, journalPath: string) => {
+  const me = devAccount(i).address
+  await devnet.rpc("anvil_setBalance", [me, toQuantity(E(100))])
+  const setup = stackVia(proxy.url, i, { journal: fileTxJournal(journalPath) })
+  await setup.run(Ledger.use((l) => l.add(E(3))))
+  await setup.dispose()
+  return { me, mark: await markMoney(devnet, me), ledger: await ledgerTotal(me) }
+}
+
+describe("journal re-run after a crash", () => {
+  it("a deposit left pending by a crashed run: the re-run reports it (PendingIntentExists, then its outcome), never a second one", async () => {
+    const path = join(dir, "pending.json")
+    const { me, mark, ledger } = await withLedger(20, path)
+    const crashed = stackVia(proxy.url, 20, { receiptTimeoutMs: 300, journal: fileTxJournal(path) })
+    await devnet.rpc("evm_setAutomine", [false])
+    const lost = (await crashed.fail(deposit(E(1)))) as TransactionTimeout
+    await crashed.dispose() // the process is gone; only the file remains
+    const open = (await entriesIn(path)).filter((e) => e.resolved === undefined)
+    expect(open).toMatchObject([{ id: lost.hash, intent: `ledger.deposit:${me}:${E(1)}`, hashes: [lost.hash] }])
+    expect((await stat(path)).mode & 0o777).toBe(0o600)
+
+    const rerun = stackVia(proxy.url, 20, { receiptTimeoutMs: 300, journal: fileTxJournal(path) })
+    try {
+      const sent = proxy.calls("eth_sendRawTransaction")
+      const still = (await rerun.fail(deposit(E(1)))) as PendingIntentExists
+      expect(still).toMatchObject({ _tag: "PendingIntentExists", hash: lost.hash })
+      expect(proxy.calls("eth_sendRawTransaction")).toBe(sent) // nothing new signed or sent
+      await devnet.rpc("evm_setAutomine", [true])
+      await devnet.rpc("evm_mine")
+      const r = await rerun.run(deposit(E(1)))
+      expect(r).toMatchObject({ hash: lost.hash, resumed: true })
+      expect(await ledgerTotal(me)).toBe(ledger + E(1))
+      expect((await minedSince(devnet, me, mark.block)).hashes).toEqual([lost.hash])
+      expect(await conservationGap(devnet, me, mark)).toBe(0n)
+      expect((await entriesIn(path)).find((e) => e.id === lost.hash)?.resolved?.outcome).toBe("mined")
+      // Settled: the same deposit asked once more is a new, second payment, as asked.
+      const next = await rerun.run(deposit(E(1)))
+      expect(next.resumed).toBeUndefined()
+      expect(await ledgerTotal(me)).toBe(ledger + E(2))
+    } finally {
+      await rerun.dispose()
+    }
+  })
+
+  it("a signed deposit the node never received: the re-run broadcasts the same bytes, one deposit", async () => {
+    const path = join(dir, "never-sent.json")
+    const { me, mark, ledger } = await withLedger(21, path)
+    proxy.setFault({ fault: { kind: "http-status", status: 503 } })
+    const crashed = stackVia(proxy.url, 21, { maxAttempts: 2, journal: fileTxJournal(path) })
+    const unknown = (await crashed.fail(deposit(E(1)))) as TransactionOutcomeUnknown
+    await crashed.dispose()
+    expect(unknown._tag).toBe("TransactionOutcomeUnknown")
+    expect(unknown.hash).toMatch(/^0x[0-9a-f]{64}$/)
+    expect(await devnet.provider.getTransaction(unknown.hash)).toBeNull()
+    proxy.setFault(undefined)
+    const rerun = stackVia(proxy.url, 21, { journal: fileTxJournal(path) })
+    try {
+      const r = await rerun.run(deposit(E(1)))
+      expect(r).toMatchObject({ hash: unknown.hash, resumed: true })
+      expect(await ledgerTotal(me)).toBe(ledger + E(1))
+      expect((await minedSince(devnet, me, mark.block)).hashes).toEqual([unknown.hash])
+      expect(await conservationGap(devnet, me, mark)).toBe(0n)
+    } finally {
+      await rerun.dispose()
+    }
+  })
+
+  it("pending() lists unresolved intents with what the chain says", async () => {
+    const path = join(dir, "list.json")
+    const { me } = await withLedger(22, path)
+    const rt = stackVia(proxy.url, 22, { receiptTimeoutMs: 300, journal: fileTxJournal(path) })
+    try {
+      await devnet.rpc("evm_setAutomine", [false])
+      const lost = (await rt.fail(deposit(E(1)))) as TransactionTimeout
+      const listed = await rt.run(pendingOf)
+      expect(listed).toMatchObject([
+        { hash: lost.hash, state: "pending", value: E(1), intent: `ledger.deposit:${me}:${E(1)}` },
+      ])
+      await devnet.rpc("evm_mine")
+      const after = await rt.run(pendingOf)
+      expect(after).toMatchObject([{ hash: lost.hash, state: "mined" }])
+      expect(await rt.run(pendingOf)).toEqual([]) // resolved by the listing
+    } finally {
+      await rt.dispose()
+    }
+  })
+})
+
+describe("file journal", () => {
+  it("refuses a file that is not a journal instead of treating it as empty", async () => {
+    const path = join(dir, "garbage.json")
+    await writeFile(path, '{"entries": 3}')
+    const err = await Effect.runPromise(Effect.flip(fileTxJournal(path).entries))
+    expect(err).toMatchObject({ _tag: "TxJournalError", path })
+    expect(err.message).toMatch(/not a transaction journal/)
+  })
+})
+
+describe("gas controls", () => {
+  it("maxGasPrice below the base fee → GasPriceAboveMax before anything is signed", async () => {
+    const i = 23
+    const me = devAccount(i).address
+    await devnet.rpc("anvil_setBalance", [me, toQuantity(E(100))])
+    const base = (await devnet.provider.getBlock("latest"))?.baseFeePerGas ?? 0n
+    expect(base).toBeGreaterThan(1n)
+    const rt = stackVia(proxy.url, i, { maxGasPrice: base - 1n })
+    try {
+      const sent = proxy.calls("eth_sendRawTransaction")
+      const err = (await rt.fail(Ledger.use((l) => l.add(E(3))))) as GasPriceAboveMax
+      expect(err).toMatchObject({ _tag: "GasPriceAboveMax", required: base, maximum: base - 1n })
+      expect(proxy.calls("eth_sendRawTransaction")).toBe(sent)
+      expect(await devnet.provider.getTransactionCount(me, "pending")).toBe(0)
+    } finally {
+      await rt.dispose()
+    }
+  })
+
+  it("maxGasPrice caps the max fee; a fixed gasPrice sends legacy transactions at exactly that price", async () => {
+    const i = 24
+    const me = devAccount(i).address
+    await devnet.rpc("anvil_setBalance", [me, toQuantity(E(100))])
+    const base = (await devnet.provider.getBlock("latest"))?.baseFeePerGas ?? 0n
+    const capped = stackVia(proxy.url, i, { maxGasPrice: base * 2n })
+    const fixed = stackVia(proxy.url, i, { gasPrice: base * 3n })
+    try {
+      const a = await capped.run(Ledger.use((l) => l.add(E(3))))
+      const ta = await devnet.provider.getTransaction(a.hash)
+      expect(ta?.type).toBe(2)
+      expect(ta?.maxFeePerGas).toBe(base * 2n) // the network's suggestion (2 × base + tip) was above the ceiling
+      const b = await fixed.run(deposit(E(1)))
+      const tb = await devnet.provider.getTransaction(b.hash)
+      expect(tb?.type).toBe(0)
+      expect(tb?.gasPrice).toBe(base * 3n)
+      expect(b.effectiveGasPrice).toBe(base * 3n)
+    } finally {
+      await capped.dispose()
+      await fixed.dispose()
+    }
+  })
+})
