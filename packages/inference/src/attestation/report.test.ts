@@ -6,6 +6,7 @@ import { createHash } from "node:crypto"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import type { QuoteBody } from "../schemas.js"
+import { quoteAssessor } from "./assessor.js"
 import { composeImages } from "./pins.js"
 import { parseQuoteBody, replayRtmr3, signerInReportData } from "./quote.js"
 import { type AttestationOptions, assessQuote, reportAccepted, reportRefusal } from "./report.js"
@@ -170,6 +171,30 @@ describe("measurement pins", () => {
     expect(pinned.failed).toContain("composePinned")
     const bare = await Effect.runPromise(assessQuote(service, { error: "down" }, opts))
     expect(bare.checks.imagePinned.status).toBe("unpinned")
+  })
+})
+
+describe("quoteAssessor: the same report over a quote fetched elsewhere (fine-tuning's acknowledgement)", () => {
+  const assessor = quoteAssessor()
+  const input = { ...service, chainId: 31337n, quote: devnetQuote() as unknown }
+
+  it("assesses a devnet quote like the report does, with no refusal on the devnet", async () => {
+    const a = await assessor(input)
+    expect(a).toMatchObject({ verdict: "devnet", environment: "devnet", refusal: undefined })
+    expect(a.checks.composePinned.status).toBe("unpinned")
+  })
+
+  it("names the refusals: a devnet quote off the devnet, a pinned compose hash that differs", async () => {
+    expect((await assessor({ ...input, chainId: 16661n })).refusal?.reason).toBe("devnet-quote-off-devnet")
+    expect((await assessor({ ...input, expectComposeHash: "ff".repeat(32) })).refusal?.reason).toBe(
+      "compose-hash-mismatch",
+    )
+  })
+
+  it("a quote that is not the documented JSON fails quoteFetched", async () => {
+    const a = await assessor({ ...input, quote: { report_data: 42 } })
+    expect(a.checks.quoteFetched.status).toBe("fail")
+    expect(a.verdict).toBe("unverified")
   })
 })
 
