@@ -94,8 +94,17 @@ export const typecheck = async (
   await writeFile(
     config,
     JSON.stringify({
-      extends: relative(dir, join(PACKAGE_DIR, "..", "..", "tsconfig.base.json")),
-      compilerOptions: { noEmit: true, skipLibCheck: true },
+      // A user's app: `--strict` ESM on Node, not our stricter in-repo settings (exactOptionalPropertyTypes …).
+      compilerOptions: {
+        strict: true,
+        target: "ES2022",
+        lib: ["ES2022", "DOM"],
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        types: ["node"],
+        skipLibCheck: true,
+        noEmit: true,
+      },
       files: modules.map((m) => relative(dir, m.path)),
     }),
   )
