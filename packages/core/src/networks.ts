@@ -12,6 +12,16 @@ export interface ContractAddresses {
   readonly fineTuning: string
 }
 
+/**
+ * The 0G Storage contracts uploads on a network pay (storage-protocol.md §3). Pinned here because storage nodes and
+ * indexers are not trusted to name whom we pay.
+ */
+export interface StorageContracts {
+  readonly flow: string
+  /** The market the Flow must report from `market()`. */
+  readonly market: string
+}
+
 export interface NetworkPreset {
   readonly name: NetworkName
   readonly chainId: bigint
@@ -22,6 +32,14 @@ export interface NetworkPreset {
   readonly storageIndexer: string | undefined
   /** Provider status API (health, model cards); absent on the devnet. */
   readonly statusApi: string | undefined
+  /** Pinned storage Flow/market; absent where they are not verified (mainnet: pass the Flow explicitly). */
+  readonly storageContracts?: StorageContracts | undefined
+}
+
+/** Testnet storage contracts from the Sep 2025 docs (networks.md §5; the storage network is shared by testnet-dev). */
+const TESTNET_STORAGE: StorageContracts = {
+  flow: "0xbD75117F80b4E22698D0Cd7612d92BDb8eaff628",
+  market: "0x53191725d260221bBa307D8EeD6e2Be8DD265e19",
 }
 
 export const NETWORKS: Readonly<Record<NetworkName, NetworkPreset>> = {
@@ -50,6 +68,7 @@ export const NETWORKS: Readonly<Record<NetworkName, NetworkPreset>> = {
     },
     storageIndexer: "https://indexer-storage-testnet-turbo.0g.ai",
     statusApi: "https://compute-status-testnet.0g.ai",
+    storageContracts: TESTNET_STORAGE,
   },
   "testnet-dev": {
     name: "testnet-dev",
@@ -63,6 +82,7 @@ export const NETWORKS: Readonly<Record<NetworkName, NetworkPreset>> = {
     },
     storageIndexer: "https://indexer-storage-testnet-turbo.0g.ai",
     statusApi: "https://compute-status-testnet.0g.ai",
+    storageContracts: TESTNET_STORAGE,
   },
   devnet: {
     name: "devnet",
@@ -76,6 +96,11 @@ export const NETWORKS: Readonly<Record<NetworkName, NetworkPreset>> = {
     },
     storageIndexer: undefined,
     statusApi: undefined,
+    // What the storage devnet deploys from account #9 at nonces 0 (market) and 1 (flow) on a fresh chain.
+    storageContracts: {
+      flow: "0xA15BB66138824a1c7167f5E85b957d04Dd34E468",
+      market: "0x700b6A60ce7EaaEA56F065753d8dcB9653dbAD35",
+    },
   },
 }
 

@@ -6,8 +6,13 @@ export interface StorageOptions {
   readonly indexerUrl?: string
   /** Storage node URLs used directly (in addition to, or instead of, the indexer). */
   readonly nodeUrls?: ReadonlyArray<string>
-  /** Pinned Flow contract: nodes reporting another one are refused. When absent, all nodes must agree on one. */
+  /**
+   * The Flow contract uploads pay. Default: the network preset's for the signer's chain; without either an upload
+   * fails with FlowNotPinned. Nodes reporting another Flow (or another chain) are refused.
+   */
   readonly flowAddress?: string
+  /** The market the Flow must report. Default: the preset's, when `flowAddress` is the preset's Flow. */
+  readonly marketAddress?: string
   /** Concurrent segment requests (upload and download). Default 6. */
   readonly concurrency?: number
   /** Segments per `zgs_uploadSegmentsByTxSeq` request. Default 4. */
@@ -26,6 +31,7 @@ export interface StorageConfigShape {
   readonly indexerUrl: string | undefined
   readonly nodeUrls: ReadonlyArray<string>
   readonly flowAddress: string | undefined
+  readonly marketAddress: string | undefined
   readonly concurrency: number
   readonly segmentsPerRequest: number
   readonly pollIntervalMs: number
@@ -43,6 +49,7 @@ export const makeStorageConfig = (o: StorageOptions): StorageConfigShape => ({
   indexerUrl: o.indexerUrl,
   nodeUrls: o.nodeUrls ?? [],
   flowAddress: o.flowAddress,
+  marketAddress: o.marketAddress,
   concurrency: positive(o.concurrency, 6),
   segmentsPerRequest: positive(o.segmentsPerRequest, 4),
   pollIntervalMs: positive(o.pollIntervalMs, 1000),

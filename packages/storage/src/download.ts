@@ -104,13 +104,14 @@ export const locateFile = (
   Effect.gen(function* () {
     const root = normalizeRoot(rootInput)
     const keccak = yield* Effect.promise(loadKeccak)
-    const urls = yield* fileLocations(root)
+    const reasons: string[] = []
+    const urls = yield* fileLocations(root, reasons)
     const answers = yield* Effect.forEach(
       urls,
       (url) =>
         Effect.all([zgs.getFileInfo(url, root, true), zgs.getShardConfig(url)]).pipe(
           Effect.map(([info, config]) => ({ url, info, config })),
-          Effect.orElseSucceed(() => undefined),
+          Effect.catchTag("NodeRpcError", (e) => Effect.sync(() => void reasons.push(e.message))),
         ),
       { concurrency: 8 },
     )
@@ -124,7 +125,7 @@ export const locateFile = (
     const sources = good
       .filter((a) => a.info.tx.size === size)
       .map((a) => ({ url: a.url, config: a.config, txSeq: a.info.tx.seq, startEntryIndex: a.info.tx.startEntryIndex }))
-    if (size === undefined || sources.length === 0) return yield* new NoNodeHasFile({ root, tried: urls })
+    if (size === undefined || sources.length === 0) return yield* new NoNodeHasFile({ root, tried: urls, reasons })
     return { root, size, layout: fileLayout(size), sources }
   })
 
@@ -147,7 +148,12 @@ export const fetchSegments = (
 
     const tryNode = (src: FileSource, index: number) =>
       Effect.gen(function* () {
-        const seg = yield* zgs.downloadSegmentWithProofByTxSeq(src.url, src.txSeq, index)
+        const seg = yield* zgs.downloadSegmentWithProofByTxSeq(
+          src.url,
+          src.txSeq,
+          index,
+          segmentWireLength(layout, index),
+        )
         if (seg === null) return { ok: false as const, reason: `${src.url}: segment not available`, transient: true }
         const decoded = fromBase64(seg.data)
         const proof = proofFromJson(seg.proof)

@@ -34,13 +34,23 @@ export class FileWriteError extends Data.TaggedError("FileWriteError")<{
   }
 }
 
-/** A storage node or indexer failed: transport, HTTP status, malformed reply or a JSON-RPC error object. */
+/**
+ * What went wrong with a node or indexer call: `rpc` a JSON-RPC error object, `http` a non-2xx status, `network` the
+ * connection, `timeout` a deadline (see `NodeRpcError.limit`), `too-large` the body cap, `malformed` the reply.
+ */
+export type NodeFailureKind = "rpc" | "http" | "network" | "timeout" | "too-large" | "malformed"
+
+/** A storage node or indexer failed: transport, deadline, body cap, HTTP status, malformed reply or a JSON-RPC error. */
 export class NodeRpcError extends Data.TaggedError("NodeRpcError")<{
   readonly url: string
   readonly method: string
   /** JSON-RPC error code, when the node answered with an error object. */
   readonly code: number | undefined
   readonly detail: string
+  /** Defaults to `rpc` when `code` is set, else `network`. */
+  readonly kind?: NodeFailureKind
+  /** The exceeded limit: milliseconds for `timeout`, bytes for `too-large`. */
+  readonly limit?: number
 }> {
   override get message() {
     return `${this.method} on ${this.url} failed: ${this.detail}`
@@ -51,9 +61,12 @@ export class NodeRpcError extends Data.TaggedError("NodeRpcError")<{
 export class NoNodeHasFile extends Data.TaggedError("NoNodeHasFile")<{
   readonly root: string
   readonly tried: ReadonlyArray<string>
+  /** Why each failing node or indexer call failed (timeouts, body caps, errors). */
+  readonly reasons?: ReadonlyArray<string>
 }> {
   override get message() {
-    return `No storage node has finalized file ${this.root} (asked ${this.tried.length} node(s))`
+    const why = this.reasons?.length ? `: ${this.reasons.slice(0, 3).join("; ")}` : ""
+    return `No storage node has finalized file ${this.root} (asked ${this.tried.length} node(s))${why}`
   }
 }
 
@@ -121,6 +134,47 @@ export class FlowAddressMismatch extends Data.TaggedError("FlowAddressMismatch")
   }
 }
 
+/** No Flow contract is pinned for the signer's chain: nobody else may tell us whom to pay. */
+export class FlowNotPinned extends Data.TaggedError("FlowNotPinned")<{ readonly chainId: bigint }> {
+  override get message() {
+    return `No storage Flow contract is pinned for chain ${this.chainId}: pass flowAddress (CLI: --flow <address>)`
+  }
+}
+
+/** A node serves another chain than the one we pay on. */
+export class NodeChainMismatch extends Data.TaggedError("NodeChainMismatch")<{
+  readonly node: string
+  readonly expected: bigint
+  readonly reported: bigint
+}> {
+  override get message() {
+    return `Node ${this.node} reports chain ${this.reported}, expected ${this.expected}`
+  }
+}
+
+/** The pinned Flow reports a market other than the pinned one. */
+export class MarketAddressMismatch extends Data.TaggedError("MarketAddressMismatch")<{
+  readonly flow: string
+  readonly expected: string
+  readonly reported: string
+}> {
+  override get message() {
+    return `Flow ${this.flow} uses market ${this.reported}, expected ${this.expected}`
+  }
+}
+
+/** The storage fee (sectors × pricePerSector, neuron) exceeds the caller's ceiling; nothing was sent. */
+export class StorageFeeAboveMax extends Data.TaggedError("StorageFeeAboveMax")<{
+  readonly fee: bigint
+  readonly maxFee: bigint
+  readonly sectors: bigint
+  readonly pricePerSector: bigint
+}> {
+  override get message() {
+    return `Storage fee ${this.fee} neuron (${this.sectors} sectors × ${this.pricePerSector}) exceeds the maximum ${this.maxFee}`
+  }
+}
+
 /** Bounded polling gave up. */
 export class StorageTimeout extends Data.TaggedError("StorageTimeout")<{
   readonly what: string
@@ -170,5 +224,15 @@ export class NoStorageNodes extends Data.TaggedError("NoStorageNodes")<{ readonl
 export class OutputExists extends Data.TaggedError("OutputExists")<{ readonly path: string }> {
   override get message() {
     return `${this.path} already exists`
+  }
+}
+
+/** A download output is not a regular file we may create or replace (a symlink, device, FIFO or directory). */
+export class UnsafeOutput extends Data.TaggedError("UnsafeOutput")<{
+  readonly path: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `Refusing to write ${this.path}: ${this.reason}`
   }
 }

@@ -2,9 +2,17 @@
  * Promise facade of the browser-safe entry: thin wrappers that build the layers from plain options and reject with
  * the typed errors themselves (`err._tag`, fields intact).
  */
-import { runFacade, walletLayerFromSigner } from "@0g-compute/core"
-import { Effect, Layer } from "effect"
-import type { Signer } from "ethers"
+import { TxEngine } from "@0g-compute/contracts"
+import {
+  Chain,
+  ConnectionRequired,
+  networkForChainId,
+  RpcError,
+  runFacade,
+  walletLayerFromSigner,
+} from "@0g-compute/core"
+import { Effect, Layer, Option } from "effect"
+import { type Signer, ZeroAddress } from "ethers"
 import { type StorageOptions, storageConfigLayer } from "./config.js"
 import { type DownloadProgress, downloadBytesEffect } from "./download.js"
 import { StorageAborted } from "./errors.js"
@@ -32,8 +40,14 @@ export const abortable = <A, E, R>(
 export interface StorageClientOptions extends StorageOptions {
   /** Custom fetch (e.g. with a proxy agent). */
   readonly fetch?: typeof fetch
-  /** Per-request timeout (default 30 s). */
+  /** Per-request total timeout (default 30 s). */
   readonly requestTimeoutMs?: number
+  /** Connect + response headers deadline (default 15 s). */
+  readonly firstByteTimeoutMs?: number
+  /** Longest pause inside a response body (default 15 s). */
+  readonly idleTimeoutMs?: number
+  /** Largest JSON-RPC reply accepted from a node or indexer (default 4 MiB; segments: their declared size). */
+  readonly maxResponseBytes?: number
   /** Cancels the operation (pending requests are aborted); it then rejects with StorageAborted. */
   readonly signal?: AbortSignal
 }
@@ -41,7 +55,7 @@ export interface StorageClientOptions extends StorageOptions {
 export type AnyProgress = HashProgress | UploadProgress | DownloadProgress
 
 export interface UploadFacadeOptions extends StorageClientOptions, Omit<UploadOptions, "onProgress"> {
-  /** Pays the Flow fee and signs `submit`. */
+  /** Pays the Flow fee and signs `submit` (through the transaction engine); must be connected to a provider. */
   readonly signer: Signer
   readonly onProgress?: (p: HashProgress | UploadProgress) => void
 }
@@ -57,8 +71,39 @@ export const clientLayer = (o: StorageClientOptions) => {
   const rpc: FetchRpcOptions = {
     ...(o.fetch ? { fetch: o.fetch } : {}),
     ...(o.requestTimeoutMs !== undefined ? { timeoutMs: o.requestTimeoutMs } : {}),
+    ...(o.firstByteTimeoutMs !== undefined ? { firstByteTimeoutMs: o.firstByteTimeoutMs } : {}),
+    ...(o.idleTimeoutMs !== undefined ? { idleTimeoutMs: o.idleTimeoutMs } : {}),
+    ...(o.maxResponseBytes !== undefined ? { maxResponseBytes: o.maxResponseBytes } : {}),
   }
   return Layer.merge(storageRpcLayer(rpc), storageConfigLayer(o))
+}
+
+const NO_COMPUTE_CONTRACTS = { ledger: ZeroAddress, inference: ZeroAddress, fineTuning: ZeroAddress }
+
+/**
+ * `Chain` (the signer's provider, any chain id: storage needs no compute contracts), `Wallet` and the `TxEngine`
+ * that pays the Flow.
+ */
+export const payerLayer = (signer: Signer) => {
+  const chain = Layer.effect(
+    Chain,
+    Effect.gen(function* () {
+      const provider = signer.provider
+      if (!provider) return yield* new ConnectionRequired({ detail: "the storage signer has no provider" })
+      const net = yield* Effect.tryPromise({
+        try: () => provider.getNetwork(),
+        catch: (cause) => new RpcError({ method: "eth_chainId", cause }),
+      })
+      const preset = Option.getOrUndefined(yield* Effect.option(networkForChainId(net.chainId)))
+      return Chain.of({
+        provider,
+        chainId: net.chainId,
+        network: preset,
+        contracts: preset?.contracts ?? NO_COMPUTE_CONTRACTS,
+      })
+    }),
+  )
+  return TxEngine.layer.pipe(Layer.provideMerge(Layer.merge(chain, walletLayerFromSigner(signer))))
 }
 
 /** Root, submission nodes and segment roots of bytes, a Blob/File, a ReadableStream or an async iterable. */
@@ -73,7 +118,7 @@ export const uploadBytes = (input: Uint8Array | Blob, options: UploadFacadeOptio
       uploadBytesEffect(input, { ...options, ...(onProgress ? { onProgress, onHashProgress: onProgress } : {}) }),
       options.signal,
       "upload",
-    ).pipe(Effect.provide(Layer.merge(clientLayer(options), walletLayerFromSigner(options.signer)))),
+    ).pipe(Effect.provide(Layer.merge(clientLayer(options), payerLayer(options.signer)))),
   )
 }
 

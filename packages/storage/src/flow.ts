@@ -1,11 +1,13 @@
 /**
- * The Flow and market contracts (spec storage-protocol.md §3): fee = sectors × pricePerSector, `submit` with the
- * current ABI, the `Submit` log read from the receipt for the txSeq. Reverts become typed errors.
+ * The Flow and market contracts (spec storage-protocol.md §3). The fee is ours to compute: sectors (Σ 2^height of
+ * the submission nodes) × the pinned market's `pricePerSector()`. `submit` goes through the contracts transaction
+ * engine; the txSeq comes from the `Submit` log of the receipt. Reverts become typed errors.
  */
-import { InsufficientBalance } from "@0g-compute/core"
+import { type ContractRevert, TxEngine, type TxError } from "@0g-compute/contracts"
+import { Chain, RpcError } from "@0g-compute/core"
 import { Effect } from "effect"
-import { Contract, Interface, type Signer, type TransactionReceipt } from "ethers"
-import { FeeTooLow, NodeMisbehaved, TxReverted } from "./errors.js"
+import { getAddress, Interface, type TransactionReceipt } from "ethers"
+import { FeeTooLow, MarketAddressMismatch, TxReverted } from "./errors.js"
 import type { FileMerkle } from "./merkle/index.js"
 
 export const FLOW_ABI = [
@@ -18,11 +20,24 @@ export const FLOW_ABI = [
 export const MARKET_ABI = ["function pricePerSector() view returns (uint256)"] as const
 
 export const flowInterface = new Interface(FLOW_ABI)
+const marketInterface = new Interface(MARKET_ABI)
 
 export interface SubmitResult {
   readonly txHash: string
   readonly txSeq: number
   readonly startEntryIndex: number
+  readonly fee: bigint
+  /** Gas paid for the transaction, in neuron. */
+  readonly gasFee: bigint
+}
+
+/** What an upload pays, computed here from the file and the pinned market's price. */
+export interface StorageQuote {
+  readonly flow: string
+  readonly market: string
+  readonly sectors: bigint
+  readonly pricePerSector: bigint
+  /** sectors × pricePerSector, in neuron: exactly the value sent with `submit`. */
   readonly fee: bigint
 }
 
@@ -36,46 +51,44 @@ export const submissionOf = (merkle: FileMerkle, submitter: string, tags = "0x")
   submitter,
 })
 
-const chainError = (what: string) => (cause: unknown) =>
-  new NodeMisbehaved({
-    node: "chain",
-    detail: `${what}: ${cause instanceof Error ? cause.message.split("\n")[0] : String(cause)}`,
+/** Sectors a file occupies in the flow: Σ 2^height over its submission nodes (= its padded chunk count). */
+export const sectorsOf = (merkle: FileMerkle): bigint =>
+  merkle.nodes.reduce((n, node) => n + (1n << BigInt(node.height)), 0n)
+
+const view = (to: string, iface: Interface, fn: string) =>
+  Effect.gen(function* () {
+    const chain = yield* Chain
+    const raw = yield* Effect.tryPromise({
+      try: () => chain.provider.call({ to, data: iface.encodeFunctionData(fn, []) }),
+      catch: (cause) => new RpcError({ method: `eth_call ${fn}() on ${to}`, cause }),
+    })
+    return yield* Effect.try({
+      try: () => iface.decodeFunctionResult(fn, raw)[0] as unknown,
+      catch: (cause) => new RpcError({ method: `eth_call ${fn}() on ${to}`, cause }),
+    })
   })
 
-/** Fee for a file: Σ 2^height × market.pricePerSector(). */
-export const storageFee = (signer: Signer, flowAddress: string, merkle: FileMerkle) =>
-  Effect.tryPromise({
-    try: async () => {
-      const flow = new Contract(flowAddress, FLOW_ABI, signer)
-      const market = (await flow.getFunction("market").staticCall()) as string
-      const price = (await new Contract(market, MARKET_ABI, signer)
-        .getFunction("pricePerSector")
-        .staticCall()) as bigint
-      return BigInt(merkle.layout.paddedChunks) * price
-    },
-    catch: chainError("reading the storage price"),
-  })
-
-interface EthersLikeError {
-  readonly code?: string
-  readonly revert?: { readonly name: string; readonly args: ReadonlyArray<unknown> }
-  readonly data?: string
-  readonly shortMessage?: string
-  readonly message?: string
-}
-
-const decodeRevert = (e: EthersLikeError): { name: string; args: ReadonlyArray<unknown> } | undefined => {
-  if (e.revert) return e.revert
-  if (typeof e.data === "string" && e.data.length >= 10) {
-    try {
-      const parsed = flowInterface.parseError(e.data)
-      if (parsed) return { name: parsed.name, args: [...parsed.args] }
-    } catch {
-      return undefined
+/**
+ * Reads the market from the pinned Flow (it must equal `pinnedMarket` when one is known) and its price, and computes
+ * the fee for `merkle`.
+ */
+export const quoteStorageFee = (
+  flow: string,
+  pinnedMarket: string | undefined,
+  merkle: FileMerkle,
+): Effect.Effect<StorageQuote, RpcError | MarketAddressMismatch, Chain> =>
+  Effect.gen(function* () {
+    const market = getAddress(String(yield* view(flow, flowInterface, "market")))
+    if (pinnedMarket !== undefined && market.toLowerCase() !== pinnedMarket.toLowerCase()) {
+      return yield* new MarketAddressMismatch({ flow, expected: pinnedMarket, reported: market })
     }
-  }
-  return undefined
-}
+    const price = yield* view(market, marketInterface, "pricePerSector")
+    if (typeof price !== "bigint") {
+      return yield* new RpcError({ method: `pricePerSector() on ${market}`, cause: new Error("not a uint256") })
+    }
+    const sectors = sectorsOf(merkle)
+    return { flow, market, sectors, pricePerSector: price, fee: sectors * price }
+  })
 
 /** Parses the `Submit` log our submission produced (matching node roots) from a receipt. */
 export const submitLogOf = (receipt: TransactionReceipt, flowAddress: string, merkle: FileMerkle) => {
@@ -96,64 +109,59 @@ export const submitLogOf = (receipt: TransactionReceipt, flowAddress: string, me
   return undefined
 }
 
-/** Sends `submit(submission)` paying `fee`, waits for the receipt and reads the txSeq from the `Submit` log. */
+const revertToStorage = (revert: ContractRevert, txHash: string | undefined): FeeTooLow | TxReverted => {
+  try {
+    const parsed = flowInterface.parseError(revert.data)
+    if (parsed?.name === "NotEnoughFee") {
+      return new FeeTooLow({ required: parsed.args[1] as bigint, paid: parsed.args[2] as bigint })
+    }
+  } catch {
+    // not a Flow error: described below
+  }
+  return new TxReverted({ txHash, reason: revert.message })
+}
+
+/** The engine's own outcomes (timeout with the hash, insufficient balance, RPC…) pass through unchanged. */
+export type SubmitError =
+  | FeeTooLow
+  | TxReverted
+  | RpcError
+  | Exclude<TxError, { readonly _tag: "ContractRevert" | "TransactionReverted" }>
+
+/**
+ * Sends `submit(submission)` paying exactly `fee` through the transaction engine, then reads the txSeq from the
+ * `Submit` log of the receipt.
+ */
 export const submitFile = (
-  signer: Signer,
   flowAddress: string,
   merkle: FileMerkle,
   fee: bigint,
   tags = "0x",
-  waitTimeoutMs = 300_000,
-): Effect.Effect<SubmitResult, FeeTooLow | TxReverted | InsufficientBalance> =>
+  onSubmitted?: (hash: string) => void,
+): Effect.Effect<SubmitResult, SubmitError, TxEngine | Chain> =>
   Effect.gen(function* () {
-    const submitter = yield* Effect.tryPromise({
-      try: () => signer.getAddress(),
-      catch: (e) => new TxReverted({ txHash: undefined, reason: String(e) }),
-    })
-    const balance = yield* Effect.tryPromise({
-      try: async () => (signer.provider ? await signer.provider.getBalance(submitter) : undefined),
-      catch: (e) => new TxReverted({ txHash: undefined, reason: `reading the balance: ${String(e)}` }),
-    })
-    if (balance !== undefined && balance < fee) {
-      return yield* new InsufficientBalance({ what: "balance for the storage fee", required: fee, available: balance })
-    }
-    const flow = new Contract(flowAddress, FLOW_ABI, signer)
-    const submit = flow.getFunction("submit")
-    const args = [submissionOf(merkle, submitter, tags), { value: fee }] as const
-    let txHash: string | undefined
+    const engine = yield* TxEngine
+    const chain = yield* Chain
+    const data = flowInterface.encodeFunctionData("submit", [submissionOf(merkle, engine.address, tags)])
+    const sent = yield* engine
+      .send({ to: flowAddress, data, value: fee, ...(onSubmitted ? { onSubmitted } : {}) })
+      .pipe(
+        Effect.catchTags({
+          ContractRevert: (e) => Effect.fail(revertToStorage(e, undefined)),
+          TransactionReverted: (e) =>
+            Effect.fail(
+              e.revert
+                ? revertToStorage(e.revert, e.hash)
+                : new TxReverted({ txHash: e.hash, reason: "receipt status 0" }),
+            ),
+        }),
+      )
     const receipt = yield* Effect.tryPromise({
-      try: async () => {
-        // Simulate first: a revert is reported without spending gas or a nonce (NonceManager signers burn one on
-        // a failed send, which would stall every later transaction).
-        await submit.staticCall(...args)
-        const tx = await submit(...args)
-        txHash = tx.hash as string
-        return (await tx.wait(1, waitTimeoutMs)) as TransactionReceipt | null
-      },
-      catch: (cause) => {
-        const e = (cause ?? {}) as EthersLikeError
-        const revert = decodeRevert(e)
-        if (revert?.name === "NotEnoughFee") {
-          return new FeeTooLow({ required: BigInt(revert.args[1] as bigint), paid: BigInt(revert.args[2] as bigint) })
-        }
-        if (e.code === "INSUFFICIENT_FUNDS") {
-          return new InsufficientBalance({
-            what: "balance for the storage fee and gas",
-            required: fee,
-            available: balance ?? 0n,
-          })
-        }
-        const reason = revert
-          ? `${revert.name}(${revert.args.join(", ")})`
-          : (e.shortMessage ?? e.message ?? String(cause))
-        return new TxReverted({ txHash, reason })
-      },
+      try: () => chain.provider.getTransactionReceipt(sent.hash),
+      catch: (cause) => new RpcError({ method: "eth_getTransactionReceipt", cause }),
     })
-    if (receipt?.status !== 1) {
-      return yield* new TxReverted({ txHash: receipt?.hash ?? txHash, reason: "receipt status 0" })
-    }
-    const log = submitLogOf(receipt, flowAddress, merkle)
+    const log = receipt ? submitLogOf(receipt, flowAddress, merkle) : undefined
     if (!log)
-      return yield* new TxReverted({ txHash: receipt.hash, reason: "no Submit event for this file in the receipt" })
-    return { txHash: receipt.hash, txSeq: log.txSeq, startEntryIndex: log.startEntryIndex, fee }
+      return yield* new TxReverted({ txHash: sent.hash, reason: "no Submit event for this file in the receipt" })
+    return { txHash: sent.hash, txSeq: log.txSeq, startEntryIndex: log.startEntryIndex, fee, gasFee: sent.fee }
   })

@@ -13,6 +13,7 @@ export {
   computeRoot,
   type DownloadFacadeOptions,
   downloadBytes,
+  payerLayer,
   type StorageClientOptions,
   type UploadFacadeOptions,
   uploadBytes,

@@ -1,7 +1,7 @@
 /** Node discovery: shard-covering selection for uploads, file locations for downloads (spec §5). */
 import { Effect } from "effect"
 import { StorageConfig } from "./config.js"
-import { NoStorageNodes } from "./errors.js"
+import { type NodeRpcError, NoStorageNodes } from "./errors.js"
 import { indexer, zgs } from "./rpc/node-api.js"
 import type { StorageRpc } from "./rpc/transport.js"
 import type { ShardConfig } from "./rpc/types.js"
@@ -41,7 +41,7 @@ const unique = (urls: ReadonlyArray<string>) => [...new Set(urls)]
 /** Nodes to upload to: configured URLs (asking each for its shard) or the indexer's trusted nodes. */
 export const uploadNodes: Effect.Effect<
   ReadonlyArray<NodeRef>,
-  NoStorageNodes,
+  NoStorageNodes | NodeRpcError,
   StorageRpc | StorageConfig
 > = Effect.gen(function* () {
   const cfg = yield* StorageConfig
@@ -58,9 +58,7 @@ export const uploadNodes: Effect.Effect<
     )
     candidates = found.filter((n): n is NodeRef => n !== undefined)
   } else if (cfg.indexerUrl !== undefined) {
-    const sets = yield* indexer
-      .getShardedNodes(cfg.indexerUrl)
-      .pipe(Effect.mapError((e) => new NoStorageNodes({ reason: e.message })))
+    const sets = yield* indexer.getShardedNodes(cfg.indexerUrl)
     candidates = (sets.trusted.length > 0 ? sets.trusted : sets.discovered).map((n) => ({
       url: n.url,
       config: n.config,
@@ -78,7 +76,10 @@ export const uploadNodes: Effect.Effect<
 })
 
 /** Candidate URLs that may hold `root`: the indexer's locations, then the configured nodes. */
-export const fileLocations = (root: string): Effect.Effect<ReadonlyArray<string>, never, StorageRpc | StorageConfig> =>
+export const fileLocations = (
+  root: string,
+  reasons?: string[],
+): Effect.Effect<ReadonlyArray<string>, never, StorageRpc | StorageConfig> =>
   Effect.gen(function* () {
     const cfg = yield* StorageConfig
     const fromIndexer =
@@ -86,7 +87,12 @@ export const fileLocations = (root: string): Effect.Effect<ReadonlyArray<string>
         ? []
         : yield* indexer.getFileLocations(cfg.indexerUrl, root).pipe(
             Effect.map((nodes) => nodes.map((n) => n.url)),
-            Effect.orElseSucceed(() => [] as string[]),
+            Effect.catchTag("NodeRpcError", (e) =>
+              Effect.sync(() => {
+                reasons?.push(e.message)
+                return [] as string[]
+              }),
+            ),
           )
     return unique([...fromIndexer, ...cfg.nodeUrls])
   })

@@ -1,25 +1,37 @@
 /**
- * Upload (browser-safe core): hash once, refuse a node that reports another Flow, reuse a tx the nodes already know
- * (never pay twice), otherwise pay `submit` and read the txSeq from the receipt, wait until the nodes see the tx,
- * upload segments with proofs in bounded parallel batches with retry, wait until finalized.
+ * Upload (browser-safe core): hash once; pay only the pinned Flow (from the options or the network preset) on our own
+ * chain, refusing nodes that report another chain or Flow; compute the fee locally and bound it by `maxFee`; reuse a
+ * tx the nodes already know (never pay twice), otherwise pay `submit` through the transaction engine and read the
+ * txSeq from the receipt; wait until the nodes see the tx, upload segments with proofs in bounded parallel batches
+ * with retry, wait until finalized.
  */
-import { type InsufficientBalance, Wallet } from "@0g-compute/core"
+import type { TxEngine } from "@0g-compute/contracts"
+import {
+  Chain,
+  type InvalidAddress,
+  networkForChainId,
+  parseAddress,
+  type StorageContracts,
+} from "@0g-compute/core"
 import { Effect } from "effect"
 import { StorageConfig } from "./config.js"
 import { SEGMENT_SIZE } from "./constants.js"
 import {
   type EmptyFile,
-  FeeTooLow,
   FlowAddressMismatch,
+  FlowNotPinned,
+  type MarketAddressMismatch,
+  NodeChainMismatch,
   NodeMisbehaved,
+  type NodeRpcError,
   type NoStorageNodes,
   SourceReadError,
   type StorageAborted,
+  StorageFeeAboveMax,
   type StorageTimeout,
-  type TxReverted,
   UploadFailed,
 } from "./errors.js"
-import { storageFee, submitFile } from "./flow.js"
+import { quoteStorageFee, type StorageQuote, type SubmitError, submitFile } from "./flow.js"
 import { coversSegment, type NodeRef, uploadNodes } from "./locate.js"
 import {
   type FileMerkle,
@@ -70,6 +82,7 @@ export interface UploadResumeStore {
 }
 
 export type UploadProgress =
+  | ({ readonly phase: "fee" } & StorageQuote)
   | { readonly phase: "submit"; readonly txHash: string; readonly fee: bigint }
   | { readonly phase: "wait-tx"; readonly txSeq: number }
   | { readonly phase: "upload"; readonly segmentsDone: number; readonly segmentsTotal: number }
@@ -77,7 +90,10 @@ export type UploadProgress =
 
 export interface UploadOptions {
   readonly tags?: string
-  /** Refuse (FeeTooLow) when the Flow fee exceeds this many neuron. */
+  /**
+   * Ceiling for the storage fee in neuron (default: the fee computed locally from the file and the pinned market's
+   * price). A higher fee fails with StorageFeeAboveMax before anything is sent.
+   */
   readonly maxFee?: bigint
   readonly onProgress?: (p: UploadProgress) => void
   readonly resume?: UploadResumeStore
@@ -89,38 +105,69 @@ export interface UploadResult {
   readonly txSeq: number
   /** Undefined when no transaction was needed (the nodes already knew the file). */
   readonly txHash: string | undefined
+  /** Storage fee paid to the Flow (sectors × pricePerSector), in neuron; 0 when nothing was paid. */
   readonly fee: bigint
+  /** Gas paid for the submit transaction, in neuron; 0 when nothing was sent. */
+  readonly gasFee: bigint
   /** True when the file was already finalized before this call. */
   readonly alreadyStored: boolean
 }
 
 export type UploadError =
   | NoStorageNodes
+  | NodeRpcError
+  | FlowNotPinned
+  | InvalidAddress
   | FlowAddressMismatch
-  | FeeTooLow
-  | TxReverted
-  | InsufficientBalance
+  | NodeChainMismatch
+  | MarketAddressMismatch
+  | StorageFeeAboveMax
+  | SubmitError
   | NodeMisbehaved
   | StorageTimeout
   | UploadFailed
   | SourceReadError
 
-type UploadEnv = StorageRpc | StorageConfig | Wallet
+export type UploadEnv = StorageRpc | StorageConfig | Chain | TxEngine
 
-/** Checks every node's Flow against the pinned one (or, unpinned, that they all agree) and returns it. */
-const agreedFlow = (nodes: ReadonlyArray<NodeRef>) =>
+/** The Flow (and market, when known) uploads on this chain may pay: the options' or the network preset's. */
+export const pinnedStorage: Effect.Effect<
+  { readonly flow: string; readonly market: string | undefined },
+  FlowNotPinned | InvalidAddress,
+  StorageConfig | Chain
+> = Effect.gen(function* () {
+  const cfg = yield* StorageConfig
+  const chain = yield* Chain
+  const preset: StorageContracts | undefined =
+    chain.network?.storageContracts ??
+    (yield* networkForChainId(chain.chainId).pipe(
+      Effect.map((n) => n.storageContracts),
+      Effect.orElseSucceed(() => undefined),
+    ))
+  const flow = cfg.flowAddress === undefined ? preset?.flow : yield* parseAddress(cfg.flowAddress)
+  if (flow === undefined) return yield* new FlowNotPinned({ chainId: chain.chainId })
+  const sameFlow = preset !== undefined && preset.flow.toLowerCase() === flow.toLowerCase()
+  const market =
+    cfg.marketAddress !== undefined ? yield* parseAddress(cfg.marketAddress) : sameFlow ? preset.market : undefined
+  return { flow, market }
+})
+
+/** Every node must serve our chain and the pinned Flow: a node naming another Flow could redirect our payment. */
+const checkNodes = (nodes: ReadonlyArray<NodeRef>, flow: string) =>
   Effect.gen(function* () {
-    const cfg = yield* StorageConfig
-    const statuses = yield* Effect.forEach(nodes, (n) =>
-      zgs.getStatus(n.url).pipe(
-        Effect.map((s) => ({ url: n.url, flow: s.networkIdentity.flowAddress.toLowerCase() })),
-        Effect.mapError((e) => new NodeMisbehaved({ node: n.url, detail: e.message })),
-      ),
-    )
-    const expected = (cfg.flowAddress ?? statuses[0]?.flow ?? "").toLowerCase()
-    const bad = statuses.find((s) => s.flow !== expected)
-    if (bad) return yield* new FlowAddressMismatch({ node: bad.url, expected, reported: bad.flow })
-    return expected
+    const chain = yield* Chain
+    const statuses = yield* Effect.forEach(nodes, (n) => zgs.getStatus(n.url).pipe(Effect.map((s) => ({ n, s }))), {
+      concurrency: 8,
+    })
+    for (const { n, s } of statuses) {
+      const reported = BigInt(s.networkIdentity.chainId)
+      if (reported !== chain.chainId) {
+        return yield* new NodeChainMismatch({ node: n.url, expected: chain.chainId, reported })
+      }
+      if (s.networkIdentity.flowAddress.toLowerCase() !== flow.toLowerCase()) {
+        return yield* new FlowAddressMismatch({ node: n.url, expected: flow, reported: s.networkIdentity.flowAddress })
+      }
+    }
   })
 
 const knownTx = (merkle: FileMerkle, nodes: ReadonlyArray<NodeRef>) =>
@@ -146,31 +193,42 @@ export const uploadWithMerkle = (
 ): Effect.Effect<UploadResult, UploadError, UploadEnv> =>
   Effect.gen(function* () {
     const cfg = yield* StorageConfig
-    const { signer } = yield* Wallet
     const root = merkle.root
     const size = merkle.layout.size
+    const pinned = yield* pinnedStorage
     const nodes = yield* uploadNodes
-    const flowAddress = yield* agreedFlow(nodes)
+    yield* checkNodes(nodes, pinned.flow)
     const existing = yield* knownTx(merkle, nodes)
     const saved = yield* Effect.promise(async () => options.resume?.load(root))
     const resumable = saved && saved.size === size ? saved : undefined
     if (existing.allFinalized && existing.tx) {
-      return { root, size, txSeq: existing.tx.seq, txHash: undefined, fee: 0n, alreadyStored: true }
+      return { root, size, txSeq: existing.tx.seq, txHash: undefined, fee: 0n, gasFee: 0n, alreadyStored: true }
     }
     let txSeq: number
     let txHash: string | undefined
     let fee = 0n
+    let gasFee = 0n
     if (existing.tx) txSeq = existing.tx.seq
     else if (resumable) txSeq = resumable.txSeq
     else {
-      fee = yield* storageFee(signer, flowAddress, merkle)
-      if (options.maxFee !== undefined && fee > options.maxFee) {
-        return yield* new FeeTooLow({ required: fee, paid: options.maxFee })
+      const quote = yield* quoteStorageFee(pinned.flow, pinned.market, merkle)
+      const maxFee = options.maxFee ?? quote.fee
+      if (quote.fee > maxFee) {
+        return yield* new StorageFeeAboveMax({
+          fee: quote.fee,
+          maxFee,
+          sectors: quote.sectors,
+          pricePerSector: quote.pricePerSector,
+        })
       }
-      const submitted = yield* submitFile(signer, flowAddress, merkle, fee, options.tags, cfg.waitTimeoutMs)
+      options.onProgress?.({ phase: "fee", ...quote })
+      const submitted = yield* submitFile(pinned.flow, merkle, quote.fee, options.tags, (hash) =>
+        options.onProgress?.({ phase: "submit", txHash: hash, fee: quote.fee }),
+      )
       txSeq = submitted.txSeq
       txHash = submitted.txHash
-      options.onProgress?.({ phase: "submit", txHash: submitted.txHash, fee })
+      fee = submitted.fee
+      gasFee = submitted.gasFee
     }
     options.onProgress?.({ phase: "wait-tx", txSeq })
 
@@ -289,7 +347,7 @@ export const uploadWithMerkle = (
       { concurrency: 8, discard: true },
     )
     yield* Effect.promise(async () => options.resume?.clear(root))
-    return { root, size, txSeq, txHash, fee, alreadyStored: false }
+    return { root, size, txSeq, txHash, fee, gasFee, alreadyStored: false }
   })
 
 export type UploadHashError = EmptyFile | SourceReadError | StorageAborted

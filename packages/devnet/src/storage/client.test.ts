@@ -103,7 +103,7 @@ describe("our client against the storage devnet (2 replicas)", () => {
       "FlowAddressMismatch",
     )
     expect(await tag(uploadBytes(data, { signer }))).toBe("NoStorageNodes")
-    expect(await tag(uploadBytes(data, { ...opts(), signer, maxFee: 1n }))).toBe("FeeTooLow")
+    expect(await tag(uploadBytes(data, { ...opts(), signer, maxFee: 1n }))).toBe("StorageFeeAboveMax")
     const big = randomBytes(8 * 262144, 21)
     const { root } = await uploadBytes(big, { ...opts(), signer })
     const ac = new AbortController()

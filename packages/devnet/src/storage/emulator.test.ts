@@ -4,6 +4,7 @@ import {
   type FeeTooLow,
   type FileMerkle,
   loadKeccak,
+  payerLayer,
   proofToJson,
   SegmentTree,
   segmentWireLength,
@@ -64,19 +65,20 @@ describe("storage devnet: contracts and node JSON-RPC", () => {
   it("Flow places the first 1 MiB + 1 file at entry 4096, refuses underpayment and invalid submissions", async () => {
     const m = await computeRoot(new Uint8Array(1024 * 1024 + 1).fill(3))
     const fee = BigInt(m.layout.paddedChunks) * PRICE
+    const paying = payerLayer(signer)
     const low = (await Effect.runPromise(
-      submitFile(signer, devnet.flowAddress, m, fee - 1n).pipe(Effect.flip),
+      submitFile(devnet.flowAddress, m, fee - 1n).pipe(Effect.flip, Effect.provide(paying)),
     )) as FeeTooLow
     expect(low).toMatchObject({ _tag: "FeeTooLow", required: fee, paid: fee - 1n })
 
     const bad: FileMerkle = { ...m, nodes: [...m.nodes].reverse() }
     const invalid = (await Effect.runPromise(
-      submitFile(signer, devnet.flowAddress, bad, fee).pipe(Effect.flip),
+      submitFile(devnet.flowAddress, bad, fee).pipe(Effect.flip, Effect.provide(paying)),
     )) as TxReverted
     expect(invalid._tag).toBe("TxReverted")
     expect(invalid.reason).toContain("Invalid submission")
 
-    const ok = await Effect.runPromise(submitFile(signer, devnet.flowAddress, m, fee))
+    const ok = await Effect.runPromise(submitFile(devnet.flowAddress, m, fee).pipe(Effect.provide(paying)))
     expect(ok).toMatchObject({ txSeq: 0, startEntryIndex: 4096, fee })
     const flow = new Contract(devnet.flowAddress, loadStorageArtifact("DevnetFlow").abi as never, provider)
     expect(await flow.getFunction("currentLength").staticCall()).toBe(4096n + 4096n + 512n)

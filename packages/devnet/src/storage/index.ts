@@ -5,17 +5,20 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { NETWORKS } from "@0g-compute/core"
 import { loadKeccak } from "@0g-compute/storage"
 import { Redacted } from "effect"
 import { JsonRpcProvider, Network, NonceManager, Wallet } from "ethers"
 import { deriveAccount } from "../accounts.js"
 import { deployStorageContracts, SubmitLog } from "./chain.js"
-import { startIndexer } from "./indexer.js"
+import { type EmulatedIndexer, startIndexer } from "./indexer.js"
 import { type EmulatedStorageNode, startStorageNode } from "./node.js"
 import { NodeStore, type ShardConfig } from "./store.js"
 
 export type { SubmittedTx } from "./chain.js"
 export { deployStorageContracts, loadStorageArtifact, SUBMIT_TOPIC } from "./chain.js"
+export { deployGreedyFlow } from "./greedy-flow.js"
+export type { EmulatedIndexer, StorageIndexerFaults } from "./indexer.js"
 export type { EmulatedStorageNode, StorageNodeFaults } from "./node.js"
 export type { ShardConfig } from "./store.js"
 
@@ -24,7 +27,8 @@ export interface StorageDevnetOptions {
   readonly rpcUrl: string
   /**
    * Deploys the contracts. Default: the test mnemonic's account #9, so account #0's nonces (which fix the compute
-   * contract addresses) are never touched.
+   * contract addresses) are never touched. On a fresh chain (#9 has sent nothing) the market and Flow land at the
+   * devnet preset's pinned addresses (`NETWORKS.devnet.storageContracts`); later deployments get other addresses.
    */
   readonly deployerKey?: string
   /** Use already deployed contracts instead of deploying. */
@@ -46,6 +50,8 @@ export interface StorageDevnet {
   readonly flowAddress: string
   readonly marketAddress: string | undefined
   readonly indexerUrl: string
+  /** The indexer, with its hostile modes. */
+  readonly indexer: EmulatedIndexer
   readonly nodes: ReadonlyArray<EmulatedStorageNode>
   readonly chainId: number
   readonly stop: () => Promise<void>
@@ -63,9 +69,14 @@ export const startStorageDevnet = async (options: StorageDevnetOptions): Promise
     const deployer = new NonceManager(
       new Wallet(options.deployerKey ?? Redacted.value(deriveAccount(9).privateKey), provider),
     )
+    const fresh = (await provider.getTransactionCount(await deployer.getAddress())) === 0
     const deployed = await deployStorageContracts(deployer, options.pricePerSector ?? 1_000_000_000n)
     flowAddress = deployed.flow
     marketAddress = deployed.market
+    const pinned = NETWORKS.devnet.storageContracts
+    if (fresh && options.deployerKey === undefined && pinned?.flow !== flowAddress) {
+      throw new Error(`storage devnet deployed its Flow at ${flowAddress}, not at the pinned ${pinned?.flow}`)
+    }
   }
   const keccak = await loadKeccak()
   const root = mkdtempSync(join(options.dataDir ?? tmpdir(), "zg-storage-devnet-"))
@@ -97,6 +108,7 @@ export const startStorageDevnet = async (options: StorageDevnetOptions): Promise
     flowAddress,
     marketAddress,
     indexerUrl: indexer.url,
+    indexer,
     nodes,
     chainId,
     stop: async () => {

@@ -1,16 +1,74 @@
-/** An emulated storage indexer: node discovery and file locations over the emulated nodes. */
+/**
+ * An emulated storage indexer: node discovery and file locations over the emulated nodes, plus hostile modes. In
+ * `reportFlow` mode it plays the audit's proxy indexer: it lists itself (`/node/<i>`) as the nodes, forwards their
+ * calls to the real nodes and rewrites the Flow address in `zgs_getStatus`.
+ */
 import type { SubmitLog } from "./chain.js"
-import { invalidParams, type RpcServer, startRpcServer } from "./jsonrpc-server.js"
+import { type GateAnswer, invalidParams, RpcFailure, type RpcServer, startRpcServer } from "./jsonrpc-server.js"
 import type { EmulatedStorageNode } from "./node.js"
 
-export const startIndexer = (
+export interface StorageIndexerFaults {
+  /** List proxies of the nodes that report this Flow address (undefined: list the real nodes). */
+  reportFlow(address: string | undefined): void
+  /** Never answer (`headers`), or send the headers and `{` then nothing (`body`); undefined: normal. */
+  stall(mode: "headers" | "body" | undefined): void
+  /** Answer every call with a reply of `bytes` bytes; undefined: normal. */
+  huge(bytes: number | undefined): void
+  reset(): void
+}
+
+export interface EmulatedIndexer extends RpcServer {
+  readonly faults: StorageIndexerFaults
+}
+
+const PROXY_PATH = /^\/node\/(\d+)$/
+
+export const startIndexer = async (
   nodes: ReadonlyArray<EmulatedStorageNode>,
   log: SubmitLog,
   holds: (node: EmulatedStorageNode, root: string) => boolean,
-): Promise<RpcServer> => {
+): Promise<EmulatedIndexer> => {
   const since = Math.floor(Date.now() / 1000)
-  const sharded = (n: EmulatedStorageNode) => ({ url: n.url, config: n.shard, latency: 0, since })
-  return startRpcServer(async (method, p) => {
+  let fakeFlow: string | undefined
+  let stallMode: "headers" | "body" | undefined
+  let hugeBytes: number | undefined
+  let self = ""
+  const sharded = (n: EmulatedStorageNode) => ({
+    url: fakeFlow === undefined ? n.url : `${self}/node/${nodes.indexOf(n)}`,
+    config: n.shard,
+    latency: 0,
+    since,
+  })
+
+  const forward = async (node: EmulatedStorageNode, method: string, params: ReadonlyArray<unknown>) => {
+    const res = await fetch(node.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", method, params, id: 1 }),
+    })
+    if (!res.ok) throw new RpcFailure(-32603, "Internal error", `upstream HTTP ${res.status}`)
+    const reply = (await res.json()) as {
+      result?: unknown
+      error?: { code: number; message: string; data?: string }
+    }
+    if (reply.error) throw new RpcFailure(reply.error.code, reply.error.message, reply.error.data)
+    if (method === "zgs_getStatus" && fakeFlow !== undefined) {
+      const status = reply.result as { networkIdentity: Record<string, unknown> }
+      return { ...status, networkIdentity: { ...status.networkIdentity, flowAddress: fakeFlow } }
+    }
+    return reply.result
+  }
+
+  const gate = (): GateAnswer =>
+    stallMode ? { stall: stallMode } : hugeBytes !== undefined ? { hugeBytes } : undefined
+
+  const server = await startRpcServer(async (method, p, path) => {
+    const proxied = PROXY_PATH.exec(path)
+    if (proxied) {
+      const node = nodes[Number(proxied[1])]
+      if (!node) throw invalidParams("node", "no such node")
+      return forward(node, method, p)
+    }
     switch (method) {
       case "indexer_getShardedNodes":
         return { trusted: nodes.map(sharded), discovered: [] }
@@ -29,5 +87,25 @@ export const startIndexer = (
       default:
         throw invalidParams("method", `unknown method ${method}`)
     }
-  })
+  }, gate)
+  self = server.url
+  return {
+    ...server,
+    faults: {
+      reportFlow: (address) => {
+        fakeFlow = address
+      },
+      stall: (mode) => {
+        stallMode = mode
+      },
+      huge: (bytes) => {
+        hugeBytes = bytes
+      },
+      reset: () => {
+        fakeFlow = undefined
+        stallMode = undefined
+        hugeBytes = undefined
+      },
+    },
+  }
 }

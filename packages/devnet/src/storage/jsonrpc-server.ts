@@ -19,7 +19,16 @@ export class RpcFailure extends Error {
 export const invalidParams = (param: string, msg: string) => new RpcFailure(-32602, `Invalid params: ${param}`, msg)
 export const internalError = (msg: string) => new RpcFailure(-32603, "Internal error", msg)
 
-export type RpcHandler = (method: string, params: ReadonlyArray<unknown>) => Promise<unknown> | unknown
+export type RpcHandler = (method: string, params: ReadonlyArray<unknown>, path: string) => Promise<unknown> | unknown
+
+/**
+ * Hostile replies, for tests of the client's limits: `stall: "headers"` never answers, `stall: "body"` sends the
+ * headers and `{` then nothing, `hugeBytes` streams a reply of that many bytes (no content-length).
+ */
+export type HostileReply = { readonly stall: "headers" | "body" } | { readonly hugeBytes: number }
+
+/** What a gate may answer for the whole server: an HTTP status, a JSON-RPC error or a hostile reply. */
+export type GateAnswer = number | RpcFailure | HostileReply | undefined
 
 export interface RpcServer {
   readonly url: string
@@ -42,6 +51,32 @@ const readBody = (req: IncomingMessage): Promise<string> =>
     req.on("error", reject)
   })
 
+/** Streams `{"jsonrpc":"2.0","result":null,"pad":"xxx…"}` of about `bytes` bytes, honouring back-pressure. */
+const sendHuge = (res: ServerResponse, bytes: number) => {
+  res.writeHead(200, { "content-type": "application/json" })
+  const chunk = Buffer.alloc(64 * 1024, 0x78)
+  let left = bytes
+  const pump = () => {
+    while (left > 0 && !res.destroyed) {
+      const piece = left >= chunk.length ? chunk : chunk.subarray(0, left)
+      left -= piece.length
+      if (!res.write(piece)) return void res.once("drain", pump)
+    }
+    if (!res.destroyed) res.end('"}')
+  }
+  res.write('{"jsonrpc":"2.0","id":1,"result":null,"pad":"')
+  pump()
+}
+
+const hostile = (res: ServerResponse, h: HostileReply) => {
+  if ("hugeBytes" in h) return sendHuge(res, h.hugeBytes)
+  if (h.stall === "body") {
+    res.writeHead(200, { "content-type": "application/json" })
+    res.write("{")
+  }
+  // Otherwise nothing at all: the connection stays open until the client gives up or the server closes.
+}
+
 const send = (res: ServerResponse, status: number, body: unknown) => {
   const text = typeof body === "string" ? body : JSON.stringify(body)
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) })
@@ -54,7 +89,7 @@ const send = (res: ServerResponse, status: number, body: unknown) => {
  */
 export const startRpcServer = async (
   handler: RpcHandler,
-  gate: (method: string) => number | RpcFailure | undefined = () => undefined,
+  gate: (method: string, path: string) => GateAnswer = () => undefined,
 ): Promise<RpcServer> => {
   const server: Server = createServer((req, res) => {
     if (req.method !== "POST") {
@@ -67,14 +102,16 @@ export const startRpcServer = async (
         const body = JSON.parse(await readBody(req)) as { method?: unknown; params?: unknown; id?: unknown }
         id = body.id ?? null
         if (typeof body.method !== "string") throw new RpcFailure(-32600, "Invalid request")
-        const gated = gate(body.method)
+        const path = req.url ?? "/"
+        const gated = gate(body.method, path)
         if (typeof gated === "number") {
           send(res, gated, { error: `node unavailable (HTTP ${gated})` })
           return
         }
-        if (gated) throw gated
+        if (gated instanceof RpcFailure) throw gated
+        if (gated) return hostile(res, gated)
         const params = Array.isArray(body.params) ? body.params : []
-        const result = await handler(body.method, params)
+        const result = await handler(body.method, params, path)
         send(res, 200, { jsonrpc: "2.0", result: result ?? null, id })
       } catch (e) {
         const failure =

@@ -1,7 +1,13 @@
 /** An emulated 0G storage node: the JSON-RPC methods both npm SDKs and our client use, plus fault switches. */
 import { toBase64 } from "@0g-compute/storage"
 import type { SubmitLog } from "./chain.js"
-import { RpcFailure as Failure, invalidParams, type RpcFailure, startRpcServer } from "./jsonrpc-server.js"
+import {
+  RpcFailure as Failure,
+  type GateAnswer,
+  type HostileReply,
+  invalidParams,
+  startRpcServer,
+} from "./jsonrpc-server.js"
 import type { FileRecord, NodeStore, SegmentWithProofJson, ShardConfig } from "./store.js"
 
 /** Fault switches of one node. Segments are named by root (0x…) or txSeq. */
@@ -14,6 +20,12 @@ export interface StorageNodeFaults {
   fail(mode: "http" | "rpc" | undefined): void
   /** Answer the next `count` upload calls with "too many data writing". */
   busy(count: number): void
+  /** Hostile: `zgs_getStatus` reports this chain id and/or Flow instead of the real ones. */
+  report(identity: { readonly chainId?: number; readonly flowAddress?: string } | undefined): void
+  /** Hostile: never answer (`headers`), or send the headers and `{` then nothing (`body`); undefined: normal. */
+  stall(mode: "headers" | "body" | undefined): void
+  /** Hostile: answer `method` (every method when omitted) with a reply of `bytes` bytes; undefined: normal. */
+  huge(bytes: number | undefined, method?: string): void
   /** Clears every switch. */
   reset(): void
 }
@@ -50,6 +62,9 @@ export const startStorageNode = async (ctx: NodeContext): Promise<EmulatedStorag
   const drop = new Set<string>()
   let failMode: "http" | "rpc" | undefined
   let busy = 0
+  let identity: { readonly chainId?: number; readonly flowAddress?: string } | undefined
+  let stallMode: "headers" | "body" | undefined
+  let hugeReply: { readonly bytes: number; readonly method: string | undefined } | undefined
 
   const recordOf = (file: string | number): FileRecord | undefined =>
     typeof file === "number" ? store.bySeq.get(file) : store.byRootLookup(file, false)
@@ -129,8 +144,8 @@ export const startStorageNode = async (ctx: NodeContext): Promise<EmulatedStorag
           logSyncBlock: `0x${"0".repeat(64)}`,
           nextTxSeq: log.txs.length,
           networkIdentity: {
-            chainId: ctx.chainId,
-            flowAddress: ctx.flowAddress,
+            chainId: identity?.chainId ?? ctx.chainId,
+            flowAddress: identity?.flowAddress ?? ctx.flowAddress,
             p2pProtocolVersion: { major: 0, minor: 4, build: 0 },
           },
         }
@@ -176,12 +191,17 @@ export const startStorageNode = async (ctx: NodeContext): Promise<EmulatedStorag
     return rec
   }
 
-  const gate = (): number | RpcFailure | undefined =>
-    failMode === "http"
+  const gate = (method: string): GateAnswer => {
+    if (stallMode) return { stall: stallMode } satisfies HostileReply
+    if (hugeReply && (hugeReply.method === undefined || hugeReply.method === method)) {
+      return { hugeBytes: hugeReply.bytes }
+    }
+    return failMode === "http"
       ? 503
       : failMode === "rpc"
         ? new Failure(-32603, "Internal error", "node failure (fault switch)")
         : undefined
+  }
 
   const server = await startRpcServer(handler, gate)
   return {
@@ -197,11 +217,23 @@ export const startStorageNode = async (ctx: NodeContext): Promise<EmulatedStorag
       busy: (count) => {
         busy = count
       },
+      report: (id) => {
+        identity = id
+      },
+      stall: (mode) => {
+        stallMode = mode
+      },
+      huge: (bytes, method) => {
+        hugeReply = bytes === undefined ? undefined : { bytes, method }
+      },
       reset: () => {
         corrupt.clear()
         drop.clear()
         failMode = undefined
         busy = 0
+        identity = undefined
+        stallMode = undefined
+        hugeReply = undefined
       },
     },
     file: (file) => recordOf(file)?.fileInfo() ?? null,

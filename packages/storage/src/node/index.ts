@@ -1,7 +1,7 @@
 /** Node-only entry: file hashing on worker threads, file upload and download with resume. */
-import { runFacade, walletLayerFromSigner } from "@0g-compute/core"
+import { runFacade } from "@0g-compute/core"
 import { Effect, Layer } from "effect"
-import { abortable, clientLayer, type DownloadFacadeOptions, type UploadFacadeOptions } from "../facade.js"
+import { abortable, clientLayer, type DownloadFacadeOptions, payerLayer, type UploadFacadeOptions } from "../facade.js"
 import type { FileMerkle } from "../merkle/index.js"
 import type { UploadResult } from "../upload.js"
 import { type DownloadFileOptions, type DownloadFileResult, downloadToFile } from "./download-file.js"
@@ -27,7 +27,7 @@ export type UploadFileFacadeOptions = UploadFacadeOptions & Pick<UploadFileOptio
 export const uploadFile = (path: string, options: UploadFileFacadeOptions): Promise<UploadResult> =>
   runFacade(
     abortable(uploadFileEffect(path, options), options.signal, `upload of ${path}`).pipe(
-      Effect.provide(Layer.merge(clientLayer(options), walletLayerFromSigner(options.signer))),
+      Effect.provide(Layer.merge(clientLayer(options), payerLayer(options.signer))),
     ),
   )
 

@@ -2,13 +2,11 @@
 import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import type { Wallet } from "@0g-compute/core"
 import { Effect } from "effect"
-import type { StorageConfig } from "../config.js"
 import { SourceReadError } from "../errors.js"
 import type { HashProgress } from "../merkle/index.js"
-import type { StorageRpc } from "../rpc/transport.js"
 import {
+  type UploadEnv,
   type UploadError,
   type UploadHashError,
   type UploadOptions,
@@ -53,7 +51,7 @@ export interface UploadFileOptions extends Omit<UploadOptions, "onProgress" | "r
 export const uploadFileEffect = (
   path: string,
   options: UploadFileOptions = {},
-): Effect.Effect<UploadResult, UploadError | UploadHashError, StorageRpc | StorageConfig | Wallet> =>
+): Effect.Effect<UploadResult, UploadError | UploadHashError, UploadEnv> =>
   Effect.gen(function* () {
     const { onProgress } = options
     const merkle = yield* merkleOfFile(path, { ...options.hash, ...(onProgress ? { onProgress } : {}) })

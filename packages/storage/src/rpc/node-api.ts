@@ -1,7 +1,7 @@
 /** Typed storage-node and indexer methods (spec storage-protocol.md §4.2, §5) over {@link StorageRpc}. */
 import type { Effect } from "effect"
 import type { NodeRpcError } from "../errors.js"
-import { StorageRpc } from "./transport.js"
+import { type CallLimits, StorageRpc } from "./transport.js"
 import {
   type Decoder,
   decodeBoolOrNull,
@@ -20,8 +20,16 @@ import {
   type ShardedNode,
 } from "./types.js"
 
-const call = <A>(url: string, method: string, params: ReadonlyArray<unknown> | undefined, decode: Decoder<A>) =>
-  StorageRpc.use((rpc) => rpc.call(url, method, params, decode))
+const call = <A>(
+  url: string,
+  method: string,
+  params: ReadonlyArray<unknown> | undefined,
+  decode: Decoder<A>,
+  limits?: CallLimits,
+) => StorageRpc.use((rpc) => rpc.call(url, method, params, decode, limits))
+
+/** Base64 of `dataBytes` plus room for a proof (≤ 64 levels), the root and the envelope. */
+export const segmentReplyCap = (dataBytes: number): number => Math.ceil(dataBytes / 3) * 4 + 64 * 80 + 16 * 1024
 
 type Rpc<A> = Effect.Effect<A, NodeRpcError, StorageRpc>
 
@@ -37,10 +45,20 @@ export const zgs = {
   /** The same call with a body the caller encoded (see upload-body.ts). */
   uploadSegmentsEncoded: (url: string, encode: (id: number) => Uint8Array<ArrayBuffer>): Rpc<null> =>
     StorageRpc.use((rpc) => rpc.callEncoded(url, "zgs_uploadSegmentsByTxSeq", encode, decodeNull)),
-  downloadSegmentWithProofByTxSeq: (url: string, txSeq: number, index: number): Rpc<SegmentWithProofJson | null> =>
-    call(url, "zgs_downloadSegmentWithProofByTxSeq", [txSeq, index], decodeSegmentWithProof),
+  /** `dataBytes`: the segment's length as the file declares it; a longer reply is refused unread. */
+  downloadSegmentWithProofByTxSeq: (
+    url: string,
+    txSeq: number,
+    index: number,
+    dataBytes = 262_144,
+  ): Rpc<SegmentWithProofJson | null> =>
+    call(url, "zgs_downloadSegmentWithProofByTxSeq", [txSeq, index], decodeSegmentWithProof, {
+      maxBytes: segmentReplyCap(dataBytes),
+    }),
   downloadSegmentByTxSeq: (url: string, txSeq: number, start: number, end: number): Rpc<string | null> =>
-    call(url, "zgs_downloadSegmentByTxSeq", [txSeq, start, end], decodeStringOrNull),
+    call(url, "zgs_downloadSegmentByTxSeq", [txSeq, start, end], decodeStringOrNull, {
+      maxBytes: segmentReplyCap(Math.max(0, end - start) * 256),
+    }),
   checkFileFinalized: (url: string, txSeqOrRoot: number | string): Rpc<boolean | null> =>
     call(url, "zgs_checkFileFinalized", [txSeqOrRoot], decodeBoolOrNull),
 }
@@ -56,4 +74,4 @@ export const isAlreadyFinalized = (e: NodeRpcError): boolean => e.detail.include
 
 /** Errors worth retrying on the same node: transport failures, HTTP errors, back-pressure. */
 export const isTransient = (e: NodeRpcError): boolean =>
-  e.code === undefined || e.detail.includes("too many data writing")
+  (e.code === undefined && e.kind !== "too-large") || e.detail.includes("too many data writing")
