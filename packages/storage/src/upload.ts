@@ -6,13 +6,7 @@
  * with retry, wait until finalized.
  */
 import type { TxEngine } from "@0g-compute/contracts"
-import {
-  Chain,
-  type InvalidAddress,
-  networkForChainId,
-  parseAddress,
-  type StorageContracts,
-} from "@0g-compute/core"
+import { Chain, type InvalidAddress, networkForChainId, parseAddress, type StorageContracts } from "@0g-compute/core"
 import { Effect } from "effect"
 import { StorageConfig } from "./config.js"
 import { SEGMENT_SIZE } from "./constants.js"
