@@ -3,8 +3,9 @@
  * never from a flag value, and stay Redacted.
  */
 import { readFile } from "node:fs/promises"
-import { NETWORKS, parseNetwork } from "@0g-compute/core"
+import { describeCause, isZgError, NETWORKS, parseNetwork } from "@0g-compute/core"
 import { Data, Effect, Layer, Option, Redacted } from "effect"
+import { UnexpectedError } from "./failure.js"
 import { unlockKey, WrongPassword } from "./keystore.js"
 import * as lazy from "./lazy.js"
 import { readPassword } from "./password.js"
@@ -110,5 +111,12 @@ export const connectionOptions = (options: GlobalOptions) =>
     return { ...base, ...(Option.isSome(key) ? { privateKey: key.value } : {}) }
   })
 
-/** Runs a facade call; its rejection (already a typed error) is the failure, unchanged. */
-export const call = <A>(f: () => Promise<A>) => Effect.tryPromise({ try: f, catch: (e) => e })
+/**
+ * Runs a facade call. A typed rejection is the failure unchanged; anything else (a library's plain Error) becomes an
+ * UnexpectedError that keeps it as cause, so the one error printer can still name a refused socket or a busy port.
+ */
+export const call = <A>(f: () => Promise<A>, operation = "the request") =>
+  Effect.tryPromise({
+    try: f,
+    catch: (e) => (isZgError(e) ? e : new UnexpectedError({ operation, detail: describeCause(e), cause: e })),
+  })

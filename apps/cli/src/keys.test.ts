@@ -46,7 +46,7 @@ describe("0g-compute keys", () => {
     expect(wrong.out).toMatch(/Wrong password for keystore entry "main"/)
     const right = await run(["--key", "main", "--network", "http://127.0.0.1:9", "ledger", "show"], env)
     expect(right.code).toBe(1)
-    expect(right.out).toMatch(/RPC call/)
+    expect(right.out).toMatch(/nothing listens on 127\.0\.0\.1:9/)
 
     const pwFile = join(dir, "pw")
     await writeFile(pwFile, "correct horse\n")
@@ -54,13 +54,13 @@ describe("0g-compute keys", () => {
       ["--key", "main", "--password-file", pwFile, "--network", "http://127.0.0.1:9", "ledger", "show"],
       { ZG_CONFIG_DIR: dir },
     )
-    expect(viaFile.out).toMatch(/RPC call/)
+    expect(viaFile.out).toMatch(/nothing listens on 127\.0\.0\.1:9/)
 
     const removed = await run(["keys", "remove", "main"], env)
     expect(removed.code).toBe(0)
     expect(await readdir(join(dir, "keys"))).toEqual([])
     for (const r of [imported, again, list, wrong, right, viaFile, removed]) expect(r.out).not.toContain(KEY.slice(2))
-  }, 120_000)
+  }, 240_000)
 
   it("refuses to run without a password source when stdin is not a terminal", async () => {
     const dir = await mkdtemp(join(tmpdir(), "zg-keys-"))
@@ -93,12 +93,12 @@ describe("0g-compute profile", () => {
     )
     // …and an explicit flag wins over it.
     const unknown = await run(["--network", "moonnet", "doctor"], env)
-    expect(unknown.out).toMatch(/Unknown network "moonnet"/)
+    expect(unknown.out).toMatch(/unknown --network "moonnet"/)
     expect((await run(["profile", "use", "work"], env)).code).toBe(0)
     expect(JSON.parse((await run(["profile", "list", "--json"], env)).out).current).toBe("work")
     const missing = await run(["--profile", "nope", "ledger", "show"], env)
     expect(missing.code).toBe(1)
     expect(missing.out).toMatch(/No profile named "nope"/)
     expect(await readFile(join(dir, "config.json"), "utf8")).not.toMatch(/privateKey|0x[0-9a-f]{64}/i)
-  }, 60_000)
+  }, 240_000)
 })

@@ -3,7 +3,7 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import { Command } from "effect/cli"
 import { devnetCommand } from "./commands/devnet.js"
 import { doctorCommand } from "./commands/doctor.js"
@@ -15,6 +15,7 @@ import { ledgerCommand } from "./commands/ledger.js"
 import { profileCommand } from "./commands/profile.js"
 import { root } from "./commands/root.js"
 import { storageCommand } from "./commands/storage.js"
+import { presentationLayer } from "./presenter.js"
 
 export const VERSION = "0.1.0"
 
@@ -32,10 +33,12 @@ export const cli = root.pipe(
   ]),
 )
 
+const services = (argv: ReadonlyArray<string>) => Layer.mergeAll(NodeServices.layer, presentationLayer(argv))
+
 export const runCli = (argv: ReadonlyArray<string>) =>
-  Command.runWith(cli, { version: VERSION })(argv).pipe(Effect.provide(NodeServices.layer))
+  Command.runWith(cli, { version: VERSION })(argv).pipe(Effect.provide(services(argv)))
 
 Command.run(cli, { version: VERSION }).pipe(
-  Effect.provide(NodeServices.layer),
+  Effect.provide(services(process.argv.slice(2))),
   NodeRuntime.runMain({ disableErrorReporting: true }),
 )

@@ -1,12 +1,23 @@
 /**
  * Terminal output: JSON (stable shapes, bigints as decimal strings) or human tables, and one-line errors.
  */
-import { formatZG, isZgError } from "@0g-compute/core"
+import { formatZG } from "@0g-compute/core"
 import { Effect } from "effect"
+import { isTerminalControl, neutralise, redact } from "./sanitize.js"
 
-/** JSON with bigint → decimal string; used for every `--json` document. */
-export const toJson = (value: unknown): string =>
-  JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2)
+/**
+ * JSON with bigint → decimal string; used for every `--json` document. DEL and C1 controls (which JSON leaves raw) are
+ * escaped too, so a provider's string cannot drive the terminal even when the document is printed.
+ */
+export const toJson = (value: unknown): string => {
+  const text = JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2)
+  let out = ""
+  for (const ch of text) {
+    const code = ch.charCodeAt(0)
+    out += code >= 0x20 && isTerminalControl(code) ? `\\u${code.toString(16).padStart(4, "0")}` : ch
+  }
+  return out
+}
 
 export const zg = (neuron: bigint) => `${formatZG(neuron)} 0G`
 
@@ -18,10 +29,13 @@ export interface Printer {
   readonly result: (data: unknown, human: () => string) => Effect.Effect<void>
 }
 
+/** What reaches the terminal: RPC credentials redacted, control characters (from providers, files) escaped. */
+export const forTerminal = (text: string) => neutralise(redact(text), true)
+
 export const makePrinter = (json: boolean, write: (s: string) => void = (s) => process.stdout.write(s)): Printer => ({
   json,
-  line: (text) => (json ? Effect.void : Effect.sync(() => write(`${text}\n`))),
-  result: (data, human) => Effect.sync(() => write(`${json ? toJson(data) : human()}\n`)),
+  line: (text) => (json ? Effect.void : Effect.sync(() => write(`${forTerminal(text)}\n`))),
+  result: (data, human) => Effect.sync(() => write(`${redact(json ? toJson(data) : forTerminal(human()))}\n`)),
 })
 
 /** Renders rows as an aligned plain-text table. */
@@ -39,23 +53,6 @@ export const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<Readon
 export const keyValues = (pairs: ReadonlyArray<readonly [string, string]>): string => {
   const w = Math.max(...pairs.map(([k]) => k.length))
   return pairs.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join("\n")
-}
-
-/** The error document printed with `--json`: the tag, the message and the error's own fields. */
-export const errorDocument = (error: unknown) => {
-  if (isZgError(error)) {
-    const fields: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(error)) if (k !== "_tag" && k !== "cause" && k !== "stack") fields[k] = v
-    return { error: { _tag: error._tag, message: error.message, ...fields } }
-  }
-  return { error: { _tag: "UnexpectedError", message: error instanceof Error ? error.message : String(error) } }
-}
-
-/** One line for humans: the typed error's message; a stack only with --verbose. */
-export const errorText = (error: unknown, verbose: boolean) => {
-  const msg = error instanceof Error ? error.message.split("\n")[0] : String(error)
-  const text = `error: ${msg}`
-  return verbose && error instanceof Error && error.stack ? `${text}\n${error.stack}` : text
 }
 
 /**

@@ -78,7 +78,7 @@ export class RpcError extends Data.TaggedError("RpcError")<{
 /** An operation needs a signer but only a read-only provider was configured. */
 export class SignerRequired extends Data.TaggedError("SignerRequired")<{ readonly operation: string }> {
   override get message() {
-    return `${this.operation} needs a signing key (set ZG_PRIVATE_KEY or pass --key-file)`
+    return `${this.operation} needs a signer: create the client with \`privateKey\` or \`signer\` (a read-only client cannot sign)`
   }
 }
 

@@ -2,12 +2,14 @@
  * `0g-compute devnet up`: runs the embedded devnet in the foreground until interrupted.
  */
 
-import { ChainMismatch, NETWORKS, RpcError } from "@0g-compute/core"
-import type { Devnet } from "@0g-compute/devnet"
+import { createServer } from "node:net"
+import { ChainMismatch, describeCause, NETWORKS, RpcError } from "@0g-compute/core"
+import type { Devnet, DevnetOptions } from "@0g-compute/devnet"
 import { Effect, Layer, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import type { JsonRpcProvider } from "ethers"
 import { chainLayer } from "../context.js"
+import { DevnetStartFailed, PortInUse } from "../failure.js"
 import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table } from "../output.js"
 import { globals, withErrors } from "./root.js"
@@ -37,6 +39,48 @@ export const describeDevnet = (d: Devnet) => ({
   accounts: d.accounts.all.map((a) => ({ role: a.role, address: a.address, privateKey: Redacted.value(a.privateKey) })),
 })
 
+/** Binds and releases 127.0.0.1:port, so a busy port is named before anvil is spawned. */
+const checkPort = (port: number) =>
+  Effect.callback<void, PortInUse | DevnetStartFailed>((resume) => {
+    const server = createServer()
+    server.once("error", (e: NodeJS.ErrnoException) =>
+      resume(
+        Effect.fail(
+          e.code === "EADDRINUSE"
+            ? new PortInUse({ port })
+            : new DevnetStartFailed({
+                port,
+                detail: e.code === "EACCES" ? "permission denied; pass --port <n> above 1023" : describeCause(e),
+              }),
+        ),
+      ),
+    )
+    server.listen(port, "127.0.0.1", () => server.close(() => resume(Effect.void)))
+  })
+
+/** Starts the devnet (stopped when the scope closes); a busy port or a failed start is a typed error. */
+export const startDevnetScoped = (options: DevnetOptions) =>
+  Effect.gen(function* () {
+    if (options.port !== undefined) {
+      if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535)
+        return yield* new DevnetStartFailed({ port: options.port, detail: "--port must be 1..65535" })
+      yield* checkPort(options.port)
+    }
+    const { startDevnet } = yield* lazy.devnet
+    const port = options.port ?? 0
+    return yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () => startDevnet(options),
+        // startDevnet rejects with anvil's plain Error (no tag); a lost race for the port says `addressInUse`.
+        catch: (e) =>
+          (e as { addressInUse?: unknown }).addressInUse === true
+            ? new PortInUse({ port })
+            : new DevnetStartFailed({ port, detail: describeCause(e) }),
+      }),
+      (d) => Effect.promise(() => d.stop()),
+    )
+  })
+
 const up = Command.make(
   "up",
   {
@@ -49,11 +93,7 @@ const up = Command.make(
     withErrors(
       Effect.gen(function* () {
         const g = yield* globals
-        const { startDevnet } = yield* lazy.devnet
-        const devnet = yield* Effect.acquireRelease(
-          Effect.tryPromise(() => startDevnet({ port, storage: true, fineTuning: true })),
-          (d) => Effect.promise(() => d.stop()),
-        )
+        const devnet = yield* startDevnetScoped({ port, storage: true, fineTuning: true })
         const info = describeDevnet(devnet)
         const write = (s: string) => Effect.sync(() => process.stdout.write(`${s}\n`))
         if (g.json) yield* write(JSON.stringify(info, (_k, v) => (typeof v === "bigint" ? v.toString() : v)))

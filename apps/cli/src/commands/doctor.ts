@@ -6,7 +6,7 @@
 import { formatZG, parseNetwork } from "@0g-compute/core"
 import { Effect, Layer, Option } from "effect"
 import { Command } from "effect/cli"
-import { chainLayer, loadKey, signingLayer } from "../context.js"
+import { call, chainLayer, loadKey, signingLayer } from "../context.js"
 import * as lazy from "../lazy.js"
 import { makePrinter, table } from "../output.js"
 import { globals, withErrors } from "./root.js"
@@ -41,7 +41,9 @@ const chainChecks = Effect.gen(function* () {
       : { check: "chain id", verdict: "warn", detail: "custom chain with explicit contract addresses" },
   )
   const code = yield* Effect.forEach(Object.entries(chain.contracts), ([name, address]) =>
-    Effect.promise(() => chain.provider.getCode(address)).pipe(Effect.map((c) => [name, address, c !== "0x"] as const)),
+    call(() => chain.provider.getCode(address), `eth_getCode ${name}`).pipe(
+      Effect.map((c) => [name, address, c !== "0x"] as const),
+    ),
   )
   const missing = code.filter(([, , present]) => !present)
   checks.push(
@@ -56,12 +58,14 @@ const chainChecks = Effect.gen(function* () {
   if (missing.length > 0) return checks
 
   const ledger = ledgerManager(chain.contracts.ledger, chain.provider)
-  const names = yield* Effect.promise(async () =>
-    Promise.all(
-      [chain.contracts.inference, chain.contracts.fineTuning].map(
-        async (a) => (await ledger.getServiceInfo(a)).fullName,
+  const names = yield* call(
+    async () =>
+      Promise.all(
+        [chain.contracts.inference, chain.contracts.fineTuning].map(
+          async (a) => (await ledger.getServiceInfo(a)).fullName,
+        ),
       ),
-    ),
+    "reading the service registry",
   )
   checks.push(
     names.every((n) => n !== "")
@@ -69,10 +73,14 @@ const chainChecks = Effect.gen(function* () {
       : { check: "registry", verdict: "fail", detail: "a configured serving contract is not registered in the ledger" },
   )
 
-  const [inf] = yield* Effect.promise(() =>
-    inferenceServing(chain.contracts.inference, chain.provider).getAllServices(0, 50),
+  const [inf] = yield* call(
+    () => inferenceServing(chain.contracts.inference, chain.provider).getAllServices(0, 50),
+    "listing inference services",
   )
-  const ft = yield* Effect.promise(() => fineTuningServing(chain.contracts.fineTuning, chain.provider).getAllServices())
+  const ft = yield* call(
+    () => fineTuningServing(chain.contracts.fineTuning, chain.provider).getAllServices(),
+    "listing fine-tuning services",
+  )
   const urls = [
     ...inf.map((s) => ["inference", s.provider, s.url] as const),
     ...ft.map((s) => ["fine-tuning", s.provider, s.url] as const),
@@ -104,7 +112,7 @@ const keyChecks = Effect.gen(function* () {
   const { Ledger } = yield* lazy.contracts
   const chain = yield* Chain
   const wallet = yield* Wallet
-  const balance = yield* Effect.promise(() => chain.provider.getBalance(wallet.address))
+  const balance = yield* call(() => chain.provider.getBalance(wallet.address), "eth_getBalance")
   const checks: Check[] = [
     { check: "key", verdict: "ok", detail: `loaded for ${wallet.address}` },
     { check: "wallet balance", verdict: balance > 0n ? "ok" : "warn", detail: `${formatZG(balance)} 0G` },

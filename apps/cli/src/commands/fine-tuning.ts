@@ -216,7 +216,7 @@ const run = Command.make(
         const c = yield* fineTuningClient(indexer)
         const print = makePrinter(g.json)
         const trainingParams = yield* readConfig(config)
-        yield* Effect.promise(() => mkdir(out, { recursive: true }))
+        yield* call(() => mkdir(out, { recursive: true }), `creating ${out}`)
         const result = yield* call(() =>
           c.run({
             provider,

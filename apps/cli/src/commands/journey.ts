@@ -10,7 +10,7 @@ import { formatZG } from "@0g-compute/core"
 import type { Devnet } from "@0g-compute/devnet"
 import { Data, Effect, Redacted } from "effect"
 import { Command } from "effect/cli"
-import * as lazy from "../lazy.js"
+import { startDevnetScoped } from "./devnet.js"
 import { globals, withErrors } from "./root.js"
 
 /** The script now running (the dev bin or the bundle): each step runs the same CLI the user started. */
@@ -199,11 +199,10 @@ export const journeyCommand = Command.make("journey", {}, () =>
       yield* globals
       const print = (s: string) => process.stdout.write(`${s}\n`)
       print("Starting the embedded devnet (anvil + 0G compute contracts)…")
-      const { startDevnet } = yield* lazy.devnet
-      const devnet = yield* Effect.acquireRelease(
-        Effect.tryPromise(() => startDevnet({ storage: true, fineTuning: { stepDelayMs: 50, chunkSize: 1 << 20 } })),
-        (d) => Effect.promise(() => d.stop()),
-      )
+      const devnet = yield* startDevnetScoped({
+        storage: true,
+        fineTuning: { stepDelayMs: 50, chunkSize: 1 << 20 },
+      })
       yield* journey(devnet, print)
       print("Devnet stopped. Journey complete.")
     }).pipe(Effect.scoped),

@@ -7,6 +7,7 @@ import { parseZG } from "@0g-compute/core"
 import { Effect, Layer, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { chainLayer, type GlobalOptions, loadKey, signingLayer } from "../context.js"
+import { AddressNeeded } from "../failure.js"
 import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table, zg } from "../output.js"
 import { globals, withErrors } from "./root.js"
@@ -17,7 +18,10 @@ const serviceFlag = Flag.Literals("service", ["inference", "fine-tuning"]).pipe(
 )
 
 /** Runs `f` with a Ledger for the global options: signing when a key is configured (or required), else read-only. */
-const withLedger = <A, E>(needsKey: boolean, f: (g: GlobalOptions, ledger: LedgerShape) => Effect.Effect<A, E>) =>
+const withLedger = <A, E>(
+  needsKey: boolean,
+  f: (g: GlobalOptions, ledger: LedgerShape, keyed: boolean) => Effect.Effect<A, E>,
+) =>
   withErrors(
     Effect.gen(function* () {
       const g = yield* globals
@@ -28,7 +32,7 @@ const withLedger = <A, E>(needsKey: boolean, f: (g: GlobalOptions, ledger: Ledge
           ? Ledger.live.pipe(Layer.provide(signingLayer(g)))
           : Ledger.layerReadOnly.pipe(Layer.provide(chainLayer(g)))
       return yield* Effect.gen(function* () {
-        return yield* f(g, yield* Ledger)
+        return yield* f(g, yield* Ledger, Option.isSome(key))
       }).pipe(Effect.provide(layer))
     }),
   )
@@ -50,8 +54,9 @@ const show = Command.make(
   "show",
   { address: Flag.String("address").pipe(Flag.withDescription("whose ledger (default: your key's)"), Flag.optional) },
   ({ address }) =>
-    withLedger(false, (g, ledger) =>
+    withLedger(false, (g, ledger, keyed) =>
       Effect.gen(function* () {
+        if (Option.isNone(address) && !keyed) return yield* new AddressNeeded({ command: "ledger show" })
         const who = Option.isSome(address)
           ? yield* Effect.flatMap(lazy.core, (core) => core.parseAddress(address.value))
           : undefined

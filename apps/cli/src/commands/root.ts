@@ -1,11 +1,14 @@
 /**
  * The root command's shared flags, and the error boundary every handler runs inside.
  */
+import { isNetworkName, NETWORKS } from "@0g-compute/core"
 import { type Cause, Config, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import type { GlobalOptions } from "../context.js"
-import { errorDocument, errorText, toJson } from "../output.js"
+import { describeFailure, errorDocument, errorText, type FailureContext } from "../failure.js"
+import { toJson } from "../output.js"
 import { readConfig, UnknownProfile } from "../profiles.js"
+import { registerUrl } from "../sanitize.js"
 
 export const root = Command.make("0g-compute").pipe(
   Command.withSharedFlags({
@@ -52,14 +55,28 @@ export const globals: Effect.Effect<GlobalOptions, unknown, Effect.Services<type
   const profile = name === undefined ? undefined : config.profiles[name]
   if (name !== undefined && profile === undefined && Option.isSome(flags.profile))
     return yield* new UnknownProfile({ name })
-  return {
+  const g = {
     ...flags,
     network: Option.getOrElse(flags.network, () => profile?.network ?? "devnet"),
     rpc: Option.orElse(flags.rpc, () => Option.fromNullishOr(profile?.rpc)),
     key: Option.orElse(flags.key, () => Option.fromNullishOr(profile?.key)),
     profile: Option.fromNullishOr(profile === undefined ? undefined : name),
   }
+  failureContext = contextOf(g.network, Option.getOrUndefined(g.rpc))
+  return g
 })
+
+/** The RPC in effect for a --network value and an optional --rpc, registered so errors never print its secrets. */
+const contextOf = (network: string, rpc: string | undefined): FailureContext => {
+  registerUrl(rpc)
+  if (/^https?:\/\//i.test(network)) {
+    registerUrl(network)
+    return { rpcUrl: network }
+  }
+  return { rpcUrl: rpc ?? (isNetworkName(network) ? NETWORKS[network].rpcUrl : undefined) }
+}
+
+let failureContext: FailureContext = {}
 
 /** Thrown through to main.ts after printing, so the process exits non-zero without a second report. */
 export class ReportedFailure extends Error {
@@ -73,13 +90,18 @@ export class ReportedFailure extends Error {
 export const withErrors = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
     const g = yield* root
+    // Until `globals` resolved the profile, the flags alone say which RPC is meant (and which URLs to redact).
+    failureContext = contextOf(
+      Option.getOrElse(g.network, () => "devnet"),
+      Option.getOrUndefined(g.rpc),
+    )
     return yield* effect.pipe(
       Effect.catchCause((cause) =>
         Effect.gen(function* () {
           if (!cause.reasons.some((r) => r._tag === "Fail" || r._tag === "Die")) return yield* Effect.failCause(cause)
-          const error = causeError(cause)
+          const failure = describeFailure(causeError(cause), failureContext)
           yield* Effect.sync(() =>
-            process.stderr.write(`${g.json ? toJson(errorDocument(error)) : errorText(error, g.verbose)}\n`),
+            process.stderr.write(`${g.json ? toJson(errorDocument(failure)) : errorText(failure, g.verbose)}\n`),
           )
           return yield* Effect.die(new ReportedFailure("reported"))
         }),

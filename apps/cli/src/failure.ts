@@ -1,0 +1,250 @@
+/**
+ * The one place where a failure becomes what a user reads. SDK errors name SDK calls; here each tag gets its CLI
+ * wording (commands and flags), causes are unwrapped (no Effect wording ever reaches a user), network failures name
+ * the address and the fix, URL credentials are redacted and control characters neutralised.
+ */
+import { Data } from "effect"
+import { neutralise, redact, rpcDisplay } from "./sanitize.js"
+
+const KEY_HINT = "set ZG_PRIVATE_KEY, pass --key-file <path> or --key <keystore name>"
+
+/** `devnet up` on a port another process holds. */
+export class PortInUse extends Data.TaggedError("PortInUse")<{ readonly port: number }> {
+  override get message() {
+    return `port ${this.port} is in use; pass --port <n> (or stop what listens there)`
+  }
+}
+
+/** The embedded devnet did not start for another reason than a busy port. */
+export class DevnetStartFailed extends Data.TaggedError("DevnetStartFailed")<{
+  readonly port: number
+  readonly detail: string
+}> {
+  override get message() {
+    return `the devnet did not start on port ${this.port}: ${this.detail}`
+  }
+}
+
+/** `ledger show` without --address and without a key: whose ledger is unknown. */
+export class AddressNeeded extends Data.TaggedError("AddressNeeded")<{ readonly command: string }> {
+  override get message() {
+    return `\`${this.command}\` needs an address: pass --address <0x…>, or a key (${KEY_HINT})`
+  }
+}
+
+/** A failure no typed error describes (a library threw a plain error); `detail` is its first line. */
+export class UnexpectedError extends Data.TaggedError("UnexpectedError")<{
+  readonly operation: string
+  readonly detail: string
+  readonly cause?: unknown
+}> {
+  override get message() {
+    return `${this.operation} failed: ${this.detail}`
+  }
+}
+
+/** What the error printer needs to know about the invocation. */
+export interface FailureContext {
+  /** The RPC URL in effect (for "nothing listens on …"), when it could be resolved. */
+  readonly rpcUrl?: string | undefined
+}
+
+export interface Failure {
+  readonly _tag: string
+  readonly message: string
+  readonly fields: Readonly<Record<string, unknown>>
+  /** The underlying error (Effect wrappers removed), for --verbose. */
+  readonly source: unknown
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: each entry reads the fields of its own tag
+type Wording = (e: any, ctx: FailureContext) => string | undefined
+
+const firstLine = (s: string) => s.split("\n")[0] ?? ""
+
+const causeMessage = (u: unknown): string => {
+  if (u instanceof Error) return firstLine(u.message)
+  if (typeof u === "object" && u !== null && typeof (u as { message?: unknown }).message === "string")
+    return firstLine((u as { message: string }).message)
+  try {
+    return firstLine(String(u))
+  } catch {
+    return "unknown failure"
+  }
+}
+
+interface NetFault {
+  readonly code: string
+  readonly host: string | undefined
+  readonly port: number | undefined
+}
+
+/** Finds a socket-level failure (ECONNREFUSED, ENOTFOUND, …) anywhere in the cause chain. */
+const netFault = (u: unknown, depth = 0): NetFault | undefined => {
+  if (depth > 8 || typeof u !== "object" || u === null) return undefined
+  const o = u as { code?: unknown; address?: unknown; port?: unknown; hostname?: unknown; message?: unknown }
+  const code = typeof o.code === "string" ? o.code : undefined
+  if (code !== undefined && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|EHOSTUNREACH)$/.test(code)) {
+    const host = typeof o.address === "string" ? o.address : typeof o.hostname === "string" ? o.hostname : undefined
+    return { code, host, port: typeof o.port === "number" ? o.port : undefined }
+  }
+  const m =
+    typeof o.message === "string" ? /\b(ECONNREFUSED|ENOTFOUND) ([^\s:]+|\[[^\]]+\]):?(\d+)?/.exec(o.message) : null
+  if (m) return { code: m[1] ?? "", host: m[2], port: m[3] === undefined ? undefined : Number(m[3]) }
+  for (const next of [(u as { cause?: unknown }).cause, (u as { error?: unknown }).error]) {
+    const found = netFault(next, depth + 1)
+    if (found) return found
+  }
+  if (Array.isArray((u as { errors?: unknown }).errors))
+    for (const inner of (u as { errors: unknown[] }).errors) {
+      const found = netFault(inner, depth + 1)
+      if (found) return found
+    }
+  return undefined
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"])
+
+const hostPort = (url: string): { host: string; port: number } | undefined => {
+  try {
+    const u = new URL(url)
+    return { host: u.hostname, port: Number(u.port || (u.protocol === "https:" ? 443 : 80)) }
+  } catch {
+    return undefined
+  }
+}
+
+/** "nothing listens on …" for the configured RPC; undefined when the failure is not the RPC's socket. */
+const rpcUnreachable = (cause: unknown, ctx: FailureContext): string | undefined => {
+  const fault = netFault(cause)
+  if (fault === undefined || ctx.rpcUrl === undefined) return undefined
+  const rpc = hostPort(ctx.rpcUrl)
+  if (rpc === undefined) return undefined
+  if (fault.port !== undefined && fault.port !== rpc.port) return undefined
+  const where = `${rpc.host}:${rpc.port}`
+  if (fault.code === "ECONNREFUSED" && LOOPBACK.has(rpc.host)) {
+    const up = rpc.port === 8545 ? "`0g-compute devnet up`" : `\`0g-compute devnet up --port ${rpc.port}\``
+    return `nothing listens on ${where} — start ${up} or pass --network testnet|mainnet`
+  }
+  const why =
+    fault.code === "ECONNREFUSED"
+      ? "connection refused"
+      : fault.code === "ENOTFOUND" || fault.code === "EAI_AGAIN"
+        ? "host not found"
+        : fault.code === "ETIMEDOUT"
+          ? "timed out"
+          : "connection lost"
+  return `cannot reach the RPC ${rpcDisplay(ctx.rpcUrl)} (${why}); check --network / --rpc`
+}
+
+const REVERT_WORDING: Record<string, Wording> = {
+  LedgerNotExists: (a) => `no ledger exists for ${a.user}; create one with \`0g-compute ledger add <amount>\``,
+  LedgerExists: (a) => `a ledger already exists for ${a.user}; add funds with \`0g-compute ledger deposit <amount>\``,
+  AccountNotExists: (a) =>
+    `no sub-account of ${a.user} with provider ${a.provider}; fund one with \`0g-compute ledger transfer --provider ${a.provider} --service <inference|fine-tuning> <amount>\``,
+  DirectDepositsDisabled: () =>
+    "this contract does not accept plain transfers; use `0g-compute ledger deposit <amount>`",
+}
+
+/** Every tag whose SDK wording would send a CLI user to an SDK call, a non-existent flag, or nowhere. */
+const CLI_WORDING: Record<string, Wording> = {
+  RpcError: (e, ctx) => rpcUnreachable(e.cause, ctx),
+  ConnectionRequired: (e, ctx) => rpcUnreachable(e, ctx),
+  ProviderUnreachable: (e, ctx) => rpcUnreachable(e.cause, ctx),
+  UnexpectedError: (e, ctx) => rpcUnreachable(e.cause, ctx),
+  SignerRequired: () => `this command needs a signing key: ${KEY_HINT}`,
+  PrivateKeyRequired: () => `this command needs the raw private key: ${KEY_HINT}`,
+  UnknownNetwork: (e) =>
+    `unknown --network ${JSON.stringify(e.input)}: use devnet, testnet, testnet-dev, mainnet or an http(s) RPC URL`,
+  UnknownChainId: (e) =>
+    `chain id ${e.chainId} is not a 0G network this CLI knows; pass --network devnet|testnet|testnet-dev|mainnet (with --rpc <url> for another endpoint)`,
+  ChainMismatch: (e) =>
+    `the RPC is on chain ${e.actual}, expected ${e.expected} for this --network; pass the matching preset, or the RPC URL alone as --network`,
+  LedgerNotFound: (e) => REVERT_WORDING.LedgerNotExists?.(e, {}),
+  LedgerAlreadyExists: (e) => REVERT_WORDING.LedgerExists?.(e, {}),
+  ContractRevert: (e, ctx) => REVERT_WORDING[e.error]?.(e.args ?? {}, ctx),
+  TransactionReverted: (e, ctx) => {
+    const why = e.revert === undefined ? undefined : REVERT_WORDING[e.revert.error]?.(e.revert.args ?? {}, ctx)
+    return why === undefined ? undefined : `transaction ${e.hash} reverted: ${why}`
+  },
+  SubAccountMissing: (e) =>
+    `${e.user} has no inference sub-account with provider ${e.provider}; open one with \`0g-compute inference ack --provider ${e.provider} --fund <amount>\``,
+  InsufficientSubAccountBalance: (e) =>
+    `${firstLine(String(e.message)).replace(/; top up the sub-account$/, "")}; top it up with \`0g-compute ledger transfer --provider ${e.provider} --service inference <amount>\``,
+  ProviderNotAcknowledged: (e) =>
+    e.level === "owner"
+      ? undefined
+      : e.level === "user"
+        ? `provider ${e.provider} is not acknowledged by this account; run \`0g-compute inference ack --provider ${e.provider}\` first`
+        : `you have not acknowledged provider ${e.provider}; run \`0g-compute fine-tuning ack-provider --provider ${e.provider}\` first`,
+  AttestationRejected: (e) =>
+    `provider ${e.provider} failed attestation (${(e.failed as string[]).join(", ")}); pass --allow-unverified to accept it anyway, or --allow-devnet for a devnet provider`,
+  ApiKeyIdsExhausted: (e) =>
+    `all 255 API key ids for provider ${e.provider} are issued or revoked; run \`0g-compute inference api-key revoke-all --provider ${e.provider}\` to start a new generation`,
+  PreviousDeliverableUnacknowledged: (e) =>
+    `the model of task ${e.taskId} is not acknowledged; run \`0g-compute fine-tuning ack-model --provider ${e.provider} --task ${e.taskId}\` (or with --without-download) before the provider's deadline, or the pair is locked`,
+  ProviderBusy: (e) => `provider ${e.provider} is busy (${e.pending} task(s) pending): ${e.detail}; retry later`,
+  PipelineStateMismatch: (e) =>
+    `the state file ${e.path} belongs to another run (${e.reason}); pass another --out directory for this one`,
+  OutputExists: (e) => `${e.path} already exists; pass --overwrite to replace it`,
+}
+
+const isTagged = (u: unknown): u is Error & { readonly _tag: string } =>
+  typeof u === "object" && u !== null && typeof (u as { _tag?: unknown })._tag === "string"
+
+/** Effect's own wrappers (UnknownError of a bare tryPromise, a squashed cause) carry the real failure as `cause`. */
+const unwrap = (error: unknown): unknown => {
+  let e = error
+  for (let i = 0; i < 5 && isTagged(e) && /^(UnknownError|UnknownException)$/.test(e._tag) && e.cause; i++) e = e.cause
+  return e
+}
+
+/** An error's data fields for the JSON document (never its cause, stack or Effect's markers). */
+const fieldsOf = (e: object): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(e))
+    if (k !== "_tag" && k !== "cause" && k !== "stack" && k !== "message" && !k.startsWith("~")) out[k] = v
+  return out
+}
+
+/** The tag, the CLI message and the fields a program can act on, for any failure. */
+export const describeFailure = (error: unknown, ctx: FailureContext = {}): Failure => {
+  const e = unwrap(error)
+  if (isTagged(e)) {
+    const own = CLI_WORDING[e._tag]?.(e, ctx)
+    const message = own ?? causeMessage(e)
+    return { _tag: e._tag, message: clean(message), fields: fieldsOf(e), source: e }
+  }
+  const net = rpcUnreachable(e, ctx)
+  if (net !== undefined) return { _tag: "RpcUnreachable", message: clean(net), fields: {}, source: e }
+  const addressInUse = typeof e === "object" && e !== null && (e as { addressInUse?: unknown }).addressInUse === true
+  if (addressInUse) return { _tag: "PortInUse", message: clean(causeMessage(e)), fields: {}, source: e }
+  const message = clean(`unexpected failure: ${causeMessage(e)}`)
+  return { _tag: "UnexpectedError", message, fields: {}, source: e }
+}
+
+/** Effect-internal phrasing must never reach a user; if a library leaks one, say what we know instead. */
+const EFFECT_WORDING = /An error occurred in Effect\.|FiberFailure|\bDefect\b|UnknownError/
+
+const clean = (message: string) => {
+  const text = neutralise(redact(firstLine(message)))
+  return EFFECT_WORDING.test(text) ? "unexpected internal failure (rerun with --verbose for details)" : text
+}
+
+/** The `--json` error document: `{"error":{"_tag","message",…fields}}`, URL credentials redacted. */
+export const errorDocument = (f: Failure) => ({
+  error: { _tag: f._tag, message: f.message, ...redactFields(f.fields) },
+})
+
+const redactFields = (fields: Readonly<Record<string, unknown>>): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(fields)) out[k] = typeof v === "string" ? redact(v) : v
+  return out
+}
+
+/** One line for humans; the stack (redacted) only with --verbose. */
+export const errorText = (f: Failure, verbose: boolean) => {
+  const text = `error: ${f.message}`
+  const stack = f.source instanceof Error ? f.source.stack : undefined
+  return verbose && stack ? `${text}\n${neutralise(redact(stack), true)}` : text
+}
