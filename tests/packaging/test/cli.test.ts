@@ -54,7 +54,7 @@ describe("installed @0g-compute/cli", () => {
       encoding: "utf8",
     })
     expect(show.status).toBe(1)
-    expect(show.stderr).toMatch(/No ledger exists for 0x9fE4/)
+    expect(show.stderr).toMatch(/no ledger exists for 0x9fE4/i)
     child.kill("SIGINT")
     expect(await exited).not.toBeNull()
   }, 120_000)

@@ -1,11 +1,16 @@
 /**
  * Builds every library package whose dist/ is older than its sources, packs each with `pnpm pack` (publishConfig
- * applied, workspace: ranges replaced) and installs all tarballs plus ethers into one blank project with npm. The
- * tests read that project through `inject("appDir")`. PACKAGING_REBUILD=1 forces a rebuild; PACKAGING_KEEP=1 keeps
- * the temporary directory.
+ * applied, workspace: and catalog: ranges replaced) and installs the tarballs the way users do: npm, a blank project,
+ * no lockfile, metadata revalidated against the registry (`--prefer-online`), so the tree is what a user gets today,
+ * not what our lockfile remembers. Three projects are installed side by side:
+ * - `appDir`: every tarball (libraries, devnet, CLI) + ethers — the examples, the installed CLI, browser bundles;
+ * - `consumerDir`: the seven library tarballs + ethers, openai and the app's own `effect@latest` — one copy of each,
+ *   install size, and the TypeScript consumer setups (typescript and @types/node are installed there too);
+ * - `cliDir`: the CLI tarball alone — what `npm install @0g-compute/cli` costs.
+ * The tests read them through `inject`. PACKAGING_REBUILD=1 forces a rebuild; PACKAGING_KEEP=1 keeps the temp dir.
  */
 import { spawn } from "node:child_process"
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import type { TestProject } from "vitest/node"
@@ -17,6 +22,10 @@ declare module "vitest" {
   export interface ProvidedContext {
     appDir: string
     packDir: string
+    consumerDir: string
+    cliDir: string
+    /** `npm view effect version` when the projects were installed. */
+    effectLatest: string
   }
 }
 
@@ -44,10 +53,13 @@ const newest = (path: string): number => {
   return m
 }
 
+const BUILD_INPUTS = ["src", "package.json", "tsconfig.json", "tsconfig.build.json"]
+const builder = join(ROOT, "scripts", "build-package.mjs")
+
 const isStale = (dir: string): boolean => {
-  const marker = join(dir, "dist", "index.js")
+  const marker = join(dir, "dist", "cjs", "package.json")
   if (!existsSync(marker)) return true
-  const inputs = ["src", "package.json", "tsconfig.json", "tsconfig.build.json"].map((f) => join(dir, f))
+  const inputs = [...BUILD_INPUTS.map((f) => join(dir, f)), builder]
   return Math.max(...inputs.filter((f) => existsSync(f)).map(newest)) > statSync(marker).mtimeMs
 }
 
@@ -76,25 +88,52 @@ const buildStale = async (): Promise<void> => {
   await Promise.all([worker(), worker()])
 }
 
+const tgz = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith(".tgz"))
+    .map((f) => join(dir, f))
+
+/** A blank project in `dir` with `specs` installed by npm from the registry (no lockfile, metadata revalidated). */
+const install = async (dir: string, manifest: object, specs: ReadonlyArray<string>) => {
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, "package.json"), `${JSON.stringify({ private: true, ...manifest })}\n`)
+  await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-online", ...specs], dir)
+}
+
 export default async function setup(project: TestProject) {
   await buildStale()
   const tmp = mkdtempSync(join(tmpdir(), "0g-packaging-"))
   const packDir = join(tmp, "tarballs")
-  const appDir = join(tmp, "app")
-  await run("sh", ["scripts/pnpm.sh", "-r", "--filter", "./packages/*", "pack", "--pack-destination", packDir], ROOT)
   const cliPackDir = join(tmp, "cli-tarball")
+  await run("sh", ["scripts/pnpm.sh", "-r", "--filter", "./packages/*", "pack", "--pack-destination", packDir], ROOT)
   await run("sh", ["scripts/pnpm.sh", "--filter", "./apps/cli", "pack", "--pack-destination", cliPackDir], ROOT)
-  const tarballs = readdirSync(packDir)
-    .filter((f) => f.endsWith(".tgz"))
-    .map((f) => join(packDir, f))
-  if (tarballs.length !== LIBRARIES.length) throw new Error(`expected ${LIBRARIES.length} tarballs, got ${tarballs}`)
-  tarballs.push(...readdirSync(cliPackDir).map((f) => join(cliPackDir, f)))
-  await run("mkdir", ["-p", appDir], tmp)
-  writeFileSync(join(appDir, "package.json"), `${JSON.stringify({ name: "blank", private: true, type: "module" })}\n`)
-  // One npm install: the tarballs' `0.1.0` ranges on each other resolve to the tarballs given on the same line.
-  await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", ...tarballs, "ethers@6"], appDir)
+  const libraries = tgz(packDir)
+  if (libraries.length !== LIBRARIES.length) throw new Error(`expected ${LIBRARIES.length} tarballs, got ${libraries}`)
+  const cliTarball = tgz(cliPackDir)
+  const effectLatest = (await run("npm", ["view", "effect", "version"], tmp)).trim()
+
+  const appDir = join(tmp, "app")
+  const consumerDir = join(tmp, "consumer")
+  const cliOnlyDir = join(tmp, "cli")
+  const withoutDevnet = libraries.filter((f) => !f.includes("-devnet-"))
+  // One npm install per project: the tarballs' `0.1.0` ranges on each other resolve to the tarballs on the same line.
+  await Promise.all([
+    install(appDir, { name: "blank", type: "module" }, [...libraries, ...cliTarball, "ethers@6"]),
+    install(consumerDir, { name: "consumer" }, [
+      ...withoutDevnet,
+      "ethers@6",
+      "openai@6",
+      `effect@${effectLatest}`,
+      "typescript@5.9",
+      "@types/node@20",
+    ]),
+    install(cliOnlyDir, { name: "cli-only" }, cliTarball),
+  ])
   project.provide("appDir", appDir)
   project.provide("packDir", packDir)
+  project.provide("consumerDir", consumerDir)
+  project.provide("cliDir", cliOnlyDir)
+  project.provide("effectLatest", effectLatest)
   return () => {
     if (process.env.PACKAGING_KEEP !== "1") rmSync(tmp, { recursive: true, force: true })
   }
