@@ -87,7 +87,8 @@ let armedFor = Number.POSITIVE_INFINITY
 const arm = (at: number, now: number): void => {
   if (timer !== undefined) clearTimeout(timer)
   armedFor = at
-  timer = setTimeout(sweep, Math.max(0, at - now)) as Handle
+  // setTimeout takes at most 2^31 − 1 ms; a later deadline is re-checked then.
+  timer = setTimeout(sweep, Math.min(Math.max(0, at - now), 2_147_483_647)) as Handle
   timer.unref?.()
 }
 

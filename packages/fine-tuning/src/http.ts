@@ -3,67 +3,132 @@
  * JSON. Connection failures are `ProviderUnreachable`; non-2xx answers are `ProviderHttpError` carrying the broker's
  * `{"error": "..."}` message, which callers refine into specific errors.
  */
-import { FINE_TUNING_PROGRESS, type FineTuningProgress } from "@0g-compute/core"
+import {
+  type BoundedResponse,
+  boundedFetch,
+  FINE_TUNING_PROGRESS,
+  type FineTuningProgress,
+  isProviderLimitError,
+  METADATA_LIMITS,
+  type ProviderLimitError,
+  type ProviderLimits,
+  providerErrorDetail,
+} from "@0g-compute/core"
 import { Effect, Schema } from "effect"
 import { MalformedProviderResponse, ProviderHttpError, ProviderUnreachable } from "./errors.js"
+
+/** Deadlines and body ceilings per kind of provider call. */
+export interface FineTuningHttpLimits {
+  /** JSON routes: models, quote, tasks, pending count, cancel. */
+  readonly metadata: ProviderLimits
+  /** Task logs. */
+  readonly logs: ProviderLimits
+  /** Dataset upload through the provider: the upload itself counts toward `connectMs`. */
+  readonly upload: ProviderLimits
+  /**
+   * Model download: `firstByteMs`/`idleMs` default to `downloadIdleTimeoutMs`; `maxBytes` is the ceiling whatever
+   * size the provider declares (a larger `content-length` is refused before reading).
+   */
+  readonly modelDownload: ProviderLimits
+}
+
+const MiB = 1024 * 1024
+
+export const defaultFineTuningHttpLimits = (downloadIdleTimeoutMs = 60_000): FineTuningHttpLimits => ({
+  metadata: METADATA_LIMITS,
+  logs: { ...METADATA_LIMITS, totalMs: 60_000, maxBytes: 16 * MiB },
+  upload: { connectMs: 3_600_000, firstByteMs: 60_000, idleMs: 60_000, totalMs: 3_660_000, maxBytes: 1 * MiB },
+  modelDownload: {
+    connectMs: 60_000,
+    firstByteMs: downloadIdleTimeoutMs,
+    idleMs: downloadIdleTimeoutMs,
+    totalMs: 24 * 3_600_000,
+    maxBytes: 32 * 1024 * MiB,
+  },
+})
 
 export interface ProviderEndpoint {
   readonly provider: string
   /** Base URL without a trailing slash (the on-chain `url`). */
   readonly url: string
   readonly fetch: typeof globalThis.fetch
+  /** Default: {@link defaultFineTuningHttpLimits}. */
+  readonly limits?: FineTuningHttpLimits | undefined
 }
 
 /** The broker's error message: the JSON `error` field, else the start of the body. */
-export const errorDetail = (body: string): string => {
-  try {
-    const json = JSON.parse(body) as { error?: unknown }
-    if (typeof json.error === "string") return json.error
-  } catch {
-    // not JSON
-  }
-  return body.slice(0, 300).trim()
+export const errorDetail = providerErrorDetail
+
+/** A 2xx answer whose body is still to be read (under the same limits). */
+export interface ProviderReply {
+  readonly url: string
+  readonly body: BoundedResponse
 }
 
-/** Sends one request to `{url}/v1{path}`; any 2xx response is returned unread. */
+const limitsOf = (ep: ProviderEndpoint, method: string, path: string): ProviderLimits => {
+  const l = ep.limits ?? defaultFineTuningHttpLimits()
+  if (method === "POST" && path.endsWith("/dataset")) return l.upload
+  if (path.endsWith("/log")) return l.logs
+  return l.metadata
+}
+
+const wrap = (provider: string, url: string) => (cause: unknown) =>
+  cause instanceof ProviderUnreachable || isProviderLimitError(cause)
+    ? cause
+    : new ProviderUnreachable({ provider, url, cause })
+
+/**
+ * Sends one request to `{url}/v1{path}` under the provider limits; a 2xx answer is returned with its body unread,
+ * anything else becomes `ProviderHttpError`. Interrupting the effect closes the connection.
+ */
 export const send = (
   ep: ProviderEndpoint,
   method: "GET" | "POST",
   path: string,
   init: { readonly json?: unknown; readonly form?: FormData; readonly signal?: AbortSignal } = {},
-): Effect.Effect<Response, ProviderUnreachable | ProviderHttpError> => {
+): Effect.Effect<ProviderReply, ProviderUnreachable | ProviderLimitError | ProviderHttpError> => {
   const url = `${ep.url}/v1${path}`
+  const unreachable = wrap(ep.provider, url)
   return Effect.gen(function* () {
-    const res = yield* Effect.tryPromise({
+    const body = yield* Effect.tryPromise({
       try: (signal) =>
-        ep.fetch(url, {
-          method,
-          signal: init.signal ?? signal,
-          ...(init.json === undefined
-            ? init.form === undefined
-              ? {}
-              : { body: init.form }
-            : { body: JSON.stringify(init.json), headers: { "content-type": "application/json" } }),
-        }),
-      catch: (cause) => new ProviderUnreachable({ provider: ep.provider, url, cause }),
+        boundedFetch(
+          ep.fetch,
+          { provider: ep.provider, url },
+          {
+            method,
+            ...(init.json === undefined
+              ? init.form === undefined
+                ? {}
+                : { body: init.form }
+              : { body: JSON.stringify(init.json), headers: { "content-type": "application/json" } }),
+          },
+          limitsOf(ep, method, path),
+          { signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal, unreachable },
+        ),
+      catch: (e) => unreachable(e) as ProviderUnreachable | ProviderLimitError,
     })
-    if (res.ok) return res
-    const body = yield* Effect.promise(() => res.text().catch(() => ""))
-    return yield* new ProviderHttpError({ provider: ep.provider, url, status: res.status, detail: errorDetail(body) })
+    if (body.response.ok) return { url, body }
+    const text = yield* Effect.promise(() => body.text().catch(() => ""))
+    const status = body.response.status
+    return yield* new ProviderHttpError({ provider: ep.provider, url, status, detail: errorDetail(text) })
   })
 }
 
-export const readText = (ep: ProviderEndpoint, res: Response) =>
+export const readText = (ep: ProviderEndpoint, res: ProviderReply) =>
   Effect.tryPromise({
-    try: () => res.text(),
-    catch: (cause) => new ProviderUnreachable({ provider: ep.provider, url: res.url || ep.url, cause }),
+    try: (signal) => {
+      signal.addEventListener("abort", () => res.body.cancel(), { once: true })
+      return res.body.text()
+    },
+    catch: (e) => wrap(ep.provider, res.url)(e) as ProviderUnreachable | ProviderLimitError,
   })
 
 /** Reads and decodes a JSON body. */
-export const readJson = <S extends Schema.Decoder<unknown>>(ep: ProviderEndpoint, res: Response, schema: S) =>
+export const readJson = <S extends Schema.Decoder<unknown>>(ep: ProviderEndpoint, res: ProviderReply, schema: S) =>
   Effect.gen(function* () {
     const text = yield* readText(ep, res)
-    const url = res.url || ep.url
+    const url = res.url
     let value: unknown
     try {
       value = JSON.parse(text)

@@ -28,6 +28,7 @@ import {
 import { MODEL_CHUNK_SIZE } from "@0g-compute/crypto"
 import { Context, Effect, Layer, Option } from "effect"
 import { FineTuningServiceNotFound } from "./errors.js"
+import { defaultFineTuningHttpLimits, type FineTuningHttpLimits } from "./http.js"
 
 /** 0G Storage endpoints for dataset upload and model download (the provider route is the fallback). */
 export interface FineTuningStorageOptions {
@@ -52,6 +53,8 @@ export interface FineTuningOptions {
   readonly assumedAckTimeoutSeconds?: number
   /** Use 0G Storage for datasets and models; without it, the provider's own routes are used. */
   readonly storage?: FineTuningStorageOptions
+  /** Deadlines and body ceilings of provider calls, per kind (defaults: `defaultFineTuningHttpLimits`). */
+  readonly providerLimits?: Partial<FineTuningHttpLimits>
 }
 
 export interface ResolvedOptions {
@@ -62,6 +65,7 @@ export interface ResolvedOptions {
   readonly downloadIdleTimeoutMs: number
   readonly assumedAckTimeoutSeconds: number
   readonly storage: FineTuningStorageOptions | undefined
+  readonly providerLimits: FineTuningHttpLimits
 }
 
 export interface FineTuningShape {
@@ -91,6 +95,10 @@ export class FineTuning extends Context.Service<FineTuning, FineTuningShape>()("
             downloadIdleTimeoutMs: options.downloadIdleTimeoutMs ?? 60_000,
             assumedAckTimeoutSeconds: options.assumedAckTimeoutSeconds ?? 6 * 3600,
             storage: options.storage,
+            providerLimits: {
+              ...defaultFineTuningHttpLimits(options.downloadIdleTimeoutMs),
+              ...options.providerLimits,
+            },
           },
         })
       }),

@@ -7,12 +7,25 @@
  * the balance from chain. Transfers go through the `Ledger` service, whose preflight fails with a typed error when the
  * ledger cannot cover them. Checks are single-flight per provider: concurrent callers never double-transfer.
  *
+ * The provider's reading is a claim, not a bill: we pay for what we can account for — this client's own recorded spend
+ * with the provider (usage records) plus `unsettledMargin` (other clients of the same wallet, requests in flight).
+ * A provider claiming more gets nothing: `ensure` fails with `UnsettledFeeDisputed` (the background loop reports it
+ * as a `Disputed` event and keeps running), and `maxTopUp` caps any single transfer.
+ *
  * `startAutoTopUp` runs the check now, then in a background fiber every interval and whenever local spend since the
  * last check crosses a threshold; `stop()` ends it (and closing the client ends all of them).
  */
 import { Ledger, type TxResult } from "@0g-compute/contracts"
-import { Chain, type InvalidAddress, NEURON_PER_ZG, parseAddress, Wallet } from "@0g-compute/core"
-import { Context, Deferred, Effect, Fiber, Layer, Option, Redacted, Scope, Semaphore } from "effect"
+import {
+  BelowMinimum,
+  Chain,
+  formatZG,
+  type InvalidAddress,
+  NEURON_PER_ZG,
+  parseAddress,
+  Wallet,
+} from "@0g-compute/core"
+import { Context, Data, Deferred, Effect, Fiber, Layer, Option, Redacted, Scope, Semaphore } from "effect"
 import { RequestAuth, type SessionError } from "./auth/session.js"
 import { type ReadError, readAccount } from "./chain-reads.js"
 import { Directory, type LookupError } from "./directory.js"
@@ -27,6 +40,26 @@ export interface FundingPolicy {
   readonly headroom?: bigint
   /** Smallest transfer. Default: headroom / 2. */
   readonly minTopUp?: bigint
+  /**
+   * Unsettled fees we accept beyond this client's own recorded spend with the provider (other clients of the same
+   * wallet, requests in flight). Default: headroom.
+   */
+  readonly unsettledMargin?: bigint
+  /** Largest single transfer; a larger deficit is topped up only this far. Default: no cap beyond the accounting. */
+  readonly maxTopUp?: bigint
+}
+
+/** The provider claims more unsettled fees than this client can account for; nothing was transferred. */
+export class UnsettledFeeDisputed extends Data.TaggedError("UnsettledFeeDisputed")<{
+  readonly provider: string
+  /** What the provider reported, in neuron. */
+  readonly claimed: bigint
+  /** Our recorded spend with it plus the margin, in neuron. */
+  readonly accountable: bigint
+}> {
+  override get message() {
+    return `Provider ${this.provider} claims ${formatZG(this.claimed)} 0G of unsettled fees, but this client can account for at most ${formatZG(this.accountable)} 0G; nothing was transferred`
+  }
 }
 
 export interface FundingStatus {
@@ -36,9 +69,16 @@ export interface FundingStatus {
   readonly pendingRefund: bigint
   /** balance − pendingRefund. */
   readonly spendable: bigint
+  /** The unsettled fees the target is computed from: the provider's claim, at most `accountableUnsettled`. */
   readonly unsettledFee: bigint
   /** Where `unsettledFee` came from: the provider's route, or our last reading plus local spend since. */
   readonly unsettledSource: "provider" | "estimate"
+  /** What the provider reported (equal to `unsettledFee` unless it claims more than we can account for). */
+  readonly claimedUnsettledFee: bigint
+  /** This client's recorded spend with the provider plus the margin: the most we pay for. */
+  readonly accountableUnsettled: bigint
+  /** claimed − accountable when positive: what `ensure` refuses to pay. */
+  readonly overclaim: bigint
   /** unsettled + reserve + headroom: what a top-up restores. */
   readonly target: bigint
   /** unsettled + reserve + headroom / 2: below this a top-up is due. */
@@ -53,7 +93,14 @@ export interface EnsureResult {
   readonly tx: TxResult | undefined
 }
 
-export type FundingError = InvalidAddress | LookupError | ReadError | SessionError | TransferError
+export type FundingError =
+  | InvalidAddress
+  | LookupError
+  | ReadError
+  | SessionError
+  | TransferError
+  | UnsettledFeeDisputed
+  | BelowMinimum
 type TransferError = Ledger["Service"]["transfer"] extends (...a: never[]) => Effect.Effect<unknown, infer E>
   ? E
   : never
@@ -74,6 +121,8 @@ export interface TopUpOptions extends FundingPolicy {
   readonly onEvent?: (
     event:
       | { readonly _tag: "Checked"; readonly result: EnsureResult }
+      /** The provider claimed more than we can account for; nothing was paid. */
+      | { readonly _tag: "Disputed"; readonly error: UnsettledFeeDisputed }
       | { readonly _tag: "Failed"; readonly error: FundingError },
   ) => void
 }
@@ -154,6 +203,7 @@ export const makeFunding = Effect.gen(function* () {
     const reserve = policy.reserve ?? ONE
     const headroom = policy.headroom ?? ONE
     const minTopUp = policy.minTopUp ?? headroom / 2n
+    const accountable = usage.spentWith(p) + (policy.unsettledMargin ?? headroom)
     // A fresh service read keeps the shared cache current (prices, acknowledgement) off the request path.
     const [account, debt] = yield* Effect.all([readAccount(chain, user, p), unsettledOf(p), directory.get(p)], {
       concurrency: 3,
@@ -161,8 +211,9 @@ export const makeFunding = Effect.gen(function* () {
     const balance = Option.isSome(account) ? account.value.balance : 0n
     const pendingRefund = Option.isSome(account) ? account.value.pendingRefund : 0n
     const spendable = balance - pendingRefund
-    const target = debt.unsettled + reserve + headroom
-    const lowWater = debt.unsettled + reserve + headroom / 2n
+    const unsettled = debt.unsettled < accountable ? debt.unsettled : accountable
+    const target = unsettled + reserve + headroom
+    const lowWater = unsettled + reserve + headroom / 2n
     const due = !Option.isSome(account) || spendable < lowWater
     const gap = target - spendable
     const deficit = due ? (gap > minTopUp ? gap : minTopUp) : 0n
@@ -172,8 +223,11 @@ export const makeFunding = Effect.gen(function* () {
       balance,
       pendingRefund,
       spendable,
-      unsettledFee: debt.unsettled,
+      unsettledFee: unsettled,
       unsettledSource: debt.source,
+      claimedUnsettledFee: debt.unsettled,
+      accountableUnsettled: accountable,
+      overclaim: debt.unsettled > accountable ? debt.unsettled - accountable : 0n,
       target,
       lowWater,
       deficit,
@@ -185,10 +239,21 @@ export const makeFunding = Effect.gen(function* () {
     return yield* lockOf(p.toLowerCase()).withPermit(
       Effect.gen(function* () {
         const s = yield* status(p, policy)
+        if (s.overclaim > 0n) {
+          return yield* new UnsettledFeeDisputed({
+            provider: p,
+            claimed: s.claimedUnsettledFee,
+            accountable: s.accountableUnsettled,
+          })
+        }
         if (s.deficit === 0n) return { status: s, transferred: 0n, tx: undefined } satisfies EnsureResult
-        let amount = s.deficit
+        const max = policy.maxTopUp
+        let amount = max !== undefined && s.deficit > max ? max : s.deficit
         if (!s.exists) {
           const { minTransferAmount } = yield* ledger.limits
+          if (max !== undefined && max < minTransferAmount) {
+            return yield* new BelowMinimum({ what: "maxTopUp", amount: max, minimum: minTransferAmount })
+          }
           if (amount < minTransferAmount) amount = minTransferAmount
         }
         const tx = yield* ledger.transfer(p, "inference", amount)
@@ -222,7 +287,9 @@ export const makeFunding = Effect.gen(function* () {
       Effect.tapError((error) =>
         Effect.sync(() => {
           stats = { ...stats, checks: stats.checks + 1, lastError: error }
-          options.onEvent?.({ _tag: "Failed", error })
+          options.onEvent?.(
+            error._tag === "UnsettledFeeDisputed" ? { _tag: "Disputed", error } : { _tag: "Failed", error },
+          )
         }),
       ),
     )

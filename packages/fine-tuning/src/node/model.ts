@@ -1,11 +1,18 @@
 /**
- * Model delivery on Node (fine-tuning-protocol.md §7, §9): signed download to a file with an idle timeout, the hash
+ * Model delivery on Node (fine-tuning-protocol.md §7, §9): signed download to a file under the download limits
+ * (idle and total deadlines, the size the provider declares, an absolute ceiling), the hash
  * check against the on-chain deliverable (keccak or 0G merkle root) plus the TEE tag signature, the acknowledgement
  * (only after both pass), and the streaming decryption that releases plaintext only after verification.
  */
 import { randomBytes } from "node:crypto"
 import { open, rename, stat, unlink } from "node:fs/promises"
-import { parsePrivateKey } from "@0g-compute/core"
+import {
+  boundedFetch,
+  isProviderLimitError,
+  ProviderBodyTooLarge,
+  type ProviderLimits,
+  parsePrivateKey,
+} from "@0g-compute/core"
 import {
   type DecryptModelError,
   GCM_TAG_LENGTH,
@@ -42,40 +49,48 @@ import { FineTuning, sendServing } from "../service.js"
 const fileError = (path: string, operation: string) => (cause: unknown) =>
   new LocalFileError({ path, operation, cause })
 
-/** Streams `res` into `outPath` through a temp file; aborts when no byte arrives for `idleMs`. */
-const streamToFile = async (url: string, init: RequestInit, outPath: string, idleMs: number, fetchFn: typeof fetch) => {
-  const controller = new AbortController()
-  let timer = setTimeout(() => controller.abort(new Error(`no data for ${idleMs} ms`)), idleMs)
-  const touch = () => {
-    clearTimeout(timer)
-    timer = setTimeout(() => controller.abort(new Error(`no data for ${idleMs} ms`)), idleMs)
+/**
+ * Streams the answer into `outPath` through a temp file under the download limits: no more bytes than the provider
+ * declares in `content-length` (and never more than `maxBytes`, declared or not), no silence longer than `idleMs`.
+ */
+const streamToFile = async (
+  target: { readonly provider: string; readonly url: string },
+  init: RequestInit,
+  outPath: string,
+  limits: ProviderLimits,
+  fetchFn: typeof fetch,
+) => {
+  const unreachable = (cause: unknown) => new ProviderUnreachable({ ...target, cause })
+  const res = await boundedFetch(fetchFn, target, init, limits, { unreachable })
+  if (!res.response.ok) {
+    return { ok: false as const, status: res.response.status, detail: errorDetail(await res.text().catch(() => "")) }
   }
   const temp = `${outPath}.${randomBytes(6).toString("hex")}.partial`
   try {
-    const res = await fetchFn(url, { ...init, signal: controller.signal })
-    if (!res.ok)
-      return { ok: false as const, status: res.status, detail: errorDetail(await res.text().catch(() => "")) }
     const fh = await open(temp, "wx", 0o600)
     try {
-      const reader = res.body?.getReader()
+      // The declared size holds the provider to its word even through a `fetch` that does not enforce framing.
+      const declared = res.response.headers.has("content-encoding")
+        ? Number.NaN
+        : Number(res.response.headers.get("content-length") ?? Number.NaN)
       let bytes = 0
-      for (;;) {
-        const next = await reader?.read()
-        if (next === undefined || next.done) break
-        touch()
-        await fh.write(next.value)
-        bytes += next.value.length
+      for (let chunk = await res.read(); chunk !== undefined; chunk = await res.read()) {
+        bytes += chunk.length
+        if (bytes > declared) {
+          throw new ProviderBodyTooLarge({ ...target, limit: declared, what: "model file beyond its content-length" })
+        }
+        await fh.write(chunk)
       }
       await fh.sync()
       await fh.close()
       await rename(temp, outPath)
       return { ok: true as const, bytes }
     } catch (e) {
+      res.cancel(e)
       await fh.close().catch(() => undefined)
       throw e
     }
   } finally {
-    clearTimeout(timer)
     await unlink(temp).catch(() => undefined)
   }
 }
@@ -97,13 +112,19 @@ export const downloadModel = (provider: string, taskId: string, outPath: string)
         body: JSON.stringify({ signature: signed.signature, timestamp: signed.timestamp }),
       }
       const r = yield* Effect.tryPromise({
-        try: () => streamToFile(url, init, outPath, ft.options.downloadIdleTimeoutMs, ep.fetch),
-        catch: (cause) => new ProviderUnreachable({ provider, url, cause }),
+        try: () => streamToFile({ provider, url }, init, outPath, ft.options.providerLimits.modelDownload, ep.fetch),
+        catch: (e) =>
+          e instanceof ProviderUnreachable || isProviderLimitError(e)
+            ? e
+            : new LocalFileError({ path: outPath, operation: "write", cause: e }),
       })
       if (!r.ok) return yield* new ProviderHttpError({ provider, url, status: r.status, detail: r.detail })
       return { path: outPath, bytes: r.bytes }
     })
-    return yield* attempt.pipe(Effect.retry({ times: 2, while: (e) => e._tag === "ProviderUnreachable" }))
+    // A transport failure or a stall may be transient; a body over the ceiling is not.
+    return yield* attempt.pipe(
+      Effect.retry({ times: 2, while: (e) => e._tag === "ProviderUnreachable" || e._tag === "ProviderTimeout" }),
+    )
   })
 
 /** The tag signature of a model file, recovered without the key (header + the 16-byte tags only). */
