@@ -4,6 +4,7 @@
  * download, verification, decryption, the resumable pipeline) and the Promise facade live in
  * `@0g-compute/fine-tuning/node`.
  */
+export * from "./attestation.js"
 export * from "./deliverables.js"
 export * from "./errors.js"
 export {

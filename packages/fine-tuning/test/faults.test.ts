@@ -22,7 +22,7 @@ describe("fine-tuning faults", () => {
   const delivered = async (faults: FaultSwitches) => {
     h.ft.setFaults(faults)
     const user = await h.user()
-    await user.client.acknowledgeProvider(provider)
+    await user.client.acknowledgeProvider(provider, { allowDevnet: true })
     const { datasetHash, tokens } = await user.client.uploadDataset(provider, await h.datasetFile("data.jsonl"))
     const { taskId } = await user.client.createTask({
       provider,
@@ -41,7 +41,7 @@ describe("fine-tuning faults", () => {
   it("a quote that does not bind the on-chain TEE signer: refused, nothing sent on chain", async () => {
     h.ft.setFaults({ wrongQuoteSigner: true })
     const user = await h.user()
-    const e = await failure(user.client.acknowledgeProvider(provider))
+    const e = await failure(user.client.acknowledgeProvider(provider, { allowDevnet: true }))
     expect(e).toMatchObject({ _tag: "QuoteSignerMismatch", provider, onChain: h.ft.teeSigner })
     expect(await h.rpc.getTransactionCount(user.wallet.address)).toBe(1) // only the ledger creation
     h.ft.setFaults({})

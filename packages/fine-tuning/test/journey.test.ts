@@ -37,7 +37,7 @@ describe("fine-tuning journey", () => {
     const models = await alice.client.listModels(provider)
     expect(models.map((m) => `${m.source}:${m.name}`)).toEqual(["predefined:mock-model", "provider:mock-model"])
 
-    const ack = await alice.client.acknowledgeProvider(provider)
+    const ack = await alice.client.acknowledgeProvider(provider, { allowDevnet: true })
     expect(ack.verification).toMatchObject({
       signerBound: true,
       composeHash: "match",
@@ -47,7 +47,7 @@ describe("fine-tuning journey", () => {
     expect(ack.funded).toBeGreaterThan(0n)
     expect(ack.txHash).toMatch(/^0x[0-9a-f]{64}$/)
     // Already acknowledged: nothing is sent.
-    expect((await alice.client.acknowledgeProvider(provider)).txHash).toBeUndefined()
+    expect((await alice.client.acknowledgeProvider(provider, { allowDevnet: true })).txHash).toBeUndefined()
   })
 
   it("names each bad input with its own typed error", async () => {

@@ -22,7 +22,7 @@ describe("fine-tuning pipeline", () => {
 
   it("resumes after being stopped mid-task and delivers the model trained on the dataset", async () => {
     const user = await h.user()
-    await user.client.acknowledgeProvider(provider)
+    await user.client.acknowledgeProvider(provider, { allowDevnet: true })
     const datasetPath = await h.datasetFile("pipeline.jsonl")
     const outputDir = h.dir
     const stateFile = join(h.dir, "state.json")
@@ -52,7 +52,7 @@ describe("fine-tuning pipeline", () => {
 
     // While this task holds the queue, another user is told the provider is busy unless they choose to wait.
     const other = await h.user()
-    await other.client.acknowledgeProvider(provider)
+    await other.client.acknowledgeProvider(provider, { allowDevnet: true })
     const { datasetHash } = await other.client.uploadDataset(provider, datasetPath)
     const busy = await failure(
       other.client.createTask({ provider, model: "mock-model", datasetHash, trainingParams: PARAMS }),

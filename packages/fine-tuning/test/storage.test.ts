@@ -22,7 +22,7 @@ describe("fine-tuning over 0G Storage", () => {
   it("uploads the dataset and fetches the model through storage, verified by root", async () => {
     const provider = h.ft.address
     const user = await h.user()
-    await user.client.acknowledgeProvider(provider)
+    await user.client.acknowledgeProvider(provider, { allowDevnet: true })
     const uploaded = await user.client.uploadDataset(provider, await h.datasetFile("stored.jsonl"))
     const bytes = new TextEncoder().encode(DATASET)
     expect(uploaded.via).toBe("storage")

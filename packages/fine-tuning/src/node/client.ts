@@ -13,10 +13,16 @@ import {
   walletLayerFromOptions,
 } from "@0g-compute/core"
 import { Cause, Effect, Exit, Layer, ManagedRuntime, Redacted, Stream } from "effect"
+import {
+  type AcknowledgeProviderOptions,
+  acknowledgeProvider,
+  type ProviderAttestationOptions,
+  verifyProvider,
+} from "../attestation.js"
 import { acknowledgeWithoutDownload, getDeliverable, pendingDeliverables, waitForSecret } from "../deliverables.js"
 import { PrivateKeyRequired } from "../errors.js"
 import type { Task } from "../http.js"
-import { acknowledgeProvider, getService, listModels, listServices, verifyProvider } from "../providers.js"
+import { getService, listModels, listServices } from "../providers.js"
 import { FineTuning, type FineTuningOptions } from "../service.js"
 import {
   type CreateTaskOptions,
@@ -80,8 +86,11 @@ export const createFineTuningClient = async (options: FineTuningClientOptions) =
       listServices: (o: { includeUnvetted?: boolean } = {}) => run(listServices(o)),
       getService: (provider: string) => run(getService(provider)),
       listModels: (provider?: string) => run(listModels(provider)),
-      verifyProvider: (provider: string) => run(verifyProvider(provider)),
-      acknowledgeProvider: (provider: string, o: { fund?: bigint } = {}) => run(acknowledgeProvider(provider, o)),
+      /** The quote's attestation report (inference's with `assess`); refusals are reported, not thrown. */
+      verifyProvider: (provider: string, o: ProviderAttestationOptions = {}) => run(verifyProvider(provider, o)),
+      /** Refused on a failed attestation unless opted in (`allowDevnet` on the devnet, `allowUnverified`). */
+      acknowledgeProvider: (provider: string, o: AcknowledgeProviderOptions = {}) =>
+        run(acknowledgeProvider(provider, o)),
       /** To 0G Storage when configured (datasetHash = root), else through the provider route. */
       uploadDataset: (provider: string, path: string, o: UploadDatasetOptions = {}) =>
         run(uploadDataset(provider, path, o)),
