@@ -36,6 +36,16 @@ describe("@0g-compute/sdk re-exports", () => {
       expect({ name, same: origin(name) === (sdk as Record<string, unknown>)[name] }).toEqual({ name, same: true })
   })
 
+  it("every error class of core, contracts, inference and fine-tuning is re-exported (a new error must be added)", () => {
+    const exported = new Set(Object.values(sdk))
+    const missing = Object.entries({ core, contracts, inference, fineTuning }).flatMap(([pkg, m]) =>
+      Object.entries(m as Record<string, unknown>)
+        .filter(([, v]) => typeof v === "function" && v.prototype instanceof Error && !exported.has(v))
+        .map(([name]) => `${pkg}.${name}`),
+    )
+    expect(missing).toEqual([])
+  })
+
   it("the node entry exports the same bindings as the default entry, plus its full createBroker", () => {
     expect(values(sdkNode).sort()).toEqual(values(sdk).sort())
     for (const name of values(sdk))
