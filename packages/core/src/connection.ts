@@ -22,6 +22,19 @@ export class ConnectionRequired extends Data.TaggedError("ConnectionRequired")<{
   }
 }
 
+/**
+ * Gas controls of the transaction engine every write goes through. Prices are neuron (wei) per gas.
+ * `gasPrice`: a fixed price (legacy transactions) instead of the network's fees; `maxGasPrice`: never sign above it
+ * (a typed error when the network needs more); `feeBumpPercent`: the step of a replacement (≥ 10).
+ */
+export interface TxOptions {
+  readonly gasPrice?: bigint
+  readonly maxGasPrice?: bigint
+  readonly feeBumpPercent?: number
+  /** How long to wait for a receipt before reporting the hash as still pending. */
+  readonly receiptTimeoutMs?: number
+}
+
 export interface ConnectionOptions {
   /** Any ethers signer. Without a provider it is connected to the chain's. */
   readonly signer?: Signer
@@ -32,6 +45,8 @@ export interface ConnectionOptions {
   /** Expected preset; also supplies the RPC URL when neither rpcUrl, provider nor a connected signer is given. */
   readonly network?: NetworkName
   readonly contracts?: Partial<ContractAddresses>
+  /** Gas controls for every transaction this connection sends. */
+  readonly tx?: TxOptions
 }
 
 export type ChainLayerError = ConnectionRequired | RpcError | ChainMismatch | UnknownChainId

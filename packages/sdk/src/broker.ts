@@ -3,7 +3,7 @@
  * (with `.fineTuning`) is the `createBroker` of `@0g-compute/sdk/node` — what `@0g-compute/sdk` resolves to under Node.
  */
 import { LedgerClient } from "@0g-compute/contracts"
-import type { ContractAddresses, NetworkName } from "@0g-compute/core"
+import type { ContractAddresses, NetworkName, TxOptions } from "@0g-compute/core"
 import { createInferenceClient, type InferenceClient } from "@0g-compute/inference"
 import type { Provider, Signer } from "ethers"
 
@@ -15,6 +15,8 @@ export interface BrowserBrokerOptions {
   readonly provider?: Provider
   /** Override contract addresses (required on an unknown chain). */
   readonly contracts?: Partial<ContractAddresses>
+  /** Gas controls for every transaction: `{ gasPrice?, maxGasPrice?, feeBumpPercent?, receiptTimeoutMs? }` (wei). */
+  readonly tx?: TxOptions
 }
 
 export interface BrowserBroker {
@@ -36,6 +38,7 @@ export const createBrowserBroker = async (
     ...(options.rpcUrl === undefined ? {} : { rpcUrl: options.rpcUrl }),
     ...(options.provider === undefined ? {} : { provider: options.provider }),
     ...(options.contracts === undefined ? {} : { contracts: options.contracts }),
+    ...(options.tx === undefined ? {} : { tx: options.tx }),
   }
   const opened: Array<{ close: () => Promise<void> }> = []
   const closeAll = async () => {

@@ -6,12 +6,14 @@
 import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect } from "effect"
+import type { ConnectionOptions } from "@0g-compute/core"
+import { Effect, Redacted } from "effect"
 import { toQuantity } from "ethers"
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { type RpcFaultProxy, startRpcFaultProxy } from "../../../devnet/src/faults/index.js"
 import type { TransactionTimeout } from "../errors.js"
 import type { JournalEntry } from "../journal.js"
+import { LedgerClient } from "../ledger/facade.js"
 import { Ledger } from "../ledger/service.js"
 import { fileTxJournal } from "../node/journal-file.js"
 import { conservationGap, markMoney, minedSince } from "../testing/conservation.js"
@@ -185,6 +187,25 @@ describe("gas controls", () => {
     } finally {
       await capped.dispose()
       await fixed.dispose()
+    }
+  })
+
+  it("the facade takes them through ConnectionOptions.tx (what createBroker passes on)", async () => {
+    const i = 25
+    await devnet.rpc("anvil_setBalance", [devAccount(i).address, toQuantity(E(100))])
+    const base = (await devnet.provider.getBlock("latest"))?.baseFeePerGas ?? 0n
+    const connection: ConnectionOptions = {
+      rpcUrl: proxy.url,
+      network: "devnet",
+      privateKey: Redacted.make(devAccount(i).privateKey),
+      tx: { gasPrice: base * 4n },
+    }
+    const client = await LedgerClient.connect(connection)
+    try {
+      const r = await client.add("3")
+      expect((await devnet.provider.getTransaction(r.hash))?.gasPrice).toBe(base * 4n)
+    } finally {
+      await client.close()
     }
   })
 })

@@ -15,7 +15,7 @@
  * ```
  */
 import { LedgerClient } from "@0g-compute/contracts"
-import type { ContractAddresses, NetworkName } from "@0g-compute/core"
+import type { ContractAddresses, NetworkName, TxOptions } from "@0g-compute/core"
 import { createFineTuningClient, type FineTuningClient } from "@0g-compute/fine-tuning/node"
 import { createInferenceClient, type InferenceClient } from "@0g-compute/inference"
 import type { Redacted } from "effect"
@@ -36,6 +36,11 @@ export interface BrokerOptions {
   readonly privateKey?: Redacted.Redacted<string> | string
   /** 0G Storage indexer for fine-tuning datasets and models (otherwise the provider's routes). */
   readonly storageIndexer?: string
+  /**
+   * Gas controls for every transaction (neuron = wei per gas), like the official SDK's gasPrice / maxGasPrice / step:
+   * `{ gasPrice?: bigint, maxGasPrice?: bigint, feeBumpPercent?: number, receiptTimeoutMs?: number }`.
+   */
+  readonly tx?: TxOptions
 }
 
 export interface Broker {
@@ -55,6 +60,7 @@ export const createBroker = async (signer: Signer, options: BrokerOptions = {}):
     ...(options.rpcUrl === undefined ? {} : { rpcUrl: options.rpcUrl }),
     ...(options.provider === undefined ? {} : { provider: options.provider }),
     ...(options.contracts === undefined ? {} : { contracts: options.contracts }),
+    ...(options.tx === undefined ? {} : { tx: options.tx }),
   }
   const opened: Array<{ close: () => Promise<void> }> = []
   try {
