@@ -22,6 +22,22 @@ const inferenceReader = Effect.acquireRelease(
   (c) => Effect.promise(() => c.close()),
 )
 
+/** Measurements the user expects (a mismatch refuses the provider whatever the opt-ins). */
+const pinFlags = {
+  expectCompose: Flag.String("expect-compose").pipe(
+    Flag.withDescription("refuse unless the attested compose hash (sha256 of app_compose) is this"),
+    Flag.optional,
+  ),
+  expectImage: Flag.String("expect-image").pipe(
+    Flag.withDescription("refuse unless the attested compose runs this image digest (sha256:…) or reference"),
+    Flag.optional,
+  ),
+}
+const pinsOf = (o: { expectCompose: Option.Option<string>; expectImage: Option.Option<string> }) => ({
+  ...(Option.isSome(o.expectCompose) ? { expectComposeHash: o.expectCompose.value } : {}),
+  ...(Option.isSome(o.expectImage) ? { expectImage: o.expectImage.value } : {}),
+})
+
 const serviceRow = (s: ServiceView) => [
   s.provider,
   s.model,
@@ -92,12 +108,12 @@ const models = Command.make("models", { provider: providerFlag }, ({ provider })
   ),
 ).pipe(Command.withDescription("the provider's model catalogue"))
 
-const verify = Command.make("verify", { provider: providerFlag }, ({ provider }) =>
+const verify = Command.make("verify", { provider: providerFlag, ...pinFlags }, ({ provider, ...pins }) =>
   withErrors(
     Effect.gen(function* () {
       const g = yield* globals
       const r = yield* inferenceReader
-      const report = yield* call(() => r.attestationReport(provider))
+      const report = yield* call(() => r.attestationReport(provider, pinsOf(pins)))
       yield* makePrinter(g.json).result(report, () => reportText(report))
     }).pipe(Effect.scoped),
   ),
@@ -119,15 +135,21 @@ const ack = Command.make(
       Flag.withDescription("accept a provider whose checks fail"),
       Flag.withDefault(false),
     ),
+    ...pinFlags,
   },
-  ({ provider, fund, allowDevnet, allowUnverified }) =>
+  ({ provider, fund, allowDevnet, allowUnverified, ...pins }) =>
     withErrors(
       Effect.gen(function* () {
         const g = yield* globals
         const c = yield* inferenceClient
         const amount = Option.isSome(fund) ? yield* parseZG(fund.value) : undefined
         const result = yield* call(() =>
-          c.acknowledge(provider, { allowDevnet, allowUnverified, ...(amount === undefined ? {} : { fund: amount }) }),
+          c.acknowledge(provider, {
+            allowDevnet,
+            allowUnverified,
+            ...pinsOf(pins),
+            ...(amount === undefined ? {} : { fund: amount }),
+          }),
         )
         yield* makePrinter(g.json).result(
           result,
@@ -205,11 +227,15 @@ const serve = Command.make(
     port: Flag.Int("port").pipe(Flag.withDescription("port on 127.0.0.1"), Flag.withDefault(8787)),
     host: Flag.String("host").pipe(Flag.withDescription("bind address"), Flag.withDefault("127.0.0.1")),
     cap: Flag.String("spending-cap").pipe(
-      Flag.withDescription("refuse requests once this many 0G were spent"),
+      Flag.withDescription("a budget: each request reserves its maximum cost; one that does not fit gets 402"),
       Flag.optional,
     ),
+    verifyMode: Flag.Literals("verify", ["pass-through", "buffer"]).pipe(
+      Flag.withDescription("streams: relay as they arrive and mark the verdict at the end, or hold until verified"),
+      Flag.withDefault("pass-through" as const),
+    ),
   },
-  ({ providers, port, host, cap }) =>
+  ({ providers, port, host, cap, verifyMode }) =>
     withErrors(
       Effect.gen(function* () {
         const g = yield* globals
@@ -224,6 +250,7 @@ const serve = Command.make(
               providers,
               host,
               port,
+              verify: verifyMode,
               ...(spendingCap === undefined ? {} : { spendingCap }),
               ...(envToken ? { token: Redacted.make(envToken) } : {}),
             }),
@@ -233,13 +260,14 @@ const serve = Command.make(
         // The bearer token is shown once when we generated it; with ZG_GATEWAY_TOKEN the caller already has it.
         const token = envToken ? "(from ZG_GATEWAY_TOKEN)" : Redacted.value(gateway.token)
         yield* makePrinter(g.json).result(
-          { url: gateway.url, openAIBaseUrl: `${gateway.url}/v1`, token, providers },
+          { url: gateway.url, openAIBaseUrl: `${gateway.url}/v1`, token, providers, verify: verifyMode },
           () =>
             keyValues([
               ["gateway", `${gateway.url}/v1 (OpenAI-compatible)`],
               ["bearer token", token],
               ["providers", providers.join(", ")],
               ["spending cap", spendingCap === undefined ? "none" : zg(spendingCap)],
+              ["streams", verifyMode === "buffer" ? "held until verified" : "pass-through, verdict at the end"],
             ]),
         )
         return yield* Effect.never
