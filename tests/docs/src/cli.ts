@@ -49,8 +49,9 @@ export const mentionsInShell = (blocks: ReadonlyArray<CodeBlock>): Array<Command
   const out: Array<CommandMention> = []
   for (const b of blocks.filter((x) => x.kind === "shell")) {
     b.code.split("\n").forEach((line, i) => {
-      const m = /(?:^|[\s;&(])0g-compute\s+(.*)$/.exec(line)
-      if (m === null || /^\s*alias\s/.test(line)) return
+      const code = line.replace(/(^|\s)#.*$/, "") // a comment may mention the command in prose
+      const m = /(?:^|[\s;&(])(?:npx\s+@0g-compute\/cli|0g-compute)\s+(.*)$/.exec(code)
+      if (m === null || /^\s*alias\s/.test(code)) return
       for (const words of parseMention(m[1] ?? "")) out.push({ words, where: `${b.file}:${b.line + i}` })
     })
   }

@@ -3,7 +3,7 @@
  * command spans of the CLI README (its JSON-contract table names each command). Checked with the real binary's
  * `--help` (SUBCOMMANDS of each level). Plus the parser on the README notation, and a made-up command that must fail.
  */
-import { readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { checkMention, makeHelp, mentionsInProse, mentionsInShell, parseMention, subcommandsOf } from "../src/cli.js"
@@ -11,6 +11,13 @@ import { extractBlocks } from "../src/extract.js"
 import { PACKAGE_DIR } from "../src/run.js"
 
 const ROOT = join(PACKAGE_DIR, "..", "..")
+const README_PATHS = [
+  "README.md",
+  "apps/cli/README.md",
+  ...readdirSync(join(ROOT, "packages"))
+    .map((p) => `packages/${p}/README.md`)
+    .filter((p) => existsSync(join(ROOT, p))),
+]
 const read = (p: string) => readFileSync(join(ROOT, p), "utf8")
 const help = makeHelp()
 
@@ -37,13 +44,7 @@ describe("0g-compute commands named in the READMEs", () => {
     const top = subcommandsOf(await help([]))
     expect(top.has("ledger")).toBe(true)
     const mentions = [
-      ...["README.md", "apps/cli/README.md", "packages/devnet/README.md"].flatMap((p) => {
-        try {
-          return mentionsInShell(extractBlocks(p, read(p)))
-        } catch {
-          return []
-        }
-      }),
+      ...README_PATHS.flatMap((p) => mentionsInShell(extractBlocks(p, read(p)))),
       ...mentionsInProse("apps/cli/README.md", read("apps/cli/README.md"), top),
     ]
     const unique = new Map(mentions.map((m) => [m.words.join(" "), m]))
@@ -58,8 +59,10 @@ describe("0g-compute commands named in the READMEs", () => {
   })
 
   it("hostile: a command that does not exist is reported with where it was mentioned", async () => {
-    const [m] = mentionsInShell(extractBlocks("x.md", "```sh\n0g-compute ledger show | withdraw-all 5\n```\n")).slice(1)
-    expect(m).toEqual({ words: ["ledger", "withdraw-all"], where: "x.md:2" })
+    const shell =
+      "```sh\nnpm i -g @0g-compute/cli   # then the 0g-compute command\n0g-compute ledger show | withdraw-all 5\n```\n"
+    const [m] = mentionsInShell(extractBlocks("x.md", shell)).slice(1)
+    expect(m).toEqual({ words: ["ledger", "withdraw-all"], where: "x.md:3" })
     expect(await checkMention(m!.words, help)).toMatch(/`0g-compute ledger withdraw-all` does not exist/)
   })
 })

@@ -40,6 +40,11 @@ const TYPE_DRIFT = GOOD.replace(`const amount = parseZG("1.5")`, `const amount =
 const RUNTIME_DRIFT = GOOD.replace(`parseZG("1.5")`, `parseZG("1.5e0")`)
 /** A no-run block is still type-checked. */
 const NO_RUN_TYPE_ERROR = GOOD.replace(`throw new Error("a no-run block must not run")`, `const n: number = "x"`)
+/** Imports something the package no longer exports. */
+const BAD_IMPORT = readme(
+  ts(`import { createBroker } from "@0g-compute/sdk"`),
+  ts(`import { formatNeuron } from "@0g-compute/sdk"`),
+)
 /** Forgets to stop a background job: the script never exits. */
 const LEAK = readme(ts(`setInterval(() => {}, 1000)`))
 
@@ -55,6 +60,7 @@ describe("doc-test harness", () => {
       typeDrift: TYPE_DRIFT,
       runtimeDrift: RUNTIME_DRIFT,
       noRunType: NO_RUN_TYPE_ERROR,
+      badImport: BAD_IMPORT,
       leak: LEAK,
     }
     const modules = []
@@ -118,6 +124,10 @@ describe("doc-test harness", () => {
     expect(r.reached).toBe(0)
     expect(r.failure?.tag).toBe("InvalidAmount")
     expect(runVerdict(r)).toMatch(/^threw InvalidAmount: /)
+  })
+
+  it("maps an error in a hoisted import to the README line it came from", () => {
+    expect(typeErrors.get("badImport")?.map((e) => e.where)).toEqual(["badImport.md:12"])
   })
 
   it("type-checks no-run blocks", () => {
