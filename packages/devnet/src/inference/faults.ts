@@ -1,9 +1,11 @@
 /** Runtime fault switches and the byte flip they apply to response chunks. */
+import { HostileObserver } from "./hostile.js"
 import type { FaultSwitches, InferenceFaults } from "./types.js"
 
 export const makeFaultSwitches = (): FaultSwitches => {
   let current: InferenceFaults = {}
   return {
+    hostile: new HostileObserver(),
     current: () => current,
     set: (faults) => {
       current = { ...current, ...faults }

@@ -3,6 +3,7 @@
 export { MINIMUM_LOCKED_BALANCE } from "./auth.js"
 export { computeFees, extractUsage, FeeLedger, type FeeRecord, type Fees, type Usage, wordCount } from "./billing.js"
 export { InferenceProviderService, inferenceProviderLayer } from "./effect.js"
+export { type HostileClose, type HostileMode, HostileObserver, HUGE_BODY_BYTES } from "./hostile.js"
 export {
   DEFAULT_INPUT_PRICE,
   DEFAULT_OUTPUT_PRICE,

@@ -9,6 +9,7 @@ import type { Wallet } from "ethers"
 import { admit, parseSession, verifySession } from "./auth.js"
 import { computeFees, extractUsage, type FeeLedger } from "./billing.js"
 import type { ChainView } from "./chain.js"
+import { serveHostile } from "./hostile.js"
 import { corsHeaders, HttpError, isLoopback, readBody, sendError, sendJson } from "./http.js"
 import { offlineCompletion } from "./model.js"
 import { makeQuote, modelsList } from "./quote.js"
@@ -47,6 +48,9 @@ const chat = async (ctx: ServerContext, req: IncomingMessage, res: ServerRespons
   const user = verifySession(signed, ctx.provider, account, now)
   admit(user, account, service, ctx.ledger.unsettled(user))
   if (service === undefined) throw new HttpError(503, "service not registered") // admit already refused; for the type
+  const hostile = ctx.faults.current().hostile
+  if (hostile !== undefined && hostile !== "stallSignatureBody")
+    return serveHostile(ctx.faults.hostile, hostile, req, res)
 
   let json: unknown
   try {
@@ -96,7 +100,8 @@ const unsettledFee = async (ctx: ServerContext, req: IncomingMessage, res: Serve
   if (addr.toLowerCase() !== user.toLowerCase()) {
     throw new HttpError(403, `validate session: path address ${addr} does not match the session token's ${user}`)
   }
-  sendJson(req, res, 200, { userAddress: user, unsettledFee: ctx.ledger.unsettled(user).toString() })
+  const claimed = ctx.ledger.unsettled(user) + (ctx.faults.current().inflateUnsettledFee ?? 0n)
+  sendJson(req, res, 200, { userAddress: user, unsettledFee: claimed.toString() })
 }
 
 const proxy = async (ctx: ServerContext, req: IncomingMessage, res: ServerResponse, rest: string) => {
@@ -108,6 +113,9 @@ const proxy = async (ctx: ServerContext, req: IncomingMessage, res: ServerRespon
   }
   const sig = /^\/signature\/([^/]+)$/.exec(target)
   if (sig !== null && req.method === "GET") {
+    if (ctx.faults.current().hostile === "stallSignatureBody") {
+      return serveHostile(ctx.faults.hostile, "stallSignatureBody", req, res)
+    }
     const chatId = decodeURIComponent(sig[1] ?? "").toLowerCase()
     const payload = ctx.signatures.get(chatId)
     if (payload === undefined) throw new HttpError(404, `chat_id_not_found: no signature for chat id ${chatId}`)

@@ -4,6 +4,7 @@
  */
 import type { Redacted } from "effect"
 import type { Signer } from "ethers"
+import type { HostileMode, HostileObserver } from "./hostile.js"
 
 /** Test-only faults, settable at runtime. Each stays on until cleared. */
 export interface InferenceFaults {
@@ -17,6 +18,10 @@ export interface InferenceFaults {
   readonly failMidStream?: boolean
   /** Delay the server awaits between response chunks (ms). */
   readonly streamDelayMs?: number
+  /** Answer chats (or, for `stallSignatureBody`, signature GETs) in a hostile way (hostile.ts); nothing billed. */
+  readonly hostile?: HostileMode | undefined
+  /** Added to what `GET /v1/user/{addr}/unsettledfee` reports (neuron); the real ledger is unchanged. */
+  readonly inflateUnsettledFee?: bigint
 }
 
 export interface FaultSwitches {
@@ -26,6 +31,8 @@ export interface FaultSwitches {
   readonly set: (faults: InferenceFaults) => void
   /** Switches every fault off. */
   readonly clear: () => void
+  /** How hostile responses ended (await `nextClose()` to see a client's cancellation arrive). */
+  readonly hostile: HostileObserver
 }
 
 /** One settlement item as the contract reported it (`TEESettlementResult`). */
