@@ -2,6 +2,7 @@
  * Typed storage errors. Each is an `Error` with a `_tag`, fields a program can act on and a one-line message, so the
  * Promise facade rejects with them unchanged.
  */
+import { formatZG } from "@0g-compute/core"
 import { Data } from "effect"
 
 const detailOf = (cause: unknown): string =>
@@ -171,7 +172,8 @@ export class StorageFeeAboveMax extends Data.TaggedError("StorageFeeAboveMax")<{
   readonly pricePerSector: bigint
 }> {
   override get message() {
-    return `Storage fee ${this.fee} neuron (${this.sectors} sectors × ${this.pricePerSector}) exceeds the maximum ${this.maxFee}`
+    const price = `${this.sectors} sectors × ${this.pricePerSector} neuron`
+    return `Storage fee ${formatZG(this.fee)} 0G (${price}) exceeds the maximum ${formatZG(this.maxFee)} 0G; nothing was sent`
   }
 }
 

@@ -2,12 +2,12 @@
  * `0g-compute storage root|upload|download`: 0G Storage files, hashed on every core, downloads verified segment by
  * segment and against the root before they appear under their name.
  */
-import { NETWORKS, parseNetwork } from "@0g-compute/core"
+import { NETWORKS, parseNetwork, parseZG } from "@0g-compute/core"
 import { Config, Data, Effect, Option, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { call, connectionOptions, NoKeyConfigured } from "../context.js"
 import * as lazy from "../lazy.js"
-import { keyValues, makePrinter, progressBar, zg } from "../output.js"
+import { forTerminal, keyValues, makePrinter, progressBar, zg } from "../output.js"
 import { globals, withErrors } from "./root.js"
 
 export class NoIndexer extends Data.TaggedError("NoIndexer")<{ readonly network: string }> {
@@ -19,6 +19,22 @@ export class NoIndexer extends Data.TaggedError("NoIndexer")<{ readonly network:
 const indexerFlag = Flag.String("indexer").pipe(
   Flag.withDescription("storage indexer URL (default: the network preset's)"),
   Flag.withFallbackConfig(Config.String("ZG_STORAGE_INDEXER")),
+  Flag.optional,
+)
+
+const flowFlag = Flag.String("flow").pipe(
+  Flag.withDescription("storage Flow contract to pay (default: the network preset's; required where none is pinned)"),
+  Flag.withFallbackConfig(Config.String("ZG_STORAGE_FLOW")),
+  Flag.optional,
+)
+
+const marketFlag = Flag.String("market").pipe(
+  Flag.withDescription("market the Flow must report (default: the preset's, for the preset's Flow)"),
+  Flag.optional,
+)
+
+const maxFeeFlag = Flag.String("max-fee").pipe(
+  Flag.withDescription("refuse to pay a storage fee above this many 0G (default: sectors × the market's price)"),
   Flag.optional,
 )
 
@@ -53,14 +69,21 @@ const rootCmd = Command.make(
 
 const upload = Command.make(
   "upload",
-  { file: Argument.String("file").pipe(Argument.withDescription("file to upload")), indexer: indexerFlag },
-  ({ file, indexer }) =>
+  {
+    file: Argument.String("file").pipe(Argument.withDescription("file to upload")),
+    indexer: indexerFlag,
+    flow: flowFlag,
+    market: marketFlag,
+    maxFee: maxFeeFlag,
+  },
+  ({ file, indexer, flow, market, maxFee }) =>
     withErrors(
       Effect.gen(function* () {
         const g = yield* globals
         const options = yield* connectionOptions(g)
         if (options.privateKey === undefined) return yield* new NoKeyConfigured()
         const indexerUrl = yield* resolveIndexer(indexer)
+        const ceiling = Option.isSome(maxFee) ? yield* parseZG(maxFee.value) : undefined
         const { makeRpcProvider } = yield* lazy.core
         const { Wallet } = yield* lazy.ethers
         const { uploadFile } = yield* lazy.storageNode
@@ -75,9 +98,17 @@ const upload = Command.make(
           uploadFile(file, {
             signer,
             indexerUrl,
+            ...(Option.isSome(flow) ? { flowAddress: flow.value } : {}),
+            ...(Option.isSome(market) ? { marketAddress: market.value } : {}),
+            ...(ceiling === undefined ? {} : { maxFee: ceiling }),
             onProgress: (p) => {
               if (p.phase === "hash") hashing.update(p.bytes, p.totalBytes)
               else if (p.phase === "upload") sending.update(p.segmentsDone, p.segmentsTotal)
+              else if (p.phase === "fee" && !g.json) {
+                // Shown before the transaction is sent: what we pay and to whom.
+                const line = `storage fee ${zg(p.fee)} (${p.sectors} sectors × ${p.pricePerSector} neuron) to Flow ${p.flow}`
+                process.stderr.write(`${forTerminal(line)}\n`)
+              }
             },
           }),
         ).pipe(Effect.ensuring(Effect.sync(() => provider.destroy())))
@@ -89,12 +120,17 @@ const upload = Command.make(
             ["size", `${result.size} bytes`],
             ["tx", result.txHash ?? "none (already known to the network)"],
             ["fee", zg(result.fee)],
+            ["gas", zg(result.gasFee)],
             ["already stored", result.alreadyStored ? "yes" : "no"],
           ]),
         )
       }),
     ),
-).pipe(Command.withDescription("upload a file to 0G Storage (pays the Flow fee once; resumable)"))
+).pipe(
+  Command.withDescription(
+    "upload a file to 0G Storage: pays the pinned Flow once, sectors × price (bounded by --max-fee); resumable",
+  ),
+)
 
 const download = Command.make(
   "download",
