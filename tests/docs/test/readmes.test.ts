@@ -126,7 +126,7 @@ describe("README code blocks (doc-tests against the devnet)", () => {
     for (const m of modules) {
       const run = await runModule(m.path, {
         cwd: await workdir(),
-        prelude: preludeFor(keys.get(m.readme) as Wallet),
+        prelude: preludeFor(keys.get(m.readme) ?? Wallet.createRandom()),
         timeoutMs: 300_000,
       })
       outcomes.set(m.readme, { typeErrors: checked.get(m.path) ?? [], run })
