@@ -135,11 +135,13 @@ export const passThrough = async (
         res.write(b.subarray(at))
       }
     }
+    if (res.destroyed) return undefined // the client left; the fetch drains and records the exchange
     const v = verdict()
     if (!marked) res.write(verdictEvent(v))
     res.addTrailers({ "x-zg-verified": v.verdict })
   } catch (e) {
     failure = e
+    if (res.destroyed) return failure
     res.write(errorEvent(e))
     res.addTrailers({ "x-zg-verified": (e as { _tag?: string })?._tag ?? "Error" })
   }

@@ -309,7 +309,8 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
         ...(chatId === undefined ? {} : { "x-zg-chat-id": chatId }),
       }
       const verdict = () => ({
-        verdict: exchange?.record.verdict ?? "Verified",
+        // The fetch records the exchange before it delivers a stream's last event, so this is known by then.
+        verdict: exchange?.record.verdict ?? "Unknown",
         provider: p.address,
         requestId,
         chatId: chatId ?? exchange?.record.chatId,
