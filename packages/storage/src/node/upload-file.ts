@@ -1,5 +1,6 @@
 /** Upload of a file on disk: hashed on worker threads, read by segment, resumable through a state file per root. */
-import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises"
+import { constants } from "node:fs"
+import { mkdir, open, readFile, rename, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
@@ -30,9 +31,20 @@ export const fileResumeStore = (dir: string = join(tmpdir(), "0g-storage-uploads
       }
     },
     save: async (state) => {
-      await mkdir(dir, { recursive: true })
+      await mkdir(dir, { recursive: true, mode: 0o700 })
       const p = path(state.root)
-      await writeFile(`${p}.tmp`, JSON.stringify(state))
+      // The default directory is under the shared tmp dir: never write through a link planted there.
+      await rm(`${p}.tmp`, { force: true })
+      const fh = await open(
+        `${p}.tmp`,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0),
+        0o600,
+      )
+      try {
+        await fh.writeFile(JSON.stringify(state))
+      } finally {
+        await fh.close()
+      }
       await rename(`${p}.tmp`, p)
     },
     clear: async (root) => {
