@@ -9,6 +9,7 @@ import { UnexpectedError } from "./failure.js"
 import { unlockKey, WrongPassword } from "./keystore.js"
 import * as lazy from "./lazy.js"
 import { readPassword } from "./password.js"
+import { warnIfShared } from "./permissions.js"
 
 export interface GlobalOptions {
   readonly network: string
@@ -45,6 +46,7 @@ export const loadKey = (options: GlobalOptions) =>
   Effect.gen(function* () {
     if (Option.isSome(options.keyFile)) {
       const path = options.keyFile.value
+      yield* warnIfShared(path, "key file")
       const text = yield* Effect.tryPromise({
         try: () => readFile(path, "utf8"),
         catch: (e) => new KeyFileUnreadable({ path, reason: (e as NodeJS.ErrnoException).code ?? "unreadable" }),

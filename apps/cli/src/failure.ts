@@ -32,6 +32,13 @@ export class AddressNeeded extends Data.TaggedError("AddressNeeded")<{ readonly 
   }
 }
 
+/** An output file that exists (same tag and field as storage's), refused unless --overwrite. */
+export class OutputExists extends Data.TaggedError("OutputExists")<{ readonly path: string }> {
+  override get message() {
+    return `${this.path} already exists; pass --overwrite to replace it`
+  }
+}
+
 /** A failure no typed error describes (a library threw a plain error); `detail` is its first line. */
 export class UnexpectedError extends Data.TaggedError("UnexpectedError")<{
   readonly operation: string
@@ -177,6 +184,8 @@ const CLI_WORDING: Record<string, Wording> = {
       : e.level === "user"
         ? `provider ${e.provider} is not acknowledged by this account; run \`0g-compute inference ack --provider ${e.provider}\` first`
         : `you have not acknowledged provider ${e.provider}; run \`0g-compute fine-tuning ack-provider --provider ${e.provider}\` first`,
+  QuoteRejected: (e) =>
+    `fine-tuning provider ${e.provider} failed attestation (${(e.failed as string[]).join(", ")}); pass --allow-unverified to accept it anyway, or --allow-devnet for a devnet provider`,
   AttestationRejected: (e) =>
     `provider ${e.provider} failed attestation (${(e.failed as string[]).join(", ")}); pass --allow-unverified to accept it anyway, or --allow-devnet for a devnet provider`,
   ApiKeyIdsExhausted: (e) =>

@@ -56,7 +56,7 @@ describe("0g-compute keys", () => {
     )
     expect(viaFile.out).toMatch(/nothing listens on 127\.0\.0\.1:9/)
 
-    const removed = await run(["keys", "remove", "main"], env)
+    const removed = await run(["keys", "remove", "main", "--yes"], env)
     expect(removed.code).toBe(0)
     expect(await readdir(join(dir, "keys"))).toEqual([])
     for (const r of [imported, again, list, wrong, right, viaFile, removed]) expect(r.out).not.toContain(KEY.slice(2))

@@ -7,6 +7,7 @@ import { homedir } from "node:os"
 import { join } from "node:path"
 import { Data, Effect, Redacted } from "effect"
 import * as lazy from "./lazy.js"
+import { warnIfShared } from "./permissions.js"
 
 export class KeystoreError extends Data.TaggedError("KeystoreError")<{
   readonly name: string
@@ -64,6 +65,7 @@ export const saveKey = (name: string, privateKey: Redacted.Redacted<string>, pas
           reason: (e as NodeJS.ErrnoException).code === "EEXIST" ? "already exists" : "cannot write",
         }),
     })
+    yield* warnIfShared(keysDir(), "keys directory")
     return { name, address: wallet.address } satisfies KeystoreEntry
   })
 
@@ -91,6 +93,8 @@ export const listKeys = Effect.tryPromise({
 export const unlockKey = (name: string, password: Redacted.Redacted<string>) =>
   Effect.gen(function* () {
     yield* checkName(name)
+    yield* warnIfShared(keysDir(), "keys directory")
+    yield* warnIfShared(entryPath(name), "keystore entry")
     const json = yield* Effect.tryPromise({
       try: () => readFile(entryPath(name), "utf8"),
       catch: () => new KeystoreError({ name, reason: "not found (see `keys list`)" }),

@@ -2,6 +2,7 @@
 import { readFile } from "node:fs/promises"
 import { Data, Effect, Option, Redacted } from "effect"
 import { Prompt } from "effect/cli"
+import { warnIfShared } from "./permissions.js"
 
 export class PasswordUnavailable extends Data.TaggedError("PasswordUnavailable") {
   override get message() {
@@ -12,6 +13,7 @@ export class PasswordUnavailable extends Data.TaggedError("PasswordUnavailable")
 export const readPassword = (passwordFile: Option.Option<string>, confirm = false) =>
   Effect.gen(function* () {
     if (Option.isSome(passwordFile)) {
+      yield* warnIfShared(passwordFile.value, "password file")
       const text = yield* Effect.tryPromise({
         try: () => readFile(passwordFile.value, "utf8"),
         catch: () => new PasswordUnavailable(),

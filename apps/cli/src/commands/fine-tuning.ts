@@ -1,14 +1,33 @@
 /**
- * `0g-compute fine-tuning list|models|ack-provider|upload|create|watch|logs|cancel|ack-model|decrypt|run|pending`:
+ * `0g-compute fine-tuning list|models|ack-provider|upload|create|list-tasks|watch|logs|cancel|ack-model|decrypt|run|
+ * pending`:
  * thin over @0g-compute/fine-tuning's Promise facade. Nothing is acknowledged unless the model verifies.
  */
-import { mkdir } from "node:fs/promises"
+import { lstat, mkdir } from "node:fs/promises"
 import { parseZG } from "@0g-compute/core"
 import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { keyValues, makePrinter, table, toJson, zg } from "../output.js"
+import { OutputExists } from "../failure.js"
+import { keyValues, makePrinter, table, zg } from "../output.js"
+import {
+  decryptText,
+  modelAckText,
+  modelsText,
+  pendingText,
+  providerAckText,
+  runText,
+  tasksText,
+  uploadText,
+} from "./fine-tuning-render.js"
 import { call, fineTuningClient, indexerFlag, providerFlag, readConfig, taskFlag } from "./fine-tuning-shared.js"
 import { globals, withErrors } from "./root.js"
+
+/** Whether anything (a file, a link, a device) already has this name. */
+const exists = (path: string) =>
+  Effect.tryPromise({ try: () => lstat(path), catch: (e) => e }).pipe(
+    Effect.as(true),
+    Effect.catch(() => Effect.succeed(false)),
+  )
 
 /** Runs `f` with a client and prints its result as JSON or through `human`. */
 const command = <A>(
@@ -52,11 +71,7 @@ const list = Command.make(
 ).pipe(Command.withDescription("list fine-tuning providers"))
 
 const models = Command.make("models", { provider: providerFlag.pipe(Flag.optional) }, ({ provider }) =>
-  command(
-    Option.none(),
-    (c) => call(() => c.listModels(Option.getOrUndefined(provider))),
-    (ms) => toJson(ms),
-  ),
+  command(Option.none(), (c) => call(() => c.listModels(Option.getOrUndefined(provider))), modelsText),
 ).pipe(Command.withDescription("pre-trained models available for fine-tuning"))
 
 const ackProvider = Command.make(
@@ -64,16 +79,25 @@ const ackProvider = Command.make(
   {
     provider: providerFlag,
     fund: Flag.String("fund").pipe(Flag.withDescription("open the sub-account with this many 0G"), Flag.optional),
+    allowDevnet: Flag.Boolean("allow-devnet").pipe(
+      Flag.withDescription("accept a devnet (emulated) quote"),
+      Flag.withDefault(false),
+    ),
+    allowUnverified: Flag.Boolean("allow-unverified").pipe(
+      Flag.withDescription("accept a provider whose checks fail"),
+      Flag.withDefault(false),
+    ),
   },
-  ({ provider, fund }) =>
+  ({ provider, fund, allowDevnet, allowUnverified }) =>
     command(
       Option.none(),
       (c) =>
         Effect.gen(function* () {
           const amount = Option.isSome(fund) ? yield* parseZG(fund.value) : undefined
-          return yield* call(() => c.acknowledgeProvider(provider, amount === undefined ? {} : { fund: amount }))
+          const options = { allowDevnet, allowUnverified, ...(amount === undefined ? {} : { fund: amount }) }
+          return yield* call(() => c.acknowledgeProvider(provider, options))
         }),
-      toJson,
+      providerAckText,
     ),
 ).pipe(Command.withDescription("verify the provider's quote binds its on-chain signer, then acknowledge it on chain"))
 
@@ -84,12 +108,7 @@ const upload = Command.make(
     file: Argument.String("dataset").pipe(Argument.withDescription("dataset file (jsonl)")),
     indexer: indexerFlag,
   },
-  ({ provider, file, indexer }) =>
-    command(
-      indexer,
-      (c) => call(() => c.uploadDataset(provider, file)),
-      (r) => keyValues(Object.entries(r).map(([k, v]) => [k, String(v)])),
-    ),
+  ({ provider, file, indexer }) => command(indexer, (c) => call(() => c.uploadDataset(provider, file)), uploadText),
 ).pipe(Command.withDescription("upload a dataset (to 0G Storage with --indexer, else the provider route)"))
 
 const create = Command.make(
@@ -120,6 +139,18 @@ const create = Command.make(
         ]),
     ),
 ).pipe(Command.withDescription("create a fine-tuning task (funds the sub-account for the estimated fee)"))
+
+const listTasks = Command.make("list-tasks", { provider: providerFlag }, ({ provider }) =>
+  command(
+    Option.none(),
+    (c) =>
+      Effect.map(
+        call(() => c.listTasks(provider)),
+        (tasks) => ({ provider, tasks }),
+      ),
+    (r) => tasksText(r.tasks),
+  ),
+).pipe(Command.withDescription("your tasks at a provider, newest state first"))
 
 const watch = Command.make("watch", { provider: providerFlag, task: taskFlag }, ({ provider, task }) =>
   withErrors(
@@ -170,7 +201,7 @@ const ackModel = Command.make(
         noDownload
           ? call(() => c.acknowledgeWithoutDownload(provider, task))
           : call(() => c.acknowledgeModel(provider, task, Option.isSome(output) ? { output: output.value } : {})),
-      toJson,
+      modelAckText,
     ),
 ).pipe(Command.withDescription("download the model, verify root and TEE signature, then acknowledge it on chain"))
 
@@ -184,18 +215,23 @@ const decrypt = Command.make(
       Flag.optional,
     ),
     output: Flag.String("output").pipe(Flag.withDescription("where to write the decrypted model")),
+    overwrite: Flag.Boolean("overwrite").pipe(
+      Flag.withDescription("replace an existing --output file"),
+      Flag.withDefault(false),
+    ),
   },
-  ({ provider, task, input, output }) =>
+  ({ provider, task, input, output, overwrite }) =>
     command(
       Option.none(),
       (c) =>
         Effect.gen(function* () {
+          if (!overwrite && (yield* exists(output))) return yield* new OutputExists({ path: output })
           yield* call(() => c.waitForSecret(provider, task))
           return yield* call(() =>
             c.decryptModel(provider, task, { output, ...(Option.isSome(input) ? { encryptedPath: input.value } : {}) }),
           )
         }),
-      toJson,
+      decryptText,
     ),
 ).pipe(Command.withDescription("unwrap the released key and decrypt the model (verified before it appears)"))
 
@@ -234,13 +270,13 @@ const run = Command.make(
               ),
           }),
         )
-        yield* print.result(result, () => toJson(result))
+        yield* print.result(result, () => runText(result))
       }).pipe(Effect.scoped),
     ),
 ).pipe(Command.withDescription("upload → create → wait → acknowledge → decrypt; rerun to resume"))
 
 const pending = Command.make("pending", {}, () =>
-  command(Option.none(), (c) => call(() => c.pendingDeliverables()), toJson),
+  command(Option.none(), (c) => call(() => c.pendingDeliverables()), pendingText),
 ).pipe(Command.withDescription("deliverables waiting for your acknowledgement, with the time left before the penalty"))
 
 export const fineTuningCommand = Command.make("fine-tuning").pipe(
@@ -251,6 +287,7 @@ export const fineTuningCommand = Command.make("fine-tuning").pipe(
     ackProvider,
     upload,
     create,
+    listTasks,
     watch,
     logs,
     cancel,

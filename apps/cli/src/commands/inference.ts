@@ -4,7 +4,7 @@
  */
 import { parseZG } from "@0g-compute/core"
 import type { AttestationReport, ServiceView } from "@0g-compute/inference"
-import { Effect, Option, Redacted } from "effect"
+import { Data, Effect, Option, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { connectionOptions } from "../context.js"
 import * as lazy from "../lazy.js"
@@ -217,6 +217,18 @@ const chat = Command.make(
     ),
 ).pipe(Command.withDescription("ask a provider; the response is verified against its TEE signature before it is shown"))
 
+const MIN_TOKEN_LENGTH = 32
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1"])
+
+export class GatewayTokenTooShort extends Data.TaggedError("GatewayTokenTooShort")<{
+  readonly length: number
+  readonly minimum: number
+}> {
+  override get message() {
+    return `ZG_GATEWAY_TOKEN has ${this.length} characters; use at least ${this.minimum} (e.g. \`openssl rand -hex 32\`), or unset it to get a generated one`
+  }
+}
+
 const serve = Command.make(
   "serve",
   {
@@ -224,8 +236,11 @@ const serve = Command.make(
       Flag.withDescription("provider address, in priority order (repeatable)"),
       Flag.atLeast(1),
     ),
-    port: Flag.Int("port").pipe(Flag.withDescription("port on 127.0.0.1"), Flag.withDefault(8787)),
-    host: Flag.String("host").pipe(Flag.withDescription("bind address"), Flag.withDefault("127.0.0.1")),
+    port: Flag.Int("port").pipe(Flag.withDescription("port to listen on"), Flag.withDefault(8787)),
+    host: Flag.String("host").pipe(
+      Flag.withDescription("bind address (anything but loopback is warned about)"),
+      Flag.withDefault("127.0.0.1"),
+    ),
     cap: Flag.String("spending-cap").pipe(
       Flag.withDescription("a budget: each request reserves its maximum cost; one that does not fit gets 402"),
       Flag.optional,
@@ -239,9 +254,17 @@ const serve = Command.make(
     withErrors(
       Effect.gen(function* () {
         const g = yield* globals
-        const c = yield* inferenceClient
         const spendingCap = Option.isSome(cap) ? yield* parseZG(cap.value) : undefined
-        const envToken = process.env.ZG_GATEWAY_TOKEN
+        const envToken = process.env.ZG_GATEWAY_TOKEN || undefined
+        if (envToken !== undefined && envToken.length < MIN_TOKEN_LENGTH)
+          return yield* new GatewayTokenTooShort({ length: envToken.length, minimum: MIN_TOKEN_LENGTH })
+        if (!LOOPBACK_HOSTS.has(host))
+          yield* Effect.sync(() =>
+            process.stderr.write(
+              `warning: --host ${host} exposes the gateway beyond this machine; anyone who reaches it with the token spends your funds (default: 127.0.0.1)\n`,
+            ),
+          )
+        const c = yield* inferenceClient
         const { startGateway } = yield* lazy.inferenceNode
         const gateway = yield* Effect.acquireRelease(
           call(() =>

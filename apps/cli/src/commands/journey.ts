@@ -137,8 +137,8 @@ export const journey = (devnet: Devnet, print: (s: string) => void) =>
     const files = yield* Effect.promise(() => writeJourneyFiles())
     print(`\n(a small dataset and training config were written to ${files.dir})`)
     yield* step(
-      "Acknowledge the fine-tuning provider (its quote must bind the on-chain signer); open a 1.5 0G sub-account",
-      ["fine-tuning", "ack-provider", "--provider", ft, "--fund", "1.5"],
+      "Acknowledge the fine-tuning provider (its quote must bind the on-chain signer; a devnet quote needs --allow-devnet); open a 1.5 0G sub-account",
+      ["fine-tuning", "ack-provider", "--provider", ft, "--fund", "1.5", "--allow-devnet"],
     )
     const uploaded = JSON.parse(
       yield* step("Upload the dataset to 0G Storage (root computed locally, Flow fee paid once)", [

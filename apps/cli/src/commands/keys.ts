@@ -1,28 +1,38 @@
 /**
  * `0g-compute keys new|import|list|remove`: the encrypted keystore. A key never travels in argv: `import` reads it
- * from ZG_PRIVATE_KEY or a file.
+ * from ZG_PRIVATE_KEY or a file. The password comes from the global --password-file (one flag for every command, so
+ * no subcommand copy can be shadowed by it), ZG_KEYSTORE_PASSWORD or a prompt.
  */
 import { readFile } from "node:fs/promises"
-import { Effect, Option, Redacted } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import { Data, Effect, Option, Redacted } from "effect"
+import { Argument, Command, Flag, Prompt } from "effect/cli"
 import { KeyFileUnreadable, NoKeyConfigured } from "../context.js"
 import { listKeys, removeKey, saveKey } from "../keystore.js"
 import * as lazy from "../lazy.js"
 import { makePrinter, table } from "../output.js"
 import { readPassword } from "../password.js"
+import { warnIfShared } from "../permissions.js"
 import { globals, withErrors } from "./root.js"
 
-const nameArg = Argument.String("name").pipe(Argument.withDescription("keystore entry name"))
-export const passwordFileFlag = Flag.File("password-file").pipe(
-  Flag.withDescription("file holding the keystore password (otherwise ZG_KEYSTORE_PASSWORD or a prompt)"),
-  Flag.optional,
-)
+export class ConfirmationRequired extends Data.TaggedError("ConfirmationRequired")<{ readonly action: string }> {
+  override get message() {
+    return `${this.action} cannot be undone; pass --yes to confirm (no terminal to ask on)`
+  }
+}
 
-const create = Command.make("new", { name: nameArg, passwordFile: passwordFileFlag }, ({ name, passwordFile }) =>
+export class Declined extends Data.TaggedError("Declined")<{ readonly action: string }> {
+  override get message() {
+    return `${this.action}: not confirmed, nothing changed`
+  }
+}
+
+const nameArg = Argument.String("name").pipe(Argument.withDescription("keystore entry name"))
+
+const create = Command.make("new", { name: nameArg }, ({ name }) =>
   withErrors(
     Effect.gen(function* () {
       const g = yield* globals
-      const password = yield* readPassword(passwordFile, true)
+      const password = yield* readPassword(g.passwordFile, true)
       const { Wallet } = yield* lazy.ethers
       const entry = yield* saveKey(name, Redacted.make(Wallet.createRandom().privateKey), password)
       yield* makePrinter(g.json).result(entry, () => `created key "${entry.name}" for ${entry.address}`)
@@ -34,26 +44,27 @@ const importKey = Command.make(
   "import",
   {
     name: nameArg,
-    from: Flag.File("from-file").pipe(
-      Flag.withDescription("file holding the private key (otherwise ZG_PRIVATE_KEY)"),
+    from: Flag.String("from-file").pipe(
+      Flag.withDescription("file or pipe holding the private key (otherwise ZG_PRIVATE_KEY)"),
       Flag.optional,
     ),
-    passwordFile: passwordFileFlag,
   },
-  ({ name, from, passwordFile }) =>
+  ({ name, from }) =>
     withErrors(
       Effect.gen(function* () {
         const g = yield* globals
+        if (Option.isSome(from)) yield* warnIfShared(from.value, "key file")
         const raw = Option.isSome(from)
           ? yield* Effect.tryPromise({
               try: () => readFile(from.value, "utf8"),
-              catch: () => new KeyFileUnreadable({ path: from.value, reason: "unreadable" }),
+              catch: (e) =>
+                new KeyFileUnreadable({ path: from.value, reason: (e as NodeJS.ErrnoException).code ?? "unreadable" }),
             })
           : process.env.ZG_PRIVATE_KEY
         if (raw === undefined || raw.trim() === "") return yield* new NoKeyConfigured()
         const { parsePrivateKey } = yield* lazy.core
         const key = yield* parsePrivateKey(raw)
-        const password = yield* readPassword(passwordFile, true)
+        const password = yield* readPassword(g.passwordFile, true)
         const entry = yield* saveKey(name, key, password)
         yield* makePrinter(g.json).result(entry, () => `imported key "${entry.name}" for ${entry.address}`)
       }),
@@ -77,15 +88,29 @@ const list = Command.make("list", {}, () =>
   ),
 ).pipe(Command.withDescription("list keystore entries"))
 
-const remove = Command.make("remove", { name: nameArg }, ({ name }) =>
-  withErrors(
-    Effect.gen(function* () {
-      const g = yield* globals
-      yield* removeKey(name)
-      yield* makePrinter(g.json).result({ removed: name }, () => `removed key "${name}"`)
-    }),
-  ),
-).pipe(Command.withDescription("delete a keystore entry"))
+const remove = Command.make(
+  "remove",
+  {
+    name: nameArg,
+    yes: Flag.Boolean("yes").pipe(Flag.withDescription("do not ask for confirmation"), Flag.withDefault(false)),
+  },
+  ({ name, yes }) =>
+    withErrors(
+      Effect.gen(function* () {
+        const g = yield* globals
+        const action = `removing key "${name}"`
+        if (!yes) {
+          if (!process.stdin.isTTY) return yield* new ConfirmationRequired({ action: `\`keys remove ${name}\`` })
+          const ok = yield* Prompt.run(
+            Prompt.Confirm({ message: `Delete keystore entry "${name}"? Funds of a key without a backup are lost` }),
+          ).pipe(Effect.catchTag("QuitError", () => Effect.succeed(false)))
+          if (!ok) return yield* new Declined({ action })
+        }
+        yield* removeKey(name)
+        yield* makePrinter(g.json).result({ removed: name }, () => `removed key "${name}"`)
+      }),
+    ),
+).pipe(Command.withDescription("delete a keystore entry (asks first unless --yes)"))
 
 export const keysCommand = Command.make("keys").pipe(
   Command.withDescription("the encrypted keystore (scrypt JSON wallets)"),

@@ -4,9 +4,17 @@
  */
 import { Effect, Option } from "effect"
 import { Argument, Command } from "effect/cli"
-import { makePrinter, table } from "../output.js"
+import { keyValues, makePrinter, table } from "../output.js"
 import { configPath, type Profile, readConfig, UnknownProfile, writeConfig } from "../profiles.js"
+import { rpcDisplay } from "../sanitize.js"
 import { root, withErrors } from "./root.js"
+
+/** A profile as printed: an RPC URL's credentials and path (often an API key) are never shown. */
+const displayProfile = (p: Profile): Profile => ({
+  network: /^https?:\/\//i.test(p.network) ? rpcDisplay(p.network) : p.network,
+  ...(p.rpc === undefined ? {} : { rpc: rpcDisplay(p.rpc) }),
+  ...(p.key === undefined ? {} : { key: p.key }),
+})
 
 const nameArg = Argument.String("name").pipe(Argument.withDescription("profile name"))
 
@@ -26,9 +34,16 @@ const set = Command.make("set", { name: nameArg }, ({ name }) =>
         current: config.current ?? name,
         profiles: { ...config.profiles, [name]: profile },
       })
-      yield* makePrinter(flags.json).result(
-        { name, profile, path: configPath() },
-        () => `saved profile "${name}": ${JSON.stringify(profile)}`,
+      const shown = displayProfile(profile)
+      yield* makePrinter(flags.json).result({ name, profile: shown, path: configPath() }, () =>
+        [
+          `saved profile "${name}"`,
+          keyValues([
+            ["network", shown.network],
+            ["rpc", shown.rpc ?? "-"],
+            ["key", shown.key ?? "-"],
+          ]),
+        ].join("\n"),
       )
     }),
   ),
@@ -51,8 +66,9 @@ const list = Command.make("list", {}, () =>
     Effect.gen(function* () {
       const flags = yield* root
       const config = yield* readConfig
-      const rows = Object.entries(config.profiles)
-      yield* makePrinter(flags.json).result(config, () =>
+      const rows = Object.entries(config.profiles).map(([n, p]) => [n, displayProfile(p)] as const)
+      const shown = { ...config, profiles: Object.fromEntries(rows) }
+      yield* makePrinter(flags.json).result(shown, () =>
         rows.length === 0
           ? "no profiles (save one with `0g-compute --network testnet profile set <name>`)"
           : table(

@@ -25,8 +25,9 @@ export const root = Command.make("0g-compute").pipe(
       Flag.optional,
     ),
     rpc: Flag.String("rpc").pipe(Flag.withDescription("RPC URL overriding the preset's"), Flag.optional),
-    keyFile: Flag.File("key-file").pipe(
-      Flag.withDescription("file holding the private key (otherwise ZG_PRIVATE_KEY)"),
+    // Strings, not Flag.File: `--key-file <(pass show …)` is a pipe, which Flag.File refuses.
+    keyFile: Flag.String("key-file").pipe(
+      Flag.withDescription("file or pipe holding the private key (otherwise ZG_PRIVATE_KEY)"),
       Flag.optional,
     ),
     key: Flag.String("key").pipe(
@@ -34,8 +35,8 @@ export const root = Command.make("0g-compute").pipe(
       Flag.withFallbackConfig(Config.String("ZG_KEY")),
       Flag.optional,
     ),
-    passwordFile: Flag.File("password-file").pipe(
-      Flag.withDescription("file holding the keystore password (otherwise ZG_KEYSTORE_PASSWORD or a prompt)"),
+    passwordFile: Flag.String("password-file").pipe(
+      Flag.withDescription("file or pipe holding the keystore password (otherwise ZG_KEYSTORE_PASSWORD or a prompt)"),
       Flag.optional,
     ),
     json: Flag.Boolean("json").pipe(Flag.withDescription("print one JSON document"), Flag.withDefault(false)),
