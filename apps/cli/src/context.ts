@@ -9,6 +9,7 @@ import { UnexpectedError } from "./failure.js"
 import { unlockKey, WrongPassword } from "./keystore.js"
 import * as lazy from "./lazy.js"
 import { readPassword } from "./password.js"
+import { txJournal, txJournalLayer } from "./tx-journal.js"
 import { warnIfShared } from "./permissions.js"
 
 export interface GlobalOptions {
@@ -91,7 +92,7 @@ export const chainLayer = (options: GlobalOptions) =>
     }),
   )
 
-/** Chain + Wallet for commands that sign. */
+/** Chain + Wallet for commands that sign, and the transaction journal next to the keystore. */
 export const signingLayer = (options: GlobalOptions) =>
   Layer.unwrap(
     Effect.gen(function* () {
@@ -99,9 +100,12 @@ export const signingLayer = (options: GlobalOptions) =>
       const { walletLayerFromPrivateKey } = yield* lazy.core
       return walletLayerFromPrivateKey(key)
     }),
-  ).pipe(Layer.provideMerge(chainLayer(options)))
+  ).pipe(Layer.provideMerge(chainLayer(options)), Layer.provideMerge(txJournalLayer))
 
-/** What the Promise facades of the feature packages take: the RPC, the expected preset and the key (if any). */
+/**
+ * What the Promise facades of the feature packages take: the RPC, the expected preset, the key (if any) and the
+ * transaction journal next to the keystore.
+ */
 export const connectionOptions = (options: GlobalOptions) =>
   Effect.gen(function* () {
     const sel = yield* parseNetwork(options.network)
@@ -110,7 +114,7 @@ export const connectionOptions = (options: GlobalOptions) =>
       sel._tag === "CustomRpc"
         ? { rpcUrl: sel.rpcUrl }
         : { rpcUrl: Option.getOrElse(options.rpc, () => sel.preset.rpcUrl), network: sel.preset.name }
-    return { ...base, ...(Option.isSome(key) ? { privateKey: key.value } : {}) }
+    return { ...base, ...(Option.isSome(key) ? { privateKey: key.value } : {}), tx: { journal: yield* txJournal } }
   })
 
 /**

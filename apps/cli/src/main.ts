@@ -15,6 +15,7 @@ import { ledgerCommand } from "./commands/ledger.js"
 import { profileCommand } from "./commands/profile.js"
 import { root } from "./commands/root.js"
 import { storageCommand } from "./commands/storage.js"
+import { txCommand } from "./commands/tx.js"
 import { presentationLayer } from "./presenter.js"
 
 export const VERSION = "0.1.0"
@@ -23,6 +24,7 @@ export const cli = root.pipe(
   Command.withSubcommands([
     devnetCommand,
     ledgerCommand,
+    txCommand,
     inferenceCommand,
     fineTuningCommand,
     storageCommand,
