@@ -9,8 +9,8 @@ import { UnexpectedError } from "./failure.js"
 import { unlockKey, WrongPassword } from "./keystore.js"
 import * as lazy from "./lazy.js"
 import { readPassword } from "./password.js"
-import { txJournal, txJournalLayer } from "./tx-journal.js"
 import { warnIfShared } from "./permissions.js"
+import { txJournal, txJournalLayer } from "./tx-journal.js"
 
 export interface GlobalOptions {
   readonly network: string
