@@ -8,6 +8,7 @@ import { parseZG } from "@0g-compute/core"
 import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { OutputExists } from "../failure.js"
+import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table, zg } from "../output.js"
 import {
   decryptText,
@@ -87,19 +88,38 @@ const ackProvider = Command.make(
       Flag.withDescription("accept a provider whose checks fail"),
       Flag.withDefault(false),
     ),
+    expectCompose: Flag.String("expect-compose").pipe(
+      Flag.withDescription("refuse unless the attested compose hash (sha256 of app_compose) is this"),
+      Flag.optional,
+    ),
+    expectImage: Flag.String("expect-image").pipe(
+      Flag.withDescription("refuse unless the attested compose runs this image digest (sha256:…) or reference"),
+      Flag.optional,
+    ),
   },
-  ({ provider, fund, allowDevnet, allowUnverified }) =>
+  ({ provider, fund, allowDevnet, allowUnverified, expectCompose, expectImage }) =>
     command(
       Option.none(),
       (c) =>
         Effect.gen(function* () {
           const amount = Option.isSome(fund) ? yield* parseZG(fund.value) : undefined
-          const options = { allowDevnet, allowUnverified, ...(amount === undefined ? {} : { fund: amount }) }
+          // The same attestation report as `inference ack` (DCAP, RTMR3 replay, pins, the devnet-chain rule).
+          const { quoteAssessor } = yield* lazy.inference
+          const options = {
+            allowDevnet,
+            allowUnverified,
+            assess: quoteAssessor(),
+            ...(Option.isSome(expectCompose) ? { expectComposeHash: expectCompose.value } : {}),
+            ...(Option.isSome(expectImage) ? { expectImage: expectImage.value } : {}),
+            ...(amount === undefined ? {} : { fund: amount }),
+          }
           return yield* call(() => c.acknowledgeProvider(provider, options))
         }),
       providerAckText,
     ),
-).pipe(Command.withDescription("verify the provider's quote binds its on-chain signer, then acknowledge it on chain"))
+).pipe(
+  Command.withDescription("verify the provider's attestation (as inference ack does), then acknowledge it on chain"),
+)
 
 const upload = Command.make(
   "upload",
@@ -221,17 +241,18 @@ const decrypt = Command.make(
     ),
   },
   ({ provider, task, input, output, overwrite }) =>
-    command(
-      Option.none(),
-      (c) =>
-        Effect.gen(function* () {
-          if (!overwrite && (yield* exists(output))) return yield* new OutputExists({ path: output })
-          yield* call(() => c.waitForSecret(provider, task))
-          return yield* call(() =>
-            c.decryptModel(provider, task, { output, ...(Option.isSome(input) ? { encryptedPath: input.value } : {}) }),
-          )
-        }),
-      decryptText,
+    withErrors(
+      Effect.gen(function* () {
+        // Before any key or network: an existing output is never replaced silently.
+        if (!overwrite && (yield* exists(output))) return yield* new OutputExists({ path: output })
+        const g = yield* globals
+        const c = yield* fineTuningClient(Option.none())
+        yield* call(() => c.waitForSecret(provider, task))
+        const result = yield* call(() =>
+          c.decryptModel(provider, task, { output, ...(Option.isSome(input) ? { encryptedPath: input.value } : {}) }),
+        )
+        yield* makePrinter(g.json).result(result, () => decryptText(result))
+      }).pipe(Effect.scoped),
     ),
 ).pipe(Command.withDescription("unwrap the released key and decrypt the model (verified before it appears)"))
 
