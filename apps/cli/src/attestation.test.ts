@@ -1,0 +1,125 @@
+/**
+ * Attestation through the spawned binary on a devnet with the emulated inference and fine-tuning providers: pins on
+ * `inference verify|ack`, and `fine-tuning ack-provider` running inference's attestation report (a devnet quote needs
+ * --allow-devnet; a compose-hash pin that differs refuses it whatever the opt-ins, sending nothing).
+ */
+import { createHash } from "node:crypto"
+import { mkdtemp } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { type Devnet, startDevnet } from "@0g-compute/devnet"
+import { Redacted } from "effect"
+import { JsonRpcProvider } from "ethers"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { runCli } from "./test-util.js"
+
+describe("attestation pins and the fine-tuning quote check (spawned binary on a devnet)", () => {
+  let devnet: Devnet
+  let env: Record<string, string>
+  let chain: JsonRpcProvider
+  const cli = (args: ReadonlyArray<string>) => runCli(["--network", devnet.rpcUrl, ...args], env)
+  const composeOf = async (url: string) => {
+    const quote = JSON.parse(await (await fetch(`${url}/v1/quote`)).text()) as { tcb_info: { app_compose: string } }
+    return createHash("sha256").update(quote.tcb_info.app_compose).digest("hex")
+  }
+  const nonce = () => chain.getTransactionCount(devnet.accounts.users[2]!.address)
+
+  beforeAll(async () => {
+    devnet = await startDevnet({ inference: { settleIntervalMs: 0 }, fineTuning: { stepDelayMs: 0 } })
+    env = {
+      ZG_PRIVATE_KEY: Redacted.value(devnet.accounts.users[2]!.privateKey),
+      ZG_CONFIG_DIR: await mkdtemp(join(tmpdir(), "zg-att-")),
+    }
+    chain = new JsonRpcProvider(devnet.rpcUrl, undefined, { staticNetwork: true })
+    expect((await cli(["ledger", "add", "8"])).code).toBe(0)
+  }, 120_000)
+  afterAll(async () => {
+    chain?.destroy()
+    await devnet?.stop()
+  })
+
+  it("inference verify reports pins as unpinned, pass, or fail", async () => {
+    const p = devnet.inference[0]!
+    const bare = JSON.parse((await cli(["inference", "verify", "--provider", p.providerAddress, "--json"])).stdout)
+    expect(bare.checks.composePinned.status).toBe("unpinned")
+    const args = ["inference", "verify", "--provider", p.providerAddress, "--json"]
+    const pinned = JSON.parse(
+      (
+        await cli([
+          ...args,
+          "--expect-compose",
+          await composeOf(p.url),
+          "--expect-image",
+          "0g-devnet/inference-emulator:local",
+        ])
+      ).stdout,
+    )
+    expect(pinned.checks.composePinned.status).toBe("pass")
+    expect(pinned.checks.imagePinned.status).toBe("pass")
+    const wrong = JSON.parse((await cli([...args, "--expect-image", `sha256:${"0".repeat(64)}`])).stdout)
+    expect(wrong.checks.imagePinned.status).toBe("fail")
+  })
+
+  it("inference ack refuses a compose-hash mismatch even with --allow-devnet --allow-unverified", async () => {
+    const p = devnet.inference[0]!
+    const before = await nonce()
+    const r = await cli([
+      "inference",
+      "ack",
+      "--provider",
+      p.providerAddress,
+      "--fund",
+      "2",
+      "--allow-devnet",
+      "--allow-unverified",
+      "--expect-compose",
+      "ab".repeat(32),
+    ])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/refused: compose hash/)
+    expect(await nonce()).toBe(before)
+  })
+
+  it("fine-tuning ack-provider runs inference's attestation report", async () => {
+    const ft = devnet.fineTuning!
+    const before = await nonce()
+    const noOptIn = await cli(["fine-tuning", "ack-provider", "--provider", ft.address, "--fund", "1"])
+    expect(noOptIn.code).toBe(1)
+    expect(noOptIn.stderr).toMatch(/failed attestation/)
+    const pinned = await cli([
+      "fine-tuning",
+      "ack-provider",
+      "--provider",
+      ft.address,
+      "--fund",
+      "1",
+      "--allow-devnet",
+      "--allow-unverified",
+      "--expect-compose",
+      "cd".repeat(32),
+    ])
+    expect(pinned.code).toBe(1)
+    expect(pinned.stderr).toMatch(/refused/)
+    expect(await nonce()).toBe(before)
+    const ok = await cli([
+      "fine-tuning",
+      "ack-provider",
+      "--provider",
+      ft.address,
+      "--fund",
+      "1",
+      "--allow-devnet",
+      "--expect-compose",
+      await composeOf(ft.url),
+      "--json",
+    ])
+    expect(ok.code, ok.stderr).toBe(0)
+    const v = JSON.parse(ok.stdout).verification
+    expect(v.assessedBy).toBe("inference-attestation")
+    expect(v.attestation.verdict).toBe("devnet")
+    // Checks only inference's report makes: the hardware replay and the pins.
+    expect(v.attestation.checks.eventLogReplay.status).toBe("devnet")
+    expect(v.attestation.checks.composePinned.status).toBe("pass")
+    expect(await nonce()).toBe(before + 1)
+  })
+})
