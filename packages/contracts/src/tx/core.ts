@@ -169,10 +169,11 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
         yield* put(entry)
         return entry
       }
-      // The wallet broadcast on its own: without a hash only the nonce can tell whether something went out.
-      const mined = yield* rpc("eth_getTransactionCount", () => provider.getTransactionCount(from, "pending"))
+      // The wallet broadcast on its own: without a hash only the nonce can tell whether something went out. A used
+      // nonce may be ours, so it is never a reason to sign again.
+      const used = yield* rpc("eth_getTransactionCount", () => provider.getTransactionCount(from, "pending"))
       const kind = classifySendError(sent.failure)
-      if (mined <= tx.nonce || kind !== "other") {
+      if (used <= tx.nonce) {
         const revert = revertFromError(sent.failure, options.contract as ContractName | undefined)
         return yield* new Rejected({ kind, cause: sent.failure, revert, entry: undefined })
       }
@@ -200,7 +201,10 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
         const revert = revertFromError(cause, entry.contract as ContractName | undefined)
         // "nonce too low" is believed only when the chain agrees; then our transaction can never be mined.
         if (kind === "nonce" && status.nonceUsed) return yield* new Rejected({ kind, cause, revert, entry })
-        if (status.nonceUsed) return yield* new NonceConsumed({ hash: last(entry.hashes), nonce: entry.nonce })
+        if (status.nonceUsed) {
+          yield* resolve(entry, "void")
+          return yield* new NonceConsumed({ hash: last(entry.hashes), nonce: entry.nonce })
+        }
         if (kind === "underpriced" || kind === "insufficient-funds" || revert !== undefined) {
           return yield* new Rejected({ kind, cause, revert, entry })
         }

@@ -1,0 +1,133 @@
+/**
+ * Signers that cannot sign locally (a browser wallet's JsonRpcSigner broadcasts itself): the engine falls back to
+ * `sendTransaction`, records the hash it gets back, and — without a hash to ask about — never signs again when the
+ * nonce may have been used by its own transaction.
+ */
+import { Chain, chainLayerFromRpc, walletLayerFromSigner } from "@0g-compute/core"
+import { Effect, Layer } from "effect"
+import {
+  AbstractSigner,
+  makeError,
+  type Provider,
+  type TransactionRequest,
+  type TypedDataDomain,
+  type TypedDataField,
+  toQuantity,
+  Wallet,
+} from "ethers"
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { type RpcFaultProxy, startRpcFaultProxy } from "../../../devnet/src/faults/index.js"
+import { memoryTxJournal } from "../journal.js"
+import { Ledger } from "../ledger/service.js"
+import { conservationGap, markMoney, minedSince } from "../testing/conservation.js"
+import { type Devnet, devAccount, E, runtimeOf, startDevnet } from "../testing/devnet.js"
+import { moneyState } from "../testing/ledger-state.js"
+import { TxEngine } from "./engine.js"
+
+/** Like a browser wallet: it sends transactions, but will not hand out signed bytes. */
+class BroadcastOnlySigner extends AbstractSigner {
+  constructor(
+    private readonly inner: Wallet,
+    provider: Provider | null,
+  ) {
+    super(provider)
+  }
+  override connect(provider: Provider | null) {
+    return new BroadcastOnlySigner(this.inner, provider)
+  }
+  override async getAddress() {
+    return this.inner.address
+  }
+  override async signTransaction(_tx: TransactionRequest): Promise<string> {
+    throw makeError("this wallet does not sign without sending", "UNSUPPORTED_OPERATION", {
+      operation: "signTransaction",
+    })
+  }
+  override signMessage(message: string | Uint8Array) {
+    return this.inner.signMessage(message)
+  }
+  override signTypedData(
+    domain: TypedDataDomain,
+    types: Record<string, Array<TypedDataField>>,
+    value: Record<string, unknown>,
+  ) {
+    return this.inner.signTypedData(domain, types, value)
+  }
+  override async sendTransaction(tx: TransactionRequest) {
+    return this.inner.connect(this.provider).sendTransaction(tx)
+  }
+}
+
+let devnet: Devnet
+let proxy: RpcFaultProxy
+beforeAll(async () => {
+  devnet = await startDevnet()
+  proxy = await startRpcFaultProxy({ upstream: devnet.rpcUrl })
+})
+afterAll(async () => {
+  await proxy?.close()
+  await devnet?.stop()
+})
+beforeEach(async () => {
+  proxy.setFault(undefined)
+  await devnet.snapshot()
+})
+afterEach(async () => {
+  proxy.setFault(undefined)
+  await devnet.restore()
+})
+
+/** Ledger + engine over a broadcast-only signer connected to the chain's provider (the proxy), as a facade does it. */
+const fallbackStack = (i: number) => {
+  const journal = memoryTxJournal()
+  const chain = chainLayerFromRpc(proxy.url, { network: "devnet" })
+  const wallet = Layer.unwrap(
+    Effect.map(Chain, (c) =>
+      walletLayerFromSigner(new BroadcastOnlySigner(new Wallet(devAccount(i).privateKey), c.provider)),
+    ),
+  )
+  const tx = Layer.provideMerge(TxEngine.layerWith({ receiptPollMs: 50, journal }), Layer.provideMerge(wallet, chain))
+  return { rt: runtimeOf(Layer.provideMerge(Ledger.layer, tx)), journal }
+}
+
+describe("signers without local signing", () => {
+  it("deposit through sendTransaction: the hash is recorded and the deposit lands once", async () => {
+    const i = 30
+    const me = devAccount(i).address
+    await devnet.rpc("anvil_setBalance", [me, toQuantity(E(100))])
+    const { rt, journal } = fallbackStack(i)
+    try {
+      await rt.run(Ledger.use((l) => l.add(E(3))))
+      const mark = await markMoney(devnet, me)
+      const before = (await moneyState(devnet, me, [])).ledger?.total ?? 0n
+      const r = await rt.run(Ledger.use((l) => l.deposit(E(1))))
+      expect((await moneyState(devnet, me, [])).ledger?.total).toBe(before + E(1))
+      expect((await minedSince(devnet, me, mark.block)).hashes).toEqual([r.hash])
+      expect(await conservationGap(devnet, me, mark)).toBe(0n)
+      const entry = (await rt.run(journal.entries)).find((e) => e.id === r.hash)
+      expect(entry).toMatchObject({ raws: [""], resolved: { outcome: "mined", hash: r.hash } })
+    } finally {
+      await rt.dispose()
+    }
+  })
+
+  it("'nonce too low' after forwarding: outcome unknown (no hash to check), never a second deposit", async () => {
+    const i = 31
+    const me = devAccount(i).address
+    await devnet.rpc("anvil_setBalance", [me, toQuantity(E(100))])
+    const { rt } = fallbackStack(i)
+    try {
+      await rt.run(Ledger.use((l) => l.add(E(3))))
+      const mark = await markMoney(devnet, me)
+      const before = (await moneyState(devnet, me, [])).ledger?.total ?? 0n
+      proxy.setFault({ fault: { kind: "nonce-too-low-after-forwarding" }, times: 1 })
+      const err = await rt.fail(Ledger.use((l) => l.deposit(E(1))))
+      expect(err).toMatchObject({ _tag: "TransactionOutcomeUnknown" })
+      expect((await moneyState(devnet, me, [])).ledger?.total).toBe(before + E(1))
+      expect((await minedSince(devnet, me, mark.block)).hashes).toHaveLength(1)
+      expect(await conservationGap(devnet, me, mark)).toBe(0n)
+    } finally {
+      await rt.dispose()
+    }
+  })
+})
