@@ -42,7 +42,8 @@ describe("storage money safety against hostile nodes and indexers", () => {
   beforeAll(async () => {
     anvil = await startAnvil()
     devnet = await startStorageDevnet({ rpcUrl: anvil.rpcUrl, pricePerSector: PRICE })
-    provider = new JsonRpcProvider(anvil.rpcUrl)
+    // No read cache: a balance or nonce read right after a mined transaction must see it.
+    provider = new JsonRpcProvider(anvil.rpcUrl, undefined, { cacheTimeout: -1 })
     provider.pollingInterval = 20
     payer = new Wallet(Redacted.value(deriveAccount(5).privateKey), provider)
   })

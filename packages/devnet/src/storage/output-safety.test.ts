@@ -39,7 +39,8 @@ describe("download output safety", () => {
   beforeAll(async () => {
     anvil = await startAnvil()
     devnet = await startStorageDevnet({ rpcUrl: anvil.rpcUrl })
-    provider = new JsonRpcProvider(anvil.rpcUrl)
+    // No read cache: a balance or nonce read right after a mined transaction must see it.
+    provider = new JsonRpcProvider(anvil.rpcUrl, undefined, { cacheTimeout: -1 })
     provider.pollingInterval = 20
     const signer = new Wallet(Redacted.value(deriveAccount(6).privateKey), provider)
     root = (await uploadBytes(data, { ...opts(), signer, pollIntervalMs: 20 })).root
