@@ -11,7 +11,7 @@ import { Effect, Redacted } from "effect"
 import { Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { addLedger, startTestDevnet, type TestUser, userClient } from "../../test-util/fixture.js"
-import { maxCostOf } from "./budget.js"
+import { Budget, IMAGE_PART_TOKENS, maxCostOf, requestedMaxTokens } from "./budget.js"
 import { type Gateway, type GatewayOptions, startGateway } from "./server.js"
 
 let devnet: Devnet
@@ -129,6 +129,52 @@ describe("spending cap as a budget", () => {
       }
       expect(json.choices[0]?.message.content).toBe("Echo: one two three four")
     })
+  })
+})
+
+describe("the budget's arithmetic", () => {
+  const prices = { inputPerToken: 3n, outputPerToken: 5n }
+
+  it("bounds a request by its body bytes, media parts, output limit and choices", () => {
+    const text = { messages: [{ role: "user", content: "hi" }] }
+    expect(maxCostOf(text, 100, 10, prices)).toBe(100n * 3n + 10n * 5n)
+    expect(maxCostOf({ ...text, n: 3 }, 100, 10, prices)).toBe(100n * 3n + 30n * 5n)
+    const image = {
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "what is it" },
+            { type: "image_url", image_url: {} },
+          ],
+        },
+      ],
+    }
+    expect(maxCostOf(image, 100, 10, prices)).toBe((100n + BigInt(IMAGE_PART_TOKENS)) * 3n + 10n * 5n)
+    expect(requestedMaxTokens({ max_tokens: 7, max_completion_tokens: 9 })).toBe(9)
+    expect(requestedMaxTokens({ max_tokens: -1 })).toBeUndefined()
+  })
+
+  it("admits reservations while spent + reserved stays within the cap, and counts a fee above its reservation", () => {
+    let spent = 0n
+    const b = new Budget(100n, () => spent)
+    const a = b.reserve(60n)
+    expect(a).toBeDefined()
+    expect(b.reserve(41n)).toBeUndefined()
+    const c = b.reserve(40n)
+    expect(b.remaining()).toBe(0n)
+    spent += 10n // a's fee recorded, then its reservation ends
+    expect(b.release(a as NonNullable<typeof a>, 10n)).toBe(false)
+    expect(b.remaining()).toBe(50n)
+    spent += 55n // c billed more than it reserved
+    expect(b.release(c as NonNullable<typeof c>, 55n)).toBe(true)
+    expect(b.release(c as NonNullable<typeof c>, 55n)).toBe(false) // idempotent
+    expect({ overruns: b.overruns, over: b.overrunAmount, reserved: b.reserved }).toEqual({
+      overruns: 1,
+      over: 15n,
+      reserved: 0n,
+    })
+    expect(new Budget(undefined, () => spent).reserve(10n ** 30n)).toBeDefined()
   })
 })
 
