@@ -37,7 +37,7 @@ describe("@0g-compute/sdk re-exports", () => {
   })
 
   it("every error class of core, contracts, inference and fine-tuning is re-exported (a new error must be added)", () => {
-    const exported = new Set(Object.values(sdk))
+    const exported = new Set<unknown>(Object.values(sdk))
     const missing = Object.entries({ core, contracts, inference, fineTuning }).flatMap(([pkg, m]) =>
       Object.entries(m as Record<string, unknown>)
         .filter(([, v]) => typeof v === "function" && v.prototype instanceof Error && !exported.has(v))
