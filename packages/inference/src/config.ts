@@ -4,6 +4,7 @@
  */
 import { METADATA_LIMITS, type ProviderLimits } from "@0g-compute/core"
 import { Context, Layer } from "effect"
+import type { MeasurementPins } from "./attestation/pins.js"
 
 export interface InferenceConfigShape {
   /** The HTTP implementation for every provider call (default: `globalThis.fetch`). */
@@ -39,6 +40,11 @@ export interface InferenceConfigShape {
   readonly requireResponseBinding: boolean
   /** Intel TDX collateral service (PCCS) used when no collateral is supplied. */
   readonly pccsUrl: string
+  /**
+   * Expected measurements per provider address (any case), checked by every attestation report of that provider
+   * (pins passed to `attestationReport` / `acknowledge` win). A mismatch refuses the provider whatever the opt-ins.
+   */
+  readonly attestationPins: Readonly<Record<string, MeasurementPins>>
 }
 
 export const DEFAULT_PCCS_URL = "https://pccs.phala.network/sgx/certification/v4/"
@@ -72,6 +78,7 @@ export const defaultInferenceConfig = (): InferenceConfigShape => ({
   signatureRetryDelayMs: 50,
   requireResponseBinding: true,
   pccsUrl: DEFAULT_PCCS_URL,
+  attestationPins: {},
 })
 
 export const InferenceConfig = Context.Reference<InferenceConfigShape>("zg/inference/Config", {

@@ -65,6 +65,25 @@ describe("measurement pins against the devnet provider", () => {
     expect(report.verdict).toBe("devnet")
   })
 
+  it("pins from the client's config apply to every report of that provider; pins given per call win", async () => {
+    const pinnedUser = await userClient(devnet, 1, {
+      attestationPins: { [provider.providerAddress.toLowerCase()]: { expectComposeHash: "12".repeat(32) } },
+    })
+    try {
+      const report = await pinnedUser.client.attestationReport(provider.providerAddress)
+      expect(report.checks.composePinned.status).toBe("fail")
+      await expect(
+        pinnedUser.client.acknowledge(provider.providerAddress, { allowDevnet: true, allowUnverified: true }),
+      ).rejects.toMatchObject({ _tag: "AttestationRefused", reason: "compose-hash-mismatch" })
+      const override = await pinnedUser.client.attestationReport(provider.providerAddress, {
+        expectComposeHash: await servedComposeHash(),
+      })
+      expect(override.checks.composePinned.status).toBe("pass")
+    } finally {
+      await pinnedUser.close()
+    }
+  })
+
   it("a different pin refuses the acknowledgement whatever the opt-ins, and nothing is sent", async () => {
     const nonce = await user.provider.getTransactionCount(user.address)
     const all = { allowDevnet: true, allowUnverified: true, fund: "1" }

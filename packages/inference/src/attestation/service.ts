@@ -106,7 +106,11 @@ export const makeAttestation = (
     const service = yield* directory.get(provider)
     const config = yield* InferenceConfig
     const fetchedAt = yield* Clock.currentTimeMillis
+    const pinned = Object.entries(config.attestationPins).find(
+      ([a]) => a.toLowerCase() === service.provider.toLowerCase(),
+    )
     return yield* attestService(service, {
+      ...pinned?.[1],
       ...options,
       pccsUrl: options.pccsUrl ?? config.pccsUrl,
       fetchedAt,
