@@ -67,6 +67,7 @@ export {
   parseZGSync as parseZG,
   RpcError,
   SignerRequired,
+  type TxOptions,
   UnknownChainId,
   UnknownNetwork,
   ZG_DECIMALS,

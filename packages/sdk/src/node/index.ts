@@ -206,6 +206,7 @@ export {
   TransactionTimeout,
   type TxEngineOptions,
   TxJournalError,
+  type TxOptions,
   type TxResult,
   UnfinishedTask,
   UnknownChainId,
