@@ -164,6 +164,21 @@ export class MarketAddressMismatch extends Data.TaggedError("MarketAddressMismat
   }
 }
 
+/**
+ * The Flow is not the network preset's and no market was pinned for it, so its price is only its own claim: the
+ * caller must pin the market or bound the fee.
+ */
+export class MarketNotPinned extends Data.TaggedError("MarketNotPinned")<{
+  readonly flow: string
+  readonly market: string
+  /** What that market would charge for this file, in neuron. */
+  readonly fee: bigint
+}> {
+  override get message() {
+    return `Flow ${this.flow} reports market ${this.market}, which is not pinned (it asks ${formatZG(this.fee)} 0G): pass marketAddress (--market) or maxFee (--max-fee)`
+  }
+}
+
 /** The storage fee (sectors × pricePerSector, neuron) exceeds the caller's ceiling; nothing was sent. */
 export class StorageFeeAboveMax extends Data.TaggedError("StorageFeeAboveMax")<{
   readonly fee: bigint

@@ -2,7 +2,7 @@
  * Promise facade of the browser-safe entry: thin wrappers that build the layers from plain options and reject with
  * the typed errors themselves (`err._tag`, fields intact).
  */
-import { TxEngine } from "@0g-compute/contracts"
+import { TxEngine, type TxEngineOptions } from "@0g-compute/contracts"
 import {
   Chain,
   ConnectionRequired,
@@ -57,6 +57,8 @@ export type AnyProgress = HashProgress | UploadProgress | DownloadProgress
 export interface UploadFacadeOptions extends StorageClientOptions, Omit<UploadOptions, "onProgress"> {
   /** Pays the Flow fee and signs `submit` (through the transaction engine); must be connected to a provider. */
   readonly signer: Signer
+  /** Gas controls and the pending-transaction journal of the engine that sends `submit`. */
+  readonly tx?: TxEngineOptions
   readonly onProgress?: (p: HashProgress | UploadProgress) => void
 }
 
@@ -84,7 +86,7 @@ const NO_COMPUTE_CONTRACTS = { ledger: ZeroAddress, inference: ZeroAddress, fine
  * `Chain` (the signer's provider, any chain id: storage needs no compute contracts), `Wallet` and the `TxEngine`
  * that pays the Flow.
  */
-export const payerLayer = (signer: Signer) => {
+export const payerLayer = (signer: Signer, tx?: TxEngineOptions) => {
   const chain = Layer.effect(
     Chain,
     Effect.gen(function* () {
@@ -103,7 +105,8 @@ export const payerLayer = (signer: Signer) => {
       })
     }),
   )
-  return TxEngine.layer.pipe(Layer.provideMerge(Layer.merge(chain, walletLayerFromSigner(signer))))
+  const engine = tx === undefined ? TxEngine.layer : TxEngine.layerWith(tx)
+  return engine.pipe(Layer.provideMerge(Layer.merge(chain, walletLayerFromSigner(signer))))
 }
 
 /** Root, submission nodes and segment roots of bytes, a Blob/File, a ReadableStream or an async iterable. */
@@ -118,7 +121,7 @@ export const uploadBytes = (input: Uint8Array | Blob, options: UploadFacadeOptio
       uploadBytesEffect(input, { ...options, ...(onProgress ? { onProgress, onHashProgress: onProgress } : {}) }),
       options.signal,
       "upload",
-    ).pipe(Effect.provide(Layer.merge(clientLayer(options), payerLayer(options.signer)))),
+    ).pipe(Effect.provide(Layer.merge(clientLayer(options), payerLayer(options.signer, options.tx)))),
   )
 }
 

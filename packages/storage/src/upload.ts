@@ -15,6 +15,7 @@ import {
   FlowAddressMismatch,
   FlowNotPinned,
   type MarketAddressMismatch,
+  MarketNotPinned,
   NodeChainMismatch,
   NodeMisbehaved,
   type NodeRpcError,
@@ -86,7 +87,8 @@ export interface UploadOptions {
   readonly tags?: string
   /**
    * Ceiling for the storage fee in neuron (default: the fee computed locally from the file and the pinned market's
-   * price). A higher fee fails with StorageFeeAboveMax before anything is sent.
+   * price). A higher fee fails with StorageFeeAboveMax before anything is sent. Required when the market is not
+   * pinned (an explicit Flow other than the preset's without `marketAddress`), else MarketNotPinned.
    */
   readonly maxFee?: bigint
   readonly onProgress?: (p: UploadProgress) => void
@@ -115,6 +117,7 @@ export type UploadError =
   | FlowAddressMismatch
   | NodeChainMismatch
   | MarketAddressMismatch
+  | MarketNotPinned
   | StorageFeeAboveMax
   | SubmitError
   | NodeMisbehaved
@@ -206,6 +209,10 @@ export const uploadWithMerkle = (
     else if (resumable) txSeq = resumable.txSeq
     else {
       const quote = yield* quoteStorageFee(pinned.flow, pinned.market, merkle)
+      // An unpinned market's price is only the Flow's own claim: without a ceiling from the caller, refuse.
+      if (pinned.market === undefined && options.maxFee === undefined) {
+        return yield* new MarketNotPinned({ flow: quote.flow, market: quote.market, fee: quote.fee })
+      }
       const maxFee = options.maxFee ?? quote.fee
       if (quote.fee > maxFee) {
         return yield* new StorageFeeAboveMax({

@@ -98,6 +98,7 @@ const upload = Command.make(
           uploadFile(file, {
             signer,
             indexerUrl,
+            tx: options.tx,
             ...(Option.isSome(flow) ? { flowAddress: flow.value } : {}),
             ...(Option.isSome(market) ? { marketAddress: market.value } : {}),
             ...(ceiling === undefined ? {} : { maxFee: ceiling }),

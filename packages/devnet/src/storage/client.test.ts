@@ -135,7 +135,12 @@ describe("our client against the storage devnet (2 replicas)", () => {
     })
     try {
       const data = randomBytes(5 * 262144 + 9, 5)
-      const o = { indexerUrl: sharded.indexerUrl, flowAddress: sharded.flowAddress, pollIntervalMs: 20 }
+      const o = {
+        indexerUrl: sharded.indexerUrl,
+        flowAddress: sharded.flowAddress,
+        marketAddress: sharded.marketAddress as string,
+        pollIntervalMs: 20,
+      }
       const { root } = await uploadBytes(data, { ...o, signer })
       for (const n of sharded.nodes) expect(n.file(root)).toMatchObject({ finalized: true, uploadedSegNum: 3 })
       expect(Buffer.from(await downloadBytes(root, o)).equals(Buffer.from(data))).toBe(true)

@@ -82,15 +82,26 @@ describe("storage money safety against hostile nodes and indexers", () => {
     expect(await provider.getBalance(greedy)).toBe(0n)
   })
 
-  it("an explicitly pinned Flow whose market() is not the pinned market is refused before paying", async () => {
+  it("an explicit Flow is paid only with its market pinned or the fee bounded", async () => {
     const attacker = new Wallet(Redacted.value(deriveAccount(7).privateKey), provider)
     const greedy = await deployGreedyFlow(attacker, GREEDY_PRICE)
     devnet.indexer.faults.reportFlow(greedy)
     const before = await wallet()
     const market = devnet.marketAddress as string
-    const err = await failure(uploadBytes(bytes(4096, 2), { ...base(), flowAddress: greedy, marketAddress: market }))
-    expect(err).toMatchObject({ _tag: "MarketAddressMismatch", flow: greedy, expected: market, reported: greedy })
+    const data = bytes(200 * 1024, 2)
+
+    const mismatch = await failure(uploadBytes(data, { ...base(), flowAddress: greedy, marketAddress: market }))
+    expect(mismatch).toMatchObject({ _tag: "MarketAddressMismatch", flow: greedy, expected: market, reported: greedy })
+
+    // Told to pay that Flow but not which market to trust: its 8.32 0G price is only its own claim.
+    const unpinned = await failure(uploadBytes(data, { ...base(), flowAddress: greedy }))
+    expect(unpinned).toMatchObject({ _tag: "MarketNotPinned", flow: greedy, market: greedy, fee: 832n * GREEDY_PRICE })
+    expect(unpinned.message).toContain("8.32 0G")
+
+    const bounded = await failure(uploadBytes(data, { ...base(), flowAddress: greedy, maxFee: 10n ** 15n }))
+    expect(bounded).toMatchObject({ _tag: "StorageFeeAboveMax", fee: 832n * GREEDY_PRICE, maxFee: 10n ** 15n })
     expect(await wallet()).toEqual(before)
+    expect(await provider.getBalance(greedy)).toBe(0n)
   })
 
   it("a node reporting another chain id is refused with both values", async () => {

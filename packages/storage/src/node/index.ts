@@ -27,7 +27,7 @@ export type UploadFileFacadeOptions = UploadFacadeOptions & Pick<UploadFileOptio
 export const uploadFile = (path: string, options: UploadFileFacadeOptions): Promise<UploadResult> =>
   runFacade(
     abortable(uploadFileEffect(path, options), options.signal, `upload of ${path}`).pipe(
-      Effect.provide(Layer.merge(clientLayer(options), payerLayer(options.signer))),
+      Effect.provide(Layer.merge(clientLayer(options), payerLayer(options.signer, options.tx))),
     ),
   )
 
