@@ -153,7 +153,7 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
         if (signed._tag === "Success") {
           const entry = add(Transaction.from(signed.success).hash ?? keccak256(signed.success), signed.success)
           yield* put(entry)
-          yield* deliver(entry, signed.success)
+          yield* deliver(entry, signed.success, options.extend !== undefined)
           return entry
         }
         if (!cannotSignLocally(signed.failure)) {
@@ -189,27 +189,33 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
    * definite refusal of an unknown transaction → `Rejected`; unknown with its nonce used → `NonceConsumed`; unknown
    * with the nonce free (provably dropped) → the same bytes again, up to `maxAttempts`.
    */
-  const deliver = (entry: JournalEntry, raw: string) =>
+  const deliver = (entry: JournalEntry, raw: string, replacing = false) =>
     Effect.gen(function* () {
+      const mine = last(entry.hashes)
       for (let attempt = 1; ; attempt++) {
         const sent = yield* Effect.result(broadcast(raw))
         if (sent._tag === "Success") return
         const cause = sent.failure.cause
-        const status = yield* statusOrUnknown(entry)
+        // A replacement is judged on its own hash: the original being pending says nothing about it.
+        const status = yield* statusOf(replacing ? [mine] : entry.hashes, entry.nonce).pipe(
+          Effect.mapError((e) => unknown(entry, `the node could not be asked: ${messageOf(e.cause) || e.message}`)),
+        )
         if (status._tag !== "Unknown") return
+        // The nonce went to another transaction of this intent (the original): settling the entry will tell.
+        if (replacing && status.nonceUsed) return
         const kind = classifySendError(cause)
         const revert = revertFromError(cause, entry.contract as ContractName | undefined)
         // "nonce too low" is believed only when the chain agrees; then our transaction can never be mined.
         if (kind === "nonce" && status.nonceUsed) return yield* new Rejected({ kind, cause, revert, entry })
         if (status.nonceUsed) {
           yield* resolve(entry, "void")
-          return yield* new NonceConsumed({ hash: last(entry.hashes), nonce: entry.nonce })
+          return yield* new NonceConsumed({ hash: mine, nonce: entry.nonce })
         }
         if (kind === "underpriced" || kind === "insufficient-funds" || revert !== undefined) {
           return yield* new Rejected({ kind, cause, revert, entry })
         }
         if (attempt >= maxAttempts) return yield* unknown(entry, messageOf(cause) || "the send failed")
-        yield* Effect.logDebug(`tx ${last(entry.hashes)}: not on the node after "${messageOf(cause)}"; resending`)
+        yield* Effect.logDebug(`tx ${mine}: not on the node after "${messageOf(cause)}"; resending`)
       }
     })
 

@@ -5,7 +5,7 @@
  */
 import type { ChainShape, RpcError } from "@0g-compute/core"
 import { Effect } from "effect"
-import { keccak256, Transaction, type TransactionRequest } from "ethers"
+import { keccak256, Transaction, type TransactionRequest, type TransactionResponse } from "ethers"
 import { entryOf, type JournalEntry, type TxJournalShape } from "../journal.js"
 import { type EngineCore, rejectedError, type TxResult } from "./core.js"
 import {
@@ -52,6 +52,21 @@ export interface ReplaceDeps {
 }
 
 const lower = (s: string) => s.toLowerCase()
+
+/** What a replacement copies from the transaction it replaces (a parsed signed tx or the node's copy). */
+type Signed = Pick<
+  Transaction,
+  "to" | "data" | "value" | "gasLimit" | "type" | "gasPrice" | "maxFeePerGas" | "maxPriorityFeePerGas"
+>
+
+/** The signed bytes of a node's transaction, or "" when they cannot be rebuilt. */
+const serializedOf = (tx: TransactionResponse): string => {
+  try {
+    return Transaction.from({ ...tx, signature: tx.signature }).serialized
+  } catch {
+    return ""
+  }
+}
 const last = (xs: ReadonlyArray<string>) => xs[xs.length - 1] as string
 
 export const makeReplace = ({
@@ -75,7 +90,7 @@ export const makeReplace = ({
       const tx = yield* core.rpc("eth_getTransactionByHash", () => provider.getTransaction(hash))
       if (tx === null) return yield* new TransactionNotFound({ hash })
       if (lower(tx.from) !== lower(from)) return yield* new NotOwnTransaction({ hash, from: tx.from, address: from })
-      const raw = tx.signature === undefined ? "" : Transaction.from({ ...tx, signature: tx.signature }).serialized
+      const raw = serializedOf(tx)
       const entry: JournalEntry = {
         id: tx.hash,
         intent: `tx:${tx.hash}`,
@@ -97,17 +112,17 @@ export const makeReplace = ({
       tracked(entry.id, core.settle(entry, undefined, true, options.timeoutMs)),
     ).pipe(Effect.withSpan("TxEngine.wait"))
 
-  /** The newest signed transaction of the entry, from its recorded bytes or the node. */
+  /** The call and fees of the newest signed transaction of the entry, from its recorded bytes or the node. */
   const newest = (entry: JournalEntry) =>
     Effect.gen(function* () {
       const raw = entry.raws[entry.raws.length - 1]
-      if (raw !== undefined && raw !== "") return Transaction.from(raw)
+      if (raw !== undefined && raw !== "") return Transaction.from(raw) as Signed
       const tx = yield* core.rpc("eth_getTransactionByHash", () => provider.getTransaction(last(entry.hashes)))
       if (tx === null) return yield* new TransactionNotFound({ hash: last(entry.hashes) })
-      return Transaction.from({ ...tx, signature: tx.signature })
+      return tx as Signed
     })
 
-  const feesOf = (tx: Transaction): Fees =>
+  const feesOf = (tx: Signed): Fees =>
     tx.type === 2
       ? { type: 2, maxFeePerGas: tx.maxFeePerGas ?? 0n, maxPriorityFeePerGas: tx.maxPriorityFeePerGas ?? 0n }
       : { type: 0, gasPrice: tx.gasPrice ?? 0n }
