@@ -18,7 +18,7 @@ export class TransactionOutcomeUnknown extends Data.TaggedError("TransactionOutc
   readonly reason: string
 }> {
   override get message() {
-    return `Transaction ${this.hash} (nonce ${this.nonce}) may or may not have reached the network (${this.reason}); check it with \`tx wait ${this.hash}\` before sending again`
+    return `Transaction ${this.hash} (nonce ${this.nonce}) may or may not have reached the network (${this.reason}); wait for it by its hash (or cancel it) before sending again`
   }
 }
 
@@ -39,7 +39,7 @@ export class PendingIntentExists extends Data.TaggedError("PendingIntentExists")
   readonly nonce: number
 }> {
   override get message() {
-    return `An earlier transaction ${this.hash} for the same operation (${this.intent}) is still pending; wait for it (\`tx wait ${this.hash}\`), speed it up or cancel it instead of paying twice`
+    return `An earlier transaction ${this.hash} for the same operation (${this.intent}) is still pending; wait for it, speed it up or cancel it by its hash instead of paying twice`
   }
 }
 

@@ -81,6 +81,44 @@ describe("TxEngine under a hostile RPC", () => {
     }
   })
 
+  it.each([
+    "already known",
+    "insufficient funds for gas * price + value",
+    "replacement transaction underpriced",
+    "execution reverted",
+    "internal error",
+  ])("the node's answer replaced by %j after forwarding → the chain is asked first, one deposit", async (message) => {
+    const p = await prepared(15)
+    try {
+      proxy.setFault({ fault: { kind: "error-after-forwarding", message }, times: 1 })
+      const r = await p.rt.run(deposit(E(1)))
+      await expectOneDeposit(p, r.hash)
+      expect(sends() - p.sent).toBe(1)
+    } finally {
+      await p.rt.dispose()
+    }
+  })
+
+  it("a transaction dropped from the node's pool → after the receipt timeout the same bytes go out again", async () => {
+    const p = await prepared(16, { receiptTimeoutMs: 300 })
+    try {
+      await devnet.rpc("evm_setAutomine", [false])
+      const run = p.rt.run(deposit(E(1)))
+      await vi.waitFor(() => expect(sends()).toBe(p.sent + 1), { timeout: 20_000, interval: 20 })
+      const first = proxy.rawTransactions().at(-1) as string
+      const hash = Transaction.from(first).hash as string
+      await devnet.rpc("anvil_dropTransaction", [hash])
+      expect(await devnet.provider.getTransaction(hash)).toBeNull()
+      await devnet.rpc("evm_setAutomine", [true])
+      const r = await run
+      expect(r.hash).toBe(hash)
+      expect(proxy.rawTransactions().slice(-2)).toEqual([first, first])
+      await expectOneDeposit(p, hash)
+    } finally {
+      await p.rt.dispose()
+    }
+  })
+
   it("a 5xx before the node saw it → the same signed bytes again (provably dropped), one deposit", async () => {
     const p = await prepared(5)
     try {
