@@ -5,6 +5,7 @@
 import { TxEngine, type TxEngineOptions } from "@0g-compute/contracts"
 import {
   Chain,
+  ChainMismatch,
   ConnectionRequired,
   networkForChainId,
   RpcError,
@@ -96,6 +97,17 @@ export const payerLayer = (signer: Signer, tx?: TxEngineOptions) => {
         try: () => provider.getNetwork(),
         catch: (cause) => new RpcError({ method: "eth_chainId", cause }),
       })
+      // A provider with a static network never asks the node: ask once, so nodes are checked against the real chain.
+      const send = (provider as { send?: (method: string, params: unknown[]) => Promise<unknown> }).send
+      if (typeof send === "function") {
+        const raw = yield* Effect.tryPromise({
+          try: () => send.call(provider, "eth_chainId", []),
+          catch: (cause) => new RpcError({ method: "eth_chainId", cause }),
+        })
+        if (typeof raw === "string" && BigInt(raw) !== net.chainId) {
+          return yield* new ChainMismatch({ expected: net.chainId, actual: BigInt(raw) })
+        }
+      }
       const preset = Option.getOrUndefined(yield* Effect.option(networkForChainId(net.chainId)))
       return Chain.of({
         provider,

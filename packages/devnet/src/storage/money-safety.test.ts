@@ -6,7 +6,7 @@ import { startAnvil } from "@0g-compute/contracts/node"
 import { NETWORKS, type ZgError } from "@0g-compute/core"
 import { computeRoot, downloadBytes, FLOW_ABI, MARKET_ABI, sectorsOf, uploadBytes } from "@0g-compute/storage"
 import { Redacted } from "effect"
-import { Contract, JsonRpcProvider, Wallet } from "ethers"
+import { Contract, JsonRpcProvider, Network, Wallet } from "ethers"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
 import { deployGreedyFlow, loadStorageArtifact, type StorageDevnet, startStorageDevnet } from "./index.js"
@@ -110,6 +110,19 @@ describe("storage money safety against hostile nodes and indexers", () => {
     const err = await failure(uploadBytes(bytes(5000, 3), base()))
     expect(err).toMatchObject({ _tag: "NodeChainMismatch", node: node().url, expected: 31337n, reported: 16661n })
     expect(await wallet()).toEqual(before)
+  })
+
+  it("a signer whose provider claims another chain than its RPC serves is refused before anything else", async () => {
+    const lying = new JsonRpcProvider(anvil.rpcUrl, Network.from(16661), { staticNetwork: true, cacheTimeout: -1 })
+    try {
+      const signer = new Wallet(Redacted.value(deriveAccount(5).privateKey), lying)
+      const before = await wallet()
+      const err = await failure(uploadBytes(bytes(5000, 10), { ...base(), signer, flowAddress: devnet.flowAddress }))
+      expect(err).toMatchObject({ _tag: "ChainMismatch", expected: 16661n, actual: 31337n })
+      expect(await wallet()).toEqual(before)
+    } finally {
+      lying.destroy()
+    }
   })
 
   it("a node reporting another Flow is refused even when the indexer is honest", async () => {
