@@ -170,6 +170,8 @@ class Exchange {
   private rejectWait: ((e: unknown) => void) | undefined
   private reader: ReadableStreamDefaultReader<Uint8Array> | undefined
   private finished = false
+  /** A fetch or read is pending on the provider (phase deadlines run only then). */
+  private waiting = true
   received = 0
 
   constructor(
@@ -193,8 +195,16 @@ class Exchange {
     return this.phase === "connect" ? l.connectMs : this.phase === "firstByte" ? l.firstByteMs : l.idleMs
   }
 
+  /**
+   * The next deadline: the phase's, counted from when we last started waiting on the provider, only while we wait
+   * (a consumer that reads slowly is not the provider stalling); the total one always.
+   */
+  private nextAt(): number {
+    return this.waiting ? Math.min(this.last + this.phaseMs(), this.totalAt) : this.totalAt
+  }
+
   private arm(): void {
-    const at = Math.min(this.last + this.phaseMs(), this.totalAt)
+    const at = this.nextAt()
     if (this.release !== undefined && at >= this.armedAt) return
     this.release?.()
     this.armedAt = at
@@ -210,8 +220,10 @@ class Exchange {
     if (now >= this.totalAt)
       return this.fail(new ProviderTimeout({ provider, url, phase: "total", ms: this.limits.totalMs }))
     const ms = this.phaseMs()
-    if (now >= this.last + ms) return this.fail(new ProviderTimeout({ provider, url, phase: this.phase, ms }))
-    this.arm() // bytes arrived since this deadline was set: wait for the next one
+    if (this.waiting && now >= this.last + ms) {
+      return this.fail(new ProviderTimeout({ provider, url, phase: this.phase, ms }))
+    }
+    this.arm() // bytes arrived, or we stopped waiting, since this deadline was set
   }
 
   fail(reason: unknown): void {
@@ -273,8 +285,7 @@ class Exchange {
       throw e
     }
     this.phase = "firstByte"
-    this.last = Date.now()
-    this.armAfterPhaseChange()
+    this.waiting = false
     this.reader = response.body?.getReader()
     if (this.reader === undefined) this.done()
     return {
@@ -296,7 +307,7 @@ class Exchange {
 
   private armAfterPhaseChange(): void {
     if (this.finished) return
-    const at = Math.min(this.last + this.phaseMs(), this.totalAt)
+    const at = this.nextAt()
     if (at < this.armedAt) {
       this.release?.()
       this.release = undefined
@@ -309,7 +320,11 @@ class Exchange {
     if (this.failure !== undefined) throw this.failure
     const reader = this.reader
     if (reader === undefined || this.finished) return undefined
+    this.waiting = true
+    this.last = Date.now()
+    this.armAfterPhaseChange()
     const r = await this.guard(reader.read())
+    this.waiting = false
     if (r.done) {
       this.done()
       return undefined
@@ -321,11 +336,7 @@ class Exchange {
       this.fail(e)
       throw e
     }
-    this.last = Date.now()
-    if (this.phase === "firstByte") {
-      this.phase = "idle"
-      this.armAfterPhaseChange()
-    }
+    if (this.phase === "firstByte") this.phase = "idle"
     return r.value
   }
 
