@@ -17,6 +17,7 @@ import {
   type AcknowledgeProviderOptions,
   acknowledgeProvider,
   type ProviderAttestationOptions,
+  type QuoteAssessor,
   verifyProvider,
 } from "../attestation.js"
 import { acknowledgeWithoutDownload, getDeliverable, pendingDeliverables, waitForSecret } from "../deliverables.js"
@@ -42,6 +43,11 @@ import { type PipelineOptions, runPipeline } from "./pipeline.js"
 /** A plain `signer` can do everything but decrypt; decryption needs `privateKey` (here or per call). */
 export interface FineTuningClientOptions extends FineTuningOptions, ConnectionOptions {
   readonly tx?: TxEngineOptions
+  /**
+   * The attestation report `verifyProvider` / `acknowledgeProvider` run unless a call passes its own: inference's
+   * `quoteAssessor()` (what `createBroker` passes). Without it, JSON-level checks only.
+   */
+  readonly assess?: QuoteAssessor
 }
 
 /** Per-call cancellation. */
@@ -70,6 +76,8 @@ export const createFineTuningClient = async (options: FineTuningClientOptions) =
     if (Exit.isSuccess(exit)) return exit.value
     throw Cause.squash(exit.cause)
   }
+  const withAssess = <O extends { assess?: QuoteAssessor }>(o: O): O =>
+    options.assess === undefined || o.assess !== undefined ? o : { ...o, assess: options.assess }
   const key = typeof options.privateKey === "string" ? Redacted.make(options.privateKey) : options.privateKey
   const keyFor = (operation: string, given?: Redacted.Redacted<string>) => {
     const k = given ?? key
@@ -87,10 +95,11 @@ export const createFineTuningClient = async (options: FineTuningClientOptions) =
       getService: (provider: string) => run(getService(provider)),
       listModels: (provider?: string) => run(listModels(provider)),
       /** The quote's attestation report (inference's with `assess`); refusals are reported, not thrown. */
-      verifyProvider: (provider: string, o: ProviderAttestationOptions = {}) => run(verifyProvider(provider, o)),
+      verifyProvider: (provider: string, o: ProviderAttestationOptions = {}) =>
+        run(verifyProvider(provider, withAssess(o))),
       /** Refused on a failed attestation unless opted in (`allowDevnet` on the devnet, `allowUnverified`). */
       acknowledgeProvider: (provider: string, o: AcknowledgeProviderOptions = {}) =>
-        run(acknowledgeProvider(provider, o)),
+        run(acknowledgeProvider(provider, withAssess(o))),
       /** To 0G Storage when configured (datasetHash = root), else through the provider route. */
       uploadDataset: (provider: string, path: string, o: UploadDatasetOptions = {}) =>
         run(uploadDataset(provider, path, o)),

@@ -17,7 +17,7 @@
 import { LedgerClient } from "@0g-compute/contracts"
 import type { ContractAddresses, NetworkName, TxOptions } from "@0g-compute/core"
 import { createFineTuningClient, type FineTuningClient } from "@0g-compute/fine-tuning/node"
-import { createInferenceClient, type InferenceClient } from "@0g-compute/inference"
+import { createInferenceClient, type InferenceClient, quoteAssessor } from "@0g-compute/inference"
 import type { Redacted } from "effect"
 import type { Provider, Signer } from "ethers"
 
@@ -70,6 +70,8 @@ export const createBroker = async (signer: Signer, options: BrokerOptions = {}):
     opened.push(inference)
     const fineTuning = await createFineTuningClient({
       ...connection,
+      // the fine-tuning provider's quote gets the same attestation report as an inference provider's
+      assess: quoteAssessor(),
       ...(options.privateKey === undefined ? {} : { privateKey: options.privateKey }),
       ...(options.storageIndexer === undefined ? {} : { storage: { indexerUrl: options.storageIndexer } }),
     })
