@@ -43,7 +43,18 @@ export class NoKeyConfigured extends Data.TaggedError("NoKeyConfigured") {
  * The signing key, if one is configured: --key-file (a plain key or an encrypted JSON wallet), then --key (a keystore
  * entry), then ZG_PRIVATE_KEY.
  */
-export const loadKey = (options: GlobalOptions) =>
+export const loadKey = (options: GlobalOptions) => {
+  const id = JSON.stringify([options.keyFile, options.key, options.passwordFile].map(Option.getOrNull))
+  const cached = loadedKeys.get(id)
+  return cached !== undefined
+    ? Effect.succeed(cached)
+    : Effect.tap(readKey(options), (k) => Effect.sync(() => loadedKeys.set(id, k)))
+}
+
+/** One read per process: a pipe (`--key-file <(…)`) can be read only once, and a password prompt answered once. */
+const loadedKeys = new Map<string, Option.Option<Redacted.Redacted<string>>>()
+
+const readKey = (options: GlobalOptions) =>
   Effect.gen(function* () {
     if (Option.isSome(options.keyFile)) {
       const path = options.keyFile.value

@@ -144,6 +144,19 @@ const rpcUnreachable = (cause: unknown, ctx: FailureContext): string | undefined
   return `cannot reach the RPC ${rpcDisplay(ctx.rpcUrl)} (${why}); check --network / --rpc`
 }
 
+/** ethers' short message (and the node's own JSON-RPC error text) instead of its long diagnostic dump. */
+const rpcFailed = (e: { method: string; cause: unknown }, ctx: FailureContext): string | undefined => {
+  const c = e.cause as
+    | { shortMessage?: unknown; error?: { message?: unknown }; info?: { responseStatus?: unknown } }
+    | undefined
+  if (typeof c?.shortMessage !== "string") return undefined
+  const nodeSays = typeof c.error?.message === "string" ? c.error.message : undefined
+  const status = typeof c.info?.responseStatus === "string" ? c.info.responseStatus : undefined
+  const what = c.shortMessage === "could not coalesce error" && nodeSays !== undefined ? nodeSays : c.shortMessage
+  const where = ctx.rpcUrl === undefined ? "" : ` at ${rpcDisplay(ctx.rpcUrl)}`
+  return `RPC call ${e.method}${where} failed: ${status !== undefined && !what.includes(status) ? `${what} (${status})` : what}`
+}
+
 const REVERT_WORDING: Record<string, Wording> = {
   LedgerNotExists: (a) => `no ledger exists for ${a.user}; create one with \`0g-compute ledger add <amount>\``,
   LedgerExists: (a) => `a ledger already exists for ${a.user}; add funds with \`0g-compute ledger deposit <amount>\``,
@@ -155,7 +168,7 @@ const REVERT_WORDING: Record<string, Wording> = {
 
 /** Every tag whose SDK wording would send a CLI user to an SDK call, a non-existent flag, or nowhere. */
 const CLI_WORDING: Record<string, Wording> = {
-  RpcError: (e, ctx) => rpcUnreachable(e.cause, ctx),
+  RpcError: (e, ctx) => rpcUnreachable(e.cause, ctx) ?? rpcFailed(e, ctx),
   ConnectionRequired: (e, ctx) => rpcUnreachable(e, ctx),
   ProviderUnreachable: (e, ctx) => rpcUnreachable(e.cause, ctx),
   UnexpectedError: (e, ctx) => rpcUnreachable(e.cause, ctx),

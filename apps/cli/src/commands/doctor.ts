@@ -9,7 +9,7 @@ import { Command } from "effect/cli"
 import { call, chainLayer, loadKey, signingLayer } from "../context.js"
 import * as lazy from "../lazy.js"
 import { makePrinter, table } from "../output.js"
-import { globals, withErrors } from "./root.js"
+import { failureMessage, globals, withErrors } from "./root.js"
 
 type Verdict = "ok" | "warn" | "fail"
 interface Check {
@@ -18,7 +18,8 @@ interface Check {
   readonly detail: string
 }
 
-const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? ""
+const firstLine = failureMessage
+const plainLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? ""
 
 /** A provider counts as reachable when its base URL answers HTTP at all within a few seconds. */
 const reachable = (url: string) =>
@@ -27,7 +28,7 @@ const reachable = (url: string) =>
       const res = await fetch(`${url}/v1/quote`, { signal: AbortSignal.timeout(3000) })
       return res.status
     },
-    catch: firstLine,
+    catch: plainLine,
   }).pipe(Effect.result)
 
 const chainChecks = Effect.gen(function* () {

@@ -3,10 +3,10 @@
  */
 
 import type { LedgerShape, SubAccount, TxResult } from "@0g-compute/contracts"
-import { parseZG } from "@0g-compute/core"
+import { parseAddress, parseZG } from "@0g-compute/core"
 import { Effect, Layer, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { chainLayer, type GlobalOptions, loadKey, signingLayer } from "../context.js"
+import { chainLayer, type GlobalOptions, loadKey, NoKeyConfigured, signingLayer } from "../context.js"
 import { AddressNeeded } from "../failure.js"
 import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table, zg } from "../output.js"
@@ -21,11 +21,15 @@ const serviceFlag = Flag.Literals("service", ["inference", "fine-tuning"]).pipe(
 const withLedger = <A, E>(
   needsKey: boolean,
   f: (g: GlobalOptions, ledger: LedgerShape, keyed: boolean) => Effect.Effect<A, E>,
+  validate: Effect.Effect<unknown, unknown> = Effect.void,
 ) =>
   withErrors(
     Effect.gen(function* () {
+      // Bad input is refused before any key is unlocked or RPC contacted.
+      yield* validate
       const g = yield* globals
       const key = yield* loadKey(g)
+      if (needsKey && Option.isNone(key)) return yield* new NoKeyConfigured()
       const { Ledger } = yield* lazy.contracts
       const layer =
         needsKey || Option.isSome(key)
@@ -36,6 +40,9 @@ const withLedger = <A, E>(
       }).pipe(Effect.provide(layer))
     }),
   )
+
+/** The amount argument, checked up front (see `withLedger`'s validate). */
+const checkAmount = (amount: string) => parseZG(amount)
 
 const txLine = (r: { hash: string; fee: bigint }) => `tx ${r.hash} (gas ${zg(r.fee)})`
 
@@ -83,15 +90,18 @@ const add = Command.make(
   "add",
   { amount: amountArg, info: Flag.String("info").pipe(Flag.withDescription("additional info"), Flag.withDefault("")) },
   ({ amount, info }) =>
-    withLedger(true, (g, ledger) =>
-      Effect.gen(function* () {
-        const value = yield* parseZG(amount)
-        const r = yield* ledger.add(value, info)
-        yield* makePrinter(g.json).result(
-          { action: "add", amount: value, tx: r },
-          () => `ledger created with ${zg(value)}; ${txLine(r)}`,
-        )
-      }),
+    withLedger(
+      true,
+      (g, ledger) =>
+        Effect.gen(function* () {
+          const value = yield* parseZG(amount)
+          const r = yield* ledger.add(value, info)
+          yield* makePrinter(g.json).result(
+            { action: "add", amount: value, tx: r },
+            () => `ledger created with ${zg(value)}; ${txLine(r)}`,
+          )
+        }),
+      checkAmount(amount),
     ),
 ).pipe(Command.withDescription("create your ledger with an initial deposit"))
 
@@ -102,31 +112,37 @@ const deposit = Command.make(
     recipient: Flag.String("for").pipe(Flag.withDescription("deposit into another address's ledger"), Flag.optional),
   },
   ({ amount, recipient }) =>
-    withLedger(true, (g, ledger) =>
-      Effect.gen(function* () {
-        const value = yield* parseZG(amount)
-        const r = Option.isSome(recipient)
-          ? yield* ledger.depositFor(recipient.value, value)
-          : yield* ledger.deposit(value)
-        const to = Option.getOrElse(recipient, () => "your ledger")
-        yield* makePrinter(g.json).result(
-          { action: "deposit", amount: value, recipient: Option.getOrNull(recipient), tx: r },
-          () => `deposited ${zg(value)} into ${to}; ${txLine(r)}`,
-        )
-      }),
+    withLedger(
+      true,
+      (g, ledger) =>
+        Effect.gen(function* () {
+          const value = yield* parseZG(amount)
+          const r = Option.isSome(recipient)
+            ? yield* ledger.depositFor(recipient.value, value)
+            : yield* ledger.deposit(value)
+          const to = Option.getOrElse(recipient, () => "your ledger")
+          yield* makePrinter(g.json).result(
+            { action: "deposit", amount: value, recipient: Option.getOrNull(recipient), tx: r },
+            () => `deposited ${zg(value)} into ${to}; ${txLine(r)}`,
+          )
+        }),
+      Effect.all([checkAmount(amount), ...(Option.isSome(recipient) ? [parseAddress(recipient.value)] : [])]),
     ),
 ).pipe(Command.withDescription("add funds to a ledger (creates it when missing)"))
 
 const refund = Command.make("refund", { amount: amountArg }, ({ amount }) =>
-  withLedger(true, (g, ledger) =>
-    Effect.gen(function* () {
-      const value = yield* parseZG(amount)
-      const r = yield* ledger.refund(value)
-      yield* makePrinter(g.json).result(
-        { action: "refund", amount: value, tx: r },
-        () => `withdrew ${zg(value)} to your wallet; ${txLine(r)}`,
-      )
-    }),
+  withLedger(
+    true,
+    (g, ledger) =>
+      Effect.gen(function* () {
+        const value = yield* parseZG(amount)
+        const r = yield* ledger.refund(value)
+        yield* makePrinter(g.json).result(
+          { action: "refund", amount: value, tx: r },
+          () => `withdrew ${zg(value)} to your wallet; ${txLine(r)}`,
+        )
+      }),
+    checkAmount(amount),
   ),
 ).pipe(Command.withDescription("withdraw available ledger funds to your wallet"))
 
@@ -138,15 +154,18 @@ const transfer = Command.make(
     amount: amountArg,
   },
   ({ provider, service, amount }) =>
-    withLedger(true, (g, ledger) =>
-      Effect.gen(function* () {
-        const value = yield* parseZG(amount)
-        const r = yield* ledger.transfer(provider, service, value)
-        yield* makePrinter(g.json).result(
-          { action: "transfer", provider, service, amount: value, tx: r },
-          () => `moved ${zg(value)} to the ${service} sub-account of ${provider}; ${txLine(r)}`,
-        )
-      }),
+    withLedger(
+      true,
+      (g, ledger) =>
+        Effect.gen(function* () {
+          const value = yield* parseZG(amount)
+          const r = yield* ledger.transfer(provider, service, value)
+          yield* makePrinter(g.json).result(
+            { action: "transfer", provider, service, amount: value, tx: r },
+            () => `moved ${zg(value)} to the ${service} sub-account of ${provider}; ${txLine(r)}`,
+          )
+        }),
+      Effect.all([checkAmount(amount), parseAddress(provider)]),
     ),
 ).pipe(Command.withDescription("fund a provider sub-account from the ledger"))
 

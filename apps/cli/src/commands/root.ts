@@ -79,6 +79,9 @@ const contextOf = (network: string, rpc: string | undefined): FailureContext => 
 
 let failureContext: FailureContext = {}
 
+/** The CLI message for a failure that a command reports as data (doctor's checks) rather than exiting. */
+export const failureMessage = (error: unknown) => describeFailure(error, failureContext).message
+
 /** Thrown through to main.ts after printing, so the process exits non-zero without a second report. */
 export class ReportedFailure extends Error {
   readonly _tag = "ReportedFailure"
