@@ -77,7 +77,7 @@ export class ProviderNotAcknowledged extends Data.TaggedError("ProviderNotAcknow
   readonly provider: string
 }> {
   override get message() {
-    return `You have not acknowledged provider ${this.provider}; run \`fine-tuning ack-provider\` first`
+    return `You have not acknowledged provider ${this.provider}; call \`acknowledgeProvider(provider)\` first`
   }
 }
 
@@ -153,7 +153,7 @@ export class PreviousDeliverableUnacknowledged extends Data.TaggedError("Previou
   readonly taskId: string
 }> {
   override get message() {
-    return `The model of task ${this.taskId} is not acknowledged; acknowledge it (ack-model, or --no-download) before the provider's deadline, or the pair is locked`
+    return `The model of task ${this.taskId} is not acknowledged; acknowledge it (\`acknowledgeModel(provider, taskId)\`, or \`acknowledgeWithoutDownload\`) before the provider's deadline, or the pair is locked`
   }
 }
 
@@ -302,6 +302,6 @@ export class PipelineStateMismatch extends Data.TaggedError("PipelineStateMismat
   readonly reason: string
 }> {
   override get message() {
-    return `Pipeline state ${this.path} does not match this run: ${this.reason}; use another --state file`
+    return `Pipeline state ${this.path} does not match this run: ${this.reason}; use another \`stateFile\` or \`outputDir\``
   }
 }

@@ -4,7 +4,7 @@
  * Also: a busy provider is a typed error unless the caller opts to wait, and cancellation of a queued task.
  */
 import { readFile } from "node:fs/promises"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { trainNgramModel } from "@0g-compute/devnet/fine-tuning"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { PipelineEvent, PipelineState } from "../src/node/index.js"
@@ -24,7 +24,7 @@ describe("fine-tuning pipeline", () => {
     const user = await h.user()
     await user.client.acknowledgeProvider(provider, { allowDevnet: true })
     const datasetPath = await h.datasetFile("pipeline.jsonl")
-    const outputDir = h.dir
+    const outputDir = join(h.dir, "out", "models") // not there yet: the pipeline makes it
     const stateFile = join(h.dir, "state.json")
     const options = { provider, datasetPath, model: "mock-model", trainingParams: PARAMS, outputDir, stateFile }
 
@@ -79,6 +79,7 @@ describe("fine-tuning pipeline", () => {
     const stages = second.map((e) => e.stage).filter((s) => s !== "progress")
     expect(stages).toEqual(["resumed", "acknowledged", "key-released", "decrypted"])
     expect(h.ft.tasks().filter((t) => t.json.userAddress === user.wallet.address)).toHaveLength(1)
+    expect(dirname(result.modelPath)).toBe(outputDir)
     const zip = new Uint8Array(await readFile(result.modelPath))
     expect(zip).toEqual(trainNgramModel(new TextEncoder().encode(DATASET), PARAMS, "mock-model").zip)
     expect((await user.client.getDeliverable(provider, taskId)).acknowledged).toBe(true)

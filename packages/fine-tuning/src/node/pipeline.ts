@@ -4,7 +4,7 @@
  * network loss) continues where it stopped instead of paying for a second task. The model is acknowledged as soon
  * as it is delivered and verified, which keeps the user clear of the provider's penalty deadline.
  */
-import { readFile, rename, writeFile } from "node:fs/promises"
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises"
 import { join, resolve } from "node:path"
 import { keccak256Chunks } from "@0g-compute/crypto"
 import { Effect, type Redacted } from "effect"
@@ -86,6 +86,11 @@ export const runPipeline = (options: PipelineOptions) =>
     const emit = (e: PipelineEvent) => options.onEvent?.(e)
     const outputDir = resolve(options.outputDir)
     const statePath = options.stateFile ?? join(outputDir, "fine-tuning-state.json")
+    // Before anything is paid for: a missing output directory is made, an unwritable one fails here, not after training.
+    yield* Effect.tryPromise({
+      try: () => mkdir(outputDir, { recursive: true }),
+      catch: (cause) => new LocalFileError({ path: outputDir, operation: "create", cause }),
+    })
     const dataset = yield* readDataset(options.datasetPath)
     const datasetKeccak = keccak256Chunks([dataset])
     const fresh: PipelineState = { version: 1, provider: options.provider, model: options.model, datasetKeccak }
