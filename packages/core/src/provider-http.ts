@@ -257,7 +257,12 @@ class Exchange {
         },
         (e: unknown) => {
           this.rejectWait = undefined
-          reject(this.failure ?? this.options.unreachable(e))
+          if (this.failure === undefined) {
+            // A transport failure: the exchange is over (deadline and caller listener released).
+            this.failure = this.options.unreachable(e)
+            this.done()
+          }
+          reject(this.failure)
         },
       )
     })
