@@ -23,6 +23,15 @@ for (const group of ["packages", "apps", "tests"]) {
     console.log(`${dir}: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)
   }
 }
+// The README doc-tests (tests/docs): one test per README code block, counted apart so drift shows in the summary.
+const docs = join("tests", "docs", ".vitest-report.json")
+if (existsSync(docs)) {
+  const blocks = JSON.parse(readFileSync(docs, "utf8"))
+    .testResults.filter((f) => f.name.endsWith("readmes.test.ts"))
+    .flatMap((f) => f.assertionResults)
+  const ok = blocks.filter((t) => t.status === "passed").length
+  console.log(`doc-tests: ${ok} of ${blocks.length} README examples ran against the devnet`)
+}
 if (missing.length > 0) console.log(`no test report from: ${missing.join(", ")}`)
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`)
 process.exit(failed > 0 || skipped > 0 || missing.length > 0 ? 1 : 0)
