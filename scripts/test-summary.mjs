@@ -30,7 +30,7 @@ if (existsSync(docs)) {
     .testResults.filter((f) => f.name.endsWith("readmes.test.ts"))
     .flatMap((f) => f.assertionResults)
   const ok = blocks.filter((t) => t.status === "passed").length
-  console.log(`doc-tests: ${ok} of ${blocks.length} README examples ran against the devnet`)
+  console.log(`doc-tests: ${ok} of ${blocks.length} passed (every README code block run against the devnet)`)
 }
 if (missing.length > 0) console.log(`no test report from: ${missing.join(", ")}`)
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`)
