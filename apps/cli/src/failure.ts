@@ -3,6 +3,7 @@
  * wording (commands and flags), causes are unwrapped (no Effect wording ever reaches a user), network failures name
  * the address and the fix, URL credentials are redacted and control characters neutralised.
  */
+import { formatZG } from "@0g-compute/core"
 import { Data } from "effect"
 import { neutralise, redact, rpcDisplay } from "./sanitize.js"
 
@@ -190,7 +191,11 @@ const CLI_WORDING: Record<string, Wording> = {
   SubAccountMissing: (e) =>
     `${e.user} has no inference sub-account with provider ${e.provider}; open one with \`0g-compute inference ack --provider ${e.provider} --fund <amount>\``,
   InsufficientSubAccountBalance: (e) =>
-    `${firstLine(String(e.message)).replace(/; top up the sub-account$/, "")}; top it up with \`0g-compute ledger transfer --provider ${e.provider} --service inference <amount>\``,
+    `insufficient sub-account balance with provider ${e.provider}${
+      typeof e.required === "bigint" && typeof e.available === "bigint"
+        ? `: need ${formatZG(e.required)} 0G locked, have ${formatZG(e.available)} 0G`
+        : ""
+    }; top it up with \`0g-compute ledger transfer --provider ${e.provider} --service inference <amount>\``,
   ProviderNotAcknowledged: (e) =>
     e.level === "owner"
       ? undefined

@@ -52,14 +52,14 @@ export class TransactionTimeout extends Data.TaggedError("TransactionTimeout")<{
 /** The address has no ledger in LedgerManager. */
 export class LedgerNotFound extends Data.TaggedError("LedgerNotFound")<{ readonly user: string }> {
   override get message() {
-    return `No ledger exists for ${this.user}; create one with \`ledger add\``
+    return `No ledger exists for ${this.user}; create one with \`ledger.add(amount)\``
   }
 }
 
 /** `add` on an address that already has a ledger. */
 export class LedgerAlreadyExists extends Data.TaggedError("LedgerAlreadyExists")<{ readonly user: string }> {
   override get message() {
-    return `A ledger already exists for ${this.user}; add funds with \`ledger deposit\``
+    return `A ledger already exists for ${this.user}; add funds with \`ledger.deposit(amount)\``
   }
 }
 

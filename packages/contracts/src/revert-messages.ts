@@ -37,15 +37,15 @@ export const CUSTOM_ERROR_MESSAGES: { readonly [K in AllErrorName]: (args: Custo
   CallFailed: () =>
     "The serving contract rejected the transfer (for example the provider is your own address); nothing was moved",
   CallerNotRegisteredService: (a) => `Only a registered serving contract may do this (caller ${a.caller})`,
-  DirectDepositsDisabled: () => "This contract does not accept plain transfers; use `ledger deposit`",
+  DirectDepositsDisabled: () => "This contract does not accept plain transfers; use `ledger.deposit(amount)`",
   InsufficientAvailableBalance: (a) =>
     `Not enough available ledger balance: need ${zg(a.required)}, have ${zg(a.available)}; deposit more or retrieve sub-account funds`,
   InsufficientBalance: (a) => `The ledger of ${a.user} has too little available balance for this refund`,
   InvalidServiceAddress: (a) => `Invalid service address ${a.serviceAddress}`,
   InvalidServiceType: (a) => `Unknown service type ${q(a.serviceType)}`,
-  LedgerExists: (a) => `A ledger already exists for ${a.user}; add funds with \`ledger deposit\``,
+  LedgerExists: (a) => `A ledger already exists for ${a.user}; add funds with \`ledger.deposit(amount)\``,
   LedgerLocked: () => "The ledger is busy with another operation of the same user; retry",
-  LedgerNotExists: (a) => `No ledger exists for ${a.user}; create one with \`ledger add\``,
+  LedgerNotExists: (a) => `No ledger exists for ${a.user}; create one with \`ledger.add(amount)\``,
   MinimumDepositRequired: (a) => `${zg(a.provided)} is below the on-chain minimum of ${zg(a.required)}`,
   MustWithdrawAllFundsFirst: (a) =>
     `The ledger still holds ${zg(a.remainingBalance)}; retrieve and refund everything before deleting it`,
@@ -66,7 +66,8 @@ export const CUSTOM_ERROR_MESSAGES: { readonly [K in AllErrorName]: (args: Custo
   ZeroAmountNotAllowed: () => "The amount must be greater than zero",
   // Serving contracts
   AccountExists: (a) => `A sub-account of ${a.user} with provider ${a.provider} already exists`,
-  AccountNotExists: (a) => `No sub-account of ${a.user} with provider ${a.provider}; fund one with \`ledger transfer\``,
+  AccountNotExists: (a) =>
+    `No sub-account of ${a.user} with provider ${a.provider}; fund one with \`ledger.transfer(provider, service, amount)\``,
   BatchSizeTooLarge: (a) => `Batch of ${num(a.size)} is too large (maximum ${num("max" in a ? a.max : a.maxSize)})`,
   CallerNotLedger: () => "Only the LedgerManager may call this",
   CannotAddStakeWhenUpdating: () => "A service update must not send a stake",

@@ -77,7 +77,7 @@ describe("revert decoding", () => {
 
   it("reads well to a user", () => {
     const data = contractInterfaces.LedgerManager.encodeErrorResult("LedgerNotExists", [USER])
-    expect(decodeRevertData(data).message).toBe(`No ledger exists for ${USER}; create one with \`ledger add\``)
+    expect(decodeRevertData(data).message).toBe(`No ledger exists for ${USER}; create one with \`ledger.add(amount)\``)
     const min = contractInterfaces.LedgerManager.encodeErrorResult("MinimumDepositRequired", [
       10n ** 17n,
       3n * 10n ** 18n,

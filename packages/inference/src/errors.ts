@@ -75,7 +75,7 @@ export class ProviderNotAcknowledged extends Data.TaggedError("ProviderNotAcknow
   override get message() {
     return this.level === "owner"
       ? `Provider ${this.provider}: its TEE signer is not acknowledged by the contract owner; its responses cannot be trusted or settled`
-      : `Provider ${this.provider} is not acknowledged by this account; run the acknowledgement first`
+      : `Provider ${this.provider} is not acknowledged by this account; call \`acknowledge(provider)\` first`
   }
 }
 
@@ -85,7 +85,7 @@ export class SubAccountMissing extends Data.TaggedError("SubAccountMissing")<{
   readonly provider: string
 }> {
   override get message() {
-    return `${this.user} has no inference sub-account with provider ${this.provider}; fund it first (ledger transfer)`
+    return `${this.user} has no inference sub-account with provider ${this.provider}; fund it with \`acknowledge(provider, { fund })\` or \`ledger.transfer(provider, "inference", amount)\``
   }
 }
 
@@ -100,7 +100,7 @@ export class InsufficientSubAccountBalance extends Data.TaggedError("Insufficien
       this.required !== undefined && this.available !== undefined
         ? `: need ${formatZG(this.required)} 0G locked, have ${formatZG(this.available)} 0G`
         : ""
-    return `Insufficient sub-account balance with provider ${this.provider}${detail}; top up the sub-account`
+    return `Insufficient sub-account balance with provider ${this.provider}${detail}; top it up with \`ensureFunded(provider)\` (or keep it funded with \`startAutoTopUp\`)`
   }
 }
 

@@ -63,7 +63,7 @@ describe("LedgerClient (Promise facade)", () => {
       const noLedger = await rejection(client.refund("1"))
       expect(noLedger).toBeInstanceOf(Error)
       expect(noLedger).toMatchObject({ _tag: "LedgerNotFound", user: user.address })
-      expect(noLedger.message).toBe(`No ledger exists for ${user.address}; create one with \`ledger add\``)
+      expect(noLedger.message).toBe(`No ledger exists for ${user.address}; create one with \`ledger.add(amount)\``)
 
       const below = await rejection(client.add("2"))
       expect(below).toMatchObject({ _tag: "BelowMinimum", amount: E(2), minimum: E(3) })

@@ -64,7 +64,7 @@ describe("TxEngine", () => {
       expect(err._tag).toBe("ContractRevert")
       expect(err.error).toBe("LedgerNotExists")
       expect(err.args).toEqual({ user: me })
-      expect(err.message).toBe(`No ledger exists for ${me}; create one with \`ledger add\``)
+      expect(err.message).toBe(`No ledger exists for ${me}; create one with \`ledger.add(amount)\``)
       expect(await nonceOf(me)).toBe(nonce)
       expect(await balanceOf(me)).toBe(balance)
     } finally {
