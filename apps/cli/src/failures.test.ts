@@ -151,6 +151,18 @@ describe("failures without a chain", () => {
     for (const f of [deposit, tasks]) expect(f.message).toMatch(/ZG_PRIVATE_KEY, pass --key-file <path> or --key/)
   }, 180_000)
 
+  it("storage and profile failures name the file, the indexer or the profile", async () => {
+    const root = `0x${"0".repeat(64)}`
+    const [missing, download, profile] = await Promise.all([
+      fails(["storage", "root", join(dir, "no-such-file")]),
+      fails(["storage", "download", root, join(dir, "out"), "--indexer", `http://127.0.0.1:${nobody}`]),
+      fails(["--profile", "nope", "ledger", "show"], { ZG_CONFIG_DIR: join(dir, "empty-config") }),
+    ])
+    expect(missing.message).toMatch(/no-such-file/)
+    expect(download.message).toContain(`127.0.0.1:${nobody}`)
+    expect(profile.message).toMatch(/No profile named "nope" \(see `profile list`\)/)
+  }, 180_000)
+
   it("a hostile RPC's escape sequences are neutralised and URL credentials never printed", async () => {
     const url = `http://alice:s3cretpw@127.0.0.1:${hostilePort}/APIKEY0123456789`
     const f = await fails(["--network", url, "ledger", "show", "--address", ADDRESS])
