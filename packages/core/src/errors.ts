@@ -50,7 +50,7 @@ export class UnknownNetwork extends Data.TaggedError("UnknownNetwork")<{ readonl
 /** The chain reports a chain id we have no contract addresses for; we never fall back silently. */
 export class UnknownChainId extends Data.TaggedError("UnknownChainId")<{ readonly chainId: bigint }> {
   override get message() {
-    return `Chain id ${this.chainId} is not a known 0G network; pass contract addresses explicitly`
+    return `Chain id ${this.chainId} is not a known 0G network; pass its contract addresses in the \`contracts\` option`
   }
 }
 
