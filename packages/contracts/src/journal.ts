@@ -15,6 +15,8 @@ export interface JournalEntry {
   /** What the operation is, e.g. "ledger.deposit:0xabc…:1000000000000000000". */
   readonly intent: string
   readonly chainId: string
+  /** Hash of block 0: tells two chains with one chain id apart (a restarted devnet), so entries never cross. */
+  readonly genesis?: string
   readonly from: string
   readonly to: string
   readonly nonce: number
@@ -76,6 +78,12 @@ export const memoryTxJournal = (): TxJournalShape => {
       }).pipe(Semaphore.withPermit(lock)),
   }
 }
+
+/** Whether an entry was made on this chain (same chain id and, when both are known, the same genesis block). */
+export const sameChain = (e: JournalEntry, from: string, chainId: bigint, genesis: string) =>
+  e.from.toLowerCase() === from.toLowerCase() &&
+  e.chainId === chainId.toString() &&
+  (e.genesis === undefined || genesis === "" || e.genesis === genesis)
 
 /** The entry that holds `hash` (original or replacement). */
 export const entryOf = (entries: ReadonlyArray<JournalEntry>, hash: string): JournalEntry | undefined => {

@@ -74,9 +74,11 @@ export interface CoreConfig {
   readonly timeoutMs: number
   readonly maxAttempts: number
   readonly pollMs: number
+  /** Hash of block 0 (cached by the engine). */
+  readonly genesis: Effect.Effect<string>
 }
 
-export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts, pollMs }: CoreConfig) => {
+export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts, pollMs, genesis }: CoreConfig) => {
   const provider = chain.provider
   const from = wallet.address
   let localSigning = true
@@ -114,9 +116,15 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
   const broadcast = (raw: string) => rpc("eth_sendRawTransaction", () => provider.broadcastTransaction(raw))
 
   /** A fresh journal entry for a transaction about to be signed. */
-  const draft = (intent: string, tx: TransactionRequest & { nonce: number; to: string }, contract?: string) => ({
+  const draft = (
+    intent: string,
+    tx: TransactionRequest & { nonce: number; to: string },
+    contract: string | undefined,
+    genesisHash: string,
+  ) => ({
     intent,
     chainId: chain.chainId.toString(),
+    ...(genesisHash === "" ? {} : { genesis: genesisHash }),
     from,
     to: tx.to,
     nonce: tx.nonce,
@@ -137,7 +145,12 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
     options: { contract?: string; extend?: JournalEntry; cancel?: boolean } = {},
   ) =>
     Effect.gen(function* () {
-      const base = options.extend ?? { ...draft(intent, tx, options.contract), id: "", hashes: [], raws: [] }
+      const base = options.extend ?? {
+        ...draft(intent, tx, options.contract, yield* genesis),
+        id: "",
+        hashes: [],
+        raws: [],
+      }
       const add = (hash: string, raw: string): JournalEntry => ({
         ...base,
         id: base.id === "" ? hash : base.id,

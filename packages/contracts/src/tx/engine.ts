@@ -19,7 +19,7 @@ import { Context, Effect, Layer } from "effect"
 import { keccak256 } from "ethers"
 import type { ContractName } from "../clients.js"
 import type { ContractRevert, TransactionReverted, TransactionTimeout } from "../errors.js"
-import { type JournalEntry, memoryTxJournal, TxJournal, type TxJournalShape } from "../journal.js"
+import { type JournalEntry, memoryTxJournal, sameChain, TxJournal, type TxJournalShape } from "../journal.js"
 import { revertFromError } from "../revert.js"
 import { type CallInfo, makeCore, type TxResult } from "./core.js"
 import {
@@ -167,7 +167,22 @@ export const makeTxEngine = (options: TxEngineOptions = {}) =>
     const pollMs =
       options.receiptPollMs ??
       Math.min(4_000, Math.max(50, (provider as { pollingInterval?: number }).pollingInterval ?? 1_000))
-    const core = makeCore({ chain, wallet, slot, journal, timeoutMs, maxAttempts, pollMs })
+    // Block 0's hash, read once on first use; "" when the node will not say (entries then match by chain id alone).
+    let genesisHash: string | undefined
+    const genesis: Effect.Effect<string> = Effect.suspend(() =>
+      genesisHash !== undefined
+        ? Effect.succeed(genesisHash)
+        : Effect.tryPromise(() => provider.getBlock(0)).pipe(
+            Effect.map((b) => b?.hash ?? ""),
+            Effect.orElseSucceed(() => ""),
+            Effect.tap((h) =>
+              Effect.sync(() => {
+                if (h !== "") genesisHash = h
+              }),
+            ),
+          ),
+    )
+    const core = makeCore({ chain, wallet, slot, journal, timeoutMs, maxAttempts, pollMs, genesis })
     const rpc = <A>(method: string, f: () => Promise<A>) =>
       Effect.tryPromise({ try: f, catch: (cause) => new RpcError({ method, cause }) })
 
@@ -212,14 +227,13 @@ export const makeTxEngine = (options: TxEngineOptions = {}) =>
     const readPending = rpc("eth_getTransactionCount", () => provider.getTransactionCount(from, "pending"))
 
     /** Unresolved entries of this intent left by an earlier run (not the ones this process is settling now). */
-    const earlierOf = (intent: string) =>
+    const earlierOf = (intent: string, g: string) =>
       Effect.map(journal.entries, (entries) =>
         entries.find(
           (e) =>
             e.resolved === undefined &&
             e.intent === intent &&
-            e.from.toLowerCase() === from.toLowerCase() &&
-            e.chainId === chain.chainId.toString() &&
+            sameChain(e, from, chain.chainId, g) &&
             !slot.inflight.has(e.id),
         ),
       )
@@ -230,7 +244,7 @@ export const makeTxEngine = (options: TxEngineOptions = {}) =>
         return eff
       }).pipe(Effect.ensuring(Effect.sync(() => slot.inflight.delete(id))))
 
-    const replace = makeReplace({ core, chain, from, journal, bumpPercent, maximum, networkFees, tracked })
+    const replace = makeReplace({ core, chain, from, journal, bumpPercent, maximum, networkFees, tracked, genesis })
 
     /** Settles the earlier transaction of this intent; still pending after the wait → `PendingIntentExists`. */
     const resume = (earlier: JournalEntry, call: CallInfo) =>
@@ -248,7 +262,7 @@ export const makeTxEngine = (options: TxEngineOptions = {}) =>
       const value = req.value ?? 0n
       const intent = req.intent ?? defaultIntent(req)
       const call: CallInfo = { to: req.to, data: req.data, value, contract: req.contract }
-      const earlier = yield* earlierOf(intent)
+      const earlier = yield* earlierOf(intent, yield* genesis)
       if (earlier !== undefined) return yield* resume(earlier, call)
 
       const gasLimit = req.gasLimit ?? withHeadroom(yield* estimateGas(req), headroom)

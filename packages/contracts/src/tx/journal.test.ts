@@ -8,9 +8,10 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { ConnectionOptions } from "@0g-compute/core"
 import { Effect, Redacted } from "effect"
-import { toQuantity } from "ethers"
+import { keccak256, Transaction, toQuantity, Wallet } from "ethers"
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { type RpcFaultProxy, startRpcFaultProxy } from "../../../devnet/src/faults/index.js"
+import { ledgerManager } from "../clients.js"
 import type { TransactionTimeout } from "../errors.js"
 import type { JournalEntry } from "../journal.js"
 import { LedgerClient } from "../ledger/facade.js"
@@ -69,6 +70,7 @@ describe("journal re-run after a crash", () => {
     await crashed.dispose() // the process is gone; only the file remains
     const open = (await entriesIn(path)).filter((e) => e.resolved === undefined)
     expect(open).toMatchObject([{ id: lost.hash, intent: `ledger.deposit:${me}:${E(1)}`, hashes: [lost.hash] }])
+    expect(open[0]?.genesis).toBe((await devnet.provider.getBlock(0))?.hash)
     expect((await stat(path)).mode & 0o777).toBe(0o600)
 
     const rerun = stackVia(proxy.url, 20, { receiptTimeoutMs: 300, journal: fileTxJournal(path) })
@@ -114,6 +116,45 @@ describe("journal re-run after a crash", () => {
       expect(await conservationGap(devnet, me, mark)).toBe(0n)
     } finally {
       await rerun.dispose()
+    }
+  })
+
+  it("an entry from another chain with the same chain id (a restarted devnet) is never resumed or rebroadcast", async () => {
+    const path = join(dir, "other-chain.json")
+    const { me, mark, ledger } = await withLedger(26, path)
+    // A deposit signed for "another devnet": same chain id, same nonce, never sent; its journal entry left open.
+    const wallet = new Wallet(devAccount(26).privateKey, devnet.provider)
+    const nonce = await devnet.provider.getTransactionCount(me, "pending")
+    const data = ledgerManager(devnet.addrs.ledger, devnet.provider).interface.encodeFunctionData("depositFund")
+    const stale = await wallet.signTransaction(
+      await wallet.populateTransaction({ to: devnet.addrs.ledger, data, value: E(1), nonce }),
+    )
+    const staleHash = Transaction.from(stale).hash as string
+    await Effect.runPromise(
+      fileTxJournal(path).put({
+        id: staleHash,
+        intent: `ledger.deposit:${me}:${E(1)}`,
+        chainId: "31337",
+        genesis: `0x${"11".repeat(32)}`,
+        from: me,
+        to: devnet.addrs.ledger,
+        nonce,
+        value: E(1).toString(),
+        dataDigest: keccak256(data),
+        hashes: [staleHash],
+        raws: [stale],
+        createdAt: new Date().toISOString(),
+      }),
+    )
+    const rt = stackVia(proxy.url, 26, { journal: fileTxJournal(path) })
+    try {
+      const r = await rt.run(deposit(E(1)))
+      expect(r.resumed).toBeUndefined()
+      expect(proxy.rawTransactions()).not.toContain(stale)
+      expect(await ledgerTotal(me)).toBe(ledger + E(1))
+      expect((await minedSince(devnet, me, mark.block)).hashes).toEqual([r.hash])
+    } finally {
+      await rt.dispose()
     }
   })
 

@@ -6,7 +6,7 @@
 import type { ChainShape, RpcError } from "@0g-compute/core"
 import { Effect } from "effect"
 import { keccak256, Transaction, type TransactionRequest, type TransactionResponse } from "ethers"
-import { entryOf, type JournalEntry, type TxJournalShape } from "../journal.js"
+import { entryOf, type JournalEntry, sameChain, type TxJournalShape } from "../journal.js"
 import { type EngineCore, rejectedError, type TxResult } from "./core.js"
 import {
   GasPriceAboveMax,
@@ -49,6 +49,7 @@ export interface ReplaceDeps {
   readonly maximum: bigint | undefined
   readonly networkFees: Effect.Effect<Fees, RpcError>
   readonly tracked: <A, E, R>(id: string, eff: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  readonly genesis: Effect.Effect<string>
 }
 
 const lower = (s: string) => s.toLowerCase()
@@ -78,23 +79,29 @@ export const makeReplace = ({
   maximum,
   networkFees,
   tracked,
+  genesis,
 }: ReplaceDeps) => {
   const provider = chain.provider
-  const mine = (e: JournalEntry) => lower(e.from) === lower(from) && e.chainId === chain.chainId.toString()
+  const ours = Effect.gen(function* () {
+    const g = yield* genesis
+    return (yield* journal.entries).filter((e) => sameChain(e, from, chain.chainId, g))
+  })
 
   /** The journal entry of `hash`, or one made from the node's copy of a transaction the journal never saw. */
   const locate = (hash: string) =>
     Effect.gen(function* () {
-      const known = entryOf((yield* journal.entries).filter(mine), hash)
+      const known = entryOf(yield* ours, hash)
       if (known !== undefined) return known
       const tx = yield* core.rpc("eth_getTransactionByHash", () => provider.getTransaction(hash))
       if (tx === null) return yield* new TransactionNotFound({ hash })
       if (lower(tx.from) !== lower(from)) return yield* new NotOwnTransaction({ hash, from: tx.from, address: from })
       const raw = serializedOf(tx)
+      const g = yield* genesis
       const entry: JournalEntry = {
         id: tx.hash,
         intent: `tx:${tx.hash}`,
         chainId: chain.chainId.toString(),
+        ...(g === "" ? {} : { genesis: g }),
         from,
         to: tx.to ?? from,
         nonce: tx.nonce,
@@ -186,7 +193,7 @@ export const makeReplace = ({
     replaceWith(hash, true, Math.max(10, options.bumpPercent ?? bumpPercent)).pipe(Effect.withSpan("TxEngine.cancel"))
 
   const pending = Effect.gen(function* () {
-    const open = (yield* journal.entries).filter((e) => mine(e) && e.resolved === undefined)
+    const open = (yield* ours).filter((e) => e.resolved === undefined)
     const out: PendingIntent[] = []
     for (const e of open) {
       const status = yield* core.statusOf(e.hashes, e.nonce)
