@@ -103,6 +103,20 @@ export class UnknownModel extends Data.TaggedError("UnknownModel")<{
   }
 }
 
+/**
+ * The provider's fee terms for this model are unknown: it is not in the broker's SCRIPT_MAP table and the provider
+ * publishes none. The real broker fails such a task in setup ("model configuration not found in SCRIPT_MAP"); pass
+ * `feeTerms` explicitly to go ahead anyway.
+ */
+export class ModelFeeUnknown extends Data.TaggedError("ModelFeeUnknown")<{
+  readonly model: string
+  readonly hash: string
+}> {
+  override get message() {
+    return `No price coefficient or storage fee is known for model ${this.model} (${short(this.hash)}); the provider would refuse it in setup — pass feeTerms to override`
+  }
+}
+
 /** The dataset file does not exist or is empty, or the provider does not have the dataset a task names. */
 export class DatasetNotFound extends Data.TaggedError("DatasetNotFound")<{
   readonly dataset: string

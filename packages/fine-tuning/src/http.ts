@@ -14,7 +14,7 @@ import {
   type ProviderLimits,
   providerErrorDetail,
 } from "@0g-compute/core"
-import { Effect, Schema } from "effect"
+import { Effect, Schema, SchemaGetter } from "effect"
 import { MalformedProviderResponse, ProviderHttpError, ProviderUnreachable } from "./errors.js"
 
 /** Deadlines and body ceilings per kind of provider call. */
@@ -158,12 +158,26 @@ export const TaskJson = Schema.Struct({
   wait: Schema.optionalKey(Schema.Boolean),
 })
 
+/** The broker's `TrainingDataType` marshals as an integer (0 text, 1 image); older builds sent the name. */
+const DATA_TYPES: Readonly<Record<number, string>> = { 0: "text", 1: "image" }
+const DataType = Schema.Union([Schema.String, Schema.Number]).pipe(
+  Schema.decodeTo(Schema.String, {
+    decode: SchemaGetter.transform((v: string | number) =>
+      typeof v === "number" ? (DATA_TYPES[v] ?? `type ${v}`) : v,
+    ),
+    encode: SchemaGetter.transform((s: string) => s),
+  }),
+)
+
+/** One entry of `/v1/model` (the broker's `config.CustomizedModel`); fee terms are read leniently (see fees.ts). */
 export const ModelJson = Schema.Struct({
   name: Schema.String,
   hash: Schema.String,
   description: Schema.optionalKey(Schema.String),
   tokenizer: Schema.optionalKey(Schema.String),
-  dataType: Schema.optionalKey(Schema.String),
+  dataType: Schema.optionalKey(DataType),
+  priceCoefficient: Schema.optionalKey(Schema.Unknown),
+  storageFee: Schema.optionalKey(Schema.Unknown),
 })
 
 export const CreatedJson = Schema.Struct({ id: Schema.String })

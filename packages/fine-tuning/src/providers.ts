@@ -4,6 +4,7 @@
  */
 import { Effect, Schema } from "effect"
 import { InsufficientFunds } from "./errors.js"
+import { type FineTuningFeeTerms, publishedFeeTerms } from "./fees.js"
 import { ModelJson, type ProviderEndpoint, readJson, send } from "./http.js"
 import { FineTuning, getAllServiceRecords, getServiceRecord, type ServiceRecord } from "./service.js"
 import { type ModelInfo, PREDEFINED_MODELS } from "./training.js"
@@ -49,6 +50,8 @@ export const endpoint = (provider: string) =>
     return { service: s, ep: { provider: s.provider, url: s.url, fetch: ft.options.fetch } as ProviderEndpoint }
   })
 
+const withFeeTerms = (feeTerms: FineTuningFeeTerms | undefined) => (feeTerms === undefined ? {} : { feeTerms })
+
 /** Predefined models of the connected network (the mainnet table on unknown chains, like the official SDK). */
 export const predefinedModels = Effect.gen(function* () {
   const ft = yield* FineTuning
@@ -71,6 +74,7 @@ export const listModels = (provider?: string) =>
       ...(m.description === undefined ? {} : { description: m.description }),
       ...(m.tokenizer === undefined ? {} : { tokenizer: m.tokenizer }),
       ...(m.dataType === undefined ? {} : { dataType: m.dataType }),
+      ...withFeeTerms(publishedFeeTerms(m)),
     }))
     return [...predefined, ...own]
   })

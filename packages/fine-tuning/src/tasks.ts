@@ -28,6 +28,7 @@ import {
   UnfinishedTask,
   UnknownModel,
 } from "./errors.js"
+import { type FineTuningFeeTerms, type TaskFee, taskFee } from "./fees.js"
 import {
   CreatedJson,
   DatasetUploadJson,
@@ -43,7 +44,7 @@ import {
 } from "./http.js"
 import { endpoint, fundSubAccount, listModels } from "./providers.js"
 import { FineTuning, getAccountRecord } from "./service.js"
-import { estimateFee, parseTrainingConfig, resolveModel } from "./training.js"
+import { parseTrainingConfig, resolveModel } from "./training.js"
 
 const userPath = (ft: FineTuning["Service"]) => `/user/${ft.wallet.address}`
 
@@ -84,6 +85,10 @@ export interface CreateTaskOptions {
   readonly trainingParams: string | Readonly<Record<string, unknown>>
   /** Token count for the fee estimate (see `estimateTokens`); 0 when unknown. */
   readonly tokens?: number
+  /** Price coefficient and storage fee to use instead of the provider's published terms or the table. */
+  readonly feeTerms?: FineTuningFeeTerms
+  /** Called with the fee before anything is funded or signed (the CLI prints it). */
+  readonly onFee?: (fee: TaskFee) => void
   /** "auto" (default) tops the sub-account up to the estimated fee from the ledger; "never" only checks. */
   readonly funding?: "auto" | "never"
   /** "fail" (default): a busy provider is `ProviderBusy`; "wait": queue behind other users' tasks. */
@@ -96,8 +101,9 @@ export interface CreatedTask {
   readonly modelHash: string
   readonly datasetHash: string
   readonly nonce: bigint
-  /** tokens × pricePerToken × epochs; the provider computes the charged fee itself. */
+  /** `fee.total`: the broker's formula over our token estimate; the provider computes the charged fee itself. */
   readonly estimatedFee: bigint
+  readonly fee: TaskFee
 }
 
 /** Refines a create-task rejection into the error its message describes. */
@@ -133,7 +139,15 @@ export const createTask = (options: CreateTaskOptions) =>
         : new PreviousDeliverableUnacknowledged({ provider, taskId: latest.id })
     }
 
-    const fee = estimateFee(options.tokens ?? 0, service.pricePerToken, config.params.num_train_epochs)
+    const quoted = yield* taskFee(
+      model,
+      options.tokens ?? 0,
+      service.pricePerToken,
+      config.params.num_train_epochs,
+      options.feeTerms,
+    )
+    options.onFee?.(quoted)
+    const fee = quoted.total
     const spendable = Option.isSome(account) ? account.value.balance - account.value.pendingRefund : 0n
     if (Option.isNone(account) || spendable < fee) {
       if (options.funding === "never") {
@@ -175,6 +189,7 @@ export const createTask = (options: CreateTaskOptions) =>
       datasetHash: options.datasetHash,
       nonce,
       estimatedFee: fee,
+      fee: quoted,
     } satisfies CreatedTask
   })
 
@@ -248,6 +263,36 @@ export interface WatchOptions {
 }
 
 /**
+ * The broker's setup shortfall when it is a task log's last failure ("setup failed: …" from the broker, "task
+ * failed: …" from the devnet; setup may be retried, so earlier attempts do not count): "insufficient account balance
+ * after pending refund: required X, available Y" (older builds: "expected X, got Y").
+ */
+export const shortfall = (log: string): { readonly required: bigint; readonly available: bigint } | undefined => {
+  const lastFailure =
+    log
+      .split("\n")
+      .filter((l) => /\b(?:setup|task) failed: /.test(l))
+      .at(-1) ?? ""
+  const m =
+    /insufficient account balance after pending refund: (?:required|expected) (\d+), (?:available|got) (-?\d+)/.exec(
+      lastFailure,
+    )
+  return m === null ? undefined : { required: BigInt(m[1] ?? "0"), available: BigInt(m[2] ?? "0") }
+}
+
+/** The fee a task would cost (the same lookup as `createTask`), without funding, signing or creating anything. */
+export const quoteTaskFee = (
+  options: Pick<CreateTaskOptions, "provider" | "model" | "trainingParams" | "tokens" | "feeTerms">,
+) =>
+  Effect.gen(function* () {
+    const config = yield* parseTrainingConfig(options.trainingParams)
+    const { service } = yield* endpoint(options.provider)
+    const model = yield* resolveModel(options.model, yield* listModels(service.provider))
+    const epochs = config.params.num_train_epochs
+    return yield* taskFee(model, options.tokens ?? 0, service.pricePerToken, epochs, options.feeTerms)
+  })
+
+/**
  * The failure of a Failed task, from its log: a dataset the provider could not fetch is `DatasetNotFound`, a fee the
  * sub-account could not cover is `InsufficientFunds`, anything else `TaskFailed` with the last log lines.
  */
@@ -261,14 +306,13 @@ const taskFailed = (ep: ProviderEndpoint, user: string, task: Task) =>
       if (/dataset .* not found/i.test(last)) {
         return Effect.fail(new DatasetNotFound({ dataset: task.datasetHash, reason: "the provider cannot fetch it" }))
       }
-      const funds = /insufficient balance: fee (\d+), available (-?\d+)/.exec(last)
-      if (funds !== null) {
+      const funds = shortfall(log)
+      if (funds !== undefined) {
         return Effect.fail(
           new InsufficientFunds({
             provider: ep.provider,
-            required: BigInt(funds[1] ?? "0"),
-            available: BigInt(funds[2] ?? "0"),
-            detail: `task ${task.id} failed in setup`,
+            ...funds,
+            detail: `task ${task.id} failed in the provider's setup check (balance − pendingRefund)`,
           }),
         )
       }

@@ -62,10 +62,11 @@ describe("models and fees", () => {
     })
   })
 
-  it("estimates tokens as words and the fee as tokens × price × epochs", () => {
+  it("estimates tokens as words and the fee as tokens × price × epochs × coefficient + storage fee", () => {
     expect(estimateTokens(new TextEncoder().encode('{"text": "a b c"}\n{"text": "d"}\n'))).toBe(6)
     expect(estimateTokens(new Uint8Array())).toBe(0)
-    expect(estimateFee(6, 1_000_000_000n, 3)).toBe(18_000_000_000n)
+    expect(estimateFee(6, 1_000_000_000n, 3, { priceCoefficient: 1n, storageFee: 0n })).toBe(18_000_000_000n)
+    expect(estimateFee(6, 1_000_000_000n, 3, { priceCoefficient: 8n, storageFee: 5n })).toBe(144_000_000_005n)
   })
 
   it("grades the time left before the penalty deadline", () => {

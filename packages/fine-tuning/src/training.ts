@@ -2,7 +2,7 @@
  * Training inputs: the strict `trainingParams` schema (fine-tuning-protocol.md §3.3), model resolution (§10) and
  * the fee estimate (§4). Validation happens here, before anything is signed or funded.
  */
-import type { NetworkName } from "@0g-compute/core"
+import { type FineTuningFeeTerms, fineTuningFee, type NetworkName } from "@0g-compute/core"
 import { Effect } from "effect"
 import { MalformedTrainingConfig, UnknownModel } from "./errors.js"
 
@@ -100,7 +100,10 @@ export interface ModelInfo {
   readonly source: "predefined" | "provider"
   readonly description?: string
   readonly tokenizer?: string
+  /** "text" or "image" (the broker sends an integer, 0 or 1; older builds the name). */
   readonly dataType?: string
+  /** Fee terms the provider publishes for this model, when it does (the broker's list does not, so far). */
+  readonly feeTerms?: FineTuningFeeTerms
 }
 
 const QWEN_05B = "0xb4f76a886b8655c92bb021922d60b5e4d9271a5c9da98b6cb10937a06c2c75a7"
@@ -149,6 +152,9 @@ export const estimateTokens = (dataset: Uint8Array): number => {
   return text === "" ? 0 : text.split(/\s+/).length
 }
 
-/** tokens × pricePerToken × epochs (neuron). */
-export const estimateFee = (tokens: number, pricePerToken: bigint, epochs: number): bigint =>
-  BigInt(tokens) * pricePerToken * BigInt(epochs)
+/**
+ * The provider's fee in neuron, exactly as the broker computes it in setup (see `fees.ts`):
+ * tokens × pricePerToken × epochs × priceCoefficient + storageFee.
+ */
+export const estimateFee = (tokens: number, pricePerToken: bigint, epochs: number, terms: FineTuningFeeTerms): bigint =>
+  fineTuningFee(tokens, pricePerToken, epochs, terms)

@@ -85,6 +85,7 @@ describe("emulated fine-tuning provider", () => {
     expect(models.map((m: { name: string }) => m.name)).toEqual(["mock-model"])
     expect((await api("/model/nope")).status).toBe(404)
     expect(await (await api("/model/mock-model")).json()).toMatchObject({ name: "mock-model", hash: MOCK_MODEL })
+    expect(models[0].dataType).toBe(0) // the broker's TrainingDataType is an int in JSON (0 text, 1 image)
     const desc = await api("/model/desc/mock-model")
     expect(desc.headers.get("content-disposition")).toBe('attachment; filename="mock-model.zip"')
     expect(new Uint8Array(await desc.arrayBuffer()).subarray(0, 2)).toEqual(new Uint8Array([0x50, 0x4b]))
@@ -138,7 +139,8 @@ describe("emulated fine-tuning provider", () => {
     expect(delivered.history).toEqual(["Init", "SettingUp", "SetUp", "Training", "Trained", "Delivering", "Delivered"])
     const task = await (await api(`/user/${address}/task/${id}`)).json()
     expect(task).toMatchObject({ id, progress: "Delivered", userAddress: address, modelType: 1, deliverIndex: 0 })
-    expect(task.fee).toBe(String(BigInt(countTokens(DATASET) * 2) * 1_000_000_000n))
+    // The broker's formula with mock-model's terms: tokens × price × epochs × 1 + 0.01 0G.
+    expect(task.fee).toBe(String(BigInt(countTokens(DATASET) * 2) * 1_000_000_000n + 10_000_000_000_000_000n))
     const log = await (await api(`/user/${address}/task/${id}/log`)).text()
     expect(log.split("\n")[0]).toMatch(/^\[\d{4}-\d\d-\d\dT[\d:]+Z\] creating task\.\.\.\.$/)
     expect(await (await api("/task/pending")).text()).toBe("0")

@@ -39,7 +39,7 @@ const modelJson = (m: EmulatedModel) => ({
   name: m.name,
   hash: m.hash,
   image: m.image,
-  dataType: m.dataType,
+  dataType: m.dataType === "image" ? 1 : 0, // the broker's TrainingDataType marshals as an integer
   trainingScript: m.trainingScript,
   description: m.description,
   tokenizer: m.tokenizer,

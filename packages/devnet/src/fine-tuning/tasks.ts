@@ -10,7 +10,7 @@
 import { EventEmitter } from "node:events"
 import { join } from "node:path"
 import { revertFromError } from "@0g-compute/contracts"
-import { FINE_TUNING_PROGRESS, type FineTuningProgress } from "@0g-compute/core"
+import { FINE_TUNING_PROGRESS, type FineTuningProgress, fineTuningFee, fineTuningFeeTerms } from "@0g-compute/core"
 import { createTaskPreimage, recoverFineTuningSigner, toHex, wrapSecret } from "@0g-compute/crypto"
 import { Effect, type Redacted } from "effect"
 import type { ProviderChain, SettlementOutcome } from "./chain.js"
@@ -271,7 +271,11 @@ export class TaskEngine extends EventEmitter {
   private async walk(t: TaskRecord) {
     try {
       await this.step(t, "SettingUp")
-      const dataset = await this.setup(t)
+      const dataset = await this.setup(t).catch((e: unknown) => {
+        // The broker writes its setup error to the task's progress.log this way (HandleExecuteFailure).
+        if (e instanceof StepFailed) this.note(t, `setup failed: ${e.message}`)
+        throw e
+      })
       await this.step(t, "SetUp")
       await this.step(t, "Training")
       t.zip = trainNgramModel(dataset, t.params, t.model.name).zip
@@ -307,17 +311,22 @@ export class TaskEngine extends EventEmitter {
     t.publicKey = signer.success.publicKey
     const tokens = countTokens(dataset)
     const service = await this.chain.service()
-    const fee = BigInt(tokens) * service.pricePerToken * BigInt(t.params.num_train_epochs)
+    // The broker's Setup.verify: the per-model terms of its SCRIPT_MAP (shared table in core), checked before the
+    // acknowledgements, with its own wording for a shortfall.
+    const terms = fineTuningFeeTerms(t.preTrainedModelHash)
+    if (terms === undefined) throw new StepFailed("model configuration not found in SCRIPT_MAP")
+    const fee = fineTuningFee(tokens, service.pricePerToken, t.params.num_train_epochs, terms)
     const account = await this.chain.account(t.userAddress).catch(() => {
       throw new StepFailed("no fine-tuning sub-account for this user")
     })
+    const available = account.balance - account.pendingRefund
+    if (available < fee) {
+      throw new StepFailed(`insufficient account balance after pending refund: required ${fee}, available ${available}`)
+    }
+    if (BigInt(t.nonce) <= account.nonce) throw new StepFailed(`nonce ${t.nonce} is not above ${account.nonce}`)
     if (!account.acknowledged || !service.teeSignerAcknowledged) {
       throw new StepFailed("the TEE signer is not acknowledged (by the user or the owner)")
     }
-    if (account.balance - account.pendingRefund < fee) {
-      throw new StepFailed(`insufficient balance: fee ${fee}, available ${account.balance - account.pendingRefund}`)
-    }
-    if (BigInt(t.nonce) <= account.nonce) throw new StepFailed(`nonce ${t.nonce} is not above ${account.nonce}`)
     t.fee = fee
     this.note(t, `dataset ${t.datasetHash}: ${tokens} tokens, fee ${fee}`)
     return dataset
