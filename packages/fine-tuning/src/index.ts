@@ -7,6 +7,7 @@
 export * from "./attestation.js"
 export * from "./deliverables.js"
 export * from "./errors.js"
+export * from "./fees.js"
 export {
   errorDetail,
   type ProviderEndpoint,

@@ -32,6 +32,7 @@ import {
   getTask,
   getTaskLog,
   listTasks,
+  quoteTaskFee,
   type WatchOptions,
   waitForTask,
   watchTask,
@@ -104,6 +105,8 @@ export const createFineTuningClient = async (options: FineTuningClientOptions) =
       uploadDataset: (provider: string, path: string, o: UploadDatasetOptions = {}) =>
         run(uploadDataset(provider, path, o)),
       createTask: (o: CreateTaskOptions) => run(createTask(o)),
+      /** The fee `createTask` would fund (the broker's formula), without funding or creating anything. */
+      quoteTaskFee: (o: Parameters<typeof quoteTaskFee>[0]) => run(quoteTaskFee(o)),
       listTasks: (provider: string) => run(listTasks(provider)),
       getTask: (provider: string, taskId: string) => run(getTask(provider, taskId)),
       getLog: (provider: string, taskId: string) => run(getTaskLog(provider, taskId)),

@@ -10,6 +10,7 @@ import { keccak256Chunks } from "@0g-compute/crypto"
 import { Effect, type Redacted } from "effect"
 import { waitForSecret } from "../deliverables.js"
 import { LocalFileError, PipelineStateMismatch } from "../errors.js"
+import type { TaskFee } from "../fees.js"
 import type { Task } from "../http.js"
 import { createTask, listTasks, uploadDatasetBytes, waitForTask } from "../tasks.js"
 import { estimateTokens } from "../training.js"
@@ -33,6 +34,8 @@ export interface PipelineOptions {
 export type PipelineEvent =
   | { readonly stage: "resumed"; readonly state: PipelineState }
   | { readonly stage: "uploaded"; readonly datasetHash: string }
+  /** The provider's fee for the task, reported before it is funded and created. */
+  | { readonly stage: "fee"; readonly fee: TaskFee }
   | { readonly stage: "created"; readonly taskId: string; readonly adopted: boolean }
   | { readonly stage: "progress"; readonly taskId: string; readonly task: Task }
   | { readonly stage: "acknowledged"; readonly taskId: string; readonly encryptedPath: string }
@@ -139,6 +142,7 @@ export const runPipeline = (options: PipelineOptions) =>
           trainingParams: options.trainingParams,
           tokens: estimateTokens(dataset),
           queue: options.queue ?? "fail",
+          onFee: (fee) => emit({ stage: "fee", fee }),
         })).taskId
       taskId = id
       yield* save({ taskId })

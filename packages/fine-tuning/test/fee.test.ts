@@ -1,0 +1,100 @@
+/**
+ * The fee against the emulated provider, which charges like the broker (setup.go Setup.verify with the shared
+ * per-model table): the fee is reported before anything is funded, the sub-account covers it, and a task the provider
+ * finds under-funded fails with the broker's wording, surfaced as `InsufficientFunds` with its amounts.
+ */
+
+import { LedgerClient } from "@0g-compute/contracts"
+import { fineTuningFee, fineTuningFeeTerms } from "@0g-compute/core"
+import { countTokens } from "@0g-compute/devnet/fine-tuning"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { TaskFee } from "../src/fees.js"
+import { DATASET, failure, type Harness, PARAMS, startHarness } from "./harness.js"
+
+const GWEI = 1_000_000_000n
+
+describe("fine-tuning fee", () => {
+  let h: Harness
+  let provider: string
+
+  beforeAll(async () => {
+    h = await startHarness()
+    provider = h.ft.address
+  })
+  afterAll(() => h?.stop())
+
+  it("the provider's model list (dataType an integer, as the broker sends it) decodes", async () => {
+    const user = await h.user()
+    const raw = await (await fetch(`${h.ft.url}/v1/model`)).json()
+    expect(raw[0]).toMatchObject({ name: "mock-model", dataType: 0 })
+    const models = await user.client.listModels(provider)
+    expect(models.find((m) => m.source === "provider")).toMatchObject({ name: "mock-model", dataType: "text" })
+  })
+
+  it("reports the broker's fee before funding, funds it, and the provider charges exactly that", async () => {
+    const user = await h.user()
+    await user.client.acknowledgeProvider(provider, { allowDevnet: true })
+    const { datasetHash, tokens } = await user.client.uploadDataset(provider, await h.datasetFile("fee.jsonl"))
+    const quoted = await user.client.quoteTaskFee({ provider, model: "mock-model", trainingParams: PARAMS, tokens })
+    // What the provider holds for this user at the moment the fee is reported: nothing yet.
+    const tasksOfUser = () => h.ft.tasks().filter((t) => t.json.userAddress === user.wallet.address).length
+    const seen: Array<{ fee: TaskFee; tasks: number }> = []
+    const created = await user.client.createTask({
+      provider,
+      model: "mock-model",
+      datasetHash,
+      trainingParams: PARAMS,
+      tokens,
+      onFee: (fee) => seen.push({ fee, tasks: tasksOfUser() }),
+    })
+    expect(tasksOfUser()).toBe(1)
+    const terms = fineTuningFeeTerms(created.modelHash)
+    expect(terms).toMatchObject({ priceCoefficient: 1n, storageFee: 10_000_000_000_000_000n })
+    const expected = fineTuningFee(
+      tokens,
+      GWEI,
+      PARAMS.num_train_epochs,
+      terms ?? { priceCoefficient: 0n, storageFee: 0n },
+    )
+    expect(seen).toEqual([{ fee: quoted, tasks: 0 }])
+    expect(quoted).toMatchObject({ tokens, pricePerToken: GWEI, epochs: 2, total: expected, termsFrom: "table" })
+    expect(created.estimatedFee).toBe(expected)
+    await user.client.watch(provider, created.taskId, { until: "SetUp" })
+    expect((await user.client.getTask(provider, created.taskId)).fee).toBe(expected)
+  })
+
+  it("an under-funded task fails in setup with the broker's message; the client surfaces InsufficientFunds", async () => {
+    const user = await h.user()
+    await user.client.acknowledgeProvider(provider, { allowDevnet: true }) // creates the sub-account with 1 0G
+    const ledger = await LedgerClient.connect({
+      privateKey: user.key,
+      rpcUrl: h.devnet.rpcUrl,
+      contracts: h.devnet.addresses,
+    })
+    await ledger.retrieve("fine-tuning", [provider]) // all of it pending refund: 0 spendable
+    await ledger.close()
+    const { datasetHash } = await user.client.uploadDataset(provider, await h.datasetFile("short.jsonl"))
+    // An estimate of 1 token (a tokenizer counting fewer tokens than the provider's) funds too little.
+    const created = await user.client.createTask({
+      provider,
+      model: "mock-model",
+      datasetHash,
+      trainingParams: PARAMS,
+      tokens: 1,
+    })
+    const terms = { priceCoefficient: 1n, storageFee: 10_000_000_000_000_000n }
+    const charged = fineTuningFee(countTokens(new TextEncoder().encode(DATASET)), GWEI, 2, terms)
+    expect(created.estimatedFee).toBe(fineTuningFee(1, GWEI, 2, terms))
+    const e = await failure(user.client.watch(provider, created.taskId))
+    expect(e).toMatchObject({
+      _tag: "InsufficientFunds",
+      provider,
+      required: charged,
+      available: created.estimatedFee,
+    })
+    const log = await user.client.getLog(provider, created.taskId)
+    expect(log).toContain(
+      `insufficient account balance after pending refund: required ${charged}, available ${created.estimatedFee}`,
+    )
+  })
+})
