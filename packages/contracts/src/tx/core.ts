@@ -142,7 +142,7 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
   const submit = (
     intent: string,
     tx: TransactionRequest & { nonce: number; to: string },
-    options: { contract?: string; extend?: JournalEntry; cancel?: boolean } = {},
+    options: { contract?: string; extend?: JournalEntry; cancel?: boolean; owned?: Set<string> } = {},
   ) =>
     Effect.gen(function* () {
       const base = options.extend ?? {
@@ -166,6 +166,9 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
         if (signed._tag === "Success") {
           const entry = add(Transaction.from(signed.success).hash ?? keccak256(signed.success), signed.success)
           yield* put(entry)
+          // From now on this process settles it: a concurrent identical intent is a second intent, not a re-run.
+          slot.inflight.add(entry.id)
+          options.owned?.add(entry.id)
           yield* deliver(entry, signed.success, options.extend !== undefined)
           return entry
         }

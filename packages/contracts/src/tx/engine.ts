@@ -258,7 +258,7 @@ export const makeTxEngine = (options: TxEngineOptions = {}) =>
         ),
       )
 
-    const send = Effect.fn("TxEngine.send")(function* (req: TxRequest) {
+    const sendOwning = Effect.fn("TxEngine.send")(function* (req: TxRequest, owned: Set<string>) {
       const value = req.value ?? 0n
       const intent = req.intent ?? defaultIntent(req)
       const call: CallInfo = { to: req.to, data: req.data, value, contract: req.contract }
@@ -288,7 +288,7 @@ export const makeTxEngine = (options: TxEngineOptions = {}) =>
                   ? { type: 2, maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas }
                   : { type: 0, gasPrice: fees.gasPrice }),
               },
-              req.contract === undefined ? {} : { contract: req.contract },
+              req.contract === undefined ? { owned } : { contract: req.contract, owned },
             ),
           ),
         )
@@ -329,6 +329,19 @@ export const makeTxEngine = (options: TxEngineOptions = {}) =>
         return yield* new RpcError({ method: "eth_sendRawTransaction", cause: failure.cause })
       }
     })
+
+    /** Entries this send recorded are "in flight" until it ends, whatever the outcome. */
+    const send = (req: TxRequest) =>
+      Effect.suspend(() => {
+        const owned = new Set<string>()
+        return sendOwning(req, owned).pipe(
+          Effect.ensuring(
+            Effect.sync(() => {
+              for (const id of owned) slot.inflight.delete(id)
+            }),
+          ),
+        )
+      })
 
     return TxEngine.of({
       address: from,

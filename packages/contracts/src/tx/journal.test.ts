@@ -158,6 +158,21 @@ describe("journal re-run after a crash", () => {
     }
   })
 
+  it("two identical deposits at once in one process are two payments: only re-runs are settled from the journal", async () => {
+    const path = join(dir, "concurrent.json")
+    const { me, mark, ledger } = await withLedger(27, path)
+    const rt = stackVia(proxy.url, 27, { journal: fileTxJournal(path) })
+    try {
+      const [a, b] = await rt.run(Effect.all([deposit(E(1)), deposit(E(1))], { concurrency: "unbounded" }))
+      expect(a?.hash).not.toBe(b?.hash)
+      expect([a?.resumed, b?.resumed]).toEqual([undefined, undefined])
+      expect(await ledgerTotal(me)).toBe(ledger + E(2))
+      expect(await conservationGap(devnet, me, mark)).toBe(0n)
+    } finally {
+      await rt.dispose()
+    }
+  })
+
   it("pending() lists unresolved intents with what the chain says", async () => {
     const path = join(dir, "list.json")
     const { me } = await withLedger(22, path)

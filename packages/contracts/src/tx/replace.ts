@@ -175,16 +175,19 @@ export const makeReplace = ({
             chainId: chain.chainId,
             ...feeFields,
           }
-      const updated = yield* core
-        .submit(entry.intent, tx, {
-          extend: entry,
-          cancel,
-          ...(entry.contract === undefined ? {} : { contract: entry.contract }),
-        })
-        .pipe(Effect.catchTag("Rejected", (r) => Effect.fail(rejectedError(r))))
-      const replacement = last(updated.hashes)
-      const result = yield* tracked(updated.id, core.settle(updated, undefined))
-      return { ...result, replacement, replaced: lower(result.hash) === lower(replacement) } satisfies ReplaceResult
+      const replaceAndSettle = Effect.gen(function* () {
+        const updated = yield* core
+          .submit(entry.intent, tx, {
+            extend: entry,
+            cancel,
+            ...(entry.contract === undefined ? {} : { contract: entry.contract }),
+          })
+          .pipe(Effect.catchTag("Rejected", (r) => Effect.fail(rejectedError(r))))
+        const replacement = last(updated.hashes)
+        const result = yield* core.settle(updated, undefined)
+        return { ...result, replacement, replaced: lower(result.hash) === lower(replacement) } satisfies ReplaceResult
+      })
+      return yield* tracked(entry.id, replaceAndSettle)
     })
 
   const speedUp = (hash: string, options: { readonly bumpPercent?: number } = {}) =>
