@@ -72,6 +72,18 @@ export const modelAckText = (r: {
 export const decryptText = (r: { taskId: string; path: string; bytes: number | bigint; chunkCount: number }) =>
   `task ${r.taskId}: decrypted and verified ${r.bytes} bytes (${r.chunkCount} chunks) → ${r.path}`
 
+/** The provider's fee, shown before the task is funded and created (the broker's formula, term by term). */
+export const feeText = (f: {
+  total: bigint
+  tokens: number
+  pricePerToken: bigint
+  epochs: number
+  priceCoefficient: bigint
+  storageFee: bigint
+  termsFrom: string
+}) =>
+  `fee ${zg(f.total)} = ${f.tokens} tokens × ${zg(f.pricePerToken)} × ${f.epochs} epoch(s) × ${f.priceCoefficient} + storage ${zg(f.storageFee)} (terms: ${f.termsFrom})`
+
 export const runText = (r: { taskId: string; datasetHash: string; encryptedPath: string; modelPath: string }) =>
   keyValues([
     ["task", r.taskId],

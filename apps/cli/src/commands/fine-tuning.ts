@@ -12,6 +12,7 @@ import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table, zg } from "../output.js"
 import {
   decryptText,
+  feeText,
   modelAckText,
   modelsText,
   pendingText,
@@ -144,21 +145,27 @@ const create = Command.make(
     ),
   },
   ({ provider, model, dataset, config, tokens }) =>
-    command(
-      Option.none(),
-      (c) =>
-        Effect.flatMap(readConfig(config), (trainingParams) =>
-          call(() => c.createTask({ provider, model, datasetHash: dataset, trainingParams, tokens })),
-        ),
-      (t) =>
-        keyValues([
-          ["task", t.taskId],
-          ["model hash", t.modelHash],
-          ["dataset", t.datasetHash],
-          ["estimated fee", zg(t.estimatedFee)],
-        ]),
+    withErrors(
+      Effect.gen(function* () {
+        const print = makePrinter((yield* globals).json)
+        const c = yield* fineTuningClient(Option.none())
+        const trainingParams = yield* readConfig(config)
+        // The fee is printed before anything is funded or created.
+        const onFee = (fee: Parameters<typeof feeText>[0]) => Effect.runSync(print.line(feeText(fee)))
+        const t = yield* call(() =>
+          c.createTask({ provider, model, datasetHash: dataset, trainingParams, tokens, onFee }),
+        )
+        yield* print.result(t, () =>
+          keyValues([
+            ["task", t.taskId],
+            ["model hash", t.modelHash],
+            ["dataset", t.datasetHash],
+            ["estimated fee", zg(t.estimatedFee)],
+          ]),
+        )
+      }).pipe(Effect.scoped),
     ),
-).pipe(Command.withDescription("create a fine-tuning task (funds the sub-account for the estimated fee)"))
+).pipe(Command.withDescription("create a fine-tuning task (funds the sub-account for the provider's fee)"))
 
 const listTasks = Command.make("list-tasks", { provider: providerFlag }, ({ provider }) =>
   command(
@@ -286,7 +293,9 @@ const run = Command.make(
                 print.line(
                   e.stage === "progress"
                     ? `progress: ${e.task.progress}`
-                    : `${e.stage}${"taskId" in e ? ` ${e.taskId}` : ""}`,
+                    : e.stage === "fee"
+                      ? feeText(e.fee)
+                      : `${e.stage}${"taskId" in e ? ` ${e.taskId}` : ""}`,
                 ),
               ),
           }),
