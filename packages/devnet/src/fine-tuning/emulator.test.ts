@@ -165,6 +165,39 @@ describe("emulated fine-tuning provider", () => {
     expect(ft.task(id)?.history.slice(-2)).toEqual(["UserAcknowledged", "Finished"])
   })
 
+  it("fails a task the sub-account cannot cover in setup, with the broker's wording and formula", async () => {
+    const account = devnet.accounts.users[1]
+    if (account === undefined) throw new Error("no second user")
+    const other = new NonceManager(new Wallet(Redacted.value(account.privateKey), rpc))
+    const lm = ledgerManager(devnet.addresses.ledger, other)
+    await (await lm.addLedger("", { value: parseEther("5") })).wait()
+    await (await lm.transferFund(ft.address, "fine-tuning-v1.0", parseEther("1"))).wait()
+    await (await lm.retrieveFund([ft.address], "fine-tuning-v1.0")).wait() // all of it pending refund
+    const up = await Effect.runPromise(signDatasetUpload(other))
+    const form = new FormData()
+    form.set("file", new Blob([DATASET], { type: "application/octet-stream" }), "data.jsonl")
+    form.set("signature", up.signature)
+    form.set("timestamp", String(up.timestamp))
+    await api(`/user/${account.address}/dataset`, { method: "POST", body: form })
+    const signed = await Effect.runPromise(signCreateTask(other, { datasetHash: keccak256(DATASET) }))
+    const created = await postJson(`/user/${account.address}/task`, {
+      ...signed,
+      nonce: signed.nonce.toString(),
+      preTrainedModelHash: MOCK_MODEL,
+      trainingParams: PARAMS_TEXT,
+      fee: "0",
+      wait: false,
+    })
+    const { id } = await created.json()
+    await ft.waitForState(id, "Failed")
+    const required = BigInt(countTokens(DATASET) * 2) * 1_000_000_000n + 10_000_000_000_000_000n
+    const log = await (await api(`/user/${account.address}/task/${id}/log`)).text()
+    expect(log).toContain(
+      `setup failed: insufficient account balance after pending refund: required ${required}, available 0`,
+    )
+    expect(ft.task(id)?.history).toEqual(["Init", "SettingUp", "Failed"])
+  })
+
   it("cancels a task frozen in Init with the owner's signature only", async () => {
     ft.setFaults({ stall: "Init" })
     const signed = await Effect.runPromise(signCreateTask(user, { datasetHash: keccak256(DATASET) }))
