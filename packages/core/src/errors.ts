@@ -116,13 +116,26 @@ export class MalformedData extends Data.TaggedError("MalformedData")<{
 
 /** First line of a cause, safe for any value (including null-prototype objects, which String() rejects). */
 export const describeCause = (cause: unknown): string => {
-  if (cause instanceof Error) return cause.message.split("\n")[0] ?? ""
+  if (cause instanceof Error) return redactUrls(cause.message.split("\n")[0] ?? "")
   try {
-    return String(cause)
+    return redactUrls(String(cause))
   } catch {
     return Object.prototype.toString.call(cause)
   }
 }
+
+const URL_IN_TEXT = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#"'@]*@)?([^\s/?#"'@]+)([^\s"']*)/gi
+
+/**
+ * Every URL in `text` as scheme and host only: RPC providers put credentials in the userinfo and API keys in the path
+ * or query (`https://user:pass@host/v3/KEY`), and ethers copies the request URL into its error messages.
+ */
+export const redactUrls = (text: string): string =>
+  text.replace(
+    URL_IN_TEXT,
+    (_, scheme: string, userinfo: string | undefined, host: string, rest: string) =>
+      `${scheme}${userinfo === undefined ? "" : "***@"}${host}${rest === "" || rest === "/" ? rest : "/***"}`,
+  )
 
 /** A provider answered with a non-2xx status that no more specific error describes. */
 export class ProviderHttpError extends Data.TaggedError("ProviderHttpError")<{

@@ -1,6 +1,7 @@
 /**
  * Pure pieces of the transaction engine: fee bumps, gas headroom and classification of send errors.
  */
+import { redactUrls } from "@0g-compute/core"
 import { isError } from "ethers"
 
 /** EIP-1559 fees, or a legacy gas price on chains without a base fee. */
@@ -104,7 +105,7 @@ export const messageOf = (err: unknown): string => {
     if (typeof o.shortMessage === "string") parts.push(o.shortMessage)
     cur = o.info?.error ?? o.error
   }
-  return parts.join(" | ")
+  return redactUrls(parts.join(" | "))
 }
 
 /** Classifies an error from `sendTransaction` by ethers code first, then by the node's message. */
