@@ -160,7 +160,7 @@ describe("failures without a chain", () => {
     ])
     expect(missing.message).toMatch(/no-such-file/)
     expect(download.message).toContain(`127.0.0.1:${nobody}`)
-    expect(profile.message).toMatch(/No profile named "nope" \(see `profile list`\)/)
+    expect(profile.message).toMatch(/No profile named "nope" \(see `0g-compute profile list`\)/)
   }, 180_000)
 
   it("a hostile RPC's escape sequences are neutralised and URL credentials never printed", async () => {

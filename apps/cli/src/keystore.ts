@@ -97,7 +97,7 @@ export const unlockKey = (name: string, password: Redacted.Redacted<string>) =>
     yield* warnIfShared(entryPath(name), "keystore entry")
     const json = yield* Effect.tryPromise({
       try: () => readFile(entryPath(name), "utf8"),
-      catch: () => new KeystoreError({ name, reason: "not found (see `keys list`)" }),
+      catch: () => new KeystoreError({ name, reason: "not found (see `0g-compute keys list`)" }),
     })
     const { Wallet } = yield* lazy.ethers
     const wallet = yield* Effect.tryPromise({
@@ -112,6 +112,6 @@ export const removeKey = (name: string) =>
     yield* checkName(name)
     yield* Effect.tryPromise({
       try: () => rm(entryPath(name)),
-      catch: () => new KeystoreError({ name, reason: "not found (see `keys list`)" }),
+      catch: () => new KeystoreError({ name, reason: "not found (see `0g-compute keys list`)" }),
     })
   })

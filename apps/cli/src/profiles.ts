@@ -31,7 +31,7 @@ export class ConfigUnreadable extends Data.TaggedError("ConfigUnreadable")<{
 
 export class UnknownProfile extends Data.TaggedError("UnknownProfile")<{ readonly name: string }> {
   override get message() {
-    return `No profile named "${this.name}" (see \`profile list\`)`
+    return `No profile named "${this.name}" (see \`0g-compute profile list\`)`
   }
 }
 

@@ -127,7 +127,7 @@ const keyChecks = Effect.gen(function* () {
           verdict: "ok",
           detail: `${formatZG(info.value.total)} 0G total, ${formatZG(info.value.available)} 0G available`,
         }
-      : { check: "ledger", verdict: "warn", detail: "no ledger yet (create one with `ledger add`)" },
+      : { check: "ledger", verdict: "warn", detail: "no ledger yet (create one with `0g-compute ledger add <amount>`)" },
   )
   return checks
 })
@@ -139,7 +139,7 @@ export const doctorCommand = Command.make("doctor", {}, () =>
       const checks: Check[] = []
       const network = yield* parseNetwork(g.network).pipe(Effect.result)
       if (network._tag === "Failure")
-        checks.push({ check: "network", verdict: "fail", detail: network.failure.message })
+        checks.push({ check: "network", verdict: "fail", detail: firstLine(network.failure) })
       else {
         const chainPart = yield* chainChecks.pipe(Effect.provide(chainLayer(g)), Effect.result)
         if (chainPart._tag === "Failure")
