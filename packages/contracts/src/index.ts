@@ -47,6 +47,7 @@ export {
   NotOwnTransaction,
   PendingIntentExists,
   TransactionAlreadyMined,
+  TransactionCancelled,
   TransactionNotFound,
   TransactionOutcomeUnknown,
   TxJournalError,

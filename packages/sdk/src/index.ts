@@ -33,6 +33,7 @@ export {
   type ServiceType,
   type SubAccount,
   TransactionAlreadyMined,
+  TransactionCancelled,
   TransactionNotFound,
   TransactionOutcomeUnknown,
   TransactionReverted,

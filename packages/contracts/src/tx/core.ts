@@ -13,7 +13,7 @@ import type { ContractName } from "../clients.js"
 import { type ContractRevert, TransactionReverted, TransactionTimeout } from "../errors.js"
 import type { JournalEntry, JournalOutcome, TxJournalShape } from "../journal.js"
 import { revertFromError } from "../revert.js"
-import { NonceConsumed, TransactionOutcomeUnknown } from "./errors.js"
+import { NonceConsumed, TransactionCancelled, TransactionOutcomeUnknown } from "./errors.js"
 import { classifySendError, messageOf, type SendFailure } from "./fees.js"
 import type { NonceSlot } from "./nonce.js"
 
@@ -57,6 +57,20 @@ export const rejectedError = (r: Rejected) =>
 
 export const rpc = <A>(method: string, f: () => Promise<A>) =>
   Effect.tryPromise({ try: f, catch: (cause) => new RpcError({ method, cause }) })
+
+/**
+ * Whether `hash` is a cancellation of the entry: the recorded `cancelHash`, or any recorded zero-value, empty-call
+ * self-transfer (a sped-up cancellation replaces `cancelHash`, but the earlier one may still be the one mined).
+ */
+export const isCancelOf = (entry: JournalEntry, hash: string) => {
+  const h = hash.toLowerCase()
+  if (entry.cancelHash?.toLowerCase() === h) return true
+  const i = entry.hashes.findIndex((x) => x.toLowerCase() === h)
+  const raw = i < 0 ? "" : (entry.raws[i] ?? "")
+  if (raw === "" || entry.to.toLowerCase() === entry.from.toLowerCase()) return false
+  const tx = Transaction.from(raw)
+  return tx.to?.toLowerCase() === entry.from.toLowerCase() && tx.value === 0n && tx.data === "0x"
+}
 
 const now = () => new Date().toISOString()
 const last = <A>(xs: ReadonlyArray<A>): A => xs[xs.length - 1] as A
@@ -271,7 +285,8 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
       Effect.orElseSucceed(() => undefined),
     )
 
-  const finish = (entry: JournalEntry, receipt: TransactionReceipt, call: CallInfo | undefined) =>
+  /** `cancelOk`: the caller asked for the cancellation, so it being mined is the success they want. */
+  const finish = (entry: JournalEntry, receipt: TransactionReceipt, call: CallInfo | undefined, cancelOk: boolean) =>
     Effect.gen(function* () {
       const hash = receipt.hash
       const gasUsed = receipt.gasUsed
@@ -287,7 +302,10 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
         const revert = c === undefined ? undefined : yield* replayRevert(c, receipt)
         return yield* new TransactionReverted({ hash, blockNumber: receipt.blockNumber, gasUsed, fee, revert })
       }
-      yield* resolve(entry, hash === entry.cancelHash ? "cancelled" : "mined", hash)
+      const cancelled = isCancelOf(entry, hash)
+      yield* resolve(entry, cancelled ? "cancelled" : "mined", hash)
+      // A cancelled intent did nothing: never report it as the operation's success.
+      if (cancelled && !cancelOk) return yield* new TransactionCancelled({ hash, nonce: entry.nonce })
       return {
         hash,
         nonce: entry.nonce,
@@ -303,15 +321,21 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
    * `TransactionTimeout` (with the hash); dropped → the same signed bytes again; nonce used by another →
    * `NonceConsumed`. `checkFirst` starts with that question (for an entry found in the journal).
    */
-  const settle = (entry: JournalEntry, call: CallInfo | undefined, checkFirst = false, ms = timeoutMs) =>
+  const settle = (
+    entry: JournalEntry,
+    call: CallInfo | undefined,
+    checkFirst = false,
+    ms = timeoutMs,
+    cancelOk = false,
+  ) =>
     Effect.gen(function* () {
       for (let round = 1; ; round++) {
         if (!checkFirst || round > 1) {
           const receipt = yield* waitAny(entry.hashes, ms)
-          if (Option.isSome(receipt)) return yield* finish(entry, receipt.value, call)
+          if (Option.isSome(receipt)) return yield* finish(entry, receipt.value, call, cancelOk)
         }
         const status = yield* statusOrUnknown(entry)
-        if (status._tag === "Mined") return yield* finish(entry, status.receipt, call)
+        if (status._tag === "Mined") return yield* finish(entry, status.receipt, call, cancelOk)
         if (status._tag === "Pending") {
           if (checkFirst && round === 1) continue
           slot.next = undefined // a stuck transaction leaves a gap behind it: re-read the count next time

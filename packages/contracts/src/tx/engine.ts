@@ -28,6 +28,7 @@ import {
   type NotOwnTransaction,
   type PendingIntentExists,
   type TransactionAlreadyMined,
+  type TransactionCancelled,
   type TransactionNotFound,
   type TransactionOutcomeUnknown,
   type TxJournalError,
@@ -64,6 +65,7 @@ export type TxError =
   | TransactionReverted
   | TransactionTimeout
   | TransactionOutcomeUnknown
+  | TransactionCancelled
   | NonceConsumed
   | PendingIntentExists
   | GasPriceAboveMax
@@ -272,6 +274,8 @@ export const makeTxEngine = (options: TxEngineOptions = {}) =>
       if (have < need) return yield* short(need, have)
 
       let pinned = req.nonce
+      // The entry an underpriced retry extends: every later check then covers all hashes signed at that nonce.
+      let extend: JournalEntry | undefined
       for (let attempt = 1; ; attempt++) {
         const submitted = yield* Effect.result(
           withNonce(slot, readPending, pinned, (nonce) =>
@@ -288,7 +292,11 @@ export const makeTxEngine = (options: TxEngineOptions = {}) =>
                   ? { type: 2, maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas }
                   : { type: 0, gasPrice: fees.gasPrice }),
               },
-              req.contract === undefined ? { owned } : { contract: req.contract, owned },
+              {
+                owned,
+                ...(req.contract === undefined ? {} : { contract: req.contract }),
+                ...(extend === undefined ? {} : { extend }),
+              },
             ),
           ),
         )
@@ -303,16 +311,20 @@ export const makeTxEngine = (options: TxEngineOptions = {}) =>
         }
         const failure = submitted.failure
         if (failure._tag !== "Rejected") return yield* failure
-        // Refused and unknown to the node: this signature is void (recorded as such), nothing of it can be mined.
-        if (failure.entry !== undefined) yield* core.resolve(failure.entry, "void")
+        // A refusal of a transaction the node does not show proves nothing while its nonce is free (another backend
+        // may hold it): the entry stays unresolved and the next send of this intent settles it. Only "nonce" comes
+        // with every hash of the entry unknown and the nonce used (deliver): then nothing of it can ever be mined.
+        if (failure.kind === "nonce" && failure.entry !== undefined) yield* core.resolve(failure.entry, "void")
         const retry = attempt < maxAttempts
         if (failure.kind === "nonce" && req.nonce === undefined && retry) {
           pinned = undefined // our nonce was used before we sent: the next free one, as a new signature
+          extend = undefined
           yield* Effect.logDebug(`tx retry ${attempt}: stale nonce`)
           continue
         }
         if (failure.kind === "underpriced" && retry && failure.entry !== undefined) {
-          pinned = failure.entry.nonce // same nonce: at most one of the two can ever be mined
+          pinned = failure.entry.nonce // same nonce, same entry: at most one of them can ever be mined
+          extend = failure.entry
           const next = replacementFees(fees, bumpPercent, undefined, maximum)
           if ("required" in next)
             return yield* new GasPriceAboveMax({ required: next.required, maximum: maximum ?? 0n })

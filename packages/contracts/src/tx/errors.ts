@@ -32,6 +32,17 @@ export class NonceConsumed extends Data.TaggedError("NonceConsumed")<{
   }
 }
 
+/** The intent was cancelled: the transaction mined at its nonce is our zero-value cancellation, nothing else ran. */
+export class TransactionCancelled extends Data.TaggedError("TransactionCancelled")<{
+  /** The cancellation that was mined. */
+  readonly hash: string
+  readonly nonce: number
+}> {
+  override get message() {
+    return `The operation was cancelled: transaction ${this.hash} (nonce ${this.nonce}) is the cancellation, nothing else was done; send it again to do it`
+  }
+}
+
 /** An earlier transaction for the same intent is still unresolved (pending); nothing new was signed. */
 export class PendingIntentExists extends Data.TaggedError("PendingIntentExists")<{
   readonly intent: string

@@ -7,7 +7,7 @@ import type { ChainShape, RpcError } from "@0g-compute/core"
 import { Effect } from "effect"
 import { keccak256, Transaction, type TransactionRequest, type TransactionResponse } from "ethers"
 import { entryOf, type JournalEntry, sameChain, type TxJournalShape } from "../journal.js"
-import { type EngineCore, rejectedError, type TxResult } from "./core.js"
+import { type EngineCore, isCancelOf, rejectedError, type TxResult } from "./core.js"
 import {
   GasPriceAboveMax,
   NonceConsumed,
@@ -116,7 +116,8 @@ export const makeReplace = ({
 
   const wait = (hash: string, options: { readonly timeoutMs?: number } = {}) =>
     Effect.flatMap(locate(hash), (entry) =>
-      tracked(entry.id, core.settle(entry, undefined, true, options.timeoutMs)),
+      // Waiting for a cancellation by its own hash: it being mined is what was asked for.
+      tracked(entry.id, core.settle(entry, undefined, true, options.timeoutMs, isCancelOf(entry, hash))),
     ).pipe(Effect.withSpan("TxEngine.wait"))
 
   /** The call and fees of the newest signed transaction of the entry, from its recorded bytes or the node. */
@@ -149,6 +150,8 @@ export const makeReplace = ({
         yield* core.resolve(entry, "void")
         return yield* new NonceConsumed({ hash: last(entry.hashes), nonce: entry.nonce })
       }
+      // Speeding up a cancellation keeps it a cancellation.
+      const cancelling = cancel || isCancelOf(entry, last(entry.hashes))
       const prev = yield* newest(entry)
       const fees = replacementFees(feesOf(prev), percent, yield* networkFees, maximum)
       if ("required" in fees) return yield* new GasPriceAboveMax({ required: fees.required, maximum: maximum ?? 0n })
@@ -156,7 +159,7 @@ export const makeReplace = ({
         fees.type === 2
           ? { type: 2, maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas }
           : { type: 0, gasPrice: fees.gasPrice }
-      const tx: TransactionRequest & { nonce: number; to: string } = cancel
+      const tx: TransactionRequest & { nonce: number; to: string } = cancelling
         ? {
             to: from,
             data: "0x",
@@ -179,12 +182,12 @@ export const makeReplace = ({
         const updated = yield* core
           .submit(entry.intent, tx, {
             extend: entry,
-            cancel,
+            cancel: cancelling,
             ...(entry.contract === undefined ? {} : { contract: entry.contract }),
           })
           .pipe(Effect.catchTag("Rejected", (r) => Effect.fail(rejectedError(r))))
         const replacement = last(updated.hashes)
-        const result = yield* core.settle(updated, undefined)
+        const result = yield* core.settle(updated, undefined, false, undefined, cancelling)
         return { ...result, replacement, replaced: lower(result.hash) === lower(replacement) } satisfies ReplaceResult
       })
       return yield* tracked(entry.id, replaceAndSettle)
@@ -211,7 +214,7 @@ export const makeReplace = ({
       }
       if (status._tag === "Mined") {
         const ok = status.receipt.status === 1
-        const outcome = !ok ? "reverted" : status.receipt.hash === e.cancelHash ? "cancelled" : "mined"
+        const outcome = !ok ? "reverted" : isCancelOf(e, status.receipt.hash) ? "cancelled" : "mined"
         yield* core.resolve(e, outcome, status.receipt.hash)
         out.push({
           ...base,

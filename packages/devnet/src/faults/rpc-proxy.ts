@@ -16,6 +16,12 @@ export type RpcFault =
   | { readonly kind: "nonce-too-low-after-forwarding" }
   /** Hold the request this long, then forward it normally. */
   | { readonly kind: "delay"; readonly ms: number }
+  /**
+   * Answer the matched calls with this JSON-RPC error without forwarding them yet: the node does not see the
+   * transaction until the next eth_sendRawTransaction reaches the proxy, which first forwards every held request
+   * (another RPC backend took it and will mine it, unseen by the node we ask).
+   */
+  | { readonly kind: "error-and-hold"; readonly message: string; readonly code?: number }
   /** Answer with an HTTP status (5xx); `forward: true` sends the request to the node first. */
   | { readonly kind: "http-status"; readonly status: number; readonly forward?: boolean }
 
@@ -81,6 +87,7 @@ export const startRpcFaultProxy = async (options: RpcFaultProxyOptions): Promise
   const counts = { requests: 0, forwarded: 0, faults: 0 }
   const calls: Record<string, number> = {}
   const raws: string[] = []
+  let held: string[] = []
 
   const forward = async (body: string) => {
     counts.forwarded++
@@ -112,6 +119,15 @@ export const startRpcFaultProxy = async (options: RpcFaultProxyOptions): Promise
     const methods = rule?.methods ?? ["eth_sendRawTransaction"]
     const hit = (c: RpcCall) => typeof c.method === "string" && methods.includes(c.method)
     const active = rule !== undefined && left > 0 && list.some(hit) ? rule.fault : undefined
+    if (
+      active?.kind !== "error-and-hold" &&
+      held.length > 0 &&
+      list.some((c) => c.method === "eth_sendRawTransaction")
+    ) {
+      const release = held
+      held = []
+      for (const b of release) await forward(b)
+    }
     if (active !== undefined) {
       counts.faults++
       left--
@@ -139,6 +155,12 @@ export const startRpcFaultProxy = async (options: RpcFaultProxyOptions): Promise
         await forward(body)
         req.socket.destroy()
         return
+      }
+      case "error-and-hold": {
+        held.push(body)
+        const error = { code: active.code ?? -32000, message: active.message }
+        const answer = (c: RpcCall) => ({ jsonrpc: "2.0", id: c.id, error })
+        return reply(200, JSON.stringify(Array.isArray(parsed) ? list.map(answer) : answer(list[0] as RpcCall)))
       }
       case "error-after-forwarding":
       case "nonce-too-low-after-forwarding": {

@@ -202,6 +202,7 @@ export {
   type TopUpOptions,
   type TrainingParams,
   TransactionAlreadyMined,
+  TransactionCancelled,
   TransactionNotFound,
   TransactionOutcomeUnknown,
   TransactionReverted,
