@@ -6,6 +6,7 @@
 import { Ledger } from "@0g-compute/contracts"
 import type { Devnet, InferenceProvider } from "@0g-compute/devnet"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { createInferenceClient } from "./facade.js"
 import { addLedger, startTestDevnet, type TestUser, userClient, ZG } from "./test-util/fixture.js"
 
 let devnet: Devnet
@@ -19,10 +20,16 @@ beforeAll(async () => {
   await addLedger(user, "20")
   await user.client.acknowledge(p.providerAddress, { allowDevnet: true, fund: "2" })
   // Some real spend, so the accountable amount is more than the margin alone.
-  const f = user.client.fetch(p.providerAddress)
-  const body = JSON.stringify({ model: p.model, messages: [{ role: "user", content: "a b c" }] })
-  await (await f(`${p.url}/v1/proxy/chat/completions`, { method: "POST", body })).text()
+  await chat(user)
 })
+
+const chat = async (u: TestUser) => {
+  const f = u.client.fetch(p.providerAddress)
+  const body = JSON.stringify({ model: p.model, messages: [{ role: "user", content: "a b c" }] })
+  const r = await f(`${p.url}/v1/proxy/chat/completions`, { method: "POST", body })
+  expect(r.status).toBe(200)
+  await r.text()
+}
 afterAll(async () => {
   await user?.close()
   await devnet?.stop()
@@ -34,7 +41,7 @@ const balances = async () => {
     user.client.run(Ledger.use((l) => l.get())),
     user.client.fundingStatus(p.providerAddress),
   ])
-  return { wallet, ledger: ledger.totalBalance, available: ledger.availableBalance, sub: sub.balance }
+  return { wallet, ledger: ledger.total, available: ledger.available, sub: sub.balance }
 }
 
 describe("top-ups bounded by our own accounting", () => {
@@ -90,5 +97,83 @@ describe("top-ups bounded by our own accounting", () => {
     expect(r.status.deficit).toBeGreaterThan(ZG("0.25"))
     expect(r.transferred).toBe(ZG("0.25"))
     expect((await balances()).sub - before.sub).toBe(ZG("0.25"))
+  })
+})
+
+describe("the bound follows unsettled spend, not spend since start", () => {
+  it("spend the provider already settled never justifies a claim again: UnsettledFeeDisputed, balances unchanged", async () => {
+    await chat(user)
+    const spent = user.client.usage().total.fee
+    await p.settleNow()
+    expect(p.unsettledFee(user.address)).toBe(0n)
+    const policy = { unsettledMargin: 1n }
+    // This check sees the settlement (the provider reports 0 while we had counted our spend as unsettled).
+    expect((await user.client.fundingStatus(p.providerAddress, policy)).claimedUnsettledFee).toBe(0n)
+    const before = await balances()
+    // The provider now claims everything we ever spent with it, all of it settled already.
+    p.faults.set({ inflateUnsettledFee: spent })
+    try {
+      await expect(user.client.ensureFunded(p.providerAddress, policy)).rejects.toMatchObject({
+        _tag: "UnsettledFeeDisputed",
+        claimed: spent,
+        accountable: 1n,
+      })
+      // Spend after the settlement counts again.
+      await chat(user)
+      const after = user.client.usage().total.fee - spent
+      const s = await user.client.fundingStatus(p.providerAddress, policy)
+      expect(s.accountableUnsettled).toBe(after + 1n)
+    } finally {
+      p.faults.clear()
+    }
+    expect((await balances()).ledger).toBe(before.ledger)
+    expect((await balances()).wallet).toBe(before.wallet)
+  })
+})
+
+describe("a top-up still pending on chain", () => {
+  it("is waited for, never followed by a second transfer of another amount", async () => {
+    const account = devnet.accounts.users[1]
+    if (account === undefined) throw new Error("no devnet user 1")
+    const other = await userClient(devnet, 1)
+    await addLedger(other, "20")
+    await other.client.acknowledge(p.providerAddress, { allowDevnet: true, fund: "2" })
+    // The same wallet, with a short receipt wait, so a transfer without a block times out while pending.
+    const client = await createInferenceClient({
+      privateKey: account.privateKey,
+      provider: other.provider,
+      contracts: devnet.addresses,
+      tx: { receiptTimeoutMs: 300 },
+    })
+    const u: TestUser = { ...other, client, address: client.address }
+    const policy = { headroom: ZG(3) }
+    const subBefore = (await client.fundingStatus(p.providerAddress)).balance
+    await other.provider.send("evm_setAutomine", [false])
+    let hash: string
+    try {
+      const first = await client.ensureFunded(p.providerAddress, policy).catch((e: unknown) => e)
+      expect(first).toMatchObject({ _tag: "TransactionTimeout" })
+      hash = (first as { hash: string }).hash
+      // Spend changes the deficit computed from the chain, which does not show the pending transfer.
+      await chat(u)
+      await expect(client.ensureFunded(p.providerAddress, policy)).rejects.toMatchObject({
+        _tag: "TopUpPending",
+        hash,
+      })
+      const [pendingNonce, minedNonce] = await Promise.all([
+        other.provider.getTransactionCount(client.address, "pending"),
+        other.provider.getTransactionCount(client.address, "latest"),
+      ])
+      expect(pendingNonce - minedNonce).toBe(1)
+    } finally {
+      await other.provider.send("evm_setAutomine", [true])
+      await other.provider.send("evm_mine", [])
+    }
+    const done = await client.ensureFunded(p.providerAddress, policy)
+    expect(done.tx?.hash).toBe(hash)
+    const subAfter = (await client.fundingStatus(p.providerAddress)).balance
+    expect(subAfter - subBefore).toBe(done.transferred)
+    await client.close()
+    await other.close()
   })
 })

@@ -8,14 +8,16 @@
  * ledger cannot cover them. Checks are single-flight per provider: concurrent callers never double-transfer.
  *
  * The provider's reading is a claim, not a bill: we pay for what we can account for — this client's own recorded spend
- * with the provider (usage records) plus `unsettledMargin` (other clients of the same wallet, requests in flight).
+ * with the provider since the last settlement we observed (a reading below our count) plus `unsettledMargin` (other
+ * clients of the same wallet, requests in flight). A top-up whose transaction timed out is waited for before any other
+ * is sent (`TopUpPending` while it is still pending), since the chain balance does not show it yet.
  * A provider claiming more gets nothing: `ensure` fails with `UnsettledFeeDisputed` (the background loop reports it
  * as a `Disputed` event and keeps running), and `maxTopUp` caps any single transfer.
  *
  * `startAutoTopUp` runs the check now, then in a background fiber every interval and whenever local spend since the
  * last check crosses a threshold; `stop()` ends it (and closing the client ends all of them).
  */
-import { Ledger, type TxResult } from "@0g-compute/contracts"
+import { Ledger, TxEngine, type TxResult } from "@0g-compute/contracts"
 import {
   BelowMinimum,
   Chain,
@@ -62,6 +64,19 @@ export class UnsettledFeeDisputed extends Data.TaggedError("UnsettledFeeDisputed
   }
 }
 
+/** An earlier top-up to this provider is still pending on chain; no second one is sent until it is resolved. */
+export class TopUpPending extends Data.TaggedError("TopUpPending")<{
+  readonly provider: string
+  /** The pending transaction: wait for it, speed it up or cancel it by this hash. */
+  readonly hash: string
+  /** What it transfers, in neuron. */
+  readonly amount: bigint
+}> {
+  override get message() {
+    return `A top-up of ${formatZG(this.amount)} 0G to provider ${this.provider} (transaction ${this.hash}) is still pending; no further top-up is sent until it is mined or cancelled`
+  }
+}
+
 export interface FundingStatus {
   readonly provider: string
   readonly exists: boolean
@@ -75,7 +90,7 @@ export interface FundingStatus {
   readonly unsettledSource: "provider" | "estimate"
   /** What the provider reported (equal to `unsettledFee` unless it claims more than we can account for). */
   readonly claimedUnsettledFee: bigint
-  /** This client's recorded spend with the provider plus the margin: the most we pay for. */
+  /** This client's unsettled spend with the provider (since the last settlement seen) plus the margin: the most we pay for. */
   readonly accountableUnsettled: bigint
   /** claimed − accountable when positive: what `ensure` refuses to pay. */
   readonly overclaim: bigint
@@ -100,6 +115,7 @@ export type FundingError =
   | SessionError
   | TransferError
   | UnsettledFeeDisputed
+  | TopUpPending
   | BelowMinimum
 type TransferError = Ledger["Service"]["transfer"] extends (...a: never[]) => Effect.Effect<unknown, infer E>
   ? E
@@ -144,7 +160,7 @@ export interface FundingShape {
 }
 
 export class Funding extends Context.Service<Funding, FundingShape>()("zg/inference/Funding") {
-  /** Needs `Chain`, `Wallet`, `Ledger`, `Directory`, `RequestAuth`, `UsageMeter`. Background fibers end with the layer. */
+  /** Needs `Chain`, `Wallet`, `Ledger`, `TxEngine`, `Directory`, `RequestAuth`, `UsageMeter`. Background fibers end with the layer. */
   static readonly layer = Layer.effect(
     Funding,
     Effect.gen(function* () {
@@ -155,10 +171,16 @@ export class Funding extends Context.Service<Funding, FundingShape>()("zg/infere
 
 const ONE = NEURON_PER_ZG
 
+/** Transfer failures after which the transaction may still be mined (each carries its hash). */
+const UNRESOLVED = new Set(["TransactionTimeout", "TransactionOutcomeUnknown", "PendingIntentExists"])
+/** Outcomes of waiting for an earlier top-up after which it will never move money. */
+const DEFINITIVE = new Set(["TransactionReverted", "NonceConsumed", "TransactionNotFound"])
+
 export const makeFunding = Effect.gen(function* () {
   const chain = yield* Chain
   const wallet = yield* Wallet
   const ledger = yield* Ledger
+  const tx = yield* TxEngine
   const directory = yield* Directory
   const auth = yield* RequestAuth
   const usage = yield* UsageMeter
@@ -167,6 +189,14 @@ export const makeFunding = Effect.gen(function* () {
   const locks = new Map<string, Semaphore.Semaphore>()
   /** Last provider reading of the debt and the local spend at that moment, per provider. */
   const readings = new Map<string, { unsettled: bigint; spentAt: bigint }>()
+  /**
+   * What we account for as unsettled with each provider (`own`), as of local spend `spentAt`: our spend, lowered to
+   * the provider's reading whenever that is less (a settlement happened). The bound on a claim is own + spend since +
+   * margin, so spend that was settled long ago never justifies a claim again, and a claim can never ratchet it up.
+   */
+  const accounted = new Map<string, { own: bigint; spentAt: bigint }>()
+  /** A top-up whose transaction is still unresolved (timed out, pending); no other is sent until it is. */
+  const pendingTopUps = new Map<string, { hash: string; amount: bigint }>()
 
   const lockOf = (key: string) => {
     let s = locks.get(key)
@@ -203,11 +233,19 @@ export const makeFunding = Effect.gen(function* () {
     const reserve = policy.reserve ?? ONE
     const headroom = policy.headroom ?? ONE
     const minTopUp = policy.minTopUp ?? headroom / 2n
-    const accountable = usage.spentWith(p) + (policy.unsettledMargin ?? headroom)
+    const key = p.toLowerCase()
+    const spentBefore = usage.spentWith(p)
+    const base = accounted.get(key) ?? { own: 0n, spentAt: 0n }
+    const ownBefore = base.own + (spentBefore - base.spentAt)
+    const accountable = ownBefore + (policy.unsettledMargin ?? headroom)
     // A fresh service read keeps the shared cache current (prices, acknowledgement) off the request path.
     const [account, debt] = yield* Effect.all([readAccount(chain, user, p), unsettledOf(p), directory.get(p)], {
       concurrency: 3,
     })
+    // A provider reading below what we account for means a settlement: from now on only spend after it counts.
+    if (debt.source === "provider" && debt.unsettled < ownBefore) {
+      accounted.set(key, { own: debt.unsettled, spentAt: spentBefore })
+    }
     const balance = Option.isSome(account) ? account.value.balance : 0n
     const pendingRefund = Option.isSome(account) ? account.value.pendingRefund : 0n
     const spendable = balance - pendingRefund
@@ -238,7 +276,24 @@ export const makeFunding = Effect.gen(function* () {
     const p = yield* parseAddress(provider)
     return yield* lockOf(p.toLowerCase()).withPermit(
       Effect.gen(function* () {
+        const key = p.toLowerCase()
+        const earlier = pendingTopUps.get(key)
+        let resolved: { tx: TxResult; amount: bigint } | undefined
+        if (earlier !== undefined) {
+          // Settle the earlier top-up first: the balance read on chain does not include it while it is pending.
+          const waited = yield* Effect.result(tx.wait(earlier.hash))
+          if (waited._tag === "Success") {
+            pendingTopUps.delete(key)
+            resolved = { tx: waited.success, amount: earlier.amount }
+          } else if (DEFINITIVE.has(waited.failure._tag)) {
+            pendingTopUps.delete(key) // reverted or never mined: nothing moved
+          } else {
+            return yield* new TopUpPending({ provider: p, hash: earlier.hash, amount: earlier.amount })
+          }
+        }
         const s = yield* status(p, policy)
+        if (resolved !== undefined && s.deficit === 0n)
+          return { status: s, transferred: resolved.amount, tx: resolved.tx } satisfies EnsureResult
         if (s.overclaim > 0n) {
           return yield* new UnsettledFeeDisputed({
             provider: p,
@@ -256,8 +311,20 @@ export const makeFunding = Effect.gen(function* () {
           }
           if (amount < minTransferAmount) amount = minTransferAmount
         }
-        const tx = yield* ledger.transfer(p, "inference", amount)
-        return { status: s, transferred: amount, tx } satisfies EnsureResult
+        const sent = yield* ledger.transfer(p, "inference", amount).pipe(
+          Effect.tapError((e) =>
+            Effect.sync(() => {
+              // Sent but not known to be mined: remember it, so the next check waits for it instead of paying again.
+              const hash = (e as { hash?: unknown }).hash
+              if (UNRESOLVED.has(e._tag) && typeof hash === "string") pendingTopUps.set(key, { hash, amount })
+            }),
+          ),
+        )
+        return {
+          status: s,
+          transferred: amount + (resolved?.amount ?? 0n),
+          tx: sent,
+        } satisfies EnsureResult
       }),
     )
   })
