@@ -8,6 +8,10 @@ import { Data } from "effect"
 const detailOf = (cause: unknown): string =>
   cause instanceof Error ? (cause.message.split("\n")[0] ?? "") : String(cause)
 
+/** Errors after the storage fee was paid name the transaction: a re-run resumes it instead of paying again. */
+const paidIn = (txHash: string | undefined) =>
+  txHash === undefined ? "" : ` (fee paid in tx ${txHash}; run the upload again to finish it without paying again)`
+
 /** Empty input has no root: Flow, the nodes and every client reject it. */
 export class EmptyFile extends Data.TaggedError("EmptyFile")<{ readonly what: string }> {
   override get message() {
@@ -19,9 +23,11 @@ export class EmptyFile extends Data.TaggedError("EmptyFile")<{ readonly what: st
 export class SourceReadError extends Data.TaggedError("SourceReadError")<{
   readonly what: string
   readonly cause: unknown
+  /** The submit that paid for the upload, when the read failed after payment. */
+  readonly txHash?: string
 }> {
   override get message() {
-    return `Cannot read ${this.what}: ${detailOf(this.cause)}`
+    return `Cannot read ${this.what}: ${detailOf(this.cause)}${paidIn(this.txHash)}`
   }
 }
 
@@ -196,9 +202,11 @@ export class StorageFeeAboveMax extends Data.TaggedError("StorageFeeAboveMax")<{
 export class StorageTimeout extends Data.TaggedError("StorageTimeout")<{
   readonly what: string
   readonly waitedMs: number
+  /** The submit that paid for the upload, when the wait came after payment. */
+  readonly txHash?: string
 }> {
   override get message() {
-    return `Timed out after ${this.waitedMs} ms waiting for ${this.what}`
+    return `Timed out after ${this.waitedMs} ms waiting for ${this.what}${paidIn(this.txHash)}`
   }
 }
 
@@ -213,9 +221,11 @@ export class StorageAborted extends Data.TaggedError("StorageAborted")<{ readonl
 export class NodeMisbehaved extends Data.TaggedError("NodeMisbehaved")<{
   readonly node: string
   readonly detail: string
+  /** The submit that paid for the upload, when this came after payment. */
+  readonly txHash?: string
 }> {
   override get message() {
-    return `Storage node ${this.node} misbehaved: ${this.detail}`
+    return `Storage node ${this.node} misbehaved: ${this.detail}${paidIn(this.txHash)}`
   }
 }
 
@@ -224,9 +234,24 @@ export class UploadFailed extends Data.TaggedError("UploadFailed")<{
   readonly root: string
   readonly txSeq: number
   readonly detail: string
+  /** The submit that paid for the upload (undefined when an earlier payment by someone else was reused). */
+  readonly txHash?: string
 }> {
   override get message() {
-    return `Upload of ${this.root} (txSeq ${this.txSeq}) failed: ${this.detail}`
+    return `Upload of ${this.root} (txSeq ${this.txSeq}) failed: ${this.detail}${paidIn(this.txHash)}`
+  }
+}
+
+/**
+ * The submit paying the storage fee was mined, but its Submit log (the txSeq) could not be read. The payment is
+ * recorded with the upload's resume state: a re-run reads it again instead of paying twice.
+ */
+export class SubmitUnconfirmed extends Data.TaggedError("SubmitUnconfirmed")<{
+  readonly txHash: string
+  readonly detail: string
+}> {
+  override get message() {
+    return `Flow submit ${this.txHash} was sent but its Submit log could not be read (${this.detail}); run the upload again to finish it without paying again`
   }
 }
 

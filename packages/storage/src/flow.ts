@@ -7,7 +7,7 @@ import { type ContractRevert, TxEngine, type TxError } from "@0g-compute/contrac
 import { Chain, RpcError } from "@0g-compute/core"
 import { Effect } from "effect"
 import { getAddress, Interface, type TransactionReceipt } from "ethers"
-import { FeeTooLow, MarketAddressMismatch, TxReverted } from "./errors.js"
+import { FeeTooLow, MarketAddressMismatch, SubmitUnconfirmed, TxReverted } from "./errors.js"
 import type { FileMerkle } from "./merkle/index.js"
 
 export const FLOW_ABI = [
@@ -121,16 +121,62 @@ const revertToStorage = (revert: ContractRevert, txHash: string | undefined): Fe
   return new TxReverted({ txHash, reason: revert.message })
 }
 
+/**
+ * The engine's intent for paying `root` to `flow`. Not the fee: a price change while a submit is pending must settle
+ * that submit, not sign a second one.
+ */
+export const submitIntent = (flow: string, root: string) => `storage.submit:${flow.toLowerCase()}:${root.toLowerCase()}`
+
+/** A mined submit of this file: where its data goes in the flow. */
+export interface PaidSubmission {
+  readonly txHash: string
+  readonly txSeq: number
+  readonly startEntryIndex: number
+  readonly gasFee: bigint
+}
+
+/**
+ * Reads the receipt of `txHash` (retrying a flaky RPC): `undefined` when the chain has no receipt, "reverted" when it
+ * failed (nothing was paid), else the submission it made for `merkle`. Any error names the hash.
+ */
+export const paidSubmission = (
+  txHash: string,
+  flowAddress: string,
+  merkle: FileMerkle,
+  attempts = 5,
+): Effect.Effect<PaidSubmission | "reverted" | undefined, SubmitUnconfirmed, Chain> =>
+  Effect.gen(function* () {
+    const chain = yield* Chain
+    const read = (n: number): Effect.Effect<TransactionReceipt | null, SubmitUnconfirmed> =>
+      Effect.tryPromise({
+        try: () => chain.provider.getTransactionReceipt(txHash),
+        catch: (cause) => new SubmitUnconfirmed({ txHash, detail: `eth_getTransactionReceipt: ${String(cause)}` }),
+      }).pipe(
+        Effect.catch((e) =>
+          n + 1 < attempts
+            ? Effect.sleep(Math.min(2000, 100 * 2 ** n)).pipe(Effect.andThen(read(n + 1)))
+            : Effect.fail(e),
+        ),
+      )
+    const receipt = yield* read(0)
+    if (receipt === null) return undefined
+    if (receipt.status !== 1) return "reverted"
+    const log = submitLogOf(receipt, flowAddress, merkle)
+    if (!log) return yield* new SubmitUnconfirmed({ txHash, detail: "no Submit event for this file in the receipt" })
+    return { txHash, ...log, gasFee: receipt.gasUsed * receipt.gasPrice }
+  })
+
 /** The engine's own outcomes (timeout with the hash, insufficient balance, RPC…) pass through unchanged. */
 export type SubmitError =
   | FeeTooLow
   | TxReverted
   | RpcError
+  | SubmitUnconfirmed
   | Exclude<TxError, { readonly _tag: "ContractRevert" | "TransactionReverted" }>
 
 /**
- * Sends `submit(submission)` paying exactly `fee` through the transaction engine, then reads the txSeq from the
- * `Submit` log of the receipt.
+ * Sends `submit(submission)` paying exactly `fee` through the transaction engine (one intent per Flow and root), then
+ * reads the txSeq from the `Submit` log of the receipt.
  */
 export const submitFile = (
   flowAddress: string,
@@ -144,7 +190,13 @@ export const submitFile = (
     const chain = yield* Chain
     const data = flowInterface.encodeFunctionData("submit", [submissionOf(merkle, engine.address, tags)])
     const sent = yield* engine
-      .send({ to: flowAddress, data, value: fee, ...(onSubmitted ? { onSubmitted } : {}) })
+      .send({
+        to: flowAddress,
+        data,
+        value: fee,
+        intent: submitIntent(flowAddress, merkle.root),
+        ...(onSubmitted ? { onSubmitted } : {}),
+      })
       .pipe(
         Effect.catchTags({
           ContractRevert: (e) => Effect.fail(revertToStorage(e, undefined)),
@@ -156,12 +208,24 @@ export const submitFile = (
             ),
         }),
       )
-    const receipt = yield* Effect.tryPromise({
-      try: () => chain.provider.getTransactionReceipt(sent.hash),
-      catch: (cause) => new RpcError({ method: "eth_getTransactionReceipt", cause }),
-    })
-    const log = receipt ? submitLogOf(receipt, flowAddress, merkle) : undefined
-    if (!log)
-      return yield* new TxReverted({ txHash: sent.hash, reason: "no Submit event for this file in the receipt" })
-    return { txHash: sent.hash, txSeq: log.txSeq, startEntryIndex: log.startEntryIndex, fee, gasFee: sent.fee }
+    // Paid from here on: every failure names the hash, so a re-run settles this payment instead of making another.
+    const paid = yield* paidSubmission(sent.hash, flowAddress, merkle)
+    if (paid === undefined || paid === "reverted") {
+      const detail = paid === undefined ? "the RPC has no receipt for it yet" : "its receipt says it reverted"
+      return yield* new SubmitUnconfirmed({ txHash: sent.hash, detail })
+    }
+    // A resumed earlier submit of this intent paid what it was signed with, which a price change may make differ.
+    const paidFee = sent.resumed
+      ? yield* Effect.tryPromise(() => chain.provider.getTransaction(sent.hash)).pipe(
+          Effect.map((tx) => tx?.value ?? fee),
+          Effect.orElseSucceed(() => fee),
+        )
+      : fee
+    return {
+      txHash: sent.hash,
+      txSeq: paid.txSeq,
+      startEntryIndex: paid.startEntryIndex,
+      fee: paidFee,
+      gasFee: sent.fee,
+    }
   })

@@ -15,18 +15,18 @@ import {
   FlowAddressMismatch,
   FlowNotPinned,
   type MarketAddressMismatch,
-  MarketNotPinned,
+  type MarketNotPinned,
   NodeChainMismatch,
   NodeMisbehaved,
   type NodeRpcError,
   type NoStorageNodes,
   SourceReadError,
   type StorageAborted,
-  StorageFeeAboveMax,
-  type StorageTimeout,
+  type StorageFeeAboveMax,
+  StorageTimeout,
   UploadFailed,
 } from "./errors.js"
-import { quoteStorageFee, type StorageQuote, type SubmitError, submitFile } from "./flow.js"
+import type { StorageQuote, SubmitError } from "./flow.js"
 import { coversSegment, type NodeRef, uploadNodes } from "./locate.js"
 import {
   type FileMerkle,
@@ -36,6 +36,7 @@ import {
   SegmentTree,
   segmentWireLength,
 } from "./merkle/index.js"
+import { payOnce } from "./payment.js"
 import { pollUntil, retryTransient } from "./poll.js"
 import { isAlreadyFinalized, zgs } from "./rpc/node-api.js"
 import type { StorageRpc } from "./rpc/transport.js"
@@ -62,11 +63,17 @@ export const blobSource = (blob: Blob): RandomAccessSource => ({
     new Uint8Array(await blob.slice(offset, Math.min(blob.size, offset + length)).arrayBuffer()),
 })
 
-/** What a resumable upload remembers: the tx it pays for once and the segments each node already accepted. */
+/**
+ * What a resumable upload remembers: the submit it paid once (a marker with neither field while one may be being
+ * signed; the hash once the node accepted it; the txSeq once mined) and the segments each node already accepted.
+ */
 export interface UploadState {
   readonly root: string
   readonly size: number
-  readonly txSeq: number
+  /** The Flow paid. */
+  readonly flow?: string
+  readonly txHash?: string
+  readonly txSeq?: number
   readonly done: Readonly<Record<string, ReadonlyArray<number>>>
 }
 
@@ -79,7 +86,7 @@ export interface UploadResumeStore {
 export type UploadProgress =
   | ({ readonly phase: "fee" } & StorageQuote)
   | { readonly phase: "submit"; readonly txHash: string; readonly fee: bigint }
-  | { readonly phase: "wait-tx"; readonly txSeq: number }
+  | { readonly phase: "wait-tx"; readonly txSeq: number; readonly txHash?: string }
   | { readonly phase: "upload"; readonly segmentsDone: number; readonly segmentsTotal: number }
   | { readonly phase: "finalize"; readonly txSeq: number }
 
@@ -99,7 +106,10 @@ export interface UploadResult {
   readonly root: `0x${string}`
   readonly size: number
   readonly txSeq: number
-  /** Undefined when no transaction was needed (the nodes already knew the file). */
+  /**
+   * The submit that paid for the file: this call's, or an earlier run's that this call resumed (then `fee` and
+   * `gasFee` are 0). Undefined when the nodes already knew the file from a payment we have no record of.
+   */
   readonly txHash: string | undefined
   /** Storage fee paid to the Flow (sectors × pricePerSector), in neuron; 0 when nothing was paid. */
   readonly fee: bigint
@@ -189,7 +199,6 @@ export const uploadWithMerkle = (
   options: UploadOptions = {},
 ): Effect.Effect<UploadResult, UploadError, UploadEnv> =>
   Effect.gen(function* () {
-    const cfg = yield* StorageConfig
     const root = merkle.root
     const size = merkle.layout.size
     const pinned = yield* pinnedStorage
@@ -201,43 +210,56 @@ export const uploadWithMerkle = (
     if (existing.allFinalized && existing.tx) {
       return { root, size, txSeq: existing.tx.seq, txHash: undefined, fee: 0n, gasFee: 0n, alreadyStored: true }
     }
-    let txSeq: number
-    let txHash: string | undefined
-    let fee = 0n
-    let gasFee = 0n
-    if (existing.tx) txSeq = existing.tx.seq
-    else if (resumable) txSeq = resumable.txSeq
-    else {
-      const quote = yield* quoteStorageFee(pinned.flow, pinned.market, merkle)
-      // An unpinned market's price is only the Flow's own claim: without a ceiling from the caller, refuse.
-      if (pinned.market === undefined && options.maxFee === undefined) {
-        return yield* new MarketNotPinned({ flow: quote.flow, market: quote.market, fee: quote.fee })
-      }
-      const maxFee = options.maxFee ?? quote.fee
-      if (quote.fee > maxFee) {
-        return yield* new StorageFeeAboveMax({
-          fee: quote.fee,
-          maxFee,
-          sectors: quote.sectors,
-          pricePerSector: quote.pricePerSector,
-        })
-      }
-      options.onProgress?.({ phase: "fee", ...quote })
-      const submitted = yield* submitFile(pinned.flow, merkle, quote.fee, options.tags, (hash) =>
-        options.onProgress?.({ phase: "submit", txHash: hash, fee: quote.fee }),
-      )
-      txSeq = submitted.txSeq
-      txHash = submitted.txHash
-      fee = submitted.fee
-      gasFee = submitted.gasFee
-    }
-    options.onProgress?.({ phase: "wait-tx", txSeq })
+    const paid =
+      existing.tx !== undefined
+        ? { txSeq: existing.tx.seq, txHash: resumable?.txHash, fee: 0n, gasFee: 0n }
+        : resumable?.txSeq !== undefined
+          ? { txSeq: resumable.txSeq, txHash: resumable.txHash, fee: 0n, gasFee: 0n }
+          : yield* payOnce(pinned, merkle, options, resumable)
+    return yield* uploadPaid(src, merkle, nodes, options, resumable, paid).pipe(
+      Effect.mapError((e) => withPaidTx(e, paid.txHash)),
+    )
+  })
+
+/** After payment every failure names the paying tx, so the caller knows a re-run resumes it (never pays again). */
+const withPaidTx = <E>(e: E, txHash: string | undefined): E => {
+  if (txHash === undefined || typeof e !== "object" || e === null || !("_tag" in e)) return e
+  const err = e as unknown as StorageTimeout | NodeMisbehaved | UploadFailed | SourceReadError
+  switch (err._tag) {
+    case "StorageTimeout":
+      return new StorageTimeout({ what: err.what, waitedMs: err.waitedMs, txHash }) as E
+    case "NodeMisbehaved":
+      return new NodeMisbehaved({ node: err.node, detail: err.detail, txHash }) as E
+    case "UploadFailed":
+      return new UploadFailed({ root: err.root, txSeq: err.txSeq, detail: err.detail, txHash }) as E
+    case "SourceReadError":
+      return new SourceReadError({ what: err.what, cause: err.cause, txHash }) as E
+    default:
+      return e
+  }
+}
+
+/** Waits until the nodes see the paid tx, uploads the segments they still need and waits until they finalized. */
+const uploadPaid = (
+  src: RandomAccessSource,
+  merkle: FileMerkle,
+  nodes: ReadonlyArray<NodeRef>,
+  options: UploadOptions,
+  resumable: UploadState | undefined,
+  paid: { readonly txSeq: number; readonly txHash: string | undefined; readonly fee: bigint; readonly gasFee: bigint },
+) =>
+  Effect.gen(function* () {
+    const cfg = yield* StorageConfig
+    const root = merkle.root
+    const size = merkle.layout.size
+    const { txSeq, txHash, fee, gasFee } = paid
+    options.onProgress?.({ phase: "wait-tx", txSeq, ...(txHash ? { txHash } : {}) })
 
     const infos = yield* Effect.forEach(
       nodes,
       (n) =>
         pollUntil(
-          `node ${n.url} to see tx ${txSeq}`,
+          `node ${n.url} to see tx seq ${txSeq}`,
           zgs.getFileInfoByTxSeq(n.url, txSeq).pipe(Effect.map((i) => i ?? undefined)),
           cfg.pollIntervalMs,
           cfg.waitTimeoutMs,
@@ -275,6 +297,7 @@ export const uploadWithMerkle = (
     const snapshot = (): UploadState => ({
       root,
       size,
+      ...(txHash ? { txHash } : {}),
       txSeq,
       done: Object.fromEntries([...done].map(([url, set]) => [url, [...set].sort((a, b) => a - b)])),
     })
@@ -348,7 +371,7 @@ export const uploadWithMerkle = (
       { concurrency: 8, discard: true },
     )
     yield* Effect.promise(async () => options.resume?.clear(root))
-    return { root, size, txSeq, txHash, fee, gasFee, alreadyStored: false }
+    return { root: merkle.root, size, txSeq, txHash, fee, gasFee, alreadyStored: false }
   })
 
 export type UploadHashError = EmptyFile | SourceReadError | StorageAborted

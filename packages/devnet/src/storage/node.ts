@@ -26,6 +26,11 @@ export interface StorageNodeFaults {
   stall(mode: "headers" | "body" | undefined): void
   /** Hostile: answer `method` (every method when omitted) with a reply of `bytes` bytes; undefined: normal. */
   huge(bytes: number | undefined, method?: string): void
+  /**
+   * Lagging log sync: while on, every tx submitted from the moment it is switched on stays unknown to this node (file
+   * info `null`, uploads "tx not found"), as a node that has not yet synced those Submit logs; off: caught up.
+   */
+  lag(on: boolean): void
   /** Clears every switch. */
   reset(): void
 }
@@ -65,6 +70,9 @@ export const startStorageNode = async (ctx: NodeContext): Promise<EmulatedStorag
   let identity: { readonly chainId?: number; readonly flowAddress?: string } | undefined
   let stallMode: "headers" | "body" | undefined
   let hugeReply: { readonly bytes: number; readonly method: string | undefined } | undefined
+  let lagFrom: number | undefined
+  const synced = (rec: FileRecord | undefined) =>
+    rec && (lagFrom === undefined || rec.tx.seq < lagFrom) ? rec : undefined
 
   const recordOf = (file: string | number): FileRecord | undefined =>
     typeof file === "number" ? store.bySeq.get(file) : store.byRootLookup(file, false)
@@ -116,7 +124,7 @@ export const startStorageNode = async (ctx: NodeContext): Promise<EmulatedStorag
     const list = Array.isArray(segs) ? (segs as SegmentWithProofJson[]) : []
     if (list.length === 0) throw invalidParams("segments", "no segments")
     for (const seg of list) {
-      const target = rec ?? store.byRootLookup(asRoot(seg.root), true)
+      const target = rec ?? synced(store.byRootLookup(asRoot(seg.root), true))
       if (!target) throw invalidParams("root", "caching of large file when tx is unavailable is not supported")
       store.upload(seg, target)
     }
@@ -142,7 +150,7 @@ export const startStorageNode = async (ctx: NodeContext): Promise<EmulatedStorag
           connectedPeers: 0,
           logSyncHeight: log.lastBlock,
           logSyncBlock: `0x${"0".repeat(64)}`,
-          nextTxSeq: log.txs.length,
+          nextTxSeq: lagFrom ?? log.txs.length,
           networkIdentity: {
             chainId: identity?.chainId ?? ctx.chainId,
             flowAddress: identity?.flowAddress ?? ctx.flowAddress,
@@ -152,11 +160,11 @@ export const startStorageNode = async (ctx: NodeContext): Promise<EmulatedStorag
       case "zgs_getShardConfig":
         return store.shard
       case "zgs_getFileInfo":
-        return store.byRootLookup(asRoot(p[0]), p[1] === true)?.fileInfo() ?? null
+        return synced(store.byRootLookup(asRoot(p[0]), p[1] === true))?.fileInfo() ?? null
       case "zgs_getFileInfoByTxSeq":
-        return store.bySeq.get(asSeq(p[0]))?.fileInfo() ?? null
+        return synced(store.bySeq.get(asSeq(p[0])))?.fileInfo() ?? null
       case "zgs_checkFileFinalized": {
-        const rec = typeof p[0] === "number" ? store.bySeq.get(p[0]) : store.byRootLookup(asRoot(p[0]), false)
+        const rec = synced(typeof p[0] === "number" ? store.bySeq.get(p[0]) : store.byRootLookup(asRoot(p[0]), false))
         return rec ? rec.finalized : null
       }
       case "zgs_uploadSegmentsByTxSeq":
@@ -186,7 +194,7 @@ export const startStorageNode = async (ctx: NodeContext): Promise<EmulatedStorag
   }
 
   const requireSeq = (u: unknown): FileRecord => {
-    const rec = store.bySeq.get(asSeq(u))
+    const rec = synced(store.bySeq.get(asSeq(u)))
     if (!rec) throw invalidParams("tx_seq", "tx not found")
     return rec
   }
@@ -226,7 +234,11 @@ export const startStorageNode = async (ctx: NodeContext): Promise<EmulatedStorag
       huge: (bytes, method) => {
         hugeReply = bytes === undefined ? undefined : { bytes, method }
       },
+      lag: (on) => {
+        lagFrom = on ? log.txs.length : undefined
+      },
       reset: () => {
+        lagFrom = undefined
         corrupt.clear()
         drop.clear()
         failMode = undefined

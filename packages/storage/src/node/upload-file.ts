@@ -25,7 +25,12 @@ export const fileResumeStore = (dir: string = join(tmpdir(), "0g-storage-uploads
     load: async (root) => {
       try {
         const s = JSON.parse(await readFile(path(root), "utf8")) as UploadState
-        return s.root === root && typeof s.txSeq === "number" ? s : undefined
+        const valid =
+          s.root === root &&
+          typeof s.size === "number" &&
+          (s.txSeq === undefined || typeof s.txSeq === "number") &&
+          (s.txHash === undefined || typeof s.txHash === "string")
+        return valid ? { ...s, done: s.done ?? {} } : undefined
       } catch {
         return undefined
       }

@@ -1,0 +1,273 @@
+/**
+ * Issue 11, H2 and L3: a storage upload pays the Flow once per file, whatever stops it after the payment. Each test
+ * stops an upload after its submit, keeps the node lagging (it has not synced the Submit log, so it cannot tell the
+ * re-run that the file is paid for) until the re-run is past its payment decision, and checks to the neuron that
+ * exactly one fee and one gas left the wallet and the file is complete.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { memoryTxJournal } from "@0g-compute/contracts"
+import { startAnvil } from "@0g-compute/contracts/node"
+import type { ZgError } from "@0g-compute/core"
+import {
+  computeRoot,
+  downloadBytes,
+  sectorsOf,
+  type UploadProgress,
+  type UploadResumeStore,
+  type UploadState,
+  uploadBytes,
+} from "@0g-compute/storage"
+import { uploadFile } from "@0g-compute/storage/node"
+import { Effect, Redacted } from "effect"
+import { Contract, JsonRpcProvider, Wallet } from "ethers"
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { deriveAccount } from "../accounts.js"
+import { loadStorageArtifact, type StorageDevnet, startStorageDevnet } from "./index.js"
+
+const PRICE = 1_000_000_000n
+
+const bytes = (size: number, seed: number) => new Uint8Array(size).map((_, i) => (i * 37 + seed) % 251)
+
+const failure = async (p: Promise<unknown>): Promise<ZgError & Record<string, unknown>> => {
+  const outcome = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  if (outcome === undefined) throw new Error("expected the call to fail")
+  return outcome as ZgError & Record<string, unknown>
+}
+
+/** A resume store in memory, as a browser app would keep one. */
+const memoryStore = (): UploadResumeStore & { readonly states: Map<string, UploadState> } => {
+  const states = new Map<string, UploadState>()
+  return {
+    states,
+    load: async (root) => states.get(root),
+    save: async (s) => {
+      states.set(s.root, s)
+    },
+    clear: async (root) => {
+      states.delete(root)
+    },
+  }
+}
+
+describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
+  let anvil: Awaited<ReturnType<typeof startAnvil>>
+  let devnet: StorageDevnet
+  let provider: JsonRpcProvider
+  let payer: Wallet
+  let dir: string
+  const node = () => devnet.nodes[0] as StorageDevnet["nodes"][0]
+  const base = () => ({ indexerUrl: devnet.indexerUrl, pollIntervalMs: 20, signer: payer })
+
+  const balances = async () => ({
+    wallet: await provider.getBalance(payer.address),
+    nonce: await provider.getTransactionCount(payer.address),
+    flow: await provider.getBalance(devnet.flowAddress),
+  })
+
+  /** The re-run: the node catches up once the upload is past its payment decision (it waits for the tx). */
+  const catchUpAtWaitTx = (phases: string[]) => (p: { readonly phase: string }) => {
+    phases.push(p.phase)
+    if (p.phase === "wait-tx") node().faults.lag(false)
+  }
+
+  /** Exactly one fee and the gas of `txHash` left the wallet; the Flow got exactly one fee. */
+  const expectPaidOnce = async (before: Awaited<ReturnType<typeof balances>>, txHash: string, fee: bigint) => {
+    const receipt = await provider.getTransactionReceipt(txHash)
+    const gas = (receipt?.gasUsed ?? 0n) * (receipt?.gasPrice ?? 0n)
+    expect(gas).toBeGreaterThan(0n)
+    const after = await balances()
+    expect(before.wallet - after.wallet).toBe(fee + gas)
+    expect(after.flow - before.flow).toBe(fee)
+    expect(after.nonce).toBe(before.nonce + 1)
+  }
+
+  beforeAll(async () => {
+    anvil = await startAnvil()
+    devnet = await startStorageDevnet({ rpcUrl: anvil.rpcUrl, pricePerSector: PRICE })
+    provider = new JsonRpcProvider(anvil.rpcUrl, undefined, { cacheTimeout: -1 })
+    provider.pollingInterval = 20
+    payer = new Wallet(Redacted.value(deriveAccount(6).privateKey), provider)
+    dir = mkdtempSync(join(tmpdir(), "zg-paid-once-"))
+  })
+  afterEach(() => {
+    for (const n of devnet.nodes) n.faults.reset()
+  })
+  afterAll(async () => {
+    await devnet?.stop()
+    provider?.destroy()
+    await anvil?.stop()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it("H2: a wait-tx timeout after the submit was mined names the tx; the re-run (new process) resumes it, no second fee", async () => {
+    const data = bytes(200 * 1024, 1)
+    const path = join(dir, "h2.bin")
+    writeFileSync(path, data)
+    const resumeDir = join(dir, "resume-h2")
+    const fee = sectorsOf(await computeRoot(data)) * PRICE
+    const before = await balances()
+    node().faults.lag(true)
+
+    const hashes: string[] = []
+    const err = await failure(
+      uploadFile(path, {
+        ...base(),
+        resumeDir,
+        waitTimeoutMs: 300,
+        tx: { journal: memoryTxJournal() },
+        onProgress: (p) => {
+          if (p.phase === "submit") hashes.push(p.txHash)
+        },
+      }),
+    )
+    expect(hashes).toHaveLength(1)
+    const txHash = hashes[0] as string
+    expect(err).toMatchObject({ _tag: "StorageTimeout", txHash })
+    expect(err.message).toContain(txHash)
+
+    // A new process: its journal is empty, the node still has not seen the Submit log, only the resume file knows.
+    const phases: string[] = []
+    const result = await uploadFile(path, {
+      ...base(),
+      resumeDir,
+      tx: { journal: memoryTxJournal() },
+      onProgress: catchUpAtWaitTx(phases),
+    })
+    expect(phases).not.toContain("fee")
+    expect(phases).not.toContain("submit")
+    expect(result).toMatchObject({ txHash, fee: 0n, gasFee: 0n, alreadyStored: false })
+    await expectPaidOnce(before, txHash, fee)
+    expect(await downloadBytes(result.root, { indexerUrl: devnet.indexerUrl })).toEqual(data)
+  })
+
+  it("H2: Ctrl-C while waiting for the submit's receipt, then a re-run with a fresh journal: one fee, file complete", async () => {
+    const data = bytes(70_000, 2)
+    const fee = sectorsOf(await computeRoot(data)) * PRICE
+    const store = memoryStore()
+    const before = await balances()
+    node().faults.lag(true)
+
+    const abort = new AbortController()
+    const hashes: string[] = []
+    const err = await failure(
+      uploadBytes(data, {
+        ...base(),
+        resume: store,
+        signal: abort.signal,
+        tx: { journal: memoryTxJournal() },
+        onProgress: (p) => {
+          if (p.phase !== "submit") return
+          hashes.push(p.txHash)
+          abort.abort()
+        },
+      }),
+    )
+    expect(err._tag).toBe("StorageAborted")
+    const txHash = hashes[0] as string
+    expect(store.states.get((await computeRoot(data)).root)?.txHash).toBe(txHash)
+
+    const phases: string[] = []
+    const result = await uploadBytes(data, {
+      ...base(),
+      resume: store,
+      tx: { journal: memoryTxJournal() },
+      onProgress: catchUpAtWaitTx(phases),
+    })
+    expect(phases).not.toContain("submit")
+    expect(result).toMatchObject({ txHash, fee: 0n })
+    await expectPaidOnce(before, txHash, fee)
+    expect(await downloadBytes(result.root, { indexerUrl: devnet.indexerUrl })).toEqual(data)
+  })
+
+  it("H2: without a resume store, a re-run in the same process finds the mined submit in the engine's journal", async () => {
+    const data = bytes(9000, 3)
+    const fee = sectorsOf(await computeRoot(data)) * PRICE
+    const journal = memoryTxJournal()
+    const before = await balances()
+    node().faults.lag(true)
+    const hashes: string[] = []
+    const err = await failure(
+      uploadBytes(data, {
+        ...base(),
+        waitTimeoutMs: 300,
+        tx: { journal },
+        onProgress: (p) => {
+          if (p.phase === "submit") hashes.push(p.txHash)
+        },
+      }),
+    )
+    const txHash = hashes[0] as string
+    expect(err).toMatchObject({ _tag: "StorageTimeout", txHash })
+
+    const phases: string[] = []
+    const progress: UploadProgress[] = []
+    const result = await uploadBytes(data, {
+      ...base(),
+      tx: { journal },
+      onProgress: (p) => {
+        catchUpAtWaitTx(phases)(p)
+        if (p.phase === "wait-tx") progress.push(p)
+      },
+    })
+    expect(phases).not.toContain("submit")
+    expect(progress[0]).toMatchObject({ phase: "wait-tx", txHash })
+    expect(result).toMatchObject({ txHash, fee: 0n })
+    await expectPaidOnce(before, txHash, fee)
+  })
+
+  it("L3: the price changes while the first submit is pending; the re-run settles that submit instead of paying again", async () => {
+    const data = bytes(5000, 4)
+    const merkle = await computeRoot(data)
+    const fee = sectorsOf(merkle) * PRICE
+    const journal = memoryTxJournal()
+    const owner = new Wallet(Redacted.value(deriveAccount(9).privateKey), provider)
+    const market = new Contract(devnet.marketAddress as string, loadStorageArtifact("DevnetMarket").abi as never, owner)
+    const before = await balances()
+    node().faults.lag(true)
+
+    // The first submit is broadcast but not mined when the upload is interrupted.
+    await provider.send("evm_setAutomine", [false])
+    const abort = new AbortController()
+    const hashes: string[] = []
+    try {
+      const err = await failure(
+        uploadBytes(data, {
+          ...base(),
+          signal: abort.signal,
+          tx: { journal },
+          onProgress: (p) => {
+            if (p.phase !== "submit") return
+            hashes.push(p.txHash)
+            abort.abort()
+          },
+        }),
+      )
+      expect(err._tag).toBe("StorageAborted")
+      // Hold it back while the price halves, then let it be mined (it still pays the old fee, which covers the new
+      // price): with the fee in the intent, the re-run's new fee would be another intent and a second payment.
+      await provider.send("anvil_dropTransaction", [hashes[0]])
+    } finally {
+      await provider.send("evm_setAutomine", [true])
+    }
+    await (await market.getFunction("setPricePerSector")(PRICE / 2n)).wait()
+    try {
+      const raw = (await Effect.runPromise(journal.entries)).find((e) => e.hashes.includes(hashes[0] as string))
+        ?.raws[0]
+      expect(raw).toMatch(/^0x/)
+      await provider.send("eth_sendRawTransaction", [raw])
+
+      const phases: string[] = []
+      const result = await uploadBytes(data, { ...base(), tx: { journal }, onProgress: catchUpAtWaitTx(phases) })
+      expect(result).toMatchObject({ txHash: hashes[0], fee })
+      expect(phases).not.toContain("submit")
+      await expectPaidOnce(before, hashes[0] as string, fee)
+    } finally {
+      await (await market.getFunction("setPricePerSector")(PRICE)).wait()
+    }
+  })
+})
