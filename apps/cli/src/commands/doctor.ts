@@ -127,7 +127,11 @@ const keyChecks = Effect.gen(function* () {
           verdict: "ok",
           detail: `${formatZG(info.value.total)} 0G total, ${formatZG(info.value.available)} 0G available`,
         }
-      : { check: "ledger", verdict: "warn", detail: "no ledger yet (create one with `0g-compute ledger add <amount>`)" },
+      : {
+          check: "ledger",
+          verdict: "warn",
+          detail: "no ledger yet (create one with `0g-compute ledger add <amount>`)",
+        },
   )
   return checks
 })

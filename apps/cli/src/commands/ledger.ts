@@ -3,7 +3,7 @@
  */
 
 import type { LedgerShape, SubAccount, TxResult } from "@0g-compute/contracts"
-import { parseAddress, parseZG } from "@0g-compute/core"
+import { parseZG } from "@0g-compute/core"
 import { Effect, Layer, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { chainLayer, type GlobalOptions, loadKey, NoKeyConfigured, signingLayer } from "../context.js"
@@ -43,6 +43,9 @@ const withLedger = <A, E>(
 
 /** The amount argument, checked up front (see `withLedger`'s validate). */
 const checkAmount = (amount: string) => parseZG(amount)
+
+/** An address argument, checked up front (parseAddress lives with ethers, so it is loaded lazily). */
+const parseAddress = (input: string) => Effect.flatMap(lazy.core, (core) => core.parseAddress(input))
 
 const txLine = (r: { hash: string; fee: bigint }) => `tx ${r.hash} (gas ${zg(r.fee)})`
 
