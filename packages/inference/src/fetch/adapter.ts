@@ -160,6 +160,8 @@ export const makeInferenceFetch = (
     tokens: { promptTokens: number; completionTokens: number } | undefined,
     earlyError: Error | undefined,
   ): Promise<{ receipt: Receipt | undefined; error: Error | undefined }> => {
+    // A failure without the provider's usage: the amount it billed is not known from here.
+    const feeUnknown = earlyError !== undefined && tokens === undefined
     let receipt: Receipt | undefined
     let error = earlyError
     if (error === undefined) {
@@ -180,6 +182,7 @@ export const makeInferenceFetch = (
         stream: prepared.stream,
         ...t,
         ...fees,
+        ...(feeUnknown ? { feeUnknown } : {}),
         verdict: receipt?._tag ?? (error as { _tag?: string } | undefined)?._tag ?? "Error",
         startedAt: base.startedAt,
         durationMs: Date.now() - base.startedAt,
@@ -313,6 +316,8 @@ export const makeInferenceFetch = (
     try {
       bytes = await ex.bytes()
     } catch (e) {
+      // The provider answered 200 and bills this request: record it (fee unknown) before failing.
+      await finishExchange(prepared, svc, base, headerChatId, "", undefined, e as Error)
       // Cut off after the caller left (the drain window ran out): surface the abort, as fetch would.
       if (callerSignal?.aborted) throw callerSignal.reason ?? e
       throw e

@@ -4,8 +4,10 @@
  * spent + reserved + this request ≤ cap, so concurrent requests can never overshoot the cap together.
  *
  * The most a request can cost:
- * - output: its `max_completion_tokens` / `max_tokens` × `n` × the output price. A request without either gets
- *   `max_tokens` = the gateway's `defaultMaxTokens` added (only when a cap is set), so the provider stops there;
+ * - output: the larger of its `max_completion_tokens` / `max_tokens` × `n` × the output price. A request without either
+ *   gets the gateway's `defaultMaxTokens`. With a cap the gateway refuses limits that are not positive integers (a
+ *   server coercing `"1000000"` would bill beyond the reservation) and sends both limit fields and `n` set to exactly
+ *   what it reserved, whichever field the provider reads;
  * - input: the UTF-8 size of the request body in bytes × the input price (a token covers at least one byte of what the
  *   model reads, and the JSON around the messages is more than the chat template adds), plus `IMAGE_PART_TOKENS` for
  *   each image, audio or file part (a short URL can stand for many tokens).
@@ -20,14 +22,24 @@ export const IMAGE_PART_TOKENS = 4096
 /** Default `max_tokens` the gateway adds to a request that sets none, when a spending cap is set. */
 export const DEFAULT_MAX_TOKENS = 4096
 
-const positiveInt = (v: unknown): number | undefined =>
+export const positiveInt = (v: unknown): number | undefined =>
   typeof v === "number" && Number.isSafeInteger(v) && v > 0 ? v : undefined
+
+/** The fields that bound a request's output; with a cap each must be absent, null or a positive integer. */
+export const LIMIT_FIELDS = ["max_tokens", "max_completion_tokens", "n"] as const
+
+/** The first limit field set to something other than a positive integer (or null), if any. */
+export const invalidLimitField = (request: Record<string, unknown>): (typeof LIMIT_FIELDS)[number] | undefined =>
+  LIMIT_FIELDS.find((f) => request[f] !== undefined && request[f] !== null && positiveInt(request[f]) === undefined)
 
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 
-/** The request's own output limit, if it sets one. */
-export const requestedMaxTokens = (request: Record<string, unknown>): number | undefined =>
-  positiveInt(request.max_completion_tokens) ?? positiveInt(request.max_tokens)
+/** The request's own output limit, if it sets one: the larger of the two fields (servers differ in which they read). */
+export const requestedMaxTokens = (request: Record<string, unknown>): number | undefined => {
+  const a = positiveInt(request.max_completion_tokens)
+  const b = positiveInt(request.max_tokens)
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b)
+}
 
 const MEDIA_PARTS = new Set(["image_url", "input_image", "input_audio", "file", "image"])
 

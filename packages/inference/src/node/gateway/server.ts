@@ -16,7 +16,15 @@ import { Redacted, Result } from "effect"
 import type { InferenceClient } from "../../facade.js"
 import type { ExchangeResult } from "../../fetch/adapter.js"
 import { makeUsageMeter, type UsageSummary } from "../../usage.js"
-import { Budget, DEFAULT_MAX_TOKENS, maxCostOf, type Prices, requestedMaxTokens } from "./budget.js"
+import {
+  Budget,
+  DEFAULT_MAX_TOKENS,
+  invalidLimitField,
+  maxCostOf,
+  type Prices,
+  positiveInt,
+  requestedMaxTokens,
+} from "./budget.js"
 import { bufferStream, passThrough, type StreamVerifyMode, sendBuffered } from "./relay.js"
 import { type ProviderHealth, type RoutedProvider, Router } from "./router.js"
 
@@ -240,10 +248,23 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     const candidates = router.candidates(model, Date.now())
     if (candidates.length === 0)
       throw new HttpFailure(404, "ModelNotFound", `no provider serves model ${JSON.stringify(model)}`)
-    // With a cap, a request without an output limit gets one: its cost must be bounded before it is sent.
-    const own = requestedMaxTokens(json)
-    const addLimit = cap !== undefined && own === undefined
-    const maxTokens = own ?? defaultMaxTokens
+    // With a cap the output is bounded before sending: limits must be integers, and the body sent carries both limit
+    // fields and `n` equal to what is reserved (a server reading either field, or coercing strings, stays within it).
+    if (cap !== undefined) {
+      const bad = invalidLimitField(json)
+      if (bad !== undefined)
+        throw new HttpFailure(
+          400,
+          "InvalidLimit",
+          `'${bad}' must be a positive integer when the gateway has a spending cap (got ${JSON.stringify(json[bad])})`,
+          "invalid_request_error",
+          undefined,
+          { param: bad },
+        )
+    }
+    const maxTokens = requestedMaxTokens(json) ?? defaultMaxTokens
+    const bounded =
+      cap === undefined ? {} : { max_tokens: maxTokens, max_completion_tokens: maxTokens, n: positiveInt(json.n) ?? 1 }
     // The client leaving cancels the upstream request (a billed stream is still drained by the fetch to record it).
     const gone = new AbortController()
     res.on("close", () => {
@@ -255,17 +276,10 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     for (const p of candidates) {
       const target = targets.get(p.address.toLowerCase())
       if (target === undefined) continue
-      const rewrite = model === undefined || model === "auto" || addLimit
-      const body = rewrite
-        ? Buffer.from(
-            JSON.stringify({
-              ...json,
-              ...(model === undefined || model === "auto" ? { model: p.defaultModel } : {}),
-              ...(addLimit ? { max_tokens: maxTokens } : {}),
-            }),
-          )
-        : raw
-      const cost = maxCostOf(json, body.length, maxTokens, target.prices)
+      const auto = model === undefined || model === "auto"
+      const sent = { ...json, ...(auto ? { model: p.defaultModel } : {}), ...bounded }
+      const body = auto || cap !== undefined ? Buffer.from(JSON.stringify(sent)) : raw
+      const cost = maxCostOf(sent, body.length, maxTokens, target.prices)
       const reservation = budget.reserve(cost)
       if (reservation === undefined) {
         unaffordable = unaffordable === undefined || cost < unaffordable ? cost : unaffordable
@@ -274,9 +288,11 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
       let exchange: ExchangeResult | undefined
       const fetch = client.fetch(target.address, {
         onExchange: (x) => {
-          meter.record(x.record)
+          // Billed but unreadable (cut off after the 200): the reserved maximum stands as the fee, not 0.
+          const record = x.record.feeUnknown === true && x.record.fee < cost ? { ...x.record, fee: cost } : x.record
+          meter.record(record)
           exchange = x
-          if (budget.release(reservation, x.record.fee))
+          if (budget.release(reservation, record.fee))
             router.markDown(p.address, Date.now(), `BudgetOverrun: billed ${x.record.fee} > reserved ${cost} neuron`)
         },
       })
