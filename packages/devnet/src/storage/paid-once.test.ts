@@ -24,6 +24,7 @@ import { Effect, Redacted } from "effect"
 import { Contract, JsonRpcProvider, Wallet } from "ethers"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
+import { startRpcFaultProxy } from "../faults/index.js"
 import { loadStorageArtifact, type StorageDevnet, startStorageDevnet } from "./index.js"
 
 const PRICE = 1_000_000_000n
@@ -218,6 +219,59 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
     expect(progress[0]).toMatchObject({ phase: "wait-tx", txHash })
     expect(result).toMatchObject({ txHash, fee: 0n })
     await expectPaidOnce(before, txHash, fee)
+  })
+
+  it("H2: a recorded payment whose receipt the RPC will not serve fails with its tx hash and is never paid again", async () => {
+    const proxy = await startRpcFaultProxy({ upstream: anvil.rpcUrl })
+    const viaProxy = new JsonRpcProvider(proxy.url, undefined, { cacheTimeout: -1, batchMaxCount: 1 })
+    viaProxy.pollingInterval = 20
+    try {
+      const signer = payer.connect(viaProxy)
+      const data = bytes(12_000, 5)
+      const fee = sectorsOf(await computeRoot(data)) * PRICE
+      const store = memoryStore()
+      const before = await balances()
+      node().faults.lag(true)
+      const abort = new AbortController()
+      const hashes: string[] = []
+      await failure(
+        uploadBytes(data, {
+          ...base(),
+          signer,
+          resume: store,
+          signal: abort.signal,
+          onProgress: (p) => {
+            if (p.phase !== "submit") return
+            hashes.push(p.txHash)
+            abort.abort()
+          },
+        }),
+      )
+      const txHash = hashes[0] as string
+
+      proxy.setFault({ fault: { kind: "http-status", status: 503 }, methods: ["eth_getTransactionReceipt"] })
+      const phases: string[] = []
+      const err = await failure(
+        uploadBytes(data, { ...base(), signer, resume: store, onProgress: (p) => phases.push(p.phase) }),
+      )
+      expect(err).toMatchObject({ _tag: "SubmitUnconfirmed", txHash })
+      expect(err.message).toContain(txHash)
+      expect(phases).not.toContain("submit")
+
+      proxy.setFault(undefined)
+      const result = await uploadBytes(data, {
+        ...base(),
+        signer,
+        resume: store,
+        onProgress: catchUpAtWaitTx(phases),
+      })
+      expect(phases).not.toContain("submit")
+      expect(result).toMatchObject({ txHash, fee: 0n })
+      await expectPaidOnce(before, txHash, fee)
+    } finally {
+      viaProxy.destroy()
+      await proxy.close()
+    }
   })
 
   it("L3: the price changes while the first submit is pending; the re-run settles that submit instead of paying again", async () => {
