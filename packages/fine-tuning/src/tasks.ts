@@ -106,6 +106,16 @@ export interface CreatedTask {
   readonly fee: TaskFee
 }
 
+/** The model, carrying the fee terms the provider publishes for its hash when any entry of its list does. */
+const resolveFeeModel = (name: string, provider: string) =>
+  Effect.gen(function* () {
+    const catalogue = yield* listModels(provider)
+    const model = yield* resolveModel(name, catalogue)
+    const hash = model.hash.toLowerCase()
+    const published = catalogue.find((m) => m.hash.toLowerCase() === hash && m.feeTerms !== undefined)?.feeTerms
+    return published === undefined ? model : { ...model, feeTerms: published }
+  })
+
 /** Refines a create-task rejection into the error its message describes. */
 const refineCreateError = (provider: string, model: string) => (e: { status: number; detail: string }) => {
   const m = e.detail.toLowerCase()
@@ -128,7 +138,7 @@ export const createTask = (options: CreateTaskOptions) =>
     const { service, ep } = yield* endpoint(options.provider)
     const provider = service.provider
     if (!service.teeSignerAcknowledged) return yield* new ProviderNotVetted({ provider })
-    const model = yield* resolveModel(options.model, yield* listModels(provider))
+    const model = yield* resolveFeeModel(options.model, provider)
 
     // The locked queue (§11.1): an unacknowledged latest deliverable blocks every further delivery.
     const account = yield* getAccountRecord(provider)
@@ -287,7 +297,7 @@ export const quoteTaskFee = (
   Effect.gen(function* () {
     const config = yield* parseTrainingConfig(options.trainingParams)
     const { service } = yield* endpoint(options.provider)
-    const model = yield* resolveModel(options.model, yield* listModels(service.provider))
+    const model = yield* resolveFeeModel(options.model, service.provider)
     const epochs = config.params.num_train_epochs
     return yield* taskFee(model, options.tokens ?? 0, service.pricePerToken, epochs, options.feeTerms)
   })

@@ -9,6 +9,7 @@ import { fineTuningFee, fineTuningFeeTerms } from "@0g-compute/core"
 import { countTokens } from "@0g-compute/devnet/fine-tuning"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { TaskFee } from "../src/fees.js"
+import { createFineTuningClient } from "../src/node/index.js"
 import { DATASET, failure, type Harness, PARAMS, startHarness } from "./harness.js"
 
 const GWEI = 1_000_000_000n
@@ -61,6 +62,33 @@ describe("fine-tuning fee", () => {
     expect(created.estimatedFee).toBe(expected)
     await user.client.watch(provider, created.taskId, { until: "SetUp" })
     expect((await user.client.getTask(provider, created.taskId)).fee).toBe(expected)
+  })
+
+  it("terms a provider publishes in its model list take precedence over the table", async () => {
+    const user = await h.user()
+    // The emulator's real /v1/model reply, with the two fields a future broker might add (one as a digit string).
+    const publishing: typeof fetch = async (input, init) => {
+      const res = await globalThis.fetch(input, init)
+      if (!String(input).endsWith("/v1/model")) return res
+      const list = (await res.json()) as Array<Record<string, unknown>>
+      const body = JSON.stringify(list.map((m) => ({ ...m, priceCoefficient: 3, storageFee: "5" })))
+      return new Response(body, { status: 200, headers: { "content-type": "application/json" } })
+    }
+    const client = await createFineTuningClient({
+      privateKey: user.key,
+      rpcUrl: h.devnet.rpcUrl,
+      contracts: h.devnet.addresses,
+      fetch: publishing,
+    })
+    try {
+      const fee = await client.quoteTaskFee({ provider, model: "mock-model", trainingParams: PARAMS, tokens: 7 })
+      expect(fee).toMatchObject({ priceCoefficient: 3n, storageFee: 5n, total: 7n * GWEI * 2n * 3n + 5n })
+      expect(fee.termsFrom).toBe("provider")
+      const plain = await user.client.quoteTaskFee({ provider, model: "mock-model", trainingParams: PARAMS, tokens: 7 })
+      expect(plain).toMatchObject({ termsFrom: "table", total: 7n * GWEI * 2n + 10_000_000_000_000_000n })
+    } finally {
+      await client.close()
+    }
   })
 
   it("an under-funded task fails in setup with the broker's message; the client surfaces InsufficientFunds", async () => {
