@@ -58,6 +58,16 @@ const post = (g: Gateway, body: string, signal?: AbortSignal) =>
 const chatBody = (content: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ model: "devnet-echo-1", messages: [{ role: "user", content }], ...extra })
 
+/** The most a request can cost as the gateway sends it under a cap (both limit fields and `n` set to what it reserves). */
+const forwardedCost = (body: string, maxTokens: number) => {
+  const json = JSON.parse(body)
+  const sent = { ...json, max_tokens: maxTokens, max_completion_tokens: maxTokens, n: json.n ?? 1 }
+  return maxCostOf(sent, Buffer.byteLength(JSON.stringify(sent)), maxTokens, {
+    inputPerToken: p0.inputPrice,
+    outputPerToken: p0.outputPrice,
+  })
+}
+
 const billed = () => BigInt(p0.unsettledFee(user.address))
 const zg = (s: string) => Effect.runSync(parseZG(s))
 
@@ -83,8 +93,7 @@ describe("spending cap as a budget", () => {
 
   it("with room for two requests at a time, concurrent requests are served or refused but never overshoot", async () => {
     const body = chatBody("a budget test", { max_tokens: 4 })
-    const prices = { inputPerToken: p0.inputPrice, outputPerToken: p0.outputPrice }
-    const oneRequest = maxCostOf(JSON.parse(body), Buffer.byteLength(body), 4, prices)
+    const oneRequest = forwardedCost(body, 4)
     const cap = oneRequest * 2n + oneRequest / 2n
     const before = billed()
     await withGateway({ spendingCap: cap }, async (g) => {
@@ -104,8 +113,7 @@ describe("spending cap as a budget", () => {
     const before = billed()
     await withGateway({ spendingCap: "0.001" }, async (g) => {
       const body = chatBody("too long an answer", { max_tokens: 10_000_000 })
-      const prices = { inputPerToken: p0.inputPrice, outputPerToken: p0.outputPrice }
-      const required = formatZG(maxCostOf(JSON.parse(body), Buffer.byteLength(body), 10_000_000, prices))
+      const required = formatZG(forwardedCost(body, 10_000_000))
       const r = await post(g, body)
       expect(r.status).toBe(402)
       expect(await r.json()).toMatchObject({ error: { code: "SpendingCapReached", required, spending_cap: "0.001" } })
@@ -152,6 +160,7 @@ describe("the budget's arithmetic", () => {
     }
     expect(maxCostOf(image, 100, 10, prices)).toBe((100n + BigInt(IMAGE_PART_TOKENS)) * 3n + 10n * 5n)
     expect(requestedMaxTokens({ max_tokens: 7, max_completion_tokens: 9 })).toBe(9)
+    expect(requestedMaxTokens({ max_tokens: 1_000_000, max_completion_tokens: 10 })).toBe(1_000_000)
     expect(requestedMaxTokens({ max_tokens: -1 })).toBeUndefined()
   })
 
