@@ -44,12 +44,14 @@ describe("file upload/download with resume (node entry)", () => {
     writeFileSync(path, pattern(10 * 262144 + 5, 1))
     const node = devnet.nodes[0] as StorageDevnet["nodes"][0]
     let uploaded = 0
+    let paidIn: string | undefined
     const first = await uploadFile(path, {
       ...opts(),
       signer,
       concurrency: 1,
       segmentsPerRequest: 2,
       onProgress: (p) => {
+        if (p.phase === "submit") paidIn = p.txHash
         if (p.phase !== "upload") return
         uploaded = p.segmentsDone
         if (uploaded >= 4) node.faults.fail("rpc")
@@ -69,7 +71,9 @@ describe("file upload/download with resume (node entry)", () => {
       },
     })
     expect(second.alreadyStored).toBe(false)
-    expect(second.txHash).toBeUndefined()
+    // The result names the earlier run's payment; this call paid nothing.
+    expect(second).toMatchObject({ txHash: paidIn, fee: 0n, gasFee: 0n })
+    expect(paidIn).toMatch(/^0x[0-9a-f]{64}$/)
     expect(totals.every((t) => t === 11 - 4)).toBe(true)
     expect(node.file(second.root)?.finalized).toBe(true)
 
