@@ -42,8 +42,10 @@ describe("fine-tuning pipeline", () => {
       }),
     )
     expect(interrupted).toBeDefined()
-    expect(first.slice(0, 2).map((e) => e.stage)).toEqual(["uploaded", "created"])
-    expect(first.slice(2).every((e) => e.stage === "progress")).toBe(true)
+    expect(first.slice(0, 3).map((e) => e.stage)).toEqual(["uploaded", "fee", "created"])
+    const fee = first[1]
+    expect(fee?.stage === "fee" ? fee.fee : undefined).toMatchObject({ model: "mock-model", termsFrom: "table" })
+    expect(first.slice(3).every((e) => e.stage === "progress")).toBe(true)
     const saved = JSON.parse(await readFile(stateFile, "utf8")) as PipelineState
     const taskId = saved.taskId ?? ""
     expect(saved).toMatchObject({ provider, model: "mock-model" })
