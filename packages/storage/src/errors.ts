@@ -211,9 +211,13 @@ export class StorageTimeout extends Data.TaggedError("StorageTimeout")<{
 }
 
 /** The operation was cancelled through its AbortSignal. */
-export class StorageAborted extends Data.TaggedError("StorageAborted")<{ readonly what: string }> {
+export class StorageAborted extends Data.TaggedError("StorageAborted")<{
+  readonly what: string
+  /** The submit that paid for an upload aborted after payment. */
+  readonly txHash?: string
+}> {
   override get message() {
-    return `${this.what} was aborted`
+    return `${this.what} was aborted${paidIn(this.txHash)}`
   }
 }
 

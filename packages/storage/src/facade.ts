@@ -37,6 +37,24 @@ export const abortable = <A, E, R>(
   return Effect.raceFirst(eff, aborted)
 }
 
+/**
+ * Remembers the paying tx an upload reports, so an abort after payment names it (the re-run resumes that payment).
+ */
+export const paymentTracker = <P extends { readonly phase: string }>(onProgress: ((p: P) => void) | undefined) => {
+  let txHash: string | undefined
+  return {
+    onProgress: (p: P) => {
+      const hash = (p as { readonly txHash?: unknown }).txHash
+      if ((p.phase === "submit" || p.phase === "wait-tx") && typeof hash === "string") txHash = hash
+      onProgress?.(p)
+    },
+    tag: <E>(e: E): E =>
+      txHash !== undefined && e instanceof StorageAborted && e.txHash === undefined
+        ? (new StorageAborted({ what: e.what, txHash }) as E)
+        : e,
+  }
+}
+
 /** Where the storage network is, plus transport tuning. */
 export interface StorageClientOptions extends StorageOptions {
   /** Custom fetch (e.g. with a proxy agent). */
@@ -127,13 +145,21 @@ export const computeRoot = (input: ByteSource, options: HashOptions = {}): Promi
 
 /** Uploads bytes or a Blob/File (hash, pay once, upload with proofs, wait until finalized). */
 export const uploadBytes = (input: Uint8Array | Blob, options: UploadFacadeOptions): Promise<UploadResult> => {
-  const { onProgress } = options
+  const paid = paymentTracker(options.onProgress)
+  const onProgress = paid.onProgress
   return runFacade(
     abortable(
-      uploadBytesEffect(input, { ...options, ...(onProgress ? { onProgress, onHashProgress: onProgress } : {}) }),
+      uploadBytesEffect(input, {
+        ...options,
+        onProgress,
+        ...(options.onProgress ? { onHashProgress: onProgress } : {}),
+      }),
       options.signal,
       "upload",
-    ).pipe(Effect.provide(Layer.merge(clientLayer(options), payerLayer(options.signer, options.tx)))),
+    ).pipe(
+      Effect.mapError(paid.tag),
+      Effect.provide(Layer.merge(clientLayer(options), payerLayer(options.signer, options.tx))),
+    ),
   )
 }
 

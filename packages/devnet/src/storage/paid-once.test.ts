@@ -168,8 +168,9 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
         },
       }),
     )
-    expect(err._tag).toBe("StorageAborted")
     const txHash = hashes[0] as string
+    expect(err).toMatchObject({ _tag: "StorageAborted", txHash })
+    expect(err.message).toContain(txHash)
     expect(store.states.get((await computeRoot(data)).root)?.txHash).toBe(txHash)
 
     const phases: string[] = []

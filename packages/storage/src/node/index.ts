@@ -1,7 +1,14 @@
 /** Node-only entry: file hashing on worker threads, file upload and download with resume. */
 import { runFacade } from "@0g-compute/core"
 import { Effect, Layer } from "effect"
-import { abortable, clientLayer, type DownloadFacadeOptions, payerLayer, type UploadFacadeOptions } from "../facade.js"
+import {
+  abortable,
+  clientLayer,
+  type DownloadFacadeOptions,
+  payerLayer,
+  paymentTracker,
+  type UploadFacadeOptions,
+} from "../facade.js"
 import type { FileMerkle } from "../merkle/index.js"
 import type { UploadResult } from "../upload.js"
 import { type DownloadFileOptions, type DownloadFileResult, downloadToFile } from "./download-file.js"
@@ -24,12 +31,19 @@ export type UploadFileFacadeOptions = UploadFacadeOptions & Pick<UploadFileOptio
  * reused, a finalized file is not paid again), segments with proofs in parallel batches, wait until finalized.
  * An interrupted upload resumes where it stopped when called again.
  */
-export const uploadFile = (path: string, options: UploadFileFacadeOptions): Promise<UploadResult> =>
-  runFacade(
-    abortable(uploadFileEffect(path, options), options.signal, `upload of ${path}`).pipe(
+export const uploadFile = (path: string, options: UploadFileFacadeOptions): Promise<UploadResult> => {
+  const paid = paymentTracker(options.onProgress)
+  return runFacade(
+    abortable(
+      uploadFileEffect(path, { ...options, onProgress: paid.onProgress }),
+      options.signal,
+      `upload of ${path}`,
+    ).pipe(
+      Effect.mapError(paid.tag),
       Effect.provide(Layer.merge(clientLayer(options), payerLayer(options.signer, options.tx))),
     ),
   )
+}
 
 export type DownloadFileFacadeOptions = Omit<DownloadFacadeOptions, "onProgress"> & DownloadFileOptions
 
