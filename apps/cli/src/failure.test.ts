@@ -1,4 +1,5 @@
 /** The error printer's wording, redaction and neutralisation as pure functions (the spawned binary: failures.test.ts). */
+import { PendingIntentExists, TransactionOutcomeUnknown, TransactionTimeout } from "@0g-compute/contracts"
 import { ChainMismatch, RpcError, SignerRequired } from "@0g-compute/core"
 import { Cause } from "effect"
 import { describe, expect, it } from "vitest"
@@ -27,6 +28,19 @@ describe("describeFailure", () => {
       rpcUrl: "http://127.0.0.1:9545",
     })
     expect(other.message).toMatch(/start `0g-compute devnet up --port 9545`/)
+  })
+
+  it("points a transaction whose outcome is open at `tx wait|speed-up|cancel <hash>`, never at a rerun", () => {
+    const hash = `0x${"ab".repeat(32)}`
+    for (const e of [
+      new TransactionTimeout({ hash, timeoutMs: 120_000 }),
+      new TransactionOutcomeUnknown({ hash, nonce: 7, reason: "socket hang up" }),
+      new PendingIntentExists({ intent: "ledger.deposit:0x1:1", hash, nonce: 7 }),
+    ]) {
+      const message = describeFailure(e).message
+      expect(message).toContain(`0g-compute tx wait ${hash}`)
+      expect(message).not.toMatch(/by its hash|wait for it/)
+    }
   })
 
   it("does not blame the RPC for a provider's refused socket", () => {

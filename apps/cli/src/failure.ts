@@ -214,6 +214,14 @@ const CLI_WORDING: Record<string, Wording> = {
   PipelineStateMismatch: (e) =>
     `the state file ${e.path} belongs to another run (${e.reason}); pass another --out directory for this one`,
   OutputExists: (e) => `${e.path} already exists; pass --overwrite to replace it`,
+  TransactionTimeout: (e) =>
+    `transaction ${e.hash} is not mined yet; follow it with \`0g-compute tx wait ${e.hash}\`, or \`tx speed-up ${e.hash}\` / \`tx cancel ${e.hash}\` — rerunning this command reports it instead of paying twice`,
+  TransactionOutcomeUnknown: (e) =>
+    `transaction ${e.hash} (nonce ${e.nonce}) may have reached the network (${e.reason}); check it with \`0g-compute tx wait ${e.hash}\` before sending again`,
+  PendingIntentExists: (e) =>
+    `an earlier transaction ${e.hash} for this same operation is still pending; \`0g-compute tx wait ${e.hash}\`, \`tx speed-up ${e.hash}\` or \`tx cancel ${e.hash}\``,
+  NonceConsumed: (e) =>
+    `transaction ${e.hash} can no longer be mined: nonce ${e.nonce} was used by another transaction from this account; see \`0g-compute tx pending\` and check your balance before sending again`,
 }
 
 const isTagged = (u: unknown): u is Error & { readonly _tag: string } =>
