@@ -32,6 +32,11 @@ export interface JournalEntry {
   /** Which of `hashes` is a cancellation (a zero-value self-transfer), if any. */
   readonly cancelHash?: string
   readonly createdAt: string
+  /**
+   * The head block when recorded, for an entry whose wallet broadcast without reporting a hash (`hashes` empty, id
+   * `nonce:<from>:<nonce>`): the transaction at its nonce is looked for from there.
+   */
+  readonly sinceBlock?: number
   readonly resolved?: { readonly outcome: JournalOutcome; readonly hash?: string; readonly at: string }
 }
 

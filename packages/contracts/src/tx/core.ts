@@ -73,6 +73,10 @@ export const isCancelOf = (entry: JournalEntry, hash: string) => {
 }
 
 const now = () => new Date().toISOString()
+/** Stands for the hash a broadcasting wallet never reported. */
+export const NO_HASH = "(not reported by the wallet)"
+/** How many blocks after an entry recorded without a hash are searched for the transaction at its nonce. */
+const RECOVER_BLOCKS = 1024
 const last = <A>(xs: ReadonlyArray<A>): A => xs[xs.length - 1] as A
 
 /** Signers without local signing (a browser wallet's JsonRpcSigner) say so in one of these ways. */
@@ -196,7 +200,10 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
       )
       if (sent._tag === "Success") {
         const entry = add(sent.success.hash, "")
-        yield* put(entry)
+        // It is broadcast already: a journal failing now must not hide its hash from the caller.
+        yield* put(entry).pipe(
+          Effect.catch((e) => Effect.logWarning(`tx journal: ${e.message}; transaction ${entry.id} was sent`)),
+        )
         return entry
       }
       // The wallet broadcast on its own: without a hash only the nonce can tell whether something went out. A used
@@ -207,12 +214,48 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
         const revert = revertFromError(sent.failure, options.contract as ContractName | undefined)
         return yield* new Rejected({ kind, cause: sent.failure, revert, entry: undefined })
       }
-      return yield* new TransactionOutcomeUnknown({
-        hash: "(not reported by the wallet)",
-        nonce: tx.nonce,
-        reason: messageOf(sent.failure),
-      })
+      // Recorded by its nonce, so a re-run of this intent looks for what was mined there instead of paying again.
+      const head = yield* Effect.orElseSucceed(
+        rpc("eth_blockNumber", () => provider.getBlockNumber()),
+        () => undefined,
+      )
+      const noHash: JournalEntry = {
+        ...base,
+        id: `nonce:${from.toLowerCase()}:${tx.nonce}`,
+        ...(head === undefined ? {} : { sinceBlock: Math.max(0, head - 1) }),
+      }
+      yield* put(noHash).pipe(Effect.catch((e) => Effect.logWarning(`tx journal: ${e.message}`)))
+      return yield* new TransactionOutcomeUnknown({ hash: NO_HASH, nonce: tx.nonce, reason: messageOf(sent.failure) })
     })
+
+  /**
+   * An entry recorded without a hash: the transaction mined at its nonce (from `sinceBlock` on) is taken as its own
+   * once the nonce is used; until then its outcome stays unknown (never void, never signed again).
+   */
+  const recover = (entry: JournalEntry) =>
+    Effect.gen(function* () {
+      const fail = (reason: string) => new TransactionOutcomeUnknown({ hash: NO_HASH, nonce: entry.nonce, reason })
+      const mined = yield* rpc("eth_getTransactionCount", () => provider.getTransactionCount(from, "latest"))
+      if (mined <= entry.nonce) return yield* fail("the wallet reported no hash and its nonce is not used yet")
+      const head = yield* rpc("eth_blockNumber", () => provider.getBlockNumber())
+      const start = entry.sinceBlock ?? head
+      for (let n = start; n <= head && n < start + RECOVER_BLOCKS; n++) {
+        const block = yield* rpc("eth_getBlockByNumber", () => provider.getBlock(n, true))
+        const tx = block?.prefetchedTransactions.find(
+          (t) => t.from.toLowerCase() === from.toLowerCase() && t.nonce === entry.nonce,
+        )
+        if (tx !== undefined) {
+          const found: JournalEntry = { ...entry, hashes: [tx.hash], raws: [""] }
+          yield* put(found).pipe(Effect.catch((e) => Effect.logWarning(`tx journal: ${e.message}`)))
+          return found
+        }
+      }
+      return yield* fail(`the wallet reported no hash; nothing at its nonce found in blocks ${start}…${head}`)
+    }).pipe(
+      Effect.catchTag("RpcError", (e) =>
+        Effect.fail(new TransactionOutcomeUnknown({ hash: NO_HASH, nonce: entry.nonce, reason: e.message })),
+      ),
+    )
 
   /**
    * Broadcasts the signed bytes. On any error, asks the chain about this transaction first: known → delivered; a
@@ -322,13 +365,14 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
    * `NonceConsumed`. `checkFirst` starts with that question (for an entry found in the journal).
    */
   const settle = (
-    entry: JournalEntry,
+    recorded: JournalEntry,
     call: CallInfo | undefined,
     checkFirst = false,
     ms = timeoutMs,
     cancelOk = false,
   ) =>
     Effect.gen(function* () {
+      const entry = recorded.hashes.length === 0 ? yield* recover(recorded) : recorded
       for (let round = 1; ; round++) {
         if (!checkFirst || round > 1) {
           const receipt = yield* waitAny(entry.hashes, ms)

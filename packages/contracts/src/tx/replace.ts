@@ -7,7 +7,7 @@ import type { ChainShape, RpcError } from "@0g-compute/core"
 import { Effect } from "effect"
 import { keccak256, Transaction, type TransactionRequest, type TransactionResponse } from "ethers"
 import { entryOf, type JournalEntry, sameChain, type TxJournalShape } from "../journal.js"
-import { type EngineCore, isCancelOf, rejectedError, type TxResult } from "./core.js"
+import { type EngineCore, isCancelOf, NO_HASH, rejectedError, type TxResult } from "./core.js"
 import {
   GasPriceAboveMax,
   NonceConsumed,
@@ -205,7 +205,7 @@ export const makeReplace = ({
       const status = yield* core.statusOf(e.hashes, e.nonce)
       const base = {
         intent: e.intent,
-        hash: last(e.hashes),
+        hash: last(e.hashes) ?? NO_HASH,
         hashes: e.hashes,
         nonce: e.nonce,
         to: e.to,
@@ -224,7 +224,8 @@ export const makeReplace = ({
         })
       } else if (status._tag === "Pending") out.push({ ...base, hash: status.hash, state: "pending" })
       else {
-        if (status.nonceUsed) yield* core.resolve(e, "void")
+        // Without a hash, a used nonce may be ours: only a send of the intent (which searches for it) settles it.
+        if (status.nonceUsed && e.hashes.length > 0) yield* core.resolve(e, "void")
         out.push({ ...base, state: status.nonceUsed ? "nonce-used" : "dropped" })
       }
     }

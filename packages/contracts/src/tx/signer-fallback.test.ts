@@ -17,12 +17,13 @@ import {
 } from "ethers"
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { type RpcFaultProxy, startRpcFaultProxy } from "../../../devnet/src/faults/index.js"
-import { memoryTxJournal } from "../journal.js"
+import { memoryTxJournal, type TxJournalShape } from "../journal.js"
 import { Ledger } from "../ledger/service.js"
 import { conservationGap, markMoney, minedSince } from "../testing/conservation.js"
 import { type Devnet, devAccount, E, runtimeOf, startDevnet } from "../testing/devnet.js"
 import { moneyState } from "../testing/ledger-state.js"
 import { TxEngine } from "./engine.js"
+import { TxJournalError } from "./errors.js"
 
 /** Like a browser wallet: it sends transactions, but will not hand out signed bytes. */
 class BroadcastOnlySigner extends AbstractSigner {
@@ -78,8 +79,7 @@ afterEach(async () => {
 })
 
 /** Ledger + engine over a broadcast-only signer connected to the chain's provider (the proxy), as a facade does it. */
-const fallbackStack = (i: number) => {
-  const journal = memoryTxJournal()
+const fallbackStack = (i: number, journal: TxJournalShape = memoryTxJournal()) => {
   const chain = chainLayerFromRpc(proxy.url, { network: "devnet" })
   const wallet = Layer.unwrap(
     Effect.map(Chain, (c) =>
@@ -124,7 +124,39 @@ describe("signers without local signing", () => {
       const err = await rt.fail(Ledger.use((l) => l.deposit(E(1))))
       expect(err).toMatchObject({ _tag: "TransactionOutcomeUnknown" })
       expect((await moneyState(devnet, me, [])).ledger?.total).toBe(before + E(1))
-      expect((await minedSince(devnet, me, mark.block)).hashes).toHaveLength(1)
+      const landed = (await minedSince(devnet, me, mark.block)).hashes
+      expect(landed).toHaveLength(1)
+      // Recorded by its nonce: the same deposit asked again finds the transaction mined there, and pays nothing.
+      const again = await rt.run(Ledger.use((l) => l.deposit(E(1))))
+      expect(again).toMatchObject({ hash: landed[0], resumed: true })
+      expect((await moneyState(devnet, me, [])).ledger?.total).toBe(before + E(1))
+      expect((await minedSince(devnet, me, mark.block)).hashes).toEqual(landed)
+      expect(await conservationGap(devnet, me, mark)).toBe(0n)
+    } finally {
+      await rt.dispose()
+    }
+  })
+
+  it("the journal failing after the wallet broadcast → the deposit's hash is still reported (a warning, not an error)", async () => {
+    const i = 32
+    const me = devAccount(i).address
+    await devnet.rpc("anvil_setBalance", [me, toQuantity(E(100))])
+    const inner = memoryTxJournal()
+    let broken = false
+    const journal: TxJournalShape = {
+      location: "failing",
+      entries: inner.entries,
+      put: (e) => (broken ? Effect.fail(new TxJournalError({ path: "failing", reason: "EIO" })) : inner.put(e)),
+    }
+    const { rt } = fallbackStack(i, journal)
+    try {
+      await rt.run(Ledger.use((l) => l.add(E(3))))
+      const mark = await markMoney(devnet, me)
+      const before = (await moneyState(devnet, me, [])).ledger?.total ?? 0n
+      broken = true
+      const r = await rt.run(Ledger.use((l) => l.deposit(E(1))))
+      expect((await minedSince(devnet, me, mark.block)).hashes).toEqual([r.hash])
+      expect((await moneyState(devnet, me, [])).ledger?.total).toBe(before + E(1))
       expect(await conservationGap(devnet, me, mark)).toBe(0n)
     } finally {
       await rt.dispose()
