@@ -47,7 +47,13 @@ export const endpoint = (provider: string) =>
   Effect.gen(function* () {
     const ft = yield* FineTuning
     const s = yield* getService(provider)
-    return { service: s, ep: { provider: s.provider, url: s.url, fetch: ft.options.fetch } as ProviderEndpoint }
+    const ep: ProviderEndpoint = {
+      provider: s.provider,
+      url: s.url,
+      fetch: ft.options.fetch,
+      limits: ft.options.providerLimits,
+    }
+    return { service: s, ep }
   })
 
 const withFeeTerms = (feeTerms: FineTuningFeeTerms | undefined) => (feeTerms === undefined ? {} : { feeTerms })
