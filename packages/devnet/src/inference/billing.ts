@@ -144,7 +144,6 @@ export class FeeLedger {
     const done = new Set<FeeRecord>()
     for (const r of records) {
       if (left <= 0n) break
-      // biome-ignore lint/complexity/useMathMinMax: bigint
       const take = r.outstanding < left ? r.outstanding : left
       r.outstanding -= take
       left -= take
