@@ -163,7 +163,7 @@ describe("Ledger preflight: every refusal comes before any transaction and moves
         name: "fine-tuning-v1.0",
         address: devnet.addrs.fineTuning,
       })
-      expect(await rt.fail(L((l) => l.add(E(3))))).toMatchObject({ _tag: "SignerRequired", operation: "ledger add" })
+      expect(await rt.fail(L((l) => l.add(E(3))))).toMatchObject({ _tag: "SignerRequired", operation: "ledger.add()" })
       expect(await rt.fail(L((l) => l.get()))).toMatchObject({ _tag: "SignerRequired" })
       expect(await rt.run(L((l) => l.listSubAccounts(undefined, me)))).toEqual([])
     } finally {

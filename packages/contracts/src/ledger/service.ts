@@ -182,7 +182,7 @@ export const makeLedger = (chain: ChainShape, writer: Option.Option<Writer>): Le
     )
 
   const get = Effect.fn("Ledger.get")(function* (address?: string) {
-    const user = yield* userOf(address, "ledger get")
+    const user = yield* userOf(address, "ledger.get() without an address")
     const ledger = yield* ledgerOf(user)
     if (Option.isNone(ledger)) return yield* new LedgerNotFound({ user })
     return ledger.value

@@ -94,7 +94,7 @@ export const makeWrites = ({ chain, writer, limits, service, ledgerOf }: WriteDe
     )
 
   const add = Effect.fn("Ledger.add")(function* (amount: bigint, additionalInfo: string = "") {
-    const w = yield* signer("ledger add")
+    const w = yield* signer("ledger.add()")
     yield* positive(amount)
     const lim = yield* limits
     const length = utf8Length(additionalInfo)
@@ -130,7 +130,7 @@ export const makeWrites = ({ chain, writer, limits, service, ledgerOf }: WriteDe
     })
 
   const deposit = Effect.fn("Ledger.deposit")(function* (amount: bigint) {
-    const w = yield* signer("ledger deposit")
+    const w = yield* signer("ledger.deposit()")
     yield* depositPreflight(w.address, amount)
     return yield* send(
       w,
@@ -142,7 +142,7 @@ export const makeWrites = ({ chain, writer, limits, service, ledgerOf }: WriteDe
   })
 
   const depositFor = Effect.fn("Ledger.depositFor")(function* (recipient: string, amount: bigint) {
-    const w = yield* signer("ledger deposit")
+    const w = yield* signer("ledger.deposit()")
     const to = yield* parseAddress(recipient)
     if (to === ZeroAddress) return yield* new InvalidAddress({ input: recipient })
     yield* depositPreflight(to, amount)
@@ -150,7 +150,7 @@ export const makeWrites = ({ chain, writer, limits, service, ledgerOf }: WriteDe
   })
 
   const refund = Effect.fn("Ledger.refund")(function* (amount: bigint) {
-    const w = yield* signer("ledger refund")
+    const w = yield* signer("ledger.refund()")
     yield* positive(amount)
     const ledger = yield* existing(w.address)
     if (amount > ledger.available) {
@@ -169,7 +169,7 @@ export const makeWrites = ({ chain, writer, limits, service, ledgerOf }: WriteDe
   })
 
   const transfer = Effect.fn("Ledger.transfer")(function* (provider: string, serviceType: string, amount: bigint) {
-    const w = yield* signer("ledger transfer")
+    const w = yield* signer("ledger.transfer()")
     const svc = yield* service(serviceType)
     const to = yield* parseAddress(provider)
     if (to === ZeroAddress) return yield* new InvalidAddress({ input: provider })
@@ -199,7 +199,7 @@ export const makeWrites = ({ chain, writer, limits, service, ledgerOf }: WriteDe
   })
 
   const retrieve = Effect.fn("Ledger.retrieve")(function* (serviceType: string, providers?: ReadonlyArray<string>) {
-    const w = yield* signer("ledger retrieve")
+    const w = yield* signer("ledger.retrieve()")
     const svc = yield* service(serviceType)
     const given = providers === undefined ? undefined : yield* Effect.forEach(providers, (p) => parseAddress(p))
     yield* existing(w.address)
@@ -220,7 +220,7 @@ export const makeWrites = ({ chain, writer, limits, service, ledgerOf }: WriteDe
   })
 
   const del = Effect.fn("Ledger.delete")(function* () {
-    const w = yield* signer("ledger delete")
+    const w = yield* signer("ledger.delete()")
     const ledger = yield* existing(w.address)
     if (ledger.total > 0n) return yield* new LedgerNotEmpty({ total: ledger.total, available: ledger.available })
     return yield* send(w, w.address, `delete:${w.address}`, () => lm.deleteLedger.populateTransaction())
