@@ -4,68 +4,38 @@
  * Through the devnet's RPC fault proxy in front of anvil; money conserved to the neuron.
  */
 import { Effect } from "effect"
-import { Transaction, toQuantity } from "ethers"
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest"
-import { type RpcFaultProxy, startRpcFaultProxy } from "../../../devnet/src/faults/index.js"
+import { Transaction } from "ethers"
+import { describe, expect, it, vi } from "vitest"
 import type { TransactionTimeout } from "../errors.js"
 import { memoryTxJournal } from "../journal.js"
-import { Ledger } from "../ledger/service.js"
-import { conservationGap, markMoney, minedSince } from "../testing/conservation.js"
-import { type Devnet, devAccount, E, stackVia, startDevnet } from "../testing/devnet.js"
-import { moneyState } from "../testing/ledger-state.js"
-import { TxEngine, type TxEngineOptions } from "./engine.js"
+import { conservationGap, minedSince } from "../testing/conservation.js"
+import { E, stackVia } from "../testing/devnet.js"
+import { deposit, useFaultChain } from "../testing/fault-chain.js"
+import { TxEngine } from "./engine.js"
 
-let devnet: Devnet
-let proxy: RpcFaultProxy
-beforeAll(async () => {
-  devnet = await startDevnet()
-  proxy = await startRpcFaultProxy({ upstream: devnet.rpcUrl })
-})
-afterAll(async () => {
-  await proxy?.close()
-  await devnet?.stop()
-})
-beforeEach(async () => {
-  proxy.setFault(undefined)
-  await devnet.snapshot()
-})
-afterEach(async () => {
-  proxy.setFault(undefined)
-  await devnet.rpc("evm_setAutomine", [true])
-  await devnet.restore()
-})
+const net = useFaultChain()
+const { ledgerTotal, sends, prepared } = net
 
-const ledgerTotal = async (user: string) => (await moneyState(devnet, user, [])).ledger?.total ?? 0n
-const sends = () => proxy.calls("eth_sendRawTransaction")
-const deposit = (amount: bigint) => Ledger.use((l) => l.deposit(amount))
 const hashOf = (raw: string) => Transaction.from(raw).hash as string
-
-const prepared = async (i: number, options: TxEngineOptions = {}) => {
-  const me = devAccount(i).address
-  await devnet.rpc("anvil_setBalance", [me, toQuantity(E(100))])
-  const rt = stackVia(proxy.url, i, options)
-  await rt.run(Ledger.use((l) => l.add(E(3))))
-  return { me, rt, mark: await markMoney(devnet, me), ledger: await ledgerTotal(me), sent: sends() }
-}
 
 describe("a refusal of a transaction the node does not show yet", () => {
   it("'replacement transaction underpriced' while another backend holds tx1 → the retry replaces it at the same nonce; one deposit", async () => {
     const p = await prepared(17)
     try {
       // tx1 is taken (held) and refused; the node sees it only when the retry arrives, then the retry is "nonce too low".
-      proxy.setFault({
+      net.proxy.setFault({
         fault: { kind: "error-and-hold", message: "replacement transaction underpriced" },
         times: 1,
       })
       const r = await p.rt.run(deposit(E(1)))
-      const first = hashOf(proxy.rawTransactions()[p.sent] as string)
+      const first = hashOf(net.proxy.rawTransactions()[p.sent] as string)
       expect(r.hash).toBe(first)
       expect(await ledgerTotal(p.me)).toBe(p.ledger + E(1))
-      expect((await minedSince(devnet, p.me, p.mark.block)).hashes).toEqual([first])
-      expect(await conservationGap(devnet, p.me, p.mark)).toBe(0n)
+      expect((await minedSince(net.devnet, p.me, p.mark.block)).hashes).toEqual([first])
+      expect(await conservationGap(net.devnet, p.me, p.mark)).toBe(0n)
       // Every signature went out at one nonce: nothing was signed at the next.
       const nonces = new Set(
-        proxy
+        net.proxy
           .rawTransactions()
           .slice(p.sent)
           .map((raw) => Transaction.from(raw).nonce),
@@ -80,21 +50,21 @@ describe("a refusal of a transaction the node does not show yet", () => {
     const journal = memoryTxJournal()
     const p = await prepared(18, { journal })
     try {
-      proxy.setFault({
+      net.proxy.setFault({
         fault: { kind: "error-and-hold", message: "insufficient funds for gas * price + value" },
         times: 1,
       })
       const refused = await p.rt.fail(deposit(E(1)))
       expect(refused._tag).toBe("InsufficientBalance")
-      const first = hashOf(proxy.rawTransactions()[p.sent] as string)
+      const first = hashOf(net.proxy.rawTransactions()[p.sent] as string)
       expect((await Effect.runPromise(journal.entries)).find((e) => e.id === first)?.resolved).toBeUndefined()
       // Another operation's send releases the held tx1 to the node, which mines it.
       await p.rt.run(deposit(E(2)))
-      expect(await devnet.provider.getTransactionReceipt(first)).not.toBeNull()
+      expect(await net.devnet.provider.getTransactionReceipt(first)).not.toBeNull()
       const again = await p.rt.run(deposit(E(1)))
       expect(again).toMatchObject({ hash: first, resumed: true })
       expect(await ledgerTotal(p.me)).toBe(p.ledger + E(3))
-      expect(await conservationGap(devnet, p.me, p.mark)).toBe(0n)
+      expect(await conservationGap(net.devnet, p.me, p.mark)).toBe(0n)
     } finally {
       await p.rt.dispose()
     }
@@ -105,29 +75,29 @@ describe("a cancelled intent", () => {
   it("a re-run after a timed-out cancel → TransactionCancelled with the cancel's hash, not success; speedUp keeps it a cancel", async () => {
     const journal = memoryTxJournal()
     const p = await prepared(19, { receiptTimeoutMs: 300, journal })
-    const patient = stackVia(proxy.url, 19, { journal })
+    const patient = stackVia(net.proxy.url, 19, { journal })
     try {
-      await devnet.rpc("evm_setAutomine", [false])
+      await net.devnet.rpc("evm_setAutomine", [false])
       const stuck = (await p.rt.fail(deposit(E(1)))) as TransactionTimeout
       expect(stuck._tag).toBe("TransactionTimeout")
       const timedOut = (await p.rt.fail(TxEngine.use((t) => t.cancel(stuck.hash)))) as TransactionTimeout
       expect(timedOut._tag).toBe("TransactionTimeout")
-      const cancelHash = hashOf(proxy.rawTransactions().at(-1) as string)
+      const cancelHash = hashOf(net.proxy.rawTransactions().at(-1) as string)
       // Speeding up the cancellation must stay a zero-value self-transfer.
       const before = sends()
       const sped = patient.run(TxEngine.use((t) => t.speedUp(cancelHash)))
       await vi.waitFor(() => expect(sends()).toBe(before + 1), { timeout: 20_000, interval: 20 })
-      const faster = Transaction.from(proxy.rawTransactions().at(-1) as string)
+      const faster = Transaction.from(net.proxy.rawTransactions().at(-1) as string)
       expect(faster).toMatchObject({ to: p.me, value: 0n, data: "0x" })
-      await devnet.rpc("evm_mine")
+      await net.devnet.rpc("evm_mine")
       expect((await sped).hash).toBe(faster.hash)
-      await devnet.rpc("evm_setAutomine", [true])
+      await net.devnet.rpc("evm_setAutomine", [true])
       // The deposit asked again finds its intent cancelled: an error naming the cancel, nothing deposited.
       const err = await p.rt.fail(TxEngine.use((t) => t.wait(stuck.hash)))
       expect(err).toMatchObject({ _tag: "TransactionCancelled", hash: faster.hash })
       expect(await ledgerTotal(p.me)).toBe(p.ledger)
-      expect((await minedSince(devnet, p.me, p.mark.block)).hashes).toEqual([faster.hash])
-      expect(await conservationGap(devnet, p.me, p.mark)).toBe(0n)
+      expect((await minedSince(net.devnet, p.me, p.mark.block)).hashes).toEqual([faster.hash])
+      expect(await conservationGap(net.devnet, p.me, p.mark)).toBe(0n)
     } finally {
       await patient.dispose()
       await p.rt.dispose()
@@ -138,17 +108,17 @@ describe("a cancelled intent", () => {
     const journal = memoryTxJournal()
     const p = await prepared(20, { receiptTimeoutMs: 300, journal })
     try {
-      await devnet.rpc("evm_setAutomine", [false])
+      await net.devnet.rpc("evm_setAutomine", [false])
       const stuck = (await p.rt.fail(deposit(E(1)))) as TransactionTimeout
       const timedOut = await p.rt.fail(TxEngine.use((t) => t.cancel(stuck.hash)))
       expect(timedOut._tag).toBe("TransactionTimeout")
-      const cancelHash = hashOf(proxy.rawTransactions().at(-1) as string)
-      await devnet.rpc("evm_setAutomine", [true])
-      await devnet.rpc("evm_mine")
+      const cancelHash = hashOf(net.proxy.rawTransactions().at(-1) as string)
+      await net.devnet.rpc("evm_setAutomine", [true])
+      await net.devnet.rpc("evm_mine")
       const err = await p.rt.fail(deposit(E(1)))
       expect(err).toMatchObject({ _tag: "TransactionCancelled", hash: cancelHash })
       expect(await ledgerTotal(p.me)).toBe(p.ledger)
-      expect(await conservationGap(devnet, p.me, p.mark)).toBe(0n)
+      expect(await conservationGap(net.devnet, p.me, p.mark)).toBe(0n)
     } finally {
       await p.rt.dispose()
     }

@@ -4,62 +4,30 @@
  * hash is reported, and wallet + ledger + fees paid equals the start to the neuron.
  */
 import { Effect } from "effect"
-import { Transaction, toQuantity } from "ethers"
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest"
-import { type RpcFaultProxy, startRpcFaultProxy } from "../../../devnet/src/faults/index.js"
+import { Transaction } from "ethers"
+import { describe, expect, it, vi } from "vitest"
 import type { TransactionTimeout } from "../errors.js"
 import { memoryTxJournal } from "../journal.js"
-import { Ledger } from "../ledger/service.js"
-import { conservationGap, markMoney, minedSince } from "../testing/conservation.js"
-import { type Devnet, devAccount, E, stackVia, startDevnet } from "../testing/devnet.js"
-import { moneyState } from "../testing/ledger-state.js"
-import { TxEngine, type TxEngineOptions } from "./engine.js"
+import { conservationGap, minedSince } from "../testing/conservation.js"
+import { devAccount, E, stackVia } from "../testing/devnet.js"
+import { deposit, useFaultChain } from "../testing/fault-chain.js"
+import { TxEngine } from "./engine.js"
 
-let devnet: Devnet
-let proxy: RpcFaultProxy
-beforeAll(async () => {
-  devnet = await startDevnet()
-  proxy = await startRpcFaultProxy({ upstream: devnet.rpcUrl })
-})
-afterAll(async () => {
-  await proxy?.close()
-  await devnet?.stop()
-})
-beforeEach(async () => {
-  proxy.setFault(undefined)
-  await devnet.snapshot()
-})
-afterEach(async () => {
-  proxy.setFault(undefined)
-  await devnet.rpc("evm_setAutomine", [true])
-  await devnet.restore()
-})
-
-const ledgerTotal = async (user: string) => (await moneyState(devnet, user, [])).ledger?.total ?? 0n
-const sends = () => proxy.calls("eth_sendRawTransaction")
-const deposit = (amount: bigint) => Ledger.use((l) => l.deposit(amount))
-
-/** A ledger with 3 0G, then the marks every fault test compares against. */
-const prepared = async (i: number, options: TxEngineOptions = {}) => {
-  const me = devAccount(i).address
-  await devnet.rpc("anvil_setBalance", [me, toQuantity(E(100))]) // accounts past the 10 anvil funds
-  const rt = stackVia(proxy.url, i, options)
-  await rt.run(Ledger.use((l) => l.add(E(3))))
-  return { me, rt, mark: await markMoney(devnet, me), ledger: await ledgerTotal(me), sent: sends() }
-}
+const net = useFaultChain()
+const { ledgerTotal, sends, prepared } = net
 
 /** Exactly one deposit of `amount`, by transaction `hash`, and no neuron created or lost. */
 const expectOneDeposit = async (p: Awaited<ReturnType<typeof prepared>>, hash: string, amount = E(1)) => {
   expect(await ledgerTotal(p.me)).toBe(p.ledger + amount)
-  expect((await minedSince(devnet, p.me, p.mark.block)).hashes).toEqual([hash])
-  expect(await conservationGap(devnet, p.me, p.mark)).toBe(0n)
+  expect((await minedSince(net.devnet, p.me, p.mark.block)).hashes).toEqual([hash])
+  expect(await conservationGap(net.devnet, p.me, p.mark)).toBe(0n)
 }
 
 describe("TxEngine under a hostile RPC", () => {
   it("issue reproduction: the node's answer replaced by 'nonce too low' after forwarding → one deposit, not two", async () => {
     const p = await prepared(3)
     try {
-      proxy.setFault({ fault: { kind: "nonce-too-low-after-forwarding" }, times: 1 })
+      net.proxy.setFault({ fault: { kind: "nonce-too-low-after-forwarding" }, times: 1 })
       const r = await p.rt.run(deposit(E(1)))
       expect(r.hash).toMatch(/^0x[0-9a-f]{64}$/)
       await expectOneDeposit(p, r.hash)
@@ -72,7 +40,7 @@ describe("TxEngine under a hostile RPC", () => {
   it("a dropped send response (socket hang up) → the landed deposit is found and reported by hash", async () => {
     const p = await prepared(4)
     try {
-      proxy.setFault({ fault: { kind: "drop-response" }, times: 1 })
+      net.proxy.setFault({ fault: { kind: "drop-response" }, times: 1 })
       const r = await p.rt.run(deposit(E(1)))
       await expectOneDeposit(p, r.hash)
       expect(sends() - p.sent).toBe(1)
@@ -90,7 +58,7 @@ describe("TxEngine under a hostile RPC", () => {
   ])("the node's answer replaced by %j after forwarding → the chain is asked first, one deposit", async (message) => {
     const p = await prepared(15)
     try {
-      proxy.setFault({ fault: { kind: "error-after-forwarding", message }, times: 1 })
+      net.proxy.setFault({ fault: { kind: "error-after-forwarding", message }, times: 1 })
       const r = await p.rt.run(deposit(E(1)))
       await expectOneDeposit(p, r.hash)
       expect(sends() - p.sent).toBe(1)
@@ -102,17 +70,17 @@ describe("TxEngine under a hostile RPC", () => {
   it("a transaction dropped from the node's pool → after the receipt timeout the same bytes go out again", async () => {
     const p = await prepared(16, { receiptTimeoutMs: 300 })
     try {
-      await devnet.rpc("evm_setAutomine", [false])
+      await net.devnet.rpc("evm_setAutomine", [false])
       const run = p.rt.run(deposit(E(1)))
       await vi.waitFor(() => expect(sends()).toBe(p.sent + 1), { timeout: 20_000, interval: 20 })
-      const first = proxy.rawTransactions().at(-1) as string
+      const first = net.proxy.rawTransactions().at(-1) as string
       const hash = Transaction.from(first).hash as string
-      await devnet.rpc("anvil_dropTransaction", [hash])
-      expect(await devnet.provider.getTransaction(hash)).toBeNull()
-      await devnet.rpc("evm_setAutomine", [true])
+      await net.devnet.rpc("anvil_dropTransaction", [hash])
+      expect(await net.devnet.provider.getTransaction(hash)).toBeNull()
+      await net.devnet.rpc("evm_setAutomine", [true])
       const r = await run
       expect(r.hash).toBe(hash)
-      expect(proxy.rawTransactions().slice(-2)).toEqual([first, first])
+      expect(net.proxy.rawTransactions().slice(-2)).toEqual([first, first])
       await expectOneDeposit(p, hash)
     } finally {
       await p.rt.dispose()
@@ -122,10 +90,10 @@ describe("TxEngine under a hostile RPC", () => {
   it("a 5xx before the node saw it → the same signed bytes again (provably dropped), one deposit", async () => {
     const p = await prepared(5)
     try {
-      proxy.setFault({ fault: { kind: "http-status", status: 503 }, times: 1 })
+      net.proxy.setFault({ fault: { kind: "http-status", status: 503 }, times: 1 })
       const r = await p.rt.run(deposit(E(1)))
       await expectOneDeposit(p, r.hash)
-      const raws = proxy.rawTransactions().slice(-2)
+      const raws = net.proxy.rawTransactions().slice(-2)
       expect(sends() - p.sent).toBe(2)
       expect(raws[0]).toBe(raws[1])
       expect(Transaction.from(raws[0] as string).hash).toBe(r.hash)
@@ -137,7 +105,7 @@ describe("TxEngine under a hostile RPC", () => {
   it("a 5xx after the node took it → found on the chain, not resent", async () => {
     const p = await prepared(6)
     try {
-      proxy.setFault({ fault: { kind: "http-status", status: 502, forward: true }, times: 1 })
+      net.proxy.setFault({ fault: { kind: "http-status", status: 502, forward: true }, times: 1 })
       const r = await p.rt.run(deposit(E(1)))
       await expectOneDeposit(p, r.hash)
       expect(sends() - p.sent).toBe(1)
@@ -149,7 +117,7 @@ describe("TxEngine under a hostile RPC", () => {
   it("receipts slower than the receipt timeout → the chain is asked and the mined deposit reported", async () => {
     const p = await prepared(7, { receiptTimeoutMs: 250 })
     try {
-      proxy.setFault({ fault: { kind: "delay", ms: 600 }, methods: ["eth_getTransactionReceipt"] })
+      net.proxy.setFault({ fault: { kind: "delay", ms: 600 }, methods: ["eth_getTransactionReceipt"] })
       const r = await p.rt.run(deposit(E(1)))
       await expectOneDeposit(p, r.hash)
     } finally {
@@ -160,12 +128,12 @@ describe("TxEngine under a hostile RPC", () => {
   it("receipt timeout → TransactionTimeout with the hash; `wait(hash)` then reports the same deposit", async () => {
     const p = await prepared(8, { receiptTimeoutMs: 300 })
     try {
-      await devnet.rpc("evm_setAutomine", [false])
+      await net.devnet.rpc("evm_setAutomine", [false])
       const err = (await p.rt.fail(deposit(E(1)))) as TransactionTimeout
       expect(err._tag).toBe("TransactionTimeout")
-      expect((await devnet.provider.getTransaction(err.hash))?.from).toBe(p.me)
-      await devnet.rpc("evm_setAutomine", [true])
-      await devnet.rpc("evm_mine")
+      expect((await net.devnet.provider.getTransaction(err.hash))?.from).toBe(p.me)
+      await net.devnet.rpc("evm_setAutomine", [true])
+      await net.devnet.rpc("evm_mine")
       const r = await p.rt.run(TxEngine.use((t) => t.wait(err.hash)))
       expect(r.hash).toBe(err.hash)
       await expectOneDeposit(p, err.hash)
@@ -178,17 +146,17 @@ describe("TxEngine under a hostile RPC", () => {
   const stuckDeposit = async (i: number) => {
     const journal = memoryTxJournal()
     const p = await prepared(i, { receiptTimeoutMs: 300, journal })
-    await devnet.rpc("evm_setAutomine", [false])
+    await net.devnet.rpc("evm_setAutomine", [false])
     const err = (await p.rt.fail(deposit(E(1)))) as TransactionTimeout
     expect(err._tag).toBe("TransactionTimeout")
-    const patient = stackVia(proxy.url, i, { journal })
-    return { p, err, patient, stuck: await devnet.provider.getTransaction(err.hash) }
+    const patient = stackVia(net.proxy.url, i, { journal })
+    return { p, err, patient, stuck: await net.devnet.provider.getTransaction(err.hash) }
   }
 
   /** Runs a replacement, mines one block once the node has it, and returns its outcome. */
   const replaceAndMine = async <A>(run: Promise<A>, sentBefore: number) => {
     await vi.waitFor(() => expect(sends()).toBe(sentBefore + 1), { timeout: 20_000, interval: 20 })
-    await devnet.rpc("evm_mine")
+    await net.devnet.rpc("evm_mine")
     return run
   }
 
@@ -199,13 +167,13 @@ describe("TxEngine under a hostile RPC", () => {
       expect(r.replaced).toBe(true)
       expect(r.hash).toBe(r.replacement)
       expect(r.hash).not.toBe(err.hash)
-      const mined = await devnet.provider.getTransaction(r.hash)
+      const mined = await net.devnet.provider.getTransaction(r.hash)
       expect(mined?.nonce).toBe(stuck?.nonce)
       expect((mined?.maxFeePerGas ?? 0n) * 10n).toBeGreaterThanOrEqual((stuck?.maxFeePerGas ?? 0n) * 11n)
       expect((mined?.maxPriorityFeePerGas ?? 0n) * 10n).toBeGreaterThanOrEqual(
         (stuck?.maxPriorityFeePerGas ?? 0n) * 11n,
       )
-      expect(await devnet.provider.getTransactionReceipt(err.hash)).toBeNull()
+      expect(await net.devnet.provider.getTransactionReceipt(err.hash)).toBeNull()
       await expectOneDeposit(p, r.hash)
       // Waiting for the original now reports the replacement that settled its intent.
       expect((await p.rt.run(TxEngine.use((t) => t.wait(err.hash)))).hash).toBe(r.hash)
@@ -220,13 +188,13 @@ describe("TxEngine under a hostile RPC", () => {
     try {
       const r = await replaceAndMine(patient.run(TxEngine.use((t) => t.cancel(err.hash))), sends())
       expect(r.replaced).toBe(true)
-      const mined = await devnet.provider.getTransaction(r.hash)
+      const mined = await net.devnet.provider.getTransaction(r.hash)
       expect(mined).toMatchObject({ to: p.me, value: 0n, data: "0x" })
       expect(await ledgerTotal(p.me)).toBe(p.ledger)
-      expect((await minedSince(devnet, p.me, p.mark.block)).hashes).toEqual([r.hash])
-      expect(await conservationGap(devnet, p.me, p.mark)).toBe(0n)
+      expect((await minedSince(net.devnet, p.me, p.mark.block)).hashes).toEqual([r.hash])
+      expect(await conservationGap(net.devnet, p.me, p.mark)).toBe(0n)
       // The intent is settled as cancelled, so the same deposit asked again is a new payment.
-      await devnet.rpc("evm_setAutomine", [true])
+      await net.devnet.rpc("evm_setAutomine", [true])
       const again = await patient.run(deposit(E(1)))
       expect(again.resumed).toBeUndefined()
       expect(await ledgerTotal(p.me)).toBe(p.ledger + E(1))
@@ -260,10 +228,10 @@ describe("TxEngine.wait and explicit controls refuse what they cannot do", () =>
   it("speedUp of someone else's pending transaction → NotOwnTransaction", async () => {
     const p = await prepared(13)
     try {
-      await devnet.rpc("evm_setAutomine", [false])
+      await net.devnet.rpc("evm_setAutomine", [false])
       const theirs = await Effect.runPromise(
         Effect.tryPromise(() =>
-          devnet.provider.send("eth_sendTransaction", [{ from: devAccount(4).address, to: p.me, value: "0x1" }]),
+          net.devnet.provider.send("eth_sendTransaction", [{ from: devAccount(4).address, to: p.me, value: "0x1" }]),
         ),
       )
       const err = await p.rt.fail(TxEngine.use((t) => t.speedUp(theirs as string)))

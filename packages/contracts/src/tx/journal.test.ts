@@ -9,8 +9,7 @@ import { join } from "node:path"
 import type { ConnectionOptions } from "@0g-compute/core"
 import { Effect, Redacted } from "effect"
 import { keccak256, Transaction, toQuantity, Wallet } from "ethers"
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { type RpcFaultProxy, startRpcFaultProxy } from "../../../devnet/src/faults/index.js"
+import { beforeAll, describe, expect, it } from "vitest"
 import { ledgerManager } from "../clients.js"
 import type { TransactionTimeout } from "../errors.js"
 import type { JournalEntry } from "../journal.js"
@@ -18,74 +17,57 @@ import { LedgerClient } from "../ledger/facade.js"
 import { Ledger } from "../ledger/service.js"
 import { fileTxJournal } from "../node/journal-file.js"
 import { conservationGap, markMoney, minedSince } from "../testing/conservation.js"
-import { type Devnet, devAccount, E, stackVia, startDevnet } from "../testing/devnet.js"
-import { moneyState } from "../testing/ledger-state.js"
+import { devAccount, E, stackVia } from "../testing/devnet.js"
+import { deposit, useFaultChain } from "../testing/fault-chain.js"
 import { TxEngine } from "./engine.js"
 import type { GasPriceAboveMax, PendingIntentExists, TransactionOutcomeUnknown } from "./errors.js"
 
-let devnet: Devnet
-let proxy: RpcFaultProxy
+const net = useFaultChain()
+const { ledgerTotal } = net
 let dir: string
 beforeAll(async () => {
-  devnet = await startDevnet()
-  proxy = await startRpcFaultProxy({ upstream: devnet.rpcUrl })
   dir = await mkdtemp(join(tmpdir(), "zg-journal-"))
-})
-afterAll(async () => {
-  await proxy?.close()
-  await devnet?.stop()
-})
-beforeEach(async () => {
-  proxy.setFault(undefined)
-  await devnet.snapshot()
-})
-afterEach(async () => {
-  proxy.setFault(undefined)
-  await devnet.rpc("evm_setAutomine", [true])
-  await devnet.restore()
 })
 
 const pendingOf = TxEngine.use((t) => t.pending)
-const ledgerTotal = async (user: string) => (await moneyState(devnet, user, [])).ledger?.total ?? 0n
-const deposit = (amount: bigint) => Ledger.use((l) => l.deposit(amount))
 const entriesIn = async (path: string) =>
   (JSON.parse(await readFile(path, "utf8")) as { entries: JournalEntry[] }).entries
 
 const withLedger = async (i: number, journalPath: string) => {
   const me = devAccount(i).address
-  await devnet.rpc("anvil_setBalance", [me, toQuantity(E(100))])
-  const setup = stackVia(proxy.url, i, { journal: fileTxJournal(journalPath) })
+  await net.devnet.rpc("anvil_setBalance", [me, toQuantity(E(100))])
+  const setup = stackVia(net.proxy.url, i, { journal: fileTxJournal(journalPath) })
   await setup.run(Ledger.use((l) => l.add(E(3))))
   await setup.dispose()
-  return { me, mark: await markMoney(devnet, me), ledger: await ledgerTotal(me) }
+  return { me, mark: await markMoney(net.devnet, me), ledger: await ledgerTotal(me) }
 }
 
 describe("journal re-run after a crash", () => {
   it("a deposit left pending by a crashed run: the re-run reports it (PendingIntentExists, then its outcome), never a second one", async () => {
     const path = join(dir, "pending.json")
     const { me, mark, ledger } = await withLedger(20, path)
-    const crashed = stackVia(proxy.url, 20, { receiptTimeoutMs: 300, journal: fileTxJournal(path) })
-    await devnet.rpc("evm_setAutomine", [false])
+    const crashed = stackVia(net.proxy.url, 20, { receiptTimeoutMs: 300, journal: fileTxJournal(path) })
+    await net.devnet.rpc("evm_setAutomine", [false])
     const lost = (await crashed.fail(deposit(E(1)))) as TransactionTimeout
     await crashed.dispose() // the process is gone; only the file remains
     const open = (await entriesIn(path)).filter((e) => e.resolved === undefined)
     expect(open).toMatchObject([{ id: lost.hash, intent: `ledger.deposit:${me}:${E(1)}`, hashes: [lost.hash] }])
-    expect(open[0]?.genesis).toBe((await devnet.provider.getBlock(0))?.hash)
+    expect(open[0]?.genesis).toBe((await net.devnet.provider.getBlock(0))?.hash)
     expect((await stat(path)).mode & 0o777).toBe(0o600)
 
-    const rerun = stackVia(proxy.url, 20, { receiptTimeoutMs: 300, journal: fileTxJournal(path) })
+    const rerun = stackVia(net.proxy.url, 20, { receiptTimeoutMs: 300, journal: fileTxJournal(path) })
     try {
-      const sent = proxy.calls("eth_sendRawTransaction")
+      const sent = net.proxy.calls("eth_sendRawTransaction")
       const still = (await rerun.fail(deposit(E(1)))) as PendingIntentExists
       expect(still).toMatchObject({ _tag: "PendingIntentExists", hash: lost.hash })
-      expect(proxy.calls("eth_sendRawTransaction")).toBe(sent) // nothing new signed or sent
-      await devnet.rpc("evm_setAutomine", [true])
-      await devnet.rpc("evm_mine")
+      expect(net.proxy.calls("eth_sendRawTransaction")).toBe(sent) // nothing new signed or sent
+      await net.devnet.rpc("evm_setAutomine", [true])
+      await net.devnet.rpc("evm_mine")
       const r = await rerun.run(deposit(E(1)))
       expect(r).toMatchObject({ hash: lost.hash, resumed: true })
       expect(await ledgerTotal(me)).toBe(ledger + E(1))
-      expect((await minedSince(devnet, me, mark.block)).hashes).toEqual([lost.hash])
-      expect(await conservationGap(devnet, me, mark)).toBe(0n)
+      expect((await minedSince(net.devnet, me, mark.block)).hashes).toEqual([lost.hash])
+      expect(await conservationGap(net.devnet, me, mark)).toBe(0n)
       expect((await entriesIn(path)).find((e) => e.id === lost.hash)?.resolved?.outcome).toBe("mined")
       // Settled: the same deposit asked once more is a new, second payment, as asked.
       const next = await rerun.run(deposit(E(1)))
@@ -99,21 +81,21 @@ describe("journal re-run after a crash", () => {
   it("a signed deposit the node never received: the re-run broadcasts the same bytes, one deposit", async () => {
     const path = join(dir, "never-sent.json")
     const { me, mark, ledger } = await withLedger(21, path)
-    proxy.setFault({ fault: { kind: "http-status", status: 503 } })
-    const crashed = stackVia(proxy.url, 21, { maxAttempts: 2, journal: fileTxJournal(path) })
+    net.proxy.setFault({ fault: { kind: "http-status", status: 503 } })
+    const crashed = stackVia(net.proxy.url, 21, { maxAttempts: 2, journal: fileTxJournal(path) })
     const unknown = (await crashed.fail(deposit(E(1)))) as TransactionOutcomeUnknown
     await crashed.dispose()
     expect(unknown._tag).toBe("TransactionOutcomeUnknown")
     expect(unknown.hash).toMatch(/^0x[0-9a-f]{64}$/)
-    expect(await devnet.provider.getTransaction(unknown.hash)).toBeNull()
-    proxy.setFault(undefined)
-    const rerun = stackVia(proxy.url, 21, { journal: fileTxJournal(path) })
+    expect(await net.devnet.provider.getTransaction(unknown.hash)).toBeNull()
+    net.proxy.setFault(undefined)
+    const rerun = stackVia(net.proxy.url, 21, { journal: fileTxJournal(path) })
     try {
       const r = await rerun.run(deposit(E(1)))
       expect(r).toMatchObject({ hash: unknown.hash, resumed: true })
       expect(await ledgerTotal(me)).toBe(ledger + E(1))
-      expect((await minedSince(devnet, me, mark.block)).hashes).toEqual([unknown.hash])
-      expect(await conservationGap(devnet, me, mark)).toBe(0n)
+      expect((await minedSince(net.devnet, me, mark.block)).hashes).toEqual([unknown.hash])
+      expect(await conservationGap(net.devnet, me, mark)).toBe(0n)
     } finally {
       await rerun.dispose()
     }
@@ -123,11 +105,11 @@ describe("journal re-run after a crash", () => {
     const path = join(dir, "other-chain.json")
     const { me, mark, ledger } = await withLedger(26, path)
     // A deposit signed for "another devnet": same chain id, same nonce, never sent; its journal entry left open.
-    const wallet = new Wallet(devAccount(26).privateKey, devnet.provider)
-    const nonce = await devnet.provider.getTransactionCount(me, "pending")
-    const data = ledgerManager(devnet.addrs.ledger, devnet.provider).interface.encodeFunctionData("depositFund")
+    const wallet = new Wallet(devAccount(26).privateKey, net.devnet.provider)
+    const nonce = await net.devnet.provider.getTransactionCount(me, "pending")
+    const data = ledgerManager(net.devnet.addrs.ledger, net.devnet.provider).interface.encodeFunctionData("depositFund")
     const stale = await wallet.signTransaction(
-      await wallet.populateTransaction({ to: devnet.addrs.ledger, data, value: E(1), nonce }),
+      await wallet.populateTransaction({ to: net.devnet.addrs.ledger, data, value: E(1), nonce }),
     )
     const staleHash = Transaction.from(stale).hash as string
     await Effect.runPromise(
@@ -137,7 +119,7 @@ describe("journal re-run after a crash", () => {
         chainId: "31337",
         genesis: `0x${"11".repeat(32)}`,
         from: me,
-        to: devnet.addrs.ledger,
+        to: net.devnet.addrs.ledger,
         nonce,
         value: E(1).toString(),
         dataDigest: keccak256(data),
@@ -146,13 +128,13 @@ describe("journal re-run after a crash", () => {
         createdAt: new Date().toISOString(),
       }),
     )
-    const rt = stackVia(proxy.url, 26, { journal: fileTxJournal(path) })
+    const rt = stackVia(net.proxy.url, 26, { journal: fileTxJournal(path) })
     try {
       const r = await rt.run(deposit(E(1)))
       expect(r.resumed).toBeUndefined()
-      expect(proxy.rawTransactions()).not.toContain(stale)
+      expect(net.proxy.rawTransactions()).not.toContain(stale)
       expect(await ledgerTotal(me)).toBe(ledger + E(1))
-      expect((await minedSince(devnet, me, mark.block)).hashes).toEqual([r.hash])
+      expect((await minedSince(net.devnet, me, mark.block)).hashes).toEqual([r.hash])
     } finally {
       await rt.dispose()
     }
@@ -161,13 +143,13 @@ describe("journal re-run after a crash", () => {
   it("two identical deposits at once in one process are two payments: only re-runs are settled from the journal", async () => {
     const path = join(dir, "concurrent.json")
     const { me, mark, ledger } = await withLedger(27, path)
-    const rt = stackVia(proxy.url, 27, { journal: fileTxJournal(path) })
+    const rt = stackVia(net.proxy.url, 27, { journal: fileTxJournal(path) })
     try {
       const [a, b] = await rt.run(Effect.all([deposit(E(1)), deposit(E(1))], { concurrency: "unbounded" }))
       expect(a?.hash).not.toBe(b?.hash)
       expect([a?.resumed, b?.resumed]).toEqual([undefined, undefined])
       expect(await ledgerTotal(me)).toBe(ledger + E(2))
-      expect(await conservationGap(devnet, me, mark)).toBe(0n)
+      expect(await conservationGap(net.devnet, me, mark)).toBe(0n)
     } finally {
       await rt.dispose()
     }
@@ -176,15 +158,15 @@ describe("journal re-run after a crash", () => {
   it("pending() lists unresolved intents with what the chain says", async () => {
     const path = join(dir, "list.json")
     const { me } = await withLedger(22, path)
-    const rt = stackVia(proxy.url, 22, { receiptTimeoutMs: 300, journal: fileTxJournal(path) })
+    const rt = stackVia(net.proxy.url, 22, { receiptTimeoutMs: 300, journal: fileTxJournal(path) })
     try {
-      await devnet.rpc("evm_setAutomine", [false])
+      await net.devnet.rpc("evm_setAutomine", [false])
       const lost = (await rt.fail(deposit(E(1)))) as TransactionTimeout
       const listed = await rt.run(pendingOf)
       expect(listed).toMatchObject([
         { hash: lost.hash, state: "pending", value: E(1), intent: `ledger.deposit:${me}:${E(1)}` },
       ])
-      await devnet.rpc("evm_mine")
+      await net.devnet.rpc("evm_mine")
       const after = await rt.run(pendingOf)
       expect(after).toMatchObject([{ hash: lost.hash, state: "mined" }])
       expect(await rt.run(pendingOf)).toEqual([]) // resolved by the listing
@@ -208,16 +190,16 @@ describe("gas controls", () => {
   it("maxGasPrice below the base fee → GasPriceAboveMax before anything is signed", async () => {
     const i = 23
     const me = devAccount(i).address
-    await devnet.rpc("anvil_setBalance", [me, toQuantity(E(100))])
-    const base = (await devnet.provider.getBlock("latest"))?.baseFeePerGas ?? 0n
+    await net.devnet.rpc("anvil_setBalance", [me, toQuantity(E(100))])
+    const base = (await net.devnet.provider.getBlock("latest"))?.baseFeePerGas ?? 0n
     expect(base).toBeGreaterThan(1n)
-    const rt = stackVia(proxy.url, i, { maxGasPrice: base - 1n })
+    const rt = stackVia(net.proxy.url, i, { maxGasPrice: base - 1n })
     try {
-      const sent = proxy.calls("eth_sendRawTransaction")
+      const sent = net.proxy.calls("eth_sendRawTransaction")
       const err = (await rt.fail(Ledger.use((l) => l.add(E(3))))) as GasPriceAboveMax
       expect(err).toMatchObject({ _tag: "GasPriceAboveMax", required: base, maximum: base - 1n })
-      expect(proxy.calls("eth_sendRawTransaction")).toBe(sent)
-      expect(await devnet.provider.getTransactionCount(me, "pending")).toBe(0)
+      expect(net.proxy.calls("eth_sendRawTransaction")).toBe(sent)
+      expect(await net.devnet.provider.getTransactionCount(me, "pending")).toBe(0)
     } finally {
       await rt.dispose()
     }
@@ -226,17 +208,17 @@ describe("gas controls", () => {
   it("maxGasPrice caps the max fee; a fixed gasPrice sends legacy transactions at exactly that price", async () => {
     const i = 24
     const me = devAccount(i).address
-    await devnet.rpc("anvil_setBalance", [me, toQuantity(E(100))])
-    const base = (await devnet.provider.getBlock("latest"))?.baseFeePerGas ?? 0n
-    const capped = stackVia(proxy.url, i, { maxGasPrice: base * 2n })
-    const fixed = stackVia(proxy.url, i, { gasPrice: base * 3n })
+    await net.devnet.rpc("anvil_setBalance", [me, toQuantity(E(100))])
+    const base = (await net.devnet.provider.getBlock("latest"))?.baseFeePerGas ?? 0n
+    const capped = stackVia(net.proxy.url, i, { maxGasPrice: base * 2n })
+    const fixed = stackVia(net.proxy.url, i, { gasPrice: base * 3n })
     try {
       const a = await capped.run(Ledger.use((l) => l.add(E(3))))
-      const ta = await devnet.provider.getTransaction(a.hash)
+      const ta = await net.devnet.provider.getTransaction(a.hash)
       expect(ta?.type).toBe(2)
       expect(ta?.maxFeePerGas).toBe(base * 2n) // the network's suggestion (2 × base + tip) was above the ceiling
       const b = await fixed.run(deposit(E(1)))
-      const tb = await devnet.provider.getTransaction(b.hash)
+      const tb = await net.devnet.provider.getTransaction(b.hash)
       expect(tb?.type).toBe(0)
       expect(tb?.gasPrice).toBe(base * 3n)
       expect(b.effectiveGasPrice).toBe(base * 3n)
@@ -248,10 +230,10 @@ describe("gas controls", () => {
 
   it("the facade takes them through ConnectionOptions.tx (what createBroker passes on)", async () => {
     const i = 25
-    await devnet.rpc("anvil_setBalance", [devAccount(i).address, toQuantity(E(100))])
-    const base = (await devnet.provider.getBlock("latest"))?.baseFeePerGas ?? 0n
+    await net.devnet.rpc("anvil_setBalance", [devAccount(i).address, toQuantity(E(100))])
+    const base = (await net.devnet.provider.getBlock("latest"))?.baseFeePerGas ?? 0n
     const connection: ConnectionOptions = {
-      rpcUrl: proxy.url,
+      rpcUrl: net.proxy.url,
       network: "devnet",
       privateKey: Redacted.make(devAccount(i).privateKey),
       tx: { gasPrice: base * 4n },
@@ -259,7 +241,7 @@ describe("gas controls", () => {
     const client = await LedgerClient.connect(connection)
     try {
       const r = await client.add("3")
-      expect((await devnet.provider.getTransaction(r.hash))?.gasPrice).toBe(base * 4n)
+      expect((await net.devnet.provider.getTransaction(r.hash))?.gasPrice).toBe(base * 4n)
     } finally {
       await client.close()
     }

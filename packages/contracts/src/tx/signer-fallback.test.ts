@@ -15,12 +15,12 @@ import {
   toQuantity,
   Wallet,
 } from "ethers"
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { type RpcFaultProxy, startRpcFaultProxy } from "../../../devnet/src/faults/index.js"
+import { describe, expect, it } from "vitest"
 import { memoryTxJournal, type TxJournalShape } from "../journal.js"
 import { Ledger } from "../ledger/service.js"
 import { conservationGap, markMoney, minedSince } from "../testing/conservation.js"
-import { type Devnet, devAccount, E, runtimeOf, startDevnet } from "../testing/devnet.js"
+import { devAccount, E, runtimeOf } from "../testing/devnet.js"
+import { useFaultChain } from "../testing/fault-chain.js"
 import { moneyState } from "../testing/ledger-state.js"
 import { TxEngine } from "./engine.js"
 import { TxJournalError } from "./errors.js"
@@ -59,28 +59,11 @@ class BroadcastOnlySigner extends AbstractSigner {
   }
 }
 
-let devnet: Devnet
-let proxy: RpcFaultProxy
-beforeAll(async () => {
-  devnet = await startDevnet()
-  proxy = await startRpcFaultProxy({ upstream: devnet.rpcUrl })
-})
-afterAll(async () => {
-  await proxy?.close()
-  await devnet?.stop()
-})
-beforeEach(async () => {
-  proxy.setFault(undefined)
-  await devnet.snapshot()
-})
-afterEach(async () => {
-  proxy.setFault(undefined)
-  await devnet.restore()
-})
+const net = useFaultChain({ resetAutomine: false })
 
 /** Ledger + engine over a broadcast-only signer connected to the chain's provider (the proxy), as a facade does it. */
 const fallbackStack = (i: number, journal: TxJournalShape = memoryTxJournal()) => {
-  const chain = chainLayerFromRpc(proxy.url, { network: "devnet" })
+  const chain = chainLayerFromRpc(net.proxy.url, { network: "devnet" })
   const wallet = Layer.unwrap(
     Effect.map(Chain, (c) =>
       walletLayerFromSigner(new BroadcastOnlySigner(new Wallet(devAccount(i).privateKey), c.provider)),
@@ -94,16 +77,16 @@ describe("signers without local signing", () => {
   it("deposit through sendTransaction: the hash is recorded and the deposit lands once", async () => {
     const i = 30
     const me = devAccount(i).address
-    await devnet.rpc("anvil_setBalance", [me, toQuantity(E(100))])
+    await net.devnet.rpc("anvil_setBalance", [me, toQuantity(E(100))])
     const { rt, journal } = fallbackStack(i)
     try {
       await rt.run(Ledger.use((l) => l.add(E(3))))
-      const mark = await markMoney(devnet, me)
-      const before = (await moneyState(devnet, me, [])).ledger?.total ?? 0n
+      const mark = await markMoney(net.devnet, me)
+      const before = (await moneyState(net.devnet, me, [])).ledger?.total ?? 0n
       const r = await rt.run(Ledger.use((l) => l.deposit(E(1))))
-      expect((await moneyState(devnet, me, [])).ledger?.total).toBe(before + E(1))
-      expect((await minedSince(devnet, me, mark.block)).hashes).toEqual([r.hash])
-      expect(await conservationGap(devnet, me, mark)).toBe(0n)
+      expect((await moneyState(net.devnet, me, [])).ledger?.total).toBe(before + E(1))
+      expect((await minedSince(net.devnet, me, mark.block)).hashes).toEqual([r.hash])
+      expect(await conservationGap(net.devnet, me, mark)).toBe(0n)
       const entry = (await rt.run(journal.entries)).find((e) => e.id === r.hash)
       expect(entry).toMatchObject({ raws: [""], resolved: { outcome: "mined", hash: r.hash } })
     } finally {
@@ -114,24 +97,24 @@ describe("signers without local signing", () => {
   it("'nonce too low' after forwarding: outcome unknown (no hash to check), never a second deposit", async () => {
     const i = 31
     const me = devAccount(i).address
-    await devnet.rpc("anvil_setBalance", [me, toQuantity(E(100))])
+    await net.devnet.rpc("anvil_setBalance", [me, toQuantity(E(100))])
     const { rt } = fallbackStack(i)
     try {
       await rt.run(Ledger.use((l) => l.add(E(3))))
-      const mark = await markMoney(devnet, me)
-      const before = (await moneyState(devnet, me, [])).ledger?.total ?? 0n
-      proxy.setFault({ fault: { kind: "nonce-too-low-after-forwarding" }, times: 1 })
+      const mark = await markMoney(net.devnet, me)
+      const before = (await moneyState(net.devnet, me, [])).ledger?.total ?? 0n
+      net.proxy.setFault({ fault: { kind: "nonce-too-low-after-forwarding" }, times: 1 })
       const err = await rt.fail(Ledger.use((l) => l.deposit(E(1))))
       expect(err).toMatchObject({ _tag: "TransactionOutcomeUnknown" })
-      expect((await moneyState(devnet, me, [])).ledger?.total).toBe(before + E(1))
-      const landed = (await minedSince(devnet, me, mark.block)).hashes
+      expect((await moneyState(net.devnet, me, [])).ledger?.total).toBe(before + E(1))
+      const landed = (await minedSince(net.devnet, me, mark.block)).hashes
       expect(landed).toHaveLength(1)
       // Recorded by its nonce: the same deposit asked again finds the transaction mined there, and pays nothing.
       const again = await rt.run(Ledger.use((l) => l.deposit(E(1))))
       expect(again).toMatchObject({ hash: landed[0], resumed: true })
-      expect((await moneyState(devnet, me, [])).ledger?.total).toBe(before + E(1))
-      expect((await minedSince(devnet, me, mark.block)).hashes).toEqual(landed)
-      expect(await conservationGap(devnet, me, mark)).toBe(0n)
+      expect((await moneyState(net.devnet, me, [])).ledger?.total).toBe(before + E(1))
+      expect((await minedSince(net.devnet, me, mark.block)).hashes).toEqual(landed)
+      expect(await conservationGap(net.devnet, me, mark)).toBe(0n)
     } finally {
       await rt.dispose()
     }
@@ -140,7 +123,7 @@ describe("signers without local signing", () => {
   it("the journal failing after the wallet broadcast → the deposit's hash is still reported (a warning, not an error)", async () => {
     const i = 32
     const me = devAccount(i).address
-    await devnet.rpc("anvil_setBalance", [me, toQuantity(E(100))])
+    await net.devnet.rpc("anvil_setBalance", [me, toQuantity(E(100))])
     const inner = memoryTxJournal()
     let broken = false
     const journal: TxJournalShape = {
@@ -151,13 +134,13 @@ describe("signers without local signing", () => {
     const { rt } = fallbackStack(i, journal)
     try {
       await rt.run(Ledger.use((l) => l.add(E(3))))
-      const mark = await markMoney(devnet, me)
-      const before = (await moneyState(devnet, me, [])).ledger?.total ?? 0n
+      const mark = await markMoney(net.devnet, me)
+      const before = (await moneyState(net.devnet, me, [])).ledger?.total ?? 0n
       broken = true
       const r = await rt.run(Ledger.use((l) => l.deposit(E(1))))
-      expect((await minedSince(devnet, me, mark.block)).hashes).toEqual([r.hash])
-      expect((await moneyState(devnet, me, [])).ledger?.total).toBe(before + E(1))
-      expect(await conservationGap(devnet, me, mark)).toBe(0n)
+      expect((await minedSince(net.devnet, me, mark.block)).hashes).toEqual([r.hash])
+      expect((await moneyState(net.devnet, me, [])).ledger?.total).toBe(before + E(1))
+      expect(await conservationGap(net.devnet, me, mark)).toBe(0n)
     } finally {
       await rt.dispose()
     }
