@@ -27,19 +27,22 @@ export interface BrowserBroker {
   readonly close: () => Promise<void>
 }
 
+/** The connection options every part takes, from the broker's options (absent ones left out, not `undefined`). */
+export const connectionOptions = (signer: Signer, options: BrowserBrokerOptions) => ({
+  signer,
+  ...(options.network === undefined ? {} : { network: options.network }),
+  ...(options.rpcUrl === undefined ? {} : { rpcUrl: options.rpcUrl }),
+  ...(options.provider === undefined ? {} : { provider: options.provider }),
+  ...(options.contracts === undefined ? {} : { contracts: options.contracts }),
+  ...(options.tx === undefined ? {} : { tx: options.tx }),
+})
+
 /** Connects the ledger and inference facades for one signer; rejects with the typed error of the part that failed. */
 export const createBrowserBroker = async (
   signer: Signer,
   options: BrowserBrokerOptions = {},
 ): Promise<BrowserBroker> => {
-  const connection = {
-    signer,
-    ...(options.network === undefined ? {} : { network: options.network }),
-    ...(options.rpcUrl === undefined ? {} : { rpcUrl: options.rpcUrl }),
-    ...(options.provider === undefined ? {} : { provider: options.provider }),
-    ...(options.contracts === undefined ? {} : { contracts: options.contracts }),
-    ...(options.tx === undefined ? {} : { tx: options.tx }),
-  }
+  const connection = connectionOptions(signer, options)
   const opened: Array<{ close: () => Promise<void> }> = []
   const closeAll = async () => {
     await Promise.allSettled(opened.map((p) => p.close()))

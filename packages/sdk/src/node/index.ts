@@ -20,6 +20,7 @@ import { createFineTuningClient, type FineTuningClient } from "@0g-compute/fine-
 import { createInferenceClient, type InferenceClient, quoteAssessor } from "@0g-compute/inference"
 import type { Redacted } from "effect"
 import type { Provider, Signer } from "ethers"
+import { connectionOptions } from "../broker.js"
 
 export interface BrokerOptions {
   /** Expected preset (the chain must match); also supplies the RPC URL when the signer has no provider. */
@@ -54,14 +55,7 @@ export interface Broker {
 
 /** Connects the three facades for one signer. Rejects with the typed error of whichever part failed to connect. */
 export const createBroker = async (signer: Signer, options: BrokerOptions = {}): Promise<Broker> => {
-  const connection = {
-    signer,
-    ...(options.network === undefined ? {} : { network: options.network }),
-    ...(options.rpcUrl === undefined ? {} : { rpcUrl: options.rpcUrl }),
-    ...(options.provider === undefined ? {} : { provider: options.provider }),
-    ...(options.contracts === undefined ? {} : { contracts: options.contracts }),
-    ...(options.tx === undefined ? {} : { tx: options.tx }),
-  }
+  const connection = connectionOptions(signer, options)
   const opened: Array<{ close: () => Promise<void> }> = []
   try {
     const ledger = await LedgerClient.connect(connection)
