@@ -310,6 +310,41 @@ describe("parallel decryption on worker threads", () => {
     expect(readdirSync(dir)).toEqual(["model.enc"])
   })
 
+  // One thread: the interruption waits for the decipher loop to stop before the files are closed and the temp file
+  // deleted (the loop used to go on reading and writing closed handles: an EBADF after Ctrl-C, a .partial left —
+  // a race this test exercises but cannot force).
+  it("interruption on the calling thread stops the loop before the temp file is deleted", async () => {
+    const size = 1024 * 1024
+    const dir = freshDir()
+    writeFileSync(join(dir, "model.enc"), await sealed(recipe(8 * size), size))
+    const progressed: number[] = []
+    const abort = new AbortController()
+    const outcome = await Effect.runPromise(
+      decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), {
+        key,
+        expectedSigner: tee,
+        chunkSize: size,
+        threads: 1,
+        onProgress: (p) => {
+          progressed.push(p.chunkIndex)
+          abort.abort()
+        },
+      }),
+      { signal: abort.signal },
+    ).then(
+      () => "completed",
+      () => "interrupted",
+    )
+    expect(outcome).toBe("interrupted")
+    // the loop had stopped when the interruption completed: no chunk was reported after it
+    const reported = progressed.length
+    expect(reported).toBeGreaterThan(0)
+    expect(reported).toBeLessThan(8)
+    expect(readdirSync(dir)).toEqual(["model.enc"])
+    await Effect.runPromise(Effect.yieldNow)
+    expect(progressed).toHaveLength(reported)
+  })
+
   // The release awaits every worker's exit: were a worker left running, this test would hang rather than pass.
   it("interruption ends the workers and deletes the temp file", async () => {
     const size = 1024 * 1024

@@ -115,6 +115,7 @@ const decipherChunks = async (
   from: number,
   to: number,
   sink?: PlainSink,
+  stop?: { stopped: boolean },
 ): Promise<number | undefined> => {
   const pieces = piecesOf(src.layout, from, to, src.buffers[0].length)
   const read = (k: number) => {
@@ -129,6 +130,7 @@ const decipherChunks = async (
     let written = 0
     let decipher: DecipherGCM | undefined
     for (let k = 0; k < pieces.length; k++) {
+      if (stop?.stopped) throw new ModelFileIoError({ path: src.path, operation: "decrypt", cause: "interrupted" })
       const piece = pieces[k] as Piece
       const data = await (next as Promise<Uint8Array>)
       next = read(k + 1) // into the other buffer, whose piece the decipher consumed in the previous round
@@ -165,13 +167,32 @@ const decipherChunks = async (
   }
 }
 
+/**
+ * The decipher loop as an Effect whose interruption waits for the loop to stop: the files it reads and writes are
+ * closed (and the temp file deleted) only after its last read or write settled, never under an I/O still in flight.
+ */
 const decipherEffect = (src: SealedSource, from: number, to: number, sink?: PlainSink) =>
-  Effect.tryPromise({
-    try: () => decipherChunks(src, from, to, sink),
-    catch: (cause) =>
-      cause instanceof ModelFileIoError || cause instanceof ModelFileTruncated
-        ? cause
-        : new ModelFileIoError({ path: src.path, operation: "decrypt", cause }),
+  Effect.callback<number | undefined, ModelFileIoError | ModelFileTruncated>((resume) => {
+    const stop = { stopped: false }
+    const running = decipherChunks(src, from, to, sink, stop)
+    running.then(
+      (failed) => resume(Effect.succeed(failed)),
+      (cause) =>
+        resume(
+          Effect.fail(
+            cause instanceof ModelFileIoError || cause instanceof ModelFileTruncated
+              ? cause
+              : new ModelFileIoError({ path: src.path, operation: "decrypt", cause }),
+          ),
+        ),
+    )
+    return Effect.promise(() => {
+      stop.stopped = true
+      return running.then(
+        () => undefined,
+        () => undefined,
+      )
+    })
   })
 
 /** Below this much plaintext, starting worker threads costs more than it saves. */
