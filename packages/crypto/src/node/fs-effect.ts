@@ -3,7 +3,7 @@
  * atomic output (temp file in the target directory, renamed on success, deleted on any failure or interruption).
  */
 import type { FileHandle } from "node:fs/promises"
-import { open, rename, unlink } from "node:fs/promises"
+import { lstat, open, rename, unlink } from "node:fs/promises"
 import { basename, dirname, join } from "node:path"
 import { bytesToHex, randomBytes } from "@noble/hashes/utils.js"
 import { Effect, Exit } from "effect"
@@ -67,6 +67,15 @@ export const readExactly = (
         : new ModelFileIoError({ path, operation: "read", cause }),
   })
 
+/** An existing output may only be a regular file: never a device, FIFO, directory or link to replace. */
+const refuseNonRegular = async (path: string) => {
+  const existing = await lstat(path).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return undefined
+    throw e
+  })
+  if (existing !== undefined && !existing.isFile()) throw new Error(`${path} exists and is not a regular file`)
+}
+
 /**
  * Runs `write` against a fresh temp file next to `outPath` (same directory → same file system → atomic rename).
  * On success the temp file is flushed, closed and renamed to `outPath`; on failure or interruption it is closed
@@ -87,6 +96,7 @@ export const withAtomicOutput = <A, E, R>(
     return yield* write(fh, tempPath).pipe(
       Effect.tap(() => io(tempPath, "flush", () => fh.sync())),
       Effect.tap(() => close),
+      Effect.tap(() => io(outPath, "replace", () => refuseNonRegular(outPath))),
       Effect.tap(() => io(outPath, "rename into", () => rename(tempPath, outPath))),
       Effect.onExit((exit) =>
         Exit.isSuccess(exit)

@@ -1,5 +1,15 @@
+import { execFileSync } from "node:child_process"
 import { createHash } from "node:crypto"
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Redacted } from "effect"
@@ -96,6 +106,18 @@ describe("streaming decryption failures leave no plaintext on disk", () => {
     const dir = await setup()
     await run(decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), { key, expectedSigner: tee, chunkSize }))
     expect(new Uint8Array(readFileSync(join(dir, "model.zip")))).toEqual(plain)
+  })
+  it("an existing output that is not a regular file (a link, a FIFO) is refused, not replaced", async () => {
+    const dir = await setup()
+    rmSync(join(dir, "model.zip"))
+    symlinkSync(join(dir, "model.enc"), join(dir, "model.zip"))
+    expect(await attempt(dir)).toMatchObject({ _tag: "ModelFileIoError", operation: "replace" })
+    expect(lstatSync(join(dir, "model.zip")).isSymbolicLink()).toBe(true)
+    rmSync(join(dir, "model.zip"))
+    execFileSync("mkfifo", [join(dir, "model.zip")])
+    expect(await attempt(dir)).toMatchObject({ _tag: "ModelFileIoError", operation: "replace" })
+    expect(lstatSync(join(dir, "model.zip")).isFIFO()).toBe(true)
+    expect(readdirSync(dir).filter((n) => n.endsWith(".partial"))).toEqual([])
   })
   it("wrong tag signature → ModelTagSignatureMismatch", async () => {
     const dir = await setup(undefined, Redacted.make(account(2).privateKey))
