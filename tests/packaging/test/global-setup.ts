@@ -29,19 +29,30 @@ declare module "vitest" {
   }
 }
 
+/**
+ * The environment a user's shell would give npm: without the `npm_config_*` settings that pnpm and turbo hand to the
+ * scripts they run (pnpm's own keys make npm warn, and none of them belong to a user's install).
+ */
+const userEnv = (): NodeJS.ProcessEnv => ({
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_(config|package|lifecycle)_/i.test(k))),
+  CI: "1",
+})
+
+/** Runs a command; resolves with its stdout, rejects with stdout and stderr. */
 const run = (cmd: string, args: ReadonlyArray<string>, cwd: string): Promise<string> =>
   new Promise((ok, fail) => {
-    const child = spawn(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CI: "1" } })
+    const child = spawn(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"], env: userEnv() })
     let out = ""
+    let err = ""
     child.stdout.on("data", (d) => {
       out += d
     })
     child.stderr.on("data", (d) => {
-      out += d
+      err += d
     })
     child.on("error", fail)
     child.on("close", (code) =>
-      code === 0 ? ok(out) : fail(new Error(`${cmd} ${args.join(" ")} (in ${cwd}) exited ${code}:\n${out}`)),
+      code === 0 ? ok(out) : fail(new Error(`${cmd} ${args.join(" ")} (in ${cwd}) exited ${code}:\n${out}${err}`)),
     )
   })
 
@@ -110,7 +121,8 @@ export default async function setup(project: TestProject) {
   const libraries = tgz(packDir)
   if (libraries.length !== LIBRARIES.length) throw new Error(`expected ${LIBRARIES.length} tarballs, got ${libraries}`)
   const cliTarball = tgz(cliPackDir)
-  const effectLatest = (await run("npm", ["view", "effect", "version"], tmp)).trim()
+  const effectLatest = JSON.parse(await run("npm", ["view", "effect", "version", "--json"], tmp)) as string
+  if (!/^4\.\d+\.\d+$/.test(effectLatest)) throw new Error(`npm view effect version: ${effectLatest}`)
 
   const appDir = join(tmp, "app")
   const consumerDir = join(tmp, "consumer")
