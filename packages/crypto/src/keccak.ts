@@ -40,17 +40,6 @@ export const keccak256Chunks = (chunks: Iterable<Uint8Array>): string => {
   return h.digest()
 }
 
-/** keccak256 of the concatenation of an async byte source (e.g. a fetch body reader or a Node read stream). */
-export const keccak256AsyncChunks = (chunks: AsyncIterable<Uint8Array>): Effect.Effect<string, unknown> =>
-  Effect.tryPromise({
-    try: async () => {
-      const h = keccak256Hasher()
-      for await (const c of chunks) h.update(c)
-      return h.digest()
-    },
-    catch: (e) => e,
-  })
-
 /** keccak256 of everything a byte Stream emits; fails with the stream's error. */
 export const keccak256Stream = <E, R>(stream: Stream.Stream<Uint8Array, E, R>): Effect.Effect<string, E, R> =>
   Stream.runFold(stream, keccak256Hasher, (h, chunk) => h.update(chunk)).pipe(Effect.map((h) => h.digest()))

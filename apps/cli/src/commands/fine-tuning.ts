@@ -26,9 +26,11 @@ import { globals, withErrors } from "./root.js"
 
 /** Whether anything (a file, a link, a device) already has this name. */
 const exists = (path: string) =>
-  Effect.tryPromise({ try: () => lstat(path), catch: (e) => e }).pipe(
-    Effect.as(true),
-    Effect.catch(() => Effect.succeed(false)),
+  Effect.promise(() =>
+    lstat(path).then(
+      () => true,
+      () => false,
+    ),
   )
 
 /** Runs `f` with a client and prints its result as JSON or through `human`. */

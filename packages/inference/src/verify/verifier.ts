@@ -266,8 +266,13 @@ export const verifyExchange = (
 ): Effect.Effect<Receipt, VerificationError> =>
   Effect.gen(function* () {
     const config = yield* InferenceConfig
-    return yield* Effect.tryPromise({
-      try: () => verifyExchangePromise(config, service, chatId, hashes),
-      catch: (e) => e as VerificationError,
-    })
+    // The Promise form rejects only with its tagged errors; anything else is a bug, not a verdict.
+    const outcome = yield* Effect.promise(() =>
+      verifyExchangePromise(config, service, chatId, hashes).then(
+        (receipt) => Effect.succeed(receipt),
+        (e: unknown) =>
+          typeof e === "object" && e !== null && "_tag" in e ? Effect.fail(e as VerificationError) : Effect.die(e),
+      ),
+    )
+    return yield* outcome
   })
