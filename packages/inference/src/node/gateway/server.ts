@@ -11,8 +11,8 @@
 import { randomBytes, timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import { formatZG, parseZGResult } from "@0g-compute/core"
-import { Redacted, Result } from "effect"
+import { formatZG } from "@0g-compute/core"
+import { Redacted } from "effect"
 import type { InferenceClient } from "../../facade.js"
 import type { ExchangeResult } from "../../fetch/adapter.js"
 import { makeUsageMeter, type UsageSummary } from "../../usage.js"
@@ -25,6 +25,17 @@ import {
   positiveInt,
   requestedMaxTokens,
 } from "./budget.js"
+import {
+  errorBody,
+  failsOver,
+  HttpFailure,
+  jsonReplacer,
+  messageOf,
+  parseCap,
+  readBody,
+  sendJson,
+  tagOf,
+} from "./http.js"
 import { bufferStream, passThrough, type StreamVerifyMode, sendBuffered } from "./relay.js"
 import { type ProviderHealth, type RoutedProvider, Router } from "./router.js"
 
@@ -77,97 +88,6 @@ export interface Gateway {
   readonly usage: () => GatewayUsage
   readonly stop: () => Promise<void>
 }
-
-class HttpFailure extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly type = "invalid_request_error",
-    readonly attempts?: ReadonlyArray<{ readonly provider: string; readonly code: string; readonly message: string }>,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message)
-  }
-}
-
-const FAILOVER_TAGS = new Set([
-  "ProviderUnreachable",
-  "ProviderStreamFailed",
-  "ResponseTampered",
-  "RequestAltered",
-  "WrongResponseSigner",
-  "ResponseSignatureMissing",
-  "MalformedResponseSignature",
-  "ResponseBindingUnknown",
-  "InsufficientSubAccountBalance",
-  "SubAccountMissing",
-  "ProviderNotAcknowledged",
-  "ServiceNotVerifiable",
-  "ServiceNotFound",
-  "TokenExpired",
-  "TokenRevoked",
-  "TokenRejected",
-  "MalformedProviderResponse",
-])
-
-const tagOf = (e: unknown): string => (e as { _tag?: unknown })?._tag?.toString() ?? "Error"
-const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e))
-const failsOver = (e: unknown) => {
-  const tag = tagOf(e)
-  if (tag === "ProviderHttpError") {
-    const status = (e as { status: number }).status
-    return status >= 500 || status === 429 || status === 401 || status === 403
-  }
-  return FAILOVER_TAGS.has(tag)
-}
-
-const errorBody = (message: string, type: string, code: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ error: { message, type, code, param: null, ...extra } })
-
-const sendJson = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) => {
-  res.writeHead(status, { "content-type": "application/json", ...headers })
-  res.end(body)
-}
-
-/**
- * Reads the body up to `max` bytes. Over it: a 413, and the rest of the body is discarded as it arrives (not a reset:
- * the client gets to read the answer); the connection closes after the answer.
- */
-const readBody = (req: IncomingMessage, max: number): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const tooLarge = () => new HttpFailure(413, "RequestTooLarge", `request body exceeds ${max} bytes`)
-    const declared = Number(req.headers["content-length"])
-    if (Number.isFinite(declared) && declared > max) {
-      req.resume()
-      reject(tooLarge())
-      return
-    }
-    const parts: Buffer[] = []
-    let size = 0
-    const onData = (c: Buffer) => {
-      size += c.length
-      if (size <= max) parts.push(c)
-      else {
-        req.off("data", onData)
-        parts.length = 0
-        req.resume()
-        reject(tooLarge())
-      }
-    }
-    req.on("data", onData)
-    req.on("end", () => resolve(Buffer.concat(parts)))
-    req.on("error", reject)
-  })
-
-const parseCap = (cap: bigint | string | undefined): bigint | undefined => {
-  if (cap === undefined || typeof cap === "bigint") return cap
-  const r = parseZGResult(cap)
-  if (Result.isFailure(r)) throw r.failure
-  return r.success
-}
-
-const jsonReplacer = (_k: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v)
 
 export const startGateway = async (options: GatewayOptions): Promise<Gateway> => {
   const { client } = options
