@@ -21,7 +21,7 @@ import type { ContractName } from "../clients.js"
 import type { ContractRevert, TransactionReverted, TransactionTimeout } from "../errors.js"
 import { type JournalEntry, memoryTxJournal, sameChain, TxJournal, type TxJournalShape } from "../journal.js"
 import { revertFromError } from "../revert.js"
-import { type CallInfo, makeCore, type TxResult } from "./core.js"
+import { makeCore } from "./core.js"
 import {
   GasPriceAboveMax,
   NonceConsumed,
@@ -35,9 +35,10 @@ import {
 } from "./errors.js"
 import { capFees, type Fees, maxPricePerGas, replacementFees, withHeadroom } from "./fees.js"
 import { nonceSlot, withNonce } from "./nonce.js"
+import type { CallInfo, TxResult } from "./outcome.js"
 import { makeReplace, type PendingIntent, type ReplaceResult } from "./replace.js"
 
-export type { TxResult } from "./core.js"
+export type { TxResult } from "./outcome.js"
 export type { PendingIntent, ReplaceResult } from "./replace.js"
 
 export interface TxRequest {

@@ -7,7 +7,7 @@ import type { ChainShape, RpcError } from "@0g-compute/core"
 import { Effect } from "effect"
 import { keccak256, Transaction, type TransactionRequest, type TransactionResponse } from "ethers"
 import { entryOf, type JournalEntry, sameChain, type TxJournalShape } from "../journal.js"
-import { type EngineCore, isCancelOf, NO_HASH, rejectedError, type TxResult } from "./core.js"
+import { type EngineCore, NO_HASH } from "./core.js"
 import {
   GasPriceAboveMax,
   NonceConsumed,
@@ -18,6 +18,7 @@ import {
 } from "./errors.js"
 import type { Fees } from "./fees.js"
 import { replacementFees } from "./fees.js"
+import { isCancelOf, rejectedError, type TxResult } from "./outcome.js"
 
 export interface ReplaceResult extends TxResult {
   /** The hash of the replacement (or cancellation) that was signed. */
