@@ -3,27 +3,19 @@
  * deadline and a ceiling. Each hostile party below is an emulated node/indexer mode over real HTTP, on anvil.
  */
 import { startAnvil } from "@0g-compute/contracts/node"
-import { NETWORKS, type ZgError } from "@0g-compute/core"
+import { NETWORKS } from "@0g-compute/core"
 import { computeRoot, downloadBytes, FLOW_ABI, MARKET_ABI, sectorsOf, uploadBytes } from "@0g-compute/storage"
 import { Redacted } from "effect"
 import { Contract, JsonRpcProvider, Network, Wallet } from "ethers"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
+import { failure } from "../testing/failure.js"
 import { deployGreedyFlow, loadStorageArtifact, type StorageDevnet, startStorageDevnet } from "./index.js"
 
 const PRICE = 1_000_000_000n
 const GREEDY_PRICE = 10n ** 16n
 
 const bytes = (size: number, seed: number) => new Uint8Array(size).map((_, i) => (i * 31 + seed) % 253)
-
-const failure = async (p: Promise<unknown>): Promise<ZgError & Record<string, unknown>> => {
-  const outcome = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  if (outcome === undefined) throw new Error("expected the call to fail")
-  return outcome as ZgError & Record<string, unknown>
-}
 
 describe("storage money safety against hostile nodes and indexers", () => {
   let anvil: Awaited<ReturnType<typeof startAnvil>>

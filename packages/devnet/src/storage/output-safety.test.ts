@@ -7,23 +7,14 @@ import { lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { startAnvil } from "@0g-compute/contracts/node"
-import type { ZgError } from "@0g-compute/core"
 import { uploadBytes } from "@0g-compute/storage"
 import { downloadFile } from "@0g-compute/storage/node"
 import { Redacted } from "effect"
 import { JsonRpcProvider, Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
+import { failure } from "../testing/failure.js"
 import { type StorageDevnet, startStorageDevnet } from "./index.js"
-
-const failure = async (p: Promise<unknown>): Promise<ZgError & Record<string, unknown>> => {
-  const outcome = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  if (outcome === undefined) throw new Error("expected the call to fail")
-  return outcome as ZgError & Record<string, unknown>
-}
 
 describe("download output safety", () => {
   let anvil: Awaited<ReturnType<typeof startAnvil>>

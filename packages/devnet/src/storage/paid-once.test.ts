@@ -9,7 +9,6 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { memoryTxJournal } from "@0g-compute/contracts"
 import { startAnvil } from "@0g-compute/contracts/node"
-import type { ZgError } from "@0g-compute/core"
 import {
   computeRoot,
   downloadBytes,
@@ -25,20 +24,12 @@ import { Contract, JsonRpcProvider, Wallet } from "ethers"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
 import { startRpcFaultProxy } from "../faults/index.js"
+import { failure } from "../testing/failure.js"
 import { loadStorageArtifact, type StorageDevnet, startStorageDevnet } from "./index.js"
 
 const PRICE = 1_000_000_000n
 
 const bytes = (size: number, seed: number) => new Uint8Array(size).map((_, i) => (i * 37 + seed) % 251)
-
-const failure = async (p: Promise<unknown>): Promise<ZgError & Record<string, unknown>> => {
-  const outcome = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  if (outcome === undefined) throw new Error("expected the call to fail")
-  return outcome as ZgError & Record<string, unknown>
-}
 
 /** A resume store in memory, as a browser app would keep one. */
 const memoryStore = (): UploadResumeStore & { readonly states: Map<string, UploadState> } => {
