@@ -26,6 +26,11 @@ export interface UsageRecord {
   readonly feeUnknown?: boolean
   /** "Verified"/"BindingUnknown", or the `_tag` of the failure (the provider still billed it). */
   readonly verdict: string
+  /**
+   * How far the exchange was verified (verify/levels.ts): "bytes-bound", "signer-bound" or "unverifiable";
+   * undefined when verification failed or never ran.
+   */
+  readonly level?: "bytes-bound" | "signer-bound" | "unverifiable"
   /** Unix ms when the request was sent. */
   readonly startedAt: number
   /** Until the response was fully received and verified. */
