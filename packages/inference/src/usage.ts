@@ -1,5 +1,5 @@
 /**
- * `UsageMeter`: one record per billed request (tokens × on-chain prices = the provider's fee formula, §6.1) and
+ * `UsageMeter`: one record per billed request (the broker's fee formula over its published plan, billing.ts) and
  * aggregates per provider and per (provider, model). Listeners are told about each record (the funding loop uses
  * that to wake up early; it never runs in the request path).
  */
@@ -14,6 +14,10 @@ export interface UsageRecord {
   readonly stream: boolean
   readonly promptTokens: number
   readonly completionTokens: number
+  /** Prompt tokens the provider reported as cache reads / cache writes (billed at their own prices). */
+  readonly cachedTokens?: number
+  readonly cacheWriteTokens?: number
+  readonly cacheWrite1hTokens?: number
   readonly inputFee: bigint
   readonly outputFee: bigint
   /** What the provider bills for this request, in neuron. */

@@ -9,7 +9,7 @@
  * 4. maps provider rejections to typed errors, and retries once with a fresh token after an expiry/revocation;
  * 5. verifies the response against the exact bytes — non-stream: before resolving (a failed verification rejects);
  *    stream: at the end, before `[DONE]` is delivered (a failed verification errors the stream);
- * 6. records usage and fee (tokens × on-chain prices) in the `UsageMeter`.
+ * 6. records usage and fee (the broker's formula: tiers, cache prices, per-model prices) in the `UsageMeter`.
  *
  * Every response is read under the configured limits (deadlines, byte ceiling, SSE event cap): a stalled or endless
  * provider fails with `ProviderTimeout` / `ProviderBodyTooLarge` and its connection is closed.
@@ -19,11 +19,12 @@ import { type BoundedResponse, boundedFetch, type ProviderLimits } from "@0g-com
 import { parseApiKey } from "@0g-compute/crypto"
 import { Cause, type Context, Effect, Exit, Redacted } from "effect"
 import type { RequestAuth } from "../auth/session.js"
+import { exchangeFee } from "../billing-plans.js"
 import { InferenceConfig, type InferenceConfigShape } from "../config.js"
-import type { Directory } from "../directory.js"
+import type { Directory, ModelCatalog } from "../directory.js"
 import { ProviderUnreachable, UnsupportedRequest } from "../errors.js"
 import { mapRejection } from "../http.js"
-import { feeOf, type ServiceView } from "../service-view.js"
+import type { ServiceView } from "../service-view.js"
 import type { UsageMeter, UsageRecord } from "../usage.js"
 import { sha256Hex } from "../verify/digests.js"
 import { usageOf, wordCount } from "../verify/sse.js"
@@ -146,6 +147,14 @@ export const makeInferenceFetch = (
     return cached === undefined ? run(auth.session(provider)) : cached
   }
 
+  const loadCatalog = (p: string) =>
+    run(
+      directory.models(p).pipe(
+        Effect.map((c): ModelCatalog | undefined => c),
+        Effect.orElseSucceed(() => undefined),
+      ),
+    )
+
   const report = (r: ExchangeResult) => {
     usage.record(r.record)
     options.onExchange?.(r)
@@ -172,7 +181,8 @@ export const makeInferenceFetch = (
       }
     }
     const t = tokens ?? { promptTokens: 0, completionTokens: 0 }
-    const fees = feeOf(svc, t.promptTokens, t.completionTokens)
+    // The broker's formula over the plan it publishes (tiers, cache prices, per-model prices): billing-plans.ts.
+    const fees = await exchangeFee(directory, svc, prepared.model, t, loadCatalog)
     report({
       record: {
         requestId: base.requestId,

@@ -26,6 +26,10 @@ const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "obj
 export interface TokenUsage {
   readonly promptTokens: number
   readonly completionTokens: number
+  /** The cache fields the broker bills (billing.ts); absent when the provider reports none. */
+  readonly cachedTokens?: number
+  readonly cacheWriteTokens?: number
+  readonly cacheWrite1hTokens?: number
 }
 
 const count = (v: unknown): number =>
@@ -35,8 +39,19 @@ const count = (v: unknown): number =>
       ? Number(v)
       : 0
 
-export const usageOf = (u: unknown): TokenUsage | undefined =>
-  isObject(u) ? { promptTokens: count(u.prompt_tokens), completionTokens: count(u.completion_tokens) } : undefined
+export const usageOf = (u: unknown): TokenUsage | undefined => {
+  if (!isObject(u)) return undefined
+  const cached = isObject(u.prompt_tokens_details) ? count(u.prompt_tokens_details.cached_tokens) : 0
+  const write = count(u.cache_write_tokens)
+  const write1h = count(u.cache_write_1h_tokens)
+  return {
+    promptTokens: count(u.prompt_tokens),
+    completionTokens: count(u.completion_tokens),
+    ...(cached > 0 ? { cachedTokens: cached } : {}),
+    ...(write > 0 ? { cacheWriteTokens: write } : {}),
+    ...(write1h > 0 ? { cacheWrite1hTokens: write1h } : {}),
+  }
+}
 
 export const wordCount = (text: string): number => text.split(/\s+/).filter((w) => w.length > 0).length
 
