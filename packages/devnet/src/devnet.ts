@@ -49,7 +49,7 @@ export type DevnetFineTuningOptions = Omit<Partial<FineTuningProviderOptions>, "
 
 export type DevnetInferenceOptions = Pick<
   InferenceProviderOptions,
-  "settleIntervalMs" | "upstream" | "upstreamApiKey" | "onEvent"
+  "settleIntervalMs" | "upstream" | "upstreamApiKey" | "onEvent" | "billing"
 >
 
 export interface RegisteredInferenceService {

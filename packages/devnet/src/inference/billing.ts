@@ -7,6 +7,10 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib"
 export interface Usage {
   readonly promptTokens: bigint
   readonly completionTokens: bigint
+  /** `prompt_tokens_details.cached_tokens`, `cache_write_tokens`, `cache_write_1h_tokens` (0 when absent). */
+  readonly cachedTokens?: bigint
+  readonly cacheWriteTokens?: bigint
+  readonly cacheWrite1hTokens?: bigint
 }
 
 export interface Fees {
@@ -52,7 +56,15 @@ const decode = (bytes: Uint8Array, encoding: string | undefined): string => {
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 
 const usageOf = (u: unknown): Usage | undefined =>
-  isObject(u) ? { promptTokens: count(u.prompt_tokens), completionTokens: count(u.completion_tokens) } : undefined
+  isObject(u)
+    ? {
+        promptTokens: count(u.prompt_tokens),
+        completionTokens: count(u.completion_tokens),
+        cachedTokens: isObject(u.prompt_tokens_details) ? count(u.prompt_tokens_details.cached_tokens) : 0n,
+        cacheWriteTokens: count(u.cache_write_tokens),
+        cacheWrite1hTokens: count(u.cache_write_1h_tokens),
+      }
+    : undefined
 
 /**
  * Usage of a response body: non-stream from the JSON `usage`; stream from the last SSE chunk with a non-null

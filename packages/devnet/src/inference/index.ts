@@ -5,6 +5,18 @@ export { computeFees, extractUsage, FeeLedger, type FeeRecord, type Fees, type U
 export { InferenceProviderService, inferenceProviderLayer } from "./effect.js"
 export { type HostileClose, type HostileMode, HostileObserver, HUGE_BODY_BYTES } from "./hostile.js"
 export {
+  type BillingPrices,
+  billingPrices,
+  brokerCharge,
+  type EmulatedBilling,
+  type EmulatedCacheBilling,
+  type EmulatedModelPrice,
+  type EmulatedTier,
+  pricingCard,
+  servedModels,
+} from "./pricing.js"
+export { PromptCache } from "./prompt-cache.js"
+export {
   DEFAULT_INPUT_PRICE,
   DEFAULT_OUTPUT_PRICE,
   DEFAULT_SETTLE_INTERVAL_MS,

@@ -5,6 +5,7 @@
  */
 import type { OutgoingHttpHeaders } from "node:http"
 import { wordCount } from "./billing.js"
+import type { PromptCache } from "./prompt-cache.js"
 
 /** What a backend answered: status, headers and the body as the chunks it sent. */
 export interface SourceResponse {
@@ -46,9 +47,22 @@ const once = (status: number, headers: OutgoingHttpHeaders, bytes: Uint8Array): 
 const positiveInt = (v: unknown): number | undefined =>
   typeof v === "number" && Number.isSafeInteger(v) && v > 0 ? v : undefined
 
+export interface OfflineOptions {
+  /** Further model names answered (a multi-model provider's entries, deployed LoRA adapters). */
+  readonly alsoServes?: (model: string) => boolean
+  /** Reports cache reads/writes in `usage` (cache billing). */
+  readonly cache?: PromptCache | undefined
+}
+
 /** Answers one chat-completions request (already parsed) for `model`. */
-export const offlineCompletion = (request: Record<string, unknown>, model: string, chatKey: string): SourceResponse => {
-  if (request.model !== model) {
+export const offlineCompletion = (
+  request: Record<string, unknown>,
+  model: string,
+  chatKey: string,
+  options: OfflineOptions = {},
+): SourceResponse => {
+  const served = typeof request.model === "string" && (options.alsoServes?.(request.model) ?? false)
+  if (request.model !== model && !served) {
     return openAiError(404, `The model \`${String(request.model)}\` does not exist`, "model_not_found", "model")
   }
   const messages = request.messages
@@ -66,11 +80,24 @@ export const offlineCompletion = (request: Record<string, unknown>, model: strin
   ]
   const limit = positiveInt(request.max_completion_tokens) ?? positiveInt(request.max_tokens)
   const reply = limit === undefined ? words : words.slice(0, limit)
+  const cached =
+    options.cache?.use(
+      String(request.model),
+      messages.map((m) => (isObject(m) ? String(m.role) : "")),
+      texts,
+    ) ?? undefined
   const usage = {
     prompt_tokens: promptTokens,
     completion_tokens: reply.length,
     total_tokens: promptTokens + reply.length,
+    ...(cached === undefined
+      ? {}
+      : {
+          prompt_tokens_details: { cached_tokens: cached.cachedTokens },
+          ...(cached.cacheWriteTokens > 0 ? { cache_write_tokens: cached.cacheWriteTokens } : {}),
+        }),
   }
+  const answeredAs = String(request.model)
   const id = `chatcmpl-${chatKey}`
   const created = Math.floor(Date.now() / 1000)
   const finish = limit !== undefined && reply.length < words.length ? "length" : "stop"
@@ -80,7 +107,7 @@ export const offlineCompletion = (request: Record<string, unknown>, model: strin
       id,
       object: "chat.completion",
       created,
-      model,
+      model: answeredAs,
       choices: [{ index: 0, message: { role: "assistant", content: reply.join(" ") }, finish_reason: finish }],
       usage,
     }
@@ -89,7 +116,7 @@ export const offlineCompletion = (request: Record<string, unknown>, model: strin
 
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
     encoder.encode(
-      `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices, ...extra })}\n\n`,
+      `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: answeredAs, choices, ...extra })}\n\n`,
     )
   let cancelled = false
   return {

@@ -102,6 +102,7 @@ export const startInferenceProvider = async (options: InferenceProviderOptions):
       upstreamApiKey: options.upstreamApiKey,
       settleNow,
       onEvent: options.onEvent,
+      billing: options.billing,
     }),
   )
   let port: number

@@ -7,11 +7,13 @@ import { bodyHashHex } from "@0g-compute/crypto"
 import type { Redacted } from "effect"
 import type { Wallet } from "ethers"
 import { admit, parseSession, verifySession } from "./auth.js"
-import { computeFees, extractUsage, type FeeLedger } from "./billing.js"
+import { extractUsage, type FeeLedger } from "./billing.js"
 import type { ChainView } from "./chain.js"
 import { serveHostile } from "./hostile.js"
 import { corsHeaders, HttpError, isLoopback, readBody, sendError, sendJson } from "./http.js"
 import { offlineCompletion } from "./model.js"
+import { billingPrices, brokerCharge, type EmulatedBilling, pricingCard, servedModels } from "./pricing.js"
+import { PromptCache } from "./prompt-cache.js"
 import { makeQuote, modelsList } from "./quote.js"
 import { relay } from "./relay.js"
 import { type SignatureCache, signResponse } from "./signatures.js"
@@ -34,13 +36,20 @@ export interface ServerContext {
   readonly upstreamApiKey?: Redacted.Redacted<string> | undefined
   readonly settleNow: () => Promise<SettlementReport>
   readonly onEvent?: ((event: InferenceProviderEvent) => void) | undefined
+  /** Tiers, cache billing, per-model prices (pricing.ts); absent = flat on-chain prices. */
+  readonly billing?: EmulatedBilling | undefined
+}
+
+/** Per-server state the context does not carry. */
+interface Local {
+  readonly cache: PromptCache | undefined
 }
 
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 const encoder = new TextEncoder()
 
 /** `POST /v1/proxy/chat/completions`: authenticate, admit, forward, relay, bill, sign. */
-const chat = async (ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+const chat = async (ctx: ServerContext, local: Local, req: IncomingMessage, res: ServerResponse): Promise<void> => {
   const raw = await readBody(req)
   const now = Date.now()
   const signed = parseSession(req.headers.authorization, ctx.provider, now)
@@ -70,9 +79,12 @@ const chat = async (ctx: ServerContext, req: IncomingMessage, res: ServerRespons
 
   const chatKey = randomUUID()
   const faults = ctx.faults.current()
+  const served = servedModels(ctx.billing, ctx.model)
+  const requested = typeof json.model === "string" ? json.model : ctx.model
+  const prices = billingPrices(ctx.billing, requested, service)
   const source =
     ctx.upstream === undefined
-      ? offlineCompletion(json, ctx.model, chatKey)
+      ? offlineCompletion(json, ctx.model, chatKey, { alsoServes: (m) => served.includes(m), cache: local.cache })
       : await upstreamCompletion(ctx.upstream, forwarded, req.headers, ctx.upstreamApiKey)
   const requestHash = bodyHashHex(forwarded)
   await relay(source, {
@@ -83,7 +95,7 @@ const chat = async (ctx: ServerContext, req: IncomingMessage, res: ServerRespons
     stream,
     faults,
     finish: async (body, responseHash, contentEncoding) => {
-      const fees = computeFees(extractUsage(body, stream, contentEncoding), service.inputPrice, service.outputPrice)
+      const fees = brokerCharge(extractUsage(body, stream, contentEncoding), prices)
       ctx.ledger.add({ requestHash: chatKey, user, ...fees })
       const payload = await signResponse(ctx.tee, `${requestHash}:${responseHash}`, faults.wrongSigner === true)
       if (faults.dropSignature !== true) ctx.signatures.put(chatKey, payload)
@@ -104,12 +116,12 @@ const unsettledFee = async (ctx: ServerContext, req: IncomingMessage, res: Serve
   sendJson(req, res, 200, { userAddress: user, unsettledFee: claimed.toString() })
 }
 
-const proxy = async (ctx: ServerContext, req: IncomingMessage, res: ServerResponse, rest: string) => {
+const proxy = async (ctx: ServerContext, local: Local, req: IncomingMessage, res: ServerResponse, rest: string) => {
   // Derive the target path as the broker does: collapse a leading /v1, trim a trailing /.
   const target = (rest.startsWith("/v1/") ? rest.slice(3) : rest).replace(/\/+$/, "")
   if (target === "/chat/completions") {
     if (req.method !== "POST") throw new HttpError(405, "method not allowed: use POST")
-    return chat(ctx, req, res)
+    return chat(ctx, local, req, res)
   }
   const sig = /^\/signature\/([^/]+)$/.exec(target)
   if (sig !== null && req.method === "GET") {
@@ -124,7 +136,7 @@ const proxy = async (ctx: ServerContext, req: IncomingMessage, res: ServerRespon
   throw new HttpError(400, `${target || "/"} endpoint not supported`)
 }
 
-const route = async (ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+const route = async (ctx: ServerContext, local: Local, req: IncomingMessage, res: ServerResponse): Promise<void> => {
   const path = new URL(req.url ?? "/", "http://localhost").pathname
   const method = req.method ?? "GET"
   if (method === "OPTIONS") {
@@ -132,7 +144,8 @@ const route = async (ctx: ServerContext, req: IncomingMessage, res: ServerRespon
     res.end()
     return
   }
-  if (path === "/v1/proxy" || path.startsWith("/v1/proxy/")) return proxy(ctx, req, res, path.slice("/v1/proxy".length))
+  if (path === "/v1/proxy" || path.startsWith("/v1/proxy/"))
+    return proxy(ctx, local, req, res, path.slice("/v1/proxy".length))
   if (path === "/v1/quote" && method === "GET") {
     return sendJson(req, res, 200, makeQuote({ teeSigner: ctx.teeSigner, provider: ctx.provider, model: ctx.model }))
   }
@@ -145,7 +158,17 @@ const route = async (ctx: ServerContext, req: IncomingMessage, res: ServerRespon
     // Named fields, not a spread: an ethers Result keeps its names behind a proxy.
     const inputPrice = service?.inputPrice ?? ctx.inputPrice
     const outputPrice = service?.outputPrice ?? ctx.outputPrice
-    return sendJson(req, res, 200, modelsList({ model: ctx.model, provider: ctx.provider, inputPrice, outputPrice }))
+    const list = modelsList({ model: ctx.model, provider: ctx.provider, inputPrice, outputPrice })
+    if (ctx.billing === undefined) return sendJson(req, res, 200, list)
+    // Priced as billed: one card per served model with its tiers and cache prices (models.go GetModels).
+    const template = (list.data as ReadonlyArray<Record<string, unknown>>)[0] ?? {}
+    const data = servedModels(ctx.billing, ctx.model).map((id) => ({
+      ...template,
+      id,
+      canonical_id: id,
+      pricing: pricingCard(billingPrices(ctx.billing, id, { inputPrice, outputPrice })),
+    }))
+    return sendJson(req, res, 200, { ...list, data })
   }
   const fee = /^\/v1\/user\/([^/]+)\/unsettledfee\/?$/.exec(path)
   if (fee !== null && method === "GET") return unsettledFee(ctx, req, res, decodeURIComponent(fee[1] ?? ""))
@@ -156,12 +179,15 @@ const route = async (ctx: ServerContext, req: IncomingMessage, res: ServerRespon
   throw new HttpError(404, `${path} not found`)
 }
 
-export const makeRequestListener =
-  (ctx: ServerContext): RequestListener =>
-  (req, res) => {
-    route(ctx, req, res).catch((e: unknown) => {
+export const makeRequestListener = (ctx: ServerContext): RequestListener => {
+  const b = ctx.billing
+  const cacheBilled = b?.cacheTokenBilling !== undefined || (b?.modelPricing ?? []).some((m) => m.cacheTokenBilling)
+  const local: Local = { cache: cacheBilled ? new PromptCache() : undefined }
+  return (req, res) => {
+    route(ctx, local, req, res).catch((e: unknown) => {
       if (e instanceof HttpError && e.status < 500) return sendError(req, res, e.status, e.message)
       ctx.onEvent?.({ _tag: "RequestFailed", method: req.method ?? "", path: req.url ?? "", error: e })
       sendError(req, res, e instanceof HttpError ? e.status : 500, "internal error")
     })
   }
+}

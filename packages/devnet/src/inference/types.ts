@@ -5,6 +5,7 @@
 import type { Redacted } from "effect"
 import type { Signer } from "ethers"
 import type { HostileMode, HostileObserver } from "./hostile.js"
+import type { EmulatedBilling } from "./pricing.js"
 
 /** Test-only faults, settable at runtime. Each stays on until cleared. */
 export interface InferenceFaults {
@@ -94,6 +95,8 @@ export interface InferenceProviderOptions {
   /** The contract owner: acknowledges the TEE signer after registration when given. */
   readonly acknowledgeWith?: Signer
   readonly onEvent?: (event: InferenceProviderEvent) => void
+  /** Bill as the 2026 broker can: tiers, cache-read/-write prices, per-model prices (pricing.ts). */
+  readonly billing?: EmulatedBilling
 }
 
 export interface InferenceProvider {
