@@ -1,5 +1,5 @@
 /**
- * @0g-compute/inference/node — Node-only parts: the local OpenAI-compatible gateway (`startGateway`) and a JSON-file
+ * @0g-compute/inference/node — Node-only parts: the local OpenAI-compatible gateway (`makeGateway`, Promise face `startGateway`) and a JSON-file
  * key store for issued API-key ids.
  */
 
@@ -16,9 +16,12 @@ export type { StreamVerifyMode } from "./gateway/relay.js"
 export { type ProviderHealth, type RoutedProvider, Router } from "./gateway/router.js"
 export {
   type Gateway,
+  type GatewayError,
+  GatewayListenFailed,
   type GatewayOptions,
   type GatewayProvider,
   type GatewayUsage,
+  makeGateway,
   startGateway,
 } from "./gateway/server.js"
 export { fileKeyStoreLayer, makeFileKeyStore } from "./key-store.js"

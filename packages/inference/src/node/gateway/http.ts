@@ -1,10 +1,8 @@
 /**
  * The gateway's HTTP plumbing: the failure it answers with, OpenAI-style error bodies, the capped body reader (413
- * instead of a reset), which provider errors fail over, and the spending-cap parser.
+ * instead of a reset), and which provider errors fail over.
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { parseZGResult } from "@0g-compute/core"
-import { Result } from "effect"
 
 export class HttpFailure extends Error {
   constructor(
@@ -87,12 +85,5 @@ export const readBody = (req: IncomingMessage, max: number): Promise<Buffer> =>
     req.on("end", () => resolve(Buffer.concat(parts)))
     req.on("error", reject)
   })
-
-export const parseCap = (cap: bigint | string | undefined): bigint | undefined => {
-  if (cap === undefined || typeof cap === "bigint") return cap
-  const r = parseZGResult(cap)
-  if (Result.isFailure(r)) throw r.failure
-  return r.success
-}
 
 export const jsonReplacer = (_k: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v)

@@ -1,0 +1,279 @@
+/**
+ * The gateway's request handling: bearer auth, routing by model and priority, the spending-cap budget, failover while
+ * nothing was sent to the caller, and stream relay. `serve` builds the server; server.ts resolves providers and listens.
+ */
+import { randomBytes, timingSafeEqual } from "node:crypto"
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import { formatZG } from "@0g-compute/core"
+import { Redacted } from "effect"
+import type { ExchangeResult } from "../../fetch/adapter.js"
+import type { InferenceRequests } from "../../requests.js"
+import type { ServiceView } from "../../service-view.js"
+import { makeUsageMeter } from "../../usage.js"
+import {
+  Budget,
+  DEFAULT_MAX_TOKENS,
+  invalidLimitField,
+  maxCostOf,
+  type Prices,
+  positiveInt,
+  requestedMaxTokens,
+} from "./budget.js"
+import { errorBody, failsOver, HttpFailure, jsonReplacer, messageOf, readBody, sendJson, tagOf } from "./http.js"
+import { bufferStream, passThrough, type StreamVerifyMode, sendBuffered } from "./relay.js"
+import { type RoutedProvider, Router } from "./router.js"
+import type { GatewayOptions, GatewayUsage } from "./server.js"
+
+export interface Resolved {
+  readonly service: ServiceView
+  readonly priority: number
+  readonly models: ReadonlyArray<string>
+}
+
+export interface Unlistened {
+  readonly server: Server
+  readonly token: Redacted.Redacted<string>
+  readonly usage: () => GatewayUsage
+}
+
+/** The request handling: routing, budget, failover, stream relay. Not listening yet. */
+export const serve = (
+  options: GatewayOptions,
+  cap: bigint | undefined,
+  resolved: ReadonlyArray<Resolved>,
+  fetchFor: InferenceRequests["Service"]["fetch"],
+): Unlistened => {
+  const token =
+    options.token === undefined
+      ? Redacted.make(`zg-gw-${randomBytes(32).toString("hex")}`)
+      : typeof options.token === "string"
+        ? Redacted.make(options.token)
+        : options.token
+  const expected = Buffer.from(`Bearer ${Redacted.value(token)}`)
+  const meter = makeUsageMeter()
+  const budget = new Budget(cap, () => meter.spent())
+  const maxBody = options.maxBodyBytes ?? 32 * 1024 * 1024
+  const maxBuffered = options.maxBufferedBytes ?? 32 * 1024 * 1024
+  const defaultMaxTokens = options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS
+  const streamMode: StreamVerifyMode = options.verify ?? "pass-through"
+
+  const routed: RoutedProvider[] = []
+  const targets = new Map<string, { address: string; url: string; prices: Prices }>()
+  for (const { service, priority, models: listed } of resolved) {
+    const models = new Set([service.model, ...listed])
+    routed.push({ address: service.provider, priority, models, defaultModel: service.model })
+    targets.set(service.provider.toLowerCase(), {
+      address: service.provider,
+      url: service.url,
+      prices: { inputPerToken: service.inputPrice.perToken, outputPerToken: service.outputPrice.perToken },
+    })
+  }
+  const router = new Router(routed, options.cooldownMs ?? 30_000)
+
+  const authorized = (req: IncomingMessage) => {
+    const got = Buffer.from(req.headers.authorization ?? "")
+    return got.length === expected.length && timingSafeEqual(got, expected)
+  }
+
+  const usage = (): GatewayUsage => ({
+    ...meter.summary(),
+    spent: meter.spent(),
+    spendingCap: cap,
+    reserved: budget.reserved,
+    overruns: budget.overruns,
+    providers: router.status(Date.now()),
+  })
+
+  const capReached = (required?: bigint) =>
+    new HttpFailure(
+      402,
+      "SpendingCapReached",
+      required === undefined
+        ? `spending cap reached: spent ${formatZG(meter.spent())} of ${formatZG(cap ?? 0n)} 0G`
+        : `the request may cost up to ${formatZG(required)} 0G; ${formatZG(budget.remaining() ?? 0n)} 0G of the ${formatZG(cap ?? 0n)} 0G cap is free (spent ${formatZG(meter.spent())}, reserved by requests in flight ${formatZG(budget.reserved)}); lower max_tokens or wait`,
+      "insufficient_quota",
+      undefined,
+      {
+        spending_cap: formatZG(cap ?? 0n),
+        spent: formatZG(meter.spent()),
+        reserved: formatZG(budget.reserved),
+        ...(required === undefined ? {} : { required: formatZG(required) }),
+      },
+    )
+
+  const chat = async (req: IncomingMessage, res: ServerResponse) => {
+    if (budget.remaining() === 0n) throw capReached()
+    const raw = await readBody(req, maxBody)
+    let json: Record<string, unknown>
+    try {
+      json = JSON.parse(raw.toString("utf8")) as Record<string, unknown>
+      if (typeof json !== "object" || json === null || Array.isArray(json)) throw new Error("not an object")
+    } catch {
+      throw new HttpFailure(400, "InvalidJson", "the request body is not a JSON object")
+    }
+    const model = typeof json.model === "string" ? json.model : undefined
+    const candidates = router.candidates(model, Date.now())
+    if (candidates.length === 0)
+      throw new HttpFailure(404, "ModelNotFound", `no provider serves model ${JSON.stringify(model)}`)
+    // With a cap the output is bounded before sending: limits must be integers, and the body sent carries both limit
+    // fields and `n` equal to what is reserved (a server reading either field, or coercing strings, stays within it).
+    if (cap !== undefined) {
+      const bad = invalidLimitField(json)
+      if (bad !== undefined)
+        throw new HttpFailure(
+          400,
+          "InvalidLimit",
+          `'${bad}' must be a positive integer when the gateway has a spending cap (got ${JSON.stringify(json[bad])})`,
+          "invalid_request_error",
+          undefined,
+          { param: bad },
+        )
+    }
+    const maxTokens = requestedMaxTokens(json) ?? defaultMaxTokens
+    const bounded =
+      cap === undefined ? {} : { max_tokens: maxTokens, max_completion_tokens: maxTokens, n: positiveInt(json.n) ?? 1 }
+    // The client leaving cancels the upstream request (a billed stream is still drained by the fetch to record it).
+    const gone = new AbortController()
+    res.on("close", () => {
+      if (!res.writableFinished) gone.abort(new Error("the gateway client disconnected"))
+    })
+
+    const attempts: Array<{ provider: string; code: string; message: string }> = []
+    let unaffordable: bigint | undefined
+    for (const p of candidates) {
+      const target = targets.get(p.address.toLowerCase())
+      if (target === undefined) continue
+      const auto = model === undefined || model === "auto"
+      const sent = { ...json, ...(auto ? { model: p.defaultModel } : {}), ...bounded }
+      const body = auto || cap !== undefined ? Buffer.from(JSON.stringify(sent)) : raw
+      const cost = maxCostOf(sent, body.length, maxTokens, target.prices)
+      const reservation = budget.reserve(cost)
+      if (reservation === undefined) {
+        unaffordable = unaffordable === undefined || cost < unaffordable ? cost : unaffordable
+        continue
+      }
+      let exchange: ExchangeResult | undefined
+      const fetch = fetchFor(target.address, {
+        onExchange: (x) => {
+          // Billed but unreadable (cut off after the 200): the reserved maximum stands as the fee, not 0.
+          const record = x.record.feeUnknown === true && x.record.fee < cost ? { ...x.record, fee: cost } : x.record
+          meter.record(record)
+          exchange = x
+          if (budget.release(reservation, record.fee))
+            router.markDown(p.address, Date.now(), `BudgetOverrun: billed ${x.record.fee} > reserved ${cost} neuron`)
+        },
+      })
+      let response: Response
+      try {
+        response = await fetch(`${target.url}/v1/proxy/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: new Uint8Array(body),
+          signal: gone.signal,
+        })
+      } catch (e) {
+        budget.release(reservation)
+        if (gone.signal.aborted) return
+        attempts.push({ provider: p.address, code: tagOf(e), message: messageOf(e) })
+        if (!failsOver(e)) {
+          const status = tagOf(e) === "ProviderHttpError" ? (e as { status: number }).status : 502
+          throw new HttpFailure(status, tagOf(e), messageOf(e), "provider_error")
+        }
+        router.markDown(p.address, Date.now(), `${tagOf(e)}: ${messageOf(e)}`)
+        continue
+      }
+      router.markUp(p.address)
+      const requestId = response.headers.get("x-zg-request-id") ?? ""
+      const chatId = response.headers.get("zg-res-key") ?? undefined
+      const headers: Record<string, string> = {
+        "content-type": response.headers.get("content-type") ?? "application/json",
+        "x-zg-provider": p.address,
+        "x-zg-request-id": requestId,
+        ...(chatId === undefined ? {} : { "x-zg-chat-id": chatId }),
+      }
+      const verdict = () => ({
+        // The fetch records the exchange before it delivers a stream's last event, so this is known by then.
+        verdict: exchange?.record.verdict ?? "Unknown",
+        provider: p.address,
+        requestId,
+        chatId: chatId ?? exchange?.record.chatId,
+      })
+      if (response.body === null) {
+        budget.release(reservation)
+        sendJson(res, response.status, "", headers)
+        return
+      }
+      if (!(response.headers.get("content-type") ?? "").includes("text/event-stream")) {
+        // Non-stream: the fetch verified (and recorded) before resolving.
+        const bytes = Buffer.from(await response.arrayBuffer())
+        budget.release(reservation)
+        res.writeHead(response.status, {
+          ...headers,
+          "x-zg-verified": response.headers.get("x-zg-verified") ?? "Verified",
+        })
+        res.end(bytes)
+        return
+      }
+      // Streams: the reservation ends when the fetch records the exchange (at the stream's end, even if cancelled).
+      if (streamMode === "buffer") {
+        const held = await bufferStream(response.body, res, maxBuffered)
+        if (held.ok) return sendBuffered(res, response.status, headers, held.chunks, verdict())
+        if (gone.signal.aborted) return
+        const e = held.error
+        attempts.push({ provider: p.address, code: tagOf(e), message: messageOf(e) })
+        router.markDown(p.address, Date.now(), `${tagOf(e)}: ${messageOf(e)}`)
+        if (failsOver(e)) continue
+        throw new HttpFailure(502, tagOf(e), messageOf(e), "verification_failed", attempts)
+      }
+      const failure = await passThrough(response.body, res, response.status, headers, verdict, (e) => {
+        return `data: ${errorBody(messageOf(e), "verification_failed", tagOf(e), { provider: p.address })}\n\n`
+      })
+      if (failure !== undefined) router.markDown(p.address, Date.now(), `${tagOf(failure)}: ${messageOf(failure)}`)
+      return
+    }
+    if (attempts.length === 0 && unaffordable !== undefined) throw capReached(unaffordable)
+    throw new HttpFailure(
+      502,
+      "NoProviderAvailable",
+      `every provider failed for model ${JSON.stringify(model)}`,
+      "provider_error",
+      attempts,
+    )
+  }
+
+  const route = async (req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url ?? "/", "http://gateway").pathname.replace(/\/+$/, "")
+    if (path === "/health" && req.method === "GET") return sendJson(res, 200, JSON.stringify({ status: "ok" }))
+    if (!authorized(req))
+      throw new HttpFailure(401, "Unauthorized", "missing or wrong bearer token", "authentication_error")
+    if (path === "/v1/chat/completions" && req.method === "POST") return chat(req, res)
+    if (path === "/v1/models" && req.method === "GET") {
+      const data = router
+        .models()
+        .map((m) => ({ id: m.id, object: "model", created: 0, owned_by: "0g-compute", providers: m.providers }))
+      return sendJson(res, 200, JSON.stringify({ object: "list", data }))
+    }
+    if (path === "/v1/usage" && req.method === "GET") return sendJson(res, 200, JSON.stringify(usage(), jsonReplacer))
+    throw new HttpFailure(404, "NotFound", `${req.method} ${path} is not a gateway route`)
+  }
+
+  const server: Server = createServer((req, res) => {
+    route(req, res).catch((e: unknown) => {
+      if (res.headersSent) {
+        res.end()
+        return
+      }
+      const f = e instanceof HttpFailure ? e : new HttpFailure(500, tagOf(e), messageOf(e), "server_error")
+      sendJson(
+        res,
+        f.status,
+        errorBody(f.message, f.type, f.code, {
+          ...f.extra,
+          ...(f.attempts === undefined ? {} : { attempts: f.attempts }),
+        }),
+        f.status === 413 ? { connection: "close" } : {},
+      )
+    })
+  })
+  return { server, token, usage }
+}
