@@ -5,6 +5,14 @@ export { computeFees, extractUsage, FeeLedger, type FeeRecord, type Fees, type U
 export { InferenceProviderService, inferenceProviderLayer } from "./effect.js"
 export { type HostileClose, type HostileMode, HostileObserver, HUGE_BODY_BYTES } from "./hostile.js"
 export {
+  type AdapterRegistration,
+  type AdapterState,
+  type EmulatedAdapter,
+  isLoraModel,
+  LoraAdapters,
+  makeAdapterName,
+} from "./lora.js"
+export {
   type BillingPrices,
   billingPrices,
   brokerCharge,

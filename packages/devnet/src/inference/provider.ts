@@ -9,6 +9,7 @@ import { getAddress, JsonRpcProvider, Network, NonceManager, Wallet } from "ethe
 import { FeeLedger } from "./billing.js"
 import { makeChainView } from "./chain.js"
 import { makeFaultSwitches } from "./faults.js"
+import { LoraAdapters } from "./lora.js"
 import { DEVNET_INFERENCE_MODEL, registerService } from "./register.js"
 import { makeRequestListener } from "./server.js"
 import { makeSettler } from "./settlement.js"
@@ -86,6 +87,7 @@ export const startInferenceProvider = async (options: InferenceProviderOptions):
     return report
   }
 
+  const lora = new LoraAdapters(options.loraDeployDelayMs ?? 0)
   const server = createServer(
     makeRequestListener({
       provider: providerAddress,
@@ -103,6 +105,7 @@ export const startInferenceProvider = async (options: InferenceProviderOptions):
       settleNow,
       onEvent: options.onEvent,
       billing: options.billing,
+      lora,
     }),
   )
   let port: number
@@ -160,6 +163,7 @@ export const startInferenceProvider = async (options: InferenceProviderOptions):
     inputPrice,
     outputPrice,
     faults,
+    lora,
     unsettledFee: (user) => ledger.unsettled(user),
     settleNow,
     stop: () => {

@@ -11,6 +11,7 @@ import { extractUsage, type FeeLedger } from "./billing.js"
 import type { ChainView } from "./chain.js"
 import { serveHostile } from "./hostile.js"
 import { corsHeaders, HttpError, isLoopback, readBody, sendError, sendJson } from "./http.js"
+import { isLoraModel, type LoraAdapters, serveLora } from "./lora.js"
 import { offlineCompletion } from "./model.js"
 import { billingPrices, brokerCharge, type EmulatedBilling, pricingCard, servedModels } from "./pricing.js"
 import { PromptCache } from "./prompt-cache.js"
@@ -38,6 +39,8 @@ export interface ServerContext {
   readonly onEvent?: ((event: InferenceProviderEvent) => void) | undefined
   /** Tiers, cache billing, per-model prices (pricing.ts); absent = flat on-chain prices. */
   readonly billing?: EmulatedBilling | undefined
+  /** LoRA adapters of fine-tuned tasks (lora.ts). */
+  readonly lora?: LoraAdapters | undefined
 }
 
 /** Per-server state the context does not carry. */
@@ -81,10 +84,19 @@ const chat = async (ctx: ServerContext, local: Local, req: IncomingMessage, res:
   const faults = ctx.faults.current()
   const served = servedModels(ctx.billing, ctx.model)
   const requested = typeof json.model === "string" ? json.model : ctx.model
-  const prices = billingPrices(ctx.billing, requested, service)
+  const adapter = isLoraModel(requested)
+  // CheckLoRAOwnership: refused before anything is forwarded or billed. An adapter bills at the base model's prices.
+  if (adapter) {
+    if (ctx.lora === undefined) throw new HttpError(503, "lora unavailable: LoRA serving not enabled")
+    ctx.lora.admit(requested, user)
+  }
+  const prices = billingPrices(ctx.billing, adapter ? ctx.model : requested, service)
   const source =
     ctx.upstream === undefined
-      ? offlineCompletion(json, ctx.model, chatKey, { alsoServes: (m) => served.includes(m), cache: local.cache })
+      ? offlineCompletion(json, ctx.model, chatKey, {
+          alsoServes: (m) => served.includes(m) || m === (adapter ? requested : undefined),
+          cache: local.cache,
+        })
       : await upstreamCompletion(ctx.upstream, forwarded, req.headers, ctx.upstreamApiKey)
   const requestHash = bodyHashHex(forwarded)
   await relay(source, {
@@ -146,6 +158,10 @@ const route = async (ctx: ServerContext, local: Local, req: IncomingMessage, res
   }
   if (path === "/v1/proxy" || path.startsWith("/v1/proxy/"))
     return proxy(ctx, local, req, res, path.slice("/v1/proxy".length))
+  if (path.startsWith("/v1/lora/")) {
+    if (ctx.lora === undefined) throw new HttpError(503, "LoRA serving not enabled")
+    return serveLora(ctx.lora, req, res, path.slice("/v1/lora".length))
+  }
   if (path === "/v1/quote" && method === "GET") {
     return sendJson(req, res, 200, makeQuote({ teeSigner: ctx.teeSigner, provider: ctx.provider, model: ctx.model }))
   }

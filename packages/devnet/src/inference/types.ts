@@ -5,6 +5,7 @@
 import type { Redacted } from "effect"
 import type { Signer } from "ethers"
 import type { HostileMode, HostileObserver } from "./hostile.js"
+import type { LoraAdapters } from "./lora.js"
 import type { EmulatedBilling } from "./pricing.js"
 
 /** Test-only faults, settable at runtime. Each stays on until cleared. */
@@ -97,6 +98,8 @@ export interface InferenceProviderOptions {
   readonly onEvent?: (event: InferenceProviderEvent) => void
   /** Bill as the 2026 broker can: tiers, cache-read/-write prices, per-model prices (pricing.ts). */
   readonly billing?: EmulatedBilling
+  /** How long an adapter stays `loading` after a deploy (ms, default 0). */
+  readonly loraDeployDelayMs?: number
 }
 
 export interface InferenceProvider {
@@ -112,6 +115,8 @@ export interface InferenceProvider {
   readonly inputPrice: bigint
   readonly outputPrice: bigint
   readonly faults: FaultSwitches
+  /** LoRA adapters: `register` is what the broker's event watcher does when a fine-tuned model is acknowledged. */
+  readonly lora: LoraAdapters
   /** Σ unsettled request fees of a user, as `GET /v1/user/{addr}/unsettledfee` reports it. */
   readonly unsettledFee: (user: string) => bigint
   /** Runs one settlement round now (serialised with the timer's rounds). */
