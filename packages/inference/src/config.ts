@@ -38,6 +38,12 @@ export interface InferenceConfigShape {
    * (default) such a response fails with `ResponseBindingUnknown`; with `false` it passes with a `BindingUnknown` verdict.
    */
   readonly requireResponseBinding: boolean
+  /**
+   * The 2026 broker may rewrite a request before signing it (an upstream model id, max_tokens translation, injected
+   * fields) in ways the client cannot recompute. With `false` (default) such an exchange passes as "signer-bound"
+   * with the reason; with `true` it fails with `RequestAltered`.
+   */
+  readonly requireRequestBinding: boolean
   /** Intel TDX collateral service (PCCS) used when no collateral is supplied. */
   readonly pccsUrl: string
   /**
@@ -77,6 +83,7 @@ export const defaultInferenceConfig = (): InferenceConfigShape => ({
   signatureAttempts: 6,
   signatureRetryDelayMs: 50,
   requireResponseBinding: true,
+  requireRequestBinding: false,
   pccsUrl: DEFAULT_PCCS_URL,
   attestationPins: {},
 })

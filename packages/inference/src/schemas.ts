@@ -13,6 +13,10 @@ export const SignaturePayload = Schema.Struct({
   signature: Schema.String,
   signing_address: Schema.optionalKey(Schema.String),
   signing_algo: Schema.optionalKey(Schema.String),
+  /** Centralized providers' routing proof (signing.go ChatSignature): repeated outside the signed text. */
+  provider_type: Schema.optionalKey(Schema.String),
+  provider_identity: Schema.optionalKey(Schema.String),
+  tls_cert_fingerprint: Schema.optionalKey(Schema.String),
 })
 export type SignaturePayload = typeof SignaturePayload.Type
 

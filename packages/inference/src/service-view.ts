@@ -33,12 +33,33 @@ export interface ServiceView {
   readonly teeSignerAcknowledged: boolean
   /** The LLM runs in a separate TEE which signs the responses (`TargetSeparated`). */
   readonly separated: boolean
-  /** Who must have signed responses: the TEE signer, or `TargetTeeAddress` for separated providers. */
+  /**
+   * The broker's provider type (additionalInfo `ProviderType`; verifiability "standard" means "standard"):
+   * "decentralized" GPU providers, "centralized" API forwarders whose broker TEE signs a routing proof, "standard"
+   * forwarders that never sign.
+   */
+  readonly providerType: ProviderType
+  /** Centralized providers: the upstream they forward to (e.g. "openai"), as registered. */
+  readonly providerIdentity: string | undefined
+  /** The broker's own TEE signer signs responses (not separated, or centralized): the signature key is its chat key. */
+  readonly brokerSigned: boolean
+  /**
+   * Who must have signed responses: the TEE signer; `TargetTeeAddress` for separated decentralized providers (a
+   * centralized provider is registered separated with an empty target, but its broker TEE signs).
+   */
   readonly expectedSigner: string
   /** `TEEVerifier` (default "dstack"). */
   readonly teeVerifier: string
   /** Why responses cannot be verified, or undefined when they can (TeeML with valid additionalInfo). */
   readonly notVerifiableReason: string | undefined
+}
+
+export type ProviderType = "decentralized" | "centralized" | "standard"
+
+const providerTypeOf = (verifiability: string, info: AdditionalInfo | undefined): ProviderType => {
+  const declared = info?.ProviderType?.toLowerCase()
+  if (verifiability.toLowerCase() === "standard" || declared === "standard") return "standard"
+  return declared === "centralized" ? "centralized" : "decentralized"
 }
 
 const price = (perToken: bigint): PriceView => ({
@@ -52,11 +73,14 @@ export const toServiceView = (s: InferenceService): ServiceView => {
   const info = Result.isSuccess(parsed) ? parsed.success : undefined
   const separated = info?.TargetSeparated === true
   const target = info?.TargetTeeAddress ?? ""
+  const providerType = providerTypeOf(s.verifiability, info)
+  const centralized = providerType === "centralized"
   let notVerifiableReason: string | undefined
-  if (s.verifiability !== "TeeML")
+  if (providerType === "standard") notVerifiableReason = "a standard provider never signs its responses"
+  else if (s.verifiability !== "TeeML")
     notVerifiableReason = `verifiability is ${JSON.stringify(s.verifiability)}, not "TeeML"`
   else if (Result.isFailure(parsed)) notVerifiableReason = parsed.failure
-  else if (separated && !/^0x[0-9a-fA-F]{40}$/.test(target))
+  else if (separated && !centralized && !/^0x[0-9a-fA-F]{40}$/.test(target))
     notVerifiableReason = "separated TEE without a TargetTeeAddress"
   else if (/^0x0{40}$/.test(s.teeSignerAddress)) notVerifiableReason = "no TEE signer address"
   return {
@@ -73,7 +97,10 @@ export const toServiceView = (s: InferenceService): ServiceView => {
     teeSignerAddress: s.teeSignerAddress,
     teeSignerAcknowledged: s.teeSignerAcknowledged,
     separated,
-    expectedSigner: separated ? target : s.teeSignerAddress,
+    providerType,
+    providerIdentity: info?.ProviderIdentity,
+    brokerSigned: !separated || centralized,
+    expectedSigner: separated && !centralized ? target : s.teeSignerAddress,
     teeVerifier: info?.TEEVerifier ?? "dstack",
     notVerifiableReason,
   }

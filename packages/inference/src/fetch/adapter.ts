@@ -27,8 +27,10 @@ import { mapRejection } from "../http.js"
 import type { ServiceView } from "../service-view.js"
 import type { UsageMeter, UsageRecord } from "../usage.js"
 import { sha256Hex } from "../verify/digests.js"
+import { signatureKey, type VerificationLevel } from "../verify/levels.js"
 import { usageOf, wordCount } from "../verify/sse.js"
 import { type Receipt, verificationRefusal, verifyExchangePromise } from "../verify/verifier.js"
+import { canonicalJson } from "./canonical.js"
 import { copyHeaders, type Prepared, prepare } from "./prepare.js"
 import { streamFailure, verifyingStream } from "./stream.js"
 
@@ -36,11 +38,13 @@ export type InferenceFetch = ((input: RequestInfo | URL, init?: RequestInit) => 
   readonly provider: string
 }
 
-/** What one billed exchange came to: the usage record, and the receipt or the error. */
+/** What one billed exchange came to: the usage record, the verification level, and the receipt or the error. */
 export interface ExchangeResult {
   readonly record: UsageRecord
   readonly receipt: Receipt | undefined
   readonly error: Error | undefined
+  /** How far the exchange was verified (verify/levels.ts); undefined when verification failed. */
+  readonly level: VerificationLevel | undefined
 }
 
 export interface InferenceFetchOptions {
@@ -51,11 +55,22 @@ export interface InferenceFetchOptions {
    * the provider rejects (expired, revoked) is an error; there is no automatic renewal.
    */
   readonly apiKey?: Redacted.Redacted<string> | string
+  /**
+   * Use this provider even though its responses cannot be verified (a "standard" provider never signs): every result
+   * is then "unverifiable". Without it such a provider is refused before any request is sent (nothing is billed).
+   */
+  readonly allowUnverifiable?: boolean
+  /**
+   * The upstream model id the provider documents forwarding `model` as (the broker's EnforceConfiguredModel rewrite):
+   * the rewritten request is recomputed, so its hash stays bytes-bound.
+   */
+  readonly upstreamModel?: string
 }
 
 export type FetchDeps = Directory | RequestAuth | UsageMeter
 
 const decoder = new TextDecoder()
+const encoder = new TextEncoder()
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 const AUTH_RETRY_TAGS = new Set(["TokenExpired", "TokenRevoked", "TokenRejected"])
 
@@ -155,6 +170,23 @@ export const makeInferenceFetch = (
       ),
     )
 
+  /** Our request hash, and the hash of the documented model rewrite when the caller gave the upstream id. */
+  const requestHashes = (prepared: Prepared, base: { requestHash: string }) => {
+    const upstream = options.upstreamModel
+    const json = prepared.json
+    const alternatives =
+      upstream === undefined || json === undefined || json.model === upstream
+        ? undefined
+        : [sha256Hex(encoder.encode(canonicalJson({ ...json, model: upstream }).text))]
+    return {
+      requestHash: base.requestHash,
+      ...(alternatives === undefined ? {} : { requestAlternatives: alternatives }),
+      ...(prepared.canonical === false
+        ? { requestNote: "the body holds a lone surrogate, which the broker re-encodes as U+FFFD" }
+        : {}),
+    }
+  }
+
   const report = (r: ExchangeResult) => {
     usage.record(r.record)
     options.onExchange?.(r)
@@ -168,18 +200,21 @@ export const makeInferenceFetch = (
     responseHash: string,
     tokens: { promptTokens: number; completionTokens: number } | undefined,
     earlyError: Error | undefined,
-  ): Promise<{ receipt: Receipt | undefined; error: Error | undefined }> => {
+  ): Promise<{ receipt: Receipt | undefined; error: Error | undefined; level: VerificationLevel | undefined }> => {
     // A failure without the provider's usage: the amount it billed is not known from here.
     const feeUnknown = earlyError !== undefined && tokens === undefined
     let receipt: Receipt | undefined
     let error = earlyError
-    if (error === undefined) {
+    const unverifiable = verificationRefusal(svc) !== undefined // only reached with the caller's opt-in
+    if (error === undefined && !unverifiable) {
       try {
-        receipt = await verifyExchangePromise(config, svc, chatId, { requestHash: base.requestHash, responseHash })
+        receipt = await verifyExchangePromise(config, svc, chatId, { ...requestHashes(prepared, base), responseHash })
       } catch (e) {
         error = e as Error
       }
     }
+    const level: VerificationLevel | undefined =
+      error !== undefined ? undefined : unverifiable ? "unverifiable" : receipt?.level
     const t = tokens ?? { promptTokens: 0, completionTokens: 0 }
     // The broker's formula over the plan it publishes (tiers, cache prices, per-model prices): billing-plans.ts.
     const fees = await exchangeFee(directory, svc, prepared.model, t, loadCatalog)
@@ -193,14 +228,19 @@ export const makeInferenceFetch = (
         ...t,
         ...fees,
         ...(feeUnknown ? { feeUnknown } : {}),
-        verdict: receipt?._tag ?? (error as { _tag?: string } | undefined)?._tag ?? "Error",
+        verdict:
+          receipt?._tag ??
+          (error as { _tag?: string } | undefined)?._tag ??
+          (level === "unverifiable" ? "Unverifiable" : "Error"),
+        ...(level === undefined ? {} : { level }),
         startedAt: base.startedAt,
         durationMs: Date.now() - base.startedAt,
       },
       receipt,
       error,
+      level,
     })
-    return { receipt, error }
+    return { receipt, error, level }
   }
 
   /** One attempt under `limits`; the connection closes when `signal` aborts (or a limit trips). */
@@ -238,8 +278,9 @@ export const makeInferenceFetch = (
         headers: copyHeaders(r.response.headers, {}),
       })
     }
+    // Refused before anything is sent, so nothing is billed — unless the caller opted in to an unverifiable provider.
     const refusal = verificationRefusal(svc)
-    if (refusal !== undefined) throw refusal
+    if (refusal !== undefined && options.allowUnverifiable !== true) throw refusal
     if (prepared.body === undefined) throw new UnsupportedRequest({ reason: "a billed request needs a body" })
     // The caller's abort cancels the request at once until the response starts: after that the provider bills what
     // it generates, so the body is still read (verified and recorded) for the drain window while the caller sees the
@@ -306,7 +347,7 @@ export const makeInferenceFetch = (
             prepared,
             svc,
             base,
-            headerChatId ?? s.id,
+            signatureKey(svc, headerChatId, s.id),
             outcome.responseHash,
             tokens,
             early,
@@ -343,14 +384,26 @@ export const makeInferenceFetch = (
       promptTokens: 0,
       completionTokens: isObject(json) ? choiceWords(json.choices) : wordCount(text),
     }
-    const chatId = headerChatId ?? (isObject(json) && typeof json.id === "string" ? json.id : undefined)
-    const { receipt, error } = await finishExchange(prepared, svc, base, chatId, sha256Hex(bytes), tokens, undefined)
+    const chatId = signatureKey(svc, headerChatId, isObject(json) && typeof json.id === "string" ? json.id : undefined)
+    const { receipt, error, level } = await finishExchange(
+      prepared,
+      svc,
+      base,
+      chatId,
+      sha256Hex(bytes),
+      tokens,
+      undefined,
+    )
     if (callerSignal?.aborted) throw callerSignal.reason ?? new DOMException("The operation was aborted.", "AbortError")
     if (error !== undefined) throw error
     return new Response(bytes as BodyInit, {
       status: response.status,
       statusText: response.statusText,
-      headers: copyHeaders(response.headers, { ...extra, "x-zg-verified": receipt?._tag ?? "Verified" }),
+      headers: copyHeaders(response.headers, {
+        ...extra,
+        "x-zg-verified": receipt?._tag ?? (level === "unverifiable" ? "Unverifiable" : "Verified"),
+        "x-zg-verification-level": level ?? "bytes-bound",
+      }),
     })
   }
 

@@ -43,10 +43,12 @@ describe("prepare", () => {
     expect(() => prepare(service, url, { headers: { "bad name": "v" } })).toThrow(TypeError)
   })
 
-  it("sends the caller's bytes, adds include_usage to streams, and refuses other URLs", async () => {
-    const body = JSON.stringify({ model: "x", messages: [] })
+  it("sends the body in the broker's canonical form, adds include_usage to streams, and refuses other URLs", async () => {
+    const body = JSON.stringify({ model: "x", messages: [{ role: "user", content: "a<b & c>d\u2028" }] })
     const p = sync(prepare(service, url, { method: "post", body }))
-    expect(new TextDecoder().decode(p.body)).toBe(body)
+    expect(new TextDecoder().decode(p.body)).toBe(
+      '{"messages":[{"content":"a\\u003cb \\u0026 c\\u003ed\\u2028","role":"user"}],"model":"x"}',
+    )
     expect({ method: p.method, model: p.model, stream: p.stream, billed: p.billed }).toEqual({
       method: "POST",
       model: "x",
@@ -58,6 +60,11 @@ describe("prepare", () => {
       stream: true,
       stream_options: { include_usage: true },
     })
+    // An explicit include_usage is left alone, even false (the broker's EnsureStreamOptions does the same).
+    const off = sync(
+      prepare(service, url, { method: "POST", body: '{"stream":true,"stream_options":{"include_usage":false}}' }),
+    )
+    expect(new TextDecoder().decode(off.body)).toBe('{"stream":true,"stream_options":{"include_usage":false}}')
     const form = await prepare(service, url, { method: "POST", body: new URLSearchParams({ a: "1" }) })
     expect(form.headers["content-type"]).toContain("application/x-www-form-urlencoded")
     expect(() => prepare(service, "http://elsewhere/v1/proxy/chat/completions", {})).toThrow(

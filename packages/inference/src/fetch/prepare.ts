@@ -6,6 +6,7 @@
 
 import { UrlNotForProvider } from "../errors.js"
 import type { ServiceView } from "../service-view.js"
+import { canonicalJson } from "./canonical.js"
 
 export interface Prepared {
   readonly method: string
@@ -16,6 +17,10 @@ export interface Prepared {
   readonly stream: boolean
   readonly model: string
   readonly billed: boolean
+  /** The JSON object sent (canonical form), to recompute a documented rewrite; undefined for other bodies. */
+  readonly json?: Record<string, unknown> | undefined
+  /** False when the body could not be put in the broker's exact canonical form (a lone surrogate). */
+  readonly canonical?: boolean
 }
 
 const encoder = new TextEncoder()
@@ -81,29 +86,42 @@ const headerRecord = (input: RequestInfo | URL, init: RequestInit | undefined, i
   return out
 }
 
-/** Model and stream flag of a JSON body; a stream gets `stream_options.include_usage` added (new bytes). */
+const isMap = (u: unknown): u is Record<string, unknown> => isObject(u) && !Array.isArray(u)
+
+/**
+ * Model and stream flag of a JSON body, which is sent in the broker's canonical form (canonical.ts): sorted keys, Go's
+ * escaping, and the deterministic rewrites already applied — `stream_options.include_usage` added to a stream that
+ * lacks it (an explicit value, even `false`, is left alone, as the broker does), and for separated providers the
+ * service model added when the body names none. The broker's re-encoding then changes nothing.
+ */
 const inspect = (service: ServiceView, body: Uint8Array | undefined, text: string | undefined) => {
   let stream = false
   let model = service.model
   let bytes = body
-  if (body === undefined || body.length === 0 || body[0] !== 0x7b /* { */) return { body: bytes, stream, model }
+  if (body === undefined || body.length === 0 || body[0] !== 0x7b /* { */) {
+    return { body: bytes, stream, model, json: undefined, exact: true }
+  }
   let json: unknown
   try {
     json = JSON.parse(text ?? decoder.decode(body))
   } catch {
     json = undefined
   }
-  if (isObject(json)) {
-    if (typeof json.model === "string") model = json.model
+  let exact = true
+  if (isMap(json)) {
     stream = json.stream === true
-    const opts = json.stream_options
-    if (stream && !(isObject(opts) && opts.include_usage === true)) {
-      // The provider would add this and re-serialize (breaking our request hash): do it ourselves, once.
-      json.stream_options = { ...(isObject(opts) ? opts : {}), include_usage: true }
-      bytes = encoder.encode(JSON.stringify(json))
+    if (stream) {
+      const opts = json.stream_options
+      if (!isMap(opts)) json.stream_options = { include_usage: true }
+      else if (!("include_usage" in opts)) opts.include_usage = true
     }
-  }
-  return { body: bytes, stream, model }
+    if (service.separated === true && json.model === undefined) json.model = service.model
+    if (typeof json.model === "string") model = json.model
+    const canonical = canonicalJson(json)
+    exact = canonical.exact
+    bytes = encoder.encode(canonical.text)
+  } else json = undefined
+  return { body: bytes, stream, model, json: json as Record<string, unknown> | undefined, exact }
 }
 
 const finish = (
@@ -116,9 +134,11 @@ const finish = (
 ): Prepared => {
   const path = url.slice(service.url.length).split("?")[0] ?? ""
   const billed = method === "POST" && path.startsWith("/v1/proxy/") && !path.startsWith("/v1/proxy/signature/")
-  const { body, stream, model } = inspect(service, raw, text)
+  const { body, stream, model, json, exact } = billed
+    ? inspect(service, raw, text)
+    : { body: raw, stream: false, model: service.model, json: undefined, exact: true }
   headers["accept-encoding"] = "identity"
-  return { method, url, headers, body, stream, model, billed }
+  return { method, url, headers, body, stream, model, billed, json, canonical: exact !== false }
 }
 
 /**

@@ -183,7 +183,13 @@ export class SseScanner {
     if (this.id === undefined && typeof json.id === "string") this.id = json.id
     if (this.model === undefined && typeof json.model === "string") this.model = json.model
     const u = usageOf(json.usage)
-    if (u !== undefined) this.usage = u
+    // An all-zero `usage` (e.g. `usage:{}` on a trailing attestation chunk) is ignored, as the broker's billing
+    // ignores it: it must not overwrite the real usage seen before.
+    if (
+      u !== undefined &&
+      (u.promptTokens > 0 || u.completionTokens > 0 || count((json.usage as Record<string, unknown>).total_tokens) > 0)
+    )
+      this.usage = u
     if (Array.isArray(json.choices)) {
       for (const c of json.choices) {
         const content = isObject(c) && isObject(c.delta) ? c.delta.content : undefined

@@ -28,10 +28,17 @@ import { mapRejection, type ProviderRejection } from "../http.js"
 import { decodeProviderJson, parseProviderJson, SignaturePayload } from "../schemas.js"
 import type { ServiceView } from "../service-view.js"
 import { personalMessageDigest } from "./digests.js"
+import { parseSignedText, type RoutingProof, requestUnbound } from "./levels.js"
 import { rememberSignerKey, signedByKnownKey } from "./signer-check.js"
 
 export interface Receipt {
   readonly _tag: "Verified" | "BindingUnknown"
+  /** How far the signature binds the exchange (levels.ts). */
+  readonly level: "bytes-bound" | "signer-bound"
+  /** For "signer-bound": which part of the exchange the signature does not bind to our bytes, and why. */
+  readonly unbound?: string
+  /** Centralized providers: the routing proof's claims (signed by the broker TEE; reported, not checkable here). */
+  readonly routing?: RoutingProof
   readonly provider: string
   readonly chatId: string
   /** The recovered signer (EIP-55): the expected TEE signer. */
@@ -84,8 +91,6 @@ export const verifiable = (
   const refusal = verificationRefusal(service)
   return refusal === undefined ? Effect.void : Effect.fail(refusal)
 }
-
-const TEXT_FORM = /^([0-9a-f]{64}):([0-9a-f]{64})$/
 
 /** Runs a synchronous Effect; its failure is thrown as the typed error itself. */
 const sync = <A, E>(effect: Effect.Effect<A, E>): A => {
@@ -171,6 +176,8 @@ const quickPayload = (text: string): SignaturePayload | undefined => {
   const o = json as Record<string, unknown>
   if (typeof o.text !== "string" || typeof o.signature !== "string") return undefined
   if (!optionalString(o.signing_address) || !optionalString(o.signing_algo)) return undefined
+  const routing = ["provider_type", "provider_identity", "tls_cert_fingerprint"] as const
+  if (routing.some((k) => o[k] !== undefined)) return undefined // rare: the schema path reads them
   return { text: o.text, signature: o.signature }
 }
 
@@ -220,6 +227,28 @@ const fetchSignature = async (
 export interface ExchangeHashes {
   readonly requestHash: string
   readonly responseHash: string
+  /** Hashes of documented rewrites of the request we recomputed (e.g. the model mapped to its upstream id). */
+  readonly requestAlternatives?: ReadonlyArray<string>
+  /** Why the request hash may not be exact (e.g. the body could not be put in canonical form). */
+  readonly requestNote?: string
+}
+
+/** The routing proof repeated outside the signed text must agree with it, and with the registered identity. */
+const routingMismatch = (service: ServiceView, signed: SignaturePayload, routing: RoutingProof): string | undefined => {
+  const outside: ReadonlyArray<[string | undefined, string, string]> = [
+    [signed.provider_type, routing.providerType, "provider_type"],
+    [signed.provider_identity, routing.providerIdentity, "provider_identity"],
+    [signed.tls_cert_fingerprint?.toLowerCase(), routing.tlsCertFingerprint, "tls_cert_fingerprint"],
+  ]
+  for (const [given, inText, name] of outside) {
+    if (given !== undefined && given !== inText) return `${name} ${JSON.stringify(given)} differs from the signed text`
+  }
+  if (routing.providerType !== "centralized") return `routing proof of provider type ${routing.providerType}`
+  const registered = service.providerIdentity
+  if (registered !== undefined && registered.toLowerCase() !== routing.providerIdentity.toLowerCase()) {
+    return `routing proof names upstream ${routing.providerIdentity}, the service registered ${registered}`
+  }
+  return undefined
 }
 
 /**
@@ -239,23 +268,35 @@ export const verifyExchangePromise = async (
   const signed = await fetchSignature(config, service, chatId)
   if (signed.signature === "" || signed.text === "") throw new ResponseSignatureMissing({ provider, chatId })
   const signer = checkSigner(service, chatId, signed.text, signed.signature)
-  const base = { provider, chatId, signer, text: signed.text, signature: signed.signature, ...hashes }
-  const form = TEXT_FORM.exec(signed.text.toLowerCase())
-  if (form === null) {
+  const { requestHash, responseHash } = hashes
+  const base = { provider, chatId, signer, text: signed.text, signature: signed.signature, requestHash, responseHash }
+  const form = parseSignedText(signed.text)
+  if (form._tag === "Other") {
     if (!service.separated) {
       throw new MalformedResponseSignature({ provider, chatId, reason: "signed text is not sha256:sha256" })
     }
     if (config.requireResponseBinding) throw new ResponseBindingUnknown({ provider, chatId })
-    return { _tag: "BindingUnknown", ...base } satisfies Receipt
+    const unbound = "request and response: the signed text is not a hash binding of the exchange"
+    return { _tag: "BindingUnknown", level: "signer-bound", unbound, ...base } satisfies Receipt
   }
-  const [, signedRequest = "", signedResponse = ""] = form
-  if (signedRequest !== hashes.requestHash) {
-    throw new RequestAltered({ provider, chatId, signedHash: signedRequest, actualHash: hashes.requestHash })
+  let routing: RoutingProof | undefined
+  if (form._tag === "Routing") {
+    const reason = routingMismatch(service, signed, form.routing)
+    if (reason !== undefined) throw new MalformedResponseSignature({ provider, chatId, reason })
+    routing = form.routing
   }
-  if (signedResponse !== hashes.responseHash) {
-    throw new ResponseTampered({ provider, chatId, signedHash: signedResponse, actualHash: hashes.responseHash })
+  if (form.response !== responseHash) {
+    throw new ResponseTampered({ provider, chatId, signedHash: form.response, actualHash: responseHash })
   }
-  return { _tag: "Verified", ...base } satisfies Receipt
+  const extra = routing === undefined ? {} : { routing }
+  if (form.request === requestHash || hashes.requestAlternatives?.includes(form.request) === true) {
+    return { _tag: "Verified", level: "bytes-bound", ...extra, ...base } satisfies Receipt
+  }
+  if (config.requireRequestBinding) {
+    throw new RequestAltered({ provider, chatId, signedHash: form.request, actualHash: requestHash })
+  }
+  const unbound = requestUnbound(form.request, requestHash, hashes.requestNote)
+  return { _tag: "Verified", level: "signer-bound", unbound, ...extra, ...base } satisfies Receipt
 }
 
 /** Effect form of {@link verifyExchangePromise}. */
