@@ -6,6 +6,7 @@ import { type Broker, createBroker, formatZG, isNetworkName, type ServiceView } 
 import { BrowserProvider, type Eip1193Provider } from "ethers"
 import { sendChat } from "./chat.js"
 import type { HashReply } from "./hash-worker.js"
+import { checkSampleQuote } from "./tdx.js"
 import { $, action, el, row, setStatus, short, showError } from "./view.js"
 
 declare global {
@@ -159,6 +160,8 @@ action("send", "Chatting", async () => {
   renderUsageTotal()
   await renderFunding()
 })
+
+action("tdx", "TDX quote", () => checkSampleQuote($<HTMLInputElement>("tdx-tamper").checked))
 
 let worker: Worker | undefined
 $<HTMLInputElement>("file").addEventListener("change", (event) => {

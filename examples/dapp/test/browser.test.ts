@@ -28,6 +28,9 @@ const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ]
+/** The report data of the sample quote (packages/inference/src/test-util/tdx). */
+const SAMPLE_REPORT_DATA =
+  "9a9d48e7f6799642d3d1b34e1e5e1742d4bb02dd6ddd551862c1211d35c304f9eca3efdbb481601c163cf52493d6e44aed55d51ec39b7e518fadb92c2b523f20"
 /** gzip bytes of the page's up-front JavaScript (ledger + inference + verification, no worker, no lazy TDX chunk). */
 const BUNDLE_BUDGET_GZIP = 235_000
 
@@ -177,6 +180,17 @@ describe("dApp in Chromium against the devnet", () => {
     expect(wallet.calls.filter((m) => m === "personal_sign")).toHaveLength(1)
     expect(await page.content()).not.toContain(key.slice(2))
     expect(pageErrors).toEqual([])
+  })
+
+  it("verifies a genuine TDX quote in the page, and rejects it with one byte flipped", async () => {
+    expect(await click("tdx")).toBeUndefined()
+    expect(await page.getAttribute("#tdx-result", "data-verdict")).toBe("Verified")
+    expect(await text("#tdx-result")).toContain("TCB UpToDate")
+    expect(await page.getAttribute("#tdx-result [data-report-data]", "data-report-data")).toBe(SAMPLE_REPORT_DATA)
+    await page.setChecked("#tdx-tamper", true)
+    expect(await click("tdx")).toBeUndefined()
+    expect(await page.getAttribute("#tdx-result", "data-verdict")).toBe("Failed")
+    expect(await text("#tdx-result")).toMatch(/^✗ quote rejected: /)
   })
 
   it("hashes a picked file in a Web Worker to the same storage root as Node", async () => {
