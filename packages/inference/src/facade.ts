@@ -7,6 +7,15 @@
 import type { TxResult } from "@0g-compute/contracts"
 import { type FacadeRuntime, makeFacadeRuntime, parseZG } from "@0g-compute/core"
 import { Effect } from "effect"
+import {
+  type AdapterInfo,
+  adapterStatus,
+  type DeployResult,
+  deployAdapter,
+  listAdapters,
+  type WaitOptions,
+  waitForAdapter,
+} from "./adapters.js"
 import type { AttestationOptions, AttestationReport } from "./attestation/report.js"
 import { type AcknowledgeOptions, type AcknowledgeResult, Attestation } from "./attestation/service.js"
 import { type ApiKeyList, ApiKeys, type CreateApiKeyOptions, type CreatedApiKey } from "./auth/api-keys.js"
@@ -73,6 +82,13 @@ export interface InferenceClient extends InferenceReader {
     list(provider: string): Promise<ApiKeyList>
     revoke(provider: string, tokenIds: number | ReadonlyArray<number>): Promise<TxResult>
     revokeAll(provider: string): Promise<TxResult>
+  }
+  /** LoRA adapters of fine-tuned tasks on inference providers (adapters.ts); chat with one by naming it as `model`. */
+  readonly adapters: {
+    list(provider: string): Promise<ReadonlyArray<AdapterInfo>>
+    status(provider: string, adapterName: string): Promise<AdapterInfo>
+    deploy(provider: string, task: { readonly taskId: string; readonly baseModel: string }): Promise<DeployResult>
+    waitUntilActive(provider: string, adapterName: string, options?: WaitOptions): Promise<AdapterInfo>
   }
   usage(): UsageSummary
   usageRecords(): ReadonlyArray<UsageRecord>
@@ -151,6 +167,12 @@ export const createInferenceClient = async (options: ConnectionOptions): Promise
       list: (provider) => run(ApiKeys.use((k) => k.list(provider))),
       revoke: (provider, ids) => run(ApiKeys.use((k) => k.revoke(provider, ids))),
       revokeAll: (provider) => run(ApiKeys.use((k) => k.revokeAll(provider))),
+    },
+    adapters: {
+      list: (provider) => run(listAdapters(provider)),
+      status: (provider, name) => run(adapterStatus(provider, name)),
+      deploy: (provider, task) => run(deployAdapter(provider, task)),
+      waitUntilActive: (provider, name, o) => run(waitForAdapter(provider, name, o)),
     },
     usage: () => usage.summary(),
     usageRecords: () => usage.records(),

@@ -6,6 +6,7 @@
  * Promise facade: `createInferenceClient`, `createInferenceReader`.
  * Node-only parts (the local OpenAI-compatible gateway, a file key store) live in `@0g-compute/inference/node`.
  */
+export * from "./adapters.js"
 export * from "./attestation/assessor.js"
 export * from "./attestation/pins.js"
 export * from "./attestation/quote.js"

@@ -113,6 +113,11 @@ export {
 // Inference: the clients, the read-only reader (no key), its errors.
 export {
   type AcknowledgeResult,
+  AdapterDeployRefused,
+  AdapterFailed,
+  type AdapterInfo,
+  AdapterNotFound,
+  AdapterWaitTimeout,
   ApiKeyIdsExhausted,
   ApiKeyIdUnavailable,
   AttestationRefused,
@@ -129,6 +134,7 @@ export {
   type InferenceReader,
   InsufficientSubAccountBalance,
   KeyStoreError,
+  LoraNotEnabled,
   MalformedProviderResponse,
   MalformedResponseSignature,
   type ModelCatalog,

@@ -88,6 +88,11 @@ export const createBroker = async (signer: Signer, options: BrokerOptions = {}):
 // Everything else of the default entry (errors, amounts, networks, the reader, the parts), as the same bindings.
 export {
   type AcknowledgeResult,
+  AdapterDeployRefused,
+  AdapterFailed,
+  type AdapterInfo,
+  AdapterNotFound,
+  AdapterWaitTimeout,
   AdditionalInfoTooLong,
   type AmountInput,
   ApiKeyIdsExhausted,
@@ -137,6 +142,7 @@ export {
   LedgerNotEmpty,
   LedgerNotFound,
   LocalFileError,
+  LoraNotEnabled,
   MalformedData,
   MalformedProviderResponse,
   MalformedResponseSignature,

@@ -1,0 +1,106 @@
+/**
+ * LoRA adapters against the emulated provider over HTTP: list, status, deploy, wait until active, chat with the
+ * adapter as `model` (verified, billed at the base model's prices). Guards: chatting with an adapter before it is
+ * deployed, or with someone else's adapter, is refused before any fee; unknown adapters and refused deployments are
+ * typed errors.
+ */
+import type { Devnet, InferenceProvider } from "@0g-compute/devnet"
+import OpenAI from "openai"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { adapterName } from "./adapters.js"
+import { addLedger, startTestDevnet, type TestUser, userClient } from "./test-util/fixture.js"
+
+let devnet: Devnet
+let provider: InferenceProvider
+let owner: TestUser
+let other: TestUser
+const TASK = "3f2c9a1e-7b4d-4c2a-9e1f-0a1b2c3d4e5f"
+
+beforeAll(async () => {
+  devnet = await startTestDevnet()
+  provider = devnet.inference[0] as InferenceProvider
+  owner = await userClient(devnet, 0)
+  other = await userClient(devnet, 1)
+  for (const u of [owner, other]) {
+    await addLedger(u, "10")
+    await u.client.acknowledge(provider.providerAddress, { allowDevnet: true, fund: "3" })
+  }
+})
+afterAll(async () => {
+  await owner?.close()
+  await other?.close()
+  await devnet?.stop()
+})
+
+const chat = (u: TestUser, model: string) =>
+  u.client
+    .openAIOptions(provider.providerAddress)
+    .then((o) => new OpenAI(o).chat.completions.create({ model, messages: [{ role: "user", content: "hi adapter" }] }))
+
+describe("LoRA adapters", () => {
+  const name = () => adapterName(provider.model, TASK)
+
+  it("names adapters as the broker does", () => {
+    expect(adapterName("Qwen/Qwen2.5-0.5B Instruct", TASK)).toBe("ft-Qwen-Qwen2-5-0-5B-Instruct-3f2c9a1e-7b4")
+    expect(adapterName("m", "short")).toBe("ft-m-short")
+  })
+
+  it("an unknown adapter is a typed error; deploying one is refused", async () => {
+    await expect(owner.client.adapters.status(provider.providerAddress, "ft-nope-1")).rejects.toMatchObject({
+      _tag: "AdapterNotFound",
+      adapterName: "ft-nope-1",
+    })
+    await expect(
+      owner.client.adapters.deploy(provider.providerAddress, { taskId: "missing-task", baseModel: provider.model }),
+    ).rejects.toMatchObject({ _tag: "AdapterDeployRefused", status: 409 })
+  })
+
+  it("a registered adapter is listed as ready; chatting with it before deployment costs nothing", async () => {
+    provider.lora.register({ taskId: TASK, user: owner.address, baseModel: provider.model })
+    const list = await owner.client.adapters.list(provider.providerAddress)
+    expect(list).toEqual([expect.objectContaining({ adapterName: name(), taskId: TASK, state: "ready" })])
+    const before = provider.unsettledFee(owner.address)
+    await expect(chat(owner, name())).rejects.toMatchObject({ cause: { _tag: "ProviderHttpError", status: 400 } })
+    expect(provider.unsettledFee(owner.address)).toBe(before)
+  })
+
+  it("deploys, waits until active, and chats with the adapter as model at the base model's prices", async () => {
+    const deployed = await owner.client.adapters.deploy(provider.providerAddress, {
+      taskId: TASK,
+      baseModel: provider.model,
+    })
+    expect(deployed).toMatchObject({ adapterName: name(), status: "deploying" })
+    const states: string[] = []
+    const active = await owner.client.adapters.waitUntilActive(provider.providerAddress, name(), {
+      intervalMs: 5,
+      timeoutMs: 10_000,
+      onState: (s) => states.push(s),
+    })
+    expect(active.state).toBe("active")
+    expect(states.at(-1)).toBe("active")
+
+    const before = owner.client.usageRecords().length
+    const completion = await chat(owner, name())
+    expect(completion.choices[0]?.message.content).toBe("Echo: hi adapter")
+    expect(completion.model).toBe(name())
+    const [r] = owner.client.usageRecords().slice(before)
+    expect(r).toMatchObject({ model: name(), verdict: "Verified", promptTokens: 2, completionTokens: 3 })
+    expect(r?.fee).toBe(2n * provider.inputPrice + 3n * provider.outputPrice)
+    expect(provider.unsettledFee(owner.address)).toBe(r?.fee)
+  })
+
+  it("hostile: another user naming the adapter is refused before any fee", async () => {
+    const before = provider.unsettledFee(other.address)
+    await expect(chat(other, name())).rejects.toMatchObject({ cause: { _tag: "ProviderHttpError", status: 403 } })
+    expect(provider.unsettledFee(other.address)).toBe(before)
+    expect(other.client.usage().total.fee).toBe(0n)
+  })
+
+  it("a failed adapter ends the wait with AdapterFailed", async () => {
+    const failed = provider.lora.register({ taskId: "failing-task-0001", user: owner.address, baseModel: "m" })
+    provider.lora.setState(failed.adapterName, "failed")
+    await expect(
+      owner.client.adapters.waitUntilActive(provider.providerAddress, failed.adapterName, { intervalMs: 5 }),
+    ).rejects.toMatchObject({ _tag: "AdapterFailed", adapterName: failed.adapterName })
+  })
+})
