@@ -81,7 +81,14 @@ export const extractUsage = (body: Uint8Array, stream: boolean, contentEncoding?
   let content = ""
   const visit = (json: unknown, key: "delta" | "message") => {
     if (!isObject(json)) return
-    usage = usageOf(json.usage) ?? usage
+    const u = usageOf(json.usage)
+    // extractUsageFromLine: an all-zero stream `usage` (e.g. `usage:{}`) never overwrites one seen before.
+    const zero =
+      u !== undefined &&
+      u.promptTokens === 0n &&
+      u.completionTokens === 0n &&
+      count(json.usage && (json.usage as Record<string, unknown>).total_tokens) === 0n
+    usage = (key === "delta" && zero ? undefined : u) ?? usage
     if (Array.isArray(json.choices)) {
       for (const c of json.choices) {
         const part = isObject(c) && isObject(c[key]) ? c[key].content : undefined

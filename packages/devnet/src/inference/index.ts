@@ -2,6 +2,13 @@
 
 export { MINIMUM_LOCKED_BALANCE } from "./auth.js"
 export { computeFees, extractUsage, FeeLedger, type FeeRecord, type Fees, type Usage, wordCount } from "./billing.js"
+export {
+  type BrokerMode,
+  DEVNET_TLS_FINGERPRINT,
+  type EmulatedProviderType,
+  goMarshal,
+  isLeakHeader,
+} from "./broker2026.js"
 export { InferenceProviderService, inferenceProviderLayer } from "./effect.js"
 export { type HostileClose, type HostileMode, HostileObserver, HUGE_BODY_BYTES } from "./hostile.js"
 export {

@@ -7,6 +7,7 @@ import { inferenceServing } from "@0g-compute/contracts"
 import { Redacted } from "effect"
 import { getAddress, JsonRpcProvider, Network, NonceManager, Wallet } from "ethers"
 import { FeeLedger } from "./billing.js"
+import { registration } from "./broker2026.js"
 import { makeChainView } from "./chain.js"
 import { makeFaultSwitches } from "./faults.js"
 import { LoraAdapters } from "./lora.js"
@@ -105,6 +106,7 @@ export const startInferenceProvider = async (options: InferenceProviderOptions):
       settleNow,
       onEvent: options.onEvent,
       billing: options.billing,
+      broker: options.broker,
       lora,
     }),
   )
@@ -129,6 +131,7 @@ export const startInferenceProvider = async (options: InferenceProviderOptions):
         outputPrice,
         teeSigner: tee.address,
         acknowledgeWith: options.acknowledgeWith,
+        ...(options.broker === undefined ? {} : registration(options.broker)),
       })
     }
   } catch (e) {

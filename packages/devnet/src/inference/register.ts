@@ -31,6 +31,9 @@ export interface RegistrationParams {
   readonly teeSigner: string
   /** The contract owner, to acknowledge the TEE signer. */
   readonly acknowledgeWith?: Signer | undefined
+  /** Default "TeeML" and {@link INFERENCE_ADDITIONAL_INFO} (the 2026 provider types set their own: broker2026.ts). */
+  readonly verifiability?: string
+  readonly additionalInfo?: string
 }
 
 const mined = async (sent: Promise<ContractTransactionResponse>, what: string): Promise<void> => {
@@ -48,10 +51,10 @@ export const registerService = async (p: RegistrationParams): Promise<void> => {
         serviceType: "chatbot",
         url: p.url.replace(/\/+$/, ""),
         model: p.model,
-        verifiability: "TeeML",
+        verifiability: p.verifiability ?? "TeeML",
         inputPrice: p.inputPrice,
         outputPrice: p.outputPrice,
-        additionalInfo: INFERENCE_ADDITIONAL_INFO,
+        additionalInfo: p.additionalInfo ?? INFERENCE_ADDITIONAL_INFO,
         teeSignerAddress: p.teeSigner,
       },
       { value: exists ? 0n : DEVNET_PROVIDER_STAKE },

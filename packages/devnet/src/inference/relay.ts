@@ -21,6 +21,8 @@ export interface RelayOptions {
   readonly stream: boolean
   /** A snapshot of the faults when the request arrived. */
   readonly faults: InferenceFaults
+  /** Send `ZG-Res-Key` (default true; the 2026 broker omits it when its own TEE does not sign). */
+  readonly resKey?: boolean
   /** Bills and signs the complete body; runs before the last chunk is written. */
   readonly finish: (body: Uint8Array, responseHashHex: string, contentEncoding: string | undefined) => Promise<void>
 }
@@ -64,7 +66,7 @@ export const relay = async (src: SourceResponse, o: RelayOptions): Promise<void>
     if (v !== undefined && k.toLowerCase() !== "content-length" && k.toLowerCase() !== "access-control-expose-headers")
       headers[k] = v
   }
-  headers["zg-res-key"] = o.chatKey
+  if (o.resKey !== false) headers["zg-res-key"] = o.chatKey
   headers.provider = o.provider
   headers["x-accel-buffering"] = "no"
   headers["access-control-expose-headers"] =

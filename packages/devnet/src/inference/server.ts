@@ -8,6 +8,15 @@ import type { Redacted } from "effect"
 import type { Wallet } from "ethers"
 import { admit, parseSession, verifySession } from "./auth.js"
 import { extractUsage, type FeeLedger } from "./billing.js"
+import {
+  type BrokerMode,
+  clientFacing,
+  noisy,
+  rewriteRequest,
+  routingFields,
+  sendsResKey,
+  signedText,
+} from "./broker2026.js"
 import type { ChainView } from "./chain.js"
 import { serveHostile } from "./hostile.js"
 import { corsHeaders, HttpError, isLoopback, readBody, sendError, sendJson } from "./http.js"
@@ -37,6 +46,8 @@ export interface ServerContext {
   readonly upstreamApiKey?: Redacted.Redacted<string> | undefined
   readonly settleNow: () => Promise<SettlementReport>
   readonly onEvent?: ((event: InferenceProviderEvent) => void) | undefined
+  /** The 2026 broker's behaviours and provider type (broker2026.ts); absent = the late-2025 broker. */
+  readonly broker?: BrokerMode | undefined
   /** Tiers, cache billing, per-model prices (pricing.ts); absent = flat on-chain prices. */
   readonly billing?: EmulatedBilling | undefined
   /** LoRA adapters of fine-tuned tasks (lora.ts). */
@@ -55,7 +66,8 @@ const encoder = new TextEncoder()
 const chat = async (ctx: ServerContext, local: Local, req: IncomingMessage, res: ServerResponse): Promise<void> => {
   const raw = await readBody(req)
   const now = Date.now()
-  const signed = parseSession(req.headers.authorization, ctx.provider, now)
+  const broker = ctx.broker
+  const signed = parseSession(req.headers.authorization, ctx.provider, now, broker !== undefined)
   const [account, service] = await Promise.all([ctx.chain.account(signed.token.address), ctx.chain.service()])
   const user = verifySession(signed, ctx.provider, account, now)
   admit(user, account, service, ctx.ledger.unsettled(user))
@@ -73,8 +85,14 @@ const chat = async (ctx: ServerContext, local: Local, req: IncomingMessage, res:
   if (!isObject(json)) throw new HttpError(400, "invalid request body: not a JSON object")
   const stream = json.stream === true
   let forwarded = raw
+  let upstreamRequest: Record<string, unknown> = json
   const opts = json.stream_options
-  if (stream && !(isObject(opts) && opts.include_usage === true)) {
+  if (broker !== undefined) {
+    // The 2026 broker's rewrites (broker2026.ts); the upstream answers the rewritten request.
+    const rewritten = rewriteRequest(broker, ctx.model, raw, json)
+    forwarded = rewritten.forwarded
+    upstreamRequest = rewritten.json
+  } else if (stream && !(isObject(opts) && opts.include_usage === true)) {
     // The broker forces usage into streams and re-serialises; the signed request hash covers these bytes.
     json.stream_options = { ...(isObject(opts) ? opts : {}), include_usage: true }
     forwarded = encoder.encode(JSON.stringify(json))
@@ -91,13 +109,20 @@ const chat = async (ctx: ServerContext, local: Local, req: IncomingMessage, res:
     ctx.lora.admit(requested, user)
   }
   const prices = billingPrices(ctx.billing, adapter ? ctx.model : requested, service)
-  const source =
+  let source =
     ctx.upstream === undefined
-      ? offlineCompletion(json, ctx.model, chatKey, {
+      ? offlineCompletion(upstreamRequest, broker?.upstreamModel ?? ctx.model, chatKey, {
           alsoServes: (m) => served.includes(m) || m === (adapter ? requested : undefined),
           cache: local.cache,
         })
-      : await upstreamCompletion(ctx.upstream, forwarded, req.headers, ctx.upstreamApiKey)
+      : await upstreamCompletion(
+          ctx.upstream,
+          forwarded,
+          broker === undefined ? req.headers : { ...req.headers, "accept-encoding": "identity" },
+          ctx.upstreamApiKey,
+        )
+  if (broker !== undefined)
+    source = clientFacing(broker.noisyUpstream ? noisy(source, stream) : source, chatKey, stream)
   const requestHash = bodyHashHex(forwarded)
   await relay(source, {
     req,
@@ -106,11 +131,16 @@ const chat = async (ctx: ServerContext, local: Local, req: IncomingMessage, res:
     provider: ctx.provider,
     stream,
     faults,
+    resKey: broker === undefined || sendsResKey(broker),
     finish: async (body, responseHash, contentEncoding) => {
       const fees = brokerCharge(extractUsage(body, stream, contentEncoding), prices)
       ctx.ledger.add({ requestHash: chatKey, user, ...fees })
-      const payload = await signResponse(ctx.tee, `${requestHash}:${responseHash}`, faults.wrongSigner === true)
-      if (faults.dropSignature !== true) ctx.signatures.put(chatKey, payload)
+      const text =
+        broker === undefined ? `${requestHash}:${responseHash}` : signedText(broker, requestHash, responseHash)
+      if (text !== undefined && faults.dropSignature !== true) {
+        const payload = await signResponse(ctx.tee, text, faults.wrongSigner === true)
+        ctx.signatures.put(chatKey, { ...payload, ...(broker === undefined ? {} : routingFields(broker)) })
+      }
       ctx.onEvent?.({ _tag: "Billed", chatId: chatKey, user, fee: fees.fee })
     },
   })
@@ -142,7 +172,9 @@ const proxy = async (ctx: ServerContext, local: Local, req: IncomingMessage, res
     }
     const chatId = decodeURIComponent(sig[1] ?? "").toLowerCase()
     const payload = ctx.signatures.get(chatId)
-    if (payload === undefined) throw new HttpError(404, `chat_id_not_found: no signature for chat id ${chatId}`)
+    // The 2026 broker answers a miss through errors.Response: 400, not 404.
+    if (payload === undefined)
+      throw new HttpError(ctx.broker === undefined ? 404 : 400, `chat_id_not_found: no signature for chat id ${chatId}`)
     return sendJson(req, res, 200, payload)
   }
   throw new HttpError(400, `${target || "/"} endpoint not supported`)
@@ -201,7 +233,9 @@ export const makeRequestListener = (ctx: ServerContext): RequestListener => {
   const local: Local = { cache: cacheBilled ? new PromptCache() : undefined }
   return (req, res) => {
     route(ctx, local, req, res).catch((e: unknown) => {
-      if (e instanceof HttpError && e.status < 500) return sendError(req, res, e.status, e.message)
+      // The 2026 broker answers session failures with 400 (errors.Response), not 401.
+      const status = e instanceof HttpError && e.status === 401 && ctx.broker !== undefined ? 400 : undefined
+      if (e instanceof HttpError && e.status < 500) return sendError(req, res, status ?? e.status, e.message)
       ctx.onEvent?.({ _tag: "RequestFailed", method: req.method ?? "", path: req.url ?? "", error: e })
       sendError(req, res, e instanceof HttpError ? e.status : 500, "internal error")
     })

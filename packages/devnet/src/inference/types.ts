@@ -4,6 +4,7 @@
  */
 import type { Redacted } from "effect"
 import type { Signer } from "ethers"
+import type { BrokerMode } from "./broker2026.js"
 import type { HostileMode, HostileObserver } from "./hostile.js"
 import type { LoraAdapters } from "./lora.js"
 import type { EmulatedBilling } from "./pricing.js"
@@ -98,6 +99,11 @@ export interface InferenceProviderOptions {
   readonly onEvent?: (event: InferenceProviderEvent) => void
   /** Bill as the 2026 broker can: tiers, cache-read/-write prices, per-model prices (pricing.ts). */
   readonly billing?: EmulatedBilling
+  /**
+   * Behave as the 2026 broker (broker2026.ts): provider type (decentralized / centralized / standard), request
+   * rewriting, client-facing signed bytes, 400s, lenient tokens. Absent: the late-2025 broker, as before.
+   */
+  readonly broker?: BrokerMode
   /** How long an adapter stays `loading` after a deploy (ms, default 0). */
   readonly loraDeployDelayMs?: number
 }
