@@ -193,6 +193,23 @@ describe("dApp in Chromium against the devnet", () => {
     expect(await text("#tdx-result")).toMatch(/^✗ quote rejected: /)
   })
 
+  it("meets the provider's CORS as the broker's: a request with a header it does not list is blocked", async () => {
+    const attempt = (extra: Record<string, string>) =>
+      page.evaluate(
+        async ({ url, headers }) => {
+          try {
+            const r = await fetch(`${url}/v1/proxy/chat/completions`, { method: "POST", headers, body: "{}" })
+            return `status ${r.status}`
+          } catch {
+            return "blocked"
+          }
+        },
+        { url: devnet.inference[0]!.url, headers: { "content-type": "application/json", ...extra } },
+      )
+    expect(await attempt({ authorization: "Bearer app-sk-none" })).toMatch(/^status 4\d\d$/)
+    expect(await attempt({ "x-stainless-os": "Linux" })).toBe("blocked")
+  })
+
   it("hashes a picked file in a Web Worker to the same storage root as Node", async () => {
     const bytes = new Uint8Array(300_000).map((_, i) => (i * 31) % 251)
     await page.setInputFiles("#file", {

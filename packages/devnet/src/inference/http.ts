@@ -18,14 +18,25 @@ export class HttpError extends Error {
   }
 }
 
-export const corsHeaders = (req: IncomingMessage): OutgoingHttpHeaders => ({
-  "access-control-allow-origin": "*",
-  "access-control-allow-methods": "GET, POST, OPTIONS",
-  // Reflect what a preflight asks for; Authorization must always be allowed (bearer session tokens).
-  "access-control-allow-headers": req.headers["access-control-request-headers"] ?? "Authorization, Content-Type",
-  "access-control-expose-headers": EXPOSED_HEADERS,
-  "access-control-max-age": "600",
-})
+/**
+ * The broker's CORS (gin-contrib/cors with every origin allowed and credentials on): a browser origin is reflected,
+ * and only a fixed set of request headers is allowed, so a client that adds its own headers fails the preflight here
+ * as it does against a real provider. Requests without an Origin (not from a browser) get `*`.
+ */
+export const ALLOWED_REQUEST_HEADERS = "Content-Type, Authorization, X-Requested-With, Accept, Origin"
+
+export const corsHeaders = (req: IncomingMessage): OutgoingHttpHeaders => {
+  const origin = req.headers.origin
+  return {
+    ...(origin === undefined
+      ? { "access-control-allow-origin": "*" }
+      : { "access-control-allow-origin": origin, "access-control-allow-credentials": "true", vary: "Origin" }),
+    "access-control-allow-methods": "GET, POST, PUT, DELETE, OPTIONS, PATCH",
+    "access-control-allow-headers": ALLOWED_REQUEST_HEADERS,
+    "access-control-expose-headers": EXPOSED_HEADERS,
+    "access-control-max-age": "43200",
+  }
+}
 
 export const sendJson = (req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void => {
   const bytes = Buffer.from(JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v)))
