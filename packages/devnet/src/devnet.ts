@@ -13,6 +13,7 @@ import {
   type FineTuningProviderOptions,
   startFineTuningProvider,
 } from "./fine-tuning/index.js"
+import type { BrokerMode } from "./inference/broker2026.js"
 import { startInferenceProvider } from "./inference/provider.js"
 import { DEVNET_INFERENCE_MODEL, DEVNET_PROVIDER_STAKE } from "./inference/register.js"
 import type { InferenceProvider, InferenceProviderOptions } from "./inference/types.js"
@@ -36,6 +37,12 @@ export interface DevnetOptions {
   readonly inferenceProviders?: number
   /** Options applied to every emulated inference provider. */
   readonly inference?: DevnetInferenceOptions
+  /**
+   * Per emulated inference provider (by index): the 2026 broker mode it runs (provider type, rewriting…, see
+   * broker2026.ts); `undefined` or a missing entry keeps the late-2025 broker. E.g. `inferenceProviders: 3,
+   * inferenceBrokers: [undefined, { providerType: "centralized" }, { providerType: "standard" }]`.
+   */
+  readonly inferenceBrokers?: ReadonlyArray<BrokerMode | undefined>
   /** 0G Storage: Flow + market contracts, emulated storage nodes and an indexer (default off). */
   readonly storage?: boolean | Omit<StorageDevnetOptions, "rpcUrl">
   /**
@@ -137,6 +144,7 @@ export const startDevnet = async (options: DevnetOptions = {}): Promise<Devnet> 
         BigInt(anvil.chainId),
         providerCount,
         options.inference,
+        options.inferenceBrokers,
       )
       services = registered.services
       inference = registered.providers
@@ -209,6 +217,7 @@ const registerServices = async (
   chainId: bigint,
   providerCount: number,
   inferenceOptions: DevnetInferenceOptions = {},
+  brokers: ReadonlyArray<BrokerMode | undefined> = [],
 ): Promise<{ services: DevnetInfo["services"]; providers: ReadonlyArray<InferenceProvider> }> => {
   const fineTuningAbi = loadArtifact("FineTuningServing").abi
   // Emulated fine-tuning providers are started separately; this URL names where one listens by default.
@@ -256,6 +265,7 @@ const registerServices = async (
         inputPrice: BigInt(i + 1) * 1_000_000_000n,
         outputPrice: BigInt(i + 1) * 2_000_000_000n,
         acknowledgeWith: owner,
+        ...(brokers[i] === undefined ? {} : { broker: brokers[i] }),
       }).then((p) => ({ p, who }))
     }),
   )
