@@ -71,6 +71,7 @@ describe("local gateway", () => {
     expect(data.choices[0]?.message.content).toBe("Echo: route me")
     expect(response.headers.get("x-zg-provider")).toBe(p1.providerAddress)
     expect(response.headers.get("x-zg-verified")).toBe("Verified")
+    expect(response.headers.get("x-zg-verification-level")).toBe("bytes-bound")
     const stream = await openai.chat.completions.create({
       model: "devnet-echo-1",
       messages: [{ role: "user", content: "stream me" }],

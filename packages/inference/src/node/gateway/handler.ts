@@ -194,6 +194,7 @@ export const serve = (
       const verdict = () => ({
         // The fetch records the exchange before it delivers a stream's last event, so this is known by then.
         verdict: exchange?.record.verdict ?? "Unknown",
+        level: exchange?.level,
         provider: p.address,
         requestId,
         chatId: chatId ?? exchange?.record.chatId,
@@ -210,6 +211,7 @@ export const serve = (
         res.writeHead(response.status, {
           ...headers,
           "x-zg-verified": response.headers.get("x-zg-verified") ?? "Verified",
+          "x-zg-verification-level": response.headers.get("x-zg-verification-level") ?? "bytes-bound",
         })
         res.end(bytes)
         return

@@ -16,6 +16,8 @@ const DONE = Buffer.from("data: [DONE]")
 
 export interface Verdict {
   readonly verdict: string
+  /** Verification level (verify/levels.ts): "bytes-bound", "signer-bound" or "unverifiable". */
+  readonly level?: string | undefined
   readonly provider: string
   readonly requestId: string
   readonly chatId: string | undefined
@@ -26,7 +28,13 @@ const verdictEvent = (v: Verdict) =>
     id: v.chatId ?? v.requestId,
     object: "chat.completion.chunk",
     choices: [],
-    x_zg_verification: { verdict: v.verdict, provider: v.provider, request_id: v.requestId, chat_id: v.chatId },
+    x_zg_verification: {
+      verdict: v.verdict,
+      level: v.level,
+      provider: v.provider,
+      request_id: v.requestId,
+      chat_id: v.chatId,
+    },
   })}\n\n`
 
 /** Cancels `reader` when the client goes away before the response finished. */
@@ -85,6 +93,7 @@ export const sendBuffered = (
     "cache-control": "no-cache",
     "x-zg-verification": "buffer",
     "x-zg-verified": verdict.verdict,
+    ...(verdict.level === undefined ? {} : { "x-zg-verification-level": verdict.level }),
   })
   for (const c of chunks) {
     const b = Buffer.from(c.buffer, c.byteOffset, c.byteLength)

@@ -143,7 +143,7 @@ describe("verify: pass-through", () => {
       const all = events(r.body)
       expect(all.at(-1)).toBe("[DONE]")
       expect(JSON.parse(all.at(-2) as string)).toMatchObject({
-        x_zg_verification: { verdict: "Verified", provider: p0.providerAddress },
+        x_zg_verification: { verdict: "Verified", level: "bytes-bound", provider: p0.providerAddress },
       })
       // The official client skips the verdict chunk (no choices) and reads the text as usual.
       const openai = new OpenAI({ baseURL: `${g.url}/v1`, apiKey: Redacted.value(g.token), maxRetries: 0 })
