@@ -4,7 +4,9 @@
 set -e
 cd "$(dirname "$0")/.."
 sh scripts/bootstrap.sh
-rm -f packages/*/.vitest-report.json apps/*/.vitest-report.json tests/*/.vitest-report.json
+# The dApp's browser test drives a real Chromium; npm cannot ship one, so Debian's is installed when missing (CI is root).
+command -v chromium >/dev/null 2>&1 || { apt-get update && apt-get install -y chromium; }
+rm -f packages/*/.vitest-report.json apps/*/.vitest-report.json tests/*/.vitest-report.json examples/*/.vitest-report.json
 status=0
 sh scripts/pnpm.sh exec turbo run typecheck --continue --concurrency=2 --output-logs=errors-only || status=$?
 sh scripts/pnpm.sh exec turbo run test --continue --concurrency=2 --output-logs=errors-only -- \

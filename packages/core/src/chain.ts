@@ -3,7 +3,7 @@
  * Any ethers `Signer` works; a private key is only one way to make one.
  */
 import { Context, Effect, Layer, Redacted } from "effect"
-import { Wallet as EthersWallet, getAddress, JsonRpcProvider, Network, type Provider, type Signer } from "ethers"
+import { BaseWallet, getAddress, JsonRpcProvider, Network, type Provider, type Signer, SigningKey } from "ethers"
 import { ChainMismatch, InvalidAddress, InvalidPrivateKey, RpcError, type UnknownChainId } from "./errors.js"
 import {
   type ContractAddresses,
@@ -123,7 +123,9 @@ export const walletLayerFromPrivateKey = (key: Redacted.Redacted<string>) =>
     Effect.gen(function* () {
       const chain = yield* Chain
       const checked = yield* parsePrivateKey(Redacted.value(key))
-      const w = new EthersWallet(Redacted.value(checked), chain.provider)
+      // BaseWallet, not ethers' Wallet: the same signer without the JSON-keystore code (aes-js, scrypt, word lists),
+      // which would otherwise land in every browser bundle.
+      const w = new BaseWallet(new SigningKey(Redacted.value(checked)), chain.provider)
       return Wallet.of({ signer: w, address: w.address })
     }),
   )
@@ -137,7 +139,7 @@ export const parsePrivateKey = (input: string): Effect.Effect<Redacted.Redacted<
   }
   if (/^0+$/.test(hex)) return Effect.fail(new InvalidPrivateKey({ reason: "the zero key is not a valid key" }))
   try {
-    new EthersWallet(`0x${hex}`)
+    SigningKey.computePublicKey(`0x${hex}`)
   } catch {
     return Effect.fail(new InvalidPrivateKey({ reason: "not a valid secp256k1 private key" }))
   }
