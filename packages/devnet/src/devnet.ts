@@ -16,6 +16,7 @@ import {
 import type { BrokerMode } from "./inference/broker2026.js"
 import { startInferenceProvider } from "./inference/provider.js"
 import { DEVNET_INFERENCE_MODEL, DEVNET_PROVIDER_STAKE } from "./inference/register.js"
+import { type StatusApi, startStatusApi } from "./inference/status.js"
 import type { InferenceProvider, InferenceProviderOptions } from "./inference/types.js"
 import { type StorageDevnet, type StorageDevnetOptions, startStorageDevnet } from "./storage/index.js"
 
@@ -85,6 +86,8 @@ export interface DevnetInfo {
     readonly inference: ReadonlyArray<RegisteredInferenceService>
     readonly fineTuning: ReadonlyArray<RegisteredFineTuningService>
   }
+  /** The devnet's status API (health and model catalogue, as compute-status.0g.ai), when inference providers run. */
+  readonly statusApiUrl?: string | undefined
 }
 
 export interface Devnet extends DevnetInfo {
@@ -116,8 +119,10 @@ export const startDevnet = async (options: DevnetOptions = {}): Promise<Devnet> 
   let inference: ReadonlyArray<InferenceProvider> = []
   let storage: StorageDevnet | undefined
   let fineTuning: FineTuningProvider | undefined
+  let status: StatusApi | undefined
   // Stops what was started, newest first; the chain last.
   const stopAll = async () => {
+    await status?.stop()
     await fineTuning?.stop()
     await Promise.allSettled([...inference.map((p) => p.stop()), storage?.stop()])
     await anvil.stop()
@@ -171,8 +176,14 @@ export const startDevnet = async (options: DevnetOptions = {}): Promise<Devnet> 
       services = { ...services, fineTuning: services.fineTuning.map((s) => ({ ...s, url })) }
     }
 
+    if (inference.length > 0) {
+      const running = inference
+      status = await startStatusApi(() => running)
+    }
+
     let stopped: Promise<void> | undefined
     return {
+      statusApiUrl: status?.url,
       rpcUrl: anvil.rpcUrl,
       port: anvil.port,
       chainId: BigInt(anvil.chainId),

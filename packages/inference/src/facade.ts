@@ -39,6 +39,7 @@ import {
 } from "./layers.js"
 import { InferenceRequests, type OpenAIClientOptions } from "./requests.js"
 import type { ServiceView } from "./service-view.js"
+import { listServicesWithDetail, type ServicesWithDetail } from "./status-api.js"
 import { UsageMeter, type UsageRecord, type UsageSummary } from "./usage.js"
 
 /** A decimal 0G string ("1.5") or a bigint number of neuron. */
@@ -59,6 +60,10 @@ export interface InferenceReader {
   listAllServices(options?: Omit<ListServicesOptions, "offset" | "limit">): Promise<ReadonlyArray<ServiceView>>
   getService(provider: string): Promise<ServiceView>
   listModels(provider: string): Promise<ModelCatalog>
+  /** Services with health and model catalogue from the network's status API (`statusApi` overrides it). */
+  listServicesWithDetail(
+    options?: Omit<ListServicesOptions, "offset" | "limit"> & { readonly statusApi?: string },
+  ): Promise<ServicesWithDetail>
   attestationReport(provider: string, options?: AttestationOptions): Promise<AttestationReport>
   close(): Promise<void>
 }
@@ -101,6 +106,7 @@ const readerMethods = (runtime: FacadeRuntime<InferenceReadServices>): Inference
   listAllServices: (options) => runtime.run(Directory.use((d) => d.listAll(options))),
   getService: (provider) => runtime.run(Directory.use((d) => d.get(provider))),
   listModels: (provider) => runtime.run(Directory.use((d) => d.models(provider))),
+  listServicesWithDetail: (options) => runtime.run(listServicesWithDetail(options)),
   attestationReport: (provider, options) => runtime.run(Attestation.use((a) => a.report(provider, options))),
   close: () => runtime.dispose(),
 })
