@@ -135,11 +135,12 @@ const chat = async (ctx: ServerContext, local: Local, req: IncomingMessage, res:
     finish: async (body, responseHash, contentEncoding) => {
       const fees = brokerCharge(extractUsage(body, stream, contentEncoding), prices)
       ctx.ledger.add({ requestHash: chatKey, user, ...fees })
-      const text =
-        broker === undefined ? `${requestHash}:${responseHash}` : signedText(broker, requestHash, responseHash)
+      const forged = faults.forgeRoutingIdentity
+      const mode = broker === undefined || forged === undefined ? broker : { ...broker, providerIdentity: forged }
+      const text = mode === undefined ? `${requestHash}:${responseHash}` : signedText(mode, requestHash, responseHash)
       if (text !== undefined && faults.dropSignature !== true) {
         const payload = await signResponse(ctx.tee, text, faults.wrongSigner === true)
-        ctx.signatures.put(chatKey, { ...payload, ...(broker === undefined ? {} : routingFields(broker)) })
+        ctx.signatures.put(chatKey, { ...payload, ...(mode === undefined ? {} : routingFields(mode)) })
       }
       ctx.onEvent?.({ _tag: "Billed", chatId: chatKey, user, fee: fees.fee })
     },

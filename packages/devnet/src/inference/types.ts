@@ -23,6 +23,8 @@ export interface InferenceFaults {
   readonly streamDelayMs?: number
   /** Answer chats (or, for `stallSignatureBody`, signature GETs) in a hostile way (hostile.ts); nothing billed. */
   readonly hostile?: HostileMode | undefined
+  /** 2026 centralized providers: the routing proof names this upstream instead of the registered identity. */
+  readonly forgeRoutingIdentity?: string | undefined
   /** Added to what `GET /v1/user/{addr}/unsettledfee` reports (neuron); the real ledger is unchanged. */
   readonly inflateUnsettledFee?: bigint
 }

@@ -86,6 +86,27 @@ describe("2026 broker: verification levels per provider type", () => {
     }
   })
 
+  it("rows 1, 5 (hostile): a tampered body, a forged upstream identity or a foreign signer fails verification", async () => {
+    const cases = [
+      [{ flipResponseByte: true }, "ResponseTampered"],
+      [{ forgeRoutingIdentity: "anthropic" }, "MalformedResponseSignature"],
+      [{ wrongSigner: true }, "WrongResponseSigner"],
+    ] as const
+    for (const [fault, tag] of cases) {
+      centralized.faults.set(fault)
+      try {
+        const f = user.client.fetch(centralized.providerAddress)
+        const body = JSON.stringify({ model: centralized.model, messages: [{ role: "user", content: "x" }] })
+        const sent = f(`${centralized.url}/v1/proxy/chat/completions`, { method: "POST", body })
+        await expect(sent).rejects.toMatchObject({ _tag: tag })
+        expect(user.client.usageRecords().at(-1)).toMatchObject({ verdict: tag })
+        expect(user.client.usageRecords().at(-1)?.level).toBeUndefined()
+      } finally {
+        centralized.faults.clear()
+      }
+    }
+  })
+
   it("row 3: a rewrite the client can reproduce stays bytes-bound; an undocumented one is signer-bound with the reason", async () => {
     // EnforceConfiguredModel forwards (and signs) `model` as the provider's upstream id.
     const unknown = await chat(mapped, { stream: true })
