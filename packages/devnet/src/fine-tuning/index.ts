@@ -4,12 +4,13 @@
  * delivers it encrypted in the byte-exact file format, and settles on chain from the provider wallet with the TEE key.
  * On start it points the on-chain service URL at itself (`addOrUpdateService`, no stake on update).
  */
+
 import { mkdtemp, rm } from "node:fs/promises"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import type { ContractAddresses } from "@0g-compute/core"
+import type { ContractAddresses, FineTuningFeeTerms } from "@0g-compute/core"
 import { MODEL_CHUNK_SIZE } from "@0g-compute/crypto"
 import type { DevnetAccount } from "../accounts.js"
 import { ProviderChain, type SettlementOutcome } from "./chain.js"
@@ -52,6 +53,8 @@ export interface FineTuningProviderOptions {
   readonly rootHash?: RootHashKind
   /** `maxTaskQueueSize` (default 5). */
   readonly maxQueueSize?: number
+  /** Publish these fee terms beside every customized model in `/v1/model` and charge them (default: not published). */
+  readonly publishFeeTerms?: FineTuningFeeTerms
   /** Where encrypted models are kept (default a fresh temp directory, removed on stop). */
   readonly dataDir?: string
   /** Re-register the on-chain service with this server's URL (default true). */
@@ -122,6 +125,7 @@ export const startFineTuningProvider = async (options: FineTuningProviderOptions
     chunkSize: options.chunkSize ?? MODEL_CHUNK_SIZE,
     rootHash: options.rootHash ?? "keccak",
     maxQueueSize: options.maxQueueSize ?? 5,
+    publishedFeeTerms: options.publishFeeTerms,
     dataDir: options.dataDir ?? ownDir ?? tmpdir(),
   }
   const storage = options.storage === undefined ? undefined : storageAccess(options.storage, chain)

@@ -1,10 +1,12 @@
 /**
  * The broker's HTTP routes (fine-tuning-protocol.md §2), with its JSON shapes, text replies and status codes.
  */
+
 import { createHash, randomUUID } from "node:crypto"
 import { createReadStream } from "node:fs"
 import { readFile, stat } from "node:fs/promises"
 import type { IncomingMessage, ServerResponse } from "node:http"
+import type { FineTuningFeeTerms } from "@0g-compute/core"
 import {
   cancelTaskPreimage,
   checkTimestampWindow,
@@ -35,7 +37,7 @@ const DELIVERED_OR_LATER = ["Delivered", "UserAcknowledged", "Finished"]
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
 
-const modelJson = (m: EmulatedModel) => ({
+const modelJson = (m: EmulatedModel, terms?: FineTuningFeeTerms) => ({
   name: m.name,
   hash: m.hash,
   image: m.image,
@@ -43,6 +45,10 @@ const modelJson = (m: EmulatedModel) => ({
   trainingScript: m.trainingScript,
   description: m.description,
   tokenizer: m.tokenizer,
+  // Only when configured: the 2026 broker publishes no fee terms (config.CustomizedModel).
+  ...(terms === undefined || m.modelType !== 1
+    ? {}
+    : { priceCoefficient: Number(terms.priceCoefficient), storageFee: terms.storageFee.toString() }),
 })
 
 /** The legacy quote layout (inference-protocol.md §10), marked as a devnet quote. */
@@ -210,10 +216,10 @@ const downloadModel: Handler = async (ctx, req, res, m) => {
   createReadStream(served).pipe(res)
 }
 
-const modelByName: Handler = async (_ctx, _req, res, m) => {
+const modelByName: Handler = async (ctx, _req, res, m) => {
   const model = findModel(decodeURIComponent(m[1] ?? ""))
   if (model === undefined) throw new HttpFailure(404, "model not found")
-  sendJson(res, 200, modelJson(model))
+  sendJson(res, 200, modelJson(model, ctx.engine.config.publishedFeeTerms))
 }
 
 const modelDesc: Handler = async (_ctx, _req, res, m) => {
@@ -243,7 +249,14 @@ export const ROUTES: ReadonlyArray<readonly [string, RegExp, Handler]> = [
   [
     "GET",
     /^\/v1\/model$/,
-    async (_c, _q, res) => sendJson(res, 200, EMULATED_MODELS.filter((x) => x.modelType === 1).map(modelJson)),
+    async (c, _q, res) => {
+      const terms = c.engine.config.publishedFeeTerms
+      sendJson(
+        res,
+        200,
+        EMULATED_MODELS.filter((x) => x.modelType === 1).map((x) => modelJson(x, terms)),
+      )
+    },
   ],
   ["GET", /^\/v1\/model\/desc\/([^/]+)$/, modelDesc],
   ["GET", /^\/v1\/model\/([^/]+)$/, modelByName],

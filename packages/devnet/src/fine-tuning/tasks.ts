@@ -10,7 +10,13 @@
 import { EventEmitter } from "node:events"
 import { join } from "node:path"
 import { revertFromError } from "@0g-compute/contracts"
-import { FINE_TUNING_PROGRESS, type FineTuningProgress, fineTuningFee, fineTuningFeeTerms } from "@0g-compute/core"
+import {
+  FINE_TUNING_PROGRESS,
+  type FineTuningFeeTerms,
+  type FineTuningProgress,
+  fineTuningFee,
+  fineTuningFeeTerms,
+} from "@0g-compute/core"
 import { createTaskPreimage, recoverFineTuningSigner, toHex, wrapSecret } from "@0g-compute/crypto"
 import { Effect, type Redacted } from "effect"
 import type { ProviderChain, SettlementOutcome } from "./chain.js"
@@ -47,6 +53,8 @@ export interface SchedulerConfig {
   rootHash: RootHashKind
   maxQueueSize: number
   dataDir: string
+  /** Terms published beside every customized model in `/v1/model` and charged for them (a broker that publishes). */
+  publishedFeeTerms?: FineTuningFeeTerms | undefined
 }
 
 export interface TaskRecord {
@@ -313,7 +321,8 @@ export class TaskEngine extends EventEmitter {
     const service = await this.chain.service()
     // The broker's Setup.verify: the per-model terms of its SCRIPT_MAP (shared table in core), checked before the
     // acknowledgements, with its own wording for a shortfall.
-    const terms = fineTuningFeeTerms(t.preTrainedModelHash)
+    const published = t.model.modelType === 1 ? this.config.publishedFeeTerms : undefined
+    const terms = published ?? fineTuningFeeTerms(t.preTrainedModelHash)
     if (terms === undefined) throw new StepFailed("model configuration not found in SCRIPT_MAP")
     const fee = fineTuningFee(tokens, service.pricePerToken, t.params.num_train_epochs, terms)
     const account = await this.chain.account(t.userAddress).catch(() => {
