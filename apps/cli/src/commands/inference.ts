@@ -3,7 +3,7 @@
  * local gateway and persistent API keys — thin over @0g-compute/inference's Promise facade.
  */
 import { parseZG } from "@0g-compute/core"
-import type { AttestationReport, ServiceView } from "@0g-compute/inference"
+import type { AttestationReport, ExchangeResult, ServiceView } from "@0g-compute/inference"
 import { Data, Effect, Option, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { connectionOptions } from "../context.js"
@@ -160,6 +160,18 @@ const ack = Command.make(
     ),
 ).pipe(Command.withDescription("verify a provider's attestation and acknowledge it on chain (refused if checks fail)"))
 
+/** "bytes-bound", or the level with what it does not bind, or the routing proof's upstream claim. */
+const levelText = (x: ExchangeResult | undefined): string => {
+  if (x?.level === undefined) return "-"
+  const routing = x.receipt?.routing
+  const claim =
+    routing === undefined
+      ? ""
+      : ` (routing proof: ${routing.providerIdentity}, TLS ${routing.tlsCertFingerprint.slice(0, 16)}…)`
+  const unbound = x.receipt?.unbound === undefined ? "" : ` — ${x.receipt.unbound}`
+  return `${x.level}${claim}${unbound}`
+}
+
 const chat = Command.make(
   "chat",
   {
@@ -167,14 +179,24 @@ const chat = Command.make(
     stream: Flag.Boolean("stream").pipe(Flag.withDescription("stream the answer"), Flag.withDefault(false)),
     model: Flag.String("model").pipe(Flag.withDescription("model id (default: the provider's)"), Flag.optional),
     message: Argument.String("message").pipe(Argument.withDescription("what to ask")),
+    allowUnverifiable: Flag.Boolean("allow-unverifiable").pipe(
+      Flag.withDescription("use a provider that never signs (a standard provider); the answer is marked unverifiable"),
+      Flag.withDefault(false),
+    ),
   },
-  ({ provider, stream, model, message }) =>
+  ({ provider, stream, model, message, allowUnverifiable }) =>
     withErrors(
       Effect.gen(function* () {
         const g = yield* globals
         const c = yield* inferenceClient
         const service = yield* call(() => c.getService(provider))
-        const fetch = c.fetch(provider)
+        let exchange: ExchangeResult | undefined
+        const fetch = c.fetch(provider, {
+          allowUnverifiable,
+          onExchange: (x) => {
+            exchange = x
+          },
+        })
         const body = JSON.stringify({
           model: Option.getOrElse(model, () => service.model),
           messages: [{ role: "user", content: message }],
@@ -202,12 +224,19 @@ const chat = Command.make(
           answer = doc.choices[0]?.message.content ?? ""
         }
         const record = c.usageRecords().at(-1)
-        yield* makePrinter(g.json).result({ answer, usage: record }, () =>
+        const receipt = exchange?.receipt
+        const level = {
+          level: exchange?.level,
+          ...(receipt?.unbound === undefined ? {} : { unbound: receipt.unbound }),
+          ...(receipt?.routing === undefined ? {} : { routing: receipt.routing }),
+        }
+        yield* makePrinter(g.json).result({ answer, usage: record, ...level }, () =>
           [
             answer,
             "",
             keyValues([
               ["verification", record?.verdict ?? "unknown"],
+              ["level", levelText(exchange)],
               ["tokens", record ? `${record.promptTokens} in, ${record.completionTokens} out` : "-"],
               ["fee", record ? zg(record.fee) : "-"],
             ]),
