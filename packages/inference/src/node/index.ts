@@ -7,12 +7,24 @@ export {
   Budget,
   DEFAULT_MAX_TOKENS,
   IMAGE_PART_TOKENS,
+  invalidLimitField,
   maxCostOf,
+  positiveInt,
   type Prices,
   type Reservation,
   requestedMaxTokens,
 } from "./gateway/budget.js"
-export type { StreamVerifyMode } from "./gateway/relay.js"
+export {
+  errorBody,
+  failsOver,
+  HttpFailure,
+  jsonReplacer,
+  messageOf,
+  readBody,
+  sendJson,
+  tagOf,
+} from "./gateway/http.js"
+export { passThrough, type StreamVerifyMode, type Verdict } from "./gateway/relay.js"
 export { type ProviderHealth, type RoutedProvider, Router } from "./gateway/router.js"
 export {
   type Gateway,
