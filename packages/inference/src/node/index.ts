@@ -9,8 +9,8 @@ export {
   IMAGE_PART_TOKENS,
   invalidLimitField,
   maxCostOf,
-  positiveInt,
   type Prices,
+  positiveInt,
   type Reservation,
   requestedMaxTokens,
 } from "./gateway/budget.js"
