@@ -171,6 +171,20 @@ export const startDevnet = async (options: DevnetOptions = {}): Promise<Devnet> 
             }
           : {}),
         ...(options.fineTuning === true ? {} : options.fineTuning),
+        // The inference brokers' LoRA watcher: a task whose model the user acknowledged becomes an adapter (ready).
+        onTaskState: (task, model) => {
+          const own = typeof options.fineTuning === "object" ? options.fineTuning.onTaskState : undefined
+          own?.(task, model)
+          if (task.history.at(-1) !== "UserAcknowledged") return
+          for (const p of inference) {
+            p.lora.register({
+              taskId: task.json.id,
+              user: task.json.userAddress,
+              baseModel: model,
+              storageRootHash: task.modelRootHash ?? "",
+            })
+          }
+        },
       })
       const url = fineTuning.url
       services = { ...services, fineTuning: services.fineTuning.map((s) => ({ ...s, url })) }

@@ -53,6 +53,8 @@ export interface FineTuningProviderOptions {
   readonly rootHash?: RootHashKind
   /** `maxTaskQueueSize` (default 5). */
   readonly maxQueueSize?: number
+  /** Told of every task transition (after it happened). */
+  readonly onTaskState?: (task: EmulatedTask, model: string) => void
   /** Publish these fee terms beside every customized model in `/v1/model` and charge them (default: not published). */
   readonly publishFeeTerms?: FineTuningFeeTerms
   /** Where encrypted models are kept (default a fresh temp directory, removed on stop). */
@@ -130,6 +132,8 @@ export const startFineTuningProvider = async (options: FineTuningProviderOptions
   }
   const storage = options.storage === undefined ? undefined : storageAccess(options.storage, chain)
   const engine = new TaskEngine(chain, options.accounts.fineTuningSigner.privateKey, config, storage)
+  const onTaskState = options.onTaskState
+  if (onTaskState !== undefined) engine.on("state", (t: TaskRecord) => onTaskState(view(t), t.model.name))
   engine.setFaults(options.faults ?? {})
   const teeSigner = chain.tee.address
 

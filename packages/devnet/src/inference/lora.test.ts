@@ -1,0 +1,100 @@
+/**
+ * The devnet's LoRA wiring, raw HTTP and raw chain calls: a fine-tuning task whose model the user acknowledges on
+ * chain becomes an adapter (`ready`) on the emulated inference providers, as the broker's event watcher makes it;
+ * the broker's routes list it and deploy it; unknown adapters are 404/409.
+ */
+import { fineTuningServing, ledgerManager } from "@0g-compute/contracts"
+import { makeRpcProvider } from "@0g-compute/core"
+import { signCreateTask, signDatasetUpload } from "@0g-compute/crypto"
+import { Effect, Redacted } from "effect"
+import { NonceManager, parseEther, Wallet } from "ethers"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type Devnet, startDevnet } from "../devnet.js"
+import { makeAdapterName } from "./lora.js"
+
+const MOCK_MODEL = "0xcb42b5ca9e998c82dd239ef2d20d22a4ae16b3dc0ce0a855c93b52c7c2bab6dc"
+const PARAMS_TEXT =
+  '{"neftune_noise_alpha":5,"num_train_epochs":1,"per_device_train_batch_size":2,"learning_rate":0.0002,"max_steps":-1}'
+const DATASET = new TextEncoder().encode('{"text": "the quick brown fox jumps over the lazy dog"}\n')
+
+let devnet: Devnet
+let rpc: ReturnType<typeof makeRpcProvider>
+let user: NonceManager
+let address: string
+
+beforeAll(async () => {
+  devnet = await startDevnet({ fineTuning: { stepDelayMs: 0, settlementPollMs: 20, chunkSize: 256 } })
+  rpc = makeRpcProvider(devnet.rpcUrl, devnet.chainId)
+  const account = devnet.accounts.users[0]
+  if (account === undefined) throw new Error("no user account")
+  const wallet = new Wallet(Redacted.value(account.privateKey), rpc)
+  address = wallet.address
+  user = new NonceManager(wallet)
+  const ft = devnet.fineTuning
+  if (ft === undefined) throw new Error("no fine-tuning provider")
+  const lm = ledgerManager(devnet.addresses.ledger, user)
+  await (await lm.addLedger("", { value: parseEther("10") })).wait()
+  await (await lm.transferFund(ft.address, "fine-tuning-v1.0", parseEther("2"))).wait()
+})
+afterAll(async () => {
+  rpc?.destroy()
+  await devnet?.stop()
+})
+
+describe("LoRA adapters from acknowledged fine-tuning tasks", () => {
+  it("an acknowledged task's model becomes a ready adapter the broker routes list and deploy", async () => {
+    const ft = devnet.fineTuning
+    const inference = devnet.inference[0]
+    if (ft === undefined || inference === undefined) throw new Error("devnet without providers")
+    const api = (path: string, init?: RequestInit) => fetch(`${ft.url}/v1${path}`, init)
+    const up = await Effect.runPromise(signDatasetUpload(user))
+    const form = new FormData()
+    form.set("file", new Blob([DATASET], { type: "application/octet-stream" }), "data.jsonl")
+    form.set("signature", up.signature)
+    form.set("timestamp", String(up.timestamp))
+    const { datasetHash } = await (await api(`/user/${address}/dataset`, { method: "POST", body: form })).json()
+    const signed = await Effect.runPromise(signCreateTask(user, { datasetHash }))
+    const created = await api(`/user/${address}/task`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        ...signed,
+        nonce: signed.nonce.toString(),
+        preTrainedModelHash: MOCK_MODEL,
+        trainingParams: PARAMS_TEXT,
+        fee: "0",
+        wait: false,
+      }),
+    })
+    const { id } = (await created.json()) as { id: string }
+    await ft.waitForState(id, "Delivered")
+    const name = makeAdapterName("mock-model", id)
+    // Delivered but not acknowledged: no adapter yet.
+    expect((await fetch(`${inference.url}/v1/lora/adapters/${name}`)).status).toBe(404)
+
+    const serving = fineTuningServing(devnet.addresses.fineTuning, user)
+    await (await serving.acknowledgeDeliverable(ft.address, id)).wait()
+    await ft.waitForState(id, "UserAcknowledged")
+    const list = (await (await fetch(`${inference.url}/v1/lora/adapters`)).json()) as { adapters: unknown[] }
+    expect(list.adapters).toEqual([
+      expect.objectContaining({ adapterName: name, taskId: id, baseModel: "mock-model", state: "ready" }),
+    ])
+    expect((list.adapters[0] as { userAddress: string }).userAddress.toLowerCase()).toBe(address.toLowerCase())
+
+    const deploy = await fetch(`${inference.url}/v1/lora/adapters/deploy`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ taskId: id, baseModel: "mock-model" }),
+    })
+    expect(deploy.status).toBe(200)
+    expect(await deploy.json()).toMatchObject({ status: "deploying", adapterName: name })
+    expect(["loading", "active"]).toContain(inference.lora.get(name)?.state)
+
+    const unknown = await fetch(`${inference.url}/v1/lora/adapters/deploy`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ taskId: "nope", baseModel: "mock-model" }),
+    })
+    expect(unknown.status).toBe(409)
+  })
+})
