@@ -41,7 +41,7 @@ export class Router {
    */
   candidates(model: string | undefined, now: number): ReadonlyArray<RoutedProvider> {
     const any = model === undefined || model === "" || model === "auto"
-    let serving = this.sorted().filter((p) => any || p.models.has(model))
+    let serving: ReadonlyArray<RoutedProvider> = this.sorted().filter((p) => any || p.models.has(model))
     // A LoRA adapter (`ft-…`) is in no catalogue: every provider is a candidate, the one holding it answers.
     if (serving.length === 0 && model !== undefined && model.startsWith("ft-")) serving = this.sorted()
     const downUntil = (p: RoutedProvider) => this.health.get(p.address.toLowerCase())?.downUntil ?? 0
