@@ -1,4 +1,4 @@
-/** `pnpm bench` entry for inference: `tsx inference/run.ts [overhead|gateway|all]`, each bench in its own process. */
+/** `pnpm bench` entry for inference: `tsx inference/run.ts [overhead|gateway|memory|all]`, each bench in its own process. */
 import { spawnSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
 
@@ -11,3 +11,4 @@ const run = (file: string) => {
 }
 if (which === "all" || which === "overhead") run("./overhead.ts")
 if (which === "all" || which === "gateway") run("./gateway.ts")
+if (which === "all" || which === "memory") run("./gateway-memory.ts")
