@@ -1,16 +1,18 @@
 /**
- * Turns the global flags into services: which chain, which key. Keys come from ZG_PRIVATE_KEY or --key-file,
- * never from a flag value, and stay Redacted.
+ * Turns the global flags into the packages' Effect services: which chain, which key, the transaction engine and ledger
+ * the feature services act through. Keys come from ZG_PRIVATE_KEY, --key-file or --key, never from a flag value, and
+ * stay Redacted.
  */
 import { readFile } from "node:fs/promises"
-import { describeCause, isZgError, NETWORKS, parseNetwork } from "@0g-compute/core"
+import { describeCause, isZgError, NETWORKS, parseNetwork, type ZgError } from "@0g-compute/core"
 import { Data, Effect, Layer, Option, Redacted } from "effect"
 import { UnexpectedError } from "./failure.js"
+import { CliIO } from "./io.js"
 import { unlockKey, WrongPassword } from "./keystore.js"
 import * as lazy from "./lazy.js"
 import { readPassword } from "./password.js"
 import { warnIfShared } from "./permissions.js"
-import { txJournal, txJournalLayer } from "./tx-journal.js"
+import { txJournalLayer } from "./tx-journal.js"
 
 export interface GlobalOptions {
   readonly network: string
@@ -41,20 +43,21 @@ export class NoKeyConfigured extends Data.TaggedError("NoKeyConfigured") {
 
 /**
  * The signing key, if one is configured: --key-file (a plain key or an encrypted JSON wallet), then --key (a keystore
- * entry), then ZG_PRIVATE_KEY.
+ * entry), then ZG_PRIVATE_KEY. Read once per invocation: a pipe (`--key-file <(…)`) can be read only once, and a
+ * password prompt answered once.
  */
-export const loadKey = (options: GlobalOptions) => {
-  const id = JSON.stringify([options.keyFile, options.key, options.passwordFile].map(Option.getOrNull))
-  const cached = loadedKeys.get(id)
-  return cached !== undefined
-    ? Effect.succeed(cached)
-    : Effect.tap(readKey(options), (k) => Effect.sync(() => loadedKeys.set(id, k)))
-}
+export const loadKey = (options: GlobalOptions) =>
+  Effect.gen(function* () {
+    const io = yield* CliIO
+    const id = JSON.stringify([options.keyFile, options.key, options.passwordFile].map(Option.getOrNull))
+    const cached = io.keys.get(id)
+    if (cached !== undefined) return cached
+    const key = yield* readKey(options, io.env.ZG_PRIVATE_KEY)
+    io.keys.set(id, key)
+    return key
+  })
 
-/** One read per process: a pipe (`--key-file <(…)`) can be read only once, and a password prompt answered once. */
-const loadedKeys = new Map<string, Option.Option<Redacted.Redacted<string>>>()
-
-const readKey = (options: GlobalOptions) =>
+const readKey = (options: GlobalOptions, env: string | undefined) =>
   Effect.gen(function* () {
     if (Option.isSome(options.keyFile)) {
       const path = options.keyFile.value
@@ -78,7 +81,6 @@ const readKey = (options: GlobalOptions) =>
     if (Option.isSome(options.key)) {
       return Option.some(yield* unlockKey(options.key.value, yield* readPassword(options.passwordFile)))
     }
-    const env = process.env.ZG_PRIVATE_KEY
     if (env !== undefined && env.trim() !== "") {
       const { parsePrivateKey } = yield* lazy.core
       return Option.some(yield* parsePrivateKey(env))
@@ -91,15 +93,21 @@ export const requireKey = (options: GlobalOptions) =>
     Option.isSome(k) ? Effect.succeed(k.value) : Effect.fail(new NoKeyConfigured()),
   )
 
-/** The Chain layer for `--network` (preset or RPC URL) and an optional `--rpc` override for a preset. */
+/** The RPC URL and expected preset for `--network` (preset or RPC URL) and an optional `--rpc` override. */
+export const rpcOf = (options: GlobalOptions) =>
+  Effect.map(parseNetwork(options.network), (sel) =>
+    sel._tag === "CustomRpc"
+      ? { rpcUrl: sel.rpcUrl, network: undefined }
+      : { rpcUrl: Option.getOrElse(options.rpc, () => NETWORKS[sel.preset.name].rpcUrl), network: sel.preset.name },
+  )
+
+/** The Chain layer for the global options. */
 export const chainLayer = (options: GlobalOptions) =>
   Layer.unwrap(
     Effect.gen(function* () {
-      const sel = yield* parseNetwork(options.network)
+      const { rpcUrl, network } = yield* rpcOf(options)
       const { chainLayerFromRpc } = yield* lazy.core
-      if (sel._tag === "CustomRpc") return chainLayerFromRpc(sel.rpcUrl)
-      const rpcUrl = Option.getOrElse(options.rpc, () => NETWORKS[sel.preset.name].rpcUrl)
-      return chainLayerFromRpc(rpcUrl, { network: sel.preset.name })
+      return network === undefined ? chainLayerFromRpc(rpcUrl) : chainLayerFromRpc(rpcUrl, { network })
     }),
   )
 
@@ -114,25 +122,21 @@ export const signingLayer = (options: GlobalOptions) =>
   ).pipe(Layer.provideMerge(chainLayer(options)), Layer.provideMerge(txJournalLayer))
 
 /**
- * What the Promise facades of the feature packages take: the RPC, the expected preset, the key (if any) and the
- * transaction journal next to the keystore.
+ * Chain, Wallet, TxEngine (journaled next to the keystore) and Ledger: what the inference, fine-tuning and storage
+ * services act through.
  */
-export const connectionOptions = (options: GlobalOptions) =>
-  Effect.gen(function* () {
-    const sel = yield* parseNetwork(options.network)
-    const key = yield* loadKey(options)
-    const base =
-      sel._tag === "CustomRpc"
-        ? { rpcUrl: sel.rpcUrl }
-        : { rpcUrl: Option.getOrElse(options.rpc, () => sel.preset.rpcUrl), network: sel.preset.name }
-    return { ...base, ...(Option.isSome(key) ? { privateKey: key.value } : {}), tx: { journal: yield* txJournal } }
-  })
+export const ledgerStack = (options: GlobalOptions) =>
+  Layer.unwrap(
+    Effect.map(lazy.contracts, ({ Ledger, TxEngine }) =>
+      Layer.provideMerge(Ledger.layer, TxEngine.layer).pipe(Layer.provideMerge(signingLayer(options))),
+    ),
+  )
 
 /**
- * Runs a facade call. A typed rejection is the failure unchanged; anything else (a library's plain Error) becomes an
- * UnexpectedError that keeps it as cause, so the one error printer can still name a refused socket or a busy port.
+ * A Promise-only API at the edge (the verifying fetch that OpenAI clients call, a Response body): its rejections are our
+ * tagged errors; anything else becomes an UnexpectedError that keeps it as cause.
  */
-export const call = <A>(f: () => Promise<A>, operation = "the request") =>
+export const fromPromise = <A>(f: () => Promise<A>, operation: string): Effect.Effect<A, ZgError | UnexpectedError> =>
   Effect.tryPromise({
     try: f,
     catch: (e) => (isZgError(e) ? e : new UnexpectedError({ operation, detail: describeCause(e), cause: e })),

@@ -5,6 +5,8 @@
  */
 import { formatZG } from "@0g-compute/core"
 import { Data } from "effect"
+import type { Command } from "effect/cli"
+import type { cli } from "./cli.js"
 import { neutralise, redact, rpcDisplay } from "./sanitize.js"
 
 const KEY_HINT = "set ZG_PRIVATE_KEY, pass --key-file <path> or --key <keystore name>"
@@ -51,6 +53,12 @@ export class UnexpectedError extends Data.TaggedError("UnexpectedError")<{
   }
 }
 
+/** What a command may fail with: a tagged error whose `message` is its one-line default wording. */
+export interface TaggedFailure {
+  readonly _tag: string
+  readonly message: string
+}
+
 /** What the error printer needs to know about the invocation. */
 export interface FailureContext {
   /** The RPC URL in effect (for "nothing listens on …"), when it could be resolved. */
@@ -65,8 +73,25 @@ export interface Failure {
   readonly source: unknown
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: each entry reads the fields of its own tag
-type Wording = (e: any, ctx: FailureContext) => string | undefined
+// biome-ignore lint/suspicious/noExplicitAny: revert arguments are decoded from the chain, by error name
+type RevertWording = (args: any, ctx: FailureContext) => string | undefined
+
+/** Every error a command can fail with: the union of the handlers' error channels, as tsc computes it. */
+export type CliFailure = Command.Error<typeof cli>
+
+/** The tags of {@link CliFailure} (a wide `ZgError` from a Promise-only edge contributes none). */
+type CliTag = CliFailure extends infer F
+  ? F extends { readonly _tag: infer K }
+    ? string extends K
+      ? never
+      : K
+    : never
+  : never
+
+/** A tag's CLI wording, reading that tag's own fields; undefined falls back to the error's message. */
+type Wordings = {
+  readonly [K in CliTag]?: (e: Extract<CliFailure, { readonly _tag: K }>, ctx: FailureContext) => string | undefined
+}
 
 const firstLine = (s: string) => s.split("\n")[0] ?? ""
 
@@ -158,7 +183,7 @@ const rpcFailed = (e: { method: string; cause: unknown }, ctx: FailureContext): 
   return `RPC call ${e.method}${where} failed: ${status !== undefined && !what.includes(status) ? `${what} (${status})` : what}`
 }
 
-const REVERT_WORDING: Record<string, Wording> = {
+const REVERT_WORDING: Record<string, RevertWording> = {
   LedgerNotExists: (a) => `no ledger exists for ${a.user}; create one with \`0g-compute ledger add <amount>\``,
   LedgerExists: (a) => `a ledger already exists for ${a.user}; add funds with \`0g-compute ledger deposit <amount>\``,
   AccountNotExists: (a) =>
@@ -167,14 +192,16 @@ const REVERT_WORDING: Record<string, Wording> = {
     "this contract does not accept plain transfers; use `0g-compute ledger deposit <amount>`",
 }
 
-/** Every tag whose SDK wording would send a CLI user to an SDK call, a non-existent flag, or nowhere. */
-const CLI_WORDING: Record<string, Wording> = {
+/**
+ * Every tag whose SDK wording would send a CLI user to an SDK call, a non-existent flag, or nowhere. Keyed by the tags
+ * commands can fail with (a tag no command raises does not compile); every other tag prints its own message.
+ */
+const CLI_WORDING: Wordings = {
   RpcError: (e, ctx) => rpcUnreachable(e.cause, ctx) ?? rpcFailed(e, ctx),
   ConnectionRequired: (e, ctx) => rpcUnreachable(e, ctx),
   ProviderUnreachable: (e, ctx) => rpcUnreachable(e.cause, ctx),
   UnexpectedError: (e, ctx) => rpcUnreachable(e.cause, ctx),
   SignerRequired: () => `this command needs a signing key: ${KEY_HINT}`,
-  PrivateKeyRequired: () => `this command needs the raw private key: ${KEY_HINT}`,
   UnknownNetwork: (e) =>
     `unknown --network ${JSON.stringify(e.input)}: use devnet, testnet, testnet-dev, mainnet or an http(s) RPC URL`,
   UnknownChainId: (e) =>
@@ -197,11 +224,12 @@ const CLI_WORDING: Record<string, Wording> = {
         : ""
     }; top it up with \`0g-compute ledger transfer --provider ${e.provider} --service inference <amount>\``,
   ProviderNotAcknowledged: (e) =>
-    e.level === "owner"
-      ? undefined
-      : e.level === "user"
-        ? `provider ${e.provider} is not acknowledged by this account; run \`0g-compute inference ack --provider ${e.provider}\` first`
-        : `you have not acknowledged provider ${e.provider}; run \`0g-compute fine-tuning ack-provider --provider ${e.provider}\` first`,
+    // inference's carries a level (owner: the contract owner's vetting, not the user's to fix); fine-tuning's has none.
+    !("level" in e)
+      ? `you have not acknowledged provider ${e.provider}; run \`0g-compute fine-tuning ack-provider --provider ${e.provider}\` first`
+      : e.level === "owner"
+        ? undefined
+        : `provider ${e.provider} is not acknowledged by this account; run \`0g-compute inference ack --provider ${e.provider}\` first`,
   QuoteRejected: (e) =>
     `fine-tuning provider ${e.provider} failed attestation (${(e.failed as string[]).join(", ")}); pass --allow-unverified to accept it anyway, or --allow-devnet for a devnet provider`,
   AttestationRejected: (e) =>
@@ -246,7 +274,10 @@ const fieldsOf = (e: object): Record<string, unknown> => {
 export const describeFailure = (error: unknown, ctx: FailureContext = {}): Failure => {
   const e = unwrap(error)
   if (isTagged(e)) {
-    const own = CLI_WORDING[e._tag]?.(e, ctx)
+    const wording = (
+      CLI_WORDING as Record<string, ((e: unknown, ctx: FailureContext) => string | undefined) | undefined>
+    )[e._tag]
+    const own = wording?.(e, ctx)
     const message = own ?? causeMessage(e)
     return { _tag: e._tag, message: clean(message), fields: fieldsOf(e), source: e }
   }

@@ -6,6 +6,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises"
 import { homedir } from "node:os"
 import { join } from "node:path"
 import { Data, Effect, Redacted } from "effect"
+import { CliIO } from "./io.js"
 import * as lazy from "./lazy.js"
 import { warnIfShared } from "./permissions.js"
 
@@ -30,16 +31,17 @@ export class InvalidKeyName extends Data.TaggedError("InvalidKeyName")<{ readonl
   }
 }
 
-/** `$ZG_CONFIG_DIR`, else `$XDG_CONFIG_HOME/0g-compute`, else `~/.config/0g-compute`. */
-export const configDir = () =>
-  process.env.ZG_CONFIG_DIR ?? join(process.env.XDG_CONFIG_HOME ?? join(homedir(), ".config"), "0g-compute")
+/** `$ZG_CONFIG_DIR`, else `$XDG_CONFIG_HOME/0g-compute`, else `~/.config/0g-compute` (of this invocation's env). */
+export const configDir = CliIO.useSync(
+  ({ env }) => env.ZG_CONFIG_DIR ?? join(env.XDG_CONFIG_HOME ?? join(homedir(), ".config"), "0g-compute"),
+)
 
-const keysDir = () => join(configDir(), "keys")
+const keysDir = Effect.map(configDir, (dir) => join(dir, "keys"))
 
 const checkName = (name: string) =>
   /^[A-Za-z0-9_-]{1,64}$/.test(name) ? Effect.succeed(name) : Effect.fail(new InvalidKeyName({ name }))
 
-const entryPath = (name: string) => join(keysDir(), `${name}.json`)
+const entryPath = (name: string) => Effect.map(keysDir, (dir) => join(dir, `${name}.json`))
 
 export interface KeystoreEntry {
   readonly name: string
@@ -53,11 +55,13 @@ export const saveKey = (name: string, privateKey: Redacted.Redacted<string>, pas
     const { Wallet } = yield* lazy.ethers
     const wallet = new Wallet(Redacted.value(privateKey))
     const json = yield* Effect.promise(() => wallet.encrypt(Redacted.value(password)))
+    const dir = yield* keysDir
+    const path = yield* entryPath(name)
     yield* Effect.tryPromise({
       try: async () => {
-        await mkdir(keysDir(), { recursive: true, mode: 0o700 })
+        await mkdir(dir, { recursive: true, mode: 0o700 })
         // "wx": fail if it exists, so a typo never destroys a key.
-        await writeFile(entryPath(name), json, { flag: "wx", mode: 0o600 })
+        await writeFile(path, json, { flag: "wx", mode: 0o600 })
       },
       catch: (e) =>
         new KeystoreError({
@@ -65,38 +69,41 @@ export const saveKey = (name: string, privateKey: Redacted.Redacted<string>, pas
           reason: (e as NodeJS.ErrnoException).code === "EEXIST" ? "already exists" : "cannot write",
         }),
     })
-    yield* warnIfShared(keysDir(), "keys directory")
+    yield* warnIfShared(dir, "keys directory")
     return { name, address: wallet.address } satisfies KeystoreEntry
   })
 
-export const listKeys = Effect.tryPromise({
-  try: async () => {
-    const { getAddress } = await import("ethers")
-    const files = await readdir(keysDir()).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === "ENOENT") return [] as string[]
-      throw e
-    })
-    const entries: KeystoreEntry[] = []
-    for (const f of files.filter((x) => x.endsWith(".json")).sort()) {
-      const doc = JSON.parse(await readFile(join(keysDir(), f), "utf8")) as { address?: string }
-      entries.push({
-        name: f.slice(0, -5),
-        address: doc.address ? getAddress(`0x${doc.address.replace(/^0x/, "")}`) : "unknown",
+export const listKeys = Effect.flatMap(keysDir, (dir) =>
+  Effect.tryPromise({
+    try: async () => {
+      const { getAddress } = await import("ethers")
+      const files = await readdir(dir).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === "ENOENT") return [] as string[]
+        throw e
       })
-    }
-    return entries
-  },
-  catch: () => new KeystoreError({ name: "*", reason: "cannot read the keystore directory" }),
-})
+      const entries: KeystoreEntry[] = []
+      for (const f of files.filter((x) => x.endsWith(".json")).sort()) {
+        const doc = JSON.parse(await readFile(join(dir, f), "utf8")) as { address?: string }
+        entries.push({
+          name: f.slice(0, -5),
+          address: doc.address ? getAddress(`0x${doc.address.replace(/^0x/, "")}`) : "unknown",
+        })
+      }
+      return entries
+    },
+    catch: () => new KeystoreError({ name: "*", reason: "cannot read the keystore directory" }),
+  }),
+)
 
 /** Decrypts entry `name` into a Redacted private key. */
 export const unlockKey = (name: string, password: Redacted.Redacted<string>) =>
   Effect.gen(function* () {
     yield* checkName(name)
-    yield* warnIfShared(keysDir(), "keys directory")
-    yield* warnIfShared(entryPath(name), "keystore entry")
+    const path = yield* entryPath(name)
+    yield* warnIfShared(yield* keysDir, "keys directory")
+    yield* warnIfShared(path, "keystore entry")
     const json = yield* Effect.tryPromise({
-      try: () => readFile(entryPath(name), "utf8"),
+      try: () => readFile(path, "utf8"),
       catch: () => new KeystoreError({ name, reason: "not found (see `0g-compute keys list`)" }),
     })
     const { Wallet } = yield* lazy.ethers
@@ -110,8 +117,9 @@ export const unlockKey = (name: string, password: Redacted.Redacted<string>) =>
 export const removeKey = (name: string) =>
   Effect.gen(function* () {
     yield* checkName(name)
+    const path = yield* entryPath(name)
     yield* Effect.tryPromise({
-      try: () => rm(entryPath(name)),
+      try: () => rm(path),
       catch: () => new KeystoreError({ name, reason: "not found (see `0g-compute keys list`)" }),
     })
   })

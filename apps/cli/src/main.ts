@@ -1,46 +1,18 @@
 /**
- * Entry point of the `0g-compute` command.
+ * Entry point of the `0g-compute` command: one invocation with the process's IO.
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Effect, Layer } from "effect"
-import { Command } from "effect/cli"
-import { devnetCommand } from "./commands/devnet.js"
-import { doctorCommand } from "./commands/doctor.js"
-import { fineTuningCommand } from "./commands/fine-tuning.js"
-import { inferenceCommand } from "./commands/inference.js"
-import { journeyCommand } from "./commands/journey.js"
-import { keysCommand } from "./commands/keys.js"
-import { ledgerCommand } from "./commands/ledger.js"
-import { profileCommand } from "./commands/profile.js"
-import { root } from "./commands/root.js"
-import { storageCommand } from "./commands/storage.js"
-import { txCommand } from "./commands/tx.js"
-import { presentationLayer } from "./presenter.js"
+import { Effect } from "effect"
+import { program } from "./cli.js"
+import { processIO } from "./io.js"
 
-export const VERSION = "0.1.0"
+const io = processIO()
 
-export const cli = root.pipe(
-  Command.withSubcommands([
-    devnetCommand,
-    ledgerCommand,
-    txCommand,
-    inferenceCommand,
-    fineTuningCommand,
-    storageCommand,
-    keysCommand,
-    profileCommand,
-    doctorCommand,
-    journeyCommand,
-  ]),
-)
-
-const services = (argv: ReadonlyArray<string>) => Layer.mergeAll(NodeServices.layer, presentationLayer(argv))
-
-export const runCli = (argv: ReadonlyArray<string>) =>
-  Command.runWith(cli, { version: VERSION })(argv).pipe(Effect.provide(services(argv)))
-
-Command.run(cli, { version: VERSION }).pipe(
-  Effect.provide(services(process.argv.slice(2))),
+program(process.argv.slice(2), io).pipe(
+  Effect.tap(() =>
+    Effect.sync(() => {
+      if (io.exitCode !== 0) process.exitCode = io.exitCode
+    }),
+  ),
   NodeRuntime.runMain({ disableErrorReporting: true }),
 )

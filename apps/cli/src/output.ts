@@ -3,6 +3,7 @@
  */
 import { formatZG } from "@0g-compute/core"
 import { Effect } from "effect"
+import { CliIO } from "./io.js"
 import { isTerminalControl, neutralise, redact } from "./sanitize.js"
 
 /**
@@ -32,11 +33,18 @@ export interface Printer {
 /** What reaches the terminal: RPC credentials redacted, control characters (from providers, files) escaped. */
 export const forTerminal = (text: string) => neutralise(redact(text), true)
 
-export const makePrinter = (json: boolean, write: (s: string) => void = (s) => process.stdout.write(s)): Printer => ({
+/** Writes to the invocation's stdout (see io.ts). */
+export const makePrinter = (json: boolean): Printer => ({
   json,
-  line: (text) => (json ? Effect.void : Effect.sync(() => write(`${forTerminal(text)}\n`))),
-  result: (data, human) => Effect.sync(() => write(`${redact(json ? toJson(data) : forTerminal(human()))}\n`)),
+  line: (text) => (json ? Effect.void : CliIO.useSync((io) => io.stdout(`${forTerminal(text)}\n`))),
+  result: (data, human) => CliIO.useSync((io) => io.stdout(`${redact(json ? toJson(data) : forTerminal(human()))}\n`)),
 })
+
+/** `Printer.line` as a plain function, for progress callbacks that run outside an effect. */
+export const lineWriter = (json: boolean) =>
+  CliIO.useSync((io) => (text: string) => {
+    if (!json) io.stdout(`${forTerminal(text)}\n`)
+  })
 
 /** Renders rows as an aligned plain-text table. */
 export const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
@@ -59,21 +67,22 @@ export const keyValues = (pairs: ReadonlyArray<readonly [string, string]>): stri
  * A one-line progress bar on stderr, redrawn in place when stderr is a terminal and silent otherwise (and in JSON
  * mode), so pipes and logs never fill with carriage returns.
  */
-export const progressBar = (json: boolean, label: string) => {
-  const tty = !json && process.stderr.isTTY === true
-  let last = -1
-  return {
-    update: (done: number, total: number | undefined) => {
-      if (!tty) return
-      const pct = total ? Math.min(100, Math.floor((done / total) * 100)) : 0
-      if (pct === last) return
-      last = pct
-      const width = 30
-      const filled = Math.round((pct / 100) * width)
-      process.stderr.write(`\r${label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${pct}%`)
-    },
-    done: () => {
-      if (tty && last >= 0) process.stderr.write("\n")
-    },
-  }
-}
+export const progressBar = (json: boolean, label: string) =>
+  CliIO.useSync((io) => {
+    const tty = !json && io.stderrIsTTY
+    let last = -1
+    return {
+      update: (done: number, total: number | undefined) => {
+        if (!tty) return
+        const pct = total ? Math.min(100, Math.floor((done / total) * 100)) : 0
+        if (pct === last) return
+        last = pct
+        const width = 30
+        const filled = Math.round((pct / 100) * width)
+        io.stderr(`\r${label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${pct}%`)
+      },
+      done: () => {
+        if (tty && last >= 0) io.stderr("\n")
+      },
+    }
+  })

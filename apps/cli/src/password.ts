@@ -2,6 +2,7 @@
 import { readFile } from "node:fs/promises"
 import { Data, Effect, Option, Redacted } from "effect"
 import { Prompt } from "effect/cli"
+import { CliIO } from "./io.js"
 import { warnIfShared } from "./permissions.js"
 
 export class PasswordUnavailable extends Data.TaggedError("PasswordUnavailable") {
@@ -20,9 +21,10 @@ export const readPassword = (passwordFile: Option.Option<string>, confirm = fals
       })
       return Redacted.make(text.replace(/\r?\n$/, ""))
     }
-    const env = process.env.ZG_KEYSTORE_PASSWORD
+    const io = yield* CliIO
+    const env = io.env.ZG_KEYSTORE_PASSWORD
     if (env !== undefined && env !== "") return Redacted.make(env)
-    if (!process.stdin.isTTY) return yield* new PasswordUnavailable()
+    if (!io.stdinIsTTY) return yield* new PasswordUnavailable()
     const first = yield* Prompt.run(Prompt.Password({ message: "Keystore password" }))
     if (confirm) {
       const again = yield* Prompt.run(Prompt.Password({ message: "Repeat password" }))

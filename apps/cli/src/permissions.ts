@@ -5,6 +5,7 @@
  */
 import { stat } from "node:fs/promises"
 import { Effect } from "effect"
+import { CliIO } from "./io.js"
 
 export type SecretPath = "key file" | "keystore entry" | "password file" | "keys directory"
 
@@ -19,13 +20,17 @@ export const permissionWarning = (path: string, what: SecretPath, mode: number, 
 
 /** Writes the warning for `path` to stderr, if any; never fails (a missing path is reported by its reader). */
 export const warnIfShared = (path: string, what: SecretPath) =>
-  Effect.tryPromise(() => stat(path)).pipe(
+  Effect.promise(() =>
+    stat(path).then(
+      (st) => st,
+      () => undefined,
+    ),
+  ).pipe(
     Effect.flatMap((st) =>
-      Effect.sync(() => {
-        if (!st.isFile() && !st.isDirectory()) return
+      CliIO.useSync((io) => {
+        if (st === undefined || (!st.isFile() && !st.isDirectory())) return
         const warning = permissionWarning(path, what, st.mode, st.isDirectory())
-        if (warning !== undefined) process.stderr.write(`${warning}\n`)
+        if (warning !== undefined) io.stderr(`${warning}\n`)
       }),
     ),
-    Effect.ignore,
   )

@@ -4,6 +4,7 @@
  */
 import { Console, Layer } from "effect"
 import { CliConfig, CliOutput, GlobalFlag } from "effect/cli"
+import type { CliIOShape } from "./io.js"
 import { toJson } from "./output.js"
 import { neutralise } from "./sanitize.js"
 
@@ -73,8 +74,8 @@ export const presenter = (json: boolean, colors: boolean): CliOutput.Presenter =
 /** The built-in global flags we keep: no interactive wizard (it bypasses key and password handling). */
 const BUILT_INS = GlobalFlag.BuiltIns.filter((f) => f !== GlobalFlag.Wizard)
 
-export const presentationLayer = (argv: ReadonlyArray<string>) => {
-  const colors = process.stdout.isTTY === true && process.env.NO_COLOR === undefined
+export const presentationLayer = (argv: ReadonlyArray<string>, io: CliIOShape) => {
+  const colors = io.stdoutIsTTY && io.env.NO_COLOR === undefined
   return Layer.mergeAll(
     CliOutput.layerPresenter(presenter(jsonRequested(argv), colors)),
     CliOutput.layer(helpFormatter(colors)),

@@ -35,11 +35,11 @@ export class UnknownProfile extends Data.TaggedError("UnknownProfile")<{ readonl
   }
 }
 
-export const configPath = () => join(configDir(), "config.json")
+export const configPath = Effect.map(configDir, (dir) => join(dir, "config.json"))
 
 /** The config file; a missing file is an empty config. */
 export const readConfig = Effect.gen(function* () {
-  const path = configPath()
+  const path = yield* configPath
   const text = yield* Effect.tryPromise({
     try: () =>
       readFile(path, "utf8").catch((e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? undefined : Promise.reject(e))),
@@ -53,13 +53,17 @@ export const readConfig = Effect.gen(function* () {
 
 /** Writes atomically (temp file + rename) with owner-only permissions. */
 export const writeConfig = (config: ConfigFile) =>
-  Effect.tryPromise({
-    try: async () => {
-      await mkdir(configDir(), { recursive: true, mode: 0o700 })
-      const tmp = `${configPath()}.${process.pid}.tmp`
-      await writeFile(tmp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 })
-      await rename(tmp, configPath())
-    },
-    catch: (e) =>
-      new ConfigUnreadable({ path: configPath(), reason: (e as NodeJS.ErrnoException).code ?? "unwritable" }),
+  Effect.gen(function* () {
+    const dir = yield* configDir
+    const path = yield* configPath
+    yield* Effect.tryPromise({
+      try: async () => {
+        await mkdir(dir, { recursive: true, mode: 0o700 })
+        // Unique per write: in-process invocations share a pid.
+        const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
+        await writeFile(tmp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 })
+        await rename(tmp, path)
+      },
+      catch: (e) => new ConfigUnreadable({ path, reason: (e as NodeJS.ErrnoException).code ?? "unwritable" }),
+    })
   })

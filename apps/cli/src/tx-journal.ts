@@ -7,12 +7,11 @@ import { join } from "node:path"
 import { Effect, Layer } from "effect"
 import { configDir } from "./keystore.js"
 
-export const txJournalPath = () => join(configDir(), "tx-journal.json")
+export const txJournalPath = Effect.map(configDir, (dir) => join(dir, "tx-journal.json"))
 
 const contractsNode = Effect.promise(() => import("@0g-compute/contracts/node"))
 
 /** The file journal as the `TxJournal` service, for stacks built from layers (ledger, tx commands). */
-export const txJournalLayer = Layer.unwrap(Effect.map(contractsNode, (m) => m.fileTxJournalLayer(txJournalPath())))
-
-/** The file journal for the Promise facades' `tx.journal` option. */
-export const txJournal = Effect.map(contractsNode, (m) => m.fileTxJournal(txJournalPath()))
+export const txJournalLayer = Layer.unwrap(
+  Effect.zipWith(contractsNode, txJournalPath, (m, path) => m.fileTxJournalLayer(path)),
+)

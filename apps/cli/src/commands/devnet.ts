@@ -10,6 +10,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import type { JsonRpcProvider } from "ethers"
 import { chainLayer } from "../context.js"
 import { DevnetStartFailed, PortInUse } from "../failure.js"
+import { CliIO } from "../io.js"
 import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table } from "../output.js"
 import { globals, withErrors } from "./root.js"
@@ -95,7 +96,8 @@ const up = Command.make(
         const g = yield* globals
         const devnet = yield* startDevnetScoped({ port, storage: true, fineTuning: true })
         const info = describeDevnet(devnet)
-        const write = (s: string) => Effect.sync(() => process.stdout.write(`${s}\n`))
+        const io = yield* CliIO
+        const write = (s: string) => Effect.sync(() => io.stdout(`${s}\n`))
         if (g.json) yield* write(JSON.stringify(info, (_k, v) => (typeof v === "bigint" ? v.toString() : v)))
         else {
           yield* write(

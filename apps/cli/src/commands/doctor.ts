@@ -3,10 +3,11 @@
  * Checks: RPC reachable, chain id vs preset, contracts deployed and registered, providers reachable, key, balances.
  */
 
-import { formatZG, parseNetwork } from "@0g-compute/core"
+import { formatZG, parseNetwork, RpcError } from "@0g-compute/core"
 import { Effect, Layer, Option } from "effect"
 import { Command } from "effect/cli"
-import { call, chainLayer, loadKey, signingLayer } from "../context.js"
+import { chainLayer, loadKey, signingLayer } from "../context.js"
+import { CliIO } from "../io.js"
 import * as lazy from "../lazy.js"
 import { makePrinter, table } from "../output.js"
 import { failureMessage, globals, withErrors } from "./root.js"
@@ -18,7 +19,10 @@ interface Check {
   readonly detail: string
 }
 
-const firstLine = failureMessage
+/** A chain read; a failure is an RpcError naming the JSON-RPC method. */
+const rpc = <A>(method: string, f: () => Promise<A>) =>
+  Effect.tryPromise({ try: f, catch: (cause) => new RpcError({ method, cause }) })
+
 const plainLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? ""
 
 /** A provider counts as reachable when its base URL answers HTTP at all within a few seconds. */
@@ -42,7 +46,7 @@ const chainChecks = Effect.gen(function* () {
       : { check: "chain id", verdict: "warn", detail: "custom chain with explicit contract addresses" },
   )
   const code = yield* Effect.forEach(Object.entries(chain.contracts), ([name, address]) =>
-    call(() => chain.provider.getCode(address), `eth_getCode ${name}`).pipe(
+    rpc("eth_getCode", () => chain.provider.getCode(address)).pipe(
       Effect.map((c) => [name, address, c !== "0x"] as const),
     ),
   )
@@ -59,14 +63,12 @@ const chainChecks = Effect.gen(function* () {
   if (missing.length > 0) return checks
 
   const ledger = ledgerManager(chain.contracts.ledger, chain.provider)
-  const names = yield* call(
-    async () =>
-      Promise.all(
-        [chain.contracts.inference, chain.contracts.fineTuning].map(
-          async (a) => (await ledger.getServiceInfo(a)).fullName,
-        ),
+  const names = yield* rpc("LedgerManager.getServiceInfo", async () =>
+    Promise.all(
+      [chain.contracts.inference, chain.contracts.fineTuning].map(
+        async (a) => (await ledger.getServiceInfo(a)).fullName,
       ),
-    "reading the service registry",
+    ),
   )
   checks.push(
     names.every((n) => n !== "")
@@ -74,13 +76,11 @@ const chainChecks = Effect.gen(function* () {
       : { check: "registry", verdict: "fail", detail: "a configured serving contract is not registered in the ledger" },
   )
 
-  const [inf] = yield* call(
-    () => inferenceServing(chain.contracts.inference, chain.provider).getAllServices(0, 50),
-    "listing inference services",
+  const [inf] = yield* rpc("InferenceServing.getAllServices", () =>
+    inferenceServing(chain.contracts.inference, chain.provider).getAllServices(0, 50),
   )
-  const ft = yield* call(
-    () => fineTuningServing(chain.contracts.fineTuning, chain.provider).getAllServices(),
-    "listing fine-tuning services",
+  const ft = yield* rpc("FineTuningServing.getAllServices", () =>
+    fineTuningServing(chain.contracts.fineTuning, chain.provider).getAllServices(),
   )
   const urls = [
     ...inf.map((s) => ["inference", s.provider, s.url] as const),
@@ -113,7 +113,7 @@ const keyChecks = Effect.gen(function* () {
   const { Ledger } = yield* lazy.contracts
   const chain = yield* Chain
   const wallet = yield* Wallet
-  const balance = yield* call(() => chain.provider.getBalance(wallet.address), "eth_getBalance")
+  const balance = yield* rpc("eth_getBalance", () => chain.provider.getBalance(wallet.address))
   const checks: Check[] = [
     { check: "key", verdict: "ok", detail: `loaded for ${wallet.address}` },
     { check: "wallet balance", verdict: balance > 0n ? "ok" : "warn", detail: `${formatZG(balance)} 0G` },
@@ -143,14 +143,15 @@ export const doctorCommand = Command.make("doctor", {}, () =>
       const checks: Check[] = []
       const network = yield* parseNetwork(g.network).pipe(Effect.result)
       if (network._tag === "Failure")
-        checks.push({ check: "network", verdict: "fail", detail: firstLine(network.failure) })
+        checks.push({ check: "network", verdict: "fail", detail: yield* failureMessage(network.failure) })
       else {
         const chainPart = yield* chainChecks.pipe(Effect.provide(chainLayer(g)), Effect.result)
         if (chainPart._tag === "Failure")
-          checks.push({ check: "rpc", verdict: "fail", detail: firstLine(chainPart.failure) })
+          checks.push({ check: "rpc", verdict: "fail", detail: yield* failureMessage(chainPart.failure) })
         else checks.push(...chainPart.success)
         const key = yield* loadKey(g).pipe(Effect.result)
-        if (key._tag === "Failure") checks.push({ check: "key", verdict: "fail", detail: firstLine(key.failure) })
+        if (key._tag === "Failure")
+          checks.push({ check: "key", verdict: "fail", detail: yield* failureMessage(key.failure) })
         else if (Option.isNone(key.success))
           checks.push({ check: "key", verdict: "warn", detail: "none configured (read-only)" })
         else if (chainPart._tag === "Success") {
@@ -159,7 +160,8 @@ export const doctorCommand = Command.make("doctor", {}, () =>
             Effect.provide(Ledger.live.pipe(Layer.provideMerge(signingLayer(g)))),
             Effect.result,
           )
-          if (keyed._tag === "Failure") checks.push({ check: "key", verdict: "fail", detail: firstLine(keyed.failure) })
+          if (keyed._tag === "Failure")
+            checks.push({ check: "key", verdict: "fail", detail: yield* failureMessage(keyed.failure) })
           else checks.push(...keyed.success)
         }
       }
@@ -173,7 +175,7 @@ export const doctorCommand = Command.make("doctor", {}, () =>
             checks.map((c) => [c.check, c.verdict.toUpperCase(), c.detail]),
           )}\n\nverdict: ${verdict.toUpperCase()}`,
       )
-      if (failed > 0) yield* Effect.sync(() => (process.exitCode = 1))
+      if (failed > 0) (yield* CliIO).exitCode = 1
     }),
   ),
 ).pipe(Command.withDescription("check RPC, chain id, contracts, providers, key and balances, one verdict each"))

@@ -1,10 +1,11 @@
-/** What the fine-tuning commands share: flags and a facade client scoped to the command. */
+/** What the fine-tuning commands share: flags and the fine-tuning service for the global options. */
 import { readFile } from "node:fs/promises"
-import { Config, Data, Effect, Option } from "effect"
+import { Config, Data, Effect, Layer, Option } from "effect"
 import { Flag } from "effect/cli"
-import { call, connectionOptions, NoKeyConfigured } from "../context.js"
+import { type GlobalOptions, ledgerStack } from "../context.js"
+import type { TaggedFailure } from "../failure.js"
 import * as lazy from "../lazy.js"
-import { globals } from "./root.js"
+import { globals, withErrors } from "./root.js"
 
 export const providerFlag = Flag.String("provider").pipe(Flag.withDescription("fine-tuning provider address"))
 export const taskFlag = Flag.String("task").pipe(Flag.withDescription("task id"))
@@ -14,22 +15,29 @@ export const indexerFlag = Flag.String("indexer").pipe(
   Flag.optional,
 )
 
-export { call }
+export type FineTuningModule = typeof import("@0g-compute/fine-tuning/node")
 
-export const fineTuningClient = (indexer: Option.Option<string>) =>
-  Effect.acquireRelease(
+/** The `FineTuning` service over the signing stack; with an indexer, datasets and models go through 0G Storage. */
+const fineTuningLayer = (g: GlobalOptions, indexer: Option.Option<string>) =>
+  Layer.unwrap(
+    Effect.map(lazy.fineTuningNode, ({ FineTuning }) =>
+      FineTuning.layer(Option.isSome(indexer) ? { storage: { indexerUrl: indexer.value } } : {}).pipe(
+        Layer.provideMerge(ledgerStack(g)),
+      ),
+    ),
+  )
+
+/** Runs a handler with the fine-tuning service (needs a key). */
+export const withFineTuning = <A, E extends TaggedFailure, R>(
+  indexer: Option.Option<string>,
+  f: (m: FineTuningModule, g: GlobalOptions) => Effect.Effect<A, E, R>,
+) =>
+  withErrors(
     Effect.gen(function* () {
-      const options = yield* connectionOptions(yield* globals)
-      if (options.privateKey === undefined) return yield* new NoKeyConfigured()
-      const { createFineTuningClient } = yield* lazy.fineTuningNode
-      return yield* call(() =>
-        createFineTuningClient({
-          ...options,
-          ...(Option.isSome(indexer) ? { storage: { indexerUrl: indexer.value } } : {}),
-        }),
-      )
+      const g = yield* globals
+      const m = yield* lazy.fineTuningNode
+      return yield* f(m, g).pipe(Effect.scoped, Effect.provide(fineTuningLayer(g, indexer)))
     }),
-    (c) => Effect.promise(() => c.close()),
   )
 
 export class ConfigFileUnreadable extends Data.TaggedError("ConfigFileUnreadable")<{ readonly path: string }> {

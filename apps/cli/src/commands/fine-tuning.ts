@@ -1,15 +1,17 @@
 /**
  * `0g-compute fine-tuning list|models|ack-provider|upload|create|list-tasks|watch|logs|cancel|ack-model|decrypt|run|
  * pending`:
- * thin over @0g-compute/fine-tuning's Promise facade. Nothing is acknowledged unless the model verifies.
+ * over @0g-compute/fine-tuning's Effect operations. Nothing is acknowledged unless the model verifies.
  */
 import { lstat, mkdir } from "node:fs/promises"
+import { join } from "node:path"
 import { parseZG } from "@0g-compute/core"
-import { Effect, Option } from "effect"
+import { Data, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { OutputExists } from "../failure.js"
+import { requireKey } from "../context.js"
+import { OutputExists, type TaggedFailure } from "../failure.js"
 import * as lazy from "../lazy.js"
-import { keyValues, makePrinter, table, zg } from "../output.js"
+import { keyValues, lineWriter, makePrinter, table, zg } from "../output.js"
 import {
   decryptText,
   feeText,
@@ -21,8 +23,25 @@ import {
   tasksText,
   uploadText,
 } from "./fine-tuning-render.js"
-import { call, fineTuningClient, indexerFlag, providerFlag, readConfig, taskFlag } from "./fine-tuning-shared.js"
-import { globals, withErrors } from "./root.js"
+import {
+  type FineTuningModule,
+  indexerFlag,
+  providerFlag,
+  readConfig,
+  taskFlag,
+  withFineTuning,
+} from "./fine-tuning-shared.js"
+import { withErrors } from "./root.js"
+
+/** The output directory of `fine-tuning run` could not be created. */
+export class OutputDirUnwritable extends Data.TaggedError("OutputDirUnwritable")<{
+  readonly path: string
+  readonly code: string | undefined
+}> {
+  override get message() {
+    return `cannot create the output directory ${this.path}${this.code === undefined ? "" : ` (${this.code})`}`
+  }
+}
 
 /** Whether anything (a file, a link, a device) already has this name. */
 const exists = (path: string) =>
@@ -33,19 +52,17 @@ const exists = (path: string) =>
     ),
   )
 
-/** Runs `f` with a client and prints its result as JSON or through `human`. */
-const command = <A>(
+/** Runs `f` with the fine-tuning service and prints its result as JSON or through `human`. */
+const command = <A, E extends TaggedFailure, R>(
   indexer: Option.Option<string>,
-  f: (c: Effect.Success<ReturnType<typeof fineTuningClient>>) => Effect.Effect<A, unknown>,
+  f: (m: FineTuningModule) => Effect.Effect<A, E, R>,
   human: (a: A) => string,
 ) =>
-  withErrors(
+  withFineTuning(indexer, (m, g) =>
     Effect.gen(function* () {
-      const g = yield* globals
-      const c = yield* fineTuningClient(indexer)
-      const result = yield* f(c)
+      const result = yield* f(m)
       yield* makePrinter(g.json).result(result, () => human(result))
-    }).pipe(Effect.scoped),
+    }),
   )
 
 const list = Command.make(
@@ -59,7 +76,7 @@ const list = Command.make(
   ({ all }) =>
     command(
       Option.none(),
-      (c) => call(() => c.listServices({ includeUnvetted: all })),
+      (m) => m.listServices({ includeUnvetted: all }),
       (services) =>
         table(
           ["provider", "url", "price/token", "occupied", "owner-vetted"],
@@ -75,7 +92,7 @@ const list = Command.make(
 ).pipe(Command.withDescription("list fine-tuning providers"))
 
 const models = Command.make("models", { provider: providerFlag.pipe(Flag.optional) }, ({ provider }) =>
-  command(Option.none(), (c) => call(() => c.listModels(Option.getOrUndefined(provider))), modelsText),
+  command(Option.none(), (m) => m.listModels(Option.getOrUndefined(provider)), modelsText),
 ).pipe(Command.withDescription("pre-trained models available for fine-tuning"))
 
 const ackProvider = Command.make(
@@ -103,7 +120,7 @@ const ackProvider = Command.make(
   ({ provider, fund, allowDevnet, allowUnverified, expectCompose, expectImage }) =>
     command(
       Option.none(),
-      (c) =>
+      (m) =>
         Effect.gen(function* () {
           const amount = Option.isSome(fund) ? yield* parseZG(fund.value) : undefined
           // The same attestation report as `inference ack` (DCAP, RTMR3 replay, pins, the devnet-chain rule).
@@ -116,7 +133,7 @@ const ackProvider = Command.make(
             ...(Option.isSome(expectImage) ? { expectImage: expectImage.value } : {}),
             ...(amount === undefined ? {} : { fund: amount }),
           }
-          return yield* call(() => c.acknowledgeProvider(provider, options))
+          return yield* m.acknowledgeProvider(provider, options)
         }),
       providerAckText,
     ),
@@ -131,7 +148,7 @@ const upload = Command.make(
     file: Argument.String("dataset").pipe(Argument.withDescription("dataset file (jsonl)")),
     indexer: indexerFlag,
   },
-  ({ provider, file, indexer }) => command(indexer, (c) => call(() => c.uploadDataset(provider, file)), uploadText),
+  ({ provider, file, indexer }) => command(indexer, (m) => m.uploadDataset(provider, file), uploadText),
 ).pipe(Command.withDescription("upload a dataset (to 0G Storage with --indexer, else the provider route)"))
 
 const create = Command.make(
@@ -147,16 +164,14 @@ const create = Command.make(
     ),
   },
   ({ provider, model, dataset, config, tokens }) =>
-    withErrors(
+    withFineTuning(Option.none(), (m, g) =>
       Effect.gen(function* () {
-        const print = makePrinter((yield* globals).json)
-        const c = yield* fineTuningClient(Option.none())
+        const print = makePrinter(g.json)
+        const say = yield* lineWriter(g.json)
         const trainingParams = yield* readConfig(config)
         // The fee is printed before anything is funded or created.
-        const onFee = (fee: Parameters<typeof feeText>[0]) => Effect.runSync(print.line(feeText(fee)))
-        const t = yield* call(() =>
-          c.createTask({ provider, model, datasetHash: dataset, trainingParams, tokens, onFee }),
-        )
+        const onFee = (fee: Parameters<typeof feeText>[0]) => say(feeText(fee))
+        const t = yield* m.createTask({ provider, model, datasetHash: dataset, trainingParams, tokens, onFee })
         yield* print.result(t, () =>
           keyValues([
             ["task", t.taskId],
@@ -172,33 +187,25 @@ const create = Command.make(
 const listTasks = Command.make("list-tasks", { provider: providerFlag }, ({ provider }) =>
   command(
     Option.none(),
-    (c) =>
-      Effect.map(
-        call(() => c.listTasks(provider)),
-        (tasks) => ({ provider, tasks }),
-      ),
+    (m) => Effect.map(m.listTasks(provider), (tasks) => ({ provider, tasks })),
     (r) => tasksText(r.tasks),
   ),
 ).pipe(Command.withDescription("your tasks at a provider, newest state first"))
 
 const watch = Command.make("watch", { provider: providerFlag, task: taskFlag }, ({ provider, task }) =>
-  withErrors(
+  withFineTuning(Option.none(), (m, g) =>
     Effect.gen(function* () {
-      const g = yield* globals
-      const c = yield* fineTuningClient(Option.none())
-      const print = makePrinter(g.json)
-      const final = yield* call(() =>
-        c.watch(provider, task, { onProgress: (t) => void Effect.runSync(print.line(`progress: ${t.progress}`)) }),
-      )
-      yield* print.result(final, () => `task ${task}: ${final.progress}`)
-    }).pipe(Effect.scoped),
+      const say = yield* lineWriter(g.json)
+      const final = yield* m.waitForTask(provider, task, { onProgress: (t) => say(`progress: ${t.progress}`) })
+      yield* makePrinter(g.json).result(final, () => `task ${task}: ${final.progress}`)
+    }),
   ),
 ).pipe(Command.withDescription("follow a task until its model is delivered"))
 
 const logs = Command.make("logs", { provider: providerFlag, task: taskFlag }, ({ provider, task }) =>
   command(
     Option.none(),
-    (c) => call(() => c.getLog(provider, task)),
+    (m) => m.getTaskLog(provider, task),
     (log) => String(log),
   ),
 ).pipe(Command.withDescription("the provider's training log"))
@@ -206,7 +213,7 @@ const logs = Command.make("logs", { provider: providerFlag, task: taskFlag }, ({
 const cancel = Command.make("cancel", { provider: providerFlag, task: taskFlag }, ({ provider, task }) =>
   command(
     Option.none(),
-    (c) => call(() => c.cancelTask(provider, task)),
+    (m) => m.cancelTask(provider, task),
     () => `task ${task} cancelled`,
   ),
 ).pipe(Command.withDescription("cancel a task that has not started training"))
@@ -226,10 +233,14 @@ const ackModel = Command.make(
   ({ provider, task, output, indexer, noDownload }) =>
     command(
       indexer,
-      (c) =>
+      (m) =>
         noDownload
-          ? call(() => c.acknowledgeWithoutDownload(provider, task))
-          : call(() => c.acknowledgeModel(provider, task, Option.isSome(output) ? { output: output.value } : {})),
+          ? m.acknowledgeWithoutDownload(provider, task)
+          : m.acknowledgeModel(
+              provider,
+              task,
+              Option.getOrElse(output, () => join(process.cwd(), `${task}.model.enc`)),
+            ),
       modelAckText,
     ),
 ).pipe(Command.withDescription("download the model, verify root and TEE signature, then acknowledge it on chain"))
@@ -254,14 +265,19 @@ const decrypt = Command.make(
       Effect.gen(function* () {
         // Before any key or network: an existing output is never replaced silently.
         if (!overwrite && (yield* exists(output))) return yield* new OutputExists({ path: output })
-        const g = yield* globals
-        const c = yield* fineTuningClient(Option.none())
-        yield* call(() => c.waitForSecret(provider, task))
-        const result = yield* call(() =>
-          c.decryptModel(provider, task, { output, ...(Option.isSome(input) ? { encryptedPath: input.value } : {}) }),
+        return yield* withFineTuning(Option.none(), (m, g) =>
+          Effect.gen(function* () {
+            const privateKey = yield* requireKey(g)
+            yield* m.waitForSecret(provider, task)
+            const result = yield* m.decryptModel(provider, task, {
+              outputPath: output,
+              privateKey,
+              ...(Option.isSome(input) ? { encryptedPath: input.value } : {}),
+            })
+            yield* makePrinter(g.json).result(result, () => decryptText(result))
+          }),
         )
-        yield* makePrinter(g.json).result(result, () => decryptText(result))
-      }).pipe(Effect.scoped),
+      }),
     ),
 ).pipe(Command.withDescription("unwrap the released key and decrypt the model (verified before it appears)"))
 
@@ -276,39 +292,38 @@ const run = Command.make(
     indexer: indexerFlag,
   },
   ({ provider, dataset, model, config, out, indexer }) =>
-    withErrors(
+    withFineTuning(indexer, (m, g) =>
       Effect.gen(function* () {
-        const g = yield* globals
-        const c = yield* fineTuningClient(indexer)
-        const print = makePrinter(g.json)
+        const say = yield* lineWriter(g.json)
+        const privateKey = yield* requireKey(g)
         const trainingParams = yield* readConfig(config)
-        yield* call(() => mkdir(out, { recursive: true }), `creating ${out}`)
-        const result = yield* call(() =>
-          c.run({
-            provider,
-            datasetPath: dataset,
-            model,
-            trainingParams,
-            outputDir: out,
-            onEvent: (e) =>
-              Effect.runSync(
-                print.line(
-                  e.stage === "progress"
-                    ? `progress: ${e.task.progress}`
-                    : e.stage === "fee"
-                      ? feeText(e.fee)
-                      : `${e.stage}${"taskId" in e ? ` ${e.taskId}` : ""}`,
-                ),
-              ),
-          }),
-        )
-        yield* print.result(result, () => runText(result))
-      }).pipe(Effect.scoped),
+        yield* Effect.tryPromise({
+          try: () => mkdir(out, { recursive: true }),
+          catch: (e) => new OutputDirUnwritable({ path: out, code: (e as NodeJS.ErrnoException).code }),
+        })
+        const result = yield* m.runPipeline({
+          provider,
+          datasetPath: dataset,
+          model,
+          trainingParams,
+          outputDir: out,
+          privateKey,
+          onEvent: (e) =>
+            say(
+              e.stage === "progress"
+                ? `progress: ${e.task.progress}`
+                : e.stage === "fee"
+                  ? feeText(e.fee)
+                  : `${e.stage}${"taskId" in e ? ` ${e.taskId}` : ""}`,
+            ),
+        })
+        yield* makePrinter(g.json).result(result, () => runText(result))
+      }),
     ),
 ).pipe(Command.withDescription("upload → create → wait → acknowledge → decrypt; rerun to resume"))
 
 const pending = Command.make("pending", {}, () =>
-  command(Option.none(), (c) => call(() => c.pendingDeliverables()), pendingText),
+  command(Option.none(), (m) => m.pendingDeliverables, pendingText),
 ).pipe(Command.withDescription("deliverables waiting for your acknowledgement, with the time left before the penalty"))
 
 export const fineTuningCommand = Command.make("fine-tuning").pipe(

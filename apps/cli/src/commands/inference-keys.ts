@@ -2,8 +2,7 @@
 import { Effect, Option, Redacted } from "effect"
 import { Command, Flag } from "effect/cli"
 import { makePrinter, table } from "../output.js"
-import { call, inferenceClient, providerFlag } from "./inference-shared.js"
-import { globals, withErrors } from "./root.js"
+import { providerFlag, withInference } from "./inference-shared.js"
 
 const create = Command.make(
   "create",
@@ -14,33 +13,29 @@ const create = Command.make(
     label: Flag.String("label").pipe(Flag.withDescription("a note kept locally"), Flag.optional),
   },
   ({ provider, tokenId, expiresIn, label }) =>
-    withErrors(
+    withInference(({ ApiKeys }, g) =>
       Effect.gen(function* () {
-        const g = yield* globals
-        const c = yield* inferenceClient
-        const key = yield* call(() =>
-          c.apiKeys.create(provider, {
-            ...(Option.isSome(tokenId) ? { tokenId: tokenId.value } : {}),
-            ...(Option.isSome(expiresIn) ? { durationMs: expiresIn.value * 1000 } : {}),
-            ...(Option.isSome(label) ? { label: label.value } : {}),
-          }),
-        )
+        const c = yield* ApiKeys
+        const key = yield* c.create(provider, {
+          ...(Option.isSome(tokenId) ? { tokenId: tokenId.value } : {}),
+          ...(Option.isSome(expiresIn) ? { durationMs: expiresIn.value * 1000 } : {}),
+          ...(Option.isSome(label) ? { label: label.value } : {}),
+        })
         // The key is the credential the user asked for: shown once, stored nowhere.
         const doc = { ...key, apiKey: Redacted.value(key.apiKey) }
         yield* makePrinter(g.json).result(
           doc,
           () => `API key ${key.tokenId} for ${provider} (shown once):\n${doc.apiKey}`,
         )
-      }).pipe(Effect.scoped),
+      }),
     ),
 ).pipe(Command.withDescription("create a persistent API key for OpenAI clients"))
 
 const list = Command.make("list", { provider: providerFlag }, ({ provider }) =>
-  withErrors(
+  withInference(({ ApiKeys }, g) =>
     Effect.gen(function* () {
-      const g = yield* globals
-      const c = yield* inferenceClient
-      const keys = yield* call(() => c.apiKeys.list(provider))
+      const c = yield* ApiKeys
+      const keys = yield* c.list(provider)
       yield* makePrinter(g.json).result(keys, () =>
         keys.keys.length === 0
           ? `no keys issued from this machine (generation ${keys.generation}, revoked ids: ${keys.revokedIds.join(", ") || "none"})`
@@ -53,7 +48,7 @@ const list = Command.make("list", { provider: providerFlag }, ({ provider }) =>
               ]),
             ),
       )
-    }).pipe(Effect.scoped),
+    }),
   ),
 ).pipe(Command.withDescription("list the API keys issued from this machine, with their on-chain status"))
 
@@ -64,30 +59,28 @@ const revoke = Command.make(
     tokenIds: Flag.Int("token-id").pipe(Flag.withDescription("id to revoke (repeatable)"), Flag.atLeast(1)),
   },
   ({ provider, tokenIds }) =>
-    withErrors(
+    withInference(({ ApiKeys }, g) =>
       Effect.gen(function* () {
-        const g = yield* globals
-        const c = yield* inferenceClient
-        const tx = yield* call(() => c.apiKeys.revoke(provider, tokenIds))
+        const c = yield* ApiKeys
+        const tx = yield* c.revoke(provider, tokenIds)
         yield* makePrinter(g.json).result(
           { revoked: tokenIds, tx },
           () => `revoked ${tokenIds.join(", ")}; tx ${tx.hash}`,
         )
-      }).pipe(Effect.scoped),
+      }),
     ),
 ).pipe(Command.withDescription("revoke API keys by id"))
 
 const revokeAll = Command.make("revoke-all", { provider: providerFlag }, ({ provider }) =>
-  withErrors(
+  withInference(({ ApiKeys }, g) =>
     Effect.gen(function* () {
-      const g = yield* globals
-      const c = yield* inferenceClient
-      const tx = yield* call(() => c.apiKeys.revokeAll(provider))
+      const c = yield* ApiKeys
+      const tx = yield* c.revokeAll(provider)
       yield* makePrinter(g.json).result(
         { revokedAll: true, tx },
         () => `every key and session token for ${provider} revoked; tx ${tx.hash}`,
       )
-    }).pipe(Effect.scoped),
+    }),
   ),
 ).pipe(Command.withDescription("revoke every API key and session token for a provider"))
 

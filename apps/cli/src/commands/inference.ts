@@ -1,26 +1,19 @@
 /**
  * `0g-compute inference list|models|verify|ack|chat|serve|api-key …`: discovery, attestation, verified chat, the
- * local gateway and persistent API keys — thin over @0g-compute/inference's Promise facade.
+ * local gateway and persistent API keys — over @0g-compute/inference's Effect services.
  */
 import { parseZG } from "@0g-compute/core"
-import type { AttestationReport, ExchangeResult, ServiceView } from "@0g-compute/inference"
+import type { AttestationReport, ExchangeResult, ServiceView, ServiceWithDetail } from "@0g-compute/inference"
 import { Data, Effect, Option, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { connectionOptions } from "../context.js"
+import { fromPromise } from "../context.js"
+import { CliIO } from "../io.js"
 import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table, zg } from "../output.js"
+import { adaptersCommand } from "./inference-adapters.js"
 import { apiKeyCommand } from "./inference-keys.js"
-import { call, inferenceClient, providerFlag } from "./inference-shared.js"
+import { inferenceLayer, providerFlag, withInference, withReader } from "./inference-shared.js"
 import { globals, withErrors } from "./root.js"
-
-const inferenceReader = Effect.acquireRelease(
-  Effect.gen(function* () {
-    const { privateKey: _unused, ...options } = yield* connectionOptions(yield* globals)
-    const { createInferenceReader } = yield* lazy.inference
-    return yield* call(() => createInferenceReader(options))
-  }),
-  (c) => Effect.promise(() => c.close()),
-)
 
 /** Measurements the user expects (a mismatch refuses the provider whatever the opt-ins). */
 const pinFlags = {
@@ -62,6 +55,13 @@ const reportText = (r: AttestationReport) =>
     ),
   ].join("\n\n")
 
+const detailRow = (d: ServiceWithDetail) => [
+  ...serviceRow(d.service),
+  d.health === undefined ? "-" : `${d.health.status} ${d.health.uptime}%`,
+  d.health?.avgResponseTime === undefined ? "-" : `${d.health.avgResponseTime} ms`,
+  d.models === undefined ? "-" : d.models.map((m) => m.id).join(", ") || "none",
+]
+
 const list = Command.make(
   "list",
   {
@@ -69,13 +69,47 @@ const list = Command.make(
       Flag.withDescription("include services the contract owner has not vetted"),
       Flag.withDefault(false),
     ),
+    detail: Flag.Boolean("detail").pipe(
+      Flag.withDescription("add health and the model catalogue from the network's status API"),
+      Flag.withDefault(false),
+    ),
+    statusApi: Flag.String("status-api").pipe(
+      Flag.withDescription("status API base URL (default: the network's; a devnet prints its own)"),
+      Flag.optional,
+    ),
   },
-  ({ all }) =>
-    withErrors(
+  ({ all, detail, statusApi }) =>
+    withReader(({ Directory, listServicesWithDetail }, g) =>
       Effect.gen(function* () {
-        const g = yield* globals
-        const r = yield* inferenceReader
-        const services = yield* call(() => r.listAllServices({ includeUnacknowledged: all }))
+        if (detail) {
+          const d = yield* listServicesWithDetail({
+            includeUnacknowledged: all,
+            ...(Option.isSome(statusApi) ? { statusApi: statusApi.value } : {}),
+          })
+          return yield* makePrinter(g.json).result(d, () =>
+            [
+              d.services.length === 0
+                ? "no services"
+                : table(
+                    [
+                      "provider",
+                      "model",
+                      "url",
+                      "input 0G/M tok",
+                      "output 0G/M tok",
+                      "owner-vetted",
+                      "verifiable",
+                      "health",
+                      "latency",
+                      "models",
+                    ],
+                    d.services.map(detailRow),
+                  ),
+              ...(d.detailUnavailable === undefined ? [] : [`detail unavailable: ${d.detailUnavailable}`]),
+            ].join("\n"),
+          )
+        }
+        const services = yield* Directory.use((d) => d.listAll({ includeUnacknowledged: all }))
         yield* makePrinter(g.json).result({ services }, () =>
           services.length === 0
             ? "no services"
@@ -84,16 +118,14 @@ const list = Command.make(
                 services.map(serviceRow),
               ),
         )
-      }).pipe(Effect.scoped),
+      }),
     ),
 ).pipe(Command.withDescription("list inference services (owner-vetted ones unless --all)"))
 
 const models = Command.make("models", { provider: providerFlag }, ({ provider }) =>
-  withErrors(
+  withReader(({ Directory }, g) =>
     Effect.gen(function* () {
-      const g = yield* globals
-      const r = yield* inferenceReader
-      const catalog = yield* call(() => r.listModels(provider))
+      const catalog = yield* Directory.use((d) => d.models(provider))
       yield* makePrinter(g.json).result(catalog, () =>
         table(
           ["model", "context", "default"],
@@ -104,18 +136,16 @@ const models = Command.make("models", { provider: providerFlag }, ({ provider })
           ]),
         ),
       )
-    }).pipe(Effect.scoped),
+    }),
   ),
 ).pipe(Command.withDescription("the provider's model catalogue"))
 
 const verify = Command.make("verify", { provider: providerFlag, ...pinFlags }, ({ provider, ...pins }) =>
-  withErrors(
+  withReader(({ Attestation }, g) =>
     Effect.gen(function* () {
-      const g = yield* globals
-      const r = yield* inferenceReader
-      const report = yield* call(() => r.attestationReport(provider, pinsOf(pins)))
+      const report = yield* Attestation.use((a) => a.report(provider, pinsOf(pins)))
       yield* makePrinter(g.json).result(report, () => reportText(report))
-    }).pipe(Effect.scoped),
+    }),
   ),
 ).pipe(Command.withDescription("fetch the provider's attestation and report every check (no transaction)"))
 
@@ -138,13 +168,11 @@ const ack = Command.make(
     ...pinFlags,
   },
   ({ provider, fund, allowDevnet, allowUnverified, ...pins }) =>
-    withErrors(
+    withInference(({ Attestation }, g) =>
       Effect.gen(function* () {
-        const g = yield* globals
-        const c = yield* inferenceClient
         const amount = Option.isSome(fund) ? yield* parseZG(fund.value) : undefined
-        const result = yield* call(() =>
-          c.acknowledge(provider, {
+        const result = yield* Attestation.use((a) =>
+          a.acknowledge(provider, {
             allowDevnet,
             allowUnverified,
             ...pinsOf(pins),
@@ -156,7 +184,7 @@ const ack = Command.make(
           () =>
             `${reportText(result.report)}\n\non chain: ${result.onChain}${result.tx ? ` (tx ${result.tx.hash})` : ""}`,
         )
-      }).pipe(Effect.scoped),
+      }),
     ),
 ).pipe(Command.withDescription("verify a provider's attestation and acknowledge it on chain (refused if checks fail)"))
 
@@ -185,13 +213,11 @@ const chat = Command.make(
     ),
   },
   ({ provider, stream, model, message, allowUnverifiable }) =>
-    withErrors(
+    withInference(({ Directory, InferenceRequests, UsageMeter }, g) =>
       Effect.gen(function* () {
-        const g = yield* globals
-        const c = yield* inferenceClient
-        const service = yield* call(() => c.getService(provider))
+        const service = yield* Directory.use((d) => d.get(provider))
         let exchange: ExchangeResult | undefined
-        const fetch = c.fetch(provider, {
+        const fetch = (yield* InferenceRequests).fetch(service.provider, {
           allowUnverifiable,
           onExchange: (x) => {
             exchange = x
@@ -202,17 +228,19 @@ const chat = Command.make(
           messages: [{ role: "user", content: message }],
           stream,
         })
-        const res = yield* call(() =>
-          fetch(`${service.url}/v1/proxy/chat/completions`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body,
-          }),
+        const res = yield* fromPromise(
+          () =>
+            fetch(`${service.url}/v1/proxy/chat/completions`, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body,
+            }),
+          "the chat request",
         )
         let answer = ""
         if (stream) {
           // The adapter errors the stream before [DONE] when verification fails, so reading to the end is the check.
-          const text = yield* call(() => res.text())
+          const text = yield* fromPromise(() => res.text(), "reading the answer")
           for (const line of text.split("\n")) {
             if (!line.startsWith("data: ") || line === "data: [DONE]") continue
             const delta = (JSON.parse(line.slice(6)) as { choices?: Array<{ delta?: { content?: string } }> })
@@ -220,10 +248,12 @@ const chat = Command.make(
             if (delta) answer += delta
           }
         } else {
-          const doc = (yield* call(() => res.json())) as { choices: Array<{ message: { content: string } }> }
+          const doc = (yield* fromPromise(() => res.json(), "reading the answer")) as {
+            choices: Array<{ message: { content: string } }>
+          }
           answer = doc.choices[0]?.message.content ?? ""
         }
-        const record = c.usageRecords().at(-1)
+        const record = (yield* UsageMeter).records().at(-1)
         const receipt = exchange?.receipt
         const level = {
           level: exchange?.level,
@@ -242,7 +272,7 @@ const chat = Command.make(
             ]),
           ].join("\n"),
         )
-      }).pipe(Effect.scoped),
+      }),
     ),
 ).pipe(Command.withDescription("ask a provider; the response is verified against its TEE signature before it is shown"))
 
@@ -284,50 +314,45 @@ const serve = Command.make(
       Effect.gen(function* () {
         const g = yield* globals
         const spendingCap = Option.isSome(cap) ? yield* parseZG(cap.value) : undefined
-        const envToken = process.env.ZG_GATEWAY_TOKEN || undefined
+        const io = yield* CliIO
+        const envToken = io.env.ZG_GATEWAY_TOKEN || undefined
         if (envToken !== undefined && envToken.length < MIN_TOKEN_LENGTH)
           return yield* new GatewayTokenTooShort({ length: envToken.length, minimum: MIN_TOKEN_LENGTH })
         if (!LOOPBACK_HOSTS.has(host))
-          yield* Effect.sync(() =>
-            process.stderr.write(
-              `warning: --host ${host} exposes the gateway beyond this machine; anyone who reaches it with the token spends your funds (default: 127.0.0.1)\n`,
-            ),
+          io.stderr(
+            `warning: --host ${host} exposes the gateway beyond this machine; anyone who reaches it with the token spends your funds (default: 127.0.0.1)\n`,
           )
-        const c = yield* inferenceClient
-        const { startGateway } = yield* lazy.inferenceNode
-        const gateway = yield* Effect.acquireRelease(
-          call(() =>
-            startGateway({
-              client: c,
-              providers,
-              host,
-              port,
-              verify: verifyMode,
-              ...(spendingCap === undefined ? {} : { spendingCap }),
-              ...(envToken ? { token: Redacted.make(envToken) } : {}),
-            }),
-          ),
-          (gw) => Effect.promise(() => gw.stop()),
-        )
-        // The bearer token is shown once when we generated it; with ZG_GATEWAY_TOKEN the caller already has it.
-        const token = envToken ? "(from ZG_GATEWAY_TOKEN)" : Redacted.value(gateway.token)
-        yield* makePrinter(g.json).result(
-          { url: gateway.url, openAIBaseUrl: `${gateway.url}/v1`, token, providers, verify: verifyMode },
-          () =>
-            keyValues([
-              ["gateway", `${gateway.url}/v1 (OpenAI-compatible)`],
-              ["bearer token", token],
-              ["providers", providers.join(", ")],
-              ["spending cap", spendingCap === undefined ? "none" : zg(spendingCap)],
-              ["streams", verifyMode === "buffer" ? "held until verified" : "pass-through, verdict at the end"],
-            ]),
-        )
-        return yield* Effect.never
-      }).pipe(Effect.scoped),
+        const { makeGateway } = yield* lazy.inferenceNode
+        return yield* Effect.gen(function* () {
+          // Stopped when the command's scope closes (Ctrl-C).
+          const gateway = yield* makeGateway({
+            providers,
+            host,
+            port,
+            verify: verifyMode,
+            ...(spendingCap === undefined ? {} : { spendingCap }),
+            ...(envToken ? { token: Redacted.make(envToken) } : {}),
+          })
+          // The bearer token is shown once when we generated it; with ZG_GATEWAY_TOKEN the caller already has it.
+          const token = envToken ? "(from ZG_GATEWAY_TOKEN)" : Redacted.value(gateway.token)
+          yield* makePrinter(g.json).result(
+            { url: gateway.url, openAIBaseUrl: `${gateway.url}/v1`, token, providers, verify: verifyMode },
+            () =>
+              keyValues([
+                ["gateway", `${gateway.url}/v1 (OpenAI-compatible)`],
+                ["bearer token", token],
+                ["providers", providers.join(", ")],
+                ["spending cap", spendingCap === undefined ? "none" : zg(spendingCap)],
+                ["streams", verifyMode === "buffer" ? "held until verified" : "pass-through, verdict at the end"],
+              ]),
+          )
+          return yield* Effect.never
+        }).pipe(Effect.scoped, Effect.provide(inferenceLayer(g)))
+      }),
     ),
 ).pipe(Command.withDescription("run a local OpenAI-compatible gateway that verifies every response"))
 
 export const inferenceCommand = Command.make("inference").pipe(
   Command.withDescription("discover, verify and call inference providers"),
-  Command.withSubcommands([list, models, verify, ack, chat, serve, apiKeyCommand]),
+  Command.withSubcommands([list, models, verify, ack, chat, serve, apiKeyCommand, adaptersCommand]),
 )

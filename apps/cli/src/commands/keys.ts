@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises"
 import { Data, Effect, Option, Redacted } from "effect"
 import { Argument, Command, Flag, Prompt } from "effect/cli"
 import { KeyFileUnreadable, NoKeyConfigured } from "../context.js"
+import { CliIO } from "../io.js"
 import { listKeys, removeKey, saveKey } from "../keystore.js"
 import * as lazy from "../lazy.js"
 import { makePrinter, table } from "../output.js"
@@ -60,7 +61,7 @@ const importKey = Command.make(
               catch: (e) =>
                 new KeyFileUnreadable({ path: from.value, reason: (e as NodeJS.ErrnoException).code ?? "unreadable" }),
             })
-          : process.env.ZG_PRIVATE_KEY
+          : (yield* CliIO).env.ZG_PRIVATE_KEY
         if (raw === undefined || raw.trim() === "") return yield* new NoKeyConfigured()
         const { parsePrivateKey } = yield* lazy.core
         const key = yield* parsePrivateKey(raw)
@@ -100,7 +101,7 @@ const remove = Command.make(
         const g = yield* globals
         const action = `removing key "${name}"`
         if (!yes) {
-          if (!process.stdin.isTTY) return yield* new ConfirmationRequired({ action: `\`keys remove ${name}\`` })
+          if (!(yield* CliIO).stdinIsTTY) return yield* new ConfirmationRequired({ action: `\`keys remove ${name}\`` })
           const ok = yield* Prompt.run(
             Prompt.Confirm({ message: `Delete keystore entry "${name}"? Funds of a key without a backup are lost` }),
           ).pipe(Effect.catchTag("QuitError", () => Effect.succeed(false)))

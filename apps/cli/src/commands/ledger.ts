@@ -7,7 +7,7 @@ import { parseZG } from "@0g-compute/core"
 import { Effect, Layer, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { chainLayer, type GlobalOptions, loadKey, NoKeyConfigured, signingLayer } from "../context.js"
-import { AddressNeeded } from "../failure.js"
+import { AddressNeeded, type TaggedFailure } from "../failure.js"
 import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table, zg } from "../output.js"
 import { globals, withErrors } from "./root.js"
@@ -18,10 +18,10 @@ const serviceFlag = Flag.Literals("service", ["inference", "fine-tuning"]).pipe(
 )
 
 /** Runs `f` with a Ledger for the global options: signing when a key is configured (or required), else read-only. */
-const withLedger = <A, E>(
+const withLedger = <A, E extends TaggedFailure, EV extends TaggedFailure = never>(
   needsKey: boolean,
   f: (g: GlobalOptions, ledger: LedgerShape, keyed: boolean) => Effect.Effect<A, E>,
-  validate: Effect.Effect<unknown, unknown> = Effect.void,
+  validate: Effect.Effect<unknown, EV> = Effect.void,
 ) =>
   withErrors(
     Effect.gen(function* () {

@@ -35,7 +35,7 @@ const set = Command.make("set", { name: nameArg }, ({ name }) =>
         profiles: { ...config.profiles, [name]: profile },
       })
       const shown = displayProfile(profile)
-      yield* makePrinter(flags.json).result({ name, profile: shown, path: configPath() }, () =>
+      yield* makePrinter(flags.json).result({ name, profile: shown, path: yield* configPath }, () =>
         [
           `saved profile "${name}"`,
           keyValues([

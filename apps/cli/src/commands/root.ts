@@ -5,7 +5,8 @@ import { isNetworkName, NETWORKS } from "@0g-compute/core"
 import { type Cause, Config, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import type { GlobalOptions } from "../context.js"
-import { describeFailure, errorDocument, errorText, type FailureContext } from "../failure.js"
+import { describeFailure, errorDocument, errorText, type FailureContext, type TaggedFailure } from "../failure.js"
+import { CliIO } from "../io.js"
 import { toJson } from "../output.js"
 import { readConfig, UnknownProfile } from "../profiles.js"
 import { registerUrl } from "../sanitize.js"
@@ -49,21 +50,21 @@ export const root = Command.make("0g-compute").pipe(
  * The global options in effect: explicit flags (and their env fallbacks) win, then the chosen or current profile,
  * then the defaults (devnet).
  */
-export const globals: Effect.Effect<GlobalOptions, unknown, Effect.Services<typeof root>> = Effect.gen(function* () {
+export const globals = Effect.gen(function* () {
   const flags = yield* root
   const config = yield* readConfig
   const name = Option.getOrUndefined(flags.profile) ?? config.current
   const profile = name === undefined ? undefined : config.profiles[name]
   if (name !== undefined && profile === undefined && Option.isSome(flags.profile))
     return yield* new UnknownProfile({ name })
-  const g = {
+  const g: GlobalOptions = {
     ...flags,
     network: Option.getOrElse(flags.network, () => profile?.network ?? "devnet"),
     rpc: Option.orElse(flags.rpc, () => Option.fromNullishOr(profile?.rpc)),
     key: Option.orElse(flags.key, () => Option.fromNullishOr(profile?.key)),
     profile: Option.fromNullishOr(profile === undefined ? undefined : name),
   }
-  failureContext = contextOf(g.network, Option.getOrUndefined(g.rpc))
+  ;(yield* CliIO).failureContext = contextOf(g.network, Option.getOrUndefined(g.rpc))
   return g
 })
 
@@ -77,10 +78,9 @@ const contextOf = (network: string, rpc: string | undefined): FailureContext => 
   return { rpcUrl: rpc ?? (isNetworkName(network) ? NETWORKS[network].rpcUrl : undefined) }
 }
 
-let failureContext: FailureContext = {}
-
 /** The CLI message for a failure that a command reports as data (doctor's checks) rather than exiting. */
-export const failureMessage = (error: unknown) => describeFailure(error, failureContext).message
+export const failureMessage = (error: TaggedFailure) =>
+  CliIO.useSync((io) => describeFailure(error, io.failureContext).message)
 
 /** Thrown through to main.ts after printing, so the process exits non-zero without a second report. */
 export class ReportedFailure extends Error {
@@ -89,13 +89,15 @@ export class ReportedFailure extends Error {
 
 /**
  * Runs a handler; a failure (typed error or defect) is printed as one line (or a JSON error document) on stderr and
- * becomes a ReportedFailure so the process exits 1.
+ * becomes a ReportedFailure so the process exits 1. The handler's error channel must be tagged errors (never
+ * `unknown`): the printer words each by its tag.
  */
-export const withErrors = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+export const withErrors = <A, E extends TaggedFailure, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
     const g = yield* root
+    const io = yield* CliIO
     // Until `globals` resolved the profile, the flags alone say which RPC is meant (and which URLs to redact).
-    failureContext = contextOf(
+    io.failureContext = contextOf(
       Option.getOrElse(g.network, () => "devnet"),
       Option.getOrUndefined(g.rpc),
     )
@@ -103,10 +105,11 @@ export const withErrors = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       Effect.catchCause((cause) =>
         Effect.gen(function* () {
           if (!cause.reasons.some((r) => r._tag === "Fail" || r._tag === "Die")) return yield* Effect.failCause(cause)
-          const failure = describeFailure(causeError(cause), failureContext)
-          yield* Effect.sync(() =>
-            process.stderr.write(`${g.json ? toJson(errorDocument(failure)) : errorText(failure, g.verbose)}\n`),
-          )
+          // Printed by an inner boundary already.
+          if (cause.reasons.some((r) => r._tag === "Die" && r.defect instanceof ReportedFailure))
+            return yield* Effect.failCause(cause)
+          const failure = describeFailure(causeError(cause), io.failureContext)
+          io.stderr(`${g.json ? toJson(errorDocument(failure)) : errorText(failure, g.verbose)}\n`)
           return yield* Effect.die(new ReportedFailure("reported"))
         }),
       ),

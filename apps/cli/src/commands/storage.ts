@@ -3,11 +3,13 @@
  * segment and against the root before they appear under their name.
  */
 import { NETWORKS, parseNetwork, parseZG } from "@0g-compute/core"
-import { Config, Data, Effect, Option, Redacted } from "effect"
+import { Config, Data, Effect, Layer, Option, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { call, connectionOptions, NoKeyConfigured } from "../context.js"
+import { requireKey, rpcOf } from "../context.js"
+import { CliIO } from "../io.js"
 import * as lazy from "../lazy.js"
 import { forTerminal, keyValues, makePrinter, progressBar, zg } from "../output.js"
+import { txJournalLayer } from "../tx-journal.js"
 import { globals, withErrors } from "./root.js"
 
 export class NoIndexer extends Data.TaggedError("NoIndexer")<{ readonly network: string }> {
@@ -55,9 +57,9 @@ const rootCmd = Command.make(
     withErrors(
       Effect.gen(function* () {
         const g = yield* globals
-        const { rootOfFile } = yield* lazy.storageNode
-        const bar = progressBar(g.json, "hashing")
-        const merkle = yield* call(() => rootOfFile(file, { onProgress: (p) => bar.update(p.bytes, p.totalBytes) }))
+        const { merkleOfFile } = yield* lazy.storageNode
+        const bar = yield* progressBar(g.json, "hashing")
+        const merkle = yield* merkleOfFile(file, { onProgress: (p) => bar.update(p.bytes, p.totalBytes) })
         bar.done()
         yield* makePrinter(g.json).result(
           { file, root: merkle.root, size: merkle.layout.size },
@@ -80,39 +82,41 @@ const upload = Command.make(
     withErrors(
       Effect.gen(function* () {
         const g = yield* globals
-        const options = yield* connectionOptions(g)
-        if (options.privateKey === undefined) return yield* new NoKeyConfigured()
+        const key = yield* requireKey(g)
+        const { rpcUrl, network } = yield* rpcOf(g)
         const indexerUrl = yield* resolveIndexer(indexer)
         const ceiling = Option.isSome(maxFee) ? yield* parseZG(maxFee.value) : undefined
         const { makeRpcProvider } = yield* lazy.core
         const { Wallet } = yield* lazy.ethers
-        const { uploadFile } = yield* lazy.storageNode
-        const provider = makeRpcProvider(
-          options.rpcUrl,
-          "network" in options && options.network ? NETWORKS[options.network].chainId : undefined,
+        const { clientLayer, payerLayer } = yield* lazy.storage
+        const { uploadFileEffect } = yield* lazy.storageNode
+        const io = yield* CliIO
+        const provider = yield* Effect.acquireRelease(
+          Effect.sync(() => makeRpcProvider(rpcUrl, network === undefined ? undefined : NETWORKS[network].chainId)),
+          (p) => Effect.sync(() => p.destroy()),
         )
-        const signer = new Wallet(Redacted.value(options.privateKey), provider)
-        const hashing = progressBar(g.json, "hashing  ")
-        const sending = progressBar(g.json, "uploading")
-        const result = yield* call(() =>
-          uploadFile(file, {
-            signer,
-            indexerUrl,
-            tx: options.tx,
-            ...(Option.isSome(flow) ? { flowAddress: flow.value } : {}),
-            ...(Option.isSome(market) ? { marketAddress: market.value } : {}),
-            ...(ceiling === undefined ? {} : { maxFee: ceiling }),
-            onProgress: (p) => {
-              if (p.phase === "hash") hashing.update(p.bytes, p.totalBytes)
-              else if (p.phase === "upload") sending.update(p.segmentsDone, p.segmentsTotal)
-              else if (p.phase === "fee" && !g.json) {
-                // Shown before the transaction is sent: what we pay and to whom.
-                const line = `storage fee ${zg(p.fee)} (${p.sectors} sectors × ${p.pricePerSector} neuron) to Flow ${p.flow}`
-                process.stderr.write(`${forTerminal(line)}\n`)
-              }
-            },
-          }),
-        ).pipe(Effect.ensuring(Effect.sync(() => provider.destroy())))
+        // The payer: this key on the RPC's chain (any chain id: storage needs no compute contracts), its transactions
+        // journaled next to the keystore like every other command's.
+        const payer = payerLayer(new Wallet(Redacted.value(key), provider)).pipe(Layer.provide(txJournalLayer))
+        const where = {
+          indexerUrl,
+          ...(Option.isSome(flow) ? { flowAddress: flow.value } : {}),
+          ...(Option.isSome(market) ? { marketAddress: market.value } : {}),
+        }
+        const hashing = yield* progressBar(g.json, "hashing  ")
+        const sending = yield* progressBar(g.json, "uploading")
+        const result = yield* uploadFileEffect(file, {
+          ...(ceiling === undefined ? {} : { maxFee: ceiling }),
+          onProgress: (p) => {
+            if (p.phase === "hash") hashing.update(p.bytes, p.totalBytes)
+            else if (p.phase === "upload") sending.update(p.segmentsDone, p.segmentsTotal)
+            else if (p.phase === "fee" && !g.json) {
+              // Shown before the transaction is sent: what we pay and to whom.
+              const line = `storage fee ${zg(p.fee)} (${p.sectors} sectors × ${p.pricePerSector} neuron) to Flow ${p.flow}`
+              io.stderr(`${forTerminal(line)}\n`)
+            }
+          },
+        }).pipe(Effect.provide(Layer.merge(clientLayer(where), payer)))
         hashing.done()
         sending.done()
         yield* makePrinter(g.json).result({ file, ...result }, () =>
@@ -125,7 +129,7 @@ const upload = Command.make(
             ["already stored", result.alreadyStored ? "yes" : "no"],
           ]),
         )
-      }),
+      }).pipe(Effect.scoped),
     ),
 ).pipe(
   Command.withDescription(
@@ -149,15 +153,13 @@ const download = Command.make(
       Effect.gen(function* () {
         const g = yield* globals
         const indexerUrl = yield* resolveIndexer(indexer)
-        const { downloadFile } = yield* lazy.storageNode
-        const bar = progressBar(g.json, "downloading")
-        const result = yield* call(() =>
-          downloadFile(rootHash, out, {
-            indexerUrl,
-            overwrite,
-            onProgress: (p) => bar.update(p.bytes, p.totalBytes),
-          }),
-        )
+        const { clientLayer } = yield* lazy.storage
+        const { downloadToFile } = yield* lazy.storageNode
+        const bar = yield* progressBar(g.json, "downloading")
+        const result = yield* downloadToFile(rootHash, out, {
+          overwrite,
+          onProgress: (p) => bar.update(p.bytes, p.totalBytes),
+        }).pipe(Effect.provide(clientLayer({ indexerUrl })))
         bar.done()
         yield* makePrinter(g.json).result(
           result,

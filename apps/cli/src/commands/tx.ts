@@ -3,10 +3,11 @@
  * explicit control over transactions the SDK signed (the hash every transaction error reports), backed by the same
  * engine and journal as every other command.
  */
-import type { PendingIntent, ReplaceResult, TxEngineShape, TxResult } from "@0g-compute/contracts"
+import type { PendingIntent, TxEngineShape, TxResult } from "@0g-compute/contracts"
 import { Data, Effect, Layer, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { type GlobalOptions, signingLayer } from "../context.js"
+import type { TaggedFailure } from "../failure.js"
 import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table, zg } from "../output.js"
 import { globals, withErrors } from "./root.js"
@@ -29,7 +30,7 @@ const parseHash = (input: string) =>
     : Effect.fail(new InvalidTxHash({ input }))
 
 /** Runs `f` with the transaction engine of the configured key (signing layer + the journal next to the keystore). */
-const withEngine = <A, E>(f: (g: GlobalOptions, engine: TxEngineShape) => Effect.Effect<A, E>) =>
+const withEngine = <A, E extends TaggedFailure>(f: (g: GlobalOptions, engine: TxEngineShape) => Effect.Effect<A, E>) =>
   withErrors(
     Effect.gen(function* () {
       const g = yield* globals
@@ -70,7 +71,7 @@ const wait = Command.make(
 
 const replacement = (
   action: "speed-up" | "cancel",
-  run: (e: TxEngineShape, h: string, bump?: number) => Effect.Effect<ReplaceResult, unknown>,
+  run: (e: TxEngineShape, h: string, bump?: number) => ReturnType<TxEngineShape["speedUp" | "cancel"]>,
 ) =>
   Command.make(action, { hash: hashArg, bump: bumpFlag }, ({ hash, bump }) =>
     withEngine((g, engine) =>
