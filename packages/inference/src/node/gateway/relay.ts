@@ -126,7 +126,7 @@ export const passThrough = async (
     "cache-control": "no-cache",
     "x-accel-buffering": "no",
     "x-zg-verification": "pass-through",
-    trailer: "x-zg-verified",
+    trailer: "x-zg-verified, x-zg-verification-level",
   })
   const reader = body.getReader()
   cancelOnClose(res, reader)
@@ -147,7 +147,10 @@ export const passThrough = async (
     if (res.destroyed) return undefined // the client left; the fetch drains and records the exchange
     const v = verdict()
     if (!marked) res.write(verdictEvent(v))
-    res.addTrailers({ "x-zg-verified": v.verdict })
+    res.addTrailers({
+      "x-zg-verified": v.verdict,
+      ...(v.level === undefined ? {} : { "x-zg-verification-level": v.level }),
+    })
   } catch (e) {
     failure = e
     if (res.destroyed) return failure

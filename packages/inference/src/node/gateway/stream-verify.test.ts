@@ -139,6 +139,7 @@ describe("verify: pass-through", () => {
       expect(r.headers["x-zg-verification"]).toBe("pass-through")
       expect(r.headers["x-zg-verified"]).toBeUndefined()
       expect(r.trailers["x-zg-verified"]).toBe("Verified")
+      expect(r.trailers["x-zg-verification-level"]).toBe("bytes-bound")
       expect(text(r.body)).toBe("Echo: as it comes")
       const all = events(r.body)
       expect(all.at(-1)).toBe("[DONE]")
