@@ -24,7 +24,8 @@ const compareUtf8 = (a: string, b: string): number => {
 const sorted = (v: unknown): unknown => {
   if (Array.isArray(v)) return v.map(sorted)
   if (!isObject(v)) return v
-  const out: Record<string, unknown> = {}
+  // No prototype: a `__proto__` key from JSON.parse stays an ordinary key, as it is for Go.
+  const out: Record<string, unknown> = Object.create(null)
   for (const k of Object.keys(v).sort(compareUtf8)) out[k] = sorted(v[k])
   return out
 }

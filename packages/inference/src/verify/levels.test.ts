@@ -20,6 +20,7 @@ describe("canonicalJson", () => {
       { n: [0, -1, 1.5, 1e21, 1e-7, 123456789012345680000, 0.1, 2 ** 53 + 2] },
       { é: 1, e: 2, "\u{1f600}": 3, "\uffff": 4, E: 5 },
       { emoji: "😀 ok", nested: { b: { d: 1, c: 2 }, a: [] } },
+      JSON.parse('{"__proto__":{"x":1},"a":2}'),
     ]
     for (const v of samples) {
       const c = canonicalJson(v)
