@@ -1,0 +1,91 @@
+/**
+ * `0g-compute inference adapters list|deploy|status` and `inference list --detail` (issue 13 row 11), spawned
+ * binary against a devnet: an adapter registered for the user is listed, deployed and shown active; an unknown one is
+ * a typed error; the list with detail shows health from the devnet's status API, and says when detail is unavailable.
+ */
+import { type Devnet, type InferenceProvider, startDevnet } from "@0g-compute/devnet"
+import { Redacted } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { runCli } from "./test-util.js"
+
+const TASK = "0f1e2d3c-4b5a-4968-8776-655443322110"
+
+describe("0g-compute inference adapters / list --detail (spawned binary on a devnet)", () => {
+  let devnet: Devnet
+  let provider: InferenceProvider
+  let env: Record<string, string>
+  const cli = (args: ReadonlyArray<string>) => runCli(["--network", devnet.rpcUrl, ...args], env)
+
+  beforeAll(async () => {
+    devnet = await startDevnet({ inference: { settleIntervalMs: 0 } })
+    provider = devnet.inference[0] as InferenceProvider
+    const user = devnet.accounts.users[3]
+    env = { ZG_PRIVATE_KEY: Redacted.value(user?.privateKey ?? Redacted.make("")) }
+    provider.lora.register({ taskId: TASK, user: user?.address ?? "", baseModel: provider.model })
+  })
+  afterAll(async () => {
+    await devnet?.stop()
+  })
+
+  it("lists, deploys (waiting until active) and shows an adapter", async () => {
+    const name = `ft-${provider.model.replace(/[/. ]/g, "-")}-${TASK.slice(0, 12)}`
+    const list = await cli(["inference", "adapters", "list", "--provider", provider.providerAddress, "--json"])
+    expect(list.code).toBe(0)
+    expect(JSON.parse(list.stdout).adapters).toEqual([expect.objectContaining({ adapterName: name, state: "ready" })])
+
+    const deploy = await cli([
+      "inference",
+      "adapters",
+      "deploy",
+      "--provider",
+      provider.providerAddress,
+      "--task-id",
+      TASK,
+      "--base-model",
+      provider.model,
+      "--wait",
+    ])
+    expect(deploy.code).toBe(0)
+    expect(deploy.stdout).toContain(`${name} is active`)
+
+    const status = await cli([
+      "inference",
+      "adapters",
+      "status",
+      "--provider",
+      provider.providerAddress,
+      "--name",
+      name,
+    ])
+    expect(status.stdout).toMatch(/state\s+active/)
+
+    const missing = await cli([
+      "inference",
+      "adapters",
+      "status",
+      "--provider",
+      provider.providerAddress,
+      "--name",
+      "ft-x-1",
+      "--json",
+    ])
+    expect(missing.code).toBe(1)
+    expect(JSON.parse(missing.stderr).error._tag).toBe("AdapterNotFound")
+  })
+
+  it("list --detail: health from the status API, or why detail is unavailable", async () => {
+    const detail = await cli(["inference", "list", "--detail", "--status-api", devnet.statusApiUrl ?? "", "--json"])
+    expect(detail.code).toBe(0)
+    const doc = JSON.parse(detail.stdout)
+    expect(doc.services[0]).toMatchObject({ health: { status: "healthy", uptime: 100 } })
+    expect(doc.detailUnavailable).toBeUndefined()
+    const human = await cli(["inference", "list", "--detail", "--status-api", devnet.statusApiUrl ?? ""])
+    expect(human.stdout).toMatch(/healthy/)
+    expect(human.stdout).toContain(provider.model)
+
+    const none = await cli(["inference", "list", "--detail"])
+    expect(none.code).toBe(0)
+    expect(none.stdout).toContain(provider.providerAddress)
+    expect(none.stdout).toMatch(/detail unavailable: this network has no status API/)
+  })
+})
