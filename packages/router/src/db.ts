@@ -1,0 +1,113 @@
+/**
+ * The router's database seam: one SQL dialect (Postgres, `$1` parameters) over two drivers — embedded PGlite in a data
+ * directory (the default) and a Postgres server through `postgres` (npm). Everything above speaks only `Sql`.
+ *
+ * Values cross the seam as the drivers give them; callers normalise (`big` for money, `num` for counts and ms), because
+ * the two drivers disagree on int8 (number vs string). Money is NUMERIC(78,0) and always read back as text.
+ */
+import { Context, Effect, Layer, Redacted } from "effect"
+import { DatabaseFailed } from "./errors.js"
+
+export type Row = Record<string, unknown>
+
+/** One connection-like handle: a statement, or a transaction's statements. */
+export interface Sql {
+  readonly query: (text: string, params?: ReadonlyArray<unknown>) => Promise<ReadonlyArray<Row>>
+}
+
+export interface Driver extends Sql {
+  /** Runs `f` in one transaction (committed when it resolves, rolled back when it throws). */
+  readonly transaction: <A>(f: (tx: Sql) => Promise<A>) => Promise<A>
+  readonly close: () => Promise<void>
+  readonly kind: "pglite" | "postgres"
+}
+
+export const big = (v: unknown): bigint => (v === null || v === undefined ? 0n : BigInt(String(v)))
+export const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v))
+export const optBig = (v: unknown): bigint | undefined =>
+  v === null || v === undefined ? undefined : BigInt(String(v))
+
+/** The part of PGlite's API used here (its own .d.ts needs Emscripten's global types, which we do not pull in). */
+interface PgliteHandle {
+  query<T>(text: string, params?: unknown[]): Promise<{ rows: T[] }>
+  transaction<A>(
+    f: (tx: { query<T>(text: string, params?: unknown[]): Promise<{ rows: T[] }> }) => Promise<A>,
+  ): Promise<A>
+  close(): Promise<void>
+}
+const PGLITE = "@electric-sql/pglite"
+
+const pglite = async (dataDir: string | undefined): Promise<Driver> => {
+  const { PGlite } = (await import(PGLITE)) as { PGlite: { create(dataDir?: string): Promise<PgliteHandle> } }
+  const db = await PGlite.create(dataDir)
+  // PGlite is one connection: transactions must not interleave with other statements, so everything is queued.
+  let tail: Promise<unknown> = Promise.resolve()
+  const serial = <A>(f: () => Promise<A>): Promise<A> => {
+    const next = tail.then(f, f)
+    tail = next.catch(() => undefined)
+    return next
+  }
+  return {
+    kind: "pglite",
+    query: (text, params = []) => serial(async () => (await db.query<Row>(text, [...params])).rows),
+    transaction: (f) =>
+      serial(() =>
+        db.transaction((tx) => f({ query: async (text, p = []) => (await tx.query<Row>(text, [...p])).rows })),
+      ),
+    close: () => serial(() => db.close()),
+  }
+}
+
+const server = async (url: string): Promise<Driver> => {
+  const { default: postgres } = await import("postgres")
+  const sql = postgres(url, { max: 10, onnotice: () => undefined })
+  const run =
+    (s: { unsafe: typeof sql.unsafe }) =>
+    async (text: string, params: ReadonlyArray<unknown> = []) =>
+      [...(await s.unsafe(text, [...params] as never[]))] as ReadonlyArray<Row>
+  await sql.unsafe("SELECT 1")
+  return {
+    kind: "postgres",
+    query: run(sql),
+    transaction: async (f) => (await sql.begin((tx) => f({ query: run(tx as unknown as typeof sql) }))) as never,
+    close: () => sql.end({ timeout: 5 }),
+  }
+}
+
+export interface DatabaseOptions {
+  /** PGlite data directory (embedded default). Omitted with no `databaseUrl`: an in-memory database. */
+  readonly dataDir?: string
+  /** `postgres://…`: use this Postgres server instead of PGlite. */
+  readonly databaseUrl?: Redacted.Redacted<string> | string
+}
+
+export class Database extends Context.Service<Database, Driver>()("zg/router/Database") {
+  /** Opens the database (closed with the scope). */
+  static readonly layer = (options: DatabaseOptions) =>
+    Layer.effect(
+      Database,
+      Effect.acquireRelease(
+        Effect.tryPromise({
+          try: () => {
+            const url = options.databaseUrl
+            return url === undefined
+              ? pglite(options.dataDir)
+              : server(Redacted.isRedacted(url) ? Redacted.value(url) : url)
+          },
+          catch: (cause) =>
+            new DatabaseFailed({
+              operation: options.databaseUrl === undefined ? "open PGlite" : "connect to Postgres",
+              detail: cause instanceof Error ? cause.message : String(cause),
+            }),
+        }),
+        (d) => Effect.promise(() => d.close().catch(() => undefined)),
+      ),
+    )
+}
+
+/** A driver call as an Effect failing with `DatabaseFailed` (the message names the operation, never parameters). */
+export const attempt = <A>(operation: string, f: () => Promise<A>): Effect.Effect<A, DatabaseFailed> =>
+  Effect.tryPromise({
+    try: f,
+    catch: (cause) => new DatabaseFailed({ operation, detail: cause instanceof Error ? cause.message : String(cause) }),
+  })

@@ -1,0 +1,176 @@
+/**
+ * The router's HTTP surface: `/v1/chat/completions` and `/v1/models` for virtual keys, `/admin/*` for the admin token,
+ * `/health`. Typed errors become OpenAI-shaped error bodies with our `_tag` as `code`.
+ */
+import { timingSafeEqual } from "node:crypto"
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import { formatZG, runFacade } from "@0g-compute/core"
+import { errorBody, HttpFailure, jsonReplacer, messageOf, readBody, sendJson, tagOf } from "@0g-compute/inference/node"
+import { Redacted } from "effect"
+import { type ChatContext, chat } from "./chat.js"
+import type { KeyInfo, KeysShape } from "./keys.js"
+import { type CreateKeyOptions, keyJson } from "./keys.js"
+import type { LoggedRequest } from "./spend.js"
+
+const STATUS: Record<string, number> = {
+  KeyRejected: 401,
+  KeyScopeDenied: 403,
+  KeyBudgetExceeded: 402,
+  KeyRateLimited: 429,
+  KeyNotFound: 404,
+  InvalidKeyOptions: 400,
+  InvalidAmount: 400,
+  DatabaseFailed: 503,
+}
+const TYPE: Record<number, string> = {
+  401: "authentication_error",
+  402: "insufficient_quota",
+  403: "permission_error",
+  429: "rate_limit_error",
+  503: "server_error",
+}
+
+/** Fields a program can act on, as JSON (money as decimal 0G). */
+const fieldsOf = (e: unknown): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(e as object)) {
+    if (k === "_tag" || k === "cause" || k === "stack") continue
+    out[k] = typeof v === "bigint" ? formatZG(v) : v
+  }
+  return out
+}
+
+const bearer = (req: IncomingMessage) => {
+  const h = req.headers.authorization ?? ""
+  return h.startsWith("Bearer ") ? h.slice(7).trim() : undefined
+}
+
+export const requestJson = (r: LoggedRequest) => ({
+  id: r.id,
+  at: new Date(r.at).toISOString(),
+  key_id: r.keyId,
+  provider: r.provider,
+  model: r.model,
+  stream: r.stream,
+  prompt_tokens: r.promptTokens,
+  completion_tokens: r.completionTokens,
+  fee: formatZG(r.fee),
+  reserved: formatZG(r.reserved),
+  verification: r.verification ?? null,
+  verdict: r.verdict,
+  latency_ms: r.latencyMs,
+  status: r.status,
+  error: r.error ?? null,
+})
+
+const parseCreate = (body: unknown): CreateKeyOptions => {
+  if (typeof body !== "object" || body === null)
+    throw new HttpFailure(400, "InvalidJson", "the body is not a JSON object")
+  const b = body as Record<string, unknown>
+  const budget = (b.budget ?? {}) as Record<string, unknown>
+  const str = (v: unknown) => (typeof v === "string" || typeof v === "number" ? String(v) : undefined)
+  const strings = (v: unknown) => (Array.isArray(v) ? v.map(String) : undefined)
+  const expires =
+    b.expires_at === undefined || b.expires_at === null ? undefined : new Date(b.expires_at as string).getTime()
+  const o: Record<string, unknown> = {
+    label: typeof b.label === "string" ? b.label : "",
+    expiresAt: expires,
+    models: strings(b.models),
+    providers: strings(b.providers),
+    budgetDay: str(budget.day),
+    budgetMonth: str(budget.month),
+    budgetTotal: str(budget.total),
+    requestsPerMinute: typeof b.requests_per_minute === "number" ? b.requests_per_minute : undefined,
+    tokensPerMinute: typeof b.tokens_per_minute === "number" ? b.tokens_per_minute : undefined,
+  }
+  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k]
+  if (expires !== undefined && Number.isNaN(expires))
+    throw new HttpFailure(400, "InvalidKeyOptions", "expires_at is not a date", "invalid_request_error")
+  return o as unknown as CreateKeyOptions
+}
+
+export interface HttpDeps {
+  readonly keys: KeysShape
+  readonly chat: ChatContext
+  readonly adminToken: Redacted.Redacted<string>
+  readonly models: (key: KeyInfo) => unknown
+  readonly usage: () => Promise<unknown>
+}
+
+export const makeServer = (deps: HttpDeps): Server => {
+  const admin = Buffer.from(Redacted.value(deps.adminToken))
+  const isAdmin = (req: IncomingMessage) => {
+    const got = Buffer.from(bearer(req) ?? "")
+    return got.length === admin.length && timingSafeEqual(got, admin)
+  }
+  const json = (res: ServerResponse, status: number, v: unknown) =>
+    sendJson(res, status, JSON.stringify(v, jsonReplacer))
+
+  const adminRoute = async (req: IncomingMessage, res: ServerResponse, path: string, url: URL) => {
+    if (!isAdmin(req))
+      throw new HttpFailure(401, "Unauthorized", "missing or wrong admin token", "authentication_error")
+    if (path === "/admin/keys" && req.method === "GET")
+      return json(res, 200, { data: (await runFacade(deps.keys.list())).map(keyJson) })
+    if (path === "/admin/keys" && req.method === "POST") {
+      let body: unknown
+      try {
+        body = JSON.parse((await readBody(req, 64 * 1024)).toString("utf8"))
+      } catch {
+        throw new HttpFailure(400, "InvalidJson", "the body is not JSON")
+      }
+      const created = await runFacade(deps.keys.create(parseCreate(body)))
+      return json(res, 201, { key: keyJson(created.key), secret: Redacted.value(created.secret) })
+    }
+    const m = /^\/admin\/keys\/([\w-]+)$/.exec(path)
+    if (m?.[1] !== undefined && req.method === "DELETE")
+      return json(res, 200, { key: keyJson(await runFacade(deps.keys.revoke(m[1]))) })
+    if (m?.[1] !== undefined && req.method === "GET")
+      return json(res, 200, { key: keyJson(await runFacade(deps.keys.get(m[1]))) })
+    if (path === "/admin/usage" && req.method === "GET") return json(res, 200, await deps.usage())
+    if (path === "/admin/requests" && req.method === "GET") {
+      const limit = Math.min(Number(url.searchParams.get("limit") ?? 100) || 100, 1000)
+      const keyId = url.searchParams.get("key") ?? undefined
+      const rows = await runFacade(deps.chat.spend.recent({ limit, ...(keyId === undefined ? {} : { keyId }) }))
+      return json(res, 200, { data: rows.map(requestJson) })
+    }
+    throw new HttpFailure(404, "NotFound", `${req.method} ${path} is not an admin route`)
+  }
+
+  const route = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", "http://router")
+    const path = url.pathname.replace(/\/+$/, "")
+    if (path === "/health" && req.method === "GET") return json(res, 200, { status: "ok" })
+    if (path.startsWith("/admin/")) return adminRoute(req, res, path, url)
+    const key = await runFacade(deps.keys.authenticate(bearer(req)))
+    if (path === "/v1/chat/completions" && req.method === "POST") return chat(deps.chat, key, req, res)
+    if (path === "/v1/models" && req.method === "GET") return json(res, 200, deps.models(key))
+    throw new HttpFailure(404, "NotFound", `${req.method} ${path} is not a router route`)
+  }
+
+  return createServer((req, res) => {
+    route(req, res).catch((e: unknown) => {
+      if (res.headersSent) {
+        res.end()
+        return
+      }
+      if (e instanceof HttpFailure) {
+        const extra = { ...e.extra, ...(e.attempts === undefined ? {} : { attempts: e.attempts }) }
+        return sendJson(
+          res,
+          e.status,
+          errorBody(e.message, e.type, e.code, extra),
+          e.status === 413 ? { connection: "close" } : {},
+        )
+      }
+      const status = STATUS[tagOf(e)] ?? 500
+      const retry =
+        tagOf(e) === "KeyRateLimited" ? { "retry-after": String((e as { retryAfter: number }).retryAfter) } : {}
+      sendJson(
+        res,
+        status,
+        errorBody(messageOf(e), TYPE[status] ?? "invalid_request_error", tagOf(e), fieldsOf(e)),
+        retry,
+      )
+    })
+  })
+}

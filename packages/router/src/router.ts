@@ -1,0 +1,179 @@
+/**
+ * The router: migrate the database, reconcile reservations a crashed run left open, resolve the providers (URL, models,
+ * on-chain prices), then listen. `makeRouter` is the Effect (scoped: the server stops when the scope closes);
+ * `startRouter` is its Promise face over an `InferenceClient`.
+ */
+import { randomBytes } from "node:crypto"
+import type { AddressInfo } from "node:net"
+import { formatZG } from "@0g-compute/core"
+import { Directory, type InferenceClient, InferenceRequests, type LookupError } from "@0g-compute/inference"
+import { DEFAULT_MAX_TOKENS, type RoutedProvider, Router } from "@0g-compute/inference/node"
+import { Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { Database, type DatabaseOptions } from "./db.js"
+import { type DatabaseFailed, RouterListenFailed } from "./errors.js"
+import { makeServer } from "./http.js"
+import { type KeyInfo, Keys, keyJson } from "./keys.js"
+import { migrate } from "./migrations.js"
+import { Latency, type Target } from "./routing.js"
+import { Spend } from "./spend.js"
+
+export interface RouterOptions extends DatabaseOptions {
+  /** Provider addresses, in priority order. */
+  readonly providers: ReadonlyArray<string>
+  /** Default 127.0.0.1. */
+  readonly host?: string
+  /** Default 0 (a free port). */
+  readonly port?: number
+  /** The bearer token of `/admin/*`; default 32 random bytes (read it from the result). */
+  readonly adminToken?: Redacted.Redacted<string> | string
+  /** `max_tokens` sent (and reserved) for requests that set no output limit. Default 4096. */
+  readonly defaultMaxTokens?: number
+  /** Reservations older than this at start are released as left by a crash. Default 10 minutes. */
+  readonly reservationDeadlineMs?: number
+  /** How long a failed provider is tried only after healthy ones. Default 30 000 ms. */
+  readonly cooldownMs?: number
+  /** Largest request body accepted. Default 32 MiB. */
+  readonly maxBodyBytes?: number
+}
+
+export interface RouterHandle {
+  /** `http://127.0.0.1:<port>`; the OpenAI base URL is `${url}/v1`. */
+  readonly url: string
+  readonly adminToken: Redacted.Redacted<string>
+  /** Migration versions applied by this start, and stale reservations released. */
+  readonly started: { readonly migrations: ReadonlyArray<number>; readonly reconciled: number }
+  readonly stop: () => Promise<void>
+}
+
+export type RouterError = LookupError | DatabaseFailed | RouterListenFailed
+
+/** Keys + Spend over one database (opened by this layer, closed with its scope). */
+export const routerStoreLayer = (options: DatabaseOptions) =>
+  Layer.mergeAll(Keys.layer, Spend.layer).pipe(Layer.provideMerge(Database.layer(options)))
+
+export const makeRouter = (options: RouterOptions) =>
+  Effect.gen(function* () {
+    const directory = yield* Directory
+    const requests = yield* InferenceRequests
+    const keys = yield* Keys
+    const spend = yield* Spend
+    const migrations = yield* migrate()
+    const reconciled = yield* spend.reconcile(Date.now() - (options.reservationDeadlineMs ?? 600_000))
+    const routed: RoutedProvider[] = []
+    const targets = new Map<string, Target>()
+    for (const [priority, address] of options.providers.entries()) {
+      const service = yield* directory.get(address)
+      const catalog = yield* Effect.option(directory.models(service.provider))
+      const models = new Set([service.model, ...(catalog._tag === "Some" ? catalog.value.models.map((m) => m.id) : [])])
+      routed.push({ address: service.provider, priority, models, defaultModel: service.model })
+      targets.set(service.provider.toLowerCase(), {
+        address: service.provider,
+        url: service.url,
+        defaultModel: service.model,
+        models,
+        prices: { inputPerToken: service.inputPrice.perToken, outputPerToken: service.outputPrice.perToken },
+      })
+    }
+    const router = new Router(routed, options.cooldownMs ?? 30_000)
+    const latency = new Latency()
+    const adminToken =
+      options.adminToken === undefined
+        ? Redacted.make(`zgr-admin-${randomBytes(32).toString("base64url")}`)
+        : typeof options.adminToken === "string"
+          ? Redacted.make(options.adminToken)
+          : options.adminToken
+
+    const models = (key: KeyInfo) => {
+      const allowed = key.providers === undefined ? undefined : new Set(key.providers)
+      const data = router
+        .models()
+        .filter((m) => key.models === undefined || key.models.includes(m.id))
+        .map((m) => ({
+          id: m.id,
+          object: "model",
+          created: 0,
+          owned_by: "0g-compute",
+          providers: m.providers
+            .filter((a) => allowed === undefined || allowed.has(a.toLowerCase()))
+            .map((a) => {
+              const t = targets.get(a.toLowerCase())
+              const perMillion = (p: bigint | undefined) => formatZG((p ?? 0n) * 1_000_000n)
+              return {
+                address: a,
+                input_price_per_million: perMillion(t?.prices.inputPerToken),
+                output_price_per_million: perMillion(t?.prices.outputPerToken),
+                latency_ms: latency.of(a) ?? null,
+              }
+            }),
+        }))
+        .filter((m) => m.providers.length > 0)
+      return { object: "list", data }
+    }
+    const usage = async () => {
+      const [list, totals] = await Promise.all([Effect.runPromise(keys.list()), Effect.runPromise(spend.totals())])
+      return { keys: list.map(keyJson), totals, providers: router.status(Date.now()) }
+    }
+    const server = makeServer({
+      keys,
+      adminToken,
+      models,
+      usage,
+      chat: {
+        spend,
+        fetchFor: requests.fetch,
+        router,
+        targets,
+        latency,
+        defaultMaxTokens: options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,
+        maxBodyBytes: options.maxBodyBytes ?? 32 * 1024 * 1024,
+      },
+    })
+    const listening = yield* Effect.acquireRelease(
+      Effect.callback<{ url: string; stop: () => Promise<void> }, RouterListenFailed>((resume) => {
+        const host = options.host ?? "127.0.0.1"
+        const port = options.port ?? 0
+        server.once("error", (e: NodeJS.ErrnoException) =>
+          resume(Effect.fail(new RouterListenFailed({ host, port, code: e.code }))),
+        )
+        server.listen(port, host, () => {
+          const a = server.address() as AddressInfo
+          let stopping: Promise<void> | undefined
+          const stop = () => {
+            stopping ??= new Promise<void>((resolve) => {
+              server.close(() => resolve())
+              server.closeAllConnections()
+            })
+            return stopping
+          }
+          resume(
+            Effect.succeed({ url: `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`, stop }),
+          )
+        })
+      }),
+      (l) => Effect.promise(() => l.stop()),
+    )
+    return { url: listening.url, adminToken, started: { migrations, reconciled }, stop: listening.stop }
+  })
+
+/**
+ * The Promise face: `await startRouter({ client, providers, dataDir })`; `stop()` closes the server and the database.
+ * Rejects with the typed error itself (ServiceNotFound, DatabaseFailed, RouterListenFailed, …).
+ */
+export const startRouter = async (
+  options: RouterOptions & { readonly client: InferenceClient },
+): Promise<RouterHandle> => {
+  const scope = Scope.makeUnsafe()
+  const close = () => Effect.runPromise(Scope.close(scope, Exit.void))
+  try {
+    const handle = await options.client.run(
+      Effect.gen(function* () {
+        const store = yield* Layer.buildWithScope(routerStoreLayer(options), scope)
+        return yield* makeRouter(options).pipe(Effect.provide(store), Scope.provide(scope))
+      }),
+    )
+    return { ...handle, stop: close }
+  } catch (e) {
+    await close()
+    throw e
+  }
+}

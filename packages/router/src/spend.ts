@@ -1,0 +1,278 @@
+/**
+ * Budgets as reservations, and the request log.
+ *
+ * `reserve` is ONE statement: a conditional UPDATE of the key's row (it holds the key's counters) that adds the
+ * request's maximum cost to `reserved` only if spent + reserved + cost fits every budget and the minute's request
+ * and token counts fit the limits, chained (data-modifying CTE) to the INSERT of the reservation row. Postgres
+ * re-evaluates an UPDATE's WHERE on the latest row version after waiting for a concurrent writer, so concurrent
+ * requests — on one instance or many on one database — can never overshoot together.
+ *
+ * `settle` is one statement too: delete the reservation, move its amount from `reserved` to the actual fee in the
+ * spent counters, and append the request to the log. A failed request settles with fee 0 (a release).
+ * `reconcile` releases reservations older than a deadline (a crashed request) and logs each as "Reconciled".
+ */
+import { randomBytes } from "node:crypto"
+import { Context, Effect, Layer } from "effect"
+import { attempt, big, Database, num, type Row } from "./db.js"
+import { type DatabaseFailed, KeyBudgetExceeded, KeyNotFound, KeyRateLimited } from "./errors.js"
+import { dayOf, KEY_COLUMNS, keyOfRow, minuteOf, monthOf } from "./keys.js"
+
+export interface ReserveRequest {
+  readonly keyId: string
+  readonly amount: bigint
+  readonly provider: string
+  readonly model: string
+}
+
+export interface Settlement {
+  readonly reservationId: string
+  readonly fee: bigint
+  readonly provider: string
+  readonly model: string
+  readonly stream: boolean
+  readonly promptTokens: number
+  readonly completionTokens: number
+  readonly verification: string | undefined
+  readonly verdict: string
+  readonly latencyMs: number
+  readonly status: number
+  readonly error: string | undefined
+}
+
+export interface LoggedRequest {
+  readonly id: number
+  readonly at: number
+  readonly keyId: string
+  readonly provider: string
+  readonly model: string
+  readonly stream: boolean
+  readonly promptTokens: number
+  readonly completionTokens: number
+  readonly fee: bigint
+  readonly reserved: bigint
+  readonly verification: string | undefined
+  readonly verdict: string
+  readonly latencyMs: number
+  readonly status: number
+  readonly error: string | undefined
+}
+
+export interface SpendShape {
+  /** Reserves `amount` for the key; the reservation id, or why it does not fit. */
+  readonly reserve: (
+    r: ReserveRequest,
+  ) => Effect.Effect<string, KeyBudgetExceeded | KeyRateLimited | KeyNotFound | DatabaseFailed>
+  /** Ends a reservation with the actual fee (0 for a failed request) and logs the request. Idempotent. */
+  readonly settle: (s: Settlement) => Effect.Effect<boolean, DatabaseFailed>
+  /** Releases reservations created before `before` (Unix ms); returns how many. */
+  readonly reconcile: (before: number) => Effect.Effect<number, DatabaseFailed>
+  /** The most recent requests, newest first. */
+  readonly recent: (options?: {
+    readonly keyId?: string
+    readonly limit?: number
+  }) => Effect.Effect<ReadonlyArray<LoggedRequest>, DatabaseFailed>
+  /** Σ fee over the log and Σ spent over the keys (equal unless a write was lost). */
+  readonly totals: () => Effect.Effect<
+    { readonly logged: bigint; readonly spent: bigint; readonly reserved: bigint },
+    DatabaseFailed
+  >
+}
+
+const RESERVE = `
+WITH k AS (
+  UPDATE router_keys SET
+    reserved = reserved + $2::numeric,
+    spent_day = CASE WHEN day = $3 THEN spent_day ELSE 0 END, day = $3,
+    spent_month = CASE WHEN month = $4 THEN spent_month ELSE 0 END, month = $4,
+    minute_requests = CASE WHEN minute = $5 THEN minute_requests ELSE 0 END + 1,
+    minute_tokens = CASE WHEN minute = $5 THEN minute_tokens ELSE 0 END,
+    minute = $5,
+    last_used_at = $6
+  WHERE id = $1
+    AND (budget_total IS NULL OR spent_total + reserved + $2::numeric <= budget_total)
+    AND (budget_day IS NULL OR (CASE WHEN day = $3 THEN spent_day ELSE 0 END) + reserved + $2::numeric <= budget_day)
+    AND (budget_month IS NULL OR (CASE WHEN month = $4 THEN spent_month ELSE 0 END) + reserved + $2::numeric <= budget_month)
+    AND (rpm IS NULL OR (CASE WHEN minute = $5 THEN minute_requests ELSE 0 END) + 1 <= rpm)
+    AND (tpm IS NULL OR (CASE WHEN minute = $5 THEN minute_tokens ELSE 0 END) < tpm)
+  RETURNING id
+)
+INSERT INTO router_reservations (id, key_id, amount, provider, model, created_at)
+SELECT $7, k.id, $2::numeric, $8, $9, $6 FROM k
+RETURNING id`
+
+const SETTLE = `
+WITH r AS (
+  DELETE FROM router_reservations WHERE id = $1 RETURNING key_id, amount
+), k AS (
+  UPDATE router_keys SET
+    reserved = router_keys.reserved - r.amount,
+    spent_total = spent_total + $2::numeric,
+    spent_day = CASE WHEN day = $3 THEN spent_day ELSE 0 END + $2::numeric, day = $3,
+    spent_month = CASE WHEN month = $4 THEN spent_month ELSE 0 END + $2::numeric, month = $4,
+    minute_tokens = CASE WHEN minute = $5 THEN minute_tokens ELSE 0 END + $6::integer,
+    minute_requests = CASE WHEN minute = $5 THEN minute_requests ELSE 0 END,
+    minute = $5
+  FROM r WHERE router_keys.id = r.key_id
+  RETURNING router_keys.id
+)
+INSERT INTO router_requests (at, key_id, provider, model, stream, prompt_tokens, completion_tokens, fee, reserved,
+  verification, verdict, latency_ms, status, error)
+SELECT $7, r.key_id, $8, $9, $10, $11, $12, $2::numeric, r.amount, $13, $14, $15, $16, $17 FROM r
+RETURNING id`
+
+const RECONCILE = `
+WITH r AS (
+  DELETE FROM router_reservations WHERE created_at < $1 RETURNING *
+), s AS (
+  SELECT key_id, SUM(amount) AS amount FROM r GROUP BY key_id
+), k AS (
+  UPDATE router_keys SET reserved = router_keys.reserved - s.amount FROM s WHERE router_keys.id = s.key_id
+  RETURNING router_keys.id
+)
+INSERT INTO router_requests (at, key_id, provider, model, fee, reserved, verdict, status, error)
+SELECT $2, r.key_id, r.provider, r.model, 0, r.amount, 'Reconciled', 0,
+  'released on start: the request that reserved this was still open after the deadline (the router stopped mid-request)'
+FROM r
+RETURNING id`
+
+const logged = (r: Row): LoggedRequest => ({
+  id: num(r.id),
+  at: num(r.at),
+  keyId: String(r.key_id),
+  provider: String(r.provider),
+  model: String(r.model),
+  stream: r.stream === true,
+  promptTokens: num(r.prompt_tokens),
+  completionTokens: num(r.completion_tokens),
+  fee: big(r.fee),
+  reserved: big(r.reserved),
+  verification: r.verification === null ? undefined : String(r.verification),
+  verdict: String(r.verdict),
+  latencyMs: num(r.latency_ms),
+  status: num(r.status),
+  error: r.error === null ? undefined : String(r.error),
+})
+
+export class Spend extends Context.Service<Spend, SpendShape>()("zg/router/Spend") {
+  static readonly layer = Layer.effect(
+    Spend,
+    Effect.gen(function* () {
+      const db = yield* Database
+      return Spend.of({
+        reserve: (r) =>
+          Effect.gen(function* () {
+            const now = Date.now()
+            const id = `res_${randomBytes(12).toString("hex")}`
+            const params = [
+              r.keyId,
+              r.amount.toString(),
+              dayOf(now),
+              monthOf(now),
+              minuteOf(now),
+              now,
+              id,
+              r.provider,
+              r.model,
+            ]
+            const rows = yield* attempt("reserve a budget", () => db.query(RESERVE, params))
+            if (rows.length > 0) return id
+            // Refused: read the row to say which limit stopped it (rate limits first, as a retry can cure them).
+            const keys = yield* attempt("read a key", () =>
+              db.query(`SELECT ${KEY_COLUMNS}, minute, minute_requests, minute_tokens FROM router_keys WHERE id = $1`, [
+                r.keyId,
+              ]),
+            )
+            const row = keys[0]
+            if (row === undefined) return yield* new KeyNotFound({ keyId: r.keyId })
+            const k = keyOfRow(row, now)
+            const thisMinute = num(row.minute) === minuteOf(now)
+            const retryAfter = 60 - Math.floor((now % 60_000) / 1000)
+            if (k.requestsPerMinute !== undefined && thisMinute && num(row.minute_requests) + 1 > k.requestsPerMinute)
+              return yield* new KeyRateLimited({
+                keyId: k.id,
+                limit: "requests",
+                perMinute: k.requestsPerMinute,
+                retryAfter,
+              })
+            if (k.tokensPerMinute !== undefined && thisMinute && num(row.minute_tokens) >= k.tokensPerMinute)
+              return yield* new KeyRateLimited({
+                keyId: k.id,
+                limit: "tokens",
+                perMinute: k.tokensPerMinute,
+                retryAfter,
+              })
+            const over = (
+              [
+                ["day", k.budgetDay, k.spentDay],
+                ["month", k.budgetMonth, k.spentMonth],
+                ["total", k.budgetTotal, k.spentTotal],
+              ] as const
+            ).find(([, b, s]) => b !== undefined && s + k.reserved + r.amount > b)
+            const [period, budget, spent] = over ?? ["total", k.budgetTotal ?? 0n, k.spentTotal]
+            return yield* new KeyBudgetExceeded({
+              keyId: k.id,
+              period,
+              budget: budget ?? 0n,
+              spent,
+              reserved: k.reserved,
+              required: r.amount,
+            })
+          }),
+        settle: (s) =>
+          Effect.map(
+            attempt("settle a reservation", () => {
+              const now = Date.now()
+              return db.query(SETTLE, [
+                s.reservationId,
+                s.fee.toString(),
+                dayOf(now),
+                monthOf(now),
+                minuteOf(now),
+                s.promptTokens + s.completionTokens,
+                now,
+                s.provider,
+                s.model,
+                s.stream,
+                s.promptTokens,
+                s.completionTokens,
+                s.verification ?? null,
+                s.verdict,
+                Math.round(s.latencyMs),
+                s.status,
+                s.error ?? null,
+              ])
+            }),
+            (rows) => rows.length > 0,
+          ),
+        reconcile: (before) =>
+          Effect.map(
+            attempt("reconcile stale reservations", () => db.query(RECONCILE, [before, Date.now()])),
+            (rows) => rows.length,
+          ),
+        recent: (o = {}) =>
+          Effect.map(
+            attempt("read the request log", () =>
+              db.query(
+                `SELECT id, at, key_id, provider, model, stream, prompt_tokens, completion_tokens, fee::text AS fee,
+                   reserved::text AS reserved, verification, verdict, latency_ms, status, error
+                 FROM router_requests WHERE ($1::text IS NULL OR key_id = $1) ORDER BY id DESC LIMIT $2`,
+                [o.keyId ?? null, o.limit ?? 100],
+              ),
+            ),
+            (rows) => rows.map(logged),
+          ),
+        totals: () =>
+          Effect.map(
+            attempt("sum the spend", () =>
+              db.query(
+                `SELECT (SELECT COALESCE(SUM(fee), 0) FROM router_requests)::text AS logged,
+                        (SELECT COALESCE(SUM(spent_total), 0) FROM router_keys)::text AS spent,
+                        (SELECT COALESCE(SUM(reserved), 0) FROM router_keys)::text AS reserved`,
+              ),
+            ),
+            (rows) => ({ logged: big(rows[0]?.logged), spent: big(rows[0]?.spent), reserved: big(rows[0]?.reserved) }),
+          ),
+      })
+    }),
+  )
+}

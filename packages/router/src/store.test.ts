@@ -1,0 +1,148 @@
+/**
+ * The router's state on an embedded PGlite in a temp data directory: migrations run once, keys are stored only as
+ * hashes, reservations are atomic under concurrency, rate limits, settlement, reconciliation of stale reservations,
+ * and a reopen that keeps everything.
+ */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Cause, Effect, Exit, Redacted } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Database } from "./db.js"
+import { hashSecret, Keys } from "./keys.js"
+import { migrate } from "./migrations.js"
+import { routerStoreLayer } from "./router.js"
+import { Spend } from "./spend.js"
+
+let dir: string
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "zg-router-store-"))
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const withStore = <A, E>(f: Effect.Effect<A, E, Database | Keys | Spend>) =>
+  Effect.runPromise(Effect.scoped(Effect.provide(f, routerStoreLayer({ dataDir: dir }))))
+
+const settlement = (reservationId: string, fee: bigint) => ({
+  reservationId,
+  fee,
+  provider: "0xp",
+  model: "m",
+  stream: false,
+  promptTokens: 3,
+  completionTokens: 4,
+  verification: "bytes-bound",
+  verdict: "Verified",
+  latencyMs: 5,
+  status: 200,
+  error: undefined,
+})
+
+describe("router store (PGlite)", () => {
+  let keyId = ""
+  let secret = ""
+
+  it("migrates once, creates a key stored only as a hash, and reserves atomically under concurrency", async () => {
+    await withStore(
+      Effect.gen(function* () {
+        expect(yield* migrate()).toEqual([1])
+        expect(yield* migrate()).toEqual([])
+        const keys = yield* Keys
+        const created = yield* keys.create({ label: "team-a", budgetTotal: 1000n, requestsPerMinute: 100 })
+        secret = Redacted.value(created.secret)
+        keyId = created.key.id
+        expect(secret).toMatch(/^zgr-[A-Za-z0-9_-]{43}$/)
+        expect(String(created.secret)).not.toContain(secret)
+        const db = yield* Database
+        const rows = yield* Effect.promise(() => db.query("SELECT * FROM router_keys"))
+        expect(JSON.stringify(rows)).not.toContain(secret)
+        expect(rows[0]?.secret_hash).toBe(hashSecret(secret))
+        expect((yield* keys.authenticate(secret)).id).toBe(keyId)
+
+        // 16 concurrent reservations of 150 against a budget of 1000: exactly 6 fit.
+        const spend = yield* Spend
+        const results = yield* Effect.all(
+          Array.from({ length: 16 }, () =>
+            Effect.exit(spend.reserve({ keyId, amount: 150n, provider: "0xp", model: "m" })),
+          ),
+          { concurrency: "unbounded" },
+        )
+        const ok = results.filter(Exit.isSuccess)
+        expect(ok).toHaveLength(6)
+        const refused = results.filter(Exit.isFailure).map((e) => (Cause.squash(e.cause) as { _tag: string })._tag)
+        expect(new Set(refused)).toEqual(new Set(["KeyBudgetExceeded"]))
+        expect((yield* keys.get(keyId)).reserved).toBe(900n)
+        // Settle four to their actual fee, release one (a failed request), leave one open (a crash).
+        const ids = ok.map((e) => e.value)
+        for (const id of ids.slice(0, 4)) expect(yield* spend.settle(settlement(id, 100n))).toBe(true)
+        expect(yield* spend.settle(settlement(ids[0] ?? "", 100n))).toBe(false) // idempotent
+        expect(
+          yield* spend.settle({ ...settlement(ids[4] ?? "", 0n), status: 502, verdict: "ProviderUnreachable" }),
+        ).toBe(true)
+        const k = yield* keys.get(keyId)
+        expect(k.spentTotal).toBe(400n)
+        expect(k.reserved).toBe(150n)
+        expect(k.remaining).toBe(450n)
+        const totals = yield* spend.totals()
+        expect(totals).toEqual({ logged: 400n, spent: 400n, reserved: 150n })
+      }),
+    )
+  })
+
+  it("keeps keys, spend and the log across a reopen, and reconciles a stale reservation on start", async () => {
+    await withStore(
+      Effect.gen(function* () {
+        expect(yield* migrate()).toEqual([])
+        const keys = yield* Keys
+        const spend = yield* Spend
+        const k = yield* keys.get(keyId)
+        expect(k.spentTotal).toBe(400n)
+        expect(k.reserved).toBe(150n)
+        expect((yield* spend.recent()).length).toBe(5)
+        // A fresh reservation is not stale; the one left open before the reopen is.
+        const fresh = yield* spend.reserve({ keyId, amount: 10n, provider: "0xp", model: "m" })
+        expect(yield* spend.reconcile(Date.now() - 60_000)).toBe(0)
+        const db = yield* Database
+        yield* Effect.promise(() =>
+          db.query("UPDATE router_reservations SET created_at = created_at - 3600000 WHERE id <> $1", [fresh]),
+        )
+        expect(yield* spend.reconcile(Date.now() - 60_000)).toBe(1)
+        const after = yield* keys.get(keyId)
+        expect(after.reserved).toBe(10n)
+        expect(after.spentTotal).toBe(400n)
+        const [last] = yield* spend.recent({ limit: 1 })
+        expect(last).toMatchObject({ verdict: "Reconciled", fee: 0n, reserved: 150n, keyId })
+      }),
+    )
+  })
+
+  it("refuses revoked and expired keys, enforces the per-minute request limit, validates options", async () => {
+    await withStore(
+      Effect.gen(function* () {
+        const keys = yield* Keys
+        const spend = yield* Spend
+        const limited = yield* keys.create({ label: "rpm", requestsPerMinute: 2 })
+        for (let i = 0; i < 2; i++)
+          yield* spend.reserve({ keyId: limited.key.id, amount: 1n, provider: "0xp", model: "m" })
+        const third = yield* Effect.flip(
+          spend.reserve({ keyId: limited.key.id, amount: 1n, provider: "0xp", model: "m" }),
+        )
+        expect(third).toMatchObject({ _tag: "KeyRateLimited", limit: "requests", perMinute: 2 })
+        yield* keys.revoke(limited.key.id)
+        expect(yield* Effect.flip(keys.authenticate(Redacted.value(limited.secret)))).toMatchObject({
+          _tag: "KeyRejected",
+          reason: "revoked",
+        })
+        expect(yield* Effect.flip(keys.authenticate("zgr-nope"))).toMatchObject({ reason: "unknown" })
+        expect(yield* Effect.flip(keys.create({ label: "x", budgetDay: "-1" }))).toMatchObject({
+          _tag: "InvalidKeyOptions",
+          field: "budgetDay",
+        })
+        expect(yield* Effect.flip(keys.create({ label: "x", expiresAt: Date.now() - 1 }))).toMatchObject({
+          field: "expiresAt",
+        })
+        expect(yield* Effect.flip(keys.revoke("key_missing"))).toMatchObject({ _tag: "KeyNotFound" })
+      }),
+    )
+  })
+})
