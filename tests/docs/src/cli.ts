@@ -11,6 +11,7 @@ import type { CodeBlock } from "./extract.js"
 import { exec, PACKAGE_DIR } from "./run.js"
 
 export const CLI_BIN = join(PACKAGE_DIR, "..", "..", "apps", "cli", "bin", "0g-compute.mjs")
+const HELP_DUMP = join(PACKAGE_DIR, "..", "..", "apps", "cli", "scripts", "help-dump.mjs")
 
 export interface CommandMention {
   readonly words: ReadonlyArray<string>
@@ -88,9 +89,9 @@ export const subcommandsOf = (help: string): ReadonlySet<string> => {
   return names
 }
 
-/** Runs `0g-compute <path> --help` once per path. */
-export const makeHelp = (env: NodeJS.ProcessEnv = process.env) => {
-  const cache = new Map<string, Promise<string>>()
+/** Runs `0g-compute <path> --help` once per path (a new process each: for a path the batch did not cover). */
+export const makeHelp = (env: NodeJS.ProcessEnv = process.env, known = new Map<string, Promise<string>>()) => {
+  const cache = known
   return (path: ReadonlyArray<string>): Promise<string> => {
     const key = path.join(" ")
     let hit = cache.get(key)
@@ -102,6 +103,36 @@ export const makeHelp = (env: NodeJS.ProcessEnv = process.env) => {
     }
     return hit
   }
+}
+
+/**
+ * `--help` of every prefix of `mentions` in ONE process (apps/cli/scripts/help-dump.mjs runs the CLI in-process per
+ * path), then `makeHelp` over those answers. Prefixes past a leaf command are asked too and simply not used.
+ */
+export const makeBatchHelp = async (
+  mentions: ReadonlyArray<ReadonlyArray<string>>,
+  env: NodeJS.ProcessEnv = process.env,
+) => {
+  const paths = new Map<string, ReadonlyArray<string>>()
+  for (const words of mentions)
+    for (let i = 0; i < words.length; i++) paths.set(words.slice(0, i).join(" "), words.slice(0, i))
+  const r = await exec(process.execPath, [HELP_DUMP], {
+    env,
+    input: JSON.stringify([...paths.values()]),
+    timeoutMs: 300_000,
+  })
+  if (r.code !== 0) throw new Error(`help-dump: exit ${r.code}\n${r.stderr}`)
+  const answers = JSON.parse(r.stdout) as Record<string, { code: number; stdout: string; stderr: string }>
+  const known = new Map<string, Promise<string>>()
+  for (const [key, a] of Object.entries(answers))
+    known.set(
+      key,
+      a.code === 0
+        ? Promise.resolve(a.stdout)
+        : Promise.reject(new Error(`0g-compute ${key} --help: exit ${a.code}\n${a.stderr}`)),
+    )
+  for (const p of known.values()) p.catch(() => {}) // rejections surface when a check asks for that path
+  return makeHelp(env, known)
 }
 
 /**

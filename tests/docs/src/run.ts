@@ -31,17 +31,24 @@ export const exec = (
     cwd?: string
     env?: NodeJS.ProcessEnv
     timeoutMs: number
+    /** Written to the child's stdin (then closed); without it, stdin is ignored. */
+    input?: string
     /** Once stdout contains `marker`, the process gets only `ms` more to exit. */
     graceAfter?: { readonly marker: string; readonly ms: number }
   },
 ): Promise<Exec> =>
   new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(cmd, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    })
+    if (options.input !== undefined) child.stdin?.end(options.input)
     let stdout = ""
     let stderr = ""
     let timedOut = false
     let grace: NodeJS.Timeout | undefined
-    child.stdout.on("data", (d: Buffer) => {
+    child.stdout?.on("data", (d: Buffer) => {
       stdout += d.toString()
       const g = options.graceAfter
       if (g && grace === undefined && stdout.includes(g.marker)) {
@@ -51,7 +58,7 @@ export const exec = (
         }, g.ms)
       }
     })
-    child.stderr.on("data", (d: Buffer) => {
+    child.stderr?.on("data", (d: Buffer) => {
       stderr += d.toString()
     })
     const timer = setTimeout(() => {
