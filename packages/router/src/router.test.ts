@@ -1,0 +1,319 @@
+/**
+ * The router against a devnet (real anvil + contracts, two emulated providers forwarding to a recording upstream, so
+ * the test sees exactly what a provider's model received) with its state in PGlite in a temp data directory.
+ */
+
+import { mkdtempSync, rmSync } from "node:fs"
+import { createServer, type Server } from "node:http"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Ledger } from "@0g-compute/contracts"
+import { makeRpcProvider } from "@0g-compute/core"
+import { type Devnet, type InferenceProvider, startDevnet } from "@0g-compute/devnet"
+import { createInferenceClient, type InferenceClient } from "@0g-compute/inference"
+import { Effect } from "effect"
+import type { JsonRpcProvider } from "ethers"
+import OpenAI from "openai"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Database } from "./db.js"
+import { type RouterHandle, routerStoreLayer, startRouter } from "./router.js"
+import { Spend } from "./spend.js"
+
+const ADMIN = "admin-token-for-tests"
+const GWEI = 1_000_000_000n
+let upstream: Server
+const received: Array<Record<string, unknown>> = []
+let devnet: Devnet
+let p0: InferenceProvider
+let p1: InferenceProvider
+let rpc: JsonRpcProvider
+let client: InferenceClient
+let dataDir: string
+let router: RouterHandle
+
+/** An OpenAI-compatible model: echoes the last message, reports 10 prompt and 20 completion tokens. */
+const startUpstream = () =>
+  new Promise<string>((resolve) => {
+    upstream = createServer((req, res) => {
+      const chunks: Buffer[] = []
+      req.on("data", (c: Buffer) => chunks.push(c))
+      req.on("end", () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>
+        received.push(body)
+        const messages = body.messages as Array<{ content: string }>
+        const text = `Echo: ${messages.at(-1)?.content ?? ""}`
+        const usage = { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 }
+        if (body.stream !== true) {
+          res.writeHead(200, { "content-type": "application/json" })
+          const choice = { index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }
+          return res.end(
+            JSON.stringify({ id: "up", object: "chat.completion", model: body.model, choices: [choice], usage }),
+          )
+        }
+        res.writeHead(200, { "content-type": "text/event-stream" })
+        const chunk = (o: object) =>
+          res.write(`data: ${JSON.stringify({ id: "up", object: "chat.completion.chunk", ...o })}\n\n`)
+        chunk({ choices: [{ index: 0, delta: { content: text } }] })
+        chunk({ choices: [], usage })
+        res.end("data: [DONE]\n\n")
+      })
+    })
+    upstream.listen(0, "127.0.0.1", () => {
+      const a = upstream.address()
+      resolve(`http://127.0.0.1:${typeof a === "object" && a !== null ? a.port : 0}/v1`)
+    })
+  })
+
+const admin = (path: string, init: RequestInit = {}) =>
+  fetch(`${router.url}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json", ...init.headers },
+  })
+
+const createKey = async (body: Record<string, unknown>) => {
+  const res = await admin("/admin/keys", { method: "POST", body: JSON.stringify({ label: "k", ...body }) })
+  expect(res.status).toBe(201)
+  return (await res.json()) as { key: { id: string }; secret: string }
+}
+
+const keyInfo = async (id: string) =>
+  ((await (await admin(`/admin/keys/${id}`)).json()) as { key: Record<string, unknown> & { spent: { total: string } } })
+    .key
+
+const chat = (secret: string, body: Record<string, unknown>) =>
+  fetch(`${router.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      model: "devnet-echo-1",
+      messages: [{ role: "user", content: "hi" }],
+      max_tokens: 50,
+      ...body,
+    }),
+  })
+
+const start = () =>
+  startRouter({ client, providers: [p1.providerAddress, p0.providerAddress], dataDir, adminToken: ADMIN })
+
+beforeAll(async () => {
+  const upstreamUrl = await startUpstream()
+  devnet = await startDevnet({ inferenceProviders: 2, inference: { settleIntervalMs: 0, upstream: upstreamUrl } })
+  ;[p0, p1] = devnet.inference as [InferenceProvider, InferenceProvider]
+  rpc = makeRpcProvider(devnet.rpcUrl, devnet.chainId)
+  const user = devnet.accounts.users[0]
+  if (user === undefined) throw new Error("no devnet user")
+  client = await createInferenceClient({
+    privateKey: user.privateKey,
+    provider: rpc,
+    contracts: devnet.addresses,
+    config: { signatureAttempts: 2, signatureRetryDelayMs: 10 },
+  })
+  await client.run(Ledger.use((l) => l.add(20n * 10n ** 18n)))
+  for (const p of [p0, p1]) await client.acknowledge(p.providerAddress, { allowDevnet: true, fund: "3" })
+  dataDir = mkdtempSync(join(tmpdir(), "zg-router-"))
+  router = await start()
+})
+
+afterAll(async () => {
+  await router?.stop()
+  await client?.close()
+  rpc?.destroy()
+  await devnet?.stop()
+  await new Promise((r) => upstream?.close(r))
+  if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true })
+})
+
+describe("router on a devnet", () => {
+  it("guards the admin API, shows a key's secret once, and lists keys without secrets", async () => {
+    expect((await fetch(`${router.url}/admin/keys`)).status).toBe(401)
+    expect((await fetch(`${router.url}/admin/keys`, { headers: { authorization: "Bearer zgr-x" } })).status).toBe(401)
+    const { key, secret } = await createKey({ label: "listing", budget: { total: "1" }, models: ["devnet-echo-1"] })
+    expect(secret).toMatch(/^zgr-/)
+    const listed = await (await admin("/admin/keys")).text()
+    expect(listed).toContain(key.id)
+    expect(listed).not.toContain(secret)
+    expect(JSON.parse(listed).data.find((k: { id: string }) => k.id === key.id)).toMatchObject({
+      label: "listing",
+      budget: { total: "1" },
+      spent: { total: "0" },
+      remaining: "1",
+      models: ["devnet-echo-1"],
+    })
+  })
+
+  it("refuses unknown and revoked keys with 401, a model or provider outside the key's scope with 403", async () => {
+    expect((await chat("zgr-unknown", {})).status).toBe(401)
+    expect((await fetch(`${router.url}/v1/models`)).status).toBe(401)
+    const { key, secret } = await createKey({ label: "revoked" })
+    expect((await admin(`/admin/keys/${key.id}`, { method: "DELETE" })).status).toBe(200)
+    const revoked = await chat(secret, {})
+    expect(revoked.status).toBe(401)
+    expect(await revoked.json()).toMatchObject({ error: { code: "KeyRejected", reason: "revoked", keyId: key.id } })
+
+    const scoped = await createKey({ label: "scoped", models: ["other-model"], providers: [p1.providerAddress] })
+    const model = await chat(scoped.secret, {})
+    expect(model.status).toBe(403)
+    expect(await model.json()).toMatchObject({ error: { code: "KeyScopeDenied", what: "model" } })
+    const onlyP1 = await createKey({ label: "p1 only", providers: [p1.providerAddress] })
+    const pinned = await chat(onlyP1.secret, { provider: { order: [p0.providerAddress] } })
+    expect(pinned.status).toBe(403)
+    expect(await pinned.json()).toMatchObject({ error: { code: "KeyScopeDenied", what: "provider" } })
+    expect((await keyInfo(onlyP1.key.id)).spent.total).toBe("0")
+  })
+
+  it("answers verified chats, strips the provider field, pins, sorts by price, and streams the verdict", async () => {
+    const { key, secret } = await createKey({ label: "chat" })
+    const openai = new OpenAI({ baseURL: `${router.url}/v1`, apiKey: secret, maxRetries: 0 })
+    const { data, response } = await openai.chat.completions
+      .create({ model: "devnet-echo-1", messages: [{ role: "user", content: "plain" }] })
+      .withResponse()
+    expect(data.choices[0]?.message.content).toBe("Echo: plain")
+    expect(response.headers.get("x-0g-verification")).toBe("bytes-bound")
+    expect(response.headers.get("x-0g-provider")).toBe(p1.providerAddress) // first by priority
+
+    const before = received.length
+    const pinned = await chat(secret, { provider: { order: [p0.providerAddress], allow_fallbacks: false } })
+    expect(pinned.status).toBe(200)
+    expect(pinned.headers.get("x-0g-provider")).toBe(p0.providerAddress)
+    expect(pinned.headers.get("x-0g-verification")).toBe("bytes-bound")
+    expect(received.length).toBe(before + 1)
+    expect(received.at(-1)).not.toHaveProperty("provider")
+    expect(received.at(-1)).toMatchObject({ max_tokens: 50, max_completion_tokens: 50, n: 1 })
+
+    const cheapest = await chat(secret, { provider: { sort: "price" } })
+    expect(cheapest.headers.get("x-0g-provider")).toBe(p0.providerAddress) // p0 charges half of p1's prices
+    expect((await chat(secret, { provider: { sort: "fastest" } })).status).toBe(400)
+
+    const stream = await chat(secret, { stream: true, provider: { order: [p1.providerAddress] } })
+    expect(stream.headers.get("x-0g-verification")).toBe("final-event")
+    const events = (await stream.text()).split("\n\n").filter((e) => e.startsWith("data: {"))
+    const last = JSON.parse((events.at(-1) ?? "").slice(6)) as { x_zg_verification?: { level: string } }
+    expect(last.x_zg_verification).toMatchObject({ level: "bytes-bound", verdict: "Verified" })
+    expect(received.at(-1)).not.toHaveProperty("provider")
+
+    const log = (await (await admin(`/admin/requests?key=${key.id}`)).json()) as {
+      data: Array<Record<string, unknown>>
+    }
+    expect(log.data).toHaveLength(4)
+    expect(log.data[0]).toMatchObject({ stream: true, verification: "bytes-bound", status: 200, prompt_tokens: 10 })
+    const models = (await (
+      await fetch(`${router.url}/v1/models`, { headers: { authorization: `Bearer ${secret}` } })
+    ).json()) as {
+      data: Array<{ id: string; providers: Array<Record<string, unknown>> }>
+    }
+    expect(models.data[0]?.id).toBe("devnet-echo-1")
+    expect(models.data[0]?.providers).toEqual([
+      expect.objectContaining({
+        address: p1.providerAddress,
+        input_price_per_million: "0.002",
+        output_price_per_million: "0.004",
+      }),
+      expect.objectContaining({
+        address: p0.providerAddress,
+        input_price_per_million: "0.001",
+        output_price_per_million: "0.002",
+      }),
+    ])
+  })
+
+  it("refuses a request over budget with 402 and charges nothing; a per-minute limit answers 429", async () => {
+    const unsettled = p1.unsettledFee(client.address)
+    const logged = received.length
+    const poor = await createKey({ label: "poor", budget: { total: "0.000000001" } })
+    const res = await chat(poor.secret, {})
+    expect(res.status).toBe(402)
+    expect(await res.json()).toMatchObject({
+      error: { code: "KeyBudgetExceeded", period: "total", budget: "0.000000001" },
+    })
+    expect(received.length).toBe(logged)
+    expect(p1.unsettledFee(client.address)).toBe(unsettled)
+    expect(await keyInfo(poor.key.id)).toMatchObject({ spent: { total: "0" }, reserved: "0" })
+
+    const slow = await createKey({ label: "slow", requests_per_minute: 1 })
+    expect((await chat(slow.secret, {})).status).toBe(200)
+    const limited = await chat(slow.secret, {})
+    expect(limited.status).toBe(429)
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0)
+    expect(await limited.json()).toMatchObject({ error: { code: "KeyRateLimited", limit: "requests", perMinute: 1 } })
+  })
+
+  it("16 concurrent requests against a budget that fits only some never overshoot it", async () => {
+    // Each request reserves ≈ 250 gwei at p0's prices (≈ 150 body bytes × 1 + 50 × 2) and is billed 50 gwei.
+    const budget = 600n * GWEI
+    const { key, secret } = await createKey({
+      label: "burst",
+      budget: { total: "0.0000006" },
+      providers: [p0.providerAddress],
+    })
+    const results = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => chat(secret, { messages: [{ role: "user", content: `n${i}` }] })),
+    )
+    const statuses = results.map((r) => r.status)
+    await Promise.all(results.map((r) => r.arrayBuffer()))
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(0)
+    expect(statuses.filter((s) => s === 402).length).toBeGreaterThan(0)
+    expect(statuses.every((s) => s === 200 || s === 402)).toBe(true)
+    const info = await keyInfo(key.id)
+    const spent = BigInt(Math.round(Number(info.spent.total) * 1e18))
+    expect(spent).toBe(BigInt(statuses.filter((s) => s === 200).length) * 50n * GWEI)
+    expect(spent <= budget).toBe(true)
+    expect(info.reserved).toBe("0")
+  })
+
+  it("keeps keys, spend and the log across a restart, reconciles a stale reservation, refuses an expired key", async () => {
+    const before = (await (await admin("/admin/usage")).json()) as { totals: Record<string, string>; keys: unknown[] }
+    const { key, secret } = await createKey({ label: "expiring", budget: { total: "1" } })
+    await router.stop()
+    // While the router is down: a reservation a crashed request left behind, and the key's expiry passes.
+    await Effect.runPromise(
+      Effect.scoped(
+        Effect.provide(
+          Effect.gen(function* () {
+            const spend = yield* Spend
+            yield* spend.reserve({
+              keyId: key.id,
+              amount: 7n * GWEI,
+              provider: p0.providerAddress,
+              model: "devnet-echo-1",
+            })
+            const db = yield* Database
+            yield* Effect.promise(() => db.query("UPDATE router_reservations SET created_at = created_at - 3600000"))
+            yield* Effect.promise(() =>
+              db.query("UPDATE router_keys SET expires_at = $2 WHERE id = $1", [key.id, Date.now() - 1]),
+            )
+          }),
+          routerStoreLayer({ dataDir }),
+        ),
+      ),
+    )
+    router = await start()
+    expect(router.started).toEqual({ migrations: [], reconciled: 1 })
+    const after = (await (await admin("/admin/usage")).json()) as { totals: Record<string, string>; keys: unknown[] }
+    expect(after.totals).toEqual(before.totals)
+    expect(after.keys).toHaveLength(before.keys.length + 1)
+    expect(await keyInfo(key.id)).toMatchObject({ reserved: "0", spent: { total: "0" } })
+    const expired = await chat(secret, {})
+    expect(expired.status).toBe(401)
+    expect(await expired.json()).toMatchObject({ error: { code: "KeyRejected", reason: "expired" } })
+    const log = (await (await admin(`/admin/requests?key=${key.id}`)).json()) as {
+      data: Array<Record<string, unknown>>
+    }
+    expect(log.data).toEqual([expect.objectContaining({ verdict: "Reconciled", fee: "0", reserved: "0.000000007" })])
+  })
+
+  it("logged fees equal what each provider reports as unsettled, and equal the keys' settled spend", async () => {
+    const rows = (await (await admin("/admin/requests?limit=1000")).json()) as {
+      data: Array<{ provider: string; fee: string }>
+    }
+    const sum = (p: string) =>
+      rows.data.filter((r) => r.provider === p).reduce((s, r) => s + BigInt(Math.round(Number(r.fee) * 1e18)), 0n)
+    expect(sum(p0.providerAddress)).toBe(p0.unsettledFee(client.address))
+    expect(sum(p1.providerAddress)).toBe(p1.unsettledFee(client.address))
+    expect(sum(p0.providerAddress) + sum(p1.providerAddress)).toBeGreaterThan(0n)
+    const usage = (await (await admin("/admin/usage")).json()) as {
+      totals: { logged: string; spent: string; reserved: string }
+    }
+    expect(usage.totals.logged).toBe(usage.totals.spent)
+    expect(usage.totals.reserved).toBe("0")
+  })
+})
