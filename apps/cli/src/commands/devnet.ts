@@ -20,6 +20,8 @@ export const describeDevnet = (d: Devnet) => ({
   chainId: d.chainId,
   contracts: d.addresses,
   storage: d.storage ? { indexerUrl: d.storage.indexerUrl, flowAddress: d.storage.flowAddress } : undefined,
+  // `inference list --detail --status-api <this>`: health and model catalogue, as compute-status.0g.ai serves them.
+  statusApi: d.statusApiUrl,
   services: {
     inference: d.services.inference.map((s) => ({
       provider: s.provider.address,
@@ -108,6 +110,7 @@ const up = Command.make(
               ["InferenceServing", info.contracts.inference],
               ["FineTuningServing", info.contracts.fineTuning],
               ["storage indexer", info.storage?.indexerUrl ?? "-"],
+              ["status API", info.statusApi ?? "-"],
               ["inference provider", info.services.inference.map((s) => `${s.provider} ${s.url}`).join(", ")],
               ["fine-tuning provider", info.services.fineTuning.map((s) => `${s.provider} ${s.url}`).join(", ")],
             ]),
