@@ -7,7 +7,7 @@ import { Chain, type InvalidAddress, parseAddress } from "@0g-compute/core"
 import { Context, Effect, Layer } from "effect"
 import { type ReadError, readService, readServicePage } from "./chain-reads.js"
 import type { MalformedProviderResponse, ProviderUnreachable, ServiceNotFound } from "./errors.js"
-import { type ProviderRejection, providerJson } from "./http.js"
+import { catalogueLimits, type ProviderRejection, providerJson } from "./http.js"
 import { ModelsBody } from "./schemas.js"
 import { type ServiceView, toServiceView } from "./service-view.js"
 
@@ -132,7 +132,8 @@ export const makeDirectory = (chain: Chain["Service"]): DirectoryShape => {
       priceDenomination: service.additionalInfo?.priceDenomination,
       defaultModel: service.model,
     }
-    return yield* providerJson({ provider: service.provider, url }, ModelsBody, "model catalogue").pipe(
+    const limits = yield* catalogueLimits
+    return yield* providerJson({ provider: service.provider, url }, ModelsBody, "model catalogue", {}, limits).pipe(
       Effect.map(
         (body): ModelCatalog => ({
           ...base,

@@ -110,15 +110,25 @@ export const providerText = (
     })
   })
 
+/** Model catalogues can be large (a multi-model provider, a network's status API): the official SDK allows 5 MB. */
+export const CATALOGUE_MAX_BYTES = 5_000_000
+
+/** The metadata limits with the catalogue's byte ceiling. */
+export const catalogueLimits = Effect.gen(function* () {
+  const c = yield* InferenceConfig
+  return { ...c.metadataLimits, maxBytes: Math.max(c.metadataLimits.maxBytes, CATALOGUE_MAX_BYTES) }
+})
+
 /** GET/POST returning decoded JSON; non-2xx answers become typed rejections. */
 export const providerJson = <S extends Schema.Decoder<unknown>>(
   ctx: RejectionContext,
   schema: S,
   what: string,
   init: RequestInit = {},
+  limits?: ProviderLimits,
 ): Effect.Effect<S["Type"], ProviderUnreachable | ProviderRejection | MalformedProviderResponse> =>
   Effect.gen(function* () {
-    const { status, text } = yield* providerText(ctx, init)
+    const { status, text } = yield* providerText(ctx, init, limits)
     if (status < 200 || status > 299) return yield* mapRejection(ctx, status, text)
     const json = yield* parseProviderJson(text, ctx.provider, what)
     return yield* decodeProviderJson(schema, ctx.provider, what)(json)

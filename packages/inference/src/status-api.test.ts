@@ -3,8 +3,10 @@
  * the model catalogue with prices; without a status API, unreachable or answering garbage, the list still comes and
  * says why detail is unavailable.
  */
+import { createServer } from "node:http"
 import type { Devnet, InferenceProvider } from "@0g-compute/devnet"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { CATALOGUE_MAX_BYTES } from "./http.js"
 import { statusApiFor } from "./status-api.js"
 import { startTestDevnet, type TestUser, userClient } from "./test-util/fixture.js"
 
@@ -71,5 +73,40 @@ describe("services with detail", () => {
     const wrong = await user.client.listServicesWithDetail({ statusApi: provider.url })
     expect(wrong.detailUnavailable).toMatch(/HTTP 404|unknown shape/)
     expect(wrong.services.every((s) => s.health === undefined)).toBe(true)
+  })
+
+  it("hostile: a status API sending more than the catalogue ceiling is cut off; a large real one is read", async () => {
+    const services = (n: number) => ({
+      services: [
+        {
+          provider: provider.providerAddress,
+          status: "healthy",
+          checks: { total: 1, successful: 1, failed: 0, uptime: 100 },
+          note: "x".repeat(n),
+        },
+      ],
+    })
+    let size = 200_000 // over the 64 KiB metadata ceiling, under the catalogue's
+    const server = createServer((req, res) => {
+      res.writeHead(200, { "content-type": "application/json" })
+      res.end(JSON.stringify(req.url === "/health" ? services(size) : { data: [] }))
+    })
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()))
+    const address = server.address()
+    const statusApi = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`
+    try {
+      const large = await user.client.listServicesWithDetail({ statusApi })
+      expect(large.detailUnavailable).toBeUndefined()
+      expect(large.services.find((s) => s.service.provider === provider.providerAddress)?.health?.status).toBe(
+        "healthy",
+      )
+      size = CATALOGUE_MAX_BYTES + 1
+      const huge = await user.client.listServicesWithDetail({ statusApi })
+      expect(huge.detailUnavailable).toMatch(new RegExp(`over the ${CATALOGUE_MAX_BYTES}-byte limit`))
+      expect(huge.services.every((s) => s.health === undefined)).toBe(true)
+    } finally {
+      server.close()
+      server.closeAllConnections()
+    }
   })
 })

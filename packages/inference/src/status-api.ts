@@ -8,7 +8,7 @@
 import { Chain } from "@0g-compute/core"
 import { Effect, Schema } from "effect"
 import { Directory, type ListServicesOptions } from "./directory.js"
-import { providerText } from "./http.js"
+import { catalogueLimits, providerText } from "./http.js"
 import type { ServiceView } from "./service-view.js"
 
 export const STATUS_API_MAINNET = "https://compute-status.0g.ai"
@@ -99,7 +99,7 @@ const STATUS = "status-api"
 
 /** Reads one status API document; any failure is the reason detail is unavailable. */
 const read = <S extends Schema.Decoder<unknown>>(url: string, schema: S) =>
-  providerText({ provider: STATUS, url }).pipe(
+  Effect.flatMap(catalogueLimits, (limits) => providerText({ provider: STATUS, url }, {}, limits)).pipe(
     Effect.flatMap(({ status, text }) => {
       if (status < 200 || status > 299) return Effect.fail(`${url} answered HTTP ${status}`)
       let json: unknown
