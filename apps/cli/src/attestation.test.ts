@@ -1,5 +1,5 @@
 /**
- * Attestation through the spawned binary on a devnet with the emulated inference and fine-tuning providers: pins on
+ * Attestation run in-process on a devnet with the emulated inference and fine-tuning providers: pins on
  * `inference verify|ack`, and `fine-tuning ack-provider` running inference's attestation report (a devnet quote needs
  * --allow-devnet; a compose-hash pin that differs refuses it whatever the opt-ins, sending nothing).
  */
@@ -13,7 +13,7 @@ import { JsonRpcProvider } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { runCli } from "./test-util.js"
 
-describe("attestation pins and the fine-tuning quote check (spawned binary on a devnet)", () => {
+describe("attestation pins and the fine-tuning quote check (in-process on a devnet)", () => {
   let devnet: Devnet
   let env: Record<string, string>
   let chain: JsonRpcProvider

@@ -1,6 +1,6 @@
 /**
- * The real binary, spawned as a user would run it, against a devnet: --json parsed, exit codes, and no secret in any
- * output.
+ * The ledger commands against a devnet, run in-process (and spawned as a user would run them where the exit code of
+ * the real binary is the point): --json parsed, exit codes, and no secret in any output.
  */
 import { mkdtemp, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
@@ -9,11 +9,11 @@ import { type Devnet, startDevnet } from "@0g-compute/devnet"
 import { Redacted } from "effect"
 import { JsonRpcProvider } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type Run, runCli } from "./test-util.js"
+import { type Run, runCli, spawnCli } from "./test-util.js"
 
 const run = runCli
 
-describe("0g-compute ledger (spawned binary on a devnet)", () => {
+describe("0g-compute ledger on a devnet", () => {
   let devnet: Devnet
   let key: string
   let net: string[]
@@ -110,10 +110,10 @@ describe("0g-compute ledger (spawned binary on a devnet)", () => {
   })
 
   it("refuses an unknown network and a wrong chain id without guessing", async () => {
-    const unknown = await run(["--network", "moonnet", "ledger", "show"], { ZG_PRIVATE_KEY: key })
+    const unknown = await spawnCli(["--network", "moonnet", "ledger", "show"], { ZG_PRIVATE_KEY: key })
     expect(unknown.code).toBe(1)
     expect(unknown.stderr).toMatch(/unknown --network "moonnet"/)
-    const mismatch = await run(["--network", "mainnet", "--rpc", devnet.rpcUrl, "ledger", "show"], {
+    const mismatch = await spawnCli(["--network", "mainnet", "--rpc", devnet.rpcUrl, "ledger", "show"], {
       ZG_PRIVATE_KEY: key,
     })
     expect(mismatch.code).toBe(1)

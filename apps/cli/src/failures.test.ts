@@ -1,6 +1,6 @@
 /**
- * Every command group's failure modes through the spawned binary, in text and --json modes: a useful one-line message,
- * exit 1, nothing on stdout, and never an UnknownError or Effect's wording. The first block needs no chain (nothing
+ * Every command group's failure modes, run in-process (the busy port also through the spawned binary), in text and
+ * --json modes: a useful one-line message, exit 1, nothing on stdout, and never an UnknownError or Effect's wording. The first block needs no chain (nothing
  * listens, busy port, bad input, hostile RPC); the second runs against a devnet.
  */
 import { execFileSync } from "node:child_process"
@@ -14,7 +14,7 @@ import { type Devnet, startDevnet } from "@0g-compute/devnet"
 import { Redacted } from "effect"
 import { Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { runCli } from "./test-util.js"
+import { runCli, spawnCli } from "./test-util.js"
 
 const EFFECT_WORDING = /UnknownError|Effect\.tryPromise|An error occurred in|FiberFailure|\bDefect\b/
 // Public test keys of the standard mnemonic (#7, #8); never real ones.
@@ -105,6 +105,8 @@ describe("failures without a chain", () => {
     const f = await fails(["devnet", "up", "--port", String(busyPort)])
     expect(f.tag).toBe("PortInUse")
     expect(f.message).toBe(`port ${busyPort} is in use; pass --port <n> (or stop what listens there)`)
+    const spawned = await spawnCli(["devnet", "up", "--port", String(busyPort)])
+    expect(spawned).toMatchObject({ code: 1, stdout: "", stderr: `error: ${f.message}\n` })
   }, 180_000)
 
   it("nothing on the RPC port: names the address and how to start a devnet, for every group", async () => {
@@ -274,6 +276,19 @@ describe("failures and human output against a devnet", () => {
     for (const f of [verify, tasks, noLedger, noAddress])
       expect(f.message).not.toMatch(/ledger get|--state|`ledger deposit`/)
   }, 300_000)
+
+  it("inference serve on a busy port: a typed GatewayListenFailed naming the address, nothing left listening", async () => {
+    const busy = createServer()
+    const port = await listen(busy)
+    try {
+      const provider = devnet.services.inference[0]!.provider.address
+      const f = await fails([...net, "inference", "serve", "--provider", provider, "--port", String(port)], key)
+      expect(f).toMatchObject({ tag: "GatewayListenFailed", doc: { host: "127.0.0.1", port, code: "EADDRINUSE" } })
+      expect(f.message).toBe(`the gateway cannot listen on 127.0.0.1:${port}: the port is in use`)
+    } finally {
+      busy.close()
+    }
+  }, 120_000)
 
   it("a key read from a pipe (--key-file <(…)) is used", async () => {
     const dir = await mkdtemp(join(tmpdir(), "zg-fifo-"))

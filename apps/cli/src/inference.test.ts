@@ -1,4 +1,4 @@
-/** `0g-compute inference …` through the spawned binary against a devnet with an emulated TEE provider. */
+/** `0g-compute inference …` run in-process against a devnet with an emulated TEE provider. */
 import { mkdtemp } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -8,7 +8,7 @@ import { JsonRpcProvider } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Run, runCli } from "./test-util.js"
 
-describe("0g-compute inference (spawned binary on a devnet)", () => {
+describe("0g-compute inference (in-process on a devnet)", () => {
   let devnet: Devnet
   let env: Record<string, string>
   let provider: string

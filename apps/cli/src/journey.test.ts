@@ -1,10 +1,10 @@
 /** The README's main job, `npm run journey`, as the binary runs it: every step passes and the devnet stops. */
 import { describe, expect, it } from "vitest"
-import { runCli } from "./test-util.js"
+import { spawnCli } from "./test-util.js"
 
 describe("0g-compute journey", () => {
   it("starts the devnet, runs every CLI step and exits 0 with a summary", async () => {
-    const r = await runCli(["journey"])
+    const r = await spawnCli(["journey"])
     const { code } = r
     const out = r.stdout + r.stderr
     expect(code, out).toBe(0)

@@ -1,4 +1,4 @@
-/** The encrypted keystore through the spawned binary: round trip, wrong password, no plaintext key anywhere. */
+/** The encrypted keystore run in-process: round trip, wrong password, no plaintext key anywhere. */
 import { mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"

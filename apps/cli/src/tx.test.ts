@@ -1,5 +1,5 @@
 /**
- * `0g-compute tx …` and the journal next to the keystore, spawned as a user runs them, against a devnet behind the
+ * `0g-compute tx …` and the journal next to the keystore, run in-process, against a devnet behind the
  * RPC fault proxy: the issue-11 reproduction through the CLI, then pending → speed-up → wait and cancel of stuck
  * transactions signed with the same key and journal.
  */
@@ -15,7 +15,7 @@ import { JsonRpcProvider } from "ethers"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { runCli } from "./test-util.js"
 
-describe("0g-compute tx (spawned binary, devnet behind a fault proxy)", () => {
+describe("0g-compute tx (in-process, devnet behind a fault proxy)", () => {
   let devnet: Devnet
   let proxy: RpcFaultProxy
   let chain: JsonRpcProvider

@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises"
 import { Config, Data, Effect, Layer, Option } from "effect"
 import { Flag } from "effect/cli"
-import { type GlobalOptions, ledgerStack } from "../context.js"
+import { type GlobalOptions, ledgerStack, requireKey } from "../context.js"
 import type { TaggedFailure } from "../failure.js"
 import * as lazy from "../lazy.js"
 import { globals, withErrors } from "./root.js"
@@ -35,6 +35,8 @@ export const withFineTuning = <A, E extends TaggedFailure, R>(
   withErrors(
     Effect.gen(function* () {
       const g = yield* globals
+      // No key is named before any RPC is contacted.
+      yield* requireKey(g)
       const m = yield* lazy.fineTuningNode
       return yield* f(m, g).pipe(Effect.scoped, Effect.provide(fineTuningLayer(g, indexer)))
     }),

@@ -1,9 +1,9 @@
 /** What the inference commands share: the provider flag and the inference services for the global options. */
 import { join } from "node:path"
-import type { InferenceReadServices, InferenceServices } from "@0g-compute/inference"
+import type { InferenceReadServices } from "@0g-compute/inference"
 import { Effect, Layer } from "effect"
 import { Flag } from "effect/cli"
-import { chainLayer, type GlobalOptions, ledgerStack } from "../context.js"
+import { chainLayer, type GlobalOptions, ledgerStack, requireKey } from "../context.js"
 import type { TaggedFailure } from "../failure.js"
 import { configDir } from "../keystore.js"
 import * as lazy from "../lazy.js"
@@ -41,12 +41,14 @@ export const withReader = <A, E extends TaggedFailure>(
   )
 
 /** Runs a handler with every inference service (needs a key). */
-export const withInference = <A, E extends TaggedFailure, R extends InferenceServices>(
+export const withInference = <A, E extends TaggedFailure, R>(
   f: (m: InferenceModule, g: GlobalOptions) => Effect.Effect<A, E, R>,
 ) =>
   withErrors(
     Effect.gen(function* () {
       const g = yield* globals
+      // No key is named before any RPC is contacted.
+      yield* requireKey(g)
       const m = yield* lazy.inference
       return yield* f(m, g).pipe(Effect.scoped, Effect.provide(inferenceLayer(g)))
     }),

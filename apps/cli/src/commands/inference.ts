@@ -6,7 +6,7 @@ import { parseZG } from "@0g-compute/core"
 import type { AttestationReport, ExchangeResult, ServiceView, ServiceWithDetail } from "@0g-compute/inference"
 import { Data, Effect, Option, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { fromPromise } from "../context.js"
+import { fromPromise, requireKey } from "../context.js"
 import { CliIO } from "../io.js"
 import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table, zg } from "../output.js"
@@ -322,6 +322,7 @@ const serve = Command.make(
           io.stderr(
             `warning: --host ${host} exposes the gateway beyond this machine; anyone who reaches it with the token spends your funds (default: 127.0.0.1)\n`,
           )
+        yield* requireKey(g)
         const { makeGateway } = yield* lazy.inferenceNode
         return yield* Effect.gen(function* () {
           // Stopped when the command's scope closes (Ctrl-C).
