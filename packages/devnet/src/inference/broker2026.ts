@@ -31,6 +31,8 @@ export interface BrokerMode {
   readonly omitResKey?: boolean
   /** The offline upstream behaves like an aggregator: leak headers and fields, SSE comments, a trailing `usage:{}`. */
   readonly noisyUpstream?: boolean
+  /** The service type served and registered (media.ts); default "chatbot". */
+  readonly serviceType?: "chatbot" | "text-to-image" | "image-editing" | "speech-to-text"
 }
 
 export const DEVNET_TLS_FINGERPRINT = createHash("sha256")

@@ -20,6 +20,14 @@ export {
   makeAdapterName,
 } from "./lora.js"
 export {
+  audioSeconds,
+  DEVNET_TRANSCRIPT,
+  type EmulatedServiceType,
+  MEDIA_ROUTES,
+  parseMultipart,
+  tinyPng,
+} from "./media.js"
+export {
   type BillingPrices,
   billingPrices,
   brokerCharge,

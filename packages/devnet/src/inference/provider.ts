@@ -89,6 +89,7 @@ export const startInferenceProvider = async (options: InferenceProviderOptions):
   }
 
   const lora = new LoraAdapters(options.loraDeployDelayMs ?? 0)
+  const serviceType = options.serviceType ?? options.broker?.serviceType ?? "chatbot"
   const server = createServer(
     makeRequestListener({
       provider: providerAddress,
@@ -108,6 +109,7 @@ export const startInferenceProvider = async (options: InferenceProviderOptions):
       billing: options.billing,
       broker: options.broker,
       lora,
+      serviceType,
     }),
   )
   let port: number
@@ -131,6 +133,7 @@ export const startInferenceProvider = async (options: InferenceProviderOptions):
         outputPrice,
         teeSigner: tee.address,
         acknowledgeWith: options.acknowledgeWith,
+        serviceType,
         ...(options.broker === undefined ? {} : registration(options.broker)),
       })
     }

@@ -34,6 +34,8 @@ export interface RegistrationParams {
   /** Default "TeeML" and {@link INFERENCE_ADDITIONAL_INFO} (the 2026 provider types set their own: broker2026.ts). */
   readonly verifiability?: string
   readonly additionalInfo?: string
+  /** Default "chatbot". */
+  readonly serviceType?: string
 }
 
 const mined = async (sent: Promise<ContractTransactionResponse>, what: string): Promise<void> => {
@@ -48,7 +50,7 @@ export const registerService = async (p: RegistrationParams): Promise<void> => {
   await mined(
     p.contract.addOrUpdateService(
       {
-        serviceType: "chatbot",
+        serviceType: p.serviceType ?? "chatbot",
         url: p.url.replace(/\/+$/, ""),
         model: p.model,
         verifiability: p.verifiability ?? "TeeML",

@@ -19,8 +19,9 @@ import {
 } from "./broker2026.js"
 import type { ChainView } from "./chain.js"
 import { serveHostile } from "./hostile.js"
-import { corsHeaders, HttpError, isLoopback, readBody, sendError, sendJson } from "./http.js"
+import { ALLOWED_REQUEST_HEADERS, corsHeaders, HttpError, isLoopback, readBody, sendError, sendJson } from "./http.js"
 import { isLoraModel, type LoraAdapters, serveLora } from "./lora.js"
+import { type EmulatedServiceType, MEDIA_ROUTES, serveMedia } from "./media.js"
 import { offlineCompletion } from "./model.js"
 import { billingPrices, brokerCharge, type EmulatedBilling, pricingCard, servedModels } from "./pricing.js"
 import { PromptCache } from "./prompt-cache.js"
@@ -52,12 +53,33 @@ export interface ServerContext {
   readonly billing?: EmulatedBilling | undefined
   /** LoRA adapters of fine-tuned tasks (lora.ts). */
   readonly lora?: LoraAdapters | undefined
+  /** The registered service type (media.ts); absent = "chatbot". */
+  readonly serviceType?: EmulatedServiceType | undefined
 }
 
 /** Per-server state the context does not carry. */
 interface Local {
   readonly cache: PromptCache | undefined
 }
+
+/** Headers a browser sets itself (never preflighted) plus the broker's allowed request headers. */
+const BROWSER_SET = new Set([
+  "host",
+  "connection",
+  "content-length",
+  "user-agent",
+  "accept-encoding",
+  "accept-language",
+  "content-language",
+  "referer",
+  "keep-alive",
+  "transfer-encoding",
+  ...ALLOWED_REQUEST_HEADERS.toLowerCase().split(", "),
+])
+
+/** The first request header a browser's CORS preflight would ask the broker for and be refused, if any. */
+const unlistedHeader = (req: IncomingMessage): string | undefined =>
+  Object.keys(req.headers).find((h) => !BROWSER_SET.has(h) && !h.startsWith("sec-"))
 
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 const encoder = new TextEncoder()
@@ -164,8 +186,12 @@ const proxy = async (ctx: ServerContext, local: Local, req: IncomingMessage, res
   const target = (rest.startsWith("/v1/") ? rest.slice(3) : rest).replace(/\/+$/, "")
   if (target === "/chat/completions") {
     if (req.method !== "POST") throw new HttpError(405, "method not allowed: use POST")
+    const type = ctx.serviceType ?? "chatbot"
+    if (type !== "chatbot") throw new HttpError(400, `this provider serves ${type}; the route is for chatbot`)
     return chat(ctx, local, req, res)
   }
+  const media = MEDIA_ROUTES[target]
+  if (media !== undefined) return serveMedia(ctx, req, res, media)
   const sig = /^\/signature\/([^/]+)$/.exec(target)
   if (sig !== null && req.method === "GET") {
     if (ctx.faults.current().hostile === "stallSignatureBody") {
@@ -189,8 +215,11 @@ const route = async (ctx: ServerContext, local: Local, req: IncomingMessage, res
     res.end()
     return
   }
-  if (path === "/v1/proxy" || path.startsWith("/v1/proxy/"))
+  if (path === "/v1/proxy" || path.startsWith("/v1/proxy/")) {
+    const refused = ctx.faults.current().corsPreflight === true ? unlistedHeader(req) : undefined
+    if (refused !== undefined) throw new HttpError(403, `CORS: request header ${refused} is not allowed`)
     return proxy(ctx, local, req, res, path.slice("/v1/proxy".length))
+  }
   if (path.startsWith("/v1/lora/")) {
     if (ctx.lora === undefined) throw new HttpError(503, "LoRA serving not enabled")
     return serveLora(ctx.lora, req, res, path.slice("/v1/lora".length))

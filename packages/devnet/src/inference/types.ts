@@ -7,6 +7,7 @@ import type { Signer } from "ethers"
 import type { BrokerMode } from "./broker2026.js"
 import type { HostileMode, HostileObserver } from "./hostile.js"
 import type { LoraAdapters } from "./lora.js"
+import type { EmulatedServiceType } from "./media.js"
 import type { EmulatedBilling } from "./pricing.js"
 
 /** Test-only faults, settable at runtime. Each stays on until cleared. */
@@ -25,6 +26,11 @@ export interface InferenceFaults {
   readonly hostile?: HostileMode | undefined
   /** 2026 centralized providers: the routing proof names this upstream instead of the registered identity. */
   readonly forgeRoutingIdentity?: string | undefined
+  /**
+   * Refuse (403) a `/v1/proxy` request carrying a header a browser would have to preflight and the broker's CORS does
+   * not allow (anything beyond Content-Type, Authorization, X-Requested-With, Accept, Origin and what browsers set).
+   */
+  readonly corsPreflight?: boolean
   /** Added to what `GET /v1/user/{addr}/unsettledfee` reports (neuron); the real ledger is unchanged. */
   readonly inflateUnsettledFee?: bigint
 }
@@ -106,6 +112,11 @@ export interface InferenceProviderOptions {
    * rewriting, client-facing signed bytes, 400s, lenient tokens. Absent: the late-2025 broker, as before.
    */
   readonly broker?: BrokerMode
+  /**
+   * The service type registered and served (media.ts): "chatbot" (default), "text-to-image", "image-editing",
+   * "speech-to-text". Also settable as `broker.serviceType`.
+   */
+  readonly serviceType?: EmulatedServiceType
   /** How long an adapter stays `loading` after a deploy (ms, default 0). */
   readonly loraDeployDelayMs?: number
 }
