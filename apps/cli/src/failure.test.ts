@@ -1,4 +1,4 @@
-/** The error printer's wording, redaction and neutralisation as pure functions (the spawned binary: failures.test.ts). */
+/** The error printer's wording, redaction and neutralisation as pure functions (whole commands, in-process: failures.test.ts). */
 import { PendingIntentExists, TransactionOutcomeUnknown, TransactionTimeout } from "@0g-compute/contracts"
 import { ChainMismatch, RpcError, SignerRequired } from "@0g-compute/core"
 import { Cause } from "effect"
