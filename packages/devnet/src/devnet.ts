@@ -14,6 +14,7 @@ import {
   startFineTuningProvider,
 } from "./fine-tuning/index.js"
 import type { BrokerMode } from "./inference/broker2026.js"
+import { onChainCeiling } from "./inference/pricing.js"
 import { startInferenceProvider } from "./inference/provider.js"
 import { DEVNET_INFERENCE_MODEL, DEVNET_PROVIDER_STAKE } from "./inference/register.js"
 import { type StatusApi, startStatusApi } from "./inference/status.js"
@@ -287,8 +288,10 @@ const registerServices = async (
         providerKey: who.provider.privateKey,
         teeKey: who.teeSigner.privateKey,
         model: DEVNET_INFERENCE_MODEL,
-        inputPrice: BigInt(i + 1) * 1_000_000_000n,
-        outputPrice: BigInt(i + 1) * 2_000_000_000n,
+        ...onChainCeiling(inferenceOptions.billing, {
+          inputPrice: BigInt(i + 1) * 1_000_000_000n,
+          outputPrice: BigInt(i + 1) * 2_000_000_000n,
+        }),
         acknowledgeWith: owner,
         ...(brokers[i] === undefined ? {} : { broker: brokers[i] }),
       }).then((p) => ({ p, who }))

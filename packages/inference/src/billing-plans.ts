@@ -58,7 +58,18 @@ export const planFromCatalog = (
     catalog.models.find((m) => m.id === model) ??
     (catalog.multiModel ? undefined : (catalog.models.find((m) => m.id === service.model) ?? catalog.models[0]))
   if (entry === undefined) return flat
-  return planFromModelCard(entry.pricing, onChain) ?? flat
+  const plan = planFromModelCard(entry.pricing, onChain)
+  if (plan === undefined) return flat
+  // The on-chain pair is the broker's ceiling over every model's base prices (validateModelPricing sets it to the
+  // tier-adjusted max): a card above it is not believed. A USD provider bills at the live rate, which may drift
+  // above the last price it pushed on chain, so its card is taken as published.
+  if (catalog.priceDenomination === "USD") return plan
+  const min = (a: bigint, b: bigint) => (a < b ? a : b)
+  return {
+    ...plan,
+    inputPrice: min(plan.inputPrice, onChain.inputPrice),
+    outputPrice: min(plan.outputPrice, onChain.outputPrice),
+  }
 }
 
 /** The plan the provider bills `model` at (cached per provider). */

@@ -62,7 +62,10 @@ const ask = async (model: string, messages: Array<{ role: "system" | "user"; con
 }
 
 describe("usage records vs the provider's unsettled fee", () => {
-  it("the provider publishes its plan per model", async () => {
+  it("the provider registers the tier-adjusted max over its models on chain, and publishes its plan per model", async () => {
+    // max(1_000_000_007, 3_000_000_019) × 3/2 floored; max(2_000_000_011, 5_000_000_003) × 2.
+    expect(provider.inputPrice).toBe(4_500_000_028n)
+    expect(provider.outputPrice).toBe(10_000_000_006n)
     const catalog = await user.client.listModels(provider.providerAddress)
     expect(catalog.models.map((m) => m.id)).toEqual([MODEL_A, MODEL_B])
     expect(catalog.models[1]?.pricing).toMatchObject({

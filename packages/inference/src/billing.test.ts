@@ -126,6 +126,13 @@ describe("planFromModelCard", () => {
       ],
     }
     expect(planFromCatalog(service, catalog, "b").inputPrice).toBe(3n)
+    // Hostile: a card above the on-chain ceiling is capped (a USD provider's live-rate card is taken as published).
+    const inflated = {
+      ...catalog,
+      models: [{ id: "a", contextLength: undefined, pricing: { prompt: "70", completion: "2" } }],
+    }
+    expect(planFromCatalog(service, inflated, "a").inputPrice).toBe(7n)
+    expect(planFromCatalog(service, { ...inflated, priceDenomination: "USD" }, "a").inputPrice).toBe(70n)
     expect(planFromCatalog(service, catalog, "zzz")).toEqual(flatPlan(7n, 9n))
     // Single-model: whatever the request names, the one card applies.
     expect(planFromCatalog(service, { ...catalog, multiModel: false }, "zzz").inputPrice).toBe(1n)

@@ -35,6 +35,7 @@ export {
   type EmulatedCacheBilling,
   type EmulatedModelPrice,
   type EmulatedTier,
+  onChainCeiling,
   pricingCard,
   servedModels,
 } from "./pricing.js"

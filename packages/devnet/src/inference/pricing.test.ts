@@ -3,7 +3,7 @@
  * card it publishes (models.go: denominators only when not 1, the 1-hour write fraction resolved to the default).
  */
 import { describe, expect, it } from "vitest"
-import { billingPrices, brokerCharge, pricingCard, servedModels } from "./pricing.js"
+import { billingPrices, brokerCharge, onChainCeiling, pricingCard, servedModels } from "./pricing.js"
 
 const onChain = { inputPrice: 1_000_000_007n, outputPrice: 3n }
 
@@ -49,6 +49,26 @@ describe("brokerCharge", () => {
     expect(servedModels(billing, "a")).toEqual(["a", "b"])
     expect(billingPrices(billing, "b", onChain)).toMatchObject({ inputPrice: 7n, cache: { divisor: 2 } })
     expect(billingPrices(billing, "zzz", onChain)).toMatchObject({ inputPrice: onChain.inputPrice })
+  })
+})
+
+describe("onChainCeiling", () => {
+  it("a multi-model provider registers the tier-adjusted max over its models; a single-model one its prices", () => {
+    const billing = {
+      tiers: [{ maxInputTokens: 0, inputMultiplier: 3, outputMultiplier: 2, inputMultiplierDenominator: 2 }],
+      modelPricing: [
+        {
+          model: "a",
+          inputPrice: 11n,
+          outputPrice: 40n,
+          tiers: [{ maxInputTokens: 0, inputMultiplier: 1, outputMultiplier: 1 }],
+        },
+        { model: "b", inputPrice: 9n, outputPrice: 5n },
+      ],
+    }
+    // a: own 1/1 tier → 11, 40; b: service tier → 9·3/2 = 13, 5·2 = 10.
+    expect(onChainCeiling(billing, onChain)).toEqual({ inputPrice: 13n, outputPrice: 40n })
+    expect(onChainCeiling({ tiers: billing.tiers }, onChain)).toEqual(onChain)
   })
 })
 

@@ -135,6 +135,33 @@ export const brokerCharge = (
   return { inputFee, outputFee, fee: inputFee + outputFee }
 }
 
+/**
+ * validateModelPricing: a multi-model provider registers on chain the tier-adjusted max over its models' prices
+ * (the ceiling a client may cap published cards at); otherwise the given prices.
+ */
+export const onChainCeiling = (
+  b: EmulatedBilling | undefined,
+  prices: { readonly inputPrice: bigint; readonly outputPrice: bigint },
+): { readonly inputPrice: bigint; readonly outputPrice: bigint } => {
+  const entries = b?.modelPricing ?? []
+  if (entries.length === 0) return prices
+  const max = (a: bigint, c: bigint) => (a > c ? a : c)
+  let inputPrice = 0n
+  let outputPrice = 0n
+  for (const m of entries) {
+    const tiers = m.tiers !== undefined && m.tiers.length > 0 ? m.tiers : (b?.tiers ?? [])
+    inputPrice = tiers.reduce(
+      (acc, t) => max(acc, applyMultiplier(m.inputPrice, t.inputMultiplier, t.inputMultiplierDenominator)),
+      max(inputPrice, m.inputPrice),
+    )
+    outputPrice = tiers.reduce(
+      (acc, t) => max(acc, applyMultiplier(m.outputPrice, t.outputMultiplier, t.outputMultiplierDenominator)),
+      max(outputPrice, m.outputPrice),
+    )
+  }
+  return { inputPrice, outputPrice }
+}
+
 /** The `pricing` block of a published model card (models.go ModelPricing). */
 export const pricingCard = (prices: BillingPrices): Record<string, unknown> => {
   const card: Record<string, unknown> = {
