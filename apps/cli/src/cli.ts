@@ -16,6 +16,7 @@ import { keysCommand } from "./commands/keys.js"
 import { ledgerCommand } from "./commands/ledger.js"
 import { profileCommand } from "./commands/profile.js"
 import { root } from "./commands/root.js"
+import { routerCommand } from "./commands/router.js"
 import { storageCommand } from "./commands/storage.js"
 import { txCommand } from "./commands/tx.js"
 import { CliIO, type CliIOShape } from "./io.js"
@@ -35,6 +36,7 @@ export const cli = root.pipe(
     profileCommand,
     doctorCommand,
     journeyCommand,
+    routerCommand,
   ]),
 )
 
