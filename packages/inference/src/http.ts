@@ -110,7 +110,7 @@ export const providerText = (
     })
   })
 
-/** Model catalogues can be large (a multi-model provider, a network's status API): the official SDK allows 5 MB. */
+/** Model catalogues can be large (a multi-model provider, a network's status API): at least the official SDK's 5 MB. */
 export const CATALOGUE_MAX_BYTES = 5_000_000
 
 /** The metadata limits with the catalogue's byte ceiling. */

@@ -86,7 +86,7 @@ describe("services with detail", () => {
         },
       ],
     })
-    let size = 200_000 // over the 64 KiB metadata ceiling, under the catalogue's
+    let size = 200_000 // well under the catalogue ceiling
     const server = createServer((req, res) => {
       res.writeHead(200, { "content-type": "application/json" })
       res.end(JSON.stringify(req.url === "/health" ? services(size) : { data: [] }))
