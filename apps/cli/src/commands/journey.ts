@@ -132,6 +132,48 @@ export const journey = (devnet: Devnet, print: (s: string) => void) =>
       "--stream",
       "Stream a verified answer",
     ])
+    // The 2026 broker's other provider types (docs/broker-2026.md): each answer says how far it was verified.
+    const centralized = devnet.services.inference[1]!.provider.address
+    const standard = devnet.services.inference[2]!.provider.address
+    yield* step("A centralized provider (its upstream is an API): acknowledge and fund 1 0G", [
+      "inference",
+      "ack",
+      "--provider",
+      centralized,
+      "--fund",
+      "1",
+      "--allow-devnet",
+    ])
+    yield* step("Its answers carry the broker TEE's routing proof; both hashes are recomputed (bytes-bound)", [
+      "inference",
+      "chat",
+      "--provider",
+      centralized,
+      "Who answered this?",
+    ])
+    yield* step("A standard provider (it signs nothing): acknowledge it and fund 1 0G", [
+      "inference",
+      "ack",
+      "--provider",
+      standard,
+      "--fund",
+      "1",
+      "--allow-devnet",
+      "--allow-unverified",
+    ])
+    yield* step(
+      "Asking it is refused before any fee is charged",
+      ["inference", "chat", "--provider", standard, "Can you prove this?"],
+      true,
+    )
+    yield* step("…unless the answer may be unverifiable, said explicitly per call", [
+      "inference",
+      "chat",
+      "--provider",
+      standard,
+      "--allow-unverifiable",
+      "Unverified, knowingly",
+    ])
     const ft = fineTuning.provider.address
     const indexer = ["--indexer", devnet.storage!.indexerUrl]
     const files = yield* Effect.promise(() => writeJourneyFiles())
@@ -171,7 +213,7 @@ export const journey = (devnet: Devnet, print: (s: string) => void) =>
       join(files.dir, "out"),
       ...indexer,
     ])
-    yield* step("The ledger with both sub-accounts", ["ledger", "show"])
+    yield* step("The ledger with its four sub-accounts", ["ledger", "show"])
     yield* step("Retrieve: starts the refund lock on every sub-account", ["ledger", "retrieve"])
     yield* step("Time passes on the devnet: 24 h and 1 s", ["devnet", "advance-time", "86401"])
     yield* step("Retrieve again: the unlocked refunds return to the ledger", ["ledger", "retrieve"])
@@ -187,8 +229,9 @@ export const journey = (devnet: Devnet, print: (s: string) => void) =>
     print(
       `\nSummary: ledger created and funded; inference provider attested, acknowledged and answered with verified responses; ` +
         "a dataset stored in 0G Storage and read back verified; a model fine-tuned on it, verified, acknowledged and decrypted; " +
-        `${formatZG(BigInt(before.ledger.total))} 0G came back from two provider sub-accounts after the refund lock and was ` +
-        `withdrawn in full; ${n} CLI steps on devnet ${devnet.rpcUrl}.`,
+        `${formatZG(BigInt(before.ledger.total))} 0G came back from four provider sub-accounts after the refund lock and was ` +
+        `withdrawn in full; a centralized provider's routing proof verified and a standard provider used only when ` +
+        `unverifiable answers were asked for; ${n} CLI steps on devnet ${devnet.rpcUrl}.`,
     )
     return n
   })
@@ -201,6 +244,8 @@ export const journeyCommand = Command.make("journey", {}, () =>
       print("Starting the embedded devnet (anvil + 0G compute contracts)…")
       const devnet = yield* startDevnetScoped({
         storage: true,
+        inferenceProviders: 3,
+        inferenceBrokers: [undefined, { providerType: "centralized" }, { providerType: "standard" }],
         fineTuning: { stepDelayMs: 50, chunkSize: 1 << 20 },
       })
       yield* journey(devnet, print)
