@@ -62,6 +62,24 @@ export class UnsupportedRequest extends Data.TaggedError("UnsupportedRequest")<{
   }
 }
 
+/**
+ * The request's route does not belong to the provider's service type (e.g. an image generation sent to a chatbot, or
+ * a chat sent to a speech-to-text service): refused before anything is sent, so nothing is billed.
+ */
+export class ServiceTypeMismatch extends Data.TaggedError("ServiceTypeMismatch")<{
+  readonly provider: string
+  /** The service type registered on chain. */
+  readonly serviceType: string
+  /** The route called, below the service URL (e.g. "/v1/proxy/images/generations"). */
+  readonly route: string
+  /** The service type that route is for. */
+  readonly routeServiceType: string
+}> {
+  override get message() {
+    return `Provider ${this.provider} is a ${this.serviceType} service; ${this.route} is a ${this.routeServiceType} route`
+  }
+}
+
 // ── Admission (what the provider refuses before serving) ──────────────────────────────────────────────────────────
 
 /**

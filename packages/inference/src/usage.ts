@@ -18,6 +18,12 @@ export interface UsageRecord {
   readonly cachedTokens?: number
   readonly cacheWriteTokens?: number
   readonly cacheWrite1hTokens?: number
+  /** The service type when not "chatbot" ("text-to-image", "image-editing", "speech-to-text"). */
+  readonly serviceType?: string
+  /** Image services: images delivered (billed at the output price each). */
+  readonly images?: number
+  /** Duration-billed transcriptions: audio seconds billed (at the input price each). */
+  readonly audioSeconds?: number
   readonly inputFee: bigint
   readonly outputFee: bigint
   /** What the provider bills for this request, in neuron. */

@@ -147,6 +147,7 @@ export {
   ResponseTampered,
   ServiceNotFound,
   ServiceNotVerifiable,
+  ServiceTypeMismatch,
   type ServiceView,
   SubAccountMissing,
   TokenExpired,

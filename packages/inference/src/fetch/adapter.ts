@@ -31,6 +31,14 @@ import { signatureKey, type VerificationLevel } from "../verify/levels.js"
 import { usageOf, wordCount } from "../verify/sse.js"
 import { type Receipt, verificationRefusal, verifyExchangePromise } from "../verify/verifier.js"
 import { canonicalJson } from "./canonical.js"
+import {
+  imageHashes,
+  type MediaBill,
+  mediaBill,
+  refuseUnverifiableMedia,
+  type ServiceKind,
+  serviceKind,
+} from "./media.js"
 import { copyHeaders, type Prepared, prepare } from "./prepare.js"
 import { streamFailure, verifyingStream } from "./stream.js"
 
@@ -200,6 +208,11 @@ export const makeInferenceFetch = (
     responseHash: string,
     tokens: { promptTokens: number; completionTokens: number } | undefined,
     earlyError: Error | undefined,
+    media?: {
+      readonly kind: ServiceKind
+      readonly bill?: MediaBill
+      readonly images?: ReadonlyArray<string> | undefined
+    },
   ): Promise<{ receipt: Receipt | undefined; error: Error | undefined; level: VerificationLevel | undefined }> => {
     // A failure without the provider's usage: the amount it billed is not known from here.
     const feeUnknown = earlyError !== undefined && tokens === undefined
@@ -208,7 +221,12 @@ export const makeInferenceFetch = (
     const unverifiable = verificationRefusal(svc) !== undefined // only reached with the caller's opt-in
     if (error === undefined && !unverifiable) {
       try {
-        receipt = await verifyExchangePromise(config, svc, chatId, { ...requestHashes(prepared, base), responseHash })
+        const images = media?.images === undefined ? {} : { images: media.images }
+        receipt = await verifyExchangePromise(config, svc, chatId, {
+          ...requestHashes(prepared, base),
+          responseHash,
+          ...images,
+        })
       } catch (e) {
         error = e as Error
       }
@@ -216,8 +234,18 @@ export const makeInferenceFetch = (
     const level: VerificationLevel | undefined =
       error !== undefined ? undefined : unverifiable ? "unverifiable" : receipt?.level
     const t = tokens ?? { promptTokens: 0, completionTokens: 0 }
-    // The broker's formula over the plan it publishes (tiers, cache prices, per-model prices): billing-plans.ts.
-    const fees = await exchangeFee(directory, svc, prepared.model, t, loadCatalog)
+    // The broker's formula over the plan it publishes (tiers, cache prices, per-model prices): billing-plans.ts;
+    // images and transcriptions by their own rules (media.ts).
+    const mediaKind = media === undefined || media.kind === "chatbot" ? undefined : media.kind
+    const fees =
+      mediaKind === undefined
+        ? await exchangeFee(directory, svc, prepared.model, t, loadCatalog)
+        : {
+            inputFee: media?.bill?.inputFee ?? 0n,
+            outputFee: media?.bill?.outputFee ?? 0n,
+            fee: media?.bill?.fee ?? 0n,
+          }
+    const units = { images: media?.bill?.images, audioSeconds: media?.bill?.audioSeconds }
     report({
       record: {
         requestId: base.requestId,
@@ -227,6 +255,9 @@ export const makeInferenceFetch = (
         stream: prepared.stream,
         ...t,
         ...fees,
+        ...(mediaKind === undefined ? {} : { serviceType: mediaKind }),
+        ...(units.images === undefined ? {} : { images: units.images }),
+        ...(units.audioSeconds === undefined ? {} : { audioSeconds: units.audioSeconds }),
         ...(feeUnknown ? { feeUnknown } : {}),
         verdict:
           receipt?._tag ??
@@ -278,10 +309,13 @@ export const makeInferenceFetch = (
         headers: copyHeaders(r.response.headers, {}),
       })
     }
-    // Refused before anything is sent, so nothing is billed — unless the caller opted in to an unverifiable provider.
+    // Refused before anything is sent, so nothing is billed: a route of another service type, a provider we cannot
+    // verify (unless the caller opted in), a media request whose answer could not be verified.
+    const kind = serviceKind(svc, prepared.path)
     const refusal = verificationRefusal(svc)
     if (refusal !== undefined && options.allowUnverifiable !== true) throw refusal
     if (prepared.body === undefined) throw new UnsupportedRequest({ reason: "a billed request needs a body" })
+    refuseUnverifiableMedia(kind, prepared.body)
     // The caller's abort cancels the request at once until the response starts: after that the provider bills what
     // it generates, so the body is still read (verified and recorded) for the drain window while the caller sees the
     // abort; then the connection is closed.
@@ -380,10 +414,19 @@ export const makeInferenceFetch = (
     } catch {
       json = undefined
     }
-    const tokens = (isObject(json) ? usageOf(json.usage) : undefined) ?? {
-      promptTokens: 0,
-      completionTokens: isObject(json) ? choiceWords(json.choices) : wordCount(text),
-    }
+    const media =
+      kind === "chatbot"
+        ? undefined
+        : {
+            kind,
+            bill: mediaBill(svc, kind, json, text),
+            ...(kind === "speech-to-text" ? {} : { images: imageHashes(json) }),
+          }
+    const tokens = media?.bill ??
+      (isObject(json) ? usageOf(json.usage) : undefined) ?? {
+        promptTokens: 0,
+        completionTokens: isObject(json) ? choiceWords(json.choices) : wordCount(text),
+      }
     const chatId = signatureKey(svc, headerChatId, isObject(json) && typeof json.id === "string" ? json.id : undefined)
     const { receipt, error, level } = await finishExchange(
       prepared,
@@ -391,8 +434,10 @@ export const makeInferenceFetch = (
       base,
       chatId,
       sha256Hex(bytes),
-      tokens,
+      // A chat's usage keeps its cache token counts: the broker bills them (billing.ts).
+      media === undefined ? tokens : { promptTokens: tokens.promptTokens, completionTokens: tokens.completionTokens },
       undefined,
+      media,
     )
     if (callerSignal?.aborted) throw callerSignal.reason ?? new DOMException("The operation was aborted.", "AbortError")
     if (error !== undefined) throw error

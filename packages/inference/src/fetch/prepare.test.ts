@@ -12,7 +12,8 @@ const url = `${service.url}/v1/proxy/chat/completions`
 const viaHeaders = (init: HeadersInit): Record<string, string> => {
   const out: Record<string, string> = {}
   new Headers(init).forEach((v, k) => {
-    if (k !== "authorization" && k !== "content-length" && k !== "host") out[k] = v
+    // Only what a provider needs (and the broker's CORS allows) is forwarded.
+    if (k === "content-type" || k === "accept" || k === "x-requested-with") out[k] = v
   })
   out["accept-encoding"] = "identity"
   return out
@@ -32,6 +33,7 @@ describe("prepare", () => {
       { "content-type": "a", "Content-Type": "b" },
       { "x-pad": "  padded\t" },
       { "x-latin": "caf\u00e9" },
+      { Accept: "application/json", "X-Stainless-Lang": "js", "Content-Type": "  text/plain " },
       new Headers({ "X-From-Headers": "1", authorization: "no" }),
       [["X-Pair", "1"]],
     ]

@@ -7,10 +7,13 @@
 import { UrlNotForProvider } from "../errors.js"
 import type { ServiceView } from "../service-view.js"
 import { canonicalJson } from "./canonical.js"
+import { routeKind } from "./media.js"
 
 export interface Prepared {
   readonly method: string
   readonly url: string
+  /** The URL's path below the service URL, without the query (e.g. "/v1/proxy/chat/completions"). */
+  readonly path: string
   /** Lower-case names; never `authorization` (added per attempt when sending). */
   readonly headers: Record<string, string>
   readonly body: Uint8Array | undefined
@@ -47,6 +50,13 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const CLEAN_VALUE = /^(?:[^\0\r\n\t \u0100-\uffff](?:[^\0\r\n\u0100-\uffff]*[^\0\r\n\t \u0100-\uffff])?)?$/
 
 const SKIP = new Set(["authorization", "content-length", "host"])
+
+/**
+ * The caller's headers a provider is sent. The broker's CORS allows only Content-Type, Authorization,
+ * X-Requested-With, Accept and Origin, so in a browser any other header (the OpenAI client's `x-stainless-*`
+ * telemetry…) fails the preflight; none of them matters to a provider. We add Authorization and Accept-Encoding.
+ */
+const FORWARDED = new Set(["content-type", "accept", "x-requested-with"])
 
 /** A plain object of clean headers read directly; undefined for anything `Headers` would normalize or reject. */
 const plainHeaders = (init: HeadersInit | undefined): Record<string, string> | undefined => {
@@ -124,6 +134,17 @@ const inspect = (service: ServiceView, body: Uint8Array | undefined, text: strin
   return { body: bytes, stream, model, json: json as Record<string, unknown> | undefined, exact }
 }
 
+/** The `model` of a JSON media request (image generation), else the service's model. */
+const mediaModel = (service: ServiceView, body: Uint8Array | undefined, text: string | undefined): string => {
+  if (body === undefined || body[0] !== 0x7b /* { */) return service.model
+  try {
+    const json: unknown = JSON.parse(text ?? decoder.decode(body))
+    return isMap(json) && typeof json.model === "string" ? json.model : service.model
+  } catch {
+    return service.model
+  }
+}
+
 const finish = (
   service: ServiceView,
   url: string,
@@ -134,11 +155,16 @@ const finish = (
 ): Prepared => {
   const path = url.slice(service.url.length).split("?")[0] ?? ""
   const billed = method === "POST" && path.startsWith("/v1/proxy/") && !path.startsWith("/v1/proxy/signature/")
-  const { body, stream, model, json, exact } = billed
-    ? inspect(service, raw, text)
-    : { body: raw, stream: false, model: service.model, json: undefined, exact: true }
-  headers["accept-encoding"] = "identity"
-  return { method, url, headers, body, stream, model, billed, json, canonical: exact !== false }
+  const kind = billed ? (routeKind(path.slice("/v1/proxy".length)) ?? "chatbot") : undefined
+  // Chat bodies go in the broker's canonical form; image and audio requests are signed as received: sent as built.
+  const { body, stream, model, json, exact } =
+    kind === "chatbot"
+      ? inspect(service, raw, text)
+      : { body: raw, stream: false, model: mediaModel(service, raw, text), json: undefined, exact: true }
+  const sent: Record<string, string> = {}
+  for (const k in headers) if (FORWARDED.has(k)) sent[k] = headers[k] as string
+  sent["accept-encoding"] = "identity"
+  return { method, url, path, headers: sent, body, stream, model, billed, json, canonical: exact !== false }
 }
 
 /**

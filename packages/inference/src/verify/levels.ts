@@ -8,7 +8,9 @@
  * - "unverifiable": a provider that never signs (a "standard" provider), used only with an explicit opt-in.
  *
  * Signed texts: `sha256(req):sha256(res)` (signChatWithKey), and for centralized providers the routing proof
- * `sha256(req):sha256(res):providerType:providerIdentity:tlsCertFingerprint` (FormatRoutingProofText).
+ * `sha256(req):sha256(res):providerType:providerIdentity:tlsCertFingerprint` (FormatRoutingProofText), and for image
+ * services of a decentralized provider `sha256(req):sha256(img0),sha256(img1)…` over the decoded images
+ * (signImageResponse; one image reads like the first form).
  */
 import type { ServiceView } from "../service-view.js"
 
@@ -25,6 +27,7 @@ export interface RoutingProof {
 export type SignedText =
   | { readonly _tag: "Hashes"; readonly request: string; readonly response: string }
   | { readonly _tag: "Routing"; readonly request: string; readonly response: string; readonly routing: RoutingProof }
+  | { readonly _tag: "Images"; readonly request: string; readonly images: ReadonlyArray<string> }
   | { readonly _tag: "Other" }
 
 const HEX64 = /^[0-9a-f]{64}$/
@@ -34,6 +37,10 @@ export const parseSignedText = (text: string): SignedText => {
   const parts = text.split(":")
   const request = (parts[0] ?? "").toLowerCase()
   const response = (parts[1] ?? "").toLowerCase()
+  if (parts.length === 2 && HEX64.test(request) && response.includes(",")) {
+    const images = response.split(",")
+    return images.every((h) => HEX64.test(h)) ? { _tag: "Images", request, images } : { _tag: "Other" }
+  }
   if (!HEX64.test(request) || !HEX64.test(response)) return { _tag: "Other" }
   if (parts.length === 2) return { _tag: "Hashes", request, response }
   const fingerprint = (parts[parts.length - 1] ?? "").toLowerCase()

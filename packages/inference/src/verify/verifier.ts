@@ -231,6 +231,11 @@ export interface ExchangeHashes {
   readonly requestAlternatives?: ReadonlyArray<string>
   /** Why the request hash may not be exact (e.g. the body could not be put in canonical form). */
   readonly requestNote?: string
+  /**
+   * Image services: sha256 of each decoded image of the response, in order — what a decentralized broker signs
+   * instead of the body (signImageResponse). Undefined when the body held no decodable base64 images.
+   */
+  readonly images?: ReadonlyArray<string>
 }
 
 /** The routing proof repeated outside the signed text must agree with it, and with the registered identity. */
@@ -285,7 +290,17 @@ export const verifyExchangePromise = async (
     if (reason !== undefined) throw new MalformedResponseSignature({ provider, chatId, reason })
     routing = form.routing
   }
-  if (form.response !== responseHash) {
+  if (form._tag === "Images") {
+    const signedImages = form.images.join(",")
+    if (signedImages !== hashes.images?.join(",")) {
+      throw new ResponseTampered({
+        provider,
+        chatId,
+        signedHash: signedImages,
+        actualHash: hashes.images?.join(",") ?? responseHash,
+      })
+    }
+  } else if (form.response !== responseHash && !(hashes.images?.length === 1 && hashes.images[0] === form.response)) {
     throw new ResponseTampered({ provider, chatId, signedHash: form.response, actualHash: responseHash })
   }
   const extra = routing === undefined ? {} : { routing }

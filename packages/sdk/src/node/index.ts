@@ -189,6 +189,7 @@ export {
   ServiceNotRegistered,
   ServiceNotVerifiable,
   type ServiceType,
+  ServiceTypeMismatch,
   type ServiceView,
   SignerRequired,
   StorageTransferFailed,

@@ -1,0 +1,168 @@
+/**
+ * Service types of the 2026 broker beyond chat (docs/broker-2026.md "Service types"): which route each serves, the
+ * image hashes a decentralized broker signs, and how the broker bills images and transcriptions.
+ *
+ * - text-to-image `POST /v1/proxy/images/generations` (JSON), image-editing `POST /v1/proxy/images/edits`
+ *   (multipart): signed `sha256(request as sent):sha256(img0),sha256(img1)…` over the base64-DECODED images
+ *   (signImageResponse); billed output price × images delivered, no input fee.
+ * - speech-to-text `POST /v1/proxy/audio/transcriptions` (multipart): signed `sha256(request):sha256(body)`;
+ *   billed from `usage`: `{type:"duration", seconds}` → round(seconds) (≥ 1) × input price; `{type:"tokens"}` →
+ *   input × input price + output × output price; else verbose_json's `duration`; else 2 × words × output price.
+ */
+import { ServiceTypeMismatch, UnsupportedRequest } from "../errors.js"
+import type { ServiceView } from "../service-view.js"
+import { sha256Hex } from "../verify/digests.js"
+import { wordCount } from "../verify/sse.js"
+
+export type ServiceKind = "chatbot" | "text-to-image" | "image-editing" | "speech-to-text"
+
+const ROUTES: Readonly<Record<string, ServiceKind>> = {
+  "/chat/completions": "chatbot",
+  "/images/generations": "text-to-image",
+  "/images/edits": "image-editing",
+  "/audio/transcriptions": "speech-to-text",
+}
+
+const KINDS = new Set<string>(Object.values(ROUTES))
+
+/** The service type a `/v1/proxy/…` path belongs to, as the broker reads it (a doubled `/v1` collapsed). */
+export const routeKind = (proxyPath: string): ServiceKind | undefined => {
+  const rest = proxyPath.startsWith("/v1/") ? proxyPath.slice(3) : proxyPath
+  return ROUTES[rest.replace(/\/+$/, "")]
+}
+
+/**
+ * The kind of a billed call, or the refusal: a known route on a provider of another known service type is refused
+ * before anything is sent (the broker would bill it by its own type's rules).
+ */
+export const serviceKind = (service: ServiceView, path: string): ServiceKind => {
+  const proxyPath = path.slice("/v1/proxy".length)
+  const route = routeKind(proxyPath)
+  const registered = KINDS.has(service.serviceType) ? (service.serviceType as ServiceKind) : undefined
+  if (route !== undefined && registered !== undefined && route !== registered) {
+    throw new ServiceTypeMismatch({
+      provider: service.provider,
+      serviceType: service.serviceType,
+      route: path,
+      routeServiceType: route,
+    })
+  }
+  return registered ?? route ?? "chatbot"
+}
+
+const latin1 = new TextDecoder("latin1")
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
+
+/** A multipart text field's value (first occurrence), read from the exact bytes sent. */
+const formField = (body: Uint8Array, name: string): string | undefined => {
+  const text = latin1.decode(body)
+  const at = text.indexOf(`name="${name}"`)
+  if (at < 0) return undefined
+  const start = text.indexOf("\r\n\r\n", at)
+  if (start < 0) return undefined
+  const end = text.indexOf("\r\n", start + 4)
+  return text.slice(start + 4, end < 0 ? undefined : end)
+}
+
+/**
+ * Image requests must ask for base64 images: with `response_format: "url"` the broker serves URLs of images it keeps,
+ * and the body we receive holds none of the signed bytes. Refused before anything is sent.
+ */
+export const refuseUnverifiableMedia = (kind: ServiceKind, body: Uint8Array): void => {
+  if (kind === "text-to-image" || kind === "image-editing") {
+    const format = body[0] === 0x7b /* { */ ? jsonField(body, "response_format") : formField(body, "response_format")
+    if (format === "url") {
+      throw new UnsupportedRequest({
+        reason: 'response_format "url" cannot be verified (the signature covers the image bytes): use "b64_json"',
+      })
+    }
+  }
+  if (kind === "speech-to-text" && formField(body, "stream") === "true") {
+    throw new UnsupportedRequest({ reason: "streamed transcriptions are not verified yet: send stream=false" })
+  }
+}
+
+const jsonField = (body: Uint8Array, name: string): unknown => {
+  try {
+    const json: unknown = JSON.parse(new TextDecoder().decode(body))
+    return isObject(json) ? json[name] : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+const decodeB64 = (s: string): Uint8Array | undefined => {
+  if (!B64.test(s)) return undefined
+  const bin = atob(s)
+  const out = new Uint8Array(bin.length)
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i)
+  return out
+}
+
+/**
+ * sha256 of each base64 image of an OpenAI image response, in order — undefined when any entry is not strictly valid
+ * base64 (the broker then signs the whole body), or there are none.
+ */
+export const imageHashes = (json: unknown): ReadonlyArray<string> | undefined => {
+  if (!isObject(json) || !Array.isArray(json.data) || json.data.length === 0) return undefined
+  const out: string[] = []
+  for (const d of json.data) {
+    const b64 = isObject(d) ? d.b64_json : undefined
+    const bytes = typeof b64 === "string" ? decodeB64(b64) : undefined
+    if (bytes === undefined) return undefined
+    out.push(sha256Hex(bytes))
+  }
+  return out
+}
+
+export interface MediaBill {
+  readonly promptTokens: number
+  readonly completionTokens: number
+  readonly images?: number
+  readonly audioSeconds?: number
+  readonly inputFee: bigint
+  readonly outputFee: bigint
+  readonly fee: bigint
+}
+
+const num = (u: unknown): number => (typeof u === "number" && Number.isFinite(u) && u > 0 ? u : 0)
+
+const bill = (service: ServiceView, prompt: bigint, completion: bigint) => {
+  const inputFee = prompt * service.inputPrice.perToken
+  const outputFee = completion * service.outputPrice.perToken
+  return { inputFee, outputFee, fee: inputFee + outputFee }
+}
+
+/** What the broker bills for a media response (module comment), from the body we received. */
+export const mediaBill = (service: ServiceView, kind: ServiceKind, json: unknown, text: string): MediaBill => {
+  if (kind === "text-to-image" || kind === "image-editing") {
+    const images = isObject(json) && Array.isArray(json.data) ? json.data.length : 0
+    return { promptTokens: 0, completionTokens: 0, images, ...bill(service, 0n, BigInt(images)) }
+  }
+  const usage = isObject(json) && isObject(json.usage) ? json.usage : undefined
+  const type = usage?.type
+  const seconds = num(usage?.seconds)
+  const input = num(usage?.input_tokens)
+  const output = num(usage?.output_tokens)
+  const duration = type === "duration" || (type !== "tokens" && seconds > 0)
+  const billable =
+    type === "duration" ? seconds > 0 : type === "tokens" ? input + output > 0 : seconds + input + output > 0
+  if (billable && duration) {
+    const s = Math.max(1, Math.round(seconds))
+    return { promptTokens: 0, completionTokens: 0, audioSeconds: s, ...bill(service, BigInt(s), 0n) }
+  }
+  if (billable) {
+    const [p, c] = [Math.floor(input), Math.floor(output)]
+    return { promptTokens: p, completionTokens: c, ...bill(service, BigInt(p), BigInt(c)) }
+  }
+  const verbose = isObject(json) ? num(json.duration) : 0
+  if (verbose > 0) {
+    const s = Math.max(1, Math.round(verbose))
+    return { promptTokens: 0, completionTokens: 0, audioSeconds: s, ...bill(service, BigInt(s), 0n) }
+  }
+  const words = wordCount(text)
+  const estimate = words > 0 ? words * 2 : 100
+  return { promptTokens: 0, completionTokens: estimate, ...bill(service, 0n, BigInt(estimate)) }
+}
