@@ -20,6 +20,7 @@ import {
   requestedMaxTokens,
 } from "./budget.js"
 import { errorBody, failsOver, HttpFailure, jsonReplacer, messageOf, readBody, sendJson, tagOf } from "./http.js"
+import { MEDIA_GATEWAY_ROUTES, type MediaTarget, mediaRoute } from "./media.js"
 import { bufferStream, passThrough, type StreamVerifyMode, sendBuffered } from "./relay.js"
 import { type RoutedProvider, Router } from "./router.js"
 import type { GatewayOptions, GatewayUsage } from "./server.js"
@@ -59,7 +60,15 @@ export const serve = (
 
   const routed: RoutedProvider[] = []
   const targets = new Map<string, { address: string; url: string; prices: Prices }>()
+  const mediaTargets = new Map<string, MediaTarget>()
   for (const { service, priority, models: listed } of resolved) {
+    mediaTargets.set(service.provider.toLowerCase(), {
+      address: service.provider,
+      url: service.url,
+      serviceType: service.serviceType,
+      inputPerUnit: service.inputPrice.perToken,
+      outputPerUnit: service.outputPrice.perToken,
+    })
     const models = new Set([service.model, ...listed])
     routed.push({ address: service.provider, priority, models, defaultModel: service.model })
     targets.set(service.provider.toLowerCase(), {
@@ -112,7 +121,10 @@ export const serve = (
       throw new HttpFailure(400, "InvalidJson", "the request body is not a JSON object")
     }
     const model = typeof json.model === "string" ? json.model : undefined
-    const candidates = router.candidates(model, Date.now())
+    // Image and audio providers never answer chats (media.ts serves their routes).
+    const isMedia = (a: string) =>
+      Object.values(MEDIA_GATEWAY_ROUTES).some((k) => k === mediaTargets.get(a)?.serviceType)
+    const candidates = router.candidates(model, Date.now()).filter((p) => !isMedia(p.address.toLowerCase()))
     if (candidates.length === 0)
       throw new HttpFailure(404, "ModelNotFound", `no provider serves model ${JSON.stringify(model)}`)
     // With a cap the output is bounded before sending: limits must be integers, and the body sent carries both limit
@@ -249,6 +261,11 @@ export const serve = (
     if (!authorized(req))
       throw new HttpFailure(401, "Unauthorized", "missing or wrong bearer token", "authentication_error")
     if (path === "/v1/chat/completions" && req.method === "POST") return chat(req, res)
+    const kind = MEDIA_GATEWAY_ROUTES[path]
+    if (kind !== undefined && req.method === "POST") {
+      const ctx = { router, targets: mediaTargets, budget, meter, fetchFor, maxBody, capReached }
+      return mediaRoute(ctx, kind, req, res)
+    }
     if (path === "/v1/models" && req.method === "GET") {
       const data = router
         .models()

@@ -1,0 +1,156 @@
+/**
+ * The gateway's image and audio routes: `/v1/images/generations`, `/v1/images/edits`, `/v1/audio/transcriptions`,
+ * each sent to the providers registered with that service type (fetch/media.ts), the body forwarded byte for byte
+ * (a multipart body keeps its boundary), verified and recorded by the fetch, with failover while nothing was sent.
+ *
+ * Spending cap: an image request reserves n × the output price; a transcription reserves an hour of audio at the input
+ * price (its length is not known before the provider answers).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http"
+import type { ExchangeResult } from "../../fetch/adapter.js"
+import type { ServiceKind } from "../../fetch/media.js"
+import type { InferenceRequests } from "../../requests.js"
+import type { UsageMeterShape } from "../../usage.js"
+import type { Budget } from "./budget.js"
+import { failsOver, HttpFailure, messageOf, readBody, tagOf } from "./http.js"
+import type { RoutedProvider, Router } from "./router.js"
+
+export const MEDIA_GATEWAY_ROUTES: Readonly<Record<string, Exclude<ServiceKind, "chatbot">>> = {
+  "/v1/images/generations": "text-to-image",
+  "/v1/images/edits": "image-editing",
+  "/v1/audio/transcriptions": "speech-to-text",
+}
+
+export interface MediaTarget {
+  readonly address: string
+  readonly url: string
+  readonly serviceType: string
+  readonly inputPerUnit: bigint
+  readonly outputPerUnit: bigint
+}
+
+export interface MediaContext {
+  readonly router: Router
+  readonly targets: ReadonlyMap<string, MediaTarget>
+  readonly budget: Budget
+  readonly meter: UsageMeterShape
+  readonly fetchFor: InferenceRequests["Service"]["fetch"]
+  readonly maxBody: number
+  readonly capReached: (required?: bigint) => HttpFailure
+}
+
+const AUDIO_SECONDS_RESERVED = 3600n
+
+/** A multipart text field (first occurrence) of the raw body. */
+const formField = (raw: Buffer, name: string): string | undefined => {
+  const text = raw.toString("latin1")
+  const at = text.indexOf(`name="${name}"`)
+  if (at < 0) return undefined
+  const start = text.indexOf("\r\n\r\n", at)
+  const end = start < 0 ? -1 : text.indexOf("\r\n", start + 4)
+  return start < 0 ? undefined : text.slice(start + 4, end < 0 ? undefined : end)
+}
+
+const fieldsOf = (raw: Buffer, contentType: string): { model?: string | undefined; n: number } => {
+  let model: unknown
+  let n: unknown
+  if (contentType.toLowerCase().startsWith("multipart/")) {
+    model = formField(raw, "model")
+    n = formField(raw, "n")
+  } else {
+    try {
+      const json = JSON.parse(raw.toString("utf8")) as Record<string, unknown>
+      model = json?.model
+      n = json?.n
+    } catch {
+      throw new HttpFailure(400, "InvalidJson", "the request body is not JSON (or multipart/form-data)")
+    }
+  }
+  const count = Number(n ?? 1)
+  return {
+    model: typeof model === "string" && model !== "" ? model : undefined,
+    n: Number.isInteger(count) && count > 0 ? count : 1,
+  }
+}
+
+export const mediaRoute = async (
+  ctx: MediaContext,
+  kind: Exclude<ServiceKind, "chatbot">,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> => {
+  if (ctx.budget.remaining() === 0n) throw ctx.capReached()
+  const raw = await readBody(req, ctx.maxBody)
+  const contentType = req.headers["content-type"] ?? "application/json"
+  const { model, n } = fieldsOf(raw, contentType)
+  const ofKind = (list: ReadonlyArray<RoutedProvider>) =>
+    list.filter((p) => ctx.targets.get(p.address.toLowerCase())?.serviceType === kind)
+  const now = Date.now()
+  // A model no catalogue lists (e.g. "dall-e-3" from a client default): any provider of this service type.
+  let candidates = ofKind(ctx.router.candidates(model, now))
+  if (candidates.length === 0) candidates = ofKind(ctx.router.candidates(undefined, now))
+  if (candidates.length === 0) throw new HttpFailure(404, "ModelNotFound", `no provider serves ${kind}`)
+  const gone = new AbortController()
+  res.on("close", () => {
+    if (!res.writableFinished) gone.abort(new Error("the gateway client disconnected"))
+  })
+  const attempts: Array<{ provider: string; code: string; message: string }> = []
+  let unaffordable: bigint | undefined
+  for (const p of candidates) {
+    const target = ctx.targets.get(p.address.toLowerCase())
+    if (target === undefined) continue
+    const cost =
+      kind === "speech-to-text" ? AUDIO_SECONDS_RESERVED * target.inputPerUnit : BigInt(n) * target.outputPerUnit
+    const reservation = ctx.budget.reserve(cost)
+    if (reservation === undefined) {
+      unaffordable = unaffordable === undefined || cost < unaffordable ? cost : unaffordable
+      continue
+    }
+    let exchange: ExchangeResult | undefined
+    const fetch = ctx.fetchFor(target.address, {
+      onExchange: (x) => {
+        ctx.meter.record(x.record)
+        exchange = x
+        if (ctx.budget.release(reservation, x.record.fee))
+          ctx.router.markDown(p.address, Date.now(), `BudgetOverrun: billed ${x.record.fee} > reserved ${cost} neuron`)
+      },
+    })
+    const path = Object.entries(MEDIA_GATEWAY_ROUTES).find(([, k]) => k === kind)?.[0] ?? ""
+    let response: Response
+    let bytes: Buffer
+    try {
+      response = await fetch(`${target.url}/v1/proxy${path.slice(3)}`, {
+        method: "POST",
+        headers: { "content-type": contentType },
+        body: new Uint8Array(raw),
+        signal: gone.signal,
+      })
+      bytes = Buffer.from(await response.arrayBuffer())
+    } catch (e) {
+      ctx.budget.release(reservation)
+      if (gone.signal.aborted) return
+      attempts.push({ provider: p.address, code: tagOf(e), message: messageOf(e) })
+      if (!failsOver(e)) {
+        const status = tagOf(e) === "ProviderHttpError" ? (e as { status: number }).status : 502
+        throw new HttpFailure(status, tagOf(e), messageOf(e), "provider_error")
+      }
+      ctx.router.markDown(p.address, Date.now(), `${tagOf(e)}: ${messageOf(e)}`)
+      continue
+    }
+    ctx.budget.release(reservation)
+    ctx.router.markUp(p.address)
+    const chatId = response.headers.get("zg-res-key") ?? undefined
+    res.writeHead(response.status, {
+      "content-type": response.headers.get("content-type") ?? "application/json",
+      "x-zg-provider": p.address,
+      "x-zg-request-id": response.headers.get("x-zg-request-id") ?? "",
+      ...(chatId === undefined ? {} : { "x-zg-chat-id": chatId }),
+      "x-zg-verified": response.headers.get("x-zg-verified") ?? exchange?.record.verdict ?? "Verified",
+      "x-zg-verification-level": response.headers.get("x-zg-verification-level") ?? exchange?.level ?? "bytes-bound",
+    })
+    res.end(bytes)
+    return
+  }
+  if (attempts.length === 0 && unaffordable !== undefined) throw ctx.capReached(unaffordable)
+  throw new HttpFailure(502, "NoProviderAvailable", `every ${kind} provider failed`, "provider_error", attempts)
+}
