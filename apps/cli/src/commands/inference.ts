@@ -12,6 +12,7 @@ import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table, zg } from "../output.js"
 import { adaptersCommand } from "./inference-adapters.js"
 import { apiKeyCommand } from "./inference-keys.js"
+import { imageCommand, transcribeCommand } from "./inference-media.js"
 import { inferenceLayer, providerFlag, withInference, withReader } from "./inference-shared.js"
 import { globals, withErrors } from "./root.js"
 
@@ -355,5 +356,16 @@ const serve = Command.make(
 
 export const inferenceCommand = Command.make("inference").pipe(
   Command.withDescription("discover, verify and call inference providers"),
-  Command.withSubcommands([list, models, verify, ack, chat, serve, apiKeyCommand, adaptersCommand]),
+  Command.withSubcommands([
+    list,
+    models,
+    verify,
+    ack,
+    chat,
+    imageCommand,
+    transcribeCommand,
+    serve,
+    apiKeyCommand,
+    adaptersCommand,
+  ]),
 )

@@ -1,0 +1,131 @@
+/**
+ * `0g-compute inference image` and `inference transcribe` on a devnet with text-to-image, image-editing and
+ * speech-to-text providers (issue 13 row 2): the PNGs are written and the transcript printed after verification, with
+ * the level and the fee (equal to the provider's unsettled fee); a chatbot provider is refused before any fee.
+ */
+import { mkdtemp, readFile, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { DEVNET_TRANSCRIPT, type Devnet, type InferenceProvider, startDevnet } from "@0g-compute/devnet"
+import { Redacted } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { runCli } from "./test-util.js"
+
+const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47])
+
+describe("0g-compute inference image|transcribe (in-process CLI on a devnet)", () => {
+  let devnet: Devnet
+  let env: Record<string, string>
+  let dir: string
+  let painter: InferenceProvider
+  let editor: InferenceProvider
+  let scribe: InferenceProvider
+  let chatbot: InferenceProvider
+  let user: string
+  const cli = (args: ReadonlyArray<string>) => runCli(["--network", devnet.rpcUrl, ...args], env)
+
+  beforeAll(async () => {
+    devnet = await startDevnet({
+      inference: { settleIntervalMs: 0 },
+      inferenceProviders: 4,
+      inferenceBrokers: [
+        { serviceType: "text-to-image" },
+        { serviceType: "image-editing" },
+        { serviceType: "speech-to-text" },
+        undefined,
+      ],
+    })
+    ;[painter, editor, scribe, chatbot] = devnet.inference as InferenceProvider[] as [
+      InferenceProvider,
+      InferenceProvider,
+      InferenceProvider,
+      InferenceProvider,
+    ]
+    dir = await mkdtemp(join(tmpdir(), "zg-media-"))
+    env = {
+      ZG_PRIVATE_KEY: Redacted.value(devnet.accounts.users[3]?.privateKey ?? Redacted.make("")),
+      ZG_CONFIG_DIR: dir,
+    }
+    user = devnet.accounts.users[3]?.address ?? ""
+    expect((await cli(["ledger", "add", "10"])).code).toBe(0)
+    for (const p of [painter, editor, scribe, chatbot]) {
+      const ack = await cli(["inference", "ack", "--provider", p.providerAddress, "--fund", "2", "--allow-devnet"])
+      expect(ack.code).toBe(0)
+    }
+  }, 180_000)
+  afterAll(async () => {
+    await devnet?.stop()
+  })
+
+  it("image: writes verified PNGs (-2 suffix for the second), bytes-bound, fee = 2 × output price", async () => {
+    const out = join(dir, "cube.png")
+    const run = await cli(["inference", "image", "--provider", painter.providerAddress, "--prompt", "a cube"])
+    expect(run.code).not.toBe(0) // --out is required
+    const ok = await cli([
+      "inference",
+      "image",
+      "--provider",
+      painter.providerAddress,
+      "--prompt",
+      "a cube",
+      "--n",
+      "2",
+      "--out",
+      out,
+      "--json",
+    ])
+    expect(ok.code).toBe(0)
+    const json = JSON.parse(ok.stdout)
+    expect(json).toMatchObject({ level: "bytes-bound", verdict: "Verified", images: 2 })
+    expect(BigInt(json.fee)).toBe(2n * painter.outputPrice)
+    expect(painter.unsettledFee(user)).toBe(2n * painter.outputPrice)
+    for (const f of [out, join(dir, "cube-2.png")]) expect((await readFile(f)).subarray(0, 4)).toEqual(PNG_MAGIC)
+  })
+
+  it("image --image: edits through an image-editing provider (multipart)", async () => {
+    const source = join(dir, "source.png")
+    await writeFile(source, Buffer.from("source bytes"))
+    const out = join(dir, "edited.png")
+    const run = await cli([
+      "inference",
+      "image",
+      "--provider",
+      editor.providerAddress,
+      "--image",
+      source,
+      "--prompt",
+      "bluer",
+      "--out",
+      out,
+    ])
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/level\s+bytes-bound/)
+    expect((await readFile(out)).subarray(0, 4)).toEqual(PNG_MAGIC)
+  })
+
+  it("transcribe: prints the verified transcript, billed per audio second", async () => {
+    const audio = join(dir, "speech.wav")
+    await writeFile(audio, Buffer.alloc(96_000, 3)) // 3 s as the devnet hears it
+    const run = await cli(["inference", "transcribe", "--provider", scribe.providerAddress, audio, "--json"])
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ text: DEVNET_TRANSCRIPT, level: "bytes-bound", audioSeconds: 3 })
+    expect(scribe.unsettledFee(user)).toBe(3n * scribe.inputPrice)
+  })
+
+  it("a chatbot provider is refused before any fee (ServiceTypeMismatch)", async () => {
+    const run = await cli([
+      "inference",
+      "image",
+      "--provider",
+      chatbot.providerAddress,
+      "--prompt",
+      "x",
+      "--out",
+      join(dir, "never.png"),
+      "--json",
+    ])
+    expect(run.code).toBe(1)
+    expect(JSON.parse(run.stderr).error._tag).toBe("ServiceTypeMismatch")
+    expect(chatbot.unsettledFee(user)).toBe(0n)
+  })
+})
