@@ -11,6 +11,7 @@ import { extractUsage, type FeeLedger } from "./billing.js"
 import {
   type BrokerMode,
   clientFacing,
+  goMarshal,
   noisy,
   rewriteRequest,
   routingFields,
@@ -106,12 +107,22 @@ const chat = async (ctx: ServerContext, local: Local, req: IncomingMessage, res:
   }
   if (!isObject(json)) throw new HttpError(400, "invalid request body: not a JSON object")
   const stream = json.stream === true
+  const requested = typeof json.model === "string" ? json.model : ctx.model
+  const adapter = isLoraModel(requested)
+  // CheckLoRAOwnership: refused before anything is forwarded or billed. An adapter bills at the base model's prices.
+  if (adapter) {
+    if (ctx.lora === undefined) throw new HttpError(503, "lora unavailable: LoRA serving not enabled")
+    ctx.lora.admit(requested, user)
+  }
   let forwarded = raw
   let upstreamRequest: Record<string, unknown> = json
   const opts = json.stream_options
   if (broker !== undefined) {
-    // The 2026 broker's rewrites (broker2026.ts); the upstream answers the rewritten request.
-    const rewritten = rewriteRequest(broker, ctx.model, raw, json)
+    // The 2026 broker's rewrites (broker2026.ts); the upstream answers the rewritten request. RewriteLoRARequest
+    // runs before the model checks: `model` becomes the base model, `lora_adapter_name` the adapter (re-encoded).
+    const lora = adapter ? { ...json, model: ctx.model, lora_adapter_name: requested } : undefined
+    const input = lora === undefined ? raw : encoder.encode(goMarshal(lora, true))
+    const rewritten = rewriteRequest(broker, ctx.model, input, lora ?? json)
     forwarded = rewritten.forwarded
     upstreamRequest = rewritten.json
   } else if (stream && !(isObject(opts) && opts.include_usage === true)) {
@@ -123,13 +134,6 @@ const chat = async (ctx: ServerContext, local: Local, req: IncomingMessage, res:
   const chatKey = randomUUID()
   const faults = ctx.faults.current()
   const served = servedModels(ctx.billing, ctx.model)
-  const requested = typeof json.model === "string" ? json.model : ctx.model
-  const adapter = isLoraModel(requested)
-  // CheckLoRAOwnership: refused before anything is forwarded or billed. An adapter bills at the base model's prices.
-  if (adapter) {
-    if (ctx.lora === undefined) throw new HttpError(503, "lora unavailable: LoRA serving not enabled")
-    ctx.lora.admit(requested, user)
-  }
   const prices = billingPrices(ctx.billing, adapter ? ctx.model : requested, service)
   let source =
     ctx.upstream === undefined

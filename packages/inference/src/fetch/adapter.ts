@@ -178,14 +178,25 @@ export const makeInferenceFetch = (
       ),
     )
 
-  /** Our request hash, and the hash of the documented model rewrite when the caller gave the upstream id. */
-  const requestHashes = (prepared: Prepared, base: { requestHash: string }) => {
+  /**
+   * Our request hash, and the hashes of documented rewrites: the model rewrite when the caller gave the upstream id,
+   * and RewriteLoRARequest for an adapter (`ft-…` → the service model plus `lora_adapter_name`).
+   */
+  const requestHashes = (prepared: Prepared, base: { requestHash: string }, svc: ServiceView) => {
     const upstream = options.upstreamModel
     const json = prepared.json
+    const lora =
+      json !== undefined && typeof json.model === "string" && json.model.startsWith("ft-")
+        ? { ...json, model: svc.model, lora_adapter_name: json.model }
+        : undefined
+    const rewrites = [
+      ...(upstream === undefined || json === undefined || json.model === upstream
+        ? []
+        : [{ ...json, model: upstream }]),
+      ...(lora === undefined ? [] : [lora, ...(upstream === undefined ? [] : [{ ...lora, model: upstream }])]),
+    ]
     const alternatives =
-      upstream === undefined || json === undefined || json.model === upstream
-        ? undefined
-        : [sha256Hex(encoder.encode(canonicalJson({ ...json, model: upstream }).text))]
+      rewrites.length === 0 ? undefined : rewrites.map((r) => sha256Hex(encoder.encode(canonicalJson(r).text)))
     return {
       requestHash: base.requestHash,
       ...(alternatives === undefined ? {} : { requestAlternatives: alternatives }),
@@ -223,7 +234,7 @@ export const makeInferenceFetch = (
       try {
         const images = media?.images === undefined ? {} : { images: media.images }
         receipt = await verifyExchangePromise(config, svc, chatId, {
-          ...requestHashes(prepared, base),
+          ...requestHashes(prepared, base, svc),
           responseHash,
           ...images,
         })
