@@ -59,6 +59,25 @@ describe("0g-compute inference adapters / list --detail (spawned binary on a dev
     ])
     expect(status.stdout).toMatch(/state\s+active/)
 
+    // Chat with it as the model: verified, billed at the base model's prices, the provider's fee to the neuron.
+    expect((await cli(["ledger", "add", "5"])).code).toBe(0)
+    const ack = await cli(["inference", "ack", "--provider", provider.providerAddress, "--fund", "2", "--allow-devnet"])
+    expect(ack.code).toBe(0)
+    const chat = await cli([
+      "inference",
+      "chat",
+      "--provider",
+      provider.providerAddress,
+      "--model",
+      name,
+      "--json",
+      "hi",
+    ])
+    expect(chat.code).toBe(0)
+    const answer = JSON.parse(chat.stdout)
+    expect(answer).toMatchObject({ answer: "Echo: hi", usage: { model: name, verdict: "Verified" } })
+    expect(BigInt(answer.usage.fee)).toBe(provider.unsettledFee(devnet.accounts.users[3]?.address ?? ""))
+
     const missing = await cli([
       "inference",
       "adapters",
