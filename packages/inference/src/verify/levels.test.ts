@@ -52,6 +52,13 @@ describe("signed texts", () => {
     expect(parseSignedText("hello")).toEqual({ _tag: "Other" })
   })
 
+  it("reads an image signature (signImageResponse): one hash per decoded image, comma-separated", () => {
+    expect(parseSignedText(`${H}:${R},${F}`)).toEqual({ _tag: "Images", request: H, images: [R, F] })
+    expect(parseSignedText(`${H}:${R},nothex`)).toEqual({ _tag: "Other" })
+    // One image reads as the plain form; the verifier accepts it against the image's hash or the body's.
+    expect(parseSignedText(`${H}:${R}`)._tag).toBe("Hashes")
+  })
+
   it("asks for a broker-signed response under its chat key, a separated TEE's under its own id", () => {
     const key = "0d6f3c1e-0000-4000-8000-000000000001"
     expect(signatureKey({ brokerSigned: true }, key, "chatcmpl-other")).toBe(key)
