@@ -3,7 +3,7 @@
  * multiply then divide, floors), and the model card's pricing block decoded into a plan.
  */
 import { describe, expect, it } from "vitest"
-import { type BillingPlan, brokerFee, flatPlan, matchedTier, planFromModelCard } from "./billing.js"
+import { type BillingPlan, brokerFee, flatPlan, matchedTier, planFromModelCard, worstCasePrices } from "./billing.js"
 import { planFromCatalog } from "./billing-plans.js"
 
 const G = 1_000_000_000n
@@ -73,6 +73,24 @@ describe("brokerFee", () => {
     }
     // 10 tokens → tier 2 (price 20); 6 cached at 20·6/2 = 60; 4 full at 80.
     expect(brokerFee(plan, { promptTokens: 10, completionTokens: 0, cachedTokens: 6 }).inputFee).toBe(140n)
+  })
+})
+
+describe("worstCasePrices", () => {
+  it("the dearest tier with the dearest cache-write premium, rounded up, over every plan", () => {
+    const a: BillingPlan = {
+      ...flatPlan(10n, 3n),
+      tiers: [tier(100, [1n, 1n], [1n, 1n]), tier(0, [3n, 2n], [5n, 3n])],
+      cache: { divisor: 10n, write: { num: 5n, den: 4n }, write1h: { num: 2n, den: 1n } },
+    }
+    // input 10·3/2 = 15, then ×2 (1-hour premium) = 30; output 3·5/3 = 5.
+    expect(worstCasePrices([a])).toEqual({ inputPerToken: 30n, outputPerToken: 5n })
+    expect(worstCasePrices([a, flatPlan(31n, 1n)])).toEqual({ inputPerToken: 31n, outputPerToken: 5n })
+    expect(worstCasePrices([{ ...flatPlan(7n, 7n), tiers: [tier(0, [4n, 3n], [1n, 1n])] }]).inputPerToken).toBe(10n)
+    // Every fee the plan can bill stays within the worst case per token.
+    const w = worstCasePrices([a])
+    const fee = brokerFee(a, { promptTokens: 200, completionTokens: 7, cacheWrite1hTokens: 200 })
+    expect(fee.fee <= 200n * w.inputPerToken + 7n * w.outputPerToken).toBe(true)
   })
 })
 

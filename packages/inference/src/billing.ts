@@ -116,6 +116,33 @@ export const flatPlan = (inputPrice: bigint, outputPrice: bigint): BillingPlan =
   source: "on-chain",
 })
 
+/**
+ * The most one token can cost under any of `plans` (every tier, a cache-write premium on top): what a budget must
+ * reserve per token so that no tier or cache write bills past the reservation. Rounded up.
+ */
+export const worstCasePrices = (
+  plans: ReadonlyArray<BillingPlan>,
+): { readonly inputPerToken: bigint; readonly outputPerToken: bigint } => {
+  const up = (a: bigint, num: bigint, den: bigint) => (den <= 0n ? a : (a * num + den - 1n) / den)
+  const max = (a: bigint, b: bigint) => (a > b ? a : b)
+  let inputPerToken = 0n
+  let outputPerToken = 0n
+  for (const p of plans) {
+    let input = p.inputPrice
+    let output = p.outputPrice
+    for (const t of p.tiers) {
+      input = max(input, up(p.inputPrice, t.inputNum, t.inputDen))
+      output = max(output, up(p.outputPrice, t.outputNum, t.outputDen))
+    }
+    const premiums = [p.cache?.write, p.cache?.write1h].filter((f) => f !== undefined)
+    const top = input
+    for (const f of premiums) input = max(input, up(top, f.num, f.den))
+    inputPerToken = max(inputPerToken, input)
+    outputPerToken = max(outputPerToken, output)
+  }
+  return { inputPerToken, outputPerToken }
+}
+
 // ── The model card's pricing block ─────────────────────────────────────────────────────────────────────────────────
 
 const Int = Schema.Number.pipe(Schema.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0)))

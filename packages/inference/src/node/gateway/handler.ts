@@ -29,6 +29,8 @@ export interface Resolved {
   readonly service: ServiceView
   readonly priority: number
   readonly models: ReadonlyArray<string>
+  /** What the budget reserves per token: the provider's worst case (tiers, cache writes); default on-chain prices. */
+  readonly prices?: Prices
 }
 
 export interface Unlistened {
@@ -61,7 +63,7 @@ export const serve = (
   const routed: RoutedProvider[] = []
   const targets = new Map<string, { address: string; url: string; prices: Prices }>()
   const mediaTargets = new Map<string, MediaTarget>()
-  for (const { service, priority, models: listed } of resolved) {
+  for (const { service, priority, models: listed, prices } of resolved) {
     mediaTargets.set(service.provider.toLowerCase(), {
       address: service.provider,
       url: service.url,
@@ -74,7 +76,7 @@ export const serve = (
     targets.set(service.provider.toLowerCase(), {
       address: service.provider,
       url: service.url,
-      prices: { inputPerToken: service.inputPrice.perToken, outputPerToken: service.outputPrice.perToken },
+      prices: prices ?? { inputPerToken: service.inputPrice.perToken, outputPerToken: service.outputPrice.perToken },
     })
   }
   const router = new Router(routed, options.cooldownMs ?? 30_000)

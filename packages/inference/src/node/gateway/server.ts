@@ -8,9 +8,12 @@
  * Errors are OpenAI-shaped: `{"error": {"message", "type", "code": <our _tag>}}`. A stream whose verification fails
  * ends with such an error event instead of `data: [DONE]`.
  */
+
 import type { AddressInfo } from "node:net"
 import { type InvalidAmount, parseZG } from "@0g-compute/core"
 import { Data, Effect, Exit, type Redacted, Scope } from "effect"
+import { worstCasePrices } from "../../billing.js"
+import { planFromCatalog } from "../../billing-plans.js"
 import { Directory, type LookupError } from "../../directory.js"
 import type { InferenceClient } from "../../facade.js"
 import { InferenceRequests } from "../../requests.js"
@@ -102,11 +105,12 @@ export const makeGateway = (
       const spec = typeof entry === "string" ? { address: entry } : entry
       const service = yield* directory.get(spec.address)
       const catalog = yield* Effect.option(directory.models(service.provider))
-      resolved.push({
-        service,
-        priority: spec.priority ?? i,
-        models: catalog._tag === "Some" ? catalog.value.models.map((m) => m.id) : [],
-      })
+      const models = catalog._tag === "Some" ? catalog.value.models.map((m) => m.id) : []
+      // Reserve at the dearest per-token price the provider's published plans can bill (tiers, cache writes).
+      const plans = [service.model, ...models].map((m) =>
+        planFromCatalog(service, catalog._tag === "Some" ? catalog.value : undefined, m),
+      )
+      resolved.push({ service, priority: spec.priority ?? i, models, prices: worstCasePrices(plans) })
     }
     const gateway = serve(options, cap, resolved, requests.fetch)
     return yield* Effect.acquireRelease(listen(gateway, options), (g) => Effect.promise(() => g.stop()))
