@@ -22,6 +22,7 @@ describe("attestation pins and the fine-tuning quote check (in-process on a devn
     const quote = JSON.parse(await (await fetch(`${url}/v1/quote`)).text()) as { tcb_info: { app_compose: string } }
     return createHash("sha256").update(quote.tcb_info.app_compose).digest("hex")
   }
+  // Uncached: in-process commands finish within ethers' 250 ms cache of an identical call.
   const nonce = () => chain.getTransactionCount(devnet.accounts.users[2]!.address)
 
   beforeAll(async () => {
@@ -30,7 +31,7 @@ describe("attestation pins and the fine-tuning quote check (in-process on a devn
       ZG_PRIVATE_KEY: Redacted.value(devnet.accounts.users[2]!.privateKey),
       ZG_CONFIG_DIR: await mkdtemp(join(tmpdir(), "zg-att-")),
     }
-    chain = new JsonRpcProvider(devnet.rpcUrl, undefined, { staticNetwork: true })
+    chain = new JsonRpcProvider(devnet.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 })
     expect((await cli(["ledger", "add", "8"])).code).toBe(0)
   }, 120_000)
   afterAll(async () => {

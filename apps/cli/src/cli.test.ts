@@ -76,7 +76,7 @@ describe("0g-compute ledger on a devnet", () => {
   })
 
   it("fails with one line and exit 1 on bad input, moving no money", async () => {
-    const provider = new JsonRpcProvider(devnet.rpcUrl, undefined, { staticNetwork: true })
+    const provider = new JsonRpcProvider(devnet.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 })
     const user = devnet.accounts.users[2]!.address
     const nonceBefore = await provider.getTransactionCount(user)
     const cases: Array<[string[], RegExp]> = [

@@ -44,7 +44,7 @@ describe("0g-compute inference (in-process on a devnet)", () => {
 
   it("refuses to acknowledge a devnet quote without --allow-devnet, sending nothing", async () => {
     expect((await cli(["ledger", "add", "6"])).code).toBe(0)
-    const chain = new JsonRpcProvider(devnet.rpcUrl, undefined, { staticNetwork: true })
+    const chain = new JsonRpcProvider(devnet.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 })
     const nonce = await chain.getTransactionCount(devnet.accounts.users[1]!.address)
     const refused = await cli(["inference", "ack", "--provider", provider, "--fund", "2"])
     expect(refused.code).toBe(1)
