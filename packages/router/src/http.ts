@@ -11,6 +11,7 @@ import { type ChatContext, chat } from "./chat.js"
 import type { KeyInfo, KeysShape } from "./keys.js"
 import { type CreateKeyOptions, keyJson } from "./keys.js"
 import type { LoggedRequest } from "./spend.js"
+import { type DashboardData, dashboardPage, loginPage, Sessions } from "./ui.js"
 
 const STATUS: Record<string, number> = {
   KeyRejected: 401,
@@ -95,6 +96,7 @@ export interface HttpDeps {
   readonly adminToken: Redacted.Redacted<string>
   readonly models: (key: KeyInfo) => unknown
   readonly usage: () => Promise<unknown>
+  readonly dashboard: () => Promise<DashboardData>
 }
 
 export const makeServer = (deps: HttpDeps): Server => {
@@ -102,6 +104,31 @@ export const makeServer = (deps: HttpDeps): Server => {
   const isAdmin = (req: IncomingMessage) => {
     const got = Buffer.from(bearer(req) ?? "")
     return got.length === admin.length && timingSafeEqual(got, admin)
+  }
+  const sessions = new Sessions()
+  const html = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) => {
+    res.writeHead(status, {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+      "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+      ...headers,
+    })
+    res.end(body)
+  }
+  const ui = async (req: IncomingMessage, res: ServerResponse, path: string) => {
+    if (path === "/ui/login" && req.method === "POST") {
+      const form = new URLSearchParams((await readBody(req, 8 * 1024)).toString("utf8"))
+      const got = Buffer.from(form.get("token") ?? "")
+      if (!(got.length === admin.length && timingSafeEqual(got, admin))) return html(res, 401, loginPage(true))
+      const cookie = `zgr_ui=${sessions.create()}; HttpOnly; SameSite=Strict; Path=/ui`
+      res.writeHead(303, { location: "/ui", "set-cookie": cookie })
+      return res.end()
+    }
+    if (path === "/ui" && req.method === "GET") {
+      if (!isAdmin(req) && !sessions.valid(req.headers.cookie)) return html(res, 401, loginPage(false))
+      return html(res, 200, dashboardPage(await deps.dashboard()))
+    }
+    throw new HttpFailure(404, "NotFound", `${req.method} ${path} is not a dashboard route`)
   }
   const json = (res: ServerResponse, status: number, v: unknown) =>
     sendJson(res, status, JSON.stringify(v, jsonReplacer))
@@ -141,6 +168,7 @@ export const makeServer = (deps: HttpDeps): Server => {
     const path = url.pathname.replace(/\/+$/, "")
     if (path === "/health" && req.method === "GET") return json(res, 200, { status: "ok" })
     if (path.startsWith("/admin/")) return adminRoute(req, res, path, url)
+    if (path === "/ui" || path.startsWith("/ui/")) return ui(req, res, path)
     const key = await runFacade(deps.keys.authenticate(bearer(req)))
     if (path === "/v1/chat/completions" && req.method === "POST") return chat(deps.chat, key, req, res)
     if (path === "/v1/models" && req.method === "GET") return json(res, 200, deps.models(key))

@@ -3,7 +3,7 @@
  * the test sees exactly what a provider's model received) with its state in PGlite in a temp data directory.
  */
 
-import { mkdtempSync, rmSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -14,6 +14,7 @@ import { createInferenceClient, type InferenceClient } from "@0g-compute/inferen
 import { Effect } from "effect"
 import type { JsonRpcProvider } from "ethers"
 import OpenAI from "openai"
+import { chromium } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Database } from "./db.js"
 import { type RouterHandle, routerStoreLayer, startRouter } from "./router.js"
@@ -315,5 +316,52 @@ describe("router on a devnet", () => {
     }
     expect(usage.totals.logged).toBe(usage.totals.spent)
     expect(usage.totals.reserved).toBe("0")
+  })
+
+  it("dashboard in Chromium: login with the admin token, charts, budgets, recent requests, providers; labels escaped", async () => {
+    const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"
+    if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: apt-get install -y chromium`)
+    const hostile = await createKey({ label: '<img src=x onerror="document.title=1">', budget: { day: "0.001" } })
+    expect(
+      (await chat(hostile.secret, { messages: [{ role: "user", content: "from the hostile label" }] })).status,
+    ).toBe(200)
+    expect((await fetch(`${router.url}/ui`)).status).toBe(401)
+    const browser = await chromium.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"],
+    })
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 1600 } })
+      await page.goto(`${router.url}/ui`)
+      await page.fill("input[name=token]", "wrong-token")
+      await page.click("button[type=submit]")
+      expect(await page.textContent("[data-testid=login-error]")).toContain("Wrong admin token")
+      await page.fill("input[name=token]", ADMIN)
+      await page.click("button[type=submit]")
+      await page.waitForSelector("[data-testid=summary]")
+      const rows = (await (await admin("/admin/requests?limit=1000")).json()) as { data: unknown[] }
+      const billed = rows.data.filter((r) => (r as { verdict: string }).verdict !== "Reconciled").length
+      expect(await page.textContent("[data-testid=summary]")).toContain(`${rows.data.length} requests`)
+      expect(await page.textContent("[data-testid=summary]")).toContain(`${billed} bytes-bound`)
+      // One spend line per key that spent; the hostile label is text, not markup.
+      const series = await page.$$eval("[data-testid=spend-chart] polyline", (ls) =>
+        ls.map((l) => l.getAttribute("data-series")),
+      )
+      expect(series).toContain(`<img src=x onerror="document.title=1"> (${hostile.key.id})`)
+      expect(await page.$$("img")).toHaveLength(0)
+      expect(await page.title()).toBe("0G router")
+      const budget = await page.textContent(
+        `[data-testid=budgets] tr[data-key="${hostile.key.id}"] [data-testid=remaining]`,
+      )
+      expect(budget).toBe(`${(await keyInfo(hostile.key.id)).remaining} 0G`)
+      expect(await page.textContent("[data-testid=recent]")).toContain("bytes-bound")
+      expect(await page.$$("[data-testid=providers] tr[data-provider]")).toHaveLength(2)
+      expect(await page.textContent("[data-testid=by-model]")).toContain("devnet-echo-1")
+      mkdirSync(new URL("../docs", import.meta.url), { recursive: true })
+      await page.screenshot({ path: new URL("../docs/dashboard.png", import.meta.url).pathname, fullPage: true })
+    } finally {
+      await browser.close()
+    }
   })
 })

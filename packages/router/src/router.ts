@@ -113,11 +113,28 @@ export const makeRouter = (options: RouterOptions) =>
       const [list, totals] = await Promise.all([Effect.runPromise(keys.list()), Effect.runPromise(spend.totals())])
       return { keys: list.map(keyJson), totals, providers: router.status(Date.now()) }
     }
+    const dashboard = async () => {
+      const now = Date.now()
+      const [list, breakdown, recent] = await Promise.all([
+        Effect.runPromise(keys.list()),
+        Effect.runPromise(spend.breakdown(now - 24 * 3600_000)),
+        Effect.runPromise(spend.recent({ limit: 50 })),
+      ])
+      return {
+        keys: list,
+        breakdown,
+        recent,
+        providers: router.status(now),
+        latency: (a: string) => latency.of(a),
+        now,
+      }
+    }
     const server = makeServer({
       keys,
       adminToken,
       models,
       usage,
+      dashboard,
       chat: {
         spend,
         fetchFor: requests.fetch,

@@ -57,6 +57,17 @@ export interface LoggedRequest {
   readonly error: string | undefined
 }
 
+export interface Breakdown {
+  readonly minute: number
+  readonly keyId: string
+  readonly model: string
+  readonly provider: string
+  readonly verification: string | undefined
+  readonly requests: number
+  readonly fee: bigint
+  readonly latencyMs: number
+}
+
 export interface SpendShape {
   /** Reserves `amount` for the key; the reservation id, or why it does not fit. */
   readonly reserve: (
@@ -71,6 +82,8 @@ export interface SpendShape {
     readonly keyId?: string
     readonly limit?: number
   }) => Effect.Effect<ReadonlyArray<LoggedRequest>, DatabaseFailed>
+  /** Fees and requests since `since` (Unix ms), per minute × key × model × provider × verification level. */
+  readonly breakdown: (since: number) => Effect.Effect<ReadonlyArray<Breakdown>, DatabaseFailed>
   /** Σ fee over the log and Σ spent over the keys (equal unless a write was lost). */
   readonly totals: () => Effect.Effect<
     { readonly logged: bigint; readonly spent: bigint; readonly reserved: bigint },
@@ -260,6 +273,28 @@ export class Spend extends Context.Service<Spend, SpendShape>()("zg/router/Spend
               ),
             ),
             (rows) => rows.map(logged),
+          ),
+        breakdown: (since) =>
+          Effect.map(
+            attempt("summarise the request log", () =>
+              db.query(
+                `SELECT at / 60000 AS minute, key_id, model, provider, verification, COUNT(*) AS requests,
+                   SUM(fee)::text AS fee, AVG(latency_ms) AS latency
+                 FROM router_requests WHERE at >= $1 GROUP BY 1, 2, 3, 4, 5 ORDER BY 1`,
+                [since],
+              ),
+            ),
+            (rows) =>
+              rows.map((r) => ({
+                minute: num(r.minute),
+                keyId: String(r.key_id),
+                model: String(r.model),
+                provider: String(r.provider),
+                verification: r.verification === null ? undefined : String(r.verification),
+                requests: num(r.requests),
+                fee: big(r.fee),
+                latencyMs: num(r.latency),
+              })),
           ),
         totals: () =>
           Effect.map(
