@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { Ledger } from "@0g-compute/contracts"
 import { makeRpcProvider } from "@0g-compute/core"
 import { type Devnet, type InferenceProvider, startDevnet } from "@0g-compute/devnet"
@@ -358,8 +358,14 @@ describe("router on a devnet", () => {
       expect(await page.textContent("[data-testid=recent]")).toContain("bytes-bound")
       expect(await page.$$("[data-testid=providers] tr[data-provider]")).toHaveLength(2)
       expect(await page.textContent("[data-testid=by-model]")).toContain("devnet-echo-1")
-      mkdirSync(new URL("../docs", import.meta.url), { recursive: true })
-      await page.screenshot({ path: new URL("../docs/dashboard.png", import.meta.url).pathname, fullPage: true })
+      // The README's screenshot is refreshed with UPDATE_SCREENSHOTS=1; otherwise it goes to the temp data dir.
+      const shot =
+        process.env.UPDATE_SCREENSHOTS === "1"
+          ? new URL("../docs/dashboard.png", import.meta.url).pathname
+          : join(dataDir, "ui.png")
+      mkdirSync(dirname(shot), { recursive: true })
+      await page.screenshot({ path: shot, fullPage: true })
+      expect(existsSync(shot)).toBe(true)
     } finally {
       await browser.close()
     }
