@@ -1,4 +1,7 @@
-/** The README's main job, `npm run journey`, as the binary runs it: every step passes and the devnet stops. */
+/**
+ * The README's main job, `npm run journey`, as the binary runs it (one process; its steps are invocations inside it):
+ * every step passes and the devnet stops.
+ */
 import { describe, expect, it } from "vitest"
 import { spawnCli } from "./test-util.js"
 
@@ -9,7 +12,8 @@ describe("0g-compute journey", () => {
     const out = r.stdout + r.stderr
     expect(code, out).toBe(0)
     expect(out).toMatch(/\[\d+\] The ledger is gone/)
-    expect(out.match(/verification +Verified/g)).toHaveLength(2)
+    // The default provider non-stream and stream, and the centralized one (its routing proof); the standard one is not.
+    expect(out.match(/verification +Verified/g)).toHaveLength(3)
     expect(out).toMatch(/withdrew 12\.4\d* 0G to your wallet/)
     expect(out).toMatch(/verified \d+ bytes against 0x[0-9a-f]{64}/)
     expect(out).toMatch(/acknowledged [0-9a-f-]{36}\n/)

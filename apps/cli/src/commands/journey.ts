@@ -1,8 +1,8 @@
 /**
- * `0g-compute journey`: the README's main job. Starts the embedded devnet and walks the user journey by running the
- * real `0g-compute` binary for every step, printing each command and its output, then a summary.
+ * `0g-compute journey`: the README's main job. Starts the embedded devnet and walks the user journey by running each
+ * step as its own `0g-compute` invocation (in this process, with the step's own environment, key cache and exit code),
+ * printing each command and its output, then a summary.
  */
-import { spawn } from "node:child_process"
 import { mkdtemp, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -10,11 +10,9 @@ import { formatZG } from "@0g-compute/core"
 import type { Devnet } from "@0g-compute/devnet"
 import { Data, Effect, Redacted } from "effect"
 import { Command } from "effect/cli"
+import { CliIO, makeIO } from "../io.js"
 import { startDevnetScoped } from "./devnet.js"
 import { globals, withErrors } from "./root.js"
-
-/** The script now running (the dev bin or the bundle): each step runs the same CLI the user started. */
-const BIN = process.argv[1] ?? ""
 
 export class JourneyStepFailed extends Data.TaggedError("JourneyStepFailed")<{
   readonly step: string
@@ -30,20 +28,25 @@ interface StepResult {
   readonly stdout: string
 }
 
-/** Runs the CLI binary as a user would, streaming its output under the printed command line. */
-const runCli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, echo: boolean) =>
-  Effect.callback<StepResult>((resume) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] })
+/** Runs one invocation of this CLI, streaming its output under the printed command line. */
+const runCli = (args: ReadonlyArray<string>, env: Readonly<Record<string, string | undefined>>, echo: boolean) =>
+  Effect.gen(function* () {
+    const parent = yield* CliIO
+    // cli.ts holds this command: loaded when a step runs, not when this module is.
+    const { runInProcess } = yield* Effect.promise(() => import("../cli.js"))
     let stdout = ""
-    child.stdout.on("data", (b: Buffer) => {
-      stdout += b.toString()
-      if (echo) process.stdout.write(b)
+    const io = makeIO({
+      env,
+      stdout: (s) => {
+        stdout += s
+        if (echo) parent.stdout(s)
+      },
+      stderr: (s) => {
+        if (echo) parent.stdout(s)
+      },
     })
-    child.stderr.on("data", (b: Buffer) => {
-      if (echo) process.stdout.write(b)
-    })
-    child.on("close", (code) => resume(Effect.succeed({ code, stdout })))
-    return Effect.sync(() => child.kill())
+    const code = yield* runInProcess(args, io)
+    return { code, stdout } satisfies StepResult
   })
 
 /** A tiny dataset and training config for the fine-tuning steps. */
@@ -72,12 +75,13 @@ const writeJourneyFiles = async () => {
 
 export const journey = (devnet: Devnet, print: (s: string) => void) =>
   Effect.gen(function* () {
+    const parentEnv = (yield* CliIO).env
     const user = devnet.accounts.users[0]!
     const friend = devnet.accounts.users[1]!
     const inference = devnet.services.inference[0]!
     const fineTuning = devnet.services.fineTuning[0]!
     // The key travels in the environment, never in argv.
-    const env = { ...process.env, ZG_PRIVATE_KEY: Redacted.value(user.privateKey), NO_COLOR: "1" }
+    const env = { ...parentEnv, ZG_PRIVATE_KEY: Redacted.value(user.privateKey), NO_COLOR: "1" }
     const net = ["--network", devnet.rpcUrl]
     let n = 0
     const step = (title: string, args: ReadonlyArray<string>, expectFailure = false) =>
@@ -240,7 +244,8 @@ export const journeyCommand = Command.make("journey", {}, () =>
   withErrors(
     Effect.gen(function* () {
       yield* globals
-      const print = (s: string) => process.stdout.write(`${s}\n`)
+      const io = yield* CliIO
+      const print = (s: string) => io.stdout(`${s}\n`)
       print("Starting the embedded devnet (anvil + 0G compute contracts)…")
       const devnet = yield* startDevnetScoped({
         storage: true,
