@@ -142,6 +142,29 @@ describe("router store (PGlite)", () => {
           field: "expiresAt",
         })
         expect(yield* Effect.flip(keys.revoke("key_missing"))).toMatchObject({ _tag: "KeyNotFound" })
+
+        // Tokens per minute count settled tokens: admitted while the minute's total is under the limit.
+        const tpm = yield* keys.create({ label: "tpm", tokensPerMinute: 5 })
+        const first = yield* spend.reserve({ keyId: tpm.key.id, amount: 1n, provider: "0xp", model: "m" })
+        yield* spend.settle(settlement(first, 1n)) // 3 + 4 tokens
+        expect(
+          yield* Effect.flip(spend.reserve({ keyId: tpm.key.id, amount: 1n, provider: "0xp", model: "m" })),
+        ).toMatchObject({
+          _tag: "KeyRateLimited",
+          limit: "tokens",
+        })
+        // A day budget binds before a larger total one.
+        const daily = yield* keys.create({ label: "daily", budgetDay: 100n, budgetTotal: 1000n })
+        yield* spend.reserve({ keyId: daily.key.id, amount: 60n, provider: "0xp", model: "m" })
+        expect(
+          yield* Effect.flip(spend.reserve({ keyId: daily.key.id, amount: 60n, provider: "0xp", model: "m" })),
+        ).toMatchObject({
+          _tag: "KeyBudgetExceeded",
+          period: "day",
+          budget: 100n,
+          reserved: 60n,
+          required: 60n,
+        })
       }),
     )
   })
