@@ -4,6 +4,7 @@
  * `@0g-compute/contracts/node`.
  */
 export * from "./clients.js"
+export { type ConnectionStack, type ConnectionStackOptions, connectionStackLayer } from "./connection.js"
 export * from "./errors.js"
 export * from "./generated/index.js"
 export {

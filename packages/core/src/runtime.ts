@@ -5,15 +5,16 @@
 import { Cause, Effect, Exit, type Layer, ManagedRuntime } from "effect"
 
 export interface FacadeRuntime<R> {
-  readonly run: <A, E>(effect: Effect.Effect<A, E, R>) => Promise<A>
+  /** Runs `effect`; an aborted `signal` interrupts it. */
+  readonly run: <A, E>(effect: Effect.Effect<A, E, R>, options?: { readonly signal?: AbortSignal }) => Promise<A>
   readonly dispose: () => Promise<void>
 }
 
 export const makeFacadeRuntime = <R, E>(layer: Layer.Layer<R, E, never>): FacadeRuntime<R> => {
   const runtime = ManagedRuntime.make(layer)
   return {
-    run: async (effect) => {
-      const exit = await runtime.runPromiseExit(effect)
+    run: async (effect, options) => {
+      const exit = await runtime.runPromiseExit(effect, options?.signal === undefined ? {} : { signal: options.signal })
       if (Exit.isSuccess(exit)) return exit.value
       throw Cause.squash(exit.cause)
     },

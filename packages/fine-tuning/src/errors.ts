@@ -2,11 +2,11 @@
  * Typed failures of the fine-tuning client. Each carries the fields a program can act on and a one-line message the
  * CLI prints. No error holds key material: only addresses, hashes, ids, paths and amounts.
  */
-import { formatZG } from "@0g-compute/core"
+import { describeCause, formatZG } from "@0g-compute/core"
 import { Data } from "effect"
 
 const short = (hex: string) => (hex.length > 20 ? `${hex.slice(0, 10)}…${hex.slice(-8)}` : hex)
-const causeText = (cause: unknown) => (cause instanceof Error ? (cause.message.split("\n")[0] ?? "") : String(cause))
+const causeText = describeCause
 
 // ── Providers and HTTP ────────────────────────────────────────────────────────────────────────────────────────────
 

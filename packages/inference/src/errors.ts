@@ -2,12 +2,11 @@
  * Typed failures of the inference client. Each carries the fields a program can act on and a one-line human message.
  * No error ever holds a secret: session tokens and API keys are never copied into errors.
  */
-import { formatZG } from "@0g-compute/core"
+import { describeCause, formatZG } from "@0g-compute/core"
 import { Data } from "effect"
 
 const short = (hex: string) => (hex.length > 20 ? `${hex.slice(0, 10)}…${hex.slice(-8)}` : hex)
-const causeText = (cause: unknown) =>
-  cause instanceof Error ? (cause.message.split("\n")[0] ?? "") : cause === undefined ? "" : String(cause)
+const causeText = (cause: unknown) => (cause === undefined ? "" : describeCause(cause))
 
 // ── Discovery and provider HTTP ───────────────────────────────────────────────────────────────────────────────────
 

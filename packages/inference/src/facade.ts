@@ -126,8 +126,11 @@ export const createInferenceReader = async (
 }
 
 /** A signing client. Connects (and checks the chain and key) before resolving. */
-export const createInferenceClient = async (options: ConnectionOptions): Promise<InferenceClient> => {
-  const runtime = makeFacadeRuntime(inferenceLayerFromOptions(options))
+export const createInferenceClient = async (options: ConnectionOptions): Promise<InferenceClient> =>
+  inferenceClientOn(makeFacadeRuntime(inferenceLayerFromOptions(options)))
+
+/** The client over an existing runtime (e.g. a broker's shared connection); disposes it when connecting fails. */
+export const inferenceClientOn = async (runtime: FacadeRuntime<InferenceStack>): Promise<InferenceClient> => {
   let resolved: { address: string; requests: InferenceRequests["Service"]; usage: UsageMeter["Service"] }
   try {
     resolved = await runtime.run(

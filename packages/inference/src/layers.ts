@@ -3,7 +3,7 @@
  * store; `KeyStore.memory` otherwise); `InferenceReadOnly` needs only `Chain`. `inferenceLayerFromOptions` builds the
  * whole stack from facade-style options (RPC URL or ethers provider, signer or private key).
  */
-import { Ledger, TxEngine, type TxEngineOptions } from "@0g-compute/contracts"
+import { type ConnectionStack, connectionStackLayer, type TxEngineOptions } from "@0g-compute/contracts"
 import {
   type ConnectionOptions as ChainConnectionOptions,
   chainLayerFromOptions,
@@ -41,20 +41,25 @@ export interface ConnectionOptions extends ChainConnectionOptions {
   readonly config?: Partial<InferenceConfigShape>
 }
 
-const configLayer = (o: ConnectionOptions) =>
+const configLayer = (o: Pick<ConnectionOptions, "config">) =>
   o.config === undefined
     ? Layer.succeed(InferenceConfig, InferenceConfig.defaultValue())
     : inferenceConfigLayer(o.config)
+
+/** The inference services on an existing connection stack (shared with the other parts by `createBroker`). */
+export const inferenceLayerOn = <E>(
+  stack: Layer.Layer<ConnectionStack, E>,
+  o: Pick<ConnectionOptions, "keyStore" | "config"> = {},
+) => {
+  const store = o.keyStore === undefined ? KeyStore.memory : Layer.succeed(KeyStore, o.keyStore)
+  return InferenceLive.pipe(Layer.provideMerge(Layer.mergeAll(stack, store)), Layer.provideMerge(configLayer(o)))
+}
 
 /** The full stack for a signing client. Fails to build without `signer` or `privateKey`. */
 export const inferenceLayerFromOptions = (o: ConnectionOptions) => {
   const wallet = walletLayerFromOptions(o)
   if (wallet === undefined) throw new TypeError("inferenceLayerFromOptions needs a signer or a privateKey")
-  const base = Layer.provideMerge(wallet, chainLayerFromOptions(o))
-  const tx = o.tx === undefined ? TxEngine.layer : TxEngine.layerWith(o.tx)
-  const ledgerAndTx = Layer.provideMerge(Ledger.layer, tx).pipe(Layer.provideMerge(base))
-  const store = o.keyStore === undefined ? KeyStore.memory : Layer.succeed(KeyStore, o.keyStore)
-  return InferenceLive.pipe(Layer.provideMerge(Layer.mergeAll(ledgerAndTx, store)), Layer.provideMerge(configLayer(o)))
+  return inferenceLayerOn(connectionStackLayer(o, wallet), o)
 }
 
 /** The read-only stack (discovery, model catalogues, attestation reports). */

@@ -1,6 +1,9 @@
 /** One import, every flow: the broker's three parts against a devnet, through the official `openai` client. */
+import { TxEngine } from "@0g-compute/contracts"
+import { Chain } from "@0g-compute/core"
 import { type Devnet, startDevnet } from "@0g-compute/devnet"
-import { Redacted } from "effect"
+import { FineTuning } from "@0g-compute/fine-tuning"
+import { Effect, Redacted } from "effect"
 import { JsonRpcProvider, Wallet } from "ethers"
 import OpenAI from "openai"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -53,6 +56,46 @@ describe("createBroker", () => {
     const err = await broker.ledger.refund("1000").catch((e: unknown) => e)
     expect(err).toBeInstanceOf(Error)
     expect(err).toMatchObject({ _tag: "InsufficientBalance" })
+  })
+
+  it("is one connection: one provider and one transaction engine for the signer, whichever part sends", async () => {
+    const same = await broker.run(
+      Effect.gen(function* () {
+        const engine = yield* TxEngine
+        const chain = yield* Chain
+        const ft = yield* FineTuning
+        return { engine, chain, ftChain: ft.chain }
+      }),
+    )
+    expect(same.ftChain).toBe(same.chain)
+    const seen = await broker.inference.run(
+      Effect.gen(function* () {
+        return { engine: yield* TxEngine, chain: yield* Chain }
+      }),
+    )
+    expect(seen.engine).toBe(same.engine)
+    expect(seen.chain).toBe(same.chain)
+  })
+
+  it("sends concurrently from its parts over an RPC URL, each transaction with its own nonce", async () => {
+    // A key-only wallet: each part used to open its own provider (and nonce counter) on the URL.
+    const user = devnet.accounts.users[3]!
+    const friend = devnet.accounts.users[4]!.address
+    const b = await createBroker(new Wallet(Redacted.value(user.privateKey)), { rpcUrl: devnet.rpcUrl })
+    try {
+      await b.ledger.add("6")
+      const [deposit, ack, gift] = await Promise.all([
+        b.ledger.deposit("1"),
+        b.inference.acknowledge(devnet.inference[0]!.providerAddress, { allowDevnet: true, fund: "1" }),
+        b.ledger.depositFor(friend, "3"),
+      ])
+      expect(ack.onChain).toBe("created")
+      expect(new Set([deposit.nonce, gift.nonce, ack.tx?.nonce]).size).toBe(3)
+      expect((await b.ledger.get()).total).toBe(7n * 10n ** 18n)
+      expect((await b.ledger.get(friend)).total).toBe(3n * 10n ** 18n)
+    } finally {
+      await b.close()
+    }
   })
 
   it("refuses a chain that does not match the requested network", async () => {

@@ -2,9 +2,17 @@
  * The browser-safe broker: ledger + inference for one signer. Fine-tuning reads and writes files, so the full broker
  * (with `.fineTuning`) is the `createBroker` of `@0g-compute/sdk/node` — what `@0g-compute/sdk` resolves to under Node.
  */
-import { LedgerClient } from "@0g-compute/contracts"
-import type { ContractAddresses, NetworkName, TxOptions } from "@0g-compute/core"
-import { createInferenceClient, type InferenceClient } from "@0g-compute/inference"
+import { connectionStackLayer, LedgerClient } from "@0g-compute/contracts"
+import {
+  type ContractAddresses,
+  type FacadeRuntime,
+  makeFacadeRuntime,
+  type NetworkName,
+  type TxOptions,
+  walletLayerFromOptions,
+  walletLayerFromSigner,
+} from "@0g-compute/core"
+import { type InferenceClient, inferenceClientOn, inferenceLayerOn } from "@0g-compute/inference"
 import type { Provider, Signer } from "ethers"
 
 export interface BrowserBrokerOptions {
@@ -23,7 +31,7 @@ export interface BrowserBroker {
   readonly address: string
   readonly ledger: LedgerClient
   readonly inference: InferenceClient
-  /** Releases both parts' connections and background work (auto top-ups). */
+  /** Releases the connection and background work (auto top-ups). */
   readonly close: () => Promise<void>
 }
 
@@ -37,24 +45,38 @@ export const connectionOptions = (signer: Signer, options: BrowserBrokerOptions)
   ...(options.tx === undefined ? {} : { tx: options.tx }),
 })
 
-/** Connects the ledger and inference facades for one signer; rejects with the typed error of the part that failed. */
+/** The signer's wallet layer (connected to the chain's provider when the signer has none). */
+export const signingWallet = (o: { readonly signer: Signer }) =>
+  walletLayerFromOptions(o) ?? walletLayerFromSigner(o.signer)
+
+/** A runtime several facades share: disposed once, by whichever part (or the broker) closes first. */
+export const sharedRuntime = <R>(runtime: FacadeRuntime<R>): FacadeRuntime<R> => {
+  let disposed: Promise<void> | undefined
+  return {
+    run: runtime.run,
+    dispose: () => {
+      disposed ??= runtime.dispose()
+      return disposed
+    },
+  }
+}
+
+/**
+ * Connects the ledger and inference facades for one signer over ONE connection (one provider, one transaction
+ * engine, one nonce lock); rejects with the typed error of whatever failed. Closing either part closes both.
+ */
 export const createBrowserBroker = async (
   signer: Signer,
   options: BrowserBrokerOptions = {},
 ): Promise<BrowserBroker> => {
-  const connection = connectionOptions(signer, options)
-  const opened: Array<{ close: () => Promise<void> }> = []
-  const closeAll = async () => {
-    await Promise.allSettled(opened.map((p) => p.close()))
-  }
+  const stack = connectionStackLayer(connectionOptions(signer, options), signingWallet({ signer }))
+  const runtime = sharedRuntime(makeFacadeRuntime(inferenceLayerOn(stack)))
   try {
-    const ledger = await LedgerClient.connect(connection)
-    opened.push(ledger)
-    const inference = await createInferenceClient(connection)
-    opened.push(inference)
-    return { address: inference.address, ledger, inference, close: closeAll }
+    const ledger = await LedgerClient.on(runtime)
+    const inference = await inferenceClientOn(runtime)
+    return { address: inference.address, ledger, inference, close: runtime.dispose }
   } catch (e) {
-    await closeAll()
+    await runtime.dispose()
     throw e
   }
 }

@@ -13,7 +13,8 @@ import {
 } from "@0g-compute/core"
 import { Effect, Layer } from "effect"
 import { getAddress } from "ethers"
-import { TxEngine, type TxEngineOptions } from "../tx/engine.js"
+import { connectionStackLayer } from "../connection.js"
+import type { TxEngineOptions } from "../tx/engine.js"
 import { Ledger } from "./service.js"
 
 /** A decimal 0G string ("1.5") or a bigint number of neuron. */
@@ -28,12 +29,9 @@ const toNeuron = (amount: AmountInput): Effect.Effect<bigint, InvalidAmount> =>
 
 /** The `Ledger` layer a facade runs on: read-only without a signer or key. */
 export const ledgerLayerFromOptions = (options: LedgerClientOptions) => {
-  const chain = chainLayerFromOptions(options)
   const wallet = walletLayerFromOptions(options)
-  if (wallet === undefined) return Layer.provide(Ledger.layerReadOnly, chain)
-  const walletWithChain = Layer.provideMerge(wallet, chain)
-  const tx = options.tx === undefined ? TxEngine.layer : TxEngine.layerWith(options.tx)
-  return Layer.provide(Ledger.layer, Layer.provideMerge(tx, walletWithChain))
+  if (wallet === undefined) return Layer.provide(Ledger.layerReadOnly, chainLayerFromOptions(options))
+  return connectionStackLayer(options, wallet)
 }
 
 export class LedgerClient {
@@ -45,7 +43,11 @@ export class LedgerClient {
 
   /** Connects and checks the chain (and key) up front, so a bad configuration rejects here. */
   static async connect(options: LedgerClientOptions): Promise<LedgerClient> {
-    const runtime = makeFacadeRuntime(ledgerLayerFromOptions(options))
+    return LedgerClient.on(makeFacadeRuntime(ledgerLayerFromOptions(options)))
+  }
+
+  /** The client over an existing runtime (e.g. a broker's shared connection); disposes it when connecting fails. */
+  static async on(runtime: FacadeRuntime<Ledger>): Promise<LedgerClient> {
     try {
       const address = await runtime.run(Ledger.use((l) => Effect.succeed(l.address)))
       return new LedgerClient(runtime, address === undefined ? undefined : getAddress(address))

@@ -4,15 +4,16 @@
  * with the typed error itself (an `Error` carrying `_tag` and fields). No logic lives here.
  */
 import { join } from "node:path"
-import { Ledger, TxEngine, type TxEngineOptions } from "@0g-compute/contracts"
+import { type ConnectionStack, connectionStackLayer, type TxEngineOptions } from "@0g-compute/contracts"
 import {
   type Chain,
   type ConnectionOptions,
-  chainLayerFromOptions,
+  type FacadeRuntime,
+  makeFacadeRuntime,
   Wallet,
   walletLayerFromOptions,
 } from "@0g-compute/core"
-import { Cause, Effect, Exit, Layer, ManagedRuntime, Redacted, Stream } from "effect"
+import { Effect, Layer, Redacted, Stream } from "effect"
 import {
   type AcknowledgeProviderOptions,
   acknowledgeProvider,
@@ -56,27 +57,33 @@ export interface CallOptions {
   readonly signal?: AbortSignal
 }
 
+/** The fine-tuning service on an existing connection stack (shared with the other parts by `createBroker`). */
+export const fineTuningLayerOn = <E>(stack: Layer.Layer<ConnectionStack, E>, options: FineTuningOptions = {}) =>
+  Layer.provide(FineTuning.layer(options), stack)
+
 const layerOf = (o: FineTuningClientOptions) => {
-  const chain = chainLayerFromOptions(o)
   const wallet: Layer.Layer<Wallet, unknown, Chain> =
     walletLayerFromOptions(o) ??
     Layer.effect(Wallet, Effect.fail(new PrivateKeyRequired({ operation: "the fine-tuning client" })))
-  const base = Layer.provideMerge(wallet, chain)
-  const tx = Layer.provideMerge(o.tx === undefined ? TxEngine.layer : TxEngine.layerWith(o.tx), base)
-  const ledger = Layer.provideMerge(Ledger.layer, tx)
-  return Layer.provide(FineTuning.layer(o), ledger)
+  return fineTuningLayerOn(connectionStackLayer(o, wallet), o)
 }
 
 export type FineTuningClient = Awaited<ReturnType<typeof createFineTuningClient>>
 
 /** Connects (checking the chain and key up front) and returns the client. */
-export const createFineTuningClient = async (options: FineTuningClientOptions) => {
-  const runtime = ManagedRuntime.make(layerOf(options) as Layer.Layer<FineTuning, unknown, never>)
-  const run = async <A, E>(effect: Effect.Effect<A, E, FineTuning>, call: CallOptions = {}): Promise<A> => {
-    const exit = await runtime.runPromiseExit(effect, call.signal === undefined ? {} : { signal: call.signal })
-    if (Exit.isSuccess(exit)) return exit.value
-    throw Cause.squash(exit.cause)
-  }
+export const createFineTuningClient = (options: FineTuningClientOptions) =>
+  fineTuningClientOn(makeFacadeRuntime(layerOf(options)), options)
+
+/**
+ * The client over an existing runtime (e.g. a broker's shared connection); disposes it when connecting fails.
+ * `options` supplies only the client-side settings (`assess`, `privateKey`).
+ */
+export const fineTuningClientOn = async (
+  runtime: FacadeRuntime<FineTuning>,
+  options: Pick<FineTuningClientOptions, "assess" | "privateKey"> = {},
+) => {
+  const run = <A, E>(effect: Effect.Effect<A, E, FineTuning>, call: CallOptions = {}): Promise<A> =>
+    runtime.run(effect, call)
   const withAssess = <O extends { assess?: QuoteAssessor }>(o: O): O =>
     options.assess === undefined || o.assess !== undefined ? o : { ...o, assess: options.assess }
   const key = typeof options.privateKey === "string" ? Redacted.make(options.privateKey) : options.privateKey

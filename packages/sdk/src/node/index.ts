@@ -14,13 +14,27 @@
  * await broker.close()
  * ```
  */
-import { LedgerClient } from "@0g-compute/contracts"
-import type { ContractAddresses, NetworkName, TxOptions } from "@0g-compute/core"
-import { createFineTuningClient, type FineTuningClient } from "@0g-compute/fine-tuning/node"
-import { createInferenceClient, type InferenceClient, quoteAssessor } from "@0g-compute/inference"
-import type { Redacted } from "effect"
+import { connectionStackLayer, LedgerClient } from "@0g-compute/contracts"
+import { type ContractAddresses, makeFacadeRuntime, type NetworkName, type TxOptions } from "@0g-compute/core"
+import {
+  type FineTuning,
+  type FineTuningClient,
+  fineTuningClientOn,
+  fineTuningLayerOn,
+} from "@0g-compute/fine-tuning/node"
+import {
+  type InferenceClient,
+  type InferenceStack,
+  inferenceClientOn,
+  inferenceLayerOn,
+  quoteAssessor,
+} from "@0g-compute/inference"
+import { type Effect, Layer, type Redacted } from "effect"
 import type { Provider, Signer } from "ethers"
-import { connectionOptions } from "../broker.js"
+import { connectionOptions, sharedRuntime, signingWallet } from "../broker.js"
+
+/** What a broker's `run` provides. */
+export type BrokerServices = InferenceStack | FineTuning
 
 export interface BrokerOptions {
   /** Expected preset (the chain must match); also supplies the RPC URL when the signer has no provider. */
@@ -49,38 +63,35 @@ export interface Broker {
   readonly ledger: LedgerClient
   readonly inference: InferenceClient
   readonly fineTuning: FineTuningClient
-  /** Releases every part's connection and background work. */
+  /** Runs an Effect program on the broker's connection and services (Chain, Wallet, TxEngine, Ledger, inference, fine-tuning). */
+  readonly run: <A, E>(effect: Effect.Effect<A, E, BrokerServices>) => Promise<A>
+  /** Releases the connection and all background work (auto top-ups). */
   readonly close: () => Promise<void>
 }
 
-/** Connects the three facades for one signer. Rejects with the typed error of whichever part failed to connect. */
+/**
+ * Connects the three facades for one signer over ONE connection: one provider, one transaction engine and one nonce
+ * lock for the signer, whichever part sends. Rejects with the typed error of whatever failed to connect. The parts
+ * share the connection, so closing any part closes the broker.
+ */
 export const createBroker = async (signer: Signer, options: BrokerOptions = {}): Promise<Broker> => {
   const connection = connectionOptions(signer, options)
-  const opened: Array<{ close: () => Promise<void> }> = []
+  const stack = connectionStackLayer(connection, signingWallet(connection))
+  const storage = options.storageIndexer === undefined ? {} : { storage: { indexerUrl: options.storageIndexer } }
+  const runtime = sharedRuntime(
+    makeFacadeRuntime(Layer.mergeAll(inferenceLayerOn(stack), fineTuningLayerOn(stack, storage))),
+  )
   try {
-    const ledger = await LedgerClient.connect(connection)
-    opened.push(ledger)
-    const inference = await createInferenceClient(connection)
-    opened.push(inference)
-    const fineTuning = await createFineTuningClient({
-      ...connection,
+    const ledger = await LedgerClient.on(runtime)
+    const inference = await inferenceClientOn(runtime)
+    const fineTuning = await fineTuningClientOn(runtime, {
       // the fine-tuning provider's quote gets the same attestation report as an inference provider's
       assess: quoteAssessor(),
       ...(options.privateKey === undefined ? {} : { privateKey: options.privateKey }),
-      ...(options.storageIndexer === undefined ? {} : { storage: { indexerUrl: options.storageIndexer } }),
     })
-    opened.push(fineTuning)
-    return {
-      address: inference.address,
-      ledger,
-      inference,
-      fineTuning,
-      close: async () => {
-        await Promise.allSettled(opened.map((p) => p.close()))
-      },
-    }
+    return { address: inference.address, ledger, inference, fineTuning, run: runtime.run, close: runtime.dispose }
   } catch (e) {
-    await Promise.allSettled(opened.map((p) => p.close()))
+    await runtime.dispose()
     throw e
   }
 }
