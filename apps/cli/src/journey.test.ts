@@ -12,8 +12,15 @@ describe("0g-compute journey", () => {
     const out = r.stdout + r.stderr
     expect(code, out).toBe(0)
     expect(out).toMatch(/\[\d+\] The ledger is gone/)
-    // The default provider non-stream and stream, and the centralized one (its routing proof); the standard one is not.
-    expect(out.match(/verification +Verified/g)).toHaveLength(3)
+    // The default provider non-stream and stream, the centralized one (its routing proof), an image and a transcript;
+    // the standard provider's answer is not.
+    expect(out.match(/verification +Verified/g)).toHaveLength(5)
+    expect(out.match(/level +bytes-bound/g)).toHaveLength(5)
+    expect(out).toMatch(/level +bytes-bound \(routing proof: /)
+    expect(out).toMatch(/cannot be verified: a standard provider never signs its responses/)
+    expect(out.match(/level +unverifiable/g)).toHaveLength(1)
+    expect(out).toMatch(/wrote \S+lighthouse\.png \(\d+ bytes\)/)
+    expect(out).toMatch(/the quick brown fox jumps over the lazy dog\n/)
     expect(out).toMatch(/withdrew 12\.4\d* 0G to your wallet/)
     expect(out).toMatch(/verified \d+ bytes against 0x[0-9a-f]{64}/)
     expect(out).toMatch(/acknowledged [0-9a-f-]{36}\n/)

@@ -73,6 +73,14 @@ const writeJourneyFiles = async () => {
   return { dir, dataset, config }
 }
 
+/** Where the image goes and a short recording (silence: the devnet transcribes any audio the same way). */
+const writeMediaFiles = async () => {
+  const dir = await mkdtemp(join(tmpdir(), "0g-journey-media-"))
+  const audio = join(dir, "speech.wav")
+  await writeFile(audio, Buffer.alloc(64_000))
+  return { image: join(dir, "lighthouse.png"), audio }
+}
+
 export const journey = (devnet: Devnet, print: (s: string) => void) =>
   Effect.gen(function* () {
     const parentEnv = (yield* CliIO).env
@@ -178,6 +186,39 @@ export const journey = (devnet: Devnet, print: (s: string) => void) =>
       "--allow-unverifiable",
       "Unverified, knowingly",
     ])
+    const painter = devnet.services.inference[3]!.provider.address
+    const scribe = devnet.services.inference[4]!.provider.address
+    for (const [kind, p] of [
+      ["text-to-image", painter],
+      ["speech-to-text", scribe],
+    ] as const)
+      yield* step(`A ${kind} provider: acknowledge and fund 1 0G`, [
+        "inference",
+        "ack",
+        "--provider",
+        p,
+        "--fund",
+        "1",
+        "--allow-devnet",
+      ])
+    const media = yield* Effect.promise(() => writeMediaFiles())
+    yield* step("Draw an image: written only after the decoded image's hash matches the TEE-signed one", [
+      "inference",
+      "image",
+      "--provider",
+      painter,
+      "--prompt",
+      "a lighthouse on a verified coast",
+      "--out",
+      media.image,
+    ])
+    yield* step("Transcribe a recording: the transcript is printed once its signature verifies", [
+      "inference",
+      "transcribe",
+      "--provider",
+      scribe,
+      media.audio,
+    ])
     const ft = fineTuning.provider.address
     const indexer = ["--indexer", devnet.storage!.indexerUrl]
     const files = yield* Effect.promise(() => writeJourneyFiles())
@@ -217,7 +258,7 @@ export const journey = (devnet: Devnet, print: (s: string) => void) =>
       join(files.dir, "out"),
       ...indexer,
     ])
-    yield* step("The ledger with its four sub-accounts", ["ledger", "show"])
+    yield* step("The ledger with its six sub-accounts", ["ledger", "show"])
     yield* step("Retrieve: starts the refund lock on every sub-account", ["ledger", "retrieve"])
     yield* step("Time passes on the devnet: 24 h and 1 s", ["devnet", "advance-time", "86401"])
     yield* step("Retrieve again: the unlocked refunds return to the ledger", ["ledger", "retrieve"])
@@ -233,9 +274,9 @@ export const journey = (devnet: Devnet, print: (s: string) => void) =>
     print(
       `\nSummary: ledger created and funded; inference provider attested, acknowledged and answered with verified responses; ` +
         "a dataset stored in 0G Storage and read back verified; a model fine-tuned on it, verified, acknowledged and decrypted; " +
-        `${formatZG(BigInt(before.ledger.total))} 0G came back from four provider sub-accounts after the refund lock and was ` +
-        `withdrawn in full; a centralized provider's routing proof verified and a standard provider used only when ` +
-        `unverifiable answers were asked for; ${n} CLI steps on devnet ${devnet.rpcUrl}.`,
+        `${formatZG(BigInt(before.ledger.total))} 0G came back from six provider sub-accounts after the refund lock and was ` +
+        `withdrawn in full; a centralized provider's routing proof verified, a standard provider used only when ` +
+        `unverifiable answers were asked for, an image and a transcript verified; ${n} CLI steps on devnet ${devnet.rpcUrl}.`,
     )
     return n
   })
@@ -249,8 +290,14 @@ export const journeyCommand = Command.make("journey", {}, () =>
       print("Starting the embedded devnet (anvil + 0G compute contracts)…")
       const devnet = yield* startDevnetScoped({
         storage: true,
-        inferenceProviders: 3,
-        inferenceBrokers: [undefined, { providerType: "centralized" }, { providerType: "standard" }],
+        inferenceProviders: 5,
+        inferenceBrokers: [
+          undefined,
+          { providerType: "centralized" },
+          { providerType: "standard" },
+          { serviceType: "text-to-image" },
+          { serviceType: "speech-to-text" },
+        ],
         fineTuning: { stepDelayMs: 50, chunkSize: 1 << 20 },
       })
       yield* journey(devnet, print)
