@@ -20,7 +20,7 @@ import { MalformedData } from "./errors.js"
 /** A 20-byte hex address (case is not checked here; use `parseAddress` for user input). */
 export const Address = Schema.String.pipe(Schema.check(Schema.isPattern(/^0x[0-9a-fA-F]{40}$/)))
 /** 0x-prefixed hex bytes. */
-export const HexBytes = Schema.String.pipe(Schema.check(Schema.isPattern(/^0x([0-9a-fA-F]{2})*$/)))
+const HexBytes = Schema.String.pipe(Schema.check(Schema.isPattern(/^0x([0-9a-fA-F]{2})*$/)))
 const U256 = Schema.BigInt
 
 export const Ledger = Schema.Struct({
@@ -52,7 +52,7 @@ export const Refund = Schema.Struct({
 export type Refund = typeof Refund.Type
 
 /** Fine-tuning names the last Refund field differently; same ABI type. */
-export const FineTuningRefund = Schema.Struct({
+const FineTuningRefund = Schema.Struct({
   index: U256,
   amount: U256,
   createdAt: U256,
@@ -149,7 +149,7 @@ export const FineTuningAccountDetails = Schema.Struct({
 export type FineTuningAccountDetails = typeof FineTuningAccountDetails.Type
 
 /** Turns an ethers `Result` (array with names) into plain objects/arrays, recursively. */
-export const plainResult = (value: unknown): unknown => {
+const plainResult = (value: unknown): unknown => {
   if (!Array.isArray(value)) return value
   const r = value as unknown[] & { toObject?: (deep?: boolean) => Record<string, unknown> }
   if (typeof r.toObject === "function") {

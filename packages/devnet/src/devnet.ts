@@ -5,7 +5,7 @@
 
 import { deployContracts, loadArtifact, startAnvil } from "@0g-compute/contracts/node"
 import { type ContractAddresses, makeRpcProvider } from "@0g-compute/core"
-import { Context, Effect, Layer, Redacted } from "effect"
+import { Redacted } from "effect"
 import { Contract, NonceManager, parseEther, type TransactionResponse, Wallet } from "ethers"
 import { type DevnetAccount, type DevnetAccounts, deriveAccount, devnetAccounts, ROLES } from "./accounts.js"
 import {
@@ -322,16 +322,3 @@ const registerServices = async (
   )
   return { services: { inference, fineTuning: [fineTuning] }, providers: ok.map(({ p }) => p) }
 }
-
-/** The devnet as an Effect service, for layers and tests written with Effect. */
-export class DevnetService extends Context.Service<DevnetService, Devnet>()("zg/Devnet") {}
-
-/** A scoped devnet: started when the layer is built, stopped when its scope closes. */
-export const devnetLayer = (options: DevnetOptions = {}) =>
-  Layer.effect(
-    DevnetService,
-    Effect.acquireRelease(
-      Effect.promise(() => startDevnet(options)),
-      (d) => Effect.promise(() => d.stop()),
-    ),
-  )

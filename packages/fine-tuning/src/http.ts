@@ -187,7 +187,6 @@ export const DatasetUploadJson = Schema.Struct({
 })
 
 /** The progress values of the state machine (spec §6), in order; providers may add others. */
-export const TASK_PROGRESS = FINE_TUNING_PROGRESS
 export type TaskProgress = FineTuningProgress
 
 /** A task as the client sees it. Amounts and nonces are bigint. */
@@ -224,4 +223,5 @@ export const toTask = (t: typeof TaskJson.Type): Task => ({
 })
 
 /** Position of a progress value in the state machine (-1 for unknown values and Failed). */
-export const progressRank = (p: string): number => (p === "Failed" ? -1 : TASK_PROGRESS.indexOf(p as TaskProgress))
+export const progressRank = (p: string): number =>
+  p === "Failed" ? -1 : FINE_TUNING_PROGRESS.indexOf(p as TaskProgress)

@@ -12,7 +12,6 @@ export {
   errorDetail,
   type ProviderEndpoint,
   progressRank,
-  TASK_PROGRESS,
   type Task,
   type TaskProgress,
 } from "./http.js"

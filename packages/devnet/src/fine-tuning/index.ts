@@ -28,7 +28,6 @@ import {
 import { EMULATED_MODELS } from "./validation.js"
 
 export { quoteJson } from "./routes.js"
-export { PROGRESS_STATES } from "./tasks.js"
 export { countTokens, datasetExamples, NGRAM_ORDER, type TrainingParams, trainNgramModel } from "./trainer.js"
 export { EMULATED_MODELS, type EmulatedModel, parseTrainingParams } from "./validation.js"
 export type { FaultSwitches, ProgressState, ProviderStorageOptions, RootHashKind, SettlementOutcome }

@@ -10,13 +10,7 @@
 import { EventEmitter } from "node:events"
 import { join } from "node:path"
 import { revertFromError } from "@0g-compute/contracts"
-import {
-  FINE_TUNING_PROGRESS,
-  type FineTuningFeeTerms,
-  type FineTuningProgress,
-  fineTuningFee,
-  fineTuningFeeTerms,
-} from "@0g-compute/core"
+import { type FineTuningFeeTerms, type FineTuningProgress, fineTuningFee, fineTuningFeeTerms } from "@0g-compute/core"
 import { createTaskPreimage, recoverFineTuningSigner, toHex, wrapSecret } from "@0g-compute/crypto"
 import { Effect, type Redacted } from "effect"
 import type { ProviderChain, SettlementOutcome } from "./chain.js"
@@ -25,7 +19,6 @@ import type { StorageAccess } from "./storage.js"
 import { countTokens, type TrainingParams, trainNgramModel } from "./trainer.js"
 import type { EmulatedModel } from "./validation.js"
 
-export const PROGRESS_STATES = FINE_TUNING_PROGRESS
 export type ProgressState = FineTuningProgress
 
 /** States counted by `GET /v1/task/pending` and blocking `wait: false` creations. */

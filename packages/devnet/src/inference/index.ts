@@ -9,7 +9,6 @@ export {
   goMarshal,
   isLeakHeader,
 } from "./broker2026.js"
-export { InferenceProviderService, inferenceProviderLayer } from "./effect.js"
 export { type HostileClose, type HostileMode, HostileObserver, HUGE_BODY_BYTES } from "./hostile.js"
 export {
   type AdapterRegistration,
