@@ -219,8 +219,19 @@ export const serve = (
         return
       }
       if (!(response.headers.get("content-type") ?? "").includes("text/event-stream")) {
-        // Non-stream: the fetch verified (and recorded) before resolving.
-        const bytes = Buffer.from(await response.arrayBuffer())
+        // Non-stream: the fetch verified (and recorded) before resolving. A streamed request answered without SSE is
+        // read here, under the same limits: a provider failure (502, failover), not ours.
+        let bytes: Buffer
+        try {
+          bytes = Buffer.from(await response.arrayBuffer())
+        } catch (e) {
+          budget.release(reservation)
+          if (gone.signal.aborted) return
+          attempts.push({ provider: p.address, code: tagOf(e), message: messageOf(e) })
+          router.markDown(p.address, Date.now(), `${tagOf(e)}: ${messageOf(e)}`)
+          if (failsOver(e)) continue
+          throw new HttpFailure(502, tagOf(e), messageOf(e), "provider_error", attempts)
+        }
         budget.release(reservation)
         res.writeHead(response.status, {
           ...headers,

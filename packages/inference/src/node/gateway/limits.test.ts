@@ -145,3 +145,21 @@ describe("an answer cut off after the provider's 200", () => {
     }
   })
 })
+
+describe("a streamed request answered without SSE", () => {
+  it("is the provider's failure (502 provider_error), read under the same limits, not a gateway error (500)", async () => {
+    // The hostile 400 MiB body: JSON-looking, no content-length, to a request that asked for a stream.
+    p0.faults.set({ hostile: "hugeBody" })
+    try {
+      await withGateway(user, {}, async (g) => {
+        const r = await post(g, chatBody("stream please", { stream: true }))
+        expect(r.status).toBe(502)
+        expect(await r.json()).toMatchObject({ error: { type: "provider_error", code: "ProviderBodyTooLarge" } })
+        expect(g.usage().reserved).toBe(0n)
+      })
+      expect((await p0.faults.hostile.nextClose(p0.faults.hostile.closes.length - 1)).byClient).toBe(true)
+    } finally {
+      p0.faults.clear()
+    }
+  })
+})
