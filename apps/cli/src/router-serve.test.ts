@@ -1,0 +1,106 @@
+/**
+ * `0g-compute router serve` as a user runs it (the real binary, a child process) against a devnet: it prints its URL
+ * and admin token, answers a virtual key's chat verified, and after Ctrl-C (SIGINT) the key's spend is still in the
+ * data directory for `router keys list`.
+ */
+import { spawn } from "node:child_process"
+import { mkdtemp } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { type Devnet, startDevnet } from "@0g-compute/devnet"
+import { Redacted } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { BIN, runCli } from "./test-util.js"
+
+describe("0g-compute router serve (spawned) on a devnet", () => {
+  let devnet: Devnet
+  let env: Record<string, string>
+  let dataDir: string
+
+  beforeAll(async () => {
+    devnet = await startDevnet({ inference: { settleIntervalMs: 0 } })
+    dataDir = await mkdtemp(join(tmpdir(), "zg-router-serve-"))
+    env = {
+      ZG_PRIVATE_KEY: Redacted.value(devnet.accounts.users[2]!.privateKey),
+      ZG_CONFIG_DIR: await mkdtemp(join(tmpdir(), "zg-router-cfg-")),
+    }
+  })
+  afterAll(async () => {
+    await devnet?.stop()
+  })
+
+  it("serves a verified chat for a virtual key and keeps its spend after SIGINT", async () => {
+    const provider = devnet.inference[0]!.providerAddress
+    const cli = (args: ReadonlyArray<string>) => runCli(["--network", devnet.rpcUrl, ...args], env)
+    expect((await cli(["ledger", "add", "5"])).code).toBe(0)
+    expect((await cli(["inference", "ack", "--provider", provider, "--fund", "2", "--allow-devnet"])).code).toBe(0)
+
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        "--network",
+        devnet.rpcUrl,
+        "router",
+        "serve",
+        "--provider",
+        provider,
+        "--port",
+        "0",
+        "--data-dir",
+        dataDir,
+        "--json",
+      ],
+      { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
+    )
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve))
+    let stderr = ""
+    child.stderr.on("data", (b: Buffer) => (stderr += b))
+    const started = await new Promise<{ url: string; adminToken: string; migrations: number[] }>((resolve, reject) => {
+      let out = ""
+      child.stdout.on("data", (b: Buffer) => {
+        out += b
+        try {
+          resolve(JSON.parse(out)) // one JSON document, printed once the router listens
+        } catch {
+          // not complete yet
+        }
+      })
+      void exited.then((code) => reject(new Error(`router serve exited (${code}): ${stderr}`)))
+    })
+    let created: { key: { id: string }; secret: string }
+    try {
+      expect(started.migrations).toEqual([1])
+      const admin = { authorization: `Bearer ${started.adminToken}`, "content-type": "application/json" }
+      created = (await (
+        await fetch(`${started.url}/admin/keys`, {
+          method: "POST",
+          headers: admin,
+          body: JSON.stringify({ label: "cli" }),
+        })
+      ).json()) as { key: { id: string }; secret: string }
+      const res = await fetch(`${started.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${created.secret}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: devnet.inference[0]!.model, messages: [{ role: "user", content: "hi" }] }),
+      })
+      expect(res.status).toBe(200)
+      expect(res.headers.get("x-0g-verification")).toBe("bytes-bound")
+      await res.arrayBuffer()
+    } finally {
+      child.kill("SIGINT")
+      await exited
+    }
+
+    const listed = await cli(["router", "keys", "list", "--data-dir", dataDir, "--json"])
+    expect(listed.code, listed.stderr).toBe(0)
+    const [key] = JSON.parse(listed.stdout).keys as Array<{
+      id: string
+      spent: { total: string }
+      last_used_at: string
+    }>
+    expect(key?.id).toBe(created.key.id)
+    expect(Number(key?.spent.total)).toBeGreaterThan(0)
+    expect(listed.stdout).not.toContain(created.secret)
+  }, 150_000)
+})
