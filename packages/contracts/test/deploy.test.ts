@@ -11,9 +11,10 @@ import {
   ZeroAddress,
   zeroPadValue,
 } from "ethers"
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { DEPLOYER_ADDRESS, DEVNET_ADDRESSES, deployContracts, loadArtifact, startAnvil } from "../src/node/index.js"
-import { createEnv, type Env, expectRevert, inferenceParams, mined } from "./helpers.js"
+import { useFixture } from "../src/testing/devnet.js"
+import { createEnv, expectRevert, inferenceParams, mined } from "./helpers.js"
 
 const BEACON_SLOT = "0xa3f0ad74e5423aebfd80d3ef4346578335a9a72aeaee59ff6cb3582b35133d50"
 const NAMESPACES = {
@@ -25,15 +26,7 @@ const TOPIC_INITIALIZED = "0x7f26b83ff96e1f2b6a682f133852f6798a09c465da95921460c
 const TOPIC_OWNERSHIP = "0x8be0079c531659141344cd1fd0a4f28419497f9722a3daafe3b4186f6b6457e0"
 const TOPIC_CONTRACT_INITIALIZED = "0x9e1c480deaf2caaa9170098a3275b53d208beaeb277601363025975cf8274eb6"
 
-let env: Env
-beforeAll(async () => {
-  env = await createEnv()
-})
-afterAll(async () => {
-  await env?.stop()
-})
-beforeEach(async () => env.snapshot())
-afterEach(async () => env.restore())
+const env = useFixture(createEnv)
 
 /** Initializer-related logs at `address` (the proxy's own BeaconUpgraded log is left out). */
 const topicsAt = async (address: string): Promise<{ topic: string; data: string }[]> => {

@@ -1,30 +1,8 @@
-import { readFileSync } from "node:fs"
 import { hexlify, randomBytes, type Signer, TypedDataEncoder } from "ethers"
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import {
-  commonSetup,
-  createEnv,
-  E,
-  type Env,
-  events,
-  expectRevert,
-  FINE_TUNING,
-  LOCK_TIME,
-  mined,
-  type Roles,
-} from "./helpers.js"
+import { describe, expect, it } from "vitest"
+import { E, eip712Vector, events, expectRevert, FINE_TUNING, LOCK_TIME, mined, useReferenceSuite } from "./helpers.js"
 
-const vectors = JSON.parse(readFileSync(new URL("./reference/protocol-vectors.json", import.meta.url), "utf8")) as {
-  eip712: {
-    fineTuningVerifierMessage: {
-      domain: Record<string, unknown>
-      message: Record<string, string>
-      digest: string
-      signature: string
-    }
-  }
-}
-const VECTOR = vectors.eip712.fineTuningVerifierMessage
+const VECTOR = eip712Vector("fineTuningVerifierMessage")
 const TYPES = {
   VerifierMessage: [
     { name: "id", type: "string" },
@@ -38,17 +16,7 @@ const TYPES = {
 const ROOT = "0xabcd"
 const SECRET = "0x1234"
 
-let env: Env
-let r: Roles
-beforeAll(async () => {
-  env = await createEnv()
-  r = await commonSetup(env, { fineTuning: true })
-})
-afterAll(async () => {
-  await env?.stop()
-})
-beforeEach(async () => env.snapshot())
-afterEach(async () => env.restore())
+const { env, r } = useReferenceSuite({ fineTuning: true })
 
 interface Input {
   id: string

@@ -1,11 +1,8 @@
 import { Contract, ContractFactory, hexlify, randomBytes, ZeroAddress } from "ethers"
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { loadArtifact } from "../src/node/index.js"
 import {
-  commonSetup,
-  createEnv,
   E,
-  type Env,
   events,
   expectRevert,
   expectStringRevert,
@@ -13,20 +10,10 @@ import {
   LOCK_TIME,
   mined,
   QUOTA,
-  type Roles,
+  useReferenceSuite,
 } from "./helpers.js"
 
-let env: Env
-let r: Roles
-beforeAll(async () => {
-  env = await createEnv()
-  r = await commonSetup(env, { fineTuning: true })
-})
-afterAll(async () => {
-  await env?.stop()
-})
-beforeEach(async () => env.snapshot())
-afterEach(async () => env.restore())
+const { env, r } = useReferenceSuite({ fineTuning: true })
 
 const p1 = () => r.provider1.address
 const asP1 = () => env.fineTuning.as(r.provider1)

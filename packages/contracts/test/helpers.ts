@@ -1,4 +1,5 @@
-// Shared fixture for the on-chain tests: one anvil + reference deploy per test file, evm_snapshot isolation.
+// The reference suites' environment over the package's one chain fixture (src/testing/devnet.ts): bound contracts,
+// dev wallets, revert assertions and the common setup.
 import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import {
@@ -16,13 +17,8 @@ import {
   Wallet,
 } from "ethers"
 import { expect } from "vitest"
-import {
-  type AnvilInstance,
-  type DeployedContracts,
-  deployContracts,
-  loadArtifact,
-  startAnvil,
-} from "../src/node/index.js"
+import { type AnvilInstance, type DeployedContracts, loadArtifact, TEST_MNEMONIC } from "../src/node/index.js"
+import { lateBound, startDevnet, useFixture } from "../src/testing/devnet.js"
 
 type LedgerFn =
   | "MIN_ACCOUNT_BALANCE"
@@ -166,37 +162,29 @@ class HeadroomWallet extends Wallet {
 }
 
 export async function createEnv(): Promise<Env> {
-  const anvil = await startAnvil()
-  const addrs = await deployContracts({ rpcUrl: anvil.rpcUrl })
-  const provider = new JsonRpcProvider(anvil.rpcUrl, Network.from(31337), {
+  const devnet = await startDevnet()
+  // Its own provider for the wallets: one request per batch and fast polling for receipts.
+  const provider = new JsonRpcProvider(devnet.rpcUrl, Network.from(31337), {
     staticNetwork: true,
     batchMaxCount: 1,
     pollingInterval: 20,
     cacheTimeout: -1,
   })
-  const root = HDNodeWallet.fromPhrase(anvil_mnemonic(), undefined, "m/44'/60'/0'/0")
+  const root = HDNodeWallet.fromPhrase(TEST_MNEMONIC, undefined, "m/44'/60'/0'/0")
   const w = Array.from({ length: 10 }, (_, i) => new HeadroomWallet(root.deriveChild(i).privateKey, provider))
   const owner = w[0] as Wallet
   const rpc = <T>(method: string, params: unknown[] = []): Promise<T> => provider.send(method, params) as Promise<T>
-  let snap: string | undefined
   return {
-    anvil,
+    anvil: devnet.anvil,
     provider,
-    addrs,
+    addrs: devnet.addrs,
     w,
-    ledger: bind<LedgerFn>(addrs.ledger, "LedgerManager", owner),
-    inference: bind<InferenceFn>(addrs.inference, "InferenceServing", owner),
-    fineTuning: bind<FineTuningFn>(addrs.fineTuning, "FineTuningServing", owner),
+    ledger: bind<LedgerFn>(devnet.addrs.ledger, "LedgerManager", owner),
+    inference: bind<InferenceFn>(devnet.addrs.inference, "InferenceServing", owner),
+    fineTuning: bind<FineTuningFn>(devnet.addrs.fineTuning, "FineTuningServing", owner),
     rpc,
-    async snapshot() {
-      snap = await rpc<string>("evm_snapshot")
-    },
-    async restore() {
-      if (snap === undefined) return
-      const ok = await rpc<boolean>("evm_revert", [snap])
-      snap = undefined
-      if (!ok) throw new Error("evm_revert failed")
-    },
+    snapshot: devnet.snapshot,
+    restore: devnet.restore,
     async now() {
       const block = await provider.getBlock("latest")
       if (!block) throw new Error("no latest block")
@@ -212,13 +200,48 @@ export async function createEnv(): Promise<Env> {
     balanceOf: (addr: string) => provider.getBalance(addr),
     async stop() {
       provider.destroy()
-      await anvil.stop()
+      await devnet.stop()
     },
   }
 }
 
-function anvil_mnemonic(): string {
-  return "test test test test test test test test test test test junk"
+/**
+ * Registers this file's hooks: one reference environment, `commonSetup` for the requested services once, and a
+ * snapshot/revert around each test. `env` and `r` are usable inside tests.
+ */
+export function useReferenceSuite(services: { inference?: boolean; fineTuning?: boolean }): { env: Env; r: Roles } {
+  let r: Roles | undefined
+  const env = useFixture(async () => {
+    const e = await createEnv()
+    try {
+      r = await commonSetup(e, services)
+      return e
+    } catch (error) {
+      await e.stop()
+      throw error
+    }
+  })
+  return {
+    env,
+    r: lateBound(() => {
+      if (r === undefined) throw new Error("useReferenceSuite: roles are set up in beforeAll (use them inside a test)")
+      return r
+    }),
+  }
+}
+
+/** A protocol vector of test/reference/protocol-vectors.json (EIP-712 domain, message, digest, signature). */
+export function eip712Vector(name: "inferenceTEESettlement" | "fineTuningVerifierMessage"): {
+  domain: Record<string, unknown>
+  message: Record<string, string>
+  digest: string
+  signature: string
+} {
+  const url = new URL("./reference/protocol-vectors.json", import.meta.url)
+  const vectors = JSON.parse(readFileSync(url, "utf8")) as { eip712: Record<string, ReturnType<typeof eip712Vector>> }
+  const v = vectors.eip712[name]
+  if (v === undefined) throw new Error(`no EIP-712 vector ${name}`)
+  return v
 }
 
 /** Sends a contract transaction and returns its receipt (throws on revert). */

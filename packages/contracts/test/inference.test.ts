@@ -1,11 +1,8 @@
 import { Contract, ContractFactory, ZeroAddress } from "ethers"
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { loadArtifact } from "../src/node/index.js"
 import {
-  commonSetup,
-  createEnv,
   E,
-  type Env,
   events,
   expectRevert,
   expectStringRevert,
@@ -13,20 +10,10 @@ import {
   inferenceParams,
   LOCK_TIME,
   mined,
-  type Roles,
+  useReferenceSuite,
 } from "./helpers.js"
 
-let env: Env
-let r: Roles
-beforeAll(async () => {
-  env = await createEnv()
-  r = await commonSetup(env, { inference: true })
-})
-afterAll(async () => {
-  await env?.stop()
-})
-beforeEach(async () => env.snapshot())
-afterEach(async () => env.restore())
+const { env, r } = useReferenceSuite({ inference: true })
 
 const OWNABLE = "Ownable: caller is not the owner"
 const p1 = () => r.provider1.address

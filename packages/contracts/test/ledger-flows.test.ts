@@ -1,30 +1,8 @@
 import { Wallet } from "ethers"
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import {
-  commonSetup,
-  createEnv,
-  E,
-  type Env,
-  events,
-  expectRevert,
-  FINE_TUNING,
-  INFERENCE,
-  LOCK_TIME,
-  mined,
-  type Roles,
-} from "./helpers.js"
+import { describe, expect, it } from "vitest"
+import { E, events, expectRevert, FINE_TUNING, INFERENCE, LOCK_TIME, mined, useReferenceSuite } from "./helpers.js"
 
-let env: Env
-let r: Roles
-beforeAll(async () => {
-  env = await createEnv()
-  r = await commonSetup(env, { inference: true, fineTuning: true })
-})
-afterAll(async () => {
-  await env?.stop()
-})
-beforeEach(async () => env.snapshot())
-afterEach(async () => env.restore())
+const { env, r } = useReferenceSuite({ inference: true, fineTuning: true })
 
 const ledgerOf = async (w: Wallet): Promise<[bigint, bigint]> => {
   const l = await env.ledger.getLedger(w.address)

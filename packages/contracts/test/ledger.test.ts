@@ -1,31 +1,18 @@
 import { type Contract, ContractFactory, type Wallet, ZeroAddress } from "ethers"
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { loadArtifact } from "../src/node/index.js"
 import {
-  commonSetup,
   compileFixture,
-  createEnv,
   E,
-  type Env,
   events,
   expectRevert,
   expectStringRevert,
   INFERENCE,
   mined,
-  type Roles,
+  useReferenceSuite,
 } from "./helpers.js"
 
-let env: Env
-let r: Roles
-beforeAll(async () => {
-  env = await createEnv()
-  r = await commonSetup(env, { inference: true })
-})
-afterAll(async () => {
-  await env?.stop()
-})
-beforeEach(async () => env.snapshot())
-afterEach(async () => env.restore())
+const { env, r } = useReferenceSuite({ inference: true })
 
 const fresh = (): Wallet => env.w[8] as Wallet
 const ledgerOf = async (addr: string) => env.ledger.getLedger(addr)

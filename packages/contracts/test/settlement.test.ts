@@ -1,30 +1,8 @@
-import { readFileSync } from "node:fs"
 import { id, type Signer, TypedDataEncoder, verifyTypedData, type Wallet } from "ethers"
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import {
-  commonSetup,
-  createEnv,
-  E,
-  type Env,
-  events,
-  expectRevert,
-  INFERENCE,
-  LOCK_TIME,
-  mined,
-  type Roles,
-} from "./helpers.js"
+import { describe, expect, it } from "vitest"
+import { E, eip712Vector, events, expectRevert, INFERENCE, LOCK_TIME, mined, useReferenceSuite } from "./helpers.js"
 
-const vectors = JSON.parse(readFileSync(new URL("./reference/protocol-vectors.json", import.meta.url), "utf8")) as {
-  eip712: {
-    inferenceTEESettlement: {
-      domain: Record<string, unknown>
-      message: Record<string, string>
-      digest: string
-      signature: string
-    }
-  }
-}
-const VECTOR = vectors.eip712.inferenceTEESettlement
+const VECTOR = eip712Vector("inferenceTEESettlement")
 const TYPES = {
   TEESettlement: [
     { name: "requestsHash", type: "bytes32" },
@@ -44,17 +22,7 @@ const S = {
 }
 const REQUESTS_HASH = id("test_requests_hash")
 
-let env: Env
-let r: Roles
-beforeAll(async () => {
-  env = await createEnv()
-  r = await commonSetup(env, { inference: true })
-})
-afterAll(async () => {
-  await env?.stop()
-})
-beforeEach(async () => env.snapshot())
-afterEach(async () => env.restore())
+const { env, r } = useReferenceSuite({ inference: true })
 
 interface Settlement {
   user: string

@@ -1,18 +1,10 @@
 import { Redacted } from "effect"
 import { Wallet as EthersWallet } from "ethers"
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { type Devnet, devAccount, E, startDevnet } from "../testing/devnet.js"
+import { describe, expect, it } from "vitest"
+import { devAccount, E, useDevnet } from "../testing/devnet.js"
 import { LedgerClient } from "./facade.js"
 
-let devnet: Devnet
-beforeAll(async () => {
-  devnet = await startDevnet()
-})
-afterAll(async () => {
-  await devnet?.stop()
-})
-beforeEach(async () => devnet.snapshot())
-afterEach(async () => devnet.restore())
+const devnet = useDevnet()
 
 const user = devAccount(3)
 const P_INF = devAccount(4).address

@@ -1,23 +1,15 @@
 import { chainLayerFromRpc } from "@0g-compute/core"
 import { Effect, Layer } from "effect"
 import { getAddress, toBeHex } from "ethers"
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { contractInterfaces } from "../clients.js"
-import { baseLayer, type Devnet, devAccount, E, runtimeOf, startDevnet } from "../testing/devnet.js"
+import { baseLayer, devAccount, E, runtimeOf, useDevnet } from "../testing/devnet.js"
 import { moneyState } from "../testing/ledger-state.js"
 import type { TxResult } from "../tx/engine.js"
 import { Ledger } from "./service.js"
 import type { SubAccount } from "./types.js"
 
-let devnet: Devnet
-beforeAll(async () => {
-  devnet = await startDevnet()
-})
-afterAll(async () => {
-  await devnet?.stop()
-})
-beforeEach(async () => devnet.snapshot())
-afterEach(async () => devnet.restore())
+const devnet = useDevnet()
 
 const ledgerRuntime = (account: number) => runtimeOf(Layer.provideMerge(Ledger.live, baseLayer(devnet, account)))
 const L = <A, E>(f: (l: Ledger["Service"]) => Effect.Effect<A, E>) => Ledger.use(f)

@@ -1,20 +1,12 @@
 import { chainLayerFromRpc } from "@0g-compute/core"
 import { Effect, Layer } from "effect"
 import { ZeroAddress } from "ethers"
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { baseLayer, type Devnet, devAccount, E, runtimeOf, startDevnet } from "../testing/devnet.js"
+import { describe, expect, it } from "vitest"
+import { baseLayer, devAccount, E, runtimeOf, useDevnet } from "../testing/devnet.js"
 import { moneyState } from "../testing/ledger-state.js"
 import { Ledger } from "./service.js"
 
-let devnet: Devnet
-beforeAll(async () => {
-  devnet = await startDevnet()
-})
-afterAll(async () => {
-  await devnet?.stop()
-})
-beforeEach(async () => devnet.snapshot())
-afterEach(async () => devnet.restore())
+const devnet = useDevnet()
 
 const L = <A, E>(f: (l: Ledger["Service"]) => Effect.Effect<A, E>) => Ledger.use(f)
 const ledgerRuntime = (account: number) => runtimeOf(Layer.provideMerge(Ledger.live, baseLayer(devnet, account)))

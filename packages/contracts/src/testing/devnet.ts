@@ -1,11 +1,13 @@
 /**
- * Test fixture for the chain tests in src/: one anvil with our contracts per test file, evm_snapshot isolation, and
- * layers built per test (a fresh provider per test also means a fresh nonce slot after evm_revert).
+ * The package's one chain-test fixture (src/ and test/): one anvil with our contracts per test file, evm_snapshot
+ * isolation, and layers built per test (a fresh provider per test also means a fresh nonce slot after evm_revert).
+ * Call `useDevnet()` (or `useFixture(start)` for a richer environment) at the top of a test file.
  * Not exported from the package entry.
  */
 import { chainLayerFromRpc, makeRpcProvider, walletLayerFromPrivateKey } from "@0g-compute/core"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { HDNodeWallet, type JsonRpcProvider, Mnemonic, parseEther } from "ethers"
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest"
 import { Ledger } from "../ledger/service.js"
 import {
   type AnvilInstance,
@@ -52,8 +54,10 @@ export const startDevnet = async (): Promise<Devnet> => {
         snap = await rpc<string>("evm_snapshot")
       },
       restore: async () => {
-        if (snap !== undefined) await rpc("evm_revert", [snap])
+        if (snap === undefined) return
+        const ok = await rpc<boolean>("evm_revert", [snap])
         snap = undefined
+        if (!ok) throw new Error("evm_revert failed")
       },
       stop: async () => {
         provider.destroy()
@@ -65,6 +69,40 @@ export const startDevnet = async (): Promise<Devnet> => {
     throw e
   }
 }
+
+/** An object that forwards every property read to `current()`, so a test file can hold it from load time. */
+export const lateBound = <T extends object>(current: () => T): T =>
+  new Proxy({} as T, { get: (_, key) => Reflect.get(current(), key) })
+
+interface Isolated {
+  snapshot(): Promise<void>
+  restore(): Promise<void>
+  stop(): Promise<void>
+}
+
+/**
+ * Registers the file's hooks: `start` once before all tests, a snapshot before and a revert after each test, `stop`
+ * after all. The returned handle is usable inside tests (it throws if read before `beforeAll` has run).
+ */
+export const useFixture = <T extends Isolated>(start: () => Promise<T>): T => {
+  let current: T | undefined
+  const get = (): T => {
+    if (current === undefined) throw new Error("test fixture: not started yet (use it inside a test)")
+    return current
+  }
+  beforeAll(async () => {
+    current = await start()
+  })
+  afterAll(async () => {
+    await current?.stop()
+  })
+  beforeEach(() => get().snapshot())
+  afterEach(() => get().restore())
+  return lateBound(get)
+}
+
+/** One devnet for this test file, reverted after each test. */
+export const useDevnet = (): Devnet => useFixture(startDevnet)
 
 /** Chain + Wallet for dev account `i` on a fresh provider. */
 export const baseLayer = (devnet: Devnet, i: number) =>

@@ -1,20 +1,12 @@
 import { Effect, Layer } from "effect"
 import { Wallet as EthersWallet } from "ethers"
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { contractInterfaces } from "../clients.js"
 import type { ContractRevert, TransactionReverted, TransactionTimeout } from "../errors.js"
-import { baseLayer, type Devnet, devAccount, E, runtimeOf, startDevnet } from "../testing/devnet.js"
+import { baseLayer, devAccount, E, runtimeOf, useDevnet } from "../testing/devnet.js"
 import { TxEngine, type TxEngineOptions } from "./engine.js"
 
-let devnet: Devnet
-beforeAll(async () => {
-  devnet = await startDevnet()
-})
-afterAll(async () => {
-  await devnet?.stop()
-})
-beforeEach(async () => devnet.snapshot())
-afterEach(async () => devnet.restore())
+const devnet = useDevnet()
 
 const engine = (account: number, options?: TxEngineOptions) =>
   runtimeOf(Layer.provideMerge(options ? TxEngine.layerWith(options) : TxEngine.layer, baseLayer(devnet, account)))
