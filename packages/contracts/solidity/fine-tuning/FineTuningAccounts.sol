@@ -3,6 +3,7 @@ pragma solidity 0.8.22;
 
 import "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import "../interfaces/IServing.sol";
+import {Refund as QueuedRefund, RefundQueue} from "../shared/RefundQueue.sol";
 import "./FineTuningBase.sol";
 
 /// @dev Sub-account bookkeeping (same money rules as inference) plus the deliverable ring buffer.
@@ -33,17 +34,10 @@ abstract contract FineTuningAccounts is FineTuningBase {
         emit BalanceUpdated(user, provider, msg.value, 0);
     }
 
-    /// @dev Shrinks live refunds newest-first by `amount` (<= pendingRefund); emptied entries are dropped by
-    /// the next processRefund.
+    /// @dev Cancels `amount` (<= pendingRefund) of the live refunds, newest first.
     function _cancelRefunds(Account storage a, uint256 amount) internal {
         a.pendingRefund -= amount;
-        for (uint256 i = a.validRefundsLength; i > 0 && amount > 0; --i) {
-            Refund storage r = a.refunds[i - 1];
-            uint256 amt = r.amount;
-            uint256 take = amt < amount ? amt : amount;
-            r.amount = amt - take;
-            amount -= take;
-        }
+        RefundQueue.cancel(_queue(a), a.validRefundsLength, amount);
     }
 
     function _requestRefundAll(address user, address provider) internal {
@@ -52,36 +46,26 @@ abstract contract FineTuningAccounts is FineTuningBase {
         uint256 n = a.validRefundsLength;
         if (amount > 0) {
             if (n >= MAX_REFUNDS) revert TooManyRefunds(user, provider);
-            Refund memory r = Refund(n, amount, block.timestamp, false);
-            if (n < a.refunds.length) a.refunds[n] = r;
-            else a.refunds.push(r);
-            a.validRefundsLength = ++n;
+            a.validRefundsLength = n = RefundQueue.lock(_queue(a), n, amount);
             a.pendingRefund += amount;
         }
         if (n > 0) emit RefundRequested(user, provider, n - 1, block.timestamp);
     }
 
     function _processRefund(Account storage a) internal returns (uint256 total) {
-        uint256 lockTime = _s().lockTime;
-        uint256 n = a.validRefundsLength;
-        uint256 kept = 0;
-        uint256 pending = 0;
-        for (uint256 i = 0; i < n; ++i) {
-            Refund storage r = a.refunds[i];
-            uint256 amt = r.amount;
-            if (amt == 0) continue;
-            uint256 createdAt = r.createdAt;
-            if (block.timestamp >= createdAt + lockTime) {
-                total += amt;
-                continue;
-            }
-            if (kept != i) a.refunds[kept] = Refund(kept, amt, createdAt, false);
-            pending += amt;
-            ++kept;
-        }
-        a.validRefundsLength = kept;
+        uint256 pending;
+        (a.validRefundsLength, total, pending) = RefundQueue.release(_queue(a), a.validRefundsLength, _s().lockTime);
         a.balance -= total;
         a.pendingRefund = pending;
+    }
+
+    /// @dev The refunds as the shared queue's type: same four slots per entry, only the ABI name of the last
+    /// field differs (`_deprecated_processed` here, kept for the live ABI).
+    function _queue(Account storage a) private view returns (QueuedRefund[] storage q) {
+        Refund[] storage refunds = a.refunds;
+        assembly {
+            q.slot := refunds.slot
+        }
     }
 
     /// @dev Soft delete keeps only the nonce; deliverables go too so their ids can be reused.

@@ -2,19 +2,13 @@
 pragma solidity 0.8.22;
 
 import "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+import "../shared/ServingBase.sol";
 import "./FineTuningTypes.sol";
 
-/// @dev Storage layout, constants, errors and events of FineTuningServing (no state variables of its own;
+/// @dev Storage layout and the constants, errors and events only FineTuningServing has (no state variables of its own;
 /// everything lives in the ERC-7201 namespace).
-abstract contract FineTuningBase {
-    uint256 public constant MIN_LOCKTIME = 3600;
-    uint256 public constant MAX_LOCKTIME = 604800;
-    uint256 public constant MIN_PROVIDER_STAKE = 100 ether;
-
-    uint256 internal constant MAX_REFUNDS = 5;
-    uint256 internal constant PAGE_LIMIT = 50;
+abstract contract FineTuningBase is ServingBase {
     uint256 internal constant MAX_BATCH_USERS = 50;
-    uint256 internal constant MAX_ADDITIONAL_INFO_LENGTH = 4096;
     uint256 internal constant MAX_DELIVERABLES_PER_ACCOUNT = 20;
     uint256 internal constant MAX_DELIVERABLE_ID_LENGTH = 256;
 
@@ -35,23 +29,16 @@ abstract contract FineTuningBase {
     // keccak256(abi.encode(uint256(keccak256("0g.serving.finetuning.v1.0")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant STORAGE_SLOT = 0x5dcaaa00d1d3fae8cd5d66aceca789aec54970049ac35cb62a7adefca50a6800;
 
-    error AccountExists(address user, address provider);
-    error AccountNotExists(address user, address provider);
-    error AdditionalInfoTooLong();
     error BatchSizeTooLarge(uint256 size, uint256 maxSize);
     error CallerNotLedger();
     error CannotAbandonSettledDeliverable(string id);
     error CannotAcknowledgeSettledDeliverable(string id);
-    error CannotAddStakeWhenUpdating();
     error CannotEvictUnsettledDeliverable(string id);
-    error CannotRevokeWithNonZeroBalance(address user, address provider, uint256 balance);
     error DeliverableAlreadyExists(string id);
     error DeliverableAlreadySettled(string id);
     error DeliverableIdInvalidLength(uint256 length);
     error DeliverableNotExists(string id);
-    error DirectDepositsDisabled();
     error ETHTransferFailed();
-    error InsufficientStake(uint256 provided, uint256 required);
     error InvalidLedgerAddress();
     error InvalidVerifierInput(string reason);
     error LimitTooLarge(uint256 limit);
@@ -60,13 +47,8 @@ abstract contract FineTuningBase {
     error PreviousDeliverableNotAcknowledged(string id);
     error SecretShouldBeEmpty();
     error SecretShouldNotBeEmpty();
-    error ServiceNotExist(address provider);
-    error TooManyRefunds(address user, address provider);
     error TransferToLedgerFailed();
 
-    event BalanceUpdated(address indexed user, address indexed provider, uint256 amount, uint256 pendingRefund);
-    event RefundRequested(address indexed user, address indexed provider, uint256 indexed index, uint256 timestamp);
-    event AccountDeleted(address indexed user, address indexed provider, uint256 refundedAmount);
     event ServiceUpdated(
         address indexed provider,
         string url,
@@ -76,10 +58,6 @@ abstract contract FineTuningBase {
         bool occupied
     );
     event ServiceRemoved(address indexed provider);
-    event LockTimeUpdated(uint256 oldLockTime, uint256 newLockTime);
-    event ProviderTEESignerAcknowledged(address indexed provider, address indexed teeSignerAddress, bool acknowledged);
-    event ProviderStaked(address indexed provider, uint256 amount);
-    event ProviderStakeReturned(address indexed provider, uint256 amount);
     event DeliverableAdded(
         address indexed user,
         address indexed provider,
@@ -114,14 +92,6 @@ abstract contract FineTuningBase {
         assembly {
             $.slot := STORAGE_SLOT
         }
-    }
-
-    function _accountKey(address user, address provider) internal pure returns (bytes32) {
-        return keccak256(abi.encode(user, provider));
-    }
-
-    function _serviceKey(address provider) internal pure returns (bytes32) {
-        return keccak256(abi.encode(provider));
     }
 
     function _pageBounds(uint256 offset, uint256 limit, uint256 total) internal pure returns (uint256 n) {

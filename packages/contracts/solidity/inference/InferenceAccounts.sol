@@ -3,6 +3,7 @@ pragma solidity 0.8.22;
 
 import "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import "../interfaces/IServing.sol";
+import "../shared/RefundQueue.sol";
 import "./InferenceBase.sol";
 
 /// @dev Sub-account bookkeeping: creation, LIFO refund cancellation, two-phase refunds, soft delete, settle step.
@@ -38,17 +39,10 @@ abstract contract InferenceAccounts is InferenceBase {
         emit BalanceUpdated(user, provider, msg.value, 0);
     }
 
-    /// @dev Shrinks live refunds newest-first by `amount` (<= pendingRefund). Emptied entries stay in the live
-    /// range with amount 0; processRefund drops them.
+    /// @dev Cancels `amount` (<= pendingRefund) of the live refunds, newest first.
     function _cancelRefunds(Account storage a, uint256 amount) internal {
         a.pendingRefund -= amount;
-        for (uint256 i = a.validRefundsLength; i > 0 && amount > 0; --i) {
-            Refund storage r = a.refunds[i - 1];
-            uint256 amt = r.amount;
-            uint256 take = amt < amount ? amt : amount;
-            r.amount = amt - take;
-            amount -= take;
-        }
+        RefundQueue.cancel(a.refunds, a.validRefundsLength, amount);
     }
 
     function _requestRefundAll(address user, address provider) internal {
@@ -57,36 +51,16 @@ abstract contract InferenceAccounts is InferenceBase {
         uint256 n = a.validRefundsLength;
         if (amount > 0) {
             if (n >= MAX_REFUNDS) revert TooManyRefunds(user, provider);
-            Refund memory r = Refund(n, amount, block.timestamp, false);
-            if (n < a.refunds.length) a.refunds[n] = r;
-            else a.refunds.push(r);
-            a.validRefundsLength = ++n;
+            a.validRefundsLength = n = RefundQueue.lock(a.refunds, n, amount);
             a.pendingRefund += amount;
         }
         // the live contract reports the newest refund even when nothing new was locked
         if (n > 0) emit RefundRequested(user, provider, n - 1, block.timestamp);
     }
 
-    /// @dev Pays out unlocked refunds (under the current lockTime) and compacts the locked ones to the front.
     function _processRefund(Account storage a) internal returns (uint256 total) {
-        uint256 lockTime = _s().lockTime;
-        uint256 n = a.validRefundsLength;
-        uint256 kept = 0;
-        uint256 pending = 0;
-        for (uint256 i = 0; i < n; ++i) {
-            Refund storage r = a.refunds[i];
-            uint256 amt = r.amount;
-            if (amt == 0) continue;
-            uint256 createdAt = r.createdAt;
-            if (block.timestamp >= createdAt + lockTime) {
-                total += amt;
-                continue;
-            }
-            if (kept != i) a.refunds[kept] = Refund(kept, amt, createdAt, false);
-            pending += amt;
-            ++kept;
-        }
-        a.validRefundsLength = kept;
+        uint256 pending;
+        (a.validRefundsLength, total, pending) = RefundQueue.release(a.refunds, a.validRefundsLength, _s().lockTime);
         a.balance -= total;
         a.pendingRefund = pending;
     }

@@ -2,20 +2,14 @@
 pragma solidity 0.8.22;
 
 import "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+import "../shared/ServingBase.sol";
 import "./InferenceTypes.sol";
 
-/// @dev Storage layout, constants, errors and events of InferenceServing. Holds no state variables of its own:
+/// @dev Storage layout and the constants, errors and events only InferenceServing has. No state variables of its own:
 /// everything lives in the ERC-7201 namespace so slots 0/1 stay Ownable+Initializable / ReentrancyGuard.
-abstract contract InferenceBase {
-    uint256 public constant MIN_LOCKTIME = 3600;
-    uint256 public constant MAX_LOCKTIME = 604800;
-    uint256 public constant MIN_PROVIDER_STAKE = 100 ether;
-
-    uint256 internal constant MAX_REFUNDS = 5;
-    uint256 internal constant PAGE_LIMIT = 50;
+abstract contract InferenceBase is ServingBase {
     uint256 internal constant MAX_BATCH_USERS = 500;
     uint256 internal constant MAX_SETTLEMENTS = 50;
-    uint256 internal constant MAX_ADDITIONAL_INFO_LENGTH = 4096;
 
     /// @custom:storage-location erc7201:0g.serving.inference.v1.0
     struct Layout {
@@ -33,29 +27,17 @@ abstract contract InferenceBase {
     // keccak256(abi.encode(uint256(keccak256("0g.serving.inference.v1.0")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant STORAGE_SLOT = 0xdfd123095cdedb1cecbc229b30f7cf8745fb3d3951645ac4a8fa4c0895f89500;
 
-    error AccountExists(address user, address provider);
-    error AccountNotExists(address user, address provider);
-    error AdditionalInfoTooLong();
     error BatchSizeTooLarge(uint256 size, uint256 max);
     error CallerNotLedger(address caller);
-    error CannotAddStakeWhenUpdating();
-    error CannotRevokeWithNonZeroBalance(address user, address provider, uint256 balance);
-    error DirectDepositsDisabled();
-    error InsufficientStake(uint256 provided, uint256 required);
     error InvalidAddress(address addr);
     error InvalidTEESignature(string reason); // declared, never thrown (live ABI parity)
     error LimitTooLarge(uint256 limit, uint256 max);
     error LockTimeOutOfRange(uint256 lockTime, uint256 min, uint256 max);
     error NoSettlementsProvided();
     error ProviderCannotBeUser();
-    error ServiceNotExist(address provider);
-    error TooManyRefunds(address user, address provider);
     error TooManySettlements(uint256 count, uint256 max);
     error TransferFailed();
 
-    event BalanceUpdated(address indexed user, address indexed provider, uint256 amount, uint256 pendingRefund);
-    event RefundRequested(address indexed user, address indexed provider, uint256 indexed index, uint256 timestamp);
-    event AccountDeleted(address indexed user, address indexed provider, uint256 refundedAmount);
     event ServiceUpdated(
         address indexed service,
         string serviceType,
@@ -67,10 +49,6 @@ abstract contract InferenceBase {
         string verifiability
     );
     event ServiceRemoved(address indexed service);
-    event LockTimeUpdated(uint256 oldLockTime, uint256 newLockTime);
-    event ProviderTEESignerAcknowledged(address indexed provider, address indexed teeSignerAddress, bool acknowledged);
-    event ProviderStaked(address indexed provider, uint256 amount);
-    event ProviderStakeReturned(address indexed provider, uint256 amount);
     event TEESettlementResult(address indexed user, SettlementStatus status, uint256 unsettledAmount);
     event ContractInitialized(address indexed owner, uint256 lockTime, address ledgerAddress);
     event TokenRevoked(address indexed user, address indexed provider, uint8 tokenId);
@@ -87,14 +65,6 @@ abstract contract InferenceBase {
         assembly {
             $.slot := STORAGE_SLOT
         }
-    }
-
-    function _accountKey(address user, address provider) internal pure returns (bytes32) {
-        return keccak256(abi.encode(user, provider));
-    }
-
-    function _serviceKey(address provider) internal pure returns (bytes32) {
-        return keccak256(abi.encode(provider));
     }
 
     /// @dev limit 0 means the default page; larger than the default is an error.

@@ -3,12 +3,7 @@ pragma solidity 0.8.22;
 
 // File-level declarations: the live ABI's internalTypes read `struct Account`, `enum SettlementStatus`, ...
 
-struct Refund {
-    uint256 index;
-    uint256 amount;
-    uint256 createdAt;
-    bool processed; // never used; kept for ABI parity
-}
+import {Refund} from "../shared/RefundQueue.sol";
 
 struct Account {
     address user;
