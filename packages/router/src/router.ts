@@ -6,7 +6,14 @@
 import { randomBytes } from "node:crypto"
 import type { AddressInfo } from "node:net"
 import { formatZG } from "@0g-compute/core"
-import { Directory, type InferenceClient, InferenceRequests, type LookupError } from "@0g-compute/inference"
+import {
+  Directory,
+  type InferenceClient,
+  InferenceRequests,
+  type LookupError,
+  planFromCatalog,
+  worstCasePrices,
+} from "@0g-compute/inference"
 import { DEFAULT_MAX_TOKENS, type RoutedProvider, Router } from "@0g-compute/inference/node"
 import { Effect, Exit, Layer, Redacted, Scope } from "effect"
 import { Database, type DatabaseOptions } from "./db.js"
@@ -66,12 +73,16 @@ export const makeRouter = (options: RouterOptions) =>
       const catalog = yield* Effect.option(directory.models(service.provider))
       const models = new Set([service.model, ...(catalog._tag === "Some" ? catalog.value.models.map((m) => m.id) : [])])
       routed.push({ address: service.provider, priority, models, defaultModel: service.model })
+      // Reservations use the dearest per-token price the provider's published plans can bill (tiers, cache writes).
+      const plans = [...models].map((m) =>
+        planFromCatalog(service, catalog._tag === "Some" ? catalog.value : undefined, m),
+      )
       targets.set(service.provider.toLowerCase(), {
         address: service.provider,
         url: service.url,
         defaultModel: service.model,
         models,
-        prices: { inputPerToken: service.inputPrice.perToken, outputPerToken: service.outputPrice.perToken },
+        prices: worstCasePrices(plans),
       })
     }
     const router = new Router(routed, options.cooldownMs ?? 30_000)
