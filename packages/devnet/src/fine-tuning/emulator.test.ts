@@ -5,18 +5,12 @@
 
 import { fineTuningServing, ledgerManager } from "@0g-compute/contracts"
 import { makeRpcProvider } from "@0g-compute/core"
-import {
-  decryptModel,
-  signCancelTask,
-  signCreateTask,
-  signDatasetUpload,
-  signModelDownload,
-  unwrapSecret,
-} from "@0g-compute/crypto"
+import { decryptModel, signCancelTask, signCreateTask, signModelDownload, unwrapSecret } from "@0g-compute/crypto"
 import { Effect, Redacted } from "effect"
 import { keccak256, NonceManager, parseEther, Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Devnet, startDevnet } from "../devnet.js"
+import { MOCK_MODEL, postJson as post, postTask, taskBody, uploadDataset } from "../testing/fine-tuning-http.js"
 import { countTokens, type FineTuningProvider, startFineTuningProvider, trainNgramModel } from "./index.js"
 
 const PARAMS = {
@@ -34,7 +28,6 @@ const DATASET = new TextEncoder().encode(
     '{"messages": [{"role": "user", "content": "hello there"}, {"role": "assistant", "content": "general kenobi"}]}',
   ].join("\n"),
 )
-const MOCK_MODEL = "0xcb42b5ca9e998c82dd239ef2d20d22a4ae16b3dc0ce0a855c93b52c7c2bab6dc"
 
 describe("emulated fine-tuning provider", () => {
   let devnet: Devnet
@@ -72,8 +65,7 @@ describe("emulated fine-tuning provider", () => {
   })
 
   const api = (path: string, init?: RequestInit) => fetch(`${ft.url}/v1${path}`, init)
-  const postJson = (path: string, body: unknown) =>
-    api(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
+  const postJson = (path: string, body: unknown) => post(`${ft.url}/v1${path}`, body)
 
   it("registers its real URL on chain and serves the quote and models", async () => {
     const service = await fineTuningServing(devnet.addresses.fineTuning, rpc).getService(ft.address)
@@ -93,7 +85,7 @@ describe("emulated fine-tuning provider", () => {
 
   it("rejects a malformed training config and an unknown model with 400", async () => {
     const signed = await Effect.runPromise(signCreateTask(user, { datasetHash: "0x00" }))
-    const body = { ...signed, nonce: signed.nonce.toString(), preTrainedModelHash: MOCK_MODEL, fee: "0", wait: false }
+    const body = { ...taskBody(signed, PARAMS_TEXT), wait: false }
     const bad = await postJson(`/user/${address}/task`, { ...body, trainingParams: '{"fp16": true}' })
     expect(bad.status).toBe(400)
     expect((await bad.json()).error).toMatch(/unsupported key/)
@@ -106,33 +98,14 @@ describe("emulated fine-tuning provider", () => {
   })
 
   it("walks every state, delivers the byte-exact file and settles with the wrapped key", async () => {
-    const up = await Effect.runPromise(signDatasetUpload(user))
-    const form = new FormData()
-    form.set("file", new Blob([DATASET], { type: "application/octet-stream" }), "data.jsonl")
-    form.set("signature", up.signature)
-    form.set("timestamp", String(up.timestamp))
-    const uploaded = await (await api(`/user/${address}/dataset`, { method: "POST", body: form })).json()
+    const uploaded = await (await uploadDataset(`${ft.url}/v1`, user, address, DATASET)).json()
     expect(uploaded.datasetHash).toBe(keccak256(DATASET))
 
-    const signed = await Effect.runPromise(signCreateTask(user, { datasetHash: uploaded.datasetHash }))
-    const created = await postJson(`/user/${address}/task`, {
-      ...signed,
-      nonce: signed.nonce.toString(),
-      preTrainedModelHash: MOCK_MODEL,
-      trainingParams: PARAMS_TEXT,
-      fee: "0",
-      wait: false,
-    })
+    const { signed, res: created } = await postTask(`${ft.url}/v1`, user, address, uploaded.datasetHash, PARAMS_TEXT)
     expect(created.status).toBe(201)
     const { id } = await created.json()
     // A second task while the first is unfinished is refused.
-    const again = await postJson(`/user/${address}/task`, {
-      ...signed,
-      nonce: signed.nonce.toString(),
-      preTrainedModelHash: MOCK_MODEL,
-      trainingParams: PARAMS_TEXT,
-      fee: "0",
-    })
+    const again = await postJson(`/user/${address}/task`, taskBody(signed, PARAMS_TEXT))
     expect(again.status).toBe(409)
 
     const delivered = await ft.waitForState(id, "Delivered")
@@ -173,21 +146,8 @@ describe("emulated fine-tuning provider", () => {
     await (await lm.addLedger("", { value: parseEther("5") })).wait()
     await (await lm.transferFund(ft.address, "fine-tuning-v1.0", parseEther("1"))).wait()
     await (await lm.retrieveFund([ft.address], "fine-tuning-v1.0")).wait() // all of it pending refund
-    const up = await Effect.runPromise(signDatasetUpload(other))
-    const form = new FormData()
-    form.set("file", new Blob([DATASET], { type: "application/octet-stream" }), "data.jsonl")
-    form.set("signature", up.signature)
-    form.set("timestamp", String(up.timestamp))
-    await api(`/user/${account.address}/dataset`, { method: "POST", body: form })
-    const signed = await Effect.runPromise(signCreateTask(other, { datasetHash: keccak256(DATASET) }))
-    const created = await postJson(`/user/${account.address}/task`, {
-      ...signed,
-      nonce: signed.nonce.toString(),
-      preTrainedModelHash: MOCK_MODEL,
-      trainingParams: PARAMS_TEXT,
-      fee: "0",
-      wait: false,
-    })
+    await uploadDataset(`${ft.url}/v1`, other, account.address, DATASET)
+    const { res: created } = await postTask(`${ft.url}/v1`, other, account.address, keccak256(DATASET), PARAMS_TEXT)
     const { id } = await created.json()
     await ft.waitForState(id, "Failed")
     const required = BigInt(countTokens(DATASET) * 2) * 1_000_000_000n + 10_000_000_000_000_000n
@@ -200,15 +160,7 @@ describe("emulated fine-tuning provider", () => {
 
   it("cancels a task frozen in Init with the owner's signature only", async () => {
     ft.setFaults({ stall: "Init" })
-    const signed = await Effect.runPromise(signCreateTask(user, { datasetHash: keccak256(DATASET) }))
-    const created = await postJson(`/user/${address}/task`, {
-      ...signed,
-      nonce: signed.nonce.toString(),
-      preTrainedModelHash: MOCK_MODEL,
-      trainingParams: PARAMS_TEXT,
-      fee: "0",
-      wait: false,
-    })
+    const { res: created } = await postTask(`${ft.url}/v1`, user, address, keccak256(DATASET), PARAMS_TEXT)
     const { id } = await created.json()
     expect(await (await api("/task/pending")).text()).toBe("1")
     const stranger = await Effect.runPromise(signCancelTask(Wallet.createRandom(), id))

@@ -5,14 +5,13 @@
  */
 import { fineTuningServing, ledgerManager } from "@0g-compute/contracts"
 import { makeRpcProvider } from "@0g-compute/core"
-import { signCreateTask, signDatasetUpload } from "@0g-compute/crypto"
-import { Effect, Redacted } from "effect"
+import { Redacted } from "effect"
 import { NonceManager, parseEther, Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Devnet, startDevnet } from "../devnet.js"
+import { postTask, uploadDataset } from "../testing/fine-tuning-http.js"
 import { makeAdapterName } from "./lora.js"
 
-const MOCK_MODEL = "0xcb42b5ca9e998c82dd239ef2d20d22a4ae16b3dc0ce0a855c93b52c7c2bab6dc"
 const PARAMS_TEXT =
   '{"neftune_noise_alpha":5,"num_train_epochs":1,"per_device_train_batch_size":2,"learning_rate":0.0002,"max_steps":-1}'
 const DATASET = new TextEncoder().encode('{"text": "the quick brown fox jumps over the lazy dog"}\n')
@@ -46,26 +45,8 @@ describe("LoRA adapters from acknowledged fine-tuning tasks", () => {
     const ft = devnet.fineTuning
     const inference = devnet.inference[0]
     if (ft === undefined || inference === undefined) throw new Error("devnet without providers")
-    const api = (path: string, init?: RequestInit) => fetch(`${ft.url}/v1${path}`, init)
-    const up = await Effect.runPromise(signDatasetUpload(user))
-    const form = new FormData()
-    form.set("file", new Blob([DATASET], { type: "application/octet-stream" }), "data.jsonl")
-    form.set("signature", up.signature)
-    form.set("timestamp", String(up.timestamp))
-    const { datasetHash } = await (await api(`/user/${address}/dataset`, { method: "POST", body: form })).json()
-    const signed = await Effect.runPromise(signCreateTask(user, { datasetHash }))
-    const created = await api(`/user/${address}/task`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        ...signed,
-        nonce: signed.nonce.toString(),
-        preTrainedModelHash: MOCK_MODEL,
-        trainingParams: PARAMS_TEXT,
-        fee: "0",
-        wait: false,
-      }),
-    })
+    const { datasetHash } = await (await uploadDataset(`${ft.url}/v1`, user, address, DATASET)).json()
+    const { res: created } = await postTask(`${ft.url}/v1`, user, address, datasetHash, PARAMS_TEXT)
     const { id } = (await created.json()) as { id: string }
     await ft.waitForState(id, "Delivered")
     const name = makeAdapterName("mock-model", id)

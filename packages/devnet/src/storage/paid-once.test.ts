@@ -12,6 +12,7 @@ import { startAnvil } from "@0g-compute/contracts/node"
 import {
   computeRoot,
   downloadBytes,
+  type HashProgress,
   sectorsOf,
   type UploadProgress,
   type UploadResumeStore,
@@ -78,6 +79,26 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
     expect(after.nonce).toBe(before.nonce + 1)
   }
 
+  /**
+   * The first run, stopped after its submit: aborted there when `abort` is given, else by its own deadline. Returns
+   * its failure and the hash of its one submit.
+   */
+  const stoppedAfterSubmit = async (
+    upload: (onProgress: (p: HashProgress | UploadProgress) => void) => Promise<unknown>,
+    abort?: AbortController,
+  ) => {
+    const hashes: string[] = []
+    const err = await failure(
+      upload((p) => {
+        if (p.phase !== "submit") return
+        hashes.push(p.txHash)
+        abort?.abort()
+      }),
+    )
+    expect(hashes).toHaveLength(1)
+    return { err, txHash: hashes[0] as string }
+  }
+
   beforeAll(async () => {
     anvil = await startAnvil()
     devnet = await startStorageDevnet({ rpcUrl: anvil.rpcUrl, pricePerSector: PRICE })
@@ -105,20 +126,9 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
     const before = await balances()
     node().faults.lag(true)
 
-    const hashes: string[] = []
-    const err = await failure(
-      uploadFile(path, {
-        ...base(),
-        resumeDir,
-        waitTimeoutMs: 300,
-        tx: { journal: memoryTxJournal() },
-        onProgress: (p) => {
-          if (p.phase === "submit") hashes.push(p.txHash)
-        },
-      }),
+    const { err, txHash } = await stoppedAfterSubmit((onProgress) =>
+      uploadFile(path, { ...base(), resumeDir, waitTimeoutMs: 300, tx: { journal: memoryTxJournal() }, onProgress }),
     )
-    expect(hashes).toHaveLength(1)
-    const txHash = hashes[0] as string
     expect(err).toMatchObject({ _tag: "StorageTimeout", txHash })
     expect(err.message).toContain(txHash)
 
@@ -145,21 +155,17 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
     node().faults.lag(true)
 
     const abort = new AbortController()
-    const hashes: string[] = []
-    const err = await failure(
-      uploadBytes(data, {
-        ...base(),
-        resume: store,
-        signal: abort.signal,
-        tx: { journal: memoryTxJournal() },
-        onProgress: (p) => {
-          if (p.phase !== "submit") return
-          hashes.push(p.txHash)
-          abort.abort()
-        },
-      }),
+    const { err, txHash } = await stoppedAfterSubmit(
+      (onProgress) =>
+        uploadBytes(data, {
+          ...base(),
+          resume: store,
+          signal: abort.signal,
+          tx: { journal: memoryTxJournal() },
+          onProgress,
+        }),
+      abort,
     )
-    const txHash = hashes[0] as string
     expect(err).toMatchObject({ _tag: "StorageAborted", txHash })
     expect(err.message).toContain(txHash)
     expect(store.states.get((await computeRoot(data)).root)?.txHash).toBe(txHash)
@@ -183,18 +189,9 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
     const journal = memoryTxJournal()
     const before = await balances()
     node().faults.lag(true)
-    const hashes: string[] = []
-    const err = await failure(
-      uploadBytes(data, {
-        ...base(),
-        waitTimeoutMs: 300,
-        tx: { journal },
-        onProgress: (p) => {
-          if (p.phase === "submit") hashes.push(p.txHash)
-        },
-      }),
+    const { err, txHash } = await stoppedAfterSubmit((onProgress) =>
+      uploadBytes(data, { ...base(), waitTimeoutMs: 300, tx: { journal }, onProgress }),
     )
-    const txHash = hashes[0] as string
     expect(err).toMatchObject({ _tag: "StorageTimeout", txHash })
 
     const phases: string[] = []
@@ -225,21 +222,10 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
       const before = await balances()
       node().faults.lag(true)
       const abort = new AbortController()
-      const hashes: string[] = []
-      await failure(
-        uploadBytes(data, {
-          ...base(),
-          signer,
-          resume: store,
-          signal: abort.signal,
-          onProgress: (p) => {
-            if (p.phase !== "submit") return
-            hashes.push(p.txHash)
-            abort.abort()
-          },
-        }),
+      const { txHash } = await stoppedAfterSubmit(
+        (onProgress) => uploadBytes(data, { ...base(), signer, resume: store, signal: abort.signal, onProgress }),
+        abort,
       )
-      const txHash = hashes[0] as string
 
       proxy.setFault({ fault: { kind: "http-status", status: 503 }, methods: ["eth_getTransactionReceipt"] })
       const phases: string[] = []
@@ -279,39 +265,31 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
     // The first submit is broadcast but not mined when the upload is interrupted.
     await provider.send("evm_setAutomine", [false])
     const abort = new AbortController()
-    const hashes: string[] = []
+    let first = ""
     try {
-      const err = await failure(
-        uploadBytes(data, {
-          ...base(),
-          signal: abort.signal,
-          tx: { journal },
-          onProgress: (p) => {
-            if (p.phase !== "submit") return
-            hashes.push(p.txHash)
-            abort.abort()
-          },
-        }),
+      const { err, txHash } = await stoppedAfterSubmit(
+        (onProgress) => uploadBytes(data, { ...base(), signal: abort.signal, tx: { journal }, onProgress }),
+        abort,
       )
+      first = txHash
       expect(err._tag).toBe("StorageAborted")
       // Hold it back while the price halves, then let it be mined (it still pays the old fee, which covers the new
       // price): with the fee in the intent, the re-run's new fee would be another intent and a second payment.
-      await provider.send("anvil_dropTransaction", [hashes[0]])
+      await provider.send("anvil_dropTransaction", [first])
     } finally {
       await provider.send("evm_setAutomine", [true])
     }
     await (await market.getFunction("setPricePerSector")(PRICE / 2n)).wait()
     try {
-      const raw = (await Effect.runPromise(journal.entries)).find((e) => e.hashes.includes(hashes[0] as string))
-        ?.raws[0]
+      const raw = (await Effect.runPromise(journal.entries)).find((e) => e.hashes.includes(first))?.raws[0]
       expect(raw).toMatch(/^0x/)
       await provider.send("eth_sendRawTransaction", [raw])
 
       const phases: string[] = []
       const result = await uploadBytes(data, { ...base(), tx: { journal }, onProgress: catchUpAtWaitTx(phases) })
-      expect(result).toMatchObject({ txHash: hashes[0], fee })
+      expect(result).toMatchObject({ txHash: first, fee })
       expect(phases).not.toContain("submit")
-      await expectPaidOnce(before, hashes[0] as string, fee)
+      await expectPaidOnce(before, first, fee)
     } finally {
       await (await market.getFunction("setPricePerSector")(PRICE)).wait()
     }
