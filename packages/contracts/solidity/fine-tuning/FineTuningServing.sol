@@ -16,10 +16,7 @@ import "./FineTuningDeliverables.sol";
 contract FineTuningServing is Ownable, Initializable, ReentrancyGuard, ERC165, IServing, FineTuningDeliverables {
     using EnumerableSet for EnumerableSet.Bytes32Set;
 
-    bytes32 private constant DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
     bytes32 private constant NAME_HASH = keccak256("0G Fine-Tuning Serving");
-    bytes32 private constant VERSION_HASH = keccak256("1");
     bytes32 private constant VERIFIER_TYPEHASH =
         keccak256(
             "VerifierMessage(string id,bytes encryptedSecret,bytes modelRootHash,uint256 nonce,uint256 taskFee,address user)"
@@ -194,13 +191,7 @@ contract FineTuningServing is Ownable, Initializable, ReentrancyGuard, ERC165, I
         address teeSignerAddress
     ) external payable {
         Layout storage $ = _s();
-        if ($.stakes[msg.sender] == 0) {
-            if (msg.value < MIN_PROVIDER_STAKE) revert InsufficientStake(msg.value, MIN_PROVIDER_STAKE);
-            $.stakes[msg.sender] = msg.value;
-            emit ProviderStaked(msg.sender, msg.value);
-        } else if (msg.value != 0) {
-            revert CannotAddStakeWhenUpdating();
-        }
+        _takeStake($.stakes);
         bytes32 key = _serviceKey(msg.sender);
         Service storage s = $.services[key];
         if ($.serviceKeys.add(key)) {
@@ -245,16 +236,10 @@ contract FineTuningServing is Ownable, Initializable, ReentrancyGuard, ERC165, I
         }
     }
 
-    function acknowledgeTEESignerByOwner(address provider) external onlyOwner {
+    function _vetTEESigner(address provider, bool acknowledged) internal override returns (address) {
         Service storage s = _service(provider);
-        s.teeSignerAcknowledged = true;
-        emit ProviderTEESignerAcknowledged(provider, s.teeSignerAddress, true);
-    }
-
-    function revokeTEESignerAcknowledgement(address provider) external onlyOwner {
-        Service storage s = _service(provider);
-        s.teeSignerAcknowledged = false;
-        emit ProviderTEESignerAcknowledged(provider, s.teeSignerAddress, false);
+        s.teeSignerAcknowledged = acknowledged;
+        return s.teeSignerAddress;
     }
 
     // ---------------------------------------------------------------- settlement
@@ -312,9 +297,6 @@ contract FineTuningServing is Ownable, Initializable, ReentrancyGuard, ERC165, I
 
     /// @dev Provider is not in the message: it is bound by the domain (this proxy), the account and the signer.
     function _verifierDigest(VerifierInput calldata v) private view returns (bytes32) {
-        bytes32 domainSeparator = keccak256(
-            abi.encode(DOMAIN_TYPEHASH, NAME_HASH, VERSION_HASH, block.chainid, address(this))
-        );
         bytes32 structHash = keccak256(
             abi.encode(
                 VERIFIER_TYPEHASH,
@@ -326,7 +308,7 @@ contract FineTuningServing is Ownable, Initializable, ReentrancyGuard, ERC165, I
                 v.user
             )
         );
-        return keccak256(abi.encodePacked("\x19\x01", domainSeparator, structHash));
+        return _typedDataDigest(NAME_HASH, structHash);
     }
 
     function _checkLockTime(uint256 lt) private pure {

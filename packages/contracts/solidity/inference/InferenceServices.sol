@@ -10,22 +10,13 @@ import "./InferenceAccounts.sol";
 abstract contract InferenceServices is Ownable, InferenceAccounts {
     using EnumerableSet for EnumerableSet.Bytes32Set;
 
-    bytes32 private constant DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
     bytes32 private constant NAME_HASH = keccak256("0G Inference Serving");
-    bytes32 private constant VERSION_HASH = keccak256("1");
     bytes32 private constant SETTLEMENT_TYPEHASH =
         keccak256("TEESettlement(bytes32 requestsHash,uint256 nonce,address provider,address user,uint256 totalFee)");
 
     function addOrUpdateService(ServiceParams calldata params) external payable {
         Layout storage $ = _s();
-        if ($.stakes[msg.sender] == 0) {
-            if (msg.value < MIN_PROVIDER_STAKE) revert InsufficientStake(msg.value, MIN_PROVIDER_STAKE);
-            $.stakes[msg.sender] = msg.value;
-            emit ProviderStaked(msg.sender, msg.value);
-        } else if (msg.value != 0) {
-            revert CannotAddStakeWhenUpdating();
-        }
+        _takeStake($.stakes);
         if (bytes(params.additionalInfo).length > MAX_ADDITIONAL_INFO_LENGTH) revert AdditionalInfoTooLong();
 
         bytes32 key = _serviceKey(msg.sender);
@@ -78,16 +69,10 @@ abstract contract InferenceServices is Ownable, InferenceAccounts {
         return _s().serviceKeys.contains(_serviceKey(provider));
     }
 
-    function acknowledgeTEESignerByOwner(address provider) external onlyOwner {
+    function _vetTEESigner(address provider, bool acknowledged) internal override returns (address) {
         Service storage s = _service(provider);
-        s.teeSignerAcknowledged = true;
-        emit ProviderTEESignerAcknowledged(provider, s.teeSignerAddress, true);
-    }
-
-    function revokeTEESignerAcknowledgement(address provider) external onlyOwner {
-        Service storage s = _service(provider);
-        s.teeSignerAcknowledged = false;
-        emit ProviderTEESignerAcknowledged(provider, s.teeSignerAddress, false);
+        s.teeSignerAcknowledged = acknowledged;
+        return s.teeSignerAddress;
     }
 
     function _service(address provider) internal view returns (Service storage) {
@@ -126,14 +111,10 @@ abstract contract InferenceServices is Ownable, InferenceAccounts {
         return SettlementStatus.SUCCESS;
     }
 
-    /// @dev Domain recomputed per call: chainid and address(this) (the proxy, under delegatecall).
     function _settlementDigest(TEESettlementData calldata d) internal view returns (bytes32) {
-        bytes32 domainSeparator = keccak256(
-            abi.encode(DOMAIN_TYPEHASH, NAME_HASH, VERSION_HASH, block.chainid, address(this))
-        );
         bytes32 structHash = keccak256(
             abi.encode(SETTLEMENT_TYPEHASH, d.requestsHash, d.nonce, d.provider, d.user, d.totalFee)
         );
-        return keccak256(abi.encodePacked("\x19\x01", domainSeparator, structHash));
+        return _typedDataDigest(NAME_HASH, structHash);
     }
 }

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.22;
 
+import "@openzeppelin/contracts/access/Ownable.sol";
+
 /// @dev What InferenceServing and FineTuningServing declare alike: limits, the errors and events with the same
-/// signature and parameter names in both live ABIs, and the storage keys. No state variables, so inheriting it moves
-/// no slot; each contract keeps its own ERC-7201 layout and the declarations whose ABI differs.
-abstract contract ServingBase {
+/// signature and parameter names in both live ABIs, the storage keys and the owner's TEE-signer vetting. No state
+/// variables beyond Ownable's (which both contracts already had first), so inheriting it moves no slot; each contract
+/// keeps its own ERC-7201 layout and the declarations whose ABI differs.
+abstract contract ServingBase is Ownable {
     uint256 public constant MIN_LOCKTIME = 3600;
     uint256 public constant MAX_LOCKTIME = 604800;
     uint256 public constant MIN_PROVIDER_STAKE = 100 ether;
@@ -12,6 +15,10 @@ abstract contract ServingBase {
     uint256 internal constant MAX_REFUNDS = 5;
     uint256 internal constant PAGE_LIMIT = 50;
     uint256 internal constant MAX_ADDITIONAL_INFO_LENGTH = 4096;
+
+    bytes32 private constant DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 private constant VERSION_HASH = keccak256("1");
 
     error AccountExists(address user, address provider);
     error AccountNotExists(address user, address provider);
@@ -30,6 +37,37 @@ abstract contract ServingBase {
     event ProviderTEESignerAcknowledged(address indexed provider, address indexed teeSignerAddress, bool acknowledged);
     event ProviderStaked(address indexed provider, uint256 amount);
     event ProviderStakeReturned(address indexed provider, uint256 amount);
+
+    function acknowledgeTEESignerByOwner(address provider) external onlyOwner {
+        emit ProviderTEESignerAcknowledged(provider, _vetTEESigner(provider, true), true);
+    }
+
+    function revokeTEESignerAcknowledgement(address provider) external onlyOwner {
+        emit ProviderTEESignerAcknowledged(provider, _vetTEESigner(provider, false), false);
+    }
+
+    /// @dev Sets the acknowledgement of `provider`'s service (reverts ServiceNotExist) and returns its TEE signer.
+    function _vetTEESigner(address provider, bool acknowledged) internal virtual returns (address);
+
+    /// @dev A provider's first service posts its stake (at least MIN_PROVIDER_STAKE); an update cannot add to it.
+    function _takeStake(mapping(address => uint256) storage stakes) internal {
+        if (stakes[msg.sender] == 0) {
+            if (msg.value < MIN_PROVIDER_STAKE) revert InsufficientStake(msg.value, MIN_PROVIDER_STAKE);
+            stakes[msg.sender] = msg.value;
+            emit ProviderStaked(msg.sender, msg.value);
+        } else if (msg.value != 0) {
+            revert CannotAddStakeWhenUpdating();
+        }
+    }
+
+    /// @dev EIP-712 digest under the domain (nameHash, version "1", chainid, address(this)), recomputed per call:
+    /// under delegatecall address(this) is the proxy.
+    function _typedDataDigest(bytes32 nameHash, bytes32 structHash) internal view returns (bytes32) {
+        bytes32 domainSeparator = keccak256(
+            abi.encode(DOMAIN_TYPEHASH, nameHash, VERSION_HASH, block.chainid, address(this))
+        );
+        return keccak256(abi.encodePacked("\x19\x01", domainSeparator, structHash));
+    }
 
     function _accountKey(address user, address provider) internal pure returns (bytes32) {
         return keccak256(abi.encode(user, provider));
