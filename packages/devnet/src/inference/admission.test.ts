@@ -9,7 +9,19 @@ import type { NonceManager } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { DevnetAccount } from "../accounts.js"
 import { type Devnet, startDevnet } from "../devnet.js"
-import { chat, craftToken, E, type Exchange, fund, mined, type Rpc, rpcOf, serving, signer, token } from "./testing.js"
+import {
+  chat,
+  craftToken,
+  E,
+  type Exchange,
+  fund,
+  mined,
+  type Rpc,
+  rpcOf,
+  serving,
+  signer,
+  token,
+} from "../testing/inference-client.js"
 import type { InferenceProvider } from "./types.js"
 
 let devnet: Devnet

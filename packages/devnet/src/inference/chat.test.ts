@@ -22,7 +22,7 @@ import {
   token,
   UUID_V4,
   verify,
-} from "./testing.js"
+} from "../testing/inference-client.js"
 import type { InferenceProvider } from "./types.js"
 
 let devnet: Devnet

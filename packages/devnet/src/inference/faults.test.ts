@@ -8,8 +8,19 @@ import { type NonceManager, Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { DevnetAccount } from "../accounts.js"
 import { type Devnet, startDevnet } from "../devnet.js"
+import {
+  chat,
+  E,
+  fund,
+  type Rpc,
+  rpcOf,
+  signatureOf,
+  signer,
+  sseChunks,
+  token,
+  verify,
+} from "../testing/inference-client.js"
 import { startInferenceProvider } from "./provider.js"
-import { chat, E, fund, type Rpc, rpcOf, signatureOf, signer, sseChunks, token, verify } from "./testing.js"
 import type { InferenceProvider } from "./types.js"
 
 let devnet: Devnet
