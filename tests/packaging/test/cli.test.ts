@@ -3,8 +3,9 @@
  * runs the embedded devnet, which needs the contract artifacts and the anvil binary found from the installed bundle.
  */
 import { spawn, spawnSync } from "node:child_process"
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { createServer } from "node:net"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, inject, it } from "vitest"
 
@@ -30,6 +31,24 @@ describe("installed @0g-compute/cli", () => {
     const help = spawnSync(bin, ["--help"], { encoding: "utf8" })
     expect(help.status).toBe(0)
     expect(help.stdout).toContain("customer toolkit for the 0G Compute Network")
+  })
+
+  it("keeps router keys in a PGlite data directory from the installed bundle", () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "zg-router-"))
+    try {
+      const created = spawnSync(bin, ["router", "keys", "create", "--label", "ci", "--data-dir", dataDir, "--json"], {
+        encoding: "utf8",
+      })
+      expect(created.status, created.stderr).toBe(0)
+      const { key, secret } = JSON.parse(created.stdout) as { key: { id: string }; secret: string }
+      expect(secret).toMatch(/^zgr-/)
+      const listed = spawnSync(bin, ["router", "keys", "list", "--data-dir", dataDir, "--json"], { encoding: "utf8" })
+      expect(listed.status, listed.stderr).toBe(0)
+      expect(listed.stdout).toContain(key.id)
+      expect(listed.stdout).not.toContain(secret)
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true })
+    }
   })
 
   it("starts the devnet from the installed bundle and stops on SIGINT", async () => {
