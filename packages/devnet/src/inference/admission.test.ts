@@ -21,7 +21,7 @@ import {
   serving,
   signer,
   token,
-} from "../testing/inference-client.js"
+} from "../testing/inference.js"
 import type { InferenceProvider } from "./types.js"
 
 let devnet: Devnet

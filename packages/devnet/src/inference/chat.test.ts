@@ -22,7 +22,7 @@ import {
   token,
   UUID_V4,
   verify,
-} from "../testing/inference-client.js"
+} from "../testing/inference.js"
 import type { InferenceProvider } from "./types.js"
 
 let devnet: Devnet

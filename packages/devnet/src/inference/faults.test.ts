@@ -8,18 +8,7 @@ import { type NonceManager, Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { DevnetAccount } from "../accounts.js"
 import { type Devnet, startDevnet } from "../devnet.js"
-import {
-  chat,
-  E,
-  fund,
-  type Rpc,
-  rpcOf,
-  signatureOf,
-  signer,
-  sseChunks,
-  token,
-  verify,
-} from "../testing/inference-client.js"
+import { chat, E, fund, type Rpc, rpcOf, signatureOf, signer, sseChunks, token, verify } from "../testing/inference.js"
 import { startInferenceProvider } from "./provider.js"
 import type { InferenceProvider } from "./types.js"
 

@@ -9,7 +9,7 @@ import { type NonceManager, Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { DevnetAccount } from "../accounts.js"
 import { type Devnet, startDevnet } from "../devnet.js"
-import { chat, E, fund, mined, type Rpc, rpcOf, serving, signer, token } from "../testing/inference-client.js"
+import { chat, E, fund, mined, type Rpc, rpcOf, serving, signer, token } from "../testing/inference.js"
 import { startInferenceProvider } from "./provider.js"
 import type { InferenceProvider, InferenceProviderEvent, InferenceProviderOptions, SettlementReport } from "./types.js"
 
