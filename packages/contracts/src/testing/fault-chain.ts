@@ -1,16 +1,16 @@
 /**
  * Test fixture for the engine's fault tests: one devnet per test file with the devnet's RPC fault proxy in front of
  * it, evm_snapshot isolation and no fault left over between tests. Call `useFaultChain()` at the top of a test file;
- * it registers the hooks and returns the handle (devnet and proxy are set once `beforeAll` has run).
+ * it registers the hooks through devnet.ts's `useFixture` and returns the handle (devnet and proxy are set once
+ * `beforeAll` has run).
  * Not exported from the package entry.
  */
 import { toQuantity } from "ethers"
-import { afterAll, afterEach, beforeAll, beforeEach } from "vitest"
 import { type RpcFaultProxy, startRpcFaultProxy } from "../../../devnet/src/faults/index.js"
 import { Ledger } from "../ledger/service.js"
 import type { TxEngineOptions } from "../tx/engine.js"
 import { markMoney } from "./conservation.js"
-import { type Devnet, devAccount, E, stackVia, startDevnet } from "./devnet.js"
+import { type Devnet, devAccount, E, stackVia, startDevnet, useFixture } from "./devnet.js"
 import { moneyState } from "./ledger-state.js"
 
 export interface FaultChainOptions {
@@ -21,16 +21,37 @@ export interface FaultChainOptions {
 export const deposit = (amount: bigint) => Ledger.use((l) => l.deposit(amount))
 
 export const useFaultChain = (options: FaultChainOptions = {}) => {
-  let devnet: Devnet | undefined
-  let proxy: RpcFaultProxy | undefined
+  // Every test starts and ends with no fault set, automine on (unless a test file opts out) and the chain reverted.
+  const chain = useFixture(async () => {
+    const devnet = await startDevnet()
+    const proxy = await startRpcFaultProxy({ upstream: devnet.rpcUrl }).catch(async (e: unknown) => {
+      await devnet.stop()
+      throw e
+    })
+    return {
+      devnet,
+      proxy,
+      snapshot: async () => {
+        proxy.setFault(undefined)
+        await devnet.snapshot()
+      },
+      restore: async () => {
+        proxy.setFault(undefined)
+        if (options.resetAutomine !== false) await devnet.rpc("evm_setAutomine", [true])
+        await devnet.restore()
+      },
+      stop: async () => {
+        await proxy.close()
+        await devnet.stop()
+      },
+    }
+  })
   const net = {
     get devnet(): Devnet {
-      if (devnet === undefined) throw new Error("useFaultChain: the devnet is not started yet (use it inside a test)")
-      return devnet
+      return chain.devnet
     },
     get proxy(): RpcFaultProxy {
-      if (proxy === undefined) throw new Error("useFaultChain: the proxy is not started yet (use it inside a test)")
-      return proxy
+      return chain.proxy
     },
     ledgerTotal: async (user: string) => (await moneyState(net.devnet, user, [])).ledger?.total ?? 0n,
     sends: () => net.proxy.calls("eth_sendRawTransaction"),
@@ -43,22 +64,5 @@ export const useFaultChain = (options: FaultChainOptions = {}) => {
       return { me, rt, mark: await markMoney(net.devnet, me), ledger: await net.ledgerTotal(me), sent: net.sends() }
     },
   }
-  beforeAll(async () => {
-    devnet = await startDevnet()
-    proxy = await startRpcFaultProxy({ upstream: devnet.rpcUrl })
-  })
-  afterAll(async () => {
-    await proxy?.close()
-    await devnet?.stop()
-  })
-  beforeEach(async () => {
-    net.proxy.setFault(undefined)
-    await net.devnet.snapshot()
-  })
-  afterEach(async () => {
-    net.proxy.setFault(undefined)
-    if (options.resetAutomine !== false) await net.devnet.rpc("evm_setAutomine", [true])
-    await net.devnet.restore()
-  })
   return net
 }
