@@ -1,10 +1,10 @@
-import { startAnvil } from "@0g-compute/contracts/node"
 import type { ZgError } from "@0g-compute/core"
 import { downloadBytes, type SegmentUnavailable, uploadBytes } from "@0g-compute/storage"
 import { Redacted } from "effect"
-import { Contract, JsonRpcProvider, NonceManager, Wallet } from "ethers"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Contract, NonceManager, Wallet } from "ethers"
+import { beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
+import { useStorageChain } from "../testing/storage.js"
 import { loadStorageArtifact, type StorageDevnet, startStorageDevnet } from "./index.js"
 
 const randomBytes = (size: number, seed: number) => {
@@ -20,23 +20,16 @@ const randomBytes = (size: number, seed: number) => {
 }
 
 describe("our client against the storage devnet (2 replicas)", () => {
-  let anvil: Awaited<ReturnType<typeof startAnvil>>
-  let devnet: StorageDevnet
+  const chain = useStorageChain({ nodes: 2 })
   let signer: NonceManager
-  let provider: JsonRpcProvider
-  const opts = () => ({ indexerUrl: devnet.indexerUrl, flowAddress: devnet.flowAddress, pollIntervalMs: 20 })
+  const opts = () => ({
+    indexerUrl: chain.devnet.indexerUrl,
+    flowAddress: chain.devnet.flowAddress,
+    pollIntervalMs: 20,
+  })
 
   beforeAll(async () => {
-    anvil = await startAnvil()
-    devnet = await startStorageDevnet({ rpcUrl: anvil.rpcUrl, nodes: 2 })
-    provider = new JsonRpcProvider(anvil.rpcUrl)
-    provider.pollingInterval = 20
-    signer = new NonceManager(new Wallet(Redacted.value(deriveAccount(5).privateKey), provider))
-  })
-  afterAll(async () => {
-    await devnet?.stop()
-    provider?.destroy()
-    await anvil?.stop()
+    signer = new NonceManager(new Wallet(Redacted.value(deriveAccount(5).privateKey), chain.provider))
   })
 
   it("uploads once, is not paid twice, and downloads byte-identical with verified proofs", async () => {
@@ -47,9 +40,9 @@ describe("our client against the storage devnet (2 replicas)", () => {
     expect(first.fee).toBe(4608n * 1_000_000_000n)
     expect(first.txHash).toMatch(/^0x[0-9a-f]{64}$/)
     expect([...phases]).toEqual(expect.arrayContaining(["hash", "submit", "wait-tx", "upload", "finalize"]))
-    for (const node of devnet.nodes) expect(node.file(first.root)?.finalized).toBe(true)
+    for (const node of chain.devnet.nodes) expect(node.file(first.root)?.finalized).toBe(true)
 
-    const flow = new Contract(devnet.flowAddress, loadStorageArtifact("DevnetFlow").abi as never, provider)
+    const flow = new Contract(chain.devnet.flowAddress, loadStorageArtifact("DevnetFlow").abi as never, chain.provider)
     const before = (await flow.getFunction("submissionIndex").staticCall()) as bigint
     const again = await uploadBytes(data, { ...opts(), signer })
     expect(again).toMatchObject({ root: first.root, txSeq: first.txSeq, alreadyStored: true, fee: 0n })
@@ -65,7 +58,7 @@ describe("our client against the storage devnet (2 replicas)", () => {
   it("recovers a corrupted or dropped segment from the other node, and refuses when every copy is bad", async () => {
     const data = randomBytes(3 * 262144 + 1000, 11)
     const { root } = await uploadBytes(data, { ...opts(), signer })
-    const [a, b] = devnet.nodes as [StorageDevnet["nodes"][0], StorageDevnet["nodes"][0]]
+    const [a, b] = chain.devnet.nodes as [StorageDevnet["nodes"][0], StorageDevnet["nodes"][0]]
     try {
       a.faults.corruptSegment(root, 1)
       b.faults.dropSegment(root, 2)
@@ -109,7 +102,7 @@ describe("our client against the storage devnet (2 replicas)", () => {
     const ac = new AbortController()
     const aborted = downloadBytes(root, { ...opts(), concurrency: 1, signal: ac.signal, onProgress: () => ac.abort() })
     expect(await tag(aborted)).toBe("StorageAborted")
-    const nodes = devnet.nodes
+    const nodes = chain.devnet.nodes
     const timeout = uploadBytes(data, {
       ...opts(),
       signer,
@@ -127,7 +120,7 @@ describe("our client against the storage devnet (2 replicas)", () => {
 
   it("routes segments by shard (nodes 0/2 and 1/2) and downloads from both", async () => {
     const sharded = await startStorageDevnet({
-      rpcUrl: anvil.rpcUrl,
+      rpcUrl: chain.anvil.rpcUrl,
       nodes: [
         { shardId: 0, numShard: 2 },
         { shardId: 1, numShard: 2 },

@@ -1,4 +1,3 @@
-import { startAnvil } from "@0g-compute/contracts/node"
 import {
   computeRoot,
   type FeeTooLow,
@@ -13,11 +12,12 @@ import {
   toBase64,
 } from "@0g-compute/storage"
 import { Effect, Redacted } from "effect"
-import { Contract, JsonRpcProvider, NonceManager, Wallet } from "ethers"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Contract, NonceManager, Wallet } from "ethers"
+import { beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
+import { useStorageChain } from "../testing/storage.js"
 import { SOLC_VERSION, storageSourceHash } from "./compile.mjs"
-import { loadStorageArtifact, type StorageDevnet, startStorageDevnet } from "./index.js"
+import { loadStorageArtifact, type StorageDevnet } from "./index.js"
 
 const PRICE = 1_000_000_000n
 
@@ -36,24 +36,13 @@ const rpc = async (url: string, method: string, params?: unknown[]) => {
 }
 
 describe("storage devnet: contracts and node JSON-RPC", () => {
-  let anvil: Awaited<ReturnType<typeof startAnvil>>
-  let devnet: StorageDevnet
-  let provider: JsonRpcProvider
+  const chain = useStorageChain({ pricePerSector: PRICE })
   let signer: NonceManager
   let node: string
 
   beforeAll(async () => {
-    anvil = await startAnvil()
-    devnet = await startStorageDevnet({ rpcUrl: anvil.rpcUrl, pricePerSector: PRICE })
-    provider = new JsonRpcProvider(anvil.rpcUrl)
-    provider.pollingInterval = 20
-    signer = new NonceManager(new Wallet(Redacted.value(deriveAccount(5).privateKey), provider))
-    node = (devnet.nodes[0] as StorageDevnet["nodes"][0]).url
-  })
-  afterAll(async () => {
-    await devnet?.stop()
-    provider?.destroy()
-    await anvil?.stop()
+    signer = new NonceManager(new Wallet(Redacted.value(deriveAccount(5).privateKey), chain.provider))
+    node = (chain.devnet.nodes[0] as StorageDevnet["nodes"][0]).url
   })
 
   it("committed artifacts match the Solidity sources", () => {
@@ -67,20 +56,20 @@ describe("storage devnet: contracts and node JSON-RPC", () => {
     const fee = BigInt(m.layout.paddedChunks) * PRICE
     const paying = payerLayer(signer)
     const low = (await Effect.runPromise(
-      submitFile(devnet.flowAddress, m, fee - 1n).pipe(Effect.flip, Effect.provide(paying)),
+      submitFile(chain.devnet.flowAddress, m, fee - 1n).pipe(Effect.flip, Effect.provide(paying)),
     )) as FeeTooLow
     expect(low).toMatchObject({ _tag: "FeeTooLow", required: fee, paid: fee - 1n })
 
     const bad: FileMerkle = { ...m, nodes: [...m.nodes].reverse() }
     const invalid = (await Effect.runPromise(
-      submitFile(devnet.flowAddress, bad, fee).pipe(Effect.flip, Effect.provide(paying)),
+      submitFile(chain.devnet.flowAddress, bad, fee).pipe(Effect.flip, Effect.provide(paying)),
     )) as TxReverted
     expect(invalid._tag).toBe("TxReverted")
     expect(invalid.reason).toContain("Invalid submission")
 
-    const ok = await Effect.runPromise(submitFile(devnet.flowAddress, m, fee).pipe(Effect.provide(paying)))
+    const ok = await Effect.runPromise(submitFile(chain.devnet.flowAddress, m, fee).pipe(Effect.provide(paying)))
     expect(ok).toMatchObject({ txSeq: 0, startEntryIndex: 4096, fee })
-    const flow = new Contract(devnet.flowAddress, loadStorageArtifact("DevnetFlow").abi as never, provider)
+    const flow = new Contract(chain.devnet.flowAddress, loadStorageArtifact("DevnetFlow").abi as never, chain.provider)
     expect(await flow.getFunction("currentLength").staticCall()).toBe(4096n + 4096n + 512n)
 
     const info = await rpc(node, "zgs_getFileInfoByTxSeq", [0])
@@ -116,7 +105,7 @@ describe("storage devnet: contracts and node JSON-RPC", () => {
     }
     const status = await rpc(node, "zgs_getStatus")
     expect(status.id).toBe(17325784534567892)
-    expect(status.result).toMatchObject({ networkIdentity: { flowAddress: devnet.flowAddress, chainId: 31337 } })
+    expect(status.result).toMatchObject({ networkIdentity: { flowAddress: chain.devnet.flowAddress, chainId: 31337 } })
     expect((await rpc(node, "zgs_getShardConfig")).result).toEqual({ shardId: 0, numShard: 1 })
 
     await expectError(
@@ -157,9 +146,11 @@ describe("storage devnet: contracts and node JSON-RPC", () => {
       proof: { lemma: string[] }
     }
     expect(withProof.proof).toEqual(proofToJson(tree.proof(4)))
-    expect((await rpc(devnet.indexerUrl, "indexer_getFileLocations", [m.root])).result).toEqual([
+    expect((await rpc(chain.devnet.indexerUrl, "indexer_getFileLocations", [m.root])).result).toEqual([
       expect.objectContaining({ url: node, config: { shardId: 0, numShard: 1 } }),
     ])
-    expect((await rpc(devnet.indexerUrl, "indexer_getFileLocations", [`0x${"22".repeat(32)}`])).result).toEqual([])
+    expect((await rpc(chain.devnet.indexerUrl, "indexer_getFileLocations", [`0x${"22".repeat(32)}`])).result).toEqual(
+      [],
+    )
   })
 })

@@ -1,48 +1,39 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { startAnvil } from "@0g-compute/contracts/node"
 import type { NodeRpcError, UploadFailed } from "@0g-compute/storage"
 import { downloadFile, uploadFile } from "@0g-compute/storage/node"
 import { Redacted } from "effect"
-import { JsonRpcProvider, NonceManager, Wallet } from "ethers"
+import { NonceManager, Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
-import { type StorageDevnet, startStorageDevnet } from "./index.js"
+import { useStorageChain } from "../testing/storage.js"
+import type { StorageDevnet } from "./index.js"
 
 const pattern = (size: number, seed: number) => new Uint8Array(size).map((_, i) => (i * 7 + seed) % 251)
 
 describe("file upload/download with resume (node entry)", () => {
-  let anvil: Awaited<ReturnType<typeof startAnvil>>
-  let devnet: StorageDevnet
-  let provider: JsonRpcProvider
+  const chain = useStorageChain({ nodes: 2 })
   let signer: NonceManager
   const dir = mkdtempSync(join(tmpdir(), "zg-files-"))
   const opts = () => ({
-    indexerUrl: devnet.indexerUrl,
-    flowAddress: devnet.flowAddress,
+    indexerUrl: chain.devnet.indexerUrl,
+    flowAddress: chain.devnet.flowAddress,
     pollIntervalMs: 20,
     resumeDir: join(dir, "resume"),
   })
 
   beforeAll(async () => {
-    anvil = await startAnvil()
-    devnet = await startStorageDevnet({ rpcUrl: anvil.rpcUrl, nodes: 2 })
-    provider = new JsonRpcProvider(anvil.rpcUrl)
-    provider.pollingInterval = 20
-    signer = new NonceManager(new Wallet(Redacted.value(deriveAccount(6).privateKey), provider))
+    signer = new NonceManager(new Wallet(Redacted.value(deriveAccount(6).privateKey), chain.provider))
   })
   afterAll(async () => {
-    await devnet?.stop()
-    provider?.destroy()
-    await anvil?.stop()
     rmSync(dir, { recursive: true, force: true })
   })
 
   it("an interrupted upload resumes without paying again and skips accepted segments", async () => {
     const path = join(dir, "up.bin")
     writeFileSync(path, pattern(10 * 262144 + 5, 1))
-    const node = devnet.nodes[0] as StorageDevnet["nodes"][0]
+    const node = chain.devnet.nodes[0] as StorageDevnet["nodes"][0]
     let uploaded = 0
     let paidIn: string | undefined
     const first = await uploadFile(path, {
@@ -90,11 +81,11 @@ describe("file upload/download with resume (node entry)", () => {
     writeFileSync(path, pattern(6 * 262144 + 1234, 9))
     const { root } = await uploadFile(path, { ...opts(), signer })
     const out = join(dir, "down2.bin")
-    for (const n of devnet.nodes) n.faults.dropSegment(root, 5)
+    for (const n of chain.devnet.nodes) n.faults.dropSegment(root, 5)
     const failed = (await downloadFile(root, out, { ...opts(), attempts: 1 }).catch((e: unknown) => e)) as NodeRpcError
     expect(failed._tag).toBe("SegmentUnavailable")
     expect(readFileSync(`${out}.zgpart.json`, "utf8")).toContain(root)
-    for (const n of devnet.nodes) n.faults.reset()
+    for (const n of chain.devnet.nodes) n.faults.reset()
 
     const done = await downloadFile(root, out, opts())
     expect(done.resumedSegments).toBe(6)

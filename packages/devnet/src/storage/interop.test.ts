@@ -1,38 +1,32 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { startAnvil } from "@0g-compute/contracts/node"
 import { downloadFile, rootOfFile, uploadFile } from "@0g-compute/storage/node"
 import { Indexer as IndexerNew, ZgFile as ZgFileNew } from "@0gfoundation/0g-ts-sdk"
 import { Indexer as IndexerOld, ZgFile as ZgFileOld } from "@0glabs/0g-ts-sdk"
 import { Redacted } from "effect"
-import { JsonRpcProvider, NonceManager, Wallet } from "ethers"
+import { NonceManager, Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { deriveAccount } from "../accounts.js"
-import { type StorageDevnet, startStorageDevnet } from "./index.js"
+import { useStorageChain } from "../testing/storage.js"
 
 const pattern = (size: number, seed: number) => new Uint8Array(size).map((_, i) => (i * 13 + seed) % 251)
 
 describe("interop with the npm storage SDKs on the devnet", () => {
-  let anvil: Awaited<ReturnType<typeof startAnvil>>
-  let devnet: StorageDevnet
-  let provider: JsonRpcProvider
+  const chain = useStorageChain()
   const dir = mkdtempSync(join(tmpdir(), "zg-interop-"))
-  const wallet = (i: number) => new Wallet(Redacted.value(deriveAccount(i).privateKey), provider)
-  const ours = () => ({ indexerUrl: devnet.indexerUrl, flowAddress: devnet.flowAddress, pollIntervalMs: 20 })
+  const wallet = (i: number) => new Wallet(Redacted.value(deriveAccount(i).privateKey), chain.provider)
+  const ours = () => ({
+    indexerUrl: chain.devnet.indexerUrl,
+    flowAddress: chain.devnet.flowAddress,
+    pollIntervalMs: 20,
+  })
 
   beforeAll(async () => {
     vi.spyOn(console, "log").mockImplementation(() => {}) // the SDKs are chatty
-    anvil = await startAnvil()
-    devnet = await startStorageDevnet({ rpcUrl: anvil.rpcUrl })
-    provider = new JsonRpcProvider(anvil.rpcUrl)
-    provider.pollingInterval = 20
   })
   afterAll(async () => {
     vi.restoreAllMocks()
-    await devnet?.stop()
-    provider?.destroy()
-    await anvil?.stop()
     rmSync(dir, { recursive: true, force: true })
   })
 
@@ -40,7 +34,11 @@ describe("interop with the npm storage SDKs on the devnet", () => {
     const path = join(dir, "sdk-up.bin")
     writeFileSync(path, pattern(2 * 262144 + 77, 3))
     const file = await ZgFileNew.fromFilePath(path)
-    const [result, err] = await new IndexerNew(devnet.indexerUrl).upload(file, anvil.rpcUrl, wallet(7) as never)
+    const [result, err] = await new IndexerNew(chain.devnet.indexerUrl).upload(
+      file,
+      chain.anvil.rpcUrl,
+      wallet(7) as never,
+    )
     await file.close()
     expect(err).toBeNull()
     const root = (result as { rootHash: string }).rootHash
@@ -55,7 +53,7 @@ describe("interop with the npm storage SDKs on the devnet", () => {
     writeFileSync(path, pattern(3 * 262144 + 300, 5))
     const { root } = await uploadFile(path, { ...ours(), signer: new NonceManager(wallet(8)) })
     const out = join(dir, "sdk-down.bin")
-    const err = await new IndexerNew(devnet.indexerUrl).download(root, out, true)
+    const err = await new IndexerNew(chain.devnet.indexerUrl).download(root, out, true)
     expect(err).toBeNull()
     expect(readFileSync(out).equals(readFileSync(path))).toBe(true)
   })
@@ -64,7 +62,11 @@ describe("interop with the npm storage SDKs on the devnet", () => {
     const path = join(dir, "old-up.bin")
     writeFileSync(path, pattern(262144 + 1, 8))
     const file = await ZgFileOld.fromFilePath(path)
-    const [result, err] = await new IndexerOld(devnet.indexerUrl).upload(file, anvil.rpcUrl, wallet(9) as never)
+    const [result, err] = await new IndexerOld(chain.devnet.indexerUrl).upload(
+      file,
+      chain.anvil.rpcUrl,
+      wallet(9) as never,
+    )
     await file.close()
     expect(err).toBeNull()
     const root = (result as { rootHash: string }).rootHash

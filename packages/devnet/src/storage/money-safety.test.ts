@@ -2,15 +2,15 @@
  * Storage money safety (issue 11): we decide whom we pay and how much, and every byte from a node or indexer has a
  * deadline and a ceiling. Each hostile party below is an emulated node/indexer mode over real HTTP, on anvil.
  */
-import { startAnvil } from "@0g-compute/contracts/node"
 import { NETWORKS } from "@0g-compute/core"
 import { computeRoot, downloadBytes, FLOW_ABI, MARKET_ABI, sectorsOf, uploadBytes } from "@0g-compute/storage"
 import { Redacted } from "effect"
 import { Contract, JsonRpcProvider, Network, Wallet } from "ethers"
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { afterEach, beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
 import { failure } from "../testing/failure.js"
-import { deployGreedyFlow, loadStorageArtifact, type StorageDevnet, startStorageDevnet } from "./index.js"
+import { useStorageChain } from "../testing/storage.js"
+import { deployGreedyFlow, loadStorageArtifact, type StorageDevnet } from "./index.js"
 
 const PRICE = 1_000_000_000n
 const GREEDY_PRICE = 10n ** 16n
@@ -18,68 +18,56 @@ const GREEDY_PRICE = 10n ** 16n
 const bytes = (size: number, seed: number) => new Uint8Array(size).map((_, i) => (i * 31 + seed) % 253)
 
 describe("storage money safety against hostile nodes and indexers", () => {
-  let anvil: Awaited<ReturnType<typeof startAnvil>>
-  let devnet: StorageDevnet
-  let provider: JsonRpcProvider
+  const chain = useStorageChain({ pricePerSector: PRICE })
   let payer: Wallet
-  const base = () => ({ indexerUrl: devnet.indexerUrl, pollIntervalMs: 20, signer: payer })
-  const node = () => devnet.nodes[0] as StorageDevnet["nodes"][0]
+  const base = () => ({ indexerUrl: chain.devnet.indexerUrl, pollIntervalMs: 20, signer: payer })
+  const node = () => chain.devnet.nodes[0] as StorageDevnet["nodes"][0]
 
   /** Wallet balance and nonce: both must be untouched by every refused upload. */
   const wallet = async () => ({
-    balance: await provider.getBalance(payer.address),
-    nonce: await provider.getTransactionCount(payer.address),
+    balance: await chain.provider.getBalance(payer.address),
+    nonce: await chain.provider.getTransactionCount(payer.address),
   })
 
   beforeAll(async () => {
-    anvil = await startAnvil()
-    devnet = await startStorageDevnet({ rpcUrl: anvil.rpcUrl, pricePerSector: PRICE })
-    // No read cache: a balance or nonce read right after a mined transaction must see it.
-    provider = new JsonRpcProvider(anvil.rpcUrl, undefined, { cacheTimeout: -1 })
-    provider.pollingInterval = 20
-    payer = new Wallet(Redacted.value(deriveAccount(5).privateKey), provider)
+    payer = new Wallet(Redacted.value(deriveAccount(5).privateKey), chain.provider)
   })
   afterEach(() => {
-    devnet.indexer.faults.reset()
-    for (const n of devnet.nodes) n.faults.reset()
-  })
-  afterAll(async () => {
-    await devnet?.stop()
-    provider?.destroy()
-    await anvil?.stop()
+    chain.devnet.indexer.faults.reset()
+    for (const n of chain.devnet.nodes) n.faults.reset()
   })
 
-  it("the storage devnet deploys its Flow and market at the devnet preset's pinned addresses", () => {
-    expect(devnet.flowAddress).toBe(NETWORKS.devnet.storageContracts?.flow)
-    expect(devnet.marketAddress).toBe(NETWORKS.devnet.storageContracts?.market)
+  it("the storage chain.devnet deploys its Flow and market at the chain.devnet preset's pinned addresses", () => {
+    expect(chain.devnet.flowAddress).toBe(NETWORKS.devnet.storageContracts?.flow)
+    expect(chain.devnet.marketAddress).toBe(NETWORKS.devnet.storageContracts?.market)
   })
 
   it("audit reproduction: an indexer pointing at a Flow that is its own market at 1e16/sector is refused, nothing paid", async () => {
-    const attacker = new Wallet(Redacted.value(deriveAccount(7).privateKey), provider)
+    const attacker = new Wallet(Redacted.value(deriveAccount(7).privateKey), chain.provider)
     const greedy = await deployGreedyFlow(attacker, GREEDY_PRICE)
     // The hostile party is real: its market is itself, it quotes 1e16 and it would take a payment.
-    const asFlow = new Contract(greedy, [...FLOW_ABI, ...MARKET_ABI], provider)
+    const asFlow = new Contract(greedy, [...FLOW_ABI, ...MARKET_ABI], chain.provider)
     expect(await asFlow.getFunction("market").staticCall()).toBe(greedy)
     expect(await asFlow.getFunction("pricePerSector").staticCall()).toBe(GREEDY_PRICE)
-    await provider.call({ from: payer.address, to: greedy, data: "0xbc8c11f8", value: GREEDY_PRICE })
-    devnet.indexer.faults.reportFlow(greedy)
+    await chain.provider.call({ from: payer.address, to: greedy, data: "0xbc8c11f8", value: GREEDY_PRICE })
+    chain.devnet.indexer.faults.reportFlow(greedy)
     const before = await wallet()
 
     // 200 KiB = 832 sectors: at 1e16 neuron each the audit's client sent 8.32 0G to this contract.
     const err = await failure(uploadBytes(bytes(200 * 1024, 1), base()))
 
-    expect(err).toMatchObject({ _tag: "FlowAddressMismatch", expected: devnet.flowAddress, reported: greedy })
+    expect(err).toMatchObject({ _tag: "FlowAddressMismatch", expected: chain.devnet.flowAddress, reported: greedy })
     expect(err.message).toContain(greedy)
     expect(await wallet()).toEqual(before)
-    expect(await provider.getBalance(greedy)).toBe(0n)
+    expect(await chain.provider.getBalance(greedy)).toBe(0n)
   })
 
   it("an explicit Flow is paid only with its market pinned or the fee bounded", async () => {
-    const attacker = new Wallet(Redacted.value(deriveAccount(7).privateKey), provider)
+    const attacker = new Wallet(Redacted.value(deriveAccount(7).privateKey), chain.provider)
     const greedy = await deployGreedyFlow(attacker, GREEDY_PRICE)
-    devnet.indexer.faults.reportFlow(greedy)
+    chain.devnet.indexer.faults.reportFlow(greedy)
     const before = await wallet()
-    const market = devnet.marketAddress as string
+    const market = chain.devnet.marketAddress as string
     const data = bytes(200 * 1024, 2)
 
     const mismatch = await failure(uploadBytes(data, { ...base(), flowAddress: greedy, marketAddress: market }))
@@ -93,7 +81,7 @@ describe("storage money safety against hostile nodes and indexers", () => {
     const bounded = await failure(uploadBytes(data, { ...base(), flowAddress: greedy, maxFee: 10n ** 15n }))
     expect(bounded).toMatchObject({ _tag: "StorageFeeAboveMax", fee: 832n * GREEDY_PRICE, maxFee: 10n ** 15n })
     expect(await wallet()).toEqual(before)
-    expect(await provider.getBalance(greedy)).toBe(0n)
+    expect(await chain.provider.getBalance(greedy)).toBe(0n)
   })
 
   it("a node reporting another chain id is refused with both values", async () => {
@@ -104,12 +92,17 @@ describe("storage money safety against hostile nodes and indexers", () => {
     expect(await wallet()).toEqual(before)
   })
 
-  it("a signer whose provider claims another chain than its RPC serves is refused before anything else", async () => {
-    const lying = new JsonRpcProvider(anvil.rpcUrl, Network.from(16661), { staticNetwork: true, cacheTimeout: -1 })
+  it("a signer whose chain.provider claims another chain than its RPC serves is refused before anything else", async () => {
+    const lying = new JsonRpcProvider(chain.anvil.rpcUrl, Network.from(16661), {
+      staticNetwork: true,
+      cacheTimeout: -1,
+    })
     try {
       const signer = new Wallet(Redacted.value(deriveAccount(5).privateKey), lying)
       const before = await wallet()
-      const err = await failure(uploadBytes(bytes(5000, 10), { ...base(), signer, flowAddress: devnet.flowAddress }))
+      const err = await failure(
+        uploadBytes(bytes(5000, 10), { ...base(), signer, flowAddress: chain.devnet.flowAddress }),
+      )
       expect(err).toMatchObject({ _tag: "ChainMismatch", expected: 16661n, actual: 31337n })
       expect(await wallet()).toEqual(before)
     } finally {
@@ -122,15 +115,19 @@ describe("storage money safety against hostile nodes and indexers", () => {
     node().faults.report({ flowAddress: other })
     const before = await wallet()
     const err = await failure(uploadBytes(bytes(5000, 4), base()))
-    expect(err).toMatchObject({ _tag: "FlowAddressMismatch", expected: devnet.flowAddress, reported: other })
+    expect(err).toMatchObject({ _tag: "FlowAddressMismatch", expected: chain.devnet.flowAddress, reported: other })
     expect(await wallet()).toEqual(before)
   })
 
   it("a market price above maxFee is refused before any transaction", async () => {
     const data = bytes(300_000, 5)
     const sectors = sectorsOf(await computeRoot(data))
-    const owner = new Wallet(Redacted.value(deriveAccount(9).privateKey), provider)
-    const market = new Contract(devnet.marketAddress as string, loadStorageArtifact("DevnetMarket").abi as never, owner)
+    const owner = new Wallet(Redacted.value(deriveAccount(9).privateKey), chain.provider)
+    const market = new Contract(
+      chain.devnet.marketAddress as string,
+      loadStorageArtifact("DevnetMarket").abi as never,
+      owner,
+    )
     await (await market.getFunction("setPricePerSector")(PRICE * 1000n)).wait()
     try {
       const before = await wallet()
@@ -151,7 +148,7 @@ describe("storage money safety against hostile nodes and indexers", () => {
   it("a normal upload pays exactly sectors × price; wallet before − after == fee + gas, to the neuron", async () => {
     const data = bytes(200 * 1024, 6)
     const expectedFee = sectorsOf(await computeRoot(data)) * PRICE
-    const flowBefore = await provider.getBalance(devnet.flowAddress)
+    const flowBefore = await chain.provider.getBalance(chain.devnet.flowAddress)
     const before = await wallet()
     const fees: bigint[] = []
     const result = await uploadBytes(data, {
@@ -163,17 +160,17 @@ describe("storage money safety against hostile nodes and indexers", () => {
     const after = await wallet()
     expect(result.fee).toBe(expectedFee)
     expect(fees).toEqual([expectedFee])
-    const receipt = await provider.getTransactionReceipt(result.txHash as string)
+    const receipt = await chain.provider.getTransactionReceipt(result.txHash as string)
     expect(result.gasFee).toBe((receipt?.gasUsed ?? 0n) * (receipt?.gasPrice ?? 0n))
     expect(result.gasFee).toBeGreaterThan(0n)
     expect(before.balance - after.balance).toBe(result.fee + result.gasFee)
-    expect(await provider.getBalance(devnet.flowAddress)).toBe(flowBefore + expectedFee)
+    expect(await chain.provider.getBalance(chain.devnet.flowAddress)).toBe(flowBefore + expectedFee)
     expect(after.nonce).toBe(before.nonce + 1)
   })
 
   it("a stalled indexer or node ends in a timeout error, nothing paid", async () => {
     const before = await wallet()
-    devnet.indexer.faults.stall("headers")
+    chain.devnet.indexer.faults.stall("headers")
     const silent = await failure(uploadBytes(bytes(5000, 7), { ...base(), firstByteTimeoutMs: 300 }))
     expect(silent).toMatchObject({
       _tag: "NodeRpcError",
@@ -181,7 +178,7 @@ describe("storage money safety against hostile nodes and indexers", () => {
       limit: 300,
       method: "indexer_getShardedNodes",
     })
-    devnet.indexer.faults.reset()
+    chain.devnet.indexer.faults.reset()
 
     node().faults.stall("body")
     const trickle = await failure(uploadBytes(bytes(5000, 7), { ...base(), idleTimeoutMs: 300 }))
@@ -190,16 +187,16 @@ describe("storage money safety against hostile nodes and indexers", () => {
   })
 
   it("huge replies are cut at the cap: 4 MiB for JSON-RPC, a segment's declared size for downloads", async () => {
-    devnet.indexer.faults.huge(64 * 1024 * 1024)
+    chain.devnet.indexer.faults.huge(64 * 1024 * 1024)
     const err = await failure(uploadBytes(bytes(5000, 8), base()))
     expect(err).toMatchObject({ _tag: "NodeRpcError", kind: "too-large", limit: 4 * 1024 * 1024 })
-    devnet.indexer.faults.reset()
+    chain.devnet.indexer.faults.reset()
 
     const data = bytes(3000, 9)
     const { root } = await uploadBytes(data, base())
     // 2 MiB is under the general cap, but a 3000-byte file's only segment cannot need more than a few KiB.
     node().faults.huge(2 * 1024 * 1024, "zgs_downloadSegmentWithProofByTxSeq")
-    const seg = await failure(downloadBytes(root, { indexerUrl: devnet.indexerUrl, attempts: 1 }))
+    const seg = await failure(downloadBytes(root, { indexerUrl: chain.devnet.indexerUrl, attempts: 1 }))
     expect(seg._tag).toBe("SegmentUnavailable")
     expect(String(seg.reasons)).toMatch(/reply larger than \d+ bytes/)
   })

@@ -6,40 +6,29 @@ import { execFileSync } from "node:child_process"
 import { lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { startAnvil } from "@0g-compute/contracts/node"
 import { uploadBytes } from "@0g-compute/storage"
 import { downloadFile } from "@0g-compute/storage/node"
 import { Redacted } from "effect"
-import { JsonRpcProvider, Wallet } from "ethers"
+import { Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
 import { failure } from "../testing/failure.js"
-import { type StorageDevnet, startStorageDevnet } from "./index.js"
+import { useStorageChain } from "../testing/storage.js"
 
 describe("download output safety", () => {
-  let anvil: Awaited<ReturnType<typeof startAnvil>>
-  let devnet: StorageDevnet
-  let provider: JsonRpcProvider
+  const chain = useStorageChain()
   let root = ""
   const data = new Uint8Array(70_000).map((_, i) => (i * 13) % 251)
   const dir = mkdtempSync(join(tmpdir(), "zg-output-safety-"))
-  const opts = () => ({ indexerUrl: devnet.indexerUrl })
+  const opts = () => ({ indexerUrl: chain.devnet.indexerUrl })
   const victim = join(dir, "victim.txt")
   const VICTIM_TEXT = "precious, must survive"
 
   beforeAll(async () => {
-    anvil = await startAnvil()
-    devnet = await startStorageDevnet({ rpcUrl: anvil.rpcUrl })
-    // No read cache: a balance or nonce read right after a mined transaction must see it.
-    provider = new JsonRpcProvider(anvil.rpcUrl, undefined, { cacheTimeout: -1 })
-    provider.pollingInterval = 20
-    const signer = new Wallet(Redacted.value(deriveAccount(6).privateKey), provider)
+    const signer = new Wallet(Redacted.value(deriveAccount(6).privateKey), chain.provider)
     root = (await uploadBytes(data, { ...opts(), signer, pollIntervalMs: 20 })).root
   })
   afterAll(async () => {
-    await devnet?.stop()
-    provider?.destroy()
-    await anvil?.stop()
     rmSync(dir, { recursive: true, force: true })
   })
 

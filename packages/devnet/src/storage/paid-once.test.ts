@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { memoryTxJournal } from "@0g-compute/contracts"
-import { startAnvil } from "@0g-compute/contracts/node"
 import {
   computeRoot,
   downloadBytes,
@@ -26,7 +25,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
 import { startRpcFaultProxy } from "../faults/index.js"
 import { failure } from "../testing/failure.js"
-import { loadStorageArtifact, type StorageDevnet, startStorageDevnet } from "./index.js"
+import { useStorageChain } from "../testing/storage.js"
+import { loadStorageArtifact, type StorageDevnet } from "./index.js"
 
 const PRICE = 1_000_000_000n
 
@@ -48,18 +48,16 @@ const memoryStore = (): UploadResumeStore & { readonly states: Map<string, Uploa
 }
 
 describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
-  let anvil: Awaited<ReturnType<typeof startAnvil>>
-  let devnet: StorageDevnet
-  let provider: JsonRpcProvider
+  const chain = useStorageChain({ pricePerSector: PRICE })
   let payer: Wallet
   let dir: string
-  const node = () => devnet.nodes[0] as StorageDevnet["nodes"][0]
-  const base = () => ({ indexerUrl: devnet.indexerUrl, pollIntervalMs: 20, signer: payer })
+  const node = () => chain.devnet.nodes[0] as StorageDevnet["nodes"][0]
+  const base = () => ({ indexerUrl: chain.devnet.indexerUrl, pollIntervalMs: 20, signer: payer })
 
   const balances = async () => ({
-    wallet: await provider.getBalance(payer.address),
-    nonce: await provider.getTransactionCount(payer.address),
-    flow: await provider.getBalance(devnet.flowAddress),
+    wallet: await chain.provider.getBalance(payer.address),
+    nonce: await chain.provider.getTransactionCount(payer.address),
+    flow: await chain.provider.getBalance(chain.devnet.flowAddress),
   })
 
   /** The re-run: the node catches up once the upload is past its payment decision (it waits for the tx). */
@@ -70,7 +68,7 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
 
   /** Exactly one fee and the gas of `txHash` left the wallet; the Flow got exactly one fee. */
   const expectPaidOnce = async (before: Awaited<ReturnType<typeof balances>>, txHash: string, fee: bigint) => {
-    const receipt = await provider.getTransactionReceipt(txHash)
+    const receipt = await chain.provider.getTransactionReceipt(txHash)
     const gas = (receipt?.gasUsed ?? 0n) * (receipt?.gasPrice ?? 0n)
     expect(gas).toBeGreaterThan(0n)
     const after = await balances()
@@ -100,20 +98,13 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
   }
 
   beforeAll(async () => {
-    anvil = await startAnvil()
-    devnet = await startStorageDevnet({ rpcUrl: anvil.rpcUrl, pricePerSector: PRICE })
-    provider = new JsonRpcProvider(anvil.rpcUrl, undefined, { cacheTimeout: -1 })
-    provider.pollingInterval = 20
-    payer = new Wallet(Redacted.value(deriveAccount(6).privateKey), provider)
+    payer = new Wallet(Redacted.value(deriveAccount(6).privateKey), chain.provider)
     dir = mkdtempSync(join(tmpdir(), "zg-paid-once-"))
   })
   afterEach(() => {
-    for (const n of devnet.nodes) n.faults.reset()
+    for (const n of chain.devnet.nodes) n.faults.reset()
   })
   afterAll(async () => {
-    await devnet?.stop()
-    provider?.destroy()
-    await anvil?.stop()
     if (dir) rmSync(dir, { recursive: true, force: true })
   })
 
@@ -144,7 +135,7 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
     expect(phases).not.toContain("submit")
     expect(result).toMatchObject({ txHash, fee: 0n, gasFee: 0n, alreadyStored: false })
     await expectPaidOnce(before, txHash, fee)
-    expect(await downloadBytes(result.root, { indexerUrl: devnet.indexerUrl })).toEqual(data)
+    expect(await downloadBytes(result.root, { indexerUrl: chain.devnet.indexerUrl })).toEqual(data)
   })
 
   it("H2: Ctrl-C while waiting for the submit's receipt, then a re-run with a fresh journal: one fee, file complete", async () => {
@@ -180,7 +171,7 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
     expect(phases).not.toContain("submit")
     expect(result).toMatchObject({ txHash, fee: 0n })
     await expectPaidOnce(before, txHash, fee)
-    expect(await downloadBytes(result.root, { indexerUrl: devnet.indexerUrl })).toEqual(data)
+    expect(await downloadBytes(result.root, { indexerUrl: chain.devnet.indexerUrl })).toEqual(data)
   })
 
   it("H2: without a resume store, a re-run in the same process finds the mined submit in the engine's journal", async () => {
@@ -211,7 +202,7 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
   })
 
   it("H2: a recorded payment whose receipt the RPC will not serve fails with its tx hash and is never paid again", async () => {
-    const proxy = await startRpcFaultProxy({ upstream: anvil.rpcUrl })
+    const proxy = await startRpcFaultProxy({ upstream: chain.anvil.rpcUrl })
     const viaProxy = new JsonRpcProvider(proxy.url, undefined, { cacheTimeout: -1, batchMaxCount: 1 })
     viaProxy.pollingInterval = 20
     try {
@@ -257,13 +248,17 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
     const merkle = await computeRoot(data)
     const fee = sectorsOf(merkle) * PRICE
     const journal = memoryTxJournal()
-    const owner = new Wallet(Redacted.value(deriveAccount(9).privateKey), provider)
-    const market = new Contract(devnet.marketAddress as string, loadStorageArtifact("DevnetMarket").abi as never, owner)
+    const owner = new Wallet(Redacted.value(deriveAccount(9).privateKey), chain.provider)
+    const market = new Contract(
+      chain.devnet.marketAddress as string,
+      loadStorageArtifact("DevnetMarket").abi as never,
+      owner,
+    )
     const before = await balances()
     node().faults.lag(true)
 
     // The first submit is broadcast but not mined when the upload is interrupted.
-    await provider.send("evm_setAutomine", [false])
+    await chain.provider.send("evm_setAutomine", [false])
     const abort = new AbortController()
     let first = ""
     try {
@@ -275,15 +270,15 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
       expect(err._tag).toBe("StorageAborted")
       // Hold it back while the price halves, then let it be mined (it still pays the old fee, which covers the new
       // price): with the fee in the intent, the re-run's new fee would be another intent and a second payment.
-      await provider.send("anvil_dropTransaction", [first])
+      await chain.provider.send("anvil_dropTransaction", [first])
     } finally {
-      await provider.send("evm_setAutomine", [true])
+      await chain.provider.send("evm_setAutomine", [true])
     }
     await (await market.getFunction("setPricePerSector")(PRICE / 2n)).wait()
     try {
       const raw = (await Effect.runPromise(journal.entries)).find((e) => e.hashes.includes(first))?.raws[0]
       expect(raw).toMatch(/^0x/)
-      await provider.send("eth_sendRawTransaction", [raw])
+      await chain.provider.send("eth_sendRawTransaction", [raw])
 
       const phases: string[] = []
       const result = await uploadBytes(data, { ...base(), tx: { journal }, onProgress: catchUpAtWaitTx(phases) })
