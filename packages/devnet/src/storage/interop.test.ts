@@ -16,11 +16,8 @@ describe("interop with the npm storage SDKs on the devnet", () => {
   const chain = useStorageChain()
   const dir = mkdtempSync(join(tmpdir(), "zg-interop-"))
   const wallet = (i: number) => new Wallet(Redacted.value(deriveAccount(i).privateKey), chain.provider)
-  const ours = () => ({
-    indexerUrl: chain.devnet.indexerUrl,
-    flowAddress: chain.devnet.flowAddress,
-    pollIntervalMs: 20,
-  })
+  const indexerUrl = () => chain.devnet.indexerUrl
+  const ours = () => ({ indexerUrl: indexerUrl(), flowAddress: chain.devnet.flowAddress, pollIntervalMs: 20 })
 
   beforeAll(async () => {
     vi.spyOn(console, "log").mockImplementation(() => {}) // the SDKs are chatty
@@ -34,11 +31,7 @@ describe("interop with the npm storage SDKs on the devnet", () => {
     const path = join(dir, "sdk-up.bin")
     writeFileSync(path, pattern(2 * 262144 + 77, 3))
     const file = await ZgFileNew.fromFilePath(path)
-    const [result, err] = await new IndexerNew(chain.devnet.indexerUrl).upload(
-      file,
-      chain.anvil.rpcUrl,
-      wallet(7) as never,
-    )
+    const [result, err] = await new IndexerNew(indexerUrl()).upload(file, chain.anvil.rpcUrl, wallet(7) as never)
     await file.close()
     expect(err).toBeNull()
     const root = (result as { rootHash: string }).rootHash
@@ -53,7 +46,7 @@ describe("interop with the npm storage SDKs on the devnet", () => {
     writeFileSync(path, pattern(3 * 262144 + 300, 5))
     const { root } = await uploadFile(path, { ...ours(), signer: new NonceManager(wallet(8)) })
     const out = join(dir, "sdk-down.bin")
-    const err = await new IndexerNew(chain.devnet.indexerUrl).download(root, out, true)
+    const err = await new IndexerNew(indexerUrl()).download(root, out, true)
     expect(err).toBeNull()
     expect(readFileSync(out).equals(readFileSync(path))).toBe(true)
   })
@@ -62,11 +55,7 @@ describe("interop with the npm storage SDKs on the devnet", () => {
     const path = join(dir, "old-up.bin")
     writeFileSync(path, pattern(262144 + 1, 8))
     const file = await ZgFileOld.fromFilePath(path)
-    const [result, err] = await new IndexerOld(chain.devnet.indexerUrl).upload(
-      file,
-      chain.anvil.rpcUrl,
-      wallet(9) as never,
-    )
+    const [result, err] = await new IndexerOld(indexerUrl()).upload(file, chain.anvil.rpcUrl, wallet(9) as never)
     await file.close()
     expect(err).toBeNull()
     const root = (result as { rootHash: string }).rootHash
