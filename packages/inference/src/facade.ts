@@ -41,6 +41,7 @@ import { InferenceRequests, type OpenAIClientOptions } from "./requests.js"
 import type { ServiceView } from "./service-view.js"
 import { listServicesWithDetail, type ServicesWithDetail } from "./status-api.js"
 import { UsageMeter, type UsageRecord, type UsageSummary } from "./usage.js"
+import { signatureUrlOf } from "./verify/verifier.js"
 
 /** A decimal 0G string ("1.5") or a bigint number of neuron. */
 export type AmountInput = string | bigint
@@ -65,6 +66,11 @@ export interface InferenceReader {
     options?: Omit<ListServicesOptions, "offset" | "limit"> & { readonly statusApi?: string },
   ): Promise<ServicesWithDetail>
   attestationReport(provider: string, options?: AttestationOptions): Promise<AttestationReport>
+  /**
+   * The URL of the provider's TEE signature for one exchange (a usage record's `chatId`), to check it by hand — the
+   * official SDK's `getChatSignatureDownloadLink`.
+   */
+  signatureUrl(provider: string, chatId: string): Promise<string>
   close(): Promise<void>
 }
 
@@ -108,6 +114,8 @@ const readerMethods = (runtime: FacadeRuntime<InferenceReadServices>): Inference
   listModels: (provider) => runtime.run(Directory.use((d) => d.models(provider))),
   listServicesWithDetail: (options) => runtime.run(listServicesWithDetail(options)),
   attestationReport: (provider, options) => runtime.run(Attestation.use((a) => a.report(provider, options))),
+  signatureUrl: (provider, chatId) =>
+    runtime.run(Directory.use((d) => Effect.map(d.get(provider), (service) => signatureUrlOf(service, chatId)))),
   close: () => runtime.dispose(),
 })
 

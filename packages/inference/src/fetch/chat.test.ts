@@ -88,6 +88,15 @@ describe("OpenAI SDK through inference.fetch", () => {
     expect(r?.chatId).toMatch(/^[0-9a-f-]{36}$/)
     // The provider billed exactly what we recorded.
     expect(provider.unsettledFee(user.address)).toBe(user.client.usage().total.fee)
+    // Anyone can fetch the signature of that exchange by hand (the official SDK's getChatSignatureDownloadLink).
+    const url = await user.client.signatureUrl(provider.providerAddress, r?.chatId ?? "")
+    expect(url).toBe(`${provider.url}/v1/proxy/signature/${r?.chatId}`)
+    const signed = (await (await fetch(url)).json()) as { text: string; signature: string }
+    expect(signed.text).toMatch(/^[0-9a-f]{64}:[0-9a-f]{64}$/)
+    expect(signed.signature).toMatch(/^0x[0-9a-f]{130}$/)
+    expect(await user.client.signatureUrl(provider.providerAddress, "../../v1/account")).toBe(
+      `${provider.url}/v1/proxy/signature/..%2F..%2Fv1%2Faccount`,
+    )
   })
 
   it("streams a chat through the SDK's iterator, verified at the end", async () => {

@@ -201,14 +201,22 @@ const getSignature = async (
   return sync(decodeProviderJson(SignaturePayload, provider, what)(json))
 }
 
+/**
+ * Where the provider serves the TEE signature of one exchange (`chatId`: a usage record's or receipt's signature key),
+ * for anyone who wants to check it by hand.
+ */
+export const signatureUrlOf = (service: Pick<ServiceView, "url" | "separated" | "model">, chatId: string): string => {
+  const query = service.separated ? `?model=${encodeURIComponent(service.model)}` : ""
+  return `${service.url}/v1/proxy/signature/${encodeURIComponent(chatId)}${query}`
+}
+
 /** Fetches the signature, retrying a miss briefly (older brokers sign only after the last byte). */
 const fetchSignature = async (
   config: InferenceConfigShape,
   service: ServiceView,
   chatId: string,
 ): Promise<SignaturePayload> => {
-  const query = service.separated ? `?model=${encodeURIComponent(service.model)}` : ""
-  const url = `${service.url}/v1/proxy/signature/${encodeURIComponent(chatId)}${query}`
+  const url = signatureUrlOf(service, chatId)
   let delay = config.signatureRetryDelayMs
   for (let attempt = 1; ; attempt++) {
     try {
