@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from "node:http"
 import { runFacade } from "@0g-compute/core"
 import type { ExchangeResult, InferenceRequests } from "@0g-compute/inference"
 import {
+  abortOnClientClose,
   errorBody,
   failsOver,
   HttpFailure,
@@ -18,6 +19,7 @@ import {
   messageOf,
   passThrough,
   positiveInt,
+  providerFailureStatus,
   type Router,
   readBody,
   requestedMaxTokens,
@@ -83,10 +85,7 @@ export const chat = async (ctx: ChatContext, key: KeyInfo, req: IncomingMessage,
   const maxTokens = requestedMaxTokens(json) ?? ctx.defaultMaxTokens
   const bounded = { max_tokens: maxTokens, max_completion_tokens: maxTokens, n: positiveInt(json.n) ?? 1 }
   const stream = json.stream === true
-  const gone = new AbortController()
-  res.on("close", () => {
-    if (!res.writableFinished) gone.abort(new Error("the router client disconnected"))
-  })
+  const gone = abortOnClientClose(res, "router")
 
   const attempts: Array<{ provider: string; code: string; message: string }> = []
   let refused: KeyBudgetExceeded | undefined
@@ -155,13 +154,11 @@ export const chat = async (ctx: ChatContext, key: KeyInfo, req: IncomingMessage,
         signal: gone.signal,
       })
     } catch (e) {
-      await (settled ?? unbilled(tagOf(e) === "ProviderHttpError" ? (e as { status: number }).status : 502, e))
+      await (settled ?? unbilled(providerFailureStatus(e), e))
       if (gone.signal.aborted) return
       attempts.push({ provider: target.address, code: tagOf(e), message: messageOf(e) })
-      if (!failsOver(e)) {
-        const status = tagOf(e) === "ProviderHttpError" ? (e as { status: number }).status : 502
-        throw new HttpFailure(status, tagOf(e), messageOf(e), "provider_error", attempts)
-      }
+      if (!failsOver(e))
+        throw new HttpFailure(providerFailureStatus(e), tagOf(e), messageOf(e), "provider_error", attempts)
       ctx.router.markDown(target.address, Date.now(), `${tagOf(e)}: ${messageOf(e)}`)
       continue
     }

@@ -15,11 +15,13 @@ export {
   requestedMaxTokens,
 } from "./gateway/budget.js"
 export {
+  abortOnClientClose,
   errorBody,
   failsOver,
   HttpFailure,
   jsonReplacer,
   messageOf,
+  providerFailureStatus,
   readBody,
   sendJson,
   tagOf,

@@ -19,7 +19,18 @@ import {
   positiveInt,
   requestedMaxTokens,
 } from "./budget.js"
-import { errorBody, failsOver, HttpFailure, jsonReplacer, messageOf, readBody, sendJson, tagOf } from "./http.js"
+import {
+  abortOnClientClose,
+  errorBody,
+  failsOver,
+  HttpFailure,
+  jsonReplacer,
+  messageOf,
+  providerFailureStatus,
+  readBody,
+  sendJson,
+  tagOf,
+} from "./http.js"
 import { MEDIA_GATEWAY_ROUTES, type MediaTarget, mediaRoute } from "./media.js"
 import { bufferStream, passThrough, type StreamVerifyMode, sendBuffered } from "./relay.js"
 import { type RoutedProvider, Router } from "./router.js"
@@ -147,10 +158,7 @@ export const serve = (
     const bounded =
       cap === undefined ? {} : { max_tokens: maxTokens, max_completion_tokens: maxTokens, n: positiveInt(json.n) ?? 1 }
     // The client leaving cancels the upstream request (a billed stream is still drained by the fetch to record it).
-    const gone = new AbortController()
-    res.on("close", () => {
-      if (!res.writableFinished) gone.abort(new Error("the gateway client disconnected"))
-    })
+    const gone = abortOnClientClose(res, "gateway")
 
     const attempts: Array<{ provider: string; code: string; message: string }> = []
     let unaffordable: bigint | undefined
@@ -190,8 +198,7 @@ export const serve = (
         if (gone.signal.aborted) return
         attempts.push({ provider: p.address, code: tagOf(e), message: messageOf(e) })
         if (!failsOver(e)) {
-          const status = tagOf(e) === "ProviderHttpError" ? (e as { status: number }).status : 502
-          throw new HttpFailure(status, tagOf(e), messageOf(e), "provider_error")
+          throw new HttpFailure(providerFailureStatus(e), tagOf(e), messageOf(e), "provider_error")
         }
         router.markDown(p.address, Date.now(), `${tagOf(e)}: ${messageOf(e)}`)
         continue

@@ -39,6 +39,19 @@ export const FAILOVER_TAGS = new Set([
 
 export const tagOf = (e: unknown): string => (e as { _tag?: unknown })?._tag?.toString() ?? "Error"
 export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+/** The status a client sees for a provider's failure: the provider's own HTTP status, else 502. */
+export const providerFailureStatus = (e: unknown): number =>
+  tagOf(e) === "ProviderHttpError" ? (e as { status: number }).status : 502
+
+/** Aborted when the client leaves before the response finished: the upstream request is cancelled with it. */
+export const abortOnClientClose = (res: ServerResponse, who: string): AbortController => {
+  const gone = new AbortController()
+  res.on("close", () => {
+    if (!res.writableFinished) gone.abort(new Error(`the ${who} client disconnected`))
+  })
+  return gone
+}
+
 export const failsOver = (e: unknown) => {
   const tag = tagOf(e)
   if (tag === "ProviderHttpError") {

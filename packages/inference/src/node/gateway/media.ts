@@ -12,7 +12,7 @@ import type { ServiceKind } from "../../fetch/media.js"
 import type { InferenceRequests } from "../../requests.js"
 import type { UsageMeterShape } from "../../usage.js"
 import type { Budget } from "./budget.js"
-import { failsOver, HttpFailure, messageOf, readBody, tagOf } from "./http.js"
+import { abortOnClientClose, failsOver, HttpFailure, messageOf, readBody, tagOf } from "./http.js"
 import type { RoutedProvider, Router } from "./router.js"
 
 export const MEDIA_GATEWAY_ROUTES: Readonly<Record<string, Exclude<ServiceKind, "chatbot">>> = {
@@ -90,10 +90,7 @@ export const mediaRoute = async (
   let candidates = ofKind(ctx.router.candidates(model, now))
   if (candidates.length === 0) candidates = ofKind(ctx.router.candidates(undefined, now))
   if (candidates.length === 0) throw new HttpFailure(404, "ModelNotFound", `no provider serves ${kind}`)
-  const gone = new AbortController()
-  res.on("close", () => {
-    if (!res.writableFinished) gone.abort(new Error("the gateway client disconnected"))
-  })
+  const gone = abortOnClientClose(res, "gateway")
   const attempts: Array<{ provider: string; code: string; message: string }> = []
   let unaffordable: bigint | undefined
   for (const p of candidates) {
