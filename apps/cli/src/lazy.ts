@@ -13,3 +13,4 @@ export const inferenceNode = Effect.promise(() => import("@0g-compute/inference/
 export const fineTuningNode = Effect.promise(() => import("@0g-compute/fine-tuning/node"))
 export const storage = Effect.promise(() => import("@0g-compute/storage"))
 export const storageNode = Effect.promise(() => import("@0g-compute/storage/node"))
+export const router = Effect.promise(() => import("@0g-compute/router"))

@@ -10,11 +10,10 @@ import { Command, Flag } from "effect/cli"
 import { requireKey } from "../context.js"
 import { CliIO } from "../io.js"
 import { configDir } from "../keystore.js"
+import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table } from "../output.js"
 import { inferenceLayer } from "./inference-shared.js"
 import { globals, withErrors } from "./root.js"
-
-const router = Effect.promise(() => import("@0g-compute/router"))
 
 const dataDirFlag = Flag.String("data-dir").pipe(
   Flag.withDescription("PGlite data directory (default: <config dir>/router; ZG_ROUTER_DATABASE_URL selects Postgres)"),
@@ -37,7 +36,7 @@ const withStore = <A, E extends { readonly _tag: string; readonly message: strin
   withErrors(
     Effect.gen(function* () {
       const g = yield* globals
-      const m = yield* router
+      const m = yield* lazy.router
       const db = yield* databaseOf(dataDir)
       return yield* Effect.gen(function* () {
         yield* m.migrate()
@@ -146,7 +145,7 @@ const serve = Command.make(
         const g = yield* globals
         const io = yield* CliIO
         yield* requireKey(g)
-        const m = yield* router
+        const m = yield* lazy.router
         const db = yield* databaseOf(dataDir)
         const envToken = io.env.ZG_ROUTER_ADMIN_TOKEN || undefined
         return yield* Effect.gen(function* () {
