@@ -30,7 +30,7 @@ import { sha256Hex } from "../verify/digests.js"
 import { signatureKey, type VerificationLevel } from "../verify/levels.js"
 import { usageOf, wordCount } from "../verify/sse.js"
 import { type Receipt, verificationRefusal, verifyExchangePromise } from "../verify/verifier.js"
-import { canonicalJson } from "./canonical.js"
+import { boundedBody, choiceWords, newRequestId } from "./exchange-parts.js"
 import {
   imageHashes,
   type MediaBill,
@@ -40,6 +40,7 @@ import {
   serviceKind,
 } from "./media.js"
 import { copyHeaders, type Prepared, prepare } from "./prepare.js"
+import { expectedRequestHashes } from "./request-hashes.js"
 import { streamFailure, verifyingStream } from "./stream.js"
 
 export type InferenceFetch = ((input: RequestInfo | URL, init?: RequestInit) => Promise<Response>) & {
@@ -78,54 +79,8 @@ export interface InferenceFetchOptions {
 export type FetchDeps = Directory | RequestAuth | UsageMeter
 
 const decoder = new TextDecoder()
-const encoder = new TextEncoder()
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 const AUTH_RETRY_TAGS = new Set(["TokenExpired", "TokenRevoked", "TokenRejected"])
-
-/**
- * Request ids: one random UUID per process whose last 12 hex digits count requests — unique, UUID-shaped, and no
- * entropy draw per request (the id only correlates a response with its usage record; the provider never sees it).
- */
-let idBase: string | undefined
-let idCount = 0
-const hex4 = () =>
-  Math.floor(Math.random() * 0x10000)
-    .toString(16)
-    .padStart(4, "0")
-const newRequestId = () => {
-  idBase ??=
-    typeof globalThis.crypto?.randomUUID === "function"
-      ? globalThis.crypto.randomUUID().slice(0, 24)
-      : `${hex4()}${hex4()}-${hex4()}-4${hex4().slice(1)}-8${hex4().slice(1)}-`
-  idCount = (idCount + 1) % 0x1000000000000
-  return `${idBase}${idCount.toString(16).padStart(12, "0")}`
-}
-
-/** Words of the generated messages: the provider's billing fallback when a response carries no usage. */
-const choiceWords = (choices: unknown): number => {
-  let n = 0
-  if (!Array.isArray(choices)) return n
-  for (const c of choices) {
-    const content = isObject(c) && isObject(c.message) ? c.message.content : undefined
-    if (typeof content === "string") n += wordCount(content)
-  }
-  return n
-}
-
-/** A bounded response body as a stream: each pull one bounded read; cancelling closes the connection. */
-const boundedBody = (r: BoundedResponse): ReadableStream<Uint8Array> | null =>
-  r.response.body === null
-    ? null
-    : new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          const chunk = await r.read()
-          if (chunk === undefined) controller.close()
-          else controller.enqueue(chunk)
-        },
-        cancel(reason) {
-          r.cancel(reason)
-        },
-      })
 
 /** Builds the fetch for one provider over a context holding the inference services. */
 export const makeInferenceFetch = (
@@ -178,34 +133,6 @@ export const makeInferenceFetch = (
       ),
     )
 
-  /**
-   * Our request hash, and the hashes of documented rewrites: the model rewrite when the caller gave the upstream id,
-   * and RewriteLoRARequest for an adapter (`ft-…` → the service model plus `lora_adapter_name`).
-   */
-  const requestHashes = (prepared: Prepared, base: { requestHash: string }, svc: ServiceView) => {
-    const upstream = options.upstreamModel
-    const json = prepared.json
-    const lora =
-      json !== undefined && typeof json.model === "string" && json.model.startsWith("ft-")
-        ? { ...json, model: svc.model, lora_adapter_name: json.model }
-        : undefined
-    const rewrites = [
-      ...(upstream === undefined || json === undefined || json.model === upstream
-        ? []
-        : [{ ...json, model: upstream }]),
-      ...(lora === undefined ? [] : [lora, ...(upstream === undefined ? [] : [{ ...lora, model: upstream }])]),
-    ]
-    const alternatives =
-      rewrites.length === 0 ? undefined : rewrites.map((r) => sha256Hex(encoder.encode(canonicalJson(r).text)))
-    return {
-      requestHash: base.requestHash,
-      ...(alternatives === undefined ? {} : { requestAlternatives: alternatives }),
-      ...(prepared.canonical === false
-        ? { requestNote: "the body holds a lone surrogate, which the broker re-encodes as U+FFFD" }
-        : {}),
-    }
-  }
-
   const report = (r: ExchangeResult) => {
     usage.record(r.record)
     options.onExchange?.(r)
@@ -234,7 +161,7 @@ export const makeInferenceFetch = (
       try {
         const images = media?.images === undefined ? {} : { images: media.images }
         receipt = await verifyExchangePromise(config, svc, chatId, {
-          ...requestHashes(prepared, base, svc),
+          ...expectedRequestHashes(options.upstreamModel, prepared, base, svc),
           responseHash,
           ...images,
         })

@@ -1,0 +1,50 @@
+/** Small pieces of one exchange: request ids, the words-of-choices billing fallback, a bounded body as a stream. */
+import type { BoundedResponse } from "@0g-compute/core"
+import { wordCount } from "../verify/sse.js"
+
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
+
+/**
+ * Request ids: one random UUID per process whose last 12 hex digits count requests — unique, UUID-shaped, and no
+ * entropy draw per request (the id only correlates a response with its usage record; the provider never sees it).
+ */
+let idBase: string | undefined
+let idCount = 0
+const hex4 = () =>
+  Math.floor(Math.random() * 0x10000)
+    .toString(16)
+    .padStart(4, "0")
+export const newRequestId = () => {
+  idBase ??=
+    typeof globalThis.crypto?.randomUUID === "function"
+      ? globalThis.crypto.randomUUID().slice(0, 24)
+      : `${hex4()}${hex4()}-${hex4()}-4${hex4().slice(1)}-8${hex4().slice(1)}-`
+  idCount = (idCount + 1) % 0x1000000000000
+  return `${idBase}${idCount.toString(16).padStart(12, "0")}`
+}
+
+/** Words of the generated messages: the provider's billing fallback when a response carries no usage. */
+export const choiceWords = (choices: unknown): number => {
+  let n = 0
+  if (!Array.isArray(choices)) return n
+  for (const c of choices) {
+    const content = isObject(c) && isObject(c.message) ? c.message.content : undefined
+    if (typeof content === "string") n += wordCount(content)
+  }
+  return n
+}
+
+/** A bounded response body as a stream: each pull one bounded read; cancelling closes the connection. */
+export const boundedBody = (r: BoundedResponse): ReadableStream<Uint8Array> | null =>
+  r.response.body === null
+    ? null
+    : new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const chunk = await r.read()
+          if (chunk === undefined) controller.close()
+          else controller.enqueue(chunk)
+        },
+        cancel(reason) {
+          r.cancel(reason)
+        },
+      })
