@@ -142,6 +142,9 @@ export const readJson = <S extends Schema.Decoder<unknown>>(ep: ProviderEndpoint
 
 // ── Wire schemas ──────────────────────────────────────────────────────────────────────────────────────────────────
 
+/** A neuron amount or nonce as the broker marshals it: decimal digits (empty before Setup). Anything else is malformed. */
+const UnsignedDecimal = Schema.String.pipe(Schema.check(Schema.isPattern(/^\d*$/)))
+
 export const TaskJson = Schema.Struct({
   id: Schema.String,
   createdAt: Schema.String,
@@ -150,8 +153,8 @@ export const TaskJson = Schema.Struct({
   preTrainedModelHash: Schema.String,
   datasetHash: Schema.String,
   trainingParams: Schema.String,
-  fee: Schema.String,
-  nonce: Schema.String,
+  fee: UnsignedDecimal,
+  nonce: UnsignedDecimal,
   progress: Schema.String,
   deliverTime: Schema.optionalKey(Schema.Number),
   modelType: Schema.optionalKey(Schema.Number),
@@ -206,7 +209,8 @@ export interface Task {
   readonly deliverTime: number
 }
 
-const big = (s: string) => (/^\d+$/.test(s) ? BigInt(s) : 0n)
+// Digits only (the schema checked); empty before the provider's Setup.
+const big = (s: string) => (s === "" ? 0n : BigInt(s))
 
 export const toTask = (t: typeof TaskJson.Type): Task => ({
   id: t.id,
