@@ -5,14 +5,16 @@
  *      cannot bind) — POST to 127.0.0.1 with the key's bearer secret,
  *  (d) through the official SDK's `0g-compute-cli inference serve` (0.9.0), run as a child process against the same
  *      devnet provider (its key in a temp HOME's `~/.0g-compute-cli/config.json`, as the CLI reads it).
- * Two router instances need a Postgres server (PGlite is single-process); not measured here.
+ *  (c) when Debian's Postgres 15 is installed: one, then two router instances on one throwaway Postgres server
+ *      (the router tests' helper), the two taking requests in turn; each instance has its own InferenceClient on the
+ *      same wallet, both in this process (so they share its event loop and cores with the load generator).
  * The devnet runs in a child process. Prints req/s, p50, p99 per path, the router's added p50/p99 over (a), and
  * router req/s ÷ official req/s (goal ≥ 3×; added p99 ≤ 5 ms).
  *
  * Run: `tsx router/throughput.ts` (from bench/). N (default 500) and C (default 16) from the environment.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { cpus, tmpdir } from "node:os"
 import { dirname, join } from "node:path"
@@ -23,11 +25,13 @@ import { createZGComputeNetworkBroker } from "@0gfoundation/0g-compute-ts-sdk"
 import { Redacted } from "effect"
 import { JsonRpcProvider, parseEther, Wallet } from "ethers"
 import { startRouter } from "../../packages/router/src/index.js"
+import { startPostgres } from "../../packages/router/src/test-util/postgres.js"
 import { type DevnetInfo, serve, startChild } from "../inference/devnet-child.js"
 
 const N = Number(process.env.N ?? 500)
 const C = Number(process.env.C ?? 16)
 const WARMUP = 50
+const POSTGRES = existsSync("/usr/lib/postgresql/15/bin/postgres")
 
 const here = dirname(fileURLToPath(import.meta.url))
 // The package's exports map hides its CLI; bench/node_modules has it at a fixed place.
@@ -134,6 +138,37 @@ const startOfficialServe = async (info: DevnetInfo, key: string) => {
   }
 }
 
+type Router = Awaited<ReturnType<typeof startRouter>>
+
+/** One virtual key (budget that cannot bind) on `admin`'s database; returns its bearer secret. */
+const createKey = async (admin: Router) => {
+  const created = await fetch(`${admin.url}/admin/keys`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${Redacted.value(admin.adminToken)}`, "content-type": "application/json" },
+    body: JSON.stringify({ label: "bench", budget: { total: "1000" } }),
+  })
+  if (created.status !== 201) throw new Error(`creating the key answered ${created.status}: ${await created.text()}`)
+  return ((await created.json()) as { secret: string }).secret
+}
+
+/** POSTs chat i to the router chosen by i (round robin), counting responses the router reports Verified. */
+const routerSender = (routers: ReadonlyArray<Router>, secret: string, body: (i: number) => string) => {
+  const auth = `Bearer ${secret}`
+  const state = { verified: 0 }
+  const send = async (i: number) => {
+    const router = routers[i % routers.length] as Router
+    const r = await fetch(`${router.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: auth, "content-type": "application/json" },
+      body: body(i),
+    })
+    if (r.status !== 200) throw new Error(`router answered ${r.status}: ${await r.text()}`)
+    if (r.headers.get("x-zg-verified") === "Verified") state.verified++
+    await r.arrayBuffer()
+  }
+  return { send, state }
+}
+
 const main = async () => {
   const child = await startChild(process.argv[1] ?? "")
   const { info } = child
@@ -145,20 +180,14 @@ const main = async () => {
   })
   const dataDir = mkdtempSync(join(tmpdir(), "zg-router-bench-"))
   const officialKey = info.userKeys[1] ?? ""
-  let router: Awaited<ReturnType<typeof startRouter>> | undefined
+  let router: Router | undefined
+  const cleanup: Array<() => Promise<void>> = []
   let official: Awaited<ReturnType<typeof startOfficialServe>> | undefined
   try {
     await client.run(Ledger.use((l) => l.add(10n ** 20n)))
     await client.acknowledge(provider, { allowDevnet: true, fund: "50" })
     router = await startRouter({ client, providers: [provider], dataDir })
-    const adminAuth = `Bearer ${Redacted.value(router.adminToken)}`
-    const created = await fetch(`${router.url}/admin/keys`, {
-      method: "POST",
-      headers: { authorization: adminAuth, "content-type": "application/json" },
-      body: JSON.stringify({ label: "bench", budget: { total: "1000" } }),
-    })
-    if (created.status !== 201) throw new Error(`creating the key answered ${created.status}: ${await created.text()}`)
-    const { secret } = (await created.json()) as { secret: string }
+    const secret = await createKey(router)
     await fundOfficial(info, officialKey)
     official = await startOfficialServe(info, officialKey)
 
@@ -170,18 +199,7 @@ const main = async () => {
       if (r.status !== 200) throw new Error(`provider answered ${r.status}`)
       await r.arrayBuffer()
     }
-    const keyAuth = `Bearer ${secret}`
-    let routerVerified = 0
-    const viaRouter = async (i: number) => {
-      const r = await fetch(`${router?.url}/v1/chat/completions`, {
-        method: "POST",
-        headers: { authorization: keyAuth, "content-type": "application/json" },
-        body: body(i),
-      })
-      if (r.status !== 200) throw new Error(`router answered ${r.status}: ${await r.text()}`)
-      if (r.headers.get("x-zg-verified") === "Verified") routerVerified++
-      await r.arrayBuffer()
-    }
+    const viaRouter = routerSender([router], secret, body)
     const officialUrl = `${official.url}/v1/chat/completions`
     const viaOfficial = async (i: number) => {
       const r = await fetch(officialUrl, {
@@ -194,16 +212,41 @@ const main = async () => {
     }
     for (let i = 0; i < WARMUP; i++) {
       await viaDirect(i)
-      await viaRouter(i)
+      await viaRouter.send(i)
       await viaOfficial(i)
     }
     const verified = () => client.usageRecords().filter((r) => r.verdict === "Verified").length
     const v0 = verified()
     const a = await load(viaDirect)
     const directVerified = verified() - v0
-    routerVerified = 0
-    const b = await load(viaRouter)
+    viaRouter.state.verified = 0
+    const b = await load(viaRouter.send)
     const d = await load(viaOfficial)
+    let c: { one: typeof b; oneVerified: number; two: typeof b; twoVerified: number } | undefined
+    if (POSTGRES) {
+      const pg = await startPostgres()
+      cleanup.push(pg.stop)
+      const second = await createInferenceClient({
+        privateKey: info.userKeys[0] ?? "",
+        rpcUrl: `${info.proxyUrl}/ours`,
+        network: "devnet",
+      })
+      cleanup.push(() => second.close())
+      await second.acknowledge(provider, { allowDevnet: true })
+      const r1 = await startRouter({ client, providers: [provider], databaseUrl: pg.url })
+      cleanup.push(r1.stop)
+      const r2 = await startRouter({ client: second, providers: [provider], databaseUrl: pg.url })
+      cleanup.push(r2.stop)
+      const pgSecret = await createKey(r1)
+      const viaOne = routerSender([r1], pgSecret, body)
+      const viaTwo = routerSender([r1, r2], pgSecret, body)
+      for (let i = 0; i < WARMUP; i++) await viaTwo.send(i)
+      viaOne.state.verified = 0
+      const one = await load(viaOne.send)
+      viaTwo.state.verified = 0
+      const two = await load(viaTwo.send)
+      c = { one, oneVerified: viaOne.state.verified, two, twoVerified: viaTwo.state.verified }
+    }
 
     const f = (x: number) => x.toFixed(1).padStart(8)
     console.log(
@@ -214,19 +257,31 @@ const main = async () => {
       `  (a) client.fetch direct            ${f(a.reqPerSec)}   ${f(a.p50)}  ${f(a.p99)}  ${directVerified}/${N}`,
     )
     console.log(
-      `  (b) router, 1 instance, PGlite     ${f(b.reqPerSec)}   ${f(b.p50)}  ${f(b.p99)}  ${routerVerified}/${N}`,
+      `  (b) router, 1 instance, PGlite     ${f(b.reqPerSec)}   ${f(b.p50)}  ${f(b.p99)}  ${viaRouter.state.verified}/${N}`,
     )
     console.log(
       `  (d) official inference serve 0.9.0 ${f(d.reqPerSec)}   ${f(d.p50)}  ${f(d.p99)}  — (does not verify)`,
     )
+    if (c === undefined) console.log("  (c) router on Postgres: not measured (no /usr/lib/postgresql/15/bin/postgres)")
+    else {
+      console.log(
+        `  (c) router, 1 instance, Postgres   ${f(c.one.reqPerSec)}   ${f(c.one.p50)}  ${f(c.one.p99)}  ${c.oneVerified}/${N}`,
+      )
+      console.log(
+        `  (c) router, 2 instances, Postgres  ${f(c.two.reqPerSec)}   ${f(c.two.p50)}  ${f(c.two.p99)}  ${c.twoVerified}/${N}`,
+      )
+      console.log(
+        `  (c) 2 instances added over (a): p50 ${(c.two.p50 - a.p50).toFixed(1)} ms  p99 ${(c.two.p99 - a.p99).toFixed(1)} ms`,
+      )
+    }
     const added99 = b.p99 - a.p99
     console.log(
-      `  router added over (a): p50 ${(b.p50 - a.p50).toFixed(1)} ms  p99 ${added99.toFixed(1)} ms (goal ≤ 5 ms: ${added99 <= 5 ? "met" : "NOT met"})`,
+      `  (b) router added over (a): p50 ${(b.p50 - a.p50).toFixed(1)} ms  p99 ${added99.toFixed(1)} ms (goal ≤ 5 ms: ${added99 <= 5 ? "met" : "NOT met"})`,
     )
     const ratio = b.reqPerSec / d.reqPerSec
     console.log(`  router req/s ÷ official req/s: ${ratio.toFixed(2)}× (goal ≥ 3×: ${ratio >= 3 ? "met" : "NOT met"})`)
-    console.log("  (c) two router instances: not measured (needs a Postgres server; PGlite is single-process)")
   } finally {
+    for (const stop of cleanup.reverse()) await stop()
     await official?.stop()
     await router?.stop()
     await client.close()
