@@ -137,6 +137,32 @@ export const redactUrls = (text: string): string =>
       `${scheme}${userinfo === undefined ? "" : "***@"}${host}${rest === "" || rest === "/" ? rest : "/***"}`,
   )
 
+/** A provider's HTTP endpoint could not be reached (connection refused, DNS, TLS, a stalled transfer). */
+export class ProviderUnreachable extends Data.TaggedError("ProviderUnreachable")<{
+  readonly provider: string
+  readonly url: string
+  readonly cause: unknown
+}> {
+  override get message() {
+    const inner = (this.cause as { cause?: unknown } | undefined)?.cause ?? this.cause
+    const detail = inner === undefined ? "" : describeCause(inner)
+    return `Provider ${this.provider} is unreachable at ${redactUrls(this.url)}${detail ? `: ${detail}` : ""}`
+  }
+}
+
+/** A provider's reply that does not have the protocol's shape (`what`: which reply; `url` when it helps). */
+export class MalformedProviderResponse extends Data.TaggedError("MalformedProviderResponse")<{
+  readonly provider: string
+  readonly what: string
+  readonly detail: string
+  readonly url?: string
+}> {
+  override get message() {
+    const where = this.url === undefined ? "" : ` (${redactUrls(this.url)})`
+    return `Provider ${this.provider} returned a malformed ${this.what}${where}: ${this.detail}`
+  }
+}
+
 /** A provider answered with a non-2xx status that no more specific error describes. */
 export class ProviderHttpError extends Data.TaggedError("ProviderHttpError")<{
   readonly provider: string

@@ -19,30 +19,8 @@ export class FineTuningServiceNotFound extends Data.TaggedError("FineTuningServi
   }
 }
 
-/** The provider's HTTP endpoint could not be reached, or a transfer stalled. */
-export class ProviderUnreachable extends Data.TaggedError("ProviderUnreachable")<{
-  readonly provider: string
-  readonly url: string
-  readonly cause: unknown
-}> {
-  override get message() {
-    return `Fine-tuning provider ${this.provider} is unreachable at ${this.url}: ${causeText(this.cause)}`
-  }
-}
-
 /** Shared with every provider client; lives in the core catalogue. */
-export { ProviderHttpError } from "@0g-compute/core"
-
-/** A provider reply that does not have the protocol's shape. */
-export class MalformedProviderResponse extends Data.TaggedError("MalformedProviderResponse")<{
-  readonly provider: string
-  readonly url: string
-  readonly detail: string
-}> {
-  override get message() {
-    return `Malformed reply from provider ${this.provider} (${this.url}): ${this.detail}`
-  }
-}
+export { MalformedProviderResponse, ProviderHttpError, ProviderUnreachable } from "@0g-compute/core"
 
 /** The quote is unusable (no `report_data`, not JSON). */
 export class QuoteInvalid extends Data.TaggedError("QuoteInvalid")<{

@@ -133,10 +133,12 @@ export const readJson = <S extends Schema.Decoder<unknown>>(ep: ProviderEndpoint
     try {
       value = JSON.parse(text)
     } catch {
-      return yield* new MalformedProviderResponse({ provider: ep.provider, url, detail: "not JSON" })
+      return yield* new MalformedProviderResponse({ provider: ep.provider, what: "reply", url, detail: "not JSON" })
     }
     return yield* Schema.decodeUnknownEffect(schema)(value).pipe(
-      Effect.mapError((e) => new MalformedProviderResponse({ provider: ep.provider, url, detail: String(e.message) })),
+      Effect.mapError(
+        (e) => new MalformedProviderResponse({ provider: ep.provider, what: "reply", url, detail: String(e.message) }),
+      ),
     )
   })
 

@@ -68,6 +68,7 @@ export const uploadDatasetBytes = (provider: string, dataset: Uint8Array, fileNa
     if (datasetHash.toLowerCase() !== expected) {
       return yield* new MalformedProviderResponse({
         provider,
+        what: "dataset upload reply",
         url: ep.url,
         detail: `datasetHash ${datasetHash} is not keccak256 of the uploaded bytes (${expected})`,
       })

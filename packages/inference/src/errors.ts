@@ -17,31 +17,8 @@ export class ServiceNotFound extends Data.TaggedError("ServiceNotFound")<{ reado
   }
 }
 
-/** The provider's HTTP endpoint could not be reached (connection refused, DNS, TLS, timeout). */
-export class ProviderUnreachable extends Data.TaggedError("ProviderUnreachable")<{
-  readonly provider: string
-  readonly url: string
-  readonly cause: unknown
-}> {
-  override get message() {
-    const detail = causeText((this.cause as { cause?: unknown })?.cause ?? this.cause)
-    return `Provider ${this.provider} is unreachable at ${this.url}${detail ? `: ${detail}` : ""}`
-  }
-}
-
 /** Shared with every provider client; lives in the core catalogue. */
-export { ProviderHttpError } from "@0g-compute/core"
-
-/** The provider returned JSON that does not have the documented shape. */
-export class MalformedProviderResponse extends Data.TaggedError("MalformedProviderResponse")<{
-  readonly provider: string
-  readonly what: string
-  readonly detail: string
-}> {
-  override get message() {
-    return `Provider ${this.provider} returned a malformed ${this.what}: ${this.detail}`
-  }
-}
+export { MalformedProviderResponse, ProviderHttpError, ProviderUnreachable } from "@0g-compute/core"
 
 /** A request URL outside the provider's service URL: the client refuses to attach credentials to it. */
 export class UrlNotForProvider extends Data.TaggedError("UrlNotForProvider")<{

@@ -81,8 +81,10 @@ describe("@0g-compute/sdk re-exports", () => {
       expect(err).toMatchObject({ _tag: tag })
       expect(sdk.isZgError(err)).toBe(true)
     }
-    // Two packages' same-named errors stay distinguishable by class.
-    expect(new fineTuning.ProviderUnreachable({ provider: "0x0", url: "u", cause: "c" })).not.toBeInstanceOf(
+    // One provider error catalogue (core): inference and fine-tuning raise the same classes, so one catch serves both.
+    expect(fineTuning.ProviderUnreachable).toBe(inference.ProviderUnreachable)
+    expect(fineTuning.MalformedProviderResponse).toBe(core.MalformedProviderResponse)
+    expect(new fineTuning.ProviderUnreachable({ provider: "0x0", url: "u", cause: "c" })).toBeInstanceOf(
       sdk.ProviderUnreachable,
     )
   })
