@@ -12,29 +12,12 @@ import { createInferenceClient } from "@0g-compute/inference"
 import { startGateway } from "@0g-compute/inference/node"
 import { Redacted } from "effect"
 import { serve, startChild } from "./devnet-child.js"
+import { load } from "./load.js"
 
 const N = Number(process.env.N ?? 1000)
 const C = Number(process.env.C ?? 16)
 
-const q = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0
-
-const load = async (one: (i: number) => Promise<void>) => {
-  const latencies: number[] = []
-  let next = 0
-  const t0 = performance.now()
-  await Promise.all(
-    Array.from({ length: C }, async () => {
-      for (let i = next++; i < N; i = next++) {
-        const t = performance.now()
-        await one(i)
-        latencies.push(performance.now() - t)
-      }
-    }),
-  )
-  const seconds = (performance.now() - t0) / 1000
-  return { reqPerSec: N / seconds, p50: q(latencies, 0.5), p99: q(latencies, 0.99) }
-}
+const run = (one: (i: number) => Promise<void>) => load(N, C, one)
 
 const main = async () => {
   const child = await startChild(process.argv[1] ?? "")
@@ -70,8 +53,8 @@ const main = async () => {
       await viaDirect(i)
       await viaGateway(i)
     }
-    const a = await load(viaDirect)
-    const b = await load(viaGateway)
+    const a = await run(viaDirect)
+    const b = await run(viaGateway)
     const f = (x: number) => x.toFixed(1).padStart(8)
     console.log(`inference gateway throughput (devnet, ${N} verified chats, ${C} in flight, ${cpus().length} cores)`)
     console.log("  path                  req/s     p50 ms    p99 ms")

@@ -15,7 +15,6 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { cpus, tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -25,8 +24,9 @@ import { createZGComputeNetworkBroker } from "@0gfoundation/0g-compute-ts-sdk"
 import { Redacted } from "effect"
 import { JsonRpcProvider, parseEther, Wallet } from "ethers"
 import { startRouter } from "../../packages/router/src/index.js"
-import { startPostgres } from "../../packages/router/src/test-util/postgres.js"
+import { freePort, startPostgres } from "../../packages/router/src/test-util/postgres.js"
 import { type DevnetInfo, serve, startChild } from "../inference/devnet-child.js"
+import { load } from "../inference/load.js"
 
 const N = Number(process.env.N ?? 500)
 const C = Number(process.env.C ?? 16)
@@ -37,36 +37,7 @@ const here = dirname(fileURLToPath(import.meta.url))
 // The package's exports map hides its CLI; bench/node_modules has it at a fixed place.
 const officialCli = join(here, "../node_modules/@0gfoundation/0g-compute-ts-sdk/cli.commonjs/cli/index.js")
 
-const q = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0
-
-const load = async (one: (i: number) => Promise<void>) => {
-  const latencies: number[] = []
-  let next = 0
-  const t0 = performance.now()
-  await Promise.all(
-    Array.from({ length: C }, async () => {
-      for (let i = next++; i < N; i = next++) {
-        const t = performance.now()
-        await one(i)
-        latencies.push(performance.now() - t)
-      }
-    }),
-  )
-  const seconds = (performance.now() - t0) / 1000
-  return { reqPerSec: N / seconds, p50: q(latencies, 0.5), p99: q(latencies, 0.99) }
-}
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer()
-    s.once("error", reject)
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address()
-      const port = typeof a === "object" && a !== null ? a.port : 0
-      s.close(() => resolve(port))
-    })
-  })
+const run = (one: (i: number) => Promise<void>) => load(N, C, one)
 
 /** The SDK prints on creation and on every transaction; keep the table readable. */
 const quiet = async <A>(f: () => Promise<A>): Promise<A> => {
@@ -217,11 +188,11 @@ const main = async () => {
     }
     const verified = () => client.usageRecords().filter((r) => r.verdict === "Verified").length
     const v0 = verified()
-    const a = await load(viaDirect)
+    const a = await run(viaDirect)
     const directVerified = verified() - v0
     viaRouter.state.verified = 0
-    const b = await load(viaRouter.send)
-    const d = await load(viaOfficial)
+    const b = await run(viaRouter.send)
+    const d = await run(viaOfficial)
     let c: { one: typeof b; oneVerified: number; two: typeof b; twoVerified: number } | undefined
     if (POSTGRES) {
       const pg = await startPostgres()
@@ -242,9 +213,9 @@ const main = async () => {
       const viaTwo = routerSender([r1, r2], pgSecret, body)
       for (let i = 0; i < WARMUP; i++) await viaTwo.send(i)
       viaOne.state.verified = 0
-      const one = await load(viaOne.send)
+      const one = await run(viaOne.send)
       viaTwo.state.verified = 0
-      const two = await load(viaTwo.send)
+      const two = await run(viaTwo.send)
       c = { one, oneVerified: viaOne.state.verified, two, twoVerified: viaTwo.state.verified }
     }
 

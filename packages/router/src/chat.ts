@@ -19,6 +19,7 @@ import {
   messageOf,
   passThrough,
   positiveInt,
+  postChat,
   providerFailureStatus,
   type Router,
   readBody,
@@ -147,12 +148,7 @@ export const chat = async (ctx: ChatContext, key: KeyInfo, req: IncomingMessage,
       })
     let response: Response
     try {
-      response = await fetch(`${target.url}/v1/proxy/chat/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: new Uint8Array(body),
-        signal: gone.signal,
-      })
+      response = await postChat(fetch, target.url, body, gone.signal)
     } catch (e) {
       await (settled ?? unbilled(providerFailureStatus(e), e))
       if (gone.signal.aborted) return

@@ -21,6 +21,7 @@ export {
   HttpFailure,
   jsonReplacer,
   messageOf,
+  postChat,
   providerFailureStatus,
   readBody,
   sendJson,

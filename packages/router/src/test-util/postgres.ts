@@ -10,7 +10,8 @@ import { join } from "node:path"
 
 const BIN = "/usr/lib/postgresql/15/bin"
 
-const freePort = () =>
+/** A port nothing listens on now (127.0.0.1). */
+export const freePort = () =>
   new Promise<number>((resolve, reject) => {
     const s = createServer()
     s.once("error", reject)

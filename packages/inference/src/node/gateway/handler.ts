@@ -26,6 +26,7 @@ import {
   HttpFailure,
   jsonReplacer,
   messageOf,
+  postChat,
   providerFailureStatus,
   readBody,
   sendJson,
@@ -187,12 +188,7 @@ export const serve = (
       })
       let response: Response
       try {
-        response = await fetch(`${target.url}/v1/proxy/chat/completions`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: new Uint8Array(body),
-          signal: gone.signal,
-        })
+        response = await postChat(fetch, target.url, body, gone.signal)
       } catch (e) {
         budget.release(reservation)
         if (gone.signal.aborted) return

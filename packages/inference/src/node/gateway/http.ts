@@ -3,6 +3,7 @@
  * instead of a reset), and which provider errors fail over.
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
+import { VERIFICATION_FAILURE_TAGS } from "../../verify/verifier.js"
 
 export class HttpFailure extends Error {
   constructor(
@@ -20,12 +21,7 @@ export class HttpFailure extends Error {
 export const FAILOVER_TAGS = new Set([
   "ProviderUnreachable",
   "ProviderStreamFailed",
-  "ResponseTampered",
-  "RequestAltered",
-  "WrongResponseSigner",
-  "ResponseSignatureMissing",
-  "MalformedResponseSignature",
-  "ResponseBindingUnknown",
+  ...VERIFICATION_FAILURE_TAGS,
   "InsufficientSubAccountBalance",
   "SubAccountMissing",
   "ProviderNotAcknowledged",
@@ -42,6 +38,20 @@ export const messageOf = (e: unknown): string => (e instanceof Error ? e.message
 /** The status a client sees for a provider's failure: the provider's own HTTP status, else 502. */
 export const providerFailureStatus = (e: unknown): number =>
   tagOf(e) === "ProviderHttpError" ? (e as { status: number }).status : 502
+
+/** POSTs a chat body to the provider's proxy route through the verifying `fetch`; `signal` cancels it. */
+export const postChat = (
+  fetch: (input: string, init: RequestInit) => Promise<Response>,
+  serviceUrl: string,
+  body: Uint8Array,
+  signal: AbortSignal,
+): Promise<Response> =>
+  fetch(`${serviceUrl}/v1/proxy/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: new Uint8Array(body),
+    signal,
+  })
 
 /** Aborted when the client leaves before the response finished: the upstream request is cancelled with it. */
 export const abortOnClientClose = (res: ServerResponse, who: string): AbortController => {
