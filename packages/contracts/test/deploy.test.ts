@@ -12,7 +12,14 @@ import {
   zeroPadValue,
 } from "ethers"
 import { describe, expect, it } from "vitest"
-import { DEPLOYER_ADDRESS, DEVNET_ADDRESSES, deployContracts, loadArtifact, startAnvil } from "../src/node/index.js"
+import {
+  DEPLOYER_ADDRESS,
+  DEVNET_ADDRESSES,
+  deployContracts,
+  loadArtifact,
+  minedReceipt,
+  startAnvil,
+} from "../src/node/index.js"
 import { useFixture } from "../src/testing/devnet.js"
 import { createEnv, expectRevert, inferenceParams, mined } from "./helpers.js"
 
@@ -203,7 +210,7 @@ describe("deployContracts preconditions and startAnvil options", () => {
       const { JsonRpcProvider } = await import("ethers")
       const provider = new JsonRpcProvider(other.rpcUrl, 1337, { staticNetwork: true })
       expect(await provider.getBalance(wallet.address)).toBe(50n * 10n ** 18n)
-      await (await wallet.connect(provider).sendTransaction({ to: wallet.address, value: 1n })).wait()
+      await minedReceipt(wallet.connect(provider).sendTransaction({ to: wallet.address, value: 1n }))
       provider.destroy()
       await expect(deployContracts({ rpcUrl: other.rpcUrl })).rejects.toThrow(/nonce 1/)
     } finally {

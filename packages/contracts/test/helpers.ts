@@ -5,7 +5,6 @@ import { createRequire } from "node:module"
 import {
   type BaseContractMethod,
   Contract,
-  type ContractTransactionReceipt,
   HDNodeWallet,
   type Interface,
   type InterfaceAbi,
@@ -13,11 +12,19 @@ import {
   type Log,
   Network,
   parseEther,
+  type TransactionReceipt,
   type TransactionRequest,
+  type TransactionResponse,
   Wallet,
 } from "ethers"
 import { expect } from "vitest"
-import { type AnvilInstance, type DeployedContracts, loadArtifact, TEST_MNEMONIC } from "../src/node/index.js"
+import {
+  type AnvilInstance,
+  type DeployedContracts,
+  loadArtifact,
+  minedReceipt,
+  TEST_MNEMONIC,
+} from "../src/node/index.js"
 import { lateBound, startDevnet, useFixture } from "../src/testing/devnet.js"
 
 type LedgerFn =
@@ -245,11 +252,8 @@ export function eip712Vector(name: "inferenceTEESettlement" | "fineTuningVerifie
 }
 
 /** Sends a contract transaction and returns its receipt (throws on revert). */
-export async function mined(tx: Promise<unknown>): Promise<ContractTransactionReceipt> {
-  const sent = (await tx) as { wait(): Promise<ContractTransactionReceipt | null> }
-  const receipt = await sent.wait()
-  if (!receipt) throw new Error("no receipt")
-  return receipt
+export async function mined(tx: Promise<unknown>): Promise<TransactionReceipt> {
+  return minedReceipt(tx as Promise<TransactionResponse>)
 }
 
 /** Extracts revert data from an ethers error (estimateGas / call / send paths differ in where it sits). */
@@ -297,7 +301,7 @@ export async function expectStringRevert(p: Promise<unknown>, iface: Interface, 
 
 /** Decoded events named `name` emitted by `contract` in `receipt`, in log order. */
 export function events(
-  receipt: ContractTransactionReceipt,
+  receipt: TransactionReceipt,
   contract: { interface: Interface; target: string },
   name: string,
 ): unknown[][] {

@@ -3,7 +3,7 @@
  * devnet addresses, registered inference and fine-tuning services, funded accounts.
  */
 
-import { deployContracts, loadArtifact, startAnvil } from "@0g-compute/contracts/node"
+import { deployContracts, loadArtifact, minedReceipt, startAnvil } from "@0g-compute/contracts/node"
 import { type ContractAddresses, makeRpcProvider } from "@0g-compute/core"
 import { Redacted } from "effect"
 import { Contract, NonceManager, parseEther, type TransactionResponse, Wallet } from "ethers"
@@ -102,12 +102,7 @@ export interface Devnet extends DevnetInfo {
   readonly stop: () => Promise<void>
 }
 
-const mined = async (tx: Promise<TransactionResponse>) => {
-  const sent = await tx
-  const receipt = await sent.wait()
-  if (receipt === null || receipt.status !== 1) throw new Error(`devnet setup transaction ${sent.hash} failed`)
-  return receipt
-}
+const mined = (tx: Promise<TransactionResponse>) => minedReceipt(tx, "devnet setup transaction")
 
 export const startDevnet = async (options: DevnetOptions = {}): Promise<Devnet> => {
   const providerCount = options.registerServices === false ? 0 : Math.max(0, options.inferenceProviders ?? 1)

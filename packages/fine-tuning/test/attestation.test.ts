@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto"
 import { LedgerClient } from "@0g-compute/contracts"
-import { deployContracts, loadArtifact, startAnvil } from "@0g-compute/contracts/node"
+import { deployContracts, loadArtifact, minedReceipt, startAnvil } from "@0g-compute/contracts/node"
 import { DEVNET_PROVIDER_STAKE, devnetAccounts } from "@0g-compute/devnet"
 import { type FineTuningProvider, startFineTuningProvider } from "@0g-compute/devnet/fine-tuning"
 import { Redacted } from "effect"
@@ -115,8 +115,8 @@ describe("a devnet fine-tuning quote on chain 16661", () => {
     const abi = loadArtifact("FineTuningServing").abi
     const as = (k: Redacted.Redacted<string>) => new Wallet(Redacted.value(k), rpc)
     const serving = new Contract(addresses.fineTuning, abi, as(accounts.fineTuningProvider.privateKey))
-    await (
-      await serving.getFunction("addOrUpdateService")(
+    await minedReceipt(
+      serving.getFunction("addOrUpdateService")(
         "http://127.0.0.1:1",
         { cpuCount: 8n, nodeMemory: 32n, gpuCount: 1n, nodeStorage: 100n, gpuType: "devnet-cpu" },
         1_000_000_000n,
@@ -124,10 +124,10 @@ describe("a devnet fine-tuning quote on chain 16661", () => {
         [],
         accounts.fineTuningSigner.address,
         { value: DEVNET_PROVIDER_STAKE },
-      )
-    ).wait()
+      ),
+    )
     const owner = new Contract(addresses.fineTuning, abi, as(accounts.deployer.privateKey))
-    await (await owner.getFunction("acknowledgeTEESignerByOwner")(accounts.fineTuningProvider.address)).wait()
+    await minedReceipt(owner.getFunction("acknowledgeTEESignerByOwner")(accounts.fineTuningProvider.address))
     ft = await startFineTuningProvider({ rpcUrl: anvil.rpcUrl, addresses, accounts, stepDelayMs: 0 })
     const key = (accounts.users[0] as { privateKey: Redacted.Redacted<string> }).privateKey
     user = as(key)

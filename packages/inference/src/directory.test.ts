@@ -6,6 +6,7 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { inferenceServing } from "@0g-compute/contracts"
+import { minedReceipt } from "@0g-compute/contracts/node"
 import { DEVNET_PROVIDER_STAKE, type Devnet, type InferenceProvider } from "@0g-compute/devnet"
 import { Redacted } from "effect"
 import { Wallet } from "ethers"
@@ -49,7 +50,7 @@ beforeAll(async () => {
     },
     { value: DEVNET_PROVIDER_STAKE },
   )
-  await tx.wait()
+  await minedReceipt(tx)
   reader = await createInferenceReader({ rpcUrl: devnet.rpcUrl, contracts: devnet.addresses })
 })
 afterAll(async () => {

@@ -1,5 +1,6 @@
 import { ContractFactory, getAddress, getCreateAddress, Interface, JsonRpcProvider, Network, Wallet } from "ethers"
 import { type ArtifactName, loadArtifact } from "./artifacts.js"
+import { waitForReceipt } from "./receipts.js"
 
 /** Account #0 of the standard test mnemonic; every devnet deploy transaction comes from it. */
 export const DEPLOYER_PRIVATE_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
@@ -100,7 +101,7 @@ async function run(provider: JsonRpcProvider, chainId: bigint): Promise<Deployed
     })
     const hash = (await provider.send("eth_sendRawTransaction", [raw])) as string
     const receipt = await waitForReceipt(provider, hash)
-    if (receipt.status !== "0x1") throw new Error(`devnet deploy step ${next} (${label}) reverted: ${hash}`)
+    if (receipt.status !== 1) throw new Error(`devnet deploy step ${next} (${label}) reverted: ${hash}`)
     next++
   }
 
@@ -212,22 +213,6 @@ async function isDeployed(provider: JsonRpcProvider, r: DeployedContracts): Prom
     if (getAddress(String(registered)) !== addr) return false
   }
   return true
-}
-
-interface RawReceipt {
-  readonly status: string
-}
-
-/** Anvil automines on submission, so the first lookup normally hits; back off briefly for interval mining. */
-async function waitForReceipt(provider: JsonRpcProvider, hash: string): Promise<RawReceipt> {
-  let delay = 2
-  for (let i = 0; ; i++) {
-    const receipt = (await provider.send("eth_getTransactionReceipt", [hash])) as RawReceipt | null
-    if (receipt !== null) return receipt
-    if (i > 2_000) throw new Error(`no receipt for devnet deploy transaction ${hash}`)
-    await new Promise((r) => setTimeout(r, delay))
-    delay = Math.min(delay * 2, 50)
-  }
 }
 
 function toHex(n: number): string {

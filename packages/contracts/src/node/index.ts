@@ -14,3 +14,4 @@ export {
   INFERENCE_SERVICE_NAME,
 } from "./deploy.js"
 export { fileTxJournal, fileTxJournalLayer } from "./journal-file.js"
+export { minedReceipt, waitForReceipt } from "./receipts.js"

@@ -4,6 +4,7 @@
  */
 
 import { type FineTuningServingContract, type FineTuningServingTypes, fineTuningServing } from "@0g-compute/contracts"
+import { minedReceipt } from "@0g-compute/contracts/node"
 import { makeRpcProvider } from "@0g-compute/core"
 import { signTypedData, verifierMessageTypedData } from "@0g-compute/crypto"
 import { Effect, Redacted } from "effect"
@@ -51,10 +52,7 @@ export class ProviderChain {
   private send(f: (c: FineTuningServingContract) => Promise<ContractTransactionResponse>) {
     const run = this.queue.then(async () => {
       try {
-        const tx = await f(this.contract)
-        const receipt = await tx.wait()
-        if (receipt === null || receipt.status !== 1) throw new Error(`transaction ${tx.hash} failed`)
-        return receipt
+        return await minedReceipt(f(this.contract))
       } catch (e) {
         this.sender.reset() // a failed send may have consumed no nonce
         throw e

@@ -4,6 +4,7 @@
  */
 
 import { fineTuningServing, ledgerManager } from "@0g-compute/contracts"
+import { minedReceipt } from "@0g-compute/contracts/node"
 import { makeRpcProvider } from "@0g-compute/core"
 import { decryptModel, signCancelTask, signCreateTask, signModelDownload, unwrapSecret } from "@0g-compute/crypto"
 import { Effect, Redacted } from "effect"
@@ -55,8 +56,8 @@ describe("emulated fine-tuning provider", () => {
     address = wallet.address
     user = new NonceManager(wallet)
     const lm = ledgerManager(devnet.addresses.ledger, user)
-    await (await lm.addLedger("", { value: parseEther("10") })).wait()
-    await (await lm.transferFund(ft.address, "fine-tuning-v1.0", parseEther("2"))).wait()
+    await minedReceipt(lm.addLedger("", { value: parseEther("10") }))
+    await minedReceipt(lm.transferFund(ft.address, "fine-tuning-v1.0", parseEther("2")))
   })
   afterAll(async () => {
     await ft?.stop()
@@ -128,7 +129,7 @@ describe("emulated fine-tuning provider", () => {
     const trained = trainNgramModel(DATASET, PARAMS, "mock-model")
     expect(file.length).toBe(77 + trained.zip.length + 16 * Math.ceil(trained.zip.length / 256))
 
-    await (await serving.acknowledgeDeliverable(ft.address, id)).wait()
+    await minedReceipt(serving.acknowledgeDeliverable(ft.address, id))
     const settlement = await ft.waitForSettlement(id)
     expect(settlement).toMatchObject({ acknowledged: true, fee: BigInt(task.fee) })
     const settled = await serving.getDeliverable(address, ft.address, id)
@@ -143,9 +144,9 @@ describe("emulated fine-tuning provider", () => {
     if (account === undefined) throw new Error("no second user")
     const other = new NonceManager(new Wallet(Redacted.value(account.privateKey), rpc))
     const lm = ledgerManager(devnet.addresses.ledger, other)
-    await (await lm.addLedger("", { value: parseEther("5") })).wait()
-    await (await lm.transferFund(ft.address, "fine-tuning-v1.0", parseEther("1"))).wait()
-    await (await lm.retrieveFund([ft.address], "fine-tuning-v1.0")).wait() // all of it pending refund
+    await minedReceipt(lm.addLedger("", { value: parseEther("5") }))
+    await minedReceipt(lm.transferFund(ft.address, "fine-tuning-v1.0", parseEther("1")))
+    await minedReceipt(lm.retrieveFund([ft.address], "fine-tuning-v1.0")) // all of it pending refund
     await uploadDataset(`${ft.url}/v1`, other, account.address, DATASET)
     const { res: created } = await postTask(`${ft.url}/v1`, other, account.address, keccak256(DATASET), PARAMS_TEXT)
     const { id } = await created.json()

@@ -4,6 +4,7 @@
  * the broker's routes list it and deploy it; unknown adapters are 404/409.
  */
 import { fineTuningServing, ledgerManager } from "@0g-compute/contracts"
+import { minedReceipt } from "@0g-compute/contracts/node"
 import { makeRpcProvider } from "@0g-compute/core"
 import { Redacted } from "effect"
 import { NonceManager, parseEther, Wallet } from "ethers"
@@ -32,8 +33,8 @@ beforeAll(async () => {
   const ft = devnet.fineTuning
   if (ft === undefined) throw new Error("no fine-tuning provider")
   const lm = ledgerManager(devnet.addresses.ledger, user)
-  await (await lm.addLedger("", { value: parseEther("10") })).wait()
-  await (await lm.transferFund(ft.address, "fine-tuning-v1.0", parseEther("2"))).wait()
+  await minedReceipt(lm.addLedger("", { value: parseEther("10") }))
+  await minedReceipt(lm.transferFund(ft.address, "fine-tuning-v1.0", parseEther("2")))
 })
 afterAll(async () => {
   rpc?.destroy()
@@ -54,7 +55,7 @@ describe("LoRA adapters from acknowledged fine-tuning tasks", () => {
     expect((await fetch(`${inference.url}/v1/lora/adapters/${name}`)).status).toBe(404)
 
     const serving = fineTuningServing(devnet.addresses.fineTuning, user)
-    await (await serving.acknowledgeDeliverable(ft.address, id)).wait()
+    await minedReceipt(serving.acknowledgeDeliverable(ft.address, id))
     await ft.waitForState(id, "UserAcknowledged")
     const list = (await (await fetch(`${inference.url}/v1/lora/adapters`)).json()) as { adapters: unknown[] }
     expect(list.adapters).toEqual([

@@ -3,6 +3,7 @@
  * additionalInfo JSON, the TEE key as signer, the server's real URL, then the owner's acknowledgement.
  */
 import { type InferenceServingContract, inferenceServing } from "@0g-compute/contracts"
+import { minedReceipt } from "@0g-compute/contracts/node"
 import { type ContractTransactionResponse, parseEther, type Signer } from "ethers"
 
 /** `MIN_PROVIDER_STAKE`: 100 0G, paid on first registration only. */
@@ -39,9 +40,7 @@ export interface RegistrationParams {
 }
 
 const mined = async (sent: Promise<ContractTransactionResponse>, what: string): Promise<void> => {
-  const tx = await sent
-  const receipt = await tx.wait()
-  if (receipt === null || receipt.status !== 1) throw new Error(`${what} transaction ${tx.hash} failed`)
+  await minedReceipt(sent, `${what} transaction`)
 }
 
 /** Registers the service, or updates it in place (no stake when it exists); then has the owner acknowledge it. */

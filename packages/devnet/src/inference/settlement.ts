@@ -7,9 +7,10 @@
  * serialised, so settlement never races itself or its own nonces.
  */
 import { contractInterfaces, type InferenceServingContract } from "@0g-compute/contracts"
+import { waitForReceipt } from "@0g-compute/contracts/node"
 import { requestsHash, teeSettlementTypedData } from "@0g-compute/crypto"
 import { Effect } from "effect"
-import type { ContractTransactionReceipt, NonceManager, Wallet } from "ethers"
+import type { NonceManager, TransactionReceipt, Wallet } from "ethers"
 import type { FeeLedger, FeeRecord } from "./billing.js"
 import type { ChainView } from "./chain.js"
 import type { SettlementItemResult, SettlementReport } from "./types.js"
@@ -94,7 +95,7 @@ export const makeSettler = (deps: SettlerDeps): Settler => {
   }
 
   const send = async (batch: ReadonlyArray<Item>): Promise<SettlementItemResult[]> => {
-    let receipt: ContractTransactionReceipt | null
+    let receipt: TransactionReceipt
     try {
       const tx = await deps.contract.settleFeesWithTEE(
         batch.map((i) => ({
@@ -106,13 +107,13 @@ export const makeSettler = (deps: SettlerDeps): Settler => {
           signature: i.signature,
         })),
       )
-      receipt = await tx.wait()
+      receipt = await waitForReceipt(tx.provider, tx.hash)
     } catch (e) {
       // Someone else may have used the provider wallet: re-read its nonce next time.
       deps.wallet.reset()
       throw e
     }
-    if (receipt === null || receipt.status !== 1) throw new Error("settleFeesWithTEE transaction failed")
+    if (receipt.status !== 1) throw new Error("settleFeesWithTEE transaction failed")
     const results: Array<{ user: string; status: number; unsettledAmount: bigint }> = []
     for (const log of receipt.logs) {
       if (log.address.toLowerCase() !== deps.contractAddress.toLowerCase()) continue

@@ -2,6 +2,8 @@
  * Storage money safety (issue 11): we decide whom we pay and how much, and every byte from a node or indexer has a
  * deadline and a ceiling. Each hostile party below is an emulated node/indexer mode over real HTTP, on anvil.
  */
+
+import { minedReceipt } from "@0g-compute/contracts/node"
 import { NETWORKS } from "@0g-compute/core"
 import { computeRoot, downloadBytes, FLOW_ABI, MARKET_ABI, sectorsOf, uploadBytes } from "@0g-compute/storage"
 import { Redacted } from "effect"
@@ -128,7 +130,7 @@ describe("storage money safety against hostile nodes and indexers", () => {
       loadStorageArtifact("DevnetMarket").abi as never,
       owner,
     )
-    await (await market.getFunction("setPricePerSector")(PRICE * 1000n)).wait()
+    await minedReceipt(market.getFunction("setPricePerSector")(PRICE * 1000n))
     try {
       const before = await wallet()
       const err = await failure(uploadBytes(data, { ...base(), maxFee: sectors * PRICE }))
@@ -141,7 +143,7 @@ describe("storage money safety against hostile nodes and indexers", () => {
       })
       expect(await wallet()).toEqual(before)
     } finally {
-      await (await market.getFunction("setPricePerSector")(PRICE)).wait()
+      await minedReceipt(market.getFunction("setPricePerSector")(PRICE))
     }
   })
 

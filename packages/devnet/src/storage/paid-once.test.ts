@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { memoryTxJournal } from "@0g-compute/contracts"
+import { minedReceipt } from "@0g-compute/contracts/node"
 import {
   computeRoot,
   downloadBytes,
@@ -274,7 +275,7 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
     } finally {
       await chain.provider.send("evm_setAutomine", [true])
     }
-    await (await market.getFunction("setPricePerSector")(PRICE / 2n)).wait()
+    await minedReceipt(market.getFunction("setPricePerSector")(PRICE / 2n))
     try {
       const raw = (await Effect.runPromise(journal.entries)).find((e) => e.hashes.includes(first))?.raws[0]
       expect(raw).toMatch(/^0x/)
@@ -286,7 +287,7 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
       expect(phases).not.toContain("submit")
       await expectPaidOnce(before, first, fee)
     } finally {
-      await (await market.getFunction("setPricePerSector")(PRICE)).wait()
+      await minedReceipt(market.getFunction("setPricePerSector")(PRICE))
     }
   })
 })

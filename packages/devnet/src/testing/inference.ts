@@ -3,7 +3,7 @@
  * client package is separate). Not exported from the package.
  */
 import { inferenceServing, ledgerManager } from "@0g-compute/contracts"
-import { INFERENCE_SERVICE_NAME } from "@0g-compute/contracts/node"
+import { INFERENCE_SERVICE_NAME, minedReceipt } from "@0g-compute/contracts/node"
 import { makeRpcProvider } from "@0g-compute/core"
 import {
   type CreateSessionTokenParams,
@@ -28,11 +28,7 @@ export const rpcOf = (devnet: Devnet): Rpc => makeRpcProvider(devnet.rpcUrl, dev
 export const signer = (account: DevnetAccount, rpc: Rpc): NonceManager =>
   new NonceManager(new Wallet(Redacted.value(account.privateKey), rpc))
 
-export const mined = async (tx: Promise<ContractTransactionResponse>) => {
-  const receipt = await (await tx).wait()
-  if (receipt === null || receipt.status !== 1) throw new Error("transaction failed")
-  return receipt
-}
+export const mined = (tx: Promise<ContractTransactionResponse>) => minedReceipt(tx)
 
 /** Creates the user's ledger when missing (10 0G) and transfers `amount` to the provider's sub-account. */
 export const fund = async (devnet: Devnet, user: NonceManager, provider: string, amount: bigint): Promise<void> => {

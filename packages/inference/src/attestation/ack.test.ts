@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto"
 import { inferenceServing } from "@0g-compute/contracts"
+import { minedReceipt } from "@0g-compute/contracts/node"
 import { type Devnet, type InferenceProvider, startInferenceProvider } from "@0g-compute/devnet"
 import { Redacted } from "effect"
 import { Wallet } from "ethers"
@@ -153,7 +154,7 @@ describe("acknowledge", () => {
         user.provider,
       )
       const serving = inferenceServing(devnet.addresses.inference, wallet)
-      await (await serving.acknowledgeTEESigner(pricey.providerAddress, false)).wait()
+      await minedReceipt(serving.acknowledgeTEESigner(pricey.providerAddress, false))
       expect((await serving.getAccount(user.address, pricey.providerAddress)).acknowledged).toBe(false)
 
       const result = await user.client.acknowledge(pricey.providerAddress, { allowDevnet: true })

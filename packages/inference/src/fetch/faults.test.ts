@@ -3,6 +3,7 @@
  * emulated providers with their fault switches; and no funds lost: what settles on chain is what we recorded.
  */
 import { inferenceServing } from "@0g-compute/contracts"
+import { minedReceipt } from "@0g-compute/contracts/node"
 import { EPHEMERAL_TOKEN_ID, issueSessionToken } from "@0g-compute/crypto"
 import type { Devnet, InferenceFaults, InferenceProvider } from "@0g-compute/devnet"
 import { Effect, Redacted } from "effect"
@@ -213,9 +214,9 @@ describe("admission and credentials", () => {
         f(`${vetted.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("v")) })
       await (await send()).text() // warm: the service is cached as acknowledged
       const owner = new Wallet(Redacted.value(devnet.accounts.deployer.privateKey), user.provider)
-      await (
-        await inferenceServing(devnet.addresses.inference, owner).revokeTEESignerAcknowledgement(vetted.providerAddress)
-      ).wait()
+      await minedReceipt(
+        inferenceServing(devnet.addresses.inference, owner).revokeTEESignerAcknowledgement(vetted.providerAddress),
+      )
       sent.length = 0
       // The cache still says acknowledged: the provider refuses it.
       await expect(send()).rejects.toMatchObject({ _tag: "ProviderNotAcknowledged", level: "owner" })
