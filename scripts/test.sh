@@ -4,8 +4,12 @@
 set -e
 cd "$(dirname "$0")/.."
 sh scripts/bootstrap.sh
-# The dApp's browser test drives a real Chromium; npm cannot ship one, so Debian's is installed when missing (CI is root).
-command -v chromium >/dev/null 2>&1 || { apt-get update && apt-get install -y chromium; }
+# Real parts npm cannot ship come from Debian when missing (CI is root): Chromium for the dApp's and the router
+# dashboard's browser tests, a PostgreSQL server for the router's replica tests.
+missing=""
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$missing postgresql"
+if [ -n "$missing" ]; then apt-get update && apt-get install -y $missing; fi
 rm -f packages/*/.vitest-report.json apps/*/.vitest-report.json tests/*/.vitest-report.json examples/*/.vitest-report.json
 status=0
 sh scripts/pnpm.sh exec turbo run typecheck --continue --concurrency=2 --output-logs=errors-only || status=$?
