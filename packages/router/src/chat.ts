@@ -132,6 +132,7 @@ export const chat = async (ctx: ChatContext, key: KeyInfo, req: IncomingMessage,
           latencyMs: x.record.durationMs,
           status: x.error === undefined ? 200 : 502,
           error: x.error?.message,
+          chatId: x.record.chatId,
         })
       },
     })

@@ -62,6 +62,7 @@ export const requestJson = (r: LoggedRequest) => ({
   latency_ms: r.latencyMs,
   status: r.status,
   error: r.error ?? null,
+  chat_id: r.chatId ?? null,
 })
 
 const parseCreate = (body: unknown): CreateKeyOptions => {

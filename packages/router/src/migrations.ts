@@ -74,6 +74,27 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
       "CREATE INDEX router_reservations_created ON router_reservations (created_at)",
     ],
   },
+  {
+    version: 2,
+    name: "funding log, chat ids in the request log",
+    statements: [
+      // Every funding action of the instance holding the funding lock: lock taken, top-up sent, check failed.
+      `CREATE TABLE router_funding (
+        id BIGSERIAL PRIMARY KEY,
+        at BIGINT NOT NULL,
+        instance_id TEXT NOT NULL,
+        provider TEXT,
+        action TEXT NOT NULL,
+        amount ${MONEY} NOT NULL DEFAULT 0,
+        tx_hash TEXT,
+        detail TEXT
+      )`,
+      "CREATE INDEX router_funding_at ON router_funding (at)",
+      // The provider's id of a billed exchange (its signature key): ties a log row to the answer a client received.
+      "ALTER TABLE router_requests ADD COLUMN chat_id TEXT",
+      "CREATE INDEX router_requests_chat_id ON router_requests (chat_id)",
+    ],
+  },
 ]
 
 /** Applies the migrations not yet recorded; returns the versions applied now. */

@@ -37,6 +37,8 @@ export interface Settlement {
   readonly latencyMs: number
   readonly status: number
   readonly error: string | undefined
+  /** The provider's id of the billed exchange (its signature key), when it named one. */
+  readonly chatId?: string | undefined
 }
 
 export interface LoggedRequest {
@@ -55,6 +57,7 @@ export interface LoggedRequest {
   readonly latencyMs: number
   readonly status: number
   readonly error: string | undefined
+  readonly chatId: string | undefined
 }
 
 export interface Breakdown {
@@ -129,8 +132,8 @@ WITH r AS (
   RETURNING router_keys.id
 )
 INSERT INTO router_requests (at, key_id, provider, model, stream, prompt_tokens, completion_tokens, fee, reserved,
-  verification, verdict, latency_ms, status, error)
-SELECT $7, r.key_id, $8, $9, $10, $11, $12, $2::numeric, r.amount, $13, $14, $15, $16, $17 FROM r
+  verification, verdict, latency_ms, status, error, chat_id)
+SELECT $7, r.key_id, $8, $9, $10, $11, $12, $2::numeric, r.amount, $13, $14, $15, $16, $17, $18 FROM r
 RETURNING id`
 
 const RECONCILE = `
@@ -164,6 +167,7 @@ const logged = (r: Row): LoggedRequest => ({
   latencyMs: num(r.latency_ms),
   status: num(r.status),
   error: r.error === null ? undefined : String(r.error),
+  chatId: r.chat_id === null || r.chat_id === undefined ? undefined : String(r.chat_id),
 })
 
 export class Spend extends Context.Service<Spend, SpendShape>()("zg/router/Spend") {
@@ -253,6 +257,7 @@ export class Spend extends Context.Service<Spend, SpendShape>()("zg/router/Spend
                 Math.round(s.latencyMs),
                 s.status,
                 s.error ?? null,
+                s.chatId ?? null,
               ])
             }),
             (rows) => rows.length > 0,
@@ -267,7 +272,7 @@ export class Spend extends Context.Service<Spend, SpendShape>()("zg/router/Spend
             attempt("read the request log", () =>
               db.query(
                 `SELECT id, at, key_id, provider, model, stream, prompt_tokens, completion_tokens, fee::text AS fee,
-                   reserved::text AS reserved, verification, verdict, latency_ms, status, error
+                   reserved::text AS reserved, verification, verdict, latency_ms, status, error, chat_id
                  FROM router_requests WHERE ($1::text IS NULL OR key_id = $1) ORDER BY id DESC LIMIT $2`,
                 [o.keyId ?? null, o.limit ?? 100],
               ),

@@ -45,7 +45,7 @@ describe("router store (PGlite)", () => {
   it("migrates once, creates a key stored only as a hash, and reserves atomically under concurrency", async () => {
     await withStore(
       Effect.gen(function* () {
-        expect(yield* migrate()).toEqual([1])
+        expect(yield* migrate()).toEqual([1, 2])
         expect(yield* migrate()).toEqual([])
         const keys = yield* Keys
         const created = yield* keys.create({ label: "team-a", budgetTotal: 1000n, requestsPerMinute: 100 })
