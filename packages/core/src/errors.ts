@@ -175,3 +175,19 @@ export class ProviderHttpError extends Data.TaggedError("ProviderHttpError")<{
     return `Provider ${this.provider} answered ${this.status} for ${this.url}: ${this.detail}`
   }
 }
+
+/**
+ * The provider's TEE signer is not acknowledged. `level: "owner"`: the contract owner has not vetted it, so its
+ * responses can be neither trusted nor settled (inference; fine-tuning reports that case as `ProviderNotVetted`).
+ * `level: "user"` or absent: this account has not acknowledged it on its sub-account.
+ */
+export class ProviderNotAcknowledged extends Data.TaggedError("ProviderNotAcknowledged")<{
+  readonly provider: string
+  readonly level?: "owner" | "user"
+}> {
+  override get message() {
+    return this.level === "owner"
+      ? `Provider ${this.provider}: its TEE signer is not acknowledged by the contract owner; its responses cannot be trusted or settled`
+      : `Provider ${this.provider} is not acknowledged by this account; acknowledge it first (\`acknowledge(provider)\` for inference, \`acknowledgeProvider(provider)\` for fine-tuning)`
+  }
+}

@@ -50,14 +50,8 @@ export class ProviderNotVetted extends Data.TaggedError("ProviderNotVetted")<{ r
   }
 }
 
-/** The user has not acknowledged the provider's TEE signer (no funded sub-account, or revoked). */
-export class ProviderNotAcknowledged extends Data.TaggedError("ProviderNotAcknowledged")<{
-  readonly provider: string
-}> {
-  override get message() {
-    return `You have not acknowledged provider ${this.provider}; call \`acknowledgeProvider(provider)\` first`
-  }
-}
+/** The user has not acknowledged the provider's TEE signer (no funded sub-account, or revoked): core's catalogue. */
+export { ProviderNotAcknowledged } from "@0g-compute/core"
 
 // ── Task creation ─────────────────────────────────────────────────────────────────────────────────────────────────
 

@@ -58,20 +58,8 @@ export class ServiceTypeMismatch extends Data.TaggedError("ServiceTypeMismatch")
 
 // ── Admission (what the provider refuses before serving) ──────────────────────────────────────────────────────────
 
-/**
- * The provider's TEE signer is not acknowledged: `level: "owner"` — the contract owner has not vetted it (settlement is
- * impossible); `level: "user"` — this user has not acknowledged it on their sub-account.
- */
-export class ProviderNotAcknowledged extends Data.TaggedError("ProviderNotAcknowledged")<{
-  readonly provider: string
-  readonly level: "owner" | "user"
-}> {
-  override get message() {
-    return this.level === "owner"
-      ? `Provider ${this.provider}: its TEE signer is not acknowledged by the contract owner; its responses cannot be trusted or settled`
-      : `Provider ${this.provider} is not acknowledged by this account; call \`acknowledge(provider)\` first`
-  }
-}
+/** The TEE signer not acknowledged (`level` owner or user): shared with fine-tuning, in the core catalogue. */
+export { ProviderNotAcknowledged } from "@0g-compute/core"
 
 /** The user has no sub-account with this provider. */
 export class SubAccountMissing extends Data.TaggedError("SubAccountMissing")<{
@@ -140,25 +128,23 @@ export class ServiceNotVerifiable extends Data.TaggedError("ServiceNotVerifiable
   }
 }
 
-/** The response bytes differ from the bytes the TEE signed: at least one byte was altered. */
-export class ResponseTampered extends Data.TaggedError("ResponseTampered")<{
+/** What the TEE signed against what we hold: the fields of the two hash mismatches below. */
+export interface HashMismatch {
   readonly provider: string
   readonly chatId: string | undefined
   readonly signedHash: string
   readonly actualHash: string
-}> {
+}
+
+/** The response bytes differ from the bytes the TEE signed: at least one byte was altered. */
+export class ResponseTampered extends Data.TaggedError("ResponseTampered")<HashMismatch> {
   override get message() {
     return `Response from provider ${this.provider} was altered: signed hash ${short(this.signedHash)}, received ${short(this.actualHash)}`
   }
 }
 
 /** The TEE signed a different request body than the one sent (the provider rewrote or replaced it). */
-export class RequestAltered extends Data.TaggedError("RequestAltered")<{
-  readonly provider: string
-  readonly chatId: string | undefined
-  readonly signedHash: string
-  readonly actualHash: string
-}> {
+export class RequestAltered extends Data.TaggedError("RequestAltered")<HashMismatch> {
   override get message() {
     return `Provider ${this.provider} signed a different request (${short(this.signedHash)}) than the one sent (${short(this.actualHash)})`
   }

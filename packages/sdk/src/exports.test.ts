@@ -84,6 +84,7 @@ describe("@0g-compute/sdk re-exports", () => {
     // One provider error catalogue (core): inference and fine-tuning raise the same classes, so one catch serves both.
     expect(fineTuning.ProviderUnreachable).toBe(inference.ProviderUnreachable)
     expect(fineTuning.MalformedProviderResponse).toBe(core.MalformedProviderResponse)
+    expect(fineTuning.ProviderNotAcknowledged).toBe(inference.ProviderNotAcknowledged)
     expect(new fineTuning.ProviderUnreachable({ provider: "0x0", url: "u", cause: "c" })).toBeInstanceOf(
       sdk.ProviderUnreachable,
     )
