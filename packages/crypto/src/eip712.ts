@@ -67,12 +67,19 @@ export interface VerifierMessage extends Record<string, unknown> {
   readonly user: string
 }
 
-const domainOf = (name: string, d: DomainParams, verifyingContract: string): TypedDataDomain => ({
-  name,
-  version: DOMAIN_VERSION,
-  chainId: BigInt(d.chainId),
-  verifyingContract,
-})
+/** A payload under the named domain; the verifying contract is checked before the message's fields. */
+const payload = <M extends Record<string, unknown>, E>(
+  name: string,
+  params: DomainParams,
+  types: Record<string, Array<TypedDataField>>,
+  primaryType: string,
+  message: Effect.Effect<M, E>,
+): Effect.Effect<TypedDataPayload<M>, InvalidAddress | E> =>
+  Effect.gen(function* () {
+    const verifyingContract = yield* parseAddress(params.verifyingContract)
+    const domain = { name, version: DOMAIN_VERSION, chainId: BigInt(params.chainId), verifyingContract }
+    return { domain, types, primaryType, message: yield* message }
+  })
 
 /** Inference settlement payload. Addresses come out EIP-55, `requestsHash` must be 32 bytes. */
 export const teeSettlementTypedData = (
@@ -84,22 +91,21 @@ export const teeSettlementTypedData = (
     readonly totalFee: bigint
   },
 ): Effect.Effect<TypedDataPayload<TeeSettlementMessage>, InvalidAddress | MalformedData> =>
-  Effect.gen(function* () {
-    const contract = yield* parseAddress(params.verifyingContract)
-    const requestsHash = toHex(yield* parseBytes("requestsHash", params.requestsHash, 32))
-    return {
-      domain: domainOf(INFERENCE_DOMAIN_NAME, params, contract),
-      types: TEE_SETTLEMENT_TYPES,
-      primaryType: "TEESettlement",
-      message: {
-        requestsHash,
+  payload(
+    INFERENCE_DOMAIN_NAME,
+    params,
+    TEE_SETTLEMENT_TYPES,
+    "TEESettlement",
+    Effect.gen(function* () {
+      return {
+        requestsHash: toHex(yield* parseBytes("requestsHash", params.requestsHash, 32)),
         nonce: params.nonce,
         provider: yield* parseAddress(params.provider),
         user: yield* parseAddress(params.user),
         totalFee: params.totalFee,
-      },
-    }
-  })
+      }
+    }),
+  )
 
 /** Fine-tuning settlement payload. `encryptedSecret` is empty for a penalty settlement. */
 export const verifierMessageTypedData = (
@@ -112,22 +118,22 @@ export const verifierMessageTypedData = (
     readonly user: string
   },
 ): Effect.Effect<TypedDataPayload<VerifierMessage>, InvalidAddress | MalformedData> =>
-  Effect.gen(function* () {
-    const contract = yield* parseAddress(params.verifyingContract)
-    return {
-      domain: domainOf(FINE_TUNING_DOMAIN_NAME, params, contract),
-      types: VERIFIER_MESSAGE_TYPES,
-      primaryType: "VerifierMessage",
-      message: {
+  payload(
+    FINE_TUNING_DOMAIN_NAME,
+    params,
+    VERIFIER_MESSAGE_TYPES,
+    "VerifierMessage",
+    Effect.gen(function* () {
+      return {
         id: params.id,
         encryptedSecret: toHex(yield* parseBytes("encryptedSecret", params.encryptedSecret)),
         modelRootHash: toHex(yield* parseBytes("modelRootHash", params.modelRootHash)),
         nonce: params.nonce,
         taskFee: params.taskFee,
         user: yield* parseAddress(params.user),
-      },
-    }
-  })
+      }
+    }),
+  )
 
 /** keccak256(0x1901 ‖ domainSeparator ‖ structHash). */
 export const typedDataDigest = (p: TypedDataPayload<Record<string, unknown>>): string =>

@@ -3,18 +3,7 @@ import { keccak256 } from "ethers"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { keccak256Chunks, keccak256Hasher, keccak256Stream } from "./keccak.js"
-import { hex, run, vectors } from "./test-util/vectors.js"
-
-const split = (bytes: Uint8Array, cuts: Array<number>) => {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)
-  const chunks: Array<Uint8Array> = []
-  let prev = 0
-  for (const p of [...points, bytes.length]) {
-    chunks.push(bytes.subarray(prev, p))
-    prev = p
-  }
-  return chunks
-}
+import { hex, run, split, vectors } from "./test-util/vectors.js"
 
 describe("streaming keccak256", () => {
   it("matches the vectors' keccak256(file) of the small model file", () => {

@@ -24,31 +24,21 @@ export const parseSignature = (what: string, input: BytesLike): Effect.Effect<Si
     }),
   )
 
+const recoverWith =
+  (recover: (digest: string, sig: Signature) => string) =>
+  (what: string, digest: string, signature: BytesLike): Effect.Effect<string, MalformedSignature> =>
+    Effect.flatMap(parseSignature(what, signature), (sig) =>
+      Effect.try({
+        try: () => recover(digest, sig),
+        catch: () => new MalformedSignature({ what, reason: "does not recover to a public key" }),
+      }),
+    )
+
 /** Recovers the EIP-55 address that signed a raw 32-byte digest. */
-export const recoverSigner = (
-  what: string,
-  digest: string,
-  signature: BytesLike,
-): Effect.Effect<string, MalformedSignature> =>
-  Effect.flatMap(parseSignature(what, signature), (sig) =>
-    Effect.try({
-      try: () => recoverAddress(digest, sig),
-      catch: () => new MalformedSignature({ what, reason: "does not recover to a public key" }),
-    }),
-  )
+export const recoverSigner = recoverWith(recoverAddress)
 
 /** Recovers the uncompressed public key (0x04 ‖ X ‖ Y) that signed a raw 32-byte digest. */
-export const recoverPublicKeyFromDigest = (
-  what: string,
-  digest: string,
-  signature: BytesLike,
-): Effect.Effect<string, MalformedSignature> =>
-  Effect.flatMap(parseSignature(what, signature), (sig) =>
-    Effect.try({
-      try: () => SigningKey.recoverPublicKey(digest, sig),
-      catch: () => new MalformedSignature({ what, reason: "does not recover to a public key" }),
-    }),
-  )
+export const recoverPublicKeyFromDigest = recoverWith((digest, sig) => SigningKey.recoverPublicKey(digest, sig))
 
 /** Fails with `SignerMismatch` unless the two addresses are equal (case-insensitive). Returns the EIP-55 form. */
 export const expectSigner = (

@@ -52,19 +52,14 @@ export const readExactlyAsync = async (
 
 /** `readExactlyAsync` as an Effect with typed errors. */
 export const readExactly = (
-  fh: FileHandle,
-  path: string,
-  buffer: Uint8Array,
-  length: number,
-  position: number,
-  fileLength: number,
+  ...args: Parameters<typeof readExactlyAsync>
 ): Effect.Effect<Uint8Array, ModelFileIoError | ModelFileTruncated> =>
   Effect.tryPromise({
-    try: () => readExactlyAsync(fh, path, buffer, length, position, fileLength),
+    try: () => readExactlyAsync(...args),
     catch: (cause) =>
       cause instanceof ModelFileIoError || cause instanceof ModelFileTruncated
         ? cause
-        : new ModelFileIoError({ path, operation: "read", cause }),
+        : new ModelFileIoError({ path: args[1], operation: "read", cause }),
   })
 
 /** An existing output may only be a regular file: never a device, FIFO, directory or link to replace. */

@@ -18,6 +18,18 @@ export const recipe = (length: number): Uint8Array => {
   return out
 }
 
+/** `bytes` cut at each of `cuts` (taken modulo its length + 1): the chunks of a stream, empty ones included. */
+export const split = (bytes: Uint8Array, cuts: ReadonlyArray<number>): Array<Uint8Array> => {
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)
+  const chunks: Array<Uint8Array> = []
+  let prev = 0
+  for (const p of [...points, bytes.length]) {
+    chunks.push(bytes.subarray(prev, p))
+    prev = p
+  }
+  return chunks
+}
+
 export const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> => Effect.runPromise(effect)
 
 /** Runs an effect that must fail and returns its typed error (a success rejects the promise). */
