@@ -13,17 +13,11 @@ import { Redacted } from "effect"
 import { Contract, JsonRpcProvider, Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createFineTuningClient } from "../src/node/index.js"
-import { failure, type Harness, startHarness } from "./harness.js"
+import { failure, PROVIDER, useHarness } from "./harness.js"
 
 describe("fine-tuning provider attestation on the devnet", () => {
-  let h: Harness
-  let provider: string
-
-  beforeAll(async () => {
-    h = await startHarness()
-    provider = h.ft.address
-  })
-  afterAll(() => h?.stop())
+  const h = useHarness()
+  const provider = PROVIDER
 
   const servedComposeHash = async () => {
     const quote = JSON.parse(await (await fetch(`${h.ft.url}/v1/quote`)).text()) as {

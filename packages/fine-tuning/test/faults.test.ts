@@ -5,18 +5,12 @@
 import { copyFile, readFile, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import type { FaultSwitches } from "@0g-compute/devnet/fine-tuning"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { CHUNK_SIZE, failure, feesSettled, type Harness, PARAMS, startHarness, type User } from "./harness.js"
+import { describe, expect, it } from "vitest"
+import { CHUNK_SIZE, failure, feesSettled, PARAMS, PROVIDER, type User, useHarness } from "./harness.js"
 
 describe("fine-tuning faults", () => {
-  let h: Harness
-  let provider: string
-
-  beforeAll(async () => {
-    h = await startHarness()
-    provider = h.ft.address
-  })
-  afterAll(() => h?.stop())
+  const h = useHarness()
+  const provider = PROVIDER
 
   /** A new user whose task is delivered while `faults` are switched on. */
   const delivered = async (faults: FaultSwitches) => {

@@ -5,26 +5,22 @@
  * provider's setup charges exactly the quoted fee.
  */
 import { fineTuningFee } from "@0g-compute/core"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import type { TaskFee } from "../src/fees.js"
-import { type Harness, PARAMS, startHarness } from "./harness.js"
+import { PARAMS, PROVIDER, useHarness } from "./harness.js"
 
 const GWEI = 1_000_000_000n
 const PUBLISHED = { priceCoefficient: 3n, storageFee: 20_000_000_000_000_000n }
 
 describe("fee terms published by the provider", () => {
-  let h: Harness
-  beforeAll(async () => {
-    h = await startHarness({ publishFeeTerms: PUBLISHED })
-  })
-  afterAll(() => h?.stop())
+  const h = useHarness({ publishFeeTerms: PUBLISHED })
 
   it("the model list carries them, the quote uses them, the provider charges exactly that", async () => {
     const raw = (await (await fetch(`${h.ft.url}/v1/model`)).json()) as Array<Record<string, unknown>>
     expect(raw[0]).toMatchObject({ name: "mock-model", priceCoefficient: 3, storageFee: "20000000000000000" })
 
     const user = await h.user()
-    const provider = h.ft.address
+    const provider = PROVIDER
     await user.client.acknowledgeProvider(provider, { allowDevnet: true })
     const { datasetHash, tokens } = await user.client.uploadDataset(provider, await h.datasetFile("published.jsonl"))
     const expected = fineTuningFee(tokens, GWEI, PARAMS.num_train_epochs, PUBLISHED)

@@ -7,22 +7,16 @@
 import { LedgerClient } from "@0g-compute/contracts"
 import { fineTuningFee, fineTuningFeeTerms } from "@0g-compute/core"
 import { countTokens } from "@0g-compute/devnet/fine-tuning"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import type { TaskFee } from "../src/fees.js"
 import { createFineTuningClient } from "../src/node/index.js"
-import { DATASET, failure, type Harness, PARAMS, startHarness } from "./harness.js"
+import { DATASET, failure, PARAMS, PROVIDER, useHarness } from "./harness.js"
 
 const GWEI = 1_000_000_000n
 
 describe("fine-tuning fee", () => {
-  let h: Harness
-  let provider: string
-
-  beforeAll(async () => {
-    h = await startHarness()
-    provider = h.ft.address
-  })
-  afterAll(() => h?.stop())
+  const h = useHarness()
+  const provider = PROVIDER
 
   it("the provider's model list (dataType an integer, as the broker sends it) decodes", async () => {
     const user = await h.user()

@@ -6,7 +6,7 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { contractInterfaces, FineTuningServingEventTopics, LedgerClient } from "@0g-compute/contracts"
-import { type Devnet, startDevnet } from "@0g-compute/devnet"
+import { type Devnet, devnetAccounts, startDevnet } from "@0g-compute/devnet"
 import {
   type FineTuningProvider,
   type FineTuningProviderOptions,
@@ -15,9 +15,12 @@ import {
 import { type StorageDevnet, startStorageDevnet } from "@0g-compute/devnet/storage"
 import { Redacted } from "effect"
 import { JsonRpcProvider, parseEther, Wallet } from "ethers"
+import { afterAll, beforeAll } from "vitest"
 import { createFineTuningClient, type FineTuningClient } from "../src/node/index.js"
 
 export const CHUNK_SIZE = 256
+/** The emulated provider's wallet: the devnet's fixed fine-tuning provider account (#3). */
+export const PROVIDER = devnetAccounts().fineTuningProvider.address
 export const PARAMS = {
   neftune_noise_alpha: 5,
   num_train_epochs: 2,
@@ -125,6 +128,25 @@ export const startHarness = async (
       await rm(dir, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * Starts a harness before the tests of the enclosing file or `describe` and stops it after them. The returned object
+ * reads through to the started harness, so tests capture it once instead of assigning a `let` in their own hooks.
+ */
+export const useHarness = (...args: Parameters<typeof startHarness>): Harness => {
+  let started: Harness | undefined
+  beforeAll(async () => {
+    started = await startHarness(...args)
+    if (started.ft.address !== PROVIDER) throw new Error(`provider ${started.ft.address} is not account #3`)
+  })
+  afterAll(() => started?.stop())
+  return new Proxy({} as Harness, {
+    get: (_, key) => {
+      if (started === undefined) throw new Error("the harness is read before it has started")
+      return started[key as keyof Harness]
+    },
+  })
 }
 
 /** The typed failure of a promise (rejects the test if it resolves). */

@@ -9,21 +9,18 @@ import { datasetExamples, trainNgramModel } from "@0g-compute/devnet/fine-tuning
 import { Redacted } from "effect"
 import { keccak256, Wallet } from "ethers"
 import { unzipSync } from "fflate"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { DATASET, failure, feesSettled, type Harness, PARAMS, startHarness, type User } from "./harness.js"
+import { beforeAll, describe, expect, it } from "vitest"
+import { DATASET, failure, feesSettled, PARAMS, PROVIDER, type User, useHarness } from "./harness.js"
 
 describe("fine-tuning journey", () => {
-  let h: Harness
+  // The merkle-root flavour: as if the provider had uploaded the model to 0G Storage.
+  const h = useHarness({ rootHash: "merkle" })
+  const provider = PROVIDER
   let alice: User
-  let provider: string
 
   beforeAll(async () => {
-    // The merkle-root flavour: as if the provider had uploaded the model to 0G Storage.
-    h = await startHarness({ rootHash: "merkle" })
     alice = await h.user()
-    provider = h.ft.address
   })
-  afterAll(() => h?.stop())
 
   it("lists the service and its models, and verifies the quote before acknowledging", async () => {
     const services = await alice.client.listServices()

@@ -6,19 +6,13 @@
 import { readFile } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import { trainNgramModel } from "@0g-compute/devnet/fine-tuning"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import type { PipelineEvent, PipelineState } from "../src/node/index.js"
-import { DATASET, failure, type Harness, PARAMS, startHarness } from "./harness.js"
+import { DATASET, failure, PARAMS, PROVIDER, useHarness } from "./harness.js"
 
 describe("fine-tuning pipeline", () => {
-  let h: Harness
-  let provider: string
-
-  beforeAll(async () => {
-    h = await startHarness()
-    provider = h.ft.address
-  })
-  afterAll(() => h?.stop())
+  const h = useHarness()
+  const provider = PROVIDER
 
   it("resumes after being stopped mid-task and delivers the model trained on the dataset", async () => {
     const user = await h.user()

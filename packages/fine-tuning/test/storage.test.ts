@@ -8,19 +8,14 @@ import { join } from "node:path"
 import { trainNgramModel } from "@0g-compute/devnet/fine-tuning"
 import { computeRoot, downloadBytes } from "@0g-compute/storage"
 import { keccak256 } from "ethers"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { DATASET, type Harness, PARAMS, startHarness } from "./harness.js"
+import { describe, expect, it } from "vitest"
+import { DATASET, PARAMS, PROVIDER, useHarness } from "./harness.js"
 
 describe("fine-tuning over 0G Storage", () => {
-  let h: Harness
-
-  beforeAll(async () => {
-    h = await startHarness({}, true)
-  })
-  afterAll(() => h?.stop())
+  const h = useHarness({}, true)
 
   it("uploads the dataset and fetches the model through storage, verified by root", async () => {
-    const provider = h.ft.address
+    const provider = PROVIDER
     const user = await h.user()
     await user.client.acknowledgeProvider(provider, { allowDevnet: true })
     const uploaded = await user.client.uploadDataset(provider, await h.datasetFile("stored.jsonl"))
