@@ -27,11 +27,12 @@ import {
   parseAddress,
   Wallet,
 } from "@0g-compute/core"
-import { Context, Data, Deferred, Effect, Fiber, Layer, Option, Redacted, Scope, Semaphore } from "effect"
+import { Context, Data, Deferred, Effect, Fiber, Layer, Option, Redacted, Scope } from "effect"
 import { RequestAuth, type SessionError } from "./auth/session.js"
 import { type ReadError, readAccount } from "./chain-reads.js"
 import { Directory, type LookupError } from "./directory.js"
 import { providerJson } from "./http.js"
+import { keyedLocks } from "./locks.js"
 import { UnsettledFeeBody } from "./schemas.js"
 import { UsageMeter } from "./usage.js"
 
@@ -186,7 +187,6 @@ export const makeFunding = Effect.gen(function* () {
   const usage = yield* UsageMeter
   const scope = yield* Scope.Scope
   const user = wallet.address
-  const locks = new Map<string, Semaphore.Semaphore>()
   /** Last provider reading of the debt and the local spend at that moment, per provider. */
   const readings = new Map<string, { unsettled: bigint; spentAt: bigint }>()
   /**
@@ -198,14 +198,7 @@ export const makeFunding = Effect.gen(function* () {
   /** A top-up whose transaction is still unresolved (timed out, pending); no other is sent until it is. */
   const pendingTopUps = new Map<string, { hash: string; amount: bigint }>()
 
-  const lockOf = (key: string) => {
-    let s = locks.get(key)
-    if (s === undefined) {
-      s = Semaphore.makeUnsafe(1)
-      locks.set(key, s)
-    }
-    return s
-  }
+  const lockOf = keyedLocks()
 
   const unsettledOf = (provider: string) =>
     Effect.gen(function* () {

@@ -7,9 +7,10 @@
  */
 import { Chain, type InvalidAddress, Wallet } from "@0g-compute/core"
 import { EPHEMERAL_TOKEN_ID, issueSessionToken, type SignedSessionToken } from "@0g-compute/crypto"
-import { Clock, Context, Effect, Layer, Option, Redacted, Semaphore } from "effect"
+import { Clock, Context, Effect, Layer, Option, Redacted } from "effect"
 import { type ReadError, readAccount } from "../chain-reads.js"
 import { InferenceConfig } from "../config.js"
+import { keyedLocks } from "../locks.js"
 
 export interface SessionCredential {
   /** `Bearer app-sk-…` — a bearer secret; it never leaves the request it is attached to. */
@@ -57,15 +58,7 @@ interface Entry {
 export const makeRequestAuth = (chain: Chain["Service"], wallet: Wallet["Service"]): RequestAuthShape => {
   const tokens = new Map<string, Entry>()
   const generations = new Map<string, bigint>()
-  const locks = new Map<string, Semaphore.Semaphore>()
-  const lockOf = (key: string) => {
-    let s = locks.get(key)
-    if (s === undefined) {
-      s = Semaphore.makeUnsafe(1)
-      locks.set(key, s)
-    }
-    return s
-  }
+  const lockOf = keyedLocks()
 
   const generation = (provider: string): Effect.Effect<bigint, ReadError> =>
     Effect.suspend(() => {
