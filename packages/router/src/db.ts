@@ -20,6 +20,11 @@ export interface Driver extends Sql {
   readonly transaction: <A>(f: (tx: Sql) => Promise<A>) => Promise<A>
   readonly close: () => Promise<void>
   readonly kind: "pglite" | "postgres"
+  /**
+   * One connection held apart until `release`, for session state (advisory locks). PGlite has one connection: this is
+   * it, shared.
+   */
+  readonly reserve: () => Promise<Sql & { readonly release: () => Promise<void> }>
 }
 
 export const big = (v: unknown): bigint => (v === null || v === undefined ? 0n : BigInt(String(v)))
@@ -47,9 +52,12 @@ const pglite = async (dataDir: string | undefined): Promise<Driver> => {
     tail = next.catch(() => undefined)
     return next
   }
+  const query = (text: string, params: ReadonlyArray<unknown> = []) =>
+    serial(async () => (await db.query<Row>(text, [...params])).rows)
   return {
     kind: "pglite",
-    query: (text, params = []) => serial(async () => (await db.query<Row>(text, [...params])).rows),
+    query,
+    reserve: async () => ({ query, release: async () => undefined }),
     transaction: (f) =>
       serial(() =>
         db.transaction((tx) => f({ query: async (text, p = []) => (await tx.query<Row>(text, [...p])).rows })),
@@ -69,6 +77,10 @@ const server = async (url: string): Promise<Driver> => {
   return {
     kind: "postgres",
     query: run(sql),
+    reserve: async () => {
+      const conn = await sql.reserve()
+      return { query: run(conn), release: async () => conn.release() }
+    },
     transaction: async (f) => (await sql.begin((tx) => f({ query: run(tx as unknown as typeof sql) }))) as never,
     close: () => sql.end({ timeout: 5 }),
   }

@@ -98,6 +98,8 @@ export interface HttpDeps {
   readonly models: (key: KeyInfo) => unknown
   readonly usage: () => Promise<unknown>
   readonly dashboard: () => Promise<DashboardData>
+  /** Who holds the funding lock and the recent funding actions. */
+  readonly funding: () => Promise<unknown>
 }
 
 export const makeServer = (deps: HttpDeps): Server => {
@@ -155,6 +157,7 @@ export const makeServer = (deps: HttpDeps): Server => {
     if (m?.[1] !== undefined && req.method === "GET")
       return json(res, 200, { key: keyJson(await runFacade(deps.keys.get(m[1]))) })
     if (path === "/admin/usage" && req.method === "GET") return json(res, 200, await deps.usage())
+    if (path === "/admin/funding" && req.method === "GET") return json(res, 200, await deps.funding())
     if (path === "/admin/requests" && req.method === "GET") {
       const limit = Math.min(Number(url.searchParams.get("limit") ?? 100) || 100, 1000)
       const keyId = url.searchParams.get("key") ?? undefined

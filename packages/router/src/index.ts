@@ -8,6 +8,7 @@
  */
 export * from "./db.js"
 export * from "./errors.js"
+export * from "./funding.js"
 export * from "./keys.js"
 export * from "./migrations.js"
 export * from "./router.js"

@@ -18,6 +18,7 @@ import { DEFAULT_MAX_TOKENS, type RoutedProvider, Router } from "@0g-compute/inf
 import { Effect, Exit, Layer, Redacted, Scope } from "effect"
 import { Database, type DatabaseOptions } from "./db.js"
 import { type DatabaseFailed, RouterListenFailed } from "./errors.js"
+import { FundingLog, fundingJson, type RouterFundingOptions, startFundingLeader } from "./funding.js"
 import { makeServer } from "./http.js"
 import { type KeyInfo, Keys, keyJson } from "./keys.js"
 import { migrate } from "./migrations.js"
@@ -41,12 +42,20 @@ export interface RouterOptions extends DatabaseOptions {
   readonly cooldownMs?: number
   /** Largest request body accepted. Default 32 MiB. */
   readonly maxBodyBytes?: number
+  /**
+   * Keep the providers' sub-accounts funded (inference's bounded `Funding.ensure`). Only the replica holding the
+   * funding lock sends transactions (funding.ts). Without it no funding transaction is ever sent.
+   */
+  readonly funding?: RouterFundingOptions
+  /** Names this instance in the funding log and lock. Default `inst_` + 6 random bytes. */
+  readonly instanceId?: string
 }
 
 export interface RouterHandle {
   /** `http://127.0.0.1:<port>`; the OpenAI base URL is `${url}/v1`. */
   readonly url: string
   readonly adminToken: Redacted.Redacted<string>
+  readonly instanceId: string
   /** Migration versions applied by this start, and stale reservations released. */
   readonly started: { readonly migrations: ReadonlyArray<number>; readonly reconciled: number }
   readonly stop: () => Promise<void>
@@ -54,9 +63,9 @@ export interface RouterHandle {
 
 export type RouterError = LookupError | DatabaseFailed | RouterListenFailed
 
-/** Keys + Spend over one database (opened by this layer, closed with its scope). */
+/** Keys + Spend + FundingLog over one database (opened by this layer, closed with its scope). */
 export const routerStoreLayer = (options: DatabaseOptions) =>
-  Layer.mergeAll(Keys.layer, Spend.layer).pipe(Layer.provideMerge(Database.layer(options)))
+  Layer.mergeAll(Keys.layer, Spend.layer, FundingLog.layer).pipe(Layer.provideMerge(Database.layer(options)))
 
 export const makeRouter = (options: RouterOptions) =>
   Effect.gen(function* () {
@@ -65,7 +74,9 @@ export const makeRouter = (options: RouterOptions) =>
     const keys = yield* Keys
     const spend = yield* Spend
     const migrations = yield* migrate()
-    const reconciled = yield* spend.reconcile(Date.now() - (options.reservationDeadlineMs ?? 600_000))
+    const deadline = options.reservationDeadlineMs ?? 600_000
+    const reconciled = yield* spend.reconcile(Date.now() - deadline)
+    const instanceId = options.instanceId ?? `inst_${randomBytes(6).toString("hex")}`
     const routed: RoutedProvider[] = []
     const targets = new Map<string, Target>()
     for (const [priority, address] of options.providers.entries()) {
@@ -85,6 +96,12 @@ export const makeRouter = (options: RouterOptions) =>
         prices: worstCasePrices(plans),
       })
     }
+    const leader = yield* startFundingLeader({
+      instanceId,
+      providers: [...targets.values()].map((t) => t.address),
+      reservationDeadlineMs: deadline,
+      funding: options.funding,
+    })
     const router = new Router(routed, options.cooldownMs ?? 30_000)
     const latency = new Latency()
     const adminToken =
@@ -146,6 +163,7 @@ export const makeRouter = (options: RouterOptions) =>
       models,
       usage,
       dashboard,
+      funding: async () => fundingJson(await Effect.runPromise(leader.view())),
       chat: {
         spend,
         fetchFor: requests.fetch,
@@ -180,7 +198,7 @@ export const makeRouter = (options: RouterOptions) =>
       }),
       (l) => Effect.promise(() => l.stop()),
     )
-    return { url: listening.url, adminToken, started: { migrations, reconciled }, stop: listening.stop }
+    return { url: listening.url, adminToken, instanceId, started: { migrations, reconciled }, stop: listening.stop }
   })
 
 /**

@@ -9,7 +9,8 @@
  *
  * `settle` is one statement too: delete the reservation, move its amount from `reserved` to the actual fee in the
  * spent counters, and append the request to the log. A failed request settles with fee 0 (a release).
- * `reconcile` releases reservations older than a deadline (a crashed request) and logs each as "Reconciled".
+ * `reconcile` releases reservations older than a deadline (a crashed request) and logs each as "Reconciled": on start,
+ * and periodically by the replica holding the funding lock (a dead replica's reservations), funding.ts.
  */
 import { randomBytes } from "node:crypto"
 import { Context, Effect, Layer } from "effect"
@@ -147,7 +148,7 @@ WITH r AS (
 )
 INSERT INTO router_requests (at, key_id, provider, model, fee, reserved, verdict, status, error)
 SELECT $2, r.key_id, r.provider, r.model, 0, r.amount, 'Reconciled', 0,
-  'released on start: the request that reserved this was still open after the deadline (the router stopped mid-request)'
+  'released: the request that reserved this was still open after the deadline (its router stopped mid-request)'
 FROM r
 RETURNING id`
 

@@ -1,0 +1,311 @@
+/**
+ * Funding with one writer. Several router replicas share one wallet; if two sent top-ups they would race each other's
+ * nonces and could pay twice. So only the replica holding a Postgres *session* advisory lock funds: it takes the lock
+ * on one connection reserved from its pool for its whole life, and Postgres releases the lock when that connection
+ * ends (a clean stop, a crash, `kill -9`, a network cut). The others retry every interval and one of them takes over.
+ * On PGlite (one process) the single instance simply holds it.
+ *
+ * Each tick the holder first checks, on the lock's own connection, that Postgres still grants it the lock (a dropped
+ * and silently re-opened connection would not), then releases reservations older than the deadline — requests of a
+ * replica that died mid-request — and runs `Funding.ensure` (inference's bounded top-up) for every provider. Every
+ * action (lock taken or lost, top-up, failed check) is appended to `router_funding`.
+ */
+import { formatZG } from "@0g-compute/core"
+import { Funding, type FundingPolicy } from "@0g-compute/inference"
+import { Context, Effect, Layer, Schema, Scope } from "effect"
+import { attempt, big, Database, type Driver, num, type Sql } from "./db.js"
+import type { DatabaseFailed } from "./errors.js"
+import { Spend } from "./spend.js"
+
+/** The advisory lock key every replica competes for (distinct from the migration lock, 7071001). */
+export const FUNDING_LOCK_ID = 7071002
+const APP_PREFIX = "zg-router:"
+
+export type FundingAction = "LockAcquired" | "LockLost" | "TopUp" | "Failed"
+
+export interface FundingEntry {
+  readonly id: number
+  readonly at: number
+  readonly instanceId: string
+  readonly provider: string | undefined
+  readonly action: FundingAction
+  /** Neuron transferred (0 unless a top-up). */
+  readonly amount: bigint
+  readonly txHash: string | undefined
+  readonly detail: string | undefined
+}
+
+export interface FundingLogShape {
+  readonly record: (e: Omit<FundingEntry, "id" | "at">) => Effect.Effect<void, DatabaseFailed>
+  /** Newest first. */
+  readonly recent: (limit?: number) => Effect.Effect<ReadonlyArray<FundingEntry>, DatabaseFailed>
+  /** The instance Postgres sees holding the funding lock now (undefined: nobody, or PGlite). */
+  readonly holder: () => Effect.Effect<string | undefined, DatabaseFailed>
+}
+
+const entryOf = (r: Record<string, unknown>): FundingEntry => ({
+  id: num(r.id),
+  at: num(r.at),
+  instanceId: String(r.instance_id),
+  provider: r.provider === null ? undefined : String(r.provider),
+  action: String(r.action) as FundingAction,
+  amount: big(r.amount),
+  txHash: r.tx_hash === null ? undefined : String(r.tx_hash),
+  detail: r.detail === null ? undefined : String(r.detail),
+})
+
+export class FundingLog extends Context.Service<FundingLog, FundingLogShape>()("zg/router/FundingLog") {
+  static readonly layer = Layer.effect(
+    FundingLog,
+    Effect.gen(function* () {
+      const db = yield* Database
+      return FundingLog.of({
+        record: (e) =>
+          Effect.asVoid(
+            attempt("record a funding action", () =>
+              db.query(
+                `INSERT INTO router_funding (at, instance_id, provider, action, amount, tx_hash, detail)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+                [
+                  Date.now(),
+                  e.instanceId,
+                  e.provider ?? null,
+                  e.action,
+                  e.amount.toString(),
+                  e.txHash ?? null,
+                  e.detail ?? null,
+                ],
+              ),
+            ),
+          ),
+        recent: (limit = 100) =>
+          Effect.map(
+            attempt("read the funding log", () =>
+              db.query(
+                `SELECT id, at, instance_id, provider, action, amount::text AS amount, tx_hash, detail
+                 FROM router_funding ORDER BY id DESC LIMIT $1`,
+                [limit],
+              ),
+            ),
+            (rows) => rows.map(entryOf),
+          ),
+        holder: () =>
+          db.kind === "pglite"
+            ? Effect.succeed(undefined)
+            : Effect.map(
+                attempt("read the funding lock", () =>
+                  db.query(
+                    `SELECT a.application_name AS name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                     WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = $1 AND l.objsubid = 1 AND l.granted`,
+                    [FUNDING_LOCK_ID],
+                  ),
+                ),
+                (rows) => {
+                  const name = rows[0]?.name
+                  return typeof name === "string" && name.startsWith(APP_PREFIX)
+                    ? name.slice(APP_PREFIX.length)
+                    : undefined
+                },
+              ),
+      })
+    }),
+  )
+}
+
+export interface RouterFundingOptions {
+  /** How often the holder checks balances (and the others try the lock). Default 30 000 ms. */
+  readonly intervalMs?: number
+  /**
+   * Bounds of each top-up (inference's `FundingPolicy`). With several replicas, `unsettledMargin` must cover what the
+   * other replicas spend between settlements: the holder's own count does not include their requests.
+   */
+  readonly policy?: FundingPolicy
+}
+
+export interface FundingView {
+  readonly instanceId: string
+  readonly enabled: boolean
+  readonly intervalMs: number | undefined
+  /** This instance holds the funding lock. */
+  readonly holding: boolean
+  /** Who holds it, as the database sees it (this instance on PGlite). */
+  readonly holder: string | undefined
+  readonly recent: ReadonlyArray<FundingEntry>
+}
+
+/** `GET /admin/funding`, as it crosses the wire (money as decimal 0G). */
+export const FundingReport = Schema.Struct({
+  instance_id: Schema.String,
+  enabled: Schema.Boolean,
+  interval_ms: Schema.NullOr(Schema.Number),
+  holding: Schema.Boolean,
+  holder: Schema.NullOr(Schema.String),
+  data: Schema.Array(
+    Schema.Struct({
+      id: Schema.Number,
+      at: Schema.String,
+      instance_id: Schema.String,
+      provider: Schema.NullOr(Schema.String),
+      action: Schema.Literals(["LockAcquired", "LockLost", "TopUp", "Failed"]),
+      amount: Schema.String,
+      tx_hash: Schema.NullOr(Schema.String),
+      detail: Schema.NullOr(Schema.String),
+    }),
+  ),
+})
+export type FundingReport = typeof FundingReport.Type
+
+export const fundingJson = (v: FundingView): FundingReport => ({
+  instance_id: v.instanceId,
+  enabled: v.enabled,
+  interval_ms: v.intervalMs ?? null,
+  holding: v.holding,
+  holder: v.holder ?? null,
+  data: v.recent.map((e) => ({
+    id: e.id,
+    at: new Date(e.at).toISOString(),
+    instance_id: e.instanceId,
+    provider: e.provider ?? null,
+    action: e.action,
+    amount: formatZG(e.amount),
+    tx_hash: e.txHash ?? null,
+    detail: e.detail ?? null,
+  })),
+})
+
+/** The session lock on a reserved connection: `check` answers whether Postgres grants it to us now. */
+const lockOn = (db: Driver, instanceId: string) => {
+  let conn: (Sql & { release: () => Promise<void> }) | undefined
+  const drop = async () => {
+    const c = conn
+    conn = undefined
+    await c?.release().catch(() => undefined)
+  }
+  const held = async (c: Sql) =>
+    (
+      await c.query(
+        `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = $1
+           AND objsubid = 1 AND granted AND pid = pg_backend_pid()`,
+        [FUNDING_LOCK_ID],
+      )
+    ).map((r) => num(r.n))[0] === 1
+  return {
+    /** Holds the lock after this (true) or not; a broken connection is dropped and re-opened next time. */
+    check: async (): Promise<boolean> => {
+      if (db.kind === "pglite") return true
+      try {
+        if (conn === undefined) {
+          conn = await db.reserve()
+          await conn.query("SELECT set_config('application_name', $1, false)", [`${APP_PREFIX}${instanceId}`])
+        }
+        if (await held(conn)) return true
+        const got = await conn.query("SELECT pg_try_advisory_lock($1::bigint) AS ok", [FUNDING_LOCK_ID])
+        return got[0]?.ok === true
+      } catch {
+        await drop()
+        return false
+      }
+    },
+    release: async () => {
+      if (conn !== undefined) await conn.query("SELECT pg_advisory_unlock_all()").catch(() => undefined)
+      await drop()
+    },
+  }
+}
+
+export interface FundingLeaderOptions {
+  readonly instanceId: string
+  readonly providers: ReadonlyArray<string>
+  /** Reservations older than this are released by the holder on each tick. */
+  readonly reservationDeadlineMs: number
+  /** Undefined: no top-ups; the holder still takes the lock and reconciles. */
+  readonly funding: RouterFundingOptions | undefined
+}
+
+export interface FundingLeader {
+  readonly view: (limit?: number) => Effect.Effect<FundingView, DatabaseFailed>
+}
+
+const DEFAULT_INTERVAL_MS = 30_000
+
+/**
+ * Competes for the funding lock for the life of the scope; the tick loop runs in a fiber of the scope and the lock is
+ * released when the scope closes (a clean stop hands over at once). A tick is uninterruptible: a stop waits for a
+ * top-up in flight to be mined and recorded.
+ */
+export const startFundingLeader = (o: FundingLeaderOptions) =>
+  Effect.gen(function* () {
+    const db = yield* Database
+    const log = yield* FundingLog
+    const spend = yield* Spend
+    const funding = o.funding === undefined ? undefined : yield* Funding
+    const interval = Math.max(50, o.funding?.intervalMs ?? DEFAULT_INTERVAL_MS)
+    const lock = lockOn(db, o.instanceId)
+    yield* Effect.addFinalizer(() => Effect.promise(() => lock.release()))
+    let holding = false
+    /** The last failure recorded per provider: a failing check is logged when it starts or changes, not every tick. */
+    const lastFailure = new Map<string, string>()
+    const record = (e: Omit<FundingEntry, "id" | "at" | "instanceId">) =>
+      Effect.ignore(log.record({ ...e, instanceId: o.instanceId }))
+
+    const fund = (provider: string) =>
+      Effect.gen(function* () {
+        if (funding === undefined) return
+        const result = yield* Effect.result(funding.ensure(provider, o.funding?.policy))
+        if (result._tag === "Success") {
+          lastFailure.delete(provider)
+          const { tx, transferred } = result.success
+          if (tx !== undefined || transferred > 0n)
+            yield* record({ provider, action: "TopUp", amount: transferred, txHash: tx?.hash, detail: undefined })
+          return
+        }
+        const e = result.failure
+        const detail = `${e._tag}: ${e.message}`
+        if (lastFailure.get(provider) === detail) return
+        lastFailure.set(provider, detail)
+        const hash = (e as { hash?: unknown }).hash
+        yield* record({
+          provider,
+          action: "Failed",
+          amount: 0n,
+          txHash: typeof hash === "string" ? hash : undefined,
+          detail,
+        })
+      })
+
+    const tick = Effect.gen(function* () {
+      const now = yield* Effect.promise(() => lock.check())
+      if (now !== holding) {
+        holding = now
+        lastFailure.clear()
+        yield* record({
+          provider: undefined,
+          action: now ? "LockAcquired" : "LockLost",
+          amount: 0n,
+          txHash: undefined,
+          detail: undefined,
+        })
+      }
+      if (!holding) return
+      yield* Effect.ignore(spend.reconcile(Date.now() - o.reservationDeadlineMs))
+      for (const p of o.providers) yield* fund(p)
+    }).pipe(Effect.uninterruptible)
+
+    const scope = yield* Scope.Scope
+    yield* Effect.forkIn(Effect.forever(Effect.andThen(tick, Effect.sleep(interval))), scope)
+
+    return {
+      view: (limit = 50) =>
+        Effect.gen(function* () {
+          const [holder, recent] = yield* Effect.all([log.holder(), log.recent(limit)], { concurrency: 2 })
+          return {
+            instanceId: o.instanceId,
+            enabled: funding !== undefined,
+            intervalMs: funding === undefined ? undefined : interval,
+            holding,
+            holder: db.kind === "pglite" ? (holding ? o.instanceId : undefined) : holder,
+            recent,
+          } satisfies FundingView
+        }),
+    } satisfies FundingLeader
+  })
