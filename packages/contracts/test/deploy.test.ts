@@ -1,7 +1,6 @@
 import {
   AbiCoder,
   Contract,
-  ContractFactory,
   getAddress,
   Interface,
   id,
@@ -21,7 +20,7 @@ import {
   startAnvil,
 } from "../src/node/index.js"
 import { useFixture } from "../src/testing/devnet.js"
-import { createEnv, expectRevert, inferenceParams, mined } from "./helpers.js"
+import { createEnv, deployed, expectRevert, inferenceParams, mined } from "./helpers.js"
 
 const BEACON_SLOT = "0xa3f0ad74e5423aebfd80d3ef4346578335a9a72aeaee59ff6cb3582b35133d50"
 const NAMESPACES = {
@@ -183,9 +182,8 @@ describe("reference deployment", () => {
   })
 
   it("upgrades through the beacon, keeping proxy state", async () => {
-    const [owner] = env.w as Wallet[]
-    const art = loadArtifact("InferenceServing")
-    const impl = await (await new ContractFactory(art.abi, art.bytecode, owner).deploy()).waitForDeployment()
+    const owner = env.w[0] as Wallet
+    const impl = await deployed("InferenceServing", owner)
     const beacon = new Contract(env.addrs.beacons.inference, loadArtifact("UpgradeableBeacon").abi, owner)
     const receipt = await mined(beacon.getFunction("upgradeTo")(await impl.getAddress()))
     const upgraded = receipt.logs.map((l) => beacon.interface.parseLog(l)).find((d) => d?.name === "Upgraded")

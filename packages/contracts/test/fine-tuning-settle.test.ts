@@ -3,16 +3,6 @@ import { describe, expect, it } from "vitest"
 import { E, eip712Vector, events, expectRevert, FINE_TUNING, LOCK_TIME, mined, useReferenceSuite } from "./helpers.js"
 
 const VECTOR = eip712Vector("fineTuningVerifierMessage")
-const TYPES = {
-  VerifierMessage: [
-    { name: "id", type: "string" },
-    { name: "encryptedSecret", type: "bytes" },
-    { name: "modelRootHash", type: "bytes" },
-    { name: "nonce", type: "uint256" },
-    { name: "taskFee", type: "uint256" },
-    { name: "user", type: "address" },
-  ],
-}
 const ROOT = "0xabcd"
 const SECRET = "0x1234"
 
@@ -39,13 +29,8 @@ async function input(
     user: r.user1.address,
     ...fields,
   }
-  const domain = {
-    name: "0G Fine-Tuning Serving",
-    version: "1",
-    chainId: 31337,
-    verifyingContract: env.addrs.fineTuning,
-  }
-  return { ...msg, signature: await signer.signTypedData(domain, TYPES, msg) }
+  const domain = { ...VECTOR.domain, verifyingContract: env.addrs.fineTuning }
+  return { ...msg, signature: await signer.signTypedData(domain, VECTOR.types, msg) }
 }
 const p1 = () => r.provider1.address
 const asP1 = () => env.fineTuning.as(r.provider1)
@@ -60,7 +45,7 @@ const taskId = () => hexlify(randomBytes(32))
 
 describe("fine-tuning settlement", () => {
   it("accepts the protocol-vectors VerifierMessage signed by account #1 on the devnet proxy", async () => {
-    expect(TypedDataEncoder.hash(VECTOR.domain, TYPES, VECTOR.message)).toBe(VECTOR.digest)
+    expect(TypedDataEncoder.hash(VECTOR.domain, VECTOR.types, VECTOR.message)).toBe(VECTOR.digest)
     expect(VECTOR.message.user).toBe(r.owner.address)
     await deliver(VECTOR.message.id as string, true, r.owner)
     const m = VECTOR.message

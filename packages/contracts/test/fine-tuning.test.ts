@@ -1,12 +1,12 @@
-import { Contract, ContractFactory, hexlify, randomBytes, ZeroAddress } from "ethers"
+import { hexlify, randomBytes, ZeroAddress } from "ethers"
 import { describe, expect, it } from "vitest"
-import { loadArtifact } from "../src/node/index.js"
 import {
   E,
   events,
   expectRevert,
   expectStringRevert,
   FINE_TUNING,
+  freshProxy,
   LOCK_TIME,
   mined,
   QUOTA,
@@ -42,11 +42,7 @@ describe("FineTuningServing owner functions and initializer", () => {
   })
 
   it("initialize checks the ledger address, the penalty and the lock time in that order", async () => {
-    const art = loadArtifact("BeaconProxy")
-    const proxy = await (
-      await new ContractFactory(art.abi, art.bytecode, r.owner).deploy(env.addrs.beacons.fineTuning, "0x")
-    ).waitForDeployment()
-    const c = new Contract(await proxy.getAddress(), env.fineTuning.interface, r.owner)
+    const c = await freshProxy(env.addrs.beacons.fineTuning, env.fineTuning.interface, r.owner)
     const init = c.getFunction("initialize")
     const i = env.fineTuning.interface
     await expectRevert(init(1, ZeroAddress, r.owner.address, 101), i, "InvalidLedgerAddress", [])

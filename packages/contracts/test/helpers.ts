@@ -5,6 +5,7 @@ import { createRequire } from "node:module"
 import {
   type BaseContractMethod,
   Contract,
+  ContractFactory,
   HDNodeWallet,
   type Interface,
   type InterfaceAbi,
@@ -15,11 +16,14 @@ import {
   type TransactionReceipt,
   type TransactionRequest,
   type TransactionResponse,
+  type TypedDataDomain,
+  type TypedDataField,
   Wallet,
 } from "ethers"
 import { expect } from "vitest"
 import {
   type AnvilInstance,
+  type ArtifactName,
   type DeployedContracts,
   loadArtifact,
   minedReceipt,
@@ -237,9 +241,14 @@ export function useReferenceSuite(services: { inference?: boolean; fineTuning?: 
   }
 }
 
-/** A protocol vector of test/reference/protocol-vectors.json (EIP-712 domain, message, digest, signature). */
+/**
+ * A protocol vector of test/reference/protocol-vectors.json (EIP-712 domain, types, message, digest, signature).
+ * The settlement tests sign with its types and domain rather than crypto's: they check our Solidity against the
+ * live protocol, not against another package of ours.
+ */
 export function eip712Vector(name: "inferenceTEESettlement" | "fineTuningVerifierMessage"): {
-  domain: Record<string, unknown>
+  domain: TypedDataDomain
+  types: Record<string, Array<TypedDataField>>
   message: Record<string, string>
   digest: string
   signature: string
@@ -249,6 +258,27 @@ export function eip712Vector(name: "inferenceTEESettlement" | "fineTuningVerifie
   const v = vectors.eip712[name]
   if (v === undefined) throw new Error(`no EIP-712 vector ${name}`)
   return v
+}
+
+/**
+ * Deploys `code` (an artifact's name, or abi + bytecode) with `args` from `signer` and waits for its receipt, not for
+ * `waitForDeployment()`'s block poller (see waitForReceipt).
+ */
+export async function deployed(
+  code: ArtifactName | { abi: InterfaceAbi; bytecode: string },
+  signer: Wallet,
+  args: unknown[] = [],
+): Promise<Contract> {
+  const { abi, bytecode } = typeof code === "string" ? loadArtifact(code) : code
+  const c = await new ContractFactory(abi, bytecode, signer).deploy(...args)
+  await minedReceipt(c.deploymentTransaction() as TransactionResponse, "deployment")
+  return new Contract(await c.getAddress(), abi, signer)
+}
+
+/** A new, uninitialized BeaconProxy over `beacon`, bound to the serving contract `iface` (initialize-order tests). */
+export async function freshProxy(beacon: string, iface: Interface, signer: Wallet): Promise<Contract> {
+  const proxy = await deployed("BeaconProxy", signer, [beacon, "0x"])
+  return new Contract(await proxy.getAddress(), iface, signer)
 }
 
 /** Sends a contract transaction and returns its receipt (throws on revert). */

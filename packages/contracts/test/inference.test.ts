@@ -1,11 +1,11 @@
-import { Contract, ContractFactory, ZeroAddress } from "ethers"
+import { ZeroAddress } from "ethers"
 import { describe, expect, it } from "vitest"
-import { loadArtifact } from "../src/node/index.js"
 import {
   E,
   events,
   expectRevert,
   expectStringRevert,
+  freshProxy,
   INFERENCE,
   inferenceParams,
   LOCK_TIME,
@@ -52,11 +52,7 @@ describe("InferenceServing owner functions", () => {
   })
 
   it("a fresh proxy rejects an out-of-range lockTime at initialize", async () => {
-    const art = loadArtifact("BeaconProxy")
-    const proxy = await (
-      await new ContractFactory(art.abi, art.bytecode, r.owner).deploy(env.addrs.beacons.inference, "0x")
-    ).waitForDeployment()
-    const fresh = new Contract(await proxy.getAddress(), env.inference.interface, r.owner)
+    const fresh = await freshProxy(env.addrs.beacons.inference, env.inference.interface, r.owner)
     await expectRevert(
       fresh.getFunction("initialize")(100, ZeroAddress, r.owner.address),
       env.inference.interface,

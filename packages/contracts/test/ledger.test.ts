@@ -1,8 +1,8 @@
-import { type Contract, ContractFactory, type Wallet, ZeroAddress } from "ethers"
+import { type Wallet, ZeroAddress } from "ethers"
 import { describe, expect, it } from "vitest"
-import { loadArtifact } from "../src/node/index.js"
 import {
   compileFixture,
+  deployed,
   E,
   events,
   expectRevert,
@@ -143,9 +143,7 @@ describe("LedgerManager ledgers", () => {
 
 describe("LedgerManager service registry", () => {
   const newServiceImpl = async (): Promise<string> => {
-    const art = loadArtifact("InferenceServing")
-    const c = await (await new ContractFactory(art.abi, art.bytecode, r.owner).deploy()).waitForDeployment()
-    return c.getAddress()
+    return (await deployed("InferenceServing", r.owner)).getAddress()
   }
 
   it("registers, recommends and lists versions", async () => {
@@ -224,10 +222,7 @@ describe("LedgerManager service registry", () => {
   })
 
   it("re-entry: LedgerLocked on the user's ledger, OZ string on nonReentrant functions", async () => {
-    const { abi, bytecode } = compileFixture("ReentrantProbe.sol", "ReentrantProbe")
-    const probe = (await (
-      await new ContractFactory(abi, bytecode, r.owner).deploy(env.addrs.ledger)
-    ).waitForDeployment()) as Contract
+    const probe = await deployed(compileFixture("ReentrantProbe.sol", "ReentrantProbe"), r.owner, [env.addrs.ledger])
     const probeAddr = await probe.getAddress()
     await mined(env.ledger.registerService("probe", "v1", probeAddr, "reentrancy probe"))
     // transferFund holds user1's lock while calling the "service", which calls spendFund(user1)

@@ -3,15 +3,6 @@ import { describe, expect, it } from "vitest"
 import { E, eip712Vector, events, expectRevert, INFERENCE, LOCK_TIME, mined, useReferenceSuite } from "./helpers.js"
 
 const VECTOR = eip712Vector("inferenceTEESettlement")
-const TYPES = {
-  TEESettlement: [
-    { name: "requestsHash", type: "bytes32" },
-    { name: "nonce", type: "uint256" },
-    { name: "provider", type: "address" },
-    { name: "user", type: "address" },
-    { name: "totalFee", type: "uint256" },
-  ],
-}
 const S = {
   SUCCESS: 0n,
   PARTIAL: 1n,
@@ -40,8 +31,8 @@ async function signed(
 ): Promise<Settlement> {
   const provider = opts.provider ?? r.provider1.address
   const message = { requestsHash: REQUESTS_HASH, nonce, provider, user, totalFee }
-  const domain = { name: "0G Inference Serving", version: "1", chainId: 31337, verifyingContract: env.addrs.inference }
-  const signature = await (opts.signer ?? r.signer).signTypedData(domain, TYPES, message)
+  const domain = { ...VECTOR.domain, verifyingContract: env.addrs.inference }
+  const signature = await (opts.signer ?? r.signer).signTypedData(domain, VECTOR.types, message)
   return { ...message, signature }
 }
 const settle = (items: Settlement[], from: Wallet = r.provider1) =>
@@ -53,8 +44,8 @@ const results = (receipt: Awaited<ReturnType<typeof settle>>) => events(receipt,
 
 describe("inference TEE settlement (EIP-712)", () => {
   it("accepts the protocol-vectors settlement signed by account #1 on the devnet proxy", async () => {
-    expect(TypedDataEncoder.hash(VECTOR.domain, TYPES, VECTOR.message)).toBe(VECTOR.digest)
-    expect(verifyTypedData(VECTOR.domain, TYPES, VECTOR.message, VECTOR.signature)).toBe(r.signer.address)
+    expect(TypedDataEncoder.hash(VECTOR.domain, VECTOR.types, VECTOR.message)).toBe(VECTOR.digest)
+    expect(verifyTypedData(VECTOR.domain, VECTOR.types, VECTOR.message, VECTOR.signature)).toBe(r.signer.address)
     const m = VECTOR.message
     const item = {
       user: m.user as string,
