@@ -106,64 +106,44 @@ async function run(provider: JsonRpcProvider, chainId: bigint): Promise<Deployed
   }
 
   const ledger = new Interface(loadArtifact("LedgerManager").abi)
-  const inference = new Interface(loadArtifact("InferenceServing").abi)
-  const fineTuning = new Interface(loadArtifact("FineTuningServing").abi)
-
   const deployProxy = async (name: ArtifactName, addrs: { impl: string; beacon: string }): Promise<void> => {
     await send(`${name} implementation`, { data: await createData(name, []) })
     await send(`${name} beacon`, { data: await createData("UpgradeableBeacon", [addrs.impl]) })
     await send(`${name} proxy`, { data: await createData("BeaconProxy", [addrs.beacon, "0x"]) })
+  }
+  /** A serving contract's six transactions: proxy, initialize, registered as `<service>-v1.0` and recommended. */
+  const deployServing = async (
+    name: "InferenceServing" | "FineTuningServing",
+    key: "inference" | "fineTuning",
+    service: string,
+    init: readonly unknown[],
+  ): Promise<void> => {
+    await deployProxy(name, { impl: result.implementations[key], beacon: result.beacons[key] })
+    const data = new Interface(loadArtifact(name).abi).encodeFunctionData("initialize", init)
+    await send(`${name}.initialize`, { to: result[key], data })
+    const description = `${service} serving service v1.0`
+    await send(`registerService(${service})`, {
+      to: result.ledger,
+      data: ledger.encodeFunctionData("registerService", [service, "v1.0", result[key], description]),
+    })
+    await send(`setRecommendedService(${service})`, {
+      to: result.ledger,
+      data: ledger.encodeFunctionData("setRecommendedService", [service, "v1.0"]),
+    })
   }
 
   // nonces 0-3
   await deployProxy("LedgerManager", { impl: result.implementations.ledger, beacon: result.beacons.ledger })
   await send("LedgerManager.initialize", { to: result.ledger, data: ledger.encodeFunctionData("initialize", [from]) })
   // nonces 4-9
-  await deployProxy("InferenceServing", { impl: result.implementations.inference, beacon: result.beacons.inference })
-  await send("InferenceServing.initialize", {
-    to: result.inference,
-    data: inference.encodeFunctionData("initialize", [DEFAULT_LOCK_TIME, result.ledger, from]),
-  })
-  await send("registerService(inference)", {
-    to: result.ledger,
-    data: ledger.encodeFunctionData("registerService", [
-      "inference",
-      "v1.0",
-      result.inference,
-      "inference serving service v1.0",
-    ]),
-  })
-  await send("setRecommendedService(inference)", {
-    to: result.ledger,
-    data: ledger.encodeFunctionData("setRecommendedService", ["inference", "v1.0"]),
-  })
+  await deployServing("InferenceServing", "inference", "inference", [DEFAULT_LOCK_TIME, result.ledger, from])
   // nonces 10-15
-  await deployProxy("FineTuningServing", {
-    impl: result.implementations.fineTuning,
-    beacon: result.beacons.fineTuning,
-  })
-  await send("FineTuningServing.initialize", {
-    to: result.fineTuning,
-    data: fineTuning.encodeFunctionData("initialize", [
-      DEFAULT_LOCK_TIME,
-      result.ledger,
-      from,
-      DEFAULT_PENALTY_PERCENTAGE,
-    ]),
-  })
-  await send("registerService(fine-tuning)", {
-    to: result.ledger,
-    data: ledger.encodeFunctionData("registerService", [
-      "fine-tuning",
-      "v1.0",
-      result.fineTuning,
-      "fine-tuning serving service v1.0",
-    ]),
-  })
-  await send("setRecommendedService(fine-tuning)", {
-    to: result.ledger,
-    data: ledger.encodeFunctionData("setRecommendedService", ["fine-tuning", "v1.0"]),
-  })
+  await deployServing("FineTuningServing", "fineTuning", "fine-tuning", [
+    DEFAULT_LOCK_TIME,
+    result.ledger,
+    from,
+    DEFAULT_PENALTY_PERCENTAGE,
+  ])
   if (next !== SEQUENCE_LENGTH) throw new Error(`devnet deploy sent ${next} transactions, expected ${SEQUENCE_LENGTH}`)
   return result
 }
