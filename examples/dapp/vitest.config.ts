@@ -1,5 +1,3 @@
-import { defineConfig } from "vitest/config"
+import { packageTests } from "../../vitest.shared.js"
 
-export default defineConfig({
-  test: { include: ["test/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 120_000 },
-})
+export default packageTests({ include: ["test/**/*.test.ts"] })
