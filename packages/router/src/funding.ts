@@ -11,7 +11,7 @@
  * action (lock taken or lost, top-up, failed check) is appended to `router_funding`.
  */
 import { formatZG } from "@0g-compute/core"
-import { Funding, type FundingPolicy } from "@0g-compute/inference"
+import type { Funding, FundingPolicy } from "@0g-compute/inference"
 import { Context, Effect, Layer, Schema, Scope } from "effect"
 import { attempt, big, Database, type Driver, num, type Sql } from "./db.js"
 import type { DatabaseFailed } from "./errors.js"
@@ -128,6 +128,8 @@ export interface FundingView {
   readonly intervalMs: number | undefined
   /** This instance holds the funding lock. */
   readonly holding: boolean
+  /** Lock checks this instance made so far. */
+  readonly ticks: number
   /** Who holds it, as the database sees it (this instance on PGlite). */
   readonly holder: string | undefined
   readonly recent: ReadonlyArray<FundingEntry>
@@ -190,20 +192,22 @@ const lockOn = (db: Driver, instanceId: string) => {
       )
     ).map((r) => num(r.n))[0] === 1
   return {
-    /** Holds the lock after this (true) or not; a broken connection is dropped and re-opened next time. */
-    check: async (): Promise<boolean> => {
-      if (db.kind === "pglite") return true
+    /**
+     * `kept`: held since the last check; `acquired`: taken now (again, if it was lost in between); `none`: another
+     * instance has it, or the database is unreachable. A broken connection is dropped and re-opened next time.
+     */
+    check: async (): Promise<"kept" | "acquired" | "none"> => {
+      if (db.kind === "pglite") return "kept"
       try {
-        if (conn === undefined) {
-          conn = await db.reserve()
-          await conn.query("SELECT set_config('application_name', $1, false)", [`${APP_PREFIX}${instanceId}`])
-        }
-        if (await held(conn)) return true
+        conn ??= await db.reserve()
+        if (await held(conn)) return "kept"
+        // Named on every attempt: a connection the driver re-opened behind our back starts without the name.
+        await conn.query("SELECT set_config('application_name', $1, false)", [`${APP_PREFIX}${instanceId}`])
         const got = await conn.query("SELECT pg_try_advisory_lock($1::bigint) AS ok", [FUNDING_LOCK_ID])
-        return got[0]?.ok === true
+        return got[0]?.ok === true ? "acquired" : "none"
       } catch {
         await drop()
-        return false
+        return "none"
       }
     },
     release: async () => {
@@ -218,15 +222,17 @@ export interface FundingLeaderOptions {
   readonly providers: ReadonlyArray<string>
   /** Reservations older than this are released by the holder on each tick. */
   readonly reservationDeadlineMs: number
-  /** Undefined: no top-ups; the holder still takes the lock and reconciles. */
-  readonly funding: RouterFundingOptions | undefined
+  /** How often the holder works and the others try the lock. */
+  readonly intervalMs: number
+  /** Inference's `Funding` and the policy; undefined: no top-ups (the holder still takes the lock and reconciles). */
+  readonly funding: { readonly service: Funding["Service"]; readonly policy: FundingPolicy | undefined } | undefined
 }
 
 export interface FundingLeader {
   readonly view: (limit?: number) => Effect.Effect<FundingView, DatabaseFailed>
 }
 
-const DEFAULT_INTERVAL_MS = 30_000
+export const DEFAULT_FUNDING_INTERVAL_MS = 30_000
 
 /**
  * Competes for the funding lock for the life of the scope; the tick loop runs in a fiber of the scope and the lock is
@@ -238,8 +244,8 @@ export const startFundingLeader = (o: FundingLeaderOptions) =>
     const db = yield* Database
     const log = yield* FundingLog
     const spend = yield* Spend
-    const funding = o.funding === undefined ? undefined : yield* Funding
-    const interval = Math.max(50, o.funding?.intervalMs ?? DEFAULT_INTERVAL_MS)
+    const funding = o.funding
+    const interval = Math.max(50, o.intervalMs)
     const lock = lockOn(db, o.instanceId)
     yield* Effect.addFinalizer(() => Effect.promise(() => lock.release()))
     let holding = false
@@ -251,7 +257,7 @@ export const startFundingLeader = (o: FundingLeaderOptions) =>
     const fund = (provider: string) =>
       Effect.gen(function* () {
         if (funding === undefined) return
-        const result = yield* Effect.result(funding.ensure(provider, o.funding?.policy))
+        const result = yield* Effect.result(funding.service.ensure(provider, funding.policy))
         if (result._tag === "Success") {
           lastFailure.delete(provider)
           const { tx, transferred } = result.success
@@ -273,18 +279,23 @@ export const startFundingLeader = (o: FundingLeaderOptions) =>
         })
       })
 
+    const mark = (action: "LockAcquired" | "LockLost") =>
+      record({ provider: undefined, action, amount: 0n, txHash: undefined, detail: undefined })
+    let ticks = 0
     const tick = Effect.gen(function* () {
-      const now = yield* Effect.promise(() => lock.check())
-      if (now !== holding) {
-        holding = now
+      const got = yield* Effect.promise(() => lock.check())
+      ticks++
+      if (got === "kept" && !holding) {
+        holding = true // PGlite: one process, the lock is ours from the first tick
+        yield* mark("LockAcquired")
+      } else if (got === "acquired") {
+        if (holding) yield* mark("LockLost") // lost and re-taken between two ticks
+        holding = true
         lastFailure.clear()
-        yield* record({
-          provider: undefined,
-          action: now ? "LockAcquired" : "LockLost",
-          amount: 0n,
-          txHash: undefined,
-          detail: undefined,
-        })
+        yield* mark("LockAcquired")
+      } else if (got === "none" && holding) {
+        holding = false
+        yield* mark("LockLost")
       }
       if (!holding) return
       yield* Effect.ignore(spend.reconcile(Date.now() - o.reservationDeadlineMs))
@@ -303,6 +314,7 @@ export const startFundingLeader = (o: FundingLeaderOptions) =>
             enabled: funding !== undefined,
             intervalMs: funding === undefined ? undefined : interval,
             holding,
+            ticks,
             holder: db.kind === "pglite" ? (holding ? o.instanceId : undefined) : holder,
             recent,
           } satisfies FundingView

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net"
 import { formatZG } from "@0g-compute/core"
 import {
   Directory,
+  Funding,
   type InferenceClient,
   InferenceRequests,
   type LookupError,
@@ -18,7 +19,13 @@ import { DEFAULT_MAX_TOKENS, type RoutedProvider, Router } from "@0g-compute/inf
 import { Effect, Exit, Layer, Redacted, Scope } from "effect"
 import { Database, type DatabaseOptions } from "./db.js"
 import { type DatabaseFailed, RouterListenFailed } from "./errors.js"
-import { FundingLog, fundingJson, type RouterFundingOptions, startFundingLeader } from "./funding.js"
+import {
+  DEFAULT_FUNDING_INTERVAL_MS,
+  FundingLog,
+  fundingJson,
+  type RouterFundingOptions,
+  startFundingLeader,
+} from "./funding.js"
 import { makeServer } from "./http.js"
 import { type KeyInfo, Keys, keyJson } from "./keys.js"
 import { migrate } from "./migrations.js"
@@ -100,7 +107,8 @@ export const makeRouter = (options: RouterOptions) =>
       instanceId,
       providers: [...targets.values()].map((t) => t.address),
       reservationDeadlineMs: deadline,
-      funding: options.funding,
+      intervalMs: options.funding?.intervalMs ?? DEFAULT_FUNDING_INTERVAL_MS,
+      funding: options.funding === undefined ? undefined : { service: yield* Funding, policy: options.funding.policy },
     })
     const router = new Router(routed, options.cooldownMs ?? 30_000)
     const latency = new Latency()

@@ -3,12 +3,22 @@
  * free port. As root it runs as the `postgres` user (the server refuses root).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
-import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs"
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
-const BIN = "/usr/lib/postgresql/15/bin"
+const ROOT = "/usr/lib/postgresql"
+
+/** The newest installed server's bin directory (`/usr/lib/postgresql/<major>/bin`), if any. */
+export const postgresBin = (): string | undefined => {
+  const majors = existsSync(ROOT)
+    ? readdirSync(ROOT)
+        .filter((d) => /^\d+$/.test(d) && existsSync(join(ROOT, d, "bin", "postgres")))
+        .sort((a, b) => Number(b) - Number(a))
+    : []
+  return majors[0] === undefined ? undefined : join(ROOT, majors[0], "bin")
+}
 
 /** A port nothing listens on now (127.0.0.1). */
 export const freePort = () =>
@@ -28,6 +38,8 @@ export interface TestPostgres {
 }
 
 export const startPostgres = async (): Promise<TestPostgres> => {
+  const BIN = postgresBin()
+  if (BIN === undefined) throw new Error(`no Postgres server under ${ROOT}/*/bin (apt-get install postgresql)`)
   const dir = mkdtempSync(join(tmpdir(), "zg-router-pg-"))
   const data = join(dir, "data")
   const root = process.getuid?.() === 0
