@@ -23,20 +23,16 @@ type Case = readonly [label: string, op: Effect.Effect<unknown, unknown, Ledger>
 const expectAllRefusedWithoutTx = async (account: number, cases: ReadonlyArray<Case>) => {
   const user = devAccount(account).address
   const rt = ledgerRuntime(account)
-  try {
-    const before = await moneyState(devnet, user, watched)
-    const block = await devnet.provider.getBlockNumber()
-    for (const [label, op, expected] of cases) {
-      const err = await rt.fail(op)
-      expect(err, label).toMatchObject(expected)
-      expect(err, label).toBeInstanceOf(Error)
-      expect((err as Error).message.length, label).toBeGreaterThan(10)
-    }
-    expect(await moneyState(devnet, user, watched)).toEqual(before)
-    expect(await devnet.provider.getBlockNumber()).toBe(block) // not even another account's tx was mined
-  } finally {
-    await rt.dispose()
+  const before = await moneyState(devnet, user, watched)
+  const block = await devnet.provider.getBlockNumber()
+  for (const [label, op, expected] of cases) {
+    const err = await rt.fail(op)
+    expect(err, label).toMatchObject(expected)
+    expect(err, label).toBeInstanceOf(Error)
+    expect((err as Error).message.length, label).toBeGreaterThan(10)
   }
+  expect(await moneyState(devnet, user, watched)).toEqual(before)
+  expect(await devnet.provider.getBlockNumber()).toBe(block) // not even another account's tx was mined
 }
 
 describe("Ledger preflight: every refusal comes before any transaction and moves nothing", () => {
@@ -141,25 +137,21 @@ describe("Ledger preflight: every refusal comes before any transaction and moves
     await setup.run(L((l) => l.add(E(3))))
     await setup.dispose()
     const rt = runtimeOf(Layer.provide(Ledger.layerReadOnly, chainLayerFromRpc(devnet.rpcUrl, { network: "devnet" })))
-    try {
-      expect(await rt.run(L((l) => l.get(me)))).toMatchObject({ user: me, total: E(3) })
-      expect(await rt.run(L((l) => Effect.succeed(l.address)))).toBeUndefined()
-      expect(await rt.run(L((l) => l.limits))).toEqual({
-        minAccountBalance: E(3),
-        minTransferAmount: E(1),
-        maxProvidersPerBatch: 20,
-        maxAdditionalInfoLength: 4096,
-      })
-      expect(await rt.run(L((l) => l.service("fine-tuning")))).toEqual({
-        serviceType: "fine-tuning",
-        name: "fine-tuning-v1.0",
-        address: devnet.addrs.fineTuning,
-      })
-      expect(await rt.fail(L((l) => l.add(E(3))))).toMatchObject({ _tag: "SignerRequired", operation: "ledger.add()" })
-      expect(await rt.fail(L((l) => l.get()))).toMatchObject({ _tag: "SignerRequired" })
-      expect(await rt.run(L((l) => l.listSubAccounts(undefined, me)))).toEqual([])
-    } finally {
-      await rt.dispose()
-    }
+    expect(await rt.run(L((l) => l.get(me)))).toMatchObject({ user: me, total: E(3) })
+    expect(await rt.run(L((l) => Effect.succeed(l.address)))).toBeUndefined()
+    expect(await rt.run(L((l) => l.limits))).toEqual({
+      minAccountBalance: E(3),
+      minTransferAmount: E(1),
+      maxProvidersPerBatch: 20,
+      maxAdditionalInfoLength: 4096,
+    })
+    expect(await rt.run(L((l) => l.service("fine-tuning")))).toEqual({
+      serviceType: "fine-tuning",
+      name: "fine-tuning-v1.0",
+      address: devnet.addrs.fineTuning,
+    })
+    expect(await rt.fail(L((l) => l.add(E(3))))).toMatchObject({ _tag: "SignerRequired", operation: "ledger.add()" })
+    expect(await rt.fail(L((l) => l.get()))).toMatchObject({ _tag: "SignerRequired" })
+    expect(await rt.run(L((l) => l.listSubAccounts(undefined, me)))).toEqual([])
   })
 })

@@ -7,7 +7,7 @@
 import { chainLayerFromRpc, makeRpcProvider, walletLayerFromPrivateKey } from "@0g-compute/core"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { HDNodeWallet, type JsonRpcProvider, Mnemonic, parseEther } from "ethers"
-import { afterAll, afterEach, beforeAll, beforeEach } from "vitest"
+import { afterAll, afterEach, beforeAll, beforeEach, onTestFinished } from "vitest"
 import { Ledger } from "../ledger/service.js"
 import {
   type AnvilInstance,
@@ -111,14 +111,22 @@ export const baseLayer = (devnet: Devnet, i: number) =>
     chainLayerFromRpc(devnet.rpcUrl, { network: "devnet" }),
   )
 
-/** A runtime over a layer, with helpers that return the success or the typed failure. */
+/** A runtime over a layer, with helpers that return the success or the typed failure. Make it inside a test. */
 export const runtimeOf = <R, E>(layer: Layer.Layer<R, E, never>) => {
   const rt = ManagedRuntime.make(layer)
+  let disposed: Promise<void> | undefined
+  const dispose = () => {
+    disposed ??= rt.dispose()
+    return disposed
+  }
+  // the test that made it disposes it when it ends, pass or fail (so no try/finally per test)
+  onTestFinished(dispose)
   return {
     run: <A, E2>(eff: Effect.Effect<A, E2, R>) => rt.runPromise(eff),
     /** The typed failure of `eff`; rejects if it succeeds or dies. */
     fail: <A, E2>(eff: Effect.Effect<A, E2, R>): Promise<E2> => rt.runPromise(Effect.flip(eff)),
-    dispose: () => rt.dispose(),
+    /** Ends it before the test does (a crashed process); later calls are no-ops. */
+    dispose,
   }
 }
 

@@ -56,26 +56,22 @@ describe("journal re-run after a crash", () => {
     expect((await stat(path)).mode & 0o777).toBe(0o600)
 
     const rerun = stackVia(net.proxy.url, 20, { receiptTimeoutMs: 300, journal: fileTxJournal(path) })
-    try {
-      const sent = net.proxy.calls("eth_sendRawTransaction")
-      const still = (await rerun.fail(deposit(E(1)))) as PendingIntentExists
-      expect(still).toMatchObject({ _tag: "PendingIntentExists", hash: lost.hash })
-      expect(net.proxy.calls("eth_sendRawTransaction")).toBe(sent) // nothing new signed or sent
-      await net.devnet.rpc("evm_setAutomine", [true])
-      await net.devnet.rpc("evm_mine")
-      const r = await rerun.run(deposit(E(1)))
-      expect(r).toMatchObject({ hash: lost.hash, resumed: true })
-      expect(await ledgerTotal(me)).toBe(ledger + E(1))
-      expect((await minedSince(net.devnet, me, mark.block)).hashes).toEqual([lost.hash])
-      expect(await conservationGap(net.devnet, me, mark)).toBe(0n)
-      expect((await entriesIn(path)).find((e) => e.id === lost.hash)?.resolved?.outcome).toBe("mined")
-      // Settled: the same deposit asked once more is a new, second payment, as asked.
-      const next = await rerun.run(deposit(E(1)))
-      expect(next.resumed).toBeUndefined()
-      expect(await ledgerTotal(me)).toBe(ledger + E(2))
-    } finally {
-      await rerun.dispose()
-    }
+    const sent = net.proxy.calls("eth_sendRawTransaction")
+    const still = (await rerun.fail(deposit(E(1)))) as PendingIntentExists
+    expect(still).toMatchObject({ _tag: "PendingIntentExists", hash: lost.hash })
+    expect(net.proxy.calls("eth_sendRawTransaction")).toBe(sent) // nothing new signed or sent
+    await net.devnet.rpc("evm_setAutomine", [true])
+    await net.devnet.rpc("evm_mine")
+    const r = await rerun.run(deposit(E(1)))
+    expect(r).toMatchObject({ hash: lost.hash, resumed: true })
+    expect(await ledgerTotal(me)).toBe(ledger + E(1))
+    expect((await minedSince(net.devnet, me, mark.block)).hashes).toEqual([lost.hash])
+    expect(await conservationGap(net.devnet, me, mark)).toBe(0n)
+    expect((await entriesIn(path)).find((e) => e.id === lost.hash)?.resolved?.outcome).toBe("mined")
+    // Settled: the same deposit asked once more is a new, second payment, as asked.
+    const next = await rerun.run(deposit(E(1)))
+    expect(next.resumed).toBeUndefined()
+    expect(await ledgerTotal(me)).toBe(ledger + E(2))
   })
 
   it("a signed deposit the node never received: the re-run broadcasts the same bytes, one deposit", async () => {
@@ -90,15 +86,11 @@ describe("journal re-run after a crash", () => {
     expect(await net.devnet.provider.getTransaction(unknown.hash)).toBeNull()
     net.proxy.setFault(undefined)
     const rerun = stackVia(net.proxy.url, 21, { journal: fileTxJournal(path) })
-    try {
-      const r = await rerun.run(deposit(E(1)))
-      expect(r).toMatchObject({ hash: unknown.hash, resumed: true })
-      expect(await ledgerTotal(me)).toBe(ledger + E(1))
-      expect((await minedSince(net.devnet, me, mark.block)).hashes).toEqual([unknown.hash])
-      expect(await conservationGap(net.devnet, me, mark)).toBe(0n)
-    } finally {
-      await rerun.dispose()
-    }
+    const r = await rerun.run(deposit(E(1)))
+    expect(r).toMatchObject({ hash: unknown.hash, resumed: true })
+    expect(await ledgerTotal(me)).toBe(ledger + E(1))
+    expect((await minedSince(net.devnet, me, mark.block)).hashes).toEqual([unknown.hash])
+    expect(await conservationGap(net.devnet, me, mark)).toBe(0n)
   })
 
   it("an entry from another chain with the same chain id (a restarted devnet) is never resumed or rebroadcast", async () => {
@@ -129,50 +121,38 @@ describe("journal re-run after a crash", () => {
       }),
     )
     const rt = stackVia(net.proxy.url, 26, { journal: fileTxJournal(path) })
-    try {
-      const r = await rt.run(deposit(E(1)))
-      expect(r.resumed).toBeUndefined()
-      expect(net.proxy.rawTransactions()).not.toContain(stale)
-      expect(await ledgerTotal(me)).toBe(ledger + E(1))
-      expect((await minedSince(net.devnet, me, mark.block)).hashes).toEqual([r.hash])
-    } finally {
-      await rt.dispose()
-    }
+    const r = await rt.run(deposit(E(1)))
+    expect(r.resumed).toBeUndefined()
+    expect(net.proxy.rawTransactions()).not.toContain(stale)
+    expect(await ledgerTotal(me)).toBe(ledger + E(1))
+    expect((await minedSince(net.devnet, me, mark.block)).hashes).toEqual([r.hash])
   })
 
   it("two identical deposits at once in one process are two payments: only re-runs are settled from the journal", async () => {
     const path = join(dir, "concurrent.json")
     const { me, mark, ledger } = await withLedger(27, path)
     const rt = stackVia(net.proxy.url, 27, { journal: fileTxJournal(path) })
-    try {
-      const [a, b] = await rt.run(Effect.all([deposit(E(1)), deposit(E(1))], { concurrency: "unbounded" }))
-      expect(a?.hash).not.toBe(b?.hash)
-      expect([a?.resumed, b?.resumed]).toEqual([undefined, undefined])
-      expect(await ledgerTotal(me)).toBe(ledger + E(2))
-      expect(await conservationGap(net.devnet, me, mark)).toBe(0n)
-    } finally {
-      await rt.dispose()
-    }
+    const [a, b] = await rt.run(Effect.all([deposit(E(1)), deposit(E(1))], { concurrency: "unbounded" }))
+    expect(a?.hash).not.toBe(b?.hash)
+    expect([a?.resumed, b?.resumed]).toEqual([undefined, undefined])
+    expect(await ledgerTotal(me)).toBe(ledger + E(2))
+    expect(await conservationGap(net.devnet, me, mark)).toBe(0n)
   })
 
   it("pending() lists unresolved intents with what the chain says", async () => {
     const path = join(dir, "list.json")
     const { me } = await withLedger(22, path)
     const rt = stackVia(net.proxy.url, 22, { receiptTimeoutMs: 300, journal: fileTxJournal(path) })
-    try {
-      await net.devnet.rpc("evm_setAutomine", [false])
-      const lost = (await rt.fail(deposit(E(1)))) as TransactionTimeout
-      const listed = await rt.run(pendingOf)
-      expect(listed).toMatchObject([
-        { hash: lost.hash, state: "pending", value: E(1), intent: `ledger.deposit:${me}:${E(1)}` },
-      ])
-      await net.devnet.rpc("evm_mine")
-      const after = await rt.run(pendingOf)
-      expect(after).toMatchObject([{ hash: lost.hash, state: "mined" }])
-      expect(await rt.run(pendingOf)).toEqual([]) // resolved by the listing
-    } finally {
-      await rt.dispose()
-    }
+    await net.devnet.rpc("evm_setAutomine", [false])
+    const lost = (await rt.fail(deposit(E(1)))) as TransactionTimeout
+    const listed = await rt.run(pendingOf)
+    expect(listed).toMatchObject([
+      { hash: lost.hash, state: "pending", value: E(1), intent: `ledger.deposit:${me}:${E(1)}` },
+    ])
+    await net.devnet.rpc("evm_mine")
+    const after = await rt.run(pendingOf)
+    expect(after).toMatchObject([{ hash: lost.hash, state: "mined" }])
+    expect(await rt.run(pendingOf)).toEqual([]) // resolved by the listing
   })
 })
 
@@ -194,15 +174,11 @@ describe("gas controls", () => {
     const base = (await net.devnet.provider.getBlock("latest"))?.baseFeePerGas ?? 0n
     expect(base).toBeGreaterThan(1n)
     const rt = stackVia(net.proxy.url, i, { maxGasPrice: base - 1n })
-    try {
-      const sent = net.proxy.calls("eth_sendRawTransaction")
-      const err = (await rt.fail(Ledger.use((l) => l.add(E(3))))) as GasPriceAboveMax
-      expect(err).toMatchObject({ _tag: "GasPriceAboveMax", required: base, maximum: base - 1n })
-      expect(net.proxy.calls("eth_sendRawTransaction")).toBe(sent)
-      expect(await net.devnet.provider.getTransactionCount(me, "pending")).toBe(0)
-    } finally {
-      await rt.dispose()
-    }
+    const sent = net.proxy.calls("eth_sendRawTransaction")
+    const err = (await rt.fail(Ledger.use((l) => l.add(E(3))))) as GasPriceAboveMax
+    expect(err).toMatchObject({ _tag: "GasPriceAboveMax", required: base, maximum: base - 1n })
+    expect(net.proxy.calls("eth_sendRawTransaction")).toBe(sent)
+    expect(await net.devnet.provider.getTransactionCount(me, "pending")).toBe(0)
   })
 
   it("maxGasPrice caps the max fee; a fixed gasPrice sends legacy transactions at exactly that price", async () => {
@@ -212,20 +188,15 @@ describe("gas controls", () => {
     const base = (await net.devnet.provider.getBlock("latest"))?.baseFeePerGas ?? 0n
     const capped = stackVia(net.proxy.url, i, { maxGasPrice: base * 2n })
     const fixed = stackVia(net.proxy.url, i, { gasPrice: base * 3n })
-    try {
-      const a = await capped.run(Ledger.use((l) => l.add(E(3))))
-      const ta = await net.devnet.provider.getTransaction(a.hash)
-      expect(ta?.type).toBe(2)
-      expect(ta?.maxFeePerGas).toBe(base * 2n) // the network's suggestion (2 × base + tip) was above the ceiling
-      const b = await fixed.run(deposit(E(1)))
-      const tb = await net.devnet.provider.getTransaction(b.hash)
-      expect(tb?.type).toBe(0)
-      expect(tb?.gasPrice).toBe(base * 3n)
-      expect(b.effectiveGasPrice).toBe(base * 3n)
-    } finally {
-      await capped.dispose()
-      await fixed.dispose()
-    }
+    const a = await capped.run(Ledger.use((l) => l.add(E(3))))
+    const ta = await net.devnet.provider.getTransaction(a.hash)
+    expect(ta?.type).toBe(2)
+    expect(ta?.maxFeePerGas).toBe(base * 2n) // the network's suggestion (2 × base + tip) was above the ceiling
+    const b = await fixed.run(deposit(E(1)))
+    const tb = await net.devnet.provider.getTransaction(b.hash)
+    expect(tb?.type).toBe(0)
+    expect(tb?.gasPrice).toBe(base * 3n)
+    expect(b.effectiveGasPrice).toBe(base * 3n)
   })
 
   it("the facade takes them through ConnectionOptions.tx (what createBroker passes on)", async () => {

@@ -79,19 +79,15 @@ describe("signers without local signing", () => {
     const me = devAccount(i).address
     await net.devnet.rpc("anvil_setBalance", [me, toQuantity(E(100))])
     const { rt, journal } = fallbackStack(i)
-    try {
-      await rt.run(Ledger.use((l) => l.add(E(3))))
-      const mark = await markMoney(net.devnet, me)
-      const before = (await moneyState(net.devnet, me, [])).ledger?.total ?? 0n
-      const r = await rt.run(Ledger.use((l) => l.deposit(E(1))))
-      expect((await moneyState(net.devnet, me, [])).ledger?.total).toBe(before + E(1))
-      expect((await minedSince(net.devnet, me, mark.block)).hashes).toEqual([r.hash])
-      expect(await conservationGap(net.devnet, me, mark)).toBe(0n)
-      const entry = (await rt.run(journal.entries)).find((e) => e.id === r.hash)
-      expect(entry).toMatchObject({ raws: [""], resolved: { outcome: "mined", hash: r.hash } })
-    } finally {
-      await rt.dispose()
-    }
+    await rt.run(Ledger.use((l) => l.add(E(3))))
+    const mark = await markMoney(net.devnet, me)
+    const before = (await moneyState(net.devnet, me, [])).ledger?.total ?? 0n
+    const r = await rt.run(Ledger.use((l) => l.deposit(E(1))))
+    expect((await moneyState(net.devnet, me, [])).ledger?.total).toBe(before + E(1))
+    expect((await minedSince(net.devnet, me, mark.block)).hashes).toEqual([r.hash])
+    expect(await conservationGap(net.devnet, me, mark)).toBe(0n)
+    const entry = (await rt.run(journal.entries)).find((e) => e.id === r.hash)
+    expect(entry).toMatchObject({ raws: [""], resolved: { outcome: "mined", hash: r.hash } })
   })
 
   it("'nonce too low' after forwarding: outcome unknown (no hash to check), never a second deposit", async () => {
@@ -99,25 +95,21 @@ describe("signers without local signing", () => {
     const me = devAccount(i).address
     await net.devnet.rpc("anvil_setBalance", [me, toQuantity(E(100))])
     const { rt } = fallbackStack(i)
-    try {
-      await rt.run(Ledger.use((l) => l.add(E(3))))
-      const mark = await markMoney(net.devnet, me)
-      const before = (await moneyState(net.devnet, me, [])).ledger?.total ?? 0n
-      net.proxy.setFault({ fault: { kind: "nonce-too-low-after-forwarding" }, times: 1 })
-      const err = await rt.fail(Ledger.use((l) => l.deposit(E(1))))
-      expect(err).toMatchObject({ _tag: "TransactionOutcomeUnknown" })
-      expect((await moneyState(net.devnet, me, [])).ledger?.total).toBe(before + E(1))
-      const landed = (await minedSince(net.devnet, me, mark.block)).hashes
-      expect(landed).toHaveLength(1)
-      // Recorded by its nonce: the same deposit asked again finds the transaction mined there, and pays nothing.
-      const again = await rt.run(Ledger.use((l) => l.deposit(E(1))))
-      expect(again).toMatchObject({ hash: landed[0], resumed: true })
-      expect((await moneyState(net.devnet, me, [])).ledger?.total).toBe(before + E(1))
-      expect((await minedSince(net.devnet, me, mark.block)).hashes).toEqual(landed)
-      expect(await conservationGap(net.devnet, me, mark)).toBe(0n)
-    } finally {
-      await rt.dispose()
-    }
+    await rt.run(Ledger.use((l) => l.add(E(3))))
+    const mark = await markMoney(net.devnet, me)
+    const before = (await moneyState(net.devnet, me, [])).ledger?.total ?? 0n
+    net.proxy.setFault({ fault: { kind: "nonce-too-low-after-forwarding" }, times: 1 })
+    const err = await rt.fail(Ledger.use((l) => l.deposit(E(1))))
+    expect(err).toMatchObject({ _tag: "TransactionOutcomeUnknown" })
+    expect((await moneyState(net.devnet, me, [])).ledger?.total).toBe(before + E(1))
+    const landed = (await minedSince(net.devnet, me, mark.block)).hashes
+    expect(landed).toHaveLength(1)
+    // Recorded by its nonce: the same deposit asked again finds the transaction mined there, and pays nothing.
+    const again = await rt.run(Ledger.use((l) => l.deposit(E(1))))
+    expect(again).toMatchObject({ hash: landed[0], resumed: true })
+    expect((await moneyState(net.devnet, me, [])).ledger?.total).toBe(before + E(1))
+    expect((await minedSince(net.devnet, me, mark.block)).hashes).toEqual(landed)
+    expect(await conservationGap(net.devnet, me, mark)).toBe(0n)
   })
 
   it("the journal failing after the wallet broadcast → the deposit's hash is still reported (a warning, not an error)", async () => {
@@ -132,17 +124,13 @@ describe("signers without local signing", () => {
       put: (e) => (broken ? Effect.fail(new TxJournalError({ path: "failing", reason: "EIO" })) : inner.put(e)),
     }
     const { rt } = fallbackStack(i, journal)
-    try {
-      await rt.run(Ledger.use((l) => l.add(E(3))))
-      const mark = await markMoney(net.devnet, me)
-      const before = (await moneyState(net.devnet, me, [])).ledger?.total ?? 0n
-      broken = true
-      const r = await rt.run(Ledger.use((l) => l.deposit(E(1))))
-      expect((await minedSince(net.devnet, me, mark.block)).hashes).toEqual([r.hash])
-      expect((await moneyState(net.devnet, me, [])).ledger?.total).toBe(before + E(1))
-      expect(await conservationGap(net.devnet, me, mark)).toBe(0n)
-    } finally {
-      await rt.dispose()
-    }
+    await rt.run(Ledger.use((l) => l.add(E(3))))
+    const mark = await markMoney(net.devnet, me)
+    const before = (await moneyState(net.devnet, me, [])).ledger?.total ?? 0n
+    broken = true
+    const r = await rt.run(Ledger.use((l) => l.deposit(E(1))))
+    expect((await minedSince(net.devnet, me, mark.block)).hashes).toEqual([r.hash])
+    expect((await moneyState(net.devnet, me, [])).ledger?.total).toBe(before + E(1))
+    expect(await conservationGap(net.devnet, me, mark)).toBe(0n)
   })
 })
