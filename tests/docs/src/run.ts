@@ -3,6 +3,7 @@
  * type-checks them with `tsc --strict`, and runs each in its own Node process (tsx) against the devnet.
  */
 import { spawn } from "node:child_process"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { mkdir, writeFile } from "node:fs/promises"
 import { createRequire } from "node:module"
 import { dirname, join, relative } from "node:path"
@@ -12,6 +13,16 @@ import { MARK, type PreludeData } from "./prelude.js"
 
 const require = createRequire(import.meta.url)
 export const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..")
+export const REPO_ROOT = join(PACKAGE_DIR, "..", "..")
+/** Every README the doc tests read, repo-relative: the root's, each package's that has one, the CLI's. */
+export const README_PATHS: ReadonlyArray<string> = [
+  "README.md",
+  ...readdirSync(join(REPO_ROOT, "packages"))
+    .map((p) => `packages/${p}/README.md`)
+    .filter((p) => existsSync(join(REPO_ROOT, p))),
+  "apps/cli/README.md",
+]
+export const readReadme = (path: string): string => readFileSync(join(REPO_ROOT, path), "utf8")
 // "generated" directories are outside biome's reach (biome.json), so README code is not linted as ours.
 export const GENERATED_DIR = join(PACKAGE_DIR, "generated")
 /** The specifier a generated module uses for the prelude. */

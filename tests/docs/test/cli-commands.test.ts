@@ -3,8 +3,6 @@
  * command spans of the CLI README (its JSON-contract table names each command). Checked with the real binary's
  * `--help` (SUBCOMMANDS of each level). Plus the parser on the README notation, and a made-up command that must fail.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs"
-import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import {
   checkMention,
@@ -16,17 +14,8 @@ import {
   subcommandsOf,
 } from "../src/cli.js"
 import { extractBlocks } from "../src/extract.js"
-import { PACKAGE_DIR } from "../src/run.js"
+import { README_PATHS, readReadme } from "../src/run.js"
 
-const ROOT = join(PACKAGE_DIR, "..", "..")
-const README_PATHS = [
-  "README.md",
-  "apps/cli/README.md",
-  ...readdirSync(join(ROOT, "packages"))
-    .map((p) => `packages/${p}/README.md`)
-    .filter((p) => existsSync(join(ROOT, p))),
-]
-const read = (p: string) => readFileSync(join(ROOT, p), "utf8")
 const help = makeHelp()
 
 describe("0g-compute commands named in the READMEs", () => {
@@ -52,8 +41,8 @@ describe("0g-compute commands named in the READMEs", () => {
     const top = subcommandsOf(await help([]))
     expect(top.has("ledger")).toBe(true)
     const mentions = [
-      ...README_PATHS.flatMap((p) => mentionsInShell(extractBlocks(p, read(p)))),
-      ...mentionsInProse("apps/cli/README.md", read("apps/cli/README.md"), top),
+      ...README_PATHS.flatMap((p) => mentionsInShell(extractBlocks(p, readReadme(p)))),
+      ...mentionsInProse("apps/cli/README.md", readReadme("apps/cli/README.md"), top),
     ]
     const unique = new Map(mentions.map((m) => [m.words.join(" "), m]))
     expect(unique.size).toBeGreaterThan(30)

@@ -5,7 +5,6 @@
  * A README that drifts from the code fails: see harness.test.ts for the proof with broken snippets, and the last test
  * here for the sdk README's old `ledger.add("0.5")`.
  */
-import { readdirSync, readFileSync } from "node:fs"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -16,9 +15,10 @@ import { type ComposedModule, composeModule } from "../src/compose.js"
 import { type CodeBlock, extractBlocks } from "../src/extract.js"
 import type { PreludeData } from "../src/prelude.js"
 import {
-  PACKAGE_DIR,
   PRELUDE_SPECIFIER,
+  README_PATHS,
   type RunResult,
+  readReadme,
   runModule,
   runVerdict,
   type TypeError_,
@@ -26,26 +26,11 @@ import {
   writeModule,
 } from "../src/run.js"
 
-const ROOT = join(PACKAGE_DIR, "..", "..")
-const README_PATHS = [
-  "README.md",
-  ...readdirSync(join(ROOT, "packages"))
-    .map((p) => `packages/${p}/README.md`)
-    .filter((p) => {
-      try {
-        readFileSync(join(ROOT, p))
-        return true
-      } catch {
-        return false
-      }
-    }),
-  "apps/cli/README.md",
-]
 // DOCS_ONLY=packages/sdk/README.md (comma-separated) narrows a local run; the suite runs them all.
 const only = process.env.DOCS_ONLY?.split(",")
 const READMES = README_PATHS.filter((p) => only === undefined || only.includes(p)).map((path) => ({
   path,
-  blocks: extractBlocks(path, readFileSync(join(ROOT, path), "utf8")).filter((b) => b.kind === "code"),
+  blocks: extractBlocks(path, readReadme(path)).filter((b) => b.kind === "code"),
 }))
 const WITH_CODE = READMES.filter((r) => r.blocks.length > 0)
 const BLOCKS = WITH_CODE.flatMap((r) => r.blocks.map((b, index) => ({ ...b, index, id: `${b.file}:${b.line}` })))
