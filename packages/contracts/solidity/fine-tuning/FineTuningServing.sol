@@ -4,16 +4,14 @@ pragma solidity 0.8.22;
 import "@openzeppelin/contracts/access/Ownable.sol";
 import "@openzeppelin/contracts/security/ReentrancyGuard.sol";
 import "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import "@openzeppelin/contracts/utils/introspection/ERC165.sol";
 import "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import "../utils/Initializable.sol";
-import "../interfaces/IServing.sol";
 import "./FineTuningDeliverables.sol";
 
 /// @title FineTuningServing: sub-accounts funded from LedgerManager; providers deliver models and are paid per
 /// task on a TEE-signed EIP-712 VerifierMessage (full fee if the user acknowledged, penalty share otherwise).
 /// @dev No constructor, as in the live contract: the logic contract stays initializable (harmless).
-contract FineTuningServing is Ownable, Initializable, ReentrancyGuard, ERC165, IServing, FineTuningDeliverables {
+contract FineTuningServing is Ownable, Initializable, ReentrancyGuard, FineTuningDeliverables {
     using EnumerableSet for EnumerableSet.Bytes32Set;
 
     bytes32 private constant NAME_HASH = keccak256("0G Fine-Tuning Serving");
@@ -62,14 +60,6 @@ contract FineTuningServing is Ownable, Initializable, ReentrancyGuard, ERC165, I
     function updatePenaltyPercentage(uint256 _penaltyPercentage) external onlyOwner {
         if (_penaltyPercentage > 100) revert PenaltyPercentageTooHigh(_penaltyPercentage);
         _s().penaltyPercentage = _penaltyPercentage;
-    }
-
-    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
-        return interfaceId == type(IServing).interfaceId || super.supportsInterface(interfaceId);
-    }
-
-    receive() external payable {
-        revert DirectDepositsDisabled();
     }
 
     // ------------------------------------------------------- ledger (IServing)
@@ -211,14 +201,8 @@ contract FineTuningServing is Ownable, Initializable, ReentrancyGuard, ERC165, I
 
     function removeService() external nonReentrant {
         Layout storage $ = _s();
-        bytes32 key = _serviceKey(msg.sender);
-        if (!$.serviceKeys.remove(key)) revert ServiceNotExist(msg.sender);
+        (bytes32 key, uint256 stake) = _unlistService($.serviceKeys, $.stakes);
         delete $.services[key];
-        uint256 stake = $.stakes[msg.sender];
-        if (stake > 0) {
-            $.stakes[msg.sender] = 0;
-            emit ProviderStakeReturned(msg.sender, stake);
-        }
         emit ServiceRemoved(msg.sender);
         if (stake > 0) _pay(msg.sender, stake);
     }

@@ -3,15 +3,13 @@ pragma solidity 0.8.22;
 
 import "@openzeppelin/contracts/access/Ownable.sol";
 import "@openzeppelin/contracts/security/ReentrancyGuard.sol";
-import "@openzeppelin/contracts/utils/introspection/ERC165.sol";
 import "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import "../utils/Initializable.sol";
-import "../interfaces/IServing.sol";
 import "./InferenceServices.sol";
 
 /// @title InferenceServing: per-(user, provider) sub-accounts funded from LedgerManager, settled by TEE-signed
 /// EIP-712 batches.
-contract InferenceServing is Ownable, Initializable, ReentrancyGuard, ERC165, IServing, InferenceServices {
+contract InferenceServing is Ownable, Initializable, ReentrancyGuard, InferenceServices {
     using EnumerableSet for EnumerableSet.Bytes32Set;
 
     constructor() {
@@ -42,14 +40,6 @@ contract InferenceServing is Ownable, Initializable, ReentrancyGuard, ERC165, IS
         uint256 old = $.lockTime;
         $.lockTime = _locktime;
         emit LockTimeUpdated(old, _locktime);
-    }
-
-    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
-        return interfaceId == type(IServing).interfaceId || super.supportsInterface(interfaceId);
-    }
-
-    receive() external payable {
-        revert DirectDepositsDisabled();
     }
 
     // ------------------------------------------------------- ledger (IServing)
@@ -100,14 +90,8 @@ contract InferenceServing is Ownable, Initializable, ReentrancyGuard, ERC165, IS
 
     function removeService() external nonReentrant {
         Layout storage $ = _s();
-        bytes32 key = _serviceKey(msg.sender);
-        if (!$.serviceKeys.remove(key)) revert ServiceNotExist(msg.sender);
+        (bytes32 key, uint256 stake) = _unlistService($.serviceKeys, $.stakes);
         delete $.services[key];
-        uint256 stake = $.stakes[msg.sender];
-        if (stake > 0) {
-            $.stakes[msg.sender] = 0;
-            emit ProviderStakeReturned(msg.sender, stake);
-        }
         emit ServiceRemoved(msg.sender);
         if (stake > 0) _sendValue(msg.sender, stake);
     }

@@ -2,12 +2,18 @@
 pragma solidity 0.8.22;
 
 import "@openzeppelin/contracts/access/Ownable.sol";
+import "@openzeppelin/contracts/utils/introspection/ERC165.sol";
+import "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+import "../interfaces/IServing.sol";
 
 /// @dev What InferenceServing and FineTuningServing declare alike: limits, the errors and events with the same
-/// signature and parameter names in both live ABIs, the storage keys and the owner's TEE-signer vetting. No state
-/// variables beyond Ownable's (which both contracts already had first), so inheriting it moves no slot; each contract
-/// keeps its own ERC-7201 layout and the declarations whose ABI differs.
-abstract contract ServingBase is Ownable {
+/// signature and parameter names in both live ABIs, the storage keys, the owner's TEE-signer vetting, stake in and
+/// out, ERC-165 and the refusal of plain transfers. No state variables beyond Ownable's (which both contracts already
+/// had first), so inheriting it moves no slot; each contract keeps its own ERC-7201 layout and the declarations whose
+/// ABI differs.
+abstract contract ServingBase is Ownable, ERC165, IServing {
+    using EnumerableSet for EnumerableSet.Bytes32Set;
+
     uint256 public constant MIN_LOCKTIME = 3600;
     uint256 public constant MAX_LOCKTIME = 604800;
     uint256 public constant MIN_PROVIDER_STAKE = 100 ether;
@@ -38,6 +44,14 @@ abstract contract ServingBase is Ownable {
     event ProviderStaked(address indexed provider, uint256 amount);
     event ProviderStakeReturned(address indexed provider, uint256 amount);
 
+    receive() external payable {
+        revert DirectDepositsDisabled();
+    }
+
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == type(IServing).interfaceId || super.supportsInterface(interfaceId);
+    }
+
     function acknowledgeTEESignerByOwner(address provider) external onlyOwner {
         emit ProviderTEESignerAcknowledged(provider, _vetTEESigner(provider, true), true);
     }
@@ -57,6 +71,21 @@ abstract contract ServingBase is Ownable {
             emit ProviderStaked(msg.sender, msg.value);
         } else if (msg.value != 0) {
             revert CannotAddStakeWhenUpdating();
+        }
+    }
+
+    /// @dev Takes the caller's service key out (reverts ServiceNotExist) and zeroes its stake, which the caller pays
+    /// out after deleting the service and emitting ServiceRemoved (whose ABI differs per contract).
+    function _unlistService(
+        EnumerableSet.Bytes32Set storage serviceKeys,
+        mapping(address => uint256) storage stakes
+    ) internal returns (bytes32 key, uint256 stake) {
+        key = _serviceKey(msg.sender);
+        if (!serviceKeys.remove(key)) revert ServiceNotExist(msg.sender);
+        stake = stakes[msg.sender];
+        if (stake > 0) {
+            stakes[msg.sender] = 0;
+            emit ProviderStakeReturned(msg.sender, stake);
         }
     }
 
