@@ -1,15 +1,17 @@
 /**
  * Router throughput (issue 14, "Measured by"): the same non-stream chats, C in flight for N requests, sent
- *  (a) straight through `@0g-compute/inference` `client.fetch` (verified),
- *  (b) through `@0g-compute/router` (`startRouter`, one instance, PGlite in a temp dir, one virtual key whose budget
- *      cannot bind) — POST to 127.0.0.1 with the key's bearer secret,
- *  (d) through the official SDK's `0g-compute-cli inference serve` (0.9.0), run as a child process against the same
- *      devnet provider (its key in a temp HOME's `~/.0g-compute-cli/config.json`, as the CLI reads it).
- *  (c) when Debian's Postgres 15 is installed: one, then two router instances on one throwaway Postgres server
- *      (the router tests' helper), the two taking requests in turn; each instance has its own InferenceClient on the
- *      same wallet, both in this process (so they share its event loop and cores with the load generator).
- * The devnet runs in a child process. Prints req/s, p50, p99 per path, the router's added p50/p99 over (a), and
- * router req/s ÷ official req/s (goal ≥ 3×; added p99 ≤ 5 ms).
+ *  (a) straight through `@0g-compute/inference` `client.fetch` (verified) from this process,
+ *  (b) through `@0g-compute/router` on PGlite (one virtual key whose budget cannot bind), twice: the router in this
+ *      process (it shares its event loop with the load generator and the direct client), and the router in its own
+ *      process (its own InferenceClient on the same wallet) — the deployment shape, and the honest comparison with (d),
+ *  (d) through the official SDK's `0g-compute-cli inference serve` (0.9.0), its own process against the same devnet
+ *      provider (its key in a temp HOME's `~/.0g-compute-cli/config.json`, as the CLI reads it),
+ *  (c) when Debian's Postgres 15 is installed: one, then two router processes on one throwaway Postgres server,
+ *      the two taking requests in turn.
+ * The devnet (anvil + emulated provider + RPC proxy) runs in a child process. Prints req/s, p50, p99 per path, CPU
+ * ms per request of each process group (this bench process, the devnet, router children, the official serve,
+ * Postgres) — which shows where the ceiling is — the router's added p50/p99 over (a), and router req/s ÷ official
+ * req/s (goal ≥ 3×; added p99 ≤ 5 ms).
  *
  * Run: `tsx router/throughput.ts` (from bench/). N (default 500) and C (default 16) from the environment.
  */
@@ -27,6 +29,7 @@ import { startRouter } from "../../packages/router/src/index.js"
 import { freePort, startPostgres } from "../../packages/router/src/test-util/postgres.js"
 import { type DevnetInfo, serve, startChild } from "../inference/devnet-child.js"
 import { load } from "../inference/load.js"
+import { cpuSeconds, serveRouter, spawnRouter, treeOf } from "./procs.js"
 
 const N = Number(process.env.N ?? 500)
 const C = Number(process.env.C ?? 16)
@@ -100,6 +103,7 @@ const startOfficialServe = async (info: DevnetInfo, key: string) => {
   }
   return {
     url,
+    pid: child.pid ?? 0,
     stop: async () => {
       const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
       child.kill("SIGTERM")
@@ -109,10 +113,13 @@ const startOfficialServe = async (info: DevnetInfo, key: string) => {
   }
 }
 
-type Router = Awaited<ReturnType<typeof startRouter>>
+interface Endpoint {
+  readonly url: string
+  readonly adminToken: Redacted.Redacted<string>
+}
 
 /** One virtual key (budget that cannot bind) on `admin`'s database; returns its bearer secret. */
-const createKey = async (admin: Router) => {
+const createKey = async (admin: Endpoint) => {
   const created = await fetch(`${admin.url}/admin/keys`, {
     method: "POST",
     headers: { authorization: `Bearer ${Redacted.value(admin.adminToken)}`, "content-type": "application/json" },
@@ -123,11 +130,11 @@ const createKey = async (admin: Router) => {
 }
 
 /** POSTs chat i to the router chosen by i (round robin), counting responses the router reports Verified. */
-const routerSender = (routers: ReadonlyArray<Router>, secret: string, body: (i: number) => string) => {
+const routerSender = (routers: ReadonlyArray<Endpoint>, secret: string, body: (i: number) => string) => {
   const auth = `Bearer ${secret}`
   const state = { verified: 0 }
   const send = async (i: number) => {
-    const router = routers[i % routers.length] as Router
+    const router = routers[i % routers.length] as Endpoint
     const r = await fetch(`${router.url}/v1/chat/completions`, {
       method: "POST",
       headers: { authorization: auth, "content-type": "application/json" },
@@ -140,27 +147,55 @@ const routerSender = (routers: ReadonlyArray<Router>, secret: string, body: (i: 
   return { send, state }
 }
 
+type Groups = Record<string, ReadonlyArray<number>>
+interface Measured {
+  readonly name: string
+  readonly reqPerSec: number
+  readonly p50: number
+  readonly p99: number
+  readonly verified: string
+  /** CPU ms per request in each process group. */
+  readonly cpu: Record<string, number>
+}
+
 const main = async () => {
-  const child = await startChild(process.argv[1] ?? "")
+  const script = process.argv[1] ?? ""
+  const child = await startChild(script)
+  const devnetPids = treeOf(process.pid).filter((p) => p !== process.pid)
   const { info } = child
   const provider = info.provider.providerAddress
-  const client = await createInferenceClient({
-    privateKey: info.userKeys[0] ?? "",
-    rpcUrl: `${info.proxyUrl}/ours`,
-    network: "devnet",
-  })
-  const dataDir = mkdtempSync(join(tmpdir(), "zg-router-bench-"))
+  const rpcUrl = `${info.proxyUrl}/ours`
+  const privateKey = info.userKeys[0] ?? ""
+  const client = await createInferenceClient({ privateKey, rpcUrl, network: "devnet" })
+  const tmp = mkdtempSync(join(tmpdir(), "zg-router-bench-"))
   const officialKey = info.userKeys[1] ?? ""
-  let router: Router | undefined
   const cleanup: Array<() => Promise<void>> = []
-  let official: Awaited<ReturnType<typeof startOfficialServe>> | undefined
+  const groups: Record<string, number[]> = { bench: [process.pid], devnet: devnetPids }
+  const results: Measured[] = []
+  const measure = async (name: string, one: (i: number) => Promise<void>, verified: () => string) => {
+    const pids: Groups = { ...groups }
+    const before = Object.fromEntries(Object.entries(pids).map(([k, v]) => [k, cpuSeconds(v)]))
+    const r = await run(one)
+    const cpu = Object.fromEntries(
+      Object.entries(pids).map(([k, v]) => [k, ((cpuSeconds(v) - (before[k] ?? 0)) * 1000) / N]),
+    )
+    results.push({ name, ...r, verified: verified(), cpu })
+    return r
+  }
   try {
     await client.run(Ledger.use((l) => l.add(10n ** 20n)))
     await client.acknowledge(provider, { allowDevnet: true, fund: "50" })
-    router = await startRouter({ client, providers: [provider], dataDir })
-    const secret = await createKey(router)
+    const inProcess = await startRouter({ client, providers: [provider], dataDir: join(tmp, "in-process") })
+    cleanup.push(inProcess.stop)
+    const secret = await createKey(inProcess)
+    const own = await spawnRouter(script, "router", { privateKey, rpcUrl, provider, dataDir: join(tmp, "own") })
+    cleanup.push(own.stop)
+    groups.router = [own.pid]
+    const ownSecret = await createKey(own)
     await fundOfficial(info, officialKey)
-    official = await startOfficialServe(info, officialKey)
+    const official = await startOfficialServe(info, officialKey)
+    cleanup.push(official.stop)
+    groups.official = [official.pid]
 
     const body = (i: number) =>
       JSON.stringify({ model: info.provider.model, messages: [{ role: "user", content: `router bench ${i}` }] })
@@ -170,7 +205,8 @@ const main = async () => {
       if (r.status !== 200) throw new Error(`provider answered ${r.status}`)
       await r.arrayBuffer()
     }
-    const viaRouter = routerSender([router], secret, body)
+    const viaInProcess = routerSender([inProcess], secret, body)
+    const viaOwn = routerSender([own], ownSecret, body)
     const officialUrl = `${official.url}/v1/chat/completions`
     const viaOfficial = async (i: number) => {
       const r = await fetch(officialUrl, {
@@ -183,85 +219,79 @@ const main = async () => {
     }
     for (let i = 0; i < WARMUP; i++) {
       await viaDirect(i)
-      await viaRouter.send(i)
+      await viaInProcess.send(i)
+      await viaOwn.send(i)
       await viaOfficial(i)
     }
     const verified = () => client.usageRecords().filter((r) => r.verdict === "Verified").length
     const v0 = verified()
-    const a = await run(viaDirect)
-    const directVerified = verified() - v0
-    viaRouter.state.verified = 0
-    const b = await run(viaRouter.send)
-    const d = await run(viaOfficial)
-    let c: { one: typeof b; oneVerified: number; two: typeof b; twoVerified: number } | undefined
+    const a = await measure("(a) client.fetch direct", viaDirect, () => `${verified() - v0}/${N}`)
+    const count = (s: { state: { verified: number } }) => () => `${s.state.verified}/${N}`
+    viaInProcess.state.verified = 0
+    const b1 = await measure("(b) router, PGlite, in bench process", viaInProcess.send, count(viaInProcess))
+    viaOwn.state.verified = 0
+    const b2 = await measure("(b) router, PGlite, own process", viaOwn.send, count(viaOwn))
+    const d = await measure("(d) official inference serve 0.9.0", viaOfficial, () => "does not verify")
+    let c2: typeof b2 | undefined
     if (POSTGRES) {
       const pg = await startPostgres()
       cleanup.push(pg.stop)
-      const second = await createInferenceClient({
-        privateKey: info.userKeys[0] ?? "",
-        rpcUrl: `${info.proxyUrl}/ours`,
-        network: "devnet",
-      })
-      cleanup.push(() => second.close())
-      await second.acknowledge(provider, { allowDevnet: true })
-      const r1 = await startRouter({ client, providers: [provider], databaseUrl: pg.url })
+      const known = new Set(Object.values(groups).flat())
+      groups.postgres = treeOf(process.pid).filter((p) => !known.has(p))
+      const r1 = await spawnRouter(script, "router", { privateKey, rpcUrl, provider, databaseUrl: pg.url })
       cleanup.push(r1.stop)
-      const r2 = await startRouter({ client: second, providers: [provider], databaseUrl: pg.url })
+      const r2 = await spawnRouter(script, "router", { privateKey, rpcUrl, provider, databaseUrl: pg.url })
       cleanup.push(r2.stop)
+      groups.router = [r1.pid, r2.pid]
       const pgSecret = await createKey(r1)
       const viaOne = routerSender([r1], pgSecret, body)
       const viaTwo = routerSender([r1, r2], pgSecret, body)
       for (let i = 0; i < WARMUP; i++) await viaTwo.send(i)
       viaOne.state.verified = 0
-      const one = await run(viaOne.send)
+      await measure("(c) router, Postgres, 1 own process", viaOne.send, count(viaOne))
       viaTwo.state.verified = 0
-      const two = await run(viaTwo.send)
-      c = { one, oneVerified: viaOne.state.verified, two, twoVerified: viaTwo.state.verified }
+      c2 = await measure("(c) router, Postgres, 2 own processes", viaTwo.send, count(viaTwo))
     }
 
     const f = (x: number) => x.toFixed(1).padStart(8)
+    const cols = ["bench", "devnet", "router", "official", "postgres"]
     console.log(
       `router throughput (devnet, ${N} non-stream chats, ${C} in flight, ${WARMUP} warm-up, ${cpus().length} cores)`,
     )
-    console.log("  path                                 req/s     p50 ms    p99 ms  verified")
     console.log(
-      `  (a) client.fetch direct            ${f(a.reqPerSec)}   ${f(a.p50)}  ${f(a.p99)}  ${directVerified}/${N}`,
+      `  path                                       req/s    p50 ms    p99 ms  verified         CPU ms/req: ${cols.join(" / ")}`,
     )
-    console.log(
-      `  (b) router, 1 instance, PGlite     ${f(b.reqPerSec)}   ${f(b.p50)}  ${f(b.p99)}  ${viaRouter.state.verified}/${N}`,
-    )
-    console.log(
-      `  (d) official inference serve 0.9.0 ${f(d.reqPerSec)}   ${f(d.p50)}  ${f(d.p99)}  — (does not verify)`,
-    )
-    if (c === undefined) console.log("  (c) router on Postgres: not measured (no /usr/lib/postgresql/15/bin/postgres)")
-    else {
+    for (const m of results)
       console.log(
-        `  (c) router, 1 instance, Postgres   ${f(c.one.reqPerSec)}   ${f(c.one.p50)}  ${f(c.one.p99)}  ${c.oneVerified}/${N}`,
+        `  ${m.name.padEnd(40)} ${f(m.reqPerSec)}  ${f(m.p50)}  ${f(m.p99)}  ${m.verified.padEnd(16)} ${cols
+          .map((k) => (m.cpu[k] === undefined ? "—" : m.cpu[k].toFixed(1)))
+          .join(" / ")}`,
       )
+    if (!POSTGRES) console.log("  (c) router on Postgres: not measured (no /usr/lib/postgresql/15/bin/postgres)")
+    const added = (x: typeof a, label: string) =>
       console.log(
-        `  (c) router, 2 instances, Postgres  ${f(c.two.reqPerSec)}   ${f(c.two.p50)}  ${f(c.two.p99)}  ${c.twoVerified}/${N}`,
+        `  ${label} added over (a): p50 ${(x.p50 - a.p50).toFixed(1)} ms  p99 ${(x.p99 - a.p99).toFixed(1)} ms (goal ≤ 5 ms on PGlite: ${x.p99 - a.p99 <= 5 ? "met" : "NOT met"})`,
       )
-      console.log(
-        `  (c) 2 instances added over (a): p50 ${(c.two.p50 - a.p50).toFixed(1)} ms  p99 ${(c.two.p99 - a.p99).toFixed(1)} ms`,
-      )
+    added(b2, "(b) own process")
+    added(b1, "(b) in bench process")
+    if (c2 !== undefined) added(c2, "(c) 2 instances")
+    const ratio = (x: typeof a, label: string) => {
+      const r = x.reqPerSec / d.reqPerSec
+      console.log(`  ${label} req/s ÷ official req/s: ${r.toFixed(2)}× (goal ≥ 3×: ${r >= 3 ? "met" : "NOT met"})`)
     }
-    const added99 = b.p99 - a.p99
-    console.log(
-      `  (b) router added over (a): p50 ${(b.p50 - a.p50).toFixed(1)} ms  p99 ${added99.toFixed(1)} ms (goal ≤ 5 ms: ${added99 <= 5 ? "met" : "NOT met"})`,
-    )
-    const ratio = b.reqPerSec / d.reqPerSec
-    console.log(`  router req/s ÷ official req/s: ${ratio.toFixed(2)}× (goal ≥ 3×: ${ratio >= 3 ? "met" : "NOT met"})`)
+    ratio(b2, "router (own process)")
+    ratio(b1, "router (in bench process)")
+    ratio(a, "direct client.fetch, no router (the provider's ceiling here)")
   } finally {
-    for (const stop of cleanup.reverse()) await stop()
-    await official?.stop()
-    await router?.stop()
+    for (const stop of cleanup.reverse()) await stop().catch(() => undefined)
     await client.close()
-    rmSync(dataDir, { recursive: true, force: true })
+    rmSync(tmp, { recursive: true, force: true })
     await Promise.race([child.stop(), new Promise((r) => setTimeout(r, 5000))])
   }
 }
 
-if (process.argv[2] === "serve") await serve()
+if (process.argv[2] === "router") await serveRouter()
+else if (process.argv[2] === "serve") await serve()
 else {
   await main()
   process.exit(0)

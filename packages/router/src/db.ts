@@ -7,6 +7,7 @@
  */
 import { Context, Effect, Layer, Redacted } from "effect"
 import { DatabaseFailed } from "./errors.js"
+import { NotPreparable, type PgliteProtocol, preparedQuery } from "./pglite-prepared.js"
 
 export type Row = Record<string, unknown>
 
@@ -52,8 +53,14 @@ const pglite = async (dataDir: string | undefined): Promise<Driver> => {
     tail = next.catch(() => undefined)
     return next
   }
+  const prepared = preparedQuery(db as unknown as PgliteProtocol)
   const query = (text: string, params: ReadonlyArray<unknown> = []) =>
-    serial(async () => (await db.query<Row>(text, [...params])).rows)
+    serial(() =>
+      prepared(text, params).catch(async (e: unknown) => {
+        if (!(e instanceof NotPreparable)) throw e
+        return (await db.query<Row>(text, [...params])).rows
+      }),
+    )
   return {
     kind: "pglite",
     query,
@@ -72,7 +79,8 @@ const server = async (url: string): Promise<Driver> => {
   const run =
     (s: { unsafe: typeof sql.unsafe }) =>
     async (text: string, params: ReadonlyArray<unknown> = []) =>
-      [...(await s.unsafe(text, [...params] as never[]))] as ReadonlyArray<Row>
+      // Named prepared statements per connection (the router's texts are a fixed set): parsed and planned once.
+      [...(await s.unsafe(text, [...params] as never[], { prepare: params.length > 0 }))] as ReadonlyArray<Row>
   await sql.unsafe("SELECT 1")
   return {
     kind: "postgres",

@@ -1,0 +1,179 @@
+/**
+ * Where the router's time goes (a tool, not part of `pnpm bench`): one router instance in this process on PGlite
+ * (or Postgres with DATABASE_URL), the devnet in a child process, N non-stream chats with C in flight. Prints
+ *  - per SQL statement kind: count, mean and p99 of wall time (queue wait included) and of time inside the driver,
+ *  - CPU seconds of this process and of the devnet child over the load phase,
+ *  - with PROFILE=path: a V8 CPU profile of the load phase, and its top self-time functions.
+ *
+ * Run: `tsx router/profile.ts` (from bench/). N (default 300), C (default 16), PROFILE, DATABASE_URL.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { Session } from "node:inspector/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Ledger } from "@0g-compute/contracts"
+import { createInferenceClient } from "@0g-compute/inference"
+import { Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { Database, type Driver, FundingLog, Keys, makeRouter, Spend } from "../../packages/router/src/index.js"
+import { serve, startChild } from "../inference/devnet-child.js"
+import { load, quantile } from "../inference/load.js"
+
+const N = Number(process.env.N ?? 300)
+const C = Number(process.env.C ?? 16)
+
+const spans = new Map<string, { wall: number[] }>()
+const kindOf = (text: string) => {
+  const t = text.replace(/\s+/g, " ").trim()
+  if (t.includes("INSERT INTO router_reservations")) return "reserve"
+  if (t.includes("DELETE FROM router_reservations WHERE id")) return "settle"
+  if (t.includes("secret_hash =")) return "authenticate"
+  return t.slice(0, 40)
+}
+const timed = (d: Driver): Driver => ({
+  ...d,
+  query: async (text, params) => {
+    const t = performance.now()
+    try {
+      return await d.query(text, params)
+    } finally {
+      const k = kindOf(text)
+      const s = spans.get(k) ?? { wall: [] }
+      s.wall.push(performance.now() - t)
+      spans.set(k, s)
+    }
+  },
+})
+
+/** CPU seconds (user + system) of a process, from /proc. */
+const cpuOf = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? []
+  return (Number(f[11]) + Number(f[12])) / 100
+}
+const childrenOf = (pid: number) =>
+  readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1]?.split(" ")[1] === String(pid)
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+/** The process tree below `pid` (the devnet child, its anvil, …). */
+const tree = (pid: number): number[] => childrenOf(pid).flatMap((c) => [c, ...tree(c)])
+
+const main = async () => {
+  const child = await startChild(process.argv[1] ?? "")
+  const { info } = child
+  const provider = info.provider.providerAddress
+  const client = await createInferenceClient({
+    privateKey: info.userKeys[0] ?? "",
+    rpcUrl: `${info.proxyUrl}/ours`,
+    network: "devnet",
+  })
+  const dataDir = mkdtempSync(join(tmpdir(), "zg-router-profile-"))
+  const scope = Scope.makeUnsafe()
+  try {
+    await client.run(Ledger.use((l) => l.add(10n ** 20n)))
+    await client.acknowledge(provider, { allowDevnet: true, fund: "50" })
+    const url = process.env.DATABASE_URL
+    const db = Layer.effect(
+      Database,
+      Effect.gen(function* () {
+        return timed(yield* Database)
+      }),
+    ).pipe(Layer.provide(Database.layer(url === undefined ? { dataDir } : { databaseUrl: url })))
+    const store = Layer.mergeAll(Keys.layer, Spend.layer, FundingLog.layer).pipe(Layer.provideMerge(db))
+    const router = await client.run(
+      Effect.gen(function* () {
+        const ctx = yield* Layer.buildWithScope(store, scope)
+        return yield* makeRouter({ providers: [provider] }).pipe(Effect.provide(ctx), Scope.provide(scope))
+      }),
+    )
+    const created = await fetch(`${router.url}/admin/keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${Redacted.value(router.adminToken)}`, "content-type": "application/json" },
+      body: JSON.stringify({ label: "profile", budget: { total: "1000" } }),
+    })
+    const { secret } = (await created.json()) as { secret: string }
+    const send = async (i: number) => {
+      const r = await fetch(`${router.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: info.provider.model, messages: [{ role: "user", content: `profile ${i}` }] }),
+      })
+      if (r.status !== 200) throw new Error(`router answered ${r.status}: ${await r.text()}`)
+      await r.arrayBuffer()
+    }
+    for (let i = 0; i < 50; i++) await send(i)
+    spans.clear()
+    const session = new Session()
+    const profile = process.env.PROFILE
+    if (profile !== undefined) {
+      session.connect()
+      await session.post("Profiler.enable")
+      await session.post("Profiler.start")
+    }
+    const pids = tree(process.pid)
+    const before = { self: process.cpuUsage(), child: pids.map(cpuOf) }
+    const r = await load(N, C, send)
+    const self = process.cpuUsage(before.self)
+    const childCpu = pids.map(cpuOf).reduce((a, b, i) => a + b - (before.child[i] ?? 0), 0)
+    console.log(`router via PGlite=${url === undefined}: ${N} chats, C=${C}`)
+    console.log(`  ${r.reqPerSec.toFixed(1)} req/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms`)
+    console.log(
+      `  CPU: this process ${((self.user + self.system) / 1e6).toFixed(2)} s, devnet child tree ${childCpu.toFixed(2)} s` +
+        ` (${(((self.user + self.system) / 1e3 / N) * 1).toFixed(2)} ms/req here)`,
+    )
+    for (const [k, s] of spans)
+      console.log(
+        `  sql ${k.padEnd(40)} n=${s.wall.length}  mean ${(s.wall.reduce((a, b) => a + b, 0) / s.wall.length).toFixed(2)} ms  p99 ${quantile(s.wall, 0.99).toFixed(2)} ms`,
+      )
+    if (profile !== undefined) {
+      const { profile: p } = (await session.post("Profiler.stop")) as {
+        profile: {
+          nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>
+          samples: number[]
+          timeDeltas: number[]
+        }
+      }
+      writeFileSync(profile, JSON.stringify(p))
+      const self = new Map<number, number>()
+      p.samples.forEach((id, i) => {
+        self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0))
+      })
+      const byFn = new Map<string, number>()
+      const byFile = new Map<string, number>()
+      for (const n of p.nodes) {
+        const us = self.get(n.id) ?? 0
+        const file = n.callFrame.url
+          .replace(/^.*node_modules\/\.pnpm\/([^/]+)\/.*$/, "$1")
+          .replace(/^.*\/work\/main\//, "")
+        const name = `${n.callFrame.functionName || "(anon)"} ${file}:${n.callFrame.lineNumber}`
+        byFn.set(name, (byFn.get(name) ?? 0) + us)
+        byFile.set(file || n.callFrame.functionName, (byFile.get(file || n.callFrame.functionName) ?? 0) + us)
+      }
+      const top = (m: Map<string, number>, k: number) =>
+        [...m]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, k)
+          .map(([n, us]) => `    ${(us / 1000).toFixed(0).padStart(7)} ms  ${n}`)
+      console.log("  top files by self time:")
+      console.log(top(byFile, 25).join("\n"))
+      console.log("  top functions by self time:")
+      console.log(top(byFn, 30).join("\n"))
+    }
+  } finally {
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+    await client.close()
+    rmSync(dataDir, { recursive: true, force: true })
+    await Promise.race([child.stop(), new Promise((r) => setTimeout(r, 5000))])
+  }
+}
+
+if (process.argv[2] === "serve") await serve()
+else {
+  await main()
+  process.exit(0)
+}
