@@ -176,6 +176,8 @@ export const chat = async (ctx: ChatContext, key: KeyInfo, req: IncomingMessage,
         ...headers,
         "x-0g-verification": exchange?.level ?? "unverified",
         "x-zg-verified": exchange?.record.verdict ?? "Unknown",
+        // The provider's id of the billed exchange, as the request log records it (chat_id).
+        ...(exchange?.record.chatId === undefined ? {} : { "x-0g-chat-id": exchange.record.chatId }),
       })
       res.end(bytes)
       return
