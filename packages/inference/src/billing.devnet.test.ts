@@ -5,11 +5,10 @@
  * streams and non-streams, both models — the sum of our usage records equals what the provider's
  * `GET /v1/user/{addr}/unsettledfee` reports, to the neuron; a refused request adds nothing on either side.
  */
-import type { Devnet, EmulatedBilling, InferenceProvider } from "@0g-compute/devnet"
-import OpenAI from "openai"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { EmulatedBilling } from "@0g-compute/devnet"
+import { describe, expect, it } from "vitest"
 import { brokerFee, flatPlan } from "./billing.js"
-import { addLedger, startTestDevnet, type TestUser, userClient } from "./test-util/fixture.js"
+import { useTestDevnet } from "./test-util/fixture.js"
 
 const MODEL_A = "devnet-echo-1"
 const MODEL_B = "devnet-echo-large"
@@ -30,32 +29,16 @@ const billing: EmulatedBilling = {
   ],
 }
 
-let devnet: Devnet
-let provider: InferenceProvider
-let user: TestUser
-let openai: OpenAI
-
-beforeAll(async () => {
-  devnet = await startTestDevnet({ inference: { billing } })
-  provider = devnet.inference[0] as InferenceProvider
-  user = await userClient(devnet, 0)
-  await addLedger(user, "10")
-  await user.client.acknowledge(provider.providerAddress, { allowDevnet: true, fund: "3" })
-  openai = new OpenAI(await user.client.openAIOptions(provider.providerAddress))
-})
-afterAll(async () => {
-  await user?.close()
-  await devnet?.stop()
-})
+const t = useTestDevnet({ inference: { billing }, ledger: "10", acknowledge: { fund: "3" }, openai: true })
 
 const words = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag}${i}`).join(" ")
 
 const ask = async (model: string, messages: Array<{ role: "system" | "user"; content: string }>, stream: boolean) => {
   if (!stream) {
-    await openai.chat.completions.create({ model, messages })
+    await t.openai.chat.completions.create({ model, messages })
     return
   }
-  const s = await openai.chat.completions.create({ model, messages, stream: true })
+  const s = await t.openai.chat.completions.create({ model, messages, stream: true })
   for await (const _ of s) {
     // drain: the record is written when the stream ends
   }
@@ -64,9 +47,9 @@ const ask = async (model: string, messages: Array<{ role: "system" | "user"; con
 describe("usage records vs the provider's unsettled fee", () => {
   it("the provider registers the tier-adjusted max over its models on chain, and publishes its plan per model", async () => {
     // max(1_000_000_007, 3_000_000_019) × 3/2 floored; max(2_000_000_011, 5_000_000_003) × 2.
-    expect(provider.inputPrice).toBe(4_500_000_028n)
-    expect(provider.outputPrice).toBe(10_000_000_006n)
-    const catalog = await user.client.listModels(provider.providerAddress)
+    expect(t.provider.inputPrice).toBe(4_500_000_028n)
+    expect(t.provider.outputPrice).toBe(10_000_000_006n)
+    const catalog = await t.user.client.listModels(t.provider.providerAddress)
     expect(catalog.models.map((m) => m.id)).toEqual([MODEL_A, MODEL_B])
     expect(catalog.models[1]?.pricing).toMatchObject({
       prompt: "3000000019",
@@ -114,9 +97,9 @@ describe("usage records vs the provider's unsettled fee", () => {
       ], // B reads
       [MODEL_B, [{ role: "user", content: words(5, "g") }], false],
     ]
-    const before = user.client.usageRecords().length
+    const before = t.user.client.usageRecords().length
     for (const [model, messages, stream] of plan) await ask(model, messages, stream)
-    const records = user.client.usageRecords().slice(before)
+    const records = t.user.client.usageRecords().slice(before)
     expect(records).toHaveLength(plan.length)
     expect(records.every((r) => r.verdict === "Verified")).toBe(true)
     // The run really crossed the tier bound and hit both cache paths.
@@ -125,22 +108,25 @@ describe("usage records vs the provider's unsettled fee", () => {
     expect(records.filter((r) => (r.cacheWriteTokens ?? 0) > 0)).toHaveLength(2)
 
     const ours = records.reduce((s, r) => s + r.fee, 0n)
-    const status = await user.client.fundingStatus(provider.providerAddress)
+    const status = await t.user.client.fundingStatus(t.provider.providerAddress)
     expect(status.unsettledSource).toBe("provider")
     expect(status.claimedUnsettledFee).toBe(ours)
-    expect(provider.unsettledFee(user.address)).toBe(ours)
+    expect(t.provider.unsettledFee(t.user.address)).toBe(ours)
     // And the plan mattered: flat on-chain prices would have recorded a different sum.
-    const flat = records.reduce((s, r) => s + brokerFee(flatPlan(provider.inputPrice, provider.outputPrice), r).fee, 0n)
+    const flat = records.reduce(
+      (s, r) => s + brokerFee(flatPlan(t.provider.inputPrice, t.provider.outputPrice), r).fee,
+      0n,
+    )
     expect(flat).not.toBe(ours)
   })
 
   it("a refused request (unknown model) is billed by neither side", async () => {
-    const before = provider.unsettledFee(user.address)
-    const spent = user.client.usage().total.fee
+    const before = t.provider.unsettledFee(t.user.address)
+    const spent = t.user.client.usage().total.fee
     await expect(
-      openai.chat.completions.create({ model: "no-such-model", messages: [{ role: "user", content: "x" }] }),
+      t.openai.chat.completions.create({ model: "no-such-model", messages: [{ role: "user", content: "x" }] }),
     ).rejects.toThrow()
-    expect(provider.unsettledFee(user.address)).toBe(before)
-    expect(user.client.usage().total.fee).toBe(spent)
+    expect(t.provider.unsettledFee(t.user.address)).toBe(before)
+    expect(t.user.client.usage().total.fee).toBe(spent)
   })
 })

@@ -7,23 +7,19 @@ import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { inferenceServing } from "@0g-compute/contracts"
 import { minedReceipt } from "@0g-compute/contracts/node"
-import { DEVNET_PROVIDER_STAKE, type Devnet, type InferenceProvider } from "@0g-compute/devnet"
+import { DEVNET_PROVIDER_STAKE, type InferenceProvider } from "@0g-compute/devnet"
 import { Redacted } from "effect"
 import { Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createInferenceReader, type InferenceReader } from "./facade.js"
-import { startTestDevnet, type TestUser, userClient } from "./test-util/fixture.js"
+import { useTestDevnet } from "./test-util/fixture.js"
 
-let devnet: Devnet
+const t = useTestDevnet({ inferenceProviders: 3 })
 let reader: InferenceReader
-let user: TestUser
 let bad: Server
 let badProvider: string
-let providers: ReadonlyArray<InferenceProvider>
 
 beforeAll(async () => {
-  devnet = await startTestDevnet({ inferenceProviders: 3 })
-  providers = devnet.inference
   bad = createServer((req, res) => {
     if (req.url === "/v1/models") res.end(JSON.stringify({ data: "not a list" }))
     else if (req.url === "/v1/quote") res.end("<html>not json</html>")
@@ -31,13 +27,12 @@ beforeAll(async () => {
   })
   await new Promise<void>((resolve) => bad.listen(0, "127.0.0.1", resolve))
   const url = `http://127.0.0.1:${(bad.address() as AddressInfo).port}`
-  user = await userClient(devnet, 0)
   const wallet = new Wallet(
-    Redacted.value((devnet.accounts.users[4] as { privateKey: Redacted.Redacted<string> }).privateKey),
-    user.provider,
+    Redacted.value((t.devnet.accounts.users[4] as { privateKey: Redacted.Redacted<string> }).privateKey),
+    t.user.provider,
   )
   badProvider = wallet.address
-  const tx = await inferenceServing(devnet.addresses.inference, wallet).addOrUpdateService(
+  const tx = await inferenceServing(t.devnet.addresses.inference, wallet).addOrUpdateService(
     {
       serviceType: "chatbot",
       url,
@@ -51,13 +46,11 @@ beforeAll(async () => {
     { value: DEVNET_PROVIDER_STAKE },
   )
   await minedReceipt(tx)
-  reader = await createInferenceReader({ rpcUrl: devnet.rpcUrl, contracts: devnet.addresses })
+  reader = await createInferenceReader({ rpcUrl: t.devnet.rpcUrl, contracts: t.devnet.addresses })
 })
 afterAll(async () => {
   await reader?.close()
-  await user?.close()
   await new Promise<void>((resolve) => (bad ? bad.close(() => resolve()) : resolve()))
-  await devnet?.stop()
 })
 
 describe("service discovery", () => {
@@ -67,7 +60,7 @@ describe("service discovery", () => {
     expect(all.services.map((s) => s.provider)).toContain(badProvider)
     const acked = await reader.listServices()
     expect(acked.total).toBe(4)
-    expect(acked.services.map((s) => s.provider).sort()).toEqual(providers.map((p) => p.providerAddress).sort())
+    expect(acked.services.map((s) => s.provider).sort()).toEqual(t.providers.map((p) => p.providerAddress).sort())
     expect(acked.services.every((s) => s.teeSignerAcknowledged)).toBe(true)
   })
 
@@ -83,7 +76,7 @@ describe("service discovery", () => {
   })
 
   it("gives one service with prices as bigint and exact 0G strings", async () => {
-    const p = providers[1] as InferenceProvider
+    const p = t.providers[1] as InferenceProvider
     const s = await reader.getService(p.providerAddress.toLowerCase())
     expect(s).toMatchObject({ provider: p.providerAddress, url: p.url, model: p.model, verifiability: "TeeML" })
     expect(s.inputPrice).toEqual({ perToken: 2_000_000_000n, perTokenZG: "0.000000002", perMillionZG: "0.002" })
@@ -108,7 +101,7 @@ describe("service discovery", () => {
 
 describe("model catalogue", () => {
   it("reads the provider's /v1/models", async () => {
-    const p = providers[0] as InferenceProvider
+    const p = t.providers[0] as InferenceProvider
     const catalog = await reader.listModels(p.providerAddress)
     expect(catalog).toMatchObject({
       provider: p.providerAddress,
@@ -136,7 +129,7 @@ describe("model catalogue", () => {
   })
 
   it("refuses to send a billed request to an unverifiable service, before anything is sent", async () => {
-    const f = user.client.fetch(badProvider)
+    const f = t.user.client.fetch(badProvider)
     const s = await reader.getService(badProvider)
     await expect(
       f(`${s.url}/v1/proxy/chat/completions`, {

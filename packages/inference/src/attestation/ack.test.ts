@@ -6,33 +6,19 @@
 import { createHash } from "node:crypto"
 import { inferenceServing } from "@0g-compute/contracts"
 import { minedReceipt } from "@0g-compute/contracts/node"
-import { type Devnet, type InferenceProvider, startInferenceProvider } from "@0g-compute/devnet"
 import { Redacted } from "effect"
 import { Wallet } from "ethers"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { addLedger, startTestDevnet, type TestUser, userClient, ZG } from "../test-util/fixture.js"
+import { describe, expect, it } from "vitest"
+import { startExtraProvider, userClient, useTestDevnet, ZG } from "../test-util/fixture.js"
 
-let devnet: Devnet
-let provider: InferenceProvider
-let user: TestUser
-
-beforeAll(async () => {
-  devnet = await startTestDevnet()
-  provider = devnet.inference[0] as InferenceProvider
-  user = await userClient(devnet, 0)
-  await addLedger(user, "10")
-})
-afterAll(async () => {
-  await user?.close()
-  await devnet?.stop()
-})
+const t = useTestDevnet({ ledger: "10" })
 
 describe("attestation report of a devnet provider", () => {
   it("reports each check separately and the quote as devnet, not verified hardware", async () => {
-    const report = await user.client.attestationReport(provider.providerAddress)
+    const report = await t.user.client.attestationReport(t.provider.providerAddress)
     expect(report.environment).toBe("devnet")
     expect(report.verdict).toBe("devnet")
-    expect(report.teeSignerAddress).toBe(provider.teeSignerAddress)
+    expect(report.teeSignerAddress).toBe(t.provider.teeSignerAddress)
     expect(report.checks.quoteFetched.status).toBe("pass")
     expect(report.checks.signerBound).toMatchObject({
       status: "pass",
@@ -52,12 +38,12 @@ describe("attestation report of a devnet provider", () => {
 
 describe("measurement pins against the devnet provider", () => {
   const servedComposeHash = async () => {
-    const quote = (await (await fetch(`${provider.url}/v1/quote`)).json()) as { tcb_info: { app_compose: string } }
+    const quote = (await (await fetch(`${t.provider.url}/v1/quote`)).json()) as { tcb_info: { app_compose: string } }
     return createHash("sha256").update(quote.tcb_info.app_compose).digest("hex")
   }
 
   it("the served compose hash and image pass their pins", async () => {
-    const report = await user.client.attestationReport(provider.providerAddress, {
+    const report = await t.user.client.attestationReport(t.provider.providerAddress, {
       expectComposeHash: await servedComposeHash(),
       expectImage: "0g-devnet/inference-emulator:local",
     })
@@ -67,16 +53,16 @@ describe("measurement pins against the devnet provider", () => {
   })
 
   it("pins from the client's config apply to every report of that provider; pins given per call win", async () => {
-    const pinnedUser = await userClient(devnet, 1, {
-      attestationPins: { [provider.providerAddress.toLowerCase()]: { expectComposeHash: "12".repeat(32) } },
+    const pinnedUser = await userClient(t.devnet, 1, {
+      attestationPins: { [t.provider.providerAddress.toLowerCase()]: { expectComposeHash: "12".repeat(32) } },
     })
     try {
-      const report = await pinnedUser.client.attestationReport(provider.providerAddress)
+      const report = await pinnedUser.client.attestationReport(t.provider.providerAddress)
       expect(report.checks.composePinned.status).toBe("fail")
       await expect(
-        pinnedUser.client.acknowledge(provider.providerAddress, { allowDevnet: true, allowUnverified: true }),
+        pinnedUser.client.acknowledge(t.provider.providerAddress, { allowDevnet: true, allowUnverified: true }),
       ).rejects.toMatchObject({ _tag: "AttestationRefused", reason: "compose-hash-mismatch" })
-      const override = await pinnedUser.client.attestationReport(provider.providerAddress, {
+      const override = await pinnedUser.client.attestationReport(t.provider.providerAddress, {
         expectComposeHash: await servedComposeHash(),
       })
       expect(override.checks.composePinned.status).toBe("pass")
@@ -86,62 +72,51 @@ describe("measurement pins against the devnet provider", () => {
   })
 
   it("a different pin refuses the acknowledgement whatever the opt-ins, and nothing is sent", async () => {
-    const nonce = await user.provider.getTransactionCount(user.address)
+    const nonce = await t.user.provider.getTransactionCount(t.user.address)
     const all = { allowDevnet: true, allowUnverified: true, fund: "1" }
     await expect(
-      user.client.acknowledge(provider.providerAddress, { ...all, expectComposeHash: "11".repeat(32) }),
+      t.user.client.acknowledge(t.provider.providerAddress, { ...all, expectComposeHash: "11".repeat(32) }),
     ).rejects.toMatchObject({ _tag: "AttestationRefused", reason: "compose-hash-mismatch" })
     await expect(
-      user.client.acknowledge(provider.providerAddress, { ...all, expectImage: `sha256:${"22".repeat(32)}` }),
+      t.user.client.acknowledge(t.provider.providerAddress, { ...all, expectImage: `sha256:${"22".repeat(32)}` }),
     ).rejects.toMatchObject({ _tag: "AttestationRefused", reason: "image-mismatch" })
-    expect(await user.provider.getTransactionCount(user.address)).toBe(nonce)
+    expect(await t.user.provider.getTransactionCount(t.user.address)).toBe(nonce)
   })
 })
 
 describe("acknowledge", () => {
   it("refuses a devnet provider unless the caller opts in", async () => {
-    await expect(user.client.acknowledge(provider.providerAddress)).rejects.toMatchObject({
+    await expect(t.user.client.acknowledge(t.provider.providerAddress)).rejects.toMatchObject({
       _tag: "AttestationRejected",
       failed: ["quoteSignature", "eventLogReplay"],
     })
   })
 
   it("never creates a sub-account implicitly; with `fund` it creates one, which acknowledges in the same transaction", async () => {
-    await expect(user.client.acknowledge(provider.providerAddress, { allowDevnet: true })).rejects.toMatchObject({
+    await expect(t.user.client.acknowledge(t.provider.providerAddress, { allowDevnet: true })).rejects.toMatchObject({
       _tag: "SubAccountMissing",
     })
-    const nonce = await user.provider.getTransactionCount(user.address)
-    const created = await user.client.acknowledge(provider.providerAddress, { allowDevnet: true, fund: "1.5" })
+    const nonce = await t.user.provider.getTransactionCount(t.user.address)
+    const created = await t.user.client.acknowledge(t.provider.providerAddress, { allowDevnet: true, fund: "1.5" })
     expect(created.onChain).toBe("created")
-    expect(await user.provider.getTransactionCount(user.address)).toBe(nonce + 1)
-    const account = await inferenceServing(devnet.addresses.inference, user.provider).getAccount(
-      user.address,
-      provider.providerAddress,
+    expect(await t.user.provider.getTransactionCount(t.user.address)).toBe(nonce + 1)
+    const account = await inferenceServing(t.devnet.addresses.inference, t.user.provider).getAccount(
+      t.user.address,
+      t.provider.providerAddress,
     )
     expect(account.acknowledged).toBe(true)
     expect(account.balance).toBe(ZG("1.5"))
-    const again = await user.client.acknowledge(provider.providerAddress, { allowDevnet: true, fund: "1" })
+    const again = await t.user.client.acknowledge(t.provider.providerAddress, { allowDevnet: true, fund: "1" })
     expect(again).toMatchObject({ onChain: "already-acknowledged", tx: undefined })
-    expect(await user.provider.getTransactionCount(user.address)).toBe(nonce + 1)
+    expect(await t.user.provider.getTransactionCount(t.user.address)).toBe(nonce + 1)
   })
 
   it("re-acknowledges an existing sub-account whose acknowledgement the user withdrew", async () => {
     // An account can only be un-acknowledged at balance 0: let an expensive provider settle all of it away.
-    const owner = new Wallet(Redacted.value(devnet.accounts.deployer.privateKey), user.provider)
-    const pricey = await startInferenceProvider({
-      rpcUrl: devnet.rpcUrl,
-      chainId: devnet.chainId,
-      contract: devnet.addresses.inference,
-      providerKey: (devnet.accounts.users[3] as { privateKey: Redacted.Redacted<string> }).privateKey,
-      teeKey: Redacted.make(Wallet.createRandom().privateKey),
-      inputPrice: ZG(1),
-      outputPrice: ZG(1),
-      settleIntervalMs: 0,
-      acknowledgeWith: owner,
-    })
+    const pricey = await startExtraProvider(t.devnet, t.user.provider, { inputPrice: ZG(1), outputPrice: ZG(1) })
     try {
-      await user.client.acknowledge(pricey.providerAddress, { allowDevnet: true, fund: "1" })
-      const f = user.client.fetch(pricey.providerAddress)
+      await t.user.client.acknowledge(pricey.providerAddress, { allowDevnet: true, fund: "1" })
+      const f = t.user.client.fetch(pricey.providerAddress)
       const res = await f(`${pricey.url}/v1/proxy/chat/completions`, {
         method: "POST",
         body: JSON.stringify({ model: pricey.model, messages: [{ role: "user", content: "hi" }] }),
@@ -150,17 +125,17 @@ describe("acknowledge", () => {
       const report = await pricey.settleNow()
       expect(report.items[0]?.status).toBe(1) // PARTIAL: the fee exceeded the balance, all of it was taken
       const wallet = new Wallet(
-        Redacted.value((devnet.accounts.users[0] as { privateKey: Redacted.Redacted<string> }).privateKey),
-        user.provider,
+        Redacted.value((t.devnet.accounts.users[0] as { privateKey: Redacted.Redacted<string> }).privateKey),
+        t.user.provider,
       )
-      const serving = inferenceServing(devnet.addresses.inference, wallet)
+      const serving = inferenceServing(t.devnet.addresses.inference, wallet)
       await minedReceipt(serving.acknowledgeTEESigner(pricey.providerAddress, false))
-      expect((await serving.getAccount(user.address, pricey.providerAddress)).acknowledged).toBe(false)
+      expect((await serving.getAccount(t.user.address, pricey.providerAddress)).acknowledged).toBe(false)
 
-      const result = await user.client.acknowledge(pricey.providerAddress, { allowDevnet: true })
+      const result = await t.user.client.acknowledge(pricey.providerAddress, { allowDevnet: true })
       expect(result.onChain).toBe("acknowledged")
       expect(result.tx?.hash).toMatch(/^0x[0-9a-f]{64}$/)
-      expect((await serving.getAccount(user.address, pricey.providerAddress)).acknowledged).toBe(true)
+      expect((await serving.getAccount(t.user.address, pricey.providerAddress)).acknowledged).toBe(true)
     } finally {
       await pricey.stop()
     }

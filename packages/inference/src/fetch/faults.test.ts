@@ -5,44 +5,28 @@
 import { inferenceServing } from "@0g-compute/contracts"
 import { minedReceipt } from "@0g-compute/contracts/node"
 import { EPHEMERAL_TOKEN_ID, issueSessionToken } from "@0g-compute/crypto"
-import type { Devnet, InferenceFaults, InferenceProvider } from "@0g-compute/devnet"
+import type { InferenceFaults } from "@0g-compute/devnet"
 import { Effect, Redacted } from "effect"
 import { Wallet } from "ethers"
 import OpenAI from "openai"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { RequestAuth } from "../auth/session.js"
-import { addLedger, startTestDevnet, type TestUser, userClient, ZG } from "../test-util/fixture.js"
+import { addLedger, userClient, useTestDevnet, ZG } from "../test-util/fixture.js"
 
-let devnet: Devnet
-let a: InferenceProvider
-let down: InferenceProvider
-let vetted: InferenceProvider
-let user: TestUser
-let openai: OpenAI
+const t = useTestDevnet({ inferenceProviders: 3, ledger: "20", acknowledge: { fund: "2" }, openai: true })
+const down = () => t.at(1)
+const vetted = () => t.at(2)
 /** Fees recorded by other clients of the same wallet (settlement is per user address). */
 let otherClientFees = 0n
 
-beforeAll(async () => {
-  devnet = await startTestDevnet({ inferenceProviders: 3 })
-  ;[a, down, vetted] = devnet.inference as [InferenceProvider, InferenceProvider, InferenceProvider]
-  user = await userClient(devnet, 0)
-  await addLedger(user, "20")
-  for (const p of [a, down, vetted]) await user.client.acknowledge(p.providerAddress, { allowDevnet: true, fund: "2" })
-  openai = new OpenAI(await user.client.openAIOptions(a.providerAddress))
-})
-afterAll(async () => {
-  await user?.close()
-  await devnet?.stop()
-})
-
-const chat = (content: string) => ({ model: a.model, messages: [{ role: "user" as const, content }] })
+const chat = (content: string) => ({ model: t.provider.model, messages: [{ role: "user" as const, content }] })
 
 const withFault = async <T>(faults: InferenceFaults, f: () => Promise<T>): Promise<T> => {
-  a.faults.set(faults)
+  t.provider.faults.set(faults)
   try {
     return await f()
   } finally {
-    a.faults.clear()
+    t.provider.faults.clear()
   }
 }
 
@@ -50,13 +34,13 @@ const withFault = async <T>(faults: InferenceFaults, f: () => Promise<T>): Promi
 const cause = (e: unknown): unknown => (e instanceof OpenAI.APIConnectionError ? e.cause : e)
 
 const nonStreamError = (faults: InferenceFaults) =>
-  withFault(faults, () => openai.chat.completions.create(chat("non stream fault")).then(() => undefined, cause))
+  withFault(faults, () => t.openai.chat.completions.create(chat("non stream fault")).then(() => undefined, cause))
 
 const streamError = (faults: InferenceFaults) =>
   withFault(faults, async () => {
     const chunks: string[] = []
     try {
-      const s = await openai.chat.completions.create({ ...chat("stream fault words"), stream: true })
+      const s = await t.openai.chat.completions.create({ ...chat("stream fault words"), stream: true })
       for await (const c of s) chunks.push(c.choices[0]?.delta.content ?? "")
     } catch (e) {
       return { error: cause(e), chunks }
@@ -68,7 +52,7 @@ describe("tampered, wrongly signed and unsigned responses", () => {
   it("a flipped response byte rejects a non-stream call with ResponseTampered", async () => {
     expect(await nonStreamError({ flipResponseByte: true })).toMatchObject({
       _tag: "ResponseTampered",
-      provider: a.providerAddress,
+      provider: t.provider.providerAddress,
     })
   })
 
@@ -81,8 +65,8 @@ describe("tampered, wrongly signed and unsigned responses", () => {
 
   it("a signature by another key is WrongResponseSigner (stream and non-stream)", async () => {
     const e = await nonStreamError({ wrongSigner: true })
-    expect(e).toMatchObject({ _tag: "WrongResponseSigner", expected: a.teeSignerAddress })
-    expect((e as { recovered: string }).recovered).not.toBe(a.teeSignerAddress)
+    expect(e).toMatchObject({ _tag: "WrongResponseSigner", expected: t.provider.teeSignerAddress })
+    expect((e as { recovered: string }).recovered).not.toBe(t.provider.teeSignerAddress)
     expect((await streamError({ wrongSigner: true })).error).toMatchObject({ _tag: "WrongResponseSigner" })
   })
 
@@ -98,10 +82,10 @@ describe("tampered, wrongly signed and unsigned responses", () => {
   })
 
   it("the raw fetch rejects with the typed error itself", async () => {
-    const f = user.client.fetch(a.providerAddress)
+    const f = t.user.client.fetch(t.provider.providerAddress)
     await withFault({ flipResponseByte: true }, () =>
       expect(
-        f(`${a.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("raw")) }),
+        f(`${t.provider.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("raw")) }),
       ).rejects.toMatchObject({ _tag: "ResponseTampered" }),
     )
   })
@@ -109,22 +93,22 @@ describe("tampered, wrongly signed and unsigned responses", () => {
 
 describe("admission and credentials", () => {
   it("an unreachable provider is ProviderUnreachable", async () => {
-    const f = user.client.fetch(down.providerAddress)
-    await f(`${down.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("up")) }).then((r) =>
+    const f = t.user.client.fetch(down().providerAddress)
+    await f(`${down().url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("up")) }).then((r) =>
       r.text(),
     )
-    await down.stop()
+    await down().stop()
     await expect(
-      f(`${down.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("down")) }),
-    ).rejects.toMatchObject({ _tag: "ProviderUnreachable", provider: down.providerAddress })
+      f(`${down().url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("down")) }),
+    ).rejects.toMatchObject({ _tag: "ProviderUnreachable", provider: down().providerAddress })
   })
 
   it("a user without a sub-account gets SubAccountMissing", async () => {
-    const other = await userClient(devnet, 1)
+    const other = await userClient(t.devnet, 1)
     try {
-      const f = other.client.fetch(a.providerAddress)
+      const f = other.client.fetch(t.provider.providerAddress)
       await expect(
-        f(`${a.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("x")) }),
+        f(`${t.provider.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("x")) }),
       ).rejects.toMatchObject({
         _tag: "SubAccountMissing",
       })
@@ -134,13 +118,13 @@ describe("admission and credentials", () => {
   })
 
   it("a sub-account below reserve + unsettled fees gets InsufficientSubAccountBalance with the amounts", async () => {
-    const poor = await userClient(devnet, 2)
+    const poor = await userClient(t.devnet, 2)
     try {
       await addLedger(poor, "5")
-      await poor.client.acknowledge(a.providerAddress, { allowDevnet: true, fund: "1" })
-      const f = poor.client.fetch(a.providerAddress)
+      await poor.client.acknowledge(t.provider.providerAddress, { allowDevnet: true, fund: "1" })
+      const f = poor.client.fetch(t.provider.providerAddress)
       const send = () =>
-        f(`${a.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("spend")) })
+        f(`${t.provider.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("spend")) })
       await (await send()).text() // 1 0G covers the reserve with nothing unsettled: admitted, now it owes a fee
       const e = await send().then(
         () => undefined,
@@ -148,7 +132,7 @@ describe("admission and credentials", () => {
       )
       expect(e).toMatchObject({ _tag: "InsufficientSubAccountBalance", available: ZG(1) })
       const { required, available } = e as { required: bigint; available: bigint }
-      expect(required - available).toBe(a.unsettledFee(poor.address))
+      expect(required - available).toBe(t.provider.unsettledFee(poor.address))
     } finally {
       await poor.close()
     }
@@ -156,25 +140,25 @@ describe("admission and credentials", () => {
 
   it("an expired API key is TokenExpired, a revoked one TokenRevoked", async () => {
     const wallet = new Wallet(
-      Redacted.value((devnet.accounts.users[0] as { privateKey: Redacted.Redacted<string> }).privateKey),
+      Redacted.value((t.devnet.accounts.users[0] as { privateKey: Redacted.Redacted<string> }).privateKey),
     )
     const expired = await Effect.runPromise(
       issueSessionToken(wallet, {
-        provider: a.providerAddress,
+        provider: t.provider.providerAddress,
         tokenId: 7,
         timestamp: Date.now() - 60_000,
         durationMs: 1000,
       }),
     )
     const body = JSON.stringify(chat("key"))
-    const url = `${a.url}/v1/proxy/chat/completions`
-    const withExpired = user.client.fetch(a.providerAddress, { apiKey: expired.apiKey })
+    const url = `${t.provider.url}/v1/proxy/chat/completions`
+    const withExpired = t.user.client.fetch(t.provider.providerAddress, { apiKey: expired.apiKey })
     await expect(withExpired(url, { method: "POST", body })).rejects.toMatchObject({ _tag: "TokenExpired", tokenId: 7 })
 
-    const key = await user.client.apiKeys.create(a.providerAddress)
-    const withKey = user.client.fetch(a.providerAddress, { apiKey: key.apiKey })
+    const key = await t.user.client.apiKeys.create(t.provider.providerAddress)
+    const withKey = t.user.client.fetch(t.provider.providerAddress, { apiKey: key.apiKey })
     expect((await withKey(url, { method: "POST", body })).status).toBe(200)
-    await user.client.apiKeys.revoke(a.providerAddress, key.tokenId)
+    await t.user.client.apiKeys.revoke(t.provider.providerAddress, key.tokenId)
     await expect(withKey(url, { method: "POST", body })).rejects.toMatchObject({
       _tag: "TokenRevoked",
       tokenId: key.tokenId,
@@ -182,17 +166,17 @@ describe("admission and credentials", () => {
   })
 
   it("revoking all tokens kills the cached session token too; the client re-signs and carries on", async () => {
-    const second = await userClient(devnet, 0) // same wallet, its own token cache
+    const second = await userClient(t.devnet, 0) // same wallet, its own token cache
     try {
-      const f2 = second.client.fetch(a.providerAddress)
-      const url = `${a.url}/v1/proxy/chat/completions`
+      const f2 = second.client.fetch(t.provider.providerAddress)
+      const url = `${t.provider.url}/v1/proxy/chat/completions`
       await (await f2(url, { method: "POST", body: JSON.stringify(chat("before")) })).text()
-      await user.client.apiKeys.revokeAll(a.providerAddress)
+      await t.user.client.apiKeys.revokeAll(t.provider.providerAddress)
       // second's cached token carries the old generation: the provider refuses it, the client renews once.
       const res = await f2(url, { method: "POST", body: JSON.stringify(chat("after")) })
       expect(res.status).toBe(200)
       await res.text()
-      const ephemeral = await second.client.run(RequestAuth.use((auth) => auth.session(a.providerAddress)))
+      const ephemeral = await second.client.run(RequestAuth.use((auth) => auth.session(t.provider.providerAddress)))
       expect(ephemeral.tokenId).toBe(EPHEMERAL_TOKEN_ID)
       expect(ephemeral.generation).toBe(1n)
     } finally {
@@ -207,25 +191,25 @@ describe("admission and credentials", () => {
       sent.push(String(input))
       return fetch(input, init)
     }
-    const watcher = await userClient(devnet, 0, { fetch: counting })
+    const watcher = await userClient(t.devnet, 0, { fetch: counting })
     try {
-      const f = watcher.client.fetch(vetted.providerAddress)
+      const f = watcher.client.fetch(vetted().providerAddress)
       const send = () =>
-        f(`${vetted.url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("v")) })
+        f(`${vetted().url}/v1/proxy/chat/completions`, { method: "POST", body: JSON.stringify(chat("v")) })
       await (await send()).text() // warm: the service is cached as acknowledged
-      const owner = new Wallet(Redacted.value(devnet.accounts.deployer.privateKey), user.provider)
+      const owner = new Wallet(Redacted.value(t.devnet.accounts.deployer.privateKey), t.user.provider)
       await minedReceipt(
-        inferenceServing(devnet.addresses.inference, owner).revokeTEESignerAcknowledgement(vetted.providerAddress),
+        inferenceServing(t.devnet.addresses.inference, owner).revokeTEESignerAcknowledgement(vetted().providerAddress),
       )
       sent.length = 0
       // The cache still says acknowledged: the provider refuses it.
       await expect(send()).rejects.toMatchObject({ _tag: "ProviderNotAcknowledged", level: "owner" })
-      expect(sent).toEqual([`${vetted.url}/v1/proxy/chat/completions`])
-      await watcher.client.getService(vetted.providerAddress) // refreshes the shared cache
+      expect(sent).toEqual([`${vetted().url}/v1/proxy/chat/completions`])
+      await watcher.client.getService(vetted().providerAddress) // refreshes the shared cache
       sent.length = 0
       await expect(send()).rejects.toMatchObject({ _tag: "ProviderNotAcknowledged", level: "owner" })
       expect(sent).toEqual([]) // refused locally: nothing was sent
-      await expect(watcher.client.acknowledge(vetted.providerAddress, { allowDevnet: true })).rejects.toMatchObject({
+      await expect(watcher.client.acknowledge(vetted().providerAddress, { allowDevnet: true })).rejects.toMatchObject({
         _tag: "ProviderNotAcknowledged",
       })
     } finally {
@@ -236,13 +220,13 @@ describe("admission and credentials", () => {
 
 describe("no funds lost", () => {
   it("what settles on chain equals the fees recorded for every exchange, verified or not", async () => {
-    const serving = inferenceServing(devnet.addresses.inference, user.provider)
-    const before = (await serving.getAccount(user.address, a.providerAddress)).balance
-    const report = await a.settleNow()
-    const after = (await serving.getAccount(user.address, a.providerAddress)).balance
-    const mine = report.items.filter((i) => i.user.toLowerCase() === user.address.toLowerCase())
+    const serving = inferenceServing(t.devnet.addresses.inference, t.user.provider)
+    const before = (await serving.getAccount(t.user.address, t.provider.providerAddress)).balance
+    const report = await t.provider.settleNow()
+    const after = (await serving.getAccount(t.user.address, t.provider.providerAddress)).balance
+    const mine = report.items.filter((i) => i.user.toLowerCase() === t.user.address.toLowerCase())
     expect(mine.every((i) => i.status === 0)).toBe(true)
-    const recorded = user.client.usage().byProvider.find((p) => p.provider === a.providerAddress)
+    const recorded = t.user.client.usage().byProvider.find((p) => p.provider === t.provider.providerAddress)
     expect(recorded?.failed).toBeGreaterThan(0)
     const total = (recorded?.fee ?? 0n) + otherClientFees
     expect(before - after).toBe(total)

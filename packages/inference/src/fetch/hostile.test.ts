@@ -3,64 +3,54 @@
  * Each answer ends in a typed error naming the limit that tripped, the provider's connection is closed by us (the
  * emulator records the close), and nothing is recorded as spent where nothing was delivered.
  */
-import type { Devnet, HostileMode, InferenceProvider } from "@0g-compute/devnet"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { addLedger, startTestDevnet, type TestUser, userClient } from "../test-util/fixture.js"
+import type { HostileMode } from "@0g-compute/devnet"
+import { describe, expect, it } from "vitest"
+import { useTestDevnet } from "../test-util/fixture.js"
 import type { ExchangeResult } from "./adapter.js"
-
-let devnet: Devnet
-let p: InferenceProvider
-let user: TestUser
 
 const KiB = 1024
 const LIMITS = { connectMs: 3000, firstByteMs: 3000, idleMs: 3000, totalMs: 60_000, maxBytes: 4 * 1024 * KiB }
 
-beforeAll(async () => {
-  devnet = await startTestDevnet()
-  p = devnet.inference[0] as InferenceProvider
-  user = await userClient(devnet, 0, {
+const t = useTestDevnet({
+  config: {
     requestLimits: LIMITS,
     signatureLimits: { ...LIMITS, maxBytes: 64 * KiB },
     maxSseEventBytes: 256 * KiB,
     drainAfterAbortMs: 100,
-  })
-  await addLedger(user, "10")
-  await user.client.acknowledge(p.providerAddress, { allowDevnet: true, fund: "3" })
-})
-afterAll(async () => {
-  await user?.close()
-  await devnet?.stop()
+  },
+  ledger: "10",
+  acknowledge: { fund: "3" },
 })
 
 const body = (stream: boolean) =>
-  JSON.stringify({ model: p.model, messages: [{ role: "user", content: "hostile provider test" }], stream })
+  JSON.stringify({ model: t.provider.model, messages: [{ role: "user", content: "hostile provider test" }], stream })
 
 /** Runs `f` with the provider in `mode`; returns its outcome and how the hostile response ended. */
 const hostile = async <T>(mode: HostileMode, f: () => Promise<T>) => {
-  const since = p.faults.hostile.closes.length
-  const billedBefore = p.unsettledFee(user.address)
-  const spentBefore = user.client.usage().total.fee
-  p.faults.set({ hostile: mode })
+  const since = t.provider.faults.hostile.closes.length
+  const billedBefore = t.provider.unsettledFee(t.user.address)
+  const spentBefore = t.user.client.usage().total.fee
+  t.provider.faults.set({ hostile: mode })
   try {
     const outcome = await f().then(
       (value) => ({ value, error: undefined }),
       (error: unknown) => ({ value: undefined, error }),
     )
-    const close = await p.faults.hostile.nextClose(since)
+    const close = await t.provider.faults.hostile.nextClose(since)
     return {
       ...outcome,
       close,
-      billed: p.unsettledFee(user.address) - billedBefore,
-      spent: user.client.usage().total.fee - spentBefore,
+      billed: t.provider.unsettledFee(t.user.address) - billedBefore,
+      spent: t.user.client.usage().total.fee - spentBefore,
     }
   } finally {
-    p.faults.clear()
+    t.provider.faults.clear()
   }
 }
 
 const post = (stream: boolean, init: RequestInit = {}, onExchange?: (r: ExchangeResult) => void) =>
-  user.client.fetch(p.providerAddress, onExchange === undefined ? {} : { onExchange })(
-    `${p.url}/v1/proxy/chat/completions`,
+  t.user.client.fetch(t.provider.providerAddress, onExchange === undefined ? {} : { onExchange })(
+    `${t.provider.url}/v1/proxy/chat/completions`,
     { method: "POST", body: body(stream), ...init },
   )
 
@@ -139,7 +129,7 @@ describe("cancellation reaches the provider", () => {
   it("the caller's abort before the headers closes the request at once", async () => {
     const controller = new AbortController()
     const r = await hostile("stallBeforeHeaders", async () => {
-      const started = p.faults.hostile.nextStart()
+      const started = t.provider.faults.hostile.nextStart()
       const pending = post(false, { signal: controller.signal })
       await started
       controller.abort()

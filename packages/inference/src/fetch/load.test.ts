@@ -4,24 +4,17 @@
  * background top-up fiber alone (every transaction of the user during the run is one of its top-ups).
  */
 import { contractInterfaces, inferenceServing } from "@0g-compute/contracts"
-import { type Devnet, type InferenceProvider, startInferenceProvider } from "@0g-compute/devnet"
-import { Redacted } from "effect"
-import { Wallet } from "ethers"
+import type { InferenceProvider } from "@0g-compute/devnet"
 import OpenAI from "openai"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { addLedger, startTestDevnet, type TestUser, userClient, ZG } from "../test-util/fixture.js"
+import { afterAll, describe, expect, it } from "vitest"
+import { addLedger, startExtraProvider, type TestUser, userClient, useTestDevnet, ZG } from "../test-util/fixture.js"
 
-let devnet: Devnet
+const t = useTestDevnet({ users: 0 })
 const started: InferenceProvider[] = []
 const users: TestUser[] = []
-
-beforeAll(async () => {
-  devnet = await startTestDevnet()
-})
 afterAll(async () => {
   for (const u of users) await u.close()
   for (const p of started) await p.stop()
-  await devnet?.stop()
 })
 
 const drain = async (s: AsyncIterable<OpenAI.ChatCompletionChunk>) => {
@@ -32,8 +25,8 @@ const drain = async (s: AsyncIterable<OpenAI.ChatCompletionChunk>) => {
 
 describe("200 concurrent requests", () => {
   it("all succeed verified, and the settled on-chain total equals the sum of per-request fees", async () => {
-    const provider = devnet.inference[0] as InferenceProvider
-    const user = await userClient(devnet, 0)
+    const provider = t.devnet.inference[0] as InferenceProvider
+    const user = await userClient(t.devnet, 0)
     users.push(user)
     await addLedger(user, "10")
     await user.client.acknowledge(provider.providerAddress, { allowDevnet: true, fund: "5" })
@@ -61,7 +54,7 @@ describe("200 concurrent requests", () => {
     expect(sum).toBe(user.client.usage().total.fee)
     expect(provider.unsettledFee(user.address)).toBe(sum)
 
-    const serving = inferenceServing(devnet.addresses.inference, user.provider)
+    const serving = inferenceServing(t.devnet.addresses.inference, user.provider)
     const before = await serving.getAccount(user.address, provider.providerAddress)
     const fromBlock = await user.provider.getBlockNumber()
     const report = await provider.settleNow()
@@ -71,7 +64,7 @@ describe("200 concurrent requests", () => {
     expect(report.settled).toBe(sum)
     expect(before.balance - after.balance).toBe(sum)
     // And the chain's own record of it: TEESettlementResult(user, status 0, unsettled 0) in the settlement block.
-    const logs = await user.provider.getLogs({ address: devnet.addresses.inference, fromBlock: fromBlock + 1 })
+    const logs = await user.provider.getLogs({ address: t.devnet.addresses.inference, fromBlock: fromBlock + 1 })
     const settled = logs
       .map((l) => contractInterfaces.InferenceServing.parseLog(l))
       .filter((e) => e?.name === "TEESettlementResult" && e.args.user === user.address)
@@ -81,20 +74,10 @@ describe("200 concurrent requests", () => {
 
 describe("background top-up", () => {
   it("keeps an expensive sub-account funded across a long run without a transaction in the request path", async () => {
-    const owner = new Wallet(Redacted.value(devnet.accounts.deployer.privateKey), (users[0] as TestUser).provider)
-    const pricey = await startInferenceProvider({
-      rpcUrl: devnet.rpcUrl,
-      chainId: devnet.chainId,
-      contract: devnet.addresses.inference,
-      providerKey: (devnet.accounts.users[3] as { privateKey: Redacted.Redacted<string> }).privateKey,
-      teeKey: Redacted.make(Wallet.createRandom().privateKey),
-      inputPrice: ZG("0.01"),
-      outputPrice: ZG("0.01"),
-      settleIntervalMs: 0,
-      acknowledgeWith: owner,
-    })
+    const via = (users[0] as TestUser).provider
+    const pricey = await startExtraProvider(t.devnet, via, { inputPrice: ZG("0.01"), outputPrice: ZG("0.01") })
     started.push(pricey)
-    const user = await userClient(devnet, 1)
+    const user = await userClient(t.devnet, 1)
     users.push(user)
     await addLedger(user, "80")
     await user.client.acknowledge(pricey.providerAddress, { allowDevnet: true, fund: "1" })

@@ -3,79 +3,49 @@
  * requests: all were served and 10.4× the cap spent), a cap some requests fit in, a request too big for what is left,
  * the default output limit, and the request side of the gateway's limits (413, the client leaving).
  */
-import { createServer, request, type Server } from "node:http"
+import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { formatZG, parseZG } from "@0g-compute/core"
-import { type Devnet, type InferenceProvider, startInferenceProvider } from "@0g-compute/devnet"
-import { Effect, Redacted } from "effect"
-import { Wallet } from "ethers"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { addLedger, startTestDevnet, type TestUser, userClient } from "../../test-util/fixture.js"
+import { Effect } from "effect"
+import { describe, expect, it } from "vitest"
+import { startExtraProvider, useTestDevnet } from "../../test-util/fixture.js"
+import { chatBody, post, rawPost } from "../../test-util/gateway.js"
 import { Budget, IMAGE_PART_TOKENS, maxCostOf, requestedMaxTokens } from "./budget.js"
-import { type Gateway, type GatewayOptions, startGateway } from "./server.js"
+import { startGateway } from "./server.js"
 
-let devnet: Devnet
-let p0: InferenceProvider
-let user: TestUser
 /** The proxy calls the client's fetch made, with their abort signals (the real fetch still runs). */
 const proxyCalls: Array<{ url: string; signal: AbortSignal | undefined }> = []
 
-beforeAll(async () => {
-  devnet = await startTestDevnet()
-  p0 = devnet.inference[0] as InferenceProvider
-  user = await userClient(devnet, 0, {
+const t = useTestDevnet({
+  config: {
     fetch: (input, init) => {
       const url = String(input instanceof Request ? input.url : input)
       if (url.includes("/v1/proxy/chat")) proxyCalls.push({ url, signal: init?.signal ?? undefined })
       return globalThis.fetch(input, init)
     },
-  })
-  await addLedger(user, "20")
-  await user.client.acknowledge(p0.providerAddress, { allowDevnet: true, fund: "3" })
+  },
+  ledger: "20",
+  acknowledge: { fund: "3" },
 })
-afterAll(async () => {
-  await user?.close()
-  await devnet?.stop()
-})
-
-const withGateway = async (options: Partial<GatewayOptions>, body: (g: Gateway) => Promise<void>) => {
-  const g = await startGateway({ client: user.client, providers: [p0.providerAddress], ...options })
-  try {
-    await body(g)
-  } finally {
-    await g.stop()
-  }
-}
-
-const post = (g: Gateway, body: string, signal?: AbortSignal) =>
-  fetch(`${g.url}/v1/chat/completions`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${Redacted.value(g.token)}`, "content-type": "application/json" },
-    body,
-    ...(signal === undefined ? {} : { signal }),
-  })
-
-const chatBody = (content: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ model: "devnet-echo-1", messages: [{ role: "user", content }], ...extra })
 
 /** The most a request can cost as the gateway sends it under a cap (both limit fields and `n` set to what it reserves). */
 const forwardedCost = (body: string, maxTokens: number) => {
   const json = JSON.parse(body)
   const sent = { ...json, max_tokens: maxTokens, max_completion_tokens: maxTokens, n: json.n ?? 1 }
   return maxCostOf(sent, Buffer.byteLength(JSON.stringify(sent)), maxTokens, {
-    inputPerToken: p0.inputPrice,
-    outputPerToken: p0.outputPrice,
+    inputPerToken: t.provider.inputPrice,
+    outputPerToken: t.provider.outputPrice,
   })
 }
 
-const billed = () => BigInt(p0.unsettledFee(user.address))
+const billed = () => BigInt(t.provider.unsettledFee(t.user.address))
 const zg = (s: string) => Effect.runSync(parseZG(s))
 
 describe("spending cap as a budget", () => {
   it("the audit's reproduction: cap 0.00000002 0G and 8 concurrent requests never spend more than the cap", async () => {
     const cap = zg("0.00000002")
     const before = billed()
-    await withGateway({ spendingCap: "0.00000002" }, async (g) => {
+    await t.withGateway({ spendingCap: "0.00000002" }, async (g) => {
       const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => post(g, chatBody(`request ${i}`))))
       const bodies = await Promise.all(answers.map(async (r) => ({ status: r.status, json: await r.json() })))
       for (const b of bodies) {
@@ -96,7 +66,7 @@ describe("spending cap as a budget", () => {
     const oneRequest = forwardedCost(body, 4)
     const cap = oneRequest * 2n + oneRequest / 2n
     const before = billed()
-    await withGateway({ spendingCap: cap }, async (g) => {
+    await t.withGateway({ spendingCap: cap }, async (g) => {
       const answers = await Promise.all(Array.from({ length: 8 }, () => post(g, body)))
       const statuses = answers.map((r) => r.status)
       const refused = await Promise.all(answers.filter((r) => r.status === 402).map((r) => r.json()))
@@ -111,7 +81,7 @@ describe("spending cap as a budget", () => {
 
   it("refuses, before sending it, a request whose maximum cost is more than what is left", async () => {
     const before = billed()
-    await withGateway({ spendingCap: "0.001" }, async (g) => {
+    await t.withGateway({ spendingCap: "0.001" }, async (g) => {
       const body = chatBody("too long an answer", { max_tokens: 10_000_000 })
       const required = formatZG(forwardedCost(body, 10_000_000))
       const r = await post(g, body)
@@ -125,13 +95,13 @@ describe("spending cap as a budget", () => {
   })
 
   it("adds the default output limit to a request that sets none, so its cost is bounded", async () => {
-    await withGateway({ spendingCap: "1", defaultMaxTokens: 2 }, async (g) => {
+    await t.withGateway({ spendingCap: "1", defaultMaxTokens: 2 }, async (g) => {
       const r = await post(g, chatBody("one two three four"))
       const json = (await r.json()) as { choices: Array<{ message: { content: string }; finish_reason: string }> }
       expect(json.choices[0]).toMatchObject({ message: { content: "Echo: one" }, finish_reason: "length" })
     })
     // Without a cap the request is sent as it is.
-    await withGateway({}, async (g) => {
+    await t.withGateway({}, async (g) => {
       const json = (await (await post(g, chatBody("one two three four"))).json()) as {
         choices: Array<{ message: { content: string } }>
       }
@@ -189,32 +159,13 @@ describe("the budget's arithmetic", () => {
 
 describe("request limits", () => {
   it("answers an oversize body with a 413 JSON error, declared length or chunked, instead of a reset", async () => {
-    await withGateway({ maxBodyBytes: 1024 }, async (g) => {
+    await t.withGateway({ maxBodyBytes: 1024 }, async (g) => {
       const big = chatBody("x".repeat(64 * 1024))
       const declared = await post(g, big)
       expect(declared.status).toBe(413)
       expect(await declared.json()).toMatchObject({ error: { code: "RequestTooLarge" } })
-      const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const u = new URL(`${g.url}/v1/chat/completions`)
-        const req = request(
-          {
-            host: u.hostname,
-            port: u.port,
-            path: u.pathname,
-            method: "POST",
-            headers: { authorization: `Bearer ${Redacted.value(g.token)}`, "transfer-encoding": "chunked" },
-          },
-          (res) => {
-            let text = ""
-            res.on("data", (c: Buffer) => {
-              text += c.toString()
-            })
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }))
-          },
-        )
-        req.on("error", reject)
+      const chunked = await rawPost(g, { "transfer-encoding": "chunked" }, (req) => {
         for (let i = 0; i < 16; i++) req.write("x".repeat(4096))
-        req.end()
       })
       expect(chunked.status).toBe(413)
       expect(JSON.parse(chunked.body)).toMatchObject({ error: { code: "RequestTooLarge" } })
@@ -230,20 +181,12 @@ describe("request limits", () => {
     })
     const hung: Server = createServer(() => upstreamHit())
     await new Promise<void>((r) => hung.listen(0, "127.0.0.1", () => r()))
-    const owner = new Wallet(Redacted.value(devnet.accounts.deployer.privateKey), user.provider)
-    const stalled = await startInferenceProvider({
-      rpcUrl: devnet.rpcUrl,
-      chainId: devnet.chainId,
-      contract: devnet.addresses.inference,
-      providerKey: (devnet.accounts.users[3] as { privateKey: Redacted.Redacted<string> }).privateKey,
-      teeKey: Redacted.make(Wallet.createRandom().privateKey),
+    const stalled = await startExtraProvider(t.devnet, t.user.provider, {
       upstream: `http://127.0.0.1:${(hung.address() as AddressInfo).port}/v1`,
-      settleIntervalMs: 0,
-      acknowledgeWith: owner,
     })
     try {
-      await user.client.acknowledge(stalled.providerAddress, { allowDevnet: true, fund: "1" })
-      const g = await startGateway({ client: user.client, providers: [stalled.providerAddress], spendingCap: "1" })
+      await t.user.client.acknowledge(stalled.providerAddress, { allowDevnet: true, fund: "1" })
+      const g = await startGateway({ client: t.user.client, providers: [stalled.providerAddress], spendingCap: "1" })
       try {
         proxyCalls.length = 0
         const leave = new AbortController()

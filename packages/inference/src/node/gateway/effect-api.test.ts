@@ -4,39 +4,31 @@
  * provider are typed failures, not thrown errors.
  */
 import { createServer, type Server } from "node:net"
-import type { Devnet } from "@0g-compute/devnet"
 import { Effect, Exit, Redacted, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { addLedger, startTestDevnet, type TestUser, userClient } from "../../test-util/fixture.js"
+import { useTestDevnet } from "../../test-util/fixture.js"
 import { GatewayListenFailed, makeGateway } from "./server.js"
 
-let devnet: Devnet
-let user: TestUser
-let provider: string
+const t = useTestDevnet({ ledger: "5", acknowledge: { fund: "2" } })
 let busy: Server
 let busyPort: number
 
 beforeAll(async () => {
-  devnet = await startTestDevnet()
-  provider = devnet.inference[0]!.providerAddress
-  user = await userClient(devnet, 0)
-  await addLedger(user, "5")
-  await user.client.acknowledge(provider, { allowDevnet: true, fund: "2" })
   busy = createServer()
   busyPort = await new Promise<number>((resolve) =>
     busy.listen(0, "127.0.0.1", () => resolve((busy.address() as { port: number }).port)),
   )
 })
-afterAll(async () => {
+afterAll(() => {
   busy?.close()
-  await user?.close()
-  await devnet?.stop()
 })
 
 describe("makeGateway", () => {
   it("answers a verified chat while its scope is open and stops listening when the scope closes", async () => {
     const scope = Scope.makeUnsafe()
-    const gateway = await user.client.run(Scope.provide(scope)(makeGateway({ providers: [provider] })))
+    const gateway = await t.user.client.run(
+      Scope.provide(scope)(makeGateway({ providers: [t.provider.providerAddress] })),
+    )
     const res = await fetch(`${gateway.url}/v1/chat/completions`, {
       method: "POST",
       headers: { authorization: `Bearer ${Redacted.value(gateway.token)}`, "content-type": "application/json" },
@@ -52,8 +44,8 @@ describe("makeGateway", () => {
   })
 
   it("a busy port is a typed GatewayListenFailed naming host, port and EADDRINUSE", async () => {
-    const exit = await user.client.run(
-      Effect.exit(Effect.scoped(makeGateway({ providers: [provider], port: busyPort }))),
+    const exit = await t.user.client.run(
+      Effect.exit(Effect.scoped(makeGateway({ providers: [t.provider.providerAddress], port: busyPort }))),
     )
     expect(Exit.isFailure(exit)).toBe(true)
     const error = Exit.isFailure(exit) ? exit.cause.reasons[0] : undefined
@@ -68,7 +60,7 @@ describe("makeGateway", () => {
 
   it("an unregistered provider fails with ServiceNotFound before anything listens", async () => {
     const stranger = "0x000000000000000000000000000000000000dEaD"
-    const failure = await user.client.run(Effect.flip(Effect.scoped(makeGateway({ providers: [stranger] }))))
+    const failure = await t.user.client.run(Effect.flip(Effect.scoped(makeGateway({ providers: [stranger] }))))
     expect(failure._tag).toBe("ServiceNotFound")
   })
 })

@@ -7,58 +7,27 @@
  * - a billed answer cut off after the 200 (here: over the client's byte ceiling) keeps its reservation as spent.
  */
 import { formatZG } from "@0g-compute/core"
-import type { Devnet, InferenceProvider } from "@0g-compute/devnet"
-import { Redacted } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { defaultInferenceConfig } from "../../config.js"
-import { addLedger, startTestDevnet, type TestUser, userClient } from "../../test-util/fixture.js"
+import { userClient, useTestDevnet } from "../../test-util/fixture.js"
+import { chatBody, post } from "../../test-util/gateway.js"
 import { maxCostOf } from "./budget.js"
-import { type Gateway, type GatewayOptions, startGateway } from "./server.js"
 
-let devnet: Devnet
-let p0: InferenceProvider
-let user: TestUser
 /** Bodies the client's fetch sent to the provider's chat route (the real fetch still sends them). */
 const sent: string[] = []
 
-beforeAll(async () => {
-  devnet = await startTestDevnet()
-  p0 = devnet.inference[0] as InferenceProvider
-  user = await userClient(devnet, 0, {
+const t = useTestDevnet({
+  config: {
     fetch: (input, init) => {
       const url = String(input instanceof Request ? input.url : input)
       if (url.includes("/v1/proxy/chat")) sent.push(Buffer.from(init?.body as Uint8Array).toString("utf8"))
       return globalThis.fetch(input, init)
     },
-  })
-  await addLedger(user, "20")
-  await user.client.acknowledge(p0.providerAddress, { allowDevnet: true, fund: "3" })
+  },
+  ledger: "20",
+  acknowledge: { fund: "3" },
 })
-afterAll(async () => {
-  await user?.close()
-  await devnet?.stop()
-})
-
-const withGateway = async (client: TestUser, options: Partial<GatewayOptions>, body: (g: Gateway) => Promise<void>) => {
-  const g = await startGateway({ client: client.client, providers: [p0.providerAddress], ...options })
-  try {
-    await body(g)
-  } finally {
-    await g.stop()
-  }
-}
-
-const post = (g: Gateway, body: string) =>
-  fetch(`${g.url}/v1/chat/completions`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${Redacted.value(g.token)}`, "content-type": "application/json" },
-    body,
-  })
-
-const chatBody = (content: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ model: "devnet-echo-1", messages: [{ role: "user", content }], ...extra })
-
-const prices = () => ({ inputPerToken: p0.inputPrice, outputPerToken: p0.outputPrice })
+const prices = () => ({ inputPerToken: t.provider.inputPrice, outputPerToken: t.provider.outputPrice })
 
 describe("limit fields under a spending cap", () => {
   it.each([
@@ -70,7 +39,7 @@ describe("limit fields under a spending cap", () => {
     ["n", -1],
   ])("refuses %s = %j with a 400 before sending anything", async (field, value) => {
     const before = sent.length
-    await withGateway(user, { spendingCap: "1" }, async (g) => {
+    await t.withGateway({ spendingCap: "1" }, async (g) => {
       const r = await post(g, chatBody("a b c", { [field]: value }))
       expect(r.status).toBe(400)
       expect(await r.json()).toMatchObject({
@@ -87,7 +56,7 @@ describe("limit fields under a spending cap", () => {
     // Room for 10 output tokens, many times over, but not for a million.
     const cap = small * 50n
     const before = sent.length
-    await withGateway(user, { spendingCap: cap }, async (g) => {
+    await t.withGateway({ spendingCap: cap }, async (g) => {
       const r = await post(g, body)
       expect(r.status).toBe(402)
       expect(await r.json()).toMatchObject({ error: { code: "SpendingCapReached" } })
@@ -96,7 +65,7 @@ describe("limit fields under a spending cap", () => {
   })
 
   it("sends both limit fields and n equal to what it reserved, and the answer still verifies", async () => {
-    await withGateway(user, { spendingCap: "1" }, async (g) => {
+    await t.withGateway({ spendingCap: "1" }, async (g) => {
       const r = await post(g, chatBody("one two three four five", { max_tokens: 3 }))
       expect(r.status).toBe(200)
       expect(r.headers.get("x-zg-verified")).toBe("Verified")
@@ -109,7 +78,7 @@ describe("limit fields under a spending cap", () => {
       n: 1,
     })
     // Without a cap the body is sent as the client wrote it.
-    await withGateway(user, {}, async (g) => {
+    await t.withGateway({}, async (g) => {
       expect((await post(g, chatBody("x", { max_tokens: "7" }))).status).toBe(200)
     })
     expect(JSON.parse(sent[sent.length - 1] as string)).toEqual(JSON.parse(chatBody("x", { max_tokens: "7" })))
@@ -119,17 +88,17 @@ describe("limit fields under a spending cap", () => {
 describe("an answer cut off after the provider's 200", () => {
   it("keeps the request's reservation as spent: the cap never undercounts what the provider billed", async () => {
     // The same wallet, reading at most 16 bytes of a billed answer: every answer fails after its 200.
-    const tight = await userClient(devnet, 0, {
+    const tight = await userClient(t.devnet, 0, {
       requestLimits: { ...defaultInferenceConfig().requestLimits, maxBytes: 16 },
     })
     try {
       const body = chatBody("a b c", { max_tokens: 4 })
-      const billedBefore = p0.unsettledFee(user.address)
-      await withGateway(tight, { spendingCap: "1" }, async (g) => {
+      const billedBefore = t.provider.unsettledFee(t.user.address)
+      await t.withGateway({ client: tight.client, spendingCap: "1" }, async (g) => {
         const r = await post(g, body)
         expect(r.status).toBe(502)
         expect(await r.json()).toMatchObject({ error: { code: "ProviderBodyTooLarge" } })
-        const billed = p0.unsettledFee(user.address) - billedBefore
+        const billed = t.provider.unsettledFee(t.user.address) - billedBefore
         expect(billed).toBeGreaterThan(0n)
         const u = g.usage()
         expect(u.reserved).toBe(0n)
@@ -149,17 +118,19 @@ describe("an answer cut off after the provider's 200", () => {
 describe("a streamed request answered without SSE", () => {
   it("is the provider's failure (502 provider_error), read under the same limits, not a gateway error (500)", async () => {
     // The hostile 400 MiB body: JSON-looking, no content-length, to a request that asked for a stream.
-    p0.faults.set({ hostile: "hugeBody" })
+    t.provider.faults.set({ hostile: "hugeBody" })
     try {
-      await withGateway(user, {}, async (g) => {
+      await t.withGateway({}, async (g) => {
         const r = await post(g, chatBody("stream please", { stream: true }))
         expect(r.status).toBe(502)
         expect(await r.json()).toMatchObject({ error: { type: "provider_error", code: "ProviderBodyTooLarge" } })
         expect(g.usage().reserved).toBe(0n)
       })
-      expect((await p0.faults.hostile.nextClose(p0.faults.hostile.closes.length - 1)).byClient).toBe(true)
+      expect((await t.provider.faults.hostile.nextClose(t.provider.faults.hostile.closes.length - 1)).byClient).toBe(
+        true,
+      )
     } finally {
-      p0.faults.clear()
+      t.provider.faults.clear()
     }
   })
 })
