@@ -3,15 +3,10 @@
  * an `output_model/` directory and zipped. Tiny and fast, yet the output depends on every byte of the data, so a test
  * can prove the decrypted model is the one trained on its dataset (same input → byte-identical zip).
  */
+import type { TrainingParams } from "@0g-compute/core"
 import { strToU8, zipSync } from "fflate"
 
-export interface TrainingParams {
-  readonly neftune_noise_alpha: number
-  readonly num_train_epochs: number
-  readonly per_device_train_batch_size: number
-  readonly learning_rate: number
-  readonly max_steps: number
-}
+export type { TrainingParams }
 
 export const NGRAM_ORDER = 3
 /** Most frequent n-grams kept in the model file (ties broken by the n-gram itself). */
