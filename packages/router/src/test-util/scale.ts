@@ -1,7 +1,7 @@
 /**
  * Test helper for the router's scale tests: a devnet with two emulated providers in front of a fixed-usage model (every
- * answer bills exactly 10 prompt + 20 completion tokens, so fees are known), the provider-side record of every billed
- * exchange, virtual keys with budgets through the admin API, and a bounded-concurrency load over router URLs.
+ * answer reports 10 prompt + 20 completion tokens), the provider-side record of every billed exchange (chat id → fee),
+ * virtual keys with budgets through the admin API, and a bounded-concurrency load over router URLs.
  */
 import { createServer, type Server } from "node:http"
 import { Ledger } from "@0g-compute/contracts"
@@ -16,11 +16,9 @@ export const GWEI = 1_000_000_000n
 export const ZG = 10n ** 18n
 export const MODEL = "devnet-echo-1"
 export const ADMIN = "admin-token-for-scale-tests"
-/** What each answer bills at the devnet's default prices (1 gwei in, 2 gwei out): 10 × 1 + 20 × 2 gwei. */
-export const FEE = 50n * GWEI
 /** Sub-accounts start just above the provider's 1 0G admission reserve. */
 export const INITIAL_FUND = ZG + 10_000n * GWEI
-/** Top up whenever the margin above unsettled + 1 0G falls under 5 000 gwei (100 answers' fees). */
+/** Top up whenever the margin above unsettled + 1 0G falls under 5 000 gwei (about a hundred answers' fees). */
 export const POLICY = {
   reserve: ZG,
   headroom: 10_000n * GWEI,
