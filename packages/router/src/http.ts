@@ -1,15 +1,25 @@
 /**
- * The router's HTTP surface: `/v1/chat/completions` and `/v1/models` for virtual keys, `/admin/*` for the admin token,
+ * The router's HTTP surface: `/v1/chat/completions`, `/v1/models` and the image and audio routes for virtual keys, `/admin/*` for the admin token,
  * `/health`. Typed errors become OpenAI-shaped error bodies with our `_tag` as `code`.
  */
 import { timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { formatZG, runFacade } from "@0g-compute/core"
-import { errorBody, HttpFailure, jsonReplacer, messageOf, readBody, sendJson, tagOf } from "@0g-compute/inference/node"
+import {
+  errorBody,
+  HttpFailure,
+  jsonReplacer,
+  MEDIA_GATEWAY_ROUTES,
+  messageOf,
+  readBody,
+  sendJson,
+  tagOf,
+} from "@0g-compute/inference/node"
 import { Redacted } from "effect"
 import { type ChatContext, chat } from "./chat.js"
 import type { KeyInfo, KeysShape } from "./keys.js"
 import { type CreateKeyOptions, keyJson } from "./keys.js"
+import { media } from "./media.js"
 import type { LoggedRequest } from "./spend.js"
 import { type DashboardData, dashboardPage, loginPage, Sessions } from "./ui.js"
 
@@ -176,6 +186,8 @@ export const makeServer = (deps: HttpDeps): Server => {
     const key = await runFacade(deps.keys.authenticate(bearer(req)))
     if (path === "/v1/chat/completions" && req.method === "POST") return chat(deps.chat, key, req, res)
     if (path === "/v1/models" && req.method === "GET") return json(res, 200, deps.models(key))
+    const kind = MEDIA_GATEWAY_ROUTES[path]
+    if (kind !== undefined && req.method === "POST") return media(deps.chat, key, kind, path, req, res)
     throw new HttpFailure(404, "NotFound", `${req.method} ${path} is not a router route`)
   }
 

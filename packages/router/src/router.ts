@@ -101,6 +101,7 @@ export const makeRouter = (options: RouterOptions) =>
         defaultModel: service.model,
         models,
         prices: worstCasePrices(plans),
+        serviceType: service.serviceType,
       })
     }
     const leader = yield* startFundingLeader({

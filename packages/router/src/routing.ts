@@ -4,7 +4,7 @@
  * filters the candidates. Health (cooldown after a failure) comes from the inference gateway's `Router`.
  */
 import type { Prices, Router } from "@0g-compute/inference/node"
-import { HttpFailure } from "@0g-compute/inference/node"
+import { HttpFailure, MEDIA_GATEWAY_ROUTES } from "@0g-compute/inference/node"
 import { KeyScopeDenied } from "./errors.js"
 import type { KeyInfo } from "./keys.js"
 
@@ -14,7 +14,14 @@ export interface Target {
   readonly defaultModel: string
   readonly models: ReadonlySet<string>
   readonly prices: Prices
+  /** As registered on chain: "chatbot", "text-to-image", "image-editing", "speech-to-text", … */
+  readonly serviceType: string
 }
+
+const MEDIA_KINDS = new Set<string>(Object.values(MEDIA_GATEWAY_ROUTES))
+/** Chats go to every provider that is not an image or audio service; media routes only to their own type. */
+const serves = (t: Target, kind: string) =>
+  kind === "chatbot" ? !MEDIA_KINDS.has(t.serviceType) : t.serviceType === kind
 
 export interface Preferences {
   readonly sort: "price" | "latency" | undefined
@@ -73,7 +80,7 @@ const priceOf = (t: Target) => t.prices.inputPerToken + t.prices.outputPerToken
 /**
  * The providers to try, in order. Pinned addresses come first in their order; with `allow_fallbacks: false` only they
  * (or, without `order`, only the first) are tried. A provider outside the key's scope is never tried; pinning one is a
- * 403.
+ * 403. `kind` is the service type asked for (chat by default).
  */
 export const candidatesFor = (
   model: string | undefined,
@@ -82,15 +89,20 @@ export const candidatesFor = (
   router: Router,
   targets: ReadonlyMap<string, Target>,
   latency: Latency,
+  kind = "chatbot",
 ): ReadonlyArray<Target> => {
   const allowed = key.providers === undefined ? undefined : new Set(key.providers)
   for (const a of prefs.order ?? [])
     if (allowed !== undefined && !allowed.has(a))
       throw new KeyScopeDenied({ keyId: key.id, what: "provider", value: a })
-  let list = router
-    .candidates(model, Date.now())
-    .map((p) => targets.get(p.address.toLowerCase()))
-    .filter((t): t is Target => t !== undefined)
+  const of = (m: string | undefined) =>
+    router
+      .candidates(m, Date.now())
+      .map((p) => targets.get(p.address.toLowerCase()))
+      .filter((t): t is Target => t !== undefined && serves(t, kind))
+  // An image or audio model no catalogue lists (e.g. "dall-e-3", a client default): any provider of that type.
+  let list = of(model)
+  if (list.length === 0 && kind !== "chatbot") list = of(undefined)
   if (allowed !== undefined) {
     const serving = list.length
     list = list.filter((t) => allowed.has(t.address.toLowerCase()))

@@ -27,6 +27,7 @@ export {
   sendJson,
   tagOf,
 } from "./gateway/http.js"
+export { MEDIA_GATEWAY_ROUTES, mediaMaxCost, mediaRequestFields } from "./gateway/media.js"
 export { passThrough, type StreamVerifyMode, type Verdict } from "./gateway/relay.js"
 export { type ProviderHealth, type RoutedProvider, Router } from "./gateway/router.js"
 export {

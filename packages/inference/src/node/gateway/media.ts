@@ -41,6 +41,17 @@ export interface MediaContext {
 
 const AUDIO_SECONDS_RESERVED = 3600n
 
+/**
+ * What a media request may cost at most, by the broker's billing (fetch/media.ts): n images × the output price; a
+ * transcription an hour of audio at the input price (its length is not known before the provider answers).
+ */
+export const mediaMaxCost = (
+  kind: Exclude<ServiceKind, "chatbot">,
+  n: number,
+  inputPerUnit: bigint,
+  outputPerUnit: bigint,
+): bigint => (kind === "speech-to-text" ? AUDIO_SECONDS_RESERVED * inputPerUnit : BigInt(n) * outputPerUnit)
+
 /** A multipart text field (first occurrence) of the raw body. */
 const formField = (raw: Buffer, name: string): string | undefined => {
   const text = raw.toString("latin1")
@@ -51,7 +62,8 @@ const formField = (raw: Buffer, name: string): string | undefined => {
   return start < 0 ? undefined : text.slice(start + 4, end < 0 ? undefined : end)
 }
 
-const fieldsOf = (raw: Buffer, contentType: string): { model?: string | undefined; n: number } => {
+/** The `model` and `n` of an image or audio request body (JSON or multipart); 400 InvalidJson for neither. */
+export const mediaRequestFields = (raw: Buffer, contentType: string): { model?: string | undefined; n: number } => {
   let model: unknown
   let n: unknown
   if (contentType.toLowerCase().startsWith("multipart/")) {
@@ -82,7 +94,7 @@ export const mediaRoute = async (
   if (ctx.budget.remaining() === 0n) throw ctx.capReached()
   const raw = await readBody(req, ctx.maxBody)
   const contentType = req.headers["content-type"] ?? "application/json"
-  const { model, n } = fieldsOf(raw, contentType)
+  const { model, n } = mediaRequestFields(raw, contentType)
   const ofKind = (list: ReadonlyArray<RoutedProvider>) =>
     list.filter((p) => ctx.targets.get(p.address.toLowerCase())?.serviceType === kind)
   const now = Date.now()
@@ -96,8 +108,7 @@ export const mediaRoute = async (
   for (const p of candidates) {
     const target = ctx.targets.get(p.address.toLowerCase())
     if (target === undefined) continue
-    const cost =
-      kind === "speech-to-text" ? AUDIO_SECONDS_RESERVED * target.inputPerUnit : BigInt(n) * target.outputPerUnit
+    const cost = mediaMaxCost(kind, n, target.inputPerUnit, target.outputPerUnit)
     const reservation = ctx.budget.reserve(cost)
     if (reservation === undefined) {
       unaffordable = unaffordable === undefined || cost < unaffordable ? cost : unaffordable

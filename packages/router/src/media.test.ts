@@ -1,0 +1,191 @@
+/**
+ * The router's image and audio routes on a devnet with one provider per media service type and a chatbot (real anvil,
+ * contracts and emulated 2026 brokers over HTTP; PGlite in memory): an OpenAI client with a virtual key generates,
+ * edits and transcribes through the verifying fetch; each request is reserved, settled to the fee the provider
+ * recorded, and logged with its verification level; scopes, budgets and revocation hold on these routes too.
+ */
+import { Ledger } from "@0g-compute/contracts"
+import { formatZG, makeRpcProvider } from "@0g-compute/core"
+import { DEVNET_TRANSCRIPT, type Devnet, type InferenceProvider, startDevnet } from "@0g-compute/devnet"
+import { createInferenceClient, type InferenceClient } from "@0g-compute/inference"
+import type { JsonRpcProvider } from "ethers"
+import OpenAI, { toFile } from "openai"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type RouterHandle, startRouter } from "./router.js"
+
+const ADMIN = "admin-token-for-media-tests"
+let devnet: Devnet
+let rpc: JsonRpcProvider
+let client: InferenceClient
+let router: RouterHandle
+let painter: InferenceProvider
+let chatbot: InferenceProvider
+let editor: InferenceProvider
+let scribe: InferenceProvider
+let user: string
+
+const admin = (path: string, init: RequestInit = {}) =>
+  fetch(`${router.url}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json", ...init.headers },
+  })
+
+const createKey = async (body: Record<string, unknown>) => {
+  const res = await admin("/admin/keys", { method: "POST", body: JSON.stringify({ label: "media", ...body }) })
+  expect(res.status).toBe(201)
+  return (await res.json()) as { key: { id: string }; secret: string }
+}
+
+interface LoggedRow {
+  provider: string
+  model: string
+  fee: string
+  reserved: string
+  verification: string | null
+  verdict: string
+  status: number
+}
+const requestsOf = async (keyId: string) =>
+  ((await (await admin(`/admin/requests?key=${keyId}`)).json()) as { data: LoggedRow[] }).data
+const keyOf = async (id: string) =>
+  ((await (await admin(`/admin/keys/${id}`)).json()) as { key: { spent: { total: string }; reserved: string } }).key
+
+const openaiFor = (secret: string) => new OpenAI({ baseURL: `${router.url}/v1`, apiKey: secret, maxRetries: 0 })
+const audio = () => toFile(Buffer.alloc(64_000, 1), "a.wav", { type: "audio/wav" })
+const generate = (secret: string, body: Record<string, unknown>) =>
+  fetch(`${router.url}/v1/images/generations`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "any-image-model", prompt: "a cube", ...body }),
+  })
+
+beforeAll(async () => {
+  devnet = await startDevnet({
+    inferenceProviders: 4,
+    inferenceBrokers: [
+      { serviceType: "text-to-image" },
+      undefined,
+      { serviceType: "image-editing" },
+      { serviceType: "speech-to-text" },
+    ],
+    inference: { settleIntervalMs: 0 },
+  })
+  ;[painter, chatbot, editor, scribe] = devnet.inference as [
+    InferenceProvider,
+    InferenceProvider,
+    InferenceProvider,
+    InferenceProvider,
+  ]
+  rpc = makeRpcProvider(devnet.rpcUrl, devnet.chainId)
+  const account = devnet.accounts.users[0]
+  if (account === undefined) throw new Error("no devnet user")
+  user = account.address
+  client = await createInferenceClient({ privateKey: account.privateKey, provider: rpc, contracts: devnet.addresses })
+  await client.run(Ledger.use((l) => l.add(20n * 10n ** 18n)))
+  for (const p of devnet.inference) await client.acknowledge(p.providerAddress, { allowDevnet: true, fund: "3" })
+  // The image provider comes first: a chat must still skip it.
+  router = await startRouter({
+    client,
+    providers: devnet.inference.map((p) => p.providerAddress),
+    adminToken: ADMIN,
+  })
+}, 180_000)
+
+afterAll(async () => {
+  await router?.stop()
+  await client?.close()
+  rpc?.destroy()
+  await devnet?.stop()
+})
+
+describe("router image and audio routes", () => {
+  it("generates, edits and transcribes verified; reserves, settles and logs each; chats skip media providers", async () => {
+    const { key, secret } = await createKey({ budget: { total: "5" } })
+    const openai = openaiFor(secret)
+    const gen = await openai.images.generate({ model: "any-image-model", prompt: "a cube", n: 2 }).withResponse()
+    expect(gen.data.data).toHaveLength(2)
+    expect(gen.response.headers.get("x-0g-provider")).toBe(painter.providerAddress)
+    expect(gen.response.headers.get("x-0g-verification")).toBe("bytes-bound")
+    expect(gen.response.headers.get("x-0g-key")).toBe(key.id)
+
+    const image = await toFile(Buffer.from("source image bytes"), "in.png", { type: "image/png" })
+    const edit = await openai.images.edit({ model: "m", image, prompt: "bluer" }).withResponse()
+    expect(edit.response.headers.get("x-0g-provider")).toBe(editor.providerAddress)
+    expect(edit.response.headers.get("x-0g-verification")).toBe("bytes-bound")
+
+    const stt = await openai.audio.transcriptions.create({ model: "whisper-1", file: await audio() }).withResponse()
+    expect(stt.data.text).toBe(DEVNET_TRANSCRIPT)
+    expect(stt.response.headers.get("x-0g-provider")).toBe(scribe.providerAddress)
+    expect(stt.response.headers.get("x-0g-verification")).toBe("bytes-bound")
+
+    const chat = await openai.chat.completions
+      .create({ model: "auto", messages: [{ role: "user", content: "hi" }], max_tokens: 20 })
+      .withResponse()
+    expect(chat.response.headers.get("x-0g-provider")).toBe(chatbot.providerAddress)
+
+    const rows = await requestsOf(key.id)
+    expect(rows.map((r) => [r.provider, r.status, r.verdict, r.verification])).toEqual([
+      [chatbot.providerAddress, 200, "Verified", "bytes-bound"],
+      [scribe.providerAddress, 200, "Verified", "bytes-bound"],
+      [editor.providerAddress, 200, "Verified", "bytes-bound"],
+      [painter.providerAddress, 200, "Verified", "bytes-bound"],
+    ])
+    const byProvider = (p: InferenceProvider) => rows.find((r) => r.provider === p.providerAddress) as LoggedRow
+    // Reserved: n images at the output price; an hour of audio at the input price. Settled: what each provider billed.
+    expect(byProvider(painter).reserved).toBe(formatZG(2n * painter.outputPrice))
+    expect(byProvider(painter).fee).toBe(formatZG(painter.unsettledFee(user)))
+    expect(painter.unsettledFee(user)).toBe(2n * painter.outputPrice)
+    expect(byProvider(editor).fee).toBe(formatZG(editor.unsettledFee(user)))
+    expect(byProvider(scribe).reserved).toBe(formatZG(3600n * scribe.inputPrice))
+    expect(byProvider(scribe).fee).toBe(formatZG(scribe.unsettledFee(user)))
+    expect(scribe.unsettledFee(user)).toBe(2n * scribe.inputPrice) // 64 000 bytes of 16 kHz 16-bit audio: 2 s
+    const spent = devnet.inference.reduce((n, p) => n + p.unsettledFee(user), 0n)
+    const k = await keyOf(key.id)
+    expect(k.spent.total).toBe(formatZG(spent))
+    expect(k.reserved).toBe("0")
+  })
+
+  it("a media request whose maximum cost does not fit the budget is refused before anything is sent", async () => {
+    // Enough for one image, not for an hour of audio.
+    const { key, secret } = await createKey({ budget: { total: formatZG(painter.outputPrice * 3n) } })
+    expect(scribe.inputPrice * 3600n).toBeGreaterThan(painter.outputPrice * 3n)
+    const before = scribe.unsettledFee(user)
+    const refused = await openaiFor(secret)
+      .audio.transcriptions.create({ model: "whisper-1", file: await audio() })
+      .then(
+        () => undefined,
+        (e: unknown) => e as { status: number; code: string },
+      )
+    expect(refused?.status).toBe(402)
+    expect(refused?.code).toBe("KeyBudgetExceeded")
+    expect(scribe.unsettledFee(user)).toBe(before)
+    // Four images would overshoot too; two fit.
+    expect((await generate(secret, { n: 4 })).status).toBe(402)
+    const ok = await generate(secret, { n: 2 })
+    expect(ok.status).toBe(200)
+    expect((await requestsOf(key.id)).map((r) => r.fee)).toEqual([formatZG(2n * painter.outputPrice)])
+  })
+
+  it("model and provider scopes, the provider routing field, and revocation apply to media routes", async () => {
+    const chatOnly = await createKey({ models: ["devnet-echo-1"] })
+    const denied = await generate(chatOnly.secret, {})
+    expect(denied.status).toBe(403)
+    expect(((await denied.json()) as { error: { code: string } }).error.code).toBe("KeyScopeDenied")
+    const chatProvider = await createKey({ providers: [chatbot.providerAddress] })
+    expect((await generate(chatProvider.secret, {})).status).toBe(403)
+
+    const { key, secret } = await createKey({})
+    // A pin within scope is honoured (the field is taken out of the JSON body, as for chats); a malformed one is a 400.
+    const pinned = await generate(secret, { provider: { order: [painter.providerAddress], allow_fallbacks: false } })
+    expect(pinned.status).toBe(200)
+    expect(pinned.headers.get("x-0g-verification")).toBe("bytes-bound")
+    const badPrefs = await generate(secret, { provider: { sort: "fastest" } })
+    expect(badPrefs.status).toBe(400)
+
+    expect((await admin(`/admin/keys/${key.id}`, { method: "DELETE" })).status).toBe(200)
+    const revoked = await generate(secret, {})
+    expect(revoked.status).toBe(401)
+    expect(((await revoked.json()) as { error: { code: string } }).error.code).toBe("KeyRejected")
+    expect((await requestsOf(key.id)).length).toBe(1)
+  })
+})
