@@ -79,5 +79,5 @@ describe("router scale on PGlite (one instance)", () => {
       expect(receipt?.status).toBe(1)
     }
     expect(report.data.filter((e) => e.action === "Failed")).toEqual([])
-  })
+  }, 300_000)
 })

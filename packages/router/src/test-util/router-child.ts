@@ -82,7 +82,12 @@ export const spawnRouter = (config: ChildConfig): Promise<RouterChild> => {
 const main = async (raw: string) => {
   const c = Schema.decodeUnknownSync(ChildConfig)(JSON.parse(raw))
   const rpc = makeRpcProvider(c.rpcUrl, BigInt(c.chainId))
-  const client = await createInferenceClient({ privateKey: c.privateKey, provider: rpc, contracts: c.contracts })
+  const client = await createInferenceClient({
+    privateKey: c.privateKey,
+    provider: rpc,
+    contracts: c.contracts,
+    config: { signatureAttempts: 2, signatureRetryDelayMs: 10 }, // as router.test.ts: no long waits on the devnet
+  })
   const f = c.funding
   const router = await startRouter({
     client,
