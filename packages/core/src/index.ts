@@ -1,4 +1,5 @@
 export * from "./amounts.js"
+export * from "./bytes.js"
 export * from "./chain.js"
 export * from "./connection.js"
 export * from "./errors.js"

@@ -5,6 +5,7 @@
  * connection (the upstream sees it closed) and fails the pending read with a typed error.
  */
 import { Data } from "effect"
+import { joinBytes } from "./bytes.js"
 
 export type TimeoutPhase = "connect" | "firstByte" | "idle" | "total"
 
@@ -352,15 +353,7 @@ class Exchange {
       parts.push(c)
       n += c.length
     }
-    if (parts.length === 0) return EMPTY
-    if (parts.length === 1) return parts[0] as Uint8Array
-    const out = new Uint8Array(n)
-    let at = 0
-    for (const p of parts) {
-      out.set(p, at)
-      at += p.length
-    }
-    return out
+    return parts.length === 0 ? EMPTY : joinBytes(parts, n)
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http"
 import { setTimeout as sleep } from "node:timers/promises"
+import { joinBytes } from "@0g-compute/core"
 import { bodyHasher } from "@0g-compute/crypto"
 import { flipAnyByte, flipContentByte } from "./faults.js"
 import { corsHeaders, EXPOSED_HEADERS, endResponse, sendError, writeChunk } from "./http.js"
@@ -35,16 +36,6 @@ const header = (h: OutgoingHttpHeaders, name: string): string | undefined => {
 const MID_STREAM_ERROR = new TextEncoder().encode(
   `data: ${JSON.stringify({ error: { message: "Internal Server Error", type: "server_error", code: 500 } })}\n\n`,
 )
-
-const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
 
 export const relay = async (src: SourceResponse, o: RelayOptions): Promise<void> => {
   const { req, res, faults } = o
@@ -108,7 +99,7 @@ export const relay = async (src: SourceResponse, o: RelayOptions): Promise<void>
     }
     held = chunk
   }
-  await o.finish(concat(parts), hasher.digestHex(), header(src.headers, "content-encoding"))
+  await o.finish(joinBytes(parts), hasher.digestHex(), header(src.headers, "content-encoding"))
   if (held !== undefined) await emit(held, true)
   await endResponse(res)
 }

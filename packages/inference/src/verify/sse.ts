@@ -4,22 +4,12 @@
  * delivered before the consumer sees the stream end. On the side it collects what billing needs: the first chunk's id
  * and model, the last non-null `usage`, and the generated text's word count (the provider's fallback without usage).
  */
+import { joinBytes } from "@0g-compute/core"
 
 const EMPTY: Uint8Array<ArrayBufferLike> = new Uint8Array(0)
 const decoder = new TextDecoder()
 const LF = 10
 const CR = 13
-
-const concat = (parts: ReadonlyArray<Uint8Array>, length: number): Uint8Array => {
-  if (parts.length === 1) return parts[0] as Uint8Array
-  const out = new Uint8Array(length)
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
 
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 
@@ -107,7 +97,7 @@ export class SseScanner {
       let event: Uint8Array
       if (this.pendingLength > 0) {
         this.pending.push(chunk.subarray(0, end))
-        event = concat(this.pending, this.pendingLength + end)
+        event = joinBytes(this.pending, this.pendingLength + end)
         this.pending = []
         this.pendingLength = 0
         joined = event
@@ -136,13 +126,13 @@ export class SseScanner {
   private forward(joined: Uint8Array | undefined, chunk: Uint8Array, from: number, to: number): Uint8Array {
     if (joined === undefined) return to > from ? chunk.subarray(from, to) : EMPTY
     if (to <= from) return joined
-    return concat([joined, chunk.subarray(from, to)], joined.length + to - from)
+    return joinBytes([joined, chunk.subarray(from, to)], joined.length + to - from)
   }
 
   /** Everything not yet forwarded: the terminal event and what followed it, or an incomplete trailing event. */
   held(): Uint8Array {
     const parts = [...this.heldParts, ...this.pending]
-    return concat(
+    return joinBytes(
       parts,
       parts.reduce((n, p) => n + p.length, 0),
     )
