@@ -1,5 +1,5 @@
 /** Byte helpers shared by the modules: strict hex parsing (typed error), UTF-8, concatenation. */
-import { MalformedData } from "@0g-compute/core"
+import { joinBytes, MalformedData } from "@0g-compute/core"
 import { bytesToHex } from "@noble/hashes/utils.js"
 import { Effect } from "effect"
 
@@ -40,17 +40,9 @@ export const utf8 = (text: string): Uint8Array => encoder.encode(text)
 /** Strict UTF-8 decoding: invalid sequences throw instead of becoming U+FFFD. */
 export const decodeUtf8 = (bytes: Uint8Array): string => new TextDecoder("utf-8", { fatal: true }).decode(bytes)
 
-export const concatBytes = (...parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  let total = 0
-  for (const p of parts) total += p.length
-  const out = new Uint8Array(total)
-  let offset = 0
-  for (const p of parts) {
-    out.set(p, offset)
-    offset += p.length
-  }
-  return out
-}
+/** The parts in one new array (a copy even of a single part, unlike core's `joinBytes`). */
+export const concatBytes = (...parts: ReadonlyArray<Uint8Array>): Uint8Array =>
+  parts.length === 1 ? (parts[0] as Uint8Array).slice() : joinBytes(parts)
 
 /** Bytes of a string-or-bytes body: strings are taken as UTF-8 text (not hex). */
 export const bodyBytes = (body: Uint8Array | string): Uint8Array => (typeof body === "string" ? utf8(body) : body)

@@ -109,7 +109,7 @@ export interface HttpDeps {
   readonly usage: () => Promise<unknown>
   readonly dashboard: () => Promise<DashboardData>
   /** Who holds the funding lock and the recent funding actions. */
-  readonly funding: () => Promise<unknown>
+  readonly funding: (limit: number) => Promise<unknown>
 }
 
 export const makeServer = (deps: HttpDeps): Server => {
@@ -167,7 +167,8 @@ export const makeServer = (deps: HttpDeps): Server => {
     if (m?.[1] !== undefined && req.method === "GET")
       return json(res, 200, { key: keyJson(await runFacade(deps.keys.get(m[1]))) })
     if (path === "/admin/usage" && req.method === "GET") return json(res, 200, await deps.usage())
-    if (path === "/admin/funding" && req.method === "GET") return json(res, 200, await deps.funding())
+    if (path === "/admin/funding" && req.method === "GET")
+      return json(res, 200, await deps.funding(Math.min(Number(url.searchParams.get("limit") ?? 50) || 50, 500)))
     if (path === "/admin/requests" && req.method === "GET") {
       const limit = Math.min(Number(url.searchParams.get("limit") ?? 100) || 100, 1000)
       const keyId = url.searchParams.get("key") ?? undefined
