@@ -282,11 +282,11 @@ export const startFundingLeader = (o: FundingLeaderOptions) =>
     const mark = (action: "LockAcquired" | "LockLost") =>
       record({ provider: undefined, action, amount: 0n, txHash: undefined, detail: undefined })
     let ticks = 0
-    const tick = Effect.gen(function* () {
+    const contend = Effect.gen(function* () {
       const got = yield* Effect.promise(() => lock.check())
       ticks++
       if (got === "kept" && !holding) {
-        holding = true // PGlite: one process, the lock is ours from the first tick
+        holding = true // PGlite: one process, the lock is ours from the start
         yield* mark("LockAcquired")
       } else if (got === "acquired") {
         if (holding) yield* mark("LockLost") // lost and re-taken between two ticks
@@ -297,13 +297,24 @@ export const startFundingLeader = (o: FundingLeaderOptions) =>
         holding = false
         yield* mark("LockLost")
       }
+    })
+    const work = Effect.gen(function* () {
       if (!holding) return
       yield* Effect.ignore(spend.reconcile(Date.now() - o.reservationDeadlineMs))
       for (const p of o.providers) yield* fund(p)
-    }).pipe(Effect.uninterruptible)
+    })
 
+    // The first contest before start returns: a router knows from its first answer whether it holds the lock.
+    yield* contend
     const scope = yield* Scope.Scope
-    yield* Effect.forkIn(Effect.forever(Effect.andThen(tick, Effect.sleep(interval))), scope)
+    const loop = Effect.forever(
+      Effect.gen(function* () {
+        yield* Effect.uninterruptible(work)
+        yield* Effect.sleep(interval)
+        yield* Effect.uninterruptible(contend)
+      }),
+    )
+    yield* Effect.forkIn(loop, scope)
 
     return {
       view: (limit = 50) =>

@@ -172,7 +172,7 @@ export const makeRouter = (options: RouterOptions) =>
       models,
       usage,
       dashboard,
-      funding: async () => fundingJson(await Effect.runPromise(leader.view())),
+      funding: async (limit) => fundingJson(await Effect.runPromise(leader.view(limit))),
       chat: {
         spend,
         fetchFor: requests.fetch,
