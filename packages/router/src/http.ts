@@ -184,10 +184,12 @@ export const makeServer = (deps: HttpDeps): Server => {
     if (path === "/health" && req.method === "GET") return json(res, 200, { status: "ok" })
     if (path.startsWith("/admin/")) return adminRoute(req, res, path, url)
     if (path === "/ui" || path.startsWith("/ui/")) return ui(req, res, path)
-    const key = await runFacade(deps.keys.authenticate(bearer(req)))
+    // Routes that reserve before sending may authenticate from the cache: the reservation re-checks revocation.
+    const kind = MEDIA_GATEWAY_ROUTES[path]
+    const reserves = req.method === "POST" && (path === "/v1/chat/completions" || kind !== undefined)
+    const key = await runFacade(deps.keys.authenticate(bearer(req), { cached: reserves }))
     if (path === "/v1/chat/completions" && req.method === "POST") return chat(deps.chat, key, req, res)
     if (path === "/v1/models" && req.method === "GET") return json(res, 200, deps.models(key))
-    const kind = MEDIA_GATEWAY_ROUTES[path]
     if (kind !== undefined && req.method === "POST") return media(deps.chat, key, kind, path, req, res)
     throw new HttpFailure(404, "NotFound", `${req.method} ${path} is not a router route`)
   }

@@ -146,15 +146,28 @@ export interface KeysShape {
   readonly list: () => Effect.Effect<ReadonlyArray<KeyInfo>, DatabaseFailed>
   readonly get: (id: string) => Effect.Effect<KeyInfo, KeyNotFound | DatabaseFailed>
   readonly revoke: (id: string) => Effect.Effect<KeyInfo, KeyNotFound | DatabaseFailed>
-  /** The key a bearer secret names, if it is live (not revoked, not expired). */
-  readonly authenticate: (secret: string | undefined) => Effect.Effect<KeyInfo, KeyRejected | DatabaseFailed>
+  /**
+   * The key a bearer secret names, if it is live (not revoked, not expired). With `cached`, a key this instance
+   * already read may be answered from memory without a statement: its scopes, limits, budgets and expiry never change
+   * after creation, its spend counters in the answer may be stale, and a revocation on another replica is seen by the
+   * reservation (spend.ts checks `revoked_at` in its one statement) — so use `cached` only where a reservation
+   * follows before anything is sent.
+   */
+  readonly authenticate: (
+    secret: string | undefined,
+    options?: { readonly cached?: boolean },
+  ) => Effect.Effect<KeyInfo, KeyRejected | DatabaseFailed>
 }
+
+/** Keys read by authentication, by secret hash (bounded: cleared when full). */
+const CACHE_LIMIT = 10_000
 
 export class Keys extends Context.Service<Keys, KeysShape>()("zg/router/Keys") {
   static readonly layer = Layer.effect(
     Keys,
     Effect.gen(function* () {
       const db = yield* Database
+      const cache = new Map<string, KeyInfo>()
       const get = (id: string) =>
         Effect.flatMap(
           attempt("read a key", () => db.query(`SELECT ${KEY_COLUMNS} FROM router_keys WHERE id = $1`, [id])),
@@ -216,18 +229,29 @@ export class Keys extends Context.Service<Keys, KeysShape>()("zg/router/Keys") {
                 Date.now(),
               ]),
             ),
-            (rows) => (rows.length === 0 ? Effect.fail(new KeyNotFound({ keyId: id })) : get(id)),
+            (rows) => {
+              for (const [hash, k] of cache) if (k.id === id) cache.delete(hash)
+              return rows.length === 0 ? Effect.fail(new KeyNotFound({ keyId: id })) : get(id)
+            },
           ),
-        authenticate: (secret) =>
+        authenticate: (secret, options) =>
           Effect.gen(function* () {
             if (secret === undefined || !secret.startsWith(SECRET_PREFIX))
               return yield* new KeyRejected({ reason: "unknown", keyId: undefined })
-            const rows = yield* attempt("authenticate a key", () =>
-              db.query(`SELECT ${KEY_COLUMNS} FROM router_keys WHERE secret_hash = $1`, [hashSecret(secret)]),
-            )
-            if (rows[0] === undefined) return yield* new KeyRejected({ reason: "unknown", keyId: undefined })
+            const hash = hashSecret(secret)
             const now = Date.now()
-            const key = keyOfRow(rows[0], now)
+            let key = options?.cached === true ? cache.get(hash) : undefined
+            if (key === undefined) {
+              const rows = yield* attempt("authenticate a key", () =>
+                db.query(`SELECT ${KEY_COLUMNS} FROM router_keys WHERE secret_hash = $1`, [hash]),
+              )
+              if (rows[0] === undefined) return yield* new KeyRejected({ reason: "unknown", keyId: undefined })
+              key = keyOfRow(rows[0], now)
+              if (key.revokedAt === undefined) {
+                if (cache.size >= CACHE_LIMIT) cache.clear()
+                cache.set(hash, key)
+              }
+            }
             if (key.revokedAt !== undefined) return yield* new KeyRejected({ reason: "revoked", keyId: key.id })
             if (key.expiresAt !== undefined && key.expiresAt <= now)
               return yield* new KeyRejected({ reason: "expired", keyId: key.id })

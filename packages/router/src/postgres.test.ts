@@ -1,9 +1,10 @@
 /**
  * The same schema and statements on a real Postgres server (started by the test on 127.0.0.1): two store instances
  * (two connection pools, as two router replicas would have) migrate concurrently — each migration applies once — and
- * reserve concurrently against one key's budget without overshooting it.
+ * reserve concurrently against one key's budget without overshooting it; a key revoked on one is refused by the
+ * other's next reservation even while the other's authentication cache still holds it.
  */
-import { Cause, Exit, Layer, ManagedRuntime } from "effect"
+import { Cause, Exit, Layer, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Database } from "./db.js"
 import { Keys } from "./keys.js"
@@ -66,5 +67,27 @@ describe("router store on a Postgres server", () => {
     const key = await b.runPromise(Keys.use((k) => k.get(id)))
     expect(key).toMatchObject({ spentTotal: 600n, reserved: 0n, remaining: 400n })
     expect(await a.runPromise(Spend.use((s) => s.totals()))).toEqual({ logged: 600n, spent: 600n, reserved: 0n })
+  })
+
+  it("a key revoked on one instance is refused by the other's next reservation, though its cache still knows it", async () => {
+    const created = await a.runPromise(Keys.use((k) => k.create({ label: "revoke me" })))
+    const secret = Redacted.value(created.secret)
+    const reserve = () =>
+      b.runPromiseExit(Spend.use((s) => s.reserve({ keyId: created.key.id, amount: 1n, provider: "0xp", model: "m" })))
+    const cached = () => b.runPromise(Keys.use((k) => k.authenticate(secret, { cached: true })))
+    expect((await cached()).id).toBe(created.key.id)
+    expect(Exit.isSuccess(await reserve())).toBe(true)
+    await a.runPromise(Keys.use((k) => k.revoke(created.key.id)))
+    // Instance b answers authentication from its cache (no statement)...
+    expect((await cached()).id).toBe(created.key.id)
+    // ...but the reservation, the step before anything is sent, is refused in its one statement.
+    const refused = await reserve()
+    expect(Exit.isFailure(refused) && Cause.squash(refused.cause)).toMatchObject({
+      _tag: "KeyRejected",
+      reason: "revoked",
+      keyId: created.key.id,
+    })
+    const fresh = await b.runPromiseExit(Keys.use((k) => k.authenticate(secret)))
+    expect(Exit.isFailure(fresh) && Cause.squash(fresh.cause)).toMatchObject({ _tag: "KeyRejected", reason: "revoked" })
   })
 })

@@ -2,9 +2,9 @@
  * Budgets as reservations, and the request log.
  *
  * `reserve` is ONE statement: a conditional UPDATE of the key's row (it holds the key's counters) that adds the
- * request's maximum cost to `reserved` only if spent + reserved + cost fits every budget and the minute's request
- * and token counts fit the limits, chained (data-modifying CTE) to the INSERT of the reservation row. Postgres
- * re-evaluates an UPDATE's WHERE on the latest row version after waiting for a concurrent writer, so concurrent
+ * request's maximum cost to `reserved` only if the key is neither revoked nor expired, spent + reserved + cost fits
+ * every budget and the minute's request and token counts fit the limits, chained (data-modifying CTE) to the INSERT
+ * of the reservation row. Postgres re-evaluates an UPDATE's WHERE on the latest row version after waiting for a concurrent writer, so concurrent
  * requests — on one instance or many on one database — can never overshoot together.
  *
  * `settle` is one statement too: delete the reservation, move its amount from `reserved` to the actual fee in the
@@ -15,7 +15,7 @@
 import { randomBytes } from "node:crypto"
 import { Context, Effect, Layer } from "effect"
 import { attempt, big, Database, num, type Row } from "./db.js"
-import { type DatabaseFailed, KeyBudgetExceeded, KeyNotFound, KeyRateLimited } from "./errors.js"
+import { type DatabaseFailed, KeyBudgetExceeded, KeyNotFound, KeyRateLimited, KeyRejected } from "./errors.js"
 import { dayOf, KEY_COLUMNS, keyOfRow, minuteOf, monthOf } from "./keys.js"
 
 export interface ReserveRequest {
@@ -76,7 +76,7 @@ export interface SpendShape {
   /** Reserves `amount` for the key; the reservation id, or why it does not fit. */
   readonly reserve: (
     r: ReserveRequest,
-  ) => Effect.Effect<string, KeyBudgetExceeded | KeyRateLimited | KeyNotFound | DatabaseFailed>
+  ) => Effect.Effect<string, KeyBudgetExceeded | KeyRateLimited | KeyRejected | KeyNotFound | DatabaseFailed>
   /** Ends a reservation with the actual fee (0 for a failed request) and logs the request. Idempotent. */
   readonly settle: (s: Settlement) => Effect.Effect<boolean, DatabaseFailed>
   /** Releases reservations created before `before` (Unix ms); returns how many. */
@@ -106,6 +106,7 @@ WITH k AS (
     minute = $5,
     last_used_at = $6
   WHERE id = $1
+    AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $6)
     AND (budget_total IS NULL OR spent_total + reserved + $2::numeric <= budget_total)
     AND (budget_day IS NULL OR (CASE WHEN day = $3 THEN spent_day ELSE 0 END) + reserved + $2::numeric <= budget_day)
     AND (budget_month IS NULL OR (CASE WHEN month = $4 THEN spent_month ELSE 0 END) + reserved + $2::numeric <= budget_month)
@@ -203,6 +204,11 @@ export class Spend extends Context.Service<Spend, SpendShape>()("zg/router/Spend
             const row = keys[0]
             if (row === undefined) return yield* new KeyNotFound({ keyId: r.keyId })
             const k = keyOfRow(row, now)
+            // Revocation and expiry are checked here, in the statement, not only at authentication (which may be
+            // answered from a cache): a key revoked on any replica is refused by its next reservation.
+            if (k.revokedAt !== undefined) return yield* new KeyRejected({ reason: "revoked", keyId: k.id })
+            if (k.expiresAt !== undefined && k.expiresAt <= now)
+              return yield* new KeyRejected({ reason: "expired", keyId: k.id })
             const thisMinute = num(row.minute) === minuteOf(now)
             const retryAfter = 60 - Math.floor((now % 60_000) / 1000)
             if (k.requestsPerMinute !== undefined && thisMinute && num(row.minute_requests) + 1 > k.requestsPerMinute)
