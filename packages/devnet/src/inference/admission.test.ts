@@ -5,10 +5,7 @@
 
 import { ledgerManager } from "@0g-compute/contracts"
 import { INFERENCE_SERVICE_NAME } from "@0g-compute/contracts/node"
-import type { NonceManager } from "ethers"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { DevnetAccount } from "../accounts.js"
-import { type Devnet, startDevnet } from "../devnet.js"
+import { describe, expect, it } from "vitest"
 import {
   chat,
   craftToken,
@@ -16,33 +13,16 @@ import {
   type Exchange,
   fund,
   mined,
-  type Rpc,
-  rpcOf,
   serving,
   signer,
   token,
+  useInferenceDevnet,
 } from "../testing/inference.js"
-import type { InferenceProvider } from "./types.js"
 
-let devnet: Devnet
-let rpc: Rpc
-let p: InferenceProvider
-const users: NonceManager[] = []
-
-beforeAll(async () => {
-  devnet = await startDevnet({ inference: { settleIntervalMs: 0 } })
-  rpc = rpcOf(devnet)
-  p = devnet.inference[0] as InferenceProvider
-  for (const a of devnet.accounts.users) users.push(signer(a as DevnetAccount, rpc))
-  await fund(devnet, users[0] as NonceManager, p.providerAddress, E(3))
-})
-afterAll(async () => {
-  rpc?.destroy()
-  await devnet?.stop()
-})
+const t = useInferenceDevnet({ subAccount: E(3) })
 
 const ask = (auth: Parameters<typeof chat>[1]) =>
-  chat(p.url, auth, { model: p.model, messages: [{ role: "user", content: "admission check" }] })
+  chat(t.provider.url, auth, { model: t.provider.model, messages: [{ role: "user", content: "admission check" }] })
 
 const rejected = (ex: Exchange, status: number, message: string | RegExp) => {
   expect(ex.status).toBe(status)
@@ -57,31 +37,31 @@ describe("session tokens", () => {
   it("rejects a missing or malformed Authorization header", async () => {
     rejected(await ask(undefined), 401, /^validate session: missing Authorization/)
     rejected(await ask("Bearer app-sk-@@@"), 401, /^validate session: malformed session token/)
-    const good = await token(users[0] as NonceManager, p.providerAddress)
+    const good = await token(t.user(0), t.provider.providerAddress)
     rejected(await ask(good.apiKey), 401, /missing Authorization/) // no "Bearer " prefix
   })
 
   it("rejects a token for another provider", async () => {
-    const other = await token(users[0] as NonceManager, devnet.accounts.fineTuningProvider.address)
+    const other = await token(t.user(0), t.devnet.accounts.fineTuningProvider.address)
     rejected(await ask(other), 401, /^validate session: session token is for provider/)
   })
 
   it("rejects ephemeral tokens living longer than 24 h or never expiring", async () => {
     const now = Date.now()
-    const long = await craftToken(users[0] as NonceManager, {
-      provider: p.providerAddress,
+    const long = await craftToken(t.user(0), {
+      provider: t.provider.providerAddress,
       timestamp: now,
       expiresAt: now + 86_400_001,
     })
     rejected(await ask(long), 401, /at most 24 h/)
-    const forever = await craftToken(users[0] as NonceManager, { provider: p.providerAddress, expiresAt: 0 })
+    const forever = await craftToken(t.user(0), { provider: t.provider.providerAddress, expiresAt: 0 })
     rejected(await ask(forever), 401, /must expire/)
   })
 
   it("rejects an expired token (ms expiry)", async () => {
     const now = Date.now()
-    const expired = await craftToken(users[0] as NonceManager, {
-      provider: p.providerAddress,
+    const expired = await craftToken(t.user(0), {
+      provider: t.provider.providerAddress,
       timestamp: now - 7_200_000,
       expiresAt: now - 1,
     })
@@ -89,29 +69,29 @@ describe("session tokens", () => {
   })
 
   it("rejects a token signed by someone else", async () => {
-    const forged = await craftToken(users[1] as NonceManager, { provider: p.providerAddress })
-    const claimed = forged.rawMessage.replace(forged.token.address, devnet.accounts.users[0]?.address as string)
+    const forged = await craftToken(t.user(1), { provider: t.provider.providerAddress })
+    const claimed = forged.rawMessage.replace(forged.token.address, t.devnet.accounts.users[0]?.address as string)
     const header = `Bearer app-sk-${Buffer.from(`${claimed}|${forged.signature}`).toString("base64")}`
     rejected(await ask(header), 401, "validate session: invalid session token signature")
   })
 
   it("rejects a revoked API key and every older-generation token immediately", async () => {
-    const user = users[0] as NonceManager
-    const key3 = await token(user, p.providerAddress, { tokenId: 3 })
-    const key4 = await token(user, p.providerAddress, { tokenId: 4 })
-    const session = await token(user, p.providerAddress)
+    const user = t.user(0)
+    const key3 = await token(user, t.provider.providerAddress, { tokenId: 3 })
+    const key4 = await token(user, t.provider.providerAddress, { tokenId: 4 })
+    const session = await token(user, t.provider.providerAddress)
     expect((await ask(key3)).status).toBe(200)
-    await mined(serving(devnet, user).revokeToken(p.providerAddress, 3))
+    await mined(serving(t.devnet, user).revokeToken(t.provider.providerAddress, 3))
     rejected(await ask(key3), 401, /^validate session: session token revoked: API key 3/)
     expect((await ask(key4)).status).toBe(200)
     expect((await ask(session)).status).toBe(200)
 
-    await mined(serving(devnet, user).revokeAllTokens(p.providerAddress))
+    await mined(serving(t.devnet, user).revokeAllTokens(t.provider.providerAddress))
     rejected(await ask(key4), 401, /revoked: generation 0 < account generation 1/)
     rejected(await ask(session), 401, /revoked: generation 0/)
-    expect((await ask(await token(user, p.providerAddress, { generation: 1 }))).status).toBe(200)
+    expect((await ask(await token(user, t.provider.providerAddress, { generation: 1 }))).status).toBe(200)
     rejected(
-      await ask(await token(user, p.providerAddress, { generation: 2 })),
+      await ask(await token(user, t.provider.providerAddress, { generation: 2 })),
       401,
       /invalid session token: generation 2 >/,
     )
@@ -120,47 +100,43 @@ describe("session tokens", () => {
 
 describe("admission", () => {
   it("rejects a user without a sub-account", async () => {
-    rejected(
-      await ask(await token(users[1] as NonceManager, p.providerAddress)),
-      400,
-      /^validate request: account not exist/,
-    )
+    rejected(await ask(await token(t.user(1), t.provider.providerAddress)), 400, /^validate request: account not exist/)
   })
 
   it("keeps the 1 0G reserve above the unsettled fees", async () => {
-    const user = users[2] as NonceManager
-    await fund(devnet, user, p.providerAddress, E(1)) // exactly the reserve: one request, then nothing
-    const auth = await token(user, p.providerAddress)
+    const user = t.user(2)
+    await fund(t.devnet, user, t.provider.providerAddress, E(1)) // exactly the reserve: one request, then nothing
+    const auth = await token(user, t.provider.providerAddress)
     expect((await ask(auth)).status).toBe(200)
     rejected(
       await ask(auth),
       400,
       /^validate request: insufficient balance: your locked balance is 1 0G, but the required minimum is 1\.0/,
     )
-    await fund(devnet, user, p.providerAddress, E(0.5))
+    await fund(t.devnet, user, t.provider.providerAddress, E(0.5))
     expect((await ask(auth)).status).toBe(200)
   })
 
   it("rejects while the owner has not acknowledged the provider's TEE signer", async () => {
-    const owner = signer(devnet.accounts.deployer, rpc)
-    const auth = await token(users[0] as NonceManager, p.providerAddress, { generation: 1 })
-    await mined(serving(devnet, owner).revokeTEESignerAcknowledgement(p.providerAddress))
+    const owner = signer(t.devnet.accounts.deployer, t.rpc)
+    const auth = await token(t.user(0), t.provider.providerAddress, { generation: 1 })
+    await mined(serving(t.devnet, owner).revokeTEESignerAcknowledgement(t.provider.providerAddress))
     rejected(await ask(auth), 400, /^validate request: the TEE signer .* is not acknowledged by the contract owner/)
-    await mined(serving(devnet, owner).acknowledgeTEESignerByOwner(p.providerAddress))
+    await mined(serving(t.devnet, owner).acknowledgeTEESignerByOwner(t.provider.providerAddress))
     expect((await ask(auth)).status).toBe(200)
   })
 
   it("rejects a sub-account whose user withdrew the acknowledgement", async () => {
-    const user = users[3] as NonceManager
-    await fund(devnet, user, p.providerAddress, E(1))
+    const user = t.user(3)
+    await fund(t.devnet, user, t.provider.providerAddress, E(1))
     // Acknowledgement can only be withdrawn at balance 0: retrieve, let the lock pass, retrieve again.
-    const ledger = ledgerManager(devnet.addresses.ledger, user)
-    await mined(ledger.retrieveFund([p.providerAddress], INFERENCE_SERVICE_NAME))
-    await rpc.send("evm_increaseTime", [86_401])
-    await mined(ledger.retrieveFund([p.providerAddress], INFERENCE_SERVICE_NAME))
-    await mined(serving(devnet, user).acknowledgeTEESigner(p.providerAddress, false))
+    const ledger = ledgerManager(t.devnet.addresses.ledger, user)
+    await mined(ledger.retrieveFund([t.provider.providerAddress], INFERENCE_SERVICE_NAME))
+    await t.rpc.send("evm_increaseTime", [86_401])
+    await mined(ledger.retrieveFund([t.provider.providerAddress], INFERENCE_SERVICE_NAME))
+    await mined(serving(t.devnet, user).acknowledgeTEESigner(t.provider.providerAddress, false))
     rejected(
-      await ask(await token(user, p.providerAddress)),
+      await ask(await token(user, t.provider.providerAddress)),
       400,
       /^validate request: user not acknowledge the provider/,
     )

@@ -4,33 +4,27 @@
  */
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http"
 import { Redacted, Result } from "effect"
-import { type NonceManager, Wallet } from "ethers"
+import { Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { DevnetAccount } from "../accounts.js"
-import { type Devnet, startDevnet } from "../devnet.js"
-import { chat, E, fund, type Rpc, rpcOf, signatureOf, signer, sseChunks, token, verify } from "../testing/inference.js"
+import {
+  chat,
+  E,
+  fund,
+  signatureOf,
+  signer,
+  sseChunks,
+  token,
+  useInferenceDevnet,
+  verify,
+} from "../testing/inference.js"
 import { startInferenceProvider } from "./provider.js"
 import type { InferenceProvider } from "./types.js"
 
-let devnet: Devnet
-let rpc: Rpc
-let p: InferenceProvider
-let user: NonceManager
-
-beforeAll(async () => {
-  devnet = await startDevnet({ inference: { settleIntervalMs: 0 } })
-  rpc = rpcOf(devnet)
-  p = devnet.inference[0] as InferenceProvider
-  user = signer(devnet.accounts.users[0] as DevnetAccount, rpc)
-  await fund(devnet, user, p.providerAddress, E(5))
-})
-afterAll(async () => {
-  rpc?.destroy()
-  await devnet?.stop()
-})
+const t = useInferenceDevnet({ subAccount: E(5) })
 
 const request = (stream: boolean) => ({
-  model: p.model,
+  model: t.provider.model,
   messages: [{ role: "user", content: "fault injection test" }],
   ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
 })
@@ -38,77 +32,77 @@ const failureTag = (r: Result.Result<unknown, { _tag: string }>) => (Result.isFa
 
 describe("fault switches", () => {
   it("flipResponseByte: valid JSON, valid signer, but the response hash no longer matches", async () => {
-    p.faults.set({ flipResponseByte: true })
+    t.provider.faults.set({ flipResponseByte: true })
     try {
       for (const stream of [false, true]) {
-        const ex = await chat(p.url, await token(user, p.providerAddress), request(stream))
+        const ex = await chat(t.provider.url, await token(t.user(0), t.provider.providerAddress), request(stream))
         expect(ex.status).toBe(200)
         expect(stream ? sseChunks(ex.text).length : JSON.parse(ex.text).usage.total_tokens).toBeGreaterThan(0)
-        expect(failureTag(await verify(p.url, ex, p.teeSignerAddress))).toBe("ResponseHashMismatch")
+        expect(failureTag(await verify(t.provider.url, ex, t.provider.teeSignerAddress))).toBe("ResponseHashMismatch")
       }
     } finally {
-      p.faults.clear()
+      t.provider.faults.clear()
     }
-    const ok = await chat(p.url, await token(user, p.providerAddress), request(false))
-    expect(failureTag(await verify(p.url, ok, p.teeSignerAddress))).toBe("Verified")
+    const ok = await chat(t.provider.url, await token(t.user(0), t.provider.providerAddress), request(false))
+    expect(failureTag(await verify(t.provider.url, ok, t.provider.teeSignerAddress))).toBe("Verified")
   })
 
   it("wrongSigner: the signature recovers to another address", async () => {
-    p.faults.set({ wrongSigner: true })
-    const ex = await chat(p.url, await token(user, p.providerAddress), request(true))
-    p.faults.set({ wrongSigner: false })
-    expect(failureTag(await verify(p.url, ex, p.teeSignerAddress))).toBe("SignerMismatch")
+    t.provider.faults.set({ wrongSigner: true })
+    const ex = await chat(t.provider.url, await token(t.user(0), t.provider.providerAddress), request(true))
+    t.provider.faults.set({ wrongSigner: false })
+    expect(failureTag(await verify(t.provider.url, ex, t.provider.teeSignerAddress))).toBe("SignerMismatch")
   })
 
   it("dropSignature: the response is fine and billed but its signature is a 404", async () => {
-    p.faults.set({ dropSignature: true })
-    const before = p.unsettledFee(await user.getAddress())
-    const ex = await chat(p.url, await token(user, p.providerAddress), request(false))
-    p.faults.clear()
+    t.provider.faults.set({ dropSignature: true })
+    const before = t.provider.unsettledFee(await t.user(0).getAddress())
+    const ex = await chat(t.provider.url, await token(t.user(0), t.provider.providerAddress), request(false))
+    t.provider.faults.clear()
     expect(ex.status).toBe(200)
-    expect((await signatureOf(p.url, ex.chatId)).status).toBe(404)
-    expect(failureTag(await verify(p.url, ex, p.teeSignerAddress))).toBe("SignatureMissing")
-    expect(p.unsettledFee(await user.getAddress())).toBeGreaterThan(before)
+    expect((await signatureOf(t.provider.url, ex.chatId)).status).toBe(404)
+    expect(failureTag(await verify(t.provider.url, ex, t.provider.teeSignerAddress))).toBe("SignatureMissing")
+    expect(t.provider.unsettledFee(await t.user(0).getAddress())).toBeGreaterThan(before)
   })
 
   it("failMidStream: an SSE error event and no [DONE]; a 500 for non-streams; nothing billed or signed", async () => {
-    const address = await user.getAddress()
-    const before = p.unsettledFee(address)
-    p.faults.set({ failMidStream: true })
-    const streamed = await chat(p.url, await token(user, p.providerAddress), request(true))
-    const plain = await chat(p.url, await token(user, p.providerAddress), request(false))
-    p.faults.clear()
+    const address = await t.user(0).getAddress()
+    const before = t.provider.unsettledFee(address)
+    t.provider.faults.set({ failMidStream: true })
+    const streamed = await chat(t.provider.url, await token(t.user(0), t.provider.providerAddress), request(true))
+    const plain = await chat(t.provider.url, await token(t.user(0), t.provider.providerAddress), request(false))
+    t.provider.faults.clear()
     expect(streamed.status).toBe(200)
     expect(streamed.text).not.toContain("[DONE]")
     expect(sseChunks(streamed.text).at(-1)).toEqual({ error: expect.objectContaining({ code: 500 }) })
-    expect((await signatureOf(p.url, streamed.chatId)).status).toBe(404)
+    expect((await signatureOf(t.provider.url, streamed.chatId)).status).toBe(404)
     expect(plain.status).toBe(500)
     expect(JSON.parse(plain.text)).toEqual({ error: "Internal Server Error" })
-    expect(p.unsettledFee(address)).toBe(before)
+    expect(t.provider.unsettledFee(address)).toBe(before)
   })
 
   it("streamDelayMs: chunks trickle in, and the signature exists only once the last byte is on its way", async () => {
-    p.faults.set({ streamDelayMs: 150 })
-    const auth = await token(user, p.providerAddress)
+    t.provider.faults.set({ streamDelayMs: 150 })
+    const auth = await token(t.user(0), t.provider.providerAddress)
     const body = JSON.stringify(request(true))
-    const res = await fetch(`${p.url}/v1/proxy/chat/completions`, {
+    const res = await fetch(`${t.provider.url}/v1/proxy/chat/completions`, {
       method: "POST",
       headers: { authorization: auth.authorization, "content-type": "application/json" },
       body,
     })
-    p.faults.clear() // the running response keeps the faults it started with
+    t.provider.faults.clear() // the running response keeps the faults it started with
     const chatId = res.headers.get("zg-res-key")
     const reader = (res.body as ReadableStream<Uint8Array>).getReader()
     const first = await reader.read()
     expect(new TextDecoder().decode(first.value)).toMatch(/^data: /)
     // The server is still sleeping between chunks: nothing is signed yet.
-    expect((await signatureOf(p.url, chatId)).status).toBe(404)
+    expect((await signatureOf(t.provider.url, chatId)).status).toBe(404)
     const parts = [first.value as Uint8Array]
     for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value)
     const bytes = new Uint8Array(Buffer.concat(parts))
     expect(new TextDecoder().decode(bytes).endsWith("data: [DONE]\n\n")).toBe(true)
     const ex = { status: res.status, headers: res.headers, requestBytes: body, bytes, text: "", chatId }
-    expect(failureTag(await verify(p.url, ex, p.teeSignerAddress))).toBe("Verified")
+    expect(failureTag(await verify(t.provider.url, ex, t.provider.teeSignerAddress))).toBe("Verified")
   })
 })
 
@@ -150,18 +144,18 @@ describe("upstream mode", () => {
     const address = upstream.address()
     upstreamUrl = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}/v1`
     proxy = await startInferenceProvider({
-      rpcUrl: devnet.rpcUrl,
-      contract: devnet.addresses.inference,
-      providerKey: (devnet.accounts.users[4] as DevnetAccount).privateKey,
+      rpcUrl: t.devnet.rpcUrl,
+      contract: t.devnet.addresses.inference,
+      providerKey: (t.devnet.accounts.users[4] as DevnetAccount).privateKey,
       teeKey: Redacted.make(Wallet.createRandom().privateKey),
       model: "upstream-model",
       inputPrice: 3n,
       outputPrice: 11n,
       upstream: upstreamUrl,
       settleIntervalMs: 0,
-      acknowledgeWith: signer(devnet.accounts.deployer, rpc),
+      acknowledgeWith: signer(t.devnet.accounts.deployer, t.rpc),
     })
-    await fund(devnet, user, proxy.providerAddress, E(2))
+    await fund(t.devnet, t.user(0), proxy.providerAddress, E(2))
   })
   afterAll(async () => {
     await proxy?.stop()
@@ -169,8 +163,8 @@ describe("upstream mode", () => {
   })
 
   it("relays the upstream bytes verbatim, bills its usage at on-chain prices and signs the exchange", async () => {
-    const address = await user.getAddress()
-    const auth = await token(user, proxy.providerAddress)
+    const address = await t.user(0).getAddress()
+    const auth = await token(t.user(0), proxy.providerAddress)
     const body = { model: "upstream-model", messages: [{ role: "user", content: "hi" }] }
     const ex = await chat(proxy.url, auth, body)
     expect(ex.status).toBe(200)
@@ -189,9 +183,9 @@ describe("upstream mode", () => {
   })
 
   it("passes upstream errors through with status and body, unbilled and unsigned", async () => {
-    const address = await user.getAddress()
+    const address = await t.user(0).getAddress()
     const before = proxy.unsettledFee(address)
-    const ex = await chat(proxy.url, await token(user, proxy.providerAddress), { model: "other", messages: [] })
+    const ex = await chat(proxy.url, await token(t.user(0), proxy.providerAddress), { model: "other", messages: [] })
     expect(ex.status).toBe(404)
     expect(ex.headers.get("x-upstream")).toBe("yes")
     expect(ex.text).toBe('{"error":{"message":"no such model","code":"model_not_found"}}')

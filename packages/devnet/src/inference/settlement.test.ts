@@ -6,42 +6,33 @@ import { ledgerManager } from "@0g-compute/contracts"
 import { INFERENCE_SERVICE_NAME } from "@0g-compute/contracts/node"
 import { Redacted } from "effect"
 import { type NonceManager, Wallet } from "ethers"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, describe, expect, it } from "vitest"
 import type { DevnetAccount } from "../accounts.js"
-import { type Devnet, startDevnet } from "../devnet.js"
-import { chat, E, fund, mined, type Rpc, rpcOf, serving, signer, token } from "../testing/inference.js"
+import { chat, E, fund, mined, serving, signer, token, useInferenceDevnet } from "../testing/inference.js"
 import { startInferenceProvider } from "./provider.js"
 import type { InferenceProvider, InferenceProviderEvent, InferenceProviderOptions, SettlementReport } from "./types.js"
 
-let devnet: Devnet
-let rpc: Rpc
+const t = useInferenceDevnet({ inferenceProviders: 0 })
 const started: InferenceProvider[] = []
-
-beforeAll(async () => {
-  devnet = await startDevnet({ inferenceProviders: 0 })
-  rpc = rpcOf(devnet)
-})
 afterAll(async () => {
   for (const p of started) await p.stop()
-  rpc?.destroy()
-  await devnet?.stop()
 })
 
 const start = async (wallet: number, options: Partial<InferenceProviderOptions>) => {
   const p = await startInferenceProvider({
-    rpcUrl: devnet.rpcUrl,
-    contract: devnet.addresses.inference,
-    providerKey: (devnet.accounts.users[wallet] as DevnetAccount).privateKey,
+    rpcUrl: t.devnet.rpcUrl,
+    contract: t.devnet.addresses.inference,
+    providerKey: (t.devnet.accounts.users[wallet] as DevnetAccount).privateKey,
     teeKey: Redacted.make(Wallet.createRandom().privateKey),
     settleIntervalMs: 0,
-    acknowledgeWith: signer(devnet.accounts.deployer, rpc),
+    acknowledgeWith: signer(t.devnet.accounts.deployer, t.rpc),
     ...options,
   })
   started.push(p)
   return p
 }
 
-const user = (i: number) => signer(devnet.accounts.users[i] as DevnetAccount, rpc)
+const user = (i: number) => signer(t.devnet.accounts.users[i] as DevnetAccount, t.rpc)
 
 const ask = async (p: InferenceProvider, u: NonceManager, content: string) => {
   const ex = await chat(p.url, await token(u, p.providerAddress), {
@@ -64,12 +55,12 @@ describe("settlement", () => {
     }
     const p = await start(3, { settleIntervalMs: 50, onEvent })
     const u = user(0)
-    await fund(devnet, u, p.providerAddress, E(2))
+    await fund(t.devnet, u, p.providerAddress, E(2))
     const fee = await ask(p, u, "settle me by timer")
     const report = await settled
     expect(report.settled).toBe(fee)
     expect(report.items).toEqual([expect.objectContaining({ user: await u.getAddress(), status: 0 })])
-    const account = await serving(devnet, rpc).getAccount(await u.getAddress(), p.providerAddress)
+    const account = await serving(t.devnet, t.rpc).getAccount(await u.getAddress(), p.providerAddress)
     expect(account.balance).toBe(E(2) - fee)
     expect(p.unsettledFee(await u.getAddress())).toBe(0n)
   })
@@ -79,16 +70,16 @@ describe("settlement", () => {
     const p = await start(4, { inputPrice: 1n, outputPrice: E(0.3) })
     const u = user(1)
     const address = await u.getAddress()
-    await fund(devnet, u, p.providerAddress, E(2))
+    await fund(t.devnet, u, p.providerAddress, E(2))
     const fee = await ask(p, u, "a b") // "Echo: a b": 2 prompt + 3 completion tokens
     expect(fee).toBe(2n + E(0.9))
 
     // Drain the sub-account behind the provider's back: retrieve, let the lock pass, retrieve again.
-    const ledger = ledgerManager(devnet.addresses.ledger, u)
+    const ledger = ledgerManager(t.devnet.addresses.ledger, u)
     await mined(ledger.retrieveFund([p.providerAddress], INFERENCE_SERVICE_NAME))
-    await rpc.send("evm_increaseTime", [86_401])
+    await t.rpc.send("evm_increaseTime", [86_401])
     await mined(ledger.retrieveFund([p.providerAddress], INFERENCE_SERVICE_NAME))
-    expect((await serving(devnet, rpc).getAccount(address, p.providerAddress)).balance).toBe(0n)
+    expect((await serving(t.devnet, t.rpc).getAccount(address, p.providerAddress)).balance).toBe(0n)
     expect((await p.settleNow()).items).toEqual([]) // nothing to take
 
     await mined(ledger.transferFund(p.providerAddress, INFERENCE_SERVICE_NAME, E(0.5)))
@@ -97,7 +88,7 @@ describe("settlement", () => {
       expect.objectContaining({ status: 1, totalFee: fee, settledAmount: E(0.5), unsettledAmount: fee - E(0.5) }),
     ])
     expect(p.unsettledFee(address)).toBe(fee - E(0.5))
-    const afterPartial = await serving(devnet, rpc).getAccount(address, p.providerAddress)
+    const afterPartial = await serving(t.devnet, t.rpc).getAccount(address, p.providerAddress)
     expect(afterPartial.balance).toBe(0n)
 
     await mined(ledger.transferFund(p.providerAddress, INFERENCE_SERVICE_NAME, E(1)))
@@ -106,7 +97,7 @@ describe("settlement", () => {
     expect(res.status).toBe(200)
     const rest = (await res.json()) as { items: Array<{ status: number; settledAmount: string; nonce: string }> }
     expect(rest.items).toEqual([expect.objectContaining({ status: 0, settledAmount: String(fee - E(0.5)) })])
-    const final = await serving(devnet, rpc).getAccount(address, p.providerAddress)
+    const final = await serving(t.devnet, t.rpc).getAccount(address, p.providerAddress)
     expect(final.balance).toBe(E(1) - (fee - E(0.5)))
     expect(final.nonce).toBe(BigInt(rest.items[0]?.nonce ?? 0))
     expect(final.nonce).toBeGreaterThan(afterPartial.nonce)
