@@ -84,36 +84,16 @@ describe("attestation pins and the fine-tuning quote check (in-process on a devn
   it("fine-tuning ack-provider runs inference's attestation report", async () => {
     const ft = devnet.fineTuning!
     const before = await nonce()
-    const noOptIn = await cli(["fine-tuning", "ack-provider", "--provider", ft.address, "--fund", "1"])
+    const ackProvider = (...extra: ReadonlyArray<string>) =>
+      cli(["fine-tuning", "ack-provider", "--provider", ft.address, "--fund", "1", ...extra])
+    const noOptIn = await ackProvider()
     expect(noOptIn.code).toBe(1)
     expect(noOptIn.stderr).toMatch(/failed attestation/)
-    const pinned = await cli([
-      "fine-tuning",
-      "ack-provider",
-      "--provider",
-      ft.address,
-      "--fund",
-      "1",
-      "--allow-devnet",
-      "--allow-unverified",
-      "--expect-compose",
-      "cd".repeat(32),
-    ])
+    const pinned = await ackProvider("--allow-devnet", "--allow-unverified", "--expect-compose", "cd".repeat(32))
     expect(pinned.code).toBe(1)
     expect(pinned.stderr).toMatch(/refused/)
     expect(await nonce()).toBe(before)
-    const ok = await cli([
-      "fine-tuning",
-      "ack-provider",
-      "--provider",
-      ft.address,
-      "--fund",
-      "1",
-      "--allow-devnet",
-      "--expect-compose",
-      await composeOf(ft.url),
-      "--json",
-    ])
+    const ok = await ackProvider("--allow-devnet", "--expect-compose", await composeOf(ft.url), "--json")
     expect(ok.code, ok.stderr).toBe(0)
     const v = JSON.parse(ok.stdout).verification
     expect(v.assessedBy).toBe("inference-attestation")

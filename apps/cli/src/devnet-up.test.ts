@@ -1,18 +1,8 @@
 /** `0g-compute devnet up` in the foreground: prints what a user needs, serves the chain, and stops cleanly on Ctrl-C. */
 import { spawn } from "node:child_process"
-import { createServer } from "node:net"
 import { JsonRpcProvider } from "ethers"
 import { describe, expect, it } from "vitest"
-import { BIN } from "./test-util.js"
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer()
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
+import { BIN, freePort } from "./test-util.js"
 
 describe("0g-compute devnet up", () => {
   it("prints the RPC, contracts, providers and test keys as JSON, then stops on SIGINT", async () => {

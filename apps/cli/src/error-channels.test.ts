@@ -9,7 +9,7 @@ import type { Command } from "effect/cli"
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest"
 import type { cli } from "./cli.js"
 import type { CliFailure, TaggedFailure } from "./failure.js"
-import { runCli } from "./test-util.js"
+import { listen, runCli } from "./test-util.js"
 
 type IsUnknown<T> = unknown extends T ? true : false
 
@@ -27,9 +27,7 @@ describe("no Effect wording reaches a user", () => {
   let port: number
   beforeAll(async () => {
     busy = createServer()
-    port = await new Promise<number>((resolve) =>
-      busy.listen(0, "127.0.0.1", () => resolve((busy.address() as { port: number }).port)),
-    )
+    port = await listen(busy)
   })
   afterAll(() => {
     busy?.close()

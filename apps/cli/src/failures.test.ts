@@ -14,27 +14,13 @@ import { type Devnet, startDevnet } from "@0g-compute/devnet"
 import { Redacted } from "effect"
 import { Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { runCli, spawnCli } from "./test-util.js"
+import { freePort, listen, runCli, spawnCli } from "./test-util.js"
 
 const EFFECT_WORDING = /UnknownError|Effect\.tryPromise|An error occurred in|FiberFailure|\bDefect\b/
 // Public test keys of the standard mnemonic (#7, #8); never real ones.
 const KEY = "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356"
 const ADDRESS = "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955"
 const STRANGER = "0x000000000000000000000000000000000000dEaD"
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer()
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
-
-const listen = <S extends NetServer | Server>(server: S) =>
-  new Promise<number>((resolve) =>
-    server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)),
-  )
 
 const nonWarnings = (s: string) =>
   s

@@ -48,15 +48,9 @@ describe("0g-compute inference adapters / list --detail (spawned binary on a dev
     expect(deploy.code).toBe(0)
     expect(deploy.stdout).toContain(`${name} is active`)
 
-    const status = await cli([
-      "inference",
-      "adapters",
-      "status",
-      "--provider",
-      provider.providerAddress,
-      "--name",
-      name,
-    ])
+    const statusOf = (adapter: string, ...extra: ReadonlyArray<string>) =>
+      cli(["inference", "adapters", "status", "--provider", provider.providerAddress, "--name", adapter, ...extra])
+    const status = await statusOf(name)
     expect(status.stdout).toMatch(/state\s+active/)
 
     // Chat with it as the model: verified, billed at the base model's prices, the provider's fee to the neuron.
@@ -78,16 +72,7 @@ describe("0g-compute inference adapters / list --detail (spawned binary on a dev
     expect(answer).toMatchObject({ answer: "Echo: hi", usage: { model: name, verdict: "Verified" } })
     expect(BigInt(answer.usage.fee)).toBe(provider.unsettledFee(devnet.accounts.users[3]?.address ?? ""))
 
-    const missing = await cli([
-      "inference",
-      "adapters",
-      "status",
-      "--provider",
-      provider.providerAddress,
-      "--name",
-      "ft-x-1",
-      "--json",
-    ])
+    const missing = await statusOf("ft-x-1", "--json")
     expect(missing.code).toBe(1)
     expect(JSON.parse(missing.stderr).error._tag).toBe("AdapterNotFound")
   })

@@ -5,6 +5,8 @@
  */
 import { spawn } from "node:child_process"
 import { mkdtempSync } from "node:fs"
+import type { Server } from "node:http"
+import { createServer, type Server as NetServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -64,3 +66,18 @@ export const spawnCli = (args: ReadonlyArray<string>, env: Record<string, string
     child.stderr.on("data", (b: Buffer) => (stderr += b))
     child.on("close", (code) => resolve({ code, stdout, stderr }))
   })
+
+/** Listens on a port the system picks on 127.0.0.1; resolves with it. */
+export const listen = (server: NetServer | Server) =>
+  new Promise<number>((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port))
+  })
+
+/** A port that was free a moment ago (bound, then released), for a process that must be told its port. */
+export const freePort = async () => {
+  const server = createServer()
+  const port = await listen(server)
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}

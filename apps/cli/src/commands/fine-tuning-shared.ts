@@ -2,12 +2,13 @@
 import { readFile } from "node:fs/promises"
 import { Config, Data, Effect, Layer, Option } from "effect"
 import { Flag } from "effect/cli"
-import { type GlobalOptions, ledgerStack, requireKey } from "../context.js"
+import { type GlobalOptions, ledgerStack } from "../context.js"
 import type { TaggedFailure } from "../failure.js"
 import * as lazy from "../lazy.js"
-import { globals, withErrors } from "./root.js"
+import { withSigner } from "./root.js"
 
 export const providerFlag = Flag.String("provider").pipe(Flag.withDescription("fine-tuning provider address"))
+export const configFlag = Flag.String("config").pipe(Flag.withDescription("training config JSON file"))
 export const taskFlag = Flag.String("task").pipe(Flag.withDescription("task id"))
 export const indexerFlag = Flag.String("indexer").pipe(
   Flag.withDescription("0G Storage indexer for datasets and models (otherwise the provider's routes)"),
@@ -31,16 +32,7 @@ const fineTuningLayer = (g: GlobalOptions, indexer: Option.Option<string>) =>
 export const withFineTuning = <A, E extends TaggedFailure, R>(
   indexer: Option.Option<string>,
   f: (m: FineTuningModule, g: GlobalOptions) => Effect.Effect<A, E, R>,
-) =>
-  withErrors(
-    Effect.gen(function* () {
-      const g = yield* globals
-      // No key is named before any RPC is contacted.
-      yield* requireKey(g)
-      const m = yield* lazy.fineTuningNode
-      return yield* f(m, g).pipe(Effect.scoped, Effect.provide(fineTuningLayer(g, indexer)))
-    }),
-  )
+) => withSigner(lazy.fineTuningNode, (g) => fineTuningLayer(g, indexer), f)
 
 export class ConfigFileUnreadable extends Data.TaggedError("ConfigFileUnreadable")<{ readonly path: string }> {
   override get message() {

@@ -24,6 +24,7 @@ import {
   uploadText,
 } from "./fine-tuning-render.js"
 import {
+  configFlag,
   type FineTuningModule,
   indexerFlag,
   providerFlag,
@@ -31,7 +32,8 @@ import {
   taskFlag,
   withFineTuning,
 } from "./fine-tuning-shared.js"
-import { withErrors } from "./root.js"
+import { ackFlags, pinsOf } from "./inference-shared.js"
+import { switchFlag, withErrors } from "./root.js"
 
 /** The output directory of `fine-tuning run` could not be created. */
 export class OutputDirUnwritable extends Data.TaggedError("OutputDirUnwritable")<{
@@ -68,10 +70,7 @@ const command = <A, E extends TaggedFailure, R>(
 const list = Command.make(
   "list",
   {
-    all: Flag.Boolean("all").pipe(
-      Flag.withDescription("include providers the owner has not vetted"),
-      Flag.withDefault(false),
-    ),
+    all: switchFlag("all", "include providers the owner has not vetted"),
   },
   ({ all }) =>
     command(
@@ -100,24 +99,9 @@ const ackProvider = Command.make(
   {
     provider: providerFlag,
     fund: Flag.String("fund").pipe(Flag.withDescription("open the sub-account with this many 0G"), Flag.optional),
-    allowDevnet: Flag.Boolean("allow-devnet").pipe(
-      Flag.withDescription("accept a devnet (emulated) quote"),
-      Flag.withDefault(false),
-    ),
-    allowUnverified: Flag.Boolean("allow-unverified").pipe(
-      Flag.withDescription("accept a provider whose checks fail"),
-      Flag.withDefault(false),
-    ),
-    expectCompose: Flag.String("expect-compose").pipe(
-      Flag.withDescription("refuse unless the attested compose hash (sha256 of app_compose) is this"),
-      Flag.optional,
-    ),
-    expectImage: Flag.String("expect-image").pipe(
-      Flag.withDescription("refuse unless the attested compose runs this image digest (sha256:…) or reference"),
-      Flag.optional,
-    ),
+    ...ackFlags,
   },
-  ({ provider, fund, allowDevnet, allowUnverified, expectCompose, expectImage }) =>
+  ({ provider, fund, allowDevnet, allowUnverified, ...pins }) =>
     command(
       Option.none(),
       (m) =>
@@ -129,8 +113,7 @@ const ackProvider = Command.make(
             allowDevnet,
             allowUnverified,
             assess: quoteAssessor(),
-            ...(Option.isSome(expectCompose) ? { expectComposeHash: expectCompose.value } : {}),
-            ...(Option.isSome(expectImage) ? { expectImage: expectImage.value } : {}),
+            ...pinsOf(pins),
             ...(amount === undefined ? {} : { fund: amount }),
           }
           return yield* m.acknowledgeProvider(provider, options)
@@ -157,7 +140,7 @@ const create = Command.make(
     provider: providerFlag,
     model: Flag.String("model").pipe(Flag.withDescription("pre-trained model name or hash")),
     dataset: Flag.String("dataset").pipe(Flag.withDescription("dataset hash from `upload`")),
-    config: Flag.String("config").pipe(Flag.withDescription("training config JSON file")),
+    config: configFlag,
     tokens: Flag.Int("tokens").pipe(
       Flag.withDescription("dataset token count for the fee estimate"),
       Flag.withDefault(0),
@@ -225,9 +208,9 @@ const ackModel = Command.make(
     task: taskFlag,
     output: Flag.String("output").pipe(Flag.withDescription("where to keep the encrypted model"), Flag.optional),
     indexer: indexerFlag,
-    noDownload: Flag.Boolean("without-download").pipe(
-      Flag.withDescription("acknowledge WITHOUT verifying, only to unlock the queue before the penalty"),
-      Flag.withDefault(false),
+    noDownload: switchFlag(
+      "without-download",
+      "acknowledge WITHOUT verifying, only to unlock the queue before the penalty",
     ),
   },
   ({ provider, task, output, indexer, noDownload }) =>
@@ -255,10 +238,7 @@ const decrypt = Command.make(
       Flag.optional,
     ),
     output: Flag.String("output").pipe(Flag.withDescription("where to write the decrypted model")),
-    overwrite: Flag.Boolean("overwrite").pipe(
-      Flag.withDescription("replace an existing --output file"),
-      Flag.withDefault(false),
-    ),
+    overwrite: switchFlag("overwrite", "replace an existing --output file"),
   },
   ({ provider, task, input, output, overwrite }) =>
     withErrors(
@@ -287,7 +267,7 @@ const run = Command.make(
     provider: providerFlag,
     dataset: Flag.String("dataset").pipe(Flag.withDescription("dataset file")),
     model: Flag.String("model").pipe(Flag.withDescription("pre-trained model name")),
-    config: Flag.String("config").pipe(Flag.withDescription("training config JSON file")),
+    config: configFlag,
     out: Flag.String("out").pipe(Flag.withDescription("output directory (holds the resumable state)")),
     indexer: indexerFlag,
   },

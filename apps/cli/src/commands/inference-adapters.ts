@@ -6,6 +6,7 @@ import { Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { keyValues, makePrinter, table } from "../output.js"
 import { providerFlag, withInference } from "./inference-shared.js"
+import { switchFlag } from "./root.js"
 
 const taskFlags = {
   taskId: Flag.String("task-id").pipe(Flag.withDescription("the fine-tuning task whose model was acknowledged")),
@@ -64,7 +65,7 @@ const deploy = Command.make(
   {
     provider: providerFlag,
     ...taskFlags,
-    wait: Flag.Boolean("wait").pipe(Flag.withDescription("wait until the adapter is active"), Flag.withDefault(false)),
+    wait: switchFlag("wait", "wait until the adapter is active"),
     timeout: Flag.Int("timeout").pipe(Flag.withDescription("seconds to wait (default 120)"), Flag.withDefault(120)),
   },
   ({ provider, taskId, baseModel, wait, timeout }) =>

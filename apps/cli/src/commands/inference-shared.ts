@@ -1,15 +1,37 @@
 /** What the inference commands share: the provider flag and the inference services for the global options. */
 import { join } from "node:path"
 import type { InferenceReadServices } from "@0g-compute/inference"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { Flag } from "effect/cli"
-import { chainLayer, type GlobalOptions, ledgerStack, requireKey } from "../context.js"
+import { chainLayer, type GlobalOptions, ledgerStack } from "../context.js"
 import type { TaggedFailure } from "../failure.js"
 import { configDir } from "../keystore.js"
 import * as lazy from "../lazy.js"
-import { globals, withErrors } from "./root.js"
+import { globals, switchFlag, withErrors, withSigner } from "./root.js"
 
 export const providerFlag = Flag.String("provider").pipe(Flag.withDescription("provider address"))
+
+/** Measurements the user expects (a mismatch refuses the provider whatever the opt-ins). */
+export const pinFlags = {
+  expectCompose: Flag.String("expect-compose").pipe(
+    Flag.withDescription("refuse unless the attested compose hash (sha256 of app_compose) is this"),
+    Flag.optional,
+  ),
+  expectImage: Flag.String("expect-image").pipe(
+    Flag.withDescription("refuse unless the attested compose runs this image digest (sha256:…) or reference"),
+    Flag.optional,
+  ),
+}
+/** The opt-ins and pins of an acknowledgement: `inference ack` and `fine-tuning ack-provider` take the same. */
+export const ackFlags = {
+  allowDevnet: switchFlag("allow-devnet", "accept a devnet (emulated) quote"),
+  allowUnverified: switchFlag("allow-unverified", "accept a provider whose checks fail"),
+  ...pinFlags,
+}
+export const pinsOf = (o: { expectCompose: Option.Option<string>; expectImage: Option.Option<string> }) => ({
+  ...(Option.isSome(o.expectCompose) ? { expectComposeHash: o.expectCompose.value } : {}),
+  ...(Option.isSome(o.expectImage) ? { expectImage: o.expectImage.value } : {}),
+})
 
 export type InferenceModule = typeof import("@0g-compute/inference")
 
@@ -43,13 +65,4 @@ export const withReader = <A, E extends TaggedFailure>(
 /** Runs a handler with every inference service (needs a key). */
 export const withInference = <A, E extends TaggedFailure, R>(
   f: (m: InferenceModule, g: GlobalOptions) => Effect.Effect<A, E, R>,
-) =>
-  withErrors(
-    Effect.gen(function* () {
-      const g = yield* globals
-      // No key is named before any RPC is contacted.
-      yield* requireKey(g)
-      const m = yield* lazy.inference
-      return yield* f(m, g).pipe(Effect.scoped, Effect.provide(inferenceLayer(g)))
-    }),
-  )
+) => withSigner(lazy.inference, inferenceLayer, f)

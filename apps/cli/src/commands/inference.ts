@@ -13,24 +13,16 @@ import { keyValues, makePrinter, table, zg } from "../output.js"
 import { adaptersCommand } from "./inference-adapters.js"
 import { apiKeyCommand } from "./inference-keys.js"
 import { imageCommand, transcribeCommand } from "./inference-media.js"
-import { inferenceLayer, providerFlag, withInference, withReader } from "./inference-shared.js"
-import { globals, withErrors } from "./root.js"
-
-/** Measurements the user expects (a mismatch refuses the provider whatever the opt-ins). */
-const pinFlags = {
-  expectCompose: Flag.String("expect-compose").pipe(
-    Flag.withDescription("refuse unless the attested compose hash (sha256 of app_compose) is this"),
-    Flag.optional,
-  ),
-  expectImage: Flag.String("expect-image").pipe(
-    Flag.withDescription("refuse unless the attested compose runs this image digest (sha256:…) or reference"),
-    Flag.optional,
-  ),
-}
-const pinsOf = (o: { expectCompose: Option.Option<string>; expectImage: Option.Option<string> }) => ({
-  ...(Option.isSome(o.expectCompose) ? { expectComposeHash: o.expectCompose.value } : {}),
-  ...(Option.isSome(o.expectImage) ? { expectImage: o.expectImage.value } : {}),
-})
+import {
+  ackFlags,
+  inferenceLayer,
+  pinFlags,
+  pinsOf,
+  providerFlag,
+  withInference,
+  withReader,
+} from "./inference-shared.js"
+import { globals, switchFlag, withErrors } from "./root.js"
 
 const serviceRow = (s: ServiceView) => [
   s.provider,
@@ -66,14 +58,8 @@ const detailRow = (d: ServiceWithDetail) => [
 const list = Command.make(
   "list",
   {
-    all: Flag.Boolean("all").pipe(
-      Flag.withDescription("include services the contract owner has not vetted"),
-      Flag.withDefault(false),
-    ),
-    detail: Flag.Boolean("detail").pipe(
-      Flag.withDescription("add health and the model catalogue from the network's status API"),
-      Flag.withDefault(false),
-    ),
+    all: switchFlag("all", "include services the contract owner has not vetted"),
+    detail: switchFlag("detail", "add health and the model catalogue from the network's status API"),
     statusApi: Flag.String("status-api").pipe(
       Flag.withDescription("status API base URL (default: the network's; a devnet prints its own)"),
       Flag.optional,
@@ -158,15 +144,7 @@ const ack = Command.make(
       Flag.withDescription("create the sub-account with this many 0G if missing"),
       Flag.optional,
     ),
-    allowDevnet: Flag.Boolean("allow-devnet").pipe(
-      Flag.withDescription("accept a devnet (emulated) quote"),
-      Flag.withDefault(false),
-    ),
-    allowUnverified: Flag.Boolean("allow-unverified").pipe(
-      Flag.withDescription("accept a provider whose checks fail"),
-      Flag.withDefault(false),
-    ),
-    ...pinFlags,
+    ...ackFlags,
   },
   ({ provider, fund, allowDevnet, allowUnverified, ...pins }) =>
     withInference(({ Attestation }, g) =>
@@ -205,12 +183,12 @@ const chat = Command.make(
   "chat",
   {
     provider: providerFlag,
-    stream: Flag.Boolean("stream").pipe(Flag.withDescription("stream the answer"), Flag.withDefault(false)),
+    stream: switchFlag("stream", "stream the answer"),
     model: Flag.String("model").pipe(Flag.withDescription("model id (default: the provider's)"), Flag.optional),
     message: Argument.String("message").pipe(Argument.withDescription("what to ask")),
-    allowUnverifiable: Flag.Boolean("allow-unverifiable").pipe(
-      Flag.withDescription("use a provider that never signs (a standard provider); the answer is marked unverifiable"),
-      Flag.withDefault(false),
+    allowUnverifiable: switchFlag(
+      "allow-unverifiable",
+      "use a provider that never signs (a standard provider); the answer is marked unverifiable",
     ),
   },
   ({ provider, stream, model, message, allowUnverifiable }) =>

@@ -13,7 +13,7 @@ import * as lazy from "../lazy.js"
 import { makePrinter, table } from "../output.js"
 import { readPassword } from "../password.js"
 import { warnIfShared } from "../permissions.js"
-import { globals, withErrors } from "./root.js"
+import { globals, switchFlag, withErrors } from "./root.js"
 
 export class ConfirmationRequired extends Data.TaggedError("ConfirmationRequired")<{ readonly action: string }> {
   override get message() {
@@ -93,7 +93,7 @@ const remove = Command.make(
   "remove",
   {
     name: nameArg,
-    yes: Flag.Boolean("yes").pipe(Flag.withDescription("do not ask for confirmation"), Flag.withDefault(false)),
+    yes: switchFlag("yes", "do not ask for confirmation"),
   },
   ({ name, yes }) =>
     withErrors(

@@ -49,12 +49,17 @@ const set = Command.make("set", { name: nameArg }, ({ name }) =>
   ),
 ).pipe(Command.withDescription("save the --network, --rpc and --key of this command line as a profile"))
 
+/** The config, once profile `name` is known to be in it. */
+const configWith = (name: string) =>
+  Effect.flatMap(readConfig, (config) =>
+    config.profiles[name] === undefined ? Effect.fail(new UnknownProfile({ name })) : Effect.succeed(config),
+  )
+
 const use = Command.make("use", { name: nameArg }, ({ name }) =>
   withErrors(
     Effect.gen(function* () {
       const flags = yield* root
-      const config = yield* readConfig
-      if (config.profiles[name] === undefined) return yield* new UnknownProfile({ name })
+      const config = yield* configWith(name)
       yield* writeConfig({ ...config, current: name })
       yield* makePrinter(flags.json).result({ current: name }, () => `now using profile "${name}"`)
     }),
@@ -84,8 +89,7 @@ const remove = Command.make("remove", { name: nameArg }, ({ name }) =>
   withErrors(
     Effect.gen(function* () {
       const flags = yield* root
-      const config = yield* readConfig
-      if (config.profiles[name] === undefined) return yield* new UnknownProfile({ name })
+      const config = yield* configWith(name)
       const { [name]: _removed, ...profiles } = config.profiles
       yield* writeConfig({
         profiles,

@@ -2,14 +2,18 @@
  * The root command's shared flags, and the error boundary every handler runs inside.
  */
 import { isNetworkName, NETWORKS } from "@0g-compute/core"
-import { type Cause, Config, Effect, Option } from "effect"
+import { type Cause, Config, Effect, type Layer, Option } from "effect"
 import { Command, Flag } from "effect/cli"
-import type { GlobalOptions } from "../context.js"
+import { type GlobalOptions, requireKey } from "../context.js"
 import { describeFailure, errorDocument, errorText, type FailureContext, type TaggedFailure } from "../failure.js"
 import { CliIO } from "../io.js"
 import { toJson } from "../output.js"
 import { readConfig, UnknownProfile } from "../profiles.js"
 import { registerUrl } from "../sanitize.js"
+
+/** A boolean flag, off unless given. */
+export const switchFlag = (name: string, description: string) =>
+  Flag.Boolean(name).pipe(Flag.withDescription(description), Flag.withDefault(false))
 
 export const root = Command.make("0g-compute").pipe(
   Command.withSharedFlags({
@@ -40,8 +44,8 @@ export const root = Command.make("0g-compute").pipe(
       Flag.withDescription("file or pipe holding the keystore password (otherwise ZG_KEYSTORE_PASSWORD or a prompt)"),
       Flag.optional,
     ),
-    json: Flag.Boolean("json").pipe(Flag.withDescription("print one JSON document"), Flag.withDefault(false)),
-    verbose: Flag.Boolean("verbose").pipe(Flag.withDescription("show stack traces on errors"), Flag.withDefault(false)),
+    json: switchFlag("json", "print one JSON document"),
+    verbose: switchFlag("verbose", "show stack traces on errors"),
   }),
   Command.withDescription("customer toolkit for the 0G Compute Network"),
 )
@@ -123,3 +127,21 @@ const causeError = (cause: Cause.Cause<unknown>): unknown => {
   }
   return undefined
 }
+
+/**
+ * Runs a handler that signs: no key is named before any RPC is contacted; then `module` is loaded and the handler runs
+ * in a scope over `layer`.
+ */
+export const withSigner = <M, A, E extends TaggedFailure, R, ROut, LE extends TaggedFailure, LR>(
+  module: Effect.Effect<M>,
+  layer: (g: GlobalOptions) => Layer.Layer<ROut, LE, LR>,
+  f: (m: M, g: GlobalOptions) => Effect.Effect<A, E, R>,
+) =>
+  withErrors(
+    Effect.gen(function* () {
+      const g = yield* globals
+      yield* requireKey(g)
+      const m = yield* module
+      return yield* f(m, g).pipe(Effect.scoped, Effect.provide(layer(g)))
+    }),
+  )

@@ -10,7 +10,7 @@ import { CliIO } from "../io.js"
 import * as lazy from "../lazy.js"
 import { forTerminal, keyValues, makePrinter, progressBar, zg } from "../output.js"
 import { txJournalLayer } from "../tx-journal.js"
-import { globals, withErrors } from "./root.js"
+import { globals, switchFlag, withErrors } from "./root.js"
 
 export class NoIndexer extends Data.TaggedError("NoIndexer")<{ readonly network: string }> {
   override get message() {
@@ -143,10 +143,7 @@ const download = Command.make(
     rootHash: Argument.String("root").pipe(Argument.withDescription("0x-prefixed merkle root")),
     out: Argument.String("out").pipe(Argument.withDescription("destination file")),
     indexer: indexerFlag,
-    overwrite: Flag.Boolean("overwrite").pipe(
-      Flag.withDescription("replace an existing file"),
-      Flag.withDefault(false),
-    ),
+    overwrite: switchFlag("overwrite", "replace an existing file"),
   },
   ({ rootHash, out, indexer, overwrite }) =>
     withErrors(
