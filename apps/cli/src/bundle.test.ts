@@ -1,6 +1,6 @@
 /** The production bundle (scripts/bundle.ts) behaves like the dev binary: built fresh here, never a stale dist. */
 import { spawnSync } from "node:child_process"
-import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -33,8 +33,13 @@ describe("bundle", () => {
     for (const group of ["devnet", "ledger", "inference", "fine-tuning", "storage", "keys", "doctor", "journey"])
       expect(help.stdout).toContain(group)
     expect(help.stdout).toBe((await runCli(["--help"])).stdout)
+    // Both print the version of the CLI's package.json (src/version.ts; inlined by esbuild in the bundle).
+    const { version: declared } = JSON.parse(await readFile(join(appDir, "package.json"), "utf8")) as {
+      version: string
+    }
     const version = runBundle(["--version"])
     expect(version.code).toBe(0)
+    expect(version.stdout.trim()).toBe(`0g-compute v${declared}`)
     expect(version.stdout).toBe((await runCli(["--version"])).stdout)
   })
 

@@ -21,8 +21,7 @@ import { storageCommand } from "./commands/storage.js"
 import { txCommand } from "./commands/tx.js"
 import { CliIO, type CliIOShape } from "./io.js"
 import { presentationLayer } from "./presenter.js"
-
-export const VERSION = "0.1.0"
+import { VERSION } from "./version.js"
 
 export const cli = root.pipe(
   Command.withSubcommands([

@@ -29,7 +29,12 @@ interface StepResult {
 }
 
 /** Runs one invocation of this CLI, streaming its output under the printed command line. */
-const runCli = (args: ReadonlyArray<string>, env: Readonly<Record<string, string | undefined>>, echo: boolean) =>
+// Typed here: inferring it through the import of cli.ts (which holds this command) is a cycle for tsc.
+const runCli = (
+  args: ReadonlyArray<string>,
+  env: Readonly<Record<string, string | undefined>>,
+  echo: boolean,
+): Effect.Effect<StepResult> =>
   Effect.gen(function* () {
     const parent = yield* CliIO
     // cli.ts holds this command: loaded when a step runs, not when this module is.
