@@ -22,6 +22,7 @@ export {
   jsonReplacer,
   messageOf,
   postChat,
+  postMedia,
   providerFailureStatus,
   readBody,
   sendJson,

@@ -53,6 +53,27 @@ export const postChat = (
     signal,
   })
 
+/**
+ * POSTs a media request's body as the client sent it (JSON or multipart) to the provider's proxy route for a gateway
+ * route (`/v1/images/edits` → `{url}/v1/proxy/images/edits`) through the verifying `fetch`, and reads the answer whole.
+ */
+export const postMedia = async (
+  fetch: (input: string, init: RequestInit) => Promise<Response>,
+  serviceUrl: string,
+  route: string,
+  contentType: string,
+  body: Uint8Array,
+  signal: AbortSignal,
+): Promise<{ readonly response: Response; readonly bytes: Buffer }> => {
+  const response = await fetch(`${serviceUrl}/v1/proxy${route.slice(3)}`, {
+    method: "POST",
+    headers: { "content-type": contentType },
+    body: new Uint8Array(body),
+    signal,
+  })
+  return { response, bytes: Buffer.from(await response.arrayBuffer()) }
+}
+
 /** Aborted when the client leaves before the response finished: the upstream request is cancelled with it. */
 export const abortOnClientClose = (res: ServerResponse, who: string): AbortController => {
   const gone = new AbortController()

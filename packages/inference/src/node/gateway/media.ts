@@ -12,7 +12,16 @@ import type { ServiceKind } from "../../fetch/media.js"
 import type { InferenceRequests } from "../../requests.js"
 import type { UsageMeterShape } from "../../usage.js"
 import type { Budget } from "./budget.js"
-import { abortOnClientClose, failsOver, HttpFailure, messageOf, readBody, tagOf } from "./http.js"
+import {
+  abortOnClientClose,
+  failsOver,
+  HttpFailure,
+  messageOf,
+  postMedia,
+  providerFailureStatus,
+  readBody,
+  tagOf,
+} from "./http.js"
 import type { RoutedProvider, Router } from "./router.js"
 
 export const MEDIA_GATEWAY_ROUTES: Readonly<Record<string, Exclude<ServiceKind, "chatbot">>> = {
@@ -124,27 +133,18 @@ export const mediaRoute = async (
       },
     })
     const path = Object.entries(MEDIA_GATEWAY_ROUTES).find(([, k]) => k === kind)?.[0] ?? ""
-    let response: Response
-    let bytes: Buffer
+    let answer: Awaited<ReturnType<typeof postMedia>>
     try {
-      response = await fetch(`${target.url}/v1/proxy${path.slice(3)}`, {
-        method: "POST",
-        headers: { "content-type": contentType },
-        body: new Uint8Array(raw),
-        signal: gone.signal,
-      })
-      bytes = Buffer.from(await response.arrayBuffer())
+      answer = await postMedia(fetch, target.url, path, contentType, raw, gone.signal)
     } catch (e) {
       ctx.budget.release(reservation)
       if (gone.signal.aborted) return
       attempts.push({ provider: p.address, code: tagOf(e), message: messageOf(e) })
-      if (!failsOver(e)) {
-        const status = tagOf(e) === "ProviderHttpError" ? (e as { status: number }).status : 502
-        throw new HttpFailure(status, tagOf(e), messageOf(e), "provider_error")
-      }
+      if (!failsOver(e)) throw new HttpFailure(providerFailureStatus(e), tagOf(e), messageOf(e), "provider_error")
       ctx.router.markDown(p.address, Date.now(), `${tagOf(e)}: ${messageOf(e)}`)
       continue
     }
+    const { response, bytes } = answer
     ctx.budget.release(reservation)
     ctx.router.markUp(p.address)
     const chatId = response.headers.get("zg-res-key") ?? undefined
