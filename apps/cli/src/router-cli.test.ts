@@ -35,6 +35,5 @@ describe("0g-compute router keys", () => {
     const negative = await runCli(["router", "keys", "create", "--label", "x", "--budget-day", "-1"], env)
     expect(negative.code).not.toBe(0)
     expect(negative.stderr).toContain("invalid router key option budgetDay")
-    // Seven commands, each opening the PGlite directory (the first also initialises it: ~5 s of CPU on its own).
-  }, 180_000)
+  }, 180_000) // seven commands, each opening the PGlite directory (the first initialises it: ~5 s of CPU alone)
 })
