@@ -2,17 +2,12 @@
  * Training inputs: the strict `trainingParams` schema (fine-tuning-protocol.md §3.3), model resolution (§10) and
  * the fee estimate (§4). Validation happens here, before anything is signed or funded.
  */
-import { type FineTuningFeeTerms, fineTuningFee, type NetworkName } from "@0g-compute/core"
+import { type FineTuningFeeTerms, fineTuningFee, type NetworkName, type TrainingParams } from "@0g-compute/core"
 import { Effect } from "effect"
 import { MalformedTrainingConfig, UnknownModel } from "./errors.js"
 
-export interface TrainingParams {
-  readonly neftune_noise_alpha: number
-  readonly num_train_epochs: number
-  readonly per_device_train_batch_size: number
-  readonly learning_rate: number
-  readonly max_steps: number
-}
+/** The wire fact lives in core (the devnet's emulated provider reads it too). */
+export type { TrainingParams }
 
 /** A validated config: the exact text sent (signed providers read it verbatim) and its values. */
 export interface TrainingConfig {
