@@ -51,7 +51,10 @@ export interface RouterProcess {
 
 /** Parent side: `script` re-run with `mode` as its argument (the config in the environment: it holds a key). */
 export const spawnRouter = async (script: string, mode: string, config: RouterChildConfig): Promise<RouterProcess> => {
-  const child: ChildProcess = spawn(process.execPath, [...process.execArgv, script, mode], {
+  // ZG_BENCH_CPU_PROF=<dir>: the router child writes a V8 CPU profile there when it exits (router/profile.ts).
+  const prof = process.env.ZG_BENCH_CPU_PROF
+  const flags = prof === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${prof}`]
+  const child: ChildProcess = spawn(process.execPath, [...flags, ...process.execArgv, script, mode], {
     env: { ...process.env, [ENV]: JSON.stringify(config) },
     stdio: ["pipe", "pipe", "inherit"],
   })

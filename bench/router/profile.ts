@@ -63,6 +63,38 @@ const childrenOf = (pid: number) =>
 /** The process tree below `pid` (the devnet child, its anvil, …). */
 const tree = (pid: number): number[] => childrenOf(pid).flatMap((c) => [c, ...tree(c)])
 
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>
+  samples: number[]
+  timeDeltas: number[]
+}
+
+/** Top files and functions by self time. */
+const summarize = (p: CpuProfile) => {
+  const self = new Map<number, number>()
+  p.samples.forEach((id, i) => {
+    self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0))
+  })
+  const byFn = new Map<string, number>()
+  const byFile = new Map<string, number>()
+  for (const n of p.nodes) {
+    const us = self.get(n.id) ?? 0
+    const file = n.callFrame.url.replace(/^.*node_modules\/\.pnpm\/([^/]+)\/.*$/, "$1").replace(/^.*\/work\/main\//, "")
+    const name = `${n.callFrame.functionName || "(anon)"} ${file}:${n.callFrame.lineNumber}`
+    byFn.set(name, (byFn.get(name) ?? 0) + us)
+    byFile.set(file || n.callFrame.functionName, (byFile.get(file || n.callFrame.functionName) ?? 0) + us)
+  }
+  const top = (m: Map<string, number>, k: number) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(([n, us]) => `    ${(us / 1000).toFixed(0).padStart(7)} ms  ${n}`)
+  console.log("  top files by self time:")
+  console.log(top(byFile, 25).join("\n"))
+  console.log("  top functions by self time:")
+  console.log(top(byFn, 30).join("\n"))
+}
+
 const main = async () => {
   const child = await startChild(process.argv[1] ?? "")
   const { info } = child
@@ -131,38 +163,9 @@ const main = async () => {
         `  sql ${k.padEnd(40)} n=${s.wall.length}  mean ${(s.wall.reduce((a, b) => a + b, 0) / s.wall.length).toFixed(2)} ms  p99 ${quantile(s.wall, 0.99).toFixed(2)} ms`,
       )
     if (profile !== undefined) {
-      const { profile: p } = (await session.post("Profiler.stop")) as {
-        profile: {
-          nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>
-          samples: number[]
-          timeDeltas: number[]
-        }
-      }
+      const { profile: p } = (await session.post("Profiler.stop")) as { profile: CpuProfile }
       writeFileSync(profile, JSON.stringify(p))
-      const self = new Map<number, number>()
-      p.samples.forEach((id, i) => {
-        self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0))
-      })
-      const byFn = new Map<string, number>()
-      const byFile = new Map<string, number>()
-      for (const n of p.nodes) {
-        const us = self.get(n.id) ?? 0
-        const file = n.callFrame.url
-          .replace(/^.*node_modules\/\.pnpm\/([^/]+)\/.*$/, "$1")
-          .replace(/^.*\/work\/main\//, "")
-        const name = `${n.callFrame.functionName || "(anon)"} ${file}:${n.callFrame.lineNumber}`
-        byFn.set(name, (byFn.get(name) ?? 0) + us)
-        byFile.set(file || n.callFrame.functionName, (byFile.get(file || n.callFrame.functionName) ?? 0) + us)
-      }
-      const top = (m: Map<string, number>, k: number) =>
-        [...m]
-          .sort((a, b) => b[1] - a[1])
-          .slice(0, k)
-          .map(([n, us]) => `    ${(us / 1000).toFixed(0).padStart(7)} ms  ${n}`)
-      console.log("  top files by self time:")
-      console.log(top(byFile, 25).join("\n"))
-      console.log("  top functions by self time:")
-      console.log(top(byFn, 30).join("\n"))
+      summarize(p)
     }
   } finally {
     await Effect.runPromise(Scope.close(scope, Exit.void))
@@ -173,6 +176,9 @@ const main = async () => {
 }
 
 if (process.argv[2] === "serve") await serve()
+// `tsx router/profile.ts summarize <file.cpuprofile>`: the same summary for a profile written by `node --cpu-prof`.
+else if (process.argv[2] === "summarize")
+  summarize(JSON.parse(readFileSync(process.argv[3] ?? "", "utf8")) as CpuProfile)
 else {
   await main()
   process.exit(0)

@@ -13,7 +13,10 @@
  * Postgres) — which shows where the ceiling is — the router's added p50/p99 over (a), and router req/s ÷ official
  * req/s (goal ≥ 3×; added p99 ≤ 5 ms).
  *
- * Run: `tsx router/throughput.ts` (from bench/). N (default 500) and C (default 16) from the environment.
+ * Then the same direct and own-process router paths one request at a time (N1, default 200): the router's added
+ * latency without queueing for the cores.
+ *
+ * Run: `tsx router/throughput.ts` (from bench/). N (default 500), C (default 16), N1 from the environment.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -33,6 +36,8 @@ import { cpuSeconds, serveRouter, spawnRouter, treeOf } from "./procs.js"
 
 const N = Number(process.env.N ?? 500)
 const C = Number(process.env.C ?? 16)
+/** Requests of the one-at-a-time latency pass. */
+const N1 = Number(process.env.N1 ?? 200)
 const WARMUP = 50
 const POSTGRES = existsSync("/usr/lib/postgresql/15/bin/postgres")
 
@@ -231,6 +236,9 @@ const main = async () => {
     const b1 = await measure("(b) router, PGlite, in bench process", viaInProcess.send, count(viaInProcess))
     viaOwn.state.verified = 0
     const b2 = await measure("(b) router, PGlite, own process", viaOwn.send, count(viaOwn))
+    // One request at a time: the router's own latency, without queueing behind other requests for the cores.
+    const serialDirect = await load(N1, 1, viaDirect)
+    const serialOwn = await load(N1, 1, viaOwn.send)
     const d = await measure("(d) official inference serve 0.9.0", viaOfficial, () => "does not verify")
     let c2: typeof b2 | undefined
     if (POSTGRES) {
@@ -273,6 +281,11 @@ const main = async () => {
         `  ${label} added over (a): p50 ${(x.p50 - a.p50).toFixed(1)} ms  p99 ${(x.p99 - a.p99).toFixed(1)} ms (goal ≤ 5 ms on PGlite: ${x.p99 - a.p99 <= 5 ? "met" : "NOT met"})`,
       )
     added(b2, "(b) own process")
+    console.log(
+      `  (b) own process, one request at a time (${N1}): direct p50 ${serialDirect.p50.toFixed(1)} / p99 ${serialDirect.p99.toFixed(1)} ms, ` +
+        `router p50 ${serialOwn.p50.toFixed(1)} / p99 ${serialOwn.p99.toFixed(1)} ms — added p50 ${(serialOwn.p50 - serialDirect.p50).toFixed(1)} ms, ` +
+        `p99 ${(serialOwn.p99 - serialDirect.p99).toFixed(1)} ms (goal ≤ 5 ms: ${serialOwn.p99 - serialDirect.p99 <= 5 ? "met" : "NOT met"})`,
+    )
     added(b1, "(b) in bench process")
     if (c2 !== undefined) added(c2, "(c) 2 instances")
     const ratio = (x: typeof a, label: string) => {
