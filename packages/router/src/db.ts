@@ -86,8 +86,10 @@ const server = async (url: string): Promise<Driver> => {
     kind: "postgres",
     query: run(sql),
     reserve: async () => {
-      const conn = await sql.reserve()
-      return { query: run(conn), release: async () => conn.release() }
+      // A one-connection client of its own, not sql.reserve(): a reserved connection the server closed (terminated
+      // backend, restart) crashes postgres 3.4.9 on its next query (a write to its null socket); this one reconnects.
+      const one = postgres(url, { max: 1, onnotice: () => undefined })
+      return { query: run(one), release: () => one.end({ timeout: 1 }) }
     },
     transaction: async (f) => (await sql.begin((tx) => f({ query: run(tx as unknown as typeof sql) }))) as never,
     close: () => sql.end({ timeout: 5 }),
