@@ -49,6 +49,8 @@ describe("0g-compute router serve (spawned) on a devnet", () => {
         "0",
         "--data-dir",
         dataDir,
+        "--funding-interval",
+        "1",
         "--json",
       ],
       { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
@@ -56,7 +58,13 @@ describe("0g-compute router serve (spawned) on a devnet", () => {
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve))
     let stderr = ""
     child.stderr.on("data", (b: Buffer) => (stderr += b))
-    const started = await new Promise<{ url: string; adminToken: string; migrations: number[] }>((resolve, reject) => {
+    const started = await new Promise<{
+      url: string
+      adminToken: string
+      migrations: number[]
+      instanceId: string
+      fundingIntervalMs: number
+    }>((resolve, reject) => {
       let out = ""
       child.stdout.on("data", (b: Buffer) => {
         out += b
@@ -70,8 +78,21 @@ describe("0g-compute router serve (spawned) on a devnet", () => {
     })
     let created: { key: { id: string }; secret: string }
     try {
-      expect(started.migrations).toEqual([1])
+      expect(started.migrations).toEqual([1, 2])
+      expect(started.fundingIntervalMs).toBe(1000)
       const admin = { authorization: `Bearer ${started.adminToken}`, "content-type": "application/json" }
+      // --funding-interval turns funding on; on PGlite this one process holds the funding lock from the start.
+      const funding = (await (await fetch(`${started.url}/admin/funding`, { headers: admin })).json()) as Record<
+        string,
+        unknown
+      >
+      expect(funding).toMatchObject({
+        instance_id: started.instanceId,
+        enabled: true,
+        interval_ms: 1000,
+        holding: true,
+        holder: started.instanceId,
+      })
       created = (await (
         await fetch(`${started.url}/admin/keys`, {
           method: "POST",

@@ -138,8 +138,18 @@ const serve = Command.make(
     ),
     port: Flag.Int("port").pipe(Flag.withDescription("port to listen on"), Flag.withDefault(8788)),
     host: Flag.String("host").pipe(Flag.withDescription("bind address"), Flag.withDefault("127.0.0.1")),
+    fundingInterval: Flag.Int("funding-interval").pipe(
+      Flag.withDescription(
+        "keep the providers' sub-accounts funded, checking every N seconds (only the replica holding the funding lock sends transactions; default: no funding)",
+      ),
+      Flag.filter(
+        (s) => s > 0,
+        (s) => `--funding-interval must be a positive number of seconds (got ${s})`,
+      ),
+      Flag.optional,
+    ),
   },
-  ({ dataDir, providers, port, host }) =>
+  ({ dataDir, providers, port, host, fundingInterval }) =>
     withErrors(
       Effect.gen(function* () {
         const g = yield* globals
@@ -148,6 +158,7 @@ const serve = Command.make(
         const m = yield* lazy.router
         const db = yield* databaseOf(dataDir)
         const envToken = io.env.ZG_ROUTER_ADMIN_TOKEN || undefined
+        const interval = Option.getOrUndefined(fundingInterval)
         return yield* Effect.gen(function* () {
           const r = yield* m.makeRouter({
             providers,
@@ -155,10 +166,19 @@ const serve = Command.make(
             port,
             ...db,
             ...(envToken === undefined ? {} : { adminToken: Redacted.make(envToken) }),
+            ...(interval === undefined ? {} : { funding: { intervalMs: interval * 1000 } }),
           })
           const admin = envToken === undefined ? Redacted.value(r.adminToken) : "(from ZG_ROUTER_ADMIN_TOKEN)"
           yield* makePrinter(g.json).result(
-            { url: r.url, openAIBaseUrl: `${r.url}/v1`, adminToken: admin, providers, ...r.started },
+            {
+              url: r.url,
+              openAIBaseUrl: `${r.url}/v1`,
+              adminToken: admin,
+              providers,
+              instanceId: r.instanceId,
+              fundingIntervalMs: interval === undefined ? null : interval * 1000,
+              ...r.started,
+            },
             () =>
               keyValues([
                 ["router", `${r.url}/v1 (OpenAI-compatible; virtual keys as bearer tokens)`],
@@ -166,6 +186,7 @@ const serve = Command.make(
                 ["providers", providers.join(", ")],
                 ["state", "databaseUrl" in db ? "Postgres (ZG_ROUTER_DATABASE_URL)" : `PGlite ${db.dataDir}`],
                 ["reconciled", `${r.started.reconciled} stale reservation(s) released`],
+                ["funding", interval === undefined ? "off" : `every ${interval} s (instance ${r.instanceId})`],
               ]),
           )
           return yield* Effect.never
