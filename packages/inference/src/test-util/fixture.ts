@@ -1,7 +1,7 @@
 /**
  * Test fixture: a devnet (real anvil, real contracts, real emulated providers over HTTP on 127.0.0.1) and inference
  * clients for its user accounts, each on its own ethers provider whose JSON-RPC calls are counted (wrapping `_send`
- * to count — the calls still go to the chain).
+ * to count — the calls still go to the chain). A test file sets it all up with one `useTestDevnet(options)` call.
  */
 import { Ledger } from "@0g-compute/contracts"
 import { makeRpcProvider, NEURON_PER_ZG } from "@0g-compute/core"
@@ -52,7 +52,7 @@ export const countRpc = (provider: JsonRpcProvider) => {
   }
 }
 
-export const startTestDevnet = (options: DevnetOptions = {}) =>
+const startTestDevnet = (options: DevnetOptions = {}) =>
   startDevnet({ ...options, inference: { settleIntervalMs: 0, ...options.inference } })
 
 export interface TestUser {
