@@ -1,8 +1,8 @@
 /**
  * Funding with one writer. Several router replicas share one wallet; if two sent top-ups they would race each other's
  * nonces and could pay twice. So only the replica holding a Postgres *session* advisory lock funds: it takes the lock
- * on one connection reserved from its pool for its whole life, and Postgres releases the lock when that connection
- * ends (a clean stop, a crash, `kill -9`, a network cut). The others retry every interval and one of them takes over.
+ * on a connection of its own (outside the pool) kept for its whole life, and Postgres releases the lock when that
+ * connection ends (a clean stop, a crash, `kill -9`, a network cut). The others retry every interval and one of them takes over.
  * On PGlite (one process) the single instance simply holds it.
  *
  * Each tick the holder first checks, on the lock's own connection, that Postgres still grants it the lock (a dropped
