@@ -4,20 +4,13 @@
  * --allow-devnet; a compose-hash pin that differs refuses it whatever the opt-ins, sending nothing).
  */
 import { createHash } from "node:crypto"
-import { mkdtemp } from "node:fs/promises"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { type Devnet, startDevnet } from "@0g-compute/devnet"
-import { Redacted } from "effect"
 import { JsonRpcProvider } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { runCli } from "./test-util.js"
+import { useCliDevnet } from "./test-util.js"
 
 describe("attestation pins and the fine-tuning quote check (in-process on a devnet)", () => {
-  let devnet: Devnet
-  let env: Record<string, string>
+  const { devnet, cli, ack } = useCliDevnet({ inference: { settleIntervalMs: 0 }, fineTuning: { stepDelayMs: 0 } }, 2)
   let chain: JsonRpcProvider
-  const cli = (args: ReadonlyArray<string>) => runCli(["--network", devnet.rpcUrl, ...args], env)
   const composeOf = async (url: string) => {
     const quote = JSON.parse(await (await fetch(`${url}/v1/quote`)).text()) as { tcb_info: { app_compose: string } }
     return createHash("sha256").update(quote.tcb_info.app_compose).digest("hex")
@@ -26,18 +19,10 @@ describe("attestation pins and the fine-tuning quote check (in-process on a devn
   const nonce = () => chain.getTransactionCount(devnet.accounts.users[2]!.address)
 
   beforeAll(async () => {
-    devnet = await startDevnet({ inference: { settleIntervalMs: 0 }, fineTuning: { stepDelayMs: 0 } })
-    env = {
-      ZG_PRIVATE_KEY: Redacted.value(devnet.accounts.users[2]!.privateKey),
-      ZG_CONFIG_DIR: await mkdtemp(join(tmpdir(), "zg-att-")),
-    }
     chain = new JsonRpcProvider(devnet.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 })
     expect((await cli(["ledger", "add", "8"])).code).toBe(0)
-  }, 120_000)
-  afterAll(async () => {
-    chain?.destroy()
-    await devnet?.stop()
   })
+  afterAll(() => chain?.destroy())
 
   it("inference verify reports pins as unpinned, pass, or fail", async () => {
     const p = devnet.inference[0]!
@@ -64,18 +49,7 @@ describe("attestation pins and the fine-tuning quote check (in-process on a devn
   it("inference ack refuses a compose-hash mismatch even with --allow-devnet --allow-unverified", async () => {
     const p = devnet.inference[0]!
     const before = await nonce()
-    const r = await cli([
-      "inference",
-      "ack",
-      "--provider",
-      p.providerAddress,
-      "--fund",
-      "2",
-      "--allow-devnet",
-      "--allow-unverified",
-      "--expect-compose",
-      "ab".repeat(32),
-    ])
+    const r = await ack(p.providerAddress, "--allow-unverified", "--expect-compose", "ab".repeat(32))
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/refused: compose hash/)
     expect(await nonce()).toBe(before)

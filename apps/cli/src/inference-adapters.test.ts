@@ -3,28 +3,19 @@
  * binary against a devnet: an adapter registered for the user is listed, deployed and shown active; an unknown one is
  * a typed error; the list with detail shows health from the devnet's status API, and says when detail is unavailable.
  */
-import { type Devnet, type InferenceProvider, startDevnet } from "@0g-compute/devnet"
-import { Redacted } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { runCli } from "./test-util.js"
+import type { InferenceProvider } from "@0g-compute/devnet"
+import { beforeAll, describe, expect, it } from "vitest"
+import { useCliDevnet } from "./test-util.js"
 
 const TASK = "0f1e2d3c-4b5a-4968-8776-655443322110"
 
 describe("0g-compute inference adapters / list --detail (spawned binary on a devnet)", () => {
-  let devnet: Devnet
+  const { devnet, cli, ack } = useCliDevnet({ inference: { settleIntervalMs: 0 } }, 3)
   let provider: InferenceProvider
-  let env: Record<string, string>
-  const cli = (args: ReadonlyArray<string>) => runCli(["--network", devnet.rpcUrl, ...args], env)
 
-  beforeAll(async () => {
-    devnet = await startDevnet({ inference: { settleIntervalMs: 0 } })
+  beforeAll(() => {
     provider = devnet.inference[0] as InferenceProvider
-    const user = devnet.accounts.users[3]
-    env = { ZG_PRIVATE_KEY: Redacted.value(user?.privateKey ?? Redacted.make("")) }
-    provider.lora.register({ taskId: TASK, user: user?.address ?? "", baseModel: provider.model })
-  })
-  afterAll(async () => {
-    await devnet?.stop()
+    provider.lora.register({ taskId: TASK, user: devnet.accounts.users[3]?.address ?? "", baseModel: provider.model })
   })
 
   it("lists, deploys (waiting until active) and shows an adapter", async () => {
@@ -55,8 +46,7 @@ describe("0g-compute inference adapters / list --detail (spawned binary on a dev
 
     // Chat with it as the model: verified, billed at the base model's prices, the provider's fee to the neuron.
     expect((await cli(["ledger", "add", "5"])).code).toBe(0)
-    const ack = await cli(["inference", "ack", "--provider", provider.providerAddress, "--fund", "2", "--allow-devnet"])
-    expect(ack.code).toBe(0)
+    expect((await ack(provider.providerAddress)).code).toBe(0)
     const chat = await cli([
       "inference",
       "chat",

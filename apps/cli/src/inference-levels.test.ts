@@ -2,53 +2,28 @@
  * `0g-compute inference chat` and verification levels (issue 13 row 6): a standard provider never signs, so the CLI
  * refuses it before sending anything unless `--allow-unverifiable` is given; the answer is then marked unverifiable.
  */
-import { mkdtemp } from "node:fs/promises"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { type Devnet, type InferenceProvider, startDevnet } from "@0g-compute/devnet"
-import { Redacted } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { runCli } from "./test-util.js"
+import type { InferenceProvider } from "@0g-compute/devnet"
+import { beforeAll, describe, expect, it } from "vitest"
+import { useCliDevnet } from "./test-util.js"
 
 describe("0g-compute inference chat: verification levels (spawned binary on a devnet)", () => {
-  let devnet: Devnet
-  let env: Record<string, string>
-  let verified: InferenceProvider
-  let standard: InferenceProvider
-  const cli = (args: ReadonlyArray<string>) => runCli(["--network", devnet.rpcUrl, ...args], env)
-
-  beforeAll(async () => {
-    devnet = await startDevnet({
+  const { devnet, cli, ack } = useCliDevnet(
+    {
       inference: { settleIntervalMs: 0 },
       inferenceProviders: 2,
       inferenceBrokers: [{ providerType: "centralized" }, { providerType: "standard" }],
-    })
+    },
+    2,
+  )
+  let verified: InferenceProvider
+  let standard: InferenceProvider
+
+  beforeAll(async () => {
     verified = devnet.inference[0] as InferenceProvider
     standard = devnet.inference[1] as InferenceProvider
-    env = {
-      ZG_PRIVATE_KEY: Redacted.value(devnet.accounts.users[2]?.privateKey ?? Redacted.make("")),
-      ZG_CONFIG_DIR: await mkdtemp(join(tmpdir(), "zg-levels-")),
-    }
     expect((await cli(["ledger", "add", "8"])).code).toBe(0)
-    for (const [p, extra] of [
-      [verified, []],
-      [standard, ["--allow-unverified"]],
-    ] as const) {
-      const ack = await cli([
-        "inference",
-        "ack",
-        "--provider",
-        p.providerAddress,
-        "--fund",
-        "2",
-        "--allow-devnet",
-        ...extra,
-      ])
-      expect(ack.code).toBe(0)
-    }
-  })
-  afterAll(async () => {
-    await devnet?.stop()
+    expect((await ack(verified.providerAddress)).code).toBe(0)
+    expect((await ack(standard.providerAddress, "--allow-unverified")).code).toBe(0)
   })
 
   it("prints the level: bytes-bound with a centralized provider's routing-proof claim", async () => {

@@ -6,26 +6,15 @@
 import { mkdtemp, readFile, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { DEVNET_TRANSCRIPT, type Devnet, type InferenceProvider, startDevnet } from "@0g-compute/devnet"
-import { Redacted } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { runCli } from "./test-util.js"
+import { DEVNET_TRANSCRIPT, type InferenceProvider } from "@0g-compute/devnet"
+import { beforeAll, describe, expect, it } from "vitest"
+import { useCliDevnet } from "./test-util.js"
 
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47])
 
 describe("0g-compute inference image|transcribe (in-process CLI on a devnet)", () => {
-  let devnet: Devnet
-  let env: Record<string, string>
-  let dir: string
-  let painter: InferenceProvider
-  let editor: InferenceProvider
-  let scribe: InferenceProvider
-  let chatbot: InferenceProvider
-  let user: string
-  const cli = (args: ReadonlyArray<string>) => runCli(["--network", devnet.rpcUrl, ...args], env)
-
-  beforeAll(async () => {
-    devnet = await startDevnet({
+  const { devnet, cli, ack } = useCliDevnet(
+    {
       inference: { settleIntervalMs: 0 },
       inferenceProviders: 4,
       inferenceBrokers: [
@@ -34,7 +23,17 @@ describe("0g-compute inference image|transcribe (in-process CLI on a devnet)", (
         { serviceType: "speech-to-text" },
         undefined,
       ],
-    })
+    },
+    3,
+  )
+  let dir: string
+  let painter: InferenceProvider
+  let editor: InferenceProvider
+  let scribe: InferenceProvider
+  let chatbot: InferenceProvider
+  let user: string
+
+  beforeAll(async () => {
     ;[painter, editor, scribe, chatbot] = devnet.inference as InferenceProvider[] as [
       InferenceProvider,
       InferenceProvider,
@@ -42,20 +41,10 @@ describe("0g-compute inference image|transcribe (in-process CLI on a devnet)", (
       InferenceProvider,
     ]
     dir = await mkdtemp(join(tmpdir(), "zg-media-"))
-    env = {
-      ZG_PRIVATE_KEY: Redacted.value(devnet.accounts.users[3]?.privateKey ?? Redacted.make("")),
-      ZG_CONFIG_DIR: dir,
-    }
     user = devnet.accounts.users[3]?.address ?? ""
     expect((await cli(["ledger", "add", "10"])).code).toBe(0)
-    for (const p of [painter, editor, scribe, chatbot]) {
-      const ack = await cli(["inference", "ack", "--provider", p.providerAddress, "--fund", "2", "--allow-devnet"])
-      expect(ack.code).toBe(0)
-    }
+    for (const p of [painter, editor, scribe, chatbot]) expect((await ack(p.providerAddress)).code).toBe(0)
   }, 180_000)
-  afterAll(async () => {
-    await devnet?.stop()
-  })
 
   it("image: writes verified PNGs (-2 suffix for the second), bytes-bound, fee = 2 × output price", async () => {
     const out = join(dir, "cube.png")

@@ -1,34 +1,21 @@
 /** `0g-compute inference …` run in-process against a devnet with an emulated TEE provider. */
-import { mkdtemp } from "node:fs/promises"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { type Devnet, startDevnet } from "@0g-compute/devnet"
-import { Redacted } from "effect"
 import { JsonRpcProvider } from "ethers"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type Run, runCli } from "./test-util.js"
+import { beforeAll, describe, expect, it } from "vitest"
+import { type Run, useCliDevnet } from "./test-util.js"
 
 describe("0g-compute inference (in-process on a devnet)", () => {
-  let devnet: Devnet
-  let env: Record<string, string>
+  const net = useCliDevnet({ inference: { settleIntervalMs: 0 } }, 1)
+  const { devnet, env, ack } = net
   let provider: string
   const outputs: Run[] = []
   const cli = async (args: ReadonlyArray<string>) => {
-    const r = await runCli(["--network", devnet.rpcUrl, ...args], env)
+    const r = await net.cli(args)
     outputs.push(r)
     return r
   }
 
-  beforeAll(async () => {
-    devnet = await startDevnet({ inference: { settleIntervalMs: 0 } })
+  beforeAll(() => {
     provider = devnet.inference[0]!.providerAddress
-    env = {
-      ZG_PRIVATE_KEY: Redacted.value(devnet.accounts.users[1]!.privateKey),
-      ZG_CONFIG_DIR: await mkdtemp(join(tmpdir(), "zg-inf-")),
-    }
-  })
-  afterAll(async () => {
-    await devnet?.stop()
   })
 
   it("lists services and models, and reports a devnet attestation as devnet", async () => {
@@ -50,9 +37,7 @@ describe("0g-compute inference (in-process on a devnet)", () => {
     expect(refused.code).toBe(1)
     expect(refused.stderr).toMatch(/failed attestation/)
     expect(await chain.getTransactionCount(devnet.accounts.users[1]!.address)).toBe(nonce)
-    const ok = JSON.parse(
-      (await cli(["inference", "ack", "--provider", provider, "--fund", "2", "--allow-devnet", "--json"])).stdout,
-    )
+    const ok = JSON.parse((await ack(provider, "--json")).stdout)
     expect(ok.onChain).toBe("created")
     chain.destroy()
   })

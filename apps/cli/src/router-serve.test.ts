@@ -1,39 +1,27 @@
 /**
  * `0g-compute router serve` as a user runs it (the real binary, a child process) against a devnet: it prints its URL
- * and admin token, answers a virtual key's chat verified, and after Ctrl-C (SIGINT) the key's spend is still in the
- * data directory for `router keys list`.
+ * and admin token, answers a virtual key's chat verified, funds with --funding-interval (it holds the funding lock), and
+ * after Ctrl-C (SIGINT) the key's spend is still in the data directory for `router keys list`.
  */
 import { spawn } from "node:child_process"
 import { mkdtemp } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { type Devnet, startDevnet } from "@0g-compute/devnet"
-import { Redacted } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { BIN, runCli } from "./test-util.js"
+import { beforeAll, describe, expect, it } from "vitest"
+import { BIN, useCliDevnet } from "./test-util.js"
 
 describe("0g-compute router serve (spawned) on a devnet", () => {
-  let devnet: Devnet
-  let env: Record<string, string>
+  const { devnet, env, cli, ack } = useCliDevnet({ inference: { settleIntervalMs: 0 } }, 2)
   let dataDir: string
 
   beforeAll(async () => {
-    devnet = await startDevnet({ inference: { settleIntervalMs: 0 } })
     dataDir = await mkdtemp(join(tmpdir(), "zg-router-serve-"))
-    env = {
-      ZG_PRIVATE_KEY: Redacted.value(devnet.accounts.users[2]!.privateKey),
-      ZG_CONFIG_DIR: await mkdtemp(join(tmpdir(), "zg-router-cfg-")),
-    }
-  })
-  afterAll(async () => {
-    await devnet?.stop()
   })
 
   it("serves a verified chat for a virtual key and keeps its spend after SIGINT", async () => {
     const provider = devnet.inference[0]!.providerAddress
-    const cli = (args: ReadonlyArray<string>) => runCli(["--network", devnet.rpcUrl, ...args], env)
     expect((await cli(["ledger", "add", "5"])).code).toBe(0)
-    expect((await cli(["inference", "ack", "--provider", provider, "--fund", "2", "--allow-devnet"])).code).toBe(0)
+    expect((await ack(provider)).code).toBe(0)
 
     const child = spawn(
       process.execPath,

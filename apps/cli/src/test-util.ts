@@ -5,12 +5,15 @@
  */
 import { spawn } from "node:child_process"
 import { mkdtempSync } from "node:fs"
+import { mkdtemp } from "node:fs/promises"
 import type { Server } from "node:http"
 import { createServer, type Server as NetServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Effect } from "effect"
+import type { Devnet, DevnetOptions } from "@0g-compute/devnet"
+import { Effect, Redacted } from "effect"
+import { afterAll, beforeAll } from "vitest"
 import { runInProcess } from "./cli.js"
 import { makeIO } from "./io.js"
 
@@ -80,4 +83,43 @@ export const freePort = async () => {
   const port = await listen(server)
   await new Promise<void>((resolve) => server.close(() => resolve()))
   return port
+}
+
+export interface CliOnDevnet {
+  /** The file's devnet; read through, so it may be taken before `beforeAll` started it and used in the tests. */
+  readonly devnet: Devnet
+  /** ZG_PRIVATE_KEY of the chosen devnet user and a config dir kept for the whole file (ZG_CONFIG_DIR). */
+  readonly env: Record<string, string>
+  /** `0g-compute --network <the devnet's RPC> …` in-process with `env`. */
+  readonly cli: (args: ReadonlyArray<string>) => Promise<Run>
+  /** `inference ack --provider <provider> --fund 2 --allow-devnet …extra`. */
+  readonly ack: (provider: string, ...extra: ReadonlyArray<string>) => Promise<Run>
+}
+
+/**
+ * Starts a devnet before the tests of the enclosing file or `describe` (before the hooks registered after this call)
+ * and stops it after them; the CLI runs as devnet user `#user` (an index into `accounts.users`).
+ */
+export const useCliDevnet = (options: DevnetOptions, user: number): CliOnDevnet => {
+  let started: Devnet | undefined
+  const env: Record<string, string> = {}
+  beforeAll(async () => {
+    const { startDevnet } = await import("@0g-compute/devnet")
+    started = await startDevnet(options)
+    const account = started.accounts.users[user]
+    if (account === undefined) throw new Error(`the devnet has no user #${user}`)
+    env.ZG_PRIVATE_KEY = Redacted.value(account.privateKey)
+    env.ZG_CONFIG_DIR = await mkdtemp(join(tmpdir(), "zg-cli-devnet-"))
+  })
+  afterAll(() => started?.stop())
+  const devnet = new Proxy({} as Devnet, {
+    get: (_, key) => {
+      if (started === undefined) throw new Error("the devnet is read before it has started")
+      return started[key as keyof Devnet]
+    },
+  })
+  const cli = (args: ReadonlyArray<string>) => runCli(["--network", devnet.rpcUrl, ...args], env)
+  const ack = (provider: string, ...extra: ReadonlyArray<string>) =>
+    cli(["inference", "ack", "--provider", provider, "--fund", "2", "--allow-devnet", ...extra])
+  return { devnet, env, cli, ack }
 }
