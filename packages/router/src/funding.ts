@@ -140,6 +140,8 @@ export const FundingReport = Schema.Struct({
   instance_id: Schema.String,
   enabled: Schema.Boolean,
   interval_ms: Schema.NullOr(Schema.Number),
+  /** Lock contests this instance ran so far (each followed by its funding work when it holds the lock). */
+  checks: Schema.Number,
   holding: Schema.Boolean,
   holder: Schema.NullOr(Schema.String),
   data: Schema.Array(
@@ -161,6 +163,7 @@ export const fundingJson = (v: FundingView): FundingReport => ({
   instance_id: v.instanceId,
   enabled: v.enabled,
   interval_ms: v.intervalMs ?? null,
+  checks: v.ticks,
   holding: v.holding,
   holder: v.holder ?? null,
   data: v.recent.map((e) => ({
@@ -249,7 +252,7 @@ export const startFundingLeader = (o: FundingLeaderOptions) =>
     const lock = lockOn(db, o.instanceId)
     yield* Effect.addFinalizer(() => Effect.promise(() => lock.release()))
     let holding = false
-    /** The last failure recorded per provider: a failing check is logged when it starts or changes, not every tick. */
+    /** The last failure (tag) recorded per provider: a failing check is logged when it starts or changes, not every tick. */
     const lastFailure = new Map<string, string>()
     const record = (e: Omit<FundingEntry, "id" | "at" | "instanceId">) =>
       Effect.ignore(log.record({ ...e, instanceId: o.instanceId }))
@@ -266,9 +269,10 @@ export const startFundingLeader = (o: FundingLeaderOptions) =>
           return
         }
         const e = result.failure
+        // Keyed by tag: a repeated dispute carries new amounts each time but is the same condition.
+        if (lastFailure.get(provider) === e._tag) return
+        lastFailure.set(provider, e._tag)
         const detail = `${e._tag}: ${e.message}`
-        if (lastFailure.get(provider) === detail) return
-        lastFailure.set(provider, detail)
         const hash = (e as { hash?: unknown }).hash
         yield* record({
           provider,

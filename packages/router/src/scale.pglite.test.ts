@@ -80,4 +80,25 @@ describe("router scale on PGlite (one instance)", () => {
     }
     expect(report.data.filter((e) => e.action === "Failed")).toEqual([])
   }, 300_000)
+
+  it("a provider claiming more unsettled fees than the router can account for gets nothing, logged once", async () => {
+    const p1 = net.providers[1]
+    const before = (await net.client.fundingStatus(p1.providerAddress)).balance
+    p1.faults.set({ inflateUnsettledFee: 5n * 10n ** 18n }) // beyond the policy's 1 0G margin
+    try {
+      const disputed = async () =>
+        (await funding(router.url)).data.filter(
+          (e) => e.action === "Failed" && e.provider?.toLowerCase() === p1.providerAddress.toLowerCase(),
+        )
+      await until(async () => (await disputed()).length > 0, "the dispute is logged")
+      const at = (await funding(router.url)).checks
+      await until(async () => (await funding(router.url)).checks >= at + 3, "three more checks")
+      const failed = await disputed()
+      expect(failed).toHaveLength(1) // the same condition is logged when it starts, not on every check
+      expect(failed[0]?.detail).toMatch(/^UnsettledFeeDisputed: /)
+      expect((await net.client.fundingStatus(p1.providerAddress)).balance).toBe(before)
+    } finally {
+      p1.faults.clear()
+    }
+  }, 300_000)
 })
