@@ -3,7 +3,8 @@
  * seconds of process trees from /proc (Linux), to show which process the time goes to.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { readdirSync, readFileSync } from "node:fs"
+import { readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { Session } from "node:inspector/promises"
 import { createInferenceClient } from "@0g-compute/inference"
 import { Redacted } from "effect"
 import { startRouter } from "../../packages/router/src/index.js"
@@ -32,6 +33,27 @@ export const serveRouter = async () => {
     providers: [config.provider],
     ...(config.databaseUrl === undefined ? { dataDir: config.dataDir ?? "" } : { databaseUrl: config.databaseUrl }),
   })
+  // ZG_BENCH_PROFILE=<file>: SIGUSR2 starts a CPU profile, the next SIGUSR2 writes it (router/profile.ts OWN=1).
+  const profileTo = process.env.ZG_BENCH_PROFILE
+  if (profileTo !== undefined) {
+    const session = new Session()
+    session.connect()
+    let running = false
+    process.on("SIGUSR2", () => {
+      void (async () => {
+        if (!running) {
+          running = true
+          await session.post("Profiler.enable")
+          await session.post("Profiler.start")
+          process.stdout.write("profiling\n")
+          return
+        }
+        const { profile } = await session.post("Profiler.stop")
+        writeFileSync(profileTo, JSON.stringify(profile))
+        process.stdout.write("profiled\n")
+      })()
+    })
+  }
   process.stdout.write(`${JSON.stringify({ url: router.url, adminToken: Redacted.value(router.adminToken) })}\n`)
   process.stdin.resume()
   process.stdin.on("end", () => {

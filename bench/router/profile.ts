@@ -5,9 +5,11 @@
  *  - CPU seconds of this process and of the devnet child over the load phase,
  *  - with PROFILE=path: a V8 CPU profile of the load phase, and its top self-time functions.
  *
- * Run: `tsx router/profile.ts` (from bench/). N (default 300), C (default 16), PROFILE, DATABASE_URL.
+ * With OWN=1 the router runs in its own process instead and its CPU profile of the load phase is printed.
+ *
+ * Run: `tsx router/profile.ts` (from bench/). N (default 300), C (default 16), PROFILE, DATABASE_URL, OWN.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { Session } from "node:inspector/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -17,6 +19,7 @@ import { Effect, Exit, Layer, Redacted, Scope } from "effect"
 import { Database, type Driver, FundingLog, Keys, makeRouter, Spend } from "../../packages/router/src/index.js"
 import { serve, startChild } from "../inference/devnet-child.js"
 import { load, quantile } from "../inference/load.js"
+import { serveRouter, spawnRouter } from "./procs.js"
 
 const N = Number(process.env.N ?? 300)
 const C = Number(process.env.C ?? 16)
@@ -117,12 +120,26 @@ const main = async () => {
       }),
     ).pipe(Layer.provide(Database.layer(url === undefined ? { dataDir } : { databaseUrl: url })))
     const store = Layer.mergeAll(Keys.layer, Spend.layer, FundingLog.layer).pipe(Layer.provideMerge(db))
-    const router = await client.run(
-      Effect.gen(function* () {
-        const ctx = yield* Layer.buildWithScope(store, scope)
-        return yield* makeRouter({ providers: [provider] }).pipe(Effect.provide(ctx), Scope.provide(scope))
-      }),
-    )
+    // OWN=1: the router in its own process, profiled there (SIGUSR2 around the load phase, procs.ts).
+    const ownProfile = join(dataDir, "own.cpuprofile")
+    process.env.ZG_BENCH_PROFILE = ownProfile
+    const own =
+      process.env.OWN === "1"
+        ? await spawnRouter(process.argv[1] ?? "", "router", {
+            privateKey: info.userKeys[0] ?? "",
+            rpcUrl: `${info.proxyUrl}/ours`,
+            provider,
+            dataDir: join(dataDir, "own"),
+          })
+        : undefined
+    const router =
+      own ??
+      (await client.run(
+        Effect.gen(function* () {
+          const ctx = yield* Layer.buildWithScope(store, scope)
+          return yield* makeRouter({ providers: [provider] }).pipe(Effect.provide(ctx), Scope.provide(scope))
+        }),
+      ))
     const created = await fetch(`${router.url}/admin/keys`, {
       method: "POST",
       headers: { authorization: `Bearer ${Redacted.value(router.adminToken)}`, "content-type": "application/json" },
@@ -149,13 +166,22 @@ const main = async () => {
     }
     const pids = tree(process.pid)
     const before = { self: process.cpuUsage(), child: pids.map(cpuOf) }
+    if (own !== undefined) process.kill(own.pid, "SIGUSR2")
     const r = await load(N, C, send)
     const self = process.cpuUsage(before.self)
     const childCpu = pids.map(cpuOf).reduce((a, b, i) => a + b - (before.child[i] ?? 0), 0)
+    if (own !== undefined) {
+      process.kill(own.pid, "SIGUSR2")
+      while (!existsSync(ownProfile)) await new Promise((resolve) => setTimeout(resolve, 100))
+      await new Promise((resolve) => setTimeout(resolve, 500)) // the write finishes
+      console.log(`router process (${own.pid}) profile, load phase:`)
+      summarize(JSON.parse(readFileSync(ownProfile, "utf8")) as CpuProfile)
+      await own.stop()
+    }
     console.log(`router via PGlite=${url === undefined}: ${N} chats, C=${C}`)
     console.log(`  ${r.reqPerSec.toFixed(1)} req/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms`)
     console.log(
-      `  CPU: this process ${((self.user + self.system) / 1e6).toFixed(2)} s, devnet child tree ${childCpu.toFixed(2)} s` +
+      `  CPU: this process ${((self.user + self.system) / 1e6).toFixed(2)} s, child trees (devnet, router with OWN) ${childCpu.toFixed(2)} s` +
         ` (${(((self.user + self.system) / 1e3 / N) * 1).toFixed(2)} ms/req here)`,
     )
     for (const [k, s] of spans)
@@ -176,6 +202,7 @@ const main = async () => {
 }
 
 if (process.argv[2] === "serve") await serve()
+else if (process.argv[2] === "router") await serveRouter()
 // `tsx router/profile.ts summarize <file.cpuprofile>`: the same summary for a profile written by `node --cpu-prof`.
 else if (process.argv[2] === "summarize")
   summarize(JSON.parse(readFileSync(process.argv[3] ?? "", "utf8")) as CpuProfile)

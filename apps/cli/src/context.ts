@@ -4,7 +4,7 @@
  * stay Redacted.
  */
 import { readFile } from "node:fs/promises"
-import { describeCause, isZgError, NETWORKS, parseNetwork, type ZgError } from "@0g-compute/core"
+import { describeCause, isZgError, NETWORKS, parseNetwork, type ZgError } from "@0g-compute/core/light"
 import { Data, Effect, Layer, Option, Redacted } from "effect"
 import { UnexpectedError } from "./failure.js"
 import { CliIO } from "./io.js"

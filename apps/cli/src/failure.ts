@@ -3,7 +3,7 @@
  * wording (commands and flags), causes are unwrapped (no Effect wording ever reaches a user), network failures name
  * the address and the fix, URL credentials are redacted and control characters neutralised.
  */
-import { formatZG } from "@0g-compute/core"
+import { formatZG } from "@0g-compute/core/light"
 import { Data } from "effect"
 import type { Command } from "effect/cli"
 import type { cli } from "./cli.js"

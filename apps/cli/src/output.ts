@@ -1,7 +1,7 @@
 /**
  * Terminal output: JSON (stable shapes, bigints as decimal strings) or human tables, and one-line errors.
  */
-import { formatZG } from "@0g-compute/core"
+import { formatZG } from "@0g-compute/core/light"
 import { Effect } from "effect"
 import { CliIO } from "./io.js"
 import { isTerminalControl, neutralise, redact } from "./sanitize.js"

@@ -3,7 +3,7 @@
  */
 
 import { createServer } from "node:net"
-import { ChainMismatch, describeCause, NETWORKS, RpcError } from "@0g-compute/core"
+import { ChainMismatch, describeCause, NETWORKS, RpcError } from "@0g-compute/core/light"
 import type { Devnet, DevnetOptions } from "@0g-compute/devnet"
 import { Effect, Layer, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"

@@ -3,7 +3,7 @@
  * Checks: RPC reachable, chain id vs preset, contracts deployed and registered, providers reachable, key, balances.
  */
 
-import { formatZG, parseNetwork, RpcError } from "@0g-compute/core"
+import { formatZG, parseNetwork, RpcError } from "@0g-compute/core/light"
 import { Effect, Layer, Option } from "effect"
 import { Command } from "effect/cli"
 import { chainLayer, loadKey, signingLayer } from "../context.js"

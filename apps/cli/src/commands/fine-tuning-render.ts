@@ -1,5 +1,5 @@
 /** Human renderings of the fine-tuning results (the `--json` documents are the facade's objects unchanged). */
-import { formatZG } from "@0g-compute/core"
+import { formatZG } from "@0g-compute/core/light"
 import { keyValues, table, zg } from "../output.js"
 
 const yesNo = (b: unknown) => (b === true ? "yes" : b === false ? "no" : "-")

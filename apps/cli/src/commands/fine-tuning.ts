@@ -5,7 +5,7 @@
  */
 import { lstat, mkdir } from "node:fs/promises"
 import { join } from "node:path"
-import { parseZG } from "@0g-compute/core"
+import { parseZG } from "@0g-compute/core/light"
 import { Data, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { requireKey } from "../context.js"

@@ -2,7 +2,7 @@
  * `0g-compute inference list|models|verify|ack|chat|serve|api-key …`: discovery, attestation, verified chat, the
  * local gateway and persistent API keys — over @0g-compute/inference's Effect services.
  */
-import { parseZG } from "@0g-compute/core"
+import { parseZG } from "@0g-compute/core/light"
 import type { AttestationReport, ExchangeResult, ServiceView, ServiceWithDetail } from "@0g-compute/inference"
 import { Data, Effect, Option, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"

@@ -6,7 +6,7 @@
 import { mkdtemp, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { formatZG } from "@0g-compute/core"
+import { formatZG } from "@0g-compute/core/light"
 import type { Devnet } from "@0g-compute/devnet"
 import { Data, Effect, Redacted } from "effect"
 import { Command } from "effect/cli"

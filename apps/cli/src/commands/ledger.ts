@@ -3,7 +3,7 @@
  */
 
 import type { LedgerShape, SubAccount, TxResult } from "@0g-compute/contracts"
-import { parseZG } from "@0g-compute/core"
+import { parseZG } from "@0g-compute/core/light"
 import { Effect, Layer, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { chainLayer, type GlobalOptions, loadKey, NoKeyConfigured, signingLayer } from "../context.js"

@@ -1,7 +1,7 @@
 /**
  * The root command's shared flags, and the error boundary every handler runs inside.
  */
-import { isNetworkName, NETWORKS } from "@0g-compute/core"
+import { isNetworkName, NETWORKS } from "@0g-compute/core/light"
 import { type Cause, Config, Effect, type Layer, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { type GlobalOptions, requireKey } from "../context.js"

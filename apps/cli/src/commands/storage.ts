@@ -2,7 +2,7 @@
  * `0g-compute storage root|upload|download`: 0G Storage files, hashed on every core, downloads verified segment by
  * segment and against the root before they appear under their name.
  */
-import { NETWORKS, parseNetwork, parseZG } from "@0g-compute/core"
+import { NETWORKS, parseNetwork, parseZG } from "@0g-compute/core/light"
 import { Config, Data, Effect, Layer, Option, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { requireKey, rpcOf } from "../context.js"
