@@ -2,7 +2,8 @@
  * The production build of the CLI: `src/main.ts` bundled by esbuild into `dist/0g-compute.mjs` (ESM, node20, minified
  * whitespace and syntax, readable names). The command handlers load their heavy modules with `import()`, so with code
  * splitting `--help` evaluates only the entry chunk (effect and the flag definitions); ethers and the feature packages
- * sit in chunks next to it, loaded by the command that needs them.
+ * sit in chunks next to it, loaded by the command that needs them. The CLI's static imports of core go to
+ * `@0g-compute/core/light`, the entry without ethers.
  *
  * Files found through `import.meta.url`:
  * - the worker threads (storage's `new URL("./hash-worker.mjs", import.meta.url)`, crypto's `./decrypt-worker.mjs`)
@@ -28,27 +29,12 @@ const WORKER_POOLS =
   /[\\/]packages[\\/](storage[\\/]src[\\/]node[\\/]hash-pool|crypto[\\/]src[\\/]node[\\/]decrypt-pool)\.ts$/
 
 const packagesDir = resolve(appDir, "../../packages")
-const coreSrc = join(packagesDir, "core/src")
 /** Packages whose code reads `artifacts/*.json` relative to itself. */
 const ASSET_PACKAGES = ["contracts", "devnet"]
-/** The files of @0g-compute/core that import neither ethers nor anything that does. */
-const CORE_LIGHT = ["amounts.ts", "errors.ts", "networks.ts", "schemas.ts", "units.ts"]
 
 const plugin: esbuild.Plugin = {
   name: "0g-compute-cli",
   setup(build) {
-    // The CLI's static imports of @0g-compute/core use only its effect-only files; resolving them to those files keeps
-    // chain.ts (and with it ethers) out of the entry's import graph. `import()` of core still gets the whole package.
-    build.onResolve({ filter: /^@0g-compute\/core$/ }, (args) =>
-      args.kind === "import-statement" && args.importer.startsWith(join(appDir, "src"))
-        ? { path: "core-light", namespace: "0g-compute-cli" }
-        : undefined,
-    )
-    build.onLoad({ filter: /^core-light$/, namespace: "0g-compute-cli" }, () => ({
-      contents: CORE_LIGHT.map((f) => `export * from ${JSON.stringify(join(coreSrc, f))}`).join("\n"),
-      resolveDir: coreSrc,
-      loader: "js",
-    }))
     build.onResolve({ filter: /.*/ }, async (args) => {
       if (args.pluginData === PURE || args.kind === "entry-point") return undefined
       const r = await build.resolve(args.path, {

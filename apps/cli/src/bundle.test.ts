@@ -9,6 +9,7 @@ import { runCli } from "./test-util.js"
 
 const appDir = fileURLToPath(new URL("..", import.meta.url))
 let dir = ""
+let metafile: Awaited<ReturnType<typeof bundleCli>>["metafile"] | undefined
 
 const runBundle = (args: ReadonlyArray<string>) => {
   const r = spawnSync(process.execPath, [join(dir, "0g-compute.mjs"), ...args], {
@@ -22,7 +23,7 @@ describe("bundle", () => {
   beforeAll(async () => {
     // Inside the app so the bundle resolves its externals exactly as dist/ does.
     dir = await mkdtemp(join(appDir, "node_modules", ".bundle-test-"))
-    await bundleCli(dir)
+    metafile = (await bundleCli(dir)).metafile
   })
   afterAll(() => rm(dir, { recursive: true, force: true }))
 
@@ -41,6 +42,25 @@ describe("bundle", () => {
     expect(version.code).toBe(0)
     expect(version.stdout.trim()).toBe(`0g-compute v${declared}`)
     expect(version.stdout).toBe((await runCli(["--version"])).stdout)
+  })
+
+  it("--help loads no ethers: the entry chunk's static imports (core through @0g-compute/core/light) hold none", () => {
+    const outputs = metafile?.outputs ?? {}
+    const entry = Object.keys(outputs).find((p) => p.endsWith("0g-compute.mjs")) ?? ""
+    const loaded = new Set<string>()
+    const visit = (out: string) => {
+      if (loaded.has(out)) return
+      loaded.add(out)
+      for (const i of outputs[out]?.imports ?? []) if (i.kind === "import-statement" && !i.external) visit(i.path)
+    }
+    visit(entry)
+    const inputs = [...loaded].flatMap((o) => Object.keys(outputs[o]?.inputs ?? {}))
+    expect(inputs.some((i) => i.includes("packages/core/src/amounts.ts"))).toBe(true)
+    expect(inputs.filter((i) => /node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?ethers\//.test(i))).toEqual([])
+    expect(inputs.filter((i) => i.includes("packages/core/src/chain.ts"))).toEqual([])
+    // The whole bundle does carry ethers, in a chunk loaded by the commands that need it.
+    const all = Object.values(outputs).flatMap((o) => Object.keys(o.inputs))
+    expect(all.some((i) => /node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?ethers\//.test(i))).toBe(true)
   })
 
   it("storage root hashes a file (over 8 segments: the bundled worker) as the dev binary does", async () => {
