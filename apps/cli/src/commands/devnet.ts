@@ -13,7 +13,7 @@ import { DevnetStartFailed, PortInUse } from "../failure.js"
 import { CliIO } from "../io.js"
 import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table } from "../output.js"
-import { globals, withErrors } from "./root.js"
+import { globals, withGlobals } from "./root.js"
 
 export const describeDevnet = (d: Devnet) => ({
   rpcUrl: d.rpcUrl,
@@ -93,9 +93,8 @@ const up = Command.make(
     ),
   },
   ({ port }) =>
-    withErrors(
+    withGlobals((g) =>
       Effect.gen(function* () {
-        const g = yield* globals
         const devnet = yield* startDevnetScoped({ port, storage: true, fineTuning: true })
         const info = describeDevnet(devnet)
         const io = yield* CliIO
@@ -135,9 +134,8 @@ const advanceTime = Command.make(
   "advance-time",
   { seconds: Argument.Int("seconds").pipe(Argument.withDescription("how far to move the chain clock")) },
   ({ seconds }) =>
-    withErrors(
+    withGlobals((g) =>
       Effect.gen(function* () {
-        const g = yield* globals
         const { Chain } = yield* lazy.core
         const chain = yield* Chain
         if (chain.chainId !== NETWORKS.devnet.chainId) {

@@ -10,7 +10,7 @@ import { chainLayer, loadKey, signingLayer } from "../context.js"
 import { CliIO } from "../io.js"
 import * as lazy from "../lazy.js"
 import { makePrinter, table } from "../output.js"
-import { failureMessage, globals, withErrors } from "./root.js"
+import { failureMessage, withGlobals } from "./root.js"
 
 type Verdict = "ok" | "warn" | "fail"
 interface Check {
@@ -137,9 +137,8 @@ const keyChecks = Effect.gen(function* () {
 })
 
 export const doctorCommand = Command.make("doctor", {}, () =>
-  withErrors(
+  withGlobals((g) =>
     Effect.gen(function* () {
-      const g = yield* globals
       const checks: Check[] = []
       const network = yield* parseNetwork(g.network).pipe(Effect.result)
       if (network._tag === "Failure")

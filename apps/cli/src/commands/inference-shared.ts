@@ -7,7 +7,7 @@ import { chainLayer, type GlobalOptions, ledgerStack } from "../context.js"
 import type { TaggedFailure } from "../failure.js"
 import { configDir } from "../keystore.js"
 import * as lazy from "../lazy.js"
-import { globals, switchFlag, withErrors, withSigner } from "./root.js"
+import { switchFlag, withGlobals, withSigner } from "./root.js"
 
 export const providerFlag = Flag.String("provider").pipe(Flag.withDescription("provider address"))
 
@@ -54,9 +54,8 @@ export const inferenceLayer = (g: GlobalOptions) =>
 export const withReader = <A, E extends TaggedFailure>(
   f: (m: InferenceModule, g: GlobalOptions) => Effect.Effect<A, E, InferenceReadServices>,
 ) =>
-  withErrors(
+  withGlobals((g) =>
     Effect.gen(function* () {
-      const g = yield* globals
       const m = yield* lazy.inference
       return yield* f(m, g).pipe(Effect.provide(readLayer(g)))
     }),

@@ -22,7 +22,7 @@ import {
   withInference,
   withReader,
 } from "./inference-shared.js"
-import { globals, switchFlag, withErrors } from "./root.js"
+import { switchFlag, withGlobals } from "./root.js"
 
 const serviceRow = (s: ServiceView) => [
   s.provider,
@@ -289,9 +289,8 @@ const serve = Command.make(
     ),
   },
   ({ providers, port, host, cap, verifyMode }) =>
-    withErrors(
+    withGlobals((g) =>
       Effect.gen(function* () {
-        const g = yield* globals
         const spendingCap = Option.isSome(cap) ? yield* parseZG(cap.value) : undefined
         const io = yield* CliIO
         const envToken = io.env.ZG_GATEWAY_TOKEN || undefined

@@ -13,7 +13,7 @@ import * as lazy from "../lazy.js"
 import { makePrinter, table } from "../output.js"
 import { readPassword } from "../password.js"
 import { warnIfShared } from "../permissions.js"
-import { globals, switchFlag, withErrors } from "./root.js"
+import { switchFlag, withGlobals } from "./root.js"
 
 export class ConfirmationRequired extends Data.TaggedError("ConfirmationRequired")<{ readonly action: string }> {
   override get message() {
@@ -30,9 +30,8 @@ export class Declined extends Data.TaggedError("Declined")<{ readonly action: st
 const nameArg = Argument.String("name").pipe(Argument.withDescription("keystore entry name"))
 
 const create = Command.make("new", { name: nameArg }, ({ name }) =>
-  withErrors(
+  withGlobals((g) =>
     Effect.gen(function* () {
-      const g = yield* globals
       const password = yield* readPassword(g.passwordFile, true)
       const { Wallet } = yield* lazy.ethers
       const entry = yield* saveKey(name, Redacted.make(Wallet.createRandom().privateKey), password)
@@ -51,9 +50,8 @@ const importKey = Command.make(
     ),
   },
   ({ name, from }) =>
-    withErrors(
+    withGlobals((g) =>
       Effect.gen(function* () {
-        const g = yield* globals
         if (Option.isSome(from)) yield* warnIfShared(from.value, "key file")
         const raw = Option.isSome(from)
           ? yield* Effect.tryPromise({
@@ -73,9 +71,8 @@ const importKey = Command.make(
 ).pipe(Command.withDescription("encrypt an existing key (from ZG_PRIVATE_KEY or --from-file) into the keystore"))
 
 const list = Command.make("list", {}, () =>
-  withErrors(
+  withGlobals((g) =>
     Effect.gen(function* () {
-      const g = yield* globals
       const entries = yield* listKeys
       yield* makePrinter(g.json).result({ keys: entries }, () =>
         entries.length === 0
@@ -96,9 +93,8 @@ const remove = Command.make(
     yes: switchFlag("yes", "do not ask for confirmation"),
   },
   ({ name, yes }) =>
-    withErrors(
+    withGlobals((g) =>
       Effect.gen(function* () {
-        const g = yield* globals
         const action = `removing key "${name}"`
         if (!yes) {
           if (!(yield* CliIO).stdinIsTTY) return yield* new ConfirmationRequired({ action: `\`keys remove ${name}\`` })

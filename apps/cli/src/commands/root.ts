@@ -128,6 +128,10 @@ const causeError = (cause: Cause.Cause<unknown>): unknown => {
   return undefined
 }
 
+/** Runs a handler with the global options (the profile applied) inside the error boundary. */
+export const withGlobals = <A, E extends TaggedFailure, R>(f: (g: GlobalOptions) => Effect.Effect<A, E, R>) =>
+  withErrors(Effect.flatMap(globals, f))
+
 /**
  * Runs a handler that signs: no key is named before any RPC is contacted; then `module` is loaded and the handler runs
  * in a scope over `layer`.
@@ -137,9 +141,8 @@ export const withSigner = <M, A, E extends TaggedFailure, R, ROut, LE extends Ta
   layer: (g: GlobalOptions) => Layer.Layer<ROut, LE, LR>,
   f: (m: M, g: GlobalOptions) => Effect.Effect<A, E, R>,
 ) =>
-  withErrors(
+  withGlobals((g) =>
     Effect.gen(function* () {
-      const g = yield* globals
       yield* requireKey(g)
       const m = yield* module
       return yield* f(m, g).pipe(Effect.scoped, Effect.provide(layer(g)))

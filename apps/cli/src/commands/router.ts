@@ -13,7 +13,7 @@ import { configDir } from "../keystore.js"
 import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table } from "../output.js"
 import { inferenceLayer } from "./inference-shared.js"
-import { globals, withErrors } from "./root.js"
+import { withGlobals } from "./root.js"
 
 const dataDirFlag = Flag.String("data-dir").pipe(
   Flag.withDescription("PGlite data directory (default: <config dir>/router; ZG_ROUTER_DATABASE_URL selects Postgres)"),
@@ -33,9 +33,8 @@ const withStore = <A, E extends { readonly _tag: string; readonly message: strin
   dataDir: Option.Option<string>,
   f: (m: typeof import("@0g-compute/router"), json: boolean) => Effect.Effect<A, E, import("@0g-compute/router").Keys>,
 ) =>
-  withErrors(
+  withGlobals((g) =>
     Effect.gen(function* () {
-      const g = yield* globals
       const m = yield* lazy.router
       const db = yield* databaseOf(dataDir)
       return yield* Effect.gen(function* () {
@@ -150,9 +149,8 @@ const serve = Command.make(
     ),
   },
   ({ dataDir, providers, port, host, fundingInterval }) =>
-    withErrors(
+    withGlobals((g) =>
       Effect.gen(function* () {
-        const g = yield* globals
         const io = yield* CliIO
         yield* requireKey(g)
         const m = yield* lazy.router

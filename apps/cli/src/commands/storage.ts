@@ -10,7 +10,7 @@ import { CliIO } from "../io.js"
 import * as lazy from "../lazy.js"
 import { forTerminal, keyValues, makePrinter, progressBar, zg } from "../output.js"
 import { txJournalLayer } from "../tx-journal.js"
-import { globals, switchFlag, withErrors } from "./root.js"
+import { globals, switchFlag, withGlobals } from "./root.js"
 
 export class NoIndexer extends Data.TaggedError("NoIndexer")<{ readonly network: string }> {
   override get message() {
@@ -54,9 +54,8 @@ const rootCmd = Command.make(
   "root",
   { file: Argument.String("file").pipe(Argument.withDescription("file to hash")) },
   ({ file }) =>
-    withErrors(
+    withGlobals((g) =>
       Effect.gen(function* () {
-        const g = yield* globals
         const { merkleOfFile } = yield* lazy.storageNode
         const bar = yield* progressBar(g.json, "hashing")
         const merkle = yield* merkleOfFile(file, { onProgress: (p) => bar.update(p.bytes, p.totalBytes) })
@@ -79,9 +78,8 @@ const upload = Command.make(
     maxFee: maxFeeFlag,
   },
   ({ file, indexer, flow, market, maxFee }) =>
-    withErrors(
+    withGlobals((g) =>
       Effect.gen(function* () {
-        const g = yield* globals
         const key = yield* requireKey(g)
         const { rpcUrl, network } = yield* rpcOf(g)
         const indexerUrl = yield* resolveIndexer(indexer)
@@ -146,9 +144,8 @@ const download = Command.make(
     overwrite: switchFlag("overwrite", "replace an existing file"),
   },
   ({ rootHash, out, indexer, overwrite }) =>
-    withErrors(
+    withGlobals((g) =>
       Effect.gen(function* () {
-        const g = yield* globals
         const indexerUrl = yield* resolveIndexer(indexer)
         const { clientLayer } = yield* lazy.storage
         const { downloadToFile } = yield* lazy.storageNode

@@ -10,7 +10,7 @@ import { type GlobalOptions, signingLayer } from "../context.js"
 import type { TaggedFailure } from "../failure.js"
 import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table, zg } from "../output.js"
-import { globals, withErrors } from "./root.js"
+import { withGlobals } from "./root.js"
 
 export class InvalidTxHash extends Data.TaggedError("InvalidTxHash")<{ readonly input: string }> {
   override get message() {
@@ -31,9 +31,8 @@ const parseHash = (input: string) =>
 
 /** Runs `f` with the transaction engine of the configured key (signing layer + the journal next to the keystore). */
 const withEngine = <A, E extends TaggedFailure>(f: (g: GlobalOptions, engine: TxEngineShape) => Effect.Effect<A, E>) =>
-  withErrors(
+  withGlobals((g) =>
     Effect.gen(function* () {
-      const g = yield* globals
       const { TxEngine } = yield* lazy.contracts
       const layer = TxEngine.layer.pipe(Layer.provide(signingLayer(g)))
       return yield* Effect.gen(function* () {
