@@ -43,7 +43,7 @@ const outcomes: Outcome[] = []
 const TIMEOUT_MS = 300_000
 
 /** Reservations open longer than this are a dead instance's: the lock holder releases them. */
-const DEADLINE_MS = 8_000
+const DEADLINE_MS = 12_000
 
 const spawn = (instanceId: string, providers: ReadonlyArray<string>) =>
   spawnRouter({

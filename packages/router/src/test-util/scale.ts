@@ -16,11 +16,14 @@ export const GWEI = 1_000_000_000n
 export const ZG = 10n ** 18n
 export const MODEL = "devnet-echo-1"
 export const ADMIN = "admin-token-for-scale-tests"
-/** Sub-accounts start just above the provider's 1 0G admission reserve. */
-export const INITIAL_FUND = ZG + 10_000n * GWEI
-/** Top up whenever the margin above unsettled + 1 0G falls under 5 000 gwei (about a hundred answers' fees). */
+/** Sub-accounts start 30 000 gwei above the provider's 1 0G admission minimum (Σ unsettled + 1 0G). */
+export const INITIAL_FUND = ZG + 30_000n * GWEI
+/**
+ * Keep 20 000 gwei beyond the provider's minimum (a few hundred answers: a slow funding tick on a loaded machine never
+ * lets the provider refuse), and top up whenever the margin falls 5 000 gwei under the target (every ~70 answers).
+ */
 export const POLICY = {
-  reserve: ZG,
+  reserve: ZG + 20_000n * GWEI,
   headroom: 10_000n * GWEI,
   unsettledMargin: ZG,
 } as const satisfies FundingPolicy
