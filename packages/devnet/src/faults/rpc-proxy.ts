@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
+import { RequestBodyTooLarge, readBody, sendJson } from "@0g-compute/core/node"
 
 export type RpcFault =
   /** Forward, then destroy the client's socket before any answer ("socket hang up", no hash). */
@@ -70,13 +71,8 @@ interface RpcCall {
   readonly params?: unknown
 }
 
-const readBody = (req: IncomingMessage) =>
-  new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = []
-    req.on("data", (c: Buffer) => chunks.push(c))
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
-    req.on("error", reject)
-  })
+/** The largest JSON-RPC request (or batch) the proxy takes; past it a 413 and the connection closes. */
+const MAX_BODY = 64 * 1024 * 1024
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -101,7 +97,7 @@ export const startRpcFaultProxy = async (options: RpcFaultProxyOptions): Promise
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     counts.requests++
-    const body = await readBody(req)
+    const body = (await readBody(req, MAX_BODY)).toString("utf8")
     let parsed: RpcCall | RpcCall[] | undefined
     try {
       parsed = JSON.parse(body) as RpcCall | RpcCall[]
@@ -133,10 +129,7 @@ export const startRpcFaultProxy = async (options: RpcFaultProxyOptions): Promise
       left--
     }
 
-    const reply = (status: number, text: string) => {
-      res.writeHead(status, { "content-type": "application/json" })
-      res.end(text)
-    }
+    const reply = (status: number, text: string) => sendJson(res, status, text)
     if (active === undefined) {
       const out = await forward(body)
       return reply(out.status, out.text)
@@ -180,7 +173,8 @@ export const startRpcFaultProxy = async (options: RpcFaultProxyOptions): Promise
   }
 
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
+    handle(req, res).catch((e: unknown) => {
+      if (e instanceof RequestBodyTooLarge && !res.headersSent) return sendJson(res, 413, { error: e.message })
       if (!res.headersSent) res.writeHead(502)
       res.end()
     })

@@ -1,5 +1,12 @@
 /** Small HTTP helpers for the emulated broker: bounded body reads, broker-style replies, multipart/form-data. */
 import type { IncomingMessage, ServerResponse } from "node:http"
+import {
+  InvalidJsonBody,
+  parseJsonObject,
+  RequestBodyTooLarge,
+  readBody as readCapped,
+  sendJson as sendJsonWith,
+} from "@0g-compute/core/node"
 
 export class HttpFailure extends Error {
   constructor(
@@ -10,36 +17,18 @@ export class HttpFailure extends Error {
   }
 }
 
-/** Reads the whole body, failing with 413 beyond `limit` bytes. */
-export const readBody = (req: IncomingMessage, limit: number): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const declared = Number(req.headers["content-length"] ?? "0")
-    if (declared > limit) {
-      req.resume()
-      reject(new HttpFailure(413, `request body too large (limit ${limit} bytes)`))
-      return
-    }
-    const parts: Array<Buffer> = []
-    let size = 0
-    req.on("data", (c: Buffer) => {
-      size += c.length
-      if (size > limit) {
-        req.destroy()
-        reject(new HttpFailure(413, `request body too large (limit ${limit} bytes)`))
-      } else parts.push(c)
-    })
-    req.on("end", () => resolve(Buffer.concat(parts)))
-    req.on("error", reject)
-  })
-
-export const sendJson = (res: ServerResponse, status: number, body: unknown) => {
-  const text = JSON.stringify(body)
-  res.writeHead(status, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(text),
-  })
-  res.end(text)
+/** Reads the whole body, failing with 413 beyond `limit` bytes (the answer closes the connection). */
+export const readBody = async (req: IncomingMessage, limit: number): Promise<Buffer> => {
+  try {
+    return await readCapped(req, limit)
+  } catch (e) {
+    throw e instanceof RequestBodyTooLarge ? new HttpFailure(413, `request body too large (limit ${limit} bytes)`) : e
+  }
 }
+
+/** gin's `c.JSON`: the broker's content type carries the charset. */
+export const sendJson = (res: ServerResponse, status: number, body: unknown) =>
+  sendJsonWith(res, status, body, { "content-type": "application/json; charset=utf-8" })
 
 export const sendText = (res: ServerResponse, status: number, text: string) => {
   res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(text) })
@@ -51,14 +40,12 @@ export const sendError = (res: ServerResponse, status: number, message: string) 
   sendJson(res, status, { error: message })
 
 export const parseJsonBody = (body: Buffer): Record<string, unknown> => {
-  let v: unknown
   try {
-    v = JSON.parse(body.toString("utf8"))
-  } catch {
-    throw new HttpFailure(400, "invalid JSON body")
+    return parseJsonObject(body)
+  } catch (e) {
+    if (!(e instanceof InvalidJsonBody)) throw e
+    throw new HttpFailure(400, e.reason === "syntax" ? "invalid JSON body" : "expected a JSON object")
   }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new HttpFailure(400, "expected a JSON object")
-  return v as Record<string, unknown>
 }
 
 export interface FormPart {

@@ -1,5 +1,6 @@
 /** HTTP plumbing of the provider server: CORS, broker-style JSON errors, bounded body reads, backpressured writes. */
 import { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse, STATUS_CODES } from "node:http"
+import { RequestBodyTooLarge, readBody as readCapped, sendJson as sendJsonWith } from "@0g-compute/core/node"
 
 /** The broker's body cap (inference-protocol.md §4.4). */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024
@@ -38,11 +39,8 @@ export const corsHeaders = (req: IncomingMessage): OutgoingHttpHeaders => {
   }
 }
 
-export const sendJson = (req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void => {
-  const bytes = Buffer.from(JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v)))
-  res.writeHead(status, { ...corsHeaders(req), "content-type": "application/json", "content-length": bytes.length })
-  res.end(bytes)
-}
+export const sendJson = (req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void =>
+  sendJsonWith(res, status, body, corsHeaders(req))
 
 /** Broker error body. For 5xx the message is replaced by the generic status text, as the broker does. */
 export const sendError = (req: IncomingMessage, res: ServerResponse, status: number, message: string): void => {
@@ -53,24 +51,14 @@ export const sendError = (req: IncomingMessage, res: ServerResponse, status: num
   sendJson(req, res, status, { error: status >= 500 ? (STATUS_CODES[status] ?? "Internal Server Error") : message })
 }
 
-/** Reads the whole body, failing with 413 past the cap. */
-export const readBody = (req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Uint8Array> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length
-      if (size > limit) {
-        req.removeAllListeners("data")
-        req.resume()
-        reject(new HttpError(413, "Request body size exceeds the limit of 32MB"))
-        return
-      }
-      chunks.push(chunk)
-    })
-    req.once("end", () => resolve(new Uint8Array(Buffer.concat(chunks))))
-    req.once("error", reject)
-  })
+/** Reads the whole body; past the cap a 413 with the broker's message (the answer closes the connection). */
+export const readBody = async (req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Uint8Array> => {
+  try {
+    return new Uint8Array(await readCapped(req, limit))
+  } catch (e) {
+    throw e instanceof RequestBodyTooLarge ? new HttpError(413, "Request body size exceeds the limit of 32MB") : e
+  }
+}
 
 /** Writes one chunk, waiting for `drain` under backpressure. A client that went away is not an error: billing goes on. */
 export const writeChunk = async (res: ServerResponse, chunk: Uint8Array): Promise<void> => {

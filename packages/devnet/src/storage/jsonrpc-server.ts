@@ -2,8 +2,9 @@
  * A JSON-RPC 2.0 HTTP server on 127.0.0.1 (free port). Logical errors are HTTP 200 with an `error` object, as the
  * storage node does; the request `id` is echoed exactly as parsed (the TS SDK sends floats beyond 2^53).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import { createServer, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
+import { RequestBodyTooLarge, readBody, sendJson } from "@0g-compute/core/node"
 
 /** A JSON-RPC error with the node's wording: `invalid_params(param, msg)` → −32602 "Invalid params: <param>". */
 export class RpcFailure extends Error {
@@ -38,19 +39,6 @@ export interface RpcServer {
 
 const MAX_BODY = 64 * 1024 * 1024
 
-const readBody = (req: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const parts: Buffer[] = []
-    let size = 0
-    req.on("data", (c: Buffer) => {
-      size += c.length
-      if (size > MAX_BODY) req.destroy(new Error("body too large"))
-      else parts.push(c)
-    })
-    req.on("end", () => resolve(Buffer.concat(parts).toString("utf8")))
-    req.on("error", reject)
-  })
-
 /** Streams `{"jsonrpc":"2.0","result":null,"pad":"xxx…"}` of about `bytes` bytes, honouring back-pressure. */
 const sendHuge = (res: ServerResponse, bytes: number) => {
   res.writeHead(200, { "content-type": "application/json" })
@@ -77,11 +65,7 @@ const hostile = (res: ServerResponse, h: HostileReply) => {
   // Otherwise nothing at all: the connection stays open until the client gives up or the server closes.
 }
 
-const send = (res: ServerResponse, status: number, body: unknown) => {
-  const text = typeof body === "string" ? body : JSON.stringify(body)
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) })
-  res.end(text)
-}
+const send = (res: ServerResponse, status: number, body: unknown) => sendJson(res, status, body)
 
 /**
  * Serves `handler`. `gate` runs first on every request and may answer for the whole server (fault switches):
@@ -99,7 +83,11 @@ export const startRpcServer = async (
     void (async () => {
       let id: unknown = null
       try {
-        const body = JSON.parse(await readBody(req)) as { method?: unknown; params?: unknown; id?: unknown }
+        const body = JSON.parse((await readBody(req, MAX_BODY)).toString("utf8")) as {
+          method?: unknown
+          params?: unknown
+          id?: unknown
+        }
         id = body.id ?? null
         if (typeof body.method !== "string") throw new RpcFailure(-32600, "Invalid request")
         const path = req.url ?? "/"
@@ -114,6 +102,8 @@ export const startRpcServer = async (
         const result = await handler(body.method, params, path)
         send(res, 200, { jsonrpc: "2.0", result: result ?? null, id })
       } catch (e) {
+        // Past the ceiling: an HTTP 413 (not a JSON-RPC error), and the connection closes.
+        if (e instanceof RequestBodyTooLarge) return send(res, 413, { error: e.message })
         const failure =
           e instanceof RpcFailure
             ? e
