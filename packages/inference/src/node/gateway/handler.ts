@@ -5,6 +5,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { formatZG } from "@0g-compute/core"
+import { parseJsonObject, sendJsonError } from "@0g-compute/core/node"
 import { Redacted } from "effect"
 import type { ExchangeResult } from "../../fetch/adapter.js"
 import type { InferenceRequests } from "../../requests.js"
@@ -129,8 +130,7 @@ export const serve = (
     const raw = await readBody(req, maxBody)
     let json: Record<string, unknown>
     try {
-      json = JSON.parse(raw.toString("utf8")) as Record<string, unknown>
-      if (typeof json !== "object" || json === null || Array.isArray(json)) throw new Error("not an object")
+      json = parseJsonObject(raw)
     } catch {
       throw new HttpFailure(400, "InvalidJson", "the request body is not a JSON object")
     }
@@ -299,15 +299,13 @@ export const serve = (
         return
       }
       const f = e instanceof HttpFailure ? e : new HttpFailure(500, tagOf(e), messageOf(e), "server_error")
-      sendJson(
-        res,
-        f.status,
-        errorBody(f.message, f.type, f.code, {
-          ...f.extra,
-          ...(f.attempts === undefined ? {} : { attempts: f.attempts }),
-        }),
-        f.status === 413 ? { connection: "close" } : {},
-      )
+      // A 413's answer closes the connection (core's sendJson knows the request went past the ceiling).
+      sendJsonError(res, f.status, {
+        message: f.message,
+        type: f.type,
+        code: f.code,
+        extra: { ...f.extra, ...(f.attempts === undefined ? {} : { attempts: f.attempts }) },
+      })
     })
   })
   return { server, token, usage }

@@ -1,8 +1,14 @@
 /**
- * The gateway's HTTP plumbing: the failure it answers with, OpenAI-style error bodies, the capped body reader (413
- * instead of a reset), and which provider errors fail over.
+ * The gateway's HTTP plumbing: the failure it answers with, OpenAI-style error bodies and the capped body reader (both
+ * core's server helper, so the router answers the same), and which provider errors fail over.
  */
-import type { IncomingMessage, ServerResponse } from "node:http"
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http"
+import {
+  jsonErrorBody,
+  RequestBodyTooLarge,
+  readBody as readCapped,
+  sendJson as sendJsonWith,
+} from "@0g-compute/core/node"
 import { VERIFICATION_FAILURE_TAGS } from "../../verify/verifier.js"
 
 export class HttpFailure extends Error {
@@ -92,42 +98,24 @@ export const failsOver = (e: unknown) => {
   return FAILOVER_TAGS.has(tag)
 }
 
+/** `{"error": {message, type, code, param: null, ...extra}}` as text (a reply body or an SSE `data:` event). */
 export const errorBody = (message: string, type: string, code: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ error: { message, type, code, param: null, ...extra } })
+  JSON.stringify(jsonErrorBody({ message, type, code, extra }))
 
-export const sendJson = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) => {
-  res.writeHead(status, { "content-type": "application/json", ...headers })
-  res.end(body)
-}
+/** A JSON text reply with content-type and content-length; the answer to an oversize request closes the connection. */
+export const sendJson = (res: ServerResponse, status: number, body: string, headers: OutgoingHttpHeaders = {}) =>
+  sendJsonWith(res, status, body, headers)
 
 /**
- * Reads the body up to `max` bytes. Over it: a 413, and the rest of the body is discarded as it arrives (not a reset:
- * the client gets to read the answer); the connection closes after the answer.
+ * Reads the body up to `max` bytes. Over it: a 413 `RequestTooLarge`; what the client still sends is discarded up to a
+ * bound (so it reads the answer, not a reset), then the connection closes.
  */
-export const readBody = (req: IncomingMessage, max: number): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const tooLarge = () => new HttpFailure(413, "RequestTooLarge", `request body exceeds ${max} bytes`)
-    const declared = Number(req.headers["content-length"])
-    if (Number.isFinite(declared) && declared > max) {
-      req.resume()
-      reject(tooLarge())
-      return
-    }
-    const parts: Buffer[] = []
-    let size = 0
-    const onData = (c: Buffer) => {
-      size += c.length
-      if (size <= max) parts.push(c)
-      else {
-        req.off("data", onData)
-        parts.length = 0
-        req.resume()
-        reject(tooLarge())
-      }
-    }
-    req.on("data", onData)
-    req.on("end", () => resolve(Buffer.concat(parts)))
-    req.on("error", reject)
-  })
+export const readBody = async (req: IncomingMessage, max: number): Promise<Buffer> => {
+  try {
+    return await readCapped(req, max)
+  } catch (e) {
+    throw e instanceof RequestBodyTooLarge ? new HttpFailure(413, "RequestTooLarge", e.message) : e
+  }
+}
 
 export const jsonReplacer = (_k: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v)
