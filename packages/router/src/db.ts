@@ -88,7 +88,8 @@ const server = async (url: string): Promise<Driver> => {
     reserve: async () => {
       // A one-connection client of its own, not sql.reserve(): a reserved connection the server closed (terminated
       // backend, restart) crashes postgres 3.4.9 on its next query (a write to its null socket); this one reconnects.
-      const one = postgres(url, { max: 1, onnotice: () => undefined })
+      // No max lifetime: the driver would otherwise recycle it after 30–60 min, dropping the session's locks.
+      const one = postgres(url, { max: 1, max_lifetime: null, idle_timeout: 0, onnotice: () => undefined })
       return { query: run(one), release: () => one.end({ timeout: 1 }) }
     },
     transaction: async (f) => (await sql.begin((tx) => f({ query: run(tx as unknown as typeof sql) }))) as never,

@@ -2,8 +2,8 @@
  * Funding with one writer. Several router replicas share one wallet; if two sent top-ups they would race each other's
  * nonces and could pay twice. So only the replica holding a Postgres *session* advisory lock funds: it takes the lock
  * on a connection of its own (outside the pool) kept for its whole life, and Postgres releases the lock when that
- * connection ends (a clean stop, a crash, `kill -9`, a network cut). The others retry every interval and one of them takes over.
- * On PGlite (one process) the single instance simply holds it.
+ * connection ends (a clean stop, a crash, `kill -9`, a network cut). The others retry every interval and one of them
+ * takes over. On PGlite (one process) the single instance simply holds it.
  *
  * Each tick the holder first checks, on the lock's own connection, that Postgres still grants it the lock (a dropped
  * and silently re-opened connection would not), then releases reservations older than the deadline — requests of a
@@ -178,7 +178,7 @@ export const fundingJson = (v: FundingView): FundingReport => ({
   })),
 })
 
-/** The session lock on a reserved connection: `check` answers whether Postgres grants it to us now. */
+/** The session lock on the instance's own connection: `check` answers whether Postgres grants it to us now. */
 const lockOn = (db: Driver, instanceId: string) => {
   let conn: (Sql & { release: () => Promise<void> }) | undefined
   const drop = async () => {
@@ -252,7 +252,7 @@ export const startFundingLeader = (o: FundingLeaderOptions) =>
     const lock = lockOn(db, o.instanceId)
     yield* Effect.addFinalizer(() => Effect.promise(() => lock.release()))
     let holding = false
-    /** The last failure (tag) recorded per provider: a failing check is logged when it starts or changes, not every tick. */
+    /** The last failure (tag) logged per provider: a failing check is logged when it starts or changes. */
     const lastFailure = new Map<string, string>()
     const record = (e: Omit<FundingEntry, "id" | "at" | "instanceId">) =>
       Effect.ignore(log.record({ ...e, instanceId: o.instanceId }))
