@@ -6,8 +6,8 @@
  * Health is measured, not invented: each `/health` request probes every provider's `GET /v1/models` once (bounded by
  * a deadline) and folds the outcome into that provider's counters, as the live status API's periodic checks do.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import { corsHeaders } from "./http.js"
+import { createServer, type Server } from "node:http"
+import { corsHeaders, sendJson as send } from "./http.js"
 
 export interface StatusTarget {
   readonly url: string
@@ -55,11 +55,6 @@ const statusOf = (c: Counters) => {
   if (c.total === 0) return "unknown"
   const uptime = (100 * c.successful) / c.total
   return uptime >= 95 ? "healthy" : uptime >= 80 ? "warning" : "critical"
-}
-
-const send = (req: IncomingMessage, res: ServerResponse, status: number, body: unknown) => {
-  res.writeHead(status, { "content-type": "application/json", ...corsHeaders(req) })
-  res.end(JSON.stringify(body))
 }
 
 /** Starts the status API on 127.0.0.1 over the providers `targets()` returns at each request. */
