@@ -276,9 +276,11 @@ const main = async () => {
           .join(" / ")}`,
       )
     if (!POSTGRES) console.log("  (c) router on Postgres: not measured (no /usr/lib/postgresql/15/bin/postgres)")
+    // Under load the difference of two closed-loop runs is mostly queueing for the shared cores (it can come out
+    // negative): the goal is judged on the one-at-a-time pass below.
     const added = (x: typeof a, label: string) =>
       console.log(
-        `  ${label} added over (a): p50 ${(x.p50 - a.p50).toFixed(1)} ms  p99 ${(x.p99 - a.p99).toFixed(1)} ms (goal ≤ 5 ms on PGlite: ${x.p99 - a.p99 <= 5 ? "met" : "NOT met"})`,
+        `  ${label} added over (a) under load: p50 ${(x.p50 - a.p50).toFixed(1)} ms  p99 ${(x.p99 - a.p99).toFixed(1)} ms`,
       )
     added(b2, "(b) own process")
     console.log(
