@@ -1,8 +1,9 @@
 /** `0g-compute devnet up` in the foreground: prints what a user needs, serves the chain, and stops cleanly on Ctrl-C. */
 import { spawn } from "node:child_process"
+import { freePort } from "@0g-compute/core/node"
 import { JsonRpcProvider } from "ethers"
 import { describe, expect, it } from "vitest"
-import { BIN, freePort } from "./test-util.js"
+import { BIN } from "./test-util.js"
 
 describe("0g-compute devnet up", () => {
   it("prints the RPC, contracts, providers and test keys as JSON, then stops on SIGINT", async () => {

@@ -10,11 +10,12 @@ import { createServer as createHttpServer, type Server } from "node:http"
 import { createServer, type Server as NetServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { freePort } from "@0g-compute/core/node"
 import { type Devnet, startDevnet } from "@0g-compute/devnet"
 import { Redacted } from "effect"
 import { Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { freePort, listen, runCli, spawnCli } from "./test-util.js"
+import { listen, runCli, spawnCli } from "./test-util.js"
 
 const EFFECT_WORDING = /UnknownError|Effect\.tryPromise|An error occurred in|FiberFailure|\bDefect\b/
 // Public test keys of the standard mnemonic (#7, #8); never real ones.

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process"
 import { mkdtempSync } from "node:fs"
 import { mkdtemp } from "node:fs/promises"
 import type { Server } from "node:http"
-import { createServer, type Server as NetServer } from "node:net"
+import type { Server as NetServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -76,14 +76,6 @@ export const listen = (server: NetServer | Server) =>
     server.once("error", reject)
     server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port))
   })
-
-/** A port that was free a moment ago (bound, then released), for a process that must be told its port. */
-export const freePort = async () => {
-  const server = createServer()
-  const port = await listen(server)
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 export interface CliOnDevnet {
   /** The file's devnet; read through, so it may be taken before `beforeAll` started it and used in the tests. */

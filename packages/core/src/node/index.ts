@@ -10,3 +10,4 @@ export {
   sendJsonError,
   toJson,
 } from "./http-server.js"
+export { freePort } from "./ports.js"
