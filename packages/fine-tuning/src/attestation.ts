@@ -7,11 +7,14 @@
  * Refused whatever the opt-ins: a quote that binds another signer, a devnet quote off the devnet chain (31337), a
  * pinned compose hash or image that differs.
  */
+
+import { Ledger } from "@0g-compute/contracts"
+import { Chain } from "@0g-compute/core"
 import { Data, Effect, Option } from "effect"
+import { getAccountRecord, sendServing } from "./chain.js"
 import { ProviderNotVetted, QuoteInvalid, QuoteSignerMismatch } from "./errors.js"
 import { readText, send } from "./http.js"
 import { endpoint, fundSubAccount } from "./providers.js"
-import { FineTuning, getAccountRecord, sendServing } from "./service.js"
 
 /** The local devnet's chain id: the only chain on which a devnet (emulated) quote is acceptable. */
 export const DEVNET_CHAIN_ID = 31337n
@@ -169,7 +172,7 @@ const jsonLevel = (
 /** Downloads the quote and runs the attestation report on it; a quote binding another signer fails. */
 export const verifyProvider = (provider: string, options: ProviderAttestationOptions = {}) =>
   Effect.gen(function* () {
-    const ft = yield* FineTuning
+    const chain = yield* Chain
     const { service, ep } = yield* endpoint(provider)
     const text = yield* readText(ep, yield* send(ep, "GET", "/quote"))
     const quote = asJson(text) as Record<string, unknown> | undefined
@@ -198,7 +201,7 @@ export const verifyProvider = (provider: string, options: ProviderAttestationOpt
       composeHash = h === composeEvent.event_payload.toLowerCase() ? "match" : "mismatch"
       if (composeHash === "match") proven = h
     }
-    const chainId = ft.chain.chainId
+    const chainId = chain.chainId
     const devnet = quote.devnet === true
     const pins = {
       ...(options.expectComposeHash === undefined ? {} : { expectComposeHash: options.expectComposeHash }),
@@ -260,7 +263,7 @@ export interface ProviderAcknowledgement {
  */
 export const acknowledgeProvider = (provider: string, options: AcknowledgeProviderOptions = {}) =>
   Effect.gen(function* () {
-    const ft = yield* FineTuning
+    const ledger = yield* Ledger
     const verification = yield* verifyProvider(provider, options)
     const a = verification.attestation
     if (a.refusal !== undefined) {
@@ -279,7 +282,7 @@ export const acknowledgeProvider = (provider: string, options: AcknowledgeProvid
     if (!verification.ownerAcknowledged) return yield* new ProviderNotVetted({ provider })
     const account = yield* getAccountRecord(verification.provider)
     if (Option.isNone(account)) {
-      const amount = options.fund ?? (yield* ft.ledger.limits).minTransferAmount
+      const amount = options.fund ?? (yield* ledger.limits).minTransferAmount
       const tx = yield* fundSubAccount(verification.provider, amount)
       return { verification, txHash: tx.hash, funded: amount } satisfies ProviderAcknowledgement
     }

@@ -3,17 +3,19 @@
  * and a warning level before the provider's penalty deadline, the explicit acknowledge-without-download escape hatch
  * for a locked queue, and waiting for the released key.
  */
+
+import { Ledger } from "@0g-compute/contracts"
 import { Effect, Option } from "effect"
-import { DeliverableNotFound, DeliverablePenalized, SecretNotReleased } from "./errors.js"
 import {
   chainNow,
   contractParams,
   type DeliverableRecord,
-  FineTuning,
   getAccountRecord,
   getDeliverableRecord,
   sendServing,
-} from "./service.js"
+} from "./chain.js"
+import { FineTuningConfig } from "./config.js"
+import { DeliverableNotFound, DeliverablePenalized, SecretNotReleased } from "./errors.js"
 
 export interface DeliverableView {
   readonly provider: string
@@ -74,10 +76,11 @@ export const deadlineLevel = (remaining: bigint, window: bigint): DeadlineLevel 
  * the pair), oldest first. The CLI warns from `level`.
  */
 export const pendingDeliverables = Effect.gen(function* () {
-  const ft = yield* FineTuning
-  const subs = yield* ft.ledger.listSubAccounts("fine-tuning")
+  const ledger = yield* Ledger
+  const config = yield* FineTuningConfig
+  const subs = yield* ledger.listSubAccounts("fine-tuning")
   const [now, params] = yield* Effect.all([chainNow, contractParams], { concurrency: 2 })
-  const assumed = BigInt(ft.options.assumedAckTimeoutSeconds)
+  const assumed = BigInt(config.assumedAckTimeoutSeconds)
   const window = params.lockTime / 2n < assumed ? params.lockTime / 2n : assumed
   const out: Array<PendingDeliverable> = []
   for (const sub of subs) {
@@ -117,14 +120,14 @@ export const acknowledgeWithoutDownload = (provider: string, taskId: string) =>
 /** Polls (with backoff) until the provider has settled an acknowledged deliverable and published the wrapped key. */
 export const waitForSecret = (provider: string, taskId: string) =>
   Effect.gen(function* () {
-    const ft = yield* FineTuning
-    let delay = ft.options.pollIntervalMs
+    const config = yield* FineTuningConfig
+    let delay = config.pollIntervalMs
     for (;;) {
       const { record, view } = yield* getDeliverable(provider, taskId)
       if (view.penalized) return yield* new DeliverablePenalized({ provider, taskId })
       if (view.secretReleased) return record.encryptedSecret
       if (!view.acknowledged) return yield* new SecretNotReleased({ taskId, acknowledged: false })
       yield* Effect.sleep(delay)
-      delay = Math.min(delay * 2, ft.options.maxPollIntervalMs)
+      delay = Math.min(delay * 2, config.maxPollIntervalMs)
     }
   })

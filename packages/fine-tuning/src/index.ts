@@ -1,34 +1,52 @@
 /**
- * @0g-compute/fine-tuning — browser-safe entry: the `FineTuning` service and its operations (services, models,
- * quote → acknowledge, dataset upload from bytes, tasks, progress, deliverables). Files (dataset paths, model
- * download, verification, decryption, the resumable pipeline) and the Promise facade live in
- * `@0g-compute/fine-tuning/node`.
+ * @0g-compute/fine-tuning — browser-safe entry: the capability services `FineTuningProviders`, `FineTuningTasks` and
+ * `FineTuningDeliverables` (methods are the operations), their tunables `FineTuningConfig`, errors, fees and training
+ * configs. Files (dataset paths, model download, verification, decryption, the resumable pipeline) and the Promise
+ * facade live in `@0g-compute/fine-tuning/node`.
  */
-export * from "./attestation.js"
-export * from "./deliverables.js"
+export {
+  type AcknowledgeProviderOptions,
+  DEVNET_CHAIN_ID,
+  type ProviderAcknowledgement,
+  type ProviderAttestationOptions,
+  type ProviderVerification,
+  type QuoteAssessInput,
+  type QuoteAssessment,
+  type QuoteAssessor,
+  type QuoteCheck,
+  QuoteRefused,
+  QuoteRejected,
+} from "./attestation.js"
+export type { AccountRecord, DeliverableRecord, ServiceRecord } from "./chain.js"
+export {
+  FineTuningConfig,
+  type FineTuningConfigShape,
+  type FineTuningOptions,
+  type FineTuningStorageOptions,
+  fineTuningConfig,
+  fineTuningConfigLayer,
+} from "./config.js"
+export { type DeadlineLevel, type DeliverableView, deadlineLevel, type PendingDeliverable } from "./deliverables.js"
 export * from "./errors.js"
 export * from "./fees.js"
 export {
+  defaultFineTuningHttpLimits,
   errorDetail,
+  type FineTuningHttpLimits,
   type ProviderEndpoint,
   progressRank,
   type Task,
   type TaskProgress,
 } from "./http.js"
-export * from "./providers.js"
+export type { FineTuningServiceInfo } from "./providers.js"
 export {
-  type AccountRecord,
-  chainNow,
-  contractParams,
-  type DeliverableRecord,
-  FineTuning,
-  type FineTuningOptions,
-  type FineTuningShape,
-  getAccountRecord,
-  getDeliverableRecord,
-  getServiceRecord,
-  type ResolvedOptions,
-  type ServiceRecord,
-} from "./service.js"
-export * from "./tasks.js"
+  FineTuningDeliverables,
+  type FineTuningDeliverablesShape,
+  FineTuningLive,
+  FineTuningProviders,
+  type FineTuningProvidersShape,
+  FineTuningTasks,
+  type FineTuningTasksShape,
+} from "./services.js"
+export { type CreatedTask, type CreateTaskOptions, shortfall, type WatchOptions } from "./tasks.js"
 export * from "./training.js"

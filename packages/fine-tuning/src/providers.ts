@@ -2,11 +2,15 @@
  * Provider discovery: services on chain, models (predefined + the provider's own), and funding a provider's
  * sub-account. The quote check and the acknowledgement of the TEE signer are in attestation.ts.
  */
+
+import { Ledger } from "@0g-compute/contracts"
+import { Chain } from "@0g-compute/core"
 import { Effect, Schema } from "effect"
+import { getAllServiceRecords, getServiceRecord, type ServiceRecord } from "./chain.js"
+import { FineTuningConfig } from "./config.js"
 import { InsufficientFunds } from "./errors.js"
 import { type FineTuningFeeTerms, publishedFeeTerms } from "./fees.js"
 import { ModelJson, type ProviderEndpoint, readJson, send } from "./http.js"
-import { FineTuning, getAllServiceRecords, getServiceRecord, type ServiceRecord } from "./service.js"
 import { type ModelInfo, PREDEFINED_MODELS } from "./training.js"
 
 export interface FineTuningServiceInfo {
@@ -45,13 +49,13 @@ export const getService = (provider: string) => Effect.map(getServiceRecord(prov
 /** The HTTP endpoint of a provider, from its on-chain URL. */
 export const endpoint = (provider: string) =>
   Effect.gen(function* () {
-    const ft = yield* FineTuning
+    const config = yield* FineTuningConfig
     const s = yield* getService(provider)
     const ep: ProviderEndpoint = {
       provider: s.provider,
       url: s.url,
-      fetch: ft.options.fetch,
-      limits: ft.options.providerLimits,
+      fetch: config.fetch,
+      limits: config.providerLimits,
     }
     return { service: s, ep }
   })
@@ -60,8 +64,8 @@ const withFeeTerms = (feeTerms: FineTuningFeeTerms | undefined) => (feeTerms ===
 
 /** Predefined models of the connected network (the mainnet table on unknown chains, like the official SDK). */
 export const predefinedModels = Effect.gen(function* () {
-  const ft = yield* FineTuning
-  return PREDEFINED_MODELS[ft.chain.network?.name ?? "mainnet"]
+  const chain = yield* Chain
+  return PREDEFINED_MODELS[chain.network?.name ?? "mainnet"]
 })
 
 /** Predefined models, plus the provider's customized ones when a provider is given. */
@@ -88,8 +92,8 @@ export const listModels = (provider?: string) =>
 /** Moves `amount` from the ledger into the provider's sub-account, naming a shortfall `InsufficientFunds`. */
 export const fundSubAccount = (provider: string, amount: bigint) =>
   Effect.gen(function* () {
-    const ft = yield* FineTuning
-    return yield* ft.ledger.transfer(provider, "fine-tuning", amount).pipe(
+    const ledger = yield* Ledger
+    return yield* ledger.transfer(provider, "fine-tuning", amount).pipe(
       Effect.catchTags({
         LedgerNotFound: () =>
           Effect.fail(

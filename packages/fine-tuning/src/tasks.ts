@@ -3,6 +3,9 @@
  * resolved model, funded sub-account, signed request, no prompts), listing, logs, cancellation, and progress as a
  * Stream that polls with backoff.
  */
+
+import { Ledger } from "@0g-compute/contracts"
+import { Wallet } from "@0g-compute/core"
 import {
   keccak256Chunks,
   signCancelTask,
@@ -11,6 +14,8 @@ import {
   taskNonceFromTime,
 } from "@0g-compute/crypto"
 import { Clock, Effect, Option, Schedule, Schema, Stream } from "effect"
+import { getAccountRecord } from "./chain.js"
+import { FineTuningConfig } from "./config.js"
 import {
   DatasetNotFound,
   DeliverablePenalized,
@@ -43,10 +48,9 @@ import {
   toTask,
 } from "./http.js"
 import { endpoint, fundSubAccount, listModels } from "./providers.js"
-import { FineTuning, getAccountRecord } from "./service.js"
 import { parseTrainingConfig, resolveModel } from "./training.js"
 
-const userPath = (ft: FineTuning["Service"]) => `/user/${ft.wallet.address}`
+const userPath = (wallet: Wallet["Service"]) => `/user/${wallet.address}`
 
 /**
  * Uploads a JSONL dataset through the provider's own route (the fallback when 0G Storage is not used). The reply's
@@ -54,15 +58,15 @@ const userPath = (ft: FineTuning["Service"]) => `/user/${ft.wallet.address}`
  */
 export const uploadDatasetBytes = (provider: string, dataset: Uint8Array, fileName = "dataset.jsonl") =>
   Effect.gen(function* () {
-    const ft = yield* FineTuning
+    const wallet = yield* Wallet
     if (dataset.length === 0) return yield* new DatasetNotFound({ dataset: fileName, reason: "the dataset is empty" })
     const { ep } = yield* endpoint(provider)
-    const signed = yield* signDatasetUpload(ft.wallet.signer, { userAddress: ft.wallet.address })
+    const signed = yield* signDatasetUpload(wallet.signer, { userAddress: wallet.address })
     const form = new FormData()
     form.set("file", new Blob([new Uint8Array(dataset)], { type: "application/octet-stream" }), fileName)
     form.set("signature", signed.signature)
     form.set("timestamp", String(signed.timestamp))
-    const res = yield* send(ep, "POST", `${userPath(ft)}/dataset`, { form })
+    const res = yield* send(ep, "POST", `${userPath(wallet)}/dataset`, { form })
     const { datasetHash } = yield* readJson(ep, res, DatasetUploadJson)
     const expected = keccak256Chunks([dataset])
     if (datasetHash.toLowerCase() !== expected) {
@@ -134,7 +138,7 @@ const refineCreateError = (provider: string, model: string) => (e: { status: num
 /** Validates everything locally, funds the sub-account, signs and submits a task. Never prompts. */
 export const createTask = (options: CreateTaskOptions) =>
   Effect.gen(function* () {
-    const ft = yield* FineTuning
+    const wallet = yield* Wallet
     const config = yield* parseTrainingConfig(options.trainingParams)
     const { service, ep } = yield* endpoint(options.provider)
     const provider = service.provider
@@ -164,7 +168,7 @@ export const createTask = (options: CreateTaskOptions) =>
       if (options.funding === "never") {
         return yield* new InsufficientFunds({ provider, required: fee, available: spendable, detail: "sub-account" })
       }
-      const min = Option.isNone(account) ? (yield* ft.ledger.limits).minTransferAmount : 0n
+      const min = Option.isNone(account) ? (yield* (yield* Ledger).limits).minTransferAmount : 0n
       yield* fundSubAccount(provider, fee - spendable > min ? fee - spendable : min)
     } else if (!account.value.acknowledged) {
       return yield* new ProviderNotAcknowledged({ provider })
@@ -177,8 +181,8 @@ export const createTask = (options: CreateTaskOptions) =>
     if (pending > 0 && options.queue !== "wait") {
       return yield* new ProviderBusy({ provider, pending, detail: "other tasks are in progress" })
     }
-    const signed = yield* signCreateTask(ft.wallet.signer, { datasetHash: options.datasetHash, nonce })
-    const res = yield* send(ep, "POST", `${userPath(ft)}/task`, {
+    const signed = yield* signCreateTask(wallet.signer, { datasetHash: options.datasetHash, nonce })
+    const res = yield* send(ep, "POST", `${userPath(wallet)}/task`, {
       json: {
         userAddress: signed.userAddress,
         preTrainedModelHash: model.hash,
@@ -216,9 +220,9 @@ const notFound =
 /** The user's tasks with a provider, newest first. */
 export const listTasks = (provider: string) =>
   Effect.gen(function* () {
-    const ft = yield* FineTuning
+    const wallet = yield* Wallet
     const { ep } = yield* endpoint(provider)
-    const res = yield* send(ep, "GET", `${userPath(ft)}/task`)
+    const res = yield* send(ep, "GET", `${userPath(wallet)}/task`)
     return (yield* readJson(ep, res, Schema.Array(TaskJson))).map(toTask)
   })
 
@@ -231,17 +235,17 @@ const fetchTask = (ep: ProviderEndpoint, user: string, taskId: string) =>
 
 export const getTask = (provider: string, taskId: string) =>
   Effect.gen(function* () {
-    const ft = yield* FineTuning
+    const wallet = yield* Wallet
     const { ep } = yield* endpoint(provider)
-    return yield* fetchTask(ep, ft.wallet.address, taskId)
+    return yield* fetchTask(ep, wallet.address, taskId)
   })
 
 /** The task's `progress.log` text. */
 export const getTaskLog = (provider: string, taskId: string) =>
   Effect.gen(function* () {
-    const ft = yield* FineTuning
+    const wallet = yield* Wallet
     const { ep } = yield* endpoint(provider)
-    const res = yield* send(ep, "GET", `${userPath(ft)}/task/${encodeURIComponent(taskId)}/log`).pipe(
+    const res = yield* send(ep, "GET", `${userPath(wallet)}/task/${encodeURIComponent(taskId)}/log`).pipe(
       notFound(provider, taskId),
     )
     return yield* readText(ep, res)
@@ -250,14 +254,14 @@ export const getTaskLog = (provider: string, taskId: string) =>
 /** Cancels a task still in Init, SettingUp or SetUp (it becomes Failed). */
 export const cancelTask = (provider: string, taskId: string) =>
   Effect.gen(function* () {
-    const ft = yield* FineTuning
+    const wallet = yield* Wallet
     const { ep } = yield* endpoint(provider)
-    const task = yield* fetchTask(ep, ft.wallet.address, taskId)
+    const task = yield* fetchTask(ep, wallet.address, taskId)
     if (!["Init", "SettingUp", "SetUp"].includes(task.progress)) {
       return yield* new TaskNotCancellable({ taskId, progress: task.progress })
     }
-    const signature = yield* signCancelTask(ft.wallet.signer, taskId)
-    const res = yield* send(ep, "POST", `${userPath(ft)}/task/${encodeURIComponent(taskId)}/cancel`, {
+    const signature = yield* signCancelTask(wallet.signer, taskId)
+    const res = yield* send(ep, "POST", `${userPath(wallet)}/task/${encodeURIComponent(taskId)}/cancel`, {
       json: { signature },
     }).pipe(
       Effect.catchIf(
@@ -338,10 +342,10 @@ const taskFailed = (ep: ProviderEndpoint, user: string, task: Task) =>
 export const watchTask = (provider: string, taskId: string, options: WatchOptions = {}) =>
   Stream.unwrap(
     Effect.gen(function* () {
-      const ft = yield* FineTuning
+      const wallet = yield* Wallet
       const { ep } = yield* endpoint(provider)
       const target = progressRank(options.until ?? "Delivered")
-      const { pollIntervalMs, maxPollIntervalMs } = ft.options
+      const { pollIntervalMs, maxPollIntervalMs } = yield* FineTuningConfig
       return Stream.unfold({ last: "", done: false }, (s) =>
         s.done
           ? Effect.succeed(undefined)
@@ -349,14 +353,14 @@ export const watchTask = (provider: string, taskId: string, options: WatchOption
               let delay = pollIntervalMs
               for (;;) {
                 // A provider restart or a network blip must not end a long watch: retry transport failures.
-                const task = yield* fetchTask(ep, ft.wallet.address, taskId).pipe(
+                const task = yield* fetchTask(ep, wallet.address, taskId).pipe(
                   Effect.retry({
                     times: 5,
                     schedule: Schedule.exponential(pollIntervalMs),
                     while: (e) => e._tag === "ProviderUnreachable",
                   }),
                 )
-                if (task.progress === "Failed") return yield* taskFailed(ep, ft.wallet.address, task)
+                if (task.progress === "Failed") return yield* taskFailed(ep, wallet.address, task)
                 if (task.progress !== s.last) {
                   const rank = progressRank(task.progress)
                   const done = rank >= target || task.progress === "Finished"

@@ -18,17 +18,15 @@ export const indexerFlag = Flag.String("indexer").pipe(
 
 export type FineTuningModule = typeof import("@0g-compute/fine-tuning/node")
 
-/** The `FineTuning` service over the signing stack; with an indexer, datasets and models go through 0G Storage. */
+/** The fine-tuning services over the signing stack; with an indexer, datasets and models go through 0G Storage. */
 const fineTuningLayer = (g: GlobalOptions, indexer: Option.Option<string>) =>
   Layer.unwrap(
-    Effect.map(lazy.fineTuningNode, ({ FineTuning }) =>
-      FineTuning.layer(Option.isSome(indexer) ? { storage: { indexerUrl: indexer.value } } : {}).pipe(
-        Layer.provideMerge(ledgerStack(g)),
-      ),
+    Effect.map(lazy.fineTuningNode, ({ fineTuningLayerOn }) =>
+      fineTuningLayerOn(ledgerStack(g), Option.isSome(indexer) ? { storage: { indexerUrl: indexer.value } } : {}),
     ),
   )
 
-/** Runs a handler with the fine-tuning service (needs a key). */
+/** Runs a handler with the fine-tuning services (needs a key). */
 export const withFineTuning = <A, E extends TaggedFailure, R>(
   indexer: Option.Option<string>,
   f: (m: FineTuningModule, g: GlobalOptions) => Effect.Effect<A, E, R>,

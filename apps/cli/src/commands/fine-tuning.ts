@@ -1,7 +1,7 @@
 /**
  * `0g-compute fine-tuning list|models|ack-provider|upload|create|list-tasks|watch|logs|cancel|ack-model|decrypt|run|
  * pending`:
- * over @0g-compute/fine-tuning's Effect operations. Nothing is acknowledged unless the model verifies.
+ * over @0g-compute/fine-tuning's Effect services. Nothing is acknowledged unless the model verifies.
  */
 import { lstat, mkdir } from "node:fs/promises"
 import { join } from "node:path"
@@ -54,7 +54,7 @@ const exists = (path: string) =>
     ),
   )
 
-/** Runs `f` with the fine-tuning service and prints its result as JSON or through `human`. */
+/** Runs `f` with the fine-tuning services and prints its result as JSON or through `human`. */
 const command = <A, E extends TaggedFailure, R>(
   indexer: Option.Option<string>,
   f: (m: FineTuningModule) => Effect.Effect<A, E, R>,
@@ -75,7 +75,7 @@ const list = Command.make(
   ({ all }) =>
     command(
       Option.none(),
-      (m) => m.listServices({ includeUnvetted: all }),
+      (m) => m.FineTuningProviders.use((p) => p.list({ includeUnvetted: all })),
       (services) =>
         table(
           ["provider", "url", "price/token", "occupied", "owner-vetted"],
@@ -91,7 +91,11 @@ const list = Command.make(
 ).pipe(Command.withDescription("list fine-tuning providers"))
 
 const models = Command.make("models", { provider: providerFlag.pipe(Flag.optional) }, ({ provider }) =>
-  command(Option.none(), (m) => m.listModels(Option.getOrUndefined(provider)), modelsText),
+  command(
+    Option.none(),
+    (m) => m.FineTuningProviders.use((p) => p.models(Option.getOrUndefined(provider))),
+    modelsText,
+  ),
 ).pipe(Command.withDescription("pre-trained models available for fine-tuning"))
 
 const ackProvider = Command.make(
@@ -116,7 +120,7 @@ const ackProvider = Command.make(
             ...pinsOf(pins),
             ...(amount === undefined ? {} : { fund: amount }),
           }
-          return yield* m.acknowledgeProvider(provider, options)
+          return yield* m.FineTuningProviders.use((p) => p.acknowledge(provider, options))
         }),
       providerAckText,
     ),
@@ -131,7 +135,8 @@ const upload = Command.make(
     file: Argument.String("dataset").pipe(Argument.withDescription("dataset file (jsonl)")),
     indexer: indexerFlag,
   },
-  ({ provider, file, indexer }) => command(indexer, (m) => m.uploadDataset(provider, file), uploadText),
+  ({ provider, file, indexer }) =>
+    command(indexer, (m) => m.FineTuningFiles.use((f) => f.uploadDataset(provider, file)), uploadText),
 ).pipe(Command.withDescription("upload a dataset (to 0G Storage with --indexer, else the provider route)"))
 
 const create = Command.make(
@@ -154,7 +159,9 @@ const create = Command.make(
         const trainingParams = yield* readConfig(config)
         // The fee is printed before anything is funded or created.
         const onFee = (fee: Parameters<typeof feeText>[0]) => say(feeText(fee))
-        const t = yield* m.createTask({ provider, model, datasetHash: dataset, trainingParams, tokens, onFee })
+        const t = yield* m.FineTuningTasks.use((ts) =>
+          ts.create({ provider, model, datasetHash: dataset, trainingParams, tokens, onFee }),
+        )
         yield* print.result(t, () =>
           keyValues([
             ["task", t.taskId],
@@ -170,7 +177,7 @@ const create = Command.make(
 const listTasks = Command.make("list-tasks", { provider: providerFlag }, ({ provider }) =>
   command(
     Option.none(),
-    (m) => Effect.map(m.listTasks(provider), (tasks) => ({ provider, tasks })),
+    (m) => m.FineTuningTasks.use((t) => Effect.map(t.list(provider), (tasks) => ({ provider, tasks }))),
     (r) => tasksText(r.tasks),
   ),
 ).pipe(Command.withDescription("your tasks at a provider, newest state first"))
@@ -179,7 +186,9 @@ const watch = Command.make("watch", { provider: providerFlag, task: taskFlag }, 
   withFineTuning(Option.none(), (m, g) =>
     Effect.gen(function* () {
       const say = yield* lineWriter(g.json)
-      const final = yield* m.waitForTask(provider, task, { onProgress: (t) => say(`progress: ${t.progress}`) })
+      const final = yield* m.FineTuningTasks.use((ts) =>
+        ts.wait(provider, task, { onProgress: (t) => say(`progress: ${t.progress}`) }),
+      )
       yield* makePrinter(g.json).result(final, () => `task ${task}: ${final.progress}`)
     }),
   ),
@@ -188,7 +197,7 @@ const watch = Command.make("watch", { provider: providerFlag, task: taskFlag }, 
 const logs = Command.make("logs", { provider: providerFlag, task: taskFlag }, ({ provider, task }) =>
   command(
     Option.none(),
-    (m) => m.getTaskLog(provider, task),
+    (m) => m.FineTuningTasks.use((t) => t.log(provider, task)),
     (log) => String(log),
   ),
 ).pipe(Command.withDescription("the provider's training log"))
@@ -196,7 +205,7 @@ const logs = Command.make("logs", { provider: providerFlag, task: taskFlag }, ({
 const cancel = Command.make("cancel", { provider: providerFlag, task: taskFlag }, ({ provider, task }) =>
   command(
     Option.none(),
-    (m) => m.cancelTask(provider, task),
+    (m) => m.FineTuningTasks.use((t) => t.cancel(provider, task)),
     () => `task ${task} cancelled`,
   ),
 ).pipe(Command.withDescription("cancel a task that has not started training"))
@@ -217,13 +226,12 @@ const ackModel = Command.make(
     command(
       indexer,
       (m) =>
-        noDownload
-          ? m.acknowledgeWithoutDownload(provider, task)
-          : m.acknowledgeModel(
-              provider,
-              task,
-              Option.getOrElse(output, () => join(process.cwd(), `${task}.model.enc`)),
-            ),
+        Effect.gen(function* () {
+          if (noDownload)
+            return yield* m.FineTuningDeliverables.use((d) => d.acknowledgeWithoutDownload(provider, task))
+          const outPath = Option.getOrElse(output, () => join(process.cwd(), `${task}.model.enc`))
+          return yield* m.FineTuningFiles.use((f) => f.acknowledgeModel(provider, task, outPath))
+        }),
       modelAckText,
     ),
 ).pipe(Command.withDescription("download the model, verify root and TEE signature, then acknowledge it on chain"))
@@ -248,12 +256,14 @@ const decrypt = Command.make(
         return yield* withFineTuning(Option.none(), (m, g) =>
           Effect.gen(function* () {
             const privateKey = yield* requireKey(g)
-            yield* m.waitForSecret(provider, task)
-            const result = yield* m.decryptModel(provider, task, {
-              outputPath: output,
-              privateKey,
-              ...(Option.isSome(input) ? { encryptedPath: input.value } : {}),
-            })
+            yield* m.FineTuningDeliverables.use((d) => d.waitForSecret(provider, task))
+            const result = yield* m.FineTuningFiles.use((f) =>
+              f.decryptModel(provider, task, {
+                outputPath: output,
+                privateKey,
+                ...(Option.isSome(input) ? { encryptedPath: input.value } : {}),
+              }),
+            )
             yield* makePrinter(g.json).result(result, () => decryptText(result))
           }),
         )
@@ -281,29 +291,31 @@ const run = Command.make(
           try: () => mkdir(out, { recursive: true }),
           catch: (e) => new OutputDirUnwritable({ path: out, code: (e as NodeJS.ErrnoException).code }),
         })
-        const result = yield* m.runPipeline({
-          provider,
-          datasetPath: dataset,
-          model,
-          trainingParams,
-          outputDir: out,
-          privateKey,
-          onEvent: (e) =>
-            say(
-              e.stage === "progress"
-                ? `progress: ${e.task.progress}`
-                : e.stage === "fee"
-                  ? feeText(e.fee)
-                  : `${e.stage}${"taskId" in e ? ` ${e.taskId}` : ""}`,
-            ),
-        })
+        const result = yield* m.FineTuningFiles.use((f) =>
+          f.run({
+            provider,
+            datasetPath: dataset,
+            model,
+            trainingParams,
+            outputDir: out,
+            privateKey,
+            onEvent: (e) =>
+              say(
+                e.stage === "progress"
+                  ? `progress: ${e.task.progress}`
+                  : e.stage === "fee"
+                    ? feeText(e.fee)
+                    : `${e.stage}${"taskId" in e ? ` ${e.taskId}` : ""}`,
+              ),
+          }),
+        )
         yield* makePrinter(g.json).result(result, () => runText(result))
       }),
     ),
 ).pipe(Command.withDescription("upload → create → wait → acknowledge → decrypt; rerun to resume"))
 
 const pending = Command.make("pending", {}, () =>
-  command(Option.none(), (m) => m.pendingDeliverables, pendingText),
+  command(Option.none(), (m) => m.FineTuningDeliverables.use((d) => d.pending()), pendingText),
 ).pipe(Command.withDescription("deliverables waiting for your acknowledgement, with the time left before the penalty"))
 
 export const fineTuningCommand = Command.make("fine-tuning").pipe(

@@ -14,33 +14,19 @@ import {
   walletLayerFromOptions,
 } from "@0g-compute/core"
 import { Effect, Layer, Redacted, Stream } from "effect"
-import {
-  type AcknowledgeProviderOptions,
-  acknowledgeProvider,
-  type ProviderAttestationOptions,
-  type QuoteAssessor,
-  verifyProvider,
-} from "../attestation.js"
-import { acknowledgeWithoutDownload, getDeliverable, pendingDeliverables, waitForSecret } from "../deliverables.js"
+import type { AcknowledgeProviderOptions, ProviderAttestationOptions, QuoteAssessor } from "../attestation.js"
+import { type FineTuningOptions, fineTuningConfigLayer } from "../config.js"
 import { PrivateKeyRequired } from "../errors.js"
 import type { Task } from "../http.js"
-import { getService, listModels, listServices } from "../providers.js"
-import { FineTuning, type FineTuningOptions } from "../service.js"
-import {
-  type CreateTaskOptions,
-  cancelTask,
-  createTask,
-  getTask,
-  getTaskLog,
-  listTasks,
-  quoteTaskFee,
-  type WatchOptions,
-  waitForTask,
-  watchTask,
-} from "../tasks.js"
-import { type UploadDatasetOptions, uploadDataset } from "./dataset.js"
-import { acknowledgeModel, decryptModel, downloadModel, type ModelSource } from "./model.js"
-import { type PipelineOptions, runPipeline } from "./pipeline.js"
+import { FineTuningDeliverables, FineTuningLive, FineTuningProviders, FineTuningTasks } from "../services.js"
+import type { CreateTaskOptions, WatchOptions } from "../tasks.js"
+import type { UploadDatasetOptions } from "./dataset.js"
+import { FineTuningFiles } from "./files.js"
+import type { ModelSource } from "./model.js"
+import type { PipelineOptions } from "./pipeline.js"
+
+/** Every fine-tuning service: the browser-safe three and node's files. */
+export type FineTuningServices = FineTuningProviders | FineTuningTasks | FineTuningDeliverables | FineTuningFiles
 
 /** A plain `signer` can do everything but decrypt; decryption needs `privateKey` (here or per call). */
 export interface FineTuningClientOptions extends FineTuningOptions, ConnectionOptions {
@@ -57,9 +43,18 @@ export interface CallOptions {
   readonly signal?: AbortSignal
 }
 
-/** The fine-tuning service on an existing connection stack (shared with the other parts by `createBroker`). */
-export const fineTuningLayerOn = <E>(stack: Layer.Layer<ConnectionStack, E>, options: FineTuningOptions = {}) =>
-  Layer.provide(FineTuning.layer(options), stack)
+/**
+ * Every fine-tuning service on an existing connection stack (shared with the other parts by `createBroker`), with
+ * `options` as its `FineTuningConfig`; the stack's services are provided too.
+ */
+export const fineTuningLayerOn = <E, R = never>(
+  stack: Layer.Layer<ConnectionStack, E, R>,
+  options: FineTuningOptions = {},
+): Layer.Layer<FineTuningServices | ConnectionStack, E, R> =>
+  Layer.mergeAll(FineTuningLive, FineTuningFiles.layer).pipe(
+    Layer.provide(fineTuningConfigLayer(options)),
+    Layer.provideMerge(stack),
+  )
 
 const layerOf = (o: FineTuningClientOptions) => {
   const wallet: Layer.Layer<Wallet, unknown, Chain> =
@@ -79,11 +74,19 @@ export const createFineTuningClient = (options: FineTuningClientOptions) =>
  * `options` supplies only the client-side settings (`assess`, `privateKey`).
  */
 export const fineTuningClientOn = async (
-  runtime: FacadeRuntime<FineTuning>,
+  runtime: FacadeRuntime<FineTuningServices | Wallet>,
   options: Pick<FineTuningClientOptions, "assess" | "privateKey"> = {},
 ) => {
-  const run = <A, E>(effect: Effect.Effect<A, E, FineTuning>, call: CallOptions = {}): Promise<A> =>
+  const run = <A, E>(effect: Effect.Effect<A, E, FineTuningServices | Wallet>, call: CallOptions = {}): Promise<A> =>
     runtime.run(effect, call)
+  const providers = <A, E>(f: (s: FineTuningProviders["Service"]) => Effect.Effect<A, E>) =>
+    run(FineTuningProviders.use(f))
+  const tasks = <A, E>(f: (s: FineTuningTasks["Service"]) => Effect.Effect<A, E>, call: CallOptions = {}) =>
+    run(FineTuningTasks.use(f), call)
+  const deliverables = <A, E>(f: (s: FineTuningDeliverables["Service"]) => Effect.Effect<A, E>, call?: CallOptions) =>
+    run(FineTuningDeliverables.use(f), call)
+  const files = <A, E>(f: (s: FineTuningFiles["Service"]) => Effect.Effect<A, E>, call: CallOptions = {}) =>
+    run(FineTuningFiles.use(f), call)
   const withAssess = <O extends { assess?: QuoteAssessor }>(o: O): O =>
     options.assess === undefined || o.assess !== undefined ? o : { ...o, assess: options.assess }
   const key = typeof options.privateKey === "string" ? Redacted.make(options.privateKey) : options.privateKey
@@ -92,62 +95,59 @@ export const fineTuningClientOn = async (
     return k === undefined ? Effect.fail(new PrivateKeyRequired({ operation })) : Effect.succeed(k)
   }
   try {
-    const address = await run(
-      Effect.gen(function* () {
-        return (yield* FineTuning).wallet.address
-      }),
-    )
+    const address = await run(Wallet.use((w) => Effect.succeed(w.address)))
     return {
       address,
-      listServices: (o: { includeUnvetted?: boolean } = {}) => run(listServices(o)),
-      getService: (provider: string) => run(getService(provider)),
-      listModels: (provider?: string) => run(listModels(provider)),
+      listServices: (o: { includeUnvetted?: boolean } = {}) => providers((p) => p.list(o)),
+      getService: (provider: string) => providers((p) => p.get(provider)),
+      listModels: (provider?: string) => providers((p) => p.models(provider)),
       /** The quote's attestation report (inference's with `assess`); refusals are reported, not thrown. */
       verifyProvider: (provider: string, o: ProviderAttestationOptions = {}) =>
-        run(verifyProvider(provider, withAssess(o))),
+        providers((p) => p.verify(provider, withAssess(o))),
       /** Refused on a failed attestation unless opted in (`allowDevnet` on the devnet, `allowUnverified`). */
       acknowledgeProvider: (provider: string, o: AcknowledgeProviderOptions = {}) =>
-        run(acknowledgeProvider(provider, withAssess(o))),
+        providers((p) => p.acknowledge(provider, withAssess(o))),
       /** To 0G Storage when configured (datasetHash = root), else through the provider route. */
       uploadDataset: (provider: string, path: string, o: UploadDatasetOptions = {}) =>
-        run(uploadDataset(provider, path, o)),
-      createTask: (o: CreateTaskOptions) => run(createTask(o)),
+        files((f) => f.uploadDataset(provider, path, o)),
+      createTask: (o: CreateTaskOptions) => tasks((t) => t.create(o)),
       /** The fee `createTask` would fund (the broker's formula), without funding or creating anything. */
-      quoteTaskFee: (o: Parameters<typeof quoteTaskFee>[0]) => run(quoteTaskFee(o)),
-      listTasks: (provider: string) => run(listTasks(provider)),
-      getTask: (provider: string, taskId: string) => run(getTask(provider, taskId)),
-      getLog: (provider: string, taskId: string) => run(getTaskLog(provider, taskId)),
-      cancelTask: (provider: string, taskId: string) => run(cancelTask(provider, taskId)),
+      quoteTaskFee: (o: Parameters<FineTuningTasks["Service"]["quoteFee"]>[0]) => tasks((t) => t.quoteFee(o)),
+      listTasks: (provider: string) => tasks((t) => t.list(provider)),
+      getTask: (provider: string, taskId: string) => tasks((t) => t.get(provider, taskId)),
+      getLog: (provider: string, taskId: string) => tasks((t) => t.log(provider, taskId)),
+      cancelTask: (provider: string, taskId: string) => tasks((t) => t.cancel(provider, taskId)),
       /** Waits until `until` (default Delivered), calling `onProgress` on each change; the CLI's progress bar. */
       watch: (
         provider: string,
         taskId: string,
         o: WatchOptions & { onProgress?: (task: Task) => void } & CallOptions = {},
-      ) => run(waitForTask(provider, taskId, o), o),
+      ) => tasks((t) => t.wait(provider, taskId, o), o),
       /** The same progress as an async iterable. */
       watchIterable: (provider: string, taskId: string, o: WatchOptions = {}): Promise<AsyncIterable<Task>> =>
-        run(Stream.toAsyncIterableEffect(watchTask(provider, taskId, o))),
-      getDeliverable: (provider: string, taskId: string) =>
-        run(Effect.map(getDeliverable(provider, taskId), (d) => d.view)),
-      pendingDeliverables: () => run(pendingDeliverables),
+        tasks((t) => Stream.toAsyncIterableEffect(t.watch(provider, taskId, o))),
+      getDeliverable: (provider: string, taskId: string) => deliverables((d) => d.get(provider, taskId)),
+      pendingDeliverables: () => deliverables((d) => d.pending()),
       downloadModel: (provider: string, taskId: string, outPath: string) =>
-        run(downloadModel(provider, taskId, outPath)),
+        files((f) => f.downloadModel(provider, taskId, outPath)),
       /** Download → verify root and TEE signature → acknowledge on chain. */
       acknowledgeModel: (provider: string, taskId: string, o: { output?: string; source?: ModelSource } = {}) =>
-        run(acknowledgeModel(provider, taskId, o.output ?? join(process.cwd(), `${taskId}.model.enc`), o.source)),
+        files((f) =>
+          f.acknowledgeModel(provider, taskId, o.output ?? join(process.cwd(), `${taskId}.model.enc`), o.source),
+        ),
       /** Acknowledge WITHOUT verifying (unlocks the queue before the penalty deadline). */
       acknowledgeWithoutDownload: (provider: string, taskId: string) =>
-        run(acknowledgeWithoutDownload(provider, taskId)),
+        deliverables((d) => d.acknowledgeWithoutDownload(provider, taskId)),
       waitForSecret: (provider: string, taskId: string, call: CallOptions = {}) =>
-        run(Effect.asVoid(waitForSecret(provider, taskId)), call),
+        deliverables((d) => Effect.asVoid(d.waitForSecret(provider, taskId)), call),
       decryptModel: (
         provider: string,
         taskId: string,
         o: { output: string; encryptedPath?: string; privateKey?: Redacted.Redacted<string> },
       ) =>
-        run(
+        files((f) =>
           Effect.flatMap(keyFor("decryptModel", o.privateKey), (privateKey) =>
-            decryptModel(provider, taskId, {
+            f.decryptModel(provider, taskId, {
               outputPath: o.output,
               privateKey,
               ...(o.encryptedPath === undefined ? {} : { encryptedPath: o.encryptedPath }),
@@ -156,10 +156,7 @@ export const fineTuningClientOn = async (
         ),
       /** The resumable pipeline; rerun with the same state file to continue. */
       run: (o: Omit<PipelineOptions, "privateKey"> & { privateKey?: Redacted.Redacted<string> } & CallOptions) =>
-        run(
-          Effect.flatMap(keyFor("run", o.privateKey), (privateKey) => runPipeline({ ...o, privateKey })),
-          o,
-        ),
+        files((f) => Effect.flatMap(keyFor("run", o.privateKey), (privateKey) => f.run({ ...o, privateKey })), o),
       close: () => runtime.dispose(),
     }
   } catch (e) {

@@ -1,10 +1,11 @@
 /** Dataset files on Node: read, token estimate, upload through the provider route. */
 import { readFile, stat } from "node:fs/promises"
 import { basename } from "node:path"
+import { Wallet } from "@0g-compute/core"
 import { uploadFile } from "@0g-compute/storage/node"
 import { Effect } from "effect"
+import { FineTuningConfig } from "../config.js"
 import { DatasetNotFound, StorageTransferFailed } from "../errors.js"
-import { FineTuning } from "../service.js"
 import { uploadDatasetBytes } from "../tasks.js"
 import { estimateTokens } from "../training.js"
 
@@ -38,13 +39,13 @@ export interface UploadDatasetOptions {
 /** Uploads a dataset file; returns its `datasetHash` and the token estimate for the fee. */
 export const uploadDataset = (provider: string, path: string, options: UploadDatasetOptions = {}) =>
   Effect.gen(function* () {
-    const ft = yield* FineTuning
+    const wallet = yield* Wallet
     const bytes = yield* readDataset(path)
     const tokens = estimateTokens(bytes)
-    const storage = ft.options.storage
+    const storage = (yield* FineTuningConfig).storage
     if (storage !== undefined && options.via !== "provider") {
       const stored = yield* Effect.tryPromise({
-        try: () => uploadFile(path, { ...storage, signer: ft.wallet.signer, resumeDir: false }),
+        try: () => uploadFile(path, { ...storage, signer: wallet.signer, resumeDir: false }),
         catch: (cause) => new StorageTransferFailed({ operation: "upload", cause }),
       })
       return { datasetHash: stored.root as string, bytes: bytes.length, tokens, via: "storage" as const }

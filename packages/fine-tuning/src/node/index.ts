@@ -1,6 +1,7 @@
 /** @0g-compute/fine-tuning/node — files, verification, decryption, the pipeline and the Promise facade. */
 export * from "../index.js"
 export * from "./client.js"
-export * from "./dataset.js"
-export * from "./model.js"
-export * from "./pipeline.js"
+export { MAX_DATASET_BYTES, readDataset, type UploadDatasetOptions } from "./dataset.js"
+export { FineTuningFiles, type FineTuningFilesShape } from "./files.js"
+export type { DecryptModelOptions, ModelSource, RootMatch } from "./model.js"
+export type { PipelineEvent, PipelineOptions, PipelineResult, PipelineState } from "./pipeline.js"

@@ -12,6 +12,7 @@ import {
   ProviderBodyTooLarge,
   type ProviderLimits,
   parsePrivateKey,
+  Wallet as WalletService,
 } from "@0g-compute/core"
 import {
   type DecryptModelError,
@@ -29,6 +30,8 @@ import { decryptModelFile, keccak256File } from "@0g-compute/crypto/node"
 import { downloadFile, merkleOfFile } from "@0g-compute/storage/node"
 import { Effect, Redacted } from "effect"
 import { Wallet } from "ethers"
+import { sendServing } from "../chain.js"
+import { FineTuningConfig } from "../config.js"
 import { getDeliverable } from "../deliverables.js"
 import {
   DeliverablePenalized,
@@ -44,7 +47,6 @@ import {
 } from "../errors.js"
 import { errorDetail } from "../http.js"
 import { endpoint } from "../providers.js"
-import { FineTuning, sendServing } from "../service.js"
 
 const fileError = (path: string, operation: string) => (cause: unknown) =>
   new LocalFileError({ path, operation, cause })
@@ -101,18 +103,19 @@ const streamToFile = async (
  */
 export const downloadModel = (provider: string, taskId: string, outPath: string) =>
   Effect.gen(function* () {
-    const ft = yield* FineTuning
+    const wallet = yield* WalletService
+    const config = yield* FineTuningConfig
     const { ep } = yield* endpoint(provider)
-    const url = `${ep.url}/v1/user/${ft.wallet.address}/task/${encodeURIComponent(taskId)}/lora`
+    const url = `${ep.url}/v1/user/${wallet.address}/task/${encodeURIComponent(taskId)}/lora`
     const attempt = Effect.gen(function* () {
-      const signed = yield* signModelDownload(ft.wallet.signer, { taskId })
+      const signed = yield* signModelDownload(wallet.signer, { taskId })
       const init = {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ signature: signed.signature, timestamp: signed.timestamp }),
       }
       const r = yield* Effect.tryPromise({
-        try: () => streamToFile({ provider, url }, init, outPath, ft.options.providerLimits.modelDownload, ep.fetch),
+        try: () => streamToFile({ provider, url }, init, outPath, config.providerLimits.modelDownload, ep.fetch),
         catch: (e) =>
           e instanceof ProviderUnreachable || isProviderLimitError(e)
             ? e
@@ -171,7 +174,7 @@ export type RootMatch = "keccak" | "merkle"
  */
 export const verifyModelFile = (taskId: string, path: string, expectedRoot: string, teeSigner: string) =>
   Effect.gen(function* () {
-    const ft = yield* FineTuning
+    const config = yield* FineTuningConfig
     const expected = expectedRoot.toLowerCase()
     const keccak = yield* keccak256File(path).pipe(Effect.mapError(fileError(path, "hash")))
     let merkleRoot = ""
@@ -180,7 +183,7 @@ export const verifyModelFile = (taskId: string, path: string, expectedRoot: stri
       merkleRoot = (yield* merkleOfFile(path).pipe(Effect.mapError(fileError(path, "hash")))).root
       if (merkleRoot === expected) matchedBy = "merkle"
     }
-    const sig = yield* tagSigner(path, ft.options.chunkSize, teeSigner)
+    const sig = yield* tagSigner(path, config.chunkSize, teeSigner)
     if (matchedBy !== undefined && sig.ok) return { matchedBy, keccak }
     if (matchedBy !== undefined) {
       return yield* new WrongTagSignature({ taskId, expected: teeSigner, recovered: sig.recovered })
@@ -201,8 +204,7 @@ export type ModelSource = "storage" | "provider"
  */
 export const fetchModel = (provider: string, taskId: string, root: string, outPath: string, source?: ModelSource) =>
   Effect.gen(function* () {
-    const ft = yield* FineTuning
-    const storage = ft.options.storage
+    const storage = (yield* FineTuningConfig).storage
     const byStorage = storage !== undefined && source !== "provider" && /^0x[0-9a-fA-F]{64}$/.test(root)
     if (!byStorage) return { ...(yield* downloadModel(provider, taskId, outPath)), source: "provider" as const }
     const stored = yield* Effect.result(
@@ -283,14 +285,15 @@ export interface DecryptModelOptions {
  */
 export const decryptModel = (provider: string, taskId: string, options: DecryptModelOptions) =>
   Effect.gen(function* () {
-    const ft = yield* FineTuning
+    const wallet = yield* WalletService
+    const config = yield* FineTuningConfig
     const { record, view } = yield* rejectPenalized(provider, taskId)
     if (!view.secretReleased) return yield* new SecretNotReleased({ taskId, acknowledged: view.acknowledged })
     const { service } = yield* endpoint(provider)
     const keyAddress = new Wallet(Redacted.value(yield* parsePrivateKey(Redacted.value(options.privateKey)))).address
     const key = yield* unwrapSecret(record.encryptedSecret, options.privateKey).pipe(
       Effect.catchTag("SecretUnwrapFailed", () =>
-        Effect.fail(new WrongDecryptionKey({ taskId, keyAddress, taskUser: ft.wallet.address })),
+        Effect.fail(new WrongDecryptionKey({ taskId, keyAddress, taskUser: wallet.address })),
       ),
     )
     let encryptedPath = options.encryptedPath
@@ -303,7 +306,7 @@ export const decryptModel = (provider: string, taskId: string, options: DecryptM
     const result = yield* decryptModelFile(inPath, options.outputPath, {
       key,
       expectedSigner: service.teeSigner,
-      chunkSize: ft.options.chunkSize,
+      chunkSize: config.chunkSize,
     }).pipe(Effect.mapError(refusal(taskId, inPath, service.teeSigner)))
     Redacted.value(key).fill(0)
     return { taskId, path: options.outputPath, bytes: result.plainLength, chunkCount: result.chunkCount }

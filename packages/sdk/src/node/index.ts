@@ -17,8 +17,8 @@
 import { connectionStackLayer, LedgerClient } from "@0g-compute/contracts"
 import { type ContractAddresses, makeFacadeRuntime, type NetworkName, type TxOptions } from "@0g-compute/core"
 import {
-  type FineTuning,
   type FineTuningClient,
+  type FineTuningServices,
   fineTuningClientOn,
   fineTuningLayerOn,
 } from "@0g-compute/fine-tuning/node"
@@ -34,7 +34,7 @@ import type { Provider, Signer } from "ethers"
 import { connectionOptions, sharedRuntime, signingWallet } from "../broker.js"
 
 /** What a broker's `run` provides. */
-export type BrokerServices = InferenceStack | FineTuning
+export type BrokerServices = InferenceStack | FineTuningServices
 
 export interface BrokerOptions {
   /** Expected preset (the chain must match); also supplies the RPC URL when the signer has no provider. */
