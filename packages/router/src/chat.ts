@@ -7,12 +7,10 @@
  * statement committed, and a stream's `data: [DONE]` is held until it committed.
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { runFacade } from "@0g-compute/core"
-import type { ExchangeResult, InferenceRequests } from "@0g-compute/inference"
+import type { InferenceRequests } from "@0g-compute/inference"
 import {
   abortOnClientClose,
   errorBody,
-  failsOver,
   HttpFailure,
   invalidLimitField,
   maxCostOf,
@@ -20,16 +18,16 @@ import {
   passThrough,
   positiveInt,
   postChat,
-  providerFailureStatus,
   type Router,
   readBody,
   requestedMaxTokens,
   tagOf,
 } from "@0g-compute/inference/node"
+import { type FailedAttempt, reserveAttempt, smallerRefusal } from "./attempt.js"
 import { KeyBudgetExceeded, KeyScopeDenied } from "./errors.js"
 import type { KeyInfo } from "./keys.js"
 import { candidatesFor, type Latency, type Target, takePreferences } from "./routing.js"
-import type { Settlement, SpendShape } from "./spend.js"
+import type { SpendShape } from "./spend.js"
 
 export interface ChatContext {
   readonly spend: SpendShape
@@ -88,75 +86,29 @@ export const chat = async (ctx: ChatContext, key: KeyInfo, req: IncomingMessage,
   const stream = json.stream === true
   const gone = abortOnClientClose(res, "router")
 
-  const attempts: Array<{ provider: string; code: string; message: string }> = []
+  const attempts: FailedAttempt[] = []
   let refused: KeyBudgetExceeded | undefined
   for (const target of candidates) {
     const auto = model === undefined || model === "auto"
     const sent = { ...json, ...(auto ? { model: target.defaultModel } : {}), ...bounded }
     const body = Buffer.from(JSON.stringify(sent))
     const cost = maxCostOf(sent, body.length, maxTokens, target.prices)
-    const sentModel = String(sent.model)
-    let reservationId: string
-    try {
-      reservationId = await runFacade(
-        ctx.spend.reserve({ keyId: key.id, amount: cost, provider: target.address, model: sentModel }),
-      )
-    } catch (e) {
-      // Another provider may be cheaper; a rate limit or a database failure ends the request.
-      if (e instanceof KeyBudgetExceeded) {
-        refused = refused === undefined || e.required < refused.required ? e : refused
-        continue
-      }
-      throw e
-    }
-    const started = Date.now()
-    let settled: Promise<unknown> | undefined
-    const settle = (s: Omit<Settlement, "reservationId" | "provider" | "model" | "stream">) => {
-      settled ??= runFacade(
-        ctx.spend.settle({ ...s, reservationId, provider: target.address, model: sentModel, stream }),
-      ).catch(() => undefined) // a lost settle leaves the reservation, which the next start reconciles
-      return settled
-    }
-    let exchange: ExchangeResult | undefined
-    const fetch = ctx.fetchFor(target.address, {
-      onExchange: (x) => {
-        exchange = x
-        // Billed but unreadable to the end: the reserved maximum stands as the fee.
-        const fee = x.record.feeUnknown === true && x.record.fee < cost ? cost : x.record.fee
-        void settle({
-          fee,
-          promptTokens: x.record.promptTokens,
-          completionTokens: x.record.completionTokens,
-          verification: x.level,
-          verdict: x.record.verdict,
-          latencyMs: x.record.durationMs,
-          status: x.error === undefined ? 200 : 502,
-          error: x.error?.message,
-          chatId: x.record.chatId,
-        })
-      },
+    const attempt = await reserveAttempt(ctx, key, target, {
+      cost,
+      model: String(sent.model),
+      stream,
+      signal: gone.signal,
     })
-    const unbilled = (status: number, e: unknown) =>
-      settle({
-        fee: 0n,
-        promptTokens: 0,
-        completionTokens: 0,
-        verification: undefined,
-        verdict: tagOf(e),
-        latencyMs: Date.now() - started,
-        status,
-        error: messageOf(e),
-      })
+    if (attempt instanceof KeyBudgetExceeded) {
+      refused = smallerRefusal(refused, attempt) // another provider may be cheaper
+      continue
+    }
+    const { started, settled, settleUnbilled: unbilled } = attempt
     let response: Response
     try {
-      response = await postChat(fetch, target.url, body, gone.signal)
+      response = await postChat(attempt.fetch, target.url, body, gone.signal)
     } catch (e) {
-      await (settled ?? unbilled(providerFailureStatus(e), e))
-      if (gone.signal.aborted) return
-      attempts.push({ provider: target.address, code: tagOf(e), message: messageOf(e) })
-      if (!failsOver(e))
-        throw new HttpFailure(providerFailureStatus(e), tagOf(e), messageOf(e), "provider_error", attempts)
-      ctx.router.markDown(target.address, Date.now(), `${tagOf(e)}: ${messageOf(e)}`)
+      if ((await attempt.failed(e, attempts)) === "gone") return
       continue
     }
     ctx.latency.observe(target.address, Date.now() - started)
@@ -171,7 +123,8 @@ export const chat = async (ctx: ChatContext, key: KeyInfo, req: IncomingMessage,
     if (response.body === null || !(response.headers.get("content-type") ?? "").includes("text/event-stream")) {
       // Non-stream: the fetch verified and recorded the exchange before resolving.
       const bytes = Buffer.from(await response.arrayBuffer())
-      await (settled ?? unbilled(response.status, new Error("the provider billed nothing")))
+      await (settled() ?? unbilled(response.status, new Error("the provider billed nothing")))
+      const exchange = attempt.exchange()
       res.writeHead(response.status, {
         ...headers,
         "x-0g-verification": exchange?.level ?? "unverified",
@@ -183,24 +136,24 @@ export const chat = async (ctx: ChatContext, key: KeyInfo, req: IncomingMessage,
       return
     }
     const failure = await passThrough(
-      holdDone(response.body, () => settled ?? Promise.resolve()),
+      holdDone(response.body, () => settled() ?? Promise.resolve()),
       res,
       response.status,
       // The level is known only at the end: it is in the final `x_zg_verification` event.
       { ...headers, "x-0g-verification": "final-event" },
       () => ({
-        verdict: exchange?.record.verdict ?? "Unknown",
-        level: exchange?.level,
+        verdict: attempt.exchange()?.record.verdict ?? "Unknown",
+        level: attempt.exchange()?.level,
         provider: target.address,
         requestId,
-        chatId: exchange?.record.chatId,
+        chatId: attempt.exchange()?.record.chatId,
       }),
       (e) => `data: ${errorBody(messageOf(e), "verification_failed", tagOf(e), { provider: target.address })}\n\n`,
     )
     if (failure !== undefined)
       ctx.router.markDown(target.address, Date.now(), `${tagOf(failure)}: ${messageOf(failure)}`)
     // A stream that ended without a billed exchange while the client stayed: nothing will settle it later.
-    if (settled === undefined && !gone.signal.aborted) await unbilled(502, failure ?? new Error("no usage recorded"))
+    if (settled() === undefined && !gone.signal.aborted) await unbilled(502, failure ?? new Error("no usage recorded"))
     return
   }
   if (attempts.length === 0 && refused !== undefined) throw refused

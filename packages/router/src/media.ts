@@ -9,25 +9,19 @@
  * removed as for chats; a multipart body is forwarded byte for byte (no routing field).
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { runFacade } from "@0g-compute/core"
-import type { ExchangeResult } from "@0g-compute/inference"
 import {
   abortOnClientClose,
-  failsOver,
   HttpFailure,
   type MEDIA_GATEWAY_ROUTES,
   mediaMaxCost,
   mediaRequestFields,
-  messageOf,
-  providerFailureStatus,
   readBody,
-  tagOf,
 } from "@0g-compute/inference/node"
+import { type FailedAttempt, reserveAttempt, smallerRefusal } from "./attempt.js"
 import type { ChatContext } from "./chat.js"
 import { KeyBudgetExceeded, KeyScopeDenied } from "./errors.js"
 import type { KeyInfo } from "./keys.js"
 import { candidatesFor, type Preferences, takePreferences } from "./routing.js"
-import type { Settlement } from "./spend.js"
 
 export type MediaKind = (typeof MEDIA_GATEWAY_ROUTES)[string]
 
@@ -60,64 +54,24 @@ export const media = async (
   const candidates = candidatesFor(model, prefs, key, ctx.router, ctx.targets, ctx.latency, kind)
   if (candidates.length === 0) throw new HttpFailure(404, "ModelNotFound", `no provider serves ${kind}`)
   const gone = abortOnClientClose(res, "router")
-  const attempts: Array<{ provider: string; code: string; message: string }> = []
+  const attempts: FailedAttempt[] = []
   let refused: KeyBudgetExceeded | undefined
   for (const target of candidates) {
     const cost = mediaMaxCost(kind, n, target.prices.inputPerToken, target.prices.outputPerToken)
-    const sentModel = model ?? target.defaultModel
-    let reservationId: string
-    try {
-      reservationId = await runFacade(
-        ctx.spend.reserve({ keyId: key.id, amount: cost, provider: target.address, model: sentModel }),
-      )
-    } catch (e) {
-      if (e instanceof KeyBudgetExceeded) {
-        refused = refused === undefined || e.required < refused.required ? e : refused
-        continue
-      }
-      throw e
-    }
-    const started = Date.now()
-    let settled: Promise<unknown> | undefined
-    const settle = (s: Omit<Settlement, "reservationId" | "provider" | "model" | "stream">) => {
-      settled ??= runFacade(
-        ctx.spend.settle({ ...s, reservationId, provider: target.address, model: sentModel, stream: false }),
-      ).catch(() => undefined) // a lost settle leaves the reservation, which the next start reconciles
-      return settled
-    }
-    let exchange: ExchangeResult | undefined
-    const fetch = ctx.fetchFor(target.address, {
-      onExchange: (x) => {
-        exchange = x
-        // The provider bills what it bills: a fee above the reservation is logged as it is (and the provider is
-        // marked down below), never hidden.
-        void settle({
-          fee: x.record.fee,
-          promptTokens: x.record.promptTokens,
-          completionTokens: x.record.completionTokens,
-          verification: x.level,
-          verdict: x.record.verdict,
-          latencyMs: x.record.durationMs,
-          status: x.error === undefined ? 200 : 502,
-          error: x.error?.message,
-        })
-      },
+    const attempt = await reserveAttempt(ctx, key, target, {
+      cost,
+      model: model ?? target.defaultModel,
+      stream: false,
+      signal: gone.signal,
     })
-    const unbilled = (status: number, e: unknown) =>
-      settle({
-        fee: 0n,
-        promptTokens: 0,
-        completionTokens: 0,
-        verification: undefined,
-        verdict: tagOf(e),
-        latencyMs: Date.now() - started,
-        status,
-        error: messageOf(e),
-      })
+    if (attempt instanceof KeyBudgetExceeded) {
+      refused = smallerRefusal(refused, attempt)
+      continue
+    }
     let response: Response
     let bytes: Buffer
     try {
-      response = await fetch(`${target.url}/v1/proxy${path.slice(3)}`, {
+      response = await attempt.fetch(`${target.url}/v1/proxy${path.slice(3)}`, {
         method: "POST",
         headers: { "content-type": contentType },
         body: new Uint8Array(body),
@@ -125,16 +79,12 @@ export const media = async (
       })
       bytes = Buffer.from(await response.arrayBuffer())
     } catch (e) {
-      await (settled ?? unbilled(providerFailureStatus(e), e))
-      if (gone.signal.aborted) return
-      attempts.push({ provider: target.address, code: tagOf(e), message: messageOf(e) })
-      if (!failsOver(e))
-        throw new HttpFailure(providerFailureStatus(e), tagOf(e), messageOf(e), "provider_error", attempts)
-      ctx.router.markDown(target.address, Date.now(), `${tagOf(e)}: ${messageOf(e)}`)
+      if ((await attempt.failed(e, attempts)) === "gone") return
       continue
     }
-    await (settled ?? unbilled(response.status, new Error("the provider billed nothing")))
-    ctx.latency.observe(target.address, Date.now() - started)
+    await (attempt.settled() ?? attempt.settleUnbilled(response.status, new Error("the provider billed nothing")))
+    const exchange = attempt.exchange()
+    ctx.latency.observe(target.address, Date.now() - attempt.started)
     if (exchange !== undefined && exchange.record.fee > cost)
       ctx.router.markDown(target.address, Date.now(), `BudgetOverrun: billed ${exchange.record.fee} > reserved ${cost}`)
     else ctx.router.markUp(target.address)

@@ -1,0 +1,111 @@
+/**
+ * One attempt at one provider, shared by the chat and media routes: reserve the request's maximum cost (a refusal lets
+ * the caller try a cheaper provider), hand out the verifying fetch whose billed exchange settles the reservation, and
+ * settle it unbilled when the provider never billed. Each reservation is settled exactly once.
+ */
+import { runFacade } from "@0g-compute/core"
+import type { ExchangeResult } from "@0g-compute/inference"
+import { failsOver, HttpFailure, messageOf, providerFailureStatus, tagOf } from "@0g-compute/inference/node"
+import type { ChatContext } from "./chat.js"
+import { KeyBudgetExceeded } from "./errors.js"
+import type { KeyInfo } from "./keys.js"
+import type { Target } from "./routing.js"
+import type { Settlement } from "./spend.js"
+
+export interface FailedAttempt {
+  readonly provider: string
+  readonly code: string
+  readonly message: string
+}
+
+export interface Attempt {
+  readonly started: number
+  readonly fetch: ReturnType<ChatContext["fetchFor"]>
+  /** The verified exchange, once the fetch recorded it. */
+  readonly exchange: () => ExchangeResult | undefined
+  /** The settle in flight or done, if any. */
+  readonly settled: () => Promise<unknown> | undefined
+  /** Settles with no fee (the provider billed nothing), unless a billed exchange settled already. */
+  readonly settleUnbilled: (status: number, e: unknown) => Promise<unknown>
+  /**
+   * After a send that failed: settles, then "gone" when the client left, "next" when the provider is marked down and
+   * the next one may be tried; throws the provider's failure when it must not fail over.
+   */
+  readonly failed: (e: unknown, attempts: FailedAttempt[]) => Promise<"gone" | "next">
+}
+
+/** The refusal naming the smallest requirement: what the caller would have to free up for any provider. */
+export const smallerRefusal = (a: KeyBudgetExceeded | undefined, b: KeyBudgetExceeded) =>
+  a === undefined || b.required < a.required ? b : a
+
+/** Reserves `cost` for `key` at `target`; a budget refusal is returned, any other failure thrown. */
+export const reserveAttempt = async (
+  ctx: ChatContext,
+  key: KeyInfo,
+  target: Target,
+  request: { readonly cost: bigint; readonly model: string; readonly stream: boolean; readonly signal: AbortSignal },
+): Promise<Attempt | KeyBudgetExceeded> => {
+  const { cost, model, stream, signal } = request
+  let reservationId: string
+  try {
+    reservationId = await runFacade(ctx.spend.reserve({ keyId: key.id, amount: cost, provider: target.address, model }))
+  } catch (e) {
+    if (e instanceof KeyBudgetExceeded) return e
+    throw e // a rate limit or a database failure ends the request
+  }
+  const started = Date.now()
+  let settled: Promise<unknown> | undefined
+  let exchange: ExchangeResult | undefined
+  const settle = (s: Omit<Settlement, "reservationId" | "provider" | "model" | "stream">) => {
+    settled ??= runFacade(ctx.spend.settle({ ...s, reservationId, provider: target.address, model, stream })).catch(
+      () => undefined, // a lost settle leaves the reservation, which the funding holder or the next start reconciles
+    )
+    return settled
+  }
+  const fetch = ctx.fetchFor(target.address, {
+    onExchange: (x) => {
+      exchange = x
+      // Billed but unreadable to the end: the reserved maximum stands as the fee. A fee above the reservation is
+      // logged as it is, never hidden.
+      const fee = x.record.feeUnknown === true && x.record.fee < cost ? cost : x.record.fee
+      void settle({
+        fee,
+        promptTokens: x.record.promptTokens,
+        completionTokens: x.record.completionTokens,
+        verification: x.level,
+        verdict: x.record.verdict,
+        latencyMs: x.record.durationMs,
+        status: x.error === undefined ? 200 : 502,
+        error: x.error?.message,
+        chatId: x.record.chatId,
+      })
+    },
+  })
+  const settleUnbilled = (status: number, e: unknown) =>
+    settle({
+      fee: 0n,
+      promptTokens: 0,
+      completionTokens: 0,
+      verification: undefined,
+      verdict: tagOf(e),
+      latencyMs: Date.now() - started,
+      status,
+      error: messageOf(e),
+    })
+  return {
+    started,
+    fetch,
+    exchange: () => exchange,
+    settled: () => settled,
+    settleUnbilled,
+    failed: async (e, attempts) => {
+      await (settled ?? settleUnbilled(providerFailureStatus(e), e))
+      if (signal.aborted) return "gone"
+      attempts.push({ provider: target.address, code: tagOf(e), message: messageOf(e) })
+      if (!failsOver(e))
+        throw new HttpFailure(providerFailureStatus(e), tagOf(e), messageOf(e), "provider_error", attempts)
+      ctx.router.markDown(target.address, Date.now(), `${tagOf(e)}: ${messageOf(e)}`)
+      return "next"
+    },
+  }
+}
