@@ -6,8 +6,10 @@
 import {
   type ConnectionStack,
   type ContractRevert,
+  type CustomErrorName,
   contractInterfaces,
   fineTuningServing,
+  isRevert,
   Ledger,
   revertFromError,
   TxEngine,
@@ -56,7 +58,7 @@ export const readCall = <A>(method: string, f: () => Promise<A>): Effect.Effect<
   })
 
 const serving = (chain: Chain["Service"]) => fineTuningServing(chain.contracts.fineTuning, chain.provider)
-const isRevert = (name: string) => (e: ReadError) => e._tag === "ContractRevert" && e.error === name
+const reverted = (name: CustomErrorName) => (e: ReadError) => isRevert(e, name)
 
 export type ServiceRecord = typeof FineTuningService.Type
 export type DeliverableRecord = typeof Deliverable.Type
@@ -67,7 +69,7 @@ export const getServiceRecord = (provider: string) =>
     const chain = yield* Chain
     return yield* readCall("getService", () => serving(chain).getService(provider)).pipe(
       Effect.flatMap(decodeChainStruct(FineTuningService, "FineTuningServing.getService")),
-      Effect.catchIf(isRevert("ServiceNotExist"), () => Effect.fail(new FineTuningServiceNotFound({ provider }))),
+      Effect.catchIf(reverted("ServiceNotExist"), () => Effect.fail(new FineTuningServiceNotFound({ provider }))),
     )
   })
 
@@ -88,7 +90,7 @@ export const getAccountRecord = (provider: string, user?: string) =>
     return yield* readCall("getAccount", () => serving(chain).getAccount(user ?? wallet.address, provider)).pipe(
       Effect.flatMap(decodeChainStruct(FineTuningAccountDetails, "FineTuningServing.getAccount")),
       Effect.map(Option.some),
-      Effect.catchIf(isRevert("AccountNotExists"), () => Effect.succeed(Option.none<AccountRecord>())),
+      Effect.catchIf(reverted("AccountNotExists"), () => Effect.succeed(Option.none<AccountRecord>())),
     )
   })
 
@@ -103,7 +105,7 @@ export const getDeliverableRecord = (provider: string, taskId: string) =>
       Effect.flatMap(decodeChainStruct(Deliverable, "FineTuningServing.getDeliverable")),
       Effect.map(Option.some),
       Effect.catchIf(
-        (e) => isRevert("DeliverableNotExists")(e) || isRevert("AccountNotExists")(e),
+        (e) => reverted("DeliverableNotExists")(e) || reverted("AccountNotExists")(e),
         () => Effect.succeed(Option.none<DeliverableRecord>()),
       ),
     )

@@ -7,7 +7,7 @@ import { type ChainShape, decodeChainStruct, type MalformedData, RpcError, Servi
 import { Effect } from "effect"
 import { type ContractName, ledgerManager } from "../clients.js"
 import { type ContractRevert, ServiceNotRegistered } from "../errors.js"
-import { revertFromError } from "../revert.js"
+import { isRevert, revertFromError } from "../revert.js"
 import type { LedgerLimits, ResolvedService, ServiceType } from "./types.js"
 
 /** A contract read whose revert is decoded. */
@@ -48,7 +48,7 @@ export const resolveService = (
     if (info.fullName !== "") return { serviceType: type, name: info.fullName, address }
     const rec = yield* readCall("LedgerManager", "getRecommendedService", () => lm.getRecommendedService(type)).pipe(
       Effect.catchIf(
-        (e) => e._tag === "ContractRevert" && e.error === "NoRecommendedService",
+        (e) => isRevert(e, "NoRecommendedService"),
         () => Effect.fail(new ServiceNotRegistered({ serviceType: type, address })),
       ),
     )

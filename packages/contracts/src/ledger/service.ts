@@ -33,6 +33,7 @@ import {
   type RefundWouldStrand,
   type ServiceNotRegistered,
 } from "../errors.js"
+import { isRevert } from "../revert.js"
 import { TxEngine, type TxEngineShape, type TxError, type TxResult } from "../tx/engine.js"
 import { readCall, readLimits, resolveService } from "./registry.js"
 import { listServiceSubAccounts } from "./subaccounts.js"
@@ -176,7 +177,7 @@ export const makeLedger = (chain: ChainShape, writer: Option.Option<Writer>): Le
         }),
       ),
       Effect.catchIf(
-        (e) => e._tag === "ContractRevert" && e.error === "LedgerNotExists",
+        (e) => isRevert(e, "LedgerNotExists"),
         () => Effect.succeed(Option.none<LedgerInfo>()),
       ),
     )

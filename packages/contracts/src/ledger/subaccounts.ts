@@ -13,6 +13,7 @@ import {
 import { Effect, Option } from "effect"
 import { fineTuningServing, inferenceServing, ledgerManager } from "../clients.js"
 import type { ContractRevert } from "../errors.js"
+import { isRevert } from "../revert.js"
 import { readCall } from "./registry.js"
 import type { RefundInfo, ResolvedService, SubAccount } from "./types.js"
 
@@ -34,7 +35,7 @@ const readAccount = (
   user: string,
   provider: string,
 ): Effect.Effect<Option.Option<RawAccount>, ReadError> => {
-  const missing = (e: ReadError) => e._tag === "ContractRevert" && e.error === "AccountNotExists"
+  const missing = (e: ReadError) => isRevert(e, "AccountNotExists")
   const read: Effect.Effect<RawAccount, ReadError> =
     service.serviceType === "inference"
       ? readCall("InferenceServing", "getAccount", () =>

@@ -29,6 +29,7 @@ import {
   RefundWouldStrand,
   type ServiceNotRegistered,
 } from "../errors.js"
+import { isRevert } from "../revert.js"
 import type { TxResult } from "../tx/engine.js"
 import type { Writer } from "./service.js"
 import { ledgerProviders, subAccountState } from "./subaccounts.js"
@@ -83,13 +84,9 @@ export const makeWrites = ({ chain, writer, limits, service, ledgerOf }: WriteDe
         }),
       ),
       Effect.catchIf(
-        (e) => e._tag === "ContractRevert" && (e.error === "LedgerNotExists" || e.error === "LedgerExists"),
+        (e) => isRevert(e, "LedgerNotExists") || isRevert(e, "LedgerExists"),
         (e) =>
-          Effect.fail(
-            (e as ContractRevert).error === "LedgerExists"
-              ? new LedgerAlreadyExists({ user })
-              : new LedgerNotFound({ user }),
-          ),
+          Effect.fail(isRevert(e, "LedgerExists") ? new LedgerAlreadyExists({ user }) : new LedgerNotFound({ user })),
       ),
     )
 
