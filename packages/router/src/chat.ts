@@ -15,6 +15,7 @@ import {
   invalidLimitField,
   maxCostOf,
   messageOf,
+  noProviderAvailable,
   passThrough,
   positiveInt,
   postChat,
@@ -157,11 +158,5 @@ export const chat = async (ctx: ChatContext, key: KeyInfo, req: IncomingMessage,
     return
   }
   if (attempts.length === 0 && refused !== undefined) throw refused
-  throw new HttpFailure(
-    502,
-    "NoProviderAvailable",
-    `every provider failed for model ${JSON.stringify(model)}`,
-    "provider_error",
-    attempts,
-  )
+  throw noProviderAvailable(`model ${JSON.stringify(model)}`, attempts)
 }

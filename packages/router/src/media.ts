@@ -15,6 +15,7 @@ import {
   type MEDIA_GATEWAY_ROUTES,
   mediaMaxCost,
   mediaRequestFields,
+  noProviderAvailable,
   readBody,
 } from "@0g-compute/inference/node"
 import { type FailedAttempt, reserveAttempt, smallerRefusal } from "./attempt.js"
@@ -102,5 +103,5 @@ export const media = async (
     return
   }
   if (attempts.length === 0 && refused !== undefined) throw refused
-  throw new HttpFailure(502, "NoProviderAvailable", `every ${kind} provider failed`, "provider_error", attempts)
+  throw noProviderAvailable(kind, attempts)
 }

@@ -21,6 +21,7 @@ export {
   HttpFailure,
   jsonReplacer,
   messageOf,
+  noProviderAvailable,
   postChat,
   postMedia,
   providerFailureStatus,

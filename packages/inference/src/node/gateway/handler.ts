@@ -27,6 +27,7 @@ import {
   HttpFailure,
   jsonReplacer,
   messageOf,
+  noProviderAvailable,
   postChat,
   providerFailureStatus,
   readBody,
@@ -262,13 +263,7 @@ export const serve = (
       return
     }
     if (attempts.length === 0 && unaffordable !== undefined) throw capReached(unaffordable)
-    throw new HttpFailure(
-      502,
-      "NoProviderAvailable",
-      `every provider failed for model ${JSON.stringify(model)}`,
-      "provider_error",
-      attempts,
-    )
+    throw noProviderAvailable(`model ${JSON.stringify(model)}`, attempts)
   }
 
   const route = async (req: IncomingMessage, res: ServerResponse) => {

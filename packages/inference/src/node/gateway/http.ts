@@ -17,12 +17,22 @@ export class HttpFailure extends Error {
     readonly code: string,
     message: string,
     readonly type = "invalid_request_error",
-    readonly attempts?: ReadonlyArray<{ readonly provider: string; readonly code: string; readonly message: string }>,
+    readonly attempts?: FailedAttempts,
     readonly extra: Record<string, unknown> = {},
   ) {
     super(message)
   }
 }
+
+export type FailedAttempts = ReadonlyArray<{
+  readonly provider: string
+  readonly code: string
+  readonly message: string
+}>
+
+/** 502 `NoProviderAvailable`: every candidate for `what` (a model, a media route) failed; `attempts` says how. */
+export const noProviderAvailable = (what: string, attempts: FailedAttempts) =>
+  new HttpFailure(502, "NoProviderAvailable", `every provider failed for ${what}`, "provider_error", attempts)
 
 export const FAILOVER_TAGS = new Set([
   "ProviderUnreachable",

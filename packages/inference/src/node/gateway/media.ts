@@ -17,6 +17,7 @@ import {
   failsOver,
   HttpFailure,
   messageOf,
+  noProviderAvailable,
   postMedia,
   providerFailureStatus,
   readBody,
@@ -160,5 +161,5 @@ export const mediaRoute = async (
     return
   }
   if (attempts.length === 0 && unaffordable !== undefined) throw ctx.capReached(unaffordable)
-  throw new HttpFailure(502, "NoProviderAvailable", `every ${kind} provider failed`, "provider_error", attempts)
+  throw noProviderAvailable(kind, attempts)
 }
