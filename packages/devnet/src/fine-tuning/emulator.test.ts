@@ -3,6 +3,7 @@
  * wire shapes (§2, §3), the state walk (§6), the file format (§7) and settlement (§9) are checked on their own.
  */
 
+import { request } from "node:http"
 import { fineTuningServing, ledgerManager } from "@0g-compute/contracts"
 import { minedReceipt } from "@0g-compute/contracts/node"
 import { makeRpcProvider } from "@0g-compute/core"
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Devnet, startDevnet } from "../devnet.js"
 import { MOCK_MODEL, postJson as post, postTask, taskBody, uploadDataset } from "../testing/fine-tuning-http.js"
 import { countTokens, type FineTuningProvider, startFineTuningProvider, trainNgramModel } from "./index.js"
+import { MAX_DATASET_BYTES } from "./routes.js"
 
 const PARAMS = {
   neftune_noise_alpha: 5,
@@ -96,6 +98,37 @@ describe("emulated fine-tuning provider", () => {
       preTrainedModelHash: `0x${"11".repeat(32)}`,
     })
     expect((await unknown.json()).error).toMatch(/unsupported model/)
+  })
+
+  it("answers a malformed or non-multipart dataset upload 400, and one declared past the ceiling 413 unread", async () => {
+    const path = `/user/${address}/dataset`
+    const form = new FormData()
+    form.set("timestamp", "1")
+    form.set("file", new Blob([DATASET]), "data.jsonl")
+    const encoded = new Response(form)
+    const type = encoded.headers.get("content-type") ?? ""
+    const bytes = new Uint8Array(await encoded.arrayBuffer())
+    const body = bytes.subarray(0, bytes.length - 8) // the closing delimiter cut off
+    const cut = await api(path, { method: "POST", headers: { "content-type": type }, body })
+    expect(cut.status).toBe(400)
+    expect((await cut.json()).error).toBe("malformed multipart body")
+    const json = await postJson(path, { file: "x" })
+    expect(json.status).toBe(400)
+    expect((await json.json()).error).toBe("expected multipart/form-data")
+    const declared = String(MAX_DATASET_BYTES + 64 * 1024 + 1)
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${ft.url}/v1${path}`, {
+        method: "POST",
+        headers: { "content-type": type, "content-length": declared },
+      })
+      req.on("response", (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      })
+      req.on("error", reject)
+      req.write(bytes) // the start of a well-formed form; the rest never comes
+    })
+    expect(status).toBe(413)
   })
 
   it("walks every state, delivers the byte-exact file and settles with the wrapped key", async () => {

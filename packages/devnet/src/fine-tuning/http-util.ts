@@ -2,6 +2,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http"
 import {
   InvalidJsonBody,
+  InvalidMultipartBody,
+  parseFormData,
   parseJsonObject,
   RequestBodyTooLarge,
   readBody as readCapped,
@@ -48,34 +50,12 @@ export const parseJsonBody = (body: Buffer): Record<string, unknown> => {
   }
 }
 
-export interface FormPart {
-  readonly name: string
-  readonly filename: string | undefined
-  readonly data: Buffer
-}
-
-/** Parses a multipart/form-data body into its parts. */
-export const parseMultipart = (contentType: string | undefined, body: Buffer): Map<string, FormPart> => {
-  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType ?? "")
-  const b = boundary?.[1] ?? boundary?.[2]
-  if (!/^multipart\/form-data/i.test(contentType ?? "") || b === undefined) {
-    throw new HttpFailure(400, "expected multipart/form-data")
+/** A bounded multipart/form-data body parsed by the platform (core's parseFormData), as the broker-style 400s. */
+export const parseMultipart = async (contentType: string | undefined, body: Buffer): Promise<FormData> => {
+  try {
+    return await parseFormData(body, contentType)
+  } catch (e) {
+    if (!(e instanceof InvalidMultipartBody)) throw e
+    throw new HttpFailure(400, e.reason === "syntax" ? "malformed multipart body" : "expected multipart/form-data")
   }
-  const delimiter = Buffer.from(`--${b}`)
-  const parts = new Map<string, FormPart>()
-  let pos = body.indexOf(delimiter)
-  while (pos !== -1) {
-    const start = pos + delimiter.length
-    if (body.subarray(start, start + 2).toString() === "--") break // closing delimiter
-    const headerEnd = body.indexOf("\r\n\r\n", start)
-    if (headerEnd === -1) throw new HttpFailure(400, "malformed multipart body")
-    const next = body.indexOf(Buffer.concat([Buffer.from("\r\n"), delimiter]), headerEnd + 4)
-    if (next === -1) throw new HttpFailure(400, "malformed multipart body")
-    const headers = body.subarray(start, headerEnd).toString("utf8")
-    const name = /name="([^"]*)"/i.exec(headers)?.[1]
-    const filename = /filename="([^"]*)"/i.exec(headers)?.[1]
-    if (name !== undefined) parts.set(name, { name, filename, data: body.subarray(headerEnd + 4, next) })
-    pos = next + 2
-  }
-  return parts
 }

@@ -7,6 +7,7 @@ import { createReadStream } from "node:fs"
 import { readFile, stat } from "node:fs/promises"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import type { FineTuningFeeTerms } from "@0g-compute/core"
+import { formBytes, formText } from "@0g-compute/core/node"
 import {
   cancelTaskPreimage,
   checkTimestampWindow,
@@ -178,14 +179,15 @@ const cancelTask: Handler = async (ctx, req, res, m) => {
 
 const uploadDataset: Handler = async (ctx, req, res, m) => {
   const user = m[1] ?? ""
-  const parts = parseMultipart(req.headers["content-type"], await readBody(req, MAX_DATASET_BYTES + 64 * 1024))
-  const file = parts.get("file")?.data
-  const timestamp = Number(parts.get("timestamp")?.data.toString("utf8"))
+  // Bounded first, then parsed: a body past the ceiling is a 413 that is never parsed.
+  const form = await parseMultipart(req.headers["content-type"], await readBody(req, MAX_DATASET_BYTES + 64 * 1024))
+  const file = await formBytes(form, "file")
+  const timestamp = Number(formText(form, "timestamp"))
   if (file === undefined || file.length === 0) throw new HttpFailure(400, "missing file")
   if (file.length > MAX_DATASET_BYTES) throw new HttpFailure(413, "dataset too large")
   if (!Number.isSafeInteger(timestamp)) throw new HttpFailure(400, "invalid timestamp")
   await checkWindow(timestamp)
-  const signer = await recovered(datasetUploadPreimage(user, timestamp), parts.get("signature")?.data.toString("utf8"))
+  const signer = await recovered(datasetUploadPreimage(user, timestamp), formText(form, "signature"))
   if (!same(signer, user)) throw new HttpFailure(403, "the signature is not the user's")
   const datasetHash = keccak256(file)
   ctx.engine.datasets.set(datasetHash.toLowerCase(), new Uint8Array(file))
