@@ -23,7 +23,6 @@ export {
   DEVNET_TRANSCRIPT,
   type EmulatedServiceType,
   MEDIA_ROUTES,
-  parseMultipart,
   tinyPng,
 } from "./media.js"
 export {

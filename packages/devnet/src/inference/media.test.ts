@@ -1,11 +1,11 @@
 /**
- * The media emulator's building blocks: its PNGs are well-formed (checked with zlib) and its multipart reader reads
- * what the platform's FormData writes. Serving, signing and billing over HTTP: inference's fetch/media.test.ts.
+ * The media emulator's building blocks: its PNGs are well-formed (checked with zlib). Multipart bodies are parsed by
+ * the platform (core's parseFormData). Serving, signing and billing over HTTP: inference's fetch/media.test.ts.
  */
 import { createHash } from "node:crypto"
 import { inflateSync } from "node:zlib"
 import { describe, expect, it } from "vitest"
-import { audioSeconds, parseMultipart, tinyPng } from "./media.js"
+import { audioSeconds, tinyPng } from "./media.js"
 
 const u32 = (b: Uint8Array, at: number) => Buffer.from(b).readUInt32BE(at)
 
@@ -32,18 +32,6 @@ describe("media emulator", () => {
       expect(inflateSync(idat).length).toBe(8 * (1 + 8 * 3))
     }
     expect(tinyPng(new Uint8Array([1]))).not.toEqual(tinyPng(new Uint8Array([2])))
-  })
-
-  it("reads FormData as serialized by the platform (text fields and files, binary-safe)", async () => {
-    const form = new FormData()
-    form.append("model", "whisper-1")
-    const file = new Uint8Array([0, 13, 10, 45, 45, 255])
-    form.append("file", new Blob([file]), "a.wav")
-    const r = new Response(form)
-    const parts = parseMultipart(new Uint8Array(await r.arrayBuffer()), r.headers.get("content-type") ?? "")
-    expect(Buffer.from(parts.get("model")?.[0]?.data ?? []).toString()).toBe("whisper-1")
-    expect(parts.get("file")?.[0]).toEqual({ data: file, filename: "a.wav" })
-    expect(() => parseMultipart(new Uint8Array(), "multipart/form-data")).toThrow(/boundary/)
   })
 
   it("hears 32 000 bytes as one second, at least one", () => {

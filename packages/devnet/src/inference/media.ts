@@ -14,6 +14,7 @@
 import { createHash, randomUUID } from "node:crypto"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { deflateSync } from "node:zlib"
+import { formBytes, formText, InvalidMultipartBody, isFormData, parseFormData } from "@0g-compute/core/node"
 import { admit, parseSession, verifySession } from "./auth.js"
 import { type BrokerMode, providerTypeOf, routingFields, sendsResKey, signedText } from "./broker2026.js"
 import { HttpError, readBody } from "./http.js"
@@ -86,47 +87,16 @@ export const tinyPng = (seed: Uint8Array): Uint8Array => {
   return new Uint8Array(Buffer.concat(parts))
 }
 
-// ---- multipart/form-data, enough for the OpenAI client's bodies ----
+// ---- multipart/form-data: parsed by the platform (core's parseFormData) from the bounded body ----
 
-export interface FormPart {
-  readonly data: Uint8Array
-  readonly filename?: string
-}
-
-/** The parts of a multipart body by field name (a repeated name keeps every part, in order). */
-export const parseMultipart = (body: Uint8Array, contentType: string): Map<string, FormPart[]> => {
-  const m = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType)
-  const boundary = m?.[1] ?? m?.[2]
-  if (boundary === undefined) throw new HttpError(400, "invalid multipart body: no boundary")
-  const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
-  const delimiter = Buffer.from(`--${boundary}`)
-  const out = new Map<string, FormPart[]>()
-  let at = buf.indexOf(delimiter)
-  while (at >= 0) {
-    const start = at + delimiter.length
-    if (buf.subarray(start, start + 2).toString() === "--") break
-    const next = buf.indexOf(delimiter, start)
-    if (next < 0) break
-    const part = buf.subarray(start + 2, next - 2) // after CRLF, before CRLF
-    const split = part.indexOf("\r\n\r\n")
-    if (split >= 0) {
-      const head = part.subarray(0, split).toString("utf8")
-      const name = /name="([^"]*)"/i.exec(head)?.[1]
-      const filename = /filename="([^"]*)"/i.exec(head)?.[1]
-      if (name !== undefined) {
-        const list = out.get(name) ?? []
-        list.push({ data: new Uint8Array(part.subarray(split + 4)), ...(filename === undefined ? {} : { filename }) })
-        out.set(name, list)
-      }
-    }
-    at = next
+/** The form of a bounded multipart body; the broker-style 400 when it is not one. */
+const formOf = async (raw: Uint8Array, contentType: string | undefined): Promise<FormData> => {
+  try {
+    return await parseFormData(raw, contentType)
+  } catch (e) {
+    if (!(e instanceof InvalidMultipartBody)) throw e
+    throw new HttpError(400, `invalid multipart body: ${e.reason === "syntax" ? "malformed" : "no boundary"}`)
   }
-  return out
-}
-
-const field = (form: Map<string, FormPart[]>, name: string): string | undefined => {
-  const p = form.get(name)?.[0]
-  return p === undefined ? undefined : Buffer.from(p.data).toString("utf8")
 }
 
 const count = (v: unknown): number => {
@@ -134,7 +104,7 @@ const count = (v: unknown): number => {
   return typeof n === "number" && Number.isInteger(n) && n > 0 ? Math.min(n, 10) : 1
 }
 
-const isMultipart = (req: IncomingMessage) => (req.headers["content-type"] ?? "").toLowerCase().startsWith("multipart/")
+const isMultipart = (req: IncomingMessage) => isFormData(req.headers["content-type"])
 
 interface Answer {
   readonly body: Uint8Array
@@ -170,30 +140,31 @@ const generate = (raw: Uint8Array, created: number, outputPrice: bigint): Answer
   return imageAnswer(images, created, outputPrice)
 }
 
-const edit = (req: IncomingMessage, raw: Uint8Array, created: number, outputPrice: bigint): Answer => {
+const edit = async (req: IncomingMessage, raw: Uint8Array, created: number, outputPrice: bigint): Promise<Answer> => {
   if (!isMultipart(req)) throw new HttpError(400, "invalid request: image edits take multipart/form-data")
-  const form = parseMultipart(raw, req.headers["content-type"] ?? "")
-  const source = form.get("image")?.[0] ?? form.get("image[]")?.[0]
-  const prompt = field(form, "prompt")
+  const form = await formOf(raw, req.headers["content-type"])
+  const source = (await formBytes(form, "image")) ?? (await formBytes(form, "image[]"))
+  const prompt = formText(form, "prompt")
   if (source === undefined || prompt === undefined)
     throw new HttpError(400, "invalid request: image and prompt required")
-  noUrls(field(form, "response_format"))
-  const seed = (i: number) => sha256(Buffer.concat([sha256(source.data), Buffer.from(`${prompt}\n${i}`)]))
-  const images = Array.from({ length: count(field(form, "n")) }, (_, i) => tinyPng(seed(i)))
+  noUrls(formText(form, "response_format"))
+  const seed = (i: number) => sha256(Buffer.concat([sha256(source), Buffer.from(`${prompt}\n${i}`)]))
+  const images = Array.from({ length: count(formText(form, "n")) }, (_, i) => tinyPng(seed(i)))
   return imageAnswer(images, created, outputPrice)
 }
 
 /** Audio seconds of a file, as the devnet's "model" hears it: 16 kHz 16-bit mono, at least 1 s. */
 export const audioSeconds = (bytes: number): number => Math.max(1, Math.round(bytes / 32_000))
 
-const transcribe = (req: IncomingMessage, raw: Uint8Array, inputPrice: bigint): Answer => {
+const transcribe = async (req: IncomingMessage, raw: Uint8Array, inputPrice: bigint): Promise<Answer> => {
   if (!isMultipart(req)) throw new HttpError(400, "invalid request: transcriptions take multipart/form-data")
-  const form = parseMultipart(raw, req.headers["content-type"] ?? "")
-  const file = form.get("file")?.[0]
+  const form = await formOf(raw, req.headers["content-type"])
+  const file = await formBytes(form, "file")
   if (file === undefined) throw new HttpError(400, "invalid request: file required")
-  if (field(form, "stream") === "true") throw new HttpError(400, "streamed transcriptions are not served by the devnet")
-  const seconds = audioSeconds(file.data.length)
-  const format = field(form, "response_format") ?? "json"
+  if (formText(form, "stream") === "true")
+    throw new HttpError(400, "streamed transcriptions are not served by the devnet")
+  const seconds = audioSeconds(file.length)
+  const format = formText(form, "response_format") ?? "json"
   if (format !== "json" && format !== "verbose_json") {
     throw new HttpError(400, `response_format=${format} is not served by the devnet: use json or verbose_json`)
   }
@@ -248,8 +219,8 @@ export const serveMedia = async (
     kind === "text-to-image"
       ? generate(raw, created, service.outputPrice)
       : kind === "image-editing"
-        ? edit(req, raw, created, service.outputPrice)
-        : transcribe(req, raw, service.inputPrice)
+        ? await edit(req, raw, created, service.outputPrice)
+        : await transcribe(req, raw, service.inputPrice)
   const chatKey = randomUUID()
   const faults = ctx.faults.current()
   await relay(oneChunk(answer), {
