@@ -50,34 +50,52 @@ export const serviceKind = (service: ServiceView, path: string): ServiceKind => 
   return registered ?? route ?? "chatbot"
 }
 
-const latin1 = new TextDecoder("latin1")
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 
-/** A multipart text field's value (first occurrence), read from the exact bytes sent. */
-const formField = (body: Uint8Array, name: string): string | undefined => {
-  const text = latin1.decode(body)
-  const at = text.indexOf(`name="${name}"`)
-  if (at < 0) return undefined
-  const start = text.indexOf("\r\n\r\n", at)
-  if (start < 0) return undefined
-  const end = text.indexOf("\r\n", start + 4)
-  return text.slice(start + 4, end < 0 ? undefined : end)
+/**
+ * The form of a multipart/form-data body, parsed by the platform from the exact bytes we send (undefined for any other
+ * body); a body that does not parse is refused before it is sent.
+ */
+const sentForm = async (body: Uint8Array, contentType: string | undefined): Promise<FormData | undefined> => {
+  if (contentType === undefined || !/^\s*multipart\/form-data\s*(?:;|$)/i.test(contentType)) return undefined
+  try {
+    const bytes = new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength)
+    return await new Response(bytes, { headers: { "content-type": contentType } }).formData()
+  } catch {
+    throw new UnsupportedRequest({ reason: "the multipart/form-data body is malformed" })
+  }
 }
 
 /**
  * Image requests must ask for base64 images: with `response_format: "url"` the broker serves URLs of images it keeps,
- * and the body we receive holds none of the signed bytes. Refused before anything is sent.
+ * and the body we receive holds none of the signed bytes. Transcriptions must not stream (not verified yet). Refused
+ * before anything is sent; a chat request is not looked at.
  */
-export const refuseUnverifiableMedia = (kind: ServiceKind, body: Uint8Array): void => {
+export const refuseUnverifiableMedia = async (
+  kind: ServiceKind,
+  body: Uint8Array,
+  contentType: string | undefined,
+): Promise<void> => {
+  if (kind === "chatbot") return
+  const form = await sentForm(body, contentType)
+  const text = (name: string) => {
+    const v = form?.get(name)
+    return typeof v === "string" ? v : undefined
+  }
   if (kind === "text-to-image" || kind === "image-editing") {
-    const format = body[0] === 0x7b /* { */ ? jsonField(body, "response_format") : formField(body, "response_format")
+    const format =
+      form !== undefined
+        ? text("response_format")
+        : body[0] === 0x7b /* { */
+          ? jsonField(body, "response_format")
+          : undefined
     if (format === "url") {
       throw new UnsupportedRequest({
         reason: 'response_format "url" cannot be verified (the signature covers the image bytes): use "b64_json"',
       })
     }
   }
-  if (kind === "speech-to-text" && formField(body, "stream") === "true") {
+  if (kind === "speech-to-text" && text("stream") === "true") {
     throw new UnsupportedRequest({ reason: "streamed transcriptions are not verified yet: send stream=false" })
   }
 }

@@ -37,16 +37,26 @@ describe("media services (client rules)", () => {
     expect(imageHashes({ data: [] })).toBeUndefined()
   })
 
-  it("refuses url-format images and streamed transcriptions before sending", () => {
+  it("refuses url-format images and streamed transcriptions before sending, reading the form the platform parses", async () => {
     const enc = (s: string) => new TextEncoder().encode(s)
-    expect(() => refuseUnverifiableMedia("text-to-image", enc('{"prompt":"x","response_format":"url"}'))).toThrow(
-      /b64_json/,
-    )
+    const MP = "multipart/form-data; boundary=B"
+    const json = enc('{"prompt":"x","response_format":"url"}')
+    await expect(refuseUnverifiableMedia("text-to-image", json, "application/json")).rejects.toThrow(/b64_json/)
     const form = '--B\r\nContent-Disposition: form-data; name="response_format"\r\n\r\nurl\r\n--B--\r\n'
-    expect(() => refuseUnverifiableMedia("image-editing", enc(form))).toThrow(/b64_json/)
+    await expect(refuseUnverifiableMedia("image-editing", enc(form), MP)).rejects.toThrow(/b64_json/)
     const stream = '--B\r\nContent-Disposition: form-data; name="stream"\r\n\r\ntrue\r\n--B--\r\n'
-    expect(() => refuseUnverifiableMedia("speech-to-text", enc(stream))).toThrow(/stream/)
-    expect(() => refuseUnverifiableMedia("text-to-image", enc('{"prompt":"x"}'))).not.toThrow()
+    await expect(refuseUnverifiableMedia("speech-to-text", enc(stream), MP)).rejects.toThrow(/stream/)
+    await expect(refuseUnverifiableMedia("text-to-image", enc('{"prompt":"x"}'), undefined)).resolves.toBeUndefined()
+    // A file whose bytes merely contain a field header is data, not a field (a substring search was fooled by it).
+    const inFile = new FormData()
+    inFile.set("file", new Blob(['name="stream"\r\n\r\ntrue\r\n']), "a.wav")
+    const r = new Response(inFile)
+    const bytes = new Uint8Array(await r.arrayBuffer())
+    const type = r.headers.get("content-type") ?? ""
+    await expect(refuseUnverifiableMedia("speech-to-text", bytes, type)).resolves.toBeUndefined()
+    // A multipart body that does not parse is refused (typed) before anything is sent.
+    const cut = refuseUnverifiableMedia("speech-to-text", bytes.subarray(0, bytes.length - 8), type)
+    await expect(cut).rejects.toMatchObject({ _tag: "UnsupportedRequest", reason: expect.stringMatching(/malformed/) })
   })
 
   it("bills as the broker: images × output price; seconds × input price; tokens; verbose duration; words × 2", () => {
