@@ -3,11 +3,13 @@
  * client pointed at the gateway generates, edits and transcribes through the verifying fetch (level in the headers,
  * fees in the usage report equal to the providers' unsettled fees); chats never go to a media provider.
  */
+import { request } from "node:http"
 import { DEVNET_TRANSCRIPT, type InferenceProvider } from "@0g-compute/devnet"
 import { Redacted } from "effect"
 import { toFile } from "openai"
 import { describe, expect, it } from "vitest"
 import { useTestDevnet } from "../../test-util/fixture.js"
+import { mediaRequestFields } from "./media.js"
 
 const t = useTestDevnet({
   inferenceProviders: 4,
@@ -62,5 +64,55 @@ describe("gateway media routes", () => {
     expect(BigInt(usage.total.fee)).toBe(unsettled)
     expect(painter.unsettledFee(t.user.address)).toBe(2n * painter.outputPrice)
     expect(scribe.unsettledFee(t.user.address)).toBe(2n * scribe.inputPrice)
+  })
+})
+
+describe("gateway media: multipart parsed by the platform", () => {
+  const encode = async (form: FormData) => {
+    const r = new Response(form)
+    return { bytes: new Uint8Array(await r.arrayBuffer()), type: r.headers.get("content-type") ?? "" }
+  }
+  const editForm = (file: BlobPart, n?: string) => {
+    const form = new FormData()
+    form.set("model", "m")
+    form.set("image", new Blob([file]), "in.png")
+    form.set("prompt", "bluer")
+    if (n !== undefined) form.set("n", n)
+    return form
+  }
+
+  it("answers a malformed multipart 400 and one declared past the ceiling 413 before reading it; nothing billed", async () => {
+    const before = t.providers.map((p) => p.unsettledFee(t.user.address))
+    const auth = `Bearer ${Redacted.value(t.gateway.token)}`
+    const { bytes, type } = await encode(editForm("source image bytes"))
+    const cut = await fetch(`${t.gateway.url}/v1/images/edits`, {
+      method: "POST",
+      headers: { authorization: auth, "content-type": type },
+      body: bytes.subarray(0, bytes.length - 8), // the closing delimiter cut off
+    })
+    expect(cut.status).toBe(400)
+    expect(await cut.json()).toMatchObject({ error: { code: "InvalidMultipartBody" } })
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${t.gateway.url}/v1/images/edits`, {
+        method: "POST",
+        headers: { authorization: auth, "content-type": type, "content-length": String(33 * 1024 * 1024) },
+      })
+      req.on("response", (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      })
+      req.on("error", reject)
+      req.write(bytes) // a well-formed start; the rest never comes
+    })
+    expect(status).toBe(413)
+    expect(t.providers.map((p) => p.unsettledFee(t.user.address))).toEqual(before)
+  })
+
+  it("reserves for at least the n the broker reads from the raw bytes, even when a file's bytes hold that text", async () => {
+    const plain = await encode(editForm("source image bytes", "3"))
+    expect(await mediaRequestFields(Buffer.from(plain.bytes), plain.type)).toEqual({ model: "m", n: 3 })
+    // The broker bills the digits after the first `name="n"` anywhere in the body: here inside the image.
+    const hostile = await encode(editForm('name="n"\r\n\r\n40\r\n', "1"))
+    expect(await mediaRequestFields(Buffer.from(hostile.bytes), hostile.type)).toEqual({ model: "m", n: 40 })
   })
 })

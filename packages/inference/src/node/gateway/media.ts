@@ -7,6 +7,7 @@
  * price (its length is not known before the provider answers).
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
+import { InvalidMultipartBody, isFormData, parseFormData } from "@0g-compute/core/node"
 import type { ExchangeResult } from "../../fetch/adapter.js"
 import type { ServiceKind } from "../../fetch/media.js"
 import type { InferenceRequests } from "../../requests.js"
@@ -62,23 +63,48 @@ export const mediaMaxCost = (
   outputPerUnit: bigint,
 ): bigint => (kind === "speech-to-text" ? AUDIO_SECONDS_RESERVED * inputPerUnit : BigInt(n) * outputPerUnit)
 
-/** A multipart text field (first occurrence) of the raw body. */
-const formField = (raw: Buffer, name: string): string | undefined => {
+/**
+ * The `n` the broker bills an image edit for. It does not parse the form: it takes the digits after the first
+ * `name="n"` (else `name=n`) anywhere in the raw body and the blank line after it (parseMultipartImageNum in its
+ * image_editing.go). Reserving the larger of this and the parsed form's `n` keeps the reservation a bound on its bill
+ * even for a body where the two differ (a file whose bytes contain that text).
+ */
+const brokerImageCount = (raw: Buffer): number => {
   const text = raw.toString("latin1")
-  const at = text.indexOf(`name="${name}"`)
-  if (at < 0) return undefined
-  const start = text.indexOf("\r\n\r\n", at)
-  const end = start < 0 ? -1 : text.indexOf("\r\n", start + 4)
-  return start < 0 ? undefined : text.slice(start + 4, end < 0 ? undefined : end)
+  let at = text.indexOf('name="n"')
+  if (at < 0) at = text.indexOf("name=n")
+  if (at < 0) return 1
+  const crlf = text.indexOf("\r\n\r\n", at)
+  const lf = crlf < 0 ? text.indexOf("\n\n", at) : -1
+  if (crlf < 0 && lf < 0) return 1
+  const start = crlf >= 0 ? crlf + 4 : lf + 2
+  const digits = /^\d*/.exec(text.slice(start, start + 32))?.[0] ?? ""
+  const n = Number(digits)
+  return digits.length > 15 ? Number.MAX_SAFE_INTEGER : n > 0 ? n : 1
 }
 
-/** The `model` and `n` of an image or audio request body (JSON or multipart); 400 InvalidJson for neither. */
-export const mediaRequestFields = (raw: Buffer, contentType: string): { model?: string | undefined; n: number } => {
+/**
+ * The `model` and `n` of an image or audio request body: a multipart/form-data body is parsed by the platform (400
+ * InvalidMultipartBody when it does not parse), anything else must be JSON (400 InvalidJson).
+ */
+export const mediaRequestFields = async (
+  raw: Buffer,
+  contentType: string,
+): Promise<{ model?: string | undefined; n: number }> => {
   let model: unknown
   let n: unknown
-  if (contentType.toLowerCase().startsWith("multipart/")) {
-    model = formField(raw, "model")
-    n = formField(raw, "n")
+  let billed = 1
+  if (isFormData(contentType)) {
+    let form: FormData
+    try {
+      form = await parseFormData(raw, contentType)
+    } catch (e) {
+      if (e instanceof InvalidMultipartBody) throw new HttpFailure(400, e._tag, e.message)
+      throw e
+    }
+    model = form.get("model")
+    n = form.get("n")
+    billed = brokerImageCount(raw)
   } else {
     try {
       const json = JSON.parse(raw.toString("utf8")) as Record<string, unknown>
@@ -88,10 +114,10 @@ export const mediaRequestFields = (raw: Buffer, contentType: string): { model?: 
       throw new HttpFailure(400, "InvalidJson", "the request body is not JSON (or multipart/form-data)")
     }
   }
-  const count = Number(n ?? 1)
+  const count = Number(typeof n === "string" || typeof n === "number" ? n : 1)
   return {
     model: typeof model === "string" && model !== "" ? model : undefined,
-    n: Number.isInteger(count) && count > 0 ? count : 1,
+    n: Math.max(Number.isInteger(count) && count > 0 ? count : 1, billed),
   }
 }
 
@@ -104,7 +130,7 @@ export const mediaRoute = async (
   if (ctx.budget.remaining() === 0n) throw ctx.capReached()
   const raw = await readBody(req, ctx.maxBody)
   const contentType = req.headers["content-type"] ?? "application/json"
-  const { model, n } = mediaRequestFields(raw, contentType)
+  const { model, n } = await mediaRequestFields(raw, contentType)
   const ofKind = (list: ReadonlyArray<RoutedProvider>) =>
     list.filter((p) => ctx.targets.get(p.address.toLowerCase())?.serviceType === kind)
   const now = Date.now()
