@@ -48,7 +48,7 @@ export const media = async (
 ): Promise<void> => {
   const raw = await readBody(req, ctx.maxBodyBytes)
   const contentType = req.headers["content-type"] ?? "application/json"
-  const { model, n } = mediaRequestFields(raw, contentType)
+  const { model, n } = await mediaRequestFields(raw, contentType)
   const { body, prefs } = prepare(raw, contentType)
   if (key.models !== undefined && (model === undefined || !key.models.includes(model)))
     throw new KeyScopeDenied({ keyId: key.id, what: "model", value: model ?? "auto" })
