@@ -128,7 +128,7 @@ export const signingLayer = (options: GlobalOptions) =>
 export const ledgerStack = (options: GlobalOptions) =>
   Layer.unwrap(
     Effect.map(lazy.contracts, ({ Ledger, TxEngine }) =>
-      Layer.provideMerge(Ledger.layer, TxEngine.layer).pipe(Layer.provideMerge(signingLayer(options))),
+      Layer.provideMerge(Ledger.layer, TxEngine.layer()).pipe(Layer.provideMerge(signingLayer(options))),
     ),
   )
 

@@ -30,6 +30,8 @@ describe("package entry", () => {
     for (const name of [
       "Ledger",
       "LedgerClient",
+      "createLedgerClient",
+      "connectionStackLayer",
       "TxEngine",
       "ContractRevert",
       "decodeRevertData",

@@ -15,7 +15,7 @@ export {
   TxJournal,
   type TxJournalShape,
 } from "./journal.js"
-export { type AmountInput, LedgerClient, type LedgerClientOptions, ledgerLayerFromOptions } from "./ledger/facade.js"
+export { type AmountInput, createLedgerClient, LedgerClient, type LedgerClientOptions } from "./ledger/facade.js"
 export { Ledger, type LedgerShape, makeLedger } from "./ledger/service.js"
 export {
   type LedgerInfo,

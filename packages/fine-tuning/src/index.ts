@@ -42,7 +42,6 @@ export type { FineTuningServiceInfo } from "./providers.js"
 export {
   FineTuningDeliverables,
   type FineTuningDeliverablesShape,
-  FineTuningLive,
   FineTuningProviders,
   type FineTuningProvidersShape,
   FineTuningTasks,

@@ -92,8 +92,8 @@ export class FineTuningDeliverables extends Context.Service<FineTuningDeliverabl
   static readonly layer = Layer.effect(FineTuningDeliverables, Effect.map(captureDeps, makeDeliverables))
 }
 
-/** The browser-safe fine-tuning services; needs the connection stack, reads `FineTuningConfig`. */
-export const FineTuningLive = Layer.mergeAll(
+/** The browser-safe fine-tuning services (internal: `fineTuningLayerOn` provides them); need the stack, read the config. */
+export const browserServices = Layer.mergeAll(
   FineTuningProviders.layer,
   FineTuningTasks.layer,
   FineTuningDeliverables.layer,

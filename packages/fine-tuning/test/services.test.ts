@@ -11,7 +11,6 @@ import { estimateTokens } from "../src/index.js"
 import {
   FineTuningDeliverables,
   FineTuningFiles,
-  FineTuningLive,
   type FineTuningOptions,
   FineTuningProviders,
   type FineTuningServices,
@@ -84,8 +83,10 @@ describe("fine-tuning services", () => {
     const tight = { metadata: { connectMs: 10_000, firstByteMs: 10_000, idleMs: 10_000, totalMs: 10_000, maxBytes: 8 } }
     const refused = await runWith(Effect.flip(models), { providerLimits: tight })
     expect(refused).toMatchObject({ _tag: "ProviderBodyTooLarge", limit: 8 })
-    // The same call on the default settings (FineTuningLive with no config provided at all) passes.
-    const defaults = await Effect.runPromise(Effect.provide(models, Layer.provide(FineTuningLive, stackOf(bob.key))))
+    // The same call on the default settings (the service's own layer, no config provided at all) passes.
+    const defaults = await Effect.runPromise(
+      Effect.provide(models, Layer.provide(FineTuningProviders.layer, stackOf(bob.key))),
+    )
     expect(defaults.map((m) => `${m.source}:${m.name}`)).toEqual(["predefined:mock-model", "provider:mock-model"])
   })
 })

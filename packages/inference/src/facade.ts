@@ -4,8 +4,14 @@
  * layers; every method rejects with the typed error itself (an `Error` with `_tag` and fields).
  */
 
-import type { TxResult } from "@0g-compute/contracts"
-import { type FacadeRuntime, makeFacadeRuntime, parseZG } from "@0g-compute/core"
+import { connectionStackLayer, type TxResult } from "@0g-compute/contracts"
+import {
+  chainLayerFromOptions,
+  type FacadeRuntime,
+  makeFacadeRuntime,
+  parseZG,
+  walletLayerFromOptions,
+} from "@0g-compute/core"
 import { Effect } from "effect"
 import {
   type AdapterInfo,
@@ -34,8 +40,8 @@ import {
   type ConnectionOptions,
   type InferenceReadServices,
   type InferenceStack,
-  inferenceLayerFromOptions,
-  inferenceReadLayerFromOptions,
+  inferenceLayerOn,
+  inferenceReadLayerOn,
 } from "./layers.js"
 import { InferenceRequests, type OpenAIClientOptions } from "./requests.js"
 import type { ServiceView } from "./service-view.js"
@@ -57,53 +63,169 @@ export interface AutoTopUp {
 }
 
 export interface InferenceReader {
+  /**
+   * One page of services (acknowledged ones by default).
+   *
+   * @example
+   * const [service] = (await inference.listServices()).services
+   */
   listServices(options?: ListServicesOptions): Promise<ServicePage>
+  /**
+   * Every service, all pages.
+   *
+   * @example
+   * const all = await inference.listAllServices({ includeUnacknowledged: true })
+   */
   listAllServices(options?: Omit<ListServicesOptions, "offset" | "limit">): Promise<ReadonlyArray<ServiceView>>
+  /**
+   * One provider's service; rejects when it is not registered.
+   *
+   * @example
+   * const service = await inference.getService(provider)
+   */
   getService(provider: string): Promise<ServiceView>
+  /**
+   * The models a provider serves.
+   *
+   * @example
+   * const catalog = await inference.listModels(provider)
+   */
   listModels(provider: string): Promise<ModelCatalog>
-  /** Services with health and model catalogue from the network's status API (`statusApi` overrides it). */
+  /**
+   * Services with health and model catalogue from the network's status API (`statusApi` overrides it).
+   *
+   * @example
+   * const detail = await inference.listServicesWithDetail()
+   */
   listServicesWithDetail(
     options?: Omit<ListServicesOptions, "offset" | "limit"> & { readonly statusApi?: string },
   ): Promise<ServicesWithDetail>
+  /**
+   * The provider's attestation, every check separately.
+   *
+   * @example
+   * const report = await inference.attestationReport(service.provider)
+   * console.log(report.verdict) // "verified" on TEE hardware; "devnet" on the devnet
+   */
   attestationReport(provider: string, options?: AttestationOptions): Promise<AttestationReport>
   /**
    * The URL of the provider's TEE signature for one exchange (a usage record's `chatId`), to check it by hand — the
    * official SDK's `getChatSignatureDownloadLink`.
+   *
+   * @example
+   * const url = await inference.signatureUrl(provider, chatId) // chatId: from a usage record
    */
   signatureUrl(provider: string, chatId: string): Promise<string>
+  /**
+   * Releases the runtime (and the RPC provider it created).
+   *
+   * @example
+   * await inference.close()
+   */
   close(): Promise<void>
 }
 
 export interface InferenceClient extends InferenceReader {
-  /** The wallet address (EIP-55). */
+  /**
+   * The wallet address (EIP-55).
+   *
+   * @example
+   * console.log(inference.address)
+   */
   readonly address: string
+  /**
+   * Checks the provider's attestation, then acknowledges its TEE signer on chain (and funds the sub-account).
+   *
+   * @example
+   * await inference.acknowledge(service.provider, { fund: "2", allowDevnet: true })
+   */
   acknowledge(
     provider: string,
     options?: Omit<AcknowledgeOptions, "fund"> & { readonly fund?: AmountInput },
   ): Promise<AcknowledgeResult>
+  /**
+   * The sub-account of `provider` measured against a funding policy.
+   *
+   * @example
+   * const status = await inference.fundingStatus(service.provider)
+   */
   fundingStatus(provider: string, policy?: FundingPolicy): Promise<FundingStatus>
+  /**
+   * Tops the sub-account of `provider` up from the ledger when it is below the policy.
+   *
+   * @example
+   * await inference.ensureFunded(service.provider)
+   */
   ensureFunded(provider: string, policy?: FundingPolicy): Promise<EnsureResult>
+  /**
+   * Keeps the sub-account funded in the background until `stop()`.
+   *
+   * @example
+   * const topUp = await inference.startAutoTopUp(service.provider)
+   * await topUp.stop()
+   */
   startAutoTopUp(provider: string, options?: TopUpOptions): Promise<AutoTopUp>
-  /** A fetch for `new OpenAI({ baseURL: <url>/v1/proxy, apiKey: "unused", fetch })`. Synchronous. */
+  /**
+   * A fetch for `new OpenAI({ baseURL: <url>/v1/proxy, apiKey: "unused", fetch })`. Synchronous.
+   *
+   * @example
+   * const fetch = inference.fetch(service.provider)
+   * const openai = new OpenAI({ baseURL: `${service.url}/v1/proxy`, apiKey: "unused", fetch, maxRetries: 0 })
+   */
   fetch(provider: string, options?: InferenceFetchOptions): InferenceFetch
-  /** `new OpenAI(await client.openAIOptions(provider))`. */
+  /**
+   * `new OpenAI(await client.openAIOptions(provider))`.
+   *
+   * @example
+   * const openai = new OpenAI(await inference.openAIOptions(service.provider))
+   */
   openAIOptions(provider: string, options?: InferenceFetchOptions): Promise<OpenAIClientOptions>
+  /**
+   * Provider API keys (on-chain token ids).
+   *
+   * @example
+   * const key = await inference.apiKeys.create(provider)
+   * await inference.apiKeys.revoke(provider, key.tokenId)
+   */
   readonly apiKeys: {
     create(provider: string, options?: CreateApiKeyOptions): Promise<CreatedApiKey>
     list(provider: string): Promise<ApiKeyList>
     revoke(provider: string, tokenIds: number | ReadonlyArray<number>): Promise<TxResult>
     revokeAll(provider: string): Promise<TxResult>
   }
-  /** LoRA adapters of fine-tuned tasks on inference providers (adapters.ts); chat with one by naming it as `model`. */
+  /**
+   * LoRA adapters of fine-tuned tasks on inference providers (adapters.ts); chat with one by naming it as `model`.
+   *
+   * @example
+   * const adapter = await inference.adapters.deploy(provider, { taskId, baseModel: "Qwen2.5-0.5B-Instruct" })
+   * await inference.adapters.waitUntilActive(provider, adapter.adapterName)
+   */
   readonly adapters: {
     list(provider: string): Promise<ReadonlyArray<AdapterInfo>>
     status(provider: string, adapterName: string): Promise<AdapterInfo>
     deploy(provider: string, task: { readonly taskId: string; readonly baseModel: string }): Promise<DeployResult>
     waitUntilActive(provider: string, adapterName: string, options?: WaitOptions): Promise<AdapterInfo>
   }
+  /**
+   * Requests, tokens and fees so far, per provider and model.
+   *
+   * @example
+   * console.log(inference.usage().total)
+   */
   usage(): UsageSummary
+  /**
+   * Every exchange so far, with its verification level and fee.
+   *
+   * @example
+   * for (const r of inference.usageRecords()) console.log(r.chatId, r.level)
+   */
   usageRecords(): ReadonlyArray<UsageRecord>
-  /** Runs any effect against this client's services (the Effect escape hatch). */
+  /**
+   * Runs any effect against this client's services (the Effect escape hatch).
+   *
+   * @example
+   * const page = await inference.run(Directory.use((d) => d.list()))
+   */
   run<A, E>(effect: Effect.Effect<A, E, InferenceStack>): Promise<A>
 }
 
@@ -119,11 +241,16 @@ const readerMethods = (runtime: FacadeRuntime<InferenceReadServices>): Inference
   close: () => runtime.dispose(),
 })
 
-/** A read-only client: discovery, model catalogues and attestation reports. */
+/**
+ * A read-only client: discovery, model catalogues and attestation reports.
+ *
+ * @example
+ * const reader = await createInferenceReader({ network: "testnet" })
+ */
 export const createInferenceReader = async (
   options: Omit<ConnectionOptions, "signer" | "privateKey" | "keyStore" | "tx">,
 ): Promise<InferenceReader> => {
-  const runtime = makeFacadeRuntime(inferenceReadLayerFromOptions(options))
+  const runtime = makeFacadeRuntime(inferenceReadLayerOn(chainLayerFromOptions(options), options))
   try {
     await runtime.run(Directory.use(() => Effect.void))
   } catch (e) {
@@ -133,9 +260,17 @@ export const createInferenceReader = async (
   return readerMethods(runtime)
 }
 
-/** A signing client. Connects (and checks the chain and key) before resolving. */
-export const createInferenceClient = async (options: ConnectionOptions): Promise<InferenceClient> =>
-  inferenceClientOn(makeFacadeRuntime(inferenceLayerFromOptions(options)))
+/**
+ * A signing client. Connects (and checks the chain and key) before resolving.
+ *
+ * @example
+ * const inference = await createInferenceClient({ privateKey, rpcUrl, network: "devnet" })
+ */
+export const createInferenceClient = async (options: ConnectionOptions): Promise<InferenceClient> => {
+  const wallet = walletLayerFromOptions(options)
+  if (wallet === undefined) throw new TypeError("createInferenceClient needs a signer or a privateKey")
+  return inferenceClientOn(makeFacadeRuntime(inferenceLayerOn(connectionStackLayer(options, wallet), options)))
+}
 
 /** The client over an existing runtime (e.g. a broker's shared connection); disposes it when connecting fails. */
 export const inferenceClientOn = async (runtime: FacadeRuntime<InferenceStack>): Promise<InferenceClient> => {

@@ -2,7 +2,7 @@
  * @0g-compute/inference — the inference client, browser-safe entry.
  *
  * Effect API: the services (`Directory`, `Attestation`, `Funding`, `RequestAuth`, `ApiKeys`, `InferenceRequests`,
- * `UsageMeter`) and their layers (`InferenceLive`, `InferenceReadOnly`, `inferenceLayerFromOptions`).
+ * `UsageMeter`) and their layers (`inferenceLayerOn(stack, options)`, `inferenceReadLayerOn(chain, options)`).
  * Promise facade: `createInferenceClient`, `createInferenceReader`.
  * Node-only parts (the local OpenAI-compatible gateway, a file key store) live in `@0g-compute/inference/node`.
  */

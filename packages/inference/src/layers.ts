@@ -1,14 +1,9 @@
 /**
- * Layer wiring. `InferenceLive` needs `Chain`, `Wallet`, `Ledger`, `TxEngine` and `KeyStore` (the CLI supplies a file
- * store; `KeyStore.memory` otherwise); `InferenceReadOnly` needs only `Chain`. `inferenceLayerFromOptions` builds the
- * whole stack from facade-style options (RPC URL or ethers provider, signer or private key).
+ * Layer wiring. `inferenceLayerOn(stack, options)` provides every inference service over a connection stack (`Chain`,
+ * `Wallet`, `Ledger`, `TxEngine`); `inferenceReadLayerOn(chain, options)` the read-only ones over a `Chain`.
  */
-import { type ConnectionStack, connectionStackLayer, type TxEngineOptions } from "@0g-compute/contracts"
-import {
-  type ConnectionOptions as ChainConnectionOptions,
-  chainLayerFromOptions,
-  walletLayerFromOptions,
-} from "@0g-compute/core"
+import type { ConnectionStack, TxEngineOptions } from "@0g-compute/contracts"
+import type { Chain, ConnectionOptions as ChainConnectionOptions } from "@0g-compute/core"
 import { Layer } from "effect"
 import { Attestation } from "./attestation/service.js"
 import { ApiKeys } from "./auth/api-keys.js"
@@ -20,19 +15,17 @@ import { Funding } from "./funding.js"
 import { InferenceRequests } from "./requests.js"
 import { UsageMeter } from "./usage.js"
 
-/** Every inference service. */
-export const InferenceLive = Layer.mergeAll(
-  Attestation.layer,
-  Funding.layer,
-  ApiKeys.layer,
-  InferenceRequests.layer,
-).pipe(Layer.provideMerge(Layer.mergeAll(RequestAuth.layer, UsageMeter.layer)), Layer.provideMerge(Directory.layer))
+// Every inference service; needs the connection stack and a KeyStore.
+const services = Layer.mergeAll(Attestation.layer, Funding.layer, ApiKeys.layer, InferenceRequests.layer).pipe(
+  Layer.provideMerge(Layer.mergeAll(RequestAuth.layer, UsageMeter.layer)),
+  Layer.provideMerge(Directory.layer),
+)
 
-/** Discovery and attestation reports, without a wallet. */
-export const InferenceReadOnly = Attestation.layerReadOnly.pipe(Layer.provideMerge(Directory.layer))
+// Discovery and attestation reports, without a wallet; needs a Chain.
+const readServices = Attestation.layerReadOnly.pipe(Layer.provideMerge(Directory.layer))
 
-export type InferenceServices = Layer.Success<typeof InferenceLive>
-export type InferenceReadServices = Layer.Success<typeof InferenceReadOnly>
+export type InferenceServices = Layer.Success<typeof services>
+export type InferenceReadServices = Layer.Success<typeof readServices>
 
 export interface ConnectionOptions extends ChainConnectionOptions {
   readonly tx?: TxEngineOptions
@@ -47,25 +40,19 @@ const configLayer = (o: Pick<ConnectionOptions, "config">) =>
     : inferenceConfigLayer(o.config)
 
 /** The inference services on an existing connection stack (shared with the other parts by `createBroker`). */
-export const inferenceLayerOn = <E>(
-  stack: Layer.Layer<ConnectionStack, E>,
+export const inferenceLayerOn = <E, R = never>(
+  stack: Layer.Layer<ConnectionStack, E, R>,
   o: Pick<ConnectionOptions, "keyStore" | "config"> = {},
 ) => {
-  const store = o.keyStore === undefined ? KeyStore.memory : Layer.succeed(KeyStore, o.keyStore)
-  return InferenceLive.pipe(Layer.provideMerge(Layer.mergeAll(stack, store)), Layer.provideMerge(configLayer(o)))
+  const store = o.keyStore === undefined ? KeyStore.layer : Layer.succeed(KeyStore, o.keyStore)
+  return services.pipe(Layer.provideMerge(Layer.mergeAll(stack, store)), Layer.provideMerge(configLayer(o)))
 }
 
-/** The full stack for a signing client. Fails to build without `signer` or `privateKey`. */
-export const inferenceLayerFromOptions = (o: ConnectionOptions) => {
-  const wallet = walletLayerFromOptions(o)
-  if (wallet === undefined) throw new TypeError("inferenceLayerFromOptions needs a signer or a privateKey")
-  return inferenceLayerOn(connectionStackLayer(o, wallet), o)
-}
-
-/** The read-only stack (discovery, model catalogues, attestation reports). */
-export const inferenceReadLayerFromOptions = (
-  o: Omit<ConnectionOptions, "signer" | "privateKey" | "keyStore" | "tx">,
-) => InferenceReadOnly.pipe(Layer.provideMerge(chainLayerFromOptions(o)), Layer.provideMerge(configLayer(o)))
+/** The read-only services (discovery, model catalogues, attestation reports) on a `Chain`. */
+export const inferenceReadLayerOn = <E, R = never>(
+  chain: Layer.Layer<Chain, E, R>,
+  o: Pick<ConnectionOptions, "config"> = {},
+) => readServices.pipe(Layer.provideMerge(chain), Layer.provideMerge(configLayer(o)))
 
 /** Everything the full stack provides: the inference services plus Chain, Wallet, Ledger, TxEngine, KeyStore, config. */
-export type InferenceStack = Layer.Success<ReturnType<typeof inferenceLayerFromOptions>>
+export type InferenceStack = Layer.Success<ReturnType<typeof inferenceLayerOn>>

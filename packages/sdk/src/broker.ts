@@ -28,10 +28,33 @@ export interface BrowserBrokerOptions {
 }
 
 export interface BrowserBroker {
+  /**
+   * The signer's checksummed address.
+   *
+   * @example
+   * console.log(broker.address) // "0xf39F…2266"
+   */
   readonly address: string
+  /**
+   * The ledger: balances, deposits, refunds, transfers to provider sub-accounts.
+   *
+   * @example
+   * const { available } = await broker.ledger.get()
+   */
   readonly ledger: LedgerClient
+  /**
+   * Inference: discovery, acknowledgement, funding, verified requests.
+   *
+   * @example
+   * const services = await broker.inference.listServices()
+   */
   readonly inference: InferenceClient
-  /** Releases the connection and background work (auto top-ups). */
+  /**
+   * Releases the connection and background work (auto top-ups).
+   *
+   * @example
+   * await broker.close()
+   */
   readonly close: () => Promise<void>
 }
 

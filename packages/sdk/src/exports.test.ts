@@ -46,6 +46,13 @@ describe("@0g-compute/sdk re-exports", () => {
     expect(missing).toEqual([])
   })
 
+  it("exports the facades' one shape, createXClient(options), with the ledger's old LedgerClient.connect kept", () => {
+    expect(sdk.createLedgerClient).toBe(contracts.createLedgerClient)
+    expect(sdkNode.createLedgerClient).toBe(contracts.createLedgerClient)
+    expect(sdk.createInferenceClient).toBe(inference.createInferenceClient)
+    expect(typeof sdk.LedgerClient.connect).toBe("function")
+  })
+
   it("the node entry exports the same bindings as the default entry, plus its full createBroker", () => {
     expect(values(sdkNode).sort()).toEqual(values(sdk).sort())
     for (const name of values(sdk))

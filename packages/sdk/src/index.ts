@@ -8,11 +8,12 @@
 // Every rejection of the SDK is an `Error` with a `_tag` and fields: test with `instanceof` or `_tag`; `isZgError`
 // tells ours from others. Errors that two packages name alike are prefixed here (same `_tag`, different class).
 
-// Ledger: `LedgerClient` (read-only without a signer) and its errors.
+// Ledger: `createLedgerClient` → `LedgerClient` (read-only without a signer) and its errors.
 export {
   AdditionalInfoTooLong,
   type AmountInput,
   ContractRevert,
+  createLedgerClient,
   GasPriceAboveMax,
   InvalidServiceType,
   LedgerAlreadyExists,

@@ -18,7 +18,7 @@ import { type StorageOptions, storageConfigLayer } from "./config.js"
 import { type DownloadProgress, downloadBytesEffect } from "./download.js"
 import { StorageAborted } from "./errors.js"
 import { type ByteSource, type FileMerkle, type HashOptions, type HashProgress, merkleOf } from "./merkle/index.js"
-import { type FetchRpcOptions, storageRpcLayer } from "./rpc/transport.js"
+import { type FetchRpcOptions, StorageRpc } from "./rpc/transport.js"
 import { type UploadOptions, type UploadProgress, type UploadResult, uploadBytesEffect } from "./upload.js"
 
 /** Interrupts `eff` (cancelling its requests) when `signal` aborts, failing with {@link StorageAborted}. */
@@ -96,7 +96,7 @@ export const clientLayer = (o: StorageClientOptions) => {
     ...(o.idleTimeoutMs !== undefined ? { idleTimeoutMs: o.idleTimeoutMs } : {}),
     ...(o.maxResponseBytes !== undefined ? { maxResponseBytes: o.maxResponseBytes } : {}),
   }
-  return Layer.merge(storageRpcLayer(rpc), storageConfigLayer(o))
+  return Layer.merge(StorageRpc.layer(rpc), storageConfigLayer(o))
 }
 
 const NO_COMPUTE_CONTRACTS = { ledger: ZeroAddress, inference: ZeroAddress, fineTuning: ZeroAddress }
@@ -135,7 +135,7 @@ export const payerLayer = (signer: Signer, tx?: TxEngineOptions) => {
       })
     }),
   )
-  const engine = tx === undefined ? TxEngine.layer : TxEngine.layerWith(tx)
+  const engine = TxEngine.layer(tx)
   return engine.pipe(Layer.provideMerge(Layer.merge(chain, walletLayerFromSigner(signer))))
 }
 

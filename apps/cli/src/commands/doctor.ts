@@ -154,9 +154,9 @@ export const doctorCommand = Command.make("doctor", {}, () =>
         else if (Option.isNone(key.success))
           checks.push({ check: "key", verdict: "warn", detail: "none configured (read-only)" })
         else if (chainPart._tag === "Success") {
-          const { Ledger } = yield* lazy.contracts
+          const { Ledger, TxEngine } = yield* lazy.contracts
           const keyed = yield* keyChecks.pipe(
-            Effect.provide(Ledger.live.pipe(Layer.provideMerge(signingLayer(g)))),
+            Effect.provide(Ledger.layer.pipe(Layer.provide(TxEngine.layer()), Layer.provideMerge(signingLayer(g)))),
             Effect.result,
           )
           if (keyed._tag === "Failure")

@@ -37,16 +37,16 @@ export type InferenceModule = typeof import("@0g-compute/inference")
 
 /** Discovery, model catalogues and attestation reports: only a chain, no key. */
 const readLayer = (g: GlobalOptions) =>
-  Layer.unwrap(Effect.map(lazy.inference, (m) => m.InferenceReadOnly.pipe(Layer.provideMerge(chainLayer(g)))))
+  Layer.unwrap(Effect.map(lazy.inference, (m) => m.inferenceReadLayerOn(chainLayer(g))))
 
 /** Every inference service over the signing stack; issued API-key ids are remembered next to the keystore. */
 export const inferenceLayer = (g: GlobalOptions) =>
   Layer.unwrap(
     Effect.gen(function* () {
-      const { InferenceLive } = yield* lazy.inference
-      const { fileKeyStoreLayer } = yield* lazy.inferenceNode
-      const keys = fileKeyStoreLayer(join(yield* configDir, "api-keys.json"))
-      return InferenceLive.pipe(Layer.provideMerge(Layer.mergeAll(ledgerStack(g), keys)))
+      const { inferenceLayerOn } = yield* lazy.inference
+      const { makeFileKeyStore } = yield* lazy.inferenceNode
+      const keyStore = makeFileKeyStore(join(yield* configDir, "api-keys.json"))
+      return inferenceLayerOn(ledgerStack(g), { keyStore })
     }),
   )
 

@@ -30,10 +30,10 @@ const withLedger = <A, E extends TaggedFailure, EV extends TaggedFailure = never
       const g = yield* globals
       const key = yield* loadKey(g)
       if (needsKey && Option.isNone(key)) return yield* new NoKeyConfigured()
-      const { Ledger } = yield* lazy.contracts
+      const { Ledger, TxEngine } = yield* lazy.contracts
       const layer =
         needsKey || Option.isSome(key)
-          ? Ledger.live.pipe(Layer.provide(signingLayer(g)))
+          ? Ledger.layer.pipe(Layer.provide(TxEngine.layer()), Layer.provide(signingLayer(g)))
           : Ledger.layerReadOnly.pipe(Layer.provide(chainLayer(g)))
       return yield* Effect.gen(function* () {
         return yield* f(g, yield* Ledger, Option.isSome(key))

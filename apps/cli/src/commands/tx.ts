@@ -34,7 +34,7 @@ const withEngine = <A, E extends TaggedFailure>(f: (g: GlobalOptions, engine: Tx
   withGlobals((g) =>
     Effect.gen(function* () {
       const { TxEngine } = yield* lazy.contracts
-      const layer = TxEngine.layer.pipe(Layer.provide(signingLayer(g)))
+      const layer = TxEngine.layer().pipe(Layer.provide(signingLayer(g)))
       return yield* Effect.gen(function* () {
         return yield* f(g, yield* TxEngine)
       }).pipe(Effect.provide(layer))

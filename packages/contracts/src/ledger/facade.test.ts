@@ -2,7 +2,7 @@ import { Redacted } from "effect"
 import { Wallet as EthersWallet } from "ethers"
 import { describe, expect, it } from "vitest"
 import { devAccount, E, useDevnet } from "../testing/devnet.js"
-import { LedgerClient } from "./facade.js"
+import { createLedgerClient, LedgerClient } from "./facade.js"
 
 const devnet = useDevnet()
 
@@ -19,9 +19,9 @@ const rejection = async (p: Promise<unknown>): Promise<Error & Record<string, un
   throw new Error("expected a rejection")
 }
 
-describe("LedgerClient (Promise facade)", () => {
+describe("createLedgerClient → LedgerClient (Promise facade)", () => {
   it("runs the ledger with decimal 0G strings or bigint neuron", async () => {
-    const client = await LedgerClient.connect({ privateKey: Redacted.make(user.privateKey), rpcUrl: devnet.rpcUrl })
+    const client = await createLedgerClient({ privateKey: Redacted.make(user.privateKey), rpcUrl: devnet.rpcUrl })
     try {
       expect(client.address).toBe(user.address)
       const added = await client.add("3.5", "via facade")
@@ -45,7 +45,7 @@ describe("LedgerClient (Promise facade)", () => {
   })
 
   it("rejects with Errors carrying the typed error's _tag and fields", async () => {
-    const client = await LedgerClient.connect({ privateKey: user.privateKey, rpcUrl: devnet.rpcUrl, network: "devnet" })
+    const client = await createLedgerClient({ privateKey: user.privateKey, rpcUrl: devnet.rpcUrl, network: "devnet" })
     try {
       const nonce = await devnet.provider.getTransactionCount(user.address)
       const badAmount = await rejection(client.add("1.2.3"))
@@ -73,7 +73,7 @@ describe("LedgerClient (Promise facade)", () => {
   })
 
   it("accepts any ethers signer, connecting one without a provider to the chain", async () => {
-    const client = await LedgerClient.connect({ signer: new EthersWallet(user.privateKey), rpcUrl: devnet.rpcUrl })
+    const client = await createLedgerClient({ signer: new EthersWallet(user.privateKey), rpcUrl: devnet.rpcUrl })
     try {
       await client.add("3")
       expect((await client.get()).total).toBe(E(3))
@@ -83,7 +83,7 @@ describe("LedgerClient (Promise facade)", () => {
   })
 
   it("is read-only without a key, and fails fast on bad configuration without leaking the key", async () => {
-    const reader = await LedgerClient.connect({ rpcUrl: devnet.rpcUrl })
+    const reader = await createLedgerClient({ rpcUrl: devnet.rpcUrl })
     try {
       expect(reader.address).toBeUndefined()
       expect(await rejection(reader.add("3"))).toMatchObject({ _tag: "SignerRequired" })
@@ -92,11 +92,22 @@ describe("LedgerClient (Promise facade)", () => {
       await reader.close()
     }
     const badKey = `0x${"zz".repeat(32)}`
-    const keyErr = await rejection(LedgerClient.connect({ privateKey: badKey, rpcUrl: devnet.rpcUrl }))
+    const keyErr = await rejection(createLedgerClient({ privateKey: badKey, rpcUrl: devnet.rpcUrl }))
     expect(keyErr).toMatchObject({ _tag: "InvalidPrivateKey" })
     expect(JSON.stringify({ ...keyErr, message: keyErr.message })).not.toContain("zz".repeat(32))
-    const wrongNet = await rejection(LedgerClient.connect({ rpcUrl: devnet.rpcUrl, network: "mainnet" }))
+    const wrongNet = await rejection(createLedgerClient({ rpcUrl: devnet.rpcUrl, network: "mainnet" }))
     expect(wrongNet).toMatchObject({ _tag: "ChainMismatch", expected: 16661n, actual: 31337n })
-    expect(await rejection(LedgerClient.connect({}))).toMatchObject({ _tag: "ConnectionRequired" })
+    expect(await rejection(createLedgerClient({}))).toMatchObject({ _tag: "ConnectionRequired" })
+  })
+
+  it("keeps the deprecated LedgerClient.connect working: the same client as createLedgerClient", async () => {
+    const legacy = await LedgerClient.connect({ privateKey: user.privateKey, rpcUrl: devnet.rpcUrl })
+    try {
+      expect(legacy).toBeInstanceOf(LedgerClient)
+      expect(legacy.address).toBe(user.address)
+      expect((await legacy.limits()).minAccountBalance).toBe(E(3))
+    } finally {
+      await legacy.close()
+    }
   })
 })

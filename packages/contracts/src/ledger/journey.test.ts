@@ -5,13 +5,14 @@ import { describe, expect, it } from "vitest"
 import { contractInterfaces } from "../clients.js"
 import { baseLayer, devAccount, E, runtimeOf, useDevnet } from "../testing/devnet.js"
 import { moneyState } from "../testing/ledger-state.js"
-import type { TxResult } from "../tx/engine.js"
+import { TxEngine, type TxResult } from "../tx/engine.js"
 import { Ledger } from "./service.js"
 import type { SubAccount } from "./types.js"
 
 const devnet = useDevnet()
 
-const ledgerRuntime = (account: number) => runtimeOf(Layer.provideMerge(Ledger.live, baseLayer(devnet, account)))
+const ledgerRuntime = (account: number) =>
+  runtimeOf(Layer.provideMerge(Ledger.layer.pipe(Layer.provide(TxEngine.layer())), baseLayer(devnet, account)))
 const L = <A, E>(f: (l: Ledger["Service"]) => Effect.Effect<A, E>) => Ledger.use(f)
 
 const me = devAccount(3).address

@@ -4,12 +4,14 @@ import { ZeroAddress } from "ethers"
 import { describe, expect, it } from "vitest"
 import { baseLayer, devAccount, E, runtimeOf, useDevnet } from "../testing/devnet.js"
 import { moneyState } from "../testing/ledger-state.js"
+import { TxEngine } from "../tx/engine.js"
 import { Ledger } from "./service.js"
 
 const devnet = useDevnet()
 
 const L = <A, E>(f: (l: Ledger["Service"]) => Effect.Effect<A, E>) => Ledger.use(f)
-const ledgerRuntime = (account: number) => runtimeOf(Layer.provideMerge(Ledger.live, baseLayer(devnet, account)))
+const ledgerRuntime = (account: number) =>
+  runtimeOf(Layer.provideMerge(Ledger.layer.pipe(Layer.provide(TxEngine.layer())), baseLayer(devnet, account)))
 
 const me = devAccount(3).address
 const P_INF = devAccount(4).address

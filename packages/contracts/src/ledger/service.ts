@@ -138,8 +138,6 @@ export class Ledger extends Context.Service<Ledger, LedgerShape>()("zg/contracts
       return makeLedger(yield* Chain, Option.none())
     }),
   )
-  /** `layer` with the default `TxEngine` built in; needs `Chain` and `Wallet`. */
-  static readonly live = Layer.provide(Ledger.layer, TxEngine.layer)
 }
 
 export interface Writer {

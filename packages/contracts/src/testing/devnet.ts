@@ -136,6 +136,6 @@ export const stackVia = (url: string, i: number, options: TxEngineOptions = {}) 
     walletLayerFromPrivateKey(Redacted.make(devAccount(i).privateKey)),
     chainLayerFromRpc(url, { network: "devnet" }),
   )
-  const tx = Layer.provideMerge(TxEngine.layerWith({ receiptPollMs: 50, ...options }), base)
+  const tx = Layer.provideMerge(TxEngine.layer({ receiptPollMs: 50, ...options }), base)
   return runtimeOf(Layer.provideMerge(Ledger.layer, tx))
 }

@@ -9,7 +9,7 @@ import { TxEngine, type TxEngineOptions } from "./engine.js"
 const devnet = useDevnet()
 
 const engine = (account: number, options?: TxEngineOptions) =>
-  runtimeOf(Layer.provideMerge(options ? TxEngine.layerWith(options) : TxEngine.layer, baseLayer(devnet, account)))
+  runtimeOf(Layer.provideMerge(TxEngine.layer(options), baseLayer(devnet, account)))
 const send = (req: Parameters<TxEngine["Service"]["send"]>[0]) => TxEngine.use((tx) => tx.send(req))
 const nonceOf = (address: string) => devnet.provider.getTransactionCount(address, "pending")
 const balanceOf = (address: string) => devnet.provider.getBalance(address)

@@ -122,13 +122,15 @@ export interface TxEngineShape {
 }
 
 export class TxEngine extends Context.Service<TxEngine, TxEngineShape>()("zg/contracts/TxEngine") {
-  /** The engine with default options; needs `Wallet` and `Chain` (and uses a `TxJournal` when one is provided). */
-  static readonly layer = Layer.effect(
-    TxEngine,
-    Effect.suspend(() => makeTxEngine()),
-  )
-  /** The engine with custom options. */
-  static readonly layerWith = (options: TxEngineOptions) => Layer.effect(TxEngine, makeTxEngine(options))
+  /**
+   * The engine (`TxEngine.layer()` for the defaults); needs `Wallet` and `Chain` (and uses a `TxJournal` when one is
+   * provided).
+   */
+  static readonly layer = (options: TxEngineOptions = {}) =>
+    Layer.effect(
+      TxEngine,
+      Effect.suspend(() => makeTxEngine(options)),
+    )
 }
 
 // Without a journal in options or context, engines over the same provider and address share one in memory, like

@@ -69,7 +69,7 @@ const fallbackStack = (i: number, journal: TxJournalShape = memoryTxJournal()) =
       walletLayerFromSigner(new BroadcastOnlySigner(new Wallet(devAccount(i).privateKey), c.provider)),
     ),
   )
-  const tx = Layer.provideMerge(TxEngine.layerWith({ receiptPollMs: 50, journal }), Layer.provideMerge(wallet, chain))
+  const tx = Layer.provideMerge(TxEngine.layer({ receiptPollMs: 50, journal }), Layer.provideMerge(wallet, chain))
   return { rt: runtimeOf(Layer.provideMerge(Ledger.layer, tx)), journal }
 }
 

@@ -1,7 +1,7 @@
 /**
  * `KeyStore`: where the ids of issued persistent API keys are remembered per (user, provider), so an id is never
  * handed out twice within a generation (the official SDK's collision bug). Only metadata is stored — never the key.
- * `KeyStore.memory` lives as long as the process; `@0g-compute/inference/node` has a JSON-file store for CLIs.
+ * `KeyStore.layer` (in memory) lives as long as the process; `@0g-compute/inference/node` has a JSON-file store for CLIs.
  */
 import { Context, Effect, Layer } from "effect"
 import type { KeyStoreError } from "../errors.js"
@@ -36,6 +36,6 @@ export const makeMemoryKeyStore = (): KeyStoreShape => {
 }
 
 export class KeyStore extends Context.Service<KeyStore, KeyStoreShape>()("zg/inference/KeyStore") {
-  /** A fresh in-memory store. */
-  static readonly memory = Layer.sync(KeyStore, makeMemoryKeyStore)
+  /** A fresh in-memory store (the default). */
+  static readonly layer = Layer.sync(KeyStore, makeMemoryKeyStore)
 }

@@ -253,7 +253,7 @@ export const makeInferenceFetch = (
     const refusal = verificationRefusal(svc)
     if (refusal !== undefined && options.allowUnverifiable !== true) throw refusal
     if (prepared.body === undefined) throw new UnsupportedRequest({ reason: "a billed request needs a body" })
-    if (kind !== "chatbot") await refuseUnverifiableMedia(kind, prepared.body, prepared.headers["content-type"])
+    const mediaRequest = await refuseUnverifiableMedia(kind, prepared.body, prepared.headers["content-type"])
     // The caller's abort cancels the request at once until the response starts: after that the provider bills what
     // it generates, so the body is still read (verified and recorded) for the drain window while the caller sees the
     // abort; then the connection is closed.
@@ -357,7 +357,7 @@ export const makeInferenceFetch = (
         ? undefined
         : {
             kind,
-            bill: mediaBill(svc, kind, json, text),
+            bill: mediaBill(svc, kind, json, text, mediaRequest),
             ...(kind === "speech-to-text" ? {} : { images: imageHashes(json) }),
           }
     const tokens = media?.bill ??

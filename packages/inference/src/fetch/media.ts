@@ -4,7 +4,8 @@
  *
  * - text-to-image `POST /v1/proxy/images/generations` (JSON), image-editing `POST /v1/proxy/images/edits`
  *   (multipart): signed `sha256(request as sent):sha256(img0),sha256(img1)…` over the base64-DECODED images
- *   (signImageResponse); billed output price × images delivered, no input fee.
+ *   (signImageResponse); no input fee; a generation is billed output price × images delivered, an edit output price ×
+ *   the images requested (`n`, default 1), whatever the provider delivers (image_editing.go).
  * - speech-to-text `POST /v1/proxy/audio/transcriptions` (multipart): signed `sha256(request):sha256(body)`;
  *   billed from `usage`: `{type:"duration", seconds}` → round(seconds) (≥ 1) × input price; `{type:"tokens"}` →
  *   input × input price + output × output price; else verbose_json's `duration`; else 2 × words × output price.
@@ -66,29 +67,38 @@ const sentForm = async (body: Uint8Array, contentType: string | undefined): Prom
   }
 }
 
+/** What the broker bills a media request by, read from the request before it is sent. */
+export interface MediaRequest {
+  /** The images an edit is billed for: its `n` (default 1), whatever the provider delivers (image_editing.go). */
+  readonly requestedImages: number
+}
+
+/** The broker's reading of `n`: a positive whole number, else the default of 1. */
+const imageCount = (v: unknown): number => {
+  const n = typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v.trim()) : v
+  return typeof n === "number" && Number.isSafeInteger(n) && n > 0 ? n : 1
+}
+
 /**
  * Image requests must ask for base64 images: with `response_format: "url"` the broker serves URLs of images it keeps,
- * and the body we receive holds none of the signed bytes. Transcriptions must not stream (not verified yet). Refused
- * before anything is sent; a chat request is not looked at.
+ * and the body we receive holds none of the signed bytes. Transcriptions must not stream (not verified yet). A form
+ * that names `n` twice is refused as the broker refuses it (form parsers disagree on which value wins, and `n`
+ * multiplies the fee). All refused before anything is sent; a chat request is not looked at.
  */
 export const refuseUnverifiableMedia = async (
   kind: ServiceKind,
   body: Uint8Array,
   contentType: string | undefined,
-): Promise<void> => {
-  if (kind === "chatbot") return
+): Promise<MediaRequest> => {
+  if (kind === "chatbot") return { requestedImages: 1 }
   const form = await sentForm(body, contentType)
   const text = (name: string) => {
     const v = form?.get(name)
     return typeof v === "string" ? v : undefined
   }
+  const json = form === undefined && body[0] === 0x7b /* { */ ? jsonObject(body) : undefined
   if (kind === "text-to-image" || kind === "image-editing") {
-    const format =
-      form !== undefined
-        ? text("response_format")
-        : body[0] === 0x7b /* { */
-          ? jsonField(body, "response_format")
-          : undefined
+    const format = form !== undefined ? text("response_format") : json?.response_format
     if (format === "url") {
       throw new UnsupportedRequest({
         reason: 'response_format "url" cannot be verified (the signature covers the image bytes): use "b64_json"',
@@ -98,12 +108,15 @@ export const refuseUnverifiableMedia = async (
   if (kind === "speech-to-text" && text("stream") === "true") {
     throw new UnsupportedRequest({ reason: "streamed transcriptions are not verified yet: send stream=false" })
   }
+  if (form !== undefined && form.getAll("n").length > 1)
+    throw new UnsupportedRequest({ reason: "the form names n more than once: send it once" })
+  return { requestedImages: imageCount(form !== undefined ? text("n") : json?.n) }
 }
 
-const jsonField = (body: Uint8Array, name: string): unknown => {
+const jsonObject = (body: Uint8Array): Record<string, unknown> | undefined => {
   try {
     const json: unknown = JSON.parse(new TextDecoder().decode(body))
-    return isObject(json) ? json[name] : undefined
+    return isObject(json) ? json : undefined
   } catch {
     return undefined
   }
@@ -153,10 +166,17 @@ const bill = (service: ServiceView, prompt: bigint, completion: bigint) => {
   return { inputFee, outputFee, fee: inputFee + outputFee }
 }
 
-/** What the broker bills for a media response (module comment), from the body we received. */
-export const mediaBill = (service: ServiceView, kind: ServiceKind, json: unknown, text: string): MediaBill => {
+/** What the broker bills for a media response (module comment), from the body we received and the request. */
+export const mediaBill = (
+  service: ServiceView,
+  kind: ServiceKind,
+  json: unknown,
+  text: string,
+  request: MediaRequest = { requestedImages: 1 },
+): MediaBill => {
   if (kind === "text-to-image" || kind === "image-editing") {
-    const images = isObject(json) && Array.isArray(json.data) ? json.data.length : 0
+    const delivered = isObject(json) && Array.isArray(json.data) ? json.data.length : 0
+    const images = kind === "image-editing" ? request.requestedImages : delivered
     return { promptTokens: 0, completionTokens: 0, images, ...bill(service, 0n, BigInt(images)) }
   }
   const usage = isObject(json) && isObject(json.usage) ? json.usage : undefined

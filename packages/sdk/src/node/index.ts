@@ -59,13 +59,48 @@ export interface BrokerOptions {
 }
 
 export interface Broker {
+  /**
+   * The signer's checksummed address.
+   *
+   * @example
+   * console.log(broker.address) // "0xf39F…2266"
+   */
   readonly address: string
+  /**
+   * The ledger: balances, deposits, refunds, transfers to provider sub-accounts.
+   *
+   * @example
+   * await broker.ledger.add("3")
+   */
   readonly ledger: LedgerClient
+  /**
+   * Inference: discovery, acknowledgement, funding, verified requests.
+   *
+   * @example
+   * const services = await broker.inference.listServices()
+   */
   readonly inference: InferenceClient
+  /**
+   * Fine-tuning: providers, tasks, model delivery and decryption.
+   *
+   * @example
+   * const models = await broker.fineTuning.listModels(provider)
+   */
   readonly fineTuning: FineTuningClient
-  /** Runs an Effect program on the broker's connection and services (Chain, Wallet, TxEngine, Ledger, inference, fine-tuning). */
+  /**
+   * Runs an Effect program on the broker's connection and services (Chain, Wallet, TxEngine, Ledger, inference,
+   * fine-tuning).
+   *
+   * @example
+   * const info = await broker.run(Ledger.use((l) => l.get()))
+   */
   readonly run: <A, E>(effect: Effect.Effect<A, E, BrokerServices>) => Promise<A>
-  /** Releases the connection and all background work (auto top-ups). */
+  /**
+   * Releases the connection and all background work (auto top-ups).
+   *
+   * @example
+   * await broker.close()
+   */
   readonly close: () => Promise<void>
 }
 

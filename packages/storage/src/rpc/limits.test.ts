@@ -5,7 +5,7 @@ import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { NodeRpcError } from "../errors.js"
 import { isTransient, segmentReplyCap, zgs } from "./node-api.js"
-import { type FetchRpcOptions, type StorageRpc, storageRpcLayer } from "./transport.js"
+import { type FetchRpcOptions, StorageRpc } from "./transport.js"
 
 type Behaviour = (res: ServerResponse) => void
 
@@ -31,7 +31,7 @@ const fail = async (
   options: FetchRpcOptions,
   eff: Effect.Effect<unknown, NodeRpcError, StorageRpc> = zgs.getStatus(url),
 ): Promise<NodeRpcError> => {
-  const r = await Effect.runPromise(Effect.result(eff.pipe(Effect.provide(storageRpcLayer(options)))))
+  const r = await Effect.runPromise(Effect.result(eff.pipe(Effect.provide(StorageRpc.layer(options)))))
   if (r._tag !== "Failure") throw new Error("expected a failure")
   return r.failure
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { indexer, isAlreadyFinalized, isTransient, zgs } from "./node-api.js"
-import { type StorageRpc, storageRpcLayer } from "./transport.js"
+import { StorageRpc } from "./transport.js"
 import { decodeFileInfo, decodeShardConfig, decodeShardedNodes } from "./types.js"
 
 /** A tiny JSON-RPC server over real HTTP whose replies are scripted per method. */
@@ -32,7 +32,7 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
 const run = <A, E>(eff: Effect.Effect<A, E, StorageRpc>) =>
-  Effect.runPromise(Effect.result(eff.pipe(Effect.provide(storageRpcLayer({ timeoutMs: 5000 })))))
+  Effect.runPromise(Effect.result(eff.pipe(Effect.provide(StorageRpc.layer({ timeoutMs: 5000 })))))
 
 describe("JSON-RPC transport (real HTTP)", () => {
   it("omits params for getStatus and decodes the status", async () => {

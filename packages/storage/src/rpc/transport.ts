@@ -37,7 +37,11 @@ export interface StorageRpcShape {
   ) => Effect.Effect<A, NodeRpcError>
 }
 
-export class StorageRpc extends Context.Service<StorageRpc, StorageRpcShape>()("zg/storage/StorageRpc") {}
+export class StorageRpc extends Context.Service<StorageRpc, StorageRpcShape>()("zg/storage/StorageRpc") {
+  /** The fetch transport; `StorageRpc.layer()` is global `fetch`, 30 s per request, 15 s to the first byte, 4 MiB per reply. */
+  static readonly layer = (options: FetchRpcOptions = {}): Layer.Layer<StorageRpc> =>
+    Layer.succeed(StorageRpc, StorageRpc.of(makeFetchRpc(options)))
+}
 
 export interface FetchRpcOptions {
   /** Defaults to the global `fetch`. */
@@ -236,9 +240,3 @@ export const makeFetchRpc = (options: FetchRpcOptions = {}): StorageRpcShape => 
     callEncoded: (url, method, encode, decode, limits) => send(url, method, encode, decode, limits),
   }
 }
-
-/** The default transport: global `fetch`, 30 s per request, 15 s to the first byte, 4 MiB per reply. */
-export const StorageRpcLive: Layer.Layer<StorageRpc> = Layer.succeed(StorageRpc, StorageRpc.of(makeFetchRpc()))
-
-export const storageRpcLayer = (options: FetchRpcOptions): Layer.Layer<StorageRpc> =>
-  Layer.succeed(StorageRpc, StorageRpc.of(makeFetchRpc(options)))
