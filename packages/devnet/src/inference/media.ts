@@ -4,7 +4,8 @@
  * - "text-to-image" `POST /v1/proxy/images/generations` (JSON) and "image-editing" `POST /v1/proxy/images/edits`
  *   (multipart): tiny PNGs generated here; the broker TEE signs `sha256(request as sent):sha256(png0),sha256(png1)…`
  *   over the DECODED image bytes (signImageResponse); a centralized provider signs its routing proof over the whole
- *   body; billed `outputPrice × images delivered`, input fee 0.
+ *   body; input fee 0; a generation is billed `outputPrice × images delivered`, an edit `outputPrice × n requested`
+ *   (the model renders at most 10, silently).
  * - "speech-to-text" `POST /v1/proxy/audio/transcriptions` (multipart): a fixed transcription with a whisper-style
  *   `usage {type: "duration", seconds}`; signed `sha256(request):sha256(body)` (signChatWithKey); billed
  *   `round(seconds) × inputPrice` (at least 1 s).
@@ -99,10 +100,14 @@ const formOf = async (raw: Uint8Array, contentType: string | undefined): Promise
   }
 }
 
-const count = (v: unknown): number => {
-  const n = typeof v === "string" ? Number(v) : v
-  return typeof n === "number" && Number.isInteger(n) && n > 0 ? Math.min(n, 10) : 1
+/** The broker's reading of `n`: a positive whole number, else 1. */
+const requested = (v: unknown): number => {
+  const n = typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v.trim()) : v
+  return typeof n === "number" && Number.isSafeInteger(n) && n > 0 ? n : 1
 }
+
+/** The devnet "model" renders at most 10 images, silently (as a real upstream may clamp `n`). */
+const rendered = (n: number) => Math.min(n, 10)
 
 const isMultipart = (req: IncomingMessage) => isFormData(req.headers["content-type"])
 
@@ -115,11 +120,16 @@ interface Answer {
   readonly outputFee: bigint
 }
 
-const imageAnswer = (images: ReadonlyArray<Uint8Array>, created: number, outputPrice: bigint): Answer => {
+const imageAnswer = (
+  images: ReadonlyArray<Uint8Array>,
+  created: number,
+  outputPrice: bigint,
+  billedImages = images.length,
+): Answer => {
   const data = images.map((img) => ({ b64_json: Buffer.from(img).toString("base64") }))
   // `data` last, so the last letter of the body is image data (what the flipResponseByte fault flips).
   const body = new TextEncoder().encode(JSON.stringify({ created, data }))
-  return { body, contentType: "application/json", images, inputFee: 0n, outputFee: BigInt(images.length) * outputPrice }
+  return { body, contentType: "application/json", images, inputFee: 0n, outputFee: BigInt(billedImages) * outputPrice }
 }
 
 const noUrls = (format: string | undefined) => {
@@ -136,7 +146,7 @@ const generate = (raw: Uint8Array, created: number, outputPrice: bigint): Answer
   if (!isObject(json) || typeof json.prompt !== "string") throw new HttpError(400, "invalid request: prompt required")
   noUrls(typeof json.response_format === "string" ? json.response_format : undefined)
   const prompt = json.prompt
-  const images = Array.from({ length: count(json.n) }, (_, i) => tinyPng(sha256(`${prompt}\n${i}`)))
+  const images = Array.from({ length: rendered(requested(json.n)) }, (_, i) => tinyPng(sha256(`${prompt}\n${i}`)))
   return imageAnswer(images, created, outputPrice)
 }
 
@@ -148,9 +158,15 @@ const edit = async (req: IncomingMessage, raw: Uint8Array, created: number, outp
   if (source === undefined || prompt === undefined)
     throw new HttpError(400, "invalid request: image and prompt required")
   noUrls(formText(form, "response_format"))
+  // `n` multiplies the fee, so a form naming it twice is refused: parsers disagree on which value wins.
+  if (form.getAll("n").length > 1)
+    throw new HttpError(400, "`n` could not be read unambiguously: `n` was sent more than once; send it once")
+  const n = requested(formText(form, "n"))
   const seed = (i: number) => sha256(Buffer.concat([sha256(source), Buffer.from(`${prompt}\n${i}`)]))
-  const images = Array.from({ length: count(formText(form, "n")) }, (_, i) => tinyPng(seed(i)))
-  return imageAnswer(images, created, outputPrice)
+  const images = Array.from({ length: rendered(n) }, (_, i) => tinyPng(seed(i)))
+  // An edit is billed for the images requested, whatever was rendered (image_editing.go); a generation for those
+  // delivered.
+  return imageAnswer(images, created, outputPrice, n)
 }
 
 /** Audio seconds of a file, as the devnet's "model" hears it: 16 kHz 16-bit mono, at least 1 s. */

@@ -253,7 +253,10 @@ export const makeInferenceFetch = (
     const refusal = verificationRefusal(svc)
     if (refusal !== undefined && options.allowUnverifiable !== true) throw refusal
     if (prepared.body === undefined) throw new UnsupportedRequest({ reason: "a billed request needs a body" })
-    const mediaRequest = await refuseUnverifiableMedia(kind, prepared.body, prepared.headers["content-type"])
+    const mediaRequest =
+      kind === "chatbot"
+        ? undefined
+        : await refuseUnverifiableMedia(kind, prepared.body, prepared.headers["content-type"])
     // The caller's abort cancels the request at once until the response starts: after that the provider bills what
     // it generates, so the body is still read (verified and recorded) for the drain window while the caller sees the
     // abort; then the connection is closed.

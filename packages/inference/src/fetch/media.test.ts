@@ -88,6 +88,17 @@ describe("service types through the verifying fetch (OpenAI client)", () => {
     expect(editor().unsettledFee(t.user.address) - before).toBe(editor().outputPrice)
   })
 
+  it("images.edit is billed for the n requested, as the broker bills it, even when fewer images come back", async () => {
+    const seen: ExchangeResult[] = []
+    const before = editor().unsettledFee(t.user.address)
+    const source = await toFile(Buffer.from("bytes"), "cat.png", { type: "image/png" })
+    const out = await openai(editor(), seen).images.edit({ model: editor().model, image: source, prompt: "x", n: 12 })
+    expect(out.data).toHaveLength(10) // the devnet model renders at most 10
+    const x = seen[0] as ExchangeResult
+    expect(x.record).toMatchObject({ images: 12, fee: 12n * editor().outputPrice })
+    expect(editor().unsettledFee(t.user.address) - before).toBe(x.record.fee)
+  })
+
   it("audio.transcriptions.create (multipart): bytes-bound, billed per audio second at the input price", async () => {
     const seen: ExchangeResult[] = []
     const before = scribe().unsettledFee(t.user.address)

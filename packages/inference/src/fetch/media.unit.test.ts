@@ -46,17 +46,46 @@ describe("media services (client rules)", () => {
     await expect(refuseUnverifiableMedia("image-editing", enc(form), MP)).rejects.toThrow(/b64_json/)
     const stream = '--B\r\nContent-Disposition: form-data; name="stream"\r\n\r\ntrue\r\n--B--\r\n'
     await expect(refuseUnverifiableMedia("speech-to-text", enc(stream), MP)).rejects.toThrow(/stream/)
-    await expect(refuseUnverifiableMedia("text-to-image", enc('{"prompt":"x"}'), undefined)).resolves.toBeUndefined()
+    await expect(refuseUnverifiableMedia("text-to-image", enc('{"prompt":"x"}'), undefined)).resolves.toEqual({
+      requestedImages: 1,
+    })
     // A file whose bytes merely contain a field header is data, not a field (a substring search was fooled by it).
     const inFile = new FormData()
     inFile.set("file", new Blob(['name="stream"\r\n\r\ntrue\r\n']), "a.wav")
     const r = new Response(inFile)
     const bytes = new Uint8Array(await r.arrayBuffer())
     const type = r.headers.get("content-type") ?? ""
-    await expect(refuseUnverifiableMedia("speech-to-text", bytes, type)).resolves.toBeUndefined()
+    await expect(refuseUnverifiableMedia("speech-to-text", bytes, type)).resolves.toEqual({ requestedImages: 1 })
     // A multipart body that does not parse is refused (typed) before anything is sent.
     const cut = refuseUnverifiableMedia("speech-to-text", bytes.subarray(0, bytes.length - 8), type)
     await expect(cut).rejects.toMatchObject({ _tag: "UnsupportedRequest", reason: expect.stringMatching(/malformed/) })
+  })
+
+  it("reads n as the broker bills an edit by it, and refuses a form naming n twice before sending", async () => {
+    const enc = (s: string) => new TextEncoder().encode(s)
+    const MP = "multipart/form-data; boundary=B"
+    const field = (name: string, value: string) =>
+      `--B\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`
+    const edit = (parts: string) => refuseUnverifiableMedia("image-editing", enc(`${parts}--B--\r\n`), MP)
+    await expect(edit(field("n", "4"))).resolves.toEqual({ requestedImages: 4 })
+    await expect(edit(field("prompt", "x"))).resolves.toEqual({ requestedImages: 1 })
+    await expect(edit(field("n", "0"))).resolves.toEqual({ requestedImages: 1 })
+    await expect(edit(field("n", "1") + field("n", "10"))).rejects.toMatchObject({
+      _tag: "UnsupportedRequest",
+      reason: expect.stringMatching(/n more than once/),
+    })
+    const json = refuseUnverifiableMedia("text-to-image", enc('{"prompt":"x","n":3}'), "application/json")
+    await expect(json).resolves.toEqual({ requestedImages: 3 })
+    // An edit is billed for the images asked for, even when fewer come back; a generation for those delivered.
+    const fewer = { data: [{}] }
+    expect(mediaBill(view("image-editing"), "image-editing", fewer, "", { requestedImages: 4 })).toMatchObject({
+      images: 4,
+      fee: 20n,
+    })
+    expect(mediaBill(view("text-to-image"), "text-to-image", fewer, "", { requestedImages: 4 })).toMatchObject({
+      images: 1,
+      fee: 5n,
+    })
   })
 
   it("bills as the broker: images × output price; seconds × input price; tokens; verbose duration; words × 2", () => {
