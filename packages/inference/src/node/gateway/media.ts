@@ -64,10 +64,11 @@ export const mediaMaxCost = (
 ): bigint => (kind === "speech-to-text" ? AUDIO_SECONDS_RESERVED * inputPerUnit : BigInt(n) * outputPerUnit)
 
 /**
- * The `n` the broker bills an image edit for. It does not parse the form: it takes the digits after the first
- * `name="n"` (else `name=n`) anywhere in the raw body and the blank line after it (parseMultipartImageNum in its
- * image_editing.go). Reserving the larger of this and the parsed form's `n` keeps the reservation a bound on its bill
- * even for a body where the two differ (a file whose bytes contain that text).
+ * The `n` an older broker bills an image edit for. Builds before its multipart parser did not parse the form: they
+ * took the digits after the first `name="n"` (else `name=n`) anywhere in the raw body and the blank line after it
+ * (parseMultipartImageNum in image_editing.go). Newer builds parse the form and refuse a doubled `n`. Reserving the
+ * larger of this and the parsed form's `n` keeps the reservation a bound on the bill of either build, even for a body
+ * where the two differ (a file whose bytes contain that text).
  */
 const brokerImageCount = (raw: Buffer): number => {
   const text = raw.toString("latin1")
