@@ -5,13 +5,7 @@
  */
 
 import { connectionStackLayer, type TxResult } from "@0g-compute/contracts"
-import {
-  chainLayerFromOptions,
-  type FacadeRuntime,
-  makeFacadeRuntime,
-  parseZG,
-  walletLayerFromOptions,
-} from "@0g-compute/core"
+import { chainLayerFromOptions, type FacadeRuntime, makeFacadeRuntime, parseZG } from "@0g-compute/core"
 import { Effect } from "effect"
 import {
   type AdapterInfo,
@@ -261,16 +255,15 @@ export const createInferenceReader = async (
 }
 
 /**
- * A signing client. Connects (and checks the chain and key) before resolving.
+ * A signing client. Connects (and checks the chain and key) before resolving; without `signer` or `privateKey` it
+ * rejects with `SignerRequired`.
  *
  * @example
  * const inference = await createInferenceClient({ privateKey, rpcUrl, network: "devnet" })
  */
-export const createInferenceClient = async (options: ConnectionOptions): Promise<InferenceClient> => {
-  const wallet = walletLayerFromOptions(options)
-  if (wallet === undefined) throw new TypeError("createInferenceClient needs a signer or a privateKey")
-  return inferenceClientOn(makeFacadeRuntime(inferenceLayerOn(connectionStackLayer(options, wallet), options)))
-}
+export const createInferenceClient = (options: ConnectionOptions): Promise<InferenceClient> =>
+  // Without `signer` or `privateKey` the stack fails with the typed `SignerRequired`.
+  inferenceClientOn(makeFacadeRuntime(inferenceLayerOn(connectionStackLayer(options), options)))
 
 /** The client over an existing runtime (e.g. a broker's shared connection); disposes it when connecting fails. */
 export const inferenceClientOn = async (runtime: FacadeRuntime<InferenceStack>): Promise<InferenceClient> => {
