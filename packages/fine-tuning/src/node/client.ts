@@ -20,6 +20,7 @@ import { PrivateKeyRequired } from "../errors.js"
 import type { Task } from "../http.js"
 import { browserServices, FineTuningDeliverables, FineTuningProviders, FineTuningTasks } from "../services.js"
 import type { CreateTaskOptions, WatchOptions } from "../tasks.js"
+import type { CallOptions, FineTuningClient } from "./client-api.js"
 import type { UploadDatasetOptions } from "./dataset.js"
 import { FineTuningFiles } from "./files.js"
 import type { ModelSource } from "./model.js"
@@ -38,10 +39,7 @@ export interface FineTuningClientOptions extends FineTuningOptions, ConnectionOp
   readonly assess?: QuoteAssessor
 }
 
-/** Per-call cancellation. */
-export interface CallOptions {
-  readonly signal?: AbortSignal
-}
+export type { CallOptions, FineTuningClient } from "./client-api.js"
 
 /**
  * Every fine-tuning service on an existing connection stack (shared with the other parts by `createBroker`), with
@@ -63,15 +61,13 @@ const layerOf = (o: FineTuningClientOptions) => {
   return fineTuningLayerOn(connectionStackLayer(o, wallet), o)
 }
 
-export type FineTuningClient = Awaited<ReturnType<typeof createFineTuningClient>>
-
 /**
  * Connects (checking the chain and key up front) and returns the client.
  *
  * @example
  * const ft = await createFineTuningClient({ privateKey, rpcUrl, network: "devnet" })
  */
-export const createFineTuningClient = (options: FineTuningClientOptions) =>
+export const createFineTuningClient = (options: FineTuningClientOptions): Promise<FineTuningClient> =>
   fineTuningClientOn(makeFacadeRuntime(layerOf(options)), options)
 
 /**
@@ -81,7 +77,7 @@ export const createFineTuningClient = (options: FineTuningClientOptions) =>
 export const fineTuningClientOn = async (
   runtime: FacadeRuntime<FineTuningServices | Wallet>,
   options: Pick<FineTuningClientOptions, "assess" | "privateKey"> = {},
-) => {
+): Promise<FineTuningClient> => {
   const run = <A, E>(effect: Effect.Effect<A, E, FineTuningServices | Wallet>, call: CallOptions = {}): Promise<A> =>
     runtime.run(effect, call)
   const providers = <A, E>(f: (s: FineTuningProviders["Service"]) => Effect.Effect<A, E>) =>
@@ -102,173 +98,41 @@ export const fineTuningClientOn = async (
   try {
     const address = await run(Wallet.use((w) => Effect.succeed(w.address)))
     return {
-      /**
-       * The wallet address (EIP-55).
-       *
-       * @example
-       * console.log(ft.address)
-       */
       address,
-      /**
-       * The registered fine-tuning providers.
-       *
-       * @example
-       * const [service] = await ft.listServices()
-       */
       listServices: (o: { includeUnvetted?: boolean } = {}) => providers((p) => p.list(o)),
-      /**
-       * One provider's service; rejects when it is not registered.
-       *
-       * @example
-       * const service = await ft.getService(provider)
-       */
       getService: (provider: string) => providers((p) => p.get(provider)),
-      /**
-       * Models to train: the predefined ones and, with `provider`, the provider's own.
-       *
-       * @example
-       * const [model] = await ft.listModels(provider)
-       */
       listModels: (provider?: string) => providers((p) => p.models(provider)),
-      /**
-       * The quote's attestation report (inference's with `assess`); refusals are reported, not thrown.
-       *
-       * @example
-       * const report = await ft.verifyProvider(provider)
-       */
       verifyProvider: (provider: string, o: ProviderAttestationOptions = {}) =>
         providers((p) => p.verify(provider, withAssess(o))),
-      /**
-       * Refused on a failed attestation unless opted in (`allowDevnet` on the devnet, `allowUnverified`).
-       *
-       * @example
-       * await ft.acknowledgeProvider(provider, { allowDevnet: true })
-       */
       acknowledgeProvider: (provider: string, o: AcknowledgeProviderOptions = {}) =>
         providers((p) => p.acknowledge(provider, withAssess(o))),
-      /**
-       * To 0G Storage when configured (datasetHash = root), else through the provider route.
-       *
-       * @example
-       * const { datasetHash, tokens } = await ft.uploadDataset(provider, "data.jsonl")
-       */
       uploadDataset: (provider: string, path: string, o: UploadDatasetOptions = {}) =>
         files((f) => f.uploadDataset(provider, path, o)),
-      /**
-       * Funds the sub-account for the fee and creates the task.
-       *
-       * @example
-       * const { taskId } = await ft.createTask({ provider, model: model.name, datasetHash, trainingParams, tokens })
-       */
       createTask: (o: CreateTaskOptions) => tasks((t) => t.create(o)),
-      /**
-       * The fee `createTask` would fund (the broker's formula), without funding or creating anything.
-       *
-       * @example
-       * const fee = await ft.quoteTaskFee({ provider, model: model.name, datasetHash, trainingParams, tokens })
-       */
       quoteTaskFee: (o: Parameters<FineTuningTasks["Service"]["quoteFee"]>[0]) => tasks((t) => t.quoteFee(o)),
-      /**
-       * This wallet's tasks at `provider`.
-       *
-       * @example
-       * const tasks = await ft.listTasks(provider)
-       */
       listTasks: (provider: string) => tasks((t) => t.list(provider)),
-      /**
-       * One task with its progress.
-       *
-       * @example
-       * const { progress } = await ft.getTask(provider, taskId)
-       */
       getTask: (provider: string, taskId: string) => tasks((t) => t.get(provider, taskId)),
-      /**
-       * The training log so far.
-       *
-       * @example
-       * console.log(await ft.getLog(provider, taskId))
-       */
       getLog: (provider: string, taskId: string) => tasks((t) => t.log(provider, taskId)),
-      /**
-       * Cancels a task that has not finished.
-       *
-       * @example
-       * await ft.cancelTask(provider, taskId)
-       */
       cancelTask: (provider: string, taskId: string) => tasks((t) => t.cancel(provider, taskId)),
-      /**
-       * Waits until `until` (default Delivered), calling `onProgress` on each change; the CLI's progress bar.
-       *
-       * @example
-       * await ft.watch(provider, taskId, { onProgress: (t) => console.log(t.progress) })
-       */
       watch: (
         provider: string,
         taskId: string,
         o: WatchOptions & { onProgress?: (task: Task) => void } & CallOptions = {},
       ) => tasks((t) => t.wait(provider, taskId, o), o),
-      /**
-       * The same progress as an async iterable.
-       *
-       * @example
-       * for await (const task of await ft.watchIterable(provider, taskId)) console.log(task.progress)
-       */
       watchIterable: (provider: string, taskId: string, o: WatchOptions = {}): Promise<AsyncIterable<Task>> =>
         tasks((t) => Stream.toAsyncIterableEffect(t.watch(provider, taskId, o))),
-      /**
-       * The delivered model's record on chain (root hash, acknowledged, secret released).
-       *
-       * @example
-       * const { modelRootHash } = await ft.getDeliverable(provider, taskId)
-       */
       getDeliverable: (provider: string, taskId: string) => deliverables((d) => d.get(provider, taskId)),
-      /**
-       * Deliverables waiting for this wallet's acknowledgement.
-       *
-       * @example
-       * const pending = await ft.pendingDeliverables()
-       */
       pendingDeliverables: () => deliverables((d) => d.pending()),
-      /**
-       * Downloads the encrypted model (no verification, no acknowledgement).
-       *
-       * @example
-       * await ft.downloadModel(provider, taskId, "model.enc")
-       */
       downloadModel: (provider: string, taskId: string, outPath: string) =>
         files((f) => f.downloadModel(provider, taskId, outPath)),
-      /**
-       * Download → verify root and TEE signature → acknowledge on chain.
-       *
-       * @example
-       * await ft.acknowledgeModel(provider, taskId, { output: "model.enc" })
-       */
       acknowledgeModel: (provider: string, taskId: string, o: { output?: string; source?: ModelSource } = {}) =>
         files((f) =>
           f.acknowledgeModel(provider, taskId, o.output ?? join(process.cwd(), `${taskId}.model.enc`), o.source),
         ),
-      /**
-       * Acknowledge WITHOUT verifying (unlocks the queue before the penalty deadline).
-       *
-       * @example
-       * await ft.acknowledgeWithoutDownload(provider, taskId)
-       */
       acknowledgeWithoutDownload: (provider: string, taskId: string) =>
         deliverables((d) => d.acknowledgeWithoutDownload(provider, taskId)),
-      /**
-       * Waits until the provider has released the model's key on chain.
-       *
-       * @example
-       * await ft.waitForSecret(provider, taskId)
-       */
       waitForSecret: (provider: string, taskId: string, call: CallOptions = {}) =>
         deliverables((d) => Effect.asVoid(d.waitForSecret(provider, taskId)), call),
-      /**
-       * Decrypts the acknowledged model with the wallet's key.
-       *
-       * @example
-       * await ft.decryptModel(provider, taskId, { encryptedPath: "model.enc", output: "model.zip" })
-       */
       decryptModel: (
         provider: string,
         taskId: string,
@@ -283,20 +147,8 @@ export const fineTuningClientOn = async (
             }),
           ),
         ),
-      /**
-       * The resumable pipeline; rerun with the same state file to continue.
-       *
-       * @example
-       * await ft.run({ provider, datasetPath, model, trainingParams, outputDir })
-       */
       run: (o: Omit<PipelineOptions, "privateKey"> & { privateKey?: Redacted.Redacted<string> } & CallOptions) =>
         files((f) => Effect.flatMap(keyFor("run", o.privateKey), (privateKey) => f.run({ ...o, privateKey })), o),
-      /**
-       * Releases the runtime (and the RPC provider it created).
-       *
-       * @example
-       * await ft.close()
-       */
       close: () => runtime.dispose(),
     }
   } catch (e) {
