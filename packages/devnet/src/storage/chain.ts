@@ -1,6 +1,7 @@
 /** Chain side of the storage devnet: deploy DevnetMarket + DevnetFlow, and read `Submit` logs into tx records. */
 import { readFileSync } from "node:fs"
-import { ContractFactory, Interface, type JsonRpcProvider, type Signer } from "ethers"
+import { minedReceipt } from "@0g-compute/contracts/node"
+import { ContractFactory, Interface, type JsonRpcProvider, type Signer, type TransactionResponse } from "ethers"
 
 interface Artifact {
   readonly abi: ReadonlyArray<unknown>
@@ -25,10 +26,10 @@ export const deployStorageContracts = async (
 ): Promise<DeployedStorageContracts> => {
   const m = loadStorageArtifact("DevnetMarket")
   const market = await new ContractFactory(m.abi as never, m.bytecode, signer).deploy(pricePerSector)
-  await market.waitForDeployment()
+  await minedReceipt(market.deploymentTransaction() as TransactionResponse, "DevnetMarket deployment")
   const f = loadStorageArtifact("DevnetFlow")
   const flow = await new ContractFactory(f.abi as never, f.bytecode, signer).deploy(await market.getAddress())
-  await flow.waitForDeployment()
+  await minedReceipt(flow.deploymentTransaction() as TransactionResponse, "DevnetFlow deployment")
   return { flow: await flow.getAddress(), market: await market.getAddress() }
 }
 

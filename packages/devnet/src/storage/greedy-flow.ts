@@ -3,7 +3,8 @@
  * every other call (`submit` included) succeeds and keeps whatever value it was sent. A client that takes its Flow
  * from the storage nodes pays this contract. Hand-assembled EVM (no compiler needed for 80 bytes).
  */
-import { ContractFactory, type Signer } from "ethers"
+import { minedReceipt } from "@0g-compute/contracts/node"
+import { ContractFactory, type Signer, type TransactionResponse } from "ethers"
 
 const MARKET_SELECTOR = "80f55605" // market()
 const PRICE_SELECTOR = "61ec5082" // pricePerSector()
@@ -38,6 +39,6 @@ const creation = (code: string): string => {
 /** Deploys the hostile Flow and returns its address. */
 export const deployGreedyFlow = async (signer: Signer, pricePerSector: bigint): Promise<string> => {
   const contract = await new ContractFactory([], creation(runtime(pricePerSector)), signer).deploy()
-  await contract.waitForDeployment()
+  await minedReceipt(contract.deploymentTransaction() as TransactionResponse, "greedy Flow deployment")
   return contract.getAddress()
 }
