@@ -99,7 +99,7 @@ export interface InferenceReader {
    *
    * @example
    * const report = await inference.attestationReport(service.provider)
-   * console.log(report.verdict) // "verified" on TEE hardware; "devnet" on the devnet
+   * if (report.verdict !== "verified") throw new Error(`not attested: ${report.verdict}`) // "devnet" on the devnet
    */
   attestationReport(provider: string, options?: AttestationOptions): Promise<AttestationReport>
   /**
@@ -124,7 +124,7 @@ export interface InferenceClient extends InferenceReader {
    * The wallet address (EIP-55).
    *
    * @example
-   * console.log(inference.address)
+   * const payer = inference.address // "0x…", whose sub-accounts pay
    */
   readonly address: string
   /**
@@ -204,14 +204,14 @@ export interface InferenceClient extends InferenceReader {
    * Requests, tokens and fees so far, per provider and model.
    *
    * @example
-   * console.log(inference.usage().total)
+   * const { total } = inference.usage() // neuron billed in this session
    */
   usage(): UsageSummary
   /**
    * Every exchange so far, with its verification level and fee.
    *
    * @example
-   * for (const r of inference.usageRecords()) console.log(r.chatId, r.level)
+   * const unverified = inference.usageRecords().filter((r) => r.level !== "bytes-bound")
    */
   usageRecords(): ReadonlyArray<UsageRecord>
   /**

@@ -20,7 +20,7 @@ export interface UsageRecord {
   readonly cacheWrite1hTokens?: number
   /** The service type when not "chatbot" ("text-to-image", "image-editing", "speech-to-text"). */
   readonly serviceType?: string
-  /** Image services: images delivered (billed at the output price each). */
+  /** Image services: images billed at the output price each (delivered for a generation, requested for an edit). */
   readonly images?: number
   /** Duration-billed transcriptions: audio seconds billed (at the input price each). */
   readonly audioSeconds?: number

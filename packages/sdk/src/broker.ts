@@ -32,7 +32,7 @@ export interface BrowserBroker {
    * The signer's checksummed address.
    *
    * @example
-   * console.log(broker.address) // "0xf39F…2266"
+   * const payer = broker.address // "0xf39F…2266"
    */
   readonly address: string
   /**

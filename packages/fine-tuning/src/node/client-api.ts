@@ -26,7 +26,7 @@ export interface FineTuningClient {
    * The wallet address (EIP-55).
    *
    * @example
-   * console.log(ft.address)
+   * const owner = ft.address // "0x…", the address that pays
    */
   readonly address: string
   /**
@@ -103,7 +103,7 @@ export interface FineTuningClient {
    * The training log so far.
    *
    * @example
-   * console.log(await ft.getLog(provider, taskId))
+   * const log = await ft.getLog(provider, taskId) // the trainer's output, as text
    */
   getLog(provider: string, taskId: string): Out<FineTuningTasksShape["log"]>
   /**
@@ -117,7 +117,7 @@ export interface FineTuningClient {
    * Waits until `until` (default Delivered), calling `onProgress` on each change; the CLI's progress bar.
    *
    * @example
-   * await ft.watch(provider, taskId, { onProgress: (t) => console.log(t.progress) })
+   * const delivered = await ft.watch(provider, taskId, { onProgress: (t) => bar.update(t.progress) })
    */
   watch(
     provider: string,
@@ -128,7 +128,7 @@ export interface FineTuningClient {
    * The same progress as an async iterable.
    *
    * @example
-   * for await (const task of await ft.watchIterable(provider, taskId)) console.log(task.progress)
+   * for await (const task of await ft.watchIterable(provider, taskId)) bar.update(task.progress)
    */
   watchIterable(provider: string, taskId: string, o?: WatchOptions): Promise<AsyncIterable<Task>>
   /**

@@ -63,7 +63,7 @@ export interface Broker {
    * The signer's checksummed address.
    *
    * @example
-   * console.log(broker.address) // "0xf39F…2266"
+   * const payer = broker.address // "0xf39F…2266"
    */
   readonly address: string
   /**
