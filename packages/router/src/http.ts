@@ -1,14 +1,14 @@
 /**
- * The router's HTTP surface: `/v1/chat/completions`, `/v1/models` and the image and audio routes for virtual keys, `/admin/*` for the admin token,
- * `/health`. Typed errors become OpenAI-shaped error bodies with our `_tag` as `code`.
+ * The router's HTTP surface: `/v1/chat/completions`, `/v1/models` and the image and audio routes for virtual keys,
+ * `/admin/*` for the admin token, `/health`. Typed errors become OpenAI-shaped error bodies with our `_tag` as `code`.
  */
 import { timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { formatZG, runFacade } from "@0g-compute/core"
+import { toJson } from "@0g-compute/core/node"
 import {
   errorBody,
   HttpFailure,
-  jsonReplacer,
   MEDIA_GATEWAY_ROUTES,
   messageOf,
   readBody,
@@ -143,8 +143,7 @@ export const makeServer = (deps: HttpDeps): Server => {
     }
     throw new HttpFailure(404, "NotFound", `${req.method} ${path} is not a dashboard route`)
   }
-  const json = (res: ServerResponse, status: number, v: unknown) =>
-    sendJson(res, status, JSON.stringify(v, jsonReplacer))
+  const json = (res: ServerResponse, status: number, v: unknown) => sendJson(res, status, toJson(v))
 
   const adminRoute = async (req: IncomingMessage, res: ServerResponse, path: string, url: URL) => {
     if (!isAdmin(req))

@@ -4,8 +4,8 @@
  * `reserve` is ONE statement: a conditional UPDATE of the key's row (it holds the key's counters) that adds the
  * request's maximum cost to `reserved` only if the key is neither revoked nor expired, spent + reserved + cost fits
  * every budget and the minute's request and token counts fit the limits, chained (data-modifying CTE) to the INSERT
- * of the reservation row. Postgres re-evaluates an UPDATE's WHERE on the latest row version after waiting for a concurrent writer, so concurrent
- * requests — on one instance or many on one database — can never overshoot together.
+ * of the reservation row. Postgres re-evaluates an UPDATE's WHERE on the latest row version after waiting for a
+ * concurrent writer, so concurrent requests — on one instance or many on one database — can never overshoot together.
  *
  * `settle` is one statement too: delete the reservation, move its amount from `reserved` to the actual fee in the
  * spent counters, and append the request to the log. A failed request settles with fee 0 (a release).

@@ -19,7 +19,6 @@ export {
   errorBody,
   failsOver,
   HttpFailure,
-  jsonReplacer,
   messageOf,
   noProviderAvailable,
   postChat,

@@ -5,7 +5,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { formatZG } from "@0g-compute/core"
-import { parseJsonObject, sendJsonError } from "@0g-compute/core/node"
+import { parseJsonObject, sendJsonError, toJson } from "@0g-compute/core/node"
 import { Redacted } from "effect"
 import type { ExchangeResult } from "../../fetch/adapter.js"
 import type { InferenceRequests } from "../../requests.js"
@@ -25,7 +25,6 @@ import {
   errorBody,
   failsOver,
   HttpFailure,
-  jsonReplacer,
   messageOf,
   noProviderAvailable,
   postChat,
@@ -283,7 +282,7 @@ export const serve = (
         .map((m) => ({ id: m.id, object: "model", created: 0, owned_by: "0g-compute", providers: m.providers }))
       return sendJson(res, 200, JSON.stringify({ object: "list", data }))
     }
-    if (path === "/v1/usage" && req.method === "GET") return sendJson(res, 200, JSON.stringify(usage(), jsonReplacer))
+    if (path === "/v1/usage" && req.method === "GET") return sendJson(res, 200, toJson(usage()))
     throw new HttpFailure(404, "NotFound", `${req.method} ${path} is not a gateway route`)
   }
 

@@ -127,5 +127,3 @@ export const readBody = async (req: IncomingMessage, max: number): Promise<Buffe
     throw e instanceof RequestBodyTooLarge ? new HttpFailure(413, "RequestTooLarge", e.message) : e
   }
 }
-
-export const jsonReplacer = (_k: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v)
