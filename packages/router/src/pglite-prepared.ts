@@ -8,6 +8,7 @@
  * Parameters are sent as text; a call with a parameter that has no obvious text form (arrays, objects) takes
  * `query()` instead.
  */
+import { joinBytes } from "@0g-compute/core"
 
 /** The part of PGlite's protocol API used here. */
 export interface PgliteProtocol {
@@ -22,30 +23,20 @@ interface BackendMessage {
 }
 
 const enc = new TextEncoder()
-
-const concat = (parts: ReadonlyArray<Uint8Array>) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
 const int16 = (n: number) => new Uint8Array([(n >> 8) & 0xff, n & 0xff])
 const int32 = (n: number) => {
   const b = new Uint8Array(4)
   new DataView(b.buffer).setInt32(0, n)
   return b
 }
-const cstring = (s: string) => concat([enc.encode(s), new Uint8Array([0])])
+const cstring = (s: string) => joinBytes([enc.encode(s), new Uint8Array([0])])
 /** One frontend message: type byte, int32 length (itself included), body. */
 const message = (type: string, body: Uint8Array) =>
-  concat([new Uint8Array([type.charCodeAt(0)]), int32(body.length + 4), body])
+  joinBytes([new Uint8Array([type.charCodeAt(0)]), int32(body.length + 4), body])
 
 const SYNC = message("S", new Uint8Array(0))
-const DESCRIBE_PORTAL = message("D", concat([enc.encode("P"), cstring("")]))
-const EXECUTE = message("E", concat([cstring(""), int32(0)]))
+const DESCRIBE_PORTAL = message("D", joinBytes([enc.encode("P"), cstring("")]))
+const EXECUTE = message("E", joinBytes([cstring(""), int32(0)]))
 
 /** A parameter's text form, or undefined when it has none we would trust. */
 const textOf = (v: unknown): string | null | undefined => {
@@ -60,7 +51,7 @@ const textOf = (v: unknown): string | null | undefined => {
 const bind = (name: string, values: ReadonlyArray<string | null>) =>
   message(
     "B",
-    concat([
+    joinBytes([
       cstring(""),
       cstring(name),
       int16(0), // every parameter in text format
@@ -68,7 +59,7 @@ const bind = (name: string, values: ReadonlyArray<string | null>) =>
       ...values.map((v) => {
         if (v === null) return int32(-1)
         const bytes = enc.encode(v)
-        return concat([int32(bytes.length), bytes])
+        return joinBytes([int32(bytes.length), bytes])
       }),
       int16(0), // every result column in text format
     ]),
@@ -84,10 +75,10 @@ export const preparedQuery = (db: PgliteProtocol) => {
     if (values.some((v) => v === undefined)) throw new NotPreparable()
     const known = names.get(text)
     const name = known ?? (names.size < MAX_NAMED ? `zgr_${names.size}` : "")
-    const parse = known === undefined ? [message("P", concat([cstring(name), cstring(text), int16(0)]))] : []
+    const parse = known === undefined ? [message("P", joinBytes([cstring(name), cstring(text), int16(0)]))] : []
     const { messages } = await db.runExclusive(() =>
       db.execProtocol(
-        concat([...parse, bind(name, values as ReadonlyArray<string | null>), DESCRIBE_PORTAL, EXECUTE, SYNC]),
+        joinBytes([...parse, bind(name, values as ReadonlyArray<string | null>), DESCRIBE_PORTAL, EXECUTE, SYNC]),
       ),
     )
     // Named only once its Parse succeeded (a failed batch throws above).
