@@ -54,6 +54,7 @@ export {
   InsufficientBalance,
   InvalidAddress,
   InvalidAmount,
+  InvalidMultipartBody,
   InvalidPrivateKey,
   isNetworkName,
   isZgError,

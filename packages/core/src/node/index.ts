@@ -1,3 +1,4 @@
+export { formBytes, formText, InvalidMultipartBody, isFormData, parseFormData } from "../multipart.js"
 export {
   InvalidJsonBody,
   type JsonErrorDetail,
@@ -10,5 +11,4 @@ export {
   sendJsonError,
   toJson,
 } from "./http-server.js"
-export { formBytes, formText, InvalidMultipartBody, isFormData, parseFormData } from "./multipart.js"
 export { freePort } from "./ports.js"
