@@ -54,7 +54,6 @@ export {
   InsufficientBalance,
   InvalidAddress,
   InvalidAmount,
-  InvalidMultipartBody,
   InvalidPrivateKey,
   isNetworkName,
   isZgError,

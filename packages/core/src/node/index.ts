@@ -1,4 +1,3 @@
-export { formBytes, formText, InvalidMultipartBody, isFormData, parseFormData } from "../multipart.js"
 export {
   InvalidJsonBody,
   type JsonErrorDetail,
@@ -11,4 +10,5 @@ export {
   sendJsonError,
   toJson,
 } from "./http-server.js"
+export { formBytes, formText, InvalidMultipartBody, isFormData, parseFormData } from "./multipart.js"
 export { freePort } from "./ports.js"

@@ -10,7 +10,6 @@
  *   billed from `usage`: `{type:"duration", seconds}` → round(seconds) (≥ 1) × input price; `{type:"tokens"}` →
  *   input × input price + output × output price; else verbose_json's `duration`; else 2 × words × output price.
  */
-import { formText, InvalidMultipartBody, isFormData, parseFormData } from "@0g-compute/core"
 import { ServiceTypeMismatch, UnsupportedRequest } from "../errors.js"
 import type { ServiceView } from "../service-view.js"
 import { sha256Hex } from "../verify/digests.js"
@@ -59,11 +58,12 @@ const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "obj
  * body); a body that does not parse is refused before it is sent.
  */
 const sentForm = async (body: Uint8Array, contentType: string | undefined): Promise<FormData | undefined> => {
-  if (!isFormData(contentType)) return undefined
+  if (contentType === undefined || !/^\s*multipart\/form-data\s*(?:;|$)/i.test(contentType)) return undefined
   try {
-    return await parseFormData(body, contentType)
-  } catch (e) {
-    throw new UnsupportedRequest({ reason: e instanceof InvalidMultipartBody ? e.message : String(e) })
+    const bytes = new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength)
+    return await new Response(bytes, { headers: { "content-type": contentType } }).formData()
+  } catch {
+    throw new UnsupportedRequest({ reason: "the multipart/form-data body is malformed" })
   }
 }
 
@@ -92,7 +92,10 @@ export const refuseUnverifiableMedia = async (
 ): Promise<MediaRequest> => {
   if (kind === "chatbot") return { requestedImages: 1 }
   const form = await sentForm(body, contentType)
-  const text = (name: string) => (form === undefined ? undefined : formText(form, name))
+  const text = (name: string) => {
+    const v = form?.get(name)
+    return typeof v === "string" ? v : undefined
+  }
   const json = form === undefined && body[0] === 0x7b /* { */ ? jsonObject(body) : undefined
   if (kind === "text-to-image" || kind === "image-editing") {
     const format = form !== undefined ? text("response_format") : json?.response_format

@@ -1,7 +1,7 @@
 /**
- * multipart/form-data parsed by the platform (`Response.formData()`: undici on Node, the browser's own), not by hand.
- * The input is bytes already bounded (a server's `readBody`, a client's body about to be sent): no parser ever reads
- * from a socket, so a body past a ceiling is refused without being parsed.
+ * multipart/form-data on the server side, parsed by the platform (undici's `Response.formData()`), not by hand. The
+ * input is the bytes `readBody` already bounded: no parser ever reads from a socket, so a body past the ceiling is
+ * answered 413 without being parsed.
  */
 import { Data } from "effect"
 
