@@ -3,6 +3,7 @@
  * wire shapes (§2, §3), the state walk (§6), the file format (§7) and settlement (§9) are checked on their own.
  */
 
+import { existsSync } from "node:fs"
 import { request } from "node:http"
 import { fineTuningServing, ledgerManager } from "@0g-compute/contracts"
 import { minedReceipt } from "@0g-compute/contracts/node"
@@ -205,5 +206,32 @@ describe("emulated fine-tuning provider", () => {
     ft.setFaults({})
     await ft.waitForState(id, "Failed")
     expect(ft.task(id)?.history).toEqual(["Init", "Failed"])
+  })
+
+  it("stops while a deliverable is being written, and only then removes its own directory", async () => {
+    let stopping: Promise<void> | undefined
+    const second = await startFineTuningProvider({
+      rpcUrl: devnet.rpcUrl,
+      addresses: devnet.addresses,
+      accounts: devnet.accounts,
+      stepDelayMs: 0,
+      chunkSize: 16, // many small chunks: a long write to land in
+      updateServiceUrl: false,
+      // Stopping as the task enters Delivering lands in the middle of the deliverable's file work.
+      onTaskState: (task) => {
+        if (task.history.at(-1) === "Delivering") stopping ??= second.stop()
+      },
+    })
+    const lines = Array.from({ length: 400 }, (_, i) => `{"text": "line ${i} of a dataset with ${i * 7919} in it"}`)
+    const dataset = new TextEncoder().encode(lines.join("\n"))
+    await uploadDataset(`${second.url}/v1`, user, address, dataset)
+    const { res: created } = await postTask(`${second.url}/v1`, user, address, keccak256(dataset), PARAMS_TEXT)
+    const { id } = await created.json()
+    await second.waitForState(id, "Delivering")
+    await expect(stopping).resolves.toBeUndefined()
+    expect(existsSync(second.dataDir)).toBe(false)
+    // The file work finished before the directory went: the task was not failed by its files vanishing.
+    expect(second.task(id)?.json.progress).toBe("Delivering")
+    expect(second.task(id)?.log.join("\n")).toContain("deliverable added")
   })
 })

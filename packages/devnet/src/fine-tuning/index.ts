@@ -78,6 +78,8 @@ export interface EmulatedTask {
 export interface FineTuningProvider {
   readonly url: string
   readonly port: number
+  /** Where deliverables are written; removed on `stop` unless the caller supplied it. */
+  readonly dataDir: string
   /** The provider wallet address. */
   readonly address: string
   readonly teeSigner: string
@@ -155,7 +157,8 @@ export const startFineTuningProvider = async (options: FineTuningProviderOptions
     )
   })
   const cleanup = async () => {
-    engine.stop()
+    // The worker may be writing a deliverable into ownDir; removing the directory under it fails with ENOTEMPTY.
+    await engine.stop()
     chain.close()
     if (ownDir !== undefined) await rm(ownDir, { recursive: true, force: true })
   }
@@ -178,6 +181,7 @@ export const startFineTuningProvider = async (options: FineTuningProviderOptions
     return {
       url,
       port,
+      dataDir: config.dataDir,
       address: chain.wallet.address,
       teeSigner,
       models: EMULATED_MODELS,

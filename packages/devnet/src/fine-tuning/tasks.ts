@@ -110,6 +110,7 @@ export class TaskEngine extends EventEmitter {
   readonly datasets = new Map<string, Uint8Array>()
   private faultState: FaultSwitches = {}
   private stopped = false
+  private worker: Promise<void> = Promise.resolve()
   private wakeWorker: (() => void) | undefined
   private waiters: Array<() => void> = []
 
@@ -224,13 +225,15 @@ export class TaskEngine extends EventEmitter {
   }
 
   start() {
-    void this.loop()
+    this.worker = this.loop()
   }
 
-  stop() {
+  /** Stops the worker; resolves once the task it was walking has left its file work, so its directory can go. */
+  stop(): Promise<void> {
     this.stopped = true
     this.wakeWorker?.()
     this.wakeAll()
+    return this.worker
   }
 
   private async loop() {
