@@ -269,10 +269,10 @@ class Exchange {
     })
   }
 
-  async start(fetchFn: typeof globalThis.fetch, init: RequestInit): Promise<BoundedResponse> {
+  async start(send: ProviderSend): Promise<BoundedResponse> {
     let p: Promise<Response>
     try {
-      p = fetchFn(this.target.url, { ...init, signal: this.controller.signal })
+      p = send(this.controller.signal)
     } catch (e) {
       p = Promise.reject(e)
     }
@@ -369,7 +369,19 @@ export const boundedFetch = (
   init: RequestInit,
   limits: ProviderLimits,
   options: BoundedFetchOptions,
-): Promise<BoundedResponse> => new Exchange(target, limits, options).start(fetchFn, init)
+): Promise<BoundedResponse> =>
+  new Exchange(target, limits, options).start((signal) => fetchFn(target.url, { ...init, signal }))
+
+/** Sends the request; `signal` aborts when a limit trips or the caller cancels. Resolves with the response headers. */
+export type ProviderSend = (signal: AbortSignal) => Promise<Response>
+
+/** The same limits over any transport that yields a platform `Response` (the HttpClient seam uses it). */
+export const boundedExchange = (
+  send: ProviderSend,
+  target: ExchangeTarget,
+  limits: ProviderLimits,
+  options: BoundedFetchOptions,
+): Promise<BoundedResponse> => new Exchange(target, limits, options).start(send)
 
 /** A provider's error message: the JSON `error` field (string or `{message}`) or `message`, else the body's start. */
 export const providerErrorDetail = (body: string): string => {

@@ -1,0 +1,140 @@
+/**
+ * `providerExchange` (the provider exchange on Effect's HttpClient) against a real HTTP server on 127.0.0.1: the
+ * phase deadlines and the body ceiling close the connection with the typed errors, interrupting the effect closes
+ * it too, a transport failure reaches `unreachable` as the platform's own error, and a client from the context is
+ * the one used.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { Effect, Fiber, Layer } from "effect"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { ProviderLimits } from "./provider-http.js"
+import { providerExchange, readBoundedBytes } from "./provider-http-client.js"
+
+let server: Server
+let base: string
+let handler: (req: IncomingMessage, res: ServerResponse) => void = () => undefined
+let arrived: (req: IncomingMessage) => void = () => undefined
+/** Resolves when the server sees a response closed before it finished it. */
+let closedEarly: Promise<void> = Promise.resolve()
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    closedEarly = new Promise((resolve) =>
+      res.on("close", () => {
+        if (!res.writableFinished) resolve()
+      }),
+    )
+    arrived(req)
+    handler(req, res)
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+afterAll(async () => {
+  server.closeAllConnections()
+  await new Promise((resolve) => server.close(resolve))
+})
+
+class Unreachable extends Error {
+  constructor(readonly cause: unknown) {
+    super("unreachable")
+  }
+}
+const LIMITS: ProviderLimits = { connectMs: 10_000, firstByteMs: 2000, idleMs: 100, totalMs: 10_000, maxBytes: 1024 }
+const unreachable = (cause: unknown) => (cause instanceof Unreachable ? cause : new Unreachable(cause))
+const text = (url = `${base}/x`, limits = LIMITS) =>
+  Effect.gen(function* () {
+    const body = yield* providerExchange(HttpClientRequest.get(url), { provider: "0xp", url }, limits, { unreachable })
+    return new TextDecoder().decode(yield* readBoundedBytes(body, unreachable))
+  })
+const failure = (eff: Effect.Effect<unknown, unknown>) => Effect.runPromise(Effect.flip(eff))
+
+describe("providerExchange on HttpClient", () => {
+  it("reads a body and sends no tracing headers", async () => {
+    let headers: IncomingMessage["headers"] = {}
+    handler = (req, res) => {
+      headers = req.headers
+      res.end('{"ok":true}')
+    }
+    expect(await Effect.runPromise(text())).toBe('{"ok":true}')
+    expect(headers.traceparent).toBeUndefined()
+    expect(headers.b3).toBeUndefined()
+  })
+
+  it("no response headers within connectMs: ProviderTimeout(connect), connection closed", async () => {
+    handler = () => undefined
+    const eff = text(`${base}/x`, { ...LIMITS, connectMs: 150 })
+    expect(await failure(eff)).toMatchObject({ _tag: "ProviderTimeout", phase: "connect", ms: 150 })
+    await closedEarly
+  })
+
+  it("a body that sends `{` and stalls: ProviderTimeout(idle), connection closed", async () => {
+    handler = (_req, res) => {
+      res.writeHead(200)
+      res.write("{")
+    }
+    expect(await failure(text())).toMatchObject({ _tag: "ProviderTimeout", phase: "idle", ms: 100 })
+    await closedEarly
+  })
+
+  it("a content-length over the ceiling is refused unread; an undeclared body is cut at it", async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { "content-length": "4096" })
+      res.end("x".repeat(4096))
+    }
+    expect(await failure(text())).toMatchObject({ _tag: "ProviderBodyTooLarge", what: "content-length", limit: 1024 })
+    handler = (_req, res) => {
+      res.writeHead(200)
+      const pump = () => {
+        while (!res.destroyed && res.write("x".repeat(512))) {
+          // until backpressure
+        }
+        if (!res.destroyed) res.once("drain", pump)
+      }
+      pump()
+    }
+    expect(await failure(text())).toMatchObject({ _tag: "ProviderBodyTooLarge", what: "body", limit: 1024 })
+    await closedEarly
+  })
+
+  it("interrupting the effect while waiting for headers closes the connection", async () => {
+    handler = () => undefined
+    const seen = new Promise<void>((resolve) => {
+      arrived = () => resolve()
+    })
+    const fiber = Effect.runFork(text())
+    await seen
+    arrived = () => undefined
+    await Effect.runPromise(Fiber.interrupt(fiber))
+    await closedEarly
+  })
+
+  it("a refused connection reaches `unreachable` as the platform's error, not the client's wrapper", async () => {
+    const probe = createServer()
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve))
+    const url = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/x`
+    await new Promise((resolve) => probe.close(resolve))
+    const e = await failure(text(url))
+    expect(e).toBeInstanceOf(Unreachable)
+    expect((e as Unreachable).cause).toBeInstanceOf(TypeError) // fetch's "fetch failed"
+  })
+
+  it("uses the HttpClient the context provides", async () => {
+    let marker: string | string[] | undefined
+    handler = (req, res) => {
+      marker = req.headers["x-client"]
+      res.end("ok")
+    }
+    const tagged = Layer.effect(
+      HttpClient.HttpClient,
+      Effect.map(
+        Effect.service(HttpClient.HttpClient),
+        HttpClient.mapRequest(HttpClientRequest.setHeader("x-client", "ours")),
+      ),
+    ).pipe(Layer.provide(FetchHttpClient.layer))
+    expect(await Effect.runPromise(text().pipe(Effect.provide(tagged)))).toBe("ok")
+    expect(marker).toBe("ours")
+  })
+})

@@ -1,0 +1,96 @@
+/**
+ * The provider exchange on Effect's `HttpClient`: the request goes out through whichever `HttpClient` the context
+ * provides (fetch by default, with the caller's `fetch` if given), and its response is read under the same limits as
+ * {@link boundedFetch} — phase deadlines, the body ceiling (a larger `content-length` refused unread), the caller's
+ * `AbortSignal` and Effect interruption, each closing the connection and failing with the typed limit error.
+ *
+ * Node paths only for now (fine-tuning, the storage RPC): `effect/http` costs the browser bundle ~10.7 kB gzip, which
+ * the dApp's budget cannot carry, so the inference client keeps {@link boundedFetch} on the platform `fetch`.
+ */
+import { Effect, Option, Stream } from "effect"
+import { FetchHttpClient, HttpClient, type HttpClientRequest, HttpClientResponse } from "effect/http"
+import {
+  type BoundedFetchOptions,
+  type BoundedResponse,
+  boundedExchange,
+  type ExchangeTarget,
+  isProviderLimitError,
+  type ProviderLimitError,
+  type ProviderLimits,
+} from "./provider-http.js"
+
+export interface ProviderExchangeOptions<E extends Error> {
+  /** The caller's cancellation, besides interrupting the effect. */
+  readonly signal?: AbortSignal | null | undefined
+  /** The `fetch` the default (fetch) client uses; ignored when the context provides another `HttpClient`. */
+  readonly fetch?: typeof globalThis.fetch | undefined
+  /** Wraps a transport failure or the caller's abort reason; must return an error it made itself unchanged. */
+  readonly unreachable: (cause: unknown) => E
+}
+
+/** The context's `HttpClient`, else the fetch client. */
+const currentClient: Effect.Effect<HttpClient.HttpClient> = Effect.flatMap(
+  Effect.serviceOption(HttpClient.HttpClient),
+  (client) =>
+    Option.isSome(client)
+      ? Effect.succeed(client.value)
+      : Effect.provide(Effect.service(HttpClient.HttpClient), FetchHttpClient.layer),
+)
+
+/** The platform `Response` behind a client response: fetch's own (its body handed over), else one over the stream. */
+const platformResponse = (r: HttpClientResponse.HttpClientResponse): Response =>
+  Option.getOrElse(
+    HttpClientResponse.toWeb(r),
+    () => new Response(Stream.toReadableStream(r.stream), { status: r.status, headers: r.headers }),
+  )
+
+/** The transport's own failure (connection refused, reset…), not the client's wrapper around it. */
+const transportCause = (e: unknown): unknown =>
+  typeof e === "object" && e !== null && (e as { _tag?: unknown })._tag === "HttpClientError"
+    ? ((e as { cause?: unknown }).cause ?? e)
+    : e
+
+/**
+ * Sends `request` and resolves once the response headers arrived within the limits; the body is then read through
+ * the returned {@link BoundedResponse}. Interrupting the effect before that closes the connection.
+ */
+export const providerExchange = <E extends Error>(
+  request: HttpClientRequest.HttpClientRequest,
+  target: ExchangeTarget,
+  limits: ProviderLimits,
+  options: ProviderExchangeOptions<E>,
+): Effect.Effect<BoundedResponse, E | ProviderLimitError> =>
+  Effect.gen(function* () {
+    const client = yield* currentClient
+    const context = yield* Effect.context<never>()
+    const fetchFn = options.fetch
+    const response = client.execute(request).pipe(
+      Effect.map(platformResponse),
+      // Providers see no tracing headers (a browser would also need them allowed by CORS).
+      Effect.provideService(HttpClient.TracerPropagationEnabled, false),
+    )
+    const execute = fetchFn === undefined ? response : Effect.provideService(response, FetchHttpClient.Fetch, fetchFn)
+    const run = Effect.runPromiseWith(context)
+    const exchange: BoundedFetchOptions = { unreachable: (cause) => options.unreachable(transportCause(cause)) }
+    return yield* Effect.tryPromise({
+      try: (signal) =>
+        boundedExchange((abort) => run(execute, { signal: abort }), target, limits, {
+          ...exchange,
+          signal: options.signal ? AbortSignal.any([options.signal, signal]) : signal,
+        }),
+      catch: (e) => (isProviderLimitError(e) ? e : options.unreachable(e)),
+    })
+  })
+
+/** The whole body under the exchange's limits; interrupting the effect closes the connection. */
+export const readBoundedBytes = <E>(
+  body: BoundedResponse,
+  unreachable: (cause: unknown) => E,
+): Effect.Effect<Uint8Array, E | ProviderLimitError> =>
+  Effect.tryPromise({
+    try: (signal) => {
+      signal.addEventListener("abort", () => body.cancel(), { once: true })
+      return body.bytes()
+    },
+    catch: (e) => (isProviderLimitError(e) ? e : unreachable(e)),
+  })
