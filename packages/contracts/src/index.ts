@@ -15,7 +15,13 @@ export {
   TxJournal,
   type TxJournalShape,
 } from "./journal.js"
-export { type AmountInput, createLedgerClient, LedgerClient, type LedgerClientOptions } from "./ledger/facade.js"
+export {
+  type AmountInput,
+  createLedgerClient,
+  LedgerClient,
+  type LedgerClientOptions,
+  ledgerClientOn,
+} from "./ledger/facade.js"
 export { Ledger, type LedgerShape, makeLedger } from "./ledger/service.js"
 export {
   type LedgerInfo,

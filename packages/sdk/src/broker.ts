@@ -2,7 +2,7 @@
  * The browser-safe broker: ledger + inference for one signer. Fine-tuning reads and writes files, so the full broker
  * (with `.fineTuning`) is the `createBroker` of `@0g-compute/sdk/node` — what `@0g-compute/sdk` resolves to under Node.
  */
-import { connectionStackLayer, LedgerClient } from "@0g-compute/contracts"
+import { connectionStackLayer, type LedgerClient, ledgerClientOn } from "@0g-compute/contracts"
 import {
   type ContractAddresses,
   type FacadeRuntime,
@@ -95,7 +95,7 @@ export const createBrowserBroker = async (
   const stack = connectionStackLayer(connectionOptions(signer, options), signingWallet({ signer }))
   const runtime = sharedRuntime(makeFacadeRuntime(inferenceLayerOn(stack)))
   try {
-    const ledger = await LedgerClient.on(runtime)
+    const ledger = await ledgerClientOn(runtime)
     const inference = await inferenceClientOn(runtime)
     return { address: inference.address, ledger, inference, close: runtime.dispose }
   } catch (e) {

@@ -1,8 +1,10 @@
+import { makeFacadeRuntime } from "@0g-compute/core"
 import { Redacted } from "effect"
 import { Wallet as EthersWallet } from "ethers"
 import { describe, expect, it } from "vitest"
+import { connectionStackLayer } from "../connection.js"
 import { devAccount, E, useDevnet } from "../testing/devnet.js"
-import { createLedgerClient, LedgerClient } from "./facade.js"
+import { createLedgerClient, LedgerClient, ledgerClientOn } from "./facade.js"
 
 const devnet = useDevnet()
 
@@ -100,7 +102,7 @@ describe("createLedgerClient → LedgerClient (Promise facade)", () => {
     expect(await rejection(createLedgerClient({}))).toMatchObject({ _tag: "ConnectionRequired" })
   })
 
-  it("keeps the deprecated LedgerClient.connect working: the same client as createLedgerClient", async () => {
+  it("keeps the deprecated LedgerClient.connect / LedgerClient.on working: the same client as createLedgerClient", async () => {
     const legacy = await LedgerClient.connect({ privateKey: user.privateKey, rpcUrl: devnet.rpcUrl })
     try {
       expect(legacy).toBeInstanceOf(LedgerClient)
@@ -109,5 +111,37 @@ describe("createLedgerClient → LedgerClient (Promise facade)", () => {
     } finally {
       await legacy.close()
     }
+    const stack = connectionStackLayer({ privateKey: user.privateKey, rpcUrl: devnet.rpcUrl })
+    const viaOn = await LedgerClient.on(makeFacadeRuntime(stack))
+    try {
+      expect(viaOn).toBeInstanceOf(LedgerClient)
+      expect(viaOn.address).toBe(user.address)
+    } finally {
+      await viaOn.close()
+    }
+    // instanceof holds only for clients made here, not for look-alikes
+    expect({ ...viaOn }).not.toBeInstanceOf(LedgerClient)
+  })
+
+  it("ledgerClientOn runs on a given runtime and disposes it when connecting fails", async () => {
+    const stack = connectionStackLayer({ privateKey: user.privateKey, rpcUrl: devnet.rpcUrl })
+    const client = await ledgerClientOn(makeFacadeRuntime(stack))
+    try {
+      expect(client.address).toBe(user.address)
+      expect((await client.limits()).minAccountBalance).toBe(E(3))
+    } finally {
+      await client.close()
+    }
+    let disposed = 0
+    const failing = makeFacadeRuntime(connectionStackLayer({ privateKey: "0x12", rpcUrl: devnet.rpcUrl }))
+    const watched = {
+      run: failing.run,
+      dispose: () => {
+        disposed += 1
+        return failing.dispose()
+      },
+    }
+    expect(await rejection(ledgerClientOn(watched))).toMatchObject({ _tag: "InvalidPrivateKey" })
+    expect(disposed).toBe(1)
   })
 })

@@ -14,7 +14,7 @@
  * await broker.close()
  * ```
  */
-import { connectionStackLayer, LedgerClient } from "@0g-compute/contracts"
+import { connectionStackLayer, type LedgerClient, ledgerClientOn } from "@0g-compute/contracts"
 import { type ContractAddresses, makeFacadeRuntime, type NetworkName, type TxOptions } from "@0g-compute/core"
 import {
   type FineTuningClient,
@@ -117,7 +117,7 @@ export const createBroker = async (signer: Signer, options: BrokerOptions = {}):
     makeFacadeRuntime(Layer.mergeAll(inferenceLayerOn(stack), fineTuningLayerOn(stack, storage))),
   )
   try {
-    const ledger = await LedgerClient.on(runtime)
+    const ledger = await ledgerClientOn(runtime)
     const inference = await inferenceClientOn(runtime)
     const fineTuning = await fineTuningClientOn(runtime, {
       // the fine-tuning provider's quote gets the same attestation report as an inference provider's
