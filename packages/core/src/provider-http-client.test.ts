@@ -38,7 +38,7 @@ afterAll(async () => {
 })
 
 class Unreachable extends Error {
-  constructor(readonly cause: unknown) {
+  constructor(override readonly cause: unknown) {
     super("unreachable")
   }
 }

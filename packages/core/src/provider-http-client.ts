@@ -29,13 +29,12 @@ export interface ProviderExchangeOptions<E extends Error> {
 }
 
 /** The context's `HttpClient`, else the fetch client. */
-const currentClient: Effect.Effect<HttpClient.HttpClient> = Effect.flatMap(
-  Effect.serviceOption(HttpClient.HttpClient),
-  (client) =>
+const currentClient = (): Effect.Effect<HttpClient.HttpClient> =>
+  Effect.flatMap(Effect.serviceOption(HttpClient.HttpClient), (client) =>
     Option.isSome(client)
       ? Effect.succeed(client.value)
       : Effect.provide(Effect.service(HttpClient.HttpClient), FetchHttpClient.layer),
-)
+  )
 
 /** The platform `Response` behind a client response: fetch's own (its body handed over), else one over the stream. */
 const platformResponse = (r: HttpClientResponse.HttpClientResponse): Response =>
@@ -61,7 +60,7 @@ export const providerExchange = <E extends Error>(
   options: ProviderExchangeOptions<E>,
 ): Effect.Effect<BoundedResponse, E | ProviderLimitError> =>
   Effect.gen(function* () {
-    const client = yield* currentClient
+    const client = yield* currentClient()
     const context = yield* Effect.context<never>()
     const fetchFn = options.fetch
     const response = client.execute(request).pipe(

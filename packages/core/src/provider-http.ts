@@ -398,3 +398,6 @@ export const providerErrorDetail = (body: string): string => {
   }
   return body.slice(0, 300).trim()
 }
+
+// The same exchange on Effect's HttpClient (Node paths; see provider-http-client.ts for why not the browser's).
+export { type ProviderExchangeOptions, providerExchange, readBoundedBytes } from "./provider-http-client.js"

@@ -5,7 +5,6 @@
  */
 import {
   type BoundedResponse,
-  boundedFetch,
   FINE_TUNING_PROGRESS,
   type FineTuningProgress,
   isProviderLimitError,
@@ -13,8 +12,10 @@ import {
   type ProviderLimitError,
   type ProviderLimits,
   providerErrorDetail,
+  providerExchange,
 } from "@0g-compute/core"
 import { Effect, Schema, SchemaGetter } from "effect"
+import { HttpClientRequest } from "effect/http"
 import { MalformedProviderResponse, ProviderHttpError, ProviderUnreachable } from "./errors.js"
 
 /** Deadlines and body ceilings per kind of provider call. */
@@ -77,37 +78,38 @@ const wrap = (provider: string, url: string) => (cause: unknown) =>
     ? cause
     : new ProviderUnreachable({ provider, url, cause })
 
+const request = (method: "GET" | "POST", url: string, init: SendInit) => {
+  const r = method === "GET" ? HttpClientRequest.get(url) : HttpClientRequest.post(url)
+  if (init.json !== undefined) return HttpClientRequest.bodyText(r, JSON.stringify(init.json), "application/json")
+  return init.form === undefined ? r : HttpClientRequest.bodyFormData(r, init.form)
+}
+
+interface SendInit {
+  readonly json?: unknown
+  readonly form?: FormData
+  readonly signal?: AbortSignal
+}
+
 /**
- * Sends one request to `{url}/v1{path}` under the provider limits; a 2xx answer is returned with its body unread,
- * anything else becomes `ProviderHttpError`. Interrupting the effect closes the connection.
+ * Sends one request to `{url}/v1{path}` under the provider limits, through core's provider exchange on `HttpClient`
+ * (the context's client, else fetch with `ep.fetch`); a 2xx answer is returned with its body unread, anything else
+ * becomes `ProviderHttpError`. Interrupting the effect closes the connection.
  */
 export const send = (
   ep: ProviderEndpoint,
   method: "GET" | "POST",
   path: string,
-  init: { readonly json?: unknown; readonly form?: FormData; readonly signal?: AbortSignal } = {},
+  init: SendInit = {},
 ): Effect.Effect<ProviderReply, ProviderUnreachable | ProviderLimitError | ProviderHttpError> => {
   const url = `${ep.url}/v1${path}`
   const unreachable = wrap(ep.provider, url)
   return Effect.gen(function* () {
-    const body = yield* Effect.tryPromise({
-      try: (signal) =>
-        boundedFetch(
-          ep.fetch,
-          { provider: ep.provider, url },
-          {
-            method,
-            ...(init.json === undefined
-              ? init.form === undefined
-                ? {}
-                : { body: init.form }
-              : { body: JSON.stringify(init.json), headers: { "content-type": "application/json" } }),
-          },
-          limitsOf(ep, method, path),
-          { signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal, unreachable },
-        ),
-      catch: (e) => unreachable(e) as ProviderUnreachable | ProviderLimitError,
-    })
+    const body = yield* providerExchange(
+      request(method, url, init),
+      { provider: ep.provider, url },
+      limitsOf(ep, method, path),
+      { signal: init.signal, fetch: ep.fetch, unreachable: (e) => unreachable(e) as ProviderUnreachable },
+    )
     if (body.response.ok) return { url, body }
     const text = yield* Effect.promise(() => body.text().catch(() => ""))
     const status = body.response.status
