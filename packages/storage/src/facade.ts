@@ -13,7 +13,7 @@ import {
   walletLayerFromSigner,
 } from "@0g-compute/core"
 import { Effect, Layer, Option } from "effect"
-import { type Signer, ZeroAddress } from "ethers"
+import { type Provider, type Signer, ZeroAddress } from "ethers"
 import { type StorageOptions, storageConfigLayer } from "./config.js"
 import { type DownloadProgress, downloadBytesEffect } from "./download.js"
 import { StorageAborted } from "./errors.js"
@@ -102,14 +102,13 @@ export const clientLayer = (o: StorageClientOptions) => {
 const NO_COMPUTE_CONTRACTS = { ledger: ZeroAddress, inference: ZeroAddress, fineTuning: ZeroAddress }
 
 /**
- * `Chain` (the signer's provider, any chain id: storage needs no compute contracts), `Wallet` and the `TxEngine`
- * that pays the Flow.
+ * `Chain` over `provider` for storage: any chain id (storage needs no compute contracts); with `expectedChainId` (a
+ * preset's) another chain is a ChainMismatch.
  */
-export const payerLayer = (signer: Signer, tx?: TxEngineOptions) => {
-  const chain = Layer.effect(
+export const storageChainLayer = (provider: Provider | undefined, expectedChainId?: bigint) =>
+  Layer.effect(
     Chain,
     Effect.gen(function* () {
-      const provider = signer.provider
       if (!provider) return yield* new ConnectionRequired({ detail: "the storage signer has no provider" })
       const net = yield* Effect.tryPromise({
         try: () => provider.getNetwork(),
@@ -126,6 +125,9 @@ export const payerLayer = (signer: Signer, tx?: TxEngineOptions) => {
           return yield* new ChainMismatch({ expected: net.chainId, actual: BigInt(raw) })
         }
       }
+      if (expectedChainId !== undefined && net.chainId !== expectedChainId) {
+        return yield* new ChainMismatch({ expected: expectedChainId, actual: net.chainId })
+      }
       const preset = Option.getOrUndefined(yield* Effect.option(networkForChainId(net.chainId)))
       return Chain.of({
         provider,
@@ -135,15 +137,27 @@ export const payerLayer = (signer: Signer, tx?: TxEngineOptions) => {
       })
     }),
   )
+
+/**
+ * `Chain` (the signer's provider, any chain id: storage needs no compute contracts), `Wallet` and the `TxEngine`
+ * that pays the Flow.
+ */
+export const payerLayer = (signer: Signer, tx?: TxEngineOptions) => {
   const engine = TxEngine.layer(tx)
-  return engine.pipe(Layer.provideMerge(Layer.merge(chain, walletLayerFromSigner(signer))))
+  return engine.pipe(
+    Layer.provideMerge(Layer.merge(storageChainLayer(signer.provider ?? undefined), walletLayerFromSigner(signer))),
+  )
 }
 
 /** Root, submission nodes and segment roots of bytes, a Blob/File, a ReadableStream or an async iterable. */
 export const computeRoot = (input: ByteSource, options: HashOptions = {}): Promise<FileMerkle> =>
   runFacade(abortable(merkleOf(input, options), options.signal, "hashing"))
 
-/** Uploads bytes or a Blob/File (hash, pay once, upload with proofs, wait until finalized). */
+/**
+ * Uploads bytes or a Blob/File (hash, pay once, upload with proofs, wait until finalized).
+ *
+ * @deprecated use `createStorageClient(options)` and its `upload(input, options)` (one runtime, one engine).
+ */
 export const uploadBytes = (input: Uint8Array | Blob, options: UploadFacadeOptions): Promise<UploadResult> => {
   const paid = paymentTracker(options.onProgress)
   const onProgress = paid.onProgress
@@ -163,7 +177,11 @@ export const uploadBytes = (input: Uint8Array | Blob, options: UploadFacadeOptio
   )
 }
 
-/** Downloads a file by root into memory, verifying every segment proof and the final root. */
+/**
+ * Downloads a file by root into memory, verifying every segment proof and the final root.
+ *
+ * @deprecated use `createStorageClient(options)` and its `download(root, options)`.
+ */
 export const downloadBytes = (root: string, options: DownloadFacadeOptions): Promise<Uint8Array> =>
   runFacade(
     abortable(

@@ -3,6 +3,14 @@
  * Node-only pieces (worker-thread hashing, file upload/download) live in `@0g-compute/storage/node`.
  */
 export * from "./bytes.js"
+export {
+  type CreateStorageClientOptions,
+  createStorageClient,
+  type StorageCallOptions,
+  type StorageClient,
+  type StorageDownloadOptions,
+  type StorageUploadOptions,
+} from "./client.js"
 export * from "./config.js"
 export * from "./constants.js"
 export * from "./download.js"
@@ -15,6 +23,7 @@ export {
   downloadBytes,
   payerLayer,
   type StorageClientOptions,
+  storageChainLayer,
   type UploadFacadeOptions,
   uploadBytes,
 } from "./facade.js"

@@ -15,6 +15,12 @@ import { type DownloadFileOptions, type DownloadFileResult, downloadToFile } fro
 import { type FileHashOptions, merkleOfFile } from "./file-root.js"
 import { type UploadFileOptions, uploadFileEffect } from "./upload-file.js"
 
+export {
+  createStorageClient,
+  type NodeStorageClient,
+  type StorageDownloadFileOptions,
+  type StorageUploadFileOptions,
+} from "./client.js"
 export { type DownloadFileOptions, type DownloadFileResult, downloadToFile } from "./download-file.js"
 export { type FileHashOptions, merkleOfFile } from "./file-root.js"
 export { HashPool } from "./hash-pool.js"
@@ -27,6 +33,8 @@ export const rootOfFile = (path: string, options: FileHashOptions = {}): Promise
 export type UploadFileFacadeOptions = UploadFacadeOptions & Pick<UploadFileOptions, "resumeDir" | "hash">
 
 /**
+ * @deprecated use `createStorageClient(options)` and its `uploadFile(path, options)` (one runtime, one engine).
+ *
  * Uploads the file at `path`: one hashing pass on worker threads, pay `submit` once (a tx the nodes already know is
  * reused, a finalized file is not paid again), segments with proofs in parallel batches, wait until finalized.
  * An interrupted upload resumes where it stopped when called again.
@@ -48,6 +56,8 @@ export const uploadFile = (path: string, options: UploadFileFacadeOptions): Prom
 export type DownloadFileFacadeOptions = Omit<DownloadFacadeOptions, "onProgress"> & DownloadFileOptions
 
 /**
+ * @deprecated use `createStorageClient(options)` and its `downloadFile(root, dest, options)`.
+ *
  * Downloads `root` to `dest`: every segment proof verified, written to `<dest>.zgpart`, the whole root recomputed,
  * then renamed. An interrupted download resumes by segment when called again.
  */
