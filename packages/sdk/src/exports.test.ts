@@ -6,6 +6,8 @@ import * as contracts from "@0g-compute/contracts"
 import * as core from "@0g-compute/core"
 import * as fineTuning from "@0g-compute/fine-tuning"
 import * as inference from "@0g-compute/inference"
+import * as storage from "@0g-compute/storage"
+import * as storageNode from "@0g-compute/storage/node"
 import { describe, expect, it } from "vitest"
 import * as sdk from "./index.js"
 import * as sdkNode from "./node/index.js"
@@ -17,7 +19,7 @@ const RENAMED: Record<string, readonly [Record<string, unknown>, string]> = {
   FineTuningMalformedProviderResponse: [fineTuning, "MalformedProviderResponse"],
   FineTuningProviderNotAcknowledged: [fineTuning, "ProviderNotAcknowledged"],
 }
-const PACKAGES: ReadonlyArray<Record<string, unknown>> = [inference, contracts, core, fineTuning]
+const PACKAGES: ReadonlyArray<Record<string, unknown>> = [inference, contracts, core, fineTuning, storage]
 
 /** The package binding an sdk export stands for (first package that has the name, inference before fine-tuning). */
 const origin = (name: string): unknown => {
@@ -26,6 +28,8 @@ const origin = (name: string): unknown => {
   return PACKAGES.find((p) => name in p)?.[name]
 }
 
+/** The node entry's own versions (with fine-tuning, with file methods) of these two. */
+const NODE_OWN = new Set(["createBroker", "createStorageClient"])
 const values = (m: Record<string, unknown>) => Object.keys(m).filter((k) => k !== "createBroker")
 
 describe("@0g-compute/sdk re-exports", () => {
@@ -36,9 +40,9 @@ describe("@0g-compute/sdk re-exports", () => {
       expect({ name, same: origin(name) === (sdk as Record<string, unknown>)[name] }).toEqual({ name, same: true })
   })
 
-  it("every error class of core, contracts, inference and fine-tuning is re-exported (a new error must be added)", () => {
+  it("every error class of core, contracts, inference, fine-tuning and storage is re-exported (a new error must be added)", () => {
     const exported = new Set<unknown>(Object.values(sdk))
-    const missing = Object.entries({ core, contracts, inference, fineTuning }).flatMap(([pkg, m]) =>
+    const missing = Object.entries({ core, contracts, inference, fineTuning, storage }).flatMap(([pkg, m]) =>
       Object.entries(m as Record<string, unknown>)
         .filter(([, v]) => typeof v === "function" && v.prototype instanceof Error && !exported.has(v))
         .map(([name]) => `${pkg}.${name}`),
@@ -51,13 +55,17 @@ describe("@0g-compute/sdk re-exports", () => {
     expect(sdkNode.createLedgerClient).toBe(contracts.createLedgerClient)
     expect(sdk.createInferenceClient).toBe(inference.createInferenceClient)
     expect(typeof sdk.LedgerClient.connect).toBe("function")
+    expect(contracts.LedgerClient.on).toBe(contracts.ledgerClientOn)
+    expect(sdk.createStorageClient).toBe(storage.createStorageClient)
+    expect(sdkNode.createStorageClient).toBe(storageNode.createStorageClient)
   })
 
-  it("the node entry exports the same bindings as the default entry, plus its full createBroker", () => {
+  it("the node entry exports the same bindings as the default entry, plus its full createBroker and storage client", () => {
     expect(values(sdkNode).sort()).toEqual(values(sdk).sort())
-    for (const name of values(sdk))
+    for (const name of values(sdk).filter((n) => !NODE_OWN.has(n)))
       expect((sdkNode as Record<string, unknown>)[name]).toBe((sdk as Record<string, unknown>)[name])
     expect(sdkNode.createBroker).not.toBe(sdk.createBroker)
+    expect(sdkNode.createStorageClient).not.toBe(sdk.createStorageClient)
   })
 
   it("errors made by the packages are instanceof the sdk classes and keep their _tag", () => {

@@ -163,6 +163,41 @@ export {
   type UsageSummary,
   WrongResponseSigner,
 } from "@0g-compute/inference"
+// Storage: `createStorageClient` → `StorageClient` (root, upload, download; read-only without a key or signer) and
+// its errors. Under Node (`@0g-compute/sdk/node`) `createStorageClient` is storage's Node one, adding file methods.
+export {
+  type CreateStorageClientOptions,
+  createStorageClient,
+  EmptyFile,
+  FeeTooLow,
+  type FileMerkle,
+  FileWriteError,
+  FlowAddressMismatch,
+  FlowNotPinned,
+  MarketAddressMismatch,
+  MarketNotPinned,
+  NodeChainMismatch,
+  NodeMisbehaved,
+  NodeRpcError,
+  NoNodeHasFile,
+  NoStorageNodes,
+  OutputExists,
+  ProofInvalid,
+  RootMismatch,
+  SegmentUnavailable,
+  SourceReadError,
+  StorageAborted,
+  type StorageClient,
+  type StorageDownloadOptions,
+  StorageFeeAboveMax,
+  StorageTimeout,
+  type StorageUploadOptions,
+  SubmitUnconfirmed,
+  TxReverted,
+  UnsafeOutput,
+  UploadFailed,
+  type UploadResult,
+} from "@0g-compute/storage"
 // The broker: ledger + inference for one signer.
 export {
   type BrowserBroker as Broker,

@@ -131,6 +131,15 @@ export const createBroker = async (signer: Signer, options: BrokerOptions = {}):
   }
 }
 
+// Storage's Node client (the default entry's plus rootOfFile, uploadFile, downloadFile) takes precedence over its.
+export {
+  createStorageClient,
+  type NodeStorageClient,
+  type StorageDownloadFileOptions,
+  type StorageUploadFileOptions,
+} from "@0g-compute/storage/node"
+
 // Everything else of the default entry (errors, amounts, networks, the reader, the parts), as the same bindings; the
-// surface is chosen there. This module's own Broker, BrokerOptions and createBroker take precedence over its.
+// surface is chosen there. This module's own Broker, BrokerOptions, createBroker and createStorageClient take
+// precedence over its.
 export * from "../index.js"
