@@ -42,6 +42,7 @@ class Unreachable extends Error {
     super("unreachable")
   }
 }
+const CHUNK = Buffer.alloc(64 * 1024, 0x78)
 const LIMITS: ProviderLimits = { connectMs: 10_000, firstByteMs: 2000, idleMs: 100, totalMs: 10_000, maxBytes: 1024 }
 const unreachable = (cause: unknown) => (cause instanceof Unreachable ? cause : new Unreachable(cause))
 const text = (url = `${base}/x`, limits = LIMITS) =>
@@ -80,21 +81,20 @@ describe("providerExchange on HttpClient", () => {
   })
 
   it("a content-length over the ceiling is refused unread; an undeclared body is cut at it", async () => {
-    handler = (_req, res) => {
-      res.writeHead(200, { "content-length": "4096" })
-      res.end("x".repeat(4096))
-    }
-    expect(await failure(text())).toMatchObject({ _tag: "ProviderBodyTooLarge", what: "content-length", limit: 1024 })
-    handler = (_req, res) => {
-      res.writeHead(200)
+    const flood = (declare: boolean) => (_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(200, declare ? { "content-length": String(1 << 30) } : {})
       const pump = () => {
-        while (!res.destroyed && res.write("x".repeat(512))) {
+        while (!res.destroyed && res.write(CHUNK)) {
           // until backpressure
         }
         if (!res.destroyed) res.once("drain", pump)
       }
       pump()
     }
+    handler = flood(true)
+    expect(await failure(text())).toMatchObject({ _tag: "ProviderBodyTooLarge", what: "content-length", limit: 1024 })
+    await closedEarly // the client response was handed over: the refusal itself must close it
+    handler = flood(false)
     expect(await failure(text())).toMatchObject({ _tag: "ProviderBodyTooLarge", what: "body", limit: 1024 })
     await closedEarly
   })

@@ -170,6 +170,7 @@ class Exchange {
   private release: (() => void) | undefined
   private rejectWait: ((e: unknown) => void) | undefined
   private reader: ReadableStreamDefaultReader<Uint8Array> | undefined
+  private response: Response | undefined
   private finished = false
   /** A fetch or read is pending on the provider (phase deadlines run only then). */
   private waiting = true
@@ -232,7 +233,8 @@ class Exchange {
     this.failure = reason
     this.done()
     this.controller.abort(reason)
-    this.reader?.cancel(reason).catch(() => undefined)
+    // A transport that already handed over the response (HttpClient) no longer listens to the controller.
+    ;(this.reader ?? this.response?.body)?.cancel(reason).catch(() => undefined)
     const reject = this.rejectWait
     this.rejectWait = undefined
     reject?.(reason)
@@ -283,6 +285,7 @@ class Exchange {
       this.done()
       throw e
     }
+    this.response = response
     const length = Number(response.headers.get("content-length") ?? Number.NaN)
     if (length > this.limits.maxBytes) {
       const { provider, url } = this.target

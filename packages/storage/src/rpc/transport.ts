@@ -3,9 +3,18 @@
  * transport. Logical errors come back as HTTP 200 with an `error` object; both that and transport failures become a
  * {@link NodeRpcError} carrying the node URL, the method and (for JSON-RPC errors) the code and verbatim message.
  * Nothing a node or indexer sends is unbounded: a first-byte deadline (connect + headers), an idle deadline between
- * body chunks, a total deadline, and a body cap (per call for segments, sized by what the file declares).
+ * body chunks, a total deadline, and a body cap (per call for segments, sized by what the file declares) — core's
+ * provider exchange on Effect's `HttpClient` enforces them, as it does for provider calls.
  */
+import {
+  type ProviderLimitError,
+  type ProviderLimits,
+  providerExchange,
+  readBoundedBytes,
+  type TimeoutPhase,
+} from "@0g-compute/core"
 import { Context, Effect, Layer } from "effect"
+import { HttpBody, HttpClientRequest } from "effect/http"
 import { type NodeFailureKind, NodeRpcError } from "../errors.js"
 import type { Decoder } from "./types.js"
 
@@ -87,37 +96,19 @@ const singleChunk = (bytes: Uint8Array<ArrayBuffer>): ReadableStream<Uint8Array<
 const positive = (v: number | undefined, fallback: number) =>
   v !== undefined && Number.isFinite(v) && v > 0 ? v : fallback
 
-/** Reads a body chunk by chunk, failing once it exceeds `max` bytes; `onChunk` re-arms the idle deadline. */
-const readCapped = async (res: Response, max: number, tooLarge: () => Error, onChunk: () => void) => {
-  const declared = Number(res.headers.get("content-length") ?? Number.NaN)
-  if (declared > max) {
-    await res.body?.cancel().catch(() => undefined)
-    throw tooLarge()
-  }
-  if (!res.body) return ""
-  const reader = res.body.getReader()
-  const parts: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    onChunk()
-    size += value.length
-    if (size > max) {
-      await reader.cancel().catch(() => undefined)
-      throw tooLarge()
-    }
-    parts.push(value)
-  }
-  const all = new Uint8Array(size)
-  let at = 0
-  for (const p of parts) {
-    all.set(p, at)
-    at += p.length
-  }
-  return new TextDecoder().decode(all)
+const PHASE_DETAIL: Record<TimeoutPhase, (ms: number) => string> = {
+  connect: (ms) => `no reply within ${ms} ms`,
+  firstByte: (ms) => `reply stalled for ${ms} ms`,
+  idle: (ms) => `reply stalled for ${ms} ms`,
+  total: (ms) => `no complete reply within ${ms} ms`,
 }
 
+const decoder = new TextDecoder()
+
+/**
+ * The transport on core's provider exchange (Effect's `HttpClient`: the context's client, else fetch): the same
+ * phase deadlines, body ceiling and cancellation as provider calls, reported as {@link NodeRpcError}.
+ */
 export const makeFetchRpc = (options: FetchRpcOptions = {}): StorageRpcShape => {
   let nextId = 1
   const timeoutMs = positive(options.timeoutMs, 30_000)
@@ -130,100 +121,71 @@ export const makeFetchRpc = (options: FetchRpcOptions = {}): StorageRpcShape => 
     method: string,
     body: (id: number) => string | Uint8Array<ArrayBuffer>,
     decode: Decoder<A>,
-    limits: CallLimits | undefined,
-  ) =>
-    Effect.tryPromise({
-      try: async (signal) => {
-        const fail = (kind: NodeFailureKind, detail: string, limit?: number) =>
-          new NodeRpcError({ url, method, code: undefined, detail, kind, ...(limit === undefined ? {} : { limit }) })
-        const doFetch = options.fetch ?? globalThis.fetch
-        const payload = body(nextId++)
-        const stream = streamBodies && typeof payload !== "string"
-        const maxBytes = positive(limits?.maxBytes, defaultMax)
-        // One controller for every deadline; `stopped` remembers which one fired so the abort is reported as such.
-        const ac = new AbortController()
-        let stopped: NodeRpcError | undefined
-        const stop = (e: NodeRpcError) => {
-          stopped ??= e
-          ac.abort()
-        }
-        const onCaller = () => ac.abort()
-        signal.addEventListener("abort", onCaller, { once: true })
-        const total = setTimeout(
-          () => stop(fail("timeout", `no complete reply within ${timeoutMs} ms`, timeoutMs)),
-          timeoutMs,
-        )
-        const headMs = typeof payload === "string" ? firstByteMs : timeoutMs
-        let idle = setTimeout(() => stop(fail("timeout", `no reply within ${headMs} ms`, headMs)), headMs)
-        const rearm = () => {
-          clearTimeout(idle)
-          idle = setTimeout(() => stop(fail("timeout", `reply stalled for ${idleMs} ms`, idleMs)), idleMs)
-        }
-        let text: string
-        try {
-          const res = await doFetch(url, {
-            method: "POST",
-            headers: stream
-              ? { "content-type": "application/json", "content-length": String(payload.length) }
-              : { "content-type": "application/json" },
-            // Node's fetch copies a byte body before sending it; a one-chunk stream avoids that copy.
-            body: stream ? singleChunk(payload) : payload,
-            signal: ac.signal,
-            ...(stream ? { duplex: "half" } : {}),
-          } as RequestInit)
-          rearm()
-          if (!res.ok) {
-            await res.body?.cancel().catch(() => undefined)
-            throw fail("http", `HTTP ${res.status}`)
-          }
-          text = await readCapped(
-            res,
-            maxBytes,
-            () => fail("too-large", `reply larger than ${maxBytes} bytes`, maxBytes),
-            rearm,
-          )
-        } catch (cause) {
-          if (stopped) throw stopped
-          if (cause instanceof NodeRpcError) throw cause
-          throw fail("network", describe(cause))
-        } finally {
-          clearTimeout(total)
-          clearTimeout(idle)
-          signal.removeEventListener("abort", onCaller)
-        }
-        let json: unknown
-        try {
-          json = JSON.parse(text)
-        } catch {
-          throw fail("malformed", "reply is not JSON")
-        }
-        const envelope = json as { error?: { code?: unknown; message?: unknown; data?: unknown }; result?: unknown }
-        if (typeof envelope !== "object" || envelope === null) {
-          throw fail("malformed", "reply is not a JSON-RPC object")
-        }
-        if (envelope.error) {
-          const e = envelope.error
-          const message = typeof e.message === "string" ? e.message : "error"
-          const data =
-            e.data === undefined || e.data === null
-              ? ""
-              : `: ${typeof e.data === "string" ? e.data : JSON.stringify(e.data)}`
-          throw new NodeRpcError({
-            url,
-            method,
-            code: typeof e.code === "number" ? e.code : undefined,
-            detail: `${message}${data}`.slice(0, 500),
-            kind: "rpc",
-          })
-        }
-        const decoded = decode("result" in envelope ? envelope.result : undefined)
-        if (decoded === undefined) throw fail("malformed", "unexpected result shape")
-        return decoded
-      },
-      catch: (cause) =>
-        cause instanceof NodeRpcError
-          ? cause
-          : new NodeRpcError({ url, method, code: undefined, detail: describe(cause), kind: "network" }),
+    callLimits: CallLimits | undefined,
+  ): Effect.Effect<A, NodeRpcError> =>
+    Effect.gen(function* () {
+      const fail = (kind: NodeFailureKind, detail: string, limit?: number) =>
+        new NodeRpcError({ url, method, code: undefined, detail, kind, ...(limit === undefined ? {} : { limit }) })
+      const unreachable = (cause: unknown) => (cause instanceof NodeRpcError ? cause : fail("network", describe(cause)))
+      const asNodeError = (e: NodeRpcError | ProviderLimitError): NodeRpcError =>
+        e._tag === "NodeRpcError"
+          ? e
+          : e._tag === "ProviderTimeout"
+            ? fail("timeout", PHASE_DETAIL[e.phase](e.ms), e.ms)
+            : fail("too-large", `reply larger than ${e.limit} bytes`, e.limit)
+      const payload = body(nextId++)
+      const maxBytes = positive(callLimits?.maxBytes, defaultMax)
+      // Uploads, whose request body takes time to send, get the whole deadline for the response headers.
+      const headMs = typeof payload === "string" ? firstByteMs : timeoutMs
+      const limits: ProviderLimits = { connectMs: headMs, firstByteMs: idleMs, idleMs, totalMs: timeoutMs, maxBytes }
+      const post = HttpClientRequest.post(url)
+      const request =
+        typeof payload === "string"
+          ? HttpClientRequest.bodyText(post, payload, "application/json")
+          : streamBodies
+            ? // Node's fetch copies a byte body before sending it; a one-chunk stream avoids that copy.
+              HttpClientRequest.setBody(
+                post,
+                HttpBody.raw(singleChunk(payload), { contentType: "application/json", contentLength: payload.length }),
+              )
+            : HttpClientRequest.bodyUint8Array(post, payload, "application/json")
+      const reply = yield* Effect.mapError(
+        providerExchange(request, { provider: url, url }, limits, { fetch: options.fetch, unreachable }),
+        asNodeError,
+      )
+      if (!reply.response.ok) {
+        reply.cancel()
+        return yield* fail("http", `HTTP ${reply.response.status}`)
+      }
+      const bytes = yield* Effect.mapError(readBoundedBytes(reply, unreachable), asNodeError)
+      let json: unknown
+      try {
+        json = JSON.parse(decoder.decode(bytes))
+      } catch {
+        return yield* fail("malformed", "reply is not JSON")
+      }
+      const envelope = json as { error?: { code?: unknown; message?: unknown; data?: unknown }; result?: unknown }
+      if (typeof envelope !== "object" || envelope === null) {
+        return yield* fail("malformed", "reply is not a JSON-RPC object")
+      }
+      if (envelope.error) {
+        const e = envelope.error
+        const message = typeof e.message === "string" ? e.message : "error"
+        const data =
+          e.data === undefined || e.data === null
+            ? ""
+            : `: ${typeof e.data === "string" ? e.data : JSON.stringify(e.data)}`
+        return yield* new NodeRpcError({
+          url,
+          method,
+          code: typeof e.code === "number" ? e.code : undefined,
+          detail: `${message}${data}`.slice(0, 500),
+          kind: "rpc",
+        })
+      }
+      const decoded = decode("result" in envelope ? envelope.result : undefined)
+      if (decoded === undefined) return yield* fail("malformed", "unexpected result shape")
+      return decoded
     })
   return {
     call: (url, method, params, decode, limits) =>
