@@ -1,7 +1,7 @@
 /** Byte helpers shared by the modules: strict hex parsing (typed error), UTF-8, concatenation. */
 import { joinBytes, MalformedData } from "@0g-compute/core"
 import { bytesToHex } from "@noble/hashes/utils.js"
-import { Effect } from "effect"
+import { Result } from "effect"
 
 /** Bytes or 0x-prefixed hex. */
 export type BytesLike = Uint8Array | string
@@ -13,19 +13,19 @@ export const parseBytes = (
   what: string,
   input: BytesLike,
   length?: number,
-): Effect.Effect<Uint8Array, MalformedData> => {
+): Result.Result<Uint8Array, MalformedData> => {
   let bytes: Uint8Array
   if (typeof input === "string") {
-    if (!HEX.test(input)) return Effect.fail(new MalformedData({ what, detail: "expected 0x-prefixed hex bytes" }))
+    if (!HEX.test(input)) return Result.fail(new MalformedData({ what, detail: "expected 0x-prefixed hex bytes" }))
     bytes = new Uint8Array((input.length - 2) / 2)
     for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(input.slice(2 + 2 * i, 4 + 2 * i), 16)
   } else {
     bytes = input
   }
   if (length !== undefined && bytes.length !== length) {
-    return Effect.fail(new MalformedData({ what, detail: `expected ${length} bytes, got ${bytes.length}` }))
+    return Result.fail(new MalformedData({ what, detail: `expected ${length} bytes, got ${bytes.length}` }))
   }
-  return Effect.succeed(bytes)
+  return Result.succeed(bytes)
 }
 
 /** Lower-case 0x-hex. */

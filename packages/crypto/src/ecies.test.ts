@@ -4,7 +4,7 @@ import { Effect, Redacted } from "effect"
 import { describe, expect, it } from "vitest"
 import { ENCRYPTED_SECRET_LENGTH, unwrapSecret, wrapSecret } from "./ecies.js"
 import { recoverFineTuningSigner } from "./fine-tuning-messages.js"
-import { account, fail, hex, run, toHexString, vectors } from "./test-util/vectors.js"
+import { account, fail, hex, ok, run, toHexString, vectors } from "./test-util/vectors.js"
 
 const e = vectors.ecies
 const recipientKey = Redacted.make(e.recipientPrivateKey as string)
@@ -60,7 +60,7 @@ describe("ECIES interop with eciesjs and the create-task key recovery", () => {
   it("the public key recovered from the create-task signature receives the secret", async () => {
     const ct = vectors.fineTuningMessages.createTask
     const flow = Effect.gen(function* () {
-      const { publicKey } = yield* recoverFineTuningSigner(hex(ct.preimage), ct.signature)
+      const { publicKey } = ok(recoverFineTuningSigner(hex(ct.preimage), ct.signature))
       const blob = yield* wrapSecret(publicKey, secret)
       return yield* unwrapSecret(blob, recipientKey)
     })

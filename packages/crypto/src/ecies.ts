@@ -11,7 +11,7 @@ import { gcm } from "@noble/ciphers/aes.js"
 import { hexToBytes, randomBytes } from "@noble/hashes/utils.js"
 import { decrypt, PrivateKey, PublicKey } from "eciesjs"
 import { Config } from "eciesjs/config"
-import { Effect, Redacted } from "effect"
+import { Effect, Redacted, Result } from "effect"
 import { type BytesLike, concatBytes, parseBytes } from "./bytes.js"
 import { InvalidPublicKey, MalformedEncryptedSecret, SecretUnwrapFailed } from "./errors.js"
 
@@ -36,13 +36,13 @@ const privateKeyBytes = (key: Redacted.Redacted<string>): Effect.Effect<Uint8Arr
   Effect.map(parsePrivateKey(Redacted.value(key)), (k) => hexToBytes(Redacted.value(k).slice(2)))
 
 /** Validates a secp256k1 public key (65-byte uncompressed or 33-byte compressed). */
-export const parsePublicKey = (input: BytesLike): Effect.Effect<PublicKey, InvalidPublicKey> =>
+export const parsePublicKey = (input: BytesLike): Result.Result<PublicKey, InvalidPublicKey> =>
   parseBytes("public key", input).pipe(
-    Effect.mapError((e) => new InvalidPublicKey({ reason: e.detail })),
-    Effect.flatMap((bytes) =>
+    Result.mapError((e) => new InvalidPublicKey({ reason: e.detail })),
+    Result.flatMap((bytes) =>
       bytes.length !== 65 && bytes.length !== 33
-        ? Effect.fail(new InvalidPublicKey({ reason: `expected 65 or 33 bytes, got ${bytes.length}` }))
-        : Effect.try({
+        ? Result.fail(new InvalidPublicKey({ reason: `expected 65 or 33 bytes, got ${bytes.length}` }))
+        : Result.try({
             try: () => new PublicKey(bytes, "secp256k1"),
             catch: () => new InvalidPublicKey({ reason: "not a point on secp256k1" }),
           }),
@@ -63,7 +63,7 @@ export const wrapSecret = (
   options: WrapSecretOptions = {},
 ): Effect.Effect<Uint8Array, InvalidPublicKey | InvalidPrivateKey | MalformedData> =>
   Effect.gen(function* () {
-    const recipient = yield* parsePublicKey(recipientPublicKey)
+    const recipient = yield* Effect.fromResult(parsePublicKey(recipientPublicKey))
     const ephemeral =
       options.ephemeralPrivateKey === undefined
         ? new PrivateKey(undefined, "secp256k1")
@@ -91,7 +91,8 @@ export const unwrapSecret = (
 ): Effect.Effect<Redacted.Redacted<Uint8Array>, MalformedEncryptedSecret | SecretUnwrapFailed | InvalidPrivateKey> =>
   Effect.gen(function* () {
     const blob = yield* parseBytes("encryptedSecret", encryptedSecret).pipe(
-      Effect.mapError((e) => new MalformedEncryptedSecret({ length: 0, reason: e.detail })),
+      Result.mapError((e) => new MalformedEncryptedSecret({ length: 0, reason: e.detail })),
+      Effect.fromResult,
     )
     if (blob.length <= EPHEMERAL_KEY_LENGTH + NONCE_LENGTH + TAG_LENGTH) {
       return yield* new MalformedEncryptedSecret({
@@ -106,9 +107,10 @@ export const unwrapSecret = (
       })
     }
     yield* parsePublicKey(blob.subarray(0, EPHEMERAL_KEY_LENGTH)).pipe(
-      Effect.mapError(
+      Result.mapError(
         () => new MalformedEncryptedSecret({ length: blob.length, reason: "ephemeral key is not a curve point" }),
       ),
+      Effect.fromResult,
     )
     const key = yield* privateKeyBytes(privateKey)
     const plain = yield* Effect.try({

@@ -4,7 +4,7 @@
  */
 import { type InvalidAddress, type MalformedData, parseAddress } from "@0g-compute/core"
 import { keccak_256 } from "@noble/hashes/sha3.js"
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 import { type Signer, type TypedDataDomain, TypedDataEncoder, type TypedDataField } from "ethers"
 import { type BytesLike, parseBytes, toHex, utf8 } from "./bytes.js"
 import { type MalformedSignature, type SignerMismatch, SigningFailed } from "./errors.js"
@@ -98,7 +98,7 @@ export const teeSettlementTypedData = (
     "TEESettlement",
     Effect.gen(function* () {
       return {
-        requestsHash: toHex(yield* parseBytes("requestsHash", params.requestsHash, 32)),
+        requestsHash: toHex(yield* Effect.fromResult(parseBytes("requestsHash", params.requestsHash, 32))),
         nonce: params.nonce,
         provider: yield* parseAddress(params.provider),
         user: yield* parseAddress(params.user),
@@ -126,8 +126,8 @@ export const verifierMessageTypedData = (
     Effect.gen(function* () {
       return {
         id: params.id,
-        encryptedSecret: toHex(yield* parseBytes("encryptedSecret", params.encryptedSecret)),
-        modelRootHash: toHex(yield* parseBytes("modelRootHash", params.modelRootHash)),
+        encryptedSecret: toHex(yield* Effect.fromResult(parseBytes("encryptedSecret", params.encryptedSecret))),
+        modelRootHash: toHex(yield* Effect.fromResult(parseBytes("modelRootHash", params.modelRootHash))),
         nonce: params.nonce,
         taskFee: params.taskFee,
         user: yield* parseAddress(params.user),
@@ -158,15 +158,15 @@ export const signTypedData = (
 export const recoverTypedDataSigner = (
   p: TypedDataPayload<Record<string, unknown>>,
   signature: BytesLike,
-): Effect.Effect<string, MalformedSignature> => recoverSigner(p.primaryType, typedDataDigest(p), signature)
+): Result.Result<string, MalformedSignature> => recoverSigner(p.primaryType, typedDataDigest(p), signature)
 
 /** Recovers the signer and requires it to be `expectedSigner` (the service's `teeSignerAddress`). */
 export const verifyTypedDataSignature = (
   p: TypedDataPayload<Record<string, unknown>>,
   signature: BytesLike,
   expectedSigner: string,
-): Effect.Effect<string, MalformedSignature | SignerMismatch> =>
-  Effect.flatMap(recoverTypedDataSigner(p, signature), (recovered) =>
+): Result.Result<string, MalformedSignature | SignerMismatch> =>
+  Result.flatMap(recoverTypedDataSigner(p, signature), (recovered) =>
     expectSigner(p.primaryType, recovered, expectedSigner),
   )
 

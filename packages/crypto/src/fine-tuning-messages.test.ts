@@ -16,7 +16,7 @@ import {
   taskNonceFromTime,
   verifyFineTuningMessage,
 } from "./fine-tuning-messages.js"
-import { account, at, fail, hex, run, toHexString, vectors, wallet } from "./test-util/vectors.js"
+import { account, at, err, fail, hex, ok, run, toHexString, vectors, wallet } from "./test-util/vectors.js"
 
 const m = vectors.fineTuningMessages
 const user = wallet(0)
@@ -30,7 +30,7 @@ describe("fine-tuning message vectors (fine-tuning-protocol §5)", () => {
     expect(toHexString(pre)).toBe(ct.preimage)
     expect(fineTuningMessageHash(pre)).toBe(ct.keccak256)
     expect(await run(signFineTuningMessage(user, pre))).toBe(ct.signature)
-    const rec = await run(recoverFineTuningSigner(pre, ct.signature))
+    const rec = ok(recoverFineTuningSigner(pre, ct.signature))
     expect(rec).toEqual({ address: ct.userAddress, publicKey: ct.recoveredPublicKey })
   })
 
@@ -52,7 +52,7 @@ describe("fine-tuning message vectors (fine-tuning-protocol §5)", () => {
   })
 
   it("cancel task: 16 raw UUID bytes", async () => {
-    const pre = await run(cancelTaskPreimage(m.cancelTask.taskId))
+    const pre = ok(cancelTaskPreimage(m.cancelTask.taskId))
     expect(toHexString(pre)).toBe(m.cancelTask.preimage)
     expect(fineTuningMessageHash(pre)).toBe(m.cancelTask.keccak256)
     expect(await run(signCancelTask(user, m.cancelTask.taskId.toUpperCase()))).toBe(m.cancelTask.signature)
@@ -69,7 +69,7 @@ describe("fine-tuning message vectors (fine-tuning-protocol §5)", () => {
 
   it("model download: utf8(lower-case dashless UUID + timestamp)", async () => {
     const d = m.modelDownload
-    const pre = await run(modelDownloadPreimage(d.taskId, d.timestamp))
+    const pre = ok(modelDownloadPreimage(d.taskId, d.timestamp))
     expect(new TextDecoder().decode(pre)).toBe(d.preimageUtf8)
     expect(fineTuningMessageHash(pre)).toBe(d.keccak256)
     const signed = await run(signModelDownload(user, { taskId: d.taskId }).pipe(at(d.timestamp * 1000 + 999)))
@@ -84,15 +84,15 @@ describe("fine-tuning message vectors (fine-tuning-protocol §5)", () => {
       [new TextEncoder().encode(m.modelDownload.preimageUtf8), m.modelDownload.signature],
     ]
     for (const [pre, sig] of pairs) {
-      expect((await run(verifyFineTuningMessage(pre, sig, account(0).address))).address).toBe(account(0).address)
-      expect((await fail(verifyFineTuningMessage(pre, sig, account(1).address)))._tag).toBe("SignerMismatch")
+      expect(ok(verifyFineTuningMessage(pre, sig, account(0).address)).address).toBe(account(0).address)
+      expect(err(verifyFineTuningMessage(pre, sig, account(1).address))._tag).toBe("SignerMismatch")
     }
   })
 })
 
 describe("input validation and the time window", () => {
   it("rejects a non-UUID task id and a bad user address", async () => {
-    expect((await fail(cancelTaskPreimage("task-1")))._tag).toBe("MalformedData")
+    expect(err(cancelTaskPreimage("task-1"))._tag).toBe("MalformedData")
     expect((await fail(createTaskPreimage({ userAddress: "0x12", nonce: 1n, datasetHash: "0x" })))._tag).toBe(
       "InvalidAddress",
     )

@@ -5,7 +5,7 @@
  */
 import { type InvalidAddress, MalformedData, parseAddress } from "@0g-compute/core"
 import { keccak_256 } from "@noble/hashes/sha3.js"
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Result } from "effect"
 import { type Signer, solidityPacked } from "ethers"
 import { type BytesLike, parseBytes, toHex, utf8 } from "./bytes.js"
 import { type MalformedSignature, type SignerMismatch, type SigningFailed, TimestampOutOfWindow } from "./errors.js"
@@ -22,10 +22,10 @@ const UUID = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[
 const UINT256_MAX = (1n << 256n) - 1n
 
 /** Lower-case hex of a task UUID without dashes (32 chars). */
-export const taskIdHex = (taskId: string): Effect.Effect<string, MalformedData> =>
+export const taskIdHex = (taskId: string): Result.Result<string, MalformedData> =>
   UUID.test(taskId)
-    ? Effect.succeed(taskId.replaceAll("-", "").toLowerCase())
-    : Effect.fail(new MalformedData({ what: "task id", detail: `${JSON.stringify(taskId)} is not a UUID` }))
+    ? Result.succeed(taskId.replaceAll("-", "").toLowerCase())
+    : Result.fail(new MalformedData({ what: "task id", detail: `${JSON.stringify(taskId)} is not a UUID` }))
 
 /** `solidityPacked(['address','uint256','string'], [user, nonce, datasetHash])`; datasetHash exactly as sent. */
 export const createTaskPreimage = (params: {
@@ -38,15 +38,17 @@ export const createTaskPreimage = (params: {
     if (params.nonce < 0n || params.nonce > UINT256_MAX) {
       return yield* new MalformedData({ what: "task nonce", detail: "must fit in uint256" })
     }
-    return yield* parseBytes(
-      "create-task preimage",
-      solidityPacked(["address", "uint256", "string"], [user, params.nonce, params.datasetHash]),
+    return yield* Effect.fromResult(
+      parseBytes(
+        "create-task preimage",
+        solidityPacked(["address", "uint256", "string"], [user, params.nonce, params.datasetHash]),
+      ),
     )
   })
 
 /** The 16 raw bytes of the task UUID. */
-export const cancelTaskPreimage = (taskId: string): Effect.Effect<Uint8Array, MalformedData> =>
-  Effect.flatMap(taskIdHex(taskId), (hex) => parseBytes("task id", `0x${hex}`))
+export const cancelTaskPreimage = (taskId: string): Result.Result<Uint8Array, MalformedData> =>
+  Result.flatMap(taskIdHex(taskId), (hex) => parseBytes("task id", `0x${hex}`))
 
 /** `utf8(userAddress + decimal(timestamp))`, the address spelled exactly as in the upload URL. */
 export const datasetUploadPreimage = (userAddress: string, timestampSeconds: number): Uint8Array =>
@@ -56,7 +58,7 @@ export const datasetUploadPreimage = (userAddress: string, timestampSeconds: num
 export const modelDownloadPreimage = (
   taskId: string,
   timestampSeconds: number,
-): Effect.Effect<Uint8Array, MalformedData> => Effect.map(taskIdHex(taskId), (hex) => utf8(`${hex}${timestampSeconds}`))
+): Result.Result<Uint8Array, MalformedData> => Result.map(taskIdHex(taskId), (hex) => utf8(`${hex}${timestampSeconds}`))
 
 /** keccak256(preimage) as 0x-hex: the 32-byte message that gets personal-signed. */
 export const fineTuningMessageHash = (preimage: Uint8Array): string => toHex(keccak_256(preimage))
@@ -82,22 +84,24 @@ export interface RecoveredFineTuningSigner {
 export const recoverFineTuningSigner = (
   preimage: Uint8Array,
   signature: BytesLike,
-): Effect.Effect<RecoveredFineTuningSigner, MalformedSignature> =>
-  Effect.gen(function* () {
-    const digest = fineTuningMessageDigest(preimage)
-    const address = yield* recoverSigner("fine-tuning message", digest, signature)
-    const publicKey = yield* recoverPublicKeyFromDigest("fine-tuning message", digest, signature)
-    return { address, publicKey }
-  })
+): Result.Result<RecoveredFineTuningSigner, MalformedSignature> => {
+  const digest = fineTuningMessageDigest(preimage)
+  return Result.flatMap(recoverSigner("fine-tuning message", digest, signature), (address) =>
+    Result.map(recoverPublicKeyFromDigest("fine-tuning message", digest, signature), (publicKey) => ({
+      address,
+      publicKey,
+    })),
+  )
+}
 
 /** Requires the signature over `preimage` to come from `expectedSigner`. */
 export const verifyFineTuningMessage = (
   preimage: Uint8Array,
   signature: BytesLike,
   expectedSigner: string,
-): Effect.Effect<RecoveredFineTuningSigner, MalformedSignature | SignerMismatch> =>
-  Effect.flatMap(recoverFineTuningSigner(preimage, signature), (r) =>
-    Effect.as(expectSigner("fine-tuning message", r.address, expectedSigner), r),
+): Result.Result<RecoveredFineTuningSigner, MalformedSignature | SignerMismatch> =>
+  Result.flatMap(recoverFineTuningSigner(preimage, signature), (r) =>
+    Result.map(expectSigner("fine-tuning message", r.address, expectedSigner), () => r),
   )
 
 /** The official SDK's nonce scheme, `Date.now() × 10000 + 40`, as bigint (it exceeds 2^53). */
@@ -124,7 +128,9 @@ export const signCreateTask = (
   })
 
 export const signCancelTask = (signer: Signer, taskId: string): Effect.Effect<string, MalformedData | SigningFailed> =>
-  Effect.flatMap(cancelTaskPreimage(taskId), (p) => signFineTuningMessage(signer, p, "cancel-task message"))
+  Effect.flatMap(Effect.fromResult(cancelTaskPreimage(taskId)), (p) =>
+    signFineTuningMessage(signer, p, "cancel-task message"),
+  )
 
 export interface SignedTimestamp {
   readonly timestamp: number
@@ -159,7 +165,7 @@ export const signModelDownload = (
 ): Effect.Effect<SignedTimestamp, MalformedData | SigningFailed> =>
   Effect.gen(function* () {
     const timestamp = params.timestamp ?? (yield* nowSeconds)
-    const preimage = yield* modelDownloadPreimage(params.taskId, timestamp)
+    const preimage = yield* Effect.fromResult(modelDownloadPreimage(params.taskId, timestamp))
     const signature = yield* signFineTuningMessage(signer, preimage, "model-download message")
     return { timestamp, signature }
   })

@@ -48,7 +48,7 @@ export type EncryptModelError = InvalidAesKey | InvalidPrivateKey | MalformedDat
 
 /** Validates the iv0 option (default: 12 random bytes). */
 export const resolveIv0 = (iv0: Uint8Array | undefined): Effect.Effect<Uint8Array, MalformedData> =>
-  iv0 === undefined ? Effect.succeed(randomBytes(IV_LENGTH)) : parseBytes("iv0", iv0, IV_LENGTH)
+  iv0 === undefined ? Effect.succeed(randomBytes(IV_LENGTH)) : Effect.fromResult(parseBytes("iv0", iv0, IV_LENGTH))
 
 /** Encrypts a plaintext (the model zip) into the provider file format. */
 export const encryptModel = (
@@ -56,7 +56,7 @@ export const encryptModel = (
   options: EncryptModelOptions,
 ): Effect.Effect<Uint8Array, EncryptModelError> =>
   Effect.gen(function* () {
-    const key = yield* aesKeyBytes(options.key)
+    const key = yield* Effect.fromResult(aesKeyBytes(options.key))
     const iv0 = yield* resolveIv0(options.iv0)
     const chunkSize = options.chunkSize ?? MODEL_CHUNK_SIZE
     const cipher = yield* Effect.promise(() => makeAesGcmCipher(key, options.backend))
@@ -107,8 +107,8 @@ export const decryptModel = (
   options: DecryptModelOptions,
 ): Effect.Effect<{ readonly plaintext: Uint8Array } & ModelDecryption, DecryptModelError> =>
   Effect.gen(function* () {
-    const key = yield* aesKeyBytes(options.key)
-    const layout = yield* modelFileLayout(file.length, options.chunkSize ?? MODEL_CHUNK_SIZE)
+    const key = yield* Effect.fromResult(aesKeyBytes(options.key))
+    const layout = yield* Effect.fromResult(modelFileLayout(file.length, options.chunkSize ?? MODEL_CHUNK_SIZE))
     const n = layout.chunkCount
     const sealedChunk = (i: number) =>
       file.subarray(layout.chunkOffset(i), layout.chunkOffset(i) + layout.chunkLength(i))
@@ -118,11 +118,8 @@ export const decryptModel = (
     const cipher = yield* Effect.promise(() => makeAesGcmCipher(key, options.backend))
     const chunkDecrypts = (i: number) =>
       Effect.promise(async () => (await cipher.decrypt(chunkIv(iv0, i), sealedChunk(i))) !== undefined)
-    const signer = yield* verifyModelTagSignature(
-      file.subarray(0, TAG_SIGNATURE_LENGTH),
-      tagsDigest,
-      options.expectedSigner,
-      n,
+    const signer = yield* Effect.fromResult(
+      verifyModelTagSignature(file.subarray(0, TAG_SIGNATURE_LENGTH), tagsDigest, options.expectedSigner, n),
     ).pipe(Effect.catchTag("ModelTagSignatureMismatch", (e) => diagnoseTagMismatch(e, layout, chunkDecrypts)))
     const plaintext = new Uint8Array(layout.plainLength)
     for (let i = 0; i < n; i++) {

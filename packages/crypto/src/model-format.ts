@@ -8,7 +8,7 @@
 import { type InvalidPrivateKey, parsePrivateKey } from "@0g-compute/core"
 import { keccak_256 } from "@noble/hashes/sha3.js"
 import { hexToBytes } from "@noble/hashes/utils.js"
-import { Effect, Redacted } from "effect"
+import { Effect, Redacted, Result } from "effect"
 import { SigningKey } from "ethers"
 import type { AesGcmBackend } from "./aes-gcm.js"
 import { toHex } from "./bytes.js"
@@ -81,9 +81,9 @@ export interface ModelFileLayout {
 export const modelFileLayout = (
   fileLength: number,
   chunkSize = MODEL_CHUNK_SIZE,
-): Effect.Effect<ModelFileLayout, ModelFileTruncated> => {
+): Result.Result<ModelFileLayout, ModelFileTruncated> => {
   if (fileLength < MODEL_HEADER_LENGTH) {
-    return Effect.fail(
+    return Result.fail(
       new ModelFileTruncated({ length: fileLength, reason: `shorter than the ${MODEL_HEADER_LENGTH}-byte header` }),
     )
   }
@@ -92,12 +92,12 @@ export const modelFileLayout = (
   const full = Math.floor(body / stride)
   const rest = body % stride
   if (rest > 0 && rest <= GCM_TAG_LENGTH) {
-    return Effect.fail(
+    return Result.fail(
       new ModelFileTruncated({ length: fileLength, reason: `the last ${rest} bytes cannot hold a chunk and its tag` }),
     )
   }
   const chunkCount = full + (rest > 0 ? 1 : 0)
-  return Effect.succeed({
+  return Result.succeed({
     fileLength,
     chunkSize,
     chunkCount,
@@ -136,17 +136,17 @@ export const verifyModelTagSignature = (
   digest: string,
   expectedSigner: string,
   chunkCount: number,
-): Effect.Effect<string, MalformedSignature | ModelTagSignatureMismatch> =>
-  Effect.flatMap(recoverSigner("model file tag", digest, tagSignature), (recovered) =>
+): Result.Result<string, MalformedSignature | ModelTagSignatureMismatch> =>
+  Result.flatMap(recoverSigner("model file tag", digest, tagSignature), (recovered) =>
     recovered.toLowerCase() === expectedSigner.toLowerCase()
-      ? Effect.succeed(recovered)
-      : Effect.fail(new ModelTagSignatureMismatch({ expected: expectedSigner, recovered, chunkCount })),
+      ? Result.succeed(recovered)
+      : Result.fail(new ModelTagSignatureMismatch({ expected: expectedSigner, recovered, chunkCount })),
   )
 
 /** Reads and length-checks a Redacted AES key. */
-export const aesKeyBytes = (key: Redacted.Redacted<Uint8Array>): Effect.Effect<Uint8Array, InvalidAesKey> => {
+export const aesKeyBytes = (key: Redacted.Redacted<Uint8Array>): Result.Result<Uint8Array, InvalidAesKey> => {
   const raw = Redacted.value(key)
-  return raw.length === 32 ? Effect.succeed(raw) : Effect.fail(new InvalidAesKey({ length: raw.length }))
+  return raw.length === 32 ? Result.succeed(raw) : Result.fail(new InvalidAesKey({ length: raw.length }))
 }
 
 /**

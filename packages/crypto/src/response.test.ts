@@ -2,7 +2,7 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { bodyHashHex, responseSignedText, verifyResponseSignature } from "./response.js"
 import { personalDigest } from "./signature.js"
-import { account, fail, run, split, vectors, wallet } from "./test-util/vectors.js"
+import { account, err, ok, split, vectors, wallet } from "./test-util/vectors.js"
 
 const v = vectors.chatSignature
 const request = new TextEncoder().encode(v.requestBytesUtf8)
@@ -19,13 +19,13 @@ describe("chat response signature vector (inference-protocol §9.5)", () => {
     expect(await wallet(1).signMessage(v.text)).toBe(v.signature)
   })
   it("verifies: signer recovered and both hashes bound", async () => {
-    const verdict = await run(verifyResponseSignature({ request, response, signed, expectedSigner, chatId: "c1" }))
+    const verdict = ok(verifyResponseSignature({ request, response, signed, expectedSigner, chatId: "c1" }))
     expect(verdict).toMatchObject({ _tag: "Verified", signer: v.signingAddress, chatId: "c1" })
     if (verdict._tag !== "Verified") throw new Error("unreachable")
     expect(`${verdict.requestHash}:${verdict.responseHash}`).toBe(v.text)
   })
   it("accepts string bodies (UTF-8) the same as bytes", async () => {
-    const verdict = await run(
+    const verdict = ok(
       verifyResponseSignature({ request: v.requestBytesUtf8, response: v.responseBytesUtf8, signed, expectedSigner }),
     )
     expect(verdict._tag).toBe("Verified")
@@ -36,44 +36,37 @@ describe("tampering and failures", () => {
   it("one flipped response byte → ResponseHashMismatch", async () => {
     const tampered = Uint8Array.from(response)
     tampered[60] = (tampered[60] ?? 0) ^ 0x01
-    const e = await fail(verifyResponseSignature({ request, response: tampered, signed, expectedSigner }))
+    const e = err(verifyResponseSignature({ request, response: tampered, signed, expectedSigner }))
     expect(e).toMatchObject({ _tag: "ResponseHashMismatch", signed: v.text.split(":")[1] })
   })
   it("a different request (provider rewrote it, or a replayed signature) → RequestHashMismatch", async () => {
     const other = new TextEncoder().encode(v.requestBytesUtf8.replace("hi", "ho"))
-    const e = await fail(verifyResponseSignature({ request: other, response, signed, expectedSigner }))
+    const e = err(verifyResponseSignature({ request: other, response, signed, expectedSigner }))
     expect(e._tag).toBe("RequestHashMismatch")
   })
   it("signed by someone else → SignerMismatch (signing_address is never trusted)", async () => {
-    const e = await fail(verifyResponseSignature({ request, response, signed, expectedSigner: account(2).address }))
+    const e = err(verifyResponseSignature({ request, response, signed, expectedSigner: account(2).address }))
     expect(e).toMatchObject({ _tag: "SignerMismatch", recovered: account(1).address, expected: account(2).address })
   })
   it("no signature → SignatureMissing; garbage → MalformedSignature", async () => {
     expect(
-      (await fail(verifyResponseSignature({ request, response, signed: undefined, expectedSigner, chatId: "x" })))._tag,
+      err(verifyResponseSignature({ request, response, signed: undefined, expectedSigner, chatId: "x" }))._tag,
     ).toBe("SignatureMissing")
     expect(
-      (
-        await fail(
-          verifyResponseSignature({ request, response, signed: { text: v.text, signature: "" }, expectedSigner }),
-        )
-      )._tag,
+      err(verifyResponseSignature({ request, response, signed: { text: v.text, signature: "" }, expectedSigner }))._tag,
     ).toBe("SignatureMissing")
     const bad = `${v.signature.slice(0, -2)}05`
     expect(
-      (
-        await fail(
-          verifyResponseSignature({ request, response, signed: { text: v.text, signature: bad }, expectedSigner }),
-        )
-      )._tag,
+      err(verifyResponseSignature({ request, response, signed: { text: v.text, signature: bad }, expectedSigner }))
+        ._tag,
     ).toBe("MalformedSignature")
   })
   it("a validly signed text of another form → MalformedSignedText, or BindingUnknown for separated providers", async () => {
     const text = "some-other-preimage"
     const signature = await wallet(1).signMessage(text)
-    const e = await fail(verifyResponseSignature({ request, response, signed: { text, signature }, expectedSigner }))
+    const e = err(verifyResponseSignature({ request, response, signed: { text, signature }, expectedSigner }))
     expect(e._tag).toBe("MalformedSignedText")
-    const verdict = await run(
+    const verdict = ok(
       verifyResponseSignature({ request, response, signed: { text, signature }, expectedSigner, separated: true }),
     )
     expect(verdict).toMatchObject({ _tag: "BindingUnknown", signer: expectedSigner })
@@ -97,14 +90,11 @@ describe("stream bodies", () => {
     ].map((s) => new TextEncoder().encode(s))
     const text = responseSignedText(request, sse)
     const signature = await wallet(1).signMessage(text)
-    const verdict = await run(
-      verifyResponseSignature({ request, response: sse, signed: { text, signature }, expectedSigner }),
-    )
+    const verdict = ok(verifyResponseSignature({ request, response: sse, signed: { text, signature }, expectedSigner }))
     expect(verdict._tag).toBe("Verified")
     const dropped = sse.slice(0, 3) // the final [DONE] event never arrived
     expect(
-      (await fail(verifyResponseSignature({ request, response: dropped, signed: { text, signature }, expectedSigner })))
-        ._tag,
+      err(verifyResponseSignature({ request, response: dropped, signed: { text, signature }, expectedSigner }))._tag,
     ).toBe("ResponseHashMismatch")
   })
 })

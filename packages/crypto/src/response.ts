@@ -4,7 +4,7 @@
  * We recompute both hashes from the exact bytes sent and received instead of trusting the returned text.
  */
 import { sha256 } from "@noble/hashes/sha2.js"
-import { Effect } from "effect"
+import { Result } from "effect"
 import { bodyBytes, toPlainHex } from "./bytes.js"
 import {
   type MalformedSignature,
@@ -111,12 +111,12 @@ const TEXT_FORM = /^([0-9a-f]{64}):([0-9a-f]{64})$/
  */
 export const verifyResponseSignature = (
   params: VerifyResponseParams,
-): Effect.Effect<ResponseVerdict, ResponseVerifyError> =>
-  Effect.gen(function* () {
+): Result.Result<ResponseVerdict, ResponseVerifyError> =>
+  Result.gen(function* () {
     const chatId = params.chatId
     const signed = params.signed
     if (signed === undefined || signed.signature === "" || typeof signed.text !== "string") {
-      return yield* new SignatureMissing({ chatId })
+      return yield* Result.fail(new SignatureMissing({ chatId }))
     }
     const recovered = yield* recoverSigner("response", personalDigest(signed.text), signed.signature)
     const signer = yield* expectSigner("response signature", recovered, params.expectedSigner)
@@ -125,15 +125,17 @@ export const verifyResponseSignature = (
       if (params.separated === true) {
         return { _tag: "BindingUnknown", signer, text: signed.text, signature: signed.signature, chatId } as const
       }
-      return yield* new MalformedSignedText({ text: signed.text })
+      return yield* Result.fail(new MalformedSignedText({ text: signed.text }))
     }
     const requestHash = bodyHashHex(params.request)
     const responseHash = bodyHashHex(params.response)
-    if (form[1] !== requestHash) return yield* new RequestHashMismatch({ signed: form[1] ?? "", actual: requestHash })
-    if (form[2] !== responseHash) {
-      return yield* new ResponseHashMismatch({ signed: form[2] ?? "", actual: responseHash })
+    if (form[1] !== requestHash) {
+      return yield* Result.fail(new RequestHashMismatch({ signed: form[1] ?? "", actual: requestHash }))
     }
-    return {
+    if (form[2] !== responseHash) {
+      return yield* Result.fail(new ResponseHashMismatch({ signed: form[2] ?? "", actual: responseHash }))
+    }
+    const verified: ResponseVerified = {
       _tag: "Verified",
       signer,
       text: signed.text,
@@ -141,5 +143,6 @@ export const verifyResponseSignature = (
       requestHash,
       responseHash,
       chatId,
-    } as const
+    }
+    return verified
   })

@@ -12,7 +12,7 @@ import {
   signSessionToken,
   verifySessionToken,
 } from "./session-token.js"
-import { account, at, fail, run, vectors, wallet } from "./test-util/vectors.js"
+import { account, at, err, fail, ok, run, vectors, wallet } from "./test-util/vectors.js"
 
 const v = vectors.sessionToken
 const user = account(0).address
@@ -54,7 +54,7 @@ describe("session token vector (inference-protocol §3.5)", () => {
   })
 
   it("parses the vector header back to the token, keeping the received bytes", async () => {
-    const parsed = await run(parseApiKey(v.authorizationHeader))
+    const parsed = ok(parseApiKey(v.authorizationHeader))
     expect(parsed.rawMessage).toBe(v.rawMessage)
     expect(parsed.signature).toBe(v.signature)
     expect(parsed.token).toEqual(await run(vectorToken))
@@ -111,7 +111,7 @@ describe("session token parsing is strict", () => {
     ["short nonce", b64(`${v.rawMessage.replace("0123456789abcdef0123456789abcdef", "0123")}|${v.signature}`)],
   ]
   it.each(cases)("%s → MalformedSessionToken", async (_name, header) => {
-    const e = await fail(parseApiKey(header))
+    const e = err(parseApiKey(header))
     expect(e._tag).toBe("MalformedSessionToken")
     expect(e.message).toMatch(/^Malformed session token: /)
   })
@@ -185,7 +185,7 @@ describe("encode → parse round trip (property)", () => {
             createSessionToken({ address: user, provider, tokenId, timestamp, durationMs, generation, nonce }),
           )
           const signed = await run(signSessionToken(token, signer))
-          const parsed = await run(parseApiKey(signed.authorization))
+          const parsed = ok(parseApiKey(signed.authorization))
           expect(parsed.token).toEqual(token)
           expect(parsed.rawMessage).toBe(signed.rawMessage)
           const account = { generation: BigInt(generation), revokedBitmap: 0n }

@@ -149,7 +149,7 @@ export const signSessionToken = (
 ): Effect.Effect<SignedSessionToken, SigningFailed | SignerMismatch> =>
   Effect.gen(function* () {
     const who = yield* signerAddress(signer, "session token")
-    yield* expectSigner("session token signer", who, token.address)
+    yield* Effect.fromResult(expectSigner("session token signer", who, token.address))
     const rawMessage = serializeSessionToken(token)
     const signature = yield* signPersonal(signer, "session token", keccakBytes(rawMessage))
     return withEncodings(token, rawMessage, signature)
@@ -166,11 +166,11 @@ export const issueSessionToken = (
     return yield* signSessionToken(token, signer)
   })
 
-const malformed = (reason: string) => Effect.fail(new MalformedSessionToken({ reason }))
+const malformed = (reason: string) => Result.fail(new MalformedSessionToken({ reason }))
 const decodeToken = Schema.decodeUnknownResult(SessionTokenSchema, { onExcessProperty: "error" })
 
 /** Parses `Bearer app-sk-…` or `app-sk-…` the way a provider does, with a strict JSON schema on top. */
-export const parseApiKey = (input: string): Effect.Effect<SignedSessionToken, MalformedSessionToken> => {
+export const parseApiKey = (input: string): Result.Result<SignedSessionToken, MalformedSessionToken> => {
   const text = input.trim()
   const key = text.startsWith("Bearer ") ? text.slice("Bearer ".length) : text
   if (!key.startsWith(API_KEY_PREFIX)) return malformed(`expected the "${API_KEY_PREFIX}" prefix`)
@@ -200,7 +200,7 @@ export const parseApiKey = (input: string): Effect.Effect<SignedSessionToken, Ma
   }
   const result = decodeToken(json)
   if (Result.isFailure(result)) return malformed(`token JSON: ${result.failure.message.split("\n").join(" ")}`)
-  return Effect.succeed(withEncodings(result.success, rawMessage, signature))
+  return Result.succeed(withEncodings(result.success, rawMessage, signature))
 }
 
 /** What the provider knows about the sub-account; `undefined` = no account (generation 0, nothing revoked). */
@@ -238,7 +238,7 @@ export const verifySessionToken = (
   options: VerifySessionTokenOptions,
 ): Effect.Effect<VerifiedSessionToken, SessionTokenVerifyError> =>
   Effect.gen(function* () {
-    const signed = typeof input === "string" ? yield* parseApiKey(input) : input
+    const signed = typeof input === "string" ? yield* Effect.fromResult(parseApiKey(input)) : input
     const t = signed.token
     if (t.provider.toLowerCase() !== options.provider.toLowerCase()) {
       return yield* new SessionTokenWrongProvider({ expected: options.provider, actual: t.provider })
@@ -272,7 +272,11 @@ export const verifySessionToken = (
         accountGeneration: account.generation,
       })
     }
-    const recovered = yield* recoverSigner("session token", sessionTokenDigest(signed.rawMessage), signed.signature)
-    const user = yield* expectSigner("session token", recovered, t.address)
+    const digest = sessionTokenDigest(signed.rawMessage)
+    const user = yield* Effect.fromResult(
+      Result.flatMap(recoverSigner("session token", digest, signed.signature), (recovered) =>
+        expectSigner("session token", recovered, t.address),
+      ),
+    )
     return { ...signed, user }
   })

@@ -1,34 +1,37 @@
 /**
  * ECDSA plumbing over ethers: strict sig65 parsing, signer/public-key recovery from a digest, signing through any
  * ethers `Signer`. Every module that checks a signature goes through here so the error shapes stay uniform.
+ * Parsing and recovery are pure and synchronous, so they return a `Result`; only signing (a Signer may be remote)
+ * is an `Effect`.
  */
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 import { getAddress, hashMessage, recoverAddress, Signature, type Signer, SigningKey } from "ethers"
 import { type BytesLike, parseBytes, toHex } from "./bytes.js"
 import { MalformedSignature, SignerMismatch, SigningFailed } from "./errors.js"
 
+const firstLine = (e: unknown): string => (e instanceof Error ? (e.message.split(" (")[0] ?? "") : "")
+
 /** Parses r ‖ s ‖ v (65 bytes). v may be 27/28 (Ethereum) or 0/1 (the TEE file signer, newer brokers). */
-export const parseSignature = (what: string, input: BytesLike): Effect.Effect<Signature, MalformedSignature> =>
+export const parseSignature = (what: string, input: BytesLike): Result.Result<Signature, MalformedSignature> =>
   parseBytes(what, input, 65).pipe(
-    Effect.mapError((e) => new MalformedSignature({ what, reason: e.detail })),
-    Effect.flatMap((bytes) => {
+    Result.mapError((e) => new MalformedSignature({ what, reason: e.detail })),
+    Result.flatMap((bytes) => {
       const v = bytes[64] ?? 0
       if (v !== 0 && v !== 1 && v !== 27 && v !== 28) {
-        return Effect.fail(new MalformedSignature({ what, reason: `v must be 0, 1, 27 or 28, got ${v}` }))
+        return Result.fail(new MalformedSignature({ what, reason: `v must be 0, 1, 27 or 28, got ${v}` }))
       }
-      return Effect.try({
+      return Result.try({
         try: () => Signature.from(toHex(bytes)),
-        catch: (e) =>
-          new MalformedSignature({ what, reason: e instanceof Error ? (e.message.split(" (")[0] ?? "") : "" }),
+        catch: (e) => new MalformedSignature({ what, reason: firstLine(e) }),
       })
     }),
   )
 
 const recoverWith =
   (recover: (digest: string, sig: Signature) => string) =>
-  (what: string, digest: string, signature: BytesLike): Effect.Effect<string, MalformedSignature> =>
-    Effect.flatMap(parseSignature(what, signature), (sig) =>
-      Effect.try({
+  (what: string, digest: string, signature: BytesLike): Result.Result<string, MalformedSignature> =>
+    Result.flatMap(parseSignature(what, signature), (sig) =>
+      Result.try({
         try: () => recover(digest, sig),
         catch: () => new MalformedSignature({ what, reason: "does not recover to a public key" }),
       }),
@@ -45,10 +48,10 @@ export const expectSigner = (
   what: string,
   recovered: string,
   expected: string,
-): Effect.Effect<string, SignerMismatch> =>
+): Result.Result<string, SignerMismatch> =>
   recovered.toLowerCase() === expected.toLowerCase()
-    ? Effect.succeed(getAddress(recovered))
-    : Effect.fail(new SignerMismatch({ what, expected, recovered }))
+    ? Result.succeed(getAddress(recovered))
+    : Result.fail(new SignerMismatch({ what, expected, recovered }))
 
 /** EIP-191 digest: keccak256("\x19Ethereum Signed Message:\n" + len ‖ message). Strings are UTF-8 text. */
 export const personalDigest = (message: Uint8Array | string): string => hashMessage(message)

@@ -18,7 +18,7 @@ import { afterAll, describe, expect, it } from "vitest"
 import { encryptModel } from "../model-file.js"
 import type { ModelProgress } from "../model-format.js"
 import { account, fail, hex, recipe, run, toHexString, vectors } from "../test-util/vectors.js"
-import { cryptoNodePromises, decryptModelFile, encryptModelFile, keccak256File } from "./index.js"
+import { decryptModelFile, encryptModelFile, keccak256File } from "./index.js"
 
 const mf = vectors.encryptedModelFile
 const key = Redacted.make(hex(mf.aesKey))
@@ -168,19 +168,6 @@ describe("streaming decryption failures leave no plaintext on disk", () => {
     )
     expect(e._tag).toBe("InvalidPrivateKey")
     expect(readdirSync(dir)).toEqual(["plain"])
-  })
-  it("the Promise facade rejects with the same tagged error", async () => {
-    const dir = await setup()
-    const err = await cryptoNodePromises
-      .decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), {
-        key: Redacted.make(new Uint8Array(32)),
-        expectedSigner: tee,
-        chunkSize,
-      })
-      .catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(Error)
-    expect(err).toMatchObject({ _tag: "ModelKeyMismatch" })
-    untouched(dir)
   })
 })
 

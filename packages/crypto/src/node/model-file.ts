@@ -270,10 +270,10 @@ export const decryptModelFile = (
 ): Effect.Effect<ModelDecryption & { readonly plainLength: number }, DecryptModelError | ModelFileIoError> =>
   Effect.scoped(
     Effect.gen(function* () {
-      const key = yield* aesKeyBytes(options.key)
+      const key = yield* Effect.fromResult(aesKeyBytes(options.key))
       const input = yield* openScoped(inPath, "r", "open")
       const size = (yield* io(inPath, "stat", () => input.stat())).size
-      const layout = yield* modelFileLayout(size, options.chunkSize ?? MODEL_CHUNK_SIZE)
+      const layout = yield* Effect.fromResult(modelFileLayout(size, options.chunkSize ?? MODEL_CHUNK_SIZE))
       const n = layout.chunkCount
       const read = (buffer: Uint8Array, length: number, position: number) =>
         readExactly(input, inPath, buffer, length, position, size)
@@ -300,11 +300,8 @@ export const decryptModelFile = (
       // Started now so that their start-up overlaps the signature check; they get no key or file before it passed.
       const pool = threads > 1 ? yield* decryptPool(threads) : undefined
       // Signature first: nothing is decrypted to disk unless the expected TEE signed these tags.
-      const signer = yield* verifyModelTagSignature(
-        header.subarray(0, TAG_SIGNATURE_LENGTH),
-        tagsDigest,
-        options.expectedSigner,
-        n,
+      const signer = yield* Effect.fromResult(
+        verifyModelTagSignature(header.subarray(0, TAG_SIGNATURE_LENGTH), tagsDigest, options.expectedSigner, n),
       ).pipe(Effect.catchTag("ModelTagSignatureMismatch", (e) => diagnoseTagMismatch(e, layout, chunkDecrypts)))
 
       const progress = (i: number, written: number) =>
@@ -348,7 +345,7 @@ export const encryptModelFile = (
 > =>
   Effect.scoped(
     Effect.gen(function* () {
-      const key = yield* aesKeyBytes(options.key)
+      const key = yield* Effect.fromResult(aesKeyBytes(options.key))
       const iv0 = yield* resolveIv0(options.iv0)
       const chunkSize = options.chunkSize ?? MODEL_CHUNK_SIZE
       const input = yield* openScoped(inPath, "r", "open")

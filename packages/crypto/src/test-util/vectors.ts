@@ -1,6 +1,6 @@
 /** Test helpers: the protocol vectors (a verbatim copy of shared/reference/protocol-vectors.json) and runners. */
 import { readFileSync } from "node:fs"
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Result } from "effect"
 import { Wallet } from "ethers"
 
 export const vectors = JSON.parse(readFileSync(new URL("./protocol-vectors.json", import.meta.url), "utf8"))
@@ -34,6 +34,18 @@ export const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> => Effect.run
 
 /** Runs an effect that must fail and returns its typed error (a success rejects the promise). */
 export const fail = <A, E>(effect: Effect.Effect<A, E>): Promise<E> => Effect.runPromise(Effect.flip(effect))
+
+/** The success of a Result that must succeed (throws the failure otherwise). */
+export const ok = <A, E>(result: Result.Result<A, E>): A => {
+  if (Result.isFailure(result)) throw new Error(`expected success, got ${String(result.failure)}`)
+  return result.success
+}
+
+/** The typed error of a Result that must fail (throws on success). */
+export const err = <A, E>(result: Result.Result<A, E>): E => {
+  if (Result.isSuccess(result)) throw new Error("expected a failure, got a success")
+  return result.failure
+}
 
 /** A Clock frozen at `ms` (only the wall-clock reads are used by this package). */
 export const fixedClock = (ms: number): Clock.Clock => ({

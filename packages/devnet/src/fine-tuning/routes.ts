@@ -15,7 +15,7 @@ import {
   modelDownloadPreimage,
   recoverFineTuningSigner,
 } from "@0g-compute/crypto"
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 import { keccak256 } from "ethers"
 import { strToU8, zipSync } from "fflate"
 import { HttpFailure, parseJsonBody, parseMultipart, readBody, sendError, sendJson, sendText } from "./http-util.js"
@@ -68,10 +68,10 @@ export const quoteJson = (teeSigner: string) => {
   }
 }
 
-const recovered = async (preimage: Uint8Array, signature: unknown) => {
+const recovered = (preimage: Uint8Array, signature: unknown): string => {
   if (!isSignature(signature)) throw new HttpFailure(400, "invalid signature")
-  const r = await Effect.runPromise(Effect.result(recoverFineTuningSigner(preimage, signature)))
-  if (r._tag === "Failure") throw new HttpFailure(400, "invalid signature")
+  const r = recoverFineTuningSigner(preimage, signature)
+  if (Result.isFailure(r)) throw new HttpFailure(400, "invalid signature")
   return r.success.address
 }
 
@@ -167,8 +167,8 @@ const listTasks: Handler = async (ctx, req, res, m) => {
 const cancelTask: Handler = async (ctx, req, res, m) => {
   const t = taskOf(ctx, m[1] ?? "", m[2] ?? "")
   const body = parseJsonBody(await readBody(req, JSON_LIMIT))
-  const preimage = await Effect.runPromise(cancelTaskPreimage(t.id))
-  if (!same(await recovered(preimage, body.signature), t.userAddress)) {
+  const preimage = Result.getOrThrow(cancelTaskPreimage(t.id))
+  if (!same(recovered(preimage, body.signature), t.userAddress)) {
     throw new HttpFailure(403, "the signature is not the task owner's")
   }
   if (!CANCELLABLE_STATES.includes(t.progress))
@@ -187,7 +187,7 @@ const uploadDataset: Handler = async (ctx, req, res, m) => {
   if (file.length > MAX_DATASET_BYTES) throw new HttpFailure(413, "dataset too large")
   if (!Number.isSafeInteger(timestamp)) throw new HttpFailure(400, "invalid timestamp")
   await checkWindow(timestamp)
-  const signer = await recovered(datasetUploadPreimage(user, timestamp), formText(form, "signature"))
+  const signer = recovered(datasetUploadPreimage(user, timestamp), formText(form, "signature"))
   if (!same(signer, user)) throw new HttpFailure(403, "the signature is not the user's")
   const datasetHash = keccak256(file)
   ctx.engine.datasets.set(datasetHash.toLowerCase(), new Uint8Array(file))
@@ -200,8 +200,8 @@ const downloadModel: Handler = async (ctx, req, res, m) => {
   const timestamp = body.timestamp
   if (typeof timestamp !== "number" || !Number.isSafeInteger(timestamp)) throw new HttpFailure(400, "invalid timestamp")
   await checkWindow(timestamp)
-  const preimage = await Effect.runPromise(modelDownloadPreimage(t.id, timestamp))
-  if (!same(await recovered(preimage, body.signature), t.userAddress)) {
+  const preimage = Result.getOrThrow(modelDownloadPreimage(t.id, timestamp))
+  if (!same(recovered(preimage, body.signature), t.userAddress)) {
     throw new HttpFailure(403, "the signature is not the task owner's")
   }
   if (!DELIVERED_OR_LATER.includes(t.progress)) throw new HttpFailure(409, `task is ${t.progress}, not yet delivered`)

@@ -12,7 +12,7 @@ import { join } from "node:path"
 import { revertFromError } from "@0g-compute/contracts"
 import { type FineTuningFeeTerms, type FineTuningProgress, fineTuningFee, fineTuningFeeTerms } from "@0g-compute/core"
 import { createTaskPreimage, recoverFineTuningSigner, toHex, wrapSecret } from "@0g-compute/crypto"
-import { Effect, type Redacted } from "effect"
+import { Effect, type Redacted, Result } from "effect"
 import type { ProviderChain, SettlementOutcome } from "./chain.js"
 import { deliverModel, type RootHashKind } from "./delivery.js"
 import type { StorageAccess } from "./storage.js"
@@ -308,8 +308,8 @@ export class TaskEngine extends EventEmitter {
     const preimage = await Effect.runPromise(
       createTaskPreimage({ userAddress: t.userAddress, nonce: BigInt(t.nonce), datasetHash: t.datasetHash }),
     )
-    const signer = await Effect.runPromise(Effect.result(recoverFineTuningSigner(preimage, t.signature)))
-    if (signer._tag === "Failure" || !same(signer.success.address, t.userAddress)) {
+    const signer = recoverFineTuningSigner(preimage, t.signature)
+    if (Result.isFailure(signer) || !same(signer.success.address, t.userAddress)) {
       throw new StepFailed("signature error: the create-task signature does not recover to userAddress")
     }
     t.publicKey = signer.success.publicKey

@@ -175,17 +175,13 @@ export const verify = async (
 ): Promise<Result.Result<ResponseVerdict, ResponseVerifyError>> => {
   const sig = await signatureOf(url, ex.chatId)
   const signed = sig.status === 200 ? (sig.body as { text: string; signature: string }) : undefined
-  return Effect.runPromise(
-    Effect.result(
-      verifyResponseSignature({
-        request: requestBytes,
-        response: ex.bytes,
-        signed,
-        expectedSigner,
-        ...(ex.chatId === null ? {} : { chatId: ex.chatId }),
-      }),
-    ),
-  )
+  return verifyResponseSignature({
+    request: requestBytes,
+    response: ex.bytes,
+    signed,
+    expectedSigner,
+    ...(ex.chatId === null ? {} : { chatId: ex.chatId }),
+  })
 }
 
 /** The JSON payloads of an SSE body, `[DONE]` excluded. */

@@ -134,7 +134,7 @@ export const downloadModel = (provider: string, taskId: string, outPath: string)
 const tagSigner = (path: string, chunkSize: number, teeSigner: string) =>
   Effect.gen(function* () {
     const size = (yield* Effect.tryPromise({ try: () => stat(path), catch: fileError(path, "stat") })).size
-    const layout = yield* Effect.result(modelFileLayout(size, chunkSize))
+    const layout = modelFileLayout(size, chunkSize)
     if (layout._tag === "Failure") return { ok: false, reason: layout.failure.reason, recovered: "" }
     const l = layout.success
     const pieces = yield* Effect.tryPromise({
@@ -159,7 +159,7 @@ const tagSigner = (path: string, chunkSize: number, teeSigner: string) =>
       catch: fileError(path, "read"),
     })
     const sig = pieces.header.subarray(0, TAG_SIGNATURE_LENGTH)
-    const r = yield* Effect.result(verifyModelTagSignature(sig, modelTagsDigest(pieces.tags), teeSigner, l.chunkCount))
+    const r = verifyModelTagSignature(sig, modelTagsDigest(pieces.tags), teeSigner, l.chunkCount)
     if (r._tag === "Success") return { ok: true, reason: "", recovered: r.success }
     const recovered = r.failure._tag === "ModelTagSignatureMismatch" ? r.failure.recovered : "none"
     return { ok: false, reason: r.failure.message, recovered }

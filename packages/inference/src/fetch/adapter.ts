@@ -17,7 +17,7 @@
 
 import { type BoundedResponse, boundedFetch, type ProviderLimits } from "@0g-compute/core"
 import { parseApiKey } from "@0g-compute/crypto"
-import { Cause, type Context, Effect, Exit, Redacted } from "effect"
+import { Cause, type Context, Effect, Exit, Redacted, Result } from "effect"
 import type { RequestAuth } from "../auth/session.js"
 import { exchangeFee } from "../billing-plans.js"
 import { InferenceConfig, type InferenceConfigShape } from "../config.js"
@@ -112,12 +112,7 @@ export const makeInferenceFetch = (
       ? undefined
       : {
           authorization: Redacted.make(`Bearer ${Redacted.value(fixedKey).replace(/^Bearer\s+/, "")}`),
-          tokenId: Effect.runSync(
-            parseApiKey(Redacted.value(fixedKey)).pipe(
-              Effect.map((k) => k.token.tokenId),
-              Effect.orElseSucceed(() => undefined),
-            ),
-          ),
+          tokenId: Result.getOrUndefined(Result.map(parseApiKey(Redacted.value(fixedKey)), (k) => k.token.tokenId)),
         }
   /** The credential to send: a cached one without leaving the current tick, else a session signed (or awaited). */
   const credential = () => {

@@ -8,7 +8,7 @@
  */
 import { boundedFetch } from "@0g-compute/core"
 import { parseSignature, recoverPublicKeyFromDigest } from "@0g-compute/crypto"
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 import { computeAddress, getAddress } from "ethers"
 import { InferenceConfig, type InferenceConfigShape } from "../config.js"
 import {
@@ -145,9 +145,11 @@ const checkSigner = (service: ServiceView, chatId: string, text: string, signatu
     return checksumOf(expected)
   }
   // Anything else goes through the strict parser (its typed errors) and, when known, the key check.
-  const sig = sync(Effect.mapError(parseSignature("response", signature), malformed))
+  const sig = Result.getOrThrow(Result.mapError(parseSignature("response", signature), malformed))
   if (signedByKnownKey(expected, digest, BigInt(sig.r), BigInt(sig.s), sig.yParity)) return checksumOf(expected)
-  const publicKey = sync(Effect.mapError(recoverPublicKeyFromDigest("response", digest, signature), malformed))
+  const publicKey = Result.getOrThrow(
+    Result.mapError(recoverPublicKeyFromDigest("response", digest, signature), malformed),
+  )
   const recovered = computeAddress(publicKey)
   if (recovered.toLowerCase() !== expected.toLowerCase()) {
     throw new WrongResponseSigner({ provider, chatId, expected, recovered })
