@@ -7,9 +7,10 @@
  *
  * With OWN=1 the router runs in its own process instead and its CPU profile of the load phase is printed.
  *
- * Run: `tsx router/profile.ts` (from bench/). N (default 300), C (default 16), PROFILE, DATABASE_URL, OWN.
+ * Run: `tsx router/profile.ts` (from bench/). N (default 300), C (default 16), PROFILE, DATABASE_URL, OWN, KEEP (with
+ * OWN: where to keep the router's profile).
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { Session } from "node:inspector/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -174,6 +175,7 @@ const main = async () => {
       process.kill(own.pid, "SIGUSR2")
       while (!existsSync(ownProfile)) await new Promise((resolve) => setTimeout(resolve, 100))
       await new Promise((resolve) => setTimeout(resolve, 500)) // the write finishes
+      if (process.env.KEEP !== undefined) copyFileSync(ownProfile, process.env.KEEP)
       console.log(`router process (${own.pid}) profile, load phase:`)
       summarize(JSON.parse(readFileSync(ownProfile, "utf8")) as CpuProfile)
       await own.stop()
