@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Effect, Fiber, Layer } from "effect"
-import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
+import { FetchHttpClient, HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { ProviderLimits } from "./provider-http.js"
 import { providerExchange, readBoundedBytes } from "./provider-http-client.js"
@@ -136,5 +136,30 @@ describe("providerExchange on HttpClient", () => {
     ).pipe(Layer.provide(FetchHttpClient.layer))
     expect(await Effect.runPromise(text().pipe(Effect.provide(tagged)))).toBe("ok")
     expect(marker).toBe("ours")
+  })
+
+  it("a client without a platform Response (its body an Effect stream) is held to the same deadlines", async () => {
+    handler = (_req, res) => {
+      res.writeHead(200)
+      res.write("{")
+    }
+    // A backend like Node's own http client: the response exposes only its stream, no platform Response.
+    const webSources: string[] = []
+    const streamOnly = HttpClient.make((request, url, signal) =>
+      Effect.map(
+        Effect.promise(() => fetch(url, { signal })),
+        (web) => {
+          const r: HttpClientResponse.HttpClientResponse = Object.create(HttpClientResponse.fromWeb(request, web), {
+            "~effect/http/HttpClientResponse/WebSource": { value: undefined },
+          })
+          webSources.push(HttpClientResponse.toWeb(r)._tag)
+          return r
+        },
+      ),
+    )
+    const eff = text().pipe(Effect.provideService(HttpClient.HttpClient, streamOnly))
+    expect(await failure(eff)).toMatchObject({ _tag: "ProviderTimeout", phase: "idle", ms: 100 })
+    expect(webSources).toEqual(["None"])
+    await closedEarly
   })
 })
