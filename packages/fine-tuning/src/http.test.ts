@@ -1,7 +1,13 @@
-/** The task JSON a provider sends: amounts are decimal digits or nothing; anything else is malformed, never 0. */
-import { Schema } from "effect"
-import { describe, expect, it } from "vitest"
-import { TaskJson, toTask } from "./http.js"
+/**
+ * The task JSON a provider sends: amounts are decimal digits or nothing; anything else is malformed, never 0. And
+ * `send` against a real server: typed rejections, and the caller's HttpClient used when one is provided.
+ */
+import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { Effect, Layer, Schema } from "effect"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type ProviderEndpoint, readText, send, TaskJson, toTask } from "./http.js"
 
 const task = (fee: string, nonce = "7") => ({
   id: "6f1c2b9e-0000-4000-8000-000000000001",
@@ -25,5 +31,57 @@ describe("TaskJson amounts", () => {
 
   it.each(["1e18", "-5", "0x10", "1.5", " 7"])("refuses a fee of %j instead of reading it as 0", (fee) => {
     expect(() => decode(task(fee))).toThrow()
+  })
+})
+
+describe("send (provider calls on HttpClient)", () => {
+  let server: Server
+  let ep: ProviderEndpoint
+  const seen: Array<{ readonly path: string; readonly client: string | undefined; readonly type: string | undefined }> =
+    []
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      seen.push({
+        path: req.url ?? "",
+        client: req.headers["x-client"] as string | undefined,
+        type: req.headers["content-type"],
+      })
+      req.resume()
+      req.on("end", () => {
+        if (req.url === "/v1/task/pending") return void res.end("3")
+        res.writeHead(400, { "content-type": "application/json" })
+        res.end('{"error":"dataset too small"}')
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const { port } = server.address() as AddressInfo
+    ep = { provider: "0xprovider", url: `http://127.0.0.1:${port}`, fetch: globalThis.fetch }
+  })
+  afterAll(async () => {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  })
+
+  it("reads a 2xx body and turns a rejection into ProviderHttpError with the broker's message", async () => {
+    expect(await Effect.runPromise(Effect.flatMap(send(ep, "GET", "/task/pending"), (r) => readText(ep, r)))).toBe("3")
+    const e = await Effect.runPromise(Effect.flip(send(ep, "POST", "/task", { json: { a: 1 } })))
+    expect(e).toMatchObject({ _tag: "ProviderHttpError", status: 400, detail: "dataset too small" })
+    expect(seen.at(-1)).toMatchObject({ path: "/v1/task", type: "application/json" })
+  })
+
+  it("goes through the HttpClient the caller provides instead of fetch", async () => {
+    const tagged = Layer.effect(
+      HttpClient.HttpClient,
+      Effect.map(
+        Effect.service(HttpClient.HttpClient),
+        HttpClient.mapRequest(HttpClientRequest.setHeader("x-client", "caller")),
+      ),
+    ).pipe(Layer.provide(FetchHttpClient.layer))
+    const r = await Effect.runPromise(
+      Effect.flatMap(send(ep, "GET", "/task/pending"), (res) => readText(ep, res)).pipe(Effect.provide(tagged)),
+    )
+    expect(r).toBe("3")
+    expect(seen.at(-1)).toMatchObject({ path: "/v1/task/pending", client: "caller" })
   })
 })
