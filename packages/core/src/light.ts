@@ -2,7 +2,60 @@
  * The part of core that needs only `effect` (no ethers): amounts and units, the error catalogue, network presets and the
  * Schemas. A bundle that must start fast (the CLI's `--help`) imports this entry statically and the rest lazily.
  */
-export * from "./amounts.js"
-export * from "./errors.js"
-export * from "./networks.js"
-export * from "./schemas.js"
+export {
+  formatZG,
+  NEURON_PER_ZG,
+  parseNeuronResult,
+  parseZG,
+  parseZGResult,
+  parseZGSync,
+  ZG_DECIMALS,
+  ZGAmount,
+} from "./amounts.js"
+export {
+  BelowMinimum,
+  ChainMismatch,
+  describeCause,
+  InsufficientBalance,
+  InvalidAddress,
+  InvalidAmount,
+  InvalidPrivateKey,
+  isZgError,
+  MalformedData,
+  MalformedProviderResponse,
+  ProviderHttpError,
+  ProviderNotAcknowledged,
+  ProviderUnreachable,
+  RpcError,
+  redactUrls,
+  SignerRequired,
+  UnknownChainId,
+  UnknownNetwork,
+  type ZgError,
+} from "./errors.js"
+export {
+  type ContractAddresses,
+  isNetworkName,
+  NETWORK_NAMES,
+  NETWORKS,
+  type NetworkName,
+  type NetworkPreset,
+  type NetworkSelection,
+  networkForChainId,
+  parseNetwork,
+  type StorageContracts,
+} from "./networks.js"
+export {
+  Address,
+  Deliverable,
+  decodeChainStruct,
+  FineTuningAccountDetails,
+  FineTuningAccountSummary,
+  FineTuningService,
+  InferenceAccount,
+  InferenceService,
+  Ledger,
+  Quota,
+  Refund,
+  ServiceInfo,
+} from "./schemas.js"
