@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { indexer, isAlreadyFinalized, isTransient, zgs } from "./node-api.js"
 import { StorageRpc } from "./transport.js"
@@ -9,7 +10,7 @@ import { decodeFileInfo, decodeShardConfig, decodeShardedNodes } from "./types.j
 /** A tiny JSON-RPC server over real HTTP whose replies are scripted per method. */
 let server: Server
 let url = ""
-const seen: Array<{ method: string; params: unknown; hasParams: boolean; body: string }> = []
+const seen: Array<{ method: string; params: unknown; hasParams: boolean; body: string; client?: unknown }> = []
 const replies: Record<string, { status?: number; body: string }> = {}
 
 beforeAll(async () => {
@@ -20,7 +21,7 @@ beforeAll(async () => {
     })
     req.on("end", () => {
       const j = JSON.parse(body) as { method: string; params?: unknown; id: number }
-      seen.push({ method: j.method, params: j.params, hasParams: "params" in j, body })
+      seen.push({ method: j.method, params: j.params, hasParams: "params" in j, body, client: req.headers["x-client"] })
       const r = replies[j.method] ?? { body: JSON.stringify({ jsonrpc: "2.0", result: null, id: j.id }) }
       res.writeHead(r.status ?? 200, { "content-type": "application/json" })
       res.end(r.body.replace("$ID", String(j.id)))
@@ -99,5 +100,27 @@ describe("decoders", () => {
       { url: "u", config: { shardId: 0, numShard: 1 }, latency: 0, since: 0 },
     ])
     expect(decodeShardedNodes([{ url: "u" }])).toBeUndefined()
+  })
+
+  it("goes through the HttpClient the caller provides, in both body modes", async () => {
+    const tagged = Layer.effect(
+      HttpClient.HttpClient,
+      Effect.map(
+        Effect.service(HttpClient.HttpClient),
+        HttpClient.mapRequest(HttpClientRequest.setHeader("x-client", "caller")),
+      ),
+    ).pipe(Layer.provide(FetchHttpClient.layer))
+    for (const streamBodies of [true, false]) {
+      const body = new TextEncoder().encode('{"jsonrpc":"2.0","method":"zgs_uploadSegmentsByTxSeq","id":5,"params":[]}')
+      const r = await Effect.runPromise(
+        Effect.result(
+          zgs
+            .uploadSegmentsEncoded(url, () => body)
+            .pipe(Effect.provide(StorageRpc.layer({ timeoutMs: 5000, streamBodies })), Effect.provide(tagged)),
+        ),
+      )
+      expect(r._tag).toBe("Success")
+      expect(seen.at(-1)).toMatchObject({ body: new TextDecoder().decode(body), client: "caller" })
+    }
   })
 })
