@@ -47,13 +47,16 @@ export interface StorageRpcShape {
 }
 
 export class StorageRpc extends Context.Service<StorageRpc, StorageRpcShape>()("zg/storage/StorageRpc") {
-  /** The fetch transport; `StorageRpc.layer()` is global `fetch`, 30 s per request, 15 s to the first byte, 4 MiB per reply. */
+  /**
+   * The HTTP transport: the `HttpClient` of the calling context, else fetch (`options.fetch`, default the global one);
+   * `StorageRpc.layer()` allows 30 s per request, 15 s to the first byte, 4 MiB per reply.
+   */
   static readonly layer = (options: FetchRpcOptions = {}): Layer.Layer<StorageRpc> =>
     Layer.succeed(StorageRpc, StorageRpc.of(makeFetchRpc(options)))
 }
 
 export interface FetchRpcOptions {
-  /** Defaults to the global `fetch`. */
+  /** The `fetch` behind the default client (global `fetch` unless set); unused when the context has an `HttpClient`. */
   readonly fetch?: typeof fetch
   /** Whole request, from connecting to the last response byte (default 30 s). */
   readonly timeoutMs?: number
