@@ -5,7 +5,20 @@
  */
 export * from "./clients.js"
 export { type ConnectionStack, type ConnectionStackOptions, connectionStackLayer } from "./connection.js"
-export * from "./errors.js"
+export {
+  AdditionalInfoTooLong,
+  ConnectionRequired,
+  ContractRevert,
+  InvalidServiceType,
+  LedgerAlreadyExists,
+  LedgerNotEmpty,
+  LedgerNotFound,
+  ProviderIsSelf,
+  RefundWouldStrand,
+  ServiceNotRegistered,
+  TransactionReverted,
+  TransactionTimeout,
+} from "./errors.js"
 export * from "./generated/index.js"
 export {
   entryOf,
