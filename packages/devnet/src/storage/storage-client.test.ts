@@ -12,6 +12,7 @@ import {
 } from "@0g-compute/storage"
 import { createStorageClient as createNodeStorageClient } from "@0g-compute/storage/node"
 import { Redacted } from "effect"
+import { Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
 import { useStorageChain } from "../testing/storage.js"
@@ -88,6 +89,19 @@ describe("createStorageClient against the storage devnet", () => {
       expect(a.root).not.toBe(b.root)
       expect(Math.abs((ta?.nonce ?? 0) - (tb?.nonce ?? 0))).toBe(1)
       expect([ta?.from, tb?.from]).toEqual([payer.address, payer.address])
+    } finally {
+      await storage.close()
+    }
+  })
+
+  it("takes any ethers signer, connecting one without a provider to rpcUrl", async () => {
+    const signer = new Wallet(Redacted.value(deriveAccount(7).privateKey))
+    const storage = await createStorageClient({ ...where(), signer })
+    try {
+      expect(storage.address).toBe(signer.address)
+      const up = await storage.upload(bytesOf(4000, 51))
+      const tx = await chain.provider.getTransaction(up.txHash as string)
+      expect(tx?.from).toBe(signer.address)
     } finally {
       await storage.close()
     }
