@@ -16,7 +16,7 @@
  * Then the same direct and own-process router paths one request at a time (N1, default 200): the router's added
  * latency without queueing for the cores.
  *
- * Run: `tsx router/throughput.ts` (from bench/). N (default 500), C (default 16), N1 from the environment.
+ * Run: `tsx router/throughput.ts` (from bench/). N (default 500), C (default 16), N1, PG=0 from the environment.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -39,7 +39,8 @@ const C = Number(process.env.C ?? 16)
 /** Requests of the one-at-a-time latency pass. */
 const N1 = Number(process.env.N1 ?? 200)
 const WARMUP = 50
-const POSTGRES = existsSync("/usr/lib/postgresql/15/bin/postgres")
+// PG=0 skips the Postgres paths (quicker A/B runs).
+const POSTGRES = process.env.PG !== "0" && existsSync("/usr/lib/postgresql/15/bin/postgres")
 
 const here = dirname(fileURLToPath(import.meta.url))
 // The package's exports map hides its CLI; bench/node_modules has it at a fixed place.
