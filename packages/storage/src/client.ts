@@ -5,7 +5,6 @@
  */
 import { TxEngine, type TxEngineOptions } from "@0g-compute/contracts"
 import {
-  type Chain,
   type FacadeRuntime,
   makeFacadeRuntime,
   makeRpcProvider,
@@ -107,7 +106,7 @@ export type StorageReadEnv = StorageRpc | StorageConfig
 export type StoragePayEnv = UploadEnv | Wallet
 
 /** The chain uploads pay on: the provider given (or the signer's), else `rpcUrl`, else the preset's RPC. */
-const payingChain = (o: CreateStorageClientOptions): Layer.Layer<Chain, unknown> => {
+const payingChain = (o: CreateStorageClientOptions) => {
   const expected = o.network === undefined ? undefined : NETWORKS[o.network].chainId
   const provider = o.provider ?? o.signer?.provider ?? undefined
   const url = o.rpcUrl ?? (o.network === undefined ? undefined : NETWORKS[o.network].rpcUrl)
