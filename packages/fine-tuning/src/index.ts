@@ -27,8 +27,48 @@ export {
   fineTuningConfigLayer,
 } from "./config.js"
 export { type DeadlineLevel, type DeliverableView, deadlineLevel, type PendingDeliverable } from "./deliverables.js"
-export * from "./errors.js"
-export * from "./fees.js"
+export {
+  DatasetNotFound,
+  DeliverableNotFound,
+  DeliverablePenalized,
+  FineTuningServiceNotFound,
+  InsufficientFunds,
+  LocalFileError,
+  MalformedProviderResponse,
+  MalformedTrainingConfig,
+  ModelFeeUnknown,
+  ModelFileTampered,
+  ModelRootMismatch,
+  PipelineStateMismatch,
+  PreviousDeliverableUnacknowledged,
+  PrivateKeyRequired,
+  ProviderBusy,
+  ProviderHttpError,
+  ProviderNotAcknowledged,
+  ProviderNotVetted,
+  ProviderUnreachable,
+  QuoteInvalid,
+  QuoteSignerMismatch,
+  SecretNotReleased,
+  StorageTransferFailed,
+  TaskFailed,
+  TaskNotCancellable,
+  TaskNotFound,
+  UnfinishedTask,
+  UnknownModel,
+  WrongDecryptionKey,
+  WrongTagSignature,
+} from "./errors.js"
+export {
+  FINE_TUNING_MODEL_FEES,
+  type FineTuningFeeTerms,
+  type FineTuningModelFee,
+  fineTuningFee,
+  fineTuningFeeTerms,
+  publishedFeeTerms,
+  type TaskFee,
+  taskFee,
+} from "./fees.js"
 export {
   defaultFineTuningHttpLimits,
   errorDetail,
@@ -48,4 +88,15 @@ export {
   type FineTuningTasksShape,
 } from "./services.js"
 export { type CreatedTask, type CreateTaskOptions, shortfall, type WatchOptions } from "./tasks.js"
-export * from "./training.js"
+export {
+  DEFAULT_TRAINING_PARAMS,
+  estimateFee,
+  estimateTokens,
+  type ModelInfo,
+  PREDEFINED_MODELS,
+  parseTrainingConfig,
+  resolveModel,
+  type TrainingConfig,
+  type TrainingParams,
+  trainingParamsText,
+} from "./training.js"

@@ -1,6 +1,14 @@
 /** @0g-compute/fine-tuning/node — files, verification, decryption, the pipeline and the Promise facade. */
 export * from "../index.js"
-export * from "./client.js"
+export {
+  type CallOptions,
+  createFineTuningClient,
+  type FineTuningClient,
+  type FineTuningClientOptions,
+  type FineTuningServices,
+  fineTuningClientOn,
+  fineTuningLayerOn,
+} from "./client.js"
 export { MAX_DATASET_BYTES, readDataset, type UploadDatasetOptions } from "./dataset.js"
 export { FineTuningFiles, type FineTuningFilesShape } from "./files.js"
 export type { DecryptModelOptions, ModelSource, RootMatch } from "./model.js"
