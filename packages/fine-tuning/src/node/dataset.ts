@@ -1,13 +1,12 @@
-/** Dataset files on Node: read, token estimate, upload through the provider route. */
+/** Dataset files on Node: read, token estimate, upload to 0G Storage (on the connection stack) or the provider route. */
 import { readFile, stat } from "node:fs/promises"
 import { basename } from "node:path"
-import { Wallet } from "@0g-compute/core"
-import { uploadFile } from "@0g-compute/storage/node"
 import { Effect } from "effect"
 import { FineTuningConfig } from "../config.js"
-import { DatasetNotFound, StorageTransferFailed } from "../errors.js"
+import { DatasetNotFound } from "../errors.js"
 import { uploadDatasetBytes } from "../tasks.js"
 import { estimateTokens } from "../training.js"
+import { uploadToStorage } from "./storage.js"
 
 /** The SDK's default dataset cap (providers answer 413 beyond their limit). */
 export const MAX_DATASET_BYTES = 100 * 1024 * 1024
@@ -39,15 +38,12 @@ export interface UploadDatasetOptions {
 /** Uploads a dataset file; returns its `datasetHash` and the token estimate for the fee. */
 export const uploadDataset = (provider: string, path: string, options: UploadDatasetOptions = {}) =>
   Effect.gen(function* () {
-    const wallet = yield* Wallet
     const bytes = yield* readDataset(path)
     const tokens = estimateTokens(bytes)
     const storage = (yield* FineTuningConfig).storage
     if (storage !== undefined && options.via !== "provider") {
-      const stored = yield* Effect.tryPromise({
-        try: () => uploadFile(path, { ...storage, signer: wallet.signer, resumeDir: false }),
-        catch: (cause) => new StorageTransferFailed({ operation: "upload", cause }),
-      })
+      // On the stack's Chain and TxEngine: the Flow payment is one more transaction of this signer's one engine.
+      const stored = yield* uploadToStorage(storage, path)
       return { datasetHash: stored.root as string, bytes: bytes.length, tokens, via: "storage" as const }
     }
     const uploaded = yield* uploadDatasetBytes(provider, bytes, basename(path))

@@ -27,7 +27,7 @@ import {
   verifyModelTagSignature,
 } from "@0g-compute/crypto"
 import { decryptModelFile, keccak256File } from "@0g-compute/crypto/node"
-import { downloadFile, merkleOfFile } from "@0g-compute/storage/node"
+import { merkleOfFile } from "@0g-compute/storage/node"
 import { Effect, Redacted } from "effect"
 import { Wallet } from "ethers"
 import { sendServing } from "../chain.js"
@@ -41,12 +41,12 @@ import {
   ProviderHttpError,
   ProviderUnreachable,
   SecretNotReleased,
-  StorageTransferFailed,
   WrongDecryptionKey,
   WrongTagSignature,
 } from "../errors.js"
 import { errorDetail } from "../http.js"
 import { endpoint } from "../providers.js"
+import { downloadFromStorage } from "./storage.js"
 
 const fileError = (path: string, operation: string) => (cause: unknown) =>
   new LocalFileError({ path, operation, cause })
@@ -207,12 +207,7 @@ export const fetchModel = (provider: string, taskId: string, root: string, outPa
     const storage = (yield* FineTuningConfig).storage
     const byStorage = storage !== undefined && source !== "provider" && /^0x[0-9a-fA-F]{64}$/.test(root)
     if (!byStorage) return { ...(yield* downloadModel(provider, taskId, outPath)), source: "provider" as const }
-    const stored = yield* Effect.result(
-      Effect.tryPromise({
-        try: () => downloadFile(root, outPath, { ...storage, overwrite: true }),
-        catch: (cause) => new StorageTransferFailed({ operation: "download", cause }),
-      }),
-    )
+    const stored = yield* Effect.result(downloadFromStorage(storage, root, outPath))
     if (stored._tag === "Success")
       return { path: stored.success.path, bytes: stored.success.size, source: "storage" as const }
     if (source === "storage") return yield* stored.failure
