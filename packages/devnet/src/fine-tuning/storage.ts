@@ -3,8 +3,10 @@
  * root are fetched from the storage devnet, and the encrypted model is uploaded there so that `modelRootHash` is its
  * merkle root. Uploads pay the Flow fee from the provider wallet.
  */
-import { downloadBytes } from "@0g-compute/storage"
-import { uploadFile } from "@0g-compute/storage/node"
+import { makeFacadeRuntime } from "@0g-compute/core"
+import { clientLayer, downloadBytesEffect, payerLayer } from "@0g-compute/storage"
+import { uploadFileEffect } from "@0g-compute/storage/node"
+import { Layer } from "effect"
 import type { ProviderChain } from "./chain.js"
 
 export interface ProviderStorageOptions {
@@ -20,21 +22,33 @@ export interface StorageAccess {
   readonly fetch: (root: string) => Promise<Uint8Array | undefined>
   /** Uploads a file and returns its merkle root. */
   readonly publish: (path: string) => Promise<string>
+  /** Releases the storage runtime. */
+  readonly close: () => Promise<void>
 }
 
+/**
+ * Storage's effects on one runtime per emulator (built on first use): the transport and settings, plus the chain,
+ * wallet and transaction engine of the provider wallet that pays the Flow.
+ */
 export const storageAccess = (options: ProviderStorageOptions, chain: ProviderChain): StorageAccess => {
-  const common = {
-    indexerUrl: options.indexerUrl,
-    pollIntervalMs: options.pollIntervalMs ?? 50,
-    ...(options.flowAddress === undefined ? {} : { flowAddress: options.flowAddress }),
-  }
+  const runtime = makeFacadeRuntime(
+    Layer.merge(
+      clientLayer({
+        indexerUrl: options.indexerUrl,
+        pollIntervalMs: options.pollIntervalMs ?? 50,
+        ...(options.flowAddress === undefined ? {} : { flowAddress: options.flowAddress }),
+      }),
+      payerLayer(chain.wallet),
+    ),
+  )
   return {
     fetch: (root) =>
       /^0x[0-9a-fA-F]{64}$/.test(root)
-        ? downloadBytes(root, common).catch(() => undefined)
+        ? runtime.run(downloadBytesEffect(root)).catch(() => undefined)
         : Promise.resolve(undefined),
-    // Under the provider wallet's transaction queue: the Flow `submit` must not race our own nonces.
+    // Under the provider wallet's transaction queue: the Flow `submit` must not race the emulator's own nonces.
     publish: (path) =>
-      chain.exclusive(async () => (await uploadFile(path, { ...common, signer: chain.wallet, resumeDir: false })).root),
+      chain.exclusive(async () => (await runtime.run(uploadFileEffect(path, { resumeDir: false }))).root),
+    close: () => runtime.dispose(),
   }
 }
