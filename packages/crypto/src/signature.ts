@@ -12,30 +12,31 @@ import { MalformedSignature, SignerMismatch, SigningFailed } from "./errors.js"
 const firstLine = (e: unknown): string => (e instanceof Error ? (e.message.split(" (")[0] ?? "") : "")
 
 /** Parses r ‖ s ‖ v (65 bytes). v may be 27/28 (Ethereum) or 0/1 (the TEE file signer, newer brokers). */
-export const parseSignature = (what: string, input: BytesLike): Result.Result<Signature, MalformedSignature> =>
-  parseBytes(what, input, 65).pipe(
-    Result.mapError((e) => new MalformedSignature({ what, reason: e.detail })),
-    Result.flatMap((bytes) => {
-      const v = bytes[64] ?? 0
-      if (v !== 0 && v !== 1 && v !== 27 && v !== 28) {
-        return Result.fail(new MalformedSignature({ what, reason: `v must be 0, 1, 27 or 28, got ${v}` }))
-      }
-      return Result.try({
-        try: () => Signature.from(toHex(bytes)),
-        catch: (e) => new MalformedSignature({ what, reason: firstLine(e) }),
-      })
-    }),
-  )
+export const parseSignature = (what: string, input: BytesLike): Result.Result<Signature, MalformedSignature> => {
+  const bytes = parseBytes(what, input, 65)
+  if (Result.isFailure(bytes)) return Result.fail(new MalformedSignature({ what, reason: bytes.failure.detail }))
+  const v = bytes.success[64] ?? 0
+  if (v !== 0 && v !== 1 && v !== 27 && v !== 28) {
+    return Result.fail(new MalformedSignature({ what, reason: `v must be 0, 1, 27 or 28, got ${v}` }))
+  }
+  try {
+    return Result.succeed(Signature.from(toHex(bytes.success)))
+  } catch (e) {
+    return Result.fail(new MalformedSignature({ what, reason: firstLine(e) }))
+  }
+}
 
 const recoverWith =
   (recover: (digest: string, sig: Signature) => string) =>
-  (what: string, digest: string, signature: BytesLike): Result.Result<string, MalformedSignature> =>
-    Result.flatMap(parseSignature(what, signature), (sig) =>
-      Result.try({
-        try: () => recover(digest, sig),
-        catch: () => new MalformedSignature({ what, reason: "does not recover to a public key" }),
-      }),
-    )
+  (what: string, digest: string, signature: BytesLike): Result.Result<string, MalformedSignature> => {
+    const sig = parseSignature(what, signature)
+    if (Result.isFailure(sig)) return Result.fail(sig.failure)
+    try {
+      return Result.succeed(recover(digest, sig.success))
+    } catch {
+      return Result.fail(new MalformedSignature({ what, reason: "does not recover to a public key" }))
+    }
+  }
 
 /** Recovers the EIP-55 address that signed a raw 32-byte digest. */
 export const recoverSigner = recoverWith(recoverAddress)

@@ -17,7 +17,7 @@
 
 import { type BoundedResponse, boundedFetch, type ProviderLimits } from "@0g-compute/core"
 import { parseApiKey } from "@0g-compute/crypto"
-import { Cause, type Context, Effect, Exit, Redacted, Result } from "effect"
+import { Cause, type Context, Effect, Exit, Redacted } from "effect"
 import type { RequestAuth } from "../auth/session.js"
 import { exchangeFee } from "../billing-plans.js"
 import { InferenceConfig, type InferenceConfigShape } from "../config.js"
@@ -107,13 +107,11 @@ export const makeInferenceFetch = (
       : typeof options.apiKey === "string"
         ? Redacted.make(options.apiKey)
         : options.apiKey
-  const fixedCredential =
-    fixedKey === undefined
-      ? undefined
-      : {
-          authorization: Redacted.make(`Bearer ${Redacted.value(fixedKey).replace(/^Bearer\s+/, "")}`),
-          tokenId: Result.getOrUndefined(Result.map(parseApiKey(Redacted.value(fixedKey)), (k) => k.token.tokenId)),
-        }
+  const fixedParsed = fixedKey && parseApiKey(Redacted.value(fixedKey))
+  const fixedCredential = fixedKey && {
+    authorization: Redacted.make(`Bearer ${Redacted.value(fixedKey).replace(/^Bearer\s+/, "")}`),
+    tokenId: fixedParsed?._tag === "Success" ? fixedParsed.success.token.tokenId : undefined,
+  }
   /** The credential to send: a cached one without leaving the current tick, else a session signed (or awaited). */
   const credential = () => {
     const cached = fixedCredential ?? auth.peek(provider)

@@ -7,7 +7,7 @@
  * `recoverSigner`/`personalDigest` instead of `verifyResponseSignature`, which needs the whole body in hand.
  */
 import { boundedFetch } from "@0g-compute/core"
-import { parseSignature, recoverPublicKeyFromDigest } from "@0g-compute/crypto"
+import { type MalformedSignature, parseSignature, recoverPublicKeyFromDigest } from "@0g-compute/crypto"
 import { Effect, Result } from "effect"
 import { computeAddress, getAddress } from "ethers"
 import { InferenceConfig, type InferenceConfigShape } from "../config.js"
@@ -137,19 +137,19 @@ const quickSignature = (signature: string): { r: bigint; s: bigint; yParity: 0 |
 const checkSigner = (service: ServiceView, chatId: string, text: string, signature: string): string => {
   const provider = service.provider
   const expected = service.expectedSigner
-  const malformed = (e: { readonly reason?: string; readonly message: string }) =>
-    new MalformedResponseSignature({ provider, chatId, reason: e.reason ?? e.message })
+  const must = <A>(r: Result.Result<A, MalformedSignature>): A => {
+    if (Result.isFailure(r)) throw new MalformedResponseSignature({ provider, chatId, reason: r.failure.reason })
+    return r.success
+  }
   const digest = personalMessageDigest(text)
   const quick = quickSignature(signature)
   if (quick !== undefined && signedByKnownKey(expected, digest, quick.r, quick.s, quick.yParity)) {
     return checksumOf(expected)
   }
   // Anything else goes through the strict parser (its typed errors) and, when known, the key check.
-  const sig = Result.getOrThrow(Result.mapError(parseSignature("response", signature), malformed))
+  const sig = must(parseSignature("response", signature))
   if (signedByKnownKey(expected, digest, BigInt(sig.r), BigInt(sig.s), sig.yParity)) return checksumOf(expected)
-  const publicKey = Result.getOrThrow(
-    Result.mapError(recoverPublicKeyFromDigest("response", digest, signature), malformed),
-  )
+  const publicKey = must(recoverPublicKeyFromDigest("response", digest, signature))
   const recovered = computeAddress(publicKey)
   if (recovered.toLowerCase() !== expected.toLowerCase()) {
     throw new WrongResponseSigner({ provider, chatId, expected, recovered })
