@@ -1,6 +1,6 @@
-import { Effect, Redacted } from "effect"
+import { Effect, Redacted, Result } from "effect"
 import { describe, expect, it } from "vitest"
-import { parseAddress, parsePrivateKey } from "./chain.js"
+import { parseAddress, parseAddressResult, parsePrivateKey } from "./chain.js"
 
 const KEY0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 
@@ -18,6 +18,16 @@ describe("input validation", () => {
     ]) {
       const err = await Effect.runPromise(parseAddress(bad).pipe(Effect.flip))
       expect(err._tag).toBe("InvalidAddress")
+    }
+  })
+
+  it("parseAddressResult decides synchronously, with the same answers as parseAddress", () => {
+    const ok = parseAddressResult(" 0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266 ")
+    expect(Result.getOrThrow(ok)).toBe("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266")
+    // ethers' getAddress accepts the ICAP form of the same address; the 0x + 40 hex rule refuses it
+    for (const bad of ["XE90SGHMIMLXXVYZDHFCOCE17IR4BLCSPYE", "0XF39FD6E51AAD88F6F4CE6AB8827279CFFFB92266", "0x123"]) {
+      const r = parseAddressResult(bad)
+      expect(Result.isFailure(r) && r.failure).toMatchObject({ _tag: "InvalidAddress", input: bad })
     }
   })
 

@@ -2,7 +2,7 @@
  * `Chain` (a read-only view of one network) and `Wallet` (who signs) services over ethers v6.
  * Any ethers `Signer` works; a private key is only one way to make one.
  */
-import { Context, Effect, Layer, Redacted } from "effect"
+import { Context, Effect, Layer, Redacted, Result } from "effect"
 import { BaseWallet, getAddress, JsonRpcProvider, Network, type Provider, type Signer, SigningKey } from "ethers"
 import { ChainMismatch, InvalidAddress, InvalidPrivateKey, RpcError, type UnknownChainId } from "./errors.js"
 import {
@@ -147,10 +147,18 @@ export const parsePrivateKey = (input: string): Effect.Effect<Redacted.Redacted<
 }
 
 /** Validates an address and returns its EIP-55 form. Mixed-case input must carry a correct checksum. */
+export const parseAddressResult = (input: string): Result.Result<string, InvalidAddress> => {
+  const text = input.trim()
+  if (/^0x[0-9a-fA-F]{40}$/.test(text)) {
+    try {
+      return Result.succeed(getAddress(text))
+    } catch {
+      // a mixed-case address with a wrong checksum
+    }
+  }
+  return Result.fail(new InvalidAddress({ input }))
+}
+
+/** `parseAddressResult` as an Effect. */
 export const parseAddress = (input: string): Effect.Effect<string, InvalidAddress> =>
-  Effect.try({ try: () => getAddress(input.trim()), catch: () => new InvalidAddress({ input }) }).pipe(
-    Effect.filterOrFail(
-      () => /^0x[0-9a-fA-F]{40}$/.test(input.trim()),
-      () => new InvalidAddress({ input }),
-    ),
-  )
+  Effect.fromResult(parseAddressResult(input))

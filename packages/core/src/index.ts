@@ -18,6 +18,7 @@ export {
   makeChain,
   makeRpcProvider,
   parseAddress,
+  parseAddressResult,
   parsePrivateKey,
   Wallet,
   type WalletShape,

@@ -1,4 +1,4 @@
-import type { Effect } from "effect"
+import type { Result } from "effect"
 import { id, keccak256, TypedDataEncoder, toUtf8Bytes } from "ethers"
 import { describe, expect, it } from "vitest"
 import {
@@ -13,7 +13,7 @@ import {
   verifierMessageTypedData,
   verifyTypedDataSignature,
 } from "./eip712.js"
-import { account, err, fail, ok, run, vectors, wallet } from "./test-util/vectors.js"
+import { account, err, ok, run, vectors, wallet } from "./test-util/vectors.js"
 
 const inf = vectors.eip712.inferenceTEESettlement
 const ft = vectors.eip712.fineTuningVerifierMessage
@@ -39,7 +39,7 @@ const fineTuning = verifierMessageTypedData({
   user: ft.message.user,
 })
 
-type AnyPayload = Effect.Effect<TypedDataPayload<Record<string, unknown>>, unknown>
+type AnyPayload = Result.Result<TypedDataPayload<Record<string, unknown>>, unknown>
 const cases: Array<[string, AnyPayload, typeof inf]> = [
   ["TEESettlement (contracts §8.3, inference)", inference, inf],
   ["VerifierMessage (contracts §8.3, fine-tuning)", fineTuning, ft],
@@ -47,7 +47,7 @@ const cases: Array<[string, AnyPayload, typeof inf]> = [
 
 describe.each(cases)("%s vector", (_name, payload, vec) => {
   it("matches typehash, domain separator, struct hash and digest", async () => {
-    const p = await run(payload)
+    const p = ok(payload)
     expect(keccak256(toUtf8Bytes(TypedDataEncoder.from(p.types).encodeType(p.primaryType)))).toBe(vec.typehash)
     expect(p.types).toEqual(vec.types)
     expect(typedDataDomainSeparator(p)).toBe(vec.domainSeparator)
@@ -55,13 +55,13 @@ describe.each(cases)("%s vector", (_name, payload, vec) => {
     expect(typedDataDigest(p)).toBe(vec.digest)
   })
   it("signs to the vector signature with an ethers Signer and recovers the TEE signer", async () => {
-    const p = await run(payload)
+    const p = ok(payload)
     expect(await run(signTypedData(wallet(1), p))).toBe(vec.signature)
     expect(ok(recoverTypedDataSigner(p, vec.signature))).toBe(account(1).address)
     expect(ok(verifyTypedDataSignature(p, vec.signature, account(1).address.toLowerCase()))).toBe(account(1).address)
   })
   it("rejects the signature for another signer or an altered message", async () => {
-    const p = await run(payload)
+    const p = ok(payload)
     const wrongSigner = err(verifyTypedDataSignature(p, vec.signature, account(0).address))
     expect(wrongSigner).toMatchObject({ _tag: "SignerMismatch", recovered: account(1).address })
     const altered = { ...p, message: { ...p.message, nonce: 2n } }
@@ -80,13 +80,11 @@ describe("typed data builders validate inputs", () => {
       user: account(0).address,
       totalFee: 1n,
     }
-    expect((await fail(teeSettlementTypedData({ ...base, requestsHash: "0x1234" })))._tag).toBe("MalformedData")
-    expect((await fail(teeSettlementTypedData({ ...base, requestsHash: id("x"), user: "0xnope" })))._tag).toBe(
-      "InvalidAddress",
-    )
+    expect(err(teeSettlementTypedData({ ...base, requestsHash: "0x1234" }))._tag).toBe("MalformedData")
+    expect(err(teeSettlementTypedData({ ...base, requestsHash: id("x"), user: "0xnope" }))._tag).toBe("InvalidAddress")
   })
   it("an empty encryptedSecret (penalty settlement) is allowed", async () => {
-    const p = await run(
+    const p = ok(
       verifierMessageTypedData({
         chainId: 31337,
         verifyingContract: ft.domain.verifyingContract,
@@ -128,7 +126,7 @@ describe("requestsHash (broker settlement)", () => {
     const rh = requestsHash([
       { requestHash: "x", userAddress: account(0).address, fee: 1n, inputFee: 1n, outputFee: 0n },
     ])
-    const p = await run(
+    const p = ok(
       teeSettlementTypedData({
         chainId: 31337,
         verifyingContract: inf.domain.verifyingContract,

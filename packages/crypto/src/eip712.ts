@@ -2,7 +2,7 @@
  * EIP-712 settlement payloads (contracts.md §8.3): `TEESettlement` (InferenceServing) and `VerifierMessage`
  * (FineTuningServing). Both are signed by the provider's TEE key; the domain is bound to the serving **proxy**.
  */
-import { type InvalidAddress, type MalformedData, parseAddress } from "@0g-compute/core"
+import { type InvalidAddress, type MalformedData, parseAddressResult } from "@0g-compute/core"
 import { keccak_256 } from "@noble/hashes/sha3.js"
 import { Effect, Result } from "effect"
 import { type Signer, type TypedDataDomain, TypedDataEncoder, type TypedDataField } from "ethers"
@@ -73,12 +73,12 @@ const payload = <M extends Record<string, unknown>, E>(
   params: DomainParams,
   types: Record<string, Array<TypedDataField>>,
   primaryType: string,
-  message: Effect.Effect<M, E>,
-): Effect.Effect<TypedDataPayload<M>, InvalidAddress | E> =>
-  Effect.gen(function* () {
-    const verifyingContract = yield* parseAddress(params.verifyingContract)
+  message: () => Result.Result<M, E>,
+): Result.Result<TypedDataPayload<M>, InvalidAddress | E> =>
+  Result.gen(function* () {
+    const verifyingContract = yield* parseAddressResult(params.verifyingContract)
     const domain = { name, version: DOMAIN_VERSION, chainId: BigInt(params.chainId), verifyingContract }
-    return { domain, types, primaryType, message: yield* message }
+    return { domain, types, primaryType, message: yield* message() }
   })
 
 /** Inference settlement payload. Addresses come out EIP-55, `requestsHash` must be 32 bytes. */
@@ -90,18 +90,14 @@ export const teeSettlementTypedData = (
     readonly user: string
     readonly totalFee: bigint
   },
-): Effect.Effect<TypedDataPayload<TeeSettlementMessage>, InvalidAddress | MalformedData> =>
-  payload(
-    INFERENCE_DOMAIN_NAME,
-    params,
-    TEE_SETTLEMENT_TYPES,
-    "TEESettlement",
-    Effect.gen(function* () {
+): Result.Result<TypedDataPayload<TeeSettlementMessage>, InvalidAddress | MalformedData> =>
+  payload(INFERENCE_DOMAIN_NAME, params, TEE_SETTLEMENT_TYPES, "TEESettlement", () =>
+    Result.gen(function* () {
       return {
-        requestsHash: toHex(yield* Effect.fromResult(parseBytes("requestsHash", params.requestsHash, 32))),
+        requestsHash: toHex(yield* parseBytes("requestsHash", params.requestsHash, 32)),
         nonce: params.nonce,
-        provider: yield* parseAddress(params.provider),
-        user: yield* parseAddress(params.user),
+        provider: yield* parseAddressResult(params.provider),
+        user: yield* parseAddressResult(params.user),
         totalFee: params.totalFee,
       }
     }),
@@ -117,20 +113,16 @@ export const verifierMessageTypedData = (
     readonly taskFee: bigint
     readonly user: string
   },
-): Effect.Effect<TypedDataPayload<VerifierMessage>, InvalidAddress | MalformedData> =>
-  payload(
-    FINE_TUNING_DOMAIN_NAME,
-    params,
-    VERIFIER_MESSAGE_TYPES,
-    "VerifierMessage",
-    Effect.gen(function* () {
+): Result.Result<TypedDataPayload<VerifierMessage>, InvalidAddress | MalformedData> =>
+  payload(FINE_TUNING_DOMAIN_NAME, params, VERIFIER_MESSAGE_TYPES, "VerifierMessage", () =>
+    Result.gen(function* () {
       return {
         id: params.id,
-        encryptedSecret: toHex(yield* Effect.fromResult(parseBytes("encryptedSecret", params.encryptedSecret))),
-        modelRootHash: toHex(yield* Effect.fromResult(parseBytes("modelRootHash", params.modelRootHash))),
+        encryptedSecret: toHex(yield* parseBytes("encryptedSecret", params.encryptedSecret)),
+        modelRootHash: toHex(yield* parseBytes("modelRootHash", params.modelRootHash)),
         nonce: params.nonce,
         taskFee: params.taskFee,
-        user: yield* parseAddress(params.user),
+        user: yield* parseAddressResult(params.user),
       }
     }),
   )

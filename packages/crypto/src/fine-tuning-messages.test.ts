@@ -24,7 +24,7 @@ const ct = m.createTask
 
 describe("fine-tuning message vectors (fine-tuning-protocol §5)", () => {
   it("create task: preimage, keccak, signature, recovered public key", async () => {
-    const pre = await run(
+    const pre = ok(
       createTaskPreimage({ userAddress: ct.userAddress, nonce: BigInt(ct.nonce), datasetHash: ct.datasetHash }),
     )
     expect(toHexString(pre)).toBe(ct.preimage)
@@ -93,10 +93,8 @@ describe("fine-tuning message vectors (fine-tuning-protocol §5)", () => {
 describe("input validation and the time window", () => {
   it("rejects a non-UUID task id and a bad user address", async () => {
     expect(err(cancelTaskPreimage("task-1"))._tag).toBe("MalformedData")
-    expect((await fail(createTaskPreimage({ userAddress: "0x12", nonce: 1n, datasetHash: "0x" })))._tag).toBe(
-      "InvalidAddress",
-    )
-    expect((await fail(createTaskPreimage({ userAddress: ct.userAddress, nonce: -1n, datasetHash: "0x" })))._tag).toBe(
+    expect(err(createTaskPreimage({ userAddress: "0x12", nonce: 1n, datasetHash: "0x" }))._tag).toBe("InvalidAddress")
+    expect(err(createTaskPreimage({ userAddress: ct.userAddress, nonce: -1n, datasetHash: "0x" }))._tag).toBe(
       "MalformedData",
     )
   })

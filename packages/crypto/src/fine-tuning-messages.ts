@@ -3,7 +3,7 @@
  * `signature = personal_sign(keccak256(preimage))`, EIP-191 over the 32-byte hash.
  * The create-task signature also serves the provider as the source of the user's ECIES public key.
  */
-import { type InvalidAddress, MalformedData, parseAddress } from "@0g-compute/core"
+import { type InvalidAddress, MalformedData, parseAddressResult } from "@0g-compute/core"
 import { keccak_256 } from "@noble/hashes/sha3.js"
 import { Clock, Effect, Result } from "effect"
 import { type Signer, solidityPacked } from "ethers"
@@ -32,19 +32,15 @@ export const createTaskPreimage = (params: {
   readonly userAddress: string
   readonly nonce: bigint
   readonly datasetHash: string
-}): Effect.Effect<Uint8Array, InvalidAddress | MalformedData> =>
-  Effect.gen(function* () {
-    const user = yield* parseAddress(params.userAddress)
-    if (params.nonce < 0n || params.nonce > UINT256_MAX) {
-      return yield* new MalformedData({ what: "task nonce", detail: "must fit in uint256" })
-    }
-    return yield* Effect.fromResult(
-      parseBytes(
-        "create-task preimage",
-        solidityPacked(["address", "uint256", "string"], [user, params.nonce, params.datasetHash]),
-      ),
-    )
-  })
+}): Result.Result<Uint8Array, InvalidAddress | MalformedData> =>
+  Result.flatMap(parseAddressResult(params.userAddress), (user) =>
+    params.nonce < 0n || params.nonce > UINT256_MAX
+      ? Result.fail(new MalformedData({ what: "task nonce", detail: "must fit in uint256" }))
+      : parseBytes(
+          "create-task preimage",
+          solidityPacked(["address", "uint256", "string"], [user, params.nonce, params.datasetHash]),
+        ),
+  )
 
 /** The 16 raw bytes of the task UUID. */
 export const cancelTaskPreimage = (taskId: string): Result.Result<Uint8Array, MalformedData> =>
@@ -122,7 +118,9 @@ export const signCreateTask = (
   Effect.gen(function* () {
     const userAddress = yield* signerAddress(signer, "create-task message")
     const nonce = params.nonce ?? taskNonceFromTime(yield* Clock.currentTimeMillis)
-    const preimage = yield* createTaskPreimage({ userAddress, nonce, datasetHash: params.datasetHash })
+    const preimage = yield* Effect.fromResult(
+      createTaskPreimage({ userAddress, nonce, datasetHash: params.datasetHash }),
+    )
     const signature = yield* signFineTuningMessage(signer, preimage, "create-task message")
     return { userAddress, nonce, datasetHash: params.datasetHash, signature }
   })

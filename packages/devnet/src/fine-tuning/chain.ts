@@ -7,7 +7,7 @@ import { type FineTuningServingContract, type FineTuningServingTypes, fineTuning
 import { minedReceipt } from "@0g-compute/contracts/node"
 import { makeRpcProvider } from "@0g-compute/core"
 import { signTypedData, verifierMessageTypedData } from "@0g-compute/crypto"
-import { Effect, Redacted } from "effect"
+import { Effect, Redacted, Result } from "effect"
 import { type ContractTransactionResponse, NonceManager, Wallet } from "ethers"
 
 export interface SettlementInput {
@@ -105,12 +105,10 @@ export class ProviderChain {
   /** `settleFees` with the TEE key's EIP-712 signature over the exact VerifierInput fields. */
   async settle(input: SettlementInput): Promise<SettlementOutcome> {
     const { chainId } = await this.provider.getNetwork()
-    const signature = await Effect.runPromise(
-      Effect.flatMap(
-        verifierMessageTypedData({ chainId, verifyingContract: this.contractAddress, ...input }),
-        (payload) => signTypedData(this.tee, payload),
-      ),
+    const payload = Result.getOrThrow(
+      verifierMessageTypedData({ chainId, verifyingContract: this.contractAddress, ...input }),
     )
+    const signature = await Effect.runPromise(signTypedData(this.tee, payload))
     const receipt = await this.send((c) => c.settleFees({ ...input, signature }))
     const topic = this.contract.interface.getEvent("FeesSettled")?.topicHash
     const log = receipt.logs.find((l) => l.topics[0] === topic)

@@ -305,7 +305,7 @@ export class TaskEngine extends EventEmitter {
       if (dataset !== undefined) this.note(t, `dataset ${t.datasetHash} downloaded from 0G Storage`)
     }
     if (dataset === undefined) throw new StepFailed(`dataset ${t.datasetHash} not found`)
-    const preimage = await Effect.runPromise(
+    const preimage = Result.getOrThrow(
       createTaskPreimage({ userAddress: t.userAddress, nonce: BigInt(t.nonce), datasetHash: t.datasetHash }),
     )
     const signer = recoverFineTuningSigner(preimage, t.signature)

@@ -9,7 +9,7 @@
 import { contractInterfaces, type InferenceServingContract } from "@0g-compute/contracts"
 import { waitForReceipt } from "@0g-compute/contracts/node"
 import { requestsHash, teeSettlementTypedData } from "@0g-compute/crypto"
-import { Effect } from "effect"
+import { Result } from "effect"
 import type { NonceManager, TransactionReceipt, Wallet } from "ethers"
 import type { FeeLedger, FeeRecord } from "./billing.js"
 import type { ChainView } from "./chain.js"
@@ -79,7 +79,7 @@ export const makeSettler = (deps: SettlerDeps): Settler => {
         outputFee: r.outputFee,
       })),
     )
-    const typed = await Effect.runPromise(
+    const typed = Result.getOrThrow(
       teeSettlementTypedData({
         chainId: deps.chainId,
         verifyingContract: deps.contractAddress,
