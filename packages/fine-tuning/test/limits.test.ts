@@ -4,17 +4,19 @@
  * a small hostile proxy on 127.0.0.1 (real HTTP both ways); the client reaches the proxy because its `fetch`
  * rewrites the provider's base URL to the proxy's — every byte still comes over a socket.
  */
+import { watch } from "node:fs"
 import { createServer, request, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { join } from "node:path"
-import { LedgerClient } from "@0g-compute/contracts"
+import { connectionStackLayer, LedgerClient } from "@0g-compute/contracts"
+import { makeFacadeRuntime } from "@0g-compute/core"
 import { Redacted } from "effect"
 import { parseEther, Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createFineTuningClient, type FineTuningClient } from "../src/node/index.js"
+import { createFineTuningClient, type FineTuningClient, FineTuningFiles, fineTuningLayerOn } from "../src/node/index.js"
 import { CHUNK_SIZE, failure, type Harness, PARAMS, startHarness } from "./harness.js"
 
-type Mode = "pass" | "stallTasks" | "stallLora" | "hugeLora" | "overLongLora"
+type Mode = "pass" | "stallTasks" | "stallLora" | "hugeLora" | "overLongLora" | "trickleLora"
 
 let h: Harness
 let proxy: Server
@@ -50,6 +52,7 @@ const hostileProxy = (target: URL) =>
         ...(mode === "overLongLora" ? { "content-length": String(MODEL_CAP * 4) } : {}),
       })
       if (mode === "stallLora") return void res.flushHeaders()
+      if (mode === "trickleLora") return void res.write(new Uint8Array(1024))
       const chunk = new Uint8Array(16 * 1024)
       const pump = () => {
         while (!res.destroyed && res.write(chunk)) {
@@ -157,6 +160,47 @@ describe("fine-tuning provider limits", () => {
       failure(client.acknowledgeModel(provider(), taskId, { output: join(h.dir, "long.enc") })),
     )
     expect(e).toMatchObject({ _tag: "ProviderBodyTooLarge", limit: MODEL_CAP, what: "content-length" })
+  })
+
+  it("a model download interrupted mid-body closes the connection and leaves no file", async () => {
+    // Deadlines far beyond the test's timeout: only the interruption can close this connection in time.
+    const patient = { ...LIMITS, firstByteMs: 600_000, idleMs: 600_000, totalMs: 1_200_000, maxBytes: MODEL_CAP }
+    const stack = connectionStackLayer({
+      privateKey: Redacted.make(wallet.privateKey),
+      rpcUrl: h.devnet.rpcUrl,
+      contracts: h.devnet.addresses,
+    })
+    const runtime = makeFacadeRuntime(
+      fineTuningLayerOn(stack, {
+        fetch: (input, init) => globalThis.fetch(String(input).replace(h.ft.url, proxyUrl), init),
+        providerLimits: { modelDownload: patient },
+      }),
+    )
+    const abort = new AbortController()
+    // The temp file is opened once the headers are in, so its appearance means the body is being read.
+    const watcher = watch(h.dir, (_, name) => {
+      if (name?.startsWith("cut.enc.") && name.endsWith(".partial")) abort.abort()
+    })
+    try {
+      const before = clientClosed
+      const e = await withMode("trickleLora", () =>
+        failure(
+          runtime.run(
+            FineTuningFiles.use((f) => f.downloadModel(provider(), taskId, join(h.dir, "cut.enc"))),
+            {
+              signal: abort.signal,
+            },
+          ),
+        ),
+      )
+      expect(abort.signal.aborted).toBe(true)
+      expect(e).toBeInstanceOf(Error)
+      await clientClose(before) // the proxy sees the connection closed (the test times out otherwise)
+      expect((await h.files()).filter((f) => f.startsWith("cut.enc"))).toEqual([])
+    } finally {
+      watcher.close()
+      await runtime.dispose()
+    }
   })
 
   it("the honest download still verifies and acknowledges", async () => {

@@ -7,11 +7,14 @@
 import { randomBytes } from "node:crypto"
 import { open, rename, stat, unlink } from "node:fs/promises"
 import {
-  boundedFetch,
+  type BoundedResponse,
+  type ExchangeTarget,
   isProviderLimitError,
   ProviderBodyTooLarge,
+  type ProviderLimitError,
   type ProviderLimits,
   parsePrivateKey,
+  providerExchange,
   Wallet as WalletService,
 } from "@0g-compute/core"
 import {
@@ -29,6 +32,7 @@ import {
 import { decryptModelFile, keccak256File } from "@0g-compute/crypto/node"
 import { merkleOfFile } from "@0g-compute/storage/node"
 import { Effect, Redacted } from "effect"
+import { HttpClientRequest } from "effect/http"
 import { Wallet } from "ethers"
 import { sendServing } from "../chain.js"
 import { FineTuningConfig } from "../config.js"
@@ -51,22 +55,21 @@ import { downloadFromStorage } from "./storage.js"
 const fileError = (path: string, operation: string) => (cause: unknown) =>
   new LocalFileError({ path, operation, cause })
 
+type Fetch = typeof globalThis.fetch
+
+/** A transport failure or a breached limit as is; anything else happened on our side, writing the file. */
+const downloadFailure =
+  (outPath: string) =>
+  (e: unknown): ProviderUnreachable | ProviderLimitError | LocalFileError =>
+    e instanceof ProviderUnreachable || isProviderLimitError(e)
+      ? e
+      : new LocalFileError({ path: outPath, operation: "write", cause: e })
+
 /**
- * Streams the answer into `outPath` through a temp file under the download limits: no more bytes than the provider
- * declares in `content-length` (and never more than `maxBytes`, declared or not), no silence longer than `idleMs`.
+ * Writes the body into `outPath` through a temp file: no more bytes than the provider declares in `content-length`
+ * (the exchange already holds it to `maxBytes` and the deadlines). Any failure closes the connection.
  */
-const streamToFile = async (
-  target: { readonly provider: string; readonly url: string },
-  init: RequestInit,
-  outPath: string,
-  limits: ProviderLimits,
-  fetchFn: typeof fetch,
-) => {
-  const unreachable = (cause: unknown) => new ProviderUnreachable({ ...target, cause })
-  const res = await boundedFetch(fetchFn, target, init, limits, { unreachable })
-  if (!res.response.ok) {
-    return { ok: false as const, status: res.response.status, detail: errorDetail(await res.text().catch(() => "")) }
-  }
+const bodyToFile = async (res: BoundedResponse, target: ExchangeTarget, outPath: string) => {
   const temp = `${outPath}.${randomBytes(6).toString("hex")}.partial`
   try {
     const fh = await open(temp, "wx", 0o600)
@@ -86,16 +89,49 @@ const streamToFile = async (
       await fh.sync()
       await fh.close()
       await rename(temp, outPath)
-      return { ok: true as const, bytes }
+      return bytes
     } catch (e) {
-      res.cancel(e)
       await fh.close().catch(() => undefined)
       throw e
     }
+  } catch (e) {
+    res.cancel(e)
+    throw e
   } finally {
     await unlink(temp).catch(() => undefined)
   }
 }
+
+/**
+ * One download through core's provider exchange under the model-download limits (phase deadlines, the body
+ * ceiling, a larger declared size refused unread); interrupting it closes the connection, also mid-body.
+ */
+const streamToFile = (target: ExchangeTarget, body: string, outPath: string, limits: ProviderLimits, fetch: Fetch) =>
+  Effect.gen(function* () {
+    const request = HttpClientRequest.bodyText(HttpClientRequest.post(target.url), body, "application/json")
+    const unreachable = (cause: unknown) =>
+      cause instanceof ProviderUnreachable ? cause : new ProviderUnreachable({ ...target, cause })
+    const res = yield* providerExchange(request, target, limits, { fetch, unreachable })
+    if (!res.response.ok) {
+      const text = yield* Effect.promise(() => res.text().catch(() => ""))
+      return yield* new ProviderHttpError({ ...target, status: res.response.status, detail: errorDetail(text) })
+    }
+    // Interrupted: close the connection, then wait for the write to wind down (its temp file removed).
+    return yield* Effect.callback<number, ProviderUnreachable | ProviderLimitError | LocalFileError>((resume) => {
+      const written = bodyToFile(res, target, outPath)
+      written.then(
+        (bytes) => resume(Effect.succeed(bytes)),
+        (e: unknown) => resume(Effect.fail(downloadFailure(outPath)(e))),
+      )
+      return Effect.promise(() => {
+        res.cancel()
+        return written.then(
+          () => undefined,
+          () => undefined,
+        )
+      })
+    })
+  })
 
 /**
  * Downloads the encrypted model through the provider route (`POST …/task/{id}/lora`), re-signing on every attempt
@@ -109,20 +145,10 @@ export const downloadModel = (provider: string, taskId: string, outPath: string)
     const url = `${ep.url}/v1/user/${wallet.address}/task/${encodeURIComponent(taskId)}/lora`
     const attempt = Effect.gen(function* () {
       const signed = yield* signModelDownload(wallet.signer, { taskId })
-      const init = {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ signature: signed.signature, timestamp: signed.timestamp }),
-      }
-      const r = yield* Effect.tryPromise({
-        try: () => streamToFile({ provider, url }, init, outPath, config.providerLimits.modelDownload, ep.fetch),
-        catch: (e) =>
-          e instanceof ProviderUnreachable || isProviderLimitError(e)
-            ? e
-            : new LocalFileError({ path: outPath, operation: "write", cause: e }),
-      })
-      if (!r.ok) return yield* new ProviderHttpError({ provider, url, status: r.status, detail: r.detail })
-      return { path: outPath, bytes: r.bytes }
+      const body = JSON.stringify({ signature: signed.signature, timestamp: signed.timestamp })
+      const limits = config.providerLimits.modelDownload
+      const bytes = yield* streamToFile({ provider, url }, body, outPath, limits, ep.fetch)
+      return { path: outPath, bytes }
     })
     // A transport failure or a stall may be transient; a body over the ceiling is not.
     return yield* attempt.pipe(
