@@ -1,10 +1,14 @@
 /** One import, every flow: the broker's three parts against a devnet, through the official `openai` client. */
-import { TxEngine } from "@0g-compute/contracts"
-import { Chain } from "@0g-compute/core"
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { memoryTxJournal, TxEngine, type TxEngineOptions } from "@0g-compute/contracts"
+import { Chain, NETWORKS } from "@0g-compute/core"
 import { type Devnet, startDevnet } from "@0g-compute/devnet"
+import { type StorageDevnet, startStorageDevnet } from "@0g-compute/devnet/storage"
 import { FineTuningProviders } from "@0g-compute/fine-tuning"
 import { Effect, Redacted } from "effect"
-import { JsonRpcProvider, Wallet } from "ethers"
+import { JsonRpcProvider, parseEther, Wallet } from "ethers"
 import OpenAI from "openai"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createBroker as createBrowserBroker, LedgerNotFound } from "./index.js"
@@ -14,8 +18,15 @@ describe("createBroker", () => {
   let devnet: Devnet
   let broker: Broker
   let provider: JsonRpcProvider
+  let storage: StorageDevnet
+  let storageIndexer: string
+  let dir: string
   beforeAll(async () => {
     devnet = await startDevnet({ inference: { settleIntervalMs: 0 } })
+    // Before account #9 sends anything, so the storage contracts land where the devnet preset pins them.
+    storage = await startStorageDevnet({ rpcUrl: devnet.rpcUrl })
+    storageIndexer = storage.indexerUrl
+    dir = await mkdtemp(join(tmpdir(), "zg-broker-"))
     provider = new JsonRpcProvider(devnet.rpcUrl, undefined, { staticNetwork: true })
     const user = devnet.accounts.users[0]!
     broker = await createBroker(new Wallet(Redacted.value(user.privateKey), provider), {
@@ -26,7 +37,9 @@ describe("createBroker", () => {
   afterAll(async () => {
     await broker?.close()
     provider?.destroy()
+    await storage?.stop()
     await devnet?.stop()
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true })
   })
 
   it("shares one wallet across ledger, inference and fine-tuning", async () => {
@@ -94,6 +107,52 @@ describe("createBroker", () => {
       expect(new Set([deposit.nonce, gift.nonce, ack.tx?.nonce, ftFund.nonce]).size).toBe(4)
       expect((await b.ledger.get()).total).toBe(7n * 10n ** 18n)
       expect((await b.ledger.get(friend)).total).toBe(3n * 10n ** 18n)
+    } finally {
+      await b.close()
+    }
+  })
+
+  it("pays fine-tuning's storage upload through its one engine, next to a concurrent ledger deposit", async () => {
+    const user = Wallet.createRandom()
+    await provider.send("anvil_setBalance", [user.address, `0x${parseEther("100").toString(16)}`])
+    // The broker hands its `tx` options to its engine: with a journal there, every transaction that engine signs is
+    // recorded in it (an engine built anywhere else, like storage's own facade before, records elsewhere).
+    const journal = memoryTxJournal()
+    const tx: TxEngineOptions = { journal }
+    const b = await createBroker(new Wallet(user.privateKey), { rpcUrl: devnet.rpcUrl, storageIndexer, tx })
+    try {
+      const path = join(dir, "one-engine.jsonl")
+      await writeFile(path, `${JSON.stringify({ text: "one nonce writer per signer" })}\n`)
+      const ftProvider = devnet.services.fineTuning[0]!.provider.address
+      const [uploaded, deposit] = await Promise.all([b.fineTuning.uploadDataset(ftProvider, path), b.ledger.add("3")])
+      expect(uploaded.via).toBe("storage")
+      expect(await b.run(TxEngine.use((e) => Effect.succeed(e.journal)))).toBe(journal)
+      const entries = await Effect.runPromise(journal.entries)
+      const flow = NETWORKS.devnet.storageContracts?.flow.toLowerCase()
+      expect(entries.find((e) => e.to.toLowerCase() === flow)?.resolved?.outcome).toBe("mined")
+      expect(entries.map((e) => e.nonce).sort((x, y) => x - y)).toEqual([0, 1])
+      expect(entries.map((e) => e.nonce)).toContain(deposit.nonce)
+      // Nothing else left this address: the upload's payment and the deposit were its only transactions.
+      expect(await provider.getTransactionCount(user.address, "latest")).toBe(2)
+    } finally {
+      await b.close()
+    }
+  })
+
+  it("a fine-tuning storage failure reaches the caller typed, before anything is paid", async () => {
+    const user = Wallet.createRandom()
+    const b = await createBroker(new Wallet(user.privateKey), {
+      rpcUrl: devnet.rpcUrl,
+      storageIndexer: "http://127.0.0.1:9",
+    })
+    try {
+      const path = join(dir, "unpaid.jsonl")
+      await writeFile(path, `${JSON.stringify({ text: "never paid" })}\n`)
+      const err = await b.fineTuning
+        .uploadDataset(devnet.services.fineTuning[0]!.provider.address, path)
+        .catch((e: unknown) => e)
+      expect(err).toMatchObject({ _tag: "StorageTransferFailed", operation: "upload", cause: { _tag: "NodeRpcError" } })
+      expect(await provider.getTransactionCount(user.address, "latest")).toBe(0)
     } finally {
       await b.close()
     }
