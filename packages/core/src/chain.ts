@@ -131,20 +131,24 @@ export const walletLayerFromPrivateKey = (key: Redacted.Redacted<string>) =>
   )
 
 /** Validates a hex private key (with or without 0x) and wraps it so it never prints. */
-export const parsePrivateKey = (input: string): Effect.Effect<Redacted.Redacted<string>, InvalidPrivateKey> => {
+export const parsePrivateKeyResult = (input: string): Result.Result<Redacted.Redacted<string>, InvalidPrivateKey> => {
   const text = input.trim()
   const hex = text.startsWith("0x") || text.startsWith("0X") ? text.slice(2) : text
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
-    return Effect.fail(new InvalidPrivateKey({ reason: "expected 32 bytes as 64 hex digits" }))
+    return Result.fail(new InvalidPrivateKey({ reason: "expected 32 bytes as 64 hex digits" }))
   }
-  if (/^0+$/.test(hex)) return Effect.fail(new InvalidPrivateKey({ reason: "the zero key is not a valid key" }))
+  if (/^0+$/.test(hex)) return Result.fail(new InvalidPrivateKey({ reason: "the zero key is not a valid key" }))
   try {
     SigningKey.computePublicKey(`0x${hex}`)
   } catch {
-    return Effect.fail(new InvalidPrivateKey({ reason: "not a valid secp256k1 private key" }))
+    return Result.fail(new InvalidPrivateKey({ reason: "not a valid secp256k1 private key" }))
   }
-  return Effect.succeed(Redacted.make(`0x${hex.toLowerCase()}`))
+  return Result.succeed(Redacted.make(`0x${hex.toLowerCase()}`))
 }
+
+/** `parsePrivateKeyResult` as an Effect. */
+export const parsePrivateKey = (input: string): Effect.Effect<Redacted.Redacted<string>, InvalidPrivateKey> =>
+  Effect.fromResult(parsePrivateKeyResult(input))
 
 /** Validates an address and returns its EIP-55 form. Mixed-case input must carry a correct checksum. */
 export const parseAddressResult = (input: string): Result.Result<string, InvalidAddress> => {

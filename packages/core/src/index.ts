@@ -20,6 +20,7 @@ export {
   parseAddress,
   parseAddressResult,
   parsePrivateKey,
+  parsePrivateKeyResult,
   Wallet,
   type WalletShape,
   walletLayerFromPrivateKey,

@@ -6,7 +6,7 @@
  * Unwrapping is eciesjs itself (with an explicit config, so nobody's global ECIES_CONFIG changes it). Wrapping
  * uses eciesjs's key encapsulation plus @noble/ciphers GCM so the nonce can be fixed for golden vectors.
  */
-import { type InvalidPrivateKey, MalformedData, parsePrivateKey } from "@0g-compute/core"
+import { type InvalidPrivateKey, MalformedData, parsePrivateKeyResult } from "@0g-compute/core"
 import { gcm } from "@noble/ciphers/aes.js"
 import { hexToBytes, randomBytes } from "@noble/hashes/utils.js"
 import { decrypt, PrivateKey, PublicKey } from "eciesjs"
@@ -32,8 +32,8 @@ const config = (): Config => {
 }
 
 /** Raw bytes of a validated private key (parsePrivateKey yields 0x + 64 lower-case hex). */
-const privateKeyBytes = (key: Redacted.Redacted<string>): Effect.Effect<Uint8Array, InvalidPrivateKey> =>
-  Effect.map(parsePrivateKey(Redacted.value(key)), (k) => hexToBytes(Redacted.value(k).slice(2)))
+const privateKeyBytes = (key: Redacted.Redacted<string>): Result.Result<Uint8Array, InvalidPrivateKey> =>
+  Result.map(parsePrivateKeyResult(Redacted.value(key)), (k) => hexToBytes(Redacted.value(k).slice(2)))
 
 /** Validates a secp256k1 public key (65-byte uncompressed or 33-byte compressed). */
 export const parsePublicKey = (input: BytesLike): Result.Result<PublicKey, InvalidPublicKey> =>
@@ -67,7 +67,7 @@ export const wrapSecret = (
     const ephemeral =
       options.ephemeralPrivateKey === undefined
         ? new PrivateKey(undefined, "secp256k1")
-        : new PrivateKey(yield* privateKeyBytes(options.ephemeralPrivateKey), "secp256k1")
+        : new PrivateKey(yield* Effect.fromResult(privateKeyBytes(options.ephemeralPrivateKey)), "secp256k1")
     const nonce = options.nonce ?? randomBytes(NONCE_LENGTH)
     if (nonce.length !== NONCE_LENGTH) {
       return yield* new MalformedData({
@@ -88,32 +88,31 @@ export const wrapSecret = (
 export const unwrapSecret = (
   encryptedSecret: BytesLike,
   privateKey: Redacted.Redacted<string>,
-): Effect.Effect<Redacted.Redacted<Uint8Array>, MalformedEncryptedSecret | SecretUnwrapFailed | InvalidPrivateKey> =>
-  Effect.gen(function* () {
+): Result.Result<Redacted.Redacted<Uint8Array>, MalformedEncryptedSecret | SecretUnwrapFailed | InvalidPrivateKey> =>
+  Result.gen(function* () {
     const blob = yield* parseBytes("encryptedSecret", encryptedSecret).pipe(
       Result.mapError((e) => new MalformedEncryptedSecret({ length: 0, reason: e.detail })),
-      Effect.fromResult,
     )
     if (blob.length <= EPHEMERAL_KEY_LENGTH + NONCE_LENGTH + TAG_LENGTH) {
-      return yield* new MalformedEncryptedSecret({
-        length: blob.length,
-        reason: `shorter than ephemeral key + nonce + tag + 1 (${EPHEMERAL_KEY_LENGTH + NONCE_LENGTH + TAG_LENGTH + 1} bytes)`,
-      })
+      return yield* Result.fail(
+        new MalformedEncryptedSecret({
+          length: blob.length,
+          reason: `shorter than ephemeral key + nonce + tag + 1 (${EPHEMERAL_KEY_LENGTH + NONCE_LENGTH + TAG_LENGTH + 1} bytes)`,
+        }),
+      )
     }
     if (blob[0] !== 0x04) {
-      return yield* new MalformedEncryptedSecret({
-        length: blob.length,
-        reason: "ephemeral key is not 0x04-uncompressed",
-      })
+      return yield* Result.fail(
+        new MalformedEncryptedSecret({ length: blob.length, reason: "ephemeral key is not 0x04-uncompressed" }),
+      )
     }
     yield* parsePublicKey(blob.subarray(0, EPHEMERAL_KEY_LENGTH)).pipe(
       Result.mapError(
         () => new MalformedEncryptedSecret({ length: blob.length, reason: "ephemeral key is not a curve point" }),
       ),
-      Effect.fromResult,
     )
     const key = yield* privateKeyBytes(privateKey)
-    const plain = yield* Effect.try({
+    const plain = yield* Result.try({
       try: () => {
         try {
           return decrypt(key, blob, config())

@@ -72,7 +72,7 @@ export const encryptModel = (
       offset += sealed.length
       tags.push(sealed.slice(sealed.length - GCM_TAG_LENGTH))
     }
-    out.set(yield* signModelTags(modelTagsDigest(tags), options.teeKey), 0)
+    out.set(yield* Effect.fromResult(signModelTags(modelTagsDigest(tags), options.teeKey)), 0)
     return out
   })
 

@@ -5,7 +5,7 @@
  *
  * tagSig is a raw ECDSA signature (no EIP-191 prefix) by the TEE signer over keccak256(tag_1 ‖ … ‖ tag_n), v = 0/1.
  */
-import { type InvalidPrivateKey, parsePrivateKey } from "@0g-compute/core"
+import { type InvalidPrivateKey, parsePrivateKeyResult } from "@0g-compute/core"
 import { keccak_256 } from "@noble/hashes/sha3.js"
 import { hexToBytes } from "@noble/hashes/utils.js"
 import { Effect, Redacted, Result } from "effect"
@@ -118,8 +118,8 @@ export const modelTagsDigest = (tags: ReadonlyArray<Uint8Array>): string => {
 export const signModelTags = (
   digest: string,
   teeKey: Redacted.Redacted<string>,
-): Effect.Effect<Uint8Array, InvalidPrivateKey> =>
-  Effect.map(parsePrivateKey(Redacted.value(teeKey)), (k) => {
+): Result.Result<Uint8Array, InvalidPrivateKey> =>
+  Result.map(parsePrivateKeyResult(Redacted.value(teeKey)), (k) => {
     const sig = new SigningKey(Redacted.value(k)).sign(digest)
     const out = new Uint8Array(TAG_SIGNATURE_LENGTH)
     out.set(hexBytes(sig.r), 0)

@@ -376,7 +376,7 @@ export const encryptModelFile = (
               bytesTotal: plainLength,
             })
           }
-          yield* write(yield* signModelTags(modelTagsDigest(tags), options.teeKey), 0)
+          yield* write(yield* Effect.fromResult(signModelTags(modelTagsDigest(tags), options.teeKey)), 0)
         }),
       )
       buffer.fill(0)

@@ -9,7 +9,7 @@ import { fineTuningServing, ledgerManager } from "@0g-compute/contracts"
 import { minedReceipt } from "@0g-compute/contracts/node"
 import { makeRpcProvider } from "@0g-compute/core"
 import { decryptModel, signCancelTask, signCreateTask, signModelDownload, unwrapSecret } from "@0g-compute/crypto"
-import { Effect, Redacted } from "effect"
+import { Effect, Redacted, Result } from "effect"
 import { keccak256, NonceManager, parseEther, Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Devnet, startDevnet } from "../devnet.js"
@@ -167,7 +167,7 @@ describe("emulated fine-tuning provider", () => {
     const settlement = await ft.waitForSettlement(id)
     expect(settlement).toMatchObject({ acknowledged: true, fee: BigInt(task.fee) })
     const settled = await serving.getDeliverable(address, ft.address, id)
-    const key = await Effect.runPromise(unwrapSecret(settled.encryptedSecret, userKey))
+    const key = Result.getOrThrow(unwrapSecret(settled.encryptedSecret, userKey))
     const plain = await Effect.runPromise(decryptModel(file, { key, expectedSigner: ft.teeSigner, chunkSize: 256 }))
     expect(plain.plaintext).toEqual(trained.zip)
     expect(ft.task(id)?.history.slice(-2)).toEqual(["UserAcknowledged", "Finished"])

@@ -312,7 +312,7 @@ export const decryptModel = (provider: string, taskId: string, options: DecryptM
     if (!view.secretReleased) return yield* new SecretNotReleased({ taskId, acknowledged: view.acknowledged })
     const { service } = yield* endpoint(provider)
     const keyAddress = new Wallet(Redacted.value(yield* parsePrivateKey(Redacted.value(options.privateKey)))).address
-    const key = yield* unwrapSecret(record.encryptedSecret, options.privateKey).pipe(
+    const key = yield* Effect.fromResult(unwrapSecret(record.encryptedSecret, options.privateKey)).pipe(
       Effect.catchTag("SecretUnwrapFailed", () =>
         Effect.fail(new WrongDecryptionKey({ taskId, keyAddress, taskUser: wallet.address })),
       ),
