@@ -159,6 +159,7 @@ export const startFineTuningProvider = async (options: FineTuningProviderOptions
   const cleanup = async () => {
     // The worker may be writing a deliverable into ownDir; removing the directory under it fails with ENOTEMPTY.
     await engine.stop()
+    await storage?.close()
     chain.close()
     if (ownDir !== undefined) await rm(ownDir, { recursive: true, force: true })
   }
