@@ -120,6 +120,7 @@ export {
 export {
   API_KEY_PREFIX,
   type CreateSessionTokenParams,
+  checkSessionToken,
   createSessionToken,
   EPHEMERAL_TOKEN_ID,
   issueSessionToken,

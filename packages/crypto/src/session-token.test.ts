@@ -1,8 +1,9 @@
-import { Effect } from "effect"
+import { Clock, Effect } from "effect"
 import { keccak256, toUtf8Bytes } from "ethers"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import {
+  checkSessionToken,
   createSessionToken,
   issueSessionToken,
   MAX_EPHEMERAL_LIFETIME_MS,
@@ -12,7 +13,7 @@ import {
   signSessionToken,
   verifySessionToken,
 } from "./session-token.js"
-import { account, at, err, fail, ok, run, vectors, wallet } from "./test-util/vectors.js"
+import { account, at, err, fail, fixedClock, ok, run, vectors, wallet } from "./test-util/vectors.js"
 
 const v = vectors.sessionToken
 const user = account(0).address
@@ -120,6 +121,19 @@ describe("session token parsing is strict", () => {
 describe("session token verification (provider order §3.4)", () => {
   const opts = { provider, now: T0 + 1000 }
 
+  it("checkSessionToken gives the same verdicts synchronously, with the time passed in", () => {
+    expect(ok(checkSessionToken(v.authorizationHeader, opts)).user).toBe(user)
+    expect(err(checkSessionToken(v.authorizationHeader, { provider, now: 1767312000001 }))._tag).toBe(
+      "SessionTokenExpired",
+    )
+    expect(err(checkSessionToken(`${v.authorizationHeader}x`, opts))._tag).toBe("MalformedSessionToken")
+  })
+  it("verifySessionToken without `now` reads the Effect Clock", async () => {
+    const atTime = (ms: number) => Effect.provideService(Clock.Clock, fixedClock(ms))
+    const verify = verifySessionToken(v.authorizationHeader, { provider })
+    expect((await run(verify.pipe(atTime(T0 + 1000)))).user).toBe(user)
+    expect((await fail(verify.pipe(atTime(1767312000001))))._tag).toBe("SessionTokenExpired")
+  })
   it("expired", async () => {
     const e = await fail(verifySessionToken(v.authorizationHeader, { provider, now: 1767312000001 }))
     expect(e._tag).toBe("SessionTokenExpired")

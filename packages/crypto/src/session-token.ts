@@ -232,51 +232,55 @@ export type SessionTokenVerifyError =
   | SignerMismatch
   | MalformedSignature
 
+/** `verifySessionToken` with the time given: a pure check, in the provider's order (§3.4). */
+export const checkSessionToken = (
+  input: SignedSessionToken | string,
+  options: VerifySessionTokenOptions & { readonly now: number },
+): Result.Result<VerifiedSessionToken, SessionTokenVerifyError> =>
+  Result.gen(function* () {
+    const signed = typeof input === "string" ? yield* parseApiKey(input) : input
+    const t = signed.token
+    const now = options.now
+    if (t.provider.toLowerCase() !== options.provider.toLowerCase()) {
+      return yield* Result.fail(new SessionTokenWrongProvider({ expected: options.provider, actual: t.provider }))
+    }
+    if (t.tokenId === EPHEMERAL_TOKEN_ID) {
+      const reason =
+        t.expiresAt === 0
+          ? "an ephemeral token must expire"
+          : t.expiresAt - t.timestamp > MAX_EPHEMERAL_LIFETIME_MS
+            ? "an ephemeral token lives at most 24 h"
+            : undefined
+      if (reason !== undefined) return yield* Result.fail(new InvalidSessionTokenParams({ field: "expiresAt", reason }))
+    }
+    if (t.expiresAt > 0 && now > t.expiresAt) {
+      return yield* Result.fail(new SessionTokenExpired({ expiresAt: t.expiresAt, now }))
+    }
+    const account = options.account ?? { generation: 0n, revokedBitmap: 0n }
+    const tokenGeneration = BigInt(t.generation)
+    const revoked = (by: "generation" | "bitmap") =>
+      Result.fail(
+        new SessionTokenRevoked({ tokenId: t.tokenId, by, tokenGeneration, accountGeneration: account.generation }),
+      )
+    if (tokenGeneration < account.generation) return yield* revoked("generation")
+    if (tokenGeneration > account.generation) {
+      return yield* Result.fail(
+        new SessionTokenGenerationAhead({ tokenGeneration, accountGeneration: account.generation }),
+      )
+    }
+    if (t.tokenId !== EPHEMERAL_TOKEN_ID && ((account.revokedBitmap >> BigInt(t.tokenId)) & 1n) === 1n) {
+      return yield* revoked("bitmap")
+    }
+    const recovered = yield* recoverSigner("session token", sessionTokenDigest(signed.rawMessage), signed.signature)
+    const user = yield* expectSigner("session token", recovered, t.address)
+    return { ...signed, user }
+  })
+
 /** Validates a token in the provider's order (§3.4): provider, ephemeral lifetime, expiry, revocation, signature. */
 export const verifySessionToken = (
   input: SignedSessionToken | string,
   options: VerifySessionTokenOptions,
 ): Effect.Effect<VerifiedSessionToken, SessionTokenVerifyError> =>
-  Effect.gen(function* () {
-    const signed = typeof input === "string" ? yield* Effect.fromResult(parseApiKey(input)) : input
-    const t = signed.token
-    if (t.provider.toLowerCase() !== options.provider.toLowerCase()) {
-      return yield* new SessionTokenWrongProvider({ expected: options.provider, actual: t.provider })
-    }
-    if (t.tokenId === EPHEMERAL_TOKEN_ID) {
-      if (t.expiresAt === 0) return yield* invalid("expiresAt", "an ephemeral token must expire")
-      if (t.expiresAt - t.timestamp > MAX_EPHEMERAL_LIFETIME_MS) {
-        return yield* invalid("expiresAt", "an ephemeral token lives at most 24 h")
-      }
-    }
-    const now = options.now ?? (yield* Clock.currentTimeMillis)
-    if (t.expiresAt > 0 && now > t.expiresAt) return yield* new SessionTokenExpired({ expiresAt: t.expiresAt, now })
-    const account = options.account ?? { generation: 0n, revokedBitmap: 0n }
-    const tokenGeneration = BigInt(t.generation)
-    if (tokenGeneration < account.generation) {
-      return yield* new SessionTokenRevoked({
-        tokenId: t.tokenId,
-        by: "generation",
-        tokenGeneration,
-        accountGeneration: account.generation,
-      })
-    }
-    if (tokenGeneration > account.generation) {
-      return yield* new SessionTokenGenerationAhead({ tokenGeneration, accountGeneration: account.generation })
-    }
-    if (t.tokenId !== EPHEMERAL_TOKEN_ID && ((account.revokedBitmap >> BigInt(t.tokenId)) & 1n) === 1n) {
-      return yield* new SessionTokenRevoked({
-        tokenId: t.tokenId,
-        by: "bitmap",
-        tokenGeneration,
-        accountGeneration: account.generation,
-      })
-    }
-    const digest = sessionTokenDigest(signed.rawMessage)
-    const user = yield* Effect.fromResult(
-      Result.flatMap(recoverSigner("session token", digest, signed.signature), (recovered) =>
-        expectSigner("session token", recovered, t.address),
-      ),
-    )
-    return { ...signed, user }
-  })
+  Effect.flatMap(options.now === undefined ? Clock.currentTimeMillis : Effect.succeed(options.now), (now) =>
+    Effect.fromResult(checkSessionToken(input, { ...options, now })),
+  )

@@ -5,14 +5,14 @@
  */
 import { formatZG } from "@0g-compute/core"
 import {
+  checkSessionToken,
   EPHEMERAL_TOKEN_ID,
   MAX_EPHEMERAL_LIFETIME_MS,
   parseApiKey,
   type SessionTokenVerifyError,
   type SignedSessionToken,
-  verifySessionToken,
 } from "@0g-compute/crypto"
-import { Effect, Result } from "effect"
+import { Result } from "effect"
 import type { Account, Service } from "./chain.js"
 import { HttpError } from "./http.js"
 
@@ -141,7 +141,7 @@ export const verifySession = (
   const expires = signed.token.expiresAt
   const hit = verified.get(key)
   if (hit !== undefined && !(expires > 0 && now > expires)) return hit
-  const result = Effect.runSync(Effect.result(verifySessionToken(signed, { provider, account: state, now })))
+  const result = checkSessionToken(signed, { provider, account: state, now })
   if (Result.isFailure(result)) throw session(describe(result.failure))
   if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value as string) // the oldest
   verified.set(key, result.success.user)
