@@ -3,7 +3,14 @@
  * `Ledger` service (Effect) with its `LedgerClient` facade (Promise). Node-only helpers (anvil, deploy) live in
  * `@0g-compute/contracts/node`.
  */
-export * from "./clients.js"
+export {
+  CONTRACT_NAMES,
+  type ContractName,
+  contractInterfaces,
+  fineTuningServing,
+  inferenceServing,
+  ledgerManager,
+} from "./clients.js"
 export { type ConnectionStack, type ConnectionStackOptions, connectionStackLayer } from "./connection.js"
 export {
   AdditionalInfoTooLong,

@@ -76,7 +76,27 @@ export {
   parseNetwork,
   type StorageContracts,
 } from "./networks.js"
-export * from "./provider-http.js"
+export {
+  type BoundedFetchOptions,
+  type BoundedResponse,
+  boundedExchange,
+  boundedFetch,
+  deadline,
+  type ExchangeTarget,
+  isProviderLimitError,
+  METADATA_LIMITS,
+  ProviderBodyTooLarge,
+  type ProviderExchangeOptions,
+  type ProviderLimitError,
+  type ProviderLimits,
+  type ProviderSend,
+  ProviderTimeout,
+  pendingDeadlines,
+  providerErrorDetail,
+  providerExchange,
+  readBoundedBytes,
+  type TimeoutPhase,
+} from "./provider-http.js"
 export { type FacadeRuntime, makeFacadeRuntime, runFacade } from "./runtime.js"
 export {
   Address,
