@@ -7,7 +7,7 @@
  */
 import { Context, Effect, Layer, Redacted } from "effect"
 import { DatabaseFailed } from "./errors.js"
-import { BatchRolledBack, NotPreparable, type PgliteProtocol, preparedQuery } from "./pglite-prepared.js"
+import { NotPreparable, type PgliteProtocol, preparedQuery } from "./pglite-prepared.js"
 
 export type Row = Record<string, unknown>
 
@@ -54,50 +54,13 @@ const pglite = async (dataDir: string | undefined): Promise<Driver> => {
     return next
   }
   const prepared = preparedQuery(db as unknown as PgliteProtocol)
-  const single = (text: string, params: ReadonlyArray<unknown>) =>
-    prepared.query(text, params).catch(async (e: unknown) => {
-      if (!(e instanceof NotPreparable)) throw e
-      return (await db.query<Row>(text, [...params])).rows
-    })
-  // Group commit: statements that arrive while the connection is busy wait in `waiting`; the next turn runs every
-  // prepared one in one protocol message and one transaction (one commit for many requests' reserves and settles).
-  // Each caller's promise settles only after that commit. A failed batch rolled back as a whole: its statements are
-  // then run one by one, so each caller gets its own result or error. Session-level statements (advisory locks) and
-  // statements not yet prepared always run on their own.
-  type Waiting = { text: string; params: ReadonlyArray<unknown>; done: (r: Promise<ReadonlyArray<Row>>) => void }
-  let waiting: Waiting[] = []
-  const turn = async () => {
-    const items = waiting
-    waiting = []
-    const joins = (w: Waiting) => prepared.named(w.text) && !w.text.includes("advisory")
-    const grouped = items.length > 1 ? items.filter(joins) : []
-    const alone = grouped.length > 1 ? items.filter((w) => !joins(w)) : items
-    if (grouped.length > 1) {
-      const results = await prepared.batch(grouped).catch((e: unknown) => e)
-      if (Array.isArray(results))
-        grouped.forEach((w, i) => {
-          w.done(Promise.resolve(results[i] ?? []))
-        })
-      else if (!(results instanceof BatchRolledBack)) for (const w of grouped) w.done(Promise.reject(results))
-      else {
-        for (const w of grouped) {
-          const r = single(w.text, w.params)
-          w.done(r)
-          await r.catch(() => undefined)
-        }
-      }
-    }
-    for (const w of alone) {
-      const r = single(w.text, w.params)
-      w.done(r)
-      await r.catch(() => undefined)
-    }
-  }
   const query = (text: string, params: ReadonlyArray<unknown> = []) =>
-    new Promise<ReadonlyArray<Row>>((resolve, reject) => {
-      if (waiting.length === 0) void serial(turn)
-      waiting.push({ text, params, done: (r) => r.then(resolve, reject) })
-    })
+    serial(() =>
+      prepared(text, params).catch(async (e: unknown) => {
+        if (!(e instanceof NotPreparable)) throw e
+        return (await db.query<Row>(text, [...params])).rows
+      }),
+    )
   return {
     kind: "pglite",
     query,

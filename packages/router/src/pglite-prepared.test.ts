@@ -1,8 +1,7 @@
 /**
  * The PGlite driver's prepared-statement path against a real (in-memory) PGlite: rows decode exactly as PGlite's own
- * `query()` decodes them, a statement that fails leaves the connection usable and is not remembered as prepared,
- * parameters without a text form fall back to `query()`, and statements issued together share one transaction while
- * a failing one fails alone.
+ * `query()` decodes them, a statement that fails leaves the connection usable and is not remembered as prepared, and
+ * parameters without a text form fall back to `query()`.
  */
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -57,38 +56,5 @@ describe("PGlite prepared statements", () => {
   it("parameters without a text form (an array) take PGlite's query()", async () => {
     const rows = await db.query("SELECT id FROM t WHERE id = ANY($1::text[]) ORDER BY id", [["a", "b"]])
     expect(rows).toEqual([{ id: "a" }, { id: "b" }])
-  })
-
-  it("statements issued together run as one transaction (group commit), each caller getting its own rows", async () => {
-    const txid = "SELECT txid_current()::text AS x, $1::int AS i"
-    await db.query(txid, [0]) // prepared under a name: it can join a group
-    const rows = await Promise.all([1, 2, 3, 4].map((i) => db.query(txid, [i])))
-    expect(rows.map((r) => r[0]?.i)).toEqual([1, 2, 3, 4])
-    expect(new Set(rows.map((r) => r[0]?.x)).size).toBe(1)
-    // One at a time: a transaction each.
-    const a = await db.query(txid, [5])
-    const b = await db.query(txid, [6])
-    expect(a[0]?.x).not.toBe(b[0]?.x)
-  })
-
-  it("a failing statement in a group fails alone: the others take effect exactly once", async () => {
-    const insert = "INSERT INTO t (id, n) VALUES ($1, $2::numeric) RETURNING id"
-    await db.query(insert, ["g0", 0])
-    const results = await Promise.allSettled([
-      db.query(insert, ["g1", 1]),
-      db.query(insert, ["g0", 2]), // duplicate key: the group's transaction rolls back and its statements run alone
-      db.query(insert, ["g2", 3]),
-      db.query("SELECT $1::text || 'never prepared' AS s", ["x"]),
-    ])
-    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled"])
-    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(Error)
-    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/duplicate key/)
-    expect((results[3] as PromiseFulfilledResult<unknown>).value).toEqual([{ s: "xnever prepared" }])
-    const count = await db.query("SELECT id, n::text AS n FROM t WHERE id LIKE 'g%' ORDER BY id")
-    expect(count).toEqual([
-      { id: "g0", n: "0" },
-      { id: "g1", n: "1" },
-      { id: "g2", n: "3" },
-    ])
   })
 })

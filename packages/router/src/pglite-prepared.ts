@@ -68,33 +68,21 @@ const bind = (name: string, values: ReadonlyArray<string | null>) =>
 /** At most this many texts get a name (the router has about a dozen); others are parsed unnamed each time. */
 const MAX_NAMED = 256
 
-type Rows = ReadonlyArray<Record<string, unknown>>
-
-export interface Prepared {
-  /** One statement: one protocol message (with its Parse the first time), committed on its own. */
-  readonly query: (text: string, params: ReadonlyArray<unknown>) => Promise<Rows>
-  /** Whether `text` is prepared under a name already (it can join a batch). */
-  readonly named: (text: string) => boolean
-  /**
-   * Statements already prepared, in ONE protocol message ending in one Sync: Postgres runs them in order in one
-   * implicit transaction, committed at the Sync. A failure in the database rolls the whole batch back and rejects
-   * with `BatchRolledBack`.
-   */
-  readonly batch: (
-    items: ReadonlyArray<{ readonly text: string; readonly params: ReadonlyArray<unknown> }>,
-  ) => Promise<ReadonlyArray<Rows>>
-}
-
-const valuesOf = (params: ReadonlyArray<unknown>) => {
-  const values = params.map(textOf)
-  if (values.some((v) => v === undefined)) throw new NotPreparable()
-  return values as ReadonlyArray<string | null>
-}
-
-export const preparedQuery = (db: PgliteProtocol): Prepared => {
+export const preparedQuery = (db: PgliteProtocol) => {
   const names = new Map<string, string>()
-  /** The rows of one statement's part of the backend's answer. */
-  const decode = (messages: ReadonlyArray<BackendMessage>): Rows => {
+  return async (text: string, params: ReadonlyArray<unknown>): Promise<ReadonlyArray<Record<string, unknown>>> => {
+    const values = params.map(textOf)
+    if (values.some((v) => v === undefined)) throw new NotPreparable()
+    const known = names.get(text)
+    const name = known ?? (names.size < MAX_NAMED ? `zgr_${names.size}` : "")
+    const parse = known === undefined ? [message("P", joinBytes([cstring(name), cstring(text), int16(0)]))] : []
+    const { messages } = await db.runExclusive(() =>
+      db.execProtocol(
+        joinBytes([...parse, bind(name, values as ReadonlyArray<string | null>), DESCRIBE_PORTAL, EXECUTE, SYNC]),
+      ),
+    )
+    // Named only once its Parse succeeded (a failed batch throws above).
+    if (known === undefined && name !== "") names.set(text, name)
     const description = messages.find((m) => m.name === "rowDescription")?.fields as
       | ReadonlyArray<{ name: string; dataTypeID: number }>
       | undefined
@@ -110,51 +98,6 @@ export const preparedQuery = (db: PgliteProtocol): Prepared => {
         })
         return row
       })
-  }
-  const run = async (message: Uint8Array) =>
-    (await db.runExclusive(() => db.execProtocol(message))).messages as ReadonlyArray<BackendMessage>
-  return {
-    named: (text) => names.has(text),
-    query: async (text, params) => {
-      const values = valuesOf(params)
-      const known = names.get(text)
-      const name = known ?? (names.size < MAX_NAMED ? `zgr_${names.size}` : "")
-      const parse = known === undefined ? [message("P", joinBytes([cstring(name), cstring(text), int16(0)]))] : []
-      const messages = await run(joinBytes([...parse, bind(name, values), DESCRIBE_PORTAL, EXECUTE, SYNC]))
-      // Named only once its Parse succeeded (a failed batch throws above).
-      if (known === undefined && name !== "") names.set(text, name)
-      return decode(messages)
-    },
-    batch: async (items) => {
-      const parts = items.flatMap(({ text, params }) => {
-        const name = names.get(text)
-        if (name === undefined) throw new NotPreparable()
-        return [bind(name, valuesOf(params)), DESCRIBE_PORTAL, EXECUTE]
-      })
-      let messages: ReadonlyArray<BackendMessage>
-      try {
-        messages = await run(joinBytes([...parts, SYNC]))
-      } catch (cause) {
-        throw new BatchRolledBack(cause)
-      }
-      // Each Execute ran to completion: its rows end with its CommandComplete.
-      const out: Rows[] = []
-      let from = 0
-      messages.forEach((m, i) => {
-        if (m.name !== "commandComplete") return
-        out.push(decode(messages.slice(from, i)))
-        from = i + 1
-      })
-      if (out.length !== items.length) throw new Error(`a batch of ${items.length} statements answered ${out.length}`)
-      return out
-    },
-  }
-}
-
-/** A batch failed in the database: its implicit transaction rolled back, none of its statements took effect. */
-export class BatchRolledBack extends Error {
-  constructor(override readonly cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause))
   }
 }
 
