@@ -2,7 +2,7 @@
  * @0g-compute/storage — 0G Storage in TypeScript (browser-safe entry).
  * Node-only pieces (worker-thread hashing, file upload/download) live in `@0g-compute/storage/node`.
  */
-export * from "./bytes.js"
+export { base64Into, bytesEqual, decodeBase64, encodeBase64, fromBase64, fromHex, toBase64, toHex } from "./bytes.js"
 export {
   type CreateStorageClientOptions,
   createStorageClient,
@@ -11,10 +11,51 @@ export {
   type StorageDownloadOptions,
   type StorageUploadOptions,
 } from "./client.js"
-export * from "./config.js"
-export * from "./constants.js"
-export * from "./download.js"
-export * from "./errors.js"
+export {
+  makeStorageConfig,
+  StorageConfig,
+  type StorageConfigShape,
+  type StorageOptions,
+  storageConfigLayer,
+} from "./config.js"
+export { CHUNK_SIZE, HASH_SIZE, SEGMENT_CHUNKS, SEGMENT_HEIGHT, SEGMENT_SIZE } from "./constants.js"
+export {
+  type DownloadPlan,
+  type DownloadProgress,
+  downloadBytesEffect,
+  type FetchOptions,
+  type FileSource,
+  fetchSegments,
+  locateFile,
+  type SegmentSink,
+} from "./download.js"
+export {
+  EmptyFile,
+  FeeTooLow,
+  FileWriteError,
+  FlowAddressMismatch,
+  FlowNotPinned,
+  MarketAddressMismatch,
+  MarketNotPinned,
+  NodeChainMismatch,
+  type NodeFailureKind,
+  NodeMisbehaved,
+  NodeRpcError,
+  NoNodeHasFile,
+  NoStorageNodes,
+  OutputExists,
+  ProofInvalid,
+  RootMismatch,
+  SegmentUnavailable,
+  SourceReadError,
+  StorageAborted,
+  StorageFeeAboveMax,
+  StorageTimeout,
+  SubmitUnconfirmed,
+  TxReverted,
+  UnsafeOutput,
+  UploadFailed,
+} from "./errors.js"
 export {
   type AnyProgress,
   clientLayer,
@@ -27,8 +68,23 @@ export {
   type UploadFacadeOptions,
   uploadBytes,
 } from "./facade.js"
-export * from "./flow.js"
-export * from "./locate.js"
+export {
+  FLOW_ABI,
+  flowInterface,
+  MARKET_ABI,
+  type PaidSubmission,
+  paidSubmission,
+  quoteStorageFee,
+  type StorageQuote,
+  type SubmitError,
+  type SubmitResult,
+  sectorsOf,
+  submissionOf,
+  submitFile,
+  submitIntent,
+  submitLogOf,
+} from "./flow.js"
+export { coversSegment, fileLocations, type NodeRef, selectCovering, uploadNodes } from "./locate.js"
 export {
   type ByteSource,
   checkProof,
@@ -61,8 +117,47 @@ export {
   sourceSize,
   ZeroRoots,
 } from "./merkle/index.js"
-export * from "./poll.js"
-export * from "./rpc/node-api.js"
-export * from "./rpc/transport.js"
-export * from "./rpc/types.js"
-export * from "./upload.js"
+export { pollUntil, retryTransient } from "./poll.js"
+export { indexer, isAlreadyFinalized, isTransient, segmentReplyCap, zgs } from "./rpc/node-api.js"
+export {
+  type CallLimits,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  type FetchRpcOptions,
+  makeFetchRpc,
+  StorageRpc,
+  type StorageRpcShape,
+} from "./rpc/transport.js"
+export {
+  type Decoder,
+  decodeBoolOrNull,
+  decodeFileInfo,
+  decodeNull,
+  decodeSegmentWithProof,
+  decodeShardConfig,
+  decodeShardedNodeSets,
+  decodeShardedNodes,
+  decodeStatus,
+  decodeStringOrNull,
+  type FileInfo,
+  type NodeStatus,
+  type SegmentWithProofJson,
+  type ShardConfig,
+  type ShardedNode,
+  type TxInfo,
+} from "./rpc/types.js"
+export {
+  blobSource,
+  bytesSource,
+  pinnedStorage,
+  type RandomAccessSource,
+  type UploadEnv,
+  type UploadError,
+  type UploadHashError,
+  type UploadOptions,
+  type UploadProgress,
+  type UploadResult,
+  type UploadResumeStore,
+  type UploadState,
+  uploadBytesEffect,
+  uploadWithMerkle,
+} from "./upload.js"

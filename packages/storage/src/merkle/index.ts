@@ -56,7 +56,25 @@ export const merkleOf = (
 export type { FileMerkle, SubmissionNode } from "./builder.js"
 export { fullSegmentRoot, MerkleBuilder } from "./builder.js"
 export { type Keccak, loadKeccak } from "./keccak.js"
-export * from "./layout.js"
-export * from "./proof.js"
+export {
+  decompose,
+  type FileLayout,
+  fileLayout,
+  nextPow2,
+  paddedChunkCount,
+  segmentChunkRange,
+  segmentPaddedChunks,
+  segmentWireLength,
+  submissionSectors,
+} from "./layout.js"
+export {
+  checkProof,
+  checkSegment,
+  type MerkleProof,
+  type MerkleProofJson,
+  proofFromJson,
+  proofToJson,
+  SegmentTree,
+} from "./proof.js"
 export { type ByteSource, readSource, sourceSize } from "./source.js"
 export { foldRight, MerkleAccumulator, ZeroRoots } from "./tree.js"
