@@ -83,7 +83,7 @@ export {
   type CreatedApiKey,
   makeApiKeys,
 } from "./auth/api-keys.js"
-export { type IssuedKey, KeyStore, type KeyStoreShape, keyStoreKey, makeMemoryKeyStore } from "./auth/key-store.js"
+export { type IssuedKey, KeyStore, type KeyStoreShape, makeMemoryKeyStore } from "./auth/key-store.js"
 export {
   makeRequestAuth,
   RequestAuth,
@@ -219,7 +219,6 @@ export {
 export {
   parseSignedText,
   type RoutingProof,
-  requestUnbound,
   type SignedText,
   signatureKey,
   type VerificationLevel,

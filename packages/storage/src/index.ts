@@ -2,7 +2,7 @@
  * @0g-compute/storage — 0G Storage in TypeScript (browser-safe entry).
  * Node-only pieces (worker-thread hashing, file upload/download) live in `@0g-compute/storage/node`.
  */
-export { base64Into, bytesEqual, decodeBase64, encodeBase64, fromBase64, fromHex, toBase64, toHex } from "./bytes.js"
+export { bytesEqual, decodeBase64, encodeBase64, fromBase64, fromHex, toBase64, toHex } from "./bytes.js"
 export {
   type CreateStorageClientOptions,
   createStorageClient,
@@ -118,7 +118,7 @@ export {
   ZeroRoots,
 } from "./merkle/index.js"
 export { pollUntil, retryTransient } from "./poll.js"
-export { indexer, isAlreadyFinalized, isTransient, segmentReplyCap, zgs } from "./rpc/node-api.js"
+export { indexer, isAlreadyFinalized, isTransient, zgs } from "./rpc/node-api.js"
 export {
   type CallLimits,
   DEFAULT_MAX_RESPONSE_BYTES,
