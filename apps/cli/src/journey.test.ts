@@ -2,6 +2,7 @@
  * The README's main job, `npm run journey`, as the binary runs it (one process; its steps are invocations inside it):
  * every step passes and the devnet stops.
  */
+import { existsSync } from "node:fs"
 import { describe, expect, it } from "vitest"
 import { spawnCli } from "./test-util.js"
 
@@ -28,6 +29,10 @@ describe("0g-compute journey", () => {
     expect(out).toMatch(/Summary: ledger created and funded; inference provider attested, acknowledged and answered/)
     expect(out).toMatch(/a model fine-tuned on it, verified, acknowledged and decrypted/)
     expect(out).toMatch(/Devnet stopped\. Journey complete\./)
+    // Its scratch files (dataset, decrypted model, image) go with it: a re-run leaves nothing behind.
+    const scratch = /written to (\S+), removed when the journey ends/.exec(out)?.[1]
+    expect(scratch).toMatch(/0g-journey-/)
+    expect(existsSync(scratch!)).toBe(false)
     // The journey's key is passed in the environment, never printed.
     expect(out).not.toMatch(/8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba/)
   }, 600_000)

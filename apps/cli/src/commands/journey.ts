@@ -3,7 +3,7 @@
  * step as its own `0g-compute` invocation (in this process, with the step's own environment, key cache and exit code),
  * printing each command and its output, then a summary.
  */
-import { mkdtemp, writeFile } from "node:fs/promises"
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { formatZG } from "@0g-compute/core/light"
@@ -20,6 +20,15 @@ export class JourneyStepFailed extends Data.TaggedError("JourneyStepFailed")<{
 }> {
   override get message() {
     return `journey step failed (exit ${this.exitCode}): 0g-compute ${this.step}`
+  }
+}
+
+/** The journey's scratch directory could not be written (the temp directory is full or not writable). */
+export class JourneyFilesUnwritable extends Data.TaggedError("JourneyFilesUnwritable")<{
+  readonly reason: string
+}> {
+  override get message() {
+    return `journey: cannot write its scratch files in the temp directory (${this.reason})`
   }
 }
 
@@ -54,37 +63,52 @@ const runCli = (
     return { code, stdout } satisfies StepResult
   })
 
+/** One scratch directory for the run's files, removed when the journey's scope closes (a re-run leaves nothing). */
+const scratchDir = Effect.acquireRelease(
+  Effect.tryPromise({
+    try: () => mkdtemp(join(tmpdir(), "0g-journey-")),
+    catch: (e) => new JourneyFilesUnwritable({ reason: e instanceof Error ? e.message : String(e) }),
+  }),
+  (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true })),
+)
+
+const writeScratch = (path: string, data: string | Uint8Array) =>
+  Effect.tryPromise({
+    try: () => writeFile(path, data),
+    catch: (e) => new JourneyFilesUnwritable({ reason: e instanceof Error ? e.message : String(e) }),
+  })
+
 /** A tiny dataset and training config for the fine-tuning steps. */
-const writeJourneyFiles = async () => {
-  const dir = await mkdtemp(join(tmpdir(), "0g-journey-"))
-  const dataset = join(dir, "dataset.jsonl")
-  const config = join(dir, "training-config.json")
-  const lines = [
-    { text: "the network verifies what providers return" },
-    { text: "responses are signed inside a trusted execution environment" },
-    { text: "models are delivered encrypted and the key is released on chain" },
-  ]
-  await writeFile(dataset, `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`)
-  await writeFile(
-    config,
-    JSON.stringify({
-      neftune_noise_alpha: 5,
-      num_train_epochs: 2,
-      per_device_train_batch_size: 2,
-      learning_rate: 0.0002,
-      max_steps: -1,
-    }),
-  )
-  return { dir, dataset, config }
-}
+const writeJourneyFiles = (dir: string) =>
+  Effect.gen(function* () {
+    const dataset = join(dir, "dataset.jsonl")
+    const config = join(dir, "training-config.json")
+    const lines = [
+      { text: "the network verifies what providers return" },
+      { text: "responses are signed inside a trusted execution environment" },
+      { text: "models are delivered encrypted and the key is released on chain" },
+    ]
+    yield* writeScratch(dataset, `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`)
+    yield* writeScratch(
+      config,
+      JSON.stringify({
+        neftune_noise_alpha: 5,
+        num_train_epochs: 2,
+        per_device_train_batch_size: 2,
+        learning_rate: 0.0002,
+        max_steps: -1,
+      }),
+    )
+    return { dataset, config }
+  })
 
 /** Where the image goes and a short recording (silence: the devnet transcribes any audio the same way). */
-const writeMediaFiles = async () => {
-  const dir = await mkdtemp(join(tmpdir(), "0g-journey-media-"))
-  const audio = join(dir, "speech.wav")
-  await writeFile(audio, Buffer.alloc(64_000))
-  return { image: join(dir, "lighthouse.png"), audio }
-}
+const writeMediaFiles = (dir: string) =>
+  Effect.gen(function* () {
+    const audio = join(dir, "speech.wav")
+    yield* writeScratch(audio, new Uint8Array(64_000))
+    return { image: join(dir, "lighthouse.png"), audio }
+  })
 
 export const journey = (devnet: Devnet, print: (s: string) => void) =>
   Effect.gen(function* () {
@@ -206,7 +230,8 @@ export const journey = (devnet: Devnet, print: (s: string) => void) =>
         "1",
         "--allow-devnet",
       ])
-    const media = yield* Effect.promise(() => writeMediaFiles())
+    const dir = yield* scratchDir
+    const media = yield* writeMediaFiles(dir)
     yield* step("Draw an image: written only after the decoded image's hash matches the TEE-signed one", [
       "inference",
       "image",
@@ -226,8 +251,8 @@ export const journey = (devnet: Devnet, print: (s: string) => void) =>
     ])
     const ft = fineTuning.provider.address
     const indexer = ["--indexer", devnet.storage!.indexerUrl]
-    const files = yield* Effect.promise(() => writeJourneyFiles())
-    print(`\n(a small dataset and training config were written to ${files.dir})`)
+    const files = yield* writeJourneyFiles(dir)
+    print(`\n(a small dataset and training config were written to ${dir}, removed when the journey ends)`)
     yield* step(
       "Acknowledge the fine-tuning provider (its quote must bind the on-chain signer; a devnet quote needs --allow-devnet); open a 1.5 0G sub-account",
       ["fine-tuning", "ack-provider", "--provider", ft, "--fund", "1.5", "--allow-devnet"],
@@ -245,7 +270,7 @@ export const journey = (devnet: Devnet, print: (s: string) => void) =>
       "storage",
       "download",
       uploaded.root,
-      join(files.dir, "roundtrip.jsonl"),
+      join(dir, "roundtrip.jsonl"),
       ...indexer,
     ])
     yield* step("Fine-tune on it: task → progress → download, verify and acknowledge the model → decrypt", [
@@ -260,7 +285,7 @@ export const journey = (devnet: Devnet, print: (s: string) => void) =>
       "--config",
       files.config,
       "--out",
-      join(files.dir, "out"),
+      join(dir, "out"),
       ...indexer,
     ])
     yield* step("The ledger with its six sub-accounts", ["ledger", "show"])
