@@ -6,12 +6,61 @@
  * Effect API: `makeRouter` over `Directory` + `InferenceRequests` (from `@0g-compute/inference`) and the router's own
  * services `Database`, `Keys`, `Spend` (`routerStoreLayer`). Promise facade: `startRouter`, `openRouterStore`.
  */
-export * from "./db.js"
-export * from "./errors.js"
-export * from "./funding.js"
-export * from "./keys.js"
-export * from "./migrations.js"
-export * from "./router.js"
+export { Database, type DatabaseOptions, type Driver, type Row, type Sql } from "./db.js"
+export {
+  type BudgetPeriod,
+  DatabaseFailed,
+  InvalidKeyOptions,
+  KeyBudgetExceeded,
+  type KeyError,
+  KeyNotFound,
+  KeyRateLimited,
+  type KeyRefusal,
+  KeyRejected,
+  KeyScopeDenied,
+  RouterListenFailed,
+} from "./errors.js"
+export {
+  DEFAULT_FUNDING_INTERVAL_MS,
+  FUNDING_LOCK_ID,
+  type FundingAction,
+  type FundingEntry,
+  type FundingLeader,
+  type FundingLeaderOptions,
+  FundingLog,
+  type FundingLogShape,
+  FundingReport,
+  type FundingView,
+  fundingJson,
+  type RouterFundingOptions,
+  startFundingLeader,
+} from "./funding.js"
+export {
+  type CreatedKey,
+  type CreateKeyOptions,
+  hashSecret,
+  type KeyInfo,
+  Keys,
+  type KeysShape,
+  keyJson,
+  SECRET_PREFIX,
+} from "./keys.js"
+export { MIGRATIONS, type Migration, migrate } from "./migrations.js"
+export {
+  makeRouter,
+  type RouterError,
+  type RouterHandle,
+  type RouterOptions,
+  routerStoreLayer,
+  startRouter,
+} from "./router.js"
 export { type Preferences, takePreferences } from "./routing.js"
-export * from "./spend.js"
-export * from "./store.js"
+export {
+  type Breakdown,
+  type LoggedRequest,
+  type ReserveRequest,
+  type Settlement,
+  Spend,
+  type SpendShape,
+} from "./spend.js"
+export { openRouterStore, type RouterStore, withRouterStore } from "./store.js"
