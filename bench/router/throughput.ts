@@ -19,7 +19,7 @@
  * Run: `tsx router/throughput.ts` (from bench/). N (default 500), C (default 16), N1, PG=0 from the environment.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { cpus, tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -29,7 +29,7 @@ import { createZGComputeNetworkBroker } from "@0gfoundation/0g-compute-ts-sdk"
 import { Redacted } from "effect"
 import { JsonRpcProvider, parseEther, Wallet } from "ethers"
 import { startRouter } from "../../packages/router/src/index.js"
-import { freePort, startPostgres } from "../../packages/router/src/test-util/postgres.js"
+import { freePort, postgresBin, startPostgres } from "../../packages/router/src/test-util/postgres.js"
 import { type DevnetInfo, serve, startChild } from "../inference/devnet-child.js"
 import { load } from "../inference/load.js"
 import { cpuSeconds, serveRouter, spawnRouter, treeOf } from "./procs.js"
@@ -40,7 +40,7 @@ const C = Number(process.env.C ?? 16)
 const N1 = Number(process.env.N1 ?? 200)
 const WARMUP = 50
 // PG=0 skips the Postgres paths (quicker A/B runs).
-const POSTGRES = process.env.PG !== "0" && existsSync("/usr/lib/postgresql/15/bin/postgres")
+const POSTGRES = process.env.PG !== "0" && postgresBin() !== undefined
 
 const here = dirname(fileURLToPath(import.meta.url))
 // The package's exports map hides its CLI; bench/node_modules has it at a fixed place.
@@ -276,7 +276,7 @@ const main = async () => {
           .map((k) => (m.cpu[k] === undefined ? "—" : m.cpu[k].toFixed(1)))
           .join(" / ")}`,
       )
-    if (!POSTGRES) console.log("  (c) router on Postgres: not measured (no /usr/lib/postgresql/15/bin/postgres)")
+    if (!POSTGRES) console.log("  (c) router on Postgres: not measured (PG=0, or no server under /usr/lib/postgresql/*/bin)")
     // Under load the difference of two closed-loop runs is mostly queueing for the shared cores (it can come out
     // negative): the goal is judged on the one-at-a-time pass below.
     const added = (x: typeof a, label: string) =>
