@@ -276,7 +276,8 @@ const main = async () => {
           .map((k) => (m.cpu[k] === undefined ? "—" : m.cpu[k].toFixed(1)))
           .join(" / ")}`,
       )
-    if (!POSTGRES) console.log("  (c) router on Postgres: not measured (PG=0, or no server under /usr/lib/postgresql/*/bin)")
+    if (!POSTGRES)
+      console.log("  (c) router on Postgres: not measured (PG=0, or no server under /usr/lib/postgresql/*/bin)")
     // Under load the difference of two closed-loop runs is mostly queueing for the shared cores (it can come out
     // negative): the goal is judged on the one-at-a-time pass below.
     const added = (x: typeof a, label: string) =>
