@@ -3,6 +3,19 @@
  * CLI prints. No error holds key material: only addresses, hashes, ids, paths and amounts.
  */
 import { describeCause, formatZG } from "@0g-compute/core"
+import type {
+  EmptyFile,
+  FileWriteError,
+  NoNodeHasFile,
+  OutputExists,
+  RootMismatch,
+  SegmentUnavailable,
+  SourceReadError,
+  StorageAborted,
+  UnsafeOutput,
+  UploadError,
+  UploadHashError,
+} from "@0g-compute/storage"
 import { Data } from "effect"
 
 const short = (hex: string) => (hex.length > 20 ? `${hex.slice(0, 10)}…${hex.slice(-8)}` : hex)
@@ -261,10 +274,24 @@ export class PrivateKeyRequired extends Data.TaggedError("PrivateKeyRequired")<{
   }
 }
 
-/** A 0G Storage upload or download failed (`cause` is the storage package's typed error). */
+/** What 0G Storage reported for a dataset upload or a model download: the storage package's own typed error. */
+export type StorageTransferCause =
+  | UploadError
+  | UploadHashError
+  | NoNodeHasFile
+  | SegmentUnavailable
+  | RootMismatch
+  | OutputExists
+  | UnsafeOutput
+  | FileWriteError
+  | EmptyFile
+  | SourceReadError
+  | StorageAborted
+
+/** A 0G Storage upload or download failed; `cause` is storage's typed error (narrow it by `_tag`). */
 export class StorageTransferFailed extends Data.TaggedError("StorageTransferFailed")<{
   readonly operation: "upload" | "download"
-  readonly cause: unknown
+  readonly cause: StorageTransferCause
 }> {
   override get message() {
     return `0G Storage ${this.operation} failed: ${causeText(this.cause)}`

@@ -50,6 +50,7 @@ export {
   QuoteInvalid,
   QuoteSignerMismatch,
   SecretNotReleased,
+  type StorageTransferCause,
   StorageTransferFailed,
   TaskFailed,
   TaskNotCancellable,
