@@ -21,10 +21,10 @@ import {
   type FaultSwitches,
   type ProgressState,
   type SchedulerConfig,
-  TaskEngine,
   type TaskRecord,
   taskJson,
-} from "./tasks.js"
+} from "./task-record.js"
+import { TaskEngine } from "./tasks.js"
 import { EMULATED_MODELS } from "./validation.js"
 
 export { quoteJson } from "./routes.js"

@@ -19,7 +19,8 @@ import { Effect, Result } from "effect"
 import { keccak256 } from "ethers"
 import { strToU8, zipSync } from "fflate"
 import { HttpFailure, parseJsonBody, parseMultipart, readBody, sendError, sendJson, sendText } from "./http-util.js"
-import { CANCELLABLE_STATES, type TaskEngine, type TaskRecord, taskJson } from "./tasks.js"
+import { CANCELLABLE_STATES, type TaskRecord, taskJson } from "./task-record.js"
+import type { TaskEngine } from "./tasks.js"
 import {
   EMULATED_MODELS,
   type EmulatedModel,
