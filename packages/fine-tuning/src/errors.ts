@@ -3,19 +3,8 @@
  * CLI prints. No error holds key material: only addresses, hashes, ids, paths and amounts.
  */
 import { describeCause, formatZG } from "@0g-compute/core"
-import type {
-  EmptyFile,
-  FileWriteError,
-  NoNodeHasFile,
-  OutputExists,
-  RootMismatch,
-  SegmentUnavailable,
-  SourceReadError,
-  StorageAborted,
-  UnsafeOutput,
-  UploadError,
-  UploadHashError,
-} from "@0g-compute/storage"
+import type { UploadError, UploadHashError } from "@0g-compute/storage"
+import type { DownloadFileError } from "@0g-compute/storage/node"
 import { Data } from "effect"
 
 const short = (hex: string) => (hex.length > 20 ? `${hex.slice(0, 10)}…${hex.slice(-8)}` : hex)
@@ -275,18 +264,7 @@ export class PrivateKeyRequired extends Data.TaggedError("PrivateKeyRequired")<{
 }
 
 /** What 0G Storage reported for a dataset upload or a model download: the storage package's own typed error. */
-export type StorageTransferCause =
-  | UploadError
-  | UploadHashError
-  | NoNodeHasFile
-  | SegmentUnavailable
-  | RootMismatch
-  | OutputExists
-  | UnsafeOutput
-  | FileWriteError
-  | EmptyFile
-  | SourceReadError
-  | StorageAborted
+export type StorageTransferCause = UploadError | UploadHashError | DownloadFileError
 
 /** A 0G Storage upload or download failed; `cause` is storage's typed error (narrow it by `_tag`). */
 export class StorageTransferFailed extends Data.TaggedError("StorageTransferFailed")<{

@@ -183,12 +183,8 @@ const publish = (part: string, dest: string, overwrite: boolean) =>
     })
   })
 
-export const downloadToFile = (
-  root: string,
-  dest: string,
-  options: DownloadFileOptions = {},
-): Effect.Effect<
-  DownloadFileResult,
+/** Every way a download to a file can fail. */
+export type DownloadFileError =
   | NoNodeHasFile
   | SegmentUnavailable
   | RootMismatch
@@ -197,9 +193,13 @@ export const downloadToFile = (
   | FileWriteError
   | EmptyFile
   | SourceReadError
-  | StorageAborted,
-  StorageRpc | StorageConfig
-> =>
+  | StorageAborted
+
+export const downloadToFile = (
+  root: string,
+  dest: string,
+  options: DownloadFileOptions = {},
+): Effect.Effect<DownloadFileResult, DownloadFileError, StorageRpc | StorageConfig> =>
   Effect.gen(function* () {
     const overwrite = options.overwrite === true
     yield* checkDest(dest, overwrite)

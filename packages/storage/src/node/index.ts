@@ -21,7 +21,12 @@ export {
   type StorageDownloadFileOptions,
   type StorageUploadFileOptions,
 } from "./client.js"
-export { type DownloadFileOptions, type DownloadFileResult, downloadToFile } from "./download-file.js"
+export {
+  type DownloadFileError,
+  type DownloadFileOptions,
+  type DownloadFileResult,
+  downloadToFile,
+} from "./download-file.js"
 export { type FileHashOptions, merkleOfFile } from "./file-root.js"
 export { HashPool } from "./hash-pool.js"
 export { fileResumeStore, type UploadFileOptions, uploadFileEffect } from "./upload-file.js"
