@@ -13,10 +13,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Ledger } from "@0g-compute/contracts"
 import { createInferenceClient } from "@0g-compute/inference"
-import { Redacted } from "effect"
 import { serve, startChild } from "../inference/devnet-child.js"
 import { load } from "../inference/load.js"
-import { cpuSeconds, serveRouter, spawnRouter, treeOf } from "./procs.js"
+import { cpuSeconds, createKey, routerSender, serveRouter, spawnRouter, treeOf } from "./procs.js"
 
 const N = Number(process.env.N ?? 300)
 const C = Number(process.env.C ?? 16)
@@ -66,21 +65,11 @@ const main = async () => {
         dataDir: join(tmp, `r${i}`),
       })
       stops.push(r.stop)
-      const created = await fetch(`${r.url}/admin/keys`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${Redacted.value(r.adminToken)}`, "content-type": "application/json" },
-        body: JSON.stringify({ label: "ab", budget: { total: "1000" } }),
-      })
-      const { secret } = (await created.json()) as { secret: string }
+      const sender = routerSender([r], await createKey(r, "ab"), body)
       const send = async (j: number) => {
-        const res = await fetch(`${r.url}/v1/chat/completions`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
-          body: body(j),
-        })
-        if (res.status !== 200 || res.headers.get("x-zg-verified") !== "Verified")
-          throw new Error(`router ${tree} answered ${res.status}: ${await res.text()}`)
-        await res.arrayBuffer()
+        const verified = sender.state.verified
+        await sender.send(j)
+        if (sender.state.verified === verified) throw new Error(`router ${tree} answered chat ${j} unverified`)
       }
       for (let j = 0; j < 50; j++) await send(j)
       routers.push({ tree, pid: r.pid, send, rounds: [] as Round[] })

@@ -131,3 +131,39 @@ export const cpuSeconds = (pids: ReadonlyArray<number>) =>
     const f = stat(pid)
     return sum + (f.length > 12 ? (Number(f[11]) + Number(f[12])) / 100 : 0)
   }, 0)
+
+/** A router the bench talks to: its URL and admin token. */
+export interface Endpoint {
+  readonly url: string
+  readonly adminToken: Redacted.Redacted<string>
+}
+
+/** One virtual key (budget that cannot bind) on `admin`'s database; returns its bearer secret. */
+/** A virtual key whose budget cannot bind during a bench run. */
+export const createKey = async (admin: Endpoint, label = "bench") => {
+  const created = await fetch(`${admin.url}/admin/keys`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${Redacted.value(admin.adminToken)}`, "content-type": "application/json" },
+    body: JSON.stringify({ label, budget: { total: "1000" } }),
+  })
+  if (created.status !== 201) throw new Error(`creating the key answered ${created.status}: ${await created.text()}`)
+  return ((await created.json()) as { secret: string }).secret
+}
+
+/** POSTs chat i to the router chosen by i (round robin), counting responses the router reports Verified. */
+export const routerSender = (routers: ReadonlyArray<Endpoint>, secret: string, body: (i: number) => string) => {
+  const auth = `Bearer ${secret}`
+  const state = { verified: 0 }
+  const send = async (i: number) => {
+    const router = routers[i % routers.length] as Endpoint
+    const r = await fetch(`${router.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: auth, "content-type": "application/json" },
+      body: body(i),
+    })
+    if (r.status !== 200) throw new Error(`router answered ${r.status}: ${await r.text()}`)
+    if (r.headers.get("x-zg-verified") === "Verified") state.verified++
+    await r.arrayBuffer()
+  }
+  return { send, state }
+}

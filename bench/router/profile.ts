@@ -16,11 +16,11 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Ledger } from "@0g-compute/contracts"
 import { createInferenceClient } from "@0g-compute/inference"
-import { Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { Effect, Exit, Layer, Scope } from "effect"
 import { Database, type Driver, FundingLog, Keys, makeRouter, Spend } from "../../packages/router/src/index.js"
 import { serve, startChild } from "../inference/devnet-child.js"
 import { load, quantile } from "../inference/load.js"
-import { serveRouter, spawnRouter } from "./procs.js"
+import { createKey, routerSender, serveRouter, spawnRouter } from "./procs.js"
 
 const N = Number(process.env.N ?? 300)
 const C = Number(process.env.C ?? 16)
@@ -141,21 +141,9 @@ const main = async () => {
           return yield* makeRouter({ providers: [provider] }).pipe(Effect.provide(ctx), Scope.provide(scope))
         }),
       ))
-    const created = await fetch(`${router.url}/admin/keys`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${Redacted.value(router.adminToken)}`, "content-type": "application/json" },
-      body: JSON.stringify({ label: "profile", budget: { total: "1000" } }),
-    })
-    const { secret } = (await created.json()) as { secret: string }
-    const send = async (i: number) => {
-      const r = await fetch(`${router.url}/v1/chat/completions`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
-        body: JSON.stringify({ model: info.provider.model, messages: [{ role: "user", content: `profile ${i}` }] }),
-      })
-      if (r.status !== 200) throw new Error(`router answered ${r.status}: ${await r.text()}`)
-      await r.arrayBuffer()
-    }
+    const { send } = routerSender([router], await createKey(router, "profile"), (i) =>
+      JSON.stringify({ model: info.provider.model, messages: [{ role: "user", content: `profile ${i}` }] }),
+    )
     for (let i = 0; i < 50; i++) await send(i)
     spans.clear()
     const session = new Session()

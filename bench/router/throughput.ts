@@ -26,13 +26,12 @@ import { fileURLToPath } from "node:url"
 import { Ledger } from "@0g-compute/contracts"
 import { createInferenceClient } from "@0g-compute/inference"
 import { createZGComputeNetworkBroker } from "@0gfoundation/0g-compute-ts-sdk"
-import { Redacted } from "effect"
 import { JsonRpcProvider, parseEther, Wallet } from "ethers"
 import { startRouter } from "../../packages/router/src/index.js"
 import { freePort, postgresBin, startPostgres } from "../../packages/router/src/test-util/postgres.js"
 import { type DevnetInfo, serve, startChild } from "../inference/devnet-child.js"
 import { load } from "../inference/load.js"
-import { cpuSeconds, serveRouter, spawnRouter, treeOf } from "./procs.js"
+import { cpuSeconds, createKey, routerSender, serveRouter, spawnRouter, treeOf } from "./procs.js"
 
 const N = Number(process.env.N ?? 500)
 const C = Number(process.env.C ?? 16)
@@ -117,40 +116,6 @@ const startOfficialServe = async (info: DevnetInfo, key: string) => {
       rmSync(home, { recursive: true, force: true })
     },
   }
-}
-
-interface Endpoint {
-  readonly url: string
-  readonly adminToken: Redacted.Redacted<string>
-}
-
-/** One virtual key (budget that cannot bind) on `admin`'s database; returns its bearer secret. */
-const createKey = async (admin: Endpoint) => {
-  const created = await fetch(`${admin.url}/admin/keys`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${Redacted.value(admin.adminToken)}`, "content-type": "application/json" },
-    body: JSON.stringify({ label: "bench", budget: { total: "1000" } }),
-  })
-  if (created.status !== 201) throw new Error(`creating the key answered ${created.status}: ${await created.text()}`)
-  return ((await created.json()) as { secret: string }).secret
-}
-
-/** POSTs chat i to the router chosen by i (round robin), counting responses the router reports Verified. */
-const routerSender = (routers: ReadonlyArray<Endpoint>, secret: string, body: (i: number) => string) => {
-  const auth = `Bearer ${secret}`
-  const state = { verified: 0 }
-  const send = async (i: number) => {
-    const router = routers[i % routers.length] as Endpoint
-    const r = await fetch(`${router.url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { authorization: auth, "content-type": "application/json" },
-      body: body(i),
-    })
-    if (r.status !== 200) throw new Error(`router answered ${r.status}: ${await r.text()}`)
-    if (r.headers.get("x-zg-verified") === "Verified") state.verified++
-    await r.arrayBuffer()
-  }
-  return { send, state }
 }
 
 type Groups = Record<string, ReadonlyArray<number>>
