@@ -1,13 +1,5 @@
-export {
-  formatZG,
-  NEURON_PER_ZG,
-  parseNeuronResult,
-  parseZG,
-  parseZGResult,
-  parseZGSync,
-  ZG_DECIMALS,
-  ZGAmount,
-} from "./amounts.js"
+// The whole of core: everything in light.js (effect only) plus the parts below that need ethers or fetch.
+
 export { joinBytes } from "./bytes.js"
 export {
   Chain,
@@ -35,27 +27,6 @@ export {
   walletLayerFromOptions,
 } from "./connection.js"
 export {
-  BelowMinimum,
-  ChainMismatch,
-  describeCause,
-  InsufficientBalance,
-  InvalidAddress,
-  InvalidAmount,
-  InvalidPrivateKey,
-  isZgError,
-  MalformedData,
-  MalformedProviderResponse,
-  ProviderHttpError,
-  ProviderNotAcknowledged,
-  ProviderUnreachable,
-  RpcError,
-  redactUrls,
-  SignerRequired,
-  UnknownChainId,
-  UnknownNetwork,
-  type ZgError,
-} from "./errors.js"
-export {
   FINE_TUNING_MODEL_FEES,
   type FineTuningFeeTerms,
   type FineTuningModelFee,
@@ -64,18 +35,7 @@ export {
 } from "./fine-tuning-fees.js"
 export type { TrainingParams } from "./fine-tuning-params.js"
 export { FINE_TUNING_PROGRESS, type FineTuningProgress } from "./fine-tuning-progress.js"
-export {
-  type ContractAddresses,
-  isNetworkName,
-  NETWORK_NAMES,
-  NETWORKS,
-  type NetworkName,
-  type NetworkPreset,
-  type NetworkSelection,
-  networkForChainId,
-  parseNetwork,
-  type StorageContracts,
-} from "./networks.js"
+export * from "./light.js"
 export {
   type BoundedFetchOptions,
   type BoundedResponse,
@@ -98,17 +58,3 @@ export {
   type TimeoutPhase,
 } from "./provider-http.js"
 export { type FacadeRuntime, makeFacadeRuntime, runFacade } from "./runtime.js"
-export {
-  Address,
-  Deliverable,
-  decodeChainStruct,
-  FineTuningAccountDetails,
-  FineTuningAccountSummary,
-  FineTuningService,
-  InferenceAccount,
-  InferenceService,
-  Ledger,
-  Quota,
-  Refund,
-  ServiceInfo,
-} from "./schemas.js"

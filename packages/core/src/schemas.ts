@@ -43,28 +43,20 @@ export const ServiceInfo = Schema.Struct({
 })
 export type ServiceInfo = typeof ServiceInfo.Type
 
-export const Refund = Schema.Struct({
-  index: U256,
-  amount: U256,
-  createdAt: U256,
-  processed: Schema.Boolean,
-})
+/** Both services' refund structs; only the name of the last field differs. */
+const refundFields = { index: U256, amount: U256, createdAt: U256 }
+
+export const Refund = Schema.Struct({ ...refundFields, processed: Schema.Boolean })
 export type Refund = typeof Refund.Type
 
 /** Fine-tuning names the last Refund field differently; same ABI type. */
-const FineTuningRefund = Schema.Struct({
-  index: U256,
-  amount: U256,
-  createdAt: U256,
-  _deprecated_processed: Schema.Boolean,
-})
+const FineTuningRefund = Schema.Struct({ ...refundFields, _deprecated_processed: Schema.Boolean })
+
+/** The fields both services' per-provider account structs open with, in ABI order. */
+const accountHead = { user: Address, provider: Address, nonce: U256, balance: U256, pendingRefund: U256 }
 
 export const InferenceAccount = Schema.Struct({
-  user: Address,
-  provider: Address,
-  nonce: U256,
-  balance: U256,
-  pendingRefund: U256,
+  ...accountHead,
   refunds: Schema.Array(Refund),
   additionalInfo: Schema.String,
   acknowledged: Schema.Boolean,
@@ -120,11 +112,7 @@ export const Deliverable = Schema.Struct({
 export type Deliverable = typeof Deliverable.Type
 
 export const FineTuningAccountSummary = Schema.Struct({
-  user: Address,
-  provider: Address,
-  nonce: U256,
-  balance: U256,
-  pendingRefund: U256,
+  ...accountHead,
   additionalInfo: Schema.String,
   validRefundsLength: U256,
   deliverablesCount: U256,
@@ -133,11 +121,7 @@ export const FineTuningAccountSummary = Schema.Struct({
 export type FineTuningAccountSummary = typeof FineTuningAccountSummary.Type
 
 export const FineTuningAccountDetails = Schema.Struct({
-  user: Address,
-  provider: Address,
-  nonce: U256,
-  balance: U256,
-  pendingRefund: U256,
+  ...accountHead,
   refunds: Schema.Array(FineTuningRefund),
   additionalInfo: Schema.String,
   deliverables: Schema.Array(Deliverable),
