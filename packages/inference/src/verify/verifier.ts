@@ -29,7 +29,6 @@ import { decodeProviderJson, parseProviderJson, SignaturePayload } from "../sche
 import type { ServiceView } from "../service-view.js"
 import { personalMessageDigest } from "./digests.js"
 import { parseSignedText, type RoutingProof, requestUnbound } from "./levels.js"
-import { rememberSignerKey, signedByKnownKey } from "./signer-check.js"
 
 export interface Receipt {
   readonly _tag: "Verified" | "BindingUnknown"
@@ -156,6 +155,32 @@ const checkSigner = (service: ServiceView, chatId: string, text: string, signatu
   }
   rememberSignerKey(expected, publicKey)
   return recovered
+}
+
+/**
+ * The key check's curve code loads with the first full recovery, not with the page: it only pays off from a
+ * signer's second response on, and until it is in, a response is simply recovered in full.
+ */
+let keyCheck: typeof import("./signer-check.js") | undefined
+let keyCheckRequested = false
+const signedByKnownKey = (expected: string, digest: string, r: bigint, s: bigint, yParity: 0 | 1): boolean =>
+  keyCheck?.signedByKnownKey(expected, digest, r, s, yParity) ?? false
+const rememberSignerKey = (expected: string, publicKey: string): void => {
+  if (keyCheck !== undefined) {
+    keyCheck.rememberSignerKey(expected, publicKey)
+    return
+  }
+  if (keyCheckRequested) return
+  keyCheckRequested = true
+  import("./signer-check.js").then(
+    (m) => {
+      keyCheck = m
+      m.rememberSignerKey(expected, publicKey)
+    },
+    () => {
+      keyCheckRequested = false // the chunk did not load: keep recovering in full, try again on the next recovery
+    },
+  )
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
