@@ -5,8 +5,8 @@
  */
 import { type TdxCollateral, verifyTdxQuote } from "@0g-compute/inference"
 import { Effect } from "effect"
-import quoteUrl from "../../../packages/inference/src/test-util/tdx/tdx_quote?url"
-import collateralUrl from "../../../packages/inference/src/test-util/tdx/tdx_quote_collateral.json?url"
+import quoteUrl from "../../../packages/inference/src/testing/tdx/tdx_quote?url"
+import collateralUrl from "../../../packages/inference/src/testing/tdx/tdx_quote_collateral.json?url"
 import { $, el } from "./view.js"
 
 export const checkSampleQuote = async (tamper: boolean): Promise<void> => {

@@ -28,7 +28,7 @@ const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ]
-/** The report data of the sample quote (packages/inference/src/test-util/tdx). */
+/** The report data of the sample quote (packages/inference/src/testing/tdx). */
 const SAMPLE_REPORT_DATA =
   "9a9d48e7f6799642d3d1b34e1e5e1742d4bb02dd6ddd551862c1211d35c304f9eca3efdbb481601c163cf52493d6e44aed55d51ec39b7e518fadb92c2b523f20"
 /** gzip bytes of the page's up-front JavaScript (ledger + inference + verification, no worker, no lazy TDX chunk). */

@@ -4,7 +4,7 @@ import { Effect, Redacted } from "effect"
 import { describe, expect, it } from "vitest"
 import { ENCRYPTED_SECRET_LENGTH, unwrapSecret, wrapSecret } from "./ecies.js"
 import { recoverFineTuningSigner } from "./fine-tuning-messages.js"
-import { account, err, fail, hex, ok, run, toHexString, vectors } from "./test-util/vectors.js"
+import { account, err, fail, hex, ok, run, toHexString, vectors } from "./testing/vectors.js"
 
 const e = vectors.ecies
 const recipientKey = Redacted.make(e.recipientPrivateKey as string)

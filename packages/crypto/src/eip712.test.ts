@@ -13,7 +13,7 @@ import {
   verifierMessageTypedData,
   verifyTypedDataSignature,
 } from "./eip712.js"
-import { account, err, ok, run, vectors, wallet } from "./test-util/vectors.js"
+import { account, err, ok, run, vectors, wallet } from "./testing/vectors.js"
 
 const inf = vectors.eip712.inferenceTEESettlement
 const ft = vectors.eip712.fineTuningVerifierMessage

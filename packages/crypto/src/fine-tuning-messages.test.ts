@@ -16,7 +16,7 @@ import {
   taskNonceFromTime,
   verifyFineTuningMessage,
 } from "./fine-tuning-messages.js"
-import { account, at, err, fail, hex, ok, run, toHexString, vectors, wallet } from "./test-util/vectors.js"
+import { account, at, err, fail, hex, ok, run, toHexString, vectors, wallet } from "./testing/vectors.js"
 
 const m = vectors.fineTuningMessages
 const user = wallet(0)

@@ -3,7 +3,7 @@ import { keccak256 } from "ethers"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { keccak256Chunks, keccak256Hasher, keccak256Stream } from "./keccak.js"
-import { hex, run, split, vectors } from "./test-util/vectors.js"
+import { hex, run, split, vectors } from "./testing/vectors.js"
 
 describe("streaming keccak256", () => {
   it("matches the vectors' keccak256(file) of the small model file", () => {

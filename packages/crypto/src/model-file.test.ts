@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest"
 import { keccak256Hasher } from "./keccak.js"
 import { decryptModel, encryptModel } from "./model-file.js"
 import { chunkIv, MODEL_CHUNK_SIZE, modelFileLength, modelTagsDigest } from "./model-format.js"
-import { account, fail, hex, recipe, run, toHexString, vectors } from "./test-util/vectors.js"
+import { account, fail, hex, recipe, run, toHexString, vectors } from "./testing/vectors.js"
 
 const mf = vectors.encryptedModelFile
 const key = Redacted.make(hex(mf.aesKey))

@@ -2,7 +2,7 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { bodyHashHex, responseSignedText, verifyResponseSignature } from "./response.js"
 import { personalDigest } from "./signature.js"
-import { account, err, ok, split, vectors, wallet } from "./test-util/vectors.js"
+import { account, err, ok, split, vectors, wallet } from "./testing/vectors.js"
 
 const v = vectors.chatSignature
 const request = new TextEncoder().encode(v.requestBytesUtf8)

@@ -13,7 +13,7 @@ import {
   signSessionToken,
   verifySessionToken,
 } from "./session-token.js"
-import { account, at, err, fail, fixedClock, ok, run, vectors, wallet } from "./test-util/vectors.js"
+import { account, at, err, fail, fixedClock, ok, run, vectors, wallet } from "./testing/vectors.js"
 
 const v = vectors.sessionToken
 const user = account(0).address

@@ -6,7 +6,7 @@
 import OpenAI from "openai"
 import { beforeAll, describe, expect, it } from "vitest"
 import { adapterName } from "./adapters.js"
-import { useTestDevnet } from "./test-util/fixture.js"
+import { useTestDevnet } from "./testing/fixture.js"
 
 const TASK = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 

@@ -7,7 +7,7 @@
 import OpenAI from "openai"
 import { describe, expect, it } from "vitest"
 import { adapterName } from "./adapters.js"
-import { type TestUser, useTestDevnet } from "./test-util/fixture.js"
+import { type TestUser, useTestDevnet } from "./testing/fixture.js"
 
 const t = useTestDevnet({ users: 2, ledger: "10", acknowledge: { fund: "3" } })
 const owner = () => t.user

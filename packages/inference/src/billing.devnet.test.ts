@@ -8,7 +8,7 @@
 import type { EmulatedBilling } from "@0g-compute/devnet"
 import { describe, expect, it } from "vitest"
 import { brokerFee, flatPlan } from "./billing.js"
-import { useTestDevnet } from "./test-util/fixture.js"
+import { useTestDevnet } from "./testing/fixture.js"
 
 const MODEL_A = "devnet-echo-1"
 const MODEL_B = "devnet-echo-large"

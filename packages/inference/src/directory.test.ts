@@ -12,7 +12,7 @@ import { Redacted } from "effect"
 import { Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createInferenceReader, type InferenceReader } from "./facade.js"
-import { useTestDevnet } from "./test-util/fixture.js"
+import { useTestDevnet } from "./testing/fixture.js"
 
 const t = useTestDevnet({ inferenceProviders: 3 })
 let reader: InferenceReader

@@ -6,7 +6,7 @@
 import { Ledger } from "@0g-compute/contracts"
 import { beforeAll, describe, expect, it } from "vitest"
 import { createInferenceClient } from "./facade.js"
-import { addLedger, type TestUser, userClient, useTestDevnet, ZG } from "./test-util/fixture.js"
+import { addLedger, type TestUser, userClient, useTestDevnet, ZG } from "./testing/fixture.js"
 
 const t = useTestDevnet({ ledger: "20", acknowledge: { fund: "2" } })
 // Some real spend, so the accountable amount is more than the margin alone.

@@ -8,7 +8,7 @@ import type { InferenceProvider } from "@0g-compute/devnet"
 import { describe, expect, it } from "vitest"
 import { CATALOGUE_MAX_BYTES } from "./http.js"
 import { statusApiFor } from "./status-api.js"
-import { useTestDevnet } from "./test-util/fixture.js"
+import { useTestDevnet } from "./testing/fixture.js"
 
 const t = useTestDevnet({ inferenceProviders: 2 })
 

@@ -17,7 +17,7 @@ import fc from "fast-check"
 import { afterAll, describe, expect, it } from "vitest"
 import { encryptModel } from "../model-file.js"
 import type { ModelProgress } from "../model-format.js"
-import { account, fail, hex, recipe, run, toHexString, vectors } from "../test-util/vectors.js"
+import { account, fail, hex, recipe, run, toHexString, vectors } from "../testing/vectors.js"
 import { decryptModelFile, encryptModelFile, keccak256File } from "./index.js"
 
 const mf = vectors.encryptedModelFile

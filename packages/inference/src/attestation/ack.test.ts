@@ -9,7 +9,7 @@ import { minedReceipt } from "@0g-compute/contracts/node"
 import { Redacted } from "effect"
 import { Wallet } from "ethers"
 import { describe, expect, it } from "vitest"
-import { startExtraProvider, userClient, useTestDevnet, ZG } from "../test-util/fixture.js"
+import { startExtraProvider, userClient, useTestDevnet, ZG } from "../testing/fixture.js"
 
 const t = useTestDevnet({ ledger: "10" })
 

@@ -12,7 +12,7 @@ import { assessQuote } from "./report.js"
 import { type TdxCollateral, verifyTdxQuote } from "./tdx.js"
 
 // Verbatim copies of shared/reference/tdx (public sample data from Phala-Network/dcap-qvl).
-const ref = new URL("../test-util/tdx/", import.meta.url)
+const ref = new URL("../testing/tdx/", import.meta.url)
 const quote = new Uint8Array(readFileSync(new URL("tdx_quote", ref)))
 const collateral = JSON.parse(readFileSync(new URL("tdx_quote_collateral.json", ref), "utf8")) as TdxCollateral
 const issueDate = Date.parse((JSON.parse(collateral.tcb_info) as { issueDate: string }).issueDate) / 1000

@@ -11,7 +11,7 @@ import OpenAI from "openai"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createInferenceClient } from "../facade.js"
 import { makeFileKeyStore } from "../node/key-store.js"
-import { userClient, useTestDevnet } from "../test-util/fixture.js"
+import { userClient, useTestDevnet } from "../testing/fixture.js"
 
 const t = useTestDevnet({ ledger: "10", acknowledge: { fund: "2" } })
 let dir: string

@@ -7,7 +7,7 @@ import { DEVNET_TLS_FINGERPRINT, type InferenceProvider } from "@0g-compute/devn
 import { Effect, Redacted } from "effect"
 import { getBytes, keccak256, toUtf8Bytes, Wallet } from "ethers"
 import { describe, expect, it } from "vitest"
-import { userClient, useTestDevnet } from "../test-util/fixture.js"
+import { userClient, useTestDevnet } from "../testing/fixture.js"
 import type { ExchangeResult, InferenceFetchOptions } from "./adapter.js"
 
 const UPSTREAM_MODEL = "upstream-echo-1"

@@ -9,7 +9,7 @@ import { Wallet } from "ethers"
 import type OpenAI from "openai"
 import { beforeAll, describe, expect, it } from "vitest"
 import { makeRequestAuth } from "../auth/session.js"
-import { useTestDevnet } from "../test-util/fixture.js"
+import { useTestDevnet } from "../testing/fixture.js"
 import type { ExchangeResult } from "./adapter.js"
 
 const t = useTestDevnet({ ledger: "10", acknowledge: { fund: "3" }, openai: true })

@@ -11,7 +11,7 @@ import { Wallet } from "ethers"
 import OpenAI from "openai"
 import { describe, expect, it } from "vitest"
 import { RequestAuth } from "../auth/session.js"
-import { addLedger, userClient, useTestDevnet, ZG } from "../test-util/fixture.js"
+import { addLedger, userClient, useTestDevnet, ZG } from "../testing/fixture.js"
 
 const t = useTestDevnet({ inferenceProviders: 3, ledger: "20", acknowledge: { fund: "2" }, openai: true })
 const down = () => t.at(1)

@@ -5,7 +5,7 @@
  */
 import type { HostileMode } from "@0g-compute/devnet"
 import { describe, expect, it } from "vitest"
-import { useTestDevnet } from "../test-util/fixture.js"
+import { useTestDevnet } from "../testing/fixture.js"
 import type { ExchangeResult } from "./adapter.js"
 
 const KiB = 1024

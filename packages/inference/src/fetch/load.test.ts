@@ -7,7 +7,7 @@ import { contractInterfaces, inferenceServing } from "@0g-compute/contracts"
 import type { InferenceProvider } from "@0g-compute/devnet"
 import OpenAI from "openai"
 import { afterAll, describe, expect, it } from "vitest"
-import { addLedger, startExtraProvider, type TestUser, userClient, useTestDevnet, ZG } from "../test-util/fixture.js"
+import { addLedger, startExtraProvider, type TestUser, userClient, useTestDevnet, ZG } from "../testing/fixture.js"
 
 const t = useTestDevnet({ users: 0 })
 const started: InferenceProvider[] = []

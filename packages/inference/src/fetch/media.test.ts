@@ -7,7 +7,7 @@ import { createHash } from "node:crypto"
 import { DEVNET_TRANSCRIPT, type InferenceProvider } from "@0g-compute/devnet"
 import OpenAI, { toFile } from "openai"
 import { describe, expect, it } from "vitest"
-import { useTestDevnet } from "../test-util/fixture.js"
+import { useTestDevnet } from "../testing/fixture.js"
 import type { ExchangeResult, InferenceFetchOptions } from "./adapter.js"
 
 const t = useTestDevnet({

@@ -3,7 +3,7 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { fromHex } from "../bytes.js"
 import { CHUNK_SIZE, SEGMENT_SIZE } from "../constants.js"
-import { recipeBytes } from "../test-util/content.js"
+import { recipeBytes } from "../testing/content.js"
 import {
   checkProof,
   checkSegment,

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto"
 import { Effect, Exit } from "effect"
 import { describe, expect, it } from "vitest"
 import { fromHex, toHex } from "../bytes.js"
-import { loadVectors, recipeBytes, recipeStream } from "../test-util/content.js"
+import { loadVectors, recipeBytes, recipeStream } from "../testing/content.js"
 import { fileLayout, foldRight, loadKeccak, merkleOf, SegmentTree, ZeroRoots } from "./index.js"
 
 const file = loadVectors()

@@ -7,7 +7,7 @@ import { Effect, Exit } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { SEGMENT_SIZE } from "../constants.js"
 import { merkleOf } from "../merkle/index.js"
-import { loadVectors, recipeBytes } from "../test-util/content.js"
+import { loadVectors, recipeBytes } from "../testing/content.js"
 import { HashPool, merkleOfFile } from "./index.js"
 
 const dir = mkdtempSync(join(tmpdir(), "zg-root-"))

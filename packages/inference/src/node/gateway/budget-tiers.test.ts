@@ -6,7 +6,7 @@
  */
 import { Redacted } from "effect"
 import { describe, expect, it } from "vitest"
-import { useTestDevnet } from "../../test-util/fixture.js"
+import { useTestDevnet } from "../../testing/fixture.js"
 
 // 0.004 0G: a million output tokens at the on-chain 2 gwei (0.002 0G) fit twice; at the 3× tier (0.006 0G) they do not.
 const CAP = 4_000_000_000_000_000n

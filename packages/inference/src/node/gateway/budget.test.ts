@@ -8,8 +8,8 @@ import type { AddressInfo } from "node:net"
 import { formatZG, parseZG } from "@0g-compute/core"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { startExtraProvider, useTestDevnet } from "../../test-util/fixture.js"
-import { chatBody, post, rawPost } from "../../test-util/gateway.js"
+import { startExtraProvider, useTestDevnet } from "../../testing/fixture.js"
+import { chatBody, post, rawPost } from "../../testing/gateway.js"
 import { Budget, IMAGE_PART_TOKENS, maxCostOf, requestedMaxTokens } from "./budget.js"
 import { startGateway } from "./server.js"
 
@@ -163,12 +163,12 @@ describe("request limits", () => {
       const big = chatBody("x".repeat(64 * 1024))
       const declared = await post(g, big)
       expect(declared.status).toBe(413)
-      expect(await declared.json()).toMatchObject({ error: { code: "RequestTooLarge" } })
+      expect(await declared.json()).toMatchObject({ error: { code: "RequestBodyTooLarge" } })
       const chunked = await rawPost(g, { "transfer-encoding": "chunked" }, (req) => {
         for (let i = 0; i < 16; i++) req.write("x".repeat(4096))
       })
       expect(chunked.status).toBe(413)
-      expect(JSON.parse(chunked.body)).toMatchObject({ error: { code: "RequestTooLarge" } })
+      expect(JSON.parse(chunked.body)).toMatchObject({ error: { code: "RequestBodyTooLarge" } })
       expect(g.usage().total.requests).toBe(0)
     })
   })

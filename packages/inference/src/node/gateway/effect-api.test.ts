@@ -6,7 +6,7 @@
 import { createServer, type Server } from "node:net"
 import { Effect, Exit, Redacted, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { useTestDevnet } from "../../test-util/fixture.js"
+import { useTestDevnet } from "../../testing/fixture.js"
 import { GatewayListenFailed, makeGateway } from "./server.js"
 
 const t = useTestDevnet({ ledger: "5", acknowledge: { fund: "2" } })

@@ -7,8 +7,8 @@
 import { Redacted } from "effect"
 import OpenAI from "openai"
 import { describe, expect, it } from "vitest"
-import { useTestDevnet } from "../../test-util/fixture.js"
-import { streamedText } from "../../test-util/gateway.js"
+import { useTestDevnet } from "../../testing/fixture.js"
+import { streamedText } from "../../testing/gateway.js"
 
 const t = useTestDevnet({
   inferenceProviders: 3,

@@ -9,8 +9,8 @@
 import { formatZG } from "@0g-compute/core"
 import { describe, expect, it } from "vitest"
 import { defaultInferenceConfig } from "../../config.js"
-import { userClient, useTestDevnet } from "../../test-util/fixture.js"
-import { chatBody, post } from "../../test-util/gateway.js"
+import { userClient, useTestDevnet } from "../../testing/fixture.js"
+import { chatBody, post } from "../../testing/gateway.js"
 import { maxCostOf } from "./budget.js"
 
 /** Bodies the client's fetch sent to the provider's chat route (the real fetch still sends them). */

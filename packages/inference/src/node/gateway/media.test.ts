@@ -8,7 +8,7 @@ import { DEVNET_TRANSCRIPT, type InferenceProvider } from "@0g-compute/devnet"
 import { Redacted } from "effect"
 import { toFile } from "openai"
 import { describe, expect, it } from "vitest"
-import { useTestDevnet } from "../../test-util/fixture.js"
+import { useTestDevnet } from "../../testing/fixture.js"
 import { mediaRequestFields } from "./media.js"
 
 const t = useTestDevnet({

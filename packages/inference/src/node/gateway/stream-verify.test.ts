@@ -4,8 +4,8 @@
  * instead), "pass-through" relays as it arrives and marks the verdict in a last chunk and the `x-zg-verified` trailer.
  */
 import { describe, expect, it } from "vitest"
-import { useTestDevnet } from "../../test-util/fixture.js"
-import { gatewayOpenAI, rawPost, streamedText } from "../../test-util/gateway.js"
+import { useTestDevnet } from "../../testing/fixture.js"
+import { gatewayOpenAI, rawPost, streamedText } from "../../testing/gateway.js"
 import type { Gateway, GatewayOptions } from "./server.js"
 
 const t = useTestDevnet({ inferenceProviders: 2, ledger: "20", acknowledge: { fund: "3" } })
