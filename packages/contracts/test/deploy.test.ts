@@ -20,7 +20,7 @@ import {
   startAnvil,
 } from "../src/node/index.js"
 import { useFixture } from "../src/testing/devnet.js"
-import { createEnv, deployed, expectRevert, inferenceParams, mined } from "./helpers.js"
+import { createEnv, deployed, expectRevert, inferenceParams, mined } from "../src/testing/reference.js"
 
 const BEACON_SLOT = "0xa3f0ad74e5423aebfd80d3ef4346578335a9a72aeaee59ff6cb3582b35133d50"
 const NAMESPACES = {

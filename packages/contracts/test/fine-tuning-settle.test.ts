@@ -1,6 +1,15 @@
 import { hexlify, randomBytes, type Signer, TypedDataEncoder } from "ethers"
 import { describe, expect, it } from "vitest"
-import { E, eip712Vector, events, expectRevert, FINE_TUNING, LOCK_TIME, mined, useReferenceSuite } from "./helpers.js"
+import {
+  E,
+  eip712Vector,
+  events,
+  expectRevert,
+  FINE_TUNING,
+  LOCK_TIME,
+  mined,
+  useReferenceSuite,
+} from "../src/testing/reference.js"
 
 const VECTOR = eip712Vector("fineTuningVerifierMessage")
 const ROOT = "0xabcd"

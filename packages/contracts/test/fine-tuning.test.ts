@@ -11,7 +11,7 @@ import {
   mined,
   QUOTA,
   useReferenceSuite,
-} from "./helpers.js"
+} from "../src/testing/reference.js"
 
 const { env, r } = useReferenceSuite({ fineTuning: true })
 

@@ -11,7 +11,7 @@ import {
   LOCK_TIME,
   mined,
   useReferenceSuite,
-} from "./helpers.js"
+} from "../src/testing/reference.js"
 
 const { env, r } = useReferenceSuite({ inference: true })
 

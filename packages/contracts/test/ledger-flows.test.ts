@@ -1,6 +1,15 @@
 import { Wallet } from "ethers"
 import { describe, expect, it } from "vitest"
-import { E, events, expectRevert, FINE_TUNING, INFERENCE, LOCK_TIME, mined, useReferenceSuite } from "./helpers.js"
+import {
+  E,
+  events,
+  expectRevert,
+  FINE_TUNING,
+  INFERENCE,
+  LOCK_TIME,
+  mined,
+  useReferenceSuite,
+} from "../src/testing/reference.js"
 
 const { env, r } = useReferenceSuite({ inference: true, fineTuning: true })
 

@@ -10,7 +10,7 @@ import {
   INFERENCE,
   mined,
   useReferenceSuite,
-} from "./helpers.js"
+} from "../src/testing/reference.js"
 
 const { env, r } = useReferenceSuite({ inference: true })
 

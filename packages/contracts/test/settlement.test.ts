@@ -1,6 +1,15 @@
 import { id, type Signer, TypedDataEncoder, verifyTypedData, type Wallet } from "ethers"
 import { describe, expect, it } from "vitest"
-import { E, eip712Vector, events, expectRevert, INFERENCE, LOCK_TIME, mined, useReferenceSuite } from "./helpers.js"
+import {
+  E,
+  eip712Vector,
+  events,
+  expectRevert,
+  INFERENCE,
+  LOCK_TIME,
+  mined,
+  useReferenceSuite,
+} from "../src/testing/reference.js"
 
 const VECTOR = eip712Vector("inferenceTEESettlement")
 const S = {

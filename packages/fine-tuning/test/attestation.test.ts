@@ -13,7 +13,7 @@ import { Redacted } from "effect"
 import { Contract, JsonRpcProvider, Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createFineTuningClient } from "../src/node/index.js"
-import { failure, PROVIDER, useHarness } from "./harness.js"
+import { failure, PROVIDER, useHarness } from "../src/testing/harness.js"
 
 describe("fine-tuning provider attestation on the devnet", () => {
   const h = useHarness()

@@ -6,7 +6,7 @@ import { copyFile, readFile, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import type { FaultSwitches } from "@0g-compute/devnet/fine-tuning"
 import { describe, expect, it } from "vitest"
-import { CHUNK_SIZE, failure, feesSettled, PARAMS, PROVIDER, type User, useHarness } from "./harness.js"
+import { CHUNK_SIZE, failure, feesSettled, PARAMS, PROVIDER, type User, useHarness } from "../src/testing/harness.js"
 
 describe("fine-tuning faults", () => {
   const h = useHarness()

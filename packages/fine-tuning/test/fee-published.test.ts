@@ -7,7 +7,7 @@
 import { fineTuningFee } from "@0g-compute/core"
 import { describe, expect, it } from "vitest"
 import type { TaskFee } from "../src/fees.js"
-import { PARAMS, PROVIDER, useHarness } from "./harness.js"
+import { PARAMS, PROVIDER, useHarness } from "../src/testing/harness.js"
 
 const GWEI = 1_000_000_000n
 const PUBLISHED = { priceCoefficient: 3n, storageFee: 20_000_000_000_000_000n }

@@ -10,7 +10,7 @@ import { countTokens } from "@0g-compute/devnet/fine-tuning"
 import { describe, expect, it } from "vitest"
 import type { TaskFee } from "../src/fees.js"
 import { createFineTuningClient } from "../src/node/index.js"
-import { DATASET, failure, PARAMS, PROVIDER, useHarness } from "./harness.js"
+import { DATASET, failure, PARAMS, PROVIDER, useHarness } from "../src/testing/harness.js"
 
 const GWEI = 1_000_000_000n
 

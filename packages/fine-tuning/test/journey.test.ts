@@ -10,7 +10,7 @@ import { Redacted } from "effect"
 import { keccak256, Wallet } from "ethers"
 import { unzipSync } from "fflate"
 import { beforeAll, describe, expect, it } from "vitest"
-import { DATASET, failure, feesSettled, PARAMS, PROVIDER, type User, useHarness } from "./harness.js"
+import { DATASET, failure, feesSettled, PARAMS, PROVIDER, type User, useHarness } from "../src/testing/harness.js"
 
 describe("fine-tuning journey", () => {
   // The merkle-root flavour: as if the provider had uploaded the model to 0G Storage.

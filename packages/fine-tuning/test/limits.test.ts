@@ -14,7 +14,7 @@ import { Redacted } from "effect"
 import { parseEther, Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createFineTuningClient, type FineTuningClient, FineTuningFiles, fineTuningLayerOn } from "../src/node/index.js"
-import { CHUNK_SIZE, failure, type Harness, PARAMS, startHarness } from "./harness.js"
+import { CHUNK_SIZE, failure, type Harness, PARAMS, startHarness } from "../src/testing/harness.js"
 
 type Mode = "pass" | "stallTasks" | "stallLora" | "hugeLora" | "overLongLora" | "trickleLora"
 

@@ -11,7 +11,7 @@ import { Effect, Redacted } from "effect"
 import { parseEther, Wallet } from "ethers"
 import { describe, expect, it } from "vitest"
 import { FineTuningFiles, fineTuningLayerOn } from "../src/node/index.js"
-import { PROVIDER, useHarness } from "./harness.js"
+import { PROVIDER, useHarness } from "../src/testing/harness.js"
 
 describe("fine-tuning's storage upload on the connection stack", () => {
   const h = useHarness({}, true)

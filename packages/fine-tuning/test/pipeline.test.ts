@@ -8,7 +8,7 @@ import { dirname, join } from "node:path"
 import { trainNgramModel } from "@0g-compute/devnet/fine-tuning"
 import { describe, expect, it } from "vitest"
 import type { PipelineEvent, PipelineState } from "../src/node/index.js"
-import { DATASET, failure, PARAMS, PROVIDER, useHarness } from "./harness.js"
+import { DATASET, failure, PARAMS, PROVIDER, useHarness } from "../src/testing/harness.js"
 
 describe("fine-tuning pipeline", () => {
   const h = useHarness()

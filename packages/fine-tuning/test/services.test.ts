@@ -17,7 +17,7 @@ import {
   FineTuningTasks,
   fineTuningLayerOn,
 } from "../src/node/index.js"
-import { CHUNK_SIZE, DATASET, PARAMS, PROVIDER, type User, useHarness } from "./harness.js"
+import { CHUNK_SIZE, DATASET, PARAMS, PROVIDER, type User, useHarness } from "../src/testing/harness.js"
 
 describe("fine-tuning services", () => {
   const h = useHarness()

@@ -9,7 +9,7 @@ import { trainNgramModel } from "@0g-compute/devnet/fine-tuning"
 import { computeRoot, downloadBytes } from "@0g-compute/storage"
 import { keccak256 } from "ethers"
 import { describe, expect, it } from "vitest"
-import { DATASET, PARAMS, PROVIDER, useHarness } from "./harness.js"
+import { DATASET, PARAMS, PROVIDER, useHarness } from "../src/testing/harness.js"
 
 describe("fine-tuning over 0G Storage", () => {
   const h = useHarness({}, true)

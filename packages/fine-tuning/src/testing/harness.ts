@@ -16,7 +16,7 @@ import { type StorageDevnet, startStorageDevnet } from "@0g-compute/devnet/stora
 import { Redacted } from "effect"
 import { JsonRpcProvider, parseEther, Wallet } from "ethers"
 import { afterAll, beforeAll } from "vitest"
-import { createFineTuningClient, type FineTuningClient } from "../src/node/index.js"
+import { createFineTuningClient, type FineTuningClient } from "../node/index.js"
 
 export const CHUNK_SIZE = 256
 /** The emulated provider's wallet: the devnet's fixed fine-tuning provider account (#3). */

@@ -1,7 +1,7 @@
 // The reference suites' assertions on transactions: receipts, reverts decoded by the contract's interface, events.
 import type { Interface, Log, TransactionReceipt, TransactionResponse } from "ethers"
 import { expect } from "vitest"
-import { minedReceipt } from "../src/node/index.js"
+import { minedReceipt } from "../node/index.js"
 
 /** Sends a contract transaction and returns its receipt (throws on revert). */
 export async function mined(tx: Promise<unknown>): Promise<TransactionReceipt> {

@@ -1,4 +1,4 @@
-// The reference suites' environment over the package's one chain fixture (src/testing/devnet.ts): bound contracts,
+// The reference suites' environment over the package's one chain fixture (devnet.ts): bound contracts,
 // dev wallets and the common setup; the transaction assertions are in assertions.ts (re-exported here).
 import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
@@ -25,10 +25,9 @@ import {
   loadArtifact,
   minedReceipt,
   TEST_MNEMONIC,
-} from "../src/node/index.js"
-import { lateBound, startDevnet, useFixture } from "../src/testing/devnet.js"
-
+} from "../node/index.js"
 import { mined } from "./assertions.js"
+import { lateBound, startDevnet, useFixture } from "./devnet.js"
 
 export { events, expectRevert, expectStringRevert, mined, revertData } from "./assertions.js"
 
@@ -254,7 +253,7 @@ export function eip712Vector(name: "inferenceTEESettlement" | "fineTuningVerifie
   digest: string
   signature: string
 } {
-  const url = new URL("./reference/protocol-vectors.json", import.meta.url)
+  const url = new URL("../../test/reference/protocol-vectors.json", import.meta.url)
   const vectors = JSON.parse(readFileSync(url, "utf8")) as { eip712: Record<string, ReturnType<typeof eip712Vector>> }
   const v = vectors.eip712[name]
   if (v === undefined) throw new Error(`no EIP-712 vector ${name}`)
@@ -342,7 +341,7 @@ export async function commonSetup(env: Env, services: { inference?: boolean; fin
   return r
 }
 
-/** Compiles a test fixture from test/fixtures with the solc npm package (plain codegen: fast). */
+/** Compiles a test fixture from src/testing/fixtures with the solc npm package (plain codegen: fast). */
 export function compileFixture(file: string, contract: string): { abi: InterfaceAbi; bytecode: string } {
   const require = createRequire(import.meta.url)
   const solc = require("solc") as { compile(input: string): string }
