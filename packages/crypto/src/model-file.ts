@@ -4,10 +4,8 @@
  * For files, use `decryptModelFile` / `encryptModelFile` from `@0g-compute/crypto/node` (flat memory).
  */
 import type { InvalidPrivateKey, MalformedData } from "@0g-compute/core"
-import { randomBytes } from "@noble/hashes/utils.js"
 import { Effect, type Redacted } from "effect"
 import { makeAesGcmCipher } from "./aes-gcm.js"
-import { parseBytes } from "./bytes.js"
 import type {
   InvalidAesKey,
   MalformedSignature,
@@ -18,21 +16,17 @@ import type {
 } from "./errors.js"
 import {
   aesKeyBytes,
+  checkTagSignature,
   chunkIv,
   classifyChunkFailure,
-  diagnoseTagMismatch,
   GCM_TAG_LENGTH,
-  IV_LENGTH,
-  MODEL_CHUNK_SIZE,
   MODEL_HEADER_LENGTH,
   type ModelCodecOptions,
   modelChunkCount,
   modelFileLayout,
   modelFileLength,
-  modelTagsDigest,
-  signModelTags,
+  modelSealer,
   TAG_SIGNATURE_LENGTH,
-  verifyModelTagSignature,
 } from "./model-format.js"
 
 export interface EncryptModelOptions extends ModelCodecOptions {
@@ -46,33 +40,23 @@ export interface EncryptModelOptions extends ModelCodecOptions {
 
 export type EncryptModelError = InvalidAesKey | InvalidPrivateKey | MalformedData
 
-/** Validates the iv0 option (default: 12 random bytes). */
-export const resolveIv0 = (iv0: Uint8Array | undefined): Effect.Effect<Uint8Array, MalformedData> =>
-  iv0 === undefined ? Effect.succeed(randomBytes(IV_LENGTH)) : Effect.fromResult(parseBytes("iv0", iv0, IV_LENGTH))
-
 /** Encrypts a plaintext (the model zip) into the provider file format. */
 export const encryptModel = (
   plaintext: Uint8Array,
   options: EncryptModelOptions,
 ): Effect.Effect<Uint8Array, EncryptModelError> =>
   Effect.gen(function* () {
-    const key = yield* Effect.fromResult(aesKeyBytes(options.key))
-    const iv0 = yield* resolveIv0(options.iv0)
-    const chunkSize = options.chunkSize ?? MODEL_CHUNK_SIZE
-    const cipher = yield* Effect.promise(() => makeAesGcmCipher(key, options.backend))
+    const { iv0, chunkSize, seal, signature } = yield* modelSealer(options)
     const n = modelChunkCount(plaintext.length, chunkSize)
     const out = new Uint8Array(modelFileLength(plaintext.length, chunkSize))
     out.set(iv0, TAG_SIGNATURE_LENGTH)
-    const tags: Array<Uint8Array> = []
     let offset = MODEL_HEADER_LENGTH
     for (let i = 0; i < n; i++) {
-      const plain = plaintext.subarray(i * chunkSize, Math.min((i + 1) * chunkSize, plaintext.length))
-      const sealed = yield* Effect.promise(() => cipher.encrypt(chunkIv(iv0, i), plain))
+      const sealed = yield* seal(i, plaintext.subarray(i * chunkSize, Math.min((i + 1) * chunkSize, plaintext.length)))
       out.set(sealed, offset)
       offset += sealed.length
-      tags.push(sealed.slice(sealed.length - GCM_TAG_LENGTH))
     }
-    out.set(yield* Effect.fromResult(signModelTags(modelTagsDigest(tags), options.teeKey)), 0)
+    out.set(yield* signature(), 0)
     return out
   })
 
@@ -108,19 +92,16 @@ export const decryptModel = (
 ): Effect.Effect<{ readonly plaintext: Uint8Array } & ModelDecryption, DecryptModelError> =>
   Effect.gen(function* () {
     const key = yield* Effect.fromResult(aesKeyBytes(options.key))
-    const layout = yield* Effect.fromResult(modelFileLayout(file.length, options.chunkSize ?? MODEL_CHUNK_SIZE))
+    const layout = yield* Effect.fromResult(modelFileLayout(file.length, options.chunkSize))
     const n = layout.chunkCount
     const sealedChunk = (i: number) =>
       file.subarray(layout.chunkOffset(i), layout.chunkOffset(i) + layout.chunkLength(i))
     const tags = Array.from({ length: n }, (_, i) => sealedChunk(i).subarray(-GCM_TAG_LENGTH))
-    const tagsDigest = modelTagsDigest(tags)
     const iv0 = file.subarray(TAG_SIGNATURE_LENGTH, MODEL_HEADER_LENGTH)
     const cipher = yield* Effect.promise(() => makeAesGcmCipher(key, options.backend))
     const chunkDecrypts = (i: number) =>
       Effect.promise(async () => (await cipher.decrypt(chunkIv(iv0, i), sealedChunk(i))) !== undefined)
-    const signer = yield* Effect.fromResult(
-      verifyModelTagSignature(file.subarray(0, TAG_SIGNATURE_LENGTH), tagsDigest, options.expectedSigner, n),
-    ).pipe(Effect.catchTag("ModelTagSignatureMismatch", (e) => diagnoseTagMismatch(e, layout, chunkDecrypts)))
+    const { signer, tagsDigest } = yield* checkTagSignature(file, tags, layout, options.expectedSigner, chunkDecrypts)
     const plaintext = new Uint8Array(layout.plainLength)
     for (let i = 0; i < n; i++) {
       const plain = yield* Effect.promise(() => cipher.decrypt(chunkIv(iv0, i), sealedChunk(i)))

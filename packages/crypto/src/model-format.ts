@@ -5,13 +5,13 @@
  *
  * tagSig is a raw ECDSA signature (no EIP-191 prefix) by the TEE signer over keccak256(tag_1 ‖ … ‖ tag_n), v = 0/1.
  */
-import { type InvalidPrivateKey, parsePrivateKeyResult } from "@0g-compute/core"
+import { type InvalidPrivateKey, type MalformedData, parsePrivateKeyResult } from "@0g-compute/core"
 import { keccak_256 } from "@noble/hashes/sha3.js"
-import { hexToBytes } from "@noble/hashes/utils.js"
+import { hexToBytes, randomBytes } from "@noble/hashes/utils.js"
 import { Effect, Redacted, Result } from "effect"
 import { SigningKey } from "ethers"
-import type { AesGcmBackend } from "./aes-gcm.js"
-import { toHex } from "./bytes.js"
+import { type AesGcmBackend, makeAesGcmCipher } from "./aes-gcm.js"
+import { parseBytes, toHex } from "./bytes.js"
 import {
   InvalidAesKey,
   type MalformedSignature,
@@ -20,6 +20,7 @@ import {
   ModelKeyMismatch,
   ModelTagSignatureMismatch,
 } from "./errors.js"
+import type { EncryptModelOptions } from "./model-file.js"
 import { recoverSigner } from "./signature.js"
 
 /** Plaintext bytes per chunk used by providers (64 MiB). */
@@ -195,3 +196,54 @@ export const diagnoseTagMismatch = <E, R>(
         ),
   )
 }
+
+/**
+ * The check both decryptors run before any plaintext leaves them: the header's tag signature must be the expected
+ * TEE signer's over these tags; a mismatch is named more precisely by {@link diagnoseTagMismatch}.
+ */
+export const checkTagSignature = <E, R>(
+  header: Uint8Array,
+  tags: ReadonlyArray<Uint8Array>,
+  layout: ModelFileLayout,
+  expectedSigner: string,
+  chunkDecrypts: (index: number) => Effect.Effect<boolean, E, R>,
+): Effect.Effect<
+  { readonly signer: string; readonly tagsDigest: string },
+  MalformedSignature | ModelTagSignatureMismatch | ModelFileTruncated | E,
+  R
+> => {
+  const tagsDigest = modelTagsDigest(tags)
+  return Effect.fromResult(
+    verifyModelTagSignature(header.subarray(0, TAG_SIGNATURE_LENGTH), tagsDigest, expectedSigner, layout.chunkCount),
+  ).pipe(
+    Effect.catchTag("ModelTagSignatureMismatch", (e) => diagnoseTagMismatch(e, layout, chunkDecrypts)),
+    Effect.map((signer) => ({ signer, tagsDigest })),
+  )
+}
+
+/** Validates the iv0 option (default: 12 random bytes). */
+const resolveIv0 = (iv0: Uint8Array | undefined): Effect.Effect<Uint8Array, MalformedData> =>
+  iv0 === undefined ? Effect.succeed(randomBytes(IV_LENGTH)) : Effect.fromResult(parseBytes("iv0", iv0, IV_LENGTH))
+
+/**
+ * One encryption run, shared by the in-memory and file encryptors: key, iv0 and cipher are settled once; `seal` keeps
+ * each chunk's tag, and `signature` signs them all for the header once the last chunk is sealed.
+ */
+export const modelSealer = (options: EncryptModelOptions) =>
+  Effect.gen(function* () {
+    const key = yield* Effect.fromResult(aesKeyBytes(options.key))
+    const iv0 = yield* resolveIv0(options.iv0)
+    const cipher = yield* Effect.promise(() => makeAesGcmCipher(key, options.backend))
+    const tags: Array<Uint8Array> = []
+    return {
+      iv0,
+      chunkSize: options.chunkSize ?? MODEL_CHUNK_SIZE,
+      seal: (index: number, plain: Uint8Array) =>
+        Effect.promise(async () => {
+          const sealed = await cipher.encrypt(chunkIv(iv0, index), plain)
+          tags[index] = sealed.slice(sealed.length - GCM_TAG_LENGTH)
+          return sealed
+        }),
+      signature: () => Effect.fromResult(signModelTags(modelTagsDigest(tags), options.teeKey)),
+    }
+  })

@@ -15,7 +15,6 @@ import { createDecipheriv, type DecipherGCM } from "node:crypto"
 import type { FileHandle } from "node:fs/promises"
 import { availableParallelism } from "node:os"
 import { Effect } from "effect"
-import { makeAesGcmCipher } from "../aes-gcm.js"
 import { ModelFileIoError, ModelFileTruncated } from "../errors.js"
 import type {
   DecryptModelError,
@@ -24,24 +23,20 @@ import type {
   EncryptModelOptions,
   ModelDecryption,
 } from "../model-file.js"
-import { resolveIv0 } from "../model-file.js"
 import {
   aesKeyBytes,
+  checkTagSignature,
   chunkIv,
   classifyChunkFailure,
-  diagnoseTagMismatch,
   GCM_TAG_LENGTH,
-  MODEL_CHUNK_SIZE,
   MODEL_HEADER_LENGTH,
   type ModelFileLayout,
   type ModelProgress,
   modelChunkCount,
   modelFileLayout,
   modelFileLength,
-  modelTagsDigest,
-  signModelTags,
+  modelSealer,
   TAG_SIGNATURE_LENGTH,
-  verifyModelTagSignature,
 } from "../model-format.js"
 import { decryptPool } from "./decrypt-pool.js"
 import { io, openScoped, readExactly, readExactlyAsync, withAtomicOutput } from "./fs-effect.js"
@@ -273,7 +268,7 @@ export const decryptModelFile = (
       const key = yield* Effect.fromResult(aesKeyBytes(options.key))
       const input = yield* openScoped(inPath, "r", "open")
       const size = (yield* io(inPath, "stat", () => input.stat())).size
-      const layout = yield* Effect.fromResult(modelFileLayout(size, options.chunkSize ?? MODEL_CHUNK_SIZE))
+      const layout = yield* Effect.fromResult(modelFileLayout(size, options.chunkSize))
       const n = layout.chunkCount
       const read = (buffer: Uint8Array, length: number, position: number) =>
         readExactly(input, inPath, buffer, length, position, size)
@@ -284,7 +279,6 @@ export const decryptModelFile = (
         const tagAt = layout.chunkOffset(i) + layout.chunkLength(i) - GCM_TAG_LENGTH
         tags.push(Uint8Array.from(yield* read(new Uint8Array(GCM_TAG_LENGTH), GCM_TAG_LENGTH, tagAt)))
       }
-      const tagsDigest = modelTagsDigest(tags)
       const bufferSize = n === 0 ? 0 : Math.min(PIECE_SIZE, layout.chunkLength(0) - GCM_TAG_LENGTH)
       const src: SealedSource = {
         input,
@@ -300,9 +294,13 @@ export const decryptModelFile = (
       // Started now so that their start-up overlaps the signature check; they get no key or file before it passed.
       const pool = threads > 1 ? yield* decryptPool(threads) : undefined
       // Signature first: nothing is decrypted to disk unless the expected TEE signed these tags.
-      const signer = yield* Effect.fromResult(
-        verifyModelTagSignature(header.subarray(0, TAG_SIGNATURE_LENGTH), tagsDigest, options.expectedSigner, n),
-      ).pipe(Effect.catchTag("ModelTagSignatureMismatch", (e) => diagnoseTagMismatch(e, layout, chunkDecrypts)))
+      const { signer, tagsDigest } = yield* checkTagSignature(
+        header,
+        tags,
+        layout,
+        options.expectedSigner,
+        chunkDecrypts,
+      )
 
       const progress = (i: number, written: number) =>
         options.onProgress?.({ chunkIndex: i, chunkCount: n, bytesDone: written, bytesTotal: layout.plainLength })
@@ -345,13 +343,10 @@ export const encryptModelFile = (
 > =>
   Effect.scoped(
     Effect.gen(function* () {
-      const key = yield* Effect.fromResult(aesKeyBytes(options.key))
-      const iv0 = yield* resolveIv0(options.iv0)
-      const chunkSize = options.chunkSize ?? MODEL_CHUNK_SIZE
+      const { iv0, chunkSize, seal, signature } = yield* modelSealer(options)
       const input = yield* openScoped(inPath, "r", "open")
       const plainLength = (yield* io(inPath, "stat", () => input.stat())).size
       const n = modelChunkCount(plainLength, chunkSize)
-      const cipher = yield* Effect.promise(() => makeAesGcmCipher(key, options.backend))
       const buffer = new Uint8Array(Math.min(chunkSize, plainLength))
 
       yield* withAtomicOutput(outPath, (out, tempPath) =>
@@ -360,15 +355,13 @@ export const encryptModelFile = (
             io(tempPath, "write", () => out.write(bytes, 0, bytes.length, position))
           yield* write(new Uint8Array(TAG_SIGNATURE_LENGTH), 0) // placeholder: the signature needs every tag first
           yield* write(iv0, TAG_SIGNATURE_LENGTH)
-          const tags: Array<Uint8Array> = []
           let position = MODEL_HEADER_LENGTH
           for (let i = 0; i < n; i++) {
             const length = Math.min(chunkSize, plainLength - i * chunkSize)
             const plain = yield* readExactly(input, inPath, buffer, length, i * chunkSize, plainLength)
-            const sealed = yield* Effect.promise(() => cipher.encrypt(chunkIv(iv0, i), plain))
+            const sealed = yield* seal(i, plain)
             yield* write(sealed, position)
             position += sealed.length
-            tags.push(sealed.slice(-GCM_TAG_LENGTH))
             options.onProgress?.({
               chunkIndex: i,
               chunkCount: n,
@@ -376,7 +369,7 @@ export const encryptModelFile = (
               bytesTotal: plainLength,
             })
           }
-          yield* write(yield* Effect.fromResult(signModelTags(modelTagsDigest(tags), options.teeKey)), 0)
+          yield* write(yield* signature(), 0)
         }),
       )
       buffer.fill(0)
