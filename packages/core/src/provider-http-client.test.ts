@@ -4,38 +4,19 @@
  * it too, a transport failure reaches `unreachable` as the platform's own error, and a client from the context is
  * the one used.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
-import { Effect, Fiber, Layer } from "effect"
-import { FetchHttpClient, HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import { Effect, Fiber } from "effect"
+import { HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { ProviderLimits } from "./provider-http.js"
 import { providerExchange, readBoundedBytes } from "./provider-http-client.js"
+import { listenLocal, type ScriptedServer, scriptedServer, taggedHttpClient } from "./testing/index.js"
 
-let server: Server
-let base: string
-let handler: (req: IncomingMessage, res: ServerResponse) => void = () => undefined
-let arrived: (req: IncomingMessage) => void = () => undefined
-/** Resolves when the server sees a response closed before it finished it. */
-let closedEarly: Promise<void> = Promise.resolve()
-
+let server: ScriptedServer
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    closedEarly = new Promise((resolve) =>
-      res.on("close", () => {
-        if (!res.writableFinished) resolve()
-      }),
-    )
-    arrived(req)
-    handler(req, res)
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  server = await scriptedServer()
 })
-afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
-})
+afterAll(() => server.close())
 
 class Unreachable extends Error {
   constructor(override readonly cause: unknown) {
@@ -45,7 +26,7 @@ class Unreachable extends Error {
 const CHUNK = Buffer.alloc(64 * 1024, 0x78)
 const LIMITS: ProviderLimits = { connectMs: 10_000, firstByteMs: 2000, idleMs: 100, totalMs: 10_000, maxBytes: 1024 }
 const unreachable = (cause: unknown) => (cause instanceof Unreachable ? cause : new Unreachable(cause))
-const text = (url = `${base}/x`, limits = LIMITS) =>
+const text = (url = `${server.url}/x`, limits = LIMITS) =>
   Effect.gen(function* () {
     const body = yield* providerExchange(HttpClientRequest.get(url), { provider: "0xp", url }, limits, { unreachable })
     return new TextDecoder().decode(yield* readBoundedBytes(body, unreachable))
@@ -55,7 +36,7 @@ const failure = (eff: Effect.Effect<unknown, unknown>) => Effect.runPromise(Effe
 describe("providerExchange on HttpClient", () => {
   it("reads a body and sends no tracing headers", async () => {
     let headers: IncomingMessage["headers"] = {}
-    handler = (req, res) => {
+    server.handler = (req, res) => {
       headers = req.headers
       res.end('{"ok":true}')
     }
@@ -65,19 +46,19 @@ describe("providerExchange on HttpClient", () => {
   })
 
   it("no response headers within connectMs: ProviderTimeout(connect), connection closed", async () => {
-    handler = () => undefined
-    const eff = text(`${base}/x`, { ...LIMITS, connectMs: 150 })
+    server.handler = () => undefined
+    const eff = text(`${server.url}/x`, { ...LIMITS, connectMs: 150 })
     expect(await failure(eff)).toMatchObject({ _tag: "ProviderTimeout", phase: "connect", ms: 150 })
-    await closedEarly
+    await server.closedEarly()
   })
 
   it("a body that sends `{` and stalls: ProviderTimeout(idle), connection closed", async () => {
-    handler = (_req, res) => {
+    server.handler = (_req, res) => {
       res.writeHead(200)
       res.write("{")
     }
     expect(await failure(text())).toMatchObject({ _tag: "ProviderTimeout", phase: "idle", ms: 100 })
-    await closedEarly
+    await server.closedEarly()
   })
 
   it("a content-length over the ceiling is refused unread; an undeclared body is cut at it", async () => {
@@ -91,55 +72,44 @@ describe("providerExchange on HttpClient", () => {
       }
       pump()
     }
-    handler = flood(true)
+    server.handler = flood(true)
     expect(await failure(text())).toMatchObject({ _tag: "ProviderBodyTooLarge", what: "content-length", limit: 1024 })
-    await closedEarly // the client response was handed over: the refusal itself must close it
-    handler = flood(false)
+    await server.closedEarly() // the client response was handed over: the refusal itself must close it
+    server.handler = flood(false)
     expect(await failure(text())).toMatchObject({ _tag: "ProviderBodyTooLarge", what: "body", limit: 1024 })
-    await closedEarly
+    await server.closedEarly()
   })
 
   it("interrupting the effect while waiting for headers closes the connection", async () => {
-    handler = () => undefined
     const seen = new Promise<void>((resolve) => {
-      arrived = () => resolve()
+      server.handler = () => resolve() // and never answers
     })
     const fiber = Effect.runFork(text())
     await seen
-    arrived = () => undefined
     await Effect.runPromise(Fiber.interrupt(fiber))
-    await closedEarly
+    await server.closedEarly()
   })
 
   it("a refused connection reaches `unreachable` as the platform's error, not the client's wrapper", async () => {
-    const probe = createServer()
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve))
-    const url = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/x`
-    await new Promise((resolve) => probe.close(resolve))
-    const e = await failure(text(url))
+    const probe = await listenLocal(() => undefined)
+    await probe.close()
+    const e = await failure(text(`${probe.url}/x`))
     expect(e).toBeInstanceOf(Unreachable)
     expect((e as Unreachable).cause).toBeInstanceOf(TypeError) // fetch's "fetch failed"
   })
 
   it("uses the HttpClient the context provides", async () => {
     let marker: string | string[] | undefined
-    handler = (req, res) => {
+    server.handler = (req, res) => {
       marker = req.headers["x-client"]
       res.end("ok")
     }
-    const tagged = Layer.effect(
-      HttpClient.HttpClient,
-      Effect.map(
-        Effect.service(HttpClient.HttpClient),
-        HttpClient.mapRequest(HttpClientRequest.setHeader("x-client", "ours")),
-      ),
-    ).pipe(Layer.provide(FetchHttpClient.layer))
-    expect(await Effect.runPromise(text().pipe(Effect.provide(tagged)))).toBe("ok")
+    expect(await Effect.runPromise(text().pipe(Effect.provide(taggedHttpClient("ours"))))).toBe("ok")
     expect(marker).toBe("ours")
   })
 
   it("a client without a platform Response (its body an Effect stream) is held to the same deadlines", async () => {
-    handler = (_req, res) => {
+    server.handler = (_req, res) => {
       res.writeHead(200)
       res.write("{")
     }
@@ -160,6 +130,6 @@ describe("providerExchange on HttpClient", () => {
     const eff = text().pipe(Effect.provideService(HttpClient.HttpClient, streamOnly))
     expect(await failure(eff)).toMatchObject({ _tag: "ProviderTimeout", phase: "idle", ms: 100 })
     expect(webSources).toEqual(["None"])
-    await closedEarly
+    await server.closedEarly()
   })
 })

@@ -3,54 +3,36 @@
  * the connection closed; a slow consumer does not (phase deadlines run only while we wait on the provider); a
  * declared size over the ceiling is refused before reading; the caller's abort closes the connection.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { boundedFetch, type ProviderLimits, pendingDeadlines } from "./provider-http.js"
+import { type ScriptedServer, scriptedServer } from "./testing/index.js"
 
-let server: Server
-let base: string
-let handler: (req: IncomingMessage, res: ServerResponse) => void = () => undefined
-/** Resolves when the server sees a response closed before it finished it. */
-let closedEarly: Promise<void> = Promise.resolve()
-
+let server: ScriptedServer
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    closedEarly = new Promise((resolve) =>
-      res.on("close", () => {
-        if (!res.writableFinished) resolve()
-      }),
-    )
-    handler(req, res)
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  server = await scriptedServer()
 })
-afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
-})
+afterAll(() => server.close())
 
 const LIMITS: ProviderLimits = { connectMs: 2000, firstByteMs: 2000, idleMs: 100, totalMs: 10_000, maxBytes: 1024 }
-const target = () => ({ provider: "0xprovider", url: `${base}/x` })
+const target = () => ({ provider: "0xprovider", url: `${server.url}/x` })
 const options = { unreachable: (cause: unknown) => new Error(`unreachable: ${String(cause)}`) }
 const open = (limits = LIMITS, signal?: AbortSignal) =>
   boundedFetch(globalThis.fetch, target(), {}, limits, { ...options, signal })
 
 describe("boundedFetch", () => {
   it("a body that sends `{` and stalls fails with ProviderTimeout(idle) and closes the connection", async () => {
-    handler = (_req, res) => {
+    server.handler = (_req, res) => {
       res.writeHead(200, { "content-type": "application/json" })
       res.write("{")
     }
     const r = await open()
     await expect(r.text()).rejects.toMatchObject({ _tag: "ProviderTimeout", phase: "idle", ms: 100 })
-    await closedEarly
+    await server.closedEarly()
     expect(pendingDeadlines()).toBe(0)
   })
 
   it("a consumer slower than the idle deadline is not mistaken for a stalled provider", async () => {
-    handler = (_req, res) => {
+    server.handler = (_req, res) => {
       res.writeHead(200)
       res.write("a")
       setImmediate(() => res.end("b"))
@@ -63,12 +45,12 @@ describe("boundedFetch", () => {
   })
 
   it("refuses a content-length over the ceiling before reading, and cuts an undeclared body at it", async () => {
-    handler = (_req, res) => {
+    server.handler = (_req, res) => {
       res.writeHead(200, { "content-length": "4096" })
       res.end("x".repeat(4096))
     }
     await expect(open()).rejects.toMatchObject({ _tag: "ProviderBodyTooLarge", limit: 1024, what: "content-length" })
-    handler = (_req, res) => {
+    server.handler = (_req, res) => {
       res.writeHead(200)
       const pump = () => {
         while (!res.destroyed && res.write("x".repeat(512))) {
@@ -80,11 +62,11 @@ describe("boundedFetch", () => {
     }
     const r = await open()
     await expect(r.bytes()).rejects.toMatchObject({ _tag: "ProviderBodyTooLarge", limit: 1024, what: "body" })
-    await closedEarly
+    await server.closedEarly()
   })
 
   it("the caller's abort rejects with its reason and closes the connection", async () => {
-    handler = (_req, res) => {
+    server.handler = (_req, res) => {
       res.writeHead(200)
       res.write("partial")
     }
@@ -94,6 +76,6 @@ describe("boundedFetch", () => {
     const pending = r.read()
     controller.abort(new Error("caller left"))
     await expect(pending).rejects.toThrow("caller left")
-    await closedEarly
+    await server.closedEarly()
   })
 })
