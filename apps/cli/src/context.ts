@@ -57,15 +57,24 @@ export const loadKey = (options: GlobalOptions) =>
     return key
   })
 
+/** What --key-file and `keys import --from-file` read. */
+export const KEY_FILE_HELP = "file or pipe holding the private key (otherwise ZG_PRIVATE_KEY)"
+
+/** A key file's text (read once: it may be a pipe), after warning when others can read it. */
+export const readKeyFile = (path: string) =>
+  Effect.andThen(
+    warnIfShared(path, "key file"),
+    Effect.tryPromise({
+      try: () => readFile(path, "utf8"),
+      catch: (e) => new KeyFileUnreadable({ path, reason: (e as NodeJS.ErrnoException).code ?? "unreadable" }),
+    }),
+  )
+
 const readKey = (options: GlobalOptions, env: string | undefined) =>
   Effect.gen(function* () {
     if (Option.isSome(options.keyFile)) {
       const path = options.keyFile.value
-      yield* warnIfShared(path, "key file")
-      const text = yield* Effect.tryPromise({
-        try: () => readFile(path, "utf8"),
-        catch: (e) => new KeyFileUnreadable({ path, reason: (e as NodeJS.ErrnoException).code ?? "unreadable" }),
-      })
+      const text = yield* readKeyFile(path)
       if (text.trimStart().startsWith("{")) {
         const password = yield* readPassword(options.passwordFile)
         const { Wallet } = yield* lazy.ethers

@@ -43,6 +43,21 @@ describe("0g-compute inference adapters / list --detail (spawned binary on a dev
       cli(["inference", "adapters", "status", "--provider", provider.providerAddress, "--name", adapter, ...extra])
     const status = await statusOf(name)
     expect(status.stdout).toMatch(/state\s+active/)
+    // The same adapter named by the task flags `deploy` takes.
+    const byTask = await cli([
+      "inference",
+      "adapters",
+      "status",
+      "--provider",
+      provider.providerAddress,
+      "--task-id",
+      TASK,
+      "--base-model",
+      provider.model,
+      "--json",
+    ])
+    expect(byTask.code).toBe(0)
+    expect(JSON.parse(byTask.stdout)).toMatchObject({ adapterName: name, state: "active" })
 
     // Chat with it as the model: verified, billed at the base model's prices, the provider's fee to the neuron.
     expect((await cli(["ledger", "add", "5"])).code).toBe(0)

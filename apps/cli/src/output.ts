@@ -40,6 +40,10 @@ export const makePrinter = (json: boolean): Printer => ({
   result: (data, human) => CliIO.useSync((io) => io.stdout(`${redact(json ? toJson(data) : forTerminal(human()))}\n`)),
 })
 
+/** Runs `effect` and prints its value as the command's result: the JSON document, or `human(value)`. */
+export const printResult = <A, E, R>(json: boolean, effect: Effect.Effect<A, E, R>, human: (a: A) => string) =>
+  Effect.flatMap(effect, (a) => makePrinter(json).result(a, () => human(a)))
+
 /** `Printer.line` as a plain function, for progress callbacks that run outside an effect. */
 export const lineWriter = (json: boolean) =>
   CliIO.useSync((io) => (text: string) => {

@@ -8,7 +8,12 @@ import * as lazy from "../lazy.js"
 import { withSigner } from "./root.js"
 
 export const providerFlag = Flag.String("provider").pipe(Flag.withDescription("fine-tuning provider address"))
-export const configFlag = Flag.String("config").pipe(Flag.withDescription("training config JSON file"))
+/** What a training task is made of besides its dataset (`create` takes a dataset hash, `run` a file). */
+export const trainingFlags = {
+  provider: providerFlag,
+  model: Flag.String("model").pipe(Flag.withDescription("pre-trained model name or hash")),
+  config: Flag.String("config").pipe(Flag.withDescription("training config JSON file")),
+}
 export const taskFlag = Flag.String("task").pipe(Flag.withDescription("task id"))
 export const indexerFlag = Flag.String("indexer").pipe(
   Flag.withDescription("0G Storage indexer for datasets and models (otherwise the provider's routes)"),

@@ -5,13 +5,12 @@
  */
 import { lstat, mkdir } from "node:fs/promises"
 import { join } from "node:path"
-import { parseZG } from "@0g-compute/core/light"
 import { Data, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { requireKey } from "../context.js"
 import { OutputExists, type TaggedFailure } from "../failure.js"
 import * as lazy from "../lazy.js"
-import { keyValues, lineWriter, makePrinter, table, zg } from "../output.js"
+import { keyValues, lineWriter, makePrinter, printResult, table, zg } from "../output.js"
 import {
   decryptText,
   feeText,
@@ -24,15 +23,15 @@ import {
   uploadText,
 } from "./fine-tuning-render.js"
 import {
-  configFlag,
   type FineTuningModule,
   indexerFlag,
   providerFlag,
   readConfig,
   taskFlag,
+  trainingFlags,
   withFineTuning,
 } from "./fine-tuning-shared.js"
-import { ackFlags, pinsOf } from "./inference-shared.js"
+import { ackFlags, ackOptionsOf } from "./inference-shared.js"
 import { switchFlag, withErrors } from "./root.js"
 
 /** The output directory of `fine-tuning run` could not be created. */
@@ -59,13 +58,7 @@ const command = <A, E extends TaggedFailure, R>(
   indexer: Option.Option<string>,
   f: (m: FineTuningModule) => Effect.Effect<A, E, R>,
   human: (a: A) => string,
-) =>
-  withFineTuning(indexer, (m, g) =>
-    Effect.gen(function* () {
-      const result = yield* f(m)
-      yield* makePrinter(g.json).result(result, () => human(result))
-    }),
-  )
+) => withFineTuning(indexer, (m, g) => printResult(g.json, f(m), human))
 
 const list = Command.make(
   "list",
@@ -98,32 +91,18 @@ const models = Command.make("models", { provider: providerFlag.pipe(Flag.optiona
   ),
 ).pipe(Command.withDescription("pre-trained models available for fine-tuning"))
 
-const ackProvider = Command.make(
-  "ack-provider",
-  {
-    provider: providerFlag,
-    fund: Flag.String("fund").pipe(Flag.withDescription("open the sub-account with this many 0G"), Flag.optional),
-    ...ackFlags,
-  },
-  ({ provider, fund, allowDevnet, allowUnverified, ...pins }) =>
-    command(
-      Option.none(),
-      (m) =>
-        Effect.gen(function* () {
-          const amount = Option.isSome(fund) ? yield* parseZG(fund.value) : undefined
-          // The same attestation report as `inference ack` (DCAP, RTMR3 replay, pins, the devnet-chain rule).
-          const { quoteAssessor } = yield* lazy.inference
-          const options = {
-            allowDevnet,
-            allowUnverified,
-            assess: quoteAssessor(),
-            ...pinsOf(pins),
-            ...(amount === undefined ? {} : { fund: amount }),
-          }
-          return yield* m.FineTuningProviders.use((p) => p.acknowledge(provider, options))
-        }),
-      providerAckText,
-    ),
+const ackProvider = Command.make("ack-provider", { provider: providerFlag, ...ackFlags }, ({ provider, ...flags }) =>
+  command(
+    Option.none(),
+    (m) =>
+      Effect.gen(function* () {
+        const options = yield* ackOptionsOf(flags)
+        // The same attestation report as `inference ack` (DCAP, RTMR3 replay, pins, the devnet-chain rule).
+        const { quoteAssessor } = yield* lazy.inference
+        return yield* m.FineTuningProviders.use((p) => p.acknowledge(provider, { ...options, assess: quoteAssessor() }))
+      }),
+    providerAckText,
+  ),
 ).pipe(
   Command.withDescription("verify the provider's attestation (as inference ack does), then acknowledge it on chain"),
 )
@@ -142,10 +121,8 @@ const upload = Command.make(
 const create = Command.make(
   "create",
   {
-    provider: providerFlag,
-    model: Flag.String("model").pipe(Flag.withDescription("pre-trained model name or hash")),
+    ...trainingFlags,
     dataset: Flag.String("dataset").pipe(Flag.withDescription("dataset hash from `upload`")),
-    config: configFlag,
     tokens: Flag.Int("tokens").pipe(
       Flag.withDescription("dataset token count for the fee estimate"),
       Flag.withDefault(0),
@@ -274,10 +251,8 @@ const decrypt = Command.make(
 const run = Command.make(
   "run",
   {
-    provider: providerFlag,
+    ...trainingFlags,
     dataset: Flag.String("dataset").pipe(Flag.withDescription("dataset file")),
-    model: Flag.String("model").pipe(Flag.withDescription("pre-trained model name")),
-    config: configFlag,
     out: Flag.String("out").pipe(Flag.withDescription("output directory (holds the resumable state)")),
     indexer: indexerFlag,
   },

@@ -5,9 +5,11 @@
 import { Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { keyValues, makePrinter, table } from "../output.js"
-import { providerFlag, withInference } from "./inference-shared.js"
+import { providerFlag } from "./flags.js"
+import { withInference } from "./inference-shared.js"
 import { switchFlag } from "./root.js"
 
+/** The task an adapter was trained by (`deploy`; `status` takes them instead of --name). */
 const taskFlags = {
   taskId: Flag.String("task-id").pipe(Flag.withDescription("the fine-tuning task whose model was acknowledged")),
   baseModel: Flag.String("base-model").pipe(Flag.withDescription("the model the task fine-tuned (e.g. Qwen2.5-0.5B)")),
@@ -34,8 +36,8 @@ const status = Command.make(
   {
     provider: providerFlag,
     name: Flag.String("name").pipe(Flag.withDescription("adapter name (ft-…)"), Flag.optional),
-    taskId: Flag.String("task-id").pipe(Flag.withDescription("instead of --name: the task…"), Flag.optional),
-    baseModel: Flag.String("base-model").pipe(Flag.withDescription("…and its base model"), Flag.optional),
+    taskId: taskFlags.taskId.pipe(Flag.optional),
+    baseModel: taskFlags.baseModel.pipe(Flag.optional),
   },
   ({ provider, name, taskId, baseModel }) =>
     withInference((m, g) =>

@@ -10,7 +10,8 @@ import { Data, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { fromPromise } from "../context.js"
 import { keyValues, makePrinter, zg } from "../output.js"
-import { providerFlag, withInference } from "./inference-shared.js"
+import { providerFlag } from "./flags.js"
+import { withInference } from "./inference-shared.js"
 
 export class MediaFileUnreadable extends Data.TaggedError("MediaFileUnreadable")<{ readonly path: string }> {
   override get message() {

@@ -1,4 +1,4 @@
-/** What the inference commands share: the provider flag and the inference services for the global options. */
+/** What the inference commands share: the acknowledgement flags and the inference services for the global options. */
 import { join } from "node:path"
 import type { InferenceReadServices } from "@0g-compute/inference"
 import { Effect, Layer, Option } from "effect"
@@ -7,9 +7,8 @@ import { chainLayer, type GlobalOptions, ledgerStack } from "../context.js"
 import type { TaggedFailure } from "../failure.js"
 import { configDir } from "../keystore.js"
 import * as lazy from "../lazy.js"
+import { optionalZG } from "./flags.js"
 import { switchFlag, withGlobals, withSigner } from "./root.js"
-
-export const providerFlag = Flag.String("provider").pipe(Flag.withDescription("provider address"))
 
 /** Measurements the user expects (a mismatch refuses the provider whatever the opt-ins). */
 export const pinFlags = {
@@ -22,8 +21,12 @@ export const pinFlags = {
     Flag.optional,
   ),
 }
-/** The opt-ins and pins of an acknowledgement: `inference ack` and `fine-tuning ack-provider` take the same. */
+/** The funding, opt-ins and pins of an acknowledgement: `inference ack` and `fine-tuning ack-provider` take the same. */
 export const ackFlags = {
+  fund: Flag.String("fund").pipe(
+    Flag.withDescription("create the sub-account with this many 0G if missing"),
+    Flag.optional,
+  ),
   allowDevnet: switchFlag("allow-devnet", "accept a devnet (emulated) quote"),
   allowUnverified: switchFlag("allow-unverified", "accept a provider whose checks fail"),
   ...pinFlags,
@@ -32,6 +35,21 @@ export const pinsOf = (o: { expectCompose: Option.Option<string>; expectImage: O
   ...(Option.isSome(o.expectCompose) ? { expectComposeHash: o.expectCompose.value } : {}),
   ...(Option.isSome(o.expectImage) ? { expectImage: o.expectImage.value } : {}),
 })
+
+/** The acknowledgement options {@link ackFlags} ask for; a malformed --fund is refused before anything is sent. */
+export const ackOptionsOf = (flags: {
+  readonly fund: Option.Option<string>
+  readonly allowDevnet: boolean
+  readonly allowUnverified: boolean
+  readonly expectCompose: Option.Option<string>
+  readonly expectImage: Option.Option<string>
+}) =>
+  Effect.map(optionalZG(flags.fund), (fund) => ({
+    allowDevnet: flags.allowDevnet,
+    allowUnverified: flags.allowUnverified,
+    ...pinsOf(flags),
+    ...(fund === undefined ? {} : { fund }),
+  }))
 
 export type InferenceModule = typeof import("@0g-compute/inference")
 

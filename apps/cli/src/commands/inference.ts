@@ -2,7 +2,6 @@
  * `0g-compute inference list|models|verify|ack|chat|serve|api-key …`: discovery, attestation, verified chat, the
  * local gateway and persistent API keys — over @0g-compute/inference's Effect services.
  */
-import { parseZG } from "@0g-compute/core/light"
 import type { AttestationReport, ExchangeResult, ServiceView, ServiceWithDetail } from "@0g-compute/inference"
 import { Data, Effect, Option, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
@@ -10,15 +9,16 @@ import { fromPromise, requireKey } from "../context.js"
 import { CliIO } from "../io.js"
 import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table, zg } from "../output.js"
+import { optionalZG, providerFlag, providerPriorityFlag } from "./flags.js"
 import { adaptersCommand } from "./inference-adapters.js"
 import { apiKeyCommand } from "./inference-keys.js"
 import { imageCommand, transcribeCommand } from "./inference-media.js"
 import {
   ackFlags,
+  ackOptionsOf,
   inferenceLayer,
   pinFlags,
   pinsOf,
-  providerFlag,
   withInference,
   withReader,
 } from "./inference-shared.js"
@@ -136,35 +136,18 @@ const verify = Command.make("verify", { provider: providerFlag, ...pinFlags }, (
   ),
 ).pipe(Command.withDescription("fetch the provider's attestation and report every check (no transaction)"))
 
-const ack = Command.make(
-  "ack",
-  {
-    provider: providerFlag,
-    fund: Flag.String("fund").pipe(
-      Flag.withDescription("create the sub-account with this many 0G if missing"),
-      Flag.optional,
-    ),
-    ...ackFlags,
-  },
-  ({ provider, fund, allowDevnet, allowUnverified, ...pins }) =>
-    withInference(({ Attestation }, g) =>
-      Effect.gen(function* () {
-        const amount = Option.isSome(fund) ? yield* parseZG(fund.value) : undefined
-        const result = yield* Attestation.use((a) =>
-          a.acknowledge(provider, {
-            allowDevnet,
-            allowUnverified,
-            ...pinsOf(pins),
-            ...(amount === undefined ? {} : { fund: amount }),
-          }),
-        )
-        yield* makePrinter(g.json).result(
-          result,
-          () =>
-            `${reportText(result.report)}\n\non chain: ${result.onChain}${result.tx ? ` (tx ${result.tx.hash})` : ""}`,
-        )
-      }),
-    ),
+const ack = Command.make("ack", { provider: providerFlag, ...ackFlags }, ({ provider, ...flags }) =>
+  withInference(({ Attestation }, g) =>
+    Effect.gen(function* () {
+      const options = yield* ackOptionsOf(flags)
+      const result = yield* Attestation.use((a) => a.acknowledge(provider, options))
+      yield* makePrinter(g.json).result(
+        result,
+        () =>
+          `${reportText(result.report)}\n\non chain: ${result.onChain}${result.tx ? ` (tx ${result.tx.hash})` : ""}`,
+      )
+    }),
+  ),
 ).pipe(Command.withDescription("verify a provider's attestation and acknowledge it on chain (refused if checks fail)"))
 
 /** "bytes-bound", or the level with what it does not bind, or the routing proof's upstream claim. */
@@ -270,10 +253,7 @@ export class GatewayTokenTooShort extends Data.TaggedError("GatewayTokenTooShort
 const serve = Command.make(
   "serve",
   {
-    providers: Flag.String("provider").pipe(
-      Flag.withDescription("provider address, in priority order (repeatable)"),
-      Flag.atLeast(1),
-    ),
+    providers: providerPriorityFlag,
     port: Flag.Int("port").pipe(Flag.withDescription("port to listen on"), Flag.withDefault(8787)),
     host: Flag.String("host").pipe(
       Flag.withDescription("bind address (anything but loopback is warned about)"),
@@ -291,7 +271,7 @@ const serve = Command.make(
   ({ providers, port, host, cap, verifyMode }) =>
     withGlobals((g) =>
       Effect.gen(function* () {
-        const spendingCap = Option.isSome(cap) ? yield* parseZG(cap.value) : undefined
+        const spendingCap = yield* optionalZG(cap)
         const io = yield* CliIO
         const envToken = io.env.ZG_GATEWAY_TOKEN || undefined
         if (envToken !== undefined && envToken.length < MIN_TOKEN_LENGTH)

@@ -3,16 +3,14 @@
  * from ZG_PRIVATE_KEY or a file. The password comes from the global --password-file (one flag for every command, so
  * no subcommand copy can be shadowed by it), ZG_KEYSTORE_PASSWORD or a prompt.
  */
-import { readFile } from "node:fs/promises"
 import { Data, Effect, Option, Redacted } from "effect"
 import { Argument, Command, Flag, Prompt } from "effect/cli"
-import { KeyFileUnreadable, NoKeyConfigured } from "../context.js"
+import { KEY_FILE_HELP, NoKeyConfigured, readKeyFile } from "../context.js"
 import { CliIO } from "../io.js"
 import { listKeys, removeKey, saveKey } from "../keystore.js"
 import * as lazy from "../lazy.js"
 import { makePrinter, table } from "../output.js"
 import { readPassword } from "../password.js"
-import { warnIfShared } from "../permissions.js"
 import { switchFlag, withGlobals } from "./root.js"
 
 export class ConfirmationRequired extends Data.TaggedError("ConfirmationRequired")<{ readonly action: string }> {
@@ -44,22 +42,12 @@ const importKey = Command.make(
   "import",
   {
     name: nameArg,
-    from: Flag.String("from-file").pipe(
-      Flag.withDescription("file or pipe holding the private key (otherwise ZG_PRIVATE_KEY)"),
-      Flag.optional,
-    ),
+    from: Flag.String("from-file").pipe(Flag.withDescription(KEY_FILE_HELP), Flag.optional),
   },
   ({ name, from }) =>
     withGlobals((g) =>
       Effect.gen(function* () {
-        if (Option.isSome(from)) yield* warnIfShared(from.value, "key file")
-        const raw = Option.isSome(from)
-          ? yield* Effect.tryPromise({
-              try: () => readFile(from.value, "utf8"),
-              catch: (e) =>
-                new KeyFileUnreadable({ path: from.value, reason: (e as NodeJS.ErrnoException).code ?? "unreadable" }),
-            })
-          : (yield* CliIO).env.ZG_PRIVATE_KEY
+        const raw = Option.isSome(from) ? yield* readKeyFile(from.value) : (yield* CliIO).env.ZG_PRIVATE_KEY
         if (raw === undefined || raw.trim() === "") return yield* new NoKeyConfigured()
         const { parsePrivateKey } = yield* lazy.core
         const key = yield* parsePrivateKey(raw)

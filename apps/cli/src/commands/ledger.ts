@@ -10,6 +10,7 @@ import { chainLayer, type GlobalOptions, loadKey, NoKeyConfigured, signingLayer 
 import { AddressNeeded, type TaggedFailure } from "../failure.js"
 import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table, zg } from "../output.js"
+import { providerFlag } from "./flags.js"
 import { globals, withErrors } from "./root.js"
 
 const amountArg = Argument.String("amount").pipe(Argument.withDescription("amount in 0G, e.g. 1.5"))
@@ -41,9 +42,6 @@ const withLedger = <A, E extends TaggedFailure, EV extends TaggedFailure = never
     }),
   )
 
-/** The amount argument, checked up front (see `withLedger`'s validate). */
-const checkAmount = (amount: string) => parseZG(amount)
-
 /** An address argument, checked up front (parseAddress lives with ethers, so it is loaded lazily). */
 const parseAddress = (input: string) => Effect.flatMap(lazy.core, (core) => core.parseAddress(input))
 
@@ -67,9 +65,7 @@ const show = Command.make(
     withLedger(false, (g, ledger, keyed) =>
       Effect.gen(function* () {
         if (Option.isNone(address) && !keyed) return yield* new AddressNeeded({ command: "ledger show" })
-        const who = Option.isSome(address)
-          ? yield* Effect.flatMap(lazy.core, (core) => core.parseAddress(address.value))
-          : undefined
+        const who = Option.isSome(address) ? yield* parseAddress(address.value) : undefined
         const info = yield* ledger.get(who)
         const subs = yield* ledger.listSubAccounts(undefined, info.user)
         yield* makePrinter(g.json).result({ ledger: info, subAccounts: subs }, () =>
@@ -89,22 +85,40 @@ const show = Command.make(
     ),
 ).pipe(Command.withDescription("show a ledger and its sub-accounts"))
 
+/**
+ * One ledger transaction moving `amount` 0G, printed with its hash and gas. The amount (and `validate`'s inputs) are
+ * checked before any key is unlocked or RPC contacted.
+ */
+const amountTx = <E extends TaggedFailure, EV extends TaggedFailure = never>(
+  action: string,
+  amount: string,
+  send: (ledger: LedgerShape, value: bigint) => Effect.Effect<TxResult, E>,
+  done: (value: bigint) => string,
+  extra: { readonly fields?: Record<string, unknown>; readonly validate?: Effect.Effect<unknown, EV> } = {},
+) =>
+  withLedger(
+    true,
+    (g, ledger) =>
+      Effect.gen(function* () {
+        const value = yield* parseZG(amount)
+        const tx = yield* send(ledger, value)
+        yield* makePrinter(g.json).result(
+          { action, ...extra.fields, amount: value, tx },
+          () => `${done(value)}; ${txLine(tx)}`,
+        )
+      }),
+    Effect.all([parseZG(amount), extra.validate ?? Effect.void]),
+  )
+
 const add = Command.make(
   "add",
   { amount: amountArg, info: Flag.String("info").pipe(Flag.withDescription("additional info"), Flag.withDefault("")) },
   ({ amount, info }) =>
-    withLedger(
-      true,
-      (g, ledger) =>
-        Effect.gen(function* () {
-          const value = yield* parseZG(amount)
-          const r = yield* ledger.add(value, info)
-          yield* makePrinter(g.json).result(
-            { action: "add", amount: value, tx: r },
-            () => `ledger created with ${zg(value)}; ${txLine(r)}`,
-          )
-        }),
-      checkAmount(amount),
+    amountTx(
+      "add",
+      amount,
+      (ledger, value) => ledger.add(value, info),
+      (value) => `ledger created with ${zg(value)}`,
     ),
 ).pipe(Command.withDescription("create your ledger with an initial deposit"))
 
@@ -115,60 +129,37 @@ const deposit = Command.make(
     recipient: Flag.String("for").pipe(Flag.withDescription("deposit into another address's ledger"), Flag.optional),
   },
   ({ amount, recipient }) =>
-    withLedger(
-      true,
-      (g, ledger) =>
-        Effect.gen(function* () {
-          const value = yield* parseZG(amount)
-          const r = Option.isSome(recipient)
-            ? yield* ledger.depositFor(recipient.value, value)
-            : yield* ledger.deposit(value)
-          const to = Option.getOrElse(recipient, () => "your ledger")
-          yield* makePrinter(g.json).result(
-            { action: "deposit", amount: value, recipient: Option.getOrNull(recipient), tx: r },
-            () => `deposited ${zg(value)} into ${to}; ${txLine(r)}`,
-          )
-        }),
-      Effect.all([checkAmount(amount), ...(Option.isSome(recipient) ? [parseAddress(recipient.value)] : [])]),
+    amountTx(
+      "deposit",
+      amount,
+      (ledger, value) => (Option.isSome(recipient) ? ledger.depositFor(recipient.value, value) : ledger.deposit(value)),
+      (value) => `deposited ${zg(value)} into ${Option.getOrElse(recipient, () => "your ledger")}`,
+      {
+        fields: { recipient: Option.getOrNull(recipient) },
+        ...(Option.isSome(recipient) ? { validate: parseAddress(recipient.value) } : {}),
+      },
     ),
 ).pipe(Command.withDescription("add funds to a ledger (creates it when missing)"))
 
 const refund = Command.make("refund", { amount: amountArg }, ({ amount }) =>
-  withLedger(
-    true,
-    (g, ledger) =>
-      Effect.gen(function* () {
-        const value = yield* parseZG(amount)
-        const r = yield* ledger.refund(value)
-        yield* makePrinter(g.json).result(
-          { action: "refund", amount: value, tx: r },
-          () => `withdrew ${zg(value)} to your wallet; ${txLine(r)}`,
-        )
-      }),
-    checkAmount(amount),
+  amountTx(
+    "refund",
+    amount,
+    (ledger, value) => ledger.refund(value),
+    (value) => `withdrew ${zg(value)} to your wallet`,
   ),
 ).pipe(Command.withDescription("withdraw available ledger funds to your wallet"))
 
 const transfer = Command.make(
   "transfer",
-  {
-    provider: Flag.String("provider").pipe(Flag.withDescription("provider address")),
-    service: serviceFlag,
-    amount: amountArg,
-  },
+  { provider: providerFlag, service: serviceFlag, amount: amountArg },
   ({ provider, service, amount }) =>
-    withLedger(
-      true,
-      (g, ledger) =>
-        Effect.gen(function* () {
-          const value = yield* parseZG(amount)
-          const r = yield* ledger.transfer(provider, service, value)
-          yield* makePrinter(g.json).result(
-            { action: "transfer", provider, service, amount: value, tx: r },
-            () => `moved ${zg(value)} to the ${service} sub-account of ${provider}; ${txLine(r)}`,
-          )
-        }),
-      Effect.all([checkAmount(amount), parseAddress(provider)]),
+    amountTx(
+      "transfer",
+      amount,
+      (ledger, value) => ledger.transfer(provider, service, value),
+      (value) => `moved ${zg(value)} to the ${service} sub-account of ${provider}`,
+      { fields: { provider, service }, validate: parseAddress(provider) },
     ),
 ).pipe(Command.withDescription("fund a provider sub-account from the ledger"))
 

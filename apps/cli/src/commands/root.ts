@@ -4,7 +4,7 @@
 import { isNetworkName, NETWORKS } from "@0g-compute/core/light"
 import { type Cause, Config, Effect, type Layer, Option } from "effect"
 import { Command, Flag } from "effect/cli"
-import { type GlobalOptions, requireKey } from "../context.js"
+import { type GlobalOptions, KEY_FILE_HELP, requireKey } from "../context.js"
 import { describeFailure, errorDocument, errorText, type FailureContext, type TaggedFailure } from "../failure.js"
 import { CliIO } from "../io.js"
 import { toJson } from "../output.js"
@@ -31,10 +31,7 @@ export const root = Command.make("0g-compute").pipe(
     ),
     rpc: Flag.String("rpc").pipe(Flag.withDescription("RPC URL overriding the preset's"), Flag.optional),
     // Strings, not Flag.File: `--key-file <(pass show …)` is a pipe, which Flag.File refuses.
-    keyFile: Flag.String("key-file").pipe(
-      Flag.withDescription("file or pipe holding the private key (otherwise ZG_PRIVATE_KEY)"),
-      Flag.optional,
-    ),
+    keyFile: Flag.String("key-file").pipe(Flag.withDescription(KEY_FILE_HELP), Flag.optional),
     key: Flag.String("key").pipe(
       Flag.withDescription("name of an encrypted keystore entry (see `keys list`)"),
       Flag.withFallbackConfig(Config.String("ZG_KEY")),

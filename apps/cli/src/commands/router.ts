@@ -12,6 +12,7 @@ import { CliIO } from "../io.js"
 import { configDir } from "../keystore.js"
 import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table } from "../output.js"
+import { expiresInFlag, providerPriorityFlag } from "./flags.js"
 import { inferenceLayer } from "./inference-shared.js"
 import { withGlobals } from "./root.js"
 
@@ -52,7 +53,7 @@ const create = Command.make(
   {
     dataDir: dataDirFlag,
     label: Flag.String("label").pipe(Flag.withDescription("what the key is for")),
-    expiresIn: Flag.Int("expires-in").pipe(Flag.withDescription("lifetime in seconds (default: never)"), Flag.optional),
+    expiresIn: expiresInFlag,
     models: repeated("model", "a model the key may use (repeatable; default: any)"),
     providers: repeated("provider", "a provider address the key may use (repeatable; default: any)"),
     budgetDay: Flag.String("budget-day").pipe(Flag.withDescription("0G per UTC day"), Flag.optional),
@@ -131,10 +132,7 @@ const serve = Command.make(
   "serve",
   {
     dataDir: dataDirFlag,
-    providers: Flag.String("provider").pipe(
-      Flag.withDescription("provider address, in priority order (repeatable)"),
-      Flag.atLeast(1),
-    ),
+    providers: providerPriorityFlag,
     port: Flag.Int("port").pipe(Flag.withDescription("port to listen on"), Flag.withDefault(8788)),
     host: Flag.String("host").pipe(Flag.withDescription("bind address"), Flag.withDefault("127.0.0.1")),
     fundingInterval: Flag.Int("funding-interval").pipe(

@@ -2,7 +2,7 @@
  * `0g-compute storage root|upload|download`: 0G Storage files, hashed on every core, downloads verified segment by
  * segment and against the root before they appear under their name.
  */
-import { NETWORKS, parseNetwork, parseZG } from "@0g-compute/core/light"
+import { NETWORKS, parseNetwork } from "@0g-compute/core/light"
 import { Config, Data, Effect, Layer, Option, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { requireKey, rpcOf } from "../context.js"
@@ -10,6 +10,7 @@ import { CliIO } from "../io.js"
 import * as lazy from "../lazy.js"
 import { forTerminal, keyValues, makePrinter, progressBar, zg } from "../output.js"
 import { txJournalLayer } from "../tx-journal.js"
+import { optionalZG } from "./flags.js"
 import { globals, switchFlag, withGlobals } from "./root.js"
 
 export class NoIndexer extends Data.TaggedError("NoIndexer")<{ readonly network: string }> {
@@ -83,7 +84,7 @@ const upload = Command.make(
         const key = yield* requireKey(g)
         const { rpcUrl, network } = yield* rpcOf(g)
         const indexerUrl = yield* resolveIndexer(indexer)
-        const ceiling = Option.isSome(maxFee) ? yield* parseZG(maxFee.value) : undefined
+        const ceiling = yield* optionalZG(maxFee)
         const { makeRpcProvider } = yield* lazy.core
         const { Wallet } = yield* lazy.ethers
         const { clientLayer, payerLayer } = yield* lazy.storage
