@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The storage the serving and ledger contracts keep behind their beacon proxies, as one line a slot: an upgrade
 // must leave it unchanged. Covers the state variables and, through abstract probes, each ERC-7201 `Layout` struct
-// down to the last nested member (solc's storageLayout only lists state variables).
+// down to the last nested member (solc's storageLayout only lists state variables), plus the shared `Funds` window
+// both serving contracts lay over slots 3..5 of their Account structs.
 //   node scripts/storage-layout.mjs            print
 //   node scripts/storage-layout.mjs --write    write test/storage-layout.txt (the snapshot the test compares with)
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
@@ -17,9 +18,11 @@ pragma solidity 0.8.22;
 import {FineTuningBase} from "../solidity/fine-tuning/FineTuningBase.sol";
 import {InferenceBase} from "../solidity/inference/InferenceBase.sol";
 import {LedgerBase} from "../solidity/ledger/LedgerBase.sol";
+import {Funds} from "../solidity/shared/ServingAccounts.sol";
 abstract contract FineTuningLayout is FineTuningBase { Layout internal layout; }
 abstract contract InferenceLayout is InferenceBase { Layout internal layout; }
 abstract contract LedgerLayout is LedgerBase { LedgerStorage internal layout; }
+abstract contract FundsLayout { Funds internal layout; }
 `
 const UNITS = {
   LedgerManager: "solidity/ledger/LedgerManager.sol",
@@ -28,6 +31,7 @@ const UNITS = {
   FineTuningLayout: "probe/Layouts.sol",
   InferenceLayout: "probe/Layouts.sol",
   LedgerLayout: "probe/Layouts.sol",
+  FundsLayout: "probe/Layouts.sol",
 }
 
 /** Lines `Contract.var.member[k]… slot+offset type` for the given sources (default: solidity/ as it is now). */

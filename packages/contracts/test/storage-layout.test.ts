@@ -34,4 +34,47 @@ describe("storage layout behind the proxies", () => {
     expect(moved).toContain("InferenceLayout.accounts[k].validRefundsLength 7+0 uint256")
     expect(moved).not.toEqual(lines)
   })
+
+  // Both contracts hand shared/ServingAccounts.sol their Account as a Funds pointer at slot + 3.
+  it("lays the shared Funds window exactly over balance, pendingRefund and refunds of both Account structs", () => {
+    expect(lines).toContain("FundsLayout.refunds 2+0 struct Refund[]")
+    expect(windowMisses(lines)).toEqual([])
+  })
+
+  it("notices a Funds window that no longer matches the accounts", () => {
+    const sources = readSources()
+    const file = "solidity/shared/ServingAccounts.sol"
+    const original = sources[file] as string
+    const swapped = original.replace(
+      "    uint256 balance;\n    uint256 pendingRefund;\n",
+      "    uint256 pendingRefund;\n    uint256 balance;\n",
+    )
+    expect(swapped).not.toBe(original)
+    expect(windowMisses(storageLines({ ...sources, [file]: swapped }))).toEqual([
+      "InferenceLayout: pendingRefund 0+0 uint256",
+      "InferenceLayout: balance 1+0 uint256",
+      "FineTuningLayout: pendingRefund 0+0 uint256",
+      "FineTuningLayout: balance 1+0 uint256",
+    ])
+  })
 })
+
+/** The Funds members (`name slot+offset type`, relative to the window) that an account struct lacks at slot + 3. */
+function windowMisses(lines: readonly string[]): string[] {
+  const window = lines.filter((l) => l.startsWith("FundsLayout.")).map((l) => l.slice("FundsLayout.".length))
+  const misses: string[] = []
+  for (const owner of ["InferenceLayout", "FineTuningLayout"]) {
+    const prefix = `${owner}.accounts[k].`
+    const account = lines.filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length))
+    // nested refund members are compared by position: fine-tuning names the last one `_deprecated_processed`
+    const shape = (members: string[]) =>
+      members.filter((m) => m.startsWith("refunds[i].")).map((m) => m.split(" ").slice(1).join(" "))
+    if (shape(account).join() !== shape(window).join()) misses.push(`${owner}: refunds[i]`)
+    for (const member of window.filter((m) => !m.startsWith("refunds[i]."))) {
+      const [name, at, ...type] = member.split(" ")
+      const [slot, offset] = (at as string).split("+").map(Number) as [number, number]
+      if (!account.includes(`${name} ${slot + 3}+${offset} ${type.join(" ")}`)) misses.push(`${owner}: ${member}`)
+    }
+  }
+  return misses
+}

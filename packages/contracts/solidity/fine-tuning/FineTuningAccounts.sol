@@ -2,8 +2,6 @@
 pragma solidity 0.8.22;
 
 import "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
-import "../interfaces/IServing.sol";
-import {Refund as QueuedRefund, RefundQueue} from "../shared/RefundQueue.sol";
 import "./FineTuningBase.sol";
 
 /// @dev Sub-account bookkeeping (same money rules as inference) plus the deliverable ring buffer.
@@ -11,77 +9,45 @@ abstract contract FineTuningAccounts is FineTuningBase {
     using EnumerableSet for EnumerableSet.Bytes32Set;
 
     function _account(address user, address provider) internal view returns (Account storage) {
-        Layout storage $ = _s();
-        bytes32 key = _accountKey(user, provider);
-        if (!$.accountKeys.contains(key)) revert AccountNotExists(user, provider);
-        return $.accounts[key];
+        return _s().accounts[_listedKey(_s().accountKeys, user, provider)];
+    }
+
+    /// @dev The money window of `a` (see Funds in shared/ServingAccounts.sol); the refunds' last field is named
+    /// `_deprecated_processed` here, in the same slot.
+    function _funds(Account storage a) internal pure returns (Funds storage f) {
+        assembly {
+            f.slot := add(a.slot, 3)
+        }
     }
 
     function _addAccount(address user, address provider, string calldata additionalInfo) internal {
         if (bytes(additionalInfo).length > MAX_ADDITIONAL_INFO_LENGTH) revert AdditionalInfoTooLong();
         Layout storage $ = _s();
-        bytes32 key = _accountKey(user, provider);
-        if (!$.accountKeys.add(key)) revert AccountExists(user, provider);
-        $.accountsByProvider[provider].add(key);
-        $.accountsByUser[user].add(key);
+        bytes32 key = _listAccount($.accountKeys, $.accountsByProvider, $.accountsByUser, user, provider);
         // nonce survives a soft delete so old signatures stay dead
         Account storage a = $.accounts[key];
         a.user = user;
         a.provider = provider;
-        a.balance = msg.value;
         a.additionalInfo = additionalInfo;
         a.acknowledged = true;
-        emit BalanceUpdated(user, provider, msg.value, 0);
-    }
-
-    /// @dev Cancels `amount` (<= pendingRefund) of the live refunds, newest first.
-    function _cancelRefunds(Account storage a, uint256 amount) internal {
-        a.pendingRefund -= amount;
-        RefundQueue.cancel(_queue(a), a.validRefundsLength, amount);
-    }
-
-    function _requestRefundAll(address user, address provider) internal {
-        Account storage a = _account(user, provider);
-        uint256 amount = a.balance - a.pendingRefund;
-        uint256 n = a.validRefundsLength;
-        if (amount > 0) {
-            if (n >= MAX_REFUNDS) revert TooManyRefunds(user, provider);
-            a.validRefundsLength = n = RefundQueue.lock(_queue(a), n, amount);
-            a.pendingRefund += amount;
-        }
-        if (n > 0) emit RefundRequested(user, provider, n - 1, block.timestamp);
-    }
-
-    function _processRefund(Account storage a) internal returns (uint256 total) {
-        uint256 pending;
-        (a.validRefundsLength, total, pending) = RefundQueue.release(_queue(a), a.validRefundsLength, _s().lockTime);
-        a.balance -= total;
-        a.pendingRefund = pending;
-    }
-
-    /// @dev The refunds as the shared queue's type: same four slots per entry, only the ABI name of the last
-    /// field differs (`_deprecated_processed` here, kept for the live ABI).
-    function _queue(Account storage a) private view returns (QueuedRefund[] storage q) {
-        Refund[] storage refunds = a.refunds;
-        assembly {
-            q.slot := refunds.slot
-        }
+        _openFunds(_funds(a), user, provider);
     }
 
     /// @dev Soft delete keeps only the nonce; deliverables go too so their ids can be reused.
     function _deleteAccount(address user, address provider) internal returns (uint256 balance) {
         Layout storage $ = _s();
-        bytes32 key = _accountKey(user, provider);
-        if (!$.accountKeys.remove(key)) return 0;
-        $.accountsByProvider[provider].remove(key);
-        $.accountsByUser[user].remove(key);
+        (bool listed, bytes32 key) = _unlistAccount(
+            $.accountKeys,
+            $.accountsByProvider,
+            $.accountsByUser,
+            user,
+            provider
+        );
+        if (!listed) return 0;
         Account storage a = $.accounts[key];
-        balance = a.balance;
-        a.balance = 0;
-        a.pendingRefund = 0;
+        balance = _clearFunds(_funds(a));
         a.acknowledged = false;
         a.validRefundsLength = 0;
-        delete a.refunds;
         delete a.additionalInfo;
         uint256 head = a.deliverablesHead;
         uint256 count = a.deliverablesCount;
@@ -92,14 +58,6 @@ abstract contract FineTuningAccounts is FineTuningBase {
         }
         a.deliverablesHead = 0;
         a.deliverablesCount = 0;
-    }
-
-    function _settle(Account storage a, uint256 amount) internal {
-        uint256 free = a.balance - a.pendingRefund;
-        if (amount > free) _cancelRefunds(a, amount - free);
-        a.balance -= amount;
-        ILedgerSpend(_s().ledgerAddress).spendFund(a.user, amount);
-        emit BalanceUpdated(a.user, a.provider, a.balance, a.pendingRefund);
     }
 
     function _checkIdLength(string calldata id) internal pure {

@@ -2,12 +2,12 @@
 pragma solidity 0.8.22;
 
 import "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
-import "../shared/ServingBase.sol";
+import {Funds, ServingAccounts} from "../shared/ServingAccounts.sol";
 import "./FineTuningTypes.sol";
 
 /// @dev Storage layout and the constants, errors and events only FineTuningServing has (no state variables of its own;
 /// everything lives in the ERC-7201 namespace).
-abstract contract FineTuningBase is ServingBase {
+abstract contract FineTuningBase is ServingAccounts {
     uint256 internal constant MAX_BATCH_USERS = 50;
     uint256 internal constant MAX_DELIVERABLES_PER_ACCOUNT = 20;
     uint256 internal constant MAX_DELIVERABLE_ID_LENGTH = 256;

@@ -78,14 +78,13 @@ contract FineTuningServing is Ownable, Initializable, ReentrancyGuard, FineTunin
 
     function depositFund(address user, address provider, uint256 cancelRetrievingAmount) external payable onlyLedger {
         Account storage a = _account(user, provider);
-        _cancelRefunds(a, cancelRetrievingAmount);
-        a.balance += msg.value;
+        _depositFunds(_funds(a), a.validRefundsLength, cancelRetrievingAmount, user, provider);
         a.acknowledged = true;
-        emit BalanceUpdated(user, provider, a.balance, a.pendingRefund);
     }
 
     function requestRefundAll(address user, address provider) external onlyLedger {
-        _requestRefundAll(user, provider);
+        Account storage a = _account(user, provider);
+        a.validRefundsLength = _lockFreeFunds(_funds(a), a.validRefundsLength, user, provider);
     }
 
     function processRefund(
@@ -93,11 +92,14 @@ contract FineTuningServing is Ownable, Initializable, ReentrancyGuard, FineTunin
         address provider
     ) external onlyLedger returns (uint256 totalAmount, uint256 balance, uint256 pendingRefund) {
         Account storage a = _account(user, provider);
-        totalAmount = _processRefund(a);
-        balance = a.balance;
-        pendingRefund = a.pendingRefund;
+        (a.validRefundsLength, totalAmount, balance, pendingRefund) = _releaseFunds(
+            _funds(a),
+            a.validRefundsLength,
+            _s().lockTime,
+            user,
+            provider
+        );
         if (totalAmount > 0) {
-            emit BalanceUpdated(user, provider, balance, pendingRefund);
             (bool ok, ) = payable(msg.sender).call{value: totalAmount}("");
             if (!ok) revert TransferToLedgerFailed();
         }
@@ -265,7 +267,7 @@ contract FineTuningServing is Ownable, Initializable, ReentrancyGuard, FineTunin
         d.settled = true;
         emit FeesSettled(v.user, msg.sender, v.id, fee, acknowledged, v.nonce);
         if (fee > 0) {
-            _settle(a, fee);
+            _chargeFunds(_funds(a), a.validRefundsLength, _s().ledgerAddress, v.user, msg.sender, fee);
             _pay(msg.sender, fee);
         }
     }

@@ -2,19 +2,21 @@
 pragma solidity 0.8.22;
 
 import "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
-import "../interfaces/IServing.sol";
-import "../shared/RefundQueue.sol";
 import "./InferenceBase.sol";
 
-/// @dev Sub-account bookkeeping: creation, LIFO refund cancellation, two-phase refunds, soft delete, settle step.
+/// @dev Sub-account bookkeeping: creation and soft delete over the shared rules of ServingAccounts, paged views.
 abstract contract InferenceAccounts is InferenceBase {
     using EnumerableSet for EnumerableSet.Bytes32Set;
 
     function _account(address user, address provider) internal view returns (Account storage) {
-        Layout storage $ = _s();
-        bytes32 key = _accountKey(user, provider);
-        if (!$.accountKeys.contains(key)) revert AccountNotExists(user, provider);
-        return $.accounts[key];
+        return _s().accounts[_listedKey(_s().accountKeys, user, provider)];
+    }
+
+    /// @dev The money window of `a` (see Funds in shared/ServingAccounts.sol).
+    function _funds(Account storage a) internal pure returns (Funds storage f) {
+        assembly {
+            f.slot := add(a.slot, 3)
+        }
     }
 
     function _checkAddresses(address user, address provider) internal pure {
@@ -25,71 +27,33 @@ abstract contract InferenceAccounts is InferenceBase {
 
     function _addAccount(address user, address provider, string calldata additionalInfo) internal {
         Layout storage $ = _s();
-        bytes32 key = _accountKey(user, provider);
-        if (!$.accountKeys.add(key)) revert AccountExists(user, provider);
-        $.accountsByProvider[provider].add(key);
-        $.accountsByUser[user].add(key);
+        bytes32 key = _listAccount($.accountKeys, $.accountsByProvider, $.accountsByUser, user, provider);
         // nonce and generation survive a soft delete so old signatures and tokens stay dead
         Account storage a = $.accounts[key];
         a.user = user;
         a.provider = provider;
-        a.balance = msg.value;
         a.additionalInfo = additionalInfo;
         a.acknowledged = true;
-        emit BalanceUpdated(user, provider, msg.value, 0);
-    }
-
-    /// @dev Cancels `amount` (<= pendingRefund) of the live refunds, newest first.
-    function _cancelRefunds(Account storage a, uint256 amount) internal {
-        a.pendingRefund -= amount;
-        RefundQueue.cancel(a.refunds, a.validRefundsLength, amount);
-    }
-
-    function _requestRefundAll(address user, address provider) internal {
-        Account storage a = _account(user, provider);
-        uint256 amount = a.balance - a.pendingRefund;
-        uint256 n = a.validRefundsLength;
-        if (amount > 0) {
-            if (n >= MAX_REFUNDS) revert TooManyRefunds(user, provider);
-            a.validRefundsLength = n = RefundQueue.lock(a.refunds, n, amount);
-            a.pendingRefund += amount;
-        }
-        // the live contract reports the newest refund even when nothing new was locked
-        if (n > 0) emit RefundRequested(user, provider, n - 1, block.timestamp);
-    }
-
-    function _processRefund(Account storage a) internal returns (uint256 total) {
-        uint256 pending;
-        (a.validRefundsLength, total, pending) = RefundQueue.release(a.refunds, a.validRefundsLength, _s().lockTime);
-        a.balance -= total;
-        a.pendingRefund = pending;
+        _openFunds(_funds(a), user, provider);
     }
 
     /// @dev Soft delete: everything but nonce and generation. A missing account deletes nothing.
     function _deleteAccount(address user, address provider) internal returns (uint256 balance) {
         Layout storage $ = _s();
-        bytes32 key = _accountKey(user, provider);
-        if (!$.accountKeys.remove(key)) return 0;
-        $.accountsByProvider[provider].remove(key);
-        $.accountsByUser[user].remove(key);
+        (bool listed, bytes32 key) = _unlistAccount(
+            $.accountKeys,
+            $.accountsByProvider,
+            $.accountsByUser,
+            user,
+            provider
+        );
+        if (!listed) return 0;
         Account storage a = $.accounts[key];
-        balance = a.balance;
-        a.balance = 0;
-        a.pendingRefund = 0;
+        balance = _clearFunds(_funds(a));
         a.acknowledged = false;
         a.validRefundsLength = 0;
         a.revokedBitmap = 0;
-        delete a.refunds;
         delete a.additionalInfo;
-    }
-
-    /// @dev Charges `amount` (<= balance): spendable funds first, then pending refunds LIFO.
-    function _settle(Account storage a, uint256 amount) internal {
-        uint256 free = a.balance - a.pendingRefund;
-        if (amount > free) _cancelRefunds(a, amount - free);
-        a.balance -= amount;
-        ILedgerSpend(_s().ledgerAddress).spendFund(a.user, amount);
-        emit BalanceUpdated(a.user, a.provider, a.balance, a.pendingRefund);
     }
 
     function _accountPage(

@@ -2,12 +2,12 @@
 pragma solidity 0.8.22;
 
 import "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
-import "../shared/ServingBase.sol";
+import "../shared/ServingAccounts.sol";
 import "./InferenceTypes.sol";
 
 /// @dev Storage layout and the constants, errors and events only InferenceServing has. No state variables of its own:
 /// everything lives in the ERC-7201 namespace so slots 0/1 stay Ownable+Initializable / ReentrancyGuard.
-abstract contract InferenceBase is ServingBase {
+abstract contract InferenceBase is ServingAccounts {
     uint256 internal constant MAX_BATCH_USERS = 500;
     uint256 internal constant MAX_SETTLEMENTS = 50;
 

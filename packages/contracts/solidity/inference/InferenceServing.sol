@@ -60,14 +60,13 @@ contract InferenceServing is Ownable, Initializable, ReentrancyGuard, InferenceS
     function depositFund(address user, address provider, uint256 cancelRetrievingAmount) external payable onlyLedger {
         _checkAddresses(user, provider);
         Account storage a = _account(user, provider);
-        _cancelRefunds(a, cancelRetrievingAmount);
-        a.balance += msg.value;
+        _depositFunds(_funds(a), a.validRefundsLength, cancelRetrievingAmount, user, provider);
         a.acknowledged = true;
-        emit BalanceUpdated(user, provider, a.balance, a.pendingRefund);
     }
 
     function requestRefundAll(address user, address provider) external onlyLedger {
-        _requestRefundAll(user, provider);
+        Account storage a = _account(user, provider);
+        a.validRefundsLength = _lockFreeFunds(_funds(a), a.validRefundsLength, user, provider);
     }
 
     function processRefund(
@@ -75,13 +74,14 @@ contract InferenceServing is Ownable, Initializable, ReentrancyGuard, InferenceS
         address provider
     ) external onlyLedger returns (uint256 totalAmount, uint256 balance, uint256 pendingRefund) {
         Account storage a = _account(user, provider);
-        totalAmount = _processRefund(a);
-        balance = a.balance;
-        pendingRefund = a.pendingRefund;
-        if (totalAmount > 0) {
-            emit BalanceUpdated(user, provider, balance, pendingRefund);
-            _sendValue(msg.sender, totalAmount);
-        }
+        (a.validRefundsLength, totalAmount, balance, pendingRefund) = _releaseFunds(
+            _funds(a),
+            a.validRefundsLength,
+            _s().lockTime,
+            user,
+            provider
+        );
+        if (totalAmount > 0) _sendValue(msg.sender, totalAmount);
     }
 
     function deleteAccount(address user, address provider) external onlyLedger {
@@ -192,7 +192,9 @@ contract InferenceServing is Ownable, Initializable, ReentrancyGuard, InferenceS
                 a.nonce = d.nonce;
                 uint256 toSettle = d.totalFee < a.balance ? d.totalFee : a.balance;
                 unsettled = d.totalFee - toSettle;
-                if (toSettle > 0) _settle(a, toSettle);
+                if (toSettle > 0) {
+                    _chargeFunds(_funds(a), a.validRefundsLength, _s().ledgerAddress, d.user, msg.sender, toSettle);
+                }
                 payout += toSettle;
                 if (unsettled > 0) status = SettlementStatus.PARTIAL;
             }
