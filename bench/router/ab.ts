@@ -8,14 +8,11 @@
  *
  * Run (from bench/): `ROUTERS=/path/a,/path/b tsx router/ab.ts`. N (300), C (16), N1 (150), R (3).
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { Ledger } from "@0g-compute/contracts"
-import { createInferenceClient } from "@0g-compute/inference"
-import { serve, startChild } from "../inference/devnet-child.js"
 import { load } from "../inference/load.js"
-import { cpuSeconds, createKey, routerSender, serveRouter, spawnRouter, treeOf } from "./procs.js"
+import { runBenchScript, withBenchDevnet } from "./bench-run.js"
+import { cpuSeconds, createKey, routerSender, spawnRouter } from "./procs.js"
 
 const N = Number(process.env.N ?? 300)
 const C = Number(process.env.C ?? 16)
@@ -36,79 +33,61 @@ interface Round {
 const main = async () => {
   const trees = (process.env.ROUTERS ?? "").split(",").filter((t) => t !== "")
   if (trees.length === 0) throw new Error("ROUTERS=<tree>,<tree> names the checkouts to compare")
-  const child = await startChild(process.argv[1] ?? "")
-  const devnetPids = treeOf(process.pid).filter((p) => p !== process.pid)
-  const { info } = child
-  const provider = info.provider.providerAddress
-  const rpcUrl = `${info.proxyUrl}/ours`
-  const privateKey = info.userKeys[0] ?? ""
-  const client = await createInferenceClient({ privateKey, rpcUrl, network: "devnet" })
-  const tmp = mkdtempSync(join(tmpdir(), "zg-router-ab-"))
-  const stops: Array<() => Promise<void>> = []
-  try {
-    await client.run(Ledger.use((l) => l.add(10n ** 20n)))
-    await client.acknowledge(provider, { allowDevnet: true, fund: "50" })
-    const body = (i: number) =>
-      JSON.stringify({ model: info.provider.model, messages: [{ role: "user", content: `router ab ${i}` }] })
-    const direct = client.fetch(provider)
-    const viaDirect = async (i: number) => {
-      const r = await direct(`${info.provider.url}/v1/proxy/chat/completions`, { method: "POST", body: body(i) })
-      if (r.status !== 200) throw new Error(`provider answered ${r.status}`)
-      await r.arrayBuffer()
-    }
-    const routers = []
-    for (const [i, tree] of trees.entries()) {
-      const r = await spawnRouter(join(tree, "bench/router/throughput.ts"), "router", {
-        privateKey,
-        rpcUrl,
-        provider,
-        dataDir: join(tmp, `r${i}`),
-      })
-      stops.push(r.stop)
-      const sender = routerSender([r], await createKey(r, "ab"), body)
-      const send = async (j: number) => {
-        const verified = sender.state.verified
-        await sender.send(j)
-        if (sender.state.verified === verified) throw new Error(`router ${tree} answered chat ${j} unverified`)
+  await withBenchDevnet("router-ab", async ({ provider, rpcUrl, privateKey, tmp, devnetPids, chat, viaDirect }) => {
+    const stops: Array<() => Promise<void>> = []
+    try {
+      const routers = []
+      for (const [i, tree] of trees.entries()) {
+        const r = await spawnRouter(join(tree, "bench/router/throughput.ts"), "router", {
+          privateKey,
+          rpcUrl,
+          provider,
+          dataDir: join(tmp, `r${i}`),
+        })
+        stops.push(r.stop)
+        const sender = routerSender([r], await createKey(r, "ab"), chat)
+        const send = async (j: number) => {
+          const verified = sender.state.verified
+          await sender.send(j)
+          if (sender.state.verified === verified) throw new Error(`router ${tree} answered chat ${j} unverified`)
+        }
+        for (let j = 0; j < 50; j++) await send(j)
+        routers.push({ tree, pid: r.pid, send, rounds: [] as Round[] })
       }
-      for (let j = 0; j < 50; j++) await send(j)
-      routers.push({ tree, pid: r.pid, send, rounds: [] as Round[] })
-    }
-    for (let j = 0; j < 50; j++) await viaDirect(j)
-    for (let round = 0; round < R; round++) {
-      for (const r of round % 2 === 0 ? routers : [...routers].reverse()) {
-        const before = { router: cpuSeconds([r.pid]), devnet: cpuSeconds(devnetPids) }
-        const m = await load(N, C, r.send)
-        const routerCpu = ((cpuSeconds([r.pid]) - before.router) * 1000) / N
-        const devnetCpu = ((cpuSeconds(devnetPids) - before.devnet) * 1000) / N
-        const d1 = await load(N1, 1, viaDirect)
-        const r1 = await load(N1, 1, r.send)
-        const x = { reqPerSec: m.reqPerSec, routerCpu, devnetCpu, addedP50: r1.p50 - d1.p50, addedP99: r1.p99 - d1.p99 }
-        r.rounds.push(x)
+      for (let j = 0; j < 50; j++) await viaDirect(j)
+      for (let round = 0; round < R; round++) {
+        for (const r of round % 2 === 0 ? routers : [...routers].reverse()) {
+          const before = { router: cpuSeconds([r.pid]), devnet: cpuSeconds(devnetPids) }
+          const m = await load(N, C, r.send)
+          const routerCpu = ((cpuSeconds([r.pid]) - before.router) * 1000) / N
+          const devnetCpu = ((cpuSeconds(devnetPids) - before.devnet) * 1000) / N
+          const d1 = await load(N1, 1, viaDirect)
+          const r1 = await load(N1, 1, r.send)
+          const x = {
+            reqPerSec: m.reqPerSec,
+            routerCpu,
+            devnetCpu,
+            addedP50: r1.p50 - d1.p50,
+            addedP99: r1.p99 - d1.p99,
+          }
+          r.rounds.push(x)
+          console.log(
+            `round ${round} ${r.tree}: ${x.reqPerSec.toFixed(1)} req/s, CPU ms/req router ${x.routerCpu.toFixed(2)} devnet ${x.devnetCpu.toFixed(2)}, ` +
+              `one at a time: direct p50 ${d1.p50.toFixed(1)} p99 ${d1.p99.toFixed(1)}, added p50 ${x.addedP50.toFixed(1)} p99 ${x.addedP99.toFixed(1)} ms (load ${loadavg()})`,
+          )
+        }
+      }
+      console.log(`medians over ${R} rounds (N=${N}, C=${C}, N1=${N1}):`)
+      for (const r of routers) {
+        const m = (k: keyof Round) => median(r.rounds.map((x) => x[k])).toFixed(2)
         console.log(
-          `round ${round} ${r.tree}: ${x.reqPerSec.toFixed(1)} req/s, CPU ms/req router ${x.routerCpu.toFixed(2)} devnet ${x.devnetCpu.toFixed(2)}, ` +
-            `one at a time: direct p50 ${d1.p50.toFixed(1)} p99 ${d1.p99.toFixed(1)}, added p50 ${x.addedP50.toFixed(1)} p99 ${x.addedP99.toFixed(1)} ms (load ${loadavg()})`,
+          `  ${r.tree}: ${m("reqPerSec")} req/s, CPU ms/req router ${m("routerCpu")} devnet ${m("devnetCpu")}, added p50 ${m("addedP50")} p99 ${m("addedP99")} ms`,
         )
       }
+    } finally {
+      for (const stop of stops) await stop().catch(() => undefined)
     }
-    console.log(`medians over ${R} rounds (N=${N}, C=${C}, N1=${N1}):`)
-    for (const r of routers) {
-      const m = (k: keyof Round) => median(r.rounds.map((x) => x[k])).toFixed(2)
-      console.log(
-        `  ${r.tree}: ${m("reqPerSec")} req/s, CPU ms/req router ${m("routerCpu")} devnet ${m("devnetCpu")}, added p50 ${m("addedP50")} p99 ${m("addedP99")} ms`,
-      )
-    }
-  } finally {
-    for (const stop of stops) await stop().catch(() => undefined)
-    await client.close()
-    rmSync(tmp, { recursive: true, force: true })
-    await Promise.race([child.stop(), new Promise((r) => setTimeout(r, 5000))])
-  }
+  })
 }
 
-if (process.argv[2] === "serve") await serve()
-else if (process.argv[2] === "router") await serveRouter()
-else {
-  await main()
-  process.exit(0)
-}
+await runBenchScript(main)

@@ -138,8 +138,7 @@ export interface Endpoint {
   readonly adminToken: Redacted.Redacted<string>
 }
 
-/** One virtual key (budget that cannot bind) on `admin`'s database; returns its bearer secret. */
-/** A virtual key whose budget cannot bind during a bench run. */
+/** One virtual key (a budget that cannot bind during a bench run) on `admin`'s database; returns its bearer secret. */
 export const createKey = async (admin: Endpoint, label = "bench") => {
   const created = await fetch(`${admin.url}/admin/keys`, {
     method: "POST",

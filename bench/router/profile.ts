@@ -10,17 +10,14 @@
  * Run: `tsx router/profile.ts` (from bench/). N (default 300), C (default 16), PROFILE, DATABASE_URL, OWN, KEEP (with
  * OWN: where to keep the router's profile).
  */
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs"
 import { Session } from "node:inspector/promises"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Ledger } from "@0g-compute/contracts"
-import { createInferenceClient } from "@0g-compute/inference"
 import { Effect, Exit, Layer, Scope } from "effect"
 import { Database, type Driver, FundingLog, Keys, makeRouter, Spend } from "../../packages/router/src/index.js"
-import { serve, startChild } from "../inference/devnet-child.js"
 import { load, quantile } from "../inference/load.js"
-import { createKey, routerSender, serveRouter, spawnRouter } from "./procs.js"
+import { runBenchScript, withBenchDevnet } from "./bench-run.js"
+import { cpuSeconds, createKey, routerSender, spawnRouter, treeOf } from "./procs.js"
 
 const N = Number(process.env.N ?? 300)
 const C = Number(process.env.C ?? 16)
@@ -47,25 +44,6 @@ const timed = (d: Driver): Driver => ({
     }
   },
 })
-
-/** CPU seconds (user + system) of a process, from /proc. */
-const cpuOf = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? []
-  return (Number(f[11]) + Number(f[12])) / 100
-}
-const childrenOf = (pid: number) =>
-  readdirSync("/proc")
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        return readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1]?.split(" ")[1] === String(pid)
-      } catch {
-        return false
-      }
-    })
-    .map(Number)
-/** The process tree below `pid` (the devnet child, its anvil, …). */
-const tree = (pid: number): number[] => childrenOf(pid).flatMap((c) => [c, ...tree(c)])
 
 interface CpuProfile {
   nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>
@@ -100,103 +78,84 @@ const summarize = (p: CpuProfile) => {
 }
 
 const main = async () => {
-  const child = await startChild(process.argv[1] ?? "")
-  const { info } = child
-  const provider = info.provider.providerAddress
-  const client = await createInferenceClient({
-    privateKey: info.userKeys[0] ?? "",
-    rpcUrl: `${info.proxyUrl}/ours`,
-    network: "devnet",
-  })
-  const dataDir = mkdtempSync(join(tmpdir(), "zg-router-profile-"))
-  const scope = Scope.makeUnsafe()
-  try {
-    await client.run(Ledger.use((l) => l.add(10n ** 20n)))
-    await client.acknowledge(provider, { allowDevnet: true, fund: "50" })
-    const url = process.env.DATABASE_URL
-    const db = Layer.effect(
-      Database,
-      Effect.gen(function* () {
-        return timed(yield* Database)
-      }),
-    ).pipe(Layer.provide(Database.layer(url === undefined ? { dataDir } : { databaseUrl: url })))
-    const store = Layer.mergeAll(Keys.layer, Spend.layer, FundingLog.layer).pipe(Layer.provideMerge(db))
-    // OWN=1: the router in its own process, profiled there (SIGUSR2 around the load phase, procs.ts).
-    const ownProfile = join(dataDir, "own.cpuprofile")
-    process.env.ZG_BENCH_PROFILE = ownProfile
-    const own =
-      process.env.OWN === "1"
-        ? await spawnRouter(process.argv[1] ?? "", "router", {
-            privateKey: info.userKeys[0] ?? "",
-            rpcUrl: `${info.proxyUrl}/ours`,
-            provider,
-            dataDir: join(dataDir, "own"),
-          })
-        : undefined
-    const router =
-      own ??
-      (await client.run(
+  await withBenchDevnet("router-profile", async ({ provider, rpcUrl, privateKey, client, tmp: dataDir, chat }) => {
+    const scope = Scope.makeUnsafe()
+    try {
+      const url = process.env.DATABASE_URL
+      const db = Layer.effect(
+        Database,
         Effect.gen(function* () {
-          const ctx = yield* Layer.buildWithScope(store, scope)
-          return yield* makeRouter({ providers: [provider] }).pipe(Effect.provide(ctx), Scope.provide(scope))
+          return timed(yield* Database)
         }),
-      ))
-    const { send } = routerSender([router], await createKey(router, "profile"), (i) =>
-      JSON.stringify({ model: info.provider.model, messages: [{ role: "user", content: `profile ${i}` }] }),
-    )
-    for (let i = 0; i < 50; i++) await send(i)
-    spans.clear()
-    const session = new Session()
-    const profile = process.env.PROFILE
-    if (profile !== undefined) {
-      session.connect()
-      await session.post("Profiler.enable")
-      await session.post("Profiler.start")
-    }
-    const pids = tree(process.pid)
-    const before = { self: process.cpuUsage(), child: pids.map(cpuOf) }
-    if (own !== undefined) process.kill(own.pid, "SIGUSR2")
-    const r = await load(N, C, send)
-    const self = process.cpuUsage(before.self)
-    const childCpu = pids.map(cpuOf).reduce((a, b, i) => a + b - (before.child[i] ?? 0), 0)
-    if (own !== undefined) {
-      process.kill(own.pid, "SIGUSR2")
-      while (!existsSync(ownProfile)) await new Promise((resolve) => setTimeout(resolve, 100))
-      await new Promise((resolve) => setTimeout(resolve, 500)) // the write finishes
-      if (process.env.KEEP !== undefined) copyFileSync(ownProfile, process.env.KEEP)
-      console.log(`router process (${own.pid}) profile, load phase:`)
-      summarize(JSON.parse(readFileSync(ownProfile, "utf8")) as CpuProfile)
-      await own.stop()
-    }
-    console.log(`router via PGlite=${url === undefined}: ${N} chats, C=${C}`)
-    console.log(`  ${r.reqPerSec.toFixed(1)} req/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms`)
-    console.log(
-      `  CPU: this process ${((self.user + self.system) / 1e6).toFixed(2)} s, child trees (devnet, router with OWN) ${childCpu.toFixed(2)} s` +
-        ` (${(((self.user + self.system) / 1e3 / N) * 1).toFixed(2)} ms/req here)`,
-    )
-    for (const [k, s] of spans)
+      ).pipe(Layer.provide(Database.layer(url === undefined ? { dataDir } : { databaseUrl: url })))
+      const store = Layer.mergeAll(Keys.layer, Spend.layer, FundingLog.layer).pipe(Layer.provideMerge(db))
+      // OWN=1: the router in its own process, profiled there (SIGUSR2 around the load phase, procs.ts).
+      const ownProfile = join(dataDir, "own.cpuprofile")
+      process.env.ZG_BENCH_PROFILE = ownProfile
+      const own =
+        process.env.OWN === "1"
+          ? await spawnRouter(process.argv[1] ?? "", "router", {
+              privateKey,
+              rpcUrl,
+              provider,
+              dataDir: join(dataDir, "own"),
+            })
+          : undefined
+      const router =
+        own ??
+        (await client.run(
+          Effect.gen(function* () {
+            const ctx = yield* Layer.buildWithScope(store, scope)
+            return yield* makeRouter({ providers: [provider] }).pipe(Effect.provide(ctx), Scope.provide(scope))
+          }),
+        ))
+      const { send } = routerSender([router], await createKey(router, "profile"), chat)
+      for (let i = 0; i < 50; i++) await send(i)
+      spans.clear()
+      const session = new Session()
+      const profile = process.env.PROFILE
+      if (profile !== undefined) {
+        session.connect()
+        await session.post("Profiler.enable")
+        await session.post("Profiler.start")
+      }
+      const pids = treeOf(process.pid).filter((p) => p !== process.pid)
+      const before = { self: process.cpuUsage(), child: cpuSeconds(pids) }
+      if (own !== undefined) process.kill(own.pid, "SIGUSR2")
+      const r = await load(N, C, send)
+      const self = process.cpuUsage(before.self)
+      const childCpu = cpuSeconds(pids) - before.child
+      if (own !== undefined) {
+        process.kill(own.pid, "SIGUSR2")
+        while (!existsSync(ownProfile)) await new Promise((resolve) => setTimeout(resolve, 100))
+        await new Promise((resolve) => setTimeout(resolve, 500)) // the write finishes
+        if (process.env.KEEP !== undefined) copyFileSync(ownProfile, process.env.KEEP)
+        console.log(`router process (${own.pid}) profile, load phase:`)
+        summarize(JSON.parse(readFileSync(ownProfile, "utf8")) as CpuProfile)
+        await own.stop()
+      }
+      console.log(`router via PGlite=${url === undefined}: ${N} chats, C=${C}`)
+      console.log(`  ${r.reqPerSec.toFixed(1)} req/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms`)
       console.log(
-        `  sql ${k.padEnd(40)} n=${s.wall.length}  mean ${(s.wall.reduce((a, b) => a + b, 0) / s.wall.length).toFixed(2)} ms  p99 ${quantile(s.wall, 0.99).toFixed(2)} ms`,
+        `  CPU: this process ${((self.user + self.system) / 1e6).toFixed(2)} s, child trees (devnet, router with OWN) ${childCpu.toFixed(2)} s` +
+          ` (${(((self.user + self.system) / 1e3 / N) * 1).toFixed(2)} ms/req here)`,
       )
-    if (profile !== undefined) {
-      const { profile: p } = (await session.post("Profiler.stop")) as { profile: CpuProfile }
-      writeFileSync(profile, JSON.stringify(p))
-      summarize(p)
+      for (const [k, s] of spans)
+        console.log(
+          `  sql ${k.padEnd(40)} n=${s.wall.length}  mean ${(s.wall.reduce((a, b) => a + b, 0) / s.wall.length).toFixed(2)} ms  p99 ${quantile(s.wall, 0.99).toFixed(2)} ms`,
+        )
+      if (profile !== undefined) {
+        const { profile: p } = (await session.post("Profiler.stop")) as { profile: CpuProfile }
+        writeFileSync(profile, JSON.stringify(p))
+        summarize(p)
+      }
+    } finally {
+      await Effect.runPromise(Scope.close(scope, Exit.void))
     }
-  } finally {
-    await Effect.runPromise(Scope.close(scope, Exit.void))
-    await client.close()
-    rmSync(dataDir, { recursive: true, force: true })
-    await Promise.race([child.stop(), new Promise((r) => setTimeout(r, 5000))])
-  }
+  })
 }
 
-if (process.argv[2] === "serve") await serve()
-else if (process.argv[2] === "router") await serveRouter()
 // `tsx router/profile.ts summarize <file.cpuprofile>`: the same summary for a profile written by `node --cpu-prof`.
-else if (process.argv[2] === "summarize")
-  summarize(JSON.parse(readFileSync(process.argv[3] ?? "", "utf8")) as CpuProfile)
-else {
-  await main()
-  process.exit(0)
-}
+await runBenchScript(main, {
+  summarize: () => summarize(JSON.parse(readFileSync(process.argv[3] ?? "", "utf8")) as CpuProfile),
+})

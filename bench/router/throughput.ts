@@ -23,15 +23,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { cpus, tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Ledger } from "@0g-compute/contracts"
-import { createInferenceClient } from "@0g-compute/inference"
 import { createZGComputeNetworkBroker } from "@0gfoundation/0g-compute-ts-sdk"
 import { JsonRpcProvider, parseEther, Wallet } from "ethers"
 import { startRouter } from "../../packages/router/src/index.js"
 import { freePort, postgresBin, startPostgres } from "../../packages/router/src/test-util/postgres.js"
-import { type DevnetInfo, serve, startChild } from "../inference/devnet-child.js"
+import type { DevnetInfo } from "../inference/devnet-child.js"
 import { load } from "../inference/load.js"
-import { cpuSeconds, createKey, routerSender, serveRouter, spawnRouter, treeOf } from "./procs.js"
+import { runBenchScript, withBenchDevnet } from "./bench-run.js"
+import { cpuSeconds, createKey, routerSender, spawnRouter, treeOf } from "./procs.js"
 
 const N = Number(process.env.N ?? 500)
 const C = Number(process.env.C ?? 16)
@@ -131,150 +130,127 @@ interface Measured {
 
 const main = async () => {
   const script = process.argv[1] ?? ""
-  const child = await startChild(script)
-  const devnetPids = treeOf(process.pid).filter((p) => p !== process.pid)
-  const { info } = child
-  const provider = info.provider.providerAddress
-  const rpcUrl = `${info.proxyUrl}/ours`
-  const privateKey = info.userKeys[0] ?? ""
-  const client = await createInferenceClient({ privateKey, rpcUrl, network: "devnet" })
-  const tmp = mkdtempSync(join(tmpdir(), "zg-router-bench-"))
-  const officialKey = info.userKeys[1] ?? ""
-  const cleanup: Array<() => Promise<void>> = []
-  const groups: Record<string, number[]> = { bench: [process.pid], devnet: devnetPids }
-  const results: Measured[] = []
-  const measure = async (name: string, one: (i: number) => Promise<void>, verified: () => string) => {
-    const pids: Groups = { ...groups }
-    const before = Object.fromEntries(Object.entries(pids).map(([k, v]) => [k, cpuSeconds(v)]))
-    const r = await run(one)
-    const cpu = Object.fromEntries(
-      Object.entries(pids).map(([k, v]) => [k, ((cpuSeconds(v) - (before[k] ?? 0)) * 1000) / N]),
-    )
-    results.push({ name, ...r, verified: verified(), cpu })
-    return r
-  }
-  try {
-    await client.run(Ledger.use((l) => l.add(10n ** 20n)))
-    await client.acknowledge(provider, { allowDevnet: true, fund: "50" })
-    const inProcess = await startRouter({ client, providers: [provider], dataDir: join(tmp, "in-process") })
-    cleanup.push(inProcess.stop)
-    const secret = await createKey(inProcess)
-    const own = await spawnRouter(script, "router", { privateKey, rpcUrl, provider, dataDir: join(tmp, "own") })
-    cleanup.push(own.stop)
-    groups.router = [own.pid]
-    const ownSecret = await createKey(own)
-    await fundOfficial(info, officialKey)
-    const official = await startOfficialServe(info, officialKey)
-    cleanup.push(official.stop)
-    groups.official = [official.pid]
-
-    const body = (i: number) =>
-      JSON.stringify({ model: info.provider.model, messages: [{ role: "user", content: `router bench ${i}` }] })
-    const direct = client.fetch(provider)
-    const viaDirect = async (i: number) => {
-      const r = await direct(`${info.provider.url}/v1/proxy/chat/completions`, { method: "POST", body: body(i) })
-      if (r.status !== 200) throw new Error(`provider answered ${r.status}`)
-      await r.arrayBuffer()
-    }
-    const viaInProcess = routerSender([inProcess], secret, body)
-    const viaOwn = routerSender([own], ownSecret, body)
-    const officialUrl = `${official.url}/v1/chat/completions`
-    const viaOfficial = async (i: number) => {
-      const r = await fetch(officialUrl, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: body(i),
-      })
-      if (r.status !== 200) throw new Error(`official serve answered ${r.status}: ${await r.text()}`)
-      await r.arrayBuffer()
-    }
-    for (let i = 0; i < WARMUP; i++) {
-      await viaDirect(i)
-      await viaInProcess.send(i)
-      await viaOwn.send(i)
-      await viaOfficial(i)
-    }
-    const verified = () => client.usageRecords().filter((r) => r.verdict === "Verified").length
-    const v0 = verified()
-    const a = await measure("(a) client.fetch direct", viaDirect, () => `${verified() - v0}/${N}`)
-    const count = (s: { state: { verified: number } }) => () => `${s.state.verified}/${N}`
-    viaInProcess.state.verified = 0
-    const b1 = await measure("(b) router, PGlite, in bench process", viaInProcess.send, count(viaInProcess))
-    viaOwn.state.verified = 0
-    const b2 = await measure("(b) router, PGlite, own process", viaOwn.send, count(viaOwn))
-    // One request at a time: the router's own latency, without queueing behind other requests for the cores.
-    const serialDirect = await load(N1, 1, viaDirect)
-    const serialOwn = await load(N1, 1, viaOwn.send)
-    const d = await measure("(d) official inference serve 0.9.0", viaOfficial, () => "does not verify")
-    let c2: typeof b2 | undefined
-    if (POSTGRES) {
-      const pg = await startPostgres()
-      cleanup.push(pg.stop)
-      const known = new Set(Object.values(groups).flat())
-      groups.postgres = treeOf(process.pid).filter((p) => !known.has(p))
-      const r1 = await spawnRouter(script, "router", { privateKey, rpcUrl, provider, databaseUrl: pg.url })
-      cleanup.push(r1.stop)
-      const r2 = await spawnRouter(script, "router", { privateKey, rpcUrl, provider, databaseUrl: pg.url })
-      cleanup.push(r2.stop)
-      groups.router = [r1.pid, r2.pid]
-      const pgSecret = await createKey(r1)
-      const viaOne = routerSender([r1], pgSecret, body)
-      const viaTwo = routerSender([r1, r2], pgSecret, body)
-      for (let i = 0; i < WARMUP; i++) await viaTwo.send(i)
-      viaOne.state.verified = 0
-      await measure("(c) router, Postgres, 1 own process", viaOne.send, count(viaOne))
-      viaTwo.state.verified = 0
-      c2 = await measure("(c) router, Postgres, 2 own processes", viaTwo.send, count(viaTwo))
-    }
-
-    const f = (x: number) => x.toFixed(1).padStart(8)
-    const cols = ["bench", "devnet", "router", "official", "postgres"]
-    console.log(
-      `router throughput (devnet, ${N} non-stream chats, ${C} in flight, ${WARMUP} warm-up, ${cpus().length} cores)`,
-    )
-    console.log(
-      `  path                                       req/s    p50 ms    p99 ms  verified         CPU ms/req: ${cols.join(" / ")}`,
-    )
-    for (const m of results)
-      console.log(
-        `  ${m.name.padEnd(40)} ${f(m.reqPerSec)}  ${f(m.p50)}  ${f(m.p99)}  ${m.verified.padEnd(16)} ${cols
-          .map((k) => (m.cpu[k] === undefined ? "—" : m.cpu[k].toFixed(1)))
-          .join(" / ")}`,
+  await withBenchDevnet("router-bench", async (bench) => {
+    const { info, provider, rpcUrl, privateKey, client, tmp, devnetPids, chat: body, viaDirect } = bench
+    const officialKey = info.userKeys[1] ?? ""
+    const cleanup: Array<() => Promise<void>> = []
+    const groups: Record<string, number[]> = { bench: [process.pid], devnet: [...devnetPids] }
+    const results: Measured[] = []
+    const measure = async (name: string, one: (i: number) => Promise<void>, verified: () => string) => {
+      const pids: Groups = { ...groups }
+      const before = Object.fromEntries(Object.entries(pids).map(([k, v]) => [k, cpuSeconds(v)]))
+      const r = await run(one)
+      const cpu = Object.fromEntries(
+        Object.entries(pids).map(([k, v]) => [k, ((cpuSeconds(v) - (before[k] ?? 0)) * 1000) / N]),
       )
-    if (!POSTGRES)
-      console.log("  (c) router on Postgres: not measured (PG=0, or no server under /usr/lib/postgresql/*/bin)")
-    // Under load the difference of two closed-loop runs is mostly queueing for the shared cores (it can come out
-    // negative): the goal is judged on the one-at-a-time pass below.
-    const added = (x: typeof a, label: string) =>
-      console.log(
-        `  ${label} added over (a) under load: p50 ${(x.p50 - a.p50).toFixed(1)} ms  p99 ${(x.p99 - a.p99).toFixed(1)} ms`,
-      )
-    added(b2, "(b) own process")
-    console.log(
-      `  (b) own process, one request at a time (${N1}): direct p50 ${serialDirect.p50.toFixed(1)} / p99 ${serialDirect.p99.toFixed(1)} ms, ` +
-        `router p50 ${serialOwn.p50.toFixed(1)} / p99 ${serialOwn.p99.toFixed(1)} ms — added p50 ${(serialOwn.p50 - serialDirect.p50).toFixed(1)} ms, ` +
-        `p99 ${(serialOwn.p99 - serialDirect.p99).toFixed(1)} ms (goal ≤ 5 ms: ${serialOwn.p99 - serialDirect.p99 <= 5 ? "met" : "NOT met"})`,
-    )
-    added(b1, "(b) in bench process")
-    if (c2 !== undefined) added(c2, "(c) 2 instances")
-    const ratio = (x: typeof a, label: string) => {
-      const r = x.reqPerSec / d.reqPerSec
-      console.log(`  ${label} req/s ÷ official req/s: ${r.toFixed(2)}× (goal ≥ 3×: ${r >= 3 ? "met" : "NOT met"})`)
+      results.push({ name, ...r, verified: verified(), cpu })
+      return r
     }
-    ratio(b2, "router (own process)")
-    ratio(b1, "router (in bench process)")
-    ratio(a, "direct client.fetch, no router (the provider's ceiling here)")
-  } finally {
-    for (const stop of cleanup.reverse()) await stop().catch(() => undefined)
-    await client.close()
-    rmSync(tmp, { recursive: true, force: true })
-    await Promise.race([child.stop(), new Promise((r) => setTimeout(r, 5000))])
-  }
+    try {
+      const inProcess = await startRouter({ client, providers: [provider], dataDir: join(tmp, "in-process") })
+      cleanup.push(inProcess.stop)
+      const secret = await createKey(inProcess)
+      const own = await spawnRouter(script, "router", { privateKey, rpcUrl, provider, dataDir: join(tmp, "own") })
+      cleanup.push(own.stop)
+      groups.router = [own.pid]
+      const ownSecret = await createKey(own)
+      await fundOfficial(info, officialKey)
+      const official = await startOfficialServe(info, officialKey)
+      cleanup.push(official.stop)
+      groups.official = [official.pid]
+
+      const viaInProcess = routerSender([inProcess], secret, body)
+      const viaOwn = routerSender([own], ownSecret, body)
+      const officialUrl = `${official.url}/v1/chat/completions`
+      const viaOfficial = async (i: number) => {
+        const r = await fetch(officialUrl, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: body(i),
+        })
+        if (r.status !== 200) throw new Error(`official serve answered ${r.status}: ${await r.text()}`)
+        await r.arrayBuffer()
+      }
+      for (let i = 0; i < WARMUP; i++) {
+        await viaDirect(i)
+        await viaInProcess.send(i)
+        await viaOwn.send(i)
+        await viaOfficial(i)
+      }
+      const verified = () => client.usageRecords().filter((r) => r.verdict === "Verified").length
+      const v0 = verified()
+      const a = await measure("(a) client.fetch direct", viaDirect, () => `${verified() - v0}/${N}`)
+      const count = (s: { state: { verified: number } }) => () => `${s.state.verified}/${N}`
+      viaInProcess.state.verified = 0
+      const b1 = await measure("(b) router, PGlite, in bench process", viaInProcess.send, count(viaInProcess))
+      viaOwn.state.verified = 0
+      const b2 = await measure("(b) router, PGlite, own process", viaOwn.send, count(viaOwn))
+      // One request at a time: the router's own latency, without queueing behind other requests for the cores.
+      const serialDirect = await load(N1, 1, viaDirect)
+      const serialOwn = await load(N1, 1, viaOwn.send)
+      const d = await measure("(d) official inference serve 0.9.0", viaOfficial, () => "does not verify")
+      let c2: typeof b2 | undefined
+      if (POSTGRES) {
+        const pg = await startPostgres()
+        cleanup.push(pg.stop)
+        const known = new Set(Object.values(groups).flat())
+        groups.postgres = treeOf(process.pid).filter((p) => !known.has(p))
+        const r1 = await spawnRouter(script, "router", { privateKey, rpcUrl, provider, databaseUrl: pg.url })
+        cleanup.push(r1.stop)
+        const r2 = await spawnRouter(script, "router", { privateKey, rpcUrl, provider, databaseUrl: pg.url })
+        cleanup.push(r2.stop)
+        groups.router = [r1.pid, r2.pid]
+        const pgSecret = await createKey(r1)
+        const viaOne = routerSender([r1], pgSecret, body)
+        const viaTwo = routerSender([r1, r2], pgSecret, body)
+        for (let i = 0; i < WARMUP; i++) await viaTwo.send(i)
+        viaOne.state.verified = 0
+        await measure("(c) router, Postgres, 1 own process", viaOne.send, count(viaOne))
+        viaTwo.state.verified = 0
+        c2 = await measure("(c) router, Postgres, 2 own processes", viaTwo.send, count(viaTwo))
+      }
+
+      const f = (x: number) => x.toFixed(1).padStart(8)
+      const cols = ["bench", "devnet", "router", "official", "postgres"]
+      console.log(
+        `router throughput (devnet, ${N} non-stream chats, ${C} in flight, ${WARMUP} warm-up, ${cpus().length} cores)`,
+      )
+      console.log(
+        `  path                                       req/s    p50 ms    p99 ms  verified         CPU ms/req: ${cols.join(" / ")}`,
+      )
+      for (const m of results)
+        console.log(
+          `  ${m.name.padEnd(40)} ${f(m.reqPerSec)}  ${f(m.p50)}  ${f(m.p99)}  ${m.verified.padEnd(16)} ${cols
+            .map((k) => (m.cpu[k] === undefined ? "—" : m.cpu[k].toFixed(1)))
+            .join(" / ")}`,
+        )
+      if (!POSTGRES)
+        console.log("  (c) router on Postgres: not measured (PG=0, or no server under /usr/lib/postgresql/*/bin)")
+      // Under load the difference of two closed-loop runs is mostly queueing for the shared cores (it can come out
+      // negative): the goal is judged on the one-at-a-time pass below.
+      const added = (x: typeof a, label: string) =>
+        console.log(
+          `  ${label} added over (a) under load: p50 ${(x.p50 - a.p50).toFixed(1)} ms  p99 ${(x.p99 - a.p99).toFixed(1)} ms`,
+        )
+      added(b2, "(b) own process")
+      console.log(
+        `  (b) own process, one request at a time (${N1}): direct p50 ${serialDirect.p50.toFixed(1)} / p99 ${serialDirect.p99.toFixed(1)} ms, ` +
+          `router p50 ${serialOwn.p50.toFixed(1)} / p99 ${serialOwn.p99.toFixed(1)} ms — added p50 ${(serialOwn.p50 - serialDirect.p50).toFixed(1)} ms, ` +
+          `p99 ${(serialOwn.p99 - serialDirect.p99).toFixed(1)} ms (goal ≤ 5 ms: ${serialOwn.p99 - serialDirect.p99 <= 5 ? "met" : "NOT met"})`,
+      )
+      added(b1, "(b) in bench process")
+      if (c2 !== undefined) added(c2, "(c) 2 instances")
+      const ratio = (x: typeof a, label: string) => {
+        const r = x.reqPerSec / d.reqPerSec
+        console.log(`  ${label} req/s ÷ official req/s: ${r.toFixed(2)}× (goal ≥ 3×: ${r >= 3 ? "met" : "NOT met"})`)
+      }
+      ratio(b2, "router (own process)")
+      ratio(b1, "router (in bench process)")
+      ratio(a, "direct client.fetch, no router (the provider's ceiling here)")
+    } finally {
+      for (const stop of cleanup.reverse()) await stop().catch(() => undefined)
+    }
+  })
 }
 
-if (process.argv[2] === "router") await serveRouter()
-else if (process.argv[2] === "serve") await serve()
-else {
-  await main()
-  process.exit(0)
-}
+await runBenchScript(main)
