@@ -4,8 +4,9 @@
  * settle it unbilled when the provider never billed. Each reservation is settled exactly once.
  */
 import { runFacade } from "@0g-compute/core"
+import { HttpFailure } from "@0g-compute/core/node"
 import type { ExchangeResult } from "@0g-compute/inference"
-import { failsOver, HttpFailure, messageOf, providerFailureStatus, tagOf } from "@0g-compute/inference/node"
+import { failsOver, messageOf, providerFailureStatus, tagOf } from "@0g-compute/inference/node"
 import type { ChatContext } from "./chat.js"
 import { KeyBudgetExceeded } from "./errors.js"
 import type { KeyInfo } from "./keys.js"
@@ -103,7 +104,11 @@ export const reserveAttempt = async (
       if (signal.aborted) return "gone"
       attempts.push({ provider: target.address, code: tagOf(e), message: messageOf(e) })
       if (!failsOver(e))
-        throw new HttpFailure(providerFailureStatus(e), tagOf(e), messageOf(e), "provider_error", attempts)
+        throw new HttpFailure(providerFailureStatus(e), messageOf(e), {
+          code: tagOf(e),
+          type: "provider_error",
+          extra: { attempts },
+        })
       ctx.router.markDown(target.address, Date.now(), `${tagOf(e)}: ${messageOf(e)}`)
       return "next"
     },

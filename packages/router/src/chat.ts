@@ -7,11 +7,11 @@
  * statement committed, and a stream's `data: [DONE]` is held until it committed.
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
+import { HttpFailure, parseJsonObject, readBody } from "@0g-compute/core/node"
 import type { InferenceRequests } from "@0g-compute/inference"
 import {
   abortOnClientClose,
   errorBody,
-  HttpFailure,
   invalidLimitField,
   maxCostOf,
   messageOf,
@@ -20,7 +20,6 @@ import {
   positiveInt,
   postChat,
   type Router,
-  readBody,
   requestedMaxTokens,
   tagOf,
 } from "@0g-compute/inference/node"
@@ -55,32 +54,17 @@ const holdDone = (body: ReadableStream<Uint8Array>, gate: () => Promise<unknown>
 
 export const chat = async (ctx: ChatContext, key: KeyInfo, req: IncomingMessage, res: ServerResponse) => {
   const raw = await readBody(req, ctx.maxBodyBytes)
-  let json: Record<string, unknown>
-  try {
-    json = JSON.parse(raw.toString("utf8")) as Record<string, unknown>
-    if (typeof json !== "object" || json === null || Array.isArray(json)) throw new Error("not an object")
-  } catch {
-    throw new HttpFailure(400, "InvalidJson", "the request body is not a JSON object")
-  }
+  const json = parseJsonObject(raw)
   const prefs = takePreferences(json)
   const model = typeof json.model === "string" ? json.model : undefined
   if (key.models !== undefined && (model === undefined || !key.models.includes(model)))
     throw new KeyScopeDenied({ keyId: key.id, what: "model", value: model ?? "auto" })
   const candidates = candidatesFor(model, prefs, key, ctx.router, ctx.targets, ctx.latency)
   if (candidates.length === 0)
-    throw new HttpFailure(404, "ModelNotFound", `no provider serves model ${JSON.stringify(model)}`)
+    throw new HttpFailure(404, `no provider serves model ${JSON.stringify(model)}`, { code: "ModelNotFound" })
   const bad = invalidLimitField(json)
   if (bad !== undefined)
-    throw new HttpFailure(
-      400,
-      "InvalidLimit",
-      `'${bad}' must be a positive integer`,
-      "invalid_request_error",
-      undefined,
-      {
-        param: bad,
-      },
-    )
+    throw new HttpFailure(400, `'${bad}' must be a positive integer`, { code: "InvalidLimit", extra: { param: bad } })
   // The output is bounded before sending: the body carries both limit fields and `n` equal to what is reserved.
   const maxTokens = requestedMaxTokens(json) ?? ctx.defaultMaxTokens
   const bounded = { max_tokens: maxTokens, max_completion_tokens: maxTokens, n: positiveInt(json.n) ?? 1 }

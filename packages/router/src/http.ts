@@ -2,19 +2,20 @@
  * The router's HTTP surface: `/v1/chat/completions`, `/v1/models` and the image and audio routes for virtual keys,
  * `/admin/*` for the admin token, `/health`. Typed errors become OpenAI-shaped error bodies with our `_tag` as `code`.
  */
-import { timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { formatZG, runFacade } from "@0g-compute/core"
-import { toJson } from "@0g-compute/core/node"
 import {
-  errorBody,
+  bearerOf,
   HttpFailure,
-  MEDIA_GATEWAY_ROUTES,
-  messageOf,
+  httpFailureOf,
   readBody,
+  readJsonObject,
+  routeListener,
+  secretMatches,
+  sendFailure,
   sendJson,
-  tagOf,
-} from "@0g-compute/inference/node"
+} from "@0g-compute/core/node"
+import { MEDIA_GATEWAY_ROUTES, messageOf, tagOf } from "@0g-compute/inference/node"
 import { Redacted } from "effect"
 import { type ChatContext, chat } from "./chat.js"
 import type { KeyInfo, KeysShape } from "./keys.js"
@@ -51,11 +52,6 @@ const fieldsOf = (e: unknown): Record<string, unknown> => {
   return out
 }
 
-const bearer = (req: IncomingMessage) => {
-  const h = req.headers.authorization ?? ""
-  return h.startsWith("Bearer ") ? h.slice(7).trim() : undefined
-}
-
 export const requestJson = (r: LoggedRequest) => ({
   id: r.id,
   at: new Date(r.at).toISOString(),
@@ -75,10 +71,7 @@ export const requestJson = (r: LoggedRequest) => ({
   chat_id: r.chatId ?? null,
 })
 
-const parseCreate = (body: unknown): CreateKeyOptions => {
-  if (typeof body !== "object" || body === null)
-    throw new HttpFailure(400, "InvalidJson", "the body is not a JSON object")
-  const b = body as Record<string, unknown>
+const parseCreate = (b: Record<string, unknown>): CreateKeyOptions => {
   const budget = (b.budget ?? {}) as Record<string, unknown>
   const str = (v: unknown) => (typeof v === "string" || typeof v === "number" ? String(v) : undefined)
   const strings = (v: unknown) => (Array.isArray(v) ? v.map(String) : undefined)
@@ -97,7 +90,7 @@ const parseCreate = (body: unknown): CreateKeyOptions => {
   }
   for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k]
   if (expires !== undefined && Number.isNaN(expires))
-    throw new HttpFailure(400, "InvalidKeyOptions", "expires_at is not a date", "invalid_request_error")
+    throw new HttpFailure(400, "expires_at is not a date", { code: "InvalidKeyOptions" })
   return o as unknown as CreateKeyOptions
 }
 
@@ -113,11 +106,7 @@ export interface HttpDeps {
 }
 
 export const makeServer = (deps: HttpDeps): Server => {
-  const admin = Buffer.from(Redacted.value(deps.adminToken))
-  const isAdmin = (req: IncomingMessage) => {
-    const got = Buffer.from(bearer(req) ?? "")
-    return got.length === admin.length && timingSafeEqual(got, admin)
-  }
+  const isAdmin = (req: IncomingMessage) => secretMatches(bearerOf(req), deps.adminToken)
   const sessions = new Sessions()
   const html = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) => {
     res.writeHead(status, {
@@ -131,8 +120,7 @@ export const makeServer = (deps: HttpDeps): Server => {
   const ui = async (req: IncomingMessage, res: ServerResponse, path: string) => {
     if (path === "/ui/login" && req.method === "POST") {
       const form = new URLSearchParams((await readBody(req, 8 * 1024)).toString("utf8"))
-      const got = Buffer.from(form.get("token") ?? "")
-      if (!(got.length === admin.length && timingSafeEqual(got, admin))) return html(res, 401, loginPage(true))
+      if (!secretMatches(form.get("token") ?? undefined, deps.adminToken)) return html(res, 401, loginPage(true))
       const cookie = `zgr_ui=${sessions.create()}; HttpOnly; SameSite=Strict; Path=/ui`
       res.writeHead(303, { location: "/ui", "set-cookie": cookie })
       return res.end()
@@ -141,82 +129,61 @@ export const makeServer = (deps: HttpDeps): Server => {
       if (!isAdmin(req) && !sessions.valid(req.headers.cookie)) return html(res, 401, loginPage(false))
       return html(res, 200, dashboardPage(await deps.dashboard()))
     }
-    throw new HttpFailure(404, "NotFound", `${req.method} ${path} is not a dashboard route`)
+    throw new HttpFailure(404, `${req.method} ${path} is not a dashboard route`, { code: "NotFound" })
   }
-  const json = (res: ServerResponse, status: number, v: unknown) => sendJson(res, status, toJson(v))
 
   const adminRoute = async (req: IncomingMessage, res: ServerResponse, path: string, url: URL) => {
     if (!isAdmin(req))
-      throw new HttpFailure(401, "Unauthorized", "missing or wrong admin token", "authentication_error")
+      throw new HttpFailure(401, "missing or wrong admin token", { code: "Unauthorized", type: "authentication_error" })
     if (path === "/admin/keys" && req.method === "GET")
-      return json(res, 200, { data: (await runFacade(deps.keys.list())).map(keyJson) })
+      return sendJson(res, 200, { data: (await runFacade(deps.keys.list())).map(keyJson) })
     if (path === "/admin/keys" && req.method === "POST") {
-      let body: unknown
-      try {
-        body = JSON.parse((await readBody(req, 64 * 1024)).toString("utf8"))
-      } catch {
-        throw new HttpFailure(400, "InvalidJson", "the body is not JSON")
-      }
-      const created = await runFacade(deps.keys.create(parseCreate(body)))
-      return json(res, 201, { key: keyJson(created.key), secret: Redacted.value(created.secret) })
+      const created = await runFacade(deps.keys.create(parseCreate(await readJsonObject(req, 64 * 1024))))
+      return sendJson(res, 201, { key: keyJson(created.key), secret: Redacted.value(created.secret) })
     }
     const m = /^\/admin\/keys\/([\w-]+)$/.exec(path)
     if (m?.[1] !== undefined && req.method === "DELETE")
-      return json(res, 200, { key: keyJson(await runFacade(deps.keys.revoke(m[1]))) })
+      return sendJson(res, 200, { key: keyJson(await runFacade(deps.keys.revoke(m[1]))) })
     if (m?.[1] !== undefined && req.method === "GET")
-      return json(res, 200, { key: keyJson(await runFacade(deps.keys.get(m[1]))) })
-    if (path === "/admin/usage" && req.method === "GET") return json(res, 200, await deps.usage())
+      return sendJson(res, 200, { key: keyJson(await runFacade(deps.keys.get(m[1]))) })
+    if (path === "/admin/usage" && req.method === "GET") return sendJson(res, 200, await deps.usage())
     if (path === "/admin/funding" && req.method === "GET")
-      return json(res, 200, await deps.funding(Math.min(Number(url.searchParams.get("limit") ?? 50) || 50, 500)))
+      return sendJson(res, 200, await deps.funding(Math.min(Number(url.searchParams.get("limit") ?? 50) || 50, 500)))
     if (path === "/admin/requests" && req.method === "GET") {
       const limit = Math.min(Number(url.searchParams.get("limit") ?? 100) || 100, 1000)
       const keyId = url.searchParams.get("key") ?? undefined
       const rows = await runFacade(deps.chat.spend.recent({ limit, ...(keyId === undefined ? {} : { keyId }) }))
-      return json(res, 200, { data: rows.map(requestJson) })
+      return sendJson(res, 200, { data: rows.map(requestJson) })
     }
-    throw new HttpFailure(404, "NotFound", `${req.method} ${path} is not an admin route`)
+    throw new HttpFailure(404, `${req.method} ${path} is not an admin route`, { code: "NotFound" })
   }
 
   const route = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://router")
     const path = url.pathname.replace(/\/+$/, "")
-    if (path === "/health" && req.method === "GET") return json(res, 200, { status: "ok" })
+    if (path === "/health" && req.method === "GET") return sendJson(res, 200, { status: "ok" })
     if (path.startsWith("/admin/")) return adminRoute(req, res, path, url)
     if (path === "/ui" || path.startsWith("/ui/")) return ui(req, res, path)
     // Routes that reserve before sending may authenticate from the cache: the reservation re-checks revocation.
     const kind = MEDIA_GATEWAY_ROUTES[path]
     const reserves = req.method === "POST" && (path === "/v1/chat/completions" || kind !== undefined)
-    const key = await runFacade(deps.keys.authenticate(bearer(req), { cached: reserves }))
+    const key = await runFacade(deps.keys.authenticate(bearerOf(req), { cached: reserves }))
     if (path === "/v1/chat/completions" && req.method === "POST") return chat(deps.chat, key, req, res)
-    if (path === "/v1/models" && req.method === "GET") return json(res, 200, deps.models(key))
+    if (path === "/v1/models" && req.method === "GET") return sendJson(res, 200, deps.models(key))
     if (kind !== undefined && req.method === "POST") return media(deps.chat, key, kind, path, req, res)
-    throw new HttpFailure(404, "NotFound", `${req.method} ${path} is not a router route`)
+    throw new HttpFailure(404, `${req.method} ${path} is not a router route`, { code: "NotFound" })
   }
 
-  return createServer((req, res) => {
-    route(req, res).catch((e: unknown) => {
-      if (res.headersSent) {
-        res.end()
-        return
-      }
-      if (e instanceof HttpFailure) {
-        const extra = { ...e.extra, ...(e.attempts === undefined ? {} : { attempts: e.attempts }) }
-        return sendJson(
-          res,
-          e.status,
-          errorBody(e.message, e.type, e.code, extra),
-          e.status === 413 ? { connection: "close" } : {},
-        )
-      }
-      const status = STATUS[tagOf(e)] ?? 500
-      const retry =
-        tagOf(e) === "KeyRateLimited" ? { "retry-after": String((e as { retryAfter: number }).retryAfter) } : {}
-      sendJson(
-        res,
-        status,
-        errorBody(messageOf(e), TYPE[status] ?? "invalid_request_error", tagOf(e), fieldsOf(e)),
-        retry,
-      )
-    })
-  })
+  /** Our failures as they are; a typed error with its tag as `code` and its fields (money in 0G) beside it. */
+  const answer = (e: unknown, _req: IncomingMessage, res: ServerResponse) => {
+    const failure = httpFailureOf(e)
+    if (failure !== undefined) return sendFailure(res, failure)
+    const tag = tagOf(e)
+    const status = STATUS[tag] ?? 500
+    const type = TYPE[status] ?? "invalid_request_error"
+    const retry = tag === "KeyRateLimited" ? { "retry-after": String((e as { retryAfter: number }).retryAfter) } : {}
+    sendFailure(res, new HttpFailure(status, messageOf(e), { code: tag, type, extra: fieldsOf(e) }), retry)
+  }
+
+  return createServer(routeListener(route, answer))
 }

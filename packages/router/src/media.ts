@@ -9,14 +9,13 @@
  * removed as for chats; a multipart body is forwarded byte for byte (no routing field).
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
+import { HttpFailure, readBody } from "@0g-compute/core/node"
 import {
   abortOnClientClose,
-  HttpFailure,
   type MEDIA_GATEWAY_ROUTES,
   mediaMaxCost,
   mediaRequestFields,
   noProviderAvailable,
-  readBody,
 } from "@0g-compute/inference/node"
 import { type FailedAttempt, reserveAttempt, smallerRefusal } from "./attempt.js"
 import type { ChatContext } from "./chat.js"
@@ -53,7 +52,7 @@ export const media = async (
   if (key.models !== undefined && (model === undefined || !key.models.includes(model)))
     throw new KeyScopeDenied({ keyId: key.id, what: "model", value: model ?? "auto" })
   const candidates = candidatesFor(model, prefs, key, ctx.router, ctx.targets, ctx.latency, kind)
-  if (candidates.length === 0) throw new HttpFailure(404, "ModelNotFound", `no provider serves ${kind}`)
+  if (candidates.length === 0) throw new HttpFailure(404, `no provider serves ${kind}`, { code: "ModelNotFound" })
   const gone = abortOnClientClose(res, "router")
   const attempts: FailedAttempt[] = []
   let refused: KeyBudgetExceeded | undefined

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto"
 import type { AddressInfo } from "node:net"
 import { formatZG } from "@0g-compute/core"
+import { bearerSecret } from "@0g-compute/core/node"
 import {
   Directory,
   Funding,
@@ -16,7 +17,7 @@ import {
   worstCasePrices,
 } from "@0g-compute/inference"
 import { DEFAULT_MAX_TOKENS, type RoutedProvider, Router } from "@0g-compute/inference/node"
-import { Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { Effect, Exit, Layer, type Redacted, Scope } from "effect"
 import { Database, type DatabaseOptions } from "./db.js"
 import { type DatabaseFailed, RouterListenFailed } from "./errors.js"
 import {
@@ -113,12 +114,7 @@ export const makeRouter = (options: RouterOptions) =>
     })
     const router = new Router(routed, options.cooldownMs ?? 30_000)
     const latency = new Latency()
-    const adminToken =
-      options.adminToken === undefined
-        ? Redacted.make(`zgr-admin-${randomBytes(32).toString("base64url")}`)
-        : typeof options.adminToken === "string"
-          ? Redacted.make(options.adminToken)
-          : options.adminToken
+    const adminToken = bearerSecret(options.adminToken, "zgr-admin-")
 
     const models = (key: KeyInfo) => {
       const allowed = key.providers === undefined ? undefined : new Set(key.providers)

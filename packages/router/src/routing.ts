@@ -3,8 +3,9 @@
  * [addresses], "allow_fallbacks": bool}`) is read and removed before anything is forwarded; a key's provider scope
  * filters the candidates. Health (cooldown after a failure) comes from the inference gateway's `Router`.
  */
+import { HttpFailure } from "@0g-compute/core/node"
 import type { Prices, Router } from "@0g-compute/inference/node"
-import { HttpFailure, MEDIA_GATEWAY_ROUTES } from "@0g-compute/inference/node"
+import { MEDIA_GATEWAY_ROUTES } from "@0g-compute/inference/node"
 import { KeyScopeDenied } from "./errors.js"
 import type { KeyInfo } from "./keys.js"
 
@@ -32,16 +33,10 @@ export interface Preferences {
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 const invalid = (detail: string) =>
-  new HttpFailure(
-    400,
-    "InvalidProviderPreferences",
-    `invalid 'provider' field: ${detail}`,
-    "invalid_request_error",
-    undefined,
-    {
-      param: "provider",
-    },
-  )
+  new HttpFailure(400, `invalid 'provider' field: ${detail}`, {
+    code: "InvalidProviderPreferences",
+    extra: { param: "provider" },
+  })
 
 /** Reads and removes `provider` from the request body (in place). */
 export const takePreferences = (body: Record<string, unknown>): Preferences => {

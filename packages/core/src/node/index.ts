@@ -1,3 +1,11 @@
+export { bearerOf, bearerSecret, secretMatches } from "./bearer.js"
+export {
+  HttpFailure,
+  type HttpFailureOptions,
+  httpFailureOf,
+  routeListener,
+  sendFailure,
+} from "./http-failure.js"
 export {
   InvalidJsonBody,
   type JsonErrorDetail,

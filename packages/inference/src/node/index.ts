@@ -18,14 +18,11 @@ export {
   abortOnClientClose,
   errorBody,
   failsOver,
-  HttpFailure,
   messageOf,
   noProviderAvailable,
   postChat,
   postMedia,
   providerFailureStatus,
-  readBody,
-  sendJson,
   tagOf,
 } from "./gateway/http.js"
 export { MEDIA_GATEWAY_ROUTES, mediaMaxCost, mediaRequestFields } from "./gateway/media.js"

@@ -2,11 +2,21 @@
  * The gateway's request handling: bearer auth, routing by model and priority, the spending-cap budget, failover while
  * nothing was sent to the caller, and stream relay. `serve` builds the server; server.ts resolves providers and listens.
  */
-import { randomBytes, timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { formatZG } from "@0g-compute/core"
-import { parseJsonObject, sendJsonError, toJson } from "@0g-compute/core/node"
-import { Redacted } from "effect"
+import {
+  bearerOf,
+  bearerSecret,
+  HttpFailure,
+  httpFailureOf,
+  parseJsonObject,
+  readBody,
+  routeListener,
+  secretMatches,
+  sendFailure,
+  sendJson,
+} from "@0g-compute/core/node"
+import type { Redacted } from "effect"
 import type { ExchangeResult } from "../../fetch/adapter.js"
 import type { InferenceRequests } from "../../requests.js"
 import type { ServiceView } from "../../service-view.js"
@@ -24,13 +34,10 @@ import {
   abortOnClientClose,
   errorBody,
   failsOver,
-  HttpFailure,
   messageOf,
   noProviderAvailable,
   postChat,
   providerFailureStatus,
-  readBody,
-  sendJson,
   tagOf,
 } from "./http.js"
 import { MEDIA_GATEWAY_ROUTES, type MediaTarget, mediaRoute } from "./media.js"
@@ -59,13 +66,7 @@ export const serve = (
   resolved: ReadonlyArray<Resolved>,
   fetchFor: InferenceRequests["Service"]["fetch"],
 ): Unlistened => {
-  const token =
-    options.token === undefined
-      ? Redacted.make(`zg-gw-${randomBytes(32).toString("hex")}`)
-      : typeof options.token === "string"
-        ? Redacted.make(options.token)
-        : options.token
-  const expected = Buffer.from(`Bearer ${Redacted.value(token)}`)
+  const token = bearerSecret(options.token, "zg-gw-")
   const meter = makeUsageMeter()
   const budget = new Budget(cap, () => meter.spent())
   const maxBody = options.maxBodyBytes ?? 32 * 1024 * 1024
@@ -94,11 +95,6 @@ export const serve = (
   }
   const router = new Router(routed, options.cooldownMs ?? 30_000)
 
-  const authorized = (req: IncomingMessage) => {
-    const got = Buffer.from(req.headers.authorization ?? "")
-    return got.length === expected.length && timingSafeEqual(got, expected)
-  }
-
   const usage = (): GatewayUsage => ({
     ...meter.summary(),
     spent: meter.spent(),
@@ -111,36 +107,32 @@ export const serve = (
   const capReached = (required?: bigint) =>
     new HttpFailure(
       402,
-      "SpendingCapReached",
       required === undefined
         ? `spending cap reached: spent ${formatZG(meter.spent())} of ${formatZG(cap ?? 0n)} 0G`
         : `the request may cost up to ${formatZG(required)} 0G; ${formatZG(budget.remaining() ?? 0n)} 0G of the ${formatZG(cap ?? 0n)} 0G cap is free (spent ${formatZG(meter.spent())}, reserved by requests in flight ${formatZG(budget.reserved)}); lower max_tokens or wait`,
-      "insufficient_quota",
-      undefined,
       {
-        spending_cap: formatZG(cap ?? 0n),
-        spent: formatZG(meter.spent()),
-        reserved: formatZG(budget.reserved),
-        ...(required === undefined ? {} : { required: formatZG(required) }),
+        code: "SpendingCapReached",
+        type: "insufficient_quota",
+        extra: {
+          spending_cap: formatZG(cap ?? 0n),
+          spent: formatZG(meter.spent()),
+          reserved: formatZG(budget.reserved),
+          ...(required === undefined ? {} : { required: formatZG(required) }),
+        },
       },
     )
 
   const chat = async (req: IncomingMessage, res: ServerResponse) => {
     if (budget.remaining() === 0n) throw capReached()
     const raw = await readBody(req, maxBody)
-    let json: Record<string, unknown>
-    try {
-      json = parseJsonObject(raw)
-    } catch {
-      throw new HttpFailure(400, "InvalidJson", "the request body is not a JSON object")
-    }
+    const json = parseJsonObject(raw)
     const model = typeof json.model === "string" ? json.model : undefined
     // Image and audio providers never answer chats (media.ts serves their routes).
     const isMedia = (a: string) =>
       Object.values(MEDIA_GATEWAY_ROUTES).some((k) => k === mediaTargets.get(a)?.serviceType)
     const candidates = router.candidates(model, Date.now()).filter((p) => !isMedia(p.address.toLowerCase()))
     if (candidates.length === 0)
-      throw new HttpFailure(404, "ModelNotFound", `no provider serves model ${JSON.stringify(model)}`)
+      throw new HttpFailure(404, `no provider serves model ${JSON.stringify(model)}`, { code: "ModelNotFound" })
     // With a cap the output is bounded before sending: limits must be integers, and the body sent carries both limit
     // fields and `n` equal to what is reserved (a server reading either field, or coercing strings, stays within it).
     if (cap !== undefined) {
@@ -148,11 +140,8 @@ export const serve = (
       if (bad !== undefined)
         throw new HttpFailure(
           400,
-          "InvalidLimit",
           `'${bad}' must be a positive integer when the gateway has a spending cap (got ${JSON.stringify(json[bad])})`,
-          "invalid_request_error",
-          undefined,
-          { param: bad },
+          { code: "InvalidLimit", extra: { param: bad } },
         )
     }
     const maxTokens = requestedMaxTokens(json) ?? defaultMaxTokens
@@ -194,7 +183,7 @@ export const serve = (
         if (gone.signal.aborted) return
         attempts.push({ provider: p.address, code: tagOf(e), message: messageOf(e) })
         if (!failsOver(e)) {
-          throw new HttpFailure(providerFailureStatus(e), tagOf(e), messageOf(e), "provider_error")
+          throw new HttpFailure(providerFailureStatus(e), messageOf(e), { code: tagOf(e), type: "provider_error" })
         }
         router.markDown(p.address, Date.now(), `${tagOf(e)}: ${messageOf(e)}`)
         continue
@@ -233,7 +222,7 @@ export const serve = (
           attempts.push({ provider: p.address, code: tagOf(e), message: messageOf(e) })
           router.markDown(p.address, Date.now(), `${tagOf(e)}: ${messageOf(e)}`)
           if (failsOver(e)) continue
-          throw new HttpFailure(502, tagOf(e), messageOf(e), "provider_error", attempts)
+          throw new HttpFailure(502, messageOf(e), { code: tagOf(e), type: "provider_error", extra: { attempts } })
         }
         budget.release(reservation)
         res.writeHead(response.status, {
@@ -253,7 +242,7 @@ export const serve = (
         attempts.push({ provider: p.address, code: tagOf(e), message: messageOf(e) })
         router.markDown(p.address, Date.now(), `${tagOf(e)}: ${messageOf(e)}`)
         if (failsOver(e)) continue
-        throw new HttpFailure(502, tagOf(e), messageOf(e), "verification_failed", attempts)
+        throw new HttpFailure(502, messageOf(e), { code: tagOf(e), type: "verification_failed", extra: { attempts } })
       }
       const failure = await passThrough(response.body, res, response.status, headers, verdict, (e) => {
         return `data: ${errorBody(messageOf(e), "verification_failed", tagOf(e), { provider: p.address })}\n\n`
@@ -267,9 +256,12 @@ export const serve = (
 
   const route = async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? "/", "http://gateway").pathname.replace(/\/+$/, "")
-    if (path === "/health" && req.method === "GET") return sendJson(res, 200, JSON.stringify({ status: "ok" }))
-    if (!authorized(req))
-      throw new HttpFailure(401, "Unauthorized", "missing or wrong bearer token", "authentication_error")
+    if (path === "/health" && req.method === "GET") return sendJson(res, 200, { status: "ok" })
+    if (!secretMatches(bearerOf(req), token))
+      throw new HttpFailure(401, "missing or wrong bearer token", {
+        code: "Unauthorized",
+        type: "authentication_error",
+      })
     if (path === "/v1/chat/completions" && req.method === "POST") return chat(req, res)
     const kind = MEDIA_GATEWAY_ROUTES[path]
     if (kind !== undefined && req.method === "POST") {
@@ -280,27 +272,19 @@ export const serve = (
       const data = router
         .models()
         .map((m) => ({ id: m.id, object: "model", created: 0, owned_by: "0g-compute", providers: m.providers }))
-      return sendJson(res, 200, JSON.stringify({ object: "list", data }))
+      return sendJson(res, 200, { object: "list", data })
     }
-    if (path === "/v1/usage" && req.method === "GET") return sendJson(res, 200, toJson(usage()))
-    throw new HttpFailure(404, "NotFound", `${req.method} ${path} is not a gateway route`)
+    if (path === "/v1/usage" && req.method === "GET") return sendJson(res, 200, usage())
+    throw new HttpFailure(404, `${req.method} ${path} is not a gateway route`, { code: "NotFound" })
   }
 
-  const server: Server = createServer((req, res) => {
-    route(req, res).catch((e: unknown) => {
-      if (res.headersSent) {
-        res.end()
-        return
-      }
-      const f = e instanceof HttpFailure ? e : new HttpFailure(500, tagOf(e), messageOf(e), "server_error")
-      // A 413's answer closes the connection (core's sendJson knows the request went past the ceiling).
-      sendJsonError(res, f.status, {
-        message: f.message,
-        type: f.type,
-        code: f.code,
-        extra: { ...f.extra, ...(f.attempts === undefined ? {} : { attempts: f.attempts }) },
-      })
-    })
-  })
+  const server: Server = createServer(
+    routeListener(route, (e, _req, res) =>
+      sendFailure(
+        res,
+        httpFailureOf(e) ?? new HttpFailure(500, messageOf(e), { code: tagOf(e), type: "server_error" }),
+      ),
+    ),
+  )
   return { server, token, usage }
 }

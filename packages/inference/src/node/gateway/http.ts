@@ -1,28 +1,10 @@
 /**
- * The gateway's HTTP plumbing: the failure it answers with, OpenAI-style error bodies and the capped body reader (both
- * core's server helper, so the router answers the same), and which provider errors fail over.
+ * The gateway's HTTP plumbing: OpenAI-style error bodies (core's server helper, so the router answers the same), the
+ * provider calls, and which provider errors fail over.
  */
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http"
-import {
-  jsonErrorBody,
-  RequestBodyTooLarge,
-  readBody as readCapped,
-  sendJson as sendJsonWith,
-} from "@0g-compute/core/node"
+import type { ServerResponse } from "node:http"
+import { HttpFailure, jsonErrorBody } from "@0g-compute/core/node"
 import { VERIFICATION_FAILURE_TAGS } from "../../verify/verifier.js"
-
-export class HttpFailure extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly type = "invalid_request_error",
-    readonly attempts?: FailedAttempts,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message)
-  }
-}
 
 export type FailedAttempts = ReadonlyArray<{
   readonly provider: string
@@ -32,7 +14,11 @@ export type FailedAttempts = ReadonlyArray<{
 
 /** 502 `NoProviderAvailable`: every candidate for `what` (a model, a media route) failed; `attempts` says how. */
 export const noProviderAvailable = (what: string, attempts: FailedAttempts) =>
-  new HttpFailure(502, "NoProviderAvailable", `every provider failed for ${what}`, "provider_error", attempts)
+  new HttpFailure(502, `every provider failed for ${what}`, {
+    code: "NoProviderAvailable",
+    type: "provider_error",
+    extra: { attempts },
+  })
 
 export const FAILOVER_TAGS = new Set([
   "ProviderUnreachable",
@@ -111,19 +97,3 @@ export const failsOver = (e: unknown) => {
 /** `{"error": {message, type, code, param: null, ...extra}}` as text (a reply body or an SSE `data:` event). */
 export const errorBody = (message: string, type: string, code: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify(jsonErrorBody({ message, type, code, extra }))
-
-/** A JSON text reply with content-type and content-length; the answer to an oversize request closes the connection. */
-export const sendJson = (res: ServerResponse, status: number, body: string, headers: OutgoingHttpHeaders = {}) =>
-  sendJsonWith(res, status, body, headers)
-
-/**
- * Reads the body up to `max` bytes. Over it: a 413 `RequestTooLarge`; what the client still sends is discarded up to a
- * bound (so it reads the answer, not a reset), then the connection closes.
- */
-export const readBody = async (req: IncomingMessage, max: number): Promise<Buffer> => {
-  try {
-    return await readCapped(req, max)
-  } catch (e) {
-    throw e instanceof RequestBodyTooLarge ? new HttpFailure(413, "RequestTooLarge", e.message) : e
-  }
-}

@@ -7,7 +7,7 @@
  * price (its length is not known before the provider answers).
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { InvalidMultipartBody, isFormData, parseFormData } from "@0g-compute/core/node"
+import { HttpFailure, isFormData, parseFormData, readBody } from "@0g-compute/core/node"
 import type { ExchangeResult } from "../../fetch/adapter.js"
 import type { ServiceKind } from "../../fetch/media.js"
 import type { InferenceRequests } from "../../requests.js"
@@ -16,12 +16,10 @@ import type { Budget } from "./budget.js"
 import {
   abortOnClientClose,
   failsOver,
-  HttpFailure,
   messageOf,
   noProviderAvailable,
   postMedia,
   providerFailureStatus,
-  readBody,
   tagOf,
 } from "./http.js"
 import type { RoutedProvider, Router } from "./router.js"
@@ -96,13 +94,7 @@ export const mediaRequestFields = async (
   let n: unknown
   let billed = 1
   if (isFormData(contentType)) {
-    let form: FormData
-    try {
-      form = await parseFormData(raw, contentType)
-    } catch (e) {
-      if (e instanceof InvalidMultipartBody) throw new HttpFailure(400, e._tag, e.message)
-      throw e
-    }
+    const form = await parseFormData(raw, contentType)
     model = form.get("model")
     n = form.get("n")
     billed = brokerImageCount(raw)
@@ -112,7 +104,7 @@ export const mediaRequestFields = async (
       model = json?.model
       n = json?.n
     } catch {
-      throw new HttpFailure(400, "InvalidJson", "the request body is not JSON (or multipart/form-data)")
+      throw new HttpFailure(400, "the request body is not JSON (or multipart/form-data)", { code: "InvalidJson" })
     }
   }
   const count = Number(typeof n === "string" || typeof n === "number" ? n : 1)
@@ -138,7 +130,7 @@ export const mediaRoute = async (
   // A model no catalogue lists (e.g. "dall-e-3" from a client default): any provider of this service type.
   let candidates = ofKind(ctx.router.candidates(model, now))
   if (candidates.length === 0) candidates = ofKind(ctx.router.candidates(undefined, now))
-  if (candidates.length === 0) throw new HttpFailure(404, "ModelNotFound", `no provider serves ${kind}`)
+  if (candidates.length === 0) throw new HttpFailure(404, `no provider serves ${kind}`, { code: "ModelNotFound" })
   const gone = abortOnClientClose(res, "gateway")
   const attempts: Array<{ provider: string; code: string; message: string }> = []
   let unaffordable: bigint | undefined
@@ -168,7 +160,8 @@ export const mediaRoute = async (
       ctx.budget.release(reservation)
       if (gone.signal.aborted) return
       attempts.push({ provider: p.address, code: tagOf(e), message: messageOf(e) })
-      if (!failsOver(e)) throw new HttpFailure(providerFailureStatus(e), tagOf(e), messageOf(e), "provider_error")
+      if (!failsOver(e))
+        throw new HttpFailure(providerFailureStatus(e), messageOf(e), { code: tagOf(e), type: "provider_error" })
       ctx.router.markDown(p.address, Date.now(), `${tagOf(e)}: ${messageOf(e)}`)
       continue
     }
