@@ -26,13 +26,8 @@ export {
   type TxOptions,
   walletLayerFromOptions,
 } from "./connection.js"
-export {
-  FINE_TUNING_MODEL_FEES,
-  type FineTuningFeeTerms,
-  type FineTuningModelFee,
-  fineTuningFee,
-  fineTuningFeeTerms,
-} from "./fine-tuning-fees.js"
+// The fine-tuning fee table and its arithmetic, public as a whole.
+export * from "./fine-tuning-fees.js"
 export type { TrainingParams } from "./fine-tuning-params.js"
 export { FINE_TUNING_PROGRESS, type FineTuningProgress } from "./fine-tuning-progress.js"
 export * from "./light.js"

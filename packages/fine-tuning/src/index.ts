@@ -27,49 +27,10 @@ export {
   fineTuningConfigLayer,
 } from "./config.js"
 export { type DeadlineLevel, type DeliverableView, deadlineLevel, type PendingDeliverable } from "./deliverables.js"
-export {
-  DatasetNotFound,
-  DeliverableNotFound,
-  DeliverablePenalized,
-  FineTuningServiceNotFound,
-  InsufficientFunds,
-  LocalFileError,
-  MalformedProviderResponse,
-  MalformedTrainingConfig,
-  ModelFeeUnknown,
-  ModelFileTampered,
-  ModelRootMismatch,
-  PipelineStateMismatch,
-  PreviousDeliverableUnacknowledged,
-  PrivateKeyRequired,
-  ProviderBusy,
-  ProviderHttpError,
-  ProviderNotAcknowledged,
-  ProviderNotVetted,
-  ProviderUnreachable,
-  QuoteInvalid,
-  QuoteSignerMismatch,
-  SecretNotReleased,
-  type StorageTransferCause,
-  StorageTransferFailed,
-  TaskFailed,
-  TaskNotCancellable,
-  TaskNotFound,
-  UnfinishedTask,
-  UnknownModel,
-  WrongDecryptionKey,
-  WrongTagSignature,
-} from "./errors.js"
-export {
-  FINE_TUNING_MODEL_FEES,
-  type FineTuningFeeTerms,
-  type FineTuningModelFee,
-  fineTuningFee,
-  fineTuningFeeTerms,
-  publishedFeeTerms,
-  type TaskFee,
-  taskFee,
-} from "./fees.js"
+// errors.ts holds only the package's errors, and every error is public (the sdk re-exports each): the module is the list.
+export * from "./errors.js"
+// The fee table and terms (from core) and the task fee built on them.
+export * from "./fees.js"
 export {
   defaultFineTuningHttpLimits,
   errorDetail,

@@ -130,35 +130,8 @@ export {
   makeDirectory,
   type ServicePage,
 } from "./directory.js"
-export {
-  ApiKeyIdsExhausted,
-  ApiKeyIdUnavailable,
-  AttestationRejected,
-  CollateralUnavailable,
-  type HashMismatch,
-  InsufficientSubAccountBalance,
-  KeyStoreError,
-  MalformedProviderResponse,
-  MalformedResponseSignature,
-  ProviderHttpError,
-  ProviderNotAcknowledged,
-  ProviderStreamFailed,
-  ProviderUnreachable,
-  RequestAltered,
-  ResponseBindingUnknown,
-  ResponseSignatureMissing,
-  ResponseTampered,
-  ServiceNotFound,
-  ServiceNotVerifiable,
-  ServiceTypeMismatch,
-  SubAccountMissing,
-  TokenExpired,
-  TokenRejected,
-  TokenRevoked,
-  UnsupportedRequest,
-  UrlNotForProvider,
-  WrongResponseSigner,
-} from "./errors.js"
+// errors.ts holds only the package's errors, and every error is public (the sdk re-exports each): the module is the list.
+export * from "./errors.js"
 export {
   type AmountInput,
   type AutoTopUp,

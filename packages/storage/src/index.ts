@@ -29,33 +29,8 @@ export {
   locateFile,
   type SegmentSink,
 } from "./download.js"
-export {
-  EmptyFile,
-  FeeTooLow,
-  FileWriteError,
-  FlowAddressMismatch,
-  FlowNotPinned,
-  MarketAddressMismatch,
-  MarketNotPinned,
-  NodeChainMismatch,
-  type NodeFailureKind,
-  NodeMisbehaved,
-  NodeRpcError,
-  NoNodeHasFile,
-  NoStorageNodes,
-  OutputExists,
-  ProofInvalid,
-  RootMismatch,
-  SegmentUnavailable,
-  SourceReadError,
-  StorageAborted,
-  StorageFeeAboveMax,
-  StorageTimeout,
-  SubmitUnconfirmed,
-  TxReverted,
-  UnsafeOutput,
-  UploadFailed,
-} from "./errors.js"
+// errors.ts holds only the package's errors, and every error is public (the sdk re-exports each): the module is the list.
+export * from "./errors.js"
 export {
   type AnyProgress,
   clientLayer,
@@ -127,24 +102,8 @@ export {
   StorageRpc,
   type StorageRpcShape,
 } from "./rpc/transport.js"
-export {
-  type Decoder,
-  decodeBoolOrNull,
-  decodeFileInfo,
-  decodeNull,
-  decodeSegmentWithProof,
-  decodeShardConfig,
-  decodeShardedNodeSets,
-  decodeShardedNodes,
-  decodeStatus,
-  decodeStringOrNull,
-  type FileInfo,
-  type NodeStatus,
-  type SegmentWithProofJson,
-  type ShardConfig,
-  type ShardedNode,
-  type TxInfo,
-} from "./rpc/types.js"
+// The node and indexer wire shapes and their decoders, public as a whole.
+export * from "./rpc/types.js"
 export {
   blobSource,
   bytesSource,
