@@ -1,19 +1,22 @@
 /**
- * Provider HTTP: one place that turns fetch outcomes into typed errors. A connection failure is
+ * Provider HTTP: one place that turns provider answers into typed errors, on core's provider exchange (the context's
+ * `HttpClient`, else fetch with the configured `fetch`). A connection failure is
  * `ProviderUnreachable`; a non-2xx answer is mapped from the broker's `{"error": "..."}` message (§4.4) to the admission
  * error it describes (missing sub-account, insufficient balance, expired/revoked token…), else `ProviderHttpError`.
  * Every body is read under core's provider limits (deadlines, byte ceiling, cancellation): `ProviderTimeout` and
  * `ProviderBodyTooLarge` pass through unchanged.
  */
 import {
-  boundedFetch,
   isProviderLimitError,
   type ProviderLimitError,
   type ProviderLimits,
   parseZGResult,
   providerErrorDetail,
+  providerExchange,
+  readBoundedBytes,
 } from "@0g-compute/core"
 import { Effect, Result, type Schema } from "effect"
+import { HttpClientRequest } from "effect/http"
 import { InferenceConfig } from "./config.js"
 import {
   InsufficientSubAccountBalance,
@@ -86,29 +89,40 @@ const unreachable = (provider: string, url: string) => (cause: unknown) =>
     ? cause
     : new ProviderUnreachable({ provider, url, cause })
 
+/** The metadata calls' requests: GET, or a POST of a JSON/text body, with plain header records. */
+export interface ProviderInit {
+  readonly method?: "GET" | "POST"
+  readonly headers?: Readonly<Record<string, string>>
+  readonly body?: string
+}
+
+const requestOf = (url: string, init: ProviderInit) => {
+  const r = HttpClientRequest.make(init.method ?? "GET")(url, { headers: init.headers ?? {} })
+  return init.body === undefined ? r : HttpClientRequest.bodyText(r, init.body, init.headers?.["content-type"])
+}
+
 /**
  * One provider call under `limits` (default: the metadata limits): status and the whole body as text, read under the
  * deadlines and the byte ceiling. Interrupting the effect closes the connection.
  */
 export const providerText = (
   ctx: { readonly provider: string; readonly url: string },
-  init: RequestInit = {},
+  init: ProviderInit = {},
   limits?: ProviderLimits,
 ): Effect.Effect<{ readonly status: number; readonly text: string }, ProviderUnreachable | ProviderLimitError> =>
   Effect.gen(function* () {
     const config = yield* InferenceConfig
     const wrap = unreachable(ctx.provider, ctx.url)
-    return yield* Effect.tryPromise({
-      try: async (signal) => {
-        const r = await boundedFetch(config.fetch, ctx, init, limits ?? config.metadataLimits, {
-          signal,
-          unreachable: wrap,
-        })
-        return { status: r.response.status, text: await r.text() }
-      },
-      catch: (e) => wrap(e) as ProviderUnreachable | ProviderLimitError,
+    const fail = (e: unknown) => wrap(e) as ProviderUnreachable | ProviderLimitError
+    const r = yield* providerExchange(requestOf(ctx.url, init), ctx, limits ?? config.metadataLimits, {
+      fetch: config.fetch,
+      unreachable: fail,
     })
+    const bytes = yield* readBoundedBytes(r, fail)
+    return { status: r.response.status, text: decoder.decode(bytes) }
   })
+
+const decoder = new TextDecoder()
 
 /** Model catalogues can be large (a multi-model provider, a network's status API): at least the official SDK's 5 MB. */
 export const CATALOGUE_MAX_BYTES = 5_000_000
@@ -124,7 +138,7 @@ export const providerJson = <S extends Schema.Decoder<unknown>>(
   ctx: RejectionContext,
   schema: S,
   what: string,
-  init: RequestInit = {},
+  init: ProviderInit = {},
   limits?: ProviderLimits,
 ): Effect.Effect<S["Type"], ProviderUnreachable | ProviderRejection | MalformedProviderResponse> =>
   Effect.gen(function* () {
