@@ -83,6 +83,25 @@ describe("describeFailure", () => {
     expect(leaked._tag).toBe("UnexpectedError")
   })
 
+  it("never lets Effect wording through a field of the --json document either, at any depth", () => {
+    const internal = "An error occurred in Effect.tryPromise"
+    const scrubbed = "unexpected internal failure (rerun with --verbose for details)"
+    const unexpected = describeFailure(
+      new UnexpectedError({ operation: "the chat request", detail: internal, cause: new Error(internal) }),
+    )
+    const doc = toJson(errorDocument(unexpected))
+    expect(doc).not.toMatch(/Effect\.|An error occurred in/)
+    expect(JSON.parse(doc).error).toEqual({
+      _tag: "UnexpectedError",
+      message: scrubbed,
+      operation: "the chat request",
+      detail: scrubbed,
+    })
+    const nested = Object.assign(new Error("odd"), { _tag: "Odd", steps: [{ why: internal }], fee: 5n })
+    const nestedDoc = JSON.parse(toJson(errorDocument(describeFailure(nested)))).error
+    expect(nestedDoc).toEqual({ _tag: "Odd", message: "odd", steps: [{ why: scrubbed }], fee: "5" })
+  })
+
   it("keeps fields for --json but never the cause or stack", () => {
     const doc = errorDocument(describeFailure(new RpcError({ method: "eth_call", cause: new Error("boom") })))
     expect(Object.keys(doc.error).sort()).toEqual(["_tag", "message", "method"])

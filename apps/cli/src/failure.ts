@@ -292,20 +292,29 @@ export const describeFailure = (error: unknown, ctx: FailureContext = {}): Failu
 /** Effect-internal phrasing must never reach a user; if a library leaks one, say what we know instead. */
 const EFFECT_WORDING = /An error occurred in Effect\.|FiberFailure|\bDefect\b|UnknownError/
 
+const INTERNAL = "unexpected internal failure (rerun with --verbose for details)"
+
 const clean = (message: string) => {
   const text = neutralise(redact(firstLine(message)))
-  return EFFECT_WORDING.test(text) ? "unexpected internal failure (rerun with --verbose for details)" : text
+  return EFFECT_WORDING.test(text) ? INTERNAL : text
 }
 
-/** The `--json` error document: `{"error":{"_tag","message",…fields}}`, URL credentials redacted. */
+/**
+ * The `--json` error document: `{"error":{"_tag","message",…fields}}`. Its fields pass the same checks as the message
+ * (a `detail` or `reason` often quotes a library's text): URL credentials redacted, Effect's wording replaced.
+ */
 export const errorDocument = (f: Failure) => ({
-  error: { _tag: f._tag, message: f.message, ...redactFields(f.fields) },
+  error: { _tag: f._tag, message: f.message, ...(cleanField(f.fields) as Record<string, unknown>) },
 })
 
-const redactFields = (fields: Readonly<Record<string, unknown>>): Record<string, unknown> => {
-  const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(fields)) out[k] = typeof v === "string" ? redact(v) : v
-  return out
+const isPlain = (u: object) => Array.isArray(u) || Object.getPrototypeOf(u) === Object.prototype
+
+/** Strings at any depth of plain objects and arrays; other values (bigints, class instances) as they are. */
+const cleanField = (v: unknown, depth = 0): unknown => {
+  if (typeof v === "string") return EFFECT_WORDING.test(v) ? INTERNAL : redact(v)
+  if (typeof v !== "object" || v === null || depth > 8 || !isPlain(v)) return v
+  if (Array.isArray(v)) return v.map((x) => cleanField(x, depth + 1))
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cleanField(x, depth + 1)]))
 }
 
 /** One line for humans; the stack (redacted) only with --verbose. */
