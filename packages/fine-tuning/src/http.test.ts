@@ -2,10 +2,8 @@
  * The task JSON a provider sends: amounts are decimal digits or nothing; anything else is malformed, never 0. And
  * `send` against a real server: typed rejections, and the caller's HttpClient used when one is provided.
  */
-import { createServer, type Server } from "node:http"
-import type { AddressInfo } from "node:net"
-import { Effect, Layer, Schema } from "effect"
-import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
+import { type LocalServer, listenLocal, taggedHttpClient } from "@0g-compute/core/testing"
+import { Effect, Schema } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type ProviderEndpoint, readText, send, TaskJson, toTask } from "./http.js"
 
@@ -35,13 +33,13 @@ describe("TaskJson amounts", () => {
 })
 
 describe("send (provider calls on HttpClient)", () => {
-  let server: Server
+  let server: LocalServer
   let ep: ProviderEndpoint
   const seen: Array<{ readonly path: string; readonly client: string | undefined; readonly type: string | undefined }> =
     []
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
+    server = await listenLocal((req, res) => {
       seen.push({
         path: req.url ?? "",
         client: req.headers["x-client"] as string | undefined,
@@ -54,14 +52,9 @@ describe("send (provider calls on HttpClient)", () => {
         res.end('{"error":"dataset too small"}')
       })
     })
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-    const { port } = server.address() as AddressInfo
-    ep = { provider: "0xprovider", url: `http://127.0.0.1:${port}`, fetch: globalThis.fetch }
+    ep = { provider: "0xprovider", url: server.url, fetch: globalThis.fetch }
   })
-  afterAll(async () => {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
-  })
+  afterAll(() => server.close())
 
   it("reads a 2xx body and turns a rejection into ProviderHttpError with the broker's message", async () => {
     expect(await Effect.runPromise(Effect.flatMap(send(ep, "GET", "/task/pending"), (r) => readText(ep, r)))).toBe("3")
@@ -71,15 +64,10 @@ describe("send (provider calls on HttpClient)", () => {
   })
 
   it("goes through the HttpClient the caller provides instead of fetch", async () => {
-    const tagged = Layer.effect(
-      HttpClient.HttpClient,
-      Effect.map(
-        Effect.service(HttpClient.HttpClient),
-        HttpClient.mapRequest(HttpClientRequest.setHeader("x-client", "caller")),
-      ),
-    ).pipe(Layer.provide(FetchHttpClient.layer))
     const r = await Effect.runPromise(
-      Effect.flatMap(send(ep, "GET", "/task/pending"), (res) => readText(ep, res)).pipe(Effect.provide(tagged)),
+      Effect.flatMap(send(ep, "GET", "/task/pending"), (res) => readText(ep, res)).pipe(
+        Effect.provide(taggedHttpClient("caller")),
+      ),
     )
     expect(r).toBe("3")
     expect(seen.at(-1)).toMatchObject({ path: "/v1/task/pending", client: "caller" })

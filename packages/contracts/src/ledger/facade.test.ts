@@ -1,4 +1,5 @@
 import { makeFacadeRuntime } from "@0g-compute/core"
+import { failure } from "@0g-compute/core/testing"
 import { Redacted } from "effect"
 import { Wallet as EthersWallet } from "ethers"
 import { describe, expect, it } from "vitest"
@@ -10,16 +11,6 @@ const devnet = useDevnet()
 
 const user = devAccount(3)
 const P_INF = devAccount(4).address
-
-/** The rejection of a promise that must reject. */
-const rejection = async (p: Promise<unknown>): Promise<Error & Record<string, unknown>> => {
-  try {
-    await p
-  } catch (e) {
-    return e as Error & Record<string, unknown>
-  }
-  throw new Error("expected a rejection")
-}
 
 describe("createLedgerClient → LedgerClient (Promise facade)", () => {
   it("runs the ledger with decimal 0G strings or bigint neuron", async () => {
@@ -50,23 +41,23 @@ describe("createLedgerClient → LedgerClient (Promise facade)", () => {
     const client = await createLedgerClient({ privateKey: user.privateKey, rpcUrl: devnet.rpcUrl, network: "devnet" })
     try {
       const nonce = await devnet.provider.getTransactionCount(user.address)
-      const badAmount = await rejection(client.add("1.2.3"))
+      const badAmount = await failure(client.add("1.2.3"))
       expect(badAmount).toBeInstanceOf(Error)
       expect(badAmount).toMatchObject({ _tag: "InvalidAmount", input: "1.2.3" })
 
-      const noLedger = await rejection(client.refund("1"))
+      const noLedger = await failure(client.refund("1"))
       expect(noLedger).toBeInstanceOf(Error)
       expect(noLedger).toMatchObject({ _tag: "LedgerNotFound", user: user.address })
       expect(noLedger.message).toBe(`No ledger exists for ${user.address}; create one with \`ledger.add(amount)\``)
 
-      const below = await rejection(client.add("2"))
+      const below = await failure(client.add("2"))
       expect(below).toMatchObject({ _tag: "BelowMinimum", amount: E(2), minimum: E(3) })
       expect(below.message).toBe("Initial ledger deposit of 2 0G is below the on-chain minimum of 3 0G")
 
       await client.add(3n * 10n ** 18n)
-      const self = await rejection(client.transfer(user.address, "inference", "1"))
+      const self = await failure(client.transfer(user.address, "inference", "1"))
       expect(self).toMatchObject({ _tag: "ProviderIsSelf", provider: user.address })
-      const short = await rejection(client.refund("10"))
+      const short = await failure(client.refund("10"))
       expect(short).toMatchObject({ _tag: "InsufficientBalance", required: E(10), available: E(3) })
       expect(await devnet.provider.getTransactionCount(user.address)).toBe(nonce + 1) // only the add
     } finally {
@@ -88,18 +79,18 @@ describe("createLedgerClient → LedgerClient (Promise facade)", () => {
     const reader = await createLedgerClient({ rpcUrl: devnet.rpcUrl })
     try {
       expect(reader.address).toBeUndefined()
-      expect(await rejection(reader.add("3"))).toMatchObject({ _tag: "SignerRequired" })
-      expect(await rejection(reader.get(user.address))).toMatchObject({ _tag: "LedgerNotFound" })
+      expect(await failure(reader.add("3"))).toMatchObject({ _tag: "SignerRequired" })
+      expect(await failure(reader.get(user.address))).toMatchObject({ _tag: "LedgerNotFound" })
     } finally {
       await reader.close()
     }
     const badKey = `0x${"zz".repeat(32)}`
-    const keyErr = await rejection(createLedgerClient({ privateKey: badKey, rpcUrl: devnet.rpcUrl }))
+    const keyErr = await failure(createLedgerClient({ privateKey: badKey, rpcUrl: devnet.rpcUrl }))
     expect(keyErr).toMatchObject({ _tag: "InvalidPrivateKey" })
     expect(JSON.stringify({ ...keyErr, message: keyErr.message })).not.toContain("zz".repeat(32))
-    const wrongNet = await rejection(createLedgerClient({ rpcUrl: devnet.rpcUrl, network: "mainnet" }))
+    const wrongNet = await failure(createLedgerClient({ rpcUrl: devnet.rpcUrl, network: "mainnet" }))
     expect(wrongNet).toMatchObject({ _tag: "ChainMismatch", expected: 16661n, actual: 31337n })
-    expect(await rejection(createLedgerClient({}))).toMatchObject({ _tag: "ConnectionRequired" })
+    expect(await failure(createLedgerClient({}))).toMatchObject({ _tag: "ConnectionRequired" })
   })
 
   it("keeps the deprecated LedgerClient.connect / LedgerClient.on working: the same client as createLedgerClient", async () => {
@@ -141,7 +132,7 @@ describe("createLedgerClient → LedgerClient (Promise facade)", () => {
         return failing.dispose()
       },
     }
-    expect(await rejection(ledgerClientOn(watched))).toMatchObject({ _tag: "InvalidPrivateKey" })
+    expect(await failure(ledgerClientOn(watched))).toMatchObject({ _tag: "InvalidPrivateKey" })
     expect(disposed).toBe(1)
   })
 })

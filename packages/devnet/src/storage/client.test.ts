@@ -1,4 +1,5 @@
 import type { ZgError } from "@0g-compute/core"
+import { pseudoRandomBytes } from "@0g-compute/core/testing"
 import { downloadBytes, type SegmentUnavailable, uploadBytes } from "@0g-compute/storage"
 import { Redacted } from "effect"
 import { Contract, NonceManager, Wallet } from "ethers"
@@ -6,18 +7,6 @@ import { beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
 import { useStorageChain } from "../testing/storage.js"
 import { loadStorageArtifact, type StorageDevnet, startStorageDevnet } from "./index.js"
-
-const randomBytes = (size: number, seed: number) => {
-  const out = new Uint8Array(size)
-  let x = seed | 1
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    out[i] = x & 0xff
-  }
-  return out
-}
 
 describe("our client against the storage devnet (2 replicas)", () => {
   const chain = useStorageChain({ nodes: 2 })
@@ -33,7 +22,7 @@ describe("our client against the storage devnet (2 replicas)", () => {
   })
 
   it("uploads once, is not paid twice, and downloads byte-identical with verified proofs", async () => {
-    const data = randomBytes(1024 * 1024 + 1, 7)
+    const data = pseudoRandomBytes(1024 * 1024 + 1, 7)
     const phases = new Set<string>()
     const first = await uploadBytes(data, { ...opts(), signer, onProgress: (p) => phases.add(p.phase) })
     expect(first.alreadyStored).toBe(false)
@@ -56,7 +45,7 @@ describe("our client against the storage devnet (2 replicas)", () => {
   })
 
   it("recovers a corrupted or dropped segment from the other node, and refuses when every copy is bad", async () => {
-    const data = randomBytes(3 * 262144 + 1000, 11)
+    const data = pseudoRandomBytes(3 * 262144 + 1000, 11)
     const { root } = await uploadBytes(data, { ...opts(), signer })
     const [a, b] = chain.devnet.nodes as [StorageDevnet["nodes"][0], StorageDevnet["nodes"][0]]
     try {
@@ -91,13 +80,13 @@ describe("our client against the storage devnet (2 replicas)", () => {
         (e: ZgError) => e._tag,
       )
     expect(await tag(downloadBytes(`0x${"ab".repeat(32)}`, opts()))).toBe("NoNodeHasFile")
-    const data = randomBytes(5000, 3)
+    const data = pseudoRandomBytes(5000, 3)
     expect(await tag(uploadBytes(data, { ...opts(), signer, flowAddress: `0x${"12".repeat(20)}` }))).toBe(
       "FlowAddressMismatch",
     )
     expect(await tag(uploadBytes(data, { signer }))).toBe("NoStorageNodes")
     expect(await tag(uploadBytes(data, { ...opts(), signer, maxFee: 1n }))).toBe("StorageFeeAboveMax")
-    const big = randomBytes(8 * 262144, 21)
+    const big = pseudoRandomBytes(8 * 262144, 21)
     const { root } = await uploadBytes(big, { ...opts(), signer })
     const ac = new AbortController()
     const aborted = downloadBytes(root, { ...opts(), concurrency: 1, signal: ac.signal, onProgress: () => ac.abort() })
@@ -127,7 +116,7 @@ describe("our client against the storage devnet (2 replicas)", () => {
       ],
     })
     try {
-      const data = randomBytes(5 * 262144 + 9, 5)
+      const data = pseudoRandomBytes(5 * 262144 + 9, 5)
       const o = {
         indexerUrl: sharded.indexerUrl,
         flowAddress: sharded.flowAddress,

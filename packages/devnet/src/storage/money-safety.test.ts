@@ -5,12 +5,12 @@
 
 import { minedReceipt } from "@0g-compute/contracts/node"
 import { NETWORKS } from "@0g-compute/core"
+import { failure } from "@0g-compute/core/testing"
 import { computeRoot, downloadBytes, FLOW_ABI, MARKET_ABI, sectorsOf, uploadBytes } from "@0g-compute/storage"
 import { Redacted } from "effect"
 import { Contract, JsonRpcProvider, Network, Wallet } from "ethers"
 import { afterEach, beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
-import { failure } from "../testing/failure.js"
 import { useStorageChain } from "../testing/storage.js"
 import { deployGreedyFlow, loadStorageArtifact, type StorageDevnet } from "./index.js"
 

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { memoryTxJournal } from "@0g-compute/contracts"
 import { minedReceipt } from "@0g-compute/contracts/node"
+import { failure } from "@0g-compute/core/testing"
 import {
   computeRoot,
   downloadBytes,
@@ -25,7 +26,6 @@ import { Contract, JsonRpcProvider, Wallet } from "ethers"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
 import { startRpcFaultProxy } from "../faults/index.js"
-import { failure } from "../testing/failure.js"
 import { useStorageChain } from "../testing/storage.js"
 import { loadStorageArtifact, type StorageDevnet } from "./index.js"
 

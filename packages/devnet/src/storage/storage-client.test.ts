@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { InvalidPrivateKey, SignerRequired } from "@0g-compute/core"
+import { failure, pseudoRandomBytes } from "@0g-compute/core/testing"
 import {
   createStorageClient,
   EmptyFile,
@@ -16,28 +17,6 @@ import { Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
 import { useStorageChain } from "../testing/storage.js"
-
-const bytesOf = (size: number, seed: number) => {
-  const out = new Uint8Array(size)
-  let x = seed | 1
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    out[i] = x & 0xff
-  }
-  return out
-}
-
-/** The rejection of a promise that must reject. */
-const rejection = async (p: Promise<unknown>): Promise<Error & Record<string, unknown>> => {
-  try {
-    await p
-  } catch (e) {
-    return e as Error & Record<string, unknown>
-  }
-  throw new Error("expected a rejection")
-}
 
 describe("createStorageClient against the storage devnet", () => {
   const chain = useStorageChain()
@@ -61,7 +40,7 @@ describe("createStorageClient against the storage devnet", () => {
     const storage = await createStorageClient({ ...where(), privateKey: payer.privateKey, network: "devnet" })
     try {
       expect(storage.address).toBe(payer.address)
-      const data = bytesOf(600_000, 3)
+      const data = pseudoRandomBytes(600_000, 3)
       const phases = new Set<string>()
       const up = await storage.upload(data, { onProgress: (p) => phases.add(p.phase) })
       expect(up).toMatchObject({ size: data.length, alreadyStored: false })
@@ -81,7 +60,10 @@ describe("createStorageClient against the storage devnet", () => {
   it("pays two uploads at once through its one engine (one nonce lock: both land, consecutive nonces)", async () => {
     const storage = await createStorageClient({ ...where(), privateKey: payer.privateKey })
     try {
-      const [a, b] = await Promise.all([storage.upload(bytesOf(5000, 41)), storage.upload(bytesOf(7000, 43))])
+      const [a, b] = await Promise.all([
+        storage.upload(pseudoRandomBytes(5000, 41)),
+        storage.upload(pseudoRandomBytes(7000, 43)),
+      ])
       const [ta, tb] = await Promise.all([
         chain.provider.getTransaction(a.txHash as string),
         chain.provider.getTransaction(b.txHash as string),
@@ -99,7 +81,7 @@ describe("createStorageClient against the storage devnet", () => {
     const storage = await createStorageClient({ ...where(), signer })
     try {
       expect(storage.address).toBe(signer.address)
-      const up = await storage.upload(bytesOf(4000, 51))
+      const up = await storage.upload(pseudoRandomBytes(4000, 51))
       const tx = await chain.provider.getTransaction(up.txHash as string)
       expect(tx?.from).toBe(signer.address)
     } finally {
@@ -110,7 +92,7 @@ describe("createStorageClient against the storage devnet", () => {
   it("the Node client uploads, hashes and downloads files", async () => {
     const storage = await createNodeStorageClient({ ...where(), privateKey: Redacted.value(payer.privateKey) })
     try {
-      const data = bytesOf(300_000, 17)
+      const data = pseudoRandomBytes(300_000, 17)
       const src = join(dir, "in.bin")
       await writeFile(src, data)
       const up = await storage.uploadFile(src, { resumeDir: false })
@@ -119,7 +101,7 @@ describe("createStorageClient against the storage devnet", () => {
       const got = await storage.downloadFile(up.root, dest)
       expect(got).toMatchObject({ root: up.root, size: data.length, path: dest })
       expect(Buffer.from(await readFile(dest)).equals(Buffer.from(data))).toBe(true)
-      const exists = await rejection(storage.downloadFile(up.root, dest))
+      const exists = await failure(storage.downloadFile(up.root, dest))
       expect(exists).toBeInstanceOf(OutputExists)
       expect(exists).toMatchObject({ _tag: "OutputExists", path: dest })
     } finally {
@@ -131,25 +113,27 @@ describe("createStorageClient against the storage devnet", () => {
     const reader = await createStorageClient(where())
     try {
       expect(reader.address).toBeUndefined()
-      const unsigned = await rejection(reader.upload(bytesOf(100, 1)))
+      const unsigned = await failure(reader.upload(pseudoRandomBytes(100, 1)))
       expect(unsigned).toBeInstanceOf(SignerRequired)
       const unknown = `0x${"ab".repeat(32)}`
-      const missing = await rejection(reader.download(unknown))
+      const missing = await failure(reader.download(unknown))
       expect(missing).toBeInstanceOf(NoNodeHasFile)
       expect(missing).toMatchObject({ _tag: "NoNodeHasFile", root: unknown })
       expect(missing.message).not.toContain("An error occurred")
       const ac = new AbortController()
       ac.abort()
-      expect(await rejection(reader.root(bytesOf(100, 2), { signal: ac.signal }))).toBeInstanceOf(StorageAborted)
+      expect(await failure(reader.root(pseudoRandomBytes(100, 2), { signal: ac.signal }))).toBeInstanceOf(
+        StorageAborted,
+      )
     } finally {
       await reader.close()
     }
 
     const secret = `0x${"zz".repeat(32)}`
-    const badKey = await rejection(createStorageClient({ ...where(), privateKey: Redacted.make(secret) }))
+    const badKey = await failure(createStorageClient({ ...where(), privateKey: Redacted.make(secret) }))
     expect(badKey).toBeInstanceOf(InvalidPrivateKey)
     expect(JSON.stringify({ ...badKey, message: badKey.message })).not.toContain("zz".repeat(32))
-    const wrongNet = await rejection(
+    const wrongNet = await failure(
       createStorageClient({ ...where(), privateKey: payer.privateKey, network: "mainnet" }),
     )
     expect(wrongNet).toMatchObject({ _tag: "ChainMismatch", expected: 16661n, actual: 31337n })
@@ -157,11 +141,11 @@ describe("createStorageClient against the storage devnet", () => {
     const storage = await createStorageClient({ ...where(), privateKey: payer.privateKey })
     try {
       const nonce = await chain.provider.getTransactionCount(payer.address)
-      const capped = await rejection(storage.upload(bytesOf(5000, 9), { maxFee: 1n }))
+      const capped = await failure(storage.upload(pseudoRandomBytes(5000, 9), { maxFee: 1n }))
       expect(capped).toBeInstanceOf(StorageFeeAboveMax)
       expect(capped).toMatchObject({ _tag: "StorageFeeAboveMax", maxFee: 1n })
       expect(capped.fee as bigint).toBeGreaterThan(1n)
-      expect(await rejection(storage.upload(new Uint8Array(0)))).toBeInstanceOf(EmptyFile)
+      expect(await failure(storage.upload(new Uint8Array(0)))).toBeInstanceOf(EmptyFile)
       expect(await chain.provider.getTransactionCount(payer.address)).toBe(nonce) // nothing was sent
     } finally {
       await storage.close()

@@ -149,15 +149,7 @@ export const useHarness = (...args: Parameters<typeof startHarness>): Harness =>
   })
 }
 
-/** The typed failure of a promise (rejects the test if it resolves). */
-export const failure = async (p: Promise<unknown>): Promise<{ _tag: string } & Record<string, unknown>> => {
-  try {
-    await p
-  } catch (e) {
-    return e as { _tag: string } & Record<string, unknown>
-  }
-  throw new Error("expected a failure, got a success")
-}
+export { failure } from "@0g-compute/core/testing"
 
 /** FeesSettled events of a user, decoded: [deliverableId, fee, acknowledged]. */
 export const feesSettled = async (h: Harness, user: string) => {

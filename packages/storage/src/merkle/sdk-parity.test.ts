@@ -1,3 +1,5 @@
+// Deterministic bytes (xorshift32), so shrinking replays the same content.
+import { pseudoRandomBytes } from "@0g-compute/core/testing"
 import { MemData as MemDataNew } from "@0gfoundation/0g-ts-sdk"
 import { MemData as MemDataOld } from "@0glabs/0g-ts-sdk"
 import { Effect } from "effect"
@@ -5,19 +7,6 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { CHUNK_SIZE, SEGMENT_SIZE } from "../constants.js"
 import { merkleOf } from "./index.js"
-
-/** Deterministic pseudo-random bytes (xorshift32) so shrinking replays the same content. */
-const randomBytes = (size: number, seed: number): Uint8Array => {
-  const out = new Uint8Array(size)
-  let x = seed | 1
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    out[i] = x & 0xff
-  }
-  return out
-}
 
 const boundaries = [
   CHUNK_SIZE,
@@ -44,7 +33,7 @@ describe("root parity with the npm SDKs", () => {
   it("equals @0gfoundation/0g-ts-sdk 1.2.8 and @0glabs/0g-ts-sdk 0.3.3 (root and submission nodes)", async () => {
     await fc.assert(
       fc.asyncProperty(sizeArb, fc.integer(), async (size, seed) => {
-        const data = randomBytes(size, seed)
+        const data = pseudoRandomBytes(size, seed)
         const ours = await Effect.runPromise(merkleOf(data))
         expect(ours.root).toBe(await sdkRoot(new MemDataNew(data).merkleTree()))
         expect(ours.root).toBe(await sdkRoot(new MemDataOld(data).merkleTree()))
@@ -64,7 +53,7 @@ describe("root parity with the npm SDKs", () => {
         fc.integer({ min: 1, max: 3 * SEGMENT_SIZE }),
         fc.array(fc.integer({ min: 1, max: SEGMENT_SIZE + 7 }), { minLength: 1, maxLength: 8 }),
         async (size, cuts) => {
-          const data = randomBytes(size, size)
+          const data = pseudoRandomBytes(size, size)
           async function* pieces() {
             let off = 0
             let i = 0

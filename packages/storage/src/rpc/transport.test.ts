@@ -1,20 +1,17 @@
-import { createServer, type Server } from "node:http"
-import type { AddressInfo } from "node:net"
-import { Effect, Layer } from "effect"
-import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
+import { type LocalServer, listenLocal, taggedHttpClient } from "@0g-compute/core/testing"
+import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { indexer, isAlreadyFinalized, isTransient, zgs } from "./node-api.js"
 import { StorageRpc } from "./transport.js"
 import { decodeFileInfo, decodeShardConfig, decodeShardedNodes } from "./types.js"
 
 /** A tiny JSON-RPC server over real HTTP whose replies are scripted per method. */
-let server: Server
-let url = ""
+let server: LocalServer
 const seen: Array<{ method: string; params: unknown; hasParams: boolean; body: string; client?: unknown }> = []
 const replies: Record<string, { status?: number; body: string }> = {}
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  server = await listenLocal((req, res) => {
     let body = ""
     req.on("data", (c) => {
       body += c
@@ -27,10 +24,8 @@ beforeAll(async () => {
       res.end(r.body.replace("$ID", String(j.id)))
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 })
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+afterAll(() => server.close())
 
 const run = <A, E>(eff: Effect.Effect<A, E, StorageRpc>) =>
   Effect.runPromise(Effect.result(eff.pipe(Effect.provide(StorageRpc.layer({ timeoutMs: 5000 })))))
@@ -40,7 +35,7 @@ describe("JSON-RPC transport (real HTTP)", () => {
     replies.zgs_getStatus = {
       body: '{"jsonrpc":"2.0","id":$ID,"result":{"connectedPeers":1,"logSyncHeight":9,"nextTxSeq":2,"networkIdentity":{"chainId":31337,"flowAddress":"0xabc"}}}',
     }
-    const r = await run(zgs.getStatus(url))
+    const r = await run(zgs.getStatus(server.url))
     expect(r).toMatchObject({ _tag: "Success", success: { nextTxSeq: 2, networkIdentity: { flowAddress: "0xabc" } } })
     expect(seen.at(-1)).toMatchObject({ method: "zgs_getStatus", hasParams: false })
   })
@@ -49,7 +44,7 @@ describe("JSON-RPC transport (real HTTP)", () => {
     replies.zgs_uploadSegmentsByTxSeq = {
       body: '{"jsonrpc":"2.0","id":$ID,"error":{"code":-32602,"message":"Invalid params: root","data":"already uploaded and finalized"}}',
     }
-    const up = await run(zgs.uploadSegmentsByTxSeq(url, [], 3))
+    const up = await run(zgs.uploadSegmentsByTxSeq(server.url, [], 3))
     expect(up._tag).toBe("Failure")
     if (up._tag === "Failure") {
       expect(up.failure).toMatchObject({ _tag: "NodeRpcError", code: -32602, method: "zgs_uploadSegmentsByTxSeq" })
@@ -57,14 +52,14 @@ describe("JSON-RPC transport (real HTTP)", () => {
       expect(isTransient(up.failure)).toBe(false)
     }
     replies.zgs_getShardConfig = { status: 503, body: "busy" }
-    const http = await run(zgs.getShardConfig(url))
+    const http = await run(zgs.getShardConfig(server.url))
     expect(http._tag === "Failure" && http.failure.detail).toBe("HTTP 503")
     expect(http._tag === "Failure" && isTransient(http.failure)).toBe(true)
     replies.zgs_getFileInfo = { body: "not json" }
-    const bad = await run(zgs.getFileInfo(url, `0x${"00".repeat(32)}`, true))
+    const bad = await run(zgs.getFileInfo(server.url, `0x${"00".repeat(32)}`, true))
     expect(bad._tag === "Failure" && bad.failure.detail).toBe("reply is not JSON")
     replies.zgs_getFileInfoByTxSeq = { body: '{"jsonrpc":"2.0","id":$ID,"result":{"tx":5}}' }
-    const shape = await run(zgs.getFileInfoByTxSeq(url, 1))
+    const shape = await run(zgs.getFileInfoByTxSeq(server.url, 1))
     expect(shape._tag === "Failure" && shape.failure.detail).toBe("unexpected result shape")
     const down = await run(zgs.getStatus("http://127.0.0.1:1"))
     expect(down._tag === "Failure" && down.failure._tag).toBe("NodeRpcError")
@@ -75,11 +70,11 @@ describe("JSON-RPC transport (real HTTP)", () => {
     const body = new TextEncoder().encode(
       '{"jsonrpc":"2.0","method":"zgs_uploadSegmentsByTxSeq","id":77,"params":[[],1]}',
     )
-    const r = await run(zgs.uploadSegmentsEncoded(url, () => body))
+    const r = await run(zgs.uploadSegmentsEncoded(server.url, () => body))
     expect(r._tag).toBe("Success")
     expect(seen.at(-1)?.body).toBe(new TextDecoder().decode(body))
     replies.indexer_getFileLocations = { body: '{"jsonrpc":"2.0","id":$ID,"result":null}' }
-    expect(await run(indexer.getFileLocations(url, "0x1"))).toMatchObject({ _tag: "Success", success: [] })
+    expect(await run(indexer.getFileLocations(server.url, "0x1"))).toMatchObject({ _tag: "Success", success: [] })
   })
 })
 
@@ -103,20 +98,16 @@ describe("decoders", () => {
   })
 
   it("goes through the HttpClient the caller provides, in both body modes", async () => {
-    const tagged = Layer.effect(
-      HttpClient.HttpClient,
-      Effect.map(
-        Effect.service(HttpClient.HttpClient),
-        HttpClient.mapRequest(HttpClientRequest.setHeader("x-client", "caller")),
-      ),
-    ).pipe(Layer.provide(FetchHttpClient.layer))
     for (const streamBodies of [true, false]) {
       const body = new TextEncoder().encode('{"jsonrpc":"2.0","method":"zgs_uploadSegmentsByTxSeq","id":5,"params":[]}')
       const r = await Effect.runPromise(
         Effect.result(
           zgs
-            .uploadSegmentsEncoded(url, () => body)
-            .pipe(Effect.provide(StorageRpc.layer({ timeoutMs: 5000, streamBodies })), Effect.provide(tagged)),
+            .uploadSegmentsEncoded(server.url, () => body)
+            .pipe(
+              Effect.provide(StorageRpc.layer({ timeoutMs: 5000, streamBodies })),
+              Effect.provide(taggedHttpClient("caller")),
+            ),
         ),
       )
       expect(r._tag).toBe("Success")
