@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises"
 import { describeCause, isZgError, NETWORKS, parseNetwork, type ZgError } from "@0g-compute/core/light"
 import { Data, Effect, Layer, Option, Redacted } from "effect"
-import { UnexpectedError } from "./failure.js"
+import { KEY_HINT, UnexpectedError } from "./failure.js"
 import { CliIO } from "./io.js"
 import { unlockKey, WrongPassword } from "./keystore.js"
 import * as lazy from "./lazy.js"
@@ -37,7 +37,7 @@ export class KeyFileUnreadable extends Data.TaggedError("KeyFileUnreadable")<{
 
 export class NoKeyConfigured extends Data.TaggedError("NoKeyConfigured") {
   override get message() {
-    return "No signing key: set ZG_PRIVATE_KEY, pass --key-file <path> or --key <keystore name>"
+    return `No signing key: ${KEY_HINT}`
   }
 }
 

@@ -9,7 +9,8 @@ import type { Command } from "effect/cli"
 import type { cli } from "./cli.js"
 import { neutralise, redact, rpcDisplay } from "./sanitize.js"
 
-const KEY_HINT = "set ZG_PRIVATE_KEY, pass --key-file <path> or --key <keystore name>"
+/** Where a signing key comes from, for every message that asks for one. */
+export const KEY_HINT = "set ZG_PRIVATE_KEY, pass --key-file <path> or --key <keystore name>"
 
 /** `devnet up` on a port another process holds. */
 export class PortInUse extends Data.TaggedError("PortInUse")<{ readonly port: number }> {
@@ -35,10 +36,13 @@ export class AddressNeeded extends Data.TaggedError("AddressNeeded")<{ readonly 
   }
 }
 
-/** An output file that exists (same tag and field as storage's), refused unless --overwrite. */
+/**
+ * An output file that exists, refused unless --overwrite: storage's error (tag, field, message) without loading
+ * storage, so the one CLI wording below serves both.
+ */
 export class OutputExists extends Data.TaggedError("OutputExists")<{ readonly path: string }> {
   override get message() {
-    return `${this.path} already exists; pass --overwrite to replace it`
+    return `${this.path} already exists`
   }
 }
 
