@@ -24,18 +24,9 @@ describe("0g-compute inference adapters / list --detail (spawned binary on a dev
     expect(list.code).toBe(0)
     expect(JSON.parse(list.stdout).adapters).toEqual([expect.objectContaining({ adapterName: name, state: "ready" })])
 
-    const deploy = await cli([
-      "inference",
-      "adapters",
-      "deploy",
-      "--provider",
-      provider.providerAddress,
-      "--task-id",
-      TASK,
-      "--base-model",
-      provider.model,
-      "--wait",
-    ])
+    // The adapter named by its task, as `deploy` takes it and `status` may.
+    const byTask = ["--provider", provider.providerAddress, "--task-id", TASK, "--base-model", provider.model]
+    const deploy = await cli(["inference", "adapters", "deploy", ...byTask, "--wait"])
     expect(deploy.code).toBe(0)
     expect(deploy.stdout).toContain(`${name} is active`)
 
@@ -43,21 +34,9 @@ describe("0g-compute inference adapters / list --detail (spawned binary on a dev
       cli(["inference", "adapters", "status", "--provider", provider.providerAddress, "--name", adapter, ...extra])
     const status = await statusOf(name)
     expect(status.stdout).toMatch(/state\s+active/)
-    // The same adapter named by the task flags `deploy` takes.
-    const byTask = await cli([
-      "inference",
-      "adapters",
-      "status",
-      "--provider",
-      provider.providerAddress,
-      "--task-id",
-      TASK,
-      "--base-model",
-      provider.model,
-      "--json",
-    ])
-    expect(byTask.code).toBe(0)
-    expect(JSON.parse(byTask.stdout)).toMatchObject({ adapterName: name, state: "active" })
+    const statusByTask = await cli(["inference", "adapters", "status", ...byTask, "--json"])
+    expect(statusByTask.code).toBe(0)
+    expect(JSON.parse(statusByTask.stdout)).toMatchObject({ adapterName: name, state: "active" })
 
     // Chat with it as the model: verified, billed at the base model's prices, the provider's fee to the neuron.
     expect((await cli(["ledger", "add", "5"])).code).toBe(0)
