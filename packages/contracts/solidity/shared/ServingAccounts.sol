@@ -87,12 +87,7 @@ abstract contract ServingAccounts is ServingBase {
     }
 
     /// @dev Locks all of the free balance as one refund (at most MAX_REFUNDS live); returns the new live count.
-    function _lockFreeFunds(
-        Funds storage f,
-        uint256 live,
-        address user,
-        address provider
-    ) internal returns (uint256) {
+    function _lockFreeFunds(Funds storage f, uint256 live, address user, address provider) internal returns (uint256) {
         uint256 amount = f.balance - f.pendingRefund;
         if (amount > 0) {
             if (live >= MAX_REFUNDS) revert TooManyRefunds(user, provider);
