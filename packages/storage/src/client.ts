@@ -17,17 +17,18 @@ import {
 import { Effect, Layer, type Redacted } from "effect"
 import type { Provider, Signer } from "ethers"
 import type { StorageConfig } from "./config.js"
-import { type DownloadProgress, downloadBytesEffect } from "./download.js"
-import { abortable, clientLayer, paymentTracker, type StorageClientOptions, storageChainLayer } from "./facade.js"
+import type { DownloadProgress } from "./download.js"
+import {
+  abortable,
+  abortableBytesUpload,
+  abortableDownload,
+  clientLayer,
+  type StorageClientOptions,
+  storageChainLayer,
+} from "./facade.js"
 import { type ByteSource, type FileMerkle, type HashOptions, type HashProgress, merkleOf } from "./merkle/index.js"
 import type { StorageRpc } from "./rpc/transport.js"
-import {
-  type UploadEnv,
-  type UploadOptions,
-  type UploadProgress,
-  type UploadResult,
-  uploadBytesEffect,
-} from "./upload.js"
+import type { UploadEnv, UploadOptions, UploadProgress, UploadResult } from "./upload.js"
 
 /** Where storage is, and (to upload) who pays the Flow and over which chain. */
 export interface CreateStorageClientOptions extends Omit<StorageClientOptions, "signal"> {
@@ -149,26 +150,9 @@ export const storageClientOn = (rt: StorageRuntime): StorageClient => ({
   upload: (input, o = {}) => {
     const paying = rt.paying
     if (paying === undefined) return Promise.reject(new SignerRequired({ operation: "a storage upload" }))
-    const paid = paymentTracker(o.onProgress)
-    const { signal, ...rest } = o
-    const upload = uploadBytesEffect(input, {
-      ...rest,
-      onProgress: paid.onProgress,
-      ...(o.onProgress ? { onHashProgress: paid.onProgress } : {}),
-    })
-    return paying.run(abortable(upload, signal, "upload").pipe(Effect.mapError(paid.tag)))
+    return paying.run(abortableBytesUpload(input, o))
   },
-  download: (root, o = {}) =>
-    rt.reading.run(
-      abortable(
-        downloadBytesEffect(root, {
-          ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-          ...(o.expectedSize !== undefined ? { expectedSize: o.expectedSize } : {}),
-        }),
-        o.signal,
-        `download of ${root}`,
-      ),
-    ),
+  download: (root, o = {}) => rt.reading.run(abortableDownload(root, o)),
   close: () => rt.reading.dispose(),
 })
 

@@ -38,22 +38,58 @@ export const abortable = <A, E, R>(
 }
 
 /**
- * Remembers the paying tx an upload reports, so an abort after payment names it (the re-run resumes that payment).
+ * Runs an upload under an abort signal. The paying tx the upload reports is remembered, so an abort after payment
+ * names it (the re-run resumes that payment). `upload` gets the progress callback to pass on.
  */
-export const paymentTracker = <P extends { readonly phase: string }>(onProgress: ((p: P) => void) | undefined) => {
+export const abortableUpload = <A, E, R, P extends { readonly phase: string }>(
+  options: { readonly onProgress?: ((p: P) => void) | undefined; readonly signal?: AbortSignal | undefined },
+  what: string,
+  upload: (onProgress: (p: P) => void) => Effect.Effect<A, E, R>,
+): Effect.Effect<A, E | StorageAborted, R> => {
   let txHash: string | undefined
-  return {
-    onProgress: (p: P) => {
-      const hash = (p as { readonly txHash?: unknown }).txHash
-      if ((p.phase === "submit" || p.phase === "wait-tx") && typeof hash === "string") txHash = hash
-      onProgress?.(p)
-    },
-    tag: <E>(e: E): E =>
-      txHash !== undefined && e instanceof StorageAborted && e.txHash === undefined
-        ? (new StorageAborted({ what: e.what, txHash }) as E)
-        : e,
+  const onProgress = (p: P) => {
+    const hash = (p as { readonly txHash?: unknown }).txHash
+    if ((p.phase === "submit" || p.phase === "wait-tx") && typeof hash === "string") txHash = hash
+    options.onProgress?.(p)
   }
+  return abortable(upload(onProgress), options.signal, what).pipe(
+    Effect.mapError((e) =>
+      txHash !== undefined && e instanceof StorageAborted && e.txHash === undefined
+        ? new StorageAborted({ what: e.what, txHash })
+        : e,
+    ),
+  )
 }
+
+/** Uploads bytes or a Blob under an abort signal (both Promise faces); hashing progress goes to the same callback. */
+export const abortableBytesUpload = (
+  input: Uint8Array | Blob,
+  options: Omit<UploadOptions, "onProgress"> & {
+    readonly onProgress?: ((p: HashProgress | UploadProgress) => void) | undefined
+    readonly signal?: AbortSignal | undefined
+  },
+) =>
+  abortableUpload(options, "upload", (onProgress) =>
+    uploadBytesEffect(input, { ...options, onProgress, ...(options.onProgress ? { onHashProgress: onProgress } : {}) }),
+  )
+
+/** Downloads `root` into memory under an abort signal (both Promise faces). */
+export const abortableDownload = (
+  root: string,
+  options: {
+    readonly expectedSize?: number | undefined
+    readonly onProgress?: ((p: DownloadProgress) => void) | undefined
+    readonly signal?: AbortSignal | undefined
+  },
+) =>
+  abortable(
+    downloadBytesEffect(root, {
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.expectedSize !== undefined ? { expectedSize: options.expectedSize } : {}),
+    }),
+    options.signal,
+    `download of ${root}`,
+  )
 
 /** Where the storage network is, plus transport tuning. */
 export interface StorageClientOptions extends StorageOptions {
@@ -158,24 +194,12 @@ export const computeRoot = (input: ByteSource, options: HashOptions = {}): Promi
  *
  * @deprecated use `createStorageClient(options)` and its `upload(input, options)` (one runtime, one engine).
  */
-export const uploadBytes = (input: Uint8Array | Blob, options: UploadFacadeOptions): Promise<UploadResult> => {
-  const paid = paymentTracker(options.onProgress)
-  const onProgress = paid.onProgress
-  return runFacade(
-    abortable(
-      uploadBytesEffect(input, {
-        ...options,
-        onProgress,
-        ...(options.onProgress ? { onHashProgress: onProgress } : {}),
-      }),
-      options.signal,
-      "upload",
-    ).pipe(
-      Effect.mapError(paid.tag),
+export const uploadBytes = (input: Uint8Array | Blob, options: UploadFacadeOptions): Promise<UploadResult> =>
+  runFacade(
+    abortableBytesUpload(input, options).pipe(
       Effect.provide(Layer.merge(clientLayer(options), payerLayer(options.signer, options.tx))),
     ),
   )
-}
 
 /**
  * Downloads a file by root into memory, verifying every segment proof and the final root.
@@ -183,13 +207,4 @@ export const uploadBytes = (input: Uint8Array | Blob, options: UploadFacadeOptio
  * @deprecated use `createStorageClient(options)` and its `download(root, options)`.
  */
 export const downloadBytes = (root: string, options: DownloadFacadeOptions): Promise<Uint8Array> =>
-  runFacade(
-    abortable(
-      downloadBytesEffect(root, {
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        ...(options.expectedSize !== undefined ? { expectedSize: options.expectedSize } : {}),
-      }),
-      options.signal,
-      `download of ${root}`,
-    ).pipe(Effect.provide(clientLayer(options))),
-  )
+  runFacade(abortableDownload(root, options).pipe(Effect.provide(clientLayer(options))))

@@ -1,6 +1,5 @@
 /** The Node storage client: the browser-safe `StorageClient` plus files on disk (worker-thread hashing, resume). */
 import { SignerRequired } from "@0g-compute/core"
-import { Effect } from "effect"
 import {
   type CreateStorageClientOptions,
   type StorageCallOptions,
@@ -8,7 +7,7 @@ import {
   storageClientOn,
   storageRuntime,
 } from "../client.js"
-import { abortable, paymentTracker } from "../facade.js"
+import { abortable, abortableUpload } from "../facade.js"
 import type { FileMerkle } from "../merkle/index.js"
 import type { UploadResult } from "../upload.js"
 import { type DownloadFileOptions, type DownloadFileResult, downloadToFile } from "./download-file.js"
@@ -60,10 +59,9 @@ export const createStorageClient = async (options: CreateStorageClientOptions): 
     uploadFile: (path, o = {}) => {
       const paying = rt.paying
       if (paying === undefined) return Promise.reject(new SignerRequired({ operation: "a storage upload" }))
-      const paid = paymentTracker(o.onProgress)
-      const { signal, ...rest } = o
-      const upload = uploadFileEffect(path, { ...rest, onProgress: paid.onProgress })
-      return paying.run(abortable(upload, signal, `upload of ${path}`).pipe(Effect.mapError(paid.tag)))
+      return paying.run(
+        abortableUpload(o, `upload of ${path}`, (onProgress) => uploadFileEffect(path, { ...o, onProgress })),
+      )
     },
     downloadFile: (root, dest, o = {}) => {
       const { signal, ...rest } = o

@@ -3,10 +3,10 @@ import { runFacade } from "@0g-compute/core"
 import { Effect, Layer } from "effect"
 import {
   abortable,
+  abortableUpload,
   clientLayer,
   type DownloadFacadeOptions,
   payerLayer,
-  paymentTracker,
   type UploadFacadeOptions,
 } from "../facade.js"
 import type { FileMerkle } from "../merkle/index.js"
@@ -44,19 +44,12 @@ export type UploadFileFacadeOptions = UploadFacadeOptions & Pick<UploadFileOptio
  * reused, a finalized file is not paid again), segments with proofs in parallel batches, wait until finalized.
  * An interrupted upload resumes where it stopped when called again.
  */
-export const uploadFile = (path: string, options: UploadFileFacadeOptions): Promise<UploadResult> => {
-  const paid = paymentTracker(options.onProgress)
-  return runFacade(
-    abortable(
-      uploadFileEffect(path, { ...options, onProgress: paid.onProgress }),
-      options.signal,
-      `upload of ${path}`,
-    ).pipe(
-      Effect.mapError(paid.tag),
-      Effect.provide(Layer.merge(clientLayer(options), payerLayer(options.signer, options.tx))),
-    ),
+export const uploadFile = (path: string, options: UploadFileFacadeOptions): Promise<UploadResult> =>
+  runFacade(
+    abortableUpload(options, `upload of ${path}`, (onProgress) =>
+      uploadFileEffect(path, { ...options, onProgress }),
+    ).pipe(Effect.provide(Layer.merge(clientLayer(options), payerLayer(options.signer, options.tx)))),
   )
-}
 
 export type DownloadFileFacadeOptions = Omit<DownloadFacadeOptions, "onProgress"> & DownloadFileOptions
 
