@@ -22,15 +22,11 @@ describe("storage layout behind the proxies", () => {
   })
 
   it("notices two account fields swapped", () => {
-    const sources = readSources()
-    const file = "solidity/inference/InferenceTypes.sol"
-    const original = sources[file] as string
-    const swapped = original.replace(
+    const moved = linesWithEdit(
+      "solidity/inference/InferenceTypes.sol",
       "    bool acknowledged;\n    uint256 validRefundsLength;\n",
       "    uint256 validRefundsLength;\n    bool acknowledged;\n",
     )
-    expect(swapped).not.toBe(original)
-    const moved = storageLines({ ...sources, [file]: swapped })
     expect(moved).toContain("InferenceLayout.accounts[k].validRefundsLength 7+0 uint256")
     expect(moved).not.toEqual(lines)
   })
@@ -42,15 +38,12 @@ describe("storage layout behind the proxies", () => {
   })
 
   it("notices a Funds window that no longer matches the accounts", () => {
-    const sources = readSources()
-    const file = "solidity/shared/ServingAccounts.sol"
-    const original = sources[file] as string
-    const swapped = original.replace(
+    const moved = linesWithEdit(
+      "solidity/shared/ServingAccounts.sol",
       "    uint256 balance;\n    uint256 pendingRefund;\n",
       "    uint256 pendingRefund;\n    uint256 balance;\n",
     )
-    expect(swapped).not.toBe(original)
-    expect(windowMisses(storageLines({ ...sources, [file]: swapped }))).toEqual([
+    expect(windowMisses(moved)).toEqual([
       "InferenceLayout: pendingRefund 0+0 uint256",
       "InferenceLayout: balance 1+0 uint256",
       "FineTuningLayout: pendingRefund 0+0 uint256",
@@ -58,6 +51,15 @@ describe("storage layout behind the proxies", () => {
     ])
   })
 })
+
+/** storageLines of the sources with `from` replaced by `to` in `file` (the edit must apply). */
+function linesWithEdit(file: string, from: string, to: string): string[] {
+  const sources = readSources()
+  const original = sources[file] as string
+  const edited = original.replace(from, to)
+  expect(edited).not.toBe(original)
+  return storageLines({ ...sources, [file]: edited })
+}
 
 /** The Funds members (`name slot+offset type`, relative to the window) that an account struct lacks at slot + 3. */
 function windowMisses(lines: readonly string[]): string[] {
