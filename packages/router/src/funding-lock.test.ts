@@ -11,8 +11,8 @@ import { Keys } from "./keys.js"
 import { migrate } from "./migrations.js"
 import { routerStoreLayer } from "./router.js"
 import { Spend } from "./spend.js"
-import { startPostgres, type TestPostgres } from "./test-util/postgres.js"
-import { until } from "./test-util/until.js"
+import { startPostgres, type TestPostgres } from "./testing/postgres.js"
+import { until } from "./testing/until.js"
 
 type Runtime = ManagedRuntime.ManagedRuntime<Keys | Spend | FundingLog | Database, unknown>
 let pg: TestPostgres

@@ -11,7 +11,7 @@ import { Keys } from "./keys.js"
 import { migrate } from "./migrations.js"
 import { routerStoreLayer } from "./router.js"
 import { Spend } from "./spend.js"
-import { startPostgres, type TestPostgres } from "./test-util/postgres.js"
+import { startPostgres, type TestPostgres } from "./testing/postgres.js"
 
 let pg: TestPostgres
 let a: ManagedRuntime.ManagedRuntime<Keys | Spend | Database, unknown>

@@ -17,9 +17,9 @@ import {
   runLoad,
   type ScaleDevnet,
   startScaleDevnet,
-} from "./test-util/scale.js"
-import { expectFeesAddUp, expectLoggedOnce, expectWithinBudgets, requestLog } from "./test-util/scale-checks.js"
-import { until } from "./test-util/until.js"
+} from "./testing/scale.js"
+import { expectFeesAddUp, expectLoggedOnce, expectWithinBudgets, requestLog } from "./testing/scale-checks.js"
+import { until } from "./testing/until.js"
 
 let net: ScaleDevnet
 let router: RouterHandle

@@ -14,8 +14,8 @@ import type { FundingLog } from "./funding.js"
 import type { Keys } from "./keys.js"
 import { routerStoreLayer } from "./router.js"
 import { Spend } from "./spend.js"
-import { startPostgres, type TestPostgres } from "./test-util/postgres.js"
-import { type RouterChild, spawnRouter } from "./test-util/router-child.js"
+import { startPostgres, type TestPostgres } from "./testing/postgres.js"
+import { type RouterChild, spawnRouter } from "./testing/router-child.js"
 import {
   ADMIN,
   createKeys,
@@ -27,9 +27,9 @@ import {
   type ScaleDevnet,
   startScaleDevnet,
   type TestKey,
-} from "./test-util/scale.js"
-import { expectFeesAddUp, expectLoggedOnce, expectWithinBudgets, type LogRow } from "./test-util/scale-checks.js"
-import { until } from "./test-util/until.js"
+} from "./testing/scale.js"
+import { expectFeesAddUp, expectLoggedOnce, expectWithinBudgets, type LogRow } from "./testing/scale-checks.js"
+import { until } from "./testing/until.js"
 
 let net: ScaleDevnet
 let pg: TestPostgres
