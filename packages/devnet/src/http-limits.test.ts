@@ -1,18 +1,16 @@
 /**
  * Each emulator's answer to a body past its ceiling (declared in Content-Length; the body never comes): a 413 in its
- * own wire shape, at once, and the connection closed — the inference provider and the fine-tuning broker as the
- * broker words it, the storage node's JSON-RPC server and the RPC fault proxy with `{"error": …}`.
+ * own wire shape, at once, and the connection closed — the inference provider as the broker words it, the fine-tuning
+ * broker, the storage node's JSON-RPC server and the RPC fault proxy with core's `{"error": …}`. The two providers are
+ * served through their own failure answers behind core's routeListener, as their servers are.
  */
 import { createServer, type Server } from "node:http"
 import { type AddressInfo, connect } from "node:net"
+import { readBody, routeListener } from "@0g-compute/core/node"
 import { afterEach, describe, expect, it } from "vitest"
 import { startRpcFaultProxy } from "./faults/rpc-proxy.js"
-import {
-  HttpFailure,
-  readBody as readFineTuningBody,
-  sendError as sendFineTuningError,
-} from "./fine-tuning/http-util.js"
-import { HttpError, MAX_BODY_BYTES, readBody as readInferenceBody, sendError } from "./inference/http.js"
+import { answerFailure as answerFineTuning, sendError as sendFineTuningError } from "./fine-tuning/http-util.js"
+import { answerFailure, MAX_BODY_BYTES, sendError } from "./inference/http.js"
 import { startRpcServer } from "./storage/jsonrpc-server.js"
 
 const closers: Array<() => Promise<unknown>> = []
@@ -50,12 +48,12 @@ const serve = async (handler: Parameters<typeof createServer>[1]) => {
 
 describe("an oversize request body", () => {
   it("inference provider: 413 with the broker's message and CORS headers", async () => {
-    const port = await serve((req, res) => {
-      readInferenceBody(req).then(
-        () => sendError(req, res, 200, "read the whole body"),
-        (e: unknown) => sendError(req, res, e instanceof HttpError ? e.status : 500, (e as Error).message),
-      )
-    })
+    const port = await serve(
+      routeListener(async (req, res) => {
+        await readBody(req, MAX_BODY_BYTES)
+        sendError(req, res, 200, "read the whole body")
+      }, answerFailure),
+    )
     const r = await oversize(port, MAX_BODY_BYTES + 1, "origin: http://app.example\r\n")
     expect(r.status).toBe(413)
     expect(JSON.parse(r.body)).toEqual({ error: "Request body size exceeds the limit of 32MB" })
@@ -64,15 +62,15 @@ describe("an oversize request body", () => {
   })
 
   it("fine-tuning broker: 413 with its message and gin's content type", async () => {
-    const port = await serve((req, res) => {
-      readFineTuningBody(req, 4096).then(
-        () => sendFineTuningError(res, 200, "read the whole body"),
-        (e: unknown) => sendFineTuningError(res, e instanceof HttpFailure ? e.status : 500, (e as Error).message),
-      )
-    })
+    const port = await serve(
+      routeListener(async (req, res) => {
+        await readBody(req, 4096)
+        sendFineTuningError(res, 200, "read the whole body")
+      }, answerFineTuning),
+    )
     const r = await oversize(port, 1024 * 1024)
     expect(r.status).toBe(413)
-    expect(JSON.parse(r.body)).toEqual({ error: "request body too large (limit 4096 bytes)" })
+    expect(JSON.parse(r.body)).toEqual({ error: "request body exceeds 4096 bytes" })
     expect(r.head).toContain("content-type: application/json; charset=utf-8")
   })
 

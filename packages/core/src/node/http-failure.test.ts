@@ -23,6 +23,7 @@ const SECRET = bearerSecret("s3cret-token", "unused-")
 let server: Server
 let port: number
 let answered: unknown[] = []
+const cuts: unknown[] = []
 
 beforeAll(async () => {
   const route = async (req: IncomingMessage, res: ServerResponse) => {
@@ -40,10 +41,17 @@ beforeAll(async () => {
     throw new HttpFailure(404, "no such route", { code: "NotFound", extra: { param: "url" } })
   }
   server = createServer(
-    routeListener(route, (e, _req, res) => {
-      answered.push(e)
-      sendFailure(res, httpFailureOf(e) ?? new HttpFailure(500, "internal", { code: "Internal", type: "server_error" }))
-    }),
+    routeListener(
+      route,
+      (e, _req, res) => {
+        answered.push(e)
+        sendFailure(
+          res,
+          httpFailureOf(e) ?? new HttpFailure(500, "internal", { code: "Internal", type: "server_error" }),
+        )
+      },
+      (e) => cuts.push(e),
+    ),
   )
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   port = (server.address() as AddressInfo).port
@@ -89,6 +97,7 @@ describe("routeListener / httpFailureOf / sendFailure", () => {
     expect(res.status).toBe(200)
     await expect(res.text()).rejects.toThrow()
     expect(answered).toHaveLength(0)
+    expect(cuts).toMatchObject([{ message: "failed after the answer started" }])
   })
 })
 

@@ -58,16 +58,20 @@ export const sendFailure = (res: ServerResponse, failure: HttpFailure, headers: 
 /**
  * A node:http listener over an async route. What the route throws before its answer started is answered by `answer`
  * (the server's wire shape; {@link httpFailureOf} says which failure it is); once the answer started, the connection
- * is destroyed instead, so a cut answer never looks whole.
+ * is destroyed instead, so a cut answer never looks whole, and `cut` hears of the failure.
  */
 export const routeListener =
   (
     route: (req: IncomingMessage, res: ServerResponse) => Promise<unknown>,
     answer: (e: unknown, req: IncomingMessage, res: ServerResponse) => void,
+    cut?: (e: unknown, req: IncomingMessage) => void,
   ): RequestListener =>
   (req, res) => {
     route(req, res).catch((e: unknown) => {
-      if (res.headersSent) return void res.destroy()
+      if (res.headersSent) {
+        res.destroy()
+        return cut?.(e, req)
+      }
       try {
         answer(e, req, res)
       } catch {

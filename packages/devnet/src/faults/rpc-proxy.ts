@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import { RequestBodyTooLarge, readBody, sendJson } from "@0g-compute/core/node"
+import { httpFailureOf, readBody, routeListener, sendJson } from "@0g-compute/core/node"
 
 export type RpcFault =
   /** Forward, then destroy the client's socket before any answer ("socket hang up", no hash). */
@@ -172,13 +172,15 @@ export const startRpcFaultProxy = async (options: RpcFaultProxyOptions): Promise
     }
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      if (e instanceof RequestBodyTooLarge && !res.headersSent) return sendJson(res, 413, { error: e.message })
-      if (!res.headersSent) res.writeHead(502)
+  // Past the body ceiling a 413; the upstream failing, an empty 502.
+  const server = createServer(
+    routeListener(handle, (e, _req, res) => {
+      const failure = httpFailureOf(e)
+      if (failure !== undefined) return sendJson(res, failure.status, { error: failure.message })
+      res.writeHead(502)
       res.end()
-    })
-  })
+    }),
+  )
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject)
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve())

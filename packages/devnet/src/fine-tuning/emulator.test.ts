@@ -112,10 +112,10 @@ describe("emulated fine-tuning provider", () => {
     const body = bytes.subarray(0, bytes.length - 8) // the closing delimiter cut off
     const cut = await api(path, { method: "POST", headers: { "content-type": type }, body })
     expect(cut.status).toBe(400)
-    expect((await cut.json()).error).toBe("malformed multipart body")
+    expect((await cut.json()).error).toBe("the multipart/form-data body is malformed")
     const json = await postJson(path, { file: "x" })
     expect(json.status).toBe(400)
-    expect((await json.json()).error).toBe("expected multipart/form-data")
+    expect((await json.json()).error).toBe("the request body is not multipart/form-data")
     const declared = String(MAX_DATASET_BYTES + 64 * 1024 + 1)
     const status = await new Promise<number>((resolve, reject) => {
       const req = request(`${ft.url}/v1${path}`, {

@@ -11,11 +11,13 @@ import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { ContractAddresses, FineTuningFeeTerms } from "@0g-compute/core"
+import { routeListener } from "@0g-compute/core/node"
 import { MODEL_CHUNK_SIZE } from "@0g-compute/crypto"
 import type { DevnetAccount } from "../accounts.js"
 import { ProviderChain, type SettlementOutcome } from "./chain.js"
 import type { RootHashKind } from "./delivery.js"
-import { handle, tamperedCopy } from "./routes.js"
+import { answerFailure } from "./http-util.js"
+import { type RouteContext, route, tamperedCopy } from "./routes.js"
 import { type ProviderStorageOptions, storageAccess } from "./storage.js"
 import {
   type FaultSwitches,
@@ -138,24 +140,19 @@ export const startFineTuningProvider = async (options: FineTuningProviderOptions
   engine.setFaults(options.faults ?? {})
   const teeSigner = chain.tee.address
 
-  const server = createServer((req, res) => {
-    void handle(
-      {
-        engine,
-        teeSigner,
-        teeSignerAcknowledgedByUser: async (user) => {
-          const [service, account] = await Promise.all([chain.service(), chain.account(user).catch(() => undefined)])
-          return service.teeSignerAcknowledged && account?.acknowledged === true
-        },
-        servedFile: async (t) => {
-          if (t.modelPath === undefined) throw new Error("no model file")
-          return engine.faults.tamperFile === true ? tamperedCopy(t.modelPath) : t.modelPath
-        },
-      },
-      req,
-      res,
-    )
-  })
+  const context: RouteContext = {
+    engine,
+    teeSigner,
+    teeSignerAcknowledgedByUser: async (user) => {
+      const [service, account] = await Promise.all([chain.service(), chain.account(user).catch(() => undefined)])
+      return service.teeSignerAcknowledged && account?.acknowledged === true
+    },
+    servedFile: async (t) => {
+      if (t.modelPath === undefined) throw new Error("no model file")
+      return engine.faults.tamperFile === true ? tamperedCopy(t.modelPath) : t.modelPath
+    },
+  }
+  const server = createServer(routeListener((req, res) => route(context, req, res), answerFailure))
   const cleanup = async () => {
     // The worker may be writing a deliverable into ownDir; removing the directory under it fails with ENOTEMPTY.
     await engine.stop()

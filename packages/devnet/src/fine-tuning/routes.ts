@@ -7,7 +7,7 @@ import { createReadStream } from "node:fs"
 import { readFile, stat } from "node:fs/promises"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import type { FineTuningFeeTerms } from "@0g-compute/core"
-import { formBytes, formText } from "@0g-compute/core/node"
+import { formBytes, formText, HttpFailure, parseFormData, readBody, readJsonObject } from "@0g-compute/core/node"
 import {
   cancelTaskPreimage,
   checkTimestampWindow,
@@ -18,7 +18,7 @@ import {
 import { Effect, Result } from "effect"
 import { keccak256 } from "ethers"
 import { strToU8, zipSync } from "fflate"
-import { HttpFailure, parseJsonBody, parseMultipart, readBody, sendError, sendJson, sendText } from "./http-util.js"
+import { sendJson, sendText } from "./http-util.js"
 import { CANCELLABLE_STATES, type TaskRecord, taskJson } from "./task-record.js"
 import type { TaskEngine } from "./tasks.js"
 import {
@@ -98,7 +98,7 @@ const taskOf = (ctx: RouteContext, user: string, id: string) => {
 
 const createTask: Handler = async (ctx, req, res, m) => {
   const user = m[1] ?? ""
-  const body = parseJsonBody(await readBody(req, JSON_LIMIT))
+  const body = await readJsonObject(req, JSON_LIMIT)
   const { userAddress, preTrainedModelHash, datasetHash, trainingParams, fee, nonce, signature, wait } = body
   if (!isAddress(userAddress) || !same(userAddress, user)) throw new HttpFailure(400, "userAddress must match the URL")
   if (!isHash32(preTrainedModelHash)) throw new HttpFailure(400, "preTrainedModelHash must be 0x + 64 hex")
@@ -167,7 +167,7 @@ const listTasks: Handler = async (ctx, req, res, m) => {
 
 const cancelTask: Handler = async (ctx, req, res, m) => {
   const t = taskOf(ctx, m[1] ?? "", m[2] ?? "")
-  const body = parseJsonBody(await readBody(req, JSON_LIMIT))
+  const body = await readJsonObject(req, JSON_LIMIT)
   const preimage = Result.getOrThrow(cancelTaskPreimage(t.id))
   if (!same(recovered(preimage, body.signature), t.userAddress)) {
     throw new HttpFailure(403, "the signature is not the task owner's")
@@ -181,7 +181,7 @@ const cancelTask: Handler = async (ctx, req, res, m) => {
 const uploadDataset: Handler = async (ctx, req, res, m) => {
   const user = m[1] ?? ""
   // Bounded first, then parsed: a body past the ceiling is a 413 that is never parsed.
-  const form = await parseMultipart(req.headers["content-type"], await readBody(req, MAX_DATASET_BYTES + 64 * 1024))
+  const form = await parseFormData(await readBody(req, MAX_DATASET_BYTES + 64 * 1024), req.headers["content-type"])
   const file = await formBytes(form, "file")
   const timestamp = Number(formText(form, "timestamp"))
   if (file === undefined || file.length === 0) throw new HttpFailure(400, "missing file")
@@ -197,7 +197,7 @@ const uploadDataset: Handler = async (ctx, req, res, m) => {
 
 const downloadModel: Handler = async (ctx, req, res, m) => {
   const t = taskOf(ctx, m[1] ?? "", m[2] ?? "")
-  const body = parseJsonBody(await readBody(req, JSON_LIMIT))
+  const body = await readJsonObject(req, JSON_LIMIT)
   const timestamp = body.timestamp
   if (typeof timestamp !== "number" || !Number.isSafeInteger(timestamp)) throw new HttpFailure(400, "invalid timestamp")
   await checkWindow(timestamp)
@@ -281,20 +281,14 @@ export const ROUTES: ReadonlyArray<readonly [string, RegExp, Handler]> = [
   ["POST", new RegExp(`^/v1/user/${ADDR}/task/${ID}/lora$`), downloadModel],
 ]
 
-/** Dispatches one request; every failure becomes the broker's `{"error": …}` reply. */
-export const handle = async (ctx: RouteContext, req: IncomingMessage, res: ServerResponse) => {
-  try {
-    const path = new URL(req.url ?? "/", "http://x").pathname.replace(/\/+$/, "")
-    for (const [method, pattern, handler] of ROUTES) {
-      const m = pattern.exec(path)
-      if (m !== null && req.method === method) return await handler(ctx, req, res, m)
-    }
-    sendError(res, 404, `no route for ${req.method} ${path}`)
-  } catch (e) {
-    if (res.headersSent) return void res.destroy()
-    if (e instanceof HttpFailure) sendError(res, e.status, e.message)
-    else sendError(res, 500, e instanceof Error ? e.message : String(e))
+/** Dispatches one request; its failures are answered by http-util's `answerFailure`. */
+export const route = async (ctx: RouteContext, req: IncomingMessage, res: ServerResponse) => {
+  const path = new URL(req.url ?? "/", "http://x").pathname.replace(/\/+$/, "")
+  for (const [method, pattern, handler] of ROUTES) {
+    const m = pattern.exec(path)
+    if (m !== null && req.method === method) return handler(ctx, req, res, m)
   }
+  throw new HttpFailure(404, `no route for ${req.method} ${path}`)
 }
 
 /** The served bytes: the file itself, or (tamper fault) a copy with one byte of the last GCM tag flipped. */

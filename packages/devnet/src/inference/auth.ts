@@ -4,6 +4,7 @@
  * Token failures are 401 `validate session: …`; admission failures are 400 `validate request: …`.
  */
 import { formatZG } from "@0g-compute/core"
+import { HttpFailure } from "@0g-compute/core/node"
 import {
   checkSessionToken,
   EPHEMERAL_TOKEN_ID,
@@ -14,15 +15,14 @@ import {
 } from "@0g-compute/crypto"
 import { Result } from "effect"
 import type { Account, Service } from "./chain.js"
-import { HttpError } from "./http.js"
 
 /** The provider's admission reserve, `MinimumLockedBalance` (§5, §12): 1 0G. */
 export const MINIMUM_LOCKED_BALANCE = 10n ** 18n
 
 const BEARER = "Bearer app-sk-"
 
-const session = (message: string) => new HttpError(401, `validate session: ${message}`)
-const request = (message: string) => new HttpError(400, `validate request: ${message}`)
+const session = (message: string) => new HttpFailure(401, `validate session: ${message}`)
+const request = (message: string) => new HttpFailure(400, `validate request: ${message}`)
 
 const describe = (e: SessionTokenVerifyError): string => {
   switch (e._tag) {
@@ -158,7 +158,7 @@ export const admit = (
   service: Service | undefined,
   unsettled: bigint,
 ): void => {
-  if (service === undefined) throw new HttpError(503, "service not registered")
+  if (service === undefined) throw new HttpFailure(503, "service not registered")
   if (account === undefined) {
     throw request(
       `account not exist: ${user} has no sub-account with provider ${service.provider}; transfer funds to it first`,

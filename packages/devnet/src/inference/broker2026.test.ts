@@ -2,9 +2,10 @@
  * The 2026 broker emulation's pure parts: Go's json.Marshal output (golden strings from encoding/json's documented
  * rules), PrepareHTTPRequest's rewrites, and the client-facing response (sanitize.go).
  */
+
+import { HttpFailure } from "@0g-compute/core/node"
 import { describe, expect, it } from "vitest"
 import { clientFacing, goMarshal, isLeakHeader, registration, rewriteRequest, signedText } from "./broker2026.js"
-import { HttpError } from "./http.js"
 import type { SourceResponse } from "./model.js"
 
 const bytes = (s: string) => new TextEncoder().encode(s)
@@ -55,7 +56,7 @@ describe("rewriteRequest", () => {
     const mapped = rewriteRequest({ upstreamModel: "up" }, "m", raw, JSON.parse(text(raw)))
     expect(mapped.json.model).toBe("up")
     const other = bytes('{"model":"dear"}')
-    expect(() => rewriteRequest(central, "m", other, JSON.parse(text(other)))).toThrow(HttpError)
+    expect(() => rewriteRequest(central, "m", other, JSON.parse(text(other)))).toThrow(HttpFailure)
   })
 })
 

@@ -13,7 +13,7 @@
  */
 import { createHash } from "node:crypto"
 import type { OutgoingHttpHeaders } from "node:http"
-import { HttpError } from "./http.js"
+import { HttpFailure } from "@0g-compute/core/node"
 import type { SourceResponse } from "./model.js"
 
 export type EmulatedProviderType = "decentralized" | "centralized" | "standard"
@@ -129,7 +129,7 @@ export const rewriteRequest = (
     const upstream = mode.upstreamModel ?? configuredModel
     const requested = parsed.model
     if (requested !== undefined && requested !== configuredModel) {
-      throw new HttpError(
+      throw new HttpFailure(
         400,
         `enforce configured model: model not supported: requested ${JSON.stringify(requested)}, accepted: ["${configuredModel}"]`,
       )

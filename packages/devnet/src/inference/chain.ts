@@ -3,7 +3,7 @@
  * sub-account and the service again, so revocations, acknowledgements and top-ups act immediately.
  */
 import { type InferenceServingContract, type InferenceServingTypes, revertFromError } from "@0g-compute/contracts"
-import { HttpError } from "./http.js"
+import { HttpFailure } from "@0g-compute/core/node"
 
 export type Account = InferenceServingTypes.Account
 export type Service = InferenceServingTypes.Service
@@ -37,4 +37,4 @@ export const makeChainView = (contract: InferenceServingContract, provider: stri
 })
 
 /** A chain read that failed for another reason than "missing": the provider cannot decide, so 503. */
-const unavailable = (cause: unknown) => Object.assign(new HttpError(503, "chain unavailable"), { cause })
+const unavailable = (cause: unknown) => Object.assign(new HttpFailure(503, "chain unavailable"), { cause })

@@ -1,23 +1,12 @@
 /** HTTP plumbing of the provider server: CORS, broker-style JSON errors, bounded body reads, backpressured writes. */
 import { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse, STATUS_CODES } from "node:http"
-import { RequestBodyTooLarge, readBody as readCapped, sendJson as sendJsonWith } from "@0g-compute/core/node"
+import { HttpFailure, httpFailureOf, RequestBodyTooLarge, sendJson as sendJsonWith } from "@0g-compute/core/node"
 
 /** The broker's body cap (inference-protocol.md §4.4). */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024
 
 /** Exposed on every response so browser clients can read the chat id and the provider. */
 export const EXPOSED_HEADERS = "Provider, content-encoding, ZG-Res-Key"
-
-/** A request that ends in a broker-style error: `{"error": message}` with this status. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message)
-    this.name = "HttpError"
-  }
-}
 
 /**
  * The broker's CORS (gin-contrib/cors with every origin allowed and credentials on): a browser origin is reflected,
@@ -51,13 +40,19 @@ export const sendError = (req: IncomingMessage, res: ServerResponse, status: num
   sendJson(req, res, status, { error: status >= 500 ? (STATUS_CODES[status] ?? "Internal Server Error") : message })
 }
 
-/** Reads the whole body; past the cap a 413 with the broker's message (the answer closes the connection). */
-export const readBody = async (req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Uint8Array> => {
-  try {
-    return new Uint8Array(await readCapped(req, limit))
-  } catch (e) {
-    throw e instanceof RequestBodyTooLarge ? new HttpError(413, "Request body size exceeds the limit of 32MB") : e
-  }
+/**
+ * Answers a route's failure as the broker does (core's routeListener calls this): below 500 its status and message —
+ * the body cap's 413 in the broker's words, a failed session check with `sessionStatus` (the 2026 broker says 400);
+ * anything else a 5xx that says only its status text. True when it was the server's own failure, for the caller to report.
+ */
+export const answerFailure = (e: unknown, req: IncomingMessage, res: ServerResponse, sessionStatus = 401): boolean => {
+  const failure =
+    e instanceof RequestBodyTooLarge
+      ? new HttpFailure(413, "Request body size exceeds the limit of 32MB")
+      : (httpFailureOf(e) ?? new HttpFailure(500, "internal error"))
+  const status = failure.status === 401 ? sessionStatus : failure.status
+  sendError(req, res, status, failure.message)
+  return status >= 500
 }
 
 /** Writes one chunk, waiting for `drain` under backpressure. A client that went away is not an error: billing goes on. */

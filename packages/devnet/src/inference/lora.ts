@@ -12,7 +12,8 @@
  * Like the broker, the management routes take no session (they only name adapters); the chat route does.
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { HttpError, readBody, sendJson } from "./http.js"
+import { HttpFailure, readBody } from "@0g-compute/core/node"
+import { MAX_BODY_BYTES, sendJson } from "./http.js"
 
 export type AdapterState =
   | "init"
@@ -88,10 +89,10 @@ export class LoraAdapters {
   deploy(name: string): void {
     const a = this.adapters.get(name)
     if (a === undefined)
-      throw new HttpError(409, `adapter ${name} not found; has its fine-tuning task been acknowledged?`)
+      throw new HttpFailure(409, `adapter ${name} not found; has its fine-tuning task been acknowledged?`)
     if (a.state === "active" || a.state === "loading") return
     if (a.state !== "ready" && a.state !== "offloaded" && a.state !== "archived") {
-      throw new HttpError(409, `adapter ${name} cannot be deployed in state ${a.state}`)
+      throw new HttpFailure(409, `adapter ${name} cannot be deployed in state ${a.state}`)
     }
     a.state = "loading"
     const t = setTimeout(() => {
@@ -103,16 +104,16 @@ export class LoraAdapters {
   /** CheckLoRAOwnership, before anything is forwarded or billed. */
   admit(model: string, user: string): void {
     const a = this.adapters.get(model)
-    if (a === undefined) throw new HttpError(404, `fine-tuned model not found: ${model}`)
+    if (a === undefined) throw new HttpFailure(404, `fine-tuned model not found: ${model}`)
     if (a.userAddress.toLowerCase() !== user.toLowerCase()) {
-      throw new HttpError(403, `access denied: you are not the owner of model ${model}`)
+      throw new HttpFailure(403, `access denied: you are not the owner of model ${model}`)
     }
     if (a.state === "active") return
     if (a.state === "ready") {
-      throw new HttpError(400, `model ${model} is downloaded but not deployed; call deploy-adapter first`)
+      throw new HttpFailure(400, `model ${model} is downloaded but not deployed; call deploy-adapter first`)
     }
-    if (a.state === "failed") throw new HttpError(503, `lora unavailable: model ${model} failed to deploy`)
-    throw new HttpError(503, `lora unavailable: model ${model} is still loading, please retry later`)
+    if (a.state === "failed") throw new HttpFailure(503, `lora unavailable: model ${model} failed to deploy`)
+    throw new HttpFailure(503, `lora unavailable: model ${model} is still loading, please retry later`)
   }
 }
 
@@ -141,14 +142,14 @@ export const serveLora = async (
   if (rest === "/adapters/deploy" && method === "POST") {
     let body: unknown
     try {
-      body = JSON.parse(Buffer.from(await readBody(req)).toString("utf8"))
+      body = JSON.parse((await readBody(req, MAX_BODY_BYTES)).toString("utf8"))
     } catch {
-      throw new HttpError(400, "invalid request body: not JSON")
+      throw new HttpFailure(400, "invalid request body: not JSON")
     }
     const taskId = isObject(body) && typeof body.taskId === "string" ? body.taskId : ""
     const baseModel = isObject(body) && typeof body.baseModel === "string" ? body.baseModel : ""
     if (taskId === "" || baseModel === "") {
-      throw new HttpError(400, "Key: 'deployAdapterRequest.TaskID' Error:Field validation for 'TaskID' failed")
+      throw new HttpFailure(400, "Key: 'deployAdapterRequest.TaskID' Error:Field validation for 'TaskID' failed")
     }
     const adapterName = makeAdapterName(baseModel, taskId)
     lora.deploy(adapterName)
@@ -162,8 +163,8 @@ export const serveLora = async (
   if (one !== null && method === "GET") {
     const name = decodeURIComponent(one[1] ?? "")
     const a = lora.get(name)
-    if (a === undefined) throw new HttpError(404, `adapter not found: ${name}`)
+    if (a === undefined) throw new HttpFailure(404, `adapter not found: ${name}`)
     return sendJson(req, res, 200, view(a))
   }
-  throw new HttpError(404, `/v1/lora${rest} not found`)
+  throw new HttpFailure(404, `/v1/lora${rest} not found`)
 }

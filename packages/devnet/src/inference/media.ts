@@ -15,10 +15,18 @@
 import { createHash, randomUUID } from "node:crypto"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { deflateSync } from "node:zlib"
-import { formBytes, formText, InvalidMultipartBody, isFormData, parseFormData } from "@0g-compute/core/node"
+import {
+  formBytes,
+  formText,
+  HttpFailure,
+  InvalidMultipartBody,
+  isFormData,
+  parseFormData,
+  readBody,
+} from "@0g-compute/core/node"
 import { admit, parseSession, verifySession } from "./auth.js"
 import { type BrokerMode, providerTypeOf, routingFields, sendsResKey, signedText } from "./broker2026.js"
-import { HttpError, readBody } from "./http.js"
+import { MAX_BODY_BYTES } from "./http.js"
 import type { SourceResponse } from "./model.js"
 import { relay } from "./relay.js"
 import type { ServerContext } from "./server.js"
@@ -96,7 +104,7 @@ const formOf = async (raw: Uint8Array, contentType: string | undefined): Promise
     return await parseFormData(raw, contentType)
   } catch (e) {
     if (!(e instanceof InvalidMultipartBody)) throw e
-    throw new HttpError(400, `invalid multipart body: ${e.reason === "syntax" ? "malformed" : "no boundary"}`)
+    throw new HttpFailure(400, `invalid multipart body: ${e.reason === "syntax" ? "malformed" : "no boundary"}`)
   }
 }
 
@@ -133,7 +141,7 @@ const imageAnswer = (
 }
 
 const noUrls = (format: string | undefined) => {
-  if (format === "url") throw new HttpError(400, "response_format=url is not served by the devnet: use b64_json")
+  if (format === "url") throw new HttpFailure(400, "response_format=url is not served by the devnet: use b64_json")
 }
 
 const generate = (raw: Uint8Array, created: number, outputPrice: bigint): Answer => {
@@ -141,9 +149,9 @@ const generate = (raw: Uint8Array, created: number, outputPrice: bigint): Answer
   try {
     json = JSON.parse(Buffer.from(raw).toString("utf8"))
   } catch {
-    throw new HttpError(400, "invalid request body: not JSON")
+    throw new HttpFailure(400, "invalid request body: not JSON")
   }
-  if (!isObject(json) || typeof json.prompt !== "string") throw new HttpError(400, "invalid request: prompt required")
+  if (!isObject(json) || typeof json.prompt !== "string") throw new HttpFailure(400, "invalid request: prompt required")
   noUrls(typeof json.response_format === "string" ? json.response_format : undefined)
   const prompt = json.prompt
   const images = Array.from({ length: rendered(requested(json.n)) }, (_, i) => tinyPng(sha256(`${prompt}\n${i}`)))
@@ -151,16 +159,16 @@ const generate = (raw: Uint8Array, created: number, outputPrice: bigint): Answer
 }
 
 const edit = async (req: IncomingMessage, raw: Uint8Array, created: number, outputPrice: bigint): Promise<Answer> => {
-  if (!isMultipart(req)) throw new HttpError(400, "invalid request: image edits take multipart/form-data")
+  if (!isMultipart(req)) throw new HttpFailure(400, "invalid request: image edits take multipart/form-data")
   const form = await formOf(raw, req.headers["content-type"])
   const source = (await formBytes(form, "image")) ?? (await formBytes(form, "image[]"))
   const prompt = formText(form, "prompt")
   if (source === undefined || prompt === undefined)
-    throw new HttpError(400, "invalid request: image and prompt required")
+    throw new HttpFailure(400, "invalid request: image and prompt required")
   noUrls(formText(form, "response_format"))
   // `n` multiplies the fee, so a form naming it twice is refused: parsers disagree on which value wins.
   if (form.getAll("n").length > 1)
-    throw new HttpError(400, "`n` could not be read unambiguously: `n` was sent more than once; send it once")
+    throw new HttpFailure(400, "`n` could not be read unambiguously: `n` was sent more than once; send it once")
   const n = requested(formText(form, "n"))
   const seed = (i: number) => sha256(Buffer.concat([sha256(source), Buffer.from(`${prompt}\n${i}`)]))
   const images = Array.from({ length: rendered(n) }, (_, i) => tinyPng(seed(i)))
@@ -173,16 +181,16 @@ const edit = async (req: IncomingMessage, raw: Uint8Array, created: number, outp
 export const audioSeconds = (bytes: number): number => Math.max(1, Math.round(bytes / 32_000))
 
 const transcribe = async (req: IncomingMessage, raw: Uint8Array, inputPrice: bigint): Promise<Answer> => {
-  if (!isMultipart(req)) throw new HttpError(400, "invalid request: transcriptions take multipart/form-data")
+  if (!isMultipart(req)) throw new HttpFailure(400, "invalid request: transcriptions take multipart/form-data")
   const form = await formOf(raw, req.headers["content-type"])
   const file = await formBytes(form, "file")
-  if (file === undefined) throw new HttpError(400, "invalid request: file required")
+  if (file === undefined) throw new HttpFailure(400, "invalid request: file required")
   if (formText(form, "stream") === "true")
-    throw new HttpError(400, "streamed transcriptions are not served by the devnet")
+    throw new HttpFailure(400, "streamed transcriptions are not served by the devnet")
   const seconds = audioSeconds(file.length)
   const format = formText(form, "response_format") ?? "json"
   if (format !== "json" && format !== "verbose_json") {
-    throw new HttpError(400, `response_format=${format} is not served by the devnet: use json or verbose_json`)
+    throw new HttpFailure(400, `response_format=${format} is not served by the devnet: use json or verbose_json`)
   }
   const usage = { type: "duration", seconds }
   const out =
@@ -217,19 +225,19 @@ export const serveMedia = async (
   res: ServerResponse,
   kind: Exclude<EmulatedServiceType, "chatbot">,
 ): Promise<void> => {
-  if (req.method !== "POST") throw new HttpError(405, "method not allowed: use POST")
+  if (req.method !== "POST") throw new HttpFailure(405, "method not allowed: use POST")
   const serviceType = ctx.serviceType ?? "chatbot"
   if (serviceType !== kind) {
-    throw new HttpError(400, `this provider serves ${serviceType}; the route is for ${kind}`)
+    throw new HttpFailure(400, `this provider serves ${serviceType}; the route is for ${kind}`)
   }
-  const raw = await readBody(req)
+  const raw = await readBody(req, MAX_BODY_BYTES)
   const now = Date.now()
   const mode: BrokerMode = ctx.broker ?? {}
   const signed = parseSession(req.headers.authorization, ctx.provider, now, ctx.broker !== undefined)
   const [account, service] = await Promise.all([ctx.chain.account(signed.token.address), ctx.chain.service()])
   const user = verifySession(signed, ctx.provider, account, now)
   admit(user, account, service, ctx.ledger.unsettled(user))
-  if (service === undefined) throw new HttpError(503, "service not registered")
+  if (service === undefined) throw new HttpFailure(503, "service not registered")
   const created = Math.floor(now / 1000)
   const answer =
     kind === "text-to-image"

@@ -3,6 +3,7 @@
  */
 import { randomUUID } from "node:crypto"
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http"
+import { HttpFailure, readBody, routeListener } from "@0g-compute/core/node"
 import { bodyHashHex } from "@0g-compute/crypto"
 import type { Redacted } from "effect"
 import type { Wallet } from "ethers"
@@ -20,7 +21,7 @@ import {
 } from "./broker2026.js"
 import type { ChainView } from "./chain.js"
 import { serveHostile } from "./hostile.js"
-import { ALLOWED_REQUEST_HEADERS, corsHeaders, HttpError, isLoopback, readBody, sendError, sendJson } from "./http.js"
+import { ALLOWED_REQUEST_HEADERS, answerFailure, corsHeaders, isLoopback, MAX_BODY_BYTES, sendJson } from "./http.js"
 import { isLoraModel, type LoraAdapters, serveLora } from "./lora.js"
 import { type EmulatedServiceType, MEDIA_ROUTES, serveMedia } from "./media.js"
 import { offlineCompletion } from "./model.js"
@@ -87,14 +88,14 @@ const encoder = new TextEncoder()
 
 /** `POST /v1/proxy/chat/completions`: authenticate, admit, forward, relay, bill, sign. */
 const chat = async (ctx: ServerContext, local: Local, req: IncomingMessage, res: ServerResponse): Promise<void> => {
-  const raw = await readBody(req)
+  const raw = await readBody(req, MAX_BODY_BYTES)
   const now = Date.now()
   const broker = ctx.broker
   const signed = parseSession(req.headers.authorization, ctx.provider, now, broker !== undefined)
   const [account, service] = await Promise.all([ctx.chain.account(signed.token.address), ctx.chain.service()])
   const user = verifySession(signed, ctx.provider, account, now)
   admit(user, account, service, ctx.ledger.unsettled(user))
-  if (service === undefined) throw new HttpError(503, "service not registered") // admit already refused; for the type
+  if (service === undefined) throw new HttpFailure(503, "service not registered") // admit already refused; for the type
   const hostile = ctx.faults.current().hostile
   if (hostile !== undefined && hostile !== "stallSignatureBody")
     return serveHostile(ctx.faults.hostile, hostile, req, res)
@@ -103,18 +104,18 @@ const chat = async (ctx: ServerContext, local: Local, req: IncomingMessage, res:
   try {
     json = JSON.parse(Buffer.from(raw).toString("utf8"))
   } catch {
-    throw new HttpError(400, "invalid request body: not JSON")
+    throw new HttpFailure(400, "invalid request body: not JSON")
   }
-  if (!isObject(json)) throw new HttpError(400, "invalid request body: not a JSON object")
+  if (!isObject(json)) throw new HttpFailure(400, "invalid request body: not a JSON object")
   const stream = json.stream === true
   const requested = typeof json.model === "string" ? json.model : ctx.model
   const adapter = isLoraModel(requested)
   // CheckLoRAOwnership: refused before anything is forwarded or billed. An adapter bills at the base model's prices.
   if (adapter) {
-    if (ctx.lora === undefined) throw new HttpError(503, "lora unavailable: LoRA serving not enabled")
+    if (ctx.lora === undefined) throw new HttpFailure(503, "lora unavailable: LoRA serving not enabled")
     ctx.lora.admit(requested, user)
   }
-  let forwarded = raw
+  let forwarded: Uint8Array = raw
   let upstreamRequest: Record<string, unknown> = json
   const opts = json.stream_options
   if (broker !== undefined) {
@@ -179,7 +180,7 @@ const unsettledFee = async (ctx: ServerContext, req: IncomingMessage, res: Serve
   const signed = parseSession(req.headers.authorization, ctx.provider, now)
   const user = verifySession(signed, ctx.provider, await ctx.chain.account(signed.token.address), now)
   if (addr.toLowerCase() !== user.toLowerCase()) {
-    throw new HttpError(403, `validate session: path address ${addr} does not match the session token's ${user}`)
+    throw new HttpFailure(403, `validate session: path address ${addr} does not match the session token's ${user}`)
   }
   const claimed = ctx.ledger.unsettled(user) + (ctx.faults.current().inflateUnsettledFee ?? 0n)
   sendJson(req, res, 200, { userAddress: user, unsettledFee: claimed.toString() })
@@ -189,9 +190,9 @@ const proxy = async (ctx: ServerContext, local: Local, req: IncomingMessage, res
   // Derive the target path as the broker does: collapse a leading /v1, trim a trailing /.
   const target = (rest.startsWith("/v1/") ? rest.slice(3) : rest).replace(/\/+$/, "")
   if (target === "/chat/completions") {
-    if (req.method !== "POST") throw new HttpError(405, "method not allowed: use POST")
+    if (req.method !== "POST") throw new HttpFailure(405, "method not allowed: use POST")
     const type = ctx.serviceType ?? "chatbot"
-    if (type !== "chatbot") throw new HttpError(400, `this provider serves ${type}; the route is for chatbot`)
+    if (type !== "chatbot") throw new HttpFailure(400, `this provider serves ${type}; the route is for chatbot`)
     return chat(ctx, local, req, res)
   }
   const media = MEDIA_ROUTES[target]
@@ -205,10 +206,13 @@ const proxy = async (ctx: ServerContext, local: Local, req: IncomingMessage, res
     const payload = ctx.signatures.get(chatId)
     // The 2026 broker answers a miss through errors.Response: 400, not 404.
     if (payload === undefined)
-      throw new HttpError(ctx.broker === undefined ? 404 : 400, `chat_id_not_found: no signature for chat id ${chatId}`)
+      throw new HttpFailure(
+        ctx.broker === undefined ? 404 : 400,
+        `chat_id_not_found: no signature for chat id ${chatId}`,
+      )
     return sendJson(req, res, 200, payload)
   }
-  throw new HttpError(400, `${target || "/"} endpoint not supported`)
+  throw new HttpFailure(400, `${target || "/"} endpoint not supported`)
 }
 
 const route = async (ctx: ServerContext, local: Local, req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -221,18 +225,18 @@ const route = async (ctx: ServerContext, local: Local, req: IncomingMessage, res
   }
   if (path === "/v1/proxy" || path.startsWith("/v1/proxy/")) {
     const refused = ctx.faults.current().corsPreflight === true ? unlistedHeader(req) : undefined
-    if (refused !== undefined) throw new HttpError(403, `CORS: request header ${refused} is not allowed`)
+    if (refused !== undefined) throw new HttpFailure(403, `CORS: request header ${refused} is not allowed`)
     return proxy(ctx, local, req, res, path.slice("/v1/proxy".length))
   }
   if (path.startsWith("/v1/lora/")) {
-    if (ctx.lora === undefined) throw new HttpError(503, "LoRA serving not enabled")
+    if (ctx.lora === undefined) throw new HttpFailure(503, "LoRA serving not enabled")
     return serveLora(ctx.lora, req, res, path.slice("/v1/lora".length))
   }
   if (path === "/v1/quote" && method === "GET") {
     return sendJson(req, res, 200, makeQuote({ teeSigner: ctx.teeSigner, provider: ctx.provider, model: ctx.model }))
   }
   if (path === "/v1/quote/verify/gpu" && method === "POST") {
-    await readBody(req)
+    await readBody(req, MAX_BODY_BYTES)
     return sendJson(req, res, 200, { devnet: true, verified: false, reason: "a devnet provider has no GPU evidence" })
   }
   if (path === "/v1/models" && method === "GET") {
@@ -255,23 +259,22 @@ const route = async (ctx: ServerContext, local: Local, req: IncomingMessage, res
   const fee = /^\/v1\/user\/([^/]+)\/unsettledfee\/?$/.exec(path)
   if (fee !== null && method === "GET") return unsettledFee(ctx, req, res, decodeURIComponent(fee[1] ?? ""))
   if (path === "/admin/settle" && method === "POST") {
-    if (!isLoopback(req)) throw new HttpError(403, "admin routes are loopback-only")
+    if (!isLoopback(req)) throw new HttpFailure(403, "admin routes are loopback-only")
     return sendJson(req, res, 200, await ctx.settleNow())
   }
-  throw new HttpError(404, `${path} not found`)
+  throw new HttpFailure(404, `${path} not found`)
 }
 
 export const makeRequestListener = (ctx: ServerContext): RequestListener => {
   const b = ctx.billing
   const cacheBilled = b?.cacheTokenBilling !== undefined || (b?.modelPricing ?? []).some((m) => m.cacheTokenBilling)
   const local: Local = { cache: cacheBilled ? new PromptCache() : undefined }
-  return (req, res) => {
-    route(ctx, local, req, res).catch((e: unknown) => {
-      // The 2026 broker answers session failures with 400 (errors.Response), not 401.
-      const status = e instanceof HttpError && e.status === 401 && ctx.broker !== undefined ? 400 : undefined
-      if (e instanceof HttpError && e.status < 500) return sendError(req, res, status ?? e.status, e.message)
-      ctx.onEvent?.({ _tag: "RequestFailed", method: req.method ?? "", path: req.url ?? "", error: e })
-      sendError(req, res, e instanceof HttpError ? e.status : 500, "internal error")
-    })
-  }
+  const report = (e: unknown, req: IncomingMessage) =>
+    ctx.onEvent?.({ _tag: "RequestFailed", method: req.method ?? "", path: req.url ?? "", error: e })
+  return routeListener(
+    (req, res) => route(ctx, local, req, res),
+    // The 2026 broker answers session failures with 400 (errors.Response), not 401.
+    (e, req, res) => answerFailure(e, req, res, ctx.broker === undefined ? 401 : 400) && report(e, req),
+    report,
+  )
 }

@@ -5,8 +5,8 @@
  */
 import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http"
 import { request as httpsRequest } from "node:https"
+import { HttpFailure } from "@0g-compute/core/node"
 import { Redacted } from "effect"
-import { HttpError } from "./http.js"
 import type { SourceResponse } from "./model.js"
 
 /** Client headers the broker never forwards (§4.1), plus hop-by-hop headers. */
@@ -82,6 +82,6 @@ export const upstreamCompletion = (
     })
     req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(new Error("upstream timed out")))
     // `on`, not `once`: an error after the response started must not become an unhandled event.
-    req.on("error", (cause) => reject(Object.assign(new HttpError(502, "upstream unreachable"), { cause })))
+    req.on("error", (cause) => reject(Object.assign(new HttpFailure(502, "upstream unreachable"), { cause })))
     req.end(body)
   })

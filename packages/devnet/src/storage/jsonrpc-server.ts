@@ -2,9 +2,9 @@
  * A JSON-RPC 2.0 HTTP server on 127.0.0.1 (free port). Logical errors are HTTP 200 with an `error` object, as the
  * storage node does; the request `id` is echoed exactly as parsed (the TS SDK sends floats beyond 2^53).
  */
-import { createServer, type Server, type ServerResponse } from "node:http"
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import { RequestBodyTooLarge, readBody, sendJson } from "@0g-compute/core/node"
+import { HttpFailure, httpFailureOf, readBody, routeListener, sendJson } from "@0g-compute/core/node"
 
 /** A JSON-RPC error with the node's wording: `invalid_params(param, msg)` → −32602 "Invalid params: <param>". */
 export class RpcFailure extends Error {
@@ -65,7 +65,11 @@ const hostile = (res: ServerResponse, h: HostileReply) => {
   // Otherwise nothing at all: the connection stays open until the client gives up or the server closes.
 }
 
-const send = (res: ServerResponse, status: number, body: unknown) => sendJson(res, status, body)
+/** A failure of the HTTP request itself (not POST, past the body ceiling): its status and `{"error": …}`. */
+const answerHttp = (e: unknown, _req: IncomingMessage, res: ServerResponse) => {
+  const failure = httpFailureOf(e) ?? new HttpFailure(500, e instanceof Error ? e.message : String(e))
+  sendJson(res, failure.status, { error: failure.message })
+}
 
 /**
  * Serves `handler`. `gate` runs first on every request and may answer for the whole server (fault switches):
@@ -75,47 +79,36 @@ export const startRpcServer = async (
   handler: RpcHandler,
   gate: (method: string, path: string) => GateAnswer = () => undefined,
 ): Promise<RpcServer> => {
-  const server: Server = createServer((req, res) => {
-    if (req.method !== "POST") {
-      send(res, 405, { error: "POST only" })
-      return
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== "POST") throw new HttpFailure(405, "POST only")
+    // Past the ceiling: an HTTP 413 (not a JSON-RPC error), and the connection closes.
+    const raw = (await readBody(req, MAX_BODY)).toString("utf8")
+    let id: unknown = null
+    try {
+      const body = JSON.parse(raw) as { method?: unknown; params?: unknown; id?: unknown }
+      id = body.id ?? null
+      if (typeof body.method !== "string") throw new RpcFailure(-32600, "Invalid request")
+      const path = req.url ?? "/"
+      const gated = gate(body.method, path)
+      if (typeof gated === "number") return sendJson(res, gated, { error: `node unavailable (HTTP ${gated})` })
+      if (gated instanceof RpcFailure) throw gated
+      if (gated) return hostile(res, gated)
+      const params = Array.isArray(body.params) ? body.params : []
+      const result = await handler(body.method, params, path)
+      sendJson(res, 200, { jsonrpc: "2.0", result: result ?? null, id })
+    } catch (e) {
+      const failure =
+        e instanceof RpcFailure
+          ? e
+          : e instanceof SyntaxError
+            ? new RpcFailure(-32700, "Parse error")
+            : internalError(e instanceof Error ? e.message : String(e))
+      const error: Record<string, unknown> = { code: failure.code, message: failure.message }
+      if (failure.data !== undefined) error.data = failure.data
+      if (!res.headersSent) sendJson(res, 200, { jsonrpc: "2.0", error, id })
     }
-    void (async () => {
-      let id: unknown = null
-      try {
-        const body = JSON.parse((await readBody(req, MAX_BODY)).toString("utf8")) as {
-          method?: unknown
-          params?: unknown
-          id?: unknown
-        }
-        id = body.id ?? null
-        if (typeof body.method !== "string") throw new RpcFailure(-32600, "Invalid request")
-        const path = req.url ?? "/"
-        const gated = gate(body.method, path)
-        if (typeof gated === "number") {
-          send(res, gated, { error: `node unavailable (HTTP ${gated})` })
-          return
-        }
-        if (gated instanceof RpcFailure) throw gated
-        if (gated) return hostile(res, gated)
-        const params = Array.isArray(body.params) ? body.params : []
-        const result = await handler(body.method, params, path)
-        send(res, 200, { jsonrpc: "2.0", result: result ?? null, id })
-      } catch (e) {
-        // Past the ceiling: an HTTP 413 (not a JSON-RPC error), and the connection closes.
-        if (e instanceof RequestBodyTooLarge) return send(res, 413, { error: e.message })
-        const failure =
-          e instanceof RpcFailure
-            ? e
-            : e instanceof SyntaxError
-              ? new RpcFailure(-32700, "Parse error")
-              : internalError(e instanceof Error ? e.message : String(e))
-        const error: Record<string, unknown> = { code: failure.code, message: failure.message }
-        if (failure.data !== undefined) error.data = failure.data
-        if (!res.headersSent) send(res, 200, { jsonrpc: "2.0", error, id })
-      }
-    })()
-  })
+  }
+  const server: Server = createServer(routeListener(serve, answerHttp))
   server.keepAliveTimeout = 30_000
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject)
