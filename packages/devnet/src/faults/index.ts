@@ -1,8 +1,205 @@
-export {
-  type FaultRule,
-  type RpcFault,
-  type RpcFaultProxy,
-  type RpcFaultProxyOptions,
-  type RpcProxyCounters,
-  startRpcFaultProxy,
-} from "./rpc-proxy.js"
+/**
+ * A hostile-RPC harness: an HTTP JSON-RPC proxy on 127.0.0.1 in front of a node (anvil), which injects one fault at a
+ * time into the calls it matches — answer lost after forwarding, an error after forwarding ("nonce too low"), a delay,
+ * or a 5xx — switchable while it runs, with counters. Tests use it to prove that what reaches the chain is exactly
+ * what the client believes reached it. Batches (ethers sends them) are matched per call inside the batch.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { httpFailureOf, readBody, routeListener, sendJson } from "@0g-compute/core/node"
+
+export type RpcFault =
+  /** Forward, then destroy the client's socket before any answer ("socket hang up", no hash). */
+  | { readonly kind: "drop-response" }
+  /** Forward, then answer the matched calls with this JSON-RPC error instead of the node's answer. */
+  | { readonly kind: "error-after-forwarding"; readonly message: string; readonly code?: number }
+  /** `error-after-forwarding` with the node message of the double-spend report. */
+  | { readonly kind: "nonce-too-low-after-forwarding" }
+  /** Hold the request this long, then forward it normally. */
+  | { readonly kind: "delay"; readonly ms: number }
+  /**
+   * Answer the matched calls with this JSON-RPC error without forwarding them yet: the node does not see the
+   * transaction until the next eth_sendRawTransaction reaches the proxy, which first forwards every held request
+   * (another RPC backend took it and will mine it, unseen by the node we ask).
+   */
+  | { readonly kind: "error-and-hold"; readonly message: string; readonly code?: number }
+  /** Answer with an HTTP status (5xx); `forward: true` sends the request to the node first. */
+  | { readonly kind: "http-status"; readonly status: number; readonly forward?: boolean }
+
+export interface FaultRule {
+  readonly fault: RpcFault
+  /** JSON-RPC methods to hit. Default: eth_sendRawTransaction. */
+  readonly methods?: ReadonlyArray<string>
+  /** How many matching requests to hit before the rule switches itself off. Default: all. */
+  readonly times?: number
+}
+
+export interface RpcProxyCounters {
+  /** HTTP requests received. */
+  readonly requests: number
+  /** HTTP requests forwarded to the node. */
+  readonly forwarded: number
+  /** HTTP requests a fault was injected into. */
+  readonly faults: number
+  /** JSON-RPC calls received, per method (batches counted per call). */
+  readonly calls: Readonly<Record<string, number>>
+}
+
+export interface RpcFaultProxy {
+  readonly url: string
+  /** Switches to this rule (or none); applies to the next request. */
+  readonly setFault: (rule: FaultRule | undefined) => void
+  readonly counters: () => RpcProxyCounters
+  /** Calls of `method` received so far. */
+  readonly calls: (method: string) => number
+  /** The signed transactions received in eth_sendRawTransaction calls, in order. */
+  readonly rawTransactions: () => ReadonlyArray<string>
+  readonly close: () => Promise<void>
+}
+
+export interface RpcFaultProxyOptions {
+  /** The node's URL (http). */
+  readonly upstream: string
+  /** Default 0 (a free port). Always bound to 127.0.0.1. */
+  readonly port?: number
+  readonly fault?: FaultRule
+}
+
+interface RpcCall {
+  readonly id?: unknown
+  readonly method?: unknown
+  readonly params?: unknown
+}
+
+/** The largest JSON-RPC request (or batch) the proxy takes; past it a 413 and the connection closes. */
+const MAX_BODY = 64 * 1024 * 1024
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/** Starts the proxy; `close()` stops it. */
+export const startRpcFaultProxy = async (options: RpcFaultProxyOptions): Promise<RpcFaultProxy> => {
+  let rule: FaultRule | undefined = options.fault
+  let left = rule?.times ?? Number.POSITIVE_INFINITY
+  const counts = { requests: 0, forwarded: 0, faults: 0 }
+  const calls: Record<string, number> = {}
+  const raws: string[] = []
+  let held: string[] = []
+
+  const forward = async (body: string) => {
+    counts.forwarded++
+    const res = await fetch(options.upstream, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    })
+    return { status: res.status, text: await res.text() }
+  }
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    counts.requests++
+    const body = (await readBody(req, MAX_BODY)).toString("utf8")
+    let parsed: RpcCall | RpcCall[] | undefined
+    try {
+      parsed = JSON.parse(body) as RpcCall | RpcCall[]
+    } catch {
+      parsed = undefined
+    }
+    const list = parsed === undefined ? [] : Array.isArray(parsed) ? parsed : [parsed]
+    for (const c of list) {
+      const m = typeof c.method === "string" ? c.method : "?"
+      calls[m] = (calls[m] ?? 0) + 1
+      if (m === "eth_sendRawTransaction" && Array.isArray(c.params) && typeof c.params[0] === "string") {
+        raws.push(c.params[0])
+      }
+    }
+    const methods = rule?.methods ?? ["eth_sendRawTransaction"]
+    const hit = (c: RpcCall) => typeof c.method === "string" && methods.includes(c.method)
+    const active = rule !== undefined && left > 0 && list.some(hit) ? rule.fault : undefined
+    if (
+      active?.kind !== "error-and-hold" &&
+      held.length > 0 &&
+      list.some((c) => c.method === "eth_sendRawTransaction")
+    ) {
+      const release = held
+      held = []
+      for (const b of release) await forward(b)
+    }
+    if (active !== undefined) {
+      counts.faults++
+      left--
+    }
+
+    const reply = (status: number, text: string) => sendJson(res, status, text)
+    if (active === undefined) {
+      const out = await forward(body)
+      return reply(out.status, out.text)
+    }
+    switch (active.kind) {
+      case "delay": {
+        await sleep(active.ms)
+        const out = await forward(body)
+        return reply(out.status, out.text)
+      }
+      case "http-status": {
+        if (active.forward === true) await forward(body)
+        return reply(active.status, JSON.stringify({ error: "injected fault" }))
+      }
+      case "drop-response": {
+        await forward(body)
+        req.socket.destroy()
+        return
+      }
+      case "error-and-hold": {
+        held.push(body)
+        const error = { code: active.code ?? -32000, message: active.message }
+        const answer = (c: RpcCall) => ({ jsonrpc: "2.0", id: c.id, error })
+        return reply(200, JSON.stringify(Array.isArray(parsed) ? list.map(answer) : answer(list[0] as RpcCall)))
+      }
+      case "error-after-forwarding":
+      case "nonce-too-low-after-forwarding": {
+        const out = await forward(body)
+        const error =
+          active.kind === "error-after-forwarding"
+            ? { code: active.code ?? -32000, message: active.message }
+            : { code: -32000, message: "nonce too low" }
+        const answers = JSON.parse(out.text) as Array<{ id?: unknown }> | { id?: unknown }
+        const patch = (a: { id?: unknown }) => {
+          const call = list.find((c) => c.id === a.id)
+          return call !== undefined && hit(call) ? { jsonrpc: "2.0", id: a.id, error } : a
+        }
+        return reply(200, JSON.stringify(Array.isArray(answers) ? answers.map(patch) : patch(answers)))
+      }
+    }
+  }
+
+  // Past the body ceiling a 413; the upstream failing, an empty 502.
+  const server = createServer(
+    routeListener(handle, (e, _req, res) => {
+      const failure = httpFailureOf(e)
+      if (failure !== undefined) return sendJson(res, failure.status, { error: failure.message })
+      res.writeHead(502)
+      res.end()
+    }),
+  )
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    setFault: (next) => {
+      rule = next
+      left = next?.times ?? Number.POSITIVE_INFINITY
+    },
+    counters: () => ({ ...counts, calls: { ...calls } }),
+    calls: (method) => calls[method] ?? 0,
+    rawTransactions: () => [...raws],
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
