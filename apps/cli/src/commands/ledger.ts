@@ -47,16 +47,19 @@ const parseAddress = (input: string) => Effect.flatMap(lazy.core, (core) => core
 
 const txLine = (r: { hash: string; fee: bigint }) => `tx ${r.hash} (gas ${zg(r.fee)})`
 
-const subAccountRows = (subs: ReadonlyArray<SubAccount>) =>
-  subs.map((s) => [
-    s.serviceName,
-    s.provider,
-    zg(s.balance),
-    zg(s.pendingRefund),
-    s.refunds.length === 0
-      ? "-"
-      : s.refunds.map((r) => (r.remainingLockSeconds === 0n ? "unlocked" : `${r.remainingLockSeconds}s`)).join(", "),
-  ])
+const subAccountTable = (subs: ReadonlyArray<SubAccount>) =>
+  table(
+    ["service", "provider", "balance", "pending refund", "refund locks"],
+    subs.map((s) => [
+      s.serviceName,
+      s.provider,
+      zg(s.balance),
+      zg(s.pendingRefund),
+      s.refunds.length === 0
+        ? "-"
+        : s.refunds.map((r) => (r.remainingLockSeconds === 0n ? "unlocked" : `${r.remainingLockSeconds}s`)).join(", "),
+    ]),
+  )
 
 const show = Command.make(
   "show",
@@ -76,9 +79,7 @@ const show = Command.make(
               ["available", zg(info.available)],
               ["in sub-accounts", zg(info.locked)],
             ]),
-            subs.length === 0
-              ? "no sub-accounts"
-              : table(["service", "provider", "balance", "pending refund", "refund locks"], subAccountRows(subs)),
+            subs.length === 0 ? "no sub-accounts" : subAccountTable(subs),
           ].join("\n\n"),
         )
       }),
@@ -179,9 +180,7 @@ const retrieve = Command.make(
         yield* makePrinter(g.json).result({ action: "retrieve", txs, subAccounts: subs }, () =>
           [
             txs.length === 0 ? "nothing to retrieve" : txs.map(txLine).join("\n"),
-            subs.length === 0
-              ? ""
-              : table(["service", "provider", "balance", "pending refund", "refund locks"], subAccountRows(subs)),
+            subs.length === 0 ? "" : subAccountTable(subs),
           ]
             .filter((s) => s !== "")
             .join("\n\n"),
