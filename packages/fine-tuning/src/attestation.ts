@@ -10,6 +10,7 @@
 
 import { Ledger } from "@0g-compute/contracts"
 import { Chain } from "@0g-compute/core"
+import { bodyHashHex } from "@0g-compute/crypto"
 import { Data, Effect, Option } from "effect"
 import { getAccountRecord, sendServing } from "./chain.js"
 import { ProviderNotVetted, QuoteInvalid, QuoteSignerMismatch } from "./errors.js"
@@ -102,11 +103,6 @@ export interface ProviderVerification {
   readonly ownerAcknowledged: boolean
 }
 
-const sha256Hex = async (text: string) => {
-  const digest = await globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("")
-}
-
 const asJson = (u: unknown): unknown => {
   if (typeof u !== "string") return u
   try {
@@ -197,7 +193,7 @@ export const verifyProvider = (provider: string, options: ProviderAttestationOpt
     let composeHash: ProviderVerification["composeHash"] = "absent"
     let proven: string | undefined
     if (typeof tcb?.app_compose === "string" && typeof composeEvent?.event_payload === "string") {
-      const h = yield* Effect.promise(() => sha256Hex(tcb.app_compose as string))
+      const h = bodyHashHex(tcb.app_compose)
       composeHash = h === composeEvent.event_payload.toLowerCase() ? "match" : "mismatch"
       if (composeHash === "match") proven = h
     }
