@@ -44,11 +44,13 @@ export {
   type ProviderExchangeOptions,
   type ProviderLimitError,
   type ProviderLimits,
+  type ProviderRequestInit,
   type ProviderSend,
   ProviderTimeout,
   pendingDeadlines,
   providerErrorDetail,
   providerExchange,
+  providerSend,
   readBoundedBytes,
   type TimeoutPhase,
 } from "./provider-http.js"

@@ -5,11 +5,11 @@
  * the one used.
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { Effect, Fiber } from "effect"
+import { Context, Effect, Fiber, Layer } from "effect"
 import { HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { ProviderLimits } from "./provider-http.js"
-import { providerExchange, readBoundedBytes } from "./provider-http-client.js"
+import { providerExchange, providerSend, readBoundedBytes } from "./provider-http-client.js"
 import { listenLocal, type ScriptedServer, scriptedServer, taggedHttpClient } from "./testing/index.js"
 
 let server: ScriptedServer
@@ -130,6 +130,45 @@ describe("providerExchange on HttpClient", () => {
     const eff = text().pipe(Effect.provideService(HttpClient.HttpClient, streamOnly))
     expect(await failure(eff)).toMatchObject({ _tag: "ProviderTimeout", phase: "idle", ms: 100 })
     expect(webSources).toEqual(["None"])
+    await server.closedEarly()
+  })
+})
+
+describe("providerSend (the request path's form)", () => {
+  const send = (context: Context.Context<never>, fetchFn: typeof fetch) =>
+    providerSend(context, { provider: "0xp", url: `${server.url}/x` }, { method: "POST", body: "hi" }, LIMITS, {
+      fetch: fetchFn,
+      unreachable,
+    })
+  const contextWith = (layer: Layer.Layer<HttpClient.HttpClient>) =>
+    Effect.runSync(Layer.build(layer).pipe(Effect.scoped))
+
+  it("goes through the context's HttpClient when it holds one, else straight over the given fetch", async () => {
+    const seen: Array<string | undefined> = []
+    server.handler = async (req, res) => {
+      let body = ""
+      for await (const c of req) body += String(c)
+      seen.push(`${req.method} ${req.headers["x-client"]} ${body}`)
+      res.end("ok")
+    }
+    let fetched = 0
+    const counting: typeof fetch = (input, init) => {
+      fetched++
+      return fetch(input, init)
+    }
+    expect(await (await send(Context.empty(), counting)).text()).toBe("ok")
+    expect(await (await send(contextWith(taggedHttpClient("ours")), counting)).text()).toBe("ok")
+    expect(seen).toEqual(["POST undefined hi", "POST ours hi"])
+    expect(fetched).toBe(2) // a fetch-based client from the context sends with the given fetch too
+  })
+
+  it("holds the client path to the same limits: a stalled body is ProviderTimeout(idle), connection closed", async () => {
+    server.handler = (_req, res) => {
+      res.writeHead(200)
+      res.write("{")
+    }
+    const r = await send(contextWith(taggedHttpClient("ours")), fetch)
+    await expect(r.text()).rejects.toMatchObject({ _tag: "ProviderTimeout", phase: "idle", ms: 100 })
     await server.closedEarly()
   })
 })

@@ -353,5 +353,11 @@ export const providerErrorDetail = (body: string): string => {
   return body.slice(0, 300).trim()
 }
 
-// The same exchange on Effect's HttpClient (Node paths; provider-http-client.ts says why not the browser's).
-export { type ProviderExchangeOptions, providerExchange, readBoundedBytes } from "./provider-http-client.js"
+// The same exchange on Effect's HttpClient.
+export {
+  type ProviderExchangeOptions,
+  type ProviderRequestInit,
+  providerExchange,
+  providerSend,
+  readBoundedBytes,
+} from "./provider-http-client.js"
