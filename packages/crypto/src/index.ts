@@ -103,6 +103,7 @@ export {
   TAG_SIGNATURE_LENGTH,
   verifyModelTagSignature,
 } from "./model-format.js"
+export { quoteJsonField } from "./quote-json.js"
 export {
   type BodyHasher,
   type BodyInput,

@@ -10,7 +10,7 @@
 
 import { Ledger } from "@0g-compute/contracts"
 import { Chain } from "@0g-compute/core"
-import { bodyHashHex } from "@0g-compute/crypto"
+import { bodyHashHex, quoteJsonField } from "@0g-compute/crypto"
 import { Data, Effect, Option } from "effect"
 import { getAccountRecord, sendServing } from "./chain.js"
 import { ProviderNotVetted, QuoteInvalid, QuoteSignerMismatch } from "./errors.js"
@@ -103,15 +103,6 @@ export interface ProviderVerification {
   readonly ownerAcknowledged: boolean
 }
 
-const asJson = (u: unknown): unknown => {
-  if (typeof u !== "string") return u
-  try {
-    return JSON.parse(u)
-  } catch {
-    return undefined
-  }
-}
-
 const check = (status: string, detail: string): QuoteCheck => ({ status, detail })
 
 /** The JSON-level report, for callers without inference's assessor. */
@@ -171,7 +162,7 @@ export const verifyProvider = (provider: string, options: ProviderAttestationOpt
     const chain = yield* Chain
     const { service, ep } = yield* endpoint(provider)
     const text = yield* readText(ep, yield* send(ep, "GET", "/quote"))
-    const quote = asJson(text) as Record<string, unknown> | undefined
+    const quote = quoteJsonField(text) as Record<string, unknown> | undefined
     if (typeof quote !== "object" || quote === null) return yield* new QuoteInvalid({ provider, reason: "not JSON" })
     const reportData = quote.report_data
     if (typeof reportData !== "string" || reportData === "") {
@@ -183,10 +174,10 @@ export const verifyProvider = (provider: string, options: ProviderAttestationOpt
     if (!signerBound) {
       return yield* new QuoteSignerMismatch({ provider, reported: reportedSigner, onChain: service.teeSigner })
     }
-    const tcb = asJson(quote.tcb_info ?? (quote.info as Record<string, unknown> | undefined)?.tcb_info) as
+    const tcb = quoteJsonField(quote.tcb_info ?? (quote.info as Record<string, unknown> | undefined)?.tcb_info) as
       | { app_compose?: unknown }
       | undefined
-    const events = asJson(quote.event_log)
+    const events = quoteJsonField(quote.event_log)
     const composeEvent = Array.isArray(events)
       ? (events as Array<{ event?: unknown; event_payload?: unknown }>).find((e) => e?.event === "compose-hash")
       : undefined

@@ -4,6 +4,7 @@
  * the dstack runtime events (which binds the event log to a hardware quote). Hashing uses WebCrypto (Node ≥ 20 and
  * browsers), so this module has no Node dependency.
  */
+import { quoteJsonField } from "@0g-compute/crypto"
 import { Effect } from "effect"
 import type { QuoteBody } from "../schemas.js"
 
@@ -48,15 +49,6 @@ const fromBase64 = (s: string): Uint8Array | undefined => {
 
 export const toHexString = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("")
 
-const jsonish = (u: unknown): unknown => {
-  if (typeof u !== "string") return u
-  try {
-    return JSON.parse(u)
-  } catch {
-    return undefined
-  }
-}
-
 const asRecord = (u: unknown): Record<string, unknown> | undefined =>
   typeof u === "object" && u !== null && !Array.isArray(u) ? (u as Record<string, unknown>) : undefined
 
@@ -74,7 +66,7 @@ export const parseQuoteBody = (body: QuoteBody): ParsedQuote => {
   const quoteText = body.quote ?? body.intel_quote
   const mock = body.intel_quote === "mock_intel_quote"
   const quoteBytes = quoteText === undefined ? undefined : fromHex(quoteText)
-  const events = jsonish(body.event_log)
+  const events = quoteJsonField(body.event_log)
   const eventLog: EventLogEntry[] = Array.isArray(events)
     ? events.map((e) => {
         const r = asRecord(e) ?? {}
@@ -87,8 +79,8 @@ export const parseQuoteBody = (body: QuoteBody): ParsedQuote => {
         }
       })
     : []
-  const info = asRecord(jsonish(body.info))
-  const tcb = asRecord(jsonish(body.tcb_info ?? info?.tcb_info))
+  const info = asRecord(quoteJsonField(body.info))
+  const tcb = asRecord(quoteJsonField(body.tcb_info ?? info?.tcb_info))
   return {
     devnet: body.devnet === true,
     mock,
