@@ -47,19 +47,18 @@ const parseAddress = (input: string) => Effect.flatMap(lazy.core, (core) => core
 
 const txLine = (r: { hash: string; fee: bigint }) => `tx ${r.hash} (gas ${zg(r.fee)})`
 
+const subAccountRow = (s: SubAccount) => [
+  s.serviceName,
+  s.provider,
+  zg(s.balance),
+  zg(s.pendingRefund),
+  s.refunds.length === 0
+    ? "-"
+    : s.refunds.map((r) => (r.remainingLockSeconds === 0n ? "unlocked" : `${r.remainingLockSeconds}s`)).join(", "),
+]
+
 const subAccountTable = (subs: ReadonlyArray<SubAccount>) =>
-  table(
-    ["service", "provider", "balance", "pending refund", "refund locks"],
-    subs.map((s) => [
-      s.serviceName,
-      s.provider,
-      zg(s.balance),
-      zg(s.pendingRefund),
-      s.refunds.length === 0
-        ? "-"
-        : s.refunds.map((r) => (r.remainingLockSeconds === 0n ? "unlocked" : `${r.remainingLockSeconds}s`)).join(", "),
-    ]),
-  )
+  table(["service", "provider", "balance", "pending refund", "refund locks"], subs.map(subAccountRow))
 
 const show = Command.make(
   "show",
