@@ -3,10 +3,10 @@
  * the caller try a cheaper provider), hand out the verifying fetch whose billed exchange settles the reservation, and
  * settle it unbilled when the provider never billed. Each reservation is settled exactly once.
  */
-import { runFacade } from "@0g-compute/core"
+import { describeCause, runFacade } from "@0g-compute/core"
 import { HttpFailure } from "@0g-compute/core/node"
 import type { ExchangeResult } from "@0g-compute/inference"
-import { failsOver, messageOf, providerFailureStatus, tagOf } from "@0g-compute/inference/node"
+import { failsOver, providerFailureStatus, tagOf } from "@0g-compute/inference/node"
 import type { ChatContext } from "./chat.js"
 import { KeyBudgetExceeded } from "./errors.js"
 import type { KeyInfo } from "./keys.js"
@@ -91,7 +91,7 @@ export const reserveAttempt = async (
       verdict: tagOf(e),
       latencyMs: Date.now() - started,
       status,
-      error: messageOf(e),
+      error: describeCause(e),
     })
   return {
     started,
@@ -102,14 +102,14 @@ export const reserveAttempt = async (
     failed: async (e, attempts) => {
       await (settled ?? settleUnbilled(providerFailureStatus(e), e))
       if (signal.aborted) return "gone"
-      attempts.push({ provider: target.address, code: tagOf(e), message: messageOf(e) })
+      attempts.push({ provider: target.address, code: tagOf(e), message: describeCause(e) })
       if (!failsOver(e))
-        throw new HttpFailure(providerFailureStatus(e), messageOf(e), {
+        throw new HttpFailure(providerFailureStatus(e), describeCause(e), {
           code: tagOf(e),
           type: "provider_error",
           extra: { attempts },
         })
-      ctx.router.markDown(target.address, Date.now(), `${tagOf(e)}: ${messageOf(e)}`)
+      ctx.router.markDown(target.address, Date.now(), `${tagOf(e)}: ${describeCause(e)}`)
       return "next"
     },
   }

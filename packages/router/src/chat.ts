@@ -7,6 +7,7 @@
  * statement committed, and a stream's `data: [DONE]` is held until it committed.
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
+import { describeCause } from "@0g-compute/core"
 import { HttpFailure, parseJsonObject, readBody } from "@0g-compute/core/node"
 import type { InferenceRequests } from "@0g-compute/inference"
 import {
@@ -14,7 +15,6 @@ import {
   errorBody,
   invalidLimitField,
   maxCostOf,
-  messageOf,
   noProviderAvailable,
   passThrough,
   positiveInt,
@@ -133,10 +133,10 @@ export const chat = async (ctx: ChatContext, key: KeyInfo, req: IncomingMessage,
         requestId,
         chatId: attempt.exchange()?.record.chatId,
       }),
-      (e) => `data: ${errorBody(messageOf(e), "verification_failed", tagOf(e), { provider: target.address })}\n\n`,
+      (e) => `data: ${errorBody(describeCause(e), "verification_failed", tagOf(e), { provider: target.address })}\n\n`,
     )
     if (failure !== undefined)
-      ctx.router.markDown(target.address, Date.now(), `${tagOf(failure)}: ${messageOf(failure)}`)
+      ctx.router.markDown(target.address, Date.now(), `${tagOf(failure)}: ${describeCause(failure)}`)
     // A stream that ended without a billed exchange while the client stayed: nothing will settle it later.
     if (settled() === undefined && !gone.signal.aborted) await unbilled(502, failure ?? new Error("no usage recorded"))
     return

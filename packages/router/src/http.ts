@@ -3,7 +3,7 @@
  * `/admin/*` for the admin token, `/health`. Typed errors become OpenAI-shaped error bodies with our `_tag` as `code`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import { formatZG, runFacade } from "@0g-compute/core"
+import { describeCause, formatZG, runFacade } from "@0g-compute/core"
 import {
   bearerOf,
   HttpFailure,
@@ -15,7 +15,7 @@ import {
   sendFailure,
   sendJson,
 } from "@0g-compute/core/node"
-import { MEDIA_GATEWAY_ROUTES, messageOf, tagOf } from "@0g-compute/inference/node"
+import { MEDIA_GATEWAY_ROUTES, tagOf } from "@0g-compute/inference/node"
 import { Redacted } from "effect"
 import { type ChatContext, chat } from "./chat.js"
 import type { KeyInfo, KeysShape } from "./keys.js"
@@ -182,7 +182,7 @@ export const makeServer = (deps: HttpDeps): Server => {
     const status = STATUS[tag] ?? 500
     const type = TYPE[status] ?? "invalid_request_error"
     const retry = tag === "KeyRateLimited" ? { "retry-after": String((e as { retryAfter: number }).retryAfter) } : {}
-    sendFailure(res, new HttpFailure(status, messageOf(e), { code: tag, type, extra: fieldsOf(e) }), retry)
+    sendFailure(res, new HttpFailure(status, describeCause(e), { code: tag, type, extra: fieldsOf(e) }), retry)
   }
 
   return createServer(routeListener(route, answer))

@@ -3,10 +3,10 @@
  * body errors arrive there as the same 413/400 failures, a failure after the answer started cuts the connection, and
  * the bearer helpers accept exactly the secret.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
+import type { IncomingMessage, ServerResponse } from "node:http"
 import { Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type LocalServer, listenLocal } from "../testing/index.js"
 import {
   bearerOf,
   bearerSecret,
@@ -20,8 +20,7 @@ import {
 } from "./index.js"
 
 const SECRET = bearerSecret("s3cret-token", "unused-")
-let server: Server
-let port: number
+let server: LocalServer
 let answered: unknown[] = []
 const cuts: unknown[] = []
 
@@ -40,7 +39,7 @@ beforeAll(async () => {
     if (req.url === "/crash") throw new TypeError("a bug")
     throw new HttpFailure(404, "no such route", { code: "NotFound", extra: { param: "url" } })
   }
-  server = createServer(
+  server = await listenLocal(
     routeListener(
       route,
       (e, _req, res) => {
@@ -53,15 +52,10 @@ beforeAll(async () => {
       (e) => cuts.push(e),
     ),
   )
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  port = (server.address() as AddressInfo).port
 })
-afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
-})
+afterAll(() => server.close())
 
-const url = (path: string) => `http://127.0.0.1:${port}${path}`
+const url = (path: string) => `${server.url}${path}`
 
 describe("routeListener / httpFailureOf / sendFailure", () => {
   it("answers a thrown HttpFailure with its status, code, type and extra fields", async () => {

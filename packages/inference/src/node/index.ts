@@ -18,7 +18,6 @@ export {
   abortOnClientClose,
   errorBody,
   failsOver,
-  messageOf,
   noProviderAvailable,
   postChat,
   postMedia,

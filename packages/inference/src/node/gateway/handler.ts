@@ -3,7 +3,7 @@
  * nothing was sent to the caller, and stream relay. `serve` builds the server; server.ts resolves providers and listens.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import { formatZG } from "@0g-compute/core"
+import { describeCause, formatZG } from "@0g-compute/core"
 import {
   bearerOf,
   bearerSecret,
@@ -34,7 +34,6 @@ import {
   abortOnClientClose,
   errorBody,
   failsOver,
-  messageOf,
   noProviderAvailable,
   postChat,
   providerFailureStatus,
@@ -181,11 +180,11 @@ export const serve = (
       } catch (e) {
         budget.release(reservation)
         if (gone.signal.aborted) return
-        attempts.push({ provider: p.address, code: tagOf(e), message: messageOf(e) })
+        attempts.push({ provider: p.address, code: tagOf(e), message: describeCause(e) })
         if (!failsOver(e)) {
-          throw new HttpFailure(providerFailureStatus(e), messageOf(e), { code: tagOf(e), type: "provider_error" })
+          throw new HttpFailure(providerFailureStatus(e), describeCause(e), { code: tagOf(e), type: "provider_error" })
         }
-        router.markDown(p.address, Date.now(), `${tagOf(e)}: ${messageOf(e)}`)
+        router.markDown(p.address, Date.now(), `${tagOf(e)}: ${describeCause(e)}`)
         continue
       }
       router.markUp(p.address)
@@ -219,10 +218,10 @@ export const serve = (
         } catch (e) {
           budget.release(reservation)
           if (gone.signal.aborted) return
-          attempts.push({ provider: p.address, code: tagOf(e), message: messageOf(e) })
-          router.markDown(p.address, Date.now(), `${tagOf(e)}: ${messageOf(e)}`)
+          attempts.push({ provider: p.address, code: tagOf(e), message: describeCause(e) })
+          router.markDown(p.address, Date.now(), `${tagOf(e)}: ${describeCause(e)}`)
           if (failsOver(e)) continue
-          throw new HttpFailure(502, messageOf(e), { code: tagOf(e), type: "provider_error", extra: { attempts } })
+          throw new HttpFailure(502, describeCause(e), { code: tagOf(e), type: "provider_error", extra: { attempts } })
         }
         budget.release(reservation)
         res.writeHead(response.status, {
@@ -239,15 +238,19 @@ export const serve = (
         if (held.ok) return sendBuffered(res, response.status, headers, held.chunks, verdict())
         if (gone.signal.aborted) return
         const e = held.error
-        attempts.push({ provider: p.address, code: tagOf(e), message: messageOf(e) })
-        router.markDown(p.address, Date.now(), `${tagOf(e)}: ${messageOf(e)}`)
+        attempts.push({ provider: p.address, code: tagOf(e), message: describeCause(e) })
+        router.markDown(p.address, Date.now(), `${tagOf(e)}: ${describeCause(e)}`)
         if (failsOver(e)) continue
-        throw new HttpFailure(502, messageOf(e), { code: tagOf(e), type: "verification_failed", extra: { attempts } })
+        throw new HttpFailure(502, describeCause(e), {
+          code: tagOf(e),
+          type: "verification_failed",
+          extra: { attempts },
+        })
       }
       const failure = await passThrough(response.body, res, response.status, headers, verdict, (e) => {
-        return `data: ${errorBody(messageOf(e), "verification_failed", tagOf(e), { provider: p.address })}\n\n`
+        return `data: ${errorBody(describeCause(e), "verification_failed", tagOf(e), { provider: p.address })}\n\n`
       })
-      if (failure !== undefined) router.markDown(p.address, Date.now(), `${tagOf(failure)}: ${messageOf(failure)}`)
+      if (failure !== undefined) router.markDown(p.address, Date.now(), `${tagOf(failure)}: ${describeCause(failure)}`)
       return
     }
     if (attempts.length === 0 && unaffordable !== undefined) throw capReached(unaffordable)
@@ -282,7 +285,7 @@ export const serve = (
     routeListener(route, (e, _req, res) =>
       sendFailure(
         res,
-        httpFailureOf(e) ?? new HttpFailure(500, messageOf(e), { code: tagOf(e), type: "server_error" }),
+        httpFailureOf(e) ?? new HttpFailure(500, describeCause(e), { code: tagOf(e), type: "server_error" }),
       ),
     ),
   )

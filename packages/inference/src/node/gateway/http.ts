@@ -36,7 +36,6 @@ export const FAILOVER_TAGS = new Set([
 ])
 
 export const tagOf = (e: unknown): string => (e as { _tag?: unknown })?._tag?.toString() ?? "Error"
-export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 /** The status a client sees for a provider's failure: the provider's own HTTP status, else 502. */
 export const providerFailureStatus = (e: unknown): number =>
   tagOf(e) === "ProviderHttpError" ? (e as { status: number }).status : 502

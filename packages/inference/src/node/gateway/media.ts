@@ -7,21 +7,14 @@
  * price (its length is not known before the provider answers).
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
+import { describeCause } from "@0g-compute/core"
 import { HttpFailure, isFormData, parseFormData, readBody } from "@0g-compute/core/node"
 import type { ExchangeResult } from "../../fetch/adapter.js"
 import type { ServiceKind } from "../../fetch/media.js"
 import type { InferenceRequests } from "../../requests.js"
 import type { UsageMeterShape } from "../../usage.js"
 import type { Budget } from "./budget.js"
-import {
-  abortOnClientClose,
-  failsOver,
-  messageOf,
-  noProviderAvailable,
-  postMedia,
-  providerFailureStatus,
-  tagOf,
-} from "./http.js"
+import { abortOnClientClose, failsOver, noProviderAvailable, postMedia, providerFailureStatus, tagOf } from "./http.js"
 import type { RoutedProvider, Router } from "./router.js"
 
 export const MEDIA_GATEWAY_ROUTES: Readonly<Record<string, Exclude<ServiceKind, "chatbot">>> = {
@@ -159,10 +152,10 @@ export const mediaRoute = async (
     } catch (e) {
       ctx.budget.release(reservation)
       if (gone.signal.aborted) return
-      attempts.push({ provider: p.address, code: tagOf(e), message: messageOf(e) })
+      attempts.push({ provider: p.address, code: tagOf(e), message: describeCause(e) })
       if (!failsOver(e))
-        throw new HttpFailure(providerFailureStatus(e), messageOf(e), { code: tagOf(e), type: "provider_error" })
-      ctx.router.markDown(p.address, Date.now(), `${tagOf(e)}: ${messageOf(e)}`)
+        throw new HttpFailure(providerFailureStatus(e), describeCause(e), { code: tagOf(e), type: "provider_error" })
+      ctx.router.markDown(p.address, Date.now(), `${tagOf(e)}: ${describeCause(e)}`)
       continue
     }
     const { response, bytes } = answer
