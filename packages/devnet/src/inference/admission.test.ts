@@ -6,18 +6,8 @@
 import { ledgerManager } from "@0g-compute/contracts"
 import { INFERENCE_SERVICE_NAME } from "@0g-compute/contracts/node"
 import { describe, expect, it } from "vitest"
-import {
-  chat,
-  craftToken,
-  E,
-  type Exchange,
-  fund,
-  mined,
-  serving,
-  signer,
-  token,
-  useInferenceDevnet,
-} from "../testing/inference.js"
+import { useInferenceDevnet } from "../testing/hooks.js"
+import { chat, craftToken, E, type Exchange, fund, mined, serving, signer, token } from "../testing/inference.js"
 
 const t = useInferenceDevnet({ subAccount: E(3) })
 

@@ -5,6 +5,7 @@
 import { contractInterfaces } from "@0g-compute/contracts"
 import { Result } from "effect"
 import { beforeAll, describe, expect, it } from "vitest"
+import { useInferenceDevnet } from "../testing/hooks.js"
 import {
   chat,
   E,
@@ -16,7 +17,6 @@ import {
   sseChunks,
   token,
   UUID_V4,
-  useInferenceDevnet,
   verify,
 } from "../testing/inference.js"
 import type { InferenceProvider } from "./types.js"

@@ -7,17 +7,8 @@ import { Redacted, Result } from "effect"
 import { Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { DevnetAccount } from "../accounts.js"
-import {
-  chat,
-  E,
-  fund,
-  signatureOf,
-  signer,
-  sseChunks,
-  token,
-  useInferenceDevnet,
-  verify,
-} from "../testing/inference.js"
+import { useInferenceDevnet } from "../testing/hooks.js"
+import { chat, E, fund, signatureOf, signer, sseChunks, token, verify } from "../testing/inference.js"
 import { startInferenceProvider } from "./provider.js"
 import type { InferenceProvider } from "./types.js"
 

@@ -2,9 +2,10 @@
  * The media emulator's multipart bodies over real HTTP: a form the platform encodes is served; one that does not parse
  * is a broker-style 400 and one declared past the 32 MB ceiling a 413 answered before the body is read — neither billed.
  */
-import { request } from "node:http"
 import { describe, expect, it } from "vitest"
-import { E, token, useInferenceDevnet } from "../testing/inference.js"
+import { useInferenceDevnet } from "../testing/hooks.js"
+import { statusOfUnfinishedBody } from "../testing/http.js"
+import { E, token } from "../testing/inference.js"
 
 const t = useInferenceDevnet({ subAccount: E(3), inferenceBrokers: [{ serviceType: "image-editing" }] })
 
@@ -38,18 +39,8 @@ describe("media emulator: multipart", () => {
     expect(bare.status).toBe(400)
     expect(await bare.json()).toEqual({ error: "invalid multipart body: no boundary" })
 
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request(url, {
-        method: "POST",
-        headers: { authorization, "content-type": type, "content-length": String(33 * 1024 * 1024) },
-      })
-      req.on("response", (res) => {
-        res.resume()
-        resolve(res.statusCode ?? 0)
-      })
-      req.on("error", reject)
-      req.write(bytes) // a well-formed start; the rest never comes
-    })
+    // a well-formed start; the rest never comes
+    const status = await statusOfUnfinishedBody(url, { authorization, "content-type": type }, 33 * 1024 * 1024, bytes)
     expect(status).toBe(413)
     expect(t.provider.unsettledFee(await t.user(0).getAddress())).toBe(billed)
   })

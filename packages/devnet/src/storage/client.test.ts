@@ -5,7 +5,7 @@ import { Redacted } from "effect"
 import { Contract, NonceManager, Wallet } from "ethers"
 import { beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
-import { useStorageChain } from "../testing/storage.js"
+import { useStorageChain } from "../testing/hooks.js"
 import { loadStorageArtifact, type StorageDevnet, startStorageDevnet } from "./index.js"
 
 describe("our client against the storage devnet (2 replicas)", () => {

@@ -15,7 +15,7 @@ import { Effect, Redacted } from "effect"
 import { Contract, NonceManager, Wallet } from "ethers"
 import { beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
-import { useStorageChain } from "../testing/storage.js"
+import { useStorageChain } from "../testing/hooks.js"
 import { SOLC_VERSION, storageSourceHash } from "./compile.mjs"
 import { loadStorageArtifact, type StorageDevnet } from "./index.js"
 

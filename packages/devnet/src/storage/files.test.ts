@@ -7,7 +7,7 @@ import { Redacted } from "effect"
 import { NonceManager, Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
-import { useStorageChain } from "../testing/storage.js"
+import { useStorageChain } from "../testing/hooks.js"
 import type { StorageDevnet } from "./index.js"
 
 const pattern = (size: number, seed: number) => new Uint8Array(size).map((_, i) => (i * 7 + seed) % 251)

@@ -11,7 +11,7 @@ import { Redacted } from "effect"
 import { Contract, JsonRpcProvider, Network, Wallet } from "ethers"
 import { afterEach, beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
-import { useStorageChain } from "../testing/storage.js"
+import { useStorageChain } from "../testing/hooks.js"
 import { deployGreedyFlow, loadStorageArtifact, type StorageDevnet } from "./index.js"
 
 const PRICE = 1_000_000_000n

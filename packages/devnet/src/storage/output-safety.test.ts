@@ -13,7 +13,7 @@ import { Redacted } from "effect"
 import { Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
-import { useStorageChain } from "../testing/storage.js"
+import { useStorageChain } from "../testing/hooks.js"
 
 describe("download output safety", () => {
   const chain = useStorageChain()

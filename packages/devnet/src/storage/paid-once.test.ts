@@ -26,7 +26,7 @@ import { Contract, JsonRpcProvider, Wallet } from "ethers"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
 import { startRpcFaultProxy } from "../faults/index.js"
-import { useStorageChain } from "../testing/storage.js"
+import { useStorageChain } from "../testing/hooks.js"
 import { loadStorageArtifact, type StorageDevnet } from "./index.js"
 
 const PRICE = 1_000_000_000n
@@ -65,6 +65,14 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
   const catchUpAtWaitTx = (phases: string[]) => (p: { readonly phase: string }) => {
     phases.push(p.phase)
     if (p.phase === "wait-tx") node().faults.lag(false)
+  }
+
+  /** The fee `data` costs and the balances before its upload, with the node lagging (it has not seen the Submit). */
+  const lagging = async (data: Uint8Array) => {
+    const fee = sectorsOf(await computeRoot(data)) * PRICE
+    const before = await balances()
+    node().faults.lag(true)
+    return { fee, before }
   }
 
   /** Exactly one fee and the gas of `txHash` left the wallet; the Flow got exactly one fee. */
@@ -114,9 +122,7 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
     const path = join(dir, "h2.bin")
     writeFileSync(path, data)
     const resumeDir = join(dir, "resume-h2")
-    const fee = sectorsOf(await computeRoot(data)) * PRICE
-    const before = await balances()
-    node().faults.lag(true)
+    const { fee, before } = await lagging(data)
 
     const { err, txHash } = await stoppedAfterSubmit((onProgress) =>
       uploadFile(path, { ...base(), resumeDir, waitTimeoutMs: 300, tx: { journal: memoryTxJournal() }, onProgress }),
@@ -141,10 +147,8 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
 
   it("H2: Ctrl-C while waiting for the submit's receipt, then a re-run with a fresh journal: one fee, file complete", async () => {
     const data = bytes(70_000, 2)
-    const fee = sectorsOf(await computeRoot(data)) * PRICE
     const store = memoryStore()
-    const before = await balances()
-    node().faults.lag(true)
+    const { fee, before } = await lagging(data)
 
     const abort = new AbortController()
     const { err, txHash } = await stoppedAfterSubmit(
@@ -177,10 +181,8 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
 
   it("H2: without a resume store, a re-run in the same process finds the mined submit in the engine's journal", async () => {
     const data = bytes(9000, 3)
-    const fee = sectorsOf(await computeRoot(data)) * PRICE
     const journal = memoryTxJournal()
-    const before = await balances()
-    node().faults.lag(true)
+    const { fee, before } = await lagging(data)
     const { err, txHash } = await stoppedAfterSubmit((onProgress) =>
       uploadBytes(data, { ...base(), waitTimeoutMs: 300, tx: { journal }, onProgress }),
     )
@@ -209,10 +211,8 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
     try {
       const signer = payer.connect(viaProxy)
       const data = bytes(12_000, 5)
-      const fee = sectorsOf(await computeRoot(data)) * PRICE
       const store = memoryStore()
-      const before = await balances()
-      node().faults.lag(true)
+      const { fee, before } = await lagging(data)
       const abort = new AbortController()
       const { txHash } = await stoppedAfterSubmit(
         (onProgress) => uploadBytes(data, { ...base(), signer, resume: store, signal: abort.signal, onProgress }),

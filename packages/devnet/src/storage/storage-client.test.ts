@@ -16,7 +16,7 @@ import { Redacted } from "effect"
 import { Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { deriveAccount } from "../accounts.js"
-import { useStorageChain } from "../testing/storage.js"
+import { useStorageChain } from "../testing/hooks.js"
 
 describe("createStorageClient against the storage devnet", () => {
   const chain = useStorageChain()

@@ -1,6 +1,6 @@
 /**
- * Test client for the emulator tests: ethers + @0g-compute/crypto used directly, the way any client would (the real
- * client package is separate). Not exported from the package.
+ * A raw inference client for tests: ethers + @0g-compute/crypto used directly, the way any client would (the real
+ * client package is separate), to reach the emulated provider with requests a correct client would never send.
  */
 import { inferenceServing, ledgerManager } from "@0g-compute/contracts"
 import { INFERENCE_SERVICE_NAME, minedReceipt } from "@0g-compute/contracts/node"
@@ -17,10 +17,8 @@ import {
 } from "@0g-compute/crypto"
 import { Effect, Redacted, type Result } from "effect"
 import { type ContractTransactionResponse, getAddress, NonceManager, parseEther, Wallet } from "ethers"
-import { afterAll, beforeAll } from "vitest"
 import type { DevnetAccount } from "../accounts.js"
-import { type Devnet, type DevnetOptions, startDevnet } from "../devnet.js"
-import type { InferenceProvider } from "../inference/types.js"
+import type { Devnet } from "../devnet.js"
 
 export const E = (n: string | number): bigint => parseEther(String(n))
 
@@ -41,67 +39,6 @@ export const fund = async (devnet: Devnet, user: NonceManager, provider: string,
   )
   if (!exists) await mined(ledger.addLedger("", { value: E(10) }))
   await mined(ledger.transferFund(provider, INFERENCE_SERVICE_NAME, amount))
-}
-
-export interface InferenceDevnet {
-  readonly devnet: Devnet
-  readonly rpc: Rpc
-  /** Provider 0. */
-  readonly provider: InferenceProvider
-  /** Devnet user i's signer on `rpc`: one per user, so its nonces stay in step. */
-  readonly user: (i: number) => NonceManager
-}
-
-/**
- * The emulator tests' devnet, one call per file: registers the hooks that start it (settlement on demand unless set)
- * with an RPC provider and, with `subAccount`, user 0's sub-account with provider 0 funded with that much (from
- * a 10 0G ledger), and stop it after.
- * The handle's fields are read inside tests and hooks.
- */
-export const useInferenceDevnet = (options: DevnetOptions & { readonly subAccount?: bigint } = {}): InferenceDevnet => {
-  const { subAccount, ...devnetOptions } = options
-  let started: { readonly devnet: Devnet; readonly rpc: Rpc } | undefined
-  const signers = new Map<number, NonceManager>()
-  const get = () => {
-    if (started === undefined) throw new Error("useInferenceDevnet: not started yet (use it inside a test or hook)")
-    return started
-  }
-  const handle: InferenceDevnet = {
-    get devnet() {
-      return get().devnet
-    },
-    get rpc() {
-      return get().rpc
-    },
-    get provider() {
-      const p = get().devnet.inference[0]
-      if (p === undefined) throw new Error("useInferenceDevnet: the devnet has no inference provider")
-      return p
-    },
-    user: (i) => {
-      let s = signers.get(i)
-      if (s === undefined) {
-        const account = get().devnet.accounts.users[i]
-        if (account === undefined) throw new Error(`useInferenceDevnet: no devnet user ${i}`)
-        s = signer(account, get().rpc)
-        signers.set(i, s)
-      }
-      return s
-    },
-  }
-  beforeAll(async () => {
-    const devnet = await startDevnet({
-      ...devnetOptions,
-      inference: { settleIntervalMs: 0, ...devnetOptions.inference },
-    })
-    started = { devnet, rpc: rpcOf(devnet) }
-    if (subAccount !== undefined) await fund(devnet, handle.user(0), handle.provider.providerAddress, subAccount)
-  })
-  afterAll(async () => {
-    started?.rpc.destroy()
-    await started?.devnet.stop()
-  })
-  return handle
 }
 
 export const serving = (devnet: Devnet, runner: Rpc | NonceManager) =>
