@@ -4,44 +4,36 @@
  * the typed errors and close the connection, interruption closes it too, a broker's error message becomes its typed
  * rejection, and the request goes out through the context's `HttpClient` (else the configured `fetch`).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
-import { Effect, Fiber, Layer, Schema } from "effect"
-import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import { type ScriptedServer, scriptedServer, taggedHttpClient } from "@0g-compute/core/testing"
+import { Context, Effect, Fiber, Layer, Schema } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { inferenceConfigLayer } from "./config.js"
+import { defaultInferenceConfig, inferenceConfigLayer } from "./config.js"
 import { providerJson, providerText } from "./http.js"
+import type { ServiceView } from "./service-view.js"
+import { verifyExchangePromise } from "./verify/verifier.js"
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void
-let server: Server
+let server: ScriptedServer
 let url: string
 let answer: Handler = (_req, _body, res) => res.end("{}")
-/** The next response the client closed before the server finished it. */
-let nextEarlyClose: Promise<void> = new Promise(() => undefined)
-let nextRequest: Promise<void> = new Promise(() => undefined)
 let requestArrived: () => void = () => undefined
-
-const expectRequest = () => {
-  nextRequest = new Promise((resolve) => {
+const nextRequest = () =>
+  new Promise<void>((resolve) => {
     requestArrived = resolve
   })
-}
 
 beforeAll(async () => {
-  server = createServer(async (req, res) => {
-    nextEarlyClose = new Promise((resolve) => res.on("close", () => !res.writableFinished && resolve()))
+  server = await scriptedServer()
+  server.handler = async (req, res) => {
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)
     requestArrived()
     answer(req, Buffer.concat(chunks).toString("utf8"), res)
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/thing`
+  }
+  url = `${server.url}/v1/thing`
 })
-afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
-})
+afterAll(() => server.close())
 
 const LIMITS = { connectMs: 10_000, firstByteMs: 5_000, idleMs: 150, totalMs: 20_000, maxBytes: 4096 }
 const provider = "0x1111111111111111111111111111111111111111"
@@ -76,7 +68,7 @@ describe("metadata calls on the provider exchange", () => {
       res.write("{")
     }
     expect(await failure(text())).toMatchObject({ _tag: "ProviderTimeout", phase: "idle", ms: LIMITS.idleMs })
-    await nextEarlyClose
+    await server.closedEarly()
   })
 
   it("a body over the metadata ceiling: ProviderBodyTooLarge, declared or not, connection closed", async () => {
@@ -95,17 +87,17 @@ describe("metadata calls on the provider exchange", () => {
       answer = flood(declare)
       const what = declare ? "content-length" : "body"
       expect(await failure(text())).toMatchObject({ _tag: "ProviderBodyTooLarge", what, limit: LIMITS.maxBytes })
-      await nextEarlyClose
+      await server.closedEarly()
     }
   })
 
   it("interrupting a call that waits for headers closes the connection", async () => {
     answer = () => undefined
-    expectRequest()
+    const arrived = nextRequest()
     const fiber = Effect.runFork(text().pipe(Effect.provide(config)))
-    await nextRequest
+    await arrived
     await Effect.runPromise(Fiber.interrupt(fiber))
-    await nextEarlyClose
+    await server.closedEarly()
   })
 
   it("goes out through the context's HttpClient; without one, through the configured fetch", async () => {
@@ -114,13 +106,7 @@ describe("metadata calls on the provider exchange", () => {
       seen.push(req.headers["x-client"] as string | undefined)
       res.end("ok")
     }
-    const tagged = Layer.effect(
-      HttpClient.HttpClient,
-      Effect.map(
-        Effect.service(HttpClient.HttpClient),
-        HttpClient.mapRequest(HttpClientRequest.setHeader("x-client", "ours")),
-      ),
-    ).pipe(Layer.provide(FetchHttpClient.layer))
+    const tagged = taggedHttpClient("ours")
     expect(await run(text().pipe(Effect.provide(tagged)))).toEqual({ status: 200, text: "ok" })
     const viaFetch: typeof fetch = (input, init) => {
       const headers = new Headers(init?.headers)
@@ -130,5 +116,33 @@ describe("metadata calls on the provider exchange", () => {
     const withFetch = inferenceConfigLayer({ metadataLimits: LIMITS, fetch: viaFetch })
     expect(await Effect.runPromise(text().pipe(Effect.provide(withFetch)))).toEqual({ status: 200, text: "ok" })
     expect(seen).toEqual(["ours", "fetch"])
+  })
+
+  it("the request path's signature GET goes through the context's HttpClient, under the signature limits", async () => {
+    const seen: Array<string | undefined> = []
+    answer = (req, _body, res) => {
+      seen.push(req.headers["x-client"] as string | undefined)
+      res.writeHead(200)
+      res.write("{")
+    }
+    const service = {
+      provider,
+      url: server.url,
+      model: "m",
+      separated: false,
+      notVerifiableReason: undefined,
+      teeSignerAcknowledged: true,
+      expectedSigner: "0x2222222222222222222222222222222222222222",
+    } as ServiceView
+    const signatureLimits = { ...LIMITS, idleMs: 120 }
+    const cfg = { ...defaultInferenceConfig(), signatureLimits }
+    const hashes = { requestHash: "a".repeat(64), responseHash: "b".repeat(64) }
+    const context = Effect.runSync(Effect.scoped(Layer.build(taggedHttpClient("ours"))))
+    for (const ctx of [context, Context.empty()]) {
+      const error = await verifyExchangePromise(cfg, service, "chat-1", hashes, ctx).catch((e: unknown) => e)
+      expect(error).toMatchObject({ _tag: "ProviderTimeout", phase: "idle", ms: 120 })
+      await server.closedEarly()
+    }
+    expect(seen).toEqual(["ours", undefined])
   })
 })

@@ -15,7 +15,7 @@
  * provider fails with `ProviderTimeout` / `ProviderBodyTooLarge` and its connection is closed.
  */
 
-import { type BoundedResponse, boundedFetch, type ProviderLimits } from "@0g-compute/core"
+import { type BoundedResponse, type ProviderLimits, providerSend } from "@0g-compute/core"
 import { parseApiKey } from "@0g-compute/crypto"
 import { Cause, type Context, Effect, Exit, Redacted } from "effect"
 import type { RequestAuth } from "../auth/session.js"
@@ -153,11 +153,8 @@ export const makeInferenceFetch = (
     if (error === undefined && !unverifiable) {
       try {
         const images = media?.images === undefined ? {} : { images: media.images }
-        receipt = await verifyExchangePromise(config, svc, chatId, {
-          ...expectedRequestHashes(options.upstreamModel, prepared, base, svc),
-          responseHash,
-          ...images,
-        })
+        const hashes = { ...expectedRequestHashes(options.upstreamModel, prepared, base, svc), responseHash, ...images }
+        receipt = await verifyExchangePromise(config, svc, chatId, hashes, context)
       } catch (e) {
         error = e as Error
       }
@@ -214,13 +211,11 @@ export const makeInferenceFetch = (
   ): Promise<BoundedResponse> => {
     const headers = authorization === undefined ? prepared.headers : { ...prepared.headers, authorization }
     const target = { provider: service?.provider ?? provider, url: prepared.url }
-    return boundedFetch(
-      config.fetch,
-      target,
-      { method: prepared.method, headers, ...(prepared.body === undefined ? {} : { body: prepared.body as BodyInit }) },
-      limits,
-      { signal, unreachable: (cause) => new ProviderUnreachable({ ...target, cause }) },
-    )
+    return providerSend(context, target, { method: prepared.method, headers, body: prepared.body }, limits, {
+      signal,
+      fetch: config.fetch,
+      unreachable: (cause) => new ProviderUnreachable({ ...target, cause }),
+    })
   }
 
   const call = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {

@@ -6,9 +6,9 @@
  * The hashes are passed in (streams hash incrementally as chunks pass through), so this composes crypto's
  * `recoverSigner`/`personalDigest` instead of `verifyResponseSignature`, which needs the whole body in hand.
  */
-import { boundedFetch } from "@0g-compute/core"
+import { providerSend } from "@0g-compute/core"
 import { type MalformedSignature, parseSignature, recoverPublicKeyFromDigest } from "@0g-compute/crypto"
-import { Effect, Result } from "effect"
+import { Context, Effect, Result } from "effect"
 import { computeAddress, getAddress } from "ethers"
 import { InferenceConfig, type InferenceConfigShape } from "../config.js"
 import {
@@ -215,10 +215,11 @@ const quickPayload = (text: string): SignaturePayload | undefined => {
 const getSignature = async (
   config: InferenceConfigShape,
   ctx: { readonly provider: string; readonly url: string },
+  context: Context.Context<never>,
 ): Promise<SignaturePayload> => {
   const { provider, url } = ctx
   const unreachable = (cause: unknown) => new ProviderUnreachable({ provider, url, cause })
-  const r = await boundedFetch(config.fetch, ctx, {}, config.signatureLimits, { unreachable })
+  const r = await providerSend(context, ctx, {}, config.signatureLimits, { fetch: config.fetch, unreachable })
   const text = await r.text()
   if (!r.response.ok) throw mapRejection(ctx, r.response.status, text)
   const quick = quickPayload(text)
@@ -242,12 +243,13 @@ const fetchSignature = async (
   config: InferenceConfigShape,
   service: ServiceView,
   chatId: string,
+  context: Context.Context<never>,
 ): Promise<SignaturePayload> => {
   const url = signatureUrlOf(service, chatId)
   let delay = config.signatureRetryDelayMs
   for (let attempt = 1; ; attempt++) {
     try {
-      return await getSignature(config, { provider: service.provider, url })
+      return await getSignature(config, { provider: service.provider, url }, context)
     } catch (e) {
       const miss = e instanceof ProviderHttpError && (e.status === 404 || /chat_id_not_found|not found/i.test(e.detail))
       if (!miss) throw e
@@ -300,12 +302,14 @@ export const verifyExchangePromise = async (
   service: ServiceView,
   chatId: string | undefined,
   hashes: ExchangeHashes,
+  /** Where the signature GET finds an `HttpClient` to go through (else it uses `config.fetch` directly). */
+  context: Context.Context<never> = Context.empty(),
 ): Promise<Receipt> => {
   const refusal = verificationRefusal(service)
   if (refusal !== undefined) throw refusal
   const provider = service.provider
   if (chatId === undefined || chatId === "") throw new ResponseSignatureMissing({ provider, chatId })
-  const signed = await fetchSignature(config, service, chatId)
+  const signed = await fetchSignature(config, service, chatId, context)
   if (signed.signature === "" || signed.text === "") throw new ResponseSignatureMissing({ provider, chatId })
   const signer = checkSigner(service, chatId, signed.text, signed.signature)
   const { requestHash, responseHash } = hashes
@@ -357,9 +361,10 @@ export const verifyExchange = (
 ): Effect.Effect<Receipt, VerificationError> =>
   Effect.gen(function* () {
     const config = yield* InferenceConfig
+    const context = yield* Effect.context<never>()
     // The Promise form rejects only with its tagged errors; anything else is a bug, not a verdict.
     const outcome = yield* Effect.promise(() =>
-      verifyExchangePromise(config, service, chatId, hashes).then(
+      verifyExchangePromise(config, service, chatId, hashes, context).then(
         (receipt) => Effect.succeed(receipt),
         (e: unknown) =>
           typeof e === "object" && e !== null && "_tag" in e ? Effect.fail(e as VerificationError) : Effect.die(e),
