@@ -4,16 +4,19 @@
  * calls to the real nodes and rewrites the Flow address in `zgs_getStatus`.
  */
 import type { SubmitLog } from "./chain.js"
-import { type GateAnswer, invalidParams, RpcFailure, type RpcServer, startRpcServer } from "./jsonrpc-server.js"
+import {
+  type HostileSwitches,
+  hostileSwitches,
+  invalidParams,
+  RpcFailure,
+  type RpcServer,
+  startRpcServer,
+} from "./jsonrpc-server.js"
 import type { EmulatedStorageNode } from "./node.js"
 
-export interface StorageIndexerFaults {
+export interface StorageIndexerFaults extends HostileSwitches {
   /** List proxies of the nodes that report this Flow address (undefined: list the real nodes). */
   reportFlow(address: string | undefined): void
-  /** Never answer (`headers`), or send the headers and `{` then nothing (`body`); undefined: normal. */
-  stall(mode: "headers" | "body" | undefined): void
-  /** Answer every call with a reply of `bytes` bytes; undefined: normal. */
-  huge(bytes: number | undefined): void
   reset(): void
 }
 
@@ -30,8 +33,7 @@ export const startIndexer = async (
 ): Promise<EmulatedIndexer> => {
   const since = Math.floor(Date.now() / 1000)
   let fakeFlow: string | undefined
-  let stallMode: "headers" | "body" | undefined
-  let hugeBytes: number | undefined
+  const hostile = hostileSwitches()
   let self = ""
   const sharded = (n: EmulatedStorageNode) => ({
     url: fakeFlow === undefined ? n.url : `${self}/node/${nodes.indexOf(n)}`,
@@ -59,9 +61,6 @@ export const startIndexer = async (
     return reply.result
   }
 
-  const gate = (): GateAnswer =>
-    stallMode ? { stall: stallMode } : hugeBytes !== undefined ? { hugeBytes } : undefined
-
   const server = await startRpcServer(async (method, p, path) => {
     const proxied = PROXY_PATH.exec(path)
     if (proxied) {
@@ -87,24 +86,18 @@ export const startIndexer = async (
       default:
         throw invalidParams("method", `unknown method ${method}`)
     }
-  }, gate)
+  }, hostile.reply)
   self = server.url
   return {
     ...server,
     faults: {
+      ...hostile.switches,
       reportFlow: (address) => {
         fakeFlow = address
       },
-      stall: (mode) => {
-        stallMode = mode
-      },
-      huge: (bytes) => {
-        hugeBytes = bytes
-      },
       reset: () => {
         fakeFlow = undefined
-        stallMode = undefined
-        hugeBytes = undefined
+        hostile.reset()
       },
     },
   }

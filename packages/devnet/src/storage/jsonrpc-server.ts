@@ -28,6 +28,39 @@ export type RpcHandler = (method: string, params: ReadonlyArray<unknown>, path: 
  */
 export type HostileReply = { readonly stall: "headers" | "body" } | { readonly hugeBytes: number }
 
+/** The hostile-reply switches of every emulated storage server (node and indexer), for tests of the client's limits. */
+export interface HostileSwitches {
+  /** Never answer (`headers`), or send the headers and `{` then nothing (`body`); undefined: normal. */
+  stall(mode: "headers" | "body" | undefined): void
+  /** Answer `method` (every method when omitted) with a reply of `bytes` bytes; undefined: normal. */
+  huge(bytes: number | undefined, method?: string): void
+}
+
+/** The switches, what they make a gate answer for `method` (a stall before a huge reply), and their reset. */
+export const hostileSwitches = () => {
+  let stall: "headers" | "body" | undefined
+  let huge: { readonly bytes: number; readonly method: string | undefined } | undefined
+  const switches: HostileSwitches = {
+    stall: (mode) => {
+      stall = mode
+    },
+    huge: (bytes, method) => {
+      huge = bytes === undefined ? undefined : { bytes, method }
+    },
+  }
+  const reply = (method: string): HostileReply | undefined =>
+    stall !== undefined
+      ? { stall }
+      : huge !== undefined && (huge.method === undefined || huge.method === method)
+        ? { hugeBytes: huge.bytes }
+        : undefined
+  const reset = () => {
+    stall = undefined
+    huge = undefined
+  }
+  return { switches, reply, reset }
+}
+
 /** What a gate may answer for the whole server: an HTTP status, a JSON-RPC error or a hostile reply. */
 export type GateAnswer = number | RpcFailure | HostileReply | undefined
 

@@ -4,14 +4,15 @@ import type { SubmitLog } from "./chain.js"
 import {
   RpcFailure as Failure,
   type GateAnswer,
-  type HostileReply,
+  type HostileSwitches,
+  hostileSwitches,
   invalidParams,
   startRpcServer,
 } from "./jsonrpc-server.js"
 import type { FileRecord, NodeStore, SegmentWithProofJson, ShardConfig } from "./store.js"
 
 /** Fault switches of one node. Segments are named by root (0x…) or txSeq. */
-export interface StorageNodeFaults {
+export interface StorageNodeFaults extends HostileSwitches {
   /** Serve segment `index` with one byte flipped (its proof stays the honest one). */
   corruptSegment(file: string | number, index: number): void
   /** Answer `null` for segment `index`, as a node that lost it. */
@@ -22,10 +23,6 @@ export interface StorageNodeFaults {
   busy(count: number): void
   /** Hostile: `zgs_getStatus` reports this chain id and/or Flow instead of the real ones. */
   report(identity: { readonly chainId?: number; readonly flowAddress?: string } | undefined): void
-  /** Hostile: never answer (`headers`), or send the headers and `{` then nothing (`body`); undefined: normal. */
-  stall(mode: "headers" | "body" | undefined): void
-  /** Hostile: answer `method` (every method when omitted) with a reply of `bytes` bytes; undefined: normal. */
-  huge(bytes: number | undefined, method?: string): void
   /**
    * Lagging log sync: while on, every tx submitted from the moment it is switched on stays unknown to this node (file
    * info `null`, uploads "tx not found"), as a node that has not yet synced those Submit logs; off: caught up.
@@ -68,8 +65,7 @@ export const startStorageNode = async (ctx: NodeContext): Promise<EmulatedStorag
   let failMode: "http" | "rpc" | undefined
   let busy = 0
   let identity: { readonly chainId?: number; readonly flowAddress?: string } | undefined
-  let stallMode: "headers" | "body" | undefined
-  let hugeReply: { readonly bytes: number; readonly method: string | undefined } | undefined
+  const hostile = hostileSwitches()
   let lagFrom: number | undefined
   const synced = (rec: FileRecord | undefined) =>
     rec && (lagFrom === undefined || rec.tx.seq < lagFrom) ? rec : undefined
@@ -200,10 +196,8 @@ export const startStorageNode = async (ctx: NodeContext): Promise<EmulatedStorag
   }
 
   const gate = (method: string): GateAnswer => {
-    if (stallMode) return { stall: stallMode } satisfies HostileReply
-    if (hugeReply && (hugeReply.method === undefined || hugeReply.method === method)) {
-      return { hugeBytes: hugeReply.bytes }
-    }
+    const reply = hostile.reply(method)
+    if (reply !== undefined) return reply
     return failMode === "http"
       ? 503
       : failMode === "rpc"
@@ -217,6 +211,7 @@ export const startStorageNode = async (ctx: NodeContext): Promise<EmulatedStorag
     shard: store.shard,
     dataDir: store.dir,
     faults: {
+      ...hostile.switches,
       corruptSegment: (file, index) => corrupt.add(faultKey(file, index)),
       dropSegment: (file, index) => drop.add(faultKey(file, index)),
       fail: (mode) => {
@@ -228,12 +223,6 @@ export const startStorageNode = async (ctx: NodeContext): Promise<EmulatedStorag
       report: (id) => {
         identity = id
       },
-      stall: (mode) => {
-        stallMode = mode
-      },
-      huge: (bytes, method) => {
-        hugeReply = bytes === undefined ? undefined : { bytes, method }
-      },
       lag: (on) => {
         lagFrom = on ? log.txs.length : undefined
       },
@@ -244,8 +233,7 @@ export const startStorageNode = async (ctx: NodeContext): Promise<EmulatedStorag
         failMode = undefined
         busy = 0
         identity = undefined
-        stallMode = undefined
-        hugeReply = undefined
+        hostile.reset()
       },
     },
     file: (file) => recordOf(file)?.fileInfo() ?? null,
