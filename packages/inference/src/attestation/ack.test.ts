@@ -6,10 +6,11 @@
 import { createHash } from "node:crypto"
 import { inferenceServing } from "@0g-compute/contracts"
 import { minedReceipt } from "@0g-compute/contracts/node"
+import { startExtraProvider } from "@0g-compute/devnet/testing"
 import { Redacted } from "effect"
 import { Wallet } from "ethers"
 import { describe, expect, it } from "vitest"
-import { startExtraProvider, userClient, useTestDevnet, ZG } from "../testing/fixture.js"
+import { userClient, useTestDevnet, ZG } from "../testing/fixture.js"
 
 const t = useTestDevnet({ ledger: "10" })
 

@@ -5,9 +5,10 @@
  */
 import { contractInterfaces, inferenceServing } from "@0g-compute/contracts"
 import type { InferenceProvider } from "@0g-compute/devnet"
+import { startExtraProvider } from "@0g-compute/devnet/testing"
 import OpenAI from "openai"
 import { afterAll, describe, expect, it } from "vitest"
-import { addLedger, startExtraProvider, type TestUser, userClient, useTestDevnet, ZG } from "../testing/fixture.js"
+import { addLedger, type TestUser, userClient, useTestDevnet, ZG } from "../testing/fixture.js"
 
 const t = useTestDevnet({ users: 0 })
 const started: InferenceProvider[] = []

@@ -1,19 +1,13 @@
 /**
- * Test fixture: a devnet (real anvil, real contracts, real emulated providers over HTTP on 127.0.0.1) and inference
- * clients for its user accounts, each on its own ethers provider whose JSON-RPC calls are counted (wrapping `_send`
+ * Test fixture: a devnet (real anvil, real contracts, real emulated providers over HTTP on 127.0.0.1; the devnet side
+ * comes from @0g-compute/devnet/testing) and inference clients for its user accounts, each on its own ethers provider whose JSON-RPC calls are counted (wrapping `_send`
  * to count — the calls still go to the chain). A test file sets it all up with one `useTestDevnet(options)` call.
  */
 import { Ledger } from "@0g-compute/contracts"
 import { makeRpcProvider, NEURON_PER_ZG } from "@0g-compute/core"
-import {
-  type Devnet,
-  type DevnetOptions,
-  type InferenceProvider,
-  startDevnet,
-  startInferenceProvider,
-} from "@0g-compute/devnet"
-import { Redacted } from "effect"
-import { type JsonRpcProvider, Wallet } from "ethers"
+import type { Devnet, DevnetOptions, InferenceProvider } from "@0g-compute/devnet"
+import { startTestDevnet } from "@0g-compute/devnet/testing"
+import type { JsonRpcProvider } from "ethers"
 import OpenAI from "openai"
 import { afterAll, beforeAll } from "vitest"
 import type { AcknowledgeResult } from "../attestation/service.js"
@@ -52,9 +46,6 @@ export const countRpc = (provider: JsonRpcProvider) => {
   }
 }
 
-const startTestDevnet = (options: DevnetOptions = {}) =>
-  startDevnet({ ...options, inference: { settleIntervalMs: 0, ...options.inference } })
-
 export interface TestUser {
   readonly client: InferenceClient
   readonly provider: JsonRpcProvider
@@ -90,26 +81,6 @@ export const userClient = async (
     },
   }
 }
-
-/**
- * One more emulated provider beside the devnet's own: devnet user 3's wallet, a fresh TEE key, settlement on demand,
- * its TEE signer vetted by the contract owner (signing through `via`). `options` add or override; the caller stops it.
- */
-export const startExtraProvider = (
-  devnet: Devnet,
-  via: JsonRpcProvider,
-  options: Partial<Parameters<typeof startInferenceProvider>[0]> = {},
-): Promise<InferenceProvider> =>
-  startInferenceProvider({
-    rpcUrl: devnet.rpcUrl,
-    chainId: devnet.chainId,
-    contract: devnet.addresses.inference,
-    providerKey: must(devnet.accounts.users[3], "devnet user 3").privateKey,
-    teeKey: Redacted.make(Wallet.createRandom().privateKey),
-    settleIntervalMs: 0,
-    acknowledgeWith: new Wallet(Redacted.value(devnet.accounts.deployer.privateKey), via),
-    ...options,
-  })
 
 /** Creates the user's ledger with `amount` 0G. */
 export const addLedger = (user: TestUser, amount: string) => user.client.run(Ledger.use((l) => l.add(ZG(amount))))

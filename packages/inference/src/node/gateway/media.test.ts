@@ -3,8 +3,8 @@
  * client pointed at the gateway generates, edits and transcribes through the verifying fetch (level in the headers,
  * fees in the usage report equal to the providers' unsettled fees); chats never go to a media provider.
  */
-import { request } from "node:http"
 import { DEVNET_TRANSCRIPT, type InferenceProvider } from "@0g-compute/devnet"
+import { MEDIA_PROVIDERS, statusOfUnfinishedBody } from "@0g-compute/devnet/testing"
 import { Redacted } from "effect"
 import { toFile } from "openai"
 import { describe, expect, it } from "vitest"
@@ -12,13 +12,7 @@ import { useTestDevnet } from "../../testing/fixture.js"
 import { mediaRequestFields } from "./media.js"
 
 const t = useTestDevnet({
-  inferenceProviders: 4,
-  inferenceBrokers: [
-    { serviceType: "text-to-image" },
-    undefined,
-    { serviceType: "image-editing" },
-    { serviceType: "speech-to-text" },
-  ],
+  ...MEDIA_PROVIDERS,
   ledger: "20",
   acknowledge: { fund: "3" },
   // The image provider has the best priority: a chat must still skip it.
@@ -92,18 +86,13 @@ describe("gateway media: multipart parsed by the platform", () => {
     })
     expect(cut.status).toBe(400)
     expect(await cut.json()).toMatchObject({ error: { code: "InvalidMultipartBody" } })
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${t.gateway.url}/v1/images/edits`, {
-        method: "POST",
-        headers: { authorization: auth, "content-type": type, "content-length": String(33 * 1024 * 1024) },
-      })
-      req.on("response", (res) => {
-        res.resume()
-        resolve(res.statusCode ?? 0)
-      })
-      req.on("error", reject)
-      req.write(bytes) // a well-formed start; the rest never comes
-    })
+    // a well-formed start; the rest never comes
+    const status = await statusOfUnfinishedBody(
+      `${t.gateway.url}/v1/images/edits`,
+      { authorization: auth, "content-type": type },
+      33 * 1024 * 1024,
+      bytes,
+    )
     expect(status).toBe(413)
     expect(t.providers.map((p) => p.unsettledFee(t.user.address))).toEqual(before)
   })

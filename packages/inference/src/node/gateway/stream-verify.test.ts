@@ -32,6 +32,13 @@ const text = (sse: string) =>
     .map((c) => c.choices?.[0]?.delta?.content ?? "")
     .join("")
 
+/** The chunk before `[DONE]`, where the verdict goes; the stream must end with `[DONE]`. */
+const verdictChunk = (sse: string): unknown => {
+  const all = events(sse)
+  expect(all.at(-1)).toBe("[DONE]")
+  return JSON.parse(all.at(-2) as string)
+}
+
 describe("verify: buffer", () => {
   it("sends a verified stream whole, with the verdict in a header and a last chunk", async () => {
     await withGateway({ verify: "buffer" }, async (g) => {
@@ -40,9 +47,7 @@ describe("verify: buffer", () => {
       expect(r.headers["x-zg-verified"]).toBe("Verified")
       expect(r.headers["x-zg-verification"]).toBe("buffer")
       expect(text(r.body)).toBe("Echo: hold me until verified")
-      const all = events(r.body)
-      expect(all.at(-1)).toBe("[DONE]")
-      expect(JSON.parse(all.at(-2) as string)).toMatchObject({
+      expect(verdictChunk(r.body)).toMatchObject({
         choices: [],
         x_zg_verification: { verdict: "Verified" },
       })
@@ -94,9 +99,7 @@ describe("verify: pass-through", () => {
       expect(r.trailers["x-zg-verified"]).toBe("Verified")
       expect(r.trailers["x-zg-verification-level"]).toBe("bytes-bound")
       expect(text(r.body)).toBe("Echo: as it comes")
-      const all = events(r.body)
-      expect(all.at(-1)).toBe("[DONE]")
-      expect(JSON.parse(all.at(-2) as string)).toMatchObject({
+      expect(verdictChunk(r.body)).toMatchObject({
         x_zg_verification: { verdict: "Verified", level: "bytes-bound", provider: t.provider.providerAddress },
       })
       // The official client skips the verdict chunk (no choices) and reads the text as usual.
