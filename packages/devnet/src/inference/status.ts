@@ -6,8 +6,9 @@
  * Health is measured, not invented: each `/health` request probes every provider's `GET /v1/models` once (bounded by
  * a deadline) and folds the outcome into that provider's counters, as the live status API's periodic checks do.
  */
-import { createServer, type Server } from "node:http"
-import { corsHeaders, sendJson as send } from "./http.js"
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import { HttpFailure, routeListener } from "@0g-compute/core/node"
+import { answerFailure, corsHeaders, sendJson as send } from "./http.js"
 
 export interface StatusTarget {
   readonly url: string
@@ -81,65 +82,53 @@ export const startStatusApi = async (
     return round
   }
 
-  const server: Server = createServer((req, res) => {
+  const route = async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname.replace(/\/+$/, "")
     if (req.method === "OPTIONS") {
       res.writeHead(204, corsHeaders(req))
       res.end()
       return
     }
-    if (req.method !== "GET") return send(req, res, 405, { error: "method not allowed" })
+    if (req.method !== "GET") throw new HttpFailure(405, "method not allowed")
     if (path === "/health") {
-      probeAll().then(
-        () =>
-          send(req, res, 200, {
-            services: targets().map((t) => {
-              const c = of(t)
-              return {
-                serviceType: "chatbot",
-                model: t.model,
-                provider: t.providerAddress,
-                status: statusOf(c),
-                checks: {
-                  total: c.total,
-                  successful: c.successful,
-                  failed: c.failed,
-                  uptime: c.total === 0 ? 0 : Math.round((10_000 * c.successful) / c.total) / 100,
-                },
-                performance:
-                  c.successful === 0
-                    ? {}
-                    : {
-                        response_time: {
-                          avg: Math.round(c.responseMs / c.successful),
-                          unit: "ms",
-                          samples: c.successful,
-                        },
-                      },
-                lastCheck: c.lastCheck,
-              }
-            }),
-          }),
-        () => send(req, res, 500, { error: "internal error" }),
-      )
-      return
+      await probeAll()
+      return send(req, res, 200, {
+        services: targets().map((t) => {
+          const c = of(t)
+          return {
+            serviceType: "chatbot",
+            model: t.model,
+            provider: t.providerAddress,
+            status: statusOf(c),
+            checks: {
+              total: c.total,
+              successful: c.successful,
+              failed: c.failed,
+              uptime: c.total === 0 ? 0 : Math.round((10_000 * c.successful) / c.total) / 100,
+            },
+            performance:
+              c.successful === 0
+                ? {}
+                : {
+                    response_time: { avg: Math.round(c.responseMs / c.successful), unit: "ms", samples: c.successful },
+                  },
+            lastCheck: c.lastCheck,
+          }
+        }),
+      })
     }
     if (path === "/models") {
-      probeAll().then(
-        () => {
-          const data = targets().flatMap((t) => {
-            const c = of(t)
-            const cards = c.models.length > 0 ? c.models : [{ id: t.model, object: "model" }]
-            return cards.map((m) => ({ ...m, provider: t.providerAddress }))
-          })
-          send(req, res, 200, { object: "list", data })
-        },
-        () => send(req, res, 500, { error: "internal error" }),
-      )
-      return
+      await probeAll()
+      const data = targets().flatMap((t) => {
+        const c = of(t)
+        const cards = c.models.length > 0 ? c.models : [{ id: t.model, object: "model" }]
+        return cards.map((m) => ({ ...m, provider: t.providerAddress }))
+      })
+      return send(req, res, 200, { object: "list", data })
     }
-    send(req, res, 404, { error: `${path || "/"} not found` })
-  })
+    throw new HttpFailure(404, `${path || "/"} not found`)
+  }
+  const server: Server = createServer(routeListener(route, answerFailure))
   const port = await new Promise<number>((resolve, reject) => {
     server.once("error", reject)
     server.listen(options.port ?? 0, "127.0.0.1", () => {
