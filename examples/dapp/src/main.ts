@@ -6,7 +6,6 @@ import { type Broker, createBroker, formatZG, isNetworkName, type ServiceView } 
 import { BrowserProvider, type Eip1193Provider } from "ethers"
 import { sendChat } from "./chat.js"
 import type { HashReply } from "./hash-worker.js"
-import { checkSampleQuote } from "./tdx.js"
 import { $, action, el, row, setStatus, short, showError } from "./view.js"
 
 declare global {
@@ -161,7 +160,10 @@ action("send", "Chatting", async () => {
   await renderFunding()
 })
 
-action("tdx", "TDX quote", () => checkSampleQuote($<HTMLInputElement>("tdx-tamper").checked))
+// The sample-quote check loads when asked for: most visits never press it.
+action("tdx", "TDX quote", async () =>
+  (await import("./tdx.js")).checkSampleQuote($<HTMLInputElement>("tdx-tamper").checked),
+)
 
 let worker: Worker | undefined
 $<HTMLInputElement>("file").addEventListener("change", (event) => {
