@@ -6,12 +6,14 @@
  */
 import { Ledger } from "@0g-compute/contracts"
 import { formatZG, makeRpcProvider } from "@0g-compute/core"
-import { DEVNET_TRANSCRIPT, type Devnet, type InferenceProvider, startDevnet } from "@0g-compute/devnet"
+import { DEVNET_TRANSCRIPT, type Devnet, type InferenceProvider } from "@0g-compute/devnet"
+import { MEDIA_PROVIDERS, startTestDevnet } from "@0g-compute/devnet/testing"
 import { createInferenceClient, type InferenceClient } from "@0g-compute/inference"
 import type { JsonRpcProvider } from "ethers"
 import OpenAI, { toFile } from "openai"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type RouterHandle, startRouter } from "./router.js"
+import { adminApi } from "./testing/admin.js"
 
 const ADMIN = "admin-token-for-media-tests"
 let devnet: Devnet
@@ -24,17 +26,7 @@ let editor: InferenceProvider
 let scribe: InferenceProvider
 let user: string
 
-const admin = (path: string, init: RequestInit = {}) =>
-  fetch(`${router.url}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json", ...init.headers },
-  })
-
-const createKey = async (body: Record<string, unknown>) => {
-  const res = await admin("/admin/keys", { method: "POST", body: JSON.stringify({ label: "media", ...body }) })
-  expect(res.status).toBe(201)
-  return (await res.json()) as { key: { id: string }; secret: string }
-}
+const { admin, createKey } = adminApi(() => router.url, ADMIN, "media")
 
 interface LoggedRow {
   provider: string
@@ -60,16 +52,7 @@ const generate = (secret: string, body: Record<string, unknown>) =>
   })
 
 beforeAll(async () => {
-  devnet = await startDevnet({
-    inferenceProviders: 4,
-    inferenceBrokers: [
-      { serviceType: "text-to-image" },
-      undefined,
-      { serviceType: "image-editing" },
-      { serviceType: "speech-to-text" },
-    ],
-    inference: { settleIntervalMs: 0 },
-  })
+  devnet = await startTestDevnet(MEDIA_PROVIDERS)
   ;[painter, chatbot, editor, scribe] = devnet.inference as [
     InferenceProvider,
     InferenceProvider,

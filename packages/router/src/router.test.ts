@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Database } from "./db.js"
 import { type RouterHandle, routerStoreLayer, startRouter } from "./router.js"
 import { Spend } from "./spend.js"
+import { adminApi } from "./testing/admin.js"
 
 const ADMIN = "admin-token-for-tests"
 const GWEI = 1_000_000_000n
@@ -65,17 +66,7 @@ const startUpstream = () =>
     })
   })
 
-const admin = (path: string, init: RequestInit = {}) =>
-  fetch(`${router.url}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json", ...init.headers },
-  })
-
-const createKey = async (body: Record<string, unknown>) => {
-  const res = await admin("/admin/keys", { method: "POST", body: JSON.stringify({ label: "k", ...body }) })
-  expect(res.status).toBe(201)
-  return (await res.json()) as { key: { id: string }; secret: string }
-}
+const { admin, createKey } = adminApi(() => router.url, ADMIN, "k")
 
 const keyInfo = async (id: string) =>
   ((await (await admin(`/admin/keys/${id}`)).json()) as { key: Record<string, unknown> & { spent: { total: string } } })
