@@ -6,12 +6,10 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { type ScriptedServer, scriptedServer, taggedHttpClient } from "@0g-compute/core/testing"
-import { Context, Effect, Fiber, Layer, Schema } from "effect"
+import { Effect, Fiber, Schema } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { defaultInferenceConfig, inferenceConfigLayer } from "./config.js"
+import { inferenceConfigLayer } from "./config.js"
 import { providerJson, providerText } from "./http.js"
-import type { ServiceView } from "./service-view.js"
-import { verifyExchangePromise } from "./verify/verifier.js"
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void
 let server: ScriptedServer
@@ -116,33 +114,5 @@ describe("metadata calls on the provider exchange", () => {
     const withFetch = inferenceConfigLayer({ metadataLimits: LIMITS, fetch: viaFetch })
     expect(await Effect.runPromise(text().pipe(Effect.provide(withFetch)))).toEqual({ status: 200, text: "ok" })
     expect(seen).toEqual(["ours", "fetch"])
-  })
-
-  it("the request path's signature GET goes through the context's HttpClient, under the signature limits", async () => {
-    const seen: Array<string | undefined> = []
-    answer = (req, _body, res) => {
-      seen.push(req.headers["x-client"] as string | undefined)
-      res.writeHead(200)
-      res.write("{")
-    }
-    const service = {
-      provider,
-      url: server.url,
-      model: "m",
-      separated: false,
-      notVerifiableReason: undefined,
-      teeSignerAcknowledged: true,
-      expectedSigner: "0x2222222222222222222222222222222222222222",
-    } as ServiceView
-    const signatureLimits = { ...LIMITS, idleMs: 120 }
-    const cfg = { ...defaultInferenceConfig(), signatureLimits }
-    const hashes = { requestHash: "a".repeat(64), responseHash: "b".repeat(64) }
-    const context = Effect.runSync(Effect.scoped(Layer.build(taggedHttpClient("ours"))))
-    for (const ctx of [context, Context.empty()]) {
-      const error = await verifyExchangePromise(cfg, service, "chat-1", hashes, ctx).catch((e: unknown) => e)
-      expect(error).toMatchObject({ _tag: "ProviderTimeout", phase: "idle", ms: 120 })
-      await server.closedEarly()
-    }
-    expect(seen).toEqual(["ours", undefined])
   })
 })

@@ -1,8 +1,11 @@
 /**
  * The shared deadline timer: each deadline fires on time whatever else is pending (an earlier one registered after a
  * later one included), a released one never fires, and a signature GET that never answers still fails with
- * `ProviderTimeout` and an aborted signal — also when the fetch ignores its signal.
+ * `ProviderTimeout` and an aborted signal — also when the fetch ignores its signal; through the context's
+ * `HttpClient` when it holds one, else over the configured fetch, a stalled body closed under the signature limits.
  */
+import { scriptedServer, taggedHttpClient } from "@0g-compute/core/testing"
+import { Context, Effect, Layer } from "effect"
 import { describe, expect, it } from "vitest"
 import { defaultInferenceConfig } from "../config.js"
 import type { ServiceView } from "../service-view.js"
@@ -62,6 +65,37 @@ describe("signature GET timeout", () => {
       expect(signal?.aborted).toBe(true)
       expect(Date.now() - started).toBeLessThan(1000)
       expect(pendingDeadlines()).toBe(0)
+    }
+  })
+
+  it("goes through the context's HttpClient when it holds one, else the configured fetch; a stalled body times out", async () => {
+    const server = await scriptedServer()
+    const seen: Array<string | undefined> = []
+    server.handler = (req, res) => {
+      seen.push(req.headers["x-client"] as string | undefined)
+      res.writeHead(200)
+      res.write("{")
+    }
+    const config = {
+      ...defaultInferenceConfig(),
+      signatureLimits: { ...defaultInferenceConfig().signatureLimits, idleMs: 120 },
+    }
+    const tagged = Effect.runSync(Effect.scoped(Layer.build(taggedHttpClient("ours"))))
+    try {
+      for (const context of [tagged, Context.empty()]) {
+        const error = await verifyExchangePromise(
+          config,
+          { ...service, url: server.url },
+          "chat-1",
+          hashes,
+          context,
+        ).catch((e: unknown) => e)
+        expect(error).toMatchObject({ _tag: "ProviderTimeout", phase: "idle", ms: 120 })
+        await server.closedEarly()
+      }
+      expect(seen).toEqual(["ours", undefined])
+    } finally {
+      await server.close()
     }
   })
 })
