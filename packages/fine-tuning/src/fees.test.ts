@@ -12,25 +12,34 @@ const mainnet = (name: string): ModelInfo => {
 }
 
 describe("the broker's fine-tuning fee (setup.go Setup.verify, const.go SCRIPT_MAP)", () => {
-  it("reproduces tokens × price × epochs × coefficient + storage fee for Qwen2.5-0.5B and Qwen3-32B", async () => {
-    // 12345 tokens × 1 gwei × 3 epochs × 1 + 0.01 0G
-    const small = await Effect.runPromise(taskFee(mainnet("Qwen2.5-0.5B-Instruct"), 12345, 1_000_000_000n, 3))
-    expect(small).toMatchObject({
-      priceCoefficient: 1n,
-      storageFee: 10_000_000_000_000_000n,
-      trainingFee: 37_035_000_000_000n,
+  // 12345 tokens × 1 gwei × 3 epochs × coefficient + storage fee
+  it.each([
+    {
+      model: "Qwen2.5-0.5B-Instruct",
+      coefficient: 1n,
+      storage: 10_000_000_000_000_000n,
+      training: 37_035_000_000_000n,
       total: 10_037_035_000_000_000n,
+    },
+    {
+      model: "Qwen3-32B",
+      coefficient: 8n,
+      storage: 90_000_000_000_000_000n,
+      training: 296_280_000_000_000n,
+      total: 90_296_280_000_000_000n,
+    },
+  ])("reproduces tokens × price × epochs × coefficient + storage fee for $model", async (row) => {
+    const fee = await Effect.runPromise(taskFee(mainnet(row.model), 12345, 1_000_000_000n, 3))
+    expect(fee).toMatchObject({
+      priceCoefficient: row.coefficient,
+      storageFee: row.storage,
+      trainingFee: row.training,
+      total: row.total,
       termsFrom: "table",
     })
-    // 12345 tokens × 1 gwei × 3 epochs × 8 + 0.09 0G
-    const large = await Effect.runPromise(taskFee(mainnet("Qwen3-32B"), 12345, 1_000_000_000n, 3))
-    expect(large).toMatchObject({
-      priceCoefficient: 8n,
-      storageFee: 90_000_000_000_000_000n,
-      trainingFee: 296_280_000_000_000n,
-      total: 90_296_280_000_000_000n,
-    })
-    // Exact in bigint beyond 2^53: no float anywhere.
+  })
+
+  it("is exact in bigint beyond 2^53: no float anywhere", () => {
     expect(fineTuningFee(9_007_199_254_740_993n, 3n, 1, { priceCoefficient: 8n, storageFee: 1n })).toBe(
       216_172_782_113_783_833n,
     )

@@ -7,7 +7,7 @@
 import { fineTuningFee } from "@0g-compute/core"
 import { describe, expect, it } from "vitest"
 import type { TaskFee } from "../src/fees.js"
-import { PARAMS, PROVIDER, useHarness } from "../src/testing/harness.js"
+import { mockTask, PARAMS, PROVIDER, useHarness } from "../src/testing/harness.js"
 
 const GWEI = 1_000_000_000n
 const PUBLISHED = { priceCoefficient: 3n, storageFee: 20_000_000_000_000_000n }
@@ -25,14 +25,7 @@ describe("fee terms published by the provider", () => {
     const { datasetHash, tokens } = await user.client.uploadDataset(provider, await h.datasetFile("published.jsonl"))
     const expected = fineTuningFee(tokens, GWEI, PARAMS.num_train_epochs, PUBLISHED)
     const seen: TaskFee[] = []
-    const created = await user.client.createTask({
-      provider,
-      model: "mock-model",
-      datasetHash,
-      trainingParams: PARAMS,
-      tokens,
-      onFee: (fee) => seen.push(fee),
-    })
+    const created = await user.client.createTask(mockTask(datasetHash, { tokens, onFee: (fee) => seen.push(fee) }))
     expect(seen).toEqual([
       expect.objectContaining({ termsFrom: "provider", priceCoefficient: 3n, storageFee: PUBLISHED.storageFee }),
     ])

@@ -10,7 +10,7 @@ import { countTokens } from "@0g-compute/devnet/fine-tuning"
 import { describe, expect, it } from "vitest"
 import type { TaskFee } from "../src/fees.js"
 import { createFineTuningClient } from "../src/node/index.js"
-import { DATASET, failure, PARAMS, PROVIDER, useHarness } from "../src/testing/harness.js"
+import { DATASET, failure, mockTask, PARAMS, PROVIDER, useHarness } from "../src/testing/harness.js"
 
 const GWEI = 1_000_000_000n
 
@@ -34,14 +34,9 @@ describe("fine-tuning fee", () => {
     // What the provider holds for this user at the moment the fee is reported: nothing yet.
     const tasksOfUser = () => h.ft.tasks().filter((t) => t.json.userAddress === user.wallet.address).length
     const seen: Array<{ fee: TaskFee; tasks: number }> = []
-    const created = await user.client.createTask({
-      provider,
-      model: "mock-model",
-      datasetHash,
-      trainingParams: PARAMS,
-      tokens,
-      onFee: (fee) => seen.push({ fee, tasks: tasksOfUser() }),
-    })
+    const created = await user.client.createTask(
+      mockTask(datasetHash, { tokens, onFee: (fee) => seen.push({ fee, tasks: tasksOfUser() }) }),
+    )
     expect(tasksOfUser()).toBe(1)
     const terms = fineTuningFeeTerms(created.modelHash)
     expect(terms).toMatchObject({ priceCoefficient: 1n, storageFee: 10_000_000_000_000_000n })

@@ -5,6 +5,7 @@
  * Not exported from the package entry.
  */
 import { chainLayerFromRpc, makeRpcProvider, walletLayerFromPrivateKey } from "@0g-compute/core"
+import { lateBound } from "@0g-compute/core/testing"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { HDNodeWallet, type JsonRpcProvider, Mnemonic, parseEther } from "ethers"
 import { afterAll, afterEach, beforeAll, beforeEach, onTestFinished } from "vitest"
@@ -69,10 +70,6 @@ export const startDevnet = async (): Promise<Devnet> => {
     throw e
   }
 }
-
-/** An object that forwards every property read to `current()`, so a test file can hold it from load time. */
-export const lateBound = <T extends object>(current: () => T): T =>
-  new Proxy({} as T, { get: (_, key) => Reflect.get(current(), key) })
 
 interface Isolated {
   snapshot(): Promise<void>

@@ -2,6 +2,7 @@
 // dev wallets and the common setup; the transaction assertions are in assertions.ts (re-exported here).
 import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
+import { lateBound } from "@0g-compute/core/testing"
 import {
   type BaseContractMethod,
   Contract,
@@ -27,7 +28,7 @@ import {
   TEST_MNEMONIC,
 } from "../node/index.js"
 import { mined } from "./assertions.js"
-import { lateBound, startDevnet, useFixture } from "./devnet.js"
+import { startDevnet, useFixture } from "./devnet.js"
 
 export { events, expectRevert, expectStringRevert, mined, revertData } from "./assertions.js"
 

@@ -4,4 +4,4 @@
  */
 
 export { type LocalServer, listenLocal, type ScriptedServer, scriptedServer, taggedHttpClient } from "./http.js"
-export { failure, pseudoRandomBytes } from "./values.js"
+export { failure, lateBound, pseudoRandomBytes } from "./values.js"

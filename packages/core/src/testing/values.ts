@@ -22,3 +22,10 @@ export const pseudoRandomBytes = (size: number, seed: number): Uint8Array<ArrayB
   }
   return out
 }
+
+/**
+ * An object whose property reads go to `current()`: a test file holds it from load time (from a `use…` call) and
+ * reads it inside tests, once its `beforeAll` has started what it stands for.
+ */
+export const lateBound = <T extends object>(current: () => T): T =>
+  new Proxy({} as T, { get: (_, key) => Reflect.get(current(), key) })

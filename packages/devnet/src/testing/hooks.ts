@@ -3,6 +3,7 @@
  * the start and the stop; the handles are read inside tests and hooks. Not part of the `./testing` entry, which
  * stays free of any test runner.
  */
+import { lateBound } from "@0g-compute/core/testing"
 import type { NonceManager } from "ethers"
 import { afterAll, beforeAll } from "vitest"
 import type { Devnet, DevnetOptions } from "../devnet.js"
@@ -10,10 +11,6 @@ import type { InferenceProvider } from "../inference/types.js"
 import { startTestDevnet } from "./devnet.js"
 import { fund, type Rpc, rpcOf, signer } from "./inference.js"
 import { type StorageChain, startStorageChain } from "./storage.js"
-
-/** A handle whose reads go to `current()`: usable from the test file's top level, read once the hooks have run. */
-export const lateBound = <T extends object>(current: () => T): T =>
-  new Proxy({} as T, { get: (_, key) => Reflect.get(current(), key) })
 
 const notYet = (what: string) => new Error(`${what}: not started yet (use it inside a test or hook)`)
 

@@ -6,6 +6,7 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { contractInterfaces, FineTuningServingEventTopics, LedgerClient } from "@0g-compute/contracts"
+import { lateBound } from "@0g-compute/core/testing"
 import { type Devnet, devnetAccounts, startDevnet } from "@0g-compute/devnet"
 import {
   type FineTuningProvider,
@@ -16,6 +17,7 @@ import { type StorageDevnet, startStorageDevnet } from "@0g-compute/devnet/stora
 import { Redacted } from "effect"
 import { JsonRpcProvider, parseEther, Wallet } from "ethers"
 import { afterAll, beforeAll } from "vitest"
+import type { CreateTaskOptions } from "../index.js"
 import { createFineTuningClient, type FineTuningClient } from "../node/index.js"
 
 export const CHUNK_SIZE = 256
@@ -28,6 +30,15 @@ export const PARAMS = {
   learning_rate: 0.0002,
   max_steps: -1,
 }
+
+/** A task on the emulator's `mock-model` with PARAMS over `datasetHash`, as provider #3's users create it. */
+export const mockTask = (datasetHash: string, more: Partial<CreateTaskOptions> = {}): CreateTaskOptions => ({
+  provider: PROVIDER,
+  model: "mock-model",
+  datasetHash,
+  trainingParams: PARAMS,
+  ...more,
+})
 
 export const DATASET_LINES = [
   {
@@ -141,11 +152,9 @@ export const useHarness = (...args: Parameters<typeof startHarness>): Harness =>
     if (started.ft.address !== PROVIDER) throw new Error(`provider ${started.ft.address} is not account #3`)
   })
   afterAll(() => started?.stop())
-  return new Proxy({} as Harness, {
-    get: (_, key) => {
-      if (started === undefined) throw new Error("the harness is read before it has started")
-      return started[key as keyof Harness]
-    },
+  return lateBound(() => {
+    if (started === undefined) throw new Error("the harness is read before it has started")
+    return started
   })
 }
 
