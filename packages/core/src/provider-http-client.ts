@@ -23,7 +23,7 @@ import {
 export interface ProviderExchangeOptions<E extends Error> {
   /** The caller's cancellation, besides interrupting the effect. */
   readonly signal?: AbortSignal | null | undefined
-  /** The `fetch` a fetch-based client sends with (the default one, or a fetch client from the context); others ignore it. */
+  /** The `fetch` a fetch-based client sends with (the default, or a fetch client from the context). */
   readonly fetch?: typeof globalThis.fetch | undefined
   /** Wraps a transport failure or the caller's abort reason; must return an error it made itself unchanged. */
   readonly unreachable: (cause: unknown) => E
