@@ -38,15 +38,17 @@ const freshDir = () => {
   return d
 }
 
+/** Decrypts `dir`/model.enc into `dir`/model.zip with the vectors' key and TEE signer; `options` add or override. */
+const decryptIn = (dir: string, options: Partial<Parameters<typeof decryptModelFile>[2]> = {}) =>
+  decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), { key, expectedSigner: tee, ...options })
+
 describe("streaming decryption of the vectors", () => {
   it("small vector file → plaintext, with progress, nothing else left in the directory", async () => {
     const dir = freshDir()
     writeFileSync(join(dir, "model.enc"), hex(mf.small.file))
     const progress: Array<ModelProgress> = []
     const res = await run(
-      decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), {
-        key,
-        expectedSigner: tee,
+      decryptIn(dir, {
         onProgress: (p) => progress.push(p),
       }),
     )
@@ -95,8 +97,7 @@ describe("streaming decryption failures leave no plaintext on disk", () => {
     writeFileSync(join(dir, "model.zip"), "previous contents")
     return dir
   }
-  const attempt = (dir: string, k = key) =>
-    fail(decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), { key: k, expectedSigner: tee, chunkSize }))
+  const attempt = (dir: string, k = key) => fail(decryptIn(dir, { key: k, chunkSize }))
   const untouched = (dir: string) => {
     expect(readdirSync(dir).sort()).toEqual(["model.enc", "model.zip"])
     expect(readFileSync(join(dir, "model.zip"), "utf8")).toBe("previous contents")
@@ -104,7 +105,7 @@ describe("streaming decryption failures leave no plaintext on disk", () => {
 
   it("succeeds on the intact file (control), replacing the old output atomically", async () => {
     const dir = await setup()
-    await run(decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), { key, expectedSigner: tee, chunkSize }))
+    await run(decryptIn(dir, { chunkSize }))
     expect(new Uint8Array(readFileSync(join(dir, "model.zip")))).toEqual(plain)
   })
   it("an existing output that is not a regular file (a link, a FIFO) is refused, not replaced", async () => {
@@ -131,9 +132,7 @@ describe("streaming decryption failures leave no plaintext on disk", () => {
     })
     const seen: Array<Array<string>> = []
     const e = await fail(
-      decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), {
-        key,
-        expectedSigner: tee,
+      decryptIn(dir, {
         chunkSize,
         onProgress: () => seen.push(readdirSync(dir).sort()),
       }),
@@ -206,9 +205,7 @@ describe("chunks larger than one 4 MiB decipher piece (moved from fine-tuning's 
     writeFileSync(join(dir, "model.enc"), await encrypted())
     const progress: Array<number> = []
     const res = await run(
-      decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), {
-        key,
-        expectedSigner: tee,
+      decryptIn(dir, {
         chunkSize,
         onProgress: (p) => progress.push(p.bytesDone),
       }),
@@ -255,9 +252,7 @@ describe("parallel decryption on worker threads", () => {
     writeFileSync(join(dir, "model.enc"), file)
     writeFileSync(join(dir, "model.zip"), "previous contents")
     const e = await fail(
-      decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), {
-        key,
-        expectedSigner: tee,
+      decryptIn(dir, {
         chunkSize,
         ...options,
       }),
@@ -272,9 +267,7 @@ describe("parallel decryption on worker threads", () => {
     writeFileSync(join(dir, "model.enc"), await sealed())
     const progress: Array<ModelProgress> = []
     const res = await run(
-      decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), {
-        key,
-        expectedSigner: tee,
+      decryptIn(dir, {
         chunkSize,
         threads,
         onProgress: (p) => progress.push(p),
@@ -308,9 +301,8 @@ describe("parallel decryption on worker threads", () => {
     const dir = freshDir()
     writeFileSync(join(dir, "model.enc"), await sealed())
     const e = await fail(
-      decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), {
+      decryptIn(dir, {
         key: Redacted.make(new Uint8Array(32).fill(3)),
-        expectedSigner: tee,
         chunkSize,
         threads: 2,
       }),
@@ -330,9 +322,7 @@ describe("parallel decryption on worker threads", () => {
     const progressed: number[] = []
     const abort = new AbortController()
     const outcome = await Effect.runPromise(
-      decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), {
-        key,
-        expectedSigner: tee,
+      decryptIn(dir, {
         chunkSize: size,
         threads,
         onProgress: (p) => {
