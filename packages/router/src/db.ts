@@ -5,6 +5,7 @@
  * Values cross the seam as the drivers give them; callers normalise (`big` for money, `num` for counts and ms), because
  * the two drivers disagree on int8 (number vs string). Money is NUMERIC(78,0) and always read back as text.
  */
+import { describeCause } from "@0g-compute/core"
 import { Context, Effect, Layer, Redacted } from "effect"
 import { DatabaseFailed } from "./errors.js"
 import { NotPreparable, type PgliteProtocol, preparedQuery } from "./pglite-prepared.js"
@@ -120,7 +121,7 @@ export class Database extends Context.Service<Database, Driver>()("zg/router/Dat
           catch: (cause) =>
             new DatabaseFailed({
               operation: options.databaseUrl === undefined ? "open PGlite" : "connect to Postgres",
-              detail: cause instanceof Error ? cause.message : String(cause),
+              detail: describeCause(cause),
             }),
         }),
         (d) => Effect.promise(() => d.close().catch(() => undefined)),
@@ -132,5 +133,5 @@ export class Database extends Context.Service<Database, Driver>()("zg/router/Dat
 export const attempt = <A>(operation: string, f: () => Promise<A>): Effect.Effect<A, DatabaseFailed> =>
   Effect.tryPromise({
     try: f,
-    catch: (cause) => new DatabaseFailed({ operation, detail: cause instanceof Error ? cause.message : String(cause) }),
+    catch: (cause) => new DatabaseFailed({ operation, detail: describeCause(cause) }),
   })

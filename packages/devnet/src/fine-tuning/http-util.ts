@@ -1,5 +1,6 @@
 /** The emulated broker's wire shape: gin's JSON content type, text replies, and `{"error": …}` for every failure. */
 import type { IncomingMessage, ServerResponse } from "node:http"
+import { describeCause } from "@0g-compute/core"
 import { httpFailureOf, sendJson as sendJsonWith } from "@0g-compute/core/node"
 
 /** gin's `c.JSON`: the broker's content type carries the charset. */
@@ -18,5 +19,5 @@ export const sendError = (res: ServerResponse, status: number, message: string) 
 /** A route's failure as the broker answers it (core's routeListener calls this): its status, else a 500. */
 export const answerFailure = (e: unknown, _req: IncomingMessage, res: ServerResponse) => {
   const failure = httpFailureOf(e)
-  sendError(res, failure?.status ?? 500, failure?.message ?? (e instanceof Error ? e.message : String(e)))
+  sendError(res, failure?.status ?? 500, failure?.message ?? describeCause(e))
 }

@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
+import { describeCause } from "@0g-compute/core"
 import { HttpFailure, httpFailureOf, readBody, routeListener, sendJson } from "@0g-compute/core/node"
 
 /** A JSON-RPC error with the node's wording: `invalid_params(param, msg)` → −32602 "Invalid params: <param>". */
@@ -100,7 +101,7 @@ const hostile = (res: ServerResponse, h: HostileReply) => {
 
 /** A failure of the HTTP request itself (not POST, past the body ceiling): its status and `{"error": …}`. */
 const answerHttp = (e: unknown, _req: IncomingMessage, res: ServerResponse) => {
-  const failure = httpFailureOf(e) ?? new HttpFailure(500, e instanceof Error ? e.message : String(e))
+  const failure = httpFailureOf(e) ?? new HttpFailure(500, describeCause(e))
   sendJson(res, failure.status, { error: failure.message })
 }
 
@@ -135,7 +136,7 @@ export const startRpcServer = async (
           ? e
           : e instanceof SyntaxError
             ? new RpcFailure(-32700, "Parse error")
-            : internalError(e instanceof Error ? e.message : String(e))
+            : internalError(describeCause(e))
       const error: Record<string, unknown> = { code: failure.code, message: failure.message }
       if (failure.data !== undefined) error.data = failure.data
       if (!res.headersSent) sendJson(res, 200, { jsonrpc: "2.0", error, id })
