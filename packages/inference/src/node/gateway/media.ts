@@ -97,7 +97,7 @@ export const mediaRequestFields = async (
       model = json?.model
       n = json?.n
     } catch {
-      throw new HttpFailure(400, "the request body is not JSON (or multipart/form-data)", { code: "InvalidJson" })
+      throw new HttpFailure(400, "the request body is not JSON (or multipart/form-data)", { code: "InvalidJsonBody" })
     }
   }
   const count = Number(typeof n === "string" || typeof n === "number" ? n : 1)
