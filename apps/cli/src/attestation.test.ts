@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto"
 import { JsonRpcProvider } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { useCliDevnet } from "./test-util.js"
+import { useCliDevnet } from "./testing/cli.js"
 
 describe("attestation pins and the fine-tuning quote check (in-process on a devnet)", () => {
   const { devnet, cli, ack } = useCliDevnet({ inference: { settleIntervalMs: 0 }, fineTuning: { stepDelayMs: 0 } }, 2)

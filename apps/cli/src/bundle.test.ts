@@ -5,7 +5,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { bundleCli } from "../scripts/bundle.js"
-import { runCli } from "./test-util.js"
+import { runCli } from "./testing/cli.js"
 
 const appDir = fileURLToPath(new URL("..", import.meta.url))
 let dir = ""

@@ -9,7 +9,7 @@ import { type Devnet, startDevnet } from "@0g-compute/devnet"
 import { Redacted } from "effect"
 import { JsonRpcProvider } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type Run, runCli, spawnCli } from "./test-util.js"
+import { type Run, runCli, spawnCli } from "./testing/cli.js"
 
 const run = runCli
 

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process"
 import { freePort } from "@0g-compute/core/node"
 import { JsonRpcProvider } from "ethers"
 import { describe, expect, it } from "vitest"
-import { BIN } from "./test-util.js"
+import { BIN } from "./testing/cli.js"
 
 describe("0g-compute devnet up", () => {
   it("prints the RPC, contracts, providers and test keys as JSON, then stops on SIGINT", async () => {

@@ -15,7 +15,7 @@ import { type Command, CommandSpec } from "effect/cli"
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest"
 import { cli } from "./cli.js"
 import type { CliFailure, TaggedFailure } from "./failure.js"
-import { listen, runCli } from "./test-util.js"
+import { listen, runCli } from "./testing/cli.js"
 
 const EFFECT_WORDING = /UnknownError|Effect\.|An error occurred in|FiberFailure|\bDefect\b/
 const STRANGER = "0x000000000000000000000000000000000000dEaD"

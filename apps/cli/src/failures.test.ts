@@ -15,7 +15,7 @@ import { type Devnet, startDevnet } from "@0g-compute/devnet"
 import { Redacted } from "effect"
 import { Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { listen, runCli, spawnCli } from "./test-util.js"
+import { listen, runCli, spawnCli } from "./testing/cli.js"
 
 const EFFECT_WORDING = /UnknownError|Effect\.tryPromise|An error occurred in|FiberFailure|\bDefect\b/
 // Public test keys of the standard mnemonic (#7, #8); never real ones.

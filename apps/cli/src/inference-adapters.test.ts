@@ -5,7 +5,7 @@
  */
 import type { InferenceProvider } from "@0g-compute/devnet"
 import { beforeAll, describe, expect, it } from "vitest"
-import { useCliDevnet } from "./test-util.js"
+import { useCliDevnet } from "./testing/cli.js"
 
 const TASK = "0f1e2d3c-4b5a-4968-8776-655443322110"
 

@@ -4,7 +4,7 @@
  */
 import type { InferenceProvider } from "@0g-compute/devnet"
 import { beforeAll, describe, expect, it } from "vitest"
-import { useCliDevnet } from "./test-util.js"
+import { useCliDevnet } from "./testing/cli.js"
 
 describe("0g-compute inference chat: verification levels (spawned binary on a devnet)", () => {
   const { devnet, cli, ack } = useCliDevnet(

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { DEVNET_TRANSCRIPT, type InferenceProvider } from "@0g-compute/devnet"
 import { beforeAll, describe, expect, it } from "vitest"
-import { useCliDevnet } from "./test-util.js"
+import { useCliDevnet } from "./testing/cli.js"
 
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47])
 

@@ -1,7 +1,7 @@
 /** `0g-compute inference …` run in-process against a devnet with an emulated TEE provider. */
 import { JsonRpcProvider } from "ethers"
 import { beforeAll, describe, expect, it } from "vitest"
-import { type Run, useCliDevnet } from "./test-util.js"
+import { type Run, useCliDevnet } from "./testing/cli.js"
 
 describe("0g-compute inference (in-process on a devnet)", () => {
   const net = useCliDevnet({ inference: { settleIntervalMs: 0 } }, 1)

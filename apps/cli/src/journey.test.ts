@@ -4,7 +4,7 @@
  */
 import { existsSync } from "node:fs"
 import { describe, expect, it } from "vitest"
-import { spawnCli } from "./test-util.js"
+import { spawnCli } from "./testing/cli.js"
 
 describe("0g-compute journey", () => {
   it("starts the devnet, runs every CLI step and exits 0 with a summary", async () => {

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { runCli } from "./test-util.js"
+import { runCli } from "./testing/cli.js"
 
 // A public test key (standard mnemonic #7); never a real one.
 const KEY = "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356"

@@ -3,7 +3,7 @@ import { mkdtemp } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { runCli } from "./test-util.js"
+import { runCli } from "./testing/cli.js"
 
 describe("0g-compute router keys", () => {
   it("creates a key (secret shown once), lists it without the secret, revokes it; bad input is a typed error", async () => {

@@ -8,7 +8,7 @@ import { mkdtemp } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
-import { BIN, useCliDevnet } from "./test-util.js"
+import { BIN, useCliDevnet } from "./testing/cli.js"
 
 describe("0g-compute router serve (spawned) on a devnet", () => {
   const { devnet, env, cli, ack } = useCliDevnet({ inference: { settleIntervalMs: 0 } }, 2)

@@ -13,7 +13,7 @@ import { type Devnet, type RpcFaultProxy, startDevnet, startRpcFaultProxy } from
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { JsonRpcProvider } from "ethers"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
-import { runCli } from "./test-util.js"
+import { runCli } from "./testing/cli.js"
 
 describe("0g-compute tx (in-process, devnet behind a fault proxy)", () => {
   let devnet: Devnet

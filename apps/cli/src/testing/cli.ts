@@ -11,13 +11,14 @@ import type { Server as NetServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { lateBound } from "@0g-compute/core/testing"
 import type { Devnet, DevnetOptions } from "@0g-compute/devnet"
 import { Effect, Redacted } from "effect"
 import { afterAll, beforeAll } from "vitest"
-import { runInProcess } from "./cli.js"
-import { makeIO } from "./io.js"
+import { runInProcess } from "../cli.js"
+import { makeIO } from "../io.js"
 
-export const BIN = fileURLToPath(new URL("../bin/0g-compute.mjs", import.meta.url))
+export const BIN = fileURLToPath(new URL("../../bin/0g-compute.mjs", import.meta.url))
 
 export interface Run {
   readonly code: number | null
@@ -104,11 +105,9 @@ export const useCliDevnet = (options: DevnetOptions, user: number): CliOnDevnet 
     env.ZG_CONFIG_DIR = await mkdtemp(join(tmpdir(), "zg-cli-devnet-"))
   })
   afterAll(() => started?.stop())
-  const devnet = new Proxy({} as Devnet, {
-    get: (_, key) => {
-      if (started === undefined) throw new Error("the devnet is read before it has started")
-      return started[key as keyof Devnet]
-    },
+  const devnet = lateBound(() => {
+    if (started === undefined) throw new Error("the devnet is read before it has started")
+    return started
   })
   const cli = (args: ReadonlyArray<string>) => runCli(["--network", devnet.rpcUrl, ...args], env)
   const ack = (provider: string, ...extra: ReadonlyArray<string>) =>
