@@ -42,16 +42,18 @@ const freshDir = () => {
 const decryptIn = (dir: string, options: Partial<Parameters<typeof decryptModelFile>[2]> = {}) =>
   decryptModelFile(join(dir, "model.enc"), join(dir, "model.zip"), { key, expectedSigner: tee, ...options })
 
+/** `file` as model.enc in a fresh directory, decrypted into model.zip; the progress reported, in order. */
+const decryptFresh = async (file: Uint8Array, options: Partial<Parameters<typeof decryptModelFile>[2]> = {}) => {
+  const dir = freshDir()
+  writeFileSync(join(dir, "model.enc"), file)
+  const progress: Array<ModelProgress> = []
+  const res = await run(decryptIn(dir, { ...options, onProgress: (p) => progress.push(p) }))
+  return { dir, res, progress }
+}
+
 describe("streaming decryption of the vectors", () => {
   it("small vector file → plaintext, with progress, nothing else left in the directory", async () => {
-    const dir = freshDir()
-    writeFileSync(join(dir, "model.enc"), hex(mf.small.file))
-    const progress: Array<ModelProgress> = []
-    const res = await run(
-      decryptIn(dir, {
-        onProgress: (p) => progress.push(p),
-      }),
-    )
+    const { dir, res, progress } = await decryptFresh(hex(mf.small.file))
     expect(res).toMatchObject({ signer: tee, chunkCount: 1, plainLength: 100, tagsDigest: mf.small.keccak256Tags })
     expect(new Uint8Array(readFileSync(join(dir, "model.zip")))).toEqual(recipe(100))
     expect(progress).toEqual([{ chunkIndex: 0, chunkCount: 1, bytesDone: 100, bytesTotal: 100 }])
@@ -201,19 +203,11 @@ describe("chunks larger than one 4 MiB decipher piece (moved from fine-tuning's 
   const encrypted = () => run(encryptModel(plain, { key, teeKey, iv0, chunkSize }))
 
   it("decrypts across pieces and chunks to exactly the plaintext, reporting progress per chunk", async () => {
-    const dir = freshDir()
-    writeFileSync(join(dir, "model.enc"), await encrypted())
-    const progress: Array<number> = []
-    const res = await run(
-      decryptIn(dir, {
-        chunkSize,
-        onProgress: (p) => progress.push(p.bytesDone),
-      }),
-    )
+    const { dir, res, progress } = await decryptFresh(await encrypted(), { chunkSize })
     expect(res).toMatchObject({ chunkCount: 2, plainLength: plain.length })
     // Buffer.equals: a deep toEqual over 9 MiB of elements is far too slow.
     expect(readFileSync(join(dir, "model.zip")).equals(plain)).toBe(true)
-    expect(progress).toEqual([chunkSize, plain.length])
+    expect(progress.map((p) => p.bytesDone)).toEqual([chunkSize, plain.length])
     expect(readdirSync(dir).sort()).toEqual(["model.enc", "model.zip"])
   })
 
@@ -263,16 +257,7 @@ describe("parallel decryption on worker threads", () => {
   }
 
   it.each([2, 3, 16])("%i threads restore the plaintext and report progress in file order", async (threads) => {
-    const dir = freshDir()
-    writeFileSync(join(dir, "model.enc"), await sealed())
-    const progress: Array<ModelProgress> = []
-    const res = await run(
-      decryptIn(dir, {
-        chunkSize,
-        threads,
-        onProgress: (p) => progress.push(p),
-      }),
-    )
+    const { dir, res, progress } = await decryptFresh(await sealed(), { chunkSize, threads })
     expect(res).toMatchObject({ chunkCount: 7, plainLength: plain.length })
     expect(new Uint8Array(readFileSync(join(dir, "model.zip")))).toEqual(plain)
     expect(progress.map((p) => p.chunkIndex)).toEqual([0, 1, 2, 3, 4, 5, 6])

@@ -75,8 +75,16 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
     return { fee, before }
   }
 
-  /** Exactly one fee and the gas of `txHash` left the wallet; the Flow got exactly one fee. */
-  const expectPaidOnce = async (before: Awaited<ReturnType<typeof balances>>, txHash: string, fee: bigint) => {
+  /**
+   * Exactly one fee and the gas of `txHash` left the wallet; the Flow got exactly one fee. With `stored`, the file is
+   * complete too: it downloads byte-identical.
+   */
+  const expectPaidOnce = async (
+    before: Awaited<ReturnType<typeof balances>>,
+    txHash: string,
+    fee: bigint,
+    stored?: { readonly root: string; readonly data: Uint8Array },
+  ) => {
     const receipt = await chain.provider.getTransactionReceipt(txHash)
     const gas = (receipt?.gasUsed ?? 0n) * (receipt?.gasPrice ?? 0n)
     expect(gas).toBeGreaterThan(0n)
@@ -84,6 +92,9 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
     expect(before.wallet - after.wallet).toBe(fee + gas)
     expect(after.flow - before.flow).toBe(fee)
     expect(after.nonce).toBe(before.nonce + 1)
+    if (stored !== undefined) {
+      expect(await downloadBytes(stored.root, { indexerUrl: chain.devnet.indexerUrl })).toEqual(stored.data)
+    }
   }
 
   /**
@@ -141,8 +152,7 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
     expect(phases).not.toContain("fee")
     expect(phases).not.toContain("submit")
     expect(result).toMatchObject({ txHash, fee: 0n, gasFee: 0n, alreadyStored: false })
-    await expectPaidOnce(before, txHash, fee)
-    expect(await downloadBytes(result.root, { indexerUrl: chain.devnet.indexerUrl })).toEqual(data)
+    await expectPaidOnce(before, txHash, fee, { root: result.root, data })
   })
 
   it("H2: Ctrl-C while waiting for the submit's receipt, then a re-run with a fresh journal: one fee, file complete", async () => {
@@ -175,8 +185,7 @@ describe("storage upload pays the Flow once per file (issue 11 H2, L3)", () => {
     })
     expect(phases).not.toContain("submit")
     expect(result).toMatchObject({ txHash, fee: 0n })
-    await expectPaidOnce(before, txHash, fee)
-    expect(await downloadBytes(result.root, { indexerUrl: chain.devnet.indexerUrl })).toEqual(data)
+    await expectPaidOnce(before, txHash, fee, { root: result.root, data })
   })
 
   it("H2: without a resume store, a re-run in the same process finds the mined submit in the engine's journal", async () => {
