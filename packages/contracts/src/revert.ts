@@ -2,6 +2,8 @@
  * Revert decoding: finds the revert data inside whatever ethers threw (estimateGas, call/staticCall, sendTransaction,
  * JSON-RPC error bodies) and decodes it against the three ABIs into a `ContractRevert`.
  */
+
+import { isRecord } from "@0g-compute/core"
 import { type ErrorDescription, isError } from "ethers"
 import { CONTRACT_NAMES, type ContractName, contractInterfaces } from "./clients.js"
 import { ContractRevert } from "./errors.js"
@@ -10,7 +12,6 @@ import type { CustomErrorArgs, CustomErrorName } from "./revert-messages.js"
 const ERROR_STRING = "0x08c379a0" // Error(string)
 const PANIC = "0x4e487b71" // Panic(uint256)
 
-const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 const isHexData = (s: string) => /^0x([0-9a-fA-F]{2})*$/.test(s)
 
 /**
@@ -21,7 +22,7 @@ const isHexData = (s: string) => /^0x([0-9a-fA-F]{2})*$/.test(s)
 export const extractRevertData = (err: unknown): string | undefined => {
   const seen = new Set<unknown>()
   const visit = (v: unknown, depth: number): string | undefined => {
-    if (!isObject(v) || depth > 6 || seen.has(v)) return undefined
+    if (!isRecord(v) || depth > 6 || seen.has(v)) return undefined
     seen.add(v)
     const d = v.data
     if (typeof d === "string" && isHexData(d)) return d

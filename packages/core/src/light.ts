@@ -33,6 +33,7 @@ export {
   UnknownNetwork,
   type ZgError,
 } from "./errors.js"
+export { isRecord, parseJsonRecord } from "./json.js"
 export {
   type ContractAddresses,
   isNetworkName,

@@ -3,6 +3,8 @@
  * [addresses], "allow_fallbacks": bool}`) is read and removed before anything is forwarded; a key's provider scope
  * filters the candidates. Health (cooldown after a failure) comes from the inference gateway's `Router`.
  */
+
+import { isRecord } from "@0g-compute/core"
 import { HttpFailure } from "@0g-compute/core/node"
 import type { Prices, Router } from "@0g-compute/inference/node"
 import { MEDIA_GATEWAY_ROUTES } from "@0g-compute/inference/node"
@@ -30,8 +32,6 @@ export interface Preferences {
   readonly allowFallbacks: boolean
 }
 
-const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
-
 const invalid = (detail: string) =>
   new HttpFailure(400, `invalid 'provider' field: ${detail}`, {
     code: "InvalidProviderPreferences",
@@ -43,7 +43,7 @@ export const takePreferences = (body: Record<string, unknown>): Preferences => {
   const raw = body.provider
   delete body.provider
   if (raw === undefined || raw === null) return { sort: undefined, order: undefined, allowFallbacks: true }
-  if (!isObject(raw)) throw invalid("must be an object")
+  if (!isRecord(raw)) throw invalid("must be an object")
   const { sort, order, allow_fallbacks } = raw
   if (sort !== undefined && sort !== "price" && sort !== "latency") throw invalid(`sort must be "price" or "latency"`)
   if (order !== undefined && !(Array.isArray(order) && order.every((a) => typeof a === "string")))

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http"
 import { Data } from "effect"
+import { isRecord } from "../json.js"
 
 /** A request body past the server's ceiling (`declared` when the Content-Length already said so). */
 export class RequestBodyTooLarge extends Data.TaggedError("RequestBodyTooLarge")<{
@@ -92,8 +93,8 @@ export const parseJsonObject = (body: Uint8Array): Record<string, unknown> => {
   } catch {
     throw new InvalidJsonBody({ reason: "syntax" })
   }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new InvalidJsonBody({ reason: "not-object" })
-  return v as Record<string, unknown>
+  if (!isRecord(v)) throw new InvalidJsonBody({ reason: "not-object" })
+  return v
 }
 
 /** {@link readBody} then {@link parseJsonObject}. */

@@ -3,6 +3,7 @@
  * per-user ledger of unsettled request fees that `unsettledfee` reports and settlement drains.
  */
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib"
+import { isRecord } from "@0g-compute/core"
 
 export interface Usage {
   readonly promptTokens: bigint
@@ -53,14 +54,12 @@ const decode = (bytes: Uint8Array, encoding: string | undefined): string => {
   return plain.toString("utf8")
 }
 
-const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
-
 const usageOf = (u: unknown): Usage | undefined =>
-  isObject(u)
+  isRecord(u)
     ? {
         promptTokens: count(u.prompt_tokens),
         completionTokens: count(u.completion_tokens),
-        cachedTokens: isObject(u.prompt_tokens_details) ? count(u.prompt_tokens_details.cached_tokens) : 0n,
+        cachedTokens: isRecord(u.prompt_tokens_details) ? count(u.prompt_tokens_details.cached_tokens) : 0n,
         cacheWriteTokens: count(u.cache_write_tokens),
         cacheWrite1hTokens: count(u.cache_write_1h_tokens),
       }
@@ -80,7 +79,7 @@ export const extractUsage = (body: Uint8Array, stream: boolean, contentEncoding?
   let usage: Usage | undefined
   let content = ""
   const visit = (json: unknown, key: "delta" | "message") => {
-    if (!isObject(json)) return
+    if (!isRecord(json)) return
     const u = usageOf(json.usage)
     // extractUsageFromLine: an all-zero stream `usage` (e.g. `usage:{}`) never overwrites one seen before.
     const zero =
@@ -91,7 +90,7 @@ export const extractUsage = (body: Uint8Array, stream: boolean, contentEncoding?
     usage = (key === "delta" && zero ? undefined : u) ?? usage
     if (Array.isArray(json.choices)) {
       for (const c of json.choices) {
-        const part = isObject(c) && isObject(c[key]) ? c[key].content : undefined
+        const part = isRecord(c) && isRecord(c[key]) ? c[key].content : undefined
         if (typeof part === "string") content += ` ${part}`
       }
     }

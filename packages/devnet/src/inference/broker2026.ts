@@ -13,6 +13,7 @@
  */
 import { createHash } from "node:crypto"
 import type { OutgoingHttpHeaders } from "node:http"
+import { isRecord, parseJsonRecord } from "@0g-compute/core"
 import { HttpFailure } from "@0g-compute/core/node"
 import type { SourceResponse } from "./model.js"
 
@@ -97,7 +98,6 @@ export const goMarshal = (v: unknown, escapeHTML: boolean): string => {
   return `{${keys.map((k) => `${goString(k, escapeHTML)}:${goMarshal(o[k], escapeHTML)}`).join(",")}}`
 }
 
-const isMap = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 const encoder = new TextEncoder()
 
 // ---- PrepareHTTPRequest ----
@@ -120,8 +120,8 @@ export const rewriteRequest = (
   let json: Record<string, unknown> = JSON.parse(Buffer.from(raw).toString("utf8"))
   if (json.stream === true) {
     const opts = json.stream_options
-    if (!(isMap(opts) && "include_usage" in opts)) {
-      json.stream_options = isMap(opts) ? { ...opts, include_usage: true } : { include_usage: true }
+    if (!(isRecord(opts) && "include_usage" in opts)) {
+      json.stream_options = isRecord(opts) ? { ...opts, include_usage: true } : { include_usage: true }
       forwarded = encoder.encode(goMarshal(json, true))
     }
   }
@@ -148,7 +148,7 @@ const OPAQUE = new Set(["content", "arguments"])
 
 const stripLeaks = (v: unknown): void => {
   if (Array.isArray(v)) for (const x of v) stripLeaks(x)
-  else if (isMap(v)) {
+  else if (isRecord(v)) {
     for (const k of Object.keys(v)) {
       if (LEAK_KEYS.has(k) || (LEAK_IF_ZERO.has(k) && v[k] === 0)) delete v[k]
       else if (!OPAQUE.has(k)) stripLeaks(v[k])
@@ -158,13 +158,8 @@ const stripLeaks = (v: unknown): void => {
 
 /** sanitizeResponseBody: leak fields out, id rewritten; re-encoded without HTML escaping when anything changed. */
 export const sanitizeJson = (text: string, newId: string): string => {
-  let obj: unknown
-  try {
-    obj = JSON.parse(text)
-  } catch {
-    return text
-  }
-  if (!isMap(obj)) return text
+  const obj = parseJsonRecord(text)
+  if (obj === undefined) return text
   const before = JSON.stringify(obj)
   stripLeaks(obj)
   if ("id" in obj) obj.id = newId

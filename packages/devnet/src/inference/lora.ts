@@ -12,6 +12,7 @@
  * Like the broker, the management routes take no session (they only name adapters); the chat route does.
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
+import { isRecord } from "@0g-compute/core"
 import { HttpFailure, readBody } from "@0g-compute/core/node"
 import { MAX_BODY_BYTES, sendJson } from "./http.js"
 
@@ -126,8 +127,6 @@ const view = (a: EmulatedAdapter) => ({
   storageRootHash: a.storageRootHash,
 })
 
-const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
-
 /** `/v1/lora/*`; `rest` is the path after `/v1/lora`. */
 export const serveLora = async (
   lora: LoraAdapters,
@@ -146,8 +145,8 @@ export const serveLora = async (
     } catch {
       throw new HttpFailure(400, "invalid request body: not JSON")
     }
-    const taskId = isObject(body) && typeof body.taskId === "string" ? body.taskId : ""
-    const baseModel = isObject(body) && typeof body.baseModel === "string" ? body.baseModel : ""
+    const taskId = isRecord(body) && typeof body.taskId === "string" ? body.taskId : ""
+    const baseModel = isRecord(body) && typeof body.baseModel === "string" ? body.baseModel : ""
     if (taskId === "" || baseModel === "") {
       throw new HttpFailure(400, "Key: 'deployAdapterRequest.TaskID' Error:Field validation for 'TaskID' failed")
     }

@@ -15,6 +15,7 @@
 import { createHash, randomUUID } from "node:crypto"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { deflateSync } from "node:zlib"
+import { isRecord } from "@0g-compute/core"
 import {
   formBytes,
   formText,
@@ -46,7 +47,6 @@ export const DEVNET_TRANSCRIPT = "the quick brown fox jumps over the lazy dog"
 
 const sha256 = (b: Uint8Array | string) => createHash("sha256").update(b).digest()
 const hex = (b: Uint8Array) => createHash("sha256").update(b).digest("hex")
-const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 
 // ---- a tiny PNG, written from the PNG specification ----
 
@@ -151,7 +151,7 @@ const generate = (raw: Uint8Array, created: number, outputPrice: bigint): Answer
   } catch {
     throw new HttpFailure(400, "invalid request body: not JSON")
   }
-  if (!isObject(json) || typeof json.prompt !== "string") throw new HttpFailure(400, "invalid request: prompt required")
+  if (!isRecord(json) || typeof json.prompt !== "string") throw new HttpFailure(400, "invalid request: prompt required")
   noUrls(typeof json.response_format === "string" ? json.response_format : undefined)
   const prompt = json.prompt
   const images = Array.from({ length: rendered(requested(json.n)) }, (_, i) => tinyPng(sha256(`${prompt}\n${i}`)))

@@ -4,6 +4,7 @@
  * final usage chunk and `data: [DONE]`. It plays the upstream: the relay treats its output like any backend's.
  */
 import type { OutgoingHttpHeaders } from "node:http"
+import { isRecord } from "@0g-compute/core"
 import { wordCount } from "./billing.js"
 import type { PromptCache } from "./prompt-cache.js"
 
@@ -18,14 +19,12 @@ export interface SourceResponse {
 
 const encoder = new TextEncoder()
 
-const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
-
 /** A message's text: a string, or the `text` of its content parts. */
 const textOf = (content: unknown): string => {
   if (typeof content === "string") return content
   if (!Array.isArray(content)) return ""
   return content
-    .map((p) => (isObject(p) && typeof p.text === "string" ? p.text : ""))
+    .map((p) => (isRecord(p) && typeof p.text === "string" ? p.text : ""))
     .filter((s) => s.length > 0)
     .join(" ")
 }
@@ -69,12 +68,12 @@ export const offlineCompletion = (
   if (!Array.isArray(messages) || messages.length === 0) {
     return openAiError(400, "'messages' must be a non-empty array", null, "messages")
   }
-  const texts = messages.map((m) => (isObject(m) ? textOf(m.content) : ""))
+  const texts = messages.map((m) => (isRecord(m) ? textOf(m.content) : ""))
   const promptTokens = texts.reduce((n, t) => n + wordCount(t), 0)
-  const lastUser = [...messages].reverse().find((m) => isObject(m) && m.role === "user")
+  const lastUser = [...messages].reverse().find((m) => isRecord(m) && m.role === "user")
   const words = [
     "Echo:",
-    ...textOf(isObject(lastUser) ? lastUser.content : "")
+    ...textOf(isRecord(lastUser) ? lastUser.content : "")
       .split(/\s+/)
       .filter((w) => w.length > 0),
   ]
@@ -83,7 +82,7 @@ export const offlineCompletion = (
   const cached =
     options.cache?.use(
       String(request.model),
-      messages.map((m) => (isObject(m) ? String(m.role) : "")),
+      messages.map((m) => (isRecord(m) ? String(m.role) : "")),
       texts,
     ) ?? undefined
   const usage = {

@@ -3,6 +3,7 @@
  */
 import { randomUUID } from "node:crypto"
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http"
+import { isRecord } from "@0g-compute/core"
 import { HttpFailure, readBody, routeListener } from "@0g-compute/core/node"
 import { bodyHashHex } from "@0g-compute/crypto"
 import type { Redacted } from "effect"
@@ -83,7 +84,6 @@ const BROWSER_SET = new Set([
 const unlistedHeader = (req: IncomingMessage): string | undefined =>
   Object.keys(req.headers).find((h) => !BROWSER_SET.has(h) && !h.startsWith("sec-"))
 
-const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 const encoder = new TextEncoder()
 
 /** `POST /v1/proxy/chat/completions`: authenticate, admit, forward, relay, bill, sign. */
@@ -106,7 +106,7 @@ const chat = async (ctx: ServerContext, local: Local, req: IncomingMessage, res:
   } catch {
     throw new HttpFailure(400, "invalid request body: not JSON")
   }
-  if (!isObject(json)) throw new HttpFailure(400, "invalid request body: not a JSON object")
+  if (!isRecord(json)) throw new HttpFailure(400, "invalid request body: not a JSON object")
   const stream = json.stream === true
   const requested = typeof json.model === "string" ? json.model : ctx.model
   const adapter = isLoraModel(requested)
@@ -126,9 +126,9 @@ const chat = async (ctx: ServerContext, local: Local, req: IncomingMessage, res:
     const rewritten = rewriteRequest(broker, ctx.model, input, lora ?? json)
     forwarded = rewritten.forwarded
     upstreamRequest = rewritten.json
-  } else if (stream && !(isObject(opts) && opts.include_usage === true)) {
+  } else if (stream && !(isRecord(opts) && opts.include_usage === true)) {
     // The broker forces usage into streams and re-serialises; the signed request hash covers these bytes.
-    json.stream_options = { ...(isObject(opts) ? opts : {}), include_usage: true }
+    json.stream_options = { ...(isRecord(opts) ? opts : {}), include_usage: true }
     forwarded = encoder.encode(JSON.stringify(json))
   }
 

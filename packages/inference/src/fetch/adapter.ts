@@ -15,7 +15,7 @@
  * provider fails with `ProviderTimeout` / `ProviderBodyTooLarge` and its connection is closed.
  */
 
-import { type BoundedResponse, type ProviderLimits, providerSend } from "@0g-compute/core"
+import { type BoundedResponse, isRecord, type ProviderLimits, providerSend } from "@0g-compute/core"
 import { parseApiKey } from "@0g-compute/crypto"
 import { Cause, type Context, Effect, Exit, Redacted } from "effect"
 import type { RequestAuth } from "../auth/session.js"
@@ -79,7 +79,6 @@ export interface InferenceFetchOptions {
 export type FetchDeps = Directory | RequestAuth | UsageMeter
 
 const decoder = new TextDecoder()
-const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 const AUTH_RETRY_TAGS = new Set(["TokenExpired", "TokenRevoked", "TokenRejected"])
 
 /** Builds the fetch for one provider over a context holding the inference services. */
@@ -352,11 +351,11 @@ export const makeInferenceFetch = (
             ...(kind === "speech-to-text" ? {} : { images: imageHashes(json) }),
           }
     const tokens = media?.bill ??
-      (isObject(json) ? usageOf(json.usage) : undefined) ?? {
+      (isRecord(json) ? usageOf(json.usage) : undefined) ?? {
         promptTokens: 0,
-        completionTokens: isObject(json) ? choiceWords(json.choices) : wordCount(text),
+        completionTokens: isRecord(json) ? choiceWords(json.choices) : wordCount(text),
       }
-    const chatId = signatureKey(svc, headerChatId, isObject(json) && typeof json.id === "string" ? json.id : undefined)
+    const chatId = signatureKey(svc, headerChatId, isRecord(json) && typeof json.id === "string" ? json.id : undefined)
     const { receipt, error, level } = await finishExchange(
       prepared,
       svc,

@@ -5,8 +5,7 @@
  * whitespace, escapes `<`, `>`, `&`, U+2028 and U+2029, and prints float64 numbers in the same shortest form as
  * JavaScript. A body already in that form is a fixed point of every such rewrite, so the request hash stays exact.
  */
-
-const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+import { isRecord } from "@0g-compute/core"
 
 /** Bytewise UTF-8 order (Go's sort of map keys); differs from UTF-16 order only around astral characters. */
 const compareUtf8 = (a: string, b: string): number => {
@@ -23,7 +22,7 @@ const compareUtf8 = (a: string, b: string): number => {
 /** A copy with every object's keys in Go's order (JSON.stringify keeps insertion order for string keys). */
 const sorted = (v: unknown): unknown => {
   if (Array.isArray(v)) return v.map(sorted)
-  if (!isObject(v)) return v
+  if (!isRecord(v)) return v
   // No prototype: a `__proto__` key from JSON.parse stays an ordinary key, as it is for Go.
   const out: Record<string, unknown> = Object.create(null)
   for (const k of Object.keys(v).sort(compareUtf8)) out[k] = sorted(v[k])

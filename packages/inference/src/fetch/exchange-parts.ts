@@ -1,8 +1,7 @@
 /** Small pieces of one exchange: request ids, the words-of-choices billing fallback, a bounded body as a stream. */
 import type { BoundedResponse } from "@0g-compute/core"
+import { isRecord } from "@0g-compute/core"
 import { wordCount } from "../verify/sse.js"
-
-const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 
 /**
  * Request ids: one random UUID per process whose last 12 hex digits count requests — unique, UUID-shaped, and no
@@ -28,7 +27,7 @@ export const choiceWords = (choices: unknown): number => {
   let n = 0
   if (!Array.isArray(choices)) return n
   for (const c of choices) {
-    const content = isObject(c) && isObject(c.message) ? c.message.content : undefined
+    const content = isRecord(c) && isRecord(c.message) ? c.message.content : undefined
     if (typeof content === "string") n += wordCount(content)
   }
   return n

@@ -10,6 +10,8 @@
  *   billed from `usage`: `{type:"duration", seconds}` → round(seconds) (≥ 1) × input price; `{type:"tokens"}` →
  *   input × input price + output × output price; else verbose_json's `duration`; else 2 × words × output price.
  */
+
+import { isRecord } from "@0g-compute/core"
 import { ServiceTypeMismatch, UnsupportedRequest } from "../errors.js"
 import type { ServiceView } from "../service-view.js"
 import { sha256Hex } from "../verify/digests.js"
@@ -50,8 +52,6 @@ export const serviceKind = (service: ServiceView, path: string): ServiceKind => 
   }
   return registered ?? route ?? "chatbot"
 }
-
-const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 
 /**
  * The form of a multipart/form-data body, parsed by the platform from the exact bytes we send (undefined for any other
@@ -116,7 +116,7 @@ export const refuseUnverifiableMedia = async (
 const jsonObject = (body: Uint8Array): Record<string, unknown> | undefined => {
   try {
     const json: unknown = JSON.parse(new TextDecoder().decode(body))
-    return isObject(json) ? json : undefined
+    return isRecord(json) ? json : undefined
   } catch {
     return undefined
   }
@@ -137,10 +137,10 @@ const decodeB64 = (s: string): Uint8Array | undefined => {
  * base64 (the broker then signs the whole body), or there are none.
  */
 export const imageHashes = (json: unknown): ReadonlyArray<string> | undefined => {
-  if (!isObject(json) || !Array.isArray(json.data) || json.data.length === 0) return undefined
+  if (!isRecord(json) || !Array.isArray(json.data) || json.data.length === 0) return undefined
   const out: string[] = []
   for (const d of json.data) {
-    const b64 = isObject(d) ? d.b64_json : undefined
+    const b64 = isRecord(d) ? d.b64_json : undefined
     const bytes = typeof b64 === "string" ? decodeB64(b64) : undefined
     if (bytes === undefined) return undefined
     out.push(sha256Hex(bytes))
@@ -175,11 +175,11 @@ export const mediaBill = (
   request: MediaRequest = { requestedImages: 1 },
 ): MediaBill => {
   if (kind === "text-to-image" || kind === "image-editing") {
-    const delivered = isObject(json) && Array.isArray(json.data) ? json.data.length : 0
+    const delivered = isRecord(json) && Array.isArray(json.data) ? json.data.length : 0
     const images = kind === "image-editing" ? request.requestedImages : delivered
     return { promptTokens: 0, completionTokens: 0, images, ...bill(service, 0n, BigInt(images)) }
   }
-  const usage = isObject(json) && isObject(json.usage) ? json.usage : undefined
+  const usage = isRecord(json) && isRecord(json.usage) ? json.usage : undefined
   const type = usage?.type
   const seconds = num(usage?.seconds)
   const input = num(usage?.input_tokens)
@@ -195,7 +195,7 @@ export const mediaBill = (
     const [p, c] = [Math.floor(input), Math.floor(output)]
     return { promptTokens: p, completionTokens: c, ...bill(service, BigInt(p), BigInt(c)) }
   }
-  const verbose = isObject(json) ? num(json.duration) : 0
+  const verbose = isRecord(json) ? num(json.duration) : 0
   if (verbose > 0) {
     const s = Math.max(1, Math.round(verbose))
     return { promptTokens: 0, completionTokens: 0, audioSeconds: s, ...bill(service, BigInt(s), 0n) }

@@ -4,6 +4,7 @@
  * without awaiting anything and without serializing twice; other bodies are serialized once by the platform.
  */
 
+import { isRecord } from "@0g-compute/core"
 import { UrlNotForProvider } from "../errors.js"
 import type { ServiceView } from "../service-view.js"
 import { canonicalJson } from "./canonical.js"
@@ -28,7 +29,6 @@ export interface Prepared {
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
-const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 
 /** Bytes of a body sent as is, or undefined for one the platform must serialize (FormData, Blob, streams…). */
 const plainBytes = (body: BodyInit): Uint8Array | undefined => {
@@ -96,8 +96,6 @@ const headerRecord = (input: RequestInfo | URL, init: RequestInit | undefined, i
   return out
 }
 
-const isMap = (u: unknown): u is Record<string, unknown> => isObject(u) && !Array.isArray(u)
-
 /**
  * Model and stream flag of a JSON body, which is sent in the broker's canonical form (canonical.ts): sorted keys, Go's
  * escaping, and the deterministic rewrites already applied — `stream_options.include_usage` added to a stream that
@@ -118,11 +116,11 @@ const inspect = (service: ServiceView, body: Uint8Array | undefined, text: strin
     json = undefined
   }
   let exact = true
-  if (isMap(json)) {
+  if (isRecord(json)) {
     stream = json.stream === true
     if (stream) {
       const opts = json.stream_options
-      if (!isMap(opts)) json.stream_options = { include_usage: true }
+      if (!isRecord(opts)) json.stream_options = { include_usage: true }
       else if (!("include_usage" in opts)) opts.include_usage = true
     }
     if (service.separated === true && json.model === undefined) json.model = service.model
@@ -139,7 +137,7 @@ const mediaModel = (service: ServiceView, body: Uint8Array | undefined, text: st
   if (body === undefined || body[0] !== 0x7b /* { */) return service.model
   try {
     const json: unknown = JSON.parse(text ?? decoder.decode(body))
-    return isMap(json) && typeof json.model === "string" ? json.model : service.model
+    return isRecord(json) && typeof json.model === "string" ? json.model : service.model
   } catch {
     return service.model
   }

@@ -4,14 +4,12 @@
  * delivered before the consumer sees the stream end. On the side it collects what billing needs: the first chunk's id
  * and model, the last non-null `usage`, and the generated text's word count (the provider's fallback without usage).
  */
-import { joinBytes } from "@0g-compute/core"
+import { isRecord, joinBytes, parseJsonRecord } from "@0g-compute/core"
 
 const EMPTY: Uint8Array<ArrayBufferLike> = new Uint8Array(0)
 const decoder = new TextDecoder()
 const LF = 10
 const CR = 13
-
-const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 
 export interface TokenUsage {
   readonly promptTokens: number
@@ -30,8 +28,8 @@ const count = (v: unknown): number =>
       : 0
 
 export const usageOf = (u: unknown): TokenUsage | undefined => {
-  if (!isObject(u)) return undefined
-  const cached = isObject(u.prompt_tokens_details) ? count(u.prompt_tokens_details.cached_tokens) : 0
+  if (!isRecord(u)) return undefined
+  const cached = isRecord(u.prompt_tokens_details) ? count(u.prompt_tokens_details.cached_tokens) : 0
   const write = count(u.cache_write_tokens)
   const write1h = count(u.cache_write_1h_tokens)
   return {
@@ -157,17 +155,12 @@ export class SseScanner {
       this.done = true
       return true
     }
-    let json: unknown
-    try {
-      json = JSON.parse(payload)
-    } catch {
-      return false
-    }
-    if (!isObject(json)) return false
+    const json = parseJsonRecord(payload)
+    if (json === undefined) return false
     if (json.error !== undefined && json.error !== null) {
       const e = json.error
       this.error =
-        isObject(e) && typeof e.message === "string" ? e.message : typeof e === "string" ? e : JSON.stringify(e)
+        isRecord(e) && typeof e.message === "string" ? e.message : typeof e === "string" ? e : JSON.stringify(e)
       return true
     }
     if (this.id === undefined && typeof json.id === "string") this.id = json.id
@@ -182,7 +175,7 @@ export class SseScanner {
       this.usage = u
     if (Array.isArray(json.choices)) {
       for (const c of json.choices) {
-        const content = isObject(c) && isObject(c.delta) ? c.delta.content : undefined
+        const content = isRecord(c) && isRecord(c.delta) ? c.delta.content : undefined
         if (typeof content === "string") this.words += wordCount(content)
       }
     }

@@ -15,6 +15,7 @@
  * A provider that bills more than its reservation (it ignored max_tokens, or its prices rose on chain) is an overrun:
  * recorded, and the provider is put in cooldown by the gateway.
  */
+import { isRecord } from "@0g-compute/core"
 
 /** Tokens reserved for each image, audio or file content part, on top of its bytes. */
 export const IMAGE_PART_TOKENS = 4096
@@ -32,8 +33,6 @@ export const LIMIT_FIELDS = ["max_tokens", "max_completion_tokens", "n"] as cons
 export const invalidLimitField = (request: Record<string, unknown>): (typeof LIMIT_FIELDS)[number] | undefined =>
   LIMIT_FIELDS.find((f) => request[f] !== undefined && request[f] !== null && positiveInt(request[f]) === undefined)
 
-const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
-
 /** The request's own output limit, if it sets one: the larger of the two fields (servers differ in which they read). */
 export const requestedMaxTokens = (request: Record<string, unknown>): number | undefined => {
   const a = positiveInt(request.max_completion_tokens)
@@ -47,9 +46,9 @@ const mediaParts = (request: Record<string, unknown>): number => {
   let n = 0
   if (!Array.isArray(request.messages)) return n
   for (const m of request.messages) {
-    const content = isObject(m) ? m.content : undefined
+    const content = isRecord(m) ? m.content : undefined
     if (!Array.isArray(content)) continue
-    for (const p of content) if (isObject(p) && typeof p.type === "string" && MEDIA_PARTS.has(p.type)) n++
+    for (const p of content) if (isRecord(p) && typeof p.type === "string" && MEDIA_PARTS.has(p.type)) n++
   }
   return n
 }
