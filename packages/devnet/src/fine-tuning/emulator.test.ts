@@ -12,18 +12,12 @@ import { decryptModel, signCancelTask, signCreateTask, signModelDownload, unwrap
 import { Effect, Redacted, Result } from "effect"
 import { keccak256, NonceManager, parseEther, Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type Devnet, startDevnet } from "../devnet.js"
+import type { Devnet } from "../devnet.js"
+import { type FineTuningDevnet, startFineTuningDevnet, TRAINING_PARAMS } from "../testing/fine-tuning.js"
 import { MOCK_MODEL, postJson as post, postTask, taskBody, uploadDataset } from "../testing/fine-tuning-http.js"
 import { countTokens, type FineTuningProvider, startFineTuningProvider, trainNgramModel } from "./index.js"
 import { MAX_DATASET_BYTES } from "./routes.js"
 
-const PARAMS = {
-  neftune_noise_alpha: 5,
-  num_train_epochs: 2,
-  per_device_train_batch_size: 2,
-  learning_rate: 0.0002,
-  max_steps: -1,
-}
 const PARAMS_TEXT =
   '{"neftune_noise_alpha":5,"num_train_epochs":2,"per_device_train_batch_size":2,"learning_rate":0.0002,"max_steps":-1}'
 const DATASET = new TextEncoder().encode(
@@ -34,6 +28,7 @@ const DATASET = new TextEncoder().encode(
 )
 
 describe("emulated fine-tuning provider", () => {
+  let fixture: FineTuningDevnet
   let devnet: Devnet
   let ft: FineTuningProvider
   let rpc: ReturnType<typeof makeRpcProvider>
@@ -42,15 +37,8 @@ describe("emulated fine-tuning provider", () => {
   let address: string
 
   beforeAll(async () => {
-    devnet = await startDevnet()
-    ft = await startFineTuningProvider({
-      rpcUrl: devnet.rpcUrl,
-      addresses: devnet.addresses,
-      accounts: devnet.accounts,
-      stepDelayMs: 0,
-      settlementPollMs: 20,
-      chunkSize: 256,
-    })
+    fixture = await startFineTuningDevnet()
+    ;({ devnet, ft } = fixture)
     rpc = makeRpcProvider(devnet.rpcUrl, devnet.chainId)
     const account = devnet.accounts.users[0]
     if (account === undefined) throw new Error("no user account")
@@ -63,9 +51,8 @@ describe("emulated fine-tuning provider", () => {
     await minedReceipt(lm.transferFund(ft.address, "fine-tuning-v1.0", parseEther("2")))
   })
   afterAll(async () => {
-    await ft?.stop()
     rpc?.destroy()
-    await devnet?.stop()
+    await fixture?.stop()
   })
 
   const api = (path: string, init?: RequestInit) => fetch(`${ft.url}/v1${path}`, init)
@@ -160,7 +147,7 @@ describe("emulated fine-tuning provider", () => {
     const serving = fineTuningServing(devnet.addresses.fineTuning, user)
     const deliverable = await serving.getDeliverable(address, ft.address, id)
     expect(deliverable.modelRootHash).toBe(keccak256(file))
-    const trained = trainNgramModel(DATASET, PARAMS, "mock-model")
+    const trained = trainNgramModel(DATASET, TRAINING_PARAMS, "mock-model")
     expect(file.length).toBe(77 + trained.zip.length + 16 * Math.ceil(trained.zip.length / 256))
 
     await minedReceipt(serving.acknowledgeDeliverable(ft.address, id))

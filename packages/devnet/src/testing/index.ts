@@ -5,6 +5,13 @@
  */
 export { failure, pseudoRandomBytes } from "@0g-compute/core/testing"
 export { MEDIA_PROVIDERS, startExtraProvider, startTestDevnet } from "./devnet.js"
+export {
+  type FineTuningDevnet,
+  type FineTuningTestOptions,
+  startFineTuningDevnet,
+  TEST_CHUNK_SIZE,
+  TRAINING_PARAMS,
+} from "./fine-tuning.js"
 export { MOCK_MODEL, postJson, postTask, taskBody, uploadDataset } from "./fine-tuning-http.js"
 export { statusOfUnfinishedBody } from "./http.js"
 export {

@@ -1,35 +1,32 @@
 /**
- * Test fixture: a real devnet (anvil + contracts) with the emulated fine-tuning provider on real HTTP, and clients
- * for fresh funded users. Each test file starts its own.
+ * Test fixture: a real devnet (anvil + contracts) with the emulated fine-tuning provider on real HTTP (the devnet side
+ * is @0g-compute/devnet/testing's startFineTuningDevnet), and fine-tuning clients for fresh funded users. Each test
+ * file starts its own.
  */
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { contractInterfaces, FineTuningServingEventTopics, LedgerClient } from "@0g-compute/contracts"
 import { lateBound } from "@0g-compute/core/testing"
-import { type Devnet, devnetAccounts, startDevnet } from "@0g-compute/devnet"
+import { type Devnet, devnetAccounts } from "@0g-compute/devnet"
+import type { FineTuningProvider } from "@0g-compute/devnet/fine-tuning"
+import type { StorageDevnet } from "@0g-compute/devnet/storage"
 import {
-  type FineTuningProvider,
-  type FineTuningProviderOptions,
-  startFineTuningProvider,
-} from "@0g-compute/devnet/fine-tuning"
-import { type StorageDevnet, startStorageDevnet } from "@0g-compute/devnet/storage"
+  type FineTuningTestOptions,
+  startFineTuningDevnet,
+  TEST_CHUNK_SIZE,
+  TRAINING_PARAMS,
+} from "@0g-compute/devnet/testing"
 import { Redacted } from "effect"
-import { JsonRpcProvider, parseEther, Wallet } from "ethers"
+import type { JsonRpcProvider, Wallet } from "ethers"
 import { afterAll, beforeAll } from "vitest"
 import type { CreateTaskOptions } from "../index.js"
 import { createFineTuningClient, type FineTuningClient } from "../node/index.js"
 
-export const CHUNK_SIZE = 256
+export const CHUNK_SIZE = TEST_CHUNK_SIZE
 /** The emulated provider's wallet: the devnet's fixed fine-tuning provider account (#3). */
 export const PROVIDER = devnetAccounts().fineTuningProvider.address
-export const PARAMS = {
-  neftune_noise_alpha: 5,
-  num_train_epochs: 2,
-  per_device_train_batch_size: 2,
-  learning_rate: 0.0002,
-  max_steps: -1,
-}
+export const PARAMS = TRAINING_PARAMS
 
 /** A task on the emulator's `mock-model` with PARAMS over `datasetHash`, as provider #3's users create it. */
 export const mockTask = (datasetHash: string, more: Partial<CreateTaskOptions> = {}): CreateTaskOptions => ({
@@ -73,32 +70,13 @@ export interface Harness {
   readonly stop: () => Promise<void>
 }
 
-export const startHarness = async (
-  options: Partial<Omit<FineTuningProviderOptions, "rpcUrl" | "addresses" | "accounts" | "storage">> = {},
-  withStorage = false,
-): Promise<Harness> => {
-  const devnet = await startDevnet()
-  const storage = withStorage ? await startStorageDevnet({ rpcUrl: devnet.rpcUrl }) : undefined
-  const storageOptions =
-    storage === undefined
-      ? undefined
-      : { indexerUrl: storage.indexerUrl, flowAddress: storage.flowAddress, pollIntervalMs: 20 }
-  const ft = await startFineTuningProvider({
-    ...(storageOptions === undefined ? {} : { storage: storageOptions }),
-    rpcUrl: devnet.rpcUrl,
-    addresses: devnet.addresses,
-    accounts: devnet.accounts,
-    stepDelayMs: 0,
-    settlementPollMs: 20,
-    chunkSize: CHUNK_SIZE,
-    ...options,
-  })
+export const startHarness = async (options: FineTuningTestOptions = {}, withStorage = false): Promise<Harness> => {
+  const base = await startFineTuningDevnet(options, withStorage)
+  const { devnet, ft, rpc, storage, storageOptions } = base
   const dir = await mkdtemp(join(tmpdir(), "zg-ft-test-"))
-  const rpc = new JsonRpcProvider(devnet.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 })
   const clients: Array<{ close: () => Promise<void> }> = []
   const user = async (o: { readonly ledger?: boolean } = {}): Promise<User> => {
-    const wallet = new Wallet(Wallet.createRandom().privateKey)
-    await rpc.send("anvil_setBalance", [wallet.address, `0x${parseEther("100").toString(16)}`])
+    const wallet = await base.fundedWallet()
     const key = Redacted.make(wallet.privateKey)
     if (o.ledger !== false) {
       const ledger = await LedgerClient.connect({ privateKey: key, rpcUrl: devnet.rpcUrl, contracts: devnet.addresses })
@@ -132,10 +110,7 @@ export const startHarness = async (
     files: async (sub) => (await readdir(sub === undefined ? dir : join(dir, sub))).sort(),
     stop: async () => {
       await Promise.all(clients.map((c) => c.close()))
-      rpc.destroy()
-      await ft.stop()
-      await storage?.stop()
-      await devnet.stop()
+      await base.stop()
       await rm(dir, { recursive: true, force: true })
     },
   }
