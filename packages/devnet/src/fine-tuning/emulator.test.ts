@@ -6,15 +6,16 @@
 import { existsSync } from "node:fs"
 import { request } from "node:http"
 import { fineTuningServing, ledgerManager } from "@0g-compute/contracts"
-import { minedReceipt } from "@0g-compute/contracts/node"
+import { FINE_TUNING_SERVICE_NAME, minedReceipt } from "@0g-compute/contracts/node"
 import { makeRpcProvider } from "@0g-compute/core"
 import { decryptModel, signCancelTask, signCreateTask, signModelDownload, unwrapSecret } from "@0g-compute/crypto"
-import { Effect, Redacted, Result } from "effect"
-import { keccak256, NonceManager, parseEther, Wallet } from "ethers"
+import { Effect, type Redacted, Result } from "effect"
+import { keccak256, type NonceManager, parseEther, Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Devnet } from "../devnet.js"
 import { type FineTuningDevnet, startFineTuningDevnet, TRAINING_PARAMS } from "../testing/fine-tuning.js"
 import { MOCK_MODEL, postJson as post, postTask, taskBody, uploadDataset } from "../testing/fine-tuning-http.js"
+import { fund, signer } from "../testing/inference.js"
 import { countTokens, type FineTuningProvider, startFineTuningProvider, trainNgramModel } from "./index.js"
 import { MAX_DATASET_BYTES } from "./routes.js"
 
@@ -43,12 +44,9 @@ describe("emulated fine-tuning provider", () => {
     const account = devnet.accounts.users[0]
     if (account === undefined) throw new Error("no user account")
     userKey = account.privateKey
-    const wallet = new Wallet(Redacted.value(userKey), rpc)
-    address = wallet.address
-    user = new NonceManager(wallet)
-    const lm = ledgerManager(devnet.addresses.ledger, user)
-    await minedReceipt(lm.addLedger("", { value: parseEther("10") }))
-    await minedReceipt(lm.transferFund(ft.address, "fine-tuning-v1.0", parseEther("2")))
+    user = signer(account, rpc)
+    address = await user.getAddress()
+    await fund(devnet, user, ft.address, parseEther("2"), FINE_TUNING_SERVICE_NAME)
   })
   afterAll(async () => {
     rpc?.destroy()
@@ -163,7 +161,7 @@ describe("emulated fine-tuning provider", () => {
   it("fails a task the sub-account cannot cover in setup, with the broker's wording and formula", async () => {
     const account = devnet.accounts.users[1]
     if (account === undefined) throw new Error("no second user")
-    const other = new NonceManager(new Wallet(Redacted.value(account.privateKey), rpc))
+    const other = signer(account, rpc)
     const lm = ledgerManager(devnet.addresses.ledger, other)
     await minedReceipt(lm.addLedger("", { value: parseEther("5") }))
     await minedReceipt(lm.transferFund(ft.address, "fine-tuning-v1.0", parseEther("1")))

@@ -3,14 +3,14 @@
  * chain becomes an adapter (`ready`) on the emulated inference providers, as the broker's event watcher makes it;
  * the broker's routes list it and deploy it; unknown adapters are 404/409.
  */
-import { fineTuningServing, ledgerManager } from "@0g-compute/contracts"
-import { minedReceipt } from "@0g-compute/contracts/node"
+import { fineTuningServing } from "@0g-compute/contracts"
+import { FINE_TUNING_SERVICE_NAME, minedReceipt } from "@0g-compute/contracts/node"
 import { makeRpcProvider } from "@0g-compute/core"
-import { Redacted } from "effect"
-import { NonceManager, parseEther, Wallet } from "ethers"
+import { type NonceManager, parseEther } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Devnet, startDevnet } from "../devnet.js"
 import { postTask, uploadDataset } from "../testing/fine-tuning-http.js"
+import { fund, signer } from "../testing/inference.js"
 import { makeAdapterName } from "./lora.js"
 
 const PARAMS_TEXT =
@@ -27,14 +27,11 @@ beforeAll(async () => {
   rpc = makeRpcProvider(devnet.rpcUrl, devnet.chainId)
   const account = devnet.accounts.users[0]
   if (account === undefined) throw new Error("no user account")
-  const wallet = new Wallet(Redacted.value(account.privateKey), rpc)
-  address = wallet.address
-  user = new NonceManager(wallet)
+  user = signer(account, rpc)
+  address = await user.getAddress()
   const ft = devnet.fineTuning
   if (ft === undefined) throw new Error("no fine-tuning provider")
-  const lm = ledgerManager(devnet.addresses.ledger, user)
-  await minedReceipt(lm.addLedger("", { value: parseEther("10") }))
-  await minedReceipt(lm.transferFund(ft.address, "fine-tuning-v1.0", parseEther("2")))
+  await fund(devnet, user, ft.address, parseEther("2"), FINE_TUNING_SERVICE_NAME)
 })
 afterAll(async () => {
   rpc?.destroy()

@@ -30,15 +30,21 @@ export const signer = (account: DevnetAccount, rpc: Rpc): NonceManager =>
 
 export const mined = (tx: Promise<ContractTransactionResponse>) => minedReceipt(tx)
 
-/** Creates the user's ledger when missing (10 0G) and transfers `amount` to the provider's sub-account. */
-export const fund = async (devnet: Devnet, user: NonceManager, provider: string, amount: bigint): Promise<void> => {
+/** Creates the user's ledger when missing (10 0G) and transfers `amount` to the provider's sub-account of `service`. */
+export const fund = async (
+  devnet: Devnet,
+  user: NonceManager,
+  provider: string,
+  amount: bigint,
+  service: string = INFERENCE_SERVICE_NAME,
+): Promise<void> => {
   const ledger = ledgerManager(devnet.addresses.ledger, user)
   const exists = await ledger.getLedger(await user.getAddress()).then(
     () => true,
     () => false,
   )
   if (!exists) await mined(ledger.addLedger("", { value: E(10) }))
-  await mined(ledger.transferFund(provider, INFERENCE_SERVICE_NAME, amount))
+  await mined(ledger.transferFund(provider, service, amount))
 }
 
 export const serving = (devnet: Devnet, runner: Rpc | NonceManager) =>
