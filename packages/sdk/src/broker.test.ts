@@ -4,8 +4,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { memoryTxJournal, TxEngine, type TxEngineOptions } from "@0g-compute/contracts"
 import { Chain, NETWORKS } from "@0g-compute/core"
-import { type Devnet, startDevnet } from "@0g-compute/devnet"
+import type { Devnet } from "@0g-compute/devnet"
 import { type StorageDevnet, startStorageDevnet } from "@0g-compute/devnet/storage"
+import { startTestDevnet } from "@0g-compute/devnet/testing"
 import { FineTuningProviders } from "@0g-compute/fine-tuning"
 import { Effect, Redacted } from "effect"
 import { JsonRpcProvider, parseEther, Wallet } from "ethers"
@@ -22,7 +23,7 @@ describe("createBroker", () => {
   let storageIndexer: string
   let dir: string
   beforeAll(async () => {
-    devnet = await startDevnet({ inference: { settleIntervalMs: 0 } })
+    devnet = await startTestDevnet()
     // Before account #9 sends anything, so the storage contracts land where the devnet preset pins them.
     storage = await startStorageDevnet({ rpcUrl: devnet.rpcUrl })
     storageIndexer = storage.indexerUrl
