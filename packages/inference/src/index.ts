@@ -144,6 +144,14 @@ export {
 export type { ExchangeResult, InferenceFetch, InferenceFetchOptions } from "./fetch/adapter.js"
 export { canonicalJson } from "./fetch/canonical.js"
 export {
+  type ExchangeReply,
+  type ExchangeRequest,
+  type ExchangeStream,
+  INFERENCE_FETCH_ERROR_TAGS,
+  type InferenceFetchError,
+  isInferenceFetchError,
+} from "./fetch/exchange.js"
+export {
   type EnsureResult,
   Funding,
   type FundingError,

@@ -1,12 +1,20 @@
 /**
  * `InferenceRequests`: the OpenAI drop-in. `fetch(provider)` returns a WHATWG fetch bound to one provider (see
- * fetch/adapter.ts); `openAIOptions(provider)` returns everything `new OpenAI(...)` needs.
+ * fetch/adapter.ts); `openAIOptions(provider)` returns everything `new OpenAI(...)` needs; `exchange` and
+ * `exchangeStream` are the same exchange as an Effect failing with {@link InferenceFetchError} (fetch/exchange.ts).
  */
 import { Context, Effect, Layer } from "effect"
 import { RequestAuth } from "./auth/session.js"
 import { InferenceConfig } from "./config.js"
 import { Directory, type LookupError } from "./directory.js"
 import { type FetchDeps, type InferenceFetch, type InferenceFetchOptions, makeInferenceFetch } from "./fetch/adapter.js"
+import {
+  type ExchangeReply,
+  type ExchangeRequest,
+  type ExchangeStream,
+  type InferenceFetchError,
+  makeExchange,
+} from "./fetch/exchange.js"
 import { UsageMeter } from "./usage.js"
 
 export interface OpenAIClientOptions {
@@ -28,6 +36,27 @@ export interface InferenceRequestsShape {
     provider: string,
     options?: InferenceFetchOptions,
   ) => Effect.Effect<OpenAIClientOptions, LookupError>
+  /**
+   * One exchange, its body read whole (a stream to its end) and verified before the Effect succeeds.
+   *
+   * @example
+   * const reply = yield* requests.exchange(provider, {
+   *   path: "/v1/proxy/chat/completions",
+   *   headers: { "content-type": "application/json" },
+   *   body: JSON.stringify({ model, messages }),
+   * })
+   */
+  readonly exchange: (
+    provider: string,
+    request: ExchangeRequest,
+    options?: InferenceFetchOptions,
+  ) => Effect.Effect<ExchangeReply, InferenceFetchError>
+  /** One exchange whose body is handed on as it arrives; the stream fails typed where verification fails. */
+  readonly exchangeStream: (
+    provider: string,
+    request: ExchangeRequest,
+    options?: InferenceFetchOptions,
+  ) => Effect.Effect<ExchangeStream, InferenceFetchError>
 }
 
 export class InferenceRequests extends Context.Service<InferenceRequests, InferenceRequestsShape>()(
@@ -58,7 +87,15 @@ export class InferenceRequests extends Context.Service<InferenceRequests, Infere
           maxRetries: 0,
         }
       })
-      return InferenceRequests.of({ fetch, openAIOptions })
+      const serviceUrl = (provider: string) => Effect.map(services.directory.cached(provider), (s) => s.url)
+      const faces = (provider: string, request: ExchangeRequest, options?: InferenceFetchOptions) =>
+        makeExchange((o) => fetch(provider, o), serviceUrl(provider), request, options)
+      return InferenceRequests.of({
+        fetch,
+        openAIOptions,
+        exchange: (provider, request, options) => faces(provider, request, options).reply,
+        exchangeStream: (provider, request, options) => faces(provider, request, options).stream,
+      })
     }),
   )
 }

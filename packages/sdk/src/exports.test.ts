@@ -8,7 +8,7 @@ import * as fineTuning from "@0g-compute/fine-tuning"
 import * as inference from "@0g-compute/inference"
 import * as storage from "@0g-compute/storage"
 import * as storageNode from "@0g-compute/storage/node"
-import { describe, expect, it } from "vitest"
+import { describe, expect, expectTypeOf, it } from "vitest"
 import * as sdk from "./index.js"
 import * as sdkNode from "./node/index.js"
 
@@ -103,6 +103,15 @@ describe("@0g-compute/sdk re-exports", () => {
     expect(new fineTuning.ProviderUnreachable({ provider: "0x0", url: "u", cause: "c" })).toBeInstanceOf(
       sdk.ProviderUnreachable,
     )
+  })
+
+  it("the verifying fetch's error union and its guard are inference's own, on both entries", () => {
+    expectTypeOf<sdk.InferenceFetchError>().toEqualTypeOf<inference.InferenceFetchError>()
+    expectTypeOf<sdkNode.InferenceFetchError>().toEqualTypeOf<inference.InferenceFetchError>()
+    expect(sdkNode.isInferenceFetchError).toBe(inference.isInferenceFetchError)
+    const tampered = new inference.ResponseTampered({ provider: "0x0", chatId: "c", signedHash: "a", actualHash: "b" })
+    expect(sdk.isInferenceFetchError(tampered)).toBe(true)
+    expect(sdk.isInferenceFetchError(new core.InvalidAmount({ input: "-1", reason: "negative" }))).toBe(false)
   })
 
   it("the amount helpers round-trip and parseZG throws the typed error", () => {
