@@ -66,11 +66,16 @@ const newest = (path: string): number => {
 
 const BUILD_INPUTS = ["src", "package.json", "tsconfig.json", "tsconfig.build.json"]
 const builder = join(ROOT, "scripts", "build-package.mjs")
+/** What every package build reads besides its own files: the builder and the shared tsconfigs its two files extend. */
+const SHARED_BUILD_INPUTS = [
+  builder,
+  ...["tsconfig.base.json", "tsconfig.package.json", "tsconfig.build.package.json"].map((f) => join(ROOT, f)),
+]
 
 const isStale = (dir: string): boolean => {
   const marker = join(dir, "dist", "cjs", "package.json")
   if (!existsSync(marker)) return true
-  const inputs = [...BUILD_INPUTS.map((f) => join(dir, f)), builder]
+  const inputs = [...BUILD_INPUTS.map((f) => join(dir, f)), ...SHARED_BUILD_INPUTS]
   return Math.max(...inputs.filter((f) => existsSync(f)).map(newest)) > statSync(marker).mtimeMs
 }
 
