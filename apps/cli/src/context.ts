@@ -4,9 +4,9 @@
  * stay Redacted.
  */
 import { readFile } from "node:fs/promises"
-import { describeCause, isZgError, NETWORKS, parseNetwork, type ZgError } from "@0g-compute/core/light"
+import { NETWORKS, parseNetwork } from "@0g-compute/core/light"
 import { Data, Effect, Layer, Option, Redacted } from "effect"
-import { KEY_HINT, UnexpectedError } from "./failure.js"
+import { KEY_HINT } from "./failure.js"
 import { CliIO } from "./io.js"
 import { unlockKey, WrongPassword } from "./keystore.js"
 import * as lazy from "./lazy.js"
@@ -140,13 +140,3 @@ export const ledgerStack = (options: GlobalOptions) =>
       Layer.provideMerge(Ledger.layer, TxEngine.layer()).pipe(Layer.provideMerge(signingLayer(options))),
     ),
   )
-
-/**
- * A Promise-only API at the edge (the verifying fetch that OpenAI clients call, a Response body): its rejections are our
- * tagged errors; anything else becomes an UnexpectedError that keeps it as cause.
- */
-export const fromPromise = <A>(f: () => Promise<A>, operation: string): Effect.Effect<A, ZgError | UnexpectedError> =>
-  Effect.tryPromise({
-    try: f,
-    catch: (e) => (isZgError(e) ? e : new UnexpectedError({ operation, detail: describeCause(e), cause: e })),
-  })

@@ -1,6 +1,6 @@
 /**
- * Every command's error channel, checked by tsc (`npm run typecheck`; vitest runs the same file): never `unknown`, only
- * tagged errors with a one-line `message`, so the one printer (failure.ts) words each by its tag. At run time: a command
+ * Every command's error channel, checked by tsc (`npm run typecheck`; vitest runs the same file): never `unknown`, and
+ * no member with a wide `string` tag, only named tagged errors with a one-line `message`, so the one printer (failure.ts) words each by its tag. At run time: a command
  * whose failure once reached the user as Effect's wording ("An error occurred in Effect.tryPromise") prints its typed
  * message, in text and as a JSON document. And every command of the tree (walked through effect/cli's CommandSpec, so a
  * new one is included without listing it) runs inside the error boundary: a failure in its handler is one typed line,
@@ -42,12 +42,17 @@ const argvOf = (path: ReadonlyArray<string>) => {
 }
 
 type IsUnknown<T> = unknown extends T ? true : false
+/** The members of F whose `_tag` is plain `string` (a wide error such as core's `ZgError`): no wording can name them. */
+type WideTagged<F> = F extends { readonly _tag: infer K } ? (string extends K ? F : never) : never
 
 describe("error channels", () => {
   it("no command can fail with `unknown`: the union is tagged errors only (a type error otherwise)", () => {
     expectTypeOf<IsUnknown<Command.Error<typeof cli>>>().toEqualTypeOf<false>()
     expectTypeOf<IsUnknown<CliFailure>>().toEqualTypeOf<false>()
     expectTypeOf<CliFailure>().toExtend<TaggedFailure>()
+    expectTypeOf<WideTagged<CliFailure>>().toEqualTypeOf<never>()
+    // inference chat --stream: a data line that is not JSON is the provider's typed fault, worded by the CLI.
+    expectTypeOf<Extract<CliFailure, { readonly _tag: "MalformedProviderResponse" }>>().toHaveProperty("what")
     expectTypeOf<Extract<CliFailure, { readonly _tag: "PortInUse" }>>().toHaveProperty("port")
   })
 })

@@ -1,9 +1,9 @@
 /** The error printer's wording, redaction and neutralisation as pure functions (whole commands, in-process: failures.test.ts). */
 import { PendingIntentExists, TransactionOutcomeUnknown, TransactionTimeout } from "@0g-compute/contracts"
-import { ChainMismatch, RpcError, SignerRequired } from "@0g-compute/core"
+import { ChainMismatch, ProviderHttpError, ProviderUnreachable, RpcError, SignerRequired } from "@0g-compute/core"
 import { Cause } from "effect"
 import { describe, expect, it } from "vitest"
-import { describeFailure, errorDocument, UnexpectedError } from "./failure.js"
+import { describeFailure, errorDocument } from "./failure.js"
 import { forTerminal, toJson } from "./output.js"
 import { permissionWarning } from "./permissions.js"
 import { jsonRequested } from "./presenter.js"
@@ -44,10 +44,12 @@ describe("describeFailure", () => {
   })
 
   it("does not blame the RPC for a provider's refused socket", () => {
-    const f = describeFailure(new UnexpectedError({ operation: "fetch", detail: "x", cause: refused(7777) }), {
+    const cause = refused(7777)
+    const f = describeFailure(new ProviderUnreachable({ provider: "0xp", url: "http://127.0.0.1:7777/v1", cause }), {
       rpcUrl: "http://127.0.0.1:8545",
     })
     expect(f.message).not.toMatch(/nothing listens/)
+    expect(f.message).toMatch(/0xp/)
   })
 
   it("speaks CLI words for SDK errors: commands and flags, never SDK options", () => {
@@ -86,15 +88,16 @@ describe("describeFailure", () => {
   it("never lets Effect wording through a field of the --json document either, at any depth", () => {
     const internal = "An error occurred in Effect.tryPromise"
     const scrubbed = "unexpected internal failure (rerun with --verbose for details)"
-    const unexpected = describeFailure(
-      new UnexpectedError({ operation: "the chat request", detail: internal, cause: new Error(internal) }),
-    )
-    const doc = toJson(errorDocument(unexpected))
+    // A provider's error text quoting Effect's wording: neither the message nor the detail field passes it on.
+    const quoted = describeFailure(new ProviderHttpError({ provider: "0xp", url: "u", status: 500, detail: internal }))
+    const doc = toJson(errorDocument(quoted))
     expect(doc).not.toMatch(/Effect\.|An error occurred in/)
     expect(JSON.parse(doc).error).toEqual({
-      _tag: "UnexpectedError",
+      _tag: "ProviderHttpError",
       message: scrubbed,
-      operation: "the chat request",
+      provider: "0xp",
+      url: "u",
+      status: 500,
       detail: scrubbed,
     })
     const nested = Object.assign(new Error("odd"), { _tag: "Odd", steps: [{ why: internal }], fee: 5n })

@@ -46,17 +46,6 @@ export class OutputExists extends Data.TaggedError("OutputExists")<{ readonly pa
   }
 }
 
-/** A failure no typed error describes (a library threw a plain error); `detail` is its first line. */
-export class UnexpectedError extends Data.TaggedError("UnexpectedError")<{
-  readonly operation: string
-  readonly detail: string
-  readonly cause?: unknown
-}> {
-  override get message() {
-    return `${this.operation} failed: ${this.detail}`
-  }
-}
-
 /** What a command may fail with: a tagged error whose `message` is its one-line default wording. */
 export interface TaggedFailure {
   readonly _tag: string
@@ -83,7 +72,7 @@ type RevertWording = (args: any, ctx: FailureContext) => string | undefined
 /** Every error a command can fail with: the union of the handlers' error channels, as tsc computes it. */
 export type CliFailure = Command.Error<typeof cli>
 
-/** The tags of {@link CliFailure} (a wide `ZgError` from a Promise-only edge contributes none). */
+/** The tags of {@link CliFailure} (a member with a wide `string` tag would contribute none: error-channels.test.ts). */
 type CliTag = CliFailure extends infer F
   ? F extends { readonly _tag: infer K }
     ? string extends K
@@ -204,7 +193,8 @@ const CLI_WORDING: Wordings = {
   RpcError: (e, ctx) => rpcUnreachable(e.cause, ctx) ?? rpcFailed(e, ctx),
   ConnectionRequired: (e, ctx) => rpcUnreachable(e, ctx),
   ProviderUnreachable: (e, ctx) => rpcUnreachable(e.cause, ctx),
-  UnexpectedError: (e, ctx) => rpcUnreachable(e.cause, ctx),
+  MalformedProviderResponse: (e) =>
+    `provider ${e.provider} sent a malformed ${e.what} (${e.detail}); its answer is not shown — try again or another --provider`,
   SignerRequired: () => `this command needs a signing key: ${KEY_HINT}`,
   UnknownNetwork: (e) =>
     `unknown --network ${JSON.stringify(e.input)}: use devnet, testnet, testnet-dev, mainnet or an http(s) RPC URL`,

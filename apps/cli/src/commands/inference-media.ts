@@ -5,13 +5,12 @@
  */
 import { readFile, writeFile } from "node:fs/promises"
 import { basename, extname } from "node:path"
-import type { ExchangeResult } from "@0g-compute/inference"
+import type { ExchangeRequest, ExchangeResult } from "@0g-compute/inference"
 import { Data, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { fromPromise } from "../context.js"
 import { keyValues, makePrinter, zg } from "../output.js"
 import { providerFlag } from "./flags.js"
-import { withInference } from "./inference-shared.js"
+import { exchangeWith, providerJson, withInference } from "./inference-shared.js"
 
 export class MediaFileUnreadable extends Data.TaggedError("MediaFileUnreadable")<{ readonly path: string }> {
   override get message() {
@@ -68,29 +67,25 @@ export const imageCommand = Command.make(
     model: modelFlag,
   },
   ({ provider, prompt, out, image, n, model }) =>
-    withInference(({ Directory, InferenceRequests }, g) =>
+    withInference((m, g) =>
       Effect.gen(function* () {
-        const service = yield* Directory.use((d) => d.get(provider))
-        let exchange: ExchangeResult | undefined
-        const fetch = (yield* InferenceRequests).fetch(service.provider, { onExchange: (x) => (exchange = x) })
+        const service = yield* m.Directory.use((d) => d.get(provider))
         const modelId = Option.getOrElse(model, () => service.model)
-        let init: RequestInit
-        let route: string
+        let request: ExchangeRequest
         if (Option.isSome(image)) {
           const form = new FormData()
           form.append("model", modelId)
           form.append("prompt", prompt)
           form.append("n", String(n))
           form.append("image", new Blob([yield* read(image.value)], { type: "image/png" }), basename(image.value))
-          init = { method: "POST", body: form }
-          route = "/v1/proxy/images/edits"
+          request = { path: "/v1/proxy/images/edits", body: form }
         } else {
           const body = JSON.stringify({ model: modelId, prompt, n, response_format: "b64_json" })
-          init = { method: "POST", headers: { "content-type": "application/json" }, body }
-          route = "/v1/proxy/images/generations"
+          request = { path: "/v1/proxy/images/generations", headers: { "content-type": "application/json" }, body }
         }
-        const res = yield* fromPromise(() => fetch(`${service.url}${route}`, init), "the image request")
-        const doc = (yield* fromPromise(() => res.json(), "reading the images")) as {
+        const reply = yield* exchangeWith(m, service.provider, request)
+        const exchange = reply.exchange
+        const doc = (yield* providerJson(service.provider, "image response", reply.text)) as {
           data?: Array<{ b64_json?: string; revised_prompt?: string }>
         }
         const files: Array<{ path: string; bytes: number }> = []
@@ -122,22 +117,18 @@ export const transcribeCommand = Command.make(
     file: Argument.String("file").pipe(Argument.withDescription("the audio file")),
   },
   ({ provider, model, file }) =>
-    withInference(({ Directory, InferenceRequests }, g) =>
+    withInference((m, g) =>
       Effect.gen(function* () {
-        const service = yield* Directory.use((d) => d.get(provider))
-        let exchange: ExchangeResult | undefined
-        const fetch = (yield* InferenceRequests).fetch(service.provider, { onExchange: (x) => (exchange = x) })
+        const service = yield* m.Directory.use((d) => d.get(provider))
         const form = new FormData()
         form.append(
           "model",
           Option.getOrElse(model, () => service.model),
         )
         form.append("file", new Blob([yield* read(file)]), basename(file))
-        const res = yield* fromPromise(
-          () => fetch(`${service.url}/v1/proxy/audio/transcriptions`, { method: "POST", body: form }),
-          "the transcription request",
-        )
-        const doc = (yield* fromPromise(() => res.json(), "reading the transcript")) as { text?: string }
+        const reply = yield* exchangeWith(m, service.provider, { path: "/v1/proxy/audio/transcriptions", body: form })
+        const exchange = reply.exchange
+        const doc = (yield* providerJson(service.provider, "transcription", reply.text)) as { text?: string }
         const text = doc.text ?? ""
         yield* makePrinter(g.json).result({ text, ...summary(exchange) }, () =>
           [

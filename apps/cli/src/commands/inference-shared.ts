@@ -1,6 +1,7 @@
 /** What the inference commands share: the acknowledgement flags and the inference services for the global options. */
 import { join } from "node:path"
-import type { InferenceReadServices } from "@0g-compute/inference"
+import { MalformedProviderResponse, parseJsonRecord } from "@0g-compute/core/light"
+import type { ExchangeRequest, InferenceFetchOptions, InferenceReadServices } from "@0g-compute/inference"
 import { Effect, Layer, Option } from "effect"
 import { Flag } from "effect/cli"
 import { chainLayer, type GlobalOptions, ledgerStack } from "../context.js"
@@ -83,3 +84,28 @@ export const withReader = <A, E extends TaggedFailure>(
 export const withInference = <A, E extends TaggedFailure, R>(
   f: (m: InferenceModule, g: GlobalOptions) => Effect.Effect<A, E, R>,
 ) => withSigner(lazy.inference, inferenceLayer, f)
+
+/**
+ * One verified exchange with a provider (inference's Effect face of the verifying fetch): the reply's body, its
+ * exchange result, and every failure a named tag.
+ */
+export const exchangeWith = (
+  m: InferenceModule,
+  provider: string,
+  request: ExchangeRequest,
+  options?: InferenceFetchOptions,
+) => m.InferenceRequests.use((r) => r.exchange(provider, request, options))
+
+/** `text` as a JSON object; anything else from a provider is its typed MalformedProviderResponse naming `what`. */
+export const providerJson = (provider: string, what: string, text: string) => {
+  const doc = parseJsonRecord(text)
+  return doc !== undefined
+    ? Effect.succeed(doc)
+    : Effect.fail(
+        new MalformedProviderResponse({
+          provider,
+          what,
+          detail: `not a JSON object: ${JSON.stringify(text.slice(0, 60))}`,
+        }),
+      )
+}

@@ -5,7 +5,7 @@
 import type { AttestationReport, ExchangeResult, ServiceView, ServiceWithDetail } from "@0g-compute/inference"
 import { Data, Effect, Option, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { fromPromise, requireKey } from "../context.js"
+import { requireKey } from "../context.js"
 import { CliIO } from "../io.js"
 import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table, zg } from "../output.js"
@@ -16,9 +16,11 @@ import { imageCommand, transcribeCommand } from "./inference-media.js"
 import {
   ackFlags,
   ackOptionsOf,
+  exchangeWith,
   inferenceLayer,
   pinFlags,
   pinsOf,
+  providerJson,
   withInference,
   withReader,
 } from "./inference-shared.js"
@@ -162,6 +164,24 @@ const levelText = (x: ExchangeResult | undefined): string => {
   return `${x.level}${claim}${unbound}`
 }
 
+type ChatDoc = { choices?: Array<{ message?: { content?: string }; delta?: { content?: string } }> }
+
+/** The answer in a chat reply: the message, or a stream's deltas joined; a non-JSON event is the provider's fault. */
+const chatAnswer = (provider: string, stream: boolean, text: string) =>
+  Effect.gen(function* () {
+    if (!stream) {
+      const doc = (yield* providerJson(provider, "chat completion", text)) as ChatDoc
+      return doc.choices?.[0]?.message?.content ?? ""
+    }
+    let answer = ""
+    for (const line of text.split("\n")) {
+      if (!line.startsWith("data: ") || line === "data: [DONE]") continue
+      const doc = (yield* providerJson(provider, "stream event", line.slice(6))) as ChatDoc
+      answer += doc.choices?.[0]?.delta?.content ?? ""
+    }
+    return answer
+  })
+
 const chat = Command.make(
   "chat",
   {
@@ -175,47 +195,24 @@ const chat = Command.make(
     ),
   },
   ({ provider, stream, model, message, allowUnverifiable }) =>
-    withInference(({ Directory, InferenceRequests, UsageMeter }, g) =>
+    withInference((m, g) =>
       Effect.gen(function* () {
-        const service = yield* Directory.use((d) => d.get(provider))
-        let exchange: ExchangeResult | undefined
-        const fetch = (yield* InferenceRequests).fetch(service.provider, {
-          allowUnverifiable,
-          onExchange: (x) => {
-            exchange = x
-          },
-        })
+        const service = yield* m.Directory.use((d) => d.get(provider))
         const body = JSON.stringify({
           model: Option.getOrElse(model, () => service.model),
           messages: [{ role: "user", content: message }],
           stream,
         })
-        const res = yield* fromPromise(
-          () =>
-            fetch(`${service.url}/v1/proxy/chat/completions`, {
-              method: "POST",
-              headers: { "content-type": "application/json" },
-              body,
-            }),
-          "the chat request",
+        // A stream is read to its end inside the exchange: verification fails there, before [DONE].
+        const reply = yield* exchangeWith(
+          m,
+          service.provider,
+          { path: "/v1/proxy/chat/completions", headers: { "content-type": "application/json" }, body },
+          { allowUnverifiable },
         )
-        let answer = ""
-        if (stream) {
-          // The adapter errors the stream before [DONE] when verification fails, so reading to the end is the check.
-          const text = yield* fromPromise(() => res.text(), "reading the answer")
-          for (const line of text.split("\n")) {
-            if (!line.startsWith("data: ") || line === "data: [DONE]") continue
-            const delta = (JSON.parse(line.slice(6)) as { choices?: Array<{ delta?: { content?: string } }> })
-              .choices?.[0]?.delta?.content
-            if (delta) answer += delta
-          }
-        } else {
-          const doc = (yield* fromPromise(() => res.json(), "reading the answer")) as {
-            choices: Array<{ message: { content: string } }>
-          }
-          answer = doc.choices[0]?.message.content ?? ""
-        }
-        const record = (yield* UsageMeter).records().at(-1)
+        const exchange = reply.exchange
+        const answer = yield* chatAnswer(service.provider, stream, reply.text)
+        const record = (yield* m.UsageMeter).records().at(-1)
         const receipt = exchange?.receipt
         const level = {
           level: exchange?.level,
