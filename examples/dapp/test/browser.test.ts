@@ -8,7 +8,8 @@ import { existsSync } from "node:fs"
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { type Devnet, startDevnet } from "@0g-compute/devnet"
+import type { Devnet } from "@0g-compute/devnet"
+import { startTestDevnet } from "@0g-compute/devnet/testing"
 import { computeRoot } from "@0g-compute/storage"
 import { Redacted } from "effect"
 import { type BrowserContext, chromium, type Page } from "playwright-core"
@@ -48,7 +49,7 @@ describe("dApp in Chromium against the devnet", () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`)
     profile = await mkdtemp(join(tmpdir(), "zg-dapp-chromium-"))
     const outDir = await mkdtemp(join(tmpdir(), "zg-dapp-dist-"))
-    ;[devnet, served] = await Promise.all([startDevnet({ inference: { settleIntervalMs: 0 } }), buildAndServe(outDir)])
+    ;[devnet, served] = await Promise.all([startTestDevnet(), buildAndServe(outDir)])
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,

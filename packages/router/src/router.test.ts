@@ -9,7 +9,8 @@ import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { Ledger } from "@0g-compute/contracts"
 import { makeRpcProvider } from "@0g-compute/core"
-import { type Devnet, type InferenceProvider, startDevnet } from "@0g-compute/devnet"
+import type { Devnet, InferenceProvider } from "@0g-compute/devnet"
+import { startTestDevnet } from "@0g-compute/devnet/testing"
 import { createInferenceClient, type InferenceClient } from "@0g-compute/inference"
 import { Effect } from "effect"
 import type { JsonRpcProvider } from "ethers"
@@ -89,7 +90,7 @@ const start = () =>
 
 beforeAll(async () => {
   const upstreamUrl = await startUpstream()
-  devnet = await startDevnet({ inferenceProviders: 2, inference: { settleIntervalMs: 0, upstream: upstreamUrl } })
+  devnet = await startTestDevnet({ inferenceProviders: 2, inference: { upstream: upstreamUrl } })
   ;[p0, p1] = devnet.inference as [InferenceProvider, InferenceProvider]
   rpc = makeRpcProvider(devnet.rpcUrl, devnet.chainId)
   const user = devnet.accounts.users[0]

@@ -6,7 +6,8 @@
 import { createServer, type Server } from "node:http"
 import { Ledger } from "@0g-compute/contracts"
 import { makeRpcProvider } from "@0g-compute/core"
-import { type Devnet, type InferenceProvider, startDevnet } from "@0g-compute/devnet"
+import type { Devnet, InferenceProvider } from "@0g-compute/devnet"
+import { startTestDevnet } from "@0g-compute/devnet/testing"
 import { createInferenceClient, type FundingPolicy, type InferenceClient } from "@0g-compute/inference"
 import { Redacted, Schema } from "effect"
 import type { JsonRpcProvider } from "ethers"
@@ -72,10 +73,10 @@ export const decimal = (n: bigint) => {
 export const startScaleDevnet = async (): Promise<ScaleDevnet> => {
   const upstream = await startUpstream()
   const billed = new Map<string, bigint>()
-  const devnet = await startDevnet({
+  // Settled by the test at chosen moments, never between two reads of an assertion.
+  const devnet = await startTestDevnet({
     inferenceProviders: 2,
     inference: {
-      settleIntervalMs: 0, // settled by the test at chosen moments, never between two reads of an assertion
       upstream: upstream.url,
       onEvent: (e) => {
         if (e._tag === "Billed") billed.set(e.chatId, e.fee)
