@@ -7,7 +7,7 @@ import type { InferenceFaults } from "@0g-compute/devnet"
 import { Effect, Stream } from "effect"
 import { describe, expect, it } from "vitest"
 import { InferenceRequests } from "../requests.js"
-import { useTestDevnet } from "../testing/fixture.js"
+import { useTestDevnet, withFaults } from "../testing/fixture.js"
 import { INFERENCE_FETCH_ERROR_TAGS, isInferenceFetchError } from "./exchange.js"
 
 const t = useTestDevnet({ ledger: "10", acknowledge: { fund: "2" } })
@@ -24,14 +24,7 @@ const exchange = (stream: boolean) =>
 /** The typed failure of `effect`: `Effect.flip` only sees failures, so a defect would reject instead. */
 const failure = <A, E>(effect: Effect.Effect<A, E, InferenceRequests>) => t.user.client.run(Effect.flip(effect))
 
-const withFault = async <T>(faults: InferenceFaults, f: () => Promise<T>): Promise<T> => {
-  t.provider.faults.set(faults)
-  try {
-    return await f()
-  } finally {
-    t.provider.faults.clear()
-  }
-}
+const withFault = <T>(faults: InferenceFaults, f: () => Promise<T>): Promise<T> => withFaults(t.provider, faults, f)
 
 describe("InferenceRequests.exchange", () => {
   it("a chat: the verified body and its exchange result (level, verdict, fee) in the reply", async () => {

@@ -11,7 +11,7 @@ import { Wallet } from "ethers"
 import OpenAI from "openai"
 import { describe, expect, it } from "vitest"
 import { RequestAuth } from "../auth/session.js"
-import { addLedger, userClient, useTestDevnet, ZG } from "../testing/fixture.js"
+import { addLedger, userClient, useTestDevnet, withFaults, ZG } from "../testing/fixture.js"
 
 const t = useTestDevnet({ inferenceProviders: 3, ledger: "20", acknowledge: { fund: "2" }, openai: true })
 const down = () => t.at(1)
@@ -21,14 +21,7 @@ let otherClientFees = 0n
 
 const chat = (content: string) => ({ model: t.provider.model, messages: [{ role: "user" as const, content }] })
 
-const withFault = async <T>(faults: InferenceFaults, f: () => Promise<T>): Promise<T> => {
-  t.provider.faults.set(faults)
-  try {
-    return await f()
-  } finally {
-    t.provider.faults.clear()
-  }
-}
+const withFault = <T>(faults: InferenceFaults, f: () => Promise<T>): Promise<T> => withFaults(t.provider, faults, f)
 
 /** The typed error behind an OpenAI SDK failure (a rejected fetch surfaces as APIConnectionError with the cause). */
 const cause = (e: unknown): unknown => (e instanceof OpenAI.APIConnectionError ? e.cause : e)

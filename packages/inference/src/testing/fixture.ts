@@ -5,7 +5,7 @@
  */
 import { Ledger } from "@0g-compute/contracts"
 import { makeRpcProvider, NEURON_PER_ZG } from "@0g-compute/core"
-import type { Devnet, DevnetOptions, InferenceProvider } from "@0g-compute/devnet"
+import type { Devnet, DevnetOptions, InferenceFaults, InferenceProvider } from "@0g-compute/devnet"
 import { startTestDevnet } from "@0g-compute/devnet/testing"
 import type { JsonRpcProvider } from "ethers"
 import OpenAI from "openai"
@@ -120,6 +120,20 @@ export interface TestDevnet {
     options: Partial<GatewayOptions> & { readonly client?: InferenceClient },
     body: (g: Gateway) => Promise<void>,
   ) => Promise<void>
+}
+
+/** Runs `f` with `provider`'s faults set, and clears them however it ends. */
+export const withFaults = async <T>(
+  provider: InferenceProvider,
+  faults: InferenceFaults,
+  f: () => Promise<T>,
+): Promise<T> => {
+  provider.faults.set(faults)
+  try {
+    return await f()
+  } finally {
+    provider.faults.clear()
+  }
 }
 
 /**
