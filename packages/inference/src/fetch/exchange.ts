@@ -127,19 +127,24 @@ export const makeExchange = (
       options.onExchange?.(x)
     },
   })
-  const start = Effect.flatMap(
-    /^https?:\/\//.test(request.path) ? Effect.succeed(request.path) : serviceUrl,
-    (base) => {
-      const url = base === request.path ? base : `${base}${request.path}`
-      const init = { method: request.method ?? "POST", headers: request.headers ?? {}, body: request.body ?? null }
-      return attempt((signal) => fetch(url, { ...init, body: init.body as BodyInit | null, signal }))
-    },
-  )
-  const reply: Effect.Effect<ExchangeReply, InferenceFetchError> = Effect.flatMap(start, (res) =>
-    Effect.map(
-      attempt(() => res.text()),
-      (text) => ({ status: res.status, headers: res.headers, text, exchange: result }),
-    ),
+  const url = /^https?:\/\//.test(request.path)
+    ? Effect.succeed(request.path)
+    : Effect.map(serviceUrl, (base) => `${base}${request.path}`)
+  const send = (target: string, signal: AbortSignal) =>
+    fetch(target, {
+      method: request.method ?? "POST",
+      headers: request.headers ?? {},
+      body: (request.body ?? null) as BodyInit | null,
+      signal,
+    })
+  const start = Effect.flatMap(url, (target) => attempt((signal) => send(target, signal)))
+  // One signal over the request and the body read: interrupting the fiber while the answer arrives aborts it too.
+  const reply: Effect.Effect<ExchangeReply, InferenceFetchError> = Effect.flatMap(url, (target) =>
+    attempt(async (signal) => {
+      const res = await send(target, signal)
+      const text = await res.text()
+      return { status: res.status, headers: res.headers, text, exchange: result }
+    }),
   )
   const stream: Effect.Effect<ExchangeStream, InferenceFetchError> = Effect.map(start, (res) => ({
     status: res.status,
