@@ -212,7 +212,7 @@ const chat = Command.make(
         )
         const exchange = reply.exchange
         const answer = yield* chatAnswer(service.provider, stream, reply.text)
-        const record = (yield* m.UsageMeter).records().at(-1)
+        const record = exchange?.record
         const receipt = exchange?.receipt
         const level = {
           level: exchange?.level,
