@@ -4,6 +4,7 @@
  */
 import type { ServerResponse } from "node:http"
 import { HttpFailure, jsonErrorBody } from "@0g-compute/core/node"
+import type { InferenceFetchError } from "../../fetch/exchange.js"
 import { VERIFICATION_FAILURE_TAGS } from "../../verify/verifier.js"
 
 export type FailedAttempts = ReadonlyArray<{
@@ -20,7 +21,8 @@ export const noProviderAvailable = (what: string, attempts: FailedAttempts) =>
     extra: { attempts },
   })
 
-export const FAILOVER_TAGS = new Set([
+/** The fetch failures another provider may not have; typed against the fetch's union so a renamed tag fails tsc. */
+const failoverTags: ReadonlyArray<InferenceFetchError["_tag"]> = [
   "ProviderUnreachable",
   "ProviderStreamFailed",
   ...VERIFICATION_FAILURE_TAGS,
@@ -33,7 +35,8 @@ export const FAILOVER_TAGS = new Set([
   "TokenRevoked",
   "TokenRejected",
   "MalformedProviderResponse",
-])
+]
+export const FAILOVER_TAGS: ReadonlySet<string> = new Set(failoverTags)
 
 export const tagOf = (e: unknown): string => (e as { _tag?: unknown })?._tag?.toString() ?? "Error"
 /** The status a client sees for a provider's failure: the provider's own HTTP status, else 502. */
