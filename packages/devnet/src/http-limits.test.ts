@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from "vitest"
 import { startRpcFaultProxy } from "./faults/index.js"
 import { answerFailure as answerFineTuning, sendError as sendFineTuningError } from "./fine-tuning/http-util.js"
 import { answerFailure, MAX_BODY_BYTES, sendError } from "./inference/http.js"
+import { LoraAdapters, serveLora } from "./inference/lora.js"
 import { startRpcServer } from "./storage/jsonrpc-server.js"
 
 const closers: Array<() => Promise<unknown>> = []
@@ -58,6 +59,16 @@ describe("an oversize request body", () => {
     expect(r.status).toBe(413)
     expect(JSON.parse(r.body)).toEqual({ error: "Request body size exceeds the limit of 32MB" })
     expect(r.head).toContain("access-control-allow-origin: http://app.example")
+    expect(r.head).toContain("connection: close")
+  })
+
+  it("inference provider's LoRA deploy route: the same 413, not a 400 that calls the body 'not JSON'", async () => {
+    const port = await serve(
+      routeListener((req, res) => serveLora(new LoraAdapters(), req, res, "/adapters/deploy"), answerFailure),
+    )
+    const r = await oversize(port, MAX_BODY_BYTES + 1)
+    expect(r.status).toBe(413)
+    expect(JSON.parse(r.body)).toEqual({ error: "Request body size exceeds the limit of 32MB" })
     expect(r.head).toContain("connection: close")
   })
 

@@ -1,4 +1,4 @@
-/** HTTP plumbing of the provider server: CORS, broker-style JSON errors, bounded body reads, backpressured writes. */
+/** HTTP plumbing of the provider server: CORS, broker-style JSON errors, the body cap, backpressured writes. */
 import { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse, STATUS_CODES } from "node:http"
 import { HttpFailure, httpFailureOf, RequestBodyTooLarge, sendJson as sendJsonWith } from "@0g-compute/core/node"
 

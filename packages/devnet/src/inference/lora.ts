@@ -139,9 +139,11 @@ export const serveLora = async (
     return sendJson(req, res, 200, { adapters: lora.list().map(view) })
   }
   if (rest === "/adapters/deploy" && method === "POST") {
+    // Read outside the try: a body past the cap is the broker's 413, not "not JSON".
+    const raw = await readBody(req, MAX_BODY_BYTES)
     let body: unknown
     try {
-      body = JSON.parse((await readBody(req, MAX_BODY_BYTES)).toString("utf8"))
+      body = JSON.parse(raw.toString("utf8"))
     } catch {
       throw new HttpFailure(400, "invalid request body: not JSON")
     }
