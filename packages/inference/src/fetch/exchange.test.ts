@@ -81,6 +81,28 @@ describe("InferenceRequests.exchange", () => {
     expect(result?.record.verdict).toBe("Verified")
   })
 
+  it("an exchange Effect run again reports each run's own result (a held stream's too, raced replies' too)", async () => {
+    const provider = t.provider.providerAddress
+    const idOf = (x: { readonly headers: Headers }) => x.headers.get("x-zg-request-id")
+    const { streams, replies } = await t.user.client.run(
+      Effect.gen(function* () {
+        // One Effect value each, run twice: the runs must not share state.
+        const requests = yield* InferenceRequests
+        const again = requests.exchangeStream(provider, chat(true))
+        const first = yield* again
+        yield* Stream.runDrain(first.body)
+        const second = yield* again
+        yield* Stream.runDrain(second.body)
+        const reply = requests.exchange(provider, chat(false))
+        const replies = yield* Effect.all([reply, reply], { concurrency: 2 })
+        return { streams: [first, second], replies }
+      }),
+    )
+    for (const s of streams) expect(s.exchange()?.record.requestId).toBe(idOf(s))
+    for (const r of replies) expect(r.exchange?.record.requestId).toBe(idOf(r))
+    expect(new Set([...streams, ...replies].map(idOf)).size).toBe(4)
+  })
+
   it("a URL outside the provider's service: UrlNotForProvider before anything is sent", async () => {
     const provider = t.provider.providerAddress
     const before = t.provider.unsettledFee(t.user.address)

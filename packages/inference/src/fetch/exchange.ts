@@ -119,43 +119,58 @@ export const makeExchange = (
   request: ExchangeRequest,
   options: InferenceFetchOptions = {},
 ) => {
-  let result: ExchangeResult | undefined
-  const fetch = fetchFor({
-    ...options,
-    onExchange: (x) => {
-      result = x
-      options.onExchange?.(x)
-    },
-  })
   const url = /^https?:\/\//.test(request.path)
     ? Effect.succeed(request.path)
     : Effect.map(serviceUrl, (base) => `${base}${request.path}`)
-  const send = (target: string, signal: AbortSignal) =>
-    fetch(target, {
-      method: request.method ?? "POST",
-      headers: request.headers ?? {},
-      body: (request.body ?? null) as BodyInit | null,
-      signal,
+  /** One run's fetch and the result it reports: an Effect may run again (retried, repeated, raced) with its own. */
+  const begin = () => {
+    let result: ExchangeResult | undefined
+    const fetch = fetchFor({
+      ...options,
+      onExchange: (x) => {
+        result = x
+        options.onExchange?.(x)
+      },
     })
-  const start = Effect.flatMap(url, (target) => attempt((signal) => send(target, signal)))
+    const send = (target: string, signal: AbortSignal) =>
+      fetch(target, {
+        method: request.method ?? "POST",
+        headers: request.headers ?? {},
+        body: (request.body ?? null) as BodyInit | null,
+        signal,
+      })
+    return { send, result: () => result }
+  }
   // One signal over the request and the body read: interrupting the fiber while the answer arrives aborts it too.
   const reply: Effect.Effect<ExchangeReply, InferenceFetchError> = Effect.flatMap(url, (target) =>
-    attempt(async (signal) => {
-      const res = await send(target, signal)
-      const text = await res.text()
-      return { status: res.status, headers: res.headers, text, exchange: result }
+    Effect.suspend(() => {
+      const run = begin()
+      return attempt(async (signal) => {
+        const res = await run.send(target, signal)
+        const text = await res.text()
+        return { status: res.status, headers: res.headers, text, exchange: run.result() }
+      })
     }),
   )
-  const stream: Effect.Effect<ExchangeStream, InferenceFetchError> = Effect.map(start, (res) => ({
-    status: res.status,
-    headers: res.headers,
-    body:
-      res.body === null
-        ? Stream.empty
-        : Stream.fromReadableStream({ evaluate: () => res.body as ReadableStream<Uint8Array>, onError: (e) => e }).pipe(
-            Stream.catch((e) => Stream.fromEffect(typed(e))),
-          ),
-    exchange: () => result,
-  }))
+  const stream: Effect.Effect<ExchangeStream, InferenceFetchError> = Effect.flatMap(url, (target) =>
+    Effect.suspend(() => {
+      const run = begin()
+      return Effect.map(
+        attempt((signal) => run.send(target, signal)),
+        (res): ExchangeStream => ({
+          status: res.status,
+          headers: res.headers,
+          body:
+            res.body === null
+              ? Stream.empty
+              : Stream.fromReadableStream({
+                  evaluate: () => res.body as ReadableStream<Uint8Array>,
+                  onError: (e) => e,
+                }).pipe(Stream.catch((e) => Stream.fromEffect(typed(e)))),
+          exchange: run.result,
+        }),
+      )
+    }),
+  )
   return { reply, stream }
 }
