@@ -20,6 +20,7 @@ import {
 } from "./index.js"
 
 const SECRET = bearerSecret("s3cret-token", "unused-")
+const AFTER_BODY = "x".repeat(8 * 1024 * 1024)
 let server: LocalServer
 let answered: unknown[] = []
 const cuts: unknown[] = []
@@ -35,6 +36,11 @@ beforeAll(async () => {
       res.writeHead(200, { "content-type": "application/json" })
       res.write('{"partial":')
       throw new Error("failed after the answer started")
+    }
+    if (req.url === "/after") {
+      res.writeHead(200, { "content-type": "text/plain" })
+      res.end(AFTER_BODY) // more than the socket takes at once: most of it is still queued when the route throws
+      throw new Error("failed after the answer ended")
     }
     if (req.url === "/crash") throw new TypeError("a bug")
     throw new HttpFailure(404, "no such route", { code: "NotFound", extra: { param: "url" } })
@@ -92,6 +98,14 @@ describe("routeListener / httpFailureOf / sendFailure", () => {
     await expect(res.text()).rejects.toThrow()
     expect(answered).toHaveLength(0)
     expect(cuts).toMatchObject([{ message: "failed after the answer started" }])
+  })
+
+  it("leaves an answer that had already ended whole, and still tells `cut` of the failure", async () => {
+    cuts.length = 0
+    const res = await fetch(url("/after"))
+    expect(res.status).toBe(200)
+    expect((await res.text()).length).toBe(AFTER_BODY.length)
+    expect(cuts).toMatchObject([{ message: "failed after the answer ended" }])
   })
 })
 

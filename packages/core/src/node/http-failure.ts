@@ -58,7 +58,8 @@ export const sendFailure = (res: ServerResponse, failure: HttpFailure, headers: 
 /**
  * A node:http listener over an async route. What the route throws before its answer started is answered by `answer`
  * (the server's wire shape; {@link httpFailureOf} says which failure it is); once the answer started, the connection
- * is destroyed instead, so a cut answer never looks whole, and `cut` hears of the failure.
+ * is destroyed instead, so a cut answer never looks whole (an answer already ended is left to finish), and `cut` hears
+ * of the failure.
  */
 export const routeListener =
   (
@@ -69,7 +70,8 @@ export const routeListener =
   (req, res) => {
     route(req, res).catch((e: unknown) => {
       if (res.headersSent) {
-        res.destroy()
+        // A whole answer stays whole (destroying the socket would drop what it has not flushed yet).
+        if (!res.writableEnded) res.destroy()
         return cut?.(e, req)
       }
       try {
