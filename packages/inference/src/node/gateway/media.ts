@@ -77,7 +77,7 @@ const brokerImageCount = (raw: Buffer): number => {
 
 /**
  * The `model` and `n` of an image or audio request body: a multipart/form-data body is parsed by the platform (400
- * InvalidMultipartBody when it does not parse), anything else must be JSON (400 InvalidJson).
+ * InvalidMultipartBody when it does not parse), anything else must be JSON (400 InvalidJsonBody).
  */
 export const mediaRequestFields = async (
   raw: Buffer,
