@@ -1,6 +1,6 @@
 /** The packed tarballs, installed into a blank project with npm, resolve every export and run an example per package. */
 import { execFileSync } from "node:child_process"
-import { copyFileSync, existsSync, readdirSync, readFileSync } from "node:fs"
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, inject, it } from "vitest"
 
@@ -45,6 +45,18 @@ describe("pnpm pack → npm install", () => {
     for (const a of ["DevnetFlow", "DevnetMarket"]) {
       expect(existsSync(join(installed("devnet"), "artifacts", `${a}.json`)), a).toBe(true)
     }
+  })
+
+  it.each(LIBRARIES)("%s: ships no tests and no test support (src/testing may import vitest)", (name) => {
+    const walk = (dir: string, rel = ""): string[] =>
+      readdirSync(dir).flatMap((n) => {
+        if (rel === "" && n === "node_modules") return []
+        const path = join(dir, n)
+        return statSync(path).isDirectory() ? walk(path, `${rel}${n}/`) : [`${rel}${n}`]
+      })
+    const shipped = walk(installed(name))
+    expect(shipped.some((f) => f.startsWith("src/"))).toBe(true)
+    expect(shipped.filter((f) => /\.test\.ts$|(^|\/)testing\//.test(f))).toEqual([])
   })
 
   it("resolves the packages' dependencies on each other to the tarballs", () => {
