@@ -47,8 +47,11 @@ export const startFineTuningDevnet = async (
   withStorage = false,
 ): Promise<FineTuningDevnet> => {
   const stops: Array<() => Promise<void>> = []
+  // Every part stops even when an earlier stop throws (a leaked anvil outlives the run); the first failure is rethrown.
   const stop = async () => {
-    for (const s of stops.splice(0).reverse()) await s()
+    const failures: unknown[] = []
+    for (const s of stops.splice(0).reverse()) await s().catch((e: unknown) => failures.push(e))
+    if (failures.length > 0) throw failures[0]
   }
   try {
     const devnet = await startDevnet()

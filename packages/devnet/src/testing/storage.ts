@@ -22,10 +22,14 @@ export const startStorageChain = async (options: Omit<StorageDevnetOptions, "rpc
       anvil,
       devnet,
       provider,
+      // anvil stops even when the devnet's stop throws: a leaked anvil outlives the test run.
       stop: async () => {
-        await devnet.stop()
-        provider.destroy()
-        await anvil.stop()
+        try {
+          await devnet.stop()
+        } finally {
+          provider.destroy()
+          await anvil.stop()
+        }
       },
     }
   } catch (e) {
