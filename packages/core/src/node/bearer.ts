@@ -20,9 +20,12 @@ export const bearerOf = (req: IncomingMessage): string | undefined => {
   return h.startsWith("Bearer ") ? h.slice(7).trim() : undefined
 }
 
-/** Whether `presented` is `secret`, compared in constant time (no timing tells how much of a guess was right). */
+/**
+ * Whether `presented` is `secret`, compared in constant time (no timing tells how much of a guess was right). An empty
+ * secret matches nothing: a server configured with `""` is closed, not open to a caller who sends no token.
+ */
 export const secretMatches = (presented: string | undefined, secret: Redacted.Redacted<string>): boolean => {
   const got = Buffer.from(presented ?? "")
   const want = Buffer.from(Redacted.value(secret))
-  return got.length === want.length && timingSafeEqual(got, want)
+  return want.length > 0 && got.length === want.length && timingSafeEqual(got, want)
 }

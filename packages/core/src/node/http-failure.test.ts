@@ -121,6 +121,12 @@ describe("bearer secrets", () => {
     expect(secretMatches(undefined, SECRET)).toBe(false)
   })
 
+  it('never matches an empty secret: a server given "" is closed, not open', () => {
+    const empty = bearerSecret("", "p-")
+    expect(secretMatches(undefined, empty)).toBe(false)
+    expect(secretMatches("", empty)).toBe(false)
+  })
+
   it("keeps a given secret and makes a fresh random one with the prefix when none is given", () => {
     const given = Redacted.make("mine")
     expect(bearerSecret(given, "p-")).toBe(given)
