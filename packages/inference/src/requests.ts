@@ -1,13 +1,15 @@
 /**
  * `InferenceRequests`: the OpenAI drop-in. `fetch(provider)` returns a WHATWG fetch bound to one provider (see
- * fetch/adapter.ts); `openAIOptions(provider)` returns everything `new OpenAI(...)` needs; `exchange` and
- * `exchangeStream` are the same exchange as an Effect failing with {@link InferenceFetchError} (fetch/exchange.ts).
+ * fetch/adapter.ts, a thin edge over the exchange Effect of fetch/billed.ts); `openAIOptions(provider)` returns
+ * everything `new OpenAI(...)` needs; `exchange` and `exchangeStream` run that exchange Effect directly, failing with
+ * {@link InferenceFetchError} (fetch/exchange.ts).
  */
 import { Context, Effect, Layer } from "effect"
 import { RequestAuth } from "./auth/session.js"
 import { InferenceConfig } from "./config.js"
 import { Directory, type LookupError } from "./directory.js"
 import { type FetchDeps, type InferenceFetch, type InferenceFetchOptions, makeInferenceFetch } from "./fetch/adapter.js"
+import { makeExchangeCore } from "./fetch/billed.js"
 import {
   type ExchangeReply,
   type ExchangeRequest,
@@ -89,7 +91,7 @@ export class InferenceRequests extends Context.Service<InferenceRequests, Infere
       })
       const serviceUrl = (provider: string) => Effect.map(services.directory.cached(provider), (s) => s.url)
       const faces = (provider: string, request: ExchangeRequest, options?: InferenceFetchOptions) =>
-        makeExchange((o) => fetch(provider, o), serviceUrl(provider), request, options)
+        makeExchange((o) => makeExchangeCore(provider, context, services, o), serviceUrl(provider), request, options)
       return InferenceRequests.of({
         fetch,
         openAIOptions,

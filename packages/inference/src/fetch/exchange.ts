@@ -1,89 +1,19 @@
 /**
- * The Effect face of the verifying fetch: one billed (or metadata) exchange with a provider whose failures are the
- * named union {@link InferenceFetchError}, for Effect programs (the CLI) that would otherwise wrap the Promise fetch
- * and lose the tags. It runs the very same code path (`makeInferenceFetch`'s exchange); interrupting the fiber aborts
- * the request as the fetch's `signal` does.
+ * The Effect face of the verifying exchange: one billed (or metadata) exchange with a provider whose failures are the
+ * named union {@link InferenceFetchError}, for Effect programs (the CLI). It runs the exchange Effect (billed.ts)
+ * directly, the same one the WHATWG fetch is a thin edge over; interrupting the fiber aborts the request as the
+ * fetch's `signal` does.
  */
-import type { InvalidAddress, ProviderLimitError } from "@0g-compute/core"
-import type { InvalidSessionTokenParams, SignerMismatch, SigningFailed } from "@0g-compute/crypto"
-import { Effect, Stream } from "effect"
-import type { ReadError } from "../chain-reads.js"
-import type {
-  ProviderStreamFailed,
-  ServiceNotFound,
-  ServiceTypeMismatch,
-  UnsupportedRequest,
-  UrlNotForProvider,
-} from "../errors.js"
-import type { VerificationError } from "../verify/verifier.js"
-import type { ExchangeResult, InferenceFetch, InferenceFetchOptions } from "./adapter.js"
+import { Effect, Fiber, Stream } from "effect"
+import type { ExchangeResult, InferenceFetchOptions } from "./adapter.js"
+import type { ExchangeCore } from "./billed.js"
+import { type InferenceFetchError, typed } from "./fetch-error.js"
 
-/**
- * Every tagged error the verifying fetch rejects with (and its stream errors with): finding the provider, signing the
- * session, shaping the request, the provider's refusals and limits, and verification.
- */
-export type InferenceFetchError =
-  | ServiceNotFound
-  | InvalidAddress
-  | ReadError
-  | InvalidSessionTokenParams
-  | SigningFailed
-  | SignerMismatch
-  | UrlNotForProvider
-  | UnsupportedRequest
-  | ServiceTypeMismatch
-  | ProviderStreamFailed
-  | ProviderLimitError
-  | VerificationError
-
-/** The tags of {@link InferenceFetchError}; the two checks below keep the list and the union equal. */
-export const INFERENCE_FETCH_ERROR_TAGS = [
-  "ServiceNotFound",
-  "InvalidAddress",
-  "ContractRevert",
-  "RpcError",
-  "MalformedData",
-  "InvalidSessionTokenParams",
-  "SigningFailed",
-  "SignerMismatch",
-  "UrlNotForProvider",
-  "UnsupportedRequest",
-  "ServiceTypeMismatch",
-  "ProviderStreamFailed",
-  "ProviderTimeout",
-  "ProviderBodyTooLarge",
-  "ServiceNotVerifiable",
-  "ProviderNotAcknowledged",
-  "ResponseSignatureMissing",
-  "MalformedResponseSignature",
-  "WrongResponseSigner",
-  "RequestAltered",
-  "ResponseTampered",
-  "ResponseBindingUnknown",
-  "ProviderUnreachable",
-  "ProviderHttpError",
-  "SubAccountMissing",
-  "InsufficientSubAccountBalance",
-  "TokenExpired",
-  "TokenRevoked",
-  "TokenRejected",
-  "MalformedProviderResponse",
-] as const satisfies ReadonlyArray<InferenceFetchError["_tag"]>
-type Missing = Exclude<InferenceFetchError["_tag"], (typeof INFERENCE_FETCH_ERROR_TAGS)[number]>
-const complete: [Missing] extends [never] ? true : Missing = true
-void complete
-
-const TAGS: ReadonlySet<string> = new Set(INFERENCE_FETCH_ERROR_TAGS)
-
-export const isInferenceFetchError = (u: unknown): u is InferenceFetchError =>
-  u instanceof Error && TAGS.has((u as { _tag?: unknown })._tag as string)
-
-/** A rejection of the fetch as a typed failure; anything else (a bug, the abort of an interrupted fiber) is a defect. */
-const typed = (e: unknown): Effect.Effect<never, InferenceFetchError> =>
-  isInferenceFetchError(e) ? Effect.fail(e) : Effect.die(e)
-
-const attempt = <A>(f: (signal: AbortSignal) => Promise<A>): Effect.Effect<A, InferenceFetchError> =>
-  Effect.tryPromise({ try: f, catch: (e) => e }).pipe(Effect.catch(typed))
+export {
+  INFERENCE_FETCH_ERROR_TAGS,
+  type InferenceFetchError,
+  isInferenceFetchError,
+} from "./fetch-error.js"
 
 export interface ExchangeRequest {
   /** A path under the provider's service URL (`/v1/proxy/chat/completions`), or a full URL inside it. */
@@ -112,9 +42,22 @@ export interface ExchangeStream {
   readonly exchange: () => ExchangeResult | undefined
 }
 
-/** The exchange faces for one provider over the fetch factory `fetchFor` and the provider's service URL. */
+/**
+ * Runs `f`'s exchange on a fiber of its own with an abort signal: interrupting the caller aborts the signal, as a
+ * fetch caller's abort does (the request is cancelled, or a started answer is read, verified and recorded for the
+ * drain window), instead of cutting the exchange off mid-record.
+ */
+const abortable = <A>(f: (signal: AbortSignal) => Effect.Effect<A, InferenceFetchError>) =>
+  Effect.suspend(() => {
+    const controller = new AbortController()
+    return Effect.flatMap(Effect.forkDetach(f(controller.signal)), (fiber) =>
+      Fiber.join(fiber).pipe(Effect.onInterrupt(() => Effect.sync(() => controller.abort()))),
+    )
+  })
+
+/** The exchange faces for one provider over the exchange factory `exchangeFor` and the provider's service URL. */
 export const makeExchange = (
-  fetchFor: (options: InferenceFetchOptions) => InferenceFetch,
+  exchangeFor: (options: InferenceFetchOptions) => ExchangeCore,
   serviceUrl: Effect.Effect<string, InferenceFetchError>,
   request: ExchangeRequest,
   options: InferenceFetchOptions = {},
@@ -122,41 +65,41 @@ export const makeExchange = (
   const url = /^https?:\/\//.test(request.path)
     ? Effect.succeed(request.path)
     : Effect.map(serviceUrl, (base) => `${base}${request.path}`)
-  /** One run's fetch and the result it reports: an Effect may run again (retried, repeated, raced) with its own. */
-  const begin = () => {
+  /** One run's exchange and the result it reports: an Effect may run again (retried, repeated, raced) with its own. */
+  const begin = (target: string, signal: AbortSignal) => {
     let result: ExchangeResult | undefined
-    const fetch = fetchFor({
+    const exchange = exchangeFor({
       ...options,
       onExchange: (x) => {
         result = x
         options.onExchange?.(x)
       },
     })
-    const send = (target: string, signal: AbortSignal) =>
-      fetch(target, {
-        method: request.method ?? "POST",
-        headers: request.headers ?? {},
-        body: (request.body ?? null) as BodyInit | null,
-        signal,
-      })
-    return { send, result: () => result }
+    const response = exchange(target, {
+      method: request.method ?? "POST",
+      headers: request.headers ?? {},
+      body: (request.body ?? null) as BodyInit | null,
+      signal,
+    })
+    return { response, result: () => result }
   }
   // One signal over the request and the body read: interrupting the fiber while the answer arrives aborts it too.
   const reply: Effect.Effect<ExchangeReply, InferenceFetchError> = Effect.flatMap(url, (target) =>
-    Effect.suspend(() => {
-      const run = begin()
-      return attempt(async (signal) => {
-        const res = await run.send(target, signal)
-        const text = await res.text()
-        return { status: res.status, headers: res.headers, text, exchange: run.result() }
-      })
+    abortable((signal) => {
+      const run = begin(target, signal)
+      return Effect.flatMap(run.response, (res) =>
+        Effect.map(
+          Effect.tryPromise({ try: () => res.text(), catch: (e) => e }).pipe(Effect.catch(typed)),
+          (text): ExchangeReply => ({ status: res.status, headers: res.headers, text, exchange: run.result() }),
+        ),
+      )
     }),
   )
   const stream: Effect.Effect<ExchangeStream, InferenceFetchError> = Effect.flatMap(url, (target) =>
-    Effect.suspend(() => {
-      const run = begin()
+    abortable((signal) => {
+      const run = begin(target, signal)
       return Effect.map(
-        attempt((signal) => run.send(target, signal)),
+        run.response,
         (res): ExchangeStream => ({
           status: res.status,
           headers: res.headers,
