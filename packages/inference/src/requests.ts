@@ -75,8 +75,10 @@ export class InferenceRequests extends Context.Service<InferenceRequests, Infere
         usage: yield* UsageMeter,
         config: yield* InferenceConfig,
       }
+      const exchangeFor = (provider: string, options?: InferenceFetchOptions) =>
+        makeExchangeCore(provider, context, services, options)
       const fetch = (provider: string, options?: InferenceFetchOptions) =>
-        makeInferenceFetch(provider, context, services, options)
+        makeInferenceFetch(provider, exchangeFor(provider, options))
       const openAIOptions = Effect.fn("InferenceRequests.openAIOptions")(function* (
         provider: string,
         options?: InferenceFetchOptions,
@@ -91,7 +93,7 @@ export class InferenceRequests extends Context.Service<InferenceRequests, Infere
       })
       const serviceUrl = (provider: string) => Effect.map(services.directory.cached(provider), (s) => s.url)
       const faces = (provider: string, request: ExchangeRequest, options?: InferenceFetchOptions) =>
-        makeExchange((o) => makeExchangeCore(provider, context, services, o), serviceUrl(provider), request, options)
+        makeExchange((o) => exchangeFor(provider, o), serviceUrl(provider), request, options)
       return InferenceRequests.of({
         fetch,
         openAIOptions,

@@ -4,13 +4,13 @@
  * (billed.ts): one run per call, resolving to its Response or rejecting with the tagged error it failed with (the
  * caller's abort reason when the caller aborted), as a fetch would.
  */
-import { Cause, type Context, Effect, Exit, type Redacted } from "effect"
+import { Cause, Effect, Exit, type Redacted } from "effect"
 import type { RequestAuth } from "../auth/session.js"
 import type { Directory } from "../directory.js"
 import type { UsageMeter, UsageRecord } from "../usage.js"
 import type { VerificationLevel } from "../verify/levels.js"
 import type { Receipt } from "../verify/verifier.js"
-import { type ExchangeServices, makeExchangeCore } from "./billed.js"
+import type { ExchangeCore } from "./billed.js"
 
 export type InferenceFetch = ((input: RequestInfo | URL, init?: RequestInit) => Promise<Response>) & {
   readonly provider: string
@@ -47,14 +47,8 @@ export interface InferenceFetchOptions {
 
 export type FetchDeps = Directory | RequestAuth | UsageMeter
 
-/** Builds the fetch for one provider over a context holding the inference services. */
-export const makeInferenceFetch = (
-  provider: string,
-  context: Context.Context<FetchDeps>,
-  services: ExchangeServices,
-  options: InferenceFetchOptions = {},
-): InferenceFetch => {
-  const exchange = makeExchangeCore(provider, context, services, options)
+/** The fetch for one provider: each call runs `exchange` once (no other fiber, no logic of its own). */
+export const makeInferenceFetch = (provider: string, exchange: ExchangeCore): InferenceFetch => {
   const fetchFn = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> =>
     Effect.runPromiseExit(exchange(input, init)).then((exit) => {
       if (Exit.isSuccess(exit)) return exit.value

@@ -18,9 +18,9 @@
  */
 import { type BoundedResponse, isRecord, type ProviderLimits, providerSend } from "@0g-compute/core"
 import { parseApiKey } from "@0g-compute/crypto"
-import { type Context, Effect, Redacted } from "effect"
+import { Context, Effect, Redacted } from "effect"
 import type { RequestAuth } from "../auth/session.js"
-import type { InferenceConfigShape } from "../config.js"
+import { InferenceConfig, type InferenceConfigShape } from "../config.js"
 import type { Directory } from "../directory.js"
 import { ProviderUnreachable, UnsupportedRequest } from "../errors.js"
 import { mapRejection } from "../http.js"
@@ -62,8 +62,10 @@ export const makeExchangeCore = (
   options: InferenceFetchOptions = {},
 ): ExchangeCore => {
   const { directory, auth, config } = services
-  const settle = makeSettle({ ...services, options, context })
-  const provided = <A, E>(effect: Effect.Effect<A, E, FetchDeps>) => Effect.provideContext(effect, context)
+  // The services' own reads of the config (session lifetime, directory HTTP) see this client's, not the default.
+  const withConfig = Context.add(context, InferenceConfig, config)
+  const settle = makeSettle({ ...services, options, context: withConfig })
+  const provided = <A, E>(effect: Effect.Effect<A, E, FetchDeps>) => Effect.provideContext(effect, withConfig)
   const fixedKey =
     options.apiKey === undefined
       ? undefined
