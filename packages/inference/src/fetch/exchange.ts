@@ -7,7 +7,7 @@
 import { Effect, Fiber, Stream } from "effect"
 import type { ExchangeResult, InferenceFetchOptions } from "./adapter.js"
 import type { ExchangeCore } from "./billed.js"
-import { type InferenceFetchError, typed } from "./fetch-error.js"
+import { type InferenceFetchError, settled, typed } from "./fetch-error.js"
 
 export {
   INFERENCE_FETCH_ERROR_TAGS,
@@ -89,7 +89,7 @@ export const makeExchange = (
       const run = begin(target, signal)
       return Effect.flatMap(run.response, (res) =>
         Effect.map(
-          Effect.tryPromise({ try: () => res.text(), catch: (e) => e }).pipe(Effect.catch(typed)),
+          settled(() => res.text()),
           (text): ExchangeReply => ({ status: res.status, headers: res.headers, text, exchange: run.result() }),
         ),
       )

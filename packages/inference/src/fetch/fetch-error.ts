@@ -91,7 +91,11 @@ export const settled = <A>(f: () => A | Promise<A>): Effect.Effect<A, InferenceF
   } catch (e) {
     return typed(e)
   }
-  return value instanceof Promise
-    ? Effect.tryPromise({ try: () => value, catch: (e) => e }).pipe(Effect.catch(typed))
-    : Effect.succeed(value)
+  return value instanceof Promise ? settledPromise(value) : Effect.succeed(value)
 }
+
+/** A promise's value, its rejection as a typed failure or a defect: the error channel is never `unknown`. */
+export const settledPromise = <A>(promise: Promise<A>): Effect.Effect<A, InferenceFetchError> =>
+  Effect.flatten(
+    Effect.promise((): Promise<Effect.Effect<A, InferenceFetchError>> => promise.then(Effect.succeed, typed)),
+  )
