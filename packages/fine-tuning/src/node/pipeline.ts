@@ -61,17 +61,19 @@ export interface PipelineResult {
   readonly modelPath: string
 }
 
+/** The saved state; undefined when there is none yet (a fresh run). */
 const loadState = (path: string) =>
   Effect.tryPromise({
-    try: async () => JSON.parse(await readFile(path, "utf8")) as PipelineState,
-    catch: (cause) => cause,
-  }).pipe(
-    Effect.catch((cause) =>
-      (cause as { code?: string }).code === "ENOENT"
-        ? Effect.succeed(undefined)
-        : Effect.fail(new PipelineStateMismatch({ path, reason: "unreadable or not JSON" })),
-    ),
-  )
+    try: async (): Promise<PipelineState | undefined> => {
+      try {
+        return JSON.parse(await readFile(path, "utf8")) as PipelineState
+      } catch (e) {
+        if ((e as { code?: string }).code === "ENOENT") return undefined
+        throw e
+      }
+    },
+    catch: () => new PipelineStateMismatch({ path, reason: "unreadable or not JSON" }),
+  })
 
 /** Atomic save (temp file + rename): an interruption never leaves a half-written state. */
 const saveState = (path: string, state: PipelineState) =>
