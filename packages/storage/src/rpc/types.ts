@@ -2,6 +2,7 @@
  * Storage node and indexer JSON shapes (spec storage-protocol.md §4.3, §5) with structural decoders: a reply that
  * does not decode is a {@link NodeRpcError}, never a crash further down.
  */
+import { isRecord } from "@0g-compute/core"
 
 export interface ShardConfig {
   readonly shardId: number
@@ -49,7 +50,6 @@ export interface ShardedNode {
 
 export type Decoder<A> = (u: unknown) => A | undefined
 
-const isObj = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 const isNat = (u: unknown): u is number => typeof u === "number" && Number.isSafeInteger(u) && u >= 0
 const isHash = (u: unknown): u is string => typeof u === "string" && /^0x[0-9a-fA-F]{64}$/.test(u)
 
@@ -58,14 +58,14 @@ export const decodeNull: Decoder<null> = (u) => (u === null ? null : undefined)
 export const decodeBoolOrNull: Decoder<boolean | null> = (u) => (u === null || typeof u === "boolean" ? u : undefined)
 
 export const decodeShardConfig: Decoder<ShardConfig> = (u) => {
-  if (!isObj(u) || !isNat(u.shardId) || !isNat(u.numShard)) return undefined
+  if (!isRecord(u) || !isNat(u.shardId) || !isNat(u.numShard)) return undefined
   const { shardId, numShard } = u
   if (numShard < 1 || (numShard & (numShard - 1)) !== 0 || shardId >= numShard) return undefined
   return { shardId, numShard }
 }
 
 export const decodeStatus: Decoder<NodeStatus> = (u) => {
-  if (!isObj(u) || !isObj(u.networkIdentity)) return undefined
+  if (!isRecord(u) || !isRecord(u.networkIdentity)) return undefined
   const ni = u.networkIdentity
   if (typeof ni.flowAddress !== "string" || typeof ni.chainId !== "number") return undefined
   return {
@@ -77,7 +77,7 @@ export const decodeStatus: Decoder<NodeStatus> = (u) => {
 }
 
 const decodeTx: Decoder<TxInfo> = (u) => {
-  if (!isObj(u) || !isHash(u.dataMerkleRoot) || !isNat(u.startEntryIndex) || !isNat(u.size) || !isNat(u.seq)) {
+  if (!isRecord(u) || !isHash(u.dataMerkleRoot) || !isNat(u.startEntryIndex) || !isNat(u.size) || !isNat(u.seq)) {
     return undefined
   }
   if (!Array.isArray(u.merkleNodes)) return undefined
@@ -97,7 +97,7 @@ const decodeTx: Decoder<TxInfo> = (u) => {
 
 export const decodeFileInfo: Decoder<FileInfo | null> = (u) => {
   if (u === null) return null
-  if (!isObj(u) || typeof u.finalized !== "boolean") return undefined
+  if (!isRecord(u) || typeof u.finalized !== "boolean") return undefined
   const tx = decodeTx(u.tx)
   if (!tx) return undefined
   return {
@@ -111,11 +111,11 @@ export const decodeFileInfo: Decoder<FileInfo | null> = (u) => {
 
 export const decodeSegmentWithProof: Decoder<SegmentWithProofJson | null> = (u) => {
   if (u === null) return null
-  if (!isObj(u) || !isHash(u.root) || typeof u.data !== "string" || !isNat(u.index) || !isNat(u.fileSize)) {
+  if (!isRecord(u) || !isHash(u.root) || typeof u.data !== "string" || !isNat(u.index) || !isNat(u.fileSize)) {
     return undefined
   }
   const p = u.proof
-  if (!isObj(p) || !Array.isArray(p.lemma) || !Array.isArray(p.path)) return undefined
+  if (!isRecord(p) || !Array.isArray(p.lemma) || !Array.isArray(p.path)) return undefined
   if (!p.lemma.every(isHash) || !p.path.every((b) => typeof b === "boolean")) return undefined
   return {
     root: u.root.toLowerCase(),
@@ -129,7 +129,7 @@ export const decodeSegmentWithProof: Decoder<SegmentWithProofJson | null> = (u) 
 export const decodeStringOrNull: Decoder<string | null> = (u) => (u === null || typeof u === "string" ? u : undefined)
 
 const decodeShardedNode: Decoder<ShardedNode> = (u) => {
-  if (!isObj(u) || typeof u.url !== "string") return undefined
+  if (!isRecord(u) || typeof u.url !== "string") return undefined
   const config = decodeShardConfig(u.config)
   if (!config) return undefined
   return {
@@ -157,7 +157,7 @@ export const decodeShardedNodeSets: Decoder<{
   readonly trusted: ReadonlyArray<ShardedNode>
   readonly discovered: ReadonlyArray<ShardedNode>
 }> = (u) => {
-  if (!isObj(u)) return undefined
+  if (!isRecord(u)) return undefined
   const trusted = decodeShardedNodes(u.trusted ?? null)
   const discovered = decodeShardedNodes(u.discovered ?? null)
   return trusted && discovered ? { trusted, discovered } : undefined
