@@ -50,6 +50,7 @@ export {
   pendingDeadlines,
   providerErrorDetail,
   providerExchange,
+  providerRequest,
   providerSend,
   readBoundedBytes,
   type TimeoutPhase,

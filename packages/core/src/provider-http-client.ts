@@ -110,7 +110,8 @@ export interface ProviderRequestInit {
   readonly body?: Uint8Array | string | undefined
 }
 
-const clientRequest = (url: string, init: ProviderRequestInit): HttpClientRequest.HttpClientRequest => {
+/** `init` as an `HttpClient` request to `url` (a string body as text, bytes as they are; content-type from `headers`). */
+export const providerRequest = (url: string, init: ProviderRequestInit): HttpClientRequest.HttpClientRequest => {
   const method = (init.method ?? "GET").toUpperCase() as HttpMethod.HttpMethod
   const r = HttpClientRequest.make(method)(url, { headers: init.headers ?? {} })
   const type = init.headers?.["content-type"]
@@ -141,7 +142,7 @@ export const providerSend = (
     }
     return boundedFetch(options.fetch, target, request, limits, options)
   }
-  const exchange = providerExchange(clientRequest(target.url, init), target, limits, {
+  const exchange = providerExchange(providerRequest(target.url, init), target, limits, {
     signal: options.signal,
     fetch: options.fetch,
     unreachable: options.unreachable,

@@ -358,6 +358,7 @@ export {
   type ProviderExchangeOptions,
   type ProviderRequestInit,
   providerExchange,
+  providerRequest,
   providerSend,
   readBoundedBytes,
 } from "./provider-http-client.js"

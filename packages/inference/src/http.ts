@@ -10,13 +10,14 @@ import {
   isProviderLimitError,
   type ProviderLimitError,
   type ProviderLimits,
+  type ProviderRequestInit,
   parseZGResult,
   providerErrorDetail,
   providerExchange,
+  providerRequest,
   readBoundedBytes,
 } from "@0g-compute/core"
 import { Effect, Result, type Schema } from "effect"
-import { HttpClientRequest } from "effect/http"
 import { InferenceConfig } from "./config.js"
 import {
   InsufficientSubAccountBalance,
@@ -89,32 +90,20 @@ const unreachable = (provider: string, url: string) => (cause: unknown) =>
     ? cause
     : new ProviderUnreachable({ provider, url, cause })
 
-/** The metadata calls' requests: GET, or a POST of a JSON/text body, with plain header records. */
-export interface ProviderInit {
-  readonly method?: "GET" | "POST"
-  readonly headers?: Readonly<Record<string, string>>
-  readonly body?: string
-}
-
-const requestOf = (url: string, init: ProviderInit) => {
-  const r = HttpClientRequest.make(init.method ?? "GET")(url, { headers: init.headers ?? {} })
-  return init.body === undefined ? r : HttpClientRequest.bodyText(r, init.body, init.headers?.["content-type"])
-}
-
 /**
  * One provider call under `limits` (default: the metadata limits): status and the whole body as text, read under the
  * deadlines and the byte ceiling. Interrupting the effect closes the connection.
  */
 export const providerText = (
   ctx: { readonly provider: string; readonly url: string },
-  init: ProviderInit = {},
+  init: ProviderRequestInit = {},
   limits?: ProviderLimits,
 ): Effect.Effect<{ readonly status: number; readonly text: string }, ProviderUnreachable | ProviderLimitError> =>
   Effect.gen(function* () {
     const config = yield* InferenceConfig
     const wrap = unreachable(ctx.provider, ctx.url)
     const fail = (e: unknown) => wrap(e) as ProviderUnreachable | ProviderLimitError
-    const r = yield* providerExchange(requestOf(ctx.url, init), ctx, limits ?? config.metadataLimits, {
+    const r = yield* providerExchange(providerRequest(ctx.url, init), ctx, limits ?? config.metadataLimits, {
       fetch: config.fetch,
       unreachable: fail,
     })
@@ -138,7 +127,7 @@ export const providerJson = <S extends Schema.Decoder<unknown>>(
   ctx: RejectionContext,
   schema: S,
   what: string,
-  init: ProviderInit = {},
+  init: ProviderRequestInit = {},
   limits?: ProviderLimits,
 ): Effect.Effect<S["Type"], ProviderUnreachable | ProviderRejection | MalformedProviderResponse> =>
   Effect.gen(function* () {
