@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { formatZG } from "@0g-compute/core/light"
+import { describeCause, formatZG } from "@0g-compute/core/light"
 import type { Devnet } from "@0g-compute/devnet"
 import { Data, Effect, Redacted } from "effect"
 import { Command } from "effect/cli"
@@ -63,11 +63,13 @@ const runCli = (
     return { code, stdout } satisfies StepResult
   })
 
+const unwritable = (e: unknown) => new JourneyFilesUnwritable({ reason: describeCause(e) })
+
 /** One scratch directory for the run's files, removed when the journey's scope closes (a re-run leaves nothing). */
 const scratchDir = Effect.acquireRelease(
   Effect.tryPromise({
     try: () => mkdtemp(join(tmpdir(), "0g-journey-")),
-    catch: (e) => new JourneyFilesUnwritable({ reason: e instanceof Error ? e.message : String(e) }),
+    catch: unwritable,
   }),
   (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true })),
 )
@@ -75,7 +77,7 @@ const scratchDir = Effect.acquireRelease(
 const writeScratch = (path: string, data: string | Uint8Array) =>
   Effect.tryPromise({
     try: () => writeFile(path, data),
-    catch: (e) => new JourneyFilesUnwritable({ reason: e instanceof Error ? e.message : String(e) }),
+    catch: unwritable,
   })
 
 /** A tiny dataset and training config for the fine-tuning steps. */
