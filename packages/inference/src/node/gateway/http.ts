@@ -36,7 +36,7 @@ const failoverTags: ReadonlyArray<InferenceFetchError["_tag"]> = [
   "TokenRejected",
   "MalformedProviderResponse",
 ]
-export const FAILOVER_TAGS: ReadonlySet<string> = new Set(failoverTags)
+const FAILOVER_TAGS: ReadonlySet<string> = new Set(failoverTags)
 
 export const tagOf = (e: unknown): string => (e as { _tag?: unknown })?._tag?.toString() ?? "Error"
 /** The status a client sees for a provider's failure: the provider's own HTTP status, else 502. */
