@@ -5,8 +5,8 @@
  * what the client believes reached it. Batches (ethers sends them) are matched per call inside the batch.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
 import { httpFailureOf, readBody, routeListener, sendJson } from "@0g-compute/core/node"
+import { closeServer, listenLoopback } from "../loopback.js"
 
 export type RpcFault =
   /** Forward, then destroy the client's socket before any answer ("socket hang up", no hash). */
@@ -181,11 +181,7 @@ export const startRpcFaultProxy = async (options: RpcFaultProxyOptions): Promise
       res.end()
     }),
   )
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject)
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
+  const port = await listenLoopback(server, options.port)
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -196,10 +192,6 @@ export const startRpcFaultProxy = async (options: RpcFaultProxyOptions): Promise
     counters: () => ({ ...counts, calls: { ...calls } }),
     calls: (method) => calls[method] ?? 0,
     rawTransactions: () => [...raws],
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    close: () => closeServer(server),
   }
 }

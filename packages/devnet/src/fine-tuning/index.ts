@@ -7,13 +7,13 @@
 
 import { mkdtemp, rm } from "node:fs/promises"
 import { createServer } from "node:http"
-import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { ContractAddresses, FineTuningFeeTerms } from "@0g-compute/core"
 import { routeListener } from "@0g-compute/core/node"
 import { MODEL_CHUNK_SIZE } from "@0g-compute/crypto"
 import type { DevnetAccount } from "../accounts.js"
+import { closeServer, listenLoopback } from "../loopback.js"
 import { ProviderChain, type SettlementOutcome } from "./chain.js"
 import type { RootHashKind } from "./delivery.js"
 import { answerFailure } from "./http-util.js"
@@ -161,11 +161,7 @@ export const startFineTuningProvider = async (options: FineTuningProviderOptions
     if (ownDir !== undefined) await rm(ownDir, { recursive: true, force: true })
   }
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject)
-      server.listen(options.port ?? 0, "127.0.0.1", () => resolve())
-    })
-    const port = (server.address() as AddressInfo).port
+    const port = await listenLoopback(server, options.port)
     const url = `http://127.0.0.1:${port}`
     if (options.updateServiceUrl !== false) {
       await chain.updateService(
@@ -204,10 +200,7 @@ export const startFineTuningProvider = async (options: FineTuningProviderOptions
           engine.on("state", on)
         }),
       stop: () => {
-        stopped ??= new Promise<void>((resolve) => {
-          server.closeAllConnections()
-          server.close(() => resolve())
-        }).then(cleanup)
+        stopped ??= closeServer(server).then(cleanup)
         return stopped
       },
     }

@@ -2,10 +2,11 @@
  * `startInferenceProvider()`: an emulated TEE inference provider on 127.0.0.1. The server starts first, so the
  * service can be registered (or updated) with its real URL; then the settlement timer runs until `stop()`.
  */
-import { createServer, type Server } from "node:http"
+import { createServer } from "node:http"
 import { inferenceServing } from "@0g-compute/contracts"
 import { Redacted } from "effect"
 import { getAddress, JsonRpcProvider, Network, NonceManager, Wallet } from "ethers"
+import { closeServer, listenLoopback } from "../loopback.js"
 import { FeeLedger } from "./billing.js"
 import { registration } from "./broker2026.js"
 import { makeChainView } from "./chain.js"
@@ -40,22 +41,6 @@ const chainProvider = async (rpcUrl: string, chainId: bigint | undefined): Promi
   rpc.pollingInterval = 50
   return rpc
 }
-
-const listen = (server: Server, port: number): Promise<number> =>
-  new Promise((resolve, reject) => {
-    server.once("error", reject)
-    server.listen(port, "127.0.0.1", () => {
-      server.off("error", reject)
-      const a = server.address()
-      resolve(typeof a === "object" && a !== null ? a.port : port)
-    })
-  })
-
-const close = (server: Server): Promise<void> =>
-  new Promise((resolve) => {
-    server.close(() => resolve())
-    server.closeAllConnections()
-  })
 
 export const startInferenceProvider = async (options: InferenceProviderOptions): Promise<InferenceProvider> => {
   const rpc = await chainProvider(options.rpcUrl, options.chainId)
@@ -114,7 +99,7 @@ export const startInferenceProvider = async (options: InferenceProviderOptions):
   )
   let port: number
   try {
-    port = await listen(server, options.port ?? 0)
+    port = await listenLoopback(server, options.port)
   } catch (e) {
     rpc.destroy()
     throw e
@@ -138,7 +123,7 @@ export const startInferenceProvider = async (options: InferenceProviderOptions):
       })
     }
   } catch (e) {
-    await close(server)
+    await closeServer(server)
     rpc.destroy()
     throw e
   }
@@ -176,7 +161,7 @@ export const startInferenceProvider = async (options: InferenceProviderOptions):
       stopping ??= (async () => {
         stopped = true
         if (timer !== undefined) clearTimeout(timer)
-        await close(server)
+        await closeServer(server)
         await settler.idle()
         rpc.destroy()
       })()

@@ -8,6 +8,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { HttpFailure, routeListener } from "@0g-compute/core/node"
+import { closeServer, listenLoopback } from "../loopback.js"
 import { answerFailure, corsHeaders, sendJson as send } from "./http.js"
 
 export interface StatusTarget {
@@ -129,21 +130,12 @@ export const startStatusApi = async (
     throw new HttpFailure(404, `${path || "/"} not found`)
   }
   const server: Server = createServer(routeListener(route, answerFailure))
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once("error", reject)
-    server.listen(options.port ?? 0, "127.0.0.1", () => {
-      const a = server.address()
-      resolve(typeof a === "object" && a !== null ? a.port : 0)
-    })
-  })
+  const port = await listenLoopback(server, options.port)
   let stopping: Promise<void> | undefined
   return {
     url: `http://127.0.0.1:${port}`,
     stop: () => {
-      stopping ??= new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      })
+      stopping ??= closeServer(server)
       return stopping
     },
   }

@@ -3,9 +3,9 @@
  * storage node does; the request `id` is echoed exactly as parsed (the TS SDK sends floats beyond 2^53).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
 import { describeCause } from "@0g-compute/core"
 import { HttpFailure, httpFailureOf, readBody, routeListener, sendJson } from "@0g-compute/core/node"
+import { closeServer, listenLoopback } from "../loopback.js"
 
 /** A JSON-RPC error with the node's wording: `invalid_params(param, msg)` → −32602 "Invalid params: <param>". */
 export class RpcFailure extends Error {
@@ -144,18 +144,10 @@ export const startRpcServer = async (
   }
   const server: Server = createServer(routeListener(serve, answerHttp))
   server.keepAliveTimeout = 30_000
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
+  const port = await listenLoopback(server)
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    close: () => closeServer(server),
   }
 }
