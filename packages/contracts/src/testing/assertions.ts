@@ -2,27 +2,11 @@
 import type { Interface, Log, TransactionReceipt, TransactionResponse } from "ethers"
 import { expect } from "vitest"
 import { minedReceipt } from "../node/index.js"
+import { extractRevertData } from "../revert.js"
 
 /** Sends a contract transaction and returns its receipt (throws on revert). */
 export async function mined(tx: Promise<unknown>): Promise<TransactionReceipt> {
   return minedReceipt(tx as Promise<TransactionResponse>)
-}
-
-/** Extracts revert data from an ethers error (estimateGas / call / send paths differ in where it sits). */
-export function revertData(error: unknown): string | undefined {
-  const seen = new Set<unknown>()
-  const walk = (e: unknown): string | undefined => {
-    if (e === null || typeof e !== "object" || seen.has(e)) return undefined
-    seen.add(e)
-    const o = e as Record<string, unknown>
-    if (typeof o.data === "string" && o.data.startsWith("0x")) return o.data
-    for (const k of ["error", "info", "cause", "data"]) {
-      const found = walk(o[k])
-      if (found !== undefined) return found
-    }
-    return undefined
-  }
-  return walk(error)
 }
 
 /** Asserts that `p` reverts with the custom error `name` (decoded by `iface`) and, if given, exactly `args`. */
@@ -39,7 +23,7 @@ export async function expectRevert(
     error = e
   }
   expect(error, `expected revert ${name}`).toBeDefined()
-  const data = revertData(error)
+  const data = extractRevertData(error)
   expect(data, `revert data for ${name}: ${String(error)}`).toBeDefined()
   const parsed = iface.parseError(data as string)
   expect(parsed?.name, `decoded ${data}`).toBe(name)

@@ -30,7 +30,7 @@ import {
 import { mined } from "./assertions.js"
 import { startDevnet, useFixture } from "./devnet.js"
 
-export { events, expectRevert, expectStringRevert, mined, revertData } from "./assertions.js"
+export { events, expectRevert, expectStringRevert, mined } from "./assertions.js"
 
 type LedgerFn =
   | "MIN_ACCOUNT_BALANCE"
