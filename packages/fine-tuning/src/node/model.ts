@@ -58,12 +58,10 @@ const fileError = (path: string, operation: string) => (cause: unknown) =>
 type Fetch = typeof globalThis.fetch
 
 /** A transport failure or a breached limit as is; anything else happened on our side, writing the file. */
-const downloadFailure =
-  (outPath: string) =>
-  (e: unknown): ProviderUnreachable | ProviderLimitError | LocalFileError =>
-    e instanceof ProviderUnreachable || isProviderLimitError(e)
-      ? e
-      : new LocalFileError({ path: outPath, operation: "write", cause: e })
+const downloadFailure = (outPath: string, e: unknown): ProviderUnreachable | ProviderLimitError | LocalFileError =>
+  e instanceof ProviderUnreachable || isProviderLimitError(e)
+    ? e
+    : new LocalFileError({ path: outPath, operation: "write", cause: e })
 
 /**
  * Writes the body into `outPath` through a temp file: no more bytes than the provider declares in `content-length`
@@ -121,7 +119,7 @@ const streamToFile = (target: ExchangeTarget, body: string, outPath: string, lim
       const written = bodyToFile(res, target, outPath)
       written.then(
         (bytes) => resume(Effect.succeed(bytes)),
-        (e: unknown) => resume(Effect.fail(downloadFailure(outPath)(e))),
+        (e: unknown) => resume(Effect.fail(downloadFailure(outPath, e))),
       )
       return Effect.promise(() => {
         res.cancel()
