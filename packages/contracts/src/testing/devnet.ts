@@ -101,12 +101,15 @@ export const useFixture = <T extends Isolated>(start: () => Promise<T>): T => {
 /** One devnet for this test file, reverted after each test. */
 export const useDevnet = (): Devnet => useFixture(startDevnet)
 
-/** Chain + Wallet for dev account `i` on a fresh provider. */
-export const baseLayer = (devnet: Devnet, i: number) =>
+/** Chain + Wallet for dev account `i` over the RPC at `url`, on a fresh provider. */
+const baseLayerVia = (url: string, i: number) =>
   Layer.provideMerge(
     walletLayerFromPrivateKey(Redacted.make(devAccount(i).privateKey)),
-    chainLayerFromRpc(devnet.rpcUrl, { network: "devnet" }),
+    chainLayerFromRpc(url, { network: "devnet" }),
   )
+
+/** Chain + Wallet for dev account `i` on a fresh provider. */
+export const baseLayer = (devnet: Devnet, i: number) => baseLayerVia(devnet.rpcUrl, i)
 
 /** A runtime over a layer, with helpers that return the success or the typed failure. Make it inside a test. */
 export const runtimeOf = <R, E>(layer: Layer.Layer<R, E, never>) => {
@@ -129,10 +132,6 @@ export const runtimeOf = <R, E>(layer: Layer.Layer<R, E, never>) => {
 
 /** Ledger + TxEngine (+ Chain, Wallet) for dev account `i` over the RPC at `url` (e.g. a fault proxy). */
 export const stackVia = (url: string, i: number, options: TxEngineOptions = {}) => {
-  const base = Layer.provideMerge(
-    walletLayerFromPrivateKey(Redacted.make(devAccount(i).privateKey)),
-    chainLayerFromRpc(url, { network: "devnet" }),
-  )
-  const tx = Layer.provideMerge(TxEngine.layer({ receiptPollMs: 50, ...options }), base)
+  const tx = Layer.provideMerge(TxEngine.layer({ receiptPollMs: 50, ...options }), baseLayerVia(url, i))
   return runtimeOf(Layer.provideMerge(Ledger.layer, tx))
 }
