@@ -41,8 +41,8 @@ const defaultClient = (): HttpClient.HttpClient => {
 
 /** The context's `HttpClient`, else the fetch client. */
 const currentClient = (): Effect.Effect<HttpClient.HttpClient> =>
-  Effect.flatMap(Effect.serviceOption(HttpClient.HttpClient), (client) =>
-    Effect.succeed(Option.isSome(client) ? client.value : defaultClient()),
+  Effect.map(Effect.serviceOption(HttpClient.HttpClient), (client) =>
+    Option.isSome(client) ? client.value : defaultClient(),
   )
 
 /** The platform `Response` behind a client response: fetch's own (its body handed over), else one over the stream. */
