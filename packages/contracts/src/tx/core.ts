@@ -18,6 +18,21 @@ import { classifySendError, messageOf } from "./fees.js"
 import type { NonceSlot } from "./nonce.js"
 import { type CallInfo, type ChainStatus, isCancelOf, Rejected, rpc, type TxResult } from "./outcome.js"
 
+/**
+ * A wallet call's outcome as a value, never as the Effect's failure: the caller classifies a rejection itself (sign
+ * locally or not, refused or maybe sent), so no step carries an untyped error channel. A synchronous throw counts as
+ * a rejection.
+ */
+const walletCall = <A>(call: () => Promise<A>) =>
+  Effect.promise(() =>
+    Promise.resolve()
+      .then(call)
+      .then(
+        (success) => ({ _tag: "Success" as const, success }),
+        (failure: unknown) => ({ _tag: "Failure" as const, failure }),
+      ),
+  )
+
 const now = () => new Date().toISOString()
 /** Stands for the hash a broadcasting wallet never reported. */
 export const NO_HASH = "(not reported by the wallet)"
@@ -123,10 +138,7 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
         ...(options.cancel ? { cancelHash: hash } : {}),
       })
       if (localSigning) {
-        const signed = yield* Effect.tryPromise({
-          try: () => wallet.signer.signTransaction(tx),
-          catch: (cause) => cause,
-        }).pipe(Effect.result)
+        const signed = yield* walletCall(() => wallet.signer.signTransaction(tx))
         if (signed._tag === "Success") {
           const entry = add(Transaction.from(signed.success).hash ?? keccak256(signed.success), signed.success)
           yield* put(entry)
@@ -141,9 +153,7 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
         }
         localSigning = false
       }
-      const sent = yield* Effect.tryPromise({ try: () => wallet.signer.sendTransaction(tx), catch: (c) => c }).pipe(
-        Effect.result,
-      )
+      const sent = yield* walletCall(() => wallet.signer.sendTransaction(tx))
       if (sent._tag === "Success") {
         const entry = add(sent.success.hash, "")
         // It is broadcast already: a journal failing now must not hide its hash from the caller.
