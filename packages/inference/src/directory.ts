@@ -71,9 +71,7 @@ export class Directory extends Context.Service<Directory, DirectoryShape>()("zg/
   /** Needs `Chain`. */
   static readonly layer = Layer.effect(
     Directory,
-    Effect.gen(function* () {
-      return makeDirectory(yield* Chain)
-    }),
+    Effect.map(Chain, (chain) => makeDirectory(chain)),
   )
 }
 

@@ -54,62 +54,56 @@ const entryOf = (r: Record<string, unknown>): FundingEntry => ({
   detail: r.detail === null ? undefined : String(r.detail),
 })
 
+const makeFundingLog = (db: Driver): FundingLogShape => ({
+  record: (e) =>
+    Effect.asVoid(
+      attempt("record a funding action", () =>
+        db.query(
+          `INSERT INTO router_funding (at, instance_id, provider, action, amount, tx_hash, detail)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [
+            Date.now(),
+            e.instanceId,
+            e.provider ?? null,
+            e.action,
+            e.amount.toString(),
+            e.txHash ?? null,
+            e.detail ?? null,
+          ],
+        ),
+      ),
+    ),
+  recent: (limit = 100) =>
+    Effect.map(
+      attempt("read the funding log", () =>
+        db.query(
+          `SELECT id, at, instance_id, provider, action, amount::text AS amount, tx_hash, detail
+             FROM router_funding ORDER BY id DESC LIMIT $1`,
+          [limit],
+        ),
+      ),
+      (rows) => rows.map(entryOf),
+    ),
+  holder: () =>
+    db.kind === "pglite"
+      ? Effect.succeed(undefined)
+      : Effect.map(
+          attempt("read the funding lock", () =>
+            db.query(
+              `SELECT a.application_name AS name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                 WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = $1 AND l.objsubid = 1 AND l.granted`,
+              [FUNDING_LOCK_ID],
+            ),
+          ),
+          (rows) => {
+            const name = rows[0]?.name
+            return typeof name === "string" && name.startsWith(APP_PREFIX) ? name.slice(APP_PREFIX.length) : undefined
+          },
+        ),
+})
+
 export class FundingLog extends Context.Service<FundingLog, FundingLogShape>()("zg/router/FundingLog") {
-  static readonly layer = Layer.effect(
-    FundingLog,
-    Effect.gen(function* () {
-      const db = yield* Database
-      return FundingLog.of({
-        record: (e) =>
-          Effect.asVoid(
-            attempt("record a funding action", () =>
-              db.query(
-                `INSERT INTO router_funding (at, instance_id, provider, action, amount, tx_hash, detail)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-                [
-                  Date.now(),
-                  e.instanceId,
-                  e.provider ?? null,
-                  e.action,
-                  e.amount.toString(),
-                  e.txHash ?? null,
-                  e.detail ?? null,
-                ],
-              ),
-            ),
-          ),
-        recent: (limit = 100) =>
-          Effect.map(
-            attempt("read the funding log", () =>
-              db.query(
-                `SELECT id, at, instance_id, provider, action, amount::text AS amount, tx_hash, detail
-                 FROM router_funding ORDER BY id DESC LIMIT $1`,
-                [limit],
-              ),
-            ),
-            (rows) => rows.map(entryOf),
-          ),
-        holder: () =>
-          db.kind === "pglite"
-            ? Effect.succeed(undefined)
-            : Effect.map(
-                attempt("read the funding lock", () =>
-                  db.query(
-                    `SELECT a.application_name AS name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-                     WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = $1 AND l.objsubid = 1 AND l.granted`,
-                    [FUNDING_LOCK_ID],
-                  ),
-                ),
-                (rows) => {
-                  const name = rows[0]?.name
-                  return typeof name === "string" && name.startsWith(APP_PREFIX)
-                    ? name.slice(APP_PREFIX.length)
-                    : undefined
-                },
-              ),
-      })
-    }),
-  )
+  static readonly layer = Layer.effect(FundingLog, Effect.map(Database, makeFundingLog))
 }
 
 export interface RouterFundingOptions {

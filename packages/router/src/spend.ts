@@ -14,7 +14,7 @@
  */
 import { randomBytes } from "node:crypto"
 import { Context, Effect, Layer } from "effect"
-import { attempt, big, Database, num, type Row } from "./db.js"
+import { attempt, big, Database, type Driver, num, type Row } from "./db.js"
 import { type DatabaseFailed, KeyBudgetExceeded, KeyNotFound, KeyRateLimited, KeyRejected } from "./errors.js"
 import { dayOf, KEY_COLUMNS, keyOfRow, minuteOf, monthOf } from "./keys.js"
 
@@ -172,154 +172,150 @@ const logged = (r: Row): LoggedRequest => ({
   chatId: r.chat_id === null || r.chat_id === undefined ? undefined : String(r.chat_id),
 })
 
-export class Spend extends Context.Service<Spend, SpendShape>()("zg/router/Spend") {
-  static readonly layer = Layer.effect(
-    Spend,
+const makeSpend = (db: Driver): SpendShape => ({
+  reserve: (r) =>
     Effect.gen(function* () {
-      const db = yield* Database
-      return Spend.of({
-        reserve: (r) =>
-          Effect.gen(function* () {
-            const now = Date.now()
-            const id = `res_${randomBytes(12).toString("hex")}`
-            const params = [
-              r.keyId,
-              r.amount.toString(),
-              dayOf(now),
-              monthOf(now),
-              minuteOf(now),
-              now,
-              id,
-              r.provider,
-              r.model,
-            ]
-            const rows = yield* attempt("reserve a budget", () => db.query(RESERVE, params))
-            if (rows.length > 0) return id
-            // Refused: read the row to say which limit stopped it (rate limits first, as a retry can cure them).
-            const keys = yield* attempt("read a key", () =>
-              db.query(`SELECT ${KEY_COLUMNS}, minute, minute_requests, minute_tokens FROM router_keys WHERE id = $1`, [
-                r.keyId,
-              ]),
-            )
-            const row = keys[0]
-            if (row === undefined) return yield* new KeyNotFound({ keyId: r.keyId })
-            const k = keyOfRow(row, now)
-            // Revocation and expiry are checked here, in the statement, not only at authentication (which may be
-            // answered from a cache): a key revoked on any replica is refused by its next reservation.
-            if (k.revokedAt !== undefined) return yield* new KeyRejected({ reason: "revoked", keyId: k.id })
-            if (k.expiresAt !== undefined && k.expiresAt <= now)
-              return yield* new KeyRejected({ reason: "expired", keyId: k.id })
-            const thisMinute = num(row.minute) === minuteOf(now)
-            const retryAfter = 60 - Math.floor((now % 60_000) / 1000)
-            if (k.requestsPerMinute !== undefined && thisMinute && num(row.minute_requests) + 1 > k.requestsPerMinute)
-              return yield* new KeyRateLimited({
-                keyId: k.id,
-                limit: "requests",
-                perMinute: k.requestsPerMinute,
-                retryAfter,
-              })
-            if (k.tokensPerMinute !== undefined && thisMinute && num(row.minute_tokens) >= k.tokensPerMinute)
-              return yield* new KeyRateLimited({
-                keyId: k.id,
-                limit: "tokens",
-                perMinute: k.tokensPerMinute,
-                retryAfter,
-              })
-            const over = (
-              [
-                ["day", k.budgetDay, k.spentDay],
-                ["month", k.budgetMonth, k.spentMonth],
-                ["total", k.budgetTotal, k.spentTotal],
-              ] as const
-            ).find(([, b, s]) => b !== undefined && s + k.reserved + r.amount > b)
-            const [period, budget, spent] = over ?? ["total", k.budgetTotal ?? 0n, k.spentTotal]
-            return yield* new KeyBudgetExceeded({
-              keyId: k.id,
-              period,
-              budget: budget ?? 0n,
-              spent,
-              reserved: k.reserved,
-              required: r.amount,
-            })
-          }),
-        settle: (s) =>
-          Effect.map(
-            attempt("settle a reservation", () => {
-              const now = Date.now()
-              return db.query(SETTLE, [
-                s.reservationId,
-                s.fee.toString(),
-                dayOf(now),
-                monthOf(now),
-                minuteOf(now),
-                s.promptTokens + s.completionTokens,
-                now,
-                s.provider,
-                s.model,
-                s.stream,
-                s.promptTokens,
-                s.completionTokens,
-                s.verification ?? null,
-                s.verdict,
-                Math.round(s.latencyMs),
-                s.status,
-                s.error ?? null,
-                s.chatId ?? null,
-              ])
-            }),
-            (rows) => rows.length > 0,
-          ),
-        reconcile: (before) =>
-          Effect.map(
-            attempt("reconcile stale reservations", () => db.query(RECONCILE, [before, Date.now()])),
-            (rows) => rows.length,
-          ),
-        recent: (o = {}) =>
-          Effect.map(
-            attempt("read the request log", () =>
-              db.query(
-                `SELECT id, at, key_id, provider, model, stream, prompt_tokens, completion_tokens, fee::text AS fee,
-                   reserved::text AS reserved, verification, verdict, latency_ms, status, error, chat_id
-                 FROM router_requests WHERE ($1::text IS NULL OR key_id = $1) ORDER BY id DESC LIMIT $2`,
-                [o.keyId ?? null, o.limit ?? 100],
-              ),
-            ),
-            (rows) => rows.map(logged),
-          ),
-        breakdown: (since) =>
-          Effect.map(
-            attempt("summarise the request log", () =>
-              db.query(
-                `SELECT at / 60000 AS minute, key_id, model, provider, verification, COUNT(*) AS requests,
-                   SUM(fee)::text AS fee, AVG(latency_ms) AS latency
-                 FROM router_requests WHERE at >= $1 GROUP BY 1, 2, 3, 4, 5 ORDER BY 1`,
-                [since],
-              ),
-            ),
-            (rows) =>
-              rows.map((r) => ({
-                minute: num(r.minute),
-                keyId: String(r.key_id),
-                model: String(r.model),
-                provider: String(r.provider),
-                verification: r.verification === null ? undefined : String(r.verification),
-                requests: num(r.requests),
-                fee: big(r.fee),
-                latencyMs: num(r.latency),
-              })),
-          ),
-        totals: () =>
-          Effect.map(
-            attempt("sum the spend", () =>
-              db.query(
-                `SELECT (SELECT COALESCE(SUM(fee), 0) FROM router_requests)::text AS logged,
-                        (SELECT COALESCE(SUM(spent_total), 0) FROM router_keys)::text AS spent,
-                        (SELECT COALESCE(SUM(reserved), 0) FROM router_keys)::text AS reserved`,
-              ),
-            ),
-            (rows) => ({ logged: big(rows[0]?.logged), spent: big(rows[0]?.spent), reserved: big(rows[0]?.reserved) }),
-          ),
+      const now = Date.now()
+      const id = `res_${randomBytes(12).toString("hex")}`
+      const params = [
+        r.keyId,
+        r.amount.toString(),
+        dayOf(now),
+        monthOf(now),
+        minuteOf(now),
+        now,
+        id,
+        r.provider,
+        r.model,
+      ]
+      const rows = yield* attempt("reserve a budget", () => db.query(RESERVE, params))
+      if (rows.length > 0) return id
+      // Refused: read the row to say which limit stopped it (rate limits first, as a retry can cure them).
+      const keys = yield* attempt("read a key", () =>
+        db.query(`SELECT ${KEY_COLUMNS}, minute, minute_requests, minute_tokens FROM router_keys WHERE id = $1`, [
+          r.keyId,
+        ]),
+      )
+      const row = keys[0]
+      if (row === undefined) return yield* new KeyNotFound({ keyId: r.keyId })
+      const k = keyOfRow(row, now)
+      // Revocation and expiry are checked here, in the statement, not only at authentication (which may be
+      // answered from a cache): a key revoked on any replica is refused by its next reservation.
+      if (k.revokedAt !== undefined) return yield* new KeyRejected({ reason: "revoked", keyId: k.id })
+      if (k.expiresAt !== undefined && k.expiresAt <= now)
+        return yield* new KeyRejected({ reason: "expired", keyId: k.id })
+      const thisMinute = num(row.minute) === minuteOf(now)
+      const retryAfter = 60 - Math.floor((now % 60_000) / 1000)
+      if (k.requestsPerMinute !== undefined && thisMinute && num(row.minute_requests) + 1 > k.requestsPerMinute)
+        return yield* new KeyRateLimited({
+          keyId: k.id,
+          limit: "requests",
+          perMinute: k.requestsPerMinute,
+          retryAfter,
+        })
+      if (k.tokensPerMinute !== undefined && thisMinute && num(row.minute_tokens) >= k.tokensPerMinute)
+        return yield* new KeyRateLimited({
+          keyId: k.id,
+          limit: "tokens",
+          perMinute: k.tokensPerMinute,
+          retryAfter,
+        })
+      const over = (
+        [
+          ["day", k.budgetDay, k.spentDay],
+          ["month", k.budgetMonth, k.spentMonth],
+          ["total", k.budgetTotal, k.spentTotal],
+        ] as const
+      ).find(([, b, s]) => b !== undefined && s + k.reserved + r.amount > b)
+      const [period, budget, spent] = over ?? ["total", k.budgetTotal ?? 0n, k.spentTotal]
+      return yield* new KeyBudgetExceeded({
+        keyId: k.id,
+        period,
+        budget: budget ?? 0n,
+        spent,
+        reserved: k.reserved,
+        required: r.amount,
       })
     }),
-  )
+  settle: (s) =>
+    Effect.map(
+      attempt("settle a reservation", () => {
+        const now = Date.now()
+        return db.query(SETTLE, [
+          s.reservationId,
+          s.fee.toString(),
+          dayOf(now),
+          monthOf(now),
+          minuteOf(now),
+          s.promptTokens + s.completionTokens,
+          now,
+          s.provider,
+          s.model,
+          s.stream,
+          s.promptTokens,
+          s.completionTokens,
+          s.verification ?? null,
+          s.verdict,
+          Math.round(s.latencyMs),
+          s.status,
+          s.error ?? null,
+          s.chatId ?? null,
+        ])
+      }),
+      (rows) => rows.length > 0,
+    ),
+  reconcile: (before) =>
+    Effect.map(
+      attempt("reconcile stale reservations", () => db.query(RECONCILE, [before, Date.now()])),
+      (rows) => rows.length,
+    ),
+  recent: (o = {}) =>
+    Effect.map(
+      attempt("read the request log", () =>
+        db.query(
+          `SELECT id, at, key_id, provider, model, stream, prompt_tokens, completion_tokens, fee::text AS fee,
+               reserved::text AS reserved, verification, verdict, latency_ms, status, error, chat_id
+             FROM router_requests WHERE ($1::text IS NULL OR key_id = $1) ORDER BY id DESC LIMIT $2`,
+          [o.keyId ?? null, o.limit ?? 100],
+        ),
+      ),
+      (rows) => rows.map(logged),
+    ),
+  breakdown: (since) =>
+    Effect.map(
+      attempt("summarise the request log", () =>
+        db.query(
+          `SELECT at / 60000 AS minute, key_id, model, provider, verification, COUNT(*) AS requests,
+               SUM(fee)::text AS fee, AVG(latency_ms) AS latency
+             FROM router_requests WHERE at >= $1 GROUP BY 1, 2, 3, 4, 5 ORDER BY 1`,
+          [since],
+        ),
+      ),
+      (rows) =>
+        rows.map((r) => ({
+          minute: num(r.minute),
+          keyId: String(r.key_id),
+          model: String(r.model),
+          provider: String(r.provider),
+          verification: r.verification === null ? undefined : String(r.verification),
+          requests: num(r.requests),
+          fee: big(r.fee),
+          latencyMs: num(r.latency),
+        })),
+    ),
+  totals: () =>
+    Effect.map(
+      attempt("sum the spend", () =>
+        db.query(
+          `SELECT (SELECT COALESCE(SUM(fee), 0) FROM router_requests)::text AS logged,
+                    (SELECT COALESCE(SUM(spent_total), 0) FROM router_keys)::text AS spent,
+                    (SELECT COALESCE(SUM(reserved), 0) FROM router_keys)::text AS reserved`,
+        ),
+      ),
+      (rows) => ({ logged: big(rows[0]?.logged), spent: big(rows[0]?.spent), reserved: big(rows[0]?.reserved) }),
+    ),
+})
+
+export class Spend extends Context.Service<Spend, SpendShape>()("zg/router/Spend") {
+  static readonly layer = Layer.effect(Spend, Effect.map(Database, makeSpend))
 }

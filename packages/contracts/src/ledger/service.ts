@@ -134,9 +134,7 @@ export class Ledger extends Context.Service<Ledger, LedgerShape>()("zg/contracts
   /** Reads only; writes fail with `SignerRequired`. Needs `Chain`. */
   static readonly layerReadOnly = Layer.effect(
     Ledger,
-    Effect.gen(function* () {
-      return makeLedger(yield* Chain, Option.none())
-    }),
+    Effect.map(Chain, (chain) => makeLedger(chain, Option.none())),
   )
 }
 
