@@ -6,18 +6,12 @@
 import { describeCause, runFacade } from "@0g-compute/core"
 import { HttpFailure } from "@0g-compute/core/node"
 import type { ExchangeResult } from "@0g-compute/inference"
-import { failsOver, providerFailureStatus, tagOf } from "@0g-compute/inference/node"
+import { attemptFailed, type FailedAttempt, providerFailureStatus, tagOf } from "@0g-compute/inference/node"
 import type { ChatContext } from "./chat.js"
 import { KeyBudgetExceeded } from "./errors.js"
 import type { KeyInfo } from "./keys.js"
 import type { Target } from "./routing.js"
 import type { Settlement } from "./spend.js"
-
-export interface FailedAttempt {
-  readonly provider: string
-  readonly code: string
-  readonly message: string
-}
 
 export interface Attempt {
   readonly started: number
@@ -102,14 +96,12 @@ export const reserveAttempt = async (
     failed: async (e, attempts) => {
       await (settled ?? settleUnbilled(providerFailureStatus(e), e))
       if (signal.aborted) return "gone"
-      attempts.push({ provider: target.address, code: tagOf(e), message: describeCause(e) })
-      if (!failsOver(e))
+      if (!attemptFailed(ctx.router, target.address, e, attempts))
         throw new HttpFailure(providerFailureStatus(e), describeCause(e), {
           code: tagOf(e),
           type: "provider_error",
           extra: { attempts },
         })
-      ctx.router.markDown(target.address, Date.now(), `${tagOf(e)}: ${describeCause(e)}`)
       return "next"
     },
   }

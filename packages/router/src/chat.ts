@@ -12,7 +12,9 @@ import { HttpFailure, parseJsonObject, readBody } from "@0g-compute/core/node"
 import type { InferenceRequests } from "@0g-compute/inference"
 import {
   abortOnClientClose,
+  coolDown,
   errorBody,
+  type FailedAttempt,
   invalidLimitField,
   maxCostOf,
   noProviderAvailable,
@@ -23,7 +25,7 @@ import {
   requestedMaxTokens,
   tagOf,
 } from "@0g-compute/inference/node"
-import { type FailedAttempt, reserveAttempt, smallerRefusal } from "./attempt.js"
+import { reserveAttempt, smallerRefusal } from "./attempt.js"
 import { KeyBudgetExceeded, KeyScopeDenied } from "./errors.js"
 import type { KeyInfo } from "./keys.js"
 import { candidatesFor, type Latency, type Target, takePreferences } from "./routing.js"
@@ -135,8 +137,7 @@ export const chat = async (ctx: ChatContext, key: KeyInfo, req: IncomingMessage,
       }),
       (e) => `data: ${errorBody(describeCause(e), "verification_failed", tagOf(e), { provider: target.address })}\n\n`,
     )
-    if (failure !== undefined)
-      ctx.router.markDown(target.address, Date.now(), `${tagOf(failure)}: ${describeCause(failure)}`)
+    if (failure !== undefined) coolDown(ctx.router, target.address, failure)
     // A stream that ended without a billed exchange while the client stayed: nothing will settle it later.
     if (settled() === undefined && !gone.signal.aborted) await unbilled(502, failure ?? new Error("no usage recorded"))
     return

@@ -12,12 +12,13 @@ import type { IncomingMessage, ServerResponse } from "node:http"
 import { HttpFailure, readBody } from "@0g-compute/core/node"
 import {
   abortOnClientClose,
+  type FailedAttempt,
   type MEDIA_GATEWAY_ROUTES,
   mediaMaxCost,
   mediaRequestFields,
   noProviderAvailable,
 } from "@0g-compute/inference/node"
-import { type FailedAttempt, reserveAttempt, smallerRefusal } from "./attempt.js"
+import { reserveAttempt, smallerRefusal } from "./attempt.js"
 import type { ChatContext } from "./chat.js"
 import { KeyBudgetExceeded, KeyScopeDenied } from "./errors.js"
 import type { KeyInfo } from "./keys.js"

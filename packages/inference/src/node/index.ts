@@ -16,7 +16,10 @@ export {
 } from "./gateway/budget.js"
 export {
   abortOnClientClose,
+  attemptFailed,
+  coolDown,
   errorBody,
+  type FailedAttempt,
   failsOver,
   noProviderAvailable,
   postChat,

@@ -32,8 +32,10 @@ import {
 } from "./budget.js"
 import {
   abortOnClientClose,
+  attemptFailed,
+  coolDown,
   errorBody,
-  failsOver,
+  type FailedAttempt,
   noProviderAvailable,
   postChat,
   providerFailureStatus,
@@ -149,7 +151,7 @@ export const serve = (
     // The client leaving cancels the upstream request (a billed stream is still drained by the fetch to record it).
     const gone = abortOnClientClose(res, "gateway")
 
-    const attempts: Array<{ provider: string; code: string; message: string }> = []
+    const attempts: FailedAttempt[] = []
     let unaffordable: bigint | undefined
     for (const p of candidates) {
       const target = targets.get(p.address.toLowerCase())
@@ -180,11 +182,8 @@ export const serve = (
       } catch (e) {
         budget.release(reservation)
         if (gone.signal.aborted) return
-        attempts.push({ provider: p.address, code: tagOf(e), message: describeCause(e) })
-        if (!failsOver(e)) {
+        if (!attemptFailed(router, p.address, e, attempts))
           throw new HttpFailure(providerFailureStatus(e), describeCause(e), { code: tagOf(e), type: "provider_error" })
-        }
-        router.markDown(p.address, Date.now(), `${tagOf(e)}: ${describeCause(e)}`)
         continue
       }
       router.markUp(p.address)
@@ -218,9 +217,7 @@ export const serve = (
         } catch (e) {
           budget.release(reservation)
           if (gone.signal.aborted) return
-          attempts.push({ provider: p.address, code: tagOf(e), message: describeCause(e) })
-          router.markDown(p.address, Date.now(), `${tagOf(e)}: ${describeCause(e)}`)
-          if (failsOver(e)) continue
+          if (attemptFailed(router, p.address, e, attempts, true)) continue
           throw new HttpFailure(502, describeCause(e), { code: tagOf(e), type: "provider_error", extra: { attempts } })
         }
         budget.release(reservation)
@@ -238,9 +235,7 @@ export const serve = (
         if (held.ok) return sendBuffered(res, response.status, headers, held.chunks, verdict())
         if (gone.signal.aborted) return
         const e = held.error
-        attempts.push({ provider: p.address, code: tagOf(e), message: describeCause(e) })
-        router.markDown(p.address, Date.now(), `${tagOf(e)}: ${describeCause(e)}`)
-        if (failsOver(e)) continue
+        if (attemptFailed(router, p.address, e, attempts, true)) continue
         throw new HttpFailure(502, describeCause(e), {
           code: tagOf(e),
           type: "verification_failed",
@@ -250,7 +245,7 @@ export const serve = (
       const failure = await passThrough(response.body, res, response.status, headers, verdict, (e) => {
         return `data: ${errorBody(describeCause(e), "verification_failed", tagOf(e), { provider: p.address })}\n\n`
       })
-      if (failure !== undefined) router.markDown(p.address, Date.now(), `${tagOf(failure)}: ${describeCause(failure)}`)
+      if (failure !== undefined) coolDown(router, p.address, failure)
       return
     }
     if (attempts.length === 0 && unaffordable !== undefined) throw capReached(unaffordable)

@@ -3,15 +3,18 @@
  * provider calls, and which provider errors fail over.
  */
 import type { ServerResponse } from "node:http"
+import { describeCause } from "@0g-compute/core"
 import { HttpFailure, jsonErrorBody } from "@0g-compute/core/node"
 import type { InferenceFetchError } from "../../fetch/exchange.js"
 import { VERIFICATION_FAILURE_TAGS } from "../../verify/verifier.js"
+import type { Router } from "./router.js"
 
-export type FailedAttempts = ReadonlyArray<{
+export interface FailedAttempt {
   readonly provider: string
   readonly code: string
   readonly message: string
-}>
+}
+export type FailedAttempts = ReadonlyArray<FailedAttempt>
 
 /** 502 `NoProviderAvailable`: every candidate for `what` (a model, a media route) failed; `attempts` says how. */
 export const noProviderAvailable = (what: string, attempts: FailedAttempts) =>
@@ -94,6 +97,27 @@ export const failsOver = (e: unknown) => {
     return status >= 500 || status === 429 || status === 401 || status === 403
   }
   return FAILOVER_TAGS.has(tag)
+}
+
+/** Cools `provider` down, its last error being `e`'s tag and message. */
+export const coolDown = (router: Router, provider: string, e: unknown) =>
+  router.markDown(provider, Date.now(), `${tagOf(e)}: ${describeCause(e)}`)
+
+/**
+ * Notes `e` as a failed attempt at `provider` and says whether the next provider may be tried. The provider is cooled
+ * down when its failure fails over, or whatever the failure with `always` (an answer that broke after it began).
+ */
+export const attemptFailed = (
+  router: Router,
+  provider: string,
+  e: unknown,
+  attempts: FailedAttempt[],
+  always = false,
+): boolean => {
+  attempts.push({ provider, code: tagOf(e), message: describeCause(e) })
+  const next = failsOver(e)
+  if (next || always) coolDown(router, provider, e)
+  return next
 }
 
 /** `{"error": {message, type, code, param: null, ...extra}}` as text (a reply body or an SSE `data:` event). */

@@ -14,7 +14,15 @@ import type { ServiceKind } from "../../fetch/media.js"
 import type { InferenceRequests } from "../../requests.js"
 import type { UsageMeterShape } from "../../usage.js"
 import type { Budget } from "./budget.js"
-import { abortOnClientClose, failsOver, noProviderAvailable, postMedia, providerFailureStatus, tagOf } from "./http.js"
+import {
+  abortOnClientClose,
+  attemptFailed,
+  type FailedAttempt,
+  noProviderAvailable,
+  postMedia,
+  providerFailureStatus,
+  tagOf,
+} from "./http.js"
 import type { RoutedProvider, Router } from "./router.js"
 
 export const MEDIA_GATEWAY_ROUTES: Readonly<Record<string, Exclude<ServiceKind, "chatbot">>> = {
@@ -125,7 +133,7 @@ export const mediaRoute = async (
   if (candidates.length === 0) candidates = ofKind(ctx.router.candidates(undefined, now))
   if (candidates.length === 0) throw new HttpFailure(404, `no provider serves ${kind}`, { code: "ModelNotFound" })
   const gone = abortOnClientClose(res, "gateway")
-  const attempts: Array<{ provider: string; code: string; message: string }> = []
+  const attempts: FailedAttempt[] = []
   let unaffordable: bigint | undefined
   for (const p of candidates) {
     const target = ctx.targets.get(p.address.toLowerCase())
@@ -152,10 +160,8 @@ export const mediaRoute = async (
     } catch (e) {
       ctx.budget.release(reservation)
       if (gone.signal.aborted) return
-      attempts.push({ provider: p.address, code: tagOf(e), message: describeCause(e) })
-      if (!failsOver(e))
+      if (!attemptFailed(ctx.router, p.address, e, attempts))
         throw new HttpFailure(providerFailureStatus(e), describeCause(e), { code: tagOf(e), type: "provider_error" })
-      ctx.router.markDown(p.address, Date.now(), `${tagOf(e)}: ${describeCause(e)}`)
       continue
     }
     const { response, bytes } = answer
