@@ -9,7 +9,7 @@ abstract contract FineTuningAccounts is FineTuningBase {
     using EnumerableSet for EnumerableSet.Bytes32Set;
 
     function _account(address user, address provider) internal view returns (Account storage) {
-        return _s().accounts[_listedKey(_s().accountKeys, user, provider)];
+        return _s().accounts[_listedKey(user, provider)];
     }
 
     /// @dev The money window of `a` (see Funds in shared/ServingAccounts.sol); the refunds' last field is named
@@ -22,10 +22,9 @@ abstract contract FineTuningAccounts is FineTuningBase {
 
     function _addAccount(address user, address provider, string calldata additionalInfo) internal {
         if (bytes(additionalInfo).length > MAX_ADDITIONAL_INFO_LENGTH) revert AdditionalInfoTooLong();
-        Layout storage $ = _s();
-        bytes32 key = _listAccount($.accountKeys, $.accountsByProvider, $.accountsByUser, user, provider);
+        bytes32 key = _listAccount(user, provider);
         // nonce survives a soft delete so old signatures stay dead
-        Account storage a = $.accounts[key];
+        Account storage a = _s().accounts[key];
         a.user = user;
         a.provider = provider;
         a.additionalInfo = additionalInfo;
@@ -35,16 +34,9 @@ abstract contract FineTuningAccounts is FineTuningBase {
 
     /// @dev Soft delete keeps only the nonce; deliverables go too so their ids can be reused.
     function _deleteAccount(address user, address provider) internal returns (uint256 balance) {
-        Layout storage $ = _s();
-        (bool listed, bytes32 key) = _unlistAccount(
-            $.accountKeys,
-            $.accountsByProvider,
-            $.accountsByUser,
-            user,
-            provider
-        );
+        (bool listed, bytes32 key) = _unlistAccount(user, provider);
         if (!listed) return 0;
-        Account storage a = $.accounts[key];
+        Account storage a = _s().accounts[key];
         balance = _clearFunds(_funds(a));
         a.acknowledged = false;
         a.validRefundsLength = 0;

@@ -2,7 +2,7 @@
 pragma solidity 0.8.22;
 
 import "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
-import {Funds, ServingAccounts} from "../shared/ServingAccounts.sol";
+import {AccountIndex, Funds, ServingAccounts} from "../shared/ServingAccounts.sol";
 import "./FineTuningTypes.sol";
 
 /// @dev Storage layout and the constants, errors and events only FineTuningServing has (no state variables of its own;
@@ -18,9 +18,7 @@ abstract contract FineTuningBase is ServingAccounts {
         address ledgerAddress;
         uint256 penaltyPercentage;
         mapping(bytes32 => Account) accounts; // keccak256(abi.encode(user, provider))
-        EnumerableSet.Bytes32Set accountKeys;
-        mapping(address => EnumerableSet.Bytes32Set) accountsByProvider;
-        mapping(address => EnumerableSet.Bytes32Set) accountsByUser;
+        AccountIndex index; // of `accounts`
         mapping(bytes32 => Service) services; // keccak256(abi.encode(provider))
         EnumerableSet.Bytes32Set serviceKeys;
         mapping(address => uint256) stakes;
@@ -92,6 +90,10 @@ abstract contract FineTuningBase is ServingAccounts {
         assembly {
             $.slot := STORAGE_SLOT
         }
+    }
+
+    function _accountIndex() internal view override returns (AccountIndex storage) {
+        return _s().index;
     }
 
     function _pageBounds(uint256 offset, uint256 limit, uint256 total) internal pure returns (uint256 n) {

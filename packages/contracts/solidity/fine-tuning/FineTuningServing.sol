@@ -64,10 +64,6 @@ contract FineTuningServing is Ownable, Initializable, ReentrancyGuard, FineTunin
 
     // ------------------------------------------------------- ledger (IServing)
 
-    function accountExists(address user, address provider) external view returns (bool) {
-        return _s().accountKeys.contains(_accountKey(user, provider));
-    }
-
     function getPendingRefund(address user, address provider) external view returns (uint256) {
         return _account(user, provider).pendingRefund;
     }
@@ -134,7 +130,7 @@ contract FineTuningServing is Ownable, Initializable, ReentrancyGuard, FineTunin
         uint256 offset,
         uint256 limit
     ) external view returns (AccountSummary[] memory accounts, uint256 total) {
-        return _summaryPage(_s().accountKeys, offset, limit);
+        return _summaryPage(_s().index.keys, offset, limit);
     }
 
     function getAccountsByProvider(
@@ -142,7 +138,7 @@ contract FineTuningServing is Ownable, Initializable, ReentrancyGuard, FineTunin
         uint256 offset,
         uint256 limit
     ) external view returns (AccountSummary[] memory accounts, uint256 total) {
-        return _summaryPage(_s().accountsByProvider[provider], offset, limit);
+        return _summaryPage(_s().index.byProvider[provider], offset, limit);
     }
 
     function getAccountsByUser(
@@ -150,7 +146,7 @@ contract FineTuningServing is Ownable, Initializable, ReentrancyGuard, FineTunin
         uint256 offset,
         uint256 limit
     ) external view returns (AccountSummary[] memory accounts, uint256 total) {
-        return _summaryPage(_s().accountsByUser[user], offset, limit);
+        return _summaryPage(_s().index.byUser[user], offset, limit);
     }
 
     /// @dev The caller is the provider; users without a sub-account yield a zeroed entry.
@@ -162,7 +158,7 @@ contract FineTuningServing is Ownable, Initializable, ReentrancyGuard, FineTunin
         accounts = new AccountSummary[](users.length);
         for (uint256 i = 0; i < users.length; ++i) {
             bytes32 key = _accountKey(users[i], msg.sender);
-            if ($.accountKeys.contains(key)) accounts[i] = _summary($.accounts[key]);
+            if ($.index.keys.contains(key)) accounts[i] = _summary($.accounts[key]);
         }
     }
 

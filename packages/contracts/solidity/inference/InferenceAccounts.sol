@@ -9,7 +9,7 @@ abstract contract InferenceAccounts is InferenceBase {
     using EnumerableSet for EnumerableSet.Bytes32Set;
 
     function _account(address user, address provider) internal view returns (Account storage) {
-        return _s().accounts[_listedKey(_s().accountKeys, user, provider)];
+        return _s().accounts[_listedKey(user, provider)];
     }
 
     /// @dev The money window of `a` (see Funds in shared/ServingAccounts.sol).
@@ -26,10 +26,9 @@ abstract contract InferenceAccounts is InferenceBase {
     }
 
     function _addAccount(address user, address provider, string calldata additionalInfo) internal {
-        Layout storage $ = _s();
-        bytes32 key = _listAccount($.accountKeys, $.accountsByProvider, $.accountsByUser, user, provider);
+        bytes32 key = _listAccount(user, provider);
         // nonce and generation survive a soft delete so old signatures and tokens stay dead
-        Account storage a = $.accounts[key];
+        Account storage a = _s().accounts[key];
         a.user = user;
         a.provider = provider;
         a.additionalInfo = additionalInfo;
@@ -39,16 +38,9 @@ abstract contract InferenceAccounts is InferenceBase {
 
     /// @dev Soft delete: everything but nonce and generation. A missing account deletes nothing.
     function _deleteAccount(address user, address provider) internal returns (uint256 balance) {
-        Layout storage $ = _s();
-        (bool listed, bytes32 key) = _unlistAccount(
-            $.accountKeys,
-            $.accountsByProvider,
-            $.accountsByUser,
-            user,
-            provider
-        );
+        (bool listed, bytes32 key) = _unlistAccount(user, provider);
         if (!listed) return 0;
-        Account storage a = $.accounts[key];
+        Account storage a = _s().accounts[key];
         balance = _clearFunds(_funds(a));
         a.acknowledged = false;
         a.validRefundsLength = 0;

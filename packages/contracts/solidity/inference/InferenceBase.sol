@@ -16,9 +16,7 @@ abstract contract InferenceBase is ServingAccounts {
         uint256 lockTime;
         address ledgerAddress;
         mapping(bytes32 => Account) accounts; // keccak256(abi.encode(user, provider))
-        EnumerableSet.Bytes32Set accountKeys;
-        mapping(address => EnumerableSet.Bytes32Set) accountsByProvider;
-        mapping(address => EnumerableSet.Bytes32Set) accountsByUser;
+        AccountIndex index; // of `accounts`
         mapping(bytes32 => Service) services; // keccak256(abi.encode(provider))
         EnumerableSet.Bytes32Set serviceKeys;
         mapping(address => uint256) stakes;
@@ -65,6 +63,10 @@ abstract contract InferenceBase is ServingAccounts {
         assembly {
             $.slot := STORAGE_SLOT
         }
+    }
+
+    function _accountIndex() internal view override returns (AccountIndex storage) {
+        return _s().index;
     }
 
     /// @dev limit 0 means the default page; larger than the default is an error.

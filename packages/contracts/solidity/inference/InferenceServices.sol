@@ -96,7 +96,7 @@ abstract contract InferenceServices is Ownable, InferenceAccounts {
         if (d.provider != msg.sender) return SettlementStatus.PROVIDER_MISMATCH;
         Layout storage $ = _s();
         bytes32 accountKey = _accountKey(d.user, msg.sender);
-        if (!$.accountKeys.contains(accountKey)) return SettlementStatus.INVALID_SIGNATURE;
+        if (!$.index.keys.contains(accountKey)) return SettlementStatus.INVALID_SIGNATURE;
         bytes32 serviceKey = _serviceKey(msg.sender);
         if (!$.serviceKeys.contains(serviceKey)) return SettlementStatus.PROVIDER_MISMATCH;
         Account storage a = $.accounts[accountKey];

@@ -44,10 +44,6 @@ contract InferenceServing is Ownable, Initializable, ReentrancyGuard, InferenceS
 
     // ------------------------------------------------------- ledger (IServing)
 
-    function accountExists(address user, address provider) external view returns (bool) {
-        return _s().accountKeys.contains(_accountKey(user, provider));
-    }
-
     function getPendingRefund(address user, address provider) external view returns (uint256) {
         return _account(user, provider).pendingRefund;
     }
@@ -106,7 +102,7 @@ contract InferenceServing is Ownable, Initializable, ReentrancyGuard, InferenceS
         uint256 offset,
         uint256 limit
     ) external view returns (Account[] memory accounts, uint256 total) {
-        return _accountPage(_s().accountKeys, offset, limit);
+        return _accountPage(_s().index.keys, offset, limit);
     }
 
     function getAccountsByProvider(
@@ -114,7 +110,7 @@ contract InferenceServing is Ownable, Initializable, ReentrancyGuard, InferenceS
         uint256 offset,
         uint256 limit
     ) external view returns (Account[] memory accounts, uint256 total) {
-        return _accountPage(_s().accountsByProvider[provider], offset, limit);
+        return _accountPage(_s().index.byProvider[provider], offset, limit);
     }
 
     function getAccountsByUser(
@@ -122,7 +118,7 @@ contract InferenceServing is Ownable, Initializable, ReentrancyGuard, InferenceS
         uint256 offset,
         uint256 limit
     ) external view returns (Account[] memory accounts, uint256 total) {
-        return _accountPage(_s().accountsByUser[user], offset, limit);
+        return _accountPage(_s().index.byUser[user], offset, limit);
     }
 
     /// @dev The caller is the provider; users without a sub-account yield a zeroed entry.
@@ -132,7 +128,7 @@ contract InferenceServing is Ownable, Initializable, ReentrancyGuard, InferenceS
         accounts = new Account[](users.length);
         for (uint256 i = 0; i < users.length; ++i) {
             bytes32 key = _accountKey(users[i], msg.sender);
-            if ($.accountKeys.contains(key)) accounts[i] = $.accounts[key];
+            if ($.index.keys.contains(key)) accounts[i] = $.accounts[key];
         }
     }
 

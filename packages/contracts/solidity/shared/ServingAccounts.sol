@@ -15,48 +15,51 @@ struct Funds {
     Refund[] refunds;
 }
 
+/// @dev The (user, provider) keys of every listed sub-account, and the same keys per provider and per user. Each
+/// Layout holds one where it held the three sets side by side; every member takes whole slots, so nesting them moved
+/// no slot (test/storage-layout.txt).
+struct AccountIndex {
+    EnumerableSet.Bytes32Set keys;
+    mapping(address => EnumerableSet.Bytes32Set) byProvider;
+    mapping(address => EnumerableSet.Bytes32Set) byUser;
+}
+
 /// @dev The sub-account rules both serving contracts apply alike: the (user, provider) key sets and the money
-/// (deposit, LIFO cancel, two-phase refund, charge). Stateless: each contract passes fields of its own ERC-7201
-/// layout, whose slots differ. Emits and reverts with ServingBase's declarations, so both ABIs stay as they are.
+/// (deposit, LIFO cancel, two-phase refund, charge). No state of its own: each contract hands over its AccountIndex
+/// and its accounts' Funds, which sit at different slots of its ERC-7201 layout. Emits and reverts with ServingBase's
+/// declarations, so both ABIs stay as they are.
 abstract contract ServingAccounts is ServingBase {
     using EnumerableSet for EnumerableSet.Bytes32Set;
 
+    /// @dev This contract's AccountIndex, in its own layout.
+    function _accountIndex() internal view virtual returns (AccountIndex storage);
+
+    function accountExists(address user, address provider) external view returns (bool) {
+        return _accountIndex().keys.contains(_accountKey(user, provider));
+    }
+
     /// @dev The key of a listed account; reverts AccountNotExists.
-    function _listedKey(
-        EnumerableSet.Bytes32Set storage keys,
-        address user,
-        address provider
-    ) internal view returns (bytes32 key) {
+    function _listedKey(address user, address provider) internal view returns (bytes32 key) {
         key = _accountKey(user, provider);
-        if (!keys.contains(key)) revert AccountNotExists(user, provider);
+        if (!_accountIndex().keys.contains(key)) revert AccountNotExists(user, provider);
     }
 
     /// @dev Lists a new (user, provider) account in the three key sets; reverts AccountExists.
-    function _listAccount(
-        EnumerableSet.Bytes32Set storage keys,
-        mapping(address => EnumerableSet.Bytes32Set) storage byProvider,
-        mapping(address => EnumerableSet.Bytes32Set) storage byUser,
-        address user,
-        address provider
-    ) internal returns (bytes32 key) {
+    function _listAccount(address user, address provider) internal returns (bytes32 key) {
+        AccountIndex storage index = _accountIndex();
         key = _accountKey(user, provider);
-        if (!keys.add(key)) revert AccountExists(user, provider);
-        byProvider[provider].add(key);
-        byUser[user].add(key);
+        if (!index.keys.add(key)) revert AccountExists(user, provider);
+        index.byProvider[provider].add(key);
+        index.byUser[user].add(key);
     }
 
     /// @dev Takes (user, provider) out of the three key sets; `listed` is false when it was not there.
-    function _unlistAccount(
-        EnumerableSet.Bytes32Set storage keys,
-        mapping(address => EnumerableSet.Bytes32Set) storage byProvider,
-        mapping(address => EnumerableSet.Bytes32Set) storage byUser,
-        address user,
-        address provider
-    ) internal returns (bool listed, bytes32 key) {
+    function _unlistAccount(address user, address provider) internal returns (bool listed, bytes32 key) {
+        AccountIndex storage index = _accountIndex();
         key = _accountKey(user, provider);
-        if (!keys.remove(key)) return (false, key);
-        byProvider[provider].remove(key);
-        byUser[user].remove(key);
+        if (!index.keys.remove(key)) return (false, key);
+        index.byProvider[provider].remove(key);
+        index.byUser[user].remove(key);
         listed = true;
     }
 
