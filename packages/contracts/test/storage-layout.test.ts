@@ -5,7 +5,9 @@ import { SNAPSHOT, storageLines } from "../scripts/storage-layout.mjs"
 
 // The contracts run behind beacon proxies, so a new implementation that moves one field reads every existing
 // account wrong. test/storage-layout.txt was taken from the sources before the shared Solidity (RefundQueue,
-// ServingBase) was extracted; a deliberate layout change must rewrite it (node scripts/storage-layout.mjs --write).
+// ServingBase) was extracted; since then only labels changed (the three account key sets nested as `index`, an
+// AccountIndex, at the same absolute slots). A deliberate layout change must rewrite it
+// (node scripts/storage-layout.mjs --write).
 describe("storage layout behind the proxies", () => {
   const lines = storageLines()
 
