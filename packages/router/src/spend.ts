@@ -10,7 +10,10 @@
  * `settle` is one statement too: delete the reservation, move its amount from `reserved` to the actual fee in the
  * spent counters, and append the request to the log. A failed request settles with fee 0 (a release).
  * `reconcile` releases reservations older than a deadline (a crashed request) and logs each as "Reconciled": on start,
- * and periodically by the replica holding the funding lock (a dead replica's reservations), funding.ts.
+ * and periodically by the replica holding the funding lock (a dead replica's reservations), funding.ts. A released
+ * reservation keeps its row with amount 0 (nothing is held for it any more): if its request was in fact still running
+ * (a stream longer than the deadline, a replica starting while another serves), its settle still adds the fee to the
+ * spent counters and the log.
  */
 import { randomBytes } from "node:crypto"
 import { Context, Effect, Layer } from "effect"
@@ -139,8 +142,13 @@ SELECT $7, r.key_id, $8, $9, $10, $11, $12, $2::numeric, r.amount, $13, $14, $15
 RETURNING id`
 
 const RECONCILE = `
-WITH r AS (
-  DELETE FROM router_reservations WHERE created_at < $1 RETURNING *
+WITH stale AS (
+  SELECT * FROM router_reservations WHERE created_at < $1 AND amount > 0 FOR UPDATE
+), r AS (
+  UPDATE router_reservations SET amount = 0 FROM stale
+    WHERE router_reservations.id = stale.id AND router_reservations.amount > 0 RETURNING stale.*
+), purged AS (
+  DELETE FROM router_reservations WHERE amount = 0 AND created_at < $3
 ), s AS (
   SELECT key_id, SUM(amount) AS amount FROM r GROUP BY key_id
 ), k AS (
@@ -152,6 +160,11 @@ SELECT $2, r.key_id, r.provider, r.model, 0, r.amount, 'Reconciled', 0,
   'released: the request that reserved this was still open after the deadline (its router stopped mid-request)'
 FROM r
 RETURNING id`
+
+/**
+ * How long a released reservation's row is kept for its request's late settle (counted from the reservation).
+ */
+const RELEASED_KEPT_MS = 24 * 3600_000
 
 const logged = (r: Row): LoggedRequest => ({
   id: num(r.id),
@@ -266,7 +279,10 @@ const makeSpend = (db: Driver): SpendShape => ({
     ),
   reconcile: (before) =>
     Effect.map(
-      attempt("reconcile stale reservations", () => db.query(RECONCILE, [before, Date.now()])),
+      attempt("reconcile stale reservations", () => {
+        const now = Date.now()
+        return db.query(RECONCILE, [before, now, now - RELEASED_KEPT_MS])
+      }),
       (rows) => rows.length,
     ),
   recent: (o = {}) =>

@@ -116,6 +116,32 @@ describe("router store (PGlite)", () => {
     )
   })
 
+  it("a request still running when its reservation was reconciled counts its whole fee when it settles", async () => {
+    await withStore(
+      Effect.gen(function* () {
+        const keys = yield* Keys
+        const spend = yield* Spend
+        const { key } = yield* keys.create({ label: "long stream", budgetTotal: 1000n })
+        const running = yield* spend.reserve({ keyId: key.id, amount: 300n, provider: "0xp", model: "m" })
+        // Another replica starts (or the funding holder ticks) while the request is still streaming.
+        expect(yield* spend.reconcile(Date.now() + 1)).toBeGreaterThanOrEqual(1)
+        expect((yield* keys.get(key.id)).reserved).toBe(0n)
+        expect(yield* spend.reconcile(Date.now() + 1)).toBe(0) // released once, not twice
+        expect(yield* spend.settle(settlement(running, 120n))).toBe(true)
+        expect(yield* spend.settle(settlement(running, 120n))).toBe(false)
+        const after = yield* keys.get(key.id)
+        expect(after).toMatchObject({ spentTotal: 120n, reserved: 0n, remaining: 880n })
+        const log = yield* spend.recent({ keyId: key.id })
+        expect(log.map((r) => [r.verdict, r.fee])).toEqual([
+          ["Verified", 120n],
+          ["Reconciled", 0n],
+        ])
+        const totals = yield* spend.totals()
+        expect(totals.logged).toBe(totals.spent)
+      }),
+    )
+  })
+
   it("refuses revoked and expired keys, enforces the per-minute request limit, validates options", async () => {
     await withStore(
       Effect.gen(function* () {
