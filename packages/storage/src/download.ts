@@ -6,7 +6,7 @@
 import { Effect } from "effect"
 import { bytesEqual, fromBase64, fromHex } from "./bytes.js"
 import { StorageConfig } from "./config.js"
-import { SEGMENT_SIZE } from "./constants.js"
+import { SEGMENT_CHUNKS, SEGMENT_SIZE } from "./constants.js"
 import {
   type EmptyFile,
   NoNodeHasFile,
@@ -22,6 +22,7 @@ import {
   type FileLayout,
   fileLayout,
   foldRight,
+  type Keccak,
   loadKeccak,
   merkleOf,
   proofFromJson,
@@ -45,6 +46,8 @@ export interface DownloadPlan {
   readonly size: number
   readonly layout: FileLayout
   readonly sources: ReadonlyArray<FileSource>
+  /** The last data segment (proof checked, not trimmed), when fetching it proved the size. */
+  readonly lastSegment?: Uint8Array
 }
 
 export interface DownloadProgress {
@@ -93,9 +96,71 @@ const infoProblem = (
   return undefined
 }
 
+type SegmentResult =
+  | { readonly ok: true; readonly data: Uint8Array }
+  | { readonly ok: false; readonly reason: string; readonly transient: boolean }
+
+/** Segment `index` of the file from `src`, its proof checked against the root under the plan's layout. */
+const verifiedSegment = (
+  keccak: Keccak,
+  plan: Pick<DownloadPlan, "root" | "layout">,
+  src: FileSource,
+  index: number,
+  segmentRoot?: FetchOptions["segmentRoot"],
+): Effect.Effect<SegmentResult, never, StorageRpc> =>
+  Effect.gen(function* () {
+    const { layout } = plan
+    const wireLength = segmentWireLength(layout, index)
+    const seg = yield* zgs.downloadSegmentWithProofByTxSeq(src.url, src.txSeq, index, wireLength)
+    if (seg === null) return { ok: false as const, reason: `${src.url}: segment not available`, transient: true }
+    const decoded = fromBase64(seg.data)
+    const proof = proofFromJson(seg.proof)
+    let data = decoded
+    let problem: string | undefined =
+      seg.index !== index
+        ? "wrong segment index"
+        : seg.root !== plan.root
+          ? "wrong root"
+          : !decoded || !proof
+            ? "malformed data or proof"
+            : decoded.length !== wireLength
+              ? "invalid data length"
+              : undefined
+    if (problem === undefined && decoded && proof) {
+      const leaves = segmentPaddedChunks(layout, index)
+      const leaf = segmentRoot
+        ? yield* Effect.promise(() => segmentRoot(decoded, leaves)).pipe(
+            Effect.map((r) => {
+              data = r.data
+              return r.root
+            }),
+          )
+        : keccak.chunkTreeRoot(decoded, leaves)
+      const root = fromHex(plan.root, 32) as Uint8Array
+      problem = checkProof(keccak, proof, { leaf, root, index, leafCount: layout.numSegmentsPadded })
+    }
+    if (problem !== undefined || !data) {
+      const err = new ProofInvalid({ root: plan.root, segment: index, node: src.url, reason: problem ?? "?" })
+      yield* Effect.logDebug(err.message)
+      return { ok: false as const, reason: err.message, transient: false }
+    }
+    return { ok: true as const, data }
+  }).pipe(
+    Effect.catchTag("NodeRpcError", (e) =>
+      Effect.succeed({ ok: false as const, reason: e.message, transient: isTransient(e) }),
+    ),
+  )
+
+const servesSegment = (s: FileSource, index: number) =>
+  coversSegment(s.config, Math.floor(s.startEntryIndex / SEGMENT_CHUNKS) + index)
+
 /**
- * Asks every candidate node for the file and keeps the finalized, self-consistent copies. When nodes disagree on the
- * size (the root does not commit to trailing bytes within the last chunk), `expectedSize` decides, else the majority.
+ * Asks every candidate node for the file and keeps the finalized, self-consistent copies. A node's file info does not
+ * prove the size (one claiming a size whose layout is a single merkle node can report the root as that node), so
+ * without `expectedSize` (the chain's word) a claimed size counts only once a node of that group served the last
+ * segment with a proof under its layout, unless the only claim is of one segment (its download is the proof). Sizes
+ * are tried by how many nodes claim them: a lie neither outvotes an honest node nor makes anyone allocate what it
+ * claims. The verified last segment is kept in the plan.
  */
 export const locateFile = (
   rootInput: string,
@@ -119,14 +184,30 @@ export const locateFile = (
       (a): a is { url: string; info: FileInfo; config: ShardConfig } =>
         a !== undefined && a.info !== null && infoProblem(a.info, root, (r) => foldRight(keccak, r)) === undefined,
     )
-    const sizes = new Map<number, number>()
-    for (const a of good) sizes.set(a.info.tx.size, (sizes.get(a.info.tx.size) ?? 0) + 1)
-    const size = expectedSize ?? [...sizes.entries()].sort((a, b) => b[1] - a[1])[0]?.[0]
-    const sources = good
-      .filter((a) => a.info.tx.size === size)
-      .map((a) => ({ url: a.url, config: a.config, txSeq: a.info.tx.seq, startEntryIndex: a.info.tx.startEntryIndex }))
-    if (size === undefined || sources.length === 0) return yield* new NoNodeHasFile({ root, tried: urls, reasons })
-    return { root, size, layout: fileLayout(size), sources }
+    const votes = new Map<number, number>()
+    for (const a of good) votes.set(a.info.tx.size, (votes.get(a.info.tx.size) ?? 0) + 1)
+    const byVotes = [...votes.entries()].sort((a, b) => b[1] - a[1]).map(([size]) => size)
+    for (const size of expectedSize !== undefined ? [expectedSize] : byVotes) {
+      const sources = good
+        .filter((a) => a.info.tx.size === size)
+        .map((a) => ({
+          url: a.url,
+          config: a.config,
+          txSeq: a.info.tx.seq,
+          startEntryIndex: a.info.tx.startEntryIndex,
+        }))
+      if (sources.length === 0) continue
+      const plan = { root, size, layout: fileLayout(size), sources }
+      // One claim of one segment: fetching that segment is the proof, and it allocates no more than a segment.
+      if (expectedSize !== undefined || (votes.size === 1 && plan.layout.numSegments === 1)) return plan
+      const last = plan.layout.numSegments - 1
+      for (const src of sources.filter((s) => servesSegment(s, last))) {
+        const r = yield* verifiedSegment(keccak, plan, src, last)
+        if (r.ok) return { ...plan, lastSegment: r.data }
+        reasons.push(`size ${size} unproven: ${r.reason}`)
+      }
+    }
+    return yield* new NoNodeHasFile({ root, tried: urls, reasons })
   })
 
 /** Fetches, verifies and writes every data segment not skipped. */
@@ -138,7 +219,6 @@ export const fetchSegments = (
   Effect.gen(function* () {
     const cfg = yield* StorageConfig
     const keccak = yield* Effect.promise(loadKeccak)
-    const rootBytes = fromHex(plan.root, 32) as Uint8Array
     const { layout } = plan
     const strikes = new Map<string, number>()
     const todo: number[] = []
@@ -146,80 +226,38 @@ export const fetchSegments = (
     let segmentsDone = layout.numSegments - todo.length
     let bytes = Math.min(plan.size, segmentsDone * SEGMENT_SIZE)
 
-    const tryNode = (src: FileSource, index: number) =>
+    const deliver = (index: number, verified: Uint8Array) =>
       Effect.gen(function* () {
-        const seg = yield* zgs.downloadSegmentWithProofByTxSeq(
-          src.url,
-          src.txSeq,
-          index,
-          segmentWireLength(layout, index),
-        )
-        if (seg === null) return { ok: false as const, reason: `${src.url}: segment not available`, transient: true }
-        const decoded = fromBase64(seg.data)
-        const proof = proofFromJson(seg.proof)
-        let data = decoded
-        let problem: string | undefined =
-          seg.index !== index
-            ? "wrong segment index"
-            : seg.root !== plan.root
-              ? "wrong root"
-              : !decoded || !proof
-                ? "malformed data or proof"
-                : decoded.length !== segmentWireLength(layout, index)
-                  ? "invalid data length"
-                  : undefined
-        if (problem === undefined && decoded && proof) {
-          const leaves = segmentPaddedChunks(layout, index)
-          const { segmentRoot } = options
-          const leaf = segmentRoot
-            ? yield* Effect.promise(() => segmentRoot(decoded, leaves)).pipe(
-                Effect.map((r) => {
-                  data = r.data
-                  return r.root
-                }),
-              )
-            : keccak.chunkTreeRoot(decoded, leaves)
-          problem = checkProof(keccak, proof, { leaf, root: rootBytes, index, leafCount: layout.numSegmentsPadded })
-        }
-        if (problem !== undefined || !data) {
-          const err = new ProofInvalid({ root: plan.root, segment: index, node: src.url, reason: problem ?? "?" })
-          yield* Effect.logDebug(err.message)
-          return { ok: false as const, reason: err.message, transient: false }
-        }
-        return { ok: true as const, data }
-      }).pipe(
-        Effect.catchTag("NodeRpcError", (e) =>
-          Effect.succeed({ ok: false as const, reason: e.message, transient: isTransient(e) }),
-        ),
-      )
+        const offset = index * SEGMENT_SIZE
+        const data = verified.subarray(0, Math.min(verified.length, plan.size - offset))
+        yield* Effect.promise(() => sink.write(index, offset, data))
+        segmentsDone++
+        bytes += data.length
+        options.onSegment?.(index)
+        options.onProgress?.({
+          phase: "download",
+          segmentsDone,
+          segmentsTotal: layout.numSegments,
+          bytes,
+          totalBytes: plan.size,
+        })
+      })
 
     const fetchOne = (index: number) =>
       Effect.gen(function* () {
+        if (index === layout.numSegments - 1 && plan.lastSegment !== undefined) {
+          return yield* deliver(index, plan.lastSegment)
+        }
         const reasons: string[] = []
         for (let pass = 0; pass < cfg.attempts; pass++) {
           const candidates = plan.sources
-            .filter((s) => coversSegment(s.config, Math.floor(s.startEntryIndex / 1024) + index))
+            .filter((s) => servesSegment(s, index))
             .map((s, k, all) => ({ s, order: (strikes.get(s.url) ?? 0) * all.length + ((k + index) % all.length) }))
             .sort((a, b) => a.order - b.order)
           let retryable = false
           for (const { s } of candidates) {
-            const r = yield* tryNode(s, index)
-            if (r.ok) {
-              const offset = index * SEGMENT_SIZE
-              const data = r.data.subarray(0, Math.min(r.data.length, plan.size - offset))
-              yield* Effect.promise(() => sink.write(index, offset, data))
-              segmentsDone++
-              bytes += data.length
-              options.onSegment?.(index)
-              options.onProgress?.({
-                phase: "download",
-                segmentsDone,
-                segmentsTotal: layout.numSegments,
-                bytes,
-                totalBytes: plan.size,
-              })
-              return
-            }
+            const r = yield* verifiedSegment(keccak, plan, s, index, options.segmentRoot)
+            if (r.ok) return yield* deliver(index, r.data)
             strikes.set(s.url, (strikes.get(s.url) ?? 0) + 1)
             reasons.push(r.reason)
             retryable ||= r.transient
