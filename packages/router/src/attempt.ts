@@ -38,12 +38,21 @@ export const reserveAttempt = async (
   ctx: ChatContext,
   key: KeyInfo,
   target: Target,
-  request: { readonly cost: bigint; readonly model: string; readonly stream: boolean; readonly signal: AbortSignal },
+  request: {
+    readonly cost: bigint
+    readonly model: string
+    readonly stream: boolean
+    readonly signal: AbortSignal
+    /** False once an earlier attempt of this request reserved (it counted the request against the rate limit). */
+    readonly countsRequest: boolean
+  },
 ): Promise<Attempt | KeyBudgetExceeded> => {
-  const { cost, model, stream, signal } = request
+  const { cost, model, stream, signal, countsRequest } = request
   let reservationId: string
   try {
-    reservationId = await runFacade(ctx.spend.reserve({ keyId: key.id, amount: cost, provider: target.address, model }))
+    reservationId = await runFacade(
+      ctx.spend.reserve({ keyId: key.id, amount: cost, provider: target.address, model, countsRequest }),
+    )
   } catch (e) {
     if (e instanceof KeyBudgetExceeded) return e
     throw e // a rate limit or a database failure ends the request

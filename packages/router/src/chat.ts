@@ -85,6 +85,7 @@ export const chat = async (ctx: ChatContext, key: KeyInfo, req: IncomingMessage,
       model: String(sent.model),
       stream,
       signal: gone.signal,
+      countsRequest: attempts.length === 0,
     })
     if (attempt instanceof KeyBudgetExceeded) {
       refused = smallerRefusal(refused, attempt) // another provider may be cheaper

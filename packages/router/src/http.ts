@@ -17,9 +17,10 @@ import {
 } from "@0g-compute/core/node"
 import { MEDIA_GATEWAY_ROUTES, tagOf } from "@0g-compute/inference/node"
 import { Redacted } from "effect"
+import { limitParam, parseCreateKey } from "./admin-input.js"
 import { type ChatContext, chat } from "./chat.js"
 import type { KeyInfo, KeysShape } from "./keys.js"
-import { type CreateKeyOptions, keyJson } from "./keys.js"
+import { keyJson } from "./keys.js"
 import { media } from "./media.js"
 import type { LoggedRequest } from "./spend.js"
 import { type DashboardData, dashboardPage, loginPage, Sessions } from "./ui.js"
@@ -71,29 +72,6 @@ export const requestJson = (r: LoggedRequest) => ({
   chat_id: r.chatId ?? null,
 })
 
-const parseCreate = (b: Record<string, unknown>): CreateKeyOptions => {
-  const budget = (b.budget ?? {}) as Record<string, unknown>
-  const str = (v: unknown) => (typeof v === "string" || typeof v === "number" ? String(v) : undefined)
-  const strings = (v: unknown) => (Array.isArray(v) ? v.map(String) : undefined)
-  const expires =
-    b.expires_at === undefined || b.expires_at === null ? undefined : new Date(b.expires_at as string).getTime()
-  const o: Record<string, unknown> = {
-    label: typeof b.label === "string" ? b.label : "",
-    expiresAt: expires,
-    models: strings(b.models),
-    providers: strings(b.providers),
-    budgetDay: str(budget.day),
-    budgetMonth: str(budget.month),
-    budgetTotal: str(budget.total),
-    requestsPerMinute: typeof b.requests_per_minute === "number" ? b.requests_per_minute : undefined,
-    tokensPerMinute: typeof b.tokens_per_minute === "number" ? b.tokens_per_minute : undefined,
-  }
-  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k]
-  if (expires !== undefined && Number.isNaN(expires))
-    throw new HttpFailure(400, "expires_at is not a date", { code: "InvalidKeyOptions" })
-  return o as unknown as CreateKeyOptions
-}
-
 export interface HttpDeps {
   readonly keys: KeysShape
   readonly chat: ChatContext
@@ -138,7 +116,7 @@ export const makeServer = (deps: HttpDeps): Server => {
     if (path === "/admin/keys" && req.method === "GET")
       return sendJson(res, 200, { data: (await runFacade(deps.keys.list())).map(keyJson) })
     if (path === "/admin/keys" && req.method === "POST") {
-      const created = await runFacade(deps.keys.create(parseCreate(await readJsonObject(req, 64 * 1024))))
+      const created = await runFacade(deps.keys.create(parseCreateKey(await readJsonObject(req, 64 * 1024))))
       return sendJson(res, 201, { key: keyJson(created.key), secret: Redacted.value(created.secret) })
     }
     const m = /^\/admin\/keys\/([\w-]+)$/.exec(path)
@@ -148,9 +126,9 @@ export const makeServer = (deps: HttpDeps): Server => {
       return sendJson(res, 200, { key: keyJson(await runFacade(deps.keys.get(m[1]))) })
     if (path === "/admin/usage" && req.method === "GET") return sendJson(res, 200, await deps.usage())
     if (path === "/admin/funding" && req.method === "GET")
-      return sendJson(res, 200, await deps.funding(Math.min(Number(url.searchParams.get("limit") ?? 50) || 50, 500)))
+      return sendJson(res, 200, await deps.funding(limitParam(url, 50, 500)))
     if (path === "/admin/requests" && req.method === "GET") {
-      const limit = Math.min(Number(url.searchParams.get("limit") ?? 100) || 100, 1000)
+      const limit = limitParam(url, 100, 1000)
       const keyId = url.searchParams.get("key") ?? undefined
       const rows = await runFacade(deps.chat.spend.recent({ limit, ...(keyId === undefined ? {} : { keyId }) }))
       return sendJson(res, 200, { data: rows.map(requestJson) })

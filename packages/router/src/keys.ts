@@ -133,13 +133,33 @@ const amount = (field: string, v: bigint | string | undefined) =>
         ? v
         : yield* Effect.mapError(parseZG(v), () => new InvalidKeyOptions({ field, detail: `not a 0G amount: ${v}` }))
     if (n < 0n) return yield* new InvalidKeyOptions({ field, detail: "must not be negative" })
+    if (n > MAX_MONEY) return yield* new InvalidKeyOptions({ field, detail: "is larger than any 0G amount" })
     return n
   })
 
+/** The money columns hold 78 digits of neuron (uint256); the limit columns are int4. */
+const MAX_MONEY = 10n ** 78n - 1n
+const MAX_LIMIT = 2_147_483_647
+
 const limit = (field: string, v: number | undefined) =>
-  v === undefined || (Number.isSafeInteger(v) && v > 0)
+  v === undefined || (Number.isSafeInteger(v) && v > 0 && v <= MAX_LIMIT)
     ? Effect.succeed(v)
-    : Effect.fail(new InvalidKeyOptions({ field, detail: `must be a positive integer (got ${v})` }))
+    : Effect.fail(new InvalidKeyOptions({ field, detail: `must be an integer from 1 to ${MAX_LIMIT} (got ${v})` }))
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/
+
+/** Models are non-empty names; providers are addresses (a typo would scope the key to nothing, silently). */
+const scope = (field: "models" | "providers", v: ReadonlyArray<string> | undefined) => {
+  const wrong = v?.find((s) => typeof s !== "string" || (field === "models" ? s.trim() === "" : !ADDRESS.test(s)))
+  return wrong === undefined
+    ? Effect.succeed(v)
+    : Effect.fail(
+        new InvalidKeyOptions({
+          field,
+          detail: `${JSON.stringify(wrong)} is not ${field === "models" ? "a model name" : "a provider address"}`,
+        }),
+      )
+}
 
 export interface KeysShape {
   readonly create: (options: CreateKeyOptions) => Effect.Effect<CreatedKey, InvalidKeyOptions | DatabaseFailed>
@@ -189,6 +209,8 @@ export class Keys extends Context.Service<Keys, KeysShape>()("zg/router/Keys") {
             const budgetTotal = yield* amount("budgetTotal", o.budgetTotal)
             const rpm = yield* limit("requestsPerMinute", o.requestsPerMinute)
             const tpm = yield* limit("tokensPerMinute", o.tokensPerMinute)
+            const models = yield* scope("models", o.models)
+            const providers = yield* scope("providers", o.providers)
             const id = `key_${randomBytes(8).toString("hex")}`
             const secret = `${SECRET_PREFIX}${randomBytes(32).toString("base64url")}`
             const json = (v: ReadonlyArray<string> | undefined) => (v === undefined ? null : JSON.stringify(v))
@@ -203,8 +225,8 @@ export class Keys extends Context.Service<Keys, KeysShape>()("zg/router/Keys") {
                   hashSecret(secret),
                   now,
                   o.expiresAt ?? null,
-                  json(o.models),
-                  json(o.providers?.map((p) => p.toLowerCase())),
+                  json(models),
+                  json(providers?.map((p) => p.toLowerCase())),
                   budgetDay?.toString() ?? null,
                   budgetMonth?.toString() ?? null,
                   budgetTotal?.toString() ?? null,

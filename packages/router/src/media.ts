@@ -64,6 +64,7 @@ export const media = async (
       model: model ?? target.defaultModel,
       stream: false,
       signal: gone.signal,
+      countsRequest: attempts.length === 0,
     })
     if (attempt instanceof KeyBudgetExceeded) {
       refused = smallerRefusal(refused, attempt)

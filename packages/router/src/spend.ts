@@ -26,6 +26,11 @@ export interface ReserveRequest {
   readonly amount: bigint
   readonly provider: string
   readonly model: string
+  /**
+   * Whether this reservation counts as a request against the per-minute limit. False for a failover attempt of a
+   * request an earlier reservation already counted: one request of the caller is one request, whatever it took.
+   */
+  readonly countsRequest?: boolean
 }
 
 export interface Settlement {
@@ -104,7 +109,7 @@ WITH k AS (
     reserved = reserved + $2::numeric,
     spent_day = CASE WHEN day = $3 THEN spent_day ELSE 0 END, day = $3,
     spent_month = CASE WHEN month = $4 THEN spent_month ELSE 0 END, month = $4,
-    minute_requests = CASE WHEN minute = $5 THEN minute_requests ELSE 0 END + 1,
+    minute_requests = CASE WHEN minute = $5 THEN minute_requests ELSE 0 END + $10::integer,
     minute_tokens = CASE WHEN minute = $5 THEN minute_tokens ELSE 0 END,
     minute = $5,
     last_used_at = $6
@@ -113,7 +118,7 @@ WITH k AS (
     AND (budget_total IS NULL OR spent_total + reserved + $2::numeric <= budget_total)
     AND (budget_day IS NULL OR (CASE WHEN day = $3 THEN spent_day ELSE 0 END) + reserved + $2::numeric <= budget_day)
     AND (budget_month IS NULL OR (CASE WHEN month = $4 THEN spent_month ELSE 0 END) + reserved + $2::numeric <= budget_month)
-    AND (rpm IS NULL OR (CASE WHEN minute = $5 THEN minute_requests ELSE 0 END) + 1 <= rpm)
+    AND (rpm IS NULL OR (CASE WHEN minute = $5 THEN minute_requests ELSE 0 END) + $10::integer <= rpm)
     AND (tpm IS NULL OR (CASE WHEN minute = $5 THEN minute_tokens ELSE 0 END) < tpm)
   RETURNING id
 )
@@ -190,6 +195,7 @@ const makeSpend = (db: Driver): SpendShape => ({
     Effect.gen(function* () {
       const now = Date.now()
       const id = `res_${randomBytes(12).toString("hex")}`
+      const counts = r.countsRequest === false ? 0 : 1
       const params = [
         r.keyId,
         r.amount.toString(),
@@ -200,6 +206,7 @@ const makeSpend = (db: Driver): SpendShape => ({
         id,
         r.provider,
         r.model,
+        counts,
       ]
       const rows = yield* attempt("reserve a budget", () => db.query(RESERVE, params))
       if (rows.length > 0) return id
@@ -219,7 +226,7 @@ const makeSpend = (db: Driver): SpendShape => ({
         return yield* new KeyRejected({ reason: "expired", keyId: k.id })
       const thisMinute = num(row.minute) === minuteOf(now)
       const retryAfter = 60 - Math.floor((now % 60_000) / 1000)
-      if (k.requestsPerMinute !== undefined && thisMinute && num(row.minute_requests) + 1 > k.requestsPerMinute)
+      if (k.requestsPerMinute !== undefined && thisMinute && num(row.minute_requests) + counts > k.requestsPerMinute)
         return yield* new KeyRateLimited({
           keyId: k.id,
           limit: "requests",

@@ -1,0 +1,118 @@
+/**
+ * What a careless admin or a hostile caller sends the router, on a devnet (real anvil + contracts, two emulated
+ * providers over HTTP) with PGlite in memory: key options of the wrong shape or size are typed 400s (never a key with
+ * less scope or budget than asked, never a database 503), query limits are checked, and a failover attempt is not a
+ * second request against the key's per-minute limit.
+ */
+import { Ledger } from "@0g-compute/contracts"
+import { makeRpcProvider } from "@0g-compute/core"
+import type { Devnet, InferenceProvider } from "@0g-compute/devnet"
+import { startTestDevnet } from "@0g-compute/devnet/testing"
+import { createInferenceClient, type InferenceClient } from "@0g-compute/inference"
+import type { JsonRpcProvider } from "ethers"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type RouterHandle, startRouter } from "./router.js"
+import { adminApi } from "./testing/admin.js"
+
+const ADMIN = "admin-token-for-hostile-tests"
+let devnet: Devnet
+let p0: InferenceProvider
+let p1: InferenceProvider
+let rpc: JsonRpcProvider
+let client: InferenceClient
+let router: RouterHandle
+
+const { admin, createKey } = adminApi(() => router.url, ADMIN, "hostile")
+
+const chat = (secret: string, body: Record<string, unknown> = {}) =>
+  fetch(`${router.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: p0.model, messages: [{ role: "user", content: "hi" }], max_tokens: 20, ...body }),
+  })
+
+beforeAll(async () => {
+  devnet = await startTestDevnet({ inferenceProviders: 2 })
+  ;[p0, p1] = devnet.inference as [InferenceProvider, InferenceProvider]
+  rpc = makeRpcProvider(devnet.rpcUrl, devnet.chainId)
+  const user = devnet.accounts.users[0]
+  if (user === undefined) throw new Error("no devnet user")
+  client = await createInferenceClient({ privateKey: user.privateKey, provider: rpc, contracts: devnet.addresses })
+  await client.run(Ledger.use((l) => l.add(10n * 10n ** 18n)))
+  for (const p of [p0, p1]) await client.acknowledge(p.providerAddress, { allowDevnet: true, fund: "2" })
+  router = await startRouter({ client, providers: [p1.providerAddress, p0.providerAddress], adminToken: ADMIN })
+}, 180_000)
+
+afterAll(async () => {
+  await router?.stop()
+  await client?.close()
+  rpc?.destroy()
+  await devnet?.stop()
+})
+
+describe("router against careless and hostile input", () => {
+  it("answers a key option of the wrong shape or size with a typed 400 and creates no key", async () => {
+    const count = async () => ((await (await admin("/admin/keys")).json()) as { data: unknown[] }).data.length
+    const before = await count()
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ models: "devnet-echo-1" }, "models"], // a string, not a list: all models would be allowed
+      [{ models: [1] }, "models"],
+      [{ models: [""] }, "models"],
+      [{ providers: "0x0000000000000000000000000000000000000001" }, "providers"],
+      [{ providers: ["p0"] }, "providers"],
+      [{ budget: { total: true } }, "budget.total"], // ignored, the key would have no budget
+      [{ budget: { total: { amount: "1" } } }, "budget.total"],
+      [{ budget: { daily: "1" } }, "budget.daily"],
+      [{ budget: "1" }, "budget"],
+      [{ budgets: { total: "1" } }, "budgets"],
+      [{ rpm: 5 }, "rpm"],
+      [{ requests_per_minute: "10" }, "requests_per_minute"],
+      [{ tokens_per_minute: 1.5 }, "tokensPerMinute"],
+      [{ requests_per_minute: 2 ** 40 }, "requestsPerMinute"], // past int4: was a database 503
+      [{ budget: { total: `1${"0".repeat(70)}` } }, "budgetTotal"], // past NUMERIC(78,0): was a database 503
+      [{ budget: { day: -1 } }, "budgetDay"],
+      [{ expires_at: { at: 1 } }, "expires_at"],
+      [{ expires_at: "not a date" }, "expires_at"],
+      [{ label: 7 }, "label"],
+    ]
+    for (const [body, field] of cases) {
+      const res = await admin("/admin/keys", { method: "POST", body: JSON.stringify({ label: "bad", ...body }) })
+      const answer = (await res.json()) as { error: { code: string; field: string } }
+      expect({ body, status: res.status, code: answer.error.code, field: answer.error.field }).toEqual({
+        body,
+        status: 400,
+        code: "InvalidKeyOptions",
+        field,
+      })
+    }
+    expect(await count()).toBe(before)
+    // The largest values that fit are accepted.
+    const big = await createKey({ requests_per_minute: 2 ** 31 - 1, budget: { total: `1${"0".repeat(59)}` } })
+    expect(big.key.id).toMatch(/^key_/)
+  })
+
+  it("answers a limit query parameter that is not a positive whole number with a typed 400", async () => {
+    for (const path of ["/admin/requests?limit=-1", "/admin/requests?limit=1.5", "/admin/funding?limit=-3"]) {
+      const res = await admin(path)
+      expect({ path, status: res.status }).toEqual({ path, status: 400 })
+      expect(await res.json()).toMatchObject({ error: { code: "InvalidLimit", param: "limit" } })
+    }
+    expect((await admin("/admin/requests?limit=100000")).status).toBe(200)
+  })
+
+  it("a failover attempt is not a second request against the key's per-minute limit", async () => {
+    const { key, secret } = await createKey({ requests_per_minute: 1 })
+    p1.faults.set({ failMidStream: true }) // non-streams: the first provider answers 500
+    try {
+      const res = await chat(secret)
+      expect(res.status).toBe(200)
+      expect(res.headers.get("x-0g-provider")).toBe(p0.providerAddress)
+      await res.arrayBuffer()
+    } finally {
+      p1.faults.clear()
+    }
+    const log = ((await (await admin(`/admin/requests?key=${key.id}`)).json()) as { data: Array<{ status: number }> })
+      .data
+    expect(log.map((r) => r.status).sort()).toEqual([200, 500])
+  })
+})
