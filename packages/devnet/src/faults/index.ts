@@ -74,6 +74,10 @@ interface RpcCall {
 /** The largest JSON-RPC request (or batch) the proxy takes; past it a 413 and the connection closes. */
 const MAX_BODY = 64 * 1024 * 1024
 
+/** How long a released transaction may take to be mined before the proxy forwards the send that released it. */
+const LANDING_MS = 15_000
+const JSON_HEADERS = { "content-type": "application/json" }
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /** Starts the proxy; `close()` stops it. */
@@ -87,12 +91,27 @@ export const startRpcFaultProxy = async (options: RpcFaultProxyOptions): Promise
 
   const forward = async (body: string) => {
     counts.forwarded++
-    const res = await fetch(options.upstream, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body,
-    })
+    const res = await fetch(options.upstream, { method: "POST", headers: JSON_HEADERS, body })
     return { status: res.status, text: await res.text() }
+  }
+
+  /**
+   * Waits until the node mined the transactions a forwarded send returned (bounded). Anvil answers a send before its
+   * automine block exists, so without this the next send could meet a held transaction still pending in the pool
+   * instead of mined, as a second backend would have it.
+   */
+  const landed = async (out: { text: string }) => {
+    const answers = [JSON.parse(out.text) as unknown].flat() as Array<{ result?: unknown }>
+    const hashes = answers.map((a) => a.result).filter((h): h is string => typeof h === "string")
+    const deadline = Date.now() + LANDING_MS
+    for (const hash of hashes) {
+      const call = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getTransactionReceipt", params: [hash] })
+      while (Date.now() < deadline) {
+        const res = await fetch(options.upstream, { method: "POST", headers: JSON_HEADERS, body: call })
+        if (((await res.json()) as { result?: unknown }).result != null) break
+        await sleep(10)
+      }
+    }
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -122,7 +141,7 @@ export const startRpcFaultProxy = async (options: RpcFaultProxyOptions): Promise
     ) {
       const release = held
       held = []
-      for (const b of release) await forward(b)
+      for (const b of release) await landed(await forward(b))
     }
     if (active !== undefined) {
       counts.faults++
