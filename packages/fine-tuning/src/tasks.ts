@@ -217,19 +217,34 @@ const notFound =
       () => Effect.fail(new TaskNotFound({ provider, taskId })),
     )
 
+/** A task the provider names as the user's (and, read by id, as that id), else the lie as a malformed reply. */
+const ownTask = (ep: ProviderEndpoint, url: string, user: string, what: string, taskId?: string) => (t: Task) =>
+  t.userAddress.toLowerCase() !== user.toLowerCase() || (taskId !== undefined && t.id !== taskId)
+    ? Effect.fail(
+        new MalformedProviderResponse({
+          provider: ep.provider,
+          what,
+          url,
+          detail: `asked for ${taskId ?? "the tasks"} of ${user}, got task ${t.id} of ${t.userAddress}`,
+        }),
+      )
+    : Effect.succeed(t)
+
 /** The user's tasks with a provider, newest first. */
 export const listTasks = (provider: string) =>
   Effect.gen(function* () {
     const wallet = yield* Wallet
     const { ep } = yield* endpoint(provider)
     const res = yield* send(ep, "GET", `${userPath(wallet)}/task`)
-    return (yield* readJson(ep, res, Schema.Array(TaskJson))).map(toTask)
+    const tasks = (yield* readJson(ep, res, Schema.Array(TaskJson))).map(toTask)
+    return yield* Effect.forEach(tasks, ownTask(ep, res.url, wallet.address, "task list"))
   })
 
 const fetchTask = (ep: ProviderEndpoint, user: string, taskId: string) =>
   send(ep, "GET", `/user/${user}/task/${encodeURIComponent(taskId)}`).pipe(
-    Effect.flatMap((res) => readJson(ep, res, TaskJson)),
-    Effect.map(toTask),
+    Effect.flatMap((res) =>
+      readJson(ep, res, TaskJson).pipe(Effect.map(toTask), Effect.flatMap(ownTask(ep, res.url, user, "task", taskId))),
+    ),
     notFound(ep.provider, taskId),
   )
 
