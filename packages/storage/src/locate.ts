@@ -36,7 +36,27 @@ export const selectCovering = (nodes: ReadonlyArray<NodeRef>, replica = 1): Read
   return undefined
 }
 
-const unique = (urls: ReadonlyArray<string>) => [...new Set(urls)]
+/** One spelling per node: scheme and host case, default ports and trailing slashes do not make another node. */
+const nodeKey = (url: string): string => {
+  try {
+    const u = new URL(url)
+    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, "")}${u.search}`
+  } catch {
+    return url
+  }
+}
+
+/** The first of each node (a node listed twice is one node, never two replicas). */
+const unique = <A>(items: ReadonlyArray<A>, url: (a: A) => string): A[] => {
+  const seen = new Set<string>()
+  return items.filter((a) => {
+    const key = nodeKey(url(a))
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
+const uniqueUrls = (urls: ReadonlyArray<string>) => unique(urls, (u) => u)
 
 /** Nodes to upload to: configured URLs (asking each for its shard) or the indexer's trusted nodes. */
 export const uploadNodes: Effect.Effect<
@@ -48,7 +68,7 @@ export const uploadNodes: Effect.Effect<
   let candidates: NodeRef[] = []
   if (cfg.nodeUrls.length > 0) {
     const found = yield* Effect.forEach(
-      unique(cfg.nodeUrls),
+      uniqueUrls(cfg.nodeUrls),
       (url) =>
         zgs.getShardConfig(url).pipe(
           Effect.map((config): NodeRef | undefined => ({ url, config })),
@@ -59,10 +79,8 @@ export const uploadNodes: Effect.Effect<
     candidates = found.filter((n): n is NodeRef => n !== undefined)
   } else if (cfg.indexerUrl !== undefined) {
     const sets = yield* indexer.getShardedNodes(cfg.indexerUrl)
-    candidates = (sets.trusted.length > 0 ? sets.trusted : sets.discovered).map((n) => ({
-      url: n.url,
-      config: n.config,
-    }))
+    const listed = sets.trusted.length > 0 ? sets.trusted : sets.discovered
+    candidates = unique(listed, (n) => n.url).map((n) => ({ url: n.url, config: n.config }))
   } else {
     return yield* new NoStorageNodes({ reason: "configure an indexer URL or node URLs" })
   }
@@ -94,5 +112,5 @@ export const fileLocations = (
               }),
             ),
           )
-    return unique([...fromIndexer, ...cfg.nodeUrls])
+    return uniqueUrls([...fromIndexer, ...cfg.nodeUrls])
   })
