@@ -45,13 +45,16 @@ export const reserveAttempt = async (
     readonly signal: AbortSignal
     /** False once an earlier attempt of this request reserved (it counted the request against the rate limit). */
     readonly countsRequest: boolean
+    /** The most tokens the request can use, held against the key's tokens-per-minute limit while it runs. */
+    readonly tokens: number
   },
 ): Promise<Attempt | KeyBudgetExceeded> => {
-  const { cost, model, stream, signal, countsRequest } = request
+  const { cost, model, stream, signal, countsRequest, tokens } = request
+  const held = { tokens, at: Date.now() }
   let reservationId: string
   try {
     reservationId = await runFacade(
-      ctx.spend.reserve({ keyId: key.id, amount: cost, provider: target.address, model, countsRequest }),
+      ctx.spend.reserve({ keyId: key.id, amount: cost, provider: target.address, model, countsRequest, ...held }),
     )
   } catch (e) {
     if (e instanceof KeyBudgetExceeded) return e
@@ -60,8 +63,9 @@ export const reserveAttempt = async (
   const started = Date.now()
   let settled: Promise<unknown> | undefined
   let exchange: ExchangeResult | undefined
-  const settle = (s: Omit<Settlement, "reservationId" | "provider" | "model" | "stream">) => {
-    settled ??= runFacade(ctx.spend.settle({ ...s, reservationId, provider: target.address, model, stream })).catch(
+  const settle = (s: Omit<Settlement, "reservationId" | "provider" | "model" | "stream" | "held">) => {
+    const full = { ...s, reservationId, provider: target.address, model, stream, held }
+    settled ??= runFacade(ctx.spend.settle(full)).catch(
       () => undefined, // a lost settle leaves the reservation, which the funding holder or the next start reconciles
     )
     return settled

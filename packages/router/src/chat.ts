@@ -80,12 +80,15 @@ export const chat = async (ctx: ChatContext, key: KeyInfo, req: IncomingMessage,
     const sent = { ...json, ...(auto ? { model: target.defaultModel } : {}), ...bounded }
     const body = Buffer.from(JSON.stringify(sent))
     const cost = maxCostOf(sent, body.length, maxTokens, target.prices)
+    // The same bound in tokens: every token at a price of one.
+    const tokens = Number(maxCostOf(sent, body.length, maxTokens, { inputPerToken: 1n, outputPerToken: 1n }))
     const attempt = await reserveAttempt(ctx, key, target, {
       cost,
       model: String(sent.model),
       stream,
       signal: gone.signal,
       countsRequest: attempts.length === 0,
+      tokens,
     })
     if (attempt instanceof KeyBudgetExceeded) {
       refused = smallerRefusal(refused, attempt) // another provider may be cheaper

@@ -59,12 +59,14 @@ export const media = async (
   let refused: KeyBudgetExceeded | undefined
   for (const target of candidates) {
     const cost = mediaMaxCost(kind, n, target.prices.inputPerToken, target.prices.outputPerToken)
+    const units = Number(mediaMaxCost(kind, n, 1n, 1n)) // the same bound in billed units (images, audio seconds)
     const attempt = await reserveAttempt(ctx, key, target, {
       cost,
       model: model ?? target.defaultModel,
       stream: false,
       signal: gone.signal,
       countsRequest: attempts.length === 0,
+      tokens: units,
     })
     if (attempt instanceof KeyBudgetExceeded) {
       refused = smallerRefusal(refused, attempt)

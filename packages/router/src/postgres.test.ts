@@ -69,6 +69,47 @@ describe("router store on a Postgres server", () => {
     expect(await a.runPromise(Spend.use((s) => s.totals()))).toEqual({ logged: 600n, spent: 600n, reserved: 0n })
   })
 
+  it("two instances reconciling at once release each stale reservation once; a late settle still counts", async () => {
+    const created = await a.runPromise(Keys.use((k) => k.create({ label: "reconciled", budgetTotal: 1000n })))
+    const id = created.key.id
+    const ids = await Promise.all(
+      [100n, 200n, 300n].map((amount) =>
+        a.runPromise(Spend.use((s) => s.reserve({ keyId: id, amount, provider: "0xp", model: "m" }))),
+      ),
+    )
+    const reconcile = (rt: typeof a) => rt.runPromise(Spend.use((s) => s.reconcile(Date.now() + 1)))
+    const released = await Promise.all([reconcile(a), reconcile(b), reconcile(a), reconcile(b)])
+    expect(released.reduce((x, y) => x + y, 0)).toBe(3)
+    expect(await b.runPromise(Keys.use((k) => k.get(id)))).toMatchObject({ reserved: 0n, remaining: 1000n })
+    const settled = await b.runPromise(
+      Spend.use((s) =>
+        s.settle({
+          reservationId: ids[1] ?? "",
+          fee: 150n,
+          provider: "0xp",
+          model: "m",
+          stream: false,
+          promptTokens: 1,
+          completionTokens: 1,
+          verification: "bytes-bound",
+          verdict: "Verified",
+          latencyMs: 1,
+          status: 200,
+          error: undefined,
+        }),
+      ),
+    )
+    expect(settled).toBe(true)
+    expect(await a.runPromise(Keys.use((k) => k.get(id)))).toMatchObject({ spentTotal: 150n, reserved: 0n })
+    const log = await a.runPromise(Spend.use((s) => s.recent({ keyId: id })))
+    expect(
+      log
+        .filter((r) => r.verdict === "Reconciled")
+        .map((r) => r.reserved)
+        .sort(),
+    ).toEqual([100n, 200n, 300n])
+  })
+
   it("a key revoked on one instance is refused by the other's next reservation, though its cache still knows it", async () => {
     const created = await a.runPromise(Keys.use((k) => k.create({ label: "revoke me" })))
     const secret = Redacted.value(created.secret)

@@ -31,6 +31,14 @@ export interface ReserveRequest {
    * request an earlier reservation already counted: one request of the caller is one request, whatever it took.
    */
   readonly countsRequest?: boolean
+  /**
+   * The most tokens the request can use (input bytes and output limit). Held against the key's tokens-per-minute
+   * limit while the request runs, so concurrent requests cannot all start under the limit; settle replaces it by what
+   * was used.
+   */
+  readonly tokens?: number
+  /** When the reservation is made (Unix ms); now by default. Settle names it to take the held tokens back. */
+  readonly at?: number
 }
 
 export interface Settlement {
@@ -48,6 +56,8 @@ export interface Settlement {
   readonly error: string | undefined
   /** The provider's id of the billed exchange (its signature key), when it named one. */
   readonly chatId?: string | undefined
+  /** The reservation's `tokens` and `at`, so that the tokens it held in its minute are taken back. */
+  readonly held?: { readonly tokens: number; readonly at: number }
 }
 
 export interface LoggedRequest {
@@ -103,6 +113,10 @@ export interface SpendShape {
   >
 }
 
+/** int4: token counts past it (a provider reporting absurd usage) are clamped, so the fee is still recorded. */
+const MAX_INT = 2_147_483_647
+const int4 = (n: number) => (Number.isFinite(n) ? Math.min(Math.max(0, Math.round(n)), MAX_INT) : 0)
+
 const RESERVE = `
 WITH k AS (
   UPDATE router_keys SET
@@ -110,7 +124,8 @@ WITH k AS (
     spent_day = CASE WHEN day = $3 THEN spent_day ELSE 0 END, day = $3,
     spent_month = CASE WHEN month = $4 THEN spent_month ELSE 0 END, month = $4,
     minute_requests = CASE WHEN minute = $5 THEN minute_requests ELSE 0 END + $10::integer,
-    minute_tokens = CASE WHEN minute = $5 THEN minute_tokens ELSE 0 END,
+    minute_tokens = LEAST(${MAX_INT}, (CASE WHEN minute = $5 THEN minute_tokens ELSE 0 END)::bigint
+      + CASE WHEN tpm IS NULL THEN 0 ELSE LEAST($11::integer, tpm) END),
     minute = $5,
     last_used_at = $6
   WHERE id = $1
@@ -135,7 +150,9 @@ WITH r AS (
     spent_total = spent_total + $2::numeric,
     spent_day = CASE WHEN day = $3 THEN spent_day ELSE 0 END + $2::numeric, day = $3,
     spent_month = CASE WHEN month = $4 THEN spent_month ELSE 0 END + $2::numeric, month = $4,
-    minute_tokens = CASE WHEN minute = $5 THEN minute_tokens ELSE 0 END + $6::integer,
+    minute_tokens = LEAST(${MAX_INT}, GREATEST(0, (CASE WHEN minute = $5 THEN minute_tokens ELSE 0 END)::bigint
+      - CASE WHEN minute = $5 AND $19::bigint = $5 AND tpm IS NOT NULL THEN LEAST($20::integer, tpm) ELSE 0 END)
+      + $6::bigint),
     minute_requests = CASE WHEN minute = $5 THEN minute_requests ELSE 0 END,
     minute = $5
   FROM r WHERE router_keys.id = r.key_id
@@ -193,7 +210,7 @@ const logged = (r: Row): LoggedRequest => ({
 const makeSpend = (db: Driver): SpendShape => ({
   reserve: (r) =>
     Effect.gen(function* () {
-      const now = Date.now()
+      const now = r.at ?? Date.now()
       const id = `res_${randomBytes(12).toString("hex")}`
       const counts = r.countsRequest === false ? 0 : 1
       const params = [
@@ -207,6 +224,7 @@ const makeSpend = (db: Driver): SpendShape => ({
         r.provider,
         r.model,
         counts,
+        int4(r.tokens ?? 0),
       ]
       const rows = yield* attempt("reserve a budget", () => db.query(RESERVE, params))
       if (rows.length > 0) return id
@@ -267,19 +285,21 @@ const makeSpend = (db: Driver): SpendShape => ({
           dayOf(now),
           monthOf(now),
           minuteOf(now),
-          s.promptTokens + s.completionTokens,
+          int4(s.promptTokens + s.completionTokens),
           now,
           s.provider,
           s.model,
           s.stream,
-          s.promptTokens,
-          s.completionTokens,
+          int4(s.promptTokens),
+          int4(s.completionTokens),
           s.verification ?? null,
           s.verdict,
-          Math.round(s.latencyMs),
+          int4(s.latencyMs),
           s.status,
           s.error ?? null,
           s.chatId ?? null,
+          s.held === undefined ? -1 : minuteOf(s.held.at),
+          int4(s.held?.tokens ?? 0),
         ])
       }),
       (rows) => rows.length > 0,

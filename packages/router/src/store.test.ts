@@ -142,6 +142,24 @@ describe("router store (PGlite)", () => {
     )
   })
 
+  it("holds a running request's most tokens against tokens per minute, so a burst cannot all start under it", async () => {
+    await withStore(
+      Effect.gen(function* () {
+        const keys = yield* Keys
+        const spend = yield* Spend
+        const { key } = yield* keys.create({ label: "tpm burst", tokensPerMinute: 100 })
+        const at = Date.now() // one minute for both reservations, whatever the clock does
+        const reserve = (tokens: number, when: number) =>
+          spend.reserve({ keyId: key.id, amount: 1n, provider: "0xp", model: "m", tokens, at: when })
+        const running = yield* reserve(500, at)
+        expect(yield* Effect.flip(reserve(10, at))).toMatchObject({ _tag: "KeyRateLimited", limit: "tokens" })
+        // Settled at 3 + 4 tokens: what it held is given back, so the next request fits again.
+        expect(yield* spend.settle({ ...settlement(running, 1n), held: { tokens: 500, at } })).toBe(true)
+        yield* reserve(10, Date.now())
+      }),
+    )
+  })
+
   it("refuses revoked and expired keys, enforces the per-minute request limit, validates options", async () => {
     await withStore(
       Effect.gen(function* () {
