@@ -20,6 +20,8 @@ export interface Attempt {
   readonly exchange: () => ExchangeResult | undefined
   /** The settle in flight or done, if any. */
   readonly settled: () => Promise<unknown> | undefined
+  /** Marks the provider healthy after it answered, unless it billed more than was reserved (then it cools down). */
+  readonly markUp: () => void
   /** Settles with no fee (the provider billed nothing), unless a billed exchange settled already. */
   readonly settleUnbilled: (status: number, e: unknown) => Promise<unknown>
   /**
@@ -73,6 +75,14 @@ export const reserveAttempt = async (
   const fetch = ctx.fetchFor(target.address, {
     onExchange: (x) => {
       exchange = x
+      // An overrun (it ignored the output limit, or its prices rose on chain) overshoots the key's budget: the
+      // provider is tried only after the others until its cooldown ends, as the inference gateway does.
+      if (x.record.fee > cost)
+        ctx.router.markDown(
+          target.address,
+          Date.now(),
+          `BudgetOverrun: billed ${x.record.fee} > reserved ${cost} neuron`,
+        )
       // Billed but unreadable to the end: the reserved maximum stands as the fee. A fee above the reservation is
       // logged as it is, never hidden.
       const fee = x.record.feeUnknown === true && x.record.fee < cost ? cost : x.record.fee
@@ -105,6 +115,9 @@ export const reserveAttempt = async (
     fetch,
     exchange: () => exchange,
     settled: () => settled,
+    markUp: () => {
+      if (exchange === undefined || exchange.record.fee <= cost) ctx.router.markUp(target.address)
+    },
     settleUnbilled,
     failed: async (e, attempts) => {
       await (settled ?? settleUnbilled(providerFailureStatus(e), e))

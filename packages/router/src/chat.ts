@@ -103,7 +103,7 @@ export const chat = async (ctx: ChatContext, key: KeyInfo, req: IncomingMessage,
       continue
     }
     ctx.latency.observe(target.address, Date.now() - started)
-    ctx.router.markUp(target.address)
+    attempt.markUp()
     const requestId = response.headers.get("x-zg-request-id") ?? ""
     const headers: Record<string, string> = {
       "content-type": response.headers.get("content-type") ?? "application/json",

@@ -2,7 +2,8 @@
  * What a careless admin or a hostile caller sends the router, on a devnet (real anvil + contracts, two emulated
  * providers over HTTP) with PGlite in memory: key options of the wrong shape or size are typed 400s (never a key with
  * less scope or budget than asked, never a database 503), query limits are checked, and a failover attempt is not a
- * second request against the key's per-minute limit.
+ * second request against the key's per-minute limit. The providers forward to an echo model that reports the usage
+ * a test asks for, so one can bill past the output limit the router reserved for.
  */
 import { Ledger } from "@0g-compute/contracts"
 import { makeRpcProvider } from "@0g-compute/core"
@@ -13,6 +14,7 @@ import type { JsonRpcProvider } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type RouterHandle, startRouter } from "./router.js"
 import { adminApi } from "./testing/admin.js"
+import { type EchoUpstream, startEchoUpstream } from "./testing/upstream.js"
 
 const ADMIN = "admin-token-for-hostile-tests"
 let devnet: Devnet
@@ -21,6 +23,9 @@ let p1: InferenceProvider
 let rpc: JsonRpcProvider
 let client: InferenceClient
 let router: RouterHandle
+let upstream: EchoUpstream
+/** A message with this content is billed far past any output limit (the model ignores max_tokens). */
+const OVERBILL = "overbill me"
 
 const { admin, createKey } = adminApi(() => router.url, ADMIN, "hostile")
 
@@ -32,7 +37,12 @@ const chat = (secret: string, body: Record<string, unknown> = {}) =>
   })
 
 beforeAll(async () => {
-  devnet = await startTestDevnet({ inferenceProviders: 2 })
+  upstream = await startEchoUpstream((body) => {
+    const last = (body.messages as Array<{ content: string }>).at(-1)?.content
+    const completion = last === OVERBILL ? 100_000 : 20
+    return { prompt_tokens: 10, completion_tokens: completion, total_tokens: 10 + completion }
+  })
+  devnet = await startTestDevnet({ inferenceProviders: 2, inference: { upstream: upstream.url } })
   ;[p0, p1] = devnet.inference as [InferenceProvider, InferenceProvider]
   rpc = makeRpcProvider(devnet.rpcUrl, devnet.chainId)
   const user = devnet.accounts.users[0]
@@ -48,6 +58,7 @@ afterAll(async () => {
   await client?.close()
   rpc?.destroy()
   await devnet?.stop()
+  await upstream?.close()
 })
 
 describe("router against careless and hostile input", () => {
@@ -114,5 +125,26 @@ describe("router against careless and hostile input", () => {
     const log = ((await (await admin(`/admin/requests?key=${key.id}`)).json()) as { data: Array<{ status: number }> })
       .data
     expect(log.map((r) => r.status).sort()).toEqual([200, 500])
+  })
+
+  it("a provider billing past the reserved maximum cools down: it is tried after the others", async () => {
+    const { key, secret } = await createKey({})
+    const res = await chat(secret, { messages: [{ role: "user", content: OVERBILL }] })
+    expect(res.status).toBe(200)
+    await res.arrayBuffer()
+    const served = res.headers.get("x-0g-provider") ?? ""
+    const [row] = (
+      (await (await admin(`/admin/requests?key=${key.id}`)).json()) as {
+        data: Array<{ fee: string; reserved: string; provider: string }>
+      }
+    ).data
+    expect(row?.provider).toBe(served)
+    expect(Number(row?.fee)).toBeGreaterThan(Number(row?.reserved)) // logged as billed, never hidden
+    const usage = (await (await admin("/admin/usage")).json()) as {
+      providers: Array<{ address: string; downUntil: number; lastError?: string }>
+    }
+    const health = usage.providers.find((p) => p.address === served)
+    expect(health?.lastError).toMatch(/^BudgetOverrun: billed \d+ > reserved \d+ neuron$/)
+    expect(health?.downUntil).toBeGreaterThan(Date.now())
   })
 })

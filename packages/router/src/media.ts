@@ -89,9 +89,7 @@ export const media = async (
     await (attempt.settled() ?? attempt.settleUnbilled(response.status, new Error("the provider billed nothing")))
     const exchange = attempt.exchange()
     ctx.latency.observe(target.address, Date.now() - attempt.started)
-    if (exchange !== undefined && exchange.record.fee > cost)
-      ctx.router.markDown(target.address, Date.now(), `BudgetOverrun: billed ${exchange.record.fee} > reserved ${cost}`)
-    else ctx.router.markUp(target.address)
+    attempt.markUp()
     const chatId = response.headers.get("zg-res-key") ?? undefined
     res.writeHead(response.status, {
       "content-type": response.headers.get("content-type") ?? "application/json",

@@ -4,7 +4,6 @@
  */
 
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
-import { createServer, type Server } from "node:http"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { Ledger } from "@0g-compute/contracts"
@@ -21,11 +20,12 @@ import { Database } from "./db.js"
 import { type RouterHandle, routerStoreLayer, startRouter } from "./router.js"
 import { Spend } from "./spend.js"
 import { adminApi } from "./testing/admin.js"
+import { type EchoUpstream, startEchoUpstream } from "./testing/upstream.js"
 
 const ADMIN = "admin-token-for-tests"
 const GWEI = 1_000_000_000n
-let upstream: Server
-const received: Array<Record<string, unknown>> = []
+let upstream: EchoUpstream
+let received: Array<Record<string, unknown>> = []
 let devnet: Devnet
 let p0: InferenceProvider
 let p1: InferenceProvider
@@ -33,39 +33,6 @@ let rpc: JsonRpcProvider
 let client: InferenceClient
 let dataDir: string
 let router: RouterHandle
-
-/** An OpenAI-compatible model: echoes the last message, reports 10 prompt and 20 completion tokens. */
-const startUpstream = () =>
-  new Promise<string>((resolve) => {
-    upstream = createServer((req, res) => {
-      const chunks: Buffer[] = []
-      req.on("data", (c: Buffer) => chunks.push(c))
-      req.on("end", () => {
-        const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>
-        received.push(body)
-        const messages = body.messages as Array<{ content: string }>
-        const text = `Echo: ${messages.at(-1)?.content ?? ""}`
-        const usage = { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 }
-        if (body.stream !== true) {
-          res.writeHead(200, { "content-type": "application/json" })
-          const choice = { index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }
-          return res.end(
-            JSON.stringify({ id: "up", object: "chat.completion", model: body.model, choices: [choice], usage }),
-          )
-        }
-        res.writeHead(200, { "content-type": "text/event-stream" })
-        const chunk = (o: object) =>
-          res.write(`data: ${JSON.stringify({ id: "up", object: "chat.completion.chunk", ...o })}\n\n`)
-        chunk({ choices: [{ index: 0, delta: { content: text } }] })
-        chunk({ choices: [], usage })
-        res.end("data: [DONE]\n\n")
-      })
-    })
-    upstream.listen(0, "127.0.0.1", () => {
-      const a = upstream.address()
-      resolve(`http://127.0.0.1:${typeof a === "object" && a !== null ? a.port : 0}/v1`)
-    })
-  })
 
 const { admin, createKey } = adminApi(() => router.url, ADMIN, "k")
 
@@ -89,8 +56,9 @@ const start = () =>
   startRouter({ client, providers: [p1.providerAddress, p0.providerAddress], dataDir, adminToken: ADMIN })
 
 beforeAll(async () => {
-  const upstreamUrl = await startUpstream()
-  devnet = await startTestDevnet({ inferenceProviders: 2, inference: { upstream: upstreamUrl } })
+  upstream = await startEchoUpstream()
+  received = upstream.received
+  devnet = await startTestDevnet({ inferenceProviders: 2, inference: { upstream: upstream.url } })
   ;[p0, p1] = devnet.inference as [InferenceProvider, InferenceProvider]
   rpc = makeRpcProvider(devnet.rpcUrl, devnet.chainId)
   const user = devnet.accounts.users[0]
@@ -112,7 +80,7 @@ afterAll(async () => {
   await client?.close()
   rpc?.destroy()
   await devnet?.stop()
-  await new Promise((r) => upstream?.close(r))
+  await upstream?.close()
   if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true })
 })
 
