@@ -146,14 +146,21 @@ export interface FineTuningClient {
    */
   pendingDeliverables(): Out<FineTuningDeliverablesShape["pending"]>
   /**
-   * Downloads the encrypted model (no verification, no acknowledgement).
+   * Downloads the encrypted model (no verification, no acknowledgement). An existing file is `OutputExists` unless
+   * `overwrite`.
    *
    * @example
    * await ft.downloadModel(provider, taskId, "model.enc")
    */
-  downloadModel(provider: string, taskId: string, outPath: string): Out<FineTuningFilesShape["downloadModel"]>
+  downloadModel(
+    provider: string,
+    taskId: string,
+    outPath: string,
+    o?: { overwrite?: boolean },
+  ): Out<FineTuningFilesShape["downloadModel"]>
   /**
-   * Download → verify root and TEE signature → acknowledge on chain.
+   * Download → verify root and TEE signature → acknowledge on chain. An existing output is `OutputExists` (checked
+   * before anything is fetched) unless `overwrite`.
    *
    * @example
    * await ft.acknowledgeModel(provider, taskId, { output: "model.enc" })
@@ -161,7 +168,7 @@ export interface FineTuningClient {
   acknowledgeModel(
     provider: string,
     taskId: string,
-    o?: { output?: string; source?: ModelSource },
+    o?: { output?: string; source?: ModelSource; overwrite?: boolean },
   ): Out<FineTuningFilesShape["acknowledgeModel"]>
   /**
    * Acknowledge WITHOUT verifying (unlocks the queue before the penalty deadline).

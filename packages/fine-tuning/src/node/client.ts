@@ -123,11 +123,21 @@ export const fineTuningClientOn = async (
         tasks((t) => Stream.toAsyncIterableEffect(t.watch(provider, taskId, o))),
       getDeliverable: (provider: string, taskId: string) => deliverables((d) => d.get(provider, taskId)),
       pendingDeliverables: () => deliverables((d) => d.pending()),
-      downloadModel: (provider: string, taskId: string, outPath: string) =>
-        files((f) => f.downloadModel(provider, taskId, outPath)),
-      acknowledgeModel: (provider: string, taskId: string, o: { output?: string; source?: ModelSource } = {}) =>
+      downloadModel: (provider: string, taskId: string, outPath: string, o: { overwrite?: boolean } = {}) =>
+        files((f) => f.downloadModel(provider, taskId, outPath, o.overwrite)),
+      acknowledgeModel: (
+        provider: string,
+        taskId: string,
+        o: { output?: string; source?: ModelSource; overwrite?: boolean } = {},
+      ) =>
         files((f) =>
-          f.acknowledgeModel(provider, taskId, o.output ?? join(process.cwd(), `${taskId}.model.enc`), o.source),
+          f.acknowledgeModel(
+            provider,
+            taskId,
+            o.output ?? join(process.cwd(), `${taskId}.model.enc`),
+            o.source,
+            o.overwrite,
+          ),
         ),
       acknowledgeWithoutDownload: (provider: string, taskId: string) =>
         deliverables((d) => d.acknowledgeWithoutDownload(provider, taskId)),

@@ -5,7 +5,7 @@
  * (only after both pass), and the streaming decryption that releases plaintext only after verification.
  */
 import { randomBytes } from "node:crypto"
-import { open, rename, stat, unlink } from "node:fs/promises"
+import { link, lstat, open, rename, stat, unlink } from "node:fs/promises"
 import {
   type BoundedResponse,
   type ExchangeTarget,
@@ -30,6 +30,7 @@ import {
   verifyModelTagSignature,
 } from "@0g-compute/crypto"
 import { decryptModelFile, keccak256File } from "@0g-compute/crypto/node"
+import { OutputExists } from "@0g-compute/storage"
 import { merkleOfFile } from "@0g-compute/storage/node"
 import { Effect, Redacted } from "effect"
 import { HttpClientRequest } from "effect/http"
@@ -57,17 +58,48 @@ const fileError = (path: string, operation: string) => (cause: unknown) =>
 
 type Fetch = typeof globalThis.fetch
 
-/** A transport failure or a breached limit as is; anything else happened on our side, writing the file. */
-const downloadFailure = (outPath: string, e: unknown): ProviderUnreachable | ProviderLimitError | LocalFileError =>
-  e instanceof ProviderUnreachable || isProviderLimitError(e)
+type DownloadFailure = ProviderUnreachable | ProviderLimitError | OutputExists | LocalFileError
+
+/** A transport failure, a breached limit or a taken output as is; anything else happened writing the file. */
+const downloadFailure = (outPath: string, e: unknown): DownloadFailure =>
+  e instanceof ProviderUnreachable || isProviderLimitError(e) || e instanceof OutputExists
     ? e
     : new LocalFileError({ path: outPath, operation: "write", cause: e })
+
+const exists = (path: string) =>
+  lstat(path).then(
+    () => true,
+    () => false,
+  )
+
+/** Fails before anything is fetched when `outPath` exists and may not be replaced. */
+const refuseExisting = (outPath: string, overwrite: boolean) =>
+  overwrite
+    ? Effect.void
+    : Effect.flatMap(
+        Effect.promise(() => exists(outPath)),
+        (taken) => (taken ? Effect.fail(new OutputExists({ path: outPath })) : Effect.void),
+      )
+
+/**
+ * Moves the finished temp file to `outPath`. Without overwrite a hard link claims the name atomically (it fails if
+ * anything appeared there meanwhile); a file system without hard links gets the rename after the check.
+ */
+const publish = async (temp: string, outPath: string, overwrite: boolean) => {
+  if (overwrite) return rename(temp, outPath)
+  try {
+    await link(temp, outPath)
+  } catch (e) {
+    if ((e as { code?: string }).code === "EEXIST" || (await exists(outPath))) throw new OutputExists({ path: outPath })
+    return rename(temp, outPath)
+  }
+}
 
 /**
  * Writes the body into `outPath` through a temp file: no more bytes than the provider declares in `content-length`
  * (the exchange already holds it to `maxBytes` and the deadlines). Any failure closes the connection.
  */
-const bodyToFile = async (res: BoundedResponse, target: ExchangeTarget, outPath: string) => {
+const bodyToFile = async (res: BoundedResponse, target: ExchangeTarget, outPath: string, overwrite: boolean) => {
   const temp = `${outPath}.${randomBytes(6).toString("hex")}.partial`
   try {
     const fh = await open(temp, "wx", 0o600)
@@ -86,7 +118,7 @@ const bodyToFile = async (res: BoundedResponse, target: ExchangeTarget, outPath:
       }
       await fh.sync()
       await fh.close()
-      await rename(temp, outPath)
+      await publish(temp, outPath, overwrite)
       return bytes
     } catch (e) {
       await fh.close().catch(() => undefined)
@@ -104,7 +136,13 @@ const bodyToFile = async (res: BoundedResponse, target: ExchangeTarget, outPath:
  * One download through core's provider exchange under the model-download limits (phase deadlines, the body
  * ceiling, a larger declared size refused unread); interrupting it closes the connection, also mid-body.
  */
-const streamToFile = (target: ExchangeTarget, body: string, outPath: string, limits: ProviderLimits, fetch: Fetch) =>
+const streamToFile = (
+  target: ExchangeTarget,
+  body: string,
+  out: { readonly path: string; readonly overwrite: boolean },
+  limits: ProviderLimits,
+  fetch: Fetch,
+) =>
   Effect.gen(function* () {
     const request = HttpClientRequest.bodyText(HttpClientRequest.post(target.url), body, "application/json")
     const unreachable = (cause: unknown) =>
@@ -115,11 +153,11 @@ const streamToFile = (target: ExchangeTarget, body: string, outPath: string, lim
       return yield* new ProviderHttpError({ ...target, status: res.response.status, detail: errorDetail(text) })
     }
     // Interrupted: close the connection, then wait for the write to wind down (its temp file removed).
-    return yield* Effect.callback<number, ProviderUnreachable | ProviderLimitError | LocalFileError>((resume) => {
-      const written = bodyToFile(res, target, outPath)
+    return yield* Effect.callback<number, DownloadFailure>((resume) => {
+      const written = bodyToFile(res, target, out.path, out.overwrite)
       written.then(
         (bytes) => resume(Effect.succeed(bytes)),
-        (e: unknown) => resume(Effect.fail(downloadFailure(outPath, e))),
+        (e: unknown) => resume(Effect.fail(downloadFailure(out.path, e))),
       )
       return Effect.promise(() => {
         res.cancel()
@@ -133,10 +171,12 @@ const streamToFile = (target: ExchangeTarget, body: string, outPath: string, lim
 
 /**
  * Downloads the encrypted model through the provider route (`POST …/task/{id}/lora`), re-signing on every attempt
- * (the timestamp window), into `outPath` (atomically). Retries twice on transport failures.
+ * (the timestamp window), into `outPath` (atomically). Retries twice on transport failures. An existing `outPath` is
+ * `OutputExists` (before anything is fetched) unless `overwrite`.
  */
-export const downloadModel = (provider: string, taskId: string, outPath: string) =>
+export const downloadModel = (provider: string, taskId: string, outPath: string, overwrite = false) =>
   Effect.gen(function* () {
+    yield* refuseExisting(outPath, overwrite)
     const wallet = yield* WalletService
     const config = yield* FineTuningConfig
     const { ep } = yield* endpoint(provider)
@@ -145,7 +185,7 @@ export const downloadModel = (provider: string, taskId: string, outPath: string)
       const signed = yield* signModelDownload(wallet.signer, { taskId })
       const body = JSON.stringify({ signature: signed.signature, timestamp: signed.timestamp })
       const limits = config.providerLimits.modelDownload
-      const bytes = yield* streamToFile({ provider, url }, body, outPath, limits, ep.fetch)
+      const bytes = yield* streamToFile({ provider, url }, body, { path: outPath, overwrite }, limits, ep.fetch)
       return { path: outPath, bytes }
     })
     // A transport failure or a stall may be transient; a body over the ceiling is not.
@@ -225,17 +265,31 @@ export type ModelSource = "storage" | "provider"
 /**
  * Fetches the encrypted model: from 0G Storage by the on-chain root (every segment proof and the root verified) when
  * storage is configured and the root is a 32-byte hash, falling back to the provider route unless `source` forces one.
+ * An existing `outPath` is `OutputExists` unless `overwrite`.
  */
-export const fetchModel = (provider: string, taskId: string, root: string, outPath: string, source?: ModelSource) =>
+export const fetchModel = (
+  provider: string,
+  taskId: string,
+  root: string,
+  outPath: string,
+  source?: ModelSource,
+  overwrite = false,
+) =>
   Effect.gen(function* () {
+    yield* refuseExisting(outPath, overwrite)
     const storage = (yield* FineTuningConfig).storage
     const byStorage = storage !== undefined && source !== "provider" && /^0x[0-9a-fA-F]{64}$/.test(root)
-    if (!byStorage) return { ...(yield* downloadModel(provider, taskId, outPath)), source: "provider" as const }
-    const stored = yield* Effect.result(downloadFromStorage(storage, root, outPath))
+    const viaProvider = Effect.map(downloadModel(provider, taskId, outPath, overwrite), (r) => ({
+      ...r,
+      source: "provider" as const,
+    }))
+    if (!byStorage) return yield* viaProvider
+    const stored = yield* Effect.result(downloadFromStorage(storage, root, outPath, overwrite))
     if (stored._tag === "Success")
       return { path: stored.success.path, bytes: stored.success.size, source: "storage" as const }
+    if (stored.failure.cause._tag === "OutputExists") return yield* stored.failure.cause
     if (source === "storage") return yield* stored.failure
-    return { ...(yield* downloadModel(provider, taskId, outPath)), source: "provider" as const }
+    return yield* viaProvider
   })
 
 const rejectPenalized = (provider: string, taskId: string) =>
@@ -245,13 +299,19 @@ const rejectPenalized = (provider: string, taskId: string) =>
 
 /**
  * Download → verify (root and tag signature) → `acknowledgeDeliverable`. Nothing is acknowledged unless every check
- * passed; a rejected file stays at `outPath` as evidence.
+ * passed; a rejected file stays at `outPath` as evidence. An existing `outPath` is `OutputExists` unless `overwrite`.
  */
-export const acknowledgeModel = (provider: string, taskId: string, outPath: string, source?: ModelSource) =>
+export const acknowledgeModel = (
+  provider: string,
+  taskId: string,
+  outPath: string,
+  source?: ModelSource,
+  overwrite = false,
+) =>
   Effect.gen(function* () {
     const { record, view } = yield* rejectPenalized(provider, taskId)
     const { service } = yield* endpoint(provider)
-    const fetched = yield* fetchModel(provider, taskId, record.modelRootHash, outPath, source)
+    const fetched = yield* fetchModel(provider, taskId, record.modelRootHash, outPath, source, overwrite)
     const verified = yield* verifyModelFile(taskId, outPath, record.modelRootHash, service.teeSigner)
     const txHash = view.acknowledged
       ? undefined
@@ -318,7 +378,8 @@ export const decryptModel = (provider: string, taskId: string, options: DecryptM
     let encryptedPath = options.encryptedPath
     if (encryptedPath === undefined) {
       encryptedPath = `${options.outputPath}.encrypted`
-      yield* fetchModel(provider, taskId, record.modelRootHash, encryptedPath)
+      // A scratch file named after the output, replaced on every run.
+      yield* fetchModel(provider, taskId, record.modelRootHash, encryptedPath, undefined, true)
       yield* verifyModelFile(taskId, encryptedPath, record.modelRootHash, service.teeSigner)
     }
     const inPath = encryptedPath

@@ -16,9 +16,14 @@ export const uploadToStorage = (storage: FineTuningStorageOptions, path: string)
     Effect.mapError((cause) => new StorageTransferFailed({ operation: "upload", cause })),
   )
 
-/** Downloads `root` to `outPath` (replacing it), every segment proof and the whole root verified first. */
-export const downloadFromStorage = (storage: FineTuningStorageOptions, root: string, outPath: string) =>
-  downloadToFile(root, outPath, { overwrite: true }).pipe(
+/** Downloads `root` to `outPath` (replacing it only with `overwrite`), every segment proof and the root verified first. */
+export const downloadFromStorage = (
+  storage: FineTuningStorageOptions,
+  root: string,
+  outPath: string,
+  overwrite: boolean,
+) =>
+  downloadToFile(root, outPath, { overwrite }).pipe(
     Effect.provide(clientLayer(storage)),
     Effect.mapError((cause) => new StorageTransferFailed({ operation: "download", cause })),
   )
