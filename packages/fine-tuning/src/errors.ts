@@ -256,6 +256,17 @@ export class WrongDecryptionKey extends Data.TaggedError("WrongDecryptionKey")<{
   }
 }
 
+/** The provider released a well-formed secret that the task's own key cannot open: wrapped for another key. */
+export class SecretUnusable extends Data.TaggedError("SecretUnusable")<{
+  readonly provider: string
+  readonly taskId: string
+  readonly taskUser: string
+}> {
+  override get message() {
+    return `Provider ${this.provider} released a key for task ${this.taskId} that the task's own key (${this.taskUser}) cannot open: the provider wrapped it for another key`
+  }
+}
+
 /** Decryption needs the raw private key (ECIES); a signer alone is not enough. */
 export class PrivateKeyRequired extends Data.TaggedError("PrivateKeyRequired")<{ readonly operation: string }> {
   override get message() {

@@ -101,6 +101,7 @@ export {
   QuoteRejected,
   QuoteSignerMismatch,
   SecretNotReleased,
+  SecretUnusable,
   StorageTransferFailed,
   TaskFailed,
   TaskNotCancellable,

@@ -46,6 +46,7 @@ import {
   ProviderHttpError,
   ProviderUnreachable,
   SecretNotReleased,
+  SecretUnusable,
   WrongDecryptionKey,
   WrongTagSignature,
 } from "../errors.js"
@@ -370,9 +371,15 @@ export const decryptModel = (provider: string, taskId: string, options: DecryptM
     if (!view.secretReleased) return yield* new SecretNotReleased({ taskId, acknowledged: view.acknowledged })
     const { service } = yield* endpoint(provider)
     const keyAddress = new Wallet(Redacted.value(yield* parsePrivateKey(Redacted.value(options.privateKey)))).address
+    // The task's own key failing is the provider's doing; only another key is the caller's mistake.
+    const ownKey = keyAddress.toLowerCase() === wallet.address.toLowerCase()
     const key = yield* Effect.fromResult(unwrapSecret(record.encryptedSecret, options.privateKey)).pipe(
       Effect.catchTag("SecretUnwrapFailed", () =>
-        Effect.fail(new WrongDecryptionKey({ taskId, keyAddress, taskUser: wallet.address })),
+        Effect.fail(
+          ownKey
+            ? new SecretUnusable({ provider: service.provider, taskId, taskUser: wallet.address })
+            : new WrongDecryptionKey({ taskId, keyAddress, taskUser: wallet.address }),
+        ),
       ),
     )
     let encryptedPath = options.encryptedPath
