@@ -108,6 +108,10 @@ describe("router store on a Postgres server", () => {
         .map((r) => r.reserved)
         .sort(),
     ).toEqual([100n, 200n, 300n])
+    // Released rows are no longer kept alive; a running one is (the statement on a real server).
+    expect(await a.runPromise(Spend.use((s) => s.touch()))).toBe(0)
+    await a.runPromise(Spend.use((s) => s.reserve({ keyId: id, amount: 1n, provider: "0xp", model: "m" })))
+    expect(await a.runPromise(Spend.use((s) => s.touch()))).toBe(1)
   })
 
   it("a key revoked on one instance is refused by the other's next reservation, though its cache still knows it", async () => {

@@ -44,7 +44,10 @@ export interface RouterOptions extends DatabaseOptions {
   readonly adminToken?: Redacted.Redacted<string> | string
   /** `max_tokens` sent (and reserved) for requests that set no output limit. Default 4096. */
   readonly defaultMaxTokens?: number
-  /** Reservations older than this at start are released as left by a crash. Default 10 minutes. */
+  /**
+   * Reservations not seen alive for this long are released as left by a crash (at start, and by the funding lock's
+   * holder); a running router marks its own alive every quarter of it. Default 10 minutes.
+   */
   readonly reservationDeadlineMs?: number
   /** How long a failed provider is tried only after healthy ones. Default 30 000 ms. */
   readonly cooldownMs?: number
@@ -84,6 +87,11 @@ export const makeRouter = (options: RouterOptions) =>
     const migrations = yield* migrate()
     const deadline = options.reservationDeadlineMs ?? 600_000
     const reconciled = yield* spend.reconcile(Date.now() - deadline)
+    // This instance's requests in flight are kept alive well within the deadline: only a stopped router's are released.
+    const heartbeat = Effect.forever(
+      Effect.andThen(Effect.sleep(Math.max(50, deadline / 4)), Effect.ignore(spend.touch())),
+    )
+    yield* Effect.forkIn(heartbeat, yield* Scope.Scope)
     const instanceId = options.instanceId ?? `inst_${randomBytes(6).toString("hex")}`
     const routed: RoutedProvider[] = []
     const targets = new Map<string, Target>()

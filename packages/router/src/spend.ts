@@ -9,11 +9,11 @@
  *
  * `settle` is one statement too: delete the reservation, move its amount from `reserved` to the actual fee in the
  * spent counters, and append the request to the log. A failed request settles with fee 0 (a release).
- * `reconcile` releases reservations older than a deadline (a crashed request) and logs each as "Reconciled": on start,
- * and periodically by the replica holding the funding lock (a dead replica's reservations), funding.ts. A released
- * reservation keeps its row with amount 0 (nothing is held for it any more): if its request was in fact still running
- * (a stream longer than the deadline, a replica starting while another serves), its settle still adds the fee to the
- * spent counters and the log.
+ * `reconcile` releases reservations not seen alive for a deadline (a running router `touch`es its own, so these are a
+ * stopped router's) and logs each as "Reconciled": on start, and periodically by the replica holding the funding lock,
+ * funding.ts. A released reservation keeps its row with amount 0 (nothing is held for it any more): if its request was
+ * in fact still running (its router's heartbeat stalled), its settle still adds the fee to the spent counters and the
+ * log.
  */
 import { randomBytes } from "node:crypto"
 import { Context, Effect, Layer } from "effect"
@@ -97,8 +97,13 @@ export interface SpendShape {
   ) => Effect.Effect<string, KeyBudgetExceeded | KeyRateLimited | KeyRejected | KeyNotFound | DatabaseFailed>
   /** Ends a reservation with the actual fee (0 for a failed request) and logs the request. Idempotent. */
   readonly settle: (s: Settlement) => Effect.Effect<boolean, DatabaseFailed>
-  /** Releases reservations created before `before` (Unix ms); returns how many. */
+  /** Releases reservations not seen alive since `before` (Unix ms); returns how many. */
   readonly reconcile: (before: number) => Effect.Effect<number, DatabaseFailed>
+  /**
+   * Marks the reservations this instance made and has not settled as alive (their `created_at` becomes now), so that a
+   * reconcile by any replica releases only those of a router that stopped, never a long stream still running.
+   */
+  readonly touch: () => Effect.Effect<number, DatabaseFailed>
   /** The most recent requests, newest first. */
   readonly recent: (options?: {
     readonly keyId?: string
@@ -188,6 +193,9 @@ RETURNING id`
  */
 const RELEASED_KEPT_MS = 24 * 3600_000
 
+const TOUCH = `UPDATE router_reservations SET created_at = $2
+  WHERE amount > 0 AND id = ANY(string_to_array($1::text, ',')) RETURNING id`
+
 const logged = (r: Row): LoggedRequest => ({
   id: num(r.id),
   at: num(r.at),
@@ -207,157 +215,172 @@ const logged = (r: Row): LoggedRequest => ({
   chatId: r.chat_id === null || r.chat_id === undefined ? undefined : String(r.chat_id),
 })
 
-const makeSpend = (db: Driver): SpendShape => ({
-  reserve: (r) =>
-    Effect.gen(function* () {
-      const now = r.at ?? Date.now()
-      const id = `res_${randomBytes(12).toString("hex")}`
-      const counts = r.countsRequest === false ? 0 : 1
-      const params = [
-        r.keyId,
-        r.amount.toString(),
-        dayOf(now),
-        monthOf(now),
-        minuteOf(now),
-        now,
-        id,
-        r.provider,
-        r.model,
-        counts,
-        int4(r.tokens ?? 0),
-      ]
-      const rows = yield* attempt("reserve a budget", () => db.query(RESERVE, params))
-      if (rows.length > 0) return id
-      // Refused: read the row to say which limit stopped it (rate limits first, as a retry can cure them).
-      const keys = yield* attempt("read a key", () =>
-        db.query(`SELECT ${KEY_COLUMNS}, minute, minute_requests, minute_tokens FROM router_keys WHERE id = $1`, [
+const makeSpend = (db: Driver): SpendShape => {
+  /** This instance's reservations not settled yet (a settle that failed too: the next reconcile releases it). */
+  const open = new Set<string>()
+  return {
+    reserve: (r) =>
+      Effect.gen(function* () {
+        const now = r.at ?? Date.now()
+        const id = `res_${randomBytes(12).toString("hex")}`
+        const counts = r.countsRequest === false ? 0 : 1
+        const params = [
           r.keyId,
-        ]),
-      )
-      const row = keys[0]
-      if (row === undefined) return yield* new KeyNotFound({ keyId: r.keyId })
-      const k = keyOfRow(row, now)
-      // Revocation and expiry are checked here, in the statement, not only at authentication (which may be
-      // answered from a cache): a key revoked on any replica is refused by its next reservation.
-      if (k.revokedAt !== undefined) return yield* new KeyRejected({ reason: "revoked", keyId: k.id })
-      if (k.expiresAt !== undefined && k.expiresAt <= now)
-        return yield* new KeyRejected({ reason: "expired", keyId: k.id })
-      const thisMinute = num(row.minute) === minuteOf(now)
-      const retryAfter = 60 - Math.floor((now % 60_000) / 1000)
-      if (k.requestsPerMinute !== undefined && thisMinute && num(row.minute_requests) + counts > k.requestsPerMinute)
-        return yield* new KeyRateLimited({
-          keyId: k.id,
-          limit: "requests",
-          perMinute: k.requestsPerMinute,
-          retryAfter,
-        })
-      if (k.tokensPerMinute !== undefined && thisMinute && num(row.minute_tokens) >= k.tokensPerMinute)
-        return yield* new KeyRateLimited({
-          keyId: k.id,
-          limit: "tokens",
-          perMinute: k.tokensPerMinute,
-          retryAfter,
-        })
-      const over = (
-        [
-          ["day", k.budgetDay, k.spentDay],
-          ["month", k.budgetMonth, k.spentMonth],
-          ["total", k.budgetTotal, k.spentTotal],
-        ] as const
-      ).find(([, b, s]) => b !== undefined && s + k.reserved + r.amount > b)
-      const [period, budget, spent] = over ?? ["total", k.budgetTotal ?? 0n, k.spentTotal]
-      return yield* new KeyBudgetExceeded({
-        keyId: k.id,
-        period,
-        budget: budget ?? 0n,
-        spent,
-        reserved: k.reserved,
-        required: r.amount,
-      })
-    }),
-  settle: (s) =>
-    Effect.map(
-      attempt("settle a reservation", () => {
-        const now = Date.now()
-        return db.query(SETTLE, [
-          s.reservationId,
-          s.fee.toString(),
+          r.amount.toString(),
           dayOf(now),
           monthOf(now),
           minuteOf(now),
-          int4(s.promptTokens + s.completionTokens),
           now,
-          s.provider,
-          s.model,
-          s.stream,
-          int4(s.promptTokens),
-          int4(s.completionTokens),
-          s.verification ?? null,
-          s.verdict,
-          int4(s.latencyMs),
-          s.status,
-          s.error ?? null,
-          s.chatId ?? null,
-          s.held === undefined ? -1 : minuteOf(s.held.at),
-          int4(s.held?.tokens ?? 0),
-        ])
+          id,
+          r.provider,
+          r.model,
+          counts,
+          int4(r.tokens ?? 0),
+        ]
+        const rows = yield* attempt("reserve a budget", () => db.query(RESERVE, params))
+        if (rows.length > 0) {
+          open.add(id)
+          return id
+        }
+        // Refused: read the row to say which limit stopped it (rate limits first, as a retry can cure them).
+        const keys = yield* attempt("read a key", () =>
+          db.query(`SELECT ${KEY_COLUMNS}, minute, minute_requests, minute_tokens FROM router_keys WHERE id = $1`, [
+            r.keyId,
+          ]),
+        )
+        const row = keys[0]
+        if (row === undefined) return yield* new KeyNotFound({ keyId: r.keyId })
+        const k = keyOfRow(row, now)
+        // Revocation and expiry are checked here, in the statement, not only at authentication (which may be
+        // answered from a cache): a key revoked on any replica is refused by its next reservation.
+        if (k.revokedAt !== undefined) return yield* new KeyRejected({ reason: "revoked", keyId: k.id })
+        if (k.expiresAt !== undefined && k.expiresAt <= now)
+          return yield* new KeyRejected({ reason: "expired", keyId: k.id })
+        const thisMinute = num(row.minute) === minuteOf(now)
+        const retryAfter = 60 - Math.floor((now % 60_000) / 1000)
+        if (k.requestsPerMinute !== undefined && thisMinute && num(row.minute_requests) + counts > k.requestsPerMinute)
+          return yield* new KeyRateLimited({
+            keyId: k.id,
+            limit: "requests",
+            perMinute: k.requestsPerMinute,
+            retryAfter,
+          })
+        if (k.tokensPerMinute !== undefined && thisMinute && num(row.minute_tokens) >= k.tokensPerMinute)
+          return yield* new KeyRateLimited({
+            keyId: k.id,
+            limit: "tokens",
+            perMinute: k.tokensPerMinute,
+            retryAfter,
+          })
+        const over = (
+          [
+            ["day", k.budgetDay, k.spentDay],
+            ["month", k.budgetMonth, k.spentMonth],
+            ["total", k.budgetTotal, k.spentTotal],
+          ] as const
+        ).find(([, b, s]) => b !== undefined && s + k.reserved + r.amount > b)
+        const [period, budget, spent] = over ?? ["total", k.budgetTotal ?? 0n, k.spentTotal]
+        return yield* new KeyBudgetExceeded({
+          keyId: k.id,
+          period,
+          budget: budget ?? 0n,
+          spent,
+          reserved: k.reserved,
+          required: r.amount,
+        })
       }),
-      (rows) => rows.length > 0,
-    ),
-  reconcile: (before) =>
-    Effect.map(
-      attempt("reconcile stale reservations", () => {
-        const now = Date.now()
-        return db.query(RECONCILE, [before, now, now - RELEASED_KEPT_MS])
-      }),
-      (rows) => rows.length,
-    ),
-  recent: (o = {}) =>
-    Effect.map(
-      attempt("read the request log", () =>
-        db.query(
-          `SELECT id, at, key_id, provider, model, stream, prompt_tokens, completion_tokens, fee::text AS fee,
+    settle: (s) =>
+      Effect.map(
+        attempt("settle a reservation", () => {
+          open.delete(s.reservationId)
+          const now = Date.now()
+          return db.query(SETTLE, [
+            s.reservationId,
+            s.fee.toString(),
+            dayOf(now),
+            monthOf(now),
+            minuteOf(now),
+            int4(s.promptTokens + s.completionTokens),
+            now,
+            s.provider,
+            s.model,
+            s.stream,
+            int4(s.promptTokens),
+            int4(s.completionTokens),
+            s.verification ?? null,
+            s.verdict,
+            int4(s.latencyMs),
+            s.status,
+            s.error ?? null,
+            s.chatId ?? null,
+            s.held === undefined ? -1 : minuteOf(s.held.at),
+            int4(s.held?.tokens ?? 0),
+          ])
+        }),
+        (rows) => rows.length > 0,
+      ),
+    reconcile: (before) =>
+      Effect.map(
+        attempt("reconcile stale reservations", () => {
+          const now = Date.now()
+          return db.query(RECONCILE, [before, now, now - RELEASED_KEPT_MS])
+        }),
+        (rows) => rows.length,
+      ),
+    touch: () =>
+      open.size === 0
+        ? Effect.succeed(0)
+        : Effect.map(
+            attempt("keep reservations alive", () => db.query(TOUCH, [[...open].join(","), Date.now()])),
+            (rows) => rows.length,
+          ),
+    recent: (o = {}) =>
+      Effect.map(
+        attempt("read the request log", () =>
+          db.query(
+            `SELECT id, at, key_id, provider, model, stream, prompt_tokens, completion_tokens, fee::text AS fee,
                reserved::text AS reserved, verification, verdict, latency_ms, status, error, chat_id
              FROM router_requests WHERE ($1::text IS NULL OR key_id = $1) ORDER BY id DESC LIMIT $2`,
-          [o.keyId ?? null, o.limit ?? 100],
+            [o.keyId ?? null, o.limit ?? 100],
+          ),
         ),
+        (rows) => rows.map(logged),
       ),
-      (rows) => rows.map(logged),
-    ),
-  breakdown: (since) =>
-    Effect.map(
-      attempt("summarise the request log", () =>
-        db.query(
-          `SELECT at / 60000 AS minute, key_id, model, provider, verification, COUNT(*) AS requests,
+    breakdown: (since) =>
+      Effect.map(
+        attempt("summarise the request log", () =>
+          db.query(
+            `SELECT at / 60000 AS minute, key_id, model, provider, verification, COUNT(*) AS requests,
                SUM(fee)::text AS fee, AVG(latency_ms) AS latency
              FROM router_requests WHERE at >= $1 GROUP BY 1, 2, 3, 4, 5 ORDER BY 1`,
-          [since],
+            [since],
+          ),
         ),
+        (rows) =>
+          rows.map((r) => ({
+            minute: num(r.minute),
+            keyId: String(r.key_id),
+            model: String(r.model),
+            provider: String(r.provider),
+            verification: r.verification === null ? undefined : String(r.verification),
+            requests: num(r.requests),
+            fee: big(r.fee),
+            latencyMs: num(r.latency),
+          })),
       ),
-      (rows) =>
-        rows.map((r) => ({
-          minute: num(r.minute),
-          keyId: String(r.key_id),
-          model: String(r.model),
-          provider: String(r.provider),
-          verification: r.verification === null ? undefined : String(r.verification),
-          requests: num(r.requests),
-          fee: big(r.fee),
-          latencyMs: num(r.latency),
-        })),
-    ),
-  totals: () =>
-    Effect.map(
-      attempt("sum the spend", () =>
-        db.query(
-          `SELECT (SELECT COALESCE(SUM(fee), 0) FROM router_requests)::text AS logged,
+    totals: () =>
+      Effect.map(
+        attempt("sum the spend", () =>
+          db.query(
+            `SELECT (SELECT COALESCE(SUM(fee), 0) FROM router_requests)::text AS logged,
                     (SELECT COALESCE(SUM(spent_total), 0) FROM router_keys)::text AS spent,
                     (SELECT COALESCE(SUM(reserved), 0) FROM router_keys)::text AS reserved`,
+          ),
         ),
+        (rows) => ({ logged: big(rows[0]?.logged), spent: big(rows[0]?.spent), reserved: big(rows[0]?.reserved) }),
       ),
-      (rows) => ({ logged: big(rows[0]?.logged), spent: big(rows[0]?.spent), reserved: big(rows[0]?.reserved) }),
-    ),
-})
+  }
+}
 
 export class Spend extends Context.Service<Spend, SpendShape>()("zg/router/Spend") {
   static readonly layer = Layer.effect(Spend, Effect.map(Database, makeSpend))

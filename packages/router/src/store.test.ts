@@ -142,6 +142,27 @@ describe("router store (PGlite)", () => {
     )
   })
 
+  it("keeps this instance's running reservations alive, so a reconcile releases only a stopped router's", async () => {
+    await withStore(
+      Effect.gen(function* () {
+        const keys = yield* Keys
+        const spend = yield* Spend
+        const db = yield* Database
+        const { key } = yield* keys.create({ label: "alive" })
+        const running = yield* spend.reserve({ keyId: key.id, amount: 50n, provider: "0xp", model: "m" })
+        yield* Effect.promise(() =>
+          db.query("UPDATE router_reservations SET created_at = created_at - 3600000 WHERE id = $1", [running]),
+        )
+        expect(yield* spend.touch()).toBe(1) // the heartbeat of the router serving it
+        yield* spend.reconcile(Date.now() - 60_000)
+        expect((yield* keys.get(key.id)).reserved).toBe(50n)
+        expect(yield* spend.settle(settlement(running, 20n))).toBe(true)
+        expect(yield* spend.touch()).toBe(0) // settled: no longer this instance's to keep alive
+        expect(yield* keys.get(key.id)).toMatchObject({ reserved: 0n, spentTotal: 20n })
+      }),
+    )
+  })
+
   it("holds a running request's most tokens against tokens per minute, so a burst cannot all start under it", async () => {
     await withStore(
       Effect.gen(function* () {
