@@ -2,11 +2,11 @@
  * Typed storage errors. Each is an `Error` with a `_tag`, fields a program can act on and a one-line message, so the
  * Promise facade rejects with them unchanged.
  */
-import { formatZG } from "@0g-compute/core"
+import { describeCause, formatZG, redactUrls } from "@0g-compute/core"
 import { Data } from "effect"
 
-const detailOf = (cause: unknown): string =>
-  cause instanceof Error ? (cause.message.split("\n")[0] ?? "") : String(cause)
+// Messages show URLs as scheme and host only (an indexer or node URL may carry an API key); the fields keep them whole.
+const detailOf = describeCause
 
 /** Errors after the storage fee was paid name the transaction: a re-run resumes it instead of paying again. */
 const paidIn = (txHash: string | undefined) =>
@@ -60,7 +60,7 @@ export class NodeRpcError extends Data.TaggedError("NodeRpcError")<{
   readonly limit?: number
 }> {
   override get message() {
-    return `${this.method} on ${this.url} failed: ${this.detail}`
+    return redactUrls(`${this.method} on ${this.url} failed: ${this.detail}`)
   }
 }
 
@@ -73,7 +73,7 @@ export class NoNodeHasFile extends Data.TaggedError("NoNodeHasFile")<{
 }> {
   override get message() {
     const why = this.reasons?.length ? `: ${this.reasons.slice(0, 3).join("; ")}` : ""
-    return `No storage node has finalized file ${this.root} (asked ${this.tried.length} node(s))${why}`
+    return redactUrls(`No storage node has finalized file ${this.root} (asked ${this.tried.length} node(s))${why}`)
   }
 }
 
@@ -85,7 +85,7 @@ export class ProofInvalid extends Data.TaggedError("ProofInvalid")<{
   readonly reason: string
 }> {
   override get message() {
-    return `Segment ${this.segment} of ${this.root} from ${this.node} failed verification: ${this.reason}`
+    return redactUrls(`Segment ${this.segment} of ${this.root} from ${this.node} failed verification: ${this.reason}`)
   }
 }
 
@@ -96,7 +96,7 @@ export class SegmentUnavailable extends Data.TaggedError("SegmentUnavailable")<{
   readonly reasons: ReadonlyArray<string>
 }> {
   override get message() {
-    return `No node served a valid segment ${this.segment} of ${this.root}: ${this.reasons.join("; ")}`
+    return redactUrls(`No node served a valid segment ${this.segment} of ${this.root}: ${this.reasons.join("; ")}`)
   }
 }
 
@@ -137,7 +137,7 @@ export class FlowAddressMismatch extends Data.TaggedError("FlowAddressMismatch")
   readonly reported: string
 }> {
   override get message() {
-    return `Node ${this.node} uses Flow ${this.reported}, expected ${this.expected}`
+    return redactUrls(`Node ${this.node} uses Flow ${this.reported}, expected ${this.expected}`)
   }
 }
 
@@ -155,7 +155,7 @@ export class NodeChainMismatch extends Data.TaggedError("NodeChainMismatch")<{
   readonly reported: bigint
 }> {
   override get message() {
-    return `Node ${this.node} reports chain ${this.reported}, expected ${this.expected}`
+    return redactUrls(`Node ${this.node} reports chain ${this.reported}, expected ${this.expected}`)
   }
 }
 
@@ -206,7 +206,7 @@ export class StorageTimeout extends Data.TaggedError("StorageTimeout")<{
   readonly txHash?: string
 }> {
   override get message() {
-    return `Timed out after ${this.waitedMs} ms waiting for ${this.what}${paidIn(this.txHash)}`
+    return redactUrls(`Timed out after ${this.waitedMs} ms waiting for ${this.what}${paidIn(this.txHash)}`)
   }
 }
 
@@ -229,7 +229,7 @@ export class NodeMisbehaved extends Data.TaggedError("NodeMisbehaved")<{
   readonly txHash?: string
 }> {
   override get message() {
-    return `Storage node ${this.node} misbehaved: ${this.detail}${paidIn(this.txHash)}`
+    return redactUrls(`Storage node ${this.node} misbehaved: ${this.detail}${paidIn(this.txHash)}`)
   }
 }
 
@@ -242,7 +242,7 @@ export class UploadFailed extends Data.TaggedError("UploadFailed")<{
   readonly txHash?: string
 }> {
   override get message() {
-    return `Upload of ${this.root} (txSeq ${this.txSeq}) failed: ${this.detail}${paidIn(this.txHash)}`
+    return redactUrls(`Upload of ${this.root} (txSeq ${this.txSeq}) failed: ${this.detail}${paidIn(this.txHash)}`)
   }
 }
 
