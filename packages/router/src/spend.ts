@@ -193,6 +193,9 @@ RETURNING id`
  */
 const RELEASED_KEPT_MS = 24 * 3600_000
 
+/** The longest a request is kept alive by its router's heartbeat (no answer takes this long). */
+const MAX_ALIVE_MS = 6 * 3600_000
+
 const TOUCH = `UPDATE router_reservations SET created_at = $2
   WHERE amount > 0 AND id = ANY(string_to_array($1::text, ',')) RETURNING id`
 
@@ -217,7 +220,7 @@ const logged = (r: Row): LoggedRequest => ({
 
 const makeSpend = (db: Driver): SpendShape => {
   /** This instance's reservations not settled yet (a settle that failed too: the next reconcile releases it). */
-  const open = new Set<string>()
+  const open = new Map<string, number>()
   return {
     reserve: (r) =>
       Effect.gen(function* () {
@@ -239,7 +242,7 @@ const makeSpend = (db: Driver): SpendShape => {
         ]
         const rows = yield* attempt("reserve a budget", () => db.query(RESERVE, params))
         if (rows.length > 0) {
-          open.add(id)
+          open.set(id, now)
           return id
         }
         // Refused: read the row to say which limit stopped it (rate limits first, as a retry can cure them).
@@ -328,12 +331,17 @@ const makeSpend = (db: Driver): SpendShape => {
         (rows) => rows.length,
       ),
     touch: () =>
-      open.size === 0
-        ? Effect.succeed(0)
-        : Effect.map(
-            attempt("keep reservations alive", () => db.query(TOUCH, [[...open].join(","), Date.now()])),
-            (rows) => rows.length,
-          ),
+      Effect.suspend(() => {
+        const now = Date.now()
+        // A request no settle will ever reach (a lost stream) is kept alive only so long, then reconciled.
+        for (const [id, at] of open) if (at < now - MAX_ALIVE_MS) open.delete(id)
+        if (open.size === 0) return Effect.succeed(0)
+        const ids = [...open.keys()].join(",")
+        return Effect.map(
+          attempt("keep reservations alive", () => db.query(TOUCH, [ids, now])),
+          (rows) => rows.length,
+        )
+      }),
     recent: (o = {}) =>
       Effect.map(
         attempt("read the request log", () =>
