@@ -6,7 +6,7 @@
  * a test asks for, so one can bill past the output limit the router reserved for.
  */
 import { Ledger } from "@0g-compute/contracts"
-import { makeRpcProvider } from "@0g-compute/core"
+import { formatZG, makeRpcProvider } from "@0g-compute/core"
 import type { Devnet, InferenceProvider } from "@0g-compute/devnet"
 import { startTestDevnet } from "@0g-compute/devnet/testing"
 import { createInferenceClient, type InferenceClient } from "@0g-compute/inference"
@@ -14,6 +14,7 @@ import type { JsonRpcProvider } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type RouterHandle, startRouter } from "./router.js"
 import { adminApi } from "./testing/admin.js"
+import { until } from "./testing/until.js"
 import { type EchoUpstream, startEchoUpstream } from "./testing/upstream.js"
 
 const ADMIN = "admin-token-for-hostile-tests"
@@ -109,6 +110,44 @@ describe("router against careless and hostile input", () => {
       expect(await res.json()).toMatchObject({ error: { code: "InvalidLimit", param: "limit" } })
     }
     expect((await admin("/admin/requests?limit=100000")).status).toBe(200)
+  })
+
+  it("a client that leaves mid-stream: the router still settles the reservation to what the provider billed", async () => {
+    const { key, secret } = await createKey({ budget: { total: "1" } })
+    const billed = p0.unsettledFee(client.address)
+    p0.faults.set({ streamDelayMs: 300 })
+    const leave = new AbortController()
+    try {
+      const res = await fetch(`${router.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          model: p0.model,
+          messages: [{ role: "user", content: "leaving early" }],
+          stream: true,
+          provider: { order: [p0.providerAddress], allow_fallbacks: false },
+        }),
+        signal: leave.signal,
+      })
+      expect(res.status).toBe(200)
+      const reader = res.body?.getReader()
+      await reader?.read() // the first chunk arrived; the client goes away
+      leave.abort()
+    } finally {
+      p0.faults.clear()
+    }
+    const logged = async () =>
+      ((await (await admin(`/admin/requests?key=${key.id}`)).json()) as { data: Array<{ fee: string }> }).data
+    await until(async () => (await logged()).length === 1, "the left stream is settled")
+    const [row] = await logged()
+    const fee = p0.unsettledFee(client.address) - billed
+    expect(fee).toBeGreaterThan(0n)
+    expect(row?.fee).toBe(formatZG(fee))
+    const info = ((await (await admin(`/admin/keys/${key.id}`)).json()) as { key: Record<string, unknown> }).key
+    expect(info).toMatchObject({
+      reserved: "0",
+      spent: { day: formatZG(fee), month: formatZG(fee), total: formatZG(fee) },
+    })
   })
 
   it("a failover attempt is not a second request against the key's per-minute limit", async () => {
