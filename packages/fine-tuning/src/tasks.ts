@@ -4,7 +4,6 @@
  * Stream that polls with backoff.
  */
 
-import { Ledger } from "@0g-compute/contracts"
 import { Wallet } from "@0g-compute/core"
 import {
   keccak256Chunks,
@@ -163,17 +162,17 @@ export const createTask = (options: CreateTaskOptions) =>
     )
     options.onFee?.(quoted)
     const fee = quoted.total
-    const spendable = Option.isSome(account) ? account.value.balance - account.value.pendingRefund : 0n
-    if (Option.isNone(account) || spendable < fee) {
+    // Any transfer into the sub-account acknowledges the TEE signer on chain: only acknowledgeProvider (after its
+    // quote check) may do that, never a top-up here.
+    if (Option.isNone(account) || !account.value.acknowledged) return yield* new ProviderNotAcknowledged({ provider })
+    const spendable = account.value.balance - account.value.pendingRefund
+    if (spendable < fee) {
       if (options.funding === "never") {
         return yield* new InsufficientFunds({ provider, required: fee, available: spendable, detail: "sub-account" })
       }
-      const min = Option.isNone(account) ? (yield* (yield* Ledger).limits).minTransferAmount : 0n
-      yield* fundSubAccount(provider, fee - spendable > min ? fee - spendable : min)
-    } else if (!account.value.acknowledged) {
-      return yield* new ProviderNotAcknowledged({ provider })
+      yield* fundSubAccount(provider, fee - spendable)
     }
-    const onChainNonce = Option.isSome(account) ? account.value.nonce : 0n
+    const onChainNonce = account.value.nonce
     const timeNonce = taskNonceFromTime(yield* Clock.currentTimeMillis)
     const nonce = timeNonce > onChainNonce ? timeNonce : onChainNonce + 1n
 

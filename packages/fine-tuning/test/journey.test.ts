@@ -70,9 +70,14 @@ describe("fine-tuning journey", () => {
     expect(await failure(alice.client.uploadDataset(provider, join(h.dir, "missing.jsonl")))).toMatchObject({
       _tag: "DatasetNotFound",
     })
+    // No ledger: the acknowledgement cannot open the sub-account, and no task is funded without it.
     const broke = await h.user({ ledger: false })
-    expect(await failure(broke.client.createTask({ ...base, tokens: 10 }))).toMatchObject({
+    expect(await failure(broke.client.acknowledgeProvider(provider, { allowDevnet: true }))).toMatchObject({
       _tag: "InsufficientFunds",
+      provider,
+    })
+    expect(await failure(broke.client.createTask({ ...base, tokens: 10 }))).toMatchObject({
+      _tag: "ProviderNotAcknowledged",
       provider,
     })
     expect(
