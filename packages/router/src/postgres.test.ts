@@ -114,6 +114,36 @@ describe("router store on a Postgres server", () => {
     expect(await a.runPromise(Spend.use((s) => s.touch()))).toBe(1)
   })
 
+  it("a settle while the database restarts is retried: the request's fee is not lost", async () => {
+    const created = await a.runPromise(Keys.use((k) => k.create({ label: "outage", budgetTotal: 1000n })))
+    const id = created.key.id
+    const reservation = await a.runPromise(
+      Spend.use((s) => s.reserve({ keyId: id, amount: 100n, provider: "0xp", model: "m" })),
+    )
+    const restarted = pg.restart() // killed before this returns: every pooled connection is cut
+    const settled = a.runPromise(
+      Spend.use((s) =>
+        s.settle({
+          reservationId: reservation,
+          fee: 40n,
+          provider: "0xp",
+          model: "m",
+          stream: false,
+          promptTokens: 1,
+          completionTokens: 1,
+          verification: "bytes-bound",
+          verdict: "Verified",
+          latencyMs: 1,
+          status: 200,
+          error: undefined,
+        }),
+      ),
+    )
+    await restarted
+    expect(await settled).toBe(true)
+    expect(await b.runPromise(Keys.use((k) => k.get(id)))).toMatchObject({ spentTotal: 40n, reserved: 0n })
+  })
+
   it("a key revoked on one instance is refused by the other's next reservation, though its cache still knows it", async () => {
     const created = await a.runPromise(Keys.use((k) => k.create({ label: "revoke me" })))
     const secret = Redacted.value(created.secret)

@@ -16,7 +16,7 @@
  * log.
  */
 import { randomBytes } from "node:crypto"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Schedule } from "effect"
 import { attempt, big, Database, type Driver, num, type Row } from "./db.js"
 import { type DatabaseFailed, KeyBudgetExceeded, KeyNotFound, KeyRateLimited, KeyRejected } from "./errors.js"
 import { dayOf, KEY_COLUMNS, keyOfRow, minuteOf, monthOf } from "./keys.js"
@@ -193,6 +193,13 @@ RETURNING id`
  */
 const RELEASED_KEPT_MS = 24 * 3600_000
 
+/**
+ * A settle that fails (the database restarting, a connection cut) is retried for about 25 s: given up, the request's
+ * fee would be lost to the key's budget and the log (its reservation is later released with fee 0). The statement is
+ * atomic and deletes its reservation, so a retry after a commit whose answer was lost settles nothing twice.
+ */
+const SETTLE_RETRY = { times: 8, schedule: Schedule.exponential(100) }
+
 /** The longest a request is kept alive by its router's heartbeat (no answer takes this long). */
 const MAX_ALIVE_MS = 6 * 3600_000
 
@@ -319,7 +326,7 @@ const makeSpend = (db: Driver): SpendShape => {
             s.held === undefined ? -1 : minuteOf(s.held.at),
             int4(s.held?.tokens ?? 0),
           ])
-        }),
+        }).pipe(Effect.retry(SETTLE_RETRY)),
         (rows) => rows.length > 0,
       ),
     reconcile: (before) =>

@@ -34,6 +34,8 @@ export const freePort = () =>
 
 export interface TestPostgres {
   readonly url: string
+  /** Kills the server (no clean shutdown: every connection breaks) and starts it again on the same data and port. */
+  readonly restart: () => Promise<void>
   readonly stop: () => Promise<void>
 }
 
@@ -68,25 +70,35 @@ export const startPostgres = async (): Promise<TestPostgres> => {
     "-c",
     "fsync=off",
   ]) as [string, string[]]
-  const server: ChildProcess = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] })
-  await new Promise<void>((resolve, reject) => {
-    let log = ""
-    server.stderr?.on("data", (c: Buffer) => {
-      log += c.toString()
-      if (log.includes("ready to accept connections")) resolve()
+  const launch = async () => {
+    const started: ChildProcess = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] })
+    await new Promise<void>((resolve, reject) => {
+      let log = ""
+      started.stderr?.on("data", (c: Buffer) => {
+        log += c.toString()
+        if (log.includes("ready to accept connections")) resolve()
+      })
+      started.once("exit", (code) => reject(new Error(`postgres exited (${code}): ${log}`)))
     })
-    server.once("exit", (code) => reject(new Error(`postgres exited (${code}): ${log}`)))
-  })
-  server.stderr?.resume()
+    started.stderr?.resume()
+    return started
+  }
+  const kill = async () => {
+    if (server.exitCode !== null) return
+    const exited = new Promise((r) => server.once("exit", r))
+    const [stopCmd, stopArgs] = as(`${BIN}/pg_ctl`, ["stop", "-D", data, "-m", "immediate"]) as [string, string[]]
+    execFileSync(stopCmd, stopArgs, { stdio: "ignore" })
+    await exited
+  }
+  let server = await launch()
   return {
     url: `postgres://router@127.0.0.1:${port}/postgres`,
+    restart: async () => {
+      await kill()
+      server = await launch()
+    },
     stop: async () => {
-      if (server.exitCode === null) {
-        const exited = new Promise((r) => server.once("exit", r))
-        const [stopCmd, stopArgs] = as(`${BIN}/pg_ctl`, ["stop", "-D", data, "-m", "immediate"]) as [string, string[]]
-        execFileSync(stopCmd, stopArgs, { stdio: "ignore" })
-        await exited
-      }
+      await kill()
       rmSync(dir, { recursive: true, force: true })
     },
   }
