@@ -57,10 +57,18 @@ export const decodeNull: Decoder<null> = (u) => (u === null ? null : undefined)
 
 export const decodeBoolOrNull: Decoder<boolean | null> = (u) => (u === null || typeof u === "boolean" ? u : undefined)
 
+/**
+ * The most shards a node may claim. Node selection keeps a count per residue class of the largest claim, so a claim
+ * is memory we allocate; real networks shard in single or double digits.
+ */
+const MAX_SHARDS = 65_536
+
 export const decodeShardConfig: Decoder<ShardConfig> = (u) => {
   if (!isRecord(u) || !isNat(u.shardId) || !isNat(u.numShard)) return undefined
   const { shardId, numShard } = u
-  if (numShard < 1 || (numShard & (numShard - 1)) !== 0 || shardId >= numShard) return undefined
+  if (numShard < 1 || numShard > MAX_SHARDS || (numShard & (numShard - 1)) !== 0 || shardId >= numShard) {
+    return undefined
+  }
   return { shardId, numShard }
 }
 
