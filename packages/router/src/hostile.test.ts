@@ -6,7 +6,7 @@
  * a test asks for, so one can bill past the output limit the router reserved for.
  */
 import { Ledger } from "@0g-compute/contracts"
-import { formatZG, makeRpcProvider } from "@0g-compute/core"
+import { formatZG, makeRpcProvider, parseZGSync } from "@0g-compute/core"
 import type { Devnet, InferenceProvider } from "@0g-compute/devnet"
 import { startTestDevnet } from "@0g-compute/devnet/testing"
 import { createInferenceClient, type InferenceClient } from "@0g-compute/inference"
@@ -185,5 +185,15 @@ describe("router against careless and hostile input", () => {
     const health = usage.providers.find((p) => p.address === served)
     expect(health?.lastError).toMatch(/^BudgetOverrun: billed \d+ > reserved \d+ neuron$/)
     expect(health?.downUntil).toBeGreaterThan(Date.now())
+  })
+
+  it("answers /admin/usage totals in decimal 0G, as every other amount of the admin API", async () => {
+    const usage = (await (await admin("/admin/usage")).json()) as {
+      totals: Record<string, string>
+      keys: Array<{ spent: { total: string } }>
+    }
+    const spent = usage.keys.reduce((s, k) => s + parseZGSync(k.spent.total), 0n)
+    expect(spent).toBeGreaterThan(0n)
+    expect(usage.totals).toEqual({ logged: formatZG(spent), spent: formatZG(spent), reserved: "0" })
   })
 })

@@ -152,7 +152,9 @@ export const makeRouter = (options: RouterOptions) =>
     }
     const usage = async () => {
       const [list, totals] = await Promise.all([Effect.runPromise(keys.list()), Effect.runPromise(spend.totals())])
-      return { keys: list.map(keyJson), totals, providers: router.status(Date.now()) }
+      // Money in 0G, as every amount the admin API answers (toJson would write bigints as neuron).
+      const zg = { logged: formatZG(totals.logged), spent: formatZG(totals.spent), reserved: formatZG(totals.reserved) }
+      return { keys: list.map(keyJson), totals: zg, providers: router.status(Date.now()) }
     }
     const dashboard = async () => {
       const now = Date.now()
