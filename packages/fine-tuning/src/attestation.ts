@@ -168,7 +168,13 @@ export const verifyProvider = (provider: string, options: ProviderAttestationOpt
     if (typeof reportData !== "string" || reportData === "") {
       return yield* new QuoteInvalid({ provider, reason: "empty report_data" })
     }
-    const bytes = Uint8Array.from(atob(reportData), (c) => c.charCodeAt(0))
+    let binary: string
+    try {
+      binary = atob(reportData)
+    } catch {
+      return yield* new QuoteInvalid({ provider, reason: "report_data is not base64" })
+    }
+    const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0))
     const reportedSigner = new TextDecoder().decode(bytes).replace(/\0+$/, "").trim()
     const signerBound = reportedSigner.toLowerCase() === service.teeSigner.toLowerCase()
     if (!signerBound) {

@@ -4,38 +4,14 @@
  * follow someone else's task. It is refused as a malformed reply. The provider sits behind a rewriting proxy on
  * 127.0.0.1 (real HTTP both ways); the client reaches it because its `fetch` rewrites the provider's base URL.
  */
-import { request } from "node:http"
-import { failure, type LocalServer, listenLocal } from "@0g-compute/core/testing"
+import { failure, type LocalServer } from "@0g-compute/core/testing"
 import { Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createFineTuningClient, type FineTuningClient } from "../src/node/index.js"
-import { CHUNK_SIZE, mockTask, PROVIDER, type User, useHarness } from "../src/testing/harness.js"
+import type { FineTuningClient } from "../src/node/index.js"
+import { mockTask, PROVIDER, type User, useHarness } from "../src/testing/harness.js"
+import { viaProxy as proxied, type Rewrite, rewritingProxy } from "../src/testing/rewriting-proxy.js"
 
-type Rewrite = (path: string, body: unknown) => unknown
 let rewrite: Rewrite | undefined
-
-const rewritingProxy = (target: URL) =>
-  listenLocal((req, res) => {
-    const upstream = request(
-      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
-      (up) => {
-        const parts: Buffer[] = []
-        up.on("data", (c: Buffer) => parts.push(c))
-        up.on("end", () => {
-          let body = Buffer.concat(parts)
-          const change = rewrite
-          if (change !== undefined && req.method === "GET" && (up.statusCode ?? 0) < 300) {
-            body = Buffer.from(JSON.stringify(change(req.url ?? "", JSON.parse(body.toString("utf8")))))
-          }
-          const { "content-length": _, ...headers } = up.headers
-          res.writeHead(up.statusCode ?? 502, { ...headers, "content-length": String(body.length) })
-          res.end(body)
-        })
-      },
-    )
-    upstream.on("error", () => res.destroy())
-    req.pipe(upstream)
-  })
 
 describe("a task that is not the one asked for", () => {
   const h = useHarness()
@@ -50,20 +26,11 @@ describe("a task that is not the one asked for", () => {
     await user.client.acknowledgeProvider(PROVIDER, { allowDevnet: true })
     const { datasetHash, tokens } = await user.client.uploadDataset(PROVIDER, await h.datasetFile("foreign.jsonl"))
     ;({ taskId } = await user.client.createTask(mockTask(datasetHash, { tokens })))
-    proxy = await rewritingProxy(new URL(h.ft.url))
-    viaProxy = await createFineTuningClient({
-      privateKey: user.key,
-      rpcUrl: h.devnet.rpcUrl,
-      contracts: h.devnet.addresses,
-      pollIntervalMs: 10,
-      maxPollIntervalMs: 100,
-      chunkSize: CHUNK_SIZE,
-      fetch: (input, init) => globalThis.fetch(String(input).replace(h.ft.url, proxy.url), init),
-    })
+    proxy = await rewritingProxy(new URL(h.ft.url), () => rewrite)
+    viaProxy = await h.client(user.key, { fetch: proxied(h.ft.url, proxy) })
   })
   afterAll(async () => {
     rewrite = undefined
-    await viaProxy?.close()
     await proxy?.close()
   })
 

@@ -21,7 +21,7 @@ import { Redacted } from "effect"
 import type { JsonRpcProvider, Wallet } from "ethers"
 import { afterAll, beforeAll } from "vitest"
 import type { CreateTaskOptions } from "../index.js"
-import { createFineTuningClient, type FineTuningClient } from "../node/index.js"
+import { createFineTuningClient, type FineTuningClient, type FineTuningClientOptions } from "../node/index.js"
 
 export const CHUNK_SIZE = TEST_CHUNK_SIZE
 /** The emulated provider's wallet: the devnet's fixed fine-tuning provider account (#3). */
@@ -64,6 +64,11 @@ export interface Harness {
   readonly storage: StorageDevnet | undefined
   /** A new random user with 100 0G in the wallet and a 20 0G ledger (`ledger: false`: no ledger). */
   readonly user: (options?: { readonly ledger?: boolean }) => Promise<User>
+  /** Another client for `key` with the harness's settings, changed by `more` (e.g. a proxying `fetch`). */
+  readonly client: (
+    key: Redacted.Redacted<string>,
+    more?: Partial<FineTuningClientOptions>,
+  ) => Promise<FineTuningClient>
   /** Writes a dataset file and returns its path. */
   readonly datasetFile: (name: string, text?: string) => Promise<string>
   readonly files: (sub?: string) => Promise<ReadonlyArray<string>>
@@ -75,6 +80,20 @@ export const startHarness = async (options: FineTuningTestOptions = {}, withStor
   const { devnet, ft, rpc, storage, storageOptions } = base
   const dir = await mkdtemp(join(tmpdir(), "zg-ft-test-"))
   const clients: Array<{ close: () => Promise<void> }> = []
+  const client = async (key: Redacted.Redacted<string>, more: Partial<FineTuningClientOptions> = {}) => {
+    const made = await createFineTuningClient({
+      privateKey: key,
+      rpcUrl: devnet.rpcUrl,
+      contracts: devnet.addresses,
+      pollIntervalMs: 10,
+      maxPollIntervalMs: 100,
+      chunkSize: CHUNK_SIZE,
+      ...(storageOptions === undefined ? {} : { storage: storageOptions }),
+      ...more,
+    })
+    clients.push(made)
+    return made
+  }
   const user = async (o: { readonly ledger?: boolean } = {}): Promise<User> => {
     const wallet = await base.fundedWallet()
     const key = Redacted.make(wallet.privateKey)
@@ -83,17 +102,7 @@ export const startHarness = async (options: FineTuningTestOptions = {}, withStor
       await ledger.add("20")
       await ledger.close()
     }
-    const client = await createFineTuningClient({
-      privateKey: key,
-      rpcUrl: devnet.rpcUrl,
-      contracts: devnet.addresses,
-      pollIntervalMs: 10,
-      maxPollIntervalMs: 100,
-      chunkSize: CHUNK_SIZE,
-      ...(storageOptions === undefined ? {} : { storage: storageOptions }),
-    })
-    clients.push(client)
-    return { wallet, key, client }
+    return { wallet, key, client: await client(key) }
   }
   return {
     devnet,
@@ -102,6 +111,7 @@ export const startHarness = async (options: FineTuningTestOptions = {}, withStor
     rpc,
     storage,
     user,
+    client,
     datasetFile: async (name, text = DATASET) => {
       const path = join(dir, name)
       await writeFile(path, text)
