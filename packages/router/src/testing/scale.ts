@@ -3,7 +3,6 @@
  * answer reports 10 prompt + 20 completion tokens), the provider-side record of every billed exchange (chat id → fee),
  * virtual keys with budgets through the admin API, and a bounded-concurrency load over router URLs.
  */
-import { createServer, type Server } from "node:http"
 import { Ledger } from "@0g-compute/contracts"
 import { makeRpcProvider } from "@0g-compute/core"
 import type { Devnet, InferenceProvider } from "@0g-compute/devnet"
@@ -12,6 +11,7 @@ import { createInferenceClient, type FundingPolicy, type InferenceClient } from 
 import { Redacted, Schema } from "effect"
 import type { JsonRpcProvider } from "ethers"
 import { FundingReport } from "../funding.js"
+import { startEchoUpstream } from "./upstream.js"
 
 export const GWEI = 1_000_000_000n
 export const ZG = 10n ** 18n
@@ -45,25 +45,6 @@ export interface ScaleDevnet {
   readonly stop: () => Promise<void>
 }
 
-const startUpstream = () =>
-  new Promise<{ server: Server; url: string }>((resolve) => {
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = []
-      req.on("data", (c: Buffer) => chunks.push(c))
-      req.on("end", () => {
-        const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { model?: string }
-        const usage = { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 }
-        const choice = { index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }
-        res.writeHead(200, { "content-type": "application/json" })
-        res.end(JSON.stringify({ id: "up", object: "chat.completion", model: body.model, choices: [choice], usage }))
-      })
-    })
-    server.listen(0, "127.0.0.1", () => {
-      const a = server.address()
-      resolve({ server, url: `http://127.0.0.1:${typeof a === "object" && a !== null ? a.port : 0}/v1` })
-    })
-  })
-
 /** Neuron → decimal 0G. */
 export const decimal = (n: bigint) => {
   const frac = (n % ZG).toString().padStart(18, "0").replace(/0+$/, "")
@@ -71,7 +52,7 @@ export const decimal = (n: bigint) => {
 }
 
 export const startScaleDevnet = async (): Promise<ScaleDevnet> => {
-  const upstream = await startUpstream()
+  const upstream = await startEchoUpstream()
   const billed = new Map<string, bigint>()
   // Settled by the test at chosen moments, never between two reads of an assertion.
   const devnet = await startTestDevnet({
@@ -112,7 +93,7 @@ export const startScaleDevnet = async (): Promise<ScaleDevnet> => {
       await client.close()
       rpc.destroy()
       await devnet.stop()
-      await new Promise((r) => upstream.server.close(r))
+      await upstream.close()
     },
   }
 }
