@@ -85,6 +85,8 @@ describe("router against careless and hostile input", () => {
       [{ budget: { day: -1 } }, "budgetDay"],
       [{ expires_at: { at: 1 } }, "expires_at"],
       [{ expires_at: "not a date" }, "expires_at"],
+      [{ expires_at: 1e300 }, "expiresAt"], // past int8: was a database 503
+      [{ expires_at: Date.now() + 3_600_000.5 }, "expiresAt"],
       [{ label: 7 }, "label"],
     ]
     for (const [body, field] of cases) {

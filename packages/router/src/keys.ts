@@ -202,6 +202,8 @@ export class Keys extends Context.Service<Keys, KeysShape>()("zg/router/Keys") {
             if (o.label.trim() === "")
               return yield* new InvalidKeyOptions({ field: "label", detail: "must not be empty" })
             const now = Date.now()
+            if (o.expiresAt !== undefined && !Number.isSafeInteger(o.expiresAt))
+              return yield* new InvalidKeyOptions({ field: "expiresAt", detail: "must be a whole number of Unix ms" })
             if (o.expiresAt !== undefined && !(o.expiresAt > now))
               return yield* new InvalidKeyOptions({ field: "expiresAt", detail: "must be in the future" })
             const budgetDay = yield* amount("budgetDay", o.budgetDay)
