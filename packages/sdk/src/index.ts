@@ -174,6 +174,7 @@ export {
   EmptyFile,
   FeeTooLow,
   type FileMerkle,
+  FileTooLargeForMemory,
   FileWriteError,
   FlowAddressMismatch,
   FlowNotPinned,

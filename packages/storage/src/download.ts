@@ -9,6 +9,7 @@ import { StorageConfig } from "./config.js"
 import { SEGMENT_CHUNKS, SEGMENT_SIZE } from "./constants.js"
 import {
   type EmptyFile,
+  FileTooLargeForMemory,
   NoNodeHasFile,
   ProofInvalid,
   RootMismatch,
@@ -285,12 +286,21 @@ export const downloadBytesEffect = (
   options: Omit<FetchOptions, "skip"> & { readonly expectedSize?: number } = {},
 ): Effect.Effect<
   Uint8Array,
-  NoNodeHasFile | SegmentUnavailable | RootMismatch | EmptyFile | SourceReadError | StorageAborted,
+  | NoNodeHasFile
+  | FileTooLargeForMemory
+  | SegmentUnavailable
+  | RootMismatch
+  | EmptyFile
+  | SourceReadError
+  | StorageAborted,
   StorageRpc | StorageConfig
 > =>
   Effect.gen(function* () {
     const plan = yield* locateFile(root, options.expectedSize)
-    const out = new Uint8Array(plan.size)
+    const out = yield* Effect.try({
+      try: () => new Uint8Array(plan.size),
+      catch: () => new FileTooLargeForMemory({ root: plan.root, size: plan.size }),
+    })
     yield* fetchSegments(plan, { write: async (_i, offset, data) => out.set(data, offset) }, options)
     const check = yield* merkleOf(out)
     if (check.root !== plan.root) return yield* new RootMismatch({ expected: plan.root, actual: check.root })

@@ -77,6 +77,16 @@ export class NoNodeHasFile extends Data.TaggedError("NoNodeHasFile")<{
   }
 }
 
+/** A download into memory of a file larger than one byte array holds (download it to a file instead). */
+export class FileTooLargeForMemory extends Data.TaggedError("FileTooLargeForMemory")<{
+  readonly root: string
+  readonly size: number
+}> {
+  override get message() {
+    return `File ${this.root} is ${this.size} bytes, more than fits in memory: download it to a file (downloadFile)`
+  }
+}
+
 /** A segment's proof (or its data) does not match the expected root. */
 export class ProofInvalid extends Data.TaggedError("ProofInvalid")<{
   readonly root: string

@@ -88,4 +88,11 @@ describe("a node's size claim is proven before it is used", () => {
     expect(asked - before).toBeLessThan(10) // file info, shard config, one segment: not a million segment requests
     expect((await readdir(dir)).filter((f) => f.startsWith("huge.bin"))).toEqual([])
   })
+
+  it("a size the caller vouches for that no memory holds: FileTooLargeForMemory, not a RangeError", async () => {
+    claimedChunks = 2 ** 25 // 8 GiB, more than one typed array holds
+    const e = await failure(downloadBytes(root, { nodeUrls: [liar.url], expectedSize: 2 ** 33 }))
+    expect(e).toMatchObject({ _tag: "FileTooLargeForMemory", root, size: 2 ** 33 })
+    expect(e.message).toContain("downloadFile")
+  })
 })
