@@ -150,7 +150,9 @@ const ADDRESS = /^0x[0-9a-fA-F]{40}$/
 
 /** Models are non-empty names; providers are addresses (a typo would scope the key to nothing, silently). */
 const scope = (field: "models" | "providers", v: ReadonlyArray<string> | undefined) => {
-  const wrong = v?.find((s) => typeof s !== "string" || (field === "models" ? s.trim() === "" : !ADDRESS.test(s)))
+  const wrong = v?.find(
+    (s) => typeof s !== "string" || (field === "models" ? s.trim() === "" || s.includes("\0") : !ADDRESS.test(s)),
+  )
   return wrong === undefined
     ? Effect.succeed(v)
     : Effect.fail(
@@ -201,6 +203,8 @@ export class Keys extends Context.Service<Keys, KeysShape>()("zg/router/Keys") {
           Effect.gen(function* () {
             if (o.label.trim() === "")
               return yield* new InvalidKeyOptions({ field: "label", detail: "must not be empty" })
+            if (o.label.includes("\0"))
+              return yield* new InvalidKeyOptions({ field: "label", detail: "must not contain a NUL character" })
             const now = Date.now()
             if (o.expiresAt !== undefined && !Number.isSafeInteger(o.expiresAt))
               return yield* new InvalidKeyOptions({ field: "expiresAt", detail: "must be a whole number of Unix ms" })

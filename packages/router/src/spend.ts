@@ -120,6 +120,9 @@ export interface SpendShape {
 
 /** int4: token counts past it (a provider reporting absurd usage) are clamped, so the fee is still recorded. */
 const MAX_INT = 2_147_483_647
+/** Postgres text holds no NUL: a caller's model name or a provider's error text carrying one must not fail a write. */
+const text = (v: string) => v.replaceAll("\0", "")
+const textOrNull = (v: string | undefined) => (v === undefined ? null : text(v))
 const int4 = (n: number) => (Number.isFinite(n) ? Math.min(Math.max(0, Math.round(n)), MAX_INT) : 0)
 
 const RESERVE = `
@@ -242,8 +245,8 @@ const makeSpend = (db: Driver): SpendShape => {
           minuteOf(now),
           now,
           id,
-          r.provider,
-          r.model,
+          text(r.provider),
+          text(r.model),
           counts,
           int4(r.tokens ?? 0),
         ]
@@ -312,17 +315,17 @@ const makeSpend = (db: Driver): SpendShape => {
             minuteOf(now),
             int4(s.promptTokens + s.completionTokens),
             now,
-            s.provider,
-            s.model,
+            text(s.provider),
+            text(s.model),
             s.stream,
             int4(s.promptTokens),
             int4(s.completionTokens),
-            s.verification ?? null,
-            s.verdict,
+            textOrNull(s.verification),
+            text(s.verdict),
             int4(s.latencyMs),
             s.status,
-            s.error ?? null,
-            s.chatId ?? null,
+            textOrNull(s.error),
+            textOrNull(s.chatId),
             s.held === undefined ? -1 : minuteOf(s.held.at),
             int4(s.held?.tokens ?? 0),
           ])

@@ -181,6 +181,23 @@ describe("router store (PGlite)", () => {
     )
   })
 
+  it("a NUL in a caller's model name or a provider's error text does not fail the reservation or its settle", async () => {
+    await withStore(
+      Effect.gen(function* () {
+        const keys = yield* Keys
+        const spend = yield* Spend
+        const { key } = yield* keys.create({ label: "nul", budgetTotal: 1000n })
+        const id = yield* spend.reserve({ keyId: key.id, amount: 10n, provider: "0xp", model: "img\0model" })
+        const settled = { ...settlement(id, 7n), model: "img\0model", error: "upstream said \0 no", status: 502 }
+        expect(yield* spend.settle(settled)).toBe(true)
+        const [row] = yield* spend.recent({ keyId: key.id })
+        expect(row).toMatchObject({ model: "imgmodel", error: "upstream said  no", fee: 7n })
+        expect(yield* Effect.flip(keys.create({ label: "a\0b" }))).toMatchObject({ field: "label" })
+        expect(yield* Effect.flip(keys.create({ label: "x", models: ["m\0"] }))).toMatchObject({ field: "models" })
+      }),
+    )
+  })
+
   it("refuses revoked and expired keys, enforces the per-minute request limit, validates options", async () => {
     await withStore(
       Effect.gen(function* () {
