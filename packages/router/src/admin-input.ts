@@ -83,3 +83,15 @@ export const limitParam = (url: URL, fallback: number, max: number): number => {
     })
   return Math.min(n, max)
 }
+
+/** A `?key=` query parameter: a key id (`key_` and hex; letters, digits, `_` and `-`), undefined when absent. */
+export const keyParam = (url: URL): string | undefined => {
+  const raw = url.searchParams.get("key")
+  if (raw === null || raw === "") return undefined
+  if (!/^[\w-]{1,64}$/.test(raw))
+    throw new HttpFailure(400, `key must be a key id such as key_0123abcd (got ${JSON.stringify(raw.slice(0, 80))})`, {
+      code: "InvalidKeyId",
+      extra: { param: "key" },
+    })
+  return raw
+}

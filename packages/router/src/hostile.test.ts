@@ -105,7 +105,10 @@ describe("router against careless and hostile input", () => {
     expect(big.key.id).toMatch(/^key_/)
   })
 
-  it("answers a limit query parameter that is not a positive whole number with a typed 400", async () => {
+  it("answers a query parameter that is not a key id or a positive whole number with a typed 400", async () => {
+    const bad = await admin("/admin/requests?key=key_%00x") // a NUL: was a database 503
+    expect(bad.status).toBe(400)
+    expect(await bad.json()).toMatchObject({ error: { code: "InvalidKeyId", param: "key" } })
     for (const path of ["/admin/requests?limit=-1", "/admin/requests?limit=1.5", "/admin/funding?limit=-3"]) {
       const res = await admin(path)
       expect({ path, status: res.status }).toEqual({ path, status: 400 })

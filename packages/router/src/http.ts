@@ -17,7 +17,7 @@ import {
 } from "@0g-compute/core/node"
 import { MEDIA_GATEWAY_ROUTES, tagOf } from "@0g-compute/inference/node"
 import { Redacted } from "effect"
-import { limitParam, parseCreateKey } from "./admin-input.js"
+import { keyParam, limitParam, parseCreateKey } from "./admin-input.js"
 import { type ChatContext, chat } from "./chat.js"
 import type { KeyInfo, KeysShape } from "./keys.js"
 import { keyJson } from "./keys.js"
@@ -129,7 +129,7 @@ export const makeServer = (deps: HttpDeps): Server => {
       return sendJson(res, 200, await deps.funding(limitParam(url, 50, 500)))
     if (path === "/admin/requests" && req.method === "GET") {
       const limit = limitParam(url, 100, 1000)
-      const keyId = url.searchParams.get("key") ?? undefined
+      const keyId = keyParam(url)
       const rows = await runFacade(deps.chat.spend.recent({ limit, ...(keyId === undefined ? {} : { keyId }) }))
       return sendJson(res, 200, { data: rows.map(requestJson) })
     }
