@@ -12,6 +12,11 @@ export interface FineTuningStorageOptions {
   readonly flowAddress?: string
   readonly nodeUrls?: ReadonlyArray<string>
   readonly pollIntervalMs?: number
+  /**
+   * Where an interrupted dataset upload remembers the submit it paid, so that a rerun (even by a new process, before
+   * the nodes have seen the submit) resumes it instead of paying again. Default: storage's, under the OS temp dir.
+   */
+  readonly resumeDir?: string
 }
 
 /** The settings a caller may give; every one has a default (see `FineTuningConfigShape`). */

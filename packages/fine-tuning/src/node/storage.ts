@@ -9,9 +9,12 @@ import { Effect } from "effect"
 import type { FineTuningStorageOptions } from "../config.js"
 import { StorageTransferFailed } from "../errors.js"
 
-/** Uploads the file at `path` (no resume state: a dataset is small, and a re-run pays nothing twice anyway). */
+/**
+ * Uploads the file at `path`, remembering the paid submit in `storage.resumeDir`: without it a rerun after an
+ * interruption, by a new process whose transaction journal is empty and before the nodes saw the submit, paid again.
+ */
 export const uploadToStorage = (storage: FineTuningStorageOptions, path: string) =>
-  uploadFileEffect(path, { resumeDir: false }).pipe(
+  uploadFileEffect(path, storage.resumeDir === undefined ? {} : { resumeDir: storage.resumeDir }).pipe(
     Effect.provide(clientLayer(storage)),
     Effect.mapError((cause) => new StorageTransferFailed({ operation: "upload", cause })),
   )
