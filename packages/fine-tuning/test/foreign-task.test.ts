@@ -8,7 +8,7 @@ import { failure, type LocalServer } from "@0g-compute/core/testing"
 import { Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { FineTuningClient } from "../src/node/index.js"
-import { mockTask, PROVIDER, type User, useHarness } from "../src/testing/harness.js"
+import { PROVIDER, type User, useHarness } from "../src/testing/harness.js"
 import { viaProxy as proxied, type Rewrite, rewritingProxy } from "../src/testing/rewriting-proxy.js"
 
 let rewrite: Rewrite | undefined
@@ -22,10 +22,7 @@ describe("a task that is not the one asked for", () => {
   let taskId = ""
 
   beforeAll(async () => {
-    user = await h.user()
-    await user.client.acknowledgeProvider(PROVIDER, { allowDevnet: true })
-    const { datasetHash, tokens } = await user.client.uploadDataset(PROVIDER, await h.datasetFile("foreign.jsonl"))
-    ;({ taskId } = await user.client.createTask(mockTask(datasetHash, { tokens })))
+    ;({ user, taskId } = await h.userWithTask("foreign.jsonl"))
     proxy = await rewritingProxy(new URL(h.ft.url), () => rewrite)
     viaProxy = await h.client(user.key, { fetch: proxied(h.ft.url, proxy) })
   })

@@ -6,7 +6,7 @@
 import { readFile, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
-import { failure, mockTask, PROVIDER, type User, useHarness } from "../src/testing/harness.js"
+import { failure, PROVIDER, type User, useHarness } from "../src/testing/harness.js"
 
 describe("model download output", () => {
   const h = useHarness()
@@ -15,11 +15,7 @@ describe("model download output", () => {
   const PRECIOUS = "the user's own file, not a model"
 
   beforeAll(async () => {
-    user = await h.user()
-    await user.client.acknowledgeProvider(PROVIDER, { allowDevnet: true })
-    const { datasetHash, tokens } = await user.client.uploadDataset(PROVIDER, await h.datasetFile("out.jsonl"))
-    ;({ taskId } = await user.client.createTask(mockTask(datasetHash, { tokens })))
-    await user.client.watch(PROVIDER, taskId)
+    ;({ user, taskId } = await h.userWithTask("out.jsonl", { delivered: true }))
   })
 
   it("acknowledgeModel onto an existing file: OutputExists, the file intact, nothing acknowledged", async () => {

@@ -13,7 +13,7 @@ import { devnetAccounts } from "@0g-compute/devnet"
 import { Effect, Redacted, Result } from "effect"
 import { hexlify, Wallet } from "ethers"
 import { beforeAll, describe, expect, it } from "vitest"
-import { failure, mockTask, PROVIDER, type User, useHarness } from "../src/testing/harness.js"
+import { failure, PROVIDER, type User, useHarness } from "../src/testing/harness.js"
 
 describe("a released secret the task's key cannot open", () => {
   const h = useHarness()
@@ -52,11 +52,7 @@ describe("a released secret the task's key cannot open", () => {
   }
 
   beforeAll(async () => {
-    user = await h.user()
-    await user.client.acknowledgeProvider(PROVIDER, { allowDevnet: true })
-    const { datasetHash, tokens } = await user.client.uploadDataset(PROVIDER, await h.datasetFile("junk.jsonl"))
-    ;({ taskId } = await user.client.createTask(mockTask(datasetHash, { tokens })))
-    await user.client.watch(PROVIDER, taskId)
+    ;({ user, taskId } = await h.userWithTask("junk.jsonl", { delivered: true }))
     h.ft.setFaults({ stall: "Delivered" }) // the emulator does not settle; the test does
     encryptedPath = (await user.client.acknowledgeModel(PROVIDER, taskId, { output: join(h.dir, "junk.enc") })).path
     await settleWithJunk()

@@ -64,6 +64,14 @@ export interface Harness {
   readonly storage: StorageDevnet | undefined
   /** A new random user with 100 0G in the wallet and a 20 0G ledger (`ledger: false`: no ledger). */
   readonly user: (options?: { readonly ledger?: boolean }) => Promise<User>
+  /**
+   * A new user who acknowledged the provider, uploaded dataset file `name` and created a `mock-model` task on it;
+   * with `delivered`, after the task reached Delivered.
+   */
+  readonly userWithTask: (
+    name: string,
+    options?: { readonly delivered?: boolean },
+  ) => Promise<{ readonly user: User; readonly taskId: string }>
   /** Another client for `key` with the harness's settings, changed by `more` (e.g. a proxying `fetch`). */
   readonly client: (
     key: Redacted.Redacted<string>,
@@ -104,6 +112,19 @@ export const startHarness = async (options: FineTuningTestOptions = {}, withStor
     }
     return { wallet, key, client: await client(key) }
   }
+  const datasetFile = async (name: string, text = DATASET) => {
+    const path = join(dir, name)
+    await writeFile(path, text)
+    return path
+  }
+  const userWithTask = async (name: string, o: { readonly delivered?: boolean } = {}) => {
+    const u = await user()
+    await u.client.acknowledgeProvider(PROVIDER, { allowDevnet: true })
+    const { datasetHash, tokens } = await u.client.uploadDataset(PROVIDER, await datasetFile(name))
+    const { taskId } = await u.client.createTask(mockTask(datasetHash, { tokens }))
+    if (o.delivered === true) await u.client.watch(PROVIDER, taskId)
+    return { user: u, taskId }
+  }
   return {
     devnet,
     ft,
@@ -111,12 +132,9 @@ export const startHarness = async (options: FineTuningTestOptions = {}, withStor
     rpc,
     storage,
     user,
+    userWithTask,
     client,
-    datasetFile: async (name, text = DATASET) => {
-      const path = join(dir, name)
-      await writeFile(path, text)
-      return path
-    },
+    datasetFile,
     files: async (sub) => (await readdir(sub === undefined ? dir : join(dir, sub))).sort(),
     stop: async () => {
       await Promise.all(clients.map((c) => c.close()))
