@@ -36,22 +36,26 @@ export const selectCovering = (nodes: ReadonlyArray<NodeRef>, replica = 1): Read
   return undefined
 }
 
-/** One spelling per node: scheme and host case, default ports and trailing slashes do not make another node. */
-const nodeKey = (url: string): string => {
+/**
+ * One spelling per node: scheme and host case, default ports and trailing slashes do not make another node.
+ * Undefined for what is no HTTP node (`file:`, `data:`, …, or no URL at all).
+ */
+const nodeKey = (url: string): string | undefined => {
   try {
     const u = new URL(url)
+    if (u.protocol !== "http:" && u.protocol !== "https:") return undefined
     return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, "")}${u.search}`
   } catch {
-    return url
+    return undefined
   }
 }
 
-/** The first of each node (a node listed twice is one node, never two replicas). */
+/** The first of each HTTP node (a node listed twice is one node, never two replicas). */
 const unique = <A>(items: ReadonlyArray<A>, url: (a: A) => string): A[] => {
   const seen = new Set<string>()
   return items.filter((a) => {
     const key = nodeKey(url(a))
-    if (seen.has(key)) return false
+    if (key === undefined || seen.has(key)) return false
     seen.add(key)
     return true
   })

@@ -1,7 +1,8 @@
 /**
- * An indexer whose node list repeats a node (the same URL, or the same node spelled with a trailing slash). A repeat is
- * not a replica: counting it would report two copies of a file that one node holds. The hostile indexer is a real
- * JSON-RPC server listing the devnet's one honest node three times.
+ * An indexer whose node list repeats a node (the same URL, or the same node spelled with a trailing slash), or lists
+ * what is no HTTP node at all. A repeat is not a replica: counting it would report two copies of a file that one node
+ * holds; a `file:` or `data:` entry chosen first failed the whole upload although an honest node covered every shard.
+ * The hostile indexer is a real JSON-RPC server listing the devnet's one honest node among those.
  */
 import { failure, type LocalServer, listenLocal, pseudoRandomBytes } from "@0g-compute/core/testing"
 import { downloadBytes, uploadBytes } from "@0g-compute/storage"
@@ -28,11 +29,13 @@ const repeatingIndexer = (urls: () => ReadonlyArray<string>) =>
 describe("a node listed twice is one node", () => {
   const chain = useStorageChain()
   let indexer: LocalServer
+  let listed: () => ReadonlyArray<string>
   const signer = () => new Wallet(Redacted.value(deriveAccount(6).privateKey), chain.provider)
   const node = () => chain.devnet.nodes[0]?.url ?? ""
 
   beforeAll(async () => {
-    indexer = await repeatingIndexer(() => [node(), node(), `${node()}/`])
+    listed = () => [node(), node(), `${node()}/`]
+    indexer = await repeatingIndexer(() => listed())
   })
   afterAll(() => indexer?.close())
 
@@ -52,5 +55,16 @@ describe("a node listed twice is one node", () => {
     const { root } = await uploadBytes(data, { indexerUrl: indexer.url, signer: signer(), pollIntervalMs: 20 })
     const back = await downloadBytes(root, { indexerUrl: indexer.url })
     expect(Buffer.from(back).equals(Buffer.from(data))).toBe(true)
+  })
+
+  it("entries that are not http(s) URLs are no nodes: the upload goes to the honest one", async () => {
+    listed = () => ["file:///etc/passwd", 'data:application/json,{"jsonrpc":"2.0","id":1,"result":null}', node()]
+    try {
+      const data = pseudoRandomBytes(5000, 13)
+      const { root } = await uploadBytes(data, { indexerUrl: indexer.url, signer: signer(), pollIntervalMs: 20 })
+      expect(Buffer.from(await downloadBytes(root, { indexerUrl: indexer.url })).equals(Buffer.from(data))).toBe(true)
+    } finally {
+      listed = () => [node(), node(), `${node()}/`]
+    }
   })
 })
