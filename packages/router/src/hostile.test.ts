@@ -5,24 +5,19 @@
  * second request against the key's per-minute limit. The providers forward to an echo model that reports the usage
  * a test asks for, so one can bill past the output limit the router reserved for.
  */
-import { Ledger } from "@0g-compute/contracts"
-import { formatZG, makeRpcProvider, parseZGSync } from "@0g-compute/core"
-import type { Devnet, InferenceProvider } from "@0g-compute/devnet"
-import { startTestDevnet } from "@0g-compute/devnet/testing"
-import { createInferenceClient, type InferenceClient } from "@0g-compute/inference"
-import type { JsonRpcProvider } from "ethers"
+import { formatZG, parseZGSync } from "@0g-compute/core"
+import type { InferenceProvider } from "@0g-compute/devnet"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type RouterHandle, startRouter } from "./router.js"
 import { adminApi } from "./testing/admin.js"
+import { type RouterNetwork, startRouterNetwork } from "./testing/network.js"
 import { until } from "./testing/until.js"
 import { type EchoUpstream, startEchoUpstream } from "./testing/upstream.js"
 
 const ADMIN = "admin-token-for-hostile-tests"
-let devnet: Devnet
+let net: RouterNetwork
 let p0: InferenceProvider
 let p1: InferenceProvider
-let rpc: JsonRpcProvider
-let client: InferenceClient
 let router: RouterHandle
 let upstream: EchoUpstream
 /** A message with this content is billed far past any output limit (the model ignores max_tokens). */
@@ -43,22 +38,15 @@ beforeAll(async () => {
     const completion = last === OVERBILL ? 100_000 : 20
     return { prompt_tokens: 10, completion_tokens: completion, total_tokens: 10 + completion }
   })
-  devnet = await startTestDevnet({ inferenceProviders: 2, inference: { upstream: upstream.url } })
-  ;[p0, p1] = devnet.inference as [InferenceProvider, InferenceProvider]
-  rpc = makeRpcProvider(devnet.rpcUrl, devnet.chainId)
-  const user = devnet.accounts.users[0]
-  if (user === undefined) throw new Error("no devnet user")
-  client = await createInferenceClient({ privateKey: user.privateKey, provider: rpc, contracts: devnet.addresses })
-  await client.run(Ledger.use((l) => l.add(10n * 10n ** 18n)))
-  for (const p of [p0, p1]) await client.acknowledge(p.providerAddress, { allowDevnet: true, fund: "2" })
-  router = await startRouter({ client, providers: [p1.providerAddress, p0.providerAddress], adminToken: ADMIN })
+  net = await startRouterNetwork({ inferenceProviders: 2, inference: { upstream: upstream.url } })
+  ;[p0, p1] = net.devnet.inference as [InferenceProvider, InferenceProvider]
+  const providers = [p1.providerAddress, p0.providerAddress]
+  router = await startRouter({ client: net.client, providers, adminToken: ADMIN })
 }, 180_000)
 
 afterAll(async () => {
   await router?.stop()
-  await client?.close()
-  rpc?.destroy()
-  await devnet?.stop()
+  await net?.stop()
   await upstream?.close()
 })
 
@@ -119,7 +107,7 @@ describe("router against careless and hostile input", () => {
 
   it("a client that leaves mid-stream: the router still settles the reservation to what the provider billed", async () => {
     const { key, secret } = await createKey({ budget: { total: "1" } })
-    const billed = p0.unsettledFee(client.address)
+    const billed = p0.unsettledFee(net.user)
     p0.faults.set({ streamDelayMs: 300 })
     const leave = new AbortController()
     try {
@@ -145,7 +133,7 @@ describe("router against careless and hostile input", () => {
       ((await (await admin(`/admin/requests?key=${key.id}`)).json()) as { data: Array<{ fee: string }> }).data
     await until(async () => (await logged()).length === 1, "the left stream is settled")
     const [row] = await logged()
-    const fee = p0.unsettledFee(client.address) - billed
+    const fee = p0.unsettledFee(net.user) - billed
     expect(fee).toBeGreaterThan(0n)
     expect(row?.fee).toBe(formatZG(fee))
     const info = ((await (await admin(`/admin/keys/${key.id}`)).json()) as { key: Record<string, unknown> }).key

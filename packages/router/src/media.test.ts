@@ -4,21 +4,17 @@
  * edits and transcribes through the verifying fetch; each request is reserved, settled to the fee the provider
  * recorded, and logged with its verification level; scopes, budgets and revocation hold on these routes too.
  */
-import { Ledger } from "@0g-compute/contracts"
-import { formatZG, makeRpcProvider } from "@0g-compute/core"
-import { DEVNET_TRANSCRIPT, type Devnet, type InferenceProvider } from "@0g-compute/devnet"
-import { MEDIA_PROVIDERS, startTestDevnet } from "@0g-compute/devnet/testing"
-import { createInferenceClient, type InferenceClient } from "@0g-compute/inference"
-import type { JsonRpcProvider } from "ethers"
+import { formatZG } from "@0g-compute/core"
+import { DEVNET_TRANSCRIPT, type InferenceProvider } from "@0g-compute/devnet"
+import { MEDIA_PROVIDERS } from "@0g-compute/devnet/testing"
 import OpenAI, { toFile } from "openai"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type RouterHandle, startRouter } from "./router.js"
 import { adminApi } from "./testing/admin.js"
+import { type RouterNetwork, startRouterNetwork } from "./testing/network.js"
 
 const ADMIN = "admin-token-for-media-tests"
-let devnet: Devnet
-let rpc: JsonRpcProvider
-let client: InferenceClient
+let net: RouterNetwork
 let router: RouterHandle
 let painter: InferenceProvider
 let chatbot: InferenceProvider
@@ -52,23 +48,18 @@ const generate = (secret: string, body: Record<string, unknown>) =>
   })
 
 beforeAll(async () => {
-  devnet = await startTestDevnet(MEDIA_PROVIDERS)
+  net = await startRouterNetwork(MEDIA_PROVIDERS)
+  const devnet = net.devnet
+  user = net.user
   ;[painter, chatbot, editor, scribe] = devnet.inference as [
     InferenceProvider,
     InferenceProvider,
     InferenceProvider,
     InferenceProvider,
   ]
-  rpc = makeRpcProvider(devnet.rpcUrl, devnet.chainId)
-  const account = devnet.accounts.users[0]
-  if (account === undefined) throw new Error("no devnet user")
-  user = account.address
-  client = await createInferenceClient({ privateKey: account.privateKey, provider: rpc, contracts: devnet.addresses })
-  await client.run(Ledger.use((l) => l.add(20n * 10n ** 18n)))
-  for (const p of devnet.inference) await client.acknowledge(p.providerAddress, { allowDevnet: true, fund: "3" })
   // The image provider comes first: a chat must still skip it.
   router = await startRouter({
-    client,
+    client: net.client,
     providers: devnet.inference.map((p) => p.providerAddress),
     adminToken: ADMIN,
   })
@@ -76,9 +67,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await router?.stop()
-  await client?.close()
-  rpc?.destroy()
-  await devnet?.stop()
+  await net?.stop()
 })
 
 describe("router image and audio routes", () => {
@@ -122,7 +111,7 @@ describe("router image and audio routes", () => {
     expect(byProvider(scribe).reserved).toBe(formatZG(3600n * scribe.inputPrice))
     expect(byProvider(scribe).fee).toBe(formatZG(scribe.unsettledFee(user)))
     expect(scribe.unsettledFee(user)).toBe(2n * scribe.inputPrice) // 64 000 bytes of 16 kHz 16-bit audio: 2 s
-    const spent = devnet.inference.reduce((n, p) => n + p.unsettledFee(user), 0n)
+    const spent = net.devnet.inference.reduce((n, p) => n + p.unsettledFee(user), 0n)
     const k = await keyOf(key.id)
     expect(k.spent.total).toBe(formatZG(spent))
     expect(k.reserved).toBe("0")

@@ -12,6 +12,7 @@ import { migrate } from "./migrations.js"
 import { routerStoreLayer } from "./router.js"
 import { Spend } from "./spend.js"
 import { startPostgres, type TestPostgres } from "./testing/postgres.js"
+import { settlement } from "./testing/settlement.js"
 
 let pg: TestPostgres
 let a: ManagedRuntime.ManagedRuntime<Keys | Spend | Database, unknown>
@@ -46,24 +47,7 @@ describe("router store on a Postgres server", () => {
     const refused = exits.filter(Exit.isFailure).map((e) => (Cause.squash(e.cause) as { _tag: string })._tag)
     expect(new Set(refused)).toEqual(new Set(["KeyBudgetExceeded"]))
     for (const [i, e] of ok.entries())
-      await (i % 2 === 0 ? a : b).runPromise(
-        Spend.use((s) =>
-          s.settle({
-            reservationId: e.value,
-            fee: 100n,
-            provider: "0xp",
-            model: "m",
-            stream: false,
-            promptTokens: 1,
-            completionTokens: 1,
-            verification: "bytes-bound",
-            verdict: "Verified",
-            latencyMs: 1,
-            status: 200,
-            error: undefined,
-          }),
-        ),
-      )
+      await (i % 2 === 0 ? a : b).runPromise(Spend.use((s) => s.settle(settlement(e.value, 100n))))
     const key = await b.runPromise(Keys.use((k) => k.get(id)))
     expect(key).toMatchObject({ spentTotal: 600n, reserved: 0n, remaining: 400n })
     expect(await a.runPromise(Spend.use((s) => s.totals()))).toEqual({ logged: 600n, spent: 600n, reserved: 0n })
@@ -81,24 +65,7 @@ describe("router store on a Postgres server", () => {
     const released = await Promise.all([reconcile(a), reconcile(b), reconcile(a), reconcile(b)])
     expect(released.reduce((x, y) => x + y, 0)).toBe(3)
     expect(await b.runPromise(Keys.use((k) => k.get(id)))).toMatchObject({ reserved: 0n, remaining: 1000n })
-    const settled = await b.runPromise(
-      Spend.use((s) =>
-        s.settle({
-          reservationId: ids[1] ?? "",
-          fee: 150n,
-          provider: "0xp",
-          model: "m",
-          stream: false,
-          promptTokens: 1,
-          completionTokens: 1,
-          verification: "bytes-bound",
-          verdict: "Verified",
-          latencyMs: 1,
-          status: 200,
-          error: undefined,
-        }),
-      ),
-    )
+    const settled = await b.runPromise(Spend.use((s) => s.settle(settlement(ids[1] ?? "", 150n))))
     expect(settled).toBe(true)
     expect(await a.runPromise(Keys.use((k) => k.get(id)))).toMatchObject({ spentTotal: 150n, reserved: 0n })
     const log = await a.runPromise(Spend.use((s) => s.recent({ keyId: id })))
@@ -121,24 +88,7 @@ describe("router store on a Postgres server", () => {
       Spend.use((s) => s.reserve({ keyId: id, amount: 100n, provider: "0xp", model: "m" })),
     )
     const restarted = pg.restart() // killed before this returns: every pooled connection is cut
-    const settled = a.runPromise(
-      Spend.use((s) =>
-        s.settle({
-          reservationId: reservation,
-          fee: 40n,
-          provider: "0xp",
-          model: "m",
-          stream: false,
-          promptTokens: 1,
-          completionTokens: 1,
-          verification: "bytes-bound",
-          verdict: "Verified",
-          latencyMs: 1,
-          status: 200,
-          error: undefined,
-        }),
-      ),
-    )
+    const settled = a.runPromise(Spend.use((s) => s.settle(settlement(reservation, 40n))))
     await restarted
     expect(await settled).toBe(true)
     expect(await b.runPromise(Keys.use((k) => k.get(id)))).toMatchObject({ spentTotal: 40n, reserved: 0n })

@@ -6,13 +6,8 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
-import { Ledger } from "@0g-compute/contracts"
-import { makeRpcProvider } from "@0g-compute/core"
-import type { Devnet, InferenceProvider } from "@0g-compute/devnet"
-import { startTestDevnet } from "@0g-compute/devnet/testing"
-import { createInferenceClient, type InferenceClient } from "@0g-compute/inference"
+import type { InferenceProvider } from "@0g-compute/devnet"
 import { Effect } from "effect"
-import type { JsonRpcProvider } from "ethers"
 import OpenAI from "openai"
 import { chromium } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -20,17 +15,16 @@ import { Database } from "./db.js"
 import { type RouterHandle, routerStoreLayer, startRouter } from "./router.js"
 import { Spend } from "./spend.js"
 import { adminApi } from "./testing/admin.js"
+import { type RouterNetwork, startRouterNetwork } from "./testing/network.js"
 import { type EchoUpstream, startEchoUpstream } from "./testing/upstream.js"
 
 const ADMIN = "admin-token-for-tests"
 const GWEI = 1_000_000_000n
 let upstream: EchoUpstream
 let received: Array<Record<string, unknown>> = []
-let devnet: Devnet
+let net: RouterNetwork
 let p0: InferenceProvider
 let p1: InferenceProvider
-let rpc: JsonRpcProvider
-let client: InferenceClient
 let dataDir: string
 let router: RouterHandle
 
@@ -53,33 +47,23 @@ const chat = (secret: string, body: Record<string, unknown>) =>
   })
 
 const start = () =>
-  startRouter({ client, providers: [p1.providerAddress, p0.providerAddress], dataDir, adminToken: ADMIN })
+  startRouter({ client: net.client, providers: [p1.providerAddress, p0.providerAddress], dataDir, adminToken: ADMIN })
 
 beforeAll(async () => {
   upstream = await startEchoUpstream()
   received = upstream.received
-  devnet = await startTestDevnet({ inferenceProviders: 2, inference: { upstream: upstream.url } })
-  ;[p0, p1] = devnet.inference as [InferenceProvider, InferenceProvider]
-  rpc = makeRpcProvider(devnet.rpcUrl, devnet.chainId)
-  const user = devnet.accounts.users[0]
-  if (user === undefined) throw new Error("no devnet user")
-  client = await createInferenceClient({
-    privateKey: user.privateKey,
-    provider: rpc,
-    contracts: devnet.addresses,
-    config: { signatureAttempts: 2, signatureRetryDelayMs: 10 },
-  })
-  await client.run(Ledger.use((l) => l.add(20n * 10n ** 18n)))
-  for (const p of [p0, p1]) await client.acknowledge(p.providerAddress, { allowDevnet: true, fund: "3" })
+  net = await startRouterNetwork(
+    { inferenceProviders: 2, inference: { upstream: upstream.url } },
+    { config: { signatureAttempts: 2, signatureRetryDelayMs: 10 } },
+  )
+  ;[p0, p1] = net.devnet.inference as [InferenceProvider, InferenceProvider]
   dataDir = mkdtempSync(join(tmpdir(), "zg-router-"))
   router = await start()
 })
 
 afterAll(async () => {
   await router?.stop()
-  await client?.close()
-  rpc?.destroy()
-  await devnet?.stop()
+  await net?.stop()
   await upstream?.close()
   if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true })
 })
@@ -178,7 +162,7 @@ describe("router on a devnet", () => {
   })
 
   it("refuses a request over budget with 402 and charges nothing; a per-minute limit answers 429", async () => {
-    const unsettled = p1.unsettledFee(client.address)
+    const unsettled = p1.unsettledFee(net.user)
     const logged = received.length
     const poor = await createKey({ label: "poor", budget: { total: "0.000000001" } })
     const res = await chat(poor.secret, {})
@@ -187,7 +171,7 @@ describe("router on a devnet", () => {
       error: { code: "KeyBudgetExceeded", period: "total", budget: "0.000000001" },
     })
     expect(received.length).toBe(logged)
-    expect(p1.unsettledFee(client.address)).toBe(unsettled)
+    expect(p1.unsettledFee(net.user)).toBe(unsettled)
     expect(await keyInfo(poor.key.id)).toMatchObject({ spent: { total: "0" }, reserved: "0" })
 
     const slow = await createKey({ label: "slow", requests_per_minute: 1 })
@@ -268,8 +252,8 @@ describe("router on a devnet", () => {
     }
     const sum = (p: string) =>
       rows.data.filter((r) => r.provider === p).reduce((s, r) => s + BigInt(Math.round(Number(r.fee) * 1e18)), 0n)
-    expect(sum(p0.providerAddress)).toBe(p0.unsettledFee(client.address))
-    expect(sum(p1.providerAddress)).toBe(p1.unsettledFee(client.address))
+    expect(sum(p0.providerAddress)).toBe(p0.unsettledFee(net.user))
+    expect(sum(p1.providerAddress)).toBe(p1.unsettledFee(net.user))
     expect(sum(p0.providerAddress) + sum(p1.providerAddress)).toBeGreaterThan(0n)
     const usage = (await (await admin("/admin/usage")).json()) as {
       totals: { logged: string; spent: string; reserved: string }

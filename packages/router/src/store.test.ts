@@ -13,6 +13,7 @@ import { hashSecret, Keys } from "./keys.js"
 import { migrate } from "./migrations.js"
 import { routerStoreLayer } from "./router.js"
 import { Spend } from "./spend.js"
+import { settlement } from "./testing/settlement.js"
 
 let dir: string
 beforeAll(() => {
@@ -22,21 +23,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const withStore = <A, E>(f: Effect.Effect<A, E, Database | Keys | Spend>) =>
   Effect.runPromise(Effect.scoped(Effect.provide(f, routerStoreLayer({ dataDir: dir }))))
-
-const settlement = (reservationId: string, fee: bigint) => ({
-  reservationId,
-  fee,
-  provider: "0xp",
-  model: "m",
-  stream: false,
-  promptTokens: 3,
-  completionTokens: 4,
-  verification: "bytes-bound",
-  verdict: "Verified",
-  latencyMs: 5,
-  status: 200,
-  error: undefined,
-})
 
 describe("router store (PGlite)", () => {
   let keyId = ""
