@@ -3,7 +3,7 @@
  * the same state file; it continues the same task, never uploads or creates twice, and ends with the decrypted model.
  * Also: a busy provider is a typed error unless the caller opts to wait, and cancellation of a queued task.
  */
-import { readFile } from "node:fs/promises"
+import { readFile, writeFile } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import { trainNgramModel } from "@0g-compute/devnet/fine-tuning"
 import { describe, expect, it } from "vitest"
@@ -88,5 +88,26 @@ describe("fine-tuning pipeline", () => {
     // A state file from another run is refused.
     const mismatch = await failure(user.client.run({ ...options, model: "Qwen2.5-0.5B-Instruct" }))
     expect(mismatch).toMatchObject({ _tag: "PipelineStateMismatch", path: stateFile })
+  })
+
+  it("a state file that is JSON but no pipeline state is PipelineStateMismatch, before anything is uploaded", async () => {
+    const user = await h.user()
+    const datasetPath = await h.datasetFile("odd-state.jsonl")
+    const stateFile = join(h.dir, "odd-state.json")
+    const tasks = h.ft.tasks().length
+    for (const text of ["null", "[]", '{"version":1,"provider":5}', '{"version":1,"provider":"0x1","model":"m"}']) {
+      await writeFile(stateFile, text)
+      const run = user.client.run({
+        provider,
+        datasetPath,
+        model: "mock-model",
+        trainingParams: PARAMS,
+        outputDir: join(h.dir, "odd-out"),
+        stateFile,
+      })
+      expect(await failure(run)).toMatchObject({ _tag: "PipelineStateMismatch", path: stateFile })
+      expect(await readFile(stateFile, "utf8")).toBe(text)
+    }
+    expect(h.ft.tasks().length).toBe(tasks)
   })
 })

@@ -61,19 +61,40 @@ export interface PipelineResult {
   readonly modelPath: string
 }
 
+/** A parsed state file that has the state's shape (a hand-edited or foreign file may not). */
+const isState = (u: unknown): u is PipelineState => {
+  if (typeof u !== "object" || u === null || Array.isArray(u)) return false
+  const s = u as Record<string, unknown>
+  const optional = (key: string, type: "string" | "boolean") => s[key] === undefined || typeof s[key] === type
+  return (
+    s.version === 1 &&
+    typeof s.provider === "string" &&
+    typeof s.model === "string" &&
+    typeof s.datasetKeccak === "string" &&
+    ["datasetHash", "taskId", "encryptedPath", "modelPath"].every((k) => optional(k, "string")) &&
+    optional("acknowledged", "boolean")
+  )
+}
+
 /** The saved state; undefined when there is none yet (a fresh run). */
 const loadState = (path: string) =>
   Effect.tryPromise({
-    try: async (): Promise<PipelineState | undefined> => {
+    try: async (): Promise<unknown> => {
       try {
-        return JSON.parse(await readFile(path, "utf8")) as PipelineState
+        return JSON.parse(await readFile(path, "utf8"))
       } catch (e) {
         if ((e as { code?: string }).code === "ENOENT") return undefined
         throw e
       }
     },
     catch: () => new PipelineStateMismatch({ path, reason: "unreadable or not JSON" }),
-  })
+  }).pipe(
+    Effect.flatMap((u) =>
+      u === undefined || isState(u)
+        ? Effect.succeed(u)
+        : Effect.fail(new PipelineStateMismatch({ path, reason: "not a fine-tuning pipeline state" })),
+    ),
+  )
 
 /** Atomic save (temp file + rename): an interruption never leaves a half-written state. */
 const saveState = (path: string, state: PipelineState) =>
