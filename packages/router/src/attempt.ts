@@ -75,8 +75,8 @@ export const reserveAttempt = async (
   const fetch = ctx.fetchFor(target.address, {
     onExchange: (x) => {
       exchange = x
-      // An overrun (it ignored the output limit, or its prices rose on chain) overshoots the key's budget: the
-      // provider is tried only after the others until its cooldown ends, as the inference gateway does.
+      // An overrun (it ignored the output limit, or billed a plan dearer than the one reserved for) overshoots the
+      // key's budget: the provider is tried only after the others until its cooldown ends, as the inference gateway does.
       if (x.record.fee > cost)
         ctx.router.markDown(
           target.address,
