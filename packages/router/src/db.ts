@@ -7,6 +7,7 @@
  */
 import { describeCause } from "@0g-compute/core"
 import { Context, Effect, Layer, Redacted } from "effect"
+import { claimDataDir } from "./data-dir.js"
 import { DatabaseFailed } from "./errors.js"
 import { NotPreparable, type PgliteProtocol, preparedQuery } from "./pglite-prepared.js"
 
@@ -46,7 +47,15 @@ const PGLITE = "@electric-sql/pglite"
 
 const pglite = async (dataDir: string | undefined): Promise<Driver> => {
   const { PGlite } = (await import(PGLITE)) as { PGlite: { create(dataDir?: string): Promise<PgliteHandle> } }
-  const db = await PGlite.create(dataDir)
+  // Before PGlite opens it: a second process on one data directory would silently lose writes (data-dir.ts).
+  const release = dataDir === undefined ? () => undefined : claimDataDir(dataDir)
+  let db: PgliteHandle
+  try {
+    db = await PGlite.create(dataDir)
+  } catch (e) {
+    release()
+    throw e
+  }
   // PGlite is one connection: transactions must not interleave with other statements, so everything is queued.
   let tail: Promise<unknown> = Promise.resolve()
   const serial = <A>(f: () => Promise<A>): Promise<A> => {
@@ -70,7 +79,7 @@ const pglite = async (dataDir: string | undefined): Promise<Driver> => {
       serial(() =>
         db.transaction((tx) => f({ query: async (text, p = []) => (await tx.query<Row>(text, [...p])).rows })),
       ),
-    close: () => serial(() => db.close()),
+    close: () => serial(() => db.close()).finally(release),
   }
 }
 
