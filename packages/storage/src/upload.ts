@@ -239,6 +239,15 @@ const withPaidTx = <E>(e: E, txHash: string | undefined): E => {
   }
 }
 
+/**
+ * The segments a resume state records as accepted by `url` for this tx. The state is a file another program could
+ * have damaged: anything but a list of segment indexes counts as none (they are sent again).
+ */
+const acceptedBefore = (state: UploadState | undefined, txSeq: number, url: string): number[] => {
+  const list = state?.txSeq === txSeq ? (state.done as Readonly<Record<string, unknown>> | null)?.[url] : undefined
+  return Array.isArray(list) ? list.filter((i): i is number => Number.isSafeInteger(i) && i >= 0) : []
+}
+
 /** Waits until the nodes see the paid tx, uploads the segments they still need and waits until they finalized. */
 const uploadPaid = (
   src: RandomAccessSource,
@@ -276,8 +285,7 @@ const uploadPaid = (
     const keccak = yield* Effect.promise(loadKeccak)
     const tree = new SegmentTree(keccak, merkle.segmentRoots)
     const done = new Map<string, Set<number>>()
-    for (const { node } of infos)
-      done.set(node.url, new Set(resumable?.txSeq === txSeq ? (resumable.done[node.url] ?? []) : []))
+    for (const { node } of infos) done.set(node.url, new Set(acceptedBefore(resumable, txSeq, node.url)))
     const finalizedNodes = new Set(infos.filter((i) => i.info.finalized).map((i) => i.node.url))
     const tasks: Array<{ node: NodeRef; indices: number[] }> = []
     for (const { node, info } of infos) {
