@@ -3,7 +3,7 @@
  * whose layout has one merkle node, report the root as that node, and its file info is self-consistent. Such a claim
  * must neither outvote an honest node (the download would fail, every segment proof failing under the wrong layout)
  * nor make us allocate what it claims. The hostile node is a real JSON-RPC server in front of an honest emulated node,
- * rewriting only its `zgs_getFileInfo` answers.
+ * rewriting only its `zgs_getFileInfo` answers (and, in the last test, the chain id of its `zgs_getStatus`).
  */
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
@@ -20,6 +20,8 @@ import { useStorageChain } from "../testing/hooks.js"
 /** Chunks of 256 bytes the liar claims: a power of two, so the claimed layout is one merkle node (the root). */
 let claimedChunks = 0
 let asked = 0
+/** The chain id the liar reports in its status (undefined: the honest one). */
+let claimedChainId: number | undefined
 
 /** Forwards to `upstream`; a file info answer gets `claimedChunks × 256` bytes and the root as its only node. */
 const lyingNode = (upstream: string) =>
@@ -31,8 +33,12 @@ const lyingNode = (upstream: string) =>
       const call = JSON.parse(body) as { method: string }
       asked++
       const up = await fetch(upstream, { method: "POST", body, headers: { "content-type": "application/json" } })
-      const reply = (await up.json()) as { result?: { tx?: Record<string, unknown> } | null }
+      const reply = (await up.json()) as {
+        result?: { tx?: Record<string, unknown>; networkIdentity?: Record<string, unknown> } | null
+      }
       const tx = reply.result?.tx
+      const identity = reply.result?.networkIdentity
+      if (call.method === "zgs_getStatus" && identity && claimedChainId !== undefined) identity.chainId = claimedChainId
       if (call.method === "zgs_getFileInfo" && tx) {
         const height = Math.log2(claimedChunks)
         tx.size = claimedChunks * 256
@@ -94,5 +100,18 @@ describe("a node's size claim is proven before it is used", () => {
     const e = await failure(downloadBytes(root, { nodeUrls: [liar.url], expectedSize: 2 ** 33 }))
     expect(e).toMatchObject({ _tag: "FileTooLargeForMemory", root, size: 2 ** 33 })
     expect(e.message).toContain("downloadFile")
+  })
+
+  it("a status whose chain id is no integer: a malformed reply before anything is paid, not a RangeError", async () => {
+    claimedChainId = 31337.5
+    try {
+      const signer = new Wallet(Redacted.value(deriveAccount(6).privateKey), chain.provider)
+      const nonce = await chain.provider.getTransactionCount(signer.address)
+      const e = await failure(uploadBytes(pseudoRandomBytes(5000, 8), { nodeUrls: [liar.url], signer }))
+      expect(e).toMatchObject({ _tag: "NodeRpcError", kind: "malformed", method: "zgs_getStatus" })
+      expect(await chain.provider.getTransactionCount(signer.address)).toBe(nonce)
+    } finally {
+      claimedChainId = undefined
+    }
   })
 })

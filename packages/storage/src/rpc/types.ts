@@ -75,7 +75,8 @@ export const decodeShardConfig: Decoder<ShardConfig> = (u) => {
 export const decodeStatus: Decoder<NodeStatus> = (u) => {
   if (!isRecord(u) || !isRecord(u.networkIdentity)) return undefined
   const ni = u.networkIdentity
-  if (typeof ni.flowAddress !== "string" || typeof ni.chainId !== "number") return undefined
+  // The chain id is compared as a bigint: a fraction would throw there, so it is malformed here.
+  if (typeof ni.flowAddress !== "string" || !isNat(ni.chainId)) return undefined
   return {
     connectedPeers: typeof u.connectedPeers === "number" ? u.connectedPeers : 0,
     logSyncHeight: typeof u.logSyncHeight === "number" ? u.logSyncHeight : 0,
