@@ -157,9 +157,10 @@ export const storageChainLayer = (provider: Provider | undefined, expectedChainI
           try: () => send.call(provider, "eth_chainId", []),
           catch: (cause) => new RpcError({ method: "eth_chainId", cause }),
         })
-        if (typeof raw === "string" && BigInt(raw) !== net.chainId) {
-          return yield* new ChainMismatch({ expected: net.chainId, actual: BigInt(raw) })
+        if (typeof raw !== "string" || !/^0x[0-9a-fA-F]{1,64}$/.test(raw)) {
+          return yield* new RpcError({ method: "eth_chainId", cause: "the answer is not a chain id" })
         }
+        if (BigInt(raw) !== net.chainId) return yield* new ChainMismatch({ expected: net.chainId, actual: BigInt(raw) })
       }
       if (expectedChainId !== undefined && net.chainId !== expectedChainId) {
         return yield* new ChainMismatch({ expected: expectedChainId, actual: net.chainId })
