@@ -136,7 +136,7 @@ export class TxReverted extends Data.TaggedError("TxReverted")<{
   readonly reason: string
 }> {
   override get message() {
-    return `Flow submit ${this.txHash ?? "(not sent)"} reverted: ${this.reason}`
+    return redactUrls(`Flow submit ${this.txHash ?? "(not sent)"} reverted: ${this.reason}`)
   }
 }
 
@@ -265,7 +265,9 @@ export class SubmitUnconfirmed extends Data.TaggedError("SubmitUnconfirmed")<{
   readonly detail: string
 }> {
   override get message() {
-    return `Flow submit ${this.txHash} was sent but its Submit log could not be read (${this.detail}); run the upload again to finish it without paying again`
+    return redactUrls(
+      `Flow submit ${this.txHash} was sent but its Submit log could not be read (${this.detail}); run the upload again to finish it without paying again`,
+    )
   }
 }
 

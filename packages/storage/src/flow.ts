@@ -4,7 +4,7 @@
  * engine; the txSeq comes from the `Submit` log of the receipt. Reverts become typed errors.
  */
 import { type ContractRevert, TxEngine, type TxError } from "@0g-compute/contracts"
-import { Chain, RpcError } from "@0g-compute/core"
+import { Chain, describeCause, RpcError } from "@0g-compute/core"
 import { Effect } from "effect"
 import { getAddress, Interface, type TransactionReceipt } from "ethers"
 import { FeeTooLow, MarketAddressMismatch, SubmitUnconfirmed, TxReverted } from "./errors.js"
@@ -150,7 +150,8 @@ export const paidSubmission = (
     const read = (n: number): Effect.Effect<TransactionReceipt | null, SubmitUnconfirmed> =>
       Effect.tryPromise({
         try: () => chain.provider.getTransactionReceipt(txHash),
-        catch: (cause) => new SubmitUnconfirmed({ txHash, detail: `eth_getTransactionReceipt: ${String(cause)}` }),
+        catch: (cause) =>
+          new SubmitUnconfirmed({ txHash, detail: `eth_getTransactionReceipt: ${describeCause(cause)}` }),
       }).pipe(
         Effect.catch((e) =>
           n + 1 < attempts

@@ -4,9 +4,12 @@
  */
 import { type LocalServer, listenLocal } from "@0g-compute/core/testing"
 import { Effect, Layer } from "effect"
+import { JsonRpcProvider, Network } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { storageConfigLayer } from "../config.js"
 import { downloadBytesEffect } from "../download.js"
+import { storageChainLayer } from "../facade.js"
+import { paidSubmission } from "../flow.js"
 import { uploadNodes } from "../locate.js"
 import { zgs } from "./node-api.js"
 import { StorageRpc } from "./transport.js"
@@ -58,5 +61,35 @@ describe("URL credentials stay out of storage error messages", () => {
     const upload = await failureOf(uploadNodes.pipe(Effect.provide(layers({ indexerUrl: secretUrl() }))))
     expect(upload).toMatchObject({ _tag: "NodeRpcError" })
     expectRedacted(upload.message)
+  })
+
+  it("SubmitUnconfirmed: an RPC failure reading the receipt quotes ethers' request URL, shown as the host only", async () => {
+    // The chain id is served; the receipt read fails as HTTP 503, which ethers reports with the request URL.
+    const rpc = await listenLocal((req, res) => {
+      const parts: Buffer[] = []
+      req.on("data", (c: Buffer) => parts.push(c))
+      req.on("end", () => {
+        const { id, method } = JSON.parse(Buffer.concat(parts).toString("utf8")) as { id: number; method: string }
+        if (method !== "eth_chainId") return void res.writeHead(503).end()
+        res.writeHead(200, { "content-type": "application/json" })
+        res.end(JSON.stringify({ jsonrpc: "2.0", id, result: "0x7a69" }))
+      })
+    })
+    const provider = new JsonRpcProvider(`${rpc.url}/v3/SECRETKEY?key=topsecret`, Network.from(31337), {
+      staticNetwork: true,
+    })
+    try {
+      const merkle = { root: `0x${"22".repeat(32)}`, nodes: [] } as unknown as Parameters<typeof paidSubmission>[2]
+      const e = await failureOf(
+        paidSubmission(`0x${"33".repeat(32)}`, `0x${"44".repeat(20)}`, merkle, 1).pipe(
+          Effect.provide(storageChainLayer(provider)),
+        ),
+      )
+      expect(e).toMatchObject({ _tag: "SubmitUnconfirmed" })
+      for (const s of SECRETS) expect(e.message).not.toContain(s)
+    } finally {
+      provider.destroy()
+      await rpc.close()
+    }
   })
 })
