@@ -366,12 +366,12 @@ export const watchTask = (provider: string, taskId: string, options: WatchOption
           : Effect.gen(function* () {
               let delay = pollIntervalMs
               for (;;) {
-                // A provider restart or a network blip must not end a long watch: retry transport failures.
+                // A provider restart, a network blip or a moment's hang must not end a long watch: retry them.
                 const task = yield* fetchTask(ep, wallet.address, taskId).pipe(
                   Effect.retry({
                     times: 5,
                     schedule: Schedule.exponential(pollIntervalMs),
-                    while: (e) => e._tag === "ProviderUnreachable",
+                    while: (e) => e._tag === "ProviderUnreachable" || e._tag === "ProviderTimeout",
                   }),
                 )
                 if (task.progress === "Failed") return yield* taskFailed(ep, wallet.address, task)

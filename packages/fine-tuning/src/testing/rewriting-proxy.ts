@@ -9,8 +9,14 @@ import { type LocalServer, listenLocal } from "@0g-compute/core/testing"
 /** Changes a JSON reply of `path`; return the body unchanged for the others. */
 export type Rewrite = (path: string, body: unknown) => unknown
 
-export const rewritingProxy = (target: URL, rewrite: () => Rewrite | undefined): Promise<LocalServer> =>
+/** `stall(method, path)`: true leaves that request unanswered (a provider that hangs), false forwards it. */
+export const rewritingProxy = (
+  target: URL,
+  rewrite: () => Rewrite | undefined,
+  stall: (method: string, path: string) => boolean = () => false,
+): Promise<LocalServer> =>
   listenLocal((req, res) => {
+    if (stall(req.method ?? "", req.url ?? "")) return void req.resume()
     const upstream = request(
       { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
       (up) => {
