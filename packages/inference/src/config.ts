@@ -51,6 +51,11 @@ export interface InferenceConfigShape {
    * (pins passed to `attestationReport` / `acknowledge` win). A mismatch refuses the provider whatever the opt-ins.
    */
   readonly attestationPins: Readonly<Record<string, MeasurementPins>>
+  /**
+   * How long a provider's service as read from chain (URL, prices, TEE signer) serves requests before the next one
+   * reads it again, so a long-running client follows a provider's price change or signer rotation.
+   */
+  readonly serviceRefreshMs: number
 }
 
 export const DEFAULT_PCCS_URL = "https://pccs.phala.network/sgx/certification/v4/"
@@ -86,6 +91,7 @@ export const defaultInferenceConfig = (): InferenceConfigShape => ({
   requireRequestBinding: false,
   pccsUrl: DEFAULT_PCCS_URL,
   attestationPins: {},
+  serviceRefreshMs: 300_000,
 })
 
 export const InferenceConfig = Context.Reference<InferenceConfigShape>("zg/inference/Config", {

@@ -6,6 +6,7 @@
 import { Chain, type InvalidAddress, parseAddress } from "@0g-compute/core"
 import { Context, Effect, Layer } from "effect"
 import { type ReadError, readService, readServicePage } from "./chain-reads.js"
+import { InferenceConfig } from "./config.js"
 import type { MalformedProviderResponse, ProviderUnreachable, ServiceNotFound } from "./errors.js"
 import { catalogueLimits, type ProviderRejection, providerJson } from "./http.js"
 import { ModelsBody } from "./schemas.js"
@@ -57,9 +58,12 @@ export interface DirectoryShape {
   ) => Effect.Effect<ReadonlyArray<ServiceView>, ReadError>
   /** Reads the service from chain now (and refreshes the cache). */
   readonly get: (provider: string) => Effect.Effect<ServiceView, LookupError>
-  /** The cached service, if any, without an effect: the request path's fast lane. */
+  /** The cached service, if read within the refresh interval, without an effect: the request path's fast lane. */
   readonly peek: (provider: string) => ServiceView | undefined
-  /** The cached service, read once when missing. What the request path uses. */
+  /**
+   * The cached service, read again from chain when missing or older than the refresh interval (an RPC failure then
+   * serves the last reading a while longer). What the request path uses.
+   */
   readonly cached: (provider: string) => Effect.Effect<ServiceView, LookupError>
   /** The provider's model catalogue (`GET {url}/v1/models`). */
   readonly models: (
@@ -71,15 +75,25 @@ export class Directory extends Context.Service<Directory, DirectoryShape>()("zg/
   /** Needs `Chain`. */
   static readonly layer = Layer.effect(
     Directory,
-    Effect.map(Chain, (chain) => makeDirectory(chain)),
+    Effect.gen(function* () {
+      return makeDirectory(yield* Chain, (yield* InferenceConfig).serviceRefreshMs)
+    }),
   )
 }
 
-export const makeDirectory = (chain: Chain["Service"]): DirectoryShape => {
-  const cache = new Map<string, ServiceView>()
-  const remember = (view: ServiceView) => {
-    cache.set(view.provider.toLowerCase(), view)
+/** How long a stale service keeps serving when reading it again failed, before the next read is tried. */
+const STALE_RETRY_MS = 30_000
+
+/** `refreshMs`: how long a service read from chain serves requests (`InferenceConfig.serviceRefreshMs`). */
+export const makeDirectory = (chain: Chain["Service"], refreshMs = 300_000): DirectoryShape => {
+  const cache = new Map<string, { readonly view: ServiceView; readonly until: number }>()
+  const remember = (view: ServiceView, forMs = refreshMs) => {
+    cache.set(view.provider.toLowerCase(), { view, until: Date.now() + forMs })
     return view
+  }
+  const fresh = (provider: string) => {
+    const entry = cache.get(provider.toLowerCase())
+    return entry !== undefined && entry.until > Date.now() ? entry.view : undefined
   }
 
   const list = Effect.fn("Directory.list")(function* (options: ListServicesOptions = {}) {
@@ -116,8 +130,13 @@ export const makeDirectory = (chain: Chain["Service"]): DirectoryShape => {
 
   const cached = (provider: string): Effect.Effect<ServiceView, LookupError> =>
     Effect.suspend(() => {
-      const hit = cache.get(provider.toLowerCase())
-      return hit !== undefined ? Effect.succeed(hit) : get(provider)
+      const hit = fresh(provider)
+      if (hit !== undefined) return Effect.succeed(hit)
+      const stale = cache.get(provider.toLowerCase())?.view
+      if (stale === undefined) return get(provider)
+      // An RPC that fails to answer does not stop requests to a known provider: the last reading serves a while
+      // longer. A service gone from chain (ServiceNotFound) is not served from memory.
+      return get(provider).pipe(Effect.catchTag("RpcError", () => Effect.sync(() => remember(stale, STALE_RETRY_MS))))
     })
 
   const models = Effect.fn("Directory.models")(function* (provider: string) {
@@ -151,7 +170,7 @@ export const makeDirectory = (chain: Chain["Service"]): DirectoryShape => {
     )
   })
 
-  const peek = (provider: string) => cache.get(provider.toLowerCase())
+  const peek = fresh
 
   return { list, listAll, get, cached, peek, models }
 }
