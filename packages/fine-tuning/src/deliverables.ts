@@ -5,7 +5,7 @@
  */
 
 import { Ledger } from "@0g-compute/contracts"
-import { Effect, Option } from "effect"
+import { Effect, Option, Schedule } from "effect"
 import {
   chainNow,
   contractParams,
@@ -123,7 +123,14 @@ export const waitForSecret = (provider: string, taskId: string) =>
     const config = yield* FineTuningConfig
     let delay = config.pollIntervalMs
     for (;;) {
-      const { record, view } = yield* getDeliverable(provider, taskId)
+      // The wait can take minutes: a failed chain read in between (an RPC blip) is retried, not the end of it.
+      const { record, view } = yield* getDeliverable(provider, taskId).pipe(
+        Effect.retry({
+          times: 5,
+          schedule: Schedule.exponential(config.pollIntervalMs),
+          while: (e) => e._tag === "RpcError",
+        }),
+      )
       if (view.penalized) return yield* new DeliverablePenalized({ provider, taskId })
       if (view.secretReleased) return record.encryptedSecret
       if (!view.acknowledged) return yield* new SecretNotReleased({ taskId, acknowledged: false })
