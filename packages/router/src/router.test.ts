@@ -6,11 +6,14 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
-import type { InferenceProvider } from "@0g-compute/devnet"
+import { inferenceServing } from "@0g-compute/contracts"
+import { minedReceipt } from "@0g-compute/contracts/node"
+import { DEVNET_PROVIDER_STAKE, type InferenceProvider } from "@0g-compute/devnet"
 import { Effect } from "effect"
+import { Wallet } from "ethers"
 import OpenAI from "openai"
 import { chromium } from "playwright-core"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { Database } from "./db.js"
 import { type RouterHandle, routerStoreLayer, startRouter } from "./router.js"
 import { Spend } from "./spend.js"
@@ -312,6 +315,54 @@ describe("router on a devnet", () => {
       expect(existsSync(shot)).toBe(true)
     } finally {
       await browser.close()
+    }
+  })
+})
+
+describe("a provider's price change on chain", () => {
+  it("is what /v1/models shows, and reservations price with, after the next service refresh", async () => {
+    const wallet = Wallet.createRandom().connect(net.rpc)
+    await net.rpc.send("anvil_setBalance", [wallet.address, "0x3635c9adc5dea00000"]) // 1000 0G
+    const serving = inferenceServing(net.devnet.addresses.inference, wallet)
+    const publish = (outputPrice: bigint, stake = 0n) =>
+      minedReceipt(
+        serving.addOrUpdateService(
+          {
+            serviceType: "chatbot",
+            url: "http://127.0.0.1:9",
+            model: "repriced-model",
+            verifiability: "TeeML",
+            inputPrice: GWEI,
+            outputPrice,
+            additionalInfo: "{}",
+            teeSignerAddress: wallet.address,
+          },
+          { value: stake },
+        ),
+      )
+    await publish(2n * GWEI, DEVNET_PROVIDER_STAKE)
+    const dir = mkdtempSync(join(tmpdir(), "zg-router-refresh-"))
+    const refreshing = await startRouter({
+      client: net.client,
+      providers: [wallet.address],
+      dataDir: dir,
+      adminToken: ADMIN,
+      serviceRefreshMs: 50,
+    })
+    try {
+      const { createKey: keyAt } = adminApi(() => refreshing.url, ADMIN, "refresh")
+      const { secret } = await keyAt({})
+      const outputPrice = async () => {
+        const res = await fetch(`${refreshing.url}/v1/models`, { headers: { authorization: `Bearer ${secret}` } })
+        const body = (await res.json()) as { data: Array<{ providers: Array<{ output_price_per_million: string }> }> }
+        return body.data[0]?.providers[0]?.output_price_per_million
+      }
+      expect(await outputPrice()).toBe("0.002")
+      await publish(7n * GWEI)
+      await vi.waitFor(async () => expect(await outputPrice()).toBe("0.007"), { timeout: 20_000, interval: 50 })
+    } finally {
+      await refreshing.stop()
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 })

@@ -17,7 +17,7 @@ import {
   worstCasePrices,
 } from "@0g-compute/inference"
 import { DEFAULT_MAX_TOKENS, type RoutedProvider, Router } from "@0g-compute/inference/node"
-import { Effect, Exit, Layer, type Redacted, Scope } from "effect"
+import { Effect, Exit, Layer, Option, type Redacted, Scope } from "effect"
 import { Database, type DatabaseOptions } from "./db.js"
 import { type DatabaseFailed, RouterListenFailed } from "./errors.js"
 import {
@@ -60,6 +60,11 @@ export interface RouterOptions extends DatabaseOptions {
   readonly funding?: RouterFundingOptions
   /** Names this instance in the funding log and lock. Default `inst_` + 6 random bytes. */
   readonly instanceId?: string
+  /**
+   * How often each provider's service is read again from chain (URL, prices and models for reservations and
+   * `/v1/models`), so a price change reaches the reservations. Default 5 minutes.
+   */
+  readonly serviceRefreshMs?: number
 }
 
 export interface RouterHandle {
@@ -95,24 +100,34 @@ export const makeRouter = (options: RouterOptions) =>
     const instanceId = options.instanceId ?? `inst_${randomBytes(6).toString("hex")}`
     const routed: RoutedProvider[] = []
     const targets = new Map<string, Target>()
-    for (const [priority, address] of options.providers.entries()) {
-      const service = yield* directory.get(address)
-      const catalog = yield* Effect.option(directory.models(service.provider))
-      const models = new Set([service.model, ...(catalog._tag === "Some" ? catalog.value.models.map((m) => m.id) : [])])
-      routed.push({ address: service.provider, priority, models, defaultModel: service.model })
-      // Reservations use the dearest per-token price the provider's published plans can bill (tiers, cache writes).
-      const plans = [...models].map((m) =>
-        planFromCatalog(service, catalog._tag === "Some" ? catalog.value : undefined, m),
-      )
-      targets.set(service.provider.toLowerCase(), {
-        address: service.provider,
-        url: service.url,
-        defaultModel: service.model,
-        models,
-        prices: worstCasePrices(plans),
-        serviceType: service.serviceType,
+    const resolve = (address: string) =>
+      Effect.gen(function* () {
+        const service = yield* directory.get(address)
+        const catalog = Option.getOrUndefined(yield* Effect.option(directory.models(service.provider)))
+        const models = new Set([service.model, ...(catalog?.models.map((m) => m.id) ?? [])])
+        // Reservations use the dearest per-token price the provider's published plans can bill (tiers, cache writes).
+        const plans = [...models].map((m) => planFromCatalog(service, catalog, m))
+        const target: Target = {
+          address: service.provider,
+          url: service.url,
+          defaultModel: service.model,
+          models,
+          prices: worstCasePrices(plans),
+          serviceType: service.serviceType,
+        }
+        targets.set(service.provider.toLowerCase(), target)
+        return target
       })
+    for (const [priority, address] of options.providers.entries()) {
+      const t = yield* resolve(address)
+      routed.push({ address: t.address, priority, models: t.models, defaultModel: t.defaultModel })
     }
+    // Prices and URLs follow the chain; a read that fails keeps the last one.
+    const refresh = Effect.forEach(options.providers, (address) => Effect.ignore(resolve(address)), { discard: true })
+    yield* Effect.forkIn(
+      Effect.forever(Effect.andThen(Effect.sleep(options.serviceRefreshMs ?? 300_000), refresh)),
+      yield* Scope.Scope,
+    )
     const leader = yield* startFundingLeader({
       instanceId,
       providers: [...targets.values()].map((t) => t.address),
