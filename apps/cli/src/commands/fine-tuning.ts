@@ -198,8 +198,9 @@ const ackModel = Command.make(
       "without-download",
       "acknowledge WITHOUT verifying, only to unlock the queue before the penalty",
     ),
+    overwrite: switchFlag("overwrite", "replace an existing --output file"),
   },
-  ({ provider, task, output, indexer, noDownload }) =>
+  ({ provider, task, output, indexer, noDownload, overwrite }) =>
     command(
       indexer,
       (m) =>
@@ -207,7 +208,7 @@ const ackModel = Command.make(
           if (noDownload)
             return yield* m.FineTuningDeliverables.use((d) => d.acknowledgeWithoutDownload(provider, task))
           const outPath = Option.getOrElse(output, () => join(process.cwd(), `${task}.model.enc`))
-          return yield* m.FineTuningFiles.use((f) => f.acknowledgeModel(provider, task, outPath))
+          return yield* m.FineTuningFiles.use((f) => f.acknowledgeModel(provider, task, outPath, undefined, overwrite))
         }),
       modelAckText,
     ),
