@@ -9,6 +9,7 @@ import { inferenceServing } from "@0g-compute/contracts"
 import { minedReceipt } from "@0g-compute/contracts/node"
 import { Chain, chainLayerFromRpc } from "@0g-compute/core"
 import { DEVNET_PROVIDER_STAKE, type InferenceProvider, startRpcFaultProxy } from "@0g-compute/devnet"
+import { repricableService } from "@0g-compute/devnet/testing"
 import { Effect, Exit, ManagedRuntime, Redacted } from "effect"
 import { Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -147,51 +148,33 @@ describe("a service that changes on chain", () => {
     const proxy = await startRpcFaultProxy({ upstream: t.devnet.rpcUrl })
     const rt = ManagedRuntime.make(chainLayerFromRpc(proxy.url, { contracts: t.devnet.addresses }))
     try {
-      const wallet = Wallet.createRandom().connect(t.user.provider)
-      await t.user.provider.send("anvil_setBalance", [wallet.address, "0x3635c9adc5dea00000"]) // 1000 0G
-      const serving = inferenceServing(t.devnet.addresses.inference, wallet)
-      const publish = (inputPrice: bigint, stake = 0n) =>
-        minedReceipt(
-          serving.addOrUpdateService(
-            {
-              serviceType: "chatbot",
-              url: "http://127.0.0.1:9",
-              model: "priced-model",
-              verifiability: "TeeML",
-              inputPrice,
-              outputPrice: 7n,
-              additionalInfo: "{}",
-              teeSignerAddress: wallet.address,
-            },
-            { value: stake },
-          ),
-        )
-      await publish(5n, DEVNET_PROVIDER_STAKE)
+      const service = await repricableService(t.devnet, t.user.provider)
+      await service.publish(5n, 7n)
       const chain = await rt.runPromise(Effect.service(Chain))
       const price = (e: Effect.Effect<{ inputPrice: { perToken: bigint } }, unknown>) =>
         rt.runPromise(Effect.map(e, (s) => s.inputPrice.perToken))
       const patient = makeDirectory(chain, 3_600_000)
       const prompt = makeDirectory(chain, 0)
       const gone = makeDirectory(chain, 0)
-      for (const d of [patient, prompt, gone]) expect(await price(d.cached(wallet.address))).toBe(5n)
+      for (const d of [patient, prompt, gone]) expect(await price(d.cached(service.address))).toBe(5n)
 
-      await publish(9n)
-      expect(await price(patient.cached(wallet.address))).toBe(5n) // within its interval: no read
-      expect(patient.peek(wallet.address)?.inputPrice.perToken).toBe(5n)
-      expect(prompt.peek(wallet.address)).toBeUndefined() // older than its interval: the fast lane declines it
-      expect(await price(prompt.cached(wallet.address))).toBe(9n)
+      await service.publish(9n, 7n)
+      expect(await price(patient.cached(service.address))).toBe(5n) // within its interval: no read
+      expect(patient.peek(service.address)?.inputPrice.perToken).toBe(5n)
+      expect(prompt.peek(service.address)).toBeUndefined() // older than its interval: the fast lane declines it
+      expect(await price(prompt.cached(service.address))).toBe(9n)
 
       // The RPC stops answering contract reads: the last reading serves; a directory without one fails, typed.
-      await publish(11n)
+      await service.publish(11n, 7n)
       proxy.setFault({ fault: { kind: "http-status", status: 503 }, methods: ["eth_call"] })
-      expect(await price(prompt.cached(wallet.address))).toBe(9n)
-      const empty = await rt.runPromiseExit(makeDirectory(chain, 0).cached(wallet.address))
+      expect(await price(prompt.cached(service.address))).toBe(9n)
+      const empty = await rt.runPromiseExit(makeDirectory(chain, 0).cached(service.address))
       expect(Exit.isFailure(empty) && JSON.stringify(empty.cause)).toContain("RpcError")
       proxy.setFault(undefined)
 
       // A service removed from chain is not served from memory.
-      await minedReceipt(serving.removeService())
-      const removed = await rt.runPromiseExit(gone.cached(wallet.address))
+      await service.remove()
+      const removed = await rt.runPromiseExit(gone.cached(service.address))
       expect(Exit.isFailure(removed) && JSON.stringify(removed.cause)).toContain("ServiceNotFound")
     } finally {
       await rt.dispose()

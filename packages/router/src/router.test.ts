@@ -6,11 +6,9 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
-import { inferenceServing } from "@0g-compute/contracts"
-import { minedReceipt } from "@0g-compute/contracts/node"
-import { DEVNET_PROVIDER_STAKE, type InferenceProvider } from "@0g-compute/devnet"
+import type { InferenceProvider } from "@0g-compute/devnet"
+import { repricableService } from "@0g-compute/devnet/testing"
 import { Effect } from "effect"
-import { Wallet } from "ethers"
 import OpenAI from "openai"
 import { chromium } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
@@ -321,30 +319,12 @@ describe("router on a devnet", () => {
 
 describe("a provider's price change on chain", () => {
   it("is what /v1/models shows, and reservations price with, after the next service refresh", async () => {
-    const wallet = Wallet.createRandom().connect(net.rpc)
-    await net.rpc.send("anvil_setBalance", [wallet.address, "0x3635c9adc5dea00000"]) // 1000 0G
-    const serving = inferenceServing(net.devnet.addresses.inference, wallet)
-    const publish = (outputPrice: bigint, stake = 0n) =>
-      minedReceipt(
-        serving.addOrUpdateService(
-          {
-            serviceType: "chatbot",
-            url: "http://127.0.0.1:9",
-            model: "repriced-model",
-            verifiability: "TeeML",
-            inputPrice: GWEI,
-            outputPrice,
-            additionalInfo: "{}",
-            teeSignerAddress: wallet.address,
-          },
-          { value: stake },
-        ),
-      )
-    await publish(2n * GWEI, DEVNET_PROVIDER_STAKE)
+    const service = await repricableService(net.devnet, net.rpc)
+    await service.publish(GWEI, 2n * GWEI)
     const dir = mkdtempSync(join(tmpdir(), "zg-router-refresh-"))
     const refreshing = await startRouter({
       client: net.client,
-      providers: [wallet.address],
+      providers: [service.address],
       dataDir: dir,
       adminToken: ADMIN,
       serviceRefreshMs: 50,
@@ -358,7 +338,7 @@ describe("a provider's price change on chain", () => {
         return body.data[0]?.providers[0]?.output_price_per_million
       }
       expect(await outputPrice()).toBe("0.002")
-      await publish(7n * GWEI)
+      await service.publish(GWEI, 7n * GWEI)
       await vi.waitFor(async () => expect(await outputPrice()).toBe("0.007"), { timeout: 20_000, interval: 50 })
     } finally {
       await refreshing.stop()

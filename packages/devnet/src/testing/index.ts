@@ -32,4 +32,5 @@ export {
   UUID_V4,
   verify,
 } from "./inference.js"
+export { type RepricableService, repricableService } from "./service.js"
 export { type StorageChain, startStorageChain } from "./storage.js"
