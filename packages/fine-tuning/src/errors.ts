@@ -113,6 +113,17 @@ export class InsufficientFunds extends Data.TaggedError("InsufficientFunds")<{
   }
 }
 
+/** The task's fee is above the most the caller would pay (`maxFee`); nothing was funded or signed. */
+export class TaskFeeAboveMaximum extends Data.TaggedError("TaskFeeAboveMaximum")<{
+  readonly provider: string
+  readonly fee: bigint
+  readonly maximum: bigint
+}> {
+  override get message() {
+    return `The task would cost ${formatZG(this.fee)} 0G at provider ${this.provider}, above the maximum of ${formatZG(this.maximum)} 0G; nothing was funded or created`
+  }
+}
+
 /** The provider's queue is busy and the caller chose not to wait (or the queue is full). */
 export class ProviderBusy extends Data.TaggedError("ProviderBusy")<{
   readonly provider: string

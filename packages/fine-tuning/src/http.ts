@@ -48,6 +48,9 @@ export const defaultFineTuningHttpLimits = (downloadIdleTimeoutMs = 60_000): Fin
   },
 })
 
+/** The provider's routes of one user: `/user/{address}`. */
+export const userPath = (wallet: { readonly address: string }) => `/user/${wallet.address}`
+
 export interface ProviderEndpoint {
   readonly provider: string
   /** Base URL without a trailing slash (the on-chain `url`). */

@@ -49,7 +49,8 @@ export {
   FineTuningTasks,
   type FineTuningTasksShape,
 } from "./services.js"
-export { type CreatedTask, type CreateTaskOptions, shortfall, type WatchOptions } from "./tasks.js"
+export type { CreatedTask, CreateTaskOptions } from "./task-create.js"
+export { shortfall, type WatchOptions } from "./tasks.js"
 export {
   DEFAULT_TRAINING_PARAMS,
   estimateFee,

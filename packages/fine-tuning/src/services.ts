@@ -11,17 +11,8 @@ import { acknowledgeProvider, verifyProvider } from "./attestation.js"
 import { captureDeps } from "./chain.js"
 import { acknowledgeWithoutDownload, getDeliverable, pendingDeliverables, waitForSecret } from "./deliverables.js"
 import { fundSubAccount, getService, listModels, listServices } from "./providers.js"
-import {
-  cancelTask,
-  createTask,
-  getTask,
-  getTaskLog,
-  listTasks,
-  quoteTaskFee,
-  uploadDatasetBytes,
-  waitForTask,
-  watchTask,
-} from "./tasks.js"
+import { createTask, quoteTaskFee, uploadDatasetBytes } from "./task-create.js"
+import { cancelTask, getTask, getTaskLog, listTasks, waitForTask, watchTask } from "./tasks.js"
 
 type Runner = Effect.Success<typeof captureDeps>
 

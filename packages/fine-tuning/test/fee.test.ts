@@ -53,6 +53,22 @@ describe("fine-tuning fee", () => {
     expect((await user.client.getTask(provider, created.taskId)).fee).toBe(expected)
   })
 
+  it("a fee above the caller's maxFee is TaskFeeAboveMaximum before anything is funded or sent; at the fee it goes", async () => {
+    const user = await h.user()
+    await user.client.acknowledgeProvider(provider, { allowDevnet: true })
+    const { datasetHash, tokens } = await user.client.uploadDataset(provider, await h.datasetFile("max-fee.jsonl"))
+    const quoted = await user.client.quoteTaskFee({ provider, model: "mock-model", trainingParams: PARAMS, tokens })
+    const sent = await h.rpc.getTransactionCount(user.wallet.address)
+    const tasksOfUser = () => h.ft.tasks().filter((t) => t.json.userAddress === user.wallet.address).length
+    const e = await failure(user.client.createTask(mockTask(datasetHash, { tokens, maxFee: quoted.total - 1n })))
+    expect(e).toMatchObject({ _tag: "TaskFeeAboveMaximum", provider, fee: quoted.total, maximum: quoted.total - 1n })
+    expect(await h.rpc.getTransactionCount(user.wallet.address)).toBe(sent)
+    expect(tasksOfUser()).toBe(0)
+    const created = await user.client.createTask(mockTask(datasetHash, { tokens, maxFee: quoted.total }))
+    expect(created.estimatedFee).toBe(quoted.total)
+    expect(tasksOfUser()).toBe(1)
+  })
+
   it("terms a provider publishes in its model list take precedence over the table", async () => {
     const user = await h.user()
     // The emulator's real /v1/model reply, with the two fields a future broker might add (one as a digit string).

@@ -104,6 +104,7 @@ export {
   SecretUnusable,
   StorageTransferFailed,
   TaskFailed,
+  TaskFeeAboveMaximum,
   TaskNotCancellable,
   TaskNotFound,
   type TrainingParams,

@@ -15,6 +15,11 @@ export const trainingFlags = {
   config: Flag.String("config").pipe(Flag.withDescription("training config JSON file")),
 }
 export const taskFlag = Flag.String("task").pipe(Flag.withDescription("task id"))
+/** A task's fee ceiling in 0G: a higher quote is refused before anything is funded. */
+export const maxFeeFlag = Flag.String("max-fee").pipe(
+  Flag.withDescription("the most the task may cost, in 0G (refused before anything is funded)"),
+  Flag.optional,
+)
 export const indexerFlag = Flag.String("indexer").pipe(
   Flag.withDescription("0G Storage indexer for datasets and models (otherwise the provider's routes)"),
   Flag.withFallbackConfig(Config.String("ZG_STORAGE_INDEXER")),

@@ -25,12 +25,14 @@ import {
 import {
   type FineTuningModule,
   indexerFlag,
+  maxFeeFlag,
   providerFlag,
   readConfig,
   taskFlag,
   trainingFlags,
   withFineTuning,
 } from "./fine-tuning-shared.js"
+import { optionalZG } from "./flags.js"
 import { ackFlags, ackOptionsOf } from "./inference-shared.js"
 import { switchFlag, withErrors } from "./root.js"
 
@@ -127,17 +129,27 @@ const create = Command.make(
       Flag.withDescription("dataset token count for the fee estimate"),
       Flag.withDefault(0),
     ),
+    maxFee: maxFeeFlag,
   },
-  ({ provider, model, dataset, config, tokens }) =>
+  ({ provider, model, dataset, config, tokens, maxFee }) =>
     withFineTuning(Option.none(), (m, g) =>
       Effect.gen(function* () {
         const print = makePrinter(g.json)
         const say = yield* lineWriter(g.json)
         const trainingParams = yield* readConfig(config)
+        const most = yield* optionalZG(maxFee)
         // The fee is printed before anything is funded or created.
         const onFee = (fee: Parameters<typeof feeText>[0]) => say(feeText(fee))
         const t = yield* m.FineTuningTasks.use((ts) =>
-          ts.create({ provider, model, datasetHash: dataset, trainingParams, tokens, onFee }),
+          ts.create({
+            provider,
+            model,
+            datasetHash: dataset,
+            trainingParams,
+            tokens,
+            onFee,
+            ...(most === undefined ? {} : { maxFee: most }),
+          }),
         )
         yield* print.result(t, () =>
           keyValues([
@@ -256,13 +268,15 @@ const run = Command.make(
     dataset: Flag.String("dataset").pipe(Flag.withDescription("dataset file")),
     out: Flag.String("out").pipe(Flag.withDescription("output directory (holds the resumable state)")),
     indexer: indexerFlag,
+    maxFee: maxFeeFlag,
   },
-  ({ provider, dataset, model, config, out, indexer }) =>
+  ({ provider, dataset, model, config, out, indexer, maxFee }) =>
     withFineTuning(indexer, (m, g) =>
       Effect.gen(function* () {
         const say = yield* lineWriter(g.json)
         const privateKey = yield* requireKey(g)
         const trainingParams = yield* readConfig(config)
+        const most = yield* optionalZG(maxFee)
         yield* Effect.tryPromise({
           try: () => mkdir(out, { recursive: true }),
           catch: (e) => new OutputDirUnwritable({ path: out, code: (e as NodeJS.ErrnoException).code }),
@@ -275,6 +289,7 @@ const run = Command.make(
             trainingParams,
             outputDir: out,
             privateKey,
+            ...(most === undefined ? {} : { maxFee: most }),
             onEvent: (e) =>
               say(
                 e.stage === "progress"

@@ -4,7 +4,7 @@ import { basename } from "node:path"
 import { Effect } from "effect"
 import { FineTuningConfig } from "../config.js"
 import { DatasetNotFound } from "../errors.js"
-import { uploadDatasetBytes } from "../tasks.js"
+import { uploadDatasetBytes } from "../task-create.js"
 import { estimateTokens } from "../training.js"
 import { uploadToStorage } from "./storage.js"
 

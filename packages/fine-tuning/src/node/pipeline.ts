@@ -12,7 +12,8 @@ import { waitForSecret } from "../deliverables.js"
 import { LocalFileError, PipelineStateMismatch } from "../errors.js"
 import type { TaskFee } from "../fees.js"
 import type { Task } from "../http.js"
-import { createTask, listTasks, uploadDatasetBytes, waitForTask } from "../tasks.js"
+import { createTask, uploadDatasetBytes } from "../task-create.js"
+import { listTasks, waitForTask } from "../tasks.js"
 import { estimateTokens } from "../training.js"
 import { readDataset } from "./dataset.js"
 import { acknowledgeModel, decryptModel } from "./model.js"
@@ -28,6 +29,8 @@ export interface PipelineOptions {
   readonly stateFile?: string
   readonly privateKey: Redacted.Redacted<string>
   readonly queue?: "wait" | "fail"
+  /** The most the task may cost, in neuron (`createTask`'s `maxFee`). */
+  readonly maxFee?: bigint
   readonly onEvent?: (event: PipelineEvent) => void
 }
 
@@ -165,6 +168,7 @@ export const runPipeline = (options: PipelineOptions) =>
           trainingParams: options.trainingParams,
           tokens: estimateTokens(dataset),
           queue: options.queue ?? "fail",
+          ...(options.maxFee === undefined ? {} : { maxFee: options.maxFee }),
           onFee: (fee) => emit({ stage: "fee", fee }),
         })).taskId
       taskId = id
