@@ -23,6 +23,11 @@ export interface StorageOptions {
   readonly waitTimeoutMs?: number
   /** Attempts per request on transient errors. Default 4. */
   readonly attempts?: number
+  /**
+   * Finding a file's copies (asking the listed nodes, proving the size) ends after this long with what answered by
+   * then. Default 60 000 ms.
+   */
+  readonly locateTimeoutMs?: number
   /** Copies to upload: nodes are selected until every shard is covered this many times. Default 1. */
   readonly replicas?: number
 }
@@ -37,6 +42,7 @@ export interface StorageConfigShape {
   readonly pollIntervalMs: number
   readonly waitTimeoutMs: number
   readonly attempts: number
+  readonly locateTimeoutMs: number
   readonly replicas: number
 }
 
@@ -55,6 +61,7 @@ export const makeStorageConfig = (o: StorageOptions): StorageConfigShape => ({
   pollIntervalMs: positive(o.pollIntervalMs, 1000),
   waitTimeoutMs: positive(o.waitTimeoutMs, 300_000),
   attempts: positive(o.attempts, 4),
+  locateTimeoutMs: positive(o.locateTimeoutMs, 60_000),
   replicas: positive(o.replicas, 1),
 })
 

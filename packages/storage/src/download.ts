@@ -3,7 +3,7 @@
  * verify every proof against the root, trim to the file size, retry a bad segment on another node.
  * Sinks decide where bytes go (memory here; a temp file with resume in the node entry).
  */
-import { Effect } from "effect"
+import { Clock, Effect, Option } from "effect"
 import { bytesEqual, fromBase64, fromHex } from "./bytes.js"
 import { StorageConfig } from "./config.js"
 import { SEGMENT_CHUNKS, SEGMENT_SIZE } from "./constants.js"
@@ -168,22 +168,35 @@ export const locateFile = (
   expectedSize?: number,
 ): Effect.Effect<DownloadPlan, NoNodeHasFile, StorageRpc | StorageConfig> =>
   Effect.gen(function* () {
+    const cfg = yield* StorageConfig
     const root = normalizeRoot(rootInput)
     const keccak = yield* Effect.promise(loadKeccak)
+    // One deadline for the whole search: a list of nodes that each stall does not add up their transport deadlines.
+    const start = yield* Clock.currentTimeMillis
+    const left = Effect.map(Clock.currentTimeMillis, (now) => cfg.locateTimeoutMs - (now - start))
+    const outOfTime = (what: string) => `${what} within the ${cfg.locateTimeoutMs} ms deadline to locate the file`
     const reasons: string[] = []
-    const urls = yield* fileLocations(root, reasons)
-    const answers = yield* Effect.forEach(
-      urls,
-      (url) =>
-        Effect.all([zgs.getFileInfo(url, root, true), zgs.getShardConfig(url)]).pipe(
-          Effect.map(([info, config]) => ({ url, info, config })),
-          Effect.catchTag("NodeRpcError", (e) => Effect.sync(() => void reasons.push(e.message))),
-        ),
-      { concurrency: 8 },
-    )
+    const urls: string[] = []
+    const answers: Array<{ url: string; info: FileInfo | null; config: ShardConfig }> = []
+    const asked = yield* Effect.gen(function* () {
+      urls.push(...(yield* fileLocations(root, reasons)))
+      // All at once (the list is bounded): stalling nodes must not queue honest ones behind them.
+      yield* Effect.forEach(
+        urls,
+        (url) =>
+          Effect.all([zgs.getFileInfo(url, root, true), zgs.getShardConfig(url)]).pipe(
+            Effect.flatMap(([info, config]) => Effect.sync(() => void answers.push({ url, info, config }))),
+            Effect.catchTag("NodeRpcError", (e) => Effect.sync(() => void reasons.push(e.message))),
+          ),
+        { concurrency: Math.max(1, urls.length), discard: true },
+      )
+    }).pipe(Effect.timeoutOption(cfg.locateTimeoutMs))
+    if (Option.isNone(asked)) {
+      reasons.unshift(outOfTime(urls.length === 0 ? "the indexer did not answer" : "some nodes did not answer"))
+    }
     const good = answers.filter(
       (a): a is { url: string; info: FileInfo; config: ShardConfig } =>
-        a !== undefined && a.info !== null && infoProblem(a.info, root, (r) => foldRight(keccak, r)) === undefined,
+        a.info !== null && infoProblem(a.info, root, (r) => foldRight(keccak, r)) === undefined,
     )
     const votes = new Map<number, number>()
     for (const a of good) votes.set(a.info.tx.size, (votes.get(a.info.tx.size) ?? 0) + 1)
@@ -203,7 +216,15 @@ export const locateFile = (
       if (expectedSize !== undefined || (votes.size === 1 && plan.layout.numSegments === 1)) return plan
       const last = plan.layout.numSegments - 1
       for (const src of sources.filter((s) => servesSegment(s, last))) {
-        const r = yield* verifiedSegment(keccak, plan, src, last)
+        const ms = yield* left
+        const r =
+          ms <= 0
+            ? undefined
+            : Option.getOrUndefined(yield* verifiedSegment(keccak, plan, src, last).pipe(Effect.timeoutOption(ms)))
+        if (r === undefined) {
+          reasons.unshift(outOfTime(`size ${size} was not proven`))
+          return yield* new NoNodeHasFile({ root, tried: urls, reasons })
+        }
         if (r.ok) return { ...plan, lastSegment: r.data }
         reasons.push(`size ${size} unproven: ${r.reason}`)
       }

@@ -59,7 +59,14 @@ export {
   submitIntent,
   submitLogOf,
 } from "./flow.js"
-export { coversSegment, fileLocations, type NodeRef, selectCovering, uploadNodes } from "./locate.js"
+export {
+  coversSegment,
+  fileLocations,
+  MAX_INDEXER_LOCATIONS,
+  type NodeRef,
+  selectCovering,
+  uploadNodes,
+} from "./locate.js"
 export {
   type ByteSource,
   checkProof,

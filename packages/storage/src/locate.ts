@@ -97,7 +97,16 @@ export const uploadNodes: Effect.Effect<
   return selected
 })
 
-/** Candidate URLs that may hold `root`: the indexer's locations, then the configured nodes. */
+/**
+ * The most of the indexer's locations a download asks about. Each costs two calls that may stall until the transport
+ * gives up; real files live on a handful of nodes, so a longer list is a hostile or broken indexer's.
+ */
+export const MAX_INDEXER_LOCATIONS = 32
+
+/**
+ * Candidate URLs that may hold `root`: the indexer's first {@link MAX_INDEXER_LOCATIONS} HTTP locations, then every
+ * configured node (the caller's own list, never pushed out by the indexer's).
+ */
 export const fileLocations = (
   root: string,
   reasons?: string[],
@@ -108,7 +117,13 @@ export const fileLocations = (
       cfg.indexerUrl === undefined
         ? []
         : yield* indexer.getFileLocations(cfg.indexerUrl, root).pipe(
-            Effect.map((nodes) => nodes.map((n) => n.url)),
+            Effect.map((nodes) => {
+              const urls = uniqueUrls(nodes.map((n) => n.url))
+              if (urls.length > MAX_INDEXER_LOCATIONS) {
+                reasons?.push(`the indexer listed ${urls.length} locations; asked the first ${MAX_INDEXER_LOCATIONS}`)
+              }
+              return urls.slice(0, MAX_INDEXER_LOCATIONS)
+            }),
             Effect.catchTag("NodeRpcError", (e) =>
               Effect.sync(() => {
                 reasons?.push(e.message)
