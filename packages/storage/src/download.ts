@@ -59,9 +59,12 @@ export interface DownloadProgress {
   readonly totalBytes: number
 }
 
-export interface SegmentSink {
-  /** Receives each verified data segment, trimmed to the file size; calls may overlap and come out of order. */
-  readonly write: (index: number, offset: number, data: Uint8Array) => Promise<void>
+export interface SegmentSink<E = never> {
+  /**
+   * Receives each verified data segment, trimmed to the file size; calls may overlap and come out of order. Its
+   * failure (a full disk) ends the download with that error.
+   */
+  readonly write: (index: number, offset: number, data: Uint8Array) => Effect.Effect<void, E>
 }
 
 export interface FetchOptions {
@@ -233,11 +236,11 @@ export const locateFile = (
   })
 
 /** Fetches, verifies and writes every data segment not skipped. */
-export const fetchSegments = (
+export const fetchSegments = <E = never>(
   plan: DownloadPlan,
-  sink: SegmentSink,
+  sink: SegmentSink<E>,
   options: FetchOptions = {},
-): Effect.Effect<void, SegmentUnavailable, StorageConfig | StorageRpc> =>
+): Effect.Effect<void, SegmentUnavailable | E, StorageConfig | StorageRpc> =>
   Effect.gen(function* () {
     const cfg = yield* StorageConfig
     const keccak = yield* Effect.promise(loadKeccak)
@@ -252,7 +255,7 @@ export const fetchSegments = (
       Effect.gen(function* () {
         const offset = index * SEGMENT_SIZE
         const data = verified.subarray(0, Math.min(verified.length, plan.size - offset))
-        yield* Effect.promise(() => sink.write(index, offset, data))
+        yield* sink.write(index, offset, data)
         segmentsDone++
         bytes += data.length
         options.onSegment?.(index)
@@ -294,7 +297,13 @@ export const fetchSegments = (
     const failures: SegmentUnavailable[] = []
     yield* Effect.forEach(
       todo,
-      (i) => fetchOne(i).pipe(Effect.catchTag("SegmentUnavailable", (e) => Effect.sync(() => failures.push(e)))),
+      (i) =>
+        fetchOne(i).pipe(
+          Effect.catchIf(
+            (e): e is SegmentUnavailable => e instanceof SegmentUnavailable,
+            (e) => Effect.sync(() => failures.push(e)),
+          ),
+        ),
       { concurrency: cfg.concurrency, discard: true },
     )
     const first = failures.sort((a, b) => a.segment - b.segment)[0]
@@ -322,7 +331,7 @@ export const downloadBytesEffect = (
       try: () => new Uint8Array(plan.size),
       catch: () => new FileTooLargeForMemory({ root: plan.root, size: plan.size }),
     })
-    yield* fetchSegments(plan, { write: async (_i, offset, data) => out.set(data, offset) }, options)
+    yield* fetchSegments(plan, { write: (_i, offset, data) => Effect.sync(() => out.set(data, offset)) }, options)
     const check = yield* merkleOf(out)
     if (check.root !== plan.root) return yield* new RootMismatch({ expected: plan.root, actual: check.root })
     return out

@@ -221,53 +221,69 @@ export const downloadToFile = (
     let resumedSegments = 0
     for (let i = 0; i < plan.layout.numSegments; i++) if (isDone(i)) resumedSegments++
 
-    // Worker threads verify segments while this thread parses and writes, then rehash the finished file.
-    const pool = new HashPool()
-    yield* Effect.gen(function* () {
-      if (!resuming) yield* io(part, () => fh.truncate(plan.size))
-      let pending = 0
-      let saving = Promise.resolve()
-      const every = Math.max(1, Math.ceil(plan.layout.numSegments / 64))
-      const persist = () => {
-        const text = JSON.stringify({ root: plan.root, size: plan.size, done: encodeBits(bits) } satisfies PartState)
-        saving = saving.then(() => writeAtomic(statePath, text))
-        return saving
-      }
-      yield* io(statePath, persist)
-      yield* fetchSegments(
-        plan,
-        {
-          write: async (_index, offset, data) => {
-            await fh.write(data, 0, data.length, offset)
+    // A failed write, close or move (full disk, EIO, file size limit) leaves no part or state behind; dest is untouched.
+    const discard = Effect.promise(() => Promise.all([rm(part, { force: true }), rm(statePath, { force: true })]))
+    return yield* Effect.gen(function* () {
+      // Worker threads verify segments while this thread parses and writes, then rehash the finished file.
+      const pool = new HashPool()
+      yield* Effect.gen(function* () {
+        if (!resuming) yield* io(part, () => fh.truncate(plan.size))
+        let pending = 0
+        let saving = Promise.resolve()
+        const every = Math.max(1, Math.ceil(plan.layout.numSegments / 64))
+        const persist = () => {
+          const text = JSON.stringify({ root: plan.root, size: plan.size, done: encodeBits(bits) } satisfies PartState)
+          saving = saving.then(() => writeAtomic(statePath, text))
+          return saving
+        }
+        yield* io(statePath, persist)
+        yield* fetchSegments(
+          plan,
+          {
+            // A short write (a file size limit reached mid-buffer) is continued: the rest then fails or lands.
+            write: (_index, offset, data) =>
+              io(part, async () => {
+                for (let at = 0; at < data.length; ) {
+                  const { bytesWritten } = await fh.write(data, at, data.length - at, offset + at)
+                  if (bytesWritten <= 0) throw new Error(`wrote nothing at offset ${offset + at}`)
+                  at += bytesWritten
+                }
+              }),
           },
-        },
-        {
-          skip: isDone,
-          segmentRoot: (data, leaves) => pool.chunkTreeRoot(data, leaves),
-          onSegment: (i) => {
-            bits[i >> 3] = (bits[i >> 3] as number) | (1 << (i & 7))
-            if (++pending >= every) {
-              pending = 0
-              void persist().catch(() => undefined)
-            }
+          {
+            skip: isDone,
+            segmentRoot: (data, leaves) => pool.chunkTreeRoot(data, leaves),
+            onSegment: (i) => {
+              bits[i >> 3] = (bits[i >> 3] as number) | (1 << (i & 7))
+              if (++pending >= every) {
+                pending = 0
+                void persist().catch(() => undefined)
+              }
+            },
+            ...(options.onProgress ? { onProgress: options.onProgress } : {}),
           },
-          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        },
-      ).pipe(Effect.ensuring(Effect.promise(() => persist().catch(() => undefined))))
-    }).pipe(
-      Effect.ensuring(Effect.promise(() => fh.close())),
-      Effect.onExit((exit) => (exit._tag === "Failure" ? Effect.promise(() => pool.close()) : Effect.void)),
-    )
+        ).pipe(Effect.ensuring(Effect.promise(() => persist().catch(() => undefined))))
+      }).pipe(
+        Effect.onError(() =>
+          Effect.promise(async () => {
+            await fh.close().catch(() => undefined)
+            await pool.close()
+          }),
+        ),
+      )
+      // Closing flushes: its failure is a failed write too.
+      yield* io(part, () => fh.close()).pipe(Effect.onError(() => Effect.promise(() => pool.close())))
 
-    const check = yield* merkleOfFile(part, {
-      pool,
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    }).pipe(Effect.ensuring(Effect.promise(() => pool.close())))
-    if (check.root !== plan.root) {
-      yield* Effect.promise(() => Promise.all([rm(part, { force: true }), rm(statePath, { force: true })]))
-      return yield* new RootMismatch({ expected: plan.root, actual: check.root })
-    }
-    yield* publish(part, dest, overwrite)
-    yield* Effect.promise(() => rm(statePath, { force: true }))
-    return { root: plan.root, size: plan.size, path: dest, resumedSegments }
+      const check = yield* merkleOfFile(part, {
+        pool,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      }).pipe(Effect.ensuring(Effect.promise(() => pool.close())))
+      if (check.root !== plan.root) {
+        yield* discard
+        return yield* new RootMismatch({ expected: plan.root, actual: check.root })
+      }
+      yield* publish(part, dest, overwrite)
+      yield* Effect.promise(() => rm(statePath, { force: true }))
+      return { root: plan.root, size: plan.size, path: dest, resumedSegments }
+    }).pipe(Effect.tapError((e) => (e instanceof FileWriteError ? discard : Effect.void)))
   })
