@@ -60,11 +60,14 @@ export {
   submitLogOf,
 } from "./flow.js"
 export {
+  answeringUploadNodes,
   coversSegment,
   fileLocations,
   MAX_INDEXER_LOCATIONS,
+  MAX_UPLOAD_PROBES,
   type NodeRef,
   selectCovering,
+  uploadCandidates,
   uploadNodes,
 } from "./locate.js"
 export {

@@ -1,7 +1,7 @@
 /** Node discovery: shard-covering selection for uploads, file locations for downloads (spec §5). */
 import { Effect } from "effect"
 import { StorageConfig } from "./config.js"
-import { type NodeRpcError, NoStorageNodes } from "./errors.js"
+import { NodeRpcError, NoStorageNodes } from "./errors.js"
 import { indexer, zgs } from "./rpc/node-api.js"
 import type { StorageRpc } from "./rpc/transport.js"
 import type { ShardConfig } from "./rpc/types.js"
@@ -62,14 +62,13 @@ const unique = <A>(items: ReadonlyArray<A>, url: (a: A) => string): A[] => {
 }
 const uniqueUrls = (urls: ReadonlyArray<string>) => unique(urls, (u) => u)
 
-/** Nodes to upload to: configured URLs (asking each for its shard) or the indexer's trusted nodes. */
-export const uploadNodes: Effect.Effect<
+/** Upload candidates: configured URLs (asking each for its shard) or the indexer's trusted nodes. */
+export const uploadCandidates: Effect.Effect<
   ReadonlyArray<NodeRef>,
   NoStorageNodes | NodeRpcError,
   StorageRpc | StorageConfig
 > = Effect.gen(function* () {
   const cfg = yield* StorageConfig
-  let candidates: NodeRef[] = []
   if (cfg.nodeUrls.length > 0) {
     const found = yield* Effect.forEach(
       uniqueUrls(cfg.nodeUrls),
@@ -80,22 +79,79 @@ export const uploadNodes: Effect.Effect<
         ),
       { concurrency: 8 },
     )
-    candidates = found.filter((n): n is NodeRef => n !== undefined)
-  } else if (cfg.indexerUrl !== undefined) {
+    return found.filter((n): n is NodeRef => n !== undefined)
+  }
+  if (cfg.indexerUrl !== undefined) {
     const sets = yield* indexer.getShardedNodes(cfg.indexerUrl)
     const listed = sets.trusted.length > 0 ? sets.trusted : sets.discovered
-    candidates = unique(listed, (n) => n.url).map((n) => ({ url: n.url, config: n.config }))
-  } else {
-    return yield* new NoStorageNodes({ reason: "configure an indexer URL or node URLs" })
+    return unique(listed, (n) => n.url).map((n) => ({ url: n.url, config: n.config }))
   }
+  return yield* new NoStorageNodes({ reason: "configure an indexer URL or node URLs" })
+})
+
+const notCovering = (count: number, replicas: number) =>
+  new NoStorageNodes({ reason: `${count} reachable node(s) do not cover every shard ${replicas} time(s)` })
+
+/** Nodes to upload to: a covering selection of {@link uploadCandidates}, not yet asked anything else. */
+export const uploadNodes: Effect.Effect<
+  ReadonlyArray<NodeRef>,
+  NoStorageNodes | NodeRpcError,
+  StorageRpc | StorageConfig
+> = Effect.gen(function* () {
+  const cfg = yield* StorageConfig
+  const candidates = yield* uploadCandidates
   const selected = selectCovering(candidates, cfg.replicas)
-  if (!selected) {
-    return yield* new NoStorageNodes({
-      reason: `${candidates.length} reachable node(s) do not cover every shard ${cfg.replicas} time(s)`,
-    })
-  }
+  if (!selected) return yield* notCovering(candidates.length, cfg.replicas)
   return selected
 })
+
+/** The most candidates an upload probes while replacing unreachable ones (each may stall for a transport deadline). */
+export const MAX_UPLOAD_PROBES = 64
+
+/**
+ * A covering selection whose every node passes `probe`. A selected node that fails it with a NodeRpcError (it is
+ * unreachable or broken) is dropped and the selection made again from the other candidates, so another node covering
+ * the same shards takes its place; when none is left, the first such error is the result. Any other error of `probe` (a
+ * node naming another chain or Flow) ends the search.
+ */
+export const answeringUploadNodes = <E, R>(
+  probe: (node: NodeRef) => Effect.Effect<void, E | NodeRpcError, R>,
+): Effect.Effect<ReadonlyArray<NodeRef>, E | NoStorageNodes | NodeRpcError, R | StorageRpc | StorageConfig> =>
+  Effect.gen(function* () {
+    const cfg = yield* StorageConfig
+    const candidates = yield* uploadCandidates
+    const answered = new Set<string>()
+    const dead = new Set<string>()
+    let firstFailure: NodeRpcError | undefined
+    for (;;) {
+      const alive = candidates.filter((n) => !dead.has(n.url))
+      const selected = selectCovering(alive, cfg.replicas)
+      // No cover without the dropped nodes: why the first of them failed says more than the count.
+      if (!selected) return yield* firstFailure ?? notCovering(alive.length, cfg.replicas)
+      const fresh = selected.filter((n) => !answered.has(n.url))
+      if (fresh.length === 0) return selected
+      if (answered.size + dead.size + fresh.length > MAX_UPLOAD_PROBES) {
+        return yield* firstFailure ?? notCovering(answered.size, cfg.replicas)
+      }
+      yield* Effect.forEach(
+        fresh,
+        (n) =>
+          probe(n).pipe(
+            Effect.flatMap(() => Effect.sync(() => void answered.add(n.url))),
+            Effect.catchIf(
+              (e): e is NodeRpcError => e instanceof NodeRpcError,
+              (e) =>
+                Effect.gen(function* () {
+                  yield* Effect.logDebug(`upload candidate dropped: ${e.message}`)
+                  dead.add(n.url)
+                  firstFailure ??= e
+                }),
+            ),
+          ),
+        { concurrency: 8, discard: true },
+      )
+    }
+  })
 
 /**
  * The most of the indexer's locations a download asks about. Each costs two calls that may stall until the transport

@@ -27,7 +27,7 @@ import {
   UploadFailed,
 } from "./errors.js"
 import type { StorageQuote, SubmitError } from "./flow.js"
-import { coversSegment, type NodeRef, uploadNodes } from "./locate.js"
+import { answeringUploadNodes, coversSegment, type NodeRef } from "./locate.js"
 import {
   type FileMerkle,
   type HashProgress,
@@ -159,21 +159,17 @@ export const pinnedStorage: Effect.Effect<
   return { flow, market }
 })
 
-/** Every node must serve our chain and the pinned Flow: a node naming another Flow could redirect our payment. */
-const checkNodes = (nodes: ReadonlyArray<NodeRef>, flow: string) =>
+/** A node must serve our chain and the pinned Flow: a node naming another Flow could redirect our payment. */
+const checkNode = (n: NodeRef, flow: string) =>
   Effect.gen(function* () {
     const chain = yield* Chain
-    const statuses = yield* Effect.forEach(nodes, (n) => zgs.getStatus(n.url).pipe(Effect.map((s) => ({ n, s }))), {
-      concurrency: 8,
-    })
-    for (const { n, s } of statuses) {
-      const reported = BigInt(s.networkIdentity.chainId)
-      if (reported !== chain.chainId) {
-        return yield* new NodeChainMismatch({ node: n.url, expected: chain.chainId, reported })
-      }
-      if (s.networkIdentity.flowAddress.toLowerCase() !== flow.toLowerCase()) {
-        return yield* new FlowAddressMismatch({ node: n.url, expected: flow, reported: s.networkIdentity.flowAddress })
-      }
+    const s = yield* zgs.getStatus(n.url)
+    const reported = BigInt(s.networkIdentity.chainId)
+    if (reported !== chain.chainId) {
+      return yield* new NodeChainMismatch({ node: n.url, expected: chain.chainId, reported })
+    }
+    if (s.networkIdentity.flowAddress.toLowerCase() !== flow.toLowerCase()) {
+      return yield* new FlowAddressMismatch({ node: n.url, expected: flow, reported: s.networkIdentity.flowAddress })
     }
   })
 
@@ -202,8 +198,8 @@ export const uploadWithMerkle = (
     const root = merkle.root
     const size = merkle.layout.size
     const pinned = yield* pinnedStorage
-    const nodes = yield* uploadNodes
-    yield* checkNodes(nodes, pinned.flow)
+    // Before anything is paid: an unreachable selected node is replaced by another covering its shards.
+    const nodes = yield* answeringUploadNodes((n) => checkNode(n, pinned.flow))
     const existing = yield* knownTx(merkle, nodes)
     const saved = yield* Effect.promise(async () => options.resume?.load(root))
     const resumable = saved && saved.size === size ? saved : undefined
