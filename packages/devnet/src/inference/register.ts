@@ -46,22 +46,21 @@ const mined = async (sent: Promise<ContractTransactionResponse>, what: string): 
 /** Registers the service, or updates it in place (no stake when it exists); then has the owner acknowledge it. */
 export const registerService = async (p: RegistrationParams): Promise<void> => {
   const exists = await p.contract.serviceExists(p.provider)
-  await mined(
-    p.contract.addOrUpdateService(
-      {
-        serviceType: p.serviceType ?? "chatbot",
-        url: p.url.replace(/\/+$/, ""),
-        model: p.model,
-        verifiability: p.verifiability ?? "TeeML",
-        inputPrice: p.inputPrice,
-        outputPrice: p.outputPrice,
-        additionalInfo: p.additionalInfo ?? INFERENCE_ADDITIONAL_INFO,
-        teeSignerAddress: p.teeSigner,
-      },
-      { value: exists ? 0n : DEVNET_PROVIDER_STAKE },
-    ),
-    "addOrUpdateService",
-  )
+  const params = {
+    serviceType: p.serviceType ?? "chatbot",
+    url: p.url.replace(/\/+$/, ""),
+    model: p.model,
+    verifiability: p.verifiability ?? "TeeML",
+    inputPrice: p.inputPrice,
+    outputPrice: p.outputPrice,
+    additionalInfo: p.additionalInfo ?? INFERENCE_ADDITIONAL_INFO,
+    teeSignerAddress: p.teeSigner,
+  }
+  const value = exists ? 0n : DEVNET_PROVIDER_STAKE
+  // An update estimated in the second of the previous one leaves `updatedAt` as it is (a cheap SSTORE); mined a second
+  // later it writes a new value and runs out of the bare estimate's gas. Headroom, as the TxEngine gives its sends.
+  const gas = await p.contract.addOrUpdateService.estimateGas(params, { value })
+  await mined(p.contract.addOrUpdateService(params, { value, gasLimit: gas + gas / 5n }), "addOrUpdateService")
   if (p.acknowledgeWith === undefined) return
   // A url or price update keeps the acknowledgement; any other change resets it (contracts.md §7).
   const service = await p.contract.getService(p.provider)
