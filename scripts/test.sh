@@ -13,7 +13,7 @@ if [ -n "$missing" ]; then apt-get update && apt-get install -y $missing; fi
 rm -f packages/*/.vitest-report.json apps/*/.vitest-report.json tests/*/.vitest-report.json examples/*/.vitest-report.json
 status=0
 sh scripts/pnpm.sh exec turbo run typecheck --continue --concurrency=2 --output-logs=errors-only || status=$?
-sh scripts/pnpm.sh exec turbo run test --continue --concurrency=2 --output-logs=errors-only -- \
+sh scripts/pnpm.sh exec turbo run test --continue --concurrency=3 --output-logs=errors-only -- \
   --reporter=default --reporter=json --outputFile.json=.vitest-report.json || status=$?
 node scripts/test-summary.mjs || status=1
 exit $status
