@@ -5,7 +5,7 @@
  * (only after both pass), and the streaming decryption that releases plaintext only after verification.
  */
 import { randomBytes } from "node:crypto"
-import { link, lstat, open, rename, stat, unlink } from "node:fs/promises"
+import { lstat, open, stat, unlink } from "node:fs/promises"
 import {
   type BoundedResponse,
   type ExchangeTarget,
@@ -31,7 +31,7 @@ import {
 } from "@0g-compute/crypto"
 import { decryptModelFile, keccak256File } from "@0g-compute/crypto/node"
 import { OutputExists } from "@0g-compute/storage"
-import { merkleOfFile } from "@0g-compute/storage/node"
+import { claimOutput, merkleOfFile } from "@0g-compute/storage/node"
 import { Effect, Redacted } from "effect"
 import { HttpClientRequest } from "effect/http"
 import { Wallet } from "ethers"
@@ -83,20 +83,6 @@ const refuseExisting = (outPath: string, overwrite: boolean) =>
       )
 
 /**
- * Moves the finished temp file to `outPath`. Without overwrite a hard link claims the name atomically (it fails if
- * anything appeared there meanwhile); a file system without hard links gets the rename after the check.
- */
-const publish = async (temp: string, outPath: string, overwrite: boolean) => {
-  if (overwrite) return rename(temp, outPath)
-  try {
-    await link(temp, outPath)
-  } catch (e) {
-    if ((e as { code?: string }).code === "EEXIST" || (await exists(outPath))) throw new OutputExists({ path: outPath })
-    return rename(temp, outPath)
-  }
-}
-
-/**
  * Writes the body into `outPath` through a temp file: no more bytes than the provider declares in `content-length`
  * (the exchange already holds it to `maxBytes` and the deadlines). Any failure closes the connection.
  */
@@ -119,7 +105,7 @@ const bodyToFile = async (res: BoundedResponse, target: ExchangeTarget, outPath:
       }
       await fh.sync()
       await fh.close()
-      await publish(temp, outPath, overwrite)
+      await claimOutput(temp, outPath, overwrite) // a linked temp goes in the finally below
       return bytes
     } catch (e) {
       await fh.close().catch(() => undefined)

@@ -5,7 +5,7 @@
  * not a regular file (symlink, device, FIFO, directory) is never written or replaced.
  */
 import { constants, type Stats } from "node:fs"
-import { type FileHandle, link, lstat, open, rename, rm, unlink } from "node:fs/promises"
+import { type FileHandle, lstat, open, rename, rm, unlink } from "node:fs/promises"
 import { Effect } from "effect"
 import type { StorageConfig } from "../config.js"
 import { type DownloadProgress, fetchSegments, locateFile } from "../download.js"
@@ -22,6 +22,7 @@ import {
 } from "../errors.js"
 import type { HashProgress } from "../merkle/index.js"
 import type { StorageRpc } from "../rpc/transport.js"
+import { claimOutput } from "./claim-output.js"
 import { merkleOfFile } from "./file-root.js"
 import { HashPool } from "./hash-pool.js"
 
@@ -165,21 +166,9 @@ const publish = (part: string, dest: string, overwrite: boolean) =>
     yield* checkDest(dest, overwrite)
     yield* Effect.tryPromise({
       try: async () => {
-        if (overwrite) return rename(part, dest)
-        try {
-          await link(part, dest)
-        } catch (e) {
-          const code = (e as { code?: string }).code
-          if (code === "EEXIST") throw e
-          // No hard links on this filesystem: the check above is the best we can do.
-          return rename(part, dest)
-        }
-        await unlink(part)
+        if ((await claimOutput(part, dest, overwrite)) === "linked") await unlink(part)
       },
-      catch: (cause) =>
-        (cause as { code?: string }).code === "EEXIST"
-          ? new OutputExists({ path: dest })
-          : new FileWriteError({ path: dest, cause }),
+      catch: (cause) => (cause instanceof OutputExists ? cause : new FileWriteError({ path: dest, cause })),
     })
   })
 

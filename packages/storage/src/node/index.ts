@@ -15,6 +15,7 @@ import { type DownloadFileOptions, type DownloadFileResult, downloadToFile } fro
 import { type FileHashOptions, merkleOfFile } from "./file-root.js"
 import { type UploadFileOptions, uploadFileEffect } from "./upload-file.js"
 
+export { claimOutput } from "./claim-output.js"
 export {
   createStorageClient,
   type NodeStorageClient,
