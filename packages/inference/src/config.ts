@@ -58,6 +58,9 @@ export interface InferenceConfigShape {
   readonly serviceRefreshMs: number
 }
 
+/** How long a service read from chain serves requests before it is read again (`serviceRefreshMs`). */
+export const DEFAULT_SERVICE_REFRESH_MS = 300_000
+
 export const DEFAULT_PCCS_URL = "https://pccs.phala.network/sgx/certification/v4/"
 
 const SIGNATURE_LIMITS: ProviderLimits = {
@@ -91,7 +94,7 @@ export const defaultInferenceConfig = (): InferenceConfigShape => ({
   requireRequestBinding: false,
   pccsUrl: DEFAULT_PCCS_URL,
   attestationPins: {},
-  serviceRefreshMs: 300_000,
+  serviceRefreshMs: DEFAULT_SERVICE_REFRESH_MS,
 })
 
 export const InferenceConfig = Context.Reference<InferenceConfigShape>("zg/inference/Config", {

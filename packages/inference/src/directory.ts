@@ -6,7 +6,7 @@
 import { Chain, type InvalidAddress, parseAddress } from "@0g-compute/core"
 import { Context, Effect, Layer } from "effect"
 import { type ReadError, readService, readServicePage } from "./chain-reads.js"
-import { InferenceConfig } from "./config.js"
+import { DEFAULT_SERVICE_REFRESH_MS, InferenceConfig } from "./config.js"
 import type { MalformedProviderResponse, ProviderUnreachable, ServiceNotFound } from "./errors.js"
 import { catalogueLimits, type ProviderRejection, providerJson } from "./http.js"
 import { ModelsBody } from "./schemas.js"
@@ -85,7 +85,7 @@ export class Directory extends Context.Service<Directory, DirectoryShape>()("zg/
 const STALE_RETRY_MS = 30_000
 
 /** `refreshMs`: how long a service read from chain serves requests (`InferenceConfig.serviceRefreshMs`). */
-export const makeDirectory = (chain: Chain["Service"], refreshMs = 300_000): DirectoryShape => {
+export const makeDirectory = (chain: Chain["Service"], refreshMs = DEFAULT_SERVICE_REFRESH_MS): DirectoryShape => {
   const cache = new Map<string, { readonly view: ServiceView; readonly until: number }>()
   const remember = (view: ServiceView, forMs = refreshMs) => {
     cache.set(view.provider.toLowerCase(), { view, until: Date.now() + forMs })

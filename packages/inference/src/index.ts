@@ -115,6 +115,7 @@ export {
 export type { ReadError } from "./chain-reads.js"
 export {
   DEFAULT_PCCS_URL,
+  DEFAULT_SERVICE_REFRESH_MS,
   defaultInferenceConfig,
   InferenceConfig,
   type InferenceConfigShape,

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net"
 import { formatZG } from "@0g-compute/core"
 import { bearerSecret } from "@0g-compute/core/node"
 import {
+  DEFAULT_SERVICE_REFRESH_MS,
   Directory,
   Funding,
   type InferenceClient,
@@ -125,7 +126,7 @@ export const makeRouter = (options: RouterOptions) =>
     // Prices and URLs follow the chain; a read that fails keeps the last one.
     const refresh = Effect.forEach(options.providers, (address) => Effect.ignore(resolve(address)), { discard: true })
     yield* Effect.forkIn(
-      Effect.forever(Effect.andThen(Effect.sleep(options.serviceRefreshMs ?? 300_000), refresh)),
+      Effect.forever(Effect.andThen(Effect.sleep(options.serviceRefreshMs ?? DEFAULT_SERVICE_REFRESH_MS), refresh)),
       yield* Scope.Scope,
     )
     const leader = yield* startFundingLeader({
