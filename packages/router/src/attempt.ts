@@ -6,7 +6,13 @@
 import { describeCause, runFacade } from "@0g-compute/core"
 import { HttpFailure } from "@0g-compute/core/node"
 import type { ExchangeResult } from "@0g-compute/inference"
-import { attemptFailed, type FailedAttempt, providerFailureStatus, tagOf } from "@0g-compute/inference/node"
+import {
+  attemptFailed,
+  coolOverrun,
+  type FailedAttempt,
+  providerFailureStatus,
+  tagOf,
+} from "@0g-compute/inference/node"
 import type { ChatContext } from "./chat.js"
 import { KeyBudgetExceeded } from "./errors.js"
 import type { KeyInfo } from "./keys.js"
@@ -77,12 +83,7 @@ export const reserveAttempt = async (
       exchange = x
       // An overrun (it ignored the output limit, or billed a plan dearer than the one reserved for) overshoots the
       // key's budget: the provider is tried only after the others until its cooldown ends, as the inference gateway does.
-      if (x.record.fee > cost)
-        ctx.router.markDown(
-          target.address,
-          Date.now(),
-          `BudgetOverrun: billed ${x.record.fee} > reserved ${cost} neuron`,
-        )
+      if (x.record.fee > cost) coolOverrun(ctx.router, target.address, x.record.fee, cost)
       // Billed but unreadable to the end: the reserved maximum stands as the fee. A fee above the reservation is
       // logged as it is, never hidden.
       const fee = x.record.feeUnknown === true && x.record.fee < cost ? cost : x.record.fee

@@ -18,6 +18,7 @@ export {
   abortOnClientClose,
   attemptFailed,
   coolDown,
+  coolOverrun,
   errorBody,
   type FailedAttempt,
   failsOver,

@@ -34,6 +34,7 @@ import {
   abortOnClientClose,
   attemptFailed,
   coolDown,
+  coolOverrun,
   errorBody,
   type FailedAttempt,
   noProviderAvailable,
@@ -172,8 +173,7 @@ export const serve = (
           const record = x.record.feeUnknown === true && x.record.fee < cost ? { ...x.record, fee: cost } : x.record
           meter.record(record)
           exchange = x
-          if (budget.release(reservation, record.fee))
-            router.markDown(p.address, Date.now(), `BudgetOverrun: billed ${x.record.fee} > reserved ${cost} neuron`)
+          if (budget.release(reservation, record.fee)) coolOverrun(router, p.address, x.record.fee, cost)
         },
       })
       let response: Response

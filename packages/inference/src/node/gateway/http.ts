@@ -103,6 +103,10 @@ export const failsOver = (e: unknown) => {
 export const coolDown = (router: Router, provider: string, e: unknown) =>
   router.markDown(provider, Date.now(), `${tagOf(e)}: ${describeCause(e)}`)
 
+/** Cools down a provider that billed more than was reserved for the request (it overshoots budgets). */
+export const coolOverrun = (router: Router, provider: string, billed: bigint, reserved: bigint) =>
+  router.markDown(provider, Date.now(), `BudgetOverrun: billed ${billed} > reserved ${reserved} neuron`)
+
 /**
  * Notes `e` as a failed attempt at `provider` and says whether the next provider may be tried. The provider is cooled
  * down when its failure fails over, or whatever the failure with `always` (an answer that broke after it began).

@@ -17,6 +17,7 @@ import type { Budget } from "./budget.js"
 import {
   abortOnClientClose,
   attemptFailed,
+  coolOverrun,
   type FailedAttempt,
   noProviderAvailable,
   postMedia,
@@ -149,8 +150,7 @@ export const mediaRoute = async (
       onExchange: (x) => {
         ctx.meter.record(x.record)
         exchange = x
-        if (ctx.budget.release(reservation, x.record.fee))
-          ctx.router.markDown(p.address, Date.now(), `BudgetOverrun: billed ${x.record.fee} > reserved ${cost} neuron`)
+        if (ctx.budget.release(reservation, x.record.fee)) coolOverrun(ctx.router, p.address, x.record.fee, cost)
       },
     })
     const path = Object.entries(MEDIA_GATEWAY_ROUTES).find(([, k]) => k === kind)?.[0] ?? ""
