@@ -92,19 +92,6 @@ export const uploadCandidates: Effect.Effect<
 const notCovering = (count: number, replicas: number) =>
   new NoStorageNodes({ reason: `${count} reachable node(s) do not cover every shard ${replicas} time(s)` })
 
-/** Nodes to upload to: a covering selection of {@link uploadCandidates}, not yet asked anything else. */
-export const uploadNodes: Effect.Effect<
-  ReadonlyArray<NodeRef>,
-  NoStorageNodes | NodeRpcError,
-  StorageRpc | StorageConfig
-> = Effect.gen(function* () {
-  const cfg = yield* StorageConfig
-  const candidates = yield* uploadCandidates
-  const selected = selectCovering(candidates, cfg.replicas)
-  if (!selected) return yield* notCovering(candidates.length, cfg.replicas)
-  return selected
-})
-
 /** The most candidates an upload probes while replacing unreachable ones (each may stall for a transport deadline). */
 export const MAX_UPLOAD_PROBES = 64
 
@@ -189,3 +176,6 @@ export const fileLocations = (
           )
     return uniqueUrls([...fromIndexer, ...cfg.nodeUrls])
   })
+
+/** Nodes to upload to: a covering selection of {@link uploadCandidates}, not yet asked anything else. */
+export const uploadNodes = answeringUploadNodes(() => Effect.void)
