@@ -220,7 +220,7 @@ const ackModel = Command.make(
           if (noDownload)
             return yield* m.FineTuningDeliverables.use((d) => d.acknowledgeWithoutDownload(provider, task))
           const outPath = Option.getOrElse(output, () => join(process.cwd(), `${task}.model.enc`))
-          return yield* m.FineTuningFiles.use((f) => f.acknowledgeModel(provider, task, outPath, undefined, overwrite))
+          return yield* m.FineTuningFiles.use((f) => f.acknowledgeModel(provider, task, outPath, { overwrite }))
         }),
       modelAckText,
     ),

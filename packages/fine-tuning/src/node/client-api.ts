@@ -10,7 +10,7 @@ import type { CreateTaskOptions } from "../task-create.js"
 import type { WatchOptions } from "../tasks.js"
 import type { UploadDatasetOptions } from "./dataset.js"
 import type { FineTuningFilesShape } from "./files.js"
-import type { ModelSource } from "./model.js"
+import type { ModelOutput } from "./model.js"
 import type { PipelineOptions } from "./pipeline.js"
 
 /** Per-call cancellation. */
@@ -169,7 +169,7 @@ export interface FineTuningClient {
   acknowledgeModel(
     provider: string,
     taskId: string,
-    o?: { output?: string; source?: ModelSource; overwrite?: boolean },
+    o?: ModelOutput & { output?: string },
   ): Out<FineTuningFilesShape["acknowledgeModel"]>
   /**
    * Acknowledge WITHOUT verifying (unlocks the queue before the penalty deadline).

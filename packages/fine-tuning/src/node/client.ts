@@ -24,7 +24,7 @@ import type { WatchOptions } from "../tasks.js"
 import type { CallOptions, FineTuningClient } from "./client-api.js"
 import type { UploadDatasetOptions } from "./dataset.js"
 import { FineTuningFiles } from "./files.js"
-import type { ModelSource } from "./model.js"
+import type { ModelOutput } from "./model.js"
 import type { PipelineOptions } from "./pipeline.js"
 
 /** Every fine-tuning service: the browser-safe three and node's files. */
@@ -125,21 +125,9 @@ export const fineTuningClientOn = async (
       getDeliverable: (provider: string, taskId: string) => deliverables((d) => d.get(provider, taskId)),
       pendingDeliverables: () => deliverables((d) => d.pending()),
       downloadModel: (provider: string, taskId: string, outPath: string, o: { overwrite?: boolean } = {}) =>
-        files((f) => f.downloadModel(provider, taskId, outPath, o.overwrite)),
-      acknowledgeModel: (
-        provider: string,
-        taskId: string,
-        o: { output?: string; source?: ModelSource; overwrite?: boolean } = {},
-      ) =>
-        files((f) =>
-          f.acknowledgeModel(
-            provider,
-            taskId,
-            o.output ?? join(process.cwd(), `${taskId}.model.enc`),
-            o.source,
-            o.overwrite,
-          ),
-        ),
+        files((f) => f.downloadModel(provider, taskId, outPath, o)),
+      acknowledgeModel: (provider: string, taskId: string, o: ModelOutput & { output?: string } = {}) =>
+        files((f) => f.acknowledgeModel(provider, taskId, o.output ?? join(process.cwd(), `${taskId}.model.enc`), o)),
       acknowledgeWithoutDownload: (provider: string, taskId: string) =>
         deliverables((d) => d.acknowledgeWithoutDownload(provider, taskId)),
       waitForSecret: (provider: string, taskId: string, call: CallOptions = {}) =>

@@ -11,5 +11,5 @@ export {
 } from "./client.js"
 export { MAX_DATASET_BYTES, readDataset, type UploadDatasetOptions } from "./dataset.js"
 export { FineTuningFiles, type FineTuningFilesShape } from "./files.js"
-export type { DecryptModelOptions, ModelSource, RootMatch } from "./model.js"
+export type { DecryptModelOptions, ModelOutput, ModelSource, RootMatch } from "./model.js"
 export type { PipelineEvent, PipelineOptions, PipelineResult, PipelineState } from "./pipeline.js"

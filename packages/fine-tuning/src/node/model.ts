@@ -161,7 +161,12 @@ const streamToFile = (
  * (the timestamp window), into `outPath` (atomically). Retries twice on transport failures. An existing `outPath` is
  * `OutputExists` (before anything is fetched) unless `overwrite`.
  */
-export const downloadModel = (provider: string, taskId: string, outPath: string, overwrite = false) =>
+export const downloadModel = (
+  provider: string,
+  taskId: string,
+  outPath: string,
+  { overwrite = false }: ModelOutput = {},
+) =>
   Effect.gen(function* () {
     yield* refuseExisting(outPath, overwrite)
     const wallet = yield* WalletService
@@ -249,24 +254,25 @@ export const verifyModelFile = (taskId: string, path: string, expectedRoot: stri
 
 export type ModelSource = "storage" | "provider"
 
+export interface ModelOutput {
+  /** Where the encrypted model comes from; default 0G Storage when configured, the provider route as the fallback. */
+  readonly source?: ModelSource
+  /** Replace an existing output file (otherwise it is `OutputExists`). */
+  readonly overwrite?: boolean
+}
+
 /**
  * Fetches the encrypted model: from 0G Storage by the on-chain root (every segment proof and the root verified) when
  * storage is configured and the root is a 32-byte hash, falling back to the provider route unless `source` forces one.
  * An existing `outPath` is `OutputExists` unless `overwrite`.
  */
-export const fetchModel = (
-  provider: string,
-  taskId: string,
-  root: string,
-  outPath: string,
-  source?: ModelSource,
-  overwrite = false,
-) =>
+export const fetchModel = (provider: string, taskId: string, root: string, outPath: string, output: ModelOutput = {}) =>
   Effect.gen(function* () {
+    const { source, overwrite = false } = output
     yield* refuseExisting(outPath, overwrite)
     const storage = (yield* FineTuningConfig).storage
     const byStorage = storage !== undefined && source !== "provider" && /^0x[0-9a-fA-F]{64}$/.test(root)
-    const viaProvider = Effect.map(downloadModel(provider, taskId, outPath, overwrite), (r) => ({
+    const viaProvider = Effect.map(downloadModel(provider, taskId, outPath, output), (r) => ({
       ...r,
       source: "provider" as const,
     }))
@@ -288,17 +294,11 @@ const rejectPenalized = (provider: string, taskId: string) =>
  * Download → verify (root and tag signature) → `acknowledgeDeliverable`. Nothing is acknowledged unless every check
  * passed; a rejected file stays at `outPath` as evidence. An existing `outPath` is `OutputExists` unless `overwrite`.
  */
-export const acknowledgeModel = (
-  provider: string,
-  taskId: string,
-  outPath: string,
-  source?: ModelSource,
-  overwrite = false,
-) =>
+export const acknowledgeModel = (provider: string, taskId: string, outPath: string, output: ModelOutput = {}) =>
   Effect.gen(function* () {
     const { record, view } = yield* rejectPenalized(provider, taskId)
     const { service } = yield* endpoint(provider)
-    const fetched = yield* fetchModel(provider, taskId, record.modelRootHash, outPath, source, overwrite)
+    const fetched = yield* fetchModel(provider, taskId, record.modelRootHash, outPath, output)
     const verified = yield* verifyModelFile(taskId, outPath, record.modelRootHash, service.teeSigner)
     const txHash = view.acknowledged
       ? undefined
@@ -372,7 +372,7 @@ export const decryptModel = (provider: string, taskId: string, options: DecryptM
     if (encryptedPath === undefined) {
       encryptedPath = `${options.outputPath}.encrypted`
       // A scratch file named after the output, replaced on every run.
-      yield* fetchModel(provider, taskId, record.modelRootHash, encryptedPath, undefined, true)
+      yield* fetchModel(provider, taskId, record.modelRootHash, encryptedPath, { overwrite: true })
       yield* verifyModelFile(taskId, encryptedPath, record.modelRootHash, service.teeSigner)
     }
     const inPath = encryptedPath

@@ -185,7 +185,7 @@ export const runPipeline = (options: PipelineOptions) =>
     let encryptedPath = state.encryptedPath ?? join(outputDir, `${id}.model.enc`)
     if (state.acknowledged !== true) {
       // The pipeline's own file (named after the task): a rerun replaces what an interrupted run left.
-      encryptedPath = (yield* acknowledgeModel(options.provider, id, encryptedPath, undefined, true)).path
+      encryptedPath = (yield* acknowledgeModel(options.provider, id, encryptedPath, { overwrite: true })).path
       yield* save({ encryptedPath, acknowledged: true })
       emit({ stage: "acknowledged", taskId: id, encryptedPath })
     }
