@@ -6,23 +6,33 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { useStarted } from "@0g-compute/core/testing/hooks"
 import { Cause, Effect, Exit, Redacted } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { Database } from "./db.js"
-import { hashSecret, Keys } from "./keys.js"
+import { type CreateKeyOptions, hashSecret, Keys } from "./keys.js"
 import { migrate } from "./migrations.js"
 import { routerStoreLayer } from "./router.js"
 import { Spend } from "./spend.js"
 import { settlement } from "./testing/settlement.js"
 
-let dir: string
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "zg-router-store-"))
+const env = useStarted(async (onStop) => {
+  const dir = mkdtempSync(join(tmpdir(), "zg-router-store-"))
+  onStop(() => rmSync(dir, { recursive: true, force: true }))
+  return { dir }
 })
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const withStore = <A, E>(f: Effect.Effect<A, E, Database | Keys | Spend>) =>
-  Effect.runPromise(Effect.scoped(Effect.provide(f, routerStoreLayer({ dataDir: dir }))))
+  Effect.runPromise(Effect.scoped(Effect.provide(f, routerStoreLayer({ dataDir: env.dir }))))
+
+/** The store's services and a key just created with `options`: how most tests below begin. */
+const newKey = (options: CreateKeyOptions) =>
+  Effect.gen(function* () {
+    const keys = yield* Keys
+    const spend = yield* Spend
+    const { key } = yield* keys.create(options)
+    return { keys, spend, key }
+  })
 
 describe("router store (PGlite)", () => {
   let keyId = ""
@@ -105,9 +115,7 @@ describe("router store (PGlite)", () => {
   it("a request still running when its reservation was reconciled counts its whole fee when it settles", async () => {
     await withStore(
       Effect.gen(function* () {
-        const keys = yield* Keys
-        const spend = yield* Spend
-        const { key } = yield* keys.create({ label: "long stream", budgetTotal: 1000n })
+        const { keys, spend, key } = yield* newKey({ label: "long stream", budgetTotal: 1000n })
         const running = yield* spend.reserve({ keyId: key.id, amount: 300n, provider: "0xp", model: "m" })
         // Another replica starts (or the funding holder ticks) while the request is still streaming.
         expect(yield* spend.reconcile(Date.now() + 1)).toBeGreaterThanOrEqual(1)
@@ -131,10 +139,8 @@ describe("router store (PGlite)", () => {
   it("keeps this instance's running reservations alive, so a reconcile releases only a stopped router's", async () => {
     await withStore(
       Effect.gen(function* () {
-        const keys = yield* Keys
-        const spend = yield* Spend
+        const { keys, spend, key } = yield* newKey({ label: "alive" })
         const db = yield* Database
-        const { key } = yield* keys.create({ label: "alive" })
         const running = yield* spend.reserve({ keyId: key.id, amount: 50n, provider: "0xp", model: "m" })
         yield* Effect.promise(() =>
           db.query("UPDATE router_reservations SET created_at = created_at - 3600000 WHERE id = $1", [running]),
@@ -152,9 +158,7 @@ describe("router store (PGlite)", () => {
   it("holds a running request's most tokens against tokens per minute, so a burst cannot all start under it", async () => {
     await withStore(
       Effect.gen(function* () {
-        const keys = yield* Keys
-        const spend = yield* Spend
-        const { key } = yield* keys.create({ label: "tpm burst", tokensPerMinute: 100 })
+        const { spend, key } = yield* newKey({ label: "tpm burst", tokensPerMinute: 100 })
         const at = Date.now() // one minute for both reservations, whatever the clock does
         const reserve = (tokens: number, when: number) =>
           spend.reserve({ keyId: key.id, amount: 1n, provider: "0xp", model: "m", tokens, at: when })
@@ -170,9 +174,7 @@ describe("router store (PGlite)", () => {
   it("a NUL in a caller's model name or a provider's error text does not fail the reservation or its settle", async () => {
     await withStore(
       Effect.gen(function* () {
-        const keys = yield* Keys
-        const spend = yield* Spend
-        const { key } = yield* keys.create({ label: "nul", budgetTotal: 1000n })
+        const { keys, spend, key } = yield* newKey({ label: "nul", budgetTotal: 1000n })
         const id = yield* spend.reserve({ keyId: key.id, amount: 10n, provider: "0xp", model: "img\0model" })
         const settled = { ...settlement(id, 7n), model: "img\0model", error: "upstream said \0 no", status: 502 }
         expect(yield* spend.settle(settled)).toBe(true)
