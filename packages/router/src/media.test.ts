@@ -5,24 +5,36 @@
  * recorded, and logged with its verification level; scopes, budgets and revocation hold on these routes too.
  */
 import { formatZG } from "@0g-compute/core"
+import { useStarted } from "@0g-compute/core/testing/hooks"
 import { DEVNET_TRANSCRIPT, type InferenceProvider } from "@0g-compute/devnet"
 import { MEDIA_PROVIDERS } from "@0g-compute/devnet/testing"
 import OpenAI, { toFile } from "openai"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type RouterHandle, startRouter } from "./router.js"
+import { describe, expect, it } from "vitest"
+import { startRouter } from "./router.js"
 import { adminApi } from "./testing/admin.js"
-import { type RouterNetwork, startRouterNetwork } from "./testing/network.js"
+import { startRouterNetwork } from "./testing/network.js"
 
 const ADMIN = "admin-token-for-media-tests"
-let net: RouterNetwork
-let router: RouterHandle
-let painter: InferenceProvider
-let chatbot: InferenceProvider
-let editor: InferenceProvider
-let scribe: InferenceProvider
-let user: string
+const env = useStarted(async (onStop) => {
+  const net = await startRouterNetwork(MEDIA_PROVIDERS)
+  onStop(() => net.stop())
+  const [painter, chatbot, editor, scribe] = net.devnet.inference as [
+    InferenceProvider,
+    InferenceProvider,
+    InferenceProvider,
+    InferenceProvider,
+  ]
+  // The image provider comes first: a chat must still skip it.
+  const router = await startRouter({
+    client: net.client,
+    providers: net.devnet.inference.map((p) => p.providerAddress),
+    adminToken: ADMIN,
+  })
+  onStop(() => router.stop())
+  return { net, router, painter, chatbot, editor, scribe, user: net.user }
+}, 180_000)
 
-const { admin, createKey } = adminApi(() => router.url, ADMIN, "media")
+const { admin, createKey } = adminApi(() => env.router.url, ADMIN, "media")
 
 interface LoggedRow {
   provider: string
@@ -38,40 +50,18 @@ const requestsOf = async (keyId: string) =>
 const keyOf = async (id: string) =>
   ((await (await admin(`/admin/keys/${id}`)).json()) as { key: { spent: { total: string }; reserved: string } }).key
 
-const openaiFor = (secret: string) => new OpenAI({ baseURL: `${router.url}/v1`, apiKey: secret, maxRetries: 0 })
+const openaiFor = (secret: string) => new OpenAI({ baseURL: `${env.router.url}/v1`, apiKey: secret, maxRetries: 0 })
 const audio = () => toFile(Buffer.alloc(64_000, 1), "a.wav", { type: "audio/wav" })
 const generate = (secret: string, body: Record<string, unknown>) =>
-  fetch(`${router.url}/v1/images/generations`, {
+  fetch(`${env.router.url}/v1/images/generations`, {
     method: "POST",
     headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
     body: JSON.stringify({ model: "any-image-model", prompt: "a cube", ...body }),
   })
 
-beforeAll(async () => {
-  net = await startRouterNetwork(MEDIA_PROVIDERS)
-  const devnet = net.devnet
-  user = net.user
-  ;[painter, chatbot, editor, scribe] = devnet.inference as [
-    InferenceProvider,
-    InferenceProvider,
-    InferenceProvider,
-    InferenceProvider,
-  ]
-  // The image provider comes first: a chat must still skip it.
-  router = await startRouter({
-    client: net.client,
-    providers: devnet.inference.map((p) => p.providerAddress),
-    adminToken: ADMIN,
-  })
-}, 180_000)
-
-afterAll(async () => {
-  await router?.stop()
-  await net?.stop()
-})
-
 describe("router image and audio routes", () => {
   it("generates, edits and transcribes verified; reserves, settles and logs each; chats skip media providers", async () => {
+    const { net, painter, chatbot, editor, scribe, user } = env
     const { key, secret } = await createKey({ budget: { total: "5" } })
     const openai = openaiFor(secret)
     const gen = await openai.images.generate({ model: "any-image-model", prompt: "a cube", n: 2 }).withResponse()
@@ -118,6 +108,7 @@ describe("router image and audio routes", () => {
   })
 
   it("a media request whose maximum cost does not fit the budget is refused before anything is sent", async () => {
+    const { painter, scribe, user } = env
     // Enough for one image, not for an hour of audio.
     const { key, secret } = await createKey({ budget: { total: formatZG(painter.outputPrice * 3n) } })
     expect(scribe.inputPrice * 3600n).toBeGreaterThan(painter.outputPrice * 3n)
@@ -139,6 +130,7 @@ describe("router image and audio routes", () => {
   })
 
   it("model and provider scopes, the provider routing field, and revocation apply to media routes", async () => {
+    const { painter, chatbot } = env
     const chatOnly = await createKey({ models: ["devnet-echo-1"] })
     const denied = await generate(chatOnly.secret, {})
     expect(denied.status).toBe(403)
