@@ -6,49 +6,43 @@
  * a test asks for, so one can bill past the output limit the router reserved for.
  */
 import { formatZG, parseZGSync } from "@0g-compute/core"
+import { useStarted } from "@0g-compute/core/testing/hooks"
 import type { InferenceProvider } from "@0g-compute/devnet"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type RouterHandle, startRouter } from "./router.js"
+import { describe, expect, it } from "vitest"
+import { startRouter } from "./router.js"
 import { adminApi } from "./testing/admin.js"
-import { type RouterNetwork, startRouterNetwork } from "./testing/network.js"
+import { startRouterNetwork } from "./testing/network.js"
 import { until } from "./testing/until.js"
-import { type EchoUpstream, startEchoUpstream } from "./testing/upstream.js"
+import { startEchoUpstream } from "./testing/upstream.js"
 
 const ADMIN = "admin-token-for-hostile-tests"
-let net: RouterNetwork
-let p0: InferenceProvider
-let p1: InferenceProvider
-let router: RouterHandle
-let upstream: EchoUpstream
 /** A message with this content is billed far past any output limit (the model ignores max_tokens). */
 const OVERBILL = "overbill me"
 
-const { admin, createKey } = adminApi(() => router.url, ADMIN, "hostile")
-
-const chat = (secret: string, body: Record<string, unknown> = {}) =>
-  fetch(`${router.url}/v1/chat/completions`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
-    body: JSON.stringify({ model: p0.model, messages: [{ role: "user", content: "hi" }], max_tokens: 20, ...body }),
-  })
-
-beforeAll(async () => {
-  upstream = await startEchoUpstream((body) => {
+const env = useStarted(async (onStop) => {
+  const upstream = await startEchoUpstream((body) => {
     const last = (body.messages as Array<{ content: string }>).at(-1)?.content
     const completion = last === OVERBILL ? 100_000 : 20
     return { prompt_tokens: 10, completion_tokens: completion, total_tokens: 10 + completion }
   })
-  net = await startRouterNetwork({ inferenceProviders: 2, inference: { upstream: upstream.url } })
-  ;[p0, p1] = net.devnet.inference as [InferenceProvider, InferenceProvider]
+  onStop(() => upstream.close())
+  const net = await startRouterNetwork({ inferenceProviders: 2, inference: { upstream: upstream.url } })
+  onStop(() => net.stop())
+  const [p0, p1] = net.devnet.inference as [InferenceProvider, InferenceProvider]
   const providers = [p1.providerAddress, p0.providerAddress]
-  router = await startRouter({ client: net.client, providers, adminToken: ADMIN })
+  const router = await startRouter({ client: net.client, providers, adminToken: ADMIN })
+  onStop(() => router.stop())
+  return { net, router, p0, p1 }
 }, 180_000)
 
-afterAll(async () => {
-  await router?.stop()
-  await net?.stop()
-  await upstream?.close()
-})
+const { admin, createKey } = adminApi(() => env.router.url, ADMIN, "hostile")
+
+const chat = (secret: string, body: Record<string, unknown> = {}) =>
+  fetch(`${env.router.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: env.p0.model, messages: [{ role: "user", content: "hi" }], max_tokens: 20, ...body }),
+  })
 
 describe("router against careless and hostile input", () => {
   it("answers a key option of the wrong shape or size with a typed 400 and creates no key", async () => {
@@ -106,6 +100,7 @@ describe("router against careless and hostile input", () => {
   })
 
   it("a client that leaves mid-stream: the router still settles the reservation to what the provider billed", async () => {
+    const { net, router, p0 } = env
     const { key, secret } = await createKey({ budget: { total: "1" } })
     const billed = p0.unsettledFee(net.user)
     p0.faults.set({ streamDelayMs: 300 })
@@ -144,6 +139,7 @@ describe("router against careless and hostile input", () => {
   })
 
   it("a failover attempt is not a second request against the key's per-minute limit", async () => {
+    const { p0, p1 } = env
     const { key, secret } = await createKey({ requests_per_minute: 1 })
     p1.faults.set({ failMidStream: true }) // non-streams: the first provider answers 500
     try {
