@@ -6,37 +6,64 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
+import { useStarted } from "@0g-compute/core/testing/hooks"
 import type { InferenceProvider } from "@0g-compute/devnet"
 import { repricableService } from "@0g-compute/devnet/testing"
 import { Effect } from "effect"
 import OpenAI from "openai"
 import { chromium } from "playwright-core"
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
+import { describe, expect, it, vi } from "vitest"
 import { Database } from "./db.js"
 import { type RouterHandle, routerStoreLayer, startRouter } from "./router.js"
 import { Spend } from "./spend.js"
 import { adminApi } from "./testing/admin.js"
-import { type RouterNetwork, startRouterNetwork } from "./testing/network.js"
-import { type EchoUpstream, startEchoUpstream } from "./testing/upstream.js"
+import { startRouterNetwork } from "./testing/network.js"
+import { startEchoUpstream } from "./testing/upstream.js"
 
 const ADMIN = "admin-token-for-tests"
 const GWEI = 1_000_000_000n
-let upstream: EchoUpstream
-let received: Array<Record<string, unknown>> = []
-let net: RouterNetwork
-let p0: InferenceProvider
-let p1: InferenceProvider
-let dataDir: string
-let router: RouterHandle
+const env = useStarted(async (onStop) => {
+  const upstream = await startEchoUpstream()
+  onStop(() => upstream.close())
+  const net = await startRouterNetwork(
+    { inferenceProviders: 2, inference: { upstream: upstream.url } },
+    { config: { signatureAttempts: 2, signatureRetryDelayMs: 10 } },
+  )
+  onStop(() => net.stop())
+  const [p0, p1] = net.devnet.inference as [InferenceProvider, InferenceProvider]
+  const dataDir = mkdtempSync(join(tmpdir(), "zg-router-"))
+  onStop(() => rmSync(dataDir, { recursive: true, force: true }))
+  const start = () =>
+    startRouter({ client: net.client, providers: [p1.providerAddress, p0.providerAddress], dataDir, adminToken: ADMIN })
+  let router = await start()
+  onStop(() => router.stop())
+  return {
+    net,
+    p0,
+    p1,
+    dataDir,
+    /** Every request body the providers' model received, in order. */
+    received: upstream.received,
+    get router(): RouterHandle {
+      return router
+    },
+    /** Stops the router, runs `whileDown` (against its store), and starts it again on the same data directory. */
+    restart: async (whileDown: () => Promise<void>) => {
+      await router.stop()
+      await whileDown()
+      router = await start()
+    },
+  }
+})
 
-const { admin, createKey } = adminApi(() => router.url, ADMIN, "k")
+const { admin, createKey } = adminApi(() => env.router.url, ADMIN, "k")
 
 const keyInfo = async (id: string) =>
   ((await (await admin(`/admin/keys/${id}`)).json()) as { key: Record<string, unknown> & { spent: { total: string } } })
     .key
 
 const chat = (secret: string, body: Record<string, unknown>) =>
-  fetch(`${router.url}/v1/chat/completions`, {
+  fetch(`${env.router.url}/v1/chat/completions`, {
     method: "POST",
     headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
     body: JSON.stringify({
@@ -47,30 +74,9 @@ const chat = (secret: string, body: Record<string, unknown>) =>
     }),
   })
 
-const start = () =>
-  startRouter({ client: net.client, providers: [p1.providerAddress, p0.providerAddress], dataDir, adminToken: ADMIN })
-
-beforeAll(async () => {
-  upstream = await startEchoUpstream()
-  received = upstream.received
-  net = await startRouterNetwork(
-    { inferenceProviders: 2, inference: { upstream: upstream.url } },
-    { config: { signatureAttempts: 2, signatureRetryDelayMs: 10 } },
-  )
-  ;[p0, p1] = net.devnet.inference as [InferenceProvider, InferenceProvider]
-  dataDir = mkdtempSync(join(tmpdir(), "zg-router-"))
-  router = await start()
-})
-
-afterAll(async () => {
-  await router?.stop()
-  await net?.stop()
-  await upstream?.close()
-  if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true })
-})
-
 describe("router on a devnet", () => {
   it("guards the admin API, shows a key's secret once, and lists keys without secrets", async () => {
+    const { router } = env
     expect((await fetch(`${router.url}/admin/keys`)).status).toBe(401)
     expect((await fetch(`${router.url}/admin/keys`, { headers: { authorization: "Bearer zgr-x" } })).status).toBe(401)
     const { key, secret } = await createKey({ label: "listing", budget: { total: "1" }, models: ["devnet-echo-1"] })
@@ -88,6 +94,7 @@ describe("router on a devnet", () => {
   })
 
   it("refuses unknown and revoked keys with 401, a model or provider outside the key's scope with 403", async () => {
+    const { router, p0, p1 } = env
     expect((await chat("zgr-unknown", {})).status).toBe(401)
     expect((await fetch(`${router.url}/v1/models`)).status).toBe(401)
     const { key, secret } = await createKey({ label: "revoked" })
@@ -108,6 +115,7 @@ describe("router on a devnet", () => {
   })
 
   it("answers verified chats, strips the provider field, pins, sorts by price, and streams the verdict", async () => {
+    const { router, p0, p1, received } = env
     const { key, secret } = await createKey({ label: "chat" })
     const openai = new OpenAI({ baseURL: `${router.url}/v1`, apiKey: secret, maxRetries: 0 })
     const { data, response } = await openai.chat.completions
@@ -163,6 +171,7 @@ describe("router on a devnet", () => {
   })
 
   it("refuses a request over budget with 402 and charges nothing; a per-minute limit answers 429", async () => {
+    const { net, p1, received } = env
     const unsettled = p1.unsettledFee(net.user)
     const logged = received.length
     const poor = await createKey({ label: "poor", budget: { total: "0.000000001" } })
@@ -184,6 +193,7 @@ describe("router on a devnet", () => {
   })
 
   it("16 concurrent requests against a budget that fits only some never overshoot it", async () => {
+    const { p0 } = env
     // Each request reserves ≈ 250 gwei at p0's prices (≈ 150 body bytes × 1 + 50 × 2) and is billed 50 gwei.
     const budget = 600n * GWEI
     const { key, secret } = await createKey({
@@ -209,31 +219,31 @@ describe("router on a devnet", () => {
   it("keeps keys, spend and the log across a restart, reconciles a stale reservation, refuses an expired key", async () => {
     const before = (await (await admin("/admin/usage")).json()) as { totals: Record<string, string>; keys: unknown[] }
     const { key, secret } = await createKey({ label: "expiring", budget: { total: "1" } })
-    await router.stop()
     // While the router is down: a reservation a crashed request left behind, and the key's expiry passes.
-    await Effect.runPromise(
-      Effect.scoped(
-        Effect.provide(
-          Effect.gen(function* () {
-            const spend = yield* Spend
-            yield* spend.reserve({
-              keyId: key.id,
-              amount: 7n * GWEI,
-              provider: p0.providerAddress,
-              model: "devnet-echo-1",
-            })
-            const db = yield* Database
-            yield* Effect.promise(() => db.query("UPDATE router_reservations SET created_at = created_at - 3600000"))
-            yield* Effect.promise(() =>
-              db.query("UPDATE router_keys SET expires_at = $2 WHERE id = $1", [key.id, Date.now() - 1]),
-            )
-          }),
-          routerStoreLayer({ dataDir }),
+    await env.restart(() =>
+      Effect.runPromise(
+        Effect.scoped(
+          Effect.provide(
+            Effect.gen(function* () {
+              const spend = yield* Spend
+              yield* spend.reserve({
+                keyId: key.id,
+                amount: 7n * GWEI,
+                provider: env.p0.providerAddress,
+                model: "devnet-echo-1",
+              })
+              const db = yield* Database
+              yield* Effect.promise(() => db.query("UPDATE router_reservations SET created_at = created_at - 3600000"))
+              yield* Effect.promise(() =>
+                db.query("UPDATE router_keys SET expires_at = $2 WHERE id = $1", [key.id, Date.now() - 1]),
+              )
+            }),
+            routerStoreLayer({ dataDir: env.dataDir }),
+          ),
         ),
       ),
     )
-    router = await start()
-    expect(router.started).toEqual({ migrations: [], reconciled: 1 })
+    expect(env.router.started).toEqual({ migrations: [], reconciled: 1 })
     const after = (await (await admin("/admin/usage")).json()) as { totals: Record<string, string>; keys: unknown[] }
     expect(after.totals).toEqual(before.totals)
     expect(after.keys).toHaveLength(before.keys.length + 1)
@@ -248,6 +258,7 @@ describe("router on a devnet", () => {
   })
 
   it("logged fees equal what each provider reports as unsettled, and equal the keys' settled spend", async () => {
+    const { net, p0, p1 } = env
     const rows = (await (await admin("/admin/requests?limit=1000")).json()) as {
       data: Array<{ provider: string; fee: string }>
     }
@@ -264,6 +275,7 @@ describe("router on a devnet", () => {
   })
 
   it("dashboard in Chromium: login with the admin token, charts, budgets, recent requests, providers; labels escaped", async () => {
+    const { router, dataDir } = env
     const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"
     if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: apt-get install -y chromium`)
     const hostile = await createKey({ label: '<img src=x onerror="document.title=1">', budget: { day: "0.001" } })
@@ -319,6 +331,7 @@ describe("router on a devnet", () => {
 
 describe("a provider's price change on chain", () => {
   it("is what /v1/models shows, and reservations price with, after the next service refresh", async () => {
+    const { net } = env
     const service = await repricableService(net.devnet, net.rpc)
     await service.publish(GWEI, 2n * GWEI)
     const dir = mkdtempSync(join(tmpdir(), "zg-router-refresh-"))
