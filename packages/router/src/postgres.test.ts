@@ -4,42 +4,43 @@
  * reserve concurrently against one key's budget without overshooting it; a key revoked on one is refused by the
  * other's next reservation even while the other's authentication cache still holds it.
  */
+import { useStarted } from "@0g-compute/core/testing/hooks"
 import { Cause, Exit, Layer, ManagedRuntime, Redacted } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import type { Database } from "./db.js"
 import { Keys } from "./keys.js"
 import { migrate } from "./migrations.js"
 import { routerStoreLayer } from "./router.js"
 import { Spend } from "./spend.js"
-import { startPostgres, type TestPostgres } from "./testing/postgres.js"
+import { startPostgres } from "./testing/postgres.js"
 import { settlement } from "./testing/settlement.js"
 
-let pg: TestPostgres
-let a: ManagedRuntime.ManagedRuntime<Keys | Spend | Database, unknown>
-let b: ManagedRuntime.ManagedRuntime<Keys | Spend | Database, unknown>
+/** One store instance (its own connection pool), as a router replica holds it. */
+type Instance = ManagedRuntime.ManagedRuntime<Keys | Spend | Database, unknown>
 
-beforeAll(async () => {
-  pg = await startPostgres()
-  const layer = () => Layer.fresh(routerStoreLayer({ databaseUrl: pg.url }))
-  a = ManagedRuntime.make(layer())
-  b = ManagedRuntime.make(layer())
-})
-afterAll(async () => {
-  await a?.dispose()
-  await b?.dispose()
-  await pg?.stop()
+const env = useStarted(async (onStop) => {
+  const pg = await startPostgres()
+  onStop(() => pg.stop())
+  const instance = (): Instance => {
+    const rt = ManagedRuntime.make(Layer.fresh(routerStoreLayer({ databaseUrl: pg.url })))
+    onStop(() => rt.dispose())
+    return rt
+  }
+  return { pg, a: instance(), b: instance() }
 })
 
 describe("router store on a Postgres server", () => {
   it("two instances migrate at once: each migration is applied exactly once", async () => {
+    const { a, b } = env
     const [x, y] = await Promise.all([a.runPromise(migrate()), b.runPromise(migrate())])
     expect([...x, ...y].sort()).toEqual([1, 2])
   })
 
   it("reservations from two instances never overshoot a key's budget; settle and totals agree", async () => {
+    const { a, b } = env
     const created = await a.runPromise(Keys.use((k) => k.create({ label: "shared", budgetTotal: 1000n })))
     const id = created.key.id
-    const reserve = (rt: typeof a) =>
+    const reserve = (rt: Instance) =>
       rt.runPromiseExit(Spend.use((s) => s.reserve({ keyId: id, amount: 150n, provider: "0xp", model: "m" })))
     const exits = await Promise.all(Array.from({ length: 24 }, (_, i) => reserve(i % 2 === 0 ? a : b)))
     const ok = exits.filter(Exit.isSuccess)
@@ -54,6 +55,7 @@ describe("router store on a Postgres server", () => {
   })
 
   it("two instances reconciling at once release each stale reservation once; a late settle still counts", async () => {
+    const { a, b } = env
     const created = await a.runPromise(Keys.use((k) => k.create({ label: "reconciled", budgetTotal: 1000n })))
     const id = created.key.id
     const ids = await Promise.all(
@@ -61,7 +63,7 @@ describe("router store on a Postgres server", () => {
         a.runPromise(Spend.use((s) => s.reserve({ keyId: id, amount, provider: "0xp", model: "m" }))),
       ),
     )
-    const reconcile = (rt: typeof a) => rt.runPromise(Spend.use((s) => s.reconcile(Date.now() + 1)))
+    const reconcile = (rt: Instance) => rt.runPromise(Spend.use((s) => s.reconcile(Date.now() + 1)))
     const released = await Promise.all([reconcile(a), reconcile(b), reconcile(a), reconcile(b)])
     expect(released.reduce((x, y) => x + y, 0)).toBe(3)
     expect(await b.runPromise(Keys.use((k) => k.get(id)))).toMatchObject({ reserved: 0n, remaining: 1000n })
@@ -82,6 +84,7 @@ describe("router store on a Postgres server", () => {
   })
 
   it("a settle while the database restarts is retried: the request's fee is not lost", async () => {
+    const { pg, a, b } = env
     const created = await a.runPromise(Keys.use((k) => k.create({ label: "outage", budgetTotal: 1000n })))
     const id = created.key.id
     const reservation = await a.runPromise(
@@ -95,6 +98,7 @@ describe("router store on a Postgres server", () => {
   })
 
   it("a key revoked on one instance is refused by the other's next reservation, though its cache still knows it", async () => {
+    const { a, b } = env
     const created = await a.runPromise(Keys.use((k) => k.create({ label: "revoke me" })))
     const secret = Redacted.value(created.secret)
     const reserve = () =>
