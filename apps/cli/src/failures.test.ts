@@ -6,15 +6,16 @@
 import { execFileSync } from "node:child_process"
 import { createWriteStream } from "node:fs"
 import { chmod, mkdir, mkdtemp, readFile, stat, writeFile } from "node:fs/promises"
-import { createServer as createHttpServer, type Server } from "node:http"
-import { createServer, type Server as NetServer } from "node:net"
+import { createServer as createHttpServer } from "node:http"
+import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { freePort } from "@0g-compute/core/node"
-import { type Devnet, startDevnet } from "@0g-compute/devnet"
+import { useStarted } from "@0g-compute/core/testing/hooks"
+import { startDevnet } from "@0g-compute/devnet"
 import { Redacted } from "effect"
 import { Wallet } from "ethers"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { listen, runCli, spawnCli } from "./testing/cli.js"
 
 const EFFECT_WORDING = /UnknownError|Effect\.tryPromise|An error occurred in|FiberFailure|\bDefect\b/
@@ -53,21 +54,15 @@ const fails = async (args: ReadonlyArray<string>, env: Record<string, string | u
 }
 
 describe("failures without a chain", () => {
-  let dir: string
-  let nobody: number
-  let busy: NetServer
-  let busyPort: number
-  let hostile: Server
-  let hostilePort: number
   const key = { ZG_PRIVATE_KEY: KEY }
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "zg-failures-"))
-    nobody = await freePort()
-    busy = createServer()
-    busyPort = await listen(busy)
+  const env = useStarted(async (onStop) => {
+    const dir = await mkdtemp(join(tmpdir(), "zg-failures-"))
+    const nobody = await freePort()
+    const busy = createServer()
+    const busyPort = await listen(busy)
+    onStop(() => busy.close())
     // A hostile RPC: every JSON-RPC call fails with terminal escape sequences in the node's error text.
-    hostile = createHttpServer((req, res) => {
+    const hostile = createHttpServer((req, res) => {
       let body = ""
       req.on("data", (c) => (body += c))
       req.on("end", () => {
@@ -81,24 +76,22 @@ describe("failures without a chain", () => {
         res.end(JSON.stringify(Array.isArray(msg) ? msg.map(one) : one(msg)))
       })
     })
-    hostilePort = await listen(hostile)
-  })
-  afterAll(() => {
-    busy?.close()
-    hostile?.close()
+    const hostilePort = await listen(hostile)
+    onStop(() => hostile.close())
+    return { dir, nobody, busyPort, hostilePort }
   })
 
   it("devnet up on a busy port names the port and --port", async () => {
-    const f = await fails(["devnet", "up", "--port", String(busyPort)])
+    const f = await fails(["devnet", "up", "--port", String(env.busyPort)])
     expect(f.tag).toBe("PortInUse")
-    expect(f.message).toBe(`port ${busyPort} is in use; pass --port <n> (or stop what listens there)`)
-    const spawned = await spawnCli(["devnet", "up", "--port", String(busyPort)])
+    expect(f.message).toBe(`port ${env.busyPort} is in use; pass --port <n> (or stop what listens there)`)
+    const spawned = await spawnCli(["devnet", "up", "--port", String(env.busyPort)])
     expect(spawned).toMatchObject({ code: 1, stdout: "", stderr: `error: ${f.message}\n` })
   }, 180_000)
 
   it("nothing on the RPC port: names the address and how to start a devnet, for every group", async () => {
-    const net = ["--network", "devnet", "--rpc", `http://127.0.0.1:${nobody}`]
-    const hint = `nothing listens on 127.0.0.1:${nobody} — start \`0g-compute devnet up --port ${nobody}\` or pass --network testnet|mainnet`
+    const net = ["--network", "devnet", "--rpc", `http://127.0.0.1:${env.nobody}`]
+    const hint = `nothing listens on 127.0.0.1:${env.nobody} — start \`0g-compute devnet up --port ${env.nobody}\` or pass --network testnet|mainnet`
     const cases: ReadonlyArray<ReadonlyArray<string>> = [
       ["ledger", "show", "--address", ADDRESS],
       ["ledger", "deposit", "1"],
@@ -111,7 +104,7 @@ describe("failures without a chain", () => {
   }, 300_000)
 
   it("bad input is refused before any RPC is contacted: amounts, addresses, networks, flags", async () => {
-    const net = ["--network", `http://127.0.0.1:${nobody}`]
+    const net = ["--network", `http://127.0.0.1:${env.nobody}`]
     const [amount, decimals, address, network, flag, missing, literal] = await Promise.all([
       fails([...net, "ledger", "deposit", "1e3"], key),
       fails([...net, "ledger", "add", "0.0000000000000000001"], key),
@@ -132,7 +125,7 @@ describe("failures without a chain", () => {
   }, 300_000)
 
   it("a missing key names ZG_PRIVATE_KEY, --key-file and --key", async () => {
-    const net = ["--network", `http://127.0.0.1:${nobody}`]
+    const net = ["--network", `http://127.0.0.1:${env.nobody}`]
     const [deposit, tasks] = await Promise.all([
       fails([...net, "ledger", "deposit", "1"]),
       fails([...net, "fine-tuning", "list-tasks", "--provider", STRANGER]),
@@ -143,20 +136,20 @@ describe("failures without a chain", () => {
   it("storage and profile failures name the file, the indexer or the profile", async () => {
     const root = `0x${"0".repeat(64)}`
     const [missing, download, profile] = await Promise.all([
-      fails(["storage", "root", join(dir, "no-such-file")]),
-      fails(["storage", "download", root, join(dir, "out"), "--indexer", `http://127.0.0.1:${nobody}`]),
-      fails(["--profile", "nope", "ledger", "show"], { ZG_CONFIG_DIR: join(dir, "empty-config") }),
+      fails(["storage", "root", join(env.dir, "no-such-file")]),
+      fails(["storage", "download", root, join(env.dir, "out"), "--indexer", `http://127.0.0.1:${env.nobody}`]),
+      fails(["--profile", "nope", "ledger", "show"], { ZG_CONFIG_DIR: join(env.dir, "empty-config") }),
     ])
     expect(missing.message).toMatch(/no-such-file/)
-    expect(download.message).toContain(`127.0.0.1:${nobody}`)
+    expect(download.message).toContain(`127.0.0.1:${env.nobody}`)
     expect(profile.message).toMatch(/No profile named "nope" \(see `0g-compute profile list`\)/)
   }, 180_000)
 
   it("a hostile RPC's escape sequences are neutralised and URL credentials never printed", async () => {
-    const url = `http://alice:s3cretpw@127.0.0.1:${hostilePort}/APIKEY0123456789`
+    const url = `http://alice:s3cretpw@127.0.0.1:${env.hostilePort}/APIKEY0123456789`
     const f = await fails(["--network", url, "ledger", "show", "--address", ADDRESS])
     expect(f.message).toBe(
-      `RPC call eth_chainId at http://127.0.0.1:${hostilePort}/*** failed: boom \\x1b[31mRED\\x1b]0;pwned\\x07\\x0d\\u202eevil`,
+      `RPC call eth_chainId at http://127.0.0.1:${env.hostilePort}/*** failed: boom \\x1b[31mRED\\x1b]0;pwned\\x07\\x0d\\u202eevil`,
     )
     for (const c of ["\x1b", "\x07", "\r", "\u202e"]) expect(f.stderr).not.toContain(c)
     const doctor = await runCli(["--network", url, "doctor", "--json"])
@@ -171,13 +164,13 @@ describe("failures without a chain", () => {
     const short = await fails(["inference", "serve", "--provider", STRANGER], { ...key, ZG_GATEWAY_TOKEN: "short" })
     expect(short.tag).toBe("GatewayTokenTooShort")
     expect(short.message).toMatch(/at least 32/)
-    const net = ["--network", "devnet", "--rpc", `http://127.0.0.1:${nobody}`]
+    const net = ["--network", "devnet", "--rpc", `http://127.0.0.1:${env.nobody}`]
     const open = await fails([...net, "inference", "serve", "--provider", STRANGER, "--host", "0.0.0.0"], key)
     expect(open.stderr).toMatch(/^warning: --host 0\.0\.0\.0 exposes the gateway beyond this machine/m)
   }, 180_000)
 
   it("fine-tuning decrypt never replaces an existing --output without --overwrite", async () => {
-    const out = join(dir, "model.bin")
+    const out = join(env.dir, "model.bin")
     await writeFile(out, "precious")
     const f = await fails(["fine-tuning", "decrypt", "--provider", STRANGER, "--task", "t1", "--output", out], key)
     expect(f).toMatchObject({ tag: "OutputExists", message: `${out} already exists; pass --overwrite to replace it` })
@@ -185,13 +178,13 @@ describe("failures without a chain", () => {
   }, 120_000)
 
   it("keys: --password-file is the password used, remove asks unless --yes, loose modes are warned about", async () => {
-    const config = join(dir, "cfg")
+    const config = join(env.dir, "cfg")
     await mkdir(join(config, "keys"), { recursive: true })
     await chmod(join(config, "keys"), 0o777)
-    const pw = join(dir, "pw")
+    const pw = join(env.dir, "pw")
     await writeFile(pw, "file-password\n", { mode: 0o600 })
-    const env = { ZG_CONFIG_DIR: config, ZG_KEYSTORE_PASSWORD: "env-password", ZG_PRIVATE_KEY: KEY }
-    const imported = await runCli(["keys", "import", "main", "--password-file", pw, "--json"], env)
+    const keysEnv = { ZG_CONFIG_DIR: config, ZG_KEYSTORE_PASSWORD: "env-password", ZG_PRIVATE_KEY: KEY }
+    const imported = await runCli(["keys", "import", "main", "--password-file", pw, "--json"], keysEnv)
     expect(imported.code, imported.stderr).toBe(0)
     expect(imported.stderr).toMatch(
       /warning: keys directory .* is writable by group\/others \(mode 777\); run `chmod 700/,
@@ -205,10 +198,18 @@ describe("failures without a chain", () => {
     expect((await stat(join(config, "keys", "main.json"))).isFile()).toBe(true)
     expect((await runCli(["keys", "remove", "main", "--yes"], { ZG_CONFIG_DIR: config })).code).toBe(0)
 
-    const shared = join(dir, "shared-key")
+    const shared = join(env.dir, "shared-key")
     await writeFile(shared, KEY)
     await chmod(shared, 0o666)
-    const r = await runCli(["--key-file", shared, "--network", `http://127.0.0.1:${nobody}`, "ledger", "deposit", "1"])
+    const r = await runCli([
+      "--key-file",
+      shared,
+      "--network",
+      `http://127.0.0.1:${env.nobody}`,
+      "ledger",
+      "deposit",
+      "1",
+    ])
     expect(r.stderr).toContain(
       `warning: key file ${shared} is accessible by group/others (mode 666); run \`chmod 600 ${shared}\``,
     )
@@ -234,26 +235,21 @@ describe("failures without a chain", () => {
 })
 
 describe("failures and human output against a devnet", () => {
-  let devnet: Devnet
-  let net: string[]
-  let key: Record<string, string>
-
-  beforeAll(async () => {
-    devnet = await startDevnet({ fineTuning: true })
-    net = ["--network", devnet.rpcUrl]
-    key = { ZG_PRIVATE_KEY: Redacted.value(devnet.accounts.users[4]!.privateKey) }
-  })
-  afterAll(async () => {
-    await devnet?.stop()
-  })
+  const env = useStarted(async (onStop) => {
+    const devnet = await startDevnet({ fineTuning: true })
+    onStop(() => devnet.stop())
+    const net = ["--network", devnet.rpcUrl]
+    const key = { ZG_PRIVATE_KEY: Redacted.value(devnet.accounts.users[4]!.privateKey) }
+    return { devnet, net, key }
+  }, 180_000)
 
   it("unknown providers, a missing ledger and a missing address say what to do next", async () => {
-    const user = devnet.accounts.users[4]!.address
+    const user = env.devnet.accounts.users[4]!.address
     const [verify, tasks, noLedger, noAddress] = await Promise.all([
-      fails([...net, "inference", "verify", "--provider", STRANGER]),
-      fails([...net, "fine-tuning", "list-tasks", "--provider", STRANGER], key),
-      fails([...net, "ledger", "show"], key),
-      fails([...net, "ledger", "show"]),
+      fails([...env.net, "inference", "verify", "--provider", STRANGER]),
+      fails([...env.net, "fine-tuning", "list-tasks", "--provider", STRANGER], env.key),
+      fails([...env.net, "ledger", "show"], env.key),
+      fails([...env.net, "ledger", "show"]),
     ])
     expect(verify.message).toMatch(new RegExp(STRANGER, "i"))
     expect(tasks.message).toMatch(new RegExp(STRANGER, "i"))
@@ -268,8 +264,8 @@ describe("failures and human output against a devnet", () => {
     const busy = createServer()
     const port = await listen(busy)
     try {
-      const provider = devnet.services.inference[0]!.provider.address
-      const f = await fails([...net, "inference", "serve", "--provider", provider, "--port", String(port)], key)
+      const provider = env.devnet.services.inference[0]!.provider.address
+      const f = await fails([...env.net, "inference", "serve", "--provider", provider, "--port", String(port)], env.key)
       expect(f).toMatchObject({ tag: "GatewayListenFailed", doc: { host: "127.0.0.1", port, code: "EADDRINUSE" } })
       expect(f.message).toBe(`the gateway cannot listen on 127.0.0.1:${port}: the port is in use`)
     } finally {
@@ -282,29 +278,29 @@ describe("failures and human output against a devnet", () => {
     const fifo = join(dir, "key")
     execFileSync("mkfifo", ["-m", "600", fifo])
     const writer = createWriteStream(fifo)
-    writer.end(Redacted.value(devnet.accounts.users[0]!.privateKey))
-    const f = await runCli([...net, "--key-file", fifo, "ledger", "show"])
+    writer.end(Redacted.value(env.devnet.accounts.users[0]!.privateKey))
+    const f = await runCli([...env.net, "--key-file", fifo, "ledger", "show"])
     writer.destroy()
     expect(f.code).toBe(1)
     expect(f.stderr.trim()).toBe(
-      `error: no ledger exists for ${devnet.accounts.users[0]!.address}; create one with \`0g-compute ledger add <amount>\``,
+      `error: no ledger exists for ${env.devnet.accounts.users[0]!.address}; create one with \`0g-compute ledger add <amount>\``,
     )
   }, 120_000)
 
   it("fine-tuning ack-provider and list-tasks print for humans by default and JSON only with --json", async () => {
-    const ft = devnet.services.fineTuning[0]!.provider.address
-    expect((await runCli([...net, "ledger", "add", "5"], key)).code).toBe(0)
+    const ft = env.devnet.services.fineTuning[0]!.provider.address
+    expect((await runCli([...env.net, "ledger", "add", "5"], env.key)).code).toBe(0)
     const ack = await runCli(
-      [...net, "fine-tuning", "ack-provider", "--provider", ft, "--fund", "1", "--allow-devnet"],
-      key,
+      [...env.net, "fine-tuning", "ack-provider", "--provider", ft, "--fund", "1", "--allow-devnet"],
+      env.key,
     )
     expect(ack.code, ack.stderr).toBe(0)
     expect(ack.stdout.trimStart().startsWith("{")).toBe(false)
     expect(ack.stdout).toMatch(/TEE signer\s+0x[0-9a-fA-F]{40}/)
     expect(ack.stdout).toMatch(/sub-account funded\s+1 0G/)
     const [human, json] = await Promise.all([
-      runCli([...net, "fine-tuning", "list-tasks", "--provider", ft], key),
-      runCli([...net, "fine-tuning", "list-tasks", "--provider", ft, "--json"], key),
+      runCli([...env.net, "fine-tuning", "list-tasks", "--provider", ft], env.key),
+      runCli([...env.net, "fine-tuning", "list-tasks", "--provider", ft, "--json"], env.key),
     ])
     expect(human.stdout.trim()).toBe("no tasks with this provider")
     expect(JSON.parse(json.stdout)).toEqual({ provider: ft, tasks: [] })

@@ -6,8 +6,9 @@
 import { mkdtemp, readFile, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { useStarted } from "@0g-compute/core/testing/hooks"
 import { DEVNET_TRANSCRIPT, type InferenceProvider } from "@0g-compute/devnet"
-import { beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { useCliDevnet } from "./testing/cli.js"
 
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47])
@@ -26,35 +27,29 @@ describe("0g-compute inference image|transcribe (in-process CLI on a devnet)", (
     },
     3,
   )
-  let dir: string
-  let painter: InferenceProvider
-  let editor: InferenceProvider
-  let scribe: InferenceProvider
-  let chatbot: InferenceProvider
-  let user: string
-
-  beforeAll(async () => {
-    ;[painter, editor, scribe, chatbot] = devnet.inference as InferenceProvider[] as [
+  const env = useStarted(async () => {
+    const [painter, editor, scribe, chatbot] = devnet.inference as InferenceProvider[] as [
       InferenceProvider,
       InferenceProvider,
       InferenceProvider,
       InferenceProvider,
     ]
-    dir = await mkdtemp(join(tmpdir(), "zg-media-"))
-    user = devnet.accounts.users[3]?.address ?? ""
+    const dir = await mkdtemp(join(tmpdir(), "zg-media-"))
+    const user = devnet.accounts.users[3]?.address ?? ""
     expect((await cli(["ledger", "add", "10"])).code).toBe(0)
     for (const p of [painter, editor, scribe, chatbot]) expect((await ack(p.providerAddress)).code).toBe(0)
+    return { dir, painter, editor, scribe, chatbot, user }
   }, 180_000)
 
   it("image: writes verified PNGs (-2 suffix for the second), bytes-bound, fee = 2 × output price", async () => {
-    const out = join(dir, "cube.png")
-    const run = await cli(["inference", "image", "--provider", painter.providerAddress, "--prompt", "a cube"])
+    const out = join(env.dir, "cube.png")
+    const run = await cli(["inference", "image", "--provider", env.painter.providerAddress, "--prompt", "a cube"])
     expect(run.code).not.toBe(0) // --out is required
     const ok = await cli([
       "inference",
       "image",
       "--provider",
-      painter.providerAddress,
+      env.painter.providerAddress,
       "--prompt",
       "a cube",
       "--n",
@@ -66,20 +61,20 @@ describe("0g-compute inference image|transcribe (in-process CLI on a devnet)", (
     expect(ok.code).toBe(0)
     const json = JSON.parse(ok.stdout)
     expect(json).toMatchObject({ level: "bytes-bound", verdict: "Verified", images: 2 })
-    expect(BigInt(json.fee)).toBe(2n * painter.outputPrice)
-    expect(painter.unsettledFee(user)).toBe(2n * painter.outputPrice)
-    for (const f of [out, join(dir, "cube-2.png")]) expect((await readFile(f)).subarray(0, 4)).toEqual(PNG_MAGIC)
+    expect(BigInt(json.fee)).toBe(2n * env.painter.outputPrice)
+    expect(env.painter.unsettledFee(env.user)).toBe(2n * env.painter.outputPrice)
+    for (const f of [out, join(env.dir, "cube-2.png")]) expect((await readFile(f)).subarray(0, 4)).toEqual(PNG_MAGIC)
   })
 
   it("image --image: edits through an image-editing provider (multipart)", async () => {
-    const source = join(dir, "source.png")
+    const source = join(env.dir, "source.png")
     await writeFile(source, Buffer.from("source bytes"))
-    const out = join(dir, "edited.png")
+    const out = join(env.dir, "edited.png")
     const run = await cli([
       "inference",
       "image",
       "--provider",
-      editor.providerAddress,
+      env.editor.providerAddress,
       "--image",
       source,
       "--prompt",
@@ -93,12 +88,12 @@ describe("0g-compute inference image|transcribe (in-process CLI on a devnet)", (
   })
 
   it("transcribe: prints the verified transcript, billed per audio second", async () => {
-    const audio = join(dir, "speech.wav")
+    const audio = join(env.dir, "speech.wav")
     await writeFile(audio, Buffer.alloc(96_000, 3)) // 3 s as the devnet hears it
-    const run = await cli(["inference", "transcribe", "--provider", scribe.providerAddress, audio, "--json"])
+    const run = await cli(["inference", "transcribe", "--provider", env.scribe.providerAddress, audio, "--json"])
     expect(run.code).toBe(0)
     expect(JSON.parse(run.stdout)).toMatchObject({ text: DEVNET_TRANSCRIPT, level: "bytes-bound", audioSeconds: 3 })
-    expect(scribe.unsettledFee(user)).toBe(3n * scribe.inputPrice)
+    expect(env.scribe.unsettledFee(env.user)).toBe(3n * env.scribe.inputPrice)
   })
 
   it("a chatbot provider is refused before any fee (ServiceTypeMismatch)", async () => {
@@ -106,15 +101,15 @@ describe("0g-compute inference image|transcribe (in-process CLI on a devnet)", (
       "inference",
       "image",
       "--provider",
-      chatbot.providerAddress,
+      env.chatbot.providerAddress,
       "--prompt",
       "x",
       "--out",
-      join(dir, "never.png"),
+      join(env.dir, "never.png"),
       "--json",
     ])
     expect(run.code).toBe(1)
     expect(JSON.parse(run.stderr).error._tag).toBe("ServiceTypeMismatch")
-    expect(chatbot.unsettledFee(user)).toBe(0n)
+    expect(env.chatbot.unsettledFee(env.user)).toBe(0n)
   })
 })

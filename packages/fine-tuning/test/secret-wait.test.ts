@@ -4,33 +4,29 @@
  * contract reads with HTTP 503.
  */
 import { join } from "node:path"
-import { type RpcFaultProxy, startRpcFaultProxy } from "@0g-compute/devnet"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { FineTuningClient } from "../src/node/index.js"
-import { PROVIDER, type User, useHarness } from "../src/testing/harness.js"
+import { useStarted } from "@0g-compute/core/testing/hooks"
+import { startRpcFaultProxy } from "@0g-compute/devnet"
+import { describe, expect, it } from "vitest"
+import { PROVIDER, useHarness } from "../src/testing/harness.js"
 
 describe("waiting for the released key across a failing RPC", () => {
   const h = useHarness()
-  let user: User
-  let taskId = ""
-  let rpc: RpcFaultProxy
-  let client: FineTuningClient
-
-  beforeAll(async () => {
-    ;({ user, taskId } = await h.userWithTask("secret-wait.jsonl", { delivered: true }))
-    rpc = await startRpcFaultProxy({ upstream: h.devnet.rpcUrl })
-    client = await h.client(user.key, { rpcUrl: rpc.url })
+  const env = useStarted(async (onStop) => {
+    const { user, taskId } = await h.userWithTask("secret-wait.jsonl", { delivered: true })
+    const rpc = await startRpcFaultProxy({ upstream: h.devnet.rpcUrl })
+    onStop(() => rpc.close())
+    const client = await h.client(user.key, { rpcUrl: rpc.url })
+    return { user, taskId, rpc, client }
   })
-  afterAll(() => rpc?.close())
 
   it("retries the failed reads and returns once the key is released", async () => {
     h.ft.setFaults({ stall: "Delivered" }) // the provider settles only when the test lets it
-    await user.client.acknowledgeModel(PROVIDER, taskId, { output: join(h.dir, "secret-wait.enc") })
-    rpc.setFault({ fault: { kind: "http-status", status: 503 }, methods: ["eth_call"], times: 2 })
-    const waited = client.waitForSecret(PROVIDER, taskId)
+    await env.user.client.acknowledgeModel(PROVIDER, env.taskId, { output: join(h.dir, "secret-wait.enc") })
+    env.rpc.setFault({ fault: { kind: "http-status", status: 503 }, methods: ["eth_call"], times: 2 })
+    const waited = env.client.waitForSecret(PROVIDER, env.taskId)
     h.ft.setFaults({})
     await waited
-    expect(rpc.counters().faults).toBe(2)
-    expect((await client.getDeliverable(PROVIDER, taskId)).secretReleased).toBe(true)
+    expect(env.rpc.counters().faults).toBe(2)
+    expect((await env.client.getDeliverable(PROVIDER, env.taskId)).secretReleased).toBe(true)
   })
 })

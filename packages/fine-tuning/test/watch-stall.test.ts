@@ -5,34 +5,29 @@
  */
 
 import { METADATA_LIMITS } from "@0g-compute/core"
-import type { LocalServer } from "@0g-compute/core/testing"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { FineTuningClient } from "../src/node/index.js"
-import { PROVIDER, type User, useHarness } from "../src/testing/harness.js"
+import { useStarted } from "@0g-compute/core/testing/hooks"
+import { describe, expect, it } from "vitest"
+import { PROVIDER, useHarness } from "../src/testing/harness.js"
 import { rewritingProxy, viaProxy } from "../src/testing/rewriting-proxy.js"
 
 describe("a watch across a provider that hangs", () => {
   const h = useHarness()
-  let user: User
-  let taskId = ""
-  let proxy: LocalServer
-  let client: FineTuningClient
-  let hung = 0
-
-  beforeAll(async () => {
-    ;({ user, taskId } = await h.userWithTask("hang.jsonl"))
+  const env = useStarted(async (onStop) => {
+    const { user, taskId } = await h.userWithTask("hang.jsonl")
+    let hung = 0
     const hangs = (method: string, path: string) => method === "GET" && path.endsWith(`/task/${taskId}`) && hung++ < 2
-    proxy = await rewritingProxy(new URL(h.ft.url), () => undefined, hangs)
-    client = await h.client(user.key, {
+    const proxy = await rewritingProxy(new URL(h.ft.url), () => undefined, hangs)
+    onStop(() => proxy.close())
+    const client = await h.client(user.key, {
       fetch: viaProxy(h.ft.url, proxy),
       providerLimits: { metadata: { ...METADATA_LIMITS, connectMs: 300, firstByteMs: 300 } },
     })
+    return { taskId, client, hung: () => hung }
   })
-  afterAll(() => proxy?.close())
 
   it("retries the polls that timed out and follows the task to Delivered", async () => {
-    const task = await client.watch(PROVIDER, taskId)
-    expect(task).toMatchObject({ id: taskId, progress: "Delivered" })
-    expect(hung).toBeGreaterThanOrEqual(2)
+    const task = await env.client.watch(PROVIDER, env.taskId)
+    expect(task).toMatchObject({ id: env.taskId, progress: "Delivered" })
+    expect(env.hung()).toBeGreaterThanOrEqual(2)
   })
 })
