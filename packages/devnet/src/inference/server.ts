@@ -163,7 +163,14 @@ const chat = async (ctx: ServerContext, local: Local, req: IncomingMessage, res:
       const fees = brokerCharge(extractUsage(body, stream, contentEncoding), prices)
       ctx.ledger.add({ requestHash: chatKey, user, ...fees })
       const forged = faults.forgeRoutingIdentity
-      const mode = broker === undefined || forged === undefined ? broker : { ...broker, providerIdentity: forged }
+      const mode =
+        broker === undefined
+          ? broker
+          : faults.omitRoutingProof === true
+            ? { ...broker, providerType: "decentralized" as const }
+            : forged === undefined
+              ? broker
+              : { ...broker, providerIdentity: forged }
       const text = mode === undefined ? `${requestHash}:${responseHash}` : signedText(mode, requestHash, responseHash)
       if (text !== undefined && faults.dropSignature !== true) {
         const payload = await signResponse(ctx.tee, text, faults.wrongSigner === true)

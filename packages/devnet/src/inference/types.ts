@@ -27,6 +27,11 @@ export interface InferenceFaults {
   /** 2026 centralized providers: the routing proof names this upstream instead of the registered identity. */
   readonly forgeRoutingIdentity?: string | undefined
   /**
+   * 2026 centralized providers: the TEE signs the plain `sha256(req):sha256(res)` with no routing proof (a broker
+   * configured decentralized behind a centralized registration), so nothing names the upstream that answered.
+   */
+  readonly omitRoutingProof?: boolean
+  /**
    * Refuse (403) a `/v1/proxy` request carrying a header a browser would have to preflight and the broker's CORS does
    * not allow (anything beyond Content-Type, Authorization, X-Requested-With, Accept, Origin and what browsers set).
    */

@@ -315,6 +315,12 @@ export const verifyExchangePromise = async (
   const { requestHash, responseHash } = hashes
   const base = { provider, chatId, signer, text: signed.text, signature: signed.signature, requestHash, responseHash }
   const form = parseSignedText(signed.text)
+  // The broker's TEE signs every centralized answer as a routing proof (signCentralizedRoutingProof) and refuses to
+  // sign one without TLS evidence: a plain hash text names no upstream, so the registered one is unproven.
+  if (service.providerType === "centralized" && form._tag !== "Routing") {
+    const reason = "a centralized provider's signed text carries no routing proof"
+    throw new MalformedResponseSignature({ provider, chatId, reason })
+  }
   if (form._tag === "Other") {
     if (!service.separated) {
       throw new MalformedResponseSignature({ provider, chatId, reason: "signed text is not sha256:sha256" })
