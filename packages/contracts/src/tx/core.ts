@@ -69,11 +69,17 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
       Effect.catch((e) => Effect.logWarning(`tx journal: ${e.message}`)),
     )
 
+  /** The receipt of `hash`; one the node gives for another transaction (a lying or broken RPC) counts as none. */
+  const receiptOf = (hash: string) =>
+    rpc("eth_getTransactionReceipt", () => provider.getTransactionReceipt(hash)).pipe(
+      Effect.map((r) => (r !== null && r.hash.toLowerCase() === hash.toLowerCase() ? r : null)),
+    )
+
   const statusOf = (hashes: ReadonlyArray<string>, nonce: number) =>
     Effect.gen(function* () {
       const mined = yield* rpc("eth_getTransactionCount", () => provider.getTransactionCount(from, "latest"))
       for (const h of [...hashes].reverse()) {
-        const receipt = yield* rpc("eth_getTransactionReceipt", () => provider.getTransactionReceipt(h))
+        const receipt = yield* receiptOf(h)
         if (receipt !== null) return { _tag: "Mined", receipt } satisfies ChainStatus as ChainStatus
       }
       for (const h of [...hashes].reverse()) {
@@ -253,7 +259,7 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
     Effect.gen(function* () {
       for (;;) {
         for (const h of hashes) {
-          const r = yield* Effect.option(rpc("eth_getTransactionReceipt", () => provider.getTransactionReceipt(h)))
+          const r = yield* Effect.option(receiptOf(h))
           if (Option.isSome(r) && r.value !== null) return r.value
         }
         yield* Effect.sleep(pollMs)

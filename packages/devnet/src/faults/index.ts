@@ -25,6 +25,8 @@ export type RpcFault =
   | { readonly kind: "error-and-hold"; readonly message: string; readonly code?: number }
   /** Answer with an HTTP status (5xx); `forward: true` sends the request to the node first. */
   | { readonly kind: "http-status"; readonly status: number; readonly forward?: boolean }
+  /** Forward, then answer the matched calls with this result instead of the node's (a lagging or lying backend). */
+  | { readonly kind: "answer"; readonly result: unknown }
 
 export interface FaultRule {
   readonly fault: RpcFault
@@ -47,8 +49,11 @@ export interface RpcProxyCounters {
 
 export interface RpcFaultProxy {
   readonly url: string
-  /** Switches to this rule (or none); applies to the next request. */
-  readonly setFault: (rule: FaultRule | undefined) => void
+  /**
+   * Switches to this rule, these rules (a request meets the first one that matches it and has hits left), or none;
+   * applies to the next request.
+   */
+  readonly setFault: (rule: FaultRule | ReadonlyArray<FaultRule> | undefined) => void
   readonly counters: () => RpcProxyCounters
   /** Calls of `method` received so far. */
   readonly calls: (method: string) => number
@@ -82,8 +87,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** Starts the proxy; `close()` stops it. */
 export const startRpcFaultProxy = async (options: RpcFaultProxyOptions): Promise<RpcFaultProxy> => {
-  let rule: FaultRule | undefined = options.fault
-  let left = rule?.times ?? Number.POSITIVE_INFINITY
+  let rules: Array<{ readonly rule: FaultRule; left: number }> = []
+  const setFault = (next: FaultRule | ReadonlyArray<FaultRule> | undefined) => {
+    const list: ReadonlyArray<FaultRule> = next === undefined ? [] : "fault" in next ? [next] : next
+    rules = list.map((rule) => ({ rule, left: rule.times ?? Number.POSITIVE_INFINITY }))
+  }
+  setFault(options.fault)
   const counts = { requests: 0, forwarded: 0, faults: 0 }
   const calls: Record<string, number> = {}
   const raws: string[] = []
@@ -131,9 +140,11 @@ export const startRpcFaultProxy = async (options: RpcFaultProxyOptions): Promise
         raws.push(c.params[0])
       }
     }
-    const methods = rule?.methods ?? ["eth_sendRawTransaction"]
-    const hit = (c: RpcCall) => typeof c.method === "string" && methods.includes(c.method)
-    const active = rule !== undefined && left > 0 && list.some(hit) ? rule.fault : undefined
+    const hits = (rule: FaultRule) => (c: RpcCall) =>
+      typeof c.method === "string" && (rule.methods ?? ["eth_sendRawTransaction"]).includes(c.method)
+    const matched = rules.find((r) => r.left > 0 && list.some(hits(r.rule)))
+    const active = matched?.rule.fault
+    const hit = matched === undefined ? () => false : hits(matched.rule)
     if (
       active?.kind !== "error-and-hold" &&
       held.length > 0 &&
@@ -143,9 +154,9 @@ export const startRpcFaultProxy = async (options: RpcFaultProxyOptions): Promise
       held = []
       for (const b of release) await landed(await forward(b))
     }
-    if (active !== undefined) {
+    if (matched !== undefined) {
       counts.faults++
-      left--
+      matched.left--
     }
 
     const reply = (status: number, text: string) => sendJson(res, status, text)
@@ -174,17 +185,23 @@ export const startRpcFaultProxy = async (options: RpcFaultProxyOptions): Promise
         const answer = (c: RpcCall) => ({ jsonrpc: "2.0", id: c.id, error })
         return reply(200, JSON.stringify(Array.isArray(parsed) ? list.map(answer) : answer(list[0] as RpcCall)))
       }
+      case "answer":
       case "error-after-forwarding":
       case "nonce-too-low-after-forwarding": {
         const out = await forward(body)
-        const error =
-          active.kind === "error-after-forwarding"
-            ? { code: active.code ?? -32000, message: active.message }
-            : { code: -32000, message: "nonce too low" }
+        const instead =
+          active.kind === "answer"
+            ? { result: active.result }
+            : {
+                error:
+                  active.kind === "error-after-forwarding"
+                    ? { code: active.code ?? -32000, message: active.message }
+                    : { code: -32000, message: "nonce too low" },
+              }
         const answers = JSON.parse(out.text) as Array<{ id?: unknown }> | { id?: unknown }
         const patch = (a: { id?: unknown }) => {
           const call = list.find((c) => c.id === a.id)
-          return call !== undefined && hit(call) ? { jsonrpc: "2.0", id: a.id, error } : a
+          return call !== undefined && hit(call) ? { jsonrpc: "2.0", id: a.id, ...instead } : a
         }
         return reply(200, JSON.stringify(Array.isArray(answers) ? answers.map(patch) : patch(answers)))
       }
@@ -204,10 +221,7 @@ export const startRpcFaultProxy = async (options: RpcFaultProxyOptions): Promise
 
   return {
     url: `http://127.0.0.1:${port}`,
-    setFault: (next) => {
-      rule = next
-      left = next?.times ?? Number.POSITIVE_INFINITY
-    },
+    setFault,
     counters: () => ({ ...counts, calls: { ...calls } }),
     calls: (method) => calls[method] ?? 0,
     rawTransactions: () => [...raws],

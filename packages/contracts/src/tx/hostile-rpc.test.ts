@@ -1,0 +1,62 @@
+/**
+ * A lying or lagging RPC in front of anvil (the devnet's fault proxy): a receipt that belongs to another transaction,
+ * and a backend that has not seen our mined deposit while another one already counts its nonce. Neither may make the
+ * engine report a wrong outcome or sign a second transaction for one deposit; money conserved to the neuron.
+ */
+import { toQuantity } from "ethers"
+import { describe, expect, it, vi } from "vitest"
+import { contractInterfaces } from "../clients.js"
+import { conservationGap, minedSince } from "../testing/conservation.js"
+import { devAccount, E } from "../testing/devnet.js"
+import { deposit, useFaultChain } from "../testing/fault-chain.js"
+
+const net = useFaultChain()
+const { ledgerTotal, sends, prepared } = net
+
+/** Exactly one deposit of 1 0G, by transaction `hash`, and no neuron created or lost. */
+const expectOneDeposit = async (p: Awaited<ReturnType<typeof prepared>>, hash: string) => {
+  expect(await ledgerTotal(p.me)).toBe(p.ledger + E(1))
+  expect((await minedSince(net.devnet, p.me, p.mark.block)).hashes).toEqual([hash])
+  expect(await conservationGap(net.devnet, p.me, p.mark)).toBe(0n)
+}
+
+/** The node's JSON receipt of a reverted transaction of another account (a refund without a ledger). */
+const foreignRevertedReceipt = async () => {
+  const other = devAccount(8).address // one of the accounts anvil signs for
+  await net.devnet.rpc("anvil_setBalance", [other, toQuantity(E(1))])
+  const data = contractInterfaces.LedgerManager.encodeFunctionData("refund", [1n])
+  const hash = await net.devnet.rpc<string>("eth_sendTransaction", [
+    { from: other, to: net.devnet.addrs.ledger, data, gas: toQuantity(200_000n) },
+  ])
+  const receipt = await net.devnet.rpc<{ status: string; transactionHash: string }>("eth_getTransactionReceipt", [hash])
+  expect(receipt.status).toBe("0x0")
+  return receipt
+}
+
+describe("an RPC that lies about receipts", () => {
+  it("a receipt of another (reverted) transaction for our pending deposit → ignored; our deposit is reported once mined", async () => {
+    const p = await prepared(3)
+    const foreign = await foreignRevertedReceipt()
+    await net.devnet.rpc("evm_setAutomine", [false])
+    net.proxy.setFault({ fault: { kind: "answer", result: foreign }, methods: ["eth_getTransactionReceipt"] })
+    const lied = net.proxy.calls("eth_getTransactionReceipt")
+    const run = p.rt.run(deposit(E(1)))
+    const settled = run.then(
+      () => "settled",
+      () => "settled",
+    )
+    const lies = vi.waitFor(() => expect(net.proxy.calls("eth_getTransactionReceipt")).toBeGreaterThan(lied + 3), {
+      timeout: 20_000,
+      interval: 20,
+    })
+    // Before the fix the foreign receipt was taken as ours: TransactionReverted, the intent resolved as reverted.
+    expect(await Promise.race([settled, lies.then(() => "still waiting")])).toBe("still waiting")
+    net.proxy.setFault(undefined)
+    await net.devnet.rpc("evm_setAutomine", [true])
+    await net.devnet.rpc("evm_mine")
+    const r = await run
+    expect(r.hash).not.toBe(foreign.transactionHash)
+    await expectOneDeposit(p, r.hash)
+    expect(sends() - p.sent).toBe(1)
+  })
+})
