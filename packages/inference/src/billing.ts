@@ -67,7 +67,8 @@ export const matchedTier = (tiers: ReadonlyArray<PricingTier>, promptTokens: num
 }
 
 const scale = (price: bigint, num: bigint, den: bigint) => (num === den ? price : (price * num) / den)
-const n = (v: number | undefined) => BigInt(v !== undefined && Number.isSafeInteger(v) && v > 0 ? v : 0)
+/** A usage count as the broker's int64 holds it: any whole number (usageOf admits up to 2^63), else 0. */
+const n = (v: number | undefined) => BigInt(v !== undefined && Number.isInteger(v) && v > 0 ? v : 0)
 
 /** The fee the broker records for one request with this usage. */
 export const brokerFee = (plan: BillingPlan, usage: BillableUsage): Fee => {

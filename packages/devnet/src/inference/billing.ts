@@ -31,8 +31,11 @@ export interface FeeRecord {
   outstanding: bigint
 }
 
+/** Go's `int` (int64): the broker bills any JSON integer below 2^63 a usage field holds, not only JS-safe ones. */
+const INT64_LIMIT = 2 ** 63
+
 const count = (v: unknown): bigint => {
-  if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return BigInt(v)
+  if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v < INT64_LIMIT) return BigInt(v)
   if (typeof v === "string" && /^\d+$/.test(v)) return BigInt(v)
   return 0n
 }

@@ -51,6 +51,8 @@ export interface OfflineOptions {
   readonly alsoServes?: (model: string) => boolean
   /** Reports cache reads/writes in `usage` (cache billing). */
   readonly cache?: PromptCache | undefined
+  /** Reports this `completion_tokens` instead of the words generated (fault `reportCompletionTokens`). */
+  readonly completionTokens?: number | undefined
 }
 
 /** Answers one chat-completions request (already parsed) for `model`. */
@@ -85,10 +87,11 @@ export const offlineCompletion = (
       messages.map((m) => (isRecord(m) ? String(m.role) : "")),
       texts,
     ) ?? undefined
+  const completionTokens = options.completionTokens ?? reply.length
   const usage = {
     prompt_tokens: promptTokens,
-    completion_tokens: reply.length,
-    total_tokens: promptTokens + reply.length,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
     ...(cached === undefined
       ? {}
       : {

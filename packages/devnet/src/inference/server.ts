@@ -141,6 +141,7 @@ const chat = async (ctx: ServerContext, local: Local, req: IncomingMessage, res:
       ? offlineCompletion(upstreamRequest, broker?.upstreamModel ?? ctx.model, chatKey, {
           alsoServes: (m) => served.includes(m) || m === (adapter ? requested : undefined),
           cache: local.cache,
+          completionTokens: faults.reportCompletionTokens,
         })
       : await upstreamCompletion(
           ctx.upstream,

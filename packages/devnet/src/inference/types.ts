@@ -32,6 +32,11 @@ export interface InferenceFaults {
    */
   readonly omitRoutingProof?: boolean
   /**
+   * The offline model reports this `completion_tokens` (any JSON integer the broker's Go `int` takes, e.g. 2 ** 60):
+   * billed and signed as reported, since the broker trusts the upstream's usage.
+   */
+  readonly reportCompletionTokens?: number
+  /**
    * Refuse (403) a `/v1/proxy` request carrying a header a browser would have to preflight and the broker's CORS does
    * not allow (anything beyond Content-Type, Authorization, X-Requested-With, Accept, Origin and what browsers set).
    */

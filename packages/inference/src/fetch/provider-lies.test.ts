@@ -10,6 +10,8 @@ import type { ExchangeResult } from "./adapter.js"
 const t = useTestDevnet({
   inferenceProviders: 1,
   inferenceBrokers: [{ providerType: "centralized", providerIdentity: "openai" }],
+  // User 0 for the routing proof; users 1 and 2 each take one huge bill (it blocks their further requests).
+  users: 3,
   ledger: "10",
   acknowledge: { fund: "3" },
 })
@@ -34,6 +36,33 @@ describe("a provider's TEE signs something other than what it registered", () =>
       })
       expect(exchange?.level).toBeUndefined()
       expect(exchange?.record.verdict).toBe("MalformedResponseSignature")
+    }
+  })
+})
+
+describe("a provider's usage beyond JavaScript's safe integers", () => {
+  it("2^60 completion tokens (a Go int the broker bills and signs) are recorded at the fee it can claim, not 0", async () => {
+    const p = t.provider
+    const tokens = 2 ** 60 // exact in JSON and as a double, so both sides read the same count
+    for (const [u, stream] of [
+      [1, false],
+      [2, true],
+    ] as const) {
+      const user = t.users[u]
+      if (user === undefined) throw new Error(`no user ${u}`)
+      let exchange: ExchangeResult | undefined
+      const before = p.unsettledFee(user.address)
+      const f = user.client.fetch(p.providerAddress, { onExchange: (x) => (exchange = x) })
+      const body = JSON.stringify({ model: p.model, messages: [{ role: "user", content: "count" }], stream })
+      await withFaults(p, { reportCompletionTokens: tokens }, async () => {
+        const res = await f(`${p.url}/v1/proxy/chat/completions`, { method: "POST", body })
+        return res.text()
+      })
+      const billed = p.unsettledFee(user.address) - before
+      expect(billed).toBeGreaterThanOrEqual(BigInt(tokens) * p.outputPrice)
+      expect(exchange?.level).toBe("bytes-bound")
+      expect(exchange?.record.completionTokens).toBe(tokens)
+      expect(exchange?.record.fee).toBe(billed)
     }
   })
 })

@@ -20,8 +20,14 @@ export interface TokenUsage {
   readonly cacheWrite1hTokens?: number
 }
 
+/**
+ * The broker reads usage into Go `int`s (int64) and bills any integer below 2^63, so one past JS's safe range still
+ * counts (as the double JSON.parse gave it) instead of reading as 0 while the provider bills it.
+ */
+const INT64_LIMIT = 2 ** 63
+
 const count = (v: unknown): number =>
-  typeof v === "number" && Number.isSafeInteger(v) && v >= 0
+  typeof v === "number" && Number.isInteger(v) && v >= 0 && v < INT64_LIMIT
     ? v
     : typeof v === "string" && /^\d+$/.test(v)
       ? Number(v)
