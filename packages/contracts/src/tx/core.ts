@@ -4,7 +4,8 @@
  *
  * An intent's status is read as: our receipt (mined) → our transaction known to the node (pending) → unknown, with
  * whether the account's mined nonce count is already past our nonce (then it can never be mined: `nonceUsed`).
- * The count is read first, so a transaction mined in between is seen as mined, never as "nonce used".
+ * The count is read first, so a transaction mined in between is seen as mined, never as "nonce used"; a used nonce
+ * counts only once the block that used it shows another transaction there (nonce-user.ts).
  */
 import { type ChainShape, RpcError, type WalletShape } from "@0g-compute/core"
 import { Effect, Option } from "effect"
@@ -16,6 +17,7 @@ import { revertFromError } from "../revert.js"
 import { NonceConsumed, TransactionCancelled, TransactionOutcomeUnknown } from "./errors.js"
 import { classifySendError, messageOf } from "./fees.js"
 import type { NonceSlot } from "./nonce.js"
+import { nonceUser } from "./nonce-user.js"
 import { type CallInfo, type ChainStatus, isCancelOf, Rejected, rpc, type TxResult } from "./outcome.js"
 
 /**
@@ -86,7 +88,16 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
         const tx = yield* rpc("eth_getTransactionByHash", () => provider.getTransaction(h))
         if (tx !== null) return { _tag: "Pending", hash: h } satisfies ChainStatus as ChainStatus
       }
-      return { _tag: "Unknown", nonceUsed: mined > nonce } satisfies ChainStatus as ChainStatus
+      if (mined <= nonce) return { _tag: "Unknown", nonceUsed: false } satisfies ChainStatus as ChainStatus
+      // The count alone may come from a backend ahead of the one that had no receipt: the used nonce must name its user.
+      const user = yield* nonceUser(provider, from, nonce, hashes)
+      if (user._tag === "Ours") {
+        const receipt = yield* receiptOf(user.hash)
+        if (receipt !== null) return { _tag: "Mined", receipt } satisfies ChainStatus as ChainStatus
+        return { _tag: "Pending", hash: user.hash } satisfies ChainStatus as ChainStatus
+      }
+      // Unproven: treated as a nonce still free, so only the same signed bytes can go out again.
+      return { _tag: "Unknown", nonceUsed: user._tag === "Other" } satisfies ChainStatus as ChainStatus
     })
 
   const unknown = (entry: JournalEntry, reason: string) =>

@@ -3,7 +3,7 @@
  * and a backend that has not seen our mined deposit while another one already counts its nonce. Neither may make the
  * engine report a wrong outcome or sign a second transaction for one deposit; money conserved to the neuron.
  */
-import { toQuantity } from "ethers"
+import { Transaction, toQuantity } from "ethers"
 import { describe, expect, it, vi } from "vitest"
 import { contractInterfaces } from "../clients.js"
 import { conservationGap, minedSince } from "../testing/conservation.js"
@@ -58,5 +58,29 @@ describe("an RPC that lies about receipts", () => {
     expect(r.hash).not.toBe(foreign.transactionHash)
     await expectOneDeposit(p, r.hash)
     expect(sends() - p.sent).toBe(1)
+  })
+})
+
+describe("a lagging backend behind the RPC", () => {
+  it("'nonce too low' after forwarding, the count past our nonce, our receipt and transaction not seen yet → no second signature; one deposit", async () => {
+    const p = await prepared(4)
+    const nonce = await net.devnet.provider.getTransactionCount(p.me, "latest")
+    net.proxy.setFault([
+      { fault: { kind: "nonce-too-low-after-forwarding" }, times: 1 },
+      // The backend asked for the count is ahead (it mined the deposit); the one asked for ours is behind.
+      { fault: { kind: "answer", result: toQuantity(nonce + 1) }, methods: ["eth_getTransactionCount"], times: 1 },
+      { fault: { kind: "answer", result: null }, methods: ["eth_getTransactionReceipt"], times: 1 },
+      { fault: { kind: "answer", result: null }, methods: ["eth_getTransactionByHash"], times: 1 },
+    ])
+    const r = await p.rt.run(deposit(E(1)))
+    await expectOneDeposit(p, r.hash)
+    // Whatever was resent were the same signed bytes: nothing was signed at another nonce.
+    const signed = new Set(
+      net.proxy
+        .rawTransactions()
+        .slice(p.sent)
+        .map((raw) => Transaction.from(raw).hash),
+    )
+    expect([...signed]).toEqual([r.hash])
   })
 })

@@ -33,6 +33,7 @@ export interface CallInfo {
 export type ChainStatus =
   | { readonly _tag: "Mined"; readonly receipt: TransactionReceipt }
   | { readonly _tag: "Pending"; readonly hash: string }
+  /** `nonceUsed`: the block that used the nonce shows another transaction there, so ours can never be mined. */
   | { readonly _tag: "Unknown"; readonly nonceUsed: boolean }
 
 /** The node definitively refused a transaction it does not know. Internal to the engine. */
