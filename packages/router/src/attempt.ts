@@ -10,6 +10,7 @@ import {
   attemptFailed,
   coolOverrun,
   type FailedAttempt,
+  noProviderAvailable,
   providerFailureStatus,
   tagOf,
 } from "@0g-compute/inference/node"
@@ -38,8 +39,24 @@ export interface Attempt {
 }
 
 /** The refusal naming the smallest requirement: what the caller would have to free up for any provider. */
-export const smallerRefusal = (a: KeyBudgetExceeded | undefined, b: KeyBudgetExceeded) =>
-  a === undefined || b.required < a.required ? b : a
+const smallerRefusal = (a: KeyBudgetExceeded, b: KeyBudgetExceeded) => (b.required < a.required ? b : a)
+
+/**
+ * What a request gets when no candidate answered: the smallest budget refusal when every candidate was refused;
+ * otherwise 502 `NoProviderAvailable` listing the failed attempts and, after them, the providers the key's budget
+ * refused (so a client sees why the failover stopped).
+ */
+export const exhausted = (
+  what: string,
+  attempts: ReadonlyArray<FailedAttempt>,
+  refusals: ReadonlyArray<{ readonly provider: string; readonly refusal: KeyBudgetExceeded }>,
+) => {
+  const [first, ...rest] = refusals
+  if (attempts.length === 0 && first !== undefined)
+    return rest.map((r) => r.refusal).reduce(smallerRefusal, first.refusal)
+  const refused = refusals.map(({ provider, refusal }) => ({ provider, code: refusal._tag, message: refusal.message }))
+  return noProviderAvailable(what, [...attempts, ...refused])
+}
 
 /** Reserves `cost` for `key` at `target`; a budget refusal is returned, any other failure thrown. */
 export const reserveAttempt = async (

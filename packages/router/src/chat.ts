@@ -17,7 +17,6 @@ import {
   type FailedAttempt,
   invalidLimitField,
   maxCostOf,
-  noProviderAvailable,
   passThrough,
   positiveInt,
   postChat,
@@ -25,7 +24,7 @@ import {
   requestedMaxTokens,
   tagOf,
 } from "@0g-compute/inference/node"
-import { reserveAttempt, smallerRefusal } from "./attempt.js"
+import { exhausted, reserveAttempt } from "./attempt.js"
 import { KeyBudgetExceeded, KeyScopeDenied } from "./errors.js"
 import type { KeyInfo } from "./keys.js"
 import { candidatesFor, type Latency, type Target, takePreferences } from "./routing.js"
@@ -74,7 +73,7 @@ export const chat = async (ctx: ChatContext, key: KeyInfo, req: IncomingMessage,
   const gone = abortOnClientClose(res, "router")
 
   const attempts: FailedAttempt[] = []
-  let refused: KeyBudgetExceeded | undefined
+  const refusals: Array<{ provider: string; refusal: KeyBudgetExceeded }> = []
   for (const target of candidates) {
     const auto = model === undefined || model === "auto"
     const sent = { ...json, ...(auto ? { model: target.defaultModel } : {}), ...bounded }
@@ -91,7 +90,7 @@ export const chat = async (ctx: ChatContext, key: KeyInfo, req: IncomingMessage,
       tokens,
     })
     if (attempt instanceof KeyBudgetExceeded) {
-      refused = smallerRefusal(refused, attempt) // another provider may be cheaper
+      refusals.push({ provider: target.address, refusal: attempt }) // another provider may be cheaper
       continue
     }
     const { started, settled, settleUnbilled: unbilled } = attempt
@@ -146,6 +145,5 @@ export const chat = async (ctx: ChatContext, key: KeyInfo, req: IncomingMessage,
     if (settled() === undefined && !gone.signal.aborted) await unbilled(502, failure ?? new Error("no usage recorded"))
     return
   }
-  if (attempts.length === 0 && refused !== undefined) throw refused
-  throw noProviderAvailable(`model ${JSON.stringify(model)}`, attempts)
+  throw exhausted(`model ${JSON.stringify(model)}`, attempts, refusals)
 }

@@ -185,4 +185,29 @@ describe("router against careless and hostile input", () => {
     expect(spent).toBeGreaterThan(0n)
     expect(usage.totals).toEqual({ logged: formatZG(spent), spent: formatZG(spent), reserved: "0" })
   })
+
+  it("when the cheapest provider fails and the key's budget refuses the rest, the 502 says so for each", async () => {
+    const { p0, p1 } = env
+    const byPrice = { provider: { sort: "price" } }
+    // What the cheapest provider (p0) needs for this request: the 402 of a key that can afford none names it.
+    const refused = await chat((await createKey({ budget: { total: "0.000000000000000001" } })).secret, byPrice)
+    expect(refused.status).toBe(402)
+    const { required } = ((await refused.json()) as { error: { required: string } }).error
+    // A budget that fits p0 and not p1, which charges twice as much.
+    const { secret } = await createKey({ budget: { total: required } })
+    p0.faults.set({ failMidStream: true })
+    try {
+      const res = await chat(secret, byPrice)
+      expect(res.status).toBe(502)
+      const { error } = (await res.json()) as {
+        error: { code: string; attempts: Array<{ provider: string; code: string; message: string }> }
+      }
+      expect(error.code).toBe("NoProviderAvailable")
+      expect(error.attempts.map((a) => a.provider)).toEqual([p0.providerAddress, p1.providerAddress])
+      expect(error.attempts[0]?.code).not.toBe("KeyBudgetExceeded")
+      expect(error.attempts[1]).toMatchObject({ code: "KeyBudgetExceeded", message: expect.stringContaining(required) })
+    } finally {
+      p0.faults.clear()
+    }
+  })
 })

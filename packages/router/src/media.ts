@@ -16,9 +16,8 @@ import {
   type MEDIA_GATEWAY_ROUTES,
   mediaMaxCost,
   mediaRequestFields,
-  noProviderAvailable,
 } from "@0g-compute/inference/node"
-import { reserveAttempt, smallerRefusal } from "./attempt.js"
+import { exhausted, reserveAttempt } from "./attempt.js"
 import type { ChatContext } from "./chat.js"
 import { KeyBudgetExceeded, KeyScopeDenied } from "./errors.js"
 import type { KeyInfo } from "./keys.js"
@@ -56,7 +55,7 @@ export const media = async (
   if (candidates.length === 0) throw new HttpFailure(404, `no provider serves ${kind}`, { code: "ModelNotFound" })
   const gone = abortOnClientClose(res, "router")
   const attempts: FailedAttempt[] = []
-  let refused: KeyBudgetExceeded | undefined
+  const refusals: Array<{ provider: string; refusal: KeyBudgetExceeded }> = []
   for (const target of candidates) {
     const cost = mediaMaxCost(kind, n, target.prices.inputPerToken, target.prices.outputPerToken)
     const units = Number(mediaMaxCost(kind, n, 1n, 1n)) // the same bound in billed units (images, audio seconds)
@@ -69,7 +68,7 @@ export const media = async (
       tokens: units,
     })
     if (attempt instanceof KeyBudgetExceeded) {
-      refused = smallerRefusal(refused, attempt)
+      refusals.push({ provider: target.address, refusal: attempt })
       continue
     }
     let response: Response
@@ -103,6 +102,5 @@ export const media = async (
     res.end(bytes)
     return
   }
-  if (attempts.length === 0 && refused !== undefined) throw refused
-  throw noProviderAvailable(kind, attempts)
+  throw exhausted(kind, attempts, refusals)
 }
