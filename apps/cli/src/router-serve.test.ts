@@ -66,7 +66,7 @@ describe("0g-compute router serve (spawned) on a devnet", () => {
     })
     let created: { key: { id: string }; secret: string }
     try {
-      expect(started.migrations).toEqual([1, 2])
+      expect(started.migrations).toEqual([1, 2, 3])
       expect(started.fundingIntervalMs).toBe(1000)
       const admin = { authorization: `Bearer ${started.adminToken}`, "content-type": "application/json" }
       // --funding-interval turns funding on; on PGlite this one process holds the funding lock from the start.

@@ -31,15 +31,12 @@ afterAll(async () => {
   await pg?.stop()
 })
 
-const DEADLINE_MS = 60_000
-
 const startLeader = async (rt: Runtime, instanceId: string) => {
   const scope = Scope.makeUnsafe()
   const leader = await rt.runPromise(
     startFundingLeader({
       instanceId,
       providers: [],
-      reservationDeadlineMs: DEADLINE_MS,
       intervalMs: 100,
       funding: undefined,
     }).pipe(Scope.provide(scope)),
@@ -105,7 +102,7 @@ describe("the funding lock on a Postgres server", () => {
     await a.runPromise(
       Database.use((db) =>
         Effect.promise(() =>
-          db.query("UPDATE router_reservations SET created_at = created_at - 3600000 WHERE id = $1", [stale]),
+          db.query("UPDATE router_reservations SET alive_until = alive_until - 3600000 WHERE id = $1", [stale]),
         ),
       ),
     )

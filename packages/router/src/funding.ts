@@ -217,8 +217,6 @@ const lockOn = (db: Driver, instanceId: string) => {
 export interface FundingLeaderOptions {
   readonly instanceId: string
   readonly providers: ReadonlyArray<string>
-  /** Reservations older than this are released by the holder on each tick. */
-  readonly reservationDeadlineMs: number
   /** How often the holder works and the others try the lock. */
   readonly intervalMs: number
   /** Inference's `Funding` and the policy; undefined: no top-ups (the holder still takes the lock and reconciles). */
@@ -298,7 +296,7 @@ export const startFundingLeader = (o: FundingLeaderOptions) =>
     })
     const work = Effect.gen(function* () {
       if (!holding) return
-      yield* Effect.ignore(spend.reconcile(Date.now() - o.reservationDeadlineMs))
+      yield* Effect.ignore(spend.reconcile())
       for (const p of o.providers) yield* fund(p)
     })
 

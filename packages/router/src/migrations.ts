@@ -95,6 +95,18 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
       "CREATE INDEX router_requests_chat_id ON router_requests (chat_id)",
     ],
   },
+  {
+    version: 3,
+    name: "each reservation carries its router's deadline",
+    statements: [
+      // Until when the router that made a reservation vouches for it (set at reserve and by its heartbeat, with that
+      // router's own deadline): a reconcile by a replica configured with a shorter deadline cannot release it early.
+      "ALTER TABLE router_reservations ADD COLUMN alive_until BIGINT",
+      "UPDATE router_reservations SET alive_until = created_at + 600000",
+      "ALTER TABLE router_reservations ALTER COLUMN alive_until SET NOT NULL",
+      "CREATE INDEX router_reservations_alive ON router_reservations (alive_until)",
+    ],
+  },
 ]
 
 /** Applies the migrations not yet recorded; returns the versions applied now. */

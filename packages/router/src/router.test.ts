@@ -233,7 +233,9 @@ describe("router on a devnet", () => {
                 model: "devnet-echo-1",
               })
               const db = yield* Database
-              yield* Effect.promise(() => db.query("UPDATE router_reservations SET created_at = created_at - 3600000"))
+              yield* Effect.promise(() =>
+                db.query("UPDATE router_reservations SET alive_until = alive_until - 3600000"),
+              )
               yield* Effect.promise(() =>
                 db.query("UPDATE router_keys SET expires_at = $2 WHERE id = $1", [key.id, Date.now() - 1]),
               )

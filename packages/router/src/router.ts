@@ -32,7 +32,7 @@ import { makeServer } from "./http.js"
 import { type KeyInfo, Keys, keyJson } from "./keys.js"
 import { migrate } from "./migrations.js"
 import { Latency, type Target } from "./routing.js"
-import { Spend } from "./spend.js"
+import { DEFAULT_RESERVATION_DEADLINE_MS, ReservationDeadline, Spend } from "./spend.js"
 
 export interface RouterOptions extends DatabaseOptions {
   /** Provider addresses, in priority order. */
@@ -46,8 +46,9 @@ export interface RouterOptions extends DatabaseOptions {
   /** `max_tokens` sent (and reserved) for requests that set no output limit. Default 4096. */
   readonly defaultMaxTokens?: number
   /**
-   * Reservations not seen alive for this long are released as left by a crash (at start, and by the funding lock's
-   * holder); a running router marks its own alive every quarter of it. Default 10 minutes.
+   * This router's reservations not seen alive for this long are released as left by a crash (at start, and by the
+   * funding lock's holder); it marks its own alive every quarter of it. Stored with each reservation, so replicas with
+   * different deadlines release each other's only by the owner's. Default 10 minutes.
    */
   readonly reservationDeadlineMs?: number
   /** How long a failed provider is tried only after healthy ones. Default 30 000 ms. */
@@ -81,8 +82,11 @@ export interface RouterHandle {
 export type RouterError = LookupError | DatabaseFailed | RouterListenFailed
 
 /** Keys + Spend + FundingLog over one database (opened by this layer, closed with its scope). */
-export const routerStoreLayer = (options: DatabaseOptions) =>
-  Layer.mergeAll(Keys.layer, Spend.layer, FundingLog.layer).pipe(Layer.provideMerge(Database.layer(options)))
+export const routerStoreLayer = (options: DatabaseOptions & { readonly reservationDeadlineMs?: number }) =>
+  Layer.mergeAll(Keys.layer, Spend.layer, FundingLog.layer).pipe(
+    Layer.provideMerge(Database.layer(options)),
+    Layer.provide(Layer.succeed(ReservationDeadline, options.reservationDeadlineMs ?? DEFAULT_RESERVATION_DEADLINE_MS)),
+  )
 
 export const makeRouter = (options: RouterOptions) =>
   Effect.gen(function* () {
@@ -91,8 +95,8 @@ export const makeRouter = (options: RouterOptions) =>
     const keys = yield* Keys
     const spend = yield* Spend
     const migrations = yield* migrate()
-    const deadline = options.reservationDeadlineMs ?? 600_000
-    const reconciled = yield* spend.reconcile(Date.now() - deadline)
+    const deadline = options.reservationDeadlineMs ?? DEFAULT_RESERVATION_DEADLINE_MS
+    const reconciled = yield* spend.reconcile()
     // This instance's requests in flight are kept alive well within the deadline: only a stopped router's are released.
     const heartbeat = Effect.forever(
       Effect.andThen(Effect.sleep(Math.max(50, deadline / 4)), Effect.ignore(spend.touch())),
@@ -132,7 +136,6 @@ export const makeRouter = (options: RouterOptions) =>
     const leader = yield* startFundingLeader({
       instanceId,
       providers: [...targets.values()].map((t) => t.address),
-      reservationDeadlineMs: deadline,
       intervalMs: options.funding?.intervalMs ?? DEFAULT_FUNDING_INTERVAL_MS,
       funding: options.funding === undefined ? undefined : { service: yield* Funding, policy: options.funding.policy },
     })

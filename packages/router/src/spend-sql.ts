@@ -31,8 +31,8 @@ WITH k AS (
     AND (tpm IS NULL OR (CASE WHEN minute = $5 THEN minute_tokens ELSE 0 END) < tpm)
   RETURNING id
 )
-INSERT INTO router_reservations (id, key_id, amount, provider, model, created_at)
-SELECT $7, k.id, $2::numeric, $8, $9, $6 FROM k
+INSERT INTO router_reservations (id, key_id, amount, provider, model, created_at, alive_until)
+SELECT $7, k.id, $2::numeric, $8, $9, $6, $12 FROM k
 RETURNING id`
 
 export const SETTLE = `
@@ -59,12 +59,12 @@ RETURNING id`
 
 export const RECONCILE = `
 WITH stale AS (
-  SELECT * FROM router_reservations WHERE created_at < $1 AND amount > 0 FOR UPDATE
+  SELECT * FROM router_reservations WHERE alive_until < $1 AND amount > 0 FOR UPDATE
 ), r AS (
   UPDATE router_reservations SET amount = 0 FROM stale
     WHERE router_reservations.id = stale.id AND router_reservations.amount > 0 RETURNING stale.*
 ), purged AS (
-  DELETE FROM router_reservations WHERE amount = 0 AND created_at < $3
+  DELETE FROM router_reservations WHERE amount = 0 AND alive_until < $3
 ), s AS (
   SELECT key_id, SUM(amount) AS amount FROM r GROUP BY key_id
 ), k AS (
@@ -92,5 +92,5 @@ export const SETTLE_RETRY = { times: 8, schedule: Schedule.exponential(100) }
 /** The longest a request is kept alive by its router's heartbeat (no answer takes this long). */
 export const MAX_ALIVE_MS = 6 * 3600_000
 
-export const TOUCH = `UPDATE router_reservations SET created_at = $2
+export const TOUCH = `UPDATE router_reservations SET alive_until = $2
   WHERE amount > 0 AND id = ANY(string_to_array($1::text, ',')) RETURNING id`

@@ -9,8 +9,8 @@
  *
  * `settle` is one statement too: delete the reservation, move its amount from `reserved` to the actual fee in the
  * spent counters, and append the request to the log. A failed request settles with fee 0 (a release).
- * `reconcile` releases reservations not seen alive for a deadline (a running router `touch`es its own, so these are a
- * stopped router's) and logs each as "Reconciled": on start, and periodically by the replica holding the funding lock,
+ * `reconcile` releases reservations not seen alive for their router's deadline (`ReservationDeadline`, stored with each
+ * reservation; a running router `touch`es its own, so these are a stopped router's) and logs each as "Reconciled": on start, and periodically by the replica holding the funding lock,
  * funding.ts. A released reservation keeps its row with amount 0 (nothing is held for it any more): if its request was
  * in fact still running (its router's heartbeat stalled), its settle still adds the fee to the spent counters and the
  * log.
@@ -109,11 +109,14 @@ export interface SpendShape {
   ) => Effect.Effect<string, KeyBudgetExceeded | KeyRateLimited | KeyRejected | KeyNotFound | DatabaseFailed>
   /** Ends a reservation with the actual fee (0 for a failed request) and logs the request. Idempotent. */
   readonly settle: (s: Settlement) => Effect.Effect<boolean, DatabaseFailed>
-  /** Releases reservations not seen alive since `before` (Unix ms); returns how many. */
-  readonly reconcile: (before: number) => Effect.Effect<number, DatabaseFailed>
   /**
-   * Marks the reservations this instance made and has not settled as alive (their `created_at` becomes now), so that a
-   * reconcile by any replica releases only those of a router that stopped, never a long stream still running.
+   * Releases the reservations whose router stopped vouching for them before `at` (Unix ms, default now: each is alive
+   * until its router's deadline after its last heartbeat); returns how many.
+   */
+  readonly reconcile: (at?: number) => Effect.Effect<number, DatabaseFailed>
+  /**
+   * Marks the reservations this instance made and has not settled as alive for another deadline, so that a reconcile
+   * by any replica releases only those of a router that stopped, never a long stream still running.
    */
   readonly touch: () => Effect.Effect<number, DatabaseFailed>
   /** The most recent requests, newest first. */
@@ -149,7 +152,18 @@ const logged = (r: Row): LoggedRequest => ({
   chatId: r.chat_id === null || r.chat_id === undefined ? undefined : String(r.chat_id),
 })
 
-const makeSpend = (db: Driver): SpendShape => {
+/** The default of {@link ReservationDeadline}: ten minutes. */
+export const DEFAULT_RESERVATION_DEADLINE_MS = 600_000
+
+/**
+ * How long a reservation outlives the last sign of life from the router that made it (the reserve, then that router's
+ * heartbeat every quarter of it); then any replica's reconcile releases it.
+ */
+export const ReservationDeadline = Context.Reference<number>("zg/router/ReservationDeadline", {
+  defaultValue: () => DEFAULT_RESERVATION_DEADLINE_MS,
+})
+
+const makeSpend = (db: Driver, deadlineMs: number): SpendShape => {
   /** This instance's reservations not settled yet (a settle that failed too: the next reconcile releases it). */
   const open = new Map<string, number>()
   return {
@@ -170,6 +184,7 @@ const makeSpend = (db: Driver): SpendShape => {
           text(r.model),
           counts,
           int4(r.tokens ?? 0),
+          now + deadlineMs,
         ]
         const rows = yield* attempt("reserve a budget", () => db.query(RESERVE, params))
         if (rows.length > 0) {
@@ -253,11 +268,11 @@ const makeSpend = (db: Driver): SpendShape => {
         }).pipe(Effect.retry(SETTLE_RETRY)),
         (rows) => rows.length > 0,
       ),
-    reconcile: (before) =>
+    reconcile: (at) =>
       Effect.map(
         attempt("reconcile stale reservations", () => {
           const now = Date.now()
-          return db.query(RECONCILE, [before, now, now - RELEASED_KEPT_MS])
+          return db.query(RECONCILE, [at ?? now, now, now - RELEASED_KEPT_MS])
         }),
         (rows) => rows.length,
       ),
@@ -269,7 +284,7 @@ const makeSpend = (db: Driver): SpendShape => {
         if (open.size === 0) return Effect.succeed(0)
         const ids = [...open.keys()].join(",")
         return Effect.map(
-          attempt("keep reservations alive", () => db.query(TOUCH, [ids, now])),
+          attempt("keep reservations alive", () => db.query(TOUCH, [ids, now + deadlineMs])),
           (rows) => rows.length,
         )
       }),
@@ -322,5 +337,11 @@ const makeSpend = (db: Driver): SpendShape => {
 }
 
 export class Spend extends Context.Service<Spend, SpendShape>()("zg/router/Spend") {
-  static readonly layer = Layer.effect(Spend, Effect.map(Database, makeSpend))
+  /** Needs `Database`; reads `ReservationDeadline`. */
+  static readonly layer = Layer.effect(
+    Spend,
+    Effect.gen(function* () {
+      return makeSpend(yield* Database, yield* ReservationDeadline)
+    }),
+  )
 }

@@ -7,13 +7,13 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { useStarted } from "@0g-compute/core/testing/hooks"
-import { Cause, Effect, Exit, Redacted } from "effect"
+import { Cause, Effect, Exit, Layer, Redacted } from "effect"
 import { describe, expect, it } from "vitest"
 import { Database } from "./db.js"
 import { type CreateKeyOptions, hashSecret, Keys } from "./keys.js"
 import { migrate } from "./migrations.js"
 import { routerStoreLayer } from "./router.js"
-import { Spend } from "./spend.js"
+import { ReservationDeadline, Spend } from "./spend.js"
 import { settlement } from "./testing/settlement.js"
 
 const env = useStarted(async (onStop) => {
@@ -24,6 +24,8 @@ const env = useStarted(async (onStop) => {
 
 const withStore = <A, E>(f: Effect.Effect<A, E, Database | Keys | Spend>) =>
   Effect.runPromise(Effect.scoped(Effect.provide(f, routerStoreLayer({ dataDir: env.dir }))))
+
+const hourDeadline = Layer.succeed(ReservationDeadline, 3_600_000)
 
 /** The store's services and a key just created with `options`: how most tests below begin. */
 const newKey = (options: CreateKeyOptions) =>
@@ -41,7 +43,7 @@ describe("router store (PGlite)", () => {
   it("migrates once, creates a key stored only as a hash, and reserves atomically under concurrency", async () => {
     await withStore(
       Effect.gen(function* () {
-        expect(yield* migrate()).toEqual([1, 2])
+        expect(yield* migrate()).toEqual([1, 2, 3])
         expect(yield* migrate()).toEqual([])
         const keys = yield* Keys
         const created = yield* keys.create({ label: "team-a", budgetTotal: 1000n, requestsPerMinute: 100 })
@@ -97,12 +99,12 @@ describe("router store (PGlite)", () => {
         expect((yield* spend.recent()).length).toBe(5)
         // A fresh reservation is not stale; the one left open before the reopen is.
         const fresh = yield* spend.reserve({ keyId, amount: 10n, provider: "0xp", model: "m" })
-        expect(yield* spend.reconcile(Date.now() - 60_000)).toBe(0)
+        expect(yield* spend.reconcile()).toBe(0)
         const db = yield* Database
         yield* Effect.promise(() =>
-          db.query("UPDATE router_reservations SET created_at = created_at - 3600000 WHERE id <> $1", [fresh]),
+          db.query("UPDATE router_reservations SET alive_until = alive_until - 3600000 WHERE id <> $1", [fresh]),
         )
-        expect(yield* spend.reconcile(Date.now() - 60_000)).toBe(1)
+        expect(yield* spend.reconcile()).toBe(1)
         const after = yield* keys.get(keyId)
         expect(after.reserved).toBe(10n)
         expect(after.spentTotal).toBe(400n)
@@ -118,9 +120,9 @@ describe("router store (PGlite)", () => {
         const { keys, spend, key } = yield* newKey({ label: "long stream", budgetTotal: 1000n })
         const running = yield* spend.reserve({ keyId: key.id, amount: 300n, provider: "0xp", model: "m" })
         // Another replica starts (or the funding holder ticks) while the request is still streaming.
-        expect(yield* spend.reconcile(Date.now() + 1)).toBeGreaterThanOrEqual(1)
+        expect(yield* spend.reconcile(Date.now() + 3_600_000)).toBeGreaterThanOrEqual(1)
         expect((yield* keys.get(key.id)).reserved).toBe(0n)
-        expect(yield* spend.reconcile(Date.now() + 1)).toBe(0) // released once, not twice
+        expect(yield* spend.reconcile(Date.now() + 3_600_000)).toBe(0) // released once, not twice
         expect(yield* spend.settle(settlement(running, 120n))).toBe(true)
         expect(yield* spend.settle(settlement(running, 120n))).toBe(false)
         const after = yield* keys.get(key.id)
@@ -143,10 +145,10 @@ describe("router store (PGlite)", () => {
         const db = yield* Database
         const running = yield* spend.reserve({ keyId: key.id, amount: 50n, provider: "0xp", model: "m" })
         yield* Effect.promise(() =>
-          db.query("UPDATE router_reservations SET created_at = created_at - 3600000 WHERE id = $1", [running]),
+          db.query("UPDATE router_reservations SET alive_until = alive_until - 3600000 WHERE id = $1", [running]),
         )
         expect(yield* spend.touch()).toBe(1) // the heartbeat of the router serving it
-        yield* spend.reconcile(Date.now() - 60_000)
+        yield* spend.reconcile()
         expect((yield* keys.get(key.id)).reserved).toBe(50n)
         expect(yield* spend.settle(settlement(running, 20n))).toBe(true)
         expect(yield* spend.touch()).toBe(0) // settled: no longer this instance's to keep alive
@@ -235,6 +237,23 @@ describe("router store (PGlite)", () => {
           reserved: 60n,
           required: 60n,
         })
+      }),
+    )
+  })
+
+  it("a reservation lives by its own router's deadline: a replica with a shorter one does not release it early", async () => {
+    await withStore(
+      Effect.gen(function* () {
+        const { keys, spend, key } = yield* newKey({ label: "patient", budgetTotal: 1000n })
+        // Another replica on this database, started with an hour's deadline (this one keeps the default ten minutes).
+        const patient = yield* Effect.provide(Spend, Layer.fresh(Spend.layer).pipe(Layer.provide(hourDeadline)))
+        yield* patient.reserve({ keyId: key.id, amount: 100n, provider: "0xp", model: "m" })
+        // Twenty minutes on, past this replica's own deadline but within the owner's: still held.
+        yield* spend.reconcile(Date.now() + 20 * 60_000)
+        expect((yield* keys.get(key.id)).reserved).toBe(100n)
+        // Past the owner's deadline too (its router stopped): released.
+        yield* spend.reconcile(Date.now() + 2 * 3_600_000)
+        expect((yield* keys.get(key.id)).reserved).toBe(0n)
       }),
     )
   })
