@@ -57,7 +57,9 @@ export {
 export { type Preferences, takePreferences } from "./routing.js"
 export {
   type Breakdown,
+  DEFAULT_RESERVATION_DEADLINE_MS,
   type LoggedRequest,
+  ReservationDeadline,
   type ReserveRequest,
   type Settlement,
   Spend,
