@@ -96,7 +96,11 @@ export const chainLayerFromRpc = (rpcUrl: string, options: ChainOptions = {}) =>
           try: () => provider.send("eth_chainId", []) as Promise<string>,
           catch: (cause) => new RpcError({ method: "eth_chainId", cause }),
         })
-        if (BigInt(raw) !== pinned) return yield* new ChainMismatch({ expected: pinned, actual: BigInt(raw) })
+        const actual = yield* Effect.try({
+          try: () => BigInt(raw),
+          catch: () => new RpcError({ method: "eth_chainId", cause: new Error(`not a chain id: ${String(raw)}`) }),
+        })
+        if (actual !== pinned) return yield* new ChainMismatch({ expected: pinned, actual })
       }
       return Chain.of(yield* makeChain(provider, options))
     }),
@@ -122,7 +126,10 @@ export const walletLayerFromPrivateKey = (key: Redacted.Redacted<string>) =>
     Wallet,
     Effect.gen(function* () {
       const chain = yield* Chain
-      const checked = yield* parsePrivateKey(Redacted.value(key))
+      // Plain JavaScript may hand over anything here; parsePrivateKey names what is not a key.
+      const checked = yield* parsePrivateKey(
+        Redacted.isRedacted(key) ? Redacted.value(key) : (key as unknown as string),
+      )
       // BaseWallet, not ethers' Wallet: the same signer without the JSON-keystore code (aes-js, scrypt, word lists),
       // which would otherwise land in every browser bundle.
       const w = new BaseWallet(new SigningKey(Redacted.value(checked)), chain.provider)
@@ -132,6 +139,8 @@ export const walletLayerFromPrivateKey = (key: Redacted.Redacted<string>) =>
 
 /** Validates a hex private key (with or without 0x) and wraps it so it never prints. */
 export const parsePrivateKeyResult = (input: string): Result.Result<Redacted.Redacted<string>, InvalidPrivateKey> => {
+  if (typeof input !== "string")
+    return Result.fail(new InvalidPrivateKey({ reason: "expected a string of 64 hex digits" }))
   const text = input.trim()
   const hex = text.startsWith("0x") || text.startsWith("0X") ? text.slice(2) : text
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
@@ -152,6 +161,7 @@ export const parsePrivateKey = (input: string): Effect.Effect<Redacted.Redacted<
 
 /** Validates an address and returns its EIP-55 form. Mixed-case input must carry a correct checksum. */
 export const parseAddressResult = (input: string): Result.Result<string, InvalidAddress> => {
+  if (typeof input !== "string") return Result.fail(new InvalidAddress({ input: String(input) }))
   const text = input.trim()
   if (/^0x[0-9a-fA-F]{40}$/.test(text)) {
     try {

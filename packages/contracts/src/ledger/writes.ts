@@ -52,6 +52,12 @@ const positive = (amount: bigint) =>
     ? Effect.void
     : Effect.fail(new InvalidAmount({ input: formatZG(amount), reason: "the amount must be greater than zero" }))
 
+/** An address money is sent to or named by: valid, and never the zero address (nothing can own it). */
+const counterparty = (input: string) =>
+  Effect.flatMap(parseAddress(input), (a) =>
+    a === ZeroAddress ? Effect.fail(new InvalidAddress({ input })) : Effect.succeed(a),
+  )
+
 const utf8Length = (s: string) => new TextEncoder().encode(s).length
 
 export const makeWrites = ({ chain, writer, limits, service, ledgerOf }: WriteDeps) => {
@@ -140,8 +146,7 @@ export const makeWrites = ({ chain, writer, limits, service, ledgerOf }: WriteDe
 
   const depositFor = Effect.fn("Ledger.depositFor")(function* (recipient: string, amount: bigint) {
     const w = yield* signer("ledger.deposit()")
-    const to = yield* parseAddress(recipient)
-    if (to === ZeroAddress) return yield* new InvalidAddress({ input: recipient })
+    const to = yield* counterparty(recipient)
     yield* depositPreflight(to, amount)
     return yield* send(w, to, `depositFor:${to}:${amount}`, () => lm.depositFundFor.populateTransaction(to), amount)
   })
@@ -168,8 +173,7 @@ export const makeWrites = ({ chain, writer, limits, service, ledgerOf }: WriteDe
   const transfer = Effect.fn("Ledger.transfer")(function* (provider: string, serviceType: string, amount: bigint) {
     const w = yield* signer("ledger.transfer()")
     const svc = yield* service(serviceType)
-    const to = yield* parseAddress(provider)
-    if (to === ZeroAddress) return yield* new InvalidAddress({ input: provider })
+    const to = yield* counterparty(provider)
     // The serving contract rejects this, but LedgerManager reports any inner failure as a bare CallFailed.
     if (to.toLowerCase() === w.address.toLowerCase()) return yield* new ProviderIsSelf({ provider: to })
     yield* positive(amount)
@@ -198,7 +202,7 @@ export const makeWrites = ({ chain, writer, limits, service, ledgerOf }: WriteDe
   const retrieve = Effect.fn("Ledger.retrieve")(function* (serviceType: string, providers?: ReadonlyArray<string>) {
     const w = yield* signer("ledger.retrieve()")
     const svc = yield* service(serviceType)
-    const given = providers === undefined ? undefined : yield* Effect.forEach(providers, (p) => parseAddress(p))
+    const given = providers === undefined ? undefined : yield* Effect.forEach(providers, counterparty)
     yield* existing(w.address)
     const list = given ?? (yield* ledgerProviders(chain, svc, w.address))
     const unique = [...new Map(list.map((p) => [p.toLowerCase(), p])).values()]

@@ -3,9 +3,12 @@
  * and a backend that has not seen our mined deposit while another one already counts its nonce. Neither may make the
  * engine report a wrong outcome or sign a second transaction for one deposit; money conserved to the neuron.
  */
+
+import { failure } from "@0g-compute/core/testing"
 import { Transaction, toQuantity } from "ethers"
 import { describe, expect, it, vi } from "vitest"
 import { contractInterfaces } from "../clients.js"
+import { createLedgerClient } from "../ledger/facade.js"
 import { conservationGap, minedSince } from "../testing/conservation.js"
 import { devAccount, E } from "../testing/devnet.js"
 import { deposit, useFaultChain } from "../testing/fault-chain.js"
@@ -83,4 +86,17 @@ describe("a lagging backend behind the RPC", () => {
     )
     expect([...signed]).toEqual([r.hash])
   })
+})
+
+describe("an RPC that lies about the chain", () => {
+  it.each([["zzz"], [null], [{ chainId: 31337 }]])(
+    "eth_chainId answered %j → the connection fails with RpcError, not a crash",
+    async (result) => {
+      net.proxy.setFault({ fault: { kind: "answer", result }, methods: ["eth_chainId"] })
+      const err = await failure(
+        createLedgerClient({ rpcUrl: net.proxy.url, network: "devnet", privateKey: devAccount(5).privateKey }),
+      )
+      expect(err).toMatchObject({ _tag: "RpcError", method: "eth_chainId" })
+    },
+  )
 })
