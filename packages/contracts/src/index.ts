@@ -70,6 +70,7 @@ export {
 } from "./tx/engine.js"
 export {
   GasPriceAboveMax,
+  InvalidTxOption,
   NonceConsumed,
   NotOwnTransaction,
   PendingIntentExists,

@@ -16,6 +16,7 @@ export {
   createLedgerClient,
   GasPriceAboveMax,
   InvalidServiceType,
+  InvalidTxOption,
   LedgerAlreadyExists,
   LedgerClient,
   type LedgerClientOptions,

@@ -24,6 +24,7 @@ import { revertFromError } from "../revert.js"
 import { makeCore } from "./core.js"
 import {
   GasPriceAboveMax,
+  type InvalidTxOption,
   NonceConsumed,
   type NotOwnTransaction,
   type PendingIntentExists,
@@ -35,6 +36,7 @@ import {
 } from "./errors.js"
 import { capFees, type Fees, maxPricePerGas, replacementFees, withHeadroom } from "./fees.js"
 import { nonceSlot, withNonce } from "./nonce.js"
+import { checkTxOptions } from "./options.js"
 import type { CallInfo, TxResult } from "./outcome.js"
 import { makeReplace, type PendingIntent, type ReplaceResult } from "./replace.js"
 
@@ -75,7 +77,12 @@ export type TxError =
   | RpcError
 
 /** Errors of `wait`, `speedUp` and `cancel`. */
-export type TxControlError = TxError | TransactionNotFound | TransactionAlreadyMined | NotOwnTransaction
+export type TxControlError =
+  | TxError
+  | TransactionNotFound
+  | TransactionAlreadyMined
+  | NotOwnTransaction
+  | InvalidTxOption
 
 export interface TxEngineOptions {
   /** Added to the gas estimate. Default 20. */
@@ -155,6 +162,7 @@ export const defaultIntent = (req: Pick<TxRequest, "to" | "data" | "value">) =>
 
 export const makeTxEngine = (options: TxEngineOptions = {}) =>
   Effect.gen(function* () {
+    yield* checkTxOptions(options)
     const chain = yield* Chain
     const wallet = yield* Wallet
     const fromContext = yield* Effect.serviceOption(TxJournal)

@@ -102,3 +102,14 @@ export class TxJournalError extends Data.TaggedError("TxJournalError")<{
     return `Transaction journal ${this.path}: ${this.reason}`
   }
 }
+
+/** A transaction option that is no usable value (NaN, infinite, negative); nothing was signed with it. */
+export class InvalidTxOption extends Data.TaggedError("InvalidTxOption")<{
+  readonly option: string
+  readonly value: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `Transaction option ${this.option} = ${this.value}: ${this.reason}`
+  }
+}

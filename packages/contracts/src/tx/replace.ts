@@ -18,6 +18,7 @@ import {
 } from "./errors.js"
 import type { Fees } from "./fees.js"
 import { replacementFees } from "./fees.js"
+import { checkNumber } from "./options.js"
 import { isCancelOf, rejectedError, type TxResult } from "./outcome.js"
 
 export interface ReplaceResult extends TxResult {
@@ -194,10 +195,14 @@ export const makeReplace = ({
       return yield* tracked(entry.id, replaceAndSettle)
     })
 
+  const replaceChecked = (hash: string, cancel: boolean, percent: number | undefined) =>
+    Effect.flatMap(checkNumber("bumpPercent", percent, "finite"), (p) =>
+      replaceWith(hash, cancel, Math.max(10, p ?? bumpPercent)),
+    )
   const speedUp = (hash: string, options: { readonly bumpPercent?: number } = {}) =>
-    replaceWith(hash, false, Math.max(10, options.bumpPercent ?? bumpPercent)).pipe(Effect.withSpan("TxEngine.speedUp"))
+    replaceChecked(hash, false, options.bumpPercent).pipe(Effect.withSpan("TxEngine.speedUp"))
   const cancel = (hash: string, options: { readonly bumpPercent?: number } = {}) =>
-    replaceWith(hash, true, Math.max(10, options.bumpPercent ?? bumpPercent)).pipe(Effect.withSpan("TxEngine.cancel"))
+    replaceChecked(hash, true, options.bumpPercent).pipe(Effect.withSpan("TxEngine.cancel"))
 
   const pending = Effect.gen(function* () {
     const open = (yield* ours).filter((e) => e.resolved === undefined)
