@@ -185,7 +185,7 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
       const kind = classifySendError(sent.failure)
       if (used <= tx.nonce) {
         const revert = revertFromError(sent.failure, options.contract as ContractName | undefined)
-        return yield* new Rejected({ kind, cause: sent.failure, revert, entry: undefined })
+        return yield* new Rejected({ kind, cause: sent.failure, revert, entry: undefined, nonce: tx.nonce })
       }
       // Recorded by its nonce, so a re-run of this intent looks for what was mined there instead of paying again.
       const head = yield* Effect.orElseSucceed(
@@ -252,13 +252,14 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
         const kind = classifySendError(cause)
         const revert = revertFromError(cause, entry.contract as ContractName | undefined)
         // "nonce too low" is believed only when the chain agrees; then our transaction can never be mined.
-        if (kind === "nonce" && status.nonceUsed) return yield* new Rejected({ kind, cause, revert, entry })
+        if (kind === "nonce" && status.nonceUsed)
+          return yield* new Rejected({ kind, cause, revert, entry, nonce: entry.nonce })
         if (status.nonceUsed) {
           yield* resolve(entry, "void")
           return yield* new NonceConsumed({ hash: mine, nonce: entry.nonce })
         }
         if (kind === "underpriced" || kind === "insufficient-funds" || revert !== undefined) {
-          return yield* new Rejected({ kind, cause, revert, entry })
+          return yield* new Rejected({ kind, cause, revert, entry, nonce: entry.nonce })
         }
         if (attempt >= maxAttempts) return yield* unknown(entry, messageOf(cause) || "the send failed")
         yield* Effect.logDebug(`tx ${mine}: not on the node after "${messageOf(cause)}"; resending`)

@@ -328,7 +328,10 @@ export const makeTxEngine = (options: TxEngineOptions = {}) =>
         if (failure.kind === "nonce" && failure.entry !== undefined) yield* core.resolve(failure.entry, "void")
         const retry = attempt < maxAttempts
         if (failure.kind === "nonce" && req.nonce === undefined && retry) {
-          pinned = undefined // our nonce was used before we sent: the next free one, as a new signature
+          // With an entry, deliver proved our transaction can never be mined: the next free nonce, a new signature.
+          // Without one (a wallet that broadcasts itself) the chain counted the nonce free although the wallet was
+          // told "nonce too low" (backends that disagree): the same nonce again, so at most one of them is mined.
+          pinned = failure.entry === undefined ? failure.nonce : undefined
           extend = undefined
           yield* Effect.logDebug(`tx retry ${attempt}: stale nonce`)
           continue

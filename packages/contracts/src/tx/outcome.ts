@@ -43,6 +43,8 @@ export class Rejected extends Data.TaggedError("Rejected")<{
   readonly revert: ContractRevert | undefined
   /** The recorded entry, when the transaction was signed locally. */
   readonly entry: JournalEntry | undefined
+  /** The nonce it was sent at. */
+  readonly nonce: number
 }> {}
 
 /** A refusal as the typed error a caller of `speedUp`/`cancel` gets. */

@@ -5,59 +5,17 @@
  */
 import { Chain, chainLayerFromRpc, walletLayerFromSigner } from "@0g-compute/core"
 import { Effect, Layer } from "effect"
-import {
-  AbstractSigner,
-  makeError,
-  type Provider,
-  type TransactionRequest,
-  type TypedDataDomain,
-  type TypedDataField,
-  toQuantity,
-  Wallet,
-} from "ethers"
+import { toQuantity, Wallet } from "ethers"
 import { describe, expect, it } from "vitest"
 import { memoryTxJournal, type TxJournalShape } from "../journal.js"
 import { Ledger } from "../ledger/service.js"
+import { BroadcastOnlySigner } from "../testing/broadcast-only-signer.js"
 import { conservationGap, markMoney, minedSince } from "../testing/conservation.js"
 import { devAccount, E, runtimeOf } from "../testing/devnet.js"
 import { useFaultChain } from "../testing/fault-chain.js"
 import { moneyState } from "../testing/ledger-state.js"
 import { TxEngine } from "./engine.js"
 import { TxJournalError } from "./errors.js"
-
-/** Like a browser wallet: it sends transactions, but will not hand out signed bytes. */
-class BroadcastOnlySigner extends AbstractSigner {
-  constructor(
-    private readonly inner: Wallet,
-    provider: Provider | null,
-  ) {
-    super(provider)
-  }
-  override connect(provider: Provider | null) {
-    return new BroadcastOnlySigner(this.inner, provider)
-  }
-  override async getAddress() {
-    return this.inner.address
-  }
-  override async signTransaction(_tx: TransactionRequest): Promise<string> {
-    throw makeError("this wallet does not sign without sending", "UNSUPPORTED_OPERATION", {
-      operation: "signTransaction",
-    })
-  }
-  override signMessage(message: string | Uint8Array) {
-    return this.inner.signMessage(message)
-  }
-  override signTypedData(
-    domain: TypedDataDomain,
-    types: Record<string, Array<TypedDataField>>,
-    value: Record<string, unknown>,
-  ) {
-    return this.inner.signTypedData(domain, types, value)
-  }
-  override async sendTransaction(tx: TransactionRequest) {
-    return this.inner.connect(this.provider).sendTransaction(tx)
-  }
-}
 
 const net = useFaultChain({ resetAutomine: false })
 
