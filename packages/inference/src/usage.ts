@@ -30,8 +30,9 @@ export interface UsageRecord {
   readonly fee: bigint
   /**
    * The provider accepted the request (a 200) but its answer could not be read to the end (a deadline, a byte
-   * ceiling): it bills what it generated, which is unknown here, so `fee` is only what could be counted (often 0).
-   * A budget should keep the request's reserved maximum as spent.
+   * ceiling), or it named its usage twice (the broker bills a reading of bytes we never see): it bills what it
+   * generated, which is unknown here, so `fee` is only what could be counted (often 0). A budget should keep the
+   * request's reserved maximum as spent.
    */
   readonly feeUnknown?: boolean
   /** "Verified"/"BindingUnknown", or the `_tag` of the failure (the provider still billed it). */

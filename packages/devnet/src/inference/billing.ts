@@ -3,7 +3,7 @@
  * per-user ledger of unsettled request fees that `unsettledfee` reports and settlement drains.
  */
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib"
-import { isRecord } from "@0g-compute/core"
+import { type BrokerUsage, brokerUsage, isRecord } from "@0g-compute/core"
 
 export interface Usage {
   readonly promptTokens: bigint
@@ -31,15 +31,6 @@ export interface FeeRecord {
   outstanding: bigint
 }
 
-/** Go's `int` (int64): the broker bills any JSON integer below 2^63 a usage field holds, not only JS-safe ones. */
-const INT64_LIMIT = 2 ** 63
-
-const count = (v: unknown): bigint => {
-  if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v < INT64_LIMIT) return BigInt(v)
-  if (typeof v === "string" && /^\d+$/.test(v)) return BigInt(v)
-  return 0n
-}
-
 /** Whitespace-separated words: the broker's fallback when a response has no `usage`, and the emulator's tokenizer. */
 export const wordCount = (text: string): number => text.split(/\s+/).filter((w) => w.length > 0).length
 
@@ -57,20 +48,38 @@ const decode = (bytes: Uint8Array, encoding: string | undefined): string => {
   return plain.toString("utf8")
 }
 
-const usageOf = (u: unknown): Usage | undefined =>
-  isRecord(u)
-    ? {
-        promptTokens: count(u.prompt_tokens),
-        completionTokens: count(u.completion_tokens),
-        cachedTokens: isRecord(u.prompt_tokens_details) ? count(u.prompt_tokens_details.cached_tokens) : 0n,
-        cacheWriteTokens: count(u.cache_write_tokens),
-        cacheWrite1hTokens: count(u.cache_write_1h_tokens),
-      }
-    : undefined
+const toUsage = (u: BrokerUsage): Usage => ({
+  promptTokens: u.promptTokens,
+  completionTokens: u.completionTokens,
+  cachedTokens: u.cachedTokens,
+  cacheWriteTokens: u.cacheWriteTokens,
+  cacheWrite1hTokens: u.cacheWrite1hTokens,
+})
+
+/** Go's `bytes.TrimPrefix(line, "data: ")`, as the broker trims every line (and a non-stream body) before decoding. */
+const trimData = (line: string) => (line.startsWith("data: ") ? line.slice(6) : line)
+
+/** The generated text of one JSON text's choices; undefined when it is not JSON. */
+const contentOf = (payload: string, key: "delta" | "message"): string | undefined => {
+  try {
+    const json: unknown = JSON.parse(payload)
+    if (!isRecord(json) || !Array.isArray(json.choices)) return ""
+    let content = ""
+    for (const c of json.choices) {
+      const part = isRecord(c) && isRecord(c[key]) ? c[key].content : undefined
+      if (typeof part === "string") content += ` ${part}`
+    }
+    return content
+  } catch {
+    return undefined
+  }
+}
 
 /**
- * Usage of a response body: non-stream from the JSON `usage`; stream from the last SSE chunk with a non-null
- * `usage`. Without one, the completion is the word count of the generated text and the prompt is 0.
+ * Usage of a response body as the broker reads it (chatbot.go), each JSON text decoded as Go decodes it (core's
+ * `brokerUsage`: keys in any case, repeated usage objects merged, int64 counts). Non-stream: the body, `data: `
+ * trimmed. Stream: line by line up to `data: [DONE]` (comment lines skipped, bare JSON lines read too), the last
+ * usage that is not all zero. Without one, the completion is the word count of the generated text and the prompt 0.
  */
 export const extractUsage = (body: Uint8Array, stream: boolean, contentEncoding?: string): Usage => {
   let text: string
@@ -79,44 +88,26 @@ export const extractUsage = (body: Uint8Array, stream: boolean, contentEncoding?
   } catch {
     return { promptTokens: 0n, completionTokens: 0n }
   }
+  if (!stream) {
+    const payload = trimData(text)
+    const u = brokerUsage(payload)
+    if (u !== undefined) return toUsage(u)
+    // Not JSON: bill the words of the body.
+    return { promptTokens: 0n, completionTokens: BigInt(wordCount(contentOf(payload, "message") ?? text)) }
+  }
   let usage: Usage | undefined
   let content = ""
-  const visit = (json: unknown, key: "delta" | "message") => {
-    if (!isRecord(json)) return
-    const u = usageOf(json.usage)
-    // extractUsageFromLine: an all-zero stream `usage` (e.g. `usage:{}`) never overwrites one seen before.
-    const zero =
-      u !== undefined &&
-      u.promptTokens === 0n &&
-      u.completionTokens === 0n &&
-      count(json.usage && (json.usage as Record<string, unknown>).total_tokens) === 0n
-    usage = (key === "delta" && zero ? undefined : u) ?? usage
-    if (Array.isArray(json.choices)) {
-      for (const c of json.choices) {
-        const part = isRecord(c) && isRecord(c[key]) ? c[key].content : undefined
-        if (typeof part === "string") content += ` ${part}`
-      }
+  for (const line of text.split("\n")) {
+    if (line === "data: [DONE]") break
+    if (line === "" || line.startsWith(":")) continue
+    const payload = trimData(line)
+    const u = brokerUsage(payload)
+    // extractUsageFromLine: an all-zero `usage` (e.g. `usage:{}`) never overwrites one seen before.
+    if (u !== undefined && (u.promptTokens !== 0n || u.completionTokens !== 0n || u.totalTokens !== 0n)) {
+      usage = toUsage(u)
+      continue
     }
-  }
-  if (stream) {
-    for (const line of text.split("\n")) {
-      const t = line.trim()
-      if (!t.startsWith("data:")) continue
-      const payload = t.slice(5).trim()
-      if (payload === "[DONE]") continue
-      try {
-        visit(JSON.parse(payload), "delta")
-      } catch {
-        // not JSON: no usage in it
-      }
-    }
-  } else {
-    try {
-      visit(JSON.parse(text), "message")
-    } catch {
-      // not JSON: bill the words
-      content = text
-    }
+    content += contentOf(payload, "delta") ?? ""
   }
   return usage ?? { promptTokens: 0n, completionTokens: BigInt(wordCount(content)) }
 }

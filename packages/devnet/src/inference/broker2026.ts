@@ -233,6 +233,23 @@ export const clientFacing = (src: SourceResponse, chatKey: string, stream: boole
   return { ...src, headers: dropLeakHeaders(src.headers), body }
 }
 
+/**
+ * The upstream's bytes as they pass (chatbot.go bills `rawBody`, the bytes before sanitization, while it signs the
+ * client-facing copy): `bytes()` once the body has been read.
+ */
+export const captureRaw = (
+  src: SourceResponse,
+): { readonly source: SourceResponse; readonly bytes: () => Uint8Array } => {
+  const parts: Uint8Array[] = []
+  const body = (async function* () {
+    for await (const chunk of src.body) {
+      parts.push(chunk)
+      yield chunk
+    }
+  })()
+  return { source: { ...src, body }, bytes: () => Buffer.concat(parts) }
+}
+
 /** An aggregator-like upstream: leak headers and fields, a keep-alive comment, a trailing all-zero `usage`. */
 export const noisy = (src: SourceResponse, stream: boolean): SourceResponse => {
   if (src.status !== 200) return src

@@ -53,6 +53,10 @@ export interface OfflineOptions {
   readonly cache?: PromptCache | undefined
   /** Reports this `completion_tokens` instead of the words generated (fault `reportCompletionTokens`). */
   readonly completionTokens?: number | undefined
+  /** Adds `Usage: {completion_tokens: n}` after `usage` (fault `shadowUsage`). */
+  readonly shadowUsage?: number | undefined
+  /** The key of the usage object (fault `usageKey`; default `usage`). */
+  readonly usageKey?: string | undefined
 }
 
 /** Answers one chat-completions request (already parsed) for `model`. */
@@ -99,6 +103,8 @@ export const offlineCompletion = (
           ...(cached.cacheWriteTokens > 0 ? { cache_write_tokens: cached.cacheWriteTokens } : {}),
         }),
   }
+  const shadow = options.shadowUsage === undefined ? {} : { Usage: { completion_tokens: options.shadowUsage } }
+  const usageField = { [options.usageKey ?? "usage"]: usage, ...shadow }
   const answeredAs = String(request.model)
   const id = `chatcmpl-${chatKey}`
   const created = Math.floor(Date.now() / 1000)
@@ -111,7 +117,7 @@ export const offlineCompletion = (
       created,
       model: answeredAs,
       choices: [{ index: 0, message: { role: "assistant", content: reply.join(" ") }, finish_reason: finish }],
-      usage,
+      ...usageField,
     }
     return once(200, { "content-type": "application/json" }, encoder.encode(JSON.stringify(body)))
   }
@@ -130,7 +136,7 @@ export const offlineCompletion = (
         ...reply.map((w, i) => chunk([{ index: 0, delta: { content: i === 0 ? w : ` ${w}` }, finish_reason: null }])),
         chunk([{ index: 0, delta: {}, finish_reason: finish }]),
         // stream_options.include_usage is always on (the provider forces it): a final chunk with empty choices.
-        chunk([], { usage }),
+        chunk([], usageField),
         encoder.encode("data: [DONE]\n\n"),
       ]
       for (const p of parts) {

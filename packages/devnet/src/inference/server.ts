@@ -12,6 +12,7 @@ import { admit, parseSession, verifySession } from "./auth.js"
 import { extractUsage, type FeeLedger } from "./billing.js"
 import {
   type BrokerMode,
+  captureRaw,
   clientFacing,
   goMarshal,
   noisy,
@@ -142,6 +143,8 @@ const chat = async (ctx: ServerContext, local: Local, req: IncomingMessage, res:
           alsoServes: (m) => served.includes(m) || m === (adapter ? requested : undefined),
           cache: local.cache,
           completionTokens: faults.reportCompletionTokens,
+          shadowUsage: faults.shadowUsage,
+          usageKey: faults.usageKey,
         })
       : await upstreamCompletion(
           ctx.upstream,
@@ -149,8 +152,10 @@ const chat = async (ctx: ServerContext, local: Local, req: IncomingMessage, res:
           broker === undefined ? req.headers : { ...req.headers, "accept-encoding": "identity" },
           ctx.upstreamApiKey,
         )
-  if (broker !== undefined)
-    source = clientFacing(broker.noisyUpstream ? noisy(source, stream) : source, chatKey, stream)
+  // The 2026 broker bills the upstream's raw bytes and signs the sanitized copy it sends.
+  const upstreamBytes =
+    broker === undefined ? undefined : captureRaw(broker.noisyUpstream ? noisy(source, stream) : source)
+  if (upstreamBytes !== undefined) source = clientFacing(upstreamBytes.source, chatKey, stream)
   const requestHash = bodyHashHex(forwarded)
   await relay(source, {
     req,
@@ -161,7 +166,7 @@ const chat = async (ctx: ServerContext, local: Local, req: IncomingMessage, res:
     faults,
     resKey: broker === undefined || sendsResKey(broker),
     finish: async (body, responseHash, contentEncoding) => {
-      const fees = brokerCharge(extractUsage(body, stream, contentEncoding), prices)
+      const fees = brokerCharge(extractUsage(upstreamBytes?.bytes() ?? body, stream, contentEncoding), prices)
       ctx.ledger.add({ requestHash: chatKey, user, ...fees })
       const forged = faults.forgeRoutingIdentity
       const mode =

@@ -37,6 +37,13 @@ export interface InferenceFaults {
    */
   readonly reportCompletionTokens?: number
   /**
+   * The offline model adds `"Usage":{"completion_tokens":N}` after its `usage`: the broker's Go decoding matches keys
+   * in any case and merges the second object into the first, so it bills N; `JSON.parse` keeps the two apart.
+   */
+  readonly shadowUsage?: number
+  /** The offline model names its usage object with this key (e.g. `"USAGE"`), which Go's decoding matches. */
+  readonly usageKey?: string
+  /**
    * Refuse (403) a `/v1/proxy` request carrying a header a browser would have to preflight and the broker's CORS does
    * not allow (anything beyond Content-Type, Authorization, X-Requested-With, Accept, Origin and what browsers set).
    */

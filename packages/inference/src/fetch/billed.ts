@@ -27,7 +27,7 @@ import { mapRejection } from "../http.js"
 import type { UsageMeter } from "../usage.js"
 import { sha256Hex } from "../verify/digests.js"
 import { signatureKey } from "../verify/levels.js"
-import { usageOf, wordCount } from "../verify/sse.js"
+import { bodyUsage, wordCount } from "../verify/sse.js"
 import { verificationRefusal } from "../verify/verifier.js"
 import type { FetchDeps, InferenceFetchOptions } from "./adapter.js"
 import { boundedBody, choiceWords, newRequestId } from "./exchange-parts.js"
@@ -212,7 +212,7 @@ export const makeExchangeCore = (
               ...(kind === "speech-to-text" ? {} : { images: imageHashes(json) }),
             }
       const tokens = media?.bill ??
-        (isRecord(json) ? usageOf(json.usage) : undefined) ?? {
+        bodyUsage(text, json) ?? {
           promptTokens: 0,
           completionTokens: isRecord(json) ? choiceWords(json.choices) : wordCount(text),
         }

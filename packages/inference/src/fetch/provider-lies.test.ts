@@ -3,6 +3,7 @@
  * it says must still match what the provider registered and what it can claim on chain. Real anvil, real contracts,
  * the 2026-broker emulator over HTTP.
  */
+import type { InferenceFaults } from "@0g-compute/devnet"
 import { describe, expect, it } from "vitest"
 import { useTestDevnet, withFaults } from "../testing/fixture.js"
 import type { ExchangeResult } from "./adapter.js"
@@ -41,9 +42,10 @@ describe("a provider's TEE signs something other than what it registered", () =>
 })
 
 describe("a provider's usage beyond JavaScript's safe integers", () => {
-  it("2^60 completion tokens (a Go int the broker bills and signs) are recorded at the fee it can claim, not 0", async () => {
+  it("2^53 + 2 completion tokens (a Go int the broker bills and signs) are recorded at the fee it can claim, not 0", async () => {
     const p = t.provider
-    const tokens = 2 ** 60 // exact in JSON and as a double, so both sides read the same count
+    // Written "9007199254740994" by JSON.stringify, and exact as a double: both sides read the same count.
+    const tokens = 2 ** 53 + 2
     for (const [u, stream] of [
       [1, false],
       [2, true],
@@ -63,6 +65,45 @@ describe("a provider's usage beyond JavaScript's safe integers", () => {
       expect(exchange?.level).toBe("bytes-bound")
       expect(exchange?.record.completionTokens).toBe(tokens)
       expect(exchange?.record.fee).toBe(billed)
+    }
+  })
+})
+
+describe("usage the broker's Go decoding reads differently from JSON.parse", () => {
+  /** One chat per mode under `faults`: the exchange recorded and what the provider billed for it. */
+  const chats = async (faults: InferenceFaults) => {
+    const p = t.provider
+    const out: Array<{ exchange: ExchangeResult | undefined; billed: bigint }> = []
+    for (const stream of [false, true]) {
+      let exchange: ExchangeResult | undefined
+      const before = p.unsettledFee(t.user.address)
+      const f = t.user.client.fetch(p.providerAddress, { onExchange: (x) => (exchange = x) })
+      const body = JSON.stringify({ model: p.model, messages: [{ role: "user", content: "usage" }], stream })
+      await withFaults(p, faults, async () => {
+        const res = await f(`${p.url}/v1/proxy/chat/completions`, { method: "POST", body })
+        return res.text()
+      })
+      out.push({ exchange, billed: p.unsettledFee(t.user.address) - before })
+    }
+    return out
+  }
+
+  it("a usage object under the key USAGE (Go matches keys in any case) is recorded as the broker bills it", async () => {
+    for (const { exchange, billed } of await chats({ usageKey: "USAGE", reportCompletionTokens: 50_000 })) {
+      expect(billed).toBeGreaterThanOrEqual(50_000n * t.provider.outputPrice)
+      expect(exchange?.level).toBe("bytes-bound")
+      expect(exchange?.record.completionTokens).toBe(50_000)
+      expect(exchange?.record.fee).toBe(billed)
+      expect(exchange?.record.feeUnknown).toBeUndefined()
+    }
+  })
+
+  it("usage named twice (`usage` then `Usage`: merged from the raw bytes, re-sorted in the signed ones) is a fee unknown", async () => {
+    for (const { exchange, billed } of await chats({ shadowUsage: 1_000_000 })) {
+      // The broker merged the second object into the first as the upstream sent them: it bills the million.
+      expect(billed).toBeGreaterThanOrEqual(1_000_000n * t.provider.outputPrice)
+      expect(exchange?.level).toBe("bytes-bound")
+      expect(exchange?.record.feeUnknown).toBe(true)
     }
   })
 })

@@ -10,6 +10,7 @@ import type { Directory, ModelCatalog } from "../directory.js"
 import type { ServiceView } from "../service-view.js"
 import type { UsageMeter } from "../usage.js"
 import type { VerificationLevel } from "../verify/levels.js"
+import type { TokenUsage } from "../verify/sse.js"
 import { type Receipt, verificationRefusal, verifyExchangePromise } from "../verify/verifier.js"
 import type { ExchangeResult, FetchDeps, InferenceFetchOptions } from "./adapter.js"
 import { type InferenceFetchError, settled } from "./fetch-error.js"
@@ -60,13 +61,13 @@ export const makeSettle = (deps: SettleDeps) => {
     base: ExchangeBase,
     chatId: string | undefined,
     responseHash: string,
-    tokens: { promptTokens: number; completionTokens: number } | undefined,
+    tokens: TokenUsage | undefined,
     earlyError: Error | undefined,
     media?: ExchangeMedia,
   ): Effect.Effect<Settled, InferenceFetchError> =>
     Effect.gen(function* () {
-      // A failure without the provider's usage: the amount it billed is not known from here.
-      const feeUnknown = earlyError !== undefined && tokens === undefined
+      // A failure without the provider's usage, or a usage named twice: the amount it billed is not known from here.
+      const feeUnknown = (earlyError !== undefined && tokens === undefined) || tokens?.usageAmbiguous === true
       let receipt: Receipt | undefined
       let error = earlyError
       const unverifiable = verificationRefusal(svc) !== undefined // only reached with the caller's opt-in
@@ -84,7 +85,7 @@ export const makeSettle = (deps: SettleDeps) => {
       }
       const level: VerificationLevel | undefined =
         error !== undefined ? undefined : unverifiable ? "unverifiable" : receipt?.level
-      const t = tokens ?? { promptTokens: 0, completionTokens: 0 }
+      const { usageAmbiguous: _, ...t } = tokens ?? { promptTokens: 0, completionTokens: 0 }
       // The broker's formula over the plan it publishes (tiers, cache prices, per-model prices): billing-plans.ts;
       // images and transcriptions by their own rules (media.ts).
       const mediaKind = media === undefined || media.kind === "chatbot" ? undefined : media.kind

@@ -4,7 +4,7 @@
  * delivered before the consumer sees the stream end. On the side it collects what billing needs: the first chunk's id
  * and model, the last non-null `usage`, and the generated text's word count (the provider's fallback without usage).
  */
-import { isRecord, joinBytes, parseJsonRecord } from "@0g-compute/core"
+import { type BrokerUsage, brokerUsage, isRecord, joinBytes, parseJsonRecord } from "@0g-compute/core"
 
 const EMPTY: Uint8Array<ArrayBufferLike> = new Uint8Array(0)
 const decoder = new TextDecoder()
@@ -18,33 +18,34 @@ export interface TokenUsage {
   readonly cachedTokens?: number
   readonly cacheWriteTokens?: number
   readonly cacheWrite1hTokens?: number
+  /**
+   * The answer names its usage more than once (core's `BrokerUsage.ambiguous`): the broker may have billed another
+   * reading of it, so the fee worked out from these counts is not known to be the one it can claim.
+   */
+  readonly usageAmbiguous?: true
 }
 
+const tokensOf = (u: BrokerUsage): TokenUsage => ({
+  promptTokens: Number(u.promptTokens),
+  completionTokens: Number(u.completionTokens),
+  ...(u.cachedTokens > 0n ? { cachedTokens: Number(u.cachedTokens) } : {}),
+  ...(u.cacheWriteTokens > 0n ? { cacheWriteTokens: Number(u.cacheWriteTokens) } : {}),
+  ...(u.cacheWrite1hTokens > 0n ? { cacheWrite1hTokens: Number(u.cacheWrite1hTokens) } : {}),
+  ...(u.ambiguous ? { usageAmbiguous: true as const } : {}),
+})
+
+/** One line as the broker decodes it for billing (chatbot.go): a leading `data: ` trimmed, then Go's reading. */
+const lineUsage = (line: string, parsed?: unknown): BrokerUsage | undefined =>
+  brokerUsage(line.startsWith("data: ") ? line.slice(6) : line, parsed)
+
 /**
- * The broker reads usage into Go `int`s (int64) and bills any integer below 2^63, so one past JS's safe range still
- * counts (as the double JSON.parse gave it) instead of reading as 0 while the provider bills it.
+ * The usage the broker bills a non-stream answer by (processSingleResponse): the body, `data: ` trimmed, read as Go
+ * reads it (core's `brokerUsage`: keys in any case, repeated usage objects merged, int64 counts). `parsed`: the
+ * body's `JSON.parse`, when the caller has it. (`parsed` of `lineUsage` is that of the line after the trim.)
  */
-const INT64_LIMIT = 2 ** 63
-
-const count = (v: unknown): number =>
-  typeof v === "number" && Number.isInteger(v) && v >= 0 && v < INT64_LIMIT
-    ? v
-    : typeof v === "string" && /^\d+$/.test(v)
-      ? Number(v)
-      : 0
-
-export const usageOf = (u: unknown): TokenUsage | undefined => {
-  if (!isRecord(u)) return undefined
-  const cached = isRecord(u.prompt_tokens_details) ? count(u.prompt_tokens_details.cached_tokens) : 0
-  const write = count(u.cache_write_tokens)
-  const write1h = count(u.cache_write_1h_tokens)
-  return {
-    promptTokens: count(u.prompt_tokens),
-    completionTokens: count(u.completion_tokens),
-    ...(cached > 0 ? { cachedTokens: cached } : {}),
-    ...(write > 0 ? { cacheWriteTokens: write } : {}),
-    ...(write1h > 0 ? { cacheWrite1hTokens: write1h } : {}),
-  }
+export const bodyUsage = (text: string, parsed?: unknown): TokenUsage | undefined => {
+  const u = lineUsage(text, text.startsWith("data: ") ? undefined : parsed)
+  return u === undefined ? undefined : tokensOf(u)
 }
 
 export const wordCount = (text: string): number => text.split(/\s+/).filter((w) => w.length > 0).length
@@ -150,18 +151,27 @@ export class SseScanner {
   /** Reads one complete event; true when it is terminal ([DONE] or an error) and must be held back. */
   private inspect(event: Uint8Array): boolean {
     const text = decoder.decode(event)
+    const lines = text.split("\n")
     let data = ""
-    for (const line of text.split("\n")) {
+    for (const line of lines) {
       const l = line.endsWith("\r") ? line.slice(0, -1) : line
       if (l.startsWith("data:")) data += (data === "" ? "" : "\n") + l.slice(l.startsWith("data: ") ? 6 : 5)
     }
     const payload = data.trim()
+    const json = payload === "" || payload === "[DONE]" ? undefined : parseJsonRecord(payload)
+    // The broker bills a stream line by line (processOpenAIStream), each line read as Go reads it, bare JSON lines
+    // included; an all-zero usage (e.g. `usage:{}` on a trailing attestation chunk) never overwrites one seen before.
+    for (const line of lines) {
+      const u = lineUsage(line, line === `data: ${payload}` ? json : undefined)
+      if (u !== undefined && (u.promptTokens > 0n || u.completionTokens > 0n || u.totalTokens > 0n)) {
+        this.usage = tokensOf(u)
+      }
+    }
     if (payload === "") return false
     if (payload === "[DONE]") {
       this.done = true
       return true
     }
-    const json = parseJsonRecord(payload)
     if (json === undefined) return false
     if (json.error !== undefined && json.error !== null) {
       const e = json.error
@@ -171,14 +181,6 @@ export class SseScanner {
     }
     if (this.id === undefined && typeof json.id === "string") this.id = json.id
     if (this.model === undefined && typeof json.model === "string") this.model = json.model
-    const u = usageOf(json.usage)
-    // An all-zero `usage` (e.g. `usage:{}` on a trailing attestation chunk) is ignored, as the broker's billing
-    // ignores it: it must not overwrite the real usage seen before.
-    if (
-      u !== undefined &&
-      (u.promptTokens > 0 || u.completionTokens > 0 || count((json.usage as Record<string, unknown>).total_tokens) > 0)
-    )
-      this.usage = u
     if (Array.isArray(json.choices)) {
       for (const c of json.choices) {
         const content = isRecord(c) && isRecord(c.delta) ? c.delta.content : undefined
