@@ -57,6 +57,8 @@ export interface OfflineOptions {
   readonly shadowUsage?: number | undefined
   /** The key of the usage object (fault `usageKey`; default `usage`). */
   readonly usageKey?: string | undefined
+  /** Streams: an error event, then a usage chunk with this `completion_tokens` (fault `usageAfterError`). */
+  readonly usageAfterError?: number | undefined
 }
 
 /** Answers one chat-completions request (already parsed) for `model`. */
@@ -137,6 +139,12 @@ export const offlineCompletion = (
         chunk([{ index: 0, delta: {}, finish_reason: finish }]),
         // stream_options.include_usage is always on (the provider forces it): a final chunk with empty choices.
         chunk([], usageField),
+        ...(options.usageAfterError === undefined
+          ? []
+          : [
+              encoder.encode(`data: ${JSON.stringify({ error: { message: "upstream hiccup", code: 500 } })}\n\n`),
+              chunk([], { usage: { ...usage, completion_tokens: options.usageAfterError } }),
+            ]),
         encoder.encode("data: [DONE]\n\n"),
       ]
       for (const p of parts) {

@@ -106,4 +106,24 @@ describe("usage the broker's Go decoding reads differently from JSON.parse", () 
       expect(exchange?.record.feeUnknown).toBe(true)
     }
   })
+
+  it("usage sent after an error event (the broker reads on to [DONE]) is recorded, not the usage before it", async () => {
+    const p = t.provider
+    let exchange: ExchangeResult | undefined
+    const before = p.unsettledFee(t.user.address)
+    const f = t.user.client.fetch(p.providerAddress, { onExchange: (x) => (exchange = x) })
+    const body = JSON.stringify({ model: p.model, messages: [{ role: "user", content: "late" }], stream: true })
+    const outcome = await withFaults(p, { usageAfterError: 80_000 }, async () => {
+      const res = await f(`${p.url}/v1/proxy/chat/completions`, { method: "POST", body })
+      return res.text()
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    const billed = p.unsettledFee(t.user.address) - before
+    expect(outcome).toMatchObject({ _tag: "ProviderStreamFailed" })
+    expect(billed).toBeGreaterThanOrEqual(80_000n * p.outputPrice)
+    expect(exchange?.record.completionTokens).toBe(80_000)
+    expect(exchange?.record.fee).toBe(billed)
+  })
 })

@@ -40,6 +40,7 @@ export const streamResponse = (s: StreamExchange): Response => {
       const aborted = callerSignal?.aborted === true && outcome.readError !== undefined
       const early = aborted ? (outcome.readError as Error) : streamFailure(svc.provider, outcome)
       const scan = outcome.scanner
+      scan.readTail()
       const tokens = scan.usage ?? (scan.done ? { promptTokens: 0, completionTokens: scan.generatedWords } : undefined)
       const chatId = signatureKey(svc, headerChatId, scan.id)
       // The one run of the stream's end: verify, price and record what passed.

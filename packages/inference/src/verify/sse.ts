@@ -148,6 +148,26 @@ export class SseScanner {
     return this.words
   }
 
+  /** The usage of one line, unless it is all zero (extractUsageFromLine never lets that overwrite a real one). */
+  private readUsage(line: string, parsed?: unknown): void {
+    const u = lineUsage(line, parsed)
+    if (u !== undefined && (u.promptTokens > 0n || u.completionTokens > 0n || u.totalTokens > 0n)) {
+      this.usage = tokensOf(u)
+    }
+  }
+
+  /**
+   * Once the stream has ended: after an error event the broker still bills from every line up to `data: [DONE]`
+   * (processOpenAIStream reads on), so the usage of what followed that event counts as well.
+   */
+  readTail(): void {
+    if (this.error === undefined) return
+    for (const line of decoder.decode(this.held()).split("\n")) {
+      if (line === "data: [DONE]") return
+      this.readUsage(line)
+    }
+  }
+
   /** Reads one complete event; true when it is terminal ([DONE] or an error) and must be held back. */
   private inspect(event: Uint8Array): boolean {
     const text = decoder.decode(event)
@@ -161,12 +181,7 @@ export class SseScanner {
     const json = payload === "" || payload === "[DONE]" ? undefined : parseJsonRecord(payload)
     // The broker bills a stream line by line (processOpenAIStream), each line read as Go reads it, bare JSON lines
     // included; an all-zero usage (e.g. `usage:{}` on a trailing attestation chunk) never overwrites one seen before.
-    for (const line of lines) {
-      const u = lineUsage(line, line === `data: ${payload}` ? json : undefined)
-      if (u !== undefined && (u.promptTokens > 0n || u.completionTokens > 0n || u.totalTokens > 0n)) {
-        this.usage = tokensOf(u)
-      }
-    }
+    for (const line of lines) this.readUsage(line, line === `data: ${payload}` ? json : undefined)
     if (payload === "") return false
     if (payload === "[DONE]") {
       this.done = true
