@@ -26,6 +26,13 @@ export class InvalidAmount extends Data.TaggedError("InvalidAmount")<{
   }
 }
 
+/** A facade used after its `close()`: its runtime (and the RPC provider it made) is gone. */
+export class ClientClosed extends Data.TaggedError("ClientClosed") {
+  override get message() {
+    return "This client was closed; create a new one to continue"
+  }
+}
+
 /** A string that is not a 20-byte hex address (or has a wrong EIP-55 checksum). */
 export class InvalidAddress extends Data.TaggedError("InvalidAddress")<{ readonly input: string }> {
   override get message() {

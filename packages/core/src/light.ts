@@ -16,6 +16,7 @@ export { type BrokerUsage, brokerUsage } from "./broker-usage.js"
 export {
   BelowMinimum,
   ChainMismatch,
+  ClientClosed,
   describeCause,
   InsufficientBalance,
   InvalidAddress,

@@ -3,6 +3,7 @@
  * subclass carrying `_tag` and fields), never with a wrapper.
  */
 import { Cause, Effect, Exit, type Layer, ManagedRuntime } from "effect"
+import { ClientClosed } from "./errors.js"
 
 export interface FacadeRuntime<R> {
   /** Runs `effect`; an aborted `signal` interrupts it. */
@@ -12,13 +13,19 @@ export interface FacadeRuntime<R> {
 
 export const makeFacadeRuntime = <R, E>(layer: Layer.Layer<R, E, never>): FacadeRuntime<R> => {
   const runtime = ManagedRuntime.make(layer)
+  // A disposed runtime rejects with its own bare string; a call after close() gets our typed error instead.
+  let closed = false
   return {
     run: async (effect, options) => {
+      if (closed) throw new ClientClosed()
       const exit = await runtime.runPromiseExit(effect, options?.signal === undefined ? {} : { signal: options.signal })
       if (Exit.isSuccess(exit)) return exit.value
       throw Cause.squash(exit.cause)
     },
-    dispose: () => runtime.dispose(),
+    dispose: () => {
+      closed = true
+      return runtime.dispose()
+    },
   }
 }
 

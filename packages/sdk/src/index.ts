@@ -49,6 +49,7 @@ export {
 export {
   BelowMinimum,
   ChainMismatch,
+  ClientClosed,
   ConnectionRequired,
   type ContractAddresses,
   formatZG,

@@ -110,4 +110,16 @@ describe("the facade refuses malformed input with a typed error, sending nothing
       await client.close()
     }
   })
+
+  it("a closed client rejects every call with ClientClosed, not the runtime's internal string", async () => {
+    const client = await createLedgerClient({ privateKey: user.privateKey, rpcUrl: devnet.rpcUrl })
+    await client.close()
+    for (const call of [() => client.get(), () => client.deposit("1"), () => client.limits()]) {
+      const err = await failure(call())
+      expect(err).toBeInstanceOf(Error)
+      expect(err).toMatchObject({ _tag: "ClientClosed" })
+      expect(err.message).toBe("This client was closed; create a new one to continue")
+    }
+    await client.close() // a second close is harmless
+  })
 })
