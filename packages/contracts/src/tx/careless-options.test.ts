@@ -39,7 +39,7 @@ describe("transaction options that are no usable number", () => {
     expect(await devnet.provider.getTransactionCount(user.address)).toBe(nonce)
   })
 
-  it("speedUp / cancel with a bump that is no number → InvalidTxOption; the pending deposit is untouched and lands", async () => {
+  it("speedUp / cancel with a bump, wait with a timeout that is no usable number → InvalidTxOption; the pending transaction is untouched and lands", async () => {
     const rt = stackVia(devnet.rpcUrl, 4, { receiptTimeoutMs: 200 })
     await devnet.rpc("evm_setAutomine", [false])
     try {
@@ -53,6 +53,12 @@ describe("transaction options that are no usable number", () => {
         })
         expect(await rt.fail(TxEngine.use((t) => t.cancel(hash, { bumpPercent })))).toMatchObject({
           _tag: "InvalidTxOption",
+        })
+      }
+      for (const timeoutMs of [Number.NaN, 0, -1]) {
+        expect(await rt.fail(TxEngine.use((t) => t.wait(hash, { timeoutMs })))).toMatchObject({
+          _tag: "InvalidTxOption",
+          option: "timeoutMs",
         })
       }
       await devnet.rpc("evm_setAutomine", [true])

@@ -117,9 +117,11 @@ export const makeReplace = ({
     })
 
   const wait = (hash: string, options: { readonly timeoutMs?: number } = {}) =>
-    Effect.flatMap(locate(hash), (entry) =>
-      // Waiting for a cancellation by its own hash: it being mined is what was asked for.
-      tracked(entry.id, core.settle(entry, undefined, true, options.timeoutMs, isCancelOf(entry, hash))),
+    Effect.flatMap(checkNumber("timeoutMs", options.timeoutMs, "positive"), (ms) =>
+      Effect.flatMap(locate(hash), (entry) =>
+        // Waiting for a cancellation by its own hash: it being mined is what was asked for.
+        tracked(entry.id, core.settle(entry, undefined, true, ms, isCancelOf(entry, hash))),
+      ),
     ).pipe(Effect.withSpan("TxEngine.wait"))
 
   /** The call and fees of the newest signed transaction of the entry, from its recorded bytes or the node. */
