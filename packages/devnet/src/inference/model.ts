@@ -57,9 +57,11 @@ export interface OfflineOptions {
   readonly shadowUsage?: number | undefined
   /** The key of the usage object (fault `usageKey`; default `usage`). */
   readonly usageKey?: string | undefined
-  /** Streams: an error event, then a usage chunk with this `completion_tokens` (fault `usageAfterError`). */
-  readonly usageAfterError?: number | undefined
+  /** Streams: an error or a huge event, then a second usage chunk (fault `lateUsage`). */
+  readonly lateUsage?: { readonly completionTokens: number; readonly after: "errorEvent" | "hugeEvent" } | undefined
 }
+
+const HUGE_EVENT_CHARS = 2 * 1024 * 1024
 
 /** Answers one chat-completions request (already parsed) for `model`. */
 export const offlineCompletion = (
@@ -128,6 +130,7 @@ export const offlineCompletion = (
     encoder.encode(
       `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: answeredAs, choices, ...extra })}\n\n`,
     )
+  const late = options.lateUsage
   let cancelled = false
   return {
     status: 200,
@@ -139,11 +142,13 @@ export const offlineCompletion = (
         chunk([{ index: 0, delta: {}, finish_reason: finish }]),
         // stream_options.include_usage is always on (the provider forces it): a final chunk with empty choices.
         chunk([], usageField),
-        ...(options.usageAfterError === undefined
+        ...(late === undefined
           ? []
           : [
-              encoder.encode(`data: ${JSON.stringify({ error: { message: "upstream hiccup", code: 500 } })}\n\n`),
-              chunk([], { usage: { ...usage, completion_tokens: options.usageAfterError } }),
+              late.after === "errorEvent"
+                ? encoder.encode(`data: ${JSON.stringify({ error: { message: "upstream hiccup", code: 500 } })}\n\n`)
+                : chunk([{ index: 0, delta: { content: "x".repeat(HUGE_EVENT_CHARS) }, finish_reason: null }]),
+              chunk([], { usage: { ...usage, completion_tokens: late.completionTokens } }),
             ]),
         encoder.encode("data: [DONE]\n\n"),
       ]

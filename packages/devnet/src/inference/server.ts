@@ -145,7 +145,7 @@ const chat = async (ctx: ServerContext, local: Local, req: IncomingMessage, res:
           completionTokens: faults.reportCompletionTokens,
           shadowUsage: faults.shadowUsage,
           usageKey: faults.usageKey,
-          usageAfterError: faults.usageAfterError,
+          lateUsage: faults.lateUsage,
         })
       : await upstreamCompletion(
           ctx.upstream,

@@ -44,10 +44,11 @@ export interface InferenceFaults {
   /** The offline model names its usage object with this key (e.g. `"USAGE"`), which Go's decoding matches. */
   readonly usageKey?: string
   /**
-   * Streams: after the usage chunk, an SSE error event and then a second usage chunk with this `completion_tokens`
-   * before `[DONE]`. The broker reads every line up to `[DONE]` (an error line holds no usage), so it bills this.
+   * Streams: after the usage chunk, an SSE error event (`after: "errorEvent"`) or a 2 MiB content event
+   * (`"hugeEvent"`), then a second usage chunk with `completionTokens` before `[DONE]`. The broker reads every line up
+   * to `[DONE]` (an error line holds no usage; it reads on after the client left), so it bills the second one.
    */
-  readonly usageAfterError?: number
+  readonly lateUsage?: { readonly completionTokens: number; readonly after: "errorEvent" | "hugeEvent" }
   /**
    * Refuse (403) a `/v1/proxy` request carrying a header a browser would have to preflight and the broker's CORS does
    * not allow (anything beyond Content-Type, Authorization, X-Requested-With, Accept, Origin and what browsers set).

@@ -4,7 +4,7 @@
  * the 2026-broker emulator over HTTP.
  */
 import type { InferenceFaults } from "@0g-compute/devnet"
-import { describe, expect, it } from "vitest"
+import { describe, expect, it, vi } from "vitest"
 import { useTestDevnet, withFaults } from "../testing/fixture.js"
 import type { ExchangeResult } from "./adapter.js"
 
@@ -113,7 +113,7 @@ describe("usage the broker's Go decoding reads differently from JSON.parse", () 
     const before = p.unsettledFee(t.user.address)
     const f = t.user.client.fetch(p.providerAddress, { onExchange: (x) => (exchange = x) })
     const body = JSON.stringify({ model: p.model, messages: [{ role: "user", content: "late" }], stream: true })
-    const outcome = await withFaults(p, { usageAfterError: 80_000 }, async () => {
+    const outcome = await withFaults(p, { lateUsage: { completionTokens: 80_000, after: "errorEvent" } }, async () => {
       const res = await f(`${p.url}/v1/proxy/chat/completions`, { method: "POST", body })
       return res.text()
     }).then(
@@ -125,5 +125,27 @@ describe("usage the broker's Go decoding reads differently from JSON.parse", () 
     expect(billed).toBeGreaterThanOrEqual(80_000n * p.outputPrice)
     expect(exchange?.record.completionTokens).toBe(80_000)
     expect(exchange?.record.fee).toBe(billed)
+  })
+
+  it("a stream cut off by us after a usage (an oversized event) is a fee unknown: the broker reads on and bills later usage", async () => {
+    const p = t.provider
+    let exchange: ExchangeResult | undefined
+    const before = p.unsettledFee(t.user.address)
+    const f = t.user.client.fetch(p.providerAddress, { onExchange: (x) => (exchange = x) })
+    const body = JSON.stringify({ model: p.model, messages: [{ role: "user", content: "flood" }], stream: true })
+    const late = { completionTokens: 60_000, after: "hugeEvent" } as const
+    const outcome = await withFaults(p, { lateUsage: late }, async () => {
+      const res = await f(`${p.url}/v1/proxy/chat/completions`, { method: "POST", body })
+      return res.text()
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(outcome).toMatchObject({ _tag: "ProviderBodyTooLarge" })
+    expect(exchange?.record.feeUnknown).toBe(true)
+    // The provider reads its upstream to the end after we left, and bills the usage we never saw.
+    await vi.waitFor(() => expect(p.unsettledFee(t.user.address) - before).toBeGreaterThan(60_000n * p.outputPrice), {
+      timeout: 30_000,
+    })
   })
 })

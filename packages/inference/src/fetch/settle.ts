@@ -66,8 +66,8 @@ export const makeSettle = (deps: SettleDeps) => {
     media?: ExchangeMedia,
   ): Effect.Effect<Settled, InferenceFetchError> =>
     Effect.gen(function* () {
-      // A failure without the provider's usage, or a usage named twice: the amount it billed is not known from here.
-      const feeUnknown = (earlyError !== undefined && tokens === undefined) || tokens?.usageAmbiguous === true
+      // A failure without the provider's usage, or counts it may not have billed by: the amount is not known from here.
+      const feeUnknown = (earlyError !== undefined && tokens === undefined) || tokens?.usageUncertain === true
       let receipt: Receipt | undefined
       let error = earlyError
       const unverifiable = verificationRefusal(svc) !== undefined // only reached with the caller's opt-in
@@ -85,7 +85,7 @@ export const makeSettle = (deps: SettleDeps) => {
       }
       const level: VerificationLevel | undefined =
         error !== undefined ? undefined : unverifiable ? "unverifiable" : receipt?.level
-      const { usageAmbiguous: _, ...t } = tokens ?? { promptTokens: 0, completionTokens: 0 }
+      const { usageUncertain: _, ...t } = tokens ?? { promptTokens: 0, completionTokens: 0 }
       // The broker's formula over the plan it publishes (tiers, cache prices, per-model prices): billing-plans.ts;
       // images and transcriptions by their own rules (media.ts).
       const mediaKind = media === undefined || media.kind === "chatbot" ? undefined : media.kind

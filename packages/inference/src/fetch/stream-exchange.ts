@@ -41,7 +41,10 @@ export const streamResponse = (s: StreamExchange): Response => {
       const early = aborted ? (outcome.readError as Error) : streamFailure(svc.provider, outcome)
       const scan = outcome.scanner
       scan.readTail()
-      const tokens = scan.usage ?? (scan.done ? { promptTokens: 0, completionTokens: scan.generatedWords } : undefined)
+      const seen = scan.usage ?? (scan.done ? { promptTokens: 0, completionTokens: scan.generatedWords } : undefined)
+      // Cut off (a limit, the connection, the drain window): a later usage may follow that the broker bills.
+      const tokens =
+        seen !== undefined && outcome.readError !== undefined ? { ...seen, usageUncertain: true as const } : seen
       const chatId = signatureKey(svc, headerChatId, scan.id)
       // The one run of the stream's end: verify, price and record what passed.
       const exit = await Effect.runPromiseExit(

@@ -80,7 +80,7 @@ describe("the SSE scanner and the non-stream body read usage as the broker bills
     expect(bodyUsage('{"Usage":{"completion_tokens":8},"usage":{"completion_tokens":1}}')).toEqual({
       promptTokens: 0,
       completionTokens: 1,
-      usageAmbiguous: true,
+      usageUncertain: true,
     })
   })
 })

@@ -19,10 +19,11 @@ export interface TokenUsage {
   readonly cacheWriteTokens?: number
   readonly cacheWrite1hTokens?: number
   /**
-   * The answer names its usage more than once (core's `BrokerUsage.ambiguous`): the broker may have billed another
-   * reading of it, so the fee worked out from these counts is not known to be the one it can claim.
+   * These counts may not be the ones the broker billed, so neither is the fee worked out from them: the answer names
+   * its usage more than once (core's `BrokerUsage.ambiguous`), or the stream was cut off after them (the broker reads
+   * on and bills the last usage it reads).
    */
-  readonly usageAmbiguous?: true
+  readonly usageUncertain?: true
 }
 
 const tokensOf = (u: BrokerUsage): TokenUsage => ({
@@ -31,7 +32,7 @@ const tokensOf = (u: BrokerUsage): TokenUsage => ({
   ...(u.cachedTokens > 0n ? { cachedTokens: Number(u.cachedTokens) } : {}),
   ...(u.cacheWriteTokens > 0n ? { cacheWriteTokens: Number(u.cacheWriteTokens) } : {}),
   ...(u.cacheWrite1hTokens > 0n ? { cacheWrite1hTokens: Number(u.cacheWrite1hTokens) } : {}),
-  ...(u.ambiguous ? { usageAmbiguous: true as const } : {}),
+  ...(u.ambiguous ? { usageUncertain: true as const } : {}),
 })
 
 /** One line as the broker decodes it for billing (chatbot.go): a leading `data: ` trimmed, then Go's reading. */
