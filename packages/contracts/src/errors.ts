@@ -118,6 +118,13 @@ export class AdditionalInfoTooLong extends Data.TaggedError("AdditionalInfoTooLo
   }
 }
 
+/** Ledger `additionalInfo` that is no text (plain JavaScript passed a number or an object). */
+export class InvalidAdditionalInfo extends Data.TaggedError("InvalidAdditionalInfo")<{ readonly input: string }> {
+  override get message() {
+    return `Additional info must be text, got ${this.input}`
+  }
+}
+
 /** A facade was given no way to reach a chain. */
 /** Moved to core (shared by every facade); re-exported for compatibility. */
 export { ConnectionRequired } from "@0g-compute/core"

@@ -16,6 +16,7 @@ export {
   AdditionalInfoTooLong,
   ConnectionRequired,
   ContractRevert,
+  InvalidAdditionalInfo,
   InvalidServiceType,
   LedgerAlreadyExists,
   LedgerNotEmpty,

@@ -15,6 +15,7 @@ export {
   ContractRevert,
   createLedgerClient,
   GasPriceAboveMax,
+  InvalidAdditionalInfo,
   InvalidServiceType,
   InvalidTxOption,
   LedgerAlreadyExists,

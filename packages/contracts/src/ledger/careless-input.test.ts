@@ -15,13 +15,14 @@ const provider = devAccount(4).address
 /** What plain JavaScript may pass where the types say string. */
 const untyped = (x: unknown) => x as string
 
-const withClient = async (run: (client: LedgerClient) => Promise<void>) => {
+/** `run` on a client with a 4 0G ledger; it may send `sends` transactions (none by default). */
+const withClient = async (run: (client: LedgerClient) => Promise<void>, sends = 0) => {
   const client = await createLedgerClient({ privateKey: user.privateKey, rpcUrl: devnet.rpcUrl, network: "devnet" })
   try {
-    await client.add("3")
+    await client.add("4")
     const nonce = await devnet.provider.getTransactionCount(user.address)
     await run(client)
-    expect(await devnet.provider.getTransactionCount(user.address)).toBe(nonce) // nothing was sent
+    expect(await devnet.provider.getTransactionCount(user.address)).toBe(nonce + sends)
   } finally {
     await client.close()
   }
@@ -109,6 +110,31 @@ describe("the facade refuses malformed input with a typed error, sending nothing
       expect(client.address).toBe(user.address)
       await client.close()
     }
+  })
+
+  it("additional info that is no string → InvalidAdditionalInfo; none (undefined or null) is the empty text", async () => {
+    const client = await createLedgerClient({ privateKey: user.privateKey, rpcUrl: devnet.rpcUrl })
+    try {
+      const nonce = await devnet.provider.getTransactionCount(user.address)
+      for (const info of [123, {}, ["a"]]) {
+        expect(await failure(client.add("3", untyped(info)))).toMatchObject({ _tag: "InvalidAdditionalInfo" })
+      }
+      expect(await devnet.provider.getTransactionCount(user.address)).toBe(nonce)
+      await client.add("3", untyped(null))
+      expect((await client.get()).additionalInfo).toBe("")
+    } finally {
+      await client.close()
+    }
+  })
+
+  it("retrieve with providers null (all of them) or one address instead of a list is understood, not a crash", async () => {
+    await withClient(async (client) => {
+      await client.transfer(provider, "inference", "1")
+      const [all] = await client.retrieve("inference", untyped(null) as unknown as ReadonlyArray<string>)
+      expect(all?.hash).toMatch(/^0x[0-9a-f]{64}$/)
+      const [one] = await client.retrieve("inference", untyped(provider) as unknown as ReadonlyArray<string>)
+      expect(one?.hash).toMatch(/^0x[0-9a-f]{64}$/)
+    }, 3)
   })
 
   it("a closed client rejects every call with ClientClosed, not the runtime's internal string", async () => {

@@ -25,6 +25,7 @@ import { ledgerManager } from "../clients.js"
 import {
   type AdditionalInfoTooLong,
   type ContractRevert,
+  type InvalidAdditionalInfo,
   type InvalidServiceType,
   type LedgerAlreadyExists,
   type LedgerNotEmpty,
@@ -68,7 +69,10 @@ export interface LedgerShape {
   readonly add: (
     amount: bigint,
     additionalInfo?: string,
-  ) => Effect.Effect<TxResult, InvalidAmount | AdditionalInfoTooLong | LedgerAlreadyExists | BelowMinimum | WriteError>
+  ) => Effect.Effect<
+    TxResult,
+    InvalidAmount | AdditionalInfoTooLong | InvalidAdditionalInfo | LedgerAlreadyExists | BelowMinimum | WriteError
+  >
   /** Adds `amount` to the wallet's ledger (creating it when missing, which needs the minimum). */
   readonly deposit: (amount: bigint) => Effect.Effect<TxResult, InvalidAmount | BelowMinimum | WriteError>
   /** Adds `amount` to another address's ledger. */

@@ -21,6 +21,7 @@ import { ledgerManager } from "../clients.js"
 import {
   AdditionalInfoTooLong,
   type ContractRevert,
+  InvalidAdditionalInfo,
   type InvalidServiceType,
   LedgerAlreadyExists,
   LedgerNotEmpty,
@@ -96,8 +97,12 @@ export const makeWrites = ({ chain, writer, limits, service, ledgerOf }: WriteDe
       ),
     )
 
-  const add = Effect.fn("Ledger.add")(function* (amount: bigint, additionalInfo: string = "") {
+  const add = Effect.fn("Ledger.add")(function* (amount: bigint, info?: string) {
     const w = yield* signer("ledger.add()")
+    const additionalInfo = info ?? ""
+    if (typeof additionalInfo !== "string") {
+      return yield* new InvalidAdditionalInfo({ input: `${typeof additionalInfo} ${String(additionalInfo)}` })
+    }
     yield* positive(amount)
     const lim = yield* limits
     const length = utf8Length(additionalInfo)
@@ -202,7 +207,9 @@ export const makeWrites = ({ chain, writer, limits, service, ledgerOf }: WriteDe
   const retrieve = Effect.fn("Ledger.retrieve")(function* (serviceType: string, providers?: ReadonlyArray<string>) {
     const w = yield* signer("ledger.retrieve()")
     const svc = yield* service(serviceType)
-    const given = providers === undefined ? undefined : yield* Effect.forEach(providers, counterparty)
+    // Plain JavaScript: null means all providers, like undefined; one address stands for a list of one.
+    const asked = typeof providers === "string" ? [providers] : (providers ?? undefined)
+    const given = asked === undefined ? undefined : yield* Effect.forEach(asked, counterparty)
     yield* existing(w.address)
     const list = given ?? (yield* ledgerProviders(chain, svc, w.address))
     const unique = [...new Map(list.map((p) => [p.toLowerCase(), p])).values()]
