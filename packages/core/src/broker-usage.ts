@@ -152,29 +152,113 @@ interface NestedField {
 }
 
 const namesOf = (...fields: string[]) => new Map(fields.map((f) => [fold(f), f]))
-const USAGE_FIELDS = namesOf(
-  "prompt_tokens",
-  "completion_tokens",
-  "total_tokens",
-  "cache_write_tokens",
-  "cache_write_1h_tokens",
-)
-const DETAILS_FIELDS = namesOf("cached_tokens")
 const USAGE = fold("usage")
-const DETAILS = fold("prompt_tokens_details")
 
-const nonNegative = (v: bigint | undefined) => (v === undefined || v < 0n ? 0n : v)
+/** The struct each format decodes `usage` into, and the one nested struct it holds. */
+interface UsageShape {
+  readonly fields: ReadonlyMap<string, string>
+  readonly nested: string
+  readonly nestedFields: ReadonlyMap<string, string>
+}
+
+/** chatbot.go `Usage` (OpenAI). */
+const OPENAI: UsageShape = {
+  fields: namesOf("prompt_tokens", "completion_tokens", "total_tokens", "cache_write_tokens", "cache_write_1h_tokens"),
+  nested: fold("prompt_tokens_details"),
+  nestedFields: namesOf("cached_tokens"),
+}
+
+/** chatbot_litellm.go `LiteLLMUsage` (Anthropic's message shape). */
+const ANTHROPIC: UsageShape = {
+  fields: namesOf(
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "cache_read_input_tokens",
+    "cache_creation_input_tokens",
+  ),
+  nested: fold("cache_creation"),
+  nestedFields: namesOf("ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens"),
+}
 
 /** No key of `text` can fold to "usage": it names none, not even through `\\u` escapes or `ſ`. */
 const USAGE_KEY = /u[sſ]age/i
 const noUsage = (text: string) => !USAGE_KEY.test(text) && !text.includes("\\u")
 
+interface Decoded {
+  readonly usage: Fields
+  readonly nested: Fields | undefined
+  readonly ambiguous: boolean
+}
+
+/** The top-level `usage` of `text` (valid JSON, an object) decoded into `shape` as Go decodes it. */
+const decodeUsage = (text: string, shape: UsageShape): Decoded | undefined => {
+  let usage: Fields | undefined
+  let nested: Fields | undefined
+  let usages = 0
+  const seen: Seen = { names: new Set(), repeated: false }
+  const nestedSeen: Seen = { names: new Set(), repeated: false }
+  for (const m of members(text, skipWs(text, 0))) {
+    if (m.key !== USAGE) continue
+    usages++
+    if (m.value === "null") {
+      usage = undefined
+      nested = undefined
+      continue
+    }
+    if (!m.value.startsWith("{")) return undefined
+    const into: Fields = usage ?? {}
+    usage = into
+    const ok = decodeInts(m.value, into, shape.fields, seen, {
+      folded: shape.nested,
+      names: shape.nestedFields,
+      seen: nestedSeen,
+      target: () => {
+        nested ??= {}
+        return nested
+      },
+      reset: () => {
+        nested = undefined
+      },
+    })
+    if (!ok) return undefined
+  }
+  if (usage === undefined) return undefined
+  return { usage, nested, ambiguous: usages > 1 || seen.repeated || nestedSeen.repeated }
+}
+
+const nonNegative = (v: bigint | undefined) => (v === undefined || v < 0n ? 0n : v)
+
+/** LiteLLMUsage.toUsage: input, cache-write and cache-read buckets are disjoint; their sum is the prompt. */
+const fromAnthropic = ({ usage: u, nested: creation, ambiguous }: Decoded): BrokerUsage => {
+  const read = u.cache_read_input_tokens ?? 0n
+  const prompt = (u.input_tokens ?? 0n) + (u.cache_creation_input_tokens ?? 0n) + read
+  const output = u.output_tokens ?? 0n
+  const m5 = creation?.ephemeral_5m_input_tokens ?? 0n
+  const h1 = creation?.ephemeral_1h_input_tokens ?? 0n
+  const split = creation !== undefined && (m5 > 0n || h1 > 0n)
+  return {
+    promptTokens: nonNegative(prompt),
+    completionTokens: nonNegative(output),
+    totalTokens: nonNegative(prompt + output),
+    cachedTokens: nonNegative(read),
+    cacheWriteTokens: nonNegative(split ? m5 : u.cache_creation_input_tokens),
+    cacheWrite1hTokens: nonNegative(split ? h1 : 0n),
+    ambiguous,
+  }
+}
+
 /**
  * The usage the broker bills from `text` (a JSON object): undefined when it holds none (or `null`), or when Go would
  * refuse its usage fields. Not JSON, or not an object: undefined. Negative counts read as 0. `parsed`: the value of
- * `JSON.parse(text)` when the caller has it (saves parsing twice).
+ * `JSON.parse(text)` when the caller has it (saves parsing twice). `format`: "anthropic" reads Anthropic's message
+ * usage (input/output/cache buckets) as the broker does for a LiteLLM-shaped answer (`brokerResponseFormat`).
  */
-export const brokerUsage = (text: string, parsed?: unknown): BrokerUsage | undefined => {
+export const brokerUsage = (
+  text: string,
+  parsed?: unknown,
+  format: "openai" | "anthropic" = "openai",
+): BrokerUsage | undefined => {
   if (noUsage(text)) return undefined
   if (parsed === undefined) {
     try {
@@ -184,37 +268,10 @@ export const brokerUsage = (text: string, parsed?: unknown): BrokerUsage | undef
     }
   }
   if (!isRecord(parsed)) return undefined
-  let usage: Fields | undefined
-  let details: Fields | undefined
-  let usages = 0
-  const seen: Seen = { names: new Set(), repeated: false }
-  const detailsSeen: Seen = { names: new Set(), repeated: false }
-  for (const m of members(text, skipWs(text, 0))) {
-    if (m.key !== USAGE) continue
-    usages++
-    if (m.value === "null") {
-      usage = undefined
-      details = undefined
-      continue
-    }
-    if (!m.value.startsWith("{")) return undefined
-    const into: Fields = usage ?? {}
-    usage = into
-    const ok = decodeInts(m.value, into, USAGE_FIELDS, seen, {
-      folded: DETAILS,
-      names: DETAILS_FIELDS,
-      seen: detailsSeen,
-      target: () => {
-        details ??= {}
-        return details
-      },
-      reset: () => {
-        details = undefined
-      },
-    })
-    if (!ok) return undefined
-  }
-  if (usage === undefined) return undefined
+  const d = decodeUsage(text, format === "openai" ? OPENAI : ANTHROPIC)
+  if (d === undefined) return undefined
+  if (format === "anthropic") return fromAnthropic(d)
+  const { usage, nested: details, ambiguous } = d
   return {
     promptTokens: nonNegative(usage.prompt_tokens),
     completionTokens: nonNegative(usage.completion_tokens),
@@ -222,6 +279,13 @@ export const brokerUsage = (text: string, parsed?: unknown): BrokerUsage | undef
     cachedTokens: nonNegative(details?.cached_tokens),
     cacheWriteTokens: nonNegative(usage.cache_write_tokens),
     cacheWrite1hTokens: nonNegative(usage.cache_write_1h_tokens),
-    ambiguous: usages > 1 || seen.repeated || detailsSeen.repeated,
+    ambiguous,
   }
 }
+
+/**
+ * chatbot.go detectResponseFormat for a non-stream body: "anthropic" (LiteLLM) when the JSON object has both `type`
+ * and `content` keys (exact spelling: it decodes into a map), else "openai".
+ */
+export const brokerResponseFormat = (parsed: unknown): "openai" | "anthropic" =>
+  isRecord(parsed) && Object.hasOwn(parsed, "type") && Object.hasOwn(parsed, "content") ? "anthropic" : "openai"

@@ -12,7 +12,7 @@ export {
   ZG_DECIMALS,
   ZGAmount,
 } from "./amounts.js"
-export { type BrokerUsage, brokerUsage } from "./broker-usage.js"
+export { type BrokerUsage, brokerResponseFormat, brokerUsage } from "./broker-usage.js"
 export {
   BelowMinimum,
   ChainMismatch,

@@ -3,7 +3,7 @@
  * per-user ledger of unsettled request fees that `unsettledfee` reports and settlement drains.
  */
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib"
-import { type BrokerUsage, brokerUsage, isRecord } from "@0g-compute/core"
+import { type BrokerUsage, brokerResponseFormat, brokerUsage, isRecord, parseJsonRecord } from "@0g-compute/core"
 
 export interface Usage {
   readonly promptTokens: bigint
@@ -90,7 +90,9 @@ export const extractUsage = (body: Uint8Array, stream: boolean, contentEncoding?
   }
   if (!stream) {
     const payload = trimData(text)
-    const u = brokerUsage(payload)
+    // detectResponseFormat: a body with `type` and `content` is an Anthropic (LiteLLM) answer, billed by its usage.
+    const format = brokerResponseFormat(parseJsonRecord(text))
+    const u = brokerUsage(payload, undefined, format)
     if (u !== undefined) return toUsage(u)
     // Not JSON: bill the words of the body.
     return { promptTokens: 0n, completionTokens: BigInt(wordCount(contentOf(payload, "message") ?? text)) }

@@ -57,6 +57,8 @@ export interface OfflineOptions {
   readonly shadowUsage?: number | undefined
   /** The key of the usage object (fault `usageKey`; default `usage`). */
   readonly usageKey?: string | undefined
+  /** Non-stream answers in Anthropic's message shape (fault `anthropicShape`). */
+  readonly anthropicShape?: boolean | undefined
   /** Streams: an error or a huge event, then a second usage chunk (fault `lateUsage`). */
   readonly lateUsage?: { readonly completionTokens: number; readonly after: "errorEvent" | "hugeEvent" } | undefined
 }
@@ -114,6 +116,18 @@ export const offlineCompletion = (
   const created = Math.floor(Date.now() / 1000)
   const finish = limit !== undefined && reply.length < words.length ? "length" : "stop"
 
+  if (request.stream !== true && options.anthropicShape === true) {
+    const message = {
+      id,
+      type: "message",
+      role: "assistant",
+      model: answeredAs,
+      content: [{ type: "text", text: reply.join(" ") }],
+      stop_reason: "end_turn",
+      usage: { input_tokens: promptTokens, output_tokens: usage.completion_tokens },
+    }
+    return once(200, { "content-type": "application/json" }, encoder.encode(JSON.stringify(message)))
+  }
   if (request.stream !== true) {
     const body = {
       id,

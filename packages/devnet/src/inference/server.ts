@@ -146,6 +146,7 @@ const chat = async (ctx: ServerContext, local: Local, req: IncomingMessage, res:
           shadowUsage: faults.shadowUsage,
           usageKey: faults.usageKey,
           lateUsage: faults.lateUsage,
+          anthropicShape: faults.anthropicShape,
         })
       : await upstreamCompletion(
           ctx.upstream,

@@ -48,6 +48,11 @@ export interface InferenceFaults {
    * (`"hugeEvent"`), then a second usage chunk with `completionTokens` before `[DONE]`. The broker reads every line up
    * to `[DONE]` (an error line holds no usage; it reads on after the client left), so it bills the second one.
    */
+  /**
+   * Non-stream chats are answered in Anthropic's message shape (`type`, `content`, `usage.input_tokens` /
+   * `output_tokens`), which the broker detects and bills by that usage (chatbot_litellm.go).
+   */
+  readonly anthropicShape?: boolean
   readonly lateUsage?: { readonly completionTokens: number; readonly after: "errorEvent" | "hugeEvent" }
   /**
    * Refuse (403) a `/v1/proxy` request carrying a header a browser would have to preflight and the broker's CORS does

@@ -148,4 +148,21 @@ describe("usage the broker's Go decoding reads differently from JSON.parse", () 
       timeout: 30_000,
     })
   })
+
+  it("an Anthropic-shaped answer on the chat route (the broker's LiteLLM billing) is recorded by its usage, not as 0", async () => {
+    const p = t.provider
+    let exchange: ExchangeResult | undefined
+    const before = p.unsettledFee(t.user.address)
+    const f = t.user.client.fetch(p.providerAddress, { onExchange: (x) => (exchange = x) })
+    const body = JSON.stringify({ model: p.model, messages: [{ role: "user", content: "claude?" }] })
+    await withFaults(p, { anthropicShape: true, reportCompletionTokens: 40_000 }, async () => {
+      const res = await f(`${p.url}/v1/proxy/chat/completions`, { method: "POST", body })
+      return res.text()
+    })
+    const billed = p.unsettledFee(t.user.address) - before
+    expect(billed).toBeGreaterThanOrEqual(40_000n * p.outputPrice)
+    expect(exchange?.level).toBe("bytes-bound")
+    expect(exchange?.record.completionTokens).toBe(40_000)
+    expect(exchange?.record.fee).toBe(billed)
+  })
 })

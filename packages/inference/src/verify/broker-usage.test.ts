@@ -51,6 +51,23 @@ describe("brokerUsage: Go's encoding/json into CompletionChunk.Usage", () => {
   })
 })
 
+describe("an Anthropic-shaped body (the broker's LiteLLM path)", () => {
+  it("is detected by `type` and `content`, and its disjoint input/cache buckets sum to the prompt", () => {
+    const text =
+      '{"type":"message","content":[],"usage":{"input_tokens":10,"cache_read_input_tokens":5,' +
+      '"cache_creation_input_tokens":7,"cache_creation":{"ephemeral_1h_input_tokens":7},"output_tokens":20}}'
+    expect(bodyUsage(text, JSON.parse(text))).toEqual({
+      promptTokens: 22,
+      completionTokens: 20,
+      cachedTokens: 5,
+      cacheWrite1hTokens: 7,
+    })
+    // Without both keys it is an OpenAI answer: Anthropic's field names bill nothing there.
+    const openai = '{"content":[],"usage":{"input_tokens":10,"output_tokens":20}}'
+    expect(bodyUsage(openai, JSON.parse(openai))).toEqual({ promptTokens: 0, completionTokens: 0 })
+  })
+})
+
 describe("the SSE scanner and the non-stream body read usage as the broker bills it", () => {
   const scan = (text: string) => {
     const s = new SseScanner()

@@ -4,7 +4,14 @@
  * delivered before the consumer sees the stream end. On the side it collects what billing needs: the first chunk's id
  * and model, the last non-null `usage`, and the generated text's word count (the provider's fallback without usage).
  */
-import { type BrokerUsage, brokerUsage, isRecord, joinBytes, parseJsonRecord } from "@0g-compute/core"
+import {
+  type BrokerUsage,
+  brokerResponseFormat,
+  brokerUsage,
+  isRecord,
+  joinBytes,
+  parseJsonRecord,
+} from "@0g-compute/core"
 
 const EMPTY: Uint8Array<ArrayBufferLike> = new Uint8Array(0)
 const decoder = new TextDecoder()
@@ -42,10 +49,15 @@ const lineUsage = (line: string, parsed?: unknown): BrokerUsage | undefined =>
 /**
  * The usage the broker bills a non-stream answer by (processSingleResponse): the body, `data: ` trimmed, read as Go
  * reads it (core's `brokerUsage`: keys in any case, repeated usage objects merged, int64 counts). `parsed`: the
- * body's `JSON.parse`, when the caller has it. (`parsed` of `lineUsage` is that of the line after the trim.)
+ * body's `JSON.parse`, when the caller has it. (`parsed` of `lineUsage` is that of the line after the trim.) An
+ * Anthropic-shaped body (`type` and `content`, as the broker's LiteLLM path sees it) is read by its own usage.
  */
 export const bodyUsage = (text: string, parsed?: unknown): TokenUsage | undefined => {
-  const u = lineUsage(text, text.startsWith("data: ") ? undefined : parsed)
+  // detectResponseFormat looks at the body as received: an Anthropic-shaped answer is billed by its own usage.
+  const u =
+    brokerResponseFormat(parsed) === "anthropic"
+      ? brokerUsage(text, parsed, "anthropic")
+      : lineUsage(text, text.startsWith("data: ") ? undefined : parsed)
   return u === undefined ? undefined : tokensOf(u)
 }
 
