@@ -2,6 +2,8 @@
  * A signer like a browser wallet's: it sends transactions but will not hand out signed bytes, so the engine falls
  * back to `sendTransaction`. Not exported from the package entry.
  */
+import { Chain, chainLayerFromRpc, walletLayerFromSigner } from "@0g-compute/core"
+import { Effect, Layer } from "effect"
 import {
   AbstractSigner,
   makeError,
@@ -9,8 +11,12 @@ import {
   type TransactionRequest,
   type TypedDataDomain,
   type TypedDataField,
-  type Wallet,
+  Wallet,
 } from "ethers"
+import { memoryTxJournal, type TxJournalShape } from "../journal.js"
+import { Ledger } from "../ledger/service.js"
+import { TxEngine } from "../tx/engine.js"
+import { devAccount, runtimeOf } from "./devnet.js"
 
 /** Like a browser wallet: it sends transactions, but will not hand out signed bytes. */
 export class BroadcastOnlySigner extends AbstractSigner {
@@ -44,4 +50,16 @@ export class BroadcastOnlySigner extends AbstractSigner {
   override async sendTransaction(tx: TransactionRequest) {
     return this.inner.connect(this.provider).sendTransaction(tx)
   }
+}
+
+/** Ledger + engine over a broadcast-only signer for dev account `i`, connected to the chain's provider at `url`. */
+export const broadcastOnlyStack = (url: string, i: number, journal: TxJournalShape = memoryTxJournal()) => {
+  const chain = chainLayerFromRpc(url, { network: "devnet" })
+  const wallet = Layer.unwrap(
+    Effect.map(Chain, (c) =>
+      walletLayerFromSigner(new BroadcastOnlySigner(new Wallet(devAccount(i).privateKey), c.provider)),
+    ),
+  )
+  const tx = Layer.provideMerge(TxEngine.layer({ receiptPollMs: 50, journal }), Layer.provideMerge(wallet, chain))
+  return { rt: runtimeOf(Layer.provideMerge(Ledger.layer, tx)), journal }
 }

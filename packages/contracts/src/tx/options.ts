@@ -4,6 +4,7 @@
  * resend loop without end.
  */
 import { Effect } from "effect"
+import type { TxEngineOptions } from "./engine.js"
 import { InvalidTxOption } from "./errors.js"
 
 type Check = "positive" | "non-negative" | "finite"
@@ -34,17 +35,7 @@ const checkPrice = (option: string, value: bigint | undefined) =>
         new InvalidTxOption({ option, value: String(value), reason: "expected a bigint number of neuron per gas ≥ 0" }),
       )
 
-export interface NumericTxOptions {
-  readonly gasHeadroomPercent?: number
-  readonly receiptTimeoutMs?: number
-  readonly maxAttempts?: number
-  readonly feeBumpPercent?: number
-  readonly receiptPollMs?: number
-  readonly gasPrice?: bigint
-  readonly maxGasPrice?: bigint
-}
-
-export const checkTxOptions = (o: NumericTxOptions) =>
+export const checkTxOptions = (o: TxEngineOptions) =>
   Effect.all(
     [
       checkNumber("gasHeadroomPercent", o.gasHeadroomPercent, "non-negative"),

@@ -3,17 +3,14 @@
  * answered "nonce too low" after the node took it, and the count read next comes from a backend that has not seen it
  * yet. The nonce then only looks free; the engine may try it again but never signs at the next one.
  */
-import { Chain, chainLayerFromRpc, walletLayerFromSigner } from "@0g-compute/core"
-import { Effect, Layer } from "effect"
-import { toQuantity, Wallet } from "ethers"
+import { toQuantity } from "ethers"
 import { describe, expect, it } from "vitest"
 import { Ledger } from "../ledger/service.js"
-import { BroadcastOnlySigner } from "../testing/broadcast-only-signer.js"
+import { broadcastOnlyStack } from "../testing/broadcast-only-signer.js"
 import { conservationGap, markMoney, minedSince } from "../testing/conservation.js"
-import { devAccount, E, runtimeOf } from "../testing/devnet.js"
+import { devAccount, E } from "../testing/devnet.js"
 import { useFaultChain } from "../testing/fault-chain.js"
 import { moneyState } from "../testing/ledger-state.js"
-import { TxEngine } from "./engine.js"
 
 const net = useFaultChain()
 
@@ -22,14 +19,7 @@ describe("a broadcasting wallet behind a lagging backend", () => {
     const i = 32
     const me = devAccount(i).address
     await net.devnet.rpc("anvil_setBalance", [me, toQuantity(E(100))])
-    const chain = chainLayerFromRpc(net.proxy.url, { network: "devnet" })
-    const wallet = Layer.unwrap(
-      Effect.map(Chain, (c) =>
-        walletLayerFromSigner(new BroadcastOnlySigner(new Wallet(devAccount(i).privateKey), c.provider)),
-      ),
-    )
-    const tx = Layer.provideMerge(TxEngine.layer({ receiptPollMs: 50 }), Layer.provideMerge(wallet, chain))
-    const rt = runtimeOf(Layer.provideMerge(Ledger.layer, tx))
+    const { rt } = broadcastOnlyStack(net.proxy.url, i)
     await rt.run(Ledger.use((l) => l.add(E(3))))
     const mark = await markMoney(net.devnet, me)
     const before = (await moneyState(net.devnet, me, [])).ledger?.total ?? 0n

@@ -3,33 +3,22 @@
  * `sendTransaction`, records the hash it gets back, and — without a hash to ask about — never signs again when the
  * nonce may have been used by its own transaction.
  */
-import { Chain, chainLayerFromRpc, walletLayerFromSigner } from "@0g-compute/core"
-import { Effect, Layer } from "effect"
-import { toQuantity, Wallet } from "ethers"
+import { Effect } from "effect"
+import { toQuantity } from "ethers"
 import { describe, expect, it } from "vitest"
 import { memoryTxJournal, type TxJournalShape } from "../journal.js"
 import { Ledger } from "../ledger/service.js"
-import { BroadcastOnlySigner } from "../testing/broadcast-only-signer.js"
+import { broadcastOnlyStack } from "../testing/broadcast-only-signer.js"
 import { conservationGap, markMoney, minedSince } from "../testing/conservation.js"
-import { devAccount, E, runtimeOf } from "../testing/devnet.js"
+import { devAccount, E } from "../testing/devnet.js"
 import { useFaultChain } from "../testing/fault-chain.js"
 import { moneyState } from "../testing/ledger-state.js"
-import { TxEngine } from "./engine.js"
 import { TxJournalError } from "./errors.js"
 
 const net = useFaultChain({ resetAutomine: false })
 
 /** Ledger + engine over a broadcast-only signer connected to the chain's provider (the proxy), as a facade does it. */
-const fallbackStack = (i: number, journal: TxJournalShape = memoryTxJournal()) => {
-  const chain = chainLayerFromRpc(net.proxy.url, { network: "devnet" })
-  const wallet = Layer.unwrap(
-    Effect.map(Chain, (c) =>
-      walletLayerFromSigner(new BroadcastOnlySigner(new Wallet(devAccount(i).privateKey), c.provider)),
-    ),
-  )
-  const tx = Layer.provideMerge(TxEngine.layer({ receiptPollMs: 50, journal }), Layer.provideMerge(wallet, chain))
-  return { rt: runtimeOf(Layer.provideMerge(Ledger.layer, tx)), journal }
-}
+const fallbackStack = (i: number, journal?: TxJournalShape) => broadcastOnlyStack(net.proxy.url, i, journal)
 
 describe("signers without local signing", () => {
   it("deposit through sendTransaction: the hash is recorded and the deposit lands once", async () => {
