@@ -110,14 +110,30 @@ export type JsonCheck = {
   readonly hash?: string
 }
 
-/** sha256(app_compose) must equal the payload of the `compose-hash` event. */
-export const checkComposeHash = (q: ParsedQuote, teeVerifier: string): Effect.Effect<JsonCheck> =>
+/**
+ * sha256(app_compose) must equal the payload of the `compose-hash` event. Every compose-hash event the log names must
+ * agree. `hardware`: only an RTMR3 event (imr 3, which the replay recomputes from its payload) counts, since an entry
+ * of another register is replayed against nothing, and a provider could name any compose there.
+ */
+export const checkComposeHash = (q: ParsedQuote, teeVerifier: string, hardware = false): Effect.Effect<JsonCheck> =>
   Effect.gen(function* () {
     if (teeVerifier !== "dstack") {
       return { status: "skipped", detail: `TEEVerifier ${teeVerifier} has no compose hash` } as const
     }
     if (q.appCompose === undefined) return { status: "fail", detail: "tcb_info.app_compose is missing" } as const
-    const event = q.eventLog.find((e) => e.event === "compose-hash")
+    const named = q.eventLog.filter((e) => e.event === "compose-hash")
+    const payloads = new Set(named.flatMap((e) => (e.eventPayload === undefined ? [] : [e.eventPayload.toLowerCase()])))
+    if (payloads.size > 1)
+      return {
+        status: "fail",
+        detail: `the event log names ${payloads.size} different compose hashes: ${[...payloads].join(", ")}`,
+      } as const
+    const event = hardware ? named.find((e) => e.imr === 3) : named[0]
+    if (hardware && event === undefined && named.length > 0)
+      return {
+        status: "fail",
+        detail: "the compose-hash event is not an RTMR3 event: the quote does not prove it",
+      } as const
     if (event?.eventPayload === undefined)
       return { status: "fail", detail: "no compose-hash event in the event log" } as const
     const actual = toHexString(yield* digest("SHA-256", new TextEncoder().encode(q.appCompose)))

@@ -186,7 +186,7 @@ export const assessQuote = (
               : check("fail", `${where} names ${named}, the on-chain TEE signer is ${service.teeSignerAddress}`)
     }
 
-    const compose = yield* checkComposeHash(q, service.teeVerifier)
+    const compose = yield* checkComposeHash(q, service.teeVerifier, verified !== undefined)
     const composeHash = check(compose.status, compose.detail)
 
     let eventLogReplay: AttestationCheck
