@@ -160,6 +160,28 @@ export interface MediaBill {
 
 const num = (u: unknown): number => (typeof u === "number" && Number.isFinite(u) && u > 0 ? u : 0)
 
+/** The broker's cap on one transcription's billable audio (maxBillableSeconds, speech_to_text.go): 99 hours. */
+export const MAX_BILLABLE_SECONDS = 99 * 3600
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
+
+/**
+ * A duration as the broker's `flexFloat64` reads it: a JSON number, or a string holding one ("206.3"); null and ""
+ * are 0. Undefined for a string Go refuses (its whole decode then fails and the broker estimates from words).
+ */
+const flexSeconds = (u: unknown): number | undefined => {
+  if (typeof u === "string") {
+    const t = u.trim()
+    if (t === "") return 0
+    const v = DECIMAL.test(t) ? Number(t) : Number.NaN
+    return Number.isFinite(v) ? Math.max(0, v) : undefined
+  }
+  return num(u)
+}
+
+/** billableSeconds: capped at 99 hours, rounded, at least 1. */
+const billableSeconds = (seconds: number) => Math.max(1, Math.round(Math.min(seconds, MAX_BILLABLE_SECONDS)))
+
 const bill = (service: ServiceView, prompt: bigint, completion: bigint) => {
   const inputFee = prompt * service.inputPrice.perToken
   const outputFee = completion * service.outputPrice.perToken
@@ -181,25 +203,33 @@ export const mediaBill = (
   }
   const usage = isRecord(json) && isRecord(json.usage) ? json.usage : undefined
   const type = usage?.type
-  const seconds = num(usage?.seconds)
+  const flex = flexSeconds(usage?.seconds)
+  const verboseFlex = isRecord(json) ? flexSeconds(json.duration) : 0
+  // A seconds string Go cannot parse fails its whole decode: the broker then bills the word estimate.
+  if (flex === undefined || verboseFlex === undefined) return wordEstimate(service, text)
+  const seconds = flex
   const input = num(usage?.input_tokens)
   const output = num(usage?.output_tokens)
   const duration = type === "duration" || (type !== "tokens" && seconds > 0)
   const billable =
     type === "duration" ? seconds > 0 : type === "tokens" ? input + output > 0 : seconds + input + output > 0
   if (billable && duration) {
-    const s = Math.max(1, Math.round(seconds))
+    const s = billableSeconds(seconds)
     return { promptTokens: 0, completionTokens: 0, audioSeconds: s, ...bill(service, BigInt(s), 0n) }
   }
   if (billable) {
     const [p, c] = [Math.floor(input), Math.floor(output)]
     return { promptTokens: p, completionTokens: c, ...bill(service, BigInt(p), BigInt(c)) }
   }
-  const verbose = isRecord(json) ? num(json.duration) : 0
-  if (verbose > 0) {
-    const s = Math.max(1, Math.round(verbose))
+  if (verboseFlex > 0) {
+    const s = billableSeconds(verboseFlex)
     return { promptTokens: 0, completionTokens: 0, audioSeconds: s, ...bill(service, BigInt(s), 0n) }
   }
+  return wordEstimate(service, text)
+}
+
+/** updateSpeechToTextFallback: 2 × the words of the body (100 when there are none) at the output price. */
+const wordEstimate = (service: ServiceView, text: string): MediaBill => {
   const words = wordCount(text)
   const estimate = words > 0 ? words * 2 : 100
   return { promptTokens: 0, completionTokens: estimate, ...bill(service, 0n, BigInt(estimate)) }
