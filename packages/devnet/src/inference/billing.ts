@@ -67,7 +67,7 @@ const contentOf = (payload: string, key: "delta" | "message"): string | undefine
     let content = ""
     for (const c of json.choices) {
       const part = isRecord(c) && isRecord(c[key]) ? c[key].content : undefined
-      if (typeof part === "string") content += ` ${part}`
+      if (typeof part === "string") content += part
     }
     return content
   } catch {

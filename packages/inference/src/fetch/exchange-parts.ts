@@ -1,7 +1,7 @@
 /** Small pieces of one exchange: request ids, the words-of-choices billing fallback, a bounded body as a stream. */
 import type { BoundedResponse } from "@0g-compute/core"
 import { isRecord } from "@0g-compute/core"
-import { wordCount } from "../verify/sse.js"
+import { WordCounter } from "../verify/sse.js"
 
 /**
  * Request ids: one random UUID per process whose last 12 hex digits count requests — unique, UUID-shaped, and no
@@ -22,15 +22,18 @@ export const newRequestId = () => {
   return `${idBase}${idCount.toString(16).padStart(12, "0")}`
 }
 
-/** Words of the generated messages: the provider's billing fallback when a response carries no usage. */
+/**
+ * Words of the generated messages: the provider's billing fallback when a response carries no usage. The broker
+ * joins every choice's content without a separator before counting (processSingleResponse).
+ */
 export const choiceWords = (choices: unknown): number => {
-  let n = 0
-  if (!Array.isArray(choices)) return n
+  const words = new WordCounter()
+  if (!Array.isArray(choices)) return 0
   for (const c of choices) {
     const content = isRecord(c) && isRecord(c.message) ? c.message.content : undefined
-    if (typeof content === "string") n += wordCount(content)
+    if (typeof content === "string") words.add(content)
   }
-  return n
+  return words.count
 }
 
 /** A bounded response body as a stream: each pull one bounded read; cancelling closes the connection. */

@@ -4,6 +4,7 @@
  */
 import { brokerUsage } from "@0g-compute/core"
 import { describe, expect, it } from "vitest"
+import { choiceWords } from "../fetch/exchange-parts.js"
 import { bodyUsage, SseScanner } from "./sse.js"
 
 const enc = new TextEncoder()
@@ -99,5 +100,18 @@ describe("the SSE scanner and the non-stream body read usage as the broker bills
       completionTokens: 1,
       usageUncertain: true,
     })
+  })
+})
+
+describe("the word fallback (no usage) counts words as the broker counts its joined output", () => {
+  it("a word split across stream chunks is one word; choices are joined without a separator", () => {
+    const chunk = (content: string) => `data: ${JSON.stringify({ id: "c", choices: [{ delta: { content } }] })}\n\n`
+    const s = new SseScanner()
+    s.push(enc.encode([" Hel", "lo", " wor", "ld ", "again"].map(chunk).join("")))
+    s.push(enc.encode("data: [DONE]\n\n"))
+    expect(s.usage).toBeUndefined()
+    expect(s.generatedWords).toBe(3)
+    expect(choiceWords([{ message: { content: "a b" } }, { message: { content: "c d" } }])).toBe(3)
+    expect(choiceWords([{ message: { content: "a b " } }, { message: { content: "c" } }])).toBe(3)
   })
 })

@@ -64,6 +64,21 @@ export const bodyUsage = (text: string, parsed?: unknown): TokenUsage | undefine
 export const wordCount = (text: string): number => text.split(/\s+/).filter((w) => w.length > 0).length
 
 /**
+ * Words of text that arrives in pieces, counted as the broker counts their concatenation (`strings.Fields` of the
+ * joined output): a word split across pieces (" Hel", "lo") is one word.
+ */
+export class WordCounter {
+  count = 0
+  private midWord = false
+  add(piece: string): void {
+    if (piece === "") return
+    const n = wordCount(piece)
+    this.count += this.midWord && n > 0 && !/^\s/.test(piece) ? n - 1 : n
+    this.midWord = !/\s$/.test(piece)
+  }
+}
+
+/**
  * Linear in the bytes pushed: each byte is looked at once to find event boundaries (the two bytes before a chunk are
  * remembered, so a boundary split across chunks is found), and an incomplete event is kept as a list of chunks that
  * is joined once, when it completes — never re-scanned or re-copied per chunk.
@@ -85,7 +100,7 @@ export class SseScanner {
   id: string | undefined
   model: string | undefined
   usage: TokenUsage | undefined
-  private words = 0
+  private readonly words = new WordCounter()
 
   /** @param maxEventBytes largest event accepted (default: no cap). */
   constructor(private readonly maxEventBytes = Number.POSITIVE_INFINITY) {}
@@ -158,7 +173,7 @@ export class SseScanner {
 
   /** Word count of the generated text (only meaningful without `usage`). */
   get generatedWords(): number {
-    return this.words
+    return this.words.count
   }
 
   /** The usage of one line, unless it is all zero (extractUsageFromLine never lets that overwrite a real one). */
@@ -212,7 +227,7 @@ export class SseScanner {
     if (Array.isArray(json.choices)) {
       for (const c of json.choices) {
         const content = isRecord(c) && isRecord(c.delta) ? c.delta.content : undefined
-        if (typeof content === "string") this.words += wordCount(content)
+        if (typeof content === "string") this.words.add(content)
       }
     }
     return false
