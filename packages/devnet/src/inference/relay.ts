@@ -57,6 +57,7 @@ export const relay = async (src: SourceResponse, o: RelayOptions): Promise<void>
     if (v !== undefined && k.toLowerCase() !== "content-length" && k.toLowerCase() !== "access-control-expose-headers")
       headers[k] = v
   }
+  for (const [k, v] of Object.entries(faults.spoofHeaders ?? {})) headers[k] = v
   if (o.resKey !== false) headers["zg-res-key"] = o.chatKey
   headers.provider = o.provider
   headers["x-accel-buffering"] = "no"

@@ -48,6 +48,8 @@ export interface InferenceFaults {
    * (`"hugeEvent"`), then a second usage chunk with `completionTokens` before `[DONE]`. The broker reads every line up
    * to `[DONE]` (an error line holds no usage; it reads on after the client left), so it bills the second one.
    */
+  /** Headers added to a chat answer (e.g. the client's own `x-zg-verified`, to see that it is not believed). */
+  readonly spoofHeaders?: Readonly<Record<string, string>>
   /**
    * Non-stream chats are answered in Anthropic's message shape (`type`, `content`, `usage.input_tokens` /
    * `output_tokens`), which the broker detects and bills by that usage (chatbot_litellm.go).

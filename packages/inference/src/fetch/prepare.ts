@@ -201,12 +201,13 @@ const DROPPED = new Set(["content-length", "content-encoding", "transfer-encodin
 
 /**
  * The response headers we hand back, ours added. Pairs, not a `Headers`: the `Response` constructor validates them
- * once instead of twice.
+ * once instead of twice. The `x-zg-` namespace is ours: a provider's `x-zg-verified` (say, on a stream, whose verdict
+ * only its end gives) never reaches the caller as if we had set it.
  */
 export const copyHeaders = (from: Headers, extra: Record<string, string>): Array<[string, string]> => {
   const out: Array<[string, string]> = []
   from.forEach((v, k) => {
-    if (!DROPPED.has(k) && !(k in extra)) out.push([k, v])
+    if (!DROPPED.has(k) && !k.startsWith("x-zg-") && !(k in extra)) out.push([k, v])
   })
   for (const k in extra) out.push([k, extra[k] as string])
   return out

@@ -41,6 +41,30 @@ describe("a provider's TEE signs something other than what it registered", () =>
   })
 })
 
+describe("headers in the client's own namespace", () => {
+  it("a provider's x-zg-verified / x-zg-verification-level never reach the caller as ours (stream or not)", async () => {
+    const p = t.provider
+    const spoof = { "x-zg-verified": "Verified", "x-zg-verification-level": "bytes-bound", "x-zg-provider": "0xdead" }
+    for (const stream of [true, false]) {
+      const f = t.user.client.fetch(p.providerAddress)
+      const body = JSON.stringify({ model: p.model, messages: [{ role: "user", content: "headers" }], stream })
+      // The stream's answer is flipped: its verdict can only fail, whatever a header says.
+      const res = await withFaults(p, { spoofHeaders: spoof, flipResponseByte: stream }, () =>
+        f(`${p.url}/v1/proxy/chat/completions`, { method: "POST", body }),
+      )
+      if (stream) {
+        expect(res.headers.get("x-zg-verified")).toBeNull()
+        expect(res.headers.get("x-zg-verification-level")).toBeNull()
+        await expect(res.text()).rejects.toMatchObject({ _tag: "ResponseTampered" })
+      } else {
+        expect(res.headers.get("x-zg-verified")).toBe("Verified")
+        expect(res.headers.get("x-zg-verification-level")).toBe("bytes-bound")
+      }
+      expect(res.headers.get("x-zg-provider")).toBe(p.providerAddress)
+    }
+  })
+})
+
 describe("a provider's usage beyond JavaScript's safe integers", () => {
   it("2^53 + 2 completion tokens (a Go int the broker bills and signs) are recorded at the fee it can claim, not 0", async () => {
     const p = t.provider
