@@ -17,7 +17,7 @@ import { revertFromError } from "../revert.js"
 import { NonceConsumed, TransactionCancelled, TransactionOutcomeUnknown } from "./errors.js"
 import { classifySendError, messageOf } from "./fees.js"
 import type { NonceSlot } from "./nonce.js"
-import { nonceUser } from "./nonce-user.js"
+import { type CallDigest, nonceUser } from "./nonce-user.js"
 import { type CallInfo, type ChainStatus, isCancelOf, Rejected, rpc, type TxResult } from "./outcome.js"
 
 /**
@@ -77,7 +77,8 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
       Effect.map((r) => (r !== null && r.hash.toLowerCase() === hash.toLowerCase() ? r : null)),
     )
 
-  const statusOf = (hashes: ReadonlyArray<string>, nonce: number) =>
+  /** `call`: what the entry does, so the same call re-signed outside the engine at its nonce counts as its own. */
+  const statusOf = (hashes: ReadonlyArray<string>, nonce: number, call?: CallDigest) =>
     Effect.gen(function* () {
       const mined = yield* rpc("eth_getTransactionCount", () => provider.getTransactionCount(from, "latest"))
       for (const h of [...hashes].reverse()) {
@@ -90,7 +91,7 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
       }
       if (mined <= nonce) return { _tag: "Unknown", nonceUsed: false } satisfies ChainStatus as ChainStatus
       // The count alone may come from a backend ahead of the one that had no receipt: the used nonce must name its user.
-      const user = yield* nonceUser(provider, from, nonce, hashes)
+      const user = yield* nonceUser(provider, from, nonce, hashes, call)
       if (user._tag === "Ours") {
         const receipt = yield* receiptOf(user.hash)
         if (receipt !== null) return { _tag: "Mined", receipt } satisfies ChainStatus as ChainStatus
@@ -105,7 +106,7 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
 
   /** Status, with a failing node turned into "outcome unknown" (the hash is known, the answer is not). */
   const statusOrUnknown = (entry: JournalEntry) =>
-    statusOf(entry.hashes, entry.nonce).pipe(
+    statusOf(entry.hashes, entry.nonce, entry).pipe(
       Effect.mapError((e) => unknown(entry, `the node could not be asked: ${messageOf(e.cause) || e.message}`)),
     )
 
@@ -242,7 +243,9 @@ export const makeCore = ({ chain, wallet, slot, journal, timeoutMs, maxAttempts,
         const sent = yield* Effect.result(broadcast(raw))
         if (sent._tag === "Success") return
         const cause = sent.failure.cause
-        // A replacement is judged on its own hash: the original being pending says nothing about it.
+        // A replacement is judged on its own hash: the original being pending says nothing about it. No same-call
+        // match here: refused at once, ours was never pending to be replaced, so an identical call at its nonce is
+        // someone else's (another client of this key), not a speed-up of ours.
         const status = yield* statusOf(replacing ? [mine] : entry.hashes, entry.nonce).pipe(
           Effect.mapError((e) => unknown(entry, `the node could not be asked: ${messageOf(e.cause) || e.message}`)),
         )

@@ -6,7 +6,7 @@
  */
 import type { RpcError } from "@0g-compute/core"
 import { Effect } from "effect"
-import type { Provider } from "ethers"
+import { keccak256, type Provider } from "ethers"
 import { rpc } from "./outcome.js"
 
 /**
@@ -15,8 +15,15 @@ import { rpc } from "./outcome.js"
  */
 export const PROOF_BLOCKS = 64
 
+/** What our transaction does, as the journal records it. */
+export interface CallDigest {
+  readonly to: string
+  readonly value: string
+  readonly dataDigest: string
+}
+
 export type NonceUser =
-  /** One of our hashes was mined at the nonce. */
+  /** One of our hashes was mined at the nonce, or the same call re-signed outside the engine (a wallet's speed-up). */
   | { readonly _tag: "Ours"; readonly hash: string }
   /** Another transaction used it (or it was used more than PROOF_BLOCKS ago): ours can never be mined. */
   | { readonly _tag: "Other" }
@@ -28,6 +35,7 @@ export const nonceUser = (
   from: string,
   nonce: number,
   ours: ReadonlyArray<string>,
+  call?: CallDigest,
 ): Effect.Effect<NonceUser, RpcError> =>
   Effect.gen(function* () {
     const unproven: NonceUser = { _tag: "Unproven" }
@@ -50,5 +58,12 @@ export const nonceUser = (
     if (tx === undefined) return unproven
     const hash = tx.hash.toLowerCase()
     const mine = ours.find((h) => h.toLowerCase() === hash)
-    return mine === undefined ? ({ _tag: "Other" } as NonceUser) : { _tag: "Ours", hash: mine }
+    if (mine !== undefined) return { _tag: "Ours", hash: mine }
+    const sameCall =
+      call !== undefined &&
+      tx.to?.toLowerCase() === call.to.toLowerCase() &&
+      tx.value.toString() === call.value &&
+      keccak256(tx.data) === call.dataDigest
+    // The same call from the same account at the same nonce did what ours would have: the intent is done.
+    return sameCall ? { _tag: "Ours", hash: tx.hash } : { _tag: "Other" }
   })

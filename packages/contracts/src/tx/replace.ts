@@ -142,7 +142,7 @@ export const makeReplace = ({
   const replaceWith = (hash: string, cancel: boolean, percent: number) =>
     Effect.gen(function* () {
       const entry = yield* locate(hash)
-      const status = yield* core.statusOf(entry.hashes, entry.nonce)
+      const status = yield* core.statusOf(entry.hashes, entry.nonce, entry)
       if (status._tag === "Mined") {
         yield* core.resolve(entry, status.receipt.status === 1 ? "mined" : "reverted", status.receipt.hash)
         return yield* new TransactionAlreadyMined({
@@ -210,7 +210,7 @@ export const makeReplace = ({
     const open = (yield* ours).filter((e) => e.resolved === undefined)
     const out: PendingIntent[] = []
     for (const e of open) {
-      const status = yield* core.statusOf(e.hashes, e.nonce)
+      const status = yield* core.statusOf(e.hashes, e.nonce, e)
       const base = {
         intent: e.intent,
         hash: last(e.hashes) ?? NO_HASH,
