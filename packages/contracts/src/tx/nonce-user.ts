@@ -10,8 +10,9 @@ import { keccak256, type Provider } from "ethers"
 import { rpc } from "./outcome.js"
 
 /**
- * How far back the block that used the nonce is looked for (within what a pruning node keeps). A nonce used before
- * that was used by another transaction: a backend that still had no receipt of ours that many blocks later is broken.
+ * Blocks this close to the head are always asked (a failing read is an RPC error: a lagging backend proves nothing).
+ * Past them, a node that no longer keeps the state (pruned) leaves the count as the only word: the nonce was used by
+ * another transaction, since a backend that still had no receipt of ours that many blocks later is broken.
  */
 export const PROOF_BLOCKS = 64
 
@@ -25,7 +26,7 @@ export interface CallDigest {
 export type NonceUser =
   /** One of our hashes was mined at the nonce, or the same call re-signed outside the engine (a wallet's speed-up). */
   | { readonly _tag: "Ours"; readonly hash: string }
-  /** Another transaction used it (or it was used more than PROOF_BLOCKS ago): ours can never be mined. */
+  /** Another transaction used it (or the node no longer keeps the state to say which): ours can never be mined. */
   | { readonly _tag: "Other" }
   /** The node cannot show it (lagging, pruned or inconsistent): nothing is proven. */
   | { readonly _tag: "Unproven" }
@@ -39,16 +40,34 @@ export const nonceUser = (
 ): Effect.Effect<NonceUser, RpcError> =>
   Effect.gen(function* () {
     const unproven: NonceUser = { _tag: "Unproven" }
-    const countAt = (block: number) => rpc("eth_getTransactionCount", () => provider.getTransactionCount(from, block))
+    const other: NonceUser = { _tag: "Other" }
     const head = yield* rpc("eth_blockNumber", () => provider.getBlockNumber())
-    if ((yield* countAt(head)) <= nonce) return unproven
-    let low = Math.max(0, head - PROOF_BLOCKS)
-    if ((yield* countAt(low)) > nonce) return low === 0 ? unproven : ({ _tag: "Other" } as NonceUser)
-    // count(low) ≤ nonce < count(high): the first block past the nonce holds the transaction that used it.
+    /** The count at a block; undefined when a block deeper than PROOF_BLOCKS is no longer kept. */
+    const countAt = (block: number) =>
+      rpc("eth_getTransactionCount", () => provider.getTransactionCount(from, block)).pipe(
+        Effect.map((n): number | undefined => n),
+        Effect.catchIf(
+          () => block < head - PROOF_BLOCKS,
+          () => Effect.succeed(undefined),
+        ),
+      )
+    if (((yield* countAt(head)) ?? 0) <= nonce) return unproven
+    // Farther back in doubling steps until the count is at or below the nonce, then halving: the first block past it.
     let high = head
+    let low = -1
+    for (let step = PROOF_BLOCKS; low < 0; step *= 2) {
+      const probe = Math.max(0, high - step)
+      const count = yield* countAt(probe)
+      if (count === undefined) return other
+      if (count <= nonce) low = probe
+      else if (probe === 0) return unproven
+      else high = probe
+    }
     while (high - low > 1) {
       const mid = low + Math.floor((high - low) / 2)
-      if ((yield* countAt(mid)) > nonce) high = mid
+      const count = yield* countAt(mid)
+      if (count === undefined) return other
+      if (count > nonce) high = mid
       else low = mid
     }
     const block = yield* rpc("eth_getBlockByNumber", () => provider.getBlock(high, true))
@@ -65,5 +84,5 @@ export const nonceUser = (
       tx.value.toString() === call.value &&
       keccak256(tx.data) === call.dataDigest
     // The same call from the same account at the same nonce did what ours would have: the intent is done.
-    return sameCall ? { _tag: "Ours", hash: tx.hash } : { _tag: "Other" }
+    return sameCall ? { _tag: "Ours", hash: tx.hash } : other
   })
