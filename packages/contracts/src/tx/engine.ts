@@ -12,7 +12,8 @@
  *    asked for (`speedUp`, `cancel`, replace.ts).
  *
  * A new signature at another nonce is made only after the node refused ours as "nonce too low" *and* the chain shows
- * our transaction unknown with its nonce used: then it can never be mined, so at most one transaction pays.
+ * our transaction unknown with its nonce used by another one (the block that used it names it, nonce-user.ts): then it
+ * can never be mined, so at most one transaction pays.
  */
 import { Chain, InsufficientBalance, RpcError, Wallet } from "@0g-compute/core"
 import { Context, Effect, Layer } from "effect"
