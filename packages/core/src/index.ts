@@ -40,6 +40,7 @@ export {
   type ExchangeTarget,
   isProviderLimitError,
   METADATA_LIMITS,
+  PROVIDER_ERROR_DETAIL_MAX,
   ProviderBodyTooLarge,
   type ProviderExchangeOptions,
   type ProviderLimitError,

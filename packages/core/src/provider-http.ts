@@ -342,16 +342,25 @@ export const providerErrorDetail = (body: string): string => {
   try {
     const json = JSON.parse(body) as { error?: unknown; message?: unknown }
     const e = json.error
-    if (typeof e === "string") return e
+    if (typeof e === "string") return bounded(e)
     if (typeof e === "object" && e !== null && typeof (e as { message?: unknown }).message === "string") {
-      return (e as { message: string }).message
+      return bounded((e as { message: string }).message)
     }
-    if (typeof json.message === "string") return json.message
+    if (typeof json.message === "string") return bounded(json.message)
   } catch {
     // not JSON
   }
   return body.slice(0, 300).trim()
 }
+
+/**
+ * Longest provider error message kept (the broker's are a few hundred characters). A message of megabytes is cut
+ * here, before anything matches patterns against it or puts it in an error: a provider cannot spend our CPU on it.
+ */
+export const PROVIDER_ERROR_DETAIL_MAX = 2000
+
+const bounded = (message: string) =>
+  message.length > PROVIDER_ERROR_DETAIL_MAX ? `${message.slice(0, PROVIDER_ERROR_DETAIL_MAX)}…` : message
 
 // The same exchange on Effect's HttpClient.
 export {
