@@ -1,7 +1,7 @@
 /** Byte helpers shared by the modules: strict hex parsing (typed error), UTF-8, concatenation. */
 import { joinBytes, MalformedData } from "@0g-compute/core"
-import { bytesToHex } from "@noble/hashes/utils.js"
 import { Result } from "effect"
+import { hexlify } from "ethers"
 
 /** Bytes or 0x-prefixed hex. */
 export type BytesLike = Uint8Array | string
@@ -29,10 +29,10 @@ export const parseBytes = (
 }
 
 /** Lower-case 0x-hex. */
-export const toHex = (bytes: Uint8Array): string => `0x${bytesToHex(bytes)}`
+export const toHex = (bytes: Uint8Array): string => hexlify(bytes)
 
 /** Lower-case hex without prefix. */
-export const toPlainHex = (bytes: Uint8Array): string => bytesToHex(bytes)
+export const toPlainHex = (bytes: Uint8Array): string => hexlify(bytes).slice(2)
 
 const encoder = new TextEncoder()
 export const utf8 = (text: string): Uint8Array => encoder.encode(text)

@@ -3,10 +3,8 @@
  * personal_sign over keccak256(rawMessage), carried as `Bearer app-sk-<base64(rawMessage|signature)>`.
  */
 import { Address, type InvalidAddress, parseAddress } from "@0g-compute/core"
-import { keccak_256 } from "@noble/hashes/sha3.js"
-import { randomBytes } from "@noble/hashes/utils.js"
 import { Clock, Effect, Result, Schema } from "effect"
-import type { Signer } from "ethers"
+import { getBytes, keccak256, randomBytes, type Signer } from "ethers"
 import { decodeUtf8, toPlainHex, utf8 } from "./bytes.js"
 import {
   InvalidSessionTokenParams,
@@ -129,7 +127,7 @@ export const serializeSessionToken = (t: SessionToken): string =>
 /** The EIP-191 digest the signature covers: keccak256("\x19Ethereum Signed Message:\n32" ‖ keccak256(raw)). */
 export const sessionTokenDigest = (rawMessage: string): string => personalDigest(keccakBytes(rawMessage))
 
-const keccakBytes = (text: string): Uint8Array => keccak_256(utf8(text))
+const keccakBytes = (text: string): Uint8Array => getBytes(keccak256(utf8(text)))
 
 const base64Encode = (bytes: Uint8Array): string => {
   let binary = ""

@@ -1,12 +1,14 @@
 /**
  * Request-path digests. sha256 uses the platform's native hash when the runtime offers one synchronously (Node's
  * `node:crypto`, reached through `process.getBuiltinModule` so that browsers never import it) and falls back to
- * crypto's pure-JS hashing elsewhere; whole bodies go through the one-shot `crypto.hash` where it exists (no Hash
- * object per call). The EIP-191 digest is keccak256 (noble, through crypto's hasher) over the prefixed message bytes,
- * without ethers' `hashMessage`/`keccak256` conversion layers. All give exactly the same result as the slower paths
- * (see digests.test.ts).
+ * ethers' sha256 elsewhere; whole bodies go through the one-shot `crypto.hash` where it exists (no Hash object per
+ * call). The EIP-191 digest is ethers' keccak256 over the prefixed message bytes, without `hashMessage`'s conversion
+ * layers. In a browser the page then carries one copy of each hash, the one ethers brings. All give exactly the same
+ * result as the slower paths (see digests.test.ts).
  */
-import { type BodyHasher, bodyHasher, bodyHashHex, keccak256Hasher } from "@0g-compute/crypto"
+import { joinBytes } from "@0g-compute/core"
+import type { BodyHasher } from "@0g-compute/crypto"
+import { keccak256, sha256 } from "ethers"
 
 interface NativeHash {
   update(data: Uint8Array): NativeHash
@@ -35,11 +37,14 @@ export const sha256Hex = (bytes: Uint8Array): string =>
     ? nativeHash("sha256", bytes, "hex")
     : nativeCreateHash !== undefined
       ? nativeCreateHash("sha256").update(bytes).digest("hex")
-      : bodyHashHex(bytes)
+      : sha256(bytes).slice(2)
 
-/** Incremental sha256 (same interface as crypto's `bodyHasher`). */
+/**
+ * Incremental sha256 (same interface as crypto's `bodyHasher`). Without a native hash (a browser) the chunks are kept
+ * and hashed once at the end: a stream's bytes are held until it ends (its size is bounded by the response ceiling).
+ */
 export const sha256Hasher = (): BodyHasher => {
-  if (nativeCreateHash === undefined) return bodyHasher()
+  if (nativeCreateHash === undefined) return heldSha256()
   const h = nativeCreateHash("sha256")
   const self: BodyHasher = {
     update: (chunk) => {
@@ -47,6 +52,19 @@ export const sha256Hasher = (): BodyHasher => {
       return self
     },
     digestHex: () => h.digest("hex"),
+  }
+  return self
+}
+
+/** The browser fallback of {@link sha256Hasher}: chunks kept, one sha256 (ethers) at the end. */
+export const heldSha256 = (): BodyHasher => {
+  const chunks: Uint8Array[] = []
+  const self: BodyHasher = {
+    update: (chunk) => {
+      chunks.push(chunk.slice()) // the caller may reuse its buffer
+      return self
+    },
+    digestHex: () => sha256(joinBytes(chunks)).slice(2),
   }
   return self
 }
@@ -67,5 +85,5 @@ const prefixOf = (length: number): Uint8Array => {
 /** EIP-191 `personal_sign` digest of a UTF-8 message (0x-prefixed hex), as ethers `hashMessage`. */
 export const personalMessageDigest = (message: string): string => {
   const body = encoder.encode(message)
-  return keccak256Hasher().update(prefixOf(body.length)).update(body).digest()
+  return keccak256(joinBytes([prefixOf(body.length), body]))
 }
