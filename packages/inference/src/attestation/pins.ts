@@ -39,8 +39,16 @@ const normalizeHash = (s: string) =>
 /** Image references named by a dstack app_compose (its docker_compose_file YAML) or a JSON compose (`image` keys). */
 export const composeImages = (appCompose: string): ReadonlyArray<string> => {
   const out = new Set<string>()
+  // Line by line with string operations: a pattern like /^\s*-?\s*image:/m backtracks across blank lines (its
+  // cost grows with their cube), and the compose comes from the provider.
   const fromYaml = (yaml: string) => {
-    for (const m of yaml.matchAll(/^\s*-?\s*image:\s*["']?([^"'\s#]+)["']?/gm)) if (m[1]) out.add(m[1])
+    for (const raw of yaml.split("\n")) {
+      let line = raw.trimStart()
+      if (line.startsWith("-")) line = line.slice(1).trimStart()
+      if (!line.startsWith("image:")) continue
+      const m = /^["']?([^"'\s#]+)/.exec(line.slice("image:".length).trimStart())
+      if (m?.[1]) out.add(m[1])
+    }
   }
   const walk = (u: unknown, depth: number): void => {
     if (depth > 16 || typeof u !== "object" || u === null) return
