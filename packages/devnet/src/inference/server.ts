@@ -154,6 +154,8 @@ const chat = async (ctx: ServerContext, local: Local, req: IncomingMessage, res:
           broker === undefined ? req.headers : { ...req.headers, "accept-encoding": "identity" },
           ctx.upstreamApiKey,
         )
+  if (faults.upstreamStatus !== undefined && source.status === 200)
+    source = { ...source, status: faults.upstreamStatus }
   // The 2026 broker bills the upstream's raw bytes and signs the sanitized copy it sends.
   const upstreamBytes =
     broker === undefined ? undefined : captureRaw(broker.noisyUpstream ? noisy(source, stream) : source)

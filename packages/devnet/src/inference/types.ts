@@ -48,6 +48,11 @@ export interface InferenceFaults {
    * (`"hugeEvent"`), then a second usage chunk with `completionTokens` before `[DONE]`. The broker reads every line up
    * to `[DONE]` (an error line holds no usage; it reads on after the client left), so it bills the second one.
    */
+  /**
+   * The upstream answers chats with this status instead of 200 (e.g. 201): the broker relays any non-200 verbatim,
+   * neither billed nor signed.
+   */
+  readonly upstreamStatus?: number
   /** Headers added to a chat answer (e.g. the client's own `x-zg-verified`, to see that it is not believed). */
   readonly spoofHeaders?: Readonly<Record<string, string>>
   /**

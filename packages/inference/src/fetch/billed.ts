@@ -22,7 +22,7 @@ import { Context, Effect, Redacted } from "effect"
 import type { RequestAuth } from "../auth/session.js"
 import { InferenceConfig, type InferenceConfigShape } from "../config.js"
 import type { Directory } from "../directory.js"
-import { ProviderUnreachable, UnsupportedRequest } from "../errors.js"
+import { ProviderHttpError, ProviderUnreachable, UnsupportedRequest } from "../errors.js"
 import { mapRejection } from "../http.js"
 import type { UsageMeter } from "../usage.js"
 import { sha256Hex } from "../verify/digests.js"
@@ -156,11 +156,18 @@ export const makeExchangeCore = (
           upstream?.signal,
           config.requestLimits,
         )
-        if (r.response.ok) {
+        if (r.response.status === 200) {
           exchange = r
           break
         }
         const text = yield* Effect.promise(() => r.text().catch(() => ""))
+        // The broker bills and signs a 200 only; any other answer (a 201 or 204 too) is its upstream's, relayed.
+        if (r.response.ok) {
+          const detail = `answered ${r.response.status} instead of 200: relayed from its upstream, neither billed nor signed`
+          return yield* Effect.fail(
+            new ProviderHttpError({ provider: svc.provider, url: prepared.url, status: r.response.status, detail }),
+          )
+        }
         const rejection = mapRejection(
           { provider: svc.provider, url: prepared.url, user: auth.user, tokenId: cred.tokenId },
           r.response.status,

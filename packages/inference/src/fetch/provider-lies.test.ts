@@ -41,6 +41,28 @@ describe("a provider's TEE signs something other than what it registered", () =>
   })
 })
 
+describe("a 2xx other than 200 on a billed route", () => {
+  it("is neither billed nor signed by the broker (it relays it): a typed provider failure, nothing recorded", async () => {
+    const p = t.provider
+    for (const stream of [false, true]) {
+      const records = t.user.client.usageRecords().length
+      const before = p.unsettledFee(t.user.address)
+      const f = t.user.client.fetch(p.providerAddress)
+      const body = JSON.stringify({ model: p.model, messages: [{ role: "user", content: "created" }], stream })
+      const outcome = await withFaults(p, { upstreamStatus: 201 }, async () => {
+        const res = await f(`${p.url}/v1/proxy/chat/completions`, { method: "POST", body })
+        return res.text()
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(outcome).toMatchObject({ _tag: "ProviderHttpError", status: 201 })
+      expect(p.unsettledFee(t.user.address)).toBe(before)
+      expect(t.user.client.usageRecords().length).toBe(records)
+    }
+  })
+})
+
 describe("headers in the client's own namespace", () => {
   it("a provider's x-zg-verified / x-zg-verification-level never reach the caller as ours (stream or not)", async () => {
     const p = t.provider
