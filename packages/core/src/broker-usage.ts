@@ -289,3 +289,34 @@ export const brokerUsage = (
  */
 export const brokerResponseFormat = (parsed: unknown): "openai" | "anthropic" =>
   isRecord(parsed) && Object.hasOwn(parsed, "type") && Object.hasOwn(parsed, "content") ? "anthropic" : "openai"
+
+/** A JSON object's members as Go's decoder meets them: in order, repeats kept, each key folded (`goKey`). */
+export interface GoMember {
+  readonly key: string
+  /** The member's JSON text. */
+  readonly value: string
+}
+
+/** A struct field name as Go's decoder matches keys to it (case-insensitively, `foldName`). */
+export const goKey = fold
+
+/**
+ * The members of `text` when it is a JSON object (else undefined), for reading it as Go decodes it into a struct:
+ * the caller matches `goKey(field)`, lets a later member win and merges repeated objects.
+ */
+export const goMembers = (text: string): ReadonlyArray<GoMember> | undefined => {
+  try {
+    if (!isRecord(JSON.parse(text))) return undefined
+  } catch {
+    return undefined
+  }
+  return members(text, skipWs(text, 0))
+}
+
+/** A Go `int` from a member's JSON text: an integer literal below 2^63 (null: undefined); else the decode fails. */
+export const goInt = (value: string): bigint | undefined | "refused" => {
+  if (value === "null") return undefined
+  if (!INT.test(value)) return "refused"
+  const n = BigInt(value)
+  return n > INT64_MAX || n < INT64_MIN ? "refused" : n
+}

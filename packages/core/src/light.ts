@@ -12,7 +12,15 @@ export {
   ZG_DECIMALS,
   ZGAmount,
 } from "./amounts.js"
-export { type BrokerUsage, brokerResponseFormat, brokerUsage } from "./broker-usage.js"
+export {
+  type BrokerUsage,
+  brokerResponseFormat,
+  brokerUsage,
+  type GoMember,
+  goInt,
+  goKey,
+  goMembers,
+} from "./broker-usage.js"
 export {
   BelowMinimum,
   ChainMismatch,

@@ -29,4 +29,24 @@ describe("transcription billing as the broker bills it", () => {
     expect(bill(refused).completionTokens).toBe(words * 2)
     expect(bill({ usage: { type: "duration", seconds: "" } }).audioSeconds).toBeUndefined()
   })
+
+  it("reads the body as Go decodes it: keys in any case, a repeated usage merged, a count Go refuses fails it", () => {
+    const billText = (text: string) => mediaBill(service, "speech-to-text", JSON.parse(text), text)
+    expect(billText('{"text":"hi","USAGE":{"Type":"duration","SECONDS":3600}}')).toMatchObject({
+      audioSeconds: 3600,
+      fee: 3n * 3600n,
+    })
+    expect(billText('{"Duration":"120"}')).toMatchObject({ audioSeconds: 120 })
+    // usage then Usage: Go decodes both into the one struct, the later seconds winning.
+    expect(billText('{"usage":{"type":"duration","seconds":1},"Usage":{"seconds":500}}')).toMatchObject({
+      audioSeconds: 500,
+    })
+    expect(billText('{"usage":{"type":"tokens","input_tokens":7,"output_tokens":2}}')).toMatchObject({
+      promptTokens: 7,
+      completionTokens: 2,
+      fee: 7n * 3n + 2n * 5n,
+    })
+    const refused = '{"text":"a b c","usage":{"type":"tokens","input_tokens":7.5}}'
+    expect(billText(refused)).toMatchObject({ completionTokens: 2 * refused.split(/\s+/).length })
+  })
 })

@@ -11,7 +11,7 @@
  *   input × input price + output × output price; else verbose_json's `duration`; else 2 × words × output price.
  */
 
-import { isRecord } from "@0g-compute/core"
+import { goInt, goKey, goMembers, isRecord } from "@0g-compute/core"
 import { ServiceTypeMismatch, UnsupportedRequest } from "../errors.js"
 import type { ServiceView } from "../service-view.js"
 import { sha256Hex } from "../verify/digests.js"
@@ -176,7 +176,8 @@ const flexSeconds = (u: unknown): number | undefined => {
     const v = DECIMAL.test(t) ? Number(t) : Number.NaN
     return Number.isFinite(v) ? Math.max(0, v) : undefined
   }
-  return num(u)
+  if (u === null || u === undefined) return 0
+  return typeof u === "number" ? num(u) : undefined
 }
 
 /** billableSeconds: capped at 99 hours, rounded, at least 1. */
@@ -201,15 +202,17 @@ export const mediaBill = (
     const images = kind === "image-editing" ? request.requestedImages : delivered
     return { promptTokens: 0, completionTokens: 0, images, ...bill(service, 0n, BigInt(images)) }
   }
-  const usage = isRecord(json) && isRecord(json.usage) ? json.usage : undefined
+  const go = transcriptionAsGo(text)
+  // A body Go cannot decode (a count it refuses, a seconds string it cannot parse): the broker bills the estimate.
+  if (go === "refused") return wordEstimate(service, text)
+  const usage = go?.usage
   const type = usage?.type
   const flex = flexSeconds(usage?.seconds)
-  const verboseFlex = isRecord(json) ? flexSeconds(json.duration) : 0
-  // A seconds string Go cannot parse fails its whole decode: the broker then bills the word estimate.
+  const verboseFlex = flexSeconds(go?.duration)
   if (flex === undefined || verboseFlex === undefined) return wordEstimate(service, text)
   const seconds = flex
-  const input = num(usage?.input_tokens)
-  const output = num(usage?.output_tokens)
+  const input = Number(usage?.input_tokens ?? 0n)
+  const output = Number(usage?.output_tokens ?? 0n)
   const duration = type === "duration" || (type !== "tokens" && seconds > 0)
   const billable =
     type === "duration" ? seconds > 0 : type === "tokens" ? input + output > 0 : seconds + input + output > 0
@@ -226,6 +229,57 @@ export const mediaBill = (
     return { promptTokens: 0, completionTokens: 0, audioSeconds: s, ...bill(service, BigInt(s), 0n) }
   }
   return wordEstimate(service, text)
+}
+
+interface TranscriptionUsage {
+  type?: unknown
+  seconds?: unknown
+  input_tokens?: bigint
+  output_tokens?: bigint
+}
+
+const DURATION = goKey("duration")
+const USAGE = goKey("usage")
+const USAGE_FIELDS = new Map(
+  ["type", "seconds", "input_tokens", "output_tokens", "total_tokens"].map((f) => [goKey(f), f] as const),
+)
+
+/**
+ * speech_to_text.go's `SpeechToTextResponse` as Go decodes the body: keys in any case, a later member winning, a
+ * repeated `usage` object merged into the first (`null` resets it), token counts Go ints. "refused" where Go's
+ * decode fails; undefined for a body that is not a JSON object.
+ */
+const transcriptionAsGo = (
+  text: string,
+): { duration: unknown; usage: TranscriptionUsage | undefined } | "refused" | undefined => {
+  const top = goMembers(text)
+  if (top === undefined) return undefined
+  let duration: unknown
+  let usage: TranscriptionUsage | undefined
+  for (const m of top) {
+    if (m.key === DURATION) duration = JSON.parse(m.value)
+    if (m.key !== USAGE) continue
+    if (m.value === "null") {
+      usage = undefined
+      continue
+    }
+    const fields = goMembers(m.value)
+    if (fields === undefined) return "refused"
+    usage ??= {}
+    for (const f of fields) {
+      const name = USAGE_FIELDS.get(f.key)
+      if (name === "input_tokens" || name === "output_tokens" || name === "total_tokens") {
+        const n = goInt(f.value)
+        if (n === "refused") return "refused"
+        if (n !== undefined && name !== "total_tokens") usage[name] = n > 0n ? n : 0n
+      } else if (name === "type") {
+        const v: unknown = JSON.parse(f.value)
+        if (v !== null && typeof v !== "string") return "refused"
+        if (v !== null) usage.type = v
+      } else if (name === "seconds") usage.seconds = JSON.parse(f.value)
+    }
+  }
+  return { duration, usage }
 }
 
 /** updateSpeechToTextFallback: 2 × the words of the body (100 when there are none) at the output price. */
