@@ -9,7 +9,7 @@ import { requireKey } from "../context.js"
 import { CliIO } from "../io.js"
 import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table, zg } from "../output.js"
-import { optionalZG, providerFlag, providerPriorityFlag } from "./flags.js"
+import { optionalZG, providerFlag, providerPriorityFlag, servePortFlag } from "./flags.js"
 import { adaptersCommand } from "./inference-adapters.js"
 import { apiKeyCommand } from "./inference-keys.js"
 import { imageCommand, transcribeCommand } from "./inference-media.js"
@@ -251,7 +251,7 @@ const serve = Command.make(
   "serve",
   {
     providers: providerPriorityFlag,
-    port: Flag.Int("port").pipe(Flag.withDescription("port to listen on"), Flag.withDefault(8787)),
+    port: servePortFlag(8787),
     host: Flag.String("host").pipe(
       Flag.withDescription("bind address (anything but loopback is warned about)"),
       Flag.withDefault("127.0.0.1"),

@@ -12,7 +12,7 @@ import { CliIO } from "../io.js"
 import { configDir } from "../keystore.js"
 import * as lazy from "../lazy.js"
 import { keyValues, makePrinter, table } from "../output.js"
-import { expiresInFlag, providerPriorityFlag } from "./flags.js"
+import { expiresInFlag, providerPriorityFlag, servePortFlag } from "./flags.js"
 import { inferenceLayer } from "./inference-shared.js"
 import { withGlobals } from "./root.js"
 
@@ -133,7 +133,7 @@ const serve = Command.make(
   {
     dataDir: dataDirFlag,
     providers: providerPriorityFlag,
-    port: Flag.Int("port").pipe(Flag.withDescription("port to listen on"), Flag.withDefault(8788)),
+    port: servePortFlag(8788),
     host: Flag.String("host").pipe(Flag.withDescription("bind address"), Flag.withDefault("127.0.0.1")),
     fundingInterval: Flag.Int("funding-interval").pipe(
       Flag.withDescription(

@@ -1,0 +1,66 @@
+/**
+ * What a careless (or hostile) person types at the keyboard: out-of-range numbers, malformed roots and URLs, a checksum
+ * typo, a profile named like a JavaScript built-in. Each is refused in the CLI's own words (the flag or argument
+ * named), with exit 1, nothing on stdout and a JSON document under --json, before a key, a chain or a store is touched.
+ */
+import { existsSync } from "node:fs"
+import { mkdtemp } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { freePort } from "@0g-compute/core/node"
+import { useStarted } from "@0g-compute/core/testing/hooks"
+import { describe, expect, it } from "vitest"
+import { runCli } from "./testing/cli.js"
+
+// Public test key of the standard mnemonic (#7); never a real one.
+const KEY = { ZG_PRIVATE_KEY: "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356" }
+const STRANGER = "0x000000000000000000000000000000000000dEaD"
+const INTERNALS = /UnknownError|Effect\.tryPromise|An error occurred in|FiberFailure|\bDefect\b|unexpected failure/
+
+/** Runs `args` in text and --json mode; both must fail alike. Returns the tag and the one-line message. */
+const refused = async (args: ReadonlyArray<string>, env: Record<string, string | undefined> = {}) => {
+  const [text, json] = await Promise.all([runCli(args, env), runCli(["--json", ...args], env)])
+  const what = args.join(" ")
+  for (const run of [text, json]) {
+    expect(run.code, what).toBe(1)
+    expect(run.stdout, what).toBe("")
+    expect(run.stderr, what).not.toMatch(INTERNALS)
+  }
+  const first = text.stderr.split("\n")[0] ?? ""
+  expect(first, what).toMatch(/^error: /)
+  const doc = JSON.parse(json.stderr) as { error: { _tag: string; message: string } }
+  expect(doc.error.message, what).toBe(first.slice("error: ".length))
+  return { tag: doc.error._tag, message: doc.error.message }
+}
+
+describe("a careless user at the keyboard", () => {
+  const env = useStarted(async () => {
+    const dir = await mkdtemp(join(tmpdir(), "zg-careless-"))
+    // Nothing listens here: a command that reached for the chain or an indexer would fail with "nothing listens".
+    const nobody = `http://127.0.0.1:${await freePort()}`
+    return { dir, nobody }
+  })
+
+  it("--expires-in 0 or negative names the flag (not durationMs / expiresAt), before a key, chain or store", async () => {
+    const store = join(env.dir, "router-never-created")
+    const [router, apiKey] = await Promise.all([
+      refused(["router", "keys", "create", "--data-dir", store, "--label", "ci", "--expires-in=-5"]),
+      refused(
+        ["--network", env.nobody, "inference", "api-key", "create", "--provider", STRANGER, "--expires-in", "0"],
+        KEY,
+      ),
+    ])
+    expect(router.message).toBe('Invalid value for flag --expires-in: "-5". Expected: a positive number of seconds')
+    expect(apiKey.message).toBe('Invalid value for flag --expires-in: "0". Expected: a positive number of seconds')
+    expect(existsSync(store)).toBe(false)
+  })
+
+  it("serve --port outside 0..65535 names the flag, not Node's options.port", async () => {
+    const [router, gateway] = await Promise.all([
+      refused(["router", "serve", "--data-dir", join(env.dir, "serve"), "--provider", STRANGER, "--port", "70000"]),
+      refused(["--network", env.nobody, "inference", "serve", "--provider", STRANGER, "--port=-1"], KEY),
+    ])
+    expect(router.message).toMatch(/^Invalid value for flag --port: "70000"\. Expected: a port from 0 to 65535/)
+    expect(gateway.message).toMatch(/^Invalid value for flag --port: "-1"\. Expected: a port from 0 to 65535/)
+  })
+})
