@@ -63,4 +63,16 @@ describe("a careless user at the keyboard", () => {
     expect(router.message).toMatch(/^Invalid value for flag --port: "70000"\. Expected: a port from 0 to 65535/)
     expect(gateway.message).toMatch(/^Invalid value for flag --port: "-1"\. Expected: a port from 0 to 65535/)
   })
+
+  it("--profile toString / profile use constructor: no such profile, not a built-in taken for one", async () => {
+    const [flag, use] = await Promise.all([
+      refused(["--profile", "toString", "ledger", "show", "--address", STRANGER]),
+      refused(["profile", "use", "constructor"]),
+    ])
+    expect(flag).toEqual({
+      tag: "UnknownProfile",
+      message: 'No profile named "toString" (see `0g-compute profile list`)',
+    })
+    expect(use.tag).toBe("UnknownProfile")
+  })
 })

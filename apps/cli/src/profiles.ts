@@ -37,6 +37,10 @@ export class UnknownProfile extends Data.TaggedError("UnknownProfile")<{ readonl
 
 export const configPath = Effect.map(configDir, (dir) => join(dir, "config.json"))
 
+/** Profile `name`, if saved: an own key only, so "toString" or "constructor" is no profile. */
+export const profileNamed = (config: ConfigFile, name: string): Profile | undefined =>
+  Object.hasOwn(config.profiles, name) ? config.profiles[name] : undefined
+
 /** The config file; a missing file is an empty config. */
 export const readConfig = Effect.gen(function* () {
   const path = yield* configPath

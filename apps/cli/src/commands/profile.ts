@@ -5,7 +5,7 @@
 import { Effect, Option } from "effect"
 import { Argument, Command } from "effect/cli"
 import { keyValues, makePrinter, table } from "../output.js"
-import { configPath, type Profile, readConfig, UnknownProfile, writeConfig } from "../profiles.js"
+import { configPath, type Profile, profileNamed, readConfig, UnknownProfile, writeConfig } from "../profiles.js"
 import { rpcDisplay } from "../sanitize.js"
 import { root, withErrors } from "./root.js"
 
@@ -25,7 +25,7 @@ const set = Command.make("set", { name: nameArg }, ({ name }) =>
       const config = yield* readConfig
       // Only what this command line says is saved (never values inherited from the current profile).
       const profile: Profile = {
-        network: Option.getOrElse(flags.network, () => config.profiles[name]?.network ?? "devnet"),
+        network: Option.getOrElse(flags.network, () => profileNamed(config, name)?.network ?? "devnet"),
         ...(Option.isSome(flags.rpc) ? { rpc: flags.rpc.value } : {}),
         ...(Option.isSome(flags.key) ? { key: flags.key.value } : {}),
       }
@@ -52,7 +52,7 @@ const set = Command.make("set", { name: nameArg }, ({ name }) =>
 /** The config, once profile `name` is known to be in it. */
 const configWith = (name: string) =>
   Effect.flatMap(readConfig, (config) =>
-    config.profiles[name] === undefined ? Effect.fail(new UnknownProfile({ name })) : Effect.succeed(config),
+    profileNamed(config, name) === undefined ? Effect.fail(new UnknownProfile({ name })) : Effect.succeed(config),
   )
 
 const use = Command.make("use", { name: nameArg }, ({ name }) =>

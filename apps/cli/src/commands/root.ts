@@ -8,7 +8,7 @@ import { type GlobalOptions, KEY_FILE_HELP, requireKey } from "../context.js"
 import { describeFailure, errorDocument, errorText, type FailureContext, type TaggedFailure } from "../failure.js"
 import { CliIO } from "../io.js"
 import { toJson } from "../output.js"
-import { readConfig, UnknownProfile } from "../profiles.js"
+import { profileNamed, readConfig, UnknownProfile } from "../profiles.js"
 import { registerUrl } from "../sanitize.js"
 
 /** A boolean flag, off unless given. */
@@ -55,7 +55,7 @@ export const globals = Effect.gen(function* () {
   const flags = yield* root
   const config = yield* readConfig
   const name = Option.getOrUndefined(flags.profile) ?? config.current
-  const profile = name === undefined ? undefined : config.profiles[name]
+  const profile = name === undefined ? undefined : profileNamed(config, name)
   if (name !== undefined && profile === undefined && Option.isSome(flags.profile))
     return yield* new UnknownProfile({ name })
   const g: GlobalOptions = {
