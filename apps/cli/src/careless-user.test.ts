@@ -75,4 +75,9 @@ describe("a careless user at the keyboard", () => {
     })
     expect(use.tag).toBe("UnknownProfile")
   })
+
+  it("devnet advance-time -5 is refused before the RPC (anvil would answer with its decoder's internals)", async () => {
+    const f = await refused(["--network", env.nobody, "devnet", "advance-time", "--", "-5"])
+    expect(f.message).toMatch(/^Invalid value for argument <seconds>: "-5"\. Expected: 0 or more/)
+  })
 })

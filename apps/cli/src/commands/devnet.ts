@@ -132,7 +132,16 @@ const up = Command.make(
 
 const advanceTime = Command.make(
   "advance-time",
-  { seconds: Argument.Int("seconds").pipe(Argument.withDescription("how far to move the chain clock")) },
+  {
+    seconds: Argument.Int("seconds").pipe(
+      Argument.withDescription("how far to move the chain clock"),
+      // anvil answers a negative value with its JSON decoder's internals; the clock never moves back anyway.
+      Argument.filter(
+        (s) => s >= 0,
+        () => "0 or more (the chain clock only moves forward)",
+      ),
+    ),
+  },
   ({ seconds }) =>
     withGlobals((g) =>
       Effect.gen(function* () {
