@@ -15,6 +15,7 @@ import { runCli } from "./testing/cli.js"
 // Public test key of the standard mnemonic (#7); never a real one.
 const KEY = { ZG_PRIVATE_KEY: "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356" }
 const STRANGER = "0x000000000000000000000000000000000000dEaD"
+const ROOT = `0x${"ab".repeat(32)}`
 const INTERNALS = /UnknownError|Effect\.tryPromise|An error occurred in|FiberFailure|\bDefect\b|unexpected failure/
 
 /** Runs `args` in text and --json mode; both must fail alike. Returns the tag and the one-line message. */
@@ -79,5 +80,21 @@ describe("a careless user at the keyboard", () => {
   it("devnet advance-time -5 is refused before the RPC (anvil would answer with its decoder's internals)", async () => {
     const f = await refused(["--network", env.nobody, "devnet", "advance-time", "--", "-5"])
     expect(f.message).toMatch(/^Invalid value for argument <seconds>: "-5"\. Expected: 0 or more/)
+  })
+
+  it("storage download with a short root or a malformed --indexer says which, before any request", async () => {
+    const out = join(env.dir, "out.bin")
+    const [root, url, fromEnv] = await Promise.all([
+      refused(["storage", "download", "0x1234", out, "--indexer", env.nobody]),
+      refused(["storage", "download", ROOT, out, "--indexer", "not-a-url"]),
+      refused(["storage", "download", ROOT, out], { ZG_STORAGE_INDEXER: "ftp://user:hunter2@example.com" }),
+    ])
+    expect(root.message).toMatch(
+      /^Invalid value for argument <root>: "0x1234"\. Expected: 0x followed by 64 hex digits/,
+    )
+    expect(url.message).toBe('Invalid value for flag --indexer: "not-a-url". Expected: an http(s) URL')
+    expect(fromEnv.message).toMatch(/^Invalid value for flag --indexer: .*Expected: an http\(s\) URL$/)
+    expect(fromEnv.message).not.toContain("hunter2")
+    expect(existsSync(out)).toBe(false)
   })
 })

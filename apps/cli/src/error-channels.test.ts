@@ -37,7 +37,10 @@ const argvOf = (path: ReadonlyArray<string>) => {
   const flags = spec.flags
     .filter((f) => f.scope._tag === "Local" && (f.required || (f.variadic?.min ?? 0) > 0))
     .flatMap((f) => [`--${f.name}`, sample(f.type)])
-  const args = spec.arguments.filter((a) => a.required).map((a) => sample(a.type))
+  // A storage root is checked for its shape (64 hex digits) when parsed.
+  const args = spec.arguments
+    .filter((a) => a.required)
+    .map((a) => (a.name === "root" ? `0x${"0".repeat(64)}` : sample(a.type)))
   return [...path.slice(1), ...flags, ...args]
 }
 

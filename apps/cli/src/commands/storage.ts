@@ -19,9 +19,19 @@ export class NoIndexer extends Data.TaggedError("NoIndexer")<{ readonly network:
   }
 }
 
+const isHttpUrl = (s: string) => {
+  try {
+    return /^https?:$/.test(new URL(s).protocol)
+  } catch {
+    return false
+  }
+}
+
 const indexerFlag = Flag.String("indexer").pipe(
   Flag.withDescription("storage indexer URL (default: the network preset's)"),
   Flag.withFallbackConfig(Config.String("ZG_STORAGE_INDEXER")),
+  // Otherwise the storage client reports a malformed URL as "no storage node has finalized file …".
+  Flag.filter(isHttpUrl, () => "an http(s) URL"),
   Flag.optional,
 )
 
@@ -139,7 +149,13 @@ const upload = Command.make(
 const download = Command.make(
   "download",
   {
-    rootHash: Argument.String("root").pipe(Argument.withDescription("0x-prefixed merkle root")),
+    rootHash: Argument.String("root").pipe(
+      Argument.withDescription("0x-prefixed merkle root"),
+      Argument.filter(
+        (r) => /^0x[0-9a-fA-F]{64}$/.test(r),
+        () => "0x followed by 64 hex digits, as `storage root` prints",
+      ),
+    ),
     out: Argument.String("out").pipe(Argument.withDescription("destination file")),
     indexer: indexerFlag,
     overwrite: switchFlag("overwrite", "replace an existing file"),
