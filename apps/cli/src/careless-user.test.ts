@@ -97,4 +97,9 @@ describe("a careless user at the keyboard", () => {
     expect(fromEnv.message).not.toContain("hunter2")
     expect(existsSync(out)).toBe(false)
   })
+
+  it("an RPC URL with a password, pasted where no argument belongs, is not echoed back", async () => {
+    const f = await refused(["ledger", "show", "https://alice:hunter2@rpc.example/v1"])
+    expect(f.message).toBe('Unexpected positional argument: "https://***@rpc.example/v1"')
+  })
 })
