@@ -7,6 +7,7 @@ import { existsSync } from "node:fs"
 import { mkdtemp } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { InvalidAddress } from "@0g-compute/core/light"
 import { freePort } from "@0g-compute/core/node"
 import { useStarted } from "@0g-compute/core/testing/hooks"
 import { describe, expect, it } from "vitest"
@@ -101,5 +102,17 @@ describe("a careless user at the keyboard", () => {
   it("an RPC URL with a password, pasted where no argument belongs, is not echoed back", async () => {
     const f = await refused(["ledger", "show", "https://alice:hunter2@rpc.example/v1"])
     expect(f.message).toBe('Unexpected positional argument: "https://***@rpc.example/v1"')
+  })
+
+  it("an address with a checksum typo is called that, not 'expected 0x followed by 40 hex digits'", async () => {
+    const typo = "0x14dc79964da2C08b23698B3D3cc7Ca32193d9955" // #7's address with one letter's case flipped
+    const f = await refused(["--network", env.nobody, "ledger", "deposit", "1", "--for", typo], KEY)
+    expect(f.tag).toBe("InvalidAddress")
+    expect(f.message).toMatch(/does not match its EIP-55 checksum/)
+    const short = await refused(["--network", env.nobody, "ledger", "deposit", "1", "--for", typo.slice(0, -1)], KEY)
+    expect(short.message).toMatch(/expected 0x followed by 40 hex digits$/)
+    // The zero address is refused where a ledger write would burn funds to it (after the chain is reached).
+    const zero = new InvalidAddress({ input: `0x${"0".repeat(40)}` })
+    expect(zero.message).toMatch(/the zero address is not allowed here$/)
   })
 })

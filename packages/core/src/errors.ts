@@ -36,7 +36,13 @@ export class ClientClosed extends Data.TaggedError("ClientClosed") {
 /** A string that is not a 20-byte hex address (or has a wrong EIP-55 checksum). */
 export class InvalidAddress extends Data.TaggedError("InvalidAddress")<{ readonly input: string }> {
   override get message() {
-    return `Invalid address ${JSON.stringify(this.input)}: expected 0x followed by 40 hex digits`
+    const text = this.input.trim()
+    const why = /^0x0{40}$/.test(text)
+      ? "the zero address is not allowed here"
+      : /^0x[0-9a-fA-F]{40}$/.test(text)
+        ? "its upper/lower case does not match its EIP-55 checksum (a typo? an all-lower-case address skips the check)"
+        : "expected 0x followed by 40 hex digits"
+    return `Invalid address ${JSON.stringify(this.input)}: ${why}`
   }
 }
 
