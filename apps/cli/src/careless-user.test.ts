@@ -4,7 +4,7 @@
  * named), with exit 1, nothing on stdout and a JSON document under --json, before a key, a chain or a store is touched.
  */
 import { existsSync } from "node:fs"
-import { mkdtemp } from "node:fs/promises"
+import { mkdtemp, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { InvalidAddress } from "@0g-compute/core/light"
@@ -114,5 +114,22 @@ describe("a careless user at the keyboard", () => {
     // The zero address is refused where a ledger write would burn funds to it (after the chain is reached).
     const zero = new InvalidAddress({ input: `0x${"0".repeat(40)}` })
     expect(zero.message).toMatch(/the zero address is not allowed here$/)
+  })
+
+  it("--password-file missing, a directory or empty is named as the problem; an empty one encrypts no key", async () => {
+    const config = join(env.dir, "keystore-config")
+    const empty = join(env.dir, "empty-password")
+    await writeFile(empty, "\n", { mode: 0o600 })
+    const missing = join(env.dir, "no-such-password")
+    const [gone, dir, none] = await Promise.all([
+      refused(["keys", "new", "a", "--password-file", missing], { ZG_CONFIG_DIR: config }),
+      refused(["keys", "import", "b", "--password-file", env.dir], { ...KEY, ZG_CONFIG_DIR: config }),
+      refused(["keys", "new", "c", "--password-file", empty], { ZG_CONFIG_DIR: config }),
+    ])
+    expect(gone).toEqual({ tag: "PasswordFileUnusable", message: `Cannot use password file ${missing}: ENOENT` })
+    expect(dir.message).toBe(`Cannot use password file ${env.dir}: EISDIR`)
+    expect(none.message).toBe(`Cannot use password file ${empty}: it is empty`)
+    const list = await runCli(["keys", "list", "--json"], { ZG_CONFIG_DIR: config })
+    expect(JSON.parse(list.stdout)).toMatchObject({ keys: [] })
   })
 })

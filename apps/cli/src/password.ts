@@ -11,15 +11,30 @@ export class PasswordUnavailable extends Data.TaggedError("PasswordUnavailable")
   }
 }
 
+/** --password-file names something that cannot serve as one: missing, a directory, unreadable, or empty. */
+export class PasswordFileUnusable extends Data.TaggedError("PasswordFileUnusable")<{
+  readonly path: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `Cannot use password file ${this.path}: ${this.reason}`
+  }
+}
+
+/** The password; `confirm` when a key is about to be encrypted with it (then an empty one is refused). */
 export const readPassword = (passwordFile: Option.Option<string>, confirm = false) =>
   Effect.gen(function* () {
     if (Option.isSome(passwordFile)) {
-      yield* warnIfShared(passwordFile.value, "password file")
+      const path = passwordFile.value
+      yield* warnIfShared(path, "password file")
       const text = yield* Effect.tryPromise({
-        try: () => readFile(passwordFile.value, "utf8"),
-        catch: () => new PasswordUnavailable(),
+        try: () => readFile(path, "utf8"),
+        catch: (e) => new PasswordFileUnusable({ path, reason: (e as NodeJS.ErrnoException).code ?? "unreadable" }),
       })
-      return Redacted.make(text.replace(/\r?\n$/, ""))
+      const password = text.replace(/\r?\n$/, "")
+      // An empty file (an unset variable in `<(printf %s "$PW")`) would encrypt the key with no password at all.
+      if (confirm && password === "") return yield* new PasswordFileUnusable({ path, reason: "it is empty" })
+      return Redacted.make(password)
     }
     const io = yield* CliIO
     const env = io.env.ZG_KEYSTORE_PASSWORD
