@@ -132,4 +132,28 @@ describe("a careless user at the keyboard", () => {
     const list = await runCli(["keys", "list", "--json"], { ZG_CONFIG_DIR: config })
     expect(JSON.parse(list.stdout)).toMatchObject({ keys: [] })
   })
+
+  it("a private key pasted where a name, path, address or amount belongs is never echoed, nor saved in a profile", async () => {
+    const secret = KEY.ZG_PRIVATE_KEY
+    const config = join(env.dir, "profile-config")
+    const net = ["--network", env.nobody]
+    const runs = await Promise.all([
+      refused([...net, "--key-file", secret, "ledger", "show"]),
+      refused([...net, "ledger", "deposit", "1", "--for", secret.slice(2)], KEY),
+      refused([...net, "ledger", "deposit", secret], KEY),
+      refused([...net, "ledger", "show", secret]),
+      refused([...net, "--key", secret, "profile", "set", "work"], { ZG_CONFIG_DIR: config }),
+    ])
+    for (const f of runs) expect(f.message).toContain("<64 hex digits, not shown: it may be a private key>")
+    expect(runs[4]?.tag).toBe("InvalidKeyName")
+    // The --json documents' fields (input, path, name) hide it too; and no profile was written.
+    const docs = await Promise.all([
+      runCli(["--json", ...net, "ledger", "deposit", "1", "--for", secret], KEY),
+      runCli(["--json", ...net, "--key-file", secret, "ledger", "show"]),
+      runCli(["--json", ...net, "--key", secret, "profile", "set", "work"], { ZG_CONFIG_DIR: config }),
+      runCli([...net, "--verbose", "ledger", "deposit", "1", "--for", secret], KEY),
+    ])
+    for (const d of docs) expect(d.stderr).not.toContain(secret.slice(2))
+    expect(existsSync(join(config, "config.json"))).toBe(false)
+  })
 })

@@ -31,7 +31,7 @@ export class KeyFileUnreadable extends Data.TaggedError("KeyFileUnreadable")<{
   readonly reason: string
 }> {
   override get message() {
-    return `Cannot read key file ${this.path}: ${this.reason}`
+    return `Cannot read key file ${JSON.stringify(this.path)}: ${this.reason}`
   }
 }
 

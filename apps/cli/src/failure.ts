@@ -7,7 +7,7 @@ import { formatZG } from "@0g-compute/core/light"
 import { Data } from "effect"
 import type { Command } from "effect/cli"
 import type { cli } from "./cli.js"
-import { neutralise, redact, rpcDisplay } from "./sanitize.js"
+import { HIDDEN_KEY, hideTypedKeys, looksLikeKey, neutralise, redact, rpcDisplay } from "./sanitize.js"
 
 /** Where a signing key comes from, for every message that asks for one. */
 export const KEY_HINT = "set ZG_PRIVATE_KEY, pass --key-file <path> or --key <keystore name>"
@@ -289,7 +289,7 @@ const EFFECT_WORDING = /An error occurred in Effect\.|FiberFailure|\bDefect\b|Un
 const INTERNAL = "unexpected internal failure (rerun with --verbose for details)"
 
 const clean = (message: string) => {
-  const text = neutralise(redact(firstLine(message)))
+  const text = neutralise(hideTypedKeys(redact(firstLine(message))))
   return EFFECT_WORDING.test(text) ? INTERNAL : text
 }
 
@@ -303,17 +303,21 @@ export const errorDocument = (f: Failure) => ({
 
 const isPlain = (u: object) => Array.isArray(u) || Object.getPrototypeOf(u) === Object.prototype
 
+/** Fields that hold what the user typed (never a hash or root the CLI reports): hidden when shaped like a key. */
+const TYPED = new Set(["input", "name", "path"])
+
 /** Strings at any depth of plain objects and arrays; other values (bigints, class instances) as they are. */
-const cleanField = (v: unknown, depth = 0): unknown => {
-  if (typeof v === "string") return EFFECT_WORDING.test(v) ? INTERNAL : redact(v)
+const cleanField = (v: unknown, depth = 0, key = ""): unknown => {
+  if (typeof v === "string")
+    return EFFECT_WORDING.test(v) ? INTERNAL : TYPED.has(key) && looksLikeKey(v) ? HIDDEN_KEY : redact(v)
   if (typeof v !== "object" || v === null || depth > 8 || !isPlain(v)) return v
   if (Array.isArray(v)) return v.map((x) => cleanField(x, depth + 1))
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cleanField(x, depth + 1)]))
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cleanField(x, depth + 1, k)]))
 }
 
 /** One line for humans; the stack (redacted) only with --verbose. */
 export const errorText = (f: Failure, verbose: boolean) => {
   const text = `error: ${f.message}`
   const stack = f.source instanceof Error ? f.source.stack : undefined
-  return verbose && stack ? `${text}\n${neutralise(redact(stack), true)}` : text
+  return verbose && stack ? `${text}\n${neutralise(hideTypedKeys(redact(stack)), true)}` : text
 }

@@ -38,7 +38,7 @@ export const configDir = CliIO.useSync(
 
 const keysDir = Effect.map(configDir, (dir) => join(dir, "keys"))
 
-const checkName = (name: string) =>
+export const checkName = (name: string) =>
   /^[A-Za-z0-9_-]{1,64}$/.test(name) ? Effect.succeed(name) : Effect.fail(new InvalidKeyName({ name }))
 
 const entryPath = (name: string) => Effect.map(keysDir, (dir) => join(dir, `${name}.json`))

@@ -6,7 +6,7 @@ import { Console, Layer } from "effect"
 import { CliConfig, CliOutput, GlobalFlag } from "effect/cli"
 import type { CliIOShape } from "./io.js"
 import { toJson } from "./output.js"
-import { neutralise, redact } from "./sanitize.js"
+import { hideTypedKeys, neutralise, redact } from "./sanitize.js"
 
 /** `--json` among the options (before a `--`), as the root's shared flag would parse it. */
 export const jsonRequested = (argv: ReadonlyArray<string>): boolean => {
@@ -51,7 +51,7 @@ export const presenter = (json: boolean, colors: boolean): CliOutput.Presenter =
           return Console.log(formatter.formatHelpDoc(event.helpDoc))
         case "InvalidInvocation": {
           // A flag error quotes the value typed, which may be a URL with credentials in it.
-          const messages = event.errors.map((e) => neutralise(redact(e.message)))
+          const messages = event.errors.map((e) => neutralise(hideTypedKeys(redact(e.message))))
           if (json)
             return Console.error(
               toJson({ error: { _tag: event.errors[0]?._tag ?? "InvalidArguments", message: messages.join("; ") } }),

@@ -44,6 +44,18 @@ export const rpcDisplay = (url: string): string => {
 
 const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi
 
+/** A value with a private key's shape: 64 hex digits, with or without 0x. */
+export const looksLikeKey = (s: string) => /^\s*(0x)?[0-9a-fA-F]{64}\s*$/.test(s)
+
+/** What stands for a typed value shaped like a private key (pasted where a name, path, address or amount belongs). */
+export const HIDDEN_KEY = "<64 hex digits, not shown: it may be a private key>"
+
+// Error lines quote what was typed ("…"); the hashes and roots they report are printed bare, so those stay readable.
+const QUOTED_KEY = /"\s*(?:0x)?[0-9a-fA-F]{64}\s*"/g
+
+/** An error line with any quoted key-shaped input hidden (never applied to documents, whose hashes are quoted). */
+export const hideTypedKeys = (line: string) => line.replace(QUOTED_KEY, `"${HIDDEN_KEY}"`)
+
 /** Hides URL userinfo anywhere in the text and the registered secret fragments. */
 export const redact = (text: string): string => {
   let out = text.replace(USERINFO, "$1***@")

@@ -4,6 +4,7 @@
  */
 import { Effect, Option } from "effect"
 import { Argument, Command } from "effect/cli"
+import { checkName } from "../keystore.js"
 import { keyValues, makePrinter, table } from "../output.js"
 import { configPath, type Profile, profileNamed, readConfig, UnknownProfile, writeConfig } from "../profiles.js"
 import { rpcDisplay } from "../sanitize.js"
@@ -23,6 +24,8 @@ const set = Command.make("set", { name: nameArg }, ({ name }) =>
     Effect.gen(function* () {
       const flags = yield* root
       const config = yield* readConfig
+      // A profile holds a keystore entry's name, never key material (a key pasted after --key is refused here).
+      if (Option.isSome(flags.key)) yield* checkName(flags.key.value)
       // Only what this command line says is saved (never values inherited from the current profile).
       const profile: Profile = {
         network: Option.getOrElse(flags.network, () => profileNamed(config, name)?.network ?? "devnet"),
