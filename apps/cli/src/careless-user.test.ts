@@ -156,4 +156,15 @@ describe("a careless user at the keyboard", () => {
     for (const d of docs) expect(d.stderr).not.toContain(secret.slice(2))
     expect(existsSync(join(config, "config.json"))).toBe(false)
   })
+
+  it("fine-tuning create --tokens -100 is refused before a fee estimate below the storage fee or a task", async () => {
+    const f = await refused(
+      [
+        ...["--network", env.nobody, "fine-tuning", "create", "--provider", STRANGER, "--model", "mock-model"],
+        ...["--config", join(env.dir, "training.json"), "--dataset", "0xabc", "--tokens=-100"],
+      ],
+      KEY,
+    )
+    expect(f.message).toBe('Invalid value for flag --tokens: "-100". Expected: 0 or more tokens')
+  })
 })

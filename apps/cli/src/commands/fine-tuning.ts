@@ -127,6 +127,11 @@ const create = Command.make(
     dataset: Flag.String("dataset").pipe(Flag.withDescription("dataset hash from `upload`")),
     tokens: Flag.Int("tokens").pipe(
       Flag.withDescription("dataset token count for the fee estimate"),
+      // A negative count lowers the estimate below the storage fee (and below what the provider will charge).
+      Flag.filter(
+        (n) => n >= 0,
+        () => "0 or more tokens",
+      ),
       Flag.withDefault(0),
     ),
     maxFee: maxFeeFlag,
