@@ -167,4 +167,16 @@ describe("a careless user at the keyboard", () => {
     )
     expect(f.message).toBe('Invalid value for flag --tokens: "-100". Expected: 0 or more tokens')
   })
+
+  it("--key-file holding JSON that is no wallet says so, instead of 'wrong password'", async () => {
+    const notWallet = join(env.dir, "package.json")
+    await writeFile(notWallet, '{"name": "not-a-wallet"}\n', { mode: 0o600 })
+    const f = await refused(["--network", env.nobody, "--key-file", notWallet, "ledger", "deposit", "1"], {
+      ZG_KEYSTORE_PASSWORD: "whatever-password",
+    })
+    expect(f).toEqual({
+      tag: "KeyFileUnreadable",
+      message: `Cannot read key file "${notWallet}": JSON, but not an encrypted JSON wallet (keystore v3)`,
+    })
+  })
 })

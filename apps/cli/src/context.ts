@@ -76,8 +76,11 @@ const readKey = (options: GlobalOptions, env: string | undefined) =>
       const path = options.keyFile.value
       const text = yield* readKeyFile(path)
       if (text.trimStart().startsWith("{")) {
+        const { Wallet, isKeystoreJson } = yield* lazy.ethers
+        // Any other JSON is no wallet: say so, rather than ask for a password and call it wrong.
+        if (!isKeystoreJson(text))
+          return yield* new KeyFileUnreadable({ path, reason: "JSON, but not an encrypted JSON wallet (keystore v3)" })
         const password = yield* readPassword(options.passwordFile)
-        const { Wallet } = yield* lazy.ethers
         const wallet = yield* Effect.tryPromise({
           try: () => Wallet.fromEncryptedJson(text, Redacted.value(password)),
           catch: () => new WrongPassword({ name: path }),
