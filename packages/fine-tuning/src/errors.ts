@@ -91,6 +91,15 @@ export class ModelFeeUnknown extends Data.TaggedError("ModelFeeUnknown")<{
   }
 }
 
+/** A fee asked for a token count that is not a whole number ≥ 0 (a negative count would quote less than the provider bills). */
+export class InvalidTokenCount extends Data.TaggedError("InvalidTokenCount")<{
+  readonly tokens: number
+}> {
+  override get message() {
+    return `The token count for the fee must be a whole number of at least 0, got ${this.tokens}`
+  }
+}
+
 /** The dataset file does not exist or is empty, or the provider does not have the dataset a task names. */
 export class DatasetNotFound extends Data.TaggedError("DatasetNotFound")<{
   readonly dataset: string

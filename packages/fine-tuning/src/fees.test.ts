@@ -53,6 +53,14 @@ describe("the broker's fine-tuning fee (setup.go Setup.verify, const.go SCRIPT_M
     expect((await Effect.runPromise(taskFee(upper, 1, 1n, 1))).priceCoefficient).toBe(8n)
   })
 
+  it("a token count that is no whole number ≥ 0 is InvalidTokenCount, never a lower fee or a RangeError", async () => {
+    for (const tokens of [-100, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 60]) {
+      const e = await Effect.runPromise(Effect.flip(taskFee(mainnet("Qwen3-32B"), tokens, 1_000_000_000n, 3)))
+      expect(e).toMatchObject({ _tag: "InvalidTokenCount", tokens })
+    }
+    expect((await Effect.runPromise(taskFee(mainnet("Qwen3-32B"), 0, 1_000_000_000n, 3))).trainingFee).toBe(0n)
+  })
+
   it("an unknown model is ModelFeeUnknown, not a guess; explicit terms or published terms take precedence", async () => {
     const custom: ModelInfo = { name: "my-model", hash: `0x${"ab".repeat(32)}`, source: "provider" }
     expect(await Effect.runPromise(Effect.flip(taskFee(custom, 10, 1n, 1)))).toMatchObject({

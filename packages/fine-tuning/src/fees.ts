@@ -15,7 +15,7 @@ import {
   fineTuningFeeTerms,
 } from "@0g-compute/core"
 import { Effect } from "effect"
-import { ModelFeeUnknown } from "./errors.js"
+import { InvalidTokenCount, ModelFeeUnknown } from "./errors.js"
 import type { ModelInfo } from "./training.js"
 
 export { FINE_TUNING_MODEL_FEES, type FineTuningFeeTerms, type FineTuningModelFee, fineTuningFee, fineTuningFeeTerms }
@@ -55,14 +55,18 @@ export const publishedFeeTerms = (raw: {
   return priceCoefficient === undefined || storageFee === undefined ? undefined : { priceCoefficient, storageFee }
 }
 
-/** The fee of a task on `model`, or `ModelFeeUnknown` when no terms are known for it. */
+/**
+ * The fee of a task on `model`, or `ModelFeeUnknown` when no terms are known for it; `InvalidTokenCount` for a count
+ * that is no whole number ≥ 0.
+ */
 export const taskFee = (
   model: ModelInfo,
   tokens: number,
   pricePerToken: bigint,
   epochs: number,
   explicit?: FineTuningFeeTerms,
-): Effect.Effect<TaskFee, ModelFeeUnknown> => {
+): Effect.Effect<TaskFee, ModelFeeUnknown | InvalidTokenCount> => {
+  if (!Number.isSafeInteger(tokens) || tokens < 0) return Effect.fail(new InvalidTokenCount({ tokens }))
   const tabled = fineTuningFeeTerms(model.hash)
   const [terms, termsFrom]: readonly [FineTuningFeeTerms | undefined, TaskFee["termsFrom"]] =
     explicit !== undefined

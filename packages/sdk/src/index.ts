@@ -86,6 +86,7 @@ export {
   DeliverablePenalized,
   FineTuningServiceNotFound,
   InsufficientFunds,
+  InvalidTokenCount,
   LocalFileError,
   MalformedProviderResponse as FineTuningMalformedProviderResponse,
   MalformedTrainingConfig,
