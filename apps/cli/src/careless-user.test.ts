@@ -4,7 +4,7 @@
  * named), with exit 1, nothing on stdout and a JSON document under --json, before a key, a chain or a store is touched.
  */
 import { existsSync } from "node:fs"
-import { mkdtemp, writeFile } from "node:fs/promises"
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { InvalidAddress } from "@0g-compute/core/light"
@@ -36,8 +36,9 @@ const refused = async (args: ReadonlyArray<string>, env: Record<string, string |
 }
 
 describe("a careless user at the keyboard", () => {
-  const env = useStarted(async () => {
+  const env = useStarted(async (onStop) => {
     const dir = await mkdtemp(join(tmpdir(), "zg-careless-"))
+    onStop(() => rm(dir, { recursive: true, force: true }))
     // Nothing listens here: a command that reached for the chain or an indexer would fail with "nothing listens".
     const nobody = `http://127.0.0.1:${await freePort()}`
     return { dir, nobody }
@@ -55,6 +56,18 @@ describe("a careless user at the keyboard", () => {
     expect(router.message).toBe('Invalid value for flag --expires-in: "-5". Expected: a positive number of seconds')
     expect(apiKey.message).toBe('Invalid value for flag --expires-in: "0". Expected: a positive number of seconds')
     expect(existsSync(store)).toBe(false)
+  })
+
+  it("inference image --n 0 or negative names the flag, before the chain or the provider is asked", async () => {
+    const out = join(env.dir, "never.png")
+    const image = ["--network", env.nobody, "inference", "image", "--provider", STRANGER, "--prompt", "a", "--out", out]
+    const [zero, negative] = await Promise.all([
+      refused([...image, "--n", "0"], KEY),
+      refused([...image, "--n=-2"], KEY),
+    ])
+    expect(zero.message).toBe('Invalid value for flag --n: "0". Expected: at least one image')
+    expect(negative.message).toBe('Invalid value for flag --n: "-2". Expected: at least one image')
+    expect(existsSync(out)).toBe(false)
   })
 
   it("serve --port outside 0..65535 names the flag, not Node's options.port", async () => {

@@ -63,7 +63,15 @@ export const imageCommand = Command.make(
       Flag.withDescription("edit this image (an image-editing provider)"),
       Flag.optional,
     ),
-    n: Flag.Int("n").pipe(Flag.withDescription("how many images (default 1)"), Flag.withDefault(1)),
+    n: Flag.Int("n").pipe(
+      Flag.withDescription("how many images (default 1)"),
+      // Refused here, before the provider is asked or anything is reserved for it.
+      Flag.filter(
+        (n) => n >= 1,
+        () => "at least one image",
+      ),
+      Flag.withDefault(1),
+    ),
     model: modelFlag,
   },
   ({ provider, prompt, out, image, n, model }) =>
