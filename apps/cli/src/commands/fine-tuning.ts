@@ -32,7 +32,7 @@ import {
   trainingFlags,
   withFineTuning,
 } from "./fine-tuning-shared.js"
-import { optionalZG } from "./flags.js"
+import { intFlagAtLeast, optionalZG } from "./flags.js"
 import { ackFlags, ackOptionsOf } from "./inference-shared.js"
 import { switchFlag, withErrors } from "./root.js"
 
@@ -125,13 +125,8 @@ const create = Command.make(
   {
     ...trainingFlags,
     dataset: Flag.String("dataset").pipe(Flag.withDescription("dataset hash from `upload`")),
-    tokens: Flag.Int("tokens").pipe(
-      Flag.withDescription("dataset token count for the fee estimate"),
-      // A negative count lowers the estimate below the storage fee (and below what the provider will charge).
-      Flag.filter(
-        (n) => n >= 0,
-        () => "0 or more tokens",
-      ),
+    // A negative count would lower the estimate below the storage fee (and below what the provider will charge).
+    tokens: intFlagAtLeast("tokens", 0, "dataset token count for the fee estimate", "0 or more tokens").pipe(
       Flag.withDefault(0),
     ),
     maxFee: maxFeeFlag,

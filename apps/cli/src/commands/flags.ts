@@ -11,16 +11,26 @@ export const providerPriorityFlag = Flag.String("provider").pipe(
   Flag.atLeast(1),
 )
 
+/**
+ * A whole-number flag below `min` refused when parsed, in the flag's own words (not an SDK option's): before a key,
+ * a chain, a store or a provider is touched.
+ */
+export const intFlagAtLeast = (name: string, min: number, description: string, expected: string) =>
+  Flag.Int(name).pipe(
+    Flag.withDescription(description),
+    Flag.filter(
+      (v) => v >= min,
+      () => expected,
+    ),
+  )
+
 /** A credential's lifetime (`inference api-key create`, `router keys create`). */
-export const expiresInFlag = Flag.Int("expires-in").pipe(
-  Flag.withDescription("lifetime in seconds (default: never)"),
-  // Refused here, before a key, a chain or a store is touched, in the flag's own words (not the SDK option's).
-  Flag.filter(
-    (s) => s > 0,
-    () => "a positive number of seconds",
-  ),
-  Flag.optional,
-)
+export const expiresInFlag = intFlagAtLeast(
+  "expires-in",
+  1,
+  "lifetime in seconds (default: never)",
+  "a positive number of seconds",
+).pipe(Flag.optional)
 
 /** The port a local server listens on (0: any free port), refused before anything starts when out of range. */
 export const servePortFlag = (fallback: number) =>

@@ -9,7 +9,7 @@ import type { ExchangeRequest, ExchangeResult } from "@0g-compute/inference"
 import { Data, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { keyValues, makePrinter, zg } from "../output.js"
-import { providerFlag } from "./flags.js"
+import { intFlagAtLeast, providerFlag } from "./flags.js"
 import { exchangeWith, providerJson, withInference } from "./inference-shared.js"
 
 export class MediaFileUnreadable extends Data.TaggedError("MediaFileUnreadable")<{ readonly path: string }> {
@@ -63,15 +63,7 @@ export const imageCommand = Command.make(
       Flag.withDescription("edit this image (an image-editing provider)"),
       Flag.optional,
     ),
-    n: Flag.Int("n").pipe(
-      Flag.withDescription("how many images (default 1)"),
-      // Refused here, before the provider is asked or anything is reserved for it.
-      Flag.filter(
-        (n) => n >= 1,
-        () => "at least one image",
-      ),
-      Flag.withDefault(1),
-    ),
+    n: intFlagAtLeast("n", 1, "how many images (default 1)", "at least one image").pipe(Flag.withDefault(1)),
     model: modelFlag,
   },
   ({ provider, prompt, out, image, n, model }) =>
