@@ -104,6 +104,14 @@ const INT = /^-?(?:0|[1-9]\d*)$/
 const INT64_MAX = 2n ** 63n - 1n
 const INT64_MIN = -(2n ** 63n)
 
+/** A Go `int` from a member's JSON text: an integer literal below 2^63 (null: undefined); else the decode fails. */
+export const goInt = (value: string): bigint | undefined | "refused" => {
+  if (value === "null") return undefined
+  if (!INT.test(value)) return "refused"
+  const n = BigInt(value)
+  return n > INT64_MAX || n < INT64_MIN ? "refused" : n
+}
+
 type Fields = Record<string, bigint>
 
 /**
@@ -129,11 +137,10 @@ const decodeInts = (
       continue
     }
     const field = names.get(m.key)
-    if (field === undefined || m.value === "null") continue
-    if (!INT.test(m.value)) return false
-    const n = BigInt(m.value)
-    if (n > INT64_MAX || n < INT64_MIN) return false
-    into[field] = n
+    if (field === undefined) continue
+    const n = goInt(m.value)
+    if (n === "refused") return false
+    if (n !== undefined) into[field] = n
   }
   return true
 }
@@ -311,12 +318,4 @@ export const goMembers = (text: string): ReadonlyArray<GoMember> | undefined => 
     return undefined
   }
   return members(text, skipWs(text, 0))
-}
-
-/** A Go `int` from a member's JSON text: an integer literal below 2^63 (null: undefined); else the decode fails. */
-export const goInt = (value: string): bigint | undefined | "refused" => {
-  if (value === "null") return undefined
-  if (!INT.test(value)) return "refused"
-  const n = BigInt(value)
-  return n > INT64_MAX || n < INT64_MIN ? "refused" : n
 }
