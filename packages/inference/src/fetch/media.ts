@@ -207,10 +207,9 @@ export const mediaBill = (
   if (go === "refused") return wordEstimate(service, text)
   const usage = go?.usage
   const type = usage?.type
-  const flex = flexSeconds(usage?.seconds)
+  const seconds = flexSeconds(usage?.seconds)
   const verboseFlex = flexSeconds(go?.duration)
-  if (flex === undefined || verboseFlex === undefined) return wordEstimate(service, text)
-  const seconds = flex
+  if (seconds === undefined || verboseFlex === undefined) return wordEstimate(service, text)
   const input = Number(usage?.input_tokens ?? 0n)
   const output = Number(usage?.output_tokens ?? 0n)
   const duration = type === "duration" || (type !== "tokens" && seconds > 0)
