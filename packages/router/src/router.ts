@@ -48,7 +48,8 @@ export interface RouterOptions extends DatabaseOptions {
   /**
    * This router's reservations not seen alive for this long are released as left by a crash (at start, and by the
    * funding lock's holder); it marks its own alive every quarter of it. Stored with each reservation, so replicas with
-   * different deadlines release each other's only by the owner's. Default 10 minutes.
+   * different deadlines release each other's only by the owner's. Default 10 minutes. `routerStoreLayer(options)`
+   * provides it as `ReservationDeadline`, which `makeRouter` reads (provide that on a store layer of your own).
    */
   readonly reservationDeadlineMs?: number
   /** How long a failed provider is tried only after healthy ones. Default 30 000 ms. */
@@ -95,7 +96,9 @@ export const makeRouter = (options: RouterOptions) =>
     const keys = yield* Keys
     const spend = yield* Spend
     const migrations = yield* migrate()
-    const deadline = options.reservationDeadlineMs ?? DEFAULT_RESERVATION_DEADLINE_MS
+    // The deadline the store's Spend stamps on each reservation (routerStoreLayer(options) sets it): the heartbeat
+    // must beat well within that one, not a second setting.
+    const deadline = yield* ReservationDeadline
     const reconciled = yield* spend.reconcile()
     // This instance's requests in flight are kept alive well within the deadline: only a stopped router's are released.
     const heartbeat = Effect.forever(
