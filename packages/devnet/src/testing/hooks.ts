@@ -3,7 +3,7 @@
  * the start and the stop; the handles are read inside tests and hooks. Not part of the `./testing` entry, which
  * stays free of any test runner.
  */
-import { lateBound } from "@0g-compute/core/testing"
+import { useStarted } from "@0g-compute/core/testing/hooks"
 import type { NonceManager } from "ethers"
 import { afterAll, beforeAll } from "vitest"
 import type { Devnet, DevnetOptions } from "../devnet.js"
@@ -15,17 +15,12 @@ import { type StorageChain, startStorageChain } from "./storage.js"
 const notYet = (what: string) => new Error(`${what}: not started yet (use it inside a test or hook)`)
 
 /** The storage tests' chain, started before the file's tests and stopped after them. */
-export const useStorageChain = (options: Parameters<typeof startStorageChain>[0] = {}): StorageChain => {
-  let started: StorageChain | undefined
-  beforeAll(async () => {
-    started = await startStorageChain(options)
+export const useStorageChain = (options: Parameters<typeof startStorageChain>[0] = {}): StorageChain =>
+  useStarted(async (onStop) => {
+    const chain = await startStorageChain(options)
+    onStop(() => chain.stop())
+    return chain
   })
-  afterAll(() => started?.stop())
-  return lateBound(() => {
-    if (started === undefined) throw notYet("useStorageChain")
-    return started
-  })
-}
 
 export interface InferenceDevnet {
   readonly devnet: Devnet

@@ -7,7 +7,7 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { contractInterfaces, FineTuningServingEventTopics, LedgerClient } from "@0g-compute/contracts"
-import { lateBound } from "@0g-compute/core/testing"
+import { useStarted } from "@0g-compute/core/testing/hooks"
 import { type Devnet, devnetAccounts } from "@0g-compute/devnet"
 import type { FineTuningProvider } from "@0g-compute/devnet/fine-tuning"
 import type { StorageDevnet } from "@0g-compute/devnet/storage"
@@ -19,7 +19,6 @@ import {
 } from "@0g-compute/devnet/testing"
 import { Redacted } from "effect"
 import type { JsonRpcProvider, Wallet } from "ethers"
-import { afterAll, beforeAll } from "vitest"
 import type { CreateTaskOptions } from "../index.js"
 import { createFineTuningClient, type FineTuningClient, type FineTuningClientOptions } from "../node/index.js"
 
@@ -148,18 +147,13 @@ export const startHarness = async (options: FineTuningTestOptions = {}, withStor
  * Starts a harness before the tests of the enclosing file or `describe` and stops it after them. The returned object
  * reads through to the started harness, so tests capture it once instead of assigning a `let` in their own hooks.
  */
-export const useHarness = (...args: Parameters<typeof startHarness>): Harness => {
-  let started: Harness | undefined
-  beforeAll(async () => {
-    started = await startHarness(...args)
-    if (started.ft.address !== PROVIDER) throw new Error(`provider ${started.ft.address} is not account #3`)
+export const useHarness = (...args: Parameters<typeof startHarness>): Harness =>
+  useStarted(async (onStop) => {
+    const h = await startHarness(...args)
+    onStop(() => h.stop())
+    if (h.ft.address !== PROVIDER) throw new Error(`provider ${h.ft.address} is not account #3`)
+    return h
   })
-  afterAll(() => started?.stop())
-  return lateBound(() => {
-    if (started === undefined) throw new Error("the harness is read before it has started")
-    return started
-  })
-}
 
 export { failure } from "@0g-compute/core/testing"
 
